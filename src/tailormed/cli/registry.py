@@ -1,0 +1,22 @@
+"""Where command groups are listed, so ``app`` needs no edit when a group is added."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+from typing import Any
+
+import typer
+
+# (module, attribute, name): a Typer sub-app mounted as ``tailormed NAME ...``
+SUB_APPS: list[tuple[str, str, str]] = []
+# (module, attribute): a plain command mounted as ``tailormed FUNCTION-NAME``
+COMMANDS: list[tuple[str, str]] = []
+
+
+def sub_apps() -> list[tuple[typer.Typer, str]]:
+    return [(getattr(import_module(module), attr), name) for module, attr, name in SUB_APPS]
+
+
+def commands() -> list[Callable[..., Any]]:
+    return [getattr(import_module(module), attr) for module, attr in COMMANDS]

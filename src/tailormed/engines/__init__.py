@@ -1,0 +1,1 @@
+"""Engines: pure functions ``(patient, genotypes, knowledge) -> list[Finding]``, one package per domain."""

@@ -1,0 +1,1 @@
+"""Pharmacogenomics: named-allele matching, phenotypes, CPIC/DPWG recommendations, medication review, dosing."""

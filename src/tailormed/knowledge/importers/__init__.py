@@ -1,0 +1,1 @@
+"""Importer modules; importing this package registers every importer with ``knowledge.registry``."""

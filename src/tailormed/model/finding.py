@@ -1,0 +1,76 @@
+"""What an engine concludes about a patient, and what the conclusion rests on.
+
+Every engine returns ``list[Finding]``; the care plan and the renderers only read this contract, so a
+new engine plugs in without changes elsewhere. A finding that cannot say what it is based on, or what
+it could not assess, is not a finding.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field
+
+from tailormed.model.base import Contract
+
+
+class Domain(StrEnum):
+    """The engine family a finding comes from."""
+
+    PGX = "pgx"
+    HEREDITARY = "hereditary"
+    POLYGENIC = "polygenic"
+    CLINICAL_RISK = "clinical_risk"
+    ONCOLOGY = "oncology"
+    DIAGNOSIS = "diagnosis"
+    RESPONSE = "response"
+
+
+class Priority(StrEnum):
+    """How soon a clinician should act: ``routine`` needs no change, ``actionable`` does."""
+
+    INFORMATIONAL = "informational"
+    ROUTINE = "routine"
+    ACTIONABLE = "actionable"
+    URGENT = "urgent"
+
+
+class NotAssessed(Contract):
+    """Something the finding could not take into account, and why (e.g. a position not called)."""
+
+    item: str
+    reason: str
+
+
+class Evidence(Contract):
+    """The knowledge and the patient facts one conclusion rests on."""
+
+    source: str = Field(description="Knowledge source name as in the bundle manifest, e.g. 'CPIC'")
+    version: str
+    level: str | None = Field(default=None, description="Source's own strength/level, e.g. 'Strong', 'Tier I'")
+    citations: list[str] = Field(default_factory=list, description="PMIDs, DOIs or URLs")
+    inputs_used: list[str] = Field(
+        default_factory=list, description="Patient facts used, in words: 'CYP2C19 rs4244285 G/A'"
+    )
+    not_assessed: list[NotAssessed] = Field(default_factory=list)
+
+
+class Finding(Contract):
+    """One conclusion about the patient, with its evidence and limits."""
+
+    id: str = Field(description="Stable within a run, e.g. 'pgx:CYP2C19:clopidogrel'")
+    domain: Domain
+    title: str
+    summary: str
+    priority: Priority = Priority.ROUTINE
+    genes: list[str] = Field(default_factory=list)
+    drugs: list[str] = Field(default_factory=list)
+    conditions: list[str] = Field(default_factory=list)
+    research_only: bool = Field(default=False, description="Not for clinical decisions (e.g. opt-in research mode)")
+    data: dict[str, Any] = Field(default_factory=dict, description="Engine-specific payload, JSON-serializable")
+    evidence: list[Evidence] = Field(min_length=1)
+
+    @property
+    def not_assessed(self) -> list[NotAssessed]:
+        return [item for ev in self.evidence for item in ev.not_assessed]

@@ -1,0 +1,367 @@
+"""The patient: everything tailormed knows about one person apart from their genotypes.
+
+A record is written by a clinician or exported from an EHR (see ``intake.record`` and ``intake.fhir``);
+every section is optional except the identifier, because engines must say what they could not assess
+rather than refuse a partial record.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from tailormed.model.base import Coding, Contract
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+
+class Sex(StrEnum):
+    """Sex assigned at birth, as used by risk equations and X-chromosome genotyping."""
+
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class AncestryComponent(Contract):
+    """One component of genetically inferred ancestry (e.g. 1000 Genomes superpopulation ``EUR``)."""
+
+    population: str
+    proportion: Fraction = 1.0
+    method: str | None = None
+
+
+class Demographics(Contract):
+    """Who the patient is, as far as equations and ancestry-dependent scores need to know."""
+
+    sex: Sex = Sex.UNKNOWN
+    birth_date: date | None = None
+    age_years: Annotated[float, Field(ge=0, le=130)] | None = None
+    race: list[str] = Field(default_factory=list, description="Self-reported race, in the record's own words")
+    ethnicity: str | None = Field(default=None, description="Self-reported ethnicity, e.g. 'Hispanic or Latino'")
+    genetic_ancestry: list[AncestryComponent] = Field(default_factory=list)
+
+    def age_on(self, when: date) -> float | None:
+        """Age in years on ``when``: from the birth date if known, else the recorded age."""
+        if self.birth_date is not None:
+            years = when.year - self.birth_date.year
+            if (when.month, when.day) < (self.birth_date.month, self.birth_date.day):
+                years -= 1
+            return float(years)
+        return self.age_years
+
+
+class ConditionStatus(StrEnum):
+    ACTIVE = "active"
+    RESOLVED = "resolved"
+    HISTORY = "history"
+
+
+class Condition(Contract):
+    """A diagnosis or problem-list entry (SNOMED CT or ICD-10 coded where possible)."""
+
+    name: str
+    code: Coding | None = None
+    onset_date: date | None = None
+    onset_age_years: NonNegative | None = None
+    status: ConditionStatus = ConditionStatus.ACTIVE
+
+
+class MedicationStatus(StrEnum):
+    """Whether the patient takes the drug now, is about to, or took it before."""
+
+    ACTIVE = "active"
+    PLANNED = "planned"
+    STOPPED = "stopped"
+
+
+class Dose(Contract):
+    amount: NonNegative
+    unit: str
+    frequency: str | None = Field(default=None, description="e.g. 'once daily', 'BID', 'weekly'")
+
+
+class Medication(Contract):
+    """A drug on the medication list; ``rxnorm``/``atc`` let engines match it without name guessing."""
+
+    name: str
+    rxnorm: str | None = None
+    atc: str | None = None
+    dose: Dose | None = None
+    status: MedicationStatus = MedicationStatus.ACTIVE
+    start_date: date | None = None
+    indication: str | None = None
+
+
+class ObservationCategory(StrEnum):
+    LAB = "lab"
+    VITAL = "vital"
+
+
+class Observation(Contract):
+    """A lab result or vital sign, LOINC-coded, with its unit (UCUM where possible)."""
+
+    loinc: str = Field(pattern=r"^\d{1,7}-\d$")
+    name: str
+    value: float | str
+    unit: str | None = None
+    category: ObservationCategory = ObservationCategory.LAB
+    effective_date: date | None = None
+
+
+class Allergy(Contract):
+    substance: str
+    code: Coding | None = None
+    reaction: str | None = None
+    criticality: str | None = Field(default=None, description="FHIR criticality: low, high, unable-to-assess")
+
+
+class SmokingStatus(StrEnum):
+    NEVER = "never"
+    FORMER = "former"
+    CURRENT = "current"
+
+
+class Smoking(Contract):
+    status: SmokingStatus
+    cigarettes_per_day: NonNegative | None = None
+    pack_years: NonNegative | None = None
+    years_since_quit: NonNegative | None = None
+
+
+class Lifestyle(Contract):
+    """Modifiable behaviours: inputs to risk equations and the subject of what-if scenarios."""
+
+    smoking: Smoking | None = None
+    alcohol_drinks_per_week: NonNegative | None = None
+    physical_activity_minutes_per_week: NonNegative | None = None
+    diet: str | None = Field(default=None, description="Dietary pattern in words, e.g. 'Mediterranean'")
+    vegetables_fruit_daily: bool | None = Field(default=None, description="Eats vegetables or fruit every day")
+    sleep_hours_per_night: Annotated[float, Field(ge=0, le=24)] | None = None
+
+
+class Exposure(Contract):
+    agent: str
+    level: str | None = None
+    duration_years: NonNegative | None = None
+
+
+class Environment(Contract):
+    occupation: str | None = None
+    exposures: list[Exposure] = Field(default_factory=list)
+    pm25_annual_ug_m3: NonNegative | None = Field(default=None, description="Annual mean PM2.5 at home")
+    residence: str | None = None
+
+
+class Relative(StrEnum):
+    """Relatives as risk models count them; first-degree relatives are parents, siblings and children."""
+
+    MOTHER = "mother"
+    FATHER = "father"
+    SISTER = "sister"
+    BROTHER = "brother"
+    DAUGHTER = "daughter"
+    SON = "son"
+    MATERNAL_GRANDMOTHER = "maternal_grandmother"
+    MATERNAL_GRANDFATHER = "maternal_grandfather"
+    PATERNAL_GRANDMOTHER = "paternal_grandmother"
+    PATERNAL_GRANDFATHER = "paternal_grandfather"
+    MATERNAL_AUNT = "maternal_aunt"
+    MATERNAL_UNCLE = "maternal_uncle"
+    PATERNAL_AUNT = "paternal_aunt"
+    PATERNAL_UNCLE = "paternal_uncle"
+    COUSIN = "cousin"
+    OTHER = "other"
+
+    @property
+    def degree(self) -> int | None:
+        """1 for parents, siblings, children; 2 for grandparents, aunts, uncles; 3 for cousins.
+
+        >>> Relative.SISTER.degree, Relative.MATERNAL_AUNT.degree
+        (1, 2)
+        """
+        first = {"mother", "father", "sister", "brother", "daughter", "son"}
+        if self.value in first:
+            return 1
+        if self.value == "cousin":
+            return 3
+        if self.value == "other":
+            return None
+        return 2
+
+
+class FamilyHistoryEntry(Contract):
+    relative: Relative
+    condition: str
+    code: Coding | None = None
+    age_at_onset: NonNegative | None = None
+    deceased: bool | None = None
+
+
+class ReproductiveHistory(Contract):
+    """Reproductive and breast history, as the Gail model and pregnancy-related guidance need it."""
+
+    age_at_menarche: NonNegative | None = None
+    age_at_first_live_birth: NonNegative | None = None
+    live_births: Annotated[int, Field(ge=0)] | None = None
+    pregnant: bool | None = None
+    menopausal: bool | None = None
+    age_at_menopause: NonNegative | None = None
+    breast_biopsies: Annotated[int, Field(ge=0)] | None = None
+    atypical_hyperplasia: bool | None = None
+
+
+class PhenotypeTerm(Contract):
+    """An HPO term observed in the patient, or explicitly excluded (looked for and absent)."""
+
+    id: str = Field(pattern=r"^HP:\d{7}$")
+    label: str | None = None
+    excluded: bool = False
+    onset: str | None = Field(default=None, description="HPO onset term or age, e.g. 'HP:0003577' or 'P2Y'")
+
+
+class SomaticVariant(Contract):
+    """A tumour variant, as a genomic allele, a protein change, or both."""
+
+    gene: str
+    protein_change: str | None = Field(default=None, description="HGVS p., 1- or 3-letter, e.g. 'V600E'")
+    cdna_change: str | None = None
+    chrom: str | None = None
+    pos: Annotated[int, Field(ge=1)] | None = None
+    ref: str | None = None
+    alt: str | None = None
+    vaf: Fraction | None = None
+
+
+class CopyNumberChange(Contract):
+    gene: str
+    kind: str = Field(pattern=r"^(amplification|gain|loss|deletion)$")
+    copies: NonNegative | None = None
+
+
+class Fusion(Contract):
+    five_prime_gene: str
+    three_prime_gene: str
+
+
+class Tumour(Contract):
+    """The tumour profile: type as an OncoTree code, and its somatic alterations and signatures."""
+
+    oncotree_code: str = Field(pattern=r"^[A-Z0-9_]+$")
+    name: str | None = None
+    somatic_variants: list[SomaticVariant] = Field(default_factory=list)
+    copy_number: list[CopyNumberChange] = Field(default_factory=list)
+    fusions: list[Fusion] = Field(default_factory=list)
+    msi_status: str | None = Field(default=None, pattern=r"^(MSI-H|MSI-L|MSS)$")
+    tmb_mut_per_mb: NonNegative | None = None
+
+
+class RiskTolerance(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class PreferenceWeights(Contract):
+    """How much the patient cares about each attribute of an option; only the ratios matter."""
+
+    efficacy: NonNegative = 1.0
+    side_effects: NonNegative = 1.0
+    cost: NonNegative = 1.0
+    convenience: NonNegative = 1.0
+
+    @model_validator(mode="after")
+    def _not_all_zero(self) -> PreferenceWeights:
+        if self.efficacy + self.side_effects + self.cost + self.convenience == 0:
+            raise ValueError("at least one preference weight must be above zero")
+        return self
+
+    def normalized(self) -> dict[str, float]:
+        """Weights scaled to sum to 1, so scores are comparable across patients."""
+        raw = self.model_dump()
+        total = sum(raw.values())
+        return {name: value / total for name, value in raw.items()}
+
+
+class Preferences(Contract):
+    goals: list[str] = Field(default_factory=list)
+    weights: PreferenceWeights = Field(default_factory=PreferenceWeights)
+    risk_tolerance: RiskTolerance = RiskTolerance.MEDIUM
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+class Consent(Contract):
+    """What the patient agreed to; research use is qualified by GA4GH Data Use Ontology codes."""
+
+    clinical_use: bool = True
+    research_use: bool = False
+    duo_codes: list[str] = Field(default_factory=list, description="e.g. 'DUO:0000042' (general research use)")
+    secondary_findings: bool = Field(
+        default=True, description="Whether to report ACMG secondary findings (patients may opt out)"
+    )
+    consent_date: date | None = None
+
+    @model_validator(mode="after")
+    def _duo_codes_well_formed(self) -> Consent:
+        for code in self.duo_codes:
+            if not code.startswith("DUO:") or not code[4:].isdigit() or len(code) != 11:
+                raise ValueError(f"'{code}' is not a DUO code (expected 'DUO:' and 7 digits)")
+        return self
+
+
+class GenomeAssay(StrEnum):
+    """What kind of genotyping produced the VCF; decides whether absent sites may mean reference."""
+
+    WGS = "wgs"
+    WES = "wes"
+    PANEL = "panel"
+    ARRAY = "array"
+    GVCF = "gvcf"
+
+
+class GenomeRef(Contract):
+    """Where the patient's germline genotypes are: a VCF path (relative to the record) and sample ID."""
+
+    vcf: str
+    sample: str | None = None
+    assay: GenomeAssay | None = None
+    absent_is_reference: bool = Field(
+        default=False, description="Declared by the user: sites absent from the VCF are homozygous reference"
+    )
+
+
+class Patient(Contract):
+    """One person: the input every engine reads alongside the genotypes."""
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
+    display_name: str | None = None
+    demographics: Demographics = Field(default_factory=Demographics)
+    conditions: list[Condition] = Field(default_factory=list)
+    medications: list[Medication] = Field(default_factory=list)
+    allergies: list[Allergy] = Field(default_factory=list)
+    observations: list[Observation] = Field(default_factory=list)
+    lifestyle: Lifestyle = Field(default_factory=Lifestyle)
+    environment: Environment = Field(default_factory=Environment)
+    family_history: list[FamilyHistoryEntry] = Field(default_factory=list)
+    reproductive: ReproductiveHistory | None = None
+    phenotypes: list[PhenotypeTerm] = Field(default_factory=list)
+    tumour: Tumour | None = None
+    preferences: Preferences = Field(default_factory=Preferences)
+    consent: Consent = Field(default_factory=Consent)
+    genome: GenomeRef | None = None
+
+    def current_medications(self) -> list[Medication]:
+        """Drugs taken now or about to be started: the ones a genotype can still change."""
+        return [m for m in self.medications if m.status != MedicationStatus.STOPPED]
+
+    def latest(self, loinc: str) -> Observation | None:
+        """Most recent observation with this LOINC code (undated ones count as oldest)."""
+        matches = [o for o in self.observations if o.loinc == loinc]
+        if not matches:
+            return None
+        return max(matches, key=lambda o: o.effective_date or date.min)

@@ -1,0 +1,26 @@
+"""Test fixtures: where the shared development data is, and how tests skip (or fail in CI) without it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path:
+    return Path(os.environ.get("TAILORMED_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared data folder; skipped with a reason when absent, a failure when absent under CI=true."""
+    path = shared_data_dir()
+    if not path.is_dir():
+        message = f"shared development data not found at {path} (set TAILORMED_SHARED_DATA)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
