@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tailormed.knowledge.bundle import KnowledgeBundle
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -24,3 +28,13 @@ def shared_data() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def built_bundle(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBundle:
+    """A knowledge bundle built once per session from the shared data with every importer that finds its files."""
+    from tailormed.knowledge.bundle import build_bundle, load_bundle
+
+    out = tmp_path_factory.mktemp("built-bundle") / "kb"
+    build_bundle(shared_data, out)
+    return load_bundle(out)

@@ -9,7 +9,12 @@ from typing import Any
 import typer
 
 # (module, attribute, name): a Typer sub-app mounted as ``tailormed NAME ...``
-SUB_APPS: list[tuple[str, str, str]] = []
+SUB_APPS: list[tuple[str, str, str]] = [
+    ("tailormed.cli.record", "record_app", "record"),
+    ("tailormed.cli.kb", "kb_app", "kb"),
+    ("tailormed.cli.vcf", "vcf_app", "vcf"),
+    ("tailormed.cli.pgx", "pgx_app", "pgx"),
+]
 # (module, attribute): a plain command mounted as ``tailormed FUNCTION-NAME``
 COMMANDS: list[tuple[str, str]] = []
 

@@ -7,8 +7,10 @@ formats; they read what importers wrote.
 
 from __future__ import annotations
 
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
 from tailormed.knowledge.manifest import SourceRecord
@@ -36,7 +38,14 @@ def register(importer: Importer) -> Importer:
 
 
 def importers() -> list[Importer]:
-    """All importers, after importing the modules that register them."""
-    from tailormed.knowledge import importers as _  # noqa: F401  (registration side effect)
+    """All importers, after importing every module of ``knowledge.importers`` (each registers its own)."""
+    from tailormed.knowledge import importers as package
 
+    for module in pkgutil.iter_modules(package.__path__, prefix=f"{package.__name__}."):
+        import_module(module.name)
     return sorted(_IMPORTERS.values(), key=lambda i: i.name)
+
+
+def get_importer(name: str) -> Importer | None:
+    """The importer registered under ``name``, if any."""
+    return next((i for i in importers() if i.name == name), None)

@@ -1,1 +1,1 @@
-"""Importer modules; importing this package registers every importer with ``knowledge.registry``."""
+"""Importer modules; ``knowledge.registry.importers()`` imports every module here, which registers it."""

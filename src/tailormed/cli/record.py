@@ -1,0 +1,82 @@
+"""``tailormed record``: check a patient record or FHIR Bundle before it is used for a care plan."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tailormed.cli.console import err, out
+from tailormed.intake.record import RecordIntake, read_record, resolve_genome_path
+
+record_app = typer.Typer(help="Patient records (YAML/JSON) and FHIR R4 Bundles.", no_args_is_help=True)
+
+
+class CheckFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+@record_app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="Patient record (.yaml/.yml/.json) or FHIR R4 Bundle (.json).")],
+    output_format: Annotated[
+        CheckFormat, typer.Option("--format", "-f", help="json: the normalized patient; text: a short summary.")
+    ] = CheckFormat.JSON,
+) -> None:
+    """Validate a record or FHIR Bundle and print the patient as tailormed reads it (exit 2 if invalid)."""
+    intake = read_record(file)
+    notes = list(intake.warnings)
+    genome = resolve_genome_path(intake.patient, file)
+    if genome is not None and not genome.is_file():
+        notes.append(f"genome.vcf '{intake.patient.genome.vcf if intake.patient.genome else ''}' not found at {genome}")
+    for note in notes:
+        err.print(f"[yellow]warning:[/] {note}", highlight=False, markup=True)
+    if output_format is CheckFormat.JSON:
+        out.print_json(json.dumps(intake.patient.model_dump(mode="json")))
+    else:
+        out.print(_summary(intake, file))
+
+
+def _summary(intake: RecordIntake, file: Path) -> Table:
+    patient = intake.patient
+    demographics = patient.demographics
+    table = Table(title=f"{patient.id} ({intake.kind}: {file.name})", show_header=False, title_justify="left")
+    table.add_column("section", style="bold")
+    table.add_column("content")
+    who = [demographics.sex.value]
+    if demographics.birth_date is not None:
+        who.append(f"born {demographics.birth_date.isoformat()}")
+    elif demographics.age_years is not None:
+        who.append(f"{demographics.age_years:g} years")
+    if demographics.race or demographics.ethnicity:
+        who.append(", ".join([*demographics.race, *([demographics.ethnicity] if demographics.ethnicity else [])]))
+    table.add_row("patient", ", ".join(filter(None, [patient.display_name, *who])))
+    table.add_row("conditions", _names([c.name for c in patient.conditions]))
+    table.add_row("medications", _names([f"{m.name} ({m.status.value})" for m in patient.medications]))
+    table.add_row("allergies", _names([a.substance for a in patient.allergies]))
+    table.add_row(
+        "observations", f"{len(patient.observations)} ({len({o.loinc for o in patient.observations})} LOINC codes)"
+    )
+    table.add_row("family history", _names([f"{f.relative.value}: {f.condition}" for f in patient.family_history]))
+    if patient.lifestyle.smoking is not None:
+        table.add_row("smoking", patient.lifestyle.smoking.status.value)
+    if patient.tumour is not None:
+        table.add_row("tumour", patient.tumour.oncotree_code)
+    table.add_row("language", patient.preferences.language)
+    if patient.genome is not None:
+        table.add_row(
+            "genome",
+            f"{patient.genome.vcf} (sample {patient.genome.sample or '-'}, "
+            f"absent sites are {'reference' if patient.genome.absent_is_reference else 'not called'})",
+        )
+    table.add_row("warnings", str(len(intake.warnings)))
+    return table
+
+
+def _names(items: list[str]) -> str:
+    return "; ".join(items) if items else "-"

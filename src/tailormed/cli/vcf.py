@@ -1,0 +1,77 @@
+"""``tailormed vcf``: look inside a VCF/BCF before analysing it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tailormed.cli.console import out, progress
+from tailormed.intake.summary import VcfSummary, expected_records, summarize_vcf
+from tailormed.model.genotype import GenomeBuild
+
+vcf_app = typer.Typer(
+    name="vcf",
+    help="Inspect VCF/BCF files: samples, records, contigs, phasing, gVCF blocks, genome build.",
+    no_args_is_help=True,
+)
+
+
+class InfoFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def _print_text(summary: VcfSummary) -> None:
+    shown = ", ".join(summary.samples[:10]) + (" ..." if len(summary.samples) > 10 else "")
+    table = Table(show_header=False, box=None)
+    table.add_row("file", summary.path)
+    table.add_row("format", summary.format + (" (indexed)" if summary.indexed else ""))
+    table.add_row("samples", f"{len(summary.samples)}" + (f": {shown}" if shown else ""))
+    table.add_row("records", str(summary.records))
+    table.add_row("multi-allelic", str(summary.multiallelic_records))
+    table.add_row(
+        "contigs",
+        ", ".join(f"{c.name} ({c.records})" for c in summary.contigs) or "none",
+    )
+    table.add_row("phased", "yes" if summary.phased else "no")
+    table.add_row("haploid calls", "yes" if summary.haploid_calls else "no")
+    table.add_row("gVCF blocks", "yes" if summary.gvcf else "no")
+    if summary.build is not None:
+        table.add_row("build", f"{summary.build.build} (from {summary.build.source.value}: {summary.build.detail})")
+    else:
+        table.add_row("build", f"undetermined: {summary.build_problem}")
+    out.print(table)
+
+
+@vcf_app.command("info")
+def info(
+    vcf: Annotated[Path, typer.Argument(help="VCF, bgzipped VCF or BCF file.")],
+    build: Annotated[
+        GenomeBuild | None,
+        typer.Option("--build", case_sensitive=False, help="The file's genome build, overriding detection."),
+    ] = None,
+    output_format: Annotated[InfoFormat, typer.Option("--format", "-f", help="Output format.")] = InfoFormat.TEXT,
+) -> None:
+    """Samples, record count, contigs, phasing, gVCF blocks and the detected genome build, from one checked pass."""
+    markers = []
+    if build is None:
+        from tailormed.intake.reader import open_vcf
+
+        with open_vcf(vcf) as opened:
+            silent = opened.header_build() is None
+        if silent:
+            from tailormed.knowledge.bundle import load_bundle
+            from tailormed.knowledge.markers import build_markers
+
+            markers = build_markers(load_bundle())
+    with progress() as bar:
+        task = bar.add_task(f"reading {vcf.name}", total=expected_records(vcf))
+        summary = summarize_vcf(vcf, build=build, markers=markers, on_progress=lambda n: bar.advance(task, n))
+    if output_format is InfoFormat.JSON:
+        out.print_json(summary.model_dump_json())
+    else:
+        _print_text(summary)

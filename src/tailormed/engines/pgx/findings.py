@@ -1,0 +1,265 @@
+"""PGx results as :class:`Finding`s: gene results, drug recommendations, phenoconversions and the warfarin dose.
+
+The patient's current and planned medications come first: their recommendations are looked up with the
+phenoconverted gene results and are ``actionable`` when the applicable row changes therapy. Recommendations
+for drugs the patient does not take are kept only when they would change therapy (pre-emptive guidance). Every
+finding carries the knowledge source and version, the source's strength as ``level``, PMIDs, the genotype
+facts used, and what could not be assessed (positions not called, genes not called).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from pydantic import Field
+
+from tailormed.engines.pgx.calls import GeneCall
+from tailormed.engines.pgx.dosing import WarfarinDose, iwpc_dose, warfarin_inputs
+from tailormed.engines.pgx.phenotype import GenePhenotype, PhenotypeStatus, phenotype_all
+from tailormed.engines.pgx.recommend import GuidelineResult, RecommendationStatus, recommend_all
+from tailormed.engines.pgx.review import MedicationReview, Phenoconversion, review_medications
+from tailormed.knowledge.pgx.dosing import WarfarinModel
+from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
+from tailormed.knowledge.pgx.interactions import PhenoconversionRules
+from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
+from tailormed.model.base import Contract
+from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
+from tailormed.model.patient import Patient
+
+
+class PgxKnowledge(Contract):
+    """The knowledge the PGx engine reads, handed in whole so the engine never opens a file."""
+
+    phenotypes: PhenotypeKnowledge
+    guidelines: GuidelineKnowledge
+    phenoconversion: PhenoconversionRules
+    warfarin: WarfarinModel | None = None
+
+
+class PgxResult(Contract):
+    """Everything the PGx engine worked out for one patient, before it is phrased as findings."""
+
+    phenotypes: dict[str, GenePhenotype]
+    review: MedicationReview
+    other_recommendations: list[GuidelineResult] = Field(default_factory=list)
+    warfarin: WarfarinDose | None = None
+
+
+def analyze_pgx(
+    patient: Patient,
+    gene_calls: Sequence[GeneCall],
+    knowledge: PgxKnowledge,
+    *,
+    on: date,
+    rs12777823: tuple[str | None, ...] | None = None,
+) -> PgxResult:
+    """Phenotypes, medication review with phenoconversion, pre-emptive guidance and the warfarin dose."""
+    phenotypes = phenotype_all(gene_calls, knowledge.phenotypes)
+    medications = patient.current_medications()
+    review = review_medications(
+        medications, phenotypes, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes
+    )
+    reviewed = {(g.drug.casefold(), g.source) for m in review.medications for g in m.genotype_recommendations}
+    others = [
+        answer
+        for answer in recommend_all(knowledge.guidelines, phenotypes)
+        if (answer.drug.casefold(), answer.source) not in reviewed and answer.actionable
+    ]
+    dose = None
+    takes_warfarin = any(m.name.strip().casefold().startswith("warfarin") or m.rxnorm == "11289" for m in medications)
+    if knowledge.warfarin is not None and takes_warfarin:
+        inputs = warfarin_inputs(patient, phenotypes, knowledge.warfarin, on=on, rs12777823=rs12777823)
+        dose = iwpc_dose(inputs, knowledge.warfarin)
+    return PgxResult(phenotypes=phenotypes, review=review, other_recommendations=others, warfarin=dose)
+
+
+def pgx_findings(
+    patient: Patient,
+    gene_calls: Sequence[GeneCall],
+    knowledge: PgxKnowledge,
+    *,
+    on: date,
+    variant_calls: Mapping[str, list[str]] | None = None,
+    rs12777823: tuple[str | None, ...] | None = None,
+) -> list[Finding]:
+    """The PGx findings for one patient: medications first, then phenoconversions, dose, gene results, other drugs.
+
+    ``variant_calls`` maps a gene to the variant genotypes its call rests on (``['rs4244285 A/A']``).
+    """
+    result = analyze_pgx(patient, gene_calls, knowledge, on=on, rs12777823=rs12777823)
+    return findings_from_result(result, knowledge, variant_calls or {})
+
+
+def findings_from_result(
+    result: PgxResult, knowledge: PgxKnowledge, variant_calls: Mapping[str, list[str]]
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for medication in result.review.medications:
+        for answer in medication.recommendations:
+            changes = medication.phenoconversions
+            findings.append(_recommendation(answer, result.phenotypes, variant_calls, changes, True))
+    for change in result.review.phenoconversions:
+        findings.append(_phenoconversion(change, knowledge.phenoconversion))
+    if result.warfarin is not None and knowledge.warfarin is not None:
+        findings.append(_warfarin(result.warfarin, knowledge.warfarin, result.phenotypes, variant_calls))
+    for gene in sorted(result.phenotypes):
+        findings.append(_gene(result.phenotypes[gene], knowledge.phenotypes, variant_calls))
+    for answer in result.other_recommendations:
+        findings.append(_recommendation(answer, result.phenotypes, variant_calls, [], False))
+    return findings
+
+
+def _gene(
+    result: GenePhenotype, tables: PhenotypeKnowledge, variant_calls: Mapping[str, list[str]]
+) -> Finding:
+    not_assessed = [NotAssessed(item=p, reason="position not called in the VCF") for p in result.missing_positions]
+    if not result.called:
+        not_assessed.append(NotAssessed(item=result.gene, reason="gene not called"))
+    elif result.status in (PhenotypeStatus.AMBIGUOUS, PhenotypeStatus.UNRESOLVED, PhenotypeStatus.NO_TABLE):
+        not_assessed.append(NotAssessed(item=result.gene, reason="; ".join(result.notes) or result.status.value))
+    normal = (result.phenotype or "").casefold().startswith("normal")
+    return Finding(
+        id=f"pgx:gene:{result.gene}",
+        domain=Domain.PGX,
+        title=result.summary,
+        summary=" ".join([result.summary + ".", *result.notes]).strip(),
+        priority=Priority.INFORMATIONAL if normal or not result.called else Priority.ROUTINE,
+        genes=[result.gene],
+        data=result.model_dump(mode="json"),
+        evidence=[
+            Evidence(
+                source=tables.source,
+                version=result.table_version or "n/a",
+                inputs_used=_inputs(result, variant_calls),
+                not_assessed=not_assessed,
+            )
+        ],
+    )
+
+
+def _recommendation(
+    answer: GuidelineResult,
+    phenotypes: Mapping[str, GenePhenotype],
+    variant_calls: Mapping[str, list[str]],
+    changes: list[Phenoconversion],
+    on_list: bool,
+) -> Finding:
+    if answer.status == RecommendationStatus.MATCHED:
+        priority = Priority.ACTIONABLE if answer.actionable else Priority.ROUTINE
+        if not on_list:
+            priority = Priority.ROUTINE
+        first = answer.rows[0]
+        text = first.text.splitlines()[0] if first.text else "see guideline"
+        population = f" ({first.population})" if first.population and first.population != "general" else ""
+        summary = f"{answer.source}{population}: {first.text}"
+        if len(answer.rows) > 1:
+            summary += f" [{len(answer.rows)} rows apply, for populations: " + ", ".join(
+                r.population or "unspecified" for r in answer.rows
+            ) + "]"
+    else:
+        priority = Priority.INFORMATIONAL
+        text = "cannot be assessed" if answer.status == RecommendationStatus.NOT_ASSESSED else "no matching row"
+        summary = "; ".join(n.reason for n in answer.not_assessed)
+    inputs = [f"{gene}: {value}" for gene, value in answer.gene_results.items()]
+    inputs += [v for gene in answer.genes for v in variant_calls.get(gene, [])]
+    inputs += [c.explanation for c in changes if c.gene in answer.genes]
+    positions = [
+        NotAssessed(item=f"{gene} {p}", reason="position not called in the VCF")
+        for gene in answer.genes
+        if (result := phenotypes.get(gene)) is not None
+        for p in result.missing_positions
+    ]
+    return Finding(
+        id=f"pgx:{answer.drug}:{answer.source.lower()}",
+        domain=Domain.PGX,
+        title=f"{answer.drug} ({answer.source}): {text}",
+        summary=summary,
+        priority=priority,
+        genes=list(answer.genes),
+        drugs=[answer.drug],
+        data=answer.model_dump(mode="json"),
+        evidence=[
+            Evidence(
+                source=answer.source,
+                version=answer.version,
+                level=answer.rows[0].classification if answer.rows else None,
+                citations=[*answer.citations, *([answer.url] if answer.url else [])],
+                inputs_used=inputs,
+                not_assessed=[*answer.not_assessed, *positions],
+            )
+        ],
+    )
+
+
+def _phenoconversion(change: Phenoconversion, rules: PhenoconversionRules) -> Finding:
+    return Finding(
+        id=f"pgx:phenoconversion:{change.gene}",
+        domain=Domain.PGX,
+        title=change.explanation if change.applied else f"{change.gene}: opposing inhibitor and inducer",
+        summary=change.explanation,
+        priority=Priority.ACTIONABLE if change.applied else Priority.ROUTINE,
+        genes=[change.gene],
+        drugs=list(change.perpetrators),
+        data=change.model_dump(mode="json"),
+        evidence=[
+            Evidence(
+                source=rules.source,
+                version=rules.version,
+                level=change.effect,
+                citations=list(change.citations),
+                inputs_used=[f"{change.gene} genotype result {change.genotype_phenotype}"]
+                + [f"medication: {name}" for name in change.perpetrators],
+            )
+        ],
+    )
+
+
+def _warfarin(
+    dose: WarfarinDose,
+    model: WarfarinModel,
+    phenotypes: Mapping[str, GenePhenotype],
+    variant_calls: Mapping[str, list[str]],
+) -> Finding:
+    if dose.weekly_mg is None or dose.daily_mg is None:
+        title = "warfarin dose: not calculated"
+        summary = "; ".join(n.reason for n in dose.not_assessed)
+    else:
+        title = f"warfarin: IWPC pharmacogenetic dose {dose.weekly_mg:.1f} mg/week ({dose.daily_mg:.2f} mg/day)"
+        summary = dose.worked
+        if dose.adjusted_weekly_mg is not None:
+            low, high = dose.adjusted_weekly_mg
+            applied = "; ".join(a.text for a in dose.adjustments if a.applies)
+            summary += f". CPIC 2017: {applied} -> {low:.1f}-{high:.1f} mg/week"
+    inputs = [*(t.name + " " + t.value for t in dose.terms[1:]), *dose.inputs.notes]
+    inputs += [v for gene in ("CYP2C9", "VKORC1", "CYP4F2") for v in variant_calls.get(gene, [])]
+    inputs += [phenotypes[g].summary for g in ("CYP2C9", "VKORC1", "CYP4F2") if g in phenotypes]
+    return Finding(
+        id="pgx:warfarin:dose",
+        domain=Domain.PGX,
+        title=title,
+        summary=summary,
+        priority=Priority.ACTIONABLE if dose.weekly_mg is not None else Priority.INFORMATIONAL,
+        genes=["CYP2C9", "VKORC1", "CYP4F2"],
+        drugs=["warfarin"],
+        data=dose.model_dump(mode="json"),
+        evidence=[
+            Evidence(
+                source=model.source,
+                version=model.version,
+                citations=list(dose.citations),
+                inputs_used=inputs,
+                not_assessed=list(dose.not_assessed),
+            )
+        ],
+    )
+
+
+def _inputs(result: GenePhenotype, variant_calls: Mapping[str, list[str]]) -> list[str]:
+    calls = variant_calls.get(result.gene, [])
+    detail = f" ({', '.join(calls)})" if calls else ""
+    if result.diplotypes:
+        return [f"{result.gene} {' or '.join(result.diplotypes)}{detail}", f"origin: {result.origin.value}"]
+    if result.called:
+        return [f"{result.gene} {result.phenotype or result.activity_score} (outside call)"]
+    return []

@@ -1,0 +1,152 @@
+"""Named-allele matcher: a sample's genotypes at a gene's defining positions -> diplotype call (``GeneCall``).
+
+Semantics follow PharmCAT's matcher: named alleles are matched on the positions the sample has (missing positions
+are dropped, never assumed reference unless intake marked them ``assumed_reference`` by the user's choice), a
+named allele scores one per defined position, unphased data are paired over every strand assignment the genotypes
+allow, and only the top-scoring diplotypes are kept unless ``top_candidate_only=False`` (or the gene's exemption
+asks for all hits). Genes flagged ``lowest_function`` (DPYD, RYR1) are called from the lowest-activity variant
+per strand. ``find_combinations`` (research use) names combinations and partial alleles on phased data when no
+defined diplotype fits. The engine is pure: it reads only its arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+
+from tailormed.engines.pgx.calls import CallStatus, Diplotype, GeneCall
+from tailormed.engines.pgx.matcher.diplotypes import (
+    apply_unphased_priorities,
+    haploid_fits,
+    pair_fits,
+    top_only,
+)
+from tailormed.engines.pgx.matcher.haplotypes import candidates, fits
+from tailormed.engines.pgx.matcher.names import name_key, ordered_pair
+from tailormed.engines.pgx.matcher.sample import SampleSites, read_sites
+from tailormed.engines.pgx.matcher.strands import combination_call, lowest_function_call
+from tailormed.knowledge.pgx.definitions import GeneDefinition
+from tailormed.model.genotype import SampleGenotypes
+
+__all__ = ["diplotype_label", "match_all", "match_gene", "name_key", "ordered_pair"]
+
+_Result = Callable[[CallStatus, list[Diplotype]], GeneCall]
+
+
+def match_gene(
+    definition: GeneDefinition,
+    genotypes: SampleGenotypes,
+    *,
+    top_candidate_only: bool = True,
+    find_combinations: bool = False,
+    allele_activity: Mapping[str, float] | None = None,
+) -> GeneCall:
+    """Call one gene for one sample.
+
+    ``allele_activity`` (allele -> activity value) overrides the definition's own values for lowest-function genes.
+    """
+    sample = read_sites(definition, genotypes)
+    warnings = list(sample.warnings)
+    missing = [v.label for v in sample.missing]
+    if genotypes.absent_is_reference:
+        warnings.append("positions absent from the VCF were read as reference (declared complete)")
+
+    def result(status: CallStatus, diplotypes: list[Diplotype]) -> GeneCall:
+        return GeneCall(
+            sample=genotypes.sample,
+            gene=definition.gene,
+            status=status,
+            diplotypes=diplotypes,
+            phased=sample.phased and bool(sample.sites),
+            missing_positions=missing,
+            warnings=warnings,
+            definition_version=definition.version,
+        )
+
+    if not sample.sites:
+        warnings.append("no defining position could be read")
+        return result(CallStatus.NO_CALL, [])
+    required = {v.pos for v in sample.missing} & set(definition.exemptions.required_positions)
+    if required:
+        labels = [v.label for v in sample.missing if v.pos in required]
+        warnings.append(f"required positions missing: {', '.join(labels)}")
+        return result(CallStatus.NO_CALL, [])
+
+    if definition.lowest_function:
+        activity = dict(definition.allele_activity if allele_activity is None else allele_activity)
+        return result(CallStatus.CALLED, [_lowest_function(definition, sample, activity, warnings)])
+
+    found = fits(definition, sample)
+    if sample.haploid:
+        diplotypes = haploid_fits(found)
+        if diplotypes:
+            warnings.append("haploid genotypes: one haplotype reported")
+    else:
+        diplotypes = pair_fits(found)
+    all_hits = definition.exemptions.all_hits
+    if (top_candidate_only if all_hits is None else not all_hits) and diplotypes:
+        diplotypes = top_only(diplotypes)
+    if not sample.phased and len(diplotypes) > 1:
+        diplotypes = apply_unphased_priorities(definition, diplotypes, warnings)
+
+    if not diplotypes and find_combinations:
+        return _combination(definition, sample, warnings, result)
+    if not diplotypes:
+        warnings.append("no combination of named alleles fits the genotypes")
+        return result(CallStatus.NO_CALL, [])
+    if len(diplotypes) > 1:
+        warnings.append(f"{len(diplotypes)} diplotypes fit the unphased genotypes equally well")
+        return result(CallStatus.AMBIGUOUS, diplotypes)
+    return result(CallStatus.CALLED, diplotypes)
+
+
+def _lowest_function(
+    definition: GeneDefinition, sample: SampleSites, activity: dict[str, float], warnings: list[str]
+) -> Diplotype:
+    pool = candidates(definition, sample)
+    reference = next(c for c in pool if c.is_reference)
+    variants = [c for c in pool if not c.is_reference]
+    if sample.phased:
+        exact = pair_fits(fits(definition, sample))
+        if len(exact) == 1:
+            return exact[0]
+    return lowest_function_call(sample, variants, reference, activity, warnings)
+
+
+def _combination(definition: GeneDefinition, sample: SampleSites, warnings: list[str], result: _Result) -> GeneCall:
+    if not sample.phased:
+        warnings.append("no defined diplotype fits; combinations are only searched on phased data")
+        return result(CallStatus.NO_CALL, [])
+    pool = candidates(definition, sample)
+    reference = next(c for c in pool if c.is_reference)
+    call = combination_call(sample, [c for c in pool if not c.is_reference], reference)
+    warnings.append("research mode: combination/partial alleles, not for clinical use")
+    return result(CallStatus.CALLED, [call])
+
+
+def match_all(
+    definitions: Mapping[str, GeneDefinition],
+    genotypes: SampleGenotypes,
+    *,
+    genes: Collection[str] | None = None,
+    top_candidate_only: bool = True,
+    find_combinations: bool = False,
+) -> list[GeneCall]:
+    """Call every gene (or ``genes``) for one sample, in gene-name order.
+
+    Research-only genes (CYP2D6, whose structural alleles a VCF cannot show) are called only when named in ``genes``.
+    """
+    wanted = sorted((g for g, d in definitions.items() if not d.research_only) if genes is None else genes)
+    return [
+        match_gene(
+            definitions[gene],
+            genotypes,
+            top_candidate_only=top_candidate_only,
+            find_combinations=find_combinations,
+        )
+        for gene in wanted
+    ]
+
+
+def diplotype_label(diplotype: Diplotype) -> str:
+    """``*1/*2``, or the single haplotype of a hemizygous call."""
+    return diplotype.allele1 if not diplotype.allele2 else diplotype.name

@@ -1,0 +1,51 @@
+"""Diplotypes from fitted named alleles: viable pairs, PharmCAT scores and order, top candidates, priorities."""
+
+from __future__ import annotations
+
+from tailormed.engines.pgx.calls import Diplotype
+from tailormed.engines.pgx.matcher.haplotypes import Fit
+from tailormed.engines.pgx.matcher.names import name_key, ordered_pair
+from tailormed.knowledge.pgx.definitions import GeneDefinition
+
+
+def pair_fits(found: list[Fit]) -> list[Diplotype]:
+    """Every unordered pair (an allele with itself included) whose orientations complement each other."""
+    ordered = sorted(found, key=lambda f: name_key(f.name))
+    pairs: list[Diplotype] = []
+    for i, first in enumerate(ordered):
+        for second in ordered[i:]:
+            if first.pairs_with(second):
+                a1, a2 = ordered_pair(first.name, second.name)
+                pairs.append(Diplotype(allele1=a1, allele2=a2, score=first.candidate.score + second.candidate.score))
+    return sort_diplotypes(pairs)
+
+
+def haploid_fits(found: list[Fit]) -> list[Diplotype]:
+    """Hemizygous samples carry one haplotype; it is reported with an empty second allele."""
+    calls = [Diplotype(allele1=f.name, allele2="", score=f.candidate.score) for f in found]
+    return sort_diplotypes(calls)
+
+
+def sort_diplotypes(diplotypes: list[Diplotype]) -> list[Diplotype]:
+    return sorted(diplotypes, key=lambda d: (-d.score, name_key(d.allele1), name_key(d.allele2)))
+
+
+def top_only(diplotypes: list[Diplotype]) -> list[Diplotype]:
+    if not diplotypes:
+        return diplotypes
+    best = diplotypes[0].score
+    return [d for d in diplotypes if d.score == best]
+
+
+def apply_unphased_priorities(
+    definition: GeneDefinition, diplotypes: list[Diplotype], warnings: list[str]
+) -> list[Diplotype]:
+    """Where unphased data fit exactly a listed set of diplotypes, keep the one the definition prefers."""
+    names = {d.name for d in diplotypes}
+    for priority in definition.exemptions.unphased_priorities:
+        if names == set(priority.candidates):
+            warnings.append(
+                f"unphased data fit {' or '.join(priority.candidates)}; {priority.pick} reported as the more likely"
+            )
+            return [d for d in diplotypes if d.name == priority.pick]
+    return diplotypes

@@ -1,0 +1,128 @@
+"""Per-strand allele composition, for lowest-function genes and the research combination mode.
+
+When the data are phased (or effectively phased), each strand's alleles are known, so the variant alleles it
+carries can be listed: ``[*6 + *14]`` when several named alleles share a strand, and defining-position variants no
+named allele explains as partials (``g.94781859G>A``). Lowest-function genes (DPYD, RYR1) are called from these
+lists: the lowest-activity allele per strand, or for unphased data the two lowest-activity alleles found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tailormed.engines.pgx.calls import Diplotype
+from tailormed.engines.pgx.matcher.haplotypes import Candidate, carried_on, strand_alleles
+from tailormed.engines.pgx.matcher.names import name_key, ordered_pair
+from tailormed.engines.pgx.matcher.sample import SampleSites
+from tailormed.knowledge.pgx.definitions import allele_matches
+
+
+@dataclass(frozen=True)
+class Strand:
+    alleles: tuple[Candidate, ...]
+    partials: tuple[str, ...]
+
+
+def _variant_cells(candidate: Candidate, reference: Candidate) -> set[int]:
+    return {i for i, cell in candidate.cells.items() if cell != reference.cells[i]}
+
+
+def compose_strand(strand: list[str], variants: list[Candidate], reference: Candidate, sample: SampleSites) -> Strand:
+    """Named alleles carried on one strand, non-overlapping, most specific first; leftover variants as partials."""
+    carried = [c for c in variants if carried_on(c, strand)]
+    carried.sort(key=lambda c: (-len(_variant_cells(c, reference)), name_key(c.name)))
+    chosen: list[Candidate] = []
+    covered: set[int] = set()
+    for candidate in carried:
+        cells = _variant_cells(candidate, reference)
+        if cells and not cells & covered:
+            chosen.append(candidate)
+            covered |= cells
+    partials = [
+        _hgvs(sample, i, base)
+        for i, base in enumerate(strand)
+        if i not in covered and not allele_matches(reference.cells[i], base)
+    ]
+    chosen.sort(key=lambda c: name_key(c.name))
+    return Strand(tuple(chosen), tuple(partials))
+
+
+def _hgvs(sample: SampleSites, index: int, base: str) -> str:
+    variant = sample.sites[index].variant
+    if len(base) == 1 and len(variant.ref) == 1:
+        return f"g.{variant.pos}{variant.ref}>{base}"
+    return variant.hgvs or f"g.{variant.pos}{variant.ref}>{base}"
+
+
+def strand_name(strand: Strand, reference: Candidate) -> str:
+    parts = [c.name for c in strand.alleles] + list(strand.partials)
+    if not parts:
+        return reference.name
+    if len(parts) == 1:
+        return parts[0]
+    return "[" + " + ".join(parts) + "]"
+
+
+def phased_strands(sample: SampleSites, variants: list[Candidate], reference: Candidate) -> tuple[Strand, Strand]:
+    first, second = (strand_alleles(sample.sites, o) for o in (0, 1))
+    return (
+        compose_strand(first, variants, reference, sample),
+        compose_strand(second, variants, reference, sample),
+    )
+
+
+def combination_call(sample: SampleSites, variants: list[Candidate], reference: Candidate) -> Diplotype:
+    one, two = phased_strands(sample, variants, reference)
+    a1, a2 = ordered_pair(strand_name(one, reference), strand_name(two, reference))
+    score = sum(c.score for c in (*one.alleles, *two.alleles))
+    return Diplotype(allele1=a1, allele2=a2, score=score)
+
+
+def unphased_variants(sample: SampleSites, variants: list[Candidate]) -> list[Candidate]:
+    """Variant alleles present in unphased data, listed twice when every defining position is homozygous for them."""
+    found: list[Candidate] = []
+    for candidate in variants:
+        copies = 2
+        for index, cell in candidate.cells.items():
+            site = sample.sites[index]
+            hits = sum(allele_matches(cell, a) for a in site.alleles)
+            copies = min(copies, hits if len(site.alleles) == 2 else 2 * hits)
+        found.extend([candidate] * copies)
+    return found
+
+
+def _activity(candidate: Candidate, activity: Mapping[str, float]) -> float:
+    return activity.get(candidate.name, 1.0)
+
+
+def lowest_function_call(
+    sample: SampleSites,
+    variants: list[Candidate],
+    reference: Candidate,
+    activity: Mapping[str, float],
+    warnings: list[str],
+) -> Diplotype:
+    """The lowest-activity allele of each strand (phased) or the two lowest found (unphased)."""
+    unknown = sorted({c.name for c in variants if c.name not in activity}, key=name_key)
+
+    def lowest(found: list[Candidate]) -> list[Candidate]:
+        return sorted(found, key=lambda c: (_activity(c, activity), name_key(c.name)))
+
+    if sample.phased:
+        strands = phased_strands(sample, variants, reference)
+        picks = [lowest(list(s.alleles))[:1] or [reference] for s in strands]
+        described = [strand_name(s, reference) for s in strands]
+        chosen = [picks[0][0], picks[1][0]]
+        warnings.append(f"variants per strand: {described[0]} / {described[1]}; lowest function per strand reported")
+    else:
+        found = lowest(unphased_variants(sample, variants))
+        chosen = ([*found[:2], reference, reference])[:2]
+        if found:
+            listed = ", ".join(c.name for c in found)
+            warnings.append(f"unphased data: variants found {listed}; the two lowest-function variants reported")
+    used_unknown = [c.name for c in chosen if c.name in unknown and not c.is_reference]
+    if used_unknown:
+        warnings.append(f"no activity value for {', '.join(used_unknown)}; ranked as normal function")
+    a1, a2 = ordered_pair(chosen[0].name, chosen[1].name)
+    return Diplotype(allele1=a1, allele2=a2, score=chosen[0].score + chosen[1].score)

@@ -1,0 +1,231 @@
+"""CPIC and DPWG recommendations for a patient's gene results, matched across every gene a guideline needs.
+
+A guideline row applies when each of its criteria holds for that gene's result (see
+:mod:`tailormed.knowledge.pgx.guidelines`). Several rows may apply, for different populations. A gene the
+guideline needs but which was not called is never taken as normal: only rows the guideline wrote for "no result"
+can match it, and the result always says which gene could not be assessed. When a DPWG row names the exact
+diplotype, it is preferred over the same guideline's row for the phenotype.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from pydantic import Field
+
+from tailormed.engines.pgx.phenotype import GenePhenotype, PhenotypeStatus, normalize_score
+from tailormed.knowledge.pgx.guidelines import (
+    Criterion,
+    CriterionKind,
+    Guideline,
+    GuidelineKnowledge,
+    RecommendationRow,
+)
+from tailormed.model.base import Contract
+from tailormed.model.finding import NotAssessed
+
+
+class RecommendationStatus(StrEnum):
+    MATCHED = "matched"
+    NO_MATCHING_ROW = "no_matching_row"
+    NOT_ASSESSED = "not_assessed"
+
+
+class MatchedRow(Contract):
+    """One recommendation row that applies, and the gene results it was matched on."""
+
+    row_id: str
+    population: str | None = None
+    classification: str | None = None
+    implications: list[str] = Field(default_factory=list)
+    text: str
+    dosing_information: bool = False
+    alternate_drug_available: bool = False
+    other_prescribing_guidance: bool = False
+    matched_on: dict[str, str] = Field(default_factory=dict, description="Gene -> the result value that matched")
+    actionable: bool = Field(description="The row changes therapy for a non-normal result")
+
+
+class GuidelineResult(Contract):
+    """What one guideline says for one drug and this patient's gene results."""
+
+    drug: str
+    guideline_id: str
+    guideline_name: str
+    source: str
+    version: str
+    url: str | None = None
+    genes: list[str]
+    citations: list[str] = Field(default_factory=list)
+    status: RecommendationStatus
+    rows: list[MatchedRow] = Field(default_factory=list)
+    gene_results: dict[str, str] = Field(default_factory=dict, description="Gene -> result summary used")
+    not_assessed: list[NotAssessed] = Field(default_factory=list)
+
+    @property
+    def actionable(self) -> bool:
+        return any(row.actionable for row in self.rows)
+
+
+def criterion_holds(criterion: Criterion, result: GenePhenotype | None) -> bool:
+    """Whether one gene's result satisfies one criterion of a row."""
+    called = result is not None and result.called
+    if criterion.kind == CriterionKind.NO_RESULT:
+        return not called
+    if result is None or not called:
+        return False
+    if criterion.kind == CriterionKind.ACTIVITY_SCORE:
+        return result.activity_score is not None and normalize_score(result.activity_score) == normalize_score(
+            criterion.values[0]
+        )
+    if criterion.kind == CriterionKind.PHENOTYPE:
+        return result.phenotype is not None and result.phenotype.casefold() == criterion.values[0].casefold()
+    if criterion.kind == CriterionKind.ALLELE_STATUS:
+        for value in criterion.values:
+            allele, _, state = value.partition(" ")
+            if result.allele_statuses.get(allele) is not (state == "positive"):
+                return False
+        return True
+    return result.diplotype_alleles is not None and result.diplotype_alleles == tuple(criterion.values)
+
+
+def match_guideline(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> GuidelineResult:
+    """The rows of one guideline that apply to these gene results, and what could not be assessed."""
+    matched = [
+        row
+        for row in guideline.recommendations
+        if row.applies_to(drug) and all(criterion_holds(c, results.get(c.gene)) for c in row.criteria)
+    ]
+    if any(_names_diplotype(row) for row in matched):
+        matched = [row for row in matched if _names_diplotype(row)]
+    not_assessed = _not_assessed(guideline, results, matched)
+    if matched:
+        status = RecommendationStatus.MATCHED
+    elif not_assessed:
+        status = RecommendationStatus.NOT_ASSESSED
+    else:
+        status = RecommendationStatus.NO_MATCHING_ROW
+        values = ", ".join(f"{g} {_value(results.get(g))}" for g in guideline.genes)
+        not_assessed.append(NotAssessed(item=guideline.name, reason=f"the guideline has no row for {values}"))
+    return GuidelineResult(
+        drug=drug,
+        guideline_id=guideline.id,
+        guideline_name=guideline.name,
+        source=guideline.source,
+        version=guideline.version,
+        url=guideline.url,
+        genes=list(guideline.genes),
+        citations=guideline.pmids,
+        status=status,
+        rows=[_matched_row(row, results) for row in matched],
+        gene_results={g: _summary(results.get(g)) for g in guideline.genes},
+        not_assessed=not_assessed,
+    )
+
+
+def recommend_drug(
+    knowledge: GuidelineKnowledge,
+    results: Mapping[str, GenePhenotype],
+    name: str | None = None,
+    rxnorm: str | None = None,
+    atc: str | None = None,
+) -> list[GuidelineResult]:
+    """Every guideline's answer for one drug, found by name (case-insensitive), RxNorm or ATC code."""
+    answers = []
+    for guideline in knowledge.for_drug(name, rxnorm, atc):
+        drug = guideline.covers(name, rxnorm, atc)
+        if drug is not None and guideline.recommendations:
+            answers.append(match_guideline(guideline, drug.name, results))
+    return answers
+
+
+def recommend_all(knowledge: GuidelineKnowledge, results: Mapping[str, GenePhenotype]) -> list[GuidelineResult]:
+    """Every drug of every guideline that has rows, for a full report."""
+    return [
+        match_guideline(guideline, drug.name, results)
+        for guideline in knowledge.guidelines
+        if guideline.recommendations
+        for drug in guideline.drugs
+    ]
+
+
+def _names_diplotype(row: RecommendationRow) -> bool:
+    return any(c.kind == CriterionKind.DIPLOTYPE for c in row.criteria)
+
+
+def _matched_row(row: RecommendationRow, results: Mapping[str, GenePhenotype]) -> MatchedRow:
+    matched_on = {c.gene: _criterion_text(c) for c in row.criteria}
+    abnormal = any(_is_abnormal(c, results.get(c.gene)) for c in row.criteria)
+    return MatchedRow(
+        row_id=row.id,
+        population=row.population,
+        classification=row.classification,
+        implications=list(row.implications),
+        text=row.text,
+        dosing_information=row.dosing_information,
+        alternate_drug_available=row.alternate_drug_available,
+        other_prescribing_guidance=row.other_prescribing_guidance,
+        matched_on=matched_on,
+        actionable=row.changes_therapy and abnormal,
+    )
+
+
+def _is_abnormal(criterion: Criterion, result: GenePhenotype | None) -> bool:
+    """A result that is neither 'normal' nor an absent risk allele, nor a gene that was not tested."""
+    if criterion.kind == CriterionKind.NO_RESULT or result is None:
+        return False
+    if criterion.kind == CriterionKind.ALLELE_STATUS:
+        return any(value.endswith("positive") for value in criterion.values)
+    return not (result.phenotype or "").casefold().startswith("normal")
+
+
+def _criterion_text(criterion: Criterion) -> str:
+    if criterion.kind == CriterionKind.NO_RESULT:
+        return "no result"
+    if criterion.kind == CriterionKind.DIPLOTYPE:
+        return "/".join(criterion.values)
+    if criterion.kind == CriterionKind.ACTIVITY_SCORE:
+        return f"activity score {criterion.values[0]}"
+    return " and ".join(criterion.values)
+
+
+def _not_assessed(
+    guideline: Guideline, results: Mapping[str, GenePhenotype], matched: list[RecommendationRow]
+) -> list[NotAssessed]:
+    items = []
+    for gene in guideline.genes:
+        result = results.get(gene)
+        if result is None or not result.called:
+            used_without = any(
+                c.gene == gene and c.kind == CriterionKind.NO_RESULT for row in matched for c in row.criteria
+            )
+            reason = (
+                f"{gene} not called; the recommendation shown is the guideline's advice without a {gene} result"
+                if used_without
+                else f"cannot be assessed: {gene} not called"
+            )
+            items.append(NotAssessed(item=gene, reason=reason))
+        elif not matched and result.status == PhenotypeStatus.AMBIGUOUS:
+            items.append(NotAssessed(item=gene, reason=f"{gene} phenotype is ambiguous: {'; '.join(result.notes)}"))
+        elif not matched and result.status in (PhenotypeStatus.UNRESOLVED, PhenotypeStatus.NO_TABLE):
+            items.append(NotAssessed(item=gene, reason=f"{gene} {' or '.join(result.diplotypes)} has no phenotype"))
+        elif not matched and _value(result) == "unknown":
+            items.append(NotAssessed(item=gene, reason=f"{gene} result lacks the value this guideline looks up"))
+    return items
+
+
+def _value(result: GenePhenotype | None) -> str:
+    if result is None or not result.called:
+        return "not called"
+    if result.allele_statuses:
+        statuses = result.allele_statuses.items()
+        return ", ".join(f"{a} {'positive' if carried else 'negative'}" for a, carried in statuses)
+    return result.lookup_value or result.phenotype or "unknown"
+
+
+def _summary(result: GenePhenotype | None) -> str:
+    if result is None:
+        return "not called"
+    text = result.summary
+    return f"{text} [{result.phenoconversion}]" if result.phenoconversion else text

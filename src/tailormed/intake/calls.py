@@ -1,0 +1,182 @@
+"""From decoded VCF records to one :class:`GenotypeCall` per sample at one knowledge site.
+
+Records split at one position (``bcftools norm -m-``) are merged per sample the way ``bcftools norm
+-m+`` would: phased genotypes slot by slot, unphased ones by pooling the ALT alleles each record
+calls and filling the rest with REF. Alleles are written in the site's own representation
+(:func:`allele_at_locus`), so a call holds the actual sequences, never "some ALT". Identical
+genotype rows share one frozen call object, which keeps biobank-sized extraction cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from tailormed.intake.normalize import allele_at_locus, is_sequence, refs_agree
+from tailormed.intake.sites import Site
+from tailormed.model.genotype import CallSource, CallState, GenotypeCall
+
+IntArray = npt.NDArray[np.int64]
+MISSING = -1
+END_OF_VECTOR = -2
+
+
+@dataclass(eq=False)
+class Record:
+    """A record's fields for the selected samples; ``gt`` rows are allele indices then the phased flag."""
+
+    chrom: str
+    pos: int
+    ref: str
+    alts: tuple[str, ...]
+    end: int
+    gt: IntArray
+    filter: str | None
+    quality: float | None
+    depth: IntArray | None
+    phase_set: IntArray | None
+    where: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.chrom}:{self.pos} {self.ref}>{','.join(self.alts) or '.'}"
+
+
+def state_of(alleles: Sequence[str | None], ref: str) -> CallState:
+    """REFERENCE/VARIANT when every allele is known, PARTIAL when some are, NO_CALL when none are."""
+    known = [allele for allele in alleles if allele is not None]
+    if not known:
+        return CallState.NO_CALL
+    if len(known) < len(alleles):
+        return CallState.PARTIAL
+    return CallState.REFERENCE if all(allele == ref for allele in known) else CallState.VARIANT
+
+
+def _frame(record: Record, site: Site, warnings: list[str]) -> list[str | None] | None:
+    """Each allele index of a record as a sequence at the site; None when the REFs cannot be reconciled."""
+    locus = site.locus
+    if not refs_agree(record.pos, record.ref, locus.pos, locus.ref):
+        if len(record.ref) == 1 and len(locus.ref) == 1 and all(len(alt) == 1 for alt in record.alts):
+            warnings.append(
+                f"{locus.key}: VCF REF {record.ref} differs from the knowledge REF {locus.ref}; "
+                "alleles are taken as the VCF states them"
+            )
+            return [record.ref.upper(), *(alt.upper() if is_sequence(alt) else None for alt in record.alts)]
+        warnings.append(
+            f"{locus.key}: VCF REF {record.ref} (at {record.pos}) conflicts with the knowledge REF {locus.ref}; "
+            "site not called"
+        )
+        return None
+    alleles: list[str | None] = [allele_at_locus(record.pos, record.ref, record.ref, locus)]
+    for alt in record.alts:
+        if alt == "*":
+            alleles.append("*")  # the site lies inside a deletion called by another record
+        elif is_sequence(alt):
+            alleles.append(allele_at_locus(record.pos, record.ref, alt, locus))
+        else:
+            alleles.append(None)  # symbolic (<NON_REF>, <DEL>) or breakend: no sequence to report
+    return alleles
+
+
+def _slots(row: Sequence[int], frame: Sequence[str | None]) -> tuple[list[str | None], bool]:
+    indices = [int(i) for i in row[:-1] if i != END_OF_VECTOR]
+    alleles = [frame[i] if i >= 0 else None for i in indices]
+    return alleles, len(alleles) > 1 and row[-1] == 1
+
+
+def _merge(ref: str, parts: list[tuple[list[str | None], bool]]) -> tuple[tuple[str | None, ...], bool, bool]:
+    """Merge one sample's genotypes from several records at a site: (alleles, phased, conflicting)."""
+    if len(parts) == 1:
+        alleles, phased = parts[0]
+        return tuple(alleles), phased, False
+    ploidy = max(len(alleles) for alleles, _ in parts)
+    if all(phased for _, phased in parts):
+        merged: list[str | None] = []
+        for slot in range(ploidy):
+            values = [alleles[slot] if slot < len(alleles) else None for alleles, _ in parts]
+            other = {value for value in values if value is not None and value != ref}
+            if len(other) > 1:
+                return (None,) * ploidy, False, True
+            merged.append(other.pop() if other else (None if None in values else ref))
+        return tuple(merged), True, False
+    variants = [allele for alleles, _ in parts for allele in alleles if allele is not None and allele != ref]
+    if len(variants) > ploidy:
+        return (None,) * ploidy, False, True
+    unknown = any(allele is None for alleles, _ in parts for allele in alleles)
+    filler: str | None = None if unknown else ref
+    return (*([filler] * (ploidy - len(variants))), *variants), False, False
+
+
+def _optional(value: np.int64 | int) -> int | None:
+    return int(value) if value >= 0 else None
+
+
+def site_calls(site: Site, records: list[Record], source: CallSource, warnings: list[str]) -> list[GenotypeCall]:
+    """One call per selected sample, from the records (or gVCF blocks) found for the site."""
+    locus = site.locus
+    frames = [_frame(record, site, warnings) for record in records]
+    filters = sorted({part for record in records if record.filter for part in record.filter.split(";")})
+    qualities = [record.quality for record in records if record.quality is not None]
+    columns = [record.gt for record in records]
+    columns += [record.depth.reshape(-1, 1) for record in records if record.depth is not None]
+    columns += [record.phase_set.reshape(-1, 1) for record in records if record.phase_set is not None]
+    table = np.hstack(columns) if len(columns) > 1 else columns[0]
+    unique, inverse = np.unique(table, axis=0, return_inverse=True)
+    cache: list[GenotypeCall] = []
+    conflicted = False
+    for row in unique:
+        offset = 0
+        parts: list[tuple[list[str | None], bool]] = []
+        for record, frame in zip(records, frames, strict=True):
+            width = record.gt.shape[1]
+            if frame is not None:
+                parts.append(_slots(row[offset : offset + width], frame))
+            else:
+                parts.append(([None] * max(1, sum(1 for i in row[offset : offset + width - 1] if i != -2)), False))
+            offset += width
+        alleles, phased, conflict = _merge(locus.ref, parts)
+        conflicted = conflicted or conflict
+        depths = [_optional(row[offset + i]) for i, r in enumerate(r for r in records if r.depth is not None)]
+        offset += len(depths)
+        phase_sets = [_optional(row[offset + i]) for i, r in enumerate(r for r in records if r.phase_set is not None)]
+        known_depths = [depth for depth in depths if depth is not None]
+        phase_set = next((ps for ps in phase_sets if ps is not None), None) if phased else None
+        cache.append(
+            GenotypeCall(
+                chrom=locus.chrom,
+                pos=locus.pos,
+                ref=locus.ref,
+                alleles=alleles,
+                state=CallState.NO_CALL if conflict else state_of(alleles, locus.ref),
+                phased=phased,
+                phase_set=phase_set,
+                source=source,
+                filter=";".join(filters) or None,
+                quality=min(qualities) if qualities else None,
+                depth=min(known_depths) if known_depths else None,
+            )
+        )
+    if conflicted:
+        warnings.append(
+            f"{locus.key}: records {'; '.join(record.label for record in records)} call more ALT alleles than "
+            "the ploidy for some samples; those samples are not called here"
+        )
+    return [cache[i] for i in inverse.reshape(-1)]
+
+
+def absent_call(site: Site, assume_reference: bool, ploidy: int) -> GenotypeCall:
+    """The call for a site no record covers: ABSENT, or ASSUMED_REFERENCE when the user declared the VCF complete."""
+    locus = site.locus
+    if assume_reference:
+        return GenotypeCall(
+            chrom=locus.chrom,
+            pos=locus.pos,
+            ref=locus.ref,
+            alleles=(locus.ref,) * ploidy,
+            state=CallState.ASSUMED_REFERENCE,
+            source=CallSource.ASSUMED,
+        )
+    return GenotypeCall(chrom=locus.chrom, pos=locus.pos, ref=locus.ref, state=CallState.ABSENT)

@@ -1,0 +1,123 @@
+"""MedicationStatement and MedicationRequest: the drug (RxNorm/ATC), its dose and whether it is taken now."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from tailormed.intake.fhir import codes
+from tailormed.intake.fhir.common import Entry, coding_in, concept_text, to_date
+from tailormed.model.patient import Dose, Medication, MedicationStatus
+
+# Resolves a Reference(Medication) to the Medication resource's code (a CodeableConcept), or None.
+MedicationLookup = Callable[[Entry, str], Any | None]
+
+_TIMES = {1: "once", 2: "twice", 3: "three times", 4: "four times"}
+_EVERY = {"h": "hourly", "d": "daily", "wk": "weekly", "mo": "monthly", "a": "yearly"}
+_UNIT_WORD = {"s": "second", "min": "minute", "h": "hour", "d": "day", "wk": "week", "mo": "month", "a": "year"}
+
+
+def read_medication_statement(entry: Entry, lookup: MedicationLookup) -> Medication | None:
+    resource = entry.resource
+    code = entry.code(resource.status, codes.MEDICATION_STATEMENT_STATUS, "status")
+    status = codes.MEDICATION_STATEMENT_STATUS[str(code)]
+    if status is None:
+        entry.warn(f"status '{code}' means the drug is not taken; not used")
+        return None
+    if code == "unknown":
+        entry.warn("status is 'unknown'; treated as active so drug-gene checks still see it")
+    start = to_date(entry, resource.effectiveDateTime, "effectiveDateTime")
+    if start is None and resource.effectivePeriod is not None:
+        start = to_date(entry, resource.effectivePeriod.start, "effectivePeriod.start")
+    dosage = (resource.dosage or [None])[0]
+    return _medication(entry, lookup, status, start, dosage, resource.reasonCode)
+
+
+def read_medication_request(entry: Entry, lookup: MedicationLookup) -> Medication | None:
+    resource = entry.resource
+    code = entry.code(resource.status, codes.MEDICATION_REQUEST_STATUS, "status")
+    status = codes.MEDICATION_REQUEST_STATUS[str(code)]
+    if status is None:
+        entry.warn(f"status '{code}'; not used")
+        return None
+    if code == "unknown":
+        entry.warn("status is 'unknown'; treated as active so drug-gene checks still see it")
+    if resource.doNotPerform:
+        entry.warn("doNotPerform is set (an order not to give the drug); not used")
+        return None
+    if status == MedicationStatus.ACTIVE and resource.intent in codes.MEDICATION_REQUEST_PLANNING_INTENTS:
+        status = MedicationStatus.PLANNED
+    start = to_date(entry, resource.authoredOn, "authoredOn")
+    dosage = (resource.dosageInstruction or [None])[0]
+    return _medication(entry, lookup, status, start, dosage, resource.reasonCode)
+
+
+def _medication(
+    entry: Entry,
+    lookup: MedicationLookup,
+    status: MedicationStatus,
+    start: Any,
+    dosage: Any,
+    reasons: Any,
+) -> Medication | None:
+    resource = entry.resource
+    concept = resource.medicationCodeableConcept
+    if concept is None and resource.medicationReference is not None:
+        reference = str(resource.medicationReference.reference or "")
+        concept = lookup(entry, reference)
+        if concept is None:
+            raise entry.error(
+                f"medicationReference '{reference}' does not resolve to a Medication in the bundle",
+                "medicationReference",
+            )
+    name = concept_text(concept)
+    if name is None:
+        entry.warn("the drug has no code or text; not used")
+        return None
+    rxnorm = coding_in(concept, codes.RXNORM)
+    atc = coding_in(concept, codes.ATC)
+    indication = next((text for text in (concept_text(reason) for reason in reasons or []) if text), None)
+    return entry.build(
+        Medication,
+        name=name,
+        rxnorm=str(rxnorm.code) if rxnorm is not None else None,
+        atc=str(atc.code) if atc is not None else None,
+        dose=_dose(entry, dosage),
+        status=status,
+        start_date=start,
+        indication=indication,
+    )
+
+
+def _dose(entry: Entry, dosage: Any) -> Dose | None:
+    if dosage is None:
+        return None
+    quantity = next((rate.doseQuantity for rate in dosage.doseAndRate or [] if rate.doseQuantity is not None), None)
+    if quantity is None or quantity.value is None:
+        if dosage.text or dosage.doseAndRate:
+            entry.warn("the dose is not a single quantity; dose not used")
+        return None
+    unit = quantity.unit or quantity.code
+    if not unit:
+        entry.warn("the dose quantity has no unit; dose not used")
+        return None
+    return entry.build(Dose, amount=float(quantity.value), unit=str(unit), frequency=_frequency(dosage))
+
+
+def _frequency(dosage: Any) -> str | None:
+    """A timing in words: ``1 per 1 d`` -> ``once daily``; otherwise ``N per P unit`` or the dosage text."""
+    timing = dosage.timing
+    if timing is not None and timing.code is not None and concept_text(timing.code):
+        return concept_text(timing.code)
+    repeat = timing.repeat if timing is not None else None
+    if repeat is not None and repeat.frequency and repeat.period and repeat.periodUnit:
+        times = int(repeat.frequency)
+        period = Decimal(str(repeat.period))
+        unit = str(repeat.periodUnit)
+        if period == 1 and times in _TIMES and unit in _EVERY:
+            return f"{_TIMES[times]} {_EVERY[unit]}"
+        word = _UNIT_WORD.get(unit, unit)
+        plural = "" if period == 1 else "s"
+        return f"{times} times every {period.normalize()} {word}{plural}"
+    return str(dosage.text) if dosage.text else None

@@ -1,0 +1,141 @@
+"""Genome-build markers: SNV sites whose position and reference base are known in GRCh37 and GRCh38.
+
+A VCF's REF alleles at these sites tell which build it was called against when its header does not.
+The curated list (``curated/build-markers/markers.json``) is derived from PyPGx's variant table by
+:func:`select_build_markers` (run ``scripts/generate_build_markers.py`` to regenerate it), so it is
+reproducible and every marker can be checked against its source.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from pydantic import ValidationError
+
+from tailormed.errors import KnowledgeError
+from tailormed.knowledge.pypgx import PypgxVariant
+from tailormed.model.genotype import BuildMarker
+
+if TYPE_CHECKING:
+    from tailormed.knowledge.bundle import KnowledgeBundle
+
+SOURCE = "build-markers"
+MARKERS_FILE = "markers.json"
+DEFAULT_LIMIT = 120
+
+T = TypeVar("T")
+
+_BASES = frozenset("ACGT")
+_CHROM_ORDER = [f"chr{n}" for n in range(1, 23)] + ["chrX"]
+
+
+def build_markers(bundle: KnowledgeBundle) -> list[BuildMarker]:
+    """The build markers of a bundle (from the curated core unless a built source replaces it)."""
+    data = bundle.read_json(SOURCE, MARKERS_FILE)
+    if not isinstance(data, list):
+        raise KnowledgeError("expected a JSON list of markers", source=bundle.path(SOURCE, MARKERS_FILE))
+    markers = []
+    for index, item in enumerate(data):
+        try:
+            markers.append(BuildMarker.model_validate(item))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            field = ".".join(str(part) for part in problem["loc"])
+            raise KnowledgeError(
+                f"invalid marker: {field}: {problem['msg']}",
+                source=bundle.path(SOURCE, MARKERS_FILE),
+                location=f"marker {index}",
+            ) from exc
+    return markers
+
+
+def select_build_markers(variants: Iterable[PypgxVariant], limit: int = DEFAULT_LIMIT) -> list[BuildMarker]:
+    """Pick up to ``limit`` discriminating SNV sites, spread over chromosomes and genes, deterministically.
+
+    A site qualifies when it is a single-base substitution with a one-base reference in both builds, on an
+    autosome or chrX (chrM is the same sequence in both builds; hg19's chrM is not even rCRS), its position
+    is unique in the table, and its (chrom, position, base) in one build is not also a site's
+    (chrom, position, base) in the other — so a REF match can only support one build. Sites are taken
+    round-robin over chromosomes, and within a chromosome round-robin over genes, preferring sites with an
+    rsID, then by GRCh38 position.
+    """
+    eligible = _discriminating(_snv_sites(variants))
+    by_chrom: dict[str, dict[str, list[tuple[str, BuildMarker]]]] = defaultdict(lambda: defaultdict(list))
+    for gene, marker in eligible:
+        by_chrom[marker.chrom][gene].append((gene, marker))
+    queues = []
+    for chrom in _CHROM_ORDER:
+        genes = by_chrom.get(chrom)
+        if genes:
+            ordered = {g: sorted(sites, key=lambda s: (s[1].id is None, s[1].grch38_pos)) for g, sites in genes.items()}
+            queues.append(_round_robin([iter(ordered[g]) for g in sorted(ordered)]))
+    picked = list(islice(_round_robin(queues), limit))
+    return sorted((marker for _, marker in picked), key=lambda m: (_CHROM_ORDER.index(m.chrom), m.grch38_pos))
+
+
+def write_markers(markers: Sequence[BuildMarker], path: Path) -> None:
+    """Write markers as the curated JSON list (one object per line, so diffs stay readable)."""
+    lines = [json.dumps(m.model_dump(mode="json"), separators=(", ", ": ")) for m in markers]
+    path.write_text("[\n" + ",\n".join(f"  {line}" for line in lines) + "\n]\n", encoding="utf-8")
+
+
+def _snv_sites(variants: Iterable[PypgxVariant]) -> list[tuple[str, BuildMarker]]:
+    rows: dict[tuple[str, int, int], list[tuple[str, BuildMarker]]] = defaultdict(list)
+    for v in variants:
+        if v.grch37.chrom not in _CHROM_ORDER:
+            continue
+        bases = {v.grch37.ref, v.grch38.ref, v.grch37.alt, v.grch38.alt}
+        if not bases <= _BASES:
+            continue
+        marker = BuildMarker(
+            chrom=v.grch37.chrom,
+            grch37_pos=v.grch37.pos,
+            grch37_ref=v.grch37.ref,
+            grch38_pos=v.grch38.pos,
+            grch38_ref=v.grch38.ref,
+            id=v.rsid,
+        )
+        rows[(marker.chrom, marker.grch37_pos, marker.grch38_pos)].append((v.gene, marker))
+    sites = []
+    positions37: dict[tuple[str, int], int] = defaultdict(int)
+    positions38: dict[tuple[str, int], int] = defaultdict(int)
+    for (chrom, pos37, pos38), entries in rows.items():
+        positions37[(chrom, pos37)] += 1
+        positions38[(chrom, pos38)] += 1
+        refs = {(m.grch37_ref, m.grch38_ref) for _, m in entries}
+        if len(refs) == 1:
+            sites.append(min(entries, key=lambda e: e[0]))
+    return [
+        (gene, m)
+        for gene, m in sites
+        if positions37[(m.chrom, m.grch37_pos)] == 1 and positions38[(m.chrom, m.grch38_pos)] == 1
+    ]
+
+
+def _discriminating(sites: list[tuple[str, BuildMarker]]) -> list[tuple[str, BuildMarker]]:
+    as37 = {(m.chrom, m.grch37_pos, m.grch37_ref) for _, m in sites}
+    as38 = {(m.chrom, m.grch38_pos, m.grch38_ref) for _, m in sites}
+    ambiguous = as37 & as38
+    return [
+        (gene, m)
+        for gene, m in sites
+        if (m.chrom, m.grch37_pos, m.grch37_ref) not in ambiguous
+        and (m.chrom, m.grch38_pos, m.grch38_ref) not in ambiguous
+    ]
+
+
+def _round_robin(iterables: Sequence[Iterable[T]]) -> Iterator[T]:
+    """Items from each iterable in turn, dropping those that run out."""
+    active = [iter(it) for it in iterables]
+    while active:
+        still = []
+        for it in active:
+            for item in islice(it, 1):
+                yield item
+                still.append(it)
+        active = still

@@ -1,0 +1,1 @@
+"""Pharmacogenomic knowledge: allele definitions, phenotype tables and guideline recommendations as typed models."""

@@ -1,0 +1,153 @@
+"""CPIC and DPWG prescribing recommendations, each row keyed by the gene results it applies to.
+
+A recommendation row applies to a patient when every one of its :class:`Criterion` holds for that gene's
+result. Criteria are typed so that matching never compares strings of different kinds: an activity score
+(``'1.0'``, ``'≥3.0'``, ``'n/a'``), a phenotype term, allele statuses (``*57:01 positive``), an exact diplotype
+(DPWG's older allele-count keys, e.g. CYP2C9 ``*1/*3``), or ``no_result`` for rows written for a gene that was not
+tested. The ``pharmcat-guidelines`` importer writes ``guidelines.json`` in this shape.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import Field, ValidationError
+
+from tailormed.errors import KnowledgeError
+from tailormed.model.base import Contract
+
+SOURCE = "pharmcat-guidelines"
+GUIDELINES_FILE = "guidelines.json"
+
+
+class CriterionKind(StrEnum):
+    ACTIVITY_SCORE = "activity_score"
+    PHENOTYPE = "phenotype"
+    ALLELE_STATUS = "allele_status"
+    DIPLOTYPE = "diplotype"
+    NO_RESULT = "no_result"
+
+
+class Criterion(Contract):
+    """What one gene's result must be for a row to apply.
+
+    ``values`` holds the score or phenotype (one value), the allele statuses that must all hold (``'*15:02
+    positive'``), or for ``diplotype`` the alleles with repeats (``['*1', '*3']``). ``upstream`` keeps the key as
+    the source wrote it when it was normalized (legacy DPWG keys).
+    """
+
+    gene: str
+    kind: CriterionKind
+    values: tuple[str, ...] = ()
+    upstream: str | None = None
+
+
+class Citation(Contract):
+    pmid: str | None = None
+    title: str | None = None
+    journal: str | None = None
+    year: int | None = None
+
+
+class DrugRef(Contract):
+    """A drug a guideline covers, with the identifiers a medication list may carry."""
+
+    name: str
+    pharmgkb_id: str | None = None
+    rxnorm: str | None = None
+    atc: tuple[str, ...] = ()
+
+
+class RecommendationRow(Contract):
+    id: str
+    drugs: tuple[str, ...] = Field(default=(), description="Drug names this row is for (a guideline may cover several)")
+    population: str | None = None
+    classification: str | None = Field(default=None, description="Strength as the source states it, e.g. 'Strong'")
+    criteria: tuple[Criterion, ...]
+    implications: tuple[str, ...] = ()
+    text: str = Field(description="Recommendation as plain text (HTML removed)")
+    dosing_information: bool = False
+    alternate_drug_available: bool = False
+    other_prescribing_guidance: bool = False
+
+    @property
+    def genes(self) -> tuple[str, ...]:
+        return tuple(c.gene for c in self.criteria)
+
+    def applies_to(self, drug: str) -> bool:
+        return not self.drugs or drug.casefold() in (d.casefold() for d in self.drugs)
+
+    @property
+    def changes_therapy(self) -> bool:
+        """The source flags this row as carrying a dose, an alternative drug or other prescribing advice."""
+        return self.dosing_information or self.alternate_drug_available or self.other_prescribing_guidance
+
+
+class Guideline(Contract):
+    """One CPIC or DPWG guideline annotation: its drugs, genes, citations and rows."""
+
+    id: str
+    source: str = Field(description="'CPIC' or 'DPWG'")
+    name: str
+    url: str | None = None
+    version: str
+    drugs: tuple[DrugRef, ...]
+    genes: tuple[str, ...]
+    citations: tuple[Citation, ...] = ()
+    recommendations: tuple[RecommendationRow, ...] = ()
+
+    @property
+    def pmids(self) -> list[str]:
+        return [f"PMID:{c.pmid}" for c in self.citations if c.pmid]
+
+    def covers(self, name: str | None = None, rxnorm: str | None = None, atc: str | None = None) -> DrugRef | None:
+        """The drug of this guideline matching a name (case-insensitive), an RxNorm code or an ATC code."""
+        wanted = name.strip().casefold() if name else None
+        for drug in self.drugs:
+            if wanted and drug.name.casefold() == wanted:
+                return drug
+            if rxnorm and drug.rxnorm == rxnorm:
+                return drug
+            if atc and atc in drug.atc:
+                return drug
+        return None
+
+
+class GuidelineKnowledge(Contract):
+    source: str = SOURCE
+    version: str
+    guidelines: tuple[Guideline, ...] = ()
+    legacy_key_map: dict[str, str] = Field(
+        default_factory=dict, description="How legacy DPWG keys were normalized: upstream key -> criterion"
+    )
+
+    def for_drug(self, name: str | None = None, rxnorm: str | None = None, atc: str | None = None) -> list[Guideline]:
+        return [g for g in self.guidelines if g.covers(name, rxnorm, atc) is not None]
+
+
+class _Bundle(Protocol):
+    def path(self, source: str, file: str) -> Path: ...
+
+
+def read_guidelines(path: Path) -> GuidelineKnowledge:
+    """Read the importer's ``guidelines.json``; a damaged file is a :class:`KnowledgeError` naming it."""
+    try:
+        return GuidelineKnowledge.model_validate(json.loads(path.read_bytes()))
+    except OSError as exc:
+        raise KnowledgeError(f"cannot read guidelines ({exc.strerror or exc})", source=path) from exc
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError(f"not UTF-8 text ({exc.reason})", source=path) from exc
+    except json.JSONDecodeError as exc:
+        raise KnowledgeError(f"invalid JSON: {exc.msg}", source=path, location=f"line {exc.lineno}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise KnowledgeError(f"invalid guideline data: {first['msg']}", source=path, location=where) from exc
+
+
+def load_guidelines(bundle: _Bundle, source: str = SOURCE) -> GuidelineKnowledge:
+    """The CPIC/DPWG recommendations of a knowledge bundle."""
+    return read_guidelines(bundle.path(source, GUIDELINES_FILE))

@@ -1,0 +1,150 @@
+"""Phenoconversion knowledge: which co-medications inhibit or induce a pharmacogene's enzyme, and by how much.
+
+The curated source ``pgx-phenoconversion`` (``phenoconversion.yaml``) lists perpetrator drugs with their enzyme,
+role and strength, and per gene how a strength changes the result: a factor on the activity score with the
+score bands that name the phenotype (CYP2D6, CYP2C9), or a move along the phenotype order (CYP2C19).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from tailormed.errors import KnowledgeError
+from tailormed.model.base import Contract
+
+SOURCE = "pgx-phenoconversion"
+PHENOCONVERSION_FILE = "phenoconversion.yaml"
+CURATED_FOLDER = Path(__file__).resolve().parents[1] / "curated" / SOURCE
+
+
+class Role(StrEnum):
+    INHIBITOR = "inhibitor"
+    INDUCER = "inducer"
+
+
+class Strength(StrEnum):
+    STRONG = "strong"
+    MODERATE = "moderate"
+
+
+class Perpetrator(Contract):
+    """A drug that changes an enzyme's activity in whoever takes it."""
+
+    drug: str
+    synonyms: list[str] = Field(default_factory=list)
+    rxnorm: str | None = None
+    atc: str | None = None
+    gene: str
+    role: Role
+    strength: Strength
+    citations: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def effect_key(self) -> str:
+        """``strong_inhibitor``, ``moderate_inducer`` ...: the key of the gene's ``effects``."""
+        return f"{self.strength.value}_{self.role.value}"
+
+    def names(self) -> list[str]:
+        return [self.drug, *self.synonyms]
+
+
+class Effect(Contract):
+    """What one strength of perpetrator does to the gene's result; exactly one field is set."""
+
+    activity_factor: float | None = Field(default=None, ge=0.0, le=1.0)
+    phenotype: str | None = None
+    steps: int | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Effect:
+        if sum(v is not None for v in (self.activity_factor, self.phenotype, self.steps)) != 1:
+            raise ValueError("set exactly one of activity_factor, phenotype, steps")
+        return self
+
+
+class ActivityBand(Contract):
+    """Scores up to ``at_most`` (inclusive) or ``below`` (exclusive) have this phenotype; the last band is open."""
+
+    phenotype: str
+    at_most: float | None = None
+    below: float | None = None
+
+    def holds(self, score: float) -> bool:
+        if self.at_most is not None:
+            return score <= self.at_most
+        if self.below is not None:
+            return score < self.below
+        return True
+
+
+class GeneConversion(Contract):
+    citations: list[str] = Field(default_factory=list)
+    effects: dict[str, Effect]
+    activity_bands: list[ActivityBand] = Field(default_factory=list)
+    phenotype_order: list[str] = Field(default_factory=list)
+    phenotype_aliases: dict[str, str] = Field(default_factory=dict)
+
+    def phenotype_for(self, score: float) -> str | None:
+        return next((band.phenotype for band in self.activity_bands if band.holds(score)), None)
+
+
+class PhenoconversionRules(Contract):
+    source: str = SOURCE
+    version: str
+    citations: dict[str, str]
+    genes: dict[str, GeneConversion]
+    perpetrators: list[Perpetrator]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PhenoconversionRules:
+        for index, perpetrator in enumerate(self.perpetrators):
+            gene = self.genes.get(perpetrator.gene)
+            if gene is None:
+                raise ValueError(f"perpetrators[{index}] ({perpetrator.drug}): no rules for gene {perpetrator.gene}")
+            if perpetrator.effect_key not in gene.effects:
+                where = f"perpetrators[{index}] ({perpetrator.drug})"
+                raise ValueError(f"{where}: {perpetrator.gene} has no {perpetrator.effect_key} effect")
+            unknown = [c for c in perpetrator.citations if c not in self.citations]
+            if unknown:
+                raise ValueError(f"perpetrators[{index}] ({perpetrator.drug}): unknown citation {', '.join(unknown)}")
+        return self
+
+    def citation(self, key: str) -> str:
+        return self.citations.get(key, key)
+
+
+class _Bundle(Protocol):
+    def has(self, source: str) -> bool: ...
+
+    def read_yaml(self, source: str, file: str) -> Any: ...
+
+
+def parse_phenoconversion(data: object, source: str | Path) -> PhenoconversionRules:
+    try:
+        return PhenoconversionRules.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or None
+        raise KnowledgeError(f"invalid phenoconversion rules: {first['msg']}", source=source, location=where) from exc
+
+
+def read_phenoconversion(path: Path = CURATED_FOLDER / PHENOCONVERSION_FILE) -> PhenoconversionRules:
+    """Read a phenoconversion YAML file (by default the one shipped in the curated core)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise KnowledgeError(f"cannot read phenoconversion rules ({exc.strerror or exc})", source=path) from exc
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"invalid YAML: {exc}", source=path) from exc
+    return parse_phenoconversion(data, path)
+
+
+def load_phenoconversion(bundle: _Bundle, source: str = SOURCE) -> PhenoconversionRules:
+    """The phenoconversion rules of a knowledge bundle."""
+    return parse_phenoconversion(bundle.read_yaml(source, PHENOCONVERSION_FILE), f"{source}/{PHENOCONVERSION_FILE}")

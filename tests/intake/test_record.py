@@ -1,0 +1,188 @@
+"""Patient record intake: YAML/JSON records, their error messages, genome paths and ``tailormed record check``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tailormed.errors import InputError
+from tailormed.intake.record import load_record, read_record, resolve_genome_path
+from tailormed.model import MedicationStatus, Sex
+
+FIXTURES = Path(__file__).parent / "fhir_fixtures"
+
+RECORD = """\
+id: rec-01
+demographics:
+  sex: female
+  birth_date: 1970-05-01
+medications:
+  - name: clopidogrel
+    rxnorm: "32968"
+  - name: atorvastatin
+    status: stopped
+  - name: warfarin
+    status: {status}
+genome:
+  vcf: {vcf}
+  sample: S1
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_yaml_record_loads_into_patient(tmp_path: Path) -> None:
+    patient = load_record(write(tmp_path, "p.yaml", RECORD.format(status="planned", vcf="genome/p.vcf")))
+    assert patient.id == "rec-01"
+    assert patient.demographics.sex is Sex.FEMALE
+    assert patient.demographics.birth_date is not None
+    assert patient.demographics.birth_date.isoformat() == "1970-05-01"
+    assert [m.status for m in patient.medications] == [
+        MedicationStatus.ACTIVE,
+        MedicationStatus.STOPPED,
+        MedicationStatus.PLANNED,
+    ]
+    assert [m.name for m in patient.current_medications()] == ["clopidogrel", "warfarin"]
+
+
+def test_json_record_loads_the_same_patient(tmp_path: Path) -> None:
+    from_yaml = load_record(write(tmp_path, "p.yaml", RECORD.format(status="planned", vcf="p.vcf")))
+    from_json = load_record(write(tmp_path, "p.json", from_yaml.model_dump_json()))
+    assert from_json == from_yaml
+
+
+def test_enum_error_names_field_path_values_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.yaml", RECORD.format(status="ongoing", vcf="p.vcf"))
+    with pytest.raises(InputError) as caught:
+        load_record(path)
+    assert caught.value.message == "medications[2].status: 'ongoing' is not one of active, planned, stopped"
+    assert caught.value.location == "line 11"
+    assert caught.value.source == str(path)
+    assert caught.value.exit_code == 2
+
+
+def test_enum_error_in_json_also_names_the_line(tmp_path: Path) -> None:
+    document = {"id": "x", "medications": [{"name": "a"}, {"name": "b", "status": "ongoing"}]}
+    path = write(tmp_path, "p.json", json.dumps(document, indent=2))
+    with pytest.raises(InputError) as caught:
+        load_record(path)
+    assert caught.value.message == "medications[1].status: 'ongoing' is not one of active, planned, stopped"
+    assert caught.value.location == "line 9"
+
+
+def test_misspelled_section_is_an_error_not_silently_dropped(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"line 2: medicatons: unknown field"):
+        load_record(write(tmp_path, "p.yaml", "id: x\nmedicatons:\n  - name: a\n"))
+
+
+def test_missing_required_field(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"medications\[0\]\.name: required field is missing"):
+        load_record(write(tmp_path, "p.yaml", "id: x\nmedications:\n  - rxnorm: '1'\n"))
+
+
+def test_value_error_counts_further_problems(tmp_path: Path) -> None:
+    text = "id: x\nobservations:\n  - {loinc: LDL, name: LDL, value: 1}\n  - {loinc: 2093-3, value: 2}\n"
+    with pytest.raises(InputError) as caught:
+        load_record(write(tmp_path, "p.yaml", text))
+    assert caught.value.message.startswith("observations[0].loinc: String should match pattern")
+    assert caught.value.message.endswith("(and 1 more problems)")
+    assert caught.value.location == "line 3"
+
+
+def test_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        load_record(write(tmp_path, "p.yaml", "id: x\nmedications: [\n  {name: a\n"))
+    assert caught.value.location is not None
+    assert caught.value.location.startswith("line 4")
+    assert caught.value.message.startswith("invalid YAML:")
+
+
+def test_json_syntax_error_names_line_and_column(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        load_record(write(tmp_path, "p.json", '{\n  "id": "x",\n  "medications": [\n}\n'))
+    assert caught.value.location == "line 4, column 1"
+    assert caught.value.message.startswith("invalid JSON:")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "file is empty"),
+        ("- a\n- b\n", "a patient record must be a mapping of fields, got a list"),
+        ("just words\n", "a patient record must be a mapping of fields, got a str value"),
+        ("~\n", "a patient record must be a mapping of fields, got an empty document"),
+    ],
+)
+def test_documents_that_are_not_records(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        load_record(write(tmp_path, "p.yaml", text))
+    assert caught.value.message == message
+
+
+def test_unreadable_inputs(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="file not found"):
+        load_record(tmp_path / "absent.yaml")
+    with pytest.raises(InputError, match="is a directory"):
+        load_record(tmp_path)
+    binary = tmp_path / "p.yaml"
+    binary.write_bytes(b"id: x\n\xff\xfe\n")
+    with pytest.raises(InputError, match="line 2: not UTF-8 text"):
+        load_record(binary)
+
+
+def test_resolve_genome_path_is_relative_to_the_record(tmp_path: Path) -> None:
+    record = write(tmp_path, "p.yaml", RECORD.format(status="active", vcf="genome/p.vcf.gz"))
+    patient = load_record(record)
+    assert resolve_genome_path(patient, record) == tmp_path / "genome" / "p.vcf.gz"
+    absolute = load_record(write(tmp_path, "q.yaml", RECORD.format(status="active", vcf="/data/q.vcf")))
+    assert resolve_genome_path(absolute, record) == Path("/data/q.vcf")
+    bare = load_record(write(tmp_path, "r.yaml", "id: r\n"))
+    assert resolve_genome_path(bare, record) is None
+
+
+def test_fhir_bundle_is_routed_to_the_fhir_reader() -> None:
+    intake = read_record(FIXTURES / "synthea_like.json")
+    assert intake.kind == "fhir-bundle"
+    assert intake.patient.id == "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+    assert any("Encounter" in warning for warning in intake.warnings)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    code = "import sys; from tailormed.cli import main; sys.argv = ['tailormed', *sys.argv[1:]]; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env={"COLUMNS": "200"}
+    )
+
+
+def test_cli_check_prints_normalized_json(tmp_path: Path) -> None:
+    record = write(tmp_path, "p.yaml", RECORD.format(status="planned", vcf="p.vcf"))
+    result = run_cli("record", "check", str(record))
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert printed["id"] == "rec-01"
+    assert [m["status"] for m in printed["medications"]] == ["active", "stopped", "planned"]
+    assert "genome.vcf 'p.vcf' not found" in result.stderr
+
+
+def test_cli_check_text_summary_for_a_fhir_bundle() -> None:
+    result = run_cli("record", "check", str(FIXTURES / "synthea_like.json"), "--format", "text")
+    assert result.returncode == 0, result.stderr
+    assert "Ana Lucía Vargas" in result.stdout
+    assert "fhir-bundle" in result.stdout
+    assert "warning:" in result.stderr
+
+
+def test_cli_check_bad_record_exits_2_with_one_clear_line(tmp_path: Path) -> None:
+    record = write(tmp_path, "p.yaml", RECORD.format(status="ongoing", vcf="p.vcf"))
+    result = run_cli("record", "check", str(record))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "line 11: medications[2].status: 'ongoing' is not one of active, planned, stopped" in result.stderr

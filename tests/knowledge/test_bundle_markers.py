@@ -1,0 +1,108 @@
+"""The curated build markers: checked against PyPGx's table, reproducible, and able to tell builds apart."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tailormed.errors import KnowledgeError
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+from tailormed.knowledge.importers.pypgx import parse_variants
+from tailormed.knowledge.markers import build_markers, select_build_markers, write_markers
+from tailormed.model.genotype import BuildMarker
+
+
+@pytest.fixture(scope="module")
+def markers() -> list[BuildMarker]:
+    """The shipped markers, read through a curated-only bundle (whatever bundle the user has built)."""
+    return build_markers(KnowledgeBundle(None, None, curated_sources()))
+
+
+def test_markers_are_many_and_spread_over_chromosomes(markers: list[BuildMarker]) -> None:
+    assert 60 <= len(markers) <= 150
+    per_chrom = Counter(m.chrom for m in markers)
+    assert len(per_chrom) >= 15
+    assert max(per_chrom.values()) <= len(markers) // 10
+    assert "chrM" not in per_chrom
+    assert all(len(m.grch37_ref) == 1 and len(m.grch38_ref) == 1 for m in markers)
+
+
+def test_markers_discriminate_builds(markers: list[BuildMarker]) -> None:
+    assert not [m for m in markers if m.grch37_pos == m.grch38_pos and m.grch37_ref == m.grch38_ref]
+    as37 = {(m.chrom, m.grch37_pos, m.grch37_ref) for m in markers}
+    as38 = {(m.chrom, m.grch38_pos, m.grch38_ref) for m in markers}
+    assert not as37 & as38
+    assert len({(m.chrom, m.grch37_pos) for m in markers}) == len(markers)
+    assert len({(m.chrom, m.grch38_pos) for m in markers}) == len(markers)
+
+
+def test_every_marker_matches_the_pypgx_variant_table(markers: list[BuildMarker], shared_data: Path) -> None:
+    with (shared_data / "pgx" / "pypgx" / "variant-table.csv").open(newline="", encoding="utf-8") as handle:
+        rows = {(f"chr{r['Chromosome']}", int(r["GRCh37Position"])): r for r in csv.DictReader(handle)}
+    for marker in markers:
+        row = rows[(marker.chrom, marker.grch37_pos)]
+        assert int(row["GRCh38Position"]) == marker.grch38_pos, marker
+        assert (row["GRCh37Allele"], row["GRCh38Allele"]) == (marker.grch37_ref, marker.grch38_ref), marker
+        assert row["rsID"] == marker.id, marker
+
+
+def test_markers_agree_with_pharmcat_grch38_reference(markers: list[BuildMarker], shared_data: Path) -> None:
+    """An independent check of the GRCh38 bases: PharmCAT's positions file gives REF at its sites."""
+    refs = {}
+    for line in (shared_data / "pgx" / "pharmcat" / "pharmcat_positions.vcf").read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            chrom, pos, _, ref = line.split("\t")[:4]
+            refs[(chrom, int(pos))] = ref
+    overlapping = [m for m in markers if (m.chrom, m.grch38_pos) in refs]
+    assert len(overlapping) >= 20
+    assert [m for m in overlapping if refs[(m.chrom, m.grch38_pos)] != m.grch38_ref] == []
+
+
+def test_shipped_markers_are_reproducible(shared_data: Path, tmp_path: Path) -> None:
+    from tailormed.knowledge.bundle import CURATED_DIR
+
+    variants = parse_variants(shared_data / "pgx" / "pypgx" / "variant-table.csv")
+    regenerated = tmp_path / "markers.json"
+    write_markers(select_build_markers(variants), regenerated)
+    shipped = CURATED_DIR / "build-markers" / "markers.json"
+    assert regenerated.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+
+
+def test_selection_respects_limit_and_skips_non_discriminating(shared_data: Path) -> None:
+    variants = parse_variants(shared_data / "pgx" / "pypgx" / "variant-table.csv")
+    assert len(select_build_markers(variants, limit=30)) == 30
+    mito = [v for v in variants if v.grch37.chrom == "chrM"]
+    assert mito and select_build_markers(mito) == []
+
+
+class _StubBundle:
+    def __init__(self, data: object) -> None:
+        self.data = data
+
+    def read_json(self, source: str, file: str) -> object:
+        return self.data
+
+    def path(self, source: str, file: str) -> Path:
+        return Path("curated") / source / file
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "location"),
+    [
+        ({"chrom": "chr1"}, "expected a JSON list", None),
+        (
+            [{"chrom": "chr1", "grch37_pos": 5, "grch37_ref": "A", "grch38_pos": 0, "grch38_ref": "A"}],
+            "grch38_pos",
+            "marker 0",
+        ),
+        ([{"chrom": "1", "grch37_pos": 5, "grch37_ref": "A", "grch38_pos": 6, "grch38_ref": "A"}], "chrom", "marker 0"),
+    ],
+)
+def test_invalid_markers_are_knowledge_errors(data: object, message: str, location: str | None) -> None:
+    with pytest.raises(KnowledgeError, match=message) as caught:
+        build_markers(_StubBundle(data))  # type: ignore[arg-type]
+    assert caught.value.location == location
+    assert caught.value.source == str(Path("curated/build-markers/markers.json"))

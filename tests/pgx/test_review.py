@@ -1,0 +1,130 @@
+"""Medication review with phenoconversion, and the findings built from it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tailormed.engines.pgx.calls import CallOrigin, CallStatus, Diplotype, GeneCall
+from tailormed.engines.pgx.findings import PgxKnowledge, pgx_findings
+from tailormed.engines.pgx.phenotype import phenotype_all
+from tailormed.engines.pgx.review import review_medications
+from tailormed.errors import KnowledgeError
+from tailormed.knowledge.importers import pharmcat_guidelines, pharmcat_phenotypes
+from tailormed.knowledge.pgx.dosing import read_warfarin
+from tailormed.knowledge.pgx.guidelines import read_guidelines
+from tailormed.knowledge.pgx.interactions import parse_phenoconversion, read_phenoconversion
+from tailormed.knowledge.pgx.phenotypes import read_phenotypes
+from tailormed.model import Demographics, Medication, Observation, Patient, Priority
+
+
+@pytest.fixture(scope="module")
+def knowledge(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> PgxKnowledge:
+    out = tmp_path_factory.mktemp("kb")
+    phenotype_root = pharmcat_phenotypes.detect(shared_data)
+    guideline_root = pharmcat_guidelines.detect(shared_data)
+    assert phenotype_root is not None and guideline_root is not None
+    pharmcat_phenotypes.build(phenotype_root, out / "p")
+    pharmcat_guidelines.build(guideline_root, out / "g")
+    return PgxKnowledge(
+        phenotypes=read_phenotypes(out / "p" / "phenotypes.json"),
+        guidelines=read_guidelines(out / "g" / "guidelines.json"),
+        phenoconversion=read_phenoconversion(),
+        warfarin=read_warfarin(),
+    )
+
+
+def call(gene: str, a: str, b: str) -> GeneCall:
+    return GeneCall(sample="s", gene=gene, status=CallStatus.CALLED, diplotypes=[Diplotype(allele1=a, allele2=b)],
+                    origin=CallOrigin.OUTSIDE_CALL if gene == "CYP2D6" else CallOrigin.MATCHER)
+
+
+def _cpic(reviewed: object) -> object:
+    return next(g for g in reviewed if g.source == "CPIC")  # type: ignore[attr-defined]
+
+
+def test_paroxetine_makes_cyp2d6_normal_metabolizer_poor_and_changes_codeine(knowledge: PgxKnowledge) -> None:
+    results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="codeine"), Medication(name="Paroxetine", rxnorm="32937")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    codeine = review.medications[0]
+    assert codeine.medication == "codeine" and codeine.guidance_changed
+    (change,) = codeine.phenoconversions
+    assert change.explanation == (
+        "CYP2D6 Normal Metabolizer (activity score 2.0) -> Poor Metabolizer (activity score 0.0), "
+        "because of Paroxetine (strong CYP2D6 inhibitor)"
+    )
+    genotype = _cpic(codeine.genotype_recommendations)
+    effective = _cpic(codeine.effective_recommendations)
+    assert genotype.rows[0].text == "Use codeine label recommended age- or weight-specific dosing."
+    assert not genotype.actionable
+    assert effective.rows[0].text.startswith("Avoid codeine use because of possibility of diminished analgesia.")
+    assert effective.actionable and effective.rows[0].classification == "Strong"
+    # paroxetine's own CYP2D6 guidance is looked up with the genotype: it does not phenoconvert itself
+    paroxetine = review.medications[1]
+    assert paroxetine.phenoconversions == [] and paroxetine.effective_recommendations is None
+
+
+def test_moderate_inhibitor_halves_activity_score(knowledge: PgxKnowledge) -> None:
+    # *1/*17: 1.0 + 0.5 = 1.5 (normal); duloxetine x 0.5 = 0.75 -> intermediate, looked up as 0.75
+    results = phenotype_all([call("CYP2D6", "*1", "*17")], knowledge.phenotypes)
+    meds = [Medication(name="tramadol"), Medication(name="duloxetine")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    (change,) = review.medications[0].phenoconversions
+    assert (change.effective_activity_score, change.lookup_activity_score) == ("0.75", "0.75")
+    assert change.effective_phenotype == "Intermediate Metabolizer"
+    # *1/*41 (1.0 + 0.25 = 1.25) x 0.5 = 0.625: looked up as the next lower intermediate score, 0.5
+    results = phenotype_all([call("CYP2D6", "*1", "*41")], knowledge.phenotypes)
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    (change,) = review.medications[0].phenoconversions
+    assert (change.effective_activity_score, change.lookup_activity_score) == ("0.625", "0.5")
+    assert "looked up as activity score 0.5" in change.explanation
+
+
+def test_omeprazole_moves_cyp2c19_one_step_for_clopidogrel(knowledge: PgxKnowledge) -> None:
+    results = phenotype_all([call("CYP2C19", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="clopidogrel"), Medication(name="omeprazole 20 mg")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    clopidogrel = review.medications[0]
+    assert clopidogrel.phenoconversions[0].effective_phenotype == "Intermediate Metabolizer"
+    acs = next(r for r in _cpic(clopidogrel.effective_recommendations).rows if r.population == "CVI ACS PCI")
+    assert acs.text.startswith("Avoid standard dose (75 mg) clopidogrel if possible.")
+
+
+def test_rules_are_checked_when_loaded() -> None:
+    with pytest.raises(KnowledgeError, match=r"perpetrators\[0\]"):
+        parse_phenoconversion(
+            {"version": "x", "citations": {}, "genes": {},
+             "perpetrators": [{"drug": "d", "gene": "CYP2D6", "role": "inhibitor", "strength": "strong"}]},
+            "rules.yaml",
+        )
+
+
+def test_findings_put_medications_first_with_evidence(knowledge: PgxKnowledge) -> None:
+    patient = Patient(
+        id="p1",
+        demographics=Demographics(age_years=65, race=["White"]),
+        observations=[Observation(loinc="8302-2", name="height", value=170, unit="cm"),
+                      Observation(loinc="29463-7", name="weight", value=80, unit="kg")],
+        medications=[Medication(name="codeine"), Medication(name="paroxetine"), Medication(name="warfarin")],
+    )
+    calls = [call("CYP2D6", "*1", "*1"), call("CYP2C9", "*1", "*3"),
+             call("VKORC1", "rs9923231 reference (C)", "rs9923231 variant (T)"),
+             GeneCall(sample="s", gene="CYP2C19", status=CallStatus.NO_CALL, missing_positions=["rs4244285"])]
+    findings = pgx_findings(patient, calls, knowledge, on=date(2025, 1, 1),
+                            variant_calls={"CYP2C9": ["rs1057910 A/C"]})
+    first = findings[0]
+    assert first.id == "pgx:codeine:cpic" and first.priority is Priority.ACTIONABLE
+    assert first.evidence[0].level == "Strong" and "PMID:33387367" in first.evidence[0].citations
+    assert any("because of paroxetine" in i for i in first.evidence[0].inputs_used)
+    dose = next(f for f in findings if f.id == "pgx:warfarin:dose")
+    assert dose.title == "warfarin: IWPC pharmacogenetic dose 22.4 mg/week (3.20 mg/day)"
+    assert "CYP2C9 *1/*3: Intermediate Metabolizer (activity score 1.0)" in dose.evidence[0].inputs_used
+    gene = next(f for f in findings if f.id == "pgx:gene:CYP2C9")
+    assert gene.evidence[0].inputs_used[0] == "CYP2C9 *1/*3 (rs1057910 A/C)"
+    uncalled = next(f for f in findings if f.id == "pgx:gene:CYP2C19")
+    assert {n.item for n in uncalled.not_assessed} == {"rs4244285", "CYP2C19"}
+    assert any(f.id == "pgx:phenoconversion:CYP2D6" for f in findings)
+    assert all(f.evidence for f in findings)
