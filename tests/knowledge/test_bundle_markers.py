@@ -22,10 +22,10 @@ def markers() -> list[BuildMarker]:
 
 
 def test_markers_are_many_and_spread_over_chromosomes(markers: list[BuildMarker]) -> None:
-    assert 60 <= len(markers) <= 150
+    assert len(markers) >= 1000
     per_chrom = Counter(m.chrom for m in markers)
     assert len(per_chrom) >= 15
-    assert max(per_chrom.values()) <= len(markers) // 10
+    assert max(per_chrom.values()) <= len(markers) // 4
     assert "chrM" not in per_chrom
     assert all(len(m.grch37_ref) == 1 and len(m.grch38_ref) == 1 for m in markers)
 
@@ -40,13 +40,16 @@ def test_markers_discriminate_builds(markers: list[BuildMarker]) -> None:
 
 
 def test_every_marker_matches_the_pypgx_variant_table(markers: list[BuildMarker], shared_data: Path) -> None:
+    rows: dict[tuple[str, int], list[tuple[int, str, str, str | None]]] = {}
     with (shared_data / "pgx" / "pypgx" / "variant-table.csv").open(newline="", encoding="utf-8") as handle:
-        rows = {(f"chr{r['Chromosome']}", int(r["GRCh37Position"])): r for r in csv.DictReader(handle)}
+        for r in csv.DictReader(handle):
+            rsid = r["rsID"].strip()
+            rows.setdefault((f"chr{r['Chromosome']}", int(r["GRCh37Position"])), []).append(
+                (int(r["GRCh38Position"]), r["GRCh37Allele"], r["GRCh38Allele"], None if rsid == "N/A" else rsid)
+            )
     for marker in markers:
-        row = rows[(marker.chrom, marker.grch37_pos)]
-        assert int(row["GRCh38Position"]) == marker.grch38_pos, marker
-        assert (row["GRCh37Allele"], row["GRCh38Allele"]) == (marker.grch37_ref, marker.grch38_ref), marker
-        assert row["rsID"] == marker.id, marker
+        as_table = (marker.grch38_pos, marker.grch37_ref, marker.grch38_ref, marker.id)
+        assert as_table in rows[(marker.chrom, marker.grch37_pos)], marker
 
 
 def test_markers_agree_with_pharmcat_grch38_reference(markers: list[BuildMarker], shared_data: Path) -> None:

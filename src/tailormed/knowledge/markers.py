@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 SOURCE = "build-markers"
 MARKERS_FILE = "markers.json"
-DEFAULT_LIMIT = 120
 
 T = TypeVar("T")
 
@@ -54,8 +53,11 @@ def build_markers(bundle: KnowledgeBundle) -> list[BuildMarker]:
     return markers
 
 
-def select_build_markers(variants: Iterable[PypgxVariant], limit: int = DEFAULT_LIMIT) -> list[BuildMarker]:
-    """Pick up to ``limit`` discriminating SNV sites, spread over chromosomes and genes, deterministically.
+def select_build_markers(variants: Iterable[PypgxVariant], limit: int | None = None) -> list[BuildMarker]:
+    """Pick discriminating SNV sites (all of them, or up to ``limit`` spread over chromosomes and genes).
+
+    All sites is the default: they sit in pharmacogenes, exactly where a small PGx panel or WGS extract has
+    records, so even a VCF of a handful of records carries enough REF bases to reveal its build.
 
     A site qualifies when it is a single-base substitution with a one-base reference in both builds, on an
     autosome or chrX (chrM is the same sequence in both builds; hg19's chrM is not even rCRS), its position

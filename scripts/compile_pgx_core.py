@@ -1,0 +1,443 @@
+"""Compile the curated PGx core from its reviewable YAML sources into the files the knowledge loaders read.
+
+Usage: python scripts/compile_pgx_core.py [--check]
+
+Sources (written for tailormed, see the comments in each file):
+
+* ``curated/pgx-core-definitions/definitions.yaml`` -> one ``<GENE>.json`` per gene and ``genes.json``
+  (:class:`~tailormed.knowledge.pgx.definitions.GeneDefinition`);
+* ``curated/pgx-core-phenotypes/functions.yaml`` -> ``phenotypes.json``
+  (:class:`~tailormed.knowledge.pgx.phenotypes.PhenotypeKnowledge`), one row per diplotype the core alleles
+  can form, phenotyped by the gene's CPIC rule (function pair or activity-score band);
+* ``curated/pgx-core-guidelines/guidelines.yaml`` -> ``guidelines.json``
+  (:class:`~tailormed.knowledge.pgx.guidelines.GuidelineKnowledge`); a row written for several results of a
+  gene (a list, or ``{scores_of: PHENOTYPE}`` for every activity score with that phenotype) becomes one row
+  per combination.
+
+The compiled files are committed next to their sources; ``--check`` exits 1 when they differ from a fresh
+compile (tests run the same comparison).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from tailormed.errors import KnowledgeError
+from tailormed.knowledge.pgx.definitions import (
+    INDEX_FILE,
+    IUPAC,
+    DefinitionVariant,
+    GeneDefinition,
+    NamedAlleleDefinition,
+)
+from tailormed.knowledge.pgx.guidelines import (
+    GUIDELINES_FILE,
+    Citation,
+    Criterion,
+    CriterionKind,
+    DrugRef,
+    Guideline,
+    GuidelineKnowledge,
+    RecommendationRow,
+)
+from tailormed.knowledge.pgx.phenotypes import (
+    PHENOTYPES_FILE,
+    AlleleFunction,
+    DiplotypePhenotype,
+    GenePhenotypes,
+    PhenotypeKnowledge,
+    PhenotypeMethod,
+    diplotype_key,
+)
+from tailormed.model.genotype import GenomeBuild
+
+REPO = Path(__file__).resolve().parents[1]
+CURATED = REPO / "src" / "tailormed" / "knowledge" / "curated"
+
+DEFINITIONS = "pgx-core-definitions"
+PHENOTYPES = "pgx-core-phenotypes"
+GUIDELINES = "pgx-core-guidelines"
+DEFINITIONS_SOURCE = Path(DEFINITIONS) / "definitions.yaml"
+PHENOTYPES_SOURCE = Path(PHENOTYPES) / "functions.yaml"
+GUIDELINES_SOURCE = Path(GUIDELINES) / "guidelines.yaml"
+
+_NO_RESULT = "No Result"
+_SCORE = re.compile(r"^≥?\d+(\.\d+)?$")
+_ALLELE_STATUS = re.compile(r"^\*\d+:\d+ (positive|negative)$")
+_FLAGS = {
+    "dose": "dosing_information",
+    "alternative": "alternate_drug_available",
+    "other": "other_prescribing_guidance",
+}
+
+
+def compile_core(curated: Path = CURATED) -> dict[Path, str]:
+    """Every compiled file (path relative to ``curated``) and its text."""
+    functions = _load_yaml(curated / PHENOTYPES_SOURCE)
+    phenotypes = compile_phenotypes(functions, curated / PHENOTYPES_SOURCE)
+    definitions = compile_definitions(_load_yaml(curated / DEFINITIONS_SOURCE), functions, curated / DEFINITIONS_SOURCE)
+    guidelines = compile_guidelines(_load_yaml(curated / GUIDELINES_SOURCE), phenotypes, curated / GUIDELINES_SOURCE)
+    files = {
+        Path(DEFINITIONS) / f"{gene}.json": definition.model_dump_json(indent=1, exclude_defaults=True) + "\n"
+        for gene, definition in definitions.items()
+    }
+    index = {"genes": {gene: f"{gene}.json" for gene in sorted(definitions)}}
+    files[Path(DEFINITIONS) / INDEX_FILE] = json.dumps(index, indent=1) + "\n"
+    files[Path(PHENOTYPES) / PHENOTYPES_FILE] = phenotypes.model_dump_json(indent=1, exclude_defaults=True) + "\n"
+    files[Path(GUIDELINES) / GUIDELINES_FILE] = guidelines.model_dump_json(indent=1, exclude_defaults=True) + "\n"
+    return files
+
+
+def compile_definitions(raw: Any, functions: Any, path: Path) -> dict[str, GeneDefinition]:
+    """Per-gene allele definitions: the reference allele carries every REF base, the others their listed bases."""
+    version = _text(raw, "version", path, "version")
+    genes = _mapping(raw, "genes", path, "genes")
+    activities = _activities(functions)
+    result = {}
+    for gene, spec in genes.items():
+        where = f"genes.{gene}"
+        try:
+            variants = [_variant(v, _text(spec, "chromosome", path, where)) for v in spec["variants"]]
+            by_rsid = {v.rsid: i for i, v in enumerate(variants)}
+            if len(by_rsid) != len(variants):
+                raise KnowledgeError("a variant rsID is listed twice", source=path, location=f"{where}.variants")
+            reference = _text(spec, "reference", path, where)
+            named = [NamedAlleleDefinition(name=reference, is_reference=True, alleles=tuple(v.ref for v in variants))]
+            for name, bases in (spec.get("alleles") or {}).items():
+                cells: list[str | None] = [None] * len(variants)
+                for rsid, base in bases.items():
+                    index = by_rsid.get(rsid)
+                    if index is None:
+                        raise KnowledgeError(
+                            f"allele {name!r} names unknown variant {rsid}", source=path, location=where
+                        )
+                    _check_base(variants[index], str(base), name, path, where)
+                    cells[index] = str(base)
+                if all(cell is None for cell in cells):
+                    raise KnowledgeError(f"allele {name!r} defines no base", source=path, location=where)
+                named.append(NamedAlleleDefinition(name=str(name), alleles=tuple(cells)))
+            lowest = bool(spec.get("lowest_function", False))
+            result[gene] = GeneDefinition(
+                gene=gene,
+                chromosome=spec["chromosome"],
+                build=GenomeBuild.GRCH38,
+                version=version,
+                source=DEFINITIONS,
+                variants=tuple(variants),
+                named_alleles=tuple(named),
+                undocumented_as_reference=bool(spec.get("undocumented_as_reference", False)),
+                lowest_function=lowest,
+                allele_activity=activities.get(gene, {}) if lowest else {},
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise KnowledgeError(f"malformed gene entry: {exc!r}", source=path, location=where) from exc
+        except ValidationError as exc:
+            raise KnowledgeError(f"invalid definition: {exc.errors()[0]['msg']}", source=path, location=where) from exc
+    return result
+
+
+def compile_phenotypes(raw: Any, path: Path) -> PhenotypeKnowledge:
+    """Per-gene allele functions and one phenotype row per diplotype of the core alleles."""
+    version = _text(raw, "version", path, "version")
+    genes = {}
+    for gene, spec in _mapping(raw, "genes", path, "genes").items():
+        where = f"genes.{gene}"
+        try:
+            method = PhenotypeMethod(spec["method"])
+            if method == PhenotypeMethod.ALLELE_STATUS:
+                genes[gene] = GenePhenotypes(
+                    gene=gene, version=version, method=method, alleles_of_interest=list(spec["alleles_of_interest"])
+                )
+                continue
+            alleles = {
+                str(name): AlleleFunction(
+                    name=str(name), function=entry["function"], activity_value=_optional(entry.get("activity"))
+                )
+                for name, entry in spec["alleles"].items()
+            }
+            hemizygous = spec.get("hemizygous") or {}
+            rows = [_diplotype_row(pair, alleles, method, spec, path, where) for pair in _pairs(alleles)]
+            rows += [_hemizygous_row(allele, hemizygous, path, where) for allele in alleles.values() if hemizygous]
+            genes[gene] = GenePhenotypes(
+                gene=gene,
+                version=version,
+                method=method,
+                alleles=alleles,
+                diplotypes=rows,
+                haploid=bool(hemizygous),
+                lowest_function=bool(spec.get("lowest_function", False)),
+            )
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise KnowledgeError(f"malformed gene entry: {exc!r}", source=path, location=where) from exc
+    return PhenotypeKnowledge(source=PHENOTYPES, genes=dict(sorted(genes.items())))
+
+
+def compile_guidelines(raw: Any, phenotypes: PhenotypeKnowledge, path: Path) -> GuidelineKnowledge:
+    """Guidelines with their rows expanded to one row per combination of gene results."""
+    version = _text(raw, "version", path, "version")
+    guidelines = []
+    for number, spec in enumerate(raw.get("guidelines") or []):
+        where = f"guidelines[{number}]"
+        try:
+            rows: list[RecommendationRow] = []
+            for row_number, row in enumerate(spec["rows"]):
+                rows.extend(_rows(spec["id"], row, phenotypes, len(rows), path, f"{where}.rows[{row_number}]"))
+            guidelines.append(
+                Guideline(
+                    id=spec["id"],
+                    source=spec["source"],
+                    name=spec["name"],
+                    url=spec.get("url"),
+                    version=version,
+                    drugs=tuple(
+                        DrugRef(name=d["name"], rxnorm=_optional(d.get("rxnorm")), atc=tuple(d.get("atc") or ()))
+                        for d in spec["drugs"]
+                    ),
+                    genes=tuple(spec["genes"]),
+                    citations=tuple(
+                        Citation(pmid=str(c["pmid"]), title=c["title"], journal=c["journal"], year=int(c["year"]))
+                        for c in spec["citations"]
+                    ),
+                    recommendations=tuple(rows),
+                )
+            )
+        except KnowledgeError:
+            raise
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise KnowledgeError(f"malformed guideline: {exc!r}", source=path, location=where) from exc
+        except ValidationError as exc:
+            raise KnowledgeError(f"invalid guideline: {exc.errors()[0]['msg']}", source=path, location=where) from exc
+    return GuidelineKnowledge(source=GUIDELINES, version=version, guidelines=tuple(guidelines))
+
+
+def _variant(raw: Mapping[str, Any], chromosome: str) -> DefinitionVariant:
+    ref = str(raw["ref"])
+    alts = tuple(str(a) for a in raw["alts"])
+    hgvs = raw.get("hgvs")
+    if hgvs is None:
+        if len(ref) != 1 or any(len(a) != 1 for a in alts):
+            raise KeyError(f"hgvs (required for the indel at {raw['rsid']})")
+        hgvs = "; ".join(f"g.{raw['pos']}{ref}>{alt}" for alt in alts)
+    return DefinitionVariant(
+        chrom=chromosome, pos=int(raw["pos"]), rsid=str(raw["rsid"]), ref=ref, alts=alts, hgvs=hgvs
+    )
+
+
+def _check_base(variant: DefinitionVariant, base: str, name: str, path: Path, where: str) -> None:
+    """A defining base is an ALT of the variant, or an IUPAC code covering only its REF and ALT bases."""
+    if base in variant.alts:
+        return
+    covered = IUPAC.get(base, frozenset()) if len(base) == 1 else frozenset()
+    if covered and covered <= {variant.ref, *variant.alts}:
+        return
+    raise KnowledgeError(
+        f"allele {name!r}: {base!r} is not an ALT of {variant.rsid} ({variant.ref}>{','.join(variant.alts)})",
+        source=path,
+        location=where,
+    )
+
+
+def _activities(functions: Any) -> dict[str, dict[str, float]]:
+    """Numeric activity values per gene (for lowest-function genes, whose matcher ranks alleles by them)."""
+    result: dict[str, dict[str, float]] = {}
+    for gene, spec in (functions.get("genes") or {}).items():
+        values = {}
+        for name, entry in (spec.get("alleles") or {}).items():
+            activity = _optional(entry.get("activity"))
+            if activity is not None and _SCORE.match(activity):
+                values[str(name)] = float(activity)
+        result[gene] = values
+    return result
+
+
+def _pairs(alleles: Mapping[str, AlleleFunction]) -> list[tuple[str, ...]]:
+    return [diplotype_key(pair) for pair in itertools.combinations_with_replacement(alleles, 2)]
+
+
+def _diplotype_row(
+    pair: tuple[str, ...],
+    alleles: Mapping[str, AlleleFunction],
+    method: PhenotypeMethod,
+    spec: Mapping[str, Any],
+    path: Path,
+    where: str,
+) -> DiplotypePhenotype:
+    if method == PhenotypeMethod.ACTIVITY_SCORE:
+        values = [alleles[a].activity_value for a in pair]
+        score = "n/a" if any(v is None or not _SCORE.match(v) for v in values) else _score(values)
+        phenotype = (spec.get("scores") or {}).get(score)
+        if phenotype is None:
+            raise KnowledgeError(
+                f"no phenotype for activity score {score} ({'/'.join(pair)})", source=path, location=where
+            )
+        return DiplotypePhenotype(alleles=pair, phenotype=phenotype, activity_score=score, lookup_key=score)
+    functions = diplotype_key(str(alleles[a].function) for a in pair)
+    rules = {diplotype_key(rule[:2]): rule[2] for rule in spec["pairs"]}
+    phenotype = rules.get(functions)
+    if phenotype is None:
+        raise KnowledgeError(f"no phenotype for functions {' + '.join(functions)}", source=path, location=where)
+    return DiplotypePhenotype(alleles=pair, phenotype=phenotype, lookup_key=phenotype)
+
+
+def _hemizygous_row(allele: AlleleFunction, rules: Mapping[str, str], path: Path, where: str) -> DiplotypePhenotype:
+    phenotype = rules.get(str(allele.function))
+    if phenotype is None:
+        raise KnowledgeError(f"no hemizygous phenotype for {allele.function}", source=path, location=where)
+    return DiplotypePhenotype(alleles=(allele.name,), phenotype=phenotype, lookup_key=phenotype)
+
+
+def _score(values: Sequence[str | None]) -> str:
+    """Sum of activity values spelled as the tables spell scores ('1.0', '0.5', '1.25')."""
+    text = f"{sum(float(v or 0) for v in values):.2f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def _rows(
+    guideline_id: str, raw: Mapping[str, Any], phenotypes: PhenotypeKnowledge, start: int, path: Path, where: str
+) -> list[RecommendationRow]:
+    options = [
+        [_criterion(gene, value, phenotypes, path, where) for value in _values(gene, wanted, phenotypes, path, where)]
+        for gene, wanted in raw["when"].items()
+    ]
+    implications = tuple(f"{gene}: {text}" for gene, text in (raw.get("implications") or {}).items())
+    flags = raw.get("changes") or []
+    unknown = [f for f in flags if f not in _FLAGS]
+    if unknown:
+        raise KnowledgeError(f"unknown change flag(s) {unknown} (use {sorted(_FLAGS)})", source=path, location=where)
+    rows = []
+    for offset, criteria in enumerate(itertools.product(*options), start=start + 1):
+        rows.append(
+            RecommendationRow(
+                id=f"{guideline_id}/{offset}",
+                drugs=tuple(raw.get("drugs") or ()),
+                population=raw.get("population", "general"),
+                classification=raw["classification"],
+                criteria=tuple(sorted(criteria, key=lambda c: c.gene)),
+                implications=implications,
+                text=" ".join(str(raw["text"]).split()),
+                **{_FLAGS[f]: True for f in flags},
+            )
+        )
+    return rows
+
+
+def _values(gene: str, wanted: Any, phenotypes: PhenotypeKnowledge, path: Path, where: str) -> list[str]:
+    """The gene results a row is written for: one value, a list, or every score of a phenotype."""
+    if isinstance(wanted, str):
+        return [wanted]
+    if isinstance(wanted, list):
+        return [value for item in wanted for value in _values(gene, item, phenotypes, path, where)]
+    if isinstance(wanted, dict) and set(wanted) == {"scores_of"}:
+        table = phenotypes.gene(gene)
+        scores = [s for s, p in (table.activity_scores if table else {}).items() if p == wanted["scores_of"]]
+        if not scores:
+            raise KnowledgeError(
+                f"{gene} has no activity score for {wanted['scores_of']!r}", source=path, location=where
+            )
+        return sorted(scores, key=float)
+    raise KnowledgeError(f"{gene}: expected a value, a list or {{scores_of: PHENOTYPE}}", source=path, location=where)
+
+
+def _criterion(gene: str, value: str, phenotypes: PhenotypeKnowledge, path: Path, where: str) -> Criterion:
+    if value == _NO_RESULT:
+        return Criterion(gene=gene, kind=CriterionKind.NO_RESULT)
+    if _ALLELE_STATUS.match(value):
+        return Criterion(gene=gene, kind=CriterionKind.ALLELE_STATUS, values=(value,))
+    table = phenotypes.gene(gene)
+    if table is not None and table.method == PhenotypeMethod.ACTIVITY_SCORE:
+        if not (value == "n/a" or _SCORE.match(value)):
+            raise KnowledgeError(f"{gene} is looked up by activity score, not {value!r}", source=path, location=where)
+        return Criterion(gene=gene, kind=CriterionKind.ACTIVITY_SCORE, values=(value,))
+    return Criterion(gene=gene, kind=CriterionKind.PHENOTYPE, values=(value,))
+
+
+def _optional(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _text(raw: Any, key: str, path: Path, where: str) -> str:
+    value = raw.get(key) if isinstance(raw, dict) else None
+    if not isinstance(value, str) or not value:
+        raise KnowledgeError(f"missing text field {key!r}", source=path, location=where)
+    return value
+
+
+def _mapping(raw: Any, key: str, path: Path, where: str) -> dict[str, Any]:
+    value = raw.get(key) if isinstance(raw, dict) else None
+    if not isinstance(value, dict) or not value:
+        raise KnowledgeError(f"missing mapping {key!r}", source=path, location=where)
+    return value
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise KnowledgeError(f"cannot read ({exc.strerror or exc})", source=path) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise KnowledgeError(
+            f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
+            source=path,
+            location=f"line {mark.line + 1}" if mark is not None else None,
+        ) from exc
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def stale_files(curated: Path = CURATED) -> list[Path]:
+    """Compiled files that are missing or differ from a fresh compile, plus compiled files no source produces."""
+    files = compile_core(curated)
+    stale = [
+        rel
+        for rel, text in files.items()
+        if not (curated / rel).is_file() or (curated / rel).read_text("utf-8") != text
+    ]
+    folder = curated / DEFINITIONS
+    orphans = [p.relative_to(curated) for p in folder.glob("*.json") if p.relative_to(curated) not in files]
+    return sorted(stale + orphans)
+
+
+def main(argv: list[str]) -> int:
+    try:
+        if "--check" in argv[1:]:
+            stale = stale_files()
+            for rel in stale:
+                print(f"out of date: {rel}", file=sys.stderr)
+            return 1 if stale else 0
+        files = compile_core()
+    except KnowledgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    for rel, text in sorted(files.items()):
+        _write_atomic(CURATED / rel, text)
+    for orphan in (CURATED / DEFINITIONS).glob("*.json"):
+        if orphan.relative_to(CURATED) not in files:
+            orphan.unlink()
+    print(f"wrote {len(files)} files under {CURATED.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

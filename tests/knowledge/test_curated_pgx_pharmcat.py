@@ -1,0 +1,211 @@
+"""The curated PGx core against PharmCAT's full data (shared development data): same positions and bases, same
+phenotypes for the same diplotypes, and the same CPIC strength for the same drug, population and gene results."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
+from tailormed.knowledge.importers import pharmcat_guidelines
+from tailormed.knowledge.pgx.definitions import GeneDefinition, load_definitions
+from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge, load_guidelines, read_guidelines
+from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge, diplotype_key, load_phenotypes
+
+#: Curated allele name -> PharmCAT's name, where they differ (PharmCAT's reference sequence of CYP2C19 is *38).
+RENAMED = {("CYP2C19", "*1"): "*1"}
+#: Genes without a PharmCAT phenotype table in this data, and what they are checked against instead.
+NO_PHARMCAT_TABLE = {"CYP4F2": "CPIC assigns no CYP4F2 phenotype", "G6PD": "PyPGx table", "CYP2D6": "fallback table"}
+
+
+@pytest.fixture(scope="module")
+def pharmcat(shared_data: Path) -> Path:
+    return shared_data / "pgx" / "pharmcat"
+
+
+@pytest.fixture(scope="module")
+def core() -> KnowledgeBundle:
+    return KnowledgeBundle(None, None, [s for s in load_bundle(None).manifest.sources if s.importer == "curated"])
+
+
+@pytest.fixture(scope="module")
+def definitions(core: KnowledgeBundle) -> dict[str, GeneDefinition]:
+    return load_definitions(core, "pgx-core-definitions")
+
+
+@pytest.fixture(scope="module")
+def phenotypes(core: KnowledgeBundle) -> PhenotypeKnowledge:
+    return load_phenotypes(core, "pgx-core-phenotypes")
+
+
+@pytest.fixture(scope="module")
+def guidelines(core: KnowledgeBundle) -> GuidelineKnowledge:
+    return load_guidelines(core, "pgx-core-guidelines")
+
+
+def _translation(pharmcat: Path, gene: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((pharmcat / "definition" / "alleles" / f"{gene}_translation.json").read_text())
+    return data
+
+
+def test_variants_agree_with_pharmcat(pharmcat: Path, definitions: dict[str, GeneDefinition]) -> None:
+    compared = 0
+    for gene, definition in definitions.items():
+        upstream = {v["position"]: v for v in _translation(pharmcat, gene)["variants"]}
+        for variant in definition.variants:
+            theirs = upstream.get(variant.pos)
+            assert theirs is not None, f"{gene} {variant.rsid}: position {variant.pos} not in PharmCAT"
+            assert (variant.chrom, variant.rsid, variant.ref, variant.alts, variant.hgvs) == (
+                theirs["chromosome"],
+                theirs["rsid"],
+                theirs["ref"],
+                tuple(theirs["alts"]),
+                theirs["chromosomeHgvsName"],
+            ), f"{gene} {variant.rsid}"
+            compared += 1
+    assert compared == 41
+
+
+def test_allele_bases_agree_with_pharmcat(pharmcat: Path, definitions: dict[str, GeneDefinition]) -> None:
+    compared = 0
+    for gene, definition in definitions.items():
+        raw = _translation(pharmcat, gene)
+        index = {v["position"]: i for i, v in enumerate(raw["variants"])}
+        upstream = {a["name"]: a["alleles"] for a in raw["namedAlleles"]}
+        reference_bases = next(a["alleles"] for a in raw["namedAlleles"] if a["reference"])
+        for allele in definition.named_alleles:
+            name = RENAMED.get((gene, allele.name), allele.name)
+            assert name in upstream, f"{gene} {allele.name} is not a PharmCAT allele"
+            for variant, cell in zip(definition.variants, allele.alleles, strict=True):
+                ours = cell if cell is not None else variant.ref
+                i = index[variant.pos]
+                theirs = upstream[name][i] if upstream[name][i] is not None else reference_bases[i]
+                assert ours == theirs, f"{gene} {allele.name} at {variant.rsid}: core {ours}, PharmCAT {theirs}"
+                compared += 1
+    assert compared > 250
+
+
+def test_core_names_every_pharmcat_allele_its_positions_define(
+    pharmcat: Path, definitions: dict[str, GeneDefinition]
+) -> None:
+    """A PharmCAT allele whose variant bases all lie at core positions must be in the core, or it would be miscalled."""
+    exemptions = json.loads((pharmcat / "definition" / "alleles" / "exemptions.json").read_text())
+    for gene, definition in definitions.items():
+        raw = _translation(pharmcat, gene)
+        positions = [v["position"] for v in raw["variants"]]
+        reference = next(a["alleles"] for a in raw["namedAlleles"] if a["reference"])
+        core_positions = {v.pos for v in definition.variants}
+        ours = {RENAMED.get((gene, a.name), a.name) for a in definition.named_alleles}
+        ignored = set(exemptions.get(gene, {}).get("ignoredAlleles") or ())
+        for allele in raw["namedAlleles"]:
+            varied = {
+                p for p, c, r in zip(positions, allele["alleles"], reference, strict=True) if c is not None and c != r
+            }
+            if varied and varied <= core_positions and allele["name"] not in ignored:
+                assert allele["name"] in ours, f"{gene} {allele['name']} is defined by core positions but missing"
+
+
+def test_phenotypes_agree_with_pharmcat_tables(pharmcat: Path, phenotypes: PhenotypeKnowledge) -> None:
+    compared = 0
+    for gene, table in phenotypes.genes.items():
+        path = pharmcat / "phenotype" / f"{gene}.json"
+        if gene == "CYP2D6":
+            path = pharmcat / "phenotype_fallback" / "CYP2D6.cpic.json"
+        if not table.diplotypes or not path.is_file():
+            assert not table.diplotypes or gene in NO_PHARMCAT_TABLE
+            continue
+        raw = json.loads(path.read_text())
+        functions = {a["name"]: (a["functionValue"], a["activityValue"]) for a in raw["namedAlleles"]}
+        for allele in table.alleles.values():
+            assert functions[allele.name][0] == allele.function, f"{gene} {allele.name}"
+            if allele.activity_value is not None:
+                assert functions[allele.name][1] == allele.activity_value, f"{gene} {allele.name}"
+        rows = {
+            diplotype_key(n for n, k in r["diplotypekey"].items() for _ in range(int(k))): r for r in raw["diplotypes"]
+        }
+        for row in table.diplotypes:
+            theirs = rows[row.alleles]
+            assert (row.phenotype, row.activity_score, row.lookup_key) == (
+                theirs["phenotype"],
+                theirs["activityScore"],
+                theirs["lookupkey"],
+            ), f"{gene} {'/'.join(row.alleles)}"
+            compared += 1
+    assert compared > 250
+
+
+def test_g6pd_phenotypes_agree_with_pypgx(shared_data: Path, phenotypes: PhenotypeKnowledge) -> None:
+    """PharmCAT's G6PD table is missing from this data; PyPGx's CPIC-derived table writes males as ``X/MALE``."""
+    expected: dict[tuple[str, ...], str] = {}
+    with (shared_data / "pgx" / "pypgx" / "diplotype-table.csv").open(newline="") as handle:
+        for record in csv.DictReader(handle):
+            parts = tuple(record["Diplotype"].split("/"))
+            if record["Gene"] == "G6PD" and len(parts) == 2:
+                alleles = parts[:1] if parts[1] == "MALE" else parts
+                expected[diplotype_key(alleles)] = record["Phenotype"].removeprefix("G6PD ")
+    table = phenotypes.gene("G6PD")
+    assert table is not None and table.haploid
+    for row in table.diplotypes:
+        assert expected[row.alleles] == row.phenotype, "/".join(row.alleles)
+    assert len(table.diplotypes) == 15 + 15 * 16 // 2
+
+
+@pytest.fixture(scope="module")
+def upstream_guidelines(pharmcat: Path, tmp_path_factory: pytest.TempPathFactory) -> GuidelineKnowledge:
+    out = tmp_path_factory.mktemp("pharmcat-guidelines")
+    folder = pharmcat_guidelines.detect(pharmcat)
+    assert folder is not None
+    pharmcat_guidelines.build(folder, out)
+    return read_guidelines(out / "guidelines.json")
+
+
+def test_cpic_strength_agrees_with_pharmcat(
+    guidelines: GuidelineKnowledge, upstream_guidelines: GuidelineKnowledge
+) -> None:
+    """Each curated CPIC row has the strength CPIC gives the same drug, population and gene results."""
+    index: dict[tuple[str, str | None, frozenset[tuple[str, str, tuple[str, ...]]]], set[str | None]] = {}
+    for guideline in upstream_guidelines.guidelines:
+        if guideline.source != "CPIC":
+            continue
+        for row in guideline.recommendations:
+            key = frozenset((c.gene, c.kind.value, c.values) for c in row.criteria)
+            for drug in row.drugs or tuple(d.name for d in guideline.drugs):
+                index.setdefault((drug, row.population, key), set()).add(row.classification)
+    compared, mismatches, unmatched = 0, [], []
+    for guideline in guidelines.guidelines:
+        if guideline.source != "CPIC" or guideline.id == "core-cpic-warfarin":
+            continue  # CPIC's warfarin guideline is an algorithm; PharmCAT has no rows for it
+        for row in guideline.recommendations:
+            key = frozenset((c.gene, c.kind.value, c.values) for c in row.criteria)
+            for drug in row.drugs or tuple(d.name for d in guideline.drugs):
+                found = index.get((drug, row.population, key))
+                if found is None:
+                    unmatched.append((row.id, drug))
+                elif row.classification not in found:
+                    mismatches.append((row.id, drug, row.classification, sorted(map(str, found))))
+                else:
+                    compared += 1
+    assert mismatches == []
+    assert unmatched == []
+    assert compared > 250
+
+
+def test_drug_codes_agree_with_pypgx(shared_data: Path, guidelines: GuidelineKnowledge) -> None:
+    codes: dict[str, tuple[str, set[str]]] = {}
+    with (shared_data / "pgx" / "pypgx" / "cpic-table.csv").open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            codes.setdefault(
+                row["Drug"].casefold(), (row["RxNorm"], {c.strip() for c in row["ATC"].split(",") if c.strip()})
+            )
+    compared = 0
+    for guideline in guidelines.guidelines:
+        for drug in guideline.drugs:
+            rxnorm, atc = codes[drug.name.casefold()]
+            assert drug.rxnorm == rxnorm, drug.name
+            assert atc & set(drug.atc), drug.name  # PyPGx also lists combination products
+            compared += 1
+    assert compared == 31
