@@ -146,6 +146,15 @@ def test_lowest_function_unphased_and_phased() -> None:
     assert "variants per strand: [*4 + *5] / *1; lowest function per strand reported" in call.warnings
 
 
+def test_lowest_function_unphased_counts_each_variant_copy_once() -> None:
+    """One heterozygous copy of *4's bases (a HapB3-like two-position allele) is not also *2 on the other strand."""
+    lowest = gene(lowest_function=True, allele_activity={"*1": 1.0, "*2": 0.5, "*3": 1.0, "*4": 0.5, "*5": 1.0})
+    het_both = sample({100: ("A", "G", False, None), 200: ("C", "T", False, None), 300: ("G", "G", False, None)})
+    assert [d.name for d in match_gene(lowest, het_both).diplotypes] == ["*1/*4"]
+    hom_both = sample({100: ("G", "G", False, None), 200: ("T", "T", False, None), 300: ("G", "G", False, None)})
+    assert [d.name for d in match_gene(lowest, hom_both).diplotypes] == ["*4/*4"]
+
+
 def test_combination_research_mode() -> None:
     both = sample({100: ("G", "A", True, 1), 200: ("C", "C", True, 1), 300: ("A", "G", True, 1)})
     assert match_gene(gene(), both).status is CallStatus.NO_CALL

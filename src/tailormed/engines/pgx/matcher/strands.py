@@ -80,16 +80,31 @@ def combination_call(sample: SampleSites, variants: list[Candidate], reference: 
 
 
 def unphased_variants(sample: SampleSites, variants: list[Candidate]) -> list[Candidate]:
-    """Variant alleles present in unphased data, listed twice when every defining position is homozygous for them."""
-    found: list[Candidate] = []
-    for candidate in variants:
-        copies = 2
-        for index, cell in candidate.cells.items():
-            site = sample.sites[index]
-            hits = sum(allele_matches(cell, a) for a in site.alleles)
-            copies = min(copies, hits if len(site.alleles) == 2 else 2 * hits)
-        found.extend([candidate] * copies)
-    return found
+    """Variant alleles whose defining bases are all present in unphased data (in any arrangement)."""
+    return [
+        candidate
+        for candidate in variants
+        if all(any(allele_matches(cell, a) for a in sample.sites[i].alleles) for i, cell in candidate.cells.items())
+    ]
+
+
+def _fits_together(first: Candidate, second: Candidate, sample: SampleSites, reference: Candidate) -> bool:
+    """Whether the sample's two alleles at every site can be split so each candidate gets its variant bases.
+
+    One heterozygous copy of a base cannot serve two alleles: a heterozygous HapB3 is not also the single-position
+    allele it contains on the other strand.
+    """
+    one, two = _variant_cells(first, reference), _variant_cells(second, reference)
+    for index in one | two:
+        site = sample.sites[index].alleles
+        pair = (site[0], site[0]) if len(site) == 1 else (site[0], site[1])
+        need = (first.cells.get(index) if index in one else None, second.cells.get(index) if index in two else None)
+        if not any(
+            (need[0] is None or allele_matches(need[0], x)) and (need[1] is None or allele_matches(need[1], y))
+            for x, y in (pair, pair[::-1])
+        ):
+            return False
+    return True
 
 
 def _activity(candidate: Candidate, activity: Mapping[str, float]) -> float:
@@ -117,10 +132,24 @@ def lowest_function_call(
         warnings.append(f"variants per strand: {described[0]} / {described[1]}; lowest function per strand reported")
     else:
         found = lowest(unphased_variants(sample, variants))
-        chosen = ([*found[:2], reference, reference])[:2]
+        options = [*found, reference]
+        pairs = [
+            (a, b)
+            for i, a in enumerate(options)
+            for b in options[i:]
+            if not (a.is_reference and b.is_reference) or not found
+        ]
+        feasible = [(a, b) for a, b in pairs if _fits_together(a, b, sample, reference)] or [(reference, reference)]
+        best = min(
+            feasible,
+            key=lambda p: (_activity(p[0], activity) + _activity(p[1], activity), -(p[0].score + p[1].score)),
+        )
+        chosen = [best[0], best[1]]
         if found:
             listed = ", ".join(c.name for c in found)
-            warnings.append(f"unphased data: variants found {listed}; the two lowest-function variants reported")
+            warnings.append(
+                f"unphased data: variants found {listed}; the lowest-function pair the genotypes allow is reported"
+            )
     used_unknown = [c.name for c in chosen if c.name in unknown and not c.is_reference]
     if used_unknown:
         warnings.append(f"no activity value for {', '.join(used_unknown)}; ranked as normal function")
