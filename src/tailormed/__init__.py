@@ -1,10 +1,24 @@
 """tailormed: one explainable care plan from a person's genome, record, lifestyle and preferences."""
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("tailormed")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+local"
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from tailormed.pipeline.analyze import analyze
+
+
+def __getattr__(name: str) -> Any:
+    """``tailormed.analyze`` is imported on first use, so ``import tailormed`` stays light and cycle-free."""
+    if name == "analyze":
+        from tailormed.pipeline.analyze import analyze
+
+        return analyze
+    raise AttributeError(f"module 'tailormed' has no attribute {name!r}")
+
+
+__all__ = ["__version__", "analyze"]

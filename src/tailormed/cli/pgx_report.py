@@ -1,10 +1,11 @@
-"""``tailormed pgx report``: one patient's PGx report (gene results, medication review, dosing) from record + VCF."""
+"""``tailormed pgx report``: one patient's PGx report (gene results, medication review, dosing) from record + VCF.
+
+The pipeline (:func:`tailormed.pipeline.pgx.run_patient_pgx`) does the work; this module parses options and renders.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -14,12 +15,10 @@ import typer
 from rich.table import Table
 
 from tailormed.cli.console import err, out, progress
-from tailormed.engines.pgx.calls import GeneCall
-from tailormed.engines.pgx.findings import PgxKnowledge, PgxResult, analyze_pgx, findings_from_result
 from tailormed.errors import InputError
-from tailormed.model.finding import Finding
-from tailormed.model.genotype import CallState, GenomeBuild, Locus, SampleGenotypes
+from tailormed.fileio import write_text_atomic
 from tailormed.model.patient import Patient
+from tailormed.pipeline.pgx import PatientPgx
 
 
 class ReportFormat(StrEnum):
@@ -44,126 +43,58 @@ def report_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically).")] = None,
 ) -> None:
     """Per-drug CPIC/DPWG recommendations and a medication review with phenoconversion for one patient."""
-    from tailormed.intake.record import load_record, resolve_genome_path
+    from tailormed.intake.record import load_record, resolve_genome_path, resolve_outside_calls
+    from tailormed.knowledge.bundle import load_bundle
+    from tailormed.pipeline.pgx import run_patient_pgx
 
     patient = load_record(record)
     vcf_path = vcf or resolve_genome_path(patient, record)
+    outside_calls = outside_calls or resolve_outside_calls(patient, record)
     if vcf_path is None:
         raise InputError("no VCF given and the record has no genome.vcf", source=record, location="genome")
-    absent = absent_is_reference or bool(patient.genome and patient.genome.absent_is_reference)
-    knowledge, bundle, versions = _knowledge(kb)
-    genotypes, calls = _genotypes(patient, vcf_path, outside_calls, absent, bundle, knowledge)
-    rs_site = _rs12777823_locus(knowledge)
-    rs_call = genotypes.calls.get(rs_site.key) if rs_site else None
-    rs_alleles = rs_call.alleles if rs_call is not None and rs_call.is_called else None
-    variant_calls = _variant_calls(bundle, genotypes)
-    result = analyze_pgx(patient, calls, knowledge, on=date.today(), rs12777823=rs_alleles)
-    findings = findings_from_result(result, knowledge, variant_calls)
+    bundle = load_bundle(kb)
+    with progress() as bar:
+        task = bar.add_task(f"reading {vcf_path.name}", total=None)
+        run = run_patient_pgx(
+            patient,
+            vcf_path,
+            bundle,
+            outside_calls=outside_calls,
+            absent_is_reference=True if absent_is_reference else None,
+            on=date.today(),
+            on_progress=lambda n: bar.advance(task, n),
+        )
+    for warning in run.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if output_format is ReportFormat.JSON:
-        text = json.dumps(_payload(patient, genotypes, result, findings, versions), indent=2, ensure_ascii=False)
-        _emit(text + "\n", output)
+        _emit(json.dumps(_payload(patient, run), indent=2, ensure_ascii=False) + "\n", output)
     elif output is None:
-        _render(patient, genotypes, result, versions)
+        _render(patient, run)
     else:
         with out.capture() as captured:
-            _render(patient, genotypes, result, versions)
+            _render(patient, run)
         _emit(captured.get(), output)
 
 
-def _knowledge(kb: Path | None) -> tuple[PgxKnowledge, Any, dict[str, str]]:
-    from tailormed.knowledge.bundle import load_bundle
-    from tailormed.knowledge.pgx import dosing, guidelines, interactions, phenotypes
-
-    bundle = load_bundle(kb)
-    knowledge = PgxKnowledge(
-        phenotypes=phenotypes.load_phenotypes(bundle),
-        guidelines=guidelines.load_guidelines(bundle),
-        phenoconversion=interactions.load_phenoconversion(bundle),
-        warfarin=dosing.load_warfarin(bundle) if bundle.has(dosing.SOURCE) else None,
-    )
-    return knowledge, bundle, bundle.versions()
-
-
-def _genotypes(
-    patient: Patient, vcf: Path, outside: Path | None, absent: bool, bundle: Any, knowledge: PgxKnowledge
-) -> tuple[SampleGenotypes, list[GeneCall]]:
-    from tailormed.cli.pgx import _loci, _outside_calls, _to_grch38, _vcf_build
-    from tailormed.engines.pgx.matcher import match_all
-    from tailormed.intake.outside_calls import apply_outside_calls
-    from tailormed.intake.vcf import extract_genotypes
-    from tailormed.knowledge.pgx.definitions import load_definitions
-
-    definitions = load_definitions(bundle)
-    outside_calls = _outside_calls(outside, definitions, False)
-    build = _vcf_build(vcf, None, bundle)
-    loci, back = _loci(definitions, build, bundle)
-    extra = _rs12777823_locus(knowledge)
-    if extra is not None and build is GenomeBuild.GRCH38:
-        loci = [*loci, extra]
-    wanted = patient.genome.sample if patient.genome and patient.genome.sample else None
-    with progress() as bar:
-        task = bar.add_task(f"reading {vcf.name}", total=None)
-        per_sample = extract_genotypes(
-            vcf, loci, loci_build=build, samples=[wanted] if wanted else None, build=build,
-            absent_is_reference=absent, on_progress=lambda n: bar.advance(task, n),
-        )
-    if len(per_sample) != 1:
-        raise InputError(
-            f"the VCF has {len(per_sample)} samples; name one in the record's genome.sample", source=vcf
-        )
-    name, genotypes = next(iter(per_sample.items()))
-    if back:
-        genotypes = _to_grch38(genotypes, back, definitions)
-    calls = match_all(definitions, genotypes)
-    if outside_calls is not None:
-        calls = apply_outside_calls(calls, outside_calls.for_sample(name))
-        for warning in outside_calls.warnings:
-            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    return genotypes, calls
-
-
-def _rs12777823_locus(knowledge: PgxKnowledge) -> Locus | None:
-    if knowledge.warfarin is None:
-        return None
-    for rule in knowledge.warfarin.cpic_2017.adjustments:
-        if rule.variant is not None:
-            v = rule.variant
-            return Locus(chrom=v.chrom, pos=v.pos, ref=v.ref, alts=(v.alt,), id=v.rsid)
-    return None
-
-
-def _variant_calls(bundle: Any, genotypes: SampleGenotypes) -> dict[str, list[str]]:
-    """Gene -> the non-reference genotypes at its defining positions, e.g. ``rs4244285 G/A``."""
-    from tailormed.knowledge.pgx.definitions import load_definitions
-
-    found: dict[str, list[str]] = {}
-    for gene, definition in load_definitions(bundle).items():
-        for variant in definition.variants:
-            call = genotypes.calls.get(variant.key)
-            if call is not None and call.state == CallState.VARIANT:
-                alleles = "/".join(a if a is not None else "." for a in call.alleles)
-                found.setdefault(gene, []).append(f"{variant.rsid or variant.key} {alleles}")
-    return found
-
-
-def _payload(
-    patient: Patient, genotypes: SampleGenotypes, result: PgxResult, findings: list[Finding], versions: dict[str, str]
-) -> dict[str, Any]:
+def _payload(patient: Patient, run: PatientPgx) -> dict[str, Any]:
+    result = run.result
     return {
         "patient": patient.id,
-        "sample": genotypes.sample,
-        "vcf": genotypes.source,
-        "absent_is_reference": genotypes.absent_is_reference,
-        "knowledge": versions,
+        "sample": run.genotypes.sample,
+        "vcf": run.genotypes.source,
+        "build": run.genotypes.build.model_dump(mode="json"),
+        "absent_is_reference": run.genotypes.absent_is_reference,
+        "knowledge": run.versions,
         "genes": [p.model_dump(mode="json") for p in result.phenotypes.values()],
         "medication_review": result.review.model_dump(mode="json"),
         "other_actionable": [r.model_dump(mode="json") for r in result.other_recommendations],
         "warfarin": result.warfarin.model_dump(mode="json") if result.warfarin else None,
-        "findings": [f.model_dump(mode="json") for f in findings],
+        "findings": [f.model_dump(mode="json") for f in run.findings],
     }
 
 
-def _render(patient: Patient, genotypes: SampleGenotypes, result: PgxResult, versions: dict[str, str]) -> None:
+def _render(patient: Patient, run: PatientPgx) -> None:
+    genotypes, result, versions = run.genotypes, run.result, run.versions
     out.print(f"[bold]PGx report[/] for {patient.id} (sample {genotypes.sample}, {genotypes.source})", highlight=False)
     absent = "absent positions assumed reference" if genotypes.absent_is_reference else "absent positions not called"
     out.print(f"{absent}; knowledge: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())), highlight=False)
@@ -171,19 +102,31 @@ def _render(patient: Patient, genotypes: SampleGenotypes, result: PgxResult, ver
     for column in ("gene", "diplotype", "phenotype", "activity score", "notes"):
         genes.add_column(column)
     for gene, p in sorted(result.phenotypes.items()):
-        genes.add_row(gene, " or ".join(p.diplotypes) or "-", p.phenotype or p.status.value, p.activity_score or "",
-                      "; ".join([*p.notes, *(f"missing {m}" for m in p.missing_positions[:3])]))
+        genes.add_row(
+            gene,
+            " or ".join(p.diplotypes) or "-",
+            p.phenotype or p.status.value,
+            p.activity_score or "",
+            "; ".join([*p.notes, *(f"missing {m}" for m in p.missing_positions[:3])]),
+        )
     out.print(genes)
     meds = Table(title="Medication review")
     for column in ("medication", "source", "gene results used", "recommendation", "strength", "action"):
         meds.add_column(column)
     for medication in result.review.medications:
         for answer in medication.recommendations:
-            text = "\n".join(f"[{r.population}] {r.text.splitlines()[0]}" if r.population else r.text.splitlines()[0]
-                             for r in answer.rows) or "; ".join(n.reason for n in answer.not_assessed)
-            meds.add_row(medication.medication, answer.source, "\n".join(answer.gene_results.values()), text,
-                         ", ".join(sorted({r.classification or "" for r in answer.rows})),
-                         "change" if answer.actionable else "")
+            text = "\n".join(
+                f"[{r.population}] {r.text.splitlines()[0]}" if r.population else r.text.splitlines()[0]
+                for r in answer.rows
+            ) or "; ".join(n.reason for n in answer.not_assessed)
+            meds.add_row(
+                medication.medication,
+                answer.source,
+                "\n".join(answer.gene_results.values()),
+                text,
+                ", ".join(sorted({r.classification or "" for r in answer.rows})),
+                "change" if answer.actionable else "",
+            )
     out.print(meds)
     for change in result.review.phenoconversions:
         out.print(f"[bold yellow]phenoconversion:[/] {change.explanation}", highlight=False)
@@ -206,12 +149,5 @@ def _emit(text: str, output: Path | None) -> None:
         out.file.write(text)
         out.file.flush()
         return
-    handle, tmp = tempfile.mkstemp(dir=output.parent if str(output.parent) else ".", prefix=f".{output.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(tmp).replace(output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(output, text)
     err.print(f"wrote PGx report to {output}")

@@ -16,7 +16,10 @@ SUB_APPS: list[tuple[str, str, str]] = [
     ("tailormed.cli.pgx", "pgx_app", "pgx"),
 ]
 # (module, attribute): a plain command mounted as ``tailormed FUNCTION-NAME``
-COMMANDS: list[tuple[str, str]] = []
+COMMANDS: list[tuple[str, str]] = [
+    ("tailormed.cli.analyze", "analyze"),
+    ("tailormed.cli.analyze", "demo"),
+]
 
 
 def sub_apps() -> list[tuple[typer.Typer, str]]:

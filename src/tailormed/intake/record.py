@@ -75,6 +75,14 @@ def resolve_genome_path(patient: Patient, record_path: Path) -> Path | None:
     return vcf if vcf.is_absolute() else record_path.parent / vcf
 
 
+def resolve_outside_calls(patient: Patient, record_path: Path) -> Path | None:
+    """The record's outside-call TSV as a usable path, relative to the record's folder like the VCF."""
+    if patient.genome is None or patient.genome.outside_calls is None:
+        return None
+    path = Path(patient.genome.outside_calls).expanduser()
+    return path if path.is_absolute() else record_path.parent / path
+
+
 def read_text(path: Path) -> str:
     """The file as UTF-8 text, or an :class:`InputError` saying why it cannot be read."""
     if not path.exists():

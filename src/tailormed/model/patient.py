@@ -333,6 +333,10 @@ class GenomeRef(Contract):
     absent_is_reference: bool = Field(
         default=False, description="Declared by the user: sites absent from the VCF are homozygous reference"
     )
+    outside_calls: str | None = Field(
+        default=None,
+        description="Calls from other tools (CYP2D6, HLA-B) as a PharmCAT outside-call TSV, relative to the record",
+    )
 
 
 class Patient(Contract):

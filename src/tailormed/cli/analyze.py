@@ -1,0 +1,120 @@
+"""``tailormed analyze`` (one patient into a care plan and its files) and ``tailormed demo`` (every demo patient)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tailormed.cli.console import err, out, progress
+from tailormed.model.finding import Finding, Priority
+from tailormed.pipeline.analyze import AnalysisResult
+
+DEFAULT_DEMO_OUT = Path("tailormed-output")
+_ACTIONABLE = (Priority.ACTIONABLE, Priority.URGENT)
+
+
+def analyze(
+    record: Annotated[Path, typer.Option("--record", help="Patient record (YAML/JSON).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder; results go to OUT/<patient id>/.")],
+    vcf: Annotated[
+        Path | None, typer.Option("--vcf", help="VCF/BCF of the patient (default: the record's genome.vcf).")
+    ] = None,
+    outside_calls: Annotated[
+        Path | None, typer.Option("--outside-calls", help="TSV of calls from other tools (CYP2D6, HLA ...).")
+    ] = None,
+    absent_is_reference: Annotated[
+        bool,
+        typer.Option(
+            "--absent-is-reference",
+            help="The VCF is complete (WGS/panel): positions it does not list are reference. Recorded in the plan.",
+        ),
+    ] = False,
+    kb: Annotated[Path | None, typer.Option("--kb", help="Knowledge bundle folder (default: installed one).")] = None,
+) -> None:
+    """Analyze one patient: record (+ VCF) into a care plan, gene calls and a summary, written atomically."""
+    from tailormed.pipeline.analyze import analyze as run_analysis
+
+    with progress() as bar:
+        task = bar.add_task(f"analyzing {record.name}", total=None)
+        result = run_analysis(
+            record,
+            vcf=vcf,
+            out_dir=out_dir,
+            kb=kb,
+            outside_calls=outside_calls,
+            absent_is_reference=True if absent_is_reference else None,
+            on_progress=lambda n: bar.advance(task, n),
+        )
+    _print_result(result)
+
+
+def demo(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Output folder; each patient goes to OUT/<patient id>/.")
+    ] = DEFAULT_DEMO_OUT,
+    kb: Annotated[Path | None, typer.Option("--kb", help="Knowledge bundle folder (default: installed one).")] = None,
+) -> None:
+    """Analyze every bundled demo patient and show what each plan found."""
+    from tailormed.demo import demo_records
+    from tailormed.knowledge.bundle import load_bundle
+    from tailormed.pipeline.analyze import analyze as run_analysis
+
+    bundle = load_bundle(kb)
+    records = demo_records()
+    results: list[AnalysisResult] = []
+    with progress() as bar:
+        task = bar.add_task("demo patients", total=len(records))
+        for record in records:
+            bar.update(task, description=f"analyzing {record.stem}")
+            results.append(run_analysis(record, out_dir=out_dir, bundle=bundle))
+            bar.advance(task)
+    table = Table(title=f"Demo patients ({bundle.location})")
+    for column in ("patient", "actionable", "actions", "conflicts", "key findings", "output"):
+        table.add_column(column)
+    for result in results:
+        actionable = [f for f in result.plan.findings if f.priority in _ACTIONABLE]
+        table.add_row(
+            result.patient_id,
+            str(len(actionable)),
+            str(len(result.plan.actions)),
+            str(len(result.plan.conflicts)),
+            "\n".join(dict.fromkeys(_label(f) for f in actionable)) or "-",
+            str(result.folder),
+        )
+    out.print(table)
+    out.print("[bold]files written:[/]", highlight=False)
+    for result in results:
+        for path in result.files:
+            out.print(f"  {path}", highlight=False, soft_wrap=True)
+
+
+def _label(finding: Finding) -> str:
+    """A compact name for a finding: its genes and drugs, e.g. ``CYP2C19-clopidogrel``."""
+    return "-".join(part for part in ("/".join(finding.genes), "/".join(finding.drugs)) if part) or finding.id
+
+
+def _print_result(result: AnalysisResult) -> None:
+    plan = result.plan
+    actionable = [f for f in plan.findings if f.priority in _ACTIONABLE]
+    out.print(f"[bold]care plan[/] for {result.patient_id}", highlight=False)
+    if not actionable:
+        out.print("no actionable findings", highlight=False)
+    else:
+        table = Table(title=f"Actionable findings ({len(actionable)})")
+        for column in ("finding", "genes", "evidence"):
+            table.add_column(column)
+        for finding in actionable:
+            evidence = ", ".join(f"{e.source} {e.level or ''}".strip() for e in finding.evidence)
+            table.add_row(finding.title, ", ".join(finding.genes), evidence)
+        out.print(table)
+    for action in plan.actions:
+        out.print(f"[bold]{action.kind.value}:[/] {action.title}", highlight=False)
+    for conflict in plan.conflicts:
+        out.print(f"[bold yellow]{conflict.kind}:[/] {conflict.description}", highlight=False)
+    out.print(f"{len(plan.limitations)} item(s) not assessed; see summary.txt", highlight=False)
+    err.print(f"wrote {len(result.files)} files to {result.folder}")
+    for path in result.files:
+        out.print(f"  {path}", highlight=False)

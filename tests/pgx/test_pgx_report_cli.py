@@ -1,0 +1,80 @@
+"""``tailormed pgx report`` through ``python -m tailormed``: text and JSON, ``-o``, and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tailormed.demo import demo_record
+
+
+def run(*args: str, kb_home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TAILORMED_KB": str(kb_home), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "tailormed", "pgx", "report", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+
+
+def test_text_report(tmp_path: Path) -> None:
+    result = run("--record", str(demo_record("demo-01-hale")), kb_home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "PGx report for demo-01-hale (sample HALE-R-WGS" in result.stdout
+    assert "absent positions assumed reference" in result.stdout
+    assert "clopidogrel" in result.stdout
+    assert "Poor Metabolizer" in result.stdout
+
+
+def test_json_report_to_file(tmp_path: Path) -> None:
+    outside = tmp_path / "cyp2d6.tsv"
+    outside.write_text("CYP2D6\t*1/*17\n")
+    target = tmp_path / "report.json"
+    record = str(demo_record("demo-02-mensah"))
+    result = run("--record", record, "--outside-calls", str(outside), "-f", "json", "-o", str(target), kb_home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    data = json.loads(target.read_text())
+    assert data["patient"] == "demo-02-mensah"
+    assert data["build"]["source"] == "ref_alleles"
+    assert data["knowledge"]["pgx-core-definitions"]
+    genes = {g["gene"]: g for g in data["genes"]}
+    assert genes["CYP2C9"]["diplotypes"] == ["*1/*8"]
+    changes = {c["gene"]: c for c in data["medication_review"]["phenoconversions"]}
+    assert changes["CYP2D6"]["effective_phenotype"] == "Poor Metabolizer"
+    assert data["warfarin"]["weekly_mg"] > 0
+    assert "pgx:warfarin:dose" in {f["id"] for f in data["findings"]}
+
+
+def test_text_report_to_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    result = run("--record", str(demo_record("demo-04-park")), "-o", str(target), kb_home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = target.read_text()
+    assert "PGx report for demo-04-park" in text
+    assert "capecitabine" in text
+    assert "absent positions not called" in text
+
+
+def test_bad_inputs_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("NOTAGENE\t*1/*1\n")
+    target = tmp_path / "report.json"
+    record = str(demo_record("demo-01-hale"))
+    result = run("--record", record, "--outside-calls", str(bad), "-f", "json", "-o", str(target), kb_home=tmp_path)
+    assert result.returncode == 2
+    assert f"{bad}, line 1: unknown gene 'NOTAGENE'" in result.stderr
+    assert not target.exists()
+    no_genome = tmp_path / "p.yaml"
+    no_genome.write_text("id: p1\n")
+    result = run("--record", str(no_genome), kb_home=tmp_path)
+    assert result.returncode == 2
+    assert "no VCF given and the record has no genome.vcf" in result.stderr
+    missing = run("--record", record, "--vcf", str(tmp_path / "none.vcf"), kb_home=tmp_path)
+    assert missing.returncode == 2
+    assert "none.vcf" in missing.stderr

@@ -1,0 +1,107 @@
+"""``tailormed.analyze``: files written atomically into OUT/<patient id>/, and nothing on bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import tailormed
+from tailormed.demo import demo_record
+from tailormed.errors import InputError
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+from tailormed.model.careplan import CarePlan
+from tailormed.model.genotype import SampleGenotypes
+from tailormed.pipeline.pgx import TSV_COLUMNS
+
+ON = date(2026, 1, 15)
+
+
+@pytest.fixture(scope="module")
+def core() -> KnowledgeBundle:
+    return KnowledgeBundle(None, None, curated_sources())
+
+
+def test_writes_every_file(core: KnowledgeBundle, tmp_path: Path) -> None:
+    result = tailormed.analyze(demo_record("demo-01-hale"), out_dir=tmp_path / "out", bundle=core, on=ON)
+    folder = tmp_path / "out" / "demo-01-hale"
+    assert result.folder == folder
+    assert sorted(p.name for p in folder.iterdir()) == ["careplan.json", "genotypes.json", "pgx.tsv", "summary.txt"]
+    assert sorted(result.files) == sorted(folder.iterdir())
+    plan = CarePlan.model_validate_json((folder / "careplan.json").read_text())
+    assert plan.patient_id == "demo-01-hale"
+    assert plan.inputs["absent_is_reference"] == "true"
+    assert plan.inputs["build"].startswith("GRCh38 (header_reference")
+    assert "action:medication_change:pgx:clopidogrel:cpic" in {a.id for a in plan.actions}
+    assert any(n.reason == "assumed reference (declared by the user)" for n in plan.limitations)
+    rows = list(csv.DictReader((folder / "pgx.tsv").read_text().splitlines(), delimiter="\t"))
+    assert tuple(rows[0]) == TSV_COLUMNS
+    assert {r["gene"]: r["diplotype"] for r in rows}["CYP2C19"] == "*2/*2"
+    genotypes = SampleGenotypes.model_validate(json.loads((folder / "genotypes.json").read_text()))
+    assert genotypes.calls["chr10:94781859"].alleles == ("A", "A")
+    summary = (folder / "summary.txt").read_text()
+    assert "Actionable findings (2)" in summary
+    assert "clopidogrel (CPIC)" in summary
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary leftovers
+
+
+def test_broken_vcf_leaves_nothing(core: KnowledgeBundle, tmp_path: Path) -> None:
+    record = demo_record("demo-01-hale")
+    good = (record.parent / "demo-01-hale.vcf").read_text().splitlines()
+    broken = tmp_path / "broken.vcf"
+    broken.write_text("\n".join([*good, "chr10\t94761900\trs12248560\tC\tT\t50\tPASS\t.\tGT:DP:GQ\t0/x:30:99"]) + "\n")
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as caught:
+        tailormed.analyze(record, vcf=broken, out_dir=out, bundle=core, on=ON)
+    assert str(broken) in str(caught.value)
+    assert not (out / "demo-01-hale").exists()
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_rerun_replaces_and_failure_keeps_previous(core: KnowledgeBundle, tmp_path: Path) -> None:
+    record = demo_record("demo-04-park")
+    out = tmp_path / "out"
+    first = tailormed.analyze(record, out_dir=out, bundle=core, on=ON)
+    (first.folder / "stale.txt").write_text("from an older run")
+    again = tailormed.analyze(record, out_dir=out, bundle=core, on=ON, absent_is_reference=True)
+    assert not (again.folder / "stale.txt").exists()
+    plan = CarePlan.model_validate_json((again.folder / "careplan.json").read_text())
+    assert plan.inputs["absent_is_reference"] == "true"
+    with pytest.raises(InputError):
+        tailormed.analyze(record, vcf=tmp_path / "missing.vcf", out_dir=out, bundle=core, on=ON)
+    assert (again.folder / "careplan.json").read_text() == (out / "demo-04-park" / "careplan.json").read_text()
+    assert sorted(p.name for p in out.iterdir()) == ["demo-04-park"]
+
+
+def test_record_without_genome(core: KnowledgeBundle, tmp_path: Path) -> None:
+    record = tmp_path / "p.yaml"
+    record.write_text("id: no-genome\nmedications:\n  - name: clopidogrel\nconditions:\n  - name: Angina\n")
+    result = tailormed.analyze(record, out_dir=tmp_path / "out", bundle=core, on=ON)
+    assert sorted(p.name for p in result.folder.iterdir()) == ["careplan.json", "summary.txt"]
+    assert result.pgx is None
+    assert [n.item for n in result.plan.limitations] == ["genotype-based findings"]
+    assert [p.title for p in result.plan.problems] == ["Angina"]
+    assert result.plan.findings == []
+
+
+def test_bad_record_is_an_input_error(tmp_path: Path, core: KnowledgeBundle) -> None:
+    record = tmp_path / "bad.yaml"
+    record.write_text("id: x\nmedicatons: []\n")
+    with pytest.raises(InputError, match=r"bad\.yaml"):
+        tailormed.analyze(record, out_dir=tmp_path / "out", bundle=core)
+    assert not (tmp_path / "out").exists()
+
+
+def test_record_outside_calls_are_used(core: KnowledgeBundle, tmp_path: Path) -> None:
+    """demo-02's record names a CYP2D6 outside call; fluoxetine then phenoconverts CYP2D6, with no option given."""
+    result = tailormed.analyze(demo_record("demo-02-mensah"), out_dir=tmp_path / "out", bundle=core, on=ON)
+    plan = result.plan
+    assert plan.inputs["outside_calls"].endswith("demo-02-mensah.outside.tsv")
+    rows = list(csv.DictReader((result.folder / "pgx.tsv").read_text().splitlines(), delimiter="\t"))
+    assert {r["gene"]: r["diplotype"] for r in rows}["CYP2D6"] == "*1/*17"
+    change = next(f for f in plan.findings if f.id == "pgx:phenoconversion:CYP2D6")
+    assert "fluoxetine" in change.summary.casefold()
+    assert "conflict:drug_drug_gene:pgx:phenoconversion:CYP2D6" in {c.id for c in plan.conflicts}

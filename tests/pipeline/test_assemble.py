@@ -1,0 +1,110 @@
+"""Care-plan assembly from real PGx findings of the demo patients (curated core)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from tailormed.demo import demo_record
+from tailormed.intake.record import load_record, resolve_genome_path
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+from tailormed.model.careplan import ActionKind, CarePlan
+from tailormed.model.finding import NotAssessed
+from tailormed.model.patient import Patient
+from tailormed.pipeline.pgx import PatientPgx, run_patient_pgx
+from tailormed.plan import assemble_plan
+
+WHEN = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def core() -> KnowledgeBundle:
+    return KnowledgeBundle(None, None, curated_sources())
+
+
+def pgx(patient_id: str, bundle: KnowledgeBundle, outside: Path | None = None) -> tuple[Patient, PatientPgx]:
+    record = demo_record(patient_id)
+    patient = load_record(record)
+    vcf = resolve_genome_path(patient, record)
+    assert vcf is not None
+    return patient, run_patient_pgx(patient, vcf, bundle, outside_calls=outside, on=date(2026, 1, 15))
+
+
+def plan_for(patient: Patient, run: PatientPgx) -> CarePlan:
+    return assemble_plan(
+        patient, run.findings, inputs={"vcf": run.genotypes.source}, knowledge=run.versions, generated_at=WHEN
+    )
+
+
+def test_hale_plan(core: KnowledgeBundle) -> None:
+    patient, run = pgx("demo-01-hale", core)
+    plan = plan_for(patient, run)
+    actions = {a.id: a for a in plan.actions}
+    clopidogrel = actions["action:medication_change:pgx:clopidogrel:cpic"]
+    assert clopidogrel.kind is ActionKind.MEDICATION_CHANGE
+    assert "CYP2C19 *2/*2: Poor Metabolizer" in clopidogrel.rationale
+    assert clopidogrel.finding_ids == ["pgx:clopidogrel:cpic"]
+    assert set(actions) == {
+        "action:medication_change:pgx:clopidogrel:cpic",
+        "action:medication_change:pgx:atorvastatin:cpic",
+    }
+    conflicts = {c.id: c for c in plan.conflicts}
+    drug_gene = conflicts["conflict:drug_gene:pgx:clopidogrel:cpic"]
+    assert (drug_gene.kind, drug_gene.drugs, drug_gene.genes) == ("drug_gene", ["clopidogrel"], ["CYP2C19"])
+    problems = {p.id: p for p in plan.problems}
+    assert problems["condition:i25.10"].kind == "condition"
+    assert problems["finding:cyp2c19"].finding_ids == ["pgx:clopidogrel:cpic"]
+    assert problems["finding:cyp2c19"].title == "CYP2C19 *2/*2: Poor Metabolizer: affects clopidogrel"
+    # simvastatin was stopped: guidance for it is pre-emptive, never an action or a conflict
+    assert not any("simvastatin" in a.id for a in plan.actions)
+    assert plan.knowledge["pgx-core-guidelines"] == run.versions["pgx-core-guidelines"]
+
+
+def test_mensah_drug_drug_gene_and_warfarin_dose(core: KnowledgeBundle, tmp_path: Path) -> None:
+    outside = tmp_path / "cyp2d6.tsv"
+    outside.write_text("CYP2D6\t*1/*17\n")
+    patient, run = pgx("demo-02-mensah", core, outside)
+    plan = plan_for(patient, run)
+    conflicts = {c.id: c for c in plan.conflicts}
+    cyp2d6 = conflicts["conflict:drug_drug_gene:pgx:phenoconversion:CYP2D6"]
+    assert cyp2d6.kind == "drug_drug_gene"
+    assert cyp2d6.drugs[0] == "fluoxetine"
+    assert cyp2d6.genes == ["CYP2D6"]
+    assert "Poor Metabolizer" in cyp2d6.description
+    actions = {a.id: a for a in plan.actions}
+    assert actions["action:medication_change:pgx:warfarin:dose"].kind is ActionKind.MEDICATION_CHANGE
+    assert not any(a.finding_ids[0].startswith("pgx:phenoconversion:") for a in plan.actions)
+
+
+def test_ids_are_stable_and_limitations_unique(core: KnowledgeBundle) -> None:
+    patient, run = pgx("demo-04-park", core)
+    first = plan_for(patient, run)
+    again = plan_for(patient, run)
+    assert (
+        [a.id for a in first.actions]
+        == [a.id for a in again.actions]
+        == ["action:medication_change:pgx:capecitabine:cpic"]
+    )
+    assert [p.id for p in first.problems] == [p.id for p in again.problems]
+    pairs = [(n.item, n.reason) for n in first.limitations]
+    assert len(pairs) == len(set(pairs))
+    assert ("TPMT", "gene not called") in pairs  # a panel without TPMT sites
+
+
+def test_no_findings_and_extra_limitations() -> None:
+    patient = Patient(id="p1")
+    missing = NotAssessed(item="genotype-based findings", reason="no genome")
+    plan = assemble_plan(patient, [], inputs={}, knowledge={}, generated_at=WHEN, limitations=[missing, missing])
+    assert plan.limitations == [missing]
+    assert (plan.actions, plan.conflicts, plan.problems) == ([], [], [])
+
+
+def test_phenoconversion_is_its_own_problem(core: KnowledgeBundle) -> None:
+    patient, run = pgx("demo-02-mensah", core)
+    problems = {p.id: p for p in plan_for(patient, run).problems}
+    change = problems["finding:pgx-phenoconversion-cyp2c19"]
+    assert change.finding_ids == ["pgx:phenoconversion:CYP2C19"]
+    assert change.title.startswith("CYP2C19 Normal Metabolizer -> Poor Metabolizer, because of fluoxetine")
+    assert not any(p.title.endswith("affects fluoxetine") for p in problems.values())
