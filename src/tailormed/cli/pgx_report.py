@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from tailormed.cli.console import err, out, progress
+from tailormed.engines.pgx.matcher import ABSENT_AS_REFERENCE_NOTE
 from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
 from tailormed.model.patient import Patient
@@ -107,7 +108,12 @@ def _render(patient: Patient, run: PatientPgx) -> None:
             " or ".join(p.diplotypes) or "-",
             p.phenotype or p.status.value,
             p.activity_score or "",
-            "; ".join([*p.notes, *(f"missing {m}" for m in p.missing_positions[:3])]),
+            "; ".join(
+                [
+                    *(note for note in p.notes if note != ABSENT_AS_REFERENCE_NOTE),  # stated once, above the table
+                    *(f"missing {m}" for m in p.missing_positions[:3]),
+                ]
+            ),
         )
     out.print(genes)
     meds = Table(title="Medication review")

@@ -32,6 +32,9 @@ __all__ = ["diplotype_label", "match_all", "match_gene", "name_key", "ordered_pa
 _Result = Callable[[CallStatus, list[Diplotype]], GeneCall]
 
 
+#: Added to every call that relied on positions absent from the VCF being reference (the user's declared choice).
+ABSENT_AS_REFERENCE_NOTE = "positions absent from the VCF were read as reference (declared complete)"
+
 def match_gene(
     definition: GeneDefinition,
     genotypes: SampleGenotypes,
@@ -48,7 +51,7 @@ def match_gene(
     warnings = list(sample.warnings)
     missing = [v.label for v in sample.missing]
     if genotypes.absent_is_reference:
-        warnings.append("positions absent from the VCF were read as reference (declared complete)")
+        warnings.append(ABSENT_AS_REFERENCE_NOTE)
 
     def result(status: CallStatus, diplotypes: list[Diplotype]) -> GeneCall:
         return GeneCall(
