@@ -22,18 +22,17 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from tailormed.errors import KnowledgeError
+from tailormed.fileio import write_text_atomic
+from tailormed.knowledge.files import read_yaml
 from tailormed.knowledge.pgx.definitions import (
     INDEX_FILE,
     IUPAC,
@@ -84,10 +83,10 @@ _FLAGS = {
 
 def compile_core(curated: Path = CURATED) -> dict[Path, str]:
     """Every compiled file (path relative to ``curated``) and its text."""
-    functions = _load_yaml(curated / PHENOTYPES_SOURCE)
+    functions = read_yaml(curated / PHENOTYPES_SOURCE)
     phenotypes = compile_phenotypes(functions, curated / PHENOTYPES_SOURCE)
-    definitions = compile_definitions(_load_yaml(curated / DEFINITIONS_SOURCE), functions, curated / DEFINITIONS_SOURCE)
-    guidelines = compile_guidelines(_load_yaml(curated / GUIDELINES_SOURCE), phenotypes, curated / GUIDELINES_SOURCE)
+    definitions = compile_definitions(read_yaml(curated / DEFINITIONS_SOURCE), functions, curated / DEFINITIONS_SOURCE)
+    guidelines = compile_guidelines(read_yaml(curated / GUIDELINES_SOURCE), phenotypes, curated / GUIDELINES_SOURCE)
     files = {
         Path(DEFINITIONS) / f"{gene}.json": definition.model_dump_json(indent=1, exclude_defaults=True) + "\n"
         for gene, definition in definitions.items()
@@ -380,32 +379,6 @@ def _mapping(raw: Any, key: str, path: Path, where: str) -> dict[str, Any]:
     return value
 
 
-def _load_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read ({exc.strerror or exc})", source=path) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise KnowledgeError(
-            f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
-            source=path,
-            location=f"line {mark.line + 1}" if mark is not None else None,
-        ) from exc
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def stale_files(curated: Path = CURATED) -> list[Path]:
     """Compiled files that are missing or differ from a fresh compile, plus compiled files no source produces."""
     files = compile_core(curated)
@@ -431,7 +404,7 @@ def main(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     for rel, text in sorted(files.items()):
-        _write_atomic(CURATED / rel, text)
+        write_text_atomic(CURATED / rel, text)
     for orphan in (CURATED / DEFINITIONS).glob("*.json"):
         if orphan.relative_to(CURATED) not in files:
             orphan.unlink()

@@ -9,7 +9,6 @@ Built files are checked against their manifest checksum the first time they are 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -20,12 +19,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field, ValidationError
 
 from tailormed import __version__
 from tailormed.errors import InputError, InternalError, KnowledgeError
 from tailormed.knowledge.checksums import folder_checksums, sha256_file
+from tailormed.knowledge.files import read_json, read_yaml
 from tailormed.knowledge.manifest import Manifest, SourceRecord
 from tailormed.knowledge.registry import Importer
 from tailormed.knowledge.registry import importers as registered_importers
@@ -106,11 +105,11 @@ class KnowledgeBundle:
 
     def read_json(self, source: str, file: str) -> Any:
         """Parsed JSON of a source file, parsed once per bundle; callers must not mutate the result."""
-        return self._parse(source, file, _load_json)
+        return self._parse(source, file, read_json)
 
     def read_yaml(self, source: str, file: str) -> Any:
         """Parsed YAML of a source file, parsed once per bundle; callers must not mutate the result."""
-        return self._parse(source, file, _load_yaml)
+        return self._parse(source, file, read_yaml)
 
     def versions(self) -> dict[str, str]:
         """Source name -> version, for the provenance section of reports."""
@@ -221,7 +220,7 @@ def _curated_sources() -> tuple[SourceRecord, ...]:
 @cache
 def _curated_index() -> _CuratedIndex:
     path = CURATED_DIR / CURATED_MANIFEST
-    data = _load_yaml(path)
+    data = read_yaml(path)
     try:
         return _CuratedIndex.model_validate(data)
     except ValidationError as exc:
@@ -252,32 +251,6 @@ def _validation_error(exc: ValidationError, path: Path) -> KnowledgeError:
     first = exc.errors()[0]
     location = ".".join(str(part) for part in first["loc"]) or None
     return KnowledgeError(f"invalid: {first['msg']} ({exc.error_count()} problem(s))", source=path, location=location)
-
-
-def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_bytes())
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read file ({exc.strerror or exc})", source=path) from exc
-    except UnicodeDecodeError as exc:
-        raise KnowledgeError(f"not UTF-8 text ({exc.reason})", source=path) from exc
-    except json.JSONDecodeError as exc:
-        raise KnowledgeError(f"invalid JSON: {exc.msg}", source=path, location=f"line {exc.lineno}") from exc
-
-
-def _load_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read file ({exc.strerror or exc})", source=path) from exc
-    except UnicodeDecodeError as exc:
-        raise KnowledgeError(f"not UTF-8 text ({exc.reason})", source=path) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        location = f"line {mark.line + 1}" if mark is not None else None
-        raise KnowledgeError(
-            f"invalid YAML: {getattr(exc, 'problem', None) or exc}", source=path, location=location
-        ) from exc
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,15 @@ per-allele activity values are taken from PharmCAT's phenotype file of the gene 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from tailormed.errors import KnowledgeError
+from tailormed.fileio import write_text_atomic
 from tailormed.knowledge.checksums import files_checksums, folder_checksums
+from tailormed.knowledge.files import read_json
 from tailormed.knowledge.manifest import SourceRecord
 from tailormed.knowledge.pgx.definitions import (
     INDEX_FILE,
@@ -62,7 +62,7 @@ def detect(upstream: Path) -> Path | None:
 def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
     alleles_dir = upstream_root / _ALLELES_DIR
     exemptions_path = alleles_dir / "exemptions.json"
-    exemptions = _load_json(exemptions_path)
+    exemptions = read_json(exemptions_path)
     if not isinstance(exemptions, dict):
         raise KnowledgeError("expected an object keyed by gene", source=exemptions_path)
     files = sorted(alleles_dir.glob("*_translation.json"))
@@ -74,7 +74,7 @@ def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
     versions: set[str] = set()
     used = [exemptions_path]
     for path in files:
-        raw = _load_json(path)
+        raw = read_json(path)
         gene = _text(raw, "gene", path)
         activity_path = upstream_root / "phenotype" / f"{gene}.json"
         activity: dict[str, float] = {}
@@ -84,10 +84,10 @@ def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
         definition = _definition(raw, exemptions.get(gene), activity, path, exemptions_path)
         versions.add(definition.version)
         name = f"{gene}.json"
-        _write_atomic(out_dir / name, definition.model_dump_json(indent=1, exclude_defaults=True))
+        write_text_atomic(out_dir / name, definition.model_dump_json(indent=1, exclude_defaults=True))
         index[gene] = name
         used.append(path)
-    _write_atomic(out_dir / INDEX_FILE, json.dumps({"genes": dict(sorted(index.items()))}, indent=1))
+    write_text_atomic(out_dir / INDEX_FILE, json.dumps({"genes": dict(sorted(index.items()))}, indent=1))
     return SourceRecord(
         name=NAME,
         title="PharmCAT named-allele definitions (GRCh38)",
@@ -179,7 +179,7 @@ def _exemptions(raw: Any, path: Path) -> GeneExemptions:
 
 
 def _activity_values(path: Path) -> dict[str, float]:
-    raw = _load_json(path)
+    raw = read_json(path)
     values = raw.get("activityValues") or raw.get("haplotypes") if isinstance(raw, dict) else None
     if not isinstance(values, dict):
         raise KnowledgeError("expected 'activityValues' or 'haplotypes' map", source=path)
@@ -197,27 +197,6 @@ def _text(raw: Any, key: str, path: Path) -> str:
     if not isinstance(value, str) or not value:
         raise KnowledgeError(f"missing {key!r}", source=path)
     return value
-
-
-def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read: {exc.strerror}", source=path) from exc
-    except json.JSONDecodeError as exc:
-        raise KnowledgeError(f"invalid JSON: {exc.msg}", source=path, location=f"line {exc.lineno}") from exc
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 IMPORTER = register(

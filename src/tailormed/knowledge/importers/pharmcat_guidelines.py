@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -32,7 +31,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from tailormed.errors import KnowledgeError
+from tailormed.fileio import write_text_atomic
 from tailormed.knowledge.checksums import files_checksums, folder_checksums
+from tailormed.knowledge.files import read_json
 from tailormed.knowledge.manifest import SourceRecord
 from tailormed.knowledge.pgx.guidelines import (
     GUIDELINES_FILE,
@@ -93,7 +94,7 @@ def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
     versions = sorted({g.version for g in guidelines})
     knowledge = GuidelineKnowledge(version=", ".join(versions), guidelines=tuple(guidelines), legacy_key_map=legacy)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out_dir / GUIDELINES_FILE, knowledge.model_dump_json(exclude_defaults=True))
+    write_text_atomic(out_dir / GUIDELINES_FILE, knowledge.model_dump_json(exclude_defaults=True))
     rows = sum(len(g.recommendations) for g in guidelines)
     used = [*files, drug_table] if identifiers else files
     notes = (
@@ -119,7 +120,9 @@ def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
 def _guideline(
     path: Path, identifiers: dict[str, tuple[str | None, tuple[str, ...]]], legacy: dict[str, str]
 ) -> tuple[Guideline, int]:
-    raw = _load_json(path)
+    raw = read_json(path)
+    if not isinstance(raw, dict):
+        raise KnowledgeError("expected a JSON object", source=path)
     try:
         head = raw["guideline"]
         drugs = tuple(
@@ -267,31 +270,6 @@ def _drug_identifiers(path: Path) -> dict[str, tuple[str | None, tuple[str, ...]
         if name and name not in found:
             found[name] = (rxnorm, atc)
     return found
-
-
-def _load_json(path: Path) -> Any:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read: {exc.strerror}", source=path) from exc
-    except UnicodeDecodeError as exc:
-        raise KnowledgeError(f"not UTF-8 text ({exc.reason})", source=path) from exc
-    except json.JSONDecodeError as exc:
-        raise KnowledgeError(f"invalid JSON: {exc.msg}", source=path, location=f"line {exc.lineno}") from exc
-    if not isinstance(data, dict):
-        raise KnowledgeError("expected a JSON object", source=path)
-    return data
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 IMPORTER = register(

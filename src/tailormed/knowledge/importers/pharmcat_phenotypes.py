@@ -9,16 +9,15 @@ gave a phenotype.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from tailormed.errors import KnowledgeError
+from tailormed.fileio import write_text_atomic
 from tailormed.knowledge.checksums import files_checksums, folder_checksums
+from tailormed.knowledge.files import read_json
 from tailormed.knowledge.manifest import SourceRecord
 from tailormed.knowledge.pgx.phenotypes import (
     PHENOTYPES_FILE,
@@ -85,7 +84,7 @@ def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
         used.append(summary)
     knowledge = PhenotypeKnowledge(genes=dict(sorted(genes.items())))
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out_dir / PHENOTYPES_FILE, knowledge.model_dump_json(exclude_defaults=True))
+    write_text_atomic(out_dir / PHENOTYPES_FILE, knowledge.model_dump_json(exclude_defaults=True))
     versions = sorted({t.version for t in genes.values() if t.method != PhenotypeMethod.ALLELE_STATUS})
     notes = f"{len(genes)} genes"
     if fallbacks:
@@ -105,7 +104,7 @@ def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
 
 
 def _gene_table(path: Path) -> GenePhenotypes:
-    raw = _load_json(path)
+    raw = read_json(path)
     if not isinstance(raw, dict):
         raise KnowledgeError("expected a JSON object", source=path)
     gene = raw.get("gene")
@@ -175,28 +174,6 @@ def _allele_status_genes(path: Path) -> dict[str, list[str]]:
         if fields[0] in _ALLELE_STATUS_GENES:
             found[fields[0]] = [name.strip() for name in fields[1].split(";") if name.strip()]
     return found
-
-
-def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read: {exc.strerror}", source=path) from exc
-    except UnicodeDecodeError as exc:
-        raise KnowledgeError(f"not UTF-8 text ({exc.reason})", source=path) from exc
-    except json.JSONDecodeError as exc:
-        raise KnowledgeError(f"invalid JSON: {exc.msg}", source=path, location=f"line {exc.lineno}") from exc
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 IMPORTER = register(

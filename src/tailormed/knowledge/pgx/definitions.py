@@ -31,15 +31,15 @@ bases". The reference allele is the row with ``is_reference`` (not always ``*1``
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Protocol
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from tailormed.errors import KnowledgeError
+from tailormed.knowledge.files import read_json, read_model
 from tailormed.model.base import Contract
 from tailormed.model.genotype import GenomeBuild, Locus
 
@@ -223,25 +223,13 @@ INDEX_FILE = "genes.json"
 
 def read_definition(path: Path) -> GeneDefinition:
     """One gene's definition file; a ``KnowledgeError`` naming the file when it is missing or malformed."""
-    try:
-        return GeneDefinition.model_validate_json(path.read_bytes())
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read allele definition: {exc.strerror}", source=path) from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "file"
-        raise KnowledgeError(f"invalid allele definition: {first['msg']}", source=path, location=where) from exc
+    return read_model(path, GeneDefinition, "allele definition")
 
 
 def read_definitions(directory: Path, genes: Iterable[str] | None = None) -> dict[str, GeneDefinition]:
     """All genes listed in ``directory/genes.json`` (or just ``genes``), keyed by gene symbol."""
     index = directory / INDEX_FILE
-    try:
-        listed = json.loads(index.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read definition index: {exc.strerror}", source=index) from exc
-    except json.JSONDecodeError as exc:
-        raise KnowledgeError(f"invalid JSON: {exc.msg}", source=index, location=f"line {exc.lineno}") from exc
+    listed = read_json(index, "definition index")
     if not isinstance(listed, dict) or not isinstance(listed.get("genes"), dict):
         raise KnowledgeError("expected an object with a 'genes' map of gene -> file", source=index)
     files: dict[str, str] = listed["genes"]

@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from tailormed.errors import KnowledgeError
+from tailormed.knowledge.files import parse_model, read_yaml
 from tailormed.model.base import Contract
 
 SOURCE = "warfarin-dosing"
@@ -81,23 +80,12 @@ class _Bundle(Protocol):
 
 
 def parse_warfarin(data: object, source: str | Path) -> WarfarinModel:
-    try:
-        return WarfarinModel.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or None
-        raise KnowledgeError(f"invalid warfarin model: {first['msg']}", source=source, location=where) from exc
+    return parse_model(data, WarfarinModel, "warfarin model", source)
 
 
 def read_warfarin(path: Path = CURATED_FOLDER / WARFARIN_FILE) -> WarfarinModel:
     """Read a warfarin model YAML file (by default the one shipped in the curated core)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read warfarin model ({exc.strerror or exc})", source=path) from exc
-    except yaml.YAMLError as exc:
-        raise KnowledgeError(f"invalid YAML: {exc}", source=path) from exc
-    return parse_warfarin(data, path)
+    return parse_warfarin(read_yaml(path, "warfarin model"), path)
 
 
 def load_warfarin(bundle: _Bundle, source: str = SOURCE) -> WarfarinModel:

@@ -9,14 +9,13 @@ tested. The ``pharmcat-guidelines`` importer writes ``guidelines.json`` in this 
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from tailormed.errors import KnowledgeError
+from tailormed.knowledge.files import read_model
 from tailormed.model.base import Contract
 
 SOURCE = "pharmcat-guidelines"
@@ -134,18 +133,7 @@ class _Bundle(Protocol):
 
 def read_guidelines(path: Path) -> GuidelineKnowledge:
     """Read the importer's ``guidelines.json``; a damaged file is a :class:`KnowledgeError` naming it."""
-    try:
-        return GuidelineKnowledge.model_validate(json.loads(path.read_bytes()))
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read guidelines ({exc.strerror or exc})", source=path) from exc
-    except UnicodeDecodeError as exc:
-        raise KnowledgeError(f"not UTF-8 text ({exc.reason})", source=path) from exc
-    except json.JSONDecodeError as exc:
-        raise KnowledgeError(f"invalid JSON: {exc.msg}", source=path, location=f"line {exc.lineno}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise KnowledgeError(f"invalid guideline data: {first['msg']}", source=path, location=where) from exc
+    return read_model(path, GuidelineKnowledge, "guideline data")
 
 
 def load_guidelines(bundle: _Bundle, source: str = SOURCE) -> GuidelineKnowledge:

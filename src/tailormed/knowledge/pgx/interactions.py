@@ -11,10 +11,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from tailormed.errors import KnowledgeError
+from tailormed.knowledge.files import parse_model, read_yaml
 from tailormed.model.base import Contract
 
 SOURCE = "pgx-phenoconversion"
@@ -126,23 +125,12 @@ class _Bundle(Protocol):
 
 
 def parse_phenoconversion(data: object, source: str | Path) -> PhenoconversionRules:
-    try:
-        return PhenoconversionRules.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or None
-        raise KnowledgeError(f"invalid phenoconversion rules: {first['msg']}", source=source, location=where) from exc
+    return parse_model(data, PhenoconversionRules, "phenoconversion rules", source)
 
 
 def read_phenoconversion(path: Path = CURATED_FOLDER / PHENOCONVERSION_FILE) -> PhenoconversionRules:
     """Read a phenoconversion YAML file (by default the one shipped in the curated core)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read phenoconversion rules ({exc.strerror or exc})", source=path) from exc
-    except yaml.YAMLError as exc:
-        raise KnowledgeError(f"invalid YAML: {exc}", source=path) from exc
-    return parse_phenoconversion(data, path)
+    return parse_phenoconversion(read_yaml(path, "phenoconversion rules"), path)
 
 
 def load_phenoconversion(bundle: _Bundle, source: str = SOURCE) -> PhenoconversionRules:

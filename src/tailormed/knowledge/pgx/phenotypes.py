@@ -9,16 +9,15 @@ guidance depends on carrying one allele (HLA-A/HLA-B ``*57:01 positive``), which
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import Field, PrivateAttr, ValidationError
+from pydantic import Field, PrivateAttr
 
-from tailormed.errors import KnowledgeError
+from tailormed.knowledge.files import read_model
 from tailormed.model.base import Contract
 
 SOURCE = "pharmcat-phenotypes"
@@ -126,19 +125,7 @@ class _Bundle(Protocol):
 
 def read_phenotypes(path: Path) -> PhenotypeKnowledge:
     """Read the importer's ``phenotypes.json``; a damaged file is a :class:`KnowledgeError` naming it."""
-    try:
-        data = json.loads(path.read_bytes())
-        return PhenotypeKnowledge.model_validate(data)
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read phenotype tables ({exc.strerror or exc})", source=path) from exc
-    except UnicodeDecodeError as exc:
-        raise KnowledgeError(f"not UTF-8 text ({exc.reason})", source=path) from exc
-    except json.JSONDecodeError as exc:
-        raise KnowledgeError(f"invalid JSON: {exc.msg}", source=path, location=f"line {exc.lineno}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise KnowledgeError(f"invalid phenotype table: {first['msg']}", source=path, location=where) from exc
+    return read_model(path, PhenotypeKnowledge, "phenotype table")
 
 
 def load_phenotypes(bundle: _Bundle, source: str = SOURCE) -> PhenotypeKnowledge:
