@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_env.sh
 install_tailormed "dev"
-"$VENV/bin/ruff" check src tests benchmarks
+"$VENV/bin/ruff" check src tests benchmarks scripts
 "$VENV/bin/mypy"
 "$VENV/bin/python" -m pytest "$@"
