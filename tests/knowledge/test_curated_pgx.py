@@ -16,10 +16,10 @@ from tailormed.engines.pgx.matcher import match_gene
 from tailormed.engines.pgx.phenotype import GenePhenotype, PhenotypeStatus, phenotype_gene
 from tailormed.engines.pgx.recommend import RecommendationStatus, match_guideline, recommend_drug
 from tailormed.errors import KnowledgeError
-from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
-from tailormed.knowledge.pgx.definitions import GeneDefinition, load_definitions
-from tailormed.knowledge.pgx.guidelines import CriterionKind, GuidelineKnowledge, load_guidelines
-from tailormed.knowledge.pgx.phenotypes import GenePhenotypes, PhenotypeKnowledge, PhenotypeMethod, load_phenotypes
+from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.pgx.definitions import GeneDefinition
+from tailormed.knowledge.pgx.guidelines import CriterionKind, GuidelineKnowledge
+from tailormed.knowledge.pgx.phenotypes import GenePhenotypes, PhenotypeKnowledge, PhenotypeMethod
 from tailormed.model.genotype import (
     BuildDetection,
     BuildSource,
@@ -79,27 +79,6 @@ def _compiler() -> ModuleType:
 @pytest.fixture(scope="module")
 def compiler() -> ModuleType:
     return _compiler()
-
-
-@pytest.fixture(scope="module")
-def core() -> KnowledgeBundle:
-    """The curated core alone, as a fresh install without a built bundle sees it."""
-    return KnowledgeBundle(None, None, [s for s in load_bundle(None).manifest.sources if s.importer == "curated"])
-
-
-@pytest.fixture(scope="module")
-def definitions(core: KnowledgeBundle) -> dict[str, GeneDefinition]:
-    return load_definitions(core, "pgx-core-definitions")
-
-
-@pytest.fixture(scope="module")
-def phenotypes(core: KnowledgeBundle) -> PhenotypeKnowledge:
-    return load_phenotypes(core, "pgx-core-phenotypes")
-
-
-@pytest.fixture(scope="module")
-def guidelines(core: KnowledgeBundle) -> GuidelineKnowledge:
-    return load_guidelines(core, "pgx-core-guidelines")
 
 
 def test_compiled_files_match_their_sources(compiler: ModuleType) -> None:

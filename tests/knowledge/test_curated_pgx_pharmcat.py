@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
 from tailormed.knowledge.importers import pharmcat_guidelines
-from tailormed.knowledge.pgx.definitions import GeneDefinition, load_definitions
-from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge, load_guidelines, read_guidelines
-from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge, diplotype_key, load_phenotypes
+from tailormed.knowledge.pgx.definitions import GeneDefinition
+from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge, read_guidelines
+from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge, diplotype_key
 
 #: Curated allele name -> PharmCAT's name, where they differ (PharmCAT's reference sequence of CYP2C19 is *38).
 RENAMED = {("CYP2C19", "*1"): "*1"}
@@ -25,26 +24,6 @@ NO_PHARMCAT_TABLE = {"CYP4F2": "CPIC assigns no CYP4F2 phenotype", "G6PD": "PyPG
 @pytest.fixture(scope="module")
 def pharmcat(shared_data: Path) -> Path:
     return shared_data / "pgx" / "pharmcat"
-
-
-@pytest.fixture(scope="module")
-def core() -> KnowledgeBundle:
-    return KnowledgeBundle(None, None, [s for s in load_bundle(None).manifest.sources if s.importer == "curated"])
-
-
-@pytest.fixture(scope="module")
-def definitions(core: KnowledgeBundle) -> dict[str, GeneDefinition]:
-    return load_definitions(core, "pgx-core-definitions")
-
-
-@pytest.fixture(scope="module")
-def phenotypes(core: KnowledgeBundle) -> PhenotypeKnowledge:
-    return load_phenotypes(core, "pgx-core-phenotypes")
-
-
-@pytest.fixture(scope="module")
-def guidelines(core: KnowledgeBundle) -> GuidelineKnowledge:
-    return load_guidelines(core, "pgx-core-guidelines")
 
 
 def _translation(pharmcat: Path, gene: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from tailormed.cli.console import err, out, progress
+from tailormed.cli.options import AbsentIsReferenceOption, KbOption, OutsideCallsOption, RecordVcfOption
 from tailormed.model.finding import Finding, Priority
 from tailormed.pipeline.analyze import AnalysisResult
 
@@ -19,20 +20,10 @@ _ACTIONABLE = (Priority.ACTIONABLE, Priority.URGENT)
 def analyze(
     record: Annotated[Path, typer.Option("--record", help="Patient record (YAML/JSON).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder; results go to OUT/<patient id>/.")],
-    vcf: Annotated[
-        Path | None, typer.Option("--vcf", help="VCF/BCF of the patient (default: the record's genome.vcf).")
-    ] = None,
-    outside_calls: Annotated[
-        Path | None, typer.Option("--outside-calls", help="TSV of calls from other tools (CYP2D6, HLA ...).")
-    ] = None,
-    absent_is_reference: Annotated[
-        bool,
-        typer.Option(
-            "--absent-is-reference",
-            help="The VCF is complete (WGS/panel): positions it does not list are reference. Recorded in the plan.",
-        ),
-    ] = False,
-    kb: Annotated[Path | None, typer.Option("--kb", help="Knowledge bundle folder (default: installed one).")] = None,
+    vcf: RecordVcfOption = None,
+    outside_calls: OutsideCallsOption = None,
+    absent_is_reference: AbsentIsReferenceOption = False,
+    kb: KbOption = None,
 ) -> None:
     """Analyze one patient: record (+ VCF) into a care plan, gene calls and a summary, written atomically."""
     from tailormed.pipeline.analyze import analyze as run_analysis
@@ -55,7 +46,7 @@ def demo(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Output folder; each patient goes to OUT/<patient id>/.")
     ] = DEFAULT_DEMO_OUT,
-    kb: Annotated[Path | None, typer.Option("--kb", help="Knowledge bundle folder (default: installed one).")] = None,
+    kb: KbOption = None,
 ) -> None:
     """Analyze every bundled demo patient and show what each plan found."""
     from tailormed.demo import demo_records

@@ -16,11 +16,12 @@ from typing import Annotated, Any
 import typer
 
 from tailormed.cli.console import err, out, progress
+from tailormed.cli.options import AbsentIsReferenceOption, BuildOption, KbOption, OutsideCallsOption
 from tailormed.cli.pgx_report import report_command
 from tailormed.engines.pgx.calls import GeneCall
 from tailormed.engines.pgx.phenotype import GenePhenotype
 from tailormed.fileio import write_text_atomic
-from tailormed.model.genotype import GenomeBuild, SampleGenotypes
+from tailormed.model.genotype import SampleGenotypes
 
 pgx_app = typer.Typer(
     name="pgx",
@@ -41,27 +42,13 @@ class CallFormat(StrEnum):
 def call(
     vcf: Annotated[Path, typer.Argument(help="VCF, bgzipped VCF or BCF; all samples unless --sample is given.")],
     sample: Annotated[list[str] | None, typer.Option("--sample", "-s", help="Sample to call (repeatable).")] = None,
-    absent_is_reference: Annotated[
-        bool,
-        typer.Option(
-            "--absent-is-reference",
-            help="The VCF is complete (WGS/panel): positions it does not list are reference. Recorded in the output.",
-        ),
-    ] = False,
-    outside_calls: Annotated[
-        Path | None,
-        typer.Option("--outside-calls", help="TSV of calls from other tools (gene, diplotype, phenotype, score)."),
-    ] = None,
+    absent_is_reference: AbsentIsReferenceOption = False,
+    outside_calls: OutsideCallsOption = None,
     lenient: Annotated[
         bool, typer.Option("--lenient", help="Skip bad outside-call lines with a warning instead of stopping.")
     ] = False,
-    build: Annotated[
-        GenomeBuild | None,
-        typer.Option("--build", case_sensitive=False, help="The VCF's genome build, overriding detection."),
-    ] = None,
-    kb: Annotated[
-        Path | None, typer.Option("--kb", help="Knowledge bundle folder (default: installed bundle).")
-    ] = None,
+    build: BuildOption = None,
+    kb: KbOption = None,
     output_format: Annotated[CallFormat, typer.Option("--format", "-f", help="Output format.")] = CallFormat.TSV,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")

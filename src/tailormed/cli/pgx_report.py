@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from tailormed.cli.console import err, out, progress
+from tailormed.cli.options import AbsentIsReferenceOption, KbOption, OutsideCallsOption, RecordVcfOption
 from tailormed.engines.pgx.matcher import ABSENT_AS_REFERENCE_NOTE
 from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
@@ -29,17 +30,10 @@ class ReportFormat(StrEnum):
 
 def report_command(
     record: Annotated[Path, typer.Option("--record", help="Patient record (YAML/JSON) with the medication list.")],
-    vcf: Annotated[
-        Path | None, typer.Option("--vcf", help="VCF/BCF of the patient (default: the record's genome.vcf).")
-    ] = None,
-    outside_calls: Annotated[
-        Path | None, typer.Option("--outside-calls", help="TSV of calls from other tools (CYP2D6, HLA ...).")
-    ] = None,
-    absent_is_reference: Annotated[
-        bool,
-        typer.Option("--absent-is-reference", help="Positions the VCF does not list are reference (WGS/panel)."),
-    ] = False,
-    kb: Annotated[Path | None, typer.Option("--kb", help="Knowledge bundle folder (default: installed one).")] = None,
+    vcf: RecordVcfOption = None,
+    outside_calls: OutsideCallsOption = None,
+    absent_is_reference: AbsentIsReferenceOption = False,
+    kb: KbOption = None,
     output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.TEXT,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically).")] = None,
 ) -> None:

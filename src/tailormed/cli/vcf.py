@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from tailormed.cli.console import out, progress
+from tailormed.cli.options import BuildOption
 from tailormed.intake.summary import VcfSummary, expected_records, summarize_vcf
-from tailormed.model.genotype import GenomeBuild
 
 vcf_app = typer.Typer(
     name="vcf",
@@ -50,10 +50,7 @@ def _print_text(summary: VcfSummary) -> None:
 @vcf_app.command("info")
 def info(
     vcf: Annotated[Path, typer.Argument(help="VCF, bgzipped VCF or BCF file.")],
-    build: Annotated[
-        GenomeBuild | None,
-        typer.Option("--build", case_sensitive=False, help="The file's genome build, overriding detection."),
-    ] = None,
+    build: BuildOption = None,
     output_format: Annotated[InfoFormat, typer.Option("--format", "-f", help="Output format.")] = InfoFormat.TEXT,
 ) -> None:
     """Samples, record count, contigs, phasing, gVCF blocks and the detected genome build, from one checked pass."""

@@ -29,17 +29,16 @@ from tailormed.knowledge.pgx.definitions import (
     NamedAlleleDefinition,
     UnphasedPriority,
 )
+from tailormed.knowledge.pharmcat_release import LOWEST_FUNCTION_GENES, find_release_root
 from tailormed.knowledge.registry import Importer, register
 from tailormed.model.genotype import GenomeBuild
 
 NAME = "pharmcat-definitions"
 _ALLELES_DIR = Path("definition") / "alleles"
-_CANDIDATES = (Path(), Path("pharmcat"), Path("pgx") / "pharmcat")
 
 # PharmCAT's documented matcher policies (NamedAlleleMatcher 201: "Undocumented Variations";
 # Gene Definition Exceptions: DPYD), kept with the data they apply to.
 _UNDOCUMENTED_AS_REFERENCE = frozenset({"CACNA1S", "DPYD", "G6PD", "NUDT15", "RYR1", "TPMT"})
-_LOWEST_FUNCTION = frozenset({"DPYD", "RYR1"})
 # PharmCAT calls CYP2D6 from a VCF only in research mode (copy number and hybrids are not in a VCF).
 _RESEARCH_ONLY = frozenset({"CYP2D6"})
 
@@ -52,11 +51,7 @@ _CITATION = (
 
 def detect(upstream: Path) -> Path | None:
     """The PharmCAT release root under ``upstream`` that holds ``definition/alleles/exemptions.json``."""
-    for candidate in _CANDIDATES:
-        root = upstream / candidate
-        if (root / _ALLELES_DIR / "exemptions.json").is_file():
-            return root.resolve()
-    return None
+    return find_release_root(upstream, lambda root: (root / _ALLELES_DIR / "exemptions.json").is_file())
 
 
 def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
@@ -78,7 +73,7 @@ def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
         gene = _text(raw, "gene", path)
         activity_path = upstream_root / "phenotype" / f"{gene}.json"
         activity: dict[str, float] = {}
-        if gene in _LOWEST_FUNCTION and activity_path.is_file():
+        if gene in LOWEST_FUNCTION_GENES and activity_path.is_file():
             activity = _activity_values(activity_path)
             used.append(activity_path)
         definition = _definition(raw, exemptions.get(gene), activity, path, exemptions_path)
@@ -131,7 +126,7 @@ def _definition(
             named_alleles=alleles,
             exemptions=_exemptions(exemption, exemptions_path),
             undocumented_as_reference=gene in _UNDOCUMENTED_AS_REFERENCE,
-            lowest_function=gene in _LOWEST_FUNCTION,
+            lowest_function=gene in LOWEST_FUNCTION_GENES,
             research_only=gene in _RESEARCH_ONLY,
             allele_activity=activity,
         )

@@ -46,10 +46,10 @@ from tailormed.knowledge.pgx.guidelines import (
     GuidelineKnowledge,
     RecommendationRow,
 )
+from tailormed.knowledge.pharmcat_release import RELEASE_CANDIDATES
 from tailormed.knowledge.registry import Importer, register
 from tailormed.knowledge.tables import read_table
 
-_CANDIDATES = (Path(), Path("pharmcat"), Path("pgx") / "pharmcat")
 _FOLDER_PATTERNS = ("guidelines", "guidelines_*", "reporter/guidelines")
 _DRUG_TABLE = Path("..") / "pypgx" / "cpic-table.csv"
 
@@ -69,7 +69,7 @@ _CITATION = (
 
 def detect(upstream: Path) -> Path | None:
     """The folder of per-guideline JSON files (``CPIC_*.json``/``DPWG_*.json``) under ``upstream``."""
-    for candidate in _CANDIDATES:
+    for candidate in RELEASE_CANDIDATES:
         root = upstream / candidate
         for pattern in _FOLDER_PATTERNS:
             for folder in sorted(root.glob(pattern)):

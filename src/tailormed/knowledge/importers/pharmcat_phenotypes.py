@@ -29,16 +29,15 @@ from tailormed.knowledge.pgx.phenotypes import (
     PhenotypeMethod,
     diplotype_key,
 )
+from tailormed.knowledge.pharmcat_release import LOWEST_FUNCTION_GENES, find_release_root
 from tailormed.knowledge.registry import Importer, register
 
-_CANDIDATES = (Path(), Path("pharmcat"), Path("pgx") / "pharmcat")
 _PHENOTYPE_DIR = Path("phenotype")
 _FALLBACKS = {"CYP2D6": Path("phenotype_fallback") / "CYP2D6.cpic.json"}
 _GENE_SUMMARY = Path("phenotypes.tsv")
 
 # PharmCAT's phenotyper rules kept with the data they apply to: DPYD is phenotyped from its two lowest-function
 # alleles when unphased; HLA-A/HLA-B results are allele statuses ("*57:01 positive") from outside calls.
-_LOWEST_FUNCTION = frozenset({"DPYD", "RYR1"})
 _ALLELE_STATUS_GENES = ("HLA-A", "HLA-B")
 
 _LICENCE = "CPIC content CC0-1.0; ClinPGx/PharmGKB curation CC-BY-SA-4.0"
@@ -50,11 +49,9 @@ _CITATION = (
 
 def detect(upstream: Path) -> Path | None:
     """The PharmCAT release root under ``upstream`` whose ``phenotype/`` folder holds gene tables."""
-    for candidate in _CANDIDATES:
-        root = upstream / candidate
-        if (root / _PHENOTYPE_DIR).is_dir() and any((root / _PHENOTYPE_DIR).glob("*.json")):
-            return root.resolve()
-    return None
+    return find_release_root(
+        upstream, lambda root: (root / _PHENOTYPE_DIR).is_dir() and any((root / _PHENOTYPE_DIR).glob("*.json"))
+    )
 
 
 def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
@@ -126,7 +123,7 @@ def _gene_table(path: Path) -> GenePhenotypes:
             alleles=alleles,
             diplotypes=rows,
             haploid=bool(rows) and all(len(row.alleles) == 1 for row in rows),
-            lowest_function=gene in _LOWEST_FUNCTION,
+            lowest_function=gene in LOWEST_FUNCTION_GENES,
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise KnowledgeError(f"malformed phenotype table: missing or wrong field {exc}", source=path) from exc

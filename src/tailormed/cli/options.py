@@ -1,0 +1,35 @@
+"""Options several commands share, declared once so their names and help read the same everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tailormed.model.genotype import GenomeBuild
+
+KbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--kb", help="Knowledge bundle folder (default: $TAILORMED_KB or the installed bundle, else the curated core)."
+    ),
+]
+OutsideCallsOption = Annotated[
+    Path | None,
+    typer.Option("--outside-calls", help="TSV of calls from other tools (gene, diplotype, phenotype, score)."),
+]
+AbsentIsReferenceOption = Annotated[
+    bool,
+    typer.Option(
+        "--absent-is-reference",
+        help="The VCF is complete (WGS/panel): positions it does not list are reference. Recorded in the output.",
+    ),
+]
+BuildOption = Annotated[
+    GenomeBuild | None,
+    typer.Option("--build", case_sensitive=False, help="The VCF's genome build, overriding detection."),
+]
+RecordVcfOption = Annotated[
+    Path | None, typer.Option("--vcf", help="VCF/BCF of the patient (default: the record's genome.vcf).")
+]
