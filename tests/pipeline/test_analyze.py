@@ -81,8 +81,8 @@ def test_record_without_genome(core: KnowledgeBundle, tmp_path: Path) -> None:
     record.write_text("id: no-genome\nmedications:\n  - name: clopidogrel\nconditions:\n  - name: Angina\n")
     result = tailormed.analyze(record, out_dir=tmp_path / "out", bundle=core, on=ON)
     assert sorted(p.name for p in result.folder.iterdir()) == ["careplan.json", "summary.txt"]
-    assert result.pgx is None
-    assert [n.item for n in result.plan.limitations] == ["genotype-based findings"]
+    assert "pgx" in result.engines_skipped
+    assert [n.item for n in result.plan.limitations] == ["pharmacogenomic findings"]
     assert [p.title for p in result.plan.problems] == ["Angina"]
     assert result.plan.findings == []
 

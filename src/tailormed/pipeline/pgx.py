@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Collection, Mapping, Sequence
+import json
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,13 +32,16 @@ from tailormed.knowledge.pgx import dosing, guidelines, interactions, phenotypes
 from tailormed.knowledge.pgx.definitions import GeneDefinition, load_definitions
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
 from tailormed.model.base import Contract
-from tailormed.model.finding import Finding
+from tailormed.model.finding import Finding, NotAssessed
 from tailormed.model.genotype import BuildDetection, CallState, GenomeBuild, GenotypeCall, Locus, SampleGenotypes
 from tailormed.model.patient import Patient
+from tailormed.pipeline.engine_api import EngineRun, PatientContext, Progress
 
 #: Genes accepted only as outside calls (no VCF definition is used for them by default).
 OUTSIDE_ONLY_GENES = ("CYP2D6", "HLA-A", "HLA-B", "MT-RNR1")
 #: Columns of the gene-call table (``pgx call`` and ``analyze``'s ``pgx.tsv``).
+PGX_FILE = "pgx.tsv"
+GENOTYPES_FILE = "genotypes.json"
 TSV_COLUMNS = ("sample", "gene", "diplotype", "phenotype", "activity_score", "status", "missing_positions")
 #: (role, built PharmCAT source, curated core fallback)
 _ROLES = (
@@ -46,7 +50,6 @@ _ROLES = (
     ("guidelines", guidelines.SOURCE, "pgx-core-guidelines"),
 )
 
-Progress = Callable[[int], None]
 
 
 class PgxSources(Contract):
@@ -352,3 +355,46 @@ def _to_grch38(
             ],
         }
     )
+
+
+def pgx_engine(ctx: PatientContext) -> EngineRun:
+    """The PGx engine as ``analyze`` runs it: calls, phenotypes, drug findings, ``pgx.tsv`` and ``genotypes.json``."""
+    if ctx.vcf is None:
+        return EngineRun.skip("pharmacogenomic findings", "no genome VCF was given and the record names none")
+    run = run_patient_pgx(
+        ctx.patient,
+        ctx.vcf,
+        ctx.bundle,
+        outside_calls=ctx.outside_calls,
+        absent_is_reference=ctx.absent_is_reference,
+        on=ctx.on,
+        build=ctx.build,
+        on_progress=ctx.on_progress,
+    )
+    genotypes = run.genotypes
+    inputs = {
+        "vcf": genotypes.source,
+        "sample": genotypes.sample,
+        "build": f"{genotypes.build.build.value} ({genotypes.build.source.value}: {genotypes.build.detail})",
+        "absent_is_reference": "true" if genotypes.absent_is_reference else "false",
+    }
+    if ctx.outside_calls is not None:
+        inputs["outside_calls"] = str(ctx.outside_calls)
+    limitations = []
+    if genotypes.absent_is_reference:
+        limitations.append(
+            NotAssessed(item="positions absent from the VCF", reason="assumed reference (declared by the user)")
+        )
+    limitations += [NotAssessed(item="genotypes", reason=warning) for warning in genotypes.warnings]
+    limitations += [NotAssessed(item="outside calls", reason=warning) for warning in run.warnings]
+    return EngineRun(
+        findings=run.findings,
+        limitations=limitations,
+        versions=dict(run.versions),
+        inputs=inputs,
+        files={
+            PGX_FILE: calls_tsv([(run.calls, run.result.phenotypes)]),
+            GENOTYPES_FILE: json.dumps(genotypes.model_dump(mode="json"), indent=1, ensure_ascii=False) + "\n",
+        },
+    )
+

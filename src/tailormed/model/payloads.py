@@ -1,0 +1,132 @@
+"""Typed ``Finding.data`` payloads per engine, so the plan, decisions and reports read engines' numbers safely.
+
+An engine builds one of these and stores ``payload.model_dump(mode="json")`` in ``Finding.data``; readers call
+``Payload.model_validate(finding.data)``. Risks are fractions in [0, 1] over ``horizon_years``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from tailormed.model.base import Contract
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class RiskScenario(Contract):
+    """A what-if: the same model recomputed after changing modifiable inputs."""
+
+    id: str = Field(description="e.g. 'quit_smoking', 'sbp_minus_10'")
+    title: str = Field(description="In words, e.g. 'Stop smoking'")
+    changes: dict[str, str] = Field(description="Input name -> new value, as shown to the user")
+    risk_before: Fraction
+    risk_after: Fraction
+
+
+class ClinicalRiskData(Contract):
+    """An absolute risk from a clinical equation, adjusted by genetics where that is valid."""
+
+    model: str = Field(description="pce, prevent, findrisc or gail")
+    outcome: str = Field(description="What is predicted, e.g. '10-year ASCVD'")
+    horizon_years: float
+    equation_risk: Fraction | None = Field(description="The equation's risk; None when it does not apply")
+    polygenic_relative_risk: float | None = None
+    polygenic_score: str | None = Field(default=None, description="PGS id used for the adjustment")
+    integrated_risk: Fraction | None = Field(description="Risk after genetic adjustment (equation risk if none)")
+    integrated_low: Fraction | None = None
+    integrated_high: Fraction | None = None
+    applicable: bool = True
+    override_reason: str | None = Field(default=None, description="Why a monogenic finding overrides the equation")
+    category: str | None = Field(default=None, description="e.g. 'intermediate', FINDRISC band")
+    inputs: dict[str, str] = Field(default_factory=dict, description="Equation inputs as used")
+    scenarios: list[RiskScenario] = Field(default_factory=list)
+
+
+class PolygenicScoreData(Contract):
+    """One polygenic score for one person, placed in a reference distribution."""
+
+    pgs_id: str
+    trait: str
+    score_sum: float
+    variants_matched: int
+    variants_total: int
+    overlap: Fraction
+    z: float | None = None
+    percentile: Annotated[float, Field(ge=0.0, le=100.0)] | None = None
+    reference: str | None = Field(default=None, description="Population / method the Z and percentile are against")
+    per_sd_effect: float | None = Field(default=None, description="Published OR or HR per SD of the score")
+    relative_risk: float | None = None
+    relative_risk_low: float | None = None
+    relative_risk_high: float | None = None
+    ancestry_validated: bool | None = Field(default=None, description="False: not validated in this ancestry")
+
+
+class HereditaryVariantData(Contract):
+    """A ClinVar P/LP (or conflicting) variant in a gene with a hereditary-disease recommendation."""
+
+    gene: str
+    chrom: str
+    pos: int
+    ref: str
+    alt: str
+    genotype: str
+    zygosity: str = Field(description="heterozygous, homozygous, hemizygous or compound_heterozygous")
+    clinvar_id: str | None = None
+    hgvs: str | None = None
+    clinvar_significance: str
+    review_stars: int
+    reportable: bool
+    reason: str
+    condition: str
+    inheritance: str
+    management: str | None = None
+
+
+class TherapyMatchData(Contract):
+    """One tumour alteration matched to one therapy's evidence."""
+
+    gene: str
+    alteration: str
+    matched_level: str = Field(description="genomic, protein, codon, exon, gene_class")
+    tumor_type: str
+    therapy: str
+    direction: str
+    significance: str
+    evidence_level: str
+    amp_tier: str
+    source: str
+
+
+class DiagnosisCandidateData(Contract):
+    """One ranked differential diagnosis."""
+
+    rank: int
+    disease_id: str
+    disease_name: str
+    genes: list[str] = Field(default_factory=list)
+    post_test_probability: Fraction
+    explanation: str
+
+
+class Contribution(Contract):
+    feature: str
+    value: str
+    effect: float = Field(description="Contribution to the prediction, in the prediction's unit")
+
+
+class DosePredictionData(Contract):
+    """A learned model's individual prediction with its interval and explanation."""
+
+    task: str
+    drug: str
+    predicted: float
+    unit: str
+    interval_low: float
+    interval_high: float
+    level: Fraction = Field(description="Nominal interval coverage, e.g. 0.8")
+    model_name: str
+    model_version: str
+    contributions: list[Contribution] = Field(default_factory=list)
+    model_card: dict[str, str] = Field(default_factory=dict, description="Card summary: estimand, data, metrics")
