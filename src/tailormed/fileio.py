@@ -35,8 +35,8 @@ def write_text_atomic(path: Path, text: str) -> Path:
     return path
 
 
-def write_folder_atomic(folder: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write ``files`` (name -> text) as the whole content of ``folder``, replacing any earlier folder.
+def write_folder_atomic(folder: Path, files: Mapping[str, str | bytes]) -> list[Path]:
+    """Write ``files`` (name -> text, or bytes for PDF/PNG) as the whole content of ``folder``, replacing it.
 
     The files go into a temporary sibling folder that is renamed to ``folder`` once all are written. An existing
     ``folder`` is first renamed aside and deleted only after the new one is in place, so a failure leaves either
@@ -55,9 +55,12 @@ def write_folder_atomic(folder: Path, files: Mapping[str, str]) -> list[Path]:
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{folder.name}.", suffix=".tmp"))
     old: Path | None = None
     try:
-        for name, text in files.items():
+        for name, content in files.items():
             target = staging / name
-            target.write_text(text, encoding="utf-8")
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
             target.chmod(_FILE_MODE)
         staging.chmod(_DIR_MODE)
         if folder.exists():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tailormed.demo import demo_record
 from tailormed.model.careplan import CarePlan
+from tailormed.report.outputs import report_file_names, report_support
 
 
 def run(*args: str, kb_home: Path) -> subprocess.CompletedProcess[str]:
@@ -23,7 +24,8 @@ def test_analyze_writes_plan_and_prints_summary(tmp_path: Path) -> None:
     result = run("analyze", "--record", str(demo_record("demo-04-park")), "--out", str(out), kb_home=tmp_path / "kb")
     assert result.returncode == 0, result.stderr
     folder = out / "demo-04-park"
-    assert sorted(p.name for p in folder.iterdir()) == ["careplan.json", "genotypes.json", "pgx.tsv", "summary.txt"]
+    files = ["careplan.json", "genotypes.json", "pgx.tsv", "summary.txt", *report_file_names(report_support())]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(files)
     assert "capecitabine (CPIC)" in result.stdout
     assert str(folder / "careplan.json") in result.stdout
     plan = CarePlan.model_validate_json((folder / "careplan.json").read_text())

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.careplan import CarePlan
+from tailormed.report.outputs import report_file_names, report_support
 
 PATIENTS = ["demo-01-hale", "demo-02-mensah", "demo-03-rodriguez", "demo-04-park"]
-FILES = ["careplan.json", "genotypes.json", "pgx.tsv", "summary.txt"]
+REPORTS = report_file_names(report_support())
+FILES = sorted(["careplan.json", "genotypes.json", "pgx.tsv", "summary.txt", *REPORTS])
 
 
 def run(*args: str, cwd: Path, kb_home: Path) -> subprocess.CompletedProcess[str]:
@@ -37,7 +39,9 @@ def test_demo_fresh_install_default_folder(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == PATIENTS
     for patient in PATIENTS:
         assert sorted(p.name for p in (out / patient).iterdir()) == FILES
-        assert f"tailormed-output/{patient}/careplan.json" in result.stdout
+        assert f"tailormed-output/{patient}/: careplan.json" in result.stdout
+        for report in (name for name in REPORTS if name.startswith("report_")):
+            assert f"tailormed-output/{patient}/{report}" in result.stdout
     assert "curated knowledge core" in result.stdout
     assert "action:medication_change:pgx:clopidogrel:cpic" in actions(out / "demo-01-hale")
     assert "action:medication_change:pgx:azathioprine:cpic" in actions(out / "demo-03-rodriguez")

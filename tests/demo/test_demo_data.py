@@ -127,6 +127,10 @@ def test_key_genotypes(patient_id: str) -> None:
         assert calls[site] == expected
 
 
+#: Demo sites that are not pharmacogene positions: a real ClinVar P/LP variant shown as a hereditary finding.
+HEREDITARY_SITES = {("chr13", 32340300)}  # BRCA2 c.5946del, ClinVar VariationID 9325 (demo-03-rodriguez)
+
+
 @pytest.mark.shared
 def test_every_site_matches_pharmcat_positions(shared_data: Path) -> None:
     positions: dict[tuple[str, int], tuple[str, set[str], str]] = {}
@@ -139,6 +143,8 @@ def test_every_site_matches_pharmcat_positions(shared_data: Path) -> None:
     checked = 0
     for record in demo_records():
         for variant in VCF(str(record.with_suffix(".vcf"))):
+            if (variant.CHROM, variant.POS) in HEREDITARY_SITES:
+                continue
             ref, alts, rsid = positions[(variant.CHROM, variant.POS)]
             assert ref == variant.REF, (record.stem, variant.POS)
             assert set(variant.ALT) <= alts, (record.stem, variant.POS)

@@ -16,6 +16,7 @@ from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.careplan import CarePlan
 from tailormed.model.genotype import SampleGenotypes
 from tailormed.pipeline.pgx import TSV_COLUMNS
+from tailormed.report.outputs import report_file_names, report_support
 
 ON = date(2026, 1, 15)
 
@@ -29,7 +30,8 @@ def test_writes_every_file(core: KnowledgeBundle, tmp_path: Path) -> None:
     result = tailormed.analyze(demo_record("demo-01-hale"), out_dir=tmp_path / "out", bundle=core, on=ON)
     folder = tmp_path / "out" / "demo-01-hale"
     assert result.folder == folder
-    assert sorted(p.name for p in folder.iterdir()) == ["careplan.json", "genotypes.json", "pgx.tsv", "summary.txt"]
+    expected = ["careplan.json", "genotypes.json", "pgx.tsv", "summary.txt", *report_file_names(report_support())]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(expected)
     assert sorted(result.files) == sorted(folder.iterdir())
     plan = CarePlan.model_validate_json((folder / "careplan.json").read_text())
     assert plan.patient_id == "demo-01-hale"
@@ -80,9 +82,10 @@ def test_record_without_genome(core: KnowledgeBundle, tmp_path: Path) -> None:
     record = tmp_path / "p.yaml"
     record.write_text("id: no-genome\nmedications:\n  - name: clopidogrel\nconditions:\n  - name: Angina\n")
     result = tailormed.analyze(record, out_dir=tmp_path / "out", bundle=core, on=ON)
-    assert sorted(p.name for p in result.folder.iterdir()) == ["careplan.json", "summary.txt"]
+    expected = ["careplan.json", "summary.txt", *report_file_names(report_support())]
+    assert sorted(p.name for p in result.folder.iterdir()) == sorted(expected)
     assert "pgx" in result.engines_skipped
-    assert [n.item for n in result.plan.limitations] == ["pharmacogenomic findings"]
+    assert "pharmacogenomic findings" in [n.item for n in result.plan.limitations]
     assert [p.title for p in result.plan.problems] == ["Angina"]
     assert result.plan.findings == []
 

@@ -14,6 +14,7 @@ from tailormed.model.finding import Finding, Priority
 from tailormed.pipeline.analyze import AnalysisResult
 
 DEFAULT_DEMO_OUT = Path("tailormed-output")
+REPORT_PREFIX = "report_"
 _ACTIONABLE = (Priority.ACTIONABLE, Priority.URGENT)
 
 
@@ -48,7 +49,7 @@ def demo(
     ] = DEFAULT_DEMO_OUT,
     kb: KbOption = None,
 ) -> None:
-    """Analyze every bundled demo patient and show what each plan found."""
+    """Analyze every bundled demo patient, show what each plan found and end with the reports' paths."""
     from tailormed.demo import demo_records
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline.analyze import analyze as run_analysis
@@ -78,8 +79,15 @@ def demo(
     out.print(table)
     out.print("[bold]files written:[/]", highlight=False)
     for result in results:
-        for path in result.files:
-            out.print(f"  {path}", highlight=False, soft_wrap=True)
+        names = ", ".join(path.name for path in result.files)
+        out.print(f"  {result.folder}/: {names}", highlight=False, soft_wrap=True)
+    reports = [path for result in results for path in result.files if path.name.startswith(REPORT_PREFIX)]
+    if not reports:
+        out.print(f"no reports: {results[0].plan.inputs.get('reports', '')}" if results else "", highlight=False)
+        return
+    out.print("[bold]reports:[/]", highlight=False)
+    for path in reports:
+        out.print(f"  {path}", highlight=False, soft_wrap=True)
 
 
 def _label(finding: Finding) -> str:

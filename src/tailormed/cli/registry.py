@@ -14,11 +14,17 @@ SUB_APPS: list[tuple[str, str, str]] = [
     ("tailormed.cli.kb", "kb_app", "kb"),
     ("tailormed.cli.vcf", "vcf_app", "vcf"),
     ("tailormed.cli.pgx", "pgx_app", "pgx"),
+    ("tailormed.cli.diagnose", "diagnose_app", "diagnose"),
+    ("tailormed.cli.onco", "onco_app", "onco"),
+    ("tailormed.cli.response", "response_app", "response"),
+    ("tailormed.cli.prs", "prs_app", "prs"),
+    ("tailormed.cli.risk", "risk_app", "risk"),
 ]
 # (module, attribute): a plain command mounted as ``tailormed FUNCTION-NAME``
 COMMANDS: list[tuple[str, str]] = [
     ("tailormed.cli.analyze", "analyze"),
     ("tailormed.cli.analyze", "demo"),
+    ("tailormed.cli.hereditary", "hereditary"),
 ]
 
 

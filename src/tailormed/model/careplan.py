@@ -55,7 +55,10 @@ class Outcome(Contract):
     low: float | None = None
     high: float | None = None
     horizon_years: float | None = None
-    benefit: bool = Field(description="True if fewer is better for the patient is not what it measures")
+    benefit: bool = Field(
+        description="True: the event the options aim to prevent (efficacy); False: a harm of an option (side effects)"
+    )
+    citations: list[str] = Field(default_factory=list)
 
 
 class Option(Contract):
@@ -69,6 +72,15 @@ class Option(Contract):
     contraindicated: bool = False
     contraindication_reason: str | None = None
     score: float | None = None
+    drug: str | None = None
+    citations: list[str] = Field(default_factory=list)
+
+
+class SureQuestion(Contract):
+    """One item of the SURE decisional-conflict test, asked of the patient about this decision."""
+
+    item: str
+    text: str
 
 
 class Decision(Contract):
@@ -79,6 +91,12 @@ class Decision(Contract):
     ranking: list[str] = Field(default_factory=list, description="Option ids, best first")
     sensitivity_note: str | None = None
     safety_note: str | None = None
+    horizon_years: float | None = None
+    baseline: str | None = Field(default=None, description="Where the reference option's event rates come from")
+    finding_ids: list[str] = Field(default_factory=list)
+    sure_questions: list[SureQuestion] = Field(default_factory=list)
+    sure_scoring: str | None = None
+    citations: list[str] = Field(default_factory=list)
 
 
 class CarePlan(Contract):

@@ -44,6 +44,11 @@ class Demographics(Contract):
     age_years: Annotated[float, Field(ge=0, le=130)] | None = None
     race: list[str] = Field(default_factory=list, description="Self-reported race, in the record's own words")
     ethnicity: str | None = Field(default=None, description="Self-reported ethnicity, e.g. 'Hispanic or Latino'")
+    birth_country: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}$",
+        description="Country of birth, ISO 3166-1 alpha-2 (e.g. 'US', 'MX'); some equations (BCRAT) depend on it",
+    )
     genetic_ancestry: list[AncestryComponent] = Field(default_factory=list)
 
     def age_on(self, when: date) -> float | None:

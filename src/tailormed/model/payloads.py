@@ -130,3 +130,9 @@ class DosePredictionData(Contract):
     model_version: str
     contributions: list[Contribution] = Field(default_factory=list)
     model_card: dict[str, str] = Field(default_factory=dict, description="Card summary: estimand, data, metrics")
+    contribution_unit: str | None = Field(
+        default=None, description="Scale of the contributions when it is not the prediction's (e.g. sqrt(mg/week))"
+    )
+    contribution_baseline: float | None = Field(
+        default=None, description="Value the contributions are added to, on the contribution scale"
+    )

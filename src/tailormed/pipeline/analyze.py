@@ -3,12 +3,14 @@
 Every engine listed in :mod:`tailormed.pipeline.engines` runs on the same :class:`PatientContext`; their findings
 are joined into one plan. Everything is computed first and written last, into ``OUT/<patient id>/`` in one atomic
 folder swap, so bad input (a broken VCF, an unreadable record) leaves no output behind and a rerun replaces the
-previous results whole.
+previous results whole. The clinician and patient reports (HTML, and PDF when WeasyPrint works) are written with
+the plan; what this installation could not render is recorded in the plan's inputs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from tailormed.model.patient import Patient
 from tailormed.pipeline.engine_api import EngineRun, PatientContext, Progress
 from tailormed.pipeline.engines import engine, engine_names
 from tailormed.plan.assemble import assemble_plan, is_actionable
+from tailormed.report.outputs import report_files, report_inputs, report_support
 
 CAREPLAN_FILE = "careplan.json"
 SUMMARY_FILE = "summary.txt"
@@ -77,12 +80,17 @@ def analyze(
         on_progress=on_progress,
     )
     names = list(engines) if engines is not None else engine_names()
-    runs = {name: engine(name)(ctx) for name in names}
-    plan = plan_from_runs(patient, runs.values(), inputs={"record": str(record), "knowledge_bundle": bundle.location})
-    files = {CAREPLAN_FILE: plan.model_dump_json(indent=2) + "\n"}
+    runs: dict[str, EngineRun] = {}
+    for name in names:
+        runs[name] = engine(name)(replace(ctx, earlier=dict(runs)))
+    support = report_support()
+    inputs = {"record": str(record), "knowledge_bundle": bundle.location, **report_inputs(patient, support)}
+    plan = plan_from_runs(patient, runs.values(), inputs=inputs, bundle=bundle)
+    files: dict[str, str | bytes] = {CAREPLAN_FILE: plan.model_dump_json(indent=2) + "\n"}
     for run in runs.values():
         files.update(run.files)
     files[SUMMARY_FILE] = summary_text(patient, plan)
+    files.update(report_files(plan, patient, support))
     folder = out_dir / patient.id
     written = write_folder_atomic(folder, files)
     return AnalysisResult(
@@ -95,7 +103,9 @@ def analyze(
     )
 
 
-def plan_from_runs(patient: Patient, runs: Iterable[EngineRun], *, inputs: dict[str, str]) -> CarePlan:
+def plan_from_runs(
+    patient: Patient, runs: Iterable[EngineRun], *, inputs: dict[str, str], bundle: KnowledgeBundle | None = None
+) -> CarePlan:
     """Join engine runs into one care plan: their findings, input facts, knowledge versions and limitations."""
     findings: list[Finding] = []
     limitations: list[NotAssessed] = []
@@ -113,6 +123,7 @@ def plan_from_runs(patient: Patient, runs: Iterable[EngineRun], *, inputs: dict[
         knowledge=knowledge,
         generated_at=datetime.now(UTC),
         limitations=limitations,
+        bundle=bundle,
     )
 
 
@@ -127,6 +138,7 @@ def summary_text(patient: Patient, plan: CarePlan) -> str:
     lines += _section("Actions", [f"[{a.kind.value}] {a.title}" for a in plan.actions])
     lines += _section("Conflicts", [f"[{c.kind}] {c.description}" for c in plan.conflicts])
     lines += _section("Problems", [p.title for p in plan.problems])
+    lines += _section("Decisions", [f"{d.question} First for you: {d.ranking[0]}" for d in plan.decisions if d.ranking])
     lines += _section("Not assessed", [f"{n.item}: {n.reason}" for n in plan.limitations])
     return "\n".join(lines) + "\n"
 

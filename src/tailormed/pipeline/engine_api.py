@@ -7,7 +7,7 @@ joins their findings into one care plan. An engine that does not apply (no tumou
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,6 +35,8 @@ class PatientContext:
     absent_is_reference: bool | None = None
     build: GenomeBuild | None = None
     on_progress: Progress | None = None
+    earlier: Mapping[str, EngineRun] = field(default_factory=dict)
+    """Runs of the engines listed before this one, by engine name, so later engines build on their findings."""
 
     @property
     def sample(self) -> str | None:

@@ -12,6 +12,11 @@ from tailormed.pipeline.engine_api import Engine
 
 ENGINES: list[tuple[str, str, str]] = [
     ("pgx", "tailormed.pipeline.pgx", "pgx_engine"),
+    ("diagnosis", "tailormed.pipeline.diagnosis", "diagnosis_engine"),
+    ("onco", "tailormed.pipeline.onco", "onco_engine"),
+    ("prs", "tailormed.pipeline.prs", "prs_engine"),
+    ("hereditary", "tailormed.pipeline.hereditary", "hereditary_engine"),
+    ("risk", "tailormed.pipeline.risk", "risk_engine"),
 ]
 
 

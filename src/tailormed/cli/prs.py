@@ -1,0 +1,160 @@
+"""``tailormed prs``: polygenic scores from a VCF (``score``) and their ancestry normalization (``adjust``).
+
+``prs score`` matches each scoring file to the VCF with pgsc_calc's default rules, sums dosages per sample like
+``plink2 --score`` and writes one row per sample and score (``IID PGS SUM DENOM AVG`` plus match statistics). A score
+whose matched share is below ``--min-overlap`` stops the command with the numbers. The work is done by
+:mod:`tailormed.pipeline.prs`; this module parses options and renders.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tailormed.cli.console import err, out, progress
+from tailormed.cli.options import AbsentIsReferenceOption, BuildOption, KbOption
+from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP
+from tailormed.fileio import write_text_atomic
+
+prs_app = typer.Typer(
+    name="prs",
+    help="Polygenic scores: PGS Catalog scoring files on a VCF, with pgsc_calc's matching and ancestry adjustment.",
+    no_args_is_help=True,
+)
+
+
+class ScoreFormat(StrEnum):
+    TSV = "tsv"
+    JSON = "json"
+
+
+@prs_app.command("score")
+def score(
+    vcf: Annotated[Path, typer.Argument(help="VCF, bgzipped VCF or BCF; all samples unless --sample is given.")],
+    scoring: Annotated[
+        list[Path], typer.Option("--scoring", help="PGS Catalog scoring file (repeatable); harmonized hmPOS preferred.")
+    ],
+    sample: Annotated[list[str] | None, typer.Option("--sample", "-s", help="Sample to score (repeatable).")] = None,
+    absent_is_reference: AbsentIsReferenceOption = False,
+    min_overlap: Annotated[
+        float,
+        typer.Option("--min-overlap", min=0.0, max=1.0, help="Minimum share of a score's variants that must match."),
+    ] = DEFAULT_MIN_OVERLAP,
+    keep_ambiguous: Annotated[
+        bool, typer.Option("--keep-ambiguous", help="Keep strand-ambiguous (A/T, C/G) matches.")
+    ] = False,
+    keep_multiallelic: Annotated[
+        bool, typer.Option("--keep-multiallelic", help="Keep matches at multi-allelic sites.")
+    ] = False,
+    build: BuildOption = None,
+    kb: KbOption = None,
+    output_format: Annotated[ScoreFormat, typer.Option("--format", "-f", help="Output format.")] = ScoreFormat.TSV,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
+    ] = None,
+    match_log: Annotated[
+        Path | None, typer.Option("--match-log", help="Also write the per-variant match log (TSV) here.")
+    ] = None,
+) -> None:
+    """Score every sample of a VCF with PGS Catalog scoring files; one row per sample and score."""
+    from tailormed.engines.prs.matching import MatchOptions
+    from tailormed.knowledge.bundle import load_bundle
+    from tailormed.pipeline import prs
+
+    scores = prs.read_scores(scoring)
+    bundle = load_bundle(kb)
+    detection = prs.detect_build(vcf, build, bundle)
+    options = MatchOptions(
+        min_overlap=min_overlap,
+        keep_ambiguous=keep_ambiguous,
+        keep_multiallelic=keep_multiallelic,
+        absent_is_reference=absent_is_reference,
+    )
+    references = prs.bundle_reference_alleles(bundle, detection.build) if absent_is_reference else None
+    with progress() as bar:
+        task = bar.add_task(f"scoring {vcf.name}", total=None)
+        run = prs.score_vcf(
+            vcf,
+            scores,
+            build=detection,
+            samples=sample or None,
+            options=options,
+            reference_alleles=references,
+            on_progress=lambda n: bar.advance(task, n),
+        )
+    if match_log is not None:
+        write_text_atomic(match_log, prs.match_log_tsv(run))
+    for result in run.scores:
+        match = result.match
+        err.print(
+            f"{match.score.name}: {match.matched}/{match.total} variants matched ({match.match_rate:.1%}), "
+            f"build {detection.build} ({detection.source}), missing genotypes: {run.imputation} imputation",
+            highlight=False,
+        )
+    failure = prs.overlap_error(run)
+    if failure is not None:
+        raise failure
+    text = prs.scores_tsv(run) if output_format is ScoreFormat.TSV else prs.scores_json(run)
+    if output is None:
+        out.file.write(text)
+        out.file.flush()
+    else:
+        write_text_atomic(output, text)
+        err.print(f"wrote {sum(len(r.samples) for r in run.scores)} scores to {output}")
+
+
+@prs_app.command("adjust")
+def adjust(
+    scores: Annotated[
+        Path,
+        typer.Option("--scores", help="Score table with IID, PGS, SUM (pgsc_calc aggregated_scores or prs score)."),
+    ],
+    ref_pcs: Annotated[Path, typer.Option("--ref-pcs", help="Reference panel PCs (FRAPOSA .pcs: FID IID PC1..).")],
+    target_pcs: Annotated[Path, typer.Option("--target-pcs", help="Target PCs projected into the same space.")],
+    psam: Annotated[Path, typer.Option("--psam", help="Reference .psam with the population labels.")],
+    related: Annotated[
+        Path | None, typer.Option("--related", help="Related reference samples (excluded from training).")
+    ] = None,
+    pop_label: Annotated[str, typer.Option("--pop-label", help="Population column of the .psam.")] = "SuperPop",
+    reference_set: Annotated[
+        str | None, typer.Option("--reference-set", help="sampleset value of reference rows in --scores.")
+    ] = None,
+    target_set: Annotated[
+        str | None, typer.Option("--target-set", help="sampleset value of target rows in --scores.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
+    ] = None,
+) -> None:
+    """Ancestry-adjust scores like pgsc_calc: most similar population, its percentile, Z_norm1 and Z_norm2."""
+    from tailormed.pipeline import prs
+
+    inputs = prs.AdjustInputs(
+        reference_pcs=ref_pcs,
+        target_pcs=target_pcs,
+        scores=scores,
+        psam=psam,
+        related=related,
+        population_column=pop_label,
+        reference_set=reference_set,
+        target_set=target_set,
+    )
+    with progress() as bar:
+        bar.add_task("fitting ancestry models", total=None)
+        results = prs.adjust_scores(inputs)
+    text = prs.adjusted_tsv(results)
+    for pgs, adjusted, _ in results:
+        counts: dict[str, int] = {}
+        for label in adjusted.most_similar:
+            counts[label] = counts.get(label, 0) + 1
+        shown = ", ".join(f"{label} {n}" for label, n in sorted(counts.items()))
+        err.print(f"{pgs}: {len(adjusted.ids)} targets; most similar population: {shown}", highlight=False)
+    if output is None:
+        out.file.write(text)
+        out.file.flush()
+    else:
+        write_text_atomic(output, text)
+        err.print(f"wrote {sum(len(a.ids) for _, a, _ in results)} rows to {output}")

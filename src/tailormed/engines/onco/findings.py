@@ -1,0 +1,95 @@
+"""Matches phrased as care-plan findings: one per alteration, therapy and claim, at its best tier.
+
+Only Tier I and II claims become findings (Tier III evidence stays in the match table); resistance is a finding of
+its own ("no benefit from cetuximab alone"), never folded into or dropped for a sensitivity claim.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TherapyMatch
+from tailormed.engines.onco.tiers import TIER_ORDER
+from tailormed.knowledge.onco.evidence import Direction, EvidenceType, Significance
+from tailormed.model.finding import Domain, Evidence, Finding, Priority
+from tailormed.model.payloads import TherapyMatchData
+
+_REPORTED_TIERS = ("I-A", "I-B", "II-C", "II-D")
+_RESISTANT = (Significance.RESISTANCE, Significance.REDUCED_SENSITIVITY)
+
+
+def findings_from_result(result: OncoResult, knowledge: OncoKnowledge) -> list[Finding]:
+    groups: dict[tuple[str, str, str, str], list[TherapyMatch]] = defaultdict(list)
+    for match in result.matches:
+        row = match.row
+        if match.amp_tier in _REPORTED_TIERS and row.evidence_type is EvidenceType.PREDICTIVE and row.therapies:
+            key = (match.alteration.label, row.therapy.lower(), row.significance.value, row.direction.value)
+            groups[key].append(match)
+    findings = []
+    for matches in groups.values():
+        matches.sort(key=lambda m: (TIER_ORDER[m.amp_tier], m.row.amp_level.value))
+        findings.append(_finding(matches, result, knowledge))
+    findings.sort(key=lambda f: (TIER_ORDER[f.data["amp_tier"]], f.id))
+    return findings
+
+
+def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKnowledge) -> Finding:
+    best = matches[0]
+    row, alteration = best.row, best.alteration
+    resistant = row.significance in _RESISTANT
+    negative = row.direction is Direction.DOES_NOT_SUPPORT
+    disease = knowledge.tree.name(row.oncotree) if row.oncotree else row.disease
+    if resistant and not negative:
+        title = f"{alteration.label}: no benefit expected from {row.therapy}"
+    elif negative:
+        title = f"{alteration.label}: evidence against {row.significance.value.replace('_', ' ')} to {row.therapy}"
+    else:
+        title = f"{alteration.label}: {row.therapy}"
+    summary = (
+        f"{alteration.label} matched at the {best.matched_level.value} level; AMP/ASCO/CAP tier {best.amp_tier} for "
+        f"{result.tumour_type} ({best.relation.value.replace('_', ' ')}; evidence in {disease}). "
+        f"{len(matches)} supporting row(s) from {', '.join(sorted({m.source for m in matches}))}."
+    )
+    if best.licence_note:
+        summary += f" Licence: {best.licence_note}"
+    payload = TherapyMatchData(
+        gene=alteration.gene,
+        alteration=alteration.label,
+        matched_level=best.matched_level.value,
+        tumor_type=result.tumour_type,
+        therapy=row.therapy,
+        direction=row.direction.value,
+        significance=row.significance.value,
+        evidence_level=row.native_level,
+        amp_tier=best.amp_tier,
+        source=row.id,
+    )
+    used = [alteration.label] + ([alteration.allele.text] if alteration.allele else [])
+    gated = [n for n in result.not_assessed if n.item.startswith(alteration.label)]
+    by_source: dict[str, list[TherapyMatch]] = defaultdict(list)
+    for match in matches:
+        by_source[match.source].append(match)
+    evidence = [
+        Evidence(
+            source=source,
+            version=group[0].release,
+            level=f"{group[0].row.native_level} (AMP tier {group[0].amp_tier})",
+            citations=list(dict.fromkeys(c for m in group for c in m.row.citations))[:12],
+            inputs_used=[*used, f"tumour type {result.tumour_type}"],
+            not_assessed=gated,
+        )
+        for source, group in by_source.items()
+    ]
+    tier_one = best.amp_tier.startswith("I-")
+    return Finding(
+        id=f"onco:{alteration.gene}:{alteration.label}:{row.therapy}:{row.significance.value}:{row.direction.value}",
+        domain=Domain.ONCOLOGY,
+        title=title,
+        summary=summary,
+        priority=Priority.ACTIONABLE if tier_one else Priority.ROUTINE,
+        genes=sorted({alteration.gene} | ({alteration.partner} if alteration.partner else set())),
+        drugs=list(row.therapies),
+        conditions=[result.tumour_type],
+        data=payload.model_dump(mode="json"),
+        evidence=evidence,
+    )

@@ -1,0 +1,179 @@
+"""One tumour profile against the evidence tables: annotated alterations, matches with levels and tiers.
+
+:func:`match_profile` is the engine's entry point; it reads only the models handed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pydantic import Field
+
+from tailormed.engines.onco.annotate import HotspotIndex, known_protein_changes, oncogenicity, with_hotspot_protein
+from tailormed.engines.onco.match import MatchLevel, match_level
+from tailormed.engines.onco.tiers import TIER_ORDER, Relation, amp_tier, relation
+from tailormed.knowledge.onco.core import GeneFacts, OncoTree
+from tailormed.knowledge.onco.evidence import BiomarkerEvidence, EvidenceTable, EvidenceType, Significance
+from tailormed.model.alteration import Alteration, AlterationKind
+from tailormed.model.base import Contract
+from tailormed.model.finding import NotAssessed
+
+#: Output columns of ``tailormed onco match`` (TSV), in order.
+COLUMNS = (
+    "case_id", "gene", "alteration", "matched_level", "tumor_type", "therapy", "direction", "significance",
+    "evidence_level", "amp_tier", "source",
+)  # fmt: skip
+
+
+class TumourProfile(Contract):
+    """What is known about one tumour: its OncoTree type and its alterations, plus what could not be read."""
+
+    case_id: str
+    tumour_type: str = Field(pattern=r"^[A-Z0-9_]+$")
+    alterations: list[Alteration] = Field(default_factory=list)
+    not_assessed: list[NotAssessed] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OncoKnowledge:
+    """Evidence tables (curated core first) and the gene facts and OncoTree the matching reads."""
+
+    tables: Sequence[EvidenceTable]
+    genes: dict[str, GeneFacts]
+    tree: OncoTree
+    hotspots: HotspotIndex = field(init=False)
+    known: frozenset[tuple[str, str]] = field(init=False)
+    by_gene: dict[str, list[tuple[EvidenceTable, BiomarkerEvidence]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hotspots", HotspotIndex.build(self.genes))
+        object.__setattr__(self, "known", known_protein_changes(r for t in self.tables for r in t.rows))
+        index: dict[str, list[tuple[EvidenceTable, BiomarkerEvidence]]] = {}
+        for table in self.tables:
+            for row in table.rows:
+                for gene in {row.biomarker.gene, row.biomarker.partner} - {None}:
+                    index.setdefault(str(gene), []).append((table, row))
+        object.__setattr__(self, "by_gene", index)
+
+    @property
+    def evidence_genes(self) -> frozenset[str]:
+        return frozenset(self.by_gene)
+
+    def candidates(self, alteration: Alteration) -> list[tuple[EvidenceTable, BiomarkerEvidence]]:
+        """Evidence rows that name the alteration's gene (or its fusion partner), in table order."""
+        genes = [alteration.gene] + ([alteration.partner] if alteration.partner else [])
+        seen: set[str] = set()
+        found = []
+        for gene in genes:
+            for table, row in self.by_gene.get(gene, []):
+                if row.id not in seen:
+                    seen.add(row.id)
+                    found.append((table, row))
+        return found
+
+    def versions(self) -> dict[str, str]:
+        return {table.source: table.release for table in self.tables}
+
+
+class TherapyMatch(Contract):
+    """One alteration matched to one evidence row, with the level it matched at and its tier for this tumour."""
+
+    case_id: str
+    alteration: Alteration
+    row: BiomarkerEvidence
+    matched_level: MatchLevel
+    tumour_type: str
+    relation: Relation
+    amp_tier: str
+    source: str
+    release: str
+    licence_note: str | None = None
+
+    def cells(self) -> tuple[str, ...]:
+        row = self.row
+        return (
+            self.case_id,
+            row.biomarker.gene if row.biomarker.kind is AlterationKind.FUSION else self.alteration.gene,
+            self.alteration.label,
+            self.matched_level.value,
+            self.tumour_type,
+            row.therapy,
+            row.direction.value,
+            row.significance.value,
+            row.native_level,
+            self.amp_tier,
+            f"{row.id} ({self.source} {self.release})",
+        )
+
+
+class OncoResult(Contract):
+    case_id: str
+    tumour_type: str
+    alterations: list[Alteration]
+    matches: list[TherapyMatch]
+    not_assessed: list[NotAssessed]
+
+
+def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResult:
+    """Every evidence row each alteration matches, at its most specific level, tiered for the tumour type.
+
+    Resistance is kept next to sensitivity. Gene-level mutation evidence that an alteration would have met had it
+    been oncogenic is listed under ``not_assessed`` instead of silently dropped.
+    """
+    alterations = [with_hotspot_protein(a, knowledge.hotspots) for a in profile.alterations]
+    matches: list[TherapyMatch] = []
+    gated: list[NotAssessed] = []
+    for alteration in alterations:
+        verdict = oncogenicity(alteration, knowledge.genes, knowledge.hotspots, knowledge.known)
+        skipped = 0
+        for table, row in knowledge.candidates(alteration):
+            level = match_level(row, alteration, oncogenic=verdict.oncogenic, genes=knowledge.genes)
+            if level is None:
+                if not verdict.oncogenic and match_level(row, alteration, oncogenic=True, genes=knowledge.genes):
+                    skipped += 1
+                continue
+            related = relation(profile.tumour_type, row, knowledge.tree)
+            matches.append(
+                TherapyMatch(
+                    case_id=profile.case_id,
+                    alteration=alteration,
+                    row=row,
+                    matched_level=level,
+                    tumour_type=profile.tumour_type,
+                    relation=related,
+                    amp_tier=amp_tier(related, row.amp_level),
+                    source=table.source,
+                    release=table.release,
+                    licence_note=None if table.redistributable else table.licence_note,
+                )
+            )
+        if skipped:
+            gated.append(
+                NotAssessed(
+                    item=f"{alteration.label}: {skipped} gene-level evidence row(s)",
+                    reason=f"not applied: variant not predicted oncogenic ({verdict.reason})",
+                )
+            )
+    matches.sort(key=_order)
+    return OncoResult(
+        case_id=profile.case_id,
+        tumour_type=profile.tumour_type,
+        alterations=alterations,
+        matches=matches,
+        not_assessed=[*profile.not_assessed, *gated],
+    )
+
+
+def _order(match: TherapyMatch) -> tuple[int, int, str, str, int, str]:
+    predictive = 0 if match.row.evidence_type is EvidenceType.PREDICTIVE else 1
+    resistance = 1 if match.row.significance in (Significance.RESISTANCE, Significance.REDUCED_SENSITIVITY) else 0
+    levels = list(MatchLevel)
+    return (
+        TIER_ORDER[match.amp_tier],
+        predictive,
+        match.alteration.label,
+        match.row.therapy,
+        resistance * 10 + levels.index(match.matched_level),
+        match.row.id,
+    )

@@ -1,0 +1,406 @@
+"""From a patient record to each equation's inputs: what was read, what is missing, and whether the model applies.
+
+Every value names where it came from (``total cholesterol 246 mg/dL (LOINC 2093-3, 2026-02-10)``). A missing input
+is never filled in: the model is reported as not assessed with the list of what is missing. The mapping rules
+(LOINC codes, ATC classes, thresholds, race words) are data in ``risk-equations/equations.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from tailormed.engines.risk.inputs import (
+    EquationSex,
+    FamilyHistoryDiabetes,
+    FindriscInputs,
+    GailInputs,
+    PceInputs,
+    PreventInputs,
+)
+from tailormed.knowledge.risk.spec import ConditionMatch, EquationFacts, Exclusion, RecordMapping
+from tailormed.model.patient import ConditionStatus, Patient, Relative, Sex, SmokingStatus
+
+M = TypeVar("M", bound=BaseModel)
+
+_FIRST_DEGREE_FEMALE = {Relative.MOTHER, Relative.SISTER, Relative.DAUGHTER}
+_UNKNOWN = 99
+_NULLIPAROUS = 98
+
+
+@dataclass
+class Mapped(Generic[M]):
+    """One model's inputs from the record, or why there are none."""
+
+    inputs: M | None = None
+    used: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    excluded: str | None = None
+
+
+class _Reader:
+    """Reads one record with the mapping rules, remembering what it used and what it could not find."""
+
+    def __init__(self, patient: Patient, on: date, rules: RecordMapping) -> None:
+        self.patient = patient
+        self.on = on
+        self.rules = rules
+        self.used: list[str] = []
+        self.missing: list[str] = []
+        self.notes: list[str] = []
+
+    def age(self) -> float | None:
+        age = self.patient.demographics.age_on(self.on)
+        if age is None:
+            self.missing.append("age (birth_date or age_years)")
+        else:
+            self.used.append(f"age {age:g} years on {self.on.isoformat()}")
+        return age
+
+    def sex(self) -> EquationSex | None:
+        sex = self.patient.demographics.sex
+        if sex in (Sex.FEMALE, Sex.MALE):
+            self.used.append(f"sex {sex.value}")
+            return EquationSex(sex.value)
+        self.missing.append("sex (female or male; the equations are sex-specific)")
+        return None
+
+    def lab(self, name: str, label: str, unit: str, *, required: bool = True) -> float | None:
+        """The most recent numeric observation of any LOINC code listed for ``name``, in ``unit``."""
+        codes = self.rules.loinc.get(name, [])
+        found = [o for code in codes if (o := self.patient.latest(code)) is not None]
+        numeric = [o for o in found if isinstance(o.value, int | float)]
+        if not numeric:
+            if required:
+                self.missing.append(f"{label} (LOINC {' or '.join(codes)})")
+            return None
+        obs = max(numeric, key=lambda o: o.effective_date or date.min)
+        value = float(obs.value)
+        value = self._convert(name, value, (obs.unit or "").strip())
+        when = f", {obs.effective_date.isoformat()}" if obs.effective_date else ""
+        self.used.append(f"{label} {value:g} {unit} (LOINC {obs.loinc}{when})")
+        return value
+
+    def _convert(self, name: str, value: float, unit: str) -> float:
+        lowered = unit.lower()
+        if name.startswith("chol") and lowered in ("mmol/l", "mmol/liter"):
+            return round(value * self.rules.mgdl_per_mmol_cholesterol, 1)
+        if name == "fasting_glucose_mgdl" and lowered in ("mmol/l", "mmol/liter"):
+            return round(value * self.rules.mgdl_per_mmol_glucose, 1)
+        if name == "height_cm" and lowered == "m":
+            return value * 100
+        if name == "waist_cm" and lowered == "m":
+            return value * 100
+        return value
+
+    def bmi(self, *, required: bool = True) -> float | None:
+        bmi = self.lab("bmi", "BMI", "kg/m2", required=False)
+        if bmi is not None:
+            return bmi
+        weight = self.lab("weight_kg", "weight", "kg", required=False)
+        height = self.lab("height_cm", "height", "cm", required=False)
+        if weight is not None and height is not None and height > 0:
+            bmi = round(weight / (height / 100) ** 2, 1)
+            self.used.append(f"BMI {bmi:g} kg/m2 (from weight and height)")
+            return bmi
+        if required:
+            self.missing.append("BMI (LOINC 39156-5, or weight 29463-7 and height 8302-2)")
+        return None
+
+    def smoking(self) -> bool | None:
+        smoking = self.patient.lifestyle.smoking
+        if smoking is None:
+            self.missing.append("smoking status (lifestyle.smoking)")
+            return None
+        self.used.append(f"smoking: {smoking.status.value}")
+        return smoking.status is SmokingStatus.CURRENT
+
+    def _atc(self, prefixes: Sequence[str], *, current_only: bool) -> list[str]:
+        meds = self.patient.current_medications() if current_only else self.patient.medications
+        return [m.name for m in meds if m.atc and any(m.atc.startswith(p) for p in prefixes)]
+
+    def _unclassified(self, *, current_only: bool) -> None:
+        meds = self.patient.current_medications() if current_only else self.patient.medications
+        for med in meds:
+            if not med.atc:
+                note = f"medication {med.name!r} has no ATC code and was not classified"
+                if note not in self.notes:
+                    self.notes.append(note)
+
+    def on_drugs(self, prefixes: Sequence[str], label: str, *, current_only: bool = True) -> bool:
+        names = self._atc(prefixes, current_only=current_only)
+        self._unclassified(current_only=current_only)
+        when = "currently" if current_only else "ever"
+        self.used.append(f"{label} {when}: {'yes (' + ', '.join(names) + ')' if names else 'no'}")
+        return bool(names)
+
+    def matches(self, match: ConditionMatch, label: str) -> bool:
+        """Whether a condition, or a lab at or above the rule's threshold, says yes."""
+        hits = [c.name for c in self.patient.conditions if c.status != ConditionStatus.RESOLVED and _is(c, match)]
+        if match.hba1c_pct_at_least is not None:
+            hits += [
+                f"HbA1c {o.value:g} %"
+                for code in self.rules.loinc.get("hba1c_pct", [])
+                for o in self.patient.observations
+                if o.loinc == code and isinstance(o.value, int | float) and o.value >= match.hba1c_pct_at_least
+            ]
+        if match.fasting_glucose_mgdl_at_least is not None:
+            hits += [
+                f"fasting glucose {o.value:g}"
+                for code in self.rules.loinc.get("fasting_glucose_mgdl", [])
+                for o in self.patient.observations
+                if o.loinc == code
+                and isinstance(o.value, int | float)
+                and o.value >= match.fasting_glucose_mgdl_at_least
+            ]
+        self.used.append(f"{label}: {'yes (' + '; '.join(hits) + ')' if hits else 'no'}")
+        return bool(hits)
+
+    def diabetes(self) -> bool:
+        on_drugs = bool(self._atc(self.rules.glucose_lowering_atc, current_only=True))
+        found = self.matches(self.rules.diabetes, "diabetes")
+        if on_drugs and not found:
+            self.used.append("diabetes: yes (on glucose-lowering drugs)")
+        return found or on_drugs
+
+
+def _words(text: str) -> str:
+    return " " + re.sub(r"[^a-z0-9]+", " ", text.lower()) + " "
+
+
+def _has_word(text: str, words: Sequence[str]) -> bool:
+    haystack = _words(text)
+    return any(_words(word) in haystack for word in words)
+
+
+def _is(condition: object, match: ConditionMatch | Exclusion) -> bool:
+    code = getattr(condition, "code", None)
+    if (
+        code is not None
+        and "icd-10" in code.system.lower()
+        and any(code.code.upper().startswith(p.upper()) for p in match.icd10_prefixes)
+    ):
+        return True
+    return _has_word(getattr(condition, "name", ""), match.names)
+
+
+def exclusion(patient: Patient, exclusions: Sequence[Exclusion]) -> str | None:
+    """Why the model does not apply to this patient (a matching condition), or None."""
+    for rule in exclusions:
+        for condition in patient.conditions:
+            if condition.status != ConditionStatus.RESOLVED and _is(condition, rule):
+                return f"{rule.reason}: {condition.name}"
+    return None
+
+
+def _finish(reader: _Reader, mapped: Mapped[M], build: type[M], values: Mapping[str, object]) -> Mapped[M]:
+    mapped.used, mapped.missing, mapped.notes = reader.used, reader.missing, mapped.notes + reader.notes
+    if not reader.missing and mapped.excluded is None:
+        mapped.inputs = build.model_validate(values)
+    return mapped
+
+
+def pce_inputs(patient: Patient, on: date, facts: EquationFacts) -> Mapped[PceInputs]:
+    reader = _Reader(patient, on, facts.record)
+    mapped: Mapped[PceInputs] = Mapped(excluded=exclusion(patient, facts.pce.exclusions))
+    race = _pce_race(patient, facts.record)
+    if race is None:
+        reader.missing.append("race (white, black or other)")
+    else:
+        reader.used.append(f"race for the equation: {race}")
+    values = {
+        "sex": reader.sex(),
+        "race": race,
+        "age_years": reader.age(),
+        "chol_total_mgdl": reader.lab("chol_total_mgdl", "total cholesterol", "mg/dL"),
+        "chol_hdl_mgdl": reader.lab("chol_hdl_mgdl", "HDL cholesterol", "mg/dL"),
+        "bp_sys_mmhg": reader.lab("bp_sys_mmhg", "systolic blood pressure", "mmHg"),
+        "bp_meds": reader.on_drugs(facts.record.antihypertensive_atc, "antihypertensive drugs"),
+        "smoke_current": reader.smoking(),
+        "diabetes": reader.diabetes(),
+    }
+    return _finish(reader, mapped, PceInputs, values)
+
+
+def prevent_inputs(patient: Patient, on: date, facts: EquationFacts) -> Mapped[PreventInputs]:
+    reader = _Reader(patient, on, facts.record)
+    mapped: Mapped[PreventInputs] = Mapped(excluded=exclusion(patient, facts.prevent.exclusions))
+    values = {
+        "sex": reader.sex(),
+        "age_years": reader.age(),
+        "chol_total_mgdl": reader.lab("chol_total_mgdl", "total cholesterol", "mg/dL"),
+        "chol_hdl_mgdl": reader.lab("chol_hdl_mgdl", "HDL cholesterol", "mg/dL"),
+        "bp_sys_mmhg": reader.lab("bp_sys_mmhg", "systolic blood pressure", "mmHg"),
+        "bp_meds": reader.on_drugs(facts.record.antihypertensive_atc, "antihypertensive drugs"),
+        "statin_meds": reader.on_drugs(facts.record.statin_atc, "statin"),
+        "smoke_current": reader.smoking(),
+        "diabetes": reader.diabetes(),
+        "bmi": reader.bmi(required=False),
+        "egfr_mlminm2": reader.lab("egfr_mlminm2", "eGFR", "mL/min/1.73m2"),
+    }
+    if values["bmi"] is None:
+        mapped.notes.append("no BMI (LOINC 39156-5, or weight and height): heart-failure risk not assessed")
+    return _finish(reader, mapped, PreventInputs, values)
+
+
+def findrisc_inputs(patient: Patient, on: date, facts: EquationFacts) -> Mapped[FindriscInputs]:
+    rules = facts.record
+    reader = _Reader(patient, on, rules)
+    mapped: Mapped[FindriscInputs] = Mapped(excluded=exclusion(patient, facts.findrisc.exclusions))
+    minutes = patient.lifestyle.physical_activity_minutes_per_week
+    active = None
+    if minutes is None:
+        reader.missing.append("physical activity (lifestyle.physical_activity_minutes_per_week)")
+    else:
+        active = minutes >= rules.active_minutes_per_week
+        reader.used.append(f"physical activity {minutes:g} min/week (daily 30 min: {'yes' if active else 'no'})")
+    vegetables = patient.lifestyle.vegetables_fruit_daily
+    if vegetables is None:
+        reader.missing.append("vegetables or fruit every day (lifestyle.vegetables_fruit_daily)")
+    else:
+        reader.used.append(f"vegetables or fruit every day: {'yes' if vegetables else 'no'}")
+    values = {
+        "sex": reader.sex(),
+        "age_years": reader.age(),
+        "bmi": reader.bmi(),
+        "waist_cm": reader.lab("waist_cm", "waist circumference", "cm"),
+        "physically_active_30min_daily": active,
+        "vegetables_fruit_berries_daily": vegetables,
+        "ever_antihypertensive_medication": reader.on_drugs(
+            rules.antihypertensive_atc, "antihypertensive drugs", current_only=False
+        ),
+        "ever_high_blood_glucose": reader.matches(rules.high_glucose_ever, "high blood glucose ever"),
+        "family_history_diabetes": _family_diabetes(patient, rules, reader),
+    }
+    return _finish(reader, mapped, FindriscInputs, values)
+
+
+def gail_inputs(patient: Patient, on: date, facts: EquationFacts, *, years: float = 5) -> Mapped[GailInputs]:
+    """Gail inputs for the next ``years`` (ending by 90); unknown reproductive facts use BCRA's code 99."""
+    rules = facts.record
+    reader = _Reader(patient, on, rules)
+    mapped: Mapped[GailInputs] = Mapped(excluded=exclusion(patient, facts.gail.exclusions))
+    if patient.demographics.sex is not Sex.FEMALE:
+        mapped.excluded = "the Gail model is for women"
+    age = reader.age()
+    repro = patient.reproductive
+    biopsies = repro.breast_biopsies if repro else None
+    atypia = repro.atypical_hyperplasia if repro else None
+    menarche = repro.age_at_menarche if repro else None
+    first_birth = repro.age_at_first_live_birth if repro else None
+    births = repro.live_births if repro else None
+    n_biop = _UNKNOWN if biopsies is None else biopsies
+    hyp = _UNKNOWN if n_biop in (0, _UNKNOWN) or atypia is None else int(atypia)
+    age1st = first_birth if first_birth is not None else _NULLIPAROUS if births == 0 else _UNKNOWN
+    relatives = [
+        f"{f.relative.value} ({f.condition})"
+        for f in patient.family_history
+        if f.relative in _FIRST_DEGREE_FEMALE and _has_word(f.condition, rules.family_breast_cancer_names)
+    ]
+    race = _gail_race(patient, rules, reader)
+    reader.used += [
+        f"breast biopsies: {'unknown (99)' if biopsies is None else biopsies}",
+        f"atypical hyperplasia: {'not applicable' if hyp == _UNKNOWN and n_biop in (0, _UNKNOWN) else hyp}",
+        f"age at menarche: {'unknown (99)' if menarche is None else f'{menarche:g}'}",
+        f"age at first live birth: {_first_birth_text(age1st)}",
+        f"first-degree relatives with breast cancer: {len(relatives)}"
+        + (f" ({', '.join(relatives)})" if relatives else ""),
+    ]
+    values: dict[str, object] = {}
+    if age is not None and race is not None:
+        values = {
+            "T1": age,
+            "T2": min(age + years, 90.0),
+            "N_Biop": n_biop,
+            "HypPlas": hyp,
+            "AgeMen": _UNKNOWN if menarche is None else menarche,
+            "Age1st": age1st,
+            "N_Rels": len(relatives),
+            "Race": race,
+        }
+    return _finish(reader, mapped, GailInputs, values)
+
+
+def hispanic_alternatives(patient: Patient, rules: RecordMapping) -> bool:
+    """Whether the record says Hispanic without a birth country (BCRAT then depends on US vs foreign birth)."""
+    if patient.demographics.birth_country is not None:
+        return False
+    return _is_hispanic(patient, rules)
+
+
+def _is_hispanic(patient: Patient, rules: RecordMapping) -> bool:
+    text = " ".join([*patient.demographics.race, patient.demographics.ethnicity or ""])
+    return _has_word(text, rules.hispanic_words) and not _has_word(text, ["not hispanic", "non hispanic"])
+
+
+def _first_birth_text(code: float) -> str:
+    if code == _UNKNOWN:
+        return "unknown (99)"
+    if code == _NULLIPAROUS:
+        return "no live births (98)"
+    return f"{code:g}"
+
+
+def _pce_race(patient: Patient, rules: RecordMapping) -> str | None:
+    races = patient.demographics.race
+    if not races:
+        return None
+    text = " ".join(races)
+    for race, words in rules.pce_race_words.items():
+        if _has_word(text, words):
+            return race
+    return "white" if _has_word(text, ["white"]) else "other"
+
+
+def _gail_race(patient: Patient, rules: RecordMapping, reader: _Reader) -> int | None:
+    text = " ".join(patient.demographics.race)
+    if _is_hispanic(patient, rules) and patient.demographics.birth_country is not None:
+        us_born = patient.demographics.birth_country == "US"
+        code = 3 if us_born else 5
+        where = "US-born" if us_born else f"born outside the US ({patient.demographics.birth_country})"
+        reader.used.append(f"BCRA race code {code} (Hispanic, {where})")
+        return code
+    if hispanic_alternatives(patient, rules):
+        reader.missing.append(
+            "birthplace (US-born or foreign-born): BCRAT has separate models for Hispanic women (codes 3 and 5)"
+        )
+        return None
+    for code, words in rules.gail_race_words.items():
+        if _has_word(text, words):
+            reader.used.append(f"BCRA race code {code}")
+            return code
+    reader.used.append("BCRA race code 4 (other or unknown race)")
+    return 4
+
+
+def _family_diabetes(patient: Patient, rules: RecordMapping, reader: _Reader) -> FamilyHistoryDiabetes:
+    degrees = [
+        f.relative.degree
+        for f in patient.family_history
+        if _has_word(f.condition, rules.family_diabetes_names) and f.relative.degree is not None
+    ]
+    if 1 in degrees:
+        answer = FamilyHistoryDiabetes.FIRST_DEGREE
+    elif degrees:
+        answer = FamilyHistoryDiabetes.SECOND_DEGREE  # grandparents, aunts, uncles and first cousins on the form
+    else:
+        answer = FamilyHistoryDiabetes.NONE
+    reader.used.append(f"family history of diabetes: {answer.value.replace('_', ' ')}")
+    return answer
+
+
+__all__ = [
+    "Mapped",
+    "exclusion",
+    "findrisc_inputs",
+    "gail_inputs",
+    "hispanic_alternatives",
+    "pce_inputs",
+    "prevent_inputs",
+]

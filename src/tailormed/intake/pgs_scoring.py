@@ -1,0 +1,426 @@
+"""PGS Catalog scoring files (format 1.0, 2.0, harmonized ``hmPOS`` files and ``pgscatalog-format`` output).
+
+A scoring file is a commented header (``#pgs_id=PGS000004`` in 2.0, ``# PGS ID = PGS000004`` in 1.0) and a TSV of
+variants with an effect allele and a weight. Harmonized files add ``hm_chr``/``hm_pos`` in the ``#HmPOS_build`` build
+next to the author's ``chr_name``/``chr_position`` in ``#genome_build``; :meth:`ScoringFile.positions` gives the
+positions for the build a VCF is in. Weights apply additively unless ``is_dominant``/``is_recessive`` (or the
+normalised ``effect_type`` column) say otherwise. Haplotype, diplotype and interaction rows (e.g. the HLA terms of
+PGS000021) and dosage-specific weights cannot be scored as a dosage sum: such a file is rejected with the line of
+the first such row, never scored partially.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import re
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import Field
+
+from tailormed.errors import InputError
+from tailormed.intake.chrom import canonical_chrom
+from tailormed.model.base import Contract
+from tailormed.model.genotype import GenomeBuild
+
+_ALLELE = re.compile(r"^[ACGTN]+$")
+_BUILD_IN_NAME = re.compile(r"hmPOS_(GRCh3[78])", re.IGNORECASE)
+_V1_KEYS = {
+    "PGS ID": "pgs_id",
+    "PGS Name": "pgs_name",
+    "Reported Trait": "trait_reported",
+    "Mapped Trait(s) (EFO label)": "trait_mapped",
+    "Original Genome Build": "genome_build",
+    "Number of Variants": "variants_number",
+    "PGP ID": "pgp_id",
+    "Citation": "citation",
+}
+_MISSING = frozenset({"", "NA", "NR", "None", "nan", "."})
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"}) | {value.lower() for value in _MISSING}
+_COMPLEX_COLUMNS = ("is_haplotype", "is_diplotype", "is_interaction")
+_DOSAGE_COLUMNS = ("dosage_0_weight", "dosage_1_weight", "dosage_2_weight")
+
+
+class EffectType(StrEnum):
+    """How a weight applies to the effect-allele dosage d (0, 1 or 2).
+
+    * ``additive``: weight × d;
+    * ``dominant``: weight × min(d, 1) — one copy has the full effect;
+    * ``recessive``: weight × (d == 2) — only two copies count.
+    """
+
+    ADDITIVE = "additive"
+    DOMINANT = "dominant"
+    RECESSIVE = "recessive"
+
+
+class ScoringHeader(Contract):
+    """The metadata lines of a scoring file (absent keys are None)."""
+
+    format_version: str = Field(description="'1.0', '2.0' or 'normalised' (pgscatalog-format output)")
+    pgs_id: str | None = None
+    pgs_name: str | None = None
+    trait_reported: str | None = None
+    trait_mapped: str | None = None
+    trait_efo: str | None = None
+    weight_type: str | None = None
+    genome_build: GenomeBuild | None = Field(default=None, description="Build of chr_name/chr_position")
+    genome_build_stated: str | None = Field(default=None, description="As written, e.g. 'GRCh37', 'hg19', 'NR'")
+    hm_build: GenomeBuild | None = Field(default=None, description="Build of hm_chr/hm_pos (#HmPOS_build)")
+    hm_date: str | None = None
+    variants_number: int | None = None
+    pgp_id: str | None = None
+    citation: str | None = None
+
+
+@dataclass(frozen=True)
+class Positions:
+    """Chromosome (canonical ``chrN``, None when unmapped) and position (0 when unmapped) per variant, one build."""
+
+    chrom: tuple[str | None, ...]
+    pos: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class ScoringFile:
+    """One score's variants as columns; row ``i`` of every column is the file's ``i``-th variant."""
+
+    path: Path
+    header: ScoringHeader
+    lines: npt.NDArray[np.int64]
+    rsid: tuple[str | None, ...]
+    effect_allele: tuple[str, ...]
+    other_allele: tuple[str | None, ...]
+    weight: npt.NDArray[np.float64]
+    effect_type: tuple[EffectType, ...]
+    effect_allele_frequency: npt.NDArray[np.float64]  # NaN where the file gives none
+    by_build: Mapping[GenomeBuild, Positions]
+
+    @property
+    def name(self) -> str:
+        """The score's identifier: the PGS ID, else the file name without its suffixes."""
+        return self.header.pgs_id or self.path.name.split(".")[0]
+
+    def __len__(self) -> int:
+        return len(self.effect_allele)
+
+    @property
+    def builds(self) -> tuple[GenomeBuild, ...]:
+        return tuple(self.by_build)
+
+    def positions(self, build: GenomeBuild) -> Positions:
+        """Positions in ``build``; InputError when the file has none in that build."""
+        found = self.by_build.get(build)
+        if found is None:
+            have = ", ".join(self.builds) or "none (no chromosome positions)"
+            raise InputError(
+                f"score {self.name} has no positions in {build} (it has: {have}); "
+                f"use the PGS Catalog harmonized file for {build} (PGSxxxxxx_hmPOS_{build}.txt.gz)",
+                source=self.path,
+            )
+        return found
+
+
+def read_scoring_file(path: Path) -> ScoringFile:
+    """Parse a scoring file; InputError naming the file and line for anything malformed or unsupported."""
+    path = Path(path)
+    meta: dict[str, str] = {}
+    columns: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    for number, line in _lines(path):
+        if columns is None:
+            if line.startswith("#"):
+                _header_line(line, meta)
+                continue
+            if not line.strip():
+                continue
+            columns = [name.strip() for name in line.split("\t")]
+            _check_columns(columns, path, number)
+            continue
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != len(columns):
+            raise InputError(
+                f"expected {len(columns)} tab-separated fields like the header, found {len(fields)}",
+                source=path,
+                location=f"line {number}",
+            )
+        rows.append((number, fields))
+    if columns is None:
+        raise InputError("no column header line: not a PGS Catalog scoring file", source=path)
+    if not rows:
+        raise InputError("the scoring file has no variants", source=path)
+    return _build(path, meta, columns, rows)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    if not path.is_file():
+        raise InputError("file not found" if not path.exists() else "not a regular file", source=path)
+    try:
+        with path.open("rb") as probe:
+            compressed = probe.read(2) == b"\x1f\x8b"
+        with gzip.open(path, "rt", encoding="utf-8") if compressed else path.open(encoding="utf-8") as handle:
+            for number, raw in enumerate(handle, start=1):
+                yield number, raw.rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", source=path) from exc
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise InputError(f"truncated or corrupt gzip data ({exc})", source=path) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror or exc})", source=path) from exc
+
+
+def _header_line(line: str, meta: dict[str, str]) -> None:
+    body = line.lstrip("#").strip()
+    if "=" not in body:
+        return
+    key, value = (part.strip() for part in body.split("=", 1))
+    if line.startswith("# ") and key in _V1_KEYS:  # format 1.0: '# PGS ID = PGS000004'
+        meta.setdefault("format_version", "1.0")
+        meta[_V1_KEYS[key]] = value
+    elif re.fullmatch(r"[A-Za-z_]+", key):
+        meta[key] = value
+
+
+def _check_columns(columns: list[str], path: Path, number: int) -> None:
+    where = f"line {number}"
+    if len(set(columns)) != len(columns):
+        raise InputError("the column header repeats a column name", source=path, location=where)
+    for required in ("effect_allele", "effect_weight"):
+        if required not in columns:
+            raise InputError(
+                f"no '{required}' column (columns: {', '.join(columns[:12])}): not a PGS Catalog scoring file",
+                source=path,
+                location=where,
+            )
+    dosage = [name for name in _DOSAGE_COLUMNS if name in columns]
+    if dosage:
+        raise InputError(
+            f"dosage-specific weights ({', '.join(dosage)}) are not supported; only additive, dominant and "
+            "recessive per-allele weights can be scored",
+            source=path,
+            location=where,
+        )
+
+
+def _value(text: str) -> str | None:
+    stripped = text.strip()
+    return None if stripped in _MISSING else stripped
+
+
+def _flag(text: str, column: str, path: Path, number: int) -> bool:
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise InputError(f"{column} must be True or False, not {text.strip()!r}", source=path, location=f"line {number}")
+
+
+def _build(path: Path, meta: dict[str, str], columns: list[str], rows: list[tuple[int, list[str]]]) -> ScoringFile:
+    index = {name: i for i, name in enumerate(columns)}
+    other_column = next((name for name in ("other_allele", "reference_allele") if name in index), None)
+
+    def get(fields: list[str], column: str) -> str | None:
+        position = index.get(column)
+        return _value(fields[position]) if position is not None else None
+
+    _reject_complex(path, index, rows)
+    lines = np.fromiter((number for number, _ in rows), dtype=np.int64, count=len(rows))
+    effect: list[str] = []
+    other: list[str | None] = []
+    weights = np.empty(len(rows), dtype=np.float64)
+    frequencies = np.full(len(rows), np.nan, dtype=np.float64)
+    types: list[EffectType] = []
+    rsids: list[str | None] = []
+    accessions: set[str] = set()
+    for i, (number, fields) in enumerate(rows):
+        where = f"line {number}"
+        allele = get(fields, "effect_allele")
+        if allele is None:
+            raise InputError("effect_allele is empty", source=path, location=where)
+        effect.append(allele.upper())
+        second = get(fields, other_column) if other_column else None
+        if second is None:
+            inferred = get(fields, "hm_inferOtherAllele")
+            second = inferred if inferred is not None and "/" not in inferred else None
+        other.append(second.upper() if second is not None else None)
+        weights[i] = _number(get(fields, "effect_weight"), "effect_weight", path, where)
+        frequency = get(fields, "allelefrequency_effect")
+        if frequency is not None:
+            frequencies[i] = _frequency(frequency, path, where)
+        types.append(_effect_type(fields, index, path, number))
+        rsids.append(get(fields, "rsID") or get(fields, "hm_rsID"))
+        accession = get(fields, "accession")
+        if accession is not None:
+            accessions.add(accession)
+    header = _header(path, meta, accessions)
+    by_build: dict[GenomeBuild, Positions] = {}
+    if header.hm_build is not None and "hm_chr" in index and "hm_pos" in index:
+        by_build[header.hm_build] = _positions(path, rows, index["hm_chr"], index["hm_pos"], "hm")
+    has_chr = "chr_name" in index and "chr_position" in index
+    if header.genome_build is not None and header.genome_build not in by_build and has_chr:
+        by_build[header.genome_build] = _positions(path, rows, index["chr_name"], index["chr_position"], "chr")
+    if not by_build:
+        raise InputError(_no_positions_message(header, index), source=path)
+    return ScoringFile(
+        path=path,
+        header=header,
+        lines=lines,
+        rsid=tuple(rsids),
+        effect_allele=tuple(effect),
+        other_allele=tuple(other),
+        weight=weights,
+        effect_type=tuple(types),
+        effect_allele_frequency=frequencies,
+        by_build=by_build,
+    )
+
+
+def _reject_complex(path: Path, index: dict[str, int], rows: list[tuple[int, list[str]]]) -> None:
+    present = [(name, index[name]) for name in _COMPLEX_COLUMNS if name in index]
+    if not present:
+        return
+    flagged: list[tuple[int, str]] = []
+    for number, fields in rows:
+        for name, position in present:
+            if _flag(fields[position], name, path, number):
+                flagged.append((number, name))
+                break
+    if flagged:
+        first_line, first_kind = flagged[0]
+        raise InputError(
+            f"{len(flagged)} of {len(rows)} rows are haplotype, diplotype or interaction terms (first: {first_kind}); "
+            "complex variants are not supported: they cannot be scored as a per-allele dosage sum",
+            source=path,
+            location=f"line {first_line}",
+        )
+
+
+def _number(text: str | None, column: str, path: Path, where: str) -> float:
+    if text is None:
+        raise InputError(f"{column} is empty", source=path, location=where)
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{column} is not a number: {text[:40]!r}", source=path, location=where) from None
+    if not math.isfinite(value):
+        raise InputError(f"{column} is not a finite number: {text[:40]!r}", source=path, location=where)
+    return value
+
+
+def _frequency(text: str, path: Path, where: str) -> float:
+    value = _number(text, "allelefrequency_effect", path, where)
+    if not 0.0 <= value <= 1.0:
+        raise InputError(f"allelefrequency_effect {value} is outside [0, 1]", source=path, location=where)
+    return value
+
+
+def _effect_type(fields: list[str], index: dict[str, int], path: Path, number: int) -> EffectType:
+    dominant = "is_dominant" in index and _flag(fields[index["is_dominant"]], "is_dominant", path, number)
+    recessive = "is_recessive" in index and _flag(fields[index["is_recessive"]], "is_recessive", path, number)
+    if "effect_type" in index:
+        stated = fields[index["effect_type"]].strip().lower()
+        try:
+            return EffectType(stated)
+        except ValueError:
+            raise InputError(
+                f"effect_type must be additive, dominant or recessive, not {stated!r}",
+                source=path,
+                location=f"line {number}",
+            ) from None
+    if dominant and recessive:
+        raise InputError("a variant cannot be both dominant and recessive", source=path, location=f"line {number}")
+    return EffectType.DOMINANT if dominant else EffectType.RECESSIVE if recessive else EffectType.ADDITIVE
+
+
+def _positions(path: Path, rows: list[tuple[int, list[str]]], chrom_at: int, pos_at: int, kind: str) -> Positions:
+    chroms: list[str | None] = []
+    positions = np.zeros(len(rows), dtype=np.int64)
+    for i, (number, fields) in enumerate(rows):
+        chrom_text, pos_text = _value(fields[chrom_at]), _value(fields[pos_at])
+        if chrom_text is None or pos_text is None:
+            chroms.append(None)
+            continue
+        try:
+            position = int(pos_text)
+        except ValueError:
+            raise InputError(
+                f"{kind} position is not a whole number: {pos_text[:40]!r}", source=path, location=f"line {number}"
+            ) from None
+        if position < 1:
+            raise InputError(f"{kind} position {position} is less than 1", source=path, location=f"line {number}")
+        chroms.append(canonical_chrom(chrom_text))
+        positions[i] = position
+    return Positions(chrom=tuple(chroms), pos=positions)
+
+
+def _build_of(text: str | None) -> GenomeBuild | None:
+    if text is None:
+        return None
+    lowered = text.strip().lower()
+    if lowered in ("grch37", "hg19", "grch37/hg19", "b37"):
+        return GenomeBuild.GRCH37
+    if lowered in ("grch38", "hg38", "grch38/hg38", "b38"):
+        return GenomeBuild.GRCH38
+    return None
+
+
+def _header(path: Path, meta: dict[str, str], accessions: set[str]) -> ScoringHeader:
+    if len(accessions) > 1:
+        shown = ", ".join(sorted(accessions)[:5])
+        raise InputError(f"the file holds several scores ({shown}); give one scoring file per score", source=path)
+    version = meta.get("format_version", "1.0") if meta else "normalised" if accessions else "unknown"
+    genome_build = _build_of(meta.get("genome_build"))
+    hm_build = _build_of(meta.get("HmPOS_build"))
+    if not meta and accessions:
+        named = _BUILD_IN_NAME.search(path.name)
+        genome_build = _build_of(named.group(1)) if named else None
+    count = meta.get("variants_number")
+    pgs_id = meta.get("pgs_id") or (next(iter(accessions)) if accessions else None)
+    return ScoringHeader(
+        format_version=version,
+        pgs_id=pgs_id.split("_")[0] if pgs_id else None,
+        pgs_name=meta.get("pgs_name"),
+        trait_reported=meta.get("trait_reported"),
+        trait_mapped=meta.get("trait_mapped"),
+        trait_efo=meta.get("trait_efo"),
+        weight_type=meta.get("weight_type"),
+        genome_build=genome_build,
+        genome_build_stated=meta.get("genome_build"),
+        hm_build=hm_build,
+        hm_date=meta.get("HmPOS_date"),
+        variants_number=int(count) if count and count.isdigit() else None,
+        pgp_id=meta.get("pgp_id"),
+        citation=meta.get("citation"),
+    )
+
+
+def _no_positions_message(header: ScoringHeader, index: dict[str, int]) -> str:
+    if "chr_position" not in index and "hm_pos" not in index:
+        return (
+            "the file gives no chromosome positions (rsIDs only); use the PGS Catalog harmonized file "
+            "(PGSxxxxxx_hmPOS_GRCh38.txt.gz or _GRCh37)"
+        )
+    stated = header.genome_build_stated or "not stated"
+    return (
+        f"the genome build of the positions is unknown (#genome_build={stated}, no #HmPOS_build); "
+        "use the PGS Catalog harmonized file for your VCF's build"
+    )
+
+
+def is_standard_allele(allele: str) -> bool:
+    """Whether an allele is a DNA sequence (ACGTN), as opposed to e.g. an HLA marker 'P'/'N' or '-'.
+
+    >>> is_standard_allele("CAAA"), is_standard_allele("P")
+    (True, False)
+    """
+    return bool(_ALLELE.match(allele)) and allele not in ("N",)

@@ -1,0 +1,1 @@
+"""Oncology knowledge: the normalized biomarker -> evidence table, OncoTree, gene roles and hotspot alleles."""

@@ -1,0 +1,115 @@
+"""The normalized biomarker -> evidence table every oncology source is compiled into (CIViC, CGI, curated core).
+
+One row is one biomarker, one indication (disease), one therapy (combinations kept together as one therapy) and one
+clinical claim. The native level is kept next to the AMP/ASCO/CAP level it maps to *in its own indication*; the
+engine turns that into the patient's tier from how the patient's tumour relates to the indication.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from tailormed.model.alteration import Alteration, AlterationKind, GenomicAllele
+from tailormed.model.base import Contract
+
+EVIDENCE_FILE = "evidence.json"
+#: OncoTree-style code the tables use for pan-cancer (tumour-agnostic) indications.
+PAN_CANCER = "PANCANCER"
+
+
+class EvidenceType(StrEnum):
+    PREDICTIVE = "predictive"
+    PROGNOSTIC = "prognostic"
+    DIAGNOSTIC = "diagnostic"
+
+
+class Direction(StrEnum):
+    SUPPORTS = "supports"
+    DOES_NOT_SUPPORT = "does_not_support"
+
+
+class Significance(StrEnum):
+    """What the biomarker says about the therapy (predictive) or the disease (prognostic/diagnostic)."""
+
+    SENSITIVITY = "sensitivity"
+    RESISTANCE = "resistance"
+    REDUCED_SENSITIVITY = "reduced_sensitivity"
+    ADVERSE_RESPONSE = "adverse_response"
+    POOR_OUTCOME = "poor_outcome"
+    BETTER_OUTCOME = "better_outcome"
+    DIAGNOSTIC = "diagnostic"
+
+
+class AmpLevel(StrEnum):
+    """AMP/ASCO/CAP evidence level (Li et al., J Mol Diagn 2017) in the evidence's own indication.
+
+    A: FDA-approved therapy or professional guideline; B: well-powered studies with expert consensus;
+    C: multiple small studies, or approval in another tumour type; D: preclinical data or case reports.
+    """
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+
+class Origin(StrEnum):
+    SOMATIC = "somatic"
+    GERMLINE = "germline"
+    ANY = "any"
+
+
+class BiomarkerEvidence(Contract):
+    """One biomarker -> clinical claim, with provenance."""
+
+    id: str = Field(description="Source-qualified id, e.g. 'civic:EID2994'")
+    biomarker: Alteration = Field(description="What the evidence is about: allele, protein change, codon, exon, class")
+    entrez_id: str | None = None
+    alleles: list[GenomicAllele] = Field(default_factory=list, description="Genomic alleles of the biomarker")
+    disease: str
+    oncotree: str | None = Field(description=f"OncoTree code of the indication, {PAN_CANCER!r}, or None if unmapped")
+    excluded_oncotree: list[str] = Field(
+        default_factory=list, description="Tumour types a pan-cancer label leaves out (and their descendants)"
+    )
+    doid: str | None = None
+    therapies: list[str] = Field(default_factory=list, description="Drugs given together (one therapy)")
+    evidence_type: EvidenceType
+    direction: Direction
+    significance: Significance
+    native_level: str = Field(description="The source's own level, e.g. CIViC 'B', CGI 'Late trials', 'FDA'")
+    amp_level: AmpLevel
+    origin: Origin = Origin.SOMATIC
+    citations: list[str] = Field(default_factory=list, description="PMID:…, NCT…, FDA label URLs")
+    url: str | None = None
+
+    @property
+    def gene(self) -> str:
+        return self.biomarker.gene
+
+    @property
+    def therapy(self) -> str:
+        return " + ".join(self.therapies)
+
+    @property
+    def alteration_class(self) -> str:
+        """The issue's alteration classes: snv_indel, exon, amplification, deletion, fusion, signature, germline."""
+        if self.origin is Origin.GERMLINE:
+            return "germline"
+        if self.biomarker.exon is not None:
+            return "exon"
+        if self.biomarker.kind is AlterationKind.MUTATION:
+            return "snv_indel"
+        return self.biomarker.kind.value
+
+
+class EvidenceTable(Contract):
+    """One source's evidence rows with the release they came from and the licence terms that travel with them."""
+
+    source: str
+    release: str
+    licence: str
+    redistributable: bool = Field(description="False when the licence is unverified or restricts redistribution")
+    licence_note: str | None = None
+    rows: list[BiomarkerEvidence]

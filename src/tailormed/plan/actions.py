@@ -1,0 +1,195 @@
+"""Actions: medication changes and monitoring from PGx guidance, screening and prevention from hereditary
+management and raised risks, and referrals (genetic counselling, clinical genetics, molecular tumour board).
+
+Nothing clinical is decided here. A finding's priority says whether it is actionable; PGx guideline rows say
+whether the change is a dose or drug change (``dosing_information``, ``alternate_drug_available``) or other
+advice such as monitoring (``other_prescribing_guidance``); hereditary findings carry their own management
+text; oncology findings their AMP/ASCO/CAP tier. Ids are stable across runs on the same inputs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tailormed.model.careplan import Action, ActionKind, Decision
+from tailormed.model.finding import Domain, Finding, Priority
+from tailormed.model.payloads import (
+    ClinicalRiskData,
+    DiagnosisCandidateData,
+    HereditaryVariantData,
+    TherapyMatchData,
+)
+from tailormed.plan.facts import PHENOCONVERSION_PREFIX, payload
+from tailormed.plan.problems import TOP_DIAGNOSES, clinical, is_actionable
+
+_TIER_I_II = re.compile(r"^\s*(?:tier\s*)?(?:i{1,2}|[12])(?![i\d])", re.IGNORECASE)
+
+
+def actions(findings: Sequence[Finding], on_list: set[str], decisions: Sequence[Decision] = ()) -> list[Action]:
+    usable = [f for f in findings if clinical(f)]
+    return [
+        *_pgx(usable, on_list),
+        *_hereditary(usable),
+        *_risks(usable, decisions),
+        *_diagnosis_referral(usable),
+        *_tumour_board(usable),
+    ]
+
+
+def rationale(finding: Finding) -> str:
+    facts = [fact for evidence in finding.evidence for fact in evidence.inputs_used]
+    sources = ", ".join(
+        sorted({f"{e.source} {e.version}" + (f" ({e.level})" if e.level else "") for e in finding.evidence})
+    )
+    because = f"Because of {'; '.join(facts)}. " if facts else ""
+    return f"{because}{finding.summary} [{sources}]"
+
+
+def _pgx(findings: Sequence[Finding], on_list: set[str]) -> list[Action]:
+    out: list[Action] = []
+    for finding in findings:
+        if finding.domain is not Domain.PGX or not is_actionable(finding):
+            continue
+        if finding.id.startswith(PHENOCONVERSION_PREFIX):
+            continue
+        if not any(d.casefold() in on_list for d in finding.drugs):
+            continue
+        kind = _pgx_kind(finding.data)
+        if kind is None:
+            continue
+        out.append(
+            Action(
+                id=f"action:{kind.value}:{finding.id}",
+                kind=kind,
+                title=finding.title,
+                rationale=rationale(finding),
+                priority=finding.priority,
+                finding_ids=[finding.id],
+            )
+        )
+    return out
+
+
+def _pgx_kind(data: Mapping[str, Any]) -> ActionKind | None:
+    """What kind of change a PGx payload asks for: a dose or drug change, or other advice (monitoring)."""
+    rows = data.get("rows")
+    if not isinstance(rows, list):
+        # a dose the engine computed (its payload has a weekly dose) is a medication change
+        return ActionKind.MEDICATION_CHANGE if data.get("weekly_mg") is not None else None
+    applying = [r for r in rows if isinstance(r, dict) and r.get("actionable")]
+    if any(r.get("dosing_information") or r.get("alternate_drug_available") for r in applying):
+        return ActionKind.MEDICATION_CHANGE
+    if any(r.get("other_prescribing_guidance") for r in applying):
+        return ActionKind.MONITORING
+    return None
+
+
+def _hereditary(findings: Sequence[Finding]) -> list[Action]:
+    out: list[Action] = []
+    for finding in findings:
+        if finding.domain is not Domain.HEREDITARY:
+            continue
+        data = payload(finding, HereditaryVariantData)
+        if data is None or not data.reportable:
+            continue
+        priority = finding.priority if is_actionable(finding) else Priority.ACTIONABLE
+        out.append(
+            Action(
+                id=f"action:referral:genetic-counselling:{finding.id}",
+                kind=ActionKind.REFERRAL,
+                title=f"Genetic counselling for {data.gene} ({data.condition}); offer cascade testing of relatives",
+                rationale=rationale(finding),
+                priority=priority,
+                finding_ids=[finding.id],
+            )
+        )
+        if data.management:
+            out.append(
+                Action(
+                    id=f"action:screening:{finding.id}",
+                    kind=ActionKind.SCREENING,
+                    title=f"{data.gene}: {data.management}",
+                    rationale=rationale(finding),
+                    priority=priority,
+                    finding_ids=[finding.id],
+                )
+            )
+    return out
+
+
+def _risks(findings: Sequence[Finding], decisions: Sequence[Decision]) -> list[Action]:
+    out: list[Action] = []
+    for finding in findings:
+        if finding.domain is not Domain.CLINICAL_RISK or not is_actionable(finding):
+            continue
+        data = payload(finding, ClinicalRiskData)
+        if data is None:
+            continue
+        related = [d for d in decisions if finding.id in d.finding_ids]
+        best = min(data.scenarios, key=lambda s: s.risk_after, default=None)
+        what_if = f" With '{best.title}' it would be {best.risk_after * 100:.0f} in 100." if best is not None else ""
+        see = f" Options compared in {', '.join(d.id for d in related)}." if related else ""
+        out.append(
+            Action(
+                id=f"action:prevention:{finding.id}",
+                kind=ActionKind.PREVENTION,
+                title=f"Lower the {data.outcome} risk: agree a prevention plan with the patient",
+                rationale=rationale(finding) + what_if + see,
+                priority=finding.priority,
+                finding_ids=[finding.id],
+            )
+        )
+    return out
+
+
+def _diagnosis_referral(findings: Sequence[Finding]) -> list[Action]:
+    candidates = []
+    for finding in findings:
+        if finding.domain is not Domain.DIAGNOSIS:
+            continue
+        data = payload(finding, DiagnosisCandidateData)
+        if data is not None and (data.rank <= TOP_DIAGNOSES or is_actionable(finding)):
+            candidates.append((data, finding))
+    if not candidates:
+        return []
+    candidates.sort(key=lambda pair: pair[0].rank)
+    names = "; ".join(f"{d.disease_name} ({d.post_test_probability:.0%})" for d, _ in candidates)
+    return [
+        Action(
+            id="action:referral:clinical-genetics",
+            kind=ActionKind.REFERRAL,
+            title="Clinical genetics review of the candidate diagnoses",
+            rationale=f"Phenotype-driven ranking suggests: {names}. Confirm with a clinical geneticist before acting.",
+            priority=Priority.ACTIONABLE,
+            finding_ids=[f.id for _, f in candidates],
+        )
+    ]
+
+
+def _tumour_board(findings: Sequence[Finding]) -> list[Action]:
+    matches = []
+    for finding in findings:
+        if finding.domain is not Domain.ONCOLOGY:
+            continue
+        data = payload(finding, TherapyMatchData)
+        if data is not None and _TIER_I_II.match(data.amp_tier):
+            matches.append((data, finding))
+    if not matches:
+        return []
+    therapies = "; ".join(
+        f"{d.therapy} for {d.gene} {d.alteration} ({d.amp_tier}, {d.direction} {d.significance}, level "
+        f"{d.evidence_level}, {d.source})"
+        for d, _ in matches
+    )
+    return [
+        Action(
+            id="action:referral:molecular-tumour-board",
+            kind=ActionKind.REFERRAL,
+            title="Molecular tumour board review of tier I/II therapy matches",
+            rationale=f"Tumour alterations with strong or potential clinical significance: {therapies}.",
+            priority=Priority.ACTIONABLE,
+            finding_ids=[f.id for _, f in matches],
+        )
+    ]

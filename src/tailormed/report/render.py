@@ -1,0 +1,129 @@
+"""Clinician and patient reports as self-contained HTML (styles and plots inline), and HTML to PDF.
+
+The clinician report is in English with knowledge text as the sources word it; the patient report is in the
+patient's preferred language when a catalog exists for it (see :mod:`tailormed.report.i18n`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from tailormed.model.careplan import CarePlan, Decision, Option, Outcome
+from tailormed.model.patient import Patient
+from tailormed.report import icons, plots
+from tailormed.report.i18n import resolve_language, translations
+from tailormed.report.view import ReportView, build_view
+
+#: The four SURE items (Légaré et al. 2010), the screen for decisional conflict the decision aids use.
+SURE_QUESTIONS = (
+    "Sure of myself: do you feel sure about the best choice for you?",
+    "Understand information: do you know the benefits and risks of each option?",
+    "Risk-benefit ratio: are you clear about which benefits and risks matter most to you?",
+    "Encouragement: do you have enough support and advice to make a choice?",
+)
+
+
+def render_clinician_html(plan: CarePlan, patient: Patient) -> str:
+    """The clinician report: summary first, then each domain, decisions, versions and limitations."""
+    view = build_view(plan, patient)
+    template = _environment("en").get_template("clinician.html")
+    return template.render(
+        lang="en",
+        css=_css(),
+        view=view,
+        age=patient.demographics.age_on(plan.generated_at.date()),
+        ancestry=_ancestry(patient),
+        diplotypes={g.data.gene: " or ".join(g.data.diplotypes) or "-" for g in view.pgx.genes},
+        phenotypes={g.data.gene: g.data.phenotype or g.data.status.value for g in view.pgx.genes},
+        plots=_clinician_plots(view),
+        pct=_pct,
+        outcome_names=_outcome_names,
+        outcome=_outcome,
+        sure=SURE_QUESTIONS,
+    )
+
+
+def render_patient_html(plan: CarePlan, patient: Patient, language: str | None = None) -> str:
+    """The patient report in ``language`` (default: the patient's preference, else English)."""
+    lang = resolve_language(language or patient.preferences.language)
+    view = build_view(plan, patient)
+    template = _environment(lang).get_template("patient.html")
+    return template.render(
+        lang=lang,
+        css=_css(),
+        view=view,
+        today=format_date(plan.generated_at.date(), format="long", locale=lang),
+        number=lambda value, digits=0: format_decimal(round(value, digits), locale=lang),
+        per_100=_per_100,
+        icon_array=_icon_array,
+        outcome_names=_outcome_names,
+        outcome=_outcome,
+    )
+
+
+def report_language(patient: Patient) -> str:
+    """The language the patient report will be written in."""
+    return resolve_language(patient.preferences.language)
+
+
+@cache
+def _environment(language: str) -> Environment:
+    env = Environment(
+        loader=PackageLoader("tailormed.report", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+@cache
+def _css() -> Markup:
+    return Markup((resources.files("tailormed.report") / "templates" / "report.css").read_text(encoding="utf-8"))
+
+
+def _clinician_plots(view: ReportView) -> dict[str, Markup]:
+    drawn: dict[str, str | None] = {}
+    for risk in view.risks:
+        drawn[risk.finding.id] = plots.risk_whatif_svg(risk.data, risk.finding.id)
+    for score in view.scores:
+        drawn[score.finding.id] = plots.percentile_svg(score.data, score.finding.id)
+    for prediction in view.predictions:
+        drawn[prediction.finding.id] = plots.prediction_svg(prediction.data, prediction.finding.id)
+    return {key: Markup(svg) for key, svg in drawn.items() if svg is not None}
+
+
+def _icon_array(affected: float, after: float | None, label: str) -> Markup:
+    return Markup(icons.icon_array_svg(affected, after=after, label=label))
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _per_100(fraction: float) -> int:
+    """A risk as whole people out of 100; a risk above zero never shows as 0 people."""
+    people = round(fraction * 100)
+    return 1 if people == 0 and fraction > 0 else people
+
+
+def _outcome_names(decision: Decision) -> list[str]:
+    return list(dict.fromkeys(o.name for option in decision.options for o in option.outcomes))
+
+
+def _outcome(option: Option, name: str) -> Outcome | None:
+    return next((o for o in option.outcomes if o.name == name), None)
+
+
+def _ancestry(patient: Patient) -> str:
+    parts = sorted(patient.demographics.genetic_ancestry, key=lambda a: -a.proportion)
+    return ", ".join(f"{a.population} {a.proportion:.0%}" for a in parts)

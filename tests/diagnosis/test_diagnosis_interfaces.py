@@ -1,0 +1,134 @@
+"""The care-plan engine, the diagnose command (single, --hpo, --batch, evaluate) and VCF candidate variants."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tailormed.engines.diagnosis.index import DiseaseIndex
+from tailormed.intake.candidate_variants import read_candidates
+from tailormed.intake.record import load_record
+from tailormed.knowledge.bundle import load_bundle
+from tailormed.model.finding import Domain
+from tailormed.model.payloads import DiagnosisCandidateData
+from tailormed.pipeline.diagnosis import diagnosis_engine
+from tailormed.pipeline.engine_api import PatientContext
+
+DEMO = Path(__file__).resolve().parents[2] / "src" / "tailormed" / "demo" / "patients"
+GLYCINE = "PMID_8005589_patient_B.json"  # glycine encephalopathy 2, AMT compound heterozygous
+
+
+def _context(name: str) -> PatientContext:
+    path = DEMO / name
+    return PatientContext(patient=load_record(path), record_path=path, bundle=load_bundle(None), on=date(2026, 1, 1))
+
+
+def test_engine_lists_candidates_from_the_record_phenotypes(hpo_index: DiseaseIndex) -> None:
+    run = diagnosis_engine(_context("demo-03-rodriguez.yaml"))
+    assert run.skipped is None and 1 <= len(run.findings) <= 5
+    first = run.findings[0]
+    assert first.domain is Domain.DIAGNOSIS
+    assert "not a diagnosis" in first.summary
+    data = DiagnosisCandidateData.model_validate(first.data)
+    assert data.rank == 1 and "Colitis[HP:0002583]" in data.explanation
+    assert run.versions == {"HPO": "2025-01-16"}
+    assert "HP:0001824" in run.inputs["hpo_terms_excluded"]
+
+
+def test_engine_skips_a_record_without_phenotypes() -> None:
+    run = diagnosis_engine(_context("demo-01-hale.yaml"))
+    assert run.skipped is not None and "no HPO phenotype" in run.skipped
+
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    from tailormed.cli.app import _register_subcommands, app
+
+    _register_subcommands()
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def three_cases(dev_cases: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cases")
+    for path in [*sorted(dev_cases.glob("*.json"))[:2], dev_cases / GLYCINE]:
+        shutil.copyfile(path, folder / path.name)
+    return folder
+
+
+def test_diagnose_one_phenopacket_tsv(three_cases: Path, hpo_index: DiseaseIndex) -> None:
+    code, stdout, _ = _cli("diagnose", str(three_cases / GLYCINE), "--variants", "--top", "3")
+    assert code == 0, stdout
+    lines = stdout.splitlines()
+    assert lines[0].split("\t") == [
+        "rank",
+        "disease_id",
+        "disease_name",
+        "genes",
+        "post_test_probability",
+        "explanation",
+    ]
+    first = lines[1].split("\t")
+    assert first[1] == "OMIM:620398" and first[3] == "AMT" and "G:AMT: two pathogenic alleles" in first[5]
+    assert len(lines) == 4
+
+
+def test_diagnose_hpo_terms_json(hpo_index: DiseaseIndex) -> None:
+    code, stdout, _ = _cli("diagnose", "--hpo", "HP:0001250", "--exclude", "HP:0000252", "--top", "2", "-f", "json")
+    assert code == 0
+    result = json.loads(stdout)
+    assert result["observed_terms"] == ["HP:0001250"] and result["excluded_terms"] == ["HP:0000252"]
+    assert len(result["candidates"]) == 2 and result["diseases_ranked"] == hpo_index.size
+
+
+def test_bad_hpo_id_is_an_input_error() -> None:
+    code, _, _ = _cli("diagnose", "--hpo", "seizure")
+    assert code != 0
+
+
+def test_batch_and_evaluate(three_cases: Path, tmp_path: Path, hpo_index: DiseaseIndex) -> None:
+    out = tmp_path / "ranks.tsv"
+    code, _, _ = _cli("diagnose", "--batch", str(three_cases), "--top", "2", "-o", str(out))
+    assert code == 0
+    rows = [line.split("\t") for line in out.read_text().splitlines()]
+    assert rows[0][0] == "case_id" and len(rows) == 1 + 3 * 2
+    assert {r[0] for r in rows[1:]} == {p.stem for p in three_cases.glob("*.json")}
+    code, stdout, _ = _cli("diagnose", "evaluate", str(three_cases), "--ranker", "lr", "-f", "json")
+    assert code == 0
+    evaluations = json.loads(stdout)
+    assert [e["mode"] for e in evaluations] == ["phenotype", "phenotype+variant"]
+    assert all(e["cases"] == 3 and e["matched"] == 3 for e in evaluations)
+
+
+VCF = """##fileformat=VCFv4.2
+##reference=GRCh38
+##contig=<ID=chr3,length=198295559>
+##FILTER=<ID=LowQual,Description="Low quality">
+##INFO=<ID=CSQ,Number=.,Type=String,Description="VEP. Format: Allele|Consequence|IMPACT|SYMBOL|Gene">
+##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1
+chr3\t38550989\t.\tA\tG\t50\tPASS\tCSQ=G|missense_variant|MODERATE|SCN5A|ENSG00000183873\tGT\t0/1
+chr3\t38551000\t.\tC\tT\t50\tLowQual\tCSQ=T|stop_gained|HIGH|SCN5A|ENSG00000183873\tGT\t0/1
+chr3\t38552000\t.\tC\tT\t50\tPASS\tCSQ=T|intron_variant|MODIFIER|SCN5A|ENSG00000183873\tGT\t1/1
+chr3\t38553000\t.\tC\tT\t50\tPASS\t.\tGT\t0/1
+"""
+
+
+def test_vcf_candidates_from_consequences(tmp_path: Path, hpo_index: DiseaseIndex) -> None:
+    vcf = tmp_path / "case.vcf"
+    vcf.write_text(VCF)
+    scan = read_candidates(vcf)
+    assert scan.sample == "S1" and scan.annotation == "CSQ" and scan.not_pass == 1
+    assert [(v.gene, v.copies, v.weight) for v in scan.variants] == [("SCN5A", 1, 0.6)]
+    assert scan.unannotated == 2  # the MODIFIER allele and the one without CSQ
+    code, stdout, _ = _cli("diagnose", "--hpo", "HP:0012251", "--hpo", "HP:0004756", "--vcf", str(vcf), "--top", "40")
+    assert code == 0
+    rows = [line.split("\t") for line in stdout.splitlines()[1:]]
+    scn5a = [r for r in rows if r[3] == "SCN5A"]
+    assert scn5a and "G:SCN5A: weighted allele count 0.60" in scn5a[0][5]
+    assert all("no candidate variant" in r[5] for r in rows if r[3] and r[3] != "SCN5A")

@@ -1,0 +1,40 @@
+"""The care-plan engine on the demo colorectal patient and on records without tumour data."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from tailormed.intake.record import load_record
+from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.model.finding import Domain
+from tailormed.model.payloads import TherapyMatchData
+from tailormed.pipeline.engine_api import PatientContext
+from tailormed.pipeline.onco import onco_engine
+
+DEMO = Path(__file__).resolve().parents[2] / "src" / "tailormed" / "demo" / "patients"
+
+
+def test_demo_park_gets_encorafenib_cetuximab_and_anti_egfr_resistance(core_bundle: KnowledgeBundle) -> None:
+    path = DEMO / "demo-04-park.yaml"
+    run = onco_engine(
+        PatientContext(patient=load_record(path), record_path=path, bundle=core_bundle, on=date(2026, 7, 1))
+    )
+    assert run.skipped is None
+    data = [TherapyMatchData.model_validate(f.data) for f in run.findings]
+    assert all(f.domain is Domain.ONCOLOGY and f.evidence for f in run.findings)
+    top = {(d.alteration, d.therapy, d.significance, d.amp_tier) for d in data}
+    assert ("BRAF V600E", "encorafenib + cetuximab", "sensitivity", "I-A") in top
+    assert ("BRAF V600E", "cetuximab", "resistance", "I-A") in top
+    assert ("BRAF V600E", "panitumumab", "resistance", "I-A") in top
+    assert not any(d.gene == "APC" for d in data)
+    assert not any("MSI-H" in d.alteration for d in data)  # the tumour is MSS
+    assert "onco.tsv" in run.files and "encorafenib + cetuximab" in run.files["onco.tsv"]
+
+
+def test_no_tumour_data_skips_with_reason(core_bundle: KnowledgeBundle) -> None:
+    path = DEMO / "demo-01-hale.yaml"
+    run = onco_engine(
+        PatientContext(patient=load_record(path), record_path=path, bundle=core_bundle, on=date(2026, 7, 1))
+    )
+    assert run.skipped is not None and "no tumour data" in run.skipped

@@ -1,0 +1,115 @@
+"""``tailormed onco match`` run as a user would (a subprocess), plus fuzzing of the tumour TSV readers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tailormed.engines.onco.run import COLUMNS
+from tailormed.errors import InputError
+from tailormed.intake.tumour import read_cases, read_cna, read_fusions
+from tailormed.knowledge.bundle import KnowledgeBundle
+
+_RUN = "import sys; from tailormed.cli import main; sys.argv[0] = 'tailormed'; main()"
+HEADER = "case_id\tgene\talteration\tfeature_type\ttumor_type"
+
+
+def invoke(*args: str | Path, kb: Path) -> tuple[int, str, str]:
+    env = {**os.environ, "TAILORMED_KB": str(kb), "COLUMNS": "200", "NO_COLOR": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN, "onco", "match", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_alterations_tsv(tmp_path: Path) -> None:
+    code, out, _ = invoke(
+        "--alteration", "BRAF V600E", "-a", "ERBB2 amplification", "--tumor-type", "COAD", kb=tmp_path
+    )
+    assert code == 0
+    lines = [line.split("\t") for line in out.splitlines()]
+    assert lines[0] == list(COLUMNS)
+    expected = ["case", "BRAF", "BRAF V600E", "protein", "COAD", "encorafenib + cetuximab", "supports"]
+    assert lines[2][:7] == expected and lines[2][7:10] == ["sensitivity", "FDA", "I-A"]
+
+
+def test_batch_input_json_and_output_file(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.tsv"
+    cases.write_text(
+        f"{HEADER}\nlung1\tEGFR\tL858R\tmutation\tLUAD\nlung1\tALK\tEML4-ALK\tfusion\tLUAD\n"
+        "crc2\t\tMSI-H\tsignature\tCOAD\ncrc2\tKRAS\tG12C\tmutation\tCOAD\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.json"
+    code, _, err = invoke("--input", cases, "--format", "json", "-o", out, kb=tmp_path)
+    assert code == 0, err
+    data = json.loads(out.read_text())
+    assert data["knowledge"]["onco-core"]
+    by_case = {
+        case["case_id"]: {(m["row"]["therapies"][0], m["amp_tier"]) for m in case["matches"]} for case in data["cases"]
+    }
+    assert ("osimertinib", "I-A") in by_case["lung1"] and ("alectinib", "I-A") in by_case["lung1"]
+    assert ("pembrolizumab", "I-A") in by_case["crc2"] and ("adagrasib", "I-A") in by_case["crc2"]
+
+
+@pytest.mark.slow
+def test_bad_inputs_exit_2_naming_file_and_line(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.tsv"
+    cases.write_text(f"{HEADER}\nc1\tBRAF\tV600E\tfusion\tCOAD\n", encoding="utf-8")
+    code, _, err = invoke("--input", cases, kb=tmp_path)
+    assert code == 2 and "cases.tsv, line 2" in err and "does not fit" in err
+    code, _, err = invoke("--alteration", "BRAF Vxyz", "-t", "COAD", kb=tmp_path)
+    assert code == 2 and "BRAF Vxyz" in err
+    code, _, err = invoke("-t", "COAD", kb=tmp_path)
+    assert code == 2 and "nothing to match" in err
+
+
+@pytest.mark.slow
+def test_pcgr_coad_vcf_with_build(shared_data: Path, tmp_path: Path) -> None:
+    vcf = shared_data / "onco" / "pcgr_examples" / "T001-COAD.grch38.vcf.gz"
+    code, _, err = invoke("--vcf", vcf, "-t", "COAD", kb=tmp_path)
+    assert code == 2 and "--build" in err  # the VCF states no build: never guessed
+    code, out, err = invoke("--vcf", vcf, "-t", "COAD", "--build", "GRCh38", "--case-id", "T001-COAD", kb=tmp_path)
+    assert code == 0, err
+    assert "T001-COAD\tBRAF\tBRAF V600E\tgenomic\tCOAD\tencorafenib + cetuximab\tsupports\tsensitivity\tFDA\tI-A" in out
+    assert "not assessed" in err
+
+
+@pytest.mark.slow
+def test_built_bundle_adds_civic_and_cgi(built_bundle: KnowledgeBundle) -> None:
+    assert built_bundle.has("civic") and built_bundle.has("cgi-biomarkers")
+    assert built_bundle.source("civic").version == "01-Aug-2021"
+    from tailormed.pipeline.onco import load_knowledge
+
+    assert [t.source for t in load_knowledge(built_bundle).tables] == ["onco-core", "civic", "cgi-biomarkers"]
+
+
+_cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(_cells, min_size=1, max_size=6), max_size=5), st.sampled_from(["cases", "cna", "fusions"]))
+def test_tumour_tsv_readers_fail_only_with_input_error(tmp_path: Path, rows: list[list[str]], kind: str) -> None:
+    headers = {
+        "cases": HEADER,
+        "cna": "Chromosome\tStart\tEnd\tnMajor\tnMinor",
+        "fusions": "FusionGene\tLeftBreakpoint\tRightBreakpoint\tSplitReads",
+    }
+    path = tmp_path / f"{kind}.tsv"
+    path.write_text(headers[kind] + "\n" + "\n".join("\t".join(r) for r in rows), encoding="utf-8")
+    reader = {"cases": read_cases, "cna": read_cna, "fusions": read_fusions}[kind]
+    try:
+        reader(path)
+    except InputError as exc:
+        assert str(path) in str(exc)

@@ -1,0 +1,146 @@
+"""Reading PGS Catalog scoring files: real files of each format, complex rows rejected, bad files fuzzed."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tailormed.errors import InputError
+from tailormed.intake.pgs_scoring import EffectType, read_scoring_file
+from tailormed.model.genotype import GenomeBuild
+
+HEADER = "#format_version=2.0\n#pgs_id=PGS999999\n#genome_build=GRCh38\n"
+COLUMNS = "chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\n"
+
+
+def _write(tmp_path: Path, text: str, name: str = "score.txt") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.shared
+def test_format_1_0_with_frequencies(pgs_dir: Path) -> None:
+    score = read_scoring_file(pgs_dir / "PGS000004.txt")
+    assert (score.name, score.header.format_version, len(score)) == ("PGS000004", "1.0", 313)
+    assert score.builds == (GenomeBuild.GRCH37,)
+    assert score.effect_allele[0] == "T" and score.other_allele[0] == "A"  # 1.0 calls it reference_allele
+    assert score.effect_allele_frequency[0] == pytest.approx(0.4097)
+    assert not np.isnan(score.effect_allele_frequency).any()
+
+
+@pytest.mark.shared
+def test_harmonized_file_gives_both_builds(pgs_dir: Path) -> None:
+    score = read_scoring_file(pgs_dir / "PGS000004_hmPOS_GRCh38.txt")
+    assert set(score.builds) == {GenomeBuild.GRCH37, GenomeBuild.GRCH38}
+    assert int(score.positions(GenomeBuild.GRCH38).pos[0]) == 100414772
+    assert int(score.positions(GenomeBuild.GRCH37).pos[0]) == 100880328
+    assert score.header.hm_date == "2022-07-29"
+
+
+@pytest.mark.shared
+def test_gzipped_harmonized_and_normalised_files(pgs_dir: Path) -> None:
+    hm = read_scoring_file(pgs_dir / "PGS000001_hmPOS_GRCh37.txt.gz")
+    assert (hm.name, len(hm), hm.builds) == ("PGS000001", 77, (GenomeBuild.GRCH37,))
+    normalised = read_scoring_file(pgs_dir / "PGS001229_hmPOS_GRCh38.normalised.txt.gz")
+    assert (normalised.name, normalised.header.format_version, len(normalised)) == ("PGS001229", "normalised", 51209)
+    assert normalised.builds == (GenomeBuild.GRCH38,)  # from the file name, as pgsc_calc names it
+
+
+@pytest.mark.shared
+def test_complex_variants_are_rejected_with_the_line(pgs_dir: Path) -> None:
+    with pytest.raises(InputError, match=r"line 2: 8 of 33 rows are haplotype, diplotype or interaction") as caught:
+        read_scoring_file(pgs_dir / "complex_variants_PGS000021.txt")
+    assert "not supported" in str(caught.value)
+
+
+@pytest.mark.shared
+def test_rsid_only_file_asks_for_the_harmonized_file(pgs_dir: Path) -> None:
+    with pytest.raises(InputError, match="rsIDs only"):
+        read_scoring_file(pgs_dir / "PGS000001.txt.gz")
+
+
+def test_dominant_recessive_and_inferred_other_allele(tmp_path: Path) -> None:
+    text = (
+        "#format_version=2.0\n#pgs_id=PGS000123\n#HmPOS_build=GRCh38\n"
+        "effect_allele\tother_allele\teffect_weight\tis_dominant\tis_recessive\thm_chr\thm_pos\thm_inferOtherAllele\n"
+        "A\tG\t0.1\tTrue\tFalse\t1\t100\t\n"
+        "C\t\t0.2\tFalse\tTRUE\t2\t200\tT\n"
+        "G\t\t0.3\tFalse\tFalse\t\t\tA/C\n"
+    )
+    score = read_scoring_file(_write(tmp_path, text))
+    assert score.effect_type == (EffectType.DOMINANT, EffectType.RECESSIVE, EffectType.ADDITIVE)
+    assert score.other_allele == ("G", "T", None)  # an ambiguous inferred allele (A/C) is not used
+    positions = score.positions(GenomeBuild.GRCH38)
+    assert positions.chrom == ("chr1", "chr2", None)
+    with pytest.raises(InputError, match="no positions in GRCh37"):
+        score.positions(GenomeBuild.GRCH37)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("1\t100\tA\tG\tabc\n", r"line 5: effect_weight is not a number: 'abc'"),
+        ("1\t100\tA\tG\n", r"line 5: expected 5 tab-separated fields"),
+        ("1\tx\tA\tG\t0.1\n", r"line 5: chr position is not a whole number"),
+        ("1\t0\tA\tG\t0.1\n", r"line 5: chr position 0 is less than 1"),
+        ("1\t100\t\tG\t0.1\n", r"line 5: effect_allele is empty"),
+        ("1\t100\tA\tG\tinf\n", r"line 5: effect_weight is not a finite number"),
+        ("", "has no variants"),
+    ],
+)
+def test_bad_rows_name_the_line(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        read_scoring_file(_write(tmp_path, HEADER + COLUMNS + body))
+
+
+def test_unknown_build_and_missing_columns(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="genome build of the positions is unknown"):
+        read_scoring_file(_write(tmp_path, "#genome_build=NR\n" + COLUMNS + "1\t100\tA\tG\t0.1\n"))
+    with pytest.raises(InputError, match="no 'effect_weight' column"):
+        read_scoring_file(_write(tmp_path, HEADER + "chr_name\tchr_position\teffect_allele\n1\t2\tA\n"))
+    with pytest.raises(InputError, match="dosage-specific weights"):
+        read_scoring_file(_write(tmp_path, HEADER + "effect_allele\teffect_weight\tdosage_0_weight\nA\t1\t0\n"))
+
+
+def test_corrupt_gzip_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "score.txt.gz"
+    path.write_bytes(gzip.compress((HEADER + COLUMNS + "1\t100\tA\tG\t0.1\n").encode())[:-12])
+    with pytest.raises(InputError, match="gzip"):
+        read_scoring_file(path)
+
+
+_cell = st.sampled_from(["", "A", "G", "AT", "1", "22", "100", "-0.5", "1e-3", "True", "x", "NA", "nan", "P", "0"])
+_line = st.lists(_cell, min_size=0, max_size=8).map("\t".join)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    header=st.lists(st.sampled_from([HEADER, "# PGS ID = PGS1\n", "#HmPOS_build=GRCh37\n", "##x\n", "#a=b\n"])),
+    columns=st.sampled_from(
+        [
+            COLUMNS,
+            "rsID\teffect_allele\teffect_weight\n",
+            "hm_chr\thm_pos\teffect_allele\teffect_weight\tis_haplotype\n",
+            "chr_name\tchr_position\teffect_allele\teffect_weight\teffect_type\taccession\n",
+            "",
+        ]
+    ),
+    body=st.lists(_line, max_size=6),
+    raw=st.binary(max_size=40),
+)
+def test_fuzz_bad_files_raise_input_error_only(
+    tmp_path: Path, header: list[str], columns: str, body: list[str], raw: bytes
+) -> None:
+    path = tmp_path / "fuzz.txt"
+    path.write_bytes("".join(header).encode() + columns.encode() + "\n".join(body).encode() + raw)
+    try:
+        score = read_scoring_file(path)
+    except InputError:
+        return
+    assert len(score) > 0 and score.builds

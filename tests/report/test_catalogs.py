@@ -1,0 +1,70 @@
+"""Every template string has a translation in every catalog, and a translated report keeps no template English."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+
+from tailormed.model.careplan import CarePlan
+from tailormed.model.patient import Patient
+from tailormed.report.i18n import SOURCE_LANGUAGE, available_languages, read_catalog
+from tailormed.report.render import render_patient_html
+from tailormed.report.text import visible_text
+
+from .conftest import PATIENTS
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+TRANSLATED = [lang for lang in available_languages() if lang != SOURCE_LANGUAGE]
+
+
+def template_messages() -> dict[str | tuple[str, ...], str]:
+    """msgid -> where it is used, read from the templates with Babel's Jinja2 extractor."""
+    templates = resources.files("tailormed.report") / "templates"
+    options = {"**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}}
+    found = extract_from_dir(str(templates), method_map=[("**.html", "jinja2")], options_map=options)
+    return {message: f"{name}:{line}" for name, line, message, _, _ in found}
+
+
+def test_there_is_a_spanish_catalog() -> None:
+    assert "es" in TRANSLATED
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalog_is_complete(language: str) -> None:
+    catalog: Catalog = read_catalog(language)
+    entries = {m.id: m for m in catalog if m.id}
+    wanted = template_messages()
+    assert len(wanted) > 50
+    missing = [f"{where}: {msgid!r}" for msgid, where in wanted.items() if msgid not in entries]
+    assert not missing, "untranslated:\n" + "\n".join(missing)
+    for msgid in wanted:
+        message = entries[msgid]
+        assert not message.fuzzy, msgid
+        sources = msgid if isinstance(msgid, tuple) else (msgid,)
+        targets = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(t.strip() for t in targets), f"empty translation for {msgid!r}"
+        for source, target in zip(sources, targets, strict=False):
+            assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(target)), msgid
+    assert not set(entries) - set(wanted), "catalog entries no template uses"
+
+
+@pytest.mark.parametrize("patient_id", PATIENTS)
+def test_spanish_report_has_no_template_english(
+    full_plans: dict[str, tuple[Patient, CarePlan]], patient_id: str
+) -> None:
+    patient, plan = full_plans[patient_id]
+    text = visible_text(render_patient_html(plan, patient, language="es"))
+    catalog = read_catalog("es")
+    leftovers = []
+    for msgid in template_messages():
+        for source in msgid if isinstance(msgid, tuple) else (msgid,):
+            for fragment in PLACEHOLDER.split(source)[::2]:
+                fragment = fragment.strip(" .:,")
+                if len(fragment) >= 12 and fragment in text:
+                    leftovers.append(fragment)
+    assert not leftovers, leftovers
+    assert catalog.get("Your health report").string in text

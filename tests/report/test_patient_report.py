@@ -1,0 +1,104 @@
+"""The patient report: plain language at grade 8 or below, icon arrays, and the patient's own language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tailormed.model.careplan import CarePlan
+from tailormed.model.patient import Patient
+from tailormed.report.i18n import resolve_language
+from tailormed.report.render import render_patient_html
+from tailormed.report.text import visible_text
+
+from .conftest import PATIENTS
+from .readability import grades, offline_cmudict
+
+Plans = dict[str, tuple[Patient, CarePlan]]
+SECTIONS = ["words", "medicines", "risks", "family", "todo", "questions", "limits"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cmudict(tmp_path_factory: pytest.TempPathFactory) -> None:
+    offline_cmudict(tmp_path_factory.mktemp("nltk"))
+
+
+@pytest.mark.parametrize("fixture", ["pgx_plans", "full_plans", pytest.param("demo_plans", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("patient_id", PATIENTS)
+def test_english_report_reads_at_grade_8_or_below(
+    request: pytest.FixtureRequest, fixture: str, patient_id: str
+) -> None:
+    patient, plan = request.getfixturevalue(fixture)[patient_id]
+    html = render_patient_html(plan, patient, language="en")
+    text = visible_text(html)
+    assert len(text.split()) > 150
+    scores = grades(text)
+    assert scores["flesch_kincaid"] <= 8.0, scores
+    assert scores["smog"] <= 8.0, scores
+    assert scores["coleman_liau"] <= 8.0, scores
+
+
+def test_sections_icon_arrays_and_choices(full_plans: Plans) -> None:
+    patient, plan = full_plans["demo-01-hale"]
+    html = render_patient_html(plan, patient, language="en")
+    for section in SECTIONS:
+        assert f'<section id="{section}">' in html
+    text = visible_text(html)
+    # 22.6% now, 13.1% after the best what-if: 23 people, 10 of them spared
+    assert "about 23 of them will have a heart attack or stroke" in text
+    assert html.count('fill="#c0392b"') == 13 and html.count('fill="#1e8449"') == 10
+    assert "Stop smoking: about 13 in 100" in text
+    assert "You have a variant in the BRCA2 gene" in text and "Should my family be tested too?" in text
+    assert "These medicines may work against this change: encorafenib + cetuximab." in text
+    assert "These medicines may work less well: vemurafenib." in text
+    # the contraindicated option is flagged and the best fit is the top of the ranking, not the highest score
+    assert "not safe for you" in text and "this option fits best: Ticagrelor." in text
+    assert "Some results are for research only." in text
+    assert "Some scores were not tested in people with your family background." in text
+
+
+def test_medicines_from_the_pgx_engine(pgx_plans: Plans) -> None:
+    patient, plan = pgx_plans["demo-02-mensah"]
+    text = visible_text(render_patient_html(plan, patient, language="en"))
+    assert text.count("warfarin.\n") == 1  # one box per medicine, however many actions name it
+    assert text.count("You take fluoxetine.") == 1  # one note per interacting drug
+    assert "A dose of about 29 mg a week may suit you at the start." in text
+    assert "Ask your care team if warfarin is still right for you." in text
+
+
+def test_spanish_patient_gets_a_spanish_report(pgx_plans: Plans) -> None:
+    patient, plan = pgx_plans["demo-03-rodriguez"]
+    assert patient.preferences.language == "es"
+    html = render_patient_html(plan, patient)
+    assert '<html lang="es">' in html
+    text = visible_text(html)
+    assert "Su informe de salud" in text and "azathioprine" in text
+    assert "Preguntas para su equipo de salud." in text
+    assert "de marzo de 2026" in text  # dates in Spanish too
+
+
+@pytest.mark.parametrize(("preference", "expected"), [("es", "es"), ("es-MX", "es"), ("en-GB", "en"), ("fr", "en")])
+def test_language_choice(preference: str, expected: str) -> None:
+    assert resolve_language(preference) == expected
+
+
+def test_adding_a_language_is_adding_a_catalog(
+    pgx_plans: Plans, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tailormed.report import i18n, render
+
+    catalog = tmp_path / "pt" / "LC_MESSAGES" / "messages.po"
+    catalog.parent.mkdir(parents=True)
+    catalog.write_text(
+        'msgid ""\nmsgstr ""\n"Language: pt\\n"\n\nmsgid "Your health report"\nmsgstr "O seu relatório de saúde"\n'
+    )
+    monkeypatch.setattr(i18n, "locales_dir", lambda: tmp_path)
+    i18n.translations.cache_clear()
+    render._environment.cache_clear()
+    try:
+        patient, plan = pgx_plans["demo-01-hale"]
+        assert "<h1>O seu relatório de saúde</h1>" in render_patient_html(plan, patient, language="pt-BR")
+    finally:
+        i18n.translations.cache_clear()
+        render._environment.cache_clear()

@@ -1,0 +1,100 @@
+"""From demo records to equation inputs and findings: what is read, what is missing, what does not apply."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tailormed.engines.risk.patient import gail_inputs, pce_inputs, prevent_inputs
+from tailormed.engines.risk.pce import pce_risk
+from tailormed.intake.record import load_record
+from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.risk.load import RiskKnowledge
+from tailormed.model.finding import Domain
+from tailormed.model.patient import Patient
+from tailormed.model.payloads import ClinicalRiskData
+from tailormed.pipeline.engine_api import PatientContext
+from tailormed.pipeline.risk import assess_risks, risk_engine
+
+DEMO = Path(__file__).resolve().parents[2] / "src" / "tailormed" / "demo" / "patients"
+ON = date(2026, 11, 22)
+
+
+def _patient(name: str) -> Patient:
+    return load_record(DEMO / f"{name}.yaml")
+
+
+def test_established_ascvd_makes_pce_and_prevent_not_applicable(knowledge: RiskKnowledge) -> None:
+    hale = _patient("demo-01-hale")
+    mapped = pce_inputs(hale, ON, knowledge.facts)
+    assert mapped.inputs is None
+    assert mapped.excluded is not None and "primary prevention" in mapped.excluded
+    assert prevent_inputs(hale, ON, knowledge.facts).excluded is not None
+
+
+def test_primary_prevention_record_maps_every_pce_input(knowledge: RiskKnowledge) -> None:
+    hale = _patient("demo-01-hale")
+    primary = hale.model_copy(update={"conditions": [c for c in hale.conditions if c.name == "Essential hypertension"]})
+    mapped = pce_inputs(primary, ON, knowledge.facts)
+    assert mapped.inputs is not None, mapped.missing
+    inputs = mapped.inputs
+    assert (inputs.sex.value, inputs.race, inputs.age_years) == ("male", "white", 58)
+    assert (inputs.chol_total_mgdl, inputs.chol_hdl_mgdl, inputs.bp_sys_mmhg) == (246, 38, 152)
+    assert (inputs.bp_meds, inputs.smoke_current, inputs.diabetes) == (True, True, False)
+    assert any("LOINC 2093-3, 2026-02-10" in used for used in mapped.used)
+    assert 0.2 < pce_risk(inputs, knowledge).risk < 0.5
+
+
+def test_missing_labs_are_listed_never_guessed(knowledge: RiskKnowledge) -> None:
+    park = _patient("demo-04-park")
+    mapped = prevent_inputs(park, ON, knowledge.facts)
+    assert mapped.inputs is None
+    assert any("HDL" in m for m in mapped.missing) and any("eGFR" in m for m in mapped.missing)
+
+
+def test_gail_record_mapping_uses_bcra_codes(knowledge: RiskKnowledge) -> None:
+    rodriguez = _patient("demo-03-rodriguez")
+    foreign_born = gail_inputs(rodriguez, ON, knowledge.facts)
+    assert foreign_born.inputs is not None and foreign_born.inputs.Race == 5
+    born_where = {"US": 3, None: None}
+    for country, code in born_where.items():
+        demographics = rodriguez.demographics.model_copy(update={"birth_country": country})
+        hispanic = gail_inputs(rodriguez.model_copy(update={"demographics": demographics}), ON, knowledge.facts)
+        if code is None:
+            assert hispanic.inputs is None and any("birthplace" in m for m in hispanic.missing)
+        else:
+            assert hispanic.inputs is not None and hispanic.inputs.Race == code
+    white = rodriguez.model_copy(
+        update={"demographics": rodriguez.demographics.model_copy(update={"ethnicity": "Not Hispanic or Latino"})}
+    )
+    mapped = gail_inputs(white, ON, knowledge.facts)
+    assert mapped.inputs is not None
+    got = mapped.inputs.model_dump()
+    assert got == {"T1": 45, "T2": 50, "N_Biop": 1, "HypPlas": 1, "AgeMen": 11, "Age1st": 31, "N_Rels": 1, "Race": 1}
+
+
+def test_risk_engine_on_a_record_without_vcf(core: KnowledgeBundle) -> None:
+    path = DEMO / "demo-02-mensah.yaml"
+    ctx = PatientContext(patient=load_record(path), record_path=path, bundle=core, on=ON)
+    run = risk_engine(ctx)
+    assert run.skipped is None
+    keys = [f.id for f in run.findings]
+    assert "risk:pce" in keys and "risk:prevent_cvd" in keys
+    for finding in run.findings:
+        assert finding.domain is Domain.CLINICAL_RISK
+        data = ClinicalRiskData.model_validate(finding.data)
+        assert data.equation_risk is not None and 0 < data.equation_risk < 1
+        assert finding.evidence[0].source == "risk-equations"
+    assert any("no genome VCF" in n.reason for n in run.limitations)
+    payload = assess_risks(ctx).json
+    assert '"id": "risk:pce"' in payload
+
+
+@pytest.mark.parametrize("name", ["demo-01-hale", "demo-03-rodriguez", "demo-04-park"])
+def test_risk_engine_reports_why_models_were_not_assessed(core: KnowledgeBundle, name: str) -> None:
+    path = DEMO / f"{name}.yaml"
+    run = risk_engine(PatientContext(patient=load_record(path), record_path=path, bundle=core, on=ON))
+    items = " ".join(n.item for n in run.limitations)
+    assert "FINDRISC" in items
