@@ -38,7 +38,6 @@ EXPECTED = [
 
 
 @pytest.mark.shared
-@pytest.mark.slow
 def test_reproduces_pgscatalog_ancestry_adjust(risk_data: Path) -> None:
     ancestry, genotypes = risk_data / "ancestry", risk_data / "genotypes"
     inputs = AdjustInputs(

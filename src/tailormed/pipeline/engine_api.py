@@ -34,6 +34,8 @@ class PatientContext:
     tumour_vcf: Path | None = None
     absent_is_reference: bool | None = None
     build: GenomeBuild | None = None
+    models: Path | None = None
+    """Folder of trained response models (each a sub-folder with a model card), if any."""
     on_progress: Progress | None = None
     earlier: Mapping[str, EngineRun] = field(default_factory=dict)
     """Runs of the engines listed before this one, by engine name, so later engines build on their findings."""

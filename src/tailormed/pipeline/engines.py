@@ -17,6 +17,7 @@ ENGINES: list[tuple[str, str, str]] = [
     ("prs", "tailormed.pipeline.prs", "prs_engine"),
     ("hereditary", "tailormed.pipeline.hereditary", "hereditary_engine"),
     ("risk", "tailormed.pipeline.risk", "risk_engine"),
+    ("response", "tailormed.pipeline.response", "response_engine"),
 ]
 
 

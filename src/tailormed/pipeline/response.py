@@ -1,0 +1,146 @@
+"""The treatment-response engine in ``analyze``: a trained dose model's prediction, interval and model card.
+
+It applies when the PGx engine found warfarin on the medication list (its ``pgx:warfarin:dose`` finding carries the
+formula's inputs from the record and genotypes) and a trained ``warfarin-dose`` model folder is available: the
+context's ``models`` folder or ``$TAILORMED_MODELS``, searched for a sub-folder whose model card has that task.
+The record's facts are written in the IWPC column layout the model was trained on, so the same code path serves
+``tailormed response predict`` and the care plan.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
+from tailormed.model.patient import Patient, Sex
+from tailormed.model.payloads import DosePredictionData
+from tailormed.pipeline.engine_api import EngineRun, PatientContext
+
+MODELS_ENV = "TAILORMED_MODELS"
+WARFARIN_TASK = "warfarin-dose"
+WARFARIN_FINDING = "pgx:warfarin:dose"
+ITEM = "treatment-response prediction (warfarin dose model)"
+_OMB_RACE = {"white": "White", "asian": "Asian", "black": "Black or African American"}
+_VKORC1 = {"GG": "G/G", "AG": "A/G", "GA": "A/G", "AA": "A/A"}
+_INDUCERS = {
+    "Carbamazepine (Tegretol)": ("carbamazepine",),
+    "Phenytoin (Dilantin)": ("phenytoin",),
+    "Rifampin or Rifampicin": ("rifampin", "rifampicin"),
+}
+
+
+def response_engine(ctx: PatientContext) -> EngineRun:
+    """The warfarin dose model's prediction for a patient who takes or will take warfarin."""
+    pgx = ctx.earlier.get("pgx")
+    dose = next((f for f in pgx.findings if f.id == WARFARIN_FINDING), None) if pgx is not None else None
+    if dose is None:
+        return EngineRun.skip(ITEM, "warfarin is not on the medication list, or no genome was analysed")
+    model_dir = find_model(ctx.models or _env_models(), WARFARIN_TASK)
+    if model_dir is None:
+        return EngineRun.skip(
+            ITEM,
+            f"no trained {WARFARIN_TASK} model: train one with `tailormed response train --task {WARFARIN_TASK}` "
+            f"and pass its parent folder with --models or ${MODELS_ENV}",
+        )
+    from tailormed.engines.response.warfarin.predict import predict_one
+
+    inputs = dose.data.get("inputs", {})
+    features = iwpc_features(ctx.patient, inputs)
+    prediction = predict_one(model_dir, features)
+    return EngineRun(
+        findings=[_finding(prediction, features, model_dir)],
+        limitations=_missing(features),
+        versions={f"model:{prediction.model_name}": prediction.model_version},
+        inputs={"warfarin_model": str(model_dir)},
+    )
+
+
+def find_model(root: Path | None, task: str) -> Path | None:
+    """``root`` itself or its first sub-folder (by name) whose model card is for ``task``."""
+    if root is None or not root.is_dir():
+        return None
+    from tailormed.engines.response.card import CARD_FILE, read_card
+
+    for folder in [root, *sorted(p for p in root.iterdir() if p.is_dir())]:
+        if (folder / CARD_FILE).is_file() and read_card(folder).task == task:
+            return folder
+    return None
+
+
+def iwpc_features(patient: Patient, inputs: Mapping[str, Any]) -> dict[str, str]:
+    """The record's facts in IWPC columns; unknown values are left out so the model's missing-data rules apply."""
+    features: dict[str, str] = {}
+    sex = patient.demographics.sex
+    if sex in (Sex.FEMALE, Sex.MALE):
+        features["Gender"] = sex.value
+    race = _OMB_RACE.get(str(inputs.get("race")))
+    if race is not None:
+        features["Race (OMB)"] = race
+    age = inputs.get("age_years")
+    if isinstance(age, int | float):
+        decade = min(int(age) // 10, 9)
+        features["Age"] = "90+" if decade == 9 else f"{decade * 10} - {decade * 10 + 9}"
+    for column, key in (("Height (cm)", "height_cm"), ("Weight (kg)", "weight_kg")):
+        value = inputs.get(key)
+        if isinstance(value, int | float):
+            features[column] = f"{value:g}"
+    if isinstance(inputs.get("cyp2c9"), str):
+        features["CYP2C9 consensus"] = inputs["cyp2c9"]
+    vkorc1 = _VKORC1.get(str(inputs.get("vkorc1")))
+    if vkorc1 is not None:
+        features["VKORC1 -1639 consensus"] = vkorc1
+    features["Amiodarone (Cordarone)"] = "1" if inputs.get("amiodarone") else "0"
+    taking = {m.name.strip().casefold() for m in patient.current_medications()}
+    for column, names in _INDUCERS.items():
+        features[column] = "1" if any(t.startswith(names) for t in taking) else "0"
+    return features
+
+
+def _finding(prediction: DosePredictionData, features: Mapping[str, str], model_dir: Path) -> Finding:
+    level = f"{prediction.level:.0%}"
+    title = (
+        f"warfarin: model-predicted stable dose {prediction.predicted:.1f} mg/week "
+        f"({level} interval {prediction.interval_low:.1f}-{prediction.interval_high:.1f})"
+    )
+    drivers = ", ".join(f"{c.feature} {c.value}" for c in prediction.contributions[:3])
+    return Finding(
+        id="response:warfarin-dose",
+        domain=Domain.RESPONSE,
+        title=title,
+        summary=(
+            f"{prediction.model_name} {prediction.model_version} predicts {prediction.predicted:.1f} mg/week; "
+            f"{level} of similar patients' stable doses fell in {prediction.interval_low:.1f}-"
+            f"{prediction.interval_high:.1f} mg/week. Largest contributions: {drivers}. Titrate by INR."
+        ),
+        priority=Priority.ROUTINE,
+        genes=["CYP2C9", "VKORC1"],
+        drugs=["warfarin"],
+        data=prediction.model_dump(mode="json"),
+        evidence=[
+            Evidence(
+                source=f"model:{prediction.model_name}",
+                version=prediction.model_version,
+                level=prediction.model_card.get("choice"),
+                citations=[str(model_dir)],
+                inputs_used=[f"{column}: {value}" for column, value in features.items()],
+                not_assessed=_missing(features),
+            )
+        ],
+    )
+
+
+def _missing(features: Mapping[str, str]) -> list[NotAssessed]:
+    wanted = ("Age", "Height (cm)", "Weight (kg)", "Race (OMB)", "CYP2C9 consensus", "VKORC1 -1639 consensus")
+    return [
+        NotAssessed(item=f"warfarin model input {column}", reason="not in the record or genotypes; model imputes it")
+        for column in wanted
+        if column not in features
+    ]
+
+
+def _env_models() -> Path | None:
+    value = os.environ.get(MODELS_ENV)
+    return Path(value).expanduser() if value else None
