@@ -38,3 +38,11 @@ def built_bundle(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
     out = tmp_path_factory.mktemp("built-bundle") / "kb"
     build_bundle(shared_data, out)
     return load_bundle(out)
+
+
+@pytest.fixture(scope="session")
+def curated_core() -> KnowledgeBundle:
+    """The curated knowledge core alone, as a fresh install has it (never the user's installed bundle)."""
+    from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+
+    return KnowledgeBundle(None, None, curated_sources())

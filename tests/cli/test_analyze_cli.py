@@ -24,13 +24,16 @@ def test_analyze_writes_plan_and_prints_summary(tmp_path: Path) -> None:
     result = run("analyze", "--record", str(demo_record("demo-04-park")), "--out", str(out), kb_home=tmp_path / "kb")
     assert result.returncode == 0, result.stderr
     folder = out / "demo-04-park"
-    files = ["careplan.json", "genotypes.json", "pgx.tsv", "summary.txt", *report_file_names(report_support())]
-    assert sorted(p.name for p in folder.iterdir()) == sorted(files)
+    files = ["careplan.json", "genotypes.json", "pgx.tsv", "onco.tsv", "summary.txt"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*files, *report_file_names(report_support())])
     assert "capecitabine (CPIC)" in result.stdout
     assert str(folder / "careplan.json") in result.stdout
     plan = CarePlan.model_validate_json((folder / "careplan.json").read_text())
     assert plan.inputs["absent_is_reference"] == "false"
-    assert [a.id for a in plan.actions] == ["action:medication_change:pgx:capecitabine:cpic"]
+    assert [a.id for a in plan.actions if a.kind.value == "medication_change"] == [
+        "action:medication_change:pgx:capecitabine:cpic"
+    ]
+    assert any(a.kind.value == "referral" and "tumour board" in a.title for a in plan.actions)
 
 
 def test_absent_is_reference_and_outside_calls_flags(tmp_path: Path) -> None:

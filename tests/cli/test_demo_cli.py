@@ -14,6 +14,8 @@ from tailormed.report.outputs import report_file_names, report_support
 PATIENTS = ["demo-01-hale", "demo-02-mensah", "demo-03-rodriguez", "demo-04-park"]
 REPORTS = report_file_names(report_support())
 FILES = sorted(["careplan.json", "genotypes.json", "pgx.tsv", "summary.txt", *REPORTS])
+#: Engine files written only for some patients: the tumour therapy table for the one with a tumour.
+ENGINE_FILES = {"demo-04-park": ["onco.tsv"]}
 
 
 def run(*args: str, cwd: Path, kb_home: Path) -> subprocess.CompletedProcess[str]:
@@ -38,7 +40,7 @@ def test_demo_fresh_install_default_folder(tmp_path: Path) -> None:
     out = tmp_path / "tailormed-output"
     assert sorted(p.name for p in out.iterdir()) == PATIENTS
     for patient in PATIENTS:
-        assert sorted(p.name for p in (out / patient).iterdir()) == FILES
+        assert sorted(p.name for p in (out / patient).iterdir()) == sorted([*FILES, *ENGINE_FILES.get(patient, [])])
         assert f"tailormed-output/{patient}/: careplan.json" in result.stdout
         for report in (name for name in REPORTS if name.startswith("report_")):
             assert f"tailormed-output/{patient}/{report}" in result.stdout

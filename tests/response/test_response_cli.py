@@ -14,6 +14,7 @@ import pytest
 
 from tailormed.engines.response.card import read_card
 from tailormed.engines.response.warfarin.predict import predict_one
+from tailormed.knowledge.bundle import KnowledgeBundle
 
 pytestmark = pytest.mark.shared
 _RUN = "import sys; from tailormed.cli import main; sys.argv[0] = 'tailormed'; main()"
@@ -109,3 +110,29 @@ def test_bad_input_and_bad_model_folder_exit_2(model_dir: Path, tmp_path: Path) 
     result = runner.invoke(app, ["response", "train", "--task", "warfarin-dose", "--data", str(bad),
                                  "--config", str(tmp_path / "c.yaml"), "-o", str(tmp_path / "m")])
     assert result.exit_code == 2 and "folds" in result.output and not (tmp_path / "m").exists()
+
+
+def test_care_plan_gets_the_model_prediction_for_a_warfarin_patient(
+    model_dir: Path, tmp_path: Path, curated_core: KnowledgeBundle
+) -> None:
+    from tailormed.demo import demo_record
+    from tailormed.model.payloads import DosePredictionData
+    from tailormed.pipeline.analyze import analyze
+
+    core = curated_core
+    record = demo_record("demo-02-mensah")
+    engines = ["pgx", "response"]
+    with_model = analyze(record, out_dir=tmp_path / "a", bundle=core, engines=engines, models=model_dir.parent)
+    finding = next(f for f in with_model.plan.findings if f.id == "response:warfarin-dose")
+    prediction = DosePredictionData.model_validate(finding.data)
+    assert prediction.interval_low < prediction.predicted < prediction.interval_high
+    assert prediction.level == 0.8 and prediction.model_card["name"].startswith(prediction.model_name.split(":")[0])
+    assert any("VKORC1 -1639 consensus: A/G" in used for used in finding.evidence[0].inputs_used)
+    formula = next(f for f in with_model.plan.findings if f.id == "pgx:warfarin:dose")
+    assert abs(prediction.predicted - formula.data["weekly_mg"]) < 0.5 * formula.data["weekly_mg"]
+
+    without = analyze(record, out_dir=tmp_path / "b", bundle=core, engines=engines, models=tmp_path / "empty")
+    assert "no trained warfarin-dose model" in without.engines_skipped["response"]
+    no_warfarin = analyze(demo_record("demo-04-park"), out_dir=tmp_path / "c", bundle=core, engines=engines,
+                          models=model_dir.parent)
+    assert "warfarin is not on the medication list" in no_warfarin.engines_skipped["response"]

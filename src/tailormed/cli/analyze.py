@@ -9,7 +9,13 @@ import typer
 from rich.table import Table
 
 from tailormed.cli.console import err, out, progress
-from tailormed.cli.options import AbsentIsReferenceOption, KbOption, OutsideCallsOption, RecordVcfOption
+from tailormed.cli.options import (
+    AbsentIsReferenceOption,
+    BuildOption,
+    KbOption,
+    OutsideCallsOption,
+    RecordVcfOption,
+)
 from tailormed.model.finding import Finding, Priority
 from tailormed.pipeline.analyze import AnalysisResult
 
@@ -24,9 +30,21 @@ def analyze(
     vcf: RecordVcfOption = None,
     outside_calls: OutsideCallsOption = None,
     absent_is_reference: AbsentIsReferenceOption = False,
+    tumour_vcf: Annotated[
+        Path | None,
+        typer.Option("--tumour-vcf", help="Somatic (tumour) VCF for therapy matching; needs the record's tumour type."),
+    ] = None,
+    build: BuildOption = None,
+    models: Annotated[
+        Path | None,
+        typer.Option(
+            "--models",
+            help="Folder of trained response models (from `tailormed response train`); default $TAILORMED_MODELS.",
+        ),
+    ] = None,
     kb: KbOption = None,
 ) -> None:
-    """Analyze one patient: record (+ VCF) into a care plan, gene calls and a summary, written atomically."""
+    """Analyze one patient with every engine that applies: care plan, reports and engine tables, written atomically."""
     from tailormed.pipeline.analyze import analyze as run_analysis
 
     with progress() as bar:
@@ -38,6 +56,9 @@ def analyze(
             kb=kb,
             outside_calls=outside_calls,
             absent_is_reference=True if absent_is_reference else None,
+            tumour_vcf=tumour_vcf,
+            build=build,
+            models=models,
             on_progress=lambda n: bar.advance(task, n),
         )
     _print_result(result)

@@ -55,6 +55,7 @@ def analyze(
     absent_is_reference: bool | None = None,
     on: date | None = None,
     build: GenomeBuild | None = None,
+    models: Path | None = None,
     bundle: KnowledgeBundle | None = None,
     engines: Sequence[str] | None = None,
     on_progress: Progress | None = None,
@@ -77,6 +78,7 @@ def analyze(
         tumour_vcf=tumour_vcf,
         absent_is_reference=absent_is_reference,
         build=build,
+        models=models,
         on_progress=on_progress,
     )
     names = list(engines) if engines is not None else engine_names()
