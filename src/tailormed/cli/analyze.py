@@ -85,7 +85,7 @@ def demo(
             results.append(run_analysis(record, out_dir=out_dir, bundle=bundle))
             bar.advance(task)
     table = Table(title=f"Demo patients ({bundle.location})")
-    for column in ("patient", "actionable", "actions", "conflicts", "key findings", "output"):
+    for column in ("patient", "actionable", "actions", "conflicts", "decisions", "key findings"):
         table.add_column(column)
     for result in results:
         actionable = [f for f in result.plan.findings if f.priority in _ACTIONABLE]
@@ -94,8 +94,8 @@ def demo(
             str(len(actionable)),
             str(len(result.plan.actions)),
             str(len(result.plan.conflicts)),
+            str(len(result.plan.decisions)),
             "\n".join(dict.fromkeys(_label(f) for f in actionable)) or "-",
-            str(result.folder),
         )
     out.print(table)
     out.print("[bold]files written:[/]", highlight=False)
