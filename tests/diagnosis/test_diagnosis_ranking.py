@@ -98,6 +98,27 @@ def test_explanation_lists_every_term(hpo_index: DiseaseIndex) -> None:
     assert result.genes[0].gene in top.genes
 
 
+@pytest.mark.parametrize("ranker", list(Ranker))
+def test_variant_mode_lists_the_diseases_of_candidate_genes_first(hpo_index: DiseaseIndex, ranker: Ranker) -> None:
+    # Seizures and intellectual disability: hundreds of diseases of other genes fit far better than SCN5A's.
+    query = build_query(hpo_index, [PhenotypeTerm(id="HP:0001250"), PhenotypeTerm(id="HP:0001249")])
+    benign = _variant("TTN", pathogenic=False, weight=0.0)
+    scores = score(hpo_index, query, ranker=ranker, variants=[_variant("SCN5A"), benign])
+    scn5a = {p for p, d in enumerate(hpo_index.diseases) if any(g.symbol == "SCN5A" for g in d.genes)}
+    assert scn5a and scores.candidate is not None and set(np.flatnonzero(scores.candidate)) == scn5a
+    head, tail = scores.order[: len(scn5a)], scores.order[len(scn5a) :]
+    assert set(head.tolist()) == scn5a  # TTN's only variant is predicted benign: not a candidate
+    for block in (head, tail):
+        assert np.all(np.diff(scores.score[block]) <= 0)
+    if ranker is Ranker.LR:  # phenotype LRs outweigh the genotype LR: ordering by the product alone would not do
+        assert scores.score[tail[0]] > scores.score[head[0]]
+    phenotype_only = score(hpo_index, query, ranker=ranker)
+    assert phenotype_only.candidate is None and int(phenotype_only.order[0]) not in scn5a
+    result = explain(scores, len(scn5a) + 1)
+    assert "listed after the diseases with a candidate variant" in result.candidates[-1].explanation
+    assert all("listed after" not in c.explanation for c in result.candidates[:-1])
+
+
 @pytest.mark.slow
 def test_lr_beats_the_similarity_baseline_on_the_dev_cases(hpo_index: DiseaseIndex, dev_cases: Path) -> None:
     cases = list(read_cases(dev_cases, with_variants=False))
@@ -110,3 +131,5 @@ def test_lr_beats_the_similarity_baseline_on_the_dev_cases(hpo_index: DiseaseInd
     with_variants = list(read_cases(dev_cases, with_variants=True))
     variant, _ = evaluate_cases(hpo_index, with_variants, ranker=Ranker.LR, mode="phenotype+variant")
     assert variant.top[1] > lr.top[1] and variant.mrr > lr.mrr
+    baseline, _ = evaluate_cases(hpo_index, with_variants, ranker=Ranker.SIMILARITY, mode="phenotype+variant")
+    assert variant.top[1] >= baseline.top[1] and variant.mrr >= baseline.mrr

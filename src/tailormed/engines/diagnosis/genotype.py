@@ -14,6 +14,10 @@ inheritance (Robinson et al., AJHG 2020;107:403):
   which is always the case here).
 
 A disease's genotype LR is the best over its genes; a disease with no known gene keeps LR 1 (not assessable).
+
+Which diseases are ranked also follows LIRICAL: by default (without ``--global``) it drops, in variant mode, every
+disease with no known gene or with no candidate variant in its genes, so the genotype LR only has to order diseases
+of the candidate genes. :func:`has_candidate` says which diseases LIRICAL would keep; ranking lists them first.
 """
 
 from __future__ import annotations
@@ -118,6 +122,15 @@ def disease_lr(
         return GenotypeLr(1.0, None, "no gene known for this disease: genotype not assessed")
     results = [gene_lr(by_gene.get(g.symbol.upper(), []), modes, g.symbol) for g in disease.genes]
     return max(results, key=lambda r: r.lr)
+
+
+def has_candidate(disease: Disease, by_gene: dict[str, list[CandidateVariant]]) -> bool:
+    """Whether a gene of the disease carries a variant the genotype LR counts (P/LP, or a weight above zero)."""
+    return any(
+        v.pathogenic or v.weight * v.copies >= MIN_WEIGHT
+        for gene in disease.genes
+        for v in by_gene.get(gene.symbol.upper(), ())
+    )
 
 
 def group_by_gene(variants: Iterable[CandidateVariant]) -> dict[str, list[CandidateVariant]]:

@@ -4,6 +4,11 @@ The pre-test probability is uniform over the ranked diseases (1/N); post-test od
 composite LR (LIRICAL). Ties keep disease-id order. Genes are ranked by their best disease (users ask for gene
 lists: LIRICAL #625). The similarity ranker orders by Resnik best-match average and gives no probability; in
 variant mode it adds the log10 genotype LR to the similarity, so both rankers see the same genotype evidence.
+
+In variant mode both rankers list first the diseases LIRICAL's default analysis ranks, those with a candidate
+variant in a gene of theirs (:func:`~tailormed.engines.diagnosis.genotype.has_candidate`), then the others in the
+order of LIRICAL's global mode (no gene: genotype LR 1; genes without a candidate: the missed-variant LR), so every
+disease keeps a rank and a diagnosis the candidate list misses (a gene renamed since the annotations) still appears.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from enum import StrEnum
 from functools import cache
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import Field
 
 from tailormed.engines.diagnosis.genotype import (
@@ -24,6 +30,7 @@ from tailormed.engines.diagnosis.genotype import (
     Inheritance,
     disease_lr,
     group_by_gene,
+    has_candidate,
     inheritance_modes,
 )
 from tailormed.engines.diagnosis.index import DiseaseIndex, FloatArray
@@ -123,6 +130,7 @@ class Scores:
     phenotype: PhenotypeLr | None
     genotype: FloatArray | None
     by_gene: dict[str, list[CandidateVariant]] | None
+    candidate: npt.NDArray[np.bool_] | None = None
 
     def genotype_of(self, position: int) -> GenotypeLr | None:
         """The genotype LR of one disease with its explanation (variant mode only)."""
@@ -158,8 +166,21 @@ def score(
         by_gene = group_by_gene(variants)
         genotype = genotype_log10(index, by_gene)
         values = values + genotype
+        candidate = candidate_mask(index, by_gene)
+        order = np.lexsort((-values, ~candidate))
+        return Scores(index, query, ranker, values, order, phenotype, genotype, by_gene, candidate)
     order = np.argsort(-values, kind="stable")
     return Scores(index, query, ranker, values, order, phenotype, genotype, by_gene)
+
+
+def candidate_mask(index: DiseaseIndex, by_gene: dict[str, list[CandidateVariant]]) -> npt.NDArray[np.bool_]:
+    """Which diseases have a candidate variant in one of their genes (the diseases LIRICAL ranks by default)."""
+    _, _, positions = _gene_tables(index)
+    mask = np.zeros(index.size, dtype=bool)
+    for gene in by_gene:
+        for position in positions.get(gene, ()):
+            mask[position] = mask[position] or has_candidate(index.diseases[position], by_gene)
+    return mask
 
 
 def genotype_log10(index: DiseaseIndex, by_gene: dict[str, list[CandidateVariant]]) -> FloatArray:
@@ -260,6 +281,8 @@ def _candidate(scores: Scores, position: int, rank: int) -> DiseaseCandidate:
     genotype = scores.genotype_of(position)
     if genotype is not None:
         parts.append(f"G:{genotype.explanation} {genotype.lr:.3g}")
+    if scores.candidate is not None and not scores.candidate[position]:
+        parts.append("listed after the diseases with a candidate variant in their genes")
     is_lr = scores.ranker is Ranker.LR
     return DiseaseCandidate(
         rank=rank,
