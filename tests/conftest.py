@@ -41,7 +41,7 @@ def built_bundle(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="session")
-def curated_core() -> KnowledgeBundle:
+def core() -> KnowledgeBundle:
     """The curated knowledge core alone, as a fresh install has it (never the user's installed bundle)."""
     from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tailormed.engines.onco.run import OncoKnowledge
-from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.pipeline.onco import load_knowledge
 
 
 @pytest.fixture(scope="session")
-def core_bundle() -> KnowledgeBundle:
-    return KnowledgeBundle(None, None, curated_sources())
+def core_bundle(core: KnowledgeBundle) -> KnowledgeBundle:
+    return core
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import pytest
 import tailormed
 from tailormed.demo import demo_record
 from tailormed.errors import InputError
-from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.careplan import CarePlan
 from tailormed.model.genotype import SampleGenotypes
 from tailormed.pipeline.pgx import TSV_COLUMNS
@@ -20,10 +20,6 @@ from tailormed.report.outputs import report_file_names, report_support
 
 ON = date(2026, 1, 15)
 
-
-@pytest.fixture(scope="module")
-def core() -> KnowledgeBundle:
-    return KnowledgeBundle(None, None, curated_sources())
 
 
 def test_writes_every_file(core: KnowledgeBundle, tmp_path: Path) -> None:

@@ -26,11 +26,6 @@ from tailormed.pipeline.pgx import (
 ON = date(2026, 1, 15)
 
 
-@pytest.fixture(scope="module")
-def core() -> KnowledgeBundle:
-    """The curated core alone, as on a fresh install, whatever bundle this machine has installed."""
-    return KnowledgeBundle(None, None, curated_sources())
-
 
 def run(patient_id: str, bundle: KnowledgeBundle, outside: Path | None = None) -> PatientPgx:
     record = demo_record(patient_id)

@@ -8,16 +8,11 @@ import pytest
 
 from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path
-from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.finding import Domain, Evidence, Finding, Priority
 from tailormed.model.patient import Patient
 from tailormed.pipeline.pgx import run_patient_pgx
 from tailormed.plan.sdm_knowledge import SdmOptions, load_sdm_options
-
-
-@pytest.fixture(scope="session")
-def core() -> KnowledgeBundle:
-    return KnowledgeBundle(None, None, curated_sources())
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import pytest
 
 from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path, resolve_outside_calls
-from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.careplan import CarePlan, Decision, Option, Outcome
 from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
 from tailormed.model.patient import Patient
@@ -36,10 +36,6 @@ PATIENTS = ["demo-01-hale", "demo-02-mensah", "demo-03-rodriguez", "demo-04-park
 ON = date(2026, 3, 10)
 GENERATED = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
-
-@pytest.fixture(scope="session")
-def core() -> KnowledgeBundle:
-    return KnowledgeBundle(None, None, curated_sources())
 
 
 def pgx_run(patient_id: str, bundle: KnowledgeBundle) -> tuple[Patient, EngineRun]:

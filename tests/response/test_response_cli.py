@@ -113,13 +113,12 @@ def test_bad_input_and_bad_model_folder_exit_2(model_dir: Path, tmp_path: Path) 
 
 
 def test_care_plan_gets_the_model_prediction_for_a_warfarin_patient(
-    model_dir: Path, tmp_path: Path, curated_core: KnowledgeBundle
+    model_dir: Path, tmp_path: Path, core: KnowledgeBundle
 ) -> None:
     from tailormed.demo import demo_record
     from tailormed.model.payloads import DosePredictionData
     from tailormed.pipeline.analyze import analyze
 
-    core = curated_core
     record = demo_record("demo-02-mensah")
     engines = ["pgx", "response"]
     with_model = analyze(record, out_dir=tmp_path / "a", bundle=core, engines=engines, models=model_dir.parent)

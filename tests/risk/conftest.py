@@ -7,13 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.risk.load import RiskKnowledge, load_risk_knowledge
-
-
-@pytest.fixture(scope="session")
-def core() -> KnowledgeBundle:
-    return KnowledgeBundle(None, None, curated_sources())
 
 
 @pytest.fixture(scope="session")

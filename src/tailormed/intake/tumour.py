@@ -9,7 +9,6 @@ the file and line.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from pydantic import Field
 from tailormed.errors import InputError
 from tailormed.intake.chrom import canonical_chrom
 from tailormed.intake.reader import open_vcf
+from tailormed.knowledge.tables import read_table
 from tailormed.model.alteration import GenomicAllele
 from tailormed.model.base import Contract
 from tailormed.model.genotype import BuildDetection, GenomeBuild
@@ -218,34 +218,7 @@ def read_cases(path: Path) -> list[CaseRow]:
 
 
 def _rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    start = 1
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle, delimiter="\t", strict=True)
-            header = next(reader, None)
-            if header is None:
-                raise InputError("empty file, expected a header line", source=path, location="line 1")
-            header = [h.strip().lstrip("\ufeff") for h in header]
-            missing = [name for name in required if name not in header]
-            if missing:
-                raise InputError(f"header lacks column(s) {', '.join(missing)}", source=path, location="line 1")
-            start = reader.line_num + 1
-            for fields in reader:
-                if fields and any(f.strip() for f in fields) and not fields[0].startswith("#"):
-                    if len(fields) != len(header):
-                        raise InputError(
-                            f"expected {len(header)} tab-separated fields, found {len(fields)}",
-                            source=path,
-                            location=f"line {start}",
-                        )
-                    yield start, dict(zip(header, fields, strict=True))
-                start = reader.line_num + 1
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", source=path) from exc
-    except csv.Error as exc:
-        raise InputError(f"malformed TSV ({exc})", source=path, location=f"line {start}") from exc
-    except OSError as exc:
-        raise InputError(f"cannot read file ({exc.strerror or exc})", source=path) from exc
+    return read_table(path, required, delimiter="\t", error=InputError, comments=True)
 
 
 def _int(text: str, column: str, path: Path, line: int) -> int:

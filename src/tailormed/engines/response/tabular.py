@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from tailormed.errors import InputError, KnowledgeError
+from tailormed.errors import InputError
 from tailormed.knowledge.tables import read_table
 
 
@@ -41,15 +41,12 @@ class Row:
 def read_rows(path: Path, required: Sequence[Sequence[str]]) -> Iterator[Row]:
     """The data rows of ``path``; each entry of ``required`` lists the accepted spellings of one needed column."""
     header_checked = False
-    try:
-        for line, raw in read_table(path, ()):
-            row = Row(line, raw)
-            if not header_checked:
-                _check_header(path, [column_key(k) for k in raw], required, len(raw))
-                header_checked = True
-            yield row
-    except KnowledgeError as exc:
-        raise InputError(exc.message, source=exc.source, location=exc.location) from exc
+    for line, raw in read_table(path, (), error=InputError):
+        row = Row(line, raw)
+        if not header_checked:
+            _check_header(path, [column_key(k) for k in raw], required, len(raw))
+            header_checked = True
+        yield row
     if not header_checked:
         raise InputError("the table has no data rows", source=path)
 
