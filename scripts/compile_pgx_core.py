@@ -52,14 +52,13 @@ from tailormed.knowledge.pgx.guidelines import (
 )
 from tailormed.knowledge.pgx.phenotypes import (
     PHENOTYPES_FILE,
-    AlleleFunction,
     DiplotypePhenotype,
     GenePhenotypes,
     PhenotypeKnowledge,
-    PhenotypeMethod,
     diplotype_key,
 )
 from tailormed.model.genotype import GenomeBuild
+from tailormed.model.pgx import AlleleFunction, PhenotypeMethod
 
 REPO = Path(__file__).resolve().parents[1]
 CURATED = REPO / "src" / "tailormed" / "knowledge" / "curated"

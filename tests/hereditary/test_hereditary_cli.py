@@ -15,6 +15,7 @@ from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.finding import Priority
+from tailormed.model.payloads import HereditaryVariantData
 from tailormed.pipeline.engine_api import PatientContext
 from tailormed.pipeline.hereditary import TSV_COLUMNS, hereditary_engine
 
@@ -74,7 +75,8 @@ def test_engine_on_the_demo_patient(hereditary_bundle: KnowledgeBundle) -> None:
     )
     run_ = hereditary_engine(ctx)
     [brca2] = [f for f in run_.findings if f.priority is Priority.ACTIONABLE]
-    assert brca2.genes == ["BRCA2"] and brca2.data["clinvar_id"] == "9325" and brca2.data["zygosity"] == "heterozygous"
+    assert isinstance(brca2.data, HereditaryVariantData)
+    assert brca2.genes == ["BRCA2"] and brca2.data.clinvar_id == "9325" and brca2.data.zygosity == "heterozygous"
     assert "Hereditary breast and ovarian cancer" in brca2.title
     assert any(item.reason == "assumed reference (declared by the user)" for item in run_.limitations)
     assert run_.versions["clinvar"] == "2026-02-26" and "hereditary.tsv" in run_.files

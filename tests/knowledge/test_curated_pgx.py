@@ -11,15 +11,14 @@ from types import ModuleType
 
 import pytest
 
-from tailormed.engines.pgx.calls import CallStatus, Diplotype, GeneCall
 from tailormed.engines.pgx.matcher import match_gene
-from tailormed.engines.pgx.phenotype import GenePhenotype, PhenotypeStatus, phenotype_gene
-from tailormed.engines.pgx.recommend import RecommendationStatus, match_guideline, recommend_drug
+from tailormed.engines.pgx.phenotype import phenotype_gene
+from tailormed.engines.pgx.recommend import match_guideline, recommend_drug
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.pgx.definitions import GeneDefinition
 from tailormed.knowledge.pgx.guidelines import CriterionKind, GuidelineKnowledge
-from tailormed.knowledge.pgx.phenotypes import GenePhenotypes, PhenotypeKnowledge, PhenotypeMethod
+from tailormed.knowledge.pgx.phenotypes import GenePhenotypes, PhenotypeKnowledge
 from tailormed.model.genotype import (
     BuildDetection,
     BuildSource,
@@ -27,6 +26,15 @@ from tailormed.model.genotype import (
     GenomeBuild,
     GenotypeCall,
     SampleGenotypes,
+)
+from tailormed.model.pgx import (
+    CallStatus,
+    Diplotype,
+    GeneCall,
+    GenePhenotype,
+    PhenotypeMethod,
+    PhenotypeStatus,
+    RecommendationStatus,
 )
 
 REPO = Path(__file__).resolve().parents[2]

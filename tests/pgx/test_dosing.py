@@ -6,12 +6,20 @@ from datetime import date
 
 import pytest
 
-from tailormed.engines.pgx.calls import CallOrigin, CallStatus, Diplotype, GeneCall
-from tailormed.engines.pgx.dosing import WarfarinInputs, iwpc_dose, warfarin_inputs
-from tailormed.engines.pgx.phenotype import GenePhenotype, phenotype_gene
+from tailormed.engines.pgx.dosing import iwpc_dose, warfarin_inputs
+from tailormed.engines.pgx.phenotype import phenotype_gene
 from tailormed.knowledge.pgx.dosing import read_warfarin
-from tailormed.knowledge.pgx.phenotypes import GenePhenotypes, PhenotypeMethod
+from tailormed.knowledge.pgx.phenotypes import GenePhenotypes
 from tailormed.model import Demographics, Medication, Observation, Patient
+from tailormed.model.pgx import (
+    CallOrigin,
+    CallStatus,
+    Diplotype,
+    GeneCall,
+    GenePhenotype,
+    PhenotypeMethod,
+    WarfarinInputs,
+)
 
 MODEL = read_warfarin()
 

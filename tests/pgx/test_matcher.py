@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tailormed.engines.pgx.calls import CallStatus
 from tailormed.engines.pgx.matcher import diplotype_label, match_gene
 from tailormed.knowledge.pgx.definitions import DefinitionVariant, GeneDefinition, NamedAlleleDefinition
 from tailormed.model.genotype import BuildDetection, BuildSource, CallState, GenomeBuild, GenotypeCall, SampleGenotypes
+from tailormed.model.pgx import CallStatus
 
 VARIANTS = tuple(
     DefinitionVariant(chrom="chr1", pos=pos, rsid=f"rs{pos}", ref=ref, alts=(alt,))

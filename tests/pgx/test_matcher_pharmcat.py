@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from tailormed.engines.pgx.calls import CallStatus, GeneCall
 from tailormed.engines.pgx.matcher import diplotype_label, match_gene
 from tailormed.knowledge.importers import pharmcat_definitions
 from tailormed.knowledge.pgx.definitions import GeneDefinition, read_definitions
@@ -27,6 +26,7 @@ from tailormed.model.genotype import (
     GenotypeCall,
     SampleGenotypes,
 )
+from tailormed.model.pgx import CallStatus, GeneCall
 
 PHARMCAT = Path("pgx/pharmcat")
 N_CASES = 69

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tailormed.engines.pgx.calls import CallOrigin, CallStatus, Diplotype, GeneCall
 from tailormed.errors import InputError
 from tailormed.intake.outside_calls import apply_outside_calls, parse_outside_calls, read_outside_calls
+from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall
 
 GENES = ("CYP2D6", "CYP2C9", "CYP2C19", "HLA-B", "MT-RNR1", "SLCO1B1")
 

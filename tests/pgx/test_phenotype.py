@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tailormed.engines.pgx.calls import CallOrigin, CallStatus, Diplotype, GeneCall
-from tailormed.engines.pgx.phenotype import PhenotypeStatus, phenotype_all, phenotype_gene
+from tailormed.engines.pgx.phenotype import phenotype_all, phenotype_gene
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.importers import pharmcat_phenotypes
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge, read_phenotypes
+from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, PhenotypeStatus
 
 
 @pytest.fixture(scope="module")

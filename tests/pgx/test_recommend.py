@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tailormed.engines.pgx.calls import CallOrigin, CallStatus, Diplotype, GeneCall
-from tailormed.engines.pgx.phenotype import GenePhenotype, phenotype_all
-from tailormed.engines.pgx.recommend import RecommendationStatus, recommend_drug
+from tailormed.engines.pgx.phenotype import phenotype_all
+from tailormed.engines.pgx.recommend import recommend_drug
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.importers import pharmcat_guidelines, pharmcat_phenotypes
 from tailormed.knowledge.importers.pharmcat_guidelines import html_to_text
 from tailormed.knowledge.pgx.guidelines import CriterionKind, GuidelineKnowledge, read_guidelines
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge, read_phenotypes
+from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype, RecommendationStatus
 
 
 @pytest.fixture(scope="module")

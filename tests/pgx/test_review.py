@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tailormed.engines.pgx.calls import CallOrigin, CallStatus, Diplotype, GeneCall
 from tailormed.engines.pgx.findings import PgxKnowledge, pgx_findings
 from tailormed.engines.pgx.phenotype import phenotype_all
 from tailormed.engines.pgx.review import review_medications
@@ -18,6 +17,7 @@ from tailormed.knowledge.pgx.guidelines import read_guidelines
 from tailormed.knowledge.pgx.interactions import parse_phenoconversion, read_phenoconversion
 from tailormed.knowledge.pgx.phenotypes import read_phenotypes
 from tailormed.model import Demographics, Medication, Observation, Patient, Priority
+from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall
 
 
 @pytest.fixture(scope="module")

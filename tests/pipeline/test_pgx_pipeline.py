@@ -14,6 +14,7 @@ from tailormed.intake.record import load_record, resolve_genome_path
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.finding import Finding, Priority
 from tailormed.model.genotype import BuildSource, GenomeBuild
+from tailormed.model.pgx import Phenoconversion, WarfarinDose
 from tailormed.pipeline.pgx import (
     TSV_COLUMNS,
     PatientPgx,
@@ -80,12 +81,14 @@ def test_mensah_fluoxetine_phenoconverts_cyp2d6(core: KnowledgeBundle, tmp_path:
     change = findings["pgx:phenoconversion:CYP2D6"]
     assert change.priority is Priority.ACTIONABLE
     assert change.drugs == ["fluoxetine"]
-    assert change.data["genotype_phenotype"] == "Normal Metabolizer"
-    assert change.data["effective_phenotype"] == "Poor Metabolizer"
+    assert isinstance(change.data, Phenoconversion)
+    assert change.data.genotype_phenotype == "Normal Metabolizer"
+    assert change.data.effective_phenotype == "Poor Metabolizer"
     assert result.genotypes.build.source is BuildSource.REF_ALLELES  # bare contigs: decided by marker REF bases
     dose = findings["pgx:warfarin:dose"]
     assert dose.priority is Priority.ACTIONABLE
-    assert dose.data["weekly_mg"] == pytest.approx(28.7, abs=0.05)
+    assert isinstance(dose.data, WarfarinDose)
+    assert dose.data.weekly_mg == pytest.approx(28.7, abs=0.05)
     assert result.result.phenotypes["CYP2C9"].diplotypes == ["*1/*8"]
 
 

@@ -9,8 +9,9 @@ import pytest
 from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path
 from tailormed.knowledge.bundle import KnowledgeBundle
-from tailormed.model.finding import Domain, Evidence, Finding, Priority
+from tailormed.model.finding import Domain, Evidence, Finding, FindingData, Priority
 from tailormed.model.patient import Patient
+from tailormed.model.pgx import GenePhenotype, PhenotypeStatus
 from tailormed.pipeline.pgx import run_patient_pgx
 from tailormed.plan.sdm_knowledge import SdmOptions, load_sdm_options
 
@@ -37,7 +38,7 @@ def demo_pgx(core: KnowledgeBundle) -> dict[str, tuple[Patient, list[Finding]]]:
 def finding(
     finding_id: str,
     domain: Domain,
-    data: dict[str, object],
+    data: FindingData | None,
     *,
     priority: Priority = Priority.ACTIONABLE,
     genes: list[str] | None = None,
@@ -62,7 +63,9 @@ def gene_result(gene: str, phenotype: str) -> Finding:
     return finding(
         f"pgx:gene:{gene}",
         Domain.PGX,
-        {"gene": gene, "status": "assigned", "phenotype": phenotype, "diplotypes": ["*x/*y"]},
+        GenePhenotype(
+            gene=gene, sample="S1", status=PhenotypeStatus.ASSIGNED, phenotype=phenotype, diplotypes=["*x/*y"]
+        ),
         priority=Priority.ROUTINE,
         genes=[gene],
         source="pgx-core-phenotypes",

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from pydantic import ValidationError
+
 from tailormed.model.careplan import ActionKind, CarePlan
 from tailormed.model.finding import Domain, Finding, NotAssessed, Priority
 from tailormed.model.patient import Patient, SomaticVariant, Tumour
@@ -46,7 +49,7 @@ def hereditary() -> Finding:
         inheritance="autosomal dominant",
         management="Breast MRI yearly from age 25; discuss risk-reducing surgery",
     )
-    return finding("hereditary:BRCA1:17662", Domain.HEREDITARY, data.model_dump(mode="json"), genes=["BRCA1"])
+    return finding("hereditary:BRCA1:17662", Domain.HEREDITARY, data, genes=["BRCA1"])
 
 
 def risk() -> Finding:
@@ -63,7 +66,7 @@ def risk() -> Finding:
             )
         ],
     )
-    return finding("risk:pce", Domain.CLINICAL_RISK, data.model_dump(mode="json"))
+    return finding("risk:pce", Domain.CLINICAL_RISK, data)
 
 
 def polygenic(validated: bool) -> Finding:
@@ -79,7 +82,7 @@ def polygenic(validated: bool) -> Finding:
         reference="1000G EUR",
         ancestry_validated=validated,
     )
-    return finding("polygenic:PGS000018", Domain.POLYGENIC, data.model_dump(mode="json"))
+    return finding("polygenic:PGS000018", Domain.POLYGENIC, data)
 
 
 def therapy(tier: str, therapy_name: str) -> Finding:
@@ -95,7 +98,7 @@ def therapy(tier: str, therapy_name: str) -> Finding:
         amp_tier=tier,
         source="CIViC",
     )
-    return finding(f"oncology:BRAF:V600E:{slug(therapy_name)}", Domain.ONCOLOGY, data.model_dump(mode="json"))
+    return finding(f"oncology:BRAF:V600E:{slug(therapy_name)}", Domain.ONCOLOGY, data)
 
 
 def slug(text: str) -> str:
@@ -111,7 +114,7 @@ def diagnosis(rank: int, name: str) -> Finding:
         post_test_probability=0.4 / rank,
         explanation="phenotype match",
     )
-    return finding(f"diagnosis:{rank}", Domain.DIAGNOSIS, data.model_dump(mode="json"), priority=Priority.ROUTINE)
+    return finding(f"diagnosis:{rank}", Domain.DIAGNOSIS, data, priority=Priority.ROUTINE)
 
 
 def test_each_engine_adds_its_own_part(demo_pgx: dict[str, tuple[Patient, list[Finding]]]) -> None:
@@ -169,14 +172,23 @@ def test_validated_score_and_absent_engines_add_no_limitation(
     assert alone.decisions == [] and "sdm-options" not in alone.knowledge
 
 
-def test_research_grade_and_malformed_findings_are_limits_not_actions() -> None:
+def test_research_grade_findings_are_limits_not_actions() -> None:
     research = hereditary().model_copy(update={"research_only": True})
-    broken = finding("diagnosis:broken", Domain.DIAGNOSIS, {"rank": "first"})
-    made = plan(Patient(id="p"), [research, broken])
+    made = plan(Patient(id="p"), [research])
     assert made.actions == [] and made.problems == []
     reasons = {n.item: n.reason for n in made.limitations}
     assert reasons["hereditary:BRCA1:17662"].startswith("research-grade result, not clinically confirmed")
-    assert reasons["diagnosis:broken"] == "result not in the DiagnosisCandidateData format; not used"
+
+
+def test_a_malformed_or_misplaced_payload_is_refused_by_the_contract() -> None:
+    with pytest.raises(ValidationError, match="kind"):
+        Finding.model_validate({**hereditary().model_dump(mode="json"), "data": {"rank": "first"}})
+    with pytest.raises(ValidationError, match="diagnosis_candidate"):
+        Finding.model_validate(
+            {**hereditary().model_dump(mode="json"), "data": {"kind": "diagnosis_candidate", "rank": "first"}}
+        )
+    with pytest.raises(ValidationError, match="cannot belong to a 'pgx' finding"):
+        Finding.model_validate({**hereditary().model_dump(mode="json"), "domain": "pgx"})
 
 
 def test_ids_are_stable(demo_pgx: dict[str, tuple[Patient, list[Finding]]]) -> None:

@@ -112,7 +112,7 @@ def risk_finding(risk: float, model: str = "pce", scenarios: list[RiskScenario] 
         category="intermediate",
         scenarios=scenarios or [],
     )
-    return finding(f"risk:{model}", Domain.CLINICAL_RISK, data.model_dump(mode="json"))
+    return finding(f"risk:{model}", Domain.CLINICAL_RISK, data)
 
 
 def test_risk_decision_uses_the_patients_own_risk_and_what_ifs(sdm: SdmOptions) -> None:
@@ -139,6 +139,6 @@ def test_risk_decision_uses_the_patients_own_risk_and_what_ifs(sdm: SdmOptions) 
     assert rates(programme)["type 2 diabetes"] == pytest.approx(33 * 0.42, abs=0.05)
 
 
-def test_a_malformed_risk_payload_makes_no_decision(sdm: SdmOptions) -> None:
-    broken = finding("risk:pce", Domain.CLINICAL_RISK, {"model": "pce", "risk": "high"})
-    assert build_decisions(Patient(id="p"), [broken], sdm) == []
+def test_a_risk_finding_without_a_risk_payload_makes_no_decision(sdm: SdmOptions) -> None:
+    text_only = finding("risk:pce", Domain.CLINICAL_RISK, None)
+    assert build_decisions(Patient(id="p"), [text_only], sdm) == []

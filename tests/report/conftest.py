@@ -231,7 +231,7 @@ def other_domain_findings() -> list[Finding]:
             title="10-year ASCVD risk 22.6% (high)",
             summary="Pooled Cohort Equations with a polygenic adjustment.",
             priority=Priority.ACTIONABLE,
-            data=risk.model_dump(mode="json"),
+            data=risk,
             evidence=_evidence("risk-equations", "2013", citations=("PMID:24222018",)),
         ),
         Finding(
@@ -239,7 +239,7 @@ def other_domain_findings() -> list[Finding]:
             domain=Domain.POLYGENIC,
             title="Coronary artery disease polygenic score: 89th percentile",
             summary="PGS000018 placed against 1000 Genomes EUR.",
-            data=score.model_dump(mode="json"),
+            data=score,
             evidence=_evidence(
                 "pgs-catalog",
                 "PGS000018",
@@ -253,7 +253,7 @@ def other_domain_findings() -> list[Finding]:
             summary="Heterozygous pathogenic BRCA2 variant.",
             priority=Priority.ACTIONABLE,
             genes=["BRCA2"],
-            data=variant.model_dump(mode="json"),
+            data=variant,
             evidence=_evidence("clinvar", "2026-02", level="3 stars"),
         ),
         *(
@@ -264,7 +264,7 @@ def other_domain_findings() -> list[Finding]:
                 summary=f"{t.amp_tier}, level {t.evidence_level}",
                 genes=[t.gene],
                 drugs=[t.therapy],
-                data=t.model_dump(mode="json"),
+                data=t,
                 evidence=_evidence("civic", "2026-03-01", level=t.evidence_level),
             )
             for t in therapies
@@ -274,7 +274,7 @@ def other_domain_findings() -> list[Finding]:
             domain=Domain.DIAGNOSIS,
             title="Inflammatory bowel disease 1 (rank 1)",
             summary="Post-test probability 42%.",
-            data=diagnosis.model_dump(mode="json"),
+            data=diagnosis,
             evidence=_evidence("hpo", "2026-02-01"),
         ),
         Finding(
@@ -283,7 +283,7 @@ def other_domain_findings() -> list[Finding]:
             title="warfarin: predicted 31.4 mg/week (80% interval 21.8-44.9)",
             summary="Learned dose model.",
             drugs=["warfarin"],
-            data=dose.model_dump(mode="json"),
+            data=dose,
             evidence=_evidence("response-models", "2026.03"),
             research_only=True,
         ),

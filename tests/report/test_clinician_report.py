@@ -75,19 +75,18 @@ def test_empty_domains_say_what_was_not_assessed(pgx_plans: Plans) -> None:
     assert "not part of this analysis" in diagnosis
 
 
-def test_finding_with_unknown_payload_is_still_shown(pgx_plans: Plans) -> None:
+def test_finding_without_payload_is_still_shown(pgx_plans: Plans) -> None:
     patient, plan = pgx_plans["demo-01-hale"]
-    odd = Finding(
+    text_only = Finding(
         id="hereditary:LDLR",
         domain=Domain.HEREDITARY,
-        title="LDLR variant of a newer payload layout",
+        title="LDLR variant reported as text only",
         summary="Familial hypercholesterolaemia variant.",
-        data={"layout": 2},
         evidence=[Evidence(source="clinvar", version="2026-02")],
     )
-    html = render_clinician_html(plan.model_copy(update={"findings": [*plan.findings, odd]}), patient)
+    html = render_clinician_html(plan.model_copy(update={"findings": [*plan.findings, text_only]}), patient)
     hereditary = html[html.index('<section id="hereditary">') : html.index('<section id="oncology">')]
-    assert "LDLR variant of a newer payload layout" in hereditary and "clinvar 2026-02" in hereditary
+    assert "LDLR variant reported as text only" in hereditary and "clinvar 2026-02" in hereditary
     assert "No findings in this section." not in hereditary
 
 
@@ -96,8 +95,8 @@ def test_finding_with_unknown_payload_is_still_shown(pgx_plans: Plans) -> None:
 def test_demo_plans_from_every_engine(demo_plans: Plans, patient_id: str) -> None:
     patient, plan = demo_plans[patient_id]
     view = build_view(plan, patient)
-    unparsed = {domain.value: [f.id for f in s.unparsed] for domain, s in view.sections.items() if s.unparsed}
-    assert not unparsed  # every engine's payload reads as its typed model
+    text_only = {f.id for s in view.sections.values() for f in s.text_only}
+    assert text_only <= {"hereditary:none-reportable"}  # every other finding carries its typed payload
     html = render_clinician_html(plan, patient)
     for section in SECTIONS:
         assert f'<section id="{section}">' in html

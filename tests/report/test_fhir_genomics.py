@@ -14,7 +14,7 @@ from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.careplan import CarePlan
-from tailormed.model.finding import Domain, Evidence, Finding, Priority
+from tailormed.model.finding import Domain, Evidence, Finding, FindingData, Priority
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import DiagnosisCandidateData, HereditaryVariantData, TherapyMatchData
 from tailormed.pipeline.pgx import run_patient_pgx
@@ -31,7 +31,7 @@ def r4b(resource: dict[str, Any]) -> Any:
     return model.model_validate(resource)
 
 
-def made(finding_id: str, domain: Domain, data: dict[str, object], genes: list[str]) -> Finding:
+def made(finding_id: str, domain: Domain, data: FindingData, genes: list[str]) -> Finding:
     return Finding(
         id=finding_id,
         domain=domain,
@@ -89,9 +89,9 @@ def hale() -> tuple[Patient, CarePlan]:
         source="CIViC",
     )
     others = [
-        made("hereditary:BRCA1", Domain.HEREDITARY, hereditary.model_dump(mode="json"), ["BRCA1"]),
-        made("diagnosis:1", Domain.DIAGNOSIS, diagnosis.model_dump(mode="json"), ["COL3A1"]),
-        made("oncology:BRAF:V600E", Domain.ONCOLOGY, therapy.model_dump(mode="json"), ["BRAF"]),
+        made("hereditary:BRCA1", Domain.HEREDITARY, hereditary, ["BRCA1"]),
+        made("diagnosis:1", Domain.DIAGNOSIS, diagnosis, ["COL3A1"]),
+        made("oncology:BRAF:V600E", Domain.ONCOLOGY, therapy, ["BRAF"]),
     ]
     demo_park = load_record(demo_record("demo-04-park"))
     patient = patient.model_copy(update={"tumour": demo_park.tumour})

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tailormed.engines.pgx.dosing import WarfarinInputs, iwpc_dose
+from tailormed.engines.pgx.dosing import iwpc_dose
 from tailormed.engines.response.conformal import MondrianConformal, cross_coverage
 from tailormed.engines.response.stats import bootstrap_mean, mcnemar
 from tailormed.engines.response.warfarin.features import Completion, prepare
@@ -17,6 +17,7 @@ from tailormed.engines.response.warfarin.iwpc import patient_from_values, read_i
 from tailormed.engines.response.warfarin.knowledge import WarfarinKnowledge
 from tailormed.engines.response.warfarin.models import fit, load
 from tailormed.knowledge.pgx.dosing import read_warfarin
+from tailormed.model.pgx import WarfarinInputs
 
 
 def test_formula_matches_the_pgx_engine_dose(knowledge: WarfarinKnowledge) -> None:

@@ -117,18 +117,21 @@ def test_care_plan_gets_the_model_prediction_for_a_warfarin_patient(
 ) -> None:
     from tailormed.demo import demo_record
     from tailormed.model.payloads import DosePredictionData
+    from tailormed.model.pgx import WarfarinDose
     from tailormed.pipeline.analyze import analyze
 
     record = demo_record("demo-02-mensah")
     engines = ["pgx", "response"]
     with_model = analyze(record, out_dir=tmp_path / "a", bundle=core, engines=engines, models=model_dir.parent)
     finding = next(f for f in with_model.plan.findings if f.id == "response:warfarin-dose")
-    prediction = DosePredictionData.model_validate(finding.data)
+    prediction = finding.data
+    assert isinstance(prediction, DosePredictionData)
     assert prediction.interval_low < prediction.predicted < prediction.interval_high
     assert prediction.level == 0.8 and prediction.model_card["name"].startswith(prediction.model_name.split(":")[0])
     assert any("VKORC1 -1639 consensus: A/G" in used for used in finding.evidence[0].inputs_used)
     formula = next(f for f in with_model.plan.findings if f.id == "pgx:warfarin:dose")
-    assert abs(prediction.predicted - formula.data["weekly_mg"]) < 0.5 * formula.data["weekly_mg"]
+    assert isinstance(formula.data, WarfarinDose) and formula.data.weekly_mg is not None
+    assert abs(prediction.predicted - formula.data.weekly_mg) < 0.5 * formula.data.weekly_mg
 
     without = analyze(record, out_dir=tmp_path / "b", bundle=core, engines=engines, models=tmp_path / "empty")
     assert "no trained warfarin-dose model" in without.engines_skipped["response"]

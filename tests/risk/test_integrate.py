@@ -46,7 +46,7 @@ def _prs(trait: str, rr: float, *, validated: bool | None = True, pgs: str = "PG
         relative_risk_high=rr * 1.1, ancestry_validated=validated,
     )  # fmt: skip
     return Finding(id=f"prs:{pgs}", domain=Domain.POLYGENIC, title="t", summary="s",
-                   data=data.model_dump(mode="json"), evidence=EVIDENCE)  # fmt: skip
+                   data=data, evidence=EVIDENCE)  # fmt: skip
 
 
 def _variant(gene: str, *, reportable: bool = True) -> Finding:
@@ -56,7 +56,7 @@ def _variant(gene: str, *, reportable: bool = True) -> Finding:
         inheritance="AD",
     )  # fmt: skip
     return Finding(id=f"hered:{gene}", domain=Domain.HEREDITARY, title="t", summary="s",
-                   data=data.model_dump(mode="json"), evidence=EVIDENCE)  # fmt: skip
+                   data=data, evidence=EVIDENCE)  # fmt: skip
 
 
 def _data(finding: Finding) -> ClinicalRiskData:

@@ -18,10 +18,9 @@ import typer
 from tailormed.cli.console import err, out, progress
 from tailormed.cli.options import AbsentIsReferenceOption, BuildOption, KbOption, OutsideCallsOption
 from tailormed.cli.pgx_report import report_command
-from tailormed.engines.pgx.calls import GeneCall
-from tailormed.engines.pgx.phenotype import GenePhenotype
 from tailormed.fileio import write_text_atomic
 from tailormed.model.genotype import SampleGenotypes
+from tailormed.model.pgx import GeneCall, GenePhenotype
 
 pgx_app = typer.Typer(
     name="pgx",

@@ -2,7 +2,7 @@
 
 from tailormed.model.base import Coding, Contract
 from tailormed.model.careplan import Action, ActionKind, CarePlan, Conflict, Decision, Option, Outcome, Problem
-from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
+from tailormed.model.finding import Domain, Evidence, Finding, FindingData, NotAssessed, Priority
 from tailormed.model.genotype import (
     BuildDetection,
     BuildSource,
@@ -41,6 +41,7 @@ __all__ = [
     "Domain",
     "Evidence",
     "Finding",
+    "FindingData",
     "GenomeBuild",
     "GenotypeCall",
     "Locus",

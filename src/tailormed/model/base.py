@@ -21,3 +21,10 @@ class Coding(Contract):
     system: str
     code: str
     display: str | None = None
+
+
+class NotAssessed(Contract):
+    """Something a result could not take into account, and why (e.g. a position not called)."""
+
+    item: str
+    reason: str

@@ -8,11 +8,13 @@ it could not assess, is not a finding.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from tailormed.model.base import Contract
+from tailormed.model.base import Contract, NotAssessed
+from tailormed.model.payloads import FindingData
+
+__all__ = ["PAYLOAD_DOMAINS", "Domain", "Evidence", "Finding", "FindingData", "NotAssessed", "Priority"]
 
 
 class Domain(StrEnum):
@@ -36,11 +38,19 @@ class Priority(StrEnum):
     URGENT = "urgent"
 
 
-class NotAssessed(Contract):
-    """Something the finding could not take into account, and why (e.g. a position not called)."""
-
-    item: str
-    reason: str
+#: Payload kind -> the domain its findings belong to (a finding whose payload is of another domain is refused).
+PAYLOAD_DOMAINS: dict[str, Domain] = {
+    "pgx_gene": Domain.PGX,
+    "pgx_guideline": Domain.PGX,
+    "pgx_phenoconversion": Domain.PGX,
+    "pgx_warfarin_dose": Domain.PGX,
+    "clinical_risk": Domain.CLINICAL_RISK,
+    "polygenic_score": Domain.POLYGENIC,
+    "hereditary_variant": Domain.HEREDITARY,
+    "therapy_match": Domain.ONCOLOGY,
+    "diagnosis_candidate": Domain.DIAGNOSIS,
+    "dose_prediction": Domain.RESPONSE,
+}
 
 
 class Evidence(Contract):
@@ -68,8 +78,16 @@ class Finding(Contract):
     drugs: list[str] = Field(default_factory=list)
     conditions: list[str] = Field(default_factory=list)
     research_only: bool = Field(default=False, description="Not for clinical decisions (e.g. opt-in research mode)")
-    data: dict[str, Any] = Field(default_factory=dict, description="Engine-specific payload, JSON-serializable")
+    data: FindingData | None = Field(
+        default=None, description="The engine's typed result, told apart by its ``kind``; None for a text-only finding"
+    )
     evidence: list[Evidence] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _payload_fits_domain(self) -> Finding:
+        if self.data is not None and PAYLOAD_DOMAINS[self.data.kind] is not self.domain:
+            raise ValueError(f"a {self.data.kind!r} payload cannot belong to a {self.domain.value!r} finding")
+        return self
 
     @property
     def not_assessed(self) -> list[NotAssessed]:

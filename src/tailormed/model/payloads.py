@@ -1,16 +1,26 @@
-"""Typed ``Finding.data`` payloads per engine, so the plan, decisions and reports read engines' numbers safely.
+"""Typed ``Finding.data`` payloads, one model per finding kind, so plan, reports and FHIR read engines' results safely.
 
-An engine builds one of these and stores ``payload.model_dump(mode="json")`` in ``Finding.data``; readers call
-``Payload.model_validate(finding.data)``. Risks are fractions in [0, 1] over ``horizon_years``.
+``Finding.data`` is :data:`FindingData`: a union told apart by each payload's ``kind`` literal. An engine builds its
+payload and puts the model itself in the finding; readers dispatch with ``isinstance`` (never on finding ids), and
+a careplan.json reads back into the same models. Risks are fractions in [0, 1] over ``horizon_years``. The PGx
+payloads live in :mod:`tailormed.model.pgx` with the other PGx contracts.
+
+>>> from tailormed.model.pgx import GenePhenotype, PhenotypeStatus
+>>> from pydantic import TypeAdapter
+>>> data = TypeAdapter(FindingData).validate_json(
+...     GenePhenotype(gene="CYP2C19", sample="S1", status=PhenotypeStatus.NOT_CALLED).model_dump_json())
+>>> type(data).__name__, data.kind
+('GenePhenotype', 'pgx_gene')
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from tailormed.model.base import Contract
+from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion, WarfarinDose
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -27,6 +37,8 @@ class RiskScenario(Contract):
 
 class ClinicalRiskData(Contract):
     """An absolute risk from a clinical equation, adjusted by genetics where that is valid."""
+
+    kind: Literal["clinical_risk"] = "clinical_risk"
 
     model: str = Field(description="pce, prevent, findrisc or gail")
     outcome: str = Field(description="What is predicted, e.g. '10-year ASCVD'")
@@ -47,6 +59,8 @@ class ClinicalRiskData(Contract):
 class PolygenicScoreData(Contract):
     """One polygenic score for one person, placed in a reference distribution."""
 
+    kind: Literal["polygenic_score"] = "polygenic_score"
+
     pgs_id: str
     trait: str
     score_sum: float
@@ -65,6 +79,8 @@ class PolygenicScoreData(Contract):
 
 class HereditaryVariantData(Contract):
     """A ClinVar P/LP (or conflicting) variant in a gene with a hereditary-disease recommendation."""
+
+    kind: Literal["hereditary_variant"] = "hereditary_variant"
 
     gene: str
     chrom: str
@@ -87,6 +103,8 @@ class HereditaryVariantData(Contract):
 class TherapyMatchData(Contract):
     """One tumour alteration matched to one therapy's evidence."""
 
+    kind: Literal["therapy_match"] = "therapy_match"
+
     gene: str
     alteration: str
     matched_level: str = Field(description="genomic, protein, codon, exon, gene_class")
@@ -101,6 +119,8 @@ class TherapyMatchData(Contract):
 
 class DiagnosisCandidateData(Contract):
     """One ranked differential diagnosis."""
+
+    kind: Literal["diagnosis_candidate"] = "diagnosis_candidate"
 
     rank: int
     disease_id: str
@@ -119,6 +139,8 @@ class Contribution(Contract):
 class DosePredictionData(Contract):
     """A learned model's individual prediction with its interval and explanation."""
 
+    kind: Literal["dose_prediction"] = "dose_prediction"
+
     task: str
     drug: str
     predicted: float
@@ -136,3 +158,19 @@ class DosePredictionData(Contract):
     contribution_baseline: float | None = Field(
         default=None, description="Value the contributions are added to, on the contribution scale"
     )
+
+
+FindingData = Annotated[
+    GenePhenotype
+    | GuidelineResult
+    | Phenoconversion
+    | WarfarinDose
+    | ClinicalRiskData
+    | PolygenicScoreData
+    | HereditaryVariantData
+    | TherapyMatchData
+    | DiagnosisCandidateData
+    | DosePredictionData,
+    Field(discriminator="kind"),
+]
+"""Every payload a finding can carry; ``kind`` says which."""

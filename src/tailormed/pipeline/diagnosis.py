@@ -244,7 +244,7 @@ def findings_from_result(result: DiagnosisResult) -> list[Finding]:
                 priority=Priority.INFORMATIONAL,
                 genes=candidate.genes,
                 conditions=[candidate.disease_name],
-                data=payload.model_dump(mode="json"),
+                data=payload,
                 evidence=[
                     Evidence(
                         source=SOURCE_NAME,

@@ -18,10 +18,8 @@ from pathlib import Path
 
 from pydantic import Field
 
-from tailormed.engines.pgx.calls import GeneCall
 from tailormed.engines.pgx.findings import PgxKnowledge, PgxResult, analyze_pgx, findings_from_result
 from tailormed.engines.pgx.matcher import diplotype_label, match_all
-from tailormed.engines.pgx.phenotype import GenePhenotype
 from tailormed.errors import InputError, KnowledgeError
 from tailormed.intake.outside_calls import OutsideCalls, apply_outside_calls, read_outside_calls
 from tailormed.intake.reader import open_vcf
@@ -35,6 +33,7 @@ from tailormed.model.base import Contract
 from tailormed.model.finding import Finding, NotAssessed
 from tailormed.model.genotype import BuildDetection, CallState, GenomeBuild, GenotypeCall, Locus, SampleGenotypes
 from tailormed.model.patient import Patient
+from tailormed.model.pgx import GeneCall, GenePhenotype
 from tailormed.pipeline.engine_api import EngineRun, PatientContext, Progress
 
 #: Genes accepted only as outside calls (no VCF definition is used for them by default).

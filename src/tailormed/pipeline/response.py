@@ -1,6 +1,6 @@
 """The treatment-response engine in ``analyze``: a trained dose model's prediction, interval and model card.
 
-It applies when the PGx engine found warfarin on the medication list (its ``pgx:warfarin:dose`` finding carries the
+It applies when the PGx engine found warfarin on the medication list (its warfarin-dose finding carries the
 formula's inputs from the record and genotypes) and a trained ``warfarin-dose`` model folder is available: the
 context's ``models`` folder or ``$TAILORMED_MODELS``, searched for a sub-folder whose model card has that task.
 The record's facts are written in the IWPC column layout the model was trained on, so the same code path serves
@@ -12,16 +12,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
 from tailormed.model.patient import Patient, Sex
 from tailormed.model.payloads import DosePredictionData
+from tailormed.model.pgx import WarfarinDose, WarfarinInputs
 from tailormed.pipeline.engine_api import EngineRun, PatientContext
 
 MODELS_ENV = "TAILORMED_MODELS"
 WARFARIN_TASK = "warfarin-dose"
-WARFARIN_FINDING = "pgx:warfarin:dose"
 ITEM = "treatment-response prediction (warfarin dose model)"
 _OMB_RACE = {"white": "White", "asian": "Asian", "black": "Black or African American"}
 _VKORC1 = {"GG": "G/G", "AG": "A/G", "GA": "A/G", "AA": "A/A"}
@@ -35,7 +34,8 @@ _INDUCERS = {
 def response_engine(ctx: PatientContext) -> EngineRun:
     """The warfarin dose model's prediction for a patient who takes or will take warfarin."""
     pgx = ctx.earlier.get("pgx")
-    dose = next((f for f in pgx.findings if f.id == WARFARIN_FINDING), None) if pgx is not None else None
+    doses = [f.data for f in pgx.findings if isinstance(f.data, WarfarinDose)] if pgx is not None else []
+    dose = doses[0] if doses else None
     if dose is None:
         return EngineRun.skip(ITEM, "warfarin is not on the medication list, or no genome was analysed")
     model_dir = find_model(ctx.models or _env_models(), WARFARIN_TASK)
@@ -47,8 +47,7 @@ def response_engine(ctx: PatientContext) -> EngineRun:
         )
     from tailormed.engines.response.warfarin.predict import predict_one
 
-    inputs = dose.data.get("inputs", {})
-    features = iwpc_features(ctx.patient, inputs)
+    features = iwpc_features(ctx.patient, dose.inputs)
     prediction = predict_one(model_dir, features)
     return EngineRun(
         findings=[_finding(prediction, features, model_dir)],
@@ -70,29 +69,27 @@ def find_model(root: Path | None, task: str) -> Path | None:
     return None
 
 
-def iwpc_features(patient: Patient, inputs: Mapping[str, Any]) -> dict[str, str]:
+def iwpc_features(patient: Patient, inputs: WarfarinInputs) -> dict[str, str]:
     """The record's facts in IWPC columns; unknown values are left out so the model's missing-data rules apply."""
     features: dict[str, str] = {}
     sex = patient.demographics.sex
     if sex in (Sex.FEMALE, Sex.MALE):
         features["Gender"] = sex.value
-    race = _OMB_RACE.get(str(inputs.get("race")))
+    race = _OMB_RACE.get(inputs.race)
     if race is not None:
         features["Race (OMB)"] = race
-    age = inputs.get("age_years")
-    if isinstance(age, int | float):
-        decade = min(int(age) // 10, 9)
+    if inputs.age_years is not None:
+        decade = min(int(inputs.age_years) // 10, 9)
         features["Age"] = "90+" if decade == 9 else f"{decade * 10} - {decade * 10 + 9}"
-    for column, key in (("Height (cm)", "height_cm"), ("Weight (kg)", "weight_kg")):
-        value = inputs.get(key)
-        if isinstance(value, int | float):
+    for column, value in (("Height (cm)", inputs.height_cm), ("Weight (kg)", inputs.weight_kg)):
+        if value is not None:
             features[column] = f"{value:g}"
-    if isinstance(inputs.get("cyp2c9"), str):
-        features["CYP2C9 consensus"] = inputs["cyp2c9"]
-    vkorc1 = _VKORC1.get(str(inputs.get("vkorc1")))
+    if inputs.cyp2c9 is not None:
+        features["CYP2C9 consensus"] = inputs.cyp2c9
+    vkorc1 = _VKORC1.get(inputs.vkorc1 or "")
     if vkorc1 is not None:
         features["VKORC1 -1639 consensus"] = vkorc1
-    features["Amiodarone (Cordarone)"] = "1" if inputs.get("amiodarone") else "0"
+    features["Amiodarone (Cordarone)"] = "1" if inputs.amiodarone else "0"
     taking = {m.name.strip().casefold() for m in patient.current_medications()}
     for column, names in _INDUCERS.items():
         features[column] = "1" if any(t.startswith(names) for t in taking) else "0"
@@ -118,7 +115,7 @@ def _finding(prediction: DosePredictionData, features: Mapping[str, str], model_
         priority=Priority.ROUTINE,
         genes=["CYP2C9", "VKORC1"],
         drugs=["warfarin"],
-        data=prediction.model_dump(mode="json"),
+        data=prediction,
         evidence=[
             Evidence(
                 source=f"model:{prediction.model_name}",

@@ -102,7 +102,11 @@ def assess_risks(ctx: PatientContext) -> RiskRun:
         "patient": ctx.patient.id,
         "on": ctx.on.isoformat(),
         "knowledge": {SOURCE: knowledge.version, **genetics.versions},
-        "risks": [{"id": f.id, "title": f.title, "summary": f.summary, **f.data} for f in findings],
+        "risks": [
+            {"id": f.id, "title": f.title, "summary": f.summary, **f.data.model_dump(mode="json", exclude={"kind"})}
+            for f in findings
+            if f.data is not None
+        ],
         "not_assessed": [n.model_dump(mode="json") for n in [*limitations, *genetics.limitations]],
     }
     run = EngineRun(

@@ -10,8 +10,7 @@ text; oncology findings their AMP/ASCO/CAP tier. Ids are stable across runs on t
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from tailormed.model.careplan import Action, ActionKind, Decision
 from tailormed.model.finding import Domain, Finding, Priority
@@ -21,7 +20,8 @@ from tailormed.model.payloads import (
     HereditaryVariantData,
     TherapyMatchData,
 )
-from tailormed.plan.facts import PHENOCONVERSION_PREFIX, payload
+from tailormed.model.pgx import GuidelineResult, WarfarinDose
+from tailormed.plan.facts import payload
 from tailormed.plan.problems import TOP_DIAGNOSES, clinical, is_actionable
 
 _TIER_I_II = re.compile(r"^\s*(?:tier\s*)?(?:i{1,2}|[12])(?![i\d])", re.IGNORECASE)
@@ -52,11 +52,9 @@ def _pgx(findings: Sequence[Finding], on_list: set[str]) -> list[Action]:
     for finding in findings:
         if finding.domain is not Domain.PGX or not is_actionable(finding):
             continue
-        if finding.id.startswith(PHENOCONVERSION_PREFIX):
-            continue
         if not any(d.casefold() in on_list for d in finding.drugs):
             continue
-        kind = _pgx_kind(finding.data)
+        kind = _pgx_kind(finding)
         if kind is None:
             continue
         out.append(
@@ -72,16 +70,22 @@ def _pgx(findings: Sequence[Finding], on_list: set[str]) -> list[Action]:
     return out
 
 
-def _pgx_kind(data: Mapping[str, Any]) -> ActionKind | None:
-    """What kind of change a PGx payload asks for: a dose or drug change, or other advice (monitoring)."""
-    rows = data.get("rows")
-    if not isinstance(rows, list):
-        # a dose the engine computed (its payload has a weekly dose) is a medication change
-        return ActionKind.MEDICATION_CHANGE if data.get("weekly_mg") is not None else None
-    applying = [r for r in rows if isinstance(r, dict) and r.get("actionable")]
-    if any(r.get("dosing_information") or r.get("alternate_drug_available") for r in applying):
+def _pgx_kind(finding: Finding) -> ActionKind | None:
+    """What kind of change a PGx result asks for: a dose or drug change, or other advice (monitoring).
+
+    A computed warfarin dose is a medication change; a guideline answer is one when an applying row changes the dose
+    or the drug, and monitoring when it gives other prescribing advice. Gene results and phenoconversions are not
+    actions of their own.
+    """
+    data = finding.data
+    if isinstance(data, WarfarinDose):
+        return ActionKind.MEDICATION_CHANGE if data.weekly_mg is not None else None
+    if not isinstance(data, GuidelineResult):
+        return None
+    applying = [r for r in data.rows if r.actionable]
+    if any(r.dosing_information or r.alternate_drug_available for r in applying):
         return ActionKind.MEDICATION_CHANGE
-    if any(r.get("other_prescribing_guidance") for r in applying):
+    if any(r.other_prescribing_guidance for r in applying):
         return ActionKind.MONITORING
     return None
 

@@ -19,13 +19,13 @@ from tailormed.model.patient import Patient
 from tailormed.plan.actions import actions
 from tailormed.plan.conflicts import conflicts
 from tailormed.plan.decisions import build_decisions
-from tailormed.plan.facts import GENE_PREFIX, PHENOCONVERSION_PREFIX, current_drug_names
+from tailormed.plan.facts import current_drug_names
 from tailormed.plan.limitations import limitations as plan_limitations
 from tailormed.plan.problems import is_actionable, problems
 from tailormed.plan.sdm_knowledge import SOURCE as SDM_SOURCE
 from tailormed.plan.sdm_knowledge import SdmOptions, load_sdm_options
 
-__all__ = ["GENE_PREFIX", "PHENOCONVERSION_PREFIX", "assemble_plan", "is_actionable", "load_decision_knowledge"]
+__all__ = ["assemble_plan", "is_actionable", "load_decision_knowledge"]
 
 
 def load_decision_knowledge(bundle: KnowledgeBundle | None = None) -> tuple[SdmOptions, str]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from tailormed.model.careplan import Conflict
 from tailormed.model.finding import Domain, Finding
-from tailormed.plan.facts import PHENOCONVERSION_PREFIX
+from tailormed.model.pgx import GuidelineResult, Phenoconversion
 from tailormed.plan.problems import clinical, is_actionable
 
 
@@ -18,12 +18,12 @@ def conflicts(findings: Sequence[Finding], on_list: set[str]) -> list[Conflict]:
     for finding in usable:
         if not is_actionable(finding) or finding.domain is not Domain.PGX:
             continue
-        if finding.id.startswith(PHENOCONVERSION_PREFIX):
+        if isinstance(finding.data, Phenoconversion):
             out.append(_drug_drug_gene(finding, usable, on_list))
             continue
         drugs = [d for d in finding.drugs if d.casefold() in on_list]
-        if drugs and isinstance(finding.data.get("rows"), list):
-            results = "; ".join(v for _, v in sorted(finding.data.get("gene_results", {}).items()))
+        if drugs and isinstance(finding.data, GuidelineResult):
+            results = "; ".join(v for _, v in sorted(finding.data.gene_results.items()))
             source = finding.evidence[0].source
             out.append(
                 Conflict(
@@ -46,7 +46,7 @@ def _drug_drug_gene(change: Finding, findings: Sequence[Finding], on_list: set[s
         f
         for f in findings
         if f is not change
-        and not f.id.startswith(PHENOCONVERSION_PREFIX)
+        and not isinstance(f.data, Phenoconversion)
         and genes & set(f.genes)
         and any(d.casefold() in on_list for d in f.drugs)
     ]

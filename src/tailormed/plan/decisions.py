@@ -26,14 +26,15 @@ from tailormed.model.careplan import Decision, Option, Outcome, SureQuestion
 from tailormed.model.finding import Domain, Finding
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import ClinicalRiskData, RiskScenario
+from tailormed.model.pgx import GuidelineResult
 from tailormed.plan.facts import (
-    PHENOCONVERSION_PREFIX,
     gene_finding_ids,
     gene_phenotypes,
     genes_match,
     has_condition,
     payload,
     takes_any,
+    with_payload,
 )
 from tailormed.plan.ranking import rank
 from tailormed.plan.sdm_knowledge import DecisionSpec, Effect, OptionSpec, OutcomeSpec, SdmOptions
@@ -161,7 +162,7 @@ def _decision(
     )
     used = {
         *gene_finding_ids(findings, spec.trigger.genes),
-        *(f.id for f in _drug_findings(findings, [o.drug for o in spec.options if o.drug])),
+        *(f.id for f, _ in _drug_findings(findings, [o.drug for o in spec.options if o.drug])),
         *([risk.finding.id] if risk is not None and (use_risk or spec.trigger.risk_models) else []),
     }
     citations = [*spec.baseline.citations, *(c for o in spec.outcomes for c in o.citations)]
@@ -333,35 +334,30 @@ def _contraindications(
         if by_gene or (conditions and has_condition(patient, rule.condition_codes_any, rule.condition_words_any)):
             reasons.append(rule.reason.strip())
     if spec.drug is not None:
-        for finding in _drug_findings(findings, [spec.drug]):
-            avoid = _guideline_avoid(finding, spec.guideline_population)
+        for finding, answer in _drug_findings(findings, [spec.drug]):
+            avoid = _guideline_avoid(finding, answer, spec.guideline_population)
             if avoid is not None and not reasons:
                 reasons.append(avoid)
     return list(dict.fromkeys(reasons))
 
 
-def _drug_findings(findings: Sequence[Finding], drugs: Sequence[str | None]) -> list[Finding]:
+def _drug_findings(findings: Sequence[Finding], drugs: Sequence[str | None]) -> list[tuple[Finding, GuidelineResult]]:
     wanted = {d.casefold() for d in drugs if d}
     return [
-        f
-        for f in findings
-        if f.domain is Domain.PGX
-        and not f.id.startswith(PHENOCONVERSION_PREFIX)
-        and isinstance(f.data.get("rows"), list)
-        and wanted & {d.casefold() for d in f.drugs}
+        (f, answer) for f, answer in with_payload(findings, GuidelineResult) if wanted & {d.casefold() for d in f.drugs}
     ]
 
 
-def _guideline_avoid(finding: Finding, population: str | None) -> str | None:
+def _guideline_avoid(finding: Finding, answer: GuidelineResult, population: str | None) -> str | None:
     """The guideline's advice when every applying row says to use another drug and gives no dose to use instead."""
-    rows = [r for r in finding.data.get("rows", []) if isinstance(r, dict) and r.get("actionable")]
+    rows = [r for r in answer.rows if r.actionable]
     if population is not None:
-        rows = [r for r in rows if r.get("population") in (population, None, "general")]
-    if not rows or not all(r.get("alternate_drug_available") and not r.get("dosing_information") for r in rows):
+        rows = [r for r in rows if r.population in (population, None, "general")]
+    if not rows or not all(r.alternate_drug_available and not r.dosing_information for r in rows):
         return None
     level = finding.evidence[0].level
     source = finding.evidence[0].source
-    return f"{source}{f' ({level})' if level else ''}: {rows[0].get('text', 'use another drug')}"
+    return f"{source}{f' ({level})' if level else ''}: {rows[0].text}"
 
 
 def _cap(value: float) -> float:

@@ -1,59 +1,54 @@
-"""Patient facts the plan reads from findings and the record: gene results, typed payloads, conditions, drugs.
+"""Patient facts the plan reads from findings and the record: typed payloads, gene results, conditions, drugs.
 
-Engines describe their results in ``Finding.data``; readers here validate them into the payload models of
-:mod:`tailormed.model.payloads` (or the PGx engine's fields) so a malformed payload is skipped and reported,
-never guessed at.
+Engines put a typed payload in ``Finding.data`` (:data:`tailormed.model.payloads.FindingData`); readers here pick
+findings by payload type, never by finding id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from tailormed.model.finding import Domain, Finding
+from tailormed.model.finding import Finding
 from tailormed.model.patient import Patient
+from tailormed.model.pgx import GenePhenotype, Phenoconversion
 
 P = TypeVar("P", bound=BaseModel)
 
-#: Id prefix of the PGx engine's per-gene results and of its phenoconversions.
-GENE_PREFIX = "pgx:gene:"
-PHENOCONVERSION_PREFIX = "pgx:phenoconversion:"
-
 
 def payload(finding: Finding, model: type[P]) -> P | None:
-    """The finding's payload as ``model``, or None when it does not fit (the caller lists it as not assessed)."""
-    try:
-        return model.model_validate(finding.data)
-    except ValidationError:
-        return None
+    """The finding's payload when it is a ``model``, else None."""
+    return finding.data if isinstance(finding.data, model) else None
+
+
+def with_payload(findings: Iterable[Finding], model: type[P]) -> Iterator[tuple[Finding, P]]:
+    """Each finding whose payload is a ``model``, with that payload."""
+    for finding in findings:
+        if isinstance(finding.data, model):
+            yield finding, finding.data
 
 
 def gene_phenotypes(findings: Sequence[Finding]) -> dict[str, set[str]]:
     """Gene -> its phenotypes: the genotype's own and, when co-medication changes it, the effective one."""
     results: dict[str, set[str]] = {}
-    for finding in findings:
-        if finding.domain is not Domain.PGX or not finding.genes:
-            continue
-        gene = finding.genes[0]
-        if finding.id.startswith(GENE_PREFIX):
-            phenotype = finding.data.get("phenotype")
-            if isinstance(phenotype, str) and phenotype and finding.data.get("status") != "not_called":
-                results.setdefault(gene, set()).add(phenotype)
-        elif finding.id.startswith(PHENOCONVERSION_PREFIX) and finding.data.get("applied"):
-            effective = finding.data.get("effective_phenotype")
-            if isinstance(effective, str) and effective:
-                results.setdefault(gene, set()).add(effective)
+    for _, gene in with_payload(findings, GenePhenotype):
+        if gene.phenotype and gene.called:
+            results.setdefault(gene.gene, set()).add(gene.phenotype)
+    for _, change in with_payload(findings, Phenoconversion):
+        if change.applied and change.effective_phenotype:
+            results.setdefault(change.gene, set()).add(change.effective_phenotype)
     return results
 
 
 def gene_finding_ids(findings: Sequence[Finding], genes: Iterable[str]) -> list[str]:
+    """Ids of the gene results and phenoconversions of ``genes``, in finding order."""
     wanted = set(genes)
     return [
         f.id
         for f in findings
-        if (f.id.startswith(GENE_PREFIX) or f.id.startswith(PHENOCONVERSION_PREFIX)) and wanted & set(f.genes)
+        if isinstance(f.data, GenePhenotype | Phenoconversion) and wanted & set(f.genes)
     ]
 
 

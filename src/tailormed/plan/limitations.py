@@ -1,32 +1,12 @@
 """What this plan does not tell you: the engines' and the run's not-assessed items, plus what the plan itself
-cannot use (research-grade findings, scores not validated in the patient's ancestry, unreadable payloads)."""
+cannot use (research-grade findings, scores not validated in the patient's ancestry)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pydantic import BaseModel
-
-from tailormed.model.finding import Domain, Finding, NotAssessed
-from tailormed.model.payloads import (
-    ClinicalRiskData,
-    DiagnosisCandidateData,
-    DosePredictionData,
-    HereditaryVariantData,
-    PolygenicScoreData,
-    TherapyMatchData,
-)
-from tailormed.plan.facts import payload
-
-#: The payload model each non-PGx domain promises in ``Finding.data``.
-PAYLOADS: dict[Domain, type[BaseModel]] = {
-    Domain.CLINICAL_RISK: ClinicalRiskData,
-    Domain.POLYGENIC: PolygenicScoreData,
-    Domain.HEREDITARY: HereditaryVariantData,
-    Domain.ONCOLOGY: TherapyMatchData,
-    Domain.DIAGNOSIS: DiagnosisCandidateData,
-    Domain.RESPONSE: DosePredictionData,
-}
+from tailormed.model.finding import Finding, NotAssessed
+from tailormed.model.payloads import PolygenicScoreData
 
 
 def limitations(run_items: Iterable[NotAssessed], findings: Sequence[Finding]) -> list[NotAssessed]:
@@ -49,13 +29,8 @@ def _plan_limits(finding: Finding) -> list[NotAssessed]:
                 reason="research-grade result, not clinically confirmed; not used for problems or actions",
             )
         )
-    model = PAYLOADS.get(finding.domain)
-    if model is None:
-        return out
-    data = payload(finding, model)
-    if data is None:
-        out.append(NotAssessed(item=finding.id, reason=f"result not in the {model.__name__} format; not used"))
-    elif isinstance(data, PolygenicScoreData) and data.ancestry_validated is False:
+    data = finding.data
+    if isinstance(data, PolygenicScoreData) and data.ancestry_validated is False:
         out.append(
             NotAssessed(
                 item=f"{data.pgs_id} ({data.trait})",

@@ -17,7 +17,8 @@ from tailormed.model.payloads import (
     HereditaryVariantData,
     PolygenicScoreData,
 )
-from tailormed.plan.facts import GENE_PREFIX, PHENOCONVERSION_PREFIX, payload
+from tailormed.model.pgx import GenePhenotype, Phenoconversion
+from tailormed.plan.facts import payload, with_payload
 
 ACTIONABLE = (Priority.ACTIONABLE, Priority.URGENT)
 #: Candidate diagnoses up to this rank are listed as problems even when the engine did not flag them.
@@ -63,12 +64,12 @@ def _pgx(findings: Sequence[Finding]) -> list[Problem]:
     for finding in findings:
         if finding.domain is not Domain.PGX or not is_actionable(finding) or not finding.genes:
             continue
-        if finding.id.startswith(PHENOCONVERSION_PREFIX):  # its drugs cause the change; they are not affected by it
+        if isinstance(finding.data, Phenoconversion):  # its drugs cause the change; they are not affected by it
             problem_id = f"finding:{slug(finding.id)}"
             out.append(Problem(id=problem_id, title=finding.title, kind="finding", finding_ids=[finding.id]))
             continue
         groups.setdefault("+".join(sorted(finding.genes)), []).append(finding)
-    gene_results = {f.genes[0]: f.title for f in findings if f.id.startswith(GENE_PREFIX) and f.genes}
+    gene_results = {gene.gene: f.title for f, gene in with_payload(findings, GenePhenotype)}
     for genes, members in sorted(groups.items()):
         drugs = sorted({d for f in members for d in f.drugs})
         subject = "; ".join(gene_results.get(g, g) for g in genes.split("+"))

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from tailormed.model.careplan import ActionKind, CarePlan
-from tailormed.model.finding import Domain, Finding
+from tailormed.model.finding import Finding
 from tailormed.model.patient import Patient, Sex, SomaticVariant
 from tailormed.model.payloads import DiagnosisCandidateData, HereditaryVariantData, TherapyMatchData
-from tailormed.plan.facts import GENE_PREFIX, PHENOCONVERSION_PREFIX, payload
+from tailormed.model.pgx import GenePhenotype, GuidelineResult, MatchedRow
 
 IG = "http://hl7.org/fhir/uv/genomics-reporting"
 IG_VERSION = "3.0.0"
@@ -115,23 +115,25 @@ class _Builder:
         self.tasks: list[str] = []
         self.genotypes: dict[str, str] = {}
         self.implications: dict[str, str] = {}
+        self.hereditary = {f.id for f in plan.findings if isinstance(f.data, HereditaryVariantData)}
         self.issued = plan.generated_at.isoformat()
         self.patient_url = self._add("Patient", "patient", self._patient())
 
     def bundle(self) -> dict[str, Any]:
         findings = [f for f in self.plan.findings if not f.research_only]
         for finding in findings:
-            if finding.domain is Domain.PGX and finding.id.startswith(GENE_PREFIX):
-                self._pgx_genotype(finding)
+            if isinstance(finding.data, GenePhenotype):
+                self._pgx_genotype(finding, finding.data)
         for finding in findings:
-            if finding.domain is Domain.PGX and isinstance(finding.data.get("rows"), list):
-                self._pgx_implication(finding)
-            elif finding.domain is Domain.HEREDITARY:
-                self._hereditary(finding)
-            elif finding.domain is Domain.ONCOLOGY:
-                self._therapy(finding)
-            elif finding.domain is Domain.DIAGNOSIS:
-                self._diagnosis(finding)
+            data = finding.data
+            if isinstance(data, GuidelineResult):
+                self._pgx_implication(finding, data)
+            elif isinstance(data, HereditaryVariantData):
+                self._hereditary(finding, data)
+            elif isinstance(data, TherapyMatchData):
+                self._therapy(finding, data)
+            elif isinstance(data, DiagnosisCandidateData):
+                self._diagnosis(finding, data)
         self._tasks()
         report = {
             "resourceType": "DiagnosticReport",
@@ -199,13 +201,12 @@ class _Builder:
         self.results.append(url)
         return url
 
-    def _pgx_genotype(self, finding: Finding) -> None:
-        data = finding.data
-        gene = finding.genes[0]
-        diplotypes = [d for d in data.get("diplotypes", []) if isinstance(d, str)]
-        if data.get("status") == "not_called" or not diplotypes:
+    def _pgx_genotype(self, finding: Finding, data: GenePhenotype) -> None:
+        gene = data.gene
+        diplotypes = data.diplotypes
+        if not data.called or not diplotypes:
             return
-        alleles = data.get("diplotype_alleles") or []
+        alleles = data.diplotype_alleles or ()
         haplotypes = [
             self._result(
                 "Observation",
@@ -217,7 +218,7 @@ class _Builder:
                     component=[_component(_loinc("48018-6", "Gene studied [ID]"), _concept(gene))],
                 ),
             )
-            for allele in dict.fromkeys(a for a in alleles if isinstance(a, str))
+            for allele in dict.fromkeys(alleles)
         ]
         display = " or ".join(diplotypes)
         note = [{"text": finding.summary}]
@@ -238,20 +239,18 @@ class _Builder:
     def _derived(self, genes: Sequence[str]) -> list[dict[str, str]]:
         return [{"reference": self.genotypes[g]} for g in genes if g in self.genotypes]
 
-    def _pgx_implication(self, finding: Finding) -> None:
-        if finding.id.startswith(PHENOCONVERSION_PREFIX):
-            return
-        rows = [r for r in finding.data.get("rows", []) if isinstance(r, dict)]
+    def _pgx_implication(self, finding: Finding, data: GuidelineResult) -> None:
+        rows = data.rows
         derived = self._derived(finding.genes)
         if not rows or not derived:
             return
         components = [_component(_loinc("51963-7", "Medication assessed [ID]"), self._drug(d)) for d in finding.drugs]
-        phenotypes = sorted({f"{g} {p}" for r in rows for g, p in (r.get("matched_on") or {}).items()})
+        phenotypes = sorted({f"{g} {p}" for r in rows for g, p in r.matched_on.items()})
         components += [
             _component(_concept("Therapeutic Implication", TBD, "therapeutic-implication"), _concept(p))
             for p in phenotypes
         ]
-        populations = sorted({r["population"] for r in rows if r.get("population") not in (None, "general")})
+        populations = sorted({r.population for r in rows if r.population is not None and r.population != "general"})
         components += [_component(_loinc("81259-4", "Associated phenotype"), _concept(p)) for p in populations]
         level = finding.evidence[0].level
         if level:
@@ -306,10 +305,7 @@ class _Builder:
             ),
         )
 
-    def _hereditary(self, finding: Finding) -> None:
-        data = payload(finding, HereditaryVariantData)
-        if data is None:
-            return
+    def _hereditary(self, finding: Finding, data: HereditaryVariantData) -> None:
         variant = self._variant(
             finding.id, data.gene, data.chrom, data.pos, data.ref, data.alt, hgvs=data.hgvs, zygosity=data.zygosity
         )
@@ -335,10 +331,7 @@ class _Builder:
             ),
         )
 
-    def _therapy(self, finding: Finding) -> None:
-        data = payload(finding, TherapyMatchData)
-        if data is None:
-            return
+    def _therapy(self, finding: Finding, data: TherapyMatchData) -> None:
         derived = [{"reference": url} for url in self._tumour_variants(data.gene, data.alteration)]
         components = [
             _component(_loinc("51963-7", "Medication assessed [ID]"), _concept(data.therapy)),
@@ -395,10 +388,7 @@ class _Builder:
             protein=variant.protein_change,
         )
 
-    def _diagnosis(self, finding: Finding) -> None:
-        data = payload(finding, DiagnosisCandidateData)
-        if data is None:
-            return
+    def _diagnosis(self, finding: Finding, data: DiagnosisCandidateData) -> None:
         prefix = data.disease_id.split(":", 1)[0].upper()
         system = _DISEASE_SYSTEMS.get(prefix)
         code = data.disease_id.split(":", 1)[-1]
@@ -430,7 +420,7 @@ class _Builder:
                 continue
             if action.kind in (ActionKind.MEDICATION_CHANGE, ActionKind.MONITORING):
                 profile, code = "medication-recommendation", self._medication_code(action.finding_ids)
-            elif action.id.startswith("action:referral:genetic-counselling:"):
+            elif action.kind is ActionKind.REFERRAL and all(f in self.hereditary for f in action.finding_ids):
                 profile = "followup-recommendation"
                 code = _concept("Genetic counseling recommended", LOINC, "LA14020-4", "Genetic counseling recommended")
             else:
@@ -455,17 +445,11 @@ class _Builder:
 
     def _medication_code(self, finding_ids: Sequence[str]) -> dict[str, Any]:
         """LOINC LL4049-4 'Consider alternative medication' when the guideline offers another drug, else text."""
-        findings = {f.id: f for f in self.plan.findings}
-        rows = [
-            r
-            for fid in finding_ids
-            if fid in findings
-            for r in findings[fid].data.get("rows", [])
-            if isinstance(r, dict) and r.get("actionable")
-        ]
-        if any(r.get("alternate_drug_available") for r in rows):
+        answers = {f.id: f.data for f in self.plan.findings if isinstance(f.data, GuidelineResult)}
+        rows: list[MatchedRow] = [r for fid in finding_ids if fid in answers for r in answers[fid].rows if r.actionable]
+        if any(r.alternate_drug_available for r in rows):
             return _concept("Consider alternative medication", LOINC, "LA26421-0", "Consider alternative medication")
-        if any(r.get("dosing_information") for r in rows) or not rows:
+        if any(r.dosing_information for r in rows) or not rows:
             return _concept("Adjust dose as the guideline advises")
         return _concept("Use with the guideline's monitoring advice")
 

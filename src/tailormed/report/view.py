@@ -1,23 +1,19 @@
 """What the reports show, read from the care plan: findings per domain with their typed payloads.
 
-Templates only lay out what this module gathers. Each domain's findings are parsed into that engine's payload
-model; a finding whose payload does not parse is still shown (title, summary, evidence), so a report never drops a
-finding or fails because an engine changed its payload. A domain without findings lists what the plan says was not
-assessed for it.
+Templates only lay out what this module gathers. Findings are sorted by the type of their payload
+(:data:`tailormed.model.payloads.FindingData`); a finding without a payload is still shown (title, summary,
+evidence), so a report never drops a finding. A domain without findings lists what the plan says was not assessed
+for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from tailormed.engines.pgx.dosing import WarfarinDose
-from tailormed.engines.pgx.phenotype import GenePhenotype
-from tailormed.engines.pgx.recommend import GuidelineResult
-from tailormed.engines.pgx.review import Phenoconversion
 from tailormed.model.careplan import Action, ActionKind, CarePlan
 from tailormed.model.finding import Domain, Finding, NotAssessed, Priority
 from tailormed.model.patient import Patient
@@ -29,6 +25,7 @@ from tailormed.model.payloads import (
     PolygenicScoreData,
     TherapyMatchData,
 )
+from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion, WarfarinDose
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -52,9 +49,6 @@ _DOMAIN_WORDS: dict[Domain, tuple[str, ...]] = {
     Domain.DIAGNOSIS: ("candidate diagnos", "differential", "phenotype term", "hpo"),
     Domain.RESPONSE: ("response", "learned model", "prediction"),
 }
-_GENE_PREFIX = "pgx:gene:"
-_PHENOCONVERSION_PREFIX = "pgx:phenoconversion:"
-_WARFARIN_DOSE = "pgx:warfarin:dose"
 _ACTIONABLE = (Priority.ACTIONABLE, Priority.URGENT)
 
 
@@ -112,7 +106,7 @@ class DomainSection:
     domain: Domain
     title: str
     findings: list[Finding]
-    unparsed: list[Finding]
+    text_only: list[Finding]  # findings without a typed payload, shown as title, summary and evidence
     not_assessed: list[NotAssessed]
 
 
@@ -201,50 +195,37 @@ class ReportView:
 
 
 def build_view(plan: CarePlan, patient: Patient) -> ReportView:
-    """Gather the plan's findings per domain, parsing each payload into its engine's model."""
+    """Gather the plan's findings per domain and per payload type."""
     by_domain: dict[Domain, list[Finding]] = {domain: [] for domain in DOMAIN_TITLES}
     for finding in plan.findings:
         by_domain.setdefault(finding.domain, []).append(finding)
-    unparsed: dict[Domain, list[Finding]] = {domain: [] for domain in by_domain}
     taken = {m.name.strip().casefold() for m in patient.current_medications()}
 
-    def typed(domain: Domain, model: type[P], keep: Callable[[Finding], bool] = lambda f: True) -> list[Typed[P]]:
-        parsed: list[Typed[P]] = []
-        for finding in by_domain[domain]:
-            if not keep(finding):
-                continue
-            data = _parse(model, finding.data)
-            if data is None:
-                unparsed[domain].append(finding)
-            else:
-                parsed.append(Typed(finding, data))
-        return parsed
-
-    def is_guidance(f: Finding) -> bool:
-        return not f.id.startswith((_GENE_PREFIX, _PHENOCONVERSION_PREFIX)) and f.id != _WARFARIN_DOSE
+    def typed(model: type[P]) -> list[Typed[P]]:
+        return [Typed(f, f.data) for f in plan.findings if isinstance(f.data, model)]
 
     guidance = [
         DrugGuidance(t.finding, t.data, any(d.casefold() in taken for d in t.finding.drugs))
-        for t in typed(Domain.PGX, GuidelineResult, is_guidance)
+        for t in typed(GuidelineResult)
     ]
     pgx = PgxView(
-        genes=typed(Domain.PGX, GenePhenotype, lambda f: f.id.startswith(_GENE_PREFIX)),
+        genes=typed(GenePhenotype),
         guidance=guidance,
-        phenoconversions=typed(Domain.PGX, Phenoconversion, lambda f: f.id.startswith(_PHENOCONVERSION_PREFIX)),
-        doses=typed(Domain.PGX, WarfarinDose, lambda f: f.id == _WARFARIN_DOSE),
+        phenoconversions=typed(Phenoconversion),
+        doses=typed(WarfarinDose),
     )
-    risks = typed(Domain.CLINICAL_RISK, ClinicalRiskData)
-    scores = typed(Domain.POLYGENIC, PolygenicScoreData)
-    hereditary = typed(Domain.HEREDITARY, HereditaryVariantData)
-    therapies = typed(Domain.ONCOLOGY, TherapyMatchData)
-    diagnoses = sorted(typed(Domain.DIAGNOSIS, DiagnosisCandidateData), key=lambda t: t.data.rank)
-    predictions = typed(Domain.RESPONSE, DosePredictionData)
+    risks = typed(ClinicalRiskData)
+    scores = typed(PolygenicScoreData)
+    hereditary = typed(HereditaryVariantData)
+    therapies = typed(TherapyMatchData)
+    diagnoses = sorted(typed(DiagnosisCandidateData), key=lambda t: t.data.rank)
+    predictions = typed(DosePredictionData)
     sections = {
         domain: DomainSection(
             domain=domain,
             title=DOMAIN_TITLES.get(domain, domain.value.replace("_", " ").capitalize()),
             findings=findings,
-            unparsed=unparsed[domain],
+            text_only=[f for f in findings if f.data is None],
             not_assessed=domain_limitations(plan.limitations, domain),
         )
         for domain, findings in by_domain.items()
@@ -284,10 +265,3 @@ def domain_limitations(limitations: Sequence[NotAssessed], domain: Domain) -> li
     """The plan's limitations that name this domain (e.g. an engine that did not run and why)."""
     words = _DOMAIN_WORDS.get(domain, (domain.value,))
     return [n for n in limitations if any(w in f"{n.item} {n.reason}".casefold() for w in words)]
-
-
-def _parse(model: type[P], data: dict[str, Any]) -> P | None:
-    try:
-        return model.model_validate(data)
-    except ValidationError:
-        return None

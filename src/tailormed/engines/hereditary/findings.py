@@ -104,7 +104,7 @@ def _finding(row: HereditaryRow, knowledge: HereditaryKnowledge, limits: Sequenc
         priority=Priority.ACTIONABLE if row.reportable else Priority.INFORMATIONAL,
         genes=[observation.gene],
         conditions=[c for c in row.condition.split("; ") if c],
-        data=payload(row).model_dump(mode="json"),
+        data=payload(row),
         evidence=evidence,
     )
 

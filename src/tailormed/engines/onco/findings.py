@@ -25,12 +25,11 @@ def findings_from_result(result: OncoResult, knowledge: OncoKnowledge) -> list[F
         if match.amp_tier in _REPORTED_TIERS and row.evidence_type is EvidenceType.PREDICTIVE and row.therapies:
             key = (match.alteration.label, row.therapy.lower(), row.significance.value, row.direction.value)
             groups[key].append(match)
-    findings = []
+    ordered = []
     for matches in groups.values():
         matches.sort(key=lambda m: (TIER_ORDER[m.amp_tier], m.row.amp_level.value))
-        findings.append(_finding(matches, result, knowledge))
-    findings.sort(key=lambda f: (TIER_ORDER[f.data["amp_tier"]], f.id))
-    return findings
+        ordered.append((TIER_ORDER[matches[0].amp_tier], _finding(matches, result, knowledge)))
+    return [finding for _, finding in sorted(ordered, key=lambda pair: (pair[0], pair[1].id))]
 
 
 def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKnowledge) -> Finding:
@@ -90,6 +89,6 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
         genes=sorted({alteration.gene} | ({alteration.partner} if alteration.partner else set())),
         drugs=list(row.therapies),
         conditions=[result.tumour_type],
-        data=payload.model_dump(mode="json"),
+        data=payload,
         evidence=evidence,
     )

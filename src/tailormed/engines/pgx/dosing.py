@@ -13,75 +13,15 @@ import math
 from collections.abc import Mapping
 from datetime import date
 
-from pydantic import Field
-
-from tailormed.engines.pgx.phenotype import GenePhenotype
 from tailormed.knowledge.pgx.dosing import DoseAdjustmentRule, WarfarinModel
-from tailormed.model.base import Contract
 from tailormed.model.finding import NotAssessed
 from tailormed.model.patient import Patient
+from tailormed.model.pgx import DoseAdjustment, DoseTerm, GenePhenotype, WarfarinDose, WarfarinInputs
 
 HEIGHT_LOINC = "8302-2"
 WEIGHT_LOINC = "29463-7"
 _HEIGHT_UNITS = {"cm": 1.0, "m": 100.0, "in": 2.54, "[in_i]": 2.54}
 _WEIGHT_UNITS = {"kg": 1.0, "g": 0.001, "lb": 0.45359237, "[lb_av]": 0.45359237}
-
-
-class WarfarinInputs(Contract):
-    """What the formula uses; ``None`` means the input is unknown."""
-
-    age_years: float | None = None
-    height_cm: float | None = None
-    weight_kg: float | None = None
-    vkorc1: str | None = Field(default=None, description="rs9923231 (-1639 G>A) genotype: GG, AG or AA")
-    cyp2c9: str | None = Field(default=None, description="Diplotype in *1/*2/*3 terms, e.g. '*1/*3'")
-    race: str = Field(default="missing_or_mixed", description="white, asian, black or missing_or_mixed")
-    enzyme_inducer: bool = False
-    amiodarone: bool = False
-    african_ancestry: bool = False
-    cyp4f2_alleles: list[str] | None = None
-    cyp2c9_alleles: list[str] | None = Field(default=None, description="The CYP2C9 alleles as called")
-    rs12777823_a_carrier: bool | None = None
-    notes: list[str] = Field(default_factory=list)
-
-
-class DoseTerm(Contract):
-    name: str
-    value: str
-    coefficient: float
-    contribution: float
-
-
-class DoseAdjustment(Contract):
-    id: str
-    text: str
-    percent_low: float
-    percent_high: float
-    applies: bool | None = Field(description="None when the inputs to decide were not available")
-
-
-class WarfarinDose(Contract):
-    inputs: WarfarinInputs
-    terms: list[DoseTerm] = Field(default_factory=list)
-    sqrt_weekly_dose: float | None = None
-    weekly_mg: float | None = None
-    daily_mg: float | None = None
-    adjusted_weekly_mg: tuple[float, float] | None = Field(default=None, description="Range after CPIC adjustments")
-    adjustments: list[DoseAdjustment] = Field(default_factory=list)
-    not_assessed: list[NotAssessed] = Field(default_factory=list)
-    citations: list[str] = Field(default_factory=list)
-
-    @property
-    def worked(self) -> str:
-        """The sum as text: ``5.6044 - 0.2614 x 6 + ... = 2.47; 2.47^2 = 6.10 mg/week``."""
-        if self.sqrt_weekly_dose is None or self.weekly_mg is None:
-            return "not calculated"
-        parts = " ".join(f"{'+' if t.contribution >= 0 else '-'} {abs(t.contribution):.4f} ({t.name} {t.value})"
-                         for t in self.terms[1:])
-        return (
-            f"{self.terms[0].contribution:.4f} {parts} = {self.sqrt_weekly_dose:.4f}; squared = "
-            f"{self.weekly_mg:.1f} mg/week ({self.daily_mg:.2f} mg/day)"
-        )
 
 
 def iwpc_dose(inputs: WarfarinInputs, model: WarfarinModel) -> WarfarinDose:

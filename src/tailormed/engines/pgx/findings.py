@@ -14,11 +14,10 @@ from datetime import date
 
 from pydantic import Field
 
-from tailormed.engines.pgx.calls import GeneCall
-from tailormed.engines.pgx.dosing import WarfarinDose, iwpc_dose, warfarin_inputs
-from tailormed.engines.pgx.phenotype import GenePhenotype, PhenotypeStatus, phenotype_all
-from tailormed.engines.pgx.recommend import GuidelineResult, RecommendationStatus, recommend_all
-from tailormed.engines.pgx.review import MedicationReview, Phenoconversion, review_medications
+from tailormed.engines.pgx.dosing import iwpc_dose, warfarin_inputs
+from tailormed.engines.pgx.phenotype import phenotype_all
+from tailormed.engines.pgx.recommend import recommend_all
+from tailormed.engines.pgx.review import MedicationReview, review_medications
 from tailormed.knowledge.pgx.dosing import WarfarinModel
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
 from tailormed.knowledge.pgx.interactions import PhenoconversionRules
@@ -26,6 +25,15 @@ from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
 from tailormed.model.base import Contract
 from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
 from tailormed.model.patient import Patient
+from tailormed.model.pgx import (
+    GeneCall,
+    GenePhenotype,
+    GuidelineResult,
+    Phenoconversion,
+    PhenotypeStatus,
+    RecommendationStatus,
+    WarfarinDose,
+)
 
 
 class PgxKnowledge(Contract):
@@ -126,7 +134,7 @@ def _gene(
         summary=" ".join([result.summary + ".", *result.notes]).strip(),
         priority=Priority.INFORMATIONAL if normal or not result.called else Priority.ROUTINE,
         genes=[result.gene],
-        data=result.model_dump(mode="json"),
+        data=result,
         evidence=[
             Evidence(
                 source=tables.source,
@@ -178,7 +186,7 @@ def _recommendation(
         priority=priority,
         genes=list(answer.genes),
         drugs=[answer.drug],
-        data=answer.model_dump(mode="json"),
+        data=answer,
         evidence=[
             Evidence(
                 source=answer.source,
@@ -201,7 +209,7 @@ def _phenoconversion(change: Phenoconversion, rules: PhenoconversionRules) -> Fi
         priority=Priority.ACTIONABLE if change.applied else Priority.ROUTINE,
         genes=[change.gene],
         drugs=list(change.perpetrators),
-        data=change.model_dump(mode="json"),
+        data=change,
         evidence=[
             Evidence(
                 source=rules.source,
@@ -242,7 +250,7 @@ def _warfarin(
         priority=Priority.ACTIONABLE if dose.weekly_mg is not None else Priority.INFORMATIONAL,
         genes=["CYP2C9", "VKORC1", "CYP4F2"],
         drugs=["warfarin"],
-        data=dose.model_dump(mode="json"),
+        data=dose,
         evidence=[
             Evidence(
                 source=model.source,

@@ -13,75 +13,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from enum import StrEnum
 
-from pydantic import Field
-
-from tailormed.engines.pgx.calls import CallOrigin, CallStatus, Diplotype, GeneCall
-from tailormed.knowledge.pgx.phenotypes import (
+from tailormed.knowledge.pgx.phenotypes import GenePhenotypes, PhenotypeKnowledge, diplotype_key
+from tailormed.model.pgx import (
     AlleleFunction,
-    GenePhenotypes,
-    PhenotypeKnowledge,
+    CallStatus,
+    Diplotype,
+    GeneCall,
+    GenePhenotype,
     PhenotypeMethod,
-    diplotype_key,
+    PhenotypeStatus,
 )
-from tailormed.model.base import Contract
-
-
-class PhenotypeStatus(StrEnum):
-    ASSIGNED = "assigned"
-    AMBIGUOUS = "ambiguous"
-    UNRESOLVED = "unresolved"
-    NO_TABLE = "no_table"
-    NOT_CALLED = "not_called"
-
-
-class GenePhenotype(Contract):
-    """One gene's result for one sample, as guideline lookup and reports use it."""
-
-    gene: str
-    sample: str
-    status: PhenotypeStatus
-    method: PhenotypeMethod | None = None
-    origin: CallOrigin = CallOrigin.MATCHER
-    diplotypes: list[str] = Field(default_factory=list, description="Candidate diplotypes, best first")
-    alleles: list[AlleleFunction] = Field(default_factory=list, description="Functions of the resolved diplotype")
-    diplotype_alleles: tuple[str, ...] | None = Field(
-        default=None, description="The single resolved diplotype, sorted; None when ambiguous or phenoconverted"
-    )
-    phenotype: str | None = None
-    activity_score: str | None = None
-    allele_statuses: dict[str, bool] = Field(default_factory=dict, description="HLA allele -> carried")
-    table_version: str | None = None
-    missing_positions: list[str] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
-    phenoconversion: str | None = Field(default=None, description="Why this is not the genotype's own result")
-
-    @property
-    def called(self) -> bool:
-        return self.status != PhenotypeStatus.NOT_CALLED
-
-    @property
-    def lookup_value(self) -> str | None:
-        """The value guidelines are looked up by: the activity score for score genes, else the phenotype."""
-        if self.method == PhenotypeMethod.ACTIVITY_SCORE:
-            return self.activity_score
-        return self.phenotype
-
-    @property
-    def summary(self) -> str:
-        """One line, e.g. ``CYP2C9 *1/*3: Intermediate Metabolizer (activity score 1.0)``."""
-        call = " or ".join(self.diplotypes) if self.diplotypes else self.origin.value.replace("_", " ")
-        if not self.called:
-            return f"{self.gene}: not called"
-        result = self.phenotype or {
-            PhenotypeStatus.AMBIGUOUS: "phenotype ambiguous",
-            PhenotypeStatus.NO_TABLE: "no phenotype table",
-            PhenotypeStatus.UNRESOLVED: "phenotype not assigned",
-        }.get(self.status, "no phenotype")
-        score = f" (activity score {self.activity_score})" if self.activity_score else ""
-        return f"{self.gene} {call}: {result}{score}"
-
 
 _PHENOTYPE_SYNONYMS = {
     "PM": "Poor Metabolizer",

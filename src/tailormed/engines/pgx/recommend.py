@@ -10,11 +10,8 @@ diplotype, it is preferred over the same guideline's row for the phenotype.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 
-from pydantic import Field
-
-from tailormed.engines.pgx.phenotype import GenePhenotype, PhenotypeStatus, normalize_score
+from tailormed.engines.pgx.phenotype import normalize_score
 from tailormed.knowledge.pgx.guidelines import (
     Criterion,
     CriterionKind,
@@ -22,50 +19,8 @@ from tailormed.knowledge.pgx.guidelines import (
     GuidelineKnowledge,
     RecommendationRow,
 )
-from tailormed.model.base import Contract
 from tailormed.model.finding import NotAssessed
-
-
-class RecommendationStatus(StrEnum):
-    MATCHED = "matched"
-    NO_MATCHING_ROW = "no_matching_row"
-    NOT_ASSESSED = "not_assessed"
-
-
-class MatchedRow(Contract):
-    """One recommendation row that applies, and the gene results it was matched on."""
-
-    row_id: str
-    population: str | None = None
-    classification: str | None = None
-    implications: list[str] = Field(default_factory=list)
-    text: str
-    dosing_information: bool = False
-    alternate_drug_available: bool = False
-    other_prescribing_guidance: bool = False
-    matched_on: dict[str, str] = Field(default_factory=dict, description="Gene -> the result value that matched")
-    actionable: bool = Field(description="The row changes therapy for a non-normal result")
-
-
-class GuidelineResult(Contract):
-    """What one guideline says for one drug and this patient's gene results."""
-
-    drug: str
-    guideline_id: str
-    guideline_name: str
-    source: str
-    version: str
-    url: str | None = None
-    genes: list[str]
-    citations: list[str] = Field(default_factory=list)
-    status: RecommendationStatus
-    rows: list[MatchedRow] = Field(default_factory=list)
-    gene_results: dict[str, str] = Field(default_factory=dict, description="Gene -> result summary used")
-    not_assessed: list[NotAssessed] = Field(default_factory=list)
-
-    @property
-    def actionable(self) -> bool:
-        return any(row.actionable for row in self.rows)
+from tailormed.model.pgx import GenePhenotype, GuidelineResult, MatchedRow, PhenotypeStatus, RecommendationStatus
 
 
 def criterion_holds(criterion: Criterion, result: GenePhenotype | None) -> bool:

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import Field
 
-from tailormed.engines.pgx.phenotype import GenePhenotype, format_score
-from tailormed.engines.pgx.recommend import GuidelineResult, recommend_drug
+from tailormed.engines.pgx.phenotype import format_score
+from tailormed.engines.pgx.recommend import recommend_drug
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
 from tailormed.knowledge.pgx.interactions import (
     GeneConversion,
@@ -27,22 +27,7 @@ from tailormed.knowledge.pgx.interactions import (
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
 from tailormed.model.base import Contract
 from tailormed.model.patient import Medication
-
-
-class Phenoconversion(Contract):
-    """How co-medication changes one gene's result, and why."""
-
-    gene: str
-    genotype_phenotype: str | None
-    genotype_activity_score: str | None = None
-    effective_phenotype: str | None
-    effective_activity_score: str | None = Field(default=None, description="Genotype score x factor, unrounded")
-    lookup_activity_score: str | None = Field(default=None, description="Table score used to find guidance")
-    perpetrators: list[str] = Field(description="Drugs on the list that act on the enzyme")
-    effect: str = Field(description="e.g. 'strong inhibitor'")
-    applied: bool = Field(description="False when opposing inhibitors and inducers cancel out")
-    explanation: str
-    citations: list[str] = Field(default_factory=list)
+from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion
 
 
 class ReviewedMedication(Contract):

@@ -204,7 +204,7 @@ def polygenic_finding(
         summary=summary,
         priority=priority,
         conditions=[panel.condition],
-        data=payload.model_dump(mode="json"),
+        data=payload,
         evidence=evidence,
     )
 

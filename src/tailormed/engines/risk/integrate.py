@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from tailormed.engines.risk.results import EquationResult, evaluate
 from tailormed.engines.risk.whatif import in_words, scenarios
@@ -39,13 +39,7 @@ class _Polygenic:
 
 def payloads(findings: Sequence[Finding], kind: type[P]) -> list[P]:
     """The findings' payloads that are of ``kind`` (others, e.g. summary findings, are skipped)."""
-    found = []
-    for finding in findings:
-        try:
-            found.append(kind.model_validate(finding.data))
-        except ValidationError:
-            continue
-    return found
+    return [finding.data for finding in findings if isinstance(finding.data, kind)]
 
 
 def integrate(
@@ -141,7 +135,7 @@ def _finding(
         priority=priority,
         genes=genes,
         conditions=[result.outcome],
-        data=data.model_dump(mode="json"),
+        data=data,
         evidence=[
             Evidence(
                 source=knowledge.source,

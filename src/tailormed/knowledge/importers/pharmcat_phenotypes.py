@@ -22,15 +22,14 @@ from tailormed.knowledge.manifest import SourceRecord
 from tailormed.knowledge.pgx.phenotypes import (
     PHENOTYPES_FILE,
     SOURCE,
-    AlleleFunction,
     DiplotypePhenotype,
     GenePhenotypes,
     PhenotypeKnowledge,
-    PhenotypeMethod,
     diplotype_key,
 )
 from tailormed.knowledge.pharmcat_release import LOWEST_FUNCTION_GENES, find_release_root
 from tailormed.knowledge.registry import Importer, register
+from tailormed.model.pgx import AlleleFunction, PhenotypeMethod
 
 _PHENOTYPE_DIR = Path("phenotype")
 _FALLBACKS = {"CYP2D6": Path("phenotype_fallback") / "CYP2D6.cpic.json"}

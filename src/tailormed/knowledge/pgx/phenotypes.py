@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
@@ -19,29 +18,10 @@ from pydantic import Field, PrivateAttr
 
 from tailormed.knowledge.files import read_model
 from tailormed.model.base import Contract
+from tailormed.model.pgx import AlleleFunction, PhenotypeMethod
 
 SOURCE = "pharmcat-phenotypes"
 PHENOTYPES_FILE = "phenotypes.json"
-
-
-class PhenotypeMethod(StrEnum):
-    """How a gene's result is expressed and looked up in guidelines.
-
-    >>> PhenotypeMethod("activity_score").value
-    'activity_score'
-    """
-
-    ACTIVITY_SCORE = "activity_score"
-    PHENOTYPE = "phenotype"
-    ALLELE_STATUS = "allele_status"
-
-
-class AlleleFunction(Contract):
-    """One named allele's function (``Decreased function``) and, for activity-score genes, its value."""
-
-    name: str
-    function: str | None = None
-    activity_value: str | None = None
 
 
 class DiplotypePhenotype(Contract):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 
-from tailormed.engines.pgx.calls import CallStatus, Diplotype, GeneCall
 from tailormed.engines.pgx.matcher.diplotypes import (
     apply_unphased_priorities,
     haploid_fits,
@@ -26,6 +25,7 @@ from tailormed.engines.pgx.matcher.sample import SampleSites, read_sites
 from tailormed.engines.pgx.matcher.strands import combination_call, lowest_function_call
 from tailormed.knowledge.pgx.definitions import GeneDefinition
 from tailormed.model.genotype import SampleGenotypes
+from tailormed.model.pgx import CallStatus, Diplotype, GeneCall
 
 __all__ = ["diplotype_label", "match_all", "match_gene", "name_key", "ordered_pair"]
 

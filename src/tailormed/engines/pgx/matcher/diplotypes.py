@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tailormed.engines.pgx.calls import Diplotype
 from tailormed.engines.pgx.matcher.haplotypes import Fit
 from tailormed.engines.pgx.matcher.names import name_key, ordered_pair
 from tailormed.knowledge.pgx.definitions import GeneDefinition
+from tailormed.model.pgx import Diplotype
 
 
 def pair_fits(found: list[Fit]) -> list[Diplotype]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tailormed.engines.pgx.calls import Diplotype
 from tailormed.engines.pgx.matcher.haplotypes import Candidate, carried_on, strand_alleles
 from tailormed.engines.pgx.matcher.names import name_key, ordered_pair
 from tailormed.engines.pgx.matcher.sample import SampleSites
 from tailormed.knowledge.pgx.definitions import allele_matches
+from tailormed.model.pgx import Diplotype
 
 
 @dataclass(frozen=True)
