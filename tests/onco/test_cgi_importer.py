@@ -17,7 +17,9 @@ def test_cgi_table_and_matches(shared_data: Path, core_knowledge: OncoKnowledge)
     t315i = next(r for r in table.rows if r.id == "cgi-biomarkers:line2")  # ABL1 T315I, the file's first row
     assert (t315i.biomarker.label, t315i.significance.value, t315i.amp_level.value) == ("ABL1 T315I", "resistance", "A")
     assert [a.text for a in t315i.alleles] == ["chr9:133748283 C>T (GRCh37)"]
-    knowledge = OncoKnowledge(tables=[table], genes=core_knowledge.genes, tree=core_knowledge.tree)
+    knowledge = OncoKnowledge(
+        tables=[table], genes=core_knowledge.genes, tree=core_knowledge.tree, thresholds=core_knowledge.thresholds
+    )
     result = match_profile(
         TumourProfile(case_id="c", tumour_type="LUAD", alterations=[parse_alteration("EGFR T790M")]), knowledge
     )

@@ -32,7 +32,9 @@ def _claims(knowledge: OncoKnowledge, tumour: str, text: str) -> set[tuple[str, 
 
 
 def test_v1_classic_biomarkers(civic_v1: EvidenceTable, core_knowledge: OncoKnowledge) -> None:
-    knowledge = OncoKnowledge(tables=[civic_v1], genes=core_knowledge.genes, tree=core_knowledge.tree)
+    knowledge = OncoKnowledge(
+        tables=[civic_v1], genes=core_knowledge.genes, tree=core_knowledge.tree, thresholds=core_knowledge.thresholds
+    )
     l858r = _claims(knowledge, "LUAD", "EGFR L858R")
     assert {("Erlotinib", "sensitivity", "CIViC A", "I-A"), ("Afatinib", "sensitivity", "CIViC A", "I-A")} <= l858r
     assert any(t == "Erlotinib" and s == "resistance" for t, s, _, _ in _claims(knowledge, "NSCLC", "EGFR T790M"))
@@ -121,7 +123,9 @@ def test_v2_layout(tmp_path: Path, core_knowledge: OncoKnowledge) -> None:
     assert [r.therapy for r in table.rows] == ["Sotorasib", "Adagrasib + Cetuximab"]
     assert "1 compound molecular profiles" in notes
     assert table.rows[0].alleles[0].text == "chr12:25398285 C>A (GRCh37)"
-    knowledge = OncoKnowledge(tables=[table], genes=core_knowledge.genes, tree=core_knowledge.tree)
+    knowledge = OncoKnowledge(
+        tables=[table], genes=core_knowledge.genes, tree=core_knowledge.tree, thresholds=core_knowledge.thresholds
+    )
     assert ("Sotorasib", "sensitivity", "CIViC A", "I-A") in _claims(knowledge, "LUAD", "KRAS G12C")
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from tailormed.errors import InputError
 from tailormed.intake.record import load_record
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.finding import Domain
@@ -25,8 +28,9 @@ def test_demo_park_gets_encorafenib_cetuximab_and_anti_egfr_resistance(core_bund
     assert all(f.domain is Domain.ONCOLOGY and f.evidence for f in run.findings)
     top = {(d.alteration, d.therapy, d.significance, d.amp_tier) for d in data}
     assert ("BRAF V600E", "encorafenib + cetuximab", "sensitivity", "I-A") in top
-    assert ("BRAF V600E", "cetuximab", "resistance", "I-A") in top
-    assert ("BRAF V600E", "panitumumab", "resistance", "I-A") in top
+    assert ("BRAF V600E", "cetuximab", "resistance", "I-B") in top  # clinical evidence (CIViC level B)
+    assert ("BRAF V600E", "panitumumab", "resistance", "I-B") in top
+    assert ("BRAF V600E", "dabrafenib + trametinib", "sensitivity", "II-C") in top  # tumour-agnostic, not colorectal
     assert not any(d.gene == "APC" for d in data)
     assert not any("MSI-H" in d.alteration for d in data)  # the tumour is MSS
     assert "onco.tsv" in run.files and "encorafenib + cetuximab" in run.files["onco.tsv"]
@@ -38,3 +42,16 @@ def test_no_tumour_data_skips_with_reason(core_bundle: KnowledgeBundle) -> None:
         PatientContext(patient=load_record(path), record_path=path, bundle=core_bundle, on=date(2026, 7, 1))
     )
     assert run.skipped is not None and "no tumour data" in run.skipped
+
+
+def test_record_with_a_tumour_type_that_is_not_an_oncotree_code_is_an_input_error(
+    core_bundle: KnowledgeBundle, tmp_path: Path
+) -> None:
+    path = DEMO / "demo-04-park.yaml"
+    patient = load_record(path)
+    assert patient.tumour is not None
+    colon = patient.model_copy(update={"tumour": patient.tumour.model_copy(update={"oncotree_code": "COLON"})})
+    with pytest.raises(InputError) as caught:
+        onco_engine(PatientContext(patient=colon, record_path=path, bundle=core_bundle, on=date(2026, 7, 1)))
+    assert "demo-04-park.yaml" in str(caught.value) and "tumour.oncotree_code" in str(caught.value)
+    assert "COAD" in str(caught.value)

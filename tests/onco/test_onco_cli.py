@@ -41,7 +41,7 @@ def test_alterations_tsv(tmp_path: Path) -> None:
     lines = [line.split("\t") for line in out.splitlines()]
     assert lines[0] == list(COLUMNS)
     expected = ["case", "BRAF", "BRAF V600E", "protein", "COAD", "encorafenib + cetuximab", "supports"]
-    assert lines[2][:7] == expected and lines[2][7:10] == ["sensitivity", "FDA", "I-A"]
+    assert [*expected, "sensitivity", "FDA", "I-A"] in [line[:10] for line in lines]
 
 
 def test_batch_input_json_and_output_file(tmp_path: Path) -> None:
@@ -113,3 +113,27 @@ def test_tumour_tsv_readers_fail_only_with_input_error(tmp_path: Path, rows: lis
         reader(path)
     except InputError as exc:
         assert str(path) in str(exc)
+
+
+@pytest.mark.slow
+def test_tumour_types_that_are_not_oncotree_codes_exit_2_with_suggestions(tmp_path: Path) -> None:
+    for text, suggested in (("COLON", "COAD"), ("CRC", "COADREAD")):
+        code, out, err = invoke("-a", "BRAF V600E", "-t", text, kb=tmp_path)
+        assert code == 2 and not out, (text, err)
+        assert f"'{text}' is not an OncoTree code" in err and suggested in err
+    cases = tmp_path / "cases.tsv"
+    cases.write_text(
+        f"{HEADER}\nc1\tBRAF\tV600E\tmutation\tBOWEL\nc2\tBRAF\tV600E\tmutation\tCOLON\n", encoding="utf-8"
+    )
+    code, _, err = invoke("--input", cases, kb=tmp_path)
+    assert code == 2 and "cases.tsv, line 3" in err and "COAD" in err
+
+
+@pytest.mark.slow
+def test_bowel_and_unknown_keep_the_colorectal_exclusion(tmp_path: Path) -> None:
+    for tumour in ("BOWEL", "UNKNOWN"):
+        code, out, err = invoke("-a", "BRAF V600E", "-t", tumour, kb=tmp_path)
+        assert code == 0, err
+        rows = [line.split("\t") for line in out.splitlines()[1:]]
+        pan = [r for r in rows if "pan-braf-v600e-dabrafenib-trametinib" in r[10]]
+        assert [r[9] for r in pan] == ["II-C"], tumour

@@ -18,12 +18,14 @@ def test_coad_braf_v600e_found_by_grch38_coordinate(shared_data: Path, core_know
     )
     result = match_profile(profile, core_knowledge)
     braf = [m for m in result.matches if m.alteration.label == "BRAF V600E"]
-    assert braf and all(m.matched_level.value == "genomic" for m in braf)
+    assert braf and all(m.matched_level.value == "genomic" for m in braf if m.row.biomarker.label == "BRAF V600E")
     assert braf[0].alteration.allele is not None and braf[0].alteration.allele.pos == 140753336
     tier_one = {(m.row.therapy, m.row.significance.value) for m in braf if m.amp_tier == "I-A"}
     assert ("encorafenib + cetuximab", "sensitivity") in tier_one
-    assert ("cetuximab", "resistance") in tier_one
-    assert ("panitumumab", "resistance") in tier_one
+    assert ("dabrafenib + trametinib", "sensitivity") not in tier_one  # the tumour-agnostic label excludes CRC
+    tier_one_b = {(m.row.therapy, m.row.significance.value) for m in braf if m.amp_tier == "I-B"}
+    assert ("cetuximab", "resistance") in tier_one_b
+    assert ("panitumumab", "resistance") in tier_one_b
 
 
 def test_brca_pik3ca_h1047r_and_copy_number(shared_data: Path, core_knowledge: OncoKnowledge) -> None:

@@ -34,7 +34,12 @@ class MatchFormat(StrEnum):
 @onco_app.command("match")
 def match(
     tumor_type: Annotated[
-        str | None, typer.Option("--tumor-type", "-t", help="OncoTree code of the tumour, e.g. COAD, NSCLC, BRCA.")
+        str | None,
+        typer.Option(
+            "--tumor-type",
+            "-t",
+            help="OncoTree code of the tumour, e.g. COAD, NSCLC, BRCA, CUP (unknown primary); UNKNOWN if not known.",
+        ),
     ] = None,
     vcf: Annotated[Path | None, typer.Option("--vcf", help="Somatic VCF (plain, bgzipped or BCF).")] = None,
     cna: Annotated[
@@ -53,8 +58,9 @@ def match(
     case_id: Annotated[str, typer.Option("--case-id", help="case_id for single-case output.")] = "case",
     build: BuildOption = None,
     amp_min_copies: Annotated[
-        int, typer.Option("--amp-min-copies", min=1, help="Total copies at which a gene counts as amplified.")
-    ] = 6,
+        int | None,
+        typer.Option("--amp-min-copies", min=1, help="Total copies at which a gene counts as amplified [curated: 6]."),
+    ] = None,
     core_only: Annotated[
         bool, typer.Option("--core-only", help="Use only the curated core, not CIViC/CGI from the built bundle.")
     ] = False,
@@ -75,12 +81,11 @@ def match(
     if cases is None and not single:
         raise InputError("nothing to match: give --vcf, --cna, --fusions, --alteration or --input CASES.tsv")
     if cases is None and tumor_type is None:
-        raise InputError("--tumor-type (an OncoTree code such as COAD) is required for single-case inputs")
+        raise InputError("--tumor-type is required for single-case inputs: an OncoTree code such as COAD, or UNKNOWN")
     knowledge = onco.load_knowledge(load_bundle(kb), include_built=not core_only)
     if cases is not None:
-        profiles = onco.batch_profiles(cases)
+        profiles = onco.batch_profiles(cases, knowledge)
     else:
-        assert tumor_type is not None
         profiles = [
             onco.file_profile(
                 case_id,

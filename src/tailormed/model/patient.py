@@ -257,7 +257,7 @@ class Fusion(Contract):
 class Tumour(Contract):
     """The tumour profile: type as an OncoTree code, and its somatic alterations and signatures."""
 
-    oncotree_code: str = Field(pattern=r"^[A-Z0-9_]+$")
+    oncotree_code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9_/-]*$")
     name: str | None = None
     somatic_variants: list[SomaticVariant] = Field(default_factory=list)
     copy_number: list[CopyNumberChange] = Field(default_factory=list)

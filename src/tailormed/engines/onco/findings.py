@@ -49,6 +49,10 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
         f"{result.tumour_type} ({best.relation.value.replace('_', ' ')}; evidence in {disease}). "
         f"{len(matches)} supporting row(s) from {', '.join(sorted({m.source for m in matches}))}."
     )
+    if best.relation_note:
+        summary += f" Not on-label here: {best.relation_note}."
+    if not row.verified:
+        summary += " The source of this evidence row could not be re-read; confirm before acting."
     if best.licence_note:
         summary += f" Licence: {best.licence_note}"
     payload = TherapyMatchData(

@@ -13,8 +13,9 @@ from pydantic import Field
 from tailormed.engines.onco.annotate import HotspotIndex, known_protein_changes, oncogenicity, with_hotspot_protein
 from tailormed.engines.onco.match import MatchLevel, match_level
 from tailormed.engines.onco.tiers import TIER_ORDER, Relation, amp_tier, relation
-from tailormed.knowledge.onco.core import GeneFacts, OncoTree
+from tailormed.knowledge.onco.core import GeneFacts, Thresholds
 from tailormed.knowledge.onco.evidence import BiomarkerEvidence, EvidenceTable, EvidenceType, Significance
+from tailormed.knowledge.onco.oncotree import OncoTree
 from tailormed.model.alteration import Alteration, AlterationKind
 from tailormed.model.base import Contract
 from tailormed.model.finding import NotAssessed
@@ -30,18 +31,19 @@ class TumourProfile(Contract):
     """What is known about one tumour: its OncoTree type and its alterations, plus what could not be read."""
 
     case_id: str
-    tumour_type: str = Field(pattern=r"^[A-Z0-9_]+$")
+    tumour_type: str = Field(pattern=r"^[A-Z0-9][A-Z0-9_/-]*$")
     alterations: list[Alteration] = Field(default_factory=list)
     not_assessed: list[NotAssessed] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class OncoKnowledge:
-    """Evidence tables (curated core first) and the gene facts and OncoTree the matching reads."""
+    """Evidence tables (curated core first) and the gene facts, OncoTree and cut-offs the matching reads."""
 
     tables: Sequence[EvidenceTable]
     genes: dict[str, GeneFacts]
     tree: OncoTree
+    thresholds: Thresholds
     hotspots: HotspotIndex = field(init=False)
     known: frozenset[tuple[str, str]] = field(init=False)
     by_gene: dict[str, list[tuple[EvidenceTable, BiomarkerEvidence]]] = field(init=False)
@@ -73,7 +75,7 @@ class OncoKnowledge:
         return found
 
     def versions(self) -> dict[str, str]:
-        return {table.source: table.release for table in self.tables}
+        return {**{table.source: table.release for table in self.tables}, "oncotree": self.tree.release}
 
 
 class TherapyMatch(Contract):
@@ -85,6 +87,7 @@ class TherapyMatch(Contract):
     matched_level: MatchLevel
     tumour_type: str
     relation: Relation
+    relation_note: str | None = Field(default=None, description="Why an indication could not be placed on-label")
     amp_tier: str
     source: str
     release: str
@@ -133,7 +136,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                 if not verdict.oncogenic and match_level(row, alteration, oncogenic=True, genes=knowledge.genes):
                     skipped += 1
                 continue
-            related = relation(profile.tumour_type, row, knowledge.tree)
+            related, note = relation(profile.tumour_type, row, knowledge.tree)
             matches.append(
                 TherapyMatch(
                     case_id=profile.case_id,
@@ -142,6 +145,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                     matched_level=level,
                     tumour_type=profile.tumour_type,
                     relation=related,
+                    relation_note=note,
                     amp_tier=amp_tier(related, row.amp_level),
                     source=table.source,
                     release=table.release,

@@ -2,38 +2,61 @@
 
 The evidence's level is stated for its own indication. For the patient:
 
-* same tumour type, a descendant of it in OncoTree, or a pan-cancer (tumour-agnostic) indication:
-  level A -> Tier I-A, B -> I-B, C -> II-C, D -> II-D;
-* another tumour type (or an indication the crosswalk cannot place): A/B -> Tier II-C (approved or
-  well-supported elsewhere), C/D -> Tier III (weak evidence from another tumour type, as PCGR does).
+* same tumour type, a descendant of it in OncoTree, or a tumour-agnostic indication whose scope and exclusions
+  the tumour is known to meet: level A -> Tier I-A, B -> I-B, C -> II-C, D -> II-D;
+* another tumour type, an indication the crosswalk cannot place, or one the tumour type given cannot be placed
+  in (a tissue such as ``BOWEL`` for a colorectal indication, a label's exclusion that the tumour type does not
+  rule out, an unknown tumour type for a label with exclusions): A/B -> Tier II-C, C/D -> Tier III.
 
-A pan-cancer label that excludes a tumour type (dabrafenib + trametinib for BRAF V600E solid tumours, except
-colorectal) counts as another tumour type for the excluded one.
+A tumour-agnostic label that excludes a tumour type (dabrafenib + trametinib for BRAF V600E solid tumours, except
+colorectal) is another tumour type for the excluded one and its descendants, and cannot be on-label for a tumour
+coded only as far as a tissue that holds the excluded type. Labels for solid tumours leave out the myeloid and
+lymphoid tissues. A cancer of unknown primary (``CUP``) meets every tumour-agnostic solid-tumour label.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from tailormed.knowledge.onco.core import OncoTree
 from tailormed.knowledge.onco.evidence import PAN_CANCER, AmpLevel, BiomarkerEvidence
+from tailormed.knowledge.onco.oncotree import UNKNOWN_TUMOUR, OncoTree
+
+#: OncoTree tissues that are not solid tumours (left out of tumour-agnostic solid-tumour labels).
+HAEMATOLOGICAL_TISSUES = ("MYELOID", "LYMPH")
 
 
 class Relation(StrEnum):
     SAME = "same_type"
     PAN_CANCER = "pan_cancer"
     OTHER = "other_type"
+    UNRESOLVED = "not_resolved"
 
 
-def relation(tumour_type: str, row: BiomarkerEvidence, tree: OncoTree) -> Relation:
-    """How the patient's tumour (OncoTree code) relates to the evidence's indication."""
-    if any(tree.is_within(tumour_type, excluded) for excluded in row.excluded_oncotree):
-        return Relation.OTHER
+def relation(tumour_type: str, row: BiomarkerEvidence, tree: OncoTree) -> tuple[Relation, str | None]:
+    """How the patient's tumour (OncoTree code or ``UNKNOWN``) relates to the evidence's indication, and why not
+    on-label when the tumour type given cannot settle it."""
+    unknown = tumour_type == UNKNOWN_TUMOUR
+    excluded = list(row.excluded_oncotree)
+    if row.solid_tumours_only and not unknown:
+        excluded += HAEMATOLOGICAL_TISSUES
+    for code in excluded:
+        if not unknown and tree.is_within(tumour_type, code):
+            return Relation.OTHER, None
+    pending = [c for c in row.excluded_oncotree if unknown or tree.is_within(c, tumour_type)]
+    if pending:
+        names = ", ".join(f"{tree.name(c)} ({c})" for c in pending)
+        given = "the tumour type is not known" if unknown else f"{tumour_type} may be one of them"
+        return Relation.UNRESOLVED, f"the indication excludes {names}; {given}"
     if row.oncotree == PAN_CANCER:
-        return Relation.PAN_CANCER
-    if row.oncotree is not None and tree.is_within(tumour_type, row.oncotree):
-        return Relation.SAME
-    return Relation.OTHER
+        return Relation.PAN_CANCER, None
+    if unknown or row.oncotree is None:
+        return Relation.OTHER, None
+    if tree.is_within(tumour_type, row.oncotree):
+        return Relation.SAME, None
+    if tree.is_within(row.oncotree, tumour_type):
+        reason = f"the indication is {tree.name(row.oncotree)} ({row.oncotree}); {tumour_type} is broader"
+        return Relation.UNRESOLVED, reason
+    return Relation.OTHER, None
 
 
 def amp_tier(related: Relation, level: AmpLevel) -> str:
@@ -41,8 +64,10 @@ def amp_tier(related: Relation, level: AmpLevel) -> str:
 
     >>> amp_tier(Relation.SAME, AmpLevel.A), amp_tier(Relation.OTHER, AmpLevel.A), amp_tier(Relation.OTHER, AmpLevel.D)
     ('I-A', 'II-C', 'III')
+    >>> amp_tier(Relation.UNRESOLVED, AmpLevel.A)
+    'II-C'
     """
-    if related is Relation.OTHER:
+    if related in (Relation.OTHER, Relation.UNRESOLVED):
         return "II-C" if level in (AmpLevel.A, AmpLevel.B) else "III"
     return {AmpLevel.A: "I-A", AmpLevel.B: "I-B", AmpLevel.C: "II-C", AmpLevel.D: "II-D"}[level]
 

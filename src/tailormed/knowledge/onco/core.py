@@ -1,4 +1,4 @@
-"""The curated oncology core (``curated/onco-core``): gene facts, OncoTree subset, disease crosswalks, evidence.
+"""The curated oncology core (``curated/onco-core``): gene facts, disease crosswalks to OncoTree, evidence.
 
 These files ship in the package, so tumour matching works without a built bundle; CIViC and CGI tables built by
 ``tailormed kb build`` are added next to the core's evidence (:mod:`tailormed.knowledge.onco.sources`).
@@ -6,14 +6,16 @@ These files ship in the package, so tumour matching works without a built bundle
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.files import parse_model
+from tailormed.knowledge.onco import oncotree as oncotree_source
 from tailormed.knowledge.onco.evidence import (
     PAN_CANCER,
     AmpLevel,
@@ -24,15 +26,17 @@ from tailormed.knowledge.onco.evidence import (
     Origin,
     Significance,
 )
+from tailormed.knowledge.onco.oncotree import OncoTree
+from tailormed.knowledge.sourcing import SourceQuote, Unverified
 from tailormed.model.alteration import GenomicAllele, parse_alteration, parse_protein_change
 from tailormed.model.base import Contract
 from tailormed.model.genotype import GenomeBuild
 
 SOURCE = "onco-core"
 GENES_FILE = "genes.yaml"
-ONCOTREE_FILE = "oncotree.yaml"
 CROSSWALK_FILE = "crosswalk.yaml"
 EVIDENCE_YAML = "evidence.yaml"
+THRESHOLDS_FILE = "thresholds.yaml"
 
 
 class GeneRole(StrEnum):
@@ -76,48 +80,14 @@ class GeneTable(Contract):
     genes: dict[str, GeneFacts]
 
 
-class OncoTreeNode(Contract):
-    code: str
-    name: str
-    parent: str | None
-
-
-class OncoTree(Contract):
-    """A subset of OncoTree: enough of the hierarchy to tell 'same type or descendant' from 'another type'."""
-
-    nodes: list[OncoTreeNode]
-
-    def node(self, code: str) -> OncoTreeNode | None:
-        return self._index().get(code)
-
-    def lineage(self, code: str) -> list[str]:
-        """``code`` and its ancestors up to the root (just ``code`` when it is not in the subset)."""
-        index = self._index()
-        chain = [code]
-        current = index.get(code)
-        while current is not None and current.parent is not None and current.parent not in chain:
-            chain.append(current.parent)
-            current = index.get(current.parent)
-        return chain
-
-    def is_within(self, code: str, ancestor: str) -> bool:
-        return ancestor in self.lineage(code)
-
-    def name(self, code: str) -> str:
-        if code == PAN_CANCER:
-            return "any solid tumour (tumour-agnostic)"
-        node = self._index().get(code)
-        return node.name if node is not None else code
-
-    def _index(self) -> dict[str, OncoTreeNode]:
-        return {node.code: node for node in self.nodes}
-
-
 class Crosswalk(Contract):
     """Disease ids of other sources mapped to OncoTree codes."""
 
     doid: dict[str, str] = Field(default_factory=dict)
     cgi: dict[str, str] = Field(default_factory=dict)
+    aliases: dict[str, list[str]] = Field(
+        default_factory=dict, description="Names people use that are not OncoTree codes -> codes to suggest"
+    )
 
     @field_validator("doid", mode="before")
     @classmethod
@@ -125,22 +95,71 @@ class Crosswalk(Contract):
         return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
-class CuratedRow(Contract):
-    """One row of ``evidence.yaml`` as written by hand (compact form)."""
+class Threshold(Contract):
+    """One clinical cut-off with the source sentence it rests on."""
 
-    id: str
-    biomarker: str
+    value: float
+    unit: str
+    sources: list[SourceQuote] = Field(min_length=1)
+
+
+class Thresholds(Contract):
+    """Cut-offs the matching applies to measured values (``onco-core/thresholds.yaml``)."""
+
+    tmb_high: Threshold = Field(description="Tumour mutational burden at or above which a tumour is TMB-high")
+    amplification_min_copies: Threshold = Field(description="Total copies at or above which a gene is amplified")
+
+    @property
+    def tmb_high_mut_per_mb(self) -> float:
+        return self.tmb_high.value
+
+    @property
+    def amplification_copies(self) -> int:
+        return int(self.amplification_min_copies.value)
+
+
+#: Curated levels and the AMP/ASCO/CAP level each stands for in its own indication.
+CURATED_LEVELS = {"FDA": AmpLevel.A, "guideline": AmpLevel.A, "clinical": AmpLevel.B}
+
+
+class CuratedRow(Contract):
+    """One row of ``evidence.yaml``: one indication and therapy for one or more biomarkers, with its sources.
+
+    ``level``: ``FDA`` (approved for this biomarker and indication), ``guideline`` (NCCN/ESMO/ELN standard of care)
+    -> AMP level A; ``clinical`` (well-powered clinical studies, e.g. a resistance mechanism) -> AMP level B.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    biomarker: str | list[str] = Field(description="One biomarker, or several that the same source names alike")
     tumour: str
-    therapy: list[str]
+    therapy: list[str] = Field(min_length=1)
     significance: Significance
-    level: str = Field(pattern=r"^(FDA|guideline)$")
+    level: str = Field(pattern=r"^(FDA|guideline|clinical)$")
+    year: int | None = Field(default=None, ge=1995, le=2100, description="Year of the approval or guideline")
     origin: Origin = Origin.SOMATIC
     exclude: list[str] = Field(default_factory=list)
-    cite: list[str] = Field(min_length=1)
+    solid_tumours_only: bool = False
+    sources: list[SourceQuote] = Field(default_factory=list)
+    unverified: Unverified | None = None
+
+    @model_validator(mode="after")
+    def _sourced(self) -> CuratedRow:
+        if not self.sources and self.unverified is None:
+            raise ValueError("a curated evidence row needs sources (cite, at, quote) or unverified: {reason}")
+        return self
+
+    @property
+    def biomarkers(self) -> list[str]:
+        return [self.biomarker] if isinstance(self.biomarker, str) else list(self.biomarker)
 
 
 class CuratedEvidence(Contract):
     rows: list[CuratedRow]
+
+
+def thresholds(bundle: KnowledgeBundle) -> Thresholds:
+    path = bundle.path(SOURCE, THRESHOLDS_FILE)
+    return parse_model(bundle.read_yaml(SOURCE, THRESHOLDS_FILE), Thresholds, "oncology thresholds", path)
 
 
 def gene_table(bundle: KnowledgeBundle) -> GeneTable:
@@ -148,7 +167,10 @@ def gene_table(bundle: KnowledgeBundle) -> GeneTable:
 
 
 def oncotree(bundle: KnowledgeBundle) -> OncoTree:
-    return parse_model(bundle.read_yaml(SOURCE, ONCOTREE_FILE), OncoTree, "OncoTree subset", SOURCE)
+    """The shipped OncoTree release, with the crosswalk's aliases for suggestions."""
+    record = bundle.source(oncotree_source.SOURCE)
+    path = bundle.path(oncotree_source.SOURCE, oncotree_source.TREE_FILE)
+    return oncotree_source.read_tree(path, record.version, crosswalk(bundle).aliases)
 
 
 def crosswalk(bundle: KnowledgeBundle) -> Crosswalk:
@@ -163,33 +185,47 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
     tree = oncotree(bundle)
     record = bundle.source(SOURCE)
     rows = []
+    ids = [row.id for row in raw.rows]
+    if len(set(ids)) != len(ids):
+        raise KnowledgeError("an evidence row id is used twice", source=path)
     for number, row in enumerate(raw.rows):
         where = f"rows[{number}] ({row.id})"
-        try:
-            biomarker = parse_alteration(row.biomarker)
-        except ValueError as exc:
-            raise KnowledgeError(f"biomarker {row.biomarker!r}: {exc}", source=path, location=where) from exc
-        if row.tumour != PAN_CANCER and tree.node(row.tumour) is None:
-            raise KnowledgeError(f"tumour {row.tumour!r} is not in the OncoTree subset", source=path, location=where)
-        rows.append(
-            BiomarkerEvidence(
-                id=f"{SOURCE}:{row.id}",
-                biomarker=biomarker,
-                alleles=hotspot_alleles(genes, biomarker.gene, biomarker.protein.text if biomarker.protein else None),
-                disease=tree.name(row.tumour),
-                oncotree=row.tumour,
-                excluded_oncotree=row.exclude,
-                therapies=row.therapy,
-                evidence_type=EvidenceType.PREDICTIVE,
-                direction=Direction.SUPPORTS,
-                significance=row.significance,
-                native_level=row.level,
-                amp_level=AmpLevel.A,
-                origin=row.origin,
-                citations=row.cite,
+        for code in [row.tumour, *row.exclude]:
+            if code != PAN_CANCER and code not in tree:
+                raise KnowledgeError(f"tumour {code!r} is not an OncoTree code", source=path, location=where)
+        for text in row.biomarkers:
+            try:
+                biomarker = parse_alteration(text)
+            except ValueError as exc:
+                raise KnowledgeError(f"biomarker {text!r}: {exc}", source=path, location=where) from exc
+            protein = biomarker.protein.text if biomarker.protein else None
+            suffix = "" if len(row.biomarkers) == 1 else ":" + _slug(biomarker.label)
+            rows.append(
+                BiomarkerEvidence(
+                    id=f"{SOURCE}:{row.id}{suffix}",
+                    biomarker=biomarker,
+                    alleles=hotspot_alleles(genes, biomarker.gene, protein),
+                    disease=tree.name(row.tumour),
+                    oncotree=row.tumour,
+                    excluded_oncotree=row.exclude,
+                    solid_tumours_only=row.solid_tumours_only,
+                    therapies=row.therapy,
+                    evidence_type=EvidenceType.PREDICTIVE,
+                    direction=Direction.SUPPORTS,
+                    significance=row.significance,
+                    native_level=row.level if row.unverified is None else f"{row.level} (unverified)",
+                    amp_level=CURATED_LEVELS[row.level],
+                    origin=row.origin,
+                    year=row.year,
+                    verified=row.unverified is None,
+                    citations=list(dict.fromkeys(source.cite for source in row.sources)),
+                )
             )
-        )
     return EvidenceTable(source=SOURCE, release=record.version, licence=record.licence, redistributable=True, rows=rows)
+
+
+def _slug(label: str) -> str:
+    return "-".join(part for part in re.split(r"[^a-z0-9]+", label.lower()) if part)
 
 
 def hotspot_alleles(genes: dict[str, GeneFacts], gene: str, protein: str | None) -> list[GenomicAllele]:

@@ -73,6 +73,11 @@ class BiomarkerEvidence(Contract):
     excluded_oncotree: list[str] = Field(
         default_factory=list, description="Tumour types a pan-cancer label leaves out (and their descendants)"
     )
+    solid_tumours_only: bool = Field(
+        default=False, description="A tumour-agnostic label for solid tumours: myeloid and lymphoid neoplasms are out"
+    )
+    year: int | None = Field(default=None, description="Year of the approval or guideline the row rests on")
+    verified: bool = Field(default=True, description="False when the source could not be re-read to the sentence")
     doid: str | None = None
     therapies: list[str] = Field(default_factory=list, description="Drugs given together (one therapy)")
     evidence_type: EvidenceType

@@ -1,0 +1,205 @@
+"""The curated core per category, with real alterations: solid tumours, haematological malignancies,
+tumour-agnostic labels (including cancer of unknown primary and an unknown tumour type), resistance markers,
+and approvals from 2023 on. Tumour types are checked against the shipped OncoTree release."""
+
+from __future__ import annotations
+
+import pytest
+
+from tailormed.engines.onco.profile import tumour_type_code
+from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TumourProfile, match_profile
+from tailormed.knowledge.onco.oncotree import UNKNOWN_TUMOUR
+from tailormed.model.alteration import parse_alteration
+
+Claim = tuple[str, str, str, str]
+
+
+def run(knowledge: OncoKnowledge, tumour: str, *texts: str) -> OncoResult:
+    code = tumour_type_code(tumour, knowledge.tree)
+    profile = TumourProfile(case_id="t", tumour_type=code, alterations=[parse_alteration(t) for t in texts])
+    return match_profile(profile, knowledge)
+
+
+def claims(result: OncoResult) -> set[Claim]:
+    return {(m.alteration.label, m.row.therapy, m.row.significance.value, m.amp_tier) for m in result.matches}
+
+
+def tier(result: OncoResult, therapy: str, significance: str = "sensitivity") -> set[str]:
+    return {m.amp_tier for m in result.matches if m.row.therapy == therapy and m.row.significance.value == significance}
+
+
+# --- solid tumours ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("tumour", "alteration", "therapy"),
+    [
+        ("LUAD", "CD74::ROS1", "taletrectinib"),
+        ("LUAD", "CD74::ROS1", "repotrectinib"),
+        ("LUAD", "KIF5B::RET", "selpercatinib"),
+        ("PAAD", "CD74::NRG1", "zenocutuzumab"),
+        ("LUAD", "SLC3A2::NRG1", "zenocutuzumab"),
+        ("LGSOC", "KRAS G12C", "avutometinib + defactinib"),
+        ("IDC", "PIK3CA H1047R", "alpelisib + fulvestrant"),
+        ("IDC", "AKT1 E17K", "capivasertib + fulvestrant"),
+        ("ASTR2", "IDH1 R132H", "vorasidenib"),
+        ("ODG2", "IDH2 R172K", "vorasidenib"),
+        ("PAST", "KIAA1549::BRAF", "tovorafenib"),
+        ("IMT", "TPM3::ALK", "crizotinib"),
+        ("BLCA", "FGFR3 S249C", "erdafitinib"),
+    ],
+)
+def test_solid_tumour_indications_on_label(
+    core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str
+) -> None:
+    assert "I-A" in tier(run(core_knowledge, tumour, alteration), therapy)
+
+
+def test_solid_indication_elsewhere_is_tier_two(core_knowledge: OncoKnowledge) -> None:
+    assert tier(run(core_knowledge, "BRCA", "CD74::NRG1"), "zenocutuzumab") == {"II-C"}
+
+
+# --- haematological malignancies ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("tumour", "alteration", "therapy"),
+    [
+        ("AML", "KMT2A::MLLT3", "revumenib"),  # menin inhibitor, KMT2A translocation
+        ("BLL", "KMT2A::AFF1", "revumenib"),
+        ("AML", "NPM1 mutation", "ziftomenib"),  # menin inhibitor, NPM1-mutated AML (2025)
+        ("AML", "NPM1 mutation", "revumenib"),
+        ("AML", "IDH1 R132H", "ivosidenib"),
+        ("AML", "IDH1 R132C", "olutasidenib"),
+        ("AML", "IDH2 R140Q", "enasidenib"),
+        ("MDS", "IDH1 R132C", "ivosidenib"),  # IDH inhibitor beyond AML
+        ("AML", "FLT3 mutation", "gilteritinib"),  # as reported: FLT3 has no curated hotspot (D835Y alone is gated)
+        ("CML", "BCR::ABL1", "imatinib"),
+        ("CMLBCRABL1", "BCR::ABL1", "asciminib"),
+        ("CML", "ABL1 T315I", "ponatinib"),
+        ("CML", "ABL1 T315I", "asciminib"),
+        ("BLLBCRABL1", "BCR::ABL1", "ponatinib"),
+        ("MLNER", "ZMYM2::FGFR1", "pemigatinib"),  # myeloid/lymphoid neoplasm with a kinase fusion
+        ("MLNER", "FIP1L1::PDGFRA", "imatinib"),
+        ("MLNER", "ETV6::PDGFRB", "imatinib"),
+        ("APLPMLRARA", "PML::RARA", "tretinoin + arsenic trioxide"),
+        ("FL", "EZH2 mutation", "tazemetostat"),
+        ("ALCL", "NPM1::ALK", "crizotinib"),
+        ("ECD", "BRAF V600E", "vemurafenib"),
+    ],
+)
+def test_haematological_indications_on_label(
+    core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str
+) -> None:
+    assert "I-A" in tier(run(core_knowledge, tumour, alteration), therapy)
+
+
+# --- tumour-agnostic labels, CUP and an unknown tumour type ---------------------------------------------------
+@pytest.mark.parametrize("tumour", ["CUP", "CUPNOS", UNKNOWN_TUMOUR, "THPA", "SARCOMA"])
+def test_ntrk_fusion_is_on_label_for_any_solid_or_unknown_tumour(core_knowledge: OncoKnowledge, tumour: str) -> None:
+    result = run(core_knowledge, tumour if tumour != "SARCOMA" else "IFS", "ETV6::NTRK3")
+    for therapy in ("larotrectinib", "entrectinib", "repotrectinib"):
+        assert "I-A" in tier(result, therapy), (tumour, therapy)
+
+
+def test_solid_tumour_labels_leave_out_haematological_neoplasms(core_knowledge: OncoKnowledge) -> None:
+    assert tier(run(core_knowledge, "AML", "ETV6::NTRK3"), "larotrectinib") == {"II-C"}
+    assert tier(run(core_knowledge, "BLL", "MSI-H"), "pembrolizumab") == {"II-C"}
+
+
+def test_braf_v600e_tumour_agnostic_label_and_its_colorectal_exclusion(core_knowledge: OncoKnowledge) -> None:
+    assert "I-A" in tier(run(core_knowledge, "CUP", "BRAF V600E"), "dabrafenib + trametinib")
+    assert "I-A" in tier(run(core_knowledge, "GBC", "BRAF V600E"), "dabrafenib + trametinib")
+    for tumour in ("COAD", "COADREAD", "BOWEL", UNKNOWN_TUMOUR):
+        result = run(core_knowledge, tumour, "BRAF V600E")
+        pan = [m for m in result.matches if m.row.id == "onco-core:pan-braf-v600e-dabrafenib-trametinib"]
+        assert [m.amp_tier for m in pan] == ["II-C"], tumour
+    unresolved = run(core_knowledge, "BOWEL", "BRAF V600E")
+    notes = {m.relation_note for m in unresolved.matches if m.relation.value == "not_resolved"}
+    assert any(n and "Colorectal Adenocarcinoma (COADREAD)" in n and "BOWEL may be one" in n for n in notes)
+    # encorafenib + cetuximab is a colorectal indication: BOWEL does not say the tumour is colorectal
+    assert tier(unresolved, "encorafenib + cetuximab") == {"II-C"}
+    assert tier(run(core_knowledge, "READ", "BRAF V600E"), "encorafenib + cetuximab") == {"I-A"}
+
+
+def test_unknown_tumour_type_gets_only_tumour_agnostic_labels_on_label(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, UNKNOWN_TUMOUR, "MSI-H", "TMB-H", "EGFR L858R")
+    assert "I-A" in tier(result, "pembrolizumab")
+    assert tier(result, "osimertinib") == {"II-C"}
+
+
+@pytest.mark.parametrize(
+    ("text", "suggested"), [("COLON", "COAD"), ("CRC", "COADREAD"), ("colorectal", "COADREAD"), ("GBM", "GB")]
+)
+def test_tumour_types_that_are_not_oncotree_codes_are_refused_with_suggestions(
+    core_knowledge: OncoKnowledge, text: str, suggested: str
+) -> None:
+    with pytest.raises(ValueError, match=suggested) as caught:
+        tumour_type_code(text, core_knowledge.tree)
+    assert repr(text) in str(caught.value)
+
+
+def test_valid_codes_and_unknown_are_accepted(core_knowledge: OncoKnowledge) -> None:
+    assert tumour_type_code("coad", core_knowledge.tree) == "COAD"
+    assert tumour_type_code("BOWEL", core_knowledge.tree) == "BOWEL"
+    assert tumour_type_code(None, core_knowledge.tree) == UNKNOWN_TUMOUR
+    assert tumour_type_code("MDS/MPN", core_knowledge.tree) == "MDS/MPN"
+
+
+# --- resistance markers ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("tumour", "alteration", "therapy", "expected"),
+    [
+        ("LUAD", "EGFR T790M", "erlotinib", "I-B"),  # on-target secondary mutation, first-generation TKI
+        ("LUAD", "EGFR C797S", "osimertinib", "I-B"),  # on-target secondary mutation, third-generation TKI
+        ("CML", "ABL1 T315I", "imatinib", "I-B"),
+        ("CML", "ABL1 T315I", "dasatinib", "I-B"),
+        ("CLLSLL", "BTK C481S", "ibrutinib", "I-B"),
+        ("GIST", "PDGFRA D842V", "imatinib", "I-B"),
+        ("SM", "KIT D816V", "imatinib", "I-B"),
+        ("COAD", "KRAS G12D", "cetuximab", "I-A"),  # pathway marker: RAS for anti-EGFR antibodies
+        ("READ", "NRAS Q61K", "panitumumab", "I-A"),
+        ("COAD", "BRAF V600E", "panitumumab", "I-B"),
+        ("IDC", "ESR1 D538G", "aromatase inhibitor", "I-B"),  # ESR1 for aromatase inhibitors
+    ],
+)
+def test_resistance_markers(
+    core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, expected: str
+) -> None:
+    assert expected in tier(run(core_knowledge, tumour, alteration), therapy, "resistance")
+
+
+def test_resistance_is_reported_next_to_sensitivity(core_knowledge: OncoKnowledge) -> None:
+    found = claims(run(core_knowledge, "CML", "BCR::ABL1", "ABL1 T315I"))
+    assert ("BCR::ABL1 fusion", "imatinib", "sensitivity", "I-A") in found
+    assert ("ABL1 T315I", "imatinib", "resistance", "I-B") in found
+    assert ("ABL1 T315I", "ponatinib", "sensitivity", "I-A") in found
+
+
+# --- approvals from 2023 on -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("tumour", "alteration", "therapy", "year"),
+    [
+        ("AML", "NPM1 mutation", "ziftomenib", 2025),
+        ("AML", "KMT2A::MLLT3", "revumenib", 2024),
+        ("MDS", "IDH1 R132H", "ivosidenib", 2023),
+        ("LUAD", "CD74::ROS1", "taletrectinib", 2025),
+        ("LUAD", "EGFR D770_N771insG", "sunvozertinib", 2025),
+        ("LUAD", "ERBB2 mutation", "zongertinib", 2025),
+        ("IDC", "ESR1 Y537S", "imlunestrant", 2025),
+        ("IDC", "ESR1 D538G", "elacestrant", 2023),
+        ("ASTR2", "IDH1 R132H", "vorasidenib", 2024),
+        ("LGSOC", "KRAS G12V", "avutometinib + defactinib", 2025),
+        ("COAD", "BRAF V600E", "encorafenib + cetuximab + mFOLFOX6", 2024),
+        ("CUP", "ETV6::NTRK3", "repotrectinib", 2024),
+    ],
+)
+def test_recent_approvals(core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int) -> None:
+    result = run(core_knowledge, tumour, alteration)
+    rows = [m.row for m in result.matches if m.row.therapy == therapy and m.amp_tier == "I-A"]
+    assert rows and all(r.year == year and r.verified and r.citations for r in rows)
+
+
+def test_every_core_row_is_sourced_or_marked_unverified(core_knowledge: OncoKnowledge) -> None:
+    core = next(t for t in core_knowledge.tables if t.source == "onco-core")
+    assert len(core.rows) >= 150
+    unverified = [r for r in core.rows if not r.verified]
+    assert all(r.citations for r in core.rows if r.verified)
+    assert all(r.native_level.endswith("(unverified)") for r in unverified)
+    assert len(unverified) < len(core.rows) // 4
