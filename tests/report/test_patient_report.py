@@ -51,7 +51,7 @@ def test_sections_icon_arrays_and_choices(full_plans: Plans) -> None:
     assert "Stop smoking: about 13 in 100" in text
     assert "You have a variant in the BRCA2 gene" in text and "Should my family be tested too?" in text
     assert "These medicines may work against this change: encorafenib + cetuximab." in text
-    assert "These medicines may work less well: vemurafenib." in text
+    assert "vemurafenib" not in text  # tier II evidence stays in the clinician report
     # the contraindicated option is flagged and the best fit is the top of the ranking, not the highest score
     assert "not safe for you" in text and "this option fits best: Ticagrelor." in text
     assert "Some results are for research only." in text

@@ -8,6 +8,7 @@ for it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -94,6 +95,10 @@ class PgxView:
         return [g for g in self.genes if g.finding.priority is not Priority.INFORMATIONAL]
 
 
+#: AMP/ASCO/CAP tier I ("I-A", "I-B", "Tier I"): approved or guideline-level for the patient's tumour type.
+_TIER_ONE = re.compile(r"^(?:Tier\s+)?I(?:$|[-\s])")
+
+
 @dataclass(frozen=True)
 class TumourGene:
     gene: str
@@ -170,9 +175,15 @@ class ReportView:
 
     @property
     def tumour_genes(self) -> list[TumourGene]:
-        """Per altered tumour gene, the therapies its evidence favours and those it argues against."""
+        """Per altered tumour gene, the therapies its evidence favours and those it argues against.
+
+        Patients see tier I only (approved or guideline-level for their tumour type), and never evidence whose source
+        could not be re-read (level marked "unverified"); tier II stays in the clinician report.
+        """
         genes: dict[str, TumourGene] = {}
         for match in self.therapies:
+            if not _TIER_ONE.match(match.data.amp_tier) or "unverified" in match.data.evidence_level:
+                continue
             entry = genes.setdefault(match.data.gene, TumourGene(match.data.gene, [], []))
             against = "resist" in match.data.significance.casefold() or "not" in match.data.direction.casefold()
             target = entry.less_effective if against else entry.may_work
