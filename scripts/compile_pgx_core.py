@@ -57,6 +57,7 @@ from tailormed.knowledge.pgx.phenotypes import (
     PhenotypeKnowledge,
     diplotype_key,
 )
+from tailormed.knowledge.sourcing import SourceQuote
 from tailormed.model.genotype import GenomeBuild
 from tailormed.model.pgx import AlleleFunction, PhenotypeMethod
 
@@ -69,6 +70,10 @@ GUIDELINES = "pgx-core-guidelines"
 DEFINITIONS_SOURCE = Path(DEFINITIONS) / "definitions.yaml"
 PHENOTYPES_SOURCE = Path(PHENOTYPES) / "functions.yaml"
 GUIDELINES_SOURCE = Path(GUIDELINES) / "guidelines.yaml"
+#: Written by scripts/curate_pgx_core.py from PharmCAT's data, with a quote for every fact.
+GENERATED_DEFINITIONS = Path(DEFINITIONS) / "generated.yaml"
+GENERATED_PHENOTYPES = Path(PHENOTYPES) / "generated.yaml"
+GENERATED_GUIDELINES = Path(GUIDELINES) / "cpic-dpwg.yaml"
 
 _NO_RESULT = "No Result"
 _SCORE = re.compile(r"^≥?\d+(\.\d+)?$")
@@ -82,10 +87,21 @@ _FLAGS = {
 
 def compile_core(curated: Path = CURATED) -> dict[Path, str]:
     """Every compiled file (path relative to ``curated``) and its text."""
-    functions = read_yaml(curated / PHENOTYPES_SOURCE)
+    functions = _merged(curated, PHENOTYPES_SOURCE, GENERATED_PHENOTYPES)
     phenotypes = compile_phenotypes(functions, curated / PHENOTYPES_SOURCE)
-    definitions = compile_definitions(read_yaml(curated / DEFINITIONS_SOURCE), functions, curated / DEFINITIONS_SOURCE)
+    definitions = compile_definitions(
+        _merged(curated, DEFINITIONS_SOURCE, GENERATED_DEFINITIONS), functions, curated / DEFINITIONS_SOURCE
+    )
     guidelines = compile_guidelines(read_yaml(curated / GUIDELINES_SOURCE), phenotypes, curated / GUIDELINES_SOURCE)
+    generated = compile_guidelines(
+        read_yaml(curated / GENERATED_GUIDELINES), phenotypes, curated / GENERATED_GUIDELINES
+    )
+    guidelines = guidelines.model_copy(
+        update={
+            "version": f"{guidelines.version}; CPIC/DPWG annotations {generated.version}",
+            "guidelines": guidelines.guidelines + generated.guidelines,
+        }
+    )
     files = {
         Path(DEFINITIONS) / f"{gene}.json": definition.model_dump_json(indent=1, exclude_defaults=True) + "\n"
         for gene, definition in definitions.items()
@@ -95,6 +111,16 @@ def compile_core(curated: Path = CURATED) -> dict[Path, str]:
     files[Path(PHENOTYPES) / PHENOTYPES_FILE] = phenotypes.model_dump_json(indent=1, exclude_defaults=True) + "\n"
     files[Path(GUIDELINES) / GUIDELINES_FILE] = guidelines.model_dump_json(indent=1, exclude_defaults=True) + "\n"
     return files
+
+
+def _merged(curated: Path, written: Path, generated: Path) -> Any:
+    """A hand-written source with the generated genes added (a generated gene replaces a written one)."""
+    raw = read_yaml(curated / written)
+    extra = read_yaml(curated / generated) if (curated / generated).is_file() else {}
+    if isinstance(raw, dict) and isinstance(extra, dict) and isinstance(extra.get("genes"), dict):
+        raw = {**raw, **{k: v for k, v in extra.items() if k != "genes"}}
+        raw["genes"] = {**(raw.get("genes") or {}), **extra["genes"]}
+    return raw
 
 
 def compile_definitions(raw: Any, functions: Any, path: Path) -> dict[str, GeneDefinition]:
@@ -158,6 +184,10 @@ def compile_phenotypes(raw: Any, path: Path) -> PhenotypeKnowledge:
                     gene=gene, version=version, method=method, alleles_of_interest=list(spec["alleles_of_interest"])
                 )
                 continue
+            terms = list((raw.get("phenotype_terms") or {}).get(gene) or ())
+            if spec.get("outside_only"):
+                genes[gene] = GenePhenotypes(gene=gene, version=version, method=method, phenotype_terms=terms)
+                continue
             alleles = {
                 str(name): AlleleFunction(
                     name=str(name), function=entry["function"], activity_value=_optional(entry.get("activity"))
@@ -165,9 +195,14 @@ def compile_phenotypes(raw: Any, path: Path) -> PhenotypeKnowledge:
                 for name, entry in spec["alleles"].items()
             }
             hemizygous = spec.get("hemizygous") or {}
-            rows = [_diplotype_row(pair, alleles, method, spec, path, where) for pair in _pairs(alleles)]
+            pairwise = spec.get("pairwise_rows", True) and not spec.get("haploid_only", False)
+            pairs = _pairs(alleles) if pairwise else []
+            rows = [_diplotype_row(pair, alleles, method, spec, path, where) for pair in pairs]
             rows += [_hemizygous_row(allele, hemizygous, path, where) for allele in alleles.values() if hemizygous]
+            scores = {} if pairwise else {str(k): str(v) for k, v in (spec.get("scores") or {}).items()}
             genes[gene] = GenePhenotypes(
+                phenotype_terms=terms,
+                score_phenotypes=scores,
                 gene=gene,
                 version=version,
                 method=method,
@@ -254,7 +289,7 @@ def _activities(functions: Any) -> dict[str, dict[str, float]]:
         for name, entry in (spec.get("alleles") or {}).items():
             activity = _optional(entry.get("activity"))
             if activity is not None and _SCORE.match(activity):
-                values[str(name)] = float(activity)
+                values[str(name)] = float(activity.removeprefix("≥"))
         result[gene] = values
     return result
 
@@ -305,37 +340,74 @@ def _rows(
     guideline_id: str, raw: Mapping[str, Any], phenotypes: PhenotypeKnowledge, start: int, path: Path, where: str
 ) -> list[RecommendationRow]:
     options = [
-        [_criterion(gene, value, phenotypes, path, where) for value in _values(gene, wanted, phenotypes, path, where)]
+        _alternatives(
+            [_criterion(gene, v, phenotypes, path, where) for v in _values(gene, wanted, phenotypes, path, where)]
+        )
         for gene, wanted in raw["when"].items()
     ]
-    implications = tuple(f"{gene}: {text}" for gene, text in (raw.get("implications") or {}).items())
+    written = raw.get("implications") or {}
+    implications = (
+        tuple(f"{gene}: {text}" for gene, text in written.items()) if isinstance(written, dict) else tuple(written)
+    )
     flags = raw.get("changes") or []
     unknown = [f for f in flags if f not in _FLAGS]
     if unknown:
         raise KnowledgeError(f"unknown change flag(s) {unknown} (use {sorted(_FLAGS)})", source=path, location=where)
+    try:
+        sources = tuple(SourceQuote.model_validate(item) for item in raw.get("sources") or ())
+    except ValidationError as exc:
+        raise KnowledgeError(f"invalid source: {exc.errors()[0]['msg']}", source=path, location=where) from exc
     rows = []
     for offset, criteria in enumerate(itertools.product(*options), start=start + 1):
         rows.append(
             RecommendationRow(
                 id=f"{guideline_id}/{offset}",
                 drugs=tuple(raw.get("drugs") or ()),
-                population=raw.get("population", "general"),
-                classification=raw["classification"],
+                population=raw.get("population"),
+                classification=raw.get("classification"),
                 criteria=tuple(sorted(criteria, key=lambda c: c.gene)),
                 implications=implications,
-                text=" ".join(str(raw["text"]).split()),
+                text=_row_text(raw, path, where),
+                sources=sources,
                 **{_FLAGS[f]: True for f in flags},
             )
         )
     return rows
 
 
-def _values(gene: str, wanted: Any, phenotypes: PhenotypeKnowledge, path: Path, where: str) -> list[str]:
+def _alternatives(criteria: list[Criterion]) -> list[Criterion]:
+    """Scores (or phenotypes) listed for one gene become one criterion holding any of them; others stay apart."""
+    merged: dict[CriterionKind, Criterion] = {}
+    rest: list[Criterion] = []
+    for criterion in criteria:
+        if criterion.kind in (CriterionKind.ACTIVITY_SCORE, CriterionKind.PHENOTYPE):
+            found = merged.get(criterion.kind)
+            values = (*found.values, *criterion.values) if found else criterion.values
+            merged[criterion.kind] = criterion.model_copy(update={"values": tuple(dict.fromkeys(values))})
+        else:
+            rest.append(criterion)
+    return [*merged.values(), *rest]
+
+
+def _row_text(raw: Mapping[str, Any], path: Path, where: str) -> str:
+    """The row's text, or (for rows that quote the guideline) its first source's quote, whitespace kept per line."""
+    if raw.get("text"):
+        return " ".join(str(raw["text"]).split())
+    sources = raw.get("sources") or []
+    if not sources:
+        raise KnowledgeError("a row needs text or a source quote", source=path, location=where)
+    lines = (" ".join(line.split()) for line in str(sources[0]["quote"]).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _values(gene: str, wanted: Any, phenotypes: PhenotypeKnowledge, path: Path, where: str) -> list[Any]:
     """The gene results a row is written for: one value, a list, or every score of a phenotype."""
     if isinstance(wanted, str):
         return [wanted]
     if isinstance(wanted, list):
         return [value for item in wanted for value in _values(gene, item, phenotypes, path, where)]
+    if isinstance(wanted, dict) and set(wanted) & {"diplotype", "all_of"}:
+        return [wanted]
     if isinstance(wanted, dict) and set(wanted) == {"scores_of"}:
         table = phenotypes.gene(gene)
         scores = [s for s, p in (table.activity_scores if table else {}).items() if p == wanted["scores_of"]]
@@ -347,13 +419,20 @@ def _values(gene: str, wanted: Any, phenotypes: PhenotypeKnowledge, path: Path, 
     raise KnowledgeError(f"{gene}: expected a value, a list or {{scores_of: PHENOTYPE}}", source=path, location=where)
 
 
-def _criterion(gene: str, value: str, phenotypes: PhenotypeKnowledge, path: Path, where: str) -> Criterion:
+def _criterion(gene: str, value: Any, phenotypes: PhenotypeKnowledge, path: Path, where: str) -> Criterion:
+    if isinstance(value, dict) and "diplotype" in value:
+        alleles = tuple(sorted(str(value["diplotype"]).split("/")))
+        return Criterion(gene=gene, kind=CriterionKind.DIPLOTYPE, values=alleles)
+    if isinstance(value, dict) and "all_of" in value:
+        return Criterion(gene=gene, kind=CriterionKind.ALLELE_STATUS, values=tuple(value["all_of"]))
     if value == _NO_RESULT:
         return Criterion(gene=gene, kind=CriterionKind.NO_RESULT)
     if _ALLELE_STATUS.match(value):
         return Criterion(gene=gene, kind=CriterionKind.ALLELE_STATUS, values=(value,))
     table = phenotypes.gene(gene)
     if table is not None and table.method == PhenotypeMethod.ACTIVITY_SCORE:
+        if value in set(table.activity_scores.values()):
+            return Criterion(gene=gene, kind=CriterionKind.PHENOTYPE, values=(value,))  # DPWG asks by phenotype
         if not (value == "n/a" or _SCORE.match(value)):
             raise KnowledgeError(f"{gene} is looked up by activity score, not {value!r}", source=path, location=where)
         return Criterion(gene=gene, kind=CriterionKind.ACTIVITY_SCORE, values=(value,))

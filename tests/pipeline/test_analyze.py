@@ -41,7 +41,8 @@ def test_writes_every_file(core: KnowledgeBundle, tmp_path: Path) -> None:
     genotypes = SampleGenotypes.model_validate(json.loads((folder / "genotypes.json").read_text()))
     assert genotypes.calls["chr10:94781859"].alleles == ("A", "A")
     summary = (folder / "summary.txt").read_text()
-    assert "Actionable findings (2)" in summary
+    assert "Actionable findings (5)" in summary  # clopidogrel, atorvastatin (CPIC, DPWG) and pantoprazole (CPIC)
+    assert "pantoprazole (CPIC)" in summary
     assert "clopidogrel (CPIC)" in summary
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary leftovers
 

@@ -61,7 +61,7 @@ def call(
     bundle = load_bundle(kb)
     sources = pgx.pgx_sources(bundle)
     definitions, tables = pgx.load_calling(bundle, sources)
-    outside = pgx.read_outside(outside_calls, definitions, lenient=lenient)
+    outside = pgx.read_outside(outside_calls, definitions, tables=tables, lenient=lenient)
     detection = pgx.detect_vcf_build(vcf, build, bundle)
     with progress() as bar:
         task = bar.add_task(f"reading {vcf.name}", total=None)

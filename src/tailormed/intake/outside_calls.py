@@ -12,8 +12,10 @@ pipeline here and override the matcher for their gene::
 Conventions accepted: copy numbers ``*1x2``/``*1×2``/``*1≥3`` (also ``>=3``), tandems ``*68+*4``, combinations
 ``[*2 + *3]``, suballeles truncated to the allele (``*4.024`` -> ``*4``, ``*07:02:01:127`` -> ``*07:02``) unless
 the gene's definitions name the suballele itself, a ``HLA-B`` prefix on HLA alleles, phenotype abbreviations (PM,
-IM, NM, EM, RM, UM) and a single allele for haploid genes (MT-RNR1 ``1555A>G``). A bad line is an
-``InputError`` naming the file and line; with ``lenient=True`` it is skipped and reported as a warning instead.
+IM, NM, EM, RM, UM) and a single allele for haploid genes (MT-RNR1 ``1555A>G``). When the caller passes the
+alleles the knowledge names for a gene (``known_alleles``), an allele outside that list (``*1/*999``) is refused: a
+call the knowledge cannot phenotype must not pass as a blank result. A bad line is an ``InputError`` naming the
+file and line; with ``lenient=True`` it is skipped and reported as a warning instead.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def read_outside_calls(
     *,
     known_genes: Collection[str],
     allele_names: Mapping[str, Collection[str]] | None = None,
+    known_alleles: Mapping[str, Collection[str]] | None = None,
     sample: str = "",
     lenient: bool = False,
 ) -> OutsideCalls:
@@ -71,7 +74,13 @@ def read_outside_calls(
     except OSError as exc:
         raise InputError(f"cannot read outside-call file: {exc.strerror}", source=path) from exc
     return parse_outside_calls(
-        text, source=str(path), known_genes=known_genes, allele_names=allele_names, sample=sample, lenient=lenient
+        text,
+        source=str(path),
+        known_genes=known_genes,
+        allele_names=allele_names,
+        known_alleles=known_alleles,
+        sample=sample,
+        lenient=lenient,
     )
 
 
@@ -81,6 +90,7 @@ def parse_outside_calls(
     source: str,
     known_genes: Collection[str],
     allele_names: Mapping[str, Collection[str]] | None = None,
+    known_alleles: Mapping[str, Collection[str]] | None = None,
     sample: str = "",
     lenient: bool = False,
 ) -> OutsideCalls:
@@ -92,6 +102,7 @@ def parse_outside_calls(
             continue
         try:
             call = _parse_line(line, genes, allele_names or {}, sample, seen, number)
+            _check_known(call, (known_alleles or {}).get(call.gene))
         except ValueError as exc:
             if not lenient:
                 raise InputError(str(exc), source=source, location=f"line {number}") from exc
@@ -100,6 +111,21 @@ def parse_outside_calls(
         seen[call.gene] = number
         result.calls.append(call)
     return result
+
+
+def _check_known(call: GeneCall, known: Collection[str] | None) -> None:
+    """Every allele of the call is one the knowledge names (copy numbers and tandems checked part by part)."""
+    if not known:
+        return
+    for diplotype in call.diplotypes:
+        for allele in (diplotype.allele1, diplotype.allele2):
+            if not allele or allele.startswith("[") or allele in known:
+                continue
+            for part in allele.split("+"):
+                copies = _COPIES.fullmatch(part)
+                base = copies["allele"] if copies and part.startswith("*") else part
+                if not {part, base, f"m.{part}"} & set(known):
+                    raise ValueError(f"{call.gene}: {part!r} is not a {call.gene} allele the knowledge names")
 
 
 def _parse_line(

@@ -139,6 +139,14 @@ class RecommendationStatus(StrEnum):
     NOT_ASSESSED = "not_assessed"
 
 
+class QuotedSource(Contract):
+    """Where a recommendation comes from: the guideline, the place in it, and its own words."""
+
+    cite: str
+    at: str
+    quote: str
+
+
 class MatchedRow(Contract):
     """One recommendation row that applies, and the gene results it was matched on."""
 
@@ -152,6 +160,9 @@ class MatchedRow(Contract):
     other_prescribing_guidance: bool = False
     matched_on: dict[str, str] = Field(default_factory=dict, description="Gene -> the result value that matched")
     actionable: bool = Field(description="The row changes therapy for a non-normal result")
+    sources: list[QuotedSource] = Field(
+        default_factory=list, description="The guideline and its own words for this recommendation"
+    )
 
 
 class GuidelineResult(Contract):

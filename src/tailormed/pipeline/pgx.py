@@ -119,15 +119,22 @@ def load_pgx(bundle: KnowledgeBundle) -> tuple[dict[str, GeneDefinition], PgxKno
 
 
 def read_outside(
-    path: Path | None, definitions: Mapping[str, GeneDefinition], *, lenient: bool = False
+    path: Path | None,
+    definitions: Mapping[str, GeneDefinition],
+    *,
+    tables: PhenotypeKnowledge | None = None,
+    lenient: bool = False,
 ) -> OutsideCalls | None:
-    """Outside calls, checked against the genes and allele names the definitions know."""
+    """Outside calls, checked against the genes and allele names the definitions and phenotype tables know."""
     if path is None:
         return None
     names = {gene: {a.name for a in d.named_alleles} for gene, d in definitions.items()}
-    return read_outside_calls(
-        path, known_genes=[*definitions, *OUTSIDE_ONLY_GENES], allele_names=names, lenient=lenient
-    )
+    known = {gene: set(alleles) for gene, alleles in names.items()}
+    for gene, table in (tables.genes if tables is not None else {}).items():
+        if table.alleles:
+            known.setdefault(gene, set()).update(table.alleles)
+    genes = dict.fromkeys([*definitions, *OUTSIDE_ONLY_GENES, *(tables.genes if tables is not None else ())])
+    return read_outside_calls(path, known_genes=list(genes), allele_names=names, known_alleles=known, lenient=lenient)
 
 
 def detect_vcf_build(vcf: Path, override: GenomeBuild | None, bundle: KnowledgeBundle) -> BuildDetection:
@@ -215,7 +222,7 @@ def run_patient_pgx(
     """
     definitions, knowledge, versions = load_pgx(bundle)
     sources = pgx_sources(bundle)
-    outside = read_outside(outside_calls, definitions)
+    outside = read_outside(outside_calls, definitions, tables=knowledge.phenotypes)
     detection = detect_vcf_build(vcf, build, bundle)
     wanted = patient.genome.sample if patient.genome and patient.genome.sample else None
     declared = absent_is_reference

@@ -20,7 +20,14 @@ from tailormed.knowledge.pgx.guidelines import (
     RecommendationRow,
 )
 from tailormed.model.finding import NotAssessed
-from tailormed.model.pgx import GenePhenotype, GuidelineResult, MatchedRow, PhenotypeStatus, RecommendationStatus
+from tailormed.model.pgx import (
+    GenePhenotype,
+    GuidelineResult,
+    MatchedRow,
+    PhenotypeStatus,
+    QuotedSource,
+    RecommendationStatus,
+)
 
 
 def criterion_holds(criterion: Criterion, result: GenePhenotype | None) -> bool:
@@ -31,11 +38,11 @@ def criterion_holds(criterion: Criterion, result: GenePhenotype | None) -> bool:
     if result is None or not called:
         return False
     if criterion.kind == CriterionKind.ACTIVITY_SCORE:
-        return result.activity_score is not None and normalize_score(result.activity_score) == normalize_score(
-            criterion.values[0]
-        )
+        return result.activity_score is not None and normalize_score(result.activity_score) in {
+            normalize_score(value) for value in criterion.values
+        }
     if criterion.kind == CriterionKind.PHENOTYPE:
-        return result.phenotype is not None and result.phenotype.casefold() == criterion.values[0].casefold()
+        return result.phenotype is not None and result.phenotype.casefold() in {v.casefold() for v in criterion.values}
     if criterion.kind == CriterionKind.ALLELE_STATUS:
         for value in criterion.values:
             allele, _, state = value.partition(" ")
@@ -110,7 +117,7 @@ def _names_diplotype(row: RecommendationRow) -> bool:
 
 
 def _matched_row(row: RecommendationRow, results: Mapping[str, GenePhenotype]) -> MatchedRow:
-    matched_on = {c.gene: _criterion_text(c) for c in row.criteria}
+    matched_on = {c.gene: _criterion_text(c, results.get(c.gene)) for c in row.criteria}
     abnormal = any(_is_abnormal(c, results.get(c.gene)) for c in row.criteria)
     return MatchedRow(
         row_id=row.id,
@@ -123,6 +130,7 @@ def _matched_row(row: RecommendationRow, results: Mapping[str, GenePhenotype]) -
         other_prescribing_guidance=row.other_prescribing_guidance,
         matched_on=matched_on,
         actionable=row.changes_therapy and abnormal,
+        sources=[QuotedSource(cite=q.cite, at=q.at, quote=q.quote) for q in row.sources],
     )
 
 
@@ -135,13 +143,17 @@ def _is_abnormal(criterion: Criterion, result: GenePhenotype | None) -> bool:
     return not (result.phenotype or "").casefold().startswith("normal")
 
 
-def _criterion_text(criterion: Criterion) -> str:
+def _criterion_text(criterion: Criterion, result: GenePhenotype | None) -> str:
+    """The value that matched: the patient's score or phenotype (a row may list several), the diplotype, statuses."""
     if criterion.kind == CriterionKind.NO_RESULT:
         return "no result"
     if criterion.kind == CriterionKind.DIPLOTYPE:
         return "/".join(criterion.values)
     if criterion.kind == CriterionKind.ACTIVITY_SCORE:
-        return f"activity score {criterion.values[0]}"
+        score = result.activity_score if result is not None and result.activity_score else criterion.values[0]
+        return f"activity score {normalize_score(score)}"
+    if criterion.kind == CriterionKind.PHENOTYPE:
+        return result.phenotype if result is not None and result.phenotype else criterion.values[0]
     return " and ".join(criterion.values)
 
 

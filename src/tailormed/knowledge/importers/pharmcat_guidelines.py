@@ -137,7 +137,7 @@ def _guideline(
         rows = []
         skipped = 0
         for number, row in enumerate(raw["recommendations"]):
-            parsed = _row(row, path, f"recommendations[{number}]", legacy)
+            parsed = parse_row(row, path, f"recommendations[{number}]", legacy)
             if parsed is None:
                 skipped += 1
             else:
@@ -171,7 +171,8 @@ def _guideline(
     return guideline, skipped
 
 
-def _row(row: dict[str, Any], path: Path, where: str, legacy: dict[str, str]) -> RecommendationRow | None:
+def parse_row(row: dict[str, Any], path: Path, where: str, legacy: dict[str, str]) -> RecommendationRow | None:
+    """One annotation row as typed criteria and plain text; None for rows that are data-entry help."""
     keys = row.get("lookupKey")
     if not isinstance(keys, dict) or not keys:
         raise KnowledgeError("lookupKey must be a non-empty object", source=path, location=where)

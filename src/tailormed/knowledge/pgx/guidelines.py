@@ -16,6 +16,7 @@ from typing import Protocol
 from pydantic import Field
 
 from tailormed.knowledge.files import read_model
+from tailormed.knowledge.sourcing import SourceQuote
 from tailormed.model.base import Contract
 
 SOURCE = "pharmcat-guidelines"
@@ -33,7 +34,7 @@ class CriterionKind(StrEnum):
 class Criterion(Contract):
     """What one gene's result must be for a row to apply.
 
-    ``values`` holds the score or phenotype (one value), the allele statuses that must all hold (``'*15:02
+    ``values`` holds the scores or phenotypes (any of them matches), the allele statuses that must all hold (``'*15:02
     positive'``), or for ``diplotype`` the alleles with repeats (``['*1', '*3']``). ``upstream`` keeps the key as
     the source wrote it when it was normalized (legacy DPWG keys).
     """
@@ -71,6 +72,9 @@ class RecommendationRow(Contract):
     dosing_information: bool = False
     alternate_drug_available: bool = False
     other_prescribing_guidance: bool = False
+    sources: tuple[SourceQuote, ...] = Field(
+        default=(), description="The guideline, where the row sits in it, and the recommendation in its own words"
+    )
 
     @property
     def genes(self) -> tuple[str, ...]:

@@ -58,12 +58,19 @@ class GenePhenotypes(Contract):
     alleles_of_interest: list[str] = Field(
         default_factory=list, description="Allele-status genes: the alleles guidelines ask about (HLA-B *57:01)"
     )
+    score_phenotypes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Activity score -> phenotype, for genes whose table lists allele values but not every diplotype",
+    )
+    phenotype_terms: list[str] = Field(
+        default_factory=list, description="Every phenotype term CPIC uses for the gene (what an outside call may state)"
+    )
     _index: dict[tuple[str, ...], DiplotypePhenotype] = PrivateAttr(default_factory=dict)
     _scores: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: object, /) -> None:
         self._index = {row.alleles: row for row in self.diplotypes}
-        self._scores = {
+        self._scores = dict(self.score_phenotypes) | {
             row.activity_score: row.phenotype
             for row in self.diplotypes
             if row.activity_score is not None and row.phenotype is not None
