@@ -48,15 +48,22 @@ def test_hale_plan(core: KnowledgeBundle) -> None:
     assert clopidogrel.finding_ids == ["pgx:clopidogrel:cpic"]
     assert set(actions) == {
         "action:medication_change:pgx:clopidogrel:cpic",
+        "action:medication_change:pgx:clopidogrel:dpwg",
         "action:medication_change:pgx:atorvastatin:cpic",
+        "action:medication_change:pgx:atorvastatin:dpwg",
+        "action:medication_change:pgx:pantoprazole:cpic",  # CYP2C19 poor metabolizer on long-term pantoprazole
     }
     conflicts = {c.id: c for c in plan.conflicts}
     drug_gene = conflicts["conflict:drug_gene:pgx:clopidogrel:cpic"]
     assert (drug_gene.kind, drug_gene.drugs, drug_gene.genes) == ("drug_gene", ["clopidogrel"], ["CYP2C19"])
     problems = {p.id: p for p in plan.problems}
     assert problems["condition:i25.10"].kind == "condition"
-    assert problems["finding:cyp2c19"].finding_ids == ["pgx:clopidogrel:cpic"]
-    assert problems["finding:cyp2c19"].title == "CYP2C19 *2/*2: Poor Metabolizer: affects clopidogrel"
+    assert problems["finding:cyp2c19"].finding_ids == [
+        "pgx:clopidogrel:cpic",
+        "pgx:clopidogrel:dpwg",
+        "pgx:pantoprazole:cpic",
+    ]
+    assert problems["finding:cyp2c19"].title == "CYP2C19 *2/*2: Poor Metabolizer: affects clopidogrel, pantoprazole"
     # simvastatin was stopped: guidance for it is pre-emptive, never an action or a conflict
     assert not any("simvastatin" in a.id for a in plan.actions)
     assert plan.knowledge["pgx-core-guidelines"] == run.versions["pgx-core-guidelines"]
@@ -85,7 +92,7 @@ def test_ids_are_stable_and_limitations_unique(core: KnowledgeBundle) -> None:
     assert (
         [a.id for a in first.actions]
         == [a.id for a in again.actions]
-        == ["action:medication_change:pgx:capecitabine:cpic"]
+        == ["action:medication_change:pgx:capecitabine:cpic", "action:medication_change:pgx:capecitabine:dpwg"]
     )
     assert [p.id for p in first.problems] == [p.id for p in again.problems]
     pairs = [(n.item, n.reason) for n in first.limitations]
