@@ -8,14 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from tailormed.engines.pgx.calls import CallOrigin, CallStatus, Diplotype, GeneCall
-from tailormed.engines.pgx.phenotype import GenePhenotype, phenotype_gene
-from tailormed.engines.pgx.recommend import RecommendationStatus, recommend_drug
+from tailormed.engines.pgx.phenotype import phenotype_gene
+from tailormed.engines.pgx.recommend import recommend_drug
 from tailormed.errors import InputError
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.pgx.definitions import GeneDefinition
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
+from tailormed.model.pgx import (
+    CallOrigin,
+    CallStatus,
+    Diplotype,
+    GeneCall,
+    GenePhenotype,
+    RecommendationStatus,
+)
 from tailormed.pipeline.pgx import read_outside
 
 
