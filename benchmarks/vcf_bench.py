@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from tailormed.intake import extract_genotypes
-from tailormed.intake.chrom import canonical_chrom
+from tailormed.model.chrom import canonical_chrom
 from tailormed.model.genotype import GenomeBuild, Locus
 
 CASES = [

@@ -31,7 +31,7 @@ from tailormed.knowledge.risk.coefficients import (
     PceGroup,
     PreventModel,
 )
-from tailormed.knowledge.tables import read_table
+from tailormed.tables import read_table
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = REPO / "src" / "tailormed" / "knowledge" / "curated" / "risk-equations" / COEFFICIENTS_FILE

@@ -1,12 +1,8 @@
 """tailormed: one explainable care plan from a person's genome, record, lifestyle and preferences."""
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("tailormed")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+local"
+from tailormed.version import __version__
 
 if TYPE_CHECKING:
     from tailormed.pipeline.analyze import analyze

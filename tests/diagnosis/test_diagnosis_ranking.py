@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tailormed.engines.diagnosis.genotype import CandidateVariant, Inheritance, gene_lr, poisson
+from tailormed.engines.diagnosis.genotype import Inheritance, gene_lr, poisson
 from tailormed.engines.diagnosis.index import DiseaseIndex
 from tailormed.engines.diagnosis.lr import EXCLUDED_IN_DISEASE_LR, UNEXPLAINED_LR, Match, phenotype_lr
 from tailormed.engines.diagnosis.query import build_query
 from tailormed.engines.diagnosis.rank import Ranker, explain, post_test, score
+from tailormed.model.candidate import CandidateVariant
 from tailormed.model.patient import PhenotypeTerm
 from tailormed.pipeline.diagnosis import evaluate_cases, read_cases
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tailormed.engines.hereditary import HereditaryKnowledge
 from tailormed.errors import InputError
 from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.hereditary.load import HereditaryKnowledge, load_hereditary
 from tailormed.pipeline import hereditary as pipeline
 from tailormed.pipeline.hereditary import SampleHereditary
 
@@ -29,7 +29,7 @@ def assess(bundle: KnowledgeBundle, vcf: Path, **kwargs: object) -> dict[str, Sa
     version = str(kwargs.pop("acmg_version", "3.2"))
     key = (id(bundle), version)
     if key not in _KNOWLEDGE:
-        _KNOWLEDGE[key] = pipeline.load_hereditary(bundle, version)
+        _KNOWLEDGE[key] = load_hereditary(bundle, version)
     knowledge = _KNOWLEDGE[key]
     reading = {k: kwargs.pop(k) for k in ("samples", "absent_is_reference", "build") if k in kwargs}
     per_sample = pipeline.read_genotypes(vcf, knowledge, bundle, **reading)  # type: ignore[arg-type]

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from tailormed.engines.hereditary import HereditaryKnowledge, assess_hereditary, hereditary_findings
+from tailormed.engines.hereditary import assess_hereditary, hereditary_findings
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.hereditary import acmg, clinvar
+from tailormed.knowledge.hereditary.load import HereditaryKnowledge
 from tailormed.knowledge.hereditary.management import load_management
 from tailormed.knowledge.hereditary.models import ClinvarVariant, Significance
 from tailormed.model.finding import Priority

@@ -9,11 +9,11 @@ import pytest
 from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path
 from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.sdm import SdmOptions, load_sdm_options
 from tailormed.model.finding import Domain, Evidence, Finding, FindingData, Priority
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import GenePhenotype, PhenotypeStatus
 from tailormed.pipeline.pgx import run_patient_pgx
-from tailormed.plan.sdm_knowledge import SdmOptions, load_sdm_options
 
 
 @pytest.fixture(scope="session")

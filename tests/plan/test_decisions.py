@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tailormed.knowledge.sdm import SdmOptions
 from tailormed.model.base import Coding
 from tailormed.model.careplan import Decision, Option
 from tailormed.model.finding import Domain, Finding
 from tailormed.model.patient import Condition, ConditionStatus, Medication, Patient
 from tailormed.model.payloads import ClinicalRiskData, RiskScenario
 from tailormed.plan.decisions import build_decisions, rescale
-from tailormed.plan.sdm_knowledge import SdmOptions
 
 from .conftest import finding, gene_result
 

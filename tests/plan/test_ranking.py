@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tailormed.knowledge.sdm import SdmOptions
 from tailormed.model.careplan import Decision, Option
 from tailormed.model.finding import Finding
 from tailormed.model.patient import Patient, Preferences, PreferenceWeights
 from tailormed.plan.decisions import build_decisions
 from tailormed.plan.ranking import CRITERIA, normalize, rank, score
-from tailormed.plan.sdm_knowledge import SdmOptions
 
 
 def option(option_id: str, contraindicated: bool = False, **attributes: float) -> Option:

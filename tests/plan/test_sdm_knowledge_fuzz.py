@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.bundle import KnowledgeBundle
-from tailormed.plan.sdm_knowledge import OPTIONS_FILE, SOURCE, SdmOptions, parse_sdm_options
+from tailormed.knowledge.sdm import OPTIONS_FILE, SOURCE, SdmOptions, parse_sdm_options
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8),

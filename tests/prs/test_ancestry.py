@@ -15,8 +15,8 @@ import pytest
 from tailormed.engines.prs.frequency import Moments, variant_moments, z_score
 from tailormed.engines.prs.matching import MatchOptions
 from tailormed.intake.dosages import read_site_groups
-from tailormed.intake.pgs_scoring import EffectType
 from tailormed.intake.reader import open_vcf
+from tailormed.knowledge.pgs_scoring import EffectType
 from tailormed.model.genotype import BuildDetection, BuildSource, GenomeBuild
 from tailormed.pipeline.prs import AdjustInputs, adjust_scores, read_scores, score_vcf
 

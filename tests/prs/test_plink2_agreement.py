@@ -36,7 +36,7 @@ def _alleles_by_id(vcf: Path) -> dict[str, tuple[str, ...]]:
 
 
 def _all_positions(vcf: Path) -> set[tuple[str, int]]:
-    from tailormed.intake.chrom import canonical_chrom
+    from tailormed.model.chrom import canonical_chrom
 
     with open_vcf(vcf) as opened:
         return {(canonical_chrom(r.CHROM) or "", r.POS) for r in opened.records()}

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tailormed.errors import InputError
-from tailormed.intake.pgs_scoring import EffectType, read_scoring_file
+from tailormed.knowledge.pgs_scoring import EffectType, read_scoring_file
 from tailormed.model.genotype import GenomeBuild
 
 HEADER = "#format_version=2.0\n#pgs_id=PGS999999\n#genome_build=GRCh38\n"

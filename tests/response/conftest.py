@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tailormed.engines.response.warfarin.knowledge import WarfarinKnowledge, load_knowledge
+from tailormed.knowledge.warfarin import WarfarinKnowledge, load_knowledge
 
 
 @pytest.fixture(scope="session")

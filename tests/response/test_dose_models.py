@@ -14,9 +14,9 @@ from tailormed.engines.response.stats import bootstrap_mean, mcnemar
 from tailormed.engines.response.warfarin.features import Completion, prepare
 from tailormed.engines.response.warfarin.formulas import PHARMACOGENETIC, formulas
 from tailormed.engines.response.warfarin.iwpc import patient_from_values, read_iwpc
-from tailormed.engines.response.warfarin.knowledge import WarfarinKnowledge
 from tailormed.engines.response.warfarin.models import fit, load
 from tailormed.knowledge.pgx.dosing import read_warfarin
+from tailormed.knowledge.warfarin import WarfarinKnowledge
 from tailormed.model.pgx import WarfarinInputs
 
 

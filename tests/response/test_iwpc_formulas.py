@@ -17,8 +17,8 @@ import pytest
 from tailormed.engines.response.warfarin.features import Completion, prepare
 from tailormed.engines.response.warfarin.formulas import CLINICAL, FIXED, PHARMACOGENETIC, formulas
 from tailormed.engines.response.warfarin.iwpc import read_iwpc
-from tailormed.engines.response.warfarin.knowledge import WarfarinKnowledge
 from tailormed.engines.response.warfarin.metrics import dose_metrics
+from tailormed.knowledge.warfarin import WarfarinKnowledge
 
 pytestmark = pytest.mark.shared
 

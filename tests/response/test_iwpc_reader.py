@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from tailormed.engines.response.warfarin.features import prepare
 from tailormed.engines.response.warfarin.iwpc import IwpcPatient, patient_from_values, read_iwpc
-from tailormed.engines.response.warfarin.knowledge import WarfarinKnowledge
 from tailormed.errors import InputError
+from tailormed.knowledge.warfarin import WarfarinKnowledge
 
 HEADER = ["PharmGKB Subject ID", "Project Site", "Gender", "Race (OMB)", "Age", "Height (cm)", "Weight (kg)",
           "Amiodarone (Cordarone)", "Carbamazepine (Tegretol)", "Therapeutic Dose of Warfarin",

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from tailormed import __version__
 from tailormed.cli.console import err, out
 from tailormed.errors import InternalError, TailormedError
+from tailormed.version import __version__
 
 app = typer.Typer(
     name="tailormed",

@@ -51,10 +51,11 @@ def hereditary(
 ) -> None:
     """List ClinVar P/LP and conflicting variants in a VCF with the ACMG secondary-findings verdict."""
     from tailormed.knowledge.bundle import load_bundle
+    from tailormed.knowledge.hereditary.load import load_hereditary
     from tailormed.pipeline import hereditary as pipeline
 
     bundle = load_bundle(kb)
-    knowledge = pipeline.load_hereditary(bundle, acmg_version)
+    knowledge = load_hereditary(bundle, acmg_version)
     with progress() as bar:
         task = bar.add_task(f"reading {vcf.name}", total=None)
         per_sample = pipeline.read_genotypes(

@@ -20,7 +20,7 @@ from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
 
 if TYPE_CHECKING:
-    from tailormed.engines.response.warfarin.knowledge import WarfarinKnowledge
+    from tailormed.knowledge.warfarin import WarfarinKnowledge
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -144,8 +144,8 @@ def evaluate(
 
 
 def _warfarin_knowledge(kb: Path | None) -> WarfarinKnowledge:
-    from tailormed.engines.response.warfarin.knowledge import load_knowledge
     from tailormed.knowledge.bundle import load_bundle
+    from tailormed.knowledge.warfarin import load_knowledge
 
     return load_knowledge(load_bundle(kb))
 

@@ -6,8 +6,8 @@ multi-allelic records merged, indels compared in one normalized form, and refere
 absent kept apart.
 """
 
-from tailormed.intake.chrom import canonical_chrom
-from tailormed.intake.normalize import allele_at_locus, normalize_variant
 from tailormed.intake.vcf import VcfFile, extract_genotypes, open_vcf
+from tailormed.model.chrom import canonical_chrom
+from tailormed.model.normalize import allele_at_locus, normalize_variant
 
 __all__ = ["VcfFile", "allele_at_locus", "canonical_chrom", "extract_genotypes", "normalize_variant", "open_vcf"]

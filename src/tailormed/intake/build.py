@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tailormed.errors import InputError
-from tailormed.intake.chrom import canonical_chrom
+from tailormed.model.chrom import canonical_chrom
 from tailormed.model.genotype import BuildDetection, BuildMarker, BuildSource, GenomeBuild
 
 # Primary-assembly sequence lengths from the GRC assembly reports (GRCh37.p13, GCF_000001405.25;

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import cyvcf2
 
-from tailormed.engines.diagnosis.genotype import CandidateVariant
 from tailormed.errors import InputError
-from tailormed.intake.chrom import canonical_chrom
 from tailormed.intake.reader import open_vcf
+from tailormed.model.candidate import CandidateVariant
+from tailormed.model.chrom import canonical_chrom
 
 IMPACT_WEIGHT = {"HIGH": 1.0, "MODERATE": 0.6, "LOW": 0.1, "MODIFIER": 0.0}
 #: (annotation INFO key, field names of allele, consequence, impact and gene symbol)

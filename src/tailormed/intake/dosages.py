@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from tailormed.intake.chrom import canonical_chrom
 from tailormed.intake.reader import VcfFile
+from tailormed.model.chrom import canonical_chrom
 
 HAPLOID_PAD = -2  # cyvcf2's marker for "no second allele" in a haploid call
 

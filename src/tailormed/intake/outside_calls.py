@@ -25,8 +25,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tailormed.engines.pgx.matcher.names import ordered_pair
 from tailormed.errors import InputError
+from tailormed.model.allele_names import ordered_pair
 from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall
 
 PHENOTYPE_SYNONYMS: Mapping[str, str] = {

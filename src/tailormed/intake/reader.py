@@ -30,7 +30,7 @@ from tailormed.intake.build import (
     build_from_header,
     build_from_markers,
 )
-from tailormed.intake.chrom import canonical_chrom, file_names
+from tailormed.model.chrom import canonical_chrom, file_names
 from tailormed.model.genotype import BuildDetection, BuildMarker, BuildSource, GenomeBuild
 
 Kind = Literal["vcf", "vcf.gz", "bcf"]

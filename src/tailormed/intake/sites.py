@@ -11,9 +11,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tailormed.errors import KnowledgeError
-from tailormed.intake.normalize import Variant, is_sequence, normalize_variant
 from tailormed.model.genotype import Locus
+from tailormed.model.normalize import Variant, is_sequence, merge_loci, normalize_variant
 
 
 @dataclass(eq=False)
@@ -24,34 +23,11 @@ class Site:
     end: int
 
 
-def _merge(loci: Sequence[Locus]) -> list[Locus]:
-    """One locus per ``chrom:pos``, as ``bcftools norm -m+`` joins records: the longer REF is kept and the
-    other locus's ALTs are extended by the REF bases they lacked (``C>T`` beside ``CAT>C`` becomes ``CAT>TAT``).
-    REFs that are not one a prefix of the other are a knowledge error.
-    """
-    merged: dict[str, Locus] = {}
-    for locus in loci:
-        seen = merged.get(locus.key)
-        if seen is None:
-            merged[locus.key] = locus
-            continue
-        longer, shorter = (seen, locus) if len(seen.ref) >= len(locus.ref) else (locus, seen)
-        if not longer.ref.upper().startswith(shorter.ref.upper()):
-            raise KnowledgeError(
-                f"two knowledge sites at {locus.key} with incompatible REF ('{seen.ref}', '{locus.ref}')"
-            )
-        extra = longer.ref[len(shorter.ref) :]
-        extended = tuple(alt + extra if is_sequence(alt) else alt for alt in shorter.alts)
-        alts = longer.alts + tuple(alt for alt in extended if alt not in longer.alts)
-        merged[locus.key] = longer.model_copy(update={"alts": alts, "id": seen.id or locus.id})
-    return list(merged.values())
-
-
 class SiteIndex:
     """Knowledge loci by start position, by normalized ALT, and sorted per chromosome for block lookups."""
 
     def __init__(self, loci: Sequence[Locus]) -> None:
-        self.sites = [Site(locus, locus.pos + len(locus.ref) - 1) for locus in _merge(loci)]
+        self.sites = [Site(locus, locus.pos + len(locus.ref) - 1) for locus in merge_loci(loci)]
         self._by_pos: dict[tuple[str, int], list[Site]] = {}
         self._by_variant: dict[tuple[str, Variant], list[Site]] = {}
         self._sorted: dict[str, tuple[list[int], list[Site]]] = {}

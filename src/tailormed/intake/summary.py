@@ -9,10 +9,10 @@ from pydantic import Field
 
 from tailormed.errors import InputError
 from tailormed.intake.build import MarkerIndex, MarkerTally, build_from_markers, check_against_markers
-from tailormed.intake.chrom import canonical_chrom
 from tailormed.intake.reader import open_vcf
 from tailormed.intake.vcf import is_reference_block
 from tailormed.model.base import Contract
+from tailormed.model.chrom import canonical_chrom
 from tailormed.model.genotype import BuildDetection, BuildMarker, BuildSource, GenomeBuild
 
 

@@ -18,12 +18,12 @@ import cyvcf2
 from pydantic import Field
 
 from tailormed.errors import InputError
-from tailormed.intake.chrom import canonical_chrom
 from tailormed.intake.reader import open_vcf
-from tailormed.knowledge.tables import read_table
 from tailormed.model.alteration import GenomicAllele
 from tailormed.model.base import Contract
+from tailormed.model.chrom import canonical_chrom
 from tailormed.model.genotype import BuildDetection, GenomeBuild
+from tailormed.tables import read_table
 
 _BASES = re.compile(r"^[ACGTN]+$")
 _GENE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,19}$")

@@ -17,10 +17,9 @@ import numpy as np
 from tailormed.errors import InputError
 from tailormed.intake.build import MarkerIndex, MarkerTally, build_from_markers, check_against_markers
 from tailormed.intake.calls import MISSING, Record, absent_call, site_calls
-from tailormed.intake.chrom import canonical_chrom
-from tailormed.intake.normalize import is_sequence
 from tailormed.intake.reader import VcfFile, open_vcf
 from tailormed.intake.sites import Site, SiteIndex
+from tailormed.model.chrom import canonical_chrom
 from tailormed.model.genotype import (
     BuildDetection,
     BuildMarker,
@@ -31,6 +30,7 @@ from tailormed.model.genotype import (
     Locus,
     SampleGenotypes,
 )
+from tailormed.model.normalize import is_sequence
 
 __all__ = ["VcfFile", "extract_genotypes", "open_vcf"]
 

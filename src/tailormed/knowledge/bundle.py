@@ -21,7 +21,6 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
-from tailormed import __version__
 from tailormed.errors import InputError, InternalError, KnowledgeError
 from tailormed.knowledge.checksums import folder_checksums, sha256_file
 from tailormed.knowledge.files import read_json, read_yaml
@@ -29,6 +28,7 @@ from tailormed.knowledge.manifest import Manifest, SourceRecord
 from tailormed.knowledge.registry import Importer
 from tailormed.knowledge.registry import importers as registered_importers
 from tailormed.model.base import Contract
+from tailormed.version import __version__
 
 MANIFEST_FILE = "manifest.json"
 CURATED_DIR = Path(__file__).resolve().parent / "curated"

@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tailormed.engines.diagnosis.genotype import CandidateVariant
 from tailormed.engines.diagnosis.index import DEFAULT_DATABASES, DiseaseIndex, build_index
 from tailormed.engines.diagnosis.lr import DEFAULT_UNEXPLAINED_CAP
 from tailormed.engines.diagnosis.metrics import CaseRank, Evaluation, evaluate
@@ -24,6 +23,7 @@ from tailormed.intake.candidate_variants import AlleleKey, CandidateScan, Clinva
 from tailormed.intake.phenopacket import Phenopacket, PhenopacketVariant, read_phenopacket
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.hpo.source import hpo_files, load_release
+from tailormed.model.candidate import CandidateVariant
 from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
 from tailormed.model.patient import PhenotypeTerm
 from tailormed.model.payloads import DiagnosisCandidateData

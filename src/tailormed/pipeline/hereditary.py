@@ -14,17 +14,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tailormed.engines.hereditary import (
-    HereditaryKnowledge,
     HereditaryResult,
     assess_hereditary,
     hereditary_findings,
 )
 from tailormed.engines.hereditary.coverage import not_assessed
-from tailormed.errors import KnowledgeError
 from tailormed.intake.vcf import extract_genotypes
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle
-from tailormed.knowledge.hereditary import acmg, clinvar, management
+from tailormed.knowledge.hereditary import clinvar
+from tailormed.knowledge.hereditary.load import NO_CLINVAR, HereditaryKnowledge, load_hereditary
 from tailormed.model.base import Contract
 from tailormed.model.finding import Finding, NotAssessed
 from tailormed.model.genotype import GenomeBuild, SampleGenotypes
@@ -32,7 +31,6 @@ from tailormed.model.patient import Sex
 from tailormed.pipeline.engine_api import EngineRun, PatientContext, Progress
 
 HEREDITARY_FILE = "hereditary.tsv"
-NO_CLINVAR = "ClinVar not in the knowledge bundle; build it with `tailormed kb build --from DIR`"
 #: Columns of ``tailormed hereditary`` TSV output (and analyze's hereditary.tsv).
 TSV_COLUMNS = (
     "gene",
@@ -63,21 +61,6 @@ class SampleHereditary(Contract):
     build: str
     absent_is_reference: bool
     warnings: list[str]
-
-
-def load_hereditary(bundle: KnowledgeBundle, acmg_version: str = acmg.DEFAULT_VERSION) -> HereditaryKnowledge:
-    """ClinVar, the chosen ACMG SF list and the curated rules; KnowledgeError when ClinVar is not built."""
-    if not clinvar.has_clinvar(bundle):
-        raise KnowledgeError(NO_CLINVAR, source=bundle.location)
-    sources = (clinvar.SOURCE, acmg.SOURCE, management.SOURCE)
-    return HereditaryKnowledge(
-        clinvar=clinvar.load_clinvar(bundle),
-        release=clinvar.load_release(bundle),
-        acmg=acmg.load_acmg(bundle, acmg_version),
-        curated=management.load_management(bundle),
-        versions={name: bundle.source(name).version for name in sources} | {acmg.SOURCE: acmg_version},
-        clinvar_citation=bundle.source(clinvar.SOURCE).citation,
-    )
 
 
 def read_genotypes(

@@ -19,11 +19,11 @@ from tailormed.engines.prs.matching import Matcher, MatchOptions, ScoreMatch
 from tailormed.engines.prs.scoring import Imputation, Scorer, ScoreSums
 from tailormed.errors import InputError
 from tailormed.intake.dosages import read_site_groups
-from tailormed.intake.pgs_scoring import ScoringFile, read_scoring_file
 from tailormed.intake.reader import open_vcf
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.pgs_catalog import PanelScore
+from tailormed.knowledge.pgs_scoring import ScoringFile, read_scoring_file
 from tailormed.model.finding import NotAssessed
 from tailormed.model.genotype import BuildDetection, GenomeBuild
 from tailormed.pipeline.engine_api import EngineRun, PatientContext, Progress

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from tailormed import __version__
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+from tailormed.knowledge.sdm import SOURCE as SDM_SOURCE
+from tailormed.knowledge.sdm import SdmOptions, load_sdm_options
 from tailormed.model.careplan import CarePlan
 from tailormed.model.finding import Finding, NotAssessed
 from tailormed.model.patient import Patient
@@ -22,8 +23,7 @@ from tailormed.plan.decisions import build_decisions
 from tailormed.plan.facts import current_drug_names
 from tailormed.plan.limitations import limitations as plan_limitations
 from tailormed.plan.problems import is_actionable, problems
-from tailormed.plan.sdm_knowledge import SOURCE as SDM_SOURCE
-from tailormed.plan.sdm_knowledge import SdmOptions, load_sdm_options
+from tailormed.version import __version__
 
 __all__ = ["assemble_plan", "is_actionable", "load_decision_knowledge"]
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from tailormed.knowledge.sdm import DecisionSpec, Effect, OptionSpec, OutcomeSpec, SdmOptions
 from tailormed.model.careplan import Decision, Option, Outcome, SureQuestion
 from tailormed.model.finding import Domain, Finding
 from tailormed.model.patient import Patient
@@ -37,7 +38,6 @@ from tailormed.plan.facts import (
     with_payload,
 )
 from tailormed.plan.ranking import rank
-from tailormed.plan.sdm_knowledge import DecisionSpec, Effect, OptionSpec, OutcomeSpec, SdmOptions
 
 
 @dataclass(frozen=True)

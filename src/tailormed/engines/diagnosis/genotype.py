@@ -27,11 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import Field
-
 from tailormed.knowledge.hpo.annotations import Disease
 from tailormed.knowledge.hpo.ontology import Ontology
-from tailormed.model.base import Contract
+from tailormed.model.candidate import CandidateVariant
 
 AUTOSOMAL_RECESSIVE = "HP:0000007"
 X_LINKED_RECESSIVE = "HP:0001419"
@@ -44,17 +42,6 @@ MIN_WEIGHT = 1e-5
 class Inheritance(StrEnum):
     DOMINANT = "dominant"
     RECESSIVE = "recessive"
-
-
-class CandidateVariant(Contract):
-    """A variant that could explain the phenotype, as the genotype layer weighs it."""
-
-    gene: str
-    label: str = Field(description="How outputs name it, e.g. 'SCN5A chr3:38550989:A:G (heterozygous)'")
-    copies: int = Field(ge=1, le=2)
-    pathogenic: bool = Field(description="Classified P/LP (ClinVar, or the case's own classification)")
-    weight: float = Field(ge=0.0, le=1.0, description="Predicted pathogenicity when not classified P/LP")
-    basis: str = Field(description="What the classification or weight rests on")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from pydantic import Field
 
 from tailormed.engines.diagnosis.genotype import (
     MISSED_VARIANT_LR,
-    CandidateVariant,
     GenotypeLr,
     Inheritance,
     disease_lr,
@@ -38,6 +37,7 @@ from tailormed.engines.diagnosis.lr import DEFAULT_UNEXPLAINED_CAP, Match, Pheno
 from tailormed.engines.diagnosis.query import Query
 from tailormed.engines.diagnosis.similarity import resnik_bma
 from tailormed.model.base import Contract
+from tailormed.model.candidate import CandidateVariant
 from tailormed.model.finding import NotAssessed
 
 _SHORT = {

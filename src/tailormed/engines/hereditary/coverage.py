@@ -15,7 +15,7 @@ from tailormed.model.finding import NotAssessed
 from tailormed.model.genotype import CallState, SampleGenotypes
 
 if TYPE_CHECKING:
-    from tailormed.engines.hereditary.knowledge import HereditaryKnowledge
+    from tailormed.knowledge.hereditary.load import HereditaryKnowledge
 
 
 class GeneCoverage(Contract):

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tailormed.engines.hereditary.knowledge import HereditaryKnowledge
 from tailormed.engines.hereditary.rules import HereditaryResult, HereditaryRow
 from tailormed.knowledge.hereditary import acmg as acmg_source
 from tailormed.knowledge.hereditary import clinvar as clinvar_source
 from tailormed.knowledge.hereditary import management as management_source
+from tailormed.knowledge.hereditary.load import HereditaryKnowledge
 from tailormed.knowledge.hereditary.models import Significance
 from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
 from tailormed.model.payloads import HereditaryVariantData

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tailormed.intake.pgs_scoring import EffectType
+from tailormed.knowledge.pgs_scoring import EffectType
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from tailormed.intake.dosages import SiteGroup, SiteRecord
-from tailormed.intake.pgs_scoring import EffectType, ScoringFile
+from tailormed.knowledge.pgs_scoring import EffectType, ScoringFile
 from tailormed.model.genotype import GenomeBuild
 
 DEFAULT_MIN_OVERLAP = 0.75

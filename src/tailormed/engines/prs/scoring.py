@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from tailormed.engines.prs.frequency import variant_moments
 from tailormed.engines.prs.matching import Hit, ScoreMatch
-from tailormed.intake.pgs_scoring import EffectType
+from tailormed.knowledge.pgs_scoring import EffectType
 
 #: pgsc_calc switches plink2 to ``no-mean-imputation`` below this many samples.
 MEAN_IMPUTATION_MIN_SAMPLES = 50

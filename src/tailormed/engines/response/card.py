@@ -17,12 +17,12 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tailormed import __version__
 from tailormed.engines.response.stats import Estimate
 from tailormed.errors import InputError, KnowledgeError
 from tailormed.fileio import write_text_atomic
 from tailormed.knowledge.files import parse_model, read_json
 from tailormed.model.base import Contract
+from tailormed.version import __version__
 
 CARD_FILE = "card.json"
 CARD_FORMAT = 1

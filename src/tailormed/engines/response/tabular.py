@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from tailormed.errors import InputError
-from tailormed.knowledge.tables import read_table
+from tailormed.tables import read_table
 
 
 def column_key(name: str) -> str:

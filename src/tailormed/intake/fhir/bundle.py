@@ -20,12 +20,12 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from tailormed.errors import InputError
+from tailormed.intake.documents import describe_error, field_path, parse_document, read_text
 from tailormed.intake.fhir.clinical import read_allergy, read_condition, read_family_history
 from tailormed.intake.fhir.common import Entry, reference_of
 from tailormed.intake.fhir.demographics import read_patient
 from tailormed.intake.fhir.medications import read_medication_request, read_medication_statement
 from tailormed.intake.fhir.observations import SmokingReport, read_observation
-from tailormed.intake.record import describe_error, field_path, parse_document, read_text
 from tailormed.model.patient import (
     Allergy,
     Condition,

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from tailormed.errors import InputError
-from tailormed.intake.record import describe_error
+from tailormed.intake.documents import describe_error
 from tailormed.model import Coding
 
 T = TypeVar("T")

@@ -19,7 +19,7 @@ from tailormed.knowledge.hereditary.management import load_curated_file
 from tailormed.knowledge.hereditary.models import AcmgCondition, AcmgGene, AcmgList
 from tailormed.knowledge.manifest import SourceRecord
 from tailormed.knowledge.registry import Importer, register
-from tailormed.knowledge.tables import read_table
+from tailormed.tables import read_table
 
 SEARCH_PATHS = (".", "acmg_sf", "risk/acmg_sf")
 _FILE = re.compile(r"^acmg_sf_v(\d+\.\d+)[^/]*\.tsv$")

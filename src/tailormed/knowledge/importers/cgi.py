@@ -32,9 +32,9 @@ from tailormed.knowledge.onco.evidence import (
     Significance,
 )
 from tailormed.knowledge.registry import Importer, register
-from tailormed.knowledge.tables import read_table
 from tailormed.model.alteration import Alteration, AlterationKind, GenomicAllele, parse_alteration
 from tailormed.model.genotype import GenomeBuild
+from tailormed.tables import read_table
 
 SOURCE = "cgi-biomarkers"
 FILE = "cgi_biomarkers_per_variant.tsv"

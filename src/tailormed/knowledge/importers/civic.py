@@ -38,9 +38,9 @@ from tailormed.knowledge.onco.evidence import (
     Significance,
 )
 from tailormed.knowledge.registry import Importer, register
-from tailormed.knowledge.tables import read_table
 from tailormed.model.alteration import Alteration, GenomicAllele, parse_alteration
 from tailormed.model.genotype import GenomeBuild
+from tailormed.tables import read_table
 
 SOURCE = "civic"
 _EVIDENCE = "*ClinicalEvidenceSummaries.tsv"

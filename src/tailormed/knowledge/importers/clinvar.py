@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tailormed.errors import KnowledgeError
-from tailormed.intake.chrom import canonical_chrom
 from tailormed.knowledge.checksums import files_checksums
 from tailormed.knowledge.hereditary.clinvar import (
     COLUMNS,
@@ -29,6 +28,7 @@ from tailormed.knowledge.hereditary.clinvar import (
 from tailormed.knowledge.hereditary.models import ClinvarRelease, ClinvarVariant, Significance
 from tailormed.knowledge.manifest import SourceRecord
 from tailormed.knowledge.registry import Importer, register
+from tailormed.model.chrom import canonical_chrom
 
 SEARCH_PATHS = (".", "clinvar", "risk/clinvar")
 _PLP = frozenset({"Pathogenic", "Likely_pathogenic"})

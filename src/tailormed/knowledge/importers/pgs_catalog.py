@@ -23,8 +23,6 @@ from pathlib import Path
 
 from tailormed.errors import InputError, KnowledgeError
 from tailormed.fileio import write_text_atomic
-from tailormed.intake.chrom import canonical_chrom
-from tailormed.intake.pgs_scoring import read_scoring_file
 from tailormed.knowledge.checksums import files_checksums, folder_checksums
 from tailormed.knowledge.manifest import SourceRecord
 from tailormed.knowledge.pgs_catalog import (
@@ -36,7 +34,9 @@ from tailormed.knowledge.pgs_catalog import (
     ReferenceDistribution,
     ScoreFileRef,
 )
+from tailormed.knowledge.pgs_scoring import read_scoring_file
 from tailormed.knowledge.registry import Importer, register
+from tailormed.model.chrom import canonical_chrom
 from tailormed.model.genotype import GenomeBuild
 
 SEARCH_PATHS = (Path("risk") / "pgs", Path("pgs"), Path())

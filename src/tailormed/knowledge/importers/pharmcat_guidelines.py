@@ -48,7 +48,7 @@ from tailormed.knowledge.pgx.guidelines import (
 )
 from tailormed.knowledge.pharmcat_release import RELEASE_CANDIDATES
 from tailormed.knowledge.registry import Importer, register
-from tailormed.knowledge.tables import read_table
+from tailormed.tables import read_table
 
 _FOLDER_PATTERNS = ("guidelines", "guidelines_*", "reporter/guidelines")
 _DRUG_TABLE = Path("..") / "pypgx" / "cpic-table.csv"

@@ -46,7 +46,7 @@ from tailormed.knowledge.pypgx import (
     parse_score_range,
 )
 from tailormed.knowledge.registry import Importer, register
-from tailormed.knowledge.tables import read_table
+from tailormed.tables import read_table
 
 ALLELE_TABLE = "allele-table.csv"
 VARIANT_TABLE = "variant-table.csv"

@@ -20,10 +20,10 @@ from tailormed.engines.pgx.matcher.diplotypes import (
     top_only,
 )
 from tailormed.engines.pgx.matcher.haplotypes import candidates, fits
-from tailormed.engines.pgx.matcher.names import name_key, ordered_pair
 from tailormed.engines.pgx.matcher.sample import SampleSites, read_sites
 from tailormed.engines.pgx.matcher.strands import combination_call, lowest_function_call
 from tailormed.knowledge.pgx.definitions import GeneDefinition
+from tailormed.model.allele_names import name_key, ordered_pair
 from tailormed.model.genotype import SampleGenotypes
 from tailormed.model.pgx import CallStatus, Diplotype, GeneCall
 

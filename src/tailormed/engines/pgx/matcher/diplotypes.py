@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tailormed.engines.pgx.matcher.haplotypes import Fit
-from tailormed.engines.pgx.matcher.names import name_key, ordered_pair
 from tailormed.knowledge.pgx.definitions import GeneDefinition
+from tailormed.model.allele_names import name_key, ordered_pair
 from tailormed.model.pgx import Diplotype
 
 

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tailormed.engines.pgx.matcher.haplotypes import Candidate, carried_on, strand_alleles
-from tailormed.engines.pgx.matcher.names import name_key, ordered_pair
 from tailormed.engines.pgx.matcher.sample import SampleSites
 from tailormed.knowledge.pgx.definitions import allele_matches
+from tailormed.model.allele_names import name_key, ordered_pair
 from tailormed.model.pgx import Diplotype
 
 

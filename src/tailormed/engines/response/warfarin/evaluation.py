@@ -21,10 +21,10 @@ from tailormed.engines.response.stats import Estimate, McNemar, bootstrap_mean, 
 from tailormed.engines.response.warfarin.features import CompleteCase, Completion, WarfarinCase
 from tailormed.engines.response.warfarin.formulas import PHARMACOGENETIC, formulas
 from tailormed.engines.response.warfarin.iwpc import FLAG_COLUMNS
-from tailormed.engines.response.warfarin.knowledge import DoseBands, WarfarinKnowledge
 from tailormed.engines.response.warfarin.metrics import DoseMetrics, dose_metrics, within
 from tailormed.engines.response.warfarin.models import LIGHTGBM, RIDGE, LearnedKind, LightgbmParams, fit
 from tailormed.errors import InputError
+from tailormed.knowledge.warfarin import DoseBands, WarfarinKnowledge
 from tailormed.model.base import Contract
 
 ConformalGroup = Literal["race", "predicted_band"]

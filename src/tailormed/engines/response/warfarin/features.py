@@ -24,8 +24,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from tailormed.engines.response.warfarin.iwpc import IwpcPatient, Race, Sex
-from tailormed.engines.response.warfarin.knowledge import VkorcImputation
+from tailormed.engines.response.warfarin.iwpc import IwpcPatient, Sex
+from tailormed.knowledge.warfarin import Race, VkorcImputation
 from tailormed.model.base import Contract
 
 Vkorc1 = Literal["GG", "AG", "AA", "unknown"]

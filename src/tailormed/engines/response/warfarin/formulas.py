@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tailormed.engines.response.warfarin.features import CompleteCase, display_value
-from tailormed.engines.response.warfarin.knowledge import ClinicalCoefficients, WarfarinKnowledge
 from tailormed.knowledge.pgx.dosing import IwpcCoefficients
+from tailormed.knowledge.warfarin import ClinicalCoefficients, WarfarinKnowledge
 from tailormed.model.payloads import Contribution
 
 PHARMACOGENETIC = "iwpc-pharmacogenetic"

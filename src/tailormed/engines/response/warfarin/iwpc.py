@@ -17,9 +17,9 @@ from pydantic import Field
 
 from tailormed.engines.response.tabular import Row, read_rows
 from tailormed.errors import InputError
+from tailormed.knowledge.warfarin import Race
 from tailormed.model.base import Contract
 
-Race = Literal["white", "asian", "black", "missing_or_mixed"]
 Sex = Literal["male", "female"]
 
 ID = ("PharmGKB Subject ID",)

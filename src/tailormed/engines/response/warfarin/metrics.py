@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tailormed.engines.response.warfarin.knowledge import DoseBands
+from tailormed.knowledge.warfarin import DoseBands
 from tailormed.model.base import Contract
 
 

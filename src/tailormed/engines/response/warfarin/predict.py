@@ -20,9 +20,9 @@ from tailormed.engines.response.warfarin.evaluation import PairedComparison, Tab
 from tailormed.engines.response.warfarin.features import WarfarinCase, prepare
 from tailormed.engines.response.warfarin.formulas import PHARMACOGENETIC, formulas
 from tailormed.engines.response.warfarin.iwpc import patient_from_values, read_iwpc
-from tailormed.engines.response.warfarin.knowledge import WarfarinKnowledge
 from tailormed.engines.response.warfarin.metrics import within
 from tailormed.engines.response.warfarin.saved import TASK, DosePrediction, SavedDoseModel, load_model
+from tailormed.knowledge.warfarin import WarfarinKnowledge
 from tailormed.model.base import Contract
 from tailormed.model.payloads import Contribution, DosePredictionData
 
@@ -62,7 +62,7 @@ def _number(value: float) -> str:
 def predict_one(model_dir: Path, features: Mapping[str, str], *, knowledge: WarfarinKnowledge | None = None,
                 level: float | None = None) -> DosePredictionData:
     """One patient's dose from IWPC-layout values (column name -> cell text), as a care-plan payload."""
-    from tailormed.engines.response.warfarin.knowledge import load_knowledge
+    from tailormed.knowledge.warfarin import load_knowledge
 
     model = load_model(model_dir, knowledge or load_knowledge())
     case = prepare(patient_from_values(features), model.knowledge.baselines.vkorc1_imputation)

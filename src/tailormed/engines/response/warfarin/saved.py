@@ -43,12 +43,12 @@ from tailormed.engines.response.warfarin.evaluation import (
 from tailormed.engines.response.warfarin.features import Completion, WarfarinCase, prepare
 from tailormed.engines.response.warfarin.formulas import Explained, Formula, formulas
 from tailormed.engines.response.warfarin.iwpc import IwpcPatient, read_iwpc
-from tailormed.engines.response.warfarin.knowledge import WarfarinKnowledge
 from tailormed.engines.response.warfarin.metrics import within
 from tailormed.engines.response.warfarin.models import LIGHTGBM, RIDGE, LearnedModel, fit, load
 from tailormed.errors import InputError, KnowledgeError
 from tailormed.fileio import write_text_atomic
 from tailormed.knowledge.files import parse_model, read_json
+from tailormed.knowledge.warfarin import WarfarinKnowledge
 from tailormed.model.base import Contract
 
 TASK = "warfarin-dose"

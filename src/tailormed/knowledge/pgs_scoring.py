@@ -25,8 +25,8 @@ import numpy.typing as npt
 from pydantic import Field
 
 from tailormed.errors import InputError
-from tailormed.intake.chrom import canonical_chrom
 from tailormed.model.base import Contract
+from tailormed.model.chrom import canonical_chrom
 from tailormed.model.genotype import GenomeBuild
 
 _ALLELE = re.compile(r"^[ACGTN]+$")

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import Field
 
-from tailormed.engines.response.warfarin.iwpc import Race
 from tailormed.knowledge.files import parse_model, read_yaml
 from tailormed.knowledge.pgx.dosing import CURATED_FOLDER, SOURCE, IwpcCoefficients, WarfarinModel, load_warfarin
 from tailormed.knowledge.pgx.dosing import read_warfarin as read_pharmacogenetic
 from tailormed.model.base import Contract
 
 BASELINES_FILE = "iwpc-baselines.yaml"
+#: The race groups of the IWPC data set and algorithms.
+Race = Literal["white", "asian", "black", "missing_or_mixed"]
 
 
 class ClinicalCoefficients(Contract):

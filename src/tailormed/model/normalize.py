@@ -16,8 +16,10 @@ Variant(pos=100, ref='T', alt='TA')
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
+from tailormed.errors import KnowledgeError
 from tailormed.model.genotype import Locus
 
 
@@ -138,3 +140,26 @@ def allele_at_locus(record_pos: int, record_ref: str, allele: str, locus: Locus)
     before = "".join(window[: variant.pos - window_start])
     after = "".join(window[variant.pos - window_start + len(variant.ref) :])
     return before + variant.alt + after
+
+
+def merge_loci(loci: Sequence[Locus]) -> list[Locus]:
+    """One locus per ``chrom:pos``, as ``bcftools norm -m+`` joins records: the longer REF is kept and the
+    other locus's ALTs are extended by the REF bases they lacked (``C>T`` beside ``CAT>C`` becomes ``CAT>TAT``).
+    REFs that are not one a prefix of the other are a knowledge error.
+    """
+    merged: dict[str, Locus] = {}
+    for locus in loci:
+        seen = merged.get(locus.key)
+        if seen is None:
+            merged[locus.key] = locus
+            continue
+        longer, shorter = (seen, locus) if len(seen.ref) >= len(locus.ref) else (locus, seen)
+        if not longer.ref.upper().startswith(shorter.ref.upper()):
+            raise KnowledgeError(
+                f"two knowledge sites at {locus.key} with incompatible REF ('{seen.ref}', '{locus.ref}')"
+            )
+        extra = longer.ref[len(shorter.ref) :]
+        extended = tuple(alt + extra if is_sequence(alt) else alt for alt in shorter.alts)
+        alts = longer.alts + tuple(alt for alt in extended if alt not in longer.alts)
+        merged[locus.key] = longer.model_copy(update={"alts": alts, "id": seen.id or locus.id})
+    return list(merged.values())

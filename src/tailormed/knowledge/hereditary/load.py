@@ -1,0 +1,59 @@
+"""Everything the hereditary engine reads, loaded from the bundle into one object so the engine never touches it.
+
+ClinVar lists each allele of a position as its own record (an SNV and a deletion can start at the same base).
+Genome readers collect one locus per ``chrom:pos``, so :attr:`HereditaryKnowledge.loci` merges the alleles the way
+``bcftools norm -m+`` does; the engine then writes each ClinVar allele in its merged locus's representation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from tailormed.errors import KnowledgeError
+from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.hereditary import acmg, clinvar, management
+from tailormed.knowledge.hereditary.models import AcmgList, ClinvarRelease, ClinvarVariant, HereditaryCurated
+from tailormed.model.genotype import Locus
+from tailormed.model.normalize import merge_loci
+
+NO_CLINVAR = "ClinVar not in the knowledge bundle; build it with `tailormed kb build --from DIR`"
+
+
+@dataclass(frozen=True)
+class HereditaryKnowledge:
+    """ClinVar alleles, one ACMG SF list, the curated rules and management, and the versions they came from."""
+
+    clinvar: list[ClinvarVariant]
+    release: ClinvarRelease
+    acmg: AcmgList
+    curated: HereditaryCurated
+    versions: dict[str, str] = field(default_factory=dict)
+    clinvar_citation: str = "ClinVar (Landrum MJ et al., Nucleic Acids Res 2020;48:D835-D844)"
+
+    @cached_property
+    def loci(self) -> dict[str, Locus]:
+        """The ClinVar alleles merged into one knowledge locus per position (computed once)."""
+        return clinvar_loci(self.clinvar)
+
+
+def clinvar_loci(variants: Sequence[ClinvarVariant]) -> dict[str, Locus]:
+    """One merged locus per ``chrom:pos`` covering every ClinVar allele there."""
+    loci = [Locus(chrom=v.chrom, pos=v.pos, ref=v.ref, alts=(v.alt,), id=f"clinvar:{v.variation_id}") for v in variants]
+    return {locus.key: locus for locus in merge_loci(loci)}
+
+
+def load_hereditary(bundle: KnowledgeBundle, acmg_version: str = acmg.DEFAULT_VERSION) -> HereditaryKnowledge:
+    """ClinVar, the chosen ACMG SF list and the curated rules; KnowledgeError when ClinVar is not built."""
+    if not clinvar.has_clinvar(bundle):
+        raise KnowledgeError(NO_CLINVAR, source=bundle.location)
+    sources = (clinvar.SOURCE, acmg.SOURCE, management.SOURCE)
+    return HereditaryKnowledge(
+        clinvar=clinvar.load_clinvar(bundle),
+        release=clinvar.load_release(bundle),
+        acmg=acmg.load_acmg(bundle, acmg_version),
+        curated=management.load_management(bundle),
+        versions={name: bundle.source(name).version for name in sources} | {acmg.SOURCE: acmg_version},
+        clinvar_citation=bundle.source(clinvar.SOURCE).citation,
+    )
