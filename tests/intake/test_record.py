@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from tailormed.errors import InputError
+from tailormed.intake.fhir import convert_fhir_bundle
 from tailormed.intake.record import load_record, read_record, resolve_genome_path
 from tailormed.model import MedicationStatus, Sex
 
@@ -186,3 +188,26 @@ def test_cli_check_bad_record_exits_2_with_one_clear_line(tmp_path: Path) -> Non
     assert result.returncode == 2
     assert result.stdout == ""
     assert "line 11: medications[2].status: 'ongoing' is not one of active, planned, stopped" in result.stderr
+
+
+def _years_ago(years: int) -> str:
+    today = date.today()
+    return today.replace(year=today.year - years, day=min(today.day, 28)).isoformat()
+
+
+@pytest.mark.parametrize(("born", "problem"), [(_years_ago(150), "150 years old"), (_years_ago(-4), "in the future")])
+def test_implausible_birth_dates_are_refused_like_implausible_ages(tmp_path: Path, born: str, problem: str) -> None:
+    path = write(tmp_path, "r.yaml", RECORD.format(status="active", vcf="g.vcf").replace("1970-05-01", born))
+    with pytest.raises(InputError, match=problem) as caught:
+        load_record(path)
+    assert "demographics.birth_date" in str(caught.value) and caught.value.location == "line 4"
+    aged = write(tmp_path, "a.yaml", "id: a\ndemographics: {age_years: 150}\n")
+    with pytest.raises(InputError, match=r"demographics\.age_years"):
+        load_record(aged)
+
+
+@pytest.mark.parametrize("years", [150, -4])
+def test_fhir_birth_dates_are_checked_the_same_way(years: int) -> None:
+    patient = {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": _years_ago(years)}
+    with pytest.raises(InputError, match="birth_date"):
+        convert_fhir_bundle({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": patient}]}, "b")

@@ -158,3 +158,18 @@ def test_same_denominator_words() -> None:
     assert in_words(0.121, 0.079) == "12 in 100 → 8 in 100"
     assert in_words(0.0062, 0.0041) == "6 in 1,000 → 4 in 1,000"
     assert in_words(0.004) == "4 in 1,000"
+
+
+def test_no_scenario_shows_a_change_meant_to_lower_risk_as_raising_it(knowledge: RiskKnowledge) -> None:
+    """PREVENT's age x non-HDL-C interaction makes lower cholesterol estimate a higher total-CVD risk at 60+."""
+    older = PREVENT.model_copy(update={"age_years": 70, "chol_total_mgdl": 240})
+    lower = older.model_copy(update={"chol_total_mgdl": 192.0})
+    assert evaluate("prevent_cvd", lower, knowledge) > evaluate("prevent_cvd", older, knowledge)
+    (finding,) = integrate([_result("prevent_cvd", older, knowledge)], [], [], knowledge)
+    scenarios = _data(finding).scenarios
+    assert "cholesterol_minus_20pct" not in {s.id for s in scenarios}
+    assert scenarios and all(s.risk_after < s.risk_before for s in scenarios)
+    (younger,) = integrate([_result("prevent_cvd", PREVENT.model_copy(update={"age_years": 45}), knowledge)], [], [],
+                           knowledge)  # fmt: skip
+    (chol,) = [s for s in _data(younger).scenarios if s.id == "cholesterol_minus_20pct"]
+    assert chol.risk_after < chol.risk_before

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tailormed.engines.risk.patient import gail_inputs, pce_inputs, prevent_inputs
+from tailormed.engines.risk.patient import findrisc_inputs, gail_inputs, pce_inputs, prevent_inputs
 from tailormed.engines.risk.pce import pce_risk
 from tailormed.intake.record import load_record
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.risk.load import RiskKnowledge
 from tailormed.model.finding import Domain
-from tailormed.model.patient import Patient
+from tailormed.model.patient import Observation, Patient
 from tailormed.model.payloads import ClinicalRiskData
 from tailormed.pipeline.engine_api import PatientContext
 from tailormed.pipeline.risk import assess_risks, risk_engine
@@ -98,3 +98,60 @@ def test_risk_engine_reports_why_models_were_not_assessed(core: KnowledgeBundle,
     run = risk_engine(PatientContext(patient=load_record(path), record_path=path, bundle=core, on=ON))
     items = " ".join(n.item for n in run.limitations)
     assert "FINDRISC" in items
+
+
+def _with_labs(patient: Patient, **by_loinc: tuple[float, str]) -> Patient:
+    """``patient`` with the given LOINC observations replaced by (value, unit)."""
+    kept = [o for o in patient.observations if o.loinc.replace("-", "_") not in by_loinc]
+    added = [
+        Observation(loinc=code.replace("_", "-"), name=code, value=value, unit=unit, effective_date=date(2026, 3, 1))
+        for code, (value, unit) in by_loinc.items()
+    ]
+    return patient.model_copy(update={"observations": kept + added})
+
+
+@pytest.mark.parametrize(
+    ("total", "hdl", "sbp"),
+    [
+        ((246, "mg/dL"), (38, "mg/dL"), (152, "mm[Hg]")),
+        ((2.46, "g/L"), (0.38, "g/L"), (152, "mmHg")),
+        ((6.3616, "mmol/L"), (0.98268, "mmol/L"), (20.265, "kPa")),
+    ],
+)
+def test_every_lab_unit_the_equations_read_is_converted(
+    knowledge: RiskKnowledge, total: tuple[float, str], hdl: tuple[float, str], sbp: tuple[float, str]
+) -> None:
+    hale = _patient("demo-01-hale")
+    primary = hale.model_copy(update={"conditions": [c for c in hale.conditions if c.name == "Essential hypertension"]})
+    record = _with_labs(primary, **{"2093_3": total, "2085_9": hdl, "8480_6": sbp})
+    inputs = pce_inputs(record, ON, knowledge.facts).inputs
+    assert inputs is not None
+    assert inputs.chol_total_mgdl == pytest.approx(246, abs=0.1)
+    assert inputs.chol_hdl_mgdl == pytest.approx(38, abs=0.1)
+    assert inputs.bp_sys_mmhg == pytest.approx(152, abs=0.1)
+
+
+def test_body_measures_in_other_units_are_converted(knowledge: RiskKnowledge) -> None:
+    hale = _patient("demo-01-hale")
+    record = _with_labs(hale, **{"39156_5": (0, "kg/m2"), "29463_7": (211.64, "[lb_av]"), "8302_2": (70.079, "[in_i]")})
+    record = record.model_copy(update={"observations": [o for o in record.observations if o.loinc != "39156-5"]})
+    mapped = prevent_inputs(record, ON, knowledge.facts)
+    assert any("BMI 30.3 kg/m2 (from weight and height)" in used for used in mapped.used), mapped.used
+
+
+def test_a_lab_in_an_unknown_unit_is_missing_never_read_as_is(knowledge: RiskKnowledge) -> None:
+    hale = _patient("demo-01-hale")
+    record = _with_labs(hale, **{"2085_9": (380, "mg/L"), "4548_4": (48, "mmol/mol")})
+    mapped = pce_inputs(record, ON, knowledge.facts)
+    assert mapped.inputs is None
+    assert any("HDL cholesterol" in m and "'mg/L'" in m for m in mapped.missing), mapped.missing
+    # HbA1c 48 mmol/mol is not "48 %" (which would call everyone with a measured HbA1c diabetic)
+    assert not any("HbA1c 48" in used for used in mapped.used)
+
+
+def test_glucose_thresholds_compare_converted_values(knowledge: RiskKnowledge) -> None:
+    park = _patient("demo-04-park")
+    record = _with_labs(park, **{"1558_6": (6.0, "mmol/L")})
+    mapped = findrisc_inputs(record, ON, knowledge.facts)
+    expected = "high blood glucose ever: yes (fasting glucose 108.1 mg/dL)"
+    assert any(expected in used for used in mapped.used), mapped.used

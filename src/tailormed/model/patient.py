@@ -11,12 +11,14 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from tailormed.model.base import Coding, Contract
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
+#: The oldest age a record may give; older (or a birth date that implies it) is a data-entry error.
+MAX_AGE_YEARS = 130
 
 
 class Sex(StrEnum):
@@ -41,7 +43,7 @@ class Demographics(Contract):
 
     sex: Sex = Sex.UNKNOWN
     birth_date: date | None = None
-    age_years: Annotated[float, Field(ge=0, le=130)] | None = None
+    age_years: Annotated[float, Field(ge=0, le=MAX_AGE_YEARS)] | None = None
     race: list[str] = Field(default_factory=list, description="Self-reported race, in the record's own words")
     ethnicity: str | None = Field(default=None, description="Self-reported ethnicity, e.g. 'Hispanic or Latino'")
     birth_country: str | None = Field(
@@ -51,14 +53,37 @@ class Demographics(Contract):
     )
     genetic_ancestry: list[AncestryComponent] = Field(default_factory=list)
 
+    @field_validator("birth_date")
+    @classmethod
+    def _plausible_birth_date(cls, value: date | None) -> date | None:
+        """A birth date in the future or more than :data:`MAX_AGE_YEARS` ago is refused, like such an age."""
+        if value is None:
+            return value
+        today = date.today()
+        if value > today:
+            raise ValueError(f"{value.isoformat()} is in the future")
+        age = _whole_years(value, today)
+        if age > MAX_AGE_YEARS:
+            raise ValueError(f"{value.isoformat()} makes the patient {age} years old (at most {MAX_AGE_YEARS})")
+        return value
+
     def age_on(self, when: date) -> float | None:
         """Age in years on ``when``: from the birth date if known, else the recorded age."""
         if self.birth_date is not None:
-            years = when.year - self.birth_date.year
-            if (when.month, when.day) < (self.birth_date.month, self.birth_date.day):
-                years -= 1
-            return float(years)
+            return float(_whole_years(self.birth_date, when))
         return self.age_years
+
+
+def _whole_years(born: date, on: date) -> int:
+    """Completed years of life on ``on``.
+
+    >>> _whole_years(date(1970, 6, 15), date(2026, 6, 14)), _whole_years(date(1970, 6, 15), date(2026, 6, 15))
+    (55, 56)
+    """
+    years = on.year - born.year
+    if (on.month, on.day) < (born.month, born.day):
+        years -= 1
+    return years
 
 
 class ConditionStatus(StrEnum):

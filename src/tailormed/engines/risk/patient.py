@@ -24,13 +24,70 @@ from tailormed.engines.risk.inputs import (
     PreventInputs,
 )
 from tailormed.knowledge.risk.spec import ConditionMatch, EquationFacts, Exclusion, RecordMapping
-from tailormed.model.patient import ConditionStatus, Patient, Relative, Sex, SmokingStatus
+from tailormed.model.patient import ConditionStatus, Observation, Patient, Relative, Sex, SmokingStatus
 
 M = TypeVar("M", bound=BaseModel)
 
 _FIRST_DEGREE_FEMALE = {Relative.MOTHER, Relative.SISTER, Relative.DAUGHTER}
 _UNKNOWN = 99
 _NULLIPAROUS = 98
+
+
+#: Units each record input is accepted in (spelled as :func:`_unit_key` normalises them) and the factor to the
+#: equations' unit. ``None`` marks the molar units, whose factor is the knowledge's molar-mass conversion.
+_UNITS: dict[str, dict[str, float | None]] = {
+    "chol_total_mgdl": {"mg/dl": 1.0, "mmol/l": None, "g/l": 100.0},
+    "chol_hdl_mgdl": {"mg/dl": 1.0, "mmol/l": None, "g/l": 100.0},
+    "fasting_glucose_mgdl": {"mg/dl": 1.0, "mmol/l": None, "g/l": 100.0},
+    "bp_sys_mmhg": {"mmhg": 1.0, "kpa": 7.500615758},
+    "bmi": {"kg/m2": 1.0},
+    "weight_kg": {"kg": 1.0, "g": 0.001, "lb": 0.45359237},
+    "height_cm": {"cm": 1.0, "m": 100.0, "mm": 0.1, "in": 2.54},
+    "waist_cm": {"cm": 1.0, "m": 100.0, "mm": 0.1, "in": 2.54},
+    "egfr_mlminm2": {"ml/min/1.73m2": 1.0},
+    "hba1c_pct": {"%": 1.0},
+}
+_UNIT_SPELLINGS = {
+    "mm[hg]": "mmhg",
+    "[lb_av]": "lb",
+    "lbs": "lb",
+    "[in_i]": "in",
+    "kg/m^2": "kg/m2",
+    "kg/m²": "kg/m2",
+    "ml/min/{1.73_m2}": "ml/min/1.73m2",
+    "ml/min/1.73m^2": "ml/min/1.73m2",
+    "ml/min/1.73m²": "ml/min/1.73m2",
+}
+_EXPECTED = {name: next(iter(units)) for name, units in _UNITS.items()}
+
+
+def _unit_key(unit: str) -> str:
+    """A unit as written (UCUM or everyday spelling) reduced to one spelling.
+
+    >>> _unit_key("mmol/L"), _unit_key("mm[Hg]"), _unit_key("mL/min/{1.73_m2}"), _unit_key("g/liter")
+    ('mmol/l', 'mmhg', 'ml/min/1.73m2', 'g/l')
+    """
+    key = unit.strip().lower().replace(" ", "").replace("liter", "l").replace("litre", "l")
+    return _UNIT_SPELLINGS.get(key, key)
+
+
+def _unit_factor(name: str, unit: str, rules: RecordMapping) -> float | None:
+    """The factor from ``unit`` to the unit the equations use for ``name``; a blank unit is taken as that unit."""
+    units = _UNITS.get(name)
+    if units is None:
+        return 1.0
+    key = _unit_key(unit) or _EXPECTED[name]
+    if key not in units:
+        return None
+    factor = units[key]
+    if factor is not None:
+        return factor
+    return rules.mgdl_per_mmol_glucose if name == "fasting_glucose_mgdl" else rules.mgdl_per_mmol_cholesterol
+
+
+def accepted_units(name: str) -> list[str]:
+    """The unit spellings (normalised) a record input is read in."""
+    return list(_UNITS.get(name, {}))
 
 
 @dataclass
@@ -72,7 +129,10 @@ class _Reader:
         return None
 
     def lab(self, name: str, label: str, unit: str, *, required: bool = True) -> float | None:
-        """The most recent numeric observation of any LOINC code listed for ``name``, in ``unit``."""
+        """The most recent numeric observation of any LOINC code listed for ``name``, converted to ``unit``.
+
+        A value in a unit that cannot be converted is not used: the input counts as missing, with the unit named.
+        """
         codes = self.rules.loinc.get(name, [])
         found = [o for code in codes if (o := self.patient.latest(code)) is not None]
         numeric = [o for o in found if isinstance(o.value, int | float)]
@@ -81,23 +141,27 @@ class _Reader:
                 self.missing.append(f"{label} (LOINC {' or '.join(codes)})")
             return None
         obs = max(numeric, key=lambda o: o.effective_date or date.min)
-        value = float(obs.value)
-        value = self._convert(name, value, (obs.unit or "").strip())
+        value = self.value_in(name, obs)
+        if value is None:
+            self.missing.append(
+                f"{label} (LOINC {obs.loinc} is in {obs.unit!r}, which cannot be converted to {unit}; "
+                f"accepted: {', '.join(accepted_units(name))})"
+            )
+            return None
         when = f", {obs.effective_date.isoformat()}" if obs.effective_date else ""
-        self.used.append(f"{label} {value:g} {unit} (LOINC {obs.loinc}{when})")
+        unitless = "" if (obs.unit or "").strip() else f"; no unit given, read as {unit}"
+        self.used.append(f"{label} {value:g} {unit} (LOINC {obs.loinc}{when}{unitless})")
         return value
 
-    def _convert(self, name: str, value: float, unit: str) -> float:
-        lowered = unit.lower()
-        if name.startswith("chol") and lowered in ("mmol/l", "mmol/liter"):
-            return round(value * self.rules.mgdl_per_mmol_cholesterol, 1)
-        if name == "fasting_glucose_mgdl" and lowered in ("mmol/l", "mmol/liter"):
-            return round(value * self.rules.mgdl_per_mmol_glucose, 1)
-        if name == "height_cm" and lowered == "m":
-            return value * 100
-        if name == "waist_cm" and lowered == "m":
-            return value * 100
-        return value
+    def value_in(self, name: str, obs: Observation) -> float | None:
+        """``obs`` in the unit the equations use for ``name`` (None when its unit cannot be converted)."""
+        if not isinstance(obs.value, int | float):
+            return None
+        factor = _unit_factor(name, obs.unit or "", self.rules)
+        if factor is None:
+            return None
+        molar = _unit_key(obs.unit or "") == "mmol/l"
+        return round(float(obs.value) * factor, 1 if molar else 4)
 
     def bmi(self, *, required: bool = True) -> float | None:
         bmi = self.lab("bmi", "BMI", "kg/m2", required=False)
@@ -145,19 +209,21 @@ class _Reader:
         hits = [c.name for c in self.patient.conditions if c.status != ConditionStatus.RESOLVED and _is(c, match)]
         if match.hba1c_pct_at_least is not None:
             hits += [
-                f"HbA1c {o.value:g} %"
+                f"HbA1c {value:g} %"
                 for code in self.rules.loinc.get("hba1c_pct", [])
                 for o in self.patient.observations
-                if o.loinc == code and isinstance(o.value, int | float) and o.value >= match.hba1c_pct_at_least
+                if o.loinc == code
+                and (value := self.value_in("hba1c_pct", o)) is not None
+                and value >= match.hba1c_pct_at_least
             ]
         if match.fasting_glucose_mgdl_at_least is not None:
             hits += [
-                f"fasting glucose {o.value:g}"
+                f"fasting glucose {value:g} mg/dL"
                 for code in self.rules.loinc.get("fasting_glucose_mgdl", [])
                 for o in self.patient.observations
                 if o.loinc == code
-                and isinstance(o.value, int | float)
-                and o.value >= match.fasting_glucose_mgdl_at_least
+                and (value := self.value_in("fasting_glucose_mgdl", o)) is not None
+                and value >= match.fasting_glucose_mgdl_at_least
             ]
         self.used.append(f"{label}: {'yes (' + '; '.join(hits) + ')' if hits else 'no'}")
         return bool(hits)

@@ -2,7 +2,12 @@
 
 The rules (which input, when it is meaningful, how it changes) are data in ``integration.yaml``. A changed value is
 kept inside the model's validity range, and the scenario says so. Equations estimate associations, not treatment
-effects: a scenario is "the estimated risk with these values", not the proven benefit of a treatment.
+effects: a scenario is "the estimated risk with these values", not the proven benefit of a treatment. For the same
+reason a scenario is only shown when the equation estimates a lower risk: every scenario is a change meant to lower
+risk, and where an equation's association runs the other way for this patient it is a property of the fit, not an
+effect of the change. PREVENT's total-CVD model is the case in point: its non-HDL-C term is
+``0.0305 - 0.0820 x (age - 55) / 10`` per mmol/L for women, negative from about age 59, so "total cholesterol 20 %
+lower" would otherwise be shown as raising the risk of a 60-year-old woman.
 """
 
 from __future__ import annotations
@@ -85,6 +90,8 @@ def _scenario(
             result.key, result.inputs.model_copy(update={rule.input: new}), knowledge, rr=rr, method=method
         )
     except RiskInputError:
+        return None
+    if not after < before:
         return None
     shown = ("yes" if new else "no") if isinstance(new, bool) else f"{new:g}"
     was = ("yes" if current else "no") if isinstance(current, bool) else f"{current:g}"
