@@ -1,8 +1,16 @@
-"""Test fixtures: where the shared development data is, and how tests skip (or fail in CI) without it."""
+"""Test fixtures: where the shared development data is, and how tests skip (or fail in CI) without it.
+
+Tests never read the environment of the person running them: before anything runs, ``HOME`` and the XDG folders
+point into a fresh temporary folder and every ``TAILORMED_*`` variable except ``TAILORMED_SHARED_DATA`` is removed,
+so a knowledge bundle or model folder installed by the user cannot change a result. CLI tests run as subprocesses
+inherit the same environment.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +20,21 @@ if TYPE_CHECKING:
     from tailormed.knowledge.bundle import KnowledgeBundle
 
 REPO = Path(__file__).resolve().parents[1]
+#: The variables tests keep from the outer environment (where the shared data is).
+KEPT = frozenset({"TAILORMED_SHARED_DATA"})
+_XDG = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the whole run (and its subprocesses) a home and XDG folders of its own, and no TAILORMED_* settings."""
+    os.environ.setdefault("TAILORMED_SHARED_DATA", str(shared_data_dir()))
+    home = Path(tempfile.mkdtemp(prefix="tailormed-test-home-"))
+    os.environ["HOME"] = str(home)
+    for name in _XDG:
+        os.environ[name] = str(home / name.lower())
+    for name in [n for n in os.environ if n.startswith("TAILORMED_") and n not in KEPT]:
+        del os.environ[name]
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
 
 
 def shared_data_dir() -> Path:
