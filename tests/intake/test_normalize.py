@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tailormed.model.alleles import Variant, allele_at_locus, normalize_variant, refs_agree, same_variant, trim
 from tailormed.model.genotype import Locus
-from tailormed.model.normalize import Variant, allele_at_locus, normalize_variant, refs_agree, same_variant, trim
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ absent kept apart.
 """
 
 from tailormed.intake.vcf import VcfFile, extract_genotypes, open_vcf
+from tailormed.model.alleles import allele_at_locus, normalize_variant
 from tailormed.model.chrom import canonical_chrom
-from tailormed.model.normalize import allele_at_locus, normalize_variant
 
 __all__ = ["VcfFile", "allele_at_locus", "canonical_chrom", "extract_genotypes", "normalize_variant", "open_vcf"]

@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.intake.sites import Site
+from tailormed.model.alleles import allele_at_locus, is_sequence, refs_agree
 from tailormed.model.genotype import CallSource, CallState, GenotypeCall
-from tailormed.model.normalize import allele_at_locus, is_sequence, refs_agree
 
 IntArray = npt.NDArray[np.int64]
 MISSING = -1

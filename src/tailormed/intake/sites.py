@@ -11,8 +11,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tailormed.model.alleles import Variant, is_sequence, merge_loci, normalize_variant
 from tailormed.model.genotype import Locus
-from tailormed.model.normalize import Variant, is_sequence, merge_loci, normalize_variant
 
 
 @dataclass(eq=False)

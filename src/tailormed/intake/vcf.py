@@ -19,6 +19,7 @@ from tailormed.intake.build import MarkerIndex, MarkerTally, build_from_markers,
 from tailormed.intake.calls import MISSING, Record, absent_call, site_calls
 from tailormed.intake.reader import VcfFile, open_vcf
 from tailormed.intake.sites import Site, SiteIndex
+from tailormed.model.alleles import is_sequence
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.genotype import (
     BuildDetection,
@@ -30,7 +31,6 @@ from tailormed.model.genotype import (
     Locus,
     SampleGenotypes,
 )
-from tailormed.model.normalize import is_sequence
 
 __all__ = ["VcfFile", "extract_genotypes", "open_vcf"]
 

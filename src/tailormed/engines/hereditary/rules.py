@@ -16,9 +16,9 @@ from tailormed.engines.hereditary.coverage import GeneCoverage, coverage_by_gene
 from tailormed.engines.hereditary.observe import Observation, Zygosity, observe
 from tailormed.knowledge.hereditary.load import HereditaryKnowledge
 from tailormed.knowledge.hereditary.models import AcmgGene, ReportRule, RuleKind, Significance
+from tailormed.model.alleles import normalize_variant
 from tailormed.model.base import Contract
 from tailormed.model.genotype import SampleGenotypes
-from tailormed.model.normalize import normalize_variant
 from tailormed.model.patient import Sex
 
 

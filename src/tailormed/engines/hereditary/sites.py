@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tailormed.knowledge.hereditary.models import ClinvarVariant
+from tailormed.model.alleles import allele_at_locus
 from tailormed.model.genotype import Locus
-from tailormed.model.normalize import allele_at_locus
 
 
 def allele_in_locus(variant: ClinvarVariant, locus: Locus) -> str:

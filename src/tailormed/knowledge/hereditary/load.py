@@ -15,8 +15,8 @@ from tailormed.errors import KnowledgeError
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.hereditary import acmg, clinvar, management
 from tailormed.knowledge.hereditary.models import AcmgList, ClinvarRelease, ClinvarVariant, HereditaryCurated
+from tailormed.model.alleles import merge_loci
 from tailormed.model.genotype import Locus
-from tailormed.model.normalize import merge_loci
 
 NO_CLINVAR = "ClinVar not in the knowledge bundle; build it with `tailormed kb build --from DIR`"
 
