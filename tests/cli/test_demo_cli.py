@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tailormed.fileio import OUTPUTS_LIST
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.careplan import CarePlan
 from tailormed.report.outputs import report_file_names, report_support
@@ -40,7 +41,8 @@ def test_demo_fresh_install_default_folder(tmp_path: Path) -> None:
     out = tmp_path / "tailormed-output"
     assert sorted(p.name for p in out.iterdir()) == PATIENTS
     for patient in PATIENTS:
-        assert sorted(p.name for p in (out / patient).iterdir()) == sorted([*FILES, *ENGINE_FILES.get(patient, [])])
+        written = sorted(p.name for p in (out / patient).iterdir() if p.name != OUTPUTS_LIST)
+        assert written == sorted([*FILES, *ENGINE_FILES.get(patient, [])])
         assert f"tailormed-output/{patient}/: careplan.json" in result.stdout
         for report in (name for name in REPORTS if name.startswith("report_")):
             assert f"tailormed-output/{patient}/{report}" in result.stdout

@@ -12,6 +12,7 @@ import pytest
 import tailormed
 from tailormed.demo import demo_record
 from tailormed.errors import InputError
+from tailormed.fileio import OUTPUTS_LIST
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.careplan import CarePlan
 from tailormed.model.genotype import SampleGenotypes
@@ -27,8 +28,9 @@ def test_writes_every_file(core: KnowledgeBundle, tmp_path: Path) -> None:
     folder = tmp_path / "out" / "demo-01-hale"
     assert result.folder == folder
     expected = ["careplan.json", "genotypes.json", "pgx.tsv", "summary.txt", *report_file_names(report_support())]
-    assert sorted(p.name for p in folder.iterdir()) == sorted(expected)
-    assert sorted(result.files) == sorted(folder.iterdir())
+    written = sorted(p for p in folder.iterdir() if p.name != OUTPUTS_LIST)
+    assert [p.name for p in written] == sorted(expected)
+    assert sorted(result.files) == written
     plan = CarePlan.model_validate_json((folder / "careplan.json").read_text())
     assert plan.patient_id == "demo-01-hale"
     assert plan.inputs["absent_is_reference"] == "true"
@@ -64,9 +66,9 @@ def test_rerun_replaces_and_failure_keeps_previous(core: KnowledgeBundle, tmp_pa
     record = demo_record("demo-04-park")
     out = tmp_path / "out"
     first = tailormed.analyze(record, out_dir=out, bundle=core, on=ON)
-    (first.folder / "stale.txt").write_text("from an older run")
+    (first.folder / "notes.txt").write_text("the user's own file")
     again = tailormed.analyze(record, out_dir=out, bundle=core, on=ON, absent_is_reference=True)
-    assert not (again.folder / "stale.txt").exists()
+    assert (again.folder / "notes.txt").read_text() == "the user's own file"  # never deleted: not ours
     plan = CarePlan.model_validate_json((again.folder / "careplan.json").read_text())
     assert plan.inputs["absent_is_reference"] == "true"
     with pytest.raises(InputError):
@@ -80,7 +82,7 @@ def test_record_without_genome(core: KnowledgeBundle, tmp_path: Path) -> None:
     record.write_text("id: no-genome\nmedications:\n  - name: clopidogrel\nconditions:\n  - name: Angina\n")
     result = tailormed.analyze(record, out_dir=tmp_path / "out", bundle=core, on=ON)
     expected = ["careplan.json", "summary.txt", *report_file_names(report_support())]
-    assert sorted(p.name for p in result.folder.iterdir()) == sorted(expected)
+    assert sorted(p.name for p in result.folder.iterdir() if p.name != OUTPUTS_LIST) == sorted(expected)
     assert "pgx" in result.engines_skipped
     assert "pharmacogenomic findings" in [n.item for n in result.plan.limitations]
     assert [p.title for p in result.plan.problems] == ["Angina"]

@@ -372,7 +372,12 @@ class GenomeRef(Contract):
 class Patient(Contract):
     """One person: the input every engine reads alongside the genotypes."""
 
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
+    id: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="Letters, digits, '.', '_' and '-', starting with a letter or digit: it names the output folder",
+    )
     display_name: str | None = None
     demographics: Demographics = Field(default_factory=Demographics)
     conditions: list[Condition] = Field(default_factory=list)

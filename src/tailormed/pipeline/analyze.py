@@ -1,10 +1,11 @@
 """``tailormed.analyze``: one patient's record (and genome) into a care plan and its files.
 
 Every engine listed in :mod:`tailormed.pipeline.engines` runs on the same :class:`PatientContext`; their findings
-are joined into one plan. Everything is computed first and written last, into ``OUT/<patient id>/`` in one atomic
-folder swap, so bad input (a broken VCF, an unreadable record) leaves no output behind and a rerun replaces the
-previous results whole. The clinician and patient reports (HTML, and PDF when WeasyPrint works) are written with
-the plan; what this installation could not render is recorded in the plan's inputs.
+are joined into one plan. Everything is computed first and written last, into ``OUT/<patient id>/``
+(:func:`tailormed.fileio.write_folder_atomic`), so bad input (a broken VCF, an unreadable record) leaves no output
+behind, and a rerun replaces the previous run's files and leaves every other file in the folder alone. The clinician
+and patient reports (HTML, and PDF when WeasyPrint works) are written with the plan; what this installation could
+not render is recorded in the plan's inputs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from tailormed.fileio import write_folder_atomic
+from tailormed.fileio import safe_folder_name, write_folder_atomic
 from tailormed.intake.record import load_record, resolve_genome_path, resolve_outside_calls
 from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
 from tailormed.model.base import Contract
@@ -93,7 +94,7 @@ def analyze(
         files.update(run.files)
     files[SUMMARY_FILE] = summary_text(patient, plan)
     files.update(report_files(plan, patient, support))
-    folder = out_dir / patient.id
+    folder = out_dir / safe_folder_name(patient.id)
     written = write_folder_atomic(folder, files)
     return AnalysisResult(
         patient_id=patient.id,
