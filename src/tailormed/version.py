@@ -1,11 +1,7 @@
-"""The installed tailormed version, for outputs that record which software made them.
+"""The tailormed version, for ``tailormed --version`` and for outputs that record which software made them.
 
-A module of its own so every layer can read it without importing the package root (which exposes the pipeline).
+The one place the version is written (``pyproject.toml`` reads it from here), and a module of its own so every layer
+can read it without importing the package root, which exposes the pipeline.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("tailormed")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+local"
+__version__ = "0.1.0"

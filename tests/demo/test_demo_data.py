@@ -12,8 +12,7 @@ from cyvcf2 import VCF
 from tailormed.demo import demo_dir, demo_record, demo_records
 from tailormed.errors import InputError
 from tailormed.intake.record import load_record, resolve_genome_path
-from tailormed.model import MedicationStatus, Sex
-from tailormed.model.patient import GenomeAssay
+from tailormed.model.patient import GenomeAssay, MedicationStatus, Sex
 
 IDS = ["demo-01-hale", "demo-02-mensah", "demo-03-rodriguez", "demo-04-park"]
 

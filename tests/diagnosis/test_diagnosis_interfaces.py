@@ -46,9 +46,8 @@ def test_engine_skips_a_record_without_phenotypes() -> None:
 
 
 def _cli(*args: str) -> tuple[int, str, str]:
-    from tailormed.cli.app import _register_subcommands, app
+    from tailormed.cli.app import app
 
-    _register_subcommands()
     result = CliRunner().invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
 

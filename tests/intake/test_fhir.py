@@ -13,8 +13,7 @@ import pytest
 
 from tailormed.errors import InputError
 from tailormed.intake.fhir import convert_fhir_bundle, load_fhir_bundle, patient_from_fhir_bundle, read_fhir_bundle
-from tailormed.model import MedicationStatus, Sex
-from tailormed.model.patient import ConditionStatus, ObservationCategory, Relative, SmokingStatus
+from tailormed.model.patient import ConditionStatus, MedicationStatus, ObservationCategory, Relative, Sex, SmokingStatus
 
 BUNDLE = Path(__file__).parent / "fhir_fixtures" / "synthea_like.json"
 

@@ -13,7 +13,7 @@ import pytest
 from tailormed.errors import InputError
 from tailormed.intake.fhir import convert_fhir_bundle
 from tailormed.intake.record import load_record, read_record, resolve_genome_path
-from tailormed.model import MedicationStatus, Sex
+from tailormed.model.patient import MedicationStatus, Sex
 
 FIXTURES = Path(__file__).parent / "fhir_fixtures"
 

@@ -10,7 +10,7 @@ from tailormed.engines.pgx.dosing import iwpc_dose, warfarin_inputs
 from tailormed.engines.pgx.phenotype import phenotype_gene
 from tailormed.knowledge.pgx.dosing import read_warfarin
 from tailormed.knowledge.pgx.phenotypes import GenePhenotypes
-from tailormed.model import Demographics, Medication, Observation, Patient
+from tailormed.model.patient import Demographics, Medication, Observation, Patient
 from tailormed.model.pgx import (
     CallOrigin,
     CallStatus,

@@ -16,7 +16,8 @@ from tailormed.knowledge.pgx.dosing import read_warfarin
 from tailormed.knowledge.pgx.guidelines import read_guidelines
 from tailormed.knowledge.pgx.interactions import parse_phenoconversion, read_phenoconversion
 from tailormed.knowledge.pgx.phenotypes import read_phenotypes
-from tailormed.model import Demographics, Medication, Observation, Patient, Priority
+from tailormed.model.finding import Priority
+from tailormed.model.patient import Demographics, Medication, Observation, Patient
 from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from tailormed.cli.console import err, out, progress
 from tailormed.cli.options import (
@@ -16,12 +15,13 @@ from tailormed.cli.options import (
     OutsideCallsOption,
     RecordVcfOption,
 )
-from tailormed.model.finding import Finding, Priority
-from tailormed.pipeline.analyze import AnalysisResult
+
+if TYPE_CHECKING:
+    from tailormed.model.finding import Finding
+    from tailormed.pipeline.analyze import AnalysisResult
 
 DEFAULT_DEMO_OUT = Path("tailormed-output")
 REPORT_PREFIX = "report_"
-_ACTIONABLE = (Priority.ACTIONABLE, Priority.URGENT)
 
 
 def analyze(
@@ -71,6 +71,8 @@ def demo(
     kb: KbOption = None,
 ) -> None:
     """Analyze every bundled demo patient, show what each plan found and end with the reports' paths."""
+    from rich.table import Table
+
     from tailormed.demo import demo_records
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline.analyze import analyze as run_analysis
@@ -88,7 +90,7 @@ def demo(
     for column in ("patient", "actionable", "actions", "conflicts", "decisions", "key findings"):
         table.add_column(column)
     for result in results:
-        actionable = [f for f in result.plan.findings if f.priority in _ACTIONABLE]
+        actionable = _actionable(result.plan.findings)
         table.add_row(
             result.patient_id,
             str(len(actionable)),
@@ -111,14 +113,22 @@ def demo(
         out.print(f"  {path}", highlight=False, soft_wrap=True)
 
 
+def _actionable(findings: list[Finding]) -> list[Finding]:
+    from tailormed.model.finding import Priority
+
+    return [f for f in findings if f.priority in (Priority.ACTIONABLE, Priority.URGENT)]
+
+
 def _label(finding: Finding) -> str:
     """A compact name for a finding: its genes and drugs, e.g. ``CYP2C19-clopidogrel``."""
     return "-".join(part for part in ("/".join(finding.genes), "/".join(finding.drugs)) if part) or finding.id
 
 
 def _print_result(result: AnalysisResult) -> None:
+    from rich.table import Table
+
     plan = result.plan
-    actionable = [f for f in plan.findings if f.priority in _ACTIONABLE]
+    actionable = _actionable(plan.findings)
     out.print(f"[bold]care plan[/] for {result.patient_id}", highlight=False)
     if not actionable:
         out.print("no actionable findings", highlight=False)

@@ -1,4 +1,9 @@
-"""Root of the command tree. Sub-commands live in sibling modules and register themselves here."""
+"""Root of the command tree: every command group and command, imported explicitly from its sibling module.
+
+The command modules are cheap to import (their heavy imports sit inside the command functions), so building the
+whole tree for ``tailormed --help`` loads Typer, Rich and these modules, never the models, knowledge or engines.
+A test keeps it so.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,48 @@ from typing import Annotated
 
 import typer
 
+from tailormed.cli import analyze, diagnose, hereditary, kb, onco, pgx, prs, record, response, risk, vcf
 from tailormed.cli.console import err, out
 from tailormed.errors import InternalError, TailormedError
 from tailormed.version import __version__
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="tailormed",
     help="Personalized medical management: genome, record and preferences into one explainable care plan.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"tailormed {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Personalized medical management: genome, record and preferences into one explainable care plan."""
+
+
+app.add_typer(record.record_app, name="record")
+app.add_typer(kb.kb_app, name="kb")
+app.add_typer(vcf.vcf_app, name="vcf")
+app.add_typer(pgx.pgx_app, name="pgx")
+app.add_typer(diagnose.diagnose_app, name="diagnose")
+app.add_typer(onco.onco_app, name="onco")
+app.add_typer(response.response_app, name="response")
+app.add_typer(prs.prs_app, name="prs")
+app.add_typer(risk.risk_app, name="risk")
+app.command()(analyze.analyze)
+app.command()(analyze.demo)
+app.command()(hereditary.hereditary)
 
 
 class SchemaName(StrEnum):
@@ -35,7 +71,10 @@ def schema(name: Annotated[SchemaName, typer.Argument(help="Which contract to pr
 
     from pydantic import BaseModel
 
-    from tailormed.model import CarePlan, Finding, Patient, SampleGenotypes
+    from tailormed.model.careplan import CarePlan
+    from tailormed.model.finding import Finding
+    from tailormed.model.genotype import SampleGenotypes
+    from tailormed.model.patient import Patient
 
     models: dict[SchemaName, type[BaseModel]] = {
         SchemaName.PATIENT: Patient,
@@ -52,18 +91,8 @@ def version() -> None:
     out.print(__version__)
 
 
-def _register_subcommands() -> None:
-    from tailormed.cli import registry
-
-    for sub_app, name in registry.sub_apps():
-        app.add_typer(sub_app, name=name)
-    for command in registry.commands():
-        app.command()(command)
-
-
 def main() -> None:
     """Entry point: run the app; user-facing errors become one line on stderr and their exit code."""
-    _register_subcommands()
     try:
         app(standalone_mode=False)
     except TailormedError as exc:

@@ -38,6 +38,7 @@ class _DefaultRank(TyperGroup):
 
 
 diagnose_app = typer.Typer(
+    rich_markup_mode=None,
     name="diagnose",
     cls=_DefaultRank,
     help=(

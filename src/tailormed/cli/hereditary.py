@@ -17,8 +17,7 @@ import typer
 from tailormed.cli.console import err, out, progress
 from tailormed.cli.options import AbsentIsReferenceOption, BuildOption, KbOption
 from tailormed.fileio import write_text_atomic
-from tailormed.knowledge.hereditary.acmg import DEFAULT_VERSION
-from tailormed.model.patient import Sex
+from tailormed.model.enums import Sex
 
 
 class HereditaryFormat(StrEnum):
@@ -30,8 +29,9 @@ def hereditary(
     vcf: Annotated[Path, typer.Argument(help="VCF, bgzipped VCF or BCF (GRCh38); all samples unless --sample.")],
     sample: Annotated[list[str] | None, typer.Option("--sample", "-s", help="Sample to assess (repeatable).")] = None,
     acmg_version: Annotated[
-        str, typer.Option("--acmg-version", help="ACMG SF list version (3.1, 3.2, 3.3 when built).")
-    ] = DEFAULT_VERSION,
+        str | None,
+        typer.Option("--acmg-version", help="ACMG SF list version (3.1, 3.2, 3.3 when built; default: 3.2)."),
+    ] = None,
     min_stars: Annotated[
         int, typer.Option("--min-stars", min=0, max=4, help="Lowest ClinVar review stars a reportable P/LP needs.")
     ] = 0,
@@ -55,7 +55,7 @@ def hereditary(
     from tailormed.pipeline import hereditary as pipeline
 
     bundle = load_bundle(kb)
-    knowledge = load_hereditary(bundle, acmg_version)
+    knowledge = load_hereditary(bundle) if acmg_version is None else load_hereditary(bundle, acmg_version)
     with progress() as bar:
         task = bar.add_task(f"reading {vcf.name}", total=None)
         per_sample = pipeline.read_genotypes(

@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import TaskID
-from rich.table import Column, Table
 
 from tailormed.cli.console import err, out, progress
-from tailormed.knowledge.bundle import build_bundle, default_bundle_dir, load_bundle, plan_build
-from tailormed.knowledge.manifest import SourceRecord
-from tailormed.knowledge.registry import importers
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+    from rich.table import Table
+
+    from tailormed.knowledge.manifest import SourceRecord
 
 kb_app = typer.Typer(
+    rich_markup_mode=None,
     name="kb",
     help="The knowledge bundle: build it from upstream data releases, list its sources and licences.",
     no_args_is_help=True,
@@ -45,6 +47,8 @@ def build(
     ] = None,
 ) -> None:
     """Compile upstream releases into a knowledge bundle; an existing bundle is replaced only on success."""
+    from tailormed.knowledge.bundle import build_bundle, default_bundle_dir, plan_build
+
     target = output if output is not None else default_bundle_dir()
     planned = plan_build(upstream, only=only)
     with progress() as bar:
@@ -73,6 +77,8 @@ def info(
     output_format: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Show every knowledge source, curated and built: version, licence, importer, files and citation."""
+    from tailormed.knowledge.bundle import load_bundle
+
     bundle = load_bundle(kb)
     verified = bundle.verify() if verify else None
     sources = bundle.manifest.sources
@@ -104,6 +110,10 @@ def info(
 @kb_app.command("importers")
 def list_importers(output_format: FormatOption = OutputFormat.TEXT) -> None:
     """List the importers `kb build` can run."""
+    from rich.table import Table
+
+    from tailormed.knowledge.registry import importers
+
     available = importers()
     if output_format is OutputFormat.JSON:
         out.print_json(json.dumps([{"name": i.name, "description": i.description} for i in available]))
@@ -117,6 +127,8 @@ def list_importers(output_format: FormatOption = OutputFormat.TEXT) -> None:
 
 
 def _sources_table(sources: list[SourceRecord]) -> Table:
+    from rich.table import Column, Table
+
     table = Table(
         Column("source", no_wrap=True),
         Column("version", max_width=18, overflow="fold"),

@@ -20,6 +20,7 @@ from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
 
 onco_app = typer.Typer(
+    rich_markup_mode=None,
     name="onco",
     help="Oncology: tumour alterations matched to targeted therapies, with evidence levels and AMP/ASCO/CAP tiers.",
     no_args_is_help=True,

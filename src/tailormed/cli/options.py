@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tailormed.model.genotype import GenomeBuild
+from tailormed.model.enums import GenomeBuild
 
 KbOption = Annotated[
     Path | None,

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,17 +19,20 @@ from tailormed.cli.console import err, out, progress
 from tailormed.cli.options import AbsentIsReferenceOption, BuildOption, KbOption, OutsideCallsOption
 from tailormed.cli.pgx_report import report_command
 from tailormed.fileio import write_text_atomic
-from tailormed.model.genotype import SampleGenotypes
-from tailormed.model.pgx import GeneCall, GenePhenotype
+
+if TYPE_CHECKING:
+    from tailormed.model.genotype import SampleGenotypes
+    from tailormed.model.pgx import GeneCall, GenePhenotype
+
+    Result = tuple[SampleGenotypes, list[GeneCall], Mapping[str, GenePhenotype]]
 
 pgx_app = typer.Typer(
+    rich_markup_mode=None,
     name="pgx",
     help="Pharmacogenomics: star-allele diplotypes, phenotypes and drug guidance from a VCF.",
     no_args_is_help=True,
 )
 pgx_app.command("report")(report_command)
-
-Result = tuple[SampleGenotypes, list[GeneCall], Mapping[str, GenePhenotype]]
 
 
 class CallFormat(StrEnum):

@@ -9,18 +9,18 @@ import json
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from tailormed.cli.console import err, out, progress
 from tailormed.cli.options import AbsentIsReferenceOption, KbOption, OutsideCallsOption, RecordVcfOption
-from tailormed.engines.pgx.matcher import ABSENT_AS_REFERENCE_NOTE
 from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
-from tailormed.model.patient import Patient
-from tailormed.pipeline.pgx import PatientPgx
+
+if TYPE_CHECKING:
+    from tailormed.model.patient import Patient
+    from tailormed.pipeline.pgx import PatientPgx
 
 
 class ReportFormat(StrEnum):
@@ -89,6 +89,10 @@ def _payload(patient: Patient, run: PatientPgx) -> dict[str, Any]:
 
 
 def _render(patient: Patient, run: PatientPgx) -> None:
+    from rich.table import Table
+
+    from tailormed.engines.pgx.matcher import ABSENT_AS_REFERENCE_NOTE
+
     genotypes, result, versions = run.genotypes, run.result, run.versions
     out.print(f"[bold]PGx report[/] for {patient.id} (sample {genotypes.sample}, {genotypes.source})", highlight=False)
     absent = "absent positions assumed reference" if genotypes.absent_is_reference else "absent positions not called"

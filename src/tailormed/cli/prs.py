@@ -16,10 +16,10 @@ import typer
 
 from tailormed.cli.console import err, out, progress
 from tailormed.cli.options import AbsentIsReferenceOption, BuildOption, KbOption
-from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP
 from tailormed.fileio import write_text_atomic
 
 prs_app = typer.Typer(
+    rich_markup_mode=None,
     name="prs",
     help="Polygenic scores: PGS Catalog scoring files on a VCF, with pgsc_calc's matching and ancestry adjustment.",
     no_args_is_help=True,
@@ -40,9 +40,14 @@ def score(
     sample: Annotated[list[str] | None, typer.Option("--sample", "-s", help="Sample to score (repeatable).")] = None,
     absent_is_reference: AbsentIsReferenceOption = False,
     min_overlap: Annotated[
-        float,
-        typer.Option("--min-overlap", min=0.0, max=1.0, help="Minimum share of a score's variants that must match."),
-    ] = DEFAULT_MIN_OVERLAP,
+        float | None,
+        typer.Option(
+            "--min-overlap",
+            min=0.0,
+            max=1.0,
+            help="Minimum share of a score's variants that must match (default: 0.75, as pgsc_calc).",
+        ),
+    ] = None,
     keep_ambiguous: Annotated[
         bool, typer.Option("--keep-ambiguous", help="Keep strand-ambiguous (A/T, C/G) matches.")
     ] = False,
@@ -60,7 +65,7 @@ def score(
     ] = None,
 ) -> None:
     """Score every sample of a VCF with PGS Catalog scoring files; one row per sample and score."""
-    from tailormed.engines.prs.matching import MatchOptions
+    from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP, MatchOptions
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline import prs
 
@@ -68,7 +73,7 @@ def score(
     bundle = load_bundle(kb)
     detection = prs.detect_build(vcf, build, bundle)
     options = MatchOptions(
-        min_overlap=min_overlap,
+        min_overlap=DEFAULT_MIN_OVERLAP if min_overlap is None else min_overlap,
         keep_ambiguous=keep_ambiguous,
         keep_multiallelic=keep_multiallelic,
         absent_is_reference=absent_is_reference,

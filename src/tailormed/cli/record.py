@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from tailormed.cli.console import err, out
-from tailormed.intake.record import RecordIntake, read_record, resolve_genome_path
 
-record_app = typer.Typer(help="Patient records (YAML/JSON) and FHIR R4 Bundles.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from tailormed.intake.record import RecordIntake
+
+record_app = typer.Typer(
+    rich_markup_mode=None, help="Patient records (YAML/JSON) and FHIR R4 Bundles.", no_args_is_help=True
+)
 
 
 class CheckFormat(StrEnum):
@@ -29,6 +34,8 @@ def check(
     ] = CheckFormat.JSON,
 ) -> None:
     """Validate a record or FHIR Bundle and print the patient as tailormed reads it (exit 2 if invalid)."""
+    from tailormed.intake.record import read_record, resolve_genome_path
+
     intake = read_record(file)
     notes = list(intake.warnings)
     genome = resolve_genome_path(intake.patient, file)
@@ -43,6 +50,8 @@ def check(
 
 
 def _summary(intake: RecordIntake, file: Path) -> Table:
+    from rich.table import Table
+
     patient = intake.patient
     demographics = patient.demographics
     table = Table(title=f"{patient.id} ({intake.kind}: {file.name})", show_header=False, title_justify="left")

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from pydantic import BaseModel
 
 from tailormed.cli.console import err, out
 from tailormed.cli.options import KbOption
@@ -22,9 +21,13 @@ from tailormed.fileio import write_text_atomic
 if TYPE_CHECKING:
     from tailormed.knowledge.warfarin import WarfarinKnowledge
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    M = TypeVar("M", bound=BaseModel)
 
 response_app = typer.Typer(
+    rich_markup_mode=None,
     name="response",
     help="Learned treatment response: warfarin dose models and treatment effects, with model cards.",
     no_args_is_help=True,

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from tailormed.cli.console import err, out
 from tailormed.cli.options import AbsentIsReferenceOption, BuildOption, KbOption
@@ -22,6 +21,7 @@ from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
 
 risk_app = typer.Typer(
+    rich_markup_mode=None,
     name="risk",
     help="Clinical risk equations (PCE, PREVENT, FINDRISC, Gail/BCRAT), integrated with genetics, with what-ifs.",
     no_args_is_help=True,
@@ -127,6 +127,8 @@ def _date(text: str | None) -> date:
 
 
 def _table(payload: dict[str, object]) -> None:
+    from rich.table import Table
+
     from tailormed.engines.risk.whatif import in_words
 
     risks = payload.get("risks")

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from tailormed.cli.console import out, progress
 from tailormed.cli.options import BuildOption
-from tailormed.intake.summary import VcfSummary, expected_records, summarize_vcf
+
+if TYPE_CHECKING:
+    from tailormed.intake.summary import VcfSummary
 
 vcf_app = typer.Typer(
+    rich_markup_mode=None,
     name="vcf",
     help="Inspect VCF/BCF files: samples, records, contigs, phasing, gVCF blocks, genome build.",
     no_args_is_help=True,
@@ -26,6 +28,8 @@ class InfoFormat(StrEnum):
 
 
 def _print_text(summary: VcfSummary) -> None:
+    from rich.table import Table
+
     shown = ", ".join(summary.samples[:10]) + (" ..." if len(summary.samples) > 10 else "")
     table = Table(show_header=False, box=None)
     table.add_row("file", summary.path)
@@ -54,6 +58,8 @@ def info(
     output_format: Annotated[InfoFormat, typer.Option("--format", "-f", help="Output format.")] = InfoFormat.TEXT,
 ) -> None:
     """Samples, record count, contigs, phasing, gVCF blocks and the detected genome build, from one checked pass."""
+    from tailormed.intake.summary import expected_records, summarize_vcf
+
     markers = []
     if build is None:
         from tailormed.intake.reader import open_vcf

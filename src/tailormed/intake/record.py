@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from tailormed.errors import InputError
 from tailormed.intake.documents import describe_error, document_kind, line_of, parse_document, read_text
 from tailormed.intake.fhir import convert_fhir_bundle
-from tailormed.model import Patient
+from tailormed.model.patient import Patient
 
 
 @dataclass(frozen=True)

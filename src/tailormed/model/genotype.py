@@ -13,13 +13,7 @@ from typing import Annotated
 from pydantic import Field
 
 from tailormed.model.base import Contract
-
-
-class GenomeBuild(StrEnum):
-    """Reference assembly; coordinates from one are meaningless in the other."""
-
-    GRCH37 = "GRCh37"
-    GRCH38 = "GRCh38"
+from tailormed.model.enums import GenomeBuild as GenomeBuild
 
 
 class BuildSource(StrEnum):

@@ -14,20 +14,12 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from tailormed.model.base import Coding, Contract
+from tailormed.model.enums import Sex as Sex
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 #: The oldest age a record may give; older (or a birth date that implies it) is a data-entry error.
 MAX_AGE_YEARS = 130
-
-
-class Sex(StrEnum):
-    """Sex assigned at birth, as used by risk equations and X-chromosome genotyping."""
-
-    FEMALE = "female"
-    MALE = "male"
-    OTHER = "other"
-    UNKNOWN = "unknown"
 
 
 class AncestryComponent(Contract):

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from tailormed.errors import InputError
 from tailormed.intake.documents import describe_error
-from tailormed.model import Coding
+from tailormed.model.base import Coding
 
 T = TypeVar("T")
 

@@ -1,0 +1,62 @@
+"""The command tree: ``--version``, and a ``--help`` that loads the command modules but none of the heavy layers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from tailormed.cli.app import app
+from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP
+from tailormed.knowledge.hereditary.acmg import DEFAULT_VERSION
+from tailormed.version import __version__
+
+runner = CliRunner()
+
+#: What building the whole command tree may load from tailormed: the CLI itself and the light modules it names.
+LIGHT = ("tailormed", "tailormed.cli", "tailormed.errors", "tailormed.fileio", "tailormed.version", "tailormed.model",
+         "tailormed.model.enums")  # fmt: skip
+#: Third-party packages the tree must not load (they belong to commands, not to parsing arguments).
+HEAVY = ("pydantic", "numpy", "cyvcf2", "yaml", "fhir", "jinja2", "matplotlib", "sklearn", "pandas", "rich.markdown")
+
+_PROBE = """
+import json, sys
+import typer
+from tailormed.cli.app import app
+typer.main.get_command(app)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_version_option_and_command() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"tailormed {__version__}"
+    assert runner.invoke(app, ["version"]).stdout.strip() == __version__
+
+
+def test_every_group_and_command_is_listed() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for name in ("analyze", "demo", "hereditary", "schema", "record", "kb", "vcf", "pgx", "diagnose", "onco",
+                 "response", "prs", "risk"):  # fmt: skip
+        assert f"  {name} " in result.stdout, name
+
+
+def test_building_the_command_tree_loads_no_heavy_layer() -> None:
+    done = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True)
+    loaded = json.loads(done.stdout)
+    ours = [m for m in loaded if m.startswith("tailormed") and not m.startswith("tailormed.cli.") and m not in LIGHT]
+    assert ours == []
+    assert [m for m in loaded if m.startswith(HEAVY)] == []
+    assert "tailormed.cli.analyze" in loaded and "tailormed.cli.risk" in loaded  # imported explicitly, not on demand
+
+
+def test_defaults_named_in_help_are_the_ones_used() -> None:
+    """Options whose defaults live in the knowledge or an engine say them in their help text."""
+    hereditary = runner.invoke(app, ["hereditary", "--help"], terminal_width=200)
+    assert f"default: {DEFAULT_VERSION}" in " ".join(hereditary.stdout.split())
+    score = runner.invoke(app, ["prs", "score", "--help"], terminal_width=200)
+    assert f"default: {DEFAULT_MIN_OVERLAP:g}" in " ".join(score.stdout.split())
