@@ -287,7 +287,7 @@ def plan_build(
         elif only:
             raise InputError(f"importer {importer.name!r} found none of its files here", source=upstream)
     if not planned:
-        names = ", ".join(i.name for i in chosen) or "none registered"
+        names = ", ".join(i.name for i in chosen) or "none"
         raise InputError(f"no importer found its upstream files here (importers: {names})", source=upstream)
     return planned
 

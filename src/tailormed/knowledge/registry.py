@@ -1,4 +1,4 @@
-"""Importers, one per upstream format, registered by name so ``kb build`` can find them.
+"""Importers, one per upstream format, listed here by name so ``kb build`` can find them.
 
 An importer looks for its upstream files under a folder (``detect``) and compiles them into normalized
 bundle files (``build``), returning the provenance record for the manifest. Engines never read upstream
@@ -7,10 +7,8 @@ formats; they read what importers wrote.
 
 from __future__ import annotations
 
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
 from pathlib import Path
 
 from tailormed.knowledge.manifest import SourceRecord
@@ -27,25 +25,33 @@ class Importer:
     build: Callable[[Path, Path], SourceRecord]
 
 
-_IMPORTERS: dict[str, Importer] = {}
-
-
-def register(importer: Importer) -> Importer:
-    if importer.name in _IMPORTERS:
-        raise ValueError(f"importer {importer.name!r} registered twice")
-    _IMPORTERS[importer.name] = importer
-    return importer
-
-
 def importers() -> list[Importer]:
-    """All importers, after importing every module of ``knowledge.importers`` (each registers its own)."""
-    from tailormed.knowledge import importers as package
+    """Every importer, by name (each module of ``knowledge.importers`` defines one; imported here, on first use)."""
+    from tailormed.knowledge.importers import (
+        acmg_sf,
+        cgi,
+        civic,
+        clinvar,
+        hpo,
+        pgs_catalog,
+        pharmcat_definitions,
+        pharmcat_guidelines,
+        pharmcat_phenotypes,
+        pypgx,
+    )
 
-    for module in pkgutil.iter_modules(package.__path__, prefix=f"{package.__name__}."):
-        import_module(module.name)
-    return sorted(_IMPORTERS.values(), key=lambda i: i.name)
-
-
-def get_importer(name: str) -> Importer | None:
-    """The importer registered under ``name``, if any."""
-    return next((i for i in importers() if i.name == name), None)
+    return sorted(
+        [
+            acmg_sf.IMPORTER,
+            cgi.IMPORTER,
+            civic.IMPORTER,
+            clinvar.IMPORTER,
+            hpo.IMPORTER,
+            pgs_catalog.IMPORTER,
+            pharmcat_definitions.IMPORTER,
+            pharmcat_guidelines.IMPORTER,
+            pharmcat_phenotypes.IMPORTER,
+            pypgx.PYPGX,
+        ],
+        key=lambda i: i.name,
+    )

@@ -2,7 +2,8 @@
 
 HTML reports need the ``report`` extra (Jinja2, Babel, matplotlib); PDFs also need WeasyPrint and its system
 libraries (Pango). What is missing is said in the plan's inputs instead of failing the analysis, so a base install
-still writes the care plan. Further renderers of the plan (e.g. FHIR) are listed in :data:`EXTRA_OUTPUTS`.
+still writes the care plan. Further renderers of the plan (e.g. FHIR) are listed in :data:`EXTRA_OUTPUTS`, by the
+functions themselves.
 """
 
 from __future__ import annotations
@@ -11,21 +12,21 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from importlib import import_module
 from importlib.util import find_spec
 from typing import Any
 
 from tailormed.model.careplan import CarePlan
 from tailormed.model.patient import Patient
+from tailormed.report.fhir_genomics import careplan_to_fhir_json
 
 CLINICIAN_HTML = "report_clinician.html"
 CLINICIAN_PDF = "report_clinician.pdf"
 PATIENT_HTML = "report_patient.html"
 PATIENT_PDF = "report_patient.pdf"
-#: (file name, module, function): more renderings of the plan, each ``function(plan, patient)`` returning text,
-#: a JSON-serializable dict, or a pydantic model (e.g. a FHIR Bundle).
-EXTRA_OUTPUTS: list[tuple[str, str, str]] = [
-    ("fhir_genomics.json", "tailormed.report.fhir_genomics", "careplan_to_fhir_json"),
+#: (file name, renderer): more renderings of the plan, each ``renderer(plan, patient)`` returning text, a
+#: JSON-serializable dict, or a pydantic model (e.g. a FHIR Bundle).
+EXTRA_OUTPUTS: list[tuple[str, Callable[[CarePlan, Patient], Any]]] = [
+    ("fhir_genomics.json", careplan_to_fhir_json),
 ]
 _HTML_NEEDS = ("jinja2", "babel", "matplotlib")
 
@@ -50,7 +51,7 @@ def report_support() -> ReportSupport:
 
 def report_file_names(support: ReportSupport) -> list[str]:
     """The files :func:`report_files` writes with this support: the extra outputs, then the reports."""
-    names = [name for name, _, _ in EXTRA_OUTPUTS]
+    names = [name for name, _ in EXTRA_OUTPUTS]
     if support.html is not None:
         return names
     names += [CLINICIAN_HTML, PATIENT_HTML]
@@ -86,7 +87,8 @@ def report_files(plan: CarePlan, patient: Patient, support: ReportSupport) -> di
 
 def html_to_pdf(html: str) -> bytes:
     """Render a self-contained HTML report to PDF with WeasyPrint."""
-    weasyprint = import_module("weasyprint")
+    import weasyprint
+
     pdf: bytes = weasyprint.HTML(string=html).write_pdf()
     return pdf
 
@@ -101,11 +103,7 @@ def _pdf_problem() -> str | None:
 
 
 def _extra_outputs(plan: CarePlan, patient: Patient) -> list[tuple[str, str]]:
-    rendered = []
-    for name, module, function in EXTRA_OUTPUTS:
-        render: Callable[[CarePlan, Patient], Any] = getattr(import_module(module), function)
-        rendered.append((name, _serialize(render(plan, patient))))
-    return rendered
+    return [(name, _serialize(render(plan, patient))) for name, render in EXTRA_OUTPUTS]
 
 
 def _serialize(value: Any) -> str:

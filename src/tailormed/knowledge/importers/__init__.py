@@ -1,1 +1,1 @@
-"""Importer modules; ``knowledge.registry.importers()`` imports every module here, which registers it."""
+"""Importer modules, one per upstream format; ``knowledge.registry.importers()`` lists each module's importer."""

@@ -18,7 +18,7 @@ from tailormed.knowledge.hereditary.acmg import SOURCE, list_file
 from tailormed.knowledge.hereditary.management import load_curated_file
 from tailormed.knowledge.hereditary.models import AcmgCondition, AcmgGene, AcmgList
 from tailormed.knowledge.manifest import SourceRecord
-from tailormed.knowledge.registry import Importer, register
+from tailormed.knowledge.registry import Importer
 from tailormed.tables import read_table
 
 SEARCH_PATHS = (".", "acmg_sf", "risk/acmg_sf")
@@ -146,11 +146,9 @@ def build(upstream: Path, out_dir: Path) -> SourceRecord:
     )
 
 
-IMPORTER = register(
-    Importer(
-        name=SOURCE,
-        description="ACMG SF gene tables (VarFish TSV) -> one JSON list per version with checked reporting rules",
-        detect=detect,
-        build=build,
-    )
+IMPORTER = Importer(
+    name=SOURCE,
+    description="ACMG SF gene tables (VarFish TSV) -> one JSON list per version with checked reporting rules",
+    detect=detect,
+    build=build,
 )

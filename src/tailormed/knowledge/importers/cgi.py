@@ -31,7 +31,7 @@ from tailormed.knowledge.onco.evidence import (
     EvidenceType,
     Significance,
 )
-from tailormed.knowledge.registry import Importer, register
+from tailormed.knowledge.registry import Importer
 from tailormed.model.alteration import Alteration, AlterationKind, GenomicAllele, parse_alteration
 from tailormed.model.genotype import GenomeBuild
 from tailormed.tables import read_table
@@ -173,11 +173,9 @@ def _allele(gdna: str) -> list[GenomicAllele]:
     return [GenomicAllele(build=GenomeBuild.GRCH37, chrom=f"chr{chrom}", pos=int(pos), ref=ref, alt=alt)]
 
 
-IMPORTER = register(
-    Importer(
-        name=SOURCE,
-        description="CGI cancer biomarkers (per-variant TSV) -> evidence.json, licence flag kept",
-        detect=detect,
-        build=build,
-    )
+IMPORTER = Importer(
+    name=SOURCE,
+    description="CGI cancer biomarkers (per-variant TSV) -> evidence.json, licence flag kept",
+    detect=detect,
+    build=build,
 )

@@ -37,7 +37,7 @@ from tailormed.knowledge.onco.evidence import (
     Origin,
     Significance,
 )
-from tailormed.knowledge.registry import Importer, register
+from tailormed.knowledge.registry import Importer
 from tailormed.model.alteration import Alteration, GenomicAllele, parse_alteration
 from tailormed.model.genotype import GenomeBuild
 from tailormed.tables import read_table
@@ -286,11 +286,9 @@ def _v2_coordinates(folder: Path) -> tuple[dict[str, list[GenomicAllele]], list[
     return by_profile, [profiles_file, variants_file]
 
 
-IMPORTER = register(
-    Importer(
-        name=SOURCE,
-        description="CIViC monthly TSVs (v1 or v2 layout) -> evidence.json (normalized biomarker evidence)",
-        detect=detect,
-        build=build,
-    )
+IMPORTER = Importer(
+    name=SOURCE,
+    description="CIViC monthly TSVs (v1 or v2 layout) -> evidence.json (normalized biomarker evidence)",
+    detect=detect,
+    build=build,
 )

@@ -27,7 +27,7 @@ from tailormed.knowledge.hereditary.clinvar import (
 )
 from tailormed.knowledge.hereditary.models import ClinvarRelease, ClinvarVariant, Significance
 from tailormed.knowledge.manifest import SourceRecord
-from tailormed.knowledge.registry import Importer, register
+from tailormed.knowledge.registry import Importer
 from tailormed.model.chrom import canonical_chrom
 
 SEARCH_PATHS = (".", "clinvar", "risk/clinvar")
@@ -208,11 +208,9 @@ def _chrom_order(chrom: str) -> int:
     return int(name) if name.isdigit() else {"X": 23, "Y": 24, "M": 25}.get(name, 26)
 
 
-IMPORTER = register(
-    Importer(
-        name=SOURCE,
-        description="NCBI ClinVar VCF (GRCh38) -> P/LP and conflicting alleles with review stars",
-        detect=detect,
-        build=build,
-    )
+IMPORTER = Importer(
+    name=SOURCE,
+    description="NCBI ClinVar VCF (GRCh38) -> P/LP and conflicting alleles with review stars",
+    detect=detect,
+    build=build,
 )

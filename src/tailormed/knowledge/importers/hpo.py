@@ -15,7 +15,7 @@ from tailormed.errors import KnowledgeError
 from tailormed.knowledge.checksums import files_checksums
 from tailormed.knowledge.hpo.source import CITATION, FILES, LICENCE, SOURCE, URL, HpoFiles, load_release, locate
 from tailormed.knowledge.manifest import SourceRecord
-from tailormed.knowledge.registry import Importer, register
+from tailormed.knowledge.registry import Importer
 
 SEARCH_PATHS = ("rare/hpo", "hpo", ".")
 
@@ -63,11 +63,9 @@ def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
     )
 
 
-IMPORTER = register(
-    Importer(
-        name=SOURCE,
-        description="HPO release (hp.obo, phenotype.hpoa, genes_to_phenotype.txt) copied unmodified",
-        detect=detect,
-        build=build,
-    )
+IMPORTER = Importer(
+    name=SOURCE,
+    description="HPO release (hp.obo, phenotype.hpoa, genes_to_phenotype.txt) copied unmodified",
+    detect=detect,
+    build=build,
 )

@@ -35,7 +35,7 @@ from tailormed.knowledge.pgs_catalog import (
     ScoreFileRef,
 )
 from tailormed.knowledge.pgs_scoring import read_scoring_file
-from tailormed.knowledge.registry import Importer, register
+from tailormed.knowledge.registry import Importer
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.genotype import GenomeBuild
 
@@ -199,11 +199,9 @@ def _vcf_rendering(path: Path, references: dict[str, dict[str, str]]) -> tuple[s
     return meta["pgs_id"], distribution
 
 
-IMPORTER = register(
-    Importer(
-        name=SOURCE,
-        description="PGS Catalog scoring files + score metadata (licence, ancestry) -> scores.json and the files",
-        detect=detect,
-        build=build,
-    )
+IMPORTER = Importer(
+    name=SOURCE,
+    description="PGS Catalog scoring files + score metadata (licence, ancestry) -> scores.json and the files",
+    detect=detect,
+    build=build,
 )

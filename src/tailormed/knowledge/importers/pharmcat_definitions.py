@@ -30,7 +30,7 @@ from tailormed.knowledge.pgx.definitions import (
     UnphasedPriority,
 )
 from tailormed.knowledge.pharmcat_release import LOWEST_FUNCTION_GENES, find_release_root
-from tailormed.knowledge.registry import Importer, register
+from tailormed.knowledge.registry import Importer
 from tailormed.model.genotype import GenomeBuild
 
 NAME = "pharmcat-definitions"
@@ -194,11 +194,9 @@ def _text(raw: Any, key: str, path: Path) -> str:
     return value
 
 
-IMPORTER = register(
-    Importer(
-        name=NAME,
-        description="PharmCAT named-allele definitions and exemptions (GRCh38) -> per-gene allele definitions",
-        detect=detect,
-        build=build,
-    )
+IMPORTER = Importer(
+    name=NAME,
+    description="PharmCAT named-allele definitions and exemptions (GRCh38) -> per-gene allele definitions",
+    detect=detect,
+    build=build,
 )

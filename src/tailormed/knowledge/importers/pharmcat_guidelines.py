@@ -47,7 +47,7 @@ from tailormed.knowledge.pgx.guidelines import (
     RecommendationRow,
 )
 from tailormed.knowledge.pharmcat_release import RELEASE_CANDIDATES
-from tailormed.knowledge.registry import Importer, register
+from tailormed.knowledge.registry import Importer
 from tailormed.tables import read_table
 
 _FOLDER_PATTERNS = ("guidelines", "guidelines_*", "reporter/guidelines")
@@ -273,11 +273,9 @@ def _drug_identifiers(path: Path) -> dict[str, tuple[str | None, tuple[str, ...]
     return found
 
 
-IMPORTER = register(
-    Importer(
-        name=SOURCE,
-        description="CPIC + DPWG guideline annotations (ClinPGx format) -> guidelines.json with typed lookup keys",
-        detect=detect,
-        build=build,
-    )
+IMPORTER = Importer(
+    name=SOURCE,
+    description="CPIC + DPWG guideline annotations (ClinPGx format) -> guidelines.json with typed lookup keys",
+    detect=detect,
+    build=build,
 )

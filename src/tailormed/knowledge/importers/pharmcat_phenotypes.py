@@ -28,7 +28,7 @@ from tailormed.knowledge.pgx.phenotypes import (
     diplotype_key,
 )
 from tailormed.knowledge.pharmcat_release import LOWEST_FUNCTION_GENES, find_release_root
-from tailormed.knowledge.registry import Importer, register
+from tailormed.knowledge.registry import Importer
 from tailormed.model.pgx import AlleleFunction, PhenotypeMethod
 
 _PHENOTYPE_DIR = Path("phenotype")
@@ -172,11 +172,9 @@ def _allele_status_genes(path: Path) -> dict[str, list[str]]:
     return found
 
 
-IMPORTER = register(
-    Importer(
-        name=SOURCE,
-        description="PharmCAT gene phenotype tables (+ CPIC CYP2D6 fallback) -> phenotypes.json",
-        detect=detect,
-        build=build,
-    )
+IMPORTER = Importer(
+    name=SOURCE,
+    description="PharmCAT gene phenotype tables (+ CPIC CYP2D6 fallback) -> phenotypes.json",
+    detect=detect,
+    build=build,
 )

@@ -45,7 +45,7 @@ from tailormed.knowledge.pypgx import (
     VariantAllele,
     parse_score_range,
 )
-from tailormed.knowledge.registry import Importer, register
+from tailormed.knowledge.registry import Importer
 from tailormed.tables import read_table
 
 ALLELE_TABLE = "allele-table.csv"
@@ -490,11 +490,9 @@ def _int_list(row: dict[str, str], column: str) -> list[int]:
     return [int(part) for part in parts]
 
 
-PYPGX = register(
-    Importer(
-        name=SOURCE,
-        description="PyPGx tables (star alleles, GRCh37+GRCh38 variants, phenotypes, CPIC gene-drug catalogue)",
-        detect=detect,
-        build=build,
-    )
+PYPGX = Importer(
+    name=SOURCE,
+    description="PyPGx tables (star alleles, GRCh37+GRCh38 variants, phenotypes, CPIC gene-drug catalogue)",
+    detect=detect,
+    build=build,
 )
