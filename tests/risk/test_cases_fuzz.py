@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tailormed.engines.risk.cases import MODELS, calc_cases
 from tailormed.errors import InputError
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.knowledge.risk.load import load_risk_knowledge
+from tailormed.pipeline.risk_cases import MODELS, calc_cases
 
 KNOWLEDGE = load_risk_knowledge(KnowledgeBundle(None, None, curated_sources()))
 CELLS = st.one_of(

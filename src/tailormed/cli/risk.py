@@ -59,9 +59,9 @@ def calc(
     kb: KbOption = None,
 ) -> None:
     """Compute one model for every row of a TSV: input columns kept, results appended (risks as fractions)."""
-    from tailormed.engines.risk.cases import calc_cases
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.knowledge.risk.load import load_risk_knowledge
+    from tailormed.pipeline.risk_cases import calc_cases
 
     knowledge = load_risk_knowledge(load_bundle(kb))
     text, rows = calc_cases(model.value, _read_text(input_path), knowledge, source=input_path)

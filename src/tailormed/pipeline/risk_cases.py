@@ -1,4 +1,4 @@
-"""``risk calc``: a TSV of cases in, the same rows with the model's results appended out.
+"""``risk calc``: a TSV of cases in, the same rows with the model's results appended out (a batch over the equations).
 
 Columns follow the PooledCohort / NCI BCRA conventions named in the issue; booleans accept yes/no/true/false/1/0;
 risks are fractions in [0, 1]. Any bad cell stops the run with an error naming the file, line and column, so a
