@@ -12,11 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tailormed.engines.response.card import read_card
 from tailormed.engines.response.cate.calibration import blp, calibrate, dr_scores
-from tailormed.engines.response.cate.data import TrialSpec, read_trial
+from tailormed.engines.response.cate.data import TrialSpec
 from tailormed.engines.response.cate.learners import CateParams, cross_fit, propensity
 from tailormed.errors import InputError
+from tailormed.training.cate import read_trial
+from tailormed.training.files import read_card
 
 
 def test_blp_matches_statsmodels_hc1() -> None:

@@ -13,11 +13,12 @@ from tailormed.engines.response.conformal import MondrianConformal, cross_covera
 from tailormed.engines.response.stats import bootstrap_mean, mcnemar
 from tailormed.engines.response.warfarin.features import Completion, prepare
 from tailormed.engines.response.warfarin.formulas import PHARMACOGENETIC, formulas
-from tailormed.engines.response.warfarin.iwpc import patient_from_values, read_iwpc
-from tailormed.engines.response.warfarin.models import fit, load
+from tailormed.engines.response.warfarin.iwpc import patient_from_values
+from tailormed.engines.response.warfarin.models import fit
 from tailormed.knowledge.pgx.dosing import read_warfarin
 from tailormed.knowledge.warfarin import WarfarinKnowledge
 from tailormed.model.pgx import WarfarinInputs
+from tailormed.training.warfarin import load_learned, read_iwpc, save_learned
 
 
 def test_formula_matches_the_pgx_engine_dose(knowledge: WarfarinKnowledge) -> None:
@@ -47,8 +48,8 @@ def test_ridge_contributions_add_up_and_round_trip(training, tmp_path: Path) -> 
     assert [e.sqrt_dose for e in explained] == pytest.approx(model.predict_sqrt(cases[:20]).tolist())
     vkorc1_aa = dict(zip(model.features, model.linear_terms()[1], strict=True))["vkorc1_AA"]
     assert vkorc1_aa < -1.0  # the strongest genetic effect, as in the published formula (-1.70)
-    model.save(tmp_path)
-    again = load("ridge", tmp_path, [])
+    save_learned(model, tmp_path)
+    again = load_learned("ridge", tmp_path, [])
     assert again.predict_sqrt(cases[:50]) == pytest.approx(model.predict_sqrt(cases[:50]))
 
 
@@ -66,8 +67,9 @@ def test_lightgbm_explanations_equal_shap_tree_explainer(training, tmp_path: Pat
     ours = np.array([[c.effect for c in e.contributions] for e in explained])
     assert ours == pytest.approx(reference, abs=1e-6)
     assert [e.sqrt_dose for e in explained] == pytest.approx(model.predict_sqrt(cases[:30]).tolist(), abs=1e-6)
-    model.save(tmp_path)
-    assert load("lightgbm", tmp_path, []).predict_sqrt(cases[:30]) == pytest.approx(model.predict_sqrt(cases[:30]))
+    save_learned(model, tmp_path)
+    again = load_learned("lightgbm", tmp_path, [])
+    assert again.predict_sqrt(cases[:30]) == pytest.approx(model.predict_sqrt(cases[:30]))
 
 
 def test_conformal_quantile_and_coverage_on_known_noise() -> None:

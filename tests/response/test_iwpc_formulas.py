@@ -16,9 +16,9 @@ import pytest
 
 from tailormed.engines.response.warfarin.features import Completion, prepare
 from tailormed.engines.response.warfarin.formulas import CLINICAL, FIXED, PHARMACOGENETIC, formulas
-from tailormed.engines.response.warfarin.iwpc import read_iwpc
 from tailormed.engines.response.warfarin.metrics import dose_metrics
 from tailormed.knowledge.warfarin import WarfarinKnowledge
+from tailormed.training.warfarin import read_iwpc
 
 pytestmark = pytest.mark.shared
 

@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tailormed.engines.response.warfarin.features import prepare
-from tailormed.engines.response.warfarin.iwpc import IwpcPatient, patient_from_values, read_iwpc
+from tailormed.engines.response.warfarin.iwpc import IwpcPatient, patient_from_values
 from tailormed.errors import InputError
 from tailormed.knowledge.warfarin import WarfarinKnowledge
+from tailormed.training.warfarin import read_iwpc
 
 HEADER = ["PharmGKB Subject ID", "Project Site", "Gender", "Race (OMB)", "Age", "Height (cm)", "Weight (kg)",
           "Amiodarone (Cordarone)", "Carbamazepine (Tegretol)", "Therapeutic Dose of Warfarin",

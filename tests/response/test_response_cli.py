@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tailormed.engines.response.card import read_card
-from tailormed.engines.response.warfarin.predict import predict_one
 from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.training.files import read_card
+from tailormed.training.warfarin import predict_one
 
 pytestmark = pytest.mark.shared
 _RUN = "import sys; from tailormed.cli import main; sys.argv[0] = 'tailormed'; main()"

@@ -2,7 +2,8 @@
 
 ``train`` cross-validates the candidates against the published baselines and saves the honest winner with its model
 card; ``predict`` applies a saved model to a file of patients; ``evaluate`` scores a saved model on a data file and
-prints the paper-style tables. The work is done by :mod:`tailormed.engines.response`; this module parses options.
+prints the paper-style tables. The work is done by :mod:`tailormed.training` (files) and
+:mod:`tailormed.engines.response`; this module parses options.
 """
 
 from __future__ import annotations
@@ -62,14 +63,14 @@ def train(
     settings = _config(config)
     if task is Task.WARFARIN_DOSE:
         from tailormed.engines.response.warfarin.evaluation import TrainConfig
-        from tailormed.engines.response.warfarin.saved import train as train_dose
+        from tailormed.training.warfarin import train as train_dose
 
         dose_config = _parse(settings, TrainConfig, config)
         err.print(f"training warfarin dose models on {data} ({dose_config.folds}-fold site-grouped CV)")
         card = train_dose(data, output, _warfarin_knowledge(kb), dose_config)
     else:
-        from tailormed.engines.response.cate.saved import CateConfig
-        from tailormed.engines.response.cate.saved import train as train_cate
+        from tailormed.engines.response.cate.model import CateConfig
+        from tailormed.training.cate import train as train_cate
 
         cate_config = _parse(settings, CateConfig, config)
         err.print(f"training treatment-effect models on {data} ({cate_config.folds}-fold cross-fitting)")
@@ -89,18 +90,18 @@ def predict(
     kb: KbOption = None,
 ) -> None:
     """Predict for every row of the input, in input order, with intervals and the largest contributions."""
-    from tailormed.engines.response.card import read_card
+    from tailormed.training.files import read_card
 
     card = read_card(model)
     if card.task == "warfarin-dose":
-        from tailormed.engines.response.warfarin.predict import predict_cases, predictions_csv
-        from tailormed.engines.response.warfarin.saved import load_model
+        from tailormed.engines.response.warfarin.predict import predictions_csv
+        from tailormed.training.warfarin import load_model, predict_cases
 
         saved = load_model(model, _warfarin_knowledge(kb))
         text = predictions_csv(predict_cases(saved, input_file, level))
     else:
-        from tailormed.engines.response.cate.saved import load_model as load_cate
-        from tailormed.engines.response.cate.saved import predict_csv
+        from tailormed.training.cate import load_model as load_cate
+        from tailormed.training.cate import predict_csv
 
         text = predict_csv(load_cate(model), input_file, level)
     if output is None:
@@ -119,13 +120,12 @@ def evaluate(
     kb: KbOption = None,
 ) -> None:
     """Score a saved model on a data file: the paper-style table, the paired comparison and interval coverage."""
-    from tailormed.engines.response.card import read_card
+    from tailormed.training.files import read_card
 
     card = read_card(model)
     if card.task == "warfarin-dose":
-        from tailormed.engines.response.warfarin.predict import evaluate_file
         from tailormed.engines.response.warfarin.render import accuracy_table, coverage_table, paired_table
-        from tailormed.engines.response.warfarin.saved import load_model
+        from tailormed.training.warfarin import evaluate_file, load_model
 
         report = evaluate_file(load_model(model, _warfarin_knowledge(kb)), data)
         if output_format is EvaluateFormat.JSON:
@@ -139,7 +139,7 @@ def evaluate(
             text += [paired_table([report.paired]), ""]
         text += [coverage_table(report.coverage, "race"), ""]
     else:
-        from tailormed.engines.response.cate.saved import evaluate_text
+        from tailormed.training.cate import evaluate_text
 
         text = [evaluate_text(model, data, json_format=output_format is EvaluateFormat.JSON)]
     out.file.write("\n".join(text) + ("\n" if not text[-1].endswith("\n") else ""))

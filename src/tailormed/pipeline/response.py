@@ -45,7 +45,7 @@ def response_engine(ctx: PatientContext) -> EngineRun:
             f"no trained {WARFARIN_TASK} model: train one with `tailormed response train --task {WARFARIN_TASK}` "
             f"and pass its parent folder with --models or ${MODELS_ENV}",
         )
-    from tailormed.engines.response.warfarin.predict import predict_one
+    from tailormed.training.warfarin import predict_one
 
     features = iwpc_features(ctx.patient, dose.inputs)
     prediction = predict_one(model_dir, features)
@@ -61,7 +61,7 @@ def find_model(root: Path | None, task: str) -> Path | None:
     """``root`` itself or its first sub-folder (by name) whose model card is for ``task``."""
     if root is None or not root.is_dir():
         return None
-    from tailormed.engines.response.card import CARD_FILE, read_card
+    from tailormed.training.files import CARD_FILE, read_card
 
     for folder in [root, *sorted(p for p in root.iterdir() if p.is_dir())]:
         if (folder / CARD_FILE).is_file() and read_card(folder).task == task:

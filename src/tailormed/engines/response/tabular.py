@@ -1,4 +1,4 @@
-"""Reading a user's CSV table for a response model: header names matched loosely, errors as :class:`InputError`.
+"""The rows of a user's table for a response model: header names matched loosely, errors as :class:`InputError`.
 
 Column names are compared with runs of whitespace collapsed and case ignored, because the IWPC spreadsheet and
 its CSV conversions differ exactly there (``VKORC1     -1639 consensus`` vs ``VKORC1 -1639 consensus``).
@@ -10,7 +10,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from tailormed.errors import InputError
-from tailormed.tables import read_table
 
 
 def column_key(name: str) -> str:
@@ -38,10 +37,15 @@ class Row:
         return None
 
 
-def read_rows(path: Path, required: Sequence[Sequence[str]]) -> Iterator[Row]:
-    """The data rows of ``path``; each entry of ``required`` lists the accepted spellings of one needed column."""
+Records = Iterable[tuple[int, dict[str, str]]]
+
+
+def table_rows(records: Records, required: Sequence[Sequence[str]], source: Path | str) -> Iterator[Row]:
+    """The data rows of a table read from ``source`` as (line, column -> cell) records; each entry of ``required``
+    lists the accepted spellings of one needed column."""
+    path = source
     header_checked = False
-    for line, raw in read_table(path, (), error=InputError):
+    for line, raw in records:
         row = Row(line, raw)
         if not header_checked:
             _check_header(path, [column_key(k) for k in raw], required, len(raw))
@@ -51,7 +55,7 @@ def read_rows(path: Path, required: Sequence[Sequence[str]]) -> Iterator[Row]:
         raise InputError("the table has no data rows", source=path)
 
 
-def _check_header(path: Path, keys: Iterable[str], required: Sequence[Sequence[str]], width: int) -> None:
+def _check_header(path: Path | str, keys: Iterable[str], required: Sequence[Sequence[str]], width: int) -> None:
     present = set(keys)
     if len(present) != width:
         raise InputError("two header names differ only in spacing or case", source=path, location="line 1")

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import Field
 
-from tailormed.engines.response.tabular import read_rows
+from tailormed.engines.response.tabular import Records, table_rows
 from tailormed.errors import InputError
 from tailormed.model.base import Contract
 
@@ -48,13 +48,14 @@ class Trial:
     lines: list[int]
 
 
-def read_trial(path: Path, spec: TrialSpec, *, with_outcome: bool) -> Trial:
-    """Covariates (and treatment and outcome when ``with_outcome``) of every row of ``path``."""
+def trial_from_rows(records: Records, spec: TrialSpec, source: Path | str, *, with_outcome: bool) -> Trial:
+    """Covariates (and treatment and outcome when ``with_outcome``) of every row of a table read from ``source``."""
+    path = source
     required = [(c,) for c in spec.covariates]
     if with_outcome:
         required += [(spec.treatment,), (spec.outcome,)]
     x, arms, y, ids, lines = [], [], [], [], []
-    for row in read_rows(path, required):
+    for row in table_rows(records, required, path):
         values = []
         for column in spec.covariates:
             values.append(_number(row.get(column), column, path, row.line))
@@ -75,7 +76,7 @@ def read_trial(path: Path, spec: TrialSpec, *, with_outcome: bool) -> Trial:
     )
 
 
-def _number(found: tuple[str, str] | None, column: str, path: Path, line: int) -> float:
+def _number(found: tuple[str, str] | None, column: str, path: Path | str, line: int) -> float:
     if found is None or found[1] == "":
         raise InputError(f"column '{column}': empty (every covariate and the outcome must be known)", source=path,
                          location=f"line {line}")
@@ -89,7 +90,7 @@ def _number(found: tuple[str, str] | None, column: str, path: Path, line: int) -
     return value
 
 
-def _arm(found: tuple[str, str] | None, spec: TrialSpec, path: Path, line: int) -> str:
+def _arm(found: tuple[str, str] | None, spec: TrialSpec, path: Path | str, line: int) -> str:
     text = found[1] if found else ""
     try:
         number = float(text)

@@ -15,7 +15,7 @@ from typing import Literal, TypeVar
 
 from pydantic import Field
 
-from tailormed.engines.response.tabular import Row, read_rows
+from tailormed.engines.response.tabular import Records, Row, table_rows
 from tailormed.errors import InputError
 from tailormed.knowledge.warfarin import Race
 from tailormed.model.base import Contract
@@ -105,10 +105,11 @@ class IwpcPatient(Contract):
     dose_mg_week: float | None = Field(default=None, gt=0, description="Stable therapeutic dose, mg/week")
 
 
-def read_iwpc(path: Path, *, training: bool = False) -> list[IwpcPatient]:
-    """Every row of an IWPC-layout CSV; ``training`` also requires the dose and project site columns."""
+def iwpc_patients(records: Records, source: Path | str, *, training: bool = False) -> list[IwpcPatient]:
+    """Every row of an IWPC-layout table; ``training`` also requires the dose and project site columns."""
+    path = source
     required = REQUIRED_COLUMNS + (TRAINING_COLUMNS if training else [])
-    patients = [_patient(row, path) for row in read_rows(path, required)]
+    patients = [_patient(row, path) for row in table_rows(records, required, path)]
     if training and not any(p.dose_mg_week is not None for p in patients):
         raise InputError("no row has a therapeutic dose to learn from", source=path)
     return patients

@@ -5,14 +5,12 @@ imputation indicators and any configured flags). Ridge explains a prediction exa
 does, intercept plus coefficient x value in original units. LightGBM explains it by TreeSHAP values (LightGBM's
 ``pred_contrib``, the algorithm of ``shap.TreeExplainer``), which also add up exactly to the prediction.
 
-Saved forms: ridge as a skops file loaded with a fixed list of trusted sklearn types; LightGBM as its native
-text model. Neither is a pickle, so a model folder from elsewhere cannot run code when loaded.
+:mod:`tailormed.training.warfarin` saves and loads them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -20,21 +18,12 @@ from pydantic import Field
 
 from tailormed.engines.response.warfarin.features import CompleteCase, design, display_value, feature_names
 from tailormed.engines.response.warfarin.formulas import Explained
-from tailormed.errors import InputError
 from tailormed.model.base import Contract
 from tailormed.model.payloads import Contribution
 
 LearnedKind = Literal["ridge", "lightgbm"]
 RIDGE: LearnedKind = "ridge"
 LIGHTGBM: LearnedKind = "lightgbm"
-RIDGE_FILE = "ridge.skops"
-LIGHTGBM_FILE = "lightgbm.txt"
-_TRUSTED_SKLEARN = [
-    "sklearn.pipeline.Pipeline",
-    "sklearn.preprocessing._data.StandardScaler",
-    "sklearn.linear_model._ridge.RidgeCV",
-    "sklearn.linear_model._ridge.Ridge",
-]
 
 
 class LightgbmParams(Contract):
@@ -94,19 +83,6 @@ class LearnedModel:
         intercept = float(ridge.intercept_ - np.sum(coefficients * scaler.mean_))
         return intercept, coefficients
 
-    def file_name(self) -> str:
-        return RIDGE_FILE if self.kind == RIDGE else LIGHTGBM_FILE
-
-    def save(self, folder: Path) -> Path:
-        """Write the model file into ``folder``."""
-        path = folder / self.file_name()
-        if self.kind == RIDGE:
-            import skops.io as sio  # type: ignore[import-untyped, unused-ignore]
-
-            sio.dump(self.estimator, path)
-        else:
-            self.estimator.booster_.save_model(str(path))
-        return path
 
 
 def fit(kind: LearnedKind, cases: Sequence[CompleteCase], sqrt_dose: np.ndarray, *, extra_flags: Sequence[str] = (),
@@ -127,38 +103,3 @@ def fit(kind: LearnedKind, cases: Sequence[CompleteCase], sqrt_dose: np.ndarray,
         )
     estimator.fit(x, sqrt_dose)
     return LearnedModel(kind, estimator, extra_flags)
-
-
-def load(kind: LearnedKind, folder: Path, extra_flags: Sequence[str]) -> LearnedModel:
-    """Load a model written by :meth:`LearnedModel.save`; untrusted content is refused, never executed."""
-    if kind == RIDGE:
-        import skops.io as sio
-
-        path = folder / RIDGE_FILE
-        try:
-            untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in _TRUSTED_SKLEARN]
-            if untrusted:
-                raise InputError(f"model file holds types tailormed does not trust: {', '.join(untrusted)}",
-                                 source=path)
-            estimator = sio.load(path, trusted=_TRUSTED_SKLEARN)
-        except (OSError, ValueError, KeyError) as exc:
-            raise InputError(f"cannot load the ridge model ({exc})", source=path) from exc
-        return LearnedModel(kind, estimator, extra_flags)
-    import lightgbm as lgb
-
-    path = folder / LIGHTGBM_FILE
-    try:
-        booster = lgb.Booster(model_file=str(path))
-    except (OSError, lgb.basic.LightGBMError) as exc:
-        raise InputError(f"cannot load the LightGBM model ({exc})", source=path) from exc
-    return LearnedModel(kind, _BoosterRegressor(booster), extra_flags)
-
-
-class _BoosterRegressor:
-    """A loaded LightGBM booster behind the fitted regressor's ``predict`` and ``booster_``."""
-
-    def __init__(self, booster: Any) -> None:
-        self.booster_ = booster
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self.booster_.predict(x), dtype=float)

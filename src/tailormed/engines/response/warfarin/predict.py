@@ -1,4 +1,4 @@
-"""Using a saved dose model: predictions for a file of patients (IWPC layout), one patient, or an evaluation.
+"""Using a dose model: predictions as a table or a care-plan payload, and an evaluation against the baselines.
 
 Rows come out in input order with the input's ID column when it has one. Each prediction carries its conformal
 interval and the largest contributions on the sqrt(mg/week) scale (formula terms, ridge terms or TreeSHAP values).
@@ -9,20 +9,18 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import numpy as np
 
 from tailormed.engines.response.conformal import Coverage
 from tailormed.engines.response.stats import bootstrap_mean, mcnemar
+from tailormed.engines.response.warfarin.dose_model import TASK, DosePrediction, SavedDoseModel
 from tailormed.engines.response.warfarin.evaluation import PairedComparison, TableRow, paper_table
 from tailormed.engines.response.warfarin.features import WarfarinCase, prepare
 from tailormed.engines.response.warfarin.formulas import PHARMACOGENETIC, formulas
-from tailormed.engines.response.warfarin.iwpc import patient_from_values, read_iwpc
+from tailormed.engines.response.warfarin.iwpc import IwpcPatient
 from tailormed.engines.response.warfarin.metrics import within
-from tailormed.engines.response.warfarin.saved import TASK, DosePrediction, SavedDoseModel, load_model
-from tailormed.knowledge.warfarin import WarfarinKnowledge
 from tailormed.model.base import Contract
 from tailormed.model.payloads import Contribution, DosePredictionData
 
@@ -35,12 +33,6 @@ def top(contributions: Sequence[Contribution], n: int = 3) -> list[Contribution]
     """The ``n`` largest contributions by size, zero ones left out."""
     ranked = sorted((c for c in contributions if abs(c.effect) > 1e-9), key=lambda c: -abs(c.effect))
     return ranked[:n]
-
-
-def predict_cases(model: SavedDoseModel, path: Path, level: float | None) -> list[DosePrediction]:
-    patients = read_iwpc(path)
-    cases = [prepare(p, model.knowledge.baselines.vkorc1_imputation) for p in patients]
-    return model.predict(cases, level)
 
 
 def predictions_csv(predictions: Sequence[DosePrediction], n_top: int = 3) -> str:
@@ -57,16 +49,6 @@ def predictions_csv(predictions: Sequence[DosePrediction], n_top: int = 3) -> st
 
 def _number(value: float) -> str:
     return "inf" if math.isinf(value) else f"{value:.1f}"
-
-
-def predict_one(model_dir: Path, features: Mapping[str, str], *, knowledge: WarfarinKnowledge | None = None,
-                level: float | None = None) -> DosePredictionData:
-    """One patient's dose from IWPC-layout values (column name -> cell text), as a care-plan payload."""
-    from tailormed.knowledge.warfarin import load_knowledge
-
-    model = load_model(model_dir, knowledge or load_knowledge())
-    case = prepare(patient_from_values(features), model.knowledge.baselines.vkorc1_imputation)
-    return payload(model, model.predict([case], level)[0])
 
 
 def payload(model: SavedDoseModel, p: DosePrediction) -> DosePredictionData:
@@ -99,10 +81,10 @@ class ExternalEvaluation(Contract):
     coverage: list[Coverage]
 
 
-def evaluate_file(model: SavedDoseModel, path: Path, levels: Sequence[float] = (0.8, 0.9)) -> ExternalEvaluation:
-    from tailormed.engines.response.card import sha256_of
-
-    patients = [p for p in read_iwpc(path, training=True) if p.dose_mg_week is not None]
+def evaluate_cases(model: SavedDoseModel, patients: Sequence[IwpcPatient], *, data: str, in_sample: bool,
+                   levels: Sequence[float] = (0.8, 0.9)) -> ExternalEvaluation:
+    """The model on patients with a recorded dose (from the file ``data``), next to the published baselines."""
+    patients = [p for p in patients if p.dose_mg_week is not None]
     cases: list[WarfarinCase] = [prepare(p, model.knowledge.baselines.vkorc1_imputation) for p in patients]
     bands = model.knowledge.baselines.dose_bands
     complete = [model.inputs.completion.complete(c) for c in cases]
@@ -135,6 +117,6 @@ def evaluate_file(model: SavedDoseModel, path: Path, levels: Sequence[float] = (
             coverage.append(Coverage(group=group, n=int(mask.sum()), level=level, coverage=float(hit[mask].mean()),
                                      median_width=float(np.median(width[mask]))))
     return ExternalEvaluation(
-        data=str(path), in_sample=sha256_of(path) == model.card.training_data.sha256, n=len(actual),
+        data=data, in_sample=in_sample, n=len(actual),
         model=name, table=table, paired=comparison, coverage=coverage)
 

@@ -1,4 +1,5 @@
-"""Train, save, apply and evaluate a treatment-effect model, one decision per treated arm against control.
+"""Fit, apply and evaluate a treatment-effect model, one decision per treated arm against control
+(:mod:`tailormed.training.cate` reads the data and saves and loads the model).
 
 For each arm every learner is cross-fitted and calibrated on held-out folds (:mod:`.calibration`). An arm gets
 personal effects only if a learner's heterogeneity validates (BLP slope CI above 0 and a significant positive QINI);
@@ -11,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,17 +20,9 @@ from pydantic import Field
 from tailormed.engines.response.card import (
     ModelCard,
     SubgroupResult,
-    TrainingData,
-    library_versions,
-    now,
-    read_card,
-    replace_folder,
-    sha256_of,
-    tailormed_version,
-    write_card,
 )
 from tailormed.engines.response.cate.calibration import Calibration, calibrate, dr_scores
-from tailormed.engines.response.cate.data import Trial, TrialSpec, read_trial
+from tailormed.engines.response.cate.data import Trial, TrialSpec
 from tailormed.engines.response.cate.learners import (
     CAUSAL_FOREST,
     DR_LEARNER,
@@ -43,15 +35,11 @@ from tailormed.engines.response.cate.learners import (
     propensity,
     pseudo_outcomes,
 )
-from tailormed.engines.response.stats import Estimate
-from tailormed.errors import InputError, KnowledgeError
-from tailormed.fileio import write_text_atomic
-from tailormed.knowledge.files import parse_model, read_json
+from tailormed.errors import InputError
 from tailormed.model.base import Contract
 
 TASK = "cate"
 MODEL_VERSION = "1"
-DECISIONS_FILE = "cate.json"
 Z95 = 1.959964
 
 
@@ -88,7 +76,7 @@ class CateModel(Contract):
     decisions: list[ArmDecision]
 
 
-def _folds(arms: np.ndarray, k: int, seed: int) -> np.ndarray:
+def folds_of(arms: np.ndarray, k: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     folds = np.zeros(len(arms), dtype=int)
     for arm in np.unique(arms):
@@ -97,37 +85,7 @@ def _folds(arms: np.ndarray, k: int, seed: int) -> np.ndarray:
     return folds
 
 
-def train(data: Path, out: Path, config: CateConfig) -> ModelCard:
-    spec = config.trial
-    trial = read_trial(data, spec, with_outcome=True)
-    assert trial.y is not None
-    present = sorted(set(trial.arm.tolist()))
-    if spec.control not in present:
-        raise InputError(f"no row is in the control arm {spec.control!r}", source=data)
-    arms = config.arms or [a for a in present if a != spec.control]
-    missing = [a for a in arms if a not in present or a == spec.control]
-    if missing:
-        raise InputError(f"arm(s) {', '.join(missing)} have no rows or are the control arm", source=data)
-    folds = _folds(trial.arm, config.folds, config.seed)
-    decisions, boosters = [], {}
-    for arm in arms:
-        decision, models = _arm(trial, arm, folds, config)
-        decisions.append(decision)
-        boosters.update(models)
-    model = CateModel(spec=spec, control=spec.control, decisions=decisions)
-    card = _card(data, trial, model, config)
-
-    def write(folder: Path) -> None:
-        for name, booster in boosters.items():
-            booster.booster_.save_model(str(folder / name))
-        write_text_atomic(folder / DECISIONS_FILE, model.model_dump_json(indent=1) + "\n")
-        write_card(folder, card)
-
-    replace_folder(out, write)
-    return card
-
-
-def _arm(trial: Trial, arm: str, folds: np.ndarray, config: CateConfig) -> tuple[ArmDecision, dict[str, Any]]:
+def fit_arm(trial: Trial, arm: str, folds: np.ndarray, config: CateConfig) -> tuple[ArmDecision, dict[str, Any]]:
     spec, params, seed = config.trial, config.params, config.seed
     assert trial.y is not None
     pair = (trial.arm == arm) | (trial.arm == spec.control)
@@ -171,64 +129,7 @@ def _arm(trial: Trial, arm: str, folds: np.ndarray, config: CateConfig) -> tuple
     return decision, models
 
 
-def _card(data: Path, trial: Trial, model: CateModel, config: CateConfig) -> ModelCard:
-    spec = model.spec
-    control = spec.arm_names.get(spec.control, spec.control)
-    metrics: dict[str, Estimate] = {}
-    for d in model.decisions:
-        metrics[f"ATE {d.name} vs {control}"] = Estimate(value=d.ate, low=d.ate - Z95 * d.ate_se,
-                                                        high=d.ate + Z95 * d.ate_se)
-        for learner, c in d.calibration.items():
-            low, high = c.blp_slope.ci()
-            metrics[f"BLP slope {learner}, {d.name}"] = Estimate(value=c.blp_slope.estimate, low=low, high=high)
-    subgroups = [
-        SubgroupResult(group_by=f"{d.name}: {learner}", group="held-out calibration", n=c.n,
-                       metrics={"blp_slope": c.blp_slope.estimate, "blp_slope_se": c.blp_slope.se,
-                                "autoc": c.autoc.estimate, "autoc_p": c.autoc.p_value, "qini": c.qini.estimate,
-                                "qini_p": c.qini.p_value, "mse_model": c.mse_model, "mse_zero": c.mse_zero,
-                                "mse_constant": c.mse_constant})
-        for d in model.decisions for learner, c in d.calibration.items()
-    ]
-    subgroups += _ate_by_group(trial, model, config)
-    used = sum(1 for a in trial.arm if a == spec.control or a in {d.arm for d in model.decisions})
-    return ModelCard(
-        name="treatment-effect",
-        task=TASK,
-        version=MODEL_VERSION,
-        created=now(),
-        tailormed_version=tailormed_version(),
-        libraries=library_versions(),
-        model={"kind": ", ".join(f"{d.name}: {d.basis}" for d in model.decisions), "file": DECISIONS_FILE,
-               "learners": ", ".join(config.learners), "randomized": str(config.randomized),
-               "config": config.model_dump_json()},
-        training_data=TrainingData(file=str(data), sha256=sha256_of(data), rows=len(trial.lines), rows_used=used,
-                                   cohort=f"all rows in arm {spec.control} or a compared arm; covariates "
-                                          f"{', '.join(spec.covariates)}"),
-        estimand=(f"Conditional average treatment effect on {spec.outcome_name} ({spec.outcome}) of each arm versus "
-                  f"{control}, given baseline covariates"),
-        assumptions=[
-            "Randomized assignment with the stated allocation (or, for observational data, no unmeasured "
-            "confounding and overlap, checked by the propensity diagnostic)." if config.randomized else
-            "No unmeasured confounding given the covariates; overlap checked and poor-overlap patients trimmed.",
-            "Covariates are measured before treatment; post-randomization variables are never used.",
-            "Patients resemble the trial population (eligibility criteria of the source trial).",
-        ],
-        intended_use=("Research and decision support: which arm has the best expected outcome on average, and "
-                      "for whom, only where heterogeneity validated on held-out data."),
-        limitations=[
-            "Personal effects are shown only for arms whose heterogeneity validated; otherwise the average effect.",
-            "CATE intervals from forests were badly miscalibrated on benchmarks; per-patient intervals are not given.",
-            "The causal forest is evaluated but not saved (it can only be pickled).",
-            "One outcome only; adverse events and long-term outcomes are not modelled.",
-        ],
-        choice="; ".join(f"{d.name}: {d.reason}" for d in model.decisions),
-        metrics=metrics,
-        subgroups=subgroups,
-        evaluation={"decisions": [d.model_dump(mode="json") for d in model.decisions]},
-    )
-
-
-def _ate_by_group(trial: Trial, model: CateModel, config: CateConfig) -> list[SubgroupResult]:
+def ate_by_group(trial: Trial, model: CateModel, config: CateConfig) -> list[SubgroupResult]:
     """Unadjusted difference in mean outcome by race and sex (randomized data: an unbiased subgroup ATE)."""
     spec = model.spec
     assert trial.y is not None
@@ -247,27 +148,6 @@ def _ate_by_group(trial: Trial, model: CateModel, config: CateConfig) -> list[Su
                 rows.append(SubgroupResult(group_by=f"{column} (difference in means, {d.name})", group=f"{level:g}",
                                            n=len(a) + len(c), metrics={"ate": float(a.mean() - c.mean()), "se": se}))
     return rows
-
-
-def load_model(folder: Path) -> tuple[ModelCard, CateModel, dict[str, Any]]:
-    import lightgbm as lgb
-
-    card = read_card(folder)
-    if card.task != TASK:
-        raise InputError(f"model task is {card.task}, not {TASK}", source=folder)
-    path = folder / DECISIONS_FILE
-    try:
-        model = parse_model(read_json(path, DECISIONS_FILE), CateModel, DECISIONS_FILE, path)
-    except KnowledgeError as exc:
-        raise InputError(exc.message, source=path, location=exc.location) from exc
-    boosters = {}
-    for d in model.decisions:
-        for name in d.files:
-            try:
-                boosters[name] = lgb.Booster(model_file=str(folder / name))
-            except (OSError, lgb.basic.LightGBMError) as exc:
-                raise InputError(f"cannot load model file ({exc})", source=folder / name) from exc
-    return card, model, boosters
 
 
 def effects(model: CateModel, boosters: dict[str, Any], x: np.ndarray) -> dict[str, np.ndarray]:
@@ -309,11 +189,24 @@ def _z(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + level / 2)
 
 
-def predict_csv(loaded: tuple[ModelCard, CateModel, dict[str, Any]], path: Path, level: float | None) -> str:
-    _, model, boosters = loaded
+def calibration_table(card: ModelCard) -> str:
+    """Markdown of the held-out calibration of every learner for every arm, from a card."""
+    rows = ["| arm | learner | BLP slope (SE) | AUTOC (p) | QINI (p) | MSE model / zero / constant | validated |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]
+    for d in card.evaluation.get("decisions", []):
+        decision = ArmDecision.model_validate(d)
+        for learner, c in decision.calibration.items():
+            rows.append(
+                f"| {decision.name} | {learner} | {c.blp_slope.estimate:.2f} ({c.blp_slope.se:.2f}) | "
+                f"{c.autoc.estimate:.1f} ({c.autoc.p_value:.2g}) | {c.qini.estimate:.1f} ({c.qini.p_value:.2g}) | "
+                f"{c.mse_model:.0f} / {c.mse_zero:.0f} / {c.mse_constant:.0f} | {'yes' if c.validated else 'no'} |")
+    return "\n".join(rows)
+
+
+def predictions_csv(model: CateModel, boosters: dict[str, Any], trial: Trial, level: float | None) -> str:
+    """Each patient's effects and recommended arm, as CSV rows in input order."""
     level = 0.95 if level is None else level
     z = _z(level)
-    trial = read_trial(path, model.spec, with_outcome=False)
     effect = effects(model, boosters, trial.x)
     chosen = recommend(model, effect, level)
     names = model.spec.arm_names
@@ -331,27 +224,30 @@ def predict_csv(loaded: tuple[ModelCard, CateModel, dict[str, Any]], path: Path,
     return buffer.getvalue()
 
 
-def evaluate_text(folder: Path, data: Path, *, json_format: bool) -> str:
-    """The saved model's effects checked on ``data`` (DR scores from nuisances cross-fitted on that file)."""
-    import json
-
-    card, model, boosters = load_model(folder)
+def evaluate(card: ModelCard, model: CateModel, boosters: dict[str, Any], trial: Trial) -> dict[str, Calibration]:
+    """The model's effects on a trial with outcomes, checked against DR scores from nuisances cross-fitted on it."""
     config = CateConfig.model_validate_json(card.model["config"])
-    trial = read_trial(data, model.spec, with_outcome=True)
     assert trial.y is not None
     effect = effects(model, boosters, trial.x)
-    folds = _folds(trial.arm, config.folds, config.seed)
+    folds = folds_of(trial.arm, config.folds, config.seed)
     results: dict[str, Calibration] = {}
     for d in model.decisions:
         pair = (trial.arm == d.arm) | (trial.arm == model.control)
-        x, y, t = trial.x[pair], trial.y[pair], (trial.arm[pair] == d.arm).astype(int)
+        x, y, t, f = trial.x[pair], trial.y[pair], (trial.arm[pair] == d.arm).astype(int), folds[pair]
         e = np.full(len(y), d.overlap.min_propensity) if d.overlap.randomized else None
         if e is None:
-            e, _ = propensity(x, t, known=None, folds=folds[pair], trim=config.trim, seed=config.seed)
-        fitted = cross_fit(x, y, t, e, folds[pair], [], config.randomized, config.params, config.seed)
+            e, _ = propensity(x, t, known=None, folds=f, trim=config.trim, seed=config.seed)
+        fitted = cross_fit(x, y, t, e, f, [], config.randomized, config.params, config.seed)
         psi = dr_scores(y, t, fitted.mu0, fitted.mu1, e)
         results[d.arm] = calibrate(psi, effect[d.arm][pair], resamples=config.bootstrap, seed=config.seed)
-    in_sample = sha256_of(data) == card.training_data.sha256
+    return results
+
+
+def evaluation_text(card: ModelCard, model: CateModel, results: dict[str, Calibration], *, data: str, in_sample: bool,
+                    json_format: bool) -> str:
+    """The evaluation as JSON or a Markdown table."""
+    import json
+
     if json_format:
         return json.dumps({"in_sample": in_sample, "arms": {a: c.model_dump() for a, c in results.items()}},
                           indent=1) + "\n"
@@ -369,18 +265,3 @@ def evaluate_text(folder: Path, data: Path, *, json_format: bool) -> str:
                      f"| {slope} | {qini} | {c.mse_model:.0f} / "
                      f"{c.mse_zero:.0f} / {c.mse_constant:.0f} |")
     return "\n".join(lines) + "\n"
-
-
-def calibration_table(card: ModelCard) -> str:
-    """Markdown of the held-out calibration of every learner for every arm, from a card."""
-    rows = ["| arm | learner | BLP slope (SE) | AUTOC (p) | QINI (p) | MSE model / zero / constant | validated |",
-            "| --- | --- | --- | --- | --- | --- | --- |"]
-    for d in card.evaluation.get("decisions", []):
-        decision = ArmDecision.model_validate(d)
-        for learner, c in decision.calibration.items():
-            rows.append(
-                f"| {decision.name} | {learner} | {c.blp_slope.estimate:.2f} ({c.blp_slope.se:.2f}) | "
-                f"{c.autoc.estimate:.1f} ({c.autoc.p_value:.2g}) | {c.qini.estimate:.1f} ({c.qini.p_value:.2g}) | "
-                f"{c.mse_model:.0f} / {c.mse_zero:.0f} / {c.mse_constant:.0f} | {'yes' if c.validated else 'no'} |")
-    return "\n".join(rows)
-

@@ -1,38 +1,36 @@
-"""A saved warfarin dose model: train it into a folder, load it back, predict doses with intervals and explanations.
+"""Training, saving and loading warfarin dose models, and predicting or evaluating on IWPC-layout files.
 
-The folder holds ``card.json`` (:class:`~tailormed.engines.response.card.ModelCard`), ``inputs.json`` (imputation
-medians and feature settings), ``conformal.json`` (calibration scores per group) and, for a learned default, the
-model file. When the published formula wins the comparison, no model file is written: the coefficients are read
-from the knowledge bundle, whose version the card records.
+A model folder holds ``card.json`` (:class:`~tailormed.engines.response.card.ModelCard`), ``inputs.json``
+(imputation medians and feature settings), ``conformal.json`` (calibration scores per group) and, for a learned
+default, the model file. When the published formula wins the comparison, no model file is written: the coefficients
+are read from the knowledge bundle, whose version the card records. Ridge models are saved with skops and loaded with
+a fixed list of trusted sklearn types; LightGBM as its native text model. Neither is a pickle, so a model folder from
+elsewhere cannot run code when loaded.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
 import numpy as np
 
-from tailormed.engines.response.card import (
-    ModelCard,
-    SubgroupResult,
-    TrainingData,
-    library_versions,
-    now,
-    read_card,
-    replace_folder,
-    sha256_of,
-    tailormed_version,
-    write_card,
-)
+from tailormed.engines.response.card import ModelCard, SubgroupResult, TrainingData
 from tailormed.engines.response.conformal import MondrianConformal
 from tailormed.engines.response.stats import Estimate, bootstrap_mean
+from tailormed.engines.response.warfarin.dose_model import (
+    ESTIMAND,
+    MODEL_VERSION,
+    TASK,
+    DosePrediction,
+    SavedDoseModel,
+    SavedInputs,
+    cohort,
+)
 from tailormed.engines.response.warfarin.evaluation import (
-    ConformalGroup,
     TrainConfig,
     WarfarinEvaluation,
     check_config,
@@ -40,89 +38,43 @@ from tailormed.engines.response.warfarin.evaluation import (
     cross_validate,
     evaluate_cv,
 )
-from tailormed.engines.response.warfarin.features import Completion, WarfarinCase, prepare
-from tailormed.engines.response.warfarin.formulas import Explained, Formula, formulas
-from tailormed.engines.response.warfarin.iwpc import IwpcPatient, read_iwpc
+from tailormed.engines.response.warfarin.features import Completion, prepare
+from tailormed.engines.response.warfarin.formulas import Formula, formulas
+from tailormed.engines.response.warfarin.iwpc import IwpcPatient, iwpc_patients, patient_from_values
 from tailormed.engines.response.warfarin.metrics import within
-from tailormed.engines.response.warfarin.models import LIGHTGBM, RIDGE, LearnedModel, fit, load
-from tailormed.errors import InputError, KnowledgeError
+from tailormed.engines.response.warfarin.models import LIGHTGBM, RIDGE, LearnedKind, LearnedModel, fit
+from tailormed.engines.response.warfarin.predict import ExternalEvaluation, evaluate_cases, payload
+from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
-from tailormed.knowledge.files import parse_model, read_json
 from tailormed.knowledge.warfarin import WarfarinKnowledge
-from tailormed.model.base import Contract
+from tailormed.model.payloads import DosePredictionData
+from tailormed.training.files import (
+    library_versions,
+    now,
+    read_card,
+    read_contract,
+    records,
+    replace_folder,
+    sha256_of,
+    tailormed_version,
+    write_card,
+)
 
-TASK = "warfarin-dose"
-MODEL_VERSION = "1"
 INPUTS_FILE = "inputs.json"
 CONFORMAL_FILE = "conformal.json"
-M = TypeVar("M", bound=Contract)
-ESTIMAND = ("Stable therapeutic warfarin dose (mg/week) that reached the target INR, predicted on the sqrt scale "
-            "and squared; intervals are split-conformal on the sqrt scale")
+RIDGE_FILE = "ridge.skops"
+LIGHTGBM_FILE = "lightgbm.txt"
+_TRUSTED_SKLEARN = [
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.linear_model._ridge.RidgeCV",
+    "sklearn.linear_model._ridge.Ridge",
+]
 
 
-class SavedInputs(Contract):
-    kind: str
-    extra_flags: list[str]
-    completion: Completion
-    level: float
-    conformal_group: ConformalGroup
-    knowledge_version: str
-
-
-@dataclass(frozen=True)
-class DosePrediction:
-    case: WarfarinCase
-    dose: float
-    low: float
-    high: float
-    level: float
-    imputed: list[str]
-    explained: Explained
-    group: str
-
-
-@dataclass(frozen=True)
-class SavedDoseModel:
-    card: ModelCard
-    inputs: SavedInputs
-    conformal: MondrianConformal
-    model: Formula | LearnedModel
-    knowledge: WarfarinKnowledge
-
-    def predict(self, cases: Sequence[WarfarinCase], level: float | None = None, *, explain: bool = True
-                ) -> list[DosePrediction]:
-        """Dose, interval and (unless ``explain`` is False) the additive explanation of each case."""
-        level = self.inputs.level if level is None else level
-        if not 0 < level < 1:
-            raise InputError(f"interval level must be between 0 and 1, got {level:g}")
-        complete = [self.inputs.completion.complete(c) for c in cases]
-        if not explain:
-            explained = [Explained(baseline=float(r), contributions=[]) for r in self.model.predict_sqrt(complete)]
-        elif isinstance(self.model, LearnedModel):
-            explained = self.model.explain(complete)
-        else:
-            explained = [self.model.explain_one(c) for c in complete]
-        roots = np.array([e.sqrt_dose for e in explained])
-        groups = conformal_groups(complete, roots, self.inputs.conformal_group, self.knowledge.baselines.dose_bands)
-        out = []
-        for c, e, root, group in zip(complete, explained, roots, groups, strict=True):
-            low, high = self.conformal.interval(float(root), group, level, back=_square)
-            out.append(DosePrediction(case=c.case, dose=_square(float(root)), low=low, high=high, level=level,
-                                      imputed=c.imputed, explained=e, group=self.conformal.group_used(group)))
-        return out
-
-
-def _square(value: float) -> float:
-    return math.inf if math.isinf(value) else max(value, 0.0) ** 2
-
-
-def cohort(patients: Sequence[IwpcPatient], config: TrainConfig) -> tuple[list[IwpcPatient], str]:
-    used = [p for p in patients if p.dose_mg_week is not None
-            and (config.max_dose is None or p.dose_mg_week <= config.max_dose)]
-    rule = "rows with a recorded therapeutic dose"
-    if config.max_dose is not None:
-        rule += f" of at most {config.max_dose:g} mg/week"
-    return used, rule + "; missing age, height or weight imputed (training-fold medians by sex and race)"
+def read_iwpc(path: Path, *, training: bool = False) -> list[IwpcPatient]:
+    """Every row of an IWPC-layout CSV; ``training`` also requires the dose and project site columns."""
+    return iwpc_patients(records(path), path, training=training)
 
 
 def train(data: Path, out: Path, knowledge: WarfarinKnowledge, config: TrainConfig) -> ModelCard:
@@ -148,12 +100,12 @@ def train(data: Path, out: Path, knowledge: WarfarinKnowledge, config: TrainConf
                          conformal_group=config.conformal_group, knowledge_version=knowledge.version)
     card = _card(data, len(patients), len(used), rule, default, evaluation, cv.actual, cv.doses(default), cv.sites,
                  knowledge, config)
-    model_file = learned.file_name() if learned is not None else ""
-    card = card.model_copy(update={"model": {**card.model, "file": model_file}})
+    file_name = model_file(learned) if learned is not None else ""
+    card = card.model_copy(update={"model": {**card.model, "file": file_name}})
 
     def write(folder: Path) -> None:
         if learned is not None:
-            learned.save(folder)
+            save_learned(learned, folder)
         write_text_atomic(folder / INPUTS_FILE, inputs.model_dump_json(indent=1) + "\n")
         write_text_atomic(folder / CONFORMAL_FILE, conformal.model_dump_json() + "\n")
         write_card(folder, card)
@@ -229,8 +181,8 @@ def load_model(folder: Path, knowledge: WarfarinKnowledge) -> SavedDoseModel:
     card = read_card(folder)
     if card.task != TASK:
         raise InputError(f"model task is {card.task}, not {TASK}", source=folder)
-    inputs = _read(folder / INPUTS_FILE, SavedInputs)
-    conformal = _read(folder / CONFORMAL_FILE, MondrianConformal)
+    inputs = read_contract(folder / INPUTS_FILE, SavedInputs)
+    conformal = read_contract(folder / CONFORMAL_FILE, MondrianConformal)
     if inputs.knowledge_version != knowledge.version:
         raise InputError(f"model was trained with warfarin-dosing {inputs.knowledge_version}, the knowledge bundle "
                          f"has {knowledge.version}; retrain", source=folder)
@@ -239,14 +191,81 @@ def load_model(folder: Path, knowledge: WarfarinKnowledge) -> SavedDoseModel:
     if inputs.kind in published:
         model = published[inputs.kind]
     elif inputs.kind in ("ridge", "lightgbm"):
-        model = load(RIDGE if inputs.kind == RIDGE else LIGHTGBM, folder, inputs.extra_flags)
+        model = load_learned(RIDGE if inputs.kind == RIDGE else LIGHTGBM, folder, inputs.extra_flags)
     else:
         raise InputError(f"unknown model kind {inputs.kind!r}", source=folder / INPUTS_FILE)
     return SavedDoseModel(card=card, inputs=inputs, conformal=conformal, model=model, knowledge=knowledge)
 
 
-def _read(path: Path, model: type[M]) -> M:
+def model_file(model: LearnedModel) -> str:
+    """The file name a learned model is saved under."""
+    return RIDGE_FILE if model.kind == RIDGE else LIGHTGBM_FILE
+
+
+def save_learned(model: LearnedModel, folder: Path) -> Path:
+    """Write the model file into ``folder``."""
+    path = folder / model_file(model)
+    if model.kind == RIDGE:
+        import skops.io as sio  # type: ignore[import-untyped, unused-ignore]
+
+        sio.dump(model.estimator, path)
+    else:
+        model.estimator.booster_.save_model(str(path))
+    return path
+
+
+def load_learned(kind: LearnedKind, folder: Path, extra_flags: Sequence[str]) -> LearnedModel:
+    """Load a model written by :func:`save_learned`; untrusted content is refused, never executed."""
+    if kind == RIDGE:
+        import skops.io as sio
+
+        path = folder / RIDGE_FILE
+        try:
+            untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in _TRUSTED_SKLEARN]
+            if untrusted:
+                raise InputError(f"model file holds types tailormed does not trust: {', '.join(untrusted)}",
+                                 source=path)
+            estimator = sio.load(path, trusted=_TRUSTED_SKLEARN)
+        except (OSError, ValueError, KeyError) as exc:
+            raise InputError(f"cannot load the ridge model ({exc})", source=path) from exc
+        return LearnedModel(kind, estimator, extra_flags)
+    import lightgbm as lgb
+
+    path = folder / LIGHTGBM_FILE
     try:
-        return parse_model(read_json(path, path.name), model, path.name, path)
-    except KnowledgeError as exc:
-        raise InputError(exc.message, source=path, location=exc.location) from exc
+        booster = lgb.Booster(model_file=str(path))
+    except (OSError, lgb.basic.LightGBMError) as exc:
+        raise InputError(f"cannot load the LightGBM model ({exc})", source=path) from exc
+    return LearnedModel(kind, _BoosterRegressor(booster), extra_flags)
+
+
+class _BoosterRegressor:
+    """A loaded LightGBM booster behind the fitted regressor's ``predict`` and ``booster_``."""
+
+    def __init__(self, booster: Any) -> None:
+        self.booster_ = booster
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.booster_.predict(x), dtype=float)
+
+
+def predict_cases(model: SavedDoseModel, path: Path, level: float | None) -> list[DosePrediction]:
+    patients = read_iwpc(path)
+    cases = [prepare(p, model.knowledge.baselines.vkorc1_imputation) for p in patients]
+    return model.predict(cases, level)
+
+
+def predict_one(model_dir: Path, features: Mapping[str, str], *, knowledge: WarfarinKnowledge | None = None,
+                level: float | None = None) -> DosePredictionData:
+    """One patient's dose from IWPC-layout values (column name -> cell text), as a care-plan payload."""
+    from tailormed.knowledge.warfarin import load_knowledge
+
+    model = load_model(model_dir, knowledge or load_knowledge())
+    case = prepare(patient_from_values(features), model.knowledge.baselines.vkorc1_imputation)
+    return payload(model, model.predict([case], level)[0])
+
+
+def evaluate_file(model: SavedDoseModel, path: Path, levels: Sequence[float] = (0.8, 0.9)) -> ExternalEvaluation:
+    """The saved model scored on an IWPC-layout file with doses, next to the published baselines."""
+    in_sample = sha256_of(path) == model.card.training_data.sha256
+    return evaluate_cases(model, read_iwpc(path, training=True), data=str(path), in_sample=in_sample, levels=levels)
