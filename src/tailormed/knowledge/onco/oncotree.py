@@ -39,8 +39,8 @@ from pydantic import Field
 
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.onco.evidence import PAN_CANCER
-from tailormed.knowledge.tables import read_table
 from tailormed.model.base import Contract
+from tailormed.tables import read_table
 
 SOURCE = "oncotree"
 TREE_FILE = "tree.tsv"
