@@ -95,10 +95,14 @@ def test_omeprazole_moves_cyp2c19_one_step_for_clopidogrel(knowledge: PgxKnowled
 
 
 def test_rules_are_checked_when_loaded() -> None:
+    source = {"cite": "PMID:12412819", "at": "Abstract", "quote": "Terbinafine administration inhibited CYP2D6"}
+    perpetrator = {"drug": "d", "gene": "CYP2D6", "role": "inhibitor", "strength": "strong", "sources": [source]}
     with pytest.raises(KnowledgeError, match=r"perpetrators\[0\]"):
+        parse_phenoconversion({"version": "x", "genes": {}, "perpetrators": [perpetrator]}, "rules.yaml")
+    # a strength without a source (and without a reason why it has none) is refused
+    with pytest.raises(KnowledgeError, match=r"perpetrators\.0\.sources"):
         parse_phenoconversion(
-            {"version": "x", "citations": {}, "genes": {},
-             "perpetrators": [{"drug": "d", "gene": "CYP2D6", "role": "inhibitor", "strength": "strong"}]},
+            {"version": "x", "genes": {}, "perpetrators": [{k: v for k, v in perpetrator.items() if k != "sources"}]},
             "rules.yaml",
         )
 

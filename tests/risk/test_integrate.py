@@ -72,15 +72,26 @@ def test_no_genetics_keeps_the_equation_risk(knowledge: RiskKnowledge) -> None:
     assert data.polygenic_relative_risk is None
 
 
-def test_cad_score_adjusts_pce_on_the_survival_scale(knowledge: RiskKnowledge) -> None:
+def test_a_cad_score_does_not_adjust_pce_without_a_published_per_sd_effect(knowledge: RiskKnowledge) -> None:
+    """No panel score gives CAD a per-SD effect, so no integration rule takes a CAD score (it would never fire)."""
     result = _result("pce", PCE, knowledge)
     (finding,) = integrate([result], [_prs("Coronary artery disease", 1.5)], [], knowledge)
-    data = _data(finding)
-    assert data.integrated_risk == pytest.approx(1 - (1 - result.risk) ** 1.5)
-    assert data.integrated_low is not None and data.integrated_high is not None
-    assert data.integrated_low < data.integrated_risk < data.integrated_high
-    assert data.polygenic_score == "PGS999999"
-    assert any("PGS999999" in used for used in finding.evidence[0].inputs_used)
+    assert _data(finding).integrated_risk == result.risk
+    assert not any(rule.matches("coronary artery disease", "PGS999999")
+                   for rule in knowledge.integration.polygenic_adjustments)  # fmt: skip
+
+
+def test_survival_and_log_odds_methods(knowledge: RiskKnowledge) -> None:
+    """The two ways a relative risk can enter an equation, as integration.yaml defines them."""
+    pce = _result("pce", PCE, knowledge)
+    assert evaluate("pce", PCE, knowledge, rr=1.5, method=AdjustMethod.SURVIVAL) == pytest.approx(
+        1 - (1 - pce.risk) ** 1.5
+    )
+    ascvd = _result("prevent_ascvd", PREVENT, knowledge)
+    logit = math.log(ascvd.risk / (1 - ascvd.risk)) + math.log(1.5)
+    assert evaluate("prevent_ascvd", PREVENT, knowledge, rr=1.5, method=AdjustMethod.LOG_ODDS) == pytest.approx(
+        1 / (1 + math.exp(-logit))
+    )
 
 
 def test_breast_score_enters_the_gail_hazard(knowledge: RiskKnowledge) -> None:
@@ -91,19 +102,11 @@ def test_breast_score_enters_the_gail_hazard(knowledge: RiskKnowledge) -> None:
     assert result.risk * 1.9 < (data.integrated_risk or 0) < result.risk * 2
 
 
-def test_cad_score_adds_ln_rr_to_prevent_ascvd_log_odds_only(knowledge: RiskKnowledge) -> None:
-    ascvd, hf = _result("prevent_ascvd", PREVENT, knowledge), _result("prevent_hf", PREVENT, knowledge)
-    adjusted, untouched = integrate([ascvd, hf], [_prs("coronary artery disease", 1.5)], [], knowledge)
-    logit = math.log(ascvd.risk / (1 - ascvd.risk)) + math.log(1.5)
-    assert _data(adjusted).integrated_risk == pytest.approx(1 / (1 + math.exp(-logit)))
-    assert _data(untouched).integrated_risk == hf.risk
-
-
 def test_score_for_another_trait_or_unvalidated_ancestry_is_not_used(knowledge: RiskKnowledge) -> None:
-    result = _result("pce", PCE, knowledge)
+    result = _result("gail", GAIL, knowledge)
     (other,) = integrate([result], [_prs("Height", 1.5)], [], knowledge)
     assert _data(other).integrated_risk == result.risk
-    (unvalidated,) = integrate([result], [_prs("Coronary artery disease", 1.5, validated=False)], [], knowledge)
+    (unvalidated,) = integrate([result], [_prs("Breast cancer", 1.5, validated=False)], [], knowledge)
     assert _data(unvalidated).integrated_risk == result.risk
     assert any("ancestry" in n.reason for n in unvalidated.not_assessed)
 
@@ -133,14 +136,13 @@ def test_fh_variant_turns_pce_into_a_lower_bound(knowledge: RiskKnowledge) -> No
 
 def test_what_ifs_recompute_the_same_equation(knowledge: RiskKnowledge) -> None:
     result = _result("pce", PCE, knowledge)
-    (finding,) = integrate([result], [_prs("CAD", 1.3)], [], knowledge)
+    (finding,) = integrate([result], [], [], knowledge)
     data = _data(finding)
     by_id = {s.id: s for s in data.scenarios}
     assert set(by_id) == {"quit_smoking", "sbp_minus_10", "sbp_to_130", "cholesterol_minus_20pct"}
     quit = by_id["quit_smoking"]
     assert quit.risk_before == data.integrated_risk
-    expected = evaluate("pce", PCE.model_copy(update={"smoke_current": False}), knowledge, rr=1.3,
-                        method=AdjustMethod.SURVIVAL)  # fmt: skip
+    expected = evaluate("pce", PCE.model_copy(update={"smoke_current": False}), knowledge)
     assert quit.risk_after == pytest.approx(expected)
     assert quit.risk_after < quit.risk_before
     assert by_id["sbp_to_130"].changes == {"bp_sys_mmhg": "150 -> 130"}

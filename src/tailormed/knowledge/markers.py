@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import ValidationError
 
 from tailormed.errors import KnowledgeError
+from tailormed.knowledge.files import parse_model
 from tailormed.knowledge.pypgx import PypgxVariant
+from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.genotype import BuildMarker
 
 if TYPE_CHECKING:
@@ -26,6 +28,18 @@ if TYPE_CHECKING:
 
 SOURCE = "build-markers"
 MARKERS_FILE = "markers.json"
+SOURCES_FILE = "sources.yaml"
+
+
+class MarkerSources(Sourced):
+    """Where every marker's positions and reference bases come from (the PyPGx variant table)."""
+
+
+def marker_sources(bundle: KnowledgeBundle) -> MarkerSources:
+    """The provenance of a bundle's build markers, validated (sources are required)."""
+    return parse_model(
+        bundle.read_yaml(SOURCE, SOURCES_FILE), MarkerSources, "build-marker sources", bundle.path(SOURCE, SOURCES_FILE)
+    )
 
 T = TypeVar("T")
 

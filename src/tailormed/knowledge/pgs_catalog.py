@@ -12,6 +12,7 @@ from pydantic import Field, ValidationError
 
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.base import Contract
 from tailormed.model.genotype import GenomeBuild
 
@@ -74,8 +75,10 @@ class CatalogIndex(Contract):
     scores: dict[str, CatalogScore]
 
 
-class PanelScore(Contract):
+class PanelScore(Sourced):
     """A score the care plan uses: its trait, the published effect per SD and the risk model it can adjust."""
+
+    claims = ("per_sd", "per_sd_low", "per_sd_high")
 
     pgs_id: str
     trait: str
@@ -89,7 +92,6 @@ class PanelScore(Contract):
     adjusts_model: str | None = Field(default=None, description="Clinical model id it multiplies, e.g. 'gail'")
     sex: str | None = Field(default=None, description="'female'/'male' when the score applies to one sex only")
     validated_ancestries: list[str] = Field(description="Ancestry groups the effect was validated in")
-    note: str | None = None
 
 
 class Panel(Contract):

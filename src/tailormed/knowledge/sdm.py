@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.files import parse_model
+from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.base import Contract
 
 SOURCE = "sdm-options"
@@ -34,7 +35,7 @@ class SureQuestion(Contract):
     text: str
 
 
-class SureTest(Contract):
+class SureTest(Sourced):
     citation: str
     questions: list[SureQuestion] = Field(min_length=4, max_length=4)
     scoring: str
@@ -46,13 +47,12 @@ class GeneCondition(Contract):
     genes: dict[str, list[str]] = Field(default_factory=dict)
 
 
-class Contraindication(GeneCondition):
+class Contraindication(GeneCondition, Sourced):
     """A safety reason an option must not be ranked first: a genotype, a condition code or condition words."""
 
     condition_codes_any: list[str] = Field(default_factory=list, description="ICD-10 codes or their prefixes")
     condition_words_any: list[str] = Field(default_factory=list)
     reason: str
-    citations: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_a_rule(self) -> Contraindication:
@@ -71,27 +71,35 @@ class Trigger(GeneCondition):
     min_risk: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
 
 
-class Baseline(Contract):
+class Baseline(Sourced):
     """Where the reference option's event rate comes from: the curated rate, or the patient's own risk."""
 
     source: str = Field(pattern=r"^(curated|risk)$")
     risk_models: list[str] = Field(default_factory=list)
     title: str
-    citations: list[str] = Field(default_factory=list)
+
+    def states_a_fact(self) -> bool:
+        return self.source == "curated"
 
 
-class OutcomeSpec(Contract):
+class OutcomeSpec(Sourced):
+    claims = ("reference_per_100", "years")
+
     id: str
     name: str
     benefit: bool = Field(description="True: the event the options aim to prevent; False: a harm of an option")
     reference_per_100: Per100 | None = Field(description="Rate on the reference option; None: the patient's risk")
     years: Positive
     fixed: bool = Field(default=False, description="Happens once (early), so it is not rescaled to the horizon")
-    citations: list[str] = Field(default_factory=list)
+
+    def states_a_fact(self) -> bool:
+        return self.reference_per_100 is not None
 
 
-class Effect(Contract):
+class Effect(Sourced):
     """How an option changes one outcome against the reference: a relative risk, an added rate, or rates by gene."""
+
+    claims = ("rr", "rr_low", "rr_high", "add_per_100")
 
     rr: Positive | None = None
     rr_low: Positive | None = None
@@ -100,7 +108,6 @@ class Effect(Contract):
     by_gene: dict[str, dict[str, Per100]] = Field(
         default_factory=dict, description="Gene -> phenotype -> rate per 100 over the outcome's years"
     )
-    citations: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Effect:
@@ -112,7 +119,9 @@ class Effect(Contract):
         return self
 
 
-class OptionSpec(Contract):
+class OptionSpec(Sourced):
+    """An option: its dose in the title is a fact and carries sources; a 'no change' option states none."""
+
     id: str
     title: str
     description: str
@@ -125,7 +134,14 @@ class OptionSpec(Contract):
     )
     effects: dict[str, Effect] = Field(default_factory=dict)
     contraindications: list[Contraindication] = Field(default_factory=list)
-    citations: list[str] = Field(default_factory=list)
+
+    def states_a_fact(self) -> bool:
+        return bool(self.drug or self.effects or self.contraindications)
+
+    def unverified_facts(self) -> list[str]:
+        """Why facts behind this option (its own, its effects, its contraindications) could not be sourced."""
+        parts: list[Sourced] = [self, *self.effects.values(), *self.contraindications]
+        return [part.unverified.reason for part in parts if part.unverified is not None]
 
 
 class LevelPair(Contract):

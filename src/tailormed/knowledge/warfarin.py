@@ -14,6 +14,7 @@ from pydantic import Field
 from tailormed.knowledge.files import parse_model, read_yaml
 from tailormed.knowledge.pgx.dosing import CURATED_FOLDER, SOURCE, IwpcCoefficients, WarfarinModel, load_warfarin
 from tailormed.knowledge.pgx.dosing import read_warfarin as read_pharmacogenetic
+from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.base import Contract
 
 BASELINES_FILE = "iwpc-baselines.yaml"
@@ -21,8 +22,10 @@ BASELINES_FILE = "iwpc-baselines.yaml"
 Race = Literal["white", "asian", "black", "missing_or_mixed"]
 
 
-class ClinicalCoefficients(Contract):
+class ClinicalCoefficients(Sourced):
     """sqrt(weekly dose, mg) = intercept + age, height, weight, race, enzyme inducer and amiodarone terms."""
+
+    claims = ("intercept", "age_decades", "height_cm", "weight_kg", "race", "enzyme_inducer", "amiodarone")
 
     citation: str
     intercept: float
@@ -40,17 +43,21 @@ class ImputationRule(Contract):
     genotypes: dict[str, str] = Field(description="genotype of the linked SNP -> rs9923231 genotype (GG, AG, AA)")
 
 
-class VkorcImputation(Contract):
+class VkorcImputation(Sourced):
     citation: str
     rules: list[ImputationRule]
 
 
-class FixedDose(Contract):
+class FixedDose(Sourced):
+    claims = ("weekly_mg",)
+
     citation: str
     weekly_mg: float = Field(gt=0)
 
 
-class DoseBands(Contract):
+class DoseBands(Sourced):
+    claims = ("low_at_most", "high_at_least", "within_fraction")
+
     citation: str
     low_at_most: float
     high_at_least: float

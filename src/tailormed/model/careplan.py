@@ -74,6 +74,10 @@ class Option(Contract):
     score: float | None = None
     drug: str | None = None
     citations: list[str] = Field(default_factory=list)
+    unverified: list[str] = Field(
+        default_factory=list,
+        description="Why facts behind this option could not be tied to a quoted source; kept out of patient reports",
+    )
 
 
 class SureQuestion(Contract):

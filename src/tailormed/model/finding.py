@@ -64,6 +64,11 @@ class Evidence(Contract):
         default_factory=list, description="Patient facts used, in words: 'CYP2C19 rs4244285 G/A'"
     )
     not_assessed: list[NotAssessed] = Field(default_factory=list)
+    unverified: list[str] = Field(
+        default_factory=list,
+        description="Curated facts this conclusion rests on that no quoted source backs (why, per fact); "
+        "a patient-facing report leaves such a conclusion out",
+    )
 
 
 class Finding(Contract):
@@ -92,3 +97,8 @@ class Finding(Contract):
     @property
     def not_assessed(self) -> list[NotAssessed]:
         return [item for ev in self.evidence for item in ev.not_assessed]
+
+    @property
+    def unverified(self) -> list[str]:
+        """Why curated facts behind this finding are not source-backed; non-empty means: not for patient text."""
+        return list(dict.fromkeys(reason for ev in self.evidence for reason in ev.unverified))

@@ -204,6 +204,9 @@ class Phenoconversion(Contract):
     applied: bool = Field(description="False when opposing inhibitors and inducers cancel out")
     explanation: str
     citations: list[str] = Field(default_factory=list)
+    unverified: list[str] = Field(
+        default_factory=list, description="Why a strength or rule this change rests on is not source-backed"
+    )
 
 
 class WarfarinInputs(Contract):

@@ -165,7 +165,7 @@ def _decision(
         *(f.id for f, _ in _drug_findings(findings, [o.drug for o in spec.options if o.drug])),
         *([risk.finding.id] if risk is not None and (use_risk or spec.trigger.risk_models) else []),
     }
-    citations = [*spec.baseline.citations, *(c for o in spec.outcomes for c in o.citations)]
+    citations = [*spec.baseline.cites, *(c for o in spec.outcomes for c in o.cites)]
     citations += [c for o in options for c in o.citations]
     return Decision(
         id=f"decision:{spec.id}",
@@ -205,7 +205,7 @@ def _option(
     for outcome in decision.outcomes:
         effect = spec.effects.get(outcome.id)
         rate = _apply(effect, references[outcome.id], outcome, decision.horizon_years, phenotypes)
-        citations = [*outcome.citations, *(effect.citations if effect is not None else [])]
+        citations = [*outcome.cites, *(effect.cites if effect is not None else [])]
         outcomes.append(_outcome(outcome, rate, decision.horizon_years, citations))
     reasons = _contraindications(spec, patient, findings, phenotypes)
     return Option(
@@ -220,7 +220,8 @@ def _option(
         contraindicated=bool(reasons),
         contraindication_reason=" ".join(reasons) or None,
         drug=spec.drug,
-        citations=list(dict.fromkeys(spec.citations)),
+        citations=list(dict.fromkeys(spec.cites)),
+        unverified=spec.unverified_facts(),
     )
 
 
@@ -283,7 +284,7 @@ def _scenario_option(
             )
         else:
             rate = references[outcome.id]
-        outcomes.append(_outcome(outcome, rate, decision.horizon_years, list(outcome.citations)))
+        outcomes.append(_outcome(outcome, rate, decision.horizon_years, list(outcome.cites)))
     changes = ", ".join(f"{k}: {v}" for k, v in scenario.changes.items())
     return Option(
         id=f"scenario:{scenario.id}",

@@ -86,7 +86,8 @@ def _finding(row: HereditaryRow, knowledge: HereditaryKnowledge, limits: Sequenc
             Evidence(
                 source=management_source.SOURCE,
                 version=versions.get(management_source.SOURCE, knowledge.curated.version),
-                citations=list(dict.fromkeys(c for entry in entries for c in entry.citations)),
+                citations=list(dict.fromkeys(c for entry in entries for c in [*entry.citations, *entry.cites])),
+                unverified=[f"{entry.condition}: {entry.unverified.reason}" for entry in entries if entry.unverified],
             )
         )
     stars = f"{variant.stars} star{'s' if variant.stars != 1 else ''}"

@@ -195,6 +195,7 @@ def _recommendation(
                 citations=[*answer.citations, *([answer.url] if answer.url else [])],
                 inputs_used=inputs,
                 not_assessed=[*answer.not_assessed, *positions],
+                unverified=[reason for c in changes if c.gene in answer.genes for reason in c.unverified],
             )
         ],
     )
@@ -218,6 +219,7 @@ def _phenoconversion(change: Phenoconversion, rules: PhenoconversionRules) -> Fi
                 citations=list(change.citations),
                 inputs_used=[f"{change.gene} genotype result {change.genotype_phenotype}"]
                 + [f"medication: {name}" for name in change.perpetrators],
+                unverified=list(change.unverified),
             )
         ],
     )
@@ -258,6 +260,11 @@ def _warfarin(
                 citations=list(dose.citations),
                 inputs_used=inputs,
                 not_assessed=list(dose.not_assessed),
+                unverified=[
+                    f"CPIC 2017 {a.id}: {reason}"
+                    for a in dose.adjustments
+                    if a.applies and (reason := model.adjustment_unverified(a.id)) is not None
+                ],
             )
         ],
     )

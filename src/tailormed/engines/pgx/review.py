@@ -89,8 +89,9 @@ def phenoconvert(
     if conversion is None or not acting or not result.called or result.phenotype is None:
         return result, None
     names = list(dict.fromkeys(m.name for m, _ in acting))
-    citations = list(dict.fromkeys(rules.citation(c) for _, p in acting for c in [*p.citations, *conversion.citations]))
+    citations = list(dict.fromkeys(rules.citation(c) for _, p in acting for c in [*p.cites, *conversion.cites]))
     roles = {p.role for _, p in acting}
+    unverified = list(dict.fromkeys(reason for _, p in acting for reason in rules.unverified(p)))
     if len(roles) > 1:
         note = (
             f"{result.gene}: inhibitor and inducer on the list together ({', '.join(names)}); the genotype "
@@ -99,7 +100,7 @@ def phenoconvert(
         return result, Phenoconversion(
             gene=result.gene, genotype_phenotype=result.phenotype, genotype_activity_score=result.activity_score,
             effective_phenotype=result.phenotype, perpetrators=names, effect="opposing inhibitor and inducer",
-            applied=False, explanation=note, citations=citations,
+            applied=False, explanation=note, citations=citations, unverified=unverified,
         )
     strongest = min((p for _, p in acting), key=lambda p: 0 if p.strength == Strength.STRONG else 1)
     effect = conversion.effects[strongest.effect_key]
@@ -126,6 +127,7 @@ def phenoconvert(
         gene=result.gene, genotype_phenotype=result.phenotype, genotype_activity_score=result.activity_score,
         effective_phenotype=phenotype, effective_activity_score=score, lookup_activity_score=lookup,
         perpetrators=names, effect=label, applied=True, explanation=explanation, citations=citations,
+        unverified=unverified,
     )
     effective = result.model_copy(
         update={

@@ -193,8 +193,9 @@ def polygenic_finding(
             source="prs-panel",
             version=versions.get("prs-panel", "unknown"),
             level=f"{panel.effect_measure} per SD {panel.per_sd} ({panel.per_sd_low}-{panel.per_sd_high})",
-            citations=[panel.citation],
+            citations=[panel.citation, *panel.cites],
             inputs_used=[f"per-SD effect estimated in: {panel.effect_population}"],
+            unverified=[f"{panel.pgs_id} per-SD effect: {panel.unverified.reason}"] if panel.unverified else [],
         ),
     ]
     return Finding(

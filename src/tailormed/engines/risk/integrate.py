@@ -27,6 +27,8 @@ from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Prio
 from tailormed.model.payloads import ClinicalRiskData, HereditaryVariantData, PolygenicScoreData
 
 P = TypeVar("P", bound=BaseModel)
+#: Parts of a model's curated facts that enter the result shown (the others only gate the computation).
+_RESULT_PARTS = {"categories", "categories_5_year", "hyperplasia_factor", "fallback_race"}
 _ACT_ON = {"intermediate", "high", "elevated", "moderate", "very_high"}
 
 
@@ -51,7 +53,12 @@ def integrate(
     """One clinical-risk finding per equation result, with genetics and what-ifs applied."""
     scores = payloads(polygenic_findings, PolygenicScoreData)
     variants = [v for v in payloads(hereditary_findings, HereditaryVariantData) if v.reportable]
-    return [_finding(result, scores, variants, knowledge) for result in results]
+    unverified = {
+        score.pgs_id: finding.unverified
+        for finding in polygenic_findings
+        for score in payloads([finding], PolygenicScoreData)
+    }
+    return [_finding(result, scores, variants, knowledge, unverified) for result in results]
 
 
 def _override(
@@ -94,8 +101,10 @@ def _finding(
     scores: Sequence[PolygenicScoreData],
     variants: Sequence[HereditaryVariantData],
     knowledge: RiskKnowledge,
+    score_unverified: dict[str, list[str]],
 ) -> Finding:
     notes = [NotAssessed(item=result.title, reason=note) for note in result.notes]
+    unverified = _unsourced_parts(result, knowledge)
     used = list(result.used)
     citations = list(result.citations)
     genes: list[str] = []
@@ -104,7 +113,9 @@ def _finding(
     if override is not None:
         rule, hits = override
         genes = sorted({v.gene for v in hits})
-        citations += rule.citations
+        citations += [*rule.citations, *rule.cites]
+        if rule.unverified is not None:
+            unverified.append(f"{', '.join(rule.genes)} override of {result.model}: {rule.unverified.reason}")
         used += [
             f"{v.gene} {v.hgvs or f'{v.chrom}:{v.pos} {v.ref}>{v.alt}'} {v.genotype} ({v.clinvar_significance})"
             for v in hits
@@ -125,6 +136,8 @@ def _finding(
         priority = Priority.ACTIONABLE
     else:
         chosen = _polygenic(result, scores, knowledge, notes)
+        if chosen is not None:
+            unverified += score_unverified.get(chosen.score.pgs_id, [])
         data, summary = _adjusted(result, chosen, knowledge, used, citations)
         priority = Priority.ACTIONABLE if (data.category or "") in _ACT_ON else Priority.ROUTINE
     return Finding(
@@ -143,9 +156,21 @@ def _finding(
                 citations=citations,
                 inputs_used=used,
                 not_assessed=notes,
+                unverified=unverified,
             )
         ],
     )
+
+
+def _unsourced_parts(result: EquationResult, knowledge: RiskKnowledge) -> list[str]:
+    """Why parts of the model's facts that this result shows (its risk class, a factor) have no quoted source."""
+    facts = getattr(knowledge.facts, result.key.split("_")[0])
+    fallback = any("has no equation of its own" in note for note in result.notes)
+    return [
+        f"{result.model} {part}: {reason}"
+        for part, reason in facts.unsourced.items()
+        if part in _RESULT_PARTS and (part != "fallback_race" or fallback)
+    ]
 
 
 def _adjusted(
@@ -170,7 +195,7 @@ def _adjusted(
         if score.relative_risk_low is not None and score.relative_risk_high is not None:
             low = evaluate(result.key, result.inputs, knowledge, rr=score.relative_risk_low, method=method)
             high = evaluate(result.key, result.inputs, knowledge, rr=score.relative_risk_high, method=method)
-        citations += chosen.rule.citations
+        citations += [*chosen.rule.citations, *chosen.rule.cites]
         where = f" (percentile {score.percentile:.0f})" if score.percentile is not None else ""
         used.append(f"polygenic score {score.pgs_id} ({score.trait}){where}: relative risk {rr:.2f}")
         interval = f", interval {low:.1%}-{high:.1%}" if low is not None and high is not None else ""

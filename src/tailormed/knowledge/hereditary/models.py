@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.base import Contract
 
 Stars = Annotated[int, Field(ge=0, le=4)]
@@ -101,8 +102,8 @@ class ReportRule(Contract):
     variants: tuple[NamedVariant, ...] = Field(default=(), description="named_homozygous: the variants named")
 
 
-class Management(Contract):
-    """Recommended management for a condition, in plain words, with where it comes from."""
+class Management(Sourced):
+    """Recommended management for a condition, in plain words, with the sources and quotes it rests on."""
 
     genes: tuple[str, ...] = Field(min_length=1)
     condition: str
@@ -110,10 +111,17 @@ class Management(Contract):
     citations: tuple[str, ...] = Field(min_length=1)
 
 
+class AcmgSfLists(Sourced):
+    """Which genes of the management entries entered the ACMG SF list only with v3.3 (the rest are in v3.2)."""
+
+    v3_3_additions: tuple[str, ...]
+
+
 class HereditaryCurated(Contract):
     """The curated ``hereditary-management`` source: rule definitions and management per condition."""
 
     version: str
+    acmg_sf: AcmgSfLists
     rules: tuple[ReportRule, ...]
     not_visible: tuple[str, ...] = Field(
         default=(), description="Variant classes a small-variant VCF cannot show (CNVs, repeat expansions)"

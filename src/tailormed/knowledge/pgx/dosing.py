@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol
 from pydantic import Field
 
 from tailormed.knowledge.files import parse_model, read_yaml
+from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.base import Contract
 
 SOURCE = "warfarin-dosing"
@@ -19,8 +20,11 @@ WARFARIN_FILE = "warfarin.yaml"
 CURATED_FOLDER = Path(__file__).resolve().parents[1] / "curated" / SOURCE
 
 
-class IwpcCoefficients(Contract):
+class IwpcCoefficients(Sourced):
     """sqrt(weekly dose, mg) = intercept + sum of coefficient x input."""
+
+    claims = ("intercept", "age_decades", "height_cm", "weight_kg", "vkorc1_rs9923231", "cyp2c9", "race",
+              "enzyme_inducer", "amiodarone")  # fmt: skip
 
     citation: str
     intercept: float
@@ -45,7 +49,7 @@ class VariantSite(Contract):
     alt: str
 
 
-class DoseAdjustmentRule(Contract):
+class DoseAdjustmentRule(Sourced):
     """A percentage change of the algorithm dose for carriers, in one ancestry group."""
 
     id: str
@@ -73,6 +77,11 @@ class WarfarinModel(Contract):
 
     def citation(self, key: str) -> str:
         return self.citations.get(key, key)
+
+    def adjustment_unverified(self, adjustment_id: str) -> str | None:
+        """Why the CPIC adjustment ``adjustment_id`` has no quoted source (None when it has one)."""
+        rule = next((r for r in self.cpic_2017.adjustments if r.id == adjustment_id), None)
+        return rule.unverified.reason if rule is not None and rule.unverified is not None else None
 
 
 class _Bundle(Protocol):

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from pydantic import Field, model_validator
 
 from tailormed.knowledge.files import parse_model, read_yaml
+from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.base import Contract
 
 SOURCE = "pgx-phenoconversion"
@@ -31,8 +32,10 @@ class Strength(StrEnum):
     MODERATE = "moderate"
 
 
-class Perpetrator(Contract):
-    """A drug that changes an enzyme's activity in whoever takes it."""
+class Perpetrator(Sourced):
+    """A drug that changes an enzyme's activity in whoever takes it, with the sources of its strength."""
+
+    claims = ("auc_fold",)
 
     drug: str
     synonyms: list[str] = Field(default_factory=list)
@@ -41,8 +44,9 @@ class Perpetrator(Contract):
     gene: str
     role: Role
     strength: Strength
-    citations: list[str] = Field(default_factory=list)
-    note: str | None = None
+    auc_fold: float | None = Field(
+        default=None, gt=0, description="Measured fold change of a sensitive substrate's AUC, when a source gives one"
+    )
 
     @property
     def effect_key(self) -> str:
@@ -53,7 +57,7 @@ class Perpetrator(Contract):
         return [self.drug, *self.synonyms]
 
 
-class Effect(Contract):
+class Effect(Sourced):
     """What one strength of perpetrator does to the gene's result; exactly one field is set."""
 
     activity_factor: float | None = Field(default=None, ge=0.0, le=1.0)
@@ -82,8 +86,9 @@ class ActivityBand(Contract):
         return True
 
 
-class GeneConversion(Contract):
-    citations: list[str] = Field(default_factory=list)
+class GeneConversion(Sourced):
+    """How a gene's result changes: the effect per perpetrator strength, and the score bands or phenotype order."""
+
     effects: dict[str, Effect]
     activity_bands: list[ActivityBand] = Field(default_factory=list)
     phenotype_order: list[str] = Field(default_factory=list)
@@ -96,7 +101,7 @@ class GeneConversion(Contract):
 class PhenoconversionRules(Contract):
     source: str = SOURCE
     version: str
-    citations: dict[str, str]
+    citations: dict[str, str] = Field(default_factory=dict, description="Optional long form of citation keys")
     genes: dict[str, GeneConversion]
     perpetrators: list[Perpetrator]
 
@@ -109,13 +114,16 @@ class PhenoconversionRules(Contract):
             if perpetrator.effect_key not in gene.effects:
                 where = f"perpetrators[{index}] ({perpetrator.drug})"
                 raise ValueError(f"{where}: {perpetrator.gene} has no {perpetrator.effect_key} effect")
-            unknown = [c for c in perpetrator.citations if c not in self.citations]
-            if unknown:
-                raise ValueError(f"perpetrators[{index}] ({perpetrator.drug}): unknown citation {', '.join(unknown)}")
         return self
 
     def citation(self, key: str) -> str:
         return self.citations.get(key, key)
+
+    def unverified(self, perpetrator: Perpetrator) -> list[str]:
+        """Why the strength of ``perpetrator``, or its effect on the gene, could not be tied to a quoted source."""
+        gene = self.genes[perpetrator.gene]
+        parts: list[Sourced] = [perpetrator, gene.effects[perpetrator.effect_key]]
+        return [f"{perpetrator.drug} ({perpetrator.gene}): {p.unverified.reason}" for p in parts if p.unverified]
 
 
 class _Bundle(Protocol):

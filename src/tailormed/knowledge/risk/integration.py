@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
+from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.base import Contract
 
 INTEGRATION_FILE = "integration.yaml"
@@ -27,7 +28,7 @@ class AdjustMethod(StrEnum):
     RISK_RATIO = "risk_ratio"
 
 
-class MonogenicOverride(Contract):
+class MonogenicOverride(Sourced):
     genes: list[str]
     risks: list[str]
     effect: OverrideEffect
@@ -35,7 +36,7 @@ class MonogenicOverride(Contract):
     citations: list[str]
 
 
-class PolygenicAdjustment(Contract):
+class PolygenicAdjustment(Sourced):
     traits: list[str] = Field(default_factory=list)
     pgs_ids: list[str] = Field(default_factory=list)
     risks: dict[str, AdjustMethod]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from tailormed.knowledge.risk.coefficients import Band
+from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.base import Contract
 
 EQUATIONS_FILE = "equations.yaml"
@@ -25,7 +26,9 @@ class Exclusion(Contract):
     names: list[str] = Field(default_factory=list)
 
 
-class ModelFacts(Contract):
+class ModelFacts(Sourced):
+    """A model's published facts with their sources; ``unsourced`` lists the parts no quote backs."""
+
     title: str
     outcome: str
     horizon_years: float | None = None
@@ -69,7 +72,7 @@ class ConditionMatch(Contract):
     fasting_glucose_mgdl_at_least: float | None = None
 
 
-class RecordMapping(Contract):
+class RecordMapping(Sourced):
     """How a patient record answers the equations' questions."""
 
     loinc: dict[str, list[str]]
