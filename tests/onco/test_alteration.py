@@ -53,6 +53,24 @@ def test_alteration_forms() -> None:
     assert parse_alteration("EGFR ex19del").exon_event is ExonEvent.DELETION
     assert parse_alteration("EGFR exon 20 insertion").exon == 20
     assert parse_alteration("MET exon 14 skipping").exon_event is ExonEvent.SKIPPING
+
+
+@pytest.mark.parametrize("text", ["FLT3 ITD", "FLT3-ITD", "FLT3-ITD positive", "FLT3 internal tandem duplication"])
+def test_internal_tandem_duplication_forms(text: str) -> None:
+    alteration = parse_alteration(text)
+    assert (alteration.gene, alteration.kind, alteration.exon_event, alteration.exon, alteration.label) == (
+        "FLT3",
+        AlterationKind.MUTATION,
+        ExonEvent.TANDEM_DUPLICATION,
+        None,
+        "FLT3 ITD",
+    )
+    assert parse_alteration("ITD", gene="FLT3", feature_type="mutation").label == "FLT3 ITD"
+
+
+def test_a_gene_pair_with_itd_is_no_fusion() -> None:
+    assert parse_alteration("FLT3-ITD").kind is not AlterationKind.FUSION
+    assert parse_alteration("EML4-ALK").kind is AlterationKind.FUSION
     assert parse_alteration("ERBB2 amplification").kind is AlterationKind.AMPLIFICATION
     assert parse_alteration("BRCA2 loss").kind is AlterationKind.DELETION
     fusion = parse_alteration("EML4::ALK")

@@ -9,7 +9,8 @@ import pytest
 from tailormed.engines.onco.profile import tumour_type_code
 from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TumourProfile, match_profile
 from tailormed.knowledge.onco.oncotree import UNKNOWN_TUMOUR
-from tailormed.model.alteration import parse_alteration
+from tailormed.model.alteration import Alteration, AlterationKind, GenomicAllele, parse_alteration
+from tailormed.model.genotype import GenomeBuild
 
 Claim = tuple[str, str, str, str]
 
@@ -69,7 +70,9 @@ def test_solid_indication_elsewhere_is_tier_two(core_knowledge: OncoKnowledge) -
         ("AML", "IDH1 R132C", "olutasidenib"),
         ("AML", "IDH2 R140Q", "enasidenib"),
         ("MDS", "IDH1 R132C", "ivosidenib"),  # IDH inhibitor beyond AML
-        ("AML", "FLT3 mutation", "gilteritinib"),  # as reported: FLT3 has no curated hotspot (D835Y alone is gated)
+        ("AML", "FLT3 mutation", "gilteritinib"),
+        ("AML", "FLT3 D835Y", "gilteritinib"),  # tyrosine kinase domain hotspot
+        ("AML", "FLT3-ITD", "quizartinib + cytarabine + anthracycline"),
         ("CML", "BCR::ABL1", "imatinib"),
         ("CMLBCRABL1", "BCR::ABL1", "asciminib"),
         ("CML", "ABL1 T315I", "ponatinib"),
@@ -202,4 +205,40 @@ def test_every_core_row_is_sourced_or_marked_unverified(core_knowledge: OncoKnow
     unverified = [r for r in core.rows if not r.verified]
     assert all(r.citations for r in core.rows if r.verified)
     assert all(r.native_level.endswith("(unverified)") for r in unverified)
-    assert len(unverified) < len(core.rows) // 4
+    assert not unverified, sorted(r.id for r in unverified)
+
+
+# --- FLT3: internal tandem duplications and tyrosine kinase domain mutations as sequencing reports them ----------
+QUIZARTINIB = "quizartinib + cytarabine + anthracycline"
+ITD_INSERTION = "FLT3 p.Tyr597_Glu598insAspLeuProValThrGlySerSerAspAsnGluTyrPheTyrValAspPheArgGluTyr"
+ITD_DUPLICATION = "FLT3 p.Met578_Tyr599dup"
+
+
+@pytest.mark.parametrize("itd", [ITD_INSERTION, ITD_DUPLICATION, "FLT3 ITD", "FLT3 internal tandem duplication"])
+def test_flt3_itd_as_reported_meets_quizartinib_and_gene_level_flt3_labels(
+    core_knowledge: OncoKnowledge, itd: str
+) -> None:
+    result = run(core_knowledge, "AML", itd)
+    assert tier(result, QUIZARTINIB) == {"I-A"}
+    assert "I-A" in tier(result, "gilteritinib")  # an ITD is oncogenic: gene-level "FLT3 mutation" applies
+    assert "I-A" in tier(result, "midostaurin")
+
+
+def test_flt3_in_frame_insertion_outside_the_itd_region_is_no_itd(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "AML", "FLT3 p.Asp835_Ile836insGly")  # activation loop, not juxtamembrane
+    assert not tier(result, QUIZARTINIB)
+    assert not tier(result, "gilteritinib")  # not a hotspot, not an ITD: a variant of unknown significance
+
+
+def test_flt3_d835y_is_no_itd(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "AML", "FLT3 D835Y")
+    assert not tier(result, QUIZARTINIB)
+    assert tier(result, "gilteritinib") == {"I-A"}
+
+
+def test_unannotated_flt3_d835y_allele_is_named_by_the_hotspot_table(core_knowledge: OncoKnowledge) -> None:
+    allele = GenomicAllele(build=GenomeBuild.GRCH37, chrom="chr13", pos=28592642, ref="C", alt="A")
+    alteration = Alteration(gene="FLT3", kind=AlterationKind.MUTATION, allele=allele, label=allele.text)
+    result = match_profile(TumourProfile(case_id="t", tumour_type="AML", alterations=[alteration]), core_knowledge)
+    assert {m.alteration.label for m in result.matches} == {"FLT3 D835Y"}
+    assert "I-A" in tier(result, "gilteritinib")

@@ -11,6 +11,8 @@ Protein changes are normalized to one-letter HGVS without the ``p.`` prefix or t
 'EGFR exon 19 deletion'
 >>> parse_alteration("EML4::ALK").partner
 'EML4'
+>>> parse_alteration("FLT3-ITD").label
+'FLT3 ITD'
 """
 
 from __future__ import annotations
@@ -185,10 +187,13 @@ class GeneClass(StrEnum):
 
 
 class ExonEvent(StrEnum):
+    """Region-level events: in one exon, or (internal tandem duplication) in the gene's curated ITD region."""
+
     DELETION = "deletion"
     INSERTION = "insertion"
     SKIPPING = "skipping"
     MUTATION = "mutation"
+    TANDEM_DUPLICATION = "internal tandem duplication"
 
 
 class Signature(StrEnum):
@@ -261,6 +266,8 @@ _LOSS_OF_FUNCTION = frozenset(
     }
 )  # fmt: skip
 _FUSION_WORDS = frozenset({"FUSION", "FUSIONS", "REARRANGEMENT", "TRANSLOCATION"})
+_ITD_WORDS = frozenset({"ITD", "ITD MUTATION", "ITDS", "INTERNAL TANDEM DUPLICATION", "INTERNAL TANDEM DUPLICATIONS"})
+_GENE_ITD = re.compile(r"^([A-Za-z0-9]+)-ITD$", re.IGNORECASE)
 _SIGNATURES = {
     "MSI-H": Signature.MSI_H, "MSI HIGH": Signature.MSI_H, "MSI": Signature.MSI_H, "DMMR": Signature.MSI_H,
     "MISMATCH REPAIR DEFICIENT": Signature.MSI_H, "MICROSATELLITE INSTABILITY-HIGH": Signature.MSI_H,
@@ -291,6 +298,9 @@ def parse_alteration(text: str, *, gene: str | None = None, feature_type: str | 
         )
     if gene is None:
         first, _, rest = raw.partition(" ")
+        itd = _GENE_ITD.match(first)
+        if itd and (not rest or rest.upper() in ("MUTATION", "POSITIVE")):
+            first, rest = itd.group(1), "ITD"
         pair = _FUSION_PAIR.match(first)
         if pair and (not rest or rest.upper() in _FUSION_WORDS) and _is_gene(pair.group(1)) and _is_gene(pair.group(2)):
             five, three = pair.group(1).upper(), pair.group(2).upper()
@@ -322,6 +332,10 @@ def _gene_alteration(symbol: str, raw: str) -> Alteration:
             gene=symbol, kind=AlterationKind.MUTATION, gene_class=GeneClass.LOSS_OF_FUNCTION,
             label=f"{symbol} loss-of-function mutation",
         )  # fmt: skip
+    if rest in _ITD_WORDS:
+        return Alteration(
+            gene=symbol, kind=AlterationKind.MUTATION, exon_event=ExonEvent.TANDEM_DUPLICATION, label=f"{symbol} ITD"
+        )
     words = rest.split(" ")
     if rest in _FUSION_WORDS or (len(words) == 2 and words[0] == symbol and words[1] in _FUSION_WORDS):
         return Alteration(gene=symbol, kind=AlterationKind.FUSION, label=f"{symbol} fusion")

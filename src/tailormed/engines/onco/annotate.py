@@ -7,7 +7,9 @@ Predicted oncogenic (the gate for gene-level "any mutation" evidence, following 
 1. the allele or protein change is a curated hotspot;
 2. the exact protein change is named by allele- or protein-level evidence in the knowledge (a known variant);
 3. a truncating change (nonsense, frameshift, canonical splice site) in a tumour suppressor;
-4. the alteration was stated at gene-class level by the user (e.g. ``BRCA1 loss-of-function mutation``).
+4. an internal tandem duplication: an in-frame insertion or duplication inside the gene's curated ITD region
+   (FLT3 juxtamembrane domain), or an ITD stated by the user;
+5. the alteration was stated at gene-class level by the user (e.g. ``BRCA1 loss-of-function mutation``).
 Missense changes that meet none of these are variants of unknown significance: protein-, codon- and exon-level
 evidence still applies to them, gene-level evidence does not.
 """
@@ -22,6 +24,7 @@ from tailormed.knowledge.onco.evidence import BiomarkerEvidence
 from tailormed.model.alteration import (
     Alteration,
     AlterationKind,
+    ExonEvent,
     GenomicAllele,
     ProteinChangeKind,
     parse_protein_change,
@@ -108,6 +111,27 @@ def oncogenicity(
     facts = genes.get(alteration.gene)
     if alteration.truncating and facts is not None and facts.role is GeneRole.TUMOUR_SUPPRESSOR:
         return Oncogenicity(True, "truncating variant in a tumour suppressor")
+    if internal_tandem_duplication(alteration, facts):
+        return Oncogenicity(True, "internal tandem duplication in the gene's ITD region")
     if alteration.exon is not None:
         return Oncogenicity(True, "exon-level alteration stated by the user")
     return Oncogenicity(False, "not a hotspot, not a known variant, not truncating in a tumour suppressor")
+
+
+def internal_tandem_duplication(alteration: Alteration, facts: GeneFacts | None) -> bool:
+    """Whether the alteration is an internal tandem duplication: stated as one, or an in-frame insertion or
+    duplication (a delins that adds residues included) lying inside the gene's curated ITD region."""
+    if alteration.kind is not AlterationKind.MUTATION:
+        return False
+    if alteration.exon_event is ExonEvent.TANDEM_DUPLICATION:
+        return True
+    change = alteration.protein
+    if change is None or facts is None or facts.itd_region is None:
+        return False
+    first, last = facts.itd_region
+    if not (first <= change.start and change.last <= last):
+        return False
+    span = change.last - change.start + 1
+    return change.kind in (ProteinChangeKind.INSERTION, ProteinChangeKind.DUPLICATION) or (
+        change.kind is ProteinChangeKind.DELINS and len(change.alt) > span
+    )

@@ -1,6 +1,6 @@
 """The matching hierarchy: the most specific level at which a patient's alteration meets a piece of evidence.
 
-genomic allele -> protein change -> codon (``V600``) -> exon/region (exon 19 deletion, exon 20 insertion) ->
+genomic allele -> protein change -> codon (``V600``) -> exon/region (exon 19 deletion, exon 20 insertion, FLT3 ITD) ->
 fusion with the named partner -> gene-level class (amplification, deletion, any fusion of the gene, "mutation",
 loss of function). Gene-level mutation classes apply only to alterations predicted oncogenic (:mod:`.annotate`).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from tailormed.engines.onco.annotate import allele_key
+from tailormed.engines.onco.annotate import allele_key, internal_tandem_duplication
 from tailormed.knowledge.onco.core import GeneFacts, GeneRole
 from tailormed.knowledge.onco.evidence import BiomarkerEvidence
 from tailormed.model.alteration import (
@@ -61,6 +61,8 @@ def match_level(
             return MatchLevel.GENOMIC
     if spec.protein is not None:
         return _protein(spec.protein, alteration.protein)
+    if spec.exon_event is ExonEvent.TANDEM_DUPLICATION:
+        return MatchLevel.EXON if internal_tandem_duplication(alteration, facts) else None
     if spec.exon is not None:
         return MatchLevel.EXON if _exon(spec, alteration, facts) else None
     if spec.gene_class is GeneClass.ANY:

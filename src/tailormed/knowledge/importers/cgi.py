@@ -146,7 +146,7 @@ def _biomarker(row: dict[str, str], skipped: Counter[str]) -> Alteration | None:
             single = row["individual_mutation"].strip()
             if single:
                 return parse_alteration(single.split(":", 1)[1], gene=single.split(":", 1)[0])
-            rest = row["Biomarker"].strip().removeprefix(gene).strip()
+            rest = row["Biomarker"].strip().removeprefix(gene).strip().removeprefix("-")  # FLT3-ITD
             exon = re.match(r"^exon (\d+) (deletion|insertion)s?$", rest)
             if exon:
                 return parse_alteration(f"exon {exon.group(1)} {exon.group(2)}", gene=gene)

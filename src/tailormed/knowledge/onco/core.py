@@ -70,7 +70,14 @@ class GeneFacts(Contract):
     transcript: str | None = None
     span: dict[GenomeBuild, Span] = Field(default_factory=dict)
     exons: dict[int, tuple[int, int]] = Field(default_factory=dict, description="Exon -> protein residue range")
+    itd_region: tuple[int, int] | None = Field(
+        default=None,
+        description="Residue range where an in-frame insertion or duplication is an internal tandem duplication",
+    )
     hotspots: list[Hotspot] = Field(default_factory=list)
+    sources: list[SourceQuote] = Field(
+        default_factory=list, description="Where the role, ITD region and hotspots come from"
+    )
 
     def exon_of(self, residue: int) -> int | None:
         return next((exon for exon, (first, last) in self.exons.items() if first <= residue <= last), None)
@@ -247,6 +254,8 @@ def check_gene_table(table: GeneTable) -> list[str]:
                 continue
             if change.text != spot.protein:
                 problems.append(f"{gene} {spot.protein}: not normalized (expected {change.text})")
+        if facts.itd_region is not None and facts.itd_region[1] <= facts.itd_region[0]:
+            problems.append(f"{gene} ITD region: end before start")
         for build, (_, start, end) in facts.span.items():
             if end <= start:
                 problems.append(f"{gene} span in {build}: end before start")
