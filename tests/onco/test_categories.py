@@ -46,12 +46,32 @@ def tier(result: OncoResult, therapy: str, significance: str = "sensitivity") ->
         ("PAST", "KIAA1549::BRAF", "tovorafenib"),
         ("IMT", "TPM3::ALK", "crizotinib"),
         ("BLCA", "FGFR3 S249C", "erdafitinib"),
+        ("HGSOC", "HRD", "olaparib + bevacizumab"),  # genome signature
+        ("HGSOC", "BRCA2 loss-of-function mutation", "olaparib + bevacizumab"),
+        ("PRAD", "ATR I774fs", "talazoparib + enzalutamide"),  # truncating variant in an HRR gene (CIViC VID)
+        ("PRAD", "BRCA2 loss-of-function mutation", "niraparib + abiraterone + prednisone"),
+        ("UCEC", "MSI-H", "dostarlimab"),
+        ("COAD", "MSI-H", "nivolumab + ipilimumab"),
+        ("READ", "MSI-H", "nivolumab"),
+        ("LUAD", "EML4::ALK", "ensartinib"),
+        ("LUAD", "EML4::ALK", "brigatinib"),
+        ("LUAD", "KIF5B::RET", "pralsetinib"),
+        ("LUAD", "EGFR L858R", "dacomitinib"),
+        ("LUAD", "EGFR L858R", "datopotamab deruxtecan"),  # "EGFR-mutated": a curated hotspot is oncogenic
+        ("LUAD", "MET exon 14 skipping", "tepotinib"),
     ],
 )
 def test_solid_tumour_indications_on_label(
     core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str
 ) -> None:
     assert "I-A" in tier(run(core_knowledge, tumour, alteration), therapy)
+
+
+def test_dmmr_label_for_solid_tumours_covers_cancer_of_unknown_primary_not_leukaemia(
+    core_knowledge: OncoKnowledge,
+) -> None:
+    assert "I-A" in tier(run(core_knowledge, "CUP", "MSI-H"), "dostarlimab")
+    assert "I-A" not in tier(run(core_knowledge, "AML", "MSI-H"), "dostarlimab")
 
 
 def test_solid_indication_elsewhere_is_tier_two(core_knowledge: OncoKnowledge) -> None:
@@ -191,6 +211,12 @@ def test_resistance_is_reported_next_to_sensitivity(core_knowledge: OncoKnowledg
         ("LGSOC", "KRAS G12V", "avutometinib + defactinib", 2025),
         ("COAD", "BRAF V600E", "encorafenib + cetuximab + mFOLFOX6", 2024),
         ("CUP", "ETV6::NTRK3", "repotrectinib", 2024),
+        ("AML", "FLT3 ITD", "quizartinib + cytarabine + anthracycline", 2023),
+        ("PRAD", "ATM loss-of-function mutation", "talazoparib + enzalutamide", 2023),
+        ("PRAD", "BRCA1 loss-of-function mutation", "niraparib + abiraterone + prednisone", 2023),
+        ("LUAD", "EGFR L858R", "datopotamab deruxtecan", 2025),
+        ("LUAD", "EML4::ALK", "ensartinib", 2024),
+        ("COAD", "MSI-H", "nivolumab + ipilimumab", 2025),
     ],
 )
 def test_recent_approvals(core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int) -> None:

@@ -65,8 +65,8 @@ def test_kras_g12c_by_tumour_type(core_knowledge: OncoKnowledge) -> None:
 
 
 def test_brca_loss_leads_to_parp_inhibitors(core_knowledge: OncoKnowledge) -> None:
-    assert ("BRCA1 deletion", "olaparib", "sensitivity", "I-B") in claims(run(core_knowledge, "HGSOC", "BRCA1 loss"))
-    assert ("BRCA2 S1982fs", "olaparib", "sensitivity", "I-B") in claims(
+    assert ("BRCA1 deletion", "olaparib", "sensitivity", "I-A") in claims(run(core_knowledge, "HGSOC", "BRCA1 loss"))
+    assert ("BRCA2 S1982fs", "olaparib", "sensitivity", "I-A") in claims(
         run(core_knowledge, "PRAD", "BRCA2 p.Ser1982ArgfsTer22")
     )
 
