@@ -174,7 +174,7 @@ def test_valid_codes_and_unknown_are_accepted(core_knowledge: OncoKnowledge) -> 
         ("CML", "ABL1 T315I", "imatinib", "I-B"),
         ("CML", "ABL1 T315I", "dasatinib", "I-B"),
         ("CLLSLL", "BTK C481S", "ibrutinib", "I-B"),
-        ("GIST", "PDGFRA D842V", "imatinib", "I-B"),
+        ("GIST", "PDGFRA D842V", "imatinib", "I-A"),  # guideline statement (Onkopedia 2024)
         ("SM", "KIT D816V", "imatinib", "I-B"),
         ("COAD", "KRAS G12D", "cetuximab", "I-A"),  # pathway marker: RAS for anti-EGFR antibodies
         ("READ", "NRAS Q61K", "panitumumab", "I-A"),
