@@ -1,0 +1,57 @@
+"""The FastAPI application: REST API, CDS Hooks service and FHIR Genomics operations on one open platform."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from tailormed import __version__
+from tailormed.service import admin, api, auth, problems
+from tailormed.service.core import Platform
+from tailormed.service.settings import ServiceSettings
+from tailormed.service.state import ServiceState
+
+DESCRIPTION = """
+tailormed's platform service: patients, genomes and care plans, stored encrypted, reached only through one access
+policy, every access audited. Sign in at `POST /api/auth/token` (OAuth2 password grant) and send the access token
+as `Authorization: Bearer ...`. Errors are RFC 9457 problem details. CDS Hooks 2.0 at `/cds-services`; FHIR Genomics
+operations at `/fhir/$find-subject-*`.
+"""
+
+
+def create_app(settings: ServiceSettings, platform: Platform | None = None) -> FastAPI:
+    """The application; ``platform`` reuses an open store (tests, demo seeding), else one is opened."""
+    opened = platform or Platform.open(settings.store)
+    state = ServiceState(settings, opened)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.run_worker:
+            state.worker.start()
+        try:
+            yield
+        finally:
+            state.worker.stop()
+            if platform is None:
+                opened.close()
+
+    app = FastAPI(title="tailormed", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.tailormed = state
+    problems.install(app)
+    app.include_router(auth.router)
+    app.include_router(api.router)
+    app.include_router(admin.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            app.openapi_schema = problems.problem_media_types(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,217 @@
+"""One open platform: the database, the keyring, the repositories and the audit log, and the guarded access to them.
+
+:meth:`Platform.access` is how every entry point (API route, CDS service, CLI command) reaches patient data: it
+looks up the target's existence and consent, asks :func:`tailormed.security.policy.authorize`, and appends the
+audit event — in the caller's transaction when allowed (so it commits with the work), in its own when denied (so
+the attempt is recorded even though the request fails).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from tailormed.errors import AccessDeniedError
+from tailormed.security.audit import Actor, AuditAction, AuditLog, Entry, Outcome, Purpose
+from tailormed.security.consent import Category, ConsentDecision, ConsentState, Decision
+from tailormed.security.policy import Grant, Operation, Resource, Role, Subject, Target, authorize
+from tailormed.store import migrate
+from tailormed.store.config import StoreConfig
+from tailormed.store.crypto import MasterKey, load_master_key
+from tailormed.store.db import Database
+from tailormed.store.keys import Keyring
+from tailormed.store.models import ConsentRow, User
+from tailormed.store.repo import Repository
+
+MASTER_KEY_SETTING = "master_key_id"
+
+_AUDIT_ACTION = {
+    Operation.READ: AuditAction.READ,
+    Operation.LIST: AuditAction.READ,
+    Operation.EXPORT: AuditAction.READ,
+    Operation.CREATE: AuditAction.CREATE,
+    Operation.UPDATE: AuditAction.UPDATE,
+    Operation.DELETE: AuditAction.DELETE,
+    Operation.ANALYZE: AuditAction.EXECUTE,
+}
+_PURPOSE = {
+    Role.PATIENT: Purpose.PATIENT_REQUEST,
+    Role.CLINICIAN: Purpose.TREATMENT,
+    Role.GENETIC_COUNSELLOR: Purpose.TREATMENT,
+    Role.CDS_CLIENT: Purpose.TREATMENT,
+    Role.RESEARCHER: Purpose.RESEARCH,
+    Role.ADMIN: Purpose.OPERATIONS,
+}
+
+
+def actor_of(subject: Subject) -> Actor:
+    return Actor(name=subject.name, role=subject.role.value, user_id=subject.user_id, source=subject.source)
+
+
+def purpose_of(subject: Subject) -> Purpose:
+    return _PURPOSE[subject.role]
+
+
+@dataclass
+class Platform:
+    """Everything an entry point needs to read and write the store safely."""
+
+    db: Database
+    keyring: Keyring
+    repo: Repository
+    audit: AuditLog
+    _local: threading.local = field(default_factory=threading.local)
+
+    @classmethod
+    def open(cls, config: StoreConfig, *, master: MasterKey | None = None, initialize: bool = True) -> Platform:
+        """Open the store ``config`` names; with ``initialize``, migrate it to the current schema first."""
+        db = Database.open(config)
+        keyring = Keyring(master or load_master_key(config))
+        platform = cls(db=db, keyring=keyring, repo=Repository(keyring), audit=AuditLog(keyring))
+        if initialize:
+            platform.initialize()
+        return platform
+
+    def initialize(self) -> None:
+        """Migrate to the current schema, create the audit key, and check that the master key is this store's."""
+        migrate.upgrade(self.db)
+        with self.db.transaction() as session:
+            known = self.repo.setting(session, MASTER_KEY_SETTING)
+            if known is None:
+                self.repo.set_setting(session, MASTER_KEY_SETTING, self.keyring.master.key_id)
+            elif known != self.keyring.master.key_id:
+                from tailormed.errors import InputError
+
+                raise InputError(
+                    f"this database's data is wrapped by master key {known}, but the key in use is "
+                    f"{self.keyring.master.key_id}; set TAILORMED_MASTER_KEY or TAILORMED_KEY_FILE to its key",
+                    source=self.db.url.split("@")[-1],
+                )
+            self.audit.ensure_key(session)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write transaction for guarded work: an access denied inside it is audited after it rolls back."""
+        pending = self._pending()
+        pending.clear()
+        try:
+            with self.db.transaction() as session:
+                yield session
+        finally:
+            if pending:
+                entries = list(pending)
+                pending.clear()
+                with self.db.transaction() as session:
+                    for entry in entries:
+                        self.audit.append(session, entry)
+
+    def _pending(self) -> list[Entry]:
+        found: list[Entry] | None = getattr(self._local, "pending", None)
+        if found is None:
+            found = []
+            self._local.pending = found
+        return found
+
+    # -- subjects ------------------------------------------------------------------------------------------
+
+    def subject_for(self, session: Session, user: User, *, scopes: tuple[str, ...], source: str | None) -> Subject:
+        role = Role(user.role)
+        team = frozenset(self.repo.team_patients(session, user.id)) if role in (
+            Role.CLINICIAN, Role.GENETIC_COUNSELLOR) else frozenset()
+        return Subject(name=user.username, role=role, user_id=user.id, patient_id=user.patient_id,
+                       team_patients=team, scopes=scopes, source=source)
+
+    # -- consent -------------------------------------------------------------------------------------------
+
+    def consent_state(self, session: Session, patient_id: str) -> ConsentState:
+        return ConsentState.from_decisions(decision_of(row) for row in self.repo.consents(session, patient_id))
+
+    # -- guarded access ------------------------------------------------------------------------------------
+
+    def target(self, session: Session, resource: Resource, patient_id: str | None, *,
+               duo_code: str | None = None) -> Target:
+        if patient_id is None:
+            return Target(resource=resource, duo_code=duo_code)
+        exists = self.repo.patient_exists(session, patient_id)
+        consent = self.consent_state(session, patient_id) if exists else None
+        return Target(resource=resource, patient_id=patient_id, consent=consent, exists=exists, duo_code=duo_code)
+
+    def access(
+        self,
+        session: Session,
+        subject: Subject,
+        operation: Operation,
+        resource: Resource,
+        patient_id: str | None = None,
+        *,
+        resource_id: str | None = None,
+        detail: str | None = None,
+        duo_code: str | None = None,
+    ) -> Grant:
+        """Authorize and audit one access, inside :meth:`transaction`; a denial is re-raised and audited by it."""
+        target = self.target(session, resource, patient_id, duo_code=duo_code)
+        try:
+            grant = authorize(subject, operation, target)
+        except AccessDeniedError as exc:
+            # Recorded by transaction() once this transaction (and its write lock) is gone.
+            self._pending().append(Entry(
+                actor=actor_of(subject), action=_AUDIT_ACTION[operation], resource=resource.value,
+                purpose=purpose_of(subject), outcome=Outcome.DENIED, resource_id=resource_id, patient_id=patient_id,
+                detail=exc.message,
+            ))
+            raise
+        self.audit.append(session, Entry(
+            actor=actor_of(subject), action=_AUDIT_ACTION[operation], resource=resource.value,
+            purpose=purpose_of(subject), resource_id=resource_id, patient_id=patient_id, detail=detail,
+        ))
+        return grant
+
+    def check(self, subject: Subject, operation: Operation, resource: Resource, patient_id: str | None = None) -> Grant:
+        """Authorize without writing anything yet (before reading a large body, say); a denial is audited.
+
+        The allowed access is audited later by :meth:`access`, in the transaction that does the work."""
+        with self.db.read() as session:
+            target = self.target(session, resource, patient_id)
+        try:
+            return authorize(subject, operation, target)
+        except AccessDeniedError as exc:
+            self.record(subject, operation, resource, patient_id, outcome=Outcome.DENIED, detail=exc.message)
+            raise
+
+    def record(
+        self,
+        subject: Subject,
+        operation: Operation,
+        resource: Resource,
+        patient_id: str | None,
+        *,
+        resource_id: str | None = None,
+        outcome: Outcome = Outcome.SUCCESS,
+        detail: str | None = None,
+    ) -> None:
+        """Append one audit event in a transaction of its own (denials, failures, events with no data write)."""
+        with self.db.transaction() as session:
+            self.audit.append(session, Entry(
+                actor=actor_of(subject), action=_AUDIT_ACTION[operation], resource=resource.value,
+                purpose=purpose_of(subject), outcome=outcome, resource_id=resource_id, patient_id=patient_id,
+                detail=detail,
+            ))
+
+
+def decision_of(row: ConsentRow) -> ConsentDecision:
+    return ConsentDecision(
+        id=row.id,
+        patient_id=row.patient_id,
+        category=Category(row.category),
+        decision=Decision(row.decision),
+        duo_codes=tuple(row.duo_codes or ()),
+        recorded_at=row.recorded_at,
+        recorded_by=row.recorded_by,
+    )
