@@ -12,6 +12,7 @@ from tailormed.knowledge.bundle import load_bundle
 from tailormed.service.analysis import Analyzer
 from tailormed.service.core import Platform
 from tailormed.service.jobs import Worker
+from tailormed.service.pgx_check import PgxChecker
 from tailormed.service.settings import ServiceSettings
 
 TOKEN_KEY_PURPOSE = "access tokens"
@@ -58,6 +59,19 @@ class ServiceState:
         self._analyzer: Analyzer | None = None
         self._lock = threading.Lock()
         self.worker = Worker(platform, self.analyzer)
+        self._checker: PgxChecker | None = None
+        from tailormed.service.cds import ClientVerifier
+
+        self.cds_verifier = ClientVerifier(settings.cds_issuers)
+
+    def pgx_checker(self) -> PgxChecker:
+        """The PGx knowledge for CDS cards and genomics operations (loaded once, on first use)."""
+        with self._lock:
+            if self._checker is None:
+                analyzer = self._analyzer
+                bundle = analyzer.bundle if analyzer is not None else load_bundle(self.settings.kb)
+                self._checker = PgxChecker(bundle)
+            return self._checker
 
     def analyzer(self) -> Analyzer:
         with self._lock:

@@ -1,0 +1,572 @@
+"""CDS Hooks 2.0: discovery, PGx cards at ``order-select`` and ``order-sign``, a summary at ``patient-view``, feedback.
+
+Each call is authenticated as the specification's "Trusting CDS Clients" section describes: a JWT signed with an
+asymmetric key (never ``none`` or HMAC) whose ``iss`` is on the allow-list, whose ``kid`` names a key in that
+issuer's JWK set, whose ``aud`` is the URL of the service called, and whose ``jti`` has not been seen before. In
+demo mode only, an unsigned call from loopback is accepted as the demo client. Every call is authorized by the
+access policy as a ``cds_client`` and audited; a patient we do not know (or who withdrew consent to clinical use)
+gets an empty card list, never an error.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import time
+import uuid
+from typing import Annotated, Any, Literal
+
+import jwt
+from fastapi import APIRouter, Header, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from tailormed.engines.pgx.recommend import GuidelineResult, MatchedRow
+from tailormed.errors import AccessDeniedError
+from tailormed.model.careplan import CarePlan, Decision
+from tailormed.model.finding import Domain, Priority
+from tailormed.model.patient import Medication, MedicationStatus, Patient
+from tailormed.plan.ranking import order
+from tailormed.security.policy import Operation, Resource, Role, Subject
+from tailormed.service.demo import CDS_CLIENT
+from tailormed.service.pgx_check import DrugCheck, PgxChecker, gene_results
+from tailormed.service.problems import ApiProblem, documented
+from tailormed.service.settings import CdsIssuer
+from tailormed.service.state import ServiceState, state_of
+from tailormed.service.views import view
+from tailormed.store import models as m
+from tailormed.store.repo import new_id
+
+router = APIRouter(tags=["cds-hooks"])
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ASYMMETRIC = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
+OVERRIDE_SYSTEM = "urn:tailormed:cds-override-reason"
+OVERRIDE_REASONS = [
+    ("tolerated-before", "Patient has taken this drug before without problems"),
+    ("benefit-outweighs-risk", "Expected benefit outweighs the genetic risk"),
+    ("alternative-unsuitable", "The alternatives are contraindicated or unavailable"),
+    ("result-disputed", "The genetic result is doubted or outdated"),
+]
+PREFETCH = {
+    "patient": "Patient/{{context.patientId}}",
+    "medications": "MedicationRequest?patient={{context.patientId}}&status=active",
+}
+
+
+# -- the wire format -------------------------------------------------------------------------------------------
+
+
+class Coding(BaseModel):
+    system: str | None = None
+    code: str
+    display: str | None = None
+
+
+class Source(BaseModel):
+    label: str
+    url: str | None = None
+    topic: Coding | None = None
+
+
+class Action(BaseModel):
+    type: Literal["create", "update", "delete"]
+    description: str
+    resource: dict[str, Any] | None = None
+    resourceId: str | None = None  # noqa: N815 (the specification's field name)
+
+
+class Suggestion(BaseModel):
+    label: str
+    uuid: str | None = None
+    isRecommended: bool | None = None  # noqa: N815
+    actions: list[Action] = Field(default_factory=list)
+
+
+class Link(BaseModel):
+    label: str
+    url: str
+    type: Literal["absolute", "smart"]
+
+
+class Card(BaseModel):
+    uuid: str
+    summary: str = Field(max_length=140)
+    detail: str | None = None
+    indicator: Literal["info", "warning", "critical"]
+    source: Source
+    suggestions: list[Suggestion] = Field(default_factory=list)
+    selectionBehavior: Literal["at-most-one", "any"] | None = None  # noqa: N815
+    overrideReasons: list[Coding] = Field(default_factory=list)  # noqa: N815
+    links: list[Link] = Field(default_factory=list)
+
+
+class CdsResponse(BaseModel):
+    cards: list[Card]
+
+
+class CdsService(BaseModel):
+    hook: str
+    title: str
+    description: str
+    id: str
+    prefetch: dict[str, str] = Field(default_factory=dict)
+    usageRequirements: str | None = None  # noqa: N815
+
+
+class Discovery(BaseModel):
+    services: list[CdsService]
+
+
+class CdsRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    hook: str
+    hookInstance: str  # noqa: N815
+    fhirServer: str | None = None  # noqa: N815
+    fhirAuthorization: dict[str, Any] | None = None  # noqa: N815
+    context: dict[str, Any]
+    prefetch: dict[str, Any] | None = None
+
+
+class AcceptedSuggestion(BaseModel):
+    id: str
+
+
+class OverrideReason(BaseModel):
+    reason: Coding | None = None
+    userComment: str | None = None  # noqa: N815
+
+
+class FeedbackItem(BaseModel):
+    card: str
+    outcome: Literal["accepted", "overridden"]
+    acceptedSuggestions: list[AcceptedSuggestion] = Field(default_factory=list)  # noqa: N815
+    overrideReason: OverrideReason | None = None  # noqa: N815
+    outcomeTimestamp: str  # noqa: N815
+
+
+class Feedback(BaseModel):
+    feedback: list[FeedbackItem]
+
+
+SERVICES = [
+    CdsService(
+        hook="order-select", id="tailormed-pgx-order-select", title="tailormed pharmacogenomics (order select)",
+        description="Genotype-guided prescribing for the drug being ordered: the gene result and phenotype, "
+        "phenoconversion by the patient's other medications, the CPIC/DPWG recommendation and its strength, and "
+        "a suggestion to replace the order with the recommended drug or dose.",
+        prefetch=PREFETCH,
+        usageRequirements="The patient must be known to tailormed (same Patient.id, or an identifier with system "
+        "urn:tailormed:patient) with an analysis and consent to clinical use.",
+    ),
+    CdsService(
+        hook="order-sign", id="tailormed-pgx-order-sign", title="tailormed pharmacogenomics (order sign)",
+        description="The same pharmacogenomic check as order-select, for every medication order about to be signed.",
+        prefetch=PREFETCH,
+    ),
+    CdsService(
+        hook="patient-view", id="tailormed-patient-summary", title="tailormed care plan summary",
+        description="A summary card of the patient's actionable pharmacogenomic findings and raised disease risks.",
+        prefetch={"patient": PREFETCH["patient"]},
+    ),
+]
+_BY_ID = {s.id: s for s in SERVICES}
+
+
+# -- client authentication -------------------------------------------------------------------------------------
+
+
+class ClientVerifier:
+    """Checks CDS client JWTs against the issuer allow-list; remembers ``jti``s until they expire (bounded)."""
+
+    MAX_SEEN = 100_000
+
+    def __init__(self, issuers: tuple[CdsIssuer, ...]) -> None:
+        self.issuers = {i.issuer: i for i in issuers}
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def verify(self, token: str, audience: str) -> str:
+        """The issuer of a valid token for ``audience``; :class:`ApiProblem` 401 otherwise."""
+        try:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as exc:
+            raise _unauthorized(f"malformed JWT ({exc})") from None
+        issuer = self.issuers.get(str(claims.get("iss")))
+        if issuer is None:
+            raise _unauthorized("the JWT's issuer is not on this service's allow-list")
+        if header.get("alg") not in ASYMMETRIC:
+            raise _unauthorized("the JWT must be signed with an asymmetric algorithm (e.g. ES384 or RS384)")
+        if header.get("typ", "JWT") != "JWT" or not header.get("kid"):
+            raise _unauthorized("the JWT header needs typ JWT and a kid")
+        jku = header.get("jku")
+        allowed_jku = issuer.jwks.get("jku")
+        if jku is not None and jku != allowed_jku:
+            raise _unauthorized("the JWT's jku is not the one registered for its issuer")
+        keys = [k for k in issuer.jwks.get("keys", []) if isinstance(k, dict) and k.get("kid") == header["kid"]]
+        if not keys:
+            raise _unauthorized("no key with this kid in the issuer's JWK set")
+        try:
+            key = jwt.PyJWK(keys[0]).key
+            verified = jwt.decode(token, key=key, algorithms=[str(header["alg"])], audience=audience,
+                                  issuer=issuer.issuer, options={"require": ["iss", "aud", "exp", "iat", "jti"]},
+                                  leeway=30)
+        except jwt.PyJWTError as exc:
+            raise _unauthorized(f"JWT not accepted: {exc}") from None
+        self._check_replay(str(verified["jti"]), float(verified["exp"]))
+        return issuer.issuer
+
+    def _check_replay(self, jti: str, expires: float) -> None:
+        now = time.time()
+        with self._lock:
+            if len(self._seen) >= self.MAX_SEEN:
+                for key in [k for k, exp in self._seen.items() if exp < now]:
+                    del self._seen[key]
+                if len(self._seen) >= self.MAX_SEEN:
+                    raise ApiProblem(503, "Service Unavailable", "too many live CDS tokens; retry shortly")
+            if jti in self._seen:
+                raise _unauthorized("this JWT (jti) was already used")
+            self._seen[jti] = expires + 60
+
+
+def _unauthorized(detail: str) -> ApiProblem:
+    return ApiProblem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host in ("localhost", "testclient"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cds_client(request: Request, authorization: str | None, service_path: str) -> Subject:
+    """The calling CDS client, authenticated (or the demo client, in demo mode, for unsigned loopback calls)."""
+    state = state_of(request)
+    host = request.client.host if request.client is not None else None
+    if authorization is None:
+        if state.settings.demo and _is_loopback(host):
+            return Subject(name=CDS_CLIENT, role=Role.CDS_CLIENT, scopes=("system/*.read",), source=host)
+        raise _unauthorized("CDS clients authenticate with a signed JWT: 'Authorization: Bearer <JWT>'")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise _unauthorized("expected 'Authorization: Bearer <JWT>'")
+    audience = state.settings.base_url.rstrip("/") + service_path
+    issuer = state.cds_verifier.verify(token.strip(), audience)
+    return Subject(name=issuer, role=Role.CDS_CLIENT, scopes=("system/*.read",), source=host)
+
+
+# -- routes ----------------------------------------------------------------------------------------------------
+
+
+@router.get("/cds-services", response_model=Discovery)
+def discovery() -> Discovery:
+    """The CDS services offered here (CDS Hooks discovery)."""
+    return Discovery(services=SERVICES)
+
+
+@router.post("/cds-services/{service_id}", response_model=CdsResponse, response_model_exclude_none=True,
+             responses=documented(400, 401, 404, 422))
+def call_service(
+    request: Request,
+    service_id: str,
+    body: CdsRequest,
+    authorization: Annotated[str | None, Header()] = None,
+) -> CdsResponse:
+    """Call a CDS service with a hook request; the answer is a list of cards (empty for unknown patients)."""
+    service = _BY_ID.get(service_id)
+    if service is None:
+        raise ApiProblem(404, "Not Found", f"no CDS service '{service_id}'")
+    subject = cds_client(request, authorization, f"/cds-services/{service_id}")
+    if body.hook != service.hook:
+        raise ApiProblem(400, "Bad Request", f"service '{service_id}' answers the '{service.hook}' hook, "
+                         f"not '{body.hook}'")
+    patient_id = _patient_id(body)
+    if patient_id is None:
+        raise ApiProblem(400, "Bad Request", "context.patientId is required")
+    return CdsResponse(cards=answer(state_of(request), subject, service, body, patient_id))
+
+
+@router.post("/cds-services/{service_id}/feedback", responses=documented(400, 401, 404, 422))
+def feedback(
+    request: Request,
+    service_id: str,
+    body: Feedback,
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, str]:
+    """Record what the user did with the cards (accepted a suggestion, or overrode the card and why)."""
+    if service_id not in _BY_ID:
+        raise ApiProblem(404, "Not Found", f"no CDS service '{service_id}'")
+    subject = cds_client(request, authorization, f"/cds-services/{service_id}/feedback")
+    platform = state_of(request).platform
+    with platform.transaction() as session:
+        for item in body.feedback:
+            session.add(m.CdsFeedback(id=new_id(), service_id=service_id, card=item.card[:80], outcome=item.outcome,
+                                      body=item.model_dump(exclude_none=True), client=subject.name))
+        from tailormed.security.audit import AuditAction, Entry, Purpose
+
+        platform.audit.append(session, Entry(
+            actor=platform_actor(subject), action=AuditAction.CREATE, resource="cds_feedback",
+            purpose=Purpose.TREATMENT, resource_id=service_id,
+            detail=", ".join(f"{i.card}: {i.outcome}" for i in body.feedback)[:1000]))
+    return {}
+
+
+def platform_actor(subject: Subject) -> Any:
+    from tailormed.service.core import actor_of
+
+    return actor_of(subject)
+
+
+def _patient_id(body: CdsRequest) -> str | None:
+    """Our patient id: the context's Patient.id, or a ``urn:tailormed:patient`` identifier in the prefetched Patient."""
+    context_id = body.context.get("patientId")
+    prefetched = (body.prefetch or {}).get("patient")
+    if isinstance(prefetched, dict):
+        for identifier in prefetched.get("identifier", []) or []:
+            if isinstance(identifier, dict) and identifier.get("system") == "urn:tailormed:patient":
+                value = identifier.get("value")
+                if isinstance(value, str) and value:
+                    return value
+    return str(context_id) if isinstance(context_id, str | int) and str(context_id) else None
+
+
+# -- the answers -----------------------------------------------------------------------------------------------
+
+
+def answer(state: ServiceState, subject: Subject, service: CdsService, body: CdsRequest, patient_id: str) -> list[Card]:
+    platform = state.platform
+    hook = service.hook
+    try:
+        with platform.transaction() as session:
+            grant = platform.access(session, subject, Operation.READ, Resource.CARE_PLAN, patient_id,
+                                    detail=f"CDS Hooks {hook} ({body.hookInstance[:60]})")
+            stored = platform.repo.latest_plan(session, patient_id)
+            entry = platform.repo.load_patient(session, patient_id)
+    except AccessDeniedError:
+        return []  # unknown patient, or no consent to clinical use: no card (the attempt is audited)
+    if stored is None or entry is None:
+        return []
+    plan = view(stored.plan, entry.patient, grant.hide_domains)
+    link = Link(label="Open the tailormed care plan", type="absolute",
+                url=f"{state.settings.base_url.rstrip('/')}/api/patients/{patient_id}/reports/report_clinician.html")
+    if hook == "patient-view":
+        card = _summary_card(plan, link)
+        return [card] if card is not None else []
+    orders = _orders(body, hook)
+    others = _other_medications(entry.patient, body, [o for o, _ in orders])
+    checker = state.pgx_checker()
+    results = gene_results(plan)
+    cards = []
+    for drug, resource in orders:
+        check = checker.check(drug, results, [o for o in others if o is not drug])
+        if check is not None and check.actionable:
+            cards.append(_pgx_card(check, resource, plan, link))
+    return cards
+
+
+def medication_of(resource: dict[str, Any]) -> Medication | None:
+    """The drug of a FHIR MedicationRequest/MedicationStatement (RxNorm code and name), or None."""
+    concept = resource.get("medicationCodeableConcept")
+    if not isinstance(concept, dict):
+        reference = resource.get("medicationReference")
+        if isinstance(reference, dict) and reference.get("display"):
+            return Medication(name=str(reference["display"]))
+        return None
+    rxnorm = None
+    names = []
+    for coding in concept.get("coding", []) or []:
+        if isinstance(coding, dict):
+            if coding.get("system") == RXNORM and coding.get("code"):
+                rxnorm = str(coding["code"])
+            if coding.get("display"):
+                names.append(str(coding["display"]))
+    name = concept.get("text") or (names[0] if names else None) or rxnorm
+    if not name:
+        return None
+    return Medication(name=str(name), rxnorm=rxnorm, status=MedicationStatus.PLANNED)
+
+
+def _bundle_resources(bundle: Any) -> list[dict[str, Any]]:
+    if not isinstance(bundle, dict):
+        return []
+    return [e["resource"] for e in bundle.get("entry", []) or []
+            if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+
+
+def _orders(body: CdsRequest, hook: str) -> list[tuple[Medication, dict[str, Any]]]:
+    """The medication orders to check: the selected ones (order-select) or every draft (order-sign)."""
+    drafts = _bundle_resources(body.context.get("draftOrders"))
+    selections = body.context.get("selections")
+    chosen = set(selections) if hook == "order-select" and isinstance(selections, list) else None
+    found = []
+    for resource in drafts:
+        if resource.get("resourceType") != "MedicationRequest":
+            continue
+        if chosen is not None and f"MedicationRequest/{resource.get('id')}" not in chosen:
+            continue
+        drug = medication_of(resource)
+        if drug is not None:
+            found.append((drug, resource))
+    return found
+
+
+def _other_medications(patient: Patient, body: CdsRequest, ordered: list[Medication]) -> list[Medication]:
+    """What else the patient takes: the stored record, the EHR's active orders (prefetch) and the other drafts."""
+    others = list(patient.current_medications())
+    for resource in _bundle_resources((body.prefetch or {}).get("medications")):
+        if resource.get("resourceType") in ("MedicationRequest", "MedicationStatement") and resource.get(
+                "status", "active") == "active":
+            drug = medication_of(resource)
+            if drug is not None:
+                others.append(drug.model_copy(update={"status": MedicationStatus.ACTIVE}))
+    for resource in _bundle_resources(body.context.get("draftOrders")):
+        if resource.get("resourceType") == "MedicationRequest":
+            drug = medication_of(resource)
+            if drug is not None and all(drug.name.casefold() != o.name.casefold() for o in ordered):
+                others.append(drug)
+    return others
+
+
+def _first_row(answers: list[GuidelineResult]) -> tuple[GuidelineResult, MatchedRow] | None:
+    for answer in answers:
+        for row in answer.rows:
+            if row.actionable:
+                return answer, row
+    return None
+
+
+def _pgx_card(check: DrugCheck, order: dict[str, Any], plan: CarePlan, link: Link) -> Card:
+    picked = _first_row(check.answers)
+    assert picked is not None
+    answer, row = picked
+    drug = check.drug.name
+    indicator: Literal["critical", "warning"] = "critical" if row.alternate_drug_available else "warning"
+    first = row.text.split(";")[0].split(". ")[0].rstrip(".")
+    summary = _clip(f"{drug.capitalize()}: {_phenotypes(check, answer)} — {first}")
+    lines = [f"**{answer.guideline_name}** ({answer.source} {answer.version}; strength: "
+             f"{row.classification or 'not stated'}{'; population: ' + row.population if row.population else ''})",
+             "", row.text, ""]
+    lines += [f"- {gene}: {value}" for gene, value in answer.gene_results.items()]
+    lines += [f"- {c.explanation}" for c in check.phenoconversions if c.applied]
+    lines += [f"- Implication: {text}" for text in row.implications]
+    if answer.citations:
+        lines += ["", "Sources: " + ", ".join(answer.citations)]
+    suggestions = _suggestions(check, row, order, plan)
+    return Card(
+        uuid=str(uuid.uuid4()),
+        summary=summary,
+        detail="\n".join(lines),
+        indicator=indicator,
+        source=Source(label=f"{answer.source}: {answer.guideline_name}", url=answer.url,
+                      topic=Coding(system="urn:tailormed:cds-topic", code="pharmacogenomics",
+                                   display="Pharmacogenomics")),
+        suggestions=suggestions,
+        selectionBehavior="at-most-one" if suggestions else None,
+        overrideReasons=[Coding(system=OVERRIDE_SYSTEM, code=c, display=d) for c, d in OVERRIDE_REASONS],
+        links=[link],
+    )
+
+
+def _phenotypes(check: DrugCheck, answer: GuidelineResult) -> str:
+    """``CYP2D6 Poor Metabolizer (fluoxetine)``: each gene's phenotype as it applies now, and what changed it."""
+    parts = []
+    for gene in answer.genes:
+        result = check.effective.get(gene)
+        phenotype = result.phenotype if result is not None and result.phenotype else "no result"
+        changed = [c for c in check.phenoconversions if c.gene == gene and c.applied]
+        because = f" ({', '.join(p for c in changed for p in c.perpetrators)})" if changed else ""
+        parts.append(f"{gene} {phenotype}{because}")
+    return ", ".join(parts)
+
+
+def _suggestions(check: DrugCheck, row: MatchedRow, order: dict[str, Any], plan: CarePlan) -> list[Suggestion]:
+    ordered = check.drug.name.casefold()
+    order_ref = f"MedicationRequest/{order.get('id')}" if order.get("id") else None
+    suggestions: list[Suggestion] = []
+    if row.alternate_drug_available:
+        for option_drug in _alternatives(plan, ordered):
+            replacement = {key: value for key, value in order.items() if key not in ("id", "medicationCodeableConcept",
+                                                                                   "medicationReference", "dosageInstruction")}
+            replacement.update({"resourceType": "MedicationRequest", "status": "draft",
+                                "medicationCodeableConcept": {"text": option_drug},
+                                "note": [{"text": f"Replaces {check.drug.name}: {row.text}"}]})
+            actions = [Action(type="create", description=f"Order {option_drug} instead", resource=replacement)]
+            if order_ref is not None:
+                actions.insert(0, Action(type="delete", description=f"Remove the {check.drug.name} order",
+                                         resourceId=order_ref))
+            suggestions.append(Suggestion(label=f"Replace {check.drug.name} with {option_drug}",
+                                          uuid=str(uuid.uuid4()), isRecommended=not suggestions, actions=actions))
+        if not suggestions and order_ref is not None:
+            suggestions.append(Suggestion(
+                label=f"Cancel the {check.drug.name} order", uuid=str(uuid.uuid4()), isRecommended=True,
+                actions=[Action(type="delete", description=f"Remove the {check.drug.name} order: {_clip(row.text, 200)}",
+                                resourceId=order_ref)]))
+    elif row.dosing_information and order_ref is not None:
+        updated = dict(order)
+        updated["note"] = [*order.get("note", []), {"text": f"Genotype-guided dosing: {row.text}"}]
+        suggestions.append(Suggestion(
+            label=f"Adjust the {check.drug.name} dose as the guideline advises", uuid=str(uuid.uuid4()),
+            isRecommended=True,
+            actions=[Action(type="update", description=f"Record the genotype-guided dose advice on the order: "
+                            f"{_clip(row.text, 200)}", resource=updated)],
+        ))
+    return suggestions
+
+
+def _alternatives(plan: CarePlan, ordered: str) -> list[str]:
+    """Safe alternatives to ``ordered`` from the plan's decisions that list it, best first by the patient's ranking."""
+    found: list[str] = []
+    for decision in plan.decisions:
+        if not any(o.drug and o.drug.casefold() == ordered for o in decision.options):
+            continue
+        for option in _ranked(decision):
+            if option.drug and option.drug.casefold() != ordered and not option.contraindicated and (
+                    option.drug not in found):
+                found.append(option.drug)
+    return found[:2]
+
+
+def _ranked(decision: Decision) -> list[Any]:
+    if decision.ranking:
+        by_id = {o.id: o for o in decision.options}
+        return [by_id[i] for i in decision.ranking if i in by_id]
+    return order(decision.options, decision.weights or {"efficacy": 1.0})
+
+
+def _summary_card(plan: CarePlan, link: Link) -> Card | None:
+    pgx = [f for f in plan.findings if f.domain is Domain.PGX and f.priority in (Priority.ACTIONABLE, Priority.URGENT)]
+    risks = [f for f in plan.findings if f.domain in (Domain.CLINICAL_RISK, Domain.POLYGENIC, Domain.HEREDITARY)
+             and f.priority in (Priority.ACTIONABLE, Priority.URGENT)]
+    if not pgx and not risks and not plan.conflicts:
+        return None
+    parts = []
+    if pgx:
+        parts.append(f"{len(pgx)} drug–gene result{'s' if len(pgx) != 1 else ''} to act on")
+    if risks:
+        parts.append(f"{len(risks)} raised risk{'s' if len(risks) != 1 else ''}")
+    if plan.conflicts:
+        parts.append(f"{len(plan.conflicts)} medication conflict{'s' if len(plan.conflicts) != 1 else ''}")
+    lines = ["**Pharmacogenomics**", *[f"- {f.title}" for f in pgx]] if pgx else []
+    if risks:
+        lines += ["", "**Raised risks**", *[f"- {f.title}" for f in risks]]
+    if plan.conflicts:
+        lines += ["", "**Conflicts**", *[f"- {c.description}" for c in plan.conflicts]]
+    return Card(
+        uuid=str(uuid.uuid4()),
+        summary=_clip("tailormed: " + ", ".join(parts)),
+        detail="\n".join(lines),
+        indicator="warning",
+        source=Source(label="tailormed care plan", topic=Coding(system="urn:tailormed:cds-topic", code="care-plan",
+                                                                display="Care plan summary")),
+        links=[link],
+    )
+
+
+def _clip(text: str, limit: int = 139) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
