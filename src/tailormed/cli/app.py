@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from tailormed.cli import analyze, diagnose, hereditary, kb, onco, pgx, prs, record, response, risk, vcf
+from tailormed.cli import analyze, diagnose, hereditary, kb, onco, pgx, prs, record, response, risk, service, vcf
 from tailormed.cli.console import err, out
 from tailormed.errors import InternalError, TailormedError
 from tailormed.version import __version__
@@ -55,6 +55,10 @@ app.add_typer(risk.risk_app, name="risk")
 app.command()(analyze.analyze)
 app.command()(analyze.demo)
 app.command()(hereditary.hereditary)
+app.add_typer(service.db_app, name="db")
+app.add_typer(service.audit_app, name="audit")
+app.add_typer(service.export_app, name="export")
+app.command()(service.serve)
 
 
 class SchemaName(StrEnum):

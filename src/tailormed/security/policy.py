@@ -229,7 +229,13 @@ def authorize(subject: Subject, operation: Operation, target: Target) -> Grant:
     if target.resource == Resource.RESEARCH:
         if role != Role.RESEARCHER or operation != Operation.EXPORT:
             _deny("only a researcher may run a research export", target, visible=True)
-        return Grant(subject, target, operation)
+        if target.duo_code is None:
+            _deny("a research export names the data use it is for (a DUO code)", target, visible=True)
+        if target.patient_id is not None:
+            consent = target.consent or ConsentState()
+            if not target.exists or not consent.permits_research(target.duo_code):
+                _deny(f"the patient's research consent does not cover {target.duo_code}", target, visible=False)
+        return Grant(subject, target, operation, frozenset({HEREDITARY}))
     _deny(f"no rule allows {operation.value} of {target.resource.value}", target, visible=True)
 
 

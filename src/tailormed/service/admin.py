@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
 from tailormed.security import audit as audit_log
@@ -150,3 +150,20 @@ def audit_fhir(
     with platform.transaction() as session:
         platform.access(session, subject, Operation.READ, Resource.AUDIT, detail="FHIR export")
         return audit_log.fhir_bundle(platform.audit.events(session, patient_id=patient_id, limit=limit))
+
+
+@router.post("/research/exports", tags=["research"], responses={
+    200: {"content": {"application/zip": {}}, "description": "Parquet tables, Phenopackets and the export report"},
+    **documented(401, 403, 422)})
+def research_export(
+    request: Request,
+    subject: SubjectDep,
+    duo: Annotated[str, Query(pattern=r"^DUO:\d{7}$", description="The data use, e.g. DUO:0000042")],
+    k: Annotated[int, Query(ge=2, le=100)] = 5,
+) -> Response:
+    """De-identified export of the patients whose research consent covers ``duo`` (researchers only)."""
+    from tailormed.service.research import run_export, zip_export
+
+    result = run_export(state_of(request).platform, subject, duo, k=k)
+    return Response(zip_export(result), media_type="application/zip",
+                    headers={"Content-Disposition": 'attachment; filename="tailormed-research-export.zip"'})

@@ -20,11 +20,11 @@ import jwt
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from tailormed.engines.pgx.recommend import GuidelineResult, MatchedRow
 from tailormed.errors import AccessDeniedError
 from tailormed.model.careplan import CarePlan, Decision
 from tailormed.model.finding import Domain, Priority
 from tailormed.model.patient import Medication, MedicationStatus, Patient
+from tailormed.model.pgx import GuidelineResult, MatchedRow
 from tailormed.plan.ranking import order
 from tailormed.security.policy import Operation, Resource, Role, Subject
 from tailormed.service.demo import CDS_CLIENT

@@ -11,25 +11,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tailormed.engines.pgx.findings import PgxKnowledge
-from tailormed.engines.pgx.phenotype import GenePhenotype
-from tailormed.engines.pgx.recommend import GuidelineResult, recommend_drug
-from tailormed.engines.pgx.review import Phenoconversion, effective_results
+from tailormed.engines.pgx.recommend import recommend_drug
+from tailormed.engines.pgx.review import effective_results
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.careplan import CarePlan
-from tailormed.model.finding import Domain
 from tailormed.model.patient import Medication
-from tailormed.plan.facts import GENE_PREFIX, payload
+from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion
+from tailormed.plan.facts import with_payload
 
 
 def gene_results(plan: CarePlan) -> dict[str, GenePhenotype]:
     """Gene -> the genotype's own result, from the plan's per-gene PGx findings."""
-    results: dict[str, GenePhenotype] = {}
-    for finding in plan.findings:
-        if finding.domain is Domain.PGX and finding.id.startswith(GENE_PREFIX):
-            result = payload(finding, GenePhenotype)
-            if result is not None:
-                results[result.gene] = result
-    return results
+    return {result.gene: result for _, result in with_payload(plan.findings, GenePhenotype)}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,175 @@
+"""Backups: every table in one zip file with a manifest of row counts and checksums, restored only when intact.
+
+The backup holds the rows as they are stored, so genomes, records, plans and reports stay encrypted in it (a
+backup is useless without the master key, and an erased patient's data cannot be read back from an old backup
+once their data key is gone). :func:`restore` checks the manifest, each table's checksum and row count, the schema
+revision and the master key before touching the target, which must be empty; it writes everything in one
+transaction, then checks that every data key unwraps and that the audit chain verifies.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import LargeBinary, delete, insert, select
+from sqlalchemy.sql.schema import Table
+
+from tailormed.errors import InputError
+from tailormed.store import migrate
+from tailormed.store.db import Database
+from tailormed.store.keys import Keyring
+from tailormed.store.models import Base, DataKey, UTCDateTime
+
+FORMAT = "tailormed-backup"
+VERSION = 1
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    path: Path
+    tables: dict[str, int]
+    revision: str
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"b64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value
+
+
+def _decode(table: Table, column: str, value: Any, where: str) -> Any:
+    if value is None:
+        return None
+    kind = table.c[column].type
+    try:
+        if isinstance(kind, LargeBinary):
+            return base64.b64decode(value["b64"])
+        if isinstance(kind, UTCDateTime):
+            return datetime.fromisoformat(value)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"bad value in column {column}: {exc}", source=where) from exc
+    return value
+
+
+def backup(db: Database, keyring: Keyring, path: Path) -> BackupSummary:
+    """Write every table to ``path`` (a zip), atomically, from one consistent read."""
+    revision = migrate.current_revision(db)
+    if revision is None:
+        raise InputError("the database has no tailormed schema to back up", source=db.url.split("@")[-1])
+    counts: dict[str, int] = {}
+    checksums: dict[str, str] = {}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive, db.read() as session:
+        for table in Base.metadata.sorted_tables:
+            lines = []
+            for row in session.execute(select(table)).mappings():
+                lines.append(json.dumps({k: _encode(v) for k, v in row.items()}, sort_keys=True, ensure_ascii=False))
+            data = ("\n".join(lines) + ("\n" if lines else "")).encode()
+            archive.writestr(f"tables/{table.name}.jsonl", data)
+            counts[table.name] = len(lines)
+            checksums[table.name] = hashlib.sha256(data).hexdigest()
+        manifest = {
+            "format": FORMAT,
+            "version": VERSION,
+            "created_at": datetime.now(UTC).isoformat(),
+            "schema_revision": revision,
+            "master_key_id": keyring.master.key_id,
+            "tables": {name: {"rows": counts[name], "sha256": checksums[name]} for name in counts},
+        }
+        archive.writestr(MANIFEST, json.dumps(manifest, indent=2))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(buffer.getvalue())
+            handle.flush()
+            os.fsync(handle.fileno())
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return BackupSummary(path=path, tables=counts, revision=revision)
+
+
+def read_backup(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """The manifest and rows of a backup, after checking its format, checksums and row counts."""
+    source = str(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise InputError(f"not a readable backup: {exc}", source=source) from exc
+    with archive:
+        try:
+            manifest = json.loads(archive.read(MANIFEST))
+        except (KeyError, ValueError) as exc:
+            raise InputError(f"the backup has no valid {MANIFEST}", source=source) from exc
+        if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+            raise InputError("not a tailormed backup of a version this release reads", source=source)
+        tables: dict[str, list[dict[str, Any]]] = {}
+        known = {t.name for t in Base.metadata.sorted_tables}
+        listed = manifest.get("tables", {})
+        if set(listed) != known:
+            raise InputError(f"the backup's tables ({', '.join(sorted(listed))}) are not this schema's", source=source)
+        for name, facts in listed.items():
+            member = f"tables/{name}.jsonl"
+            try:
+                data = archive.read(member)
+            except KeyError as exc:
+                raise InputError(f"{member} is missing", source=source) from exc
+            if hashlib.sha256(data).hexdigest() != facts.get("sha256"):
+                raise InputError(f"{member} does not match its checksum (damaged or edited)", source=source)
+            rows = []
+            for number, line in enumerate(data.decode().splitlines(), start=1):
+                try:
+                    rows.append(json.loads(line))
+                except ValueError as exc:
+                    raise InputError(f"bad JSON: {exc}", source=f"{source}:{member}", location=f"line {number}") from exc
+            if len(rows) != facts.get("rows"):
+                raise InputError(f"{member} has {len(rows)} rows, the manifest says {facts.get('rows')}", source=source)
+            tables[name] = rows
+    return manifest, tables
+
+
+def restore(db: Database, keyring: Keyring, path: Path) -> BackupSummary:
+    """Restore a checked backup into an empty database, in one transaction."""
+    manifest, rows = read_backup(path)
+    if manifest.get("master_key_id") != keyring.master.key_id:
+        raise InputError(
+            f"the backup's data is wrapped by master key {manifest.get('master_key_id')}, not the key in use "
+            f"({keyring.master.key_id}); set TAILORMED_MASTER_KEY or TAILORMED_KEY_FILE to its key",
+            source=str(path),
+        )
+    revision = str(manifest.get("schema_revision"))
+    if not db.is_empty():
+        current = migrate.current_revision(db)
+        with db.read() as session:
+            has_data = any(session.execute(select(t).limit(1)).first() is not None
+                           for t in Base.metadata.sorted_tables if t.name != "audit_head")
+        if has_data or current != revision:
+            raise InputError("restore needs an empty database (this one has tailormed data)",
+                             source=db.url.split("@")[-1])
+    migrate.upgrade(db, revision)
+    with db.transaction() as session:
+        session.execute(delete(Base.metadata.tables["audit_head"]))
+        for table in Base.metadata.sorted_tables:
+            batch = [{k: _decode(table, k, v, f"{path}:{table.name}") for k, v in row.items()}
+                     for row in rows[table.name]]
+            if batch:
+                session.execute(insert(table), batch)
+        for key in session.scalars(select(DataKey)):
+            keyring.data_key(session, key.id)  # every key must unwrap, or nothing is restored
+    migrate.upgrade(db)
+    return BackupSummary(path=path, tables={name: len(r) for name, r in rows.items()}, revision=revision)
