@@ -14,8 +14,16 @@ ALICE = Actor(name="alice", role="clinician", user_id="u-1", source="127.0.0.1")
 def _append(platform: Platform, count: int) -> None:
     for i in range(count):
         with platform.db.transaction() as session:
-            platform.audit.append(session, Entry(actor=ALICE, action=AuditAction.READ, resource="care_plan",
-                                                 purpose=Purpose.TREATMENT, patient_id=f"p-{i % 3}"))
+            platform.audit.append(
+                session,
+                Entry(
+                    actor=ALICE,
+                    action=AuditAction.READ,
+                    resource="care_plan",
+                    purpose=Purpose.TREATMENT,
+                    patient_id=f"p-{i % 3}",
+                ),
+            )
 
 
 def _verify(platform: Platform) -> list[str]:

@@ -44,17 +44,38 @@ def _patient():  # type: ignore[no-untyped-def]
 def test_raw_tables_hold_no_clear_text_record_genome_or_plan(platform: Platform) -> None:
     patient = _patient()
     vcf = demo_record("demo-01-hale").with_name("demo-01-hale.vcf").read_bytes()
-    plan = CarePlan(patient_id=patient.id, generated_at="2026-01-01T00:00:00Z", tailormed_version="test",
-                    inputs={"note": "CYP2C19 *2/*2 Poor Metabolizer clopidogrel"})
+    plan = CarePlan(
+        patient_id=patient.id,
+        generated_at="2026-01-01T00:00:00Z",
+        tailormed_version="test",
+        inputs={"note": "CYP2C19 *2/*2 Poor Metabolizer clopidogrel"},
+    )
     with platform.db.transaction() as session:
         platform.repo.create_patient(session, patient, kind="record", created_by=None)
-        platform.repo.add_genome(session, patient.id, kind="vcf", filename="hale.vcf", content=vcf,
-                                 evidence=b'{"genotype": "rs4244285 A/A"}', summary={}, created_by=None)
-        platform.repo.save_plan(session, patient.id, plan, {"report.html": ("text/html", b"<p>Poor Metabolizer</p>")},
-                                analysis_id=None)
+        platform.repo.add_genome(
+            session,
+            patient.id,
+            kind="vcf",
+            filename="hale.vcf",
+            content=vcf,
+            evidence=b'{"genotype": "rs4244285 A/A"}',
+            summary={},
+            created_by=None,
+        )
+        platform.repo.save_plan(
+            session, patient.id, plan, {"report.html": ("text/html", b"<p>Poor Metabolizer</p>")}, analysis_id=None
+        )
     dump = _raw_dump(platform)
-    for needle in (b"##fileformat=VCF", b"94781859", b"Robert Hale", b"1968-03-14", b"Poor Metabolizer",
-                   b"clopidogrel", b"rs4244285", b"A/A"):
+    for needle in (
+        b"##fileformat=VCF",
+        b"94781859",
+        b"Robert Hale",
+        b"1968-03-14",
+        b"Poor Metabolizer",
+        b"clopidogrel",
+        b"rs4244285",
+        b"A/A",
+    ):
         assert needle not in dump, needle
     with platform.db.read() as session:
         entry = platform.repo.load_patient(session, patient.id)
@@ -117,8 +138,9 @@ def test_a_failed_write_leaves_nothing_behind(platform: Platform) -> None:
     patient = _patient()
     with pytest.raises(RuntimeError), platform.db.transaction() as session:
         platform.repo.create_patient(session, patient, kind="record", created_by=None)
-        platform.repo.add_genome(session, patient.id, kind="vcf", filename="x.vcf", content=b"x", evidence=None,
-                                 summary={}, created_by=None)
+        platform.repo.add_genome(
+            session, patient.id, kind="vcf", filename="x.vcf", content=b"x", evidence=None, summary={}, created_by=None
+        )
         raise RuntimeError("interrupted upload")
     with platform.db.read() as session:
         assert not platform.repo.patient_exists(session, patient.id)

@@ -13,10 +13,12 @@ import typer
 from tailormed.cli.console import err, out
 from tailormed.errors import InputError
 
-db_app = typer.Typer(name="db", help="The service's database: migrate, back up, restore, rotate the master key.",
-                     no_args_is_help=True)
-audit_app = typer.Typer(name="audit", help="The audit trail: verify its hash chain, export it as FHIR AuditEvent.",
-                        no_args_is_help=True)
+db_app = typer.Typer(
+    name="db", help="The service's database: migrate, back up, restore, rotate the master key.", no_args_is_help=True
+)
+audit_app = typer.Typer(
+    name="audit", help="The audit trail: verify its hash chain, export it as FHIR AuditEvent.", no_args_is_help=True
+)
 export_app = typer.Typer(name="export", help="De-identified exports of stored data.", no_args_is_help=True)
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -48,8 +50,12 @@ def db_upgrade() -> None:
 
 @db_app.command("rotate-key")
 def rotate_key(
-    new_key_file: Annotated[Path | None, typer.Option(
-        "--new-key-file", help="Write the new key here (required when the key comes from TAILORMED_MASTER_KEY).")] = None,
+    new_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--new-key-file", help="Write the new key here (required when the key comes from TAILORMED_MASTER_KEY)."
+        ),
+    ] = None,
 ) -> None:
     """Generate a new master key and re-wrap every data key under it, in one transaction."""
     from tailormed.security.audit import SYSTEM, AuditAction, Entry, Purpose
@@ -61,8 +67,10 @@ def rotate_key(
     platform = _platform()
     target = new_key_file or (None if config.master_key is not None else config.key_file)
     if target is None:
-        raise InputError("the master key comes from TAILORMED_MASTER_KEY: give --new-key-file to write the new key",
-                         source="--new-key-file")
+        raise InputError(
+            "the master key comes from TAILORMED_MASTER_KEY: give --new-key-file to write the new key",
+            source="--new-key-file",
+        )
     new = MasterKey.generate()
     staged = target.with_name(target.name + ".new")
     write_key_file(staged, new)  # the new key exists on disk before any data depends on it
@@ -72,9 +80,16 @@ def rotate_key(
             count = platform.keyring.rotate(session, new)
             platform.repo.set_setting(session, MASTER_KEY_SETTING, new.key_id)
             platform.audit._key = None
-            platform.audit.append(session, Entry(actor=SYSTEM, action=AuditAction.UPDATE, resource="master_key",
-                                                 purpose=Purpose.OPERATIONS,
-                                                 detail=f"rotated from {old_id} to {new.key_id}; {count} keys re-wrapped"))
+            platform.audit.append(
+                session,
+                Entry(
+                    actor=SYSTEM,
+                    action=AuditAction.UPDATE,
+                    resource="master_key",
+                    purpose=Purpose.OPERATIONS,
+                    detail=f"rotated from {old_id} to {new.key_id}; {count} keys re-wrapped",
+                ),
+            )
     except BaseException:
         staged.unlink(missing_ok=True)
         raise
@@ -83,8 +98,10 @@ def rotate_key(
         shutil.copy2(target, backup)
         backup.chmod(0o600)
         staged.replace(target)
-        out.print(f"re-wrapped {count} data keys; new key in {target} (previous key kept in {backup}: delete it once "
-                  "backups made with it are no longer needed)")
+        out.print(
+            f"re-wrapped {count} data keys; new key in {target} (previous key kept in {backup}: delete it once "
+            "backups made with it are no longer needed)"
+        )
     else:
         staged.replace(target)
         out.print(f"re-wrapped {count} data keys; new key written to {target}: set TAILORMED_MASTER_KEY from it")
@@ -122,7 +139,9 @@ def db_restore(path: Annotated[Path, typer.Argument(help="Backup file written by
     platform.close()
     if not result.ok:
         raise InputError("restored, but the audit chain does not verify: " + "; ".join(result.problems), source=path)
-    out.print(f"restored {sum(summary.tables.values())} rows from {path}; audit chain verified ({result.events} events)")
+    out.print(
+        f"restored {sum(summary.tables.values())} rows from {path}; audit chain verified ({result.events} events)"
+    )
 
 
 @audit_app.command("verify")
@@ -137,8 +156,10 @@ def audit_verify() -> None:
         return
     for problem in result.problems:
         err.print(f"broken: {problem}", highlight=False)
-    raise InputError(f"the audit chain is broken: {result.total_problems} problem(s) in {result.events} events",
-                     source="audit_events")
+    raise InputError(
+        f"the audit chain is broken: {result.total_problems} problem(s) in {result.events} events",
+        source="audit_events",
+    )
 
 
 @audit_app.command("export")
@@ -173,16 +194,20 @@ def export_research(
     platform.close()
     write_folder_atomic(output, result.files)
     anonymity = result.report["k_anonymity"]
-    out.print(f"{result.report['exported']} of {result.report['consented_for_this_use']} consented patients exported "
-              f"to {output} (k={anonymity['k']}, {anonymity['final_generalization']}, {anonymity['suppressed']} "
-              "suppressed); see export_report.json")
+    out.print(
+        f"{result.report['exported']} of {result.report['consented_for_this_use']} consented patients exported "
+        f"to {output} (k={anonymity['k']}, {anonymity['final_generalization']}, {anonymity['suppressed']} "
+        "suppressed); see export_report.json"
+    )
 
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    demo: Annotated[bool | None, typer.Option(
-        "--demo/--no-demo", help="Demo mode (default when no database or master key is configured).")] = None,
+    demo: Annotated[
+        bool | None,
+        typer.Option("--demo/--no-demo", help="Demo mode (default when no database or master key is configured)."),
+    ] = None,
     kb: Annotated[Path | None, typer.Option(help="Knowledge bundle folder (default: the installed one).")] = None,
 ) -> None:
     """Serve the REST API, CDS Hooks and FHIR Genomics operations (uvicorn); demo mode seeds demo data."""
@@ -199,8 +224,11 @@ def serve(
     production = production_configured()
     use_demo = (not production) if demo is None else demo
     if use_demo and production:
-        raise InputError("demo mode never runs with a configured database or master key: unset "
-                         "TAILORMED_DATABASE_URL and TAILORMED_MASTER_KEY, or serve with --no-demo", source="--demo")
+        raise InputError(
+            "demo mode never runs with a configured database or master key: unset "
+            "TAILORMED_DATABASE_URL and TAILORMED_MASTER_KEY, or serve with --no-demo",
+            source="--demo",
+        )
     if use_demo and host not in LOOPBACK:
         raise InputError("demo mode has public passwords, so it listens on loopback only", source="--host")
     base_url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"

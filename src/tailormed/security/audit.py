@@ -167,10 +167,15 @@ class AuditLog:
         for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(1000):
             count += 1
             if event.seq != expected_seq:
-                problems.append(f"event {expected_seq}" + (f"-{event.seq - 1}" if event.seq - 1 > expected_seq else "")
-                                + " missing (deleted)")
+                problems.append(
+                    f"event {expected_seq}"
+                    + (f"-{event.seq - 1}" if event.seq - 1 > expected_seq else "")
+                    + " missing (deleted)"
+                )
             if event.prev_hash != previous:
-                problems.append(f"event {event.seq}: previous-hash link broken (an earlier event was changed or removed)")
+                problems.append(
+                    f"event {event.seq}: previous-hash link broken (an earlier event was changed or removed)"
+                )
             if not hmac.compare_digest(chain_hash(key, event), event.hash):
                 problems.append(f"event {event.seq}: content does not match its hash (edited)")
             previous = event.hash
@@ -226,8 +231,10 @@ def to_fhir(event: AuditEvent) -> dict[str, Any]:
             ]
         },
         "role": [{"text": event.role}],
-        "who": {"identifier": {"system": "urn:tailormed:user", "value": event.actor_id or event.actor},
-                "display": event.actor},
+        "who": {
+            "identifier": {"system": "urn:tailormed:user", "value": event.actor_id or event.actor},
+            "display": event.actor,
+        },
         "requestor": True,
     }
     if event.source:
@@ -235,8 +242,11 @@ def to_fhir(event: AuditEvent) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "AuditEvent",
         "id": f"audit-{event.seq}",
-        "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "rest",
-                 "display": "RESTful Operation"},
+        "type": {
+            "system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
+            "code": "rest",
+            "display": "RESTful Operation",
+        },
         "action": event.action,
         "recorded": event.at.astimezone(UTC).isoformat(),
         "outcome": _FHIR_OUTCOME.get(event.outcome, "8"),
@@ -258,13 +268,27 @@ def to_fhir(event: AuditEvent) -> dict[str, Any]:
     if event.outcome != Outcome.SUCCESS.value or event.detail:
         resource["outcomeDesc"] = event.detail or event.outcome
     if event.patient_id:
-        resource["entity"].append({"what": {"identifier": {"system": "urn:tailormed:patient", "value": event.patient_id}},
-                                   "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
-                                            "code": "1", "display": "Person"}})
+        resource["entity"].append(
+            {
+                "what": {"identifier": {"system": "urn:tailormed:patient", "value": event.patient_id}},
+                "type": {
+                    "system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
+                    "code": "1",
+                    "display": "Person",
+                },
+            }
+        )
     if event.resource_id or event.resource:
-        resource["entity"].append({"what": {"display": f"{event.resource}/{event.resource_id or ''}".rstrip("/")},
-                                   "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
-                                            "code": "2", "display": "System Object"}})
+        resource["entity"].append(
+            {
+                "what": {"display": f"{event.resource}/{event.resource_id or ''}".rstrip("/")},
+                "type": {
+                    "system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
+                    "code": "2",
+                    "display": "System Object",
+                },
+            }
+        )
     resource["extension"] = [{"url": "urn:tailormed:audit-chain", "valueString": f"{event.seq}:{event.hash}"}]
     return resource
 

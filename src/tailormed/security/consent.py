@@ -30,8 +30,12 @@ NRES = "DUO:0000004"
 GRU = "DUO:0000042"
 HMB = "DUO:0000006"
 DS = "DUO:0000007"
-DUO_LABELS = {NRES: "no restriction", GRU: "general research use", HMB: "health or medical or biomedical research",
-              DS: "disease specific research"}
+DUO_LABELS = {
+    NRES: "no restriction",
+    GRU: "general research use",
+    HMB: "health or medical or biomedical research",
+    DS: "disease specific research",
+}
 _COVERS: dict[str, frozenset[str]] = {
     NRES: frozenset({NRES, GRU, HMB, DS}),
     GRU: frozenset({GRU, HMB, DS}),
@@ -116,6 +120,7 @@ def permits_research(granted: Sequence[str], requested: str) -> bool:
 
 def from_record(consent: RecordConsent) -> list[tuple[Category, Decision, tuple[str, ...]]]:
     """The decisions a record's consent block states (imported when a patient is created from it)."""
+
     def decide(flag: bool) -> Decision:
         return Decision.PERMIT if flag else Decision.DENY
 
@@ -144,8 +149,13 @@ def to_fhir(decision: ConsentDecision, *, in_force: bool) -> dict[str, Any]:
     purpose_code, purpose_display = _PURPOSE[decision.category]
     provision: dict[str, Any] = {
         "type": decision.decision.value,
-        "purpose": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": purpose_code,
-                     "display": purpose_display}],
+        "purpose": [
+            {
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason",
+                "code": purpose_code,
+                "display": purpose_display,
+            }
+        ],
     }
     if decision.category == Category.SECONDARY_FINDINGS:
         provision["code"] = [{"text": "ACMG secondary findings"}]
@@ -158,14 +168,29 @@ def to_fhir(decision: ConsentDecision, *, in_force: bool) -> dict[str, Any]:
         "resourceType": "Consent",
         "id": decision.id,
         "status": "active" if in_force else "inactive",
-        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": scope_code,
-                              "display": scope_display}]},
-        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]},
-                     {"text": decision.category.value}],
+        "scope": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                    "code": scope_code,
+                    "display": scope_display,
+                }
+            ]
+        },
+        "category": [
+            {"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]},
+            {"text": decision.category.value},
+        ],
         "patient": {"identifier": {"system": "urn:tailormed:patient", "value": decision.patient_id}},
         "dateTime": decision.recorded_at.isoformat(),
-        "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentpolicycodes",
-                                   "code": "cric" if decision.category != Category.RESEARCH else "hipaa-research"}]},
+        "policyRule": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/consentpolicycodes",
+                    "code": "cric" if decision.category != Category.RESEARCH else "hipaa-research",
+                }
+            ]
+        },
         "provision": provision,
     }
 

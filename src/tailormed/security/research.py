@@ -37,9 +37,12 @@ from tailormed.model.patient import Patient, Sex
 MAX_SHIFT_DAYS = 182
 DEFAULT_K = 5
 SAFE_HARBOR_REMOVED = [
-    "names (display name)", "patient and record identifiers (replaced by a research id)",
-    "all elements of dates (shifted per patient)", "ages over 89 (reported as 90+)",
-    "genome file names and sample identifiers", "free text (goals, notes, indications)",
+    "names (display name)",
+    "patient and record identifiers (replaced by a research id)",
+    "all elements of dates (shifted per patient)",
+    "ages over 89 (reported as 90+)",
+    "genome file names and sample identifiers",
+    "free text (goals, notes, indications)",
 ]
 _SEX = {Sex.MALE: "MALE", Sex.FEMALE: "FEMALE", Sex.OTHER: "OTHER_SEX", Sex.UNKNOWN: "UNKNOWN_SEX"}
 
@@ -80,7 +83,9 @@ def _band(age: int | None, width: int) -> str:
     return f"{low}-{min(low + width - 1, 89)}"
 
 
-def deidentify(patient: Patient, plan: CarePlan | None, *, key: bytes, on: date, duo_codes: Sequence[str]) -> Deidentified:
+def deidentify(
+    patient: Patient, plan: CarePlan | None, *, key: bytes, on: date, duo_codes: Sequence[str]
+) -> Deidentified:
     """One patient with the Safe Harbor identifiers removed and dates shifted (before k-anonymity)."""
     shift = secrets.randbelow(2 * MAX_SHIFT_DAYS + 1) - MAX_SHIFT_DAYS
     age_float = patient.demographics.age_on(on)
@@ -90,9 +95,13 @@ def deidentify(patient: Patient, plan: CarePlan | None, *, key: bytes, on: date,
         return (value + timedelta(days=shift)).isoformat() if value is not None else None
 
     conditions = [
-        {"code": c.code.code if c.code else None, "system": c.code.system if c.code else None,
-         "label": c.code.display if c.code and c.code.display else c.name, "onset": shifted(c.onset_date),
-         "status": c.status.value}
+        {
+            "code": c.code.code if c.code else None,
+            "system": c.code.system if c.code else None,
+            "label": c.code.display if c.code and c.code.display else c.name,
+            "onset": shifted(c.onset_date),
+            "status": c.status.value,
+        }
         for c in patient.conditions
     ]
     phenotypes = [{"id": p.id, "label": p.label, "excluded": p.excluded} for p in patient.phenotypes]
@@ -100,15 +109,17 @@ def deidentify(patient: Patient, plan: CarePlan | None, *, key: bytes, on: date,
     if plan is not None:
         for finding in plan.findings:
             data = finding.data
-            findings.append({
-                "domain": finding.domain.value,
-                "kind": getattr(data, "kind", None),
-                "title": finding.title,
-                "priority": finding.priority.value,
-                "genes": ",".join(finding.genes),
-                "drugs": ",".join(finding.drugs),
-                "phenotype": getattr(data, "phenotype", None),
-            })
+            findings.append(
+                {
+                    "domain": finding.domain.value,
+                    "kind": getattr(data, "kind", None),
+                    "title": finding.title,
+                    "priority": finding.priority.value,
+                    "genes": ",".join(finding.genes),
+                    "drugs": ",".join(finding.drugs),
+                    "phenotype": getattr(data, "phenotype", None),
+                }
+            )
     return Deidentified(
         research_id=research_id(key, patient.id),
         age=age,
@@ -125,8 +136,12 @@ def deidentify(patient: Patient, plan: CarePlan | None, *, key: bytes, on: date,
 
 def k_anonymize(people: list[Deidentified], k: int) -> tuple[list[Deidentified], dict[str, Any]]:
     """Generalize age band and region until every (age band, sex, region) group has >= k people; suppress the rest."""
-    steps = [("age band 10 years", 10, True), ("age band 20 years", 20, True), ("region removed", 20, False),
-             ("age removed", 0, False)]
+    steps = [
+        ("age band 10 years", 10, True),
+        ("age band 20 years", 20, True),
+        ("region removed", 20, False),
+        ("age removed", 0, False),
+    ]
     applied: list[str] = []
     chosen = steps[-1]
     for name, width, keep_region in steps:
@@ -168,8 +183,9 @@ def phenopacket(person: Deidentified, *, created: datetime) -> dict[str, Any]:
     subject: dict[str, Any] = {"id": person.research_id, "sex": person.sex}
     if person.age_band not in ("unknown", "90+") and "-" in person.age_band:
         low, high = person.age_band.split("-")
-        subject["timeAtLastEncounter"] = {"ageRange": {"start": {"iso8601duration": f"P{low}Y"},
-                                                       "end": {"iso8601duration": f"P{high}Y"}}}
+        subject["timeAtLastEncounter"] = {
+            "ageRange": {"start": {"iso8601duration": f"P{low}Y"}, "end": {"iso8601duration": f"P{high}Y"}}
+        }
     packet: dict[str, Any] = {
         "id": f"{person.research_id}-phenopacket",
         "subject": subject,
@@ -179,23 +195,34 @@ def phenopacket(person: Deidentified, *, created: datetime) -> dict[str, Any]:
         ],
         "diseases": [
             {"term": {"id": f"{_prefix(c['system'])}:{c['code']}", "label": c["label"]}}
-            for c in person.conditions if c["code"]
+            for c in person.conditions
+            if c["code"]
         ],
         "metaData": {
             "created": created.isoformat().replace("+00:00", "Z"),
             "createdBy": "tailormed research export",
             "phenopacketSchemaVersion": "2.0",
-            "resources": [{"id": "hp", "name": "human phenotype ontology", "url": "http://purl.obolibrary.org/obo/hp.owl",
-                           "version": "unknown", "namespacePrefix": "HP",
-                           "iriPrefix": "http://purl.obolibrary.org/obo/HP_"}],
+            "resources": [
+                {
+                    "id": "hp",
+                    "name": "human phenotype ontology",
+                    "url": "http://purl.obolibrary.org/obo/hp.owl",
+                    "version": "unknown",
+                    "namespacePrefix": "HP",
+                    "iriPrefix": "http://purl.obolibrary.org/obo/HP_",
+                }
+            ],
         },
     }
     return packet
 
 
 def _prefix(system: str | None) -> str:
-    known = {"http://snomed.info/sct": "SNOMEDCT", "http://hl7.org/fhir/sid/icd-10-cm": "ICD10CM",
-             "http://hl7.org/fhir/sid/icd-10": "ICD10"}
+    known = {
+        "http://snomed.info/sct": "SNOMEDCT",
+        "http://hl7.org/fhir/sid/icd-10-cm": "ICD10CM",
+        "http://hl7.org/fhir/sid/icd-10": "ICD10",
+    }
     if system is None:
         return "CODE"
     return known.get(system, system.rsplit("/", 1)[-1].upper() or "CODE")
@@ -207,21 +234,26 @@ def write_export(people: list[Deidentified], report: dict[str, Any]) -> dict[str
     import pyarrow.parquet as pq
 
     created = datetime.now(UTC)
-    patients = pa.table({
-        "research_id": [p.research_id for p in people],
-        "age_band": [p.age_band for p in people],
-        "sex": [p.sex for p in people],
-        "region": [p.region for p in people],
-        "conditions": [[c["label"] for c in p.conditions] for p in people],
-        "condition_codes": [[f"{_prefix(c['system'])}:{c['code']}" for c in p.conditions if c["code"]] for p in people],
-        "medications": [p.medications for p in people],
-        "hpo_terms": [[t["id"] for t in p.phenotypes if not t["excluded"]] for p in people],
-        "duo_codes": [p.duo_codes for p in people],
-    })
+    patients = pa.table(
+        {
+            "research_id": [p.research_id for p in people],
+            "age_band": [p.age_band for p in people],
+            "sex": [p.sex for p in people],
+            "region": [p.region for p in people],
+            "conditions": [[c["label"] for c in p.conditions] for p in people],
+            "condition_codes": [
+                [f"{_prefix(c['system'])}:{c['code']}" for c in p.conditions if c["code"]] for p in people
+            ],
+            "medications": [p.medications for p in people],
+            "hpo_terms": [[t["id"] for t in p.phenotypes if not t["excluded"]] for p in people],
+            "duo_codes": [p.duo_codes for p in people],
+        }
+    )
     rows = [{"research_id": p.research_id, **f} for p in people for f in p.findings]
     columns = ["research_id", "domain", "kind", "title", "priority", "genes", "drugs", "phenotype"]
-    findings = pa.table({c: [r.get(c) for r in rows] for c in columns},
-                        schema=pa.schema([(c, pa.string()) for c in columns]))
+    findings = pa.table(
+        {c: [r.get(c) for r in rows] for c in columns}, schema=pa.schema([(c, pa.string()) for c in columns])
+    )
     files: dict[str, bytes] = {}
     for name, table in (("patients.parquet", patients), ("findings.parquet", findings)):
         sink = io.BytesIO()
@@ -229,6 +261,7 @@ def write_export(people: list[Deidentified], report: dict[str, Any]) -> dict[str
         files[name] = sink.getvalue()
     for person in people:
         files[f"{person.research_id}.phenopacket.json"] = (
-            json.dumps(phenopacket(person, created=created), indent=2, ensure_ascii=False) + "\n").encode()
+            json.dumps(phenopacket(person, created=created), indent=2, ensure_ascii=False) + "\n"
+        ).encode()
     files["export_report.json"] = (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode()
     return files

@@ -32,8 +32,16 @@ class TokenError(ValueError):
     """The token is missing, malformed, expired or not signed by us."""
 
 
-def issue_access(key: bytes, *, user_id: str, username: str, role: str, scopes: tuple[str, ...],
-                 ttl: timedelta = ACCESS_TTL, now: datetime | None = None) -> tuple[str, datetime]:
+def issue_access(
+    key: bytes,
+    *,
+    user_id: str,
+    username: str,
+    role: str,
+    scopes: tuple[str, ...],
+    ttl: timedelta = ACCESS_TTL,
+    now: datetime | None = None,
+) -> tuple[str, datetime]:
     issued = now or datetime.now(UTC)
     expires = issued + ttl
     claims: dict[str, Any] = {
@@ -51,8 +59,9 @@ def issue_access(key: bytes, *, user_id: str, username: str, role: str, scopes: 
 
 def read_access(key: bytes, token: str) -> AccessClaims:
     try:
-        claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=ISSUER,
-                            options={"require": ["exp", "iat", "sub", "iss"]})
+        claims = jwt.decode(
+            token, key, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "iat", "sub", "iss"]}
+        )
     except jwt.PyJWTError as exc:
         raise TokenError(str(exc)) from exc
     try:

@@ -28,8 +28,13 @@ from tailormed.model.patient import Patient
 #: Called with a short stage name and a percentage (0-100).
 StageProgress = Callable[[str, int], None]
 
-MEDIA_TYPES = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf", ".json": "application/json",
-               ".tsv": "text/tab-separated-values; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".pdf": "application/pdf",
+    ".json": "application/json",
+    ".tsv": "text/tab-separated-values; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,9 @@ def naming(upload: Upload, path: Path) -> Iterator[None]:
     except TailormedError as exc:
         if exc.source != str(path) and str(path) not in exc.message:
             raise
-        raise type(exc)(exc.message.replace(str(path), upload.name), source=upload.name, location=exc.location) from None
+        raise type(exc)(
+            exc.message.replace(str(path), upload.name), source=upload.name, location=exc.location
+        ) from None
 
 
 def check_vcf(upload: Upload, *, markers_bundle: KnowledgeBundle | None = None) -> dict[str, Any]:
@@ -175,8 +182,10 @@ class Analyzer:
         progress("reports", 85)
         # PDFs are rendered from the stored HTML when first asked for (see render_report): it is the slow part.
         files = report_files(plan, patient, replace(support, pdf="rendered on request"))
-        reports = {name: (media_type(name), content.encode() if isinstance(content, str) else content)
-                   for name, content in files.items()}
+        reports = {
+            name: (media_type(name), content.encode() if isinstance(content, str) else content)
+            for name, content in files.items()
+        }
         evidence = None
         for run in runs.values():
             if "genotypes.json" in run.files:
@@ -227,8 +236,13 @@ def media_type(name: str) -> str:
     return MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
 
 
-REPORT_NAMES = ("report_clinician.html", "report_patient.html", "report_clinician.pdf", "report_patient.pdf",
-                "fhir_genomics.json")
+REPORT_NAMES = (
+    "report_clinician.html",
+    "report_patient.html",
+    "report_clinician.pdf",
+    "report_patient.pdf",
+    "fhir_genomics.json",
+)
 
 
 def render_report(plan: CarePlan, patient: Patient, name: str, *, html: bytes | None = None) -> tuple[str, bytes]:

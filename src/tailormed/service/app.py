@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from tailormed import __version__
-from tailormed.service import admin, api, auth, cds, problems
+from tailormed.service import admin, api, auth, cds, genomics_ops, problems
 from tailormed.service.core import Platform
 from tailormed.service.settings import ServiceSettings
 from tailormed.service.state import ServiceState
@@ -45,6 +45,7 @@ def create_app(settings: ServiceSettings, platform: Platform | None = None) -> F
     app.include_router(api.router)
     app.include_router(admin.router)
     app.include_router(cds.router)
+    app.include_router(genomics_ops.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

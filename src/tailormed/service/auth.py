@@ -14,7 +14,7 @@ from tailormed.security.audit import Actor, AuditAction, Entry, Outcome, Purpose
 from tailormed.security.passwords import DUMMY_HASH, verify_password
 from tailormed.security.policy import Role, Subject, grantable
 from tailormed.security.tokens import REFRESH_TTL, TokenError, issue_access, new_refresh_token, read_access
-from tailormed.service.problems import PROBLEM_JSON, ApiProblem, documented
+from tailormed.service.problems import PROBLEM_JSON, ApiProblemError, documented
 from tailormed.service.schemas import MeOut, TokenOut
 from tailormed.service.state import ServiceState, state_of
 from tailormed.store.models import RefreshToken, User
@@ -29,8 +29,8 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-def _unauthorized(detail: str) -> ApiProblem:
-    return ApiProblem(401, "Unauthorized", detail, headers=_CHALLENGE)
+def _unauthorized(detail: str) -> ApiProblemError:
+    return ApiProblemError(401, "Unauthorized", detail, headers=_CHALLENGE)
 
 
 def current_subject(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Subject:
@@ -53,14 +53,26 @@ SubjectDep = Annotated[Subject, Depends(current_subject)]
 
 
 def _issue(state: ServiceState, user: User, scopes: tuple[str, ...]) -> TokenOut:
-    access, expires = issue_access(state.token_key, user_id=user.id, username=user.username, role=user.role,
-                                   scopes=scopes)
+    access, expires = issue_access(
+        state.token_key, user_id=user.id, username=user.username, role=user.role, scopes=scopes
+    )
     refresh = new_refresh_token()
     with state.platform.db.transaction() as session:
-        session.add(RefreshToken(id=_digest(refresh), user_id=user.id, scopes=" ".join(scopes),
-                                 expires_at=datetime.now(UTC) + REFRESH_TTL, revoked=False))
-    return TokenOut(access_token=access, expires_in=int((expires - datetime.now(UTC)).total_seconds()),
-                    refresh_token=refresh, scope=" ".join(scopes))
+        session.add(
+            RefreshToken(
+                id=_digest(refresh),
+                user_id=user.id,
+                scopes=" ".join(scopes),
+                expires_at=datetime.now(UTC) + REFRESH_TTL,
+                revoked=False,
+            )
+        )
+    return TokenOut(
+        access_token=access,
+        expires_in=int((expires - datetime.now(UTC)).total_seconds()),
+        refresh_token=refresh,
+        scope=" ".join(scopes),
+    )
 
 
 def _digest(token: str) -> str:
@@ -85,12 +97,16 @@ def token(
     address = client_address(request)
     wait = state.token_limiter.hit(f"{address}|{username or 'refresh'}")
     if wait is not None:
-        raise ApiProblem(429, "Too Many Requests", "too many sign-in attempts; try again later",
-                         headers={"Retry-After": str(int(wait) + 1)})
+        raise ApiProblemError(
+            429,
+            "Too Many Requests",
+            "too many sign-in attempts; try again later",
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
     if grant_type == "refresh_token":
         return _refresh(state, refresh_token)
     if not username or password is None:
-        raise ApiProblem(400, "Bad Request", "the password grant needs username and password")
+        raise ApiProblemError(400, "Bad Request", "the password grant needs username and password")
     with state.platform.db.read() as session:
         user = state.platform.repo.user_by_name(session, username)
     if user is None or not user.active:
@@ -102,17 +118,18 @@ def token(
         raise _unauthorized("wrong user name or password")
     scopes = grantable(Role(user.role), scope.split() if scope else None)
     if not scopes:
-        raise ApiProblem(400, "Bad Request", f"none of the requested scopes is available to a {user.role}")
+        raise ApiProblemError(400, "Bad Request", f"none of the requested scopes is available to a {user.role}")
     _record_sign_in(state, username, user.id, user.role, address, ok=True)
     return _issue(state, user, scopes)
 
 
 def _refresh(state: ServiceState, refresh_token: str | None) -> TokenOut:
     if not refresh_token:
-        raise ApiProblem(400, "Bad Request", "the refresh_token grant needs refresh_token")
+        raise ApiProblemError(400, "Bad Request", "the refresh_token grant needs refresh_token")
     with state.platform.db.transaction() as session:
-        row = session.scalars(select(RefreshToken).where(RefreshToken.id == _digest(refresh_token))
-                              .with_for_update()).first()
+        row = session.scalars(
+            select(RefreshToken).where(RefreshToken.id == _digest(refresh_token)).with_for_update()
+        ).first()
         if row is None or row.revoked or row.expires_at <= datetime.now(UTC):
             raise _unauthorized("the refresh token is unknown, used or expired")
         row.revoked = True  # single use: a replayed refresh token is refused
@@ -123,13 +140,21 @@ def _refresh(state: ServiceState, refresh_token: str | None) -> TokenOut:
     return _issue(state, user, scopes)
 
 
-def _record_sign_in(state: ServiceState, username: str, user_id: str | None, role: str, address: str, *,
-                    ok: bool) -> None:
+def _record_sign_in(
+    state: ServiceState, username: str, user_id: str | None, role: str, address: str, *, ok: bool
+) -> None:
     with state.platform.db.transaction() as session:
-        state.platform.audit.append(session, Entry(
-            actor=Actor(name=username, role=role, user_id=user_id, source=address), action=AuditAction.EXECUTE,
-            resource="session", purpose=Purpose.OPERATIONS, outcome=Outcome.SUCCESS if ok else Outcome.DENIED,
-            detail="sign-in" if ok else "sign-in refused: wrong user name or password"))
+        state.platform.audit.append(
+            session,
+            Entry(
+                actor=Actor(name=username, role=role, user_id=user_id, source=address),
+                action=AuditAction.EXECUTE,
+                resource="session",
+                purpose=Purpose.OPERATIONS,
+                outcome=Outcome.SUCCESS if ok else Outcome.DENIED,
+                detail="sign-in" if ok else "sign-in refused: wrong user name or password",
+            ),
+        )
 
 
 @router.get("/api/me", response_model=MeOut, responses=documented(401))
@@ -138,8 +163,13 @@ def me(request: Request, subject: SubjectDep) -> MeOut:
     state = state_of(request)
     with state.platform.db.read() as session:
         user = session.get(User, subject.user_id) if subject.user_id else None
-    return MeOut(username=subject.name, role=subject.role.value, patient_id=subject.patient_id,
-                 scopes=list(subject.scopes), display_name=user.display_name if user else None)
+    return MeOut(
+        username=subject.name,
+        role=subject.role.value,
+        patient_id=subject.patient_id,
+        scopes=list(subject.scopes),
+        display_name=user.display_name if user else None,
+    )
 
 
 __all__ = ["PROBLEM_JSON", "SubjectDep", "client_address", "current_subject", "router"]

@@ -28,8 +28,8 @@ from tailormed.model.pgx import GuidelineResult, MatchedRow
 from tailormed.plan.ranking import order
 from tailormed.security.policy import Operation, Resource, Role, Subject
 from tailormed.service.demo import CDS_CLIENT
-from tailormed.service.pgx_check import DrugCheck, PgxChecker, gene_results
-from tailormed.service.problems import ApiProblem, documented
+from tailormed.service.pgx_check import DrugCheck, gene_results
+from tailormed.service.problems import ApiProblemError, documented
 from tailormed.service.settings import CdsIssuer
 from tailormed.service.state import ServiceState, state_of
 from tailormed.service.views import view
@@ -150,7 +150,9 @@ class Feedback(BaseModel):
 
 SERVICES = [
     CdsService(
-        hook="order-select", id="tailormed-pgx-order-select", title="tailormed pharmacogenomics (order select)",
+        hook="order-select",
+        id="tailormed-pgx-order-select",
+        title="tailormed pharmacogenomics (order select)",
         description="Genotype-guided prescribing for the drug being ordered: the gene result and phenotype, "
         "phenoconversion by the patient's other medications, the CPIC/DPWG recommendation and its strength, and "
         "a suggestion to replace the order with the recommended drug or dose.",
@@ -159,12 +161,16 @@ SERVICES = [
         "urn:tailormed:patient) with an analysis and consent to clinical use.",
     ),
     CdsService(
-        hook="order-sign", id="tailormed-pgx-order-sign", title="tailormed pharmacogenomics (order sign)",
+        hook="order-sign",
+        id="tailormed-pgx-order-sign",
+        title="tailormed pharmacogenomics (order sign)",
         description="The same pharmacogenomic check as order-select, for every medication order about to be signed.",
         prefetch=PREFETCH,
     ),
     CdsService(
-        hook="patient-view", id="tailormed-patient-summary", title="tailormed care plan summary",
+        hook="patient-view",
+        id="tailormed-patient-summary",
+        title="tailormed care plan summary",
         description="A summary card of the patient's actionable pharmacogenomic findings and raised disease risks.",
         prefetch={"patient": PREFETCH["patient"]},
     ),
@@ -186,7 +192,7 @@ class ClientVerifier:
         self._lock = threading.Lock()
 
     def verify(self, token: str, audience: str) -> str:
-        """The issuer of a valid token for ``audience``; :class:`ApiProblem` 401 otherwise."""
+        """The issuer of a valid token for ``audience``; :class:`ApiProblemError` 401 otherwise."""
         try:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(token, options={"verify_signature": False})
@@ -208,9 +214,15 @@ class ClientVerifier:
             raise _unauthorized("no key with this kid in the issuer's JWK set")
         try:
             key = jwt.PyJWK(keys[0]).key
-            verified = jwt.decode(token, key=key, algorithms=[str(header["alg"])], audience=audience,
-                                  issuer=issuer.issuer, options={"require": ["iss", "aud", "exp", "iat", "jti"]},
-                                  leeway=30)
+            verified = jwt.decode(
+                token,
+                key=key,
+                algorithms=[str(header["alg"])],
+                audience=audience,
+                issuer=issuer.issuer,
+                options={"require": ["iss", "aud", "exp", "iat", "jti"]},
+                leeway=30,
+            )
         except jwt.PyJWTError as exc:
             raise _unauthorized(f"JWT not accepted: {exc}") from None
         self._check_replay(str(verified["jti"]), float(verified["exp"]))
@@ -223,14 +235,14 @@ class ClientVerifier:
                 for key in [k for k, exp in self._seen.items() if exp < now]:
                     del self._seen[key]
                 if len(self._seen) >= self.MAX_SEEN:
-                    raise ApiProblem(503, "Service Unavailable", "too many live CDS tokens; retry shortly")
+                    raise ApiProblemError(503, "Service Unavailable", "too many live CDS tokens; retry shortly")
             if jti in self._seen:
                 raise _unauthorized("this JWT (jti) was already used")
             self._seen[jti] = expires + 60
 
 
-def _unauthorized(detail: str) -> ApiProblem:
-    return ApiProblem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+def _unauthorized(detail: str) -> ApiProblemError:
+    return ApiProblemError(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -269,8 +281,12 @@ def discovery() -> Discovery:
     return Discovery(services=SERVICES)
 
 
-@router.post("/cds-services/{service_id}", response_model=CdsResponse, response_model_exclude_none=True,
-             responses=documented(400, 401, 404, 422))
+@router.post(
+    "/cds-services/{service_id}",
+    response_model=CdsResponse,
+    response_model_exclude_none=True,
+    responses=documented(400, 401, 404, 422),
+)
 def call_service(
     request: Request,
     service_id: str,
@@ -280,14 +296,15 @@ def call_service(
     """Call a CDS service with a hook request; the answer is a list of cards (empty for unknown patients)."""
     service = _BY_ID.get(service_id)
     if service is None:
-        raise ApiProblem(404, "Not Found", f"no CDS service '{service_id}'")
+        raise ApiProblemError(404, "Not Found", f"no CDS service '{service_id}'")
     subject = cds_client(request, authorization, f"/cds-services/{service_id}")
     if body.hook != service.hook:
-        raise ApiProblem(400, "Bad Request", f"service '{service_id}' answers the '{service.hook}' hook, "
-                         f"not '{body.hook}'")
+        raise ApiProblemError(
+            400, "Bad Request", f"service '{service_id}' answers the '{service.hook}' hook, not '{body.hook}'"
+        )
     patient_id = _patient_id(body)
     if patient_id is None:
-        raise ApiProblem(400, "Bad Request", "context.patientId is required")
+        raise ApiProblemError(400, "Bad Request", "context.patientId is required")
     return CdsResponse(cards=answer(state_of(request), subject, service, body, patient_id))
 
 
@@ -300,19 +317,34 @@ def feedback(
 ) -> dict[str, str]:
     """Record what the user did with the cards (accepted a suggestion, or overrode the card and why)."""
     if service_id not in _BY_ID:
-        raise ApiProblem(404, "Not Found", f"no CDS service '{service_id}'")
+        raise ApiProblemError(404, "Not Found", f"no CDS service '{service_id}'")
     subject = cds_client(request, authorization, f"/cds-services/{service_id}/feedback")
     platform = state_of(request).platform
     with platform.transaction() as session:
         for item in body.feedback:
-            session.add(m.CdsFeedback(id=new_id(), service_id=service_id, card=item.card[:80], outcome=item.outcome,
-                                      body=item.model_dump(exclude_none=True), client=subject.name))
+            session.add(
+                m.CdsFeedback(
+                    id=new_id(),
+                    service_id=service_id,
+                    card=item.card[:80],
+                    outcome=item.outcome,
+                    body=item.model_dump(exclude_none=True),
+                    client=subject.name,
+                )
+            )
         from tailormed.security.audit import AuditAction, Entry, Purpose
 
-        platform.audit.append(session, Entry(
-            actor=platform_actor(subject), action=AuditAction.CREATE, resource="cds_feedback",
-            purpose=Purpose.TREATMENT, resource_id=service_id,
-            detail=", ".join(f"{i.card}: {i.outcome}" for i in body.feedback)[:1000]))
+        platform.audit.append(
+            session,
+            Entry(
+                actor=platform_actor(subject),
+                action=AuditAction.CREATE,
+                resource="cds_feedback",
+                purpose=Purpose.TREATMENT,
+                resource_id=service_id,
+                detail=", ".join(f"{i.card}: {i.outcome}" for i in body.feedback)[:1000],
+            ),
+        )
     return {}
 
 
@@ -343,8 +375,14 @@ def answer(state: ServiceState, subject: Subject, service: CdsService, body: Cds
     hook = service.hook
     try:
         with platform.transaction() as session:
-            grant = platform.access(session, subject, Operation.READ, Resource.CARE_PLAN, patient_id,
-                                    detail=f"CDS Hooks {hook} ({body.hookInstance[:60]})")
+            grant = platform.access(
+                session,
+                subject,
+                Operation.READ,
+                Resource.CARE_PLAN,
+                patient_id,
+                detail=f"CDS Hooks {hook} ({body.hookInstance[:60]})",
+            )
             stored = platform.repo.latest_plan(session, patient_id)
             entry = platform.repo.load_patient(session, patient_id)
     except AccessDeniedError:
@@ -352,8 +390,11 @@ def answer(state: ServiceState, subject: Subject, service: CdsService, body: Cds
     if stored is None or entry is None:
         return []
     plan = view(stored.plan, entry.patient, grant.hide_domains)
-    link = Link(label="Open the tailormed care plan", type="absolute",
-                url=f"{state.settings.base_url.rstrip('/')}/api/patients/{patient_id}/reports/report_clinician.html")
+    link = Link(
+        label="Open the tailormed care plan",
+        type="absolute",
+        url=f"{state.settings.base_url.rstrip('/')}/api/patients/{patient_id}/reports/report_clinician.html",
+    )
     if hook == "patient-view":
         card = _summary_card(plan, link)
         return [card] if card is not None else []
@@ -394,8 +435,11 @@ def medication_of(resource: dict[str, Any]) -> Medication | None:
 def _bundle_resources(bundle: Any) -> list[dict[str, Any]]:
     if not isinstance(bundle, dict):
         return []
-    return [e["resource"] for e in bundle.get("entry", []) or []
-            if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+    return [
+        e["resource"]
+        for e in bundle.get("entry", []) or []
+        if isinstance(e, dict) and isinstance(e.get("resource"), dict)
+    ]
 
 
 def _orders(body: CdsRequest, hook: str) -> list[tuple[Medication, dict[str, Any]]]:
@@ -419,8 +463,10 @@ def _other_medications(patient: Patient, body: CdsRequest, ordered: list[Medicat
     """What else the patient takes: the stored record, the EHR's active orders (prefetch) and the other drafts."""
     others = list(patient.current_medications())
     for resource in _bundle_resources((body.prefetch or {}).get("medications")):
-        if resource.get("resourceType") in ("MedicationRequest", "MedicationStatement") and resource.get(
-                "status", "active") == "active":
+        if (
+            resource.get("resourceType") in ("MedicationRequest", "MedicationStatement")
+            and resource.get("status", "active") == "active"
+        ):
             drug = medication_of(resource)
             if drug is not None:
                 others.append(drug.model_copy(update={"status": MedicationStatus.ACTIVE}))
@@ -448,9 +494,13 @@ def _pgx_card(check: DrugCheck, order: dict[str, Any], plan: CarePlan, link: Lin
     indicator: Literal["critical", "warning"] = "critical" if row.alternate_drug_available else "warning"
     first = row.text.split(";")[0].split(". ")[0].rstrip(".")
     summary = _clip(f"{drug.capitalize()}: {_phenotypes(check, answer)} — {first}")
-    lines = [f"**{answer.guideline_name}** ({answer.source} {answer.version}; strength: "
-             f"{row.classification or 'not stated'}{'; population: ' + row.population if row.population else ''})",
-             "", row.text, ""]
+    lines = [
+        f"**{answer.guideline_name}** ({answer.source} {answer.version}; strength: "
+        f"{row.classification or 'not stated'}{'; population: ' + row.population if row.population else ''})",
+        "",
+        row.text,
+        "",
+    ]
     lines += [f"- {gene}: {value}" for gene, value in answer.gene_results.items()]
     lines += [f"- {c.explanation}" for c in check.phenoconversions if c.applied]
     lines += [f"- Implication: {text}" for text in row.implications]
@@ -462,9 +512,11 @@ def _pgx_card(check: DrugCheck, order: dict[str, Any], plan: CarePlan, link: Lin
         summary=summary,
         detail="\n".join(lines),
         indicator=indicator,
-        source=Source(label=f"{answer.source}: {answer.guideline_name}", url=answer.url,
-                      topic=Coding(system="urn:tailormed:cds-topic", code="pharmacogenomics",
-                                   display="Pharmacogenomics")),
+        source=Source(
+            label=f"{answer.source}: {answer.guideline_name}",
+            url=answer.url,
+            topic=Coding(system="urn:tailormed:cds-topic", code="pharmacogenomics", display="Pharmacogenomics"),
+        ),
         suggestions=suggestions,
         selectionBehavior="at-most-one" if suggestions else None,
         overrideReasons=[Coding(system=OVERRIDE_SYSTEM, code=c, display=d) for c, d in OVERRIDE_REASONS],
@@ -490,31 +542,64 @@ def _suggestions(check: DrugCheck, row: MatchedRow, order: dict[str, Any], plan:
     suggestions: list[Suggestion] = []
     if row.alternate_drug_available:
         for option_drug in _alternatives(plan, ordered):
-            replacement = {key: value for key, value in order.items() if key not in ("id", "medicationCodeableConcept",
-                                                                                   "medicationReference", "dosageInstruction")}
-            replacement.update({"resourceType": "MedicationRequest", "status": "draft",
-                                "medicationCodeableConcept": {"text": option_drug},
-                                "note": [{"text": f"Replaces {check.drug.name}: {row.text}"}]})
+            replacement = {
+                key: value
+                for key, value in order.items()
+                if key not in ("id", "medicationCodeableConcept", "medicationReference", "dosageInstruction")
+            }
+            replacement.update(
+                {
+                    "resourceType": "MedicationRequest",
+                    "status": "draft",
+                    "medicationCodeableConcept": {"text": option_drug},
+                    "note": [{"text": f"Replaces {check.drug.name}: {row.text}"}],
+                }
+            )
             actions = [Action(type="create", description=f"Order {option_drug} instead", resource=replacement)]
             if order_ref is not None:
-                actions.insert(0, Action(type="delete", description=f"Remove the {check.drug.name} order",
-                                         resourceId=order_ref))
-            suggestions.append(Suggestion(label=f"Replace {check.drug.name} with {option_drug}",
-                                          uuid=str(uuid.uuid4()), isRecommended=not suggestions, actions=actions))
+                actions.insert(
+                    0, Action(type="delete", description=f"Remove the {check.drug.name} order", resourceId=order_ref)
+                )
+            suggestions.append(
+                Suggestion(
+                    label=f"Replace {check.drug.name} with {option_drug}",
+                    uuid=str(uuid.uuid4()),
+                    isRecommended=not suggestions,
+                    actions=actions,
+                )
+            )
         if not suggestions and order_ref is not None:
-            suggestions.append(Suggestion(
-                label=f"Cancel the {check.drug.name} order", uuid=str(uuid.uuid4()), isRecommended=True,
-                actions=[Action(type="delete", description=f"Remove the {check.drug.name} order: {_clip(row.text, 200)}",
-                                resourceId=order_ref)]))
+            suggestions.append(
+                Suggestion(
+                    label=f"Cancel the {check.drug.name} order",
+                    uuid=str(uuid.uuid4()),
+                    isRecommended=True,
+                    actions=[
+                        Action(
+                            type="delete",
+                            description=f"Remove the {check.drug.name} order: {_clip(row.text, 200)}",
+                            resourceId=order_ref,
+                        )
+                    ],
+                )
+            )
     elif row.dosing_information and order_ref is not None:
         updated = dict(order)
         updated["note"] = [*order.get("note", []), {"text": f"Genotype-guided dosing: {row.text}"}]
-        suggestions.append(Suggestion(
-            label=f"Adjust the {check.drug.name} dose as the guideline advises", uuid=str(uuid.uuid4()),
-            isRecommended=True,
-            actions=[Action(type="update", description=f"Record the genotype-guided dose advice on the order: "
-                            f"{_clip(row.text, 200)}", resource=updated)],
-        ))
+        suggestions.append(
+            Suggestion(
+                label=f"Adjust the {check.drug.name} dose as the guideline advises",
+                uuid=str(uuid.uuid4()),
+                isRecommended=True,
+                actions=[
+                    Action(
+                        type="update",
+                        description=f"Record the genotype-guided dose advice on the order: {_clip(row.text, 200)}",
+                        resource=updated,
+                    )
+                ],
+            )
+        )
     return suggestions
 
 
@@ -525,8 +610,12 @@ def _alternatives(plan: CarePlan, ordered: str) -> list[str]:
         if not any(o.drug and o.drug.casefold() == ordered for o in decision.options):
             continue
         for option in _ranked(decision):
-            if option.drug and option.drug.casefold() != ordered and not option.contraindicated and (
-                    option.drug not in found):
+            if (
+                option.drug
+                and option.drug.casefold() != ordered
+                and not option.contraindicated
+                and (option.drug not in found)
+            ):
                 found.append(option.drug)
     return found[:2]
 
@@ -540,8 +629,12 @@ def _ranked(decision: Decision) -> list[Any]:
 
 def _summary_card(plan: CarePlan, link: Link) -> Card | None:
     pgx = [f for f in plan.findings if f.domain is Domain.PGX and f.priority in (Priority.ACTIONABLE, Priority.URGENT)]
-    risks = [f for f in plan.findings if f.domain in (Domain.CLINICAL_RISK, Domain.POLYGENIC, Domain.HEREDITARY)
-             and f.priority in (Priority.ACTIONABLE, Priority.URGENT)]
+    risks = [
+        f
+        for f in plan.findings
+        if f.domain in (Domain.CLINICAL_RISK, Domain.POLYGENIC, Domain.HEREDITARY)
+        and f.priority in (Priority.ACTIONABLE, Priority.URGENT)
+    ]
     if not pgx and not risks and not plan.conflicts:
         return None
     parts = []
@@ -561,8 +654,10 @@ def _summary_card(plan: CarePlan, link: Link) -> Card | None:
         summary=_clip("tailormed: " + ", ".join(parts)),
         detail="\n".join(lines),
         indicator="warning",
-        source=Source(label="tailormed care plan", topic=Coding(system="urn:tailormed:cds-topic", code="care-plan",
-                                                                display="Care plan summary")),
+        source=Source(
+            label="tailormed care plan",
+            topic=Coding(system="urn:tailormed:cds-topic", code="care-plan", display="Care plan summary"),
+        ),
         links=[link],
     )
 

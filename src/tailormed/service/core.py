@@ -123,10 +123,20 @@ class Platform:
 
     def subject_for(self, session: Session, user: User, *, scopes: tuple[str, ...], source: str | None) -> Subject:
         role = Role(user.role)
-        team = frozenset(self.repo.team_patients(session, user.id)) if role in (
-            Role.CLINICIAN, Role.GENETIC_COUNSELLOR) else frozenset()
-        return Subject(name=user.username, role=role, user_id=user.id, patient_id=user.patient_id,
-                       team_patients=team, scopes=scopes, source=source)
+        team = (
+            frozenset(self.repo.team_patients(session, user.id))
+            if role in (Role.CLINICIAN, Role.GENETIC_COUNSELLOR)
+            else frozenset()
+        )
+        return Subject(
+            name=user.username,
+            role=role,
+            user_id=user.id,
+            patient_id=user.patient_id,
+            team_patients=team,
+            scopes=scopes,
+            source=source,
+        )
 
     # -- consent -------------------------------------------------------------------------------------------
 
@@ -135,8 +145,9 @@ class Platform:
 
     # -- guarded access ------------------------------------------------------------------------------------
 
-    def target(self, session: Session, resource: Resource, patient_id: str | None, *,
-               duo_code: str | None = None) -> Target:
+    def target(
+        self, session: Session, resource: Resource, patient_id: str | None, *, duo_code: str | None = None
+    ) -> Target:
         if patient_id is None:
             return Target(resource=resource, duo_code=duo_code)
         exists = self.repo.patient_exists(session, patient_id)
@@ -161,16 +172,31 @@ class Platform:
             grant = authorize(subject, operation, target)
         except AccessDeniedError as exc:
             # Recorded by transaction() once this transaction (and its write lock) is gone.
-            self._pending().append(Entry(
-                actor=actor_of(subject), action=_AUDIT_ACTION[operation], resource=resource.value,
-                purpose=purpose_of(subject), outcome=Outcome.DENIED, resource_id=resource_id, patient_id=patient_id,
-                detail=exc.message,
-            ))
+            self._pending().append(
+                Entry(
+                    actor=actor_of(subject),
+                    action=_AUDIT_ACTION[operation],
+                    resource=resource.value,
+                    purpose=purpose_of(subject),
+                    outcome=Outcome.DENIED,
+                    resource_id=resource_id,
+                    patient_id=patient_id,
+                    detail=exc.message,
+                )
+            )
             raise
-        self.audit.append(session, Entry(
-            actor=actor_of(subject), action=_AUDIT_ACTION[operation], resource=resource.value,
-            purpose=purpose_of(subject), resource_id=resource_id, patient_id=patient_id, detail=detail,
-        ))
+        self.audit.append(
+            session,
+            Entry(
+                actor=actor_of(subject),
+                action=_AUDIT_ACTION[operation],
+                resource=resource.value,
+                purpose=purpose_of(subject),
+                resource_id=resource_id,
+                patient_id=patient_id,
+                detail=detail,
+            ),
+        )
         return grant
 
     def check(self, subject: Subject, operation: Operation, resource: Resource, patient_id: str | None = None) -> Grant:
@@ -198,11 +224,19 @@ class Platform:
     ) -> None:
         """Append one audit event in a transaction of its own (denials, failures, events with no data write)."""
         with self.db.transaction() as session:
-            self.audit.append(session, Entry(
-                actor=actor_of(subject), action=_AUDIT_ACTION[operation], resource=resource.value,
-                purpose=purpose_of(subject), outcome=outcome, resource_id=resource_id, patient_id=patient_id,
-                detail=detail,
-            ))
+            self.audit.append(
+                session,
+                Entry(
+                    actor=actor_of(subject),
+                    action=_AUDIT_ACTION[operation],
+                    resource=resource.value,
+                    purpose=purpose_of(subject),
+                    outcome=outcome,
+                    resource_id=resource_id,
+                    patient_id=patient_id,
+                    detail=detail,
+                ),
+            )
 
 
 def decision_of(row: ConsentRow) -> ConsentDecision:

@@ -42,8 +42,14 @@ def patient_password(patient_id: str) -> str:
     return f"{patient_id}-demo"
 
 
-def seed(platform: Platform, analyzer: Analyzer, *, records: list[Path] | None = None,
-         analyse: bool = True, on_patient: Callable[[str], None] | None = None) -> list[Login]:
+def seed(
+    platform: Platform,
+    analyzer: Analyzer,
+    *,
+    records: list[Path] | None = None,
+    analyse: bool = True,
+    on_patient: Callable[[str], None] | None = None,
+) -> list[Login]:
     """Create the demo accounts, team and patients (with genomes and consent from their records) and run their
     analyses; returns the logins."""
     logins: list[Login] = []
@@ -51,13 +57,22 @@ def seed(platform: Platform, analyzer: Analyzer, *, records: list[Path] | None =
         platform.repo.set_setting(session, DEMO_SETTING, "true")
         team = platform.repo.add_team(session, TEAM)
         for username, password, role, name in STAFF:
-            user = platform.repo.add_user(session, username=username, password_hash=hash_password(password),
-                                          role=role, display_name=name)
+            user = platform.repo.add_user(
+                session, username=username, password_hash=hash_password(password), role=role, display_name=name
+            )
             if role in ("clinician", "genetic_counsellor"):
                 platform.repo.add_member(session, team.id, user.id)
             logins.append(Login(username, password, role))
-        platform.audit.append(session, Entry(actor=SYSTEM, action=AuditAction.CREATE, resource="demo",
-                                             purpose=Purpose.OPERATIONS, detail="demo accounts and care team"))
+        platform.audit.append(
+            session,
+            Entry(
+                actor=SYSTEM,
+                action=AuditAction.CREATE,
+                resource="demo",
+                purpose=Purpose.OPERATIONS,
+                detail="demo accounts and care team",
+            ),
+        )
     for record in records if records is not None else demo_records():
         parsed = read_record_upload(Upload(record.name, record.read_bytes()))
         patient = parsed.patient
@@ -74,22 +89,48 @@ def seed(platform: Platform, analyzer: Analyzer, *, records: list[Path] | None =
                 platform.repo.add_consent(session, patient.id, category.value, decision.value, list(codes), None)
             genome_id = calls_id = None
             if vcf is not None and vcf_summary is not None:
-                genome_id = platform.repo.add_genome(session, patient.id, kind="vcf", filename=vcf.name,
-                                                     content=vcf.content, evidence=None, summary=vcf_summary,
-                                                     created_by=None).id
+                genome_id = platform.repo.add_genome(
+                    session,
+                    patient.id,
+                    kind="vcf",
+                    filename=vcf.name,
+                    content=vcf.content,
+                    evidence=None,
+                    summary=vcf_summary,
+                    created_by=None,
+                ).id
             if calls is not None and calls_summary is not None:
-                calls_id = platform.repo.add_genome(session, patient.id, kind="outside_calls", filename=calls.name,
-                                                    content=calls.content, evidence=None, summary=calls_summary,
-                                                    created_by=None).id
-            user = platform.repo.add_user(session, username=patient.id,
-                                          password_hash=hash_password(patient_password(patient.id)), role="patient",
-                                          display_name=patient.display_name, patient_id=patient.id)
+                calls_id = platform.repo.add_genome(
+                    session,
+                    patient.id,
+                    kind="outside_calls",
+                    filename=calls.name,
+                    content=calls.content,
+                    evidence=None,
+                    summary=calls_summary,
+                    created_by=None,
+                ).id
+            user = platform.repo.add_user(
+                session,
+                username=patient.id,
+                password_hash=hash_password(patient_password(patient.id)),
+                role="patient",
+                display_name=patient.display_name,
+                patient_id=patient.id,
+            )
             if analyse:
-                jobs.enqueue(session, patient.id, genome_id=genome_id, outside_calls_id=calls_id,
-                             requested_by=user.id)
-            platform.audit.append(session, Entry(actor=SYSTEM, action=AuditAction.CREATE, resource="patient",
-                                                 purpose=Purpose.OPERATIONS, patient_id=patient.id,
-                                                 detail="demo patient seeded"))
+                jobs.enqueue(session, patient.id, genome_id=genome_id, outside_calls_id=calls_id, requested_by=user.id)
+            platform.audit.append(
+                session,
+                Entry(
+                    actor=SYSTEM,
+                    action=AuditAction.CREATE,
+                    resource="patient",
+                    purpose=Purpose.OPERATIONS,
+                    patient_id=patient.id,
+                    detail="demo patient seeded",
+                ),
+            )
         logins.append(Login(patient.id, patient_password(patient.id), "patient", patient.id))
         if analyse:
             worker = jobs.Worker(platform, lambda: analyzer)

@@ -33,11 +33,21 @@ MAX_ATTEMPTS = 2
 _log = logging.getLogger("tailormed.jobs")
 
 
-def enqueue(session: Session, patient_id: str, *, genome_id: str | None, outside_calls_id: str | None,
-            requested_by: str | None) -> Analysis:
-    job = Analysis(id=new_id(), patient_id=patient_id, genome_id=genome_id, outside_calls_id=outside_calls_id,
-                   status=QUEUED, progress=0, stage="queued", attempts=0, requested_by=requested_by,
-                   created_at=now())
+def enqueue(
+    session: Session, patient_id: str, *, genome_id: str | None, outside_calls_id: str | None, requested_by: str | None
+) -> Analysis:
+    job = Analysis(
+        id=new_id(),
+        patient_id=patient_id,
+        genome_id=genome_id,
+        outside_calls_id=outside_calls_id,
+        status=QUEUED,
+        progress=0,
+        stage="queued",
+        attempts=0,
+        requested_by=requested_by,
+        created_at=now(),
+    )
     session.add(job)
     session.flush()
     return job
@@ -54,15 +64,32 @@ def recover(platform: Platform, *, at: datetime | None = None) -> dict[str, int]
                 continue
             if job.attempts >= MAX_ATTEMPTS:
                 job.status, job.stage, job.finished_at = FAILED, "interrupted", moment
-                job.error = _problem(500, "analysis interrupted", f"the analysis was interrupted {job.attempts} "
-                                     "times (worker stopped); run it again")
+                job.error = _problem(
+                    500,
+                    "analysis interrupted",
+                    f"the analysis was interrupted {job.attempts} times (worker stopped); run it again",
+                )
                 counts["failed"] += 1
             else:
-                job.status, job.stage, job.worker, job.lease_until = QUEUED, "requeued after an interruption", None, None
+                job.status, job.stage, job.worker, job.lease_until = (
+                    QUEUED,
+                    "requeued after an interruption",
+                    None,
+                    None,
+                )
                 counts["requeued"] += 1
-            platform.audit.append(session, Entry(actor=SYSTEM, action=AuditAction.UPDATE, resource="analysis",
-                                                 purpose=Purpose.OPERATIONS, resource_id=job.id,
-                                                 patient_id=job.patient_id, detail=f"recovered: {job.status}"))
+            platform.audit.append(
+                session,
+                Entry(
+                    actor=SYSTEM,
+                    action=AuditAction.UPDATE,
+                    resource="analysis",
+                    purpose=Purpose.OPERATIONS,
+                    resource_id=job.id,
+                    patient_id=job.patient_id,
+                    detail=f"recovered: {job.status}",
+                ),
+            )
     return counts
 
 
@@ -78,8 +105,15 @@ def claim(platform: Platform, worker: str) -> str | None:
             result = session.execute(
                 update(Analysis)
                 .where(Analysis.id == job_id, Analysis.status == QUEUED)
-                .values(status=RUNNING, worker=worker, lease_until=moment + LEASE, started_at=moment,
-                        attempts=Analysis.attempts + 1, stage="starting", progress=1)
+                .values(
+                    status=RUNNING,
+                    worker=worker,
+                    lease_until=moment + LEASE,
+                    started_at=moment,
+                    attempts=Analysis.attempts + 1,
+                    stage="starting",
+                    progress=1,
+                )
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
                 return job_id
@@ -100,20 +134,31 @@ def run_job(platform: Platform, analyzer: Analyzer, job_id: str, worker: str) ->
     if entry is None:
         return _finish_failed(platform, job_id, worker, _problem(404, "patient erased", "the patient was erased"))
     if not consent.clinical:
-        return _finish_failed(platform, job_id, worker, _problem(
-            403, "no consent", "the patient withdrew consent to clinical use before the analysis ran"))
+        return _finish_failed(
+            platform,
+            job_id,
+            worker,
+            _problem(403, "no consent", "the patient withdrew consent to clinical use before the analysis ran"),
+        )
     patient = entry.patient.model_copy(update={"consent": consent.apply_to(entry.patient.consent)})
 
     def progress(stage: str, percent: int) -> None:
         with platform.db.transaction() as session:
-            session.execute(update(Analysis).where(Analysis.id == job_id, Analysis.worker == worker).values(
-                stage=stage, progress=max(1, min(99, percent)), lease_until=datetime.now(UTC) + LEASE))
+            session.execute(
+                update(Analysis)
+                .where(Analysis.id == job_id, Analysis.worker == worker)
+                .values(stage=stage, progress=max(1, min(99, percent)), lease_until=datetime.now(UTC) + LEASE)
+            )
 
     try:
         output = analyzer.run(patient, vcf=vcf, outside_calls=calls, on_progress=progress)
     except TailormedError as exc:
-        return _finish_failed(platform, job_id, worker, _problem(
-            422, type(exc).__name__, exc.message, source=exc.source, location=exc.location))
+        return _finish_failed(
+            platform,
+            job_id,
+            worker,
+            _problem(422, type(exc).__name__, exc.message, source=exc.source, location=exc.location),
+        )
     except Exception as exc:  # a bug in an engine must not kill the worker; the job records it
         _log.exception("analysis %s failed", job_id)
         return _finish_failed(platform, job_id, worker, _problem(500, "internal error", f"{type(exc).__name__}: {exc}"))
@@ -122,11 +167,21 @@ def run_job(platform: Platform, analyzer: Analyzer, job_id: str, worker: str) ->
         if job is None or job.status != RUNNING or job.worker != worker:
             return "lost"  # erased meanwhile, or another worker took over after our lease ran out
         platform.repo.save_plan(session, patient_id, output.plan, output.reports, analysis_id=job_id)
+        if output.evidence is not None and job.genome_id is not None:
+            platform.repo.set_evidence(session, job.genome_id, output.evidence)
         job.status, job.progress, job.stage, job.finished_at, job.lease_until = SUCCEEDED, 100, "done", now(), None
-        platform.audit.append(session, Entry(
-            actor=SYSTEM, action=AuditAction.CREATE, resource="care_plan", purpose=Purpose.TREATMENT,
-            resource_id=job_id, patient_id=patient_id,
-            detail="engines: " + ", ".join(output.engines_run)))
+        platform.audit.append(
+            session,
+            Entry(
+                actor=SYSTEM,
+                action=AuditAction.CREATE,
+                resource="care_plan",
+                purpose=Purpose.TREATMENT,
+                resource_id=job_id,
+                patient_id=patient_id,
+                detail="engines: " + ", ".join(output.engines_run),
+            ),
+        )
     return SUCCEEDED
 
 
@@ -147,21 +202,38 @@ def _finish_failed(platform: Platform, job_id: str, worker: str, problem: dict[s
         if job is None or job.worker != worker:
             return "lost"
         job.status, job.stage, job.finished_at, job.lease_until, job.error = FAILED, "failed", now(), None, problem
-        platform.audit.append(session, Entry(actor=SYSTEM, action=AuditAction.EXECUTE, resource="analysis",
-                                             purpose=Purpose.TREATMENT, outcome=Outcome.FAILED, resource_id=job_id,
-                                             patient_id=job.patient_id, detail=str(problem.get("detail"))))
+        platform.audit.append(
+            session,
+            Entry(
+                actor=SYSTEM,
+                action=AuditAction.EXECUTE,
+                resource="analysis",
+                purpose=Purpose.TREATMENT,
+                outcome=Outcome.FAILED,
+                resource_id=job_id,
+                patient_id=job.patient_id,
+                detail=str(problem.get("detail")),
+            ),
+        )
     return FAILED
 
 
 def _problem(status: int, title: str, detail: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "about:blank", "title": title, "status": status, "detail": detail,
-            **{k: v for k, v in extra.items() if v is not None}}
+    return {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **{k: v for k, v in extra.items() if v is not None},
+    }
 
 
 class Worker:
     """A background thread that runs queued analyses one at a time until stopped."""
 
-    def __init__(self, platform: Platform, analyzer_factory: Callable[[], Analyzer], *, poll_seconds: float = 0.5) -> None:
+    def __init__(
+        self, platform: Platform, analyzer_factory: Callable[[], Analyzer], *, poll_seconds: float = 0.5
+    ) -> None:
         self.platform = platform
         self._analyzer_factory = analyzer_factory
         self._analyzer: Analyzer | None = None

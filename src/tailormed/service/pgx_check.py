@@ -70,8 +70,9 @@ class PgxChecker:
         answers = genotype
         if any(c.applied for c in relevant):
             answers = recommend_drug(guidelines, effective, genotype[0].drug)
-        return DrugCheck(drug=drug, answers=answers, genotype_answers=genotype, effective=effective,
-                         phenoconversions=relevant)
+        return DrugCheck(
+            drug=drug, answers=answers, genotype_answers=genotype, effective=effective, phenoconversions=relevant
+        )
 
     def drug_names(self) -> Iterable[str]:
         for guideline in self.knowledge.guidelines.guidelines:

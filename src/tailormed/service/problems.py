@@ -31,11 +31,12 @@ class ProblemDetail(BaseModel):
     errors: list[dict[str, Any]] | None = None
 
 
-class ApiProblem(Exception):
+class ApiProblemError(Exception):
     """Raise in a route to answer with a problem detail."""
 
-    def __init__(self, status: int, title: str, detail: str | None = None, *, headers: dict[str, str] | None = None,
-                 **extra: Any) -> None:
+    def __init__(
+        self, status: int, title: str, detail: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail or title)
         self.status = status
         self.title = title
@@ -44,11 +45,19 @@ class ApiProblem(Exception):
         self.extra = extra
 
 
-def problem_response(status: int, title: str, detail: str | None = None, *, instance: str | None = None,
-                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body = ProblemDetail(title=title, status=status, detail=detail, instance=instance, **extra)
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_JSON,
-                        headers=headers)
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
 
 
 def status_of(exc: TailormedError) -> tuple[int, str]:
@@ -66,10 +75,11 @@ def status_of(exc: TailormedError) -> tuple[int, str]:
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem detail."""
 
-    @app.exception_handler(ApiProblem)
-    async def _api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
-        return problem_response(exc.status, exc.title, exc.detail, instance=request.url.path, headers=exc.headers,
-                                **exc.extra)
+    @app.exception_handler(ApiProblemError)
+    async def _api_problem(request: Request, exc: ApiProblemError) -> JSONResponse:
+        return problem_response(
+            exc.status, exc.title, exc.detail, instance=request.url.path, headers=exc.headers, **exc.extra
+        )
 
     @app.exception_handler(TailormedError)
     async def _tailormed(request: Request, exc: TailormedError) -> JSONResponse:
@@ -79,8 +89,9 @@ def install(app: FastAPI) -> None:
             return problem_response(404, title, "no such resource", instance=request.url.path)
         if isinstance(exc, AccessDeniedError):
             return problem_response(status, title, exc.message, instance=request.url.path)
-        return problem_response(status, title, exc.message, instance=request.url.path, source=exc.source,
-                                location=exc.location)
+        return problem_response(
+            status, title, exc.message, instance=request.url.path, source=exc.source, location=exc.location
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -93,14 +104,16 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {404: "Not Found", 405: "Method Not Allowed", 401: "Unauthorized"}.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(exc.status_code, title, detail, instance=request.url.path,
-                                headers=getattr(exc, "headers", None))
+        return problem_response(
+            exc.status_code, title, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         _log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "Internal error", "an unexpected error occurred; it has been logged",
-                                instance=request.url.path)
+        return problem_response(
+            500, "Internal error", "an unexpected error occurred; it has been logged", instance=request.url.path
+        )
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:

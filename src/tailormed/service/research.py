@@ -1,4 +1,4 @@
-"""Running a research export on the store: the policy picks the patients, :mod:`tailormed.security.research` the rest."""
+"""Running a research export: the access policy picks the patients, :mod:`tailormed.security.research` the rest."""
 
 from __future__ import annotations
 
@@ -11,15 +11,23 @@ from datetime import UTC, date, datetime
 from tailormed.errors import AccessDeniedError, InputError
 from tailormed.security.consent import DUO_LABELS
 from tailormed.security.policy import Operation, Resource, Subject
-from tailormed.security.research import DEFAULT_K, SAFE_HARBOR_REMOVED, ExportResult, deidentify, k_anonymize, write_export
+from tailormed.security.research import (
+    DEFAULT_K,
+    SAFE_HARBOR_REMOVED,
+    ExportResult,
+    deidentify,
+    k_anonymize,
+    write_export,
+)
 from tailormed.service.core import Platform
 from tailormed.service.views import redact
 
 DUO_CODE = re.compile(r"^DUO:\d{7}$")
 
 
-def run_export(platform: Platform, subject: Subject, duo_code: str, *, k: int = DEFAULT_K,
-               on: date | None = None) -> ExportResult:
+def run_export(
+    platform: Platform, subject: Subject, duo_code: str, *, k: int = DEFAULT_K, on: date | None = None
+) -> ExportResult:
     """Export every patient whose research consent covers ``duo_code``, de-identified and k-anonymous."""
     if not DUO_CODE.match(duo_code):
         raise InputError(f"'{duo_code}' is not a DUO code (DUO: and 7 digits)", source="--duo")
@@ -30,13 +38,26 @@ def run_export(platform: Platform, subject: Subject, duo_code: str, *, k: int = 
     people = []
     included: list[str] = []
     with platform.transaction() as session:
-        platform.access(session, subject, Operation.EXPORT, Resource.RESEARCH, duo_code=duo_code,
-                        detail=f"research export for {duo_code}")
+        platform.access(
+            session,
+            subject,
+            Operation.EXPORT,
+            Resource.RESEARCH,
+            duo_code=duo_code,
+            detail=f"research export for {duo_code}",
+        )
         candidates = platform.repo.patient_ids(session)
         for patient_id in candidates:
             try:
-                grant = platform.access(session, subject, Operation.EXPORT, Resource.RESEARCH, patient_id,
-                                        duo_code=duo_code, detail=f"research export for {duo_code}")
+                grant = platform.access(
+                    session,
+                    subject,
+                    Operation.EXPORT,
+                    Resource.RESEARCH,
+                    patient_id,
+                    duo_code=duo_code,
+                    detail=f"research export for {duo_code}",
+                )
             except AccessDeniedError:
                 continue
             entry = platform.repo.load_patient(session, patient_id)

@@ -81,6 +81,7 @@ class AnalysisRequest(BaseModel):
 
 
 class PreferencesOut(BaseModel):
+    patient_id: str
     preferences: Preferences
     decisions: list[Decision] = Field(default_factory=list, description="The latest plan's decisions, re-ranked")
 
@@ -101,6 +102,7 @@ class ConsentOut(BaseModel):
 
 
 class AccessEntry(BaseModel):
+    patient_id: str | None = None
     at: datetime
     who: str
     role: str
@@ -113,7 +115,6 @@ class AccessEntry(BaseModel):
 
 class AuditOut(AccessEntry):
     seq: int
-    patient_id: str | None = None
     resource_id: str | None = None
     detail: str | None = None
     hash: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tailormed.store.config import StoreConfig
 
@@ -18,7 +19,7 @@ class CdsIssuer:
     """A CDS client allowed to call the hooks: its ``iss`` and the keys its JWTs are signed with (JWK set)."""
 
     issuer: str
-    jwks: dict[str, object]
+    jwks: dict[str, Any]
 
 
 @dataclass(frozen=True)

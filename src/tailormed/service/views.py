@@ -29,10 +29,16 @@ def redact(plan: CarePlan, hide_domains: Iterable[str]) -> CarePlan:
     return plan.model_copy(
         update={
             "findings": [f for f in plan.findings if f.id not in gone],
-            "problems": [p.model_copy(update={"finding_ids": [i for i in p.finding_ids if i not in gone]})
-                         for p in plan.problems if keeps(p.finding_ids)],
-            "actions": [a.model_copy(update={"finding_ids": [i for i in a.finding_ids if i not in gone]})
-                        for a in plan.actions if keeps(a.finding_ids)],
+            "problems": [
+                p.model_copy(update={"finding_ids": [i for i in p.finding_ids if i not in gone]})
+                for p in plan.problems
+                if keeps(p.finding_ids)
+            ],
+            "actions": [
+                a.model_copy(update={"finding_ids": [i for i in a.finding_ids if i not in gone]})
+                for a in plan.actions
+                if keeps(a.finding_ids)
+            ],
             "conflicts": [c for c in plan.conflicts if keeps(c.finding_ids)],
             "decisions": [d for d in plan.decisions if keeps(d.finding_ids)],
         }

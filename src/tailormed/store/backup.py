@@ -136,7 +136,9 @@ def read_backup(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, An
                 try:
                     rows.append(json.loads(line))
                 except ValueError as exc:
-                    raise InputError(f"bad JSON: {exc}", source=f"{source}:{member}", location=f"line {number}") from exc
+                    raise InputError(
+                        f"bad JSON: {exc}", source=f"{source}:{member}", location=f"line {number}"
+                    ) from exc
             if len(rows) != facts.get("rows"):
                 raise InputError(f"{member} has {len(rows)} rows, the manifest says {facts.get('rows')}", source=source)
             tables[name] = rows
@@ -156,17 +158,22 @@ def restore(db: Database, keyring: Keyring, path: Path) -> BackupSummary:
     if not db.is_empty():
         current = migrate.current_revision(db)
         with db.read() as session:
-            has_data = any(session.execute(select(t).limit(1)).first() is not None
-                           for t in Base.metadata.sorted_tables if t.name != "audit_head")
+            has_data = any(
+                session.execute(select(t).limit(1)).first() is not None
+                for t in Base.metadata.sorted_tables
+                if t.name != "audit_head"
+            )
         if has_data or current != revision:
-            raise InputError("restore needs an empty database (this one has tailormed data)",
-                             source=db.url.split("@")[-1])
+            raise InputError(
+                "restore needs an empty database (this one has tailormed data)", source=db.url.split("@")[-1]
+            )
     migrate.upgrade(db, revision)
     with db.transaction() as session:
         session.execute(delete(Base.metadata.tables["audit_head"]))
         for table in Base.metadata.sorted_tables:
-            batch = [{k: _decode(table, k, v, f"{path}:{table.name}") for k, v in row.items()}
-                     for row in rows[table.name]]
+            batch = [
+                {k: _decode(table, k, v, f"{path}:{table.name}") for k, v in row.items()} for row in rows[table.name]
+            ]
             if batch:
                 session.execute(insert(table), batch)
         for key in session.scalars(select(DataKey)):

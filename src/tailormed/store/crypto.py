@@ -75,7 +75,7 @@ class MasterKey:
         return hashlib.sha256(b"tailormed master key id\x00" + self.key).hexdigest()[:16]
 
     def derive(self, purpose: str) -> bytes:
-        """A separate 32-byte secret for ``purpose`` (e.g. token signing), so the master key itself is never used twice."""
+        """A separate 32-byte secret for ``purpose`` (e.g. token signing): the master key is never used twice."""
         return hashlib.sha256(b"tailormed derived key\x00" + purpose.encode() + b"\x00" + self.key).digest()
 
     def wrap(self, data_key: bytes, key_row: str) -> bytes:

@@ -21,7 +21,9 @@ class Keyring:
     def new_key(self, session: Session) -> str:
         """Create and store a wrapped data key; return its id."""
         key_id = str(uuid.uuid4())
-        session.add(DataKey(id=key_id, wrapped=self.master.wrap(new_data_key(), key_id), master_key_id=self.master.key_id))
+        session.add(
+            DataKey(id=key_id, wrapped=self.master.wrap(new_data_key(), key_id), master_key_id=self.master.key_id)
+        )
         session.flush()
         return key_id
 

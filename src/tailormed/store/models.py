@@ -8,7 +8,7 @@ metadata a query needs (ids, states, times, sizes). The audit table is append-on
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -61,7 +61,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
 
 class DataKey(Base):
@@ -107,9 +107,7 @@ class CareTeamPatient(Base):
     __tablename__ = "care_team_patients"
 
     team_id: Mapped[str] = mapped_column(ForeignKey("care_teams.id", ondelete="CASCADE"), primary_key=True)
-    patient_id: Mapped[str] = mapped_column(
-        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class Patient(Base):

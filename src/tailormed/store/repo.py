@@ -155,6 +155,15 @@ class Repository:
     def latest_genome(self, session: Session, patient_id: str, kind: str) -> m.GenomeUpload | None:
         return next((g for g in self.genomes(session, patient_id) if g.kind == kind), None)
 
+    def set_evidence(self, session: Session, upload_id: str, evidence: bytes) -> None:
+        """Store (encrypted) the genome evidence an analysis read from an upload."""
+        row = session.get(m.GenomeUpload, upload_id)
+        if row is None:
+            raise LookupError(upload_id)
+        row.evidence_enc = self.keys.seal(
+            session, row.patient_id, evidence, context("genome_uploads", "evidence", upload_id)
+        )
+
     def genome_content(self, session: Session, row: m.GenomeUpload) -> bytes:
         return self.keys.open(session, row.patient_id, row.content_enc, context("genome_uploads", "content", row.id))
 
@@ -185,7 +194,9 @@ class Repository:
             self.save_report(session, plan_id, patient_id, name, report)
         return plan_id
 
-    def save_report(self, session: Session, plan_id: str, patient_id: str, name: str, report: tuple[str, bytes]) -> None:
+    def save_report(
+        self, session: Session, plan_id: str, patient_id: str, name: str, report: tuple[str, bytes]
+    ) -> None:
         """Store one rendered report (media type, bytes) of a plan."""
         media_type, content = report
         report_id = new_id()
@@ -221,7 +232,9 @@ class Repository:
         return row.media_type, content
 
     def report_names(self, session: Session, plan_id: str) -> list[str]:
-        return list(session.scalars(select(m.Report.name).where(m.Report.care_plan_id == plan_id).order_by(m.Report.name)))
+        return list(
+            session.scalars(select(m.Report.name).where(m.Report.care_plan_id == plan_id).order_by(m.Report.name))
+        )
 
     # -- consent ---------------------------------------------------------------------------------------------
 
