@@ -132,8 +132,9 @@ OUTSIDER = "outside-05-lee"
 OTHER_CLINICIAN = "clinician-b"
 
 
-def seed_service(backend: str, folder: Path, *, demo: bool = True, database: str | None = None,
-                 **settings: object) -> Service:
+def seed_service(
+    backend: str, folder: Path, *, demo: bool = True, database: str | None = None, **settings: object
+) -> Service:
     """The demo seed plus one patient in another care team (with another clinician), all analysed."""
     from fastapi.testclient import TestClient
 
@@ -157,22 +158,29 @@ def seed_service(backend: str, folder: Path, *, demo: bool = True, database: str
     vcf = record.with_name("demo-04-park.vcf").read_bytes()
     with platform.db.transaction() as session:
         team = platform.repo.add_team(session, "Other care team")
-        other = platform.repo.add_user(session, username=OTHER_CLINICIAN,
-                                       password_hash=hash_password(f"{OTHER_CLINICIAN}-demo"), role="clinician")
+        other = platform.repo.add_user(
+            session, username=OTHER_CLINICIAN, password_hash=hash_password(f"{OTHER_CLINICIAN}-demo"), role="clinician"
+        )
         platform.repo.add_member(session, team.id, other.id)
         platform.repo.create_patient(session, patient, kind="record", created_by=None)
         platform.repo.add_team_patient(session, team.id, OUTSIDER)
         for category, decision, codes in from_record(patient.consent):
             platform.repo.add_consent(session, OUTSIDER, category.value, decision.value, list(codes), None)
-        upload = platform.repo.add_genome(session, OUTSIDER, kind="vcf", filename="lee.vcf", content=vcf,
-                                          evidence=None, summary={}, created_by=None)
-        platform.repo.add_user(session, username=OUTSIDER, password_hash=hash_password(f"{OUTSIDER}-demo"),
-                               role="patient", patient_id=OUTSIDER)
+        upload = platform.repo.add_genome(
+            session, OUTSIDER, kind="vcf", filename="lee.vcf", content=vcf, evidence=None, summary={}, created_by=None
+        )
+        platform.repo.add_user(
+            session,
+            username=OUTSIDER,
+            password_hash=hash_password(f"{OUTSIDER}-demo"),
+            role="patient",
+            patient_id=OUTSIDER,
+        )
         jobs.enqueue(session, OUTSIDER, genome_id=upload.id, outside_calls_id=None, requested_by=None)
     jobs.Worker(platform, lambda: analyzer).run_pending()
     app = create_app(ServiceSettings(store=config, demo=demo, run_worker=False, **settings), platform)  # type: ignore[arg-type]
     app.state.tailormed._analyzer = analyzer
-    return Service(platform, TestClient(app), folder)
+    return Service(platform, TestClient(app, client=("127.0.0.1", 50000)), folder)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -65,16 +65,38 @@ ENDPOINTS = [
     Endpoint("consent", "GET", "/api/patients/{pid}/consent", READERS, shows_name=False),
     Endpoint("set consent", "PUT", "/api/patients/{pid}/consent", READERS, _consent, shows_name=False),
     Endpoint("access log", "GET", "/api/patients/{pid}/access-log", {"patient": 200, "admin": 200}, shows_name=False),
-    Endpoint("analyse", "POST", "/api/patients/{pid}/analyses", {"clinician": 202, "genetic_counsellor": 202},
-             shows_name=False),
-    Endpoint("upload genome", "POST", "/api/patients/{pid}/genomes", {"clinician": 201, "genetic_counsellor": 201},
-             _vcf, shows_name=False),
-    Endpoint("haplotypes", "GET", "/fhir/$find-subject-haplotypes?subject={pid}&genes=CYP2C19", READERS,
-             shows_name=False),
-    Endpoint("tx implications", "GET", "/fhir/$find-subject-tx-implications?subject={pid}&treatments=clopidogrel",
-             READERS, shows_name=False),
-    Endpoint("variants", "GET", "/fhir/$find-subject-variants?subject={pid}&ranges=NC_000010.11:94700000-94900000&includeVariants=true",
-             READERS, shows_name=False),
+    Endpoint(
+        "analyse",
+        "POST",
+        "/api/patients/{pid}/analyses",
+        {"clinician": 202, "genetic_counsellor": 202},
+        shows_name=False,
+    ),
+    Endpoint(
+        "upload genome",
+        "POST",
+        "/api/patients/{pid}/genomes",
+        {"clinician": 201, "genetic_counsellor": 201},
+        _vcf,
+        shows_name=False,
+    ),
+    Endpoint(
+        "haplotypes", "GET", "/fhir/$find-subject-haplotypes?subject={pid}&genes=CYP2C19", READERS, shows_name=False
+    ),
+    Endpoint(
+        "tx implications",
+        "GET",
+        "/fhir/$find-subject-tx-implications?subject={pid}&treatments=clopidogrel",
+        READERS,
+        shows_name=False,
+    ),
+    Endpoint(
+        "variants",
+        "GET",
+        "/fhir/$find-subject-variants?subject={pid}&ranges=NC_000010.11:94700000-94900000&includeVariants=true",
+        READERS,
+        shows_name=False,
+    ),
 ]
 # Roles not bound to patients get the same answer for any patient.
 PATIENT_BOUND = {"patient", "clinician", "genetic_counsellor"}
@@ -86,8 +108,9 @@ def _user(role: str) -> str:
 
 def _call(service: Service, endpoint: Endpoint, role: str, patient_id: str) -> Any:
     extra = endpoint.body(service, patient_id) if endpoint.body else {}
-    return service.client.request(endpoint.method, endpoint.path.format(pid=patient_id),
-                                  headers=service.headers(_user(role)), **extra)
+    return service.client.request(
+        endpoint.method, endpoint.path.format(pid=patient_id), headers=service.headers(_user(role)), **extra
+    )
 
 
 @pytest.mark.parametrize("whose", ["own", "other"])
@@ -147,12 +170,27 @@ def _with_hereditary_finding(service: Service, patient_id: str) -> None:
         stored = service.platform.repo.latest_plan(session, patient_id)
         assert stored is not None
         finding = Finding(
-            id="hereditary:BRCA2:test", domain=Domain.HEREDITARY, title="BRCA2 c.5946del: pathogenic",
-            summary="Hereditary breast and ovarian cancer risk", priority=Priority.ACTIONABLE, genes=["BRCA2"],
-            data=HereditaryVariantData(gene="BRCA2", chrom="chr13", pos=32340300, ref="GT", alt="G", genotype="0/1",
-                                       zygosity="heterozygous", clinvar_significance="Pathogenic", review_stars=3,
-                                       reportable=True, reason="ACMG SF gene", condition="HBOC",
-                                       inheritance="autosomal dominant"),
+            id="hereditary:BRCA2:test",
+            domain=Domain.HEREDITARY,
+            title="BRCA2 c.5946del: pathogenic",
+            summary="Hereditary breast and ovarian cancer risk",
+            priority=Priority.ACTIONABLE,
+            genes=["BRCA2"],
+            data=HereditaryVariantData(
+                gene="BRCA2",
+                chrom="chr13",
+                pos=32340300,
+                ref="GT",
+                alt="G",
+                genotype="0/1",
+                zygosity="heterozygous",
+                clinvar_significance="Pathogenic",
+                review_stars=3,
+                reportable=True,
+                reason="ACMG SF gene",
+                condition="HBOC",
+                inheritance="autosomal dominant",
+            ),
             evidence=[Evidence(source="ClinVar", version="test")],
         )
         plan = stored.plan.model_copy(update={"findings": [*stored.plan.findings, finding]})
@@ -171,28 +209,38 @@ def test_hereditary_findings_follow_role_and_secondary_findings_consent(service:
     assert "hereditary" in domains("counsellor")
     assert "hereditary" in domains(patient_id)
     assert "hereditary" not in domains("clinician")
-    html = service.client.get(f"/api/patients/{patient_id}/reports/report_clinician.html",
-                              headers=service.headers("clinician")).text
+    html = service.client.get(
+        f"/api/patients/{patient_id}/reports/report_clinician.html", headers=service.headers("clinician")
+    ).text
     assert "BRCA2" not in html
-    opt_out = service.client.put(f"/api/patients/{patient_id}/consent", headers=service.headers(patient_id),
-                                 json={"category": "secondary_findings", "decision": "deny"})
+    opt_out = service.client.put(
+        f"/api/patients/{patient_id}/consent",
+        headers=service.headers(patient_id),
+        json={"category": "secondary_findings", "decision": "deny"},
+    )
     assert opt_out.status_code == 200 and opt_out.json()["secondary_findings"] is False
     assert "hereditary" not in domains("counsellor")  # the opt-out takes effect at once
     assert "hereditary" not in domains(patient_id)
-    opt_in = service.client.put(f"/api/patients/{patient_id}/consent", headers=service.headers(patient_id),
-                                json={"category": "secondary_findings", "decision": "permit"})
+    opt_in = service.client.put(
+        f"/api/patients/{patient_id}/consent",
+        headers=service.headers(patient_id),
+        json={"category": "secondary_findings", "decision": "permit"},
+    )
     assert opt_in.status_code == 200
     assert "hereditary" in domains("counsellor")
 
 
 def test_tokens_carry_only_the_scopes_asked_for(service: Service) -> None:
-    response = service.client.post("/api/auth/token", data={
-        "grant_type": "password", "username": "clinician", "password": "clinician-demo", "scope": "user/*.read"})
+    response = service.client.post(
+        "/api/auth/token",
+        data={"grant_type": "password", "username": "clinician", "password": "clinician-demo", "scope": "user/*.read"},
+    )
     assert response.status_code == 200 and response.json()["scope"] == "user/*.read"
     headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
     assert service.client.get(f"/api/patients/{OWN}", headers=headers).status_code == 200
-    denied = service.client.put(f"/api/patients/{OWN}/consent", headers=headers,
-                                json={"category": "clinical", "decision": "permit"})
+    denied = service.client.put(
+        f"/api/patients/{OWN}/consent", headers=headers, json={"category": "clinical", "decision": "permit"}
+    )
     assert denied.status_code == 403 and "scope" in denied.json()["detail"]
 
 

@@ -22,8 +22,11 @@ VCF = RECORD.with_name("demo-02-mensah.vcf").read_bytes()
 
 def _new_patient(service: Service, patient_id: str) -> None:
     text = RECORD.read_text().replace("id: demo-02-mensah", f"id: {patient_id}", 1)
-    response = service.client.post("/api/patients?filename=new.yaml", content=text.encode(),
-                                   headers={**service.headers("clinician"), "Content-Type": "application/yaml"})
+    response = service.client.post(
+        "/api/patients?filename=new.yaml",
+        content=text.encode(),
+        headers={**service.headers("clinician"), "Content-Type": "application/yaml"},
+    )
     assert response.status_code == 201, response.text
     assert response.json()["record"]["id"] == patient_id
 
@@ -43,8 +46,9 @@ def test_create_upload_analyse_and_read_the_plan(service: Service) -> None:
     assert upload.status_code == 201, upload.text
     assert upload.json()["summary"]["samples"] == ["MENSAH-G-WGS"]
     calls = RECORD.with_name("demo-02-mensah.outside.tsv").read_bytes()
-    outside = service.client.post("/api/patients/flow-01/genomes?kind=outside_calls&filename=calls.tsv",
-                                  content=calls, headers=headers)
+    outside = service.client.post(
+        "/api/patients/flow-01/genomes?kind=outside_calls&filename=calls.tsv", content=calls, headers=headers
+    )
     assert outside.status_code == 201, outside.text
     job = service.client.post("/api/patients/flow-01/analyses", headers=headers)
     assert job.status_code == 202 and job.json()["status"] == "queued"
@@ -61,16 +65,32 @@ def test_create_upload_analyse_and_read_the_plan(service: Service) -> None:
 
 def test_a_fhir_bundle_creates_a_patient(service: Service) -> None:
     bundle = {
-        "resourceType": "Bundle", "type": "collection",
-        "entry": [{"fullUrl": "urn:uuid:1", "resource": {"resourceType": "Patient", "id": "fhir-flow-02",
-                                                         "gender": "female", "birthDate": "1970-05-01"}}],
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:1",
+                "resource": {
+                    "resourceType": "Patient",
+                    "id": "fhir-flow-02",
+                    "gender": "female",
+                    "birthDate": "1970-05-01",
+                },
+            }
+        ],
     }
-    response = service.client.post("/api/patients", content=json.dumps(bundle).encode(),
-                                   headers={**service.headers("clinician"), "Content-Type": "application/fhir+json"})
+    response = service.client.post(
+        "/api/patients",
+        content=json.dumps(bundle).encode(),
+        headers={**service.headers("clinician"), "Content-Type": "application/fhir+json"},
+    )
     assert response.status_code == 201, response.text
     assert response.json()["kind"] == "fhir-bundle"
-    again = service.client.post("/api/patients", content=json.dumps(bundle).encode(),
-                                headers={**service.headers("clinician"), "Content-Type": "application/fhir+json"})
+    again = service.client.post(
+        "/api/patients",
+        content=json.dumps(bundle).encode(),
+        headers={**service.headers("clinician"), "Content-Type": "application/fhir+json"},
+    )
     assert again.status_code == 409
 
 
@@ -89,8 +109,11 @@ def test_malformed_uploads_are_refused_naming_the_line_and_nothing_is_stored(
     service: Service, content: bytes, line: str | None
 ) -> None:
     before = _count(service, m.GenomeUpload)
-    response = service.client.post("/api/patients/demo-02-mensah/genomes?filename=broken.vcf", content=content,
-                                   headers=service.headers("clinician"))
+    response = service.client.post(
+        "/api/patients/demo-02-mensah/genomes?filename=broken.vcf",
+        content=content,
+        headers=service.headers("clinician"),
+    )
     assert response.status_code == 422, response.text
     problem = response.json()
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -105,11 +128,15 @@ def test_oversized_uploads_are_refused_before_anything_is_stored(tmp_path: Path)
     small = seed_service("sqlite", tmp_path, upload_limit=1000)
     try:
         before = _count(small, m.GenomeUpload)
-        response = small.client.post("/api/patients/demo-02-mensah/genomes?filename=big.vcf", content=VCF * 3,
-                                     headers=small.headers("clinician"))
+        response = small.client.post(
+            "/api/patients/demo-02-mensah/genomes?filename=big.vcf", content=VCF * 3, headers=small.headers("clinician")
+        )
         assert response.status_code == 413 and "limit" in response.json()["detail"]
-        streamed = small.client.post("/api/patients/demo-02-mensah/genomes?filename=big.vcf",
-                                     content=iter([VCF[:600], VCF[600:], VCF]), headers=small.headers("clinician"))
+        streamed = small.client.post(
+            "/api/patients/demo-02-mensah/genomes?filename=big.vcf",
+            content=iter([VCF[:600], VCF[600:], VCF]),
+            headers=small.headers("clinician"),
+        )
         assert streamed.status_code == 413
         assert _count(small, m.GenomeUpload) == before
     finally:
@@ -120,20 +147,31 @@ def test_oversized_uploads_are_refused_before_anything_is_stored(tmp_path: Path)
 def test_no_clinical_consent_no_analysis(service: Service) -> None:
     _new_patient(service, "flow-03")
     patient_headers_owner = service.headers("clinician")
-    withdraw = service.client.put("/api/patients/flow-03/consent", headers=patient_headers_owner,
-                                  json={"category": "clinical", "decision": "deny"})
+    withdraw = service.client.put(
+        "/api/patients/flow-03/consent",
+        headers=patient_headers_owner,
+        json={"category": "clinical", "decision": "deny"},
+    )
     assert withdraw.status_code == 200 and withdraw.json()["clinical"] is False
     refused = service.client.post("/api/patients/flow-03/analyses", headers=patient_headers_owner)
     assert refused.status_code == 403 and "consent" in refused.json()["detail"]
     assert _count(service, m.Analysis, patient_id="flow-03") == 0
-    grant = service.client.put("/api/patients/flow-03/consent", headers=patient_headers_owner,
-                               json={"category": "clinical", "decision": "permit"})
+    grant = service.client.put(
+        "/api/patients/flow-03/consent",
+        headers=patient_headers_owner,
+        json={"category": "clinical", "decision": "permit"},
+    )
     assert grant.status_code == 200
-    queued = service.client.post("/api/patients/flow-03/analyses", json={"genome": False}, headers=patient_headers_owner)
+    queued = service.client.post(
+        "/api/patients/flow-03/analyses", json={"genome": False}, headers=patient_headers_owner
+    )
     assert queued.status_code == 202
     # withdrawn again before the worker runs: the job fails instead of analysing
-    service.client.put("/api/patients/flow-03/consent", headers=patient_headers_owner,
-                       json={"category": "clinical", "decision": "deny"})
+    service.client.put(
+        "/api/patients/flow-03/consent",
+        headers=patient_headers_owner,
+        json={"category": "clinical", "decision": "deny"},
+    )
     service.run_jobs()
     job = service.client.get(f"/api/analyses/{queued.json()['id']}", headers=patient_headers_owner).json()
     assert job["status"] == "failed" and job["error"]["status"] == 403
@@ -148,19 +186,22 @@ def test_preferences_rerank_the_decisions_without_rerunning_the_engines(service:
     decisions = {d["id"]: d["ranking"] for d in original["decisions"]}
     assert decisions, "demo-01-hale's plan has shared decisions"
     rankings = []
-    for weights in ({"efficacy": 10, "side_effects": 0, "cost": 0, "convenience": 0},
-                    {"efficacy": 0, "side_effects": 0, "cost": 10, "convenience": 0}):
-        response = service.client.put(f"/api/patients/{patient}/preferences", headers=headers,
-                                      json={"weights": weights})
+    for weights in (
+        {"efficacy": 10, "side_effects": 0, "cost": 0, "convenience": 0},
+        {"efficacy": 0, "side_effects": 0, "cost": 10, "convenience": 0},
+    ):
+        response = service.client.put(
+            f"/api/patients/{patient}/preferences", headers=headers, json={"weights": weights}
+        )
         assert response.status_code == 200, response.text
-        assert all(d["weights"][k] == pytest.approx(v / 10) for d in response.json()["decisions"]
-                   for k, v in weights.items())
+        assert all(
+            d["weights"][k] == pytest.approx(v / 10) for d in response.json()["decisions"] for k, v in weights.items()
+        )
         rankings.append({d["id"]: d["ranking"] for d in response.json()["decisions"]})
     assert rankings[0] != rankings[1], "weights changed no ranking"
     plan = service.client.get(f"/api/patients/{patient}/careplan", headers=headers).json()
     assert {d["id"]: d["ranking"] for d in plan["decisions"]} == rankings[1]
-    restored = service.client.put(f"/api/patients/{patient}/preferences", headers=headers,
-                                  json=original["preferences"])
+    restored = service.client.put(f"/api/patients/{patient}/preferences", headers=headers, json=original["preferences"])
     assert restored.status_code == 200
     assert _count(service, m.CarePlanRow, patient_id=patient) == before_plans
     assert _count(service, m.Analysis, patient_id=patient) == before_jobs
@@ -183,15 +224,21 @@ def test_research_export_follows_research_consent_and_withdrawal(service: Servic
     first = _export(service, "DUO:0000042")
     consented = first["consented_for_this_use"]
     assert isinstance(consented, int) and consented >= 2
-    withdraw = service.client.put("/api/patients/demo-04-park/consent", headers=service.headers("demo-04-park"),
-                                  json={"category": "research", "decision": "deny"})
+    withdraw = service.client.put(
+        "/api/patients/demo-04-park/consent",
+        headers=service.headers("demo-04-park"),
+        json={"category": "research", "decision": "deny"},
+    )
     assert withdraw.status_code == 200
     second = _export(service, "DUO:0000042")
     assert second["consented_for_this_use"] == consented - 1
     disease_specific_only = _export(service, "DUO:0000006")
     assert disease_specific_only["consented_for_this_use"] < consented
-    service.client.put("/api/patients/demo-04-park/consent", headers=service.headers("demo-04-park"),
-                       json={"category": "research", "decision": "permit", "duo_codes": ["DUO:0000042"]})
+    service.client.put(
+        "/api/patients/demo-04-park/consent",
+        headers=service.headers("demo-04-park"),
+        json={"category": "research", "decision": "permit", "duo_codes": ["DUO:0000042"]},
+    )
     for role in ("clinician", "admin", "demo-01-hale"):
         denied = service.client.post("/api/research/exports?duo=DUO:0000042", headers=service.headers(role))
         assert denied.status_code == 403
@@ -199,7 +246,9 @@ def test_research_export_follows_research_consent_and_withdrawal(service: Servic
 
 def test_erasure_leaves_only_the_audit_trail(service: Service) -> None:
     _new_patient(service, "flow-04")
-    service.client.post("/api/patients/flow-04/genomes?filename=x.vcf", content=VCF, headers=service.headers("clinician"))
+    service.client.post(
+        "/api/patients/flow-04/genomes?filename=x.vcf", content=VCF, headers=service.headers("clinician")
+    )
     denied = service.client.delete("/api/patients/flow-04", headers=service.headers("clinician"))
     assert denied.status_code == 403
     erased = service.client.delete("/api/patients/flow-04", headers=service.headers("admin"))
@@ -218,8 +267,9 @@ def test_sign_in_refresh_and_rate_limit(tmp_path: Path) -> None:
     small = seed_service("sqlite", tmp_path, token_attempts=4)
     try:
         client = small.client
-        good = client.post("/api/auth/token", data={"grant_type": "password", "username": "admin",
-                                                    "password": "admin-demo"})
+        good = client.post(
+            "/api/auth/token", data={"grant_type": "password", "username": "admin", "password": "admin-demo"}
+        )
         assert good.status_code == 200
         refresh = good.json()["refresh_token"]
         renewed = client.post("/api/auth/token", data={"grant_type": "refresh_token", "refresh_token": refresh})
@@ -228,14 +278,20 @@ def test_sign_in_refresh_and_rate_limit(tmp_path: Path) -> None:
         assert replayed.status_code == 401
         wrong = client.post("/api/auth/token", data={"grant_type": "password", "username": "admin", "password": "x"})
         assert wrong.status_code == 401
-        answers = [client.post("/api/auth/token", data={"grant_type": "password", "username": "admin",
-                                                        "password": "admin-demo"}).status_code for _ in range(3)]
+        answers = [
+            client.post(
+                "/api/auth/token", data={"grant_type": "password", "username": "admin", "password": "admin-demo"}
+            ).status_code
+            for _ in range(3)
+        ]
         assert answers == [200, 200, 429]  # four attempts a minute per address and user name: 2 used above
-        limited = client.post("/api/auth/token", data={"grant_type": "password", "username": "admin",
-                                                       "password": "admin-demo"})
+        limited = client.post(
+            "/api/auth/token", data={"grant_type": "password", "username": "admin", "password": "admin-demo"}
+        )
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
-        other_user = client.post("/api/auth/token", data={"grant_type": "password", "username": "clinician",
-                                                          "password": "clinician-demo"})
+        other_user = client.post(
+            "/api/auth/token", data={"grant_type": "password", "username": "clinician", "password": "clinician-demo"}
+        )
         assert other_user.status_code == 200
     finally:
         client.close()
@@ -248,8 +304,9 @@ def test_an_interrupted_job_is_requeued_then_failed(service: Service) -> None:
     from tailormed.service import jobs
 
     _new_patient(service, "flow-05")
-    queued = service.client.post("/api/patients/flow-05/analyses", json={"genome": False},
-                                 headers=service.headers("clinician")).json()
+    queued = service.client.post(
+        "/api/patients/flow-05/analyses", json={"genome": False}, headers=service.headers("clinician")
+    ).json()
     platform = service.platform
     for attempt in range(1, jobs.MAX_ATTEMPTS + 1):
         assert jobs.claim(platform, "worker-that-dies") == queued["id"]
@@ -259,3 +316,30 @@ def test_an_interrupted_job_is_requeued_then_failed(service: Service) -> None:
         assert counts[expected] == 1, counts
     job = service.client.get(f"/api/analyses/{queued['id']}", headers=service.headers("clinician")).json()
     assert job["status"] == "failed" and job["stage"] == "interrupted"
+
+
+def test_raw_tables_of_a_used_service_hold_no_clear_text(service: Service) -> None:
+    """After seeding, analyses, uploads and reports: no VCF text, genotype, record or plan text in any raw row."""
+    from sqlalchemy import inspect, text
+
+    chunks = []
+    with service.platform.db.engine.connect() as connection:
+        for table in inspect(service.platform.db.engine).get_table_names():
+            for row in connection.execute(text(f'SELECT * FROM "{table}"')):
+                chunks += [bytes(v) if isinstance(v, bytes | memoryview) else str(v).encode() for v in row if v]
+    dump = b"\n".join(chunks)
+    for needle in (
+        b"##fileformat",
+        b"MENSAH-G-WGS",
+        b"Grace Mensah",
+        b"Robert Hale",
+        b"1959-",
+        b"Poor Metabolizer",
+        b"CYP2C19 *2/*2",
+        b"rs4244285",
+        b"warfarin",
+        b"<html",
+        b"%PDF",
+        b"resourceType",
+    ):
+        assert needle not in dump, needle

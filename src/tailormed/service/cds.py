@@ -248,7 +248,7 @@ def _unauthorized(detail: str) -> ApiProblemError:
 def _is_loopback(host: str | None) -> bool:
     if host is None:
         return False
-    if host in ("localhost", "testclient"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -462,6 +462,11 @@ def _orders(body: CdsRequest, hook: str) -> list[tuple[Medication, dict[str, Any
 def _other_medications(patient: Patient, body: CdsRequest, ordered: list[Medication]) -> list[Medication]:
     """What else the patient takes: the stored record, the EHR's active orders (prefetch) and the other drafts."""
     others = list(patient.current_medications())
+
+    def add(drug: Medication) -> None:
+        if not any(_same(drug, known) for known in [*others, *ordered]):
+            others.append(drug)
+
     for resource in _bundle_resources((body.prefetch or {}).get("medications")):
         if (
             resource.get("resourceType") in ("MedicationRequest", "MedicationStatement")
@@ -469,13 +474,20 @@ def _other_medications(patient: Patient, body: CdsRequest, ordered: list[Medicat
         ):
             drug = medication_of(resource)
             if drug is not None:
-                others.append(drug.model_copy(update={"status": MedicationStatus.ACTIVE}))
+                add(drug.model_copy(update={"status": MedicationStatus.ACTIVE}))
     for resource in _bundle_resources(body.context.get("draftOrders")):
         if resource.get("resourceType") == "MedicationRequest":
             drug = medication_of(resource)
-            if drug is not None and all(drug.name.casefold() != o.name.casefold() for o in ordered):
-                others.append(drug)
+            if drug is not None:
+                add(drug)
     return others
+
+
+def _same(a: Medication, b: Medication) -> bool:
+    """The same drug: same RxNorm code, or the same first word of the name (``fluoxetine 20 MG`` = ``fluoxetine``)."""
+    if a.rxnorm and b.rxnorm:
+        return a.rxnorm == b.rxnorm
+    return a.name.split()[0].casefold() == b.name.split()[0].casefold()
 
 
 def _first_row(answers: list[GuidelineResult]) -> tuple[GuidelineResult, MatchedRow] | None:
@@ -490,7 +502,7 @@ def _pgx_card(check: DrugCheck, order: dict[str, Any], plan: CarePlan, link: Lin
     picked = _first_row(check.answers)
     assert picked is not None
     answer, row = picked
-    drug = check.drug.name
+    drug = answer.drug
     indicator: Literal["critical", "warning"] = "critical" if row.alternate_drug_available else "warning"
     first = row.text.split(";")[0].split(". ")[0].rstrip(".")
     summary = _clip(f"{drug.capitalize()}: {_phenotypes(check, answer)} — {first}")
@@ -537,7 +549,7 @@ def _phenotypes(check: DrugCheck, answer: GuidelineResult) -> str:
 
 
 def _suggestions(check: DrugCheck, row: MatchedRow, order: dict[str, Any], plan: CarePlan) -> list[Suggestion]:
-    ordered = check.drug.name.casefold()
+    ordered = (check.answers[0].drug if check.answers else check.drug.name).casefold()
     order_ref = f"MedicationRequest/{order.get('id')}" if order.get("id") else None
     suggestions: list[Suggestion] = []
     if row.alternate_drug_available:

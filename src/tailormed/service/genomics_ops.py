@@ -229,7 +229,13 @@ def find_subject_haplotypes(
 
 
 def _implication(
-    answer: GuidelineResult, rxnorm: str | None, patient_id: str, effective: str, derived: list[str], note: str | None
+    answer: GuidelineResult,
+    rxnorm: str | None,
+    patient_id: str,
+    effective: str,
+    derived: list[str],
+    note: str | None,
+    phenotypes: dict[str, GenePhenotype],
 ) -> dict[str, Any]:
     components: list[dict[str, Any]] = [
         {
@@ -242,8 +248,12 @@ def _implication(
             else {"text": answer.drug},
         }
     ]
-    for row in answer.rows:
+    for row in answer.rows[:1]:
         for gene, value in row.matched_on.items():
+            result = phenotypes.get(gene)
+            if result is not None and result.phenotype:
+                score = f" (activity score {result.activity_score})" if result.activity_score else ""
+                value = f"{result.phenotype}{score}"
             components.append(
                 {
                     "code": {"coding": [{"system": TBD, "code": "therapeutic-implication"}]},
@@ -295,7 +305,7 @@ def find_subject_tx_implications(
     results = gene_results(plan)
     effective = stored.created_at.isoformat()
     checker = state.pgx_checker()
-    answers: list[tuple[GuidelineResult, str | None, str | None]] = []
+    answers: list[tuple[GuidelineResult, str | None, str | None, dict[str, GenePhenotype]]] = []
     drug_tokens = _tokens(treatments)
     if drug_tokens:
         for token in drug_tokens:
@@ -306,7 +316,7 @@ def find_subject_tx_implications(
             if check is None:
                 continue
             note = "; ".join(c.explanation for c in check.phenoconversions if c.applied) or None
-            answers += [(a, rxnorm, note) for a in check.answers if a.rows]
+            answers += [(a, rxnorm, note, check.effective) for a in check.answers if a.rows]
     else:
         wanted_genotypes = {t.replace(" ", "").upper() for t in _tokens(haplotypes)}
         genes = {
@@ -317,13 +327,13 @@ def find_subject_tx_implications(
         from tailormed.engines.pgx.recommend import recommend_all
 
         answers += [
-            (a, None, None)
+            (a, None, None, results)
             for a in recommend_all(checker.knowledge.guidelines, results)
             if a.rows and set(a.genes) & genes and a.actionable
         ]
     parameters: list[dict[str, Any]] = []
     emitted: set[str] = set()
-    for answer, rxnorm, note in answers:
+    for answer, rxnorm, note, phenotypes in answers:
         derived = []
         for gene in answer.genes:
             result = results.get(gene)
@@ -335,7 +345,11 @@ def find_subject_tx_implications(
                 if resource["meta"]["profile"][0].endswith("/genotype"):
                     derived.append(resource["id"])
         parameters.insert(
-            0, {"name": "implication", "resource": _implication(answer, rxnorm, patient.id, effective, derived, note)}
+            0,
+            {
+                "name": "implication",
+                "resource": _implication(answer, rxnorm, patient.id, effective, derived, note, phenotypes),
+            },
         )
     return {"resourceType": "Parameters", "parameter": parameters}
 

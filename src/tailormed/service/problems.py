@@ -126,7 +126,11 @@ def problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
     ref = {"$ref": "#/components/schemas/ProblemDetail"}
     for path in schema.get("paths", {}).values():
         for operation in path.values():
-            for status, response in operation.get("responses", {}).items():
+            responses = operation.setdefault("responses", {})
+            # Any request can be malformed (400/422) or, where it needs a token, unauthenticated (401).
+            for status in ("400", "422", *(("401",) if operation.get("security") or "/api/" in str(path) else ())):
+                responses.setdefault(status, {"description": _DESCRIPTIONS[int(status)]})
+            for status, response in responses.items():
                 if str(status).startswith(("4", "5")):
                     response["content"] = {PROBLEM_JSON: {"schema": ref}}
     schema.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)

@@ -1,0 +1,265 @@
+"""CDS Hooks 2.0: discovery, order-select / order-sign cards, patient-view, prefetch, client JWTs, feedback.
+
+Requests are written in the specification's format (the order-select example's shape: ``context.selections`` and a
+``draftOrders`` Bundle of R4 MedicationRequests)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from .conftest import Service, seed_service
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+SELECT = "/cds-services/tailormed-pgx-order-select"
+SIGN = "/cds-services/tailormed-pgx-order-sign"
+VIEW = "/cds-services/tailormed-patient-summary"
+
+
+def medication_request(order_id: str, patient_id: str, drug: str, rxnorm: str, status: str = "draft") -> dict[str, Any]:
+    return {
+        "resourceType": "MedicationRequest",
+        "id": order_id,
+        "status": status,
+        "intent": "order",
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": rxnorm, "display": drug}], "text": drug},
+    }
+
+
+def hook_request(
+    hook: str,
+    patient_id: str,
+    orders: list[dict[str, Any]],
+    *,
+    selections: list[str] | None = None,
+    prefetch: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    context: dict[str, Any] = {"userId": "Practitioner/example", "patientId": patient_id, "encounterId": "89284"}
+    if hook != "patient-view":
+        context["draftOrders"] = {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": order} for order in orders],
+        }
+    if hook == "order-select":
+        context["selections"] = (
+            selections if selections is not None else [f"MedicationRequest/{o['id']}" for o in orders]
+        )
+    body: dict[str, Any] = {"hookInstance": str(uuid.uuid4()), "hook": hook, "context": context}
+    if prefetch is not None:
+        body["prefetch"] = prefetch
+    return body
+
+
+def test_discovery_lists_the_services_and_their_prefetch(service: Service) -> None:
+    services = service.client.get("/cds-services").json()["services"]
+    hooks = {s["hook"]: s for s in services}
+    assert set(hooks) == {"order-select", "order-sign", "patient-view"}
+    for entry in services:
+        assert entry["id"] and entry["description"]
+    assert hooks["order-select"]["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+    assert "MedicationRequest?patient={{context.patientId}}" in hooks["order-sign"]["prefetch"]["medications"]
+
+
+def test_clopidogrel_for_a_cyp2c19_poor_metabolizer(service: Service) -> None:
+    order = medication_request("clopidogrel-1", "demo-01-hale", "clopidogrel 75 MG Oral Tablet", "32968")
+    response = service.client.post(SELECT, json=hook_request("order-select", "demo-01-hale", [order]))
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert len(cards) == 1
+    card = cards[0]
+    assert card["indicator"] == "critical"
+    assert len(card["summary"]) < 140 and "CYP2C19 Poor Metabolizer" in card["summary"]
+    assert "Strong" in card["detail"] and "CPIC" in card["source"]["label"]
+    assert card["selectionBehavior"] == "at-most-one"
+    first = card["suggestions"][0]
+    assert first["isRecommended"] is True
+    kinds = [a["type"] for a in first["actions"]]
+    assert kinds == ["delete", "create"]
+    assert first["actions"][0]["resourceId"] == "MedicationRequest/clopidogrel-1"
+    replacement = first["actions"][1]["resource"]
+    assert replacement["resourceType"] == "MedicationRequest"
+    assert replacement["medicationCodeableConcept"]["text"] in ("prasugrel", "ticagrelor")
+    assert all(r["display"] for r in card["overrideReasons"])
+    assert card["links"][0]["type"] == "absolute" and "demo-01-hale" in card["links"][0]["url"]
+
+
+def test_codeine_with_fluoxetine_on_the_list_is_phenoconverted(service: Service) -> None:
+    order = medication_request("codeine-1", "demo-02-mensah", "codeine sulfate 30 MG", "2670")
+    prefetch = {
+        "medications": {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [
+                {"resource": medication_request("fluox", "demo-02-mensah", "fluoxetine 20 MG", "4493", status="active")}
+            ],
+        }
+    }
+    response = service.client.post(
+        SELECT, json=hook_request("order-select", "demo-02-mensah", [order], prefetch=prefetch)
+    )
+    cards = response.json()["cards"]
+    assert len(cards) == 1, cards
+    card = cards[0]
+    assert card["indicator"] == "critical"
+    assert "CYP2D6 Poor Metabolizer (fluoxetine)" in card["summary"]
+    assert "Normal Metabolizer" in card["detail"] and "fluoxetine" in card["detail"]
+    assert card["suggestions"] and card["suggestions"][0]["actions"][0]["type"] == "delete"
+
+
+def test_the_same_order_without_the_inhibitor_gives_no_critical_card(tmp_path: Path) -> None:
+    """Without fluoxetine (removed from the record) CYP2D6 *1/*17 is a normal metabolizer: codeine is fine."""
+    fresh = seed_service("sqlite", tmp_path)
+    try:
+        with fresh.platform.db.transaction() as session:
+            entry = fresh.platform.repo.load_patient(session, "demo-02-mensah")
+            assert entry is not None
+            meds = [m for m in entry.patient.medications if not m.name.lower().startswith("fluoxetine")]
+            fresh.platform.repo.update_patient(session, entry.patient.model_copy(update={"medications": meds}))
+        order = medication_request("codeine-1", "demo-02-mensah", "codeine", "2670")
+        cards = fresh.client.post(SELECT, json=hook_request("order-select", "demo-02-mensah", [order])).json()["cards"]
+        assert cards == []
+    finally:
+        fresh.client.close()
+        fresh.platform.close()
+
+
+def test_order_sign_checks_every_draft_and_order_select_only_the_selection(service: Service) -> None:
+    clopidogrel = medication_request("o1", "demo-01-hale", "clopidogrel", "32968")
+    other = medication_request("o2", "demo-01-hale", "amoxicillin", "723")
+    selected = service.client.post(
+        SELECT,
+        json=hook_request("order-select", "demo-01-hale", [clopidogrel, other], selections=["MedicationRequest/o2"]),
+    )
+    assert selected.json()["cards"] == []
+    signed = service.client.post(SIGN, json=hook_request("order-sign", "demo-01-hale", [clopidogrel, other]))
+    assert [c["indicator"] for c in signed.json()["cards"]] == ["critical"]
+
+
+def test_unknown_patients_get_no_card_and_the_call_is_audited(service: Service) -> None:
+    before = service.audit_count()
+    order = medication_request("x", "no-such-patient", "clopidogrel", "32968")
+    response = service.client.post(SELECT, json=hook_request("order-select", "no-such-patient", [order]))
+    assert response.status_code == 200 and response.json() == {"cards": []}
+    assert service.audit_count() > before
+
+
+def test_patient_view_summarises_actionable_findings(service: Service) -> None:
+    response = service.client.post(VIEW, json=hook_request("patient-view", "demo-01-hale", []))
+    cards = response.json()["cards"]
+    assert len(cards) == 1 and cards[0]["indicator"] == "warning"
+    assert "drug–gene result" in cards[0]["summary"]
+    assert "clopidogrel" in cards[0]["detail"]
+
+
+def test_prefetched_patient_identifier_maps_to_our_patient(service: Service) -> None:
+    prefetch = {
+        "patient": {
+            "resourceType": "Patient",
+            "id": "ehr-123",
+            "identifier": [{"system": "urn:tailormed:patient", "value": "demo-01-hale"}],
+        }
+    }
+    order = medication_request("c", "ehr-123", "clopidogrel", "32968")
+    cards = service.client.post(
+        SELECT, json=hook_request("order-select", "ehr-123", [order], prefetch=prefetch)
+    ).json()["cards"]
+    assert len(cards) == 1
+
+
+def test_feedback_is_recorded(service: Service) -> None:
+    body = {
+        "feedback": [
+            {
+                "card": str(uuid.uuid4()),
+                "outcome": "overridden",
+                "overrideReason": {
+                    "reason": {
+                        "code": "tolerated-before",
+                        "system": "urn:tailormed:cds-override-reason",
+                        "display": "Patient has taken this drug before",
+                    },
+                    "userComment": "on it for 3 years",
+                },
+                "outcomeTimestamp": "2026-01-01T10:00:00Z",
+            }
+        ]
+    }
+    response = service.client.post(f"{SELECT}/feedback", json=body)
+    assert response.status_code == 200
+    from sqlalchemy import select
+
+    from tailormed.store.models import CdsFeedback
+
+    with service.platform.db.read() as session:
+        rows = session.scalars(select(CdsFeedback).where(CdsFeedback.card == body["feedback"][0]["card"])).all()
+    assert len(rows) == 1 and rows[0].outcome == "overridden"
+
+
+# -- authentication of CDS clients ------------------------------------------------------------------------------
+
+
+ISSUER = "https://ehr.example.org/"
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A service outside demo mode that trusts one issuer (an ES384 key pair made here)."""
+    key = ec.generate_private_key(ec.SECP384R1())
+    public = jwt.PyJWK.from_dict(dict(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key(), as_dict=True)))
+    jwk = {**public._jwk_data, "kid": "ehr-key-1", "alg": "ES384", "use": "sig"}
+    from tailormed.service.settings import CdsIssuer
+
+    seeded = seed_service(
+        "sqlite",
+        tmp_path_factory.mktemp("cds-signed"),
+        demo=False,
+        cds_issuers=(CdsIssuer(issuer=ISSUER, jwks={"keys": [jwk]}),),
+    )
+    yield seeded, key
+    seeded.client.close()
+    seeded.platform.close()
+
+
+def _token(key: Any, audience: str, **changes: Any) -> str:
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": audience, "exp": now + 300, "iat": now, "jti": str(uuid.uuid4()), **changes}
+    headers = {"kid": changes.pop("kid", "ehr-key-1"), "typ": "JWT"}
+    claims.pop("kid", None)
+    return jwt.encode(claims, key, algorithm="ES384", headers=headers)
+
+
+def test_signed_cds_clients_are_verified_as_the_specification_says(signed: Any) -> None:
+    service, key = signed
+    audience = "http://127.0.0.1:8000" + SELECT
+    order = medication_request("c", "demo-01-hale", "clopidogrel", "32968")
+    body = hook_request("order-select", "demo-01-hale", [order])
+
+    def call(token: str | None) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return service.client.post(SELECT, json=body, headers=headers)
+
+    good = _token(key, audience)
+    assert call(good).status_code == 200 and len(call(_token(key, audience)).json()["cards"]) == 1
+    assert call(good).status_code == 401  # jti replayed
+    assert call(None).status_code == 401  # unsigned calls only in demo mode
+    assert call(_token(key, "http://127.0.0.1:8000/cds-services/other")).status_code == 401  # wrong aud
+    assert call(_token(key, audience, iss="https://evil.example/")).status_code == 401
+    assert call(_token(key, audience, exp=int(time.time()) - 120)).status_code == 401
+    assert call(_token(key, audience, kid="unknown")).status_code == 401
+    other_key = ec.generate_private_key(ec.SECP384R1())
+    assert call(_token(other_key, audience)).status_code == 401  # not signed by the registered key
+    hmac_token = jwt.encode(
+        {"iss": ISSUER, "aud": audience, "exp": int(time.time()) + 60, "iat": int(time.time()), "jti": "x"},
+        "shared-secret-of-32-bytes-or-more!!",
+        algorithm="HS256",
+        headers={"kid": "ehr-key-1"},
+    )
+    assert call(hmac_token).status_code == 401  # symmetric algorithms are refused
