@@ -44,7 +44,7 @@ def test_create_upload_analyse_and_read_the_plan(service: Service) -> None:
     headers = service.headers("clinician")
     upload = service.client.post("/api/patients/flow-01/genomes?filename=mensah.vcf", content=VCF, headers=headers)
     assert upload.status_code == 201, upload.text
-    assert upload.json()["summary"]["samples"] == ["MENSAH-G-WGS"]
+    assert upload.json()["summary"]["samples"] == 1 and "MENSAH" not in upload.text
     calls = RECORD.with_name("demo-02-mensah.outside.tsv").read_bytes()
     outside = service.client.post(
         "/api/patients/flow-01/genomes?kind=outside_calls&filename=calls.tsv", content=calls, headers=headers

@@ -85,7 +85,10 @@ def naming(upload: Upload, path: Path) -> Iterator[None]:
 
 
 def check_vcf(upload: Upload, *, markers_bundle: KnowledgeBundle | None = None) -> dict[str, Any]:
-    """Read every record once, as ``tailormed vcf info`` does; an :class:`InputError` names the line at fault."""
+    """Read every record once, as ``tailormed vcf info`` does; an :class:`InputError` names the line at fault.
+
+    The summary returned is stored in clear beside the encrypted genome, so it holds no identifier (sample names
+    are counted, not listed)."""
     from tailormed.intake.summary import summarize_vcf
 
     markers = _markers(markers_bundle) if markers_bundle is not None else ()
@@ -95,7 +98,7 @@ def check_vcf(upload: Upload, *, markers_bundle: KnowledgeBundle | None = None) 
         raise InputError("the VCF has no sample columns, so there is no genotype to analyse", source=upload.name)
     return {
         "format": summary.format,
-        "samples": summary.samples,
+        "samples": len(summary.samples),
         "records": summary.records,
         "build": summary.build.build.value if summary.build is not None else None,
         "build_detail": summary.build.detail if summary.build is not None else summary.build_problem,
@@ -280,7 +283,8 @@ def read_record_upload(upload: Upload) -> RecordUpload:
     """Parse a YAML/JSON record or a FHIR Bundle from memory, with the CLI's errors (naming the upload)."""
     from collections.abc import Mapping
 
-    from tailormed.intake.record import parse_document, patient_from_mapping
+    from tailormed.intake.documents import parse_document
+    from tailormed.intake.record import patient_from_mapping
 
     try:
         text = upload.content.decode("utf-8-sig")

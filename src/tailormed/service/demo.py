@@ -115,7 +115,6 @@ def seed(
                 username=patient.id,
                 password_hash=hash_password(patient_password(patient.id)),
                 role="patient",
-                display_name=patient.display_name,
                 patient_id=patient.id,
             )
             if analyse:
