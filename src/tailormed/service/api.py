@@ -215,6 +215,7 @@ def erase_patient(request: Request, subject: SubjectDep, patient_id: str) -> Era
             "the audit trail is kept",
         )
         counts = platform.repo.erase_patient(session, patient_id)
+    state_of(request).forget(patient_id)
     return ErasureOut(patient_id=patient_id, erased=True, deleted=counts)
 
 

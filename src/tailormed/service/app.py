@@ -29,12 +29,14 @@ def create_app(settings: ServiceSettings, platform: Platform | None = None) -> F
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        opened.start_audit_writer()
         if settings.run_worker:
             state.worker.start()
         try:
             yield
         finally:
             state.worker.stop()
+            opened.stop_audit_writer()
             if platform is None:
                 opened.close()
 
@@ -57,3 +59,19 @@ def create_app(settings: ServiceSettings, platform: Platform | None = None) -> F
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The application as the environment configures it (``uvicorn tailormed.service.app:app_from_env --factory``,
+    e.g. with several worker processes): the store from ``TAILORMED_DATABASE_URL`` / ``TAILORMED_MASTER_KEY`` /
+    ``TAILORMED_KEY_FILE``, CDS issuers from ``TAILORMED_CDS_ISSUERS``, the public URL from ``TAILORMED_BASE_URL``."""
+    import os
+    from dataclasses import replace
+
+    settings = ServiceSettings.from_env()
+    base_url = os.environ.get("TAILORMED_BASE_URL")
+    if base_url:
+        settings = replace(settings, base_url=base_url)
+    if os.environ.get("TAILORMED_RUN_WORKER", "1") == "0":
+        settings = replace(settings, run_worker=False)
+    return create_app(settings)

@@ -28,11 +28,10 @@ from tailormed.model.pgx import GuidelineResult, MatchedRow
 from tailormed.plan.ranking import order
 from tailormed.security.policy import Operation, Resource, Role, Subject
 from tailormed.service.demo import CDS_CLIENT
-from tailormed.service.pgx_check import DrugCheck, gene_results
+from tailormed.service.pgx_check import DrugCheck
 from tailormed.service.problems import ApiProblemError, documented
 from tailormed.service.settings import CdsIssuer
 from tailormed.service.state import ServiceState, state_of
-from tailormed.service.views import view
 from tailormed.store import models as m
 from tailormed.store.repo import new_id
 
@@ -374,22 +373,19 @@ def answer(state: ServiceState, subject: Subject, service: CdsService, body: Cds
     platform = state.platform
     hook = service.hook
     try:
-        with platform.transaction() as session:
-            grant = platform.access(
-                session,
-                subject,
-                Operation.READ,
-                Resource.CARE_PLAN,
-                patient_id,
-                detail=f"CDS Hooks {hook} ({body.hookInstance[:60]})",
-            )
-            stored = platform.repo.latest_plan(session, patient_id)
-            entry = platform.repo.load_patient(session, patient_id)
+        grant = platform.read_access(
+            subject,
+            Operation.READ,
+            Resource.CARE_PLAN,
+            patient_id,
+            detail=f"CDS Hooks {hook} ({body.hookInstance[:60]})",
+        )
     except AccessDeniedError:
         return []  # unknown patient, or no consent to clinical use: no card (the attempt is audited)
-    if stored is None or entry is None:
+    snapshot = state.snapshot(patient_id, grant.hide_domains)
+    if snapshot is None:
         return []
-    plan = view(stored.plan, entry.patient, grant.hide_domains)
+    plan, patient, results = snapshot
     link = Link(
         label="Open the tailormed care plan",
         type="absolute",
@@ -399,9 +395,8 @@ def answer(state: ServiceState, subject: Subject, service: CdsService, body: Cds
         card = _summary_card(plan, link)
         return [card] if card is not None else []
     orders = _orders(body, hook)
-    others = _other_medications(entry.patient, body, [o for o, _ in orders])
+    others = _other_medications(patient, body, [o for o, _ in orders])
     checker = state.pgx_checker()
-    results = gene_results(plan)
     cards = []
     for drug, resource in orders:
         check = checker.check(drug, results, [o for o in others if o is not drug])

@@ -65,6 +65,7 @@ class Platform:
     repo: Repository
     audit: AuditLog
     _local: threading.local = field(default_factory=threading.local)
+    _writer: AuditWriter | None = None
 
     @classmethod
     def open(cls, config: StoreConfig, *, master: MasterKey | None = None, initialize: bool = True) -> Platform:
@@ -199,6 +200,22 @@ class Platform:
         )
         return grant
 
+    def read_access(
+        self,
+        subject: Subject,
+        operation: Operation,
+        resource: Resource,
+        patient_id: str | None = None,
+        *,
+        resource_id: str | None = None,
+        detail: str | None = None,
+    ) -> Grant:
+        """Authorize a read in a read-only transaction and audit it in a short write of its own, so readers never
+        hold the write lock while they work (the hot path of CDS Hooks). A denial is audited and re-raised."""
+        grant = self.check(subject, operation, resource, patient_id)
+        self.record(subject, operation, resource, patient_id, resource_id=resource_id, detail=detail)
+        return grant
+
     def check(self, subject: Subject, operation: Operation, resource: Resource, patient_id: str | None = None) -> Grant:
         """Authorize without writing anything yet (before reading a large body, say); a denial is audited.
 
@@ -210,6 +227,19 @@ class Platform:
         except AccessDeniedError as exc:
             self.record(subject, operation, resource, patient_id, outcome=Outcome.DENIED, detail=exc.message)
             raise
+
+    def start_audit_writer(self) -> None:
+        """Write read-audit events through one thread that commits them in groups (the service does this): under
+        many concurrent readers one short transaction carries many events, instead of each request queueing for
+        the write lock. Each caller still returns only once its event is committed."""
+        if self._writer is None:
+            self._writer = AuditWriter(self)
+            self._writer.start()
+
+    def stop_audit_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.stop()
+            self._writer = None
 
     def record(
         self,
@@ -223,6 +253,19 @@ class Platform:
         detail: str | None = None,
     ) -> None:
         """Append one audit event in a transaction of its own (denials, failures, events with no data write)."""
+        entry = Entry(
+            actor=actor_of(subject),
+            action=_AUDIT_ACTION[operation],
+            resource=resource.value,
+            purpose=purpose_of(subject),
+            outcome=outcome,
+            resource_id=resource_id,
+            patient_id=patient_id,
+            detail=detail,
+        )
+        if self._writer is not None:
+            self._writer.write(entry)
+            return
         with self.db.transaction() as session:
             self.audit.append(
                 session,
@@ -249,3 +292,56 @@ def decision_of(row: ConsentRow) -> ConsentDecision:
         recorded_at=row.recorded_at,
         recorded_by=row.recorded_by,
     )
+
+
+class AuditWriter:
+    """Group commit for audit events: callers hand in an event and wait; one thread commits whatever has queued up
+    in one transaction and wakes them (an error is raised in every caller of that group)."""
+
+    MAX_GROUP = 500
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self._queue: list[tuple[Entry, threading.Event, list[BaseException]]] = []
+        self._cond = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="tailormed-audit", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        self._thread.join(30)
+
+    def write(self, entry: Entry) -> None:
+        done = threading.Event()
+        errors: list[BaseException] = []
+        with self._cond:
+            if self._stopped:
+                raise RuntimeError("the audit writer is stopped")
+            self._queue.append((entry, done, errors))
+            self._cond.notify()
+        done.wait()
+        if errors:
+            raise errors[0]
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._stopped:
+                    self._cond.wait()
+                if not self._queue and self._stopped:
+                    return
+                group, self._queue = self._queue[: self.MAX_GROUP], self._queue[self.MAX_GROUP :]
+            try:
+                with self.platform.db.transaction() as session:
+                    for entry, _, _ in group:
+                        self.platform.audit.append(session, entry)
+            except BaseException as exc:  # every waiter of the group learns of the failure
+                for _, _, errors in group:
+                    errors.append(exc)
+            for _, done, _ in group:
+                done.set()

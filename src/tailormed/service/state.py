@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
+from datetime import datetime
 
 from fastapi import Request
+from sqlalchemy import select
 
 from tailormed.knowledge.bundle import load_bundle
+from tailormed.model.careplan import CarePlan
+from tailormed.model.patient import Patient
+from tailormed.model.pgx import GenePhenotype
 from tailormed.service.analysis import Analyzer
 from tailormed.service.core import Platform
 from tailormed.service.jobs import Worker
-from tailormed.service.pgx_check import PgxChecker
+from tailormed.service.pgx_check import PgxChecker, gene_results
 from tailormed.service.settings import ServiceSettings
+from tailormed.service.views import view
+from tailormed.store.models import CarePlanRow
+from tailormed.store.models import Patient as PatientRow
 
 TOKEN_KEY_PURPOSE = "access tokens"
+SNAPSHOTS = 256
+"""Most patients whose decrypted plan a service keeps in memory for CDS calls."""
+Snapshot = tuple[CarePlan, Patient, dict[str, GenePhenotype]]
 
 
 class RateLimiter:
@@ -60,9 +71,50 @@ class ServiceState:
         self._lock = threading.Lock()
         self.worker = Worker(platform, self.analyzer)
         self._checker: PgxChecker | None = None
+        self._snapshots: OrderedDict[tuple[str, frozenset[str]], tuple[tuple[str, datetime], Snapshot]] = OrderedDict()
         from tailormed.service.cds import ClientVerifier
 
         self.cds_verifier = ClientVerifier(settings.cds_issuers)
+
+    def snapshot(self, patient_id: str, hide: frozenset[str]) -> Snapshot | None:
+        """The patient's latest plan as ``hide`` lets it be seen, the record and the gene results, decrypted once
+        per plan and record version and kept in a small bounded cache (checked against the store on every call)."""
+        platform = self.platform
+        with platform.db.read() as session:
+            plan_id = session.scalar(
+                select(CarePlanRow.id)
+                .where(CarePlanRow.patient_id == patient_id)
+                .order_by(CarePlanRow.created_at.desc(), CarePlanRow.id)
+                .limit(1)
+            )
+            updated = session.scalar(select(PatientRow.updated_at).where(PatientRow.id == patient_id))
+            if plan_id is None or updated is None:
+                return None
+            key = (patient_id, hide)
+            version = (plan_id, updated)
+            with self._lock:
+                cached = self._snapshots.get(key)
+                if cached is not None and cached[0] == version:
+                    self._snapshots.move_to_end(key)
+                    return cached[1]
+            stored = platform.repo.latest_plan(session, patient_id)
+            entry = platform.repo.load_patient(session, patient_id)
+        if stored is None or entry is None:
+            return None
+        plan = view(stored.plan, entry.patient, hide)
+        snapshot = (plan, entry.patient, gene_results(plan))
+        with self._lock:
+            self._snapshots[key] = ((stored.id, entry.updated_at), snapshot)
+            self._snapshots.move_to_end(key)
+            while len(self._snapshots) > SNAPSHOTS:
+                self._snapshots.popitem(last=False)
+        return snapshot
+
+    def forget(self, patient_id: str) -> None:
+        """Drop a patient's cached snapshots (erasure)."""
+        with self._lock:
+            for key in [k for k in self._snapshots if k[0] == patient_id]:
+                del self._snapshots[key]
 
     def pgx_checker(self) -> PgxChecker:
         """The PGx knowledge for CDS cards and genomics operations (loaded once, on first use)."""
