@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from tailormed.knowledge.bundle import KnowledgeBundle
 
 REPO = Path(__file__).resolve().parents[1]
-#: The variables tests keep from the outer environment (where the shared data is).
-KEPT = frozenset({"TAILORMED_SHARED_DATA"})
+#: The variables tests keep from the outer environment (where the shared data is, the test PostgreSQL server).
+KEPT = frozenset({"TAILORMED_SHARED_DATA", "TAILORMED_TEST_POSTGRES_URL"})
 _XDG = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
 
 
