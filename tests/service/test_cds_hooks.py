@@ -263,3 +263,63 @@ def test_signed_cds_clients_are_verified_as_the_specification_says(signed: Any) 
         headers={"kid": "ehr-key-1"},
     )
     assert call(hmac_token).status_code == 401  # symmetric algorithms are refused
+
+
+def test_without_prefetch_the_configured_fhir_server_is_asked(tmp_path: Path) -> None:
+    """A real FHIR-like server on loopback answers the MedicationRequest search the prefetch template names."""
+    import json as jsonlib
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    seen: list[str] = []
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": medication_request("f", "demo-01-hale-ehr", "fluoxetine", "4493", status="active")}],
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(f"{self.path} {self.headers.get('Authorization')}")
+            data = jsonlib.dumps(bundle).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/fhir+json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}/fhir"
+    fresh = seed_service("sqlite", tmp_path, fhir_server=base)
+    try:
+        order = medication_request("codeine-1", "demo-02-mensah", "codeine", "2670")
+        with fresh.platform.db.transaction() as session:  # take fluoxetine off the stored list
+            entry = fresh.platform.repo.load_patient(session, "demo-02-mensah")
+            assert entry is not None
+            meds = [m for m in entry.patient.medications if not m.name.lower().startswith("fluoxetine")]
+            fresh.platform.repo.update_patient(session, entry.patient.model_copy(update={"medications": meds}))
+        request = hook_request("order-select", "demo-02-mensah", [order])
+        assert fresh.client.post(SELECT, json=request).json()["cards"] == []  # no server named: stored list only
+        request |= {
+            "fhirServer": base,
+            "fhirAuthorization": {
+                "access_token": "ehr-token",
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "scope": "patient/*.read",
+                "subject": "tailormed",
+            },
+        }
+        cards = fresh.client.post(SELECT, json=request).json()["cards"]
+        assert len(cards) == 1 and "(fluoxetine)" in cards[0]["summary"]
+        assert seen and "/fhir/MedicationRequest?patient=demo-02-mensah&status=active" in seen[-1]
+        assert seen[-1].endswith("Bearer ehr-token")
+    finally:
+        server.shutdown()
+        fresh.client.close()
+        fresh.platform.close()

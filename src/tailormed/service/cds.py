@@ -395,6 +395,10 @@ def answer(state: ServiceState, subject: Subject, service: CdsService, body: Cds
         card = _summary_card(plan, link)
         return [card] if card is not None else []
     orders = _orders(body, hook)
+    if body.prefetch is None or "medications" not in body.prefetch:
+        fetched = fetch_medications(state.settings.fhir_server, body, patient_id)
+        if fetched is not None:
+            body = body.model_copy(update={"prefetch": {**(body.prefetch or {}), "medications": fetched}})
     others = _other_medications(patient, body, [o for o, _ in orders])
     checker = state.pgx_checker()
     cards = []
@@ -403,6 +407,35 @@ def answer(state: ServiceState, subject: Subject, service: CdsService, body: Cds
         if check is not None and check.actionable:
             cards.append(_pgx_card(check, resource, plan, link))
     return cards
+
+
+def fetch_medications(configured: str | None, body: CdsRequest, patient_id: str) -> dict[str, Any] | None:
+    """The ``medications`` prefetch fetched from the CDS client's FHIR server, when the client sent none.
+
+    Only when a FHIR server is configured (``TAILORMED_FHIR_SERVER``) and the request names that same server, with
+    the access token the client handed over in ``fhirAuthorization``; anything else (no server, another server, a
+    failure) leaves the check to the stored medication list."""
+    if configured is None or body.fhirServer is None or body.fhirServer.rstrip("/") != configured.rstrip("/"):
+        return None
+    import httpx
+
+    headers = {"Accept": "application/fhir+json"}
+    token = (body.fhirAuthorization or {}).get("access_token")
+    if isinstance(token, str) and token:
+        headers["Authorization"] = f"Bearer {token}"
+    patient = str(body.context.get("patientId") or patient_id)
+    try:
+        response = httpx.get(
+            f"{configured.rstrip('/')}/MedicationRequest",
+            params={"patient": patient, "status": "active"},
+            headers=headers,
+            timeout=3.0,
+        )
+        response.raise_for_status()
+        bundle = response.json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    return bundle if isinstance(bundle, dict) and bundle.get("resourceType") == "Bundle" else None
 
 
 def medication_of(resource: dict[str, Any]) -> Medication | None:
