@@ -18,7 +18,8 @@ def test_home_and_data_folders_are_the_runs_own() -> None:
     assert Path.home() != real_home
     assert Path.home().name.startswith("tailormed-test-home-")
     assert default_bundle_dir().is_relative_to(Path.home())
-    assert not [name for name in os.environ if name.startswith("TAILORMED_") and name != "TAILORMED_SHARED_DATA"]
+    kept = ("TAILORMED_SHARED_DATA", "TAILORMED_TEST_POSTGRES_URL")
+    assert not [name for name in os.environ if name.startswith("TAILORMED_") and name not in kept]
 
 
 def test_a_bundle_in_the_default_folder_is_what_load_bundle_finds() -> None:
