@@ -9,15 +9,22 @@ so variant mode there measures how well phenotype and inheritance pick the disea
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tailormed.engines.diagnosis.index import DEFAULT_DATABASES, DiseaseIndex, build_index
-from tailormed.engines.diagnosis.lr import DEFAULT_UNEXPLAINED_CAP
+import numpy as np
+
+from tailormed.engines.diagnosis.combined import CombinedModel, features
+from tailormed.engines.diagnosis.diagnose import diagnose
+from tailormed.engines.diagnosis.index import DEFAULT_DATABASES, DiseaseIndex, FloatArray, build_index
+from tailormed.engines.diagnosis.lr import DEFAULT_UNEXPLAINED_CAP, phenotype_lr
 from tailormed.engines.diagnosis.metrics import CaseRank, Evaluation, evaluate
-from tailormed.engines.diagnosis.query import build_query
-from tailormed.engines.diagnosis.rank import DiagnosisResult, Ranker, Scores, explain, score
+from tailormed.engines.diagnosis.query import Query, build_query
+from tailormed.engines.diagnosis.rank import DiagnosisResult, Ranker, Scores, post_test_array, score
+from tailormed.engines.diagnosis.similarity import resnik_bma
+from tailormed.engines.diagnosis.suggest import SUGGESTIONS
+from tailormed.engines.diagnosis.validation import Calibration, CrossValidation, calibration, cross_validate
 from tailormed.errors import InputError
 from tailormed.intake.candidate_variants import AlleleKey, CandidateScan, ClinvarCall, read_candidates
 from tailormed.intake.phenopacket import Phenopacket, PhenopacketVariant, read_phenopacket
@@ -89,27 +96,69 @@ def case_from_phenopacket(packet: Phenopacket, path: Path, *, with_variants: boo
     )
 
 
+def case_query(index: DiseaseIndex, case: Case, ranker: Ranker = Ranker.COMBINED) -> Query:
+    """The case's terms made ready for ranking; InputError when no term can be used."""
+    query = build_query(index, case.phenotypes)
+    if not query.observed and not (ranker is not Ranker.SIMILARITY and query.excluded):
+        unusable = "; ".join(f"{n.item}: {n.reason}" for n in query.not_used) or "no HPO terms given"
+        raise InputError(f"no usable HPO phenotype term ({unusable})", source=case.case_id)
+    return query
+
+
+def case_variants(
+    case: Case, extra_variants: Sequence[CandidateVariant] | None = None
+) -> Sequence[CandidateVariant] | None:
+    variants = case.variants
+    if extra_variants is not None:
+        variants = (*(variants or ()), *extra_variants)
+    return variants
+
+
 def rank_case(
     index: DiseaseIndex,
     case: Case,
     *,
-    ranker: Ranker = Ranker.LR,
+    ranker: Ranker = Ranker.COMBINED,
     unexplained_cap: float | None = DEFAULT_UNEXPLAINED_CAP,
     extra_variants: Sequence[CandidateVariant] | None = None,
+    model: CombinedModel | None = None,
+    symbols: Mapping[str, str] | None = None,
 ) -> Scores:
     """Scores of every disease for one case; InputError when no term can be used."""
-    query = build_query(index, case.phenotypes)
-    if not query.observed and not (ranker is Ranker.LR and query.excluded):
-        unusable = "; ".join(f"{n.item}: {n.reason}" for n in query.not_used) or "no HPO terms given"
-        raise InputError(f"no usable HPO phenotype term ({unusable})", source=case.case_id)
-    variants = case.variants
-    if extra_variants is not None:
-        variants = (*(variants or ()), *extra_variants)
-    return score(index, query, ranker=ranker, variants=variants, unexplained_cap=unexplained_cap)
+    return score(
+        index,
+        case_query(index, case, ranker),
+        ranker=ranker,
+        variants=case_variants(case, extra_variants),
+        unexplained_cap=unexplained_cap,
+        model=model,
+        symbols=symbols,
+    )
 
 
-def diagnose(index: DiseaseIndex, case: Case, *, top: int = 10, ranker: Ranker = Ranker.LR) -> DiagnosisResult:
-    return explain(rank_case(index, case, ranker=ranker), top)
+def diagnose_case(
+    index: DiseaseIndex,
+    case: Case,
+    *,
+    top: int = 10,
+    ranker: Ranker = Ranker.COMBINED,
+    extra_variants: Sequence[CandidateVariant] | None = None,
+    symbols: Mapping[str, str] | None = None,
+    suggestions: int = SUGGESTIONS,
+    not_used: Sequence[NotAssessed] = (),
+) -> DiagnosisResult:
+    """The explained ranking of one case with its gene list, test advice and features to examine next."""
+    _, result = diagnose(
+        index,
+        case_query(index, case, ranker),
+        top=top,
+        ranker=ranker,
+        variants=case_variants(case, extra_variants),
+        symbols=symbols,
+        suggestions=suggestions,
+        not_used=not_used,
+    )
+    return result
 
 
 def phenopacket_files(folder: Path) -> list[Path]:
@@ -145,9 +194,84 @@ def evaluate_cases(
     ranker: Ranker,
     mode: str,
     unexplained_cap: float | None = DEFAULT_UNEXPLAINED_CAP,
+    models: Sequence[CombinedModel | None] | None = None,
+    symbols: Mapping[str, str] | None = None,
 ) -> tuple[Evaluation, list[CaseRank]]:
-    ranks = [case_rank(index, c, rank_case(index, c, ranker=ranker, unexplained_cap=unexplained_cap)) for c in cases]
+    """Ranks of the known diagnoses; ``models`` gives each case its own combined model (out-of-fold weights)."""
+    ranks = [
+        case_rank(
+            index,
+            c,
+            rank_case(
+                index,
+                c,
+                ranker=ranker,
+                unexplained_cap=unexplained_cap,
+                model=models[number] if models is not None else None,
+                symbols=symbols,
+            ),
+        )
+        for number, c in enumerate(cases)
+    ]
     return evaluate(ranks, mode=mode, ranker=ranker.value), ranks
+
+
+def target_of(index: DiseaseIndex, case: Case) -> int | None:
+    """Position of the case's first diagnosis the annotations know."""
+    return next((p for d in case.diagnoses if (p := index.position(d)) is not None), None)
+
+
+def feature_tensor(index: DiseaseIndex, cases: Sequence[Case]) -> tuple[FloatArray, list[int]]:
+    """(case x disease x feature) of the combined model, phenotype only, and each case's diagnosis position."""
+    rows = []
+    targets = []
+    for case in cases:
+        target = target_of(index, case)
+        if target is None:
+            raise InputError("the case's diagnosis is not among the ranked diseases", source=case.case_id)
+        query = case_query(index, case)
+        phenotype = phenotype_lr(index, query.observed, query.excluded, unexplained_cap=None)
+        rows.append(features(index, phenotype, resnik_bma(index, query.observed)).astype(np.float64))
+        targets.append(target)
+    return np.stack(rows), targets
+
+
+@dataclass(frozen=True)
+class CvReport:
+    """Cross-validated phenotype-only accuracy and calibration, with LIRICAL's model on the same cases."""
+
+    cv: CrossValidation
+    pooled: Evaluation
+    calibration: Calibration
+    lr_calibration: Calibration
+    variant: Evaluation | None
+
+
+def cross_validate_cases(
+    index: DiseaseIndex, cases: Sequence[Case], *, k: int = 5, seed: int = 0, variant_cases: Sequence[Case] = ()
+) -> CvReport:
+    """k-fold cross-validation of the combined ranker; variant mode is ranked with each case's out-of-fold weights."""
+    tensor, targets = feature_tensor(index, cases)
+    cv = cross_validate(tensor, targets, k=k, seed=seed)
+    ranks = [
+        CaseRank(case_id=c.case_id, diagnosis=index.diseases[t].id, rank=int(r), diseases_ranked=index.size)
+        for c, t, r in zip(cases, targets, cv.ranks, strict=True)
+    ]
+    pooled = evaluate(ranks, mode=f"phenotype, {k}-fold CV", ranker=Ranker.COMBINED.value)
+    lr = np.stack(
+        [
+            post_test_array(rank_case(index, c, ranker=Ranker.LR, unexplained_cap=None).score, index.size)
+            for c in cases
+        ]
+    )
+    variant = None
+    if variant_cases:
+        by_id = {c.case_id: number for number, c in enumerate(cases)}
+        models = [CombinedModel(cv.weights[int(cv.fold_of[by_id[c.case_id]])]) for c in variant_cases]
+        variant, _ = evaluate_cases(
+            index, variant_cases, ranker=Ranker.COMBINED, mode=f"phenotype+variant, {k}-fold CV", models=models
+        )
+    return CvReport(cv, pooled, calibration(cv.probabilities, targets), calibration(lr, targets), variant)
 
 
 def vcf_candidates(vcf: Path, bundle: KnowledgeBundle, *, sample: str | None = None) -> CandidateScan:
@@ -198,7 +322,7 @@ def diagnosis_engine(ctx: PatientContext) -> EngineRun:
             "candidate diagnoses",
             "no usable observed HPO phenotype term: " + "; ".join(f"{n.item} ({n.reason})" for n in query.not_used),
         )
-    result = explain(score(index, query), PLAN_TOP)
+    _, result = diagnose(index, query, top=PLAN_TOP)
     findings = findings_from_result(result)
     return EngineRun(
         findings=findings,

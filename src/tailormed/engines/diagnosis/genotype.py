@@ -23,7 +23,7 @@ of the candidate genes. :func:`has_candidate` says which diseases LIRICAL would 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -120,8 +120,12 @@ def has_candidate(disease: Disease, by_gene: dict[str, list[CandidateVariant]]) 
     )
 
 
-def group_by_gene(variants: Iterable[CandidateVariant]) -> dict[str, list[CandidateVariant]]:
+def group_by_gene(
+    variants: Iterable[CandidateVariant], symbols: Mapping[str, str] | None = None
+) -> dict[str, list[CandidateVariant]]:
+    """Variants by upper-case gene symbol; ``symbols`` maps previous and alias symbols to the current ones."""
     grouped: dict[str, list[CandidateVariant]] = {}
     for variant in variants:
-        grouped.setdefault(variant.gene.upper(), []).append(variant)
+        key = variant.gene.upper()
+        grouped.setdefault((symbols or {}).get(key, key), []).append(variant)
     return grouped

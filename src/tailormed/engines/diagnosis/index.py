@@ -13,11 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
+from tailormed.engines.diagnosis.genotype import Inheritance, inheritance_modes
 from tailormed.knowledge.hpo.annotations import Disease
 from tailormed.knowledge.hpo.ontology import PHENOTYPIC_ABNORMALITY, Ontology
 from tailormed.knowledge.hpo.source import HpoRelease
@@ -121,13 +122,39 @@ class DiseaseIndex:
     def _positions(self) -> dict[str, int]:
         return {disease.id: number for number, disease in enumerate(self.diseases)}
 
+    @cached_property
+    def log_annotations(self) -> FloatArray:
+        """ln(number of directly annotated phenotype terms) per disease (at least one)."""
+        return np.log(np.maximum([len(r) for r in self.direct_rows], 1)).astype(np.float64)
+
+    @cached_property
+    def modes(self) -> tuple[tuple[Inheritance, ...], ...]:
+        """Each disease's inheritance models (dominant and/or recessive)."""
+        return tuple(tuple(inheritance_modes(d, self.ontology)) for d in self.diseases)
+
+    @cached_property
+    def recessive(self) -> npt.NDArray[np.bool_]:
+        return np.array([Inheritance.RECESSIVE in m for m in self.modes], dtype=bool)
+
+    @cached_property
+    def has_gene(self) -> npt.NDArray[np.bool_]:
+        return np.array([bool(d.genes) for d in self.diseases], dtype=bool)
+
+    @cached_property
+    def gene_positions(self) -> dict[str, tuple[int, ...]]:
+        """Upper-case gene symbol -> positions of the diseases annotated to it."""
+        found: dict[str, list[int]] = {}
+        for position, disease in enumerate(self.diseases):
+            for gene in disease.genes:
+                found.setdefault(gene.symbol.upper(), []).append(position)
+        return {gene: tuple(positions) for gene, positions in found.items()}
+
 
 def build_index(release: HpoRelease, databases: Sequence[str] = DEFAULT_DATABASES) -> DiseaseIndex:
-    """The arrays for the diseases of ``databases`` (OMIM, ORPHA, DECIPHER), cached per release and databases."""
+    """The arrays for the diseases of ``databases`` (OMIM, ORPHA, DECIPHER); the caller keeps the index."""
     return _build(release, tuple(sorted({d.upper() for d in databases})))
 
 
-@cache
 def _build(release: HpoRelease, databases: tuple[str, ...]) -> DiseaseIndex:
     ontology = release.ontology
     diseases = tuple(

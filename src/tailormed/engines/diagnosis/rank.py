@@ -1,36 +1,38 @@
-"""Ranking: phenotype LR x genotype LR -> post-test probability per disease, the explanation, and gene ranks.
+"""Ranking: scores of every disease -> ranked candidates with probabilities, explanations and gene ranks.
 
-The pre-test probability is uniform over the ranked diseases (1/N); post-test odds are pre-test odds times the
-composite LR (LIRICAL). Ties keep disease-id order. Genes are ranked by their best disease (users ask for gene
-lists: LIRICAL #625). The similarity ranker orders by Resnik best-match average and gives no probability; in
-variant mode it adds the log10 genotype LR to the similarity, so both rankers see the same genotype evidence.
+Three rankers. ``combined`` (the default, :mod:`~tailormed.engines.diagnosis.combined`) weighs LIRICAL's
+likelihood-ratio evidence and Resnik similarity with cross-validated weights; its probabilities are a softmax over the
+ranked diseases. ``lr`` is LIRICAL's model: composite LR, uniform pre-test probability 1/N, post-test odds = pre-test
+odds x LR. ``similarity`` orders by Resnik best-match average and gives no probability. Ties keep disease-id order.
+Genes are ranked by the probability of their diseases (users ask for gene lists: LIRICAL #625).
 
-In variant mode both rankers list first the diseases LIRICAL's default analysis ranks, those with a candidate
-variant in a gene of theirs (:func:`~tailormed.engines.diagnosis.genotype.has_candidate`), then the others in the
-order of LIRICAL's global mode (no gene: genotype LR 1; genes without a candidate: the missed-variant LR), so every
-disease keeps a rank and a diagnosis the candidate list misses (a gene renamed since the annotations) still appears.
+In variant mode the genotype LR multiplies the odds of every ranker (the similarity ranker adds its log10), and all
+rankers list first the diseases LIRICAL's default analysis ranks, those with a candidate variant in a gene of theirs
+(:func:`~tailormed.engines.diagnosis.genotype.has_candidate`), then the others in the order of LIRICAL's global mode
+(no gene: genotype LR 1; genes without a candidate: the missed-variant LR), so every disease keeps a rank and a
+diagnosis the candidate list misses still appears.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import Field
 
+from tailormed.engines.diagnosis.advice import GeneTestAdvice, Suggestion
+from tailormed.engines.diagnosis.combined import CombinedModel, features, softmax
+from tailormed.engines.diagnosis.gene_tests import gene_shares
 from tailormed.engines.diagnosis.genotype import (
     MISSED_VARIANT_LR,
     GenotypeLr,
-    Inheritance,
     disease_lr,
     group_by_gene,
     has_candidate,
-    inheritance_modes,
 )
 from tailormed.engines.diagnosis.index import DiseaseIndex, FloatArray
 from tailormed.engines.diagnosis.lr import DEFAULT_UNEXPLAINED_CAP, Match, PhenotypeLr, phenotype_lr
@@ -67,8 +69,17 @@ LEGEND = {
 
 
 class Ranker(StrEnum):
+    COMBINED = "combined"
     LR = "lr"
     SIMILARITY = "similarity"
+
+
+PROBABILITY_MODELS = {
+    Ranker.COMBINED: "combined LR and similarity evidence, weights fitted by cross-validation; softmax over the "
+    "ranked diseases",
+    Ranker.LR: "LIRICAL likelihood-ratio model with a uniform pre-test probability",
+    Ranker.SIMILARITY: "none (similarity ranking)",
+}
 
 
 class TermContribution(Contract):
@@ -85,7 +96,10 @@ class DiseaseCandidate(Contract):
     disease_id: str
     disease_name: str
     genes: list[str] = Field(default_factory=list)
-    score: float = Field(description="log10 composite LR (lr ranker) or Resnik best-match average (similarity)")
+    score: float = Field(
+        description="combined score (natural log, combined ranker), log10 composite LR (lr) or Resnik best-match "
+        "average (similarity)"
+    )
     post_test_probability: float | None = None
     phenotype_log10_lr: float | None = None
     genotype_lr: float | None = None
@@ -99,7 +113,9 @@ class GeneCandidate(Contract):
     gene: str
     disease_id: str = Field(description="The gene's best-ranked disease")
     disease_rank: int
-    post_test_probability: float | None = None
+    post_test_probability: float | None = Field(
+        default=None, description="The gene's share of the probability (its diseases' probabilities summed)"
+    )
 
 
 class DiagnosisResult(Contract):
@@ -116,6 +132,9 @@ class DiagnosisResult(Contract):
     variant_mode: bool
     not_used: list[NotAssessed] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    suggestions: list[Suggestion] = Field(default_factory=list, description="Features to examine next")
+    test: GeneTestAdvice | None = Field(default=None, description="The genetic test that fits the ranking")
+    probability_model: str = Field(default="", description="How the probabilities were worked out")
 
 
 @dataclass(frozen=True)
@@ -131,12 +150,13 @@ class Scores:
     genotype: FloatArray | None
     by_gene: dict[str, list[CandidateVariant]] | None
     candidate: npt.NDArray[np.bool_] | None = None
+    probability: FloatArray | None = None
 
     def genotype_of(self, position: int) -> GenotypeLr | None:
         """The genotype LR of one disease with its explanation (variant mode only)."""
         if self.by_gene is None:
             return None
-        return disease_lr(self.index.diseases[position], disease_modes(self.index)[position], self.by_gene)
+        return disease_lr(self.index.diseases[position], self.index.modes[position], self.by_gene)
 
     def rank_of(self, disease_id: str) -> int | None:
         position = self.index.position(disease_id)
@@ -149,67 +169,61 @@ def score(
     index: DiseaseIndex,
     query: Query,
     *,
-    ranker: Ranker = Ranker.LR,
+    ranker: Ranker = Ranker.COMBINED,
     variants: Sequence[CandidateVariant] | None = None,
     unexplained_cap: float | None = DEFAULT_UNEXPLAINED_CAP,
+    model: CombinedModel | None = None,
+    symbols: Mapping[str, str] | None = None,
 ) -> Scores:
-    """Score every disease; ``variants`` None is phenotype-only, a list (even empty) is variant mode."""
+    """Score every disease; ``variants`` None is phenotype-only, a list (even empty) is variant mode.
+
+    ``unexplained_cap`` applies to the ``lr`` ranker only; ``symbols`` maps previous and alias gene symbols to the
+    current ones (upper case) so a variant named with an old symbol meets the annotations' gene.
+    """
     phenotype = None
     genotype = None
     by_gene = None
     if ranker is Ranker.SIMILARITY:
         values = resnik_bma(index, query.observed)
-    else:
+    elif ranker is Ranker.LR:
         phenotype = phenotype_lr(index, query.observed, query.excluded, unexplained_cap=unexplained_cap)
         values = phenotype.total.copy()
+    else:
+        phenotype = phenotype_lr(index, query.observed, query.excluded, unexplained_cap=None)
+        values = (model or CombinedModel()).score(features(index, phenotype, resnik_bma(index, query.observed)))
+    candidate = None
     if variants is not None:
-        by_gene = group_by_gene(variants)
+        by_gene = group_by_gene(variants, symbols)
         genotype = genotype_log10(index, by_gene)
-        values = values + genotype
+        values = values + (genotype * math.log(10.0) if ranker is Ranker.COMBINED else genotype)
         candidate = candidate_mask(index, by_gene)
         order = np.lexsort((-values, ~candidate))
-        return Scores(index, query, ranker, values, order, phenotype, genotype, by_gene, candidate)
-    order = np.argsort(-values, kind="stable")
-    return Scores(index, query, ranker, values, order, phenotype, genotype, by_gene)
+    else:
+        order = np.argsort(-values, kind="stable")
+    probability = None
+    if ranker is Ranker.COMBINED:
+        probability = softmax(values)
+    elif ranker is Ranker.LR:
+        probability = post_test_array(values, index.size)
+    return Scores(index, query, ranker, values, order, phenotype, genotype, by_gene, candidate, probability)
 
 
 def candidate_mask(index: DiseaseIndex, by_gene: dict[str, list[CandidateVariant]]) -> npt.NDArray[np.bool_]:
     """Which diseases have a candidate variant in one of their genes (the diseases LIRICAL ranks by default)."""
-    _, _, positions = _gene_tables(index)
     mask = np.zeros(index.size, dtype=bool)
     for gene in by_gene:
-        for position in positions.get(gene, ()):
+        for position in index.gene_positions.get(gene, ()):
             mask[position] = mask[position] or has_candidate(index.diseases[position], by_gene)
     return mask
 
 
 def genotype_log10(index: DiseaseIndex, by_gene: dict[str, list[CandidateVariant]]) -> FloatArray:
     """log10 genotype LR of every disease: worked out for diseases of genes with candidates, constant otherwise."""
-    has_gene, recessive, positions = _gene_tables(index)
-    values = np.where(has_gene, np.log10(MISSED_VARIANT_LR), 0.0) * np.where(recessive, 2.0, 1.0)
-    modes = disease_modes(index)
+    values = np.where(index.has_gene, np.log10(MISSED_VARIANT_LR), 0.0) * np.where(index.recessive, 2.0, 1.0)
     for gene in by_gene:
-        for position in positions.get(gene, ()):
-            values[position] = math.log10(disease_lr(index.diseases[position], modes[position], by_gene).lr)
+        for position in index.gene_positions.get(gene, ()):
+            values[position] = math.log10(disease_lr(index.diseases[position], index.modes[position], by_gene).lr)
     return values
-
-
-@cache
-def _gene_tables(index: DiseaseIndex) -> tuple[np.ndarray, np.ndarray, dict[str, list[int]]]:
-    modes = disease_modes(index)
-    has_gene = np.array([bool(d.genes) for d in index.diseases])
-    recessive = np.array([Inheritance.RECESSIVE in m for m in modes])
-    positions: dict[str, list[int]] = {}
-    for position, disease in enumerate(index.diseases):
-        for gene in disease.genes:
-            positions.setdefault(gene.symbol.upper(), []).append(position)
-    return has_gene, recessive, positions
-
-
-@cache
-def disease_modes(index: DiseaseIndex) -> tuple[tuple[Inheritance, ...], ...]:
-    """Each ranked disease's inheritance models, worked out once per index."""
-    return tuple(tuple(inheritance_modes(d, index.ontology)) for d in index.diseases)
 
 
 def post_test(log10_lr: float, n: int) -> float:
@@ -222,6 +236,13 @@ def post_test(log10_lr: float, n: int) -> float:
     if log_odds < -300:
         return 0.0
     return 1.0 / (1.0 + math.pow(10.0, -log_odds))
+
+
+def post_test_array(log10_lr: FloatArray, n: int) -> FloatArray:
+    """:func:`post_test` for every disease at once."""
+    prior = 1.0 / max(n, 1)
+    log_odds = np.clip(math.log10(prior / (1.0 - prior)) + log10_lr if prior < 1 else log10_lr + 300.0, -300, 300)
+    return np.asarray(1.0 / (1.0 + np.power(10.0, -log_odds)), dtype=np.float64)
 
 
 def explain(scores: Scores, top: int, *, not_used: Sequence[NotAssessed] = ()) -> DiagnosisResult:
@@ -245,6 +266,7 @@ def explain(scores: Scores, top: int, *, not_used: Sequence[NotAssessed] = ()) -
         variant_mode=scores.genotype is not None,
         not_used=[*scores.query.not_used, *not_used],
         notes=list(scores.query.notes),
+        probability_model=PROBABILITY_MODELS[scores.ranker],
     )
 
 
@@ -276,21 +298,20 @@ def _candidate(scores: Scores, position: int, rank: int) -> DiseaseCandidate:
             parts.append(f"{_SHORT[match]}:{index.ontology.name(term_id)}[{term_id}]{via} {ratio:.3g}")
         if float(lr.capped[position]) > 0:
             parts.append(f"unexplained-term penalty capped (x{10 ** float(lr.capped[position]):.3g})")
-    else:
+    if scores.ranker is Ranker.SIMILARITY:
         parts.append(f"Resnik best-match average {value:.3f}")
     genotype = scores.genotype_of(position)
     if genotype is not None:
         parts.append(f"G:{genotype.explanation} {genotype.lr:.3g}")
     if scores.candidate is not None and not scores.candidate[position]:
         parts.append("listed after the diseases with a candidate variant in their genes")
-    is_lr = scores.ranker is Ranker.LR
     return DiseaseCandidate(
         rank=rank,
         disease_id=disease.id,
         disease_name=disease.name,
         genes=[g.symbol for g in disease.genes],
         score=value,
-        post_test_probability=post_test(value, index.size) if is_lr else None,
+        post_test_probability=float(scores.probability[position]) if scores.probability is not None else None,
         phenotype_log10_lr=float(scores.phenotype.total[position]) if scores.phenotype is not None else None,
         genotype_lr=genotype.lr if genotype is not None else None,
         genotype_explanation=genotype.explanation if genotype is not None else None,
@@ -300,26 +321,24 @@ def _candidate(scores: Scores, position: int, rank: int) -> DiseaseCandidate:
 
 
 def _genes(scores: Scores, top: int) -> list[GeneCandidate]:
-    found: list[GeneCandidate] = []
-    seen: set[str] = set()
-    is_lr = scores.ranker is Ranker.LR
+    """Genes by their share of the probability (by their best disease's rank for the similarity ranker)."""
+    index = scores.index
+    best: dict[str, tuple[int, int]] = {}
     for rank, position in enumerate(scores.order, start=1):
-        disease = scores.index.diseases[int(position)]
-        for gene in disease.genes:
-            if gene.symbol in seen:
-                continue
-            seen.add(gene.symbol)
-            found.append(
-                GeneCandidate(
-                    rank=len(found) + 1,
-                    gene=gene.symbol,
-                    disease_id=disease.id,
-                    disease_rank=rank,
-                    post_test_probability=post_test(float(scores.score[position]), scores.index.size)
-                    if is_lr
-                    else None,
-                )
-            )
-            if len(found) >= top:
-                return found
-    return found
+        for gene in index.diseases[int(position)].genes:
+            best.setdefault(gene.symbol, (rank, int(position)))
+    chosen: list[tuple[str, float | None]]
+    if scores.probability is not None:
+        chosen = [(s.gene, s.share) for s in gene_shares(index, scores.probability, limit=top)]
+    else:
+        chosen = [(g, None) for g, _ in sorted(best.items(), key=lambda item: item[1][0])[:top]]
+    return [
+        GeneCandidate(
+            rank=number,
+            gene=gene,
+            disease_id=index.diseases[best[gene][1]].id,
+            disease_rank=best[gene][0],
+            post_test_probability=share,
+        )
+        for number, (gene, share) in enumerate(chosen, start=1)
+    ]

@@ -1,0 +1,131 @@
+"""What to examine next: the HPO features whose presence or absence would most change the ranking.
+
+Candidate features are the phenotype annotations of the most probable diseases that the patient's terms do not
+settle yet (not given, not implied by a more specific observed term, not below an excluded term). For each, the
+chance it is present is the probability-weighted frequency over the diseases (its background frequency for
+diseases not annotated with it), and the ranking is worked out again twice, with the feature observed and with it
+excluded, by the same model. The expected information gain is the entropy of the disease probabilities now minus
+its expectation after the examination (in bits); the features with the largest gain are suggested, phrased as
+"check for: ...", with the disease each would support.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from tailormed.engines.diagnosis.advice import Suggestion
+from tailormed.engines.diagnosis.combined import CombinedModel
+from tailormed.engines.diagnosis.genotype import CandidateVariant
+from tailormed.engines.diagnosis.index import DEFAULT_FREQUENCY, DiseaseIndex, FloatArray
+from tailormed.engines.diagnosis.lr import BACKGROUND_FLOOR
+from tailormed.engines.diagnosis.query import Query
+from tailormed.engines.diagnosis.rank import Ranker, Scores, score
+
+#: Diseases whose annotations are searched for features to examine.
+TOP_DISEASES = 10
+#: Features scored exactly (by re-ranking) after a first sort by how much the top diseases disagree on them.
+SHORTLIST = 24
+#: Features suggested.
+SUGGESTIONS = 5
+
+
+def entropy_bits(p: FloatArray) -> float:
+    nz = p[p > 0]
+    return float(-(nz * np.log2(nz)).sum())
+
+
+def suggest(
+    scores: Scores,
+    *,
+    model: CombinedModel | None = None,
+    variants: Sequence[CandidateVariant] | None = None,
+    symbols: Mapping[str, str] | None = None,
+    count: int = SUGGESTIONS,
+) -> list[Suggestion]:
+    """The ``count`` features with the largest expected information gain (combined ranker only)."""
+    if scores.probability is None or scores.ranker is not Ranker.COMBINED:
+        return []
+    index, query, p = scores.index, scores.query, scores.probability
+    top = [int(x) for x in np.argsort(-p, kind="stable")[:TOP_DISEASES]]
+    candidates = _candidate_terms(index, query, top)
+    if not candidates:
+        return []
+    weights = p[top] / p[top].sum()
+    spread = []
+    for term in candidates:
+        f = index.induced.dense(term)[top]
+        mean = float(weights @ f)
+        spread.append(float(weights @ (f - mean) ** 2))
+    shortlist = [candidates[i] for i in np.argsort(-np.asarray(spread), kind="stable")[:SHORTLIST]]
+    now = entropy_bits(p)
+    found = []
+    for term in shortlist:
+        present_p = _chance_present(index, term, p)
+        with_term = _rescore(scores, _with(index, query, term, excluded=False), model, variants, symbols)
+        without = _rescore(scores, _with(index, query, term, excluded=True), model, variants, symbols)
+        gain = now - present_p * entropy_bits(with_term) - (1.0 - present_p) * entropy_bits(without)
+        frequency = index.induced.dense(term)
+        lift = [(with_term[d] - p[d], d) for d in top if frequency[d] > 0]
+        best = max(lift)[1] if lift else top[0]
+        term_id = index.terms[term]
+        found.append(
+            Suggestion(
+                term=term_id,
+                name=index.ontology.name(term_id),
+                information_gain=max(gain, 0.0),
+                probability_present=min(max(present_p, 0.0), 1.0),
+                supports=index.diseases[best].name,
+                supports_id=index.diseases[best].id,
+                frequency_in_supported=min(float(frequency[best]), 1.0),
+                if_present=float(with_term[best]),
+                if_absent=float(without[best]),
+                now=float(p[best]),
+            )
+        )
+    found.sort(key=lambda s: (-s.information_gain, s.term))
+    return found[:count]
+
+
+def _candidate_terms(index: DiseaseIndex, query: Query, top: Sequence[int]) -> list[int]:
+    """Terms annotated to the top diseases that the query does not settle."""
+    ontology = index.ontology
+    settled: set[str] = set()
+    for q in query.observed:
+        settled |= ontology.ancestors(index.terms[q])
+    excluded = {index.terms[e] for e in query.excluded}
+    found: dict[int, None] = {}
+    for position in top:
+        for term in index.direct_rows[position]:
+            term_id = index.terms[int(term)]
+            if term_id in settled or ontology.ancestors(term_id) & excluded:
+                continue
+            found[int(term)] = None
+    return sorted(found)
+
+
+def _chance_present(index: DiseaseIndex, term: int, p: FloatArray) -> float:
+    frequency = index.induced.dense(term)
+    chance = np.where(frequency > 0, frequency, max(float(index.background[term]), BACKGROUND_FLOOR))
+    return float(np.clip(p @ np.minimum(chance, DEFAULT_FREQUENCY), 0.0, 1.0))
+
+
+def _with(index: DiseaseIndex, query: Query, term: int, *, excluded: bool) -> Query:
+    if excluded:
+        return Query(query.observed, (*query.excluded, term), query.not_used, query.notes)
+    ancestors = index.ontology.ancestors(index.terms[term])
+    kept = tuple(q for q in query.observed if index.terms[q] not in ancestors)
+    return Query((*kept, term), query.excluded, query.not_used, query.notes)
+
+
+def _rescore(
+    scores: Scores,
+    query: Query,
+    model: CombinedModel | None,
+    variants: Sequence[CandidateVariant] | None,
+    symbols: Mapping[str, str] | None,
+) -> FloatArray:
+    again = score(scores.index, query, ranker=Ranker.COMBINED, variants=variants, model=model, symbols=symbols)
+    assert again.probability is not None
+    return again.probability
