@@ -55,6 +55,7 @@ class OutputFormat(StrEnum):
 
 
 class RankerChoice(StrEnum):
+    COMBINED = "combined"
     LR = "lr"
     SIMILARITY = "similarity"
 
@@ -68,7 +69,12 @@ DatabasesOption = Annotated[
     list[str] | None,
     typer.Option("--database", help="Disease databases to rank (repeatable): OMIM (default), ORPHA, DECIPHER."),
 ]
-RankerOption = Annotated[RankerChoice, typer.Option("--ranker", help="lr (likelihood ratios) or similarity (Resnik).")]
+RankerOption = Annotated[
+    RankerChoice,
+    typer.Option(
+        "--ranker", help="combined (default: LR + similarity, fitted weights), lr (LIRICAL) or similarity (Resnik)."
+    ),
+]
 TopOption = Annotated[int, typer.Option("--top", min=1, help="How many diseases (and genes) to list.")]
 
 
@@ -86,8 +92,11 @@ def rank(
         bool, typer.Option("--variants", help="Variant mode from the phenopacket's interpreted variants (no VCF).")
     ] = False,
     top: TopOption = 10,
-    ranker: RankerOption = RankerChoice.LR,
+    ranker: RankerOption = RankerChoice.COMBINED,
     databases: DatabasesOption = None,
+    suggestions: Annotated[
+        int, typer.Option("--suggestions", min=0, help="Features to suggest examining next (0: none).")
+    ] = 5,
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.TSV,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
@@ -97,6 +106,7 @@ def rank(
     """Rank candidate diseases for one phenopacket, for HPO terms given here, or for a folder (--batch)."""
     from tailormed.engines.diagnosis.rank import Ranker, explain
     from tailormed.knowledge.bundle import load_bundle
+    from tailormed.knowledge.genes import load_gene_symbols
     from tailormed.model.patient import PhenotypeTerm
     from tailormed.pipeline import diagnosis
 
@@ -109,10 +119,11 @@ def rank(
     with err.status("loading the HPO release"):
         index = diagnosis.load_index(bundle, databases or ["OMIM"])
     chosen = Ranker(ranker.value)
+    symbols = diagnosis.symbol_map(index, load_gene_symbols())
     if batch is not None:
         rows = []
         for case in track(list(diagnosis.read_cases(batch, with_variants=variants)), "ranking phenopackets"):
-            result = explain(diagnosis.rank_case(index, case, ranker=chosen), top)
+            result = explain(diagnosis.rank_case(index, case, ranker=chosen, symbols=symbols), top)
             rows.append((case.case_id, result))
         text = _tsv(rows) if output_format is OutputFormat.TSV else _json_many(rows)
         _emit(text, output, f"ranked {len(rows)} phenopackets")
@@ -133,13 +144,42 @@ def rank(
         scan = diagnosis.vcf_candidates(vcf, bundle, sample=sample)
         extra = scan.variants
         notes = diagnosis.scan_limitations(scan)
-    result = explain(diagnosis.rank_case(index, case, ranker=chosen, extra_variants=extra), top, not_used=notes)
+    with err.status("ranking"):
+        result = diagnosis.diagnose_case(
+            index,
+            case,
+            top=top,
+            ranker=chosen,
+            extra_variants=extra,
+            symbols=symbols,
+            suggestions=suggestions,
+            not_used=notes,
+        )
     for item in result.not_used:
         err.print(f"[yellow]not used:[/] {item.item}: {item.reason}", highlight=False)
     for note in result.notes:
         err.print(f"note: {note}", highlight=False)
     text = _tsv([(None, result)]) if output_format is OutputFormat.TSV else _json_one(result)
     _emit(text, output, f"ranked {result.diseases_ranked} diseases")
+    if output_format is OutputFormat.TSV:
+        for line in workup_lines(result):
+            err.print(line, highlight=False, markup=False)
+
+
+def workup_lines(result: Any) -> list[str]:
+    """The probabilities' basis, the features to examine next and the gene list, as text for the terminal."""
+    lines = [f"probabilities: {result.probability_model}"]
+    if result.suggestions:
+        lines.append("what to examine next (expected information gain):")
+        lines += [f"  {s.phrase} [{s.term}; {s.information_gain:.2f} bits]" for s in result.suggestions]
+    if result.test is not None:
+        test = result.test
+        lines.append(f"which test: {test.test.value} - {test.reasoning}")
+        lines.append("genes (share of the probability):")
+        lines += [f"  {g.gene}\t{g.share:.1%}\t{', '.join(g.diseases)}" for g in test.genes[:20]]
+        if len(test.genes) > 20:
+            lines.append(f"  ... {len(test.genes) - 20} more genes in the JSON output")
+    return lines
 
 
 @diagnose_app.command("evaluate")
@@ -149,15 +189,27 @@ def evaluate(
         list[Mode] | None, typer.Option("--mode", help="phenotype and/or phenotype+variant (default: both).")
     ] = None,
     ranker: Annotated[
-        list[RankerChoice] | None, typer.Option("--ranker", help="lr and/or similarity (default: both).")
+        list[RankerChoice] | None,
+        typer.Option("--ranker", help="combined, lr and/or similarity (default: all three)."),
     ] = None,
+    cv: Annotated[
+        int,
+        typer.Option(
+            "--cv",
+            min=0,
+            help="Folds of cross-validation for the combined ranker (its weights refitted without each fold); "
+            "0 uses the shipped weights, only fair on cases they were not fitted on.",
+        ),
+    ] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the fold assignment.")] = 0,
     databases: DatabasesOption = None,
     output_format: Annotated[
         OutputFormat | None, typer.Option("--format", "-f", help="json instead of a table.")
     ] = None,
     kb: KbOption = None,
 ) -> None:
-    """Top-1/3/10 and mean reciprocal rank of the known diagnoses, per mode and ranker."""
+    """Top-1/3/10 and mean reciprocal rank of the known diagnoses, per mode and ranker (cross-validated folds and
+    calibration for the combined ranker)."""
     from tailormed.engines.diagnosis.rank import Ranker
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline import diagnosis
@@ -165,25 +217,83 @@ def evaluate(
     bundle = load_bundle(kb)
     with err.status("loading the HPO release"):
         index = diagnosis.load_index(bundle, databases or ["OMIM"])
+    modes = mode or list(Mode)
+    rankers = ranker or list(RankerChoice)
+    cases = {m: list(diagnosis.read_cases(folder, with_variants=m is Mode.PHENOTYPE_VARIANT)) for m in modes}
+    report = None
+    if RankerChoice.COMBINED in rankers and cv > 1:
+        with err.status(f"{cv}-fold cross-validation"):
+            phenotype_cases = cases.get(Mode.PHENOTYPE) or list(diagnosis.read_cases(folder, with_variants=False))
+            report = diagnosis.cross_validate_cases(
+                index, phenotype_cases, k=cv, seed=seed, variant_cases=cases.get(Mode.PHENOTYPE_VARIANT, [])
+            )
     results = []
-    for chosen_mode in mode or list(Mode):
-        cases = list(diagnosis.read_cases(folder, with_variants=chosen_mode is Mode.PHENOTYPE_VARIANT))
-        for chosen in ranker or list(RankerChoice):
-            evaluation, _ = diagnosis.evaluate_cases(index, cases, ranker=Ranker(chosen.value), mode=chosen_mode.value)
+    for chosen_mode in modes:
+        for chosen in rankers:
+            if chosen is RankerChoice.COMBINED and report is not None:
+                found = report.pooled if chosen_mode is Mode.PHENOTYPE else report.variant
+                if found is not None:
+                    results.append(found)
+                continue
+            evaluation, _ = diagnosis.evaluate_cases(
+                index, cases[chosen_mode], ranker=Ranker(chosen.value), mode=chosen_mode.value
+            )
             results.append(evaluation)
     if output_format is OutputFormat.JSON:
-        out.file.write(json.dumps([r.model_dump(mode="json") for r in results], indent=1) + "\n")
+        payload: dict[str, Any] = {"evaluations": [r.model_dump(mode="json") for r in results]}
+        if report is not None:
+            payload["folds"] = [f.model_dump(mode="json") for f in report.cv.folds]
+            payload["calibration"] = report.calibration.model_dump(mode="json")
+            payload["calibration_lr"] = report.lr_calibration.model_dump(mode="json")
+        out.file.write(json.dumps(payload, indent=1) + "\n")
         return
     out.print(f"{len(index.diseases)} {'/'.join(index.databases)} diseases, HPO {index.version} ({index.origin})")
-    out.print(f"{'mode':<18} {'ranker':<11} {'cases':>5} {'top-1':>6} {'top-3':>6} {'top-10':>6} {'MRR':>6}")
+    out.print(f"{'mode':<30} {'ranker':<11} {'cases':>5} {'top-1':>6} {'top-3':>6} {'top-10':>6} {'MRR':>6}")
     for r in results:
         shares = " ".join(f"{r.top[k]:>6.1%}" for k in (1, 3, 10))
-        out.print(f"{r.mode:<18} {r.ranker:<11} {r.cases:>5} {shares} {r.mrr:>6.3f}")
+        out.print(f"{r.mode:<30} {r.ranker:<11} {r.cases:>5} {shares} {r.mrr:>6.3f}")
     unmatched = sorted({case for r in results for case in r.unmatched})
     out.print(
         f"diagnoses not among the ranked diseases: {len(unmatched)}"
         + (f" ({', '.join(unmatched)})" if unmatched else "")
     )
+    if report is not None:
+        out.print(f"combined ranker, phenotype only, folds (seed {seed}):")
+        for f in report.cv.folds:
+            shares = " ".join(f"top-{k} {f.top[k]:.1%}" for k in (1, 3, 10))
+            out.print(f"  fold {f.fold}: {f.cases} cases, {shares}, MRR {f.mrr:.3f}")
+        for name, table in (("combined", report.calibration), ("lr (LIRICAL post-test)", report.lr_calibration)):
+            out.print(
+                f"calibration, {name}: {table.predictions} predictions (top 10 per case), "
+                f"Brier {table.brier_top:.4f} (top 10), {table.brier_all:.4f} (all diseases, per case)"
+            )
+            for b in table.bins:
+                out.print(
+                    f"  {b.low:>5.0%}-{b.high:<5.0%} n={b.predictions:<5} predicted {b.mean_predicted:6.1%}  "
+                    f"observed {b.observed:6.1%}"
+                )
+
+
+@diagnose_app.command("fit")
+def fit_weights(
+    folder: Annotated[Path, typer.Argument(help="Folder of phenopackets with known diagnoses.")],
+    databases: DatabasesOption = None,
+    kb: KbOption = None,
+) -> None:
+    """Fit the combined ranker's weights on every case of a folder and print them (the shipped weights come from
+    the development cases; report accuracy with 'evaluate --cv', never on the cases fitted)."""
+    from tailormed.engines.diagnosis.combined import FEATURES, fit
+    from tailormed.knowledge.bundle import load_bundle
+    from tailormed.pipeline import diagnosis
+
+    bundle = load_bundle(kb)
+    with err.status("loading the HPO release"):
+        index = diagnosis.load_index(bundle, databases or ["OMIM"])
+    cases = list(diagnosis.read_cases(folder, with_variants=False))
+    tensor, targets = diagnosis.feature_tensor(index, cases)
+    weights = fit(tensor, targets)
+    for name, weight in zip(FEATURES, weights, strict=True):
+        out.print(f"{name}\t{weight:.4f}")
 
 
 def _hpo_id(text: str) -> str:

@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from tailormed.model.base import Contract
+from tailormed.model.diagnosis import GeneTestAdvice, Suggestion
 from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion, WarfarinDose
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -130,6 +131,15 @@ class DiagnosisCandidateData(Contract):
     explanation: str
 
 
+class DiagnosisWorkupData(Contract):
+    """What to examine next and which genetic test fits the differential diagnosis."""
+
+    kind: Literal["diagnosis_workup"] = "diagnosis_workup"
+
+    suggestions: list[Suggestion] = Field(default_factory=list)
+    test: GeneTestAdvice
+
+
 class Contribution(Contract):
     feature: str
     value: str
@@ -170,6 +180,7 @@ FindingData = Annotated[
     | HereditaryVariantData
     | TherapyMatchData
     | DiagnosisCandidateData
+    | DiagnosisWorkupData
     | DosePredictionData,
     Field(discriminator="kind"),
 ]

@@ -17,6 +17,7 @@ import numpy as np
 
 from tailormed.engines.diagnosis.combined import CombinedModel, features
 from tailormed.engines.diagnosis.diagnose import diagnose
+from tailormed.engines.diagnosis.findings import findings_from_result
 from tailormed.engines.diagnosis.index import DEFAULT_DATABASES, DiseaseIndex, FloatArray, build_index
 from tailormed.engines.diagnosis.lr import DEFAULT_UNEXPLAINED_CAP, phenotype_lr
 from tailormed.engines.diagnosis.metrics import CaseRank, Evaluation, evaluate
@@ -29,11 +30,11 @@ from tailormed.errors import InputError
 from tailormed.intake.candidate_variants import AlleleKey, CandidateScan, ClinvarCall, read_candidates
 from tailormed.intake.phenopacket import Phenopacket, PhenopacketVariant, read_phenopacket
 from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.genes import GeneSymbols
 from tailormed.knowledge.hpo.source import hpo_files, load_release
 from tailormed.model.candidate import CandidateVariant
-from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
+from tailormed.model.finding import NotAssessed
 from tailormed.model.patient import PhenotypeTerm
-from tailormed.model.payloads import DiagnosisCandidateData
 from tailormed.pipeline.engine_api import EngineRun, PatientContext
 
 #: Pathogenic classifications a phenopacket can give its variants.
@@ -52,16 +53,38 @@ def load_index(bundle: KnowledgeBundle | None, databases: Sequence[str] = DEFAUL
     return build_index(load_release(hpo_files(bundle)), databases)
 
 
-def phenopacket_variants(packet: Phenopacket) -> list[CandidateVariant]:
-    """The phenopacket's interpreted variants as candidates (one per variant; genes without a symbol are skipped)."""
+def symbol_map(index: DiseaseIndex, symbols: GeneSymbols) -> dict[str, str]:
+    """Upper-case gene symbols that the annotations do not use -> the annotations' symbol for the same gene.
+
+    Previous symbols and aliases of a gene point to the symbol HPO uses for it, whichever of the gene's symbols that
+    is (the approved one, or a previous one when the annotations are older than the symbol table).
+    """
+    used = set(index.gene_positions)
+    found: dict[str, str] = {}
+    for other, target in (*symbols.previous.items(), *symbols.alias.items()):
+        if other not in used and target.upper() in used:
+            found.setdefault(other, target.upper())
+    for other, target in symbols.previous.items():
+        if other in used and target.upper() not in used:
+            found.setdefault(target.upper(), other)
+    return found
+
+
+def phenopacket_variants(packet: Phenopacket, symbols: GeneSymbols | None = None) -> list[CandidateVariant]:
+    """The phenopacket's interpreted variants as candidates (one per variant; genes without a symbol are skipped).
+
+    With ``symbols``, a variant whose gene carries an HGNC id is named by that id's approved symbol."""
     found = []
     for variant in packet.variants:
         if not variant.gene:
             continue
+        gene = variant.gene
+        if symbols is not None and variant.gene_id and variant.gene_id in symbols.by_hgnc_id:
+            gene = symbols.by_hgnc_id[variant.gene_id]
         pathogenic = (variant.acmg_class or "").upper() in PATHOGENIC_CLASSES
         found.append(
             CandidateVariant(
-                gene=variant.gene,
+                gene=gene,
                 label=variant.label,
                 copies=COPIES.get(variant.zygosity or "", 1),
                 pathogenic=pathogenic,
@@ -323,7 +346,7 @@ def diagnosis_engine(ctx: PatientContext) -> EngineRun:
             "no usable observed HPO phenotype term: " + "; ".join(f"{n.item} ({n.reason})" for n in query.not_used),
         )
     _, result = diagnose(index, query, top=PLAN_TOP)
-    findings = findings_from_result(result)
+    findings = findings_from_result(result, source=SOURCE_NAME)
     return EngineRun(
         findings=findings,
         limitations=[
@@ -337,54 +360,3 @@ def diagnosis_engine(ctx: PatientContext) -> EngineRun:
             "hpo_source": result.hpo_origin,
         },
     )
-
-
-def findings_from_result(result: DiagnosisResult) -> list[Finding]:
-    """One informational finding per candidate: a disease to consider, never a diagnosis."""
-    findings = []
-    inputs = [f"observed {t}" for t in result.observed_terms] + [f"excluded {t}" for t in result.excluded_terms]
-    for candidate in result.candidates:
-        probability = candidate.post_test_probability or 0.0
-        payload = DiagnosisCandidateData(
-            rank=candidate.rank,
-            disease_id=candidate.disease_id,
-            disease_name=candidate.disease_name,
-            genes=candidate.genes,
-            post_test_probability=min(max(probability, 0.0), 1.0),
-            explanation=candidate.explanation,
-        )
-        genes = f" (genes: {', '.join(candidate.genes)})" if candidate.genes else ""
-        findings.append(
-            Finding(
-                id=f"diagnosis:{candidate.disease_id}",
-                domain=Domain.DIAGNOSIS,
-                title=f"Candidate diagnosis to consider #{candidate.rank}: {candidate.disease_name}",
-                summary=(
-                    f"A candidate diagnosis to consider, not a diagnosis: {candidate.disease_name} "
-                    f"[{candidate.disease_id}]{genes} fits the recorded phenotype with post-test probability "
-                    f"{probability:.1%} among {result.diseases_ranked} {'/'.join(result.databases)} diseases "
-                    "(uniform pre-test probability). Confirm clinically and with targeted testing."
-                ),
-                priority=Priority.INFORMATIONAL,
-                genes=candidate.genes,
-                conditions=[candidate.disease_name],
-                data=payload,
-                evidence=[
-                    Evidence(
-                        source=SOURCE_NAME,
-                        version=result.hpo_version,
-                        level="likelihood-ratio ranking (LIRICAL model)",
-                        citations=[
-                            "PMID:32755546 (LIRICAL, Robinson et al. AJHG 2020)",
-                            "PMID:37953324 (HPO, Gargano et al. NAR 2024)",
-                        ],
-                        inputs_used=inputs,
-                        not_assessed=[
-                            *result.not_used,
-                            NotAssessed(item="genotype", reason="no variants used for this ranking"),
-                        ],
-                    )
-                ],
-            )
-        )
-    return findings

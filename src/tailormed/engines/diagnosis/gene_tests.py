@@ -20,8 +20,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tailormed.engines.diagnosis.advice import GeneShare, GeneTestAdvice, GeneTestKind
 from tailormed.engines.diagnosis.index import DiseaseIndex, FloatArray
+from tailormed.model.diagnosis import GeneShare, GeneTestAdvice, GeneTestKind
 
 #: One gene holding this share of the probability makes a single-gene test the first step.
 SINGLE_GENE_SHARE = 0.6

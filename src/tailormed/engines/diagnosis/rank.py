@@ -24,7 +24,6 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import Field
 
-from tailormed.engines.diagnosis.advice import GeneTestAdvice, Suggestion
 from tailormed.engines.diagnosis.combined import CombinedModel, features, softmax
 from tailormed.engines.diagnosis.gene_tests import gene_shares
 from tailormed.engines.diagnosis.genotype import (
@@ -40,6 +39,7 @@ from tailormed.engines.diagnosis.query import Query
 from tailormed.engines.diagnosis.similarity import resnik_bma
 from tailormed.model.base import Contract
 from tailormed.model.candidate import CandidateVariant
+from tailormed.model.diagnosis import GeneTestAdvice, Suggestion
 from tailormed.model.finding import NotAssessed
 
 _SHORT = {

@@ -15,13 +15,13 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tailormed.engines.diagnosis.advice import Suggestion
 from tailormed.engines.diagnosis.combined import CombinedModel
 from tailormed.engines.diagnosis.genotype import CandidateVariant
 from tailormed.engines.diagnosis.index import DEFAULT_FREQUENCY, DiseaseIndex, FloatArray
 from tailormed.engines.diagnosis.lr import BACKGROUND_FLOOR
 from tailormed.engines.diagnosis.query import Query
 from tailormed.engines.diagnosis.rank import Ranker, Scores, score
+from tailormed.model.diagnosis import Suggestion
 
 #: Diseases whose annotations are searched for features to examine.
 TOP_DISEASES = 10

@@ -1,4 +1,6 @@
-"""What the diagnosis engine advises beyond the ranking: features to examine next and the genetic test to order."""
+"""What the diagnosis engine advises beyond the ranking: features to examine next and the genetic test to order.
+
+Shared by the engine (which fills them), finding payloads, the care plan and the reports."""
 
 from __future__ import annotations
 
