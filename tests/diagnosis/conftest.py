@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tailormed.engines.diagnosis.index import DiseaseIndex
+from tailormed.knowledge.hpo.index import DiseaseIndex
 from tailormed.pipeline.diagnosis import load_index
 
 

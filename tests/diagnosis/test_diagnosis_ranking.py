@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from tailormed.engines.diagnosis.genotype import Inheritance, gene_lr, poisson
-from tailormed.engines.diagnosis.index import DiseaseIndex
 from tailormed.engines.diagnosis.lr import EXCLUDED_IN_DISEASE_LR, UNEXPLAINED_LR, Match, phenotype_lr
 from tailormed.engines.diagnosis.query import build_query
 from tailormed.engines.diagnosis.rank import Ranker, explain, post_test, score
+from tailormed.knowledge.hpo.index import DiseaseIndex
 from tailormed.model.candidate import CandidateVariant
 from tailormed.model.patient import PhenotypeTerm
 from tailormed.pipeline.diagnosis import evaluate_cases, read_cases

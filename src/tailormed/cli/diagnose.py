@@ -292,8 +292,8 @@ def fit_weights(
     cases = list(diagnosis.read_cases(folder, with_variants=False))
     tensor, targets = diagnosis.feature_tensor(index, cases)
     weights = fit(tensor, targets)
-    for name, weight in zip(FEATURES, weights, strict=True):
-        out.print(f"{name}\t{weight:.4f}")
+    out.file.write("".join(f"{name}\t{weight:.4f}\n" for name, weight in zip(FEATURES, weights, strict=True)))
+    out.file.flush()
 
 
 def _hpo_id(text: str) -> str:

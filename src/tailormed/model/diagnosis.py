@@ -28,7 +28,9 @@ class GeneTestAdvice(Contract):
 
     test: GeneTestKind
     genes: list[GeneShare] = Field(description="Genes in the suggested test (all listed genes for exome)")
-    covered: float = Field(ge=0.0, le=1.0, description="Share of the probability the suggested genes carry")
+    covered: float = Field(
+        ge=0.0, le=1.0, description="Share of the probability of diseases with a known gene that these genes carry"
+    )
     no_known_gene: float = Field(ge=0.0, le=1.0, description="Share carried by diseases with no known gene")
     reasoning: str
 
@@ -42,7 +44,9 @@ class Suggestion(Contract):
     probability_present: float = Field(ge=0.0, le=1.0, description="Chance the feature is present, now")
     supports: str = Field(description="The candidate disease it would raise most if present")
     supports_id: str
-    frequency_in_supported: float = Field(ge=0.0, le=1.0, description="Its frequency in that disease")
+    frequency_in_supported: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Its annotated frequency in that disease (None: not stated)"
+    )
     if_present: float = Field(ge=0.0, le=1.0, description="That disease's probability if the feature is present")
     if_absent: float = Field(ge=0.0, le=1.0, description="That disease's probability if it is absent")
     now: float = Field(ge=0.0, le=1.0, description="That disease's probability now")
@@ -50,7 +54,12 @@ class Suggestion(Contract):
     @property
     def phrase(self) -> str:
         """The clinician-facing sentence."""
+        seen = (
+            f"seen in {self.frequency_in_supported:.0%} of {self.supports}"
+            if self.frequency_in_supported is not None
+            else f"a feature of {self.supports} (frequency not stated)"
+        )
         return (
-            f"check for {self.name.lower()}: seen in {self.frequency_in_supported:.0%} of {self.supports} "
+            f"check for {self.name.lower()}: {seen} "
             f"(probability {self.now:.0%} now, {self.if_present:.0%} if present, {self.if_absent:.0%} if absent)"
         )

@@ -49,6 +49,7 @@ PAYLOAD_DOMAINS: dict[str, Domain] = {
     "hereditary_variant": Domain.HEREDITARY,
     "therapy_match": Domain.ONCOLOGY,
     "diagnosis_candidate": Domain.DIAGNOSIS,
+    "diagnosis_workup": Domain.DIAGNOSIS,
     "dose_prediction": Domain.RESPONSE,
 }
 

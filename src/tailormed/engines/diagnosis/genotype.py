@@ -25,23 +25,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from tailormed.knowledge.hpo.annotations import Disease
-from tailormed.knowledge.hpo.ontology import Ontology
+from tailormed.knowledge.hpo.index import Inheritance
 from tailormed.model.candidate import CandidateVariant
 
-AUTOSOMAL_RECESSIVE = "HP:0000007"
-X_LINKED_RECESSIVE = "HP:0001419"
 MISSED_VARIANT_LR = 0.05
 PATHOGENIC_LR = 1000.0
 LAMBDA_BACKGROUND = 0.1
 MIN_WEIGHT = 1e-5
 
 
-class Inheritance(StrEnum):
-    DOMINANT = "dominant"
-    RECESSIVE = "recessive"
 
 
 @dataclass(frozen=True)
@@ -51,17 +45,6 @@ class GenotypeLr:
     lr: float
     gene: str | None
     explanation: str
-
-
-def inheritance_modes(disease: Disease, ontology: Ontology) -> list[Inheritance]:
-    """Dominant and/or recessive models for the disease's inheritance annotations (dominant when none)."""
-    modes = []
-    for term in disease.inheritance:
-        recessive = ontology.is_descendant_or_self(term, AUTOSOMAL_RECESSIVE) or ontology.is_descendant_or_self(
-            term, X_LINKED_RECESSIVE
-        )
-        modes.append(Inheritance.RECESSIVE if recessive else Inheritance.DOMINANT)
-    return sorted(set(modes)) or [Inheritance.DOMINANT]
 
 
 def poisson(k: float, lam: float) -> float:

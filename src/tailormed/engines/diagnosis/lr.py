@@ -30,7 +30,7 @@ from enum import IntEnum
 import numpy as np
 import numpy.typing as npt
 
-from tailormed.engines.diagnosis.index import DiseaseIndex, FloatArray, IntArray
+from tailormed.knowledge.hpo.index import DiseaseIndex, FloatArray, IntArray
 
 BACKGROUND_FLOOR = 1.0 / 10_000
 EXCLUDED_IN_DISEASE_LR = 1.0 / 1000

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tailormed.engines.diagnosis.index import DiseaseIndex
+from tailormed.knowledge.hpo.index import DiseaseIndex
 from tailormed.knowledge.hpo.ontology import PHENOTYPIC_ABNORMALITY
 from tailormed.model.finding import NotAssessed
 from tailormed.model.patient import PhenotypeTerm

@@ -33,10 +33,10 @@ from tailormed.engines.diagnosis.genotype import (
     group_by_gene,
     has_candidate,
 )
-from tailormed.engines.diagnosis.index import DiseaseIndex, FloatArray
 from tailormed.engines.diagnosis.lr import DEFAULT_UNEXPLAINED_CAP, Match, PhenotypeLr, phenotype_lr
 from tailormed.engines.diagnosis.query import Query
 from tailormed.engines.diagnosis.similarity import resnik_bma
+from tailormed.knowledge.hpo.index import DiseaseIndex, FloatArray
 from tailormed.model.base import Contract
 from tailormed.model.candidate import CandidateVariant
 from tailormed.model.diagnosis import GeneTestAdvice, Suggestion

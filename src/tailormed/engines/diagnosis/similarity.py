@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from tailormed.engines.diagnosis.index import DiseaseIndex, FloatArray
+from tailormed.knowledge.hpo.index import DiseaseIndex, FloatArray
 
 
 def resnik_bma(index: DiseaseIndex, observed: Sequence[int]) -> FloatArray:

@@ -11,16 +11,18 @@ its expectation after the examination (in bits); the features with the largest g
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tailormed.engines.diagnosis.combined import CombinedModel
+from tailormed.engines.diagnosis.combined import FEATURES, CombinedModel, features, softmax
 from tailormed.engines.diagnosis.genotype import CandidateVariant
-from tailormed.engines.diagnosis.index import DEFAULT_FREQUENCY, DiseaseIndex, FloatArray
-from tailormed.engines.diagnosis.lr import BACKGROUND_FLOOR
+from tailormed.engines.diagnosis.lr import BACKGROUND_FLOOR, phenotype_lr
 from tailormed.engines.diagnosis.query import Query
 from tailormed.engines.diagnosis.rank import Ranker, Scores, score
+from tailormed.engines.diagnosis.similarity import resnik_bma
+from tailormed.knowledge.hpo.index import DEFAULT_FREQUENCY, DiseaseIndex, FloatArray
 from tailormed.model.diagnosis import Suggestion
 
 #: Diseases whose annotations are searched for features to examine.
@@ -61,10 +63,13 @@ def suggest(
     shortlist = [candidates[i] for i in np.argsort(-np.asarray(spread), kind="stable")[:SHORTLIST]]
     now = entropy_bits(p)
     found = []
+    update = _Updater(scores, model or CombinedModel())
     for term in shortlist:
         present_p = _chance_present(index, term, p)
-        with_term = _rescore(scores, _with(index, query, term, excluded=False), model, variants, symbols)
-        without = _rescore(scores, _with(index, query, term, excluded=True), model, variants, symbols)
+        with_term = update.observed(term)
+        if with_term is None:  # the term replaces a less specific observed one: rank the new query in full
+            with_term = _rescore(scores, _with(index, query, term, excluded=False), model, variants, symbols)
+        without = update.excluded(term)
         gain = now - present_p * entropy_bits(with_term) - (1.0 - present_p) * entropy_bits(without)
         frequency = index.induced.dense(term)
         lift = [(with_term[d] - p[d], d) for d in top if frequency[d] > 0]
@@ -78,7 +83,7 @@ def suggest(
                 probability_present=min(max(present_p, 0.0), 1.0),
                 supports=index.diseases[best].name,
                 supports_id=index.diseases[best].id,
-                frequency_in_supported=min(float(frequency[best]), 1.0),
+                frequency_in_supported=_stated_frequency(index, best, term_id),
                 if_present=float(with_term[best]),
                 if_absent=float(without[best]),
                 now=float(p[best]),
@@ -86,6 +91,40 @@ def suggest(
         )
     found.sort(key=lambda s: (-s.information_gain, s.term))
     return found[:count]
+
+
+class _Updater:
+    """Probabilities after adding one term, from the current features plus that term's row (no full re-ranking)."""
+
+    def __init__(self, scores: Scores, model: CombinedModel) -> None:
+        assert scores.phenotype is not None
+        self.scores = scores
+        self.model = model
+        index = scores.index
+        self.features = features(index, scores.phenotype, resnik_bma(index, scores.query.observed))
+        self.genotype = scores.genotype * math.log(10.0) if scores.genotype is not None else 0.0
+        observed = scores.query.observed
+        self.observed_ids = {index.terms[q] for q in observed}
+
+    def _probability(self, table: FloatArray) -> FloatArray:
+        return softmax(self.model.score(table) + self.genotype)
+
+    def _row(self, observed: list[int], excluded: list[int]) -> FloatArray:
+        index = self.scores.index
+        delta = features(index, phenotype_lr(index, observed, excluded, unexplained_cap=None), np.zeros(index.size))
+        delta[:, -2:] = 0.0  # similarity and the annotation prior are not sums over terms
+        return delta
+
+    def observed(self, term: int) -> FloatArray | None:
+        index = self.scores.index
+        if index.ontology.ancestors(index.terms[term]) & self.observed_ids:
+            return None
+        table = self.features + self._row([term], [])
+        table[:, FEATURES.index("similarity")] = resnik_bma(index, [*self.scores.query.observed, term])
+        return self._probability(table)
+
+    def excluded(self, term: int) -> FloatArray:
+        return self._probability(self.features + self._row([], [term]))
 
 
 def _candidate_terms(index: DiseaseIndex, query: Query, top: Sequence[int]) -> list[int]:
@@ -103,6 +142,17 @@ def _candidate_terms(index: DiseaseIndex, query: Query, top: Sequence[int]) -> l
                 continue
             found[int(term)] = None
     return sorted(found)
+
+
+def _stated_frequency(index: DiseaseIndex, position: int, term_id: str) -> float | None:
+    """The disease's annotated frequency of the term (the highest among its annotations at or below it)."""
+    ontology = index.ontology
+    stated = [
+        f
+        for annotated, f in index.diseases[position].phenotypes.items()
+        if f is not None and term_id in ontology.ancestors(annotated)
+    ]
+    return min(max(stated), 1.0) if stated else None
 
 
 def _chance_present(index: DiseaseIndex, term: int, p: FloatArray) -> float:

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from pydantic import Field
 
 from tailormed.engines.diagnosis.combined import L2, fit
-from tailormed.engines.diagnosis.index import FloatArray
+from tailormed.knowledge.hpo.index import FloatArray
 from tailormed.model.base import Contract
 
 #: Probability bins of the reliability table (upper edges; the first bin starts at 0).

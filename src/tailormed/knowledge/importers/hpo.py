@@ -1,8 +1,9 @@
 """Importer ``hpo``: an HPO release (``hp.obo``, ``phenotype.hpoa``, ``genes_to_phenotype.txt``) into the bundle.
 
 The HPO licence forbids altering the files and redistributing them as HPO, so the files are copied byte for byte
-(plain or gzip-compressed, as found) and parsed when the diagnosis engine loads them. The build parses them once
-to check that they are a usable release and to record the term and disease counts.
+(plain or gzip-compressed, as found). The build parses them once, checks that they are a usable release, records
+the term and disease counts, and writes the compiled form the diagnosis engine loads in well under a second
+(``hpo-compiled.json`` and ``hpo-compiled.npz``, derived files beside the unmodified release).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.checksums import files_checksums
+from tailormed.knowledge.hpo.compiled import write_compiled
 from tailormed.knowledge.hpo.source import CITATION, FILES, LICENCE, SOURCE, URL, HpoFiles, load_release, locate
 from tailormed.knowledge.manifest import SourceRecord
 from tailormed.knowledge.registry import Importer
@@ -43,6 +45,7 @@ def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
     out_dir.mkdir(parents=True, exist_ok=True)
     for path in paths:
         shutil.copyfile(path, out_dir / path.name)
+    write_compiled(release, out_dir)
     databases = Counter(disease.database for disease in release.diseases.values())
     obsolete = sum(term.obsolete for term in release.ontology.terms.values())
     notes = (

@@ -1,4 +1,7 @@
-"""An HPO release as arrays over the candidate diseases, built once and reused for every patient.
+"""An HPO release as arrays over the candidate diseases: the compiled form the diagnosis engine ranks with.
+
+Built from a parsed release (:func:`build_index`), or loaded from the files ``tailormed kb build`` compiles
+(:mod:`tailormed.knowledge.hpo.compiled`); the caller keeps the index and hands it to the engine.
 
 For each disease the annotated phenotype terms are propagated to their ancestors (a patient with "Focal seizure"
 also has "Seizure"): ``induced`` holds, per (disease, term), the highest frequency of an annotation at or below the
@@ -13,12 +16,12 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
-from tailormed.engines.diagnosis.genotype import Inheritance, inheritance_modes
 from tailormed.knowledge.hpo.annotations import Disease
 from tailormed.knowledge.hpo.ontology import PHENOTYPIC_ABNORMALITY, Ontology
 from tailormed.knowledge.hpo.source import HpoRelease
@@ -29,6 +32,24 @@ IntArray = npt.NDArray[np.int64]
 DEFAULT_DATABASES = ("OMIM",)
 #: A term annotated without a frequency is assumed always present.
 DEFAULT_FREQUENCY = 1.0
+AUTOSOMAL_RECESSIVE = "HP:0000007"
+X_LINKED_RECESSIVE = "HP:0001419"
+
+
+class Inheritance(StrEnum):
+    DOMINANT = "dominant"
+    RECESSIVE = "recessive"
+
+
+def inheritance_modes(disease: Disease, ontology: Ontology) -> list[Inheritance]:
+    """Dominant and/or recessive models for the disease's inheritance annotations (dominant when none)."""
+    modes = []
+    for term in disease.inheritance:
+        recessive = ontology.is_descendant_or_self(term, AUTOSOMAL_RECESSIVE) or ontology.is_descendant_or_self(
+            term, X_LINKED_RECESSIVE
+        )
+        modes.append(Inheritance.RECESSIVE if recessive else Inheritance.DOMINANT)
+    return sorted(set(modes)) or [Inheritance.DOMINANT]
 
 
 @dataclass(frozen=True)
@@ -45,15 +66,25 @@ _EMPTY = Column(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 class ColumnTable:
     """A sparse (disease x term) table stored by term, for fast per-term lookups."""
 
-    def __init__(self, diseases: IntArray, terms: IntArray, values: FloatArray, n_diseases: int) -> None:
-        order = np.lexsort((diseases, terms))
-        self._diseases = diseases[order]
-        self._terms = terms[order]
-        self._values = values[order]
+    def __init__(
+        self, diseases: IntArray, terms: IntArray, values: FloatArray, n_diseases: int, *, ordered: bool = False
+    ) -> None:
+        """``ordered``: the entries are already sorted by term, then disease (as :meth:`arrays` returns them)."""
+        if not ordered:
+            order = np.lexsort((diseases, terms))
+            diseases, terms, values = diseases[order], terms[order], values[order]
+        self._diseases = diseases
+        self._terms = terms
+        self._values = values
         self.n_diseases = n_diseases
-        starts = np.flatnonzero(np.r_[True, self._terms[1:] != self._terms[:-1]]) if len(order) else np.zeros(0, int)
-        ends = np.r_[starts[1:], len(order)]
-        self._spans = {int(self._terms[s]): (int(s), int(e)) for s, e in zip(starts, ends, strict=True)}
+        count = len(terms)
+        starts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]]) if count else np.zeros(0, int)
+        ends = np.r_[starts[1:], count]
+        self._spans = dict(zip(terms[starts].tolist(), zip(starts.tolist(), ends.tolist(), strict=True), strict=True))
+
+    def arrays(self) -> tuple[IntArray, IntArray, FloatArray]:
+        """(disease, term, value) of every entry, sorted by term then disease."""
+        return self._diseases, self._terms, self._values
 
     def column(self, term: int) -> Column:
         span = self._spans.get(term)
@@ -75,6 +106,31 @@ class ColumnTable:
         return np.bincount(self._terms, minlength=n_terms).astype(np.float64)
 
 
+class Ragged:
+    """Rows of different lengths stored as one flat array and row offsets (rows are views, not copies)."""
+
+    def __init__(self, flat: IntArray, starts: IntArray) -> None:
+        self.flat = flat
+        self.starts = starts
+        self._ends = np.r_[starts[1:], len(flat)].astype(np.int64) if len(starts) else starts
+
+    @classmethod
+    def of(cls, rows: Sequence[IntArray]) -> Ragged:
+        lengths = np.array([len(r) for r in rows], dtype=np.int64)
+        starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64) if len(rows) else np.zeros(0, np.int64)
+        flat = np.concatenate(rows).astype(np.int64) if len(rows) else np.zeros(0, np.int64)
+        return cls(flat, starts)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, row: int) -> IntArray:
+        return self.flat[self.starts[row] : self._ends[row]]
+
+    def lengths(self) -> IntArray:
+        return np.asarray(self._ends - self.starts, dtype=np.int64)
+
+
 @dataclass(frozen=True, eq=False)
 class DiseaseIndex:
     """Everything the rankers read, for one release and one set of disease databases."""
@@ -91,8 +147,8 @@ class DiseaseIndex:
     background: FloatArray
     information_content: FloatArray
     n_children: FloatArray
-    direct_rows: tuple[IntArray, ...]
-    term_ancestors: tuple[IntArray, ...]
+    direct_rows: Ragged
+    term_ancestors: Ragged
     databases: tuple[str, ...]
     version: str
     origin: str
@@ -107,16 +163,12 @@ class DiseaseIndex:
     @cached_property
     def ancestor_table(self) -> tuple[IntArray, IntArray]:
         """All terms' ancestor lists flattened: (ancestor term indices, start offset per term)."""
-        lengths = np.array([len(a) for a in self.term_ancestors], dtype=np.int64)
-        starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
-        return np.concatenate(self.term_ancestors).astype(np.int64), starts
+        return self.term_ancestors.flat, self.term_ancestors.starts
 
     @cached_property
     def direct_table(self) -> tuple[IntArray, IntArray]:
         """All diseases' directly annotated terms flattened: (term indices, start offset per disease)."""
-        lengths = np.array([len(r) for r in self.direct_rows], dtype=np.int64)
-        starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
-        return np.concatenate(self.direct_rows).astype(np.int64), starts
+        return self.direct_rows.flat, self.direct_rows.starts
 
     @cached_property
     def _positions(self) -> dict[str, int]:
@@ -125,7 +177,7 @@ class DiseaseIndex:
     @cached_property
     def log_annotations(self) -> FloatArray:
         """ln(number of directly annotated phenotype terms) per disease (at least one)."""
-        return np.log(np.maximum([len(r) for r in self.direct_rows], 1)).astype(np.float64)
+        return np.log(np.maximum(self.direct_rows.lengths(), 1)).astype(np.float64)
 
     @cached_property
     def modes(self) -> tuple[tuple[Inheritance, ...], ...]:
@@ -222,8 +274,8 @@ def _build(release: HpoRelease, databases: tuple[str, ...]) -> DiseaseIndex:
         background=induced.column_sums(len(terms)) / n,
         information_content=-np.log(np.maximum(counts, 1.0) / n),
         n_children=np.array([len(children.get(t, ())) for t in terms], dtype=np.float64),
-        direct_rows=tuple(direct_rows),
-        term_ancestors=tuple(a for a, _ in ancestry),
+        direct_rows=Ragged.of(direct_rows),
+        term_ancestors=Ragged.of([a for a, _ in ancestry]),
         databases=databases,
         version=release.version,
         origin=release.origin,
