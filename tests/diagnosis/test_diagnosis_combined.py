@@ -17,7 +17,7 @@ from tailormed.engines.diagnosis.gene_tests import (
     no_gene_share,
     suggest_test,
 )
-from tailormed.engines.diagnosis.genotype import CandidateVariant
+from tailormed.model.candidate import CandidateVariant
 from tailormed.engines.diagnosis.query import build_query
 from tailormed.engines.diagnosis.rank import Ranker, score
 from tailormed.knowledge.genes import load_gene_symbols

@@ -1,9 +1,9 @@
 """The default phenotype ranker: LIRICAL's likelihood-ratio evidence and Resnik similarity combined, with weights
-fitted by cross-validation, giving each disease a post-test probability.
+fitted on cases with known diagnoses (and validated out of fold), giving each disease a post-test probability.
 
 LIRICAL multiplies every term's likelihood ratio as if the terms were independent and starts from a uniform prior,
-so its post-test probabilities are far too confident (a probability of 99 % is right about two times in three on the
-development cases) and one unexplained term costs a factor of 100. The combined model keeps the explainable parts of
+so its post-test probabilities are far too confident (on the development cases, 865 of the 1,640 top-ten candidates
+get more than 80 % and 13.5 % of those are right) and one unexplained term costs a factor of 100. The combined model keeps the explainable parts of
 the LR model but lets the data decide how much each kind of evidence counts. For each disease D it computes eight
 features from the patient's terms (:data:`FEATURES`):
 

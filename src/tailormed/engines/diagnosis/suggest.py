@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from tailormed.engines.diagnosis.combined import FEATURES, CombinedModel, features, softmax
-from tailormed.engines.diagnosis.genotype import CandidateVariant
+from tailormed.model.candidate import CandidateVariant
 from tailormed.engines.diagnosis.lr import BACKGROUND_FLOOR, phenotype_lr
 from tailormed.engines.diagnosis.query import Query
 from tailormed.engines.diagnosis.rank import Ranker, Scores, score
