@@ -3,9 +3,9 @@ fitted on cases with known diagnoses (and validated out of fold), giving each di
 
 LIRICAL multiplies every term's likelihood ratio as if the terms were independent and starts from a uniform prior,
 so its post-test probabilities are far too confident (on the development cases, 865 of the 1,640 top-ten candidates
-get more than 80 % and 13.5 % of those are right) and one unexplained term costs a factor of 100. The combined model keeps the explainable parts of
-the LR model but lets the data decide how much each kind of evidence counts. For each disease D it computes eight
-features from the patient's terms (:data:`FEATURES`):
+get more than 80 % and 13.5 % of those are right) and one unexplained term costs a factor of 100. The combined model
+keeps the explainable parts of the LR model but lets the data decide how much each kind of evidence counts. For each
+disease D it computes eight features from the patient's terms (:data:`FEATURES`):
 
 ``matched``
     sum of log10 LRs of observed terms annotated to D (exactly, or through a more or less specific term);
