@@ -11,7 +11,7 @@ import pytest
 from tailormed.engines.diagnosis.genotype import Inheritance, gene_lr, poisson
 from tailormed.engines.diagnosis.lr import EXCLUDED_IN_DISEASE_LR, UNEXPLAINED_LR, Match, phenotype_lr
 from tailormed.engines.diagnosis.query import build_query
-from tailormed.engines.diagnosis.rank import Ranker, explain, post_test, score
+from tailormed.engines.diagnosis.rank import Ranker, explain, post_test_array, score
 from tailormed.knowledge.hpo.index import DiseaseIndex
 from tailormed.model.candidate import CandidateVariant
 from tailormed.model.patient import PhenotypeTerm
@@ -74,9 +74,8 @@ def test_query_resolves_ids_and_drops_redundant_terms(hpo_index: DiseaseIndex) -
 
 
 def test_post_test_probability_uses_a_uniform_prior() -> None:
-    assert post_test(0.0, 100) == pytest.approx(0.01)
-    assert post_test(math.log10(99), 100) == pytest.approx(0.5)
-    assert post_test(400.0, 100) == 1.0
+    values = post_test_array(np.array([0.0, math.log10(99), 400.0]), 100)
+    assert values.tolist() == pytest.approx([0.01, 0.5, 1.0])
 
 
 def test_genotype_lr_follows_inheritance() -> None:

@@ -226,20 +226,8 @@ def genotype_log10(index: DiseaseIndex, by_gene: dict[str, list[CandidateVariant
     return values
 
 
-def post_test(log10_lr: float, n: int) -> float:
-    """Post-test probability from a uniform pre-test probability 1/n and a composite log10 LR."""
-    prior = 1.0 / max(n, 1)
-    log_odds = math.log10(prior / (1.0 - prior)) if prior < 1 else 300.0
-    log_odds += log10_lr
-    if log_odds > 300:
-        return 1.0
-    if log_odds < -300:
-        return 0.0
-    return 1.0 / (1.0 + math.pow(10.0, -log_odds))
-
-
 def post_test_array(log10_lr: FloatArray, n: int) -> FloatArray:
-    """:func:`post_test` for every disease at once."""
+    """Post-test probabilities from a uniform pre-test probability 1/n and composite log10 LRs (LIRICAL)."""
     prior = 1.0 / max(n, 1)
     log_odds = np.clip(math.log10(prior / (1.0 - prior)) + log10_lr if prior < 1 else log10_lr + 300.0, -300, 300)
     return np.asarray(1.0 / (1.0 + np.power(10.0, -log_odds)), dtype=np.float64)
