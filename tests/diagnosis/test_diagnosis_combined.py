@@ -17,11 +17,11 @@ from tailormed.engines.diagnosis.gene_tests import (
     no_gene_share,
     suggest_test,
 )
-from tailormed.model.candidate import CandidateVariant
 from tailormed.engines.diagnosis.query import build_query
 from tailormed.engines.diagnosis.rank import Ranker, score
 from tailormed.knowledge.genes import load_gene_symbols
 from tailormed.knowledge.hpo.index import DiseaseIndex
+from tailormed.model.candidate import CandidateVariant
 from tailormed.model.diagnosis import GeneShare, GeneTestKind
 from tailormed.model.patient import PhenotypeTerm
 from tailormed.pipeline.diagnosis import (

@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 
 from tailormed.engines.diagnosis.combined import CombinedModel
 from tailormed.engines.diagnosis.gene_tests import GENE_LIST_MAX, gene_shares, no_gene_share, suggest_test
-from tailormed.model.candidate import CandidateVariant
 from tailormed.engines.diagnosis.query import Query
 from tailormed.engines.diagnosis.rank import DiagnosisResult, Ranker, Scores, explain, score
 from tailormed.engines.diagnosis.suggest import SUGGESTIONS, suggest
 from tailormed.knowledge.hpo.index import DiseaseIndex
+from tailormed.model.candidate import CandidateVariant
 from tailormed.model.finding import NotAssessed
 
 

@@ -17,12 +17,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from tailormed.engines.diagnosis.combined import FEATURES, CombinedModel, features, softmax
-from tailormed.model.candidate import CandidateVariant
 from tailormed.engines.diagnosis.lr import BACKGROUND_FLOOR, phenotype_lr
 from tailormed.engines.diagnosis.query import Query
 from tailormed.engines.diagnosis.rank import Ranker, Scores, score
 from tailormed.engines.diagnosis.similarity import resnik_bma
 from tailormed.knowledge.hpo.index import DEFAULT_FREQUENCY, DiseaseIndex, FloatArray
+from tailormed.model.candidate import CandidateVariant
 from tailormed.model.diagnosis import Suggestion
 
 #: Diseases whose annotations are searched for features to examine.
