@@ -61,7 +61,7 @@ def assign_folds(n: int, k: int = 5, seed: int = 0) -> npt.NDArray[np.int64]:
     """Fold number of each of ``n`` cases.
 
     >>> assign_folds(7, 3, seed=0).tolist()
-    [2, 1, 0, 0, 1, 0, 2]
+    [2, 1, 0, 0, 2, 0, 1]
     """
     return np.asarray(np.random.default_rng(seed).permutation(n) % k, dtype=np.int64)
 
