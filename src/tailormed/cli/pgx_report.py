@@ -134,6 +134,10 @@ def _render(patient: Patient, run: PatientPgx) -> None:
     out.print(meds)
     for change in result.review.phenoconversions:
         out.print(f"[bold yellow]phenoconversion:[/] {change.explanation}", highlight=False)
+    for line in result.review.unrecognised:
+        out.print(f"[bold red]{line}[/]", highlight=False)
+    for line in result.review.not_in_bundle:
+        out.print(f"[bold yellow]{line}[/]", highlight=False)
     if result.review.without_guidance:
         out.print("no CPIC/DPWG guidance for: " + ", ".join(result.review.without_guidance), highlight=False)
     if result.warfarin is not None:

@@ -393,6 +393,11 @@ def pgx_engine(ctx: PatientContext) -> EngineRun:
         )
     limitations += [NotAssessed(item="genotypes", reason=warning) for warning in genotypes.warnings]
     limitations += [NotAssessed(item="outside calls", reason=warning) for warning in run.warnings]
+    review = run.result.review
+    limitations += [
+        NotAssessed(item=line.split(": ", 1)[0], reason=line.split(": ", 1)[1])
+        for line in [*review.unrecognised, *review.not_in_bundle]
+    ]
     return EngineRun(
         findings=run.findings,
         limitations=limitations,

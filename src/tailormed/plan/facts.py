@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from tailormed.knowledge.medicines import medication_names
 from tailormed.model.finding import Finding
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import GenePhenotype, Phenoconversion
@@ -81,14 +82,14 @@ def has_condition(patient: Patient, codes: Sequence[str], words: Sequence[str]) 
 
 
 def takes_any(patient: Patient, drugs: Sequence[str]) -> bool:
-    """A current or planned medication is one of ``drugs`` (by name, ignoring salt or release words after it)."""
-    names = [d.casefold() for d in drugs]
-    for medication in patient.current_medications():
-        name = medication.name.strip().casefold()
-        if any(name == d or name.startswith(d + " ") for d in names):
-            return True
-    return False
+    """A current or planned medication is one of ``drugs`` (resolved by brand, product string, RxNorm or ATC)."""
+    return bool({d.casefold() for d in drugs} & current_drug_names(patient))
 
 
 def current_drug_names(patient: Patient) -> set[str]:
-    return {m.name.strip().casefold() for m in patient.current_medications()}
+    """The ingredients of every current or planned medication (and the names as written, lower case)."""
+    names = set()
+    for medication in patient.current_medications():
+        names.add(" ".join(medication.name.casefold().split()))
+        names.update(medication_names(medication))
+    return names

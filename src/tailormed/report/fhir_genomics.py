@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from tailormed.knowledge.medicines import medication_names
 from tailormed.model.careplan import ActionKind, CarePlan
 from tailormed.model.finding import Finding
 from tailormed.model.patient import Patient, Sex, SomaticVariant
@@ -270,7 +271,7 @@ class _Builder:
 
     def _drug(self, name: str) -> dict[str, Any]:
         for medication in self.patient.medications:
-            if medication.name.strip().casefold() == name.casefold() and medication.rxnorm:
+            if name.casefold() in medication_names(medication) and medication.rxnorm:
                 return _concept(name, "http://www.nlm.nih.gov/research/umls/rxnorm", medication.rxnorm, name)
         return _concept(name)
 

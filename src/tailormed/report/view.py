@@ -28,6 +28,7 @@ from tailormed.model.payloads import (
     TherapyMatchData,
 )
 from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion, WarfarinDose
+from tailormed.plan.facts import current_drug_names
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -202,7 +203,7 @@ class ReportView:
 
     def action_drugs(self, action: Action) -> list[str]:
         """The drugs an action is about: its findings' drugs that are on the medication list."""
-        taken = {m.name.strip().casefold() for m in self.patient.current_medications()}
+        taken = current_drug_names(self.patient)
         drugs = [d for fid in action.finding_ids if (f := self.finding(fid)) for d in f.drugs]
         return list(dict.fromkeys(d for d in drugs if d.casefold() in taken)) or drugs
 
@@ -212,7 +213,7 @@ def build_view(plan: CarePlan, patient: Patient) -> ReportView:
     by_domain: dict[Domain, list[Finding]] = {domain: [] for domain in DOMAIN_TITLES}
     for finding in plan.findings:
         by_domain.setdefault(finding.domain, []).append(finding)
-    taken = {m.name.strip().casefold() for m in patient.current_medications()}
+    taken = current_drug_names(patient)
 
     def typed(model: type[P]) -> list[Typed[P]]:
         return [Typed(f, f.data) for f in plan.findings if isinstance(f.data, model)]

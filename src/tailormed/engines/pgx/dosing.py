@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 from datetime import date
 
+from tailormed.knowledge.medicines import medication_names
 from tailormed.knowledge.pgx.dosing import DoseAdjustmentRule, WarfarinModel
 from tailormed.model.finding import NotAssessed
 from tailormed.model.patient import Patient
@@ -95,7 +96,7 @@ def warfarin_inputs(
     """
     notes: list[str] = []
     iwpc = model.iwpc
-    names = {m.name.strip().casefold().split()[0] for m in patient.current_medications() if m.name.strip()}
+    names = {name for m in patient.current_medications() for name in medication_names(m)}
     race, race_note = _race(patient.demographics.race, iwpc.race_terms)
     if race_note:
         notes.append(race_note)

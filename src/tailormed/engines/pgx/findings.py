@@ -18,6 +18,7 @@ from tailormed.engines.pgx.dosing import iwpc_dose, warfarin_inputs
 from tailormed.engines.pgx.phenotype import phenotype_all
 from tailormed.engines.pgx.recommend import recommend_all
 from tailormed.engines.pgx.review import MedicationReview, review_medications
+from tailormed.knowledge.medicines import MedicineVocabulary, core_medicines, medication_names
 from tailormed.knowledge.pgx.dosing import WarfarinModel
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
 from tailormed.knowledge.pgx.interactions import PhenoconversionRules
@@ -43,6 +44,9 @@ class PgxKnowledge(Contract):
     guidelines: GuidelineKnowledge
     phenoconversion: PhenoconversionRules
     warfarin: WarfarinModel | None = None
+    medicines: MedicineVocabulary = Field(
+        default_factory=core_medicines, description="Resolves medication entries to ingredients", exclude=True
+    )
 
 
 class PgxResult(Contract):
@@ -66,7 +70,12 @@ def analyze_pgx(
     phenotypes = phenotype_all(gene_calls, knowledge.phenotypes)
     medications = patient.current_medications()
     review = review_medications(
-        medications, phenotypes, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes
+        medications,
+        phenotypes,
+        knowledge.guidelines,
+        knowledge.phenoconversion,
+        knowledge.phenotypes,
+        knowledge.medicines,
     )
     reviewed = {(g.drug.casefold(), g.source) for m in review.medications for g in m.genotype_recommendations}
     others = [
@@ -75,7 +84,7 @@ def analyze_pgx(
         if (answer.drug.casefold(), answer.source) not in reviewed and answer.actionable
     ]
     dose = None
-    takes_warfarin = any(m.name.strip().casefold().startswith("warfarin") or m.rxnorm == "11289" for m in medications)
+    takes_warfarin = any("warfarin" in medication_names(m, knowledge.medicines) for m in medications)
     if knowledge.warfarin is not None and takes_warfarin:
         inputs = warfarin_inputs(patient, phenotypes, knowledge.warfarin, on=on, rs12777823=rs12777823)
         dose = iwpc_dose(inputs, knowledge.warfarin)

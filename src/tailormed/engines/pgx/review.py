@@ -17,6 +17,7 @@ from pydantic import Field
 
 from tailormed.engines.pgx.phenotype import format_score
 from tailormed.engines.pgx.recommend import recommend_drug
+from tailormed.knowledge.medicines import MedicineVocabulary, Resolution, core_medicines, medication_names
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
 from tailormed.knowledge.pgx.interactions import (
     GeneConversion,
@@ -44,8 +45,10 @@ class ReviewedMedication(Contract):
     @property
     def recommendations(self) -> list[GuidelineResult]:
         """The guidance that applies to the patient as they are now."""
-        return self.effective_recommendations if self.effective_recommendations is not None else (
-            self.genotype_recommendations
+        return (
+            self.effective_recommendations
+            if self.effective_recommendations is not None
+            else (self.genotype_recommendations)
         )
 
     @property
@@ -61,19 +64,32 @@ class ReviewedMedication(Contract):
 class MedicationReview(Contract):
     medications: list[ReviewedMedication] = Field(default_factory=list)
     phenoconversions: list[Phenoconversion] = Field(default_factory=list, description="Over the whole list")
-    without_guidance: list[str] = Field(default_factory=list, description="Medications no guideline covers")
+    without_guidance: list[str] = Field(
+        default_factory=list, description="Known medicines without a CPIC or DPWG pair (no pharmacogenomic guidance)"
+    )
+    not_in_bundle: list[str] = Field(
+        default_factory=list,
+        description="Medicines with a CPIC level A/B gene pair whose guideline this knowledge bundle does not hold",
+    )
+    unrecognised: list[str] = Field(default_factory=list, description="Names the medicine vocabulary does not know")
 
 
 def matching_perpetrators(
-    medications: Iterable[Medication], rules: PhenoconversionRules, exclude: Medication | None = None
+    medications: Iterable[Medication],
+    rules: PhenoconversionRules,
+    exclude: Medication | None = None,
+    medicines: MedicineVocabulary | None = None,
 ) -> dict[str, list[tuple[Medication, Perpetrator]]]:
     """Gene -> the medications on the list that inhibit or induce it (``exclude``: the drug under review)."""
+    vocabulary = medicines or core_medicines()
     found: dict[str, list[tuple[Medication, Perpetrator]]] = {}
+    excluded = set(medication_names(exclude, vocabulary)) if exclude is not None else set()
     for medication in medications:
-        if exclude is not None and _same_drug(medication, exclude):
+        names = set(medication_names(medication, vocabulary))
+        if names & excluded:
             continue
         for perpetrator in rules.perpetrators:
-            if _is(medication, perpetrator):
+            if _is(medication, names, perpetrator):
                 found.setdefault(perpetrator.gene, []).append((medication, perpetrator))
     return found
 
@@ -146,9 +162,10 @@ def effective_results(
     rules: PhenoconversionRules,
     tables: PhenotypeKnowledge,
     exclude: Medication | None = None,
+    medicines: MedicineVocabulary | None = None,
 ) -> tuple[dict[str, GenePhenotype], list[Phenoconversion]]:
     """All gene results after phenoconversion by ``medications`` (minus ``exclude``), and the changes made."""
-    acting = matching_perpetrators(medications, rules, exclude)
+    acting = matching_perpetrators(medications, rules, exclude, medicines)
     effective = dict(results)
     changes = []
     for gene, pairs in sorted(acting.items()):
@@ -168,25 +185,36 @@ def review_medications(
     guidelines: GuidelineKnowledge,
     rules: PhenoconversionRules,
     tables: PhenotypeKnowledge,
+    medicines: MedicineVocabulary | None = None,
 ) -> MedicationReview:
-    """Genotype and effective (phenoconverted) guidance for each medication on the list."""
-    _, overall = effective_results(results, medications, rules, tables)
-    reviewed = []
-    without = []
+    """Genotype and effective (phenoconverted) guidance for each medication on the list.
+
+    Each entry is resolved to its ingredients first (brand, product string, RxNorm or ATC code). A name nobody
+    knows is reported as unrecognised; a known medicine with a CPIC level A/B pair whose guideline the bundle lacks
+    is reported as not in this bundle; only the rest have no pharmacogenomic guidance.
+    """
+    vocabulary = medicines or core_medicines()
+    _, overall = effective_results(results, medications, rules, tables, medicines=vocabulary)
+    review = MedicationReview(phenoconversions=overall)
     for medication in medications:
-        genotype = recommend_drug(guidelines, results, medication.name, medication.rxnorm, medication.atc)
+        resolved = vocabulary.resolve(medication.name, medication.rxnorm, medication.atc)
+        if resolved is None:
+            genotype = recommend_drug(guidelines, results, medication.name, medication.rxnorm, medication.atc)
+        else:
+            genotype = [a for name in resolved.ingredients for a in recommend_drug(guidelines, results, name=name)]
         if not genotype:
-            genotype = recommend_drug(guidelines, results, _first_word(medication.name))
-        if not genotype:
-            without.append(medication.name)
+            _file_without(medication, resolved, vocabulary, review)
             continue
-        effective, changes = effective_results(results, medications, rules, tables, exclude=medication)
+        effective, changes = effective_results(
+            results, medications, rules, tables, exclude=medication, medicines=vocabulary
+        )
         genes = {gene for answer in genotype for gene in answer.genes}
         relevant = [c for c in changes if c.gene in genes]
         recomputed = None
         if any(c.applied for c in relevant):
-            recomputed = recommend_drug(guidelines, effective, genotype[0].drug)
-        reviewed.append(
+            drugs = dict.fromkeys(answer.drug for answer in genotype)
+            recomputed = [a for drug in drugs for a in recommend_drug(guidelines, effective, name=drug)]
+        review.medications.append(
             ReviewedMedication(
                 medication=medication.name,
                 status=medication.status.value,
@@ -195,7 +223,26 @@ def review_medications(
                 phenoconversions=relevant,
             )
         )
-    return MedicationReview(medications=reviewed, phenoconversions=overall, without_guidance=without)
+    return review
+
+
+def _file_without(
+    medication: Medication, resolved: Resolution | None, vocabulary: MedicineVocabulary, review: MedicationReview
+) -> None:
+    if resolved is None:
+        review.unrecognised.append(f"{medication.name}: not a known medicine")
+        return
+    pairs = [
+        f"{pair.gene} (CPIC level {pair.level})"
+        for name in resolved.ingredients
+        if (known := vocabulary.medicine(name)) is not None
+        for pair in known.cpic_pairs
+        if pair.level in ("A", "A/B", "B")
+    ]
+    if pairs:
+        review.not_in_bundle.append(f"{medication.name}: {', '.join(pairs)} not in this knowledge bundle")
+    else:
+        review.without_guidance.append(medication.name)
 
 
 def _convert_score(
@@ -242,22 +289,10 @@ def _score(text: str | None) -> float | None:
         return None
 
 
-def _is(medication: Medication, perpetrator: Perpetrator) -> bool:
-    if medication.rxnorm and perpetrator.rxnorm:
-        return medication.rxnorm == perpetrator.rxnorm
+def _is(medication: Medication, names: set[str], perpetrator: Perpetrator) -> bool:
+    """The medication is the perpetrator: same RxNorm or ATC code, or one of its ingredients bears its name."""
+    if medication.rxnorm and perpetrator.rxnorm and medication.rxnorm == perpetrator.rxnorm:
+        return True
     if medication.atc and perpetrator.atc and medication.atc == perpetrator.atc:
         return True
-    names = {n.casefold() for n in perpetrator.names()}
-    return medication.name.strip().casefold() in names or _first_word(medication.name) in names
-
-
-def _same_drug(a: Medication, b: Medication) -> bool:
-    if a.rxnorm and b.rxnorm:
-        return a.rxnorm == b.rxnorm
-    return _first_word(a.name) == _first_word(b.name)
-
-
-def _first_word(name: str) -> str:
-    words = name.strip().casefold().split()
-    return words[0] if words else ""
-
+    return bool(names & {n.casefold() for n in perpetrator.names()})

@@ -23,8 +23,9 @@ from tailormed.engines.risk.inputs import (
     PceInputs,
     PreventInputs,
 )
+from tailormed.knowledge.medicines import core_medicines
 from tailormed.knowledge.risk.spec import ConditionMatch, EquationFacts, Exclusion, RecordMapping
-from tailormed.model.patient import ConditionStatus, Observation, Patient, Relative, Sex, SmokingStatus
+from tailormed.model.patient import ConditionStatus, Medication, Observation, Patient, Relative, Sex, SmokingStatus
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -187,21 +188,28 @@ class _Reader:
 
     def _atc(self, prefixes: Sequence[str], *, current_only: bool) -> list[str]:
         meds = self.patient.current_medications() if current_only else self.patient.medications
-        return [m.name for m in meds if m.atc and any(m.atc.startswith(p) for p in prefixes)]
+        return [m.name for m in meds if any(code.startswith(p) for code in _atc_codes(m) for p in prefixes)]
 
-    def _unclassified(self, *, current_only: bool) -> None:
+    def _unclassified(self, *, current_only: bool) -> list[str]:
+        """Medications that neither carry an ATC code nor resolve (name, brand, RxNorm) to a known ingredient."""
         meds = self.patient.current_medications() if current_only else self.patient.medications
-        for med in meds:
-            if not med.atc:
-                note = f"medication {med.name!r} has no ATC code and was not classified"
-                if note not in self.notes:
-                    self.notes.append(note)
+        unknown = [med.name for med in meds if not _atc_codes(med)]
+        for name in unknown:
+            note = f"medication {name!r} could not be classified (no ATC code and not a known medicine)"
+            if note not in self.notes:
+                self.notes.append(note)
+        return unknown
 
     def on_drugs(self, prefixes: Sequence[str], label: str, *, current_only: bool = True) -> bool:
         names = self._atc(prefixes, current_only=current_only)
-        self._unclassified(current_only=current_only)
+        unknown = self._unclassified(current_only=current_only)
         when = "currently" if current_only else "ever"
-        self.used.append(f"{label} {when}: {'yes (' + ', '.join(names) + ')' if names else 'no'}")
+        if names:
+            self.used.append(f"{label} {when}: yes ({', '.join(names)})")
+        elif unknown:
+            self.used.append(f"{label} {when}: no (assumed: {', '.join(unknown)} could not be classified)")
+        else:
+            self.used.append(f"{label} {when}: no")
         return bool(names)
 
     def matches(self, match: ConditionMatch, label: str) -> bool:
@@ -234,6 +242,16 @@ class _Reader:
         if on_drugs and not found:
             self.used.append("diabetes: yes (on glucose-lowering drugs)")
         return found or on_drugs
+
+
+def _atc_codes(medication: Medication) -> list[str]:
+    """The record's ATC code and those of the ingredients the entry resolves to (RxNorm code, name or brand)."""
+    vocabulary = core_medicines()
+    codes = [medication.atc] if medication.atc else []
+    resolved = vocabulary.resolve(medication.name, medication.rxnorm, medication.atc)
+    if resolved is not None:
+        codes += vocabulary.atc_codes(resolved.ingredients)
+    return codes
 
 
 def _words(text: str) -> str:

@@ -1,0 +1,318 @@
+"""Medicine vocabulary: a medication as people and EHRs write it, resolved to its ingredients.
+
+A record may name a drug by ingredient (``clopidogrel``), brand (``Plavix``), product string (``clopidogrel bisulfate
+75 MG Oral Tablet``, ``clopidogrel 75 mg tablet``), RxNorm code (ingredient or product) or ATC code. Everything that
+compares a medication with knowledge (guidelines, phenoconversion, plan actions, risk inputs) goes through
+:meth:`MedicineVocabulary.resolve`, so all of them agree on what the patient takes. A name the vocabulary does not
+know resolves to nothing and is reported as unrecognised, never guessed.
+
+The curated source ``medicines`` (``medicines.json``, written by ``scripts/curate_medicines.py``) lists each
+ingredient with its RxNorm and ATC codes, brands, RxNorm products, drug classes (from NLM VSAC value sets), the CPIC
+levels of its gene pairs, and the sources of every fact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, PrivateAttr
+
+from tailormed.knowledge.files import read_model
+from tailormed.knowledge.sourcing import SourceQuote
+from tailormed.model.base import Contract
+from tailormed.model.patient import Medication
+
+SOURCE = "medicines"
+MEDICINES_FILE = "medicines.json"
+CURATED_FILE = Path(__file__).resolve().parent / "curated" / SOURCE / MEDICINES_FILE
+
+#: NLM VSAC value sets whose members belong to a drug class (value-set OID -> class).
+CLASS_VALUE_SETS: dict[str, str] = {
+    "2.16.840.1.113883.3.526.1577": "antihypertensive",  # Pharmacologic Therapy for Hypertension
+    "2.16.840.1.113883.3.526.3.1489": "antihypertensive",  # ACE Inhibitor or ARB Ingredient
+    "2.16.840.1.113883.3.526.3.1139": "antihypertensive",  # ACE Inhibitor or ARB or ARNI
+    "2.16.840.1.113883.3.526.3.1493": "antihypertensive",  # Beta Blocker Therapy Ingredient
+    "2.16.840.1.113762.1.4.1110.19": "statin",  # Statin Grouper
+    "2.16.840.1.113883.3.526.3.1572": "statin",  # High Intensity Statin Therapy
+    "2.16.840.1.113883.3.526.3.1575": "statin",  # Moderate Intensity Statin Therapy
+    "2.16.840.1.113883.3.526.3.1574": "statin",  # Low Intensity Statin Therapy
+    "2.16.840.1.113762.1.4.1196.394": "glucose_lowering",  # Hypoglycemics Treatment Medications
+}
+
+#: Salt, ester and hydrate words RxNorm and labels add to an ingredient name (``warfarin sodium``).
+SALTS = frozenset(
+    [
+        "sodium",
+        "potassium",
+        "calcium",
+        "magnesium",
+        "hydrochloride",
+        "hcl",
+        "dihydrochloride",
+        "bisulfate",
+        "besylate",
+        "maleate",
+        "mesylate",
+        "dimesylate",
+        "succinate",
+        "tartrate",
+        "bitartrate",
+        "fumarate",
+        "hemifumarate",
+        "citrate",
+        "sulfate",
+        "acetate",
+        "hydrobromide",
+        "bromide",
+        "phosphate",
+        "hyclate",
+        "monohydrate",
+        "dihydrate",
+        "trihydrate",
+        "sesquihydrate",
+        "hemihydrate",
+        "anhydrous",
+        "dipropionate",
+        "propionate",
+        "disodium",
+        "erbumine",
+        "cilexetil",
+        "medoxomil",
+        "etexilate",
+        "lysine",
+        "olamine",
+        "napsylate",
+        "pamoate",
+        "decanoate",
+        "enanthate",
+    ]
+)
+_FORMS = frozenset(
+    [
+        "oral",
+        "tablet",
+        "tablets",
+        "tab",
+        "tabs",
+        "capsule",
+        "capsules",
+        "cap",
+        "caps",
+        "film",
+        "coated",
+        "film-coated",
+        "chewable",
+        "disintegrating",
+        "delayed",
+        "extended",
+        "release",
+        "er",
+        "xr",
+        "xl",
+        "sr",
+        "cr",
+        "dr",
+        "ir",
+        "solution",
+        "suspension",
+        "injection",
+        "injectable",
+        "syrup",
+        "elixir",
+        "drops",
+        "patch",
+        "cream",
+        "ointment",
+        "gel",
+        "spray",
+        "inhaler",
+        "powder",
+        "for",
+        "use",
+        "by",
+        "mouth",
+        "po",
+        "daily",
+        "once",
+        "twice",
+        "bid",
+        "tid",
+        "qd",
+        "qhs",
+        "prn",
+        "mg",
+        "mcg",
+        "µg",
+        "g",
+        "ml",
+        "unt",
+        "unit",
+        "units",
+        "iu",
+        "%",
+        "meq",
+        "hr",
+        "hour",
+        "topical",
+        "transdermal",
+        "rectal",
+        "suppository",
+        "vial",
+        "pack",
+        "kit",
+    ]
+)
+_SPLIT = re.compile(r"\s*(?:/|\+|,|;|\band\b|\bwith\b)\s*")
+_BRACKETS = re.compile(r"[\[(]([^\])]+)[\])]")
+_DOSE = re.compile(r"\b\d+(\.\d+)?\s*(mg|mcg|µg|g|ml|unt|units?|iu|%|meq)(/\S+)?\b", re.IGNORECASE)
+
+
+def base_name(text: str) -> str:
+    """An ingredient name without salt, hydrate or ester words, lower case.
+
+    >>> base_name("Clopidogrel Bisulfate"), base_name("metoprolol succinate"), base_name("heparin sodium, porcine")
+    ('clopidogrel', 'metoprolol', 'heparin')
+    """
+    words = [w for w in re.split(r"[\s,]+", text.casefold().strip()) if w]
+    while len(words) > 1 and (words[-1] in SALTS or words[-1] in {"porcine", "bovine"}):
+        words.pop()
+    return " ".join(words)
+
+
+class Product(Contract):
+    """An RxNorm clinical or branded drug (``309362``: ``clopidogrel 75 MG Oral Tablet``)."""
+
+    rxnorm: str
+    display: str
+
+
+class CpicPair(Contract):
+    gene: str
+    level: str = Field(description="CPIC level of the gene-drug pair (A, A/B, B, C, D)")
+
+
+class Medicine(Contract):
+    """One ingredient and the codes, names and classes it is known by."""
+
+    ingredient: str
+    rxnorm: str | None = None
+    atc: list[str] = Field(default_factory=list, description="The ingredient's own ATC codes")
+    atc_combinations: list[str] = Field(default_factory=list, description="ATC codes of combinations containing it")
+    brands: list[str] = Field(default_factory=list)
+    classes: list[str] = Field(default_factory=list)
+    products: list[Product] = Field(default_factory=list)
+    cpic_pairs: list[CpicPair] = Field(default_factory=list)
+    sources: list[SourceQuote] = Field(min_length=1)
+
+
+class Resolution(Contract):
+    """What a medication entry was recognised as, and by which of its fields."""
+
+    ingredients: tuple[str, ...]
+    via: str = Field(description="'rxnorm', 'atc', 'name' or 'brand'")
+
+
+class MedicineVocabulary(Contract):
+    source: str = SOURCE
+    version: str
+    sources: dict[str, str] = Field(default_factory=dict, description="Where each kind of fact was read")
+    medicines: list[Medicine]
+    _names: dict[str, str] = PrivateAttr(default_factory=dict)
+    _brands: dict[str, str] = PrivateAttr(default_factory=dict)
+    _codes: dict[str, str] = PrivateAttr(default_factory=dict)
+    _atc: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+    _by_name: dict[str, Medicine] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: object, /) -> None:
+        for medicine in self.medicines:
+            name = medicine.ingredient
+            self._by_name[name] = medicine
+            self._names[name] = name
+            self._names.setdefault(base_name(name), name)
+            for brand in medicine.brands:
+                self._brands.setdefault(brand.casefold(), name)
+            if medicine.rxnorm:
+                self._codes[medicine.rxnorm] = name
+            for product in medicine.products:
+                self._codes.setdefault(product.rxnorm, name)
+            for code in [*medicine.atc, *medicine.atc_combinations]:
+                self._atc.setdefault(code.upper(), []).append(name)
+
+    def medicine(self, ingredient: str) -> Medicine | None:
+        return self._by_name.get(ingredient.casefold())
+
+    def resolve(self, name: str | None = None, rxnorm: str | None = None, atc: str | None = None) -> Resolution | None:
+        """The ingredients a medication entry means: by RxNorm code, ATC code, then name or brand; None if unknown.
+
+        >>> vocab = core_medicines()
+        >>> vocab.resolve("clopidogrel bisulfate 75 MG Oral Tablet").ingredients
+        ('clopidogrel',)
+        >>> vocab.resolve("Plavix").via, vocab.resolve("flibbertigibbet") is None
+        ('brand', True)
+        """
+        if rxnorm and rxnorm.strip() in self._codes:
+            return Resolution(ingredients=(self._codes[rxnorm.strip()],), via="rxnorm")
+        if atc and atc.strip().upper() in self._atc:
+            return Resolution(ingredients=tuple(self._atc[atc.strip().upper()]), via="atc")
+        if name:
+            return self._resolve_name(name)
+        return None
+
+    def _resolve_name(self, text: str) -> Resolution | None:
+        found: list[str] = []
+        via = "name"
+        for inner in _BRACKETS.findall(text):
+            brand = self._brands.get(inner.strip().casefold())
+            if brand:
+                found.append(brand)
+                via = "brand"
+        plain = _DOSE.sub(" ", _BRACKETS.sub(" ", text)).casefold()
+        for part in _SPLIT.split(plain):
+            words = [w for w in part.split() if w not in _FORMS and not w[:1].isdigit()]
+            if not words:
+                continue
+            phrase = " ".join(words)
+            hit = self._names.get(phrase) or self._names.get(base_name(phrase))
+            if hit is None:
+                brand = self._brands.get(phrase) or self._brands.get(words[0])
+                if brand is not None:
+                    hit, via = brand, "brand" if not found else via
+            if hit is None:
+                hit = self._names.get(words[0])
+            if hit is not None:
+                found.append(hit)
+        ingredients = tuple(dict.fromkeys(found))
+        return Resolution(ingredients=ingredients, via=via) if ingredients else None
+
+    def atc_codes(self, ingredients: Iterable[str]) -> list[str]:
+        return [code for name in ingredients if (m := self.medicine(name)) for code in m.atc]
+
+    def classes(self, ingredients: Iterable[str]) -> list[str]:
+        return [c for name in ingredients if (m := self.medicine(name)) for c in m.classes]
+
+
+def read_medicines(path: Path = CURATED_FILE) -> MedicineVocabulary:
+    """Read a medicine vocabulary file; a damaged file is a :class:`KnowledgeError` naming it."""
+    return read_model(path, MedicineVocabulary, "medicine vocabulary")
+
+
+@lru_cache(maxsize=1)
+def core_medicines() -> MedicineVocabulary:
+    """The vocabulary shipped in the curated core (read once; it is package data, not user data)."""
+    return read_medicines()
+
+
+def medication_names(medication: Medication, vocabulary: MedicineVocabulary | None = None) -> tuple[str, ...]:
+    """The ingredient names a medication entry stands for; the name as written (lower case) when it is unknown.
+
+    >>> from tailormed.model.patient import Medication
+    >>> medication_names(Medication(name="Antiplatelet", rxnorm="309362")), medication_names(Medication(name="Zocor"))
+    (('clopidogrel',), ('simvastatin',))
+    """
+    found = (vocabulary or core_medicines()).resolve(medication.name, medication.rxnorm, medication.atc)
+    if found is None:
+        return (" ".join(medication.name.casefold().split()),)
+    return found.ingredients
