@@ -74,6 +74,7 @@ GUIDELINES_SOURCE = Path(GUIDELINES) / "guidelines.yaml"
 GENERATED_DEFINITIONS = Path(DEFINITIONS) / "generated.yaml"
 GENERATED_PHENOTYPES = Path(PHENOTYPES) / "generated.yaml"
 GENERATED_GUIDELINES = Path(GUIDELINES) / "cpic-dpwg.yaml"
+FDA_GUIDELINES = Path(GUIDELINES) / "fda.yaml"
 
 _NO_RESULT = "No Result"
 _SCORE = re.compile(r"^≥?\d+(\.\d+)?$")
@@ -96,10 +97,11 @@ def compile_core(curated: Path = CURATED) -> dict[Path, str]:
     generated = compile_guidelines(
         read_yaml(curated / GENERATED_GUIDELINES), phenotypes, curated / GENERATED_GUIDELINES
     )
+    fda = compile_guidelines(read_yaml(curated / FDA_GUIDELINES), phenotypes, curated / FDA_GUIDELINES)
     guidelines = guidelines.model_copy(
         update={
-            "version": f"{guidelines.version}; CPIC/DPWG annotations {generated.version}",
-            "guidelines": guidelines.guidelines + generated.guidelines,
+            "version": f"{guidelines.version}; CPIC/DPWG annotations {generated.version}; {fda.version}",
+            "guidelines": guidelines.guidelines + generated.guidelines + fda.guidelines,
         }
     )
     files = {

@@ -154,6 +154,10 @@ def main(argv: list[str]) -> int:
             item["atc"] = list(dict.fromkeys(code for code, _ in who[who_name]))
             for code, quote in dict(reversed(who[who_name])).items():
                 item["sources"].append({"cite": ATC_CITE, "at": f"ATC code {code}", "quote": quote})
+    named_in = _guideline_sources()
+    for name, item in medicines.items():
+        if not item["sources"] and name in named_in:
+            item["sources"].append(named_in[name])  # known only as the guideline names it
     for brand, (ingredient, url, quote) in BRANDS.items():
         item = entry(ingredient)
         item["brands"].append(brand)
@@ -202,6 +206,18 @@ def _who_atc(path: Path) -> dict[str, list[tuple[str, str]]]:
             if len(code) == 7:
                 quote = f"{code},{row['atc_name']},{row['ddd']},{row['uom']},{row['adm_r']}"
                 found.setdefault(row["atc_name"].strip().casefold(), []).append((code, quote))
+    return found
+
+
+def _guideline_sources() -> dict[str, dict[str, str]]:
+    """Per drug, the first quoted source of a guideline row written for it."""
+    guidelines = json.loads((CURATED / "pgx-core-guidelines" / "guidelines.json").read_text(encoding="utf-8"))
+    found: dict[str, dict[str, str]] = {}
+    for guideline in guidelines["guidelines"]:
+        for row in guideline.get("recommendations") or []:
+            for drug in row.get("drugs") or [d["name"] for d in guideline["drugs"]]:
+                if row.get("sources"):
+                    found.setdefault(drug.casefold(), row["sources"][0])
     return found
 
 

@@ -192,3 +192,21 @@ def test_unknown_star_allele_in_an_outside_call_is_refused(
     calls.write_text("CYP2C9\t*1/*77\n", encoding="utf-8")
     with pytest.raises(InputError, match="line 1"):
         read_outside(calls, definitions, tables=phenotypes)
+
+
+def test_fda_table_of_pharmacogenetic_associations_sits_beside_cpic_and_dpwg(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    hla = outside("HLA-B", phenotypes, "*57:01/*07:02")
+    answers = {a.source: a for a in recommend_drug(guidelines, {"HLA-B": hla}, name="abacavir")}
+    assert set(answers) == {"CPIC", "DPWG", "FDA"}
+    (row,) = answers["FDA"].rows
+    assert row.text.startswith("Results in higher adverse reaction risk (hypersensitivity reactions).")
+    assert row.classification == "FDA section 1: data support therapeutic management recommendations"
+    assert row.sources[0].cite.endswith("/table-pharmacogenetic-associations")
+    assert not row.actionable  # the label's words are shown; CPIC and DPWG carry the action
+    cyp2c19 = outside("CYP2C19", phenotypes, "*2/*2")
+    (fda,) = [a for a in recommend_drug(guidelines, {"CYP2C19": cyp2c19}, name="clopidogrel") if a.source == "FDA"]
+    assert "Consider use of another platelet P2Y12 inhibitor" in fda.rows[0].text
+    sources = {g.source for g in guidelines.guidelines}
+    assert sources == {"CPIC", "DPWG", "FDA"} and sum(g.source == "FDA" for g in guidelines.guidelines) > 80

@@ -115,43 +115,24 @@ def test_written_forms_resolve_to_the_ingredient(
 
 
 def test_review_tells_unknown_from_uncovered_and_from_no_pair() -> None:
-    vocabulary = MedicineVocabulary.model_validate(
-        json.loads(VOCABULARY.model_dump_json())
-        | {
-            "medicines": [m.model_dump(mode="json") for m in VOCABULARY.medicines]
-            + [
-                {
-                    "ingredient": "pitolisant",
-                    "cpic_pairs": [{"gene": "CYP2D6", "level": "A"}],
-                    "sources": [
-                        {
-                            "cite": "https://github.com/sbslee/pypgx",
-                            "at": "cpic-table.csv",
-                            "quote": "CYP2D6,pitolisant",
-                        }
-                    ],
-                }
-            ]
-        }
-    )
     result = review_medications(
         [
             Medication(name="flibbertigibbet"),
             Medication(name="Plavix 75 mg"),
             Medication(name="lisinopril 10 mg"),
-            Medication(name="pitolisant 17.8 mg"),
+            Medication(name="hydralazine 25 mg tablet"),
         ],
         {},
         GUIDELINES,
         RULES,
         PHENOTYPES,
-        vocabulary,
+        VOCABULARY,
     )
     assert result.unrecognised == ["flibbertigibbet: not a known medicine"]
     assert [m.medication for m in result.medications] == ["Plavix 75 mg"]
     assert result.medications[0].genotype_recommendations[0].drug == "clopidogrel"
     assert result.without_guidance == ["lisinopril 10 mg"]
-    assert result.not_in_bundle == ["pitolisant 17.8 mg: CYP2D6 (CPIC level A) not in this knowledge bundle"]
+    assert result.not_in_bundle == ["hydralazine 25 mg tablet: NAT2 (CPIC level A/B) not in this knowledge bundle"]
 
 
 def test_a_product_string_keeps_the_action_the_conflict_and_the_fhir_task() -> None:

@@ -163,6 +163,12 @@ _FORMS = frozenset(
         "vial",
         "pack",
         "kit",
+        "prefilled",
+        "syringe",
+        "cartridge",
+        "injector",
+        "auto-injector",
+        "pen",
     ]
 )
 _SPLIT = re.compile(r"\s*(?:/|\+|,|;|\band\b|\bwith\b)\s*")
@@ -280,8 +286,10 @@ class MedicineVocabulary(Contract):
                 brand = self._brands.get(phrase) or self._brands.get(words[0])
                 if brand is not None:
                     hit, via = brand, "brand" if not found else via
-            if hit is None:
-                hit = self._names.get(words[0])
+            for size in range(len(words) - 1, 0, -1):  # the longest known leading phrase: "aripiprazole lauroxil"
+                if hit is not None:
+                    break
+                hit = self._names.get(" ".join(words[:size]))
             if hit is not None:
                 found.append(hit)
         ingredients = tuple(dict.fromkeys(found))
