@@ -15,7 +15,7 @@ from tailormed.engines.pgx.review import review_medications
 from tailormed.engines.risk.patient import pce_inputs, prevent_inputs
 from tailormed.intake.record import load_record, resolve_genome_path
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
-from tailormed.knowledge.medicines import MedicineVocabulary, core_medicines
+from tailormed.knowledge.medicines import core_medicines
 from tailormed.knowledge.pgx.guidelines import load_guidelines
 from tailormed.knowledge.pgx.interactions import read_phenoconversion
 from tailormed.knowledge.pgx.phenotypes import load_phenotypes
