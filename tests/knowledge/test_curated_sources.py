@@ -26,6 +26,7 @@ from tailormed.knowledge.bundle import CURATED_DIR, KnowledgeBundle, curated_sou
 from tailormed.knowledge.files import read_json, read_yaml
 from tailormed.knowledge.hereditary.management import load_management
 from tailormed.knowledge.markers import marker_sources
+from tailormed.knowledge.medicines import read_medicines
 from tailormed.knowledge.pgs_catalog import load_panel
 from tailormed.knowledge.pgx.dosing import load_warfarin
 from tailormed.knowledge.pgx.interactions import load_phenoconversion
@@ -45,6 +46,7 @@ ENFORCED: dict[str, Loader] = {
     "risk-equations": lambda b: [load_risk_knowledge(b).facts, load_risk_knowledge(b).integration],
     "sdm-options": lambda b: [load_sdm_options(b)],
     "hereditary-management": lambda b: [load_management(b)],
+    "medicines": lambda b: [read_medicines()],
 }
 
 #: Sources their owners are reworking (pgxcontent: pgx-core-*, onco: onco-core). Remove a name when it lands with

@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import Field, PrivateAttr
 
 from tailormed.knowledge.files import read_model
-from tailormed.knowledge.sourcing import SourceQuote
+from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.base import Contract
 from tailormed.model.patient import Medication
 
@@ -200,7 +200,7 @@ class CpicPair(Contract):
     level: str = Field(description="CPIC level of the gene-drug pair (A, A/B, B, C, D)")
 
 
-class Medicine(Contract):
+class Medicine(Sourced):
     """One ingredient and the codes, names and classes it is known by."""
 
     ingredient: str
@@ -211,7 +211,6 @@ class Medicine(Contract):
     classes: list[str] = Field(default_factory=list)
     products: list[Product] = Field(default_factory=list)
     cpic_pairs: list[CpicPair] = Field(default_factory=list)
-    sources: list[SourceQuote] = Field(min_length=1)
 
 
 class Resolution(Contract):
