@@ -27,6 +27,7 @@ from tailormed.knowledge.files import read_json, read_yaml
 from tailormed.knowledge.hereditary.management import load_management
 from tailormed.knowledge.markers import marker_sources
 from tailormed.knowledge.medicines import read_medicines
+from tailormed.knowledge.onco.core import curated_rows, gene_table, thresholds
 from tailormed.knowledge.pgs_catalog import load_panel
 from tailormed.knowledge.pgx.dosing import load_warfarin
 from tailormed.knowledge.pgx.interactions import load_phenoconversion
@@ -47,11 +48,14 @@ ENFORCED: dict[str, Loader] = {
     "sdm-options": lambda b: [load_sdm_options(b)],
     "hereditary-management": lambda b: [load_management(b)],
     "medicines": lambda b: [read_medicines()],
+    # evidence rows and cut-offs are facts; genes.yaml entries are walked for the sources some carry, and
+    # crosswalk.yaml is an identifier mapping (docs/data-sources.md, "onco-core: clinical facts and reference mappings")
+    "onco-core": lambda b: [curated_rows(b), thresholds(b), gene_table(b)],
 }
 
-#: Sources their owners are reworking (pgxcontent: pgx-core-*, onco: onco-core). Remove a name when it lands with
+#: Sources their owners are reworking (pgxcontent: pgx-core-*). Remove a name when it lands with
 #: sources on every fact and register its loader in ENFORCED; the goal is an empty list.
-NOT_YET_ENFORCED = {"pgx-core-definitions", "pgx-core-phenotypes", "pgx-core-guidelines", "onco-core"}
+NOT_YET_ENFORCED = {"pgx-core-definitions", "pgx-core-phenotypes", "pgx-core-guidelines"}
 
 #: Sources that copy a published reference table (a vocabulary, not clinical facts) with a generator script; their
 #: provenance is the manifest record (citation and URL), checked below.

@@ -5,9 +5,11 @@ and approvals from 2023 on. Tumour types are checked against the shipped OncoTre
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from tailormed.engines.onco.profile import tumour_type_code
 from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TumourProfile, match_profile
+from tailormed.knowledge.onco.core import CuratedRow
 from tailormed.knowledge.onco.oncotree import UNKNOWN_TUMOUR
 from tailormed.model.alteration import Alteration, AlterationKind, GenomicAllele, parse_alteration
 from tailormed.model.genotype import GenomeBuild
@@ -268,3 +270,18 @@ def test_unannotated_flt3_d835y_allele_is_named_by_the_hotspot_table(core_knowle
     result = match_profile(TumourProfile(case_id="t", tumour_type="AML", alterations=[alteration]), core_knowledge)
     assert {m.alteration.label for m in result.matches} == {"FLT3 D835Y"}
     assert "I-A" in tier(result, "gilteritinib")
+
+
+def test_a_curated_row_without_quoted_sources_is_refused() -> None:
+    row = {
+        "id": "x",
+        "biomarker": "BRAF V600E",
+        "tumour": "MEL",
+        "therapy": ["vemurafenib"],
+        "significance": "sensitivity",
+        "level": "FDA",
+    }
+    with pytest.raises(ValidationError, match="sources"):
+        CuratedRow.model_validate(row)
+    with pytest.raises(ValidationError, match="needs sources"):
+        CuratedRow.model_validate({**row, "sources": []})

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.bundle import KnowledgeBundle
@@ -27,7 +27,7 @@ from tailormed.knowledge.onco.evidence import (
     Significance,
 )
 from tailormed.knowledge.onco.oncotree import OncoTree
-from tailormed.knowledge.sourcing import SourceQuote, Unverified
+from tailormed.knowledge.sourcing import Sourced, SourceQuote
 from tailormed.model.alteration import GenomicAllele, parse_alteration, parse_protein_change
 from tailormed.model.base import Contract
 from tailormed.model.genotype import GenomeBuild
@@ -102,12 +102,13 @@ class Crosswalk(Contract):
         return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
-class Threshold(Contract):
-    """One clinical cut-off with the source sentence it rests on."""
+class Threshold(Sourced):
+    """One clinical cut-off with the source sentence it rests on (the value must appear in a quote)."""
+
+    claims: ClassVar[tuple[str, ...]] = ("value",)
 
     value: float
     unit: str
-    sources: list[SourceQuote] = Field(min_length=1)
 
 
 class Thresholds(Contract):
@@ -129,7 +130,7 @@ class Thresholds(Contract):
 CURATED_LEVELS = {"FDA": AmpLevel.A, "guideline": AmpLevel.A, "clinical": AmpLevel.B}
 
 
-class CuratedRow(Contract):
+class CuratedRow(Sourced):
     """One row of ``evidence.yaml``: one indication and therapy for one or more biomarkers, with its sources.
 
     ``level``: ``FDA`` (approved for this biomarker and indication), ``guideline`` (NCCN/ESMO/ELN standard of care)
@@ -146,14 +147,6 @@ class CuratedRow(Contract):
     origin: Origin = Origin.SOMATIC
     exclude: list[str] = Field(default_factory=list)
     solid_tumours_only: bool = False
-    sources: list[SourceQuote] = Field(default_factory=list)
-    unverified: Unverified | None = None
-
-    @model_validator(mode="after")
-    def _sourced(self) -> CuratedRow:
-        if not self.sources and self.unverified is None:
-            raise ValueError("a curated evidence row needs sources (cite, at, quote) or unverified: {reason}")
-        return self
 
     @property
     def biomarkers(self) -> list[str]:
@@ -184,10 +177,16 @@ def crosswalk(bundle: KnowledgeBundle) -> Crosswalk:
     return parse_model(bundle.read_yaml(SOURCE, CROSSWALK_FILE), Crosswalk, "disease crosswalk", SOURCE)
 
 
+def curated_rows(bundle: KnowledgeBundle) -> CuratedEvidence:
+    """The rows of ``evidence.yaml`` as curated (each a :class:`Sourced` fact with its quotes)."""
+    path = bundle.path(SOURCE, EVIDENCE_YAML)
+    return parse_model(bundle.read_yaml(SOURCE, EVIDENCE_YAML), CuratedEvidence, "curated evidence", path)
+
+
 def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
     """The curated rows as an :class:`EvidenceTable`, hotspot alleles attached, every biomarker parsed."""
     path = bundle.path(SOURCE, EVIDENCE_YAML)
-    raw = parse_model(bundle.read_yaml(SOURCE, EVIDENCE_YAML), CuratedEvidence, "curated evidence", path)
+    raw = curated_rows(bundle)
     genes = gene_table(bundle).genes
     tree = oncotree(bundle)
     record = bundle.source(SOURCE)
