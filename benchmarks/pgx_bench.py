@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from tailormed.engines.pgx.matcher import match_all
-from tailormed.intake.vcf import extract_genotypes
+from tailormed.evidence.genotypes import extract_genotypes
 from tailormed.knowledge.bundle import load_bundle
 from tailormed.knowledge.pgx.definitions import load_definitions
 from tailormed.model.genotype import GenomeBuild

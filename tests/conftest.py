@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -69,3 +69,29 @@ def core() -> KnowledgeBundle:
     from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 
     return KnowledgeBundle(None, None, curated_sources())
+
+
+@pytest.fixture(scope="session")
+def pgx_of() -> Any:
+    """``pgx_of(patient, vcf, bundle, on=..., outside_calls=None, absent_is_reference=None, build=None)``: the
+    PGx engine's result for a patient's VCF, read and called the way ``analyze`` does it."""
+    from tailormed.pipeline.analyze import read_patient_genome
+    from tailormed.pipeline.pgx import PatientPgx, load_calling, patient_pgx, read_outside
+
+    def run(
+        patient: Any,
+        vcf: Path,
+        bundle: KnowledgeBundle,
+        *,
+        on: Any,
+        outside_calls: Path | None = None,
+        absent_is_reference: bool | None = None,
+        build: Any = None,
+    ) -> PatientPgx:
+        evidence = read_patient_genome(
+            vcf, patient, bundle, engines=["pgx"], build=build, absent_is_reference=absent_is_reference
+        )
+        outside = read_outside(outside_calls, load_calling(bundle)[0]) if outside_calls is not None else None
+        return patient_pgx(patient, evidence, bundle, outside=outside, on=on)
+
+    return run

@@ -25,7 +25,7 @@ def test_analyze_writes_plan_and_prints_summary(tmp_path: Path) -> None:
     result = run("analyze", "--record", str(demo_record("demo-04-park")), "--out", str(out), kb_home=tmp_path / "kb")
     assert result.returncode == 0, result.stderr
     folder = out / "demo-04-park"
-    files = ["careplan.json", "genotypes.json", "pgx.tsv", "onco.tsv", "summary.txt"]
+    files = ["careplan.json", "evidence.json", "runs.json", "pgx.tsv", "onco.tsv", "summary.txt"]
     written = sorted(p.name for p in folder.iterdir() if p.name != OUTPUTS_LIST)
     assert written == sorted([*files, *report_file_names(report_support())])
     assert "capecitabine (CPIC)" in result.stdout

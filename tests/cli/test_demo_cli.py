@@ -14,7 +14,7 @@ from tailormed.report.outputs import report_file_names, report_support
 
 PATIENTS = ["demo-01-hale", "demo-02-mensah", "demo-03-rodriguez", "demo-04-park"]
 REPORTS = report_file_names(report_support())
-FILES = sorted(["careplan.json", "genotypes.json", "pgx.tsv", "summary.txt", *REPORTS])
+FILES = sorted(["careplan.json", "evidence.json", "runs.json", "pgx.tsv", "summary.txt", *REPORTS])
 #: Engine files written only for some patients: the tumour therapy table for the one with a tumour.
 ENGINE_FILES = {"demo-04-park": ["onco.tsv"]}
 

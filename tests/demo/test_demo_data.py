@@ -22,11 +22,11 @@ def genotypes(vcf_path: Path, sample: str) -> dict[tuple[str, int], tuple[str, s
     vcf = VCF(str(vcf_path), samples=[sample])
     calls: dict[tuple[str, int], tuple[str, str, str]] = {}
     for variant in vcf:
-        first, second, phased = variant.genotypes[0]
+        *alleles, phased = variant.genotypes[0]  # one allele for a haploid call (chrX of a man)
         calls[(variant.CHROM, variant.POS)] = (
             variant.REF,
             ",".join(variant.ALT),
-            f"{first}{'|' if phased else '/'}{second}",
+            ("|" if phased else "/").join(str(allele) for allele in alleles),
         )
     vcf.close()
     return calls
@@ -149,4 +149,4 @@ def test_every_site_matches_pharmcat_positions(shared_data: Path) -> None:
             assert set(variant.ALT) <= alts, (record.stem, variant.POS)
             assert rsid == variant.ID, (record.stem, variant.POS)
             checked += 1
-    assert checked == 25
+    assert checked == 58  # each gene region of a record declared complete holds at least one record

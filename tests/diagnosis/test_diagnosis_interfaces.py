@@ -11,13 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from tailormed.engines.diagnosis.combined import FEATURES
-from tailormed.intake.candidate_variants import read_candidates
 from tailormed.intake.record import load_record
-from tailormed.knowledge.bundle import load_bundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources, load_bundle
 from tailormed.knowledge.hpo.index import DiseaseIndex
 from tailormed.model.finding import Domain
 from tailormed.model.payloads import DiagnosisCandidateData, DiagnosisWorkupData
-from tailormed.pipeline.diagnosis import diagnosis_engine
+from tailormed.pipeline.diagnosis import diagnosis_engine, vcf_candidates
 from tailormed.pipeline.engine_api import PatientContext
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "tailormed" / "demo" / "patients"
@@ -26,7 +25,7 @@ GLYCINE = "PMID_8005589_patient_B.json"  # glycine encephalopathy 2, AMT compoun
 
 def _context(name: str) -> PatientContext:
     path = DEMO / name
-    return PatientContext(patient=load_record(path), record_path=path, bundle=load_bundle(None), on=date(2026, 1, 1))
+    return PatientContext(patient=load_record(path), knowledge=load_bundle(None), on=date(2026, 1, 1))
 
 
 def test_engine_lists_candidates_from_the_record_phenotypes(hpo_index: DiseaseIndex) -> None:
@@ -152,7 +151,7 @@ chr3\t38553000\t.\tC\tT\t50\tPASS\t.\tGT\t0/1
 def test_vcf_candidates_from_consequences(tmp_path: Path, hpo_index: DiseaseIndex) -> None:
     vcf = tmp_path / "case.vcf"
     vcf.write_text(VCF)
-    scan = read_candidates(vcf)
+    scan = vcf_candidates(vcf, KnowledgeBundle(None, None, curated_sources()))
     assert scan.sample == "S1" and scan.annotation == "CSQ" and scan.not_pass == 1
     assert [(v.gene, v.copies, v.weight) for v in scan.variants] == [("SCN5A", 1, 0.6)]
     assert scan.unannotated == 2  # the MODIFIER allele and the one without CSQ

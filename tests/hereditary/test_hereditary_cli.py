@@ -16,8 +16,10 @@ from tailormed.intake.record import load_record, resolve_genome_path
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.finding import Priority
 from tailormed.model.payloads import HereditaryVariantData
+from tailormed.pipeline.analyze import read_patient_genome
 from tailormed.pipeline.engine_api import PatientContext
-from tailormed.pipeline.hereditary import TSV_COLUMNS, hereditary_engine
+from tailormed.pipeline.hereditary import hereditary_engine
+from tailormed.report.tables import HEREDITARY_COLUMNS as TSV_COLUMNS
 
 SPEC = "gene chrom pos ref alt genotype clinvar_significance review_stars reportable reason condition inheritance"
 
@@ -66,29 +68,24 @@ def test_errors_exit_codes(hereditary_bundle: KnowledgeBundle, tmp_path: Path) -
 def test_engine_on_the_demo_patient(hereditary_bundle: KnowledgeBundle) -> None:
     record = demo_record("demo-03-rodriguez")
     patient = load_record(record)
-    ctx = PatientContext(
-        patient=patient,
-        record_path=record,
-        bundle=hereditary_bundle,
-        on=date(2026, 11, 1),
-        vcf=resolve_genome_path(patient, record),
-    )
+    vcf = resolve_genome_path(patient, record)
+    assert vcf is not None
+    evidence = read_patient_genome(vcf, patient, hereditary_bundle, engines=["hereditary"])
+    ctx = PatientContext(patient=patient, knowledge=hereditary_bundle, on=date(2026, 11, 1), evidence=evidence)
     run_ = hereditary_engine(ctx)
     [brca2] = [f for f in run_.findings if f.priority is Priority.ACTIONABLE]
     assert isinstance(brca2.data, HereditaryVariantData)
     assert brca2.genes == ["BRCA2"] and brca2.data.clinvar_id == "9325" and brca2.data.zygosity == "heterozygous"
     assert "Hereditary breast and ovarian cancer" in brca2.title
     assert any(item.reason == "assumed reference (declared by the user)" for item in run_.limitations)
-    assert run_.versions["clinvar"] == "2026-02-26" and "hereditary.tsv" in run_.files
+    assert run_.versions["clinvar"] == "2026-02-26" and "hereditary.tsv" in run_.tables
     opted_out = patient.model_copy(update={"consent": patient.consent.model_copy(update={"secondary_findings": False})})
     skipped = hereditary_engine(
-        PatientContext(
-            patient=opted_out, record_path=record, bundle=hereditary_bundle, on=date(2026, 11, 1), vcf=ctx.vcf
-        )
+        PatientContext(patient=opted_out, knowledge=hereditary_bundle, on=date(2026, 11, 1), evidence=evidence)
     )
     assert skipped.skipped and "opted out" in skipped.skipped and not skipped.findings
     core = hereditary_engine(
-        PatientContext(patient=patient, record_path=record, bundle=_core(), on=date(2026, 11, 1), vcf=ctx.vcf)
+        PatientContext(patient=patient, knowledge=_core(), on=date(2026, 11, 1), evidence=evidence)
     )
     assert core.skipped is not None and "ClinVar not in the knowledge bundle" in core.skipped
 

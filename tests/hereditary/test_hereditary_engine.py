@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tailormed.engines.hereditary.assess import SampleHereditary
 from tailormed.errors import InputError
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.hereditary.load import HereditaryKnowledge, load_hereditary
 from tailormed.pipeline import hereditary as pipeline
-from tailormed.pipeline.hereditary import SampleHereditary
 
 PLP = {"Pathogenic", "Likely_pathogenic", "Pathogenic/Likely_pathogenic"}
 Writer = Callable[..., Path]
@@ -32,8 +32,11 @@ def assess(bundle: KnowledgeBundle, vcf: Path, **kwargs: object) -> dict[str, Sa
         _KNOWLEDGE[key] = load_hereditary(bundle, version)
     knowledge = _KNOWLEDGE[key]
     reading = {k: kwargs.pop(k) for k in ("samples", "absent_is_reference", "build") if k in kwargs}
-    per_sample = pipeline.read_genotypes(vcf, knowledge, bundle, **reading)  # type: ignore[arg-type]
-    return {name: pipeline.assess_sample(g, knowledge, **kwargs) for name, g in per_sample.items()}  # type: ignore[arg-type]
+    batch = pipeline.read_hereditary_batch(vcf, knowledge, bundle, **reading)  # type: ignore[arg-type]
+    return {
+        name: pipeline.assess_evidence(batch.evidence(name), knowledge, **kwargs)  # type: ignore[arg-type]
+        for name in batch.samples
+    }
 
 
 def row(record: object, genotypes: Sequence[str]) -> tuple[str, int, str, str, Sequence[str]]:
@@ -223,7 +226,10 @@ def test_absent_sites_are_unknown_unless_declared_reference(
     declared = assess(hereditary_bundle, vcf, absent_is_reference=True)["PATIENT"]
     assert declared.absent_is_reference
     assert any(item.reason == "assumed reference (declared by the user)" for item in declared.limits)
-    assert all(c.absent == 0 for c in declared.result.coverage)
+    brca1_sites = next(c for c in declared.result.coverage if c.gene == "BRCA1")
+    assert brca1_sites.absent == 0 and brca1_sites.assumed_reference == brca1_sites.sites - 1
+    # A file declared complete with no record near TP53 says nothing about TP53.
+    assert next(c for c in declared.result.coverage if c.gene == "TP53").absent > 0
 
 
 def test_genes_without_clinvar_records_and_invisible_classes_are_not_assessed(

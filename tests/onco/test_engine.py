@@ -21,7 +21,7 @@ DEMO = Path(__file__).resolve().parents[2] / "src" / "tailormed" / "demo" / "pat
 def test_demo_park_gets_encorafenib_cetuximab_and_anti_egfr_resistance(core_bundle: KnowledgeBundle) -> None:
     path = DEMO / "demo-04-park.yaml"
     run = onco_engine(
-        PatientContext(patient=load_record(path), record_path=path, bundle=core_bundle, on=date(2026, 7, 1))
+        PatientContext(patient=load_record(path), knowledge=core_bundle, on=date(2026, 7, 1))
     )
     assert run.skipped is None
     data = [TherapyMatchData.model_validate(f.data) for f in run.findings]
@@ -33,13 +33,13 @@ def test_demo_park_gets_encorafenib_cetuximab_and_anti_egfr_resistance(core_bund
     assert ("BRAF V600E", "dabrafenib + trametinib", "sensitivity", "II-C") in top  # tumour-agnostic, not colorectal
     assert not any(d.gene == "APC" for d in data)
     assert not any("MSI-H" in d.alteration for d in data)  # the tumour is MSS
-    assert "onco.tsv" in run.files and "encorafenib + cetuximab" in run.files["onco.tsv"]
+    assert "onco.tsv" in run.tables and "encorafenib + cetuximab" in run.tables["onco.tsv"]
 
 
 def test_no_tumour_data_skips_with_reason(core_bundle: KnowledgeBundle) -> None:
     path = DEMO / "demo-01-hale.yaml"
     run = onco_engine(
-        PatientContext(patient=load_record(path), record_path=path, bundle=core_bundle, on=date(2026, 7, 1))
+        PatientContext(patient=load_record(path), knowledge=core_bundle, on=date(2026, 7, 1))
     )
     assert run.skipped is not None and "no tumour data" in run.skipped
 
@@ -52,6 +52,6 @@ def test_record_with_a_tumour_type_that_is_not_an_oncotree_code_is_an_input_erro
     assert patient.tumour is not None
     colon = patient.model_copy(update={"tumour": patient.tumour.model_copy(update={"oncotree_code": "COLON"})})
     with pytest.raises(InputError) as caught:
-        onco_engine(PatientContext(patient=colon, record_path=path, bundle=core_bundle, on=date(2026, 7, 1)))
-    assert "demo-04-park.yaml" in str(caught.value) and "tumour.oncotree_code" in str(caught.value)
+        onco_engine(PatientContext(patient=colon, knowledge=core_bundle, on=date(2026, 7, 1)))
+    assert caught.value.source == "demo-04-park" and "tumour.oncotree_code" in str(caught.value)
     assert "COAD" in str(caught.value)

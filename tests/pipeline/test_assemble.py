@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.careplan import ActionKind, CarePlan
 from tailormed.model.finding import NotAssessed
 from tailormed.model.patient import Patient
-from tailormed.pipeline.pgx import PatientPgx, run_patient_pgx
+from tailormed.pipeline.pgx import PatientPgx
 from tailormed.plan import assemble_plan
 
 WHEN = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -24,12 +25,16 @@ def core() -> KnowledgeBundle:
     return KnowledgeBundle(None, None, curated_sources())
 
 
-def pgx(patient_id: str, bundle: KnowledgeBundle, outside: Path | None = None) -> tuple[Patient, PatientPgx]:
-    record = demo_record(patient_id)
-    patient = load_record(record)
-    vcf = resolve_genome_path(patient, record)
-    assert vcf is not None
-    return patient, run_patient_pgx(patient, vcf, bundle, outside_calls=outside, on=date(2026, 1, 15))
+@pytest.fixture
+def pgx(pgx_of: Any) -> Any:
+    def run(patient_id: str, bundle: KnowledgeBundle, outside: Path | None = None) -> tuple[Patient, PatientPgx]:
+        record = demo_record(patient_id)
+        patient = load_record(record)
+        vcf = resolve_genome_path(patient, record)
+        assert vcf is not None
+        return patient, pgx_of(patient, vcf, bundle, outside_calls=outside, on=date(2026, 1, 15))
+
+    return run
 
 
 def plan_for(patient: Patient, run: PatientPgx) -> CarePlan:
@@ -38,7 +43,7 @@ def plan_for(patient: Patient, run: PatientPgx) -> CarePlan:
     )
 
 
-def test_hale_plan(core: KnowledgeBundle) -> None:
+def test_hale_plan(core: KnowledgeBundle, pgx: Any) -> None:
     patient, run = pgx("demo-01-hale", core)
     plan = plan_for(patient, run)
     actions = {a.id: a for a in plan.actions}
@@ -69,7 +74,7 @@ def test_hale_plan(core: KnowledgeBundle) -> None:
     assert plan.knowledge["pgx-core-guidelines"] == run.versions["pgx-core-guidelines"]
 
 
-def test_mensah_drug_drug_gene_and_warfarin_dose(core: KnowledgeBundle, tmp_path: Path) -> None:
+def test_mensah_drug_drug_gene_and_warfarin_dose(core: KnowledgeBundle, tmp_path: Path, pgx: Any) -> None:
     outside = tmp_path / "cyp2d6.tsv"
     outside.write_text("CYP2D6\t*1/*17\n")
     patient, run = pgx("demo-02-mensah", core, outside)
@@ -85,7 +90,7 @@ def test_mensah_drug_drug_gene_and_warfarin_dose(core: KnowledgeBundle, tmp_path
     assert not any(a.finding_ids[0].startswith("pgx:phenoconversion:") for a in plan.actions)
 
 
-def test_ids_are_stable_and_limitations_unique(core: KnowledgeBundle) -> None:
+def test_ids_are_stable_and_limitations_unique(core: KnowledgeBundle, pgx: Any) -> None:
     patient, run = pgx("demo-04-park", core)
     first = plan_for(patient, run)
     again = plan_for(patient, run)
@@ -108,7 +113,7 @@ def test_no_findings_and_extra_limitations() -> None:
     assert (plan.actions, plan.conflicts, plan.problems) == ([], [], [])
 
 
-def test_phenoconversion_is_its_own_problem(core: KnowledgeBundle) -> None:
+def test_phenoconversion_is_its_own_problem(core: KnowledgeBundle, pgx: Any) -> None:
     patient, run = pgx("demo-02-mensah", core)
     problems = {p.id: p for p in plan_for(patient, run).problems}
     change = problems["finding:pgx-phenoconversion-cyp2c19"]

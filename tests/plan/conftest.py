@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,6 @@ from tailormed.knowledge.sdm import SdmOptions, load_sdm_options
 from tailormed.model.finding import Domain, Evidence, Finding, FindingData, Priority
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import GenePhenotype, PhenotypeStatus
-from tailormed.pipeline.pgx import run_patient_pgx
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +22,7 @@ def sdm(core: KnowledgeBundle) -> SdmOptions:
 
 
 @pytest.fixture(scope="session")
-def demo_pgx(core: KnowledgeBundle) -> dict[str, tuple[Patient, list[Finding]]]:
+def demo_pgx(core: KnowledgeBundle, pgx_of: Any) -> dict[str, tuple[Patient, list[Finding]]]:
     """Each demo patient's record and the PGx engine's findings (curated core, CYP2D6 from the record's TSV)."""
     out = {}
     for patient_id in ("demo-01-hale", "demo-02-mensah", "demo-04-park"):
@@ -30,7 +30,7 @@ def demo_pgx(core: KnowledgeBundle) -> dict[str, tuple[Patient, list[Finding]]]:
         patient = load_record(record)
         vcf = resolve_genome_path(patient, record)
         assert vcf is not None
-        run = run_patient_pgx(patient, vcf, core, on=date(2026, 1, 15))
+        run = pgx_of(patient, vcf, core, on=date(2026, 1, 15))
         out[patient_id] = (patient, list(run.findings))
     return out
 

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tailormed.evidence import read_genomes
+from tailormed.model.dosage import SiteGroup
+from tailormed.model.evidence import GenomeRequest, ScorePosition
+from tailormed.model.genotype import GenomeBuild
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +33,18 @@ def cineca_vcf(risk_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def pgs_dir(risk_data: Path) -> Path:
     return risk_data / "pgs"
+
+
+def records_at(
+    vcf: Path, positions: set[tuple[str, int]], build: GenomeBuild, samples: list[str] | None = None
+) -> list[SiteGroup]:
+    """The records of ``vcf`` at ``positions`` (canonical chromosome, position), read as the PRS engine reads them."""
+    wanted = [ScorePosition(chrom=chrom, pos=pos) for chrom, pos in sorted(positions)]
+    batch = read_genomes(vcf, GenomeRequest(scores={build: wanted}), samples=samples, build=build)
+    return batch.score_groups or []
+
+
+@pytest.fixture(scope="session")
+def site_groups() -> Any:
+    """``site_groups(vcf, positions, build, samples=None)``: see :func:`records_at`."""
+    return records_at

@@ -8,14 +8,13 @@ docs/validation.md for the command. Across all 929 HGDP targets it agrees with u
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from tailormed.engines.prs.frequency import Moments, variant_moments, z_score
 from tailormed.engines.prs.matching import MatchOptions
-from tailormed.intake.dosages import read_site_groups
-from tailormed.intake.reader import open_vcf
 from tailormed.knowledge.pgs_scoring import EffectType
 from tailormed.model.genotype import BuildDetection, BuildSource, GenomeBuild
 from tailormed.pipeline.prs import AdjustInputs, adjust_scores, read_scores, score_vcf
@@ -63,7 +62,9 @@ def test_reproduces_pgscatalog_ancestry_adjust(risk_data: Path) -> None:
 
 
 @pytest.mark.shared
-def test_frequency_moments_match_1000g_europeans(kg_vcf: Path, pgs_dir: Path, risk_data: Path) -> None:
+def test_frequency_moments_match_1000g_europeans(
+    kg_vcf: Path, pgs_dir: Path, risk_data: Path, site_groups: Any
+) -> None:
     """Analytic mean/SD from EUR allele frequencies vs the empirical SUMs of the same unrelated EUR samples."""
     labels = {}
     for line in (risk_data / "genotypes" / "1000G_3202_samples.superpop.psam").read_text().splitlines()[1:]:
@@ -73,27 +74,25 @@ def test_frequency_moments_match_1000g_europeans(kg_vcf: Path, pgs_dir: Path, ri
     europeans = [s for s, pop in labels.items() if pop == "EUR" and s not in related]
     scores = read_scores([pgs_dir / "PGS001229_hmPOS_GRCh38.normalised.txt.gz"])
     build = BuildDetection(build=GenomeBuild.GRCH38, source=BuildSource.USER, detail="test")
-    run = score_vcf(kg_vcf, scores, build=build, samples=europeans, options=MatchOptions(min_overlap=0.0))
+    run = score_vcf(kg_vcf, scores, None, build=build.build, samples=europeans, options=MatchOptions(min_overlap=0.0))
     result = run.scores[0]
     autosomal = [c for c in result.match.selected if not c.target_id.startswith("X:")]
     assert len(autosomal) < len(result.match.selected)  # chrX (haploid males) is left out of the analytic check
     mean, variance = 0.0, 0.0
     sums = np.zeros(len(result.samples))
     wanted = {c.target_id: c for c in autosomal}
-    with open_vcf(kg_vcf) as opened:
-        opened.select_samples(europeans)
-        groups = read_site_groups(opened, {(f"chr{t.split(':')[0]}", int(t.split(":")[1])) for t in wanted})
-        for group in groups:
-            for record in group.records:
-                chosen = wanted.get(record.target_id)
-                if chosen is None:
-                    continue
-                dosage = record.dosage(chosen.allele)
-                p = float(dosage.mean() / 2.0)
-                moments = variant_moments(p, chosen.weight, EffectType.ADDITIVE)
-                mean += moments.mean
-                variance += moments.variance
-                sums += chosen.weight * dosage
+    positions = {(f"chr{t.split(':')[0]}", int(t.split(":")[1])) for t in wanted}
+    for group in site_groups(kg_vcf, positions, GenomeBuild.GRCH38, europeans):
+        for record in group.records:
+            chosen = wanted.get(record.target_id)
+            if chosen is None:
+                continue
+            dosage = record.dosage(chosen.allele)
+            p = float(dosage.mean() / 2.0)
+            moments = variant_moments(p, chosen.weight, EffectType.ADDITIVE)
+            mean += moments.mean
+            variance += moments.variance
+            sums += chosen.weight * dosage
     assert sums.mean() == pytest.approx(mean, rel=1e-9)  # E[SUM] = Σ 2p w holds exactly for sample frequencies
     assert sums.std(ddof=0) == pytest.approx(np.sqrt(variance), rel=0.05)  # HWE, no LD: within 5%
     z = z_score(float(sums[0]), Moments(mean, variance))

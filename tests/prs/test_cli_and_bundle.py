@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tailormed.engines.prs import findings, frequency, matching, risk, scoring
-from tailormed.intake import dosages
+from tailormed.evidence import scores as dosages
 from tailormed.knowledge import pgs_scoring
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.pgs_catalog import load_index, load_panel, load_reference_alleles

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
+from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.model.engine import EngineRun
 from tailormed.model.finding import Domain
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import PolygenicScoreData
+from tailormed.pipeline.analyze import read_patient_genome
 from tailormed.pipeline.engine_api import PatientContext
 from tailormed.pipeline.engines import engine
 
@@ -38,12 +40,16 @@ def context(bundle: KnowledgeBundle, vcf: Path | None, sex: str, ancestry: str) 
             "demographics": {"sex": sex, "genetic_ancestry": [{"population": ancestry, "proportion": 1.0}]},
         }
     )
-    return PatientContext(patient=patient, record_path=Path("p1.yaml"), bundle=bundle, on=date(2026, 11, 22), vcf=vcf)
+    evidence = read_patient_genome(vcf, patient, bundle, engines=["prs"]) if vcf is not None else None
+    return PatientContext(patient=patient, knowledge=bundle, on=date(2026, 11, 22), evidence=evidence)
+
+
+def prs(ctx: PatientContext) -> EngineRun:
+    return engine("prs").run(ctx)
 
 
 @pytest.mark.shared
 def test_breast_cancer_score_for_a_woman(built_bundle: KnowledgeBundle, pgs_dir: Path, tmp_path: Path) -> None:
-    prs = engine("prs")
     run = prs(context(built_bundle, patient_vcf(pgs_dir, tmp_path, "0/1"), "female", "EUR"))
     assert run.skipped is None
     assert [f.id for f in run.findings] == ["prs:PGS000004"]  # PGS000001 is not needed once PRS313 scores
@@ -54,14 +60,13 @@ def test_breast_cancer_score_for_a_woman(built_bundle: KnowledgeBundle, pgs_dir:
     assert data.ancestry_validated is True and data.per_sd_effect == 1.61
     assert data.z is not None and data.relative_risk is not None
     assert {e.source for e in finding.evidence} == {"pgs-catalog", "prs-panel"}
-    assert "prs_match_log.tsv" in run.files
+    assert "prs_match_log.tsv" in run.tables
 
 
 @pytest.mark.shared
 def test_more_effect_alleles_mean_higher_risk_and_ancestry_is_flagged(
     built_bundle: KnowledgeBundle, pgs_dir: Path, tmp_path: Path
 ) -> None:
-    prs = engine("prs")
     (tmp_path / "low").mkdir()
     (tmp_path / "high").mkdir()
     low = prs(context(built_bundle, patient_vcf(pgs_dir, tmp_path / "low", "0/0"), "female", "EUR"))
@@ -76,10 +81,11 @@ def test_more_effect_alleles_mean_higher_risk_and_ancestry_is_flagged(
 
 
 @pytest.mark.shared
-def test_skips_and_limitations(built_bundle: KnowledgeBundle, pgs_dir: Path, tmp_path: Path) -> None:
-    prs = engine("prs")
+def test_skips_and_limitations(
+    built_bundle: KnowledgeBundle, core: KnowledgeBundle, pgs_dir: Path, tmp_path: Path
+) -> None:
     assert prs(context(built_bundle, None, "female", "EUR")).skipped is not None
-    core = prs(context(load_bundle(), patient_vcf(pgs_dir, tmp_path, "0/1"), "female", "EUR"))
-    assert core.skipped == "no scoring files in the knowledge bundle; build it with tailormed kb build"
+    without = prs(context(core, patient_vcf(pgs_dir, tmp_path, "0/1"), "female", "EUR"))
+    assert without.skipped == "no scoring files in the knowledge bundle; build it with tailormed kb build"
     male = prs(context(built_bundle, patient_vcf(pgs_dir, tmp_path, "0/1"), "male", "EUR"))
     assert not male.findings and all("females only" in item.reason for item in male.limitations)

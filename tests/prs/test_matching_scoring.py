@@ -46,7 +46,8 @@ def run(tmp_path: Path, records: list[str], rows: list[str], **options: object) 
     result = score_vcf(
         vcf(tmp_path, records),
         scores,
-        build=BUILD,
+        None,
+        build=BUILD.build,
         options=MatchOptions(min_overlap=0.0, **options),  # type: ignore[arg-type]
         imputation=imputation,  # type: ignore[arg-type]
     )
@@ -124,12 +125,13 @@ def test_haploid_calls_count_double_like_plink2(tmp_path: Path) -> None:
 def test_absent_sites_assumed_reference_only_when_declared_and_ref_known(tmp_path: Path) -> None:
     scores = read_scores([scoring(tmp_path, ["1 100 G A 1", "1 200 C T 5", "1 300 A G 7"])])
     target = vcf(tmp_path, ["1 100 A G 0/1 1/1"])
-    plain = score_vcf(target, scores, build=BUILD, options=MatchOptions(min_overlap=0.0)).scores[0]
+    plain = score_vcf(target, scores, None, build=BUILD.build, options=MatchOptions(min_overlap=0.0)).scores[0]
     assert plain.match.count(Reason.ABSENT) == 2
     declared = score_vcf(
         target,
         scores,
-        build=BUILD,
+        None,
+        build=BUILD.build,
         options=MatchOptions(min_overlap=0.0, absent_is_reference=True),
         reference_alleles={("chr1", 200): "C"},
     ).scores[0]

@@ -16,8 +16,8 @@ import pytest
 
 from tailormed.engines.prs.matching import MatchOptions
 from tailormed.engines.prs.scoring import Imputation, ScoreSums
-from tailormed.intake.dosages import read_site_groups
-from tailormed.intake.reader import open_vcf
+from tailormed.evidence import open_vcf, read_genomes
+from tailormed.model.evidence import GenomeRequest, ScorePosition
 from tailormed.model.genotype import BuildDetection, BuildSource, GenomeBuild
 from tailormed.pipeline.prs import read_scores, score_vcf
 
@@ -25,14 +25,12 @@ PLINK2 = shutil.which("plink2")
 pytestmark = pytest.mark.skipif(PLINK2 is None, reason="plink2 is not installed (CI installs it)")
 
 
-def _alleles_by_id(vcf: Path) -> dict[str, tuple[str, ...]]:
-    with open_vcf(vcf) as opened:
-        opened.select_samples([])
-        return {
-            record.target_id: (record.ref, *record.alts)
-            for group in read_site_groups(opened, _all_positions(vcf))
-            for record in group.records
-        }
+def _alleles_by_id(vcf: Path, build: GenomeBuild) -> dict[str, tuple[str, ...]]:
+    wanted = [ScorePosition(chrom=chrom, pos=pos) for chrom, pos in sorted(_all_positions(vcf))]
+    batch = read_genomes(vcf, GenomeRequest(scores={build: wanted}), samples=[], build=build)
+    return {
+        record.target_id: (record.ref, *record.alts) for group in batch.score_groups or [] for record in group.records
+    }
 
 
 def _all_positions(vcf: Path) -> set[tuple[str, int]]:
@@ -42,8 +40,10 @@ def _all_positions(vcf: Path) -> set[tuple[str, int]]:
         return {(canonical_chrom(r.CHROM) or "", r.POS) for r in opened.records()}
 
 
-def _plink2_sums(vcf: Path, result: ScoreSums, workdir: Path, no_mean_imputation: bool) -> dict[str, tuple[float, ...]]:
-    alleles = _alleles_by_id(vcf)
+def _plink2_sums(
+    vcf: Path, result: ScoreSums, workdir: Path, no_mean_imputation: bool, build: GenomeBuild
+) -> dict[str, tuple[float, ...]]:
+    alleles = _alleles_by_id(vcf, build)
     score_file = workdir / "score.tsv"
     with score_file.open("w") as handle:
         handle.write("ID\tA1\tW\n")
@@ -91,11 +91,11 @@ def _compare(result: ScoreSums, plink: dict[str, tuple[float, float]]) -> float:
 def test_1000g_grch38_pgs001229_equals_plink2(kg_vcf: Path, pgs_dir: Path, tmp_path: Path) -> None:
     scores = read_scores([pgs_dir / "PGS001229_hmPOS_GRCh38.normalised.txt.gz"])
     build = BuildDetection(build=GenomeBuild.GRCH38, source=BuildSource.USER, detail="test")
-    run = score_vcf(kg_vcf, scores, build=build, options=MatchOptions(min_overlap=0.0))
+    run = score_vcf(kg_vcf, scores, None, build=build.build, options=MatchOptions(min_overlap=0.0))
     result = run.scores[0]
     assert result.match.matched == 920  # 1,004 records; 66 strand-ambiguous, the rest absent from the score
     assert any(chosen.target_id.startswith("X:") for chosen in result.match.selected)  # haploid male calls
-    _compare(result, _plink2_sums(kg_vcf, result, tmp_path, no_mean_imputation=False))
+    _compare(result, _plink2_sums(kg_vcf, result, tmp_path, no_mean_imputation=False, build=GenomeBuild.GRCH38))
 
 
 @pytest.mark.shared
@@ -104,12 +104,12 @@ def test_cineca_grch37_pgs001229_22_equals_plink2_with_mean_imputation(
 ) -> None:
     scores = read_scores([pgs_dir / "PGS001229_22.GRCh37.txt"])
     build = BuildDetection(build=GenomeBuild.GRCH37, source=BuildSource.USER, detail="test")
-    run = score_vcf(cineca_vcf, scores, build=build)
+    run = score_vcf(cineca_vcf, scores, None, build=build.build)
     result = run.scores[0]
     assert run.imputation is Imputation.MEAN  # 2,504 samples: pgsc_calc keeps plink2's mean imputation
     assert result.match.match_rate >= 0.75
     assert result.missing.sum() > 0  # the cohort has missing calls, so imputation is exercised
-    _compare(result, _plink2_sums(cineca_vcf, result, tmp_path, no_mean_imputation=False))
+    _compare(result, _plink2_sums(cineca_vcf, result, tmp_path, no_mean_imputation=False, build=GenomeBuild.GRCH37))
 
 
 @pytest.mark.shared
@@ -118,5 +118,8 @@ def test_cineca_without_imputation_equals_plink2_no_mean_imputation(
 ) -> None:
     scores = read_scores([pgs_dir / "PGS001229_22.GRCh37.txt"])
     build = BuildDetection(build=GenomeBuild.GRCH37, source=BuildSource.USER, detail="test")
-    run = score_vcf(cineca_vcf, scores, build=build, imputation=Imputation.NONE)
-    _compare(run.scores[0], _plink2_sums(cineca_vcf, run.scores[0], tmp_path, no_mean_imputation=True))
+    run = score_vcf(cineca_vcf, scores, None, build=build.build, imputation=Imputation.NONE)
+    _compare(
+        run.scores[0],
+        _plink2_sums(cineca_vcf, run.scores[0], tmp_path, no_mean_imputation=True, build=GenomeBuild.GRCH37),
+    )

@@ -15,6 +15,7 @@ from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path, resolve_outside_calls
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.careplan import CarePlan, Decision, Option, Outcome
+from tailormed.model.engine import EngineRun
 from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import (
@@ -27,10 +28,8 @@ from tailormed.model.payloads import (
     RiskScenario,
     TherapyMatchData,
 )
-from tailormed.pipeline.analyze import plan_from_runs
-from tailormed.pipeline.engine_api import EngineRun, PatientContext
-from tailormed.pipeline.engines import engine, engine_names
-from tailormed.pipeline.pgx import pgx_engine
+from tailormed.pipeline.analyze import analyze, plan_from_runs, read_patient_genome
+from tailormed.pipeline.pgx import load_calling, read_outside
 
 PATIENTS = ["demo-01-hale", "demo-02-mensah", "demo-03-rodriguez", "demo-04-park"]
 ON = date(2026, 3, 10)
@@ -38,18 +37,23 @@ GENERATED = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
 
 
-def pgx_run(patient_id: str, bundle: KnowledgeBundle) -> tuple[Patient, EngineRun]:
+def demo_runs(patient_id: str, bundle: KnowledgeBundle, engines: list[str] | None = None) -> tuple[
+    Patient, dict[str, EngineRun]
+]:
+    """A demo patient's engine runs as ``analyze`` makes them (all engines, or ``engines`` and what they need)."""
     record = demo_record(patient_id)
     patient = load_record(record)
-    ctx = PatientContext(
-        patient=patient,
-        record_path=record,
-        bundle=bundle,
-        on=ON,
-        vcf=resolve_genome_path(patient, record),
-        outside_calls=resolve_outside_calls(patient, record),
-    )
-    return patient, pgx_engine(ctx)
+    vcf = resolve_genome_path(patient, record)
+    evidence = read_patient_genome(vcf, patient, bundle, engines=engines) if vcf is not None else None
+    outside_path = resolve_outside_calls(patient, record)
+    outside = read_outside(outside_path, load_calling(bundle)[0]) if outside_path is not None else None
+    result = analyze(patient, evidence, bundle, on=ON, outside_calls=outside, engines=engines)
+    return patient, result.runs
+
+
+def pgx_run(patient_id: str, bundle: KnowledgeBundle) -> tuple[Patient, EngineRun]:
+    patient, runs = demo_runs(patient_id, bundle, ["pgx"])
+    return patient, runs["pgx"]
 
 
 def plan_for(patient: Patient, runs: list[EngineRun]) -> CarePlan:
@@ -76,17 +80,8 @@ def demo_plans(core: KnowledgeBundle) -> dict[str, tuple[Patient, CarePlan]]:
     """Each demo patient's plan from every engine ``analyze`` runs, as ``tailormed demo`` makes it."""
     plans = {}
     for patient_id in PATIENTS:
-        record = demo_record(patient_id)
-        patient = load_record(record)
-        ctx = PatientContext(
-            patient=patient,
-            record_path=record,
-            bundle=core,
-            on=ON,
-            vcf=resolve_genome_path(patient, record),
-            outside_calls=resolve_outside_calls(patient, record),
-        )
-        plans[patient_id] = (patient, plan_for(patient, [engine(name)(ctx) for name in engine_names()]))
+        patient, runs = demo_runs(patient_id, core)
+        plans[patient_id] = (patient, plan_for(patient, list(runs.values())))
     return plans
 
 

@@ -17,7 +17,6 @@ from tailormed.model.careplan import CarePlan
 from tailormed.model.finding import Domain, Evidence, Finding, FindingData, Priority
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import DiagnosisCandidateData, HereditaryVariantData, TherapyMatchData
-from tailormed.pipeline.pgx import run_patient_pgx
 from tailormed.plan import assemble_plan
 from tailormed.report.fhir_genomics import IG, careplan_to_fhir, careplan_to_fhir_json
 
@@ -45,13 +44,13 @@ def made(finding_id: str, domain: Domain, data: FindingData, genes: list[str]) -
 
 
 @pytest.fixture(scope="module")
-def hale() -> tuple[Patient, CarePlan]:
+def hale(pgx_of: Any) -> tuple[Patient, CarePlan]:
     core = KnowledgeBundle(None, None, curated_sources())
     record = demo_record("demo-01-hale")
     patient = load_record(record)
     vcf = resolve_genome_path(patient, record)
     assert vcf is not None
-    run = run_patient_pgx(patient, vcf, core, on=date(2026, 1, 15))
+    run = pgx_of(patient, vcf, core, on=date(2026, 1, 15))
     hereditary = HereditaryVariantData(
         gene="BRCA1",
         chrom="chr17",

@@ -118,11 +118,11 @@ def test_care_plan_gets_the_model_prediction_for_a_warfarin_patient(
     from tailormed.demo import demo_record
     from tailormed.model.payloads import DosePredictionData
     from tailormed.model.pgx import WarfarinDose
-    from tailormed.pipeline.analyze import analyze
+    from tailormed.pipeline.analyze import analyze_files
 
     record = demo_record("demo-02-mensah")
     engines = ["pgx", "response"]
-    with_model = analyze(record, out_dir=tmp_path / "a", bundle=core, engines=engines, models=model_dir.parent)
+    with_model = analyze_files(record, out_dir=tmp_path / "a", bundle=core, engines=engines, models=model_dir.parent)
     finding = next(f for f in with_model.plan.findings if f.id == "response:warfarin-dose")
     prediction = finding.data
     assert isinstance(prediction, DosePredictionData)
@@ -133,8 +133,8 @@ def test_care_plan_gets_the_model_prediction_for_a_warfarin_patient(
     assert isinstance(formula.data, WarfarinDose) and formula.data.weekly_mg is not None
     assert abs(prediction.predicted - formula.data.weekly_mg) < 0.5 * formula.data.weekly_mg
 
-    without = analyze(record, out_dir=tmp_path / "b", bundle=core, engines=engines, models=tmp_path / "empty")
+    without = analyze_files(record, out_dir=tmp_path / "b", bundle=core, engines=engines, models=tmp_path / "empty")
     assert "no trained warfarin-dose model" in without.engines_skipped["response"]
-    no_warfarin = analyze(demo_record("demo-04-park"), out_dir=tmp_path / "c", bundle=core, engines=engines,
+    no_warfarin = analyze_files(demo_record("demo-04-park"), out_dir=tmp_path / "c", bundle=core, engines=engines,
                           models=model_dir.parent)
     assert "warfarin is not on the medication list" in no_warfarin.engines_skipped["response"]

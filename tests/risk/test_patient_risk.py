@@ -16,7 +16,8 @@ from tailormed.model.finding import Domain
 from tailormed.model.patient import Observation, Patient
 from tailormed.model.payloads import ClinicalRiskData
 from tailormed.pipeline.engine_api import PatientContext
-from tailormed.pipeline.risk import assess_risks, risk_engine
+from tailormed.pipeline.risk import risk_engine
+from tailormed.report.tables import risk_json
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "tailormed" / "demo" / "patients"
 ON = date(2026, 11, 22)
@@ -77,7 +78,7 @@ def test_gail_record_mapping_uses_bcra_codes(knowledge: RiskKnowledge) -> None:
 
 def test_risk_engine_on_a_record_without_vcf(core: KnowledgeBundle) -> None:
     path = DEMO / "demo-02-mensah.yaml"
-    ctx = PatientContext(patient=load_record(path), record_path=path, bundle=core, on=ON)
+    ctx = PatientContext(patient=load_record(path), knowledge=core, on=ON)
     run = risk_engine(ctx)
     assert run.skipped is None
     keys = [f.id for f in run.findings]
@@ -88,14 +89,14 @@ def test_risk_engine_on_a_record_without_vcf(core: KnowledgeBundle) -> None:
         assert data.equation_risk is not None and 0 < data.equation_risk < 1
         assert finding.evidence[0].source == "risk-equations"
     assert any("no genome VCF" in n.reason for n in run.limitations)
-    payload = assess_risks(ctx).json
+    payload = risk_json(ctx.patient.id, ON, {"risk": run}, genome=False)
     assert '"id": "risk:pce"' in payload
 
 
 @pytest.mark.parametrize("name", ["demo-01-hale", "demo-03-rodriguez", "demo-04-park"])
 def test_risk_engine_reports_why_models_were_not_assessed(core: KnowledgeBundle, name: str) -> None:
     path = DEMO / f"{name}.yaml"
-    run = risk_engine(PatientContext(patient=load_record(path), record_path=path, bundle=core, on=ON))
+    run = risk_engine(PatientContext(patient=load_record(path), knowledge=core, on=ON))
     items = " ".join(n.item for n in run.limitations)
     assert "FINDRISC" in items
 

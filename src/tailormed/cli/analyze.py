@@ -28,6 +28,13 @@ def analyze(
     record: Annotated[Path, typer.Option("--record", help="Patient record (YAML/JSON).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder; results go to OUT/<patient id>/.")],
     vcf: RecordVcfOption = None,
+    evidence: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence",
+            help="A stored evidence.json (from an earlier analyze) to plan from instead of reading the VCF.",
+        ),
+    ] = None,
     outside_calls: OutsideCallsOption = None,
     absent_is_reference: AbsentIsReferenceOption = False,
     tumour_vcf: Annotated[
@@ -45,13 +52,17 @@ def analyze(
     kb: KbOption = None,
 ) -> None:
     """Analyze one patient with every engine that applies: care plan, reports and engine tables, written atomically."""
-    from tailormed.pipeline.analyze import analyze as run_analysis
+    from tailormed.errors import InputError
+    from tailormed.pipeline.analyze import analyze_files
 
+    if evidence is not None and vcf is not None:
+        raise InputError("--evidence replaces reading the VCF: give --evidence or --vcf, not both")
     with progress() as bar:
         task = bar.add_task(f"analyzing {record.name}", total=None)
-        result = run_analysis(
+        result = analyze_files(
             record,
             vcf=vcf,
+            evidence=evidence,
             out_dir=out_dir,
             kb=kb,
             outside_calls=outside_calls,
@@ -75,7 +86,7 @@ def demo(
 
     from tailormed.demo import demo_records
     from tailormed.knowledge.bundle import load_bundle
-    from tailormed.pipeline.analyze import analyze as run_analysis
+    from tailormed.pipeline.analyze import analyze_files
 
     bundle = load_bundle(kb)
     records = demo_records()
@@ -84,7 +95,7 @@ def demo(
         task = bar.add_task("demo patients", total=len(records))
         for record in records:
             bar.update(task, description=f"analyzing {record.stem}")
-            results.append(run_analysis(record, out_dir=out_dir, bundle=bundle))
+            results.append(analyze_files(record, out_dir=out_dir, bundle=bundle))
             bar.advance(task)
     table = Table(title=f"Demo patients ({bundle.location})")
     for column in ("patient", "actionable", "actions", "conflicts", "decisions", "key findings"):

@@ -53,12 +53,13 @@ def hereditary(
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.knowledge.hereditary.load import load_hereditary
     from tailormed.pipeline import hereditary as pipeline
+    from tailormed.report import tables
 
     bundle = load_bundle(kb)
     knowledge = load_hereditary(bundle) if acmg_version is None else load_hereditary(bundle, acmg_version)
     with progress() as bar:
         task = bar.add_task(f"reading {vcf.name}", total=None)
-        per_sample = pipeline.read_genotypes(
+        batch = pipeline.read_hereditary_batch(
             vcf,
             knowledge,
             bundle,
@@ -68,15 +69,16 @@ def hereditary(
             on_progress=lambda n: bar.advance(task, n),
         )
     results = [
-        pipeline.assess_sample(genotypes, knowledge, sex=sex, min_stars=min_stars) for genotypes in per_sample.values()
+        pipeline.assess_evidence(batch.evidence(name), knowledge, sex=sex, min_stars=min_stars)
+        for name in batch.samples
     ]
     if output_format is HereditaryFormat.TSV:
-        text = pipeline.rows_tsv(results)
+        text = tables.hereditary_tsv(results)
         limits = dict.fromkeys(f"{item.item}: {item.reason}" for result in results for item in result.limits)
         for line in limits:
             err.print(f"[dim]not assessed:[/] {line}", highlight=False)
     else:
-        text = pipeline.rows_json(results, knowledge)
+        text = tables.hereditary_json(results, knowledge)
     for result in results:
         for warning in result.warnings:
             err.print(f"[yellow]warning:[/] {warning}", highlight=False)

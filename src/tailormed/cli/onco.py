@@ -75,6 +75,7 @@ def match(
     from tailormed.engines.onco.run import match_profile
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline import onco
+    from tailormed.report.tables import onco_tsv
 
     single = vcf is not None or cna is not None or fusions is not None or bool(alteration)
     if cases is not None and single:
@@ -102,7 +103,7 @@ def match(
         ]
     results = [match_profile(profile, knowledge) for profile in profiles]
     if output_format is MatchFormat.TSV:
-        text = onco.result_tsv(results)
+        text = onco_tsv(results)
     else:
         payload = {"knowledge": knowledge.versions(), "cases": [r.model_dump(mode="json") for r in results]}
         text = json.dumps(payload, indent=1, ensure_ascii=False) + "\n"

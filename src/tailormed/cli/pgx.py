@@ -65,25 +65,29 @@ def call(
     sources = pgx.pgx_sources(bundle)
     definitions, tables = pgx.load_calling(bundle, sources)
     outside = pgx.read_outside(outside_calls, definitions, tables=tables, lenient=lenient)
-    detection = pgx.detect_vcf_build(vcf, build, bundle)
     with progress() as bar:
         task = bar.add_task(f"reading {vcf.name}", total=None)
-        per_sample = pgx.read_pgx_genotypes(
+        batch = pgx.read_pgx_batch(
             vcf,
-            definitions,
             bundle,
-            build=detection,
             samples=sample or None,
+            build=build,
             absent_is_reference=absent_is_reference,
             on_progress=lambda n: bar.advance(task, n),
         )
     results: list[Result] = []
     with progress() as bar:
-        task = bar.add_task("calling samples", total=len(per_sample))
-        for genotypes in per_sample.values():
-            calls = pgx.call_sample(genotypes, definitions, outside)
+        task = bar.add_task("calling samples", total=len(batch.samples))
+        for name in batch.samples:
+            genotypes, calls = pgx.evidence_calls(batch.evidence(name), definitions, outside)
             results.append((genotypes, calls, phenotype_all(calls, tables)))
             bar.advance(task)
+    for warning in batch.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if batch.absent.absent_is_reference:
+        for region in batch.coverage:
+            if region.consumer == pgx.CONSUMER and not region.records:
+                err.print(f"[bold yellow]{region.name}:[/] {pgx.not_covered(region)}", highlight=False)
     if outside is not None:
         for warning in outside.warnings:
             err.print(f"[yellow]warning:[/] {warning}", highlight=False)
@@ -92,7 +96,9 @@ def call(
         **pgx.source_versions(bundle, [sources.phenotypes]),
     }
     if output_format is CallFormat.TSV:
-        text = pgx.calls_tsv([(calls, phenotypes) for _, calls, phenotypes in results])
+        from tailormed.report.tables import calls_tsv
+
+        text = calls_tsv([(calls, phenotypes) for _, calls, phenotypes in results])
     else:
         text = _json(results, versions)
     if output is None:
@@ -104,7 +110,7 @@ def call(
 
 
 def _json(results: Sequence[Result], versions: dict[str, str]) -> str:
-    from tailormed.pipeline.pgx import call_rows
+    from tailormed.report.tables import call_rows
 
     samples = []
     for genotypes, calls, phenotypes in results:

@@ -1,6 +1,7 @@
 """``tailormed pgx report``: one patient's PGx report (gene results, medication review, dosing) from record + VCF.
 
-The pipeline (:func:`tailormed.pipeline.pgx.run_patient_pgx`) does the work; this module parses options and renders.
+The pipeline (:func:`tailormed.pipeline.analyze.read_patient_genome`, :func:`tailormed.pipeline.pgx.patient_pgx`) does
+the work; this module parses options and renders.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tailormed.cli.console import err, out, progress
-from tailormed.cli.options import AbsentIsReferenceOption, KbOption, OutsideCallsOption, RecordVcfOption
+from tailormed.cli.options import (
+    AbsentIsReferenceOption,
+    BuildOption,
+    KbOption,
+    OutsideCallsOption,
+    RecordVcfOption,
+)
 from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
 
@@ -33,6 +40,7 @@ def report_command(
     vcf: RecordVcfOption = None,
     outside_calls: OutsideCallsOption = None,
     absent_is_reference: AbsentIsReferenceOption = False,
+    build: BuildOption = None,
     kb: KbOption = None,
     output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.TEXT,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically).")] = None,
@@ -40,7 +48,8 @@ def report_command(
     """Per-drug CPIC/DPWG recommendations and a medication review with phenoconversion for one patient."""
     from tailormed.intake.record import load_record, resolve_genome_path, resolve_outside_calls
     from tailormed.knowledge.bundle import load_bundle
-    from tailormed.pipeline.pgx import run_patient_pgx
+    from tailormed.pipeline.analyze import read_patient_genome
+    from tailormed.pipeline.pgx import CONSUMER, load_calling, not_covered, patient_pgx, read_outside
 
     patient = load_record(record)
     vcf_path = vcf or resolve_genome_path(patient, record)
@@ -48,19 +57,25 @@ def report_command(
     if vcf_path is None:
         raise InputError("no VCF given and the record has no genome.vcf", source=record, location="genome")
     bundle = load_bundle(kb)
+    definitions, tables = load_calling(bundle)
+    outside = read_outside(outside_calls, definitions, tables=tables) if outside_calls is not None else None
     with progress() as bar:
         task = bar.add_task(f"reading {vcf_path.name}", total=None)
-        run = run_patient_pgx(
-            patient,
+        evidence = read_patient_genome(
             vcf_path,
+            patient,
             bundle,
-            outside_calls=outside_calls,
+            engines=["pgx"],
+            build=build,
             absent_is_reference=True if absent_is_reference else None,
-            on=date.today(),
             on_progress=lambda n: bar.advance(task, n),
         )
-    for warning in run.warnings:
+    run = patient_pgx(patient, evidence, bundle, outside=outside, on=date.today())
+    for warning in [*evidence.warnings, *run.warnings]:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if evidence.absent.absent_is_reference:
+        for region in evidence.uncovered(CONSUMER):
+            err.print(f"[bold yellow]{region.name}:[/] {not_covered(region)}", highlight=False)
     if output_format is ReportFormat.JSON:
         _emit(json.dumps(_payload(patient, run), indent=2, ensure_ascii=False) + "\n", output)
     elif output is None:

@@ -68,30 +68,30 @@ def score(
     from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP, MatchOptions
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline import prs
+    from tailormed.report import tables
 
     scores = prs.read_scores(scoring)
     bundle = load_bundle(kb)
-    detection = prs.detect_build(vcf, build, bundle)
     options = MatchOptions(
         min_overlap=DEFAULT_MIN_OVERLAP if min_overlap is None else min_overlap,
         keep_ambiguous=keep_ambiguous,
         keep_multiallelic=keep_multiallelic,
         absent_is_reference=absent_is_reference,
     )
-    references = prs.bundle_reference_alleles(bundle, detection.build) if absent_is_reference else None
     with progress() as bar:
         task = bar.add_task(f"scoring {vcf.name}", total=None)
         run = prs.score_vcf(
             vcf,
             scores,
-            build=detection,
+            bundle,
             samples=sample or None,
+            build=build,
             options=options,
-            reference_alleles=references,
             on_progress=lambda n: bar.advance(task, n),
         )
+    detection = run.build
     if match_log is not None:
-        write_text_atomic(match_log, prs.match_log_tsv(run))
+        write_text_atomic(match_log, tables.match_log_tsv(run))
     for result in run.scores:
         match = result.match
         err.print(
@@ -102,7 +102,7 @@ def score(
     failure = prs.overlap_error(run)
     if failure is not None:
         raise failure
-    text = prs.scores_tsv(run) if output_format is ScoreFormat.TSV else prs.scores_json(run)
+    text = tables.scores_tsv(run) if output_format is ScoreFormat.TSV else tables.scores_json(run)
     if output is None:
         out.file.write(text)
         out.file.flush()
@@ -136,6 +136,7 @@ def adjust(
 ) -> None:
     """Ancestry-adjust scores like pgsc_calc: most similar population, its percentile, Z_norm1 and Z_norm2."""
     from tailormed.pipeline import prs
+    from tailormed.report import tables
 
     inputs = prs.AdjustInputs(
         reference_pcs=ref_pcs,
@@ -150,7 +151,7 @@ def adjust(
     with progress() as bar:
         bar.add_task("fitting ancestry models", total=None)
         results = prs.adjust_scores(inputs)
-    text = prs.adjusted_tsv(results)
+    text = tables.adjusted_tsv(results)
     for pgs, adjusted, _ in results:
         counts: dict[str, int] = {}
         for label in adjusted.most_similar:

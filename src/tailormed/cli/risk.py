@@ -90,22 +90,21 @@ def assess(
     """Integrated absolute risks for one patient, with what-if scenarios and what could not be assessed."""
     from tailormed.intake.record import load_record, resolve_genome_path
     from tailormed.knowledge.bundle import load_bundle
-    from tailormed.pipeline.engine_api import PatientContext
-    from tailormed.pipeline.risk import assess_risks
+    from tailormed.pipeline.analyze import analyze, read_patient_genome
+    from tailormed.report.tables import risk_json
 
     when = _date(on)
     patient = load_record(record)
-    ctx = PatientContext(
-        patient=patient,
-        record_path=record,
-        bundle=load_bundle(kb),
-        on=when,
-        vcf=vcf or resolve_genome_path(patient, record),
-        absent_is_reference=absent_is_reference or None,
-        build=build,
-    )
-    assessed = assess_risks(ctx)
-    run, text = assessed.run, assessed.json
+    bundle = load_bundle(kb)
+    genome = vcf or resolve_genome_path(patient, record)
+    evidence = None
+    if genome is not None:
+        evidence = read_patient_genome(
+            genome, patient, bundle, engines=["risk"], build=build, absent_is_reference=absent_is_reference or None
+        )
+    result = analyze(patient, evidence, bundle, on=when, engines=["risk"])
+    run = result.runs["risk"]
+    text = risk_json(patient.id, when, result.runs, genome=evidence is not None)
     if output is not None:
         write_text_atomic(output, text)
         err.print(f"wrote {len(run.findings)} risks to {output}")

@@ -12,7 +12,7 @@ from tailormed.cli.console import out, progress
 from tailormed.cli.options import BuildOption
 
 if TYPE_CHECKING:
-    from tailormed.intake.summary import VcfSummary
+    from tailormed.evidence.summary import VcfSummary
 
 vcf_app = typer.Typer(
     rich_markup_mode=None,
@@ -58,22 +58,20 @@ def info(
     output_format: Annotated[InfoFormat, typer.Option("--format", "-f", help="Output format.")] = InfoFormat.TEXT,
 ) -> None:
     """Samples, record count, contigs, phasing, gVCF blocks and the detected genome build, from one checked pass."""
-    from tailormed.intake.summary import expected_records, summarize_vcf
+    from tailormed.evidence.summary import summarize_vcf
+    from tailormed.knowledge.bundle import load_bundle
+    from tailormed.knowledge.markers import build_markers
 
-    markers = []
-    if build is None:
-        from tailormed.intake.reader import open_vcf
-
-        with open_vcf(vcf) as opened:
-            silent = opened.header_build() is None
-        if silent:
-            from tailormed.knowledge.bundle import load_bundle
-            from tailormed.knowledge.markers import build_markers
-
-            markers = build_markers(load_bundle())
+    markers = build_markers(load_bundle()) if build is None else []
     with progress() as bar:
-        task = bar.add_task(f"reading {vcf.name}", total=expected_records(vcf))
-        summary = summarize_vcf(vcf, build=build, markers=markers, on_progress=lambda n: bar.advance(task, n))
+        task = bar.add_task(f"reading {vcf.name}", total=None)
+        summary = summarize_vcf(
+            vcf,
+            build=build,
+            markers=markers,
+            on_progress=lambda n: bar.advance(task, n),
+            on_start=lambda total: bar.update(task, total=total),
+        )
     if output_format is InfoFormat.JSON:
         out.print_json(summary.model_dump_json())
     else:

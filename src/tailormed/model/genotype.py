@@ -17,13 +17,14 @@ from tailormed.model.enums import GenomeBuild as GenomeBuild
 
 
 class BuildSource(StrEnum):
-    """How the build of a VCF was established, in order of trust."""
+    """How the build of a VCF was established: the header first; the caller only where the header is silent."""
 
     USER = "user"
     HEADER_REFERENCE = "header_reference"
     CONTIG_LENGTHS = "contig_lengths"
     CONTIG_ASSEMBLY = "contig_assembly"
     REF_ALLELES = "ref_alleles"
+    SCORE_POSITIONS = "score_positions"
 
 
 class BuildDetection(Contract):

@@ -1,109 +1,148 @@
-"""``tailormed.analyze``: one patient's record (and genome) into a care plan and its files.
+"""``tailormed.analyze``: one patient's record, genome evidence and knowledge into a care plan, in memory.
 
-Every engine listed in :mod:`tailormed.pipeline.engines` runs on the same :class:`PatientContext`; their findings
-are joined into one plan. Everything is computed first and written last, into ``OUT/<patient id>/``
-(:func:`tailormed.fileio.write_folder_atomic`), so bad input (a broken VCF, an unreadable record) leaves no output
-behind, and a rerun replaces the previous run's files and leaves every other file in the folder alone. The clinician
-and patient reports (HTML, and PDF when WeasyPrint works) are written with the plan; what this installation could
-not render is recorded in the plan's inputs.
+:func:`analyze` runs every engine that applies — each after the engines it declares it needs — on the same
+:class:`~tailormed.pipeline.engine_api.PatientContext` and joins their findings into one plan; it opens no file.
+:func:`read_patient_genome` reads a genome once for every engine of the analysis (the request is what the engines
+ask the knowledge for). :func:`write_outputs` renders the result into ``OUT/<patient id>/`` in one atomic folder swap.
+:func:`analyze_files` is the path-based convenience the CLI uses: record, VCFs (or a stored ``evidence.json``) in,
+folder out. Bad input (a broken VCF, an unreadable record) raises before anything is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
+from tailormed.errors import InputError
+from tailormed.evidence.read import read_genome
+from tailormed.evidence.reader import GenomeInput
+from tailormed.evidence.tumour import read_tumour
 from tailormed.fileio import safe_folder_name, write_folder_atomic
+from tailormed.intake.outside_calls import OutsideCalls
 from tailormed.intake.record import load_record, resolve_genome_path, resolve_outside_calls
+from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
 from tailormed.model.base import Contract
 from tailormed.model.careplan import CarePlan
+from tailormed.model.engine import EngineRun
+from tailormed.model.evidence import AbsentPolicy, GenomeEvidence, GenomeRequest, TumourEvidence
 from tailormed.model.finding import Finding, NotAssessed
 from tailormed.model.genotype import GenomeBuild
 from tailormed.model.patient import Patient
-from tailormed.pipeline.engine_api import EngineRun, PatientContext, Progress
-from tailormed.pipeline.engines import engine, engine_names
-from tailormed.plan.assemble import assemble_plan, is_actionable
+from tailormed.pipeline.engine_api import PatientContext, Progress
+from tailormed.pipeline.engines import run_order
+from tailormed.plan.assemble import assemble_plan
 from tailormed.report.outputs import report_files, report_inputs, report_support
+from tailormed.report.summary import summary_text
 
 CAREPLAN_FILE = "careplan.json"
+EVIDENCE_FILE = "evidence.json"
+TUMOUR_EVIDENCE_FILE = "tumour_evidence.json"
+RUNS_FILE = "runs.json"
 SUMMARY_FILE = "summary.txt"
 
 
 class AnalysisResult(Contract):
-    """What one analysis produced: the care plan, which engines ran or were skipped, and the files written."""
+    """What one analysis produced: the care plan, every engine's run, and the evidence it rests on."""
+
+    patient: Patient
+    plan: CarePlan
+    runs: dict[str, EngineRun] = Field(description="Engine name -> run, in the order they ran")
+    evidence: GenomeEvidence | None = None
+    tumour: TumourEvidence | None = None
+    folder: Path | None = Field(default=None, description="Where write_outputs put the files (None: not written)")
+    files: list[Path] = Field(default_factory=list, description="Every file written, in the folder")
+
+    @property
+    def patient_id(self) -> str:
+        return self.patient.id
+
+    @property
+    def engines_run(self) -> list[str]:
+        return [name for name, run in self.runs.items() if run.skipped is None]
+
+    @property
+    def engines_skipped(self) -> dict[str, str]:
+        return {name: run.skipped for name, run in self.runs.items() if run.skipped is not None}
+
+
+class EngineRuns(Contract):
+    """The engine runs of one analysis, as ``runs.json`` stores them."""
 
     patient_id: str
-    folder: Path
-    files: list[Path] = Field(description="Every file written, in the folder")
-    plan: CarePlan
-    engines_run: list[str] = Field(default_factory=list)
-    engines_skipped: dict[str, str] = Field(default_factory=dict, description="Engine name -> why it did not apply")
+    runs: dict[str, EngineRun]
+
+
+def genome_request(patient: Patient, knowledge: KnowledgeBundle, engines: Sequence[str] | None = None) -> GenomeRequest:
+    """Everything the engines of this analysis want from the patient's genome, plus the build markers."""
+    request = GenomeRequest(markers=markers.build_markers(knowledge))
+    for spec in run_order(engines):
+        if spec.genome is not None:
+            wanted = spec.genome(patient, knowledge)
+            if wanted is not None:
+                request = request.merged(wanted)
+    return request
+
+
+def read_patient_genome(
+    source: GenomeInput | Path | int,
+    patient: Patient,
+    knowledge: KnowledgeBundle,
+    *,
+    engines: Sequence[str] | None = None,
+    build: GenomeBuild | None = None,
+    absent_is_reference: bool | None = None,
+    on_progress: Progress | None = None,
+) -> GenomeEvidence:
+    """The patient's genome evidence from one reading pass, for every engine of the analysis.
+
+    The sample is the record's ``genome.sample`` (else the file's only one); ``absent_is_reference`` from the
+    command line wins over the record's, and the evidence says who decided.
+    """
+    genome = patient.genome
+    return read_genome(
+        source,
+        genome_request(patient, knowledge, engines),
+        sample=genome.sample if genome is not None and genome.sample else None,
+        build=build,
+        absent=AbsentPolicy.resolve(absent_is_reference, genome.absent_is_reference if genome else None),
+        on_progress=on_progress,
+    )
 
 
 def analyze(
-    record: Path,
+    patient: Patient,
+    evidence: GenomeEvidence | None,
+    knowledge: KnowledgeBundle,
     *,
-    vcf: Path | None = None,
-    tumour_vcf: Path | None = None,
-    out_dir: Path,
-    kb: Path | None = None,
-    outside_calls: Path | None = None,
-    absent_is_reference: bool | None = None,
+    tumour: TumourEvidence | None = None,
     on: date | None = None,
-    build: GenomeBuild | None = None,
+    outside_calls: OutsideCalls | None = None,
     models: Path | None = None,
-    bundle: KnowledgeBundle | None = None,
     engines: Sequence[str] | None = None,
-    on_progress: Progress | None = None,
+    inputs: dict[str, str] | None = None,
 ) -> AnalysisResult:
-    """Analyze one patient with every applicable engine and write the plan and each engine's files.
-
-    ``vcf`` defaults to the record's ``genome.vcf`` (relative to the record); with neither, genotype-based engines
-    say they were not run. ``absent_is_reference`` None leaves the choice to the record. ``bundle`` reuses an open
-    knowledge bundle (else ``kb``, else the installed one) across patients. ``engines`` restricts which run.
-    """
-    patient = load_record(record)
-    bundle = bundle or load_bundle(kb)
-    ctx = PatientContext(
-        patient=patient,
-        record_path=record,
-        bundle=bundle,
-        on=on or date.today(),
-        vcf=vcf or resolve_genome_path(patient, record),
-        outside_calls=outside_calls or resolve_outside_calls(patient, record),
-        tumour_vcf=tumour_vcf,
-        absent_is_reference=absent_is_reference,
-        build=build,
-        models=models,
-        on_progress=on_progress,
-    )
-    names = list(engines) if engines is not None else engine_names()
+    """Run every applicable engine (or ``engines`` and what they need) and join their findings into a care plan."""
     runs: dict[str, EngineRun] = {}
-    for name in names:
-        runs[name] = engine(name)(replace(ctx, earlier=dict(runs)))
-    support = report_support()
-    inputs = {"record": str(record), "knowledge_bundle": bundle.location, **report_inputs(patient, support)}
-    plan = plan_from_runs(patient, runs.values(), inputs=inputs, bundle=bundle)
-    files: dict[str, str | bytes] = {CAREPLAN_FILE: plan.model_dump_json(indent=2) + "\n"}
-    for run in runs.values():
-        files.update(run.files)
-    files[SUMMARY_FILE] = summary_text(patient, plan)
-    files.update(report_files(plan, patient, support))
-    folder = out_dir / safe_folder_name(patient.id)
-    written = write_folder_atomic(folder, files)
-    return AnalysisResult(
-        patient_id=patient.id,
-        folder=folder,
-        files=written,
-        plan=plan,
-        engines_run=[name for name, run in runs.items() if run.skipped is None],
-        engines_skipped={name: run.skipped for name, run in runs.items() if run.skipped is not None},
-    )
+    for spec in run_order(engines):
+        ctx = PatientContext(
+            patient=patient,
+            knowledge=knowledge,
+            on=on or date.today(),
+            evidence=evidence,
+            tumour=tumour,
+            outside_calls=outside_calls,
+            models=models,
+            earlier={name: runs[name] for name in spec.needs},
+        )
+        runs[spec.name] = spec.run(ctx).named(spec.name)
+    plan_inputs = {**(inputs or {}), "knowledge_bundle": knowledge.location}
+    plan_inputs.update(report_inputs(patient, report_support()))
+    plan = plan_from_runs(patient, runs.values(), inputs=plan_inputs, bundle=knowledge)
+    return AnalysisResult(patient=patient, plan=plan, runs=runs, evidence=evidence, tumour=tumour)
 
 
 def plan_from_runs(
@@ -130,21 +169,102 @@ def plan_from_runs(
     )
 
 
-def summary_text(patient: Patient, plan: CarePlan) -> str:
-    """A short plain-text summary: inputs, actionable findings, actions, conflicts and limitations."""
-    lines = [f"tailormed care plan for {patient.id}" + (f" ({patient.display_name})" if patient.display_name else "")]
-    lines.append(f"generated {plan.generated_at.isoformat(timespec='seconds')} by tailormed {plan.tailormed_version}")
-    lines += [f"{name}: {value}" for name, value in plan.inputs.items()]
-    if plan.knowledge:
-        lines.append("knowledge: " + ", ".join(f"{k} {v}" for k, v in sorted(plan.knowledge.items())))
-    lines += _section("Actionable findings", [f.title for f in plan.findings if is_actionable(f)])
-    lines += _section("Actions", [f"[{a.kind.value}] {a.title}" for a in plan.actions])
-    lines += _section("Conflicts", [f"[{c.kind}] {c.description}" for c in plan.conflicts])
-    lines += _section("Problems", [p.title for p in plan.problems])
-    lines += _section("Decisions", [f"{d.question} First for you: {d.ranking[0]}" for d in plan.decisions if d.ranking])
-    lines += _section("Not assessed", [f"{n.item}: {n.reason}" for n in plan.limitations])
-    return "\n".join(lines) + "\n"
+def output_files(result: AnalysisResult) -> dict[str, str | bytes]:
+    """Every file of an analysis by name: plan, evidence, runs, engine tables, summary and reports."""
+    files: dict[str, str | bytes] = {CAREPLAN_FILE: result.plan.model_dump_json(indent=2) + "\n"}
+    if result.evidence is not None:
+        files[EVIDENCE_FILE] = result.evidence.model_dump_json(indent=1) + "\n"
+    if result.tumour is not None:
+        files[TUMOUR_EVIDENCE_FILE] = result.tumour.model_dump_json(indent=1) + "\n"
+    files[RUNS_FILE] = EngineRuns(patient_id=result.patient.id, runs=result.runs).model_dump_json(indent=1) + "\n"
+    for run in result.runs.values():
+        files.update(run.tables)
+    files[SUMMARY_FILE] = summary_text(result.patient, result.plan)
+    files.update(report_files(result.plan, result.patient, report_support()))
+    return files
 
 
-def _section(title: str, items: Sequence[str]) -> list[str]:
-    return ["", f"{title} ({len(items)})", *(f"- {item}" for item in items)] if items else ["", f"{title}: none"]
+def write_outputs(result: AnalysisResult, out_dir: Path) -> AnalysisResult:
+    """Write the analysis into ``out_dir/<patient id>/``: this run's files replace the previous run's, atomically;
+    other files in the folder are left alone (:func:`tailormed.fileio.write_folder_atomic`)."""
+    folder = out_dir / safe_folder_name(result.patient.id)
+    written = write_folder_atomic(folder, output_files(result))
+    return result.model_copy(update={"folder": folder, "files": written})
+
+
+def analyze_files(
+    record: Path,
+    *,
+    out_dir: Path,
+    vcf: Path | None = None,
+    tumour_vcf: Path | None = None,
+    evidence: Path | None = None,
+    kb: Path | None = None,
+    outside_calls: Path | None = None,
+    absent_is_reference: bool | None = None,
+    on: date | None = None,
+    build: GenomeBuild | None = None,
+    models: Path | None = None,
+    bundle: KnowledgeBundle | None = None,
+    engines: Sequence[str] | None = None,
+    on_progress: Progress | None = None,
+) -> AnalysisResult:
+    """The path-based analysis: read the record and each genome input once, analyze, write the folder.
+
+    ``vcf`` defaults to the record's ``genome.vcf`` (relative to the record); ``evidence`` (a stored
+    ``evidence.json``) replaces reading any VCF. ``absent_is_reference`` None leaves the choice to the record.
+    ``bundle`` reuses an open knowledge bundle (else ``kb``, else the installed one) across patients.
+    """
+    from tailormed.pipeline.pgx import load_calling, read_outside
+
+    patient = load_record(record)
+    knowledge = bundle or load_bundle(kb)
+    outside_path = outside_calls or resolve_outside_calls(patient, record)
+    outside = read_outside(outside_path, load_calling(knowledge)[0]) if outside_path is not None else None
+    genome_evidence = None
+    if evidence is not None:
+        genome_evidence = read_evidence(evidence)
+    else:
+        genome = vcf or resolve_genome_path(patient, record)
+        if genome is not None:
+            genome_evidence = read_patient_genome(
+                genome,
+                patient,
+                knowledge,
+                engines=engines,
+                build=build,
+                absent_is_reference=absent_is_reference,
+                on_progress=on_progress,
+            )
+    tumour = read_tumour(tumour_vcf, build=build, on_progress=on_progress) if tumour_vcf is not None else None
+    try:
+        result = analyze(
+            patient,
+            genome_evidence,
+            knowledge,
+            tumour=tumour,
+            on=on,
+            outside_calls=outside,
+            models=models,
+            engines=engines,
+            inputs={"record": str(record)},
+        )
+    except InputError as exc:
+        if exc.source != patient.id:
+            raise
+        raise InputError(exc.message, source=record, location=exc.location) from exc  # the record's file, not its id
+    return write_outputs(result, out_dir)
+
+
+def read_evidence(path: Path) -> GenomeEvidence:
+    """A stored ``evidence.json``; InputError naming the file when it is not one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read the evidence file ({exc.strerror})", source=path) from exc
+    try:
+        return GenomeEvidence.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "document"
+        raise InputError(f"not a tailormed genome evidence file: {where}: {first['msg']}", source=path) from exc

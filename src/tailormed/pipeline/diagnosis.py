@@ -10,7 +10,7 @@ so variant mode there measures how well phenotype and inheritance pick the disea
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,16 +26,18 @@ from tailormed.engines.diagnosis.similarity import resnik_bma
 from tailormed.engines.diagnosis.suggest import SUGGESTIONS
 from tailormed.engines.diagnosis.validation import Calibration, CrossValidation, calibration, cross_validate
 from tailormed.errors import InputError
-from tailormed.intake.candidate_variants import AlleleKey, CandidateScan, ClinvarCall, read_candidates
+from tailormed.evidence.read import read_genome
 from tailormed.intake.phenopacket import Phenopacket, PhenopacketVariant, read_phenopacket
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.genes import GeneSymbols
 from tailormed.knowledge.hpo.compiled import load_index as load_hpo_index
 from tailormed.knowledge.hpo.index import DEFAULT_DATABASES, DiseaseIndex, FloatArray
 from tailormed.model.candidate import CandidateVariant
+from tailormed.model.engine import EngineRun
+from tailormed.model.evidence import AlleleKey, CandidateAllele, CandidateRequest, GenomeRequest
 from tailormed.model.finding import NotAssessed
 from tailormed.model.patient import PhenotypeTerm
-from tailormed.pipeline.engine_api import EngineRun, PatientContext
+from tailormed.pipeline.engine_api import EngineSpec, PatientContext
 
 #: Pathogenic classifications a phenopacket can give its variants.
 PATHOGENIC_CLASSES = frozenset({"PATHOGENIC", "LIKELY_PATHOGENIC"})
@@ -297,9 +299,75 @@ def cross_validate_cases(
     return CvReport(cv, pooled, calibration(cv.probabilities, targets), calibration(lr, targets), variant)
 
 
+@dataclass(frozen=True)
+class ClinvarCall:
+    genes: tuple[str, ...]
+    significance: str
+    variation_id: str
+
+
+@dataclass
+class CandidateScan:
+    """A VCF sample's candidate variants, and what the scan left out."""
+
+    sample: str
+    variants: list[CandidateVariant] = field(default_factory=list)
+    records: int = 0
+    not_pass: int = 0
+    unannotated: int = 0
+    annotation: str | None = None
+
+
 def vcf_candidates(vcf: Path, bundle: KnowledgeBundle, *, sample: str | None = None) -> CandidateScan:
     """Candidate variants of one VCF sample, with ClinVar P/LP classifications when the bundle has ClinVar."""
-    return read_candidates(vcf, sample=sample, clinvar=clinvar_calls(bundle))
+    clinvar = clinvar_calls(bundle)
+    request = GenomeRequest(candidates=CandidateRequest(known=frozenset(clinvar or {})))
+    evidence = read_genome(vcf, request, sample=sample)
+    scan = evidence.candidates
+    assert scan is not None
+    found = CandidateScan(
+        sample=evidence.sample,
+        records=scan.records,
+        not_pass=scan.not_pass,
+        unannotated=scan.unannotated,
+        annotation=scan.annotation,
+    )
+    for allele in scan.alleles:
+        candidate = _candidate(allele, clinvar)
+        if candidate is None:
+            found.unannotated += 1
+        else:
+            found.variants.append(candidate)
+    return found
+
+
+def _candidate(allele: CandidateAllele, clinvar: Mapping[AlleleKey, ClinvarCall] | None) -> CandidateVariant | None:
+    """A ClinVar P/LP allele, or one whose annotated consequence has weight; None for anything else."""
+    zygosity = "homozygous/hemizygous" if allele.copies == 2 else "heterozygous"
+    label = f"{allele.chrom}:{allele.pos}:{allele.ref}:{allele.alt} ({zygosity})"
+    known = clinvar.get((allele.chrom, allele.pos, allele.ref, allele.alt)) if clinvar else None
+    gene = allele.gene or (known.genes[0] if known and known.genes else None)
+    if gene is None:
+        return None
+    if known is not None and known.significance in ("plp", "low_penetrance"):
+        return CandidateVariant(
+            gene=gene,
+            label=f"{gene} {label}",
+            copies=allele.copies,
+            pathogenic=True,
+            weight=1.0,
+            basis=f"ClinVar {known.variation_id} ({known.significance})",
+        )
+    if allele.weight is None or allele.weight <= 0.0:
+        return None
+    return CandidateVariant(
+        gene=gene,
+        label=f"{gene} {label}",
+        copies=allele.copies,
+        pathogenic=False,
+        weight=allele.weight,
+        basis=f"predicted {allele.consequence}",
+    )
 
 
 def clinvar_calls(bundle: KnowledgeBundle) -> dict[AlleleKey, ClinvarCall] | None:
@@ -337,8 +405,8 @@ def diagnosis_engine(ctx: PatientContext) -> EngineRun:
     """Candidate diagnoses from the record's HPO phenotypes (phenotype-only), for the care plan."""
     if not ctx.patient.phenotypes:
         return EngineRun.skip("candidate diagnoses", "the record lists no HPO phenotype terms")
-    index = load_index(ctx.bundle)
-    case = Case(case_id=str(ctx.record_path), phenotypes=tuple(ctx.patient.phenotypes), variants=None)
+    index = load_index(ctx.knowledge)
+    case = Case(case_id=ctx.patient.id, phenotypes=tuple(ctx.patient.phenotypes), variants=None)
     query = build_query(index, case.phenotypes)
     if query.empty or not query.observed:
         return EngineRun.skip(
@@ -360,3 +428,6 @@ def diagnosis_engine(ctx: PatientContext) -> EngineRun:
             "hpo_source": result.hpo_origin,
         },
     )
+
+
+ENGINE = EngineSpec(name="diagnosis", run=diagnosis_engine)

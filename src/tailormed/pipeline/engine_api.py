@@ -1,8 +1,10 @@
-"""How an engine plugs into ``tailormed analyze``: it reads a :class:`PatientContext` and returns an :class:`EngineRun`.
+"""How an engine plugs into an analysis: a :class:`PatientContext` in, an :class:`~tailormed.model.engine.EngineRun`
+out, with what it needs declared in an :class:`EngineSpec`.
 
-Engines are listed in :mod:`tailormed.pipeline.engines`; ``analyze`` runs each one that applies to the patient and
-joins their findings into one care plan. An engine that does not apply (no tumour VCF, no phenotypes) says why in
-``EngineRun.skipped`` so the plan can list it under "what this does not tell you".
+An engine reads the patient, the genome evidence (never a genome file), the tumour evidence and the knowledge bundle;
+the runs of the engines it declares in ``needs`` (and only those) are in ``ctx.earlier``. ``genome`` says which
+positions it wants read from the patient's genome, so one reading pass serves every engine of the analysis. An
+engine that does not apply says why in ``EngineRun.skipped``; the plan lists it under "what this does not tell you".
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from tailormed.intake.outside_calls import OutsideCalls
 from tailormed.knowledge.bundle import KnowledgeBundle
-from tailormed.model.finding import Finding, NotAssessed
-from tailormed.model.genotype import GenomeBuild
+from tailormed.model.engine import EngineRun
+from tailormed.model.evidence import GenomeEvidence, GenomeRequest, TumourEvidence
 from tailormed.model.patient import Patient
 
 #: Called with the number of records read so far, for progress bars.
@@ -23,51 +26,35 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True)
 class PatientContext:
-    """Everything an engine may read about one patient's analysis; engines never re-read the record file."""
+    """Everything an engine may read about one patient's analysis."""
 
     patient: Patient
-    record_path: Path
-    bundle: KnowledgeBundle
+    knowledge: KnowledgeBundle
     on: date
-    vcf: Path | None = None
-    outside_calls: Path | None = None
-    tumour_vcf: Path | None = None
-    absent_is_reference: bool | None = None
-    build: GenomeBuild | None = None
+    evidence: GenomeEvidence | None = None
+    tumour: TumourEvidence | None = None
+    outside_calls: OutsideCalls | None = None
     models: Path | None = None
     """Folder of trained response models (each a sub-folder with a model card), if any."""
-    on_progress: Progress | None = None
     earlier: Mapping[str, EngineRun] = field(default_factory=dict)
-    """Runs of the engines listed before this one, by engine name, so later engines build on their findings."""
+    """Runs of the engines this one declares in ``needs``, by engine name."""
 
-    @property
-    def sample(self) -> str | None:
-        genome = self.patient.genome
-        return genome.sample if genome is not None and genome.sample else None
-
-    def declared_absent_is_reference(self) -> bool:
-        """The user's choice for absent VCF positions: the command line first, then the record (default: no)."""
-        if self.absent_is_reference is not None:
-            return self.absent_is_reference
-        return bool(self.patient.genome and self.patient.genome.absent_is_reference)
-
-
-@dataclass
-class EngineRun:
-    """One engine's contribution to a care plan."""
-
-    findings: list[Finding] = field(default_factory=list)
-    limitations: list[NotAssessed] = field(default_factory=list)
-    versions: dict[str, str] = field(default_factory=dict, metadata={"doc": "knowledge source name -> version"})
-    inputs: dict[str, str] = field(default_factory=dict, metadata={"doc": "facts about the inputs, for the plan"})
-    files: dict[str, str] = field(default_factory=dict, metadata={"doc": "extra output file name -> text"})
-    skipped: str | None = None
-
-    @classmethod
-    def skip(cls, item: str, reason: str) -> EngineRun:
-        """An engine that does not apply to this patient, and why (listed among the plan's limitations)."""
-        return cls(limitations=[NotAssessed(item=item, reason=reason)], skipped=reason)
+    def genome_missing(self, item: str) -> EngineRun:
+        """The run of a genome engine when no genome was given."""
+        return EngineRun.skip(item, "no genome VCF was given and the record names none")
 
 
 #: An engine's entry point.
 Engine = Callable[[PatientContext], EngineRun]
+#: What an engine wants read from the patient's genome (None: nothing).
+GenomeNeeds = Callable[[Patient, KnowledgeBundle], GenomeRequest | None]
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """An engine as an analysis runs it: its name, the engines whose runs it reads, its genome needs, its entry."""
+
+    name: str
+    run: Engine
+    needs: tuple[str, ...] = ()
+    genome: GenomeNeeds | None = None

@@ -1,33 +1,59 @@
-"""The engines ``analyze`` runs, in order; adding an engine is adding one line here.
+"""The engines an analysis runs, and the order their declared needs impose.
 
-Each entry is ``(name, module, function)`` where the function is an :data:`~tailormed.pipeline.engine_api.Engine`.
-Modules are imported only when the engine runs, so an engine's optional dependencies load only when needed.
+``risk`` reads the ``prs`` and ``hereditary`` runs and ``response`` reads the ``pgx`` run; :func:`run_order` sorts
+the chosen engines so every engine runs after those it needs (ties keep :data:`ENGINES` order), and adds the needed
+engines a caller left out. Each engine module imports its heavy dependencies only when it runs.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
+from collections.abc import Sequence
 
-from tailormed.pipeline.engine_api import Engine
+from tailormed.errors import InternalError
+from tailormed.pipeline import diagnosis, hereditary, onco, pgx, prs, response, risk
+from tailormed.pipeline.engine_api import EngineSpec
 
-ENGINES: list[tuple[str, str, str]] = [
-    ("pgx", "tailormed.pipeline.pgx", "pgx_engine"),
-    ("diagnosis", "tailormed.pipeline.diagnosis", "diagnosis_engine"),
-    ("onco", "tailormed.pipeline.onco", "onco_engine"),
-    ("prs", "tailormed.pipeline.prs", "prs_engine"),
-    ("hereditary", "tailormed.pipeline.hereditary", "hereditary_engine"),
-    ("risk", "tailormed.pipeline.risk", "risk_engine"),
-    ("response", "tailormed.pipeline.response", "response_engine"),
-]
-
-
-def engine(name: str) -> Engine:
-    for known, module, function in ENGINES:
-        if known == name:
-            found: Engine = getattr(import_module(module), function)
-            return found
-    raise KeyError(name)
+ENGINES: tuple[EngineSpec, ...] = (
+    pgx.ENGINE,
+    diagnosis.ENGINE,
+    onco.ENGINE,
+    prs.ENGINE,
+    hereditary.ENGINE,
+    risk.ENGINE,
+    response.ENGINE,
+)
 
 
 def engine_names() -> list[str]:
-    return [name for name, _, _ in ENGINES]
+    return [spec.name for spec in ENGINES]
+
+
+def engine(name: str) -> EngineSpec:
+    for spec in ENGINES:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
+
+
+def run_order(names: Sequence[str] | None = None) -> list[EngineSpec]:
+    """The engines to run (all when ``names`` is None, plus what they need), each after the engines it needs.
+
+    >>> [spec.name for spec in run_order(["response", "risk"])]
+    ['pgx', 'prs', 'hereditary', 'risk', 'response']
+    """
+    wanted = set(engine_names() if names is None else names)
+    pending = list(wanted)
+    while pending:
+        for need in engine(pending.pop()).needs:
+            if need not in wanted:
+                wanted.add(need)
+                pending.append(need)
+    ordered: list[EngineSpec] = []
+    placed: set[str] = set()
+    while len(ordered) < len(wanted):
+        ready = [s for s in ENGINES if s.name in wanted and s.name not in placed and set(s.needs) <= placed]
+        if not ready:
+            raise InternalError(f"engine needs form a cycle among {sorted(wanted - placed)}")
+        ordered.append(ready[0])
+        placed.add(ready[0].name)
+    return ordered

@@ -1,69 +1,57 @@
-"""The hereditary pipeline: ClinVar and ACMG SF knowledge, genotypes at the ClinVar positions, verdicts, findings.
+"""The hereditary engine entry: ClinVar and ACMG SF knowledge, the ClinVar loci it asks the evidence stage for,
+verdicts and findings.
 
-This wires intake, knowledge and the pure hereditary engine together; it reads files, the engine never does.
 ClinVar and the ACMG SF lists come from a built bundle (``tailormed kb build``); the curated core alone cannot
-assess hereditary findings, and says so. ClinVar positions are GRCh38, so a VCF in another build is refused.
+assess hereditary findings, and says so. ClinVar positions are GRCh38: on a genome in another build the engine says
+it could not assess anything. Each ClinVar gene's region (its sites widened by ``GENE_REGION_PAD``) tells whether a
+VCF declared complete covers the gene.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from tailormed.engines.hereditary import (
-    HereditaryResult,
-    assess_hereditary,
-    hereditary_findings,
-)
-from tailormed.engines.hereditary.coverage import not_assessed
-from tailormed.intake.vcf import extract_genotypes
+from tailormed.engines.hereditary import hereditary_findings
+from tailormed.engines.hereditary.assess import SampleHereditary, assess_sample
+from tailormed.engines.hereditary.observe import gene_of
+from tailormed.errors import InputError
+from tailormed.evidence.read import GenomeBatch, read_genomes
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.hereditary import clinvar
 from tailormed.knowledge.hereditary.load import NO_CLINVAR, HereditaryKnowledge, load_hereditary
-from tailormed.model.base import Contract
+from tailormed.model.engine import EngineRun
+from tailormed.model.evidence import AbsentPolicy, BuildLoci, GenomeEvidence, GenomeRequest, gene_regions
 from tailormed.model.finding import Finding, NotAssessed
-from tailormed.model.genotype import GenomeBuild, SampleGenotypes
-from tailormed.model.patient import Sex
-from tailormed.pipeline.engine_api import EngineRun, PatientContext, Progress
+from tailormed.model.genotype import GenomeBuild, Locus
+from tailormed.model.patient import Patient, Sex
+from tailormed.pipeline.engine_api import EngineSpec, PatientContext, Progress
 
 HEREDITARY_FILE = "hereditary.tsv"
-#: Columns of ``tailormed hereditary`` TSV output (and analyze's hereditary.tsv).
-TSV_COLUMNS = (
-    "gene",
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "genotype",
-    "clinvar_significance",
-    "review_stars",
-    "reportable",
-    "reason",
-    "condition",
-    "inheritance",
-    "sample",
-    "zygosity",
-    "clinvar_id",
-    "hgvs",
-    "management",
-)
+#: The evidence consumer name of the ClinVar loci.
+CONSUMER = "hereditary"
 
 
-class SampleHereditary(Contract):
-    """One sample's assessment with its limits and the genotypes' provenance."""
+def hereditary_request(knowledge: HereditaryKnowledge) -> GenomeRequest:
+    """The ClinVar loci (GRCh38), with one region per gene."""
+    by_gene: dict[str, list[Locus]] = {}
+    for variant in knowledge.clinvar:
+        locus = knowledge.loci.get(f"{variant.chrom}:{variant.pos}")
+        if locus is not None:
+            by_gene.setdefault(gene_of(variant, knowledge.acmg), []).append(locus)
+    wanted = BuildLoci(loci=list(knowledge.loci.values()), regions=gene_regions(sorted(by_gene.items())))
+    return GenomeRequest(loci={CONSUMER: {GenomeBuild.GRCH38: wanted}})
 
-    result: HereditaryResult
-    limits: list[NotAssessed]
-    build: str
-    absent_is_reference: bool
-    warnings: list[str]
+
+def genome_request(patient: Patient, bundle: KnowledgeBundle) -> GenomeRequest | None:
+    """The ClinVar loci, unless the patient opted out of secondary findings or the bundle has no ClinVar."""
+    if not patient.consent.secondary_findings or not clinvar.has_clinvar(bundle):
+        return None
+    return hereditary_request(load_hereditary(bundle))
 
 
-def read_genotypes(
+def read_hereditary_batch(
     vcf: Path,
     knowledge: HereditaryKnowledge,
     bundle: KnowledgeBundle,
@@ -72,88 +60,24 @@ def read_genotypes(
     build: GenomeBuild | None = None,
     absent_is_reference: bool = False,
     on_progress: Progress | None = None,
-) -> dict[str, SampleGenotypes]:
-    """Each sample's calls at the ClinVar positions (GRCh38; other builds are an InputError)."""
-    return extract_genotypes(
-        vcf,
-        list(knowledge.loci.values()),
-        loci_build=GenomeBuild.GRCH38,
-        samples=samples,
-        build=build,
-        markers=markers.build_markers(bundle),
-        absent_is_reference=absent_is_reference,
-        on_progress=on_progress,
-    )
+) -> GenomeBatch:
+    """Every sample's calls at the ClinVar positions from one pass (``tailormed hereditary``)."""
+    request = hereditary_request(knowledge).merged(GenomeRequest(markers=markers.build_markers(bundle)))
+    absent = AbsentPolicy.resolve(True if absent_is_reference else None, None)
+    return read_genomes(vcf, request, samples=samples, build=build, absent=absent, on_progress=on_progress)
 
 
-def assess_sample(
-    genotypes: SampleGenotypes, knowledge: HereditaryKnowledge, *, sex: Sex | None = None, min_stars: int = 0
+def assess_evidence(
+    evidence: GenomeEvidence, knowledge: HereditaryKnowledge, *, sex: Sex | None = None, min_stars: int = 0
 ) -> SampleHereditary:
-    result = assess_hereditary(genotypes, knowledge, sex=sex, min_stars=min_stars)
-    limits = not_assessed(result.coverage, knowledge, absent_is_reference=genotypes.absent_is_reference)
-    return SampleHereditary(
-        result=result,
-        limits=limits,
-        build=f"{genotypes.build.build.value} ({genotypes.build.source.value}: {genotypes.build.detail})",
-        absent_is_reference=genotypes.absent_is_reference,
-        warnings=list(genotypes.warnings),
-    )
-
-
-def rows_tsv(samples: Sequence[SampleHereditary]) -> str:
-    """One row per listed allele of every sample, with :data:`TSV_COLUMNS`."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
-    writer.writerow(TSV_COLUMNS)
-    for sample in samples:
-        for row in sample.result.rows:
-            variant = row.observation.variant
-            writer.writerow(
-                (
-                    row.observation.gene,
-                    variant.chrom,
-                    variant.pos,
-                    variant.ref,
-                    variant.alt,
-                    row.observation.genotype,
-                    variant.clnsig,
-                    variant.stars,
-                    "yes" if row.reportable else "no",
-                    row.reason,
-                    row.condition,
-                    row.inheritance,
-                    sample.result.sample,
-                    row.zygosity.value,
-                    variant.variation_id,
-                    variant.hgvs or "",
-                    row.management or "",
-                )
-            )
-    return buffer.getvalue()
-
-
-def rows_json(samples: Sequence[SampleHereditary], knowledge: HereditaryKnowledge) -> str:
-    """Knowledge versions, then per sample the build, the limits and one object per listed allele."""
-    from tailormed.engines.hereditary.findings import payload
-
-    document = {
-        "knowledge": knowledge.versions,
-        "samples": [
-            {
-                "sample": sample.result.sample,
-                "build": sample.build,
-                "absent_is_reference": sample.absent_is_reference,
-                "acmg_version": sample.result.acmg_version,
-                "min_stars": sample.result.min_stars,
-                "variants": [payload(row).model_dump(mode="json") for row in sample.result.rows],
-                "not_assessed": [item.model_dump(mode="json") for item in sample.limits],
-                "coverage": [row.model_dump(mode="json") for row in sample.result.coverage],
-                "warnings": sample.warnings,
-            }
-            for sample in samples
-        ],
-    }
-    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    """One sample's assessment from its evidence; InputError when the genome is not in ClinVar's build."""
+    if not evidence.has(CONSUMER):
+        raise InputError(
+            f"the VCF is {evidence.build.build} ({evidence.build.source.value}: {evidence.build.detail}) but the "
+            "ClinVar positions are GRCh38",
+            source=evidence.source.label,
+        )
+    return assess_sample(evidence.sample_genotypes(CONSUMER), knowledge, sex=sex, min_stars=min_stars)
 
 
 def findings_for(sample: SampleHereditary, knowledge: HereditaryKnowledge) -> list[Finding]:
@@ -161,38 +85,34 @@ def findings_for(sample: SampleHereditary, knowledge: HereditaryKnowledge) -> li
 
 
 def hereditary_engine(ctx: PatientContext) -> EngineRun:
-    """The hereditary engine as ``analyze`` runs it: findings for the record's sample and ``hereditary.tsv``."""
-    if ctx.vcf is None:
-        return EngineRun.skip("hereditary findings", "no genome VCF was given and the record names none")
+    """The hereditary engine as an analysis runs it: findings for the patient's sample and ``hereditary.tsv``."""
+    from tailormed.report.tables import hereditary_tsv
+
+    evidence = ctx.evidence
+    if evidence is None:
+        return ctx.genome_missing("hereditary findings")
     if not ctx.patient.consent.secondary_findings:
         return EngineRun.skip("ACMG secondary findings", "the patient opted out of secondary findings (consent)")
-    if not clinvar.has_clinvar(ctx.bundle):
+    if not clinvar.has_clinvar(ctx.knowledge):
         return EngineRun.skip("hereditary findings", NO_CLINVAR)
-    knowledge = load_hereditary(ctx.bundle)
-    per_sample = read_genotypes(
-        ctx.vcf,
-        knowledge,
-        ctx.bundle,
-        samples=[ctx.sample] if ctx.sample else None,
-        build=ctx.build,
-        absent_is_reference=ctx.declared_absent_is_reference(),
-        on_progress=ctx.on_progress,
-    )
-    if len(per_sample) != 1:
+    if not evidence.has(CONSUMER):
         return EngineRun.skip(
-            "hereditary findings", f"the VCF has {len(per_sample)} samples; name one in the record's genome.sample"
+            "hereditary findings", f"the VCF is {evidence.build.build} but the ClinVar positions are GRCh38"
         )
-    genotypes = next(iter(per_sample.values()))
+    knowledge = load_hereditary(ctx.knowledge)
     sex = ctx.patient.demographics.sex
-    sample = assess_sample(genotypes, knowledge, sex=None if sex is Sex.UNKNOWN else sex)
+    sample = assess_evidence(evidence, knowledge, sex=None if sex is Sex.UNKNOWN else sex)
     return EngineRun(
         findings=findings_for(sample, knowledge),
         limitations=[*sample.limits, *(NotAssessed(item="genotypes", reason=w) for w in sample.warnings)],
         versions=dict(knowledge.versions),
         inputs={
-            "hereditary_sample": genotypes.sample,
+            "hereditary_sample": evidence.sample,
             "acmg_sf_version": knowledge.acmg.version,
             "clinvar_release": knowledge.release.file_date,
         },
-        files={HEREDITARY_FILE: rows_tsv([sample])},
+        tables={HEREDITARY_FILE: hereditary_tsv([sample])},
     )
+
+
+ENGINE = EngineSpec(name="hereditary", run=hereditary_engine, genome=genome_request)

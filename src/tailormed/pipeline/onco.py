@@ -1,8 +1,9 @@
 """The oncology pipeline: tumour files or the record's ``tumour`` section -> a tumour profile -> matches -> findings.
 
-This module reads files (somatic VCF, copy-number segments, fusion lists, batch cases) and hands their models to
-the pure domain code in :mod:`tailormed.engines.onco.profile`; every bad input is an ``InputError`` naming the file
-and line, or the option.
+This module reads files (copy-number segments, fusion lists, batch cases; the somatic VCF through the evidence stage,
+:func:`tailormed.evidence.read_tumour`) and hands their models to the pure domain code in
+:mod:`tailormed.engines.onco.profile`; every bad input is an ``InputError`` naming the file and line, or the option.
+The care-plan engine (:func:`onco_engine`) reads the tumour evidence, never the file.
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ from pathlib import Path
 
 from tailormed.engines.onco import profile as domain
 from tailormed.engines.onco.findings import findings_from_result
-from tailormed.engines.onco.run import COLUMNS, OncoKnowledge, OncoResult, TumourProfile, match_profile
+from tailormed.engines.onco.run import OncoKnowledge, TumourProfile, match_profile
 from tailormed.errors import InputError
-from tailormed.intake.tumour import read_cases, read_cna, read_fusions, read_somatic_vcf
+from tailormed.evidence.tumour import read_tumour
+from tailormed.intake.tumour import read_cases, read_cna, read_fusions
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.onco import core, sources
 from tailormed.model.alteration import Alteration, parse_alteration
+from tailormed.model.engine import EngineRun
+from tailormed.model.evidence import TumourEvidence
 from tailormed.model.finding import NotAssessed
 from tailormed.model.genotype import GenomeBuild
-from tailormed.pipeline.engine_api import EngineRun, PatientContext
+from tailormed.pipeline.engine_api import EngineSpec, PatientContext
 
 
 def load_knowledge(bundle: KnowledgeBundle, *, include_built: bool = True) -> OncoKnowledge:
@@ -33,10 +37,9 @@ def load_knowledge(bundle: KnowledgeBundle, *, include_built: bool = True) -> On
 
 
 def vcf_alterations(
-    path: Path, build: GenomeBuild | None, knowledge: OncoKnowledge
+    tumour_vcf: TumourEvidence, knowledge: OncoKnowledge
 ) -> tuple[list[Alteration], list[NotAssessed], GenomeBuild]:
-    """Alterations from a somatic VCF, and the alleles in actionable genes that could not be annotated."""
-    tumour_vcf = read_somatic_vcf(path, build)
+    """Alterations from a somatic VCF's evidence, and the alleles in actionable genes that could not be annotated."""
     alterations, limits = domain.somatic_alterations(tumour_vcf.records, knowledge)
     if tumour_vcf.filtered:
         limits.append(NotAssessed(item=f"{tumour_vcf.filtered} VCF record(s)", reason="FILTER is not PASS"))
@@ -70,7 +73,7 @@ def file_profile(
     limits: list[NotAssessed] = []
     used_build = build
     if vcf is not None:
-        from_vcf, vcf_limits, used_build = vcf_alterations(vcf, build, knowledge)
+        from_vcf, vcf_limits, used_build = vcf_alterations(read_tumour(vcf, build=build), knowledge)
         found += from_vcf
         limits += vcf_limits
     if cna is not None:
@@ -113,22 +116,24 @@ def batch_profiles(path: Path, knowledge: OncoKnowledge) -> list[TumourProfile]:
 
 
 def onco_engine(ctx: PatientContext) -> EngineRun:
-    """Targeted-therapy matching for the record's tumour (plus ``ctx.tumour_vcf`` when given)."""
+    """Targeted-therapy matching for the record's tumour (plus the tumour VCF's evidence when given)."""
+    from tailormed.report.tables import onco_tsv
+
     tumour = ctx.patient.tumour
-    if tumour is None and ctx.tumour_vcf is None:
+    if tumour is None and ctx.tumour is None:
         return EngineRun.skip("targeted therapy matching", "no tumour data in the record and no tumour VCF")
-    knowledge = load_knowledge(ctx.bundle)
+    knowledge = load_knowledge(ctx.knowledge)
     if tumour is None:
         return EngineRun.skip("targeted therapy matching", "a tumour VCF was given but the record has no tumour type")
-    tumour_type(tumour.oncotree_code, knowledge, source=ctx.record_path, location="tumour.oncotree_code")
+    tumour_type(tumour.oncotree_code, knowledge, source=ctx.patient.id, location="tumour.oncotree_code")
     profile = domain.record_profile(ctx.patient.id, tumour, knowledge, None)
     inputs = {"tumour type": profile.tumour_type, "OncoTree release": knowledge.tree.release}
-    if ctx.tumour_vcf is not None:
-        from_vcf, limits, build = vcf_alterations(ctx.tumour_vcf, ctx.build, knowledge)
+    if ctx.tumour is not None:
+        from_vcf, limits, build = vcf_alterations(ctx.tumour, knowledge)
         profile = profile.model_copy(
             update={"alterations": [*profile.alterations, *from_vcf], "not_assessed": [*profile.not_assessed, *limits]}
         )
-        inputs["tumour VCF"] = f"{ctx.tumour_vcf.name} ({build})"
+        inputs["tumour VCF"] = f"{Path(ctx.tumour.source.label).name} ({build})"
     result = match_profile(profile, knowledge)
     findings = findings_from_result(result, knowledge)
     return EngineRun(
@@ -136,12 +141,8 @@ def onco_engine(ctx: PatientContext) -> EngineRun:
         limitations=result.not_assessed,
         versions=knowledge.versions(),
         inputs=inputs,
-        files={"onco.tsv": result_tsv([result])},
+        tables={"onco.tsv": onco_tsv([result])},
     )
 
 
-def result_tsv(results: Sequence[OncoResult]) -> str:
-    lines = ["\t".join(COLUMNS)]
-    for result in results:
-        lines += ["\t".join(cell.replace("\t", " ") for cell in match.cells()) for match in result.matches]
-    return "\n".join(lines) + "\n"
+ENGINE = EngineSpec(name="onco", run=onco_engine)

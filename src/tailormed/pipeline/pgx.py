@@ -1,47 +1,53 @@
-"""The PGx pipeline: knowledge sources, build detection, genotypes at the defining positions, calls and findings.
+r"""The PGx engine entry: knowledge sources, the loci it asks the evidence stage for, calls and findings.
 
-This wires intake, knowledge and the pure PGx engine together; it reads files, the engine never does. Each PharmCAT
-source built into the bundle (``pharmcat-definitions``, ``-phenotypes``, ``-guidelines``) is preferred over the
-curated core shipped in the package (``pgx-core-*``), which a fresh install always has. GRCh37 VCFs are read at the
-GRCh37 positions PyPGx records for the GRCh38 definition positions and lifted back before matching.
+Each PharmCAT source built into the bundle (``pharmcat-definitions``, ``-phenotypes``, ``-guidelines``) is preferred
+over the curated core shipped in the package (``pgx-core-*``), which a fresh install always has. The definitions are
+GRCh38; a GRCh37 genome is read at the GRCh37 positions PyPGx (or, without it, the curated build markers) records
+for them, with the GRCh37 reference bases — which at a few sites (CYP3A5 rs776746, where GRCh37 carries \*3) are not
+the GRCh38 ones — and the calls are filed back under the GRCh38 definition positions before matching. Each gene's
+region (its defining positions widened by ``GENE_REGION_PAD``) tells whether a VCF declared complete covers the gene
+at all; a gene without a single record there is not called.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
 from pydantic import Field
 
 from tailormed.engines.pgx.findings import PgxKnowledge, PgxResult, analyze_pgx, findings_from_result
-from tailormed.engines.pgx.matcher import diplotype_label, match_all
-from tailormed.errors import InputError, KnowledgeError
+from tailormed.engines.pgx.matcher import match_all
+from tailormed.errors import KnowledgeError
+from tailormed.evidence.read import GenomeBatch, read_genomes
 from tailormed.intake.outside_calls import OutsideCalls, apply_outside_calls, read_outside_calls
-from tailormed.intake.reader import open_vcf
-from tailormed.intake.vcf import extract_genotypes
 from tailormed.knowledge import markers, pypgx
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.pgx import dosing, guidelines, interactions, phenotypes
 from tailormed.knowledge.pgx.definitions import GeneDefinition, load_definitions
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
 from tailormed.model.base import Contract
+from tailormed.model.engine import EngineRun
+from tailormed.model.evidence import (
+    AbsentPolicy,
+    BuildLoci,
+    GenomeEvidence,
+    GenomeRequest,
+    RegionCoverage,
+    gene_regions,
+)
 from tailormed.model.finding import Finding, NotAssessed
-from tailormed.model.genotype import BuildDetection, CallState, GenomeBuild, GenotypeCall, Locus, SampleGenotypes
+from tailormed.model.genotype import CallState, GenomeBuild, Locus, SampleGenotypes
 from tailormed.model.patient import Patient
-from tailormed.model.pgx import GeneCall, GenePhenotype
-from tailormed.pipeline.engine_api import EngineRun, PatientContext, Progress
+from tailormed.model.pgx import CallOrigin, CallStatus, GeneCall
+from tailormed.pipeline.engine_api import EngineSpec, PatientContext, Progress
 
 #: Genes accepted only as outside calls (no VCF definition is used for them by default).
 OUTSIDE_ONLY_GENES = ("CYP2D6", "HLA-A", "HLA-B", "MT-RNR1")
-#: Columns of the gene-call table (``pgx call`` and ``analyze``'s ``pgx.tsv``).
+#: The evidence consumer name of the PGx loci.
+CONSUMER = "pgx"
 PGX_FILE = "pgx.tsv"
-GENOTYPES_FILE = "genotypes.json"
-TSV_COLUMNS = ("sample", "gene", "diplotype", "phenotype", "activity_score", "status", "missing_positions")
 #: (role, built PharmCAT source, curated core fallback)
 _ROLES = (
     ("definitions", "pharmcat-definitions", "pgx-core-definitions"),
@@ -137,41 +143,57 @@ def read_outside(
     return read_outside_calls(path, known_genes=list(genes), allele_names=names, known_alleles=known, lenient=lenient)
 
 
-def detect_vcf_build(vcf: Path, override: GenomeBuild | None, bundle: KnowledgeBundle) -> BuildDetection:
-    """The VCF's build: the override, else the header, else REF bases at the curated build-marker sites."""
-    with open_vcf(vcf) as opened:
-        if override is not None or opened.header_build() is not None:
-            return opened.detect_build(override=override)
-        return opened.detect_build(markers.build_markers(bundle))
+def pgx_request(
+    bundle: KnowledgeBundle, definitions: Mapping[str, GeneDefinition], extra_loci: Sequence[Locus] = ()
+) -> GenomeRequest:
+    """The definition positions (and ``extra_loci``) in GRCh38 and, where the knowledge places them, GRCh37."""
+    groups = [(gene, d.loci()) for gene, d in definitions.items()]
+    groups += [(locus.id or locus.key, [locus]) for locus in extra_loci]
+    grch38 = _unique([locus for _, loci in groups for locus in loci])
+    per_build = {GenomeBuild.GRCH38: BuildLoci(loci=grch38, regions=gene_regions(groups))}
+    lifted = _grch37_positions(bundle)
+    back: dict[str, Locus] = {}
+    groups37: list[tuple[str, list[Locus]]] = []
+    for name, loci in groups:
+        read37 = []
+        for locus in loci:
+            found = _lift(locus, lifted)
+            if found is not None:
+                back[found.key] = locus
+                read37.append(found)
+        if read37:
+            groups37.append((name, read37))
+    if back:
+        loci37 = _unique([locus for _, loci in groups37 for locus in loci])
+        per_build[GenomeBuild.GRCH37] = BuildLoci(loci=loci37, report_as=back, regions=gene_regions(groups37))
+    return GenomeRequest(loci={CONSUMER: per_build})
 
 
-def read_pgx_genotypes(
+def genome_request(patient: Patient, bundle: KnowledgeBundle) -> GenomeRequest:
+    """What the PGx engine reads from a genome: every definition position and the warfarin extra sites."""
+    return genome_request_for(bundle)
+
+
+def genome_request_for(bundle: KnowledgeBundle) -> GenomeRequest:
+    """The PGx loci of a bundle and the build markers, for reading a genome with the PGx engine alone."""
+    definitions, knowledge, _ = load_pgx(bundle)
+    request = pgx_request(bundle, definitions, warfarin_loci(knowledge))
+    return request.merged(GenomeRequest(markers=markers.build_markers(bundle)))
+
+
+def read_pgx_batch(
     vcf: Path,
-    definitions: Mapping[str, GeneDefinition],
     bundle: KnowledgeBundle,
     *,
-    build: BuildDetection,
     samples: Sequence[str] | None = None,
+    build: GenomeBuild | None = None,
     absent_is_reference: bool = False,
-    extra_loci: Sequence[Locus] = (),
     on_progress: Progress | None = None,
-) -> dict[str, SampleGenotypes]:
-    """Each sample's genotypes at the definition positions (and ``extra_loci``, GRCh38), keyed by GRCh38 site."""
-    wanted = _unique([locus for d in definitions.values() for locus in d.loci()] + list(extra_loci))
-    loci, back = _loci_in_build(wanted, build.build, bundle)
-    per_sample = extract_genotypes(
-        vcf,
-        loci,
-        loci_build=build.build,
-        samples=samples,
-        build=build.build,
-        absent_is_reference=absent_is_reference,
-        on_progress=on_progress,
-    )
-    read = {name: genotypes.model_copy(update={"build": build}) for name, genotypes in per_sample.items()}
-    if not back:
-        return read
-    return {name: _to_grch38(genotypes, back, definitions) for name, genotypes in read.items()}
+) -> GenomeBatch:
+    """Every sample's PGx evidence from one pass (``pgx call``): the definition and warfarin sites, build markers."""
+    request = genome_request_for(bundle)
+    absent = AbsentPolicy.resolve(True if absent_is_reference else None, None)
+    return read_genomes(vcf, request, samples=samples, build=build, absent=absent, on_progress=on_progress)
 
 
 def call_sample(
@@ -182,6 +204,40 @@ def call_sample(
     if outside is not None:
         calls = apply_outside_calls(calls, outside.for_sample(genotypes.sample))
     return calls
+
+
+def evidence_calls(
+    evidence: GenomeEvidence, definitions: Mapping[str, GeneDefinition], outside: OutsideCalls | None = None
+) -> tuple[SampleGenotypes, list[GeneCall]]:
+    """The sample's PGx genotypes and gene calls from its evidence.
+
+    A gene whose region holds no record in a VCF declared complete is not called, and its call says why.
+    """
+    genotypes = evidence.sample_genotypes(CONSUMER)
+    if evidence.build.build is GenomeBuild.GRCH37 and evidence.has(CONSUMER):
+        unmapped = sum(1 for d in definitions.values() for v in d.variants if v.key not in genotypes.calls)
+        note = f"GRCh37 input: read at the knowledge's GRCh37 positions; {unmapped} definition positions have none"
+        genotypes = genotypes.model_copy(update={"warnings": [*genotypes.warnings, note]})
+    calls = call_sample(genotypes, definitions, outside)
+    uncovered = {region.name: region for region in evidence.uncovered(CONSUMER)}
+    if not evidence.absent.absent_is_reference or not uncovered:
+        return genotypes, calls
+    marked = []
+    for call in calls:
+        region = uncovered.get(call.gene)
+        if region is not None and call.origin is CallOrigin.MATCHER:
+            reason = not_covered(region)
+            call = call.model_copy(update={"status": CallStatus.NO_CALL, "diplotypes": [], "warnings": [reason]})
+        marked.append(call)
+    return genotypes, marked
+
+
+def not_covered(region: RegionCoverage) -> str:
+    """Why a gene (or site) of a VCF declared complete is not called: the file has nothing in its region."""
+    return (
+        f"not called: the VCF is declared complete but has no record at all in {region.chrom}:{region.start}-"
+        f"{region.end} (the region of {region.name}), so its positions cannot be assumed reference"
+    )
 
 
 def variant_facts(definitions: Mapping[str, GeneDefinition], genotypes: SampleGenotypes) -> dict[str, list[str]]:
@@ -204,46 +260,21 @@ def warfarin_loci(knowledge: PgxKnowledge) -> list[Locus]:
     return _unique([Locus(chrom=v.chrom, pos=v.pos, ref=v.ref, alts=(v.alt,), id=v.rsid) for v in sites])
 
 
-def run_patient_pgx(
+def patient_pgx(
     patient: Patient,
-    vcf: Path,
+    evidence: GenomeEvidence,
     bundle: KnowledgeBundle,
     *,
-    outside_calls: Path | None = None,
-    absent_is_reference: bool | None = None,
+    outside: OutsideCalls | None = None,
     on: date,
-    build: GenomeBuild | None = None,
-    on_progress: Progress | None = None,
 ) -> PatientPgx:
-    """The whole PGx pipeline for one patient: genotypes from ``vcf`` to findings.
-
-    The sample is the record's ``genome.sample``, or the VCF's only sample. ``absent_is_reference`` is the user's
-    declaration that the VCF is complete; None leaves it to the record's ``genome.absent_is_reference``.
-    """
+    """The whole PGx engine for one patient, from the genome evidence to findings."""
     definitions, knowledge, versions = load_pgx(bundle)
     sources = pgx_sources(bundle)
-    outside = read_outside(outside_calls, definitions, tables=knowledge.phenotypes)
-    detection = detect_vcf_build(vcf, build, bundle)
-    wanted = patient.genome.sample if patient.genome and patient.genome.sample else None
-    declared = absent_is_reference
-    if declared is None:
-        declared = bool(patient.genome and patient.genome.absent_is_reference)
-    per_sample = read_pgx_genotypes(
-        vcf,
-        definitions,
-        bundle,
-        build=detection,
-        samples=[wanted] if wanted else None,
-        absent_is_reference=declared,
-        extra_loci=warfarin_loci(knowledge),
-        on_progress=on_progress,
-    )
-    if len(per_sample) != 1:
-        raise InputError(f"the VCF has {len(per_sample)} samples; name one in the record's genome.sample", source=vcf)
-    genotypes = next(iter(per_sample.values()))
-    if detection.build is not GenomeBuild.GRCH38:
-        versions[pypgx.SOURCE] = bundle.source(pypgx.SOURCE).version
-    calls = call_sample(genotypes, definitions, outside)
+    genotypes, calls = evidence_calls(evidence, definitions, outside)
+    if evidence.build.build is GenomeBuild.GRCH37:
+        lifted_by = pypgx.SOURCE if bundle.has(pypgx.SOURCE) else markers.SOURCE
+        versions[lifted_by] = bundle.source(lifted_by).version
     sites = {locus.key for locus in warfarin_loci(knowledge)}
     rs_call = next((genotypes.calls[key] for key in sorted(sites) if key in genotypes.calls), None)
     rs_alleles = rs_call.alleles if rs_call is not None and rs_call.is_called else None
@@ -260,53 +291,6 @@ def run_patient_pgx(
     )
 
 
-@dataclass(frozen=True)
-class CallRow:
-    """One gene call as tables show it: the diplotype label, and phenotype and score from the tables or outside."""
-
-    call: GeneCall
-    diplotype: str
-    phenotype: str | None
-    activity_score: str | None
-
-
-def call_rows(calls: Sequence[GeneCall], phenotypes: Mapping[str, GenePhenotype]) -> list[CallRow]:
-    """One row per gene call; the phenotype tables' result wins over the outside call's own phenotype and score."""
-    rows = []
-    for call in calls:
-        result = phenotypes.get(call.gene)
-        rows.append(
-            CallRow(
-                call=call,
-                diplotype=";".join(diplotype_label(d) for d in call.diplotypes),
-                phenotype=(result.phenotype if result else None) or call.outside_phenotype,
-                activity_score=(result.activity_score if result else None) or call.outside_activity_score,
-            )
-        )
-    return rows
-
-
-def calls_tsv(samples: Sequence[tuple[Sequence[GeneCall], Mapping[str, GenePhenotype]]]) -> str:
-    """The gene-call table of one or more samples as TSV with :data:`TSV_COLUMNS`."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
-    writer.writerow(TSV_COLUMNS)
-    for calls, results in samples:
-        for row in call_rows(calls, results):
-            writer.writerow(
-                (
-                    row.call.sample,
-                    row.call.gene,
-                    row.diplotype,
-                    row.phenotype or "",
-                    row.activity_score or "",
-                    row.call.status.value,
-                    ",".join(row.call.missing_positions),
-                )
-            )
-    return buffer.getvalue()
-
-
 def _unique(loci: Sequence[Locus]) -> list[Locus]:
     seen: dict[str, Locus] = {}
     for locus in loci:
@@ -314,83 +298,67 @@ def _unique(loci: Sequence[Locus]) -> list[Locus]:
     return list(seen.values())
 
 
-def _loci_in_build(
-    grch38: Sequence[Locus], build: GenomeBuild, bundle: KnowledgeBundle
-) -> tuple[list[Locus], dict[str, Locus]]:
-    """Sites to read in the VCF's build, and (GRCh37 only) each read site's GRCh38 locus."""
-    if build is GenomeBuild.GRCH38:
-        return list(grch38), {}
-    if not bundle.has(pypgx.SOURCE):
-        raise KnowledgeError(
-            "GRCh37 input needs the 'pypgx' knowledge source (GRCh37 positions); run 'tailormed kb build'",
-            source=bundle.location,
-        )
-    mapped: dict[str, tuple[str, int, str]] = {}
-    for variant in pypgx.pypgx_variants(bundle):
-        for v38 in (variant.grch38, *variant.grch38_synonyms):
-            mapped.setdefault(v38.key, (variant.grch37.chrom, variant.grch37.pos, variant.grch37.ref))
-    loci: list[Locus] = []
-    back: dict[str, Locus] = {}
-    for locus in grch38:
-        target = mapped.get(locus.key)
-        if target is None or target[2] != locus.ref:
-            continue  # no GRCh37 position with the same reference bases: not callable on GRCh37
-        chrom, pos, ref = target
-        lifted = Locus(chrom=chrom, pos=pos, ref=ref, alts=locus.alts, id=locus.id)
-        loci.append(lifted)
-        back[lifted.key] = locus
-    return loci, back
+def _grch37_positions(bundle: KnowledgeBundle) -> dict[str, tuple[int, str]]:
+    """GRCh38 ``chrom:pos`` -> (GRCh37 position, GRCh37 REF): from PyPGx when built, else the build markers."""
+    mapped: dict[str, tuple[int, str]] = {}
+    if bundle.has(pypgx.SOURCE):
+        for variant in pypgx.pypgx_variants(bundle):
+            for v38 in (variant.grch38, *variant.grch38_synonyms):
+                mapped.setdefault(v38.key, (variant.grch37.pos, variant.grch37.ref))
+        return mapped
+    for marker in markers.build_markers(bundle):
+        mapped.setdefault(f"{marker.chrom}:{marker.grch38_pos}", (marker.grch37_pos, marker.grch37_ref))
+    return mapped
 
 
-def _to_grch38(
-    genotypes: SampleGenotypes, back: Mapping[str, Locus], definitions: Mapping[str, GeneDefinition]
-) -> SampleGenotypes:
-    calls: dict[str, GenotypeCall] = {}
-    for key, genotype in genotypes.calls.items():
-        target = back.get(key)
-        if target is not None:
-            calls[target.key] = genotype.model_copy(update={"chrom": target.chrom, "pos": target.pos})
-    lifted: Collection[str] = {locus.key for locus in back.values()}
-    unmapped = sum(1 for d in definitions.values() for v in d.variants if v.key not in lifted)
-    return genotypes.model_copy(
-        update={
-            "calls": calls,
-            "warnings": [
-                *genotypes.warnings,
-                f"GRCh37 input: read at PyPGx's GRCh37 positions; {unmapped} definition positions have none",
-            ],
-        }
-    )
+def _lift(locus: Locus, lifted: Mapping[str, tuple[int, str]]) -> Locus | None:
+    r"""The GRCh37 site of a GRCh38 locus, with GRCh37's REF; None when GRCh37's bases fit none of its alleles.
+
+    Where the builds' reference bases differ (CYP3A5 rs776746: GRCh38 T, GRCh37 C), the GRCh37 REF is one of the
+    locus's alleles and the others become the ALTs, so a GRCh37 ``0/0`` reads as C/C (\*3/\*3).
+    """
+    target = lifted.get(locus.key)
+    if target is None:
+        return None
+    pos, ref = target
+    if ref == locus.ref:
+        return Locus(chrom=locus.chrom, pos=pos, ref=ref, alts=locus.alts, id=locus.id)
+    alleles = (locus.ref, *locus.alts)
+    if len(ref) == 1 and all(len(a) == 1 for a in alleles) and ref in alleles:
+        return Locus(chrom=locus.chrom, pos=pos, ref=ref, alts=tuple(a for a in alleles if a != ref), id=locus.id)
+    return None
 
 
 def pgx_engine(ctx: PatientContext) -> EngineRun:
-    """The PGx engine as ``analyze`` runs it: calls, phenotypes, drug findings, ``pgx.tsv`` and ``genotypes.json``."""
-    if ctx.vcf is None:
-        return EngineRun.skip("pharmacogenomic findings", "no genome VCF was given and the record names none")
-    run = run_patient_pgx(
-        ctx.patient,
-        ctx.vcf,
-        ctx.bundle,
-        outside_calls=ctx.outside_calls,
-        absent_is_reference=ctx.absent_is_reference,
-        on=ctx.on,
-        build=ctx.build,
-        on_progress=ctx.on_progress,
-    )
+    """The PGx engine as an analysis runs it: calls, phenotypes, drug findings and ``pgx.tsv``."""
+    from tailormed.report.tables import calls_tsv
+
+    item = "pharmacogenomic findings"
+    evidence = ctx.evidence
+    if evidence is None:
+        return ctx.genome_missing(item)
+    if not evidence.has(CONSUMER):
+        return EngineRun.skip(item, next(w for w in evidence.warnings if w.startswith(f"{CONSUMER}:")))
+    run = patient_pgx(ctx.patient, evidence, ctx.knowledge, outside=ctx.outside_calls, on=ctx.on)
     genotypes = run.genotypes
     inputs = {
-        "vcf": genotypes.source,
-        "sample": genotypes.sample,
-        "build": f"{genotypes.build.build.value} ({genotypes.build.source.value}: {genotypes.build.detail})",
-        "absent_is_reference": "true" if genotypes.absent_is_reference else "false",
+        "vcf": evidence.source.label,
+        "sample": evidence.sample,
+        "build": f"{evidence.build.build.value} ({evidence.build.source.value}: {evidence.build.detail})",
+        "absent_is_reference": "true" if evidence.absent.absent_is_reference else "false",
     }
     if ctx.outside_calls is not None:
-        inputs["outside_calls"] = str(ctx.outside_calls)
+        inputs["outside_calls"] = ctx.outside_calls.source
     limitations = []
-    if genotypes.absent_is_reference:
+    if evidence.absent.absent_is_reference:
         limitations.append(
             NotAssessed(item="positions absent from the VCF", reason="assumed reference (declared by the user)")
         )
+    if evidence.absent.absent_is_reference:
+        limitations += [
+            NotAssessed(item=f"{region.name} genotype", reason=not_covered(region))
+            for region in evidence.uncovered(CONSUMER)
+        ]
     limitations += [NotAssessed(item="genotypes", reason=warning) for warning in genotypes.warnings]
     limitations += [NotAssessed(item="outside calls", reason=warning) for warning in run.warnings]
     review = run.result.review
@@ -403,9 +371,8 @@ def pgx_engine(ctx: PatientContext) -> EngineRun:
         limitations=limitations,
         versions=dict(run.versions),
         inputs=inputs,
-        files={
-            PGX_FILE: calls_tsv([(run.calls, run.result.phenotypes)]),
-            GENOTYPES_FILE: json.dumps(genotypes.model_dump(mode="json"), indent=1, ensure_ascii=False) + "\n",
-        },
+        tables={PGX_FILE: calls_tsv([(run.calls, run.result.phenotypes)])},
     )
 
+
+ENGINE = EngineSpec(name="pgx", run=pgx_engine, genome=genome_request)

@@ -13,11 +13,12 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from tailormed.model.engine import EngineRun
 from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
 from tailormed.model.patient import Patient, Sex
 from tailormed.model.payloads import DosePredictionData
 from tailormed.model.pgx import WarfarinDose, WarfarinInputs
-from tailormed.pipeline.engine_api import EngineRun, PatientContext
+from tailormed.pipeline.engine_api import EngineSpec, PatientContext
 
 MODELS_ENV = "TAILORMED_MODELS"
 WARFARIN_TASK = "warfarin-dose"
@@ -33,8 +34,7 @@ _INDUCERS = {
 
 def response_engine(ctx: PatientContext) -> EngineRun:
     """The warfarin dose model's prediction for a patient who takes or will take warfarin."""
-    pgx = ctx.earlier.get("pgx")
-    doses = [f.data for f in pgx.findings if isinstance(f.data, WarfarinDose)] if pgx is not None else []
+    doses = [f.data for f in ctx.earlier["pgx"].findings if isinstance(f.data, WarfarinDose)]
     dose = doses[0] if doses else None
     if dose is None:
         return EngineRun.skip(ITEM, "warfarin is not on the medication list, or no genome was analysed")
@@ -141,3 +141,6 @@ def _missing(features: Mapping[str, str]) -> list[NotAssessed]:
 def _env_models() -> Path | None:
     value = os.environ.get(MODELS_ENV)
     return Path(value).expanduser() if value else None
+
+
+ENGINE = EngineSpec(name="response", run=response_engine, needs=("pgx",))

@@ -5,9 +5,8 @@ Decrypted genomes never touch a disk. An upload is checked with the same intake 
 same engines and plan assembly, with the genome handed to the readers through an anonymous in-memory file
 (``memfd``) that has no name in any file system. Errors name the upload (its file name), not the memory file.
 
-This module is the adapter the issue asks for: when the pipeline reads genomes from a stream into
-``GenomeEvidence`` (``tailormed.evidence.read_genome``) and analyses in memory (``tailormed.analyze(patient,
-evidence, knowledge)``), only the bodies of :func:`check_vcf` and :meth:`Analyzer.run` change.
+The genome is read once into ``GenomeEvidence`` (``tailormed.pipeline.analyze.read_patient_genome``, the evidence
+stage) and the analysis runs in memory (``tailormed.analyze(patient, evidence, knowledge)``).
 """
 
 from __future__ import annotations
@@ -89,7 +88,7 @@ def check_vcf(upload: Upload, *, markers_bundle: KnowledgeBundle | None = None) 
 
     The summary returned is stored in clear beside the encrypted genome, so it holds no identifier (sample names
     are counted, not listed)."""
-    from tailormed.intake.summary import summarize_vcf
+    from tailormed.evidence.summary import summarize_vcf
 
     markers = _markers(markers_bundle) if markers_bundle is not None else ()
     with in_memory_file(upload) as path, naming(upload, path):
@@ -148,58 +147,46 @@ class Analyzer:
         on_progress: StageProgress | None = None,
     ) -> AnalysisOutput:
         """Every applicable engine on the patient and genome, the plan, and its reports; nothing is written."""
-        from tailormed.pipeline.analyze import plan_from_runs
-        from tailormed.pipeline.engine_api import EngineRun, PatientContext
-        from tailormed.pipeline.engines import engine, engine_names
-        from tailormed.report.outputs import report_files, report_inputs, report_support
+        from tailormed.pipeline.analyze import analyze, read_patient_genome
+        from tailormed.pipeline.pgx import load_calling, read_outside
+        from tailormed.report.outputs import report_files, report_support
 
         progress = on_progress or (lambda _stage, _percent: None)
         with _maybe_memory(vcf) as vcf_path, _maybe_memory(outside_calls) as calls_path:
-            ctx = PatientContext(
-                patient=patient,
-                record_path=Path(patient.id),
-                bundle=self.bundle,
-                on=on or date.today(),
-                vcf=vcf_path,
-                outside_calls=calls_path,
+            evidence = None
+            if vcf is not None and vcf_path is not None:
+                progress("genome", 5)
+                with naming(vcf, vcf_path):
+                    evidence = read_patient_genome(vcf_path, patient, self.bundle)
+            outside = None
+            if outside_calls is not None and calls_path is not None:
+                with naming(outside_calls, calls_path):
+                    definitions, tables = load_calling(self.bundle)
+                    outside = read_outside(calls_path, definitions, tables=tables)
+            progress("engines", 40)
+            inputs = {"vcf": vcf.name} if vcf is not None else {}
+            if outside_calls is not None:
+                inputs["outside_calls"] = outside_calls.name
+            result = analyze(
+                patient, evidence, self.bundle, on=on or date.today(), outside_calls=outside, inputs=inputs
             )
-            names = engine_names()
-            runs: dict[str, EngineRun] = {}
-            for index, name in enumerate(names):
-                progress(f"engine {name}", 5 + 75 * index // len(names))
-                if vcf is not None and vcf_path is not None:
-                    with naming(vcf, vcf_path), _naming_optional(outside_calls, calls_path):
-                        runs[name] = engine(name)(replace(ctx, earlier=dict(runs)))
-                else:
-                    with _naming_optional(outside_calls, calls_path):
-                        runs[name] = engine(name)(replace(ctx, earlier=dict(runs)))
         progress("care plan", 80)
-        support = report_support()
-        inputs = {"knowledge_bundle": self.bundle.location, **report_inputs(patient, support)}
-        if vcf is not None:
-            inputs["vcf"] = vcf.name
-        if outside_calls is not None:
-            inputs["outside_calls"] = outside_calls.name
-        plan = plan_from_runs(patient, runs.values(), inputs=inputs, bundle=self.bundle)
+        plan = result.plan
         plan = plan.model_copy(update={"inputs": _renamed(plan.inputs, vcf, vcf_path, outside_calls, calls_path)})
         progress("reports", 85)
         # PDFs are rendered from the stored HTML when first asked for (see render_report): it is the slow part.
-        files = report_files(plan, patient, replace(support, pdf="rendered on request"))
+        files = report_files(plan, patient, replace(report_support(), pdf="rendered on request"))
         reports = {
             name: (media_type(name), content.encode() if isinstance(content, str) else content)
             for name, content in files.items()
         }
-        evidence = None
-        for run in runs.values():
-            if "genotypes.json" in run.files:
-                evidence = run.files["genotypes.json"].encode()
         progress("done", 100)
         return AnalysisOutput(
             plan=plan,
             reports=reports,
-            evidence=evidence,
-            engines_run=[name for name, run in runs.items() if run.skipped is None],
-            engines_skipped={name: run.skipped for name, run in runs.items() if run.skipped is not None},
+            evidence=result.evidence.model_dump_json(indent=1).encode() if result.evidence is not None else None,
+            engines_run=result.engines_run,
+            engines_skipped=result.engines_skipped,
         )
 
 

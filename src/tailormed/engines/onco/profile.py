@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tailormed.engines.onco.run import OncoKnowledge, TumourProfile
-from tailormed.intake.tumour import CnaSegment, FusionCall, SomaticRecord
+from tailormed.intake.tumour import CnaSegment, FusionCall
 from tailormed.knowledge.onco.oncotree import UNKNOWN_TUMOUR, OncoTree
 from tailormed.model.alteration import (
     Alteration,
@@ -23,6 +23,7 @@ from tailormed.model.alteration import (
     Signature,
     parse_protein_change,
 )
+from tailormed.model.evidence import SomaticRecord
 from tailormed.model.finding import NotAssessed
 from tailormed.model.genotype import GenomeBuild
 from tailormed.model.patient import Tumour

@@ -26,8 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from tailormed.intake.dosages import SiteGroup, SiteRecord
 from tailormed.knowledge.pgs_scoring import EffectType, ScoringFile
+from tailormed.model.dosage import SiteGroup, SiteRecord
 from tailormed.model.genotype import GenomeBuild
 
 DEFAULT_MIN_OVERLAP = 0.75

@@ -21,8 +21,9 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.engines.prs.frequency import variant_moments
-from tailormed.engines.prs.matching import Hit, ScoreMatch
+from tailormed.engines.prs.matching import Hit, MatchOptions, ScoreMatch
 from tailormed.knowledge.pgs_scoring import EffectType
+from tailormed.model.genotype import BuildDetection
 
 #: pgsc_calc switches plink2 to ``no-mean-imputation`` below this many samples.
 MEAN_IMPUTATION_MIN_SAMPLES = 50
@@ -144,3 +145,21 @@ class Scorer:
             )
             for i, match in enumerate(self.matches)
         ]
+
+
+@dataclass
+class PrsRun:
+    """Scores of every sample in a VCF, with what they rest on."""
+
+    vcf: str  # the genome input the scores were read from
+    build: BuildDetection
+    options: MatchOptions
+    scores: list[ScoreSums]
+
+    @property
+    def imputation(self) -> Imputation:
+        return self.scores[0].imputation if self.scores else Imputation.NONE
+
+    def failing(self) -> list[ScoreMatch]:
+        """Scores whose matched share is below the minimum overlap."""
+        return [s.match for s in self.scores if s.match.match_rate < self.options.min_overlap]

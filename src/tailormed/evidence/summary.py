@@ -8,12 +8,12 @@ from pathlib import Path
 from pydantic import Field
 
 from tailormed.errors import InputError
-from tailormed.intake.build import MarkerIndex, MarkerTally, build_from_markers, check_against_markers
-from tailormed.intake.reader import open_vcf
-from tailormed.intake.vcf import is_reference_block
+from tailormed.evidence.build import BuildVotes, VoteIndex, build_from_votes, decide_build
+from tailormed.evidence.genotypes import is_reference_block
+from tailormed.evidence.reader import GenomeInput, open_vcf
 from tailormed.model.base import Contract
 from tailormed.model.chrom import canonical_chrom
-from tailormed.model.genotype import BuildDetection, BuildMarker, BuildSource, GenomeBuild
+from tailormed.model.genotype import BuildDetection, BuildMarker, GenomeBuild
 
 
 class ContigCount(Contract):
@@ -39,44 +39,48 @@ class VcfSummary(Contract):
     build_problem: str | None = Field(default=None, description="Why the build could not be decided")
 
 
-def expected_records(path: Path) -> int | None:
-    """The record count an index states, for a progress bar total; None without an index."""
-    with open_vcf(path) as vcf:
-        return vcf.indexed_record_count()
-
-
 def summarize_vcf(
-    path: Path,
+    source: GenomeInput | Path | str | int,
     *,
     build: GenomeBuild | None = None,
     markers: Sequence[BuildMarker] = (),
     on_progress: Callable[[int], None] | None = None,
+    on_start: Callable[[int | None], None] | None = None,
 ) -> VcfSummary:
-    """Read every record once (checking it) and report what the file holds and which build it is in."""
-    with open_vcf(Path(path)) as vcf:
-        stated = None if build is not None else vcf.header_build()
-        index = MarkerIndex(markers if build is None else ())
-        tally = MarkerTally.empty()
+    """Read every record once (checking it) and report what the file holds and which build it is in.
+
+    ``on_start`` is called with the record count the index states (None without one), before the pass.
+    """
+    with open_vcf(source) as vcf:
+        if on_start is not None:
+            on_start(vcf.indexed_record_count())
+        header = vcf.header_build()
+        index = VoteIndex()
+        index.add_markers(markers)
+        index.finish()
+        votes = BuildVotes()
         counts: dict[str, int] = {}
         records = multiallelic = 0
         phased = haploid = gvcf = False
         for record in vcf.records(on_progress):
+            where = vcf.last_location
+            vcf.check(record, where)
             records += 1
             counts[record.CHROM] = counts.get(record.CHROM, 0) + 1
             alts = record.ALT
             chrom = canonical_chrom(record.CHROM)
             if index and chrom is not None:
-                index.count(tally, chrom, record.POS, record.REF)
+                index.count(votes, chrom, record.POS, record.REF)
             if len(alts) > 1:
                 multiallelic += 1
             gvcf = gvcf or is_reference_block(record, alts)
             if vcf.samples:
-                gt = vcf.genotypes(record, vcf.last_location)
+                gt = vcf.genotypes(record, where)
                 if gt.size and int(gt[:, :-1].max()) > len(alts):
                     raise InputError(
                         f"a genotype refers to allele {int(gt[:, :-1].max())} but the record has {len(alts)} ALT(s)",
-                        source=vcf.path,
-                        location=vcf.last_location,
+                        source=vcf.label,
+                        location=where,
                     )
                 if gt.shape[1] > 2:
                     diploid = gt[:, 1] != -2
@@ -84,27 +88,19 @@ def summarize_vcf(
                     haploid = haploid or bool((~diploid).any())
                 else:
                     haploid = True
-        detection: BuildDetection | None
+        detection: BuildDetection | None = None
         problem: str | None = None
-        if build is not None:
-            detection = BuildDetection(build=build, source=BuildSource.USER, detail="given by the caller")
-        elif stated is not None:
-            try:
-                check_against_markers(stated, tally)
-            except InputError as exc:
-                raise InputError(exc.message, source=vcf.path) from exc
-            detection = stated
+        if header is None and build is None and build_from_votes(votes) is None:
+            problem = (
+                "the header has no ##reference, known contig lengths or assembly, and REF bases at marker sites "
+                f"are not conclusive ({votes.summary()}); pass --build"
+                if index
+                else "the header has no ##reference, known contig lengths or assembly; pass --build"
+            )
         else:
-            detection = build_from_markers(tally)
-            if detection is None:
-                problem = (
-                    "the header has no ##reference, known contig lengths or assembly, and REF bases at marker sites "
-                    f"are not conclusive ({tally.summary()}); pass --build"
-                    if index
-                    else "the header has no ##reference, known contig lengths or assembly; pass --build"
-                )
+            detection = decide_build(header, build, votes, source=vcf.label)
         return VcfSummary(
-            path=str(vcf.path),
+            path=vcf.label,
             format=vcf.header.kind,
             indexed=vcf.indexed,
             samples=vcf.samples,

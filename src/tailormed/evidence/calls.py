@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from tailormed.intake.sites import Site
+from tailormed.evidence.sites import Site
 from tailormed.model.alleles import allele_at_locus, is_sequence, refs_agree
 from tailormed.model.genotype import CallSource, CallState, GenotypeCall
 
@@ -55,20 +55,11 @@ def state_of(alleles: Sequence[str | None], ref: str) -> CallState:
     return CallState.REFERENCE if all(allele == ref for allele in known) else CallState.VARIANT
 
 
-def _frame(record: Record, site: Site, warnings: list[str]) -> list[str | None] | None:
-    """Each allele index of a record as a sequence at the site; None when the REFs cannot be reconciled."""
+def _frame(record: Record, site: Site, mismatched: list[Record]) -> list[str | None] | None:
+    """Each allele index of a record as a sequence at the site; None when the REFs disagree (never a match)."""
     locus = site.locus
     if not refs_agree(record.pos, record.ref, locus.pos, locus.ref):
-        if len(record.ref) == 1 and len(locus.ref) == 1 and all(len(alt) == 1 for alt in record.alts):
-            warnings.append(
-                f"{locus.key}: VCF REF {record.ref} differs from the knowledge REF {locus.ref}; "
-                "alleles are taken as the VCF states them"
-            )
-            return [record.ref.upper(), *(alt.upper() if is_sequence(alt) else None for alt in record.alts)]
-        warnings.append(
-            f"{locus.key}: VCF REF {record.ref} (at {record.pos}) conflicts with the knowledge REF {locus.ref}; "
-            "site not called"
-        )
+        mismatched.append(record)
         return None
     alleles: list[str | None] = [allele_at_locus(record.pos, record.ref, record.ref, locus)]
     for alt in record.alts:
@@ -114,10 +105,15 @@ def _optional(value: np.int64 | int) -> int | None:
     return int(value) if value >= 0 else None
 
 
-def site_calls(site: Site, records: list[Record], source: CallSource, warnings: list[str]) -> list[GenotypeCall]:
-    """One call per selected sample, from the records (or gVCF blocks) found for the site."""
+def site_calls(
+    site: Site, records: list[Record], source: CallSource, warnings: list[str], mismatched: list[Record]
+) -> list[GenotypeCall]:
+    """One call per selected sample, from the records (or gVCF blocks) found for the site.
+
+    A record whose REF disagrees with the site's is added to ``mismatched`` and contributes no allele.
+    """
     locus = site.locus
-    frames = [_frame(record, site, warnings) for record in records]
+    frames = [_frame(record, site, mismatched) for record in records]
     filters = sorted({part for record in records if record.filter for part in record.filter.split(";")})
     qualities = [record.quality for record in records if record.quality is not None]
     columns = [record.gt for record in records]

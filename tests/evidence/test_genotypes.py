@@ -1,17 +1,22 @@
-"""Genotype extraction at knowledge sites, checked against what the files themselves say."""
+"""Genotypes at knowledge sites from one reading pass, checked against what the files themselves say."""
 
 from __future__ import annotations
 
 import gzip
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tailormed.errors import InputError
-from tailormed.intake import extract_genotypes, open_vcf
-from tailormed.intake import reader as reader_module
-from tailormed.model.genotype import BuildSource, CallSource, CallState, GenomeBuild, Locus
+from tailormed.evidence import GenomeBatch, open_vcf
+from tailormed.evidence import reader as reader_module
+from tailormed.model.evidence import ReadMode
+from tailormed.model.genotype import BuildSource, CallSource, CallState, GenomeBuild, Locus, SampleGenotypes
+
+Extract = Callable[..., dict[str, SampleGenotypes]]
+Batch = Callable[..., GenomeBatch]
 
 G37, G38 = GenomeBuild.GRCH37, GenomeBuild.GRCH38
 TINY = "risk/genotypes/tiny1000G.GRCh38.PGS001229_sites.vcf.gz"
@@ -38,9 +43,9 @@ def _zgrep(path: Path, chrom: str, pos: int) -> list[str]:
     raise AssertionError(f"{chrom}:{pos} not in {path}")
 
 
-def test_pharmcat_example2(shared_data: Path) -> None:
+def test_pharmcat_example2(shared_data: Path, extract: Extract) -> None:
     loci = _positions_loci(shared_data)
-    result = extract_genotypes(shared_data / "pgx/pharmcat/examples/pharmcat.example2.vcf", loci, loci_build=G38)
+    result = extract(shared_data / "pgx/pharmcat/examples/pharmcat.example2.vcf", loci)
     sample = result["Sample_2"]
     assert sample.build.build is G38 and sample.build.source is BuildSource.CONTIG_ASSEMBLY
     states = [call.state for call in sample.calls.values()]
@@ -53,19 +58,19 @@ def test_pharmcat_example2(shared_data: Path) -> None:
     assert ugt.state is CallState.REFERENCE and ugt.alleles == ("CAT", "CAT") and not ugt.phased
 
 
-def test_pharmcat_duplicate_identical_records_are_read_once(shared_data: Path) -> None:
+def test_pharmcat_duplicate_identical_records_are_read_once(shared_data: Path, extract: Extract) -> None:
     # s24s24.vcf repeats chr10:94949281 GA>G (once with an empty QUAL); identical genotypes are not an error.
     path = shared_data / "pgx/pharmcat/tests/vcf/cyp2c9/s24s24.vcf"
     site = Locus(chrom="chr10", pos=94949281, ref="GA", alts=("G",))
-    call = extract_genotypes(path, [site], loci_build=G38)["NA12878"].calls[site.key]
+    call = extract(path, [site])["NA12878"].calls[site.key]
     assert call.state is CallState.REFERENCE and call.alleles == ("GA", "GA")
 
 
-def test_tiny1000g_phased_haploid_and_no_chr_prefix(shared_data: Path) -> None:
+def test_tiny1000g_phased_haploid_and_no_chr_prefix(shared_data: Path, extract: Extract) -> None:
     path = shared_data / TINY
     auto = Locus(chrom="chr10", pos=418379, ref="G", alts=("A",))
     chrx = Locus(chrom="chrX", pos=3351938, ref="T", alts=("C",))
-    result = extract_genotypes(path, [auto, chrx], loci_build=G38, build=G38, samples=["HG00096", "HG00097", "HG00100"])
+    result = extract(path, [auto, chrx], build=G38, samples=["HG00096", "HG00097", "HG00100"])
     assert set(result) == {"HG00096", "HG00097", "HG00100"}
     fields = _zgrep(path, "10", 418379)
     with open_vcf(path) as vcf:
@@ -80,15 +85,19 @@ def test_tiny1000g_phased_haploid_and_no_chr_prefix(shared_data: Path) -> None:
     assert result["HG00096"].build.source is BuildSource.USER
 
 
-def test_index_queries_and_streaming_agree(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_index_queries_and_streaming_agree(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch, extract: Extract, batch: Batch
+) -> None:
     path = shared_data / TINY
     loci = [Locus(chrom="chr10", pos=418379, ref="G", alts=("A",)), Locus(chrom="chrX", pos=6738314, ref="G")]
     samples = ["HG00096", "HG00099", "NA12878"]
     with open_vcf(path) as vcf:
         assert vcf.indexed and vcf.prefers_index(2)
-    indexed = extract_genotypes(path, loci, loci_build=G38, build=G38, samples=samples)
+    assert batch(path, loci, build=G38, samples=samples).source.read is ReadMode.INDEX
+    indexed = extract(path, loci, build=G38, samples=samples)
     monkeypatch.setattr(reader_module, "INDEX_QUERY_RATIO", 0.0)
-    streamed = extract_genotypes(path, loci, loci_build=G38, build=G38, samples=samples)
+    assert batch(path, loci, build=G38, samples=samples).source.read is ReadMode.STREAM
+    streamed = extract(path, loci, build=G38, samples=samples)
     assert indexed == streamed
     fields = _zgrep(path, "X", 6738314)
     with open_vcf(path) as vcf:
@@ -98,11 +107,11 @@ def test_index_queries_and_streaming_agree(shared_data: Path, monkeypatch: pytes
     assert indexed["HG00096"].calls["chrX:6738314"].alleles == ("G",)  # haploid male (first column '0')
 
 
-def test_cineca_missing_genotype_and_build_check(shared_data: Path) -> None:
+def test_cineca_missing_genotype_and_build_check(shared_data: Path, extract: Extract, batch: Batch) -> None:
     path = shared_data / CINECA
     site = Locus(chrom="chr22", pos=44759519, ref="G", alts=("A",), id="rs9614823")
     samples = ["HG00097_HG00097", "HG00099_HG00099", "HG00100_HG00100"]
-    result = extract_genotypes(path, [site], loci_build=G37, build=G37, samples=samples)
+    result = extract(path, [site], loci_build=G37, build=G37, samples=samples)
     assert [result[s].calls[site.key].state for s in samples] == [
         CallState.VARIANT,
         CallState.NO_CALL,
@@ -110,22 +119,23 @@ def test_cineca_missing_genotype_and_build_check(shared_data: Path) -> None:
     ]
     assert result["HG00099_HG00099"].calls[site.key].alleles == (None, None)
     assert result["HG00100_HG00100"].calls[site.key].alleles == ("A", "A")
-    with pytest.raises(InputError, match=r"VCF is GRCh37 .* knowledge positions are GRCh38"):
-        extract_genotypes(path, [site], loci_build=G38, build=G37)
+    other_build = batch(path, [site], build=G37)  # loci known in GRCh38 only: this consumer gets nothing
+    assert other_build.genotypes == {}
+    assert other_build.warnings == ["test: the knowledge has GRCh38 positions only; the VCF is GRCh37"]
 
 
-def test_cineca_without_build_information_names_the_fix(shared_data: Path) -> None:
+def test_cineca_without_build_information_names_the_fix(shared_data: Path, extract: Extract) -> None:
     site = Locus(chrom="chr22", pos=44759519, ref="G", alts=("A",))
     with pytest.raises(InputError, match="pass --build") as caught:
-        extract_genotypes(shared_data / CINECA, [site], loci_build=G37)
+        extract(shared_data / CINECA, [site], loci_build=G37)
     assert CINECA.split("/")[-1] in str(caught.value)
 
 
-def test_pcgr_tumour_vcf(shared_data: Path) -> None:
+def test_pcgr_tumour_vcf(shared_data: Path, extract: Extract) -> None:
     path = shared_data / "onco/pcgr_examples/T001-BRCA.grch38.vcf.gz"
     fields = _zgrep(path, "1", 1968826)
     site = Locus(chrom="chr1", pos=1968826, ref=fields[3], alts=(fields[4],))
-    (sample,) = extract_genotypes(path, [site], loci_build=G38, build=G38).values()
+    (sample,) = extract(path, [site], build=G38).values()
     call = sample.calls[site.key]
     assert call.alleles == ("C", "T") and call.state is CallState.VARIANT and call.filter is None
 
@@ -156,12 +166,12 @@ def _row(*fields: object) -> str:
     return "\t".join(str(f) for f in fields) + "\n"
 
 
-def test_split_multiallelic_records_are_merged(tmp_path: Path) -> None:
+def test_split_multiallelic_records_are_merged(tmp_path: Path, extract: Extract) -> None:
     body = _row("chr1", 100, ".", "A", "G", 50, "PASS", ".", "GT:DP", "1/0:20", "0/0:30", "0/1:12") + _row(
         "chr1", 100, ".", "A", "T", 40, "q10", ".", "GT:DP", "0/1:20", "0/1:30", "./.:12"
     )
     site = Locus(chrom="chr1", pos=100, ref="A", alts=("G", "T"))
-    result = extract_genotypes(_write(tmp_path, body), [site], loci_build=G38)
+    result = extract(_write(tmp_path, body), [site])
     s1, s2, s3 = (result[s].calls[site.key] for s in ("S1", "S2", "S3"))
     assert sorted(s1.alleles) == ["G", "T"] and s1.state is CallState.VARIANT  # a 1/2 split by bcftools norm -m-
     assert s2.alleles == ("A", "T")
@@ -169,31 +179,31 @@ def test_split_multiallelic_records_are_merged(tmp_path: Path) -> None:
     assert (s1.filter, s1.quality, s1.depth) == ("q10", 40.0, 20)
 
 
-def test_indel_representations_and_other_alts(tmp_path: Path) -> None:
+def test_indel_representations_and_other_alts(tmp_path: Path, extract: Extract) -> None:
     body = _row("chr1", 200, ".", "ATT", "AT,ATTT", ".", ".", ".", "GT", "0/1", "1/2", "0/0")
     site = Locus(chrom="chr1", pos=200, ref="AT", alts=("A",))
-    result = extract_genotypes(_write(tmp_path, body), [site], loci_build=G38)
+    result = extract(_write(tmp_path, body), [site])
     assert result["S1"].calls[site.key].alleles == ("AT", "A")
     assert result["S2"].calls[site.key].alleles == ("A", "ATT")  # ATTT is another ALT: actual sequence, no match
     assert result["S3"].calls[site.key].state is CallState.REFERENCE
 
 
-def test_left_padded_insertion_found_at_another_position(tmp_path: Path) -> None:
+def test_left_padded_insertion_found_at_another_position(tmp_path: Path, extract: Extract) -> None:
     body = _row("chr1", 299, ".", "CT", "CTA", ".", ".", ".", "GT", "0/1", "1/1", "0/0")
     site = Locus(chrom="chr1", pos=300, ref="T", alts=("TA",))
-    calls = {s: g.calls[site.key] for s, g in extract_genotypes(_write(tmp_path, body), [site], loci_build=G38).items()}
+    calls = {s: g.calls[site.key] for s, g in extract(_write(tmp_path, body), [site]).items()}
     assert calls["S1"].alleles == ("T", "TA") and calls["S2"].alleles == ("TA", "TA")
     assert calls["S3"].state is CallState.REFERENCE
 
 
-def test_gvcf_blocks_no_call_blocks_and_absent_sites(tmp_path: Path) -> None:
+def test_gvcf_blocks_no_call_blocks_and_absent_sites(tmp_path: Path, extract: Extract) -> None:
     body = _row("chr1", 1000, ".", "G", "<NON_REF>", ".", ".", "END=2000", "GT:DP", "0/0:31", "./.:0", "0/0:8")
     body += _row("chr1", 1500, ".", "C", "T,<NON_REF>", 99, "PASS", ".", "GT:DP", "0/1:30", "0/0:1", "1/1:9")
     inside = Locus(chrom="chr1", pos=1200, ref="A", alts=("G",))
     variant = Locus(chrom="chr1", pos=1500, ref="C", alts=("T",))
     outside = Locus(chrom="chr1", pos=5000, ref="C", alts=("T",))
     path = _write(tmp_path, body)
-    result = extract_genotypes(path, [inside, variant, outside], loci_build=G38)
+    result = extract(path, [inside, variant, outside])
     block = result["S1"].calls[inside.key]
     assert (block.state, block.source, block.alleles, block.depth) == (
         CallState.REFERENCE,
@@ -204,18 +214,18 @@ def test_gvcf_blocks_no_call_blocks_and_absent_sites(tmp_path: Path) -> None:
     assert result["S2"].calls[inside.key].state is CallState.NO_CALL
     assert result["S1"].calls[variant.key].alleles == ("C", "T")  # the variant record wins over the block
     assert result["S1"].calls[outside.key].state is CallState.ABSENT and not result["S1"].absent_is_reference
-    assumed = extract_genotypes(path, [outside], loci_build=G38, absent_is_reference=True)["S1"]
+    assumed = extract(path, [outside], absent_is_reference=True)["S1"]
     call = assumed.calls[outside.key]
     assert (call.state, call.source, call.alleles) == (CallState.ASSUMED_REFERENCE, CallSource.ASSUMED, ("C", "C"))
     assert assumed.absent_is_reference
 
 
-def test_phase_sets_haploid_chrm_and_partial(tmp_path: Path) -> None:
+def test_phase_sets_haploid_chrm_and_partial(tmp_path: Path, extract: Extract) -> None:
     body = _row("chr1", 10, ".", "A", "C", ".", ".", ".", "GT:PS", "0|1:777", "1|0:.", "0/.:.")
     body += _row("chrM", 73, ".", "A", "G", ".", ".", ".", "GT", "1", "0", ".")
     snv = Locus(chrom="chr1", pos=10, ref="A", alts=("C",))
     mito = Locus(chrom="chrM", pos=73, ref="A", alts=("G",))
-    result = extract_genotypes(_write(tmp_path, body), [snv, mito], loci_build=G38)
+    result = extract(_write(tmp_path, body), [snv, mito])
     first = result["S1"].calls[snv.key]
     assert first.phased and first.phase_set == 777 and first.alleles == ("A", "C")
     assert result["S2"].calls[snv.key].phase_set is None and result["S2"].calls[snv.key].phased
@@ -224,35 +234,40 @@ def test_phase_sets_haploid_chrm_and_partial(tmp_path: Path) -> None:
     assert result["S3"].calls[mito.key].state is CallState.NO_CALL
 
 
-def test_ref_mismatch_is_reported(tmp_path: Path) -> None:
+def test_ref_mismatch_is_never_a_match(tmp_path: Path, extract: Extract, batch: Batch) -> None:
     body = _row("chr1", 10, ".", "T", "C", ".", ".", ".", "GT", "0/1", "0/0", "1/1")
     body += _row("chr1", 20, ".", "GTT", "G", ".", ".", ".", "GT", "0/1", "0/0", "1/1")
     swapped = Locus(chrom="chr1", pos=10, ref="C", alts=("T",))
     conflict = Locus(chrom="chr1", pos=20, ref="CT", alts=("C",))
-    result = extract_genotypes(_write(tmp_path, body), [swapped, conflict], loci_build=G38)["S2"]
-    assert result.calls[swapped.key].alleles == ("T", "T")  # the sequences the VCF states
+    path = _write(tmp_path, body)
+    result = extract(path, [swapped, conflict])["S2"]
+    # The VCF's REF T is the knowledge's ALT: reading it as "T/T" would report the variant. It is not a call.
+    assert result.calls[swapped.key].state is CallState.NO_CALL and result.calls[swapped.key].alleles == (None, None)
     assert result.calls[conflict.key].state is CallState.NO_CALL
     assert any("chr1:10" in w for w in result.warnings) and any("chr1:20" in w for w in result.warnings)
+    found = batch(path, [swapped, conflict]).ref_mismatches
+    assert [(m.key, m.vcf_ref, m.knowledge_ref, m.where) for m in found] == [
+        ("chr1:10", "T", "C", "line 12"),
+        ("chr1:20", "GTT", "CT", "line 13"),
+    ]
 
 
-def test_bgzipped_copy_and_progress(shared_data: Path, tmp_path: Path) -> None:
+def test_bgzipped_copy_and_progress(shared_data: Path, tmp_path: Path, extract: Extract) -> None:
     copy = tmp_path / "cineca.vcf.gz"
     shutil.copyfile(shared_data / CINECA, copy)
     seen: list[int] = []
     site = Locus(chrom="chr22", pos=17080378, ref="G", alts=("A",))
-    result = extract_genotypes(
-        copy, [site], loci_build=G37, build=G37, samples=["HG00099_HG00099"], on_progress=seen.append
-    )
+    result = extract(copy, [site], loci_build=G37, build=G37, samples=["HG00099_HG00099"], on_progress=seen.append)
     assert sum(seen) == 829
     assert result["HG00099_HG00099"].calls[site.key].alleles == ("G", "A")  # third sample column is 0/1
 
 
-def test_snv_and_indel_at_one_position_share_one_site(tmp_path: Path) -> None:
+def test_snv_and_indel_at_one_position_share_one_site(tmp_path: Path, extract: Extract) -> None:
     body = _row("chr1", 400, ".", "C", "T", ".", ".", ".", "GT", "0/1", "0/0", "0/0")
     body += _row("chr1", 400, ".", "CAT", "C", ".", ".", ".", "GT", "0/0", "0/1", "0/0")
     snv = Locus(chrom="chr1", pos=400, ref="C", alts=("T",))
     deletion = Locus(chrom="chr1", pos=400, ref="CAT", alts=("C",))
-    result = extract_genotypes(_write(tmp_path, body), [snv, deletion], loci_build=G38)
+    result = extract(_write(tmp_path, body), [snv, deletion])
     assert result["S1"].calls[snv.key].ref == "CAT"
     assert result["S1"].calls[snv.key].alleles == ("CAT", "TAT")
     assert result["S2"].calls[snv.key].alleles == ("CAT", "C")

@@ -1,0 +1,294 @@
+"""Which reference assembly a genome's coordinates are in, and how sure we are: one decision, made here.
+
+The header speaks first: the ``##reference=`` line, the lengths declared in ``##contig`` lines, their
+``assembly=`` attribute (sources that disagree are an error, not a guess). The file's own REF bases speak in the
+same reading pass: at :class:`BuildMarker` sites and at the knowledge's own loci (positions whose bases are known in
+both builds), and, when nothing else is there, at a scoring file's positions (a record there whose REF is one of
+the score's alleles). A caller's override settles a silent header but never overrules a header or REF bases that
+say otherwise (:func:`decide_build`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from tailormed.errors import InputError
+from tailormed.model.chrom import canonical_chrom
+from tailormed.model.genotype import BuildDetection, BuildMarker, BuildSource, GenomeBuild
+
+# Primary-assembly sequence lengths from the GRC assembly reports (GRCh37.p13, GCF_000001405.25;
+# GRCh38.p14, GCF_000001405.40) and UCSC hg19's chrM (NC_001807). The rCRS mitochondrion (16569) is
+# shared by b37 and GRCh38, so it decides nothing and is left out.
+ASSEMBLY_LENGTHS: Mapping[GenomeBuild, Mapping[str, int]] = {
+    GenomeBuild.GRCH37: {
+        "chr1": 249250621, "chr2": 243199373, "chr3": 198022430, "chr4": 191154276, "chr5": 180915260,
+        "chr6": 171115067, "chr7": 159138663, "chr8": 146364022, "chr9": 141213431, "chr10": 135534747,
+        "chr11": 135006516, "chr12": 133851895, "chr13": 115169878, "chr14": 107349540, "chr15": 102531392,
+        "chr16": 90354753, "chr17": 81195210, "chr18": 78077248, "chr19": 59128983, "chr20": 63025520,
+        "chr21": 48129895, "chr22": 51304566, "chrX": 155270560, "chrY": 59373566, "chrM": 16571,
+    },
+    GenomeBuild.GRCH38: {
+        "chr1": 248956422, "chr2": 242193529, "chr3": 198295559, "chr4": 190214555, "chr5": 181538259,
+        "chr6": 170805979, "chr7": 159345973, "chr8": 145138636, "chr9": 138394717, "chr10": 133797422,
+        "chr11": 135086622, "chr12": 133275309, "chr13": 114364328, "chr14": 107043718, "chr15": 101991189,
+        "chr16": 90338345, "chr17": 83257441, "chr18": 80373285, "chr19": 58617616, "chr20": 64444167,
+        "chr21": 46709983, "chr22": 50818468, "chrX": 156040895, "chrY": 57227415,
+    },
+}  # fmt: skip
+
+_BUILD_NAMES: Mapping[GenomeBuild, re.Pattern[str]] = {
+    GenomeBuild.GRCH37: re.compile(r"(?<![a-z0-9])(grch37|hg19|b37|hs37d5|hs37|g1k_v37|assembly19)(?![0-9])", re.I),
+    GenomeBuild.GRCH38: re.compile(r"(?<![a-z0-9])(grch38|hg38|b38|hs38dh|hs38|assembly38)(?![0-9])", re.I),
+}
+
+# REF evidence is accepted when at least this many marker sites agree with one build, at least this share of
+# the sites seen for that build agree, and the other build agrees at fewer than half of its sites.
+MIN_MARKER_AGREEMENT = 3
+MIN_AGREEMENT_RATE = 0.8
+
+
+@dataclass(frozen=True)
+class Contig:
+    """One ``##contig`` header line."""
+
+    name: str
+    length: int | None
+    assembly: str | None
+
+
+def build_named_in(text: str) -> GenomeBuild | None:
+    """The build a free-text name points to (``GRCh38.p14``, ``hs37d5.fa.gz``), or None if none or both.
+
+    >>> build_named_in("file:///ref/Homo_sapiens_assembly38.fasta"), build_named_in("hs37d5"), build_named_in("x")
+    (<GenomeBuild.GRCH38: 'GRCh38'>, <GenomeBuild.GRCH37: 'GRCh37'>, None)
+    """
+    found = {build for build, pattern in _BUILD_NAMES.items() if pattern.search(text)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _from_reference(references: Sequence[str]) -> BuildDetection | None:
+    for value in references:
+        build = build_named_in(value)
+        if build is not None:
+            return BuildDetection(build=build, source=BuildSource.HEADER_REFERENCE, detail=f"##reference={value}")
+    return None
+
+
+def _from_lengths(contigs: Sequence[Contig]) -> BuildDetection | None:
+    votes: dict[GenomeBuild, list[str]] = {}
+    for contig in contigs:
+        canonical = canonical_chrom(contig.name)
+        if canonical is None or contig.length is None:
+            continue
+        for build, lengths in ASSEMBLY_LENGTHS.items():
+            if lengths.get(canonical) == contig.length:
+                votes.setdefault(build, []).append(f"{contig.name} length {contig.length}")
+    if len(votes) > 1:
+        raise InputError(
+            "contig lengths disagree on the genome build: "
+            + "; ".join(f"{build}: {', '.join(evidence[:2])}" for build, evidence in votes.items())
+        )
+    for build, evidence in votes.items():
+        return BuildDetection(build=build, source=BuildSource.CONTIG_LENGTHS, detail=", ".join(evidence[:3]))
+    return None
+
+
+def _from_assembly(contigs: Sequence[Contig]) -> BuildDetection | None:
+    votes: dict[GenomeBuild, str] = {}
+    for contig in contigs:
+        if contig.assembly:
+            build = build_named_in(contig.assembly)
+            if build is not None:
+                votes.setdefault(build, f"{contig.name} assembly={contig.assembly}")
+    if len(votes) > 1:
+        raise InputError(f"contig assembly attributes disagree on the genome build: {'; '.join(votes.values())}")
+    for build, evidence in votes.items():
+        return BuildDetection(build=build, source=BuildSource.CONTIG_ASSEMBLY, detail=evidence)
+    return None
+
+
+def build_from_header(references: Sequence[str], contigs: Sequence[Contig]) -> BuildDetection | None:
+    """The build the header states, or None when it does not say; InputError when its sources disagree."""
+    found = [
+        detection
+        for detection in (_from_reference(references), _from_lengths(contigs), _from_assembly(contigs))
+        if detection is not None
+    ]
+    for other in found[1:]:
+        if other.build != found[0].build:
+            raise InputError(
+                f"header is inconsistent about the genome build: {found[0].detail} says {found[0].build}, "
+                f"but {other.detail} says {other.build}"
+            )
+    return found[0] if found else None
+
+
+class VoteKind(StrEnum):
+    """Which knowledge positions a REF vote comes from."""
+
+    MARKERS = "build markers"
+    LOCI = "knowledge loci"
+    SCORES = "score positions"
+
+
+@dataclass
+class BuildVotes:
+    """REF agreement per build at knowledge positions of that build, counted separately per kind of position."""
+
+    agree: dict[tuple[VoteKind, GenomeBuild], int] = field(default_factory=dict)
+    seen: dict[tuple[VoteKind, GenomeBuild], int] = field(default_factory=dict)
+
+    def add(self, kind: VoteKind, build: GenomeBuild, agrees: bool) -> None:
+        key = (kind, build)
+        self.seen[key] = self.seen.get(key, 0) + 1
+        if agrees:
+            self.agree[key] = self.agree.get(key, 0) + 1
+
+    def counts(self, kinds: Sequence[VoteKind], build: GenomeBuild) -> tuple[int, int]:
+        agree = sum(self.agree.get((kind, build), 0) for kind in kinds)
+        return agree, sum(self.seen.get((kind, build), 0) for kind in kinds)
+
+    def summary(self, kinds: Sequence[VoteKind] = tuple(VoteKind)) -> str:
+        parts = []
+        for kind in kinds:
+            if any(self.seen.get((kind, build)) for build in GenomeBuild):
+                counts = ", ".join(
+                    f"{build} {self.agree.get((kind, build), 0)}/{self.seen.get((kind, build), 0)}"
+                    for build in GenomeBuild
+                )
+                parts.append(f"{kind.value}: {counts}")
+        return "; ".join(parts) or "no record at any knowledge position of either build"
+
+
+class VoteIndex:
+    """Knowledge positions of both builds with their expected REF alleles, so a pass tests each record in O(1).
+
+    A position identical in both builds (same place, same bases) tells them apart at no site and is left out.
+    """
+
+    def __init__(self) -> None:
+        self.sites: dict[tuple[str, int], list[tuple[VoteKind, GenomeBuild, tuple[str, ...]]]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.sites)
+
+    def add(self, kind: VoteKind, build: GenomeBuild, chrom: str, pos: int, refs: tuple[str, ...]) -> None:
+        self.sites.setdefault((chrom, pos), []).append((kind, build, tuple(ref.upper() for ref in refs)))
+
+    def add_markers(self, markers: Iterable[BuildMarker]) -> None:
+        for marker in markers:
+            if marker.grch37_pos == marker.grch38_pos and marker.grch37_ref == marker.grch38_ref:
+                continue
+            self.add(VoteKind.MARKERS, GenomeBuild.GRCH37, marker.chrom, marker.grch37_pos, (marker.grch37_ref,))
+            self.add(VoteKind.MARKERS, GenomeBuild.GRCH38, marker.chrom, marker.grch38_pos, (marker.grch38_ref,))
+
+    def finish(self) -> None:
+        """Drop positions whose expectation is the same in both builds for the same kind."""
+        for key, entries in list(self.sites.items()):
+            kept = []
+            for kind, build, refs in entries:
+                twin = any(k == kind and b != build and r == refs for k, b, r in entries)
+                if not twin:
+                    kept.append((kind, build, refs))
+            if kept:
+                self.sites[key] = kept
+            else:
+                del self.sites[key]
+
+    def positions(self) -> list[tuple[str, int]]:
+        return sorted(self.sites)
+
+    def count(self, votes: BuildVotes, chrom: str, pos: int, ref: str) -> None:
+        """Add one record's REF to the votes if it sits on a knowledge position."""
+        entries = self.sites.get((chrom, pos))
+        if entries is None:
+            return
+        upper = ref.upper()
+        for kind, build, expected in entries:
+            votes.add(kind, build, any(_same_start(upper, value) for value in expected))
+
+
+def _same_start(ref: str, expected: str) -> bool:
+    n = min(len(ref), len(expected))
+    return ref[:n] == expected[:n]
+
+
+def _conclusive(votes: BuildVotes, kinds: Sequence[VoteKind]) -> tuple[GenomeBuild, int, int] | None:
+    for build in GenomeBuild:
+        other = GenomeBuild.GRCH38 if build is GenomeBuild.GRCH37 else GenomeBuild.GRCH37
+        agree, seen = votes.counts(kinds, build)
+        other_agree, other_seen = votes.counts(kinds, other)
+        other_rate = other_agree / other_seen if other_seen else 0.0
+        if agree >= MIN_MARKER_AGREEMENT and agree / seen >= MIN_AGREEMENT_RATE and other_rate < 0.5:
+            return build, agree, seen
+    return None
+
+
+def build_from_votes(votes: BuildVotes) -> BuildDetection | None:
+    """The build whose REF bases the file reproduces, or None when the evidence is too thin or mixed.
+
+    REF bases at build markers and at the knowledge's own loci decide first; a scoring file's positions and
+    alleles decide when they are all there is (e.g. a VCF extracted at a score's sites).
+    """
+    ref_kinds = (VoteKind.MARKERS, VoteKind.LOCI)
+    found = _conclusive(votes, ref_kinds)
+    if found is not None:
+        build, agree, seen = found
+        return BuildDetection(
+            build=build,
+            source=BuildSource.REF_ALLELES,
+            detail=f"REF matches {build} at {agree} of {seen} knowledge sites ({votes.summary(ref_kinds)})",
+        )
+    found = _conclusive(votes, (VoteKind.SCORES,))
+    if found is not None:
+        build, agree, seen = found
+        return BuildDetection(
+            build=build,
+            source=BuildSource.SCORE_POSITIONS,
+            detail=f"records at {seen} {build} score positions, REF one of the score's alleles at {agree} "
+            f"({votes.summary((VoteKind.SCORES,))})",
+        )
+    return None
+
+
+def decide_build(
+    header: BuildDetection | None, override: GenomeBuild | None, votes: BuildVotes, *, source: str
+) -> BuildDetection:
+    """The one decision on a genome's build, from the header, the caller's override and the file's REF bases.
+
+    The header decides when it states a build; an override or REF bases that say otherwise are refused, naming the
+    evidence (a wrong override would silently misread every position). An override settles a silent header
+    unless the REF bases contradict it. With neither, the REF bases must be conclusive.
+    """
+    evidence = build_from_votes(votes)
+    if header is not None:
+        if override is not None and override != header.build:
+            raise InputError(
+                f"--build {override} contradicts the file's header, which says {header.build} ({header.detail}); "
+                "an override can only settle a header that names no build",
+                source=source,
+            )
+        if evidence is not None and evidence.build != header.build:
+            raise InputError(
+                f"the header says {header.build} ({header.detail}) but {evidence.detail}; the header or the file "
+                "is wrong (an override cannot settle this)",
+                source=source,
+            )
+        return header
+    if override is not None:
+        if evidence is not None and evidence.build != override:
+            raise InputError(
+                f"--build {override} contradicts the file's own REF bases: {evidence.detail}", source=source
+            )
+        detail = "given by the caller" + (f"; {evidence.detail}" if evidence is not None else "")
+        return BuildDetection(build=override, source=BuildSource.USER, detail=detail)
+    if evidence is None:
+        raise InputError(
+            "cannot tell the genome build: the header has no ##reference, known contig lengths or assembly, "
+            f"and REF bases at knowledge positions are not conclusive ({votes.summary()}); pass --build GRCh37|GRCh38",
+            source=source,
+        )
+    return evidence

@@ -1,0 +1,240 @@
+"""Genotypes at knowledge loci: the records of one pass that concern a consumer's sites, turned into calls.
+
+A :class:`LociCollector` keeps, for one consumer's loci in one build, the records that start at a site, the records
+whose ALT (after normalization) is a site's ALT wherever they start, and gVCF reference blocks covering a site. After
+the pass, :meth:`LociCollector.calls` makes one :class:`GenotypeCall` per sample and site, filed under the knowledge
+locus (``report_as``) when the sites were read in another build. Absent sites become ``assumed_reference`` only when
+the VCF was declared complete *and* the site's region holds at least one record; a record whose REF disagrees with
+the site's REF is never a match (``no_call``, and a :class:`RefMismatch`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import cyvcf2
+import numpy as np
+
+from tailormed.errors import InputError
+from tailormed.evidence.calls import MISSING, Record, absent_call, site_calls, state_of
+from tailormed.evidence.reader import VcfFile
+from tailormed.evidence.sites import Site, SiteIndex
+from tailormed.model.alleles import is_sequence, normalize_variant
+from tailormed.model.evidence import BuildLoci, GeneRegion, RefMismatch
+from tailormed.model.genotype import CallSource, CallState, GenotypeCall, Locus
+
+_REFERENCE_BLOCK_ALTS = frozenset({"<NON_REF>", "<*>"})
+
+
+def is_reference_block(record: cyvcf2.Variant, alts: Sequence[str]) -> bool:
+    """A gVCF reference block: only ``<NON_REF>``/``<*>`` ALTs, or no ALT with an ``END`` past its REF."""
+    if alts:
+        return all(alt in _REFERENCE_BLOCK_ALTS for alt in alts)
+    return bool(int(record.end) > record.POS + len(record.REF) - 1)
+
+
+def _valid_alt(alt: str) -> bool:
+    return (
+        is_sequence(alt) or alt in ("*", ".") or (alt.startswith("<") and alt.endswith(">")) or "[" in alt or "]" in alt
+    )
+
+
+class Decoder:
+    """Decodes a record's fields for the selected samples once, however many consumers want it."""
+
+    def __init__(self, vcf: VcfFile) -> None:
+        self.vcf = vcf
+        self._decoded: dict[tuple[str, int, str, tuple[str, ...], int], Record] = {}
+        self.haploid: dict[str, np.ndarray] = {}
+        self._numeric = {name: vcf.header.format_types.get(name) == "Integer" for name in ("DP", "PS")}
+        self._info_depth = len(vcf.samples) == 1 and vcf.header.info_types.get("DP") == "Integer"
+
+    def _format(self, record: cyvcf2.Variant, name: str) -> np.ndarray | None:
+        if not self._numeric[name]:
+            return None
+        values = record.format(name)
+        if values is None:
+            return None
+        column = np.asarray(values, dtype=np.int64)[:, 0]
+        return np.where(column < 0, MISSING, column)
+
+    def decode(self, record: cyvcf2.Variant, chrom: str, alts: tuple[str, ...], where: str) -> Record | None:
+        """The record's fields (decoded once for every consumer); None for a repeat of an identical record."""
+        key = (chrom, record.POS, record.REF.upper(), alts, int(record.end))
+        seen = self._decoded.get(key)
+        if seen is not None and seen.where == where:
+            return seen  # the same record, wanted by another consumer
+        gt = self.vcf.genotypes(record, where)
+        if seen is not None:
+            if not np.array_equal(seen.gt, gt):
+                raise InputError(
+                    f"duplicate record {seen.label} with different genotypes (first at {seen.where})",
+                    source=self.vcf.label,
+                    location=where,
+                )
+            return None
+        for alt in alts:
+            if not _valid_alt(alt):
+                raise InputError(
+                    f"ALT '{alt[:40]}' is not a base sequence, '*', or a symbolic allele",
+                    source=self.vcf.label,
+                    location=where,
+                )
+        if gt.size and int(gt[:, :-1].max()) > len(alts):
+            sample = self.vcf.samples[int(np.argwhere(gt[:, :-1] > len(alts))[0][0])]
+            raise InputError(
+                f"genotype of sample {sample} refers to allele {int(gt[:, :-1].max())} but the record has "
+                f"{len(alts)} ALT allele(s)",
+                source=self.vcf.label,
+                location=where,
+            )
+        depth = self._format(record, "DP")
+        if depth is None and self._info_depth:
+            info = record.INFO.get("DP")
+            depth = np.array([int(info) if isinstance(info, int) and info >= 0 else MISSING], dtype=np.int64)
+        quality = record.QUAL
+        decoded = Record(
+            chrom=chrom,
+            pos=record.POS,
+            ref=record.REF.upper(),
+            alts=tuple(alt.upper() if is_sequence(alt) else alt for alt in alts),
+            end=int(record.end),
+            gt=gt,
+            filter=record.FILTER,
+            quality=float(quality) if quality is not None else None,
+            depth=depth,
+            phase_set=self._format(record, "PS"),
+            where=where,
+        )
+        self._decoded[key] = decoded
+        if gt.size and chrom in ("chrX", "chrY"):
+            haploid = gt[:, 1] == -2 if gt.shape[1] > 2 else np.ones(len(gt), dtype=bool)
+            self.haploid[chrom] = self.haploid.get(chrom, np.zeros(len(gt), dtype=bool)) | haploid
+        return decoded
+
+    def ploidy(self, chrom: str, sample: int) -> int:
+        if chrom == "chrM":
+            return 1
+        seen = self.haploid.get(chrom)
+        if seen is not None:
+            return 1 if bool(seen[sample]) else 2
+        return 1 if chrom == "chrY" else 2
+
+
+@dataclass
+class RegionCounter:
+    """Records per region, counted as a sorted pass goes by (or per queried record)."""
+
+    regions: list[GeneRegion]
+    counts: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.counts = [0] * len(self.regions)
+        self._by_chrom: dict[str, list[int]] = {}
+        for index, region in enumerate(self.regions):
+            self._by_chrom.setdefault(region.chrom, []).append(index)
+
+    def add(self, chrom: str, pos: int) -> None:
+        for index in self._by_chrom.get(chrom, ()):
+            region = self.regions[index]
+            if region.start <= pos <= region.end:
+                self.counts[index] += 1
+
+    def covered(self, locus: Locus) -> bool | None:
+        """Whether the locus's regions hold a record (None when it lies in no region)."""
+        found = [
+            self.counts[i] > 0
+            for i in self._by_chrom.get(locus.chrom, ())
+            if self.regions[i].start <= locus.pos <= self.regions[i].end
+        ]
+        return any(found) if found else None
+
+
+class LociCollector:
+    """The records one consumer's loci (in one build) need, gathered during a pass."""
+
+    def __init__(self, consumer: str, wanted: BuildLoci) -> None:
+        self.consumer = consumer
+        self.sites = SiteIndex(wanted.loci)
+        self.report_as = wanted.report_as
+        self.regions = RegionCounter(list(wanted.regions))
+        self.records: dict[Site, list[Record]] = {}
+        self.blocks: dict[Site, list[Record]] = {}
+
+    def positions(self) -> Iterable[tuple[str, int]]:
+        """Positions a record must start at (or, for indels, normalize to) to concern a site."""
+        for site in self.sites.sites:
+            yield site.locus.chrom, site.locus.pos
+            for alt in site.locus.alts:
+                if is_sequence(alt):
+                    normalized = normalize_variant(site.locus.pos, site.locus.ref, alt)
+                    yield site.locus.chrom, normalized.pos
+
+    def add(self, record: cyvcf2.Variant, chrom: str, alts: tuple[str, ...], decoder: Decoder, where: str) -> None:
+        block = is_reference_block(record, alts)
+        found = (
+            self.sites.in_block(chrom, record.POS, int(record.end))
+            if block
+            else self.sites.for_record(chrom, record.POS, record.REF, alts)
+        )
+        if not found:
+            return
+        decoded = decoder.decode(record, chrom, alts, where)
+        if decoded is None:
+            return
+        target = self.blocks if block else self.records
+        for site in found:
+            target.setdefault(site, []).append(decoded)
+
+    def calls(
+        self, samples: Sequence[str], decoder: Decoder, absent_is_reference: bool
+    ) -> tuple[list[dict[str, GenotypeCall]], list[RefMismatch], list[str]]:
+        """Per sample: knowledge Locus.key -> call; the REF mismatches found; warnings."""
+        warnings: list[str] = []
+        mismatches: list[RefMismatch] = []
+        per_sample: list[dict[str, GenotypeCall]] = [{} for _ in samples]
+        for site in self.sites.sites:
+            locus = site.locus
+            records, blocks = self.records.get(site), self.blocks.get(site)
+            calls: Iterable[GenotypeCall]
+            mismatched: list[Record] = []
+            if records:
+                calls = site_calls(site, records, CallSource.RECORD, warnings, mismatched)
+            elif blocks:
+                calls = site_calls(site, blocks[:1], CallSource.GVCF_BLOCK, warnings, mismatched)
+            else:
+                covered = self.regions.covered(locus)
+                assume = absent_is_reference and covered is not False
+                cache: dict[int, GenotypeCall] = {}
+                calls = [
+                    cache.setdefault(p, absent_call(site, assume, p))
+                    for p in (decoder.ploidy(locus.chrom, i) for i in range(len(samples)))
+                ]
+            target = self.report_as.get(locus.key)
+            for record in mismatched:
+                mismatches.append(
+                    RefMismatch(
+                        consumer=self.consumer,
+                        key=(target or locus).key,
+                        vcf_ref=record.ref,
+                        knowledge_ref=locus.ref,
+                        where=record.where,
+                    )
+                )
+            key = (target or locus).key
+            for sample_calls, call in zip(per_sample, calls, strict=True):
+                sample_calls[key] = call if target is None else _refiled(call, target)
+        return per_sample, mismatches, warnings
+
+    def uncovered_regions(self) -> list[GeneRegion]:
+        return [region for region, count in zip(self.regions.regions, self.regions.counts, strict=True) if not count]
+
+
+def _refiled(call: GenotypeCall, target: Locus) -> GenotypeCall:
+    """A call read in another build, filed under the knowledge locus (its position, its REF, state against it)."""
+    state = call.state
+    if state in (CallState.REFERENCE, CallState.VARIANT, CallState.PARTIAL, CallState.NO_CALL):
+        state = state_of(call.alleles, target.ref)
+    return call.model_copy(update={"chrom": target.chrom, "pos": target.pos, "ref": target.ref, "state": state})
+

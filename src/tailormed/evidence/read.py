@@ -1,0 +1,385 @@
+"""One reading pass over a genome input, with a collector per consumer: the evidence stage's entry point.
+
+:func:`read_genomes` opens the input once and reads it once — through the index when the file has one and the
+requested regions are few compared with its records, else in one stream — handing each record that concerns a
+requested position to the collectors that want it: knowledge loci per consumer (PGx, ClinVar), scoring-file
+positions (dosages), diagnosis candidates (every record), and REF votes at knowledge positions of both builds. The
+build is then settled once (:func:`tailormed.evidence.build.decide_build`), the collectors of the other build are
+dropped, and each sample's :class:`GenomeEvidence` is assembled. :func:`read_genome` is the patient-level form with
+the one multi-sample policy: the named sample, else the file's only one.
+
+A whole-genome stream touches only a record's chromosome and position unless that position is wanted, so the pass
+costs little more than htslib's own parsing.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cyvcf2
+
+from tailormed.errors import InputError
+from tailormed.evidence.build import BuildVotes, VoteIndex, VoteKind, decide_build
+from tailormed.evidence.candidates import CandidateCollector
+from tailormed.evidence.genotypes import Decoder, LociCollector
+from tailormed.evidence.reader import GenomeInput, VcfFile, open_vcf
+from tailormed.evidence.scores import ScoreCollector
+from tailormed.model.chrom import canonical_chrom
+from tailormed.model.dosage import SiteGroup
+from tailormed.model.evidence import (
+    AbsentPolicy,
+    CandidateScan,
+    GenomeEvidence,
+    GenomeRequest,
+    GenomeSource,
+    ReadMode,
+    RefMismatch,
+    RegionCoverage,
+    ScoreSite,
+)
+from tailormed.model.genotype import BuildDetection, GenomeBuild, GenotypeCall
+
+#: More knowledge sites than this whose REF disagrees with the file's: the file is refused (wrong build or broken).
+MAX_REF_MISMATCHES = 2
+#: Records this far before a knowledge indel's normalized position are checked for it (VCF writers pad indels
+#: with shared bases; a longer padding than this is not seen in practice).
+INDEL_PADDING = 50
+#: Sites closer than this are read with one index query.
+QUERY_GAP = 1000
+
+Source = GenomeInput | Path | str | int
+Progress = Callable[[int], None]
+
+
+@dataclass
+class GenomeBatch:
+    """One pass's evidence for every selected sample; :meth:`evidence` gives one sample's :class:`GenomeEvidence`."""
+
+    source: GenomeSource
+    samples: list[str]
+    build: BuildDetection
+    absent: AbsentPolicy
+    genotypes: dict[str, list[dict[str, GenotypeCall]]] = field(default_factory=dict)
+    score_groups: list[SiteGroup] | None = None
+    candidates: CandidateScan | None = None
+    coverage: list[RegionCoverage] = field(default_factory=list)
+    ref_mismatches: list[RefMismatch] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def evidence(self, sample: str) -> GenomeEvidence:
+        index = self.samples.index(sample)
+        sites = None
+        if self.score_groups is not None:
+            sites = [
+                ScoreSite(
+                    chrom=record.chrom,
+                    pos=record.pos,
+                    id=record.id,
+                    ref=record.ref,
+                    alts=record.alts,
+                    alleles=(int(record.alleles[index, 0]), int(record.alleles[index, 1])),
+                    location=record.location,
+                )
+                for group in self.score_groups
+                for record in group.records
+            ]
+        return GenomeEvidence(
+            source=self.source,
+            sample=sample,
+            build=self.build,
+            absent=self.absent,
+            genotypes={consumer: calls[index] for consumer, calls in self.genotypes.items()},
+            score_sites=sites,
+            candidates=self.candidates,
+            coverage=self.coverage,
+            ref_mismatches=self.ref_mismatches,
+            warnings=self.warnings,
+        )
+
+
+def read_genome(
+    source: Source,
+    request: GenomeRequest,
+    *,
+    sample: str | None = None,
+    build: GenomeBuild | None = None,
+    absent: AbsentPolicy | None = None,
+    on_progress: Progress | None = None,
+) -> GenomeEvidence:
+    """One patient's evidence: ``sample``, or the file's only sample (InputError naming them when there are several)."""
+    batch = read_genomes(
+        source,
+        request,
+        samples=[sample] if sample else None,
+        build=build,
+        absent=absent,
+        on_progress=on_progress,
+        single=True,
+    )
+    return batch.evidence(batch.samples[0])
+
+
+def read_genomes(
+    source: Source,
+    request: GenomeRequest,
+    *,
+    samples: Sequence[str] | None = None,
+    build: GenomeBuild | None = None,
+    absent: AbsentPolicy | None = None,
+    on_progress: Progress | None = None,
+    single: bool = False,
+) -> GenomeBatch:
+    """Every selected sample's evidence (all samples when ``samples`` is None) from one pass over ``source``.
+
+    ``build`` settles a header that names no build; it never overrules the header or the file's REF bases.
+    ``single`` applies the patient-level policy: exactly one sample must result.
+    """
+    policy = absent or AbsentPolicy()
+    with open_vcf(GenomeInput.of(source)) as vcf:
+        chosen = vcf.select_samples(samples)
+        if single and len(chosen) != 1:
+            shown = ", ".join(chosen[:10]) + (" ..." if len(chosen) > 10 else "")
+            raise InputError(
+                f"the VCF has {len(chosen)} samples ({shown or 'none'}); name the patient's sample "
+                "(the record's genome.sample, or --sample)",
+                source=vcf.label,
+            )
+        if request.candidates is not None and len(chosen) != 1:
+            raise InputError(f"diagnosis candidates need one sample; the VCF has {len(chosen)}", source=vcf.label)
+        header = vcf.header_build()
+        builds = [header.build] if header is not None else ([build] if build is not None else list(GenomeBuild))
+        reading = _Pass(vcf, request, builds)
+        reading.run(on_progress)
+        detection = decide_build(header, build, reading.votes, source=vcf.label)
+        return reading.batch(chosen, detection, policy)
+
+
+class _Pass:
+    """The collectors of one pass and the positions that route records to them."""
+
+    def __init__(self, vcf: VcfFile, request: GenomeRequest, builds: Sequence[GenomeBuild]) -> None:
+        self.vcf = vcf
+        self.request = request
+        self.decoder = Decoder(vcf)
+        self.loci: dict[tuple[str, GenomeBuild], LociCollector] = {
+            (consumer, b): LociCollector(consumer, wanted)
+            for consumer, per_build in request.loci.items()
+            for b, wanted in per_build.items()
+            if b in builds
+        }
+        self.score_positions = {
+            b: {(p.chrom, p.pos) for p in positions} for b, positions in request.scores.items() if b in builds
+        }
+        self.scores = {b: ScoreCollector(positions) for b, positions in self.score_positions.items()}
+        self.candidates = CandidateCollector(vcf, request.candidates.known) if request.candidates else None
+        self.votes = BuildVotes()
+        self.vote_index = _vote_index(request, builds)
+        self.records_read = 0
+        self.mode = ReadMode.STREAM
+        self._exact: dict[str, set[int]] = {}
+        self._windows: dict[str, tuple[list[int], list[int]]] = {}
+        self._route()
+        self._spans = "END" in vcf.header.info_types
+
+    def _route(self) -> None:
+        """Which positions send a record to the collectors: starts, and windows before normalized indels."""
+        windows: dict[str, list[tuple[int, int]]] = {}
+        for collector in self.loci.values():
+            for chrom, pos in collector.positions():
+                self._exact.setdefault(chrom, set()).add(pos)
+            for site in collector.sites.sites:
+                if len(site.locus.ref) > 1 or any(len(alt) != 1 for alt in site.locus.alts):
+                    start = max(1, site.locus.pos - INDEL_PADDING)
+                    windows.setdefault(site.locus.chrom, []).append((start, site.end + INDEL_PADDING))
+        for positions in self.score_positions.values():
+            for chrom, pos in positions:
+                self._exact.setdefault(chrom, set()).add(pos)
+        for chrom, pos in self.vote_index.positions():
+            self._exact.setdefault(chrom, set()).add(pos)
+        for chrom, spans in windows.items():
+            merged = _merge(sorted(spans), 0)
+            self._windows[chrom] = ([s for s, _ in merged], [e for _, e in merged])
+
+    def _regions(self) -> list[tuple[str, int, int]]:
+        """Index query regions covering every wanted position, window and gene region."""
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for chrom, positions in self._exact.items():
+            spans.setdefault(chrom, []).extend((pos, pos) for pos in positions)
+        for chrom, (starts, ends) in self._windows.items():
+            spans.setdefault(chrom, []).extend(zip(starts, ends, strict=True))
+        for collector in self.loci.values():
+            for region in collector.regions.regions:
+                spans.setdefault(region.chrom, []).append((region.start, region.end))
+        return [
+            (chrom, start, end) for chrom in sorted(spans) for start, end in _merge(sorted(spans[chrom]), QUERY_GAP)
+        ]
+
+    def run(self, on_progress: Progress | None) -> None:
+        regions = self._regions()
+        if self.candidates is None and regions and self.vcf.prefers_index(len(regions)):
+            self.mode = ReadMode.INDEX
+            self._read_index(regions, on_progress)
+        elif self.candidates is not None or regions:
+            self._read_stream(on_progress)
+
+    def _read_index(self, regions: Sequence[tuple[str, int, int]], on_progress: Progress | None) -> None:
+        seen: set[tuple[str, int, str, tuple[str, ...]]] = set()
+        for record in self.vcf.query(regions, on_progress):
+            chrom = canonical_chrom(record.CHROM)
+            if chrom is None:
+                continue
+            identity = (chrom, record.POS, record.REF, tuple(record.ALT))
+            if identity in seen:
+                continue  # a record overlapping two query regions comes back twice
+            seen.add(identity)
+            self.records_read += 1
+            self._count_regions(chrom, record.POS)
+            if self._wanted(record, chrom, record.POS):
+                self._dispatch(record, chrom, f"record {record.CHROM}:{record.POS}")
+
+    def _read_stream(self, on_progress: Progress | None) -> None:
+        vcf = self.vcf
+        names: dict[str, str | None] = {}
+        name: str | None = None
+        chrom: str | None = None
+        for record in vcf.records(on_progress):
+            if name != record.CHROM:
+                name = record.CHROM
+                chrom = names[name] = names[name] if name in names else canonical_chrom(name)
+            self.records_read += 1
+            if chrom is None:
+                if self.candidates is not None:
+                    self.candidates.add(record, record.CHROM, vcf.last_location)
+                continue
+            pos = record.POS
+            self._count_regions(chrom, pos)
+            if self._wanted(record, chrom, pos):
+                self._dispatch(record, chrom, vcf.last_location)
+            if self.candidates is not None:
+                self.candidates.add(record, chrom, vcf.last_location)
+
+    def _wanted(self, record: cyvcf2.Variant, chrom: str, pos: int) -> bool:
+        if pos in self._exact.get(chrom, ()):
+            return True
+        windows = self._windows.get(chrom)
+        if windows is not None:
+            i = bisect_right(windows[0], pos) - 1
+            if i >= 0 and pos <= windows[1][i]:
+                return True
+        return self._spans and int(record.end) > pos and self._covers_site(chrom, pos, int(record.end))
+
+    def _covers_site(self, chrom: str, start: int, end: int) -> bool:
+        return any(collector.sites.in_block(chrom, start, end) for collector in self.loci.values())
+
+    def _count_regions(self, chrom: str, pos: int) -> None:
+        for collector in self.loci.values():
+            if collector.regions.regions:
+                collector.regions.add(chrom, pos)
+
+    def _dispatch(self, record: cyvcf2.Variant, chrom: str, where: str) -> None:
+        self.vcf.check(record, where)
+        pos = record.POS
+        self.vote_index.count(self.votes, chrom, pos, record.REF)
+        alts = tuple(record.ALT)
+        for collector in self.loci.values():
+            collector.add(record, chrom, alts, self.decoder, where)
+        for b, positions in self.score_positions.items():
+            if (chrom, pos) in positions:
+                self.scores[b].add(self.vcf, record, chrom, where)
+
+    def batch(self, samples: list[str], detection: BuildDetection, policy: AbsentPolicy) -> GenomeBatch:
+        chosen = detection.build
+        warnings: list[str] = []
+        genotypes: dict[str, list[dict[str, GenotypeCall]]] = {}
+        mismatches: list[RefMismatch] = []
+        coverage: list[RegionCoverage] = []
+        for consumer, per_build in self.request.loci.items():
+            collector = self.loci.get((consumer, chosen))
+            if collector is None:
+                known = ", ".join(sorted(b.value for b in per_build)) or "no build"
+                warnings.append(f"{consumer}: the knowledge has {known} positions only; the VCF is {chosen}")
+                continue
+            calls, found, notes = collector.calls(samples, self.decoder, policy.absent_is_reference)
+            genotypes[consumer] = calls
+            mismatches += found
+            warnings += notes
+            for region, count in zip(collector.regions.regions, collector.regions.counts, strict=True):
+                coverage.append(
+                    RegionCoverage(
+                        consumer=consumer,
+                        name=region.name,
+                        chrom=region.chrom,
+                        start=region.start,
+                        end=region.end,
+                        records=count,
+                    )
+                )
+        _refuse_mismatches(mismatches, self.votes, self.vcf.label, detection)
+        scores = self.scores.get(chosen)
+        return GenomeBatch(
+            source=GenomeSource(
+                label=self.vcf.label,
+                format=self.vcf.header.kind,
+                indexed=self.vcf.indexed,
+                read=self.mode,
+                records_read=self.records_read,
+                samples_in_file=len(self.vcf.all_samples),
+            ),
+            samples=samples,
+            build=detection,
+            absent=policy,
+            genotypes=genotypes,
+            score_groups=scores.finish() if scores is not None else (None if not self.request.scores else []),
+            candidates=self.candidates.result() if self.candidates is not None else None,
+            coverage=coverage,
+            ref_mismatches=mismatches,
+            warnings=warnings,
+        )
+
+
+def _refuse_mismatches(
+    mismatches: Sequence[RefMismatch], votes: BuildVotes, label: str, detection: BuildDetection
+) -> None:
+    sites = {(m.consumer, m.key) for m in mismatches}
+    if len(sites) <= MAX_REF_MISMATCHES:
+        return
+    shown = "; ".join(f"{m.key} VCF {m.vcf_ref} vs {m.knowledge_ref} ({m.where})" for m in mismatches[:3])
+    raise InputError(
+        f"REF bases disagree with the knowledge at {len(sites)} sites ({shown}); a file in another build than "
+        f"{detection.build} ({detection.source.value}: {detection.detail}) or a broken file cannot be read safely "
+        f"(REF votes: {votes.summary()})",
+        source=label,
+    )
+
+
+def _vote_index(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> VoteIndex:
+    """Markers of both builds; knowledge loci and score positions of the builds still open."""
+    index = VoteIndex()
+    index.add_markers(request.markers)
+    for per_build in request.loci.values():
+        for b, wanted in per_build.items():
+            if b in builds:
+                for locus in wanted.loci:
+                    index.add(VoteKind.LOCI, b, locus.chrom, locus.pos, (locus.ref,))
+    for b, positions in request.scores.items():
+        if b in builds:
+            for position in positions:
+                if position.alleles:
+                    index.add(VoteKind.SCORES, b, position.chrom, position.pos, position.alleles)
+    index.finish()
+    return index
+
+
+def _merge(spans: Iterable[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
+    """Sorted (start, end) spans joined when they overlap or lie within ``gap`` of each other."""
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start - merged[-1][1] <= gap:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+

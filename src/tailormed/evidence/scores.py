@@ -1,0 +1,66 @@
+"""Records at scoring-file positions, kept columnar (every selected sample's allele indices) for the PRS matcher.
+
+Every record starting at a requested position is kept whatever its alleles: matching a score's effect and other
+allele to REF/ALT (flips, multi-allelic sites, duplicates) is the PRS engine's work, not the reader's.
+"""
+
+from __future__ import annotations
+
+import cyvcf2
+import numpy as np
+import numpy.typing as npt
+
+from tailormed.evidence.reader import VcfFile
+from tailormed.model.dosage import SiteGroup, SiteRecord
+
+HAPLOID_PAD = -2  # cyvcf2's marker for "no second allele" in a haploid call
+
+
+def allele_indices(raw: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]:
+    """cyvcf2's ``genotype.array()`` (allele, allele, phased) to two allele columns with haploid calls doubled.
+
+    >>> allele_indices(np.array([[0, -2, 1], [1, 0, 1], [-1, 1, 0]], dtype=np.int16)).tolist()
+    [[0, 0], [1, 0], [-1, -1]]
+    """
+    if raw.shape[1] < 3:  # every call haploid: (allele, phased)
+        first = raw[:, 0].astype(np.int16)
+        alleles = np.stack([first, first], axis=1)
+    else:
+        alleles = raw[:, :2].astype(np.int16, copy=True)
+        haploid = alleles[:, 1] == HAPLOID_PAD
+        alleles[haploid, 1] = alleles[haploid, 0]
+    alleles[(alleles < 0).any(axis=1)] = -1
+    return alleles
+
+
+class ScoreCollector:
+    """Score-position records of one pass, grouped by position in file order."""
+
+    def __init__(self, positions: set[tuple[str, int]]) -> None:
+        self.positions = positions
+        self.groups: list[SiteGroup] = []
+        self._current: list[SiteRecord] = []
+
+    def add(self, vcf: VcfFile, record: cyvcf2.Variant, chrom: str, where: str) -> None:
+        site = SiteRecord(
+            chrom=chrom,
+            pos=int(record.POS),
+            id=record.ID or ".",
+            ref=record.REF.upper(),
+            alts=tuple(alt.upper() for alt in record.ALT),
+            alleles=allele_indices(vcf.genotypes(record, where).astype(np.int16)),
+            location=where,
+        )
+        if self._current and (self._current[0].chrom, self._current[0].pos) != (site.chrom, site.pos):
+            self._close()
+        self._current.append(site)
+
+    def _close(self) -> None:
+        first = self._current[0]
+        self.groups.append(SiteGroup(chrom=first.chrom, pos=first.pos, records=tuple(self._current)))
+        self._current = []
+
+    def finish(self) -> list[SiteGroup]:
+        if self._current:
+            self._close()
+        return self.groups

@@ -1,0 +1,29 @@
+"""``summary.txt``: a short plain-text summary of a care plan (inputs, actionable findings, actions, limitations)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tailormed.model.careplan import CarePlan
+from tailormed.model.patient import Patient
+from tailormed.plan.assemble import is_actionable
+
+
+def summary_text(patient: Patient, plan: CarePlan) -> str:
+    """A short plain-text summary: inputs, actionable findings, actions, conflicts and limitations."""
+    lines = [f"tailormed care plan for {patient.id}" + (f" ({patient.display_name})" if patient.display_name else "")]
+    lines.append(f"generated {plan.generated_at.isoformat(timespec='seconds')} by tailormed {plan.tailormed_version}")
+    lines += [f"{name}: {value}" for name, value in plan.inputs.items()]
+    if plan.knowledge:
+        lines.append("knowledge: " + ", ".join(f"{k} {v}" for k, v in sorted(plan.knowledge.items())))
+    lines += _section("Actionable findings", [f.title for f in plan.findings if is_actionable(f)])
+    lines += _section("Actions", [f"[{a.kind.value}] {a.title}" for a in plan.actions])
+    lines += _section("Conflicts", [f"[{c.kind}] {c.description}" for c in plan.conflicts])
+    lines += _section("Problems", [p.title for p in plan.problems])
+    lines += _section("Decisions", [f"{d.question} First for you: {d.ranking[0]}" for d in plan.decisions if d.ranking])
+    lines += _section("Not assessed", [f"{n.item}: {n.reason}" for n in plan.limitations])
+    return "\n".join(lines) + "\n"
+
+
+def _section(title: str, items: Sequence[str]) -> list[str]:
+    return ["", f"{title} ({len(items)})", *(f"- {item}" for item in items)] if items else ["", f"{title}: none"]

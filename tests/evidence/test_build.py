@@ -1,0 +1,175 @@
+"""Genome-build detection: header lines, contig lengths, assembly names, REF bases at knowledge sites, score positions;
+and the caller's override, which may settle a silent header but never overrule the header or the REF bases."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from tailormed.errors import InputError
+from tailormed.evidence import read_genomes
+from tailormed.evidence.build import BuildVotes, Contig, VoteIndex, build_from_header, build_from_votes
+from tailormed.model.evidence import GenomeRequest
+from tailormed.model.genotype import BuildDetection, BuildMarker, BuildSource, GenomeBuild
+
+G37, G38 = GenomeBuild.GRCH37, GenomeBuild.GRCH38
+
+
+def _detect(
+    path: Path, markers: list[BuildMarker] | None = None, override: GenomeBuild | None = None, **wanted: object
+) -> BuildDetection:
+    request = GenomeRequest(markers=markers or [], **wanted)  # type: ignore[arg-type]
+    return read_genomes(path, request, build=override).build
+
+
+def test_reference_line_decides_first() -> None:
+    found = build_from_header(["file:///refs/human_g1k_v37.fasta"], [Contig("1", None, None)])
+    assert found is not None and (found.build, found.source) == (G37, BuildSource.HEADER_REFERENCE)
+
+
+@pytest.mark.parametrize(
+    ("contig", "build"),
+    [
+        (Contig("chr1", 249250621, None), G37),
+        (Contig("1", 248956422, None), G38),
+        (Contig("chrX", 156040895, None), G38),
+    ],
+)
+def test_contig_lengths(contig: Contig, build: GenomeBuild) -> None:
+    found = build_from_header([], [contig])
+    assert found is not None and (found.build, found.source) == (build, BuildSource.CONTIG_LENGTHS)
+    assert str(contig.length) in found.detail
+
+
+def test_assembly_attribute_and_silence() -> None:
+    found = build_from_header([], [Contig("chr1", None, "GRCh38.p14")])
+    assert found is not None and (found.build, found.source) == (G38, BuildSource.CONTIG_ASSEMBLY)
+    # A length that is neither build's (PLINK writes the last position) says nothing.
+    assert build_from_header([], [Contig("22", 51174940, None)]) is None
+
+
+def test_contradicting_header_is_an_error() -> None:
+    with pytest.raises(InputError, match="inconsistent"):
+        build_from_header(["hg19"], [Contig("chr1", 248956422, None)])
+    with pytest.raises(InputError, match="disagree"):
+        build_from_header([], [Contig("chr1", 248956422, None), Contig("chr2", 243199373, None)])
+
+
+def _pypgx_markers(shared_data: Path, limit: int = 40) -> list[BuildMarker]:
+    markers = []
+    with (shared_data / "pgx/pypgx/variant-table.csv").open() as handle:
+        for row in csv.DictReader(handle):
+            ref37, ref38 = row["GRCh37Allele"], row["GRCh38Allele"]
+            if len(ref37) == 1 and len(ref38) == 1 and row["Chromosome"] != "chrM" and ref37 in "ACGT":
+                markers.append(
+                    BuildMarker(
+                        chrom="chr" + row["Chromosome"].removeprefix("chr"),
+                        grch37_pos=int(row["GRCh37Position"]),
+                        grch37_ref=ref37,
+                        grch38_pos=int(row["GRCh38Position"]),
+                        grch38_ref=ref38,
+                        id=row["rsID"],
+                    )
+                )
+    return markers[:limit]
+
+
+def _vcf_at(path: Path, sites: list[tuple[str, int, str]]) -> Path:
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr7>", '##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">']
+    lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1")
+    for chrom, pos, ref in sorted(sites, key=lambda s: (s[0], s[1])):
+        lines.append(f"{chrom}\t{pos}\t.\t{ref}\t{'A' if ref != 'A' else 'C'}\t.\tPASS\t.\tGT\t0/0")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("build", [G37, G38])
+def test_ref_bases_at_markers_reveal_the_build(shared_data: Path, tmp_path: Path, build: GenomeBuild) -> None:
+    markers = _pypgx_markers(shared_data)
+    sites = [
+        (m.chrom, m.grch37_pos, m.grch37_ref) if build is G37 else (m.chrom, m.grch38_pos, m.grch38_ref)
+        for m in markers
+    ]
+    path = _vcf_at(tmp_path / "bare.vcf", sites)
+    found = _detect(path, markers)
+    assert found.build is build and found.source is BuildSource.REF_ALLELES
+    assert f"at {len({(c, p) for c, p, _ in sites})} of" in found.detail
+
+
+def test_too_few_markers_is_a_clear_error(shared_data: Path, tmp_path: Path) -> None:
+    markers = _pypgx_markers(shared_data)
+    path = _vcf_at(tmp_path / "one.vcf", [(markers[0].chrom, markers[0].grch38_pos, markers[0].grch38_ref)])
+    with pytest.raises(InputError, match="pass --build") as caught:
+        _detect(path, markers)
+    assert str(path) in str(caught.value)
+    assert _detect(path, markers, override=G38).source is BuildSource.USER
+
+
+def test_marker_votes_reject_mixed_evidence() -> None:
+    marker = BuildMarker(chrom="chr1", grch37_pos=10, grch37_ref="A", grch38_pos=20, grch38_ref="C")
+    index, votes = VoteIndex(), BuildVotes()
+    index.add_markers([marker] * 4)
+    index.finish()
+    for _ in range(4):
+        index.count(votes, "chr1", 10, "A")
+        index.count(votes, "chr1", 20, "C")
+    assert build_from_votes(votes) is None
+
+
+def test_real_headers(shared_data: Path) -> None:
+    found = _detect(shared_data / "pgx/pharmcat/examples/pharmcat.example.vcf")
+    assert (found.build, found.source, found.detail) == (G38, BuildSource.CONTIG_ASSEMBLY, "chr1 assembly=GRCh38.p14")
+    assert _detect(shared_data / "pgx/pharmcat/tests/vcf/cyp2c19/s1s2.vcf").source is BuildSource.HEADER_REFERENCE
+    tiny = shared_data / "risk/genotypes/tiny1000G.GRCh38.PGS001229_sites.vcf.gz"
+    with pytest.raises(InputError, match="cannot tell the genome build"):
+        _detect(tiny)
+
+
+def _with_header(path: Path, line: str) -> Path:
+    text = path.read_text()
+    path.write_text(text.replace("##fileformat=VCFv4.2\n", f"##fileformat=VCFv4.2\n{line}\n", 1))
+    return path
+
+
+def test_override_never_overrules_the_header(shared_data: Path, tmp_path: Path) -> None:
+    markers = _pypgx_markers(shared_data)
+    sites = [(m.chrom, m.grch37_pos, m.grch37_ref) for m in markers]
+    stated = _with_header(_vcf_at(tmp_path / "b37.vcf", sites), "##reference=file:///ref/human_g1k_v37.fasta")
+    assert _detect(stated, markers).build is G37
+    with pytest.raises(InputError, match=r"--build GRCh38 contradicts the file's header, which says GRCh37") as caught:
+        _detect(stated, markers, override=G38)
+    assert "human_g1k_v37.fasta" in caught.value.message and str(stated) in str(caught.value)
+    assert _detect(stated, markers, override=G37).source is BuildSource.HEADER_REFERENCE
+
+
+def test_override_never_overrules_the_ref_bases(shared_data: Path, tmp_path: Path) -> None:
+    markers = _pypgx_markers(shared_data)
+    silent = _vcf_at(tmp_path / "silent.vcf", [(m.chrom, m.grch37_pos, m.grch37_ref) for m in markers])
+    with pytest.raises(InputError, match=r"--build GRCh38 contradicts the file's own REF bases: REF matches GRCh37"):
+        _detect(silent, markers, override=G38)
+    settled = _detect(silent, markers, override=G37)
+    assert settled.source is BuildSource.USER and settled.detail.startswith("given by the caller; REF matches GRCh37")
+
+
+def test_header_contradicted_by_ref_bases_is_refused(shared_data: Path, tmp_path: Path) -> None:
+    markers = _pypgx_markers(shared_data)
+    sites = [(m.chrom, m.grch37_pos, m.grch37_ref) for m in markers]
+    wrong = _with_header(_vcf_at(tmp_path / "wrong.vcf", sites), "##reference=GRCh38")
+    with pytest.raises(
+        InputError, match=r"the header says GRCh38 \(##reference=GRCh38\) but REF matches GRCh37"
+    ) as caught:
+        _detect(wrong, markers, override=G38)
+    assert "an override cannot settle this" in caught.value.message
+
+
+def test_score_positions_identify_a_silent_header(shared_data: Path) -> None:
+    """A VCF extracted at a score's sites has no marker records; the score's own positions and alleles tell."""
+    from tailormed.pipeline.prs import read_scores, score_request
+
+    tiny = shared_data / "risk/genotypes/tiny1000G.GRCh38.PGS001229_sites.vcf.gz"
+    scores = read_scores([shared_data / "risk/pgs/PGS001229_hmPOS_GRCh38.normalised.txt.gz"])
+    found = _detect(tiny, scores=score_request(scores).scores)
+    assert (found.build, found.source) == (G38, BuildSource.SCORE_POSITIONS)
+    assert found.detail.startswith("records at 999 GRCh38 score positions, REF one of the score's alleles at 996")
