@@ -274,3 +274,33 @@ def test_older_acmg_list_is_selectable(
     brca1 = pick(lambda r: r.gene == "BRCA1" and r.clnsig == "Pathogenic" and is_snv(r))
     result = assess(hereditary_bundle, vcf_writer([row(brca1, ["0/1"])]), acmg_version="3.1")["PATIENT"]
     assert result.result.acmg_version == "3.1" and result.result.rows[0].reportable
+
+
+def _other_base(*bases: str) -> str:
+    return next(b for b in "ACGT" if b not in bases)
+
+
+def test_a_vcf_ref_that_is_clinvar_alt_is_never_a_match(
+    hereditary_bundle: KnowledgeBundle, pick: Callable[..., object], vcf_writer: Writer
+) -> None:
+    """The record says REF G where ClinVar says REF A (ALT G): the sample's G is the file's reference, not a variant."""
+    brca2 = pick(lambda r: r.gene == "BRCA2" and r.clnsig in PLP and is_snv(r))
+    chrom, pos, ref, alt = brca2.chrom, brca2.pos, brca2.ref, brca2.alt  # type: ignore[attr-defined]
+    wrong = vcf_writer([(chrom, pos, alt, _other_base(ref, alt), ["0/1"])])
+    result = assess(hereditary_bundle, wrong)["PATIENT"]
+    assert result.result.rows == []
+    assert any(f"VCF REF {alt} differs from the knowledge REF {ref}" in w for w in result.warnings)
+    right = vcf_writer([(chrom, pos, ref, alt, ["0/1"])])
+    assert [row.observation.variant.alt for row in assess(hereditary_bundle, right)["PATIENT"].result.rows] == [alt]
+
+
+def test_many_ref_mismatches_refuse_the_file(
+    hereditary_bundle: KnowledgeBundle, pick: Callable[..., object], vcf_writer: Writer
+) -> None:
+    picked: list[object] = []
+    for gene in ("BRCA1", "BRCA2", "MLH1"):
+        picked.append(pick(lambda r, g=gene: r.gene == g and r.clnsig in PLP and is_snv(r), exclude=picked))
+    rows = [(r.chrom, r.pos, r.alt, _other_base(r.ref, r.alt), ["0/1"]) for r in picked]  # type: ignore[attr-defined]
+    with pytest.raises(InputError, match="REF bases disagree with the knowledge at 3 sites") as caught:
+        assess(hereditary_bundle, vcf_writer(rows))
+    assert "another build than GRCh38" in caught.value.message

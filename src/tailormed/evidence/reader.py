@@ -226,21 +226,17 @@ def _diagnose(path: Path, exc: Exception) -> InputError:
 _DESCRIPTORS = Path("/proc/self/fd")
 
 
-def _open_descriptors() -> set[int]:
-    try:
-        return {int(entry.name) for entry in _DESCRIPTORS.iterdir()}
-    except OSError:
-        return set()
+def _descriptor_of(path: Path) -> int | None:
+    """A descriptor this process holds on ``path`` (Linux ``/proc``): htslib's, so the checks need no second open.
 
-
-def _descriptor_of(path: Path, before: set[int]) -> int | None:
-    """The descriptor htslib just opened on ``path`` (Linux ``/proc``), so checks need no second open."""
+    Any descriptor of the same file would do (reads go through ``pread``); the newest is htslib's.
+    """
     try:
         target = path.stat()
-        now = _open_descriptors() - before
+        held = sorted((int(entry.name) for entry in _DESCRIPTORS.iterdir()), reverse=True)
     except OSError:
         return None
-    for fd in sorted(now):
+    for fd in held:
         try:
             found = os.fstat(fd)
         except OSError:
@@ -287,12 +283,11 @@ def open_vcf(source: GenomeInput | Path | str | int) -> VcfFile:
     given = GenomeInput.of(source)
     if given.path is not None:
         _check_path(given.path)
-        before = _open_descriptors()
         try:
             reader = cyvcf2.VCF(str(given.path), gts012=False, strict_gt=False)
         except Exception as exc:  # cyvcf2 raises bare Exception/OSError for anything htslib rejects
             raise _diagnose(given.path, exc) from exc
-        fd = _descriptor_of(given.path, before)
+        fd = _descriptor_of(given.path)
     else:
         assert given.fd is not None
         try:

@@ -151,13 +151,13 @@ def pgx_request(
     groups += [(locus.id or locus.key, [locus]) for locus in extra_loci]
     grch38 = _unique([locus for _, loci in groups for locus in loci])
     per_build = {GenomeBuild.GRCH38: BuildLoci(loci=grch38, regions=gene_regions(groups))}
-    lifted = _grch37_positions(bundle)
+    lifted = grch37_forms(bundle)
     back: dict[str, Locus] = {}
     groups37: list[tuple[str, list[Locus]]] = []
     for name, loci in groups:
         read37 = []
         for locus in loci:
-            found = _lift(locus, lifted)
+            found = lift_to_grch37(locus, lifted)
             if found is not None:
                 back[found.key] = locus
                 read37.append(found)
@@ -298,34 +298,44 @@ def _unique(loci: Sequence[Locus]) -> list[Locus]:
     return list(seen.values())
 
 
-def _grch37_positions(bundle: KnowledgeBundle) -> dict[str, tuple[int, str]]:
-    """GRCh38 ``chrom:pos`` -> (GRCh37 position, GRCh37 REF): from PyPGx when built, else the build markers."""
-    mapped: dict[str, tuple[int, str]] = {}
+#: GRCh38 ``chrom:pos`` -> the GRCh37 forms the knowledge gives for variants there: (GRCh38 REF, GRCh37 position,
+#: GRCh37 REF). One position can carry several forms (an insertion and a deletion, each anchored its own way).
+Lift = dict[str, list[tuple[str, int, str]]]
+
+
+def grch37_forms(bundle: KnowledgeBundle) -> Lift:
+    """The GRCh37 forms of GRCh38 sites: from PyPGx when built (SNVs and indels), else the build markers (SNVs)."""
+    lifted: Lift = {}
     if bundle.has(pypgx.SOURCE):
         for variant in pypgx.pypgx_variants(bundle):
             for v38 in (variant.grch38, *variant.grch38_synonyms):
-                mapped.setdefault(v38.key, (variant.grch37.pos, variant.grch37.ref))
-        return mapped
+                form = (v38.ref, variant.grch37.pos, variant.grch37.ref)
+                if form not in lifted.setdefault(v38.key, []):
+                    lifted[v38.key].append(form)
+        return lifted
     for marker in markers.build_markers(bundle):
-        mapped.setdefault(f"{marker.chrom}:{marker.grch38_pos}", (marker.grch37_pos, marker.grch37_ref))
-    return mapped
+        lifted.setdefault(f"{marker.chrom}:{marker.grch38_pos}", []).append(
+            (marker.grch38_ref, marker.grch37_pos, marker.grch37_ref)
+        )
+    return lifted
 
 
-def _lift(locus: Locus, lifted: Mapping[str, tuple[int, str]]) -> Locus | None:
-    r"""The GRCh37 site of a GRCh38 locus, with GRCh37's REF; None when GRCh37's bases fit none of its alleles.
+def lift_to_grch37(locus: Locus, lifted: Lift) -> Locus | None:
+    """The GRCh37 site of a GRCh38 locus, with GRCh37's REF; None when the knowledge has no form that fits.
 
-    Where the builds' reference bases differ (CYP3A5 rs776746: GRCh38 T, GRCh37 C), the GRCh37 REF is one of the
-    locus's alleles and the others become the ALTs, so a GRCh37 ``0/0`` reads as C/C (\*3/\*3).
+    A form with the locus's own REF in both builds maps position only. Where the builds' reference bases differ at an
+    SNV (CYP3A5 rs776746: GRCh38 T, GRCh37 C), the GRCh37 REF is another of the locus's alleles and the rest become
+    the ALTs, so a GRCh37 ``0/0`` reads as C/C (``*3/*3``). Indels anchored differently in the two builds are not
+    lifted.
     """
-    target = lifted.get(locus.key)
-    if target is None:
-        return None
-    pos, ref = target
-    if ref == locus.ref:
-        return Locus(chrom=locus.chrom, pos=pos, ref=ref, alts=locus.alts, id=locus.id)
+    forms = [(pos, ref) for ref38, pos, ref in lifted.get(locus.key, ()) if ref38 == locus.ref]
+    for pos, ref in forms:
+        if ref == locus.ref:
+            return Locus(chrom=locus.chrom, pos=pos, ref=ref, alts=locus.alts, id=locus.id)
     alleles = (locus.ref, *locus.alts)
-    if len(ref) == 1 and all(len(a) == 1 for a in alleles) and ref in alleles:
-        return Locus(chrom=locus.chrom, pos=pos, ref=ref, alts=tuple(a for a in alleles if a != ref), id=locus.id)
+    for pos, ref in forms:
+        if len(ref) == 1 and all(len(a) == 1 for a in alleles) and ref in alleles:
+            return Locus(chrom=locus.chrom, pos=pos, ref=ref, alts=tuple(a for a in alleles if a != ref), id=locus.id)
     return None
 
 

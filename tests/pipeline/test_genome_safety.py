@@ -1,0 +1,267 @@
+"""Genomes as users bring them: the other build, truncated copies, files that cover nothing, streams.
+
+Each test is a case that once gave a confident wrong answer with exit code 0: a GRCh37 CYP3A5 reference read as
+\\*1, a build override obeyed against the header, a bgzip file cut at a block boundary read as complete, a VCF of
+other sites declared complete and called \\*1/\\*1 everywhere.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import subprocess
+import sys
+import threading
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from tailormed.demo import demo_record
+from tailormed.errors import InputError
+from tailormed.evidence import GenomeInput, bgzf_complete, read_genome
+from tailormed.intake.record import load_record, resolve_genome_path
+from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.model.evidence import AbsentPolicy, DeclaredBy
+from tailormed.model.genotype import GenomeBuild, Locus
+from tailormed.model.pgx import GeneCall
+from tailormed.pipeline import pgx
+from tailormed.pipeline.analyze import analyze_files
+
+G37, G38 = GenomeBuild.GRCH37, GenomeBuild.GRCH38
+COMPLETE = AbsentPolicy(absent_is_reference=True, declared_by=DeclaredBy.COMMAND_LINE)
+HEADER = '##fileformat=VCFv4.2\n##reference={build}\n##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n'
+COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+
+
+def _vcf(path: Path, build: str, rows: Sequence[tuple[str, int, str, str, str]]) -> Path:
+    lines = [HEADER.format(build=build), COLUMNS]
+    for chrom, pos, ref, alt, gt in sorted(rows, key=lambda r: (r[0], r[1])):
+        lines.append(f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t.\tGT\t{gt}\n")
+    path.write_text("".join(lines))
+    return path
+
+
+def _calls(path: Path, bundle: KnowledgeBundle, absent: AbsentPolicy = COMPLETE) -> dict[str, GeneCall]:
+    definitions, _ = pgx.load_calling(bundle)
+    evidence = read_genome(path, pgx.genome_request_for(bundle), absent=absent)
+    return {call.gene: call for call in pgx.evidence_calls(evidence, definitions)[1]}
+
+
+# -- issue 11 item 1: genes whose reference allele differs between builds (or is not *1) --------------------------
+
+
+def _build_twins(bundle: KnowledgeBundle) -> list[tuple[str, Locus, tuple[int, str], Locus, tuple[int, str] | None]]:
+    """(gene, site, its GRCh37 (pos, ref), another site of the gene, its GRCh37 (pos, ref)) for every definition
+    position whose GRCh37 reference base is another of its alleles; the other site has the same base in both."""
+    definitions, _ = pgx.load_calling(bundle)
+    lifted = pgx.grch37_forms(bundle)
+
+    def target(locus: Locus) -> tuple[int, str] | None:
+        read = pgx.lift_to_grch37(locus, lifted)
+        return (read.pos, read.ref) if read is not None else None
+
+    found = []
+    for gene, definition in definitions.items():
+        same = [s for s in definition.loci() if len(s.ref) == 1 and (t := target(s)) is not None and t[1] == s.ref]
+        for locus in definition.loci():
+            moved = target(locus)
+            if moved is None or moved[1] == locus.ref or not same:
+                continue
+            anchor = same[0]
+            found.append((gene, locus, moved, anchor, target(anchor)))
+    return found
+
+
+@pytest.mark.parametrize("which", ["core", "built_bundle"])
+def test_reference_of_each_build_is_read_as_that_build_says(
+    which: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A person whose genome is the GRCh37 reference at a site gets one call, whichever build the VCF is in."""
+    bundle: KnowledgeBundle = request.getfixturevalue(which)
+    twins = _build_twins(bundle)
+    assert any(gene == "CYP3A5" and site.id == "rs776746" for gene, site, *_ in twins)
+    for gene, site, (pos37, ref37), anchor, (anchor37, anchor_ref) in twins:
+        covered37 = (anchor.chrom, anchor37, anchor_ref, anchor.alts[0], "0/0")
+        covered38 = (anchor.chrom, anchor.pos, anchor.ref, anchor.alts[0], "0/0")
+        called = _calls(_vcf(tmp_path / "absent37.vcf", "GRCh37", [covered37]), bundle)
+        if gene not in called:
+            continue  # a gene the matcher does not call from a VCF (CYP2D6: outside calls only)
+        absent37 = called[gene]
+        listed37 = _calls(
+            _vcf(tmp_path / "listed37.vcf", "GRCh37", [covered37, (site.chrom, pos37, ref37, site.ref, "0/0")]), bundle
+        )[gene]
+        carried38 = _calls(
+            _vcf(tmp_path / "as38.vcf", "GRCh38", [covered38, (site.chrom, site.pos, site.ref, ref37, "1/1")]), bundle
+        )[gene]
+        expected = (carried38.status, [d.name for d in carried38.diplotypes])
+        assert (absent37.status, [d.name for d in absent37.diplotypes]) == expected, (gene, site.id, "site absent")
+        assert (listed37.status, [d.name for d in listed37.diplotypes]) == expected, (gene, site.id, "site 0/0")
+        assert (site.id or site.key) not in absent37.missing_positions  # read (as GRCh37's reference), not missing
+    cyp3a5 = next(t for t in twins if t[1].id == "rs776746")
+    gene, site, (pos37, ref37), anchor, (anchor37, anchor_ref) = cyp3a5
+    only37 = _vcf(tmp_path / "cyp3a5.vcf", "GRCh37", [(anchor.chrom, anchor37, anchor_ref, anchor.alts[0], "0/0")])
+    assert [d.name for d in _calls(only37, bundle)["CYP3A5"].diplotypes] == ["*3/*3"]  # GRCh37 carries *3
+    only38 = _vcf(tmp_path / "cyp3a5_38.vcf", "GRCh38", [(anchor.chrom, anchor.pos, anchor.ref, anchor.alts[0], "0/0")])
+    assert [d.name for d in _calls(only38, bundle)["CYP3A5"].diplotypes] == ["*1/*1"]  # GRCh38 carries *1
+    alt37 = _vcf(tmp_path / "cyp3a5_alt.vcf", "GRCh37", [(site.chrom, pos37, ref37, site.ref, "1/1")])
+    assert [d.name for d in _calls(alt37, bundle)["CYP3A5"].diplotypes] == ["*1/*1"]
+
+
+# -- issue 11 item 2: an override never overrules the header; GRCh37 everywhere the knowledge has it ---------------
+
+
+def _cli(*args: str, kb_home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TAILORMED_KB": str(kb_home), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "tailormed", *args], capture_output=True, text=True, check=False, env=env
+    )
+
+
+def _lifted_loci(bundle: KnowledgeBundle) -> dict[str, Locus]:
+    lifted = pgx.grch37_forms(bundle)
+    definitions, _ = pgx.load_calling(bundle)
+    found = {}
+    for definition in definitions.values():
+        for locus in definition.loci():
+            read = pgx.lift_to_grch37(locus, lifted)
+            if read is not None:
+                found[locus.key] = read
+    return found
+
+
+def _hale37(tmp_path: Path, bundle: KnowledgeBundle) -> Path:
+    """demo-01's VCF in GRCh37 coordinates (sites whose GRCh37 base is the same), with a GRCh37 header."""
+    lifted = {key: (read.pos, read.ref) for key, read in _lifted_loci(bundle).items()}
+    record = demo_record("demo-01-hale")
+    source = resolve_genome_path(load_record(record), record)
+    assert source is not None
+    lines = []
+    for line in source.read_text().splitlines():
+        if line.startswith(("##contig", "##reference")):
+            continue
+        if line.startswith("#CHROM"):
+            lines.append("##reference=file:///refs/human_g1k_v37.fasta")
+            lines.append("##contig=<ID=chr10,length=135534747>")
+        elif not line.startswith("#"):
+            chrom, pos, rsid, ref, *rest = line.split("\t")
+            target = lifted.get(f"{chrom}:{pos}")
+            if target is None or target[1] != ref:
+                continue
+            line = "\t".join([chrom, str(target[0]), rsid, ref, *rest])
+        lines.append(line)
+    path = tmp_path / "hale37.vcf"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_build_override_against_the_header_is_refused(core: KnowledgeBundle, tmp_path: Path) -> None:
+    vcf = _hale37(tmp_path, core)
+    done = _cli("pgx", "call", str(vcf), "--build", "GRCh38", "--absent-is-reference", kb_home=tmp_path / "kb")
+    assert done.returncode == 2
+    assert "--build GRCh38 contradicts the file's header, which says GRCh37" in done.stderr
+    assert "human_g1k_v37.fasta" in done.stderr
+    done = _cli("pgx", "call", str(vcf), "--absent-is-reference", kb_home=tmp_path / "kb")
+    assert done.returncode == 0, done.stderr
+    rows = {line.split("\t")[1]: line.split("\t") for line in done.stdout.splitlines()[1:]}
+    assert rows["CYP2C19"][2] == "*2/*2"
+
+
+def test_analyze_reads_a_grch37_genome(core: KnowledgeBundle, tmp_path: Path) -> None:
+    vcf = _hale37(tmp_path, core)
+    result = analyze_files(demo_record("demo-01-hale"), vcf=vcf, out_dir=tmp_path / "out", bundle=core)
+    assert result.evidence is not None and result.evidence.build.build is G37
+    assert result.plan.inputs["build"].startswith("GRCh37 (header_reference")
+    assert "action:medication_change:pgx:clopidogrel:cpic" in {a.id for a in result.plan.actions}
+
+
+# -- issue 11 item 3: a bgzip file cut at a block boundary is not complete ------------------------------------------
+
+
+def _bgzf_block(data: bytes) -> bytes:
+    """One BGZF block (SAM/BAM specification 4.1): a gzip member whose extra field gives its size."""
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    body = deflate.compress(data) + deflate.flush()
+    header = b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00" + struct.pack("<H", len(body) + 25)
+    return header + body + struct.pack("<II", zlib.crc32(data), len(data))
+
+
+def test_bgzf_cut_at_a_block_boundary_is_refused(shared_data: Path, core: KnowledgeBundle, tmp_path: Path) -> None:
+    text = (shared_data / "pgx/pharmcat/examples/pharmcat.example2.vcf").read_bytes()
+    cut = text.index(b"\nchr10\t") + 1
+    assert _bgzf_block(b"") == bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+    complete = tmp_path / "complete.vcf.gz"
+    complete.write_bytes(_bgzf_block(text[:cut]) + _bgzf_block(text[cut:]) + _bgzf_block(b""))
+    truncated = tmp_path / "truncated.vcf.gz"
+    truncated.write_bytes(_bgzf_block(text[:cut]))  # an interrupted copy: whole blocks, no end-of-file block
+    assert gzip.decompress(truncated.read_bytes()) == text[:cut]  # gzip itself sees nothing wrong
+    assert [d.name for d in _calls(complete, core)["CYP2C19"].diplotypes] == ["*2/*2"]
+    with pytest.raises(InputError, match="without the BGZF end-of-file block: it is truncated") as caught:
+        _calls(truncated, core)
+    assert str(truncated) in str(caught.value)
+    assert not bgzf_complete(truncated.read_bytes()) and bgzf_complete(complete.read_bytes())
+
+
+def test_a_stream_is_read_once_without_touching_disk(shared_data: Path, core: KnowledgeBundle, tmp_path: Path) -> None:
+    """The service's way: decrypted bytes through a pipe; the evidence equals the file's."""
+    text = (shared_data / "pgx/pharmcat/examples/pharmcat.example2.vcf").read_bytes()
+    data = _bgzf_block(text) + _bgzf_block(b"")
+    path = tmp_path / "example2.vcf.gz"
+    path.write_bytes(data)
+    read_end, write_end = os.pipe()
+
+    def feed() -> None:
+        with os.fdopen(write_end, "wb") as pipe:
+            for start in range(0, len(data), 4096):
+                pipe.write(data[start : start + 4096])
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    try:
+        streamed = read_genome(GenomeInput.from_fd(read_end, "upload 42"), pgx.genome_request_for(core))
+    finally:
+        feeder.join()
+        os.close(read_end)
+    from_file = read_genome(path, pgx.genome_request_for(core))
+    assert streamed.source.label == "upload 42" and streamed.source.format == "stream"
+    assert streamed.genotypes == from_file.genotypes and streamed.build == from_file.build
+    assert bgzf_complete(data[-28:])
+
+
+# -- issue 11 item 4: a VCF declared complete that covers none of a gene --------------------------------------------
+
+
+def _one_sample(source: Path, sample: str, out: Path) -> Path:
+    with gzip.open(source, "rt") as handle:
+        lines = handle.read().splitlines()
+    header = next(line for line in lines if line.startswith("#CHROM")).split("\t")
+    column = header.index(sample)
+    kept = [line for line in lines if line.startswith("##")]
+    kept += ["\t".join([*fields[:9], fields[column]]) for fields in (x.split("\t") for x in lines if x[:2] != "##")]
+    out.write_text("\n".join(kept) + "\n")
+    return out
+
+
+def test_genes_a_complete_vcf_does_not_cover_are_not_called(shared_data: Path, tmp_path: Path) -> None:
+    sites = shared_data / "risk/genotypes/tiny1000G.GRCh38.PGS001229_sites.vcf.gz"
+    vcf = _one_sample(sites, "HG00096", tmp_path / "HG00096.vcf")
+    done = _cli("pgx", "call", str(vcf), "--absent-is-reference", "--build", "GRCh38", kb_home=tmp_path / "kb")
+    assert done.returncode == 0, done.stderr
+    rows = [line.split("\t") for line in done.stdout.splitlines()[1:]]
+    assert rows and all(row[5] == "no_call" and row[2] == "" for row in rows)  # never *1/*1 Normal
+    for gene in ("CYP3A5", "CYP2C19", "CYP2C9", "VKORC1"):
+        assert f"{gene}: not called: the VCF is declared complete but has no record at all in" in done.stderr
+
+
+# -- issue 11 item 12: no htslib index noise on unindexed files -----------------------------------------------------
+
+
+def test_unindexed_files_read_quietly(shared_data: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "cineca.vcf.gz"
+    copy.write_bytes((shared_data / "risk/genotypes/cineca_synthetic_subset.GRCh37.chr22.vcf.gz").read_bytes())
+    for args in (["vcf", "info", str(copy)], ["pgx", "call", str(copy), "-s", "HG00097_HG00097", "--build", "GRCh37"]):
+        done = _cli(*args, kb_home=tmp_path / "kb")
+        assert done.returncode == 0, done.stderr
+        assert "[E::" not in done.stderr and "idx_find_and_load" not in done.stderr
