@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-import tailormed
 from tailormed.errors import InputError
 from tailormed.fileio import OUTPUTS_LIST, safe_folder_name, write_folder_atomic, write_text_atomic
 from tailormed.intake.fhir import convert_fhir_bundle
 from tailormed.intake.record import load_record
 from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.pipeline.analyze import analyze_files
 
 _RUN = "import sys; from tailormed.cli import main; sys.argv[0] = 'tailormed'; main()"
 
@@ -58,7 +58,7 @@ def test_analyze_of_a_dot_id_leaves_other_patients_results(core: KnowledgeBundle
         record = tmp_path / "dot.yaml"
         record.write_text(f"id: '{patient_id}'\n", encoding="utf-8")
         with pytest.raises(InputError):
-            tailormed.analyze(record, out_dir=out, bundle=core, on=date(2026, 1, 15))
+            analyze_files(record, out_dir=out, bundle=core, on=date(2026, 1, 15))
         done = _tailormed("analyze", "--record", str(record), "--out", str(out))
         assert done.returncode == 2, done.stderr
         assert "internal error" not in done.stderr
