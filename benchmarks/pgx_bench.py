@@ -14,10 +14,16 @@ import time
 from pathlib import Path
 
 from tailormed.engines.pgx.matcher import match_all
-from tailormed.evidence.genotypes import extract_genotypes
+from tailormed.evidence import read_genomes
 from tailormed.knowledge.bundle import load_bundle
 from tailormed.knowledge.pgx.definitions import load_definitions
-from tailormed.model.genotype import GenomeBuild
+from tailormed.model.evidence import BuildLoci, GenomeRequest
+from tailormed.model.genotype import GenomeBuild, SampleGenotypes
+
+
+def read_samples(path: Path, request: GenomeRequest) -> list[SampleGenotypes]:
+    batch = read_genomes(path, request, build=GenomeBuild.GRCH38)
+    return [batch.evidence(name).sample_genotypes("pgx") for name in batch.samples]
 
 
 def main() -> None:
@@ -30,11 +36,12 @@ def main() -> None:
 
     definitions = load_definitions(load_bundle(args.kb))
     loci = [locus for d in definitions.values() for locus in d.loci()]
+    request = GenomeRequest(loci={"pgx": {GenomeBuild.GRCH38: BuildLoci(loci=loci)}})
 
     latencies = []
     for _ in range(args.repeats):
         start = time.perf_counter()
-        for genotypes in extract_genotypes(args.single, loci, loci_build=GenomeBuild.GRCH38).values():
+        for genotypes in read_samples(args.single, request):
             match_all(definitions, genotypes)
         latencies.append(time.perf_counter() - start)
     print(
@@ -43,10 +50,10 @@ def main() -> None:
     )
 
     start = time.perf_counter()
-    cohort = extract_genotypes(args.cohort, loci, loci_build=GenomeBuild.GRCH38)
+    cohort = read_samples(args.cohort, request)
     read = time.perf_counter() - start
     start = time.perf_counter()
-    calls = sum(len(match_all(definitions, genotypes)) for genotypes in cohort.values())
+    calls = sum(len(match_all(definitions, genotypes)) for genotypes in cohort)
     matched = time.perf_counter() - start
     n = len(cohort)
     print(f"cohort ({n} samples, {len(loci)} sites): read {read:.2f} s, match {matched:.2f} s ({calls} gene calls)")

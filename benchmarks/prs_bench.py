@@ -78,8 +78,8 @@ def synthetic(folder: Path, variants: int, samples: int) -> tuple[Path, Path]:
 def compare(name: str, vcf: Path, scoring: Path, folder: Path) -> None:
     scores = read_scores([scoring])
     options = MatchOptions(min_overlap=0.0)
-    ours = best_of(lambda: score_vcf(vcf, scores, build=BUILD, options=options))
-    run = score_vcf(vcf, scores, build=BUILD, options=options)
+    ours = best_of(lambda: score_vcf(vcf, scores, None, build=BUILD.build, options=options))
+    run = score_vcf(vcf, scores, None, build=BUILD.build, options=options)
     result = run.scores[0]
     alleles = {}
     for row in result.match.log:

@@ -15,8 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from tailormed.intake import extract_genotypes
+from tailormed.evidence import read_genomes
 from tailormed.model.chrom import canonical_chrom
+from tailormed.model.evidence import BuildLoci, GenomeRequest
 from tailormed.model.genotype import GenomeBuild, Locus
 
 CASES = [
@@ -62,8 +63,9 @@ def main() -> None:
             with gzip.open(path, "rt") as handle:
                 rows = [line.split("\t", 2)[:2] for line in handle if not line.startswith("#")]
             regions.write_text("".join(f"{chrom}\t{pos}\n" for chrom, pos in rows))
-            mine = _best(None, lambda p=path, s=loci, b=build: extract_genotypes(p, s, loci_build=b, build=b))
-            calls = extract_genotypes(path, loci, loci_build=build, build=build)
+            request = GenomeRequest(loci={"sites": {build: BuildLoci(loci=loci)}})
+            mine = _best(None, lambda p=path, r=request, b=build: read_genomes(p, r, build=b))
+            calls = read_genomes(path, request, build=build).samples
             theirs = float("nan")
             if bcftools:
                 command = [bcftools, "query", "-T", str(regions), "-f", "%CHROM\t%POS\t%REF\t%ALT[\t%GT]\n", str(path)]

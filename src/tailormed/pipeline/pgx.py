@@ -291,6 +291,39 @@ def patient_pgx(
     )
 
 
+def run_patient_pgx(
+    patient: Patient,
+    vcf: Path,
+    bundle: KnowledgeBundle,
+    *,
+    outside_calls: Path | None = None,
+    absent_is_reference: bool | None = None,
+    build: GenomeBuild | None = None,
+    on: date,
+    on_progress: Progress | None = None,
+) -> PatientPgx:
+    """The PGx engine for one patient's VCF: the genome read as ``analyze`` reads it (PGx loci only), then called.
+
+    ``absent_is_reference`` None leaves the choice to the record; ``outside_calls`` is a TSV of calls from other tools.
+    """
+    from tailormed.pipeline.analyze import read_patient_genome
+
+    evidence = read_patient_genome(
+        vcf,
+        patient,
+        bundle,
+        engines=["pgx"],
+        build=build,
+        absent_is_reference=absent_is_reference,
+        on_progress=on_progress,
+    )
+    outside = None
+    if outside_calls is not None:
+        definitions, tables = load_calling(bundle)
+        outside = read_outside(outside_calls, definitions, tables=tables)
+    return patient_pgx(patient, evidence, bundle, outside=outside, on=on)
+
+
 def _unique(loci: Sequence[Locus]) -> list[Locus]:
     seen: dict[str, Locus] = {}
     for locus in loci:
