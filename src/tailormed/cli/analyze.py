@@ -50,6 +50,9 @@ def analyze(
         ),
     ] = None,
     kb: KbOption = None,
+    no_pdf: Annotated[
+        bool, typer.Option("--no-pdf", help="Write the HTML reports only (PDF rendering is the slowest step).")
+    ] = False,
 ) -> None:
     """Analyze one patient with every engine that applies: care plan, reports and engine tables, written atomically."""
     from tailormed.errors import InputError
@@ -70,9 +73,25 @@ def analyze(
             tumour_vcf=tumour_vcf,
             build=build,
             models=models,
+            pdf=not no_pdf,
             on_progress=lambda n: bar.advance(task, n),
         )
     _print_result(result)
+
+
+def report(
+    plan: Annotated[Path, typer.Option("--plan", help="A stored careplan.json (from tailormed analyze).")],
+    record: Annotated[Path, typer.Option("--record", help="The patient's record (YAML/JSON) the plan was made for.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder; reports go to OUT/<patient id>/.")],
+    no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Write the HTML reports only.")] = False,
+) -> None:
+    """Render a stored care plan's reports again (summary, HTML/PDF, FHIR) without reading the genome."""
+    from tailormed.pipeline.analyze import render_plan
+
+    written = render_plan(plan, record, out_dir, pdf=not no_pdf)
+    err.print(f"wrote {len(written)} files to {written[0].parent if written else out_dir}")
+    for path in written:
+        out.print(f"  {path}", highlight=False)
 
 
 def demo(

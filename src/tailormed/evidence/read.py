@@ -179,46 +179,13 @@ class _Pass:
         self.vote_index = _vote_index(request, builds)
         self.records_read = 0
         self.mode = ReadMode.STREAM
-        self._exact: dict[str, set[int]] = {}
-        self._windows: dict[str, tuple[list[int], list[int]]] = {}
-        self._route()
+        self.routes = _Routes(self.loci.values(), self.score_positions.values(), self.vote_index)
+        self._exact = self.routes.exact
+        self._windows = self.routes.windows
         self._spans = "END" in vcf.header.info_types
 
-    def _route(self) -> None:
-        """Which positions send a record to the collectors: starts, and windows before normalized indels."""
-        windows: dict[str, list[tuple[int, int]]] = {}
-        for collector in self.loci.values():
-            for chrom, pos in collector.positions():
-                self._exact.setdefault(chrom, set()).add(pos)
-            for site in collector.sites.sites:
-                if len(site.locus.ref) > 1 or any(len(alt) != 1 for alt in site.locus.alts):
-                    start = max(1, site.locus.pos - INDEL_PADDING)
-                    windows.setdefault(site.locus.chrom, []).append((start, site.end + INDEL_PADDING))
-        for positions in self.score_positions.values():
-            for chrom, pos in positions:
-                self._exact.setdefault(chrom, set()).add(pos)
-        for chrom, pos in self.vote_index.positions():
-            self._exact.setdefault(chrom, set()).add(pos)
-        for chrom, spans in windows.items():
-            merged = _merge(sorted(spans), 0)
-            self._windows[chrom] = ([s for s, _ in merged], [e for _, e in merged])
-
-    def _regions(self) -> list[tuple[str, int, int]]:
-        """Index query regions covering every wanted position, window and gene region."""
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for chrom, positions in self._exact.items():
-            spans.setdefault(chrom, []).extend((pos, pos) for pos in positions)
-        for chrom, (starts, ends) in self._windows.items():
-            spans.setdefault(chrom, []).extend(zip(starts, ends, strict=True))
-        for collector in self.loci.values():
-            for region in collector.regions.regions:
-                spans.setdefault(region.chrom, []).append((region.start, region.end))
-        return [
-            (chrom, start, end) for chrom in sorted(spans) for start, end in _merge(sorted(spans[chrom]), QUERY_GAP)
-        ]
-
     def run(self, on_progress: Progress | None) -> None:
-        regions = self._regions()
+        regions = self.routes.regions()
         if self.candidates is None and regions and self.vcf.prefers_index(len(regions)):
             self.mode = ReadMode.INDEX
             self._read_index(regions, on_progress)
@@ -338,6 +305,66 @@ class _Pass:
             ref_mismatches=mismatches,
             warnings=warnings,
         )
+
+
+class _Routes:
+    """Which records a pass hands to its collectors: those starting at a wanted position, those inside windows before
+    a knowledge indel's normalized position, and (for index queries) everything in the wanted regions."""
+
+    def __init__(
+        self,
+        collectors: Iterable[LociCollector],
+        score_positions: Iterable[set[tuple[str, int]]],
+        votes: VoteIndex,
+    ) -> None:
+        self.collectors = list(collectors)
+        self.exact: dict[str, set[int]] = {}
+        self.windows: dict[str, tuple[list[int], list[int]]] = {}
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for collector in self.collectors:
+            for chrom, pos in collector.positions():
+                self.exact.setdefault(chrom, set()).add(pos)
+            for site in collector.sites.sites:
+                if len(site.locus.ref) > 1 or any(len(alt) != 1 for alt in site.locus.alts):
+                    start = max(1, site.locus.pos - INDEL_PADDING)
+                    spans.setdefault(site.locus.chrom, []).append((start, site.end + INDEL_PADDING))
+        for positions in score_positions:
+            for chrom, pos in positions:
+                self.exact.setdefault(chrom, set()).add(pos)
+        for chrom, pos in votes.positions():
+            self.exact.setdefault(chrom, set()).add(pos)
+        for chrom, found in spans.items():
+            merged = _merge(sorted(found), 0)
+            self.windows[chrom] = ([s for s, _ in merged], [e for _, e in merged])
+
+    def regions(self) -> list[tuple[str, int, int]]:
+        """Index query regions covering every wanted position, window and gene region."""
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for chrom, positions in self.exact.items():
+            spans.setdefault(chrom, []).extend((pos, pos) for pos in positions)
+        for chrom, (starts, ends) in self.windows.items():
+            spans.setdefault(chrom, []).extend(zip(starts, ends, strict=True))
+        for collector in self.collectors:
+            for region in collector.regions.regions:
+                spans.setdefault(region.chrom, []).append((region.start, region.end))
+        return [
+            (chrom, start, end) for chrom in sorted(spans) for start, end in _merge(sorted(spans[chrom]), QUERY_GAP)
+        ]
+
+
+def query_regions(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> list[tuple[str, int, int]]:
+    """The (chromosome, start, end) regions a pass over an indexed file queries for ``request`` in ``builds``.
+
+    Benchmarks give the same regions to ``bcftools view -R``.
+    """
+    collectors = [
+        LociCollector(consumer, wanted)
+        for consumer, per_build in request.loci.items()
+        for b, wanted in per_build.items()
+        if b in builds
+    ]
+    positions = [{(p.chrom, p.pos) for p in found} for b, found in request.scores.items() if b in builds]
+    return _Routes(collectors, positions, _vote_index(request, builds)).regions()
 
 
 def _refuse_mismatches(

@@ -11,6 +11,7 @@ folder out. Bad input (a broken VCF, an unreadable record) raises before anythin
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from tailormed.model.patient import Patient
 from tailormed.pipeline.engine_api import PatientContext, Progress
 from tailormed.pipeline.engines import run_order
 from tailormed.plan.assemble import assemble_plan
-from tailormed.report.outputs import report_files, report_inputs, report_support
+from tailormed.report.outputs import ReportSupport, report_files, report_inputs, report_support
 from tailormed.report.summary import summary_text
 
 CAREPLAN_FILE = "careplan.json"
@@ -53,6 +54,7 @@ class AnalysisResult(Contract):
     runs: dict[str, EngineRun] = Field(description="Engine name -> run, in the order they ran")
     evidence: GenomeEvidence | None = None
     tumour: TumourEvidence | None = None
+    pdf: bool = Field(default=True, description="Whether the reports are also rendered to PDF (when WeasyPrint works)")
     folder: Path | None = Field(default=None, description="Where write_outputs put the files (None: not written)")
     files: list[Path] = Field(default_factory=list, description="Every file written, in the folder")
 
@@ -124,8 +126,12 @@ def analyze(
     models: Path | None = None,
     engines: Sequence[str] | None = None,
     inputs: dict[str, str] | None = None,
+    pdf: bool = True,
 ) -> AnalysisResult:
-    """Run every applicable engine (or ``engines`` and what they need) and join their findings into a care plan."""
+    """Run every applicable engine (or ``engines`` and what they need) and join their findings into a care plan.
+
+    ``pdf`` False leaves PDF reports out (the plan says so); the HTML reports are still rendered.
+    """
     runs: dict[str, EngineRun] = {}
     for spec in run_order(engines):
         ctx = PatientContext(
@@ -140,9 +146,17 @@ def analyze(
         )
         runs[spec.name] = spec.run(ctx).named(spec.name)
     plan_inputs = {**(inputs or {}), "knowledge_bundle": knowledge.location}
-    plan_inputs.update(report_inputs(patient, report_support()))
+    plan_inputs.update(report_inputs(patient, reports_wanted(pdf)))
     plan = plan_from_runs(patient, runs.values(), inputs=plan_inputs, bundle=knowledge)
-    return AnalysisResult(patient=patient, plan=plan, runs=runs, evidence=evidence, tumour=tumour)
+    return AnalysisResult(patient=patient, plan=plan, runs=runs, evidence=evidence, tumour=tumour, pdf=pdf)
+
+
+def reports_wanted(pdf: bool) -> ReportSupport:
+    """What this installation can render, less PDF when it is not wanted."""
+    support = report_support()
+    if not pdf and support.pdf is None:
+        return replace(support, pdf="PDF not requested")
+    return support
 
 
 def plan_from_runs(
@@ -179,8 +193,7 @@ def output_files(result: AnalysisResult) -> dict[str, str | bytes]:
     files[RUNS_FILE] = EngineRuns(patient_id=result.patient.id, runs=result.runs).model_dump_json(indent=1) + "\n"
     for run in result.runs.values():
         files.update(run.tables)
-    files[SUMMARY_FILE] = summary_text(result.patient, result.plan)
-    files.update(report_files(result.plan, result.patient, report_support()))
+    files.update(plan_files(result.plan, result.patient, pdf=result.pdf))
     return files
 
 
@@ -207,6 +220,7 @@ def analyze_files(
     models: Path | None = None,
     bundle: KnowledgeBundle | None = None,
     engines: Sequence[str] | None = None,
+    pdf: bool = True,
     on_progress: Progress | None = None,
 ) -> AnalysisResult:
     """The path-based analysis: read the record and each genome input once, analyze, write the folder.
@@ -248,6 +262,7 @@ def analyze_files(
             models=models,
             engines=engines,
             inputs={"record": str(record)},
+            pdf=pdf,
         )
     except InputError as exc:
         if exc.source != patient.id:
@@ -268,3 +283,34 @@ def read_evidence(path: Path) -> GenomeEvidence:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "document"
         raise InputError(f"not a tailormed genome evidence file: {where}: {first['msg']}", source=path) from exc
+
+
+def read_plan(path: Path) -> CarePlan:
+    """A stored ``careplan.json``; InputError naming the file when it is not one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read the care plan ({exc.strerror})", source=path) from exc
+    try:
+        return CarePlan.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "document"
+        raise InputError(f"not a tailormed care plan: {where}: {first['msg']}", source=path) from exc
+
+
+def plan_files(plan: CarePlan, patient: Patient, *, pdf: bool = True) -> dict[str, str | bytes]:
+    """The files rendered from a care plan alone: the summary, the reports and every other rendering."""
+    return {SUMMARY_FILE: summary_text(patient, plan), **report_files(plan, patient, reports_wanted(pdf))}
+
+
+def render_plan(plan_path: Path, record: Path, out_dir: Path, *, pdf: bool = True) -> list[Path]:
+    """Re-render a stored care plan's reports into ``out_dir/<patient id>/`` without running any engine.
+
+    The record gives what reports show besides the plan (the patient's name, language); its id must be the plan's.
+    """
+    plan = read_plan(plan_path)
+    patient = load_record(record)
+    if patient.id != plan.patient_id:
+        raise InputError(f"the record is patient {patient.id!r} but the plan is for {plan.patient_id!r}", source=record)
+    return write_folder_atomic(out_dir / safe_folder_name(patient.id), plan_files(plan, patient, pdf=pdf))
