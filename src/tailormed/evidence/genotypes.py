@@ -20,7 +20,7 @@ from tailormed.errors import InputError
 from tailormed.evidence.calls import MISSING, Record, absent_call, site_calls, state_of
 from tailormed.evidence.reader import VcfFile
 from tailormed.evidence.sites import Site, SiteIndex
-from tailormed.model.alleles import is_sequence, normalize_variant
+from tailormed.model.alleles import is_sequence
 from tailormed.model.evidence import BuildLoci, GeneRegion, RefMismatch
 from tailormed.model.genotype import CallSource, CallState, GenotypeCall, Locus
 
@@ -166,10 +166,7 @@ class LociCollector:
         """Positions a record must start at (or, for indels, normalize to) to concern a site."""
         for site in self.sites.sites:
             yield site.locus.chrom, site.locus.pos
-            for alt in site.locus.alts:
-                if is_sequence(alt):
-                    normalized = normalize_variant(site.locus.pos, site.locus.ref, alt)
-                    yield site.locus.chrom, normalized.pos
+        yield from self.sites.normalized_positions()
 
     def add(self, record: cyvcf2.Variant, chrom: str, alts: tuple[str, ...], decoder: Decoder, where: str) -> None:
         block = is_reference_block(record, alts)

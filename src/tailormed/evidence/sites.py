@@ -45,6 +45,10 @@ class SiteIndex:
     def __len__(self) -> int:
         return len(self.sites)
 
+    def normalized_positions(self) -> list[tuple[str, int]]:
+        """Where each site's ALTs start once normalized (an indel's minimal form may start after the site)."""
+        return [(chrom, variant.pos) for chrom, variant in self._by_variant]
+
     def for_record(self, chrom: str, pos: int, ref: str, alts: Sequence[str]) -> list[Site]:
         """Sites a variant record speaks about."""
         found = list(self._by_pos.get((chrom, pos), ()))

@@ -53,8 +53,14 @@ def trim(pos: int, ref: str, alts: tuple[str, ...]) -> tuple[int, str, tuple[str
 
 def normalize_variant(pos: int, ref: str, alt: str) -> Variant:
     """The minimal VCF-style form of one REF>ALT pair (upper case)."""
-    npos, nref, nalts = trim(pos, ref.upper(), (alt.upper(),))
-    return Variant(npos, nref, nalts[0])
+    ref, alt = ref.upper(), alt.upper()
+    end_ref, end_alt = len(ref), len(alt)  # the same trimming as trim(), on two strings without copies
+    while end_ref > 1 and end_alt > 1 and ref[end_ref - 1] == alt[end_alt - 1]:
+        end_ref, end_alt = end_ref - 1, end_alt - 1
+    start = 0
+    while end_ref - start > 1 and end_alt - start > 1 and ref[start] == alt[start]:
+        start += 1
+    return Variant(pos + start, ref[start:end_ref], alt[start:end_alt])
 
 
 def is_sequence(allele: str) -> bool:
