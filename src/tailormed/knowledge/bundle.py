@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError
 
@@ -42,6 +42,8 @@ class _CuratedIndex(Contract):
 
     created: datetime
     sources: list[SourceRecord] = Field(default_factory=list)
+
+T = TypeVar("T")
 
 
 class KnowledgeBundle:
@@ -68,6 +70,7 @@ class KnowledgeBundle:
         self._built = {s.name for s in built_sources}
         self._verified: set[tuple[str, str]] = set()
         self._parsed: dict[tuple[str, str], Any] = {}
+        self._loaded: dict[tuple[str, ...], Any] = {}
         self._check_files_present(built_sources)
 
     @property
@@ -110,6 +113,14 @@ class KnowledgeBundle:
     def read_yaml(self, source: str, file: str) -> Any:
         """Parsed YAML of a source file, parsed once per bundle; callers must not mutate the result."""
         return self._parse(source, file, read_yaml)
+
+    def loaded(self, key: tuple[str, ...], load: Callable[[], T]) -> T:
+        """A typed view of this bundle built by ``load`` once and kept with the bundle (so an analysis that asks
+        knowledge for its genome request and then runs the engine parses each source once); never mutate it."""
+        if key not in self._loaded:
+            self._loaded[key] = load()
+        found: T = self._loaded[key]
+        return found
 
     def versions(self) -> dict[str, str]:
         """Source name -> version, for the provenance section of reports."""

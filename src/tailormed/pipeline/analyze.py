@@ -11,7 +11,6 @@ folder out. Bad input (a broken VCF, an unreadable record) raises before anythin
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -153,10 +152,7 @@ def analyze(
 
 def reports_wanted(pdf: bool) -> ReportSupport:
     """What this installation can render, less PDF when it is not wanted."""
-    support = report_support()
-    if not pdf and support.pdf is None:
-        return replace(support, pdf="PDF not requested")
-    return support
+    return report_support(pdf)
 
 
 def plan_from_runs(

@@ -19,8 +19,9 @@ from tailormed.errors import InputError
 from tailormed.evidence.read import GenomeBatch, read_genomes
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle
-from tailormed.knowledge.hereditary import clinvar
-from tailormed.knowledge.hereditary.load import NO_CLINVAR, HereditaryKnowledge, load_hereditary
+from tailormed.knowledge.hereditary import acmg, clinvar
+from tailormed.knowledge.hereditary import load as hereditary_load
+from tailormed.knowledge.hereditary.load import NO_CLINVAR, HereditaryKnowledge
 from tailormed.model.engine import EngineRun
 from tailormed.model.evidence import AbsentPolicy, BuildLoci, GenomeEvidence, GenomeRequest, gene_regions
 from tailormed.model.finding import Finding, NotAssessed
@@ -31,6 +32,11 @@ from tailormed.pipeline.engine_api import EngineSpec, PatientContext, Progress
 HEREDITARY_FILE = "hereditary.tsv"
 #: The evidence consumer name of the ClinVar loci.
 CONSUMER = "hereditary"
+
+
+def load_hereditary(bundle: KnowledgeBundle, acmg_version: str = acmg.DEFAULT_VERSION) -> HereditaryKnowledge:
+    """ClinVar, the ACMG SF list and the curated rules (loaded once a bundle); KnowledgeError without ClinVar."""
+    return bundle.loaded(("hereditary", acmg_version), lambda: hereditary_load.load_hereditary(bundle, acmg_version))
 
 
 def hereditary_request(knowledge: HereditaryKnowledge) -> GenomeRequest:

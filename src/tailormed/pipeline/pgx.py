@@ -112,7 +112,12 @@ def load_calling(
 
 
 def load_pgx(bundle: KnowledgeBundle) -> tuple[dict[str, GeneDefinition], PgxKnowledge, dict[str, str]]:
-    """Definitions, the engine's knowledge, and the versions of the sources they came from."""
+    """Definitions, the engine's knowledge, and the versions of the sources they came from (loaded once a bundle)."""
+    definitions, knowledge, versions = bundle.loaded(("pgx",), lambda: _load_pgx(bundle))
+    return definitions, knowledge, dict(versions)
+
+
+def _load_pgx(bundle: KnowledgeBundle) -> tuple[dict[str, GeneDefinition], PgxKnowledge, dict[str, str]]:
     sources = pgx_sources(bundle)
     definitions, tables = load_calling(bundle, sources)
     knowledge = PgxKnowledge(

@@ -40,13 +40,14 @@ class ReportSupport:
 
 
 @cache
-def report_support() -> ReportSupport:
-    """Check once per process which report formats this installation can write."""
+def report_support(pdf: bool = True) -> ReportSupport:
+    """Check once per process which report formats this installation can write (PDF only when ``pdf`` is wanted:
+    the check renders a page)."""
     missing = [name for name in _HTML_NEEDS if find_spec(name) is None]
     if missing:
         reason = f"reports not written: {', '.join(missing)} not installed (install tailormed[report])"
         return ReportSupport(html=reason, pdf=reason)
-    return ReportSupport(html=None, pdf=_pdf_problem())
+    return ReportSupport(html=None, pdf=_pdf_problem() if pdf else "PDF not requested")
 
 
 def report_file_names(support: ReportSupport) -> list[str]:
