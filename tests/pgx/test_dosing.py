@@ -49,16 +49,28 @@ def test_hand_calculation_asian_amiodarone_vkorc1_aa_cyp2c9_23() -> None:
     assert dose.weekly_mg == pytest.approx(2.74598041, abs=1e-6)
 
 
-def test_unknown_genotypes_use_the_unknown_terms_and_say_so() -> None:
-    # 5.6044 - 0.2614*5 + 0.0087*180 + 0.0128*100 - 0.4854 - 0.2188 - 0.1032 + 1.1816 (inducer)
-    # = 5.6044 - 1.3070 + 1.5660 + 1.2800 - 0.4854 - 0.2188 - 0.1032 + 1.1816 = 7.5176 ; ^2 = 56.51430976
-    dose = iwpc_dose(WarfarinInputs(age_years=50, height_cm=180, weight_kg=100, enzyme_inducer=True), MODEL)
-    assert dose.weekly_mg == pytest.approx(56.51430976, abs=1e-6)
-    assert {n.item for n in dose.not_assessed} == {"VKORC1", "CYP2C9", "race", "cyp4f2-star3"}
+def test_missing_race_uses_the_missing_or_mixed_term_and_says_so() -> None:
+    # 5.6044 - 0.2614*5 + 0.0087*180 + 0.0128*100 + 0 (GG) + 0 (*1/*1) - 0.1032 (missing or mixed) + 1.1816 (inducer)
+    # = 5.6044 - 1.3070 + 1.5660 + 1.2800 - 0.1032 + 1.1816 = 8.2218 ; ^2 = 67.59799524
+    inputs = WarfarinInputs(age_years=50, height_cm=180, weight_kg=100, vkorc1="GG", cyp2c9="*1/*1",
+                            enzyme_inducer=True)
+    dose = iwpc_dose(inputs, MODEL)
+    assert dose.weekly_mg == pytest.approx(67.59799524, abs=1e-6)
+    assert {n.item for n in dose.not_assessed} == {"race", "cyp4f2-star3"}
+
+
+@pytest.mark.parametrize(("vkorc1", "cyp2c9"), [(None, None), ("AG", None), (None, "*1/*3"), ("unknown", "unknown")])
+def test_no_pharmacogenetic_dose_without_called_cyp2c9_and_vkorc1(vkorc1: str | None, cyp2c9: str | None) -> None:
+    inputs = WarfarinInputs(age_years=50, height_cm=180, weight_kg=100, race="white", vkorc1=vkorc1, cyp2c9=cyp2c9)
+    dose = iwpc_dose(inputs, MODEL)
+    assert dose.weekly_mg is None and dose.headline_weekly_mg is None and dose.terms == []
+    uncalled = {gene for gene, value in (("VKORC1", vkorc1), ("CYP2C9", cyp2c9)) if value in (None, "unknown")}
+    assert {n.item for n in dose.not_assessed} == uncalled
+    assert all("only with called CYP2C9 and VKORC1" in n.reason for n in dose.not_assessed)
 
 
 def test_missing_weight_means_no_dose() -> None:
-    dose = iwpc_dose(WarfarinInputs(age_years=50, height_cm=180), MODEL)
+    dose = iwpc_dose(WarfarinInputs(age_years=50, height_cm=180, vkorc1="AG", cyp2c9="*1/*1"), MODEL)
     assert dose.weekly_mg is None and [n.item for n in dose.not_assessed] == ["weight"]
 
 
@@ -72,6 +84,7 @@ def test_cpic_adjustments_for_african_ancestry() -> None:
     # *8 carrier -15..-30 % and rs12777823 A carrier -10..-25 %; CYP4F2 is not used in African ancestry
     assert dose.adjusted_weekly_mg == (round(39.225169 * 0.70 * 0.75, 2), round(39.225169 * 0.85 * 0.90, 2))
     assert {a.id for a in dose.adjustments} == {"cyp2c9-african-alleles", "rs12777823-a"}
+    assert dose.headline_weekly_mg == dose.adjusted_weekly_mg
 
 
 def test_cyp4f2_star3_raises_dose_outside_african_ancestry() -> None:

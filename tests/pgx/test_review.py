@@ -130,6 +130,6 @@ def test_findings_put_medications_first_with_evidence(knowledge: PgxKnowledge) -
     gene = next(f for f in findings if f.id == "pgx:gene:CYP2C9")
     assert gene.evidence[0].inputs_used[0] == "CYP2C9 *1/*3 (rs1057910 A/C)"
     uncalled = next(f for f in findings if f.id == "pgx:gene:CYP2C19")
-    assert {n.item for n in uncalled.not_assessed} == {"rs4244285", "CYP2C19"}
+    assert {n.item for n in uncalled.not_assessed} == {"CYP2C19 rs4244285", "CYP2C19"}
     assert any(f.id == "pgx:phenoconversion:CYP2D6" for f in findings)
     assert all(f.evidence for f in findings)

@@ -41,7 +41,7 @@ def test_writes_every_file(core: KnowledgeBundle, tmp_path: Path) -> None:
     plan = CarePlan.model_validate_json((folder / "careplan.json").read_text())
     assert plan.patient_id == "demo-01-hale"
     assert plan.inputs["absent_is_reference"] == "true"
-    assert plan.inputs["build"].startswith("GRCh38 (header_reference")
+    assert plan.inputs["build"].startswith("GRCh38 (header reference line")
     assert "action:medication_change:pgx:clopidogrel:cpic" in {a.id for a in plan.actions}
     assert any(n.reason == "assumed reference (declared by the user)" for n in plan.limitations)
     rows = list(csv.DictReader((folder / "pgx.tsv").read_text().splitlines(), delimiter="\t"))

@@ -50,12 +50,11 @@ def test_hale_plan(core: KnowledgeBundle, pgx: Any) -> None:
     clopidogrel = actions["action:medication_change:pgx:clopidogrel:cpic"]
     assert clopidogrel.kind is ActionKind.MEDICATION_CHANGE
     assert "CYP2C19 *2/*2: Poor Metabolizer" in clopidogrel.rationale
-    assert clopidogrel.finding_ids == ["pgx:clopidogrel:cpic"]
+    assert clopidogrel.finding_ids == ["pgx:clopidogrel:cpic", "pgx:clopidogrel:dpwg"]  # one action, both cited
+    assert clopidogrel.title.startswith("clopidogrel (CPIC, DPWG): Avoid clopidogrel if possible.")
     assert set(actions) == {
         "action:medication_change:pgx:clopidogrel:cpic",
-        "action:medication_change:pgx:clopidogrel:dpwg",
         "action:medication_change:pgx:atorvastatin:cpic",
-        "action:medication_change:pgx:atorvastatin:dpwg",
         "action:medication_change:pgx:pantoprazole:cpic",  # CYP2C19 poor metabolizer on long-term pantoprazole
     }
     conflicts = {c.id: c for c in plan.conflicts}
@@ -97,8 +96,9 @@ def test_ids_are_stable_and_limitations_unique(core: KnowledgeBundle, pgx: Any) 
     assert (
         [a.id for a in first.actions]
         == [a.id for a in again.actions]
-        == ["action:medication_change:pgx:capecitabine:cpic", "action:medication_change:pgx:capecitabine:dpwg"]
+        == ["action:medication_change:pgx:capecitabine:cpic"]  # CPIC and DPWG in one action
     )
+    assert first.actions[0].finding_ids == ["pgx:capecitabine:cpic", "pgx:capecitabine:dpwg"]
     assert [p.id for p in first.problems] == [p.id for p in again.problems]
     pairs = [(n.item, n.reason) for n in first.limitations]
     assert len(pairs) == len(set(pairs))

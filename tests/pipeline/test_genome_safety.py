@@ -173,7 +173,7 @@ def test_analyze_reads_a_grch37_genome(core: KnowledgeBundle, tmp_path: Path) ->
     vcf = _hale37(tmp_path, core)
     result = analyze_files(demo_record("demo-01-hale"), vcf=vcf, out_dir=tmp_path / "out", bundle=core)
     assert result.evidence is not None and result.evidence.build.build is G37
-    assert result.plan.inputs["build"].startswith("GRCh37 (header_reference")
+    assert result.plan.inputs["build"].startswith("GRCh37 (header reference line")
     assert "action:medication_change:pgx:clopidogrel:cpic" in {a.id for a in result.plan.actions}
 
 

@@ -86,6 +86,16 @@ def demo_plans(core: KnowledgeBundle) -> dict[str, tuple[Patient, CarePlan]]:
 
 
 @pytest.fixture(scope="session")
+def built_plans(built_bundle: KnowledgeBundle) -> dict[str, tuple[Patient, CarePlan]]:
+    """Each demo patient's plan from every engine with the bundle built from the shared data (CIViC, CGI, ClinVar)."""
+    plans = {}
+    for patient_id in PATIENTS:
+        patient, runs = demo_runs(patient_id, built_bundle)
+        plans[patient_id] = (patient, plan_for(patient, list(runs.values())))
+    return plans
+
+
+@pytest.fixture(scope="session")
 def full_plans(core: KnowledgeBundle) -> dict[str, tuple[Patient, CarePlan]]:
     """Each demo patient's PGx plan plus one finding of every other domain and a decision with a contraindication."""
     plans = {}
@@ -178,7 +188,7 @@ def other_domain_findings() -> list[Finding]:
             direction="supports",
             significance="sensitivity",
             evidence_level="A",
-            amp_tier="Tier I",
+            amp_tier="I-A",
             source="CIViC",
         ),
         TherapyMatchData(
@@ -190,7 +200,19 @@ def other_domain_findings() -> list[Finding]:
             direction="supports",
             significance="resistance",
             evidence_level="B",
-            amp_tier="Tier II",
+            amp_tier="II-C",
+            source="CIViC",
+        ),
+        TherapyMatchData(
+            gene="BRAF",
+            alteration="V600E",
+            matched_level="protein",
+            tumor_type="COAD",
+            therapy="Nutlin-3 + PLX4720",
+            direction="supports",
+            significance="sensitivity",
+            evidence_level="D",
+            amp_tier="II-D",
             source="CIViC",
         ),
     ]

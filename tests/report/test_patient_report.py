@@ -50,8 +50,9 @@ def test_sections_icon_arrays_and_choices(full_plans: Plans) -> None:
     assert html.count('fill="#c0392b"') == 13 and html.count('fill="#1e8449"') == 10
     assert "Stop smoking: about 13 in 100" in text
     assert "You have a variant in the BRCA2 gene" in text and "Should my family be tested too?" in text
-    assert "These medicines may work against this change: encorafenib + cetuximab." in text
-    assert "vemurafenib" not in text  # tier II evidence stays in the clinician report
+    # only approved or guideline options (tier I-A) reach the patient; tier II-C and preclinical ones do not
+    assert "These approved medicines may work against this change: encorafenib and cetuximab." in text
+    assert "vemurafenib" not in text.casefold() and "plx4720" not in text.casefold()
     # the contraindicated option is flagged and the best fit is the top of the ranking, not the highest score
     assert "not safe for you" in text and "this option fits best: Ticagrelor." in text
     assert "Some results are for research only." in text
@@ -63,7 +64,8 @@ def test_medicines_from_the_pgx_engine(pgx_plans: Plans) -> None:
     text = visible_text(render_patient_html(plan, patient, language="en"))
     assert text.count("warfarin.\n") == 1  # one box per medicine, however many actions name it
     assert text.count("You take fluoxetine.") == 1  # one note per interacting drug
-    assert "A dose of about 29 mg a week may suit you at the start." in text
+    # the CPIC-adjusted range for CYP2C9 *8 in African ancestry, not the unadjusted IWPC 28.7 mg/week
+    assert "A dose of about 20 to 24 mg a week may suit you at the start." in text and "29 mg" not in text
     assert "Ask your care team if warfarin is still right for you." in text
 
 

@@ -32,6 +32,20 @@ class BuildDetection(Contract):
     source: BuildSource
     detail: str = Field(description="What the decision rests on, e.g. 'chr1 length 248956422'")
 
+    @property
+    def described(self) -> str:
+        """The build and how it was found, in words: ``GRCh38 (REF alleles: ...)``."""
+        return f"{self.build.value} ({_BUILD_SOURCE_WORDS[self.source]}: {self.detail})"
+
+
+_BUILD_SOURCE_WORDS = {
+    BuildSource.USER: "given by the user",
+    BuildSource.HEADER_REFERENCE: "header reference line",
+    BuildSource.CONTIG_LENGTHS: "contig lengths",
+    BuildSource.CONTIG_ASSEMBLY: "contig assembly",
+    BuildSource.REF_ALLELES: "REF alleles",
+}
+
 
 class Locus(Contract):
     """A site the knowledge asks about, in its own normalized representation (VCF-style, left-aligned).

@@ -257,6 +257,14 @@ class WarfarinDose(Contract):
     citations: list[str] = Field(default_factory=list)
 
     @property
+    def headline_weekly_mg(self) -> tuple[float, float] | None:
+        """The starting dose to act on, as a range: the CPIC-adjusted range when an adjustment applies, else the
+        IWPC dose itself; None when no pharmacogenetic dose was calculated."""
+        if self.weekly_mg is None:
+            return None
+        return self.adjusted_weekly_mg or (self.weekly_mg, self.weekly_mg)
+
+    @property
     def worked(self) -> str:
         """The sum as text: ``5.6044 - 0.2614 x 6 + ... = 2.47; 2.47^2 = 6.10 mg/week``."""
         if self.sqrt_weekly_dose is None or self.weekly_mg is None:

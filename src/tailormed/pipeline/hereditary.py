@@ -79,7 +79,7 @@ def assess_evidence(
     """One sample's assessment from its evidence; InputError when the genome is not in ClinVar's build."""
     if not evidence.has(CONSUMER):
         raise InputError(
-            f"the VCF is {evidence.build.build} ({evidence.build.source.value}: {evidence.build.detail}) but the "
+            f"the VCF is {evidence.build.described} but the "
             "ClinVar positions are GRCh38",
             source=evidence.source.label,
         )

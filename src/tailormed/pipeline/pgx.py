@@ -392,7 +392,7 @@ def pgx_engine(ctx: PatientContext) -> EngineRun:
     inputs = {
         "vcf": evidence.source.label,
         "sample": evidence.sample,
-        "build": f"{evidence.build.build.value} ({evidence.build.source.value}: {evidence.build.detail})",
+        "build": evidence.build.described,
         "absent_is_reference": "true" if evidence.absent.absent_is_reference else "false",
     }
     if ctx.outside_calls is not None:

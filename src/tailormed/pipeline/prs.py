@@ -236,7 +236,7 @@ def prs_engine(ctx: PatientContext) -> EngineRun:
     tables = {"prs_scores.tsv": scores_tsv(run), "prs_match_log.tsv": match_log_tsv(run)}
     inputs = {
         "vcf": evidence.source.label,
-        "build": f"{detection.build.value} ({detection.source.value}: {detection.detail})",
+        "build": detection.described,
         "absent_is_reference": "true" if absent_is_reference else "false",
     }
     return EngineRun(findings=findings, limitations=limitations, versions=versions, inputs=inputs, tables=tables)

@@ -49,26 +49,52 @@ def rationale(finding: Finding) -> str:
 
 
 def _pgx(findings: Sequence[Finding], on_list: set[str]) -> list[Action]:
-    out: list[Action] = []
+    """One action per drug on the list, whichever sources (CPIC, DPWG, the dosing formula) ask for a change.
+
+    The action's id is built from its anchor finding (the computed dose when there is one, else the guideline
+    finding whose id sorts first, e.g. CPIC before DPWG), so ids are stable; its finding ids and rationale cite
+    every source.
+    """
+    groups: dict[str, list[tuple[Finding, ActionKind]]] = {}
     for finding in findings:
         if finding.domain is not Domain.PGX or not is_actionable(finding):
             continue
-        if not any(d.casefold() in on_list for d in finding.drugs):
-            continue
+        drugs = [d for d in finding.drugs if d.casefold() in on_list]
         kind = _pgx_kind(finding)
-        if kind is None:
+        if not drugs or kind is None:
             continue
+        groups.setdefault(drugs[0].casefold(), []).append((finding, kind))
+    out: list[Action] = []
+    for members in groups.values():
+        members.sort(key=lambda pair: pair[0].id)  # the same action whatever order the findings came in
+        anchor = next((f for f, _ in members if isinstance(f.data, WarfarinDose)), members[0][0])
+        kind = min((k for _, k in members), key=_KIND_ORDER.index)
         out.append(
             Action(
-                id=f"action:{kind.value}:{finding.id}",
+                id=f"action:{kind.value}:{anchor.id}",
                 kind=kind,
-                title=finding.title,
-                rationale=rationale(finding),
-                priority=finding.priority,
-                finding_ids=[finding.id],
+                title=_pgx_title(anchor, [f for f, _ in members]),
+                rationale=" | ".join(rationale(f) for f, _ in members),
+                priority=max((f.priority for f, _ in members), key=list(Priority).index),
+                finding_ids=[f.id for f, _ in members],
             )
         )
     return out
+
+
+#: The stronger kind of PGx action first.
+_KIND_ORDER = [ActionKind.MEDICATION_CHANGE, ActionKind.MONITORING]
+
+
+def _pgx_title(anchor: Finding, members: Sequence[Finding]) -> str:
+    """The anchor's title; for several guidelines on one drug, the drug, every source, and the anchor's advice."""
+    answers = [f.data for f in members if isinstance(f.data, GuidelineResult)]
+    if len(members) == 1 or not isinstance(anchor.data, GuidelineResult):
+        return anchor.title
+    sources = ", ".join(dict.fromkeys(a.source for a in answers))
+    first = anchor.data.rows[0] if anchor.data.rows else None
+    advice = first.text.splitlines()[0] if first is not None and first.text else "see guideline"
+    return f"{anchor.data.drug} ({sources}): {advice}"
 
 
 def _pgx_kind(finding: Finding) -> ActionKind | None:

@@ -13,8 +13,10 @@ from tailormed.plan.problems import clinical, is_actionable
 
 
 def conflicts(findings: Sequence[Finding], on_list: set[str]) -> list[Conflict]:
+    """Drug-drug-gene conflicts per phenoconversion; one drug-gene conflict per listed drug, citing every guideline."""
     out: list[Conflict] = []
     usable = [f for f in findings if clinical(f)]
+    per_drug: dict[str, list[tuple[Finding, GuidelineResult]]] = {}
     for finding in usable:
         if not is_actionable(finding) or finding.domain is not Domain.PGX:
             continue
@@ -23,19 +25,25 @@ def conflicts(findings: Sequence[Finding], on_list: set[str]) -> list[Conflict]:
             continue
         drugs = [d for d in finding.drugs if d.casefold() in on_list]
         if drugs and isinstance(finding.data, GuidelineResult):
-            results = "; ".join(v for _, v in sorted(finding.data.gene_results.items()))
-            source = finding.evidence[0].source
-            out.append(
-                Conflict(
-                    id=f"conflict:drug_gene:{finding.id}",
-                    kind="drug_gene",
-                    description=f"{', '.join(drugs)} is on the medication list; with "
-                    f"{results or ', '.join(finding.genes)} the {source} guidance changes therapy",
-                    drugs=drugs,
-                    genes=list(finding.genes),
-                    finding_ids=[finding.id],
-                )
+            per_drug.setdefault(drugs[0].casefold(), []).append((finding, finding.data))
+    for members in per_drug.values():
+        members.sort(key=lambda pair: pair[0].id)
+        anchor = members[0][0]
+        drugs = list(dict.fromkeys(d for f, _ in members for d in f.drugs if d.casefold() in on_list))
+        genes = list(dict.fromkeys(g for f, _ in members for g in f.genes))
+        results = "; ".join(dict.fromkeys(v for _, answer in members for _, v in sorted(answer.gene_results.items())))
+        sources = " and ".join(dict.fromkeys(f.evidence[0].source for f, _ in members))
+        out.append(
+            Conflict(
+                id=f"conflict:drug_gene:{anchor.id}",
+                kind="drug_gene",
+                description=f"{', '.join(drugs)} is on the medication list; with "
+                f"{results or ', '.join(genes)} the {sources} guidance changes therapy",
+                drugs=drugs,
+                genes=genes,
+                finding_ids=[f.id for f, _ in members],
             )
+        )
     return out
 
 

@@ -16,10 +16,19 @@ from markupsafe import Markup
 
 from tailormed.model.careplan import CarePlan, Decision, Option, Outcome
 from tailormed.model.patient import Patient
+from tailormed.model.pgx import PhenotypeStatus
 from tailormed.report import icons, plots
 from tailormed.report.i18n import resolve_language, translations
-from tailormed.report.view import ReportView, build_view
+from tailormed.report.view import ReportView, build_view, summarised
 
+#: A gene result without a phenotype, in words.
+_STATUS_WORDS = {
+    PhenotypeStatus.ASSIGNED: "no phenotype",
+    PhenotypeStatus.AMBIGUOUS: "phenotype ambiguous",
+    PhenotypeStatus.UNRESOLVED: "phenotype not assigned",
+    PhenotypeStatus.NO_TABLE: "no phenotype table",
+    PhenotypeStatus.NOT_CALLED: "not called",
+}
 #: The four SURE items (Légaré et al. 2010), the screen for decisional conflict the decision aids use.
 SURE_QUESTIONS = (
     "Sure of myself: do you feel sure about the best choice for you?",
@@ -40,7 +49,7 @@ def render_clinician_html(plan: CarePlan, patient: Patient) -> str:
         age=patient.demographics.age_on(plan.generated_at.date()),
         ancestry=_ancestry(patient),
         diplotypes={g.data.gene: " or ".join(g.data.diplotypes) or "-" for g in view.pgx.genes},
-        phenotypes={g.data.gene: g.data.phenotype or g.data.status.value for g in view.pgx.genes},
+        phenotypes={g.data.gene: g.data.phenotype or _STATUS_WORDS[g.data.status] for g in view.pgx.genes},
         plots=_clinician_plots(view),
         pct=_pct,
         outcome_names=_outcome_names,
@@ -83,6 +92,7 @@ def _environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["summarised"] = summarised
     return env
 
 

@@ -8,7 +8,6 @@ for it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -17,7 +16,7 @@ from pydantic import BaseModel
 
 from tailormed.model.careplan import Action, ActionKind, CarePlan
 from tailormed.model.finding import Domain, Finding, NotAssessed, Priority
-from tailormed.model.patient import Patient
+from tailormed.model.patient import ConditionStatus, Patient
 from tailormed.model.payloads import (
     ClinicalRiskData,
     DiagnosisCandidateData,
@@ -29,6 +28,8 @@ from tailormed.model.payloads import (
 )
 from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion, WarfarinDose
 from tailormed.plan.facts import current_drug_names
+from tailormed.report.advice import MedicineAdvice, advice
+from tailormed.report.therapies import TherapyLine, therapy_lines, tier
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -97,15 +98,33 @@ class PgxView:
         return [g for g in self.genes if g.finding.priority is not Priority.INFORMATIONAL]
 
 
-#: AMP/ASCO/CAP tier I ("I-A", "I-B", "Tier I"): approved or guideline-level for the patient's tumour type.
-_TIER_ONE = re.compile(r"^(?:Tier\s+)?I(?:$|[-\s])")
-
-
 @dataclass(frozen=True)
 class TumourGene:
     gene: str
     may_work: list[str]
     less_effective: list[str]
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One thing to act on now, as the clinician summary lists it."""
+
+    priority: Priority
+    text: str
+    sources: str = ""
+
+
+@dataclass(frozen=True)
+class PatientGaps:
+    """What could not be checked, sorted into what a patient can understand."""
+
+    genes: list[str]
+    record: bool
+    other: int
+
+    @property
+    def any(self) -> bool:
+        return bool(self.genes or self.record or self.other)
 
 
 @dataclass(frozen=True)
@@ -177,22 +196,124 @@ class ReportView:
         return list(chosen.items())
 
     @property
-    def tumour_genes(self) -> list[TumourGene]:
-        """Per altered tumour gene, the therapies its evidence favours and those it argues against.
+    def therapy_lines(self) -> list[TherapyLine]:
+        """One line per biomarker and therapy, best tier first."""
+        return therapy_lines([(t.finding, t.data) for t in self.therapies])
 
-        Patients see tier I only (approved or guideline-level for their tumour type), and never evidence whose source
-        could not be re-read (level marked "unverified"); tier II stays in the clinician report.
-        """
+    @property
+    def therapies_now(self) -> list[TherapyLine]:
+        """Tier I-A, I-B and II-C lines: the tumour evidence to act on now."""
+        return [line for line in self.therapy_lines if line.act_now]
+
+    @property
+    def therapies_appendix(self) -> list[TherapyLine]:
+        """Preclinical and lower-tier lines, for the appendix only."""
+        return [line for line in self.therapy_lines if not line.act_now]
+
+    @property
+    def tumour_genes(self) -> list[TumourGene]:
+        """Per altered tumour gene, the approved or guideline therapies (tier I-A) that may or may not work."""
         genes: dict[str, TumourGene] = {}
-        for match in self.therapies:
-            if not _TIER_ONE.match(match.data.amp_tier) or "unverified" in match.data.evidence_level:
+        for line in self.therapy_lines:
+            if not line.approved:
                 continue
-            entry = genes.setdefault(match.data.gene, TumourGene(match.data.gene, [], []))
-            against = "resist" in match.data.significance.casefold() or "not" in match.data.direction.casefold()
-            target = entry.less_effective if against else entry.may_work
-            if match.data.therapy not in target:
-                target.append(match.data.therapy)
+            entry = genes.setdefault(line.best.gene, TumourGene(line.best.gene, [], []))
+            (entry.less_effective if line.against else entry.may_work).append(line.best.therapy)
         return list(genes.values())
+
+    @property
+    def has_tumour(self) -> bool:
+        return self.patient.tumour is not None or bool(self.therapies)
+
+    @property
+    def act_now(self) -> list[SummaryLine]:
+        """What to act on now, one line each: medication changes per drug, phenoconversions, reportable hereditary
+        variants, raised risks, tumour therapies at tiers I-A to II-C per biomarker and therapy, then any other
+        actionable finding."""
+        lines: list[SummaryLine] = []
+        covered: set[str] = set()
+        for action in self.medication_actions:
+            findings = [f for fid in action.finding_ids if (f := self.finding(fid)) is not None]
+            sources = "; ".join(dict.fromkeys(_source(e.source, e.level) for f in findings for e in f.evidence))
+            lines.append(SummaryLine(action.priority, action.title, sources))
+            covered.update(action.finding_ids)
+        lines += self._tumour_lines()
+        covered.update(t.finding.id for t in self.therapies)  # lower tiers are in the appendix
+        for finding in self.actionable:
+            if finding.id not in covered:
+                sources = "; ".join(dict.fromkeys(_source(e.source, e.level) for e in finding.evidence))
+                lines.append(SummaryLine(finding.priority, finding.title, sources))
+        return lines
+
+    def _tumour_lines(self) -> list[SummaryLine]:
+        """Tier I-A therapies (approved or guideline for this tumour type) one line each; the other tier I-B to II-C
+        therapies of each biomarker on one line, so every biomarker-therapy appears once."""
+        lines = []
+        for line in self.therapies_now:
+            if line.approved:
+                claim = "no benefit expected" if line.against else "may benefit"
+                conflict = "; conflicting evidence" if line.conflicting else ""
+                text = f"{line.biomarker} – {line.best.therapy}: {claim} (AMP tier {', '.join(line.tiers)}{conflict})"
+                lines.append(SummaryLine(Priority.ACTIONABLE, text, ", ".join(line.sources)))
+        rest: dict[str, list[TherapyLine]] = {}
+        for line in self.therapies_now:
+            if not line.approved:
+                rest.setdefault(line.biomarker, []).append(line)
+        for biomarker, group in rest.items():
+            parts = []
+            for against, claim in ((False, "may benefit"), (True, "no benefit expected")):
+                names = [f"{t.best.therapy} ({t.best.amp_tier})" for t in group if t.against is against]
+                if names:
+                    parts.append(f"{claim}: {'; '.join(names)}")
+            tiers = "/".join(sorted({t.best.amp_tier for t in group}))
+            text = f"{biomarker}, other therapies at AMP tier {tiers} (see Tumour therapies) – {' | '.join(parts)}"
+            sources = ", ".join(dict.fromkeys(s for t in group for s in t.sources))
+            priority = Priority.ACTIONABLE if any(tier(t.best.amp_tier)[0] == "I" for t in group) else Priority.ROUTINE
+            lines.append(SummaryLine(priority, text, sources))
+        return lines
+
+    @property
+    def other_actions(self) -> list[Action]:
+        """Proposed actions other than medication changes (those are lines of the summary already)."""
+        return [a for a in self.plan.actions if a not in self.medication_actions]
+
+    def advice_for(self, drug: str) -> MedicineAdvice | None:
+        """What the guidelines on the list ask for ``drug``, in terms the patient report can say."""
+        wanted = drug.casefold()
+        answers = [g.result for g in self.pgx.guidance_on_list if wanted in (d.casefold() for d in g.finding.drugs)]
+        return advice(drug, answers)
+
+    @property
+    def warfarin_doses(self) -> list[tuple[float, float]]:
+        """The starting dose ranges to act on (CPIC-adjusted when an adjustment applies)."""
+        return [d.data.headline_weekly_mg for d in self.pgx.doses if d.data.headline_weekly_mg is not None]
+
+    @property
+    def patient_gaps(self) -> PatientGaps:
+        """The plan's limitations as a patient can read them: genes not fully read, facts missing from the
+        record, and how many other things could not be checked."""
+        genes: list[str] = []
+        record = False
+        other = 0
+        for item in self.plan.limitations:
+            reason = item.reason.casefold()
+            if reason.startswith(("position not called", "gene not called")):
+                gene = item.item.split()[0]
+                if gene not in genes:
+                    genes.append(gene)
+            elif reason.startswith("missing input") or "not in the record" in reason:
+                record = True
+            else:
+                other += 1
+        return PatientGaps(genes, record, other)
+
+    @property
+    def patient_diagnoses(self) -> bool:
+        """Whether the patient report mentions the phenotype-driven comparison: only for a patient with no
+        diagnosis in the record (one who has one would only be confused by a list of other diseases)."""
+        return bool(self.diagnoses) and not any(
+            c.code is not None and c.status is ConditionStatus.ACTIVE for c in self.patient.conditions
+        )
 
     @property
     def research_only(self) -> list[Finding]:
@@ -271,10 +392,39 @@ _RISK_TOPICS = (
 )
 
 
+def _source(source: str, level: str | None) -> str:
+    return f"{source} ({level})" if level else source
+
+
 def risk_topic(data: ClinicalRiskData) -> str:
     """``heart_attack_stroke``, ``heart_failure``, ``diabetes``, ``breast_cancer`` or ``other``."""
     outcome = data.outcome.casefold()
     return next((topic for words, topic in _RISK_TOPICS if words in outcome), "other")
+
+
+def summarised(items: Sequence[NotAssessed], keep: int = 3) -> list[NotAssessed]:
+    """Not-assessed items with one line per gene and reason when a gene has many (a whole-genome VCF can leave
+    hundreds of positions uncalled): ``DPYD: 12 positions`` with the first ``keep`` named; careplan.json keeps them all.
+
+    >>> items = [NotAssessed(item=f"DPYD rs{i}", reason="position not called in the VCF") for i in range(5)]
+    >>> [(n.item, n.reason) for n in summarised(items)]
+    [('DPYD: 5 positions', 'position not called in the VCF (rs0, rs1, rs2 and 2 more)')]
+    """
+    groups: dict[tuple[str, str], list[NotAssessed]] = {}
+    for item in items:
+        words = item.item.split(maxsplit=1)
+        key = (words[0], item.reason) if len(words) == 2 else (item.item, item.reason)
+        groups.setdefault(key, []).append(item)
+    out = []
+    for (gene, reason), members in groups.items():
+        if len(members) <= keep:
+            out.extend(members)
+            continue
+        named = ", ".join(m.item.split(maxsplit=1)[1] for m in members[:keep])
+        more = f"{named} and {len(members) - keep} more"
+        unit = "positions" if reason.startswith("position") else "items"
+        out.append(NotAssessed(item=f"{gene}: {len(members)} {unit}", reason=f"{reason} ({more})"))
+    return out
 
 
 def domain_limitations(limitations: Sequence[NotAssessed], domain: Domain) -> list[NotAssessed]:

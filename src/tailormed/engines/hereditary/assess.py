@@ -29,7 +29,7 @@ def assess_sample(
     return SampleHereditary(
         result=result,
         limits=limits,
-        build=f"{genotypes.build.build.value} ({genotypes.build.source.value}: {genotypes.build.detail})",
+        build=genotypes.build.described,
         absent_is_reference=genotypes.absent_is_reference,
         warnings=list(genotypes.warnings),
     )

@@ -26,7 +26,11 @@ _WEIGHT_UNITS = {"kg": 1.0, "g": 0.001, "lb": 0.45359237, "[lb_av]": 0.45359237}
 
 
 def iwpc_dose(inputs: WarfarinInputs, model: WarfarinModel) -> WarfarinDose:
-    """The IWPC pharmacogenetic dose and the CPIC 2017 adjustments for these inputs."""
+    """The IWPC pharmacogenetic dose and the CPIC 2017 adjustments for these inputs.
+
+    The pharmacogenetic formula is used only with called CYP2C9 and VKORC1 genotypes: its "unknown genotype" terms
+    would give a dose that looks genotype-guided but is not, so without both genes no dose is given.
+    """
     iwpc = model.iwpc
     citations = [model.citation(iwpc.citation), model.citation(model.cpic_2017.citation)]
     missing = [
@@ -34,11 +38,27 @@ def iwpc_dose(inputs: WarfarinInputs, model: WarfarinModel) -> WarfarinDose:
         for name, value in (("age", inputs.age_years), ("height", inputs.height_cm), ("weight", inputs.weight_kg))
         if value is None
     ]
-    if missing or inputs.age_years is None or inputs.height_cm is None or inputs.weight_kg is None:
+    vkorc1 = inputs.vkorc1 if inputs.vkorc1 in iwpc.vkorc1_rs9923231 and inputs.vkorc1 != "unknown" else None
+    cyp2c9 = inputs.cyp2c9 if inputs.cyp2c9 in iwpc.cyp2c9 and inputs.cyp2c9 != "unknown" else None
+    missing += [
+        NotAssessed(
+            item=gene,
+            reason=f"{gene} genotype not called; the IWPC pharmacogenetic dose is given only with called CYP2C9 and "
+            "VKORC1 genotypes",
+        )
+        for gene, value in (("CYP2C9", cyp2c9), ("VKORC1", vkorc1))
+        if value is None
+    ]
+    if (
+        missing
+        or inputs.age_years is None
+        or inputs.height_cm is None
+        or inputs.weight_kg is None
+        or vkorc1 is None
+        or cyp2c9 is None
+    ):
         return WarfarinDose(inputs=inputs, not_assessed=missing, citations=citations)
     decades = min(9, max(0, math.floor(inputs.age_years / 10)))
-    vkorc1 = inputs.vkorc1 if inputs.vkorc1 in iwpc.vkorc1_rs9923231 else "unknown"
-    cyp2c9 = inputs.cyp2c9 if inputs.cyp2c9 in iwpc.cyp2c9 else "unknown"
     race = inputs.race if inputs.race in iwpc.race else "missing_or_mixed"
     terms = [
         DoseTerm(name="intercept", value="", coefficient=iwpc.intercept, contribution=iwpc.intercept),
@@ -54,10 +74,6 @@ def iwpc_dose(inputs: WarfarinInputs, model: WarfarinModel) -> WarfarinDose:
     root = sum(t.contribution for t in terms)
     weekly = root * root
     not_assessed = []
-    if vkorc1 == "unknown":
-        not_assessed.append(NotAssessed(item="VKORC1", reason="rs9923231 genotype unknown: IWPC 'unknown' term used"))
-    if cyp2c9 == "unknown":
-        not_assessed.append(NotAssessed(item="CYP2C9", reason="diplotype unknown: IWPC 'unknown' term used"))
     if race == "missing_or_mixed":
         not_assessed.append(NotAssessed(item="race", reason="race missing or mixed: IWPC 'missing or mixed' term used"))
     adjustments = [a for rule in model.cpic_2017.adjustments if (a := _adjustment(rule, inputs)) is not None]

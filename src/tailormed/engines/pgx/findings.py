@@ -130,7 +130,10 @@ def findings_from_result(
 def _gene(
     result: GenePhenotype, tables: PhenotypeKnowledge, variant_calls: Mapping[str, list[str]]
 ) -> Finding:
-    not_assessed = [NotAssessed(item=p, reason="position not called in the VCF") for p in result.missing_positions]
+    not_assessed = [
+        NotAssessed(item=f"{result.gene} {position}", reason="position not called in the VCF")
+        for position in result.missing_positions
+    ]
     if not result.called:
         not_assessed.append(NotAssessed(item=result.gene, reason="gene not called"))
     elif result.status in (PhenotypeStatus.AMBIGUOUS, PhenotypeStatus.UNRESOLVED, PhenotypeStatus.NO_TABLE):
@@ -241,15 +244,19 @@ def _warfarin(
     variant_calls: Mapping[str, list[str]],
 ) -> Finding:
     if dose.weekly_mg is None or dose.daily_mg is None:
-        title = "warfarin dose: not calculated"
+        title = "warfarin: no pharmacogenetic dose calculated"
         summary = "; ".join(n.reason for n in dose.not_assessed)
+    elif dose.adjusted_weekly_mg is not None:
+        low, high = dose.adjusted_weekly_mg
+        applied = "; ".join(a.text for a in dose.adjustments if a.applies)
+        title = (
+            f"warfarin: CPIC-adjusted pharmacogenetic starting dose {low:.1f}-{high:.1f} mg/week "
+            f"(IWPC algorithm with the CPIC 2017 adjustments)"
+        )
+        summary = f"CPIC 2017: {applied} -> {low:.1f}-{high:.1f} mg/week. IWPC: {dose.worked}"
     else:
         title = f"warfarin: IWPC pharmacogenetic dose {dose.weekly_mg:.1f} mg/week ({dose.daily_mg:.2f} mg/day)"
         summary = dose.worked
-        if dose.adjusted_weekly_mg is not None:
-            low, high = dose.adjusted_weekly_mg
-            applied = "; ".join(a.text for a in dose.adjustments if a.applies)
-            summary += f". CPIC 2017: {applied} -> {low:.1f}-{high:.1f} mg/week"
     inputs = [*(t.name + " " + t.value for t in dose.terms[1:]), *dose.inputs.notes]
     inputs += [v for gene in ("CYP2C9", "VKORC1", "CYP4F2") for v in variant_calls.get(gene, [])]
     inputs += [phenotypes[g].summary for g in ("CYP2C9", "VKORC1", "CYP4F2") if g in phenotypes]

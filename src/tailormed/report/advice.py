@@ -1,0 +1,100 @@
+"""What a guideline asks of a medicine, in terms a patient report can say: another drug, a lower or higher
+starting dose (with the fraction of the usual dose when the guideline states one), or closer checks.
+
+The kind of change comes from the guideline row's own flags (``alternate_drug_available``, ``dosing_information``,
+``other_prescribing_guidance``); the fraction is read from the row's own words only when they state a starting dose
+as a share of the usual one ("Reduce starting dose by 50%", "Start with 50% of the standard dose"). The row text is
+the guideline's own (quoted in the curated core, as released in an imported bundle). Nothing is guessed: a row that
+states no share gives "a lower dose" or "a different dose".
+
+>>> dose_share("Reduce starting dose by 50% followed by titration of dose based on toxicity")
+('lower', 50)
+>>> dose_share("Start with 50% of the standard dose or avoid fluorouracil and capecitabine.")
+('lower', 50)
+>>> dose_share("Start at half the usual dose, then titrate by toxicity")
+('lower', 50)
+>>> dose_share("Start with reduced starting doses (30%-80% of normal dose)")
+('lower', None)
+>>> dose_share("Increase starting dose 1.5 to 2 times recommended starting dose.")
+('higher', None)
+>>> dose_share("Prescribe <=40mg as a starting dose") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tailormed.model.pgx import GuidelineResult, MatchedRow
+
+_REDUCE_BY = re.compile(r"\b(?:reduce|decrease|lower)\w*\s+(?:the\s+)?(?:\w+\s+){0,2}doses?\s+by\s+(\d{1,2})\s*%", re.I)
+_SHARE_OF = re.compile(
+    r"(?<![\d%-])(\d{1,2})\s*%\s+of\s+(?:the\s+)?(?:standard|normal|usual|recommended)\s+(?:\w+\s+)?dose", re.I
+)
+_HALF = re.compile(r"\bhalf (?:of )?the (?:standard|normal|usual|recommended) (?:\w+ )?dose", re.I)
+_RANGE_OF = re.compile(r"\d{1,3}\s*%\s*(?:-|–|to)\s*\d{1,3}\s*%\s+of\s+(?:the\s+)?(?:standard|normal|usual)", re.I)
+_LOWER = re.compile(r"\b(?:reduce|reduced|decrease|lower)\w*\b[^.]{0,40}\bdose", re.I)
+_HIGHER = re.compile(r"\bincrease\w*\b[^.]{0,40}\bdose", re.I)
+
+
+class Change(StrEnum):
+    """The change a guideline asks for, strongest first."""
+
+    OTHER_DRUG = "other_drug"
+    LOWER_DOSE = "lower_dose"
+    HIGHER_DOSE = "higher_dose"
+    DOSE = "dose"
+    MONITOR = "monitor"
+
+
+@dataclass(frozen=True)
+class MedicineAdvice:
+    """One listed medicine: what the care team is asked to do, and the share of the usual starting dose if stated."""
+
+    drug: str
+    change: Change
+    percent: int | None = None
+
+
+def dose_share(text: str) -> tuple[str, int | None] | None:
+    """``('lower' | 'higher', percent of the usual dose or None)`` when the text changes a dose, else None."""
+    if match := _REDUCE_BY.search(text):
+        return "lower", 100 - int(match.group(1))
+    if _HALF.search(text):
+        return "lower", 50
+    if (match := _SHARE_OF.search(text)) and not _RANGE_OF.search(text):
+        share = int(match.group(1))
+        return ("lower", share) if share < 100 else ("higher", share)
+    if _RANGE_OF.search(text) or _LOWER.search(text):
+        return "lower", None
+    if _HIGHER.search(text):
+        return "higher", None
+    return None
+
+
+def advice(drug: str, answers: list[GuidelineResult]) -> MedicineAdvice | None:
+    """What the applying rows of ``answers`` (first source first) ask for ``drug``; None when they ask nothing."""
+    rows = [row for answer in answers for row in answer.rows if row.actionable]
+    if not rows:
+        return None
+    if any(row.alternate_drug_available and not row.dosing_information for row in rows):
+        return MedicineAdvice(drug, Change.OTHER_DRUG)
+    dosing = [row for row in rows if row.dosing_information]
+    if dosing:
+        return _dose_advice(drug, dosing)
+    if any(row.other_prescribing_guidance for row in rows):
+        return MedicineAdvice(drug, Change.MONITOR)
+    return None
+
+
+def _dose_advice(drug: str, rows: list[MatchedRow]) -> MedicineAdvice:
+    shares = [share for row in rows if (share := dose_share(row.text)) is not None]
+    stated = next((s for s in shares if s[1] is not None), None)
+    direction, percent = stated or (shares[0] if shares else ("", None))
+    if direction == "lower":
+        return MedicineAdvice(drug, Change.LOWER_DOSE, percent)
+    if direction == "higher":
+        return MedicineAdvice(drug, Change.HIGHER_DOSE, None)
+    return MedicineAdvice(drug, Change.DOSE)

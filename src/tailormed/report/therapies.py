@@ -1,0 +1,109 @@
+"""Tumour therapy matches as reports show them: one line per biomarker and therapy, sorted by what to act on.
+
+Several sources often make the same claim in their own words ("Dabrafenib + Trametinib", "Trametinib;Dabrafenib"),
+and one therapy may carry claims at several tiers. A line joins every match of one alteration with one therapy (the
+same drugs in any order and spelling), keeps the best-tier claim as the line's claim, and says when another claim
+points the other way. Lines at AMP/ASCO/CAP tiers I-A, I-B and II-C are what a clinician acts on now; tier II-D
+(preclinical data or a few case reports, AMP level D) and lower tiers go to the appendix; only tier I-A lines (an
+FDA approval or a professional guideline for this tumour type, AMP level A) reach a patient, and never evidence
+whose source could not be re-read (an evidence level marked "unverified").
+
+>>> therapy_key("Trametinib;Dabrafenib") == therapy_key("dabrafenib + trametinib")
+True
+>>> claims_against("resistance", "supports"), claims_against("sensitivity", "does_not_support")
+(True, True)
+>>> claims_against("sensitivity", "supports"), claims_against("resistance", "does_not_support")
+(False, False)
+>>> tier("I-A"), tier("Tier II"), tier("II-D"), tier("Tier III")
+(('I', 'A'), ('II', None), ('II', 'D'), ('III', None))
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tailormed.model.finding import Finding
+from tailormed.model.payloads import TherapyMatchData
+
+_TIER = re.compile(r"^(?:tier\s+)?(IV|III|II|I)(?:[-\s]?([A-D]))?\b", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:\+|;|,)\s*")
+_AGAINST = ("resistance", "reduced_sensitivity")
+
+
+def therapy_key(therapy: str) -> tuple[str, ...]:
+    """The drugs of a therapy, spelling and order aside."""
+    return tuple(sorted({part.casefold() for part in _SPLIT.split(therapy) if part.strip()}))
+
+
+def tier(amp_tier: str) -> tuple[str, str | None]:
+    """An AMP/ASCO/CAP tier as (tier, evidence level): ``'I-A'`` -> ``('I', 'A')``, ``'Tier II'`` -> ``('II', None)``.
+    """
+    match = _TIER.match(amp_tier.strip())
+    if match is None:
+        return "", None
+    return match.group(1).upper(), (match.group(2).upper() if match.group(2) else None)
+
+
+def claims_against(significance: str, direction: str) -> bool:
+    """Whether a claim says the therapy will not work: resistance supported, or sensitivity not supported."""
+    resistant = significance.casefold() in _AGAINST
+    return resistant != (direction.casefold() == "does_not_support")
+
+
+@dataclass(frozen=True)
+class TherapyLine:
+    """Every match of one alteration with one therapy; the first match is the best-tier claim."""
+
+    matches: list[tuple[Finding, TherapyMatchData]]
+
+    @property
+    def best(self) -> TherapyMatchData:
+        return self.matches[0][1]
+
+    @property
+    def biomarker(self) -> str:
+        """``BRAF V600E`` (the alteration label names its gene already, or the gene is put before it)."""
+        alteration = self.best.alteration
+        return alteration if alteration.split()[0] == self.best.gene else f"{self.best.gene} {alteration}"
+
+    @property
+    def against(self) -> bool:
+        return claims_against(self.best.significance, self.best.direction)
+
+    @property
+    def conflicting(self) -> bool:
+        """Another claim about the same therapy points the other way."""
+        return any(claims_against(d.significance, d.direction) != self.against for _, d in self.matches[1:])
+
+    @property
+    def tiers(self) -> list[str]:
+        return list(dict.fromkeys(d.amp_tier for _, d in self.matches))
+
+    @property
+    def sources(self) -> list[str]:
+        return list(dict.fromkeys(e.source for f, _ in self.matches for e in f.evidence))
+
+    @property
+    def act_now(self) -> bool:
+        """Tier I or II on clinical evidence (not level D: preclinical data or a few case reports)."""
+        number, level = tier(self.best.amp_tier)
+        return number in ("I", "II") and level != "D"
+
+    @property
+    def approved(self) -> bool:
+        """Tier I-A (FDA approval or professional guideline for this tumour type) on evidence that was re-read."""
+        return tier(self.best.amp_tier) == ("I", "A") and "unverified" not in self.best.evidence_level.casefold()
+
+    @property
+    def finding_ids(self) -> list[str]:
+        return [f.id for f, _ in self.matches]
+
+
+def therapy_lines(matches: list[tuple[Finding, TherapyMatchData]]) -> list[TherapyLine]:
+    """One line per alteration and therapy, best tier first (then sensitivity before resistance, then name)."""
+    groups: dict[tuple[str, str, tuple[str, ...]], list[tuple[Finding, TherapyMatchData]]] = {}
+    for finding, data in matches:
+        groups.setdefault((data.gene, data.alteration, therapy_key(data.therapy)), []).append((finding, data))
+    lines = [TherapyLine(sorted(group, key=lambda pair: pair[1].amp_tier)) for group in groups.values()]
+    return sorted(lines, key=lambda line: (line.best.amp_tier, line.against, line.best.therapy.casefold()))

