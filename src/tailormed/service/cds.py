@@ -17,7 +17,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import jwt
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from tailormed.errors import AccessDeniedError
@@ -291,7 +291,7 @@ def call_service(
     service_id: str,
     body: CdsRequest,
     authorization: Annotated[str | None, Header()] = None,
-) -> CdsResponse:
+) -> Response:
     """Call a CDS service with a hook request; the answer is a list of cards (empty for unknown patients)."""
     service = _BY_ID.get(service_id)
     if service is None:
@@ -304,7 +304,9 @@ def call_service(
     patient_id = _patient_id(body)
     if patient_id is None:
         raise ApiProblemError(400, "Bad Request", "context.patientId is required")
-    return CdsResponse(cards=answer(state_of(request), subject, service, body, patient_id))
+    cards = answer(state_of(request), subject, service, body, patient_id)
+    # Serialized once here (the cards are already validated models), not validated again on the way out.
+    return Response(CdsResponse(cards=cards).model_dump_json(exclude_none=True), media_type="application/json")
 
 
 @router.post("/cds-services/{service_id}/feedback", responses=documented(400, 401, 404, 422))

@@ -57,7 +57,8 @@ class Repository:
     # -- patients --------------------------------------------------------------------------------------------
 
     def patient_exists(self, session: Session, patient_id: str) -> bool:
-        return session.get(m.Patient, patient_id) is not None
+        """Whether the patient is stored (without loading the encrypted record)."""
+        return session.scalar(select(m.Patient.id).where(m.Patient.id == patient_id)) is not None
 
     def create_patient(self, session: Session, patient: Patient, *, kind: str, created_by: str | None) -> None:
         key_id = self.keys.new_key(session)
