@@ -285,3 +285,66 @@ def test_a_curated_row_without_quoted_sources_is_refused() -> None:
         CuratedRow.model_validate(row)
     with pytest.raises(ValidationError, match="needs sources"):
         CuratedRow.model_validate({**row, "sources": []})
+
+
+def test_an_fda_row_states_the_approval_year_its_source_gives() -> None:
+    quote = {"cite": "PMID:25096067", "at": "abstract", "quote": "On August 17, 2011, the FDA approved vemurafenib."}
+    row = {
+        "id": "x",
+        "biomarker": "BRAF V600E",
+        "tumour": "MEL",
+        "therapy": ["vemurafenib"],
+        "significance": "sensitivity",
+        "level": "FDA",
+        "sources": [quote],
+    }
+    with pytest.raises(ValidationError, match="year of its approval"):
+        CuratedRow.model_validate(row)
+    with pytest.raises(ValidationError, match="year 2012 is in none of its sources"):
+        CuratedRow.model_validate({**row, "year": 2012})
+    assert CuratedRow.model_validate({**row, "year": 2011}).year == 2011
+
+
+def test_every_fda_row_has_its_approval_year(core_knowledge: OncoKnowledge) -> None:
+    core = next(t for t in core_knowledge.tables if t.source == "onco-core")
+    missing = sorted({r.id for r in core.rows if r.native_level == "FDA" and r.year is None})
+    assert not missing
+
+
+@pytest.mark.parametrize(
+    ("tumour", "alteration", "therapy", "year"),
+    [
+        ("LUAD", "EGFR L858R", "afatinib", 2013),
+        ("LUAD", "EML4::ALK", "alectinib", 2015),
+        ("LUAD", "EML4::ALK", "crizotinib", 2011),
+        ("LUAD", "CD74::ROS1", "crizotinib", 2016),
+        ("LUAD", "BRAF V600E", "dabrafenib + trametinib", 2017),
+        ("SKCM", "BRAF V600E", "vemurafenib", 2011),
+        ("SKCM", "BRAF V600K", "vemurafenib + cobimetinib", 2015),
+        ("BLCA", "FGFR3 S249C", "erdafitinib", 2019),
+        ("CML", "BCR::ABL1", "imatinib", 2001),
+        ("CML", "BCR::ABL1", "dasatinib", 2006),
+        ("CML", "BCR::ABL1", "nilotinib", 2007),
+        ("AML", "FLT3 D835Y", "gilteritinib", 2018),
+        ("AML", "IDH1 R132C", "olutasidenib", 2022),
+        ("APLPMLRARA", "PML::RARA", "tretinoin + arsenic trioxide", 2018),
+        ("ALCL", "NPM1::ALK", "crizotinib", 2021),
+    ],
+)
+def test_approval_years_from_the_notices(
+    core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int
+) -> None:
+    result = run(core_knowledge, tumour, alteration)
+    rows = [m.row for m in result.matches if m.row.therapy == therapy and m.amp_tier == "I-A"]
+    own = [r for r in rows if r.id.startswith("onco-core:") and r.native_level == "FDA" and r.oncotree != "PANCANCER"]
+    assert {r.year for r in own} == {year}
+
+
+def test_abl1_t315i_resists_every_second_generation_inhibitor_and_meets_ponatinib_and_asciminib(
+    core_knowledge: OncoKnowledge,
+) -> None:
+    result = run(core_knowledge, "CML", "BCR::ABL1", "ABL1 T315I")
+    for therapy in ("imatinib", "dasatinib", "nilotinib"):
+        assert tier(result, therapy, "resistance"), therapy
+    assert "I-A" in tier(result, "ponatinib")
+    assert "I-A" in tier(result, "asciminib")

@@ -10,7 +10,7 @@ import re
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.bundle import KnowledgeBundle
@@ -135,6 +135,8 @@ class CuratedRow(Sourced):
 
     ``level``: ``FDA`` (approved for this biomarker and indication), ``guideline`` (NCCN/ESMO/ELN standard of care)
     -> AMP level A; ``clinical`` (well-powered clinical studies, e.g. a resistance mechanism) -> AMP level B.
+    An FDA row states the year of its approval; the year must appear in one of its quotes or in the date of the
+    notice quoted (``at``), so it is read from the source and not written from memory.
     """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -147,6 +149,15 @@ class CuratedRow(Sourced):
     origin: Origin = Origin.SOMATIC
     exclude: list[str] = Field(default_factory=list)
     solid_tumours_only: bool = False
+
+    @model_validator(mode="after")
+    def _approval_year(self) -> CuratedRow:
+        if self.level == "FDA" and self.year is None:
+            raise ValueError(f"{self.id}: an FDA row needs the year of its approval")
+        year = str(self.year)
+        if self.year is not None and not any(year in s.quote or year in s.at for s in self.sources):
+            raise ValueError(f"{self.id}: year {year} is in none of its sources")
+        return self
 
     @property
     def biomarkers(self) -> list[str]:
