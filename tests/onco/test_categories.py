@@ -348,3 +348,36 @@ def test_abl1_t315i_resists_every_second_generation_inhibitor_and_meets_ponatini
         assert tier(result, therapy, "resistance"), therapy
     assert "I-A" in tier(result, "ponatinib")
     assert "I-A" in tier(result, "asciminib")
+
+
+@pytest.mark.parametrize(
+    ("tumour", "alteration", "therapy", "year"),
+    [
+        ("STAD", "ERBB2 amplification", "trastuzumab + cisplatin + fluoropyrimidine", 2010),
+        ("GEJ", "ERBB2 amplification", "trastuzumab + cisplatin + fluoropyrimidine", 2010),
+        ("IDC", "ERBB2 amplification", "lapatinib + capecitabine", 2007),
+        ("IDC", "ERBB2 amplification", "trastuzumab emtansine", 2013),
+        ("IDC", "ERBB2 amplification", "tucatinib + trastuzumab + capecitabine", 2020),
+        ("IDC", "ERBB2 amplification", "pertuzumab + trastuzumab + docetaxel", 2012),
+        ("SKCM", "BRAF V600E", "dabrafenib", 2013),
+        ("SKCM", "BRAF V600K", "trametinib", 2013),
+        ("THAP", "BRAF V600E", "dabrafenib + trametinib", 2018),
+        ("IHCH", "IDH1 R132C", "ivosidenib", 2021),
+        ("BLL", "BCR::ABL1", "dasatinib", 2006),
+    ],
+)
+def test_earlier_biomarker_approvals_on_label(
+    core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int
+) -> None:
+    result = run(core_knowledge, tumour, alteration)
+    rows = [m.row for m in result.matches if m.row.therapy == therapy and m.amp_tier == "I-A"]
+    assert {r.year for r in rows if r.id.startswith("onco-core:") and r.oncotree != "PANCANCER"} == {year}
+
+
+def test_dabrafenib_alone_is_for_v600e_and_not_v600k(core_knowledge: OncoKnowledge) -> None:
+    assert "I-A" not in tier(run(core_knowledge, "SKCM", "BRAF V600K"), "dabrafenib")
+
+
+def test_her2_amplified_gastric_cancer_is_not_on_label_for_breast_only_drugs(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "STAD", "ERBB2 amplification")
+    assert tier(result, "trastuzumab emtansine") == {"II-C"}
