@@ -381,3 +381,41 @@ def test_dabrafenib_alone_is_for_v600e_and_not_v600k(core_knowledge: OncoKnowled
 def test_her2_amplified_gastric_cancer_is_not_on_label_for_breast_only_drugs(core_knowledge: OncoKnowledge) -> None:
     result = run(core_knowledge, "STAD", "ERBB2 amplification")
     assert tier(result, "trastuzumab emtansine") == {"II-C"}
+
+
+@pytest.mark.parametrize(
+    ("tumour", "alteration", "therapy", "year"),
+    [
+        ("PRAD", "BRCA2 loss-of-function mutation", "olaparib + abiraterone + prednisone", 2023),
+        ("GNG", "BRAF V600E", "dabrafenib + trametinib", 2023),  # paediatric low-grade glioma
+        ("PXA", "BRAF V600E", "dabrafenib + trametinib", 2023),
+        ("LUAD", "ERBB2 mutation", "sevabertinib", 2025),  # HER2 TKD activating mutation as reported
+    ],
+)
+def test_more_recent_approvals(
+    core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int
+) -> None:
+    result = run(core_knowledge, tumour, alteration)
+    rows = [m.row for m in result.matches if m.row.therapy == therapy and m.amp_tier == "I-A"]
+    assert {r.year for r in rows if r.id.startswith("onco-core:") and r.oncotree != "PANCANCER"} == {year}
+
+
+def test_her2_mutant_nsclc_labels_are_for_non_squamous_tumours(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "LUSC", "ERBB2 mutation")
+    for therapy in ("sevabertinib", "zongertinib"):
+        assert "I-A" not in tier(result, therapy), therapy
+
+
+@pytest.mark.parametrize(
+    ("tumour", "alterations", "therapy"),
+    [
+        ("CML", ("BCR::ABL1", "ABL1 F317L"), "dasatinib"),  # on-target secondary kinase-domain mutation
+        ("SKCM", ("BRAF V600E", "NRAS Q61K"), "vemurafenib"),  # MAPK reactivation under BRAF inhibition
+    ],
+)
+def test_more_resistance_markers(
+    core_knowledge: OncoKnowledge, tumour: str, alterations: tuple[str, ...], therapy: str
+) -> None:
+    result = run(core_knowledge, tumour, *alterations)
+    assert tier(result, therapy, "resistance") == {"I-B"}
+    assert "I-A" in tier(result, therapy)  # the sensitising biomarker's label is still reported beside it
