@@ -40,6 +40,7 @@ import yaml
 
 from tailormed.fileio import write_text_atomic
 from tailormed.knowledge.importers.pharmcat_guidelines import parse_row
+from tailormed.knowledge.pgx.core_sources import definition_quotes, hemizygous_label, pair_label, score_label
 from tailormed.knowledge.pgx.guidelines import CriterionKind, RecommendationRow
 
 REPO = Path(__file__).resolve().parents[1]
@@ -392,7 +393,7 @@ def _phenotypes(pharmcat: Path) -> dict[str, Any]:
         "alleles": {a["name"]: _allele(a, cite, "namedAlleles") for a in cyp2d6["namedAlleles"]},
         "scores": dict(sorted(scores.items(), key=number)),
         "sources": [
-            {"cite": cite, "at": f"diplotypes, activityScore {score}", "quote": f"activityScore {score}: {phenotype}"}
+            {"cite": cite, "at": f"diplotypes {score_label(score)}", "quote": f"activityScore {score}: {phenotype}"}
             for score, phenotype in sorted(scores.items(), key=number)
         ],
     }
@@ -412,7 +413,8 @@ def _phenotypes(pharmcat: Path) -> dict[str, Any]:
                 sources.append(
                     {
                         "cite": cite,
-                        "at": f"diplotypes, {row['diplotype']}",
+                        "at": f"diplotypes, {row['diplotype']} "
+                        + (hemizygous_label(key[0]) if len(key) == 1 else pair_label(*key)),
                         "quote": f"{row['diplotype']}: {row['phenotype']}",
                     }
                 )
@@ -468,15 +470,7 @@ def _definition(pharmcat: Path, gene: str) -> dict[str, Any]:
             continue
         bases = {raw["variants"][i]["rsid"]: base for i, base in enumerate(allele["alleles"]) if base is not None}
         alleles[allele["name"]] = bases
-    quotes = [
-        {
-            "cite": cite,
-            "at": f"namedAlleles, {a['name']}",
-            "quote": f"{a['name']}: "
-            + ", ".join(f"{raw['variants'][i]['rsid']} {b}" for i, b in enumerate(a["alleles"]) if b is not None),
-        }
-        for a in raw["namedAlleles"]
-    ]
+    quotes = [{"cite": cite, "at": at, "quote": quote} for at, quote in definition_quotes(raw).items()]
     return {
         "chromosome": raw["chromosome"],
         "reference": reference["name"],

@@ -4,9 +4,8 @@ The test walks every curated source of the manifest. A source listed in ``ENFORC
 (whose pydantic models already refuse a fact without ``sources``), and then every fact (:class:`Sourced`) is checked:
 it has quoted sources or says why not; its citations are well formed; each number it states appears in one of its
 quotes or is derived from quoted numbers by the arithmetic it shows; quotes from the shared development data,
-the shared notes and the ClinPGx guideline annotations are found word for word in those files. Sources still being
-reworked by their owners are in ``NOT_YET_ENFORCED``: their check is expected to fail until they land, and it
-fails loudly (strict xfail) once they pass, so the list only shrinks.
+the shared notes and the ClinPGx guideline annotations are found word for word in those files; the PGx core's quotes of
+PharmCAT's definition and phenotype tables are found cell for cell in those tables and say what the core says.
 """
 
 from __future__ import annotations
@@ -17,18 +16,26 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
 from tailormed.knowledge.bundle import CURATED_DIR, KnowledgeBundle, curated_sources
-from tailormed.knowledge.files import read_json, read_yaml
+from tailormed.knowledge.files import read_json
 from tailormed.knowledge.hereditary.management import load_management
 from tailormed.knowledge.markers import marker_sources
 from tailormed.knowledge.medicines import read_medicines
 from tailormed.knowledge.onco.core import curated_rows, gene_table, thresholds
 from tailormed.knowledge.pgs_catalog import load_panel
+from tailormed.knowledge.pgx.core_sources import (
+    CoreGeneDefinition,
+    CoreGenePhenotypes,
+    core_definitions,
+    core_guideline_rows,
+    core_phenotypes,
+    definition_quotes,
+    phenotype_quotes,
+)
 from tailormed.knowledge.pgx.dosing import load_warfarin
 from tailormed.knowledge.pgx.interactions import load_phenoconversion
 from tailormed.knowledge.risk.load import load_risk_knowledge
@@ -51,23 +58,22 @@ ENFORCED: dict[str, Loader] = {
     # evidence rows and cut-offs are facts; genes.yaml entries are walked for the sources some carry, and
     # crosswalk.yaml is an identifier mapping (docs/data-sources.md, "onco-core: clinical facts and reference mappings")
     "onco-core": lambda b: [curated_rows(b), thresholds(b), gene_table(b)],
+    # the YAML sources of the compiled core (definitions.yaml + generated.yaml, functions.yaml + generated.yaml,
+    # guidelines.yaml + cpic-dpwg.yaml + fda.yaml); scripts/compile_pgx_core.py --check keeps the compiled files equal
+    "pgx-core-definitions": lambda b: [core_definitions(b)],
+    "pgx-core-phenotypes": lambda b: [core_phenotypes(b)],
+    "pgx-core-guidelines": lambda b: [core_guideline_rows(b)],
 }
-
-#: Sources their owners are reworking (pgxcontent: pgx-core-*). Remove a name when it lands with
-#: sources on every fact and register its loader in ENFORCED; the goal is an empty list.
-NOT_YET_ENFORCED = {"pgx-core-definitions", "pgx-core-phenotypes", "pgx-core-guidelines"}
 
 #: Sources that copy a published reference table (a vocabulary, not clinical facts) with a generator script; their
 #: provenance is the manifest record (citation and URL), checked below.
 REFERENCE_TABLES = {"oncotree"}
 
-#: Keys that name a citation in the older free-text style; in a not-yet-enforced file every entry holding one must
-#: also hold ``sources``.
-_CITATION_KEYS = {"citations", "citation", "cite", "pmid", "pmids"}
 #: Numbers in a ``derived`` expression that are arithmetic (units: per cent, days a week, months a year).
 _ARITHMETIC = {1.0, 7.0, 12.0, 100.0}
 #: Words that state a one-year period when the quote gives a rate per year rather than the number 1.
 _ONE_YEAR = re.compile(r"per year|person-years|year 1\b|12 months|12-month", re.IGNORECASE)
+EN_DASH = "\u2013"
 _ANNOTATION = re.compile(r"^https://www\.pharmgkb\.org/guidelineAnnotation/(PA\d+)$")
 
 
@@ -182,10 +188,10 @@ def quote_problems(source: SourceQuote, data_root: Path, annotations: dict[str, 
     return None
 
 
-def test_every_curated_source_is_enforced_or_listed_as_pending() -> None:
+def test_every_curated_source_is_enforced_or_a_reference_table() -> None:
     records = {record.name: record for record in curated_sources()}
-    assert set(ENFORCED) | NOT_YET_ENFORCED | REFERENCE_TABLES == set(records)
-    assert not set(ENFORCED) & NOT_YET_ENFORCED and not (set(ENFORCED) | NOT_YET_ENFORCED) & REFERENCE_TABLES
+    assert set(ENFORCED) | REFERENCE_TABLES == set(records)
+    assert not set(ENFORCED) & REFERENCE_TABLES
     for name in REFERENCE_TABLES:
         assert records[name].citation and records[name].url, name
         assert not [p for p in (CURATED_DIR / name).iterdir() if p.suffix in {".yaml", ".yml", ".json"}], name
@@ -298,40 +304,83 @@ def test_management_genes_follow_the_acmg_lists(core: KnowledgeBundle) -> None:
     assert {g for entry in curated.management for g in entry.genes} == listed
 
 
-def _has_sources(node: Any) -> bool:
-    if isinstance(node, dict):
-        return "sources" in node or any(_has_sources(value) for value in node.values())
-    return isinstance(node, list) and any(_has_sources(value) for value in node)
+def _pharmcat_file(cite: str, folder: str) -> str | None:
+    """``definition/alleles/DPYD_translation.json`` from a PharmCAT cite naming a file under ``folder``."""
+    prefix = f"PharmCAT: {folder}/"
+    return cite.removeprefix("PharmCAT: ").split(",")[0] if cite.startswith(prefix) else None
 
 
-def _legacy_entries(node: Any, path: str = "") -> Iterator[str]:
-    """Mappings that cite in the free-text style without ``sources`` beside them."""
-    if isinstance(node, dict):
-        if _CITATION_KEYS & set(node) and "sources" not in node and "unverified" not in node:
-            yield path or "(root)"
-        for key, value in node.items():
-            if key != "sources":  # quoted sources cite by design
-                yield from _legacy_entries(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _legacy_entries(value, f"{path}[{index}]")
+def _quote_for(fact: CoreGeneDefinition | CoreGenePhenotypes, name: str) -> str:
+    return next(s.quote for s in fact.sources if s.at.endswith(f", {name}"))
 
 
-@pytest.mark.parametrize("source", sorted(NOT_YET_ENFORCED))
-@pytest.mark.xfail(strict=True, reason="not yet reworked by its owner: cites without quoted sources")
-def test_not_yet_enforced_sources_still_lack_quotes(source: str) -> None:
-    """Fails (as expected) while a pending source has facts cited without quotes; passes once it has none, which
-    strict xfail turns into a failure asking to move the source to ENFORCED."""
-    folder = CURATED_DIR / source
-    unsourced = []
-    for path in sorted(folder.iterdir()):
-        if path.suffix in {".yaml", ".yml"}:
-            data = read_yaml(path)
-        elif path.suffix == ".json":
-            data = read_json(path)
-        else:
-            continue
-        unsourced += [f"{path.name}: {entry}" for entry in _legacy_entries(data)]
-        if not _has_sources(data):
-            unsourced.append(f"{path.name}: no fact carries sources")
-    assert not unsourced, f"{len(unsourced)} entries cite without sources, e.g. {unsourced[:3]}"
+def test_pgx_core_definitions_quote_pharmcat_and_agree_with_it(core: KnowledgeBundle) -> None:
+    """Every allele and position of the core definitions quotes PharmCAT's definition file cell for cell, and the
+    core's bases are the quoted ones (a core allele may leave out positions the core does not read)."""
+    data_root = shared_root()
+    if data_root is None:
+        pytest.skip("shared development data not available (set TAILORMED_SHARED_DATA)")
+    pharmcat, problems = data_root / "pgx" / "pharmcat", []
+    for gene in core_definitions(core):
+        for source in gene.sources:
+            file = _pharmcat_file(source.cite, "definition/alleles")
+            if file is not None and definition_quotes(read_json(pharmcat / file)).get(source.at) != source.quote:
+                problems.append(f"{gene.gene} {source.at}: {source.quote!r} is not the cell of {file}")
+        for name, bases in gene.alleles.items():
+            cells = dict(cell.split(" ") for cell in _quote_for(gene, name).split(": ", 1)[1].split(", "))
+            problems += [f"{gene.gene} {name}: {r} {b} unquoted" for r, b in bases.items() if cells.get(r) != b]
+        for v in gene.variants:
+            expected = f"{v.rsid}: {gene.chromosome}:{v.pos} {v.ref}>{'/'.join(v.alts)}"
+            if _quote_for(gene, v.rsid) != expected:
+                problems.append(f"{gene.gene} {v.rsid}: core {expected!r} vs quote {_quote_for(gene, v.rsid)!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_pgx_core_phenotype_rules_quote_pharmcat_and_agree_with_it(core: KnowledgeBundle) -> None:
+    """Allele functions and phenotype rules quote PharmCAT's phenotype tables, and say what the quote says."""
+    data_root = shared_root()
+    if data_root is None:
+        pytest.skip("shared development data not available (set TAILORMED_SHARED_DATA)")
+    pharmcat, problems, checked = data_root / "pgx" / "pharmcat", [], 0
+    genes = [fact for fact in core_phenotypes(core) if isinstance(fact, CoreGenePhenotypes)]
+    for gene in genes:
+        for name, allele in gene.alleles.items():
+            for source in allele.sources:
+                file = _pharmcat_file(source.cite, "phenotype")
+                if file is None:
+                    continue
+                activity = f", activity value {allele.activity}" if allele.activity else ""
+                expected = f"{name}: {allele.function}{activity}"
+                if source.quote != expected or source.quote not in phenotype_quotes(read_json(pharmcat / file)):
+                    problems.append(f"{gene.gene} {name}: {source.quote!r} (core says {expected!r})")
+                checked += 1
+        rules = {f"({' + '.join(sorted((a, b)))})": p for a, b, p in gene.pairs}
+        rules |= {f"(activity score {s})": p for s, p in gene.scores.items()}
+        for source in gene.sources:
+            file = _pharmcat_file(source.cite, "phenotype")
+            label = next((label for label in rules if label in source.at), None)
+            if file is None or label is None:
+                continue
+            if source.quote not in phenotype_quotes(read_json(pharmcat / file)) or not source.quote.endswith(
+                rules[label]
+            ):
+                problems.append(f"{gene.gene} {label}: {source.quote!r} does not say {rules[label]!r}")
+            checked += 1
+    assert not problems, "\n".join(problems)
+    assert checked > 100
+
+
+def test_warfarin_label_rows_follow_the_label_table(core: KnowledgeBundle) -> None:
+    """Each hand-written warfarin row states the range its quoted label-table row gives for its diplotypes."""
+    columns = ["*1/*1", "*1/*2", "*1/*3", "*2/*2", "*2/*3", "*3/*3"]
+    rows = [row for row in core_guideline_rows(core) if row.guideline == "core-fda-warfarin"]
+    covered = set()
+    for row in rows:
+        quote = next(s.quote for s in row.sources if s.cite == "PMCID:PMC3351041")
+        genotype, *cells = quote.replace(" mg", "").split()
+        assert row.when["VKORC1"] == f"-1639 {genotype}"
+        for wanted in row.when["CYP2C9"]:
+            cell = cells[columns.index(wanted["diplotype"])].replace(EN_DASH, "-")
+            assert f"{cell} mg/day" in (row.text or ""), (genotype, wanted)
+            covered.add((genotype, wanted["diplotype"]))
+    assert len(covered) == 18
