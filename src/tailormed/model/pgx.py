@@ -37,7 +37,8 @@ class Diplotype(Contract):
 
     @property
     def name(self) -> str:
-        return f"{self.allele1}/{self.allele2}"
+        """``*1/*2``; a hemizygous call (one X, no second allele) is its one haplotype, never ``B (reference)/``."""
+        return f"{self.allele1}/{self.allele2}" if self.allele2 else self.allele1
 
 
 class GeneCall(Contract):

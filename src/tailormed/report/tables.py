@@ -15,7 +15,6 @@ import numpy as np
 from tailormed.engines.hereditary.assess import SampleHereditary
 from tailormed.engines.onco.run import COLUMNS as ONCO_COLUMNS
 from tailormed.engines.onco.run import OncoResult
-from tailormed.engines.pgx.matcher import diplotype_label
 from tailormed.engines.prs.ancestry import Adjusted
 from tailormed.engines.prs.matching import ScoreMatch
 from tailormed.engines.prs.scoring import PrsRun
@@ -46,7 +45,7 @@ def call_rows(calls: Sequence[GeneCall], phenotypes: Mapping[str, GenePhenotype]
         rows.append(
             CallRow(
                 call=call,
-                diplotype=";".join(diplotype_label(d) for d in call.diplotypes),
+                diplotype=";".join(d.name for d in call.diplotypes),
                 phenotype=(result.phenotype if result else None) or call.outside_phenotype,
                 activity_score=(result.activity_score if result else None) or call.outside_activity_score,
             )

@@ -27,7 +27,7 @@ from tailormed.model.allele_names import name_key, ordered_pair
 from tailormed.model.genotype import SampleGenotypes
 from tailormed.model.pgx import CallStatus, Diplotype, GeneCall
 
-__all__ = ["diplotype_label", "match_all", "match_gene", "name_key", "ordered_pair"]
+__all__ = ["match_all", "match_gene", "name_key", "ordered_pair"]
 
 _Result = Callable[[CallStatus, list[Diplotype]], GeneCall]
 
@@ -149,7 +149,3 @@ def match_all(
         for gene in wanted
     ]
 
-
-def diplotype_label(diplotype: Diplotype) -> str:
-    """``*1/*2``, or the single haplotype of a hemizygous call."""
-    return diplotype.allele1 if not diplotype.allele2 else diplotype.name
