@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tailormed.engines.pgx.matcher import diplotype_label, match_gene
+from tailormed.engines.pgx.matcher import match_gene
 from tailormed.knowledge.pgx.definitions import DefinitionVariant, GeneDefinition, NamedAlleleDefinition
 from tailormed.model.genotype import BuildDetection, BuildSource, CallState, GenomeBuild, GenotypeCall, SampleGenotypes
 from tailormed.model.pgx import CallStatus
@@ -59,7 +59,7 @@ def sample(calls: dict[int, tuple[str, str, bool, int | None]], *, assumed: tupl
 
 
 def labels(definition: GeneDefinition, genotypes: SampleGenotypes, **kwargs: bool) -> list[str]:
-    return [diplotype_label(d) for d in match_gene(definition, genotypes, **kwargs).diplotypes]
+    return [d.name for d in match_gene(definition, genotypes, **kwargs).diplotypes]
 
 
 def test_unphased_two_hets_is_ambiguous_with_all_hits() -> None:

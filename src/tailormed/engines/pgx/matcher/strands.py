@@ -56,11 +56,14 @@ def _hgvs(sample: SampleSites, index: int, base: str) -> str:
 
 
 def strand_name(strand: Strand, reference: Candidate) -> str:
-    parts = [c.name for c in strand.alleles] + list(strand.partials)
-    if not parts:
+    """One allele by its name; several as ``[*6 + *28 + *80]``, where a tandem allele such as ``*80+*28`` is listed
+    as its parts, as PharmCAT prints combinations."""
+    named = [c.name for c in strand.alleles]
+    if not named and not strand.partials:
         return reference.name
-    if len(parts) == 1:
-        return parts[0]
+    if len(named) + len(strand.partials) == 1:
+        return (named or list(strand.partials))[0]
+    parts = sorted({part for name in named for part in name.split("+")}, key=name_key) + list(strand.partials)
     return "[" + " + ".join(parts) + "]"
 
 
