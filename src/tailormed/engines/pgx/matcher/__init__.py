@@ -61,7 +61,7 @@ def match_gene(
             diplotypes=diplotypes,
             phased=sample.phased and bool(sample.sites),
             missing_positions=missing,
-            warnings=warnings,
+            warnings=[*warnings, *_read_in_part(definition, {v.pos: v.label for v in sample.missing}, diplotypes)],
             definition_version=definition.version,
         )
 
@@ -100,6 +100,25 @@ def match_gene(
         warnings.append(f"{len(diplotypes)} diplotypes fit the unphased genotypes equally well")
         return result(CallStatus.AMBIGUOUS, diplotypes)
     return result(CallStatus.CALLED, diplotypes)
+
+
+def _read_in_part(definition: GeneDefinition, missing: Mapping[int, str], diplotypes: list[Diplotype]) -> list[str]:
+    """A warning per called allele that was named without one of its defining positions (not in the data): such an
+    allele rests on the positions that were read (DPYD HapB3 on c.1236G>A alone when c.1129-5923C>G is absent)."""
+    if not missing:
+        return []
+    named = {allele.name: allele for allele in definition.named_alleles if not allele.is_reference}
+    called = dict.fromkeys(name for d in diplotypes for name in (d.allele1, d.allele2) if name in named)
+    notes = []
+    for name in called:
+        unread = [
+            missing[variant.pos]
+            for variant, cell in zip(definition.variants, named[name].alleles, strict=True)
+            if cell is not None and variant.pos in missing
+        ]
+        if unread:
+            notes.append(f"{name} called without {', '.join(unread)} (not in the data); it rests on the positions read")
+    return notes
 
 
 def _lowest_function(
