@@ -176,7 +176,12 @@ class VoteIndex:
         return bool(self.sites)
 
     def add(self, kind: VoteKind, build: GenomeBuild, chrom: str, pos: int, refs: tuple[str, ...]) -> None:
-        self.sites.setdefault((chrom, pos), []).append((kind, build, tuple(ref.upper() for ref in refs)))
+        entry = (kind, build, tuple([ref.upper() for ref in refs]))
+        found = self.sites.get((chrom, pos))
+        if found is None:
+            self.sites[(chrom, pos)] = [entry]
+        else:
+            found.append(entry)
 
     def add_markers(self, markers: Iterable[BuildMarker]) -> None:
         for marker in markers:
@@ -188,6 +193,8 @@ class VoteIndex:
     def finish(self) -> None:
         """Drop positions whose expectation is the same in both builds for the same kind."""
         for key, entries in list(self.sites.items()):
+            if len(entries) == 1:
+                continue  # one expectation: nothing to compare it with
             kept = []
             for kind, build, refs in entries:
                 twin = any(k == kind and b != build and r == refs for k, b, r in entries)

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ValidationError
 from tailormed.errors import KnowledgeError
 
 M = TypeVar("M", bound=BaseModel)
+#: libyaml's safe loader parses the curated core several times faster than the pure-Python one, with the same result.
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -37,10 +39,11 @@ def read_json(path: Path, what: str = "file") -> Any:
 
 
 def read_yaml(path: Path, what: str = "file") -> Any:
-    """Parsed YAML (safe loader) of a UTF-8 file; ``what`` names the file's content in the "cannot read" message."""
+    """Parsed YAML (safe loader, libyaml's when built in) of a UTF-8 file; ``what`` names the file's content in the
+    "cannot read" message."""
     text = _read_text(path, what)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         location = f"line {mark.line + 1}" if mark is not None else None
@@ -60,5 +63,28 @@ def parse_model(data: object, model_type: type[M], what: str, source: str | Path
 
 
 def read_model(path: Path, model_type: type[M], what: str) -> M:
-    """A JSON file validated as ``model_type``; ``what`` names its content in error messages."""
-    return parse_model(read_json(path, what), model_type, what, path)
+    """A JSON file validated as ``model_type``; ``what`` names its content in error messages.
+
+    The bytes go straight to pydantic-core's JSON validator (no intermediate Python objects), several times faster
+    on the large tables; a file that is not valid JSON is re-read for the decoder's message and line.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(f"cannot read {what} ({exc.strerror or exc})", source=path) from exc
+    try:
+        return model_type.model_validate_json(data)
+    except ValidationError as exc:
+        if any(error["type"] == "json_invalid" for error in exc.errors()) or not _utf8(data):
+            read_json(path, what)  # raises the decoder's error (syntax, line) or "not UTF-8"
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or None
+        raise KnowledgeError(f"invalid {what}: {first['msg']}", source=path, location=where) from exc
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -65,7 +65,7 @@ def normalize_variant(pos: int, ref: str, alt: str) -> Variant:
 
 def is_sequence(allele: str) -> bool:
     """True for a plain base sequence; False for ``*``, symbolic (``<DEL>``, ``<NON_REF>``) and breakend alleles."""
-    return bool(allele) and all(base in "ACGTN" for base in allele.upper())
+    return bool(allele) and not allele.upper().strip("ACGTN")
 
 
 def _change_span(variant: Variant) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 Figures are made without pyplot (no global state, no display needed). Text stays text in the SVG so the HTML's
 fonts apply and PDFs stay small; each plot gets its own id salt so several inline SVGs on one page never share ids.
+matplotlib is imported by the first plot drawn, so a plan with nothing to plot never loads it.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ from __future__ import annotations
 import io
 import re
 from statistics import NormalDist
-
-from matplotlib import rc_context
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from tailormed.model.payloads import ClinicalRiskData, DosePredictionData, PolygenicScoreData
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 _INK = "#1f2933"
 _MUTED = "#9aa5b1"
@@ -121,6 +122,9 @@ def prediction_svg(data: DosePredictionData, salt: str) -> str:
 
 
 def _figure(height: float) -> Figure:
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(_WIDTH_IN, height), layout="constrained")
     FigureCanvasSVG(fig)
     return fig
@@ -133,6 +137,8 @@ def _tidy(ax: Axes) -> None:
 
 
 def _svg(fig: Figure, salt: str) -> str:
+    from matplotlib import rc_context
+
     buffer = io.StringIO()
     with rc_context({"svg.fonttype": "none", "svg.hashsalt": salt, "font.family": "DejaVu Sans"}):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})

@@ -1,45 +1,37 @@
 """The ClinVar table in a built bundle: P/LP, low-penetrance P/LP and P/LP-conflicting alleles, GRCh38.
 
 The ``clinvar`` importer reads NCBI's ClinVar VCF and keeps only the records the hereditary engine can report
-(benign, VUS and somatic-only records are dropped), as ``variants.tsv.gz`` with :data:`COLUMNS`, plus
-``release.json`` (:class:`ClinvarRelease`). Review status becomes ClinVar's gold stars (:data:`STARS`).
+(benign, VUS and somatic-only records are dropped). It writes them compiled for loading: ``variants.json.gz`` (the
+alleles, validated in one call by pydantic-core), ``loci.json.gz`` (the alleles merged into one locus per position,
+what a genome read asks for) and ``release.json`` (:class:`ClinvarRelease`). Review status becomes ClinVar's gold
+stars (:data:`STARS`).
 """
 
 from __future__ import annotations
 
 import gzip
-import io
-from typing import TYPE_CHECKING
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.files import parse_model
-from tailormed.knowledge.hereditary.models import ClinvarRelease, ClinvarVariant, Significance
+from tailormed.knowledge.hereditary.models import ClinvarRelease, ClinvarVariant
+from tailormed.model.genotype import Locus
 
 if TYPE_CHECKING:
     from tailormed.knowledge.bundle import KnowledgeBundle
 
 SOURCE = "clinvar"
-VARIANTS_FILE = "variants.tsv.gz"
+VARIANTS_FILE = "variants.json.gz"
+LOCI_FILE = "loci.json.gz"
 RELEASE_FILE = "release.json"
-COLUMNS = (
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "variation_id",
-    "genes",
-    "clnsig",
-    "significance",
-    "review_status",
-    "stars",
-    "conflicts",
-    "conditions",
-    "hgvs",
-    "rsid",
-    "consequences",
-)
+_VARIANTS = TypeAdapter(list[ClinvarVariant])
+_LOCI = TypeAdapter(list[Locus])
+T = TypeVar("T")
 #: ClinVar review status (CLNREVSTAT) -> gold stars, as ClinVar's documentation defines them.
 STARS = {
     "practice_guideline": 4,
@@ -60,26 +52,14 @@ def review_stars(review_status: str) -> int:
     return STARS.get(review_status, 0)
 
 
-def variant_row(variant: ClinvarVariant) -> str:
-    """One line of ``variants.tsv.gz``."""
-    fields = (
-        variant.chrom,
-        str(variant.pos),
-        variant.ref,
-        variant.alt,
-        variant.variation_id,
-        ",".join(variant.genes),
-        variant.clnsig,
-        variant.significance.value,
-        variant.review_status,
-        str(variant.stars),
-        variant.conflicts or "",
-        "|".join(variant.conditions),
-        variant.hgvs or "",
-        variant.rsid or "",
-        ",".join(variant.consequences),
-    )
-    return "\t".join(fields) + "\n"
+def compiled_variants(variants: Sequence[ClinvarVariant]) -> bytes:
+    """``variants.json.gz``: the alleles as one JSON array (gzip without a timestamp, so builds are reproducible)."""
+    return gzip.compress(_VARIANTS.dump_json(list(variants), exclude_defaults=True), mtime=0)
+
+
+def compiled_loci(loci: Sequence[Locus]) -> bytes:
+    """``loci.json.gz``: one merged locus per position."""
+    return gzip.compress(_LOCI.dump_json(list(loci), exclude_defaults=True), mtime=0)
 
 
 def has_clinvar(bundle: KnowledgeBundle) -> bool:
@@ -92,44 +72,23 @@ def load_release(bundle: KnowledgeBundle) -> ClinvarRelease:
 
 
 def load_clinvar(bundle: KnowledgeBundle) -> list[ClinvarVariant]:
-    """Every allele of the bundle's ClinVar table; KnowledgeError naming the line of any malformed row."""
-    path = bundle.path(SOURCE, VARIANTS_FILE)
+    """Every allele of the bundle's ClinVar table; KnowledgeError naming the file when it is not a valid table."""
+    return _read(bundle.path(SOURCE, VARIANTS_FILE), _VARIANTS, "ClinVar table")
+
+
+def load_loci(bundle: KnowledgeBundle) -> list[Locus]:
+    """The ClinVar alleles merged into one knowledge locus per position, as the importer compiled them."""
+    return _read(bundle.path(SOURCE, LOCI_FILE), _LOCI, "ClinVar loci")
+
+
+def _read(path: Path, adapter: TypeAdapter[list[T]], what: str) -> list[T]:
     try:
-        text = gzip.decompress(path.read_bytes()).decode("utf-8")
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(f"cannot read the ClinVar table ({exc})", source=path) from exc
-    lines = io.StringIO(text)
-    header = lines.readline().rstrip("\n").split("\t")
-    if tuple(header) != COLUMNS:
-        raise KnowledgeError(f"unexpected header (expected {', '.join(COLUMNS)})", source=path, location="line 1")
-    variants = []
-    for number, line in enumerate(lines, start=2):
-        fields = line.rstrip("\n").split("\t")
-        if len(fields) != len(COLUMNS):
-            raise KnowledgeError(
-                f"expected {len(COLUMNS)} fields, found {len(fields)}", source=path, location=f"line {number}"
-            )
-        row = dict(zip(COLUMNS, fields, strict=True))
-        try:
-            variants.append(
-                ClinvarVariant(
-                    chrom=row["chrom"],
-                    pos=int(row["pos"]),
-                    ref=row["ref"],
-                    alt=row["alt"],
-                    variation_id=row["variation_id"],
-                    genes=tuple(g for g in row["genes"].split(",") if g),
-                    clnsig=row["clnsig"],
-                    significance=Significance(row["significance"]),
-                    review_status=row["review_status"],
-                    stars=int(row["stars"]),
-                    conflicts=row["conflicts"] or None,
-                    conditions=tuple(c for c in row["conditions"].split("|") if c),
-                    hgvs=row["hgvs"] or None,
-                    rsid=row["rsid"] or None,
-                    consequences=tuple(c for c in row["consequences"].split(",") if c),
-                )
-            )
-        except (ValueError, ValidationError) as exc:
-            raise KnowledgeError(f"invalid ClinVar row ({exc})", source=path, location=f"line {number}") from exc
-    return variants
+        data = gzip.decompress(path.read_bytes())
+    except (OSError, EOFError, zlib.error) as exc:
+        raise KnowledgeError(f"cannot read the {what} ({exc})", source=path) from exc
+    try:
+        return adapter.validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or None
+        raise KnowledgeError(f"invalid {what}: {first['msg']}", source=path, location=where) from exc

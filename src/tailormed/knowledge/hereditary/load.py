@@ -31,11 +31,14 @@ class HereditaryKnowledge:
     curated: HereditaryCurated
     versions: dict[str, str] = field(default_factory=dict)
     clinvar_citation: str = "ClinVar (Landrum MJ et al., Nucleic Acids Res 2020;48:D835-D844)"
+    #: ``clinvar`` merged per position, as ``kb build`` compiled it (None: merged here on first use).
+    merged: list[Locus] | None = None
 
     @cached_property
     def loci(self) -> dict[str, Locus]:
-        """The ClinVar alleles merged into one knowledge locus per position (computed once)."""
-        return clinvar_loci(self.clinvar)
+        """The ClinVar alleles merged into one knowledge locus per position (compiled at ``kb build``)."""
+        merged = self.merged if self.merged is not None else clinvar_loci(self.clinvar).values()
+        return {locus.key: locus for locus in merged}
 
 
 def clinvar_loci(variants: Sequence[ClinvarVariant]) -> dict[str, Locus]:
@@ -51,6 +54,7 @@ def load_hereditary(bundle: KnowledgeBundle, acmg_version: str = acmg.DEFAULT_VE
     sources = (clinvar.SOURCE, acmg.SOURCE, management.SOURCE)
     return HereditaryKnowledge(
         clinvar=clinvar.load_clinvar(bundle),
+        merged=clinvar.load_loci(bundle),
         release=clinvar.load_release(bundle),
         acmg=acmg.load_acmg(bundle, acmg_version),
         curated=management.load_management(bundle),

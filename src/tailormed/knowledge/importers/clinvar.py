@@ -18,13 +18,15 @@ from pathlib import Path
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.checksums import files_checksums
 from tailormed.knowledge.hereditary.clinvar import (
-    COLUMNS,
+    LOCI_FILE,
     RELEASE_FILE,
     SOURCE,
     VARIANTS_FILE,
+    compiled_loci,
+    compiled_variants,
     review_stars,
-    variant_row,
 )
+from tailormed.knowledge.hereditary.load import clinvar_loci
 from tailormed.knowledge.hereditary.models import ClinvarRelease, ClinvarVariant, Significance
 from tailormed.knowledge.manifest import SourceRecord
 from tailormed.knowledge.registry import Importer
@@ -178,9 +180,9 @@ def read_clinvar_vcf(path: Path) -> tuple[list[ClinvarVariant], ClinvarRelease, 
 def build(upstream_vcf: Path, out_dir: Path) -> SourceRecord:
     variants, release, dropped = read_clinvar_vcf(upstream_vcf)
     variants.sort(key=lambda v: (_chrom_order(v.chrom), v.pos, v.ref, v.alt))
-    table = "\t".join(COLUMNS) + "\n" + "".join(variant_row(v) for v in variants)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / VARIANTS_FILE).write_bytes(gzip.compress(table.encode("utf-8"), mtime=0))
+    (out_dir / VARIANTS_FILE).write_bytes(compiled_variants(variants))
+    (out_dir / LOCI_FILE).write_bytes(compiled_loci(list(clinvar_loci(variants).values())))
     (out_dir / RELEASE_FILE).write_text(release.model_dump_json(indent=1) + "\n", encoding="utf-8")
     counts = {kind: sum(v.significance is kind for v in variants) for kind in Significance}
     notes = (
