@@ -11,8 +11,10 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tailormed.model.alleles import Variant, is_sequence, merge_loci, normalize_variant
+from tailormed.model.alleles import is_sequence, merge_loci, normalize_variant
 from tailormed.model.genotype import Locus
+
+_BASES = frozenset("ACGTN")
 
 
 @dataclass(eq=False)
@@ -29,15 +31,19 @@ class SiteIndex:
     def __init__(self, loci: Sequence[Locus]) -> None:
         self.sites = [Site(locus, locus.pos + len(locus.ref) - 1) for locus in merge_loci(loci)]
         self._by_pos: dict[tuple[str, int], list[Site]] = {}
-        self._by_variant: dict[tuple[str, Variant], list[Site]] = {}
+        self._by_variant: dict[tuple[str, tuple[int, str, str]], list[Site]] = {}
         self._sorted: dict[str, tuple[list[int], list[Site]]] = {}
         for site in sorted(self.sites, key=lambda s: (s.locus.chrom, s.locus.pos)):
             locus = site.locus
             self._by_pos.setdefault((locus.chrom, locus.pos), []).append(site)
             for alt in locus.alts:
-                if is_sequence(alt):
+                if len(locus.ref) == 1 and len(alt) == 1 and alt.upper() in _BASES:
+                    key = (locus.chrom, (locus.pos, locus.ref.upper(), alt.upper()))  # minimal; hashes as its Variant
+                elif is_sequence(alt):
                     key = (locus.chrom, normalize_variant(locus.pos, locus.ref, alt))
-                    self._by_variant.setdefault(key, []).append(site)
+                else:
+                    continue
+                self._by_variant.setdefault(key, []).append(site)
             starts, sites = self._sorted.setdefault(locus.chrom, ([], []))
             starts.append(locus.pos)
             sites.append(site)
@@ -47,7 +53,7 @@ class SiteIndex:
 
     def normalized_positions(self) -> list[tuple[str, int]]:
         """Where each site's ALTs start once normalized (an indel's minimal form may start after the site)."""
-        return [(chrom, variant.pos) for chrom, variant in self._by_variant]
+        return [(chrom, variant[0]) for chrom, variant in self._by_variant]
 
     def for_record(self, chrom: str, pos: int, ref: str, alts: Sequence[str]) -> list[Site]:
         """Sites a variant record speaks about."""

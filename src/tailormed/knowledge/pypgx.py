@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
 from tailormed.errors import KnowledgeError
 from tailormed.model.base import Contract
@@ -201,13 +201,15 @@ def parse_score_range(phenotype: str, equation: str) -> ScoreRange:
 
 T = TypeVar("T")
 
-GENES = TypeAdapter(dict[str, PypgxGene])
-VARIANTS = TypeAdapter(list[PypgxVariant])
-DIPLOTYPES = TypeAdapter(dict[str, dict[str, str]])
-EQUATIONS = TypeAdapter(dict[str, list[ScoreRange]])
-PHENOTYPE_PRIORITIES = TypeAdapter(dict[str, dict[str, str | None]])
-CPIC_PAIRS = TypeAdapter(list[CpicGeneDrug])
-RECOMMENDATIONS = TypeAdapter(list[DrugRecommendation])
+#: Validators are built on first use, so importing this module stays cheap.
+_DEFERRED = ConfigDict(defer_build=True)
+GENES = TypeAdapter(dict[str, PypgxGene], config=_DEFERRED)
+VARIANTS = TypeAdapter(list[PypgxVariant], config=_DEFERRED)
+DIPLOTYPES = TypeAdapter(dict[str, dict[str, str]], config=_DEFERRED)
+EQUATIONS = TypeAdapter(dict[str, list[ScoreRange]], config=_DEFERRED)
+PHENOTYPE_PRIORITIES = TypeAdapter(dict[str, dict[str, str | None]], config=_DEFERRED)
+CPIC_PAIRS = TypeAdapter(list[CpicGeneDrug], config=_DEFERRED)
+RECOMMENDATIONS = TypeAdapter(list[DrugRecommendation], config=_DEFERRED)
 
 
 def _read(bundle: KnowledgeBundle, file: str, adapter: TypeAdapter[T]) -> T:

@@ -12,7 +12,9 @@ class Contract(BaseModel):
     silently dropped data.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_enum_values=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_enum_values=False, defer_build=True
+    )
 
 
 class Coding(Contract):

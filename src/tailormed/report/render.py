@@ -6,12 +6,22 @@ patient's preferred language when a catalog exists for it (see :mod:`tailormed.r
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from tailormed.model.careplan import CarePlan, Decision, Option, Outcome
@@ -20,6 +30,7 @@ from tailormed.model.pgx import PhenotypeStatus
 from tailormed.report import icons, plots
 from tailormed.report.i18n import resolve_language, translations
 from tailormed.report.view import ReportView, build_view, summarised
+from tailormed.version import __version__
 
 #: A gene result without a phenotype, in words.
 _STATUS_WORDS = {
@@ -90,10 +101,36 @@ def _environment(language: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_template_cache(),
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["summarised"] = summarised
     return env
+
+
+@cache
+def _template_cache() -> BytecodeCache | None:
+    """Compiled templates kept in the user's cache folder, so a run loads them instead of compiling the templates
+    again (Jinja checks each entry against the template source and the Python version); None when the folder
+    cannot be made private to this user."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(base) / "tailormed" / f"templates-{__version__}"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        owned = folder.stat().st_uid == os.getuid() and not folder.stat().st_mode & 0o077
+    except OSError:
+        return None
+    return _QuietCache(str(folder)) if owned else None
+
+
+class _QuietCache(FileSystemBytecodeCache):
+    """A cache that never fails a report: an entry that cannot be written is compiled again next time."""
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            return
 
 
 @cache

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.files import parse_model
@@ -29,8 +29,10 @@ SOURCE = "clinvar"
 VARIANTS_FILE = "variants.json.gz"
 LOCI_FILE = "loci.json.gz"
 RELEASE_FILE = "release.json"
-_VARIANTS = TypeAdapter(list[ClinvarVariant])
-_LOCI = TypeAdapter(list[Locus])
+#: Validators are built on first use, so importing this module stays cheap.
+_DEFERRED = ConfigDict(defer_build=True)
+_VARIANTS = TypeAdapter(list[ClinvarVariant], config=_DEFERRED)
+_LOCI = TypeAdapter(list[Locus], config=_DEFERRED)
 T = TypeVar("T")
 #: ClinVar review status (CLNREVSTAT) -> gold stars, as ClinVar's documentation defines them.
 STARS = {

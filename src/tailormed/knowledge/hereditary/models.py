@@ -7,9 +7,9 @@ ClinVar positions are GRCh38 and VCF-style (left-aligned, one anchor base for in
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.base import Contract
@@ -164,6 +164,12 @@ class AcmgList(Contract):
     version: str
     citation: str
     genes: tuple[AcmgGene, ...]
+    _by_symbol: dict[str, AcmgGene] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._by_symbol = {}
+        for gene in self.genes:
+            self._by_symbol.setdefault(gene.gene, gene)  # the first entry wins, as a scan would find it
 
     def gene(self, symbol: str) -> AcmgGene | None:
-        return next((g for g in self.genes if g.gene == symbol), None)
+        return self._by_symbol.get(symbol)
