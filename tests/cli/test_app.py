@@ -1,4 +1,4 @@
-"""The command tree: ``--version``, and a ``--help`` that loads the command modules but none of the heavy layers."""
+"""The command tree: ``--version``, and a ``--help`` that lists every command without importing its module."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 from typer.testing import CliRunner
 
-from tailormed.cli.app import app
+from tailormed.cli.app import COMMANDS, app
 from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP
 from tailormed.knowledge.hereditary.acmg import DEFAULT_VERSION
 from tailormed.version import __version__
@@ -24,7 +24,7 @@ HEAVY = ("pydantic", "numpy", "cyvcf2", "yaml", "fhir", "jinja2", "matplotlib", 
 _PROBE = """
 import json, sys
 import typer
-from tailormed.cli.app import app
+from tailormed.cli.app import COMMANDS, app
 typer.main.get_command(app)
 print(json.dumps(sorted(sys.modules)))
 """
@@ -51,7 +51,18 @@ def test_building_the_command_tree_loads_no_heavy_layer() -> None:
     ours = [m for m in loaded if m.startswith("tailormed") and not m.startswith("tailormed.cli.") and m not in LIGHT]
     assert ours == []
     assert [m for m in loaded if m.startswith(HEAVY)] == []
-    assert "tailormed.cli.analyze" in loaded and "tailormed.cli.risk" in loaded  # imported explicitly, not on demand
+    assert [m for m in loaded if m.startswith("tailormed.cli.") and m != "tailormed.cli.app"] == []
+
+
+def test_help_lists_each_lazy_command_with_its_own_summary() -> None:
+    """The summaries ``--help`` shows without importing a command are the first paragraph of the command's help."""
+    for lazy in COMMANDS:
+        command = lazy.command()
+        assert command.name == lazy.name
+        assert (command.help or "").split("\n\n")[0].strip() == lazy.summary, lazy.name
+        shown = runner.invoke(app, [lazy.name, "--help"])
+        assert shown.exit_code == 0, (lazy.name, shown.output)
+        assert f"Usage: tailormed {lazy.name} " in shown.stdout
 
 
 def test_defaults_named_in_help_are_the_ones_used() -> None:

@@ -1,24 +1,289 @@
-"""Root of the command tree: every command group and command, imported explicitly from its sibling module.
+"""Root of the command tree: every command group and command, each imported when it is run.
 
-The command modules are cheap to import (their heavy imports sit inside the command functions), so building the
-whole tree for ``tailormed --help`` loads Typer, Rich and these modules, never the models, knowledge or engines.
-A test keeps it so.
+``tailormed --help`` lists the commands from :data:`COMMANDS` (name, loader, one-line help) without importing them, so
+it loads Typer and this module only; running a command imports its module through the loader, a plain import
+statement (no string registry). A test checks that each listed help line is the command's own and that building the
+tree loads no command module.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from tailormed.cli import analyze, diagnose, hereditary, kb, onco, pgx, prs, record, response, risk, service, vcf
-from tailormed.cli.console import err, out
 from tailormed.errors import InternalError, TailormedError
 from tailormed.version import __version__
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def _record() -> typer.Typer:
+    from tailormed.cli import record
+
+    return record.record_app
+
+
+def _kb() -> typer.Typer:
+    from tailormed.cli import kb
+
+    return kb.kb_app
+
+
+def _vcf() -> typer.Typer:
+    from tailormed.cli import vcf
+
+    return vcf.vcf_app
+
+
+def _pgx() -> typer.Typer:
+    from tailormed.cli import pgx
+
+    return pgx.pgx_app
+
+
+def _diagnose() -> typer.Typer:
+    from tailormed.cli import diagnose
+
+    return diagnose.diagnose_app
+
+
+def _onco() -> typer.Typer:
+    from tailormed.cli import onco
+
+    return onco.onco_app
+
+
+def _response() -> typer.Typer:
+    from tailormed.cli import response
+
+    return response.response_app
+
+
+def _prs() -> typer.Typer:
+    from tailormed.cli import prs
+
+    return prs.prs_app
+
+
+def _risk() -> typer.Typer:
+    from tailormed.cli import risk
+
+    return risk.risk_app
+
+
+def _analyze() -> Callable[..., Any]:
+    from tailormed.cli import analyze
+
+    return analyze.analyze
+
+
+def _demo() -> Callable[..., Any]:
+    from tailormed.cli import analyze
+
+    return analyze.demo
+
+
+def _report() -> Callable[..., Any]:
+    from tailormed.cli import analyze
+
+    return analyze.report
+
+
+def _hereditary() -> Callable[..., Any]:
+    from tailormed.cli import hereditary
+
+    return hereditary.hereditary
+
+
+def _serve() -> Callable[..., Any]:
+    from tailormed.cli import service
+
+    return service.serve
+
+
+def _db() -> typer.Typer:
+    from tailormed.cli import service
+
+    return service.db_app
+
+
+def _audit() -> typer.Typer:
+    from tailormed.cli import service
+
+    return service.audit_app
+
+
+def _export() -> typer.Typer:
+    from tailormed.cli import service
+
+    return service.export_app
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """A command (a function) or command group (a Typer app) of the root, loaded when it is run."""
+
+    name: str
+    load: Callable[[], typer.Typer | Callable[..., Any]]
+    summary: str  # the first paragraph of its help, as ``tailormed --help`` lists it
+    group: bool = True
+
+    def command(self) -> Any:  # a command of Typer's click
+        """The click command Typer makes of it, built as the root would (plain help, no Rich markup)."""
+        target = self.load()
+        holder = typer.Typer(rich_markup_mode=None, add_completion=False)
+        if isinstance(target, typer.Typer):
+            holder.add_typer(target, name=self.name)
+            group = typer.main.get_command(holder)
+            if not isinstance(group, TyperGroup):
+                raise TypeError(f"{self.name}: expected a command group")
+            return group.commands[self.name]
+        holder.command(name=self.name)(target)
+        return typer.main.get_command(holder)
+
+
+#: The root's lazily loaded commands, each with the summary ``--help`` lists (a test checks it is the command's own).
+COMMANDS = (
+    LazyCommand(
+        "analyze",
+        _analyze,
+        "Analyze one patient with every engine that applies: care plan, reports and engine tables, written atomically.",
+        group=False,
+    ),
+    LazyCommand(
+        "demo",
+        _demo,
+        "Analyze every bundled demo patient, show what each plan found and end with the reports' paths.",
+        group=False,
+    ),
+    LazyCommand(
+        "report",
+        _report,
+        "Render a stored care plan's reports again (summary, HTML/PDF, FHIR) without reading the genome.",
+        group=False,
+    ),
+    LazyCommand(
+        "hereditary",
+        _hereditary,
+        "List ClinVar P/LP and conflicting variants in a VCF with the ACMG secondary-findings verdict.",
+        group=False,
+    ),
+    LazyCommand(
+        "serve",
+        _serve,
+        "Serve the REST API, CDS Hooks and FHIR Genomics operations (uvicorn); demo mode seeds demo data.",
+        group=False,
+    ),
+    LazyCommand(
+        "record",
+        _record,
+        "Patient records (YAML/JSON) and FHIR R4 Bundles.",
+    ),
+    LazyCommand(
+        "kb",
+        _kb,
+        "The knowledge bundle: build it from upstream data releases, list its sources and licences.",
+    ),
+    LazyCommand(
+        "vcf",
+        _vcf,
+        "Inspect VCF/BCF files: samples, records, contigs, phasing, gVCF blocks, genome build.",
+    ),
+    LazyCommand(
+        "pgx",
+        _pgx,
+        "Pharmacogenomics: star-allele diplotypes, phenotypes and drug guidance from a VCF.",
+    ),
+    LazyCommand(
+        "diagnose",
+        _diagnose,
+        "Candidate diagnoses from HPO phenotypes (+ variants): likelihood-ratio ranking of diseases and genes. "
+        "'diagnose CASE.json' is short for 'diagnose rank CASE.json'.",
+    ),
+    LazyCommand(
+        "onco",
+        _onco,
+        "Oncology: tumour alterations matched to targeted therapies, with evidence levels and AMP/ASCO/CAP tiers.",
+    ),
+    LazyCommand(
+        "response",
+        _response,
+        "Learned treatment response: warfarin dose models and treatment effects, with model cards.",
+    ),
+    LazyCommand(
+        "prs",
+        _prs,
+        "Polygenic scores: PGS Catalog scoring files on a VCF, with pgsc_calc's matching and ancestry adjustment.",
+    ),
+    LazyCommand(
+        "risk",
+        _risk,
+        "Clinical risk equations (PCE, PREVENT, FINDRISC, Gail/BCRAT), integrated with genetics, with what-ifs.",
+    ),
+    LazyCommand(
+        "db",
+        _db,
+        "The service's database: migrate, back up, restore, rotate the master key.",
+    ),
+    LazyCommand(
+        "audit",
+        _audit,
+        "The audit trail: verify its hash chain, export it as FHIR AuditEvent.",
+    ),
+    LazyCommand(
+        "export",
+        _export,
+        "De-identified exports of stored data.",
+    ),
+)
+_LAZY = {command.name: command for command in COMMANDS}
+
+
+class _LazyRoot(TyperGroup):
+    """The root group: :data:`COMMANDS` and its own, each lazy one built the first time it is asked for. Listed as
+    Typer lists a tree: commands before groups, each in the order given."""
+
+    def list_commands(self, ctx: Any) -> list[str]:  # ctx: Typer's click Context
+        lazy = [command for command in COMMANDS if command.name not in self.commands]
+        return [
+            *(command.name for command in lazy if not command.group),
+            *super().list_commands(ctx),
+            *(command.name for command in lazy if command.group),
+        ]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in _LAZY:
+            self.commands[cmd_name] = _LAZY[cmd_name].command()
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The command list, lazy commands from their summaries (click's own layout, nothing imported)."""
+        rows = [
+            (name, self.commands[name] if name in self.commands else TyperCommand(name, help=_LAZY[name].summary))
+            for name in self.list_commands(ctx)
+        ]
+        rows = [(name, command) for name, command in rows if not command.hidden]
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
+
+
+def _consoles() -> tuple[Console, Console]:
+    from tailormed.cli.console import err, out
+
+    return out, err
+
+
 app = typer.Typer(
+    cls=_LazyRoot,
     rich_markup_mode=None,
     name="tailormed",
     help="Personalized medical management: genome, record and preferences into one explainable care plan.",
@@ -30,7 +295,7 @@ app = typer.Typer(
 
 def _show_version(value: bool) -> None:
     if value:
-        out.print(f"tailormed {__version__}", highlight=False)
+        _consoles()[0].print(f"tailormed {__version__}", highlight=False)
         raise typer.Exit()
 
 
@@ -41,25 +306,6 @@ def _root(
     ] = False,
 ) -> None:
     """Personalized medical management: genome, record and preferences into one explainable care plan."""
-
-
-app.add_typer(record.record_app, name="record")
-app.add_typer(kb.kb_app, name="kb")
-app.add_typer(vcf.vcf_app, name="vcf")
-app.add_typer(pgx.pgx_app, name="pgx")
-app.add_typer(diagnose.diagnose_app, name="diagnose")
-app.add_typer(onco.onco_app, name="onco")
-app.add_typer(response.response_app, name="response")
-app.add_typer(prs.prs_app, name="prs")
-app.add_typer(risk.risk_app, name="risk")
-app.command()(analyze.analyze)
-app.command()(analyze.demo)
-app.command()(analyze.report)
-app.command()(hereditary.hereditary)
-app.add_typer(service.db_app, name="db")
-app.add_typer(service.audit_app, name="audit")
-app.add_typer(service.export_app, name="export")
-app.command()(service.serve)
 
 
 class SchemaName(StrEnum):
@@ -87,13 +333,13 @@ def schema(name: Annotated[SchemaName, typer.Argument(help="Which contract to pr
         SchemaName.CAREPLAN: CarePlan,
         SchemaName.GENOTYPES: SampleGenotypes,
     }
-    out.print_json(json.dumps(models[name].model_json_schema()))
+    _consoles()[0].print_json(json.dumps(models[name].model_json_schema()))
 
 
 @app.command()
 def version() -> None:
     """Print the tailormed version."""
-    out.print(__version__)
+    _consoles()[0].print(__version__)
 
 
 def main() -> None:
@@ -101,13 +347,13 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except TailormedError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        _consoles()[1].print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(exc.exit_code)
     except (typer.Exit, SystemExit) as exc:
         code = exc.exit_code if isinstance(exc, typer.Exit) else exc.code
         sys.exit(code if isinstance(code, int) else 0)
     except typer.Abort:
-        err.print("aborted")
+        _consoles()[1].print("aborted")
         sys.exit(130)
     except Exception as exc:
         show = getattr(exc, "show", None)
@@ -115,5 +361,5 @@ def main() -> None:
             show()
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         internal = InternalError(f"unexpected {type(exc).__name__}: {exc}")
-        err.print(f"[bold red]internal error:[/] {internal} (please report this)", highlight=False)
+        _consoles()[1].print(f"[bold red]internal error:[/] {internal} (please report this)", highlight=False)
         sys.exit(internal.exit_code)
