@@ -133,11 +133,42 @@ def test_absent_sites_assumed_reference_only_when_declared_and_ref_known(tmp_pat
         None,
         build=BUILD.build,
         options=MatchOptions(min_overlap=0.0, absent_is_reference=True),
-        reference_alleles={("chr1", 200): "C"},
+        reference_alleles={("chr1", 200): "C", ("chr1", 300): "G"},
     ).scores[0]
-    assert declared.match.assumed_reference == 1
-    assert declared.match.count(Reason.ABSENT_REF_UNKNOWN) == 1
-    np.testing.assert_allclose(declared.sums, [1 + 10, 2 + 10])  # hom-ref C/C carries two effect alleles
+    assert declared.match.assumed_reference == 2
+    np.testing.assert_allclose(declared.sums, [1 + 10, 2 + 10])  # C/C carries two effect alleles, G/G none
+
+
+def test_absent_site_with_unknown_reference_is_refused_naming_it(tmp_path: Path) -> None:
+    scores = read_scores([scoring(tmp_path, ["1 100 G A 1", "1 200 C T 5", "1 300 A G 7"])])
+    target = vcf(tmp_path, ["1 100 A G 0/1 1/1"])
+    with pytest.raises(InputError) as error:
+        score_vcf(
+            target,
+            scores,
+            None,
+            build=BUILD.build,
+            options=MatchOptions(min_overlap=0.0, absent_is_reference=True),
+            reference_alleles={("chr1", 200): "C"},
+        )
+    message = str(error.value)
+    assert "PGS000999 variant chr1:300 (effect A, other G; line 7)" in message
+    assert "1 of 3 variants" in message and "--reference FASTA" in message
+
+
+def test_absent_site_whose_reference_is_neither_allele_is_unmatched(tmp_path: Path) -> None:
+    scores = read_scores([scoring(tmp_path, ["1 100 G A 1", "1 200 CA C 5"])])
+    target = vcf(tmp_path, ["1 100 A G 0/1 1/1"])
+    declared = score_vcf(
+        target,
+        scores,
+        None,
+        build=BUILD.build,
+        options=MatchOptions(min_overlap=0.0, absent_is_reference=True),
+        reference_alleles={("chr1", 200): "T"},  # neither CA nor C, on either strand
+    ).scores[0]
+    assert declared.match.count(Reason.ABSENT_REF_OTHER) == 1
+    np.testing.assert_allclose(declared.sums, [1, 2])
 
 
 def test_overlap_below_minimum_is_an_error_with_numbers(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 """``tailormed prs``: polygenic scores from a VCF (``score``) and their ancestry normalization (``adjust``).
 
 ``prs score`` matches each scoring file to the VCF with pgsc_calc's default rules, sums dosages per sample like
-``plink2 --score`` and writes one row per sample and score (``IID PGS SUM DENOM AVG`` plus match statistics). A score
+``plink2 --score`` and writes one row per sample and score (``IID PGS SUM DENOM AVG`` plus match statistics). With
+``--absent-is-reference`` a scored site the VCF does not list counts as homozygous reference; its reference allele
+comes from ``--reference FASTA`` (or the knowledge bundle), and the command refuses when it is unknown. A score
 whose matched share is below ``--min-overlap`` stops the command with the numbers. The work is done by
 :mod:`tailormed.pipeline.prs`; this module parses options and renders.
 """
@@ -39,6 +41,14 @@ def score(
     ],
     sample: Annotated[list[str] | None, typer.Option("--sample", "-s", help="Sample to score (repeatable).")] = None,
     absent_is_reference: AbsentIsReferenceOption = False,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            "--reference",
+            help="Reference genome FASTA of the VCF's build: with --absent-is-reference, the reference allele of "
+            "scored sites the VCF does not list.",
+        ),
+    ] = None,
     min_overlap: Annotated[
         float | None,
         typer.Option(
@@ -87,6 +97,7 @@ def score(
             samples=sample or None,
             build=build,
             options=options,
+            reference=reference,
             on_progress=lambda n: bar.advance(task, n),
         )
     detection = run.build

@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from tailormed.engines.prs.ancestry import Adjusted
-from tailormed.engines.prs.matching import Matcher, MatchOptions
+from tailormed.engines.prs.matching import Matcher, MatchOptions, Reason
 from tailormed.engines.prs.scoring import Imputation, PrsRun, Scorer
 from tailormed.errors import InputError
 from tailormed.evidence.read import read_genomes
+from tailormed.evidence.reference import ReferenceGenome, reference_alleles
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.pgs_catalog import PanelScore
@@ -66,25 +67,34 @@ def score_vcf(
     options: MatchOptions | None = None,
     imputation: Imputation | None = None,
     reference_alleles: Mapping[tuple[str, int], str] | None = None,
+    reference: Path | None = None,
     on_progress: Progress | None = None,
 ) -> PrsRun:
     """Every sample of a VCF scored (``prs score``): one pass at the scores' positions, matched and summed.
 
     The build comes from the header, else from REF bases at the bundle's markers and the scores' own positions and
-    alleles; ``build`` settles a silent header. With ``absent_is_reference`` the reference alleles (given, else the
-    bundle's) fill positions the VCF lacks.
+    alleles; ``build`` settles a silent header. With ``absent_is_reference`` the reference alleles fill positions the
+    VCF lacks: given, else read from the ``reference`` FASTA (which must agree with the VCF's REF bases), else the
+    bundle's. A variant whose reference allele stays unknown is refused (:func:`unknown_reference_error`), never
+    scored as missing.
     """
     options = options or MatchOptions()
+    genome = ReferenceGenome.open(reference) if reference is not None else None
     request = score_request(scores)
     if bundle is not None:
         request = request.merged(GenomeRequest(markers=markers.build_markers(bundle)))
     absent = AbsentPolicy.resolve(True if options.absent_is_reference else None, None)
     batch = read_genomes(vcf, request, samples=samples, build=build, absent=absent, on_progress=on_progress)
+    groups = batch.score_groups or []
     references = reference_alleles
+    if references is None and genome is not None:
+        genome.check_against(groups, batch.source.label)
+        if options.absent_is_reference:
+            references = fasta_reference_alleles(genome, scores, batch.build.build, groups)
     if references is None and options.absent_is_reference and bundle is not None:
         references = bundle_reference_alleles(bundle, batch.build.build)
-    return score_groups(
-        batch.score_groups or [],
+    run = score_groups(
+        groups,
         scores,
         source=batch.source.label,
         build=batch.build,
@@ -93,6 +103,57 @@ def score_vcf(
         imputation=imputation,
         reference_alleles=references,
     )
+    unknown = unknown_reference_error(run, fasta=genome is not None)
+    if unknown is not None:
+        raise unknown
+    return run
+
+
+def fasta_reference_alleles(
+    genome: ReferenceGenome, scores: Sequence[ScoringFile], build: GenomeBuild, groups: Sequence[SiteGroup]
+) -> dict[tuple[str, int], str]:
+    """Reference alleles from the FASTA at the scored positions the VCF has no record for."""
+    present = {(group.chrom, group.pos) for group in groups}
+    alleles: dict[tuple[str, int], set[str]] = {}
+    for score in scores:
+        if build not in score.by_build:
+            continue
+        positions = score.positions(build)
+        for row, (chrom, pos) in enumerate(zip(positions.chrom, positions.pos.tolist(), strict=True)):
+            if chrom is None or (chrom, pos) in present:
+                continue
+            found = alleles.setdefault((chrom, pos), set())
+            found.add(score.effect_allele[row])
+            other = score.other_allele[row]
+            if other is not None:
+                found.add(other)
+    return reference_alleles(genome, sorted(alleles.items()))
+
+
+def unknown_reference_error(run: PrsRun, *, fasta: bool) -> InputError | None:
+    """With absent-is-reference, an error naming the first scored variant whose reference allele is unknown."""
+    if not run.options.absent_is_reference:
+        return None
+    for result in run.scores:
+        unknown = [row for row in result.match.log if row.reason is Reason.ABSENT_REF_UNKNOWN]
+        if not unknown:
+            continue
+        first = unknown[0]
+        line = int(result.match.score.lines[first.row])
+        alleles = f"effect {first.effect_allele}, other {first.other_allele or 'not given'}"
+        why = (
+            "the FASTA fits both alleles (an insertion and a deletion look alike)"
+            if fasta
+            else "neither the scoring file nor the knowledge bundle gives it and no --reference FASTA was given"
+        )
+        return InputError(
+            f"--absent-is-reference: {result.match.score.name} variant {first.chrom}:{first.pos} ({alleles}; "
+            f"line {line}) is absent from the VCF and its reference allele is unknown: {why}; "
+            f"{len(unknown)} of {result.match.total} variants are affected. Give the reference genome with "
+            "--reference FASTA, or drop --absent-is-reference to count absent sites as missing",
+            source=run.vcf,
+        )
+    return None
 
 
 def score_groups(
@@ -221,6 +282,16 @@ def prs_engine(ctx: PatientContext) -> EngineRun:
     for (entry, _), result in zip(chosen, run.scores, strict=True):
         match = result.match
         if entry.condition in done:
+            continue
+        unknown = match.count(Reason.ABSENT_REF_UNKNOWN)
+        if unknown:
+            limitations.append(
+                NotAssessed(
+                    item=f"{entry.pgs_id} ({entry.trait})",
+                    reason=f"the genome is declared complete but the reference allele of {unknown} of {match.total} "
+                    "variants absent from the VCF is unknown, so they cannot be counted as reference",
+                )
+            )
             continue
         if match.match_rate < options.min_overlap:
             limitations.append(

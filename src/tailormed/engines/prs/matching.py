@@ -15,8 +15,11 @@ split into biallelic records (``bcftools norm -m-``) is matched record by record
 passes when the share of its variants with a kept match is at least ``min_overlap`` (0.75 by default).
 
 With ``absent_is_reference`` (a complete, WGS-style VCF), a variant whose position has no record is scored as
-homozygous reference when the reference base at the site is known (``reference_alleles``); the match is
-``assumed_reference`` and reported separately. Otherwise absent positions are unmatched and counted.
+homozygous reference when the reference allele at the site is known (``reference_alleles``: from the knowledge
+bundle or a reference FASTA); the match is ``assumed_reference`` and reported separately, on the other strand when the
+reference is an allele's complement. A site whose reference is neither allele is unmatched, as a record with other
+alleles would be. Otherwise absent positions are unmatched and counted; the pipeline refuses a declared-complete VCF
+whose absent sites have an unknown reference rather than score them as missing.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class Reason(StrEnum):
     NO_POSITION = "no position in the target build"
     ABSENT = "position absent from the VCF"
     ABSENT_REF_UNKNOWN = "position absent from the VCF; reference base unknown, so it cannot be assumed reference"
+    ABSENT_REF_OTHER = "position absent from the VCF; its reference allele is neither the effect nor the other allele"
     ALLELES_DIFFER = "a record exists at the position but its alleles differ"
     AMBIGUOUS = "strand-ambiguous (A/T or C/G)"
     MULTIALLELIC = "multi-allelic site"
@@ -181,6 +185,25 @@ def is_ambiguous(ref: str, alt: str) -> bool:
     (True, True, False)
     """
     return bool(_DNA.match(ref)) and complement(ref) == alt
+
+
+def reference_dosage(ref: str, effect: str, other: str | None, *, flips: bool = True) -> int | None:
+    """Effect-allele copies of a homozygous-reference genotype; None when the reference is neither allele.
+
+    >>> reference_dosage("C", "C", "T"), reference_dosage("T", "C", "T"), reference_dosage("G", "C", "T")
+    (2, 0, 2)
+    >>> reference_dosage("A", "C", "G") is None, reference_dosage("A", "G", None)
+    (True, 0)
+    """
+    if ref == effect:
+        return 2
+    if ref == other:
+        return 0
+    if flips and ref == complement(effect):
+        return 2
+    if flips and other is not None and ref == complement(other):
+        return 0
+    return 0 if other is None else None
 
 
 def candidates(effect: str, other: str | None, group: SiteGroup) -> list[Candidate]:
@@ -322,8 +345,12 @@ class Matcher:
         ref = self.reference_alleles.get(key)
         score = self.results[score_index].score
         effect, other = score.effect_allele[row], score.other_allele[row]
-        if ref is None or not (ref in (effect, other) or other is None):
+        if ref is None:
             self._log(score_index, row, MatchStatus.UNMATCHED, reason=Reason.ABSENT_REF_UNKNOWN)
+            return None
+        dosage = reference_dosage(ref, effect, other, flips=not self.options.skip_flip)
+        if dosage is None:
+            self._log(score_index, row, MatchStatus.UNMATCHED, reason=Reason.ABSENT_REF_OTHER)
             return None
         ambiguous = other is not None and is_ambiguous(effect, other)
         reason = Reason.AMBIGUOUS if ambiguous and not self.options.keep_ambiguous else None
@@ -339,7 +366,6 @@ class Matcher:
         )
         if reason is not None:
             return None
-        dosage = 2 if effect == ref else 0
         chosen = Selected(row, target_id, dosage, float(score.weight[row]), score.effect_type[row], True)
         self.results[score_index].selected.append(chosen)
         return (score_index, chosen, None)
