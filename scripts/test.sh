@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_env.sh
-install_tailormed "dev,ml,report,service,postgres"
+install_tailormed "dev,ml,report,service,postgres,cohort,spark"
 "$VENV/bin/ruff" check src tests benchmarks scripts
 "$VENV/bin/mypy"
 "$VENV/bin/python" -m pytest "$@"

@@ -126,6 +126,12 @@ def _export() -> typer.Typer:
     return service.export_app
 
 
+def _cohort() -> typer.Typer:
+    from tailormed.cli import cohort
+
+    return cohort.cohort_app
+
+
 @dataclass(frozen=True)
 class LazyCommand:
     """A command (a function) or command group (a Typer app) of the root, loaded when it is run."""
@@ -226,6 +232,11 @@ COMMANDS = (
         "risk",
         _risk,
         "Clinical risk equations (PCE, PREVENT, FINDRISC, Gail/BCRAT), integrated with genetics, with what-ifs.",
+    ),
+    LazyCommand(
+        "cohort",
+        _cohort,
+        "Cohort runs: the same analyses over many people, in resumable partitions, to Parquet.",
     ),
     LazyCommand(
         "db",

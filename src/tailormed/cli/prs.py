@@ -35,10 +35,16 @@ class ScoreFormat(StrEnum):
 
 @prs_app.command("score")
 def score(
-    vcf: Annotated[Path, typer.Argument(help="VCF, bgzipped VCF or BCF; all samples unless --sample is given.")],
     scoring: Annotated[
         list[Path], typer.Option("--scoring", help="PGS Catalog scoring file (repeatable); harmonized hmPOS preferred.")
     ],
+    vcf: Annotated[
+        Path | None, typer.Argument(help="VCF, bgzipped VCF or BCF; all samples unless --sample is given.")
+    ] = None,
+    pgen: Annotated[
+        Path | None,
+        typer.Option("--pgen", help="PLINK 2 fileset prefix (.pgen/.pvar/.psam) instead of a VCF; needs --build."),
+    ] = None,
     sample: Annotated[list[str] | None, typer.Option("--sample", "-s", help="Sample to score (repeatable).")] = None,
     absent_is_reference: AbsentIsReferenceOption = False,
     reference: Annotated[
@@ -74,14 +80,18 @@ def score(
         Path | None, typer.Option("--match-log", help="Also write the per-variant match log (TSV) here.")
     ] = None,
 ) -> None:
-    """Score every sample of a VCF with PGS Catalog scoring files; one row per sample and score."""
+    """Score every sample of a VCF (or PLINK 2 fileset) with PGS Catalog scoring files; one row per sample and score."""
     from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP, MatchOptions
+    from tailormed.errors import InputError
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline import prs
     from tailormed.report import tables
 
+    if (vcf is None) == (pgen is None):
+        raise InputError("give either a VCF or --pgen PREFIX")
+    if pgen is not None and build is None:
+        raise InputError("a PLINK 2 fileset names no genome build: give --build", source=pgen)
     scores = prs.read_scores(scoring)
-    bundle = load_bundle(kb)
     options = MatchOptions(
         min_overlap=DEFAULT_MIN_OVERLAP if min_overlap is None else min_overlap,
         keep_ambiguous=keep_ambiguous,
@@ -89,17 +99,21 @@ def score(
         absent_is_reference=absent_is_reference,
     )
     with progress() as bar:
-        task = bar.add_task(f"scoring {vcf.name}", total=None)
-        run = prs.score_vcf(
-            vcf,
-            scores,
-            bundle,
-            samples=sample or None,
-            build=build,
-            options=options,
-            reference=reference,
-            on_progress=lambda n: bar.advance(task, n),
-        )
+        if pgen is not None and build is not None:
+            bar.add_task(f"scoring {pgen.name}", total=None)
+            run = prs.score_pgen(pgen, scores, build, samples=sample or None, options=options)
+        elif vcf is not None:
+            task = bar.add_task(f"scoring {vcf.name}", total=None)
+            run = prs.score_vcf(
+                vcf,
+                scores,
+                load_bundle(kb),
+                samples=sample or None,
+                build=build,
+                options=options,
+                reference=reference,
+                on_progress=lambda n: bar.advance(task, n),
+            )
     detection = run.build
     if match_log is not None:
         write_text_atomic(match_log, tables.match_log_tsv(run))

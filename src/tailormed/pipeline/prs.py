@@ -27,7 +27,7 @@ from tailormed.model.dosage import SiteGroup
 from tailormed.model.engine import EngineRun
 from tailormed.model.evidence import AbsentPolicy, GenomeRequest, ScorePosition
 from tailormed.model.finding import NotAssessed
-from tailormed.model.genotype import BuildDetection, GenomeBuild
+from tailormed.model.genotype import BuildDetection, BuildSource, GenomeBuild
 from tailormed.model.patient import Patient
 from tailormed.pipeline.engine_api import EngineSpec, PatientContext, Progress
 
@@ -107,6 +107,34 @@ def score_vcf(
     if unknown is not None:
         raise unknown
     return run
+
+
+def score_pgen(
+    prefix: Path,
+    scores: Sequence[ScoringFile],
+    build: GenomeBuild,
+    *,
+    samples: Sequence[str] | None = None,
+    options: MatchOptions | None = None,
+    imputation: Imputation | None = None,
+) -> PrsRun:
+    """Every sample of a PLINK 2 fileset scored: the variants at the scores' positions, matched and summed.
+
+    A ``.pgen`` names no build, so ``build`` is the caller's; the match and the sums are those of :func:`score_vcf`.
+    """
+    from tailormed.evidence.pgen import PgenFileset, read_pgen_sites
+
+    options = options or MatchOptions()
+    if options.absent_is_reference:
+        raise InputError("--absent-is-reference applies to single-sample VCFs, not to a PLINK 2 fileset", source=prefix)
+    fileset = PgenFileset.open(prefix)
+    positions = {(position.chrom, position.pos) for position in score_request(scores).scores.get(build, [])}
+    groups = read_pgen_sites(fileset, positions, samples)
+    detection = BuildDetection(build=build, source=BuildSource.USER, detail="given for the PLINK 2 fileset")
+    chosen = list(samples) if samples is not None else list(fileset.samples)
+    return score_groups(
+        groups, scores, source=fileset.label, build=detection, samples=chosen, options=options, imputation=imputation
+    )
 
 
 def fasta_reference_alleles(

@@ -1,0 +1,86 @@
+"""``tailormed cohort run``: the per-person analyses over a cohort VCF or PLINK 2 fileset, partitioned and resumable.
+
+Outputs go to ``OUT/<table>.parquet/block=NNNNN/part-0.parquet`` (Hive-style, readable with DuckDB or Spark as one
+table) and ``OUT/manifest.json`` (inputs with checksums, scores, build, partitions). The work is done by
+:mod:`tailormed.cohort`; this module parses options and shows progress.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tailormed.cli.console import err, progress
+from tailormed.cli.options import BuildOption
+
+cohort_app = typer.Typer(
+    rich_markup_mode=None,
+    name="cohort",
+    help="Cohort runs: the same analyses over many people, in resumable partitions, to Parquet.",
+    no_args_is_help=True,
+)
+
+
+@cohort_app.command("run")
+def run(
+    out: Annotated[Path, typer.Option("--out", help="Output folder (Parquet tables and manifest.json).")],
+    vcf: Annotated[Path | None, typer.Option("--vcf", help="Multi-sample VCF, bgzipped VCF or BCF.")] = None,
+    pgen: Annotated[
+        Path | None, typer.Option("--pgen", help="PLINK 2 fileset prefix (.pgen/.pvar/.psam); needs --build.")
+    ] = None,
+    samples: Annotated[
+        Path | None, typer.Option("--samples", help="File with the sample IDs to analyse, one per line.")
+    ] = None,
+    analyses: Annotated[str, typer.Option("--analyses", help="Comma-separated analyses (now: prs).")] = "prs",
+    scoring: Annotated[
+        list[Path] | None, typer.Option("--scoring", help="PGS Catalog scoring file (repeatable) for prs.")
+    ] = None,
+    build: BuildOption = None,
+    block_size: Annotated[int, typer.Option("--block-size", min=1, help="Samples per partition.")] = 500,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (local engine).")] = 1,
+    engine: Annotated[str, typer.Option("--engine", help="local (process pool) or spark (PySpark extra).")] = "local",
+    spark_master: Annotated[
+        str, typer.Option("--spark-master", help="Spark master URL, e.g. local[2] or spark://host:7077.")
+    ] = "local[2]",
+    min_overlap: Annotated[
+        float, typer.Option("--min-overlap", min=0.0, max=1.0, help="Minimum matched share of a score.")
+    ] = 0.75,
+) -> None:
+    """Run the analyses over every sample (or those in --samples); finished partitions of an earlier run are kept."""
+    from tailormed.cohort.plan import Analysis, Engine, read_sample_list
+    from tailormed.cohort.run import plan_run, run_cohort
+    from tailormed.errors import InputError
+
+    try:
+        wanted = [Analysis(name.strip()) for name in analyses.split(",") if name.strip()]
+    except ValueError as exc:
+        raise InputError(f"--analyses: {exc}; available: {', '.join(a.value for a in Analysis)}") from exc
+    if engine not in {e.value for e in Engine}:
+        raise InputError(f"--engine must be local or spark, not {engine!r}")
+    plan = plan_run(
+        vcf=vcf,
+        pgen=pgen,
+        analyses=wanted,
+        scoring=scoring or [],
+        build=build,
+        samples=read_sample_list(samples) if samples is not None else None,
+        block_size=block_size,
+        min_overlap=min_overlap,
+    )
+    with progress() as bar:
+        task = bar.add_task(f"{len(plan.partitions)} partitions", total=len(plan.partitions))
+        manifest = run_cohort(
+            plan,
+            out,
+            workers=workers,
+            engine=Engine(engine),
+            spark_master=spark_master,
+            on_partition=lambda _: bar.advance(task),
+        )
+    err.print(
+        f"{manifest['samples']} samples in {len(plan.partitions)} partitions: {manifest['computed_now']} computed, "
+        f"{manifest['reused']} already finished; wrote {out}",
+        highlight=False,
+    )

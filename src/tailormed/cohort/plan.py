@@ -1,0 +1,115 @@
+"""What a cohort run is made of: its inputs with checksums, its options, and its sample-block partitions.
+
+The run's fingerprint (input checksums, scoring-file checksums, options, tailormed version) is written into the
+manifest and into every partition's marker: a rerun skips a partition only when its marker carries the same
+fingerprint, so changed inputs are never mixed with old results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field
+
+from tailormed.errors import InputError
+from tailormed.model.base import Contract
+from tailormed.model.genotype import GenomeBuild
+from tailormed.version import __version__
+
+#: Samples per partition unless the user says otherwise: bounds each worker's memory (sites x samples x 2 int16).
+DEFAULT_BLOCK_SIZE = 500
+
+
+class Analysis(StrEnum):
+    PRS = "prs"
+
+
+class Engine(StrEnum):
+    LOCAL = "local"
+    SPARK = "spark"
+
+
+class InputKind(StrEnum):
+    VCF = "vcf"
+    PGEN = "pgen"
+
+
+class InputFile(Contract):
+    path: str
+    bytes: int
+    sha256: str
+
+
+class Partition(Contract):
+    """One sample block; its name is its folder under each output table."""
+
+    index: int
+    samples: list[str]
+
+    @property
+    def name(self) -> str:
+        return f"block={self.index:05d}"
+
+
+class CohortPlan(Contract):
+    """Everything a partition needs to run, and the fingerprint that says whether earlier results still hold."""
+
+    input_kind: InputKind
+    input: str  # VCF path or PLINK 2 prefix
+    build: GenomeBuild | None
+    analyses: list[Analysis]
+    scoring: list[str] = Field(default_factory=list)
+    min_overlap: float
+    block_size: int
+    partitions: list[Partition]
+    files: list[InputFile]
+    version: str = __version__
+
+    @property
+    def fingerprint(self) -> str:
+        settings = self.model_dump(mode="json", exclude={"partitions"})
+        settings["samples"] = [p.samples for p in self.partitions]
+        return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def checksum(path: Path) -> InputFile:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return InputFile(path=str(path), bytes=path.stat().st_size, sha256=digest.hexdigest())
+
+
+def read_sample_list(path: Path) -> list[str]:
+    """One sample ID per line (blank lines and ``#`` comments ignored); duplicates are an error."""
+    if not path.is_file():
+        raise InputError("sample list not found", source=path)
+    found: list[str] = []
+    seen: set[str] = set()
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        sample = line.split("#", 1)[0].strip()
+        if not sample:
+            continue
+        if sample in seen:
+            raise InputError(f"sample {sample} is listed twice", source=path, location=f"line {number}")
+        seen.add(sample)
+        found.append(sample)
+    if not found:
+        raise InputError("the sample list names no sample", source=path)
+    return found
+
+
+def blocks(samples: Sequence[str], size: int) -> list[Partition]:
+    """Consecutive sample blocks of ``size`` (the last one shorter).
+
+    >>> [p.name for p in blocks(["a", "b", "c"], 2)], blocks(["a", "b", "c"], 2)[1].samples
+    (['block=00000', 'block=00001'], ['c'])
+    """
+    if size < 1:
+        raise InputError(f"block size must be at least 1, not {size}")
+    starts = range(0, len(samples), size)
+    return [Partition(index=i, samples=list(samples[start : start + size])) for i, start in enumerate(starts)]

@@ -1,0 +1,175 @@
+"""``tailormed cohort run --analyses prs``: per-person results equal single-patient scoring, partitions resume.
+
+The cohort is the CINECA synthetic genotypes in the shared data (2,504 people, chr22, a few missing calls), as a
+VCF and as the PLINK 2 fileset made from it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from tailormed.cohort.plan import Analysis
+from tailormed.cohort.run import plan_run, run_cohort
+from tailormed.cohort.tables import read_table
+from tailormed.errors import InputError
+from tailormed.evidence import open_vcf
+from tailormed.model.genotype import GenomeBuild
+from tailormed.pipeline.prs import read_scores, score_vcf
+
+pytestmark = pytest.mark.shared
+
+
+@pytest.fixture(scope="module")
+def score_file(pgs_dir: Path) -> Path:
+    return pgs_dir / "PGS001229_22.GRCh37.txt"
+
+
+def _samples(tmp_path: Path, names: list[str]) -> Path:
+    path = tmp_path / "samples.txt"
+    path.write_text("\n".join(names) + "\n")
+    return path
+
+
+def test_cohort_scores_equal_single_patient_scores(cineca_vcf: Path, score_file: Path, tmp_path: Path) -> None:
+    with open_vcf(cineca_vcf) as vcf:
+        people = list(vcf.samples)[::97][:24]
+    plan = plan_run(
+        vcf=cineca_vcf, pgen=None, analyses=[Analysis.PRS], scoring=[score_file], samples=people, block_size=10
+    )
+    assert [len(p.samples) for p in plan.partitions] == [10, 10, 4]
+    manifest = run_cohort(plan, tmp_path / "out")
+    assert manifest["computed_now"] == 3 and manifest["reused"] == 0
+    assert manifest["build"]["build"] == "GRCh37"
+    assert {file["path"] for file in manifest["files"]} == {str(cineca_vcf), str(score_file)}  # type: ignore[index]
+    table = read_table(tmp_path / "out", "prs_scores.parquet").to_pydict()
+    assert table["sample"] == people
+    scores = read_scores([score_file])
+    for i, person in enumerate(people[:6]):
+        alone = score_vcf(cineca_vcf, scores, None, samples=[person], build=GenomeBuild.GRCH37).scores[0]
+        assert table["sum"][i] == pytest.approx(float(alone.sums[0]), abs=1e-12)
+        assert table["denom"][i] == float(alone.denom[0])
+        assert table["missing_genotypes"][i] == int(alone.missing[0])
+        assert table["variants_matched"][i] == alone.match.matched == 782
+
+
+def test_pgen_cohort_equals_vcf_cohort_and_two_workers_equal_one(
+    cineca_vcf: Path, score_file: Path, tmp_path: Path
+) -> None:
+    prefix = cineca_vcf.parent / "cineca_synthetic_subset.GRCh37.chr22"
+    pgen_plan = plan_run(
+        vcf=None, pgen=prefix, analyses=[Analysis.PRS], scoring=[score_file], build=GenomeBuild.GRCH37, block_size=900
+    )
+    run_cohort(pgen_plan, tmp_path / "pgen", workers=2)
+    vcf_plan = plan_run(vcf=cineca_vcf, pgen=None, analyses=[Analysis.PRS], scoring=[score_file], block_size=2504)
+    run_cohort(vcf_plan, tmp_path / "vcf")
+    from_pgen = read_table(tmp_path / "pgen", "prs_scores.parquet").to_pydict()
+    from_vcf = read_table(tmp_path / "vcf", "prs_scores.parquet").to_pydict()
+    assert len(from_pgen["sample"]) == 2504
+    assert [name.split("_")[0] for name in from_vcf["sample"]] == from_pgen["sample"]  # the VCF names are FID_IID
+    np.testing.assert_allclose(from_pgen["sum"], from_vcf["sum"], rtol=0, atol=1e-12)
+    assert from_pgen["denom"] == from_vcf["denom"]
+
+
+def test_interrupted_run_resumes_without_recomputing_finished_partitions(
+    cineca_vcf: Path, score_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "tailormed", "cohort", "run", "--vcf", str(cineca_vcf)]
+    command += ["--scoring", str(score_file), "--block-size", "250", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    markers = out / "_partitions"
+    deadline = time.monotonic() + 300
+    while not (markers.is_dir() and len(list(markers.glob("*.json"))) >= 2) and time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, process.communicate()[1].decode()
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    first = {path.name: path.stat().st_mtime_ns for path in markers.glob("*.json")}
+    parquet = {path.parent.name: path.stat().st_ino for path in out.glob("prs_scores.parquet/*/part-0.parquet")}
+    assert 2 <= len(first) < 11, "the run should have been stopped part-way"
+    assert not (out / "manifest.json").exists()
+    resumed = subprocess.run(command, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["reused"] == len(first) and manifest["computed_now"] == 11 - len(first)
+    for name, stamp in first.items():
+        assert (markers / name).stat().st_mtime_ns == stamp
+    for name, inode in parquet.items():
+        if f"{name}.json" in first:
+            assert (out / "prs_scores.parquet" / name / "part-0.parquet").stat().st_ino == inode
+    table = read_table(out, "prs_scores.parquet").to_pydict()
+    assert len(table["sample"]) == 2504 and len(set(table["sample"])) == 2504
+
+
+def test_changed_inputs_are_recomputed_and_bad_requests_refused(
+    cineca_vcf: Path, score_file: Path, tmp_path: Path
+) -> None:
+    people = ["HG00096_HG00096", "HG00097_HG00097"]
+    plan = plan_run(vcf=cineca_vcf, pgen=None, analyses=[Analysis.PRS], scoring=[score_file], samples=people)
+    run_cohort(plan, tmp_path)
+    again = plan_run(
+        vcf=cineca_vcf, pgen=None, analyses=[Analysis.PRS], scoring=[score_file], samples=people, min_overlap=0.5
+    )
+    assert run_cohort(again, tmp_path)["computed_now"] == 1  # another option: not the same results
+    with pytest.raises(InputError, match=r"not in the input, e\.g\. NOPE"):
+        plan_run(vcf=cineca_vcf, pgen=None, analyses=[Analysis.PRS], scoring=[score_file], samples=["NOPE"])
+    with pytest.raises(InputError, match="give --build"):
+        plan_run(vcf=None, pgen=cineca_vcf.with_suffix(""), analyses=[Analysis.PRS], scoring=[score_file])
+
+
+def test_tables_read_in_place_with_duckdb(cineca_vcf: Path, score_file: Path, tmp_path: Path) -> None:
+    duckdb = pytest.importorskip("duckdb", reason="DuckDB is only used to show the tables are queryable in place")
+    people = ["HG00096_HG00096", "HG00097_HG00097", "HG00099_HG00099"]
+    plan = plan_run(
+        vcf=cineca_vcf, pgen=None, analyses=[Analysis.PRS], scoring=[score_file], samples=people, block_size=2
+    )
+    run_cohort(plan, tmp_path)
+    query = (
+        "SELECT block, sample, sum FROM read_parquet("
+        f"'{tmp_path}/prs_scores.parquet/*/*.parquet', hive_partitioning = true) ORDER BY sample"
+    )
+    rows = duckdb.sql(query).fetchall()
+    table = read_table(tmp_path, "prs_scores.parquet").to_pydict()
+    assert [(row[1], row[2]) for row in rows] == list(zip(table["sample"], table["sum"], strict=True))
+    assert [row[0] for row in rows] == ["00000", "00000", "00001"]
+
+
+def test_spark_engine_writes_the_same_parquet_as_the_local_engine(
+    cineca_vcf: Path, score_file: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
+        message = "PySpark (the 'spark' extra) and Java 17 are needed for the Spark engine"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from tailormed.cohort.plan import Engine
+
+    with open_vcf(cineca_vcf) as vcf:
+        people = list(vcf.samples)[:300]
+    plan = plan_run(
+        vcf=cineca_vcf, pgen=None, analyses=[Analysis.PRS], scoring=[score_file], samples=people, block_size=100
+    )
+    local = run_cohort(plan, tmp_path / "local", workers=2)
+    spark = run_cohort(plan, tmp_path / "spark", engine=Engine.SPARK, spark_master="local[2]")
+    assert spark["engine"] == "spark (local[2])" and spark["computed_now"] == 3
+    assert spark["fingerprint"] == local["fingerprint"]
+    for name in ("block=00000", "block=00001", "block=00002"):
+        left = pq.read_table(tmp_path / "local" / "prs_scores.parquet" / name / "part-0.parquet")
+        right = pq.read_table(tmp_path / "spark" / "prs_scores.parquet" / name / "part-0.parquet")
+        assert left.equals(right)
+    assert run_cohort(plan, tmp_path / "spark", engine=Engine.SPARK)["reused"] == 3  # resumes too, no Spark job

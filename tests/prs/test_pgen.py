@@ -1,0 +1,58 @@
+"""A PLINK 2 fileset scores exactly as the VCF it holds: same matches, SUM and DENOM for every sample."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tailormed.engines.prs.scoring import Imputation
+from tailormed.errors import InputError
+from tailormed.model.genotype import GenomeBuild
+from tailormed.pipeline.prs import read_scores, score_pgen, score_vcf
+
+pytestmark = pytest.mark.shared
+
+
+@pytest.fixture(scope="module")
+def cineca_pgen(cineca_vcf: Path) -> Path:
+    return cineca_vcf.parent / "cineca_synthetic_subset.GRCh37.chr22"
+
+
+def test_pgen_scores_equal_the_vcf_scores(cineca_pgen: Path, cineca_vcf: Path, pgs_dir: Path) -> None:
+    scores = read_scores([pgs_dir / "PGS001229_22.GRCh37.txt"])
+    from_pgen = score_pgen(cineca_pgen, scores, GenomeBuild.GRCH37).scores[0]
+    from_vcf = score_vcf(cineca_vcf, scores, None, build=GenomeBuild.GRCH37).scores[0]
+    assert from_pgen.match.matched == from_vcf.match.matched == 782
+    assert [row.target_id for row in from_pgen.match.selected] == [row.target_id for row in from_vcf.match.selected]
+    assert len(from_pgen.samples) == len(from_vcf.samples) == 2504
+    np.testing.assert_allclose(from_pgen.sums, from_vcf.sums, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(from_pgen.denom, from_vcf.denom)
+
+
+def test_pgen_sample_subset_keeps_the_requested_order(cineca_pgen: Path, pgs_dir: Path) -> None:
+    scores = read_scores([pgs_dir / "PGS001229_22.GRCh37.txt"])
+    everyone = score_pgen(cineca_pgen, scores, GenomeBuild.GRCH37, imputation=Imputation.NONE).scores[0]
+    picked = ["NA21144", "HG00096", "HG00171"]
+    some = score_pgen(cineca_pgen, scores, GenomeBuild.GRCH37, samples=picked, imputation=Imputation.NONE).scores[0]
+    assert some.samples == picked
+    where = [everyone.samples.index(sample) for sample in picked]
+    np.testing.assert_allclose(some.sums, everyone.sums[where], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(some.denom, everyone.denom[where])
+    with pytest.raises(InputError, match=r"not in the \.psam: NOPE"):
+        score_pgen(cineca_pgen, scores, GenomeBuild.GRCH37, samples=["NOPE"])
+
+
+def test_prs_score_cli_reads_pgen_and_needs_a_build(cineca_pgen: Path, pgs_dir: Path) -> None:
+    command = [sys.executable, "-m", "tailormed", "prs", "score", "--pgen", str(cineca_pgen)]
+    command += ["--scoring", str(pgs_dir / "PGS001229_22.GRCh37.txt")]
+    refused = subprocess.run(command, capture_output=True, text=True)
+    assert refused.returncode == 2 and "give --build" in refused.stderr
+    done = subprocess.run([*command, "--build", "GRCh37"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    rows = done.stdout.splitlines()
+    assert rows[0].startswith("IID\tPGS\tSUM") and len(rows) == 1 + 2504
+    assert "782/835 variants matched" in done.stderr
