@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from tailormed.cli.app import COMMANDS, app
@@ -27,6 +28,29 @@ import typer
 from tailormed.cli.app import COMMANDS, app
 typer.main.get_command(app)
 print(json.dumps(sorted(sys.modules)))
+"""
+
+#: The real entry point with three probe commands added: one leaving through ``typer.Exit``, one with a user error,
+#: one with an unexpected exception.
+_ENTRY = """
+import sys
+import typer
+from tailormed.cli.app import app, main
+from tailormed.errors import InputError
+
+@app.command("probe-exit")
+def probe_exit(code: int) -> None:
+    raise typer.Exit(code)
+
+@app.command("probe-input-error")
+def probe_input_error() -> None:
+    raise InputError("column 3 is not a number", source="calls.tsv", location="line 4")
+
+@app.command("probe-crash")
+def probe_crash() -> None:
+    raise RuntimeError("boom")
+
+main()
 """
 
 
@@ -71,3 +95,22 @@ def test_defaults_named_in_help_are_the_ones_used() -> None:
     assert f"default: {DEFAULT_VERSION}" in " ".join(hereditary.stdout.split())
     score = runner.invoke(app, ["prs", "score", "--help"], terminal_width=200)
     assert f"default: {DEFAULT_MIN_OVERLAP:g}" in " ".join(score.stdout.split())
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "stderr"),
+    [
+        (["probe-exit", "1"], 1, ""),
+        (["probe-exit", "5"], 5, ""),
+        (["probe-exit", "0"], 0, ""),
+        (["--version"], 0, ""),
+        (["probe-input-error"], 2, "calls.tsv, line 4: column 3 is not a number"),
+        (["probe-crash"], 70, "internal error"),
+        (["no-such-command"], 2, "No such command"),
+        (["probe-exit"], 2, "Missing argument"),
+    ],
+)
+def test_entry_point_exits_with_the_code_of_what_happened(args: list[str], code: int, stderr: str) -> None:
+    done = subprocess.run([sys.executable, "-c", _ENTRY, *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == code, done.stderr
+    assert stderr in done.stderr

@@ -269,3 +269,9 @@ def test_family_member_without_role_code(bundle: dict[str, Any]) -> None:
 def test_entry_without_resource() -> None:
     error = raises({"resourceType": "Bundle", "entry": [{"fullUrl": "urn:uuid:1"}]}, "the entry has no resource")
     assert error.location == "entry[0].resource"
+
+
+def test_communication_without_language_names_patient_and_field(bundle: dict[str, Any]) -> None:
+    entry_of(bundle, "Patient")["communication"] = [{"preferred": True, "language": None}]
+    error = raises(bundle, "communication without a language")
+    assert error.location == "entry[0] Patient.communication[0].language"

@@ -354,23 +354,16 @@ def version() -> None:
 
 
 def main() -> None:
-    """Entry point: run the app; user-facing errors become one line on stderr and their exit code."""
+    """Entry point: run the app; user-facing errors become one line on stderr and their exit code.
+
+    Typer runs in standalone mode, so ``typer.Exit(n)``, usage errors and aborts leave with their own exit code
+    (a non-standalone run would return that code instead of exiting with it)."""
     try:
-        app(standalone_mode=False)
+        app()
     except TailormedError as exc:
         _consoles()[1].print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(exc.exit_code)
-    except (typer.Exit, SystemExit) as exc:
-        code = exc.exit_code if isinstance(exc, typer.Exit) else exc.code
-        sys.exit(code if isinstance(code, int) else 0)
-    except typer.Abort:
-        _consoles()[1].print("aborted")
-        sys.exit(130)
     except Exception as exc:
-        show = getattr(exc, "show", None)
-        if callable(show) and isinstance(getattr(exc, "exit_code", None), int):  # usage errors from Typer/Click
-            show()
-            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         internal = InternalError(f"unexpected {type(exc).__name__}: {exc}")
         _consoles()[1].print(f"[bold red]internal error:[/] {internal} (please report this)", highlight=False)
         sys.exit(internal.exit_code)

@@ -88,6 +88,12 @@ def _omb_values(extension: Any) -> list[str]:
 
 
 def _language(entry: Entry, communications: list[Any]) -> str | None:
+    for index, communication in enumerate(communications):
+        if communication.language is None:  # required (1..1) in FHIR R4, but a parsed resource may lack it
+            raise entry.error(
+                "communication without a language (Patient.communication.language is required)",
+                f"communication[{index}].language",
+            )
     ordered = sorted(communications, key=lambda c: 0 if c.preferred else 1)
     for communication in ordered:
         for coding in communication.language.coding or []:
