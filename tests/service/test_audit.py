@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import text
 
 from tailormed.security.audit import Actor, AuditAction, Entry, Purpose, fhir_bundle
-from tailormed.service.core import Platform
+from tailormed.security.policy import Operation, Resource, Role, Subject
+from tailormed.service.core import AuditUnavailableError, Platform
 
 ALICE = Actor(name="alice", role="clinician", user_id="u-1", source="127.0.0.1")
 
@@ -81,3 +84,44 @@ def test_events_export_as_fhir_audit_events(platform: Platform) -> None:
     assert first["agent"][0]["network"]["address"] == "127.0.0.1"
     assert first["purposeOfEvent"][0]["coding"][0]["code"] == "TREAT"
     assert any(e["what"].get("identifier", {}).get("value") == "p-0" for e in first["entity"])
+
+
+def _count(platform: Platform) -> int:
+    with platform.db.read() as session:
+        return int(session.scalar(text("SELECT count(*) FROM audit_events")) or 0)
+
+
+def test_queued_events_are_committed_and_a_failing_trail_stops_answers(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reads hand their events to the group-commit writer without waiting; when the trail cannot be written, the
+    queued events are kept and retried and every new read is refused until they are committed."""
+    ehr = Subject(name="ehr", role=Role.CDS_CLIENT, scopes=("system/*.read",), source="127.0.0.1")
+    platform.start_audit_writer()
+    try:
+        for _ in range(5):
+            platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=False)
+        platform.flush_audit()
+        assert _count(platform) == 5
+        real = platform.audit.append
+
+        def disk_full(session: object, entry: Entry) -> None:
+            raise OSError("disk full")
+
+        monkeypatch.setattr(platform.audit, "append", disk_full)  # the one failure a test cannot cause for real
+        platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=False)  # answered; its event queued
+        writer = platform._writer
+        assert writer is not None
+        deadline = time.monotonic() + 10
+        while writer.failure is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with pytest.raises(AuditUnavailableError, match="disk full"):
+            platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=False)
+        monkeypatch.setattr(platform.audit, "append", real)
+        while writer.failure is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=True)
+        assert _count(platform) == 7  # the kept event was committed by the retry, then the new one
+        assert _verify(platform) == []
+    finally:
+        platform.stop_audit_writer()

@@ -14,6 +14,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from tailormed.service.cds import Card
+
 from .conftest import Service, seed_service
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -115,7 +117,8 @@ def test_codeine_with_fluoxetine_on_the_list_is_phenoconverted(service: Service)
 
 
 def test_the_same_order_without_the_inhibitor_gives_no_critical_card(tmp_path: Path) -> None:
-    """Without fluoxetine (removed from the record) CYP2D6 *1/*17 is a normal metabolizer: codeine is fine."""
+    """Without fluoxetine (removed from the record) CYP2D6 *1/*17 is a normal metabolizer: codeine is fine; with
+    fluoxetine coded only by an RxNorm product on the EHR's list it is phenoconverted again."""
     fresh = seed_service("sqlite", tmp_path)
     try:
         with fresh.platform.db.transaction() as session:
@@ -126,6 +129,15 @@ def test_the_same_order_without_the_inhibitor_gives_no_critical_card(tmp_path: P
         order = medication_request("codeine-1", "demo-02-mensah", "codeine", "2670")
         cards = fresh.client.post(SELECT, json=hook_request("order-select", "demo-02-mensah", [order])).json()["cards"]
         assert cards == []
+        # The EHR lists fluoxetine only by an RxNorm product code (fluoxetine 20 MG Oral Capsule): recognised as
+        # fluoxetine, a strong CYP2D6 inhibitor, so codeine is flagged again.
+        listed = medication_request("f1", "demo-02-mensah", "", "310385", status="active")
+        listed["medicationCodeableConcept"] = {"coding": [{"system": RXNORM, "code": "310385"}]}
+        prefetch = {"medications": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": listed}]}}
+        body = hook_request("order-select", "demo-02-mensah", [order], prefetch=prefetch)
+        cards = fresh.client.post(SELECT, json=body).json()["cards"]
+        assert [c["indicator"] for c in cards] == ["critical"], cards
+        assert "CYP2D6 Poor Metabolizer" in cards[0]["summary"]
     finally:
         fresh.client.close()
         fresh.platform.close()
@@ -138,9 +150,51 @@ def test_order_sign_checks_every_draft_and_order_select_only_the_selection(servi
         SELECT,
         json=hook_request("order-select", "demo-01-hale", [clopidogrel, other], selections=["MedicationRequest/o2"]),
     )
-    assert selected.json()["cards"] == []
+    # amoxicillin has no pharmacogenomic guidance and is not in the medicine vocabulary: said so, not silently passed
+    assert [(c["indicator"], "amoxicillin" in c["summary"]) for c in selected.json()["cards"]] == [("info", True)]
     signed = service.client.post(SIGN, json=hook_request("order-sign", "demo-01-hale", [clopidogrel, other]))
-    assert [c["indicator"] for c in signed.json()["cards"]] == ["critical"]
+    assert [c["indicator"] for c in signed.json()["cards"]] == ["critical", "info"]
+
+
+def order_of(order_id: str, concept: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "MedicationRequest",
+        "id": order_id,
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": "Patient/demo-01-hale"},
+        "medicationCodeableConcept": concept,
+    }
+
+
+@pytest.mark.parametrize(
+    "concept",
+    [
+        {"text": "Plavix 75 mg tablet"},  # a brand and a product string, no code
+        {"coding": [{"system": RXNORM, "code": "309362"}]},  # an RxNorm product code only
+        {"coding": [{"system": RXNORM, "code": "32968"}]},  # an RxNorm ingredient code only
+        {"text": "Clopidogrel Bisulfate 75 MG Oral Tablet [Plavix]"},
+    ],
+    ids=["brand-product-string", "rxnorm-product-only", "rxnorm-ingredient-only", "branded-product"],
+)
+def test_orders_are_recognised_by_the_medicine_vocabulary(service: Service, concept: dict[str, Any]) -> None:
+    response = service.client.post(SELECT, json=hook_request("order-select", "demo-01-hale", [order_of("p1", concept)]))
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert [c["indicator"] for c in cards] == ["critical"]
+    assert cards[0]["summary"].startswith("Clopidogrel: CYP2C19 Poor Metabolizer")
+    assert cards[0]["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/p1"
+    assert Card.model_validate(cards[0]).indicator == "critical"
+
+
+def test_an_unknown_medication_is_reported_as_not_checked(service: Service) -> None:
+    order = order_of("u1", {"text": "Flibbertigibbet 10 mg tablet"})
+    cards = service.client.post(SELECT, json=hook_request("order-select", "demo-01-hale", [order])).json()["cards"]
+    assert len(cards) == 1
+    card = Card.model_validate(cards[0])
+    assert card.indicator == "info" and not card.suggestions
+    assert card.summary.startswith("Not checked for pharmacogenomics: Flibbertigibbet 10 mg tablet")
+    assert card.detail is not None and "no genotype-guided check was made" in card.detail
 
 
 def test_unknown_patients_get_no_card_and_the_call_is_audited(service: Service) -> None:

@@ -11,13 +11,16 @@ gets an empty card list, never an error.
 from __future__ import annotations
 
 import ipaddress
+import json
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import jwt
 from fastapi import APIRouter, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from tailormed.errors import AccessDeniedError
@@ -28,7 +31,7 @@ from tailormed.model.pgx import GuidelineResult, MatchedRow
 from tailormed.plan.ranking import order
 from tailormed.security.policy import Operation, Resource, Role, Subject
 from tailormed.service.demo import CDS_CLIENT
-from tailormed.service.pgx_check import DrugCheck
+from tailormed.service.pgx_check import DrugCheck, PgxChecker
 from tailormed.service.problems import ApiProblemError, documented
 from tailormed.service.settings import CdsIssuer
 from tailormed.service.state import ServiceState, state_of
@@ -188,6 +191,7 @@ class ClientVerifier:
     def __init__(self, issuers: tuple[CdsIssuer, ...]) -> None:
         self.issuers = {i.issuer: i for i in issuers}
         self._seen: dict[str, float] = {}
+        self._keys: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
     def verify(self, token: str, audience: str) -> str:
@@ -208,11 +212,8 @@ class ClientVerifier:
         allowed_jku = issuer.jwks.get("jku")
         if jku is not None and jku != allowed_jku:
             raise _unauthorized("the JWT's jku is not the one registered for its issuer")
-        keys = [k for k in issuer.jwks.get("keys", []) if isinstance(k, dict) and k.get("kid") == header["kid"]]
-        if not keys:
-            raise _unauthorized("no key with this kid in the issuer's JWK set")
         try:
-            key = jwt.PyJWK(keys[0]).key
+            key = self._key(issuer, str(header["kid"]))
             verified = jwt.decode(
                 token,
                 key=key,
@@ -226,6 +227,19 @@ class ClientVerifier:
             raise _unauthorized(f"JWT not accepted: {exc}") from None
         self._check_replay(str(verified["jti"]), float(verified["exp"]))
         return issuer.issuer
+
+    def _key(self, issuer: CdsIssuer, kid: str) -> Any:
+        """The public key ``kid`` of the issuer's JWK set, parsed once."""
+        cached = self._keys.get((issuer.issuer, kid))
+        if cached is not None:
+            return cached
+        keys = [k for k in issuer.jwks.get("keys", []) if isinstance(k, dict) and k.get("kid") == kid]
+        if not keys:
+            raise _unauthorized("no key with this kid in the issuer's JWK set")
+        key = jwt.PyJWK(keys[0]).key
+        with self._lock:
+            self._keys[(issuer.issuer, kid)] = key
+        return key
 
     def _check_replay(self, jti: str, expires: float) -> None:
         now = time.time()
@@ -286,13 +300,16 @@ def discovery() -> Discovery:
     response_model_exclude_none=True,
     responses=documented(400, 401, 404, 422),
 )
-def call_service(
+async def call_service(
     request: Request,
     service_id: str,
     body: CdsRequest,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Call a CDS service with a hook request; the answer is a list of cards (empty for unknown patients)."""
+    """Call a CDS service with a hook request; the answer is a list of cards (empty for unknown patients).
+
+    Answered on the event loop: the work is a few short reads and dictionary look-ups (no thread hand-off per
+    call); only a call that must fetch the medication list from the EHR's FHIR server runs in a worker thread."""
     service = _BY_ID.get(service_id)
     if service is None:
         raise ApiProblemError(404, "Not Found", f"no CDS service '{service_id}'")
@@ -304,9 +321,13 @@ def call_service(
     patient_id = _patient_id(body)
     if patient_id is None:
         raise ApiProblemError(400, "Bad Request", "context.patientId is required")
-    cards = answer(state_of(request), subject, service, body, patient_id)
-    # Serialized once here (the cards are already validated models), not validated again on the way out.
-    return Response(CdsResponse(cards=cards).model_dump_json(exclude_none=True), media_type="application/json")
+    state = state_of(request)
+    if service.hook != "patient-view" and needs_fetch(state.settings.fhir_server, body):
+        cards = await run_in_threadpool(answer, state, subject, service, body, patient_id)
+    else:
+        cards = answer(state, subject, service, body, patient_id)
+    # Serialized once here (every card was built through the Card model or from its dump), not validated again.
+    return Response(json.dumps({"cards": cards}, ensure_ascii=False), media_type="application/json")
 
 
 @router.post("/cds-services/{service_id}/feedback", responses=documented(400, 401, 404, 422))
@@ -371,9 +392,13 @@ def _patient_id(body: CdsRequest) -> str | None:
 # -- the answers -----------------------------------------------------------------------------------------------
 
 
-def answer(state: ServiceState, subject: Subject, service: CdsService, body: CdsRequest, patient_id: str) -> list[Card]:
+def answer(
+    state: ServiceState, subject: Subject, service: CdsService, body: CdsRequest, patient_id: str
+) -> list[dict[str, Any]]:
+    """The cards for one hook call, as JSON-ready dicts (each one a valid :class:`Card`)."""
     platform = state.platform
     hook = service.hook
+    version = state.version(patient_id)
     try:
         grant = platform.read_access(
             subject,
@@ -381,34 +406,52 @@ def answer(state: ServiceState, subject: Subject, service: CdsService, body: Cds
             Resource.CARE_PLAN,
             patient_id,
             detail=f"CDS Hooks {hook} ({body.hookInstance[:60]})",
+            target=state.plan_target(patient_id, version),
+            wait=False,
         )
     except AccessDeniedError:
         return []  # unknown patient, or no consent to clinical use: no card (the attempt is audited)
-    snapshot = state.snapshot(patient_id, grant.hide_domains)
+    snapshot = state.snapshot(patient_id, grant.hide_domains, version)
     if snapshot is None:
         return []
-    plan, patient, results = snapshot
     link = Link(
         label="Open the tailormed care plan",
         type="absolute",
         url=f"{state.settings.base_url.rstrip('/')}/api/patients/{patient_id}/reports/report_clinician.html",
     )
     if hook == "patient-view":
-        card = _summary_card(plan, link)
-        return [card] if card is not None else []
+        card = _summary_card(snapshot.plan, link)
+        return [card.model_dump(exclude_none=True)] if card is not None else []
     orders = _orders(body, hook)
-    if body.prefetch is None or "medications" not in body.prefetch:
+    if needs_fetch(state.settings.fhir_server, body):
         fetched = fetch_medications(state.settings.fhir_server, body, patient_id)
         if fetched is not None:
             body = body.model_copy(update={"prefetch": {**(body.prefetch or {}), "medications": fetched}})
-    others = _other_medications(patient, body, [o for o, _ in orders])
-    checker = state.pgx_checker()
+    checker = snapshot.checks.checker
+    others = _other_medications(checker, snapshot.patient, body, [o for o, _ in orders])
     cards = []
+    unknown: list[Medication] = []
     for drug, resource in orders:
-        check = checker.check(drug, results, [o for o in others if o is not drug])
-        if check is not None and check.actionable:
-            cards.append(_pgx_card(check, resource, plan, link))
+        check, material = snapshot.checks.check(drug, [o for o in others if o is not drug])
+        if not check.known:
+            unknown.append(drug)
+        elif check.actionable:
+            if "card" not in material:
+                material["card"] = _pgx_material(check, snapshot.plan, link)
+            cards.append(_pgx_card(material["card"], drug, resource))
+    if unknown:
+        cards.append(_unknown_card(unknown))
     return cards
+
+
+def needs_fetch(configured: str | None, body: CdsRequest) -> bool:
+    """Whether the ``medications`` prefetch is missing and may be fetched from the client's FHIR server."""
+    return (
+        (body.prefetch is None or "medications" not in body.prefetch)
+        and configured is not None
+        and body.fhirServer is not None
+        and body.fhirServer.rstrip("/") == configured.rstrip("/")
+    )
 
 
 def fetch_medications(configured: str | None, body: CdsRequest, patient_id: str) -> dict[str, Any] | None:
@@ -417,7 +460,7 @@ def fetch_medications(configured: str | None, body: CdsRequest, patient_id: str)
     Only when a FHIR server is configured (``TAILORMED_FHIR_SERVER``) and the request names that same server, with
     the access token the client handed over in ``fhirAuthorization``; anything else (no server, another server, a
     failure) leaves the check to the stored medication list."""
-    if configured is None or body.fhirServer is None or body.fhirServer.rstrip("/") != configured.rstrip("/"):
+    if configured is None or not needs_fetch(configured, body):
         return None
     import httpx
 
@@ -489,12 +532,14 @@ def _orders(body: CdsRequest, hook: str) -> list[tuple[Medication, dict[str, Any
     return found
 
 
-def _other_medications(patient: Patient, body: CdsRequest, ordered: list[Medication]) -> list[Medication]:
+def _other_medications(
+    checker: PgxChecker, patient: Patient, body: CdsRequest, ordered: list[Medication]
+) -> list[Medication]:
     """What else the patient takes: the stored record, the EHR's active orders (prefetch) and the other drafts."""
     others = list(patient.current_medications())
 
     def add(drug: Medication) -> None:
-        if not any(_same(drug, known) for known in [*others, *ordered]):
+        if not any(_same(checker, drug, known) for known in [*others, *ordered]):
             others.append(drug)
 
     for resource in _bundle_resources((body.prefetch or {}).get("medications")):
@@ -513,11 +558,17 @@ def _other_medications(patient: Patient, body: CdsRequest, ordered: list[Medicat
     return others
 
 
-def _same(a: Medication, b: Medication) -> bool:
-    """The same drug: same RxNorm code, or the same first word of the name (``fluoxetine 20 MG`` = ``fluoxetine``)."""
-    if a.rxnorm and b.rxnorm:
-        return a.rxnorm == b.rxnorm
-    return a.name.split()[0].casefold() == b.name.split()[0].casefold()
+def _same(checker: PgxChecker, a: Medication, b: Medication) -> bool:
+    """The same drug: the same RxNorm code, or the same ingredients as the medicine vocabulary resolves them
+    (``Plavix 75 mg tablet`` = ``clopidogrel``); names it does not know are compared as written."""
+    if a.rxnorm and b.rxnorm and a.rxnorm == b.rxnorm:
+        return True
+    first, second = checker.resolve(a), checker.resolve(b)
+    if first is not None and second is not None:
+        return first.ingredients == second.ingredients
+    if first is None and second is None:
+        return " ".join(a.name.casefold().split()) == " ".join(b.name.casefold().split())
+    return False
 
 
 def _first_row(answers: list[GuidelineResult]) -> tuple[GuidelineResult, MatchedRow] | None:
@@ -528,7 +579,19 @@ def _first_row(answers: list[GuidelineResult]) -> tuple[GuidelineResult, Matched
     return None
 
 
-def _pgx_card(check: DrugCheck, order: dict[str, Any], plan: CarePlan, link: Link) -> Card:
+@dataclass(frozen=True)
+class CardMaterial:
+    """What a PGx card says about one drug for one plan, computed once: only the order's own fields and fresh
+    uuids are added per call."""
+
+    card: dict[str, Any]
+    """The card's fields without ``uuid`` and ``suggestions``."""
+    row: MatchedRow
+    drug: str
+    alternatives: tuple[str, ...]
+
+
+def _pgx_material(check: DrugCheck, plan: CarePlan, link: Link) -> CardMaterial:
     picked = _first_row(check.answers)
     assert picked is not None
     answer, row = picked
@@ -548,9 +611,8 @@ def _pgx_card(check: DrugCheck, order: dict[str, Any], plan: CarePlan, link: Lin
     lines += [f"- Implication: {text}" for text in row.implications]
     if answer.citations:
         lines += ["", "Sources: " + ", ".join(answer.citations)]
-    suggestions = _suggestions(check, row, order, plan)
-    return Card(
-        uuid=str(uuid.uuid4()),
+    template = Card(
+        uuid="-",
         summary=summary,
         detail="\n".join(lines),
         indicator=indicator,
@@ -559,11 +621,39 @@ def _pgx_card(check: DrugCheck, order: dict[str, Any], plan: CarePlan, link: Lin
             url=answer.url,
             topic=Coding(system="urn:tailormed:cds-topic", code="pharmacogenomics", display="Pharmacogenomics"),
         ),
-        suggestions=suggestions,
-        selectionBehavior="at-most-one" if suggestions else None,
         overrideReasons=[Coding(system=OVERRIDE_SYSTEM, code=c, display=d) for c, d in OVERRIDE_REASONS],
         links=[link],
-    )
+    ).model_dump(exclude_none=True, exclude={"uuid", "suggestions", "selectionBehavior"})
+    ordered = (check.answers[0].drug if check.answers else check.drug.name).casefold()
+    alternatives = tuple(_alternatives(plan, ordered)) if row.alternate_drug_available else ()
+    return CardMaterial(card=template, row=row, drug=drug, alternatives=alternatives)
+
+
+def _pgx_card(material: CardMaterial, drug: Medication, order: dict[str, Any]) -> dict[str, Any]:
+    suggestions = _suggestions(material, drug.name, order)
+    card: dict[str, Any] = {"uuid": str(uuid.uuid4()), **material.card, "suggestions": suggestions}
+    if suggestions:
+        card["selectionBehavior"] = "at-most-one"
+    return card
+
+
+def _unknown_card(drugs: list[Medication]) -> dict[str, Any]:
+    """One info card naming the orders the medicine vocabulary does not know: they were not checked."""
+    names = ", ".join(dict.fromkeys(d.name + (f" (RxNorm {d.rxnorm})" if d.rxnorm else "") for d in drugs))
+    return Card(
+        uuid=str(uuid.uuid4()),
+        summary=_clip(f"Not checked for pharmacogenomics: {names} (not a medicine tailormed recognises)"),
+        detail=(
+            f"tailormed could not recognise {names}: neither the name nor its codes match an ingredient, brand, "
+            "product, RxNorm or ATC code of its medicine vocabulary, so no genotype-guided check was made for "
+            "this order. Check the patient's pharmacogenomic results in the care plan before prescribing."
+        ),
+        indicator="info",
+        source=Source(
+            label="tailormed medicine vocabulary",
+            topic=Coding(system="urn:tailormed:cds-topic", code="pharmacogenomics", display="Pharmacogenomics"),
+        ),
+    ).model_dump(exclude_none=True)
 
 
 def _phenotypes(check: DrugCheck, answer: GuidelineResult) -> str:
@@ -578,12 +668,13 @@ def _phenotypes(check: DrugCheck, answer: GuidelineResult) -> str:
     return ", ".join(parts)
 
 
-def _suggestions(check: DrugCheck, row: MatchedRow, order: dict[str, Any], plan: CarePlan) -> list[Suggestion]:
-    ordered = (check.answers[0].drug if check.answers else check.drug.name).casefold()
+def _suggestions(material: CardMaterial, ordered_as: str, order: dict[str, Any]) -> list[dict[str, Any]]:
+    """Replace the order with the plan's alternatives (or cancel it), or record the dose advice on it."""
+    row = material.row
     order_ref = f"MedicationRequest/{order.get('id')}" if order.get("id") else None
-    suggestions: list[Suggestion] = []
+    suggestions: list[dict[str, Any]] = []
     if row.alternate_drug_available:
-        for option_drug in _alternatives(plan, ordered):
+        for option_drug in material.alternatives:
             replacement = {
                 key: value
                 for key, value in order.items()
@@ -594,53 +685,55 @@ def _suggestions(check: DrugCheck, row: MatchedRow, order: dict[str, Any], plan:
                     "resourceType": "MedicationRequest",
                     "status": "draft",
                     "medicationCodeableConcept": {"text": option_drug},
-                    "note": [{"text": f"Replaces {check.drug.name}: {row.text}"}],
+                    "note": [{"text": f"Replaces {ordered_as}: {row.text}"}],
                 }
             )
-            actions = [Action(type="create", description=f"Order {option_drug} instead", resource=replacement)]
+            actions: list[dict[str, Any]] = [
+                {"type": "create", "description": f"Order {option_drug} instead", "resource": replacement}
+            ]
             if order_ref is not None:
                 actions.insert(
-                    0, Action(type="delete", description=f"Remove the {check.drug.name} order", resourceId=order_ref)
+                    0, {"type": "delete", "description": f"Remove the {ordered_as} order", "resourceId": order_ref}
                 )
             suggestions.append(
-                Suggestion(
-                    label=f"Replace {check.drug.name} with {option_drug}",
-                    uuid=str(uuid.uuid4()),
-                    isRecommended=not suggestions,
-                    actions=actions,
-                )
+                {
+                    "label": f"Replace {ordered_as} with {option_drug}",
+                    "uuid": str(uuid.uuid4()),
+                    "isRecommended": not suggestions,
+                    "actions": actions,
+                }
             )
         if not suggestions and order_ref is not None:
             suggestions.append(
-                Suggestion(
-                    label=f"Cancel the {check.drug.name} order",
-                    uuid=str(uuid.uuid4()),
-                    isRecommended=True,
-                    actions=[
-                        Action(
-                            type="delete",
-                            description=f"Remove the {check.drug.name} order: {_clip(row.text, 200)}",
-                            resourceId=order_ref,
-                        )
+                {
+                    "label": f"Cancel the {ordered_as} order",
+                    "uuid": str(uuid.uuid4()),
+                    "isRecommended": True,
+                    "actions": [
+                        {
+                            "type": "delete",
+                            "description": f"Remove the {ordered_as} order: {_clip(row.text, 200)}",
+                            "resourceId": order_ref,
+                        }
                     ],
-                )
+                }
             )
     elif row.dosing_information and order_ref is not None:
         updated = dict(order)
         updated["note"] = [*order.get("note", []), {"text": f"Genotype-guided dosing: {row.text}"}]
         suggestions.append(
-            Suggestion(
-                label=f"Adjust the {check.drug.name} dose as the guideline advises",
-                uuid=str(uuid.uuid4()),
-                isRecommended=True,
-                actions=[
-                    Action(
-                        type="update",
-                        description=f"Record the genotype-guided dose advice on the order: {_clip(row.text, 200)}",
-                        resource=updated,
-                    )
+            {
+                "label": f"Adjust the {ordered_as} dose as the guideline advises",
+                "uuid": str(uuid.uuid4()),
+                "isRecommended": True,
+                "actions": [
+                    {
+                        "type": "update",
+                        "description": f"Record the genotype-guided dose advice on the order: {_clip(row.text, 200)}",
+                        "resource": updated,
+                    }
                 ],
-            )
+            }
         )
     return suggestions
 

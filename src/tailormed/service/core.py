@@ -8,6 +8,7 @@ the attempt is recorded even though the request fails).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from tailormed.errors import AccessDeniedError
+from tailormed.errors import AccessDeniedError, TailormedError
 from tailormed.security.audit import Actor, AuditAction, AuditLog, Entry, Outcome, Purpose
 from tailormed.security.consent import Category, ConsentDecision, ConsentState, Decision
 from tailormed.security.policy import Grant, Operation, Resource, Role, Subject, Target, authorize
@@ -26,6 +27,8 @@ from tailormed.store.db import Database
 from tailormed.store.keys import Keyring
 from tailormed.store.models import ConsentRow, User
 from tailormed.store.repo import Repository
+
+_log = logging.getLogger(__name__)
 
 MASTER_KEY_SETTING = "master_key_id"
 
@@ -209,23 +212,38 @@ class Platform:
         *,
         resource_id: str | None = None,
         detail: str | None = None,
+        target: Target | None = None,
+        wait: bool = True,
     ) -> Grant:
         """Authorize a read in a read-only transaction and audit it in a short write of its own, so readers never
-        hold the write lock while they work (the hot path of CDS Hooks). A denial is audited and re-raised."""
-        grant = self.check(subject, operation, resource, patient_id)
-        self.record(subject, operation, resource, patient_id, resource_id=resource_id, detail=detail)
+        hold the write lock while they work. ``target``: what the caller already read of the patient (existence
+        and consent, checked against the store in the same request); ``wait=False``: hand the audit event to the
+        group-commit writer without waiting for its commit (see :meth:`record`). A denial is audited and
+        re-raised."""
+        grant = self.check(subject, operation, resource, patient_id, target=target, wait=wait)
+        self.record(subject, operation, resource, patient_id, resource_id=resource_id, detail=detail, wait=wait)
         return grant
 
-    def check(self, subject: Subject, operation: Operation, resource: Resource, patient_id: str | None = None) -> Grant:
+    def check(
+        self,
+        subject: Subject,
+        operation: Operation,
+        resource: Resource,
+        patient_id: str | None = None,
+        *,
+        target: Target | None = None,
+        wait: bool = True,
+    ) -> Grant:
         """Authorize without writing anything yet (before reading a large body, say); a denial is audited.
 
         The allowed access is audited later by :meth:`access`, in the transaction that does the work."""
-        with self.db.read() as session:
-            target = self.target(session, resource, patient_id)
+        if target is None:
+            with self.db.read() as session:
+                target = self.target(session, resource, patient_id)
         try:
             return authorize(subject, operation, target)
         except AccessDeniedError as exc:
-            self.record(subject, operation, resource, patient_id, outcome=Outcome.DENIED, detail=exc.message)
+            self.record(subject, operation, resource, patient_id, outcome=Outcome.DENIED, detail=exc.message, wait=wait)
             raise
 
     def start_audit_writer(self) -> None:
@@ -251,8 +269,14 @@ class Platform:
         resource_id: str | None = None,
         outcome: Outcome = Outcome.SUCCESS,
         detail: str | None = None,
+        wait: bool = True,
     ) -> None:
-        """Append one audit event in a transaction of its own (denials, failures, events with no data write)."""
+        """Append one audit event in a transaction of its own (denials, failures, events with no data write).
+
+        Through the group-commit writer (when started), ``wait=False`` returns as soon as the event is queued: it
+        is committed with the next group, within milliseconds, and the writer drains its queue before it stops. If
+        a group cannot be committed, every later call raises that error until a group commits again, so a service
+        whose audit trail fails stops answering."""
         entry = Entry(
             actor=actor_of(subject),
             action=_AUDIT_ACTION[operation],
@@ -264,22 +288,19 @@ class Platform:
             detail=detail,
         )
         if self._writer is not None:
-            self._writer.write(entry)
+            self._writer.write(entry, wait=wait)
             return
         with self.db.transaction() as session:
-            self.audit.append(
-                session,
-                Entry(
-                    actor=actor_of(subject),
-                    action=_AUDIT_ACTION[operation],
-                    resource=resource.value,
-                    purpose=purpose_of(subject),
-                    outcome=outcome,
-                    resource_id=resource_id,
-                    patient_id=patient_id,
-                    detail=detail,
-                ),
-            )
+            self.audit.append(session, entry)
+
+    def flush_audit(self) -> None:
+        """Wait until every queued audit event is committed (or its group failed)."""
+        if self._writer is not None:
+            self._writer.flush()
+
+
+class AuditUnavailableError(TailormedError):
+    """The audit trail cannot be written, so no patient data is served (answered as 503)."""
 
 
 def decision_of(row: ConsentRow) -> ConsentDecision:
@@ -294,17 +315,33 @@ def decision_of(row: ConsentRow) -> ConsentDecision:
     )
 
 
+@dataclass
+class _Queued:
+    entry: Entry
+    waiting: bool
+    done: threading.Event = field(default_factory=threading.Event)
+    errors: list[BaseException] = field(default_factory=list)
+
+
 class AuditWriter:
-    """Group commit for audit events: callers hand in an event and wait; one thread commits whatever has queued up
-    in one transaction and wakes them (an error is raised in every caller of that group)."""
+    """Group commit for audit events: callers hand in an event (and wait, unless they say not to); one thread
+    commits whatever has queued up in one transaction and wakes them.
+
+    If a group cannot be committed, its waiting callers get the error, the events of callers that did not wait are
+    kept and retried (every :attr:`RETRY_SECONDS`), and every new event is refused with
+    :class:`AuditUnavailableError` until a group commits again: no read is answered while its audit event cannot
+    be written, and none that was answered loses its event (short of the process dying meanwhile)."""
 
     MAX_GROUP = 500
+    RETRY_SECONDS = 0.5
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
-        self._queue: list[tuple[Entry, threading.Event, list[BaseException]]] = []
+        self._queue: list[_Queued] = []
         self._cond = threading.Condition()
         self._stopped = False
+        self._failure: BaseException | None = None
+        self._current: threading.Event | None = None
         self._thread = threading.Thread(target=self._run, name="tailormed-audit", daemon=True)
 
     def start(self) -> None:
@@ -316,17 +353,31 @@ class AuditWriter:
             self._cond.notify_all()
         self._thread.join(30)
 
-    def write(self, entry: Entry) -> None:
-        done = threading.Event()
-        errors: list[BaseException] = []
+    @property
+    def failure(self) -> BaseException | None:
+        return self._failure
+
+    def write(self, entry: Entry, *, wait: bool = True) -> None:
+        queued = _Queued(entry, wait)
         with self._cond:
             if self._stopped:
                 raise RuntimeError("the audit writer is stopped")
-            self._queue.append((entry, done, errors))
+            if self._failure is not None:
+                raise AuditUnavailableError(f"the audit trail cannot be written: {self._failure}")
+            self._queue.append(queued)
             self._cond.notify()
-        done.wait()
-        if errors:
-            raise errors[0]
+        if not wait:
+            return
+        queued.done.wait()
+        if queued.errors:
+            raise queued.errors[0]
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Return once everything queued so far has been committed (or failed; at most ``timeout`` seconds)."""
+        with self._cond:
+            last = self._queue[-1].done if self._queue else self._current
+        if last is not None:
+            last.wait(timeout)
 
     def _run(self) -> None:
         while True:
@@ -336,12 +387,35 @@ class AuditWriter:
                 if not self._queue and self._stopped:
                     return
                 group, self._queue = self._queue[: self.MAX_GROUP], self._queue[self.MAX_GROUP :]
+                self._current = group[-1].done
             try:
                 with self.platform.db.transaction() as session:
-                    for entry, _, _ in group:
-                        self.platform.audit.append(session, entry)
-            except BaseException as exc:  # every waiter of the group learns of the failure
-                for _, _, errors in group:
-                    errors.append(exc)
-            for _, done, _ in group:
-                done.set()
+                    for queued in group:
+                        self.platform.audit.append(session, queued.entry)
+            except BaseException as exc:
+                self._failed(group, exc)
+                continue
+            with self._cond:
+                self._failure = None
+                self._current = None
+            for queued in group:
+                queued.done.set()
+
+    def _failed(self, group: list[_Queued], exc: BaseException) -> None:
+        kept = [q for q in group if not q.waiting]
+        for queued in group:
+            if queued.waiting:
+                queued.errors.append(exc)
+                queued.done.set()
+        with self._cond:
+            self._failure = exc
+            self._current = None
+            if self._stopped:  # nothing more will be tried: say what is lost
+                kept, self._queue = kept + self._queue, []
+                _log.error("audit trail: %d event(s) could not be written before stopping: %s", len(kept), exc)
+                for queued in kept:
+                    queued.errors.append(exc)
+                    queued.done.set()
+                return
+            self._queue = kept + self._queue
+            self._cond.wait(self.RETRY_SECONDS)

@@ -313,7 +313,7 @@ def find_subject_tx_implications(
             rxnorm = code if system == RXNORM or (system is None and code.isdigit()) else None
             drug = Medication(name=code if rxnorm is None else f"rxnorm:{code}", rxnorm=rxnorm)
             check = checker.check(drug, results, patient.current_medications())
-            if check is None:
+            if not check.answers:
                 continue
             note = "; ".join(c.explanation for c in check.phenoconversions if c.applied) or None
             answers += [(a, rxnorm, note, check.effective) for a in check.answers if a.rows]

@@ -185,6 +185,12 @@ def run_job(platform: Platform, analyzer: Analyzer, job_id: str, worker: str) ->
     return SUCCEEDED
 
 
+def job_patient(platform: Platform, job_id: str) -> str | None:
+    with platform.db.read() as session:
+        job = session.get(Analysis, job_id)
+        return job.patient_id if job is not None else None
+
+
 def _upload(platform: Platform, session: Session, upload_id: str | None) -> Upload | None:
     if upload_id is None:
         return None
@@ -232,10 +238,17 @@ class Worker:
     """A background thread that runs queued analyses one at a time until stopped."""
 
     def __init__(
-        self, platform: Platform, analyzer_factory: Callable[[], Analyzer], *, poll_seconds: float = 0.5
+        self,
+        platform: Platform,
+        analyzer_factory: Callable[[], Analyzer],
+        *,
+        poll_seconds: float = 0.5,
+        on_plan: Callable[[str], None] | None = None,
     ) -> None:
         self.platform = platform
         self._analyzer_factory = analyzer_factory
+        self._on_plan = on_plan
+        """Called with the patient id after a job stored a plan (the service warms its CDS view)."""
         self._analyzer: Analyzer | None = None
         self.poll_seconds = poll_seconds
         self.name = f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
@@ -270,7 +283,13 @@ class Worker:
             job_id = claim(self.platform, self.name)
             if job_id is None:
                 return count
-            run_job(self.platform, self.analyzer, job_id, self.name)
+            if run_job(self.platform, self.analyzer, job_id, self.name) == SUCCEEDED and self._on_plan is not None:
+                patient_id = job_patient(self.platform, job_id)
+                if patient_id is not None:
+                    try:
+                        self._on_plan(patient_id)
+                    except Exception:  # a cache warm-up must never fail the worker; the first call computes it
+                        _log.exception("preparing the CDS view of %s", patient_id)
             count += 1
         return count
 

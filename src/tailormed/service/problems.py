@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tailormed.errors import AccessDeniedError, InputError, KnowledgeError, TailormedError
 from tailormed.security.policy import NotVisibleError
+from tailormed.service.core import AuditUnavailableError
 
 PROBLEM_JSON = "application/problem+json"
 _log = logging.getLogger("tailormed.service")
@@ -69,6 +70,8 @@ def status_of(exc: TailormedError) -> tuple[int, str]:
         return 422, "Invalid input"
     if isinstance(exc, KnowledgeError):
         return 503, "Knowledge unavailable"
+    if isinstance(exc, AuditUnavailableError):
+        return 503, "Audit trail unavailable"
     return 500, "Internal error"
 
 

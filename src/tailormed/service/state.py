@@ -5,28 +5,63 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict, deque
+from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
 from tailormed.knowledge.bundle import load_bundle
 from tailormed.model.careplan import CarePlan
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import GenePhenotype
+from tailormed.security.policy import HEREDITARY, Resource, Target
 from tailormed.service.analysis import Analyzer
 from tailormed.service.core import Platform
 from tailormed.service.jobs import Worker
-from tailormed.service.pgx_check import PgxChecker, gene_results
+from tailormed.service.pgx_check import CheckCache, PgxChecker, gene_results
 from tailormed.service.settings import ServiceSettings
 from tailormed.service.views import view
-from tailormed.store.models import CarePlanRow
+from tailormed.store.models import CarePlanRow, ConsentRow
 from tailormed.store.models import Patient as PatientRow
 
 TOKEN_KEY_PURPOSE = "access tokens"
 SNAPSHOTS = 256
 """Most patients whose decrypted plan a service keeps in memory for CDS calls."""
-Snapshot = tuple[CarePlan, Patient, dict[str, GenePhenotype]]
+CDS_HIDDEN = frozenset({HEREDITARY})
+"""What a CDS client's view of a plan leaves out (the access policy's answer for that role)."""
+
+
+@dataclass(frozen=True)
+class PatientVersion:
+    """What identifies the current state of a patient's stored data (one query, no encrypted column read)."""
+
+    updated: datetime
+    consent: int
+    """The last consent decision's sequence number (0: none recorded)."""
+    plan: str | None
+    """The latest care plan's id."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A patient's latest plan as one view sees it, the record, the gene results and the checks made on them."""
+
+    plan: CarePlan
+    patient: Patient
+    results: dict[str, GenePhenotype]
+    checks: CheckCache
+
+
+_VERSION = select(
+    PatientRow.updated_at,
+    select(func.max(ConsentRow.seq)).where(ConsentRow.patient_id == bindparam("pid")).scalar_subquery(),
+    select(CarePlanRow.id)
+    .where(CarePlanRow.patient_id == bindparam("pid"))
+    .order_by(CarePlanRow.created_at.desc(), CarePlanRow.id)
+    .limit(1)
+    .scalar_subquery(),
+).where(PatientRow.id == bindparam("pid"))
 
 
 class RateLimiter:
@@ -69,40 +104,61 @@ class ServiceState:
         self.token_limiter = RateLimiter(settings.token_attempts, settings.token_window)
         self._analyzer: Analyzer | None = None
         self._lock = threading.Lock()
-        self.worker = Worker(platform, self.analyzer)
+        self.worker = Worker(platform, self.analyzer, on_plan=self.prepare)
         self._checker: PgxChecker | None = None
         self._snapshots: OrderedDict[tuple[str, frozenset[str]], tuple[tuple[str, datetime], Snapshot]] = OrderedDict()
+        self._targets: OrderedDict[str, tuple[tuple[datetime, int], Target]] = OrderedDict()
         from tailormed.service.cds import ClientVerifier
 
         self.cds_verifier = ClientVerifier(settings.cds_issuers)
 
-    def snapshot(self, patient_id: str, hide: frozenset[str]) -> Snapshot | None:
+    def version(self, patient_id: str) -> PatientVersion | None:
+        """The patient's current version (None: no such patient), in one read."""
+        row = self.platform.db.read_row(_VERSION, {"pid": patient_id})
+        if row is None:
+            return None
+        return PatientVersion(updated=row[0], consent=int(row[1] or 0), plan=row[2])
+
+    def plan_target(self, patient_id: str, version: PatientVersion | None) -> Target:
+        """What the access policy needs to decide a read of the patient's plan: existence and the consent in force,
+        re-read from the store only when the patient's consent or record changed since the last call."""
+        if version is None:
+            return Target(resource=Resource.CARE_PLAN, patient_id=patient_id, exists=False)
+        stamp = (version.updated, version.consent)
+        with self._lock:
+            cached = self._targets.get(patient_id)
+            if cached is not None and cached[0] == stamp:
+                self._targets.move_to_end(patient_id)
+                return cached[1]
+        with self.platform.db.read() as session:
+            target = self.platform.target(session, Resource.CARE_PLAN, patient_id)
+        with self._lock:
+            self._targets[patient_id] = (stamp, target)
+            while len(self._targets) > SNAPSHOTS:
+                self._targets.popitem(last=False)
+        return target
+
+    def snapshot(self, patient_id: str, hide: frozenset[str], version: PatientVersion | None) -> Snapshot | None:
         """The patient's latest plan as ``hide`` lets it be seen, the record and the gene results, decrypted once
-        per plan and record version and kept in a small bounded cache (checked against the store on every call)."""
+        per plan and record version and kept in a small bounded cache (``version`` read from the store on every
+        call)."""
+        if version is None or version.plan is None:
+            return None
+        key = (patient_id, hide)
+        with self._lock:
+            cached = self._snapshots.get(key)
+            if cached is not None and cached[0] == (version.plan, version.updated):
+                self._snapshots.move_to_end(key)
+                return cached[1]
         platform = self.platform
         with platform.db.read() as session:
-            plan_id = session.scalar(
-                select(CarePlanRow.id)
-                .where(CarePlanRow.patient_id == patient_id)
-                .order_by(CarePlanRow.created_at.desc(), CarePlanRow.id)
-                .limit(1)
-            )
-            updated = session.scalar(select(PatientRow.updated_at).where(PatientRow.id == patient_id))
-            if plan_id is None or updated is None:
-                return None
-            key = (patient_id, hide)
-            version = (plan_id, updated)
-            with self._lock:
-                cached = self._snapshots.get(key)
-                if cached is not None and cached[0] == version:
-                    self._snapshots.move_to_end(key)
-                    return cached[1]
             stored = platform.repo.latest_plan(session, patient_id)
             entry = platform.repo.load_patient(session, patient_id)
         if stored is None or entry is None:
             return None
         plan = view(stored.plan, entry.patient, hide)
-        snapshot = (plan, entry.patient, gene_results(plan))
+        results = gene_results(plan)
+        snapshot = Snapshot(plan, entry.patient, results, CheckCache(self.pgx_checker(), results))
         with self._lock:
             self._snapshots[key] = ((stored.id, entry.updated_at), snapshot)
             self._snapshots.move_to_end(key)
@@ -110,11 +166,21 @@ class ServiceState:
                 self._snapshots.popitem(last=False)
         return snapshot
 
+    def prepare(self, patient_id: str) -> None:
+        """Warm the CDS view of a patient whose plan was just stored: the plan decrypted once, and the check of every
+        drug a guideline covers made beside the stored medication list, so the first order is already a look-up.
+        Nothing is shown to anyone here (the access of a CDS client is still authorized and audited per call)."""
+        version = self.version(patient_id)
+        snapshot = self.snapshot(patient_id, CDS_HIDDEN, version)
+        if snapshot is not None:
+            snapshot.checks.prepare(snapshot.patient.current_medications())
+
     def forget(self, patient_id: str) -> None:
         """Drop a patient's cached snapshots (erasure)."""
         with self._lock:
             for key in [k for k in self._snapshots if k[0] == patient_id]:
                 del self._snapshots[key]
+            self._targets.pop(patient_id, None)
 
     def pgx_checker(self) -> PgxChecker:
         """The PGx knowledge for CDS cards and genomics operations (loaded once, on first use)."""

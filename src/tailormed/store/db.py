@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import Executable, create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -97,6 +97,13 @@ class Database:
             yield session
         finally:
             session.close()  # ends the transaction (rolled back) and detaches what was loaded, still readable
+
+    def read_row(self, statement: Executable, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row of one short read-only statement, on a plain connection without an ORM session (the
+        CDS Hooks hot path)."""
+        with self._read_engine.connect() as connection:
+            row = connection.execute(statement, parameters).first()
+        return tuple(row) if row is not None else None
 
     def is_empty(self) -> bool:
         """Whether the database has no tables at all (a fresh database, ready for migrations)."""
