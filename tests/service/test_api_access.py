@@ -1,5 +1,6 @@
 """Every patient endpoint × every role × own and other patient: allowed answers carry the right data, denied ones
-none; every access (allowed or denied) is in the audit trail."""
+none; every access (allowed or denied) is in the audit trail. The endpoints about no single patient (users, care
+teams, audit, research export) × every role likewise."""
 
 from __future__ import annotations
 
@@ -80,6 +81,7 @@ ENDPOINTS = [
         _vcf,
         shows_name=False,
     ),
+    Endpoint("analysis status", "GET", "/api/analyses/{aid}", READERS, shows_name=False),
     Endpoint(
         "haplotypes", "GET", "/fhir/$find-subject-haplotypes?subject={pid}&genes=CYP2C19", READERS, shows_name=False
     ),
@@ -106,10 +108,22 @@ def _user(role: str) -> str:
     return ROLES[role] or OWN
 
 
+def _analysis_of(service: Service, patient_id: str) -> str:
+    from sqlalchemy import select
+
+    from tailormed.store.models import Analysis
+
+    with service.platform.db.read() as session:
+        found = session.scalar(select(Analysis.id).where(Analysis.patient_id == patient_id).limit(1))
+    assert found is not None, patient_id
+    return str(found)
+
+
 def _call(service: Service, endpoint: Endpoint, role: str, patient_id: str) -> Any:
     extra = endpoint.body(service, patient_id) if endpoint.body else {}
+    aid = _analysis_of(service, patient_id) if "{aid}" in endpoint.path else ""
     return service.client.request(
-        endpoint.method, endpoint.path.format(pid=patient_id), headers=service.headers(_user(role)), **extra
+        endpoint.method, endpoint.path.format(pid=patient_id, aid=aid), headers=service.headers(_user(role)), **extra
     )
 
 
@@ -145,6 +159,34 @@ def test_endpoint_role_patient(service: Service, endpoint: Endpoint, role: str, 
         latest = AuditLog(service.platform.keyring).events(session, limit=after - before)
     assert any(e.actor == _user(role) for e in latest), [(e.actor, e.resource) for e in latest]
     assert any(e.outcome == ("success" if allowed is not None else "denied") for e in latest)
+
+
+#: Endpoints about no single patient: (name, method, path, role -> status when allowed; other roles get 403).
+ROLE_ENDPOINTS = [
+    ("users", "GET", "/api/users", {"admin": 200}),
+    ("care teams", "GET", "/api/care-teams", {"admin": 200}),
+    ("audit", "GET", "/api/audit", {"admin": 200}),
+    ("audit verify", "GET", "/api/audit/verify", {"admin": 200}),
+    ("audit as FHIR", "GET", "/api/audit/fhir", {"admin": 200}),
+    ("research export", "POST", "/api/research/exports?duo=DUO:0000042", {"researcher": 200}),
+]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("endpoint", ROLE_ENDPOINTS, ids=lambda e: e[0])
+def test_role_endpoint(service: Service, endpoint: tuple[str, str, str, dict[str, int]], role: str) -> None:
+    """Administration, audit and research endpoints: only their role gets in; every attempt is audited; a
+    refusal carries no patient data."""
+    _, method, path, allowed = endpoint
+    before = service.audit_count()
+    response = service.client.request(method, path, headers=service.headers(_user(role)))
+    if role in allowed:
+        assert response.status_code == allowed[role], response.text
+    else:
+        assert response.status_code == 403, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert not any(name in response.text for name in NAMES.values())
+    assert service.audit_count() > before, "the access was not audited"
 
 
 def test_patient_list_shows_what_each_role_may_see(service: Service) -> None:
