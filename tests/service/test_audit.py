@@ -103,12 +103,12 @@ def test_queued_events_are_committed_and_a_failing_trail_stops_answers(
             platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=False)
         platform.flush_audit()
         assert _count(platform) == 5
-        real = platform.audit.append
+        real = platform.audit.append_many
 
-        def disk_full(session: object, entry: Entry) -> None:
+        def disk_full(session: object, entries: list[Entry]) -> None:
             raise OSError("disk full")
 
-        monkeypatch.setattr(platform.audit, "append", disk_full)  # the one failure a test cannot cause for real
+        monkeypatch.setattr(platform.audit, "append_many", disk_full)  # the one failure a test cannot cause for real
         platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=False)  # answered; its event queued
         writer = platform._writer
         assert writer is not None
@@ -117,7 +117,7 @@ def test_queued_events_are_committed_and_a_failing_trail_stops_answers(
             time.sleep(0.01)
         with pytest.raises(AuditUnavailableError, match="disk full"):
             platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=False)
-        monkeypatch.setattr(platform.audit, "append", real)
+        monkeypatch.setattr(platform.audit, "append_many", real)
         while writer.failure is not None and time.monotonic() < deadline:
             time.sleep(0.01)
         platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=True)
@@ -125,3 +125,18 @@ def test_queued_events_are_committed_and_a_failing_trail_stops_answers(
         assert _verify(platform) == []
     finally:
         platform.stop_audit_writer()
+
+
+def test_a_group_of_events_extends_the_chain_in_order(platform: Platform) -> None:
+    entries = [
+        Entry(actor=ALICE, action=AuditAction.READ, resource="care_plan", purpose=Purpose.TREATMENT, patient_id=p)
+        for p in ("p-1", "p-2", "p-3", "p-4")
+    ]
+    _append(platform, 2)
+    with platform.db.transaction() as session:
+        events = platform.audit.append_many(session, entries)
+    assert [e.seq for e in events] == [3, 4, 5, 6]
+    assert [e.patient_id for e in events] == ["p-1", "p-2", "p-3", "p-4"]
+    _append(platform, 1)
+    assert _verify(platform) == []
+    assert _count(platform) == 7

@@ -43,10 +43,10 @@ def create_app(settings: ServiceSettings, platform: Platform | None = None) -> F
     app = FastAPI(title="tailormed", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.tailormed = state
     problems.install(app)
+    app.include_router(cds.router)  # first: routes are matched in order and CDS Hooks is the latency-bound path
     app.include_router(auth.router)
     app.include_router(api.router)
     app.include_router(admin.router)
-    app.include_router(cds.router)
     app.include_router(genomics_ops.router)
 
     def openapi() -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -325,7 +326,8 @@ class _Queued:
 
 class AuditWriter:
     """Group commit for audit events: callers hand in an event (and wait, unless they say not to); one thread
-    commits whatever has queued up in one transaction and wakes them.
+    commits whatever has queued up in one transaction and wakes them. When nobody waits, it lingers a few
+    milliseconds first, so the events of a stream of calls share one commit.
 
     If a group cannot be committed, its waiting callers get the error, the events of callers that did not wait are
     kept and retried (every :attr:`RETRY_SECONDS`), and every new event is refused with
@@ -334,6 +336,7 @@ class AuditWriter:
 
     MAX_GROUP = 500
     RETRY_SECONDS = 0.5
+    LINGER_SECONDS = 0.005
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
@@ -386,12 +389,15 @@ class AuditWriter:
                     self._cond.wait()
                 if not self._queue and self._stopped:
                     return
+                linger = not self._stopped and not any(q.waiting for q in self._queue)
+            if linger:  # nobody waits for these: let a few more arrive, so one commit carries them all
+                time.sleep(self.LINGER_SECONDS)
+            with self._cond:
                 group, self._queue = self._queue[: self.MAX_GROUP], self._queue[self.MAX_GROUP :]
                 self._current = group[-1].done
             try:
                 with self.platform.db.transaction() as session:
-                    for queued in group:
-                        self.platform.audit.append(session, queued.entry)
+                    self.platform.audit.append_many(session, [queued.entry for queued in group])
             except BaseException as exc:
                 self._failed(group, exc)
                 continue

@@ -20,6 +20,8 @@ from tailormed.errors import InputError
 from tailormed.store.config import StoreConfig
 
 SQLITE_BUSY_MS = 30_000
+SINGLE_STATEMENT = "tailormed_single_statement"
+"""Execution option of a connection that runs one read-only statement (SQLite: no explicit transaction)."""
 
 
 def make_engine(url: str, *, immediate: bool = False) -> Engine:
@@ -44,6 +46,8 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Any) -> None:
+            if connection.get_execution_options().get(SINGLE_STATEMENT):
+                return  # one SELECT in SQLite's autocommit mode is already one consistent snapshot
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
@@ -101,7 +105,7 @@ class Database:
     def read_row(self, statement: Executable, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
         """The first row of one short read-only statement, on a plain connection without an ORM session (the
         CDS Hooks hot path)."""
-        with self._read_engine.connect() as connection:
+        with self._read_engine.connect().execution_options(**{SINGLE_STATEMENT: True}) as connection:
             row = connection.execute(statement, parameters).first()
         return tuple(row) if row is not None else None
 
