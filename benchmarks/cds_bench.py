@@ -1,14 +1,22 @@
 """CDS Hooks ``order-select`` latency on loopback: p50/p99 at 1, 10 and 50 concurrent clients.
 
-Seeds a store with the demo patients (plans computed), starts ``uvicorn tailormed.service.app:app_from_env`` on a
-free loopback port with one or more worker processes, and sends signed (ES384) CDS Hooks requests in the
-specification's format: a clopidogrel order for demo-01-hale (CYP2C19 poor metabolizer: one critical card with
-suggestions). Each client sends its next request as soon as the previous answer arrives (closed loop); every
-request is authenticated, authorized, audited (one audit row each) and answered from the store. Tokens are signed
-before the timed loop so the clients' signing does not compete for the CPU. Bounded: a fixed number of requests per
-level, 10 s timeout each; the server is stopped at the end.
+Seeds a store with the demo patients (plans computed), starts the service on a free loopback port and sends CDS Hooks
+requests in the specification's format: a clopidogrel order for demo-01-hale (CYP2C19 poor metabolizer: one critical
+card with suggestions). Each client sends its next request as soon as the previous answer arrives (closed loop);
+every request is authenticated, authorized, audited (one audit row each) and answered from the store. Bounded: a
+fixed number of requests (or seconds) per level, 10 s timeout each; the server is stopped at the end. The load
+average of the machine is printed with every level, since other work on the same cores inflates the numbers.
+
+Two load generators:
+
+- ``--client python`` (default): Python ``httpx`` clients, ``uvicorn tailormed.service.app:app_from_env`` with one or
+  more worker processes, and every call carrying its own ES384-signed client JWT (signed before the timed loop), as
+  the specification requires of a real EHR.
+- ``--client wrk``: the C load generator ``wrk`` (``apt-get install wrk``) against the service in demo mode, where
+  unsigned loopback calls are the demo client (wrk cannot sign a fresh JWT per call).
 
     flock /work/coord/bench.lock .venv/bin/python benchmarks/cds_bench.py --workers 1 2
+    flock /work/coord/bench.lock .venv/bin/python benchmarks/cds_bench.py --client wrk --seconds 10
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -111,16 +121,7 @@ def run(workers: int, levels: list[int], requests: int, folder: Path) -> list[di
         env=env,
     )
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/cds-services", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.3)
+        wait_for(base, server)
         audience = base + SERVICE
         asyncio.run(level(base, 4, 40 * workers, tokens(key, audience, 40 * workers)))  # warm every worker up
         rows = []
@@ -129,10 +130,99 @@ def run(workers: int, levels: list[int], requests: int, folder: Path) -> list[di
             latencies = asyncio.run(level(base, clients, count, tokens(key, audience, count)))
             ordered = sorted(latencies)
             rows.append({
-                "workers": workers, "clients": clients, "requests": len(latencies),
+                "client": "python", "workers": workers, "clients": clients, "requests": len(latencies),
                 "p50_ms": round(statistics.median(ordered) * 1000, 1),
                 "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000, 1),
                 "throughput_rps": round(len(latencies) / max(1e-9, sum(latencies) / clients), 1),
+                "load_average": round(os.getloadavg()[0], 2),
+            })
+            print(json.dumps(rows[-1]), flush=True)
+        return rows
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+DEMO_SERVER = """
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from tailormed.service.app import create_app
+from tailormed.service.settings import ServiceSettings
+from tailormed.store.config import StoreConfig
+
+folder, port = Path(sys.argv[1]), int(sys.argv[2])
+settings = ServiceSettings(store=StoreConfig.in_folder(folder), demo=True, run_worker=False,
+                           base_url=f"http://127.0.0.1:{port}")
+uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+"""
+
+
+def wait_for(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.time() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/cds-services", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.time() > deadline or server.poll() is not None:
+            raise RuntimeError("the server did not start")
+        time.sleep(0.3)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(levels: list[int], seconds: int, folder: Path) -> list[dict[str, Any]]:
+    """The demo-mode service (one process) under wrk: p50/p99 from wrk's latency distribution."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    script = folder / "post.lua"
+    body = json.dumps(request_body()).replace("\\", "\\\\").replace("'", "\\'")
+    script.write_text(f"wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\nwrk.body = '{body}'\n")
+    server = subprocess.Popen([sys.executable, "-c", DEMO_SERVER, str(folder), str(port)])
+    try:
+        wait_for(base, server)
+        url = base + SERVICE
+        subprocess.run([wrk, "-t1", "-c4", "-d2s", "-s", str(script), url], check=True, capture_output=True)  # warm
+        rows = []
+        for clients in levels:
+            load_before = os.getloadavg()[0]
+            cpu_before = cpu_seconds(server.pid)
+            done = subprocess.run(
+                [wrk, f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", "--latency",
+                 "-s", str(script), url],
+                check=True, capture_output=True, text=True,
+            )
+            text = done.stdout
+            if "Non-2xx" in text or "Socket errors" in text:
+                raise RuntimeError(f"wrk saw failed requests:\n{text}")
+            quantiles = {q: _ms(v, u) for q, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
+            rate = re.search(r"Requests/sec:\s+([\d.]+)", text)
+            served = re.search(r"(\d+) requests in", text)
+            cpu = cpu_seconds(server.pid) - cpu_before
+            rows.append({
+                "client": "wrk", "workers": 1, "clients": clients, "seconds": seconds,
+                "p50_ms": round(quantiles["50"], 1), "p99_ms": round(quantiles["99"], 1),
+                "throughput_rps": float(rate.group(1)) if rate else None,
+                "server_cpu_ms_per_request": round(1000 * cpu / int(served.group(1)), 2) if served else None,
+                "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             })
             print(json.dumps(rows[-1]), flush=True)
         return rows
@@ -146,13 +236,18 @@ def run(workers: int, levels: list[int], requests: int, folder: Path) -> list[di
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--client", choices=["python", "wrk"], default="python")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="uvicorn worker processes (python)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
-    parser.add_argument("--requests", type=int, default=500, help="requests per level (at least 10 per client)")
+    parser.add_argument("--requests", type=int, default=500, help="requests per level (python; at least 10 per client)")
+    parser.add_argument("--seconds", type=int, default=10, help="seconds per level (wrk)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         seed(folder)
+        if args.client == "wrk":
+            run_wrk(args.clients, args.seconds, folder)
+            return
         for workers in args.workers:
             run(workers, args.clients, args.requests, folder)
 
