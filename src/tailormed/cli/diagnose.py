@@ -107,6 +107,7 @@ def rank(
     from tailormed.engines.diagnosis.rank import Ranker, explain
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.knowledge.genes import load_gene_symbols
+    from tailormed.model.finding import NotAssessed
     from tailormed.model.patient import PhenotypeTerm
     from tailormed.pipeline import diagnosis
 
@@ -142,8 +143,10 @@ def rank(
     notes = []
     if vcf is not None:
         scan = diagnosis.vcf_candidates(vcf, bundle, sample=sample)
-        extra = scan.variants
+        extra = diagnosis.scan_variants(scan)
         notes = diagnosis.scan_limitations(scan)
+        if extra is None:
+            notes.append(NotAssessed(item="--vcf", reason=diagnosis.UNWEIGHED))
     with err.status("ranking"):
         result = diagnosis.diagnose_case(
             index,

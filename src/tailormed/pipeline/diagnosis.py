@@ -29,14 +29,15 @@ from tailormed.errors import InputError
 from tailormed.evidence.read import read_genome
 from tailormed.intake.phenopacket import Phenopacket, PhenopacketVariant, read_phenopacket
 from tailormed.knowledge.bundle import KnowledgeBundle
-from tailormed.knowledge.genes import GeneSymbols
+from tailormed.knowledge.genes import GeneSymbols, load_gene_symbols
 from tailormed.knowledge.hpo.compiled import load_index as load_hpo_index
 from tailormed.knowledge.hpo.index import DEFAULT_DATABASES, DiseaseIndex, FloatArray
 from tailormed.model.candidate import CandidateVariant
 from tailormed.model.engine import EngineRun
-from tailormed.model.evidence import AlleleKey, CandidateAllele, CandidateRequest, GenomeRequest
+from tailormed.model.enums import GenomeBuild
+from tailormed.model.evidence import AlleleKey, CandidateAllele, CandidateRequest, GenomeEvidence, GenomeRequest
 from tailormed.model.finding import NotAssessed
-from tailormed.model.patient import PhenotypeTerm
+from tailormed.model.patient import Patient, PhenotypeTerm
 from tailormed.pipeline.engine_api import EngineSpec, PatientContext
 
 #: Pathogenic classifications a phenopacket can give its variants.
@@ -48,6 +49,11 @@ COPIES = {"heterozygous": 1, "homozygous": 2, "hemizygous": 2}
 #: Candidate diagnoses the care plan shows.
 PLAN_TOP = 5
 SOURCE_NAME = "HPO"
+#: Why a genome's variants did not enter the ranking.
+UNWEIGHED = (
+    "the VCF has no variant consequence annotation (VEP CSQ or snpEff ANN) to weigh its variants; ranked on "
+    "phenotypes only"
+)
 
 
 def load_index(bundle: KnowledgeBundle | None, databases: Sequence[str] = DEFAULT_DATABASES) -> DiseaseIndex:
@@ -284,10 +290,7 @@ def cross_validate_cases(
     ]
     pooled = evaluate(ranks, mode=f"phenotype, {k}-fold CV", ranker=Ranker.COMBINED.value)
     lr = np.stack(
-        [
-            post_test_array(rank_case(index, c, ranker=Ranker.LR, unexplained_cap=None).score, index.size)
-            for c in cases
-        ]
+        [post_test_array(rank_case(index, c, ranker=Ranker.LR, unexplained_cap=None).score, index.size) for c in cases]
     )
     variant = None
     if variant_cases:
@@ -316,24 +319,53 @@ class CandidateScan:
     not_pass: int = 0
     unannotated: int = 0
     annotation: str | None = None
+    clinvar: bool = False
+    build: GenomeBuild | None = None
+
+    @property
+    def weighs_variants(self) -> bool:
+        """Whether the scan could weigh every allele it met: only a consequence annotation does that.
+
+        ClinVar classes alone recognise the alleles ClinVar lists; a gene without one may still carry a damaging
+        variant, so their absence must not count against the gene's diseases."""
+        return self.annotation is not None
 
 
 def vcf_candidates(vcf: Path, bundle: KnowledgeBundle, *, sample: str | None = None) -> CandidateScan:
     """Candidate variants of one VCF sample, with ClinVar P/LP classifications when the bundle has ClinVar."""
     clinvar = clinvar_calls(bundle)
-    request = GenomeRequest(candidates=CandidateRequest(known=frozenset(clinvar or {})))
-    evidence = read_genome(vcf, request, sample=sample)
+    evidence = read_genome(vcf, candidate_request(clinvar), sample=sample)
+    return evidence_candidates(evidence, clinvar)
+
+
+def candidate_request(clinvar: Mapping[AlleleKey, ClinvarCall] | None) -> GenomeRequest:
+    """Every record of the genome (one stream over the whole file), keeping the alleles ClinVar classifies."""
+    return GenomeRequest(candidates=CandidateRequest(known=frozenset(clinvar or {})))
+
+
+def evidence_candidates(evidence: GenomeEvidence, clinvar: Mapping[AlleleKey, ClinvarCall] | None) -> CandidateScan:
+    """The candidate variants of evidence read with :func:`candidate_request`.
+
+    ClinVar's positions are GRCh38: on a genome of another build its classifications are not used (a GRCh37
+    position that happens to carry a GRCh38 key is a different site)."""
     scan = evidence.candidates
-    assert scan is not None
+    if scan is None:
+        raise InputError(
+            "the genome evidence holds no diagnosis candidates (not requested when it was read)",
+            source=evidence.source.label,
+        )
+    on_clinvar_build = evidence.build.build is GenomeBuild.GRCH38
     found = CandidateScan(
         sample=evidence.sample,
         records=scan.records,
         not_pass=scan.not_pass,
         unannotated=scan.unannotated,
         annotation=scan.annotation,
+        clinvar=clinvar is not None and on_clinvar_build,
+        build=evidence.build.build,
     )
     for allele in scan.alleles:
-        candidate = _candidate(allele, clinvar)
+        candidate = _candidate(allele, clinvar if on_clinvar_build else None)
         if candidate is None:
             found.unannotated += 1
         else:
@@ -384,6 +416,15 @@ def clinvar_calls(bundle: KnowledgeBundle) -> dict[AlleleKey, ClinvarCall] | Non
     }
 
 
+def scan_variants(scan: CandidateScan) -> list[CandidateVariant] | None:
+    """The scan's candidates for variant mode; None (phenotype only) when the scan could not weigh any allele.
+
+    Variant mode treats every gene without a candidate as "no candidate variant found"; that is only true when the
+    scan could have recognised any damaging allele, i.e. when the VCF carries a consequence annotation.
+    """
+    return scan.variants if scan.weighs_variants else None
+
+
 def scan_limitations(scan: CandidateScan) -> list[NotAssessed]:
     """What the VCF scan left out, for the output's "not used" list."""
     found = []
@@ -398,11 +439,28 @@ def scan_limitations(scan: CandidateScan) -> list[NotAssessed]:
         )
     if scan.annotation is None:
         found.append(NotAssessed(item="variant consequences", reason="the VCF has no CSQ or ANN annotation"))
+    if not scan.clinvar:
+        reason = (
+            f"ClinVar positions are GRCh38 and the genome is {scan.build.value}"
+            if scan.build is not None and scan.build is not GenomeBuild.GRCH38
+            else "the knowledge bundle has no ClinVar release"
+        )
+        found.append(NotAssessed(item="ClinVar classifications of candidate variants", reason=reason))
     return found
 
 
+def genome_request(patient: Patient, bundle: KnowledgeBundle) -> GenomeRequest | None:
+    """Candidate variants when the record lists phenotypes to rank.
+
+    Candidates are every non-reference allele of the sample, so asking for them turns the reading pass into one
+    stream over the whole file, even when the file is indexed and the other engines want only a few regions."""
+    if not patient.phenotypes:
+        return None
+    return candidate_request(clinvar_calls(bundle))
+
+
 def diagnosis_engine(ctx: PatientContext) -> EngineRun:
-    """Candidate diagnoses from the record's HPO phenotypes (phenotype-only), for the care plan."""
+    """Candidate diagnoses from the record's HPO phenotypes, with the genome's candidate variants when it has them."""
     if not ctx.patient.phenotypes:
         return EngineRun.skip("candidate diagnoses", "the record lists no HPO phenotype terms")
     index = load_index(ctx.knowledge)
@@ -413,21 +471,43 @@ def diagnosis_engine(ctx: PatientContext) -> EngineRun:
             "candidate diagnoses",
             "no usable observed HPO phenotype term: " + "; ".join(f"{n.item} ({n.reason})" for n in query.not_used),
         )
-    _, result = diagnose(index, query, top=PLAN_TOP)
+    variants, limits, mode = _genome_candidates(ctx)
+    symbols = symbol_map(index, load_gene_symbols()) if variants is not None else None
+    _, result = diagnose(index, query, top=PLAN_TOP, variants=variants, symbols=symbols, not_used=limits)
     findings = findings_from_result(result, source=SOURCE_NAME)
     return EngineRun(
         findings=findings,
-        limitations=[
-            *result.not_used,
-            NotAssessed(item="genotype evidence for diagnoses", reason="phenotype-only ranking in the care plan"),
-        ],
+        limitations=list(result.not_used),
         versions={SOURCE_NAME: result.hpo_version},
         inputs={
             "hpo_terms_observed": ", ".join(result.observed_terms),
             "hpo_terms_excluded": ", ".join(result.excluded_terms),
             "hpo_source": result.hpo_origin,
+            "diagnosis_mode": mode,
         },
     )
 
 
-ENGINE = EngineSpec(name="diagnosis", run=diagnosis_engine)
+def _genome_candidates(ctx: PatientContext) -> tuple[list[CandidateVariant] | None, list[NotAssessed], str]:
+    """Variant-mode candidates from the evidence, what was left out, and the mode in words."""
+    evidence = ctx.evidence
+    if evidence is None or evidence.candidates is None:
+        why = "no genome was given" if evidence is None else "the genome evidence was read without candidates"
+        return None, [NotAssessed(item="genotype evidence for diagnoses", reason=why)], "phenotype only"
+    scan = evidence_candidates(evidence, clinvar_calls(ctx.knowledge))
+    limits = scan_limitations(scan)
+    variants = scan_variants(scan)
+    if variants is None:
+        limits = [NotAssessed(item="genotype evidence for diagnoses", reason=UNWEIGHED)]
+        if scan.variants:
+            limits.append(
+                NotAssessed(
+                    item="ClinVar P/LP alleles " + "; ".join(v.label for v in scan.variants),
+                    reason="found in the genome but not used in the ranking (no consequence annotation for the rest)",
+                )
+            )
+        return None, limits, "phenotype only"
+    return variants, limits, f"phenotype and variants ({len(variants)} candidate variants in {scan.sample})"
+
+
+ENGINE = EngineSpec(name="diagnosis", run=diagnosis_engine, genome=genome_request)

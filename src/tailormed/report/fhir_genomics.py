@@ -4,7 +4,9 @@ One genomic-report DiagnosticReport (LOINC 51969-4) lists every result: PGx geno
 haplotypes (84414-2); variants (69548-6) where a genomic allele is known (hereditary findings, tumour variants);
 therapeutic implications for PGx guideline results and tumour therapy matches; diagnostic implications for
 hereditary variants and candidate diagnoses. Medication changes become MedicationRecommendation Tasks and
-genetic-counselling referrals FollowupRecommendation Tasks, linked from the report's ``recommended-action``.
+genetic-counselling referrals FollowupRecommendation Tasks, linked from the report's ``recommended-action``; the
+clinical-genetics review of candidate diagnoses becomes an "Additional testing recommended" FollowupRecommendation
+whose notes carry the work-up: the features to examine next and the suggested genetic test with its genes.
 
 Resource ids are UUID v5 of the patient id and a stable key (finding id, gene, allele), so a rerun on the same
 inputs gives the same ids and ``urn:uuid:`` fullUrls.
@@ -21,7 +23,12 @@ from tailormed.knowledge.medicines import medication_names
 from tailormed.model.careplan import ActionKind, CarePlan
 from tailormed.model.finding import Finding
 from tailormed.model.patient import Patient, Sex, SomaticVariant
-from tailormed.model.payloads import DiagnosisCandidateData, HereditaryVariantData, TherapyMatchData
+from tailormed.model.payloads import (
+    DiagnosisCandidateData,
+    DiagnosisWorkupData,
+    HereditaryVariantData,
+    TherapyMatchData,
+)
 from tailormed.model.pgx import GenePhenotype, GuidelineResult, MatchedRow
 
 IG = "http://hl7.org/fhir/uv/genomics-reporting"
@@ -58,6 +65,8 @@ _ZYGOSITY = {
     "homozygous": ("LA6705-3", "Homozygous"),
     "hemizygous": ("LA6707-9", "Hemizygous"),
 }
+#: Genes a diagnosis work-up Task names (the care plan's JSON has the whole list).
+GENES_IN_TASK = 20
 _DISEASE_SYSTEMS = {
     "OMIM": "http://www.omim.org",
     "ORPHA": "http://www.orpha.net",
@@ -424,8 +433,19 @@ class _Builder:
             elif action.kind is ActionKind.REFERRAL and all(f in self.hereditary for f in action.finding_ids):
                 profile = "followup-recommendation"
                 code = _concept("Genetic counseling recommended", LOINC, "LA14020-4", "Genetic counseling recommended")
+            elif action.kind is ActionKind.REFERRAL and self._workup(action.finding_ids) is not None:
+                profile = "followup-recommendation"
+                code = _concept("Additional testing recommended", LOINC, "LA14022-0", "Additional testing recommended")
             else:
                 continue
+            notes = [{"text": action.rationale}]
+            workup = self._workup(action.finding_ids)
+            if workup is not None:
+                notes += [{"text": s.phrase[:1].upper() + s.phrase[1:]} for s in workup.suggestions]
+                genes = ", ".join(f"{g.gene} ({g.share:.0%})" for g in workup.test.genes[:GENES_IN_TASK])
+                notes.append(
+                    {"text": f"Suggested test: {workup.test.test.value}; genes: {genes}. {workup.test.reasoning}"}
+                )
             self.tasks.append(
                 self._add(
                     "Task",
@@ -439,10 +459,17 @@ class _Builder:
                         "for": {"reference": self.patient_url},
                         "authoredOn": self.issued,
                         "reasonReference": {"reference": reasons[0]},
-                        "note": [{"text": action.rationale}],
+                        "note": notes,
                     },
                 )
             )
+
+    def _workup(self, finding_ids: Sequence[str]) -> DiagnosisWorkupData | None:
+        """The diagnosis work-up (features to examine, test to order) among these findings, if any."""
+        wanted = set(finding_ids)
+        return next(
+            (f.data for f in self.plan.findings if f.id in wanted and isinstance(f.data, DiagnosisWorkupData)), None
+        )
 
     def _medication_code(self, finding_ids: Sequence[str]) -> dict[str, Any]:
         """LOINC LL4049-4 'Consider alternative medication' when the guideline offers another drug, else text."""
