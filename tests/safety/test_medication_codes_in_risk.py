@@ -1,0 +1,49 @@
+"""Risk inputs from medications coded only by RxNorm: the name alone would tell nothing (issue: lisinopril by RxNorm
+was read as untreated blood pressure, simvastatin by RxNorm was not seen as a statin)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tailormed.demo import demo_record
+from tailormed.engines.risk.patient import pce_inputs, prevent_inputs
+from tailormed.engines.risk.pce import pce_risk
+from tailormed.intake.record import load_record
+from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.risk.load import RiskKnowledge, load_risk_knowledge
+from tailormed.model.patient import Medication, Patient
+
+ON = date(2026, 11, 22)
+#: RxNorm ingredient codes, under names no vocabulary can resolve.
+LISINOPRIL = Medication(name="blood pressure tablet", rxnorm="29046")
+SIMVASTATIN = Medication(name="cholesterol tablet", rxnorm="36567")
+
+
+@pytest.fixture(scope="module")
+def risk(core: KnowledgeBundle) -> RiskKnowledge:
+    return load_risk_knowledge(core)
+
+
+def _hale(medications: list[Medication]) -> Patient:
+    hale = load_record(demo_record("demo-01-hale"))
+    conditions = [c for c in hale.conditions if c.name == "Essential hypertension"]
+    return hale.model_copy(update={"conditions": conditions, "medications": medications})
+
+
+def test_rxnorm_only_antihypertensive_is_treated_blood_pressure_and_raises_the_estimate(risk: RiskKnowledge) -> None:
+    coded = pce_inputs(_hale([LISINOPRIL]), ON, risk.facts)
+    none = pce_inputs(_hale([]), ON, risk.facts)
+    assert coded.inputs is not None and none.inputs is not None
+    assert coded.inputs.bp_meds is True and none.inputs.bp_meds is False
+    assert "antihypertensive drugs currently: yes (blood pressure tablet)" in coded.used
+    treated = pce_risk(coded.inputs, risk).risk
+    untreated = pce_risk(none.inputs, risk).risk
+    assert treated > untreated  # treated systolic pressure carries the larger coefficient in the PCE
+
+
+def test_rxnorm_only_statin_is_a_statin(risk: RiskKnowledge) -> None:
+    mapped = prevent_inputs(_hale([SIMVASTATIN]), ON, risk.facts)
+    assert "statin currently: yes (cholesterol tablet)" in mapped.used
+    assert not any("could not be classified" in note for note in mapped.notes)
