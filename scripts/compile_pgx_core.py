@@ -135,7 +135,7 @@ def compile_definitions(raw: Any, functions: Any, path: Path) -> dict[str, GeneD
         where = f"genes.{gene}"
         try:
             variants = [_variant(v, _text(spec, "chromosome", path, where)) for v in spec["variants"]]
-            by_rsid = {v.rsid: i for i, v in enumerate(variants)}
+            by_rsid = {v.label: i for i, v in enumerate(variants)}
             if len(by_rsid) != len(variants):
                 raise KnowledgeError("a variant rsID is listed twice", source=path, location=f"{where}.variants")
             reference = _text(spec, "reference", path, where)
@@ -264,9 +264,8 @@ def _variant(raw: Mapping[str, Any], chromosome: str) -> DefinitionVariant:
         if len(ref) != 1 or any(len(a) != 1 for a in alts):
             raise KeyError(f"hgvs (required for the indel at {raw['rsid']})")
         hgvs = "; ".join(f"g.{raw['pos']}{ref}>{alt}" for alt in alts)
-    return DefinitionVariant(
-        chrom=chromosome, pos=int(raw["pos"]), rsid=str(raw["rsid"]), ref=ref, alts=alts, hgvs=hgvs
-    )
+    rsid = str(raw["rsid"]) if raw.get("rsid") else None
+    return DefinitionVariant(chrom=chromosome, pos=int(raw["pos"]), rsid=rsid, ref=ref, alts=alts, hgvs=hgvs)
 
 
 def _check_base(variant: DefinitionVariant, base: str, name: str, path: Path, where: str) -> None:

@@ -75,7 +75,7 @@ CORE_GENES = frozenset(
     }
 )
 #: Genes whose definitions are taken whole from PharmCAT.
-WHOLE_DEFINITIONS = ("ABCG2", "CACNA1S")
+WHOLE_DEFINITIONS = ("ABCG2", "CACNA1S", "CYP2D6")
 _FLAG_NAMES = (
     ("dosing_information", "dose"),
     ("alternate_drug_available", "alternative"),
@@ -457,6 +457,7 @@ def _allele(raw: Mapping[str, Any], cite: str, table: str) -> dict[str, Any]:
 def _definition(pharmcat: Path, gene: str) -> dict[str, Any]:
     raw = json.loads((pharmcat / "definition" / "alleles" / f"{gene}_translation.json").read_text(encoding="utf-8"))
     cite = f"PharmCAT: definition/alleles/{gene}_translation.json, {_PHARMCAT}"
+    names = [v["rsid"] or f"{v['chromosome']}:{v['position']}" for v in raw["variants"]]
     variants = []
     for v in raw["variants"]:
         variant: dict[str, Any] = {"rsid": v["rsid"], "pos": v["position"], "ref": v["ref"], "alts": v["alts"]}
@@ -468,7 +469,7 @@ def _definition(pharmcat: Path, gene: str) -> dict[str, Any]:
     for allele in raw["namedAlleles"]:
         if allele["reference"]:
             continue
-        bases = {raw["variants"][i]["rsid"]: base for i, base in enumerate(allele["alleles"]) if base is not None}
+        bases = {names[i]: base for i, base in enumerate(allele["alleles"]) if base is not None}
         alleles[allele["name"]] = bases
     quotes = [{"cite": cite, "at": at, "quote": quote} for at, quote in definition_quotes(raw).items()]
     return {

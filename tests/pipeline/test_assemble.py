@@ -121,3 +121,21 @@ def test_phenoconversion_is_its_own_problem(core: KnowledgeBundle, pgx: Any) -> 
     # fluoxetine is a moderate CYP2C19 inhibitor (PKIS), so a normal metabolizer moves one step down
     assert change.title.startswith("CYP2C19 Normal Metabolizer -> Intermediate Metabolizer, because of fluoxetine")
     assert not any(p.title.endswith("affects fluoxetine") for p in problems.values())
+
+
+def test_outside_cyp2d6_call_contradicting_the_vcf_is_a_plan_conflict(
+    core: KnowledgeBundle, tmp_path: Path, pgx: Any
+) -> None:
+    """demo-02's VCF shows CYP2D6 *1/*17; an outside *4/*4 still decides, and the plan says the two disagree."""
+    outside = tmp_path / "cyp2d6.tsv"
+    outside.write_text("CYP2D6\t*4/*4\n")
+    patient, run = pgx("demo-02-mensah", core, outside)
+    assert run.result.phenotypes["CYP2D6"].diplotypes == ["*4/*4"]
+    plan = plan_for(patient, run)
+    conflict = {c.id: c for c in plan.conflicts}["conflict:call_source:pgx:gene:CYP2D6"]
+    assert conflict.kind == "call_source" and conflict.genes == ["CYP2D6"]
+    assert "which show *1/*17" in conflict.description
+    consistent = tmp_path / "agrees.tsv"
+    consistent.write_text("CYP2D6\t*1/*17\n")
+    patient, run = pgx("demo-02-mensah", core, consistent)
+    assert not [c for c in plan_for(patient, run).conflicts if c.kind == "call_source"]

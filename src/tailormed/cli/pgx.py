@@ -57,13 +57,15 @@ def call(
     ] = None,
 ) -> None:
     """Call star-allele diplotypes for every PGx gene in a VCF; one row per sample and gene."""
-    from tailormed.engines.pgx.phenotype import phenotype_all
+    from tailormed.engines.pgx.copy_number import phenotype_calls
     from tailormed.knowledge.bundle import load_bundle
+    from tailormed.knowledge.pgx.copy_number import load_copy_number
     from tailormed.pipeline import pgx
 
     bundle = load_bundle(kb)
     sources = pgx.pgx_sources(bundle)
     definitions, tables = pgx.load_calling(bundle, sources)
+    copy_numbers = load_copy_number(bundle)
     outside = pgx.read_outside(outside_calls, definitions, tables=tables, lenient=lenient)
     with progress() as bar:
         task = bar.add_task(f"reading {vcf.name}", total=None)
@@ -79,8 +81,8 @@ def call(
     with progress() as bar:
         task = bar.add_task("calling samples", total=len(batch.samples))
         for name in batch.samples:
-            genotypes, calls = pgx.evidence_calls(batch.evidence(name), definitions, outside)
-            results.append((genotypes, calls, phenotype_all(calls, tables)))
+            genotypes, calls = pgx.evidence_calls(batch.evidence(name), definitions, outside, copy_numbers)
+            results.append((genotypes, calls, phenotype_calls(calls, tables, copy_numbers)))
             bar.advance(task)
     for warning in batch.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
@@ -120,6 +122,7 @@ def _json(results: Sequence[Result], versions: dict[str, str]) -> str:
                 "diplotype": row.diplotype,
                 "phenotype": row.phenotype,
                 "activity_score": row.activity_score,
+                "copy_number": row.copy_number or None,
             }
             for row in call_rows(calls, phenotypes)
         ]

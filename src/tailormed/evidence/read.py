@@ -24,6 +24,7 @@ import cyvcf2
 from tailormed.errors import InputError
 from tailormed.evidence.build import BuildVotes, VoteIndex, VoteKind, decide_build
 from tailormed.evidence.candidates import CandidateCollector
+from tailormed.evidence.copy_number import CopyNumberCollector
 from tailormed.evidence.genotypes import Decoder, LociCollector
 from tailormed.evidence.reader import GenomeInput, VcfFile, open_vcf
 from tailormed.evidence.scores import ScoreCollector
@@ -68,6 +69,7 @@ class GenomeBatch:
     coverage: list[RegionCoverage] = field(default_factory=list)
     ref_mismatches: list[RefMismatch] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    copy_number: CopyNumberCollector | None = None
 
     def evidence(self, sample: str) -> GenomeEvidence:
         index = self.samples.index(sample)
@@ -97,6 +99,7 @@ class GenomeBatch:
             coverage=self.coverage,
             ref_mismatches=self.ref_mismatches,
             warnings=self.warnings,
+            copy_number=self.copy_number.records(index) if self.copy_number is not None else [],
         )
 
 
@@ -183,9 +186,16 @@ class _Pass:
         self._exact = self.routes.exact
         self._windows = self.routes.windows
         self._spans = "END" in vcf.header.info_types
+        self.copy_numbers = {
+            b: CopyNumberCollector(regions) for b, regions in request.copy_number.items() if b in builds and regions
+        }
+        self._cn_chroms = {chrom for c in self.copy_numbers.values() for chrom in c.by_chrom}
 
     def run(self, on_progress: Progress | None) -> None:
         regions = self.routes.regions()
+        if self.copy_numbers:
+            extra = {(r.chrom, r.start, r.end) for c in self.copy_numbers.values() for r in c.regions}
+            regions = sorted({*regions, *extra})
         if self.candidates is None and regions and self.vcf.prefers_index(len(regions)):
             self.mode = ReadMode.INDEX
             self._read_index(regions, on_progress)
@@ -204,6 +214,8 @@ class _Pass:
             seen.add(identity)
             self.records_read += 1
             self._count_regions(chrom, record.POS)
+            if chrom in self._cn_chroms:
+                self._copy_number(record, chrom, f"record {record.CHROM}:{record.POS}")
             if self._wanted(record, chrom, record.POS):
                 self._dispatch(record, chrom, f"record {record.CHROM}:{record.POS}")
 
@@ -223,10 +235,16 @@ class _Pass:
                 continue
             pos = record.POS
             self._count_regions(chrom, pos)
+            if chrom in self._cn_chroms:
+                self._copy_number(record, chrom, vcf.last_location)
             if self._wanted(record, chrom, pos):
                 self._dispatch(record, chrom, vcf.last_location)
             if self.candidates is not None:
                 self.candidates.add(record, chrom, vcf.last_location)
+
+    def _copy_number(self, record: cyvcf2.Variant, chrom: str, where: str) -> None:
+        for collector in self.copy_numbers.values():
+            collector.add(record, chrom, where)
 
     def _wanted(self, record: cyvcf2.Variant, chrom: str, pos: int) -> bool:
         if pos in self._exact.get(chrom, ()):
@@ -304,6 +322,7 @@ class _Pass:
             coverage=coverage,
             ref_mismatches=mismatches,
             warnings=warnings,
+            copy_number=self.copy_numbers.get(chosen),
         )
 
 

@@ -37,10 +37,11 @@ class Action(Contract):
 
 
 class Conflict(Contract):
-    """A clash between the medication list and the genotype (drug-gene) or between drugs through a gene."""
+    """A clash between the medication list and the genotype (drug-gene), between drugs through a gene, or between
+    an outside call and the VCF (call-source)."""
 
     id: str
-    kind: str = Field(description="drug_gene or drug_drug_gene")
+    kind: str = Field(description="drug_gene, drug_drug_gene or call_source")
     description: str
     drugs: list[str] = Field(default_factory=list)
     genes: list[str] = Field(default_factory=list)

@@ -100,6 +100,9 @@ class GenomeRequest(Contract):
     scores: dict[GenomeBuild, list[ScorePosition]] = Field(default_factory=dict)
     candidates: CandidateRequest | None = None
     markers: list[BuildMarker] = Field(default_factory=list)
+    copy_number: dict[GenomeBuild, list[GeneRegion]] = Field(
+        default_factory=dict, description="Gene regions whose copy-number records (<DEL>/<DUP>/<CNV>, CN) are read"
+    )
 
     def merged(self, other: GenomeRequest) -> GenomeRequest:
         """Both requests in one (a consumer named in both keeps ``other``'s loci)."""
@@ -114,6 +117,11 @@ class GenomeRequest(Contract):
             scores={build: positions for build, positions in scores.items() if positions},
             candidates=CandidateRequest(known=known) if wants_candidates else None,
             markers=list(markers.values()),
+            copy_number={
+                build: regions
+                for build in GenomeBuild
+                if (regions := [*self.copy_number.get(build, []), *other.copy_number.get(build, [])])
+            },
         )
 
     @property
@@ -232,6 +240,18 @@ class CandidateScan(Contract):
     alleles: list[CandidateAllele] = Field(default_factory=list)
 
 
+class CopyNumberRecord(Contract):
+    """A record of the VCF that states the copy number of a requested gene region (a caller's CNV output)."""
+
+    gene: str
+    chrom: str
+    start: int
+    end: int
+    kind: str = Field(description="DEL, DUP or CNV (symbolic ALT), or CN (a CN FORMAT field on another record)")
+    copies: int | None = Field(description="The sample's copies: its CN value, or 2 -/+ the ALT alleles it carries")
+    where: str = Field(description="The record's place in the file")
+
+
 class GenomeEvidence(Contract):
     """One sample's genome facts from one reading pass, in the knowledge's coordinates."""
 
@@ -248,6 +268,9 @@ class GenomeEvidence(Contract):
     coverage: list[RegionCoverage] = Field(default_factory=list)
     ref_mismatches: list[RefMismatch] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    copy_number: list[CopyNumberRecord] = Field(
+        default_factory=list, description="Copy-number records over the requested gene regions"
+    )
 
     def has(self, consumer: str) -> bool:
         return consumer in self.genotypes

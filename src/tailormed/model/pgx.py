@@ -55,6 +55,8 @@ class GeneCall(Contract):
     missing_positions: list[str] = Field(default_factory=list, description="rsIDs (or chrom:pos) not callable")
     warnings: list[str] = Field(default_factory=list)
     definition_version: str | None = None
+    copy_number: int | None = Field(default=None, description="Measured gene copies folded into the diplotypes")
+    conflict: str | None = Field(default=None, description="Why an outside call does not fit the VCF's genotypes")
 
 
 class PhenotypeMethod(StrEnum):
@@ -85,6 +87,21 @@ class PhenotypeStatus(StrEnum):
     NOT_CALLED = "not_called"
 
 
+class PossibleResult(Contract):
+    """A result a gene could still have because its copy number was not measured (``*4/*5`` behind a ``*4/*4``)."""
+
+    diplotype: str
+    phenotype: str | None = Field(default=None, description="None when the table has no value for it")
+    activity_score: str | None = None
+    because: str = Field(description="e.g. 'one copy deleted (*5)', 'a second *1 copy (*1x2)'")
+
+    @property
+    def described(self) -> str:
+        """``*4/*5: Poor Metabolizer (activity score 0.0)``."""
+        score = f" (activity score {self.activity_score})" if self.activity_score else ""
+        return f"{self.diplotype}: {self.phenotype or 'phenotype unknown'}{score}"
+
+
 class GenePhenotype(Contract):
     """One gene's result for one sample, as guideline lookup and reports use it."""
 
@@ -107,6 +124,15 @@ class GenePhenotype(Contract):
     missing_positions: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     phenoconversion: str | None = Field(default=None, description="Why this is not the genotype's own result")
+    structural: str | None = Field(
+        default=None, description="What the call could not see, e.g. 'structural variants not assessed'"
+    )
+    possible: list[PossibleResult] = Field(
+        default_factory=list, description="Other results the gene could have given its unmeasured copy number"
+    )
+    resolving_test: str | None = Field(default=None, description="The test that settles ``possible``")
+    copy_number: int | None = Field(default=None, description="Gene copies measured (copy-number evidence)")
+    conflict: str | None = Field(default=None, description="An outside call the VCF's genotypes contradict")
 
     @property
     def called(self) -> bool:
@@ -183,6 +209,13 @@ class GuidelineResult(Contract):
     rows: list[MatchedRow] = Field(default_factory=list)
     gene_results: dict[str, str] = Field(default_factory=dict, description="Gene -> result summary used")
     not_assessed: list[NotAssessed] = Field(default_factory=list)
+    provisional: bool = Field(
+        default=False, description="Rests on a call whose possible results (unmeasured copy number) get other advice"
+    )
+    range_note: str | None = Field(
+        default=None, description="Whether the advice holds for every possible result of the genes it rests on"
+    )
+    resolving_test: str | None = Field(default=None, description="The test that would make a provisional answer firm")
 
     @property
     def actionable(self) -> bool:

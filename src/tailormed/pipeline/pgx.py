@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from tailormed.engines.pgx.copy_number import combine, outside_conflict
 from tailormed.engines.pgx.findings import PgxKnowledge, PgxResult, analyze_pgx, findings_from_result
 from tailormed.engines.pgx.matcher import match_all
 from tailormed.errors import KnowledgeError
@@ -24,7 +25,8 @@ from tailormed.evidence.read import GenomeBatch, read_genomes
 from tailormed.intake.outside_calls import OutsideCalls, apply_outside_calls, read_outside_calls
 from tailormed.knowledge import markers, pypgx
 from tailormed.knowledge.bundle import KnowledgeBundle
-from tailormed.knowledge.pgx import dosing, guidelines, interactions, phenotypes
+from tailormed.knowledge.pgx import copy_number, dosing, guidelines, interactions, phenotypes
+from tailormed.knowledge.pgx.copy_number import CopyNumberKnowledge
 from tailormed.knowledge.pgx.definitions import GeneDefinition, load_definitions
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
 from tailormed.model.base import Contract
@@ -32,6 +34,7 @@ from tailormed.model.engine import EngineRun
 from tailormed.model.evidence import (
     AbsentPolicy,
     BuildLoci,
+    GeneRegion,
     GenomeEvidence,
     GenomeRequest,
     RegionCoverage,
@@ -44,7 +47,7 @@ from tailormed.model.pgx import CallOrigin, CallStatus, GeneCall
 from tailormed.pipeline.engine_api import EngineSpec, PatientContext, Progress
 
 #: Genes accepted only as outside calls (no VCF definition is used for them by default).
-OUTSIDE_ONLY_GENES = ("CYP2D6", "HLA-A", "HLA-B", "MT-RNR1")
+OUTSIDE_ONLY_GENES = ("HLA-A", "HLA-B", "MT-RNR1")
 #: The evidence consumer name of the PGx loci.
 CONSUMER = "pgx"
 PGX_FILE = "pgx.tsv"
@@ -125,6 +128,7 @@ def _load_pgx(bundle: KnowledgeBundle) -> tuple[dict[str, GeneDefinition], PgxKn
         guidelines=guidelines.load_guidelines(bundle, sources.guidelines),
         phenoconversion=interactions.load_phenoconversion(bundle, sources.phenoconversion),
         warfarin=dosing.load_warfarin(bundle, sources.warfarin) if sources.warfarin else None,
+        copy_number=copy_number.load_copy_number(bundle),
     )
     return definitions, knowledge, source_versions(bundle, sources.names())
 
@@ -171,7 +175,12 @@ def pgx_request(
     if back:
         loci37 = _unique([locus for _, loci in groups37 for locus in loci])
         per_build[GenomeBuild.GRCH37] = BuildLoci(loci=loci37, report_as=back, regions=gene_regions(groups37))
-    return GenomeRequest(loci={CONSUMER: per_build})
+    regions: dict[GenomeBuild, list[GeneRegion]] = {}
+    for gene, rules in copy_number.load_copy_number(bundle).genes.items():
+        if gene in definitions:
+            for build, region in rules.regions.items():
+                regions.setdefault(build, []).append(GeneRegion(name=gene, **region.model_dump()))
+    return GenomeRequest(loci={CONSUMER: per_build}, copy_number=regions)
 
 
 def genome_request(patient: Patient, bundle: KnowledgeBundle) -> GenomeRequest:
@@ -202,17 +211,39 @@ def read_pgx_batch(
 
 
 def call_sample(
-    genotypes: SampleGenotypes, definitions: Mapping[str, GeneDefinition], outside: OutsideCalls | None = None
+    genotypes: SampleGenotypes,
+    definitions: Mapping[str, GeneDefinition],
+    outside: OutsideCalls | None = None,
+    copy_numbers: CopyNumberKnowledge | None = None,
 ) -> list[GeneCall]:
-    """Named-allele calls for every gene, with outside calls replacing (or adding) the genes they name."""
-    calls = match_all(definitions, genotypes)
-    if outside is not None:
-        calls = apply_outside_calls(calls, outside.for_sample(genotypes.sample))
-    return calls
+    """Named-allele calls for every gene, with outside calls replacing (or adding) the genes they name.
+
+    An outside call for a gene with deletions and duplications (CYP2D6) still wins, but when the VCF's SNVs and
+    indels cannot be that call, the call carries the conflict.
+    """
+    matched = match_all(definitions, genotypes)
+    if outside is None:
+        return matched
+    calls = apply_outside_calls(matched, outside.for_sample(genotypes.sample))
+    by_gene = {c.gene: c for c in matched}
+    marked = []
+    for call in calls:
+        rules = copy_numbers.gene(call.gene) if copy_numbers is not None else None
+        vcf = by_gene.get(call.gene)
+        if rules is not None and vcf is not None and call.origin is CallOrigin.OUTSIDE_CALL:
+            known = {a.name for a in definitions[call.gene].named_alleles}
+            conflict = outside_conflict(call, vcf, known, rules)
+            if conflict is not None:
+                call = call.model_copy(update={"conflict": conflict})
+        marked.append(call)
+    return marked
 
 
 def evidence_calls(
-    evidence: GenomeEvidence, definitions: Mapping[str, GeneDefinition], outside: OutsideCalls | None = None
+    evidence: GenomeEvidence,
+    definitions: Mapping[str, GeneDefinition],
+    outside: OutsideCalls | None = None,
+    copy_numbers: CopyNumberKnowledge | None = None,
 ) -> tuple[SampleGenotypes, list[GeneCall]]:
     """The sample's PGx genotypes and gene calls from its evidence.
 
@@ -223,7 +254,9 @@ def evidence_calls(
         unmapped = sum(1 for d in definitions.values() for v in d.variants if v.key not in genotypes.calls)
         note = f"GRCh37 input: read at the knowledge's GRCh37 positions; {unmapped} definition positions have none"
         genotypes = genotypes.model_copy(update={"warnings": [*genotypes.warnings, note]})
-    calls = call_sample(genotypes, definitions, outside)
+    calls = call_sample(genotypes, definitions, outside, copy_numbers)
+    if copy_numbers is not None and evidence.copy_number:
+        calls = [_with_measured_copies(call, evidence, copy_numbers) for call in calls]
     uncovered = {region.name: region for region in evidence.uncovered(CONSUMER)}
     if not evidence.absent.absent_is_reference or not uncovered:
         return genotypes, calls
@@ -235,6 +268,35 @@ def evidence_calls(
             call = call.model_copy(update={"status": CallStatus.NO_CALL, "diplotypes": [], "warnings": [reason]})
         marked.append(call)
     return genotypes, marked
+
+
+def _with_measured_copies(call: GeneCall, evidence: GenomeEvidence, copy_numbers: CopyNumberKnowledge) -> GeneCall:
+    """A VCF call combined with the copy number the VCF's own copy-number records state over the whole gene.
+
+    Records over part of the gene (a hybrid gene, or a caller's partial segment) or disagreeing records are not
+    combined; the call keeps its range and says why.
+    """
+    rules = copy_numbers.gene(call.gene)
+    region = rules.regions.get(evidence.build.build) if rules is not None else None
+    records = [r for r in evidence.copy_number if r.gene == call.gene]
+    if rules is None or region is None or not records:
+        return call
+    whole = [r for r in records if r.start <= region.start and r.end >= region.end and r.copies is not None]
+    notes = [
+        f"copy-number record {r.kind} at {r.where} covers only part of {call.gene} ({r.start}-{r.end}); not used"
+        for r in records
+        if not (r.start <= region.start and r.end >= region.end)
+    ]
+    notes += [f"copy-number record {r.kind} at {r.where} states no copy number for this sample" for r in records
+              if r.copies is None and r.start <= region.start and r.end >= region.end]
+    values = sorted({r.copies for r in whole if r.copies is not None})
+    if len(values) > 1:
+        notes.append(f"copy-number records over {call.gene} disagree ({', '.join(map(str, values))} copies); not used")
+    call = call.model_copy(update={"warnings": [*call.warnings, *notes]})
+    if len(values) != 1:
+        return call
+    first = next(r for r in whole if r.copies == values[0])
+    return combine(call, values[0], f"VCF {first.kind} record at {first.where}", rules)
 
 
 def not_covered(region: RegionCoverage) -> str:
@@ -276,7 +338,7 @@ def patient_pgx(
     """The whole PGx engine for one patient, from the genome evidence to findings."""
     definitions, knowledge, versions = load_pgx(bundle)
     sources = pgx_sources(bundle)
-    genotypes, calls = evidence_calls(evidence, definitions, outside)
+    genotypes, calls = evidence_calls(evidence, definitions, outside, knowledge.copy_number)
     if evidence.build.build is GenomeBuild.GRCH37:
         lifted_by = pypgx.SOURCE if bundle.has(pypgx.SOURCE) else markers.SOURCE
         versions[lifted_by] = bundle.source(lifted_by).version

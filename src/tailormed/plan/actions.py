@@ -94,7 +94,8 @@ def _pgx_title(anchor: Finding, members: Sequence[Finding]) -> str:
     sources = ", ".join(dict.fromkeys(a.source for a in answers))
     first = anchor.data.rows[0] if anchor.data.rows else None
     advice = first.text.splitlines()[0] if first is not None and first.text else "see guideline"
-    return f"{anchor.data.drug} ({sources}): {advice}"
+    provisional = "provisional: " if any(a.provisional for a in answers) else ""
+    return f"{anchor.data.drug} ({sources}): {provisional}{advice}"
 
 
 def _pgx_kind(finding: Finding) -> ActionKind | None:

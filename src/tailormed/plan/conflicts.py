@@ -1,6 +1,7 @@
 """Conflicts between the medication list and the genotype: drug-gene (a listed drug whose guideline changes
 therapy for this genotype) and drug-drug-gene (a listed drug changing a gene's result that other listed drugs
-rely on)."""
+rely on); and between the sources of one gene's call (call-source: an outside call the VCF's genotypes
+contradict)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 
 from tailormed.model.careplan import Conflict
 from tailormed.model.finding import Domain, Finding
-from tailormed.model.pgx import GuidelineResult, Phenoconversion
+from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion
 from tailormed.plan.problems import clinical, is_actionable
 
 
@@ -18,6 +19,16 @@ def conflicts(findings: Sequence[Finding], on_list: set[str]) -> list[Conflict]:
     usable = [f for f in findings if clinical(f)]
     per_drug: dict[str, list[tuple[Finding, GuidelineResult]]] = {}
     for finding in usable:
+        if isinstance(finding.data, GenePhenotype) and finding.data.conflict:
+            out.append(
+                Conflict(
+                    id=f"conflict:call_source:{finding.id}",
+                    kind="call_source",
+                    description=finding.data.conflict,
+                    genes=[finding.data.gene],
+                    finding_ids=[finding.id],
+                )
+            )
         if not is_actionable(finding) or finding.domain is not Domain.PGX:
             continue
         if isinstance(finding.data, Phenoconversion):

@@ -24,7 +24,16 @@ from tailormed.model.finding import NotAssessed
 from tailormed.model.pgx import GeneCall, GenePhenotype
 
 #: Columns of the gene-call table (``pgx call`` and ``analyze``'s ``pgx.tsv``).
-PGX_COLUMNS = ("sample", "gene", "diplotype", "phenotype", "activity_score", "status", "missing_positions")
+PGX_COLUMNS = (
+    "sample",
+    "gene",
+    "diplotype",
+    "phenotype",
+    "activity_score",
+    "status",
+    "missing_positions",
+    "copy_number",
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class CallRow:
     diplotype: str
     phenotype: str | None
     activity_score: str | None
+    copy_number: str = ""
 
 
 def call_rows(calls: Sequence[GeneCall], phenotypes: Mapping[str, GenePhenotype]) -> list[CallRow]:
@@ -48,9 +58,22 @@ def call_rows(calls: Sequence[GeneCall], phenotypes: Mapping[str, GenePhenotype]
                 diplotype=";".join(d.name for d in call.diplotypes),
                 phenotype=(result.phenotype if result else None) or call.outside_phenotype,
                 activity_score=(result.activity_score if result else None) or call.outside_activity_score,
+                copy_number=_copy_number(result),
             )
         )
     return rows
+
+
+def _copy_number(result: GenePhenotype | None) -> str:
+    """``measured: 3`` or, for a VCF-based call of a gene with deletions and duplications, what it could still be."""
+    if result is None:
+        return ""
+    if result.copy_number is not None:
+        return f"measured: {result.copy_number}"
+    if not result.structural:
+        return ""
+    possible = "; ".join(p.described for p in result.possible)
+    return "not assessed" + (f"; could also be {possible}" if possible else "")
 
 
 def calls_tsv(samples: Sequence[tuple[Sequence[GeneCall], Mapping[str, GenePhenotype]]]) -> str:
@@ -69,6 +92,7 @@ def calls_tsv(samples: Sequence[tuple[Sequence[GeneCall], Mapping[str, GenePheno
                     row.activity_score or "",
                     row.call.status.value,
                     ",".join(row.call.missing_positions),
+                    row.copy_number,
                 )
             )
     return buffer.getvalue()

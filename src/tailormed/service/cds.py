@@ -598,7 +598,8 @@ def _pgx_material(check: DrugCheck, plan: CarePlan, link: Link) -> CardMaterial:
     drug = answer.drug
     indicator: Literal["critical", "warning"] = "critical" if row.alternate_drug_available else "warning"
     first = row.text.split(";")[0].split(". ")[0].rstrip(".")
-    summary = _clip(f"{drug.capitalize()}: {_phenotypes(check, answer)} — {first}")
+    provisional = "Provisional — " if answer.provisional else ""
+    summary = _clip(f"{provisional}{drug.capitalize()}: {_phenotypes(check, answer)} — {first}")
     lines = [
         f"**{answer.guideline_name}** ({answer.source} {answer.version}; strength: "
         f"{row.classification or 'not stated'}{'; population: ' + row.population if row.population else ''})",
@@ -609,6 +610,8 @@ def _pgx_material(check: DrugCheck, plan: CarePlan, link: Link) -> CardMaterial:
     lines += [f"- {gene}: {value}" for gene, value in answer.gene_results.items()]
     lines += [f"- {c.explanation}" for c in check.phenoconversions if c.applied]
     lines += [f"- Implication: {text}" for text in row.implications]
+    if answer.range_note:
+        lines += ["", f"**{'Provisional' if answer.provisional else 'Copy number'}:** {answer.range_note}"]
     if answer.citations:
         lines += ["", "Sources: " + ", ".join(answer.citations)]
     template = Card(

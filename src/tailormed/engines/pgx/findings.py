@@ -14,11 +14,12 @@ from datetime import date
 
 from pydantic import Field
 
+from tailormed.engines.pgx.copy_number import phenotype_calls
 from tailormed.engines.pgx.dosing import iwpc_dose, warfarin_inputs
-from tailormed.engines.pgx.phenotype import phenotype_all
 from tailormed.engines.pgx.recommend import recommend_all
 from tailormed.engines.pgx.review import MedicationReview, review_medications
 from tailormed.knowledge.medicines import MedicineVocabulary, core_medicines, medication_names
+from tailormed.knowledge.pgx.copy_number import CopyNumberKnowledge
 from tailormed.knowledge.pgx.dosing import WarfarinModel
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
 from tailormed.knowledge.pgx.interactions import PhenoconversionRules
@@ -44,6 +45,9 @@ class PgxKnowledge(Contract):
     guidelines: GuidelineKnowledge
     phenoconversion: PhenoconversionRules
     warfarin: WarfarinModel | None = None
+    copy_number: CopyNumberKnowledge = Field(
+        default_factory=CopyNumberKnowledge, description="Genes whose deletions and duplications a VCF cannot show"
+    )
     medicines: MedicineVocabulary = Field(
         default_factory=core_medicines, description="Resolves medication entries to ingredients", exclude=True
     )
@@ -67,7 +71,7 @@ def analyze_pgx(
     rs12777823: tuple[str | None, ...] | None = None,
 ) -> PgxResult:
     """Phenotypes, medication review with phenoconversion, pre-emptive guidance and the warfarin dose."""
-    phenotypes = phenotype_all(gene_calls, knowledge.phenotypes)
+    phenotypes = phenotype_calls(gene_calls, knowledge.phenotypes, knowledge.copy_number)
     medications = patient.current_medications()
     review = review_medications(
         medications,
@@ -138,6 +142,12 @@ def _gene(
         not_assessed.append(NotAssessed(item=result.gene, reason="gene not called"))
     elif result.status in (PhenotypeStatus.AMBIGUOUS, PhenotypeStatus.UNRESOLVED, PhenotypeStatus.NO_TABLE):
         not_assessed.append(NotAssessed(item=result.gene, reason="; ".join(result.notes) or result.status.value))
+    if result.structural:
+        listed = "; ".join(f"{p.described} if {p.because}" for p in result.possible)
+        reason = result.structural + (f"; could also be {listed}" if listed else "")
+        if result.resolving_test and listed:
+            reason += f"; {result.resolving_test} resolves this"
+        not_assessed.append(NotAssessed(item=f"{result.gene} copy number", reason=reason))
     normal = (result.phenotype or "").casefold().startswith("normal")
     return Finding(
         id=f"pgx:gene:{result.gene}",
@@ -181,6 +191,10 @@ def _recommendation(
         priority = Priority.INFORMATIONAL
         text = "cannot be assessed" if answer.status == RecommendationStatus.NOT_ASSESSED else "no matching row"
         summary = "; ".join(n.reason for n in answer.not_assessed)
+    if answer.provisional:
+        text = f"provisional: {text}"
+    if answer.range_note:
+        summary += f" [{answer.range_note}]"
     inputs = [f"{gene}: {value}" for gene, value in answer.gene_results.items()]
     inputs += [v for gene in answer.genes for v in variant_calls.get(gene, [])]
     inputs += [c.explanation for c in changes if c.gene in answer.genes]
@@ -206,11 +220,17 @@ def _recommendation(
                 level=answer.rows[0].classification if answer.rows else None,
                 citations=[*answer.citations, *([answer.url] if answer.url else [])],
                 inputs_used=inputs,
-                not_assessed=[*answer.not_assessed, *positions],
+                not_assessed=[*answer.not_assessed, *positions, *_copy_number(answer)],
                 unverified=[reason for c in changes if c.gene in answer.genes for reason in c.unverified],
             )
         ],
     )
+
+
+def _copy_number(answer: GuidelineResult) -> list[NotAssessed]:
+    if not answer.provisional or not answer.range_note:
+        return []
+    return [NotAssessed(item="gene copy number", reason=answer.range_note)]
 
 
 def _phenoconversion(change: Phenoconversion, rules: PhenoconversionRules) -> Finding:

@@ -78,7 +78,8 @@ def phenotype_gene(call: GeneCall, table: GenePhenotypes | None) -> GenePhenotyp
         diplotypes=[d.name for d in call.diplotypes],
         table_version=table.version if table else None,
         missing_positions=list(call.missing_positions),
-        notes=list(call.warnings),
+        notes=[*call.warnings, *([call.conflict] if call.conflict else [])],
+        conflict=call.conflict,
     )
     has_outside = call.outside_phenotype is not None or call.outside_activity_score is not None
     if not call.diplotypes and not has_outside:
@@ -310,3 +311,10 @@ def _functions(alleles: tuple[str, ...], table: GenePhenotypes) -> list[AlleleFu
 def _hla(name: str) -> str:
     match = _HLA_ALLELE.match(name.strip())
     return match.group(1) if match else name.strip()
+
+
+def diplotype_phenotype(diplotype: Diplotype, table: GenePhenotypes) -> tuple[tuple[str, ...], str | None, str | None]:
+    """One diplotype in the table's spelling, with its phenotype and activity score (None when the table has none)."""
+    alleles = _alleles(diplotype, table)
+    phenotype, score = _diplotype_result(alleles, table)
+    return alleles, phenotype, score

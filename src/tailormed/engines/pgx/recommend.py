@@ -53,7 +53,71 @@ def criterion_holds(criterion: Criterion, result: GenePhenotype | None) -> bool:
 
 
 def match_guideline(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> GuidelineResult:
-    """The rows of one guideline that apply to these gene results, and what could not be assessed."""
+    """The rows of one guideline that apply to these gene results, and what could not be assessed.
+
+    When a gene's result lists other results it could still have (a VCF-based CYP2D6 call, whose copy number was
+    not measured), the guideline is matched for each of them too: the answer is firm when all give the same
+    advice, else provisional, naming the results that differ and the test that resolves them.
+    """
+    answer = _match_guideline(guideline, drug, results)
+    for gene in guideline.genes:
+        result = results.get(gene)
+        if result is not None and result.called and result.possible:
+            answer = _over_range(answer, guideline, drug, results, result)
+    return answer
+
+
+def _over_range(
+    answer: GuidelineResult,
+    guideline: Guideline,
+    drug: str,
+    results: Mapping[str, GenePhenotype],
+    result: GenePhenotype,
+) -> GuidelineResult:
+    advice = _advice(answer)
+    differ = []
+    for possible in result.possible:
+        other = result.model_copy(
+            update={
+                "status": PhenotypeStatus.ASSIGNED if possible.phenotype else PhenotypeStatus.UNRESOLVED,
+                "phenotype": possible.phenotype,
+                "activity_score": possible.activity_score,
+                "diplotype_alleles": tuple(possible.diplotype.split("/")),
+                "possible": [],
+            }
+        )
+        if _advice(_match_guideline(guideline, drug, {**results, result.gene: other})) != advice:
+            differ.append(possible)
+    called = result.summary
+    if not differ:
+        listed = "; ".join(p.described for p in result.possible)
+        note = f"{result.gene}: the same advice holds for every result its copy number could give ({listed})"
+        return answer.model_copy(update={"range_note": _join(answer.range_note, note)})
+    listed = "; ".join(f"{p.described} if {p.because}" for p in differ)
+    note = (
+        f"provisional: based on {called}; the advice differs for {listed}; "
+        f"{result.resolving_test or 'copy-number testing'} resolves this"
+    )
+    return answer.model_copy(
+        update={
+            "provisional": True,
+            "range_note": _join(answer.range_note, note),
+            "resolving_test": result.resolving_test,
+        }
+    )
+
+
+def _advice(answer: GuidelineResult) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+    """What a guideline tells the prescriber, whatever the lookup value that led there."""
+    rows = sorted((row.text, row.classification or "", row.population or "") for row in answer.rows)
+    return answer.status.value, tuple(rows)
+
+
+def _join(first: str | None, second: str) -> str:
+    return second if not first else f"{first}; {second}"
+
+
+def _match_guideline(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> GuidelineResult:
     matched = [
         row
         for row in guideline.recommendations

@@ -145,12 +145,29 @@ def phenoconvert(
         perpetrators=names, effect=label, applied=True, explanation=explanation, citations=citations,
         unverified=unverified,
     )
+    possible = []
+    for other in result.possible:
+        value: tuple[str | None, str | None] = (None, None)
+        if effect.activity_factor is not None:
+            scored = _convert_score(
+                result.model_copy(update={"activity_score": other.activity_score}),
+                effect.activity_factor,
+                conversion,
+                tables,
+            )
+            if scored is not None:
+                value = (scored[0], scored[2] or scored[1])
+        elif other.phenotype is not None:
+            value = (effect.phenotype or _step(other.phenotype, effect.steps or 0, conversion), other.activity_score)
+        update = {"phenotype": value[0], "activity_score": value[1], "because": f"{other.because}, with {label}"}
+        possible.append(other.model_copy(update=update))
     effective = result.model_copy(
         update={
             "phenotype": phenotype,
             "activity_score": lookup if effect.activity_factor is not None else result.activity_score,
             "diplotype_alleles": None,
             "phenoconversion": explanation,
+            "possible": possible,
         }
     )
     return effective, change

@@ -39,8 +39,6 @@ _ALLELES_DIR = Path("definition") / "alleles"
 # PharmCAT's documented matcher policies (NamedAlleleMatcher 201: "Undocumented Variations";
 # Gene Definition Exceptions: DPYD), kept with the data they apply to.
 _UNDOCUMENTED_AS_REFERENCE = frozenset({"CACNA1S", "DPYD", "G6PD", "NUDT15", "RYR1", "TPMT"})
-# PharmCAT calls CYP2D6 from a VCF only in research mode (copy number and hybrids are not in a VCF).
-_RESEARCH_ONLY = frozenset({"CYP2D6"})
 
 _LICENCE = "CC-BY-SA-4.0 (ClinPGx/PharmGKB curation); CPIC content CC0-1.0; PharmVar definitions with citation"
 _CITATION = (
@@ -127,7 +125,6 @@ def _definition(
             exemptions=_exemptions(exemption, exemptions_path),
             undocumented_as_reference=gene in _UNDOCUMENTED_AS_REFERENCE,
             lowest_function=gene in LOWEST_FUNCTION_GENES,
-            research_only=gene in _RESEARCH_ONLY,
             allele_activity=activity,
         )
     except (KeyError, TypeError) as exc:

@@ -143,13 +143,14 @@ def definition_quotes(table: Mapping[str, Any]) -> dict[str, str]:
     """A PharmCAT allele-definition file's cells as quoted: ``namedAlleles, NAME`` -> ``NAME: rs1 A, rs2 G`` and
     ``variants, RSID`` -> ``RSID: chr10:94781859 G>A``."""
     variants = table["variants"]
+    names = [v.get("rsid") or f"{table['chromosome']}:{v['position']}" for v in variants]
     quotes = {
         f"variants, {v['rsid']}": f"{v['rsid']}: {table['chromosome']}:{v['position']} {v['ref']}>{'/'.join(v['alts'])}"
         for v in variants
         if v.get("rsid")
     }
     for allele in table["namedAlleles"]:
-        cells = ", ".join(f"{variants[i]['rsid']} {b}" for i, b in enumerate(allele["alleles"]) if b is not None)
+        cells = ", ".join(f"{names[i]} {b}" for i, b in enumerate(allele["alleles"]) if b is not None)
         quotes[f"namedAlleles, {allele['name']}"] = f"{allele['name']}: {cells}"
     return quotes
 

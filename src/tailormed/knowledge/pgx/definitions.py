@@ -19,7 +19,6 @@ release (``pharmcat-definitions``) or written by hand for the curated core. One 
                      "pick": "*1/*6"}], "amp1_alleles": [], "amp1_positions": [], "all_hits": null},
       "undocumented_as_reference": false,            # novel bases at defining positions read as reference
       "lowest_function": false,                      # DPYD/RYR1: call the lowest-function variants
-      "research_only": false,                        # CYP2D6: structural alleles a VCF cannot show
       "allele_activity": {}                          # allele -> activity value, used by lowest-function genes
     }
 
@@ -166,7 +165,6 @@ class GeneDefinition(Contract):
     exemptions: GeneExemptions = GeneExemptions()
     undocumented_as_reference: bool = False
     lowest_function: bool = False
-    research_only: bool = Field(default=False, description="Not called unless asked for (structural alleles)")
     allele_activity: dict[str, float] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -155,9 +155,10 @@ def match_all(
 ) -> list[GeneCall]:
     """Call every gene (or ``genes``) for one sample, in gene-name order.
 
-    Research-only genes (CYP2D6, whose structural alleles a VCF cannot show) are called only when named in ``genes``.
+    CYP2D6 is called like every other gene (PharmCAT's research mode); what its SNVs and indels cannot show (copy
+    number, hybrids) is stated by the phenotyper (:mod:`tailormed.engines.pgx.copy_number`).
     """
-    wanted = sorted((g for g, d in definitions.items() if not d.research_only) if genes is None else genes)
+    wanted = sorted(definitions if genes is None else genes)
     return [
         match_gene(
             definitions[gene],

@@ -1,0 +1,320 @@
+"""CYP2D6 from a VCF: SNV/indel calls as PharmCAT's research mode makes them, the results its unmeasured copy number
+could still give, advice that is firm only when all of them agree, and measured copy number folded into *5 and xN.
+
+Matcher cases are built from the CYP2D6 definition the way PharmCAT's synthetic test VCFs are: every position
+reference, then the defining cells of the two named alleles on their strands (a wobble cell, which PharmCAT defines
+as "either base", takes its non-reference base), phased (``|``) or not (``/``). PharmCAT's own CYP2D6 pipeline test
+(``Cyp2d6Test.testCyp2d6Matcher``) expects an all-reference CYP2D6 to be called by the matcher in research mode.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tailormed.engines.pgx.copy_number import combine, phenotype_calls
+from tailormed.engines.pgx.findings import PgxKnowledge
+from tailormed.engines.pgx.matcher import match_gene
+from tailormed.engines.pgx.recommend import recommend_drug
+from tailormed.engines.pgx.review import matching_perpetrators, phenoconvert
+from tailormed.evidence import read_genome
+from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.pgx.definitions import IUPAC, GeneDefinition, is_wobble
+from tailormed.model.evidence import AbsentPolicy
+from tailormed.model.genotype import (
+    BuildDetection,
+    BuildSource,
+    CallState,
+    GenomeBuild,
+    GenotypeCall,
+    SampleGenotypes,
+)
+from tailormed.model.patient import Medication
+from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype, GuidelineResult
+from tailormed.pipeline.pgx import CONSUMER, evidence_calls, load_pgx, pgx_request, read_outside
+
+
+@pytest.fixture(scope="module")
+def knowledge(core: KnowledgeBundle) -> PgxKnowledge:
+    return load_pgx(core)[1]
+
+
+@pytest.fixture(scope="module")
+def cyp2d6(core: KnowledgeBundle) -> GeneDefinition:
+    return load_pgx(core)[0]["CYP2D6"]
+
+
+def genotypes(definition: GeneDefinition, first: str, second: str, *, phased: bool) -> SampleGenotypes:
+    alleles = {a.name: a for a in definition.named_alleles}
+    calls = {}
+    for index, variant in enumerate(definition.variants):
+        bases = []
+        for name in (first, second):
+            cell = alleles[name].alleles[index] or variant.ref
+            bases.append(sorted(IUPAC[cell] - {variant.ref})[0] if is_wobble(cell) else cell)
+        state = CallState.REFERENCE if bases == [variant.ref, variant.ref] else CallState.VARIANT
+        calls[variant.key] = GenotypeCall(
+            chrom=variant.chrom, pos=variant.pos, ref=variant.ref, alleles=tuple(bases), state=state, phased=phased
+        )
+    build = BuildDetection(build=GenomeBuild.GRCH38, source=BuildSource.USER, detail="test")
+    return SampleGenotypes(sample="S1", source="synthetic", build=build, calls=calls)
+
+
+PAIRS = [
+    ("*1", "*1"),
+    ("*1", "*2"),
+    ("*1", "*3"),
+    ("*1", "*4"),
+    ("*1", "*6"),
+    ("*1", "*29"),
+    ("*2", "*9"),
+    ("*2", "*17"),
+    ("*2", "*41"),
+    ("*4", "*4"),
+    ("*10", "*10"),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), PAIRS)
+@pytest.mark.parametrize("phased", [True, False])
+def test_snv_and_indel_alleles_are_called(cyp2d6: GeneDefinition, first: str, second: str, phased: bool) -> None:
+    call = match_gene(cyp2d6, genotypes(cyp2d6, first, second, phased=phased))
+    assert call.status is CallStatus.CALLED
+    assert [d.name for d in call.diplotypes] == [f"{first}/{second}"]
+
+
+@pytest.mark.parametrize(("first", "second"), [("*4", "*10"), ("*4", "*41")])
+def test_phase_separates_alleles_that_share_positions(cyp2d6: GeneDefinition, first: str, second: str) -> None:
+    """*4 carries *10's 100C>T (and *41's 2850C>T); phased data keep the pair apart, while unphased data fit a
+    pair that explains more positions (the matcher's score), as PharmCAT's matcher does."""
+    phased = match_gene(cyp2d6, genotypes(cyp2d6, first, second, phased=True))
+    assert [d.name for d in phased.diplotypes] == [f"{first}/{second}"]
+    unphased = match_gene(cyp2d6, genotypes(cyp2d6, first, second, phased=False))
+    assert [d.name for d in unphased.diplotypes] != [f"{first}/{second}"] and not unphased.phased
+
+
+@pytest.mark.parametrize(("vcf", "sample"), [("tests/reference.vcf", None), ("examples/pharmcat.example.vcf", None)])
+def test_pharmcat_vcfs_call_cyp2d6_in_research_mode(
+    core: KnowledgeBundle, shared_data: Path, vcf: str, sample: str | None
+) -> None:
+    definitions, _, _ = load_pgx(core)
+    evidence = read_genome(
+        shared_data / "pgx" / "pharmcat" / vcf, pgx_request(core, definitions), sample=sample, absent=AbsentPolicy()
+    )
+    _, calls = evidence_calls(evidence, definitions)
+    call = next(c for c in calls if c.gene == "CYP2D6")
+    assert evidence.has(CONSUMER)
+    assert (call.status, [d.name for d in call.diplotypes], call.origin) == (
+        CallStatus.CALLED,
+        ["*1/*1"],
+        CallOrigin.MATCHER,
+    )
+
+
+def _result(knowledge: PgxKnowledge, call: GeneCall) -> GenePhenotype:
+    return phenotype_calls([call], knowledge.phenotypes, knowledge.copy_number)["CYP2D6"]
+
+
+def _call(*diplotypes: str, origin: CallOrigin = CallOrigin.MATCHER) -> GeneCall:
+    pairs = [d.split("/") for d in diplotypes]
+    return GeneCall(
+        sample="S1",
+        gene="CYP2D6",
+        status=CallStatus.CALLED if len(pairs) == 1 else CallStatus.AMBIGUOUS,
+        diplotypes=[Diplotype(allele1=a, allele2=b) for a, b in pairs],
+        origin=origin,
+    )
+
+
+def test_vcf_call_states_what_it_cannot_see_and_what_it_could_be(knowledge: PgxKnowledge) -> None:
+    result = _result(knowledge, _call("*1/*1"))
+    assert (result.phenotype, result.activity_score) == ("Normal Metabolizer", "2.0")
+    assert result.structural is not None and result.structural.startswith("structural variants not assessed")
+    assert [(p.diplotype, p.phenotype, p.activity_score) for p in result.possible] == [
+        ("*1/*5", "Intermediate Metabolizer", "1.0"),
+        ("*1/*1x2", "Ultrarapid Metabolizer", "3.0"),
+    ]
+    assert result.resolving_test == "CYP2D6 copy-number testing"
+    assert any("CYP2D6 copy-number testing resolves this" in n for n in result.notes)
+
+
+def test_heterozygous_call_rules_out_a_deletion(knowledge: PgxKnowledge) -> None:
+    """*1/*4 shows both alleles, so neither copy is deleted; an extra copy of either is still possible."""
+    result = _result(knowledge, _call("*1/*4"))
+    assert (result.phenotype, result.activity_score) == ("Intermediate Metabolizer", "1.0")
+    assert sorted((p.diplotype, p.phenotype, p.activity_score) for p in result.possible) == [
+        ("*1/*4x2", "Intermediate Metabolizer", "1.0"),
+        ("*1x2/*4", "Normal Metabolizer", "2.0"),
+    ]
+
+
+def test_outside_call_has_no_range(knowledge: PgxKnowledge) -> None:
+    result = _result(knowledge, _call("*1/*1", origin=CallOrigin.OUTSIDE_CALL))
+    assert result.structural is None and result.possible == []
+
+
+def _advice(
+    pgx: PgxKnowledge, call: GeneCall, drug: str, medications: list[Medication] | None = None
+) -> GuidelineResult:
+    results = phenotype_calls([call], pgx.phenotypes, pgx.copy_number)
+    if medications:
+        acting = matching_perpetrators(medications, pgx.phenoconversion)["CYP2D6"]
+        results["CYP2D6"] = phenoconvert(results["CYP2D6"], acting, pgx.phenoconversion, pgx.phenotypes)[0]
+    answers = recommend_drug(pgx.guidelines, results, name=drug)
+    return next(a for a in answers if a.source == "CPIC")
+
+
+def test_same_advice_for_every_possible_result_is_firm(knowledge: PgxKnowledge) -> None:
+    """*4/*4: one deleted or one extra *4 copy is still a poor metabolizer; codeine advice is the same."""
+    answer = _advice(knowledge, _call("*4/*4"), "codeine")
+    assert answer.rows and not answer.provisional
+    assert answer.range_note is not None and "the same advice holds" in answer.range_note
+    assert "*4/*5: Poor Metabolizer (activity score 0.0)" in answer.range_note
+
+
+def test_different_advice_is_provisional_with_the_resolving_test(knowledge: PgxKnowledge) -> None:
+    """*1/*1 is a normal metabolizer, but *1/*1x2 (ultrarapid) gets other codeine advice."""
+    answer = _advice(knowledge, _call("*1/*1"), "codeine")
+    assert answer.rows and answer.provisional
+    assert answer.resolving_test == "CYP2D6 copy-number testing"
+    assert answer.range_note is not None
+    assert "*1/*1x2: Ultrarapid Metabolizer (activity score 3.0)" in answer.range_note
+    assert answer.range_note.endswith("CYP2D6 copy-number testing resolves this")
+    normal = _advice(knowledge, _call("*1/*1", origin=CallOrigin.OUTSIDE_CALL), "codeine")
+    assert [r.text for r in normal.rows] == [r.text for r in answer.rows]  # the called phenotype's advice is given
+
+
+def test_phenoconversion_converts_the_possible_results_too(knowledge: PgxKnowledge) -> None:
+    """A strong inhibitor makes every copy-number variant of *1/*1 a poor metabolizer: the advice is firm again."""
+    paroxetine = [Medication(name="paroxetine")]
+    answer = _advice(knowledge, _call("*1/*1"), "codeine", paroxetine)
+    assert answer.rows and not answer.provisional
+    assert answer.gene_results["CYP2D6"].startswith("CYP2D6 *1/*1: Poor Metabolizer")
+
+
+@pytest.mark.parametrize(
+    ("called", "copies", "expected", "phenotype"),
+    [
+        ("*4/*4", 1, ["*4/*5"], "Poor Metabolizer"),
+        ("*1/*1", 1, ["*1/*5"], "Intermediate Metabolizer"),
+        ("*1/*1", 3, ["*1/*1x2"], "Ultrarapid Metabolizer"),
+        ("*1/*1", 2, ["*1/*1"], "Normal Metabolizer"),
+        ("*1/*4", 3, ["*1/*4x2", "*1x2/*4"], None),
+        ("*1/*1", 0, ["*5/*5"], "Poor Metabolizer"),
+    ],
+)
+def test_measured_copy_number_becomes_deletion_and_duplication_alleles(
+    knowledge: PgxKnowledge, called: str, copies: int, expected: list[str], phenotype: str | None
+) -> None:
+    rules = knowledge.copy_number.gene("CYP2D6")
+    assert rules is not None
+    call = combine(_call(called), copies, "test copy-number call", rules)
+    assert [d.name for d in call.diplotypes] == expected and call.copy_number == copies
+    result = _result(knowledge, call)
+    assert result.phenotype == phenotype and result.possible == [] and result.copy_number == copies
+    if phenotype is None:
+        assert "possible diplotypes disagree" in result.notes[-1]  # which allele is duplicated is not in the data
+
+
+def test_copy_number_that_contradicts_the_snvs_is_a_conflict(knowledge: PgxKnowledge) -> None:
+    rules = knowledge.copy_number.gene("CYP2D6")
+    assert rules is not None
+    call = combine(_call("*1/*4"), 1, "CN FORMAT field", rules)
+    assert any(w.startswith("copy-number conflict: one copy measured, but the VCF shows two") for w in call.warnings)
+
+
+@pytest.mark.parametrize(
+    ("outside", "conflict"),
+    [
+        ("*1/*3", True),  # *3 is an indel the VCF would show
+        ("*4/*4", True),
+        ("*1/*5", False),  # one copy left: the VCF shows it as *1/*1
+        ("*1/*1x2", False),  # an extra copy changes no genotype
+        ("*1/*13", False),  # a CYP2D7/CYP2D6 hybrid the definition does not describe: not judged
+    ],
+)
+def test_outside_call_that_contradicts_the_vcf_is_a_conflict(
+    core: KnowledgeBundle, shared_data: Path, tmp_path: Path, outside: str, conflict: bool
+) -> None:
+    definitions, pgx, _ = load_pgx(core)
+    calls_file = tmp_path / "calls.tsv"
+    calls_file.write_text(f"CYP2D6\t{outside}\n")
+    told = read_outside(calls_file, definitions, tables=pgx.phenotypes)
+    vcf = shared_data / "pgx" / "pharmcat" / "examples" / "pharmcat.example.vcf"
+    evidence = read_genome(vcf, pgx_request(core, definitions), absent=AbsentPolicy())
+    _, calls = evidence_calls(evidence, definitions, told, pgx.copy_number)
+    call = next(c for c in calls if c.gene == "CYP2D6")
+    assert call.origin is CallOrigin.OUTSIDE_CALL and [d.name for d in call.diplotypes] == [outside]
+    assert (call.conflict is not None) is conflict
+    if conflict:
+        assert call.conflict == (
+            f"conflict: the outside call CYP2D6 {outside} does not fit the VCF's SNVs and indels, which show "
+            "*1/*1; the outside call is used"
+        )
+        result = phenotype_calls(calls, pgx.phenotypes, pgx.copy_number)["CYP2D6"]
+        assert result.conflict == call.conflict and result.possible == []
+
+
+def _with_copy_number_records(source: Path, out: Path, records: list[str]) -> Path:
+    """PharmCAT's example VCF (all CYP2D6 positions reference) with copy-number records before CYP2D6's first site."""
+    header = [
+        '##INFO=<ID=END,Number=1,Type=Integer,Description="End position">',
+        '##ALT=<ID=DEL,Description="Deletion">',
+        '##ALT=<ID=DUP,Description="Duplication">',
+        '##ALT=<ID=CNV,Description="Copy number variable region">',
+        '##FORMAT=<ID=CN,Number=1,Type=Integer,Description="Copy number">',
+    ]
+    lines: list[str] = []
+    placed = False
+    for line in source.read_text().splitlines():
+        if line.startswith("#CHROM"):
+            lines += header
+        elif not placed and line.startswith("chr22\t"):
+            lines += records
+            placed = True
+        lines.append(line)
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+@pytest.mark.parametrize(
+    ("records", "diplotypes", "copies", "warning"),
+    [
+        (["chr22\t42125000\t.\tN\t<DEL>\t.\tPASS\tEND=42132000\tGT\t0/1"], ["*1/*5"], 1, None),
+        (["chr22\t42125000\t.\tN\t<CNV>\t.\tPASS\tEND=42132000\tGT:CN\t./.:3"], ["*1/*1x2"], 3, None),
+        (["chr22\t42125000\t.\tN\t<DUP>\t.\tPASS\tEND=42128000\tGT\t0/1"], ["*1/*1"], None, "covers only part"),
+        (
+            [
+                "chr22\t42125000\t.\tN\t<DEL>\t.\tPASS\tEND=42132000\tGT\t0/1",
+                "chr22\t42125100\t.\tN\t<CNV>\t.\tPASS\tEND=42132000\tGT:CN\t./.:2",
+            ],
+            ["*1/*1"],
+            None,
+            "disagree (1, 2 copies)",
+        ),
+    ],
+)
+def test_copy_number_records_in_the_vcf_are_combined_with_the_snv_call(
+    core: KnowledgeBundle,
+    shared_data: Path,
+    tmp_path: Path,
+    records: list[str],
+    diplotypes: list[str],
+    copies: int | None,
+    warning: str | None,
+) -> None:
+    definitions, pgx, _ = load_pgx(core)
+    source = shared_data / "pgx" / "pharmcat" / "examples" / "pharmcat.example.vcf"
+    vcf = _with_copy_number_records(source, tmp_path / "cnv.vcf", records)
+    evidence = read_genome(vcf, pgx_request(core, definitions), absent=AbsentPolicy())
+    assert {r.gene for r in evidence.copy_number} == {"CYP2D6"}
+    _, calls = evidence_calls(evidence, definitions, None, pgx.copy_number)
+    call = next(c for c in calls if c.gene == "CYP2D6")
+    assert [d.name for d in call.diplotypes] == diplotypes and call.copy_number == copies
+    result = phenotype_calls(calls, pgx.phenotypes, pgx.copy_number)["CYP2D6"]
+    if copies is not None:
+        assert result.possible == [] and result.copy_number == copies
+        assert any(w.startswith(f"CYP2D6 copy number {copies} (VCF ") for w in call.warnings)
+    else:
+        assert result.possible and any(warning in w for w in call.warnings)
