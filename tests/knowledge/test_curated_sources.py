@@ -27,6 +27,7 @@ from tailormed.knowledge.markers import marker_sources
 from tailormed.knowledge.medicines import read_medicines
 from tailormed.knowledge.onco.core import curated_rows, gene_table, thresholds
 from tailormed.knowledge.pgs_catalog import load_panel
+from tailormed.knowledge.pgx.copy_number import load_copy_number
 from tailormed.knowledge.pgx.core_sources import (
     CoreGeneDefinition,
     CoreGenePhenotypes,
@@ -49,6 +50,7 @@ Loader = Callable[[KnowledgeBundle], list[BaseModel]]
 ENFORCED: dict[str, Loader] = {
     "build-markers": lambda b: [marker_sources(b)],
     "pgx-phenoconversion": lambda b: [load_phenoconversion(b)],
+    "pgx-copy-number": lambda b: [load_copy_number(b)],
     "warfarin-dosing": lambda b: [load_warfarin(b), load_warfarin_baselines(b).baselines],
     "prs-panel": lambda b: [load_panel(b)],
     "risk-equations": lambda b: [load_risk_knowledge(b).facts, load_risk_knowledge(b).integration],
