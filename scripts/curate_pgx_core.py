@@ -461,7 +461,7 @@ def _definition(pharmcat: Path, gene: str) -> dict[str, Any]:
     variants = []
     for v in raw["variants"]:
         variant: dict[str, Any] = {"rsid": v["rsid"], "pos": v["position"], "ref": v["ref"], "alts": v["alts"]}
-        if len(v["ref"]) != 1 or any(len(a) != 1 for a in v["alts"]):
+        if len(v["ref"]) != 1 or len(v["alts"]) != 1 or len(v["alts"][0]) != 1:
             variant["hgvs"] = v["chromosomeHgvsName"]
         variants.append(variant)
     reference = next(a for a in raw["namedAlleles"] if a["reference"])

@@ -122,6 +122,7 @@ def test_definitions_cover_the_core_genes(definitions: dict[str, GeneDefinition]
         "CYP2B6",
         "CYP2C19",
         "CYP2C9",
+        "CYP2D6",
         "CYP3A5",
         "CYP4F2",
         "DPYD",
