@@ -210,16 +210,16 @@ def serve(
     ] = None,
     kb: Annotated[Path | None, typer.Option(help="Knowledge bundle folder (default: the installed one).")] = None,
 ) -> None:
-    """Serve the REST API, CDS Hooks and FHIR Genomics operations (uvicorn); demo mode seeds demo data."""
+    """Serve the web app, REST API, CDS Hooks and FHIR Genomics operations (uvicorn); demo mode seeds demo data."""
     import uvicorn
 
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.service.analysis import Analyzer
-    from tailormed.service.app import create_app
     from tailormed.service.core import Platform
     from tailormed.service.demo import seed
     from tailormed.service.settings import ServiceSettings
     from tailormed.store.config import StoreConfig, home, production_configured
+    from tailormed.web.app import create_app
 
     production = production_configured()
     use_demo = (not production) if demo is None else demo
@@ -252,7 +252,10 @@ def serve(
 
     settings = replace(settings, base_url=base_url, kb=kb)
     app = create_app(settings, platform)
-    out.print(f"tailormed service on {base_url}  (API docs {base_url}/docs, CDS Hooks {base_url}/cds-services)")
+    out.print(
+        f"tailormed on {base_url}  (web app {base_url}/app, API docs {base_url}/docs, "
+        f"CDS Hooks {base_url}/cds-services)"
+    )
     if logins:
         out.print("demo logins (user name / password):")
         for login in logins:

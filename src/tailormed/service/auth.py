@@ -95,7 +95,22 @@ def token(
 ) -> TokenOut:
     state = state_of(request)
     address = client_address(request)
-    wait = state.token_limiter.hit(f"{address}|{username or 'refresh'}")
+    if grant_type == "refresh_token":
+        _limit(state, address, username or "refresh")
+        return _refresh(state, refresh_token)
+    if not username or password is None:
+        _limit(state, address, username or "refresh")
+        raise ApiProblemError(400, "Bad Request", "the password grant needs username and password")
+    user = authenticate(state, username, password, address)
+    scopes = grantable(Role(user.role), scope.split() if scope else None)
+    if not scopes:
+        raise ApiProblemError(400, "Bad Request", f"none of the requested scopes is available to a {user.role}")
+    record_sign_in(state, username, user.id, user.role, address, ok=True)
+    return _issue(state, user, scopes)
+
+
+def _limit(state: ServiceState, address: str, username: str) -> None:
+    wait = state.token_limiter.hit(f"{address}|{username}")
     if wait is not None:
         raise ApiProblemError(
             429,
@@ -103,24 +118,22 @@ def token(
             "too many sign-in attempts; try again later",
             headers={"Retry-After": str(int(wait) + 1)},
         )
-    if grant_type == "refresh_token":
-        return _refresh(state, refresh_token)
-    if not username or password is None:
-        raise ApiProblemError(400, "Bad Request", "the password grant needs username and password")
+
+
+def authenticate(state: ServiceState, username: str, password: str, address: str) -> User:
+    """The active account with this user name and password (rate limited per address and user name; every
+    attempt audited), else a 401/429 problem. The token endpoint and the web app's sign-in both use it."""
+    _limit(state, address, username)
     with state.platform.db.read() as session:
         user = state.platform.repo.user_by_name(session, username)
     if user is None or not user.active:
         verify_password(DUMMY_HASH, password)
-        _record_sign_in(state, username, None, "unknown", address, ok=False)
+        record_sign_in(state, username, None, "unknown", address, ok=False)
         raise _unauthorized("wrong user name or password")
     if not verify_password(user.password_hash, password):
-        _record_sign_in(state, username, user.id, user.role, address, ok=False)
+        record_sign_in(state, username, user.id, user.role, address, ok=False)
         raise _unauthorized("wrong user name or password")
-    scopes = grantable(Role(user.role), scope.split() if scope else None)
-    if not scopes:
-        raise ApiProblemError(400, "Bad Request", f"none of the requested scopes is available to a {user.role}")
-    _record_sign_in(state, username, user.id, user.role, address, ok=True)
-    return _issue(state, user, scopes)
+    return user
 
 
 def _refresh(state: ServiceState, refresh_token: str | None) -> TokenOut:
@@ -140,7 +153,7 @@ def _refresh(state: ServiceState, refresh_token: str | None) -> TokenOut:
     return _issue(state, user, scopes)
 
 
-def _record_sign_in(
+def record_sign_in(
     state: ServiceState, username: str, user_id: str | None, role: str, address: str, *, ok: bool
 ) -> None:
     with state.platform.db.transaction() as session:
@@ -172,4 +185,12 @@ def me(request: Request, subject: SubjectDep) -> MeOut:
     )
 
 
-__all__ = ["PROBLEM_JSON", "SubjectDep", "client_address", "current_subject", "router"]
+__all__ = [
+    "PROBLEM_JSON",
+    "SubjectDep",
+    "authenticate",
+    "client_address",
+    "current_subject",
+    "record_sign_in",
+    "router",
+]

@@ -1,0 +1,1 @@
+"""The web app: clinician workspace and patient portal, server-rendered pages on the service's application."""

@@ -1,0 +1,2 @@
+// tailormed web app: small enhancements on server-rendered pages (each page works without them).
+"use strict";

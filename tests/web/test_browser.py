@@ -1,0 +1,71 @@
+"""The web app in a real headless Chromium: the flows a clinician and a patient go through, and axe-core's
+WCAG 2.1 A/AA rules on every page at 1280 px and 390 px."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .conftest import Server, sign_in_page
+
+Axe = Callable[[Any, str], None]
+
+
+def test_clinician_signs_in_finds_a_patient_opens_the_plan_and_signs_out(
+    server: Server, browser: Any, check_axe: Axe
+) -> None:
+    page = browser.new_page()
+    page.goto(f"{server.url}/app/patients")
+    assert "/app/sign-in" in page.url
+    check_axe(page, "sign-in page")
+    sign_in_page(page, server.url, "clinician")
+    assert page.url.endswith("/app/patients?") or "/app/patients" in page.url
+    assert page.get_by_role("heading", name="Patients of your care team").is_visible()
+    check_axe(page, "patient list")
+    page.get_by_label("Search by name or id").fill("hale")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state()
+    rows = page.locator("table.patients tbody tr")
+    assert rows.count() == 1
+    page.get_by_role("link", name="Robert Hale").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Act on now").is_visible()
+    check_axe(page, "plan page")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    assert "/app/sign-in" in page.url
+    page.goto(f"{server.url}/app/patients/demo-01-hale")
+    assert "/app/sign-in" in page.url
+
+
+def test_patient_sees_my_results_in_english_and_spanish_and_not_another_patient(
+    server: Server, browser: Any, check_axe: Axe
+) -> None:
+    page = browser.new_page()
+    sign_in_page(page, server.url, "demo-03-rodriguez")
+    assert "/app/me" in page.url
+    assert page.locator("html").get_attribute("lang") in ("en", "es")
+    check_axe(page, "my results")
+    page.get_by_label("Language / Idioma").select_option("en")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Your health report").is_visible()
+    page.get_by_label("Language / Idioma").select_option("es")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "es"
+    check_axe(page, "my results (es)")
+    answer = page.goto(f"{server.url}/app/patients/demo-01-hale")
+    assert answer is not None and answer.status == 404
+    check_axe(page, "not-found page")
+
+
+def test_the_accessibility_check_finds_a_violation_when_there_is_one(browser: Any, check_axe: Axe) -> None:
+    page = browser.new_page()
+    page.set_content("<html><head><title>t</title></head><body><main><img src='x.png'><input></main></body></html>")
+    try:
+        check_axe(page, "broken page")
+    except AssertionError as exc:
+        assert "image-alt" in str(exc) and "label" in str(exc)
+    else:
+        raise AssertionError("axe-core reported no violation on a page with an unlabelled image and field")
