@@ -69,3 +69,28 @@ def test_the_accessibility_check_finds_a_violation_when_there_is_one(browser: An
         assert "image-alt" in str(exc) and "label" in str(exc)
     else:
         raise AssertionError("axe-core reported no violation on a page with an unlabelled image and field")
+
+
+def test_clinician_moves_a_what_if_slider_and_checks_a_medication(server: Server, browser: Any, check_axe: Axe) -> None:
+    page = browser.new_page()
+    sign_in_page(page, server.url, "clinician")
+    page.goto(f"{server.url}/app/patients/demo-02-mensah")
+    check_axe(page, "plan page with risks")
+    form = page.locator("form.whatif[data-risk='pce']")
+    result = form.locator(".whatif-result")
+    before = result.inner_text()
+    slider = form.get_by_label("Systolic blood pressure (mmHg)")
+    slider.focus()
+    for _ in range(10):
+        slider.press("ArrowLeft")  # keyboard only, as a keyboard user would
+    page.wait_for_function("f => f.dataset.after !== undefined && f.dataset.after !== ''", arg=form.element_handle())
+    after = result.inner_text()
+    assert after != before and "Estimated risk with these values" in after
+    assert "percentage points" in after
+    page.get_by_role("link", name="Medication check").click()
+    page.wait_for_load_state()
+    page.get_by_label("Drug to order").fill("clopidogrel")
+    page.get_by_role("button", name="Check").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="What the CDS Hooks card would say for clopidogrel").is_visible()
+    check_axe(page, "medication check")

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, Response
+from markupsafe import Markup
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
+from tailormed.errors import InputError
+from tailormed.knowledge.risk.load import load_risk_knowledge
 from tailormed.model.careplan import CarePlan
 from tailormed.model.finding import Domain, Priority
 from tailormed.model.patient import Patient
+from tailormed.model.payloads import ClinicalRiskData
+from tailormed.report import plots
 from tailormed.report.view import ReportView, build_view
 from tailormed.security.policy import Operation, Resource
+from tailormed.service import api, cds
 from tailormed.service.views import view
 from tailormed.store import models as m
-from tailormed.web.pages import PREFIX, PageError, Signed, page, redirect, signed
+from tailormed.web import whatif
+from tailormed.web.pages import PREFIX, SECURITY_HEADERS, PageError, Signed, page, redirect, signed
 
 router = APIRouter(include_in_schema=False)
 _ACT = (Priority.ACTIONABLE, Priority.URGENT)
@@ -143,10 +153,186 @@ def plan_page(request: Request, patient_id: str) -> Response:
     report, patient = plan_view(who, patient_id, "plan page")  # another patient's page: 404, audited
     if not who.clinical:
         return redirect(f"{PREFIX}/me")
+    extra: dict[str, Any] = {}
+    if report is not None:
+        knowledge = load_risk_knowledge(who.state.analyzer().bundle)
+        diplotypes, phenotypes = _gene_words(report)
+        extra = {
+            "plots": _plots(report),
+            "controls": whatif.controls(report.plan, patient, knowledge),
+            "diplotypes": diplotypes,
+            "phenotypes": phenotypes,
+        }
     return page(
         who,
         "plan.html",
         title=f"Care plan: {patient.display_name or patient.id}",
         patient=patient,
         view=report,
+        downloads={name: label for name, (label, _) in DOWNLOADS.items()},
+        **extra,
     )
+
+
+def _plots(report: ReportView) -> dict[str, Markup]:
+    drawn: dict[str, str | None] = {}
+    for score in report.scores:
+        drawn[score.finding.id] = plots.percentile_svg(score.data, score.finding.id)
+    for prediction in report.predictions:
+        drawn[prediction.finding.id] = plots.prediction_svg(prediction.data, prediction.finding.id)
+    return {key: Markup(svg) for key, svg in drawn.items() if svg is not None}
+
+
+def _gene_words(report: ReportView) -> tuple[dict[str, str], dict[str, str]]:
+    diplotypes = {g.data.gene: " or ".join(g.data.diplotypes) or "-" for g in report.pgx.genes}
+    phenotypes = {g.data.gene: g.data.phenotype or g.data.status.value.replace("_", " ") for g in report.pgx.genes}
+    return diplotypes, phenotypes
+
+
+@router.post(f"{PREFIX}/api/patients/{{patient_id}}/whatif")
+async def what_if(request: Request, patient_id: str) -> JSONResponse:
+    """One risk recomputed with the sliders' values (JSON in, JSON out; the page calls it as the sliders move)."""
+    who = signed(request)
+    who.check_csrf(request.headers.get("x-csrf-token"))
+    try:
+        body = WhatIfIn.model_validate(await request.json())
+    except (ValueError, ValidationError) as exc:
+        raise InputError(f"what-if request: {exc}", source="what-if") from None
+    report, patient = plan_view(who, patient_id, f"what-if {body.risk}")
+    if report is None:
+        raise PageError(404, "Not found", "no care plan yet")
+    knowledge = load_risk_knowledge(who.state.analyzer().bundle)
+    data = whatif.recompute(report.plan, patient, knowledge, body.risk, body.values)
+    before = next(
+        (f.data for f in report.plan.findings if f.id == f"risk:{body.risk}" and isinstance(f.data, ClinicalRiskData)),
+        None,
+    )
+    now = before.integrated_risk if before is not None else None
+    after = data.integrated_risk
+    return JSONResponse(
+        {
+            "risk": body.risk,
+            "before": now,
+            "after": after,
+            "equation_risk": data.equation_risk,
+            "low": data.integrated_low,
+            "high": data.integrated_high,
+            "text": _whatif_text(now, after),
+        },
+        headers=SECURITY_HEADERS,
+    )
+
+
+def _whatif_text(before: float | None, after: float | None) -> str:
+    if after is None:
+        return "No risk could be computed with these values."
+    if before is None:
+        return f"Estimated risk with these values: {after:.1%}."
+    change = (after - before) * 100
+    return (
+        f"Estimated risk with these values: {after:.1%} (now {before:.1%}; {change:+.1f} percentage points). "
+        "An estimate with these values, not a proven treatment effect."
+    )
+
+
+class WhatIfIn(BaseModel):
+    risk: str = Field(max_length=40, pattern=r"^[a-z_]+$")
+    values: dict[str, float | bool] = Field(default_factory=dict, max_length=20)
+
+
+@router.get(f"{PREFIX}/patients/{{patient_id}}/medication-check")
+def medication_check_page(request: Request, patient_id: str) -> Response:
+    who = signed(request)
+    _require_clinical(who)
+    report, patient = plan_view(who, patient_id, "medication check")
+    return page(
+        who,
+        "medication_check.html",
+        title="Medication check",
+        patient=patient,
+        drug="",
+        cards=None,
+        ready=report is not None,
+    )
+
+
+@router.post(f"{PREFIX}/patients/{{patient_id}}/medication-check")
+def medication_check(
+    request: Request,
+    patient_id: str,
+    drug: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """What the CDS Hooks order-select card for this patient would say if ``drug`` were ordered now."""
+    who = signed(request)
+    who.check_csrf(csrf)
+    _require_clinical(who)
+    name = drug.strip()
+    cards = preview_cards(who, patient_id, name) if name else []
+    with who.state.platform.db.read() as db:
+        entry = who.state.platform.repo.load_patient(db, patient_id)
+    assert entry is not None
+    return page(
+        who,
+        "medication_check.html",
+        title="Medication check",
+        patient=entry.patient,
+        drug=name,
+        cards=cards,
+        ready=True,
+    )
+
+
+def preview_cards(who: Signed, patient_id: str, drug: str) -> list[cds.Card]:
+    """The cards of an order-select call for one draft order of ``drug`` (the same code the EHR's call runs)."""
+    service = next(s for s in cds.discovery().services if s.hook == "order-select")
+    order = {
+        "resourceType": "MedicationRequest",
+        "id": "web-medication-check",
+        "status": "draft",
+        "intent": "order",
+        "medicationCodeableConcept": {"text": drug},
+        "subject": {"reference": f"Patient/{patient_id}"},
+    }
+    body = cds.CdsRequest(
+        hook="order-select",
+        hookInstance=f"web-medication-check-{uuid.uuid4()}",
+        context={
+            "patientId": patient_id,
+            "userId": f"Practitioner/{who.subject.name}",
+            "selections": ["MedicationRequest/web-medication-check"],
+            "draftOrders": {"resourceType": "Bundle", "entry": [{"resource": order}]},
+        },
+    )
+    return cds.answer(who.state, who.subject, service, body, patient_id)
+
+
+DOWNLOADS = {
+    "report_clinician.pdf": ("Clinician report (PDF)", Resource.REPORT),
+    "report_patient.pdf": ("Patient report (PDF)", Resource.REPORT),
+    "fhir_genomics.json": ("FHIR Genomics bundle (JSON)", Resource.GENOMICS),
+    "careplan.json": ("Care plan (JSON)", Resource.CARE_PLAN),
+}
+
+
+def download(who: Signed, patient_id: str, name: str) -> Response:
+    """A report or the plan as a file, through the same guarded access as the API."""
+    if name not in DOWNLOADS:
+        raise PageError(404, "Not found", f"no download named '{name}'")
+    if name == "careplan.json":
+        report, _ = plan_view(who, patient_id, "download careplan.json")
+        if report is None:
+            raise PageError(404, "Not found", "no care plan yet: run an analysis first")
+        content: bytes = report.plan.model_dump_json(indent=2).encode()
+        media = "application/json"
+    else:
+        media, content = api._report(who.state, who.subject, patient_id, name, DOWNLOADS[name][1])
+    headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{patient_id}-{name}"'}
+    return Response(content, media_type=media.split(";")[0], headers=headers)
+
+
+@router.get(f"{PREFIX}/patients/{{patient_id}}/download/{{name}}")
+def clinician_download(request: Request, patient_id: str, name: str) -> Response:
+    who = signed(request)
+    _require_clinical(who)
+    return download(who, patient_id, name)

@@ -11,9 +11,11 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, StrictUndefined, select_autoescape
 
 from tailormed import __version__
+from tailormed.model.careplan import Decision, Option, Outcome
+from tailormed.report.view import summarised
 from tailormed.security.policy import Role, Subject, default_scopes
 from tailormed.service.auth import client_address
 from tailormed.service.state import ServiceState, state_of
@@ -57,15 +59,36 @@ class PageError(Exception):
 
 @cache
 def environment() -> Environment:
+    """The web templates, and the report's macros under ``report/`` (one way to word a finding everywhere)."""
     env = Environment(
-        loader=PackageLoader("tailormed.web", "templates"),
+        loader=ChoiceLoader(
+            [
+                PackageLoader("tailormed.web", "templates"),
+                PrefixLoader({"report": PackageLoader("tailormed.report", "templates")}),
+            ]
+        ),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.globals["version"] = __version__
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.filters["summarised"] = summarised
+    env.globals.update(version=__version__, pct=percent, outcome_names=outcome_names, outcome=outcome_of)
     return env
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def outcome_names(decision: Decision) -> list[str]:
+    return list(dict.fromkeys(o.name for option in decision.options for o in option.outcomes))
+
+
+def outcome_of(option: Option, name: str) -> Outcome | None:
+    return next((o for o in option.outcomes if o.name == name), None)
 
 
 def sessions_of(request: Request) -> SessionStore:

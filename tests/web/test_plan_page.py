@@ -1,0 +1,100 @@
+"""The plan page's sections, the what-if recomputation, the medication check and the downloads, over HTTP."""
+
+from __future__ import annotations
+
+import json
+
+from .conftest import Server
+
+PATIENT = "demo-01-hale"
+WITH_RISKS = "demo-02-mensah"
+
+
+def test_the_plan_page_has_every_section(server: Server) -> None:
+    client, _ = server.sign_in("clinician")
+    html = client.get(f"/app/patients/{WITH_RISKS}").text
+    for heading in (
+        "Act on now",
+        "Pharmacogenomics",
+        "Risks and what-if",
+        "Polygenic scores",
+        "Hereditary findings",
+        "Tumour therapies",
+        "Diagnosis candidates",
+        "Model predictions",
+        "Decisions",
+        "What this does not tell you",
+    ):
+        assert f">{heading}</h" in html, heading
+    assert "Recommendation</th>" in html and "Strength</th>" in html
+    assert 'type="range"' in html
+
+
+def test_what_if_recomputes_the_risk_with_the_same_equation(server: Server) -> None:
+    from tailormed.engines.risk.results import base_risk, equation_results
+    from tailormed.knowledge.bundle import load_bundle
+    from tailormed.knowledge.risk.load import load_risk_knowledge
+    from tailormed.web.whatif import risk_on
+
+    client, csrf = server.sign_in("clinician")
+    plan = client.get(f"/app/patients/{WITH_RISKS}").text
+    assert 'data-risk="pce"' in plan
+    answer = client.post(
+        f"/app/api/patients/{WITH_RISKS}/whatif",
+        json={"risk": "pce", "values": {"bp_sys_mmhg": 120, "smoke_current": False}},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["after"] < body["before"]
+    # the same equation, by hand, from the stored record and plan
+    with server.platform.db.read() as db:
+        entry = server.platform.repo.load_patient(db, WITH_RISKS)
+        stored = server.platform.repo.latest_plan(db, WITH_RISKS)
+    assert entry is not None and stored is not None
+    knowledge = load_risk_knowledge(load_bundle())
+    result = next(r for r in equation_results(entry.patient, risk_on(stored.plan), knowledge)[0] if r.key == "pce")
+    changed = result.inputs.model_copy(update={"bp_sys_mmhg": 120.0, "smoke_current": False})
+    expected = base_risk("pce", changed, knowledge)
+    finding = next(f for f in stored.plan.findings if f.id == "risk:pce")
+    if finding.data.polygenic_relative_risk is None:  # type: ignore[union-attr]
+        assert abs(body["after"] - expected) < 1e-12
+    assert abs(body["equation_risk"] - expected) < 1e-12
+    assert server.audit_rows(actor="clinician", patient_id=WITH_RISKS, detail="what-if pce")
+
+
+def test_what_if_refuses_without_the_csrf_header_and_bad_inputs(server: Server) -> None:
+    client, csrf = server.sign_in("clinician")
+    url = f"/app/api/patients/{WITH_RISKS}/whatif"
+    missing = client.post(url, json={"risk": "pce", "values": {"bp_sys_mmhg": 120}})
+    assert missing.status_code == 403
+    not_modifiable = client.post(url, json={"risk": "pce", "values": {"age_years": 30}}, headers={"X-CSRF-Token": csrf})
+    assert not_modifiable.status_code == 422 and "age_years" in not_modifiable.json()["detail"]
+    out_of_range = client.post(
+        url, json={"risk": "pce", "values": {"bp_sys_mmhg": 400}}, headers={"X-CSRF-Token": csrf}
+    )
+    assert out_of_range.status_code == 422
+
+
+def test_the_medication_check_shows_the_cds_card(server: Server) -> None:
+    client, csrf = server.sign_in("clinician")
+    form = client.get(f"/app/patients/{PATIENT}/medication-check")
+    assert form.status_code == 200
+    refused = client.post(f"/app/patients/{PATIENT}/medication-check", data={"drug": "clopidogrel"})
+    assert refused.status_code == 403
+    checked = client.post(f"/app/patients/{PATIENT}/medication-check", data={"drug": "clopidogrel", "csrf": csrf})
+    assert checked.status_code == 200
+    assert "What the CDS Hooks card would say for clopidogrel" in checked.text
+    assert "CYP2C19" in checked.text
+    none = client.post(f"/app/patients/{PATIENT}/medication-check", data={"drug": "paracetamol", "csrf": csrf})
+    assert "No card" in none.text
+
+
+def test_downloads_are_files_of_the_latest_plan(server: Server) -> None:
+    client, _ = server.sign_in("clinician")
+    plan = client.get(f"/app/patients/{PATIENT}/download/careplan.json")
+    assert plan.status_code == 200 and "attachment" in plan.headers["content-disposition"]
+    assert json.loads(plan.text)["patient_id"] == PATIENT
+    bundle = client.get(f"/app/patients/{PATIENT}/download/fhir_genomics.json")
+    assert bundle.status_code == 200 and json.loads(bundle.text)["resourceType"] == "Bundle"
+    assert client.get(f"/app/patients/{PATIENT}/download/nothing.txt").status_code == 404
