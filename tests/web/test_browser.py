@@ -94,3 +94,52 @@ def test_clinician_moves_a_what_if_slider_and_checks_a_medication(server: Server
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="What the CDS Hooks card would say for clopidogrel").is_visible()
     check_axe(page, "medication check")
+
+
+def test_patient_reranks_withdraws_research_downloads_and_sees_the_clinicians_visit(
+    server: Server, browser: Any, check_axe: Axe
+) -> None:
+    clinician = browser.new_page()
+    sign_in_page(clinician, server.url, "clinician")
+    clinician.goto(f"{server.url}/app/patients/demo-02-mensah")
+    clinician.close()
+    browser.clear_cookies()
+
+    page = browser.new_page()
+    sign_in_page(page, server.url, "demo-02-mensah")
+    page.get_by_role("link", name="My priorities").click()
+    page.wait_for_load_state()
+    check_axe(page, "my priorities")
+    ranking = page.locator("#decisions ol.ranking").first
+
+    def set_weights(weights: dict[str, str]) -> str:
+        with page.expect_response("**/app/api/me/priorities") as answer:
+            for label, value in weights.items():
+                page.get_by_label(label, exact=False).first.fill(value)
+        assert answer.value.ok
+        page.wait_for_function("() => document.querySelector('.priorities-status').textContent.startsWith('Saved')")
+        page.evaluate("() => { document.querySelector('.priorities-status').textContent = ''; }")
+        return str(ranking.inner_text())
+
+    benefit = set_weights({"How well it works": "5", "Fewer side effects": "0", "Lower cost": "0", "Convenience": "0"})
+    cost = set_weights({"Lower cost": "5", "How well it works": "0"})
+    assert cost != benefit  # the options came back ranked again, without reloading the page
+    set_weights({"How well it works": "1", "Fewer side effects": "1", "Lower cost": "1", "Convenience": "1"})
+    page.get_by_role("link", name="My consent").click()
+    page.wait_for_load_state()
+    check_axe(page, "my consent")
+    research = page.locator("form.consent").filter(has=page.locator("input[value=research]"))
+    research.get_by_label("No").check()
+    research.get_by_role("button").click()
+    page.wait_for_load_state()
+    assert page.locator("#research-now").inner_text() == "No"
+    page.get_by_role("link", name="My results").click()
+    page.wait_for_load_state()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Care plan (JSON)").click()
+    assert download.value.suggested_filename == "demo-02-mensah-careplan.json"
+    page.get_by_role("link", name="Who saw my data").click()
+    page.wait_for_load_state()
+    check_axe(page, "who saw my data")
+    assert page.get_by_role("cell", name="clinician (clinician)").first.is_visible()
+    assert page.get_by_role("cell", name="looked at your care plan").first.is_visible()

@@ -32,3 +32,39 @@ function whatIf(form) {
 document.addEventListener("DOMContentLoaded", () => {
   for (const form of document.querySelectorAll("form.whatif")) whatIf(form);
 });
+
+// My priorities: save the weights as the sliders move and show the decisions ranked again.
+function priorities(form) {
+  const status = form.querySelector(".priorities-status");
+  const target = document.getElementById("decisions");
+  let timer = null;
+  const send = async () => {
+    const weights = {};
+    for (const input of form.querySelectorAll("input[type=range]")) weights[input.name] = Number(input.value);
+    const response = await fetch(form.dataset.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": form.dataset.csrf },
+      body: JSON.stringify({ weights: weights }),
+    });
+    const answer = await response.json();
+    if (response.ok) {
+      target.innerHTML = answer.html;
+      status.textContent = "Saved. Your choices are ranked again below.";
+    } else {
+      status.textContent = answer.detail || "Your priorities could not be saved.";
+    }
+  };
+  for (const input of form.querySelectorAll("input[type=range]")) {
+    const shown = document.getElementById(input.id + "-out");
+    input.addEventListener("input", () => {
+      if (shown) shown.textContent = input.value;
+      clearTimeout(timer);
+      timer = setTimeout(send, 250);
+    });
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form.priorities")) priorities(form);
+});
