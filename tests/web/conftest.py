@@ -108,7 +108,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     seed(platform, analyzer)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = create_app(ServiceSettings(store=config, demo=True, base_url=url), platform)
+    # many sign-ins from one address in one session of tests: the sign-in rate limit is tested by the API tests
+    settings = ServiceSettings(store=config, demo=True, base_url=url, token_attempts=100_000)
+    app = create_app(settings, platform)
     app.state.tailormed._analyzer = analyzer
     running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=running.run, daemon=True)

@@ -3,8 +3,12 @@ WCAG 2.1 A/AA rules on every page at 1280 px and 390 px."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+from tailormed.demo import demo_record
 
 from .conftest import Server, sign_in_page
 
@@ -143,3 +147,75 @@ def test_patient_reranks_withdraws_research_downloads_and_sees_the_clinicians_vi
     check_axe(page, "who saw my data")
     assert page.get_by_role("cell", name="clinician (clinician)").first.is_visible()
     assert page.get_by_role("cell", name="looked at your care plan").first.is_visible()
+
+
+def test_clinician_creates_a_patient_from_a_fhir_bundle_uploads_a_vcf_and_watches_the_analysis(
+    server: Server, browser: Any, check_axe: Axe, tmp_path: Path
+) -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:web-1",
+                "resource": {
+                    "resourceType": "Patient",
+                    "id": "web-flow-01",
+                    "gender": "male",
+                    "birthDate": "1961-03-04",
+                },
+            }
+        ],
+    }
+    good = tmp_path / "web-flow-01.json"
+    good.write_text(json.dumps(bundle), encoding="utf-8")
+    bad = tmp_path / "broken-bundle.json"
+    bad.write_text('{"resourceType": "Bundle", "type": "collection", "entry": [', encoding="utf-8")
+    vcf = demo_record("demo-01-hale").with_name("demo-01-hale.vcf")
+    broken_vcf = tmp_path / "broken.vcf"
+    broken_vcf.write_text(vcf.read_text(encoding="utf-8").replace("#CHROM", "#CHROMOSOME", 1), encoding="utf-8")
+
+    page = browser.new_page()
+    sign_in_page(page, server.url, "clinician")
+    page.get_by_role("link", name="New patient from a record or FHIR Bundle").click()
+    page.wait_for_load_state()
+    check_axe(page, "new patient")
+    page.get_by_label("Record file or FHIR Bundle").set_input_files(str(bad))
+    page.get_by_role("button", name="Create patient").click()
+    page.wait_for_load_state()
+    assert "broken-bundle.json" in page.locator(".problem").inner_text()
+    check_axe(page, "new patient with an intake error")
+    page.get_by_label("Record file or FHIR Bundle").set_input_files(str(good))
+    page.get_by_role("button", name="Create patient").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/app/patients/web-flow-01")
+    check_axe(page, "plan page before any analysis")
+
+    box = page.locator(".card.upload")
+    page.get_by_label("Upload a genome (VCF, bgzipped VCF or BCF)").set_input_files(str(broken_vcf))
+    box.get_by_role("button", name="Upload", exact=True).click()
+    page.wait_for_function("() => document.querySelector('.card.upload').dataset.done === '422'")
+    assert "broken.vcf" in box.locator(".upload-status").inner_text()
+    page.get_by_label("Upload a genome (VCF, bgzipped VCF or BCF)").set_input_files(str(vcf))
+    box.get_by_role("button", name="Upload", exact=True).click()
+    page.wait_for_function("() => document.querySelector('.card.upload').dataset.done === '201'")
+    assert (
+        page.locator("#upload-progress").get_attribute("value") == "100"
+        or page.evaluate("() => document.getElementById('upload-progress').value") == 100
+    )
+    page.get_by_role("button", name="Record the patient's consent to clinical use").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Run the analysis").click()
+    page.wait_for_load_state()
+    assert "/app/analyses/" in page.url
+    check_axe(page, "analysis progress")
+    page.wait_for_function(
+        "() => ['succeeded', 'failed'].includes(document.querySelector('.card.analysis').dataset.status)",
+        timeout=240_000,
+    )
+    assert page.locator(".card.analysis").get_attribute("data-status") == "succeeded"
+    assert page.evaluate("() => document.getElementById('progress').value") == 100
+    page.get_by_role("link", name="Open the care plan").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Act on now").is_visible()
+    assert page.get_by_role("heading", name="Pharmacogenomics").is_visible()

@@ -135,8 +135,14 @@ async def create_patient(
     name = _file_name(filename, f"record{suffix}")
     if not name.lower().endswith((".json", ".yaml", ".yml")):
         name += suffix
-    platform = state.platform
-    parsed = read_record_upload(Upload(name, body))
+    return create_from_record(state.platform, subject, Upload(name, body), team)
+
+
+def create_from_record(platform: Platform, subject: Subject, upload: Upload, team: str | None) -> PatientOut:
+    """Create a patient from a record file or FHIR Bundle (read as ``tailormed analyze`` reads it; a bad file is an
+    InputError naming the file and line), in the subject's care team, with consent from an explicit consent block.
+    The REST API and the web app's new-patient page both create patients here."""
+    parsed = read_record_upload(upload)
     patient = parsed.patient
     with platform.transaction() as session:
         platform.access(session, subject, Operation.CREATE, Resource.PATIENT, resource_id=patient.id)

@@ -21,7 +21,7 @@ from tailormed.service import app as service_app
 from tailormed.service.core import Platform
 from tailormed.service.problems import ApiProblemError
 from tailormed.service.settings import ServiceSettings
-from tailormed.web import clinician, portal, signin
+from tailormed.web import clinician, intake, portal, signin
 from tailormed.web.pages import (
     PREFIX,
     CsrfRejectedError,
@@ -49,6 +49,7 @@ def install(app: FastAPI, sessions: SessionStore) -> None:
     static = resources.files("tailormed.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.include_router(signin.router)
+    app.include_router(intake.router)
     app.include_router(clinician.router)
     app.include_router(portal.router)
     _html_errors(app)

@@ -153,11 +153,15 @@ def plan_page(request: Request, patient_id: str) -> Response:
     report, patient = plan_view(who, patient_id, "plan page")  # another patient's page: 404, audited
     if not who.clinical:
         return redirect(f"{PREFIX}/me")
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {
+        "genomes": api.list_genomes(request, who.subject, patient_id),
+        "analyses": api.list_analyses(request, who.subject, patient_id)[:5],
+        "clinical_consent": api.read_consent(request, who.subject, patient_id).clinical,
+    }
     if report is not None:
         knowledge = load_risk_knowledge(who.state.analyzer().bundle)
         diplotypes, phenotypes = _gene_words(report)
-        extra = {
+        extra |= {
             "plots": _plots(report),
             "controls": whatif.controls(report.plan, patient, knowledge),
             "diplotypes": diplotypes,

@@ -68,3 +68,59 @@ function priorities(form) {
 document.addEventListener("DOMContentLoaded", () => {
   for (const form of document.querySelectorAll("form.priorities")) priorities(form);
 });
+
+// Genome upload with a progress bar: the file goes as the raw request body, as the REST API takes it.
+function upload(box) {
+  const input = box.querySelector("input[type=file]");
+  const bar = box.querySelector("progress");
+  const status = box.querySelector(".upload-status");
+  box.querySelector(".upload-start").addEventListener("click", () => {
+    const file = input.files[0];
+    if (!file) { status.textContent = "Choose a file first."; return; }
+    const request = new XMLHttpRequest();
+    request.open("POST", box.dataset.url + "?filename=" + encodeURIComponent(file.name));
+    request.setRequestHeader("X-CSRF-Token", box.dataset.csrf);
+    request.setRequestHeader("Content-Type", "application/octet-stream");
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) {
+        bar.value = Math.round((event.loaded / event.total) * 100);
+        status.textContent = "Uploading: " + bar.value + "%";
+      }
+    });
+    request.addEventListener("load", () => {
+      let answer = {};
+      try { answer = JSON.parse(request.responseText); } catch (error) { answer = {}; }
+      if (request.status === 201) {
+        bar.value = 100;
+        status.textContent = "Uploaded and checked: " + answer.filename + ". Run the analysis to use it.";
+      } else {
+        const where = [answer.source, answer.location].filter(Boolean).join(", ");
+        status.textContent = "Not accepted: " + (where ? where + ": " : "") + (answer.detail || request.statusText);
+      }
+      box.dataset.done = String(request.status);
+    });
+    request.send(file);
+  });
+}
+
+// An analysis page follows the job until it ends, then offers the plan.
+function follow(box) {
+  const bar = box.querySelector("progress");
+  const status = box.querySelector(".analysis-status");
+  const poll = async () => {
+    const response = await fetch(box.dataset.url, { credentials: "same-origin" });
+    const job = await response.json();
+    bar.value = job.progress;
+    bar.textContent = job.progress + "%";
+    const error = job.error ? ": " + (job.error.detail || JSON.stringify(job.error)) : "";
+    status.textContent = "Status: " + job.status + (job.stage ? " (" + job.stage + ")" : "") + error;
+    box.dataset.status = job.status;
+    if (job.status === "queued" || job.status === "running") setTimeout(poll, 1000);
+  };
+  poll();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const box of document.querySelectorAll(".card.upload")) upload(box);
+  for (const box of document.querySelectorAll(".card.analysis")) follow(box);
+});
