@@ -99,8 +99,16 @@ def demo(
         Path, typer.Option("--out", help="Output folder; each patient goes to OUT/<patient id>/.")
     ] = DEFAULT_DEMO_OUT,
     kb: KbOption = None,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Then serve the web app and API in demo mode on http://127.0.0.1:8000 until Ctrl-C.",
+        ),
+    ] = False,
 ) -> None:
-    """Analyze every bundled demo patient, show what each plan found and end with the reports' paths."""
+    """Analyze every bundled demo patient, show what each plan found and end with the reports' paths (and, with
+    --serve, serve the web app on the same demo patients)."""
     from rich.table import Table
 
     from tailormed.demo import demo_records
@@ -137,10 +145,14 @@ def demo(
     reports = [path for result in results for path in result.files if path.name.startswith(REPORT_PREFIX)]
     if not reports:
         out.print(f"no reports: {results[0].plan.inputs.get('reports', '')}" if results else "", highlight=False)
-        return
-    out.print("[bold]reports:[/]", highlight=False)
-    for path in reports:
-        out.print(f"  {path}", highlight=False, soft_wrap=True)
+    else:
+        out.print("[bold]reports:[/]", highlight=False)
+        for path in reports:
+            out.print(f"  {path}", highlight=False, soft_wrap=True)
+    if serve:
+        from tailormed.cli.service import run_server
+
+        run_server(demo=True, kb=kb, notes=["demo reports written:", *(f"  {path}" for path in reports)])
 
 
 def _actionable(findings: list[Finding]) -> list[Finding]:

@@ -211,6 +211,18 @@ def serve(
     kb: Annotated[Path | None, typer.Option(help="Knowledge bundle folder (default: the installed one).")] = None,
 ) -> None:
     """Serve the web app, REST API, CDS Hooks and FHIR Genomics operations (uvicorn); demo mode seeds demo data."""
+    run_server(host=host, port=port, demo=demo, kb=kb)
+
+
+def run_server(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    demo: bool | None = None,
+    kb: Path | None = None,
+    notes: list[str] | None = None,
+) -> None:
+    """Serve until Ctrl-C; ``notes`` are printed after the URL and logins (``tailormed demo --serve``: the reports)."""
     import uvicorn
 
     from tailormed.knowledge.bundle import load_bundle
@@ -261,5 +273,8 @@ def serve(
         for login in logins:
             out.print(f"  {login.role:<19} {login.username} / {login.password}")
         out.print("demo mode: unsigned CDS Hooks calls from this machine are accepted as the demo client")
+    for note in notes or []:
+        out.print(note, highlight=False, soft_wrap=True)
+    out.print("press Ctrl-C to stop")
     uvicorn.run(app, host=host, port=port, log_level="info")
     platform.close()
