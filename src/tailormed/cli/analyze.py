@@ -107,8 +107,9 @@ def demo(
         ),
     ] = False,
 ) -> None:
-    """Analyze every bundled demo patient, show what each plan found and end with the reports' paths (and, with
-    --serve, serve the web app on the same demo patients)."""
+    """Analyze every bundled demo patient, show what each plan found and end with the reports' paths.
+
+    With --serve, then serve the web app and API on the same demo patients until Ctrl-C."""
     from rich.table import Table
 
     from tailormed.demo import demo_records

@@ -184,7 +184,7 @@ COMMANDS = (
     LazyCommand(
         "serve",
         _serve,
-        "Serve the REST API, CDS Hooks and FHIR Genomics operations (uvicorn); demo mode seeds demo data.",
+        "Serve the web app, REST API, CDS Hooks and FHIR Genomics operations (uvicorn); demo mode seeds demo data.",
         group=False,
     ),
     LazyCommand(
