@@ -332,9 +332,10 @@ def test_pgx_core_definitions_quote_pharmcat_and_agree_with_it(core: KnowledgeBu
             cells = dict(cell.split(" ") for cell in _quote_for(gene, name).split(": ", 1)[1].split(", "))
             problems += [f"{gene.gene} {name}: {r} {b} unquoted" for r, b in bases.items() if cells.get(r) != b]
         for v in gene.variants:
-            expected = f"{v.rsid}: {gene.chromosome}:{v.pos} {v.ref}>{'/'.join(v.alts)}"
-            if _quote_for(gene, v.rsid) != expected:
-                problems.append(f"{gene.gene} {v.rsid}: core {expected!r} vs quote {_quote_for(gene, v.rsid)!r}")
+            name = v.name(gene.chromosome)
+            expected = f"{name}: {gene.chromosome}:{v.pos} {v.ref}>{'/'.join(v.alts)}"
+            if _quote_for(gene, name) != expected:
+                problems.append(f"{gene.gene} {name}: core {expected!r} vs quote {_quote_for(gene, name)!r}")
     assert not problems, "\n".join(problems)
 
 

@@ -86,8 +86,10 @@ def test_the_medication_check_shows_the_cds_card(server: Server) -> None:
     assert checked.status_code == 200
     assert "What the CDS Hooks card would say for clopidogrel" in checked.text
     assert "CYP2C19" in checked.text
-    none = client.post(f"/app/patients/{PATIENT}/medication-check", data={"drug": "paracetamol", "csrf": csrf})
+    none = client.post(f"/app/patients/{PATIENT}/medication-check", data={"drug": "lisinopril", "csrf": csrf})
     assert "No card" in none.text
+    unknown = client.post(f"/app/patients/{PATIENT}/medication-check", data={"drug": "zzqx-unlisted", "csrf": csrf})
+    assert "could not recognise" in unknown.text and "No card" not in unknown.text
 
 
 def test_downloads_are_files_of_the_latest_plan(server: Server) -> None:

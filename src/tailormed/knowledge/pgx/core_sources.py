@@ -43,11 +43,15 @@ def _labelled(sources: Iterable[SourceQuote], label: str) -> bool:
 class CoreVariant(Contract):
     """A position the core reads a gene at (GRCh38); its gene quotes it (``at: variants, RSID``)."""
 
-    rsid: str
+    rsid: str | None
     pos: int
     ref: str
     alts: tuple[str, ...]
     hgvs: str | None = None
+
+    def name(self, chromosome: str) -> str:
+        """How PharmCAT's allele cells name this position: its rsid, else ``chrom:pos``."""
+        return self.rsid or f"{chromosome}:{self.pos}"
 
 
 class CoreGeneDefinition(Sourced):
@@ -65,7 +69,8 @@ class CoreGeneDefinition(Sourced):
     def _every_allele_quoted(self) -> CoreGeneDefinition:
         if self.unverified is None:
             missing = [name for name in self.alleles if not _named(self.sources, name)]
-            missing += [v.rsid for v in self.variants if not _named(self.sources, v.rsid)]
+            positions = [v.name(self.chromosome) for v in self.variants]
+            missing += [name for name in positions if not _named(self.sources, name)]
             if missing:
                 raise ValueError(f"{self.gene}: no quoted definition for {missing}")
         return self
@@ -141,13 +146,12 @@ def hemizygous_label(function: str) -> str:
 
 def definition_quotes(table: Mapping[str, Any]) -> dict[str, str]:
     """A PharmCAT allele-definition file's cells as quoted: ``namedAlleles, NAME`` -> ``NAME: rs1 A, rs2 G`` and
-    ``variants, RSID`` -> ``RSID: chr10:94781859 G>A``."""
+    ``variants, RSID`` -> ``RSID: chr10:94781859 G>A`` (a position without an rsid is named ``chrom:pos``)."""
     variants = table["variants"]
     names = [v.get("rsid") or f"{table['chromosome']}:{v['position']}" for v in variants]
     quotes = {
-        f"variants, {v['rsid']}": f"{v['rsid']}: {table['chromosome']}:{v['position']} {v['ref']}>{'/'.join(v['alts'])}"
-        for v in variants
-        if v.get("rsid")
+        f"variants, {name}": f"{name}: {table['chromosome']}:{v['position']} {v['ref']}>{'/'.join(v['alts'])}"
+        for name, v in zip(names, variants, strict=True)
     }
     for allele in table["namedAlleles"]:
         cells = ", ".join(f"{names[i]} {b}" for i, b in enumerate(allele["alleles"]) if b is not None)
