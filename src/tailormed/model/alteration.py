@@ -13,6 +13,14 @@ Protein changes are normalized to one-letter HGVS without the ``p.`` prefix or t
 'EML4'
 >>> parse_alteration("FLT3-ITD").label
 'FLT3 ITD'
+>>> parse_alteration("PD-L1 TPS >= 50%").label
+'CD274 (PD-L1) TPS ≥50%'
+
+Protein expression measured by immunohistochemistry (``kind: expression``) is written as the marker, the scoring
+scale and the result or cut-off: ``HER2 IHC 3+``, ``HER2 IHC 1+ or 2+``, ``PD-L1 TPS >= 50%``, ``PD-L1 CPS >= 1``,
+``PD-L1 TC >= 50%``, ``PD-L1 IC >= 10%``, and for markers scored as the share of tumour cells stained at an
+intensity or stronger ``CLDN18.2 IHC 2+ >= 75%`` (at least 75% of tumour cells at 2+ or 3+). A patient's result is
+one value (``PD-L1 TPS 60%``, ``CLDN18.2 IHC 2+ 80%``) or the range a laboratory reports (``PD-L1 TPS >= 50%``).
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, ValidationError, model_validator
 
 from tailormed.model.base import Contract
 from tailormed.model.genotype import GenomeBuild
@@ -177,6 +185,7 @@ class AlterationKind(StrEnum):
     DELETION = "deletion"
     FUSION = "fusion"
     SIGNATURE = "signature"
+    EXPRESSION = "expression"
 
 
 class GeneClass(StrEnum):
@@ -204,6 +213,110 @@ class Signature(StrEnum):
     HRD = "HRD"
 
 
+class ExpressionScale(StrEnum):
+    """How an immunohistochemistry result is scored."""
+
+    IHC = "IHC"  # membrane staining intensity score: 0, 1+, 2+, 3+
+    STAINED_CELLS = "stained cells"  # % of tumour cells stained at ``intensity`` or stronger
+    TPS = "TPS"  # tumour proportion score: % of viable tumour cells with membrane staining
+    CPS = "CPS"  # combined positive score: stained tumour cells, lymphocytes, macrophages per 100 tumour cells
+    TC = "TC"  # % of tumour cells stained (SP142)
+    IC = "IC"  # % of tumour area covered by stained tumour-infiltrating immune cells (SP142)
+
+
+#: Marker names people write -> (HGNC symbol of the protein's gene, the name shown).
+EXPRESSION_MARKERS = {
+    name.upper(): target
+    for names, target in (
+        (("HER2", "ERBB2", "HER-2"), ("ERBB2", "HER2")),
+        (("PD-L1", "PDL1", "CD274"), ("CD274", "PD-L1")),
+        (("CLDN18.2", "CLDN18", "CLAUDIN18.2", "CLAUDIN-18.2"), ("CLDN18", "CLDN18.2")),
+        (("FRα", "FRALPHA", "FR-ALPHA", "FOLR1"), ("FOLR1", "FRα")),
+        (("C-MET", "CMET", "MET"), ("MET", "c-Met")),
+    )
+    for name in names
+}
+#: The scales each marker is scored on (PD-L1 by proportion scores; the others by IHC intensity or stained cells).
+MARKER_SCALES = {
+    "HER2": frozenset({"IHC"}),
+    "PD-L1": frozenset({"TPS", "CPS", "TC", "IC"}),
+    "CLDN18.2": frozenset({"IHC"}),
+    "FRα": frozenset({"IHC"}),
+    "c-Met": frozenset({"IHC"}),
+}
+_PERCENT_SCALES = (ExpressionScale.STAINED_CELLS, ExpressionScale.TPS, ExpressionScale.TC, ExpressionScale.IC)
+
+
+class Expression(Contract):
+    """A protein-expression result (the patient's) or criterion (the knowledge's), as a closed range of the scale.
+
+    A patient's single value has ``low == high``; a criterion such as TPS >= 50% has ``high`` None (no upper bound).
+    """
+
+    marker: str = Field(description="Name shown, e.g. 'HER2', 'PD-L1', 'CLDN18.2'")
+    scale: ExpressionScale
+    intensity: Annotated[int, Field(ge=1, le=3)] | None = Field(
+        default=None, description="For stained-cell scores: the weakest staining intensity counted (2 = 2+ or 3+)"
+    )
+    low: Annotated[float, Field(ge=0)]
+    high: Annotated[float, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Expression:
+        if (self.scale is ExpressionScale.STAINED_CELLS) != (self.intensity is not None):
+            raise ValueError("a stained-cell score needs the staining intensity, and only it has one")
+        top = 3 if self.scale is ExpressionScale.IHC else 100
+        for value in (self.low, self.high):
+            if value is not None and value > top:
+                raise ValueError(f"{self.scale.value} {value:g} is above the scale's maximum {top}")
+        if self.scale is ExpressionScale.IHC and (self.low % 1 or (self.high or 0) % 1):
+            raise ValueError("an IHC intensity score is 0, 1+, 2+ or 3+")
+        if self.high is not None and self.high < self.low:
+            raise ValueError("range end is below its start")
+        return self
+
+    def meets(self, criterion: Expression) -> bool:
+        """Whether this result lies within ``criterion`` (same marker and scale).
+
+        A share of cells stained at a stronger intensity than the criterion counts is at least as large at the
+        criterion's intensity, so it meets a lower bound (80% at 3+ meets >= 75% at 2+ or stronger).
+        """
+        if self.marker != criterion.marker or self.scale is not criterion.scale:
+            return False
+        if self.intensity != criterion.intensity:
+            stronger = (self.intensity or 0) > (criterion.intensity or 0)
+            return stronger and criterion.high is None and self.low >= criterion.low
+        if self.low < criterion.low:
+            return False
+        if criterion.high is None:
+            return True
+        return self.high is not None and self.high <= criterion.high
+
+    @property
+    def text(self) -> str:
+        """``IHC 3+``, ``IHC 1+ or 2+``, ``TPS ≥50%``, ``CPS ≥1``, ``IHC 2+ or stronger in ≥75% of tumour cells``."""
+        unit = "%" if self.scale in _PERCENT_SCALES else ""
+
+        def shown(value: float) -> str:
+            return f"{value:g}+" if self.scale is ExpressionScale.IHC and value > 0 else f"{value:g}"
+
+        low, high = shown(self.low), shown(self.high) if self.high is not None else None
+        if self.scale is ExpressionScale.IHC and self.high == 3 and self.low < 3:
+            value = f"≥{low}"
+        elif high is None:
+            value = f"≥{low}{unit}"
+        elif high == low:
+            value = f"{low}{unit}"
+        elif self.scale is ExpressionScale.IHC:
+            value = f"{low} or {high}" if self.high == self.low + 1 else f"{low} to {high}"
+        else:
+            value = f"{low}-{high}{unit}"
+        if self.scale is ExpressionScale.STAINED_CELLS:
+            stronger = "" if self.intensity == 3 else " or stronger"
+            return f"IHC {self.intensity}+{stronger} in {value} of tumour cells"
+        return f"{self.scale.value} {value}"
+
+
 class GenomicAllele(Contract):
     """A VCF-style allele on a named build (UCSC chromosome names)."""
 
@@ -229,6 +342,7 @@ class Alteration(Contract):
     gene_class: GeneClass | None = None
     partner: str | None = Field(default=None, description="Fusion partner gene; None = any partner")
     signature: Signature | None = None
+    expression: Expression | None = Field(default=None, description="For protein expression: result or criterion")
     allele: GenomicAllele | None = None
     consequence: str | None = Field(default=None, description="Sequence Ontology term from a VEP/SnpEff annotation")
     vaf: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
@@ -274,7 +388,14 @@ _SIGNATURES = {
     "TMB-H": Signature.TMB_H, "TMB HIGH": Signature.TMB_H, "HIGH TMB": Signature.TMB_H, "HRD": Signature.HRD,
     "HRD POSITIVE": Signature.HRD,
 }  # fmt: skip
-_FEATURE_TYPES = ("mutation", "amplification", "deletion", "fusion", "exon", "signature")
+_FEATURE_TYPES = ("mutation", "amplification", "deletion", "fusion", "exon", "signature", "expression")
+_SCALE_WORDS = {"IHC": ExpressionScale.IHC, "TPS": ExpressionScale.TPS, "CPS": ExpressionScale.CPS,
+                "TC": ExpressionScale.TC, "IC": ExpressionScale.IC}  # fmt: skip
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_AT_LEAST = r"(>=|≥|=>)?"
+_IHC_SCORE = re.compile(rf"^{_AT_LEAST}\s*([0-3])\+?(?:\s*(?:OR|TO|-|/)\s*([0-3])\+?)?$")
+_STAINED = re.compile(rf"^{_AT_LEAST}\s*([1-3])\+\s*(?:IN\s*)?{_AT_LEAST}\s*{_NUMBER}\s*%$")
+_VALUE = re.compile(rf"^{_AT_LEAST}\s*{_NUMBER}(?:\s*-\s*{_NUMBER})?\s*(%?)$")
 
 
 def parse_alteration(text: str, *, gene: str | None = None, feature_type: str | None = None) -> Alteration:
@@ -290,6 +411,15 @@ def parse_alteration(text: str, *, gene: str | None = None, feature_type: str | 
     if feature_type is not None and feature_type.strip().lower() not in _FEATURE_TYPES:
         raise ValueError(f"unknown feature_type {feature_type!r} (expected one of {', '.join(_FEATURE_TYPES)})")
     upper = raw.upper()
+    expression = _expression(raw, gene)
+    if expression is not None:
+        return _expect(expression, feature_type)
+    if feature_type is not None and feature_type.strip().lower() == "expression":
+        marker = gene.strip() if gene is not None else raw.split(" ")[0]
+        if marker.upper() not in EXPRESSION_MARKERS:
+            known = ", ".join(dict.fromkeys(shown for _, shown in EXPRESSION_MARKERS.values()))
+            raise ValueError(f"no protein-expression marker {marker!r} (known: {known})")
+        raise ValueError(f"not a protein-expression result: {raw!r} (e.g. 'IHC 3+', 'TPS 60%', 'CPS 12', 'IHC 2+ 80%')")
     signature = _SIGNATURES.get(upper) if gene is None or gene.strip().upper() in ("", "MSI", "TMB") else None
     if signature is not None:
         return _expect(
@@ -361,6 +491,55 @@ def _gene_alteration(symbol: str, raw: str) -> Alteration:
         )  # fmt: skip
     change = parse_protein_change(raw)
     return Alteration(gene=symbol, kind=AlterationKind.MUTATION, protein=change, label=f"{symbol} {change.text}")
+
+
+def _expression(raw: str, gene: str | None) -> Alteration | None:
+    """A protein-expression result or criterion (see the module text), or None when ``raw`` is not one."""
+    words = raw.split(" ", 1) if gene is None else [gene.strip(), raw]
+    if len(words) != 2 or words[0].upper() not in EXPRESSION_MARKERS:
+        return None
+    scale_word, _, result = words[1].strip().partition(" ")
+    scale = _SCALE_WORDS.get(scale_word.upper())
+    if scale is None:
+        return None
+    symbol, marker = EXPRESSION_MARKERS[words[0].upper()]
+    if scale.value not in MARKER_SCALES[marker]:
+        raise ValueError(
+            f"{marker} is scored by {' or '.join(sorted(MARKER_SCALES[marker]))}, not {scale.value}: {raw!r}"
+        )
+    result = result.strip().upper().replace("≥", ">=")
+    intensity: int | None = None
+    low: float
+    high: float | None
+    if scale is ExpressionScale.IHC and (m := _STAINED.match(result)):
+        scale, intensity = ExpressionScale.STAINED_CELLS, int(m.group(2))
+        low, high = float(m.group(4)), None if m.group(3) else float(m.group(4))
+    elif scale is ExpressionScale.IHC and (m := _IHC_SCORE.match(result)):
+        low = float(m.group(2))
+        high = 3.0 if m.group(1) else float(m.group(3) or m.group(2))
+    elif scale is not ExpressionScale.IHC and (m := _VALUE.match(result)):
+        if (m.group(4) == "%") != (scale is not ExpressionScale.CPS):
+            wanted = (
+                "a score without %, e.g. 'CPS 12'"
+                if scale is ExpressionScale.CPS
+                else f"a percentage, e.g. '{scale.value} 60%'"
+            )
+            raise ValueError(f"{raw!r}: {scale.value} is {wanted}")
+        low = float(m.group(2))
+        high = None if m.group(1) else float(m.group(3) or m.group(2))
+        if m.group(1) and m.group(3):
+            raise ValueError(f"give a cut-off or a range, not both: {raw!r}")
+    else:
+        raise ValueError(f"{scale.value} result not understood: {raw!r} (e.g. 'IHC 3+', 'TPS >= 50%', 'CPS 5')")
+    try:
+        measured = Expression(marker=marker, scale=scale, intensity=intensity, low=low, high=high)
+    except ValidationError as exc:
+        reasons = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+        raise ValueError(f"{raw!r}: {reasons}") from None
+    shown = symbol if marker == symbol else f"{symbol} ({marker})"
+    return Alteration(
+        gene=symbol, kind=AlterationKind.EXPRESSION, expression=measured, label=f"{shown} {measured.text}"
+    )
 
 
 def _expect(alteration: Alteration, feature_type: str | None) -> Alteration:

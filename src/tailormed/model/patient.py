@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
+from tailormed.model.alteration import Alteration, parse_alteration
 from tailormed.model.base import Coding, Contract
 from tailormed.model.enums import Sex as Sex
 
@@ -271,8 +272,25 @@ class Fusion(Contract):
     three_prime_gene: str
 
 
+class ProteinExpression(Contract):
+    """One immunohistochemistry result, e.g. marker ``PD-L1``, result ``TPS 60%`` (grammar in ``model.alteration``)."""
+
+    marker: str = Field(description="HER2, PD-L1, CLDN18.2, FRα, c-Met (or the gene symbol)")
+    result: str = Field(description="e.g. 'IHC 3+', 'TPS 60%', 'CPS 12', 'IHC 2+ 80%' (80% of cells at 2+ or 3+)")
+    assay: str | None = Field(default=None, description="Antibody clone or test, e.g. '22C3', 'VENTANA HER2 (4B5)'")
+
+    @model_validator(mode="after")
+    def _understood(self) -> ProteinExpression:
+        self.alteration()
+        return self
+
+    def alteration(self) -> Alteration:
+        """The result as an alteration of kind ``expression``; ValueError when it is not one."""
+        return parse_alteration(self.result, gene=self.marker, feature_type="expression")
+
+
 class Tumour(Contract):
-    """The tumour profile: type as an OncoTree code, and its somatic alterations and signatures."""
+    """The tumour profile: type as an OncoTree code, and its somatic alterations, signatures and IHC results."""
 
     oncotree_code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9_/-]*$")
     name: str | None = None
@@ -281,6 +299,7 @@ class Tumour(Contract):
     fusions: list[Fusion] = Field(default_factory=list)
     msi_status: str | None = Field(default=None, pattern=r"^(MSI-H|MSI-L|MSS)$")
     tmb_mut_per_mb: NonNegative | None = None
+    protein_expression: list[ProteinExpression] = Field(default_factory=list)
 
 
 class RiskTolerance(StrEnum):

@@ -51,6 +51,8 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
     )
     if best.relation_note:
         summary += f" Not on-label here: {best.relation_note}."
+    if best.condition:
+        summary += f" On-label {best.condition}."
     if not row.verified:
         summary += " The source of this evidence row could not be re-read; confirm before acting."
     if best.licence_note:

@@ -3,6 +3,9 @@
 genomic allele -> protein change -> codon (``V600``) -> exon/region (exon 19 deletion, exon 20 insertion, FLT3 ITD) ->
 fusion with the named partner -> gene-level class (amplification, deletion, any fusion of the gene, "mutation",
 loss of function). Gene-level mutation classes apply only to alterations predicted oncogenic (:mod:`.annotate`).
+Protein expression is its own level: a result meets a criterion on the same marker and scale when it lies within
+the criterion's range (TPS 60% meets TPS >= 50%; HER2 IHC 3+ does not meet HER2 IHC 1+ or 2+); an expression
+result never meets a genomic biomarker, nor the other way round (HER2 IHC 3+ is not ERBB2 amplification).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class MatchLevel(StrEnum):
     EXON = "exon"
     FUSION = "fusion"
     SIGNATURE = "signature"
+    EXPRESSION = "expression"
     GENE_CLASS = "gene_class"
 
 
@@ -46,6 +50,10 @@ def match_level(
         return _fusion(spec, alteration)
     if spec.gene != alteration.gene:
         return None
+    if spec.kind is AlterationKind.EXPRESSION or alteration.kind is AlterationKind.EXPRESSION:
+        result, criterion = alteration.expression, spec.expression
+        met = result is not None and criterion is not None and result.meets(criterion)
+        return MatchLevel.EXPRESSION if met else None
     facts = genes.get(spec.gene)
     if spec.kind is AlterationKind.AMPLIFICATION:
         return MatchLevel.GENE_CLASS if alteration.kind is AlterationKind.AMPLIFICATION else None

@@ -88,6 +88,9 @@ class TherapyMatch(Contract):
     tumour_type: str
     relation: Relation
     relation_note: str | None = Field(default=None, description="Why an indication could not be placed on-label")
+    condition: str | None = Field(
+        default=None, description="What the label requires absent that the tumour data does not state"
+    )
     amp_tier: str
     source: str
     release: str
@@ -137,6 +140,15 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                     skipped += 1
                 continue
             related, note = relation(profile.tumour_type, row, knowledge.tree)
+            condition = None
+            if row.unless:
+                present = _present(row, alterations, knowledge)
+                if present and related is not Relation.OTHER:
+                    related, note = Relation.OTHER, f"the label leaves out tumours with {present}"
+                elif not present:
+                    condition = (
+                        "only without " + ", ".join(u.label for u in row.unless) + " (not stated for this tumour)"
+                    )
             matches.append(
                 TherapyMatch(
                     case_id=profile.case_id,
@@ -146,6 +158,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                     tumour_type=profile.tumour_type,
                     relation=related,
                     relation_note=note,
+                    condition=condition,
                     amp_tier=amp_tier(related, row.amp_level),
                     source=table.source,
                     release=table.release,
@@ -167,6 +180,17 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
         matches=matches,
         not_assessed=[*profile.not_assessed, *gated],
     )
+
+
+def _present(row: BiomarkerEvidence, alterations: Sequence[Alteration], knowledge: OncoKnowledge) -> str | None:
+    """The tumour's alteration that one of the row's ``unless`` biomarkers names, e.g. 'EGFR L858R', or None."""
+    for spec in row.unless:
+        probe = row.model_copy(update={"biomarker": spec, "alleles": []})
+        for alteration in alterations:
+            verdict = oncogenicity(alteration, knowledge.genes, knowledge.hotspots, knowledge.known)
+            if match_level(probe, alteration, oncogenic=verdict.oncogenic, genes=knowledge.genes) is not None:
+                return alteration.label
+    return None
 
 
 def _order(match: TherapyMatch) -> tuple[int, int, str, str, int, str]:

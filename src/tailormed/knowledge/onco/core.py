@@ -149,6 +149,10 @@ class CuratedRow(Sourced):
     origin: Origin = Origin.SOMATIC
     exclude: list[str] = Field(default_factory=list)
     solid_tumours_only: bool = False
+    unless: list[str] = Field(
+        default_factory=list,
+        description="Biomarkers whose presence takes a tumour off this label (HER2-low: not ERBB2 amplified)",
+    )
 
     @model_validator(mode="after")
     def _approval_year(self) -> CuratedRow:
@@ -210,6 +214,10 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
         for code in [row.tumour, *row.exclude]:
             if code != PAN_CANCER and code not in tree:
                 raise KnowledgeError(f"tumour {code!r} is not an OncoTree code", source=path, location=where)
+        try:
+            unless = [parse_alteration(text) for text in row.unless]
+        except ValueError as exc:
+            raise KnowledgeError(f"unless: {exc}", source=path, location=where) from exc
         for text in row.biomarkers:
             try:
                 biomarker = parse_alteration(text)
@@ -226,6 +234,7 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
                     oncotree=row.tumour,
                     excluded_oncotree=row.exclude,
                     solid_tumours_only=row.solid_tumours_only,
+                    unless=unless,
                     therapies=row.therapy,
                     evidence_type=EvidenceType.PREDICTIVE,
                     direction=Direction.SUPPORTS,

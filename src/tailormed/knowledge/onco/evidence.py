@@ -76,6 +76,10 @@ class BiomarkerEvidence(Contract):
     solid_tumours_only: bool = Field(
         default=False, description="A tumour-agnostic label for solid tumours: myeloid and lymphoid neoplasms are out"
     )
+    unless: list[Alteration] = Field(
+        default_factory=list,
+        description="Biomarkers the label requires absent (no EGFR, ALK or ROS1 aberration; HER2-negative)",
+    )
     year: int | None = Field(default=None, description="Year of the approval or guideline the row rests on")
     verified: bool = Field(default=True, description="False when the source could not be re-read to the sentence")
     doid: str | None = None
