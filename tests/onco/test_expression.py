@@ -240,3 +240,26 @@ def test_batch_table_takes_expression_rows(tmp_path: Path, core_knowledge: OncoK
     cases.write_text(header + "b1\tHER2\tIHC 3\texpression\tGBC\nb2\tHER2\tTPS 3%\texpression\tGBC\n", encoding="utf-8")
     with pytest.raises(InputError, match="line 3"):
         batch_profiles(cases, core_knowledge)
+
+
+@pytest.mark.parametrize(
+    ("tumour", "results", "therapy", "expected"),
+    [
+        ("LUAD", ("PD-L1 TPS 5%",), "pembrolizumab", "I-A"),
+        ("LUSC", ("PD-L1 TPS >= 50%",), "cemiplimab", "I-A"),
+        ("LUAD", ("PD-L1 TPS 30%",), "cemiplimab", None),  # below the 50% cut-off
+        ("LUAD", ("PD-L1 IC 15%",), "atezolizumab", "I-A"),
+        ("LUAD", ("PD-L1 TC 60%",), "atezolizumab", "I-A"),
+        ("HNSC", ("PD-L1 CPS 3",), "pembrolizumab", "I-A"),
+        ("HNSC", ("PD-L1 TPS 60%",), "pembrolizumab", "II-C"),  # the head and neck label reads CPS; TPS is NSCLC's
+        ("LUAD", ("PD-L1 TPS 80%", "EGFR L858R"), "cemiplimab", "II-C"),  # no EGFR, ALK or ROS1 aberration
+        ("LUAD", ("PD-L1 TPS 80%", "CD74::ROS1"), "cemiplimab", "II-C"),
+        ("LUAD", ("PD-L1 TPS 80%", "CD74::ROS1"), "pembrolizumab", "I-A"),  # its label names EGFR and ALK only
+        ("LUAD", ("PD-L1 TC 60%", "EML4::ALK"), "atezolizumab", "II-C"),
+    ],
+)
+def test_pd_l1_labels(
+    core_knowledge: OncoKnowledge, tumour: str, results: tuple[str, ...], therapy: str, expected: str | None
+) -> None:
+    found = tiers(run(core_knowledge, tumour, *results), therapy)
+    assert found == ({expected} if expected else set())
