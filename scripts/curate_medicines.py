@@ -1,6 +1,6 @@
 """Write the curated medicine vocabulary: ingredients with RxNorm codes, ATC codes, brands and RxNorm products.
 
-Usage: python scripts/curate_medicines.py VALUESET_DIR ATC_CSV
+Usage: python scripts/curate_medicines.py VALUESET_DIR ATC_CSV [PDDI_DIR]
 
 * ingredients: every drug the curated PGx guidelines and phenoconversion rules name, and every ingredient of the
   value sets below; RxNorm ingredient code, ATC codes and CPIC level per gene from PyPGx's CPIC gene-drug table
@@ -10,7 +10,14 @@ Usage: python scripts/curate_medicines.py VALUESET_DIR ATC_CSV
 * RxNorm products (clinical and branded drugs) and drug classes: NLM VSAC value sets as FHIR JSON (``VALUESET_DIR``:
   ``cqframework/ecqm-content-r4-2021``, ``input/vocabulary/valueset/external``, CC0), each product with its RxNorm
   display (brands are the bracketed names of branded products);
-* brand names read on FDA labels (``BRANDS`` below, each with the label's words).
+* brand names: the bracketed brands of RxNorm branded drugs in the value sets above and in the HL7 PDDI CDS value
+  sets (``PDDI_DIR``: ``HL7/PDDI-CDS``, ``input/vocabulary``, FHIR XML); the Drugs@FDA product titles cited by
+  PharmCAT's example report (``$TAILORMED_SHARED_DATA/pgx/pharmcat/examples/pharmcat.example2.report.json``); and
+  openFDA label and NDC records (``BRANDS`` below, each with the record's words). A branded drug with several
+  ingredients becomes a combination: its brand resolves to all of them;
+* names that differ between the United States (USAN) and the WHO (INN): the WHO ATC index name of the ingredient's
+  own ATC code (``ciclosporin`` for cyclosporine, L04AD01), and ``US_NAMES`` below for ingredients the CPIC table
+  does not code (acetaminophen = paracetamol), each with its source's words.
 
 Writes ``src/tailormed/knowledge/curated/medicines/medicines.json``; every fact carries ``sources`` (cite, where,
 the source's own words). Runs on a developer machine; nothing here runs at analysis time.
@@ -25,6 +32,7 @@ import re
 import sys
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import yaml
 
@@ -34,38 +42,198 @@ from tailormed.knowledge.medicines import CLASS_VALUE_SETS, base_name
 REPO = Path(__file__).resolve().parents[1]
 CURATED = REPO / "src" / "tailormed" / "knowledge" / "curated"
 OUT = CURATED / "medicines" / "medicines.json"
+PDDI_REPO = "HL7/PDDI-CDS@018be88"
 VALUE_SET_REPO = "cqframework/ecqm-content-r4-2021@0be9c6864640478209add3b5c99178291986a0e0"
 ATC_CITE = "ATC: WHO Collaborating Centre for Drug Statistics Methodology, ATC/DDD Index (as of 2026-04-25)"
 
-#: Brand names read on FDA labels: brand -> (ingredient, label URL, the label's own words).
-BRANDS: dict[str, tuple[str, str, str]] = {
-    "Plavix": ("clopidogrel", "https://www.drugs.com/pro/plavix.html", "PLAVIX® (clopidogrel tablets) for oral use"),
+#: Brand names read on FDA labels and openFDA records: brand -> (ingredients, source, where, the source's words).
+BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
+    "Plavix": (
+        ("clopidogrel",),
+        "https://www.drugs.com/pro/plavix.html",
+        "FDA prescribing information, title",
+        "PLAVIX® (clopidogrel tablets) for oral use",
+    ),
     "Zocor": (
-        "simvastatin",
+        ("simvastatin",),
         "https://dailymed.nlm.nih.gov/dailymed/",
+        "FDA prescribing information, title",
         "DailyMed (U.S. National Library of Medicine) — ZOCOR (simvastatin) tablets",
     ),
     "Coumadin": (
-        "warfarin",
+        ("warfarin",),
         "https://vdocuments.site/aphena-pharma-solutions-tennessee-inc-coumadin-.html",
+        "FDA prescribing information, title",
         "COUMADIN (warfarin sodium) tablets, for oral use",
     ),
     "Lipitor": (
-        "atorvastatin",
+        ("atorvastatin",),
         "https://dailymed.nlm.nih.gov/dailymed/",
+        "FDA prescribing information, title",
         "LIPITOR (atorvastatin calcium) tablets: FDA prescribing information",
     ),
     "Crestor": (
-        "rosuvastatin",
+        ("rosuvastatin",),
         "https://docobook.com/queue/crestor-pi-azpicentralcom.html",
+        "FDA prescribing information, title",
         "CRESTOR (rosuvastatin calcium) tablets Initial U.S. Approval: 2003",
     ),
     "Prilosec": (
-        "omeprazole",
+        ("omeprazole",),
         "https://nctr-crs.fda.gov/fdalabel/services/spl/set-ids/b6761f84-53ac-4745-a8c8-1e5427d7e179/spl-doc",
+        "FDA prescribing information, title",
         "PRILOSEC® (omeprazole magnesium) for delayed-release oral suspension",
     ),
+    "Prograf": (
+        ("tacrolimus",),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"0469-0607-73"',
+        "openFDA NDC directory, product 0469-0607",
+        '"generic_name": "Tacrolimus", "labeler_name": "Astellas Pharma US, Inc.", "brand_name": "Prograf"',
+    ),
+    "Dilantin": (
+        ("phenytoin",),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"58151-118-01"',
+        "openFDA NDC directory, product 58151-118 (SPL set 86dd27d1-9cee-48ae-b55d-e2d2f7dbc593)",
+        '"generic_name": "Extended Phenytoin Sodium", "labeler_name": "Viatris Specialty LLC", '
+        '"brand_name": "DILANTIN"',
+    ),
+    "Phenytek": (
+        ("phenytoin",),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"0378-2670-93"',
+        "openFDA NDC directory, product 0378-2670",
+        '"generic_name": "extended phenytoin sodium", "labeler_name": "Mylan Pharmaceuticals Inc.", '
+        '"brand_name": "Phenytek"',
+    ),
+    "Reyataz": (
+        ("atazanavir",),
+        'https://api.fda.gov/drug/label.json?search=openfda.generic_name:"Atazanavir"',
+        "openFDA drug label, spl_product_data_elements",
+        "REYATAZ ATAZANAVIR ATAZANAVIR SULFATE ATAZANAVIR",
+    ),
+    "Coreg": (
+        ("carvedilol",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"80725-139"',
+        "openFDA NDC directory, product 80725-139 (SPL set 07c619c6-4a0c-445e-94fa-664a54f68a39)",
+        '"generic_name": "Carvedilol", "labeler_name": "Waylis Therapeutics LLC", "brand_name": "Coreg"',
+    ),
+    "Coreg CR": (
+        ("carvedilol",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"80725-387"',
+        "openFDA NDC directory, product 80725-387",
+        '"generic_name": "Carvedilol Phosphate", "labeler_name": "Waylis Therapeutics LLC", "brand_name": "Coreg CR"',
+    ),
+    "Anafranil": (
+        ("clomipramine",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"0406-9908"',
+        "openFDA NDC directory, product 0406-9908 (SPL set 4074b555-7635-41a9-809d-fae3b3610059)",
+        '"generic_name": "clomipramine hydrochloride", "labeler_name": "SpecGx LLC", "brand_name": "ANAFRANIL"',
+    ),
+    "Paxil": (
+        ("paroxetine",),
+        'https://api.fda.gov/drug/label.json?search=set_id:"ef3b5cbe-f9e1-c1ac-79da-cfe14e3a7e7e"',
+        "openFDA drug label, SPL set ef3b5cbe-f9e1-c1ac-79da-cfe14e3a7e7e, spl_product_data_elements",
+        "PAXIL paroxetine hydrochloride PAROXETINE HYDROCHLORIDE PAROXETINE",
+    ),
+    "Lexapro": (
+        ("escitalopram",),
+        'https://api.fda.gov/drug/label.json?search=set_id:"13bb8267-1cab-43e5-acae-55a4d957630a"',
+        "openFDA drug label, SPL set 13bb8267-1cab-43e5-acae-55a4d957630a, spl_product_data_elements",
+        "Lexapro ESCITALOPRAM ESCITALOPRAM OXALATE ESCITALOPRAM",
+    ),
+    "Zoloft": (
+        ("sertraline",),
+        'https://api.fda.gov/drug/label.json?search=openfda.brand_name:"ZOLOFT"',
+        "openFDA drug label, spl_product_data_elements",
+        "Zoloft sertraline hydrochloride SERTRALINE HYDROCHLORIDE SERTRALINE",
+    ),
+    "Effexor XR": (
+        ("venlafaxine",),
+        'https://api.fda.gov/drug/label.json?search=openfda.brand_name:"effexor xr"',
+        "openFDA drug label, spl_product_data_elements",
+        "Effexor XR VENLAFAXINE HYDROCHLORIDE VENLAFAXINE HYDROCHLORIDE VENLAFAXINE",
+    ),
+    "Prevacid": (
+        ("lansoprazole",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"64764-046"',
+        "openFDA NDC directory, product 64764-046",
+        '"generic_name": "lansoprazole", "labeler_name": "Takeda Pharmaceuticals America, Inc.", '
+        '"brand_name": "Prevacid"',
+    ),
+    "Lamictal": (
+        ("lamotrigine",),
+        'https://api.fda.gov/drug/label.json?search=openfda.brand_name.exact:"LAMICTAL"',
+        "openFDA drug label, spl_product_data_elements",
+        "LAMICTAL lamotrigine LAMOTRIGINE LAMOTRIGINE",
+    ),
+    "Lamictal XR": (
+        ("lamotrigine",),
+        'https://api.fda.gov/drug/label.json?search=set_id:"3e2c9a35-6a39-41d7-ad84-3c0bb8894b09"',
+        "openFDA drug label, SPL set 3e2c9a35-6a39-41d7-ad84-3c0bb8894b09, spl_product_data_elements",
+        "LAMICTAL XR lamotrigine LAMOTRIGINE LAMOTRIGINE",
+    ),
 }
+
+#: Ingredients named differently in the United States (USAN) and by the WHO (INN), for ingredients whose ATC code
+#: no table we read gives under the US name: US name -> (INN, source, where, the source's words).
+US_NAMES: dict[str, tuple[str, str, str, str]] = {
+    "acetaminophen": (
+        "paracetamol",
+        "https://www.bionity.com/en/encyclopedia/International_Nonproprietary_Name.html",
+        "International Nonproprietary Name, example",
+        "INN: Paracetamol British Approved Name (BAN): Paracetamol United States Adopted Name (USAN): Acetaminophen",
+    ),
+    "albuterol": (
+        "salbutamol",
+        "https://www.antonimaroto.com/post/discrepancies",
+        "Drug Name Discrepancies",
+        "salbutamol (INN) vs. albuterol (USAN)",
+    ),
+    "meperidine": (
+        "pethidine",
+        "https://www.antonimaroto.com/post/discrepancies",
+        "Drug Name Discrepancies",
+        "pethidine (INN) vs. meperidine (USAN)",
+    ),
+    "glyburide": (
+        "glibenclamide",
+        "https://www.antonimaroto.com/post/discrepancies",
+        "Drug Name Discrepancies",
+        "glibenclamide (INN) vs. glyburide (USAN)",
+    ),
+    "isoproterenol": (
+        "isoprenaline",
+        "https://www.antonimaroto.com/post/discrepancies",
+        "Drug Name Discrepancies",
+        "isoprenaline (INN) vs. isoproterenol (USAN)",
+    ),
+    "metaproterenol": (
+        "orciprenaline",
+        "https://www.antonimaroto.com/post/discrepancies",
+        "Drug Name Discrepancies",
+        "orciprenaline (INN) vs. metaproterenol (USAN)",
+    ),
+    "dextroamphetamine": (
+        "dexamfetamine",
+        "http://pd2016.palliativedrugs.com/drug-names.html",
+        "Table 1 Drug names relevant to palliative care for which the rINN, BAN and/or USAN differ",
+        "Dexamfetamine | Dexamphetamine | Dextroamphetamine |",
+    ),
+    "chlorpheniramine": (
+        "chlorphenamine",
+        "http://pd2016.palliativedrugs.com/drug-names.html",
+        "Table 1 Drug names relevant to palliative care for which the rINN, BAN and/or USAN differ",
+        "Chlorphenamine | Chlorpheniramine | Chlorpheniramine |",
+    ),
+    "dicyclomine": (
+        "dicycloverine",
+        "http://pd2016.palliativedrugs.com/drug-names.html",
+        "Table 1 Drug names relevant to palliative care for which the rINN, BAN and/or USAN differ",
+        "Dicycloverine | Dicyclomine | Dicyclomine |",
+    ),
+}
+
+#: Brand names that are also ordinary words: never taken as the medicine on their own (reported as ambiguous).
+COMMON_WORDS = frozenset(["soma", "tabloid"])
 
 #: Ingredient names the WHO ATC index spells differently (INN vs USAN).
 WHO_NAMES = {
@@ -77,6 +245,7 @@ WHO_NAMES = {
 _PACK = re.compile(r"^\{.*\}\s*pack$", re.IGNORECASE)
 _LEADING_AMOUNT = re.compile(r"^(\d+(\.\d+)?\s*(ml|hr|actuat)\s+)+", re.IGNORECASE)
 _BRAND = re.compile(r"\[([^\]]+)\]\s*$")
+_REFORMULATED = re.compile(r"\s+Reformulated\b.*$")
 #: Dose-form words of RxNorm dose-form group concepts (``acarbose Oral Product``, ``... Pill``).
 _GROUP_WORDS = frozenset(
     [
@@ -101,15 +270,19 @@ _GROUP_WORDS = frozenset(
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 3:
+    if len(argv) not in (3, 4):
         print(__doc__, file=sys.stderr)
         return 2
     value_sets, atc_csv = Path(argv[1]), Path(argv[2])
+    pddi = Path(argv[3]) if len(argv) == 4 else None
     shared = Path(os.environ.get("TAILORMED_SHARED_DATA", REPO.parent / "shared" / "data"))
     cpic = _cpic_table(shared / "pgx" / "pypgx" / "cpic-table.csv")
     who = _who_atc(atc_csv)
+    who_by_code = {code: (name, quote) for name, rows in who.items() for code, quote in rows}
+    us_names = {us: inn for us, (inn, *_) in US_NAMES.items() if inn in who}
     wanted = _knowledge_drugs() | set(cpic)
     medicines: dict[str, dict[str, Any]] = {}
+    combinations: dict[str, dict[str, Any]] = {}
 
     def entry(name: str) -> dict[str, Any]:
         return medicines.setdefault(
@@ -119,6 +292,7 @@ def main(argv: list[str]) -> int:
                 "rxnorm": None,
                 "atc": [],
                 "atc_combinations": [],
+                "synonyms": [],
                 "brands": [],
                 "classes": [],
                 "products": [],
@@ -126,6 +300,23 @@ def main(argv: list[str]) -> int:
                 "sources": [],
             },
         )
+
+    def brand(name: str, ingredients: tuple[str, ...], source: dict[str, str]) -> None:
+        """A brand of one ingredient goes with it; a brand of several is a combination of all of them."""
+        if len(ingredients) == 1:
+            item = entry(ingredients[0])
+            item["brands"].append(name)
+            if source not in item["sources"]:
+                item["sources"].append(source)
+            return
+        for ingredient in ingredients:
+            item = entry(ingredient)
+            if not item["sources"]:
+                item["sources"].append(source)  # known only as an ingredient of this product
+        combo = combinations.setdefault(name.casefold(), {"brand": name, "ingredients": [], "sources": []})
+        combo["ingredients"] = sorted({*combo["ingredients"], *ingredients})
+        if source not in combo["sources"]:
+            combo["sources"].append(source)
 
     for name, row in sorted(cpic.items()):
         item = entry(name)
@@ -143,41 +334,113 @@ def main(argv: list[str]) -> int:
                 "quote": "; ".join(row["quotes"]),
             }
         )
-    known = wanted | set(who)
+    known = wanted | set(who) | {us for us, inn in us_names.items() if inn not in medicines}
     for path in sorted(value_sets.glob("*.json")):
-        _value_set(path, wanted, known, entry)
+        _value_set(_vsac_concepts(path), wanted, known, entry, brand)
+    if pddi is not None:
+        for path in sorted(pddi.glob("valueset-*.xml")):
+            _value_set(_pddi_concepts(path), wanted, known, entry, brand)
     for name in sorted(wanted):
         entry(name)  # every drug the knowledge names is in the vocabulary, with what the sources say about it
+    for us, (inn, url, where, quote) in US_NAMES.items():
+        if us in us_names:
+            # the entry keeps the name the CPIC table uses (salbutamol); the other name is its synonym
+            item, other = (medicines[inn], us) if inn in medicines else (entry(us), inn)
+            item["synonyms"].append(other)
+            item["sources"].append({"cite": url, "at": where, "quote": quote})
     for name, item in medicines.items():
-        who_name = WHO_NAMES.get(name, name)
+        who_name = WHO_NAMES.get(name) or us_names.get(name) or name
         if not item["atc"] and who_name in who:
             item["atc"] = list(dict.fromkeys(code for code, _ in who[who_name]))
             for code, quote in dict(reversed(who[who_name])).items():
                 item["sources"].append({"cite": ATC_CITE, "at": f"ATC code {code}", "quote": quote})
+    for name, item in medicines.items():
+        for code in item["atc"]:
+            synonym, quote = who_by_code.get(code, (None, ""))
+            if synonym and _is_other_name(synonym, name, medicines) and synonym not in item["synonyms"]:
+                item["synonyms"].append(synonym)  # the WHO's name (INN) for the ingredient's own ATC code
+                source = {"cite": ATC_CITE, "at": f"ATC code {code}", "quote": quote}
+                if source not in item["sources"]:
+                    item["sources"].append(source)
     named_in = _guideline_sources()
     for name, item in medicines.items():
         if not item["sources"] and name in named_in:
             item["sources"].append(named_in[name])  # known only as the guideline names it
-    for brand, (ingredient, url, quote) in BRANDS.items():
-        item = entry(ingredient)
-        item["brands"].append(brand)
-        item["sources"].append({"cite": url, "at": "FDA prescribing information, title", "quote": quote})
+    for title, url in _drugs_at_fda(shared / "pgx" / "pharmcat" / "examples" / "pharmcat.example2.report.json"):
+        found = _title_brand(title, known)
+        if found is not None:
+            at = "Drugs@FDA product title, as cited in PharmCAT 3.1 example report (pharmcat.example2.report.json)"
+            brand(found[0], found[1], {"cite": url, "at": at, "quote": title})
+    for name, (ingredients, url, where, quote) in BRANDS.items():
+        brand(name, ingredients, {"cite": url.replace('"', "%22").replace(" ", "+"), "at": where, "quote": quote})
     for item in medicines.values():
-        item["brands"] = sorted(set(item["brands"]))
+        item["brands"] = sorted(set(item["brands"]), key=str.casefold)
         item["classes"] = sorted(set(item["classes"]))
         item["products"] = sorted(item["products"], key=lambda p: int(p["rxnorm"]))
+    for combo in combinations.values():
+        for name in combo["ingredients"]:
+            entry(name)
     data = {
-        "version": "2026-12-02",
+        "version": "2026-12-03",
         "sources": {
-            "value_sets": f"NLM VSAC value sets (FHIR JSON) from {VALUE_SET_REPO}, input/vocabulary/valueset/external",
+            "value_sets": f"NLM VSAC value sets (FHIR JSON) from {VALUE_SET_REPO}, input/vocabulary/valueset/external"
+            + (f"; HL7 PDDI CDS value sets from {PDDI_REPO}, input/vocabulary" if pddi is not None else ""),
             "atc": ATC_CITE,
             "cpic": "PyPGx 0.27.0 cpic-table.csv",
+            "brands": "RxNorm branded drugs of the value sets; Drugs@FDA product titles; openFDA labels, NDC records",
         },
         "medicines": [medicines[name] for name in sorted(medicines)],
+        "combinations": [combinations[key] for key in sorted(combinations)],
+        "common_words": sorted(COMMON_WORDS),
     }
     write_text_atomic(OUT, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote {len(medicines)} medicines to {OUT.relative_to(REPO)}")
+    print(f"wrote {len(medicines)} medicines and {len(combinations)} combinations to {OUT.relative_to(REPO)}")
     return 0
+
+
+def _is_other_name(synonym: str, name: str, medicines: dict[str, dict[str, Any]]) -> bool:
+    """Whether the WHO's name for a code is another name of this ingredient (not a combination, not another one)."""
+    if base_name(synonym) in (name, base_name(name)) or synonym in medicines:
+        return False
+    return not re.search(r"\band\b|,|combination|\(|various|other", synonym)
+
+
+def _drugs_at_fda(report: Path) -> list[tuple[str, str]]:
+    """Drugs@FDA product titles (``Drugs@FDA: Drug Product Tegretol (carbamazepine), NDA016608, ...``) and URLs."""
+    found: dict[str, str] = {}
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            title = node.get("title")
+            if isinstance(title, str) and title.startswith("Drugs@FDA: Drug Product"):
+                found.setdefault(title, str(node.get("_sameAs") or "https://www.accessdata.fda.gov/scripts/cder/daf/"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(report.read_text(encoding="utf-8")))
+    return sorted(found.items())
+
+
+_TITLE = re.compile(r"^Drugs@FDA: Drug Product\s+(?P<brand>[^(]+?)\s*\((?P<ingredients>[^)]+)\)")
+
+
+def _title_brand(title: str, known: set[str]) -> tuple[str, tuple[str, ...]] | None:
+    """The brand of a Drugs@FDA title and its ingredients; None for a generic product or an unknown ingredient."""
+    match = _TITLE.match(title)
+    if match is None:
+        return None
+    name = match["brand"].split(" - ")[0].strip()
+    parts = [p for p in re.split(r",\s*|\s+and\s+", match["ingredients"]) if p.strip()]
+    ingredients = tuple(dict.fromkeys(base_name(p) for p in parts))
+    words = {w for p in parts for w in p.casefold().split()}
+    if not ingredients or not set(ingredients) <= known or words & set(name.casefold().split()):
+        return None
+    if name.isupper():
+        name = " ".join(w.title() if len(w) > 2 else w for w in name.split())
+    return name, ingredients
 
 
 def _cpic_table(path: Path) -> dict[str, dict[str, Any]]:
@@ -229,16 +492,47 @@ def _knowledge_drugs() -> set[str]:
     return names
 
 
-def _value_set(path: Path, wanted: set[str], known: set[str], entry: Any) -> None:
+def _vsac_concepts(path: Path) -> list[tuple[str, str, str, str, str | None]]:
+    """(code, display, value-set url, title and version, class) of each RxNorm concept of a VSAC value set."""
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("resourceType") != "ValueSet":
-        return
+        return []
     url = data.get("url") or ""
-    title = data.get("title") or data.get("name") or ""
+    where = f"{data.get('title') or data.get('name') or ''} (version {data.get('version')})"
     klass = CLASS_VALUE_SETS.get(url.rsplit("/", 1)[-1])
-    concepts = [c for c in (data.get("expansion") or {}).get("contains") or [] if "rxnorm" in c.get("system", "")]
-    for concept in concepts:
-        display = str(concept.get("display") or "")
+    return [
+        (str(c["code"]), str(c.get("display") or ""), url, where, klass)
+        for c in (data.get("expansion") or {}).get("contains") or []
+        if "rxnorm" in c.get("system", "")
+    ]
+
+
+def _pddi_concepts(path: Path) -> list[tuple[str, str, str, str, str | None]]:
+    """The same for an HL7 PDDI CDS value set (FHIR XML, ``compose.include.concept``)."""
+    ns = {"f": "http://hl7.org/fhir"}
+    root = ElementTree.parse(path).getroot()
+    url = root.find("f:url", ns)
+    title = root.find("f:title", ns)
+    version = root.find("f:version", ns)
+    cite = url.get("value", "") if url is not None else ""
+    where = f"{title.get('value') if title is not None else path.stem} (version "
+    where += f"{version.get('value') if version is not None else ''})"
+    found = []
+    for include in root.iterfind("f:compose/f:include", ns):
+        system = include.find("f:system", ns)
+        if system is None or "rxnorm" not in system.get("value", ""):
+            continue
+        for concept in include.iterfind("f:concept", ns):
+            code, display = concept.find("f:code", ns), concept.find("f:display", ns)
+            if code is not None and display is not None:
+                found.append((code.get("value", ""), " ".join(display.get("value", "").split()), cite, where, None))
+    return found
+
+
+def _value_set(
+    concepts: list[tuple[str, str, str, str, str | None]], wanted: set[str], known: set[str], entry: Any, brand: Any
+) -> None:
+    for code, display, url, where, klass in concepts:
         if not display or _PACK.match(display):
             continue
         ingredients = ingredients_of(display)
@@ -246,25 +540,21 @@ def _value_set(path: Path, wanted: set[str], known: set[str], entry: Any) -> Non
             continue  # dose-form groups of brands, kits and names no ATC entry confirms
         if klass is None and not set(ingredients) & wanted:
             continue
-        brand = _BRAND.search(display)
+        branded = _BRAND.search(display)
         single = len(ingredients) == 1
+        quote = {"cite": url, "at": f"{where}, RxNorm {code}", "quote": display}
         for name in ingredients:
             item = entry(name)
             if klass is not None and single:
                 item["classes"].append(klass)
             if " ".join(display.casefold().split()) == name:
-                item["rxnorm"] = item["rxnorm"] or str(concept["code"])
-            elif single and not any(p["rxnorm"] == str(concept["code"]) for p in item["products"]):
-                item["products"].append({"rxnorm": str(concept["code"]), "display": display})
-            if brand and single:
-                item["brands"].append(brand.group(1))
-            quote = {
-                "cite": url,
-                "at": f"{title} (version {data.get('version')}), RxNorm {concept['code']}",
-                "quote": display,
-            }
+                item["rxnorm"] = item["rxnorm"] or code
+            elif single and not any(p["rxnorm"] == code for p in item["products"]):
+                item["products"].append({"rxnorm": code, "display": display})
             if len(display) >= 8 and quote not in item["sources"]:
                 item["sources"].append(quote)
+        if branded:
+            brand(_REFORMULATED.sub("", branded.group(1)), tuple(ingredients), quote)
 
 
 def ingredients_of(display: str) -> list[str]:

@@ -69,7 +69,14 @@ def test_every_knowledge_drug_is_reachable_by_ingredient_brand_rxnorm_and_atc(
     assert found is not None and name in found.ingredients, written
     for brand in medicine.brands:
         by_brand = VOCABULARY.resolve(f"{brand}{decoration}")
-        assert by_brand is not None and name in by_brand.ingredients, brand
+        if by_brand is None:  # a brand that is also a word or another medicine's brand is never taken silently
+            meanings = VOCABULARY.ambiguity(f"{brand}{decoration}")
+            assert meanings is not None and (name,) in meanings, brand
+        else:
+            assert name in by_brand.ingredients, brand
+    for synonym in medicine.synonyms:
+        by_synonym = VOCABULARY.resolve(f"{synonym}{decoration}")
+        assert by_synonym is not None and by_synonym.ingredients == (name,), synonym
     if medicine.rxnorm:
         by_code = VOCABULARY.resolve("unnamed", rxnorm=medicine.rxnorm)
         assert by_code is not None and by_code.ingredients == (name,)

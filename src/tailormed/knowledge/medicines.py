@@ -169,6 +169,9 @@ _FORMS = frozenset(
         "injector",
         "auto-injector",
         "pen",
+        "delayed-release",
+        "extended-release",
+        "odt",
     ]
 )
 _SPLIT = re.compile(r"\s*(?:/|\+|,|;|\band\b|\bwith\b)\s*")
@@ -207,10 +210,18 @@ class Medicine(Sourced):
     rxnorm: str | None = None
     atc: list[str] = Field(default_factory=list, description="The ingredient's own ATC codes")
     atc_combinations: list[str] = Field(default_factory=list, description="ATC codes of combinations containing it")
+    synonyms: list[str] = Field(default_factory=list, description="Other nonproprietary names (INN for a USAN)")
     brands: list[str] = Field(default_factory=list)
     classes: list[str] = Field(default_factory=list)
     products: list[Product] = Field(default_factory=list)
     cpic_pairs: list[CpicPair] = Field(default_factory=list)
+
+
+class Combination(Sourced):
+    """A brand of a product with several ingredients (``Symbyax``: olanzapine and fluoxetine)."""
+
+    brand: str
+    ingredients: list[str] = Field(min_length=2)
 
 
 class Resolution(Contract):
@@ -225,8 +236,13 @@ class MedicineVocabulary(Contract):
     version: str
     sources: dict[str, str] = Field(default_factory=dict, description="Where each kind of fact was read")
     medicines: list[Medicine]
+    combinations: list[Combination] = Field(default_factory=list)
+    common_words: list[str] = Field(
+        default_factory=list, description="Brand names that are also ordinary words: never taken on their own"
+    )
     _names: dict[str, str] = PrivateAttr(default_factory=dict)
-    _brands: dict[str, str] = PrivateAttr(default_factory=dict)
+    _brands: dict[str, tuple[str, ...]] = PrivateAttr(default_factory=dict)
+    _ambiguous: dict[str, list[tuple[str, ...]]] = PrivateAttr(default_factory=dict)
     _codes: dict[str, str] = PrivateAttr(default_factory=dict)
     _atc: dict[str, list[str]] = PrivateAttr(default_factory=dict)
     _by_name: dict[str, Medicine] = PrivateAttr(default_factory=dict)
@@ -238,13 +254,47 @@ class MedicineVocabulary(Contract):
             self._names[name] = name
             self._names.setdefault(base_name(name), name)
             for brand in medicine.brands:
-                self._brands.setdefault(brand.casefold(), name)
+                self._add_brand(brand, (name,))
             if medicine.rxnorm:
                 self._codes[medicine.rxnorm] = name
             for product in medicine.products:
                 self._codes.setdefault(product.rxnorm, name)
             for code in [*medicine.atc, *medicine.atc_combinations]:
                 self._atc.setdefault(code.upper(), []).append(name)
+        for medicine in self.medicines:
+            for synonym in medicine.synonyms:  # after every ingredient: an ingredient's own name always wins
+                self._names.setdefault(synonym.casefold(), medicine.ingredient)
+        for combination in self.combinations:
+            self._add_brand(combination.brand, tuple(sorted(combination.ingredients)))
+        for word in self.common_words:
+            key = word.casefold()
+            if key in self._brands:
+                self._ambiguous[key] = [self._brands.pop(key), ()]
+
+    def _add_brand(self, brand: str, ingredients: tuple[str, ...]) -> None:
+        """File a brand under its name and its name without form words (``Effexor XR`` is also ``Effexor``)."""
+        full = " ".join(brand.casefold().split())
+        short = " ".join(w for w in full.split() if w not in _FORMS and not w[:1].isdigit()) or full
+        for key in dict.fromkeys([full, short]):
+            if key in self._ambiguous:
+                if ingredients not in self._ambiguous[key]:
+                    self._ambiguous[key].append(ingredients)
+            elif self._brands.get(key, ingredients) != ingredients:
+                self._ambiguous[key] = [self._brands.pop(key), ingredients]  # one name, different medicines
+            else:
+                self._brands[key] = ingredients
+
+    def ambiguity(self, name: str) -> list[tuple[str, ...]] | None:
+        """The medicines an ambiguous brand name may mean (``()`` for an ordinary word); None when it is not one.
+
+        >>> core_medicines().ambiguity("Soma")
+        [('carisoprodol',), ()]
+        """
+        plain = " ".join(w for w in _DOSE.sub(" ", name).casefold().split() if w not in _FORMS)
+        for key in dict.fromkeys([plain, plain.split()[0] if plain else ""]):
+            if key in self._ambiguous:
+                return self._ambiguous[key]
+        return None
 
     def medicine(self, ingredient: str) -> Medicine | None:
         return self._by_name.get(ingredient.casefold())
@@ -270,11 +320,14 @@ class MedicineVocabulary(Contract):
         found: list[str] = []
         via = "name"
         for inner in _BRACKETS.findall(text):
-            brand = self._brands.get(inner.strip().casefold())
+            brand = self._brands.get(" ".join(inner.casefold().split()))
             if brand:
-                found.append(brand)
+                found.extend(brand)
                 via = "brand"
         plain = _DOSE.sub(" ", _BRACKETS.sub(" ", text)).casefold()
+        whole = " ".join(w for w in plain.split() if w not in _FORMS and not w[:1].isdigit())
+        if not found and whole in self._brands:  # a brand with "and" or "with" in it: "Bayer Back and Body Pain"
+            return Resolution(ingredients=self._brands[whole], via="brand")
         for part in _SPLIT.split(plain):
             words = [w for w in part.split() if w not in _FORMS and not w[:1].isdigit()]
             if not words:
@@ -282,9 +335,11 @@ class MedicineVocabulary(Contract):
             phrase = " ".join(words)
             hit = self._names.get(phrase) or self._names.get(base_name(phrase))
             if hit is None:
-                brand = self._brands.get(phrase) or self._brands.get(words[0])
+                brand = self._brands.get(phrase) or self._brands.get(base_name(phrase)) or self._brands.get(words[0])
                 if brand is not None:
-                    hit, via = brand, "brand" if not found else via
+                    found.extend(brand)
+                    via = "brand" if len(found) == len(brand) else via
+                    continue
             for size in range(len(words) - 1, 0, -1):  # the longest known leading phrase: "aripiprazole lauroxil"
                 if hit is not None:
                     break

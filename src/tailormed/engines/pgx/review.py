@@ -114,9 +114,16 @@ def phenoconvert(
             f"result {result.phenotype} is kept, monitor response"
         )
         return result, Phenoconversion(
-            gene=result.gene, genotype_phenotype=result.phenotype, genotype_activity_score=result.activity_score,
-            effective_phenotype=result.phenotype, perpetrators=names, effect="opposing inhibitor and inducer",
-            applied=False, explanation=note, citations=citations, unverified=unverified,
+            gene=result.gene,
+            genotype_phenotype=result.phenotype,
+            genotype_activity_score=result.activity_score,
+            effective_phenotype=result.phenotype,
+            perpetrators=names,
+            effect="opposing inhibitor and inducer",
+            applied=False,
+            explanation=note,
+            citations=citations,
+            unverified=unverified,
         )
     strongest = min((p for _, p in acting), key=lambda p: 0 if p.strength == Strength.STRONG else 1)
     effect = conversion.effects[strongest.effect_key]
@@ -140,9 +147,17 @@ def phenoconvert(
         after += f", looked up as activity score {lookup}"
     explanation = f"{result.gene} {before} -> {after}, because of {' and '.join(drivers)} ({label})"
     change = Phenoconversion(
-        gene=result.gene, genotype_phenotype=result.phenotype, genotype_activity_score=result.activity_score,
-        effective_phenotype=phenotype, effective_activity_score=score, lookup_activity_score=lookup,
-        perpetrators=names, effect=label, applied=True, explanation=explanation, citations=citations,
+        gene=result.gene,
+        genotype_phenotype=result.phenotype,
+        genotype_activity_score=result.activity_score,
+        effective_phenotype=phenotype,
+        effective_activity_score=score,
+        lookup_activity_score=lookup,
+        perpetrators=names,
+        effect=label,
+        applied=True,
+        explanation=explanation,
+        citations=citations,
         unverified=unverified,
     )
     possible = []
@@ -247,7 +262,12 @@ def _file_without(
     medication: Medication, resolved: Resolution | None, vocabulary: MedicineVocabulary, review: MedicationReview
 ) -> None:
     if resolved is None:
-        review.unrecognised.append(f"{medication.name}: not a known medicine")
+        meanings = vocabulary.ambiguity(medication.name)
+        if meanings is None:
+            review.unrecognised.append(f"{medication.name}: not a known medicine")
+        else:
+            named = " or ".join(" + ".join(m) if m else "an ordinary word" for m in meanings)
+            review.unrecognised.append(f"{medication.name}: ambiguous name ({named}); give the ingredient")
         return
     pairs = [
         f"{pair.gene} (CPIC level {pair.level})"

@@ -1,0 +1,119 @@
+"""Medicines written by brand, by combination brand or by their international name reach the guidance; a brand that
+is also an ordinary word, or that names different products, is never taken silently as one of them."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tailormed.engines.pgx.review import review_medications
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+from tailormed.knowledge.medicines import core_medicines
+from tailormed.knowledge.pgx.guidelines import load_guidelines
+from tailormed.knowledge.pgx.interactions import read_phenoconversion
+from tailormed.knowledge.pgx.phenotypes import load_phenotypes
+from tailormed.model.patient import Medication
+
+VOCABULARY = core_medicines()
+CORE = KnowledgeBundle(None, None, curated_sources())
+GUIDELINES = load_guidelines(CORE, "pgx-core-guidelines")
+PHENOTYPES = load_phenotypes(CORE, "pgx-core-phenotypes")
+RULES = read_phenoconversion()
+COMBINATIONS = sorted(VOCABULARY.combinations, key=lambda c: c.brand)
+
+
+def review(*names: str) -> object:
+    return review_medications([Medication(name=n) for n in names], {}, GUIDELINES, RULES, PHENOTYPES, VOCABULARY)
+
+
+@pytest.mark.parametrize(
+    ("written", "ingredient"),
+    [
+        ("Tegretol", "carbamazepine"),
+        ("Prograf 1 mg capsule", "tacrolimus"),
+        ("Ziagen", "abacavir"),
+        ("ZIAGEN 300 MG", "abacavir"),
+        ("Celebrex 200 mg", "celecoxib"),
+        ("Strattera", "atomoxetine"),
+        ("Effexor 75 mg", "venlafaxine"),  # "Effexor XR" without its form word
+        ("Protonix 40 mg tablet", "pantoprazole"),
+        ("Dilantin", "phenytoin"),
+        ("Lexapro 10 mg", "escitalopram"),
+    ],
+)
+def test_brands_of_drugs_with_guidance_resolve(written: str, ingredient: str) -> None:
+    found = VOCABULARY.resolve(written)
+    assert found is not None and found.ingredients == (ingredient,) and found.via == "brand"
+
+
+def test_the_guidance_reached_by_a_brand_is_the_ingredients() -> None:
+    result = review("Tegretol 200 mg")
+    drugs = {a.drug for m in result.medications for a in m.genotype_recommendations}  # type: ignore[attr-defined]
+    assert "carbamazepine" in drugs
+    assert result.unrecognised == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("written", "ingredient"),
+    [
+        ("paracetamol 500 mg", "acetaminophen"),
+        ("Paracetamol", "acetaminophen"),
+        ("salbutamol inhaler", "salbutamol"),
+        ("albuterol", "salbutamol"),  # the CPIC table files RxNorm 435 under the INN
+        ("ciclosporin", "cyclosporine"),
+        ("pethidine 50 mg", "meperidine"),
+        ("suxamethonium", "succinylcholine"),
+        ("glibenclamide", "glyburide"),
+        ("rifampicin", "rifampin"),
+    ],
+)
+def test_international_names_resolve_to_the_same_ingredient(written: str, ingredient: str) -> None:
+    found = VOCABULARY.resolve(written)
+    assert found is not None and found.ingredients == (ingredient,)
+    medicine = VOCABULARY.medicine(ingredient)
+    assert medicine is not None and medicine.sources
+
+
+def test_a_succinylcholine_guideline_is_reached_by_its_inn() -> None:
+    result = review("suxamethonium")
+    assert result.unrecognised == [] and result.without_guidance == []  # type: ignore[attr-defined]
+
+
+@settings(max_examples=100, deadline=None)
+@given(combination=st.sampled_from(COMBINATIONS), decoration=st.sampled_from(["", " 1 tablet", " oral"]))
+def test_a_combination_brand_resolves_to_every_ingredient(combination: object, decoration: str) -> None:
+    brand = combination.brand  # type: ignore[attr-defined]
+    found = VOCABULARY.resolve(brand + decoration)
+    if found is None:
+        assert VOCABULARY.ambiguity(brand + decoration) is not None, brand
+        return
+    assert set(found.ingredients) == set(combination.ingredients), brand  # type: ignore[attr-defined]
+
+
+def test_symbyax_is_olanzapine_and_fluoxetine() -> None:
+    found = VOCABULARY.resolve("Symbyax 6/25 mg")
+    assert found is not None and set(found.ingredients) == {"olanzapine", "fluoxetine"}
+
+
+@pytest.mark.parametrize("written", ["Soma", "soma 350 mg", "Tabloid", "Cortisporin"])
+def test_ambiguous_brands_are_reported_not_guessed(written: str) -> None:
+    assert VOCABULARY.resolve(written) is None
+    meanings = VOCABULARY.ambiguity(written)
+    assert meanings is not None and len(meanings) >= 2
+    result = review(written)
+    assert result.medications == [] and result.without_guidance == []  # type: ignore[attr-defined]
+    (line,) = result.unrecognised  # type: ignore[attr-defined]
+    assert line.startswith(f"{written}: ambiguous name (") and "give the ingredient" in line
+
+
+def test_every_brand_is_filed_once_or_reported_ambiguous() -> None:
+    seen: dict[str, set[tuple[str, ...]]] = {}
+    for medicine in VOCABULARY.medicines:
+        for brand in medicine.brands:
+            seen.setdefault(brand.casefold(), set()).add((medicine.ingredient,))
+    for combination in VOCABULARY.combinations:
+        seen.setdefault(combination.brand.casefold(), set()).add(tuple(sorted(combination.ingredients)))
+    for brand, meanings in seen.items():
+        if len(meanings) > 1 or brand in VOCABULARY.common_words:
+            assert VOCABULARY.resolve(brand) is None and VOCABULARY.ambiguity(brand) is not None, brand
