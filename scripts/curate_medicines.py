@@ -171,6 +171,85 @@ BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         "openFDA drug label, SPL set 3e2c9a35-6a39-41d7-ad84-3c0bb8894b09, spl_product_data_elements",
         "LAMICTAL XR lamotrigine LAMOTRIGINE LAMOTRIGINE",
     ),
+    "Valium": (
+        ("diazepam",),
+        'https://api.fda.gov/drug/label.json?search=openfda.brand_name:"VALIUM"',
+        "openFDA drug label, spl_product_data_elements",
+        "Valium Diazepam ANHYDROUS LACTOSE STARCH, CORN CALCIUM STEARATE DIAZEPAM DIAZEPAM 2;VALIUM",
+    ),
+    "Lopressor": (
+        ("metoprolol",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"30698-458"',
+        "openFDA NDC directory, product 30698-458 (SPL set 0283bc9d-6998-493a-824a-d4c85f704111)",
+        '"generic_name": "metoprolol tartrate", "labeler_name": "Validus Pharmaceuticals LLC", '
+        '"brand_name": "Lopressor"',
+    ),
+    "Toprol XL": (
+        ("metoprolol",),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"70842-113-02"',
+        "openFDA NDC directory, product 70842-113",
+        '"generic_name": "Metoprolol Succinate", "labeler_name": "Melinta Therapeutics, LLC", '
+        '"brand_name": "TOPROL XL"',
+    ),
+    "Inderal LA": (
+        ("propranolol",),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"62559-522-01"',
+        "openFDA NDC directory, product 62559-522",
+        '"generic_name": "propranolol hydrochloride", "labeler_name": "ANI Pharmaceuticals, Inc.", '
+        '"brand_name": "INDERAL LA"',
+    ),
+    "Bystolic": (
+        ("nebivolol",),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"0456-1405-90"',
+        "openFDA NDC directory, product 0456-1405",
+        '"generic_name": "nebivolol hydrochloride", "labeler_name": "Allergan, Inc.", "brand_name": "Bystolic"',
+    ),
+    "Risperdal Consta": (
+        ("risperidone",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"50458-309"',
+        "openFDA NDC directory, product 50458-309 (SPL set bb34ee82-d2c2-43b8-ba21-2825c0954691)",
+        '"generic_name": "risperidone", "labeler_name": "Janssen Pharmaceuticals, Inc.", '
+        '"brand_name": "RISPERDAL CONSTA"',
+    ),
+    "Pamelor": (
+        ("nortriptyline",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"0406-9913"',
+        "openFDA NDC directory, product 0406-9913",
+        '"generic_name": "nortriptyline hydrochloride", "labeler_name": "SpecGx LLC", "brand_name": "PAMELOR"',
+    ),
+    "Soltamox": (
+        ("tamoxifen",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"51862-682"',
+        "openFDA NDC directory, product 51862-682",
+        '"generic_name": "TAMOXIFEN CITRATE", "labeler_name": "Mayne Pharma", "brand_name": "SOLTAMOX"',
+    ),
+    "Vfend": (
+        ("voriconazole",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"0049-3190"',
+        "openFDA NDC directory, product 0049-3190 (SPL set dac26bcd-7a59-401f-9f66-a0649767cece)",
+        '"generic_name": "Voriconazole", "labeler_name": "Roerig", "brand_name": "VFEND"',
+    ),
+    "Triumeq": (
+        ("abacavir", "dolutegravir", "lamivudine"),
+        'https://api.fda.gov/drug/label.json?search=openfda.generic_name:"dolutegravir"',
+        "openFDA drug label, spl_product_data_elements",
+        "Triumeq abacavir sulfate, dolutegravir sodium, lamivudine ABACAVIR SULFATE ABACAVIR DOLUTEGRAVIR SODIUM "
+        "DOLUTEGRAVIR LAMIVUDINE LAMIVUDINE",
+    ),
+    "Triumeq PD": (
+        ("abacavir", "dolutegravir", "lamivudine"),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"49702-258-37"',
+        "openFDA NDC directory, product 49702-258",
+        '"generic_name": "abacavir sulfate, dolutegravir sodium, lamivudine", "labeler_name": "ViiV Healthcare '
+        'Company", "brand_name": "Triumeq PD"',
+    ),
+    "Sustiva": (
+        ("efavirenz",),
+        "https://ec.europa.eu/health/documents/community-register/2010/2010110391890/anx_91890_sv.pdf",
+        "EU summary of product characteristics (Swedish), 1. Läkemedlets namn; 2. Kvalitativ och kvantitativ "
+        "sammansättning",
+        "SUSTIVA 50 mg kapslar, hårda ... Varje hård kapsel innehåller 50 mg efavirenz.",
+    ),
 }
 
 #: Ingredients named differently in the United States (USAN) and by the WHO (INN), for ingredients whose ATC code
@@ -427,6 +506,13 @@ def _drugs_at_fda(report: Path) -> list[tuple[str, str]]:
 _TITLE = re.compile(r"^Drugs@FDA: Drug Product\s+(?P<brand>[^(]+?)\s*\((?P<ingredients>[^)]+)\)")
 
 
+def _known_name(name: str, known: set[str]) -> str:
+    """``succinylcholine chloride`` is filed as succinylcholine (chloride is a salt here, not an ingredient)."""
+    if name not in known and name.endswith(" chloride") and name.removesuffix(" chloride") in known:
+        return name.removesuffix(" chloride")
+    return name
+
+
 def _title_brand(title: str, known: set[str]) -> tuple[str, tuple[str, ...]] | None:
     """The brand of a Drugs@FDA title and its ingredients; None for a generic product or an unknown ingredient."""
     match = _TITLE.match(title)
@@ -434,7 +520,7 @@ def _title_brand(title: str, known: set[str]) -> tuple[str, tuple[str, ...]] | N
         return None
     name = match["brand"].split(" - ")[0].strip()
     parts = [p for p in re.split(r",\s*|\s+and\s+", match["ingredients"]) if p.strip()]
-    ingredients = tuple(dict.fromkeys(base_name(p) for p in parts))
+    ingredients = tuple(dict.fromkeys(_known_name(base_name(p), known) for p in parts))
     words = {w for p in parts for w in p.casefold().split()}
     if not ingredients or not set(ingredients) <= known or words & set(name.casefold().split()):
         return None
