@@ -250,6 +250,31 @@ BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         "sammansättning",
         "SUSTIVA 50 mg kapslar, hårda ... Varje hård kapsel innehåller 50 mg efavirenz.",
     ),
+    "Aricept": (
+        ("donepezil",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"62856-246"',
+        "openFDA NDC directory, product 62856-246",
+        '"generic_name": "donepezil hydrochloride", "labeler_name": "Eisai Inc.", "brand_name": "Aricept"',
+    ),
+    "Livalo": (
+        ("pitavastatin",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"66869-104"',
+        "openFDA NDC directory, product 66869-104 (SPL set 44dcbf97-99ec-427c-ba50-207e0069d6d2)",
+        '"generic_name": "pitavastatin calcium", "labeler_name": "Kowa Pharmaceuticals America, Inc.", '
+        '"brand_name": "Livalo"',
+    ),
+    "Tivicay": (
+        ("dolutegravir",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"49702-227"',
+        "openFDA NDC directory, product 49702-227",
+        '"generic_name": "dolutegravir sodium", "labeler_name": "ViiV Healthcare Company", "brand_name": "Tivicay"',
+    ),
+    "Isentress": (
+        ("raltegravir",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"0006-3080"',
+        "openFDA NDC directory, product 0006-3080",
+        '"generic_name": "RALTEGRAVIR", "labeler_name": "Merck Sharp & Dohme LLC", "brand_name": "ISENTRESS"',
+    ),
 }
 
 #: Ingredients named differently in the United States (USAN) and by the WHO (INN), for ingredients whose ATC code

@@ -44,11 +44,17 @@ def drug_rows(bundle: KnowledgeBundle, vocabulary: MedicineVocabulary) -> list[s
             cells += [
                 medicine.rxnorm or "",
                 ", ".join(medicine.atc),
-                str(len(medicine.brands)),
+                _brand_cell(medicine.brands, [c.brand for c in vocabulary.combinations if drug in c.ingredients]),
                 str(len(medicine.products)),
             ]
         rows.append("| " + " | ".join(cells) + " |")
     return rows
+
+
+def _brand_cell(own: list[str], combinations: list[str]) -> str:
+    """``2`` brands of the drug alone, ``2 (+1 combination)`` when combination products name it too."""
+    cell = str(len(own))
+    return cell + (f" (+{len(combinations)} combination{'s' if len(combinations) > 1 else ''})" if combinations else "")
 
 
 def gene_lines(bundle: KnowledgeBundle) -> list[str]:
@@ -79,9 +85,15 @@ def drug_section(bundle: KnowledgeBundle, vocabulary: MedicineVocabulary) -> str
         "",
         f"The curated core's PGx knowledge ({load_pgx(bundle)[1].guidelines.version}) gives guidance for "
         f"**{len(guided)} drugs**; the medicine vocabulary ({vocabulary.version}) knows "
-        f"**{len(vocabulary.medicines)} ingredients**. "
+        f"**{len(vocabulary.medicines)} ingredients**, "
+        f"{sum(len(m.brands) for m in vocabulary.medicines)} brand names of single-ingredient products, "
+        f"{len(vocabulary.combinations)} brand names of combination products (each resolves to all its ingredients) "
+        f"and {sum(len(m.synonyms) for m in vocabulary.medicines)} international names (INN) that differ from the "
+        f"US name; {len(guided) - sum(1 for d in guided if (m := vocabulary.medicine(d)) and m.brands)} drugs with "
+        "guidance have no brand name in the sources read. "
         "Columns: the genes each source's guidance rests on; the RxNorm ingredient code and ATC codes that resolve "
-        "to the drug; how many brand names and RxNorm products (clinical and branded drugs) resolve to it.",
+        "to the drug; how many brand names (and combination products) and RxNorm products (clinical and branded "
+        "drugs) resolve to it.",
         "",
         *gene_lines(bundle),
         "",
