@@ -628,7 +628,7 @@ def _pddi_concepts(path: Path) -> list[tuple[str, str, str, str, str | None]]:
     cite = url.get("value", "") if url is not None else ""
     where = f"{title.get('value') if title is not None else path.stem} (version "
     where += f"{version.get('value') if version is not None else ''})"
-    found = []
+    found: list[tuple[str, str, str, str, str | None]] = []
     for include in root.iterfind("f:compose/f:include", ns):
         system = include.find("f:system", ns)
         if system is None or "rxnorm" not in system.get("value", ""):
