@@ -34,7 +34,10 @@ def annotation_columns(vcf: VcfFile, key: str) -> list[str] | None:
 
 
 class CandidateCollector:
-    """Every record of one stream, for one sample: its non-reference alleles worth a diagnosis engine's look."""
+    """Records of one pass, for one sample: their non-reference alleles worth a diagnosis engine's look.
+
+    With a CSQ/ANN annotation the pass hands it every record; without one only records at the known alleles'
+    positions (the others could not become candidates)."""
 
     def __init__(self, vcf: VcfFile, known: frozenset[AlleleKey]) -> None:
         self.vcf = vcf
@@ -43,8 +46,14 @@ class CandidateCollector:
         self.records = self.not_pass = self.unannotated = 0
         self.alleles: list[CandidateAllele] = []
 
+    @property
+    def whole_file(self) -> bool:
+        """Whether every record must be read: only a consequence annotation can make an unknown allele a candidate."""
+        return self.layout is not None
+
     def result(self) -> CandidateScan:
         return CandidateScan(
+            whole_file=self.whole_file,
             records=self.records,
             not_pass=self.not_pass,
             unannotated=self.unannotated,

@@ -178,11 +178,20 @@ class _Pass:
         }
         self.scores = {b: ScoreCollector(positions) for b, positions in self.score_positions.items()}
         self.candidates = CandidateCollector(vcf, request.candidates.known) if request.candidates else None
+        # Without a consequence annotation only the known alleles can be candidates: read their positions, not the
+        # whole file.
+        self._every_record = self.candidates is not None and self.candidates.whole_file
+        self._candidate_sites: dict[str, set[int]] = {}
+        if self.candidates is not None and not self._every_record:
+            for chrom, pos, _, _ in self.candidates.known:
+                self._candidate_sites.setdefault(chrom, set()).add(pos)
         self.votes = BuildVotes()
         self.vote_index = _vote_index(request, builds)
         self.records_read = 0
         self.mode = ReadMode.STREAM
-        self.routes = _Routes(self.loci.values(), self.score_positions.values(), self.vote_index)
+        self.routes = _Routes(
+            self.loci.values(), [*self.score_positions.values(), _pairs(self._candidate_sites)], self.vote_index
+        )
         self._exact = self.routes.exact
         self._windows = self.routes.windows
         self._spans = "END" in vcf.header.info_types
@@ -196,10 +205,12 @@ class _Pass:
         if self.copy_numbers:
             extra = {(r.chrom, r.start, r.end) for c in self.copy_numbers.values() for r in c.regions}
             regions = sorted({*regions, *extra})
-        if self.candidates is None and regions and self.vcf.prefers_index(len(regions)):
+        if self._every_record:
+            self._read_stream(on_progress)
+        elif regions and (self.vcf.prefers_index(len(regions)) or self.vcf.index_temporarily(len(regions))):
             self.mode = ReadMode.INDEX
             self._read_index(regions, on_progress)
-        elif self.candidates is not None or regions:
+        elif regions:
             self._read_stream(on_progress)
 
     def _read_index(self, regions: Sequence[tuple[str, int, int]], on_progress: Progress | None) -> None:
@@ -218,6 +229,8 @@ class _Pass:
                 self._copy_number(record, chrom, f"record {record.CHROM}:{record.POS}")
             if self._wanted(record, chrom, record.POS):
                 self._dispatch(record, chrom, f"record {record.CHROM}:{record.POS}")
+            if record.POS in self._candidate_sites.get(chrom, ()):
+                self._candidate(record, chrom, f"record {record.CHROM}:{record.POS}")
 
     def _read_stream(self, on_progress: Progress | None) -> None:
         vcf = self.vcf
@@ -230,8 +243,8 @@ class _Pass:
                 chrom = names[name] = names[name] if name in names else canonical_chrom(name)
             self.records_read += 1
             if chrom is None:
-                if self.candidates is not None:
-                    self.candidates.add(record, record.CHROM, vcf.last_location)
+                if self._every_record:
+                    self._candidate(record, record.CHROM, vcf.last_location)
                 continue
             pos = record.POS
             self._count_regions(chrom, pos)
@@ -239,8 +252,12 @@ class _Pass:
                 self._copy_number(record, chrom, vcf.last_location)
             if self._wanted(record, chrom, pos):
                 self._dispatch(record, chrom, vcf.last_location)
-            if self.candidates is not None:
-                self.candidates.add(record, chrom, vcf.last_location)
+            if self._every_record or pos in self._candidate_sites.get(chrom, ()):
+                self._candidate(record, chrom, vcf.last_location)
+
+    def _candidate(self, record: cyvcf2.Variant, chrom: str, where: str) -> None:
+        assert self.candidates is not None
+        self.candidates.add(record, chrom, where)
 
     def _copy_number(self, record: cyvcf2.Variant, chrom: str, where: str) -> None:
         for collector in self.copy_numbers.values():
@@ -303,6 +320,12 @@ class _Pass:
                     )
                 )
         _refuse_mismatches(mismatches, self.votes, self.vcf.label, detection)
+        if self.candidates is not None and not self._every_record:
+            warnings.append(
+                "diagnosis candidates: the VCF has no consequence annotation (VEP CSQ or snpEff ANN), so only the "
+                f"{sum(map(len, self._candidate_sites.values()))} positions of known classified alleles were read "
+                "for candidate variants, not every record"
+            )
         scores = self.scores.get(chosen)
         return GenomeBatch(
             source=GenomeSource(
@@ -417,6 +440,10 @@ def _vote_index(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> VoteIn
                     index.add(VoteKind.SCORES, b, position.chrom, position.pos, position.alleles)
     index.finish()
     return index
+
+
+def _pairs(positions: dict[str, set[int]]) -> set[tuple[str, int]]:
+    return {(chrom, pos) for chrom, found in positions.items() for pos in found}
 
 
 def _merge(spans: Iterable[tuple[int, int]], gap: int) -> list[tuple[int, int]]:

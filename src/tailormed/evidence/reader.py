@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.errors import InputError
+from tailormed.evidence import index
 from tailormed.evidence.build import Contig, build_from_header
 from tailormed.model.chrom import file_names
 from tailormed.model.genotype import BuildDetection
@@ -342,6 +343,7 @@ class VcfFile:
         self._file_contigs = [*names, *(contig.name for contig in header.contigs)]
         self._all_samples = list(self.samples)
         self.indexed = indexed
+        self.temporary_index = False
         self._read = 0
 
     def __enter__(self) -> VcfFile:
@@ -475,7 +477,7 @@ class VcfFile:
 
     def indexed_record_count(self) -> int | None:
         """The record count the index states (no pass needed); None without a usable index."""
-        if not self.indexed:
+        if not (self.indexed or self.temporary_index):
             return None
         try:
             return int(self._reader.num_records)
@@ -495,6 +497,24 @@ class VcfFile:
         """Whether index queries for this many regions should beat one streaming pass."""
         total = self.indexed_record_count()
         return total is not None and regions <= total * INDEX_QUERY_RATIO
+
+    def index_temporarily(self, regions: int) -> bool:
+        """Build and load a temporary index when this unindexed file is large enough for index queries to pay off.
+
+        Only a bgzipped VCF or BCF given by path can be indexed (never a stream); a small file is streamed, which checks
+        every record. True when index queries for ``regions`` regions should now be used.
+        """
+        path = self.input.path
+        if self.indexed or path is None or self.header.kind not in ("vcf.gz", "bcf"):
+            return False
+        if path.stat().st_size < index.MIN_BYTES:
+            return False
+        names = index.load_temporary_index(self._reader, path, self.header.kind)
+        if names is None:
+            return False
+        self.temporary_index = True
+        self._file_contigs = [*names, *self._file_contigs]
+        return self.prefers_index(regions)
 
     def query(
         self, regions: Sequence[tuple[str, int, int]], on_progress: Callable[[int], None] | None = None

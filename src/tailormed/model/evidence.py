@@ -231,8 +231,12 @@ class CandidateAllele(Contract):
 
 
 class CandidateScan(Contract):
-    """What a stream for diagnosis candidates found, and what it left out."""
+    """What a pass for diagnosis candidates found, and what it left out."""
 
+    whole_file: bool = Field(
+        default=True,
+        description="Every record was read; False: only the known alleles' positions (no CSQ/ANN annotation)",
+    )
     records: int = 0
     not_pass: int = 0
     unannotated: int = Field(default=0, description="Non-reference alleles with no annotation and not known")

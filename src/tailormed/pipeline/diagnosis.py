@@ -319,6 +319,7 @@ class CandidateScan:
     not_pass: int = 0
     unannotated: int = 0
     annotation: str | None = None
+    whole_file: bool = True
     clinvar: bool = False
     build: GenomeBuild | None = None
 
@@ -339,7 +340,9 @@ def vcf_candidates(vcf: Path, bundle: KnowledgeBundle, *, sample: str | None = N
 
 
 def candidate_request(clinvar: Mapping[AlleleKey, ClinvarCall] | None) -> GenomeRequest:
-    """Every record of the genome (one stream over the whole file), keeping the alleles ClinVar classifies."""
+    """Candidate alleles of the genome, keeping the alleles ClinVar classifies.
+
+    A VCF with a consequence annotation is read whole (one stream); without one only ClinVar's positions are read."""
     return GenomeRequest(candidates=CandidateRequest(known=frozenset(clinvar or {})))
 
 
@@ -361,6 +364,7 @@ def evidence_candidates(evidence: GenomeEvidence, clinvar: Mapping[AlleleKey, Cl
         not_pass=scan.not_pass,
         unannotated=scan.unannotated,
         annotation=scan.annotation,
+        whole_file=scan.whole_file,
         clinvar=clinvar is not None and on_clinvar_build,
         build=evidence.build.build,
     )
@@ -431,14 +435,22 @@ def scan_limitations(scan: CandidateScan) -> list[NotAssessed]:
     if scan.not_pass:
         found.append(NotAssessed(item=f"{scan.not_pass} VCF records", reason="FILTER is not PASS"))
     if scan.unannotated:
+        where = "" if scan.whole_file else " at ClinVar positions"
         found.append(
             NotAssessed(
-                item=f"{scan.unannotated} non-reference alleles",
+                item=f"{scan.unannotated} non-reference alleles{where}",
                 reason="no ClinVar P/LP classification and no CSQ/ANN consequence to weigh them",
             )
         )
     if scan.annotation is None:
         found.append(NotAssessed(item="variant consequences", reason="the VCF has no CSQ or ANN annotation"))
+    if not scan.whole_file:
+        found.append(
+            NotAssessed(
+                item="records away from ClinVar positions",
+                reason="not read for candidates: without a CSQ or ANN annotation none could be weighed",
+            )
+        )
     if not scan.clinvar:
         reason = (
             f"ClinVar positions are GRCh38 and the genome is {scan.build.value}"
@@ -452,8 +464,8 @@ def scan_limitations(scan: CandidateScan) -> list[NotAssessed]:
 def genome_request(patient: Patient, bundle: KnowledgeBundle) -> GenomeRequest | None:
     """Candidate variants when the record lists phenotypes to rank.
 
-    Candidates are every non-reference allele of the sample, so asking for them turns the reading pass into one
-    stream over the whole file, even when the file is indexed and the other engines want only a few regions."""
+    With a CSQ/ANN annotation candidates are every non-reference allele of the sample, so asking for them turns the
+    reading pass into one stream over the whole file; without one only the positions ClinVar classifies are read."""
     if not patient.phenotypes:
         return None
     return candidate_request(clinvar_calls(bundle))

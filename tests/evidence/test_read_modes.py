@@ -1,0 +1,136 @@
+"""How a pass reads: a temporary index for a large unindexed file, and candidates without the whole file when they
+cannot be weighed — each giving the same evidence as one stream."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from tailormed.errors import InputError
+from tailormed.evidence import index as index_module
+from tailormed.evidence import read_genome, read_genomes
+from tailormed.evidence import reader as reader_module
+from tailormed.model.evidence import (
+    AbsentPolicy,
+    BuildLoci,
+    CandidateRequest,
+    DeclaredBy,
+    GenomeRequest,
+    ReadMode,
+    gene_regions,
+)
+from tailormed.model.genotype import GenomeBuild, Locus
+
+CINECA = "risk/genotypes/cineca_synthetic_subset.GRCh37.chr22.vcf.gz"
+G37 = GenomeBuild.GRCH37
+
+
+def _bgzf(data: bytes) -> bytes:
+    """``data`` as BGZF blocks with the end-of-file block (SAM/BAM specification, 4.1)."""
+    out = b""
+    for start in range(0, len(data), 60_000):
+        out += _block(data[start : start + 60_000])
+    return out + _block(b"")
+
+
+def _block(data: bytes) -> bytes:
+    deflater = zlib.compressobj(6, zlib.DEFLATED, -15)
+    body = deflater.compress(data) + deflater.flush()
+    size = 18 + len(body) + 8 - 1
+    head = b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00" + struct.pack("<H", size)
+    return head + body + struct.pack("<II", zlib.crc32(data), len(data))
+
+
+def _request(path: Path) -> GenomeRequest:
+    """Every 40th record of the file as a knowledge locus, a few that the file lacks, and one gene region each."""
+    loci = []
+    with gzip.open(path, "rt") as handle:
+        rows = [line.split("\t")[:5] for line in handle if not line.startswith("#")]
+    for chrom, pos, rsid, ref, alt in rows[::40]:
+        loci.append(Locus(chrom=f"chr{chrom}", pos=int(pos), ref=ref, alts=tuple(alt.split(",")), id=rsid))
+    loci.append(Locus(chrom="chr22", pos=int(rows[3][1]) + 1, ref="A", alts=("G",)))
+    loci.append(Locus(chrom="chr22", pos=50_000_000, ref="C", alts=("T",)))
+    regions = gene_regions([("early", loci[:3]), ("late", loci[-1:])])
+    return GenomeRequest(loci={"test": {G37: BuildLoci(loci=loci, regions=regions)}})
+
+
+def test_a_large_unindexed_file_is_read_through_a_temporary_index_with_the_same_evidence(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "cineca.vcf.gz"
+    shutil.copyfile(shared_data / CINECA, copy)
+    request = _request(copy)
+    absent = AbsentPolicy(absent_is_reference=True, declared_by=DeclaredBy.COMMAND_LINE)
+    streamed = read_genomes(copy, request, build=G37, absent=absent)
+    monkeypatch.setattr(index_module, "MIN_BYTES", 0)  # the file is small: let it count as large
+    monkeypatch.setattr(reader_module, "INDEX_QUERY_RATIO", 1.0)
+    indexed = read_genomes(copy, request, build=G37, absent=absent)
+    assert streamed.source.read is ReadMode.STREAM and indexed.source.read is ReadMode.INDEX
+    assert not indexed.source.indexed  # the file has no index of its own
+    assert indexed.source.records_read < streamed.source.records_read
+    assert [p.name for p in tmp_path.iterdir()] == ["cineca.vcf.gz"]  # nothing written beside the input
+    for sample in streamed.samples[:5]:
+        one, other = streamed.evidence(sample), indexed.evidence(sample)
+        assert one.genotypes == other.genotypes and len(one.genotypes["test"]) == len(request.loci["test"][G37].loci)
+        assert one.coverage == other.coverage and one.warnings == other.warnings
+        assert one.build == other.build
+
+
+def test_a_file_htslib_cannot_index_is_streamed_and_refused_with_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    header = "##fileformat=VCFv4.2\n##reference=GRCh38\n##contig=<ID=chr1,length=248956422>\n"
+    header += '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+    header += "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+    body = "".join(f"chr1\t{pos}\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\n" for pos in (100, 300, 200, 400))
+    path = tmp_path / "unsorted.vcf.gz"
+    path.write_bytes(_bgzf((header + body).encode()))
+    monkeypatch.setattr(index_module, "MIN_BYTES", 0)
+    request = GenomeRequest(
+        loci={"test": {GenomeBuild.GRCH38: BuildLoci(loci=[Locus(chrom="chr1", pos=400, ref="A", alts=("G",))])}}
+    )
+    with pytest.raises(InputError, match="not sorted") as raised:
+        read_genome(path, request)
+    assert raised.value.location == "line 8"
+
+
+PLAIN = """##fileformat=VCFv4.2
+##reference=GRCh38
+##contig=<ID=chr3,length=198295559>
+##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1
+chr3\t1000\t.\tC\tT\t50\tPASS\t.\tGT\t0/1
+chr3\t38550989\t.\tA\tG\t50\tPASS\t.\tGT\t0/1
+chr3\t38550989\t.\tA\tC\t50\tPASS\t.\tGT\t0/1
+chr3\t40000000\t.\tG\tA\t50\tPASS\t.\tGT\t1/1
+"""
+
+
+def test_candidates_without_an_annotation_are_read_at_the_known_positions_only(tmp_path: Path) -> None:
+    path = tmp_path / "plain.vcf"
+    path.write_text(PLAIN)
+    known = frozenset({("chr3", 38550989, "A", "G")})
+    evidence = read_genome(path, GenomeRequest(candidates=CandidateRequest(known=known)))
+    scan = evidence.candidates
+    assert scan is not None and not scan.whole_file and scan.annotation is None
+    assert scan.records == 2  # the two records at the known position, not the whole file
+    assert [(a.pos, a.alt) for a in scan.alleles] == [(38550989, "G")]
+    assert scan.unannotated == 1  # A>C at the known position, which ClinVar does not list
+    assert any("no consequence annotation" in w and "1 positions" in w for w in evidence.warnings)
+
+
+def test_candidates_with_an_annotation_read_every_record(tmp_path: Path) -> None:
+    csq = '##INFO=<ID=CSQ,Number=.,Type=String,Description="Format: Allele|Consequence|IMPACT|SYMBOL">\n'
+    path = tmp_path / "annotated.vcf"
+    path.write_text(PLAIN.replace("##FORMAT", csq + "##FORMAT", 1))
+    evidence = read_genome(path, GenomeRequest(candidates=CandidateRequest(known=frozenset())))
+    scan = evidence.candidates
+    assert scan is not None and scan.whole_file and scan.annotation == "CSQ"
+    assert scan.records == 4 and scan.unannotated == 4
+    assert evidence.source.read is ReadMode.STREAM
+    assert not any("consequence annotation" in w for w in evidence.warnings)
