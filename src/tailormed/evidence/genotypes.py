@@ -191,6 +191,7 @@ class LociCollector:
         warnings: list[str] = []
         mismatches: list[RefMismatch] = []
         per_sample: list[dict[str, GenotypeCall]] = [{} for _ in samples]
+        ploidies: dict[str, list[int]] = {}
         for site in self.sites.sites:
             locus = site.locus
             records, blocks = self.records.get(site), self.blocks.get(site)
@@ -201,13 +202,12 @@ class LociCollector:
             elif blocks:
                 calls = site_calls(site, blocks[:1], CallSource.GVCF_BLOCK, warnings, mismatched)
             else:
-                covered = self.regions.covered(locus)
-                assume = absent_is_reference and covered is not False
-                cache: dict[int, GenotypeCall] = {}
-                calls = [
-                    cache.setdefault(p, absent_call(site, assume, p))
-                    for p in (decoder.ploidy(locus.chrom, i) for i in range(len(samples)))
-                ]
+                assume = absent_is_reference and self.regions.covered(locus) is not False
+                chrom_ploidy = ploidies.get(locus.chrom)
+                if chrom_ploidy is None:
+                    chrom_ploidy = ploidies[locus.chrom] = [decoder.ploidy(locus.chrom, i) for i in range(len(samples))]
+                cache = {p: absent_call(site, assume, p) for p in set(chrom_ploidy)}
+                calls = [cache[p] for p in chrom_ploidy]
             target = self.report_as.get(locus.key)
             for record in mismatched:
                 mismatches.append(

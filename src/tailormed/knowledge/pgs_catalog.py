@@ -12,6 +12,7 @@ from pydantic import Field, ValidationError
 
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.files import read_model
 from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.base import Contract
 from tailormed.model.genotype import GenomeBuild
@@ -100,10 +101,10 @@ class Panel(Contract):
 
 
 def load_index(bundle: KnowledgeBundle) -> CatalogIndex:
-    try:
-        return CatalogIndex.model_validate(bundle.read_json(SOURCE, INDEX_FILE))
-    except ValidationError as exc:
-        raise KnowledgeError(f"invalid PGS Catalog index: {exc.errors()[0]['msg']}", source=SOURCE) from exc
+    """The catalog's score index, validated straight from its JSON bytes once per bundle; never mutate it."""
+    return bundle.loaded(
+        (SOURCE, INDEX_FILE), lambda: read_model(bundle.path(SOURCE, INDEX_FILE), CatalogIndex, "PGS Catalog index")
+    )
 
 
 def load_panel(bundle: KnowledgeBundle) -> Panel:

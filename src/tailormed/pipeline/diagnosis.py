@@ -407,17 +407,22 @@ def _candidate(allele: CandidateAllele, clinvar: Mapping[AlleleKey, ClinvarCall]
 
 
 def clinvar_calls(bundle: KnowledgeBundle) -> dict[AlleleKey, ClinvarCall] | None:
-    """The bundle's ClinVar P/LP alleles by (chrom, pos, ref, alt), or None when it has no ClinVar source."""
+    """The bundle's ClinVar P/LP alleles by (chrom, pos, ref, alt), or None when it has no ClinVar source.
+
+    Built once per bundle: the genome request and the engine of one analysis share it."""
     from tailormed.knowledge.hereditary.clinvar import has_clinvar, load_clinvar
 
     if not has_clinvar(bundle):
         return None
-    return {
-        (v.chrom, v.pos, v.ref, v.alt): ClinvarCall(
-            genes=v.genes, significance=v.significance.value, variation_id=v.variation_id
-        )
-        for v in load_clinvar(bundle)
-    }
+    return bundle.loaded(
+        ("diagnosis", "clinvar-calls"),
+        lambda: {
+            (v.chrom, v.pos, v.ref, v.alt): ClinvarCall(
+                genes=v.genes, significance=v.significance.value, variation_id=v.variation_id
+            )
+            for v in load_clinvar(bundle)
+        },
+    )
 
 
 def scan_variants(scan: CandidateScan) -> list[CandidateVariant] | None:

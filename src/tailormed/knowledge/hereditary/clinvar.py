@@ -74,8 +74,11 @@ def load_release(bundle: KnowledgeBundle) -> ClinvarRelease:
 
 
 def load_clinvar(bundle: KnowledgeBundle) -> list[ClinvarVariant]:
-    """Every allele of the bundle's ClinVar table; KnowledgeError naming the file when it is not a valid table."""
-    return _read(bundle.path(SOURCE, VARIANTS_FILE), _VARIANTS, "ClinVar table")
+    """Every allele of the bundle's ClinVar table, read once per bundle (never mutate it); KnowledgeError naming the
+    file when it is not a valid table."""
+    return bundle.loaded(
+        (SOURCE, VARIANTS_FILE), lambda: _read(bundle.path(SOURCE, VARIANTS_FILE), _VARIANTS, "ClinVar table")
+    )
 
 
 def load_loci(bundle: KnowledgeBundle) -> list[Locus]:
