@@ -15,6 +15,8 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import cyvcf2
+
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.checksums import files_checksums
 from tailormed.knowledge.hereditary.clinvar import (
@@ -75,100 +77,146 @@ def significance(clnsig: str, conflicts: str | None) -> Significance | None:
     return None
 
 
-def _info(text: str) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for part in text.split(";"):
-        key, _, value = part.partition("=")
-        fields[key] = value
-    return fields
+_PRIMARY = tuple(f"{prefix}{name}" for prefix in ("chr", "") for name in (*map(str, range(1, 23)), "X", "Y", "M", "MT"))
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def _open(path: Path) -> tuple[cyvcf2.VCF, int]:
+    """The ClinVar VCF opened by htslib, and how many header lines precede its first record.
+
+    ClinVar's VCF declares no contigs; declaring the primary chromosomes up front keeps htslib from adding them
+    one by one (with a warning each) and away from its crash on a malformed record of an undeclared contig.
+    """
     try:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
-            yield from enumerate(handle, start=1)
+            lines = 0
+            for line in handle:
+                if not line.startswith("#"):
+                    raise KnowledgeError(
+                        "no '#CHROM' header line before the first record", source=path, location=f"line {lines + 1}"
+                    )
+                lines += 1
+                if line.startswith("#CHROM"):
+                    break
+            else:
+                raise KnowledgeError("no '#CHROM' header line", source=path)
     except (OSError, EOFError, zlib.error) as exc:
         raise KnowledgeError(f"truncated or corrupt gzip data ({exc})", source=path) from exc
     except UnicodeDecodeError as exc:
         raise KnowledgeError("not UTF-8 text", source=path) from exc
+    try:
+        reader = cyvcf2.VCF(str(path), lazy=True)
+    except Exception as exc:  # cyvcf2 raises a bare Exception for a header htslib rejects
+        raise KnowledgeError(f"not a VCF htslib can read ({exc})", source=path) from exc
+    declared = set(reader.seqnames) if "##contig" in reader.raw_header else set()
+    for name in _PRIMARY:
+        if name not in declared:
+            reader.add_to_header(f"##contig=<ID={name}>")
+    return reader, lines
 
 
-def _variant(fields: list[str], info: dict[str, str], chrom: str, kind: Significance) -> ClinvarVariant:
+def _records(reader: cyvcf2.VCF, path: Path, lines: int) -> Iterator[tuple[int, cyvcf2.Variant]]:
+    """Each record with its line number; KnowledgeError naming the line htslib could not parse."""
+    iterator = iter(reader)
+    number = lines
+    while True:
+        try:
+            record = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:  # htslib's parse or decompression failure surfaces as a bare Exception
+            raise KnowledgeError(
+                f"malformed VCF record or corrupt data (htslib: {exc})", source=path, location=f"line {number + 1}"
+            ) from exc
+        number += 1
+        yield number, record
+
+
+def _text(value: object) -> str:
+    """An INFO value as ClinVar wrote it (htslib gives a Flag or a typed number for keys the header lacks)."""
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def _variant(record: cyvcf2.Variant, chrom: str, ref: str, alt: str, kind: Significance) -> ClinvarVariant:
+    info = record.INFO
     conditions = tuple(
         dict.fromkeys(
             name.replace("_", " ")
-            for name in info.get("CLNDN", "").split("|")
+            for name in _text(info.get("CLNDN")).split("|")
             if name and name.replace("_", " ") not in _HIDDEN_CONDITIONS
         )
     )
-    consequences = tuple(dict.fromkeys(term.split("|", 1)[-1] for term in info.get("MC", "").split(",") if term))
-    review = info.get("CLNREVSTAT", "")
+    consequences = tuple(dict.fromkeys(term.split("|", 1)[-1] for term in _text(info.get("MC")).split(",") if term))
+    review = _text(info.get("CLNREVSTAT"))
+    rsid = _text(info.get("RS"))
     return ClinvarVariant(
         chrom=chrom,
-        pos=int(fields[1]),
-        ref=fields[3].upper(),
-        alt=fields[4].upper(),
-        variation_id=fields[2],
-        genes=tuple(pair.split(":")[0] for pair in info.get("GENEINFO", "").split("|") if pair),
-        clnsig=info["CLNSIG"],
+        pos=record.POS,
+        ref=ref,
+        alt=alt,
+        variation_id=record.ID or ".",
+        genes=_genes(_text(info.get("GENEINFO"))),
+        clnsig=_text(info.get("CLNSIG")),
         significance=kind,
         review_status=review,
         stars=review_stars(review),
-        conflicts=info.get("CLNSIGCONF") or None,
+        conflicts=_text(info.get("CLNSIGCONF")) or None,
         conditions=conditions,
-        hgvs=info.get("CLNHGVS") or None,
-        rsid=f"rs{info['RS']}" if info.get("RS") else None,
+        hgvs=_text(info.get("CLNHGVS")) or None,
+        rsid=f"rs{rsid}" if rsid else None,
         consequences=consequences,
     )
 
 
+def _genes(geneinfo: str) -> tuple[str, ...]:
+    return tuple(pair.split(":")[0] for pair in geneinfo.split("|") if pair)
+
+
+def _header_value(raw_header: str, key: str) -> str | None:
+    prefix = f"##{key}="
+    return next((line[len(prefix) :].strip() for line in raw_header.splitlines() if line.startswith(prefix)), None)
+
+
 def read_clinvar_vcf(path: Path) -> tuple[list[ClinvarVariant], ClinvarRelease, dict[str, int]]:
     """The kept alleles, the release summary and counts of what was dropped and why."""
-    file_date: str | None = None
-    reference: str | None = None
+    reader, lines = _open(path)
     kept: list[ClinvarVariant] = []
     genes: set[str] = set()
     dropped = {"classification": 0, "no_clnsig": 0, "not_primary_chromosome": 0, "no_sequence_alt": 0}
     records = 0
-    header_seen = False
-    for number, line in _lines(path):
-        if line.startswith("##"):
-            if line.startswith("##fileDate="):
-                file_date = line.strip().split("=", 1)[1]
-            elif line.startswith("##reference="):
-                reference = line.strip().split("=", 1)[1]
-            continue
-        if line.startswith("#"):
-            header_seen = True
-            continue
-        if not header_seen:
-            raise KnowledgeError(
-                "no '#CHROM' header line before the first record", source=path, location=f"line {number}"
-            )
-        fields = line.rstrip("\n").split("\t")
-        if len(fields) < 8 or not fields[1].isdigit():
-            raise KnowledgeError("malformed VCF record (expected 8 columns)", source=path, location=f"line {number}")
-        records += 1
-        info = _info(fields[7])
-        genes.update(pair.split(":")[0] for pair in info.get("GENEINFO", "").split("|") if pair)
-        if "CLNSIG" not in info:
-            dropped["no_clnsig"] += 1
-            continue
-        kind = significance(info["CLNSIG"], info.get("CLNSIGCONF"))
-        if kind is None:
-            dropped["classification"] += 1
-            continue
-        chrom = canonical_chrom(fields[0])
-        if chrom is None:
-            dropped["not_primary_chromosome"] += 1
-            continue
-        if not _SEQUENCE.match(fields[4].upper()) or not _SEQUENCE.match(fields[3].upper()):
-            dropped["no_sequence_alt"] += 1
-            continue
-        try:
-            kept.append(_variant(fields, info, chrom, kind))
-        except ValueError as exc:
-            raise KnowledgeError(f"invalid ClinVar record ({exc})", source=path, location=f"line {number}") from exc
+    try:
+        file_date = _header_value(reader.raw_header, "fileDate")
+        reference = _header_value(reader.raw_header, "reference")
+        for number, record in _records(reader, path, lines):
+            records += 1
+            info = record.INFO
+            genes.update(_genes(_text(info.get("GENEINFO"))))
+            clnsig = _text(info.get("CLNSIG"))
+            if not clnsig:
+                dropped["no_clnsig"] += 1
+                continue
+            kind = significance(clnsig, _text(info.get("CLNSIGCONF")) or None)
+            if kind is None:
+                dropped["classification"] += 1
+                continue
+            chrom = canonical_chrom(record.CHROM)
+            if chrom is None:
+                dropped["not_primary_chromosome"] += 1
+                continue
+            ref, alts = record.REF.upper(), record.ALT
+            alt = alts[0].upper() if len(alts) == 1 else ""
+            if not _SEQUENCE.match(alt) or not _SEQUENCE.match(ref):
+                dropped["no_sequence_alt"] += 1
+                continue
+            try:
+                kept.append(_variant(record, chrom, ref, alt, kind))
+            except ValueError as exc:
+                raise KnowledgeError(f"invalid ClinVar record ({exc})", source=path, location=f"line {number}") from exc
+    finally:
+        reader.close()
     if file_date is None:
         raise KnowledgeError("no ##fileDate line: cannot tell the ClinVar release", source=path)
     if reference is not None and "38" not in reference:
