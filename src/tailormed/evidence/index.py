@@ -3,8 +3,8 @@
 Reading a few thousand regions of a whole genome through an index costs a fraction of a second; streaming every
 record through Python costs several times one ``bcftools view`` pass. Building a tabix (or, for BCF, CSI) index
 touches only each record's chromosome, position and end, in C, and costs less than a fifth of such a pass — so
-an unindexed whole genome is indexed into a private temporary folder, the index is loaded into memory and the
-folder removed. The input file is never written to.
+an unindexed whole genome is indexed into an anonymous in-memory file (or, where the system has none, a private
+temporary folder), the index is loaded and the file dropped. The input file is never written to.
 
 htslib is the one cyvcf2 is built with (its library exports ``tbx_index_build2``/``bcf_index_build2``); when the
 functions cannot be found, or htslib refuses the file (unsorted records, a malformed line), no index is built and
@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import ctypes
 import gzip
+import os
 import struct
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -62,8 +65,8 @@ def load_temporary_index(reader: cyvcf2.VCF, path: Path, kind: str) -> list[str]
     htslib = _htslib()
     if htslib is None or kind not in ("vcf.gz", "bcf"):
         return None
-    with tempfile.TemporaryDirectory(prefix="tailormed-index-") as folder:
-        index = Path(folder) / ("index.tbi" if kind == "vcf.gz" else "index.csi")
+    with _scratch() as folder:
+        index = folder / ("index.tbi" if kind == "vcf.gz" else "index.csi")
         level = htslib.get_log_level()
         htslib.log_level(0)
         try:
@@ -81,6 +84,26 @@ def load_temporary_index(reader: cyvcf2.VCF, path: Path, kind: str) -> list[str]
         except Exception:  # cyvcf2 raises a bare Exception when htslib cannot load the index
             return None
     return names
+
+
+@contextmanager
+def _scratch() -> Iterator[Path]:
+    """Where the index is written: an anonymous in-memory file when the system has them (an index says where a
+    patient's records are, so it should not reach a disk), else a private temporary folder removed afterwards."""
+    if hasattr(os, "memfd_create") and Path("/proc/self/fd").is_dir():
+        tbi, csi = os.memfd_create("tailormed-index"), os.memfd_create("tailormed-index")
+        try:
+            with tempfile.TemporaryDirectory(prefix="tailormed-index-") as folder:
+                links = Path(folder)
+                (links / "index.tbi").symlink_to(f"/proc/self/fd/{tbi}")
+                (links / "index.csi").symlink_to(f"/proc/self/fd/{csi}")
+                yield links
+        finally:
+            os.close(tbi)
+            os.close(csi)
+    else:
+        with tempfile.TemporaryDirectory(prefix="tailormed-index-") as folder:
+            yield Path(folder)
 
 
 def tabix_names(data: bytes) -> list[str]:

@@ -319,7 +319,7 @@ def open_vcf(source: GenomeInput | Path | str | int) -> VcfFile:
         for name in dict.fromkeys([*_PRIMARY_SPELLINGS, *names]):
             if name not in declared:
                 reader.add_to_header(f"##contig=<ID={name}>")
-    return VcfFile(given, reader, header, names=names, indexed=index is not None)
+    return VcfFile(given, reader, header, names=names, indexed=index is not None, descriptor=fd)
 
 
 def _index_of(path: Path | None, kind: Kind) -> Path | None:
@@ -333,9 +333,17 @@ class VcfFile:
     """An open VCF/BCF: samples, header facts, build detection and validated record iteration."""
 
     def __init__(
-        self, given: GenomeInput, reader: cyvcf2.VCF, header: Header, *, names: Sequence[str], indexed: bool
+        self,
+        given: GenomeInput,
+        reader: cyvcf2.VCF,
+        header: Header,
+        *,
+        names: Sequence[str],
+        indexed: bool,
+        descriptor: int | None = None,
     ) -> None:
         self.input = given
+        self._descriptor = descriptor  # htslib's own descriptor of a path input, when found
         self.label = given.label
         self.header = header
         self._reader = reader
@@ -509,7 +517,9 @@ class VcfFile:
             return False
         if path.stat().st_size < index.MIN_BYTES:
             return False
-        names = index.load_temporary_index(self._reader, path, self.header.kind)
+        # Through the descriptor already open (the file is opened by name once); htslib reads it from the start.
+        source = _DESCRIPTORS / str(self._descriptor) if self._descriptor is not None else path
+        names = index.load_temporary_index(self._reader, source, self.header.kind)
         if names is None:
             return False
         self.temporary_index = True
