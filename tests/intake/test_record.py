@@ -209,5 +209,5 @@ def test_implausible_birth_dates_are_refused_like_implausible_ages(tmp_path: Pat
 @pytest.mark.parametrize("years", [150, -4])
 def test_fhir_birth_dates_are_checked_the_same_way(years: int) -> None:
     patient = {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": _years_ago(years)}
-    with pytest.raises(InputError, match="birth_date"):
+    with pytest.raises(InputError, match="birthDate"):
         convert_fhir_bundle({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": patient}]}, "b")

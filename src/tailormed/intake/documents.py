@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -80,25 +81,39 @@ def field_path(loc: Sequence[int | str]) -> str:
 
 def describe_error(error: Mapping[str, Any]) -> str:
     """One pydantic error as ``path: problem``, phrased for the person who wrote the record."""
-    path = field_path(tuple(error["loc"]))
+    return f"{field_path(tuple(error['loc']))}: {describe_problem(error)}"
+
+
+def describe_problem(error: Mapping[str, Any]) -> str:
+    """What is wrong in one pydantic error, with the value as the file wrote it (a date as ``1876-01-01``).
+
+    >>> describe_problem({"type": "value_error", "msg": "Value error, too old", "input": date(1876, 1, 1)})
+    'too old (got 1876-01-01)'
+    >>> describe_problem({"type": "value_error", "msg": "1876-01-01 is too old", "input": date(1876, 1, 1)})
+    '1876-01-01 is too old'
+    """
     kind = error.get("type", "")
     value = error.get("input")
     if kind == "enum":
         expected = str(error.get("ctx", {}).get("expected", ""))
         choices = ", ".join(part.strip().strip("'") for part in expected.replace(" or ", ", ").split(","))
-        return f"{path}: {_show(value)} is not one of {choices}"
+        return f"{_show(value)} is not one of {choices}"
     if kind == "extra_forbidden":
-        return f"{path}: unknown field (not part of the patient record; check the spelling)"
+        return "unknown field (not part of the patient record; check the spelling)"
     if kind == "missing":
-        return f"{path}: required field is missing"
+        return "required field is missing"
     message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
     if isinstance(value, Mapping | list):
-        return f"{path}: {message}"
-    return f"{path}: {message} (got {_show(value)})"
+        return message
+    shown = _show(value)
+    if isinstance(value, date) and shown in message:
+        return message
+    return f"{message} (got {shown})"
 
 
 def _show(value: object) -> str:
-    shown = repr(value)
+    """A value as written in a document: dates in ISO form, other values as their literal."""
+    shown = value.isoformat() if isinstance(value, date) else repr(value)
     return shown if len(shown) <= _MAX_SHOWN else shown[: _MAX_SHOWN - 3] + "..."
 
 

@@ -20,7 +20,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from tailormed.errors import InputError
-from tailormed.intake.documents import describe_error, field_path, parse_document, read_text
+from tailormed.intake.documents import describe_problem, field_path, parse_document, read_text
 from tailormed.intake.fhir.clinical import read_allergy, read_condition, read_family_history
 from tailormed.intake.fhir.common import Entry, reference_of
 from tailormed.intake.fhir.demographics import read_patient
@@ -116,7 +116,7 @@ def _validated(source: str, index: int, raw: object) -> tuple[Entry, str | None]
     except ValidationError as exc:
         first = exc.errors()[0]
         where = f"entry[{index}] {kind}.{field_path(tuple(first['loc']))}"
-        message = describe_error(first).split(": ", 1)[-1]
+        message = describe_problem(first)
         raise InputError(f"invalid {kind}: {message}", source=source, location=where) from None
     except (ValueError, TypeError) as exc:
         raise InputError(f"invalid {kind}: {exc}", source=source, location=f"entry[{index}] {kind}") from None

@@ -3,7 +3,7 @@ for FHIR datatypes (CodeableConcept, dates, quantities)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from tailormed.errors import InputError
-from tailormed.intake.documents import describe_error
+from tailormed.intake.documents import describe_error, describe_problem
 from tailormed.model.base import Coding
 
 T = TypeVar("T")
@@ -38,12 +38,23 @@ class Entry:
     def warn(self, message: str) -> None:
         self.warnings.append(f"{self.where}: {message}")
 
-    def build(self, factory: Callable[..., T], **values: Any) -> T:
-        """Construct a tailormed model, turning a rejected value into an error that names this entry."""
+    def build(
+        self, factory: Callable[..., T], written: Mapping[str, tuple[str, Any]] | None = None, **values: Any
+    ) -> T:
+        """Construct a tailormed model, turning a rejected value into an error that names this entry.
+
+        ``written`` maps a model field to the FHIR element it was read from and that element's value in the
+        file, so an error names the element and shows the value as the file gave it.
+        """
         try:
             return factory(**values)
         except ValidationError as exc:
-            raise self.error(describe_error(exc.errors()[0])) from None
+            first = exc.errors()[0]
+            loc = tuple(first["loc"])
+            if written and loc and loc[0] in written:
+                element, raw = written[str(loc[0])]
+                raise self.error(describe_problem({**first, "input": raw}), element) from None
+            raise self.error(describe_error(first)) from None
 
     def code(self, value: Any, allowed: Iterable[str], field_name: str) -> str | None:
         """A required-binding code, checked against its value set (fhir.resources does not check codes)."""

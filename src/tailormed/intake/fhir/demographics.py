@@ -28,6 +28,7 @@ def read_patient(entry: Entry, full_url: str | None) -> PatientFacts:
     race, ethnicity = _race_and_ethnicity(resource.extension or [])
     demographics = entry.build(
         Demographics,
+        written={"birth_date": ("birthDate", resource.birthDate)},
         sex=codes.GENDER[gender] if gender else codes.GENDER["unknown"],
         birth_date=to_date(entry, resource.birthDate, "birthDate"),
         race=race,
