@@ -197,6 +197,15 @@ def test_an_unknown_medication_is_reported_as_not_checked(service: Service) -> N
     assert card.detail is not None and "no genotype-guided check was made" in card.detail
 
 
+def test_an_ambiguous_order_is_reported_ambiguous_with_its_candidates(service: Service) -> None:
+    order = order_of("a1", {"text": "Soma 350 mg"})
+    cards = service.client.post(SELECT, json=hook_request("order-select", "demo-01-hale", [order])).json()["cards"]
+    assert [Card.model_validate(c).indicator for c in cards] == ["info"]
+    assert cards[0]["summary"] == (
+        "Not checked for pharmacogenomics: ambiguous name Soma 350 mg (carisoprodol or an ordinary word)"
+    )
+
+
 def test_unknown_patients_get_no_card_and_the_call_is_audited(service: Service) -> None:
     before = service.audit_count()
     order = medication_request("x", "no-such-patient", "clopidogrel", "32968")

@@ -296,6 +296,17 @@ class MedicineVocabulary(Contract):
                 return self._ambiguous[key]
         return None
 
+    def ambiguous_meanings(self, name: str) -> str | None:
+        """What an ambiguous name may mean, in words; None when it is not ambiguous.
+
+        >>> core_medicines().ambiguous_meanings("Soma 350 mg")
+        'carisoprodol or an ordinary word'
+        """
+        meanings = self.ambiguity(name)
+        if meanings is None:
+            return None
+        return " or ".join(" + ".join(m) if m else "an ordinary word" for m in meanings)
+
     def medicine(self, ingredient: str) -> Medicine | None:
         return self._by_name.get(ingredient.casefold())
 

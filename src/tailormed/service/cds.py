@@ -24,6 +24,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from tailormed.errors import AccessDeniedError
+from tailormed.knowledge.medicines import MedicineVocabulary
 from tailormed.model.careplan import CarePlan, Decision
 from tailormed.model.finding import Domain, Priority
 from tailormed.model.patient import Medication, MedicationStatus, Patient
@@ -439,8 +440,7 @@ def answer(
             if "card" not in material:
                 material["card"] = _pgx_material(check, snapshot.plan, link)
             cards.append(_pgx_card(material["card"], drug, resource))
-    if unknown:
-        cards.append(_unknown_card(unknown))
+    cards.extend(not_checked_cards(unknown, checker.vocabulary))
     return cards
 
 
@@ -640,17 +640,47 @@ def _pgx_card(material: CardMaterial, drug: Medication, order: dict[str, Any]) -
     return card
 
 
-def _unknown_card(drugs: list[Medication]) -> dict[str, Any]:
-    """One info card naming the orders the medicine vocabulary does not know: they were not checked."""
-    names = ", ".join(dict.fromkeys(d.name + (f" (RxNorm {d.rxnorm})" if d.rxnorm else "") for d in drugs))
+def not_checked_cards(drugs: list[Medication], vocabulary: MedicineVocabulary) -> list[dict[str, Any]]:
+    """Info cards for the orders no check was made for: one naming the ambiguous names with what each may mean,
+    one naming the orders the medicine vocabulary does not know."""
+    ambiguous: dict[str, str] = {}
+    unknown: list[Medication] = []
+    for drug in drugs:
+        meanings = vocabulary.ambiguous_meanings(drug.name)
+        if meanings is None:
+            unknown.append(drug)
+        else:
+            ambiguous.setdefault(drug.name, meanings)
+    cards = []
+    if ambiguous:
+        listed = "; ".join(f"{name} ({meanings})" for name, meanings in ambiguous.items())
+        cards.append(
+            _info_card(
+                f"Not checked for pharmacogenomics: ambiguous name {listed}",
+                f"tailormed cannot tell which medicine is meant by {listed}: the name is filed for each of these, "
+                "so no genotype-guided check was made for this order. Order it by ingredient or RxNorm code to "
+                "have it checked, and check the patient's pharmacogenomic results in the care plan before "
+                "prescribing.",
+            )
+        )
+    if unknown:
+        names = ", ".join(dict.fromkeys(d.name + (f" (RxNorm {d.rxnorm})" if d.rxnorm else "") for d in unknown))
+        cards.append(
+            _info_card(
+                f"Not checked for pharmacogenomics: {names} (not a medicine tailormed recognises)",
+                f"tailormed could not recognise {names}: neither the name nor its codes match an ingredient, brand, "
+                "product, RxNorm or ATC code of its medicine vocabulary, so no genotype-guided check was made for "
+                "this order. Check the patient's pharmacogenomic results in the care plan before prescribing.",
+            )
+        )
+    return cards
+
+
+def _info_card(summary: str, detail: str) -> dict[str, Any]:
     return Card(
         uuid=str(uuid.uuid4()),
-        summary=_clip(f"Not checked for pharmacogenomics: {names} (not a medicine tailormed recognises)"),
-        detail=(
-            f"tailormed could not recognise {names}: neither the name nor its codes match an ingredient, brand, "
-            "product, RxNorm or ATC code of its medicine vocabulary, so no genotype-guided check was made for "
-            "this order. Check the patient's pharmacogenomic results in the care plan before prescribing."
-        ),
+        summary=_clip(summary),
+        detail=detail,
         indicator="info",
         source=Source(
             label="tailormed medicine vocabulary",

@@ -262,11 +262,10 @@ def _file_without(
     medication: Medication, resolved: Resolution | None, vocabulary: MedicineVocabulary, review: MedicationReview
 ) -> None:
     if resolved is None:
-        meanings = vocabulary.ambiguity(medication.name)
-        if meanings is None:
+        named = vocabulary.ambiguous_meanings(medication.name)
+        if named is None:
             review.unrecognised.append(f"{medication.name}: not a known medicine")
         else:
-            named = " or ".join(" + ".join(m) if m else "an ordinary word" for m in meanings)
             review.unrecognised.append(f"{medication.name}: ambiguous name ({named}); give the ingredient")
         return
     pairs = [
