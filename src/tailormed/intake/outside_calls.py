@@ -1,7 +1,9 @@
 """Outside calls: diplotypes, phenotypes or activity scores made by another tool (PharmCAT's outside-call TSV).
 
 One line per gene, tab-separated, up to four columns: ``gene``, ``diplotype``, ``phenotype``, ``activity score``;
-``#`` starts a comment. Calls from CYP2D6 callers (Cyrius, StellarPGx, Aldy), HLA typers or a lab report enter the
+``#`` starts a comment. The first line may name the columns (``gene``, ``diplotype``, ... in that order, as a
+spreadsheet exports them; case and ``_`` for a space do not matter); a header anywhere else, or one naming other
+columns, is refused. Calls from CYP2D6 callers (Cyrius, StellarPGx, Aldy), HLA typers or a lab report enter the
 pipeline here and override the matcher for their gene::
 
     CYP2D6	*1/*4x2
@@ -42,6 +44,7 @@ _COPIES = re.compile(r"^(?P<allele>.+?)\s*(?:[x×X]\s*(?P<n>\d+|N)|(?:≥|>=)\s*
 _SUBALLELE = re.compile(r"^(\*\d+[A-Z]?)\.\d+$")
 _HLA_FIELDS = re.compile(r"^\*(\d+):(\d+)(?::\d+)*[A-Z]?$")
 _NAME = re.compile(r"^[A-Za-z0-9*.:>=≥×+\-_()\[\] ,]+$")
+COLUMNS = ("gene", "diplotype", "phenotype", "activity score")
 
 
 @dataclass
@@ -97,10 +100,15 @@ def parse_outside_calls(
     result = OutsideCalls(source=source)
     seen: dict[str, int] = {}
     genes = {g.upper(): g for g in known_genes}
+    first = True
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
+            if _header(line, first):
+                first = False
+                continue
+            first = False
             call = _parse_line(line, genes, allele_names or {}, sample, seen, number)
             _check_known(call, (known_alleles or {}).get(call.gene))
         except ValueError as exc:
@@ -111,6 +119,21 @@ def parse_outside_calls(
         seen[call.gene] = number
         result.calls.append(call)
     return result
+
+
+def _header(line: str, first: bool) -> bool:
+    """Whether ``line`` is the header; a header that is not the first line, or names other columns, is an error."""
+    names = [" ".join(c.replace("_", " ").casefold().split()) for c in line.rstrip("\r\n").split("\t")]
+    if names[0] != COLUMNS[0]:
+        return False
+    while len(names) > 1 and not names[-1]:
+        names.pop()
+    if tuple(names) != COLUMNS[: len(names)]:
+        expected = ", ".join(COLUMNS)
+        raise ValueError(f"header names the columns {', '.join(names)}; expected {expected} (in that order)")
+    if not first:
+        raise ValueError("a header line may only be the first line of the file")
+    return True
 
 
 def _check_known(call: GeneCall, known: Collection[str] | None) -> None:
