@@ -176,6 +176,8 @@ _FORMS = frozenset(
 )
 _SPLIT = re.compile(r"\s*(?:/|\+|,|;|\band\b|\bwith\b)\s*")
 _BRACKETS = re.compile(r"[\[(]([^\])]+)[\])]")
+_PACK = re.compile(r"\{(?P<body>.*)\}\s*pack(?:\s*\[(?P<brand>[^\]]+)\])?", re.IGNORECASE)
+_PACK_PART = re.compile(r"\(([^()]*(?:\[[^\]]*\])?)\)")
 _DOSE = re.compile(r"\b\d+(\.\d+)?\s*(mg|mcg|µg|g|ml|unt|units?|iu|%|meq)(/\S+)?\b", re.IGNORECASE)
 
 
@@ -328,6 +330,9 @@ class MedicineVocabulary(Contract):
         return None
 
     def _resolve_name(self, text: str) -> Resolution | None:
+        pack = _PACK.fullmatch(text.strip())
+        if pack is not None:
+            return self._resolve_pack(pack["body"], pack["brand"])
         found: list[str] = []
         via = "name"
         for inner in _BRACKETS.findall(text):
@@ -357,6 +362,27 @@ class MedicineVocabulary(Contract):
                 hit = self._names.get(" ".join(words[:size]))
             if hit is not None:
                 found.append(hit)
+        ingredients = tuple(dict.fromkeys(found))
+        return Resolution(ingredients=ingredients, via=via) if ingredients else None
+
+    def _resolve_pack(self, body: str, brand: str | None) -> Resolution | None:
+        """An RxNorm pack (``{28 (clopidogrel 75 MG Oral Tablet) } Pack``): the ingredients of its drugs.
+
+        >>> pack = "{7 (naproxen 500 MG Oral Tablet) / 7 (esomeprazole 20 MG Oral Tablet) } Pack"
+        >>> core_medicines().resolve(pack).ingredients
+        ('naproxen', 'esomeprazole')
+        """
+        if brand is not None:
+            named = self._brands.get(" ".join(brand.casefold().split()))
+            if named is not None:
+                return Resolution(ingredients=named, via="brand")
+        found: list[str] = []
+        via = "name"
+        for part in _PACK_PART.findall(body):
+            resolved = self._resolve_name(part)
+            if resolved is not None:
+                found.extend(resolved.ingredients)
+                via = "brand" if resolved.via == "brand" else via
         ingredients = tuple(dict.fromkeys(found))
         return Resolution(ingredients=ingredients, via=via) if ingredients else None
 

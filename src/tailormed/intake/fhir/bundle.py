@@ -206,7 +206,7 @@ class _Translator:
                 self.conditions.append(condition)
         elif kind in ("MedicationStatement", "MedicationRequest"):
             reader = read_medication_statement if kind == "MedicationStatement" else read_medication_request
-            medication = reader(entry, self._medication_code)
+            medication = reader(entry, self._medication)
             if medication is not None:
                 self.medications.append((entry.index, medication))
         elif kind == "Observation":
@@ -224,21 +224,22 @@ class _Translator:
         elif kind == "FamilyMemberHistory":
             self.family.extend(read_family_history(entry))
         elif kind == "Medication":
-            return  # read through the statements and requests that refer to it; see _medication_code
+            return  # read through the statements and requests that refer to it; see _medication
         else:
             self.unused[kind].append(entry.index)
 
-    def _medication_code(self, entry: Entry, reference: str) -> Any | None:
+    def _medication(self, entry: Entry, reference: str) -> Any | None:
+        """The Medication a reference points to: contained in ``entry`` (``#id``) or elsewhere in the bundle."""
         if reference.startswith("#"):
             for contained in entry.resource.contained or []:
-                if contained.id == reference[1:] and getattr(contained, "code", None) is not None:
-                    return contained.code
+                if contained.id == reference[1:] and contained.get_resource_type() == "Medication":
+                    return contained
             return None
         target = self.medication_codes.get(reference)
         if target is None:
             return None
         self.used_medication_resources.add(target.index)
-        return target.resource.code
+        return target.resource
 
     def _merged_medications(self) -> list[Medication]:
         """One line per drug: repeated orders (renewals) collapse onto the current or latest one."""

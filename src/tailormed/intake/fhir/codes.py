@@ -19,6 +19,19 @@ LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ATC = "http://www.whocc.no/atc"
+NDC = "http://hl7.org/fhir/sid/ndc"
+# The same code systems named by their HL7 OIDs, as some EHRs send them (FHIR R4 terminologies page).
+RXNORM_SYSTEMS = (RXNORM, "urn:oid:2.16.840.1.113883.6.88")
+ATC_SYSTEMS = (ATC, "urn:oid:2.16.840.1.113883.6.73")
+#: What a code-only drug is called in messages, by code system.
+DRUG_CODE_LABELS = {
+    RXNORM: "RxNorm",
+    "urn:oid:2.16.840.1.113883.6.88": "RxNorm",
+    ATC: "ATC",
+    "urn:oid:2.16.840.1.113883.6.73": "ATC",
+    NDC: "NDC",
+    "urn:oid:2.16.840.1.113883.6.69": "NDC",
+}
 ICD10 = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10")
 V3_ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
 US_CORE_RACE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race"

@@ -1,4 +1,11 @@
-"""MedicationStatement and MedicationRequest: the drug (RxNorm/ATC), its dose and whether it is taken now."""
+"""MedicationStatement and MedicationRequest: the drug (RxNorm/ATC), its dose and whether it is taken now.
+
+The drug is read as EHRs send it: a ``medicationCodeableConcept`` (RxNorm ingredient, clinical or branded drug or
+pack codes, ATC, or free text), or a ``medicationReference`` to a Medication in the bundle or contained in the
+resource, whose ``code`` names the drug or, without one, whose ``ingredient`` list does. A reference that carries
+only a ``display`` is read as that text. Whatever is read is handed on by name and codes, so the medication review
+resolves it, reports it ambiguous or reports it not recognised; a drug is left out only with a warning saying why.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from tailormed.intake.fhir import codes
-from tailormed.intake.fhir.common import Entry, coding_in, concept_text, to_date
+from tailormed.intake.fhir.common import Entry, coding_in, codings, concept_text, to_date
 from tailormed.model.patient import Dose, Medication, MedicationStatus
 
-# Resolves a Reference(Medication) to the Medication resource's code (a CodeableConcept), or None.
+# Resolves a Reference(Medication) to the Medication resource (contained or in the bundle), or None.
 MedicationLookup = Callable[[Entry, str], Any | None]
 
 _TIMES = {1: "once", 2: "twice", 3: "three times", 4: "four times"}
@@ -61,33 +68,72 @@ def _medication(
     dosage: Any,
     reasons: Any,
 ) -> Medication | None:
-    resource = entry.resource
-    concept = resource.medicationCodeableConcept
-    if concept is None and resource.medicationReference is not None:
-        reference = str(resource.medicationReference.reference or "")
-        concept = lookup(entry, reference)
-        if concept is None:
-            raise entry.error(
-                f"medicationReference '{reference}' does not resolve to a Medication in the bundle",
-                "medicationReference",
-            )
-    name = concept_text(concept)
+    name, rxnorm, atc = _drug(entry, lookup)
     if name is None:
-        entry.warn("the drug has no code or text; not used")
+        entry.warn("the drug has no code, text or ingredients; not used")
         return None
-    rxnorm = coding_in(concept, codes.RXNORM)
-    atc = coding_in(concept, codes.ATC)
     indication = next((text for text in (concept_text(reason) for reason in reasons or []) if text), None)
     return entry.build(
         Medication,
         name=name,
-        rxnorm=str(rxnorm.code) if rxnorm is not None else None,
-        atc=str(atc.code) if atc is not None else None,
+        rxnorm=rxnorm,
+        atc=atc,
         dose=_dose(entry, dosage),
         status=status,
         start_date=start,
         indication=indication,
     )
+
+
+def _drug(entry: Entry, lookup: MedicationLookup) -> tuple[str | None, str | None, str | None]:
+    """The drug's name, RxNorm and ATC codes, from the concept or the referenced Medication."""
+    resource = entry.resource
+    if resource.medicationCodeableConcept is not None or resource.medicationReference is None:
+        return _named(resource.medicationCodeableConcept)
+    reference = resource.medicationReference
+    target = str(reference.reference or "")
+    if not target:
+        if reference.display:
+            entry.warn("medicationReference has only a display; the drug is read from that text")
+            return str(reference.display), None, None
+        raise entry.error("medicationReference has neither a reference nor a display", "medicationReference")
+    medication = lookup(entry, target)
+    if medication is None:
+        raise entry.error(
+            f"medicationReference '{target}' does not resolve to a Medication in the bundle", "medicationReference"
+        )
+    name, rxnorm, atc = _named(medication.code)
+    if name is not None:
+        return name, rxnorm, atc
+    items = [
+        _named(i.itemCodeableConcept) if i.itemCodeableConcept is not None else _ingredient_reference(i)
+        for i in medication.ingredient or []
+    ]
+    named = [item for item in items if item[0] is not None]
+    if not named:
+        return None, None, None
+    single = named[0] if len(named) == 1 else (None, None, None)
+    return " / ".join(str(item[0]) for item in named), single[1], single[2]
+
+
+def _ingredient_reference(ingredient: Any) -> tuple[str | None, str | None, str | None]:
+    reference = ingredient.itemReference
+    return (str(reference.display), None, None) if reference is not None and reference.display else (None, None, None)
+
+
+def _named(concept: Any) -> tuple[str | None, str | None, str | None]:
+    """Name, RxNorm and ATC code of a drug concept; a concept with codes only is named by its first code."""
+    if concept is None:
+        return None, None, None
+    rxnorm = coding_in(concept, *codes.RXNORM_SYSTEMS)
+    atc = coding_in(concept, *codes.ATC_SYSTEMS)
+    name = str(concept.text) if concept.text else next((str(c.display) for c in codings(concept) if c.display), None)
+    if name is None:
+        coded = next((c for c in codings(concept) if c.code), None)
+        if coded is not None:
+            label = codes.DRUG_CODE_LABELS.get(str(coded.system or ""), str(coded.system or "code"))
+            name = f"{label} {coded.code}"
+    return name, str(rxnorm.code) if rxnorm is not None else None, str(atc.code) if atc is not None else None
 
 
 def _dose(entry: Entry, dosage: Any) -> Dose | None:
