@@ -15,6 +15,8 @@ Usage: python scripts/curate_medicines.py VALUESET_DIR ATC_CSV [PDDI_DIR]
   PharmCAT's example report (``$TAILORMED_SHARED_DATA/pgx/pharmcat/examples/pharmcat.example2.report.json``); and
   openFDA label and NDC records (``BRANDS`` below, each with the record's words). A branded drug with several
   ingredients becomes a combination: its brand resolves to all of them;
+* veterinary products (``VETERINARY`` below: a label whose document type is PRESCRIPTION ANIMAL DRUG LABEL, or
+  product information for animals) are left out: their brands and RxNorm codes never resolve;
 * names that differ between the United States (USAN) and the WHO (INN): the WHO ATC index name of the ingredient's
   own ATC code (``ciclosporin`` for cyclosporine, L04AD01), and ``US_NAMES`` below for ingredients the CPIC table
   does not code (acetaminophen = paracetamol), each with its source's words.
@@ -339,6 +341,80 @@ US_NAMES: dict[str, tuple[str, str, str, str]] = {
 #: Brand names that are also ordinary words: never taken as the medicine on their own (reported as ambiguous).
 COMMON_WORDS = frozenset(["soma", "tabloid"])
 
+#: Veterinary products among the RxNorm branded drugs of the value sets: brand -> (source, where, the source's
+#: words saying the product is for animals). Their brands, products and quotes stay out of the human vocabulary.
+VETERINARY: dict[str, tuple[str, str, str]] = {
+    "Otomax": (
+        "https://www.accessdata.fda.gov/spl/data/932ef2e2-9b54-4a7c-a909-0ec715cc4b18/932ef2e2-9b54-4a7c-a909-0ec715cc4b18.xml",
+        "FDA structured product label, SPL set d387b7de-0dee-49d8-b66a-73aabbda9959, document type and title",
+        '<code code="50578-4" codeSystem="2.16.840.1.113883.6.1" displayName="PRESCRIPTION ANIMAL DRUG LABEL"/> '
+        "<title>Otomax<sup>®</sup> <br/> (GENTAMICIN SULFATE, BETAMETHASONE VALERATE AND CLOTRIMAZOLE, "
+        "OINTMENT)</title>",
+    ),
+    "Metacam": (
+        "https://ec.europa.eu/health/documents/community-register/2002/200207095582/anx_5582_en.pdf",
+        "EC community register, product information (Annex III, labelling), items 1 and 13",
+        "1. NAME OF THE VETERINARY MEDICINAL PRODUCT Metacam 1.5 mg/ml oral suspension ... "
+        "13. THE WORDS “FOR ANIMAL TREATMENT ONLY” For animal treatment only",
+    ),
+    "Loxicom": (
+        "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=8c1f6a04-5753-4723-a3ac-c61f6a478ae3",
+        "DailyMed label summary",
+        "Label: LOXICOM- meloxicam suspension ... Category: PRESCRIPTION ANIMAL DRUG LABEL",
+    ),
+    "Gentacalm": (
+        "http://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?id=88746",
+        "DailyMed label summary",
+        "Label: GENTACALM - gentamicin sulfate, betamethasone valerate and isopropyl alcohol spray ... "
+        "Category: PRESCRIPTION ANIMAL DRUG LABEL",
+    ),
+    "Malotic": (
+        "https://fda.report/DailyMed/0c981fc6-ef11-42c1-ab39-0e6a6f3364df",
+        "DailyMed label (SPL 0c981fc6-ef11-42c1-ab39-0e6a6f3364df) as reproduced",
+        "MalOtic by is a Animal medication ... ANADA #200-229, Approved by FDA VETERINARY For Otic Use in Dogs Only",
+    ),
+    "Vetalog": (
+        "http://www.drugs.com/vet/vetalog-triamcinolone-acetonide-tablets.html",
+        "product label as reproduced",
+        "For oral use in dogs and cats only. For use in animals only. Approved by FDA under NADA # 137-694",
+    ),
+    "Gentaspray": (
+        "https://drugs.com/vet/gentaspray-topical-spray.html",
+        "product label as reproduced",
+        "Gentamicin Sulfate, USP With Betamethasone Valerate, USP Veterinary For Topical Use in Dogs Only "
+        "For Animal Use Only",
+    ),
+    "Genone": (
+        "https://www.pillsync.com/drug/genone-gentamicin-sulfate-spray/mwi/ndc/83e23b7f-9007-487f-b519-65fb4707fbbc",
+        "product label (SPL 83e23b7f-9007-487f-b519-65fb4707fbbc) as reproduced, information for owners",
+        "Veterinary For Topical Use in Dogs Only For Animal Use Only",
+    ),
+    "Meloxidyl": (
+        "https://www.petcarerx.com/meloxidyl-meloxicam-metacam-generic/36466",
+        "product label as reproduced, Warnings",
+        "Warnings: Not for use in humans. ... For oral use in dogs only.",
+    ),
+    "EloxiOral": (
+        "https://vdocuments.mx/eloxioral-suspension-covetrus-eloxioral-suspension-meloxicam-15mgml-comparable.html",
+        "distributor product sheet",
+        "EloxiOral Suspension (Meloxicam 1.5mg/mL) Comparable to Metacam and Meloxidyl Oral Suspensions Controls pain "
+        "and inflammation associated with osteoarthritis in dogs",
+    ),
+    "Optimmune": (
+        "https://myhealthbox.eu/en/optimmune/3692470",
+        "New Zealand Ministry for Primary Industries registration, leaflet",
+        "PRESCRIPTION ANIMAL REMEDY KEEP OUT OF THE REACH OF CHILDREN FOR ANIMAL TREATMENT ONLY OPTIMMUNE ® "
+        "OPHTHALMIC OINTMENT",
+    ),
+    "Tri-Otic for Canines": (
+        "https://entirelypetspharmacy.com/tri-otic-ointment-tube-7-5gm.html",
+        "pharmacy product page reproducing the indication",
+        "Gentamicin-betamethasone-clotrimazole ointment is indicated for the treatment ofcanine acute and chronic "
+        "otitis externa",
+    ),
+}
+_VETERINARY = {name.casefold() for name in VETERINARY}
+
 #: Ingredient names the WHO ATC index spells differently (INN vs USAN).
 WHO_NAMES = {
     "rifampin": "rifampicin",
@@ -496,6 +572,10 @@ def main(argv: list[str]) -> int:
         "medicines": [medicines[name] for name in sorted(medicines)],
         "combinations": [combinations[key] for key in sorted(combinations)],
         "common_words": sorted(COMMON_WORDS),
+        "veterinary": [
+            {"brand": name, "sources": [{"cite": url, "at": where, "quote": quote}]}
+            for name, (url, where, quote) in sorted(VETERINARY.items(), key=lambda item: item[0].casefold())
+        ],
     }
     write_text_atomic(OUT, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {len(medicines)} medicines and {len(combinations)} combinations to {OUT.relative_to(REPO)}")
@@ -652,6 +732,8 @@ def _value_set(
         if klass is None and not set(ingredients) & wanted:
             continue
         branded = _BRAND.search(display)
+        if branded and _REFORMULATED.sub("", branded.group(1)).casefold() in _VETERINARY:
+            continue  # a veterinary product: neither its brand nor its code is a human medicine
         single = len(ingredients) == 1
         quote = {"cite": url, "at": f"{where}, RxNorm {code}", "quote": display}
         for name in ingredients:

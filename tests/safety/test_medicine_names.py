@@ -117,3 +117,30 @@ def test_every_brand_is_filed_once_or_reported_ambiguous() -> None:
     for brand, meanings in seen.items():
         if len(meanings) > 1 or brand in VOCABULARY.common_words:
             assert VOCABULARY.resolve(brand) is None and VOCABULARY.ambiguity(brand) is not None, brand
+
+
+def test_veterinary_products_stay_out_of_the_human_vocabulary() -> None:
+    veterinary = {product.brand for product in VOCABULARY.veterinary}
+    assert {"Metacam", "Otomax", "Loxicom", "Vetalog"} <= veterinary
+    for product in VOCABULARY.veterinary:
+        assert product.sources and product.sources[0].quote, product.brand
+        assert VOCABULARY.resolve(product.brand) is None, product.brand
+        assert VOCABULARY.resolve(f"{product.brand} 1.5 mg/ml oral suspension") is None, product.brand
+    shown = [
+        p.display
+        for m in VOCABULARY.medicines
+        for p in m.products
+        if any(f"[{brand.casefold()}]" in p.display.casefold() for brand in veterinary)
+    ]
+    assert shown == []
+    brands = {b.casefold() for m in VOCABULARY.medicines for b in m.brands}
+    brands |= {c.brand.casefold() for c in VOCABULARY.combinations}
+    assert not brands & {b.casefold() for b in veterinary}
+    # the human products of the same ingredients are still known
+    assert VOCABULARY.resolve("Mobic 15 mg").ingredients == ("meloxicam",)  # type: ignore[union-attr]
+    assert VOCABULARY.resolve("meloxicam").ingredients == ("meloxicam",)  # type: ignore[union-attr]
+
+
+def test_an_order_for_a_veterinary_product_is_reported_not_recognised() -> None:
+    result = review("Metacam 1.5 mg/ml", "Otomax")
+    assert result.unrecognised == ["Metacam 1.5 mg/ml: not a known medicine", "Otomax: not a known medicine"]  # type: ignore[attr-defined]

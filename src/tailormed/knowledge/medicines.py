@@ -226,6 +226,12 @@ class Combination(Sourced):
     ingredients: list[str] = Field(min_length=2)
 
 
+class VeterinaryProduct(Sourced):
+    """A brand the source value sets list that is for animals only: kept out of the human vocabulary."""
+
+    brand: str
+
+
 class Resolution(Contract):
     """What a medication entry was recognised as, and by which of its fields."""
 
@@ -241,6 +247,9 @@ class MedicineVocabulary(Contract):
     combinations: list[Combination] = Field(default_factory=list)
     common_words: list[str] = Field(
         default_factory=list, description="Brand names that are also ordinary words: never taken on their own"
+    )
+    veterinary: list[VeterinaryProduct] = Field(
+        default_factory=list, description="Veterinary brands left out of the vocabulary, with the source saying so"
     )
     _names: dict[str, str] = PrivateAttr(default_factory=dict)
     _brands: dict[str, tuple[str, ...]] = PrivateAttr(default_factory=dict)
