@@ -277,6 +277,70 @@ BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         "openFDA NDC directory, product 0006-3080",
         '"generic_name": "RALTEGRAVIR", "labeler_name": "Merck Sharp & Dohme LLC", "brand_name": "ISENTRESS"',
     ),
+    "Orilissa": (
+        ("elagolix",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"0074-0039"',
+        "openFDA NDC directory, product 0074-0039",
+        '"generic_name": "Elagolix", "labeler_name": "AbbVie Inc.", "brand_name": "Orilissa"',
+    ),
+    "Myrbetriq": (
+        ("mirabegron",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"0469-2601"',
+        "openFDA NDC directory, product 0469-2601",
+        '"generic_name": "mirabegron", "labeler_name": "Astellas Pharma US, Inc.", "brand_name": "Myrbetriq"',
+    ),
+    "Toviaz": (
+        ("fesoterodine",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"0069-0242"',
+        "openFDA NDC directory, product 0069-0242",
+        '"generic_name": "fesoterodine fumarate", "labeler_name": "Pfizer Laboratories Div Pfizer Inc", '
+        '"brand_name": "Toviaz"',
+    ),
+    "Doptelet": (
+        ("avatrombopag",),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"71369-020-15"',
+        "openFDA NDC directory, product 71369-020",
+        '"generic_name": "avatrombopag maleate", "labeler_name": "AkaRx, Inc.", "brand_name": "DOPTELET"',
+    ),
+    "Doptelet Sprinkle": (
+        ("avatrombopag",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"71369-010"',
+        "openFDA NDC directory, product 71369-010",
+        '"generic_name": "avatrombopag", "labeler_name": "AkaRx, Inc.", "brand_name": "Doptelet Sprinkle"',
+    ),
+    "Trodelvy": (
+        ("sacituzumab govitecan-hziy",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"55135-132"',
+        "openFDA NDC directory, product 55135-132",
+        '"generic_name": "SACITUZUMAB GOVITECAN", "labeler_name": "Gilead Sciences, Inc.", "brand_name": "TRODELVY"',
+    ),
+    "Silenor": (
+        ("doxepin",),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"42847-106-30"',
+        "openFDA NDC directory, product 42847-106",
+        '"generic_name": "doxepin hydrochloride", "labeler_name": "Currax Pharmaceuticals LLC", '
+        '"brand_name": "Silenor"',
+    ),
+    "Norpramin": (
+        ("desipramine",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"30698-007"',
+        "openFDA NDC directory, product 30698-007",
+        '"generic_name": "desipramine hydrochloride", "labeler_name": "Validus Pharmaceuticals LLC", '
+        '"brand_name": "Norpramin"',
+    ),
+    "Evoxac": (
+        ("cevimeline",),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"0713-0883-01"',
+        "openFDA NDC directory, product 0713-0883",
+        '"generic_name": "cevimeline hydrochloride", "labeler_name": "Cosette Pharmaceuticals, Inc.", '
+        '"brand_name": "Evoxac"',
+    ),
+    "Votrient": (
+        ("pazopanib",),
+        'https://api.fda.gov/drug/label.json?search=set_id:"eeaaaf38-fb86-4d9f-a19d-0f61daac2fd7"',
+        "openFDA drug label, SPL set eeaaaf38-fb86-4d9f-a19d-0f61daac2fd7, spl_product_data_elements",
+        "VOTRIENT pazopanib hydrochloride PAZOPANIB HYDROCHLORIDE PAZOPANIB",
+    ),
 }
 
 #: Ingredients named differently in the United States (USAN) and by the WHO (INN), for ingredients whose ATC code

@@ -40,6 +40,15 @@ def review(*names: str) -> object:
         ("Protonix 40 mg tablet", "pantoprazole"),
         ("Dilantin", "phenytoin"),
         ("Lexapro 10 mg", "escitalopram"),
+        ("Trodelvy 180 mg", "sacituzumab govitecan-hziy"),
+        ("Votrient 200 mg tablet", "pazopanib"),
+        ("Myrbetriq 25 mg", "mirabegron"),
+        ("Norpramin 25 mg", "desipramine"),
+        ("Silenor 6 mg", "doxepin"),
+        ("Doptelet Sprinkle", "avatrombopag"),
+        ("Toviaz 4 mg", "fesoterodine"),
+        ("Orilissa", "elagolix"),
+        ("Evoxac 30 mg capsule", "cevimeline"),
     ],
 )
 def test_brands_of_drugs_with_guidance_resolve(written: str, ingredient: str) -> None:
