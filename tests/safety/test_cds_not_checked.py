@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tailormed.knowledge.medicines import core_medicines
 from tailormed.model.patient import Medication
-from tailormed.service.cds import Card, not_checked_cards
+from tailormed.service.cds import Card, medication_of, not_checked_cards
 
 VOCABULARY = core_medicines()
 
@@ -39,3 +39,38 @@ def test_ambiguous_and_unknown_orders_get_a_card_each() -> None:
         "Not checked for pharmacogenomics: ambiguous name Tabloid (thioguanine or an ordinary word)",
         "Not checked for pharmacogenomics: Flibbertigibbet 10 mg tablet (not a medicine tailormed recognises)",
     ]
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def order(**drug: object) -> dict[str, object]:
+    return {"resourceType": "MedicationRequest", "id": "o1", "status": "draft", "intent": "order", **drug}
+
+
+def test_orders_naming_their_drug_through_a_contained_medication_are_read() -> None:
+    by_code = order(
+        contained=[
+            {"resourceType": "Medication", "id": "m", "code": {"coding": [{"system": RXNORM, "code": "309362"}]}}
+        ],
+        medicationReference={"reference": "#m"},
+    )
+    by_ingredients = order(
+        contained=[
+            {
+                "resourceType": "Medication",
+                "id": "m",
+                "ingredient": [
+                    {"itemCodeableConcept": {"coding": [{"system": RXNORM, "code": "32968", "display": "clopidogrel"}]}}
+                ],
+            }
+        ],
+        medicationReference={"reference": "#m"},
+    )
+    for resource in (by_code, by_ingredients):
+        drug = medication_of(resource)
+        assert drug is not None
+        found = VOCABULARY.resolve(drug.name, drug.rxnorm)
+        assert found is not None and found.ingredients == ("clopidogrel",)
+    by_display = medication_of(order(medicationReference={"display": "Plavix 75 mg tablet"}))
+    assert by_display is not None and by_display.name == "Plavix 75 mg tablet"

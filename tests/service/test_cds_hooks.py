@@ -145,13 +145,13 @@ def test_the_same_order_without_the_inhibitor_gives_no_critical_card(tmp_path: P
 
 def test_order_sign_checks_every_draft_and_order_select_only_the_selection(service: Service) -> None:
     clopidogrel = medication_request("o1", "demo-01-hale", "clopidogrel", "32968")
-    other = medication_request("o2", "demo-01-hale", "amoxicillin", "723")
+    other = medication_request("o2", "demo-01-hale", "flibbertigibbet 10 mg", "999999999")
     selected = service.client.post(
         SELECT,
         json=hook_request("order-select", "demo-01-hale", [clopidogrel, other], selections=["MedicationRequest/o2"]),
     )
-    # amoxicillin has no pharmacogenomic guidance and is not in the medicine vocabulary: said so, not silently passed
-    assert [(c["indicator"], "amoxicillin" in c["summary"]) for c in selected.json()["cards"]] == [("info", True)]
+    # a drug the medicine vocabulary does not know: said so, not silently passed
+    assert [(c["indicator"], "flibbertigibbet" in c["summary"]) for c in selected.json()["cards"]] == [("info", True)]
     signed = service.client.post(SIGN, json=hook_request("order-sign", "demo-01-hale", [clopidogrel, other]))
     assert [c["indicator"] for c in signed.json()["cards"]] == ["critical", "info"]
 
@@ -195,6 +195,23 @@ def test_an_unknown_medication_is_reported_as_not_checked(service: Service) -> N
     assert card.indicator == "info" and not card.suggestions
     assert card.summary.startswith("Not checked for pharmacogenomics: Flibbertigibbet 10 mg tablet")
     assert card.detail is not None and "no genotype-guided check was made" in card.detail
+
+
+def test_an_order_naming_a_contained_medication_is_checked(service: Service) -> None:
+    order = {
+        "resourceType": "MedicationRequest",
+        "id": "c1",
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": "Patient/demo-01-hale"},
+        "contained": [
+            {"resourceType": "Medication", "id": "med", "code": {"coding": [{"system": RXNORM, "code": "309362"}]}}
+        ],
+        "medicationReference": {"reference": "#med"},
+    }
+    cards = service.client.post(SELECT, json=hook_request("order-select", "demo-01-hale", [order])).json()["cards"]
+    assert [c["indicator"] for c in cards] == ["critical"]
+    assert cards[0]["summary"].startswith("Clopidogrel: CYP2C19 Poor Metabolizer")
 
 
 def test_an_ambiguous_order_is_reported_ambiguous_with_its_candidates(service: Service) -> None:

@@ -484,13 +484,50 @@ def fetch_medications(configured: str | None, body: CdsRequest, patient_id: str)
 
 
 def medication_of(resource: dict[str, Any]) -> Medication | None:
-    """The drug of a FHIR MedicationRequest/MedicationStatement (RxNorm code and name), or None."""
+    """The drug of a FHIR MedicationRequest/MedicationStatement (RxNorm code and name), or None.
+
+    The drug is its ``medicationCodeableConcept``, or the contained Medication its ``medicationReference`` names
+    (that Medication's code, else its ingredient list), or the reference's display.
+    """
     concept = resource.get("medicationCodeableConcept")
     if not isinstance(concept, dict):
         reference = resource.get("medicationReference")
-        if isinstance(reference, dict) and reference.get("display"):
-            return Medication(name=str(reference["display"]))
+        if not isinstance(reference, dict):
+            return None
+        target = str(reference.get("reference") or "")
+        contained = next(
+            (
+                c
+                for c in resource.get("contained", []) or []
+                if isinstance(c, dict) and c.get("resourceType") == "Medication" and f"#{c.get('id')}" == target
+            ),
+            None,
+        )
+        if contained is not None:
+            return _contained_medication(contained)
+        if reference.get("display"):
+            return Medication(name=str(reference["display"]), status=MedicationStatus.PLANNED)
         return None
+    name, rxnorm = _concept_drug(concept)
+    return Medication(name=name, rxnorm=rxnorm, status=MedicationStatus.PLANNED) if name else None
+
+
+def _contained_medication(medication: dict[str, Any]) -> Medication | None:
+    code = medication.get("code")
+    name, rxnorm = _concept_drug(code) if isinstance(code, dict) else (None, None)
+    if not name:
+        items = [i.get("itemCodeableConcept") for i in medication.get("ingredient", []) or [] if isinstance(i, dict)]
+        found = [_concept_drug(item) for item in items if isinstance(item, dict)]
+        named = [(n, r) for n, r in found if n]
+        if not named:
+            return None
+        name = " / ".join(n for n, _ in named)
+        rxnorm = named[0][1] if len(named) == 1 else None
+    return Medication(name=name, rxnorm=rxnorm, status=MedicationStatus.PLANNED)
+
+
+def _concept_drug(concept: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Name and RxNorm code of a drug CodeableConcept (a concept with only a code is named by it)."""
     rxnorm = None
     names = []
     for coding in concept.get("coding", []) or []:
@@ -500,9 +537,7 @@ def medication_of(resource: dict[str, Any]) -> Medication | None:
             if coding.get("display"):
                 names.append(str(coding["display"]))
     name = concept.get("text") or (names[0] if names else None) or rxnorm
-    if not name:
-        return None
-    return Medication(name=str(name), rxnorm=rxnorm, status=MedicationStatus.PLANNED)
+    return (str(name) if name else None), rxnorm
 
 
 def _bundle_resources(bundle: Any) -> list[dict[str, Any]]:
