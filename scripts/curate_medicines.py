@@ -335,6 +335,12 @@ BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         '"generic_name": "cevimeline hydrochloride", "labeler_name": "Cosette Pharmaceuticals, Inc.", '
         '"brand_name": "Evoxac"',
     ),
+    "Tasigna": (
+        ("nilotinib",),
+        'https://api.fda.gov/drug/label.json?search=set_id:"6093952a-5248-45cb-ad17-33716a411146"',
+        "openFDA drug label, SPL set 6093952a-5248-45cb-ad17-33716a411146, spl_product_data_elements",
+        "Tasigna nilotinib NILOTINIB HYDROCHLORIDE MONOHYDRATE NILOTINIB",
+    ),
     "Votrient": (
         ("pazopanib",),
         'https://api.fda.gov/drug/label.json?search=set_id:"eeaaaf38-fb86-4d9f-a19d-0f61daac2fd7"',

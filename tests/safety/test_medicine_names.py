@@ -49,6 +49,7 @@ def review(*names: str) -> object:
         ("Toviaz 4 mg", "fesoterodine"),
         ("Orilissa", "elagolix"),
         ("Evoxac 30 mg capsule", "cevimeline"),
+        ("Tasigna 200 mg hard capsules", "nilotinib"),
     ],
 )
 def test_brands_of_drugs_with_guidance_resolve(written: str, ingredient: str) -> None:
