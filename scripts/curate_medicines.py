@@ -476,6 +476,18 @@ VETERINARY: dict[str, tuple[str, str, str]] = {
         "PRESCRIPTION ANIMAL REMEDY KEEP OUT OF THE REACH OF CHILDREN FOR ANIMAL TREATMENT ONLY OPTIMMUNE ® "
         "OPHTHALMIC OINTMENT",
     ),
+    "Betagen brand of Betamethasone and Gentamicin": (
+        "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=c98854e7-55a7-4edc-9aa5-e67626008683",
+        "DailyMed label summary",
+        "Label: BETAGEN- gentamicin sulfate with betamethasone valerate spray ... "
+        "Category: PRESCRIPTION ANIMAL DRUG LABEL",
+    ),
+    "Vetropolycin HC": (
+        "http://www.drugs.com/vet/vetropolycin-hc-ophthalmic-ointment.html",
+        "product label as reproduced",
+        "bacitracin-neomycin-polymyxin with hydrocortisone acetate 1% veterinary ophthalmic ointment ... "
+        "NADA 65-015, Approved by FDA",
+    ),
     "Tri-Otic for Canines": (
         "https://entirelypetspharmacy.com/tri-otic-ointment-tube-7-5gm.html",
         "pharmacy product page reproducing the indication",
