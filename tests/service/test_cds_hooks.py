@@ -90,7 +90,11 @@ def test_clopidogrel_for_a_cyp2c19_poor_metabolizer(service: Service) -> None:
     assert replacement["resourceType"] == "MedicationRequest"
     assert replacement["medicationCodeableConcept"]["text"] in ("prasugrel", "ticagrelor")
     assert all(r["display"] for r in card["overrideReasons"])
-    assert card["links"][0]["type"] == "absolute" and "demo-01-hale" in card["links"][0]["url"]
+    # the web app's plan page of the patient (tests/web checks that it opens); no SMART link unless configured
+    assert card["links"] == [
+        {"label": "Open the tailormed care plan", "url": "http://127.0.0.1:8000/app/patients/demo-01-hale",
+         "type": "absolute"}
+    ]
 
 
 def test_codeine_with_fluoxetine_on_the_list_is_phenoconverted(service: Service) -> None:
@@ -138,6 +142,25 @@ def test_the_same_order_without_the_inhibitor_gives_no_critical_card(tmp_path: P
         cards = fresh.client.post(SELECT, json=body).json()["cards"]
         assert [c["indicator"] for c in cards] == ["critical"], cards
         assert "CYP2D6 Poor Metabolizer" in cards[0]["summary"]
+    finally:
+        fresh.client.close()
+        fresh.platform.close()
+
+
+def test_cards_link_to_the_smart_app_when_a_launch_url_is_configured(tmp_path: Path) -> None:
+    launch = "https://tailormed.example.org/smart/launch"
+    fresh = seed_service("sqlite", tmp_path, base_url="https://tailormed.example.org/", smart_launch_url=launch)
+    try:
+        order = medication_request("clopidogrel-1", "demo-01-hale", "clopidogrel", "32968")
+        cards = fresh.client.post(SELECT, json=hook_request("order-select", "demo-01-hale", [order])).json()["cards"]
+        cards += fresh.client.post(VIEW, json=hook_request("patient-view", "demo-01-hale", [])).json()["cards"]
+        assert len(cards) == 2
+        for card in cards:
+            assert [(link["type"], link["url"]) for link in card["links"]] == [
+                ("absolute", "https://tailormed.example.org/app/patients/demo-01-hale"),
+                ("smart", launch),
+            ]
+            Card.model_validate(card)
     finally:
         fresh.client.close()
         fresh.platform.close()

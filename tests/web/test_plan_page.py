@@ -100,3 +100,40 @@ def test_downloads_are_files_of_the_latest_plan(server: Server) -> None:
     bundle = client.get(f"/app/patients/{PATIENT}/download/fhir_genomics.json")
     assert bundle.status_code == 200 and json.loads(bundle.text)["resourceType"] == "Bundle"
     assert client.get(f"/app/patients/{PATIENT}/download/nothing.txt").status_code == 404
+
+
+def test_cds_card_links_open_the_patients_plan_page(server: Server) -> None:
+    """The link on a CDS card (order-select for clopidogrel, and the patient-view summary) is the web app's plan
+    page of that patient: a signed-in clinician of the care team gets the page, anyone else is sent to sign in."""
+    order = {
+        "resourceType": "MedicationRequest",
+        "id": "link-1",
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": f"Patient/{PATIENT}"},
+        "medicationCodeableConcept": {"text": "clopidogrel"},
+    }
+    select = {
+        "hook": "order-select",
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "context": {
+            "userId": "Practitioner/example",
+            "patientId": PATIENT,
+            "selections": ["MedicationRequest/link-1"],
+            "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": order}]},
+        },
+    }
+    view = {"hook": "patient-view", "hookInstance": "b4cbd1c3-5a6e-4c0b-9b1f-4b1c8f0c2a77",
+            "context": {"userId": "Practitioner/example", "patientId": PATIENT}}
+    with server.client() as ehr:
+        cards = ehr.post("/cds-services/tailormed-pgx-order-select", json=select).json()["cards"]
+        cards += ehr.post("/cds-services/tailormed-patient-summary", json=view).json()["cards"]
+    assert len(cards) == 2
+    urls = {link["url"] for card in cards for link in card["links"] if link["type"] == "absolute"}
+    assert urls == {f"{server.url}/app/patients/{PATIENT}"}
+    url = urls.pop()
+    client, _ = server.sign_in("clinician")
+    page = client.get(url)
+    assert page.status_code == 200 and "Act on now" in page.text and "Robert Hale" in page.text
+    anonymous = server.client().get(url)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/app/sign-in")

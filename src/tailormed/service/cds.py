@@ -17,6 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 import jwt
 from fastapi import APIRouter, Header, Request, Response
@@ -34,7 +35,7 @@ from tailormed.security.policy import Operation, Resource, Role, Subject
 from tailormed.service.demo import CDS_CLIENT
 from tailormed.service.pgx_check import DrugCheck, PgxChecker
 from tailormed.service.problems import ApiProblemError, documented
-from tailormed.service.settings import CdsIssuer
+from tailormed.service.settings import PLAN_PAGE, CdsIssuer, ServiceSettings
 from tailormed.service.state import ServiceState, state_of
 from tailormed.store import models as m
 from tailormed.store.repo import new_id
@@ -415,13 +416,9 @@ def answer(
     snapshot = state.snapshot(patient_id, grant.hide_domains, version)
     if snapshot is None:
         return []
-    link = Link(
-        label="Open the tailormed care plan",
-        type="absolute",
-        url=f"{state.settings.base_url.rstrip('/')}/api/patients/{patient_id}/reports/report_clinician.html",
-    )
+    links = card_links(state.settings, patient_id)
     if hook == "patient-view":
-        card = _summary_card(snapshot.plan, link)
+        card = _summary_card(snapshot.plan, links)
         return [card.model_dump(exclude_none=True)] if card is not None else []
     orders = _orders(body, hook)
     if needs_fetch(state.settings.fhir_server, body):
@@ -438,10 +435,21 @@ def answer(
             unknown.append(drug)
         elif check.actionable:
             if "card" not in material:
-                material["card"] = _pgx_material(check, snapshot.plan, link)
+                material["card"] = _pgx_material(check, snapshot.plan, links)
             cards.append(_pgx_card(material["card"], drug, resource))
     cards.extend(not_checked_cards(unknown, checker.vocabulary))
     return cards
+
+
+def card_links(settings: ServiceSettings, patient_id: str) -> list[Link]:
+    """Where a card sends the clinician: the web app's plan page of the patient (``absolute``: opened as it is,
+    after signing in), and the SMART app launch URL when one is configured (``smart``: the EHR adds its launch
+    parameters, so the app opens in the EHR's patient context)."""
+    page = settings.base_url.rstrip("/") + PLAN_PAGE.format(patient_id=quote(patient_id, safe=""))
+    links = [Link(label="Open the tailormed care plan", url=page, type="absolute")]
+    if settings.smart_launch_url:
+        links.append(Link(label="Open tailormed in the EHR (SMART app)", url=settings.smart_launch_url, type="smart"))
+    return links
 
 
 def needs_fetch(configured: str | None, body: CdsRequest) -> bool:
@@ -626,7 +634,7 @@ class CardMaterial:
     alternatives: tuple[str, ...]
 
 
-def _pgx_material(check: DrugCheck, plan: CarePlan, link: Link) -> CardMaterial:
+def _pgx_material(check: DrugCheck, plan: CarePlan, links: list[Link]) -> CardMaterial:
     picked = _first_row(check.answers)
     assert picked is not None
     answer, row = picked
@@ -660,7 +668,7 @@ def _pgx_material(check: DrugCheck, plan: CarePlan, link: Link) -> CardMaterial:
             topic=Coding(system="urn:tailormed:cds-topic", code="pharmacogenomics", display="Pharmacogenomics"),
         ),
         overrideReasons=[Coding(system=OVERRIDE_SYSTEM, code=c, display=d) for c, d in OVERRIDE_REASONS],
-        links=[link],
+        links=links,
     ).model_dump(exclude_none=True, exclude={"uuid", "suggestions", "selectionBehavior"})
     ordered = (check.answers[0].drug if check.answers else check.drug.name).casefold()
     alternatives = tuple(_alternatives(plan, ordered)) if row.alternate_drug_available else ()
@@ -830,7 +838,7 @@ def _ranked(decision: Decision) -> list[Any]:
     return order(decision.options, decision.weights or {"efficacy": 1.0})
 
 
-def _summary_card(plan: CarePlan, link: Link) -> Card | None:
+def _summary_card(plan: CarePlan, links: list[Link]) -> Card | None:
     pgx = [f for f in plan.findings if f.domain is Domain.PGX and f.priority in (Priority.ACTIONABLE, Priority.URGENT)]
     risks = [
         f
@@ -861,7 +869,7 @@ def _summary_card(plan: CarePlan, link: Link) -> Card | None:
             label="tailormed care plan",
             topic=Coding(system="urn:tailormed:cds-topic", code="care-plan", display="Care plan summary"),
         ),
-        links=[link],
+        links=links,
     )
 
 

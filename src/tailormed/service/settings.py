@@ -12,6 +12,9 @@ from tailormed.store.config import StoreConfig
 UPLOAD_LIMIT_ENV = "TAILORMED_UPLOAD_LIMIT_MB"
 CDS_ISSUERS_ENV = "TAILORMED_CDS_ISSUERS"
 FHIR_SERVER_ENV = "TAILORMED_FHIR_SERVER"
+SMART_LAUNCH_ENV = "TAILORMED_SMART_LAUNCH_URL"
+PLAN_PAGE = "/app/patients/{patient_id}"
+"""The web app's plan page of a patient, below the service's base URL (the link on every CDS card)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class ServiceSettings:
     fhir_server: str | None = None
     """Base URL of a FHIR server the CDS service may query when the EHR sent no prefetch (None: never)."""
     base_url: str = "http://127.0.0.1:8000"
+    smart_launch_url: str | None = None
+    """The SMART app launch URL a CDS card may link to (type ``smart``), beside the plan page (None: no such link)."""
     kb: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -49,6 +54,7 @@ class ServiceSettings:
             upload_limit=int(float(limit_mb) * 1024 * 1024) if limit_mb else 200 * 1024 * 1024,
             cds_issuers=issuers,
             fhir_server=os.environ.get(FHIR_SERVER_ENV) or None,
+            smart_launch_url=os.environ.get(SMART_LAUNCH_ENV) or None,
         )
 
 
