@@ -12,11 +12,12 @@ Two load generators:
 - ``--client python`` (default): Python ``httpx`` clients, ``uvicorn tailormed.service.app:app_from_env`` with one or
   more worker processes, and every call carrying its own ES384-signed client JWT (signed before the timed loop), as
   the specification requires of a real EHR.
-- ``--client wrk``: the C load generator ``wrk`` (``apt-get install wrk``) against the service in demo mode, where
-  unsigned loopback calls are the demo client (wrk cannot sign a fresh JWT per call).
+- ``--client wrk``: the C load generator ``wrk`` (``apt-get install wrk``) against the service in demo mode (one or
+  more processes sharing one listening socket), where unsigned loopback calls are the demo client (wrk cannot sign
+  a fresh JWT per call).
 
     flock /work/coord/bench.lock .venv/bin/python benchmarks/cds_bench.py --workers 1 2
-    flock /work/coord/bench.lock .venv/bin/python benchmarks/cds_bench.py --client wrk --seconds 10
+    flock /work/coord/bench.lock .venv/bin/python benchmarks/cds_bench.py --client wrk --seconds 10 --workers 1 2
 """
 
 from __future__ import annotations
@@ -147,6 +148,9 @@ def run(workers: int, levels: list[int], requests: int, folder: Path) -> list[di
 
 
 DEMO_SERVER = """
+import multiprocessing
+import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -156,10 +160,30 @@ from tailormed.service.app import create_app
 from tailormed.service.settings import ServiceSettings
 from tailormed.store.config import StoreConfig
 
-folder, port = Path(sys.argv[1]), int(sys.argv[2])
-settings = ServiceSettings(store=StoreConfig.in_folder(folder), demo=True, run_worker=False,
-                           base_url=f"http://127.0.0.1:{port}")
-uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+folder, port, workers = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+
+
+def serve(sock: socket.socket) -> None:
+    settings = ServiceSettings(store=StoreConfig.in_folder(folder), demo=True, run_worker=False,
+                               base_url=f"http://127.0.0.1:{port}")
+    config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+sock = socket.socket()
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+sock.bind(("127.0.0.1", port))
+sock.listen(2048)
+if workers == 1:
+    serve(sock)
+else:  # one listening socket shared by forked processes, as uvicorn --workers does
+    context = multiprocessing.get_context("fork")
+    children = [context.Process(target=serve, args=(sock,)) for _ in range(workers)]
+    for child in children:
+        child.start()
+    signal.signal(signal.SIGTERM, lambda *_: [child.terminate() for child in children])
+    for child in children:
+        child.join()
 """
 
 
@@ -176,18 +200,23 @@ def wait_for(base: str, server: subprocess.Popen[bytes]) -> None:
         time.sleep(0.3)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux ``/proc``)."""
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``), with its live child processes'."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    if children:
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            total += cpu_seconds(int(child))
+    return total
 
 
 def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(levels: list[int], seconds: int, folder: Path) -> list[dict[str, Any]]:
-    """The demo-mode service (one process) under wrk: p50/p99 from wrk's latency distribution."""
+def run_wrk(levels: list[int], seconds: int, folder: Path, workers: int) -> list[dict[str, Any]]:
+    """The demo-mode service (``workers`` processes on one socket) under wrk: p50/p99 from wrk's latency
+    distribution."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -196,7 +225,7 @@ def run_wrk(levels: list[int], seconds: int, folder: Path) -> list[dict[str, Any
     script = folder / "post.lua"
     body = json.dumps(request_body()).replace("\\", "\\\\").replace("'", "\\'")
     script.write_text(f"wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\nwrk.body = '{body}'\n")
-    server = subprocess.Popen([sys.executable, "-c", DEMO_SERVER, str(folder), str(port)])
+    server = subprocess.Popen([sys.executable, "-c", DEMO_SERVER, str(folder), str(port), str(workers)])
     try:
         wait_for(base, server)
         url = base + SERVICE
@@ -204,7 +233,7 @@ def run_wrk(levels: list[int], seconds: int, folder: Path) -> list[dict[str, Any
         rows = []
         for clients in levels:
             load_before = os.getloadavg()[0]
-            cpu_before = cpu_seconds(server.pid)
+            cpu_before = cpu_seconds(server.pid, children=True)
             done = subprocess.run(
                 [wrk, f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", "--latency",
                  "-s", str(script), url],
@@ -216,9 +245,9 @@ def run_wrk(levels: list[int], seconds: int, folder: Path) -> list[dict[str, Any
             quantiles = {q: _ms(v, u) for q, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
             rate = re.search(r"Requests/sec:\s+([\d.]+)", text)
             served = re.search(r"(\d+) requests in", text)
-            cpu = cpu_seconds(server.pid) - cpu_before
+            cpu = cpu_seconds(server.pid, children=True) - cpu_before
             rows.append({
-                "client": "wrk", "workers": 1, "clients": clients, "seconds": seconds,
+                "client": "wrk", "workers": workers, "clients": clients, "seconds": seconds,
                 "p50_ms": round(quantiles["50"], 1), "p99_ms": round(quantiles["99"], 1),
                 "throughput_rps": float(rate.group(1)) if rate else None,
                 "server_cpu_ms_per_request": round(1000 * cpu / int(served.group(1)), 2) if served else None,
@@ -237,7 +266,7 @@ def run_wrk(levels: list[int], seconds: int, folder: Path) -> list[dict[str, Any
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--client", choices=["python", "wrk"], default="python")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="uvicorn worker processes (python)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="server processes")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--requests", type=int, default=500, help="requests per level (python; at least 10 per client)")
     parser.add_argument("--seconds", type=int, default=10, help="seconds per level (wrk)")
@@ -246,7 +275,8 @@ def main() -> None:
         folder = Path(tmp)
         seed(folder)
         if args.client == "wrk":
-            run_wrk(args.clients, args.seconds, folder)
+            for workers in args.workers:
+                run_wrk(args.clients, args.seconds, folder, workers)
             return
         for workers in args.workers:
             run(workers, args.clients, args.requests, folder)

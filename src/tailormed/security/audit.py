@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tailormed.store.crypto import new_data_key
@@ -165,7 +165,8 @@ class AuditLog:
             )
             event.hash = previous = chain_hash(key, event)
             events.append(event)
-        session.add_all(events)
+        # One multi-row INSERT of plain rows (no unit of work over the events: they are written once, never changed).
+        session.execute(insert(AuditEvent), [{**_fields(e), "at": e.at, "hash": e.hash} for e in events])
         head.seq = seq
         head.hash = previous
         session.flush()

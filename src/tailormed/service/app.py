@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from tailormed import __version__
 from tailormed.service import admin, api, auth, cds, genomics_ops, problems
@@ -30,6 +31,7 @@ def create_app(settings: ServiceSettings, platform: Platform | None = None) -> F
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         opened.start_audit_writer()
+        await run_in_threadpool(state.warm)
         if settings.run_worker:
             state.worker.start()
         try:
@@ -43,6 +45,7 @@ def create_app(settings: ServiceSettings, platform: Platform | None = None) -> F
     app = FastAPI(title="tailormed", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.tailormed = state
     problems.install(app)
+    app.add_middleware(cds.HookCalls, state=state)  # hook calls answered before the framework's layers
     app.include_router(cds.router)  # first: routes are matched in order and CDS Hooks is the latency-bound path
     app.include_router(auth.router)
     app.include_router(api.router)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
+import random
 import threading
 import time
 import uuid
@@ -24,7 +26,7 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from tailormed.errors import AccessDeniedError
+from tailormed.errors import AccessDeniedError, TailormedError
 from tailormed.knowledge.medicines import MedicineVocabulary
 from tailormed.model.careplan import CarePlan, Decision
 from tailormed.model.finding import Domain, Priority
@@ -34,13 +36,14 @@ from tailormed.plan.ranking import order
 from tailormed.security.policy import Operation, Resource, Role, Subject
 from tailormed.service.demo import CDS_CLIENT
 from tailormed.service.pgx_check import DrugCheck, PgxChecker
-from tailormed.service.problems import ApiProblemError, documented
+from tailormed.service.problems import ApiProblemError, documented, problem_for
 from tailormed.service.settings import PLAN_PAGE, CdsIssuer, ServiceSettings
 from tailormed.service.state import ServiceState, state_of
 from tailormed.store import models as m
 from tailormed.store.repo import new_id
 
 router = APIRouter(tags=["cds-hooks"])
+_log = logging.getLogger("tailormed.service")
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ASYMMETRIC = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
 OVERRIDE_SYSTEM = "urn:tailormed:cds-override-reason"
@@ -180,6 +183,7 @@ SERVICES = [
     ),
 ]
 _BY_ID = {s.id: s for s in SERVICES}
+_HOOK_PATHS = {f"/cds-services/{s.id}": s.id for s in SERVICES}
 
 
 # -- client authentication -------------------------------------------------------------------------------------
@@ -273,8 +277,12 @@ def _is_loopback(host: str | None) -> bool:
 
 def cds_client(request: Request, authorization: str | None, service_path: str) -> Subject:
     """The calling CDS client, authenticated (or the demo client, in demo mode, for unsigned loopback calls)."""
-    state = state_of(request)
     host = request.client.host if request.client is not None else None
+    return authenticate(state_of(request), authorization, host, service_path)
+
+
+def authenticate(state: ServiceState, authorization: str | None, host: str | None, service_path: str) -> Subject:
+    """:func:`cds_client` from the parts of a request; raises a 401 problem and changes nothing when refused."""
     if authorization is None:
         if state.settings.demo and _is_loopback(host):
             return Subject(name=CDS_CLIENT, role=Role.CDS_CLIENT, scopes=("system/*.read",), source=host)
@@ -308,14 +316,28 @@ async def call_service(
     body: CdsRequest,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Call a CDS service with a hook request; the answer is a list of cards (empty for unknown patients).
+    """Call a CDS service with a hook request; the answer is a list of cards (empty for unknown patients)."""
+    host = request.client.host if request.client is not None else None
+    answered = await respond(state_of(request), service_id, body, authorization, host)
+    return Response(answered, media_type="application/json")
 
-    Answered on the event loop: the work is a few short reads and dictionary look-ups (no thread hand-off per
-    call); only a call that must fetch the medication list from the EHR's FHIR server runs in a worker thread."""
-    service = _BY_ID.get(service_id)
-    if service is None:
+
+async def respond(
+    state: ServiceState, service_id: str, body: CdsRequest, authorization: str | None, host: str | None
+) -> bytes:
+    """The JSON answer to one hook call: checked, authenticated, authorized and audited, then looked up.
+
+    Answered on the event loop: the work is one short read and dictionary look-ups (no thread hand-off per call);
+    only a call that must fetch the medication list from the EHR's FHIR server runs in a worker thread."""
+    if service_id not in _BY_ID:
         raise ApiProblemError(404, "Not Found", f"no CDS service '{service_id}'")
-    subject = cds_client(request, authorization, f"/cds-services/{service_id}")
+    subject = authenticate(state, authorization, host, f"/cds-services/{service_id}")
+    return await respond_as(state, service_id, body, subject)
+
+
+async def respond_as(state: ServiceState, service_id: str, body: CdsRequest, subject: Subject) -> bytes:
+    """:func:`respond` for a caller already authenticated."""
+    service = _BY_ID[service_id]
     if body.hook != service.hook:
         raise ApiProblemError(
             400, "Bad Request", f"service '{service_id}' answers the '{service.hook}' hook, not '{body.hook}'"
@@ -323,13 +345,98 @@ async def call_service(
     patient_id = _patient_id(body)
     if patient_id is None:
         raise ApiProblemError(400, "Bad Request", "context.patientId is required")
-    state = state_of(request)
     if service.hook != "patient-view" and needs_fetch(state.settings.fhir_server, body):
         cards = await run_in_threadpool(answer, state, subject, service, body, patient_id)
     else:
         cards = answer(state, subject, service, body, patient_id)
-    # Serialized once here (every card was built through the Card model or from its dump), not validated again.
-    return Response(json.dumps({"cards": cards}, ensure_ascii=False), media_type="application/json")
+    return ('{"cards":[' + ",".join(cards) + "]}").encode()
+
+
+class HookCalls:
+    """ASGI middleware that answers the hook calls (``POST /cds-services/{id}`` with a JSON body) itself, with
+    :func:`respond` as the route does, but without the framework's routing, dependency and exception layers: the
+    CDS Hooks answer is on the EHR's ordering path, and these layers cost more than the look-up itself. A body
+    that is not a valid request, or a call refused before anything was recorded (401), is handed to the
+    application unchanged, so every error answer is the one the route gives."""
+
+    MAX_BODY = 8 * 1024 * 1024
+    """Larger bodies (a huge prefetch) take the ordinary route."""
+
+    def __init__(self, app: Any, state: ServiceState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        service_id = _HOOK_PATHS.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if service_id is None:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            if not message.get("more_body", False) or size > self.MAX_BODY:
+                break
+        raw = b"".join(chunks)
+        more = size > self.MAX_BODY
+        body: CdsRequest | None = None
+        if not more and _is_json(headers.get(b"content-type", b"")):
+            try:
+                body = CdsRequest.model_validate_json(raw)
+            except ValueError:
+                body = None
+        authorization = headers.get(b"authorization")
+        client = scope.get("client")
+        host = client[0] if client else None
+        answered: Response
+        try:
+            if body is None:
+                raise _DelegateError
+            try:
+                subject = authenticate(
+                    self.state, authorization.decode("latin-1") if authorization is not None else None, host,
+                    f"/cds-services/{service_id}",
+                )
+            except ApiProblemError:
+                raise _DelegateError from None
+            answered = Response(await respond_as(self.state, service_id, body, subject), media_type="application/json")
+        except _DelegateError:
+            await self.app(scope, _replay(raw, receive, more), send)
+            return
+        except Exception as exc:
+            if not isinstance(exc, ApiProblemError | TailormedError):
+                _log.exception("unhandled error on POST %s", scope["path"])
+            answered = problem_for(exc, scope["path"])
+        await answered(scope, receive, send)
+
+
+class _DelegateError(Exception):
+    """The fast path steps aside: the application answers the call."""
+
+
+def _replay(raw: bytes, receive: Any, more: bool) -> Any:
+    sent = False
+
+    async def replayed() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": more}
+        message: dict[str, Any] = await receive()
+        return message
+
+    return replayed
+
+
+def _is_json(content_type: bytes) -> bool:
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
 
 
 @router.post("/cds-services/{service_id}/feedback", responses=documented(400, 401, 404, 422))
@@ -396,8 +503,8 @@ def _patient_id(body: CdsRequest) -> str | None:
 
 def answer(
     state: ServiceState, subject: Subject, service: CdsService, body: CdsRequest, patient_id: str
-) -> list[dict[str, Any]]:
-    """The cards for one hook call, as JSON-ready dicts (each one a valid :class:`Card`)."""
+) -> list[str]:
+    """The cards for one hook call, each as the JSON text of a valid :class:`Card`."""
     platform = state.platform
     hook = service.hook
     version = state.version(patient_id)
@@ -419,7 +526,7 @@ def answer(
     links = card_links(state.settings, patient_id)
     if hook == "patient-view":
         card = _summary_card(snapshot.plan, links)
-        return [card.model_dump(exclude_none=True)] if card is not None else []
+        return [_json(card.model_dump(exclude_none=True))] if card is not None else []
     orders = _orders(body, hook)
     if needs_fetch(state.settings.fhir_server, body):
         fetched = fetch_medications(state.settings.fhir_server, body, patient_id)
@@ -427,7 +534,7 @@ def answer(
             body = body.model_copy(update={"prefetch": {**(body.prefetch or {}), "medications": fetched}})
     checker = snapshot.checks.checker
     others = _other_medications(checker, snapshot.patient, body, [o for o, _ in orders])
-    cards = []
+    cards: list[str] = []
     unknown: list[Medication] = []
     for drug, resource in orders:
         check, material = snapshot.checks.check(drug, [o for o in others if o is not drug])
@@ -437,7 +544,7 @@ def answer(
             if "card" not in material:
                 material["card"] = _pgx_material(check, snapshot.plan, links)
             cards.append(_pgx_card(material["card"], drug, resource))
-    cards.extend(not_checked_cards(unknown, checker.vocabulary))
+    cards.extend(_json(card) for card in not_checked_cards(unknown, checker.vocabulary))
     return cards
 
 
@@ -627,8 +734,9 @@ class CardMaterial:
     """What a PGx card says about one drug for one plan, computed once: only the order's own fields and fresh
     uuids are added per call."""
 
-    card: dict[str, Any]
-    """The card's fields without ``uuid`` and ``suggestions``."""
+    card: str
+    """The JSON members of the card's fields other than ``uuid``, ``suggestions`` and ``selectionBehavior``
+    (serialized once)."""
     row: MatchedRow
     drug: str
     alternatives: tuple[str, ...]
@@ -672,15 +780,24 @@ def _pgx_material(check: DrugCheck, plan: CarePlan, links: list[Link]) -> CardMa
     ).model_dump(exclude_none=True, exclude={"uuid", "suggestions", "selectionBehavior"})
     ordered = (check.answers[0].drug if check.answers else check.drug.name).casefold()
     alternatives = tuple(_alternatives(plan, ordered)) if row.alternate_drug_available else ()
-    return CardMaterial(card=template, row=row, drug=drug, alternatives=alternatives)
+    return CardMaterial(card=_json(template)[1:-1], row=row, drug=drug, alternatives=alternatives)
 
 
-def _pgx_card(material: CardMaterial, drug: Medication, order: dict[str, Any]) -> dict[str, Any]:
+def _pgx_card(material: CardMaterial, drug: Medication, order: dict[str, Any]) -> str:
+    """The card's JSON: the prepared material plus this order's suggestions and fresh uuids."""
     suggestions = _suggestions(material, drug.name, order)
-    card: dict[str, Any] = {"uuid": str(uuid.uuid4()), **material.card, "suggestions": suggestions}
-    if suggestions:
-        card["selectionBehavior"] = "at-most-one"
-    return card
+    behaviour = ',"selectionBehavior":"at-most-one"' if suggestions else ""
+    return f'{{"uuid":"{_uuid()}",{material.card},"suggestions":{_json(suggestions)}{behaviour}}}'
+
+
+def _uuid() -> str:
+    """A random (version 4) UUID naming a card or suggestion: unique, not secret, so it comes from the process's
+    pseudo-random generator (seeded from the OS, and again in every forked worker) without a system call."""
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def not_checked_cards(drugs: list[Medication], vocabulary: MedicineVocabulary) -> list[dict[str, Any]]:
@@ -721,7 +838,7 @@ def not_checked_cards(drugs: list[Medication], vocabulary: MedicineVocabulary) -
 
 def _info_card(summary: str, detail: str) -> dict[str, Any]:
     return Card(
-        uuid=str(uuid.uuid4()),
+        uuid=_uuid(),
         summary=_clip(summary),
         detail=detail,
         indicator="info",
@@ -774,7 +891,7 @@ def _suggestions(material: CardMaterial, ordered_as: str, order: dict[str, Any])
             suggestions.append(
                 {
                     "label": f"Replace {ordered_as} with {option_drug}",
-                    "uuid": str(uuid.uuid4()),
+                    "uuid": _uuid(),
                     "isRecommended": not suggestions,
                     "actions": actions,
                 }
@@ -783,7 +900,7 @@ def _suggestions(material: CardMaterial, ordered_as: str, order: dict[str, Any])
             suggestions.append(
                 {
                     "label": f"Cancel the {ordered_as} order",
-                    "uuid": str(uuid.uuid4()),
+                    "uuid": _uuid(),
                     "isRecommended": True,
                     "actions": [
                         {
@@ -800,7 +917,7 @@ def _suggestions(material: CardMaterial, ordered_as: str, order: dict[str, Any])
         suggestions.append(
             {
                 "label": f"Adjust the {ordered_as} dose as the guideline advises",
-                "uuid": str(uuid.uuid4()),
+                "uuid": _uuid(),
                 "isRecommended": True,
                 "actions": [
                     {
@@ -861,7 +978,7 @@ def _summary_card(plan: CarePlan, links: list[Link]) -> Card | None:
     if plan.conflicts:
         lines += ["", "**Conflicts**", *[f"- {c.description}" for c in plan.conflicts]]
     return Card(
-        uuid=str(uuid.uuid4()),
+        uuid=_uuid(),
         summary=_clip("tailormed: " + ", ".join(parts)),
         detail="\n".join(lines),
         indicator="warning",

@@ -80,21 +80,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiProblemError)
     async def _api_problem(request: Request, exc: ApiProblemError) -> JSONResponse:
-        return problem_response(
-            exc.status, exc.title, exc.detail, instance=request.url.path, headers=exc.headers, **exc.extra
-        )
+        return problem_for(exc, request.url.path)
 
     @app.exception_handler(TailormedError)
     async def _tailormed(request: Request, exc: TailormedError) -> JSONResponse:
-        status, title = status_of(exc)
-        if isinstance(exc, NotVisibleError):
-            # A hidden patient looks exactly like one that does not exist.
-            return problem_response(404, title, "no such resource", instance=request.url.path)
-        if isinstance(exc, AccessDeniedError):
-            return problem_response(status, title, exc.message, instance=request.url.path)
-        return problem_response(
-            status, title, exc.message, instance=request.url.path, source=exc.source, location=exc.location
-        )
+        return problem_for(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -114,9 +104,23 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         _log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            500, "Internal error", "an unexpected error occurred; it has been logged", instance=request.url.path
-        )
+        return problem_for(exc, request.url.path)
+
+
+def problem_for(exc: Exception, path: str) -> JSONResponse:
+    """The problem detail answering ``exc`` raised while serving ``path`` (an unexpected error is logged by the
+    caller and answered without its message)."""
+    if isinstance(exc, ApiProblemError):
+        return problem_response(exc.status, exc.title, exc.detail, instance=path, headers=exc.headers, **exc.extra)
+    if isinstance(exc, TailormedError):
+        status, title = status_of(exc)
+        if isinstance(exc, NotVisibleError):
+            # A hidden patient looks exactly like one that does not exist.
+            return problem_response(404, title, "no such resource", instance=path)
+        if isinstance(exc, AccessDeniedError):
+            return problem_response(status, title, exc.message, instance=path)
+        return problem_response(status, title, exc.message, instance=path, source=exc.source, location=exc.location)
+    return problem_response(500, "Internal error", "an unexpected error occurred; it has been logged", instance=path)
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:

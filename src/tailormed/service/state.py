@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from datetime import datetime
 
 from fastapi import Request
 from sqlalchemy import bindparam, func, select
@@ -34,9 +34,11 @@ CDS_HIDDEN = frozenset({HEREDITARY})
 
 @dataclass(frozen=True)
 class PatientVersion:
-    """What identifies the current state of a patient's stored data (one query, no encrypted column read)."""
+    """What identifies the current state of a patient's stored data (one query, no encrypted column read). The
+    values are as the database driver returns them: compared only with each other."""
 
-    updated: datetime
+    updated: object
+    """The record's last update."""
     consent: int
     """The last consent decision's sequence number (0: none recorded)."""
     plan: str | None
@@ -106,15 +108,16 @@ class ServiceState:
         self._lock = threading.Lock()
         self.worker = Worker(platform, self.analyzer, on_plan=self.prepare)
         self._checker: PgxChecker | None = None
-        self._snapshots: OrderedDict[tuple[str, frozenset[str]], tuple[tuple[str, datetime], Snapshot]] = OrderedDict()
-        self._targets: OrderedDict[str, tuple[tuple[datetime, int], Target]] = OrderedDict()
+        self._version = platform.db.prepare_read(_VERSION)
+        self._snapshots: OrderedDict[tuple[str, frozenset[str]], tuple[PatientVersion, Snapshot]] = OrderedDict()
+        self._targets: OrderedDict[str, tuple[tuple[object, int], Target]] = OrderedDict()
         from tailormed.service.cds import ClientVerifier
 
         self.cds_verifier = ClientVerifier(settings.cds_issuers)
 
     def version(self, patient_id: str) -> PatientVersion | None:
         """The patient's current version (None: no such patient), in one read."""
-        row = self.platform.db.read_row(_VERSION, {"pid": patient_id})
+        row = self._version.first({"pid": patient_id})
         if row is None:
             return None
         return PatientVersion(updated=row[0], consent=int(row[1] or 0), plan=row[2])
@@ -141,13 +144,14 @@ class ServiceState:
     def snapshot(self, patient_id: str, hide: frozenset[str], version: PatientVersion | None) -> Snapshot | None:
         """The patient's latest plan as ``hide`` lets it be seen, the record and the gene results, decrypted once
         per plan and record version and kept in a small bounded cache (``version`` read from the store on every
-        call)."""
+        call). What is loaded is at least as new as ``version``, under which it is kept: a change in between only
+        makes the next call load it again."""
         if version is None or version.plan is None:
             return None
         key = (patient_id, hide)
         with self._lock:
             cached = self._snapshots.get(key)
-            if cached is not None and cached[0] == (version.plan, version.updated):
+            if cached is not None and cached[0].plan == version.plan and cached[0].updated == version.updated:
                 self._snapshots.move_to_end(key)
                 return cached[1]
         platform = self.platform
@@ -160,7 +164,7 @@ class ServiceState:
         results = gene_results(plan)
         snapshot = Snapshot(plan, entry.patient, results, CheckCache(self.pgx_checker(), results))
         with self._lock:
-            self._snapshots[key] = ((stored.id, entry.updated_at), snapshot)
+            self._snapshots[key] = (version, snapshot)
             self._snapshots.move_to_end(key)
             while len(self._snapshots) > SNAPSHOTS:
                 self._snapshots.popitem(last=False)
@@ -174,6 +178,12 @@ class ServiceState:
         snapshot = self.snapshot(patient_id, CDS_HIDDEN, version)
         if snapshot is not None:
             snapshot.checks.prepare(snapshot.patient.current_medications())
+            settle()
+
+    def warm(self) -> None:
+        """Load the PGx knowledge before the first CDS call needs it, and settle it (:func:`settle`)."""
+        self.pgx_checker()
+        settle()
 
     def forget(self, patient_id: str) -> None:
         """Drop a patient's cached snapshots (erasure)."""
@@ -196,6 +206,13 @@ class ServiceState:
             if self._analyzer is None:
                 self._analyzer = Analyzer(load_bundle(self.settings.kb))
             return self._analyzer
+
+
+def settle() -> None:
+    """Take what is loaded now (the knowledge, prepared plans and checks) out of the garbage collector's scans
+    (``gc.freeze``): these objects live as long as the process, and a full collection walking them all stops every
+    request for a few hundred milliseconds — the slowest CDS answers were exactly these pauses."""
+    gc.freeze()
 
 
 def state_of(request: Request) -> ServiceState:

@@ -7,21 +7,22 @@ with foreign keys on and a busy timeout, so the web server, the job worker and t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Executable, create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from tailormed.errors import InputError
 from tailormed.store.config import StoreConfig
 
 SQLITE_BUSY_MS = 30_000
-SINGLE_STATEMENT = "tailormed_single_statement"
-"""Execution option of a connection that runs one read-only statement (SQLite: no explicit transaction)."""
 
 
 def make_engine(url: str, *, immediate: bool = False) -> Engine:
@@ -46,8 +47,6 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Any) -> None:
-            if connection.get_execution_options().get(SINGLE_STATEMENT):
-                return  # one SELECT in SQLite's autocommit mode is already one consistent snapshot
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
@@ -74,6 +73,7 @@ class Database:
         self._read_engine = make_engine(url) if url.startswith("sqlite") else self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
+        self._prepared: list[PreparedRead] = []
 
     @classmethod
     def open(cls, config: StoreConfig) -> Database:
@@ -102,18 +102,91 @@ class Database:
         finally:
             session.close()  # ends the transaction (rolled back) and detaches what was loaded, still readable
 
-    def read_row(self, statement: Executable, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
-        """The first row of one short read-only statement, on a plain connection without an ORM session (the
-        CDS Hooks hot path)."""
-        with self._read_engine.connect().execution_options(**{SINGLE_STATEMENT: True}) as connection:
-            row = connection.execute(statement, parameters).first()
-        return tuple(row) if row is not None else None
+    def prepare_read(self, statement: ClauseElement) -> PreparedRead:
+        """``statement`` compiled once for this database, to be run as a single short read (see
+        :class:`PreparedRead`)."""
+        prepared = PreparedRead(self._read_engine, statement)
+        self._prepared.append(prepared)
+        return prepared
 
     def is_empty(self) -> bool:
         """Whether the database has no tables at all (a fresh database, ready for migrations)."""
         return not inspect(self.engine).get_table_names()
 
     def dispose(self) -> None:
+        for prepared in self._prepared:
+            prepared.close()
         self.engine.dispose()
         if self._read_engine is not self.engine:
             self._read_engine.dispose()
+
+
+class PreparedRead:
+    """One short read-only statement, compiled once, run on a database connection of the calling thread that is
+    kept open for it, outside any transaction (SQLite autocommit, PostgreSQL ``autocommit``): every run sees what is
+    committed at that moment. No pool checkout, no ORM, no result processing — the values come back as the driver
+    returns them (SQLite: timestamps as text), so compare them only with values read the same way.
+
+    The CDS Hooks hot path reads a patient's version this way on every call."""
+
+    def __init__(self, engine: Engine, statement: ClauseElement) -> None:
+        self._engine = engine
+        compiled = statement.compile(dialect=engine.dialect)
+        assert isinstance(compiled, SQLCompiler)
+        self._compiled = compiled
+        self._sql = str(compiled)
+        self._positions = tuple(compiled.positiontup or ()) if compiled.positional else None
+        self._local = threading.local()
+        self._opened: list[Any] = []
+        self._lock = threading.Lock()
+
+    def first(self, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row for ``parameters`` (None: no row). A broken connection is replaced and the read retried
+        once."""
+        values = self._compiled.construct_params(parameters) or {}
+        bound: Any = tuple(values[name] for name in self._positions) if self._positions is not None else values
+        for attempt in (1, 2):
+            connection = self._connection()
+            try:
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(self._sql, bound)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+                return tuple(row) if row is not None else None
+            except self._engine.dialect.loaded_dbapi.Error:
+                self._drop(connection)
+                if attempt == 2:
+                    raise
+        return None  # pragma: no cover (the loop returns or raises)
+
+    def _connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            pooled = self._engine.raw_connection()  # runs the engine's connect hooks (SQLite pragmas)
+            connection = pooled.driver_connection
+            assert connection is not None
+            pooled.detach()  # ours from now on, never handed back to the pool
+            if self._engine.dialect.name == "postgresql":
+                connection.autocommit = True
+            with self._lock:
+                self._opened.append(connection)
+            self._local.connection = connection
+        return connection
+
+    def _drop(self, connection: Any) -> None:
+        self._local.connection = None
+        with self._lock:
+            if connection in self._opened:
+                self._opened.remove(connection)
+        with suppress(Exception):
+            connection.close()
+
+    def close(self) -> None:
+        """Close every connection opened for this statement (the database is being disposed)."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            with suppress(Exception):
+                connection.close()

@@ -308,7 +308,8 @@ def preview_cards(who: Signed, patient_id: str, drug: str) -> list[cds.Card]:
             "draftOrders": {"resourceType": "Bundle", "entry": [{"resource": order}]},
         },
     )
-    return [cds.Card.model_validate(card) for card in cds.answer(who.state, who.subject, service, body, patient_id)]
+    cards = cds.answer(who.state, who.subject, service, body, patient_id)
+    return [cds.Card.model_validate_json(card) for card in cards]
 
 
 DOWNLOADS = {
