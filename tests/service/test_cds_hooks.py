@@ -426,3 +426,42 @@ def test_without_prefetch_the_configured_fhir_server_is_asked(tmp_path: Path) ->
         server.shutdown()
         fresh.client.close()
         fresh.platform.close()
+
+
+def test_a_consent_withdrawal_stops_the_cards_on_the_next_call(service: Service) -> None:
+    """The per-call version read sees the new consent decision at once (the cached plan is not used past it)."""
+    order = medication_request("clopidogrel-9", "demo-01-hale", "clopidogrel", "32968")
+
+    def cards() -> list[dict[str, Any]]:
+        answer = service.client.post(SELECT, json=hook_request("order-select", "demo-01-hale", [order]))
+        assert answer.status_code == 200
+        found: list[dict[str, Any]] = answer.json()["cards"]
+        return found
+
+    def decide(decision: str) -> None:
+        with service.platform.db.transaction() as session:
+            service.platform.repo.add_consent(session, "demo-01-hale", "clinical", decision, [], None)
+
+    assert [c["indicator"] for c in cards()] == ["critical"]
+    decide("deny")
+    try:
+        assert cards() == []
+    finally:
+        decide("permit")
+    assert [c["indicator"] for c in cards()] == ["critical"]
+
+
+def test_bad_hook_calls_get_the_routes_problem_details(service: Service) -> None:
+    order = medication_request("clopidogrel-1", "demo-01-hale", "clopidogrel", "32968")
+    cases = [
+        (SELECT, {"content": b"{not json", "headers": {"Content-Type": "application/json"}}, 422),
+        (SELECT, {"json": {"hook": "order-select", "context": {}}}, 422),  # no hookInstance
+        (SELECT, {"json": hook_request("order-sign", "demo-01-hale", [order])}, 400),  # the other hook
+        (SELECT, {"json": hook_request("order-select", "", [order])}, 400),  # no patient
+        ("/cds-services/no-such-service", {"json": hook_request("order-select", "demo-01-hale", [order])}, 404),
+    ]
+    for path, request, status in cases:
+        answer = service.client.post(path, **request)  # type: ignore[arg-type]
+        assert answer.status_code == status, (path, request, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["status"] == status and answer.json()["instance"] == path
