@@ -465,3 +465,22 @@ def test_bad_hook_calls_get_the_routes_problem_details(service: Service) -> None
         assert answer.status_code == status, (path, request, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["status"] == status and answer.json()["instance"] == path
+
+
+def test_the_public_url_and_the_smart_launch_url_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tailormed.service.cds import card_links
+    from tailormed.service.settings import ServiceSettings
+    from tailormed.store.config import StoreConfig
+
+    store = StoreConfig.in_folder(tmp_path)
+    assert ServiceSettings.from_env(store=store).base_url == "http://127.0.0.1:8000"
+    assert ServiceSettings.from_env(store=store).smart_launch_url is None
+    monkeypatch.setenv("TAILORMED_BASE_URL", "https://pgx.hospital.example/tailormed")
+    monkeypatch.setenv("TAILORMED_SMART_LAUNCH_URL", "https://pgx.hospital.example/tailormed/smart/launch")
+    settings = ServiceSettings.from_env(store=store)
+    assert [(link.type, link.url) for link in card_links(settings, "id with/slash")] == [
+        ("absolute", "https://pgx.hospital.example/tailormed/app/patients/id%20with%2Fslash"),
+        ("smart", "https://pgx.hospital.example/tailormed/smart/launch"),
+    ]

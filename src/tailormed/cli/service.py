@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Annotated
@@ -229,7 +230,7 @@ def run_server(
     from tailormed.service.analysis import Analyzer
     from tailormed.service.core import Platform
     from tailormed.service.demo import seed
-    from tailormed.service.settings import ServiceSettings
+    from tailormed.service.settings import BASE_URL_ENV, ServiceSettings
     from tailormed.store.config import StoreConfig, home, production_configured
     from tailormed.web.app import create_app
 
@@ -262,6 +263,8 @@ def run_server(
         logins = []
     from dataclasses import replace
 
+    if os.environ.get(BASE_URL_ENV):  # the public URL, when a proxy stands in front
+        base_url = settings.base_url
     settings = replace(settings, base_url=base_url, kb=kb)
     app = create_app(settings, platform)
     out.print(

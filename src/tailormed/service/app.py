@@ -72,9 +72,6 @@ def app_from_env() -> FastAPI:
     from dataclasses import replace
 
     settings = ServiceSettings.from_env()
-    base_url = os.environ.get("TAILORMED_BASE_URL")
-    if base_url:
-        settings = replace(settings, base_url=base_url)
     if os.environ.get("TAILORMED_RUN_WORKER", "1") == "0":
         settings = replace(settings, run_worker=False)
     return create_app(settings)

@@ -13,6 +13,8 @@ UPLOAD_LIMIT_ENV = "TAILORMED_UPLOAD_LIMIT_MB"
 CDS_ISSUERS_ENV = "TAILORMED_CDS_ISSUERS"
 FHIR_SERVER_ENV = "TAILORMED_FHIR_SERVER"
 SMART_LAUNCH_ENV = "TAILORMED_SMART_LAUNCH_URL"
+BASE_URL_ENV = "TAILORMED_BASE_URL"
+"""The service's public URL (behind a proxy, the URL EHRs call): the ``aud`` of CDS client JWTs, the base of links."""
 PLAN_PAGE = "/app/patients/{patient_id}"
 """The web app's plan page of a patient, below the service's base URL (the link on every CDS card)."""
 
@@ -48,6 +50,7 @@ class ServiceSettings:
     def from_env(cls, *, store: StoreConfig | None = None, demo: bool = False) -> ServiceSettings:
         limit_mb = os.environ.get(UPLOAD_LIMIT_ENV)
         issuers = _issuers(os.environ.get(CDS_ISSUERS_ENV))
+        base_url = os.environ.get(BASE_URL_ENV) or cls.base_url
         return cls(
             store=store or StoreConfig.from_env(),
             demo=demo,
@@ -55,6 +58,7 @@ class ServiceSettings:
             cds_issuers=issuers,
             fhir_server=os.environ.get(FHIR_SERVER_ENV) or None,
             smart_launch_url=os.environ.get(SMART_LAUNCH_ENV) or None,
+            base_url=base_url,
         )
 
 
