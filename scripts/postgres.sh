@@ -24,8 +24,16 @@ if ! as_pg "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
     chmod 700 "$DATA"
     as_pg "$BIN/initdb" -D "$DATA" -A trust -U postgres --no-sync >/dev/null
   fi
-  as_pg "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DATA -c fsync=off -c max_connections=200" start >/dev/null
+  # The server outlives this script: it must not keep our open descriptors (a caller's lock file, say), so they are
+  # closed in the subshell that starts it.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd="${fd##*/}"
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    as_pg "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
+      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DATA -c fsync=off -c max_connections=200" start >/dev/null
+  )
 fi
 if ! as_pg "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='tailormed_test'" | grep -q 1; then
   as_pg "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -qc "CREATE DATABASE tailormed_test" >/dev/null
