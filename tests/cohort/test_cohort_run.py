@@ -51,7 +51,7 @@ def test_cohort_scores_equal_single_patient_scores(cineca_vcf: Path, score_file:
     manifest = run_cohort(plan, tmp_path / "out")
     assert manifest["computed_now"] == 3 and manifest["reused"] == 0
     assert manifest["build"]["build"] == "GRCh37"
-    assert {file["path"] for file in manifest["files"]} == {str(cineca_vcf), str(score_file)}  # type: ignore[index]
+    assert {file["path"] for file in manifest["files"]} == {str(cineca_vcf), str(score_file)}
     table = read_table(tmp_path / "out", "prs_scores.parquet").to_pydict()
     assert table["sample"] == people
     scores = read_scores([score_file])

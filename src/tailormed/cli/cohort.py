@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from tailormed.cli.console import err, progress
-from tailormed.cli.options import BuildOption
+from tailormed.cli.options import AbsentIsReferenceOption, BuildOption, KbOption
 
 cohort_app = typer.Typer(
     rich_markup_mode=None,
@@ -33,11 +33,20 @@ def run(
     samples: Annotated[
         Path | None, typer.Option("--samples", help="File with the sample IDs to analyse, one per line.")
     ] = None,
-    analyses: Annotated[str, typer.Option("--analyses", help="Comma-separated analyses (now: prs).")] = "prs",
+    analyses: Annotated[
+        str, typer.Option("--analyses", help="Comma-separated analyses: pgx, prs, hereditary, risk.")
+    ] = "prs",
     scoring: Annotated[
         list[Path] | None, typer.Option("--scoring", help="PGS Catalog scoring file (repeatable) for prs.")
     ] = None,
     build: BuildOption = None,
+    kb: KbOption = None,
+    records: Annotated[
+        Path | None,
+        typer.Option("--records", help="JSON Lines file of patient records; genome.sample (else id) names the sample."),
+    ] = None,
+    absent_is_reference: AbsentIsReferenceOption = False,
+    on: Annotated[str | None, typer.Option("--on", help="Assessment date (YYYY-MM-DD); default today.")] = None,
     block_size: Annotated[int, typer.Option("--block-size", min=1, help="Samples per partition.")] = 500,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (local engine).")] = 1,
     engine: Annotated[str, typer.Option("--engine", help="local (process pool) or spark (PySpark extra).")] = "local",
@@ -48,7 +57,13 @@ def run(
         float, typer.Option("--min-overlap", min=0.0, max=1.0, help="Minimum matched share of a score.")
     ] = 0.75,
 ) -> None:
-    """Run the analyses over every sample (or those in --samples); finished partitions of an earlier run are kept."""
+    """Run the analyses over every sample (or those in --samples); finished partitions of an earlier run are kept.
+
+    pgx, hereditary and risk are the single-patient engines, run per person on evidence read once per partition;
+    prs scores the given PGS Catalog files. risk needs --records (age, sex, measurements per person).
+    """
+    from datetime import date
+
     from tailormed.cohort.plan import Analysis, Engine, read_sample_list
     from tailormed.cohort.run import plan_run, run_cohort
     from tailormed.errors import InputError
@@ -59,6 +74,10 @@ def run(
         raise InputError(f"--analyses: {exc}; available: {', '.join(a.value for a in Analysis)}") from exc
     if engine not in {e.value for e in Engine}:
         raise InputError(f"--engine must be local or spark, not {engine!r}")
+    try:
+        assessed = date.fromisoformat(on) if on is not None else None
+    except ValueError as exc:
+        raise InputError(f"--on must be a date YYYY-MM-DD, not {on!r}") from exc
     plan = plan_run(
         vcf=vcf,
         pgen=pgen,
@@ -68,6 +87,10 @@ def run(
         samples=read_sample_list(samples) if samples is not None else None,
         block_size=block_size,
         min_overlap=min_overlap,
+        kb=kb,
+        records=records,
+        absent_is_reference=absent_is_reference,
+        on=assessed,
     )
     with progress() as bar:
         task = bar.add_task(f"{len(plan.partitions)} partitions", total=len(plan.partitions))
@@ -84,3 +107,5 @@ def run(
         f"{manifest['reused']} already finished; wrote {out}",
         highlight=False,
     )
+    for analysis, reason in manifest["not_run"].items():
+        err.print(f"{analysis}: {reason}", highlight=False)

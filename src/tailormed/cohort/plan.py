@@ -10,14 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from tailormed.errors import InputError
+from tailormed.intake.record import patient_from_mapping
 from tailormed.model.base import Contract
 from tailormed.model.genotype import GenomeBuild
+from tailormed.model.patient import Patient
 from tailormed.version import __version__
 
 #: Samples per partition unless the user says otherwise: bounds each worker's memory (sites x samples x 2 int16).
@@ -25,7 +28,17 @@ DEFAULT_BLOCK_SIZE = 500
 
 
 class Analysis(StrEnum):
+    """What a cohort run computes; all but ``prs`` (the given scoring files) are the single-patient engines."""
+
+    PGX = "pgx"
     PRS = "prs"
+    HEREDITARY = "hereditary"
+    RISK = "risk"
+
+    @property
+    def engine(self) -> str | None:
+        """The single-patient engine this analysis runs per person (None: ``prs`` scores the given files)."""
+        return None if self is Analysis.PRS else self.value
 
 
 class Engine(StrEnum):
@@ -67,7 +80,17 @@ class CohortPlan(Contract):
     block_size: int
     partitions: list[Partition]
     files: list[InputFile]
+    kb: str | None = Field(default=None, description="Knowledge bundle folder (None: the installed one)")
+    knowledge: dict[str, str] = Field(default_factory=dict, description="Bundle source name -> version")
+    records: str | None = Field(default=None, description="JSON Lines file of per-sample patient records")
+    absent_is_reference: bool = False
+    on: date | None = Field(default=None, description="The date the engines assess (ages, intervals)")
     version: str = __version__
+
+    @property
+    def engines(self) -> list[str]:
+        """The single-patient engines the run calls per person (their needs are added when they run)."""
+        return [name for name in (a.engine for a in self.analyses) if name is not None]
 
     @property
     def fingerprint(self) -> str:
@@ -113,3 +136,43 @@ def blocks(samples: Sequence[str], size: int) -> list[Partition]:
         raise InputError(f"block size must be at least 1, not {size}")
     starts = range(0, len(samples), size)
     return [Partition(index=i, samples=list(samples[start : start + size])) for i, start in enumerate(starts)]
+
+
+def read_records(path: Path) -> dict[str, Patient]:
+    """Per-sample patient records, one JSON record per line (as ``analyze --record`` reads them), by sample.
+
+    A record names its sample in ``genome.sample``, else its ``id`` is the sample; a sample named twice is an error.
+    """
+    if not path.is_file():
+        raise InputError("records file not found", source=path)
+    found: dict[str, Patient] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"line {number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not a JSON record: {exc.msg}", source=path, location=where) from None
+        try:
+            patient = patient_from_mapping(data, str(path))
+        except InputError as exc:
+            raise InputError(exc.message, source=path, location=where) from None
+        sample = patient.genome.sample if patient.genome is not None and patient.genome.sample else patient.id
+        if sample in found:
+            raise InputError(f"sample {sample} has two records", source=path, location=where)
+        found[sample] = patient
+    if not found:
+        raise InputError("the records file holds no record", source=path)
+    return found
+
+
+def default_patient(sample: str) -> Patient:
+    """The person behind a sample without a record: only the sample ID is known (no medications, sex unknown)."""
+    try:
+        return Patient(id=sample)
+    except ValidationError:
+        raise InputError(
+            f"sample ID {sample!r} cannot name a patient (letters, digits, '.', '_' and '-' only); "
+            "give a record for it with --records"
+        ) from None

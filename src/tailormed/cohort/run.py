@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from tailormed.cohort.plan import (
     DEFAULT_BLOCK_SIZE,
@@ -49,15 +51,21 @@ def plan_run(
     vcf: Path | None,
     pgen: Path | None,
     analyses: Sequence[Analysis],
-    scoring: Sequence[Path],
+    scoring: Sequence[Path] = (),
     build: GenomeBuild | None = None,
     samples: Sequence[str] | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
     min_overlap: float = 0.75,
+    kb: Path | None = None,
+    records: Path | None = None,
+    absent_is_reference: bool = False,
+    on: date | None = None,
 ) -> CohortPlan:
     """The partitions and fingerprint of a run; checks the inputs before any work starts."""
     if (vcf is None) == (pgen is None):
         raise InputError("give either --vcf or --pgen")
+    if not analyses:
+        raise InputError(f"--analyses names no analysis; available: {', '.join(a.value for a in Analysis)}")
     if Analysis.PRS in analyses and not scoring:
         raise InputError("--analyses prs needs at least one --scoring file")
     kind = InputKind.PGEN if pgen is not None else InputKind.VCF
@@ -77,20 +85,33 @@ def plan_run(
     if not chosen:
         raise InputError("the cohort input has no samples", source=source)
     paths = [Path(f"{source}{suffix}") for suffix in (".pgen", ".pvar", ".psam")] if pgen is not None else [source]
+    from tailormed.cohort.plan import read_records
+    from tailormed.cohort.tasks import refuse_pgen_engines
+    from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline.prs import read_scores
 
     read_scores(scoring)  # bad scoring files stop the run before it starts
-    return CohortPlan(
+    if records is not None:
+        read_records(records)  # and so do bad records
+    bundle = load_bundle(kb)
+    plan = CohortPlan(
         input_kind=kind,
         input=str(source),
         build=build,
-        analyses=list(analyses),
+        analyses=list(dict.fromkeys(analyses)),
         scoring=[str(path) for path in scoring],
         min_overlap=min_overlap,
         block_size=block_size,
         partitions=blocks(chosen, block_size),
-        files=[checksum(path) for path in [*paths, *scoring]],
+        files=[checksum(path) for path in [*paths, *scoring, *([records] if records is not None else [])]],
+        kb=str(bundle.root) if bundle.root is not None else None,
+        knowledge=bundle.versions(),
+        records=str(records) if records is not None else None,
+        absent_is_reference=absent_is_reference,
+        on=on or date.today(),
     )
+    refuse_pgen_engines(plan)
+    return plan
 
 
 def run_cohort(
@@ -101,7 +122,7 @@ def run_cohort(
     engine: Engine = Engine.LOCAL,
     spark_master: str = "local[2]",
     on_partition: Callable[[dict[str, object]], None] | None = None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Run every unfinished partition and write the manifest.
 
     ``local``: ``workers`` processes (1 = in this process); ``spark``: one Spark task per partition on
@@ -133,34 +154,52 @@ def run_cohort(
     return manifest
 
 
-def manifest_of(plan: CohortPlan, out: Path, *, computed: int, skipped: int) -> dict[str, object]:
-    """What the outputs rest on: inputs with checksums, scores with their PGS Catalog headers, partitions, build."""
-    from tailormed.cohort.tables import PRS_SCHEMA
-    from tailormed.cohort.tasks import PRS_TABLE, marker_path
+def manifest_of(plan: CohortPlan, out: Path, *, computed: int, skipped: int) -> dict[str, Any]:
+    """What the outputs rest on: inputs with checksums, knowledge versions per analysis, partitions, build."""
+    from tailormed.cohort.plan import Analysis
+    from tailormed.cohort.tables import SCHEMAS
+    from tailormed.cohort.tasks import RISK_NEEDS_RECORDS, marker_path, run_analyses, tables_of
     from tailormed.pipeline.prs import read_scores
 
     markers = [json.loads(marker_path(out, p).read_text()) for p in plan.partitions]
-    scores = read_scores([Path(path) for path in plan.scoring])
+    used_by: dict[str, dict[str, str]] = {}
+    for marker in markers:
+        for engine, used in marker.get("knowledge", {}).items():
+            used_by.setdefault(engine, {}).update(used)
+    knowledge: dict[str, object] = {"bundle": plan.kb or "installed (or the curated core)", **used_by}
+    if Analysis.PRS in plan.analyses:
+        knowledge["prs"] = [
+            {
+                "pgs_id": score.name,
+                "pgs_name": score.header.pgs_name,
+                "trait": score.header.trait_reported,
+                "format_version": score.header.format_version,
+                "genome_build": score.header.genome_build,
+                "variants": len(score),
+            }
+            for score in read_scores([Path(path) for path in plan.scoring])
+        ]
+    not_run = {a.value: RISK_NEEDS_RECORDS for a in plan.analyses if a not in run_analyses(plan)}
+    skipped_people: dict[str, dict[str, int]] = {}
+    for marker in markers:
+        for engine, reasons in marker.get("skipped", {}).items():
+            for reason, count in reasons.items():
+                target = skipped_people.setdefault(engine, {})
+                target[reason] = target.get(reason, 0) + count
     return {
         "tailormed": plan.version,
         "fingerprint": plan.fingerprint,
         "input": {"kind": plan.input_kind.value, "path": plan.input},
         "files": [file.model_dump(mode="json") for file in plan.files],
         "build": markers[0]["build"] if markers else None,
-        "analyses": [analysis.value for analysis in plan.analyses],
-        "knowledge": {
-            "scores": [
-                {
-                    "pgs_id": score.name,
-                    "pgs_name": score.header.pgs_name,
-                    "trait": score.header.trait_reported,
-                    "format_version": score.header.format_version,
-                    "genome_build": score.header.genome_build,
-                    "variants": len(score),
-                }
-                for score in scores
-            ]
-        },
+        "analyses": [analysis.value for analysis in run_analyses(plan)],
+        "not_run": not_run,
+        "engines_skipped": skipped_people,
+        "assessed_on": plan.on.isoformat() if plan.on else None,
+        "records": plan.records,
+        "absent_is_reference": plan.absent_is_reference,
+        "knowledge": knowledge,
+        "knowledge_bundle_sources": plan.knowledge,
         "missing_genotypes": "not imputed (each person's score rests on their own genotypes only)",
         "min_overlap": plan.min_overlap,
         "samples": sum(len(p.samples) for p in plan.partitions),
@@ -170,5 +209,5 @@ def manifest_of(plan: CohortPlan, out: Path, *, computed: int, skipped: int) -> 
         ],
         "computed_now": computed,
         "reused": skipped,
-        "tables": {PRS_TABLE: [field.name for field in PRS_SCHEMA]},
+        "tables": {table: [field.name for field in SCHEMAS[table]] for table in tables_of(plan)},
     }

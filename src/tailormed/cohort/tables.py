@@ -2,16 +2,32 @@
 
 The folder layout is Hive-style, so DuckDB, Spark or pandas read a whole table at once
 (``SELECT * FROM read_parquet('out/prs_scores.parquet/*/*.parquet', hive_partitioning = true)``).
+The PGx call and hereditary tables hold, per person, the rows of the ``pgx.tsv`` and ``hereditary.tsv`` a
+single-patient analysis writes (same renderer, typed columns); recommendations and risks come from the typed
+findings.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tailormed.engines.prs.scoring import PrsRun
+from tailormed.model.engine import EngineRun
+from tailormed.model.payloads import ClinicalRiskData
+from tailormed.model.pgx import GuidelineResult, MatchedRow
+from tailormed.report.tables import HEREDITARY_COLUMNS, PGX_COLUMNS
+
+PRS_TABLE = "prs_scores.parquet"
+PGX_CALLS_TABLE = "pgx_calls.parquet"
+PGX_RECOMMENDATIONS_TABLE = "pgx_recommendations.parquet"
+HEREDITARY_TABLE = "hereditary.parquet"
+RISK_TABLE = "risk.parquet"
 
 PRS_SCHEMA = pa.schema(
     [
@@ -46,6 +62,148 @@ def prs_table(run: PrsRun) -> pa.Table:
     return pa.table(columns, schema=PRS_SCHEMA)
 
 
+PGX_CALLS_SCHEMA = pa.schema([(name, pa.string()) for name in PGX_COLUMNS])
+
+PGX_RECOMMENDATIONS_SCHEMA = pa.schema(
+    [
+        ("sample", pa.string()),
+        ("drug", pa.string()),
+        ("genes", pa.string()),
+        ("guideline_id", pa.string()),
+        ("source", pa.string()),
+        ("status", pa.string()),
+        ("gene_results", pa.string()),
+        ("row_id", pa.string()),
+        ("classification", pa.string()),
+        ("recommendation", pa.string()),
+        ("actionable", pa.bool_()),
+        ("provisional", pa.bool_()),
+        ("priority", pa.string()),
+    ]
+)
+
+_HEREDITARY_TYPES = {"pos": pa.int64(), "review_stars": pa.int64(), "reportable": pa.bool_()}
+HEREDITARY_SCHEMA = pa.schema(
+    [("sample", pa.string())]
+    + [(name, _HEREDITARY_TYPES.get(name, pa.string())) for name in HEREDITARY_COLUMNS if name != "sample"]
+)
+
+RISK_SCHEMA = pa.schema(
+    [
+        ("sample", pa.string()),
+        ("model", pa.string()),
+        ("outcome", pa.string()),
+        ("horizon_years", pa.float64()),
+        ("applicable", pa.bool_()),
+        ("equation_risk", pa.float64()),
+        ("integrated_risk", pa.float64()),
+        ("integrated_low", pa.float64()),
+        ("integrated_high", pa.float64()),
+        ("category", pa.string()),
+        ("polygenic_score", pa.string()),
+        ("polygenic_relative_risk", pa.float64()),
+        ("override_reason", pa.string()),
+    ]
+)
+
+SCHEMAS: dict[str, pa.Schema] = {
+    PRS_TABLE: PRS_SCHEMA,
+    PGX_CALLS_TABLE: PGX_CALLS_SCHEMA,
+    PGX_RECOMMENDATIONS_TABLE: PGX_RECOMMENDATIONS_SCHEMA,
+    HEREDITARY_TABLE: HEREDITARY_SCHEMA,
+    RISK_TABLE: RISK_SCHEMA,
+}
+
+Rows = list[dict[str, object]]
+
+
+def tsv_rows(text: str) -> Rows:
+    """The rows of an engine's TSV table, by column name ("" cells stay "")."""
+    return [dict(row) for row in csv.DictReader(io.StringIO(text), delimiter="\t")]
+
+
+def pgx_call_rows(run: EngineRun) -> Rows:
+    """One row per gene, exactly the ``pgx.tsv`` of the person's analysis."""
+    from tailormed.pipeline.pgx import PGX_FILE
+
+    return tsv_rows(run.tables[PGX_FILE]) if PGX_FILE in run.tables else []
+
+
+def hereditary_rows(run: EngineRun) -> Rows:
+    """One row per listed allele, exactly the ``hereditary.tsv`` of the person's analysis (typed)."""
+    from tailormed.pipeline.hereditary import HEREDITARY_FILE
+
+    rows = tsv_rows(run.tables[HEREDITARY_FILE]) if HEREDITARY_FILE in run.tables else []
+    for row in rows:
+        row["pos"] = int(str(row["pos"]))
+        row["review_stars"] = int(str(row["review_stars"]))
+        row["reportable"] = row["reportable"] == "yes"
+    return rows
+
+
+def recommendation_rows(sample: str, run: EngineRun) -> Rows:
+    """One row per guideline row that applies to the person (or one row saying why none does), per drug."""
+    rows: Rows = []
+    for finding in run.findings:
+        data = finding.data
+        if not isinstance(data, GuidelineResult):
+            continue
+        common: dict[str, object] = {
+            "sample": sample,
+            "drug": data.drug,
+            "genes": ",".join(data.genes),
+            "guideline_id": data.guideline_id,
+            "source": data.source,
+            "status": data.status.value,
+            "gene_results": "; ".join(f"{gene}={result}" for gene, result in sorted(data.gene_results.items())),
+            "provisional": data.provisional,
+            "priority": finding.priority.value,
+        }
+        matched: list[MatchedRow | None] = list(data.rows) or [None]
+        for row in matched:
+            rows.append(
+                {
+                    **common,
+                    "row_id": row.row_id if row is not None else None,
+                    "classification": row.classification if row is not None else None,
+                    "recommendation": row.text if row is not None else None,
+                    "actionable": row.actionable if row is not None else False,
+                }
+            )
+    return rows
+
+
+def risk_rows(sample: str, run: EngineRun) -> Rows:
+    """One row per risk equation the person's record allowed, with the genetically integrated risk."""
+    rows: Rows = []
+    for finding in run.findings:
+        data = finding.data
+        if isinstance(data, ClinicalRiskData):
+            rows.append(
+                {
+                    "sample": sample,
+                    "model": data.model,
+                    "outcome": data.outcome,
+                    "horizon_years": data.horizon_years,
+                    "applicable": data.applicable,
+                    "equation_risk": data.equation_risk,
+                    "integrated_risk": data.integrated_risk,
+                    "integrated_low": data.integrated_low,
+                    "integrated_high": data.integrated_high,
+                    "category": data.category,
+                    "polygenic_score": data.polygenic_score,
+                    "polygenic_relative_risk": data.polygenic_relative_risk,
+                    "override_reason": data.override_reason,
+                }
+            )
+    return rows
+
+
+def rows_table(name: str, rows: Iterable[Mapping[str, object]]) -> pa.Table:
+    """A table of ``name``'s schema from row dicts (columns in schema order)."""
+    return pa.Table.from_pylist([dict(row) for row in rows], schema=SCHEMAS[name])
+
+
 def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
     """Write beside the target and rename: a reader (or a resumed run) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,4 +216,6 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
 def read_table(out: Path, table: str) -> pa.Table:
     """Every partition of a table, in partition order."""
     files = sorted((out / table).glob("block=*/part-0.parquet"))
-    return pa.concat_tables([pq.read_table(file) for file in files]) if files else PRS_SCHEMA.empty_table()
+    if not files:
+        return SCHEMAS[table].empty_table()
+    return pa.concat_tables([pq.read_table(file) for file in files])

@@ -1,4 +1,9 @@
-"""One partition of a cohort run: read its samples at the analyses' positions, analyse, write Parquet atomically.
+"""One partition of a cohort run: read its samples once at every analysis's positions, analyse, write Parquet.
+
+The partition's samples are read in one pass (:func:`tailormed.evidence.read_genomes`) for all requested analyses:
+the PGx and ClinVar loci the engines ask the knowledge for, the scoring files' positions and the build markers.
+Each person then goes through the same engines as a single-patient ``analyze``
+(:func:`tailormed.pipeline.analyze.run_engines`) on their own evidence from that pass.
 
 Missing genotypes are never mean-imputed in a cohort run: a person's score then depends only on their own
 genotypes, so it is the same whichever block (or cohort) they are in, and equals their single-patient score.
@@ -9,15 +14,54 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
-from tailormed.cohort.plan import CohortPlan, InputKind, Partition
+import pyarrow as pa
+
+from tailormed.cohort.plan import Analysis, CohortPlan, InputKind, Partition, default_patient, read_records
+from tailormed.cohort.tables import (
+    HEREDITARY_TABLE,
+    PGX_CALLS_TABLE,
+    PGX_RECOMMENDATIONS_TABLE,
+    PRS_TABLE,
+    RISK_TABLE,
+    Rows,
+    hereditary_rows,
+    pgx_call_rows,
+    prs_table,
+    recommendation_rows,
+    risk_rows,
+    rows_table,
+    write_parquet_atomic,
+)
 from tailormed.engines.prs.matching import MatchOptions
 from tailormed.engines.prs.scoring import Imputation, PrsRun
+from tailormed.errors import InputError
+from tailormed.evidence.read import GenomeBatch, read_genomes
+from tailormed.knowledge import markers
+from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
+from tailormed.model.evidence import AbsentPolicy, GenomeRequest
+from tailormed.model.patient import Patient
 from tailormed.pipeline import prs
+from tailormed.pipeline.analyze import genome_request, run_engines
 
-PRS_TABLE = "prs_scores.parquet"
 MARKERS = "_partitions"
+#: The tables each analysis writes.
+TABLES: dict[Analysis, tuple[str, ...]] = {
+    Analysis.PGX: (PGX_CALLS_TABLE, PGX_RECOMMENDATIONS_TABLE),
+    Analysis.PRS: (PRS_TABLE,),
+    Analysis.HEREDITARY: (HEREDITARY_TABLE,),
+    Analysis.RISK: (RISK_TABLE,),
+}
+#: Why ``risk`` is left out of a run without per-sample records.
+RISK_NEEDS_RECORDS = (
+    "not run: the risk equations need each person's age, sex, blood pressure, cholesterol and history, "
+    "which a genotype file does not hold; give them with --records"
+)
 
 
 def marker_path(out: Path, partition: Partition) -> Path:
@@ -26,6 +70,15 @@ def marker_path(out: Path, partition: Partition) -> Path:
 
 def table_path(out: Path, table: str, partition: Partition) -> Path:
     return out / table / partition.name / "part-0.parquet"
+
+
+def run_analyses(plan: CohortPlan) -> list[Analysis]:
+    """The analyses that run: ``risk`` only with per-sample records (else :data:`RISK_NEEDS_RECORDS`)."""
+    return [a for a in plan.analyses if a is not Analysis.RISK or plan.records is not None]
+
+
+def tables_of(plan: CohortPlan) -> list[str]:
+    return [table for analysis in run_analyses(plan) for table in TABLES[analysis]]
 
 
 def finished(plan: CohortPlan, partition: Partition, out: Path) -> bool:
@@ -43,24 +96,80 @@ def finished(plan: CohortPlan, partition: Partition, out: Path) -> bool:
     )
 
 
-def score_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
+@lru_cache(maxsize=1)
+def _bundle(kb: str | None) -> KnowledgeBundle:
+    """The run's knowledge bundle, loaded once per worker process (one run, one bundle)."""
+    return load_bundle(Path(kb) if kb is not None else None)
+
+
+@lru_cache(maxsize=1)
+def _records(path: str | None) -> dict[str, Patient]:
+    return read_records(Path(path)) if path is not None else {}
+
+
+def patients_of(plan: CohortPlan, partition: Partition) -> list[Patient]:
+    """Each sample's record, else a record that knows only the sample ID."""
+    records = _records(plan.records)
+    return [records.get(sample) or default_patient(sample) for sample in partition.samples]
+
+
+def partition_request(plan: CohortPlan, bundle: KnowledgeBundle, patients: Sequence[Patient]) -> GenomeRequest:
+    """What one pass over the partition must collect: every person's engine needs, the scores, the build markers.
+
+    The engines' genome needs depend on a person only through sex (sex-specific panel scores) and consent
+    (secondary findings), so they are asked once per such group, not once per person.
+    """
+    request = GenomeRequest(markers=markers.build_markers(bundle))
+    engines = [a.engine for a in run_analyses(plan) if a.engine is not None]
+    if engines:
+        seen: set[str] = set()
+        for patient in patients:
+            key = patient.model_dump_json(include={"demographics": {"sex"}, "consent": True})
+            if key not in seen:
+                seen.add(key)
+                request = request.merged(genome_request(patient, bundle, engines))
+    if Analysis.PRS in plan.analyses:
+        request = request.merged(prs.score_request(prs.read_scores([Path(path) for path in plan.scoring])))
+    return request
+
+
+def read_partition(plan: CohortPlan, partition: Partition, request: GenomeRequest) -> GenomeBatch:
+    absent = AbsentPolicy.resolve(True if plan.absent_is_reference else None, None)
+    return read_genomes(Path(plan.input), request, samples=partition.samples, build=plan.build, absent=absent)
+
+
+def score_batch(plan: CohortPlan, batch: GenomeBatch, bundle: KnowledgeBundle) -> PrsRun:
+    """The scoring files over the pass's score sites (as ``prs score`` sums them); overlap below the minimum fails."""
     scores = prs.read_scores([Path(path) for path in plan.scoring])
-    options = MatchOptions(min_overlap=plan.min_overlap)
-    if plan.input_kind is InputKind.PGEN:
-        assert plan.build is not None  # the plan refuses a fileset without a build
-        run = prs.score_pgen(
-            Path(plan.input), scores, plan.build, samples=partition.samples, options=options, imputation=Imputation.NONE
-        )
-    else:
-        run = prs.score_vcf(
-            Path(plan.input),
-            scores,
-            None,
-            samples=partition.samples,
-            build=plan.build,
-            options=options,
-            imputation=Imputation.NONE,
-        )
+    options = MatchOptions(min_overlap=plan.min_overlap, absent_is_reference=plan.absent_is_reference)
+    references = prs.bundle_reference_alleles(bundle, batch.build.build) if plan.absent_is_reference else None
+    run = prs.score_groups(
+        batch.score_groups or [],
+        scores,
+        source=batch.source.label,
+        build=batch.build,
+        samples=batch.samples,
+        options=options,
+        imputation=Imputation.NONE,
+        reference_alleles=references,
+    )
+    for failure in (prs.overlap_error(run), prs.unknown_reference_error(run, fasta=False)):
+        if failure is not None:
+            raise failure
+    return run
+
+
+def score_pgen_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
+    assert plan.build is not None  # the plan refuses a fileset without a build
+    scores = prs.read_scores([Path(path) for path in plan.scoring])
+    run = prs.score_pgen(
+        Path(plan.input),
+        scores,
+        plan.build,
+        samples=partition.samples,
+        options=MatchOptions(min_overlap=plan.min_overlap),
+        imputation=Imputation.NONE,
+    )
     failure = prs.overlap_error(run)
     if failure is not None:
         raise failure
@@ -69,17 +178,52 @@ def score_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
 
 def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str, object]:
     """Compute one partition and write its tables, then its marker (the marker last: it means "finished")."""
-    from tailormed.cohort.tables import prs_table, write_parquet_atomic
-
     started = time.perf_counter()
-    run = score_partition(plan, partition)
-    write_parquet_atomic(prs_table(run), table_path(out, PRS_TABLE, partition))
+    analyses = run_analyses(plan)
+    tables: dict[str, pa.Table] = {}
+    skipped: dict[str, Counter[str]] = {}
+    versions: dict[str, dict[str, str]] = {}
+    bundle = _bundle(plan.kb)
+    if plan.input_kind is InputKind.PGEN:
+        run = score_pgen_partition(plan, partition)
+        build = run.build
+        tables[PRS_TABLE] = prs_table(run)
+    else:
+        patients = patients_of(plan, partition)
+        batch = read_partition(plan, partition, partition_request(plan, bundle, patients))
+        build = batch.build
+        if Analysis.PRS in analyses:
+            tables[PRS_TABLE] = prs_table(score_batch(plan, batch, bundle))
+        rows: dict[str, Rows] = {table: [] for analysis in analyses if analysis is not Analysis.PRS
+                                 for table in TABLES[analysis]}
+        engines = [a.engine for a in analyses if a.engine is not None]
+        if engines:
+            on = plan.on or date.today()
+            for sample, patient in zip(partition.samples, patients, strict=True):
+                runs = run_engines(patient, batch.evidence(sample), bundle, on=on, engines=engines)
+                for name, engine_run in runs.items():
+                    versions.setdefault(name, {}).update(engine_run.versions)
+                    if engine_run.skipped is not None and name in engines:
+                        skipped.setdefault(name, Counter())[engine_run.skipped] += 1
+                if Analysis.PGX in analyses:
+                    rows[PGX_CALLS_TABLE] += pgx_call_rows(runs["pgx"])
+                    rows[PGX_RECOMMENDATIONS_TABLE] += recommendation_rows(sample, runs["pgx"])
+                if Analysis.HEREDITARY in analyses:
+                    rows[HEREDITARY_TABLE] += hereditary_rows(runs["hereditary"])
+                if Analysis.RISK in analyses:
+                    rows[RISK_TABLE] += risk_rows(sample, runs["risk"])
+        for table, found in rows.items():
+            tables[table] = rows_table(table, found)
+    for table, content in tables.items():
+        write_parquet_atomic(content, table_path(out, table, partition))
     summary: dict[str, object] = {
         "partition": partition.name,
         "fingerprint": plan.fingerprint,
         "samples": len(partition.samples),
-        "tables": [PRS_TABLE],
-        "build": run.build.model_dump(mode="json"),
+        "tables": list(tables),
+        "build": build.model_dump(mode="json"),
+        "knowledge": {name: dict(sorted(used.items())) for name, used in sorted(versions.items())},
+        "skipped": {name: dict(sorted(reasons.items())) for name, reasons in sorted(skipped.items())},
         "seconds": round(time.perf_counter() - started, 3),
         "pid": os.getpid(),
     }
@@ -89,3 +233,12 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
     temporary.write_text(json.dumps(summary, indent=1) + "\n")
     temporary.replace(marker)
     return summary
+
+
+def refuse_pgen_engines(plan: CohortPlan) -> None:
+    """A PLINK 2 fileset feeds the polygenic scores only: the engines need the evidence a VCF reader gives."""
+    if plan.input_kind is InputKind.PGEN and plan.engines:
+        raise InputError(
+            f"--pgen runs --analyses prs only; give the cohort as --vcf for {', '.join(plan.engines)}",
+            source=plan.input,
+        )

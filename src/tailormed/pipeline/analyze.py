@@ -131,12 +131,43 @@ def analyze(
 
     ``pdf`` False leaves PDF reports out (the plan says so); the HTML reports are still rendered.
     """
+    runs = run_engines(
+        patient,
+        evidence,
+        knowledge,
+        on=on or date.today(),
+        tumour=tumour,
+        outside_calls=outside_calls,
+        models=models,
+        engines=engines,
+    )
+    plan_inputs = {**(inputs or {}), "knowledge_bundle": knowledge.location}
+    plan_inputs.update(report_inputs(patient, reports_wanted(pdf)))
+    plan = plan_from_runs(patient, runs.values(), inputs=plan_inputs, bundle=knowledge)
+    return AnalysisResult(patient=patient, plan=plan, runs=runs, evidence=evidence, tumour=tumour, pdf=pdf)
+
+
+def run_engines(
+    patient: Patient,
+    evidence: GenomeEvidence | None,
+    knowledge: KnowledgeBundle,
+    *,
+    on: date,
+    tumour: TumourEvidence | None = None,
+    outside_calls: OutsideCalls | None = None,
+    models: Path | None = None,
+    engines: Sequence[str] | None = None,
+) -> dict[str, EngineRun]:
+    """Every applicable engine's run (or ``engines`` and what they need), each after the engines it needs.
+
+    This is the engine part of :func:`analyze`; cohort runs call it per person on evidence read for many at once.
+    """
     runs: dict[str, EngineRun] = {}
     for spec in run_order(engines):
         ctx = PatientContext(
             patient=patient,
             knowledge=knowledge,
-            on=on or date.today(),
+            on=on,
             evidence=evidence,
             tumour=tumour,
             outside_calls=outside_calls,
@@ -144,10 +175,7 @@ def analyze(
             earlier={name: runs[name] for name in spec.needs},
         )
         runs[spec.name] = spec.run(ctx).named(spec.name)
-    plan_inputs = {**(inputs or {}), "knowledge_bundle": knowledge.location}
-    plan_inputs.update(report_inputs(patient, reports_wanted(pdf)))
-    plan = plan_from_runs(patient, runs.values(), inputs=plan_inputs, bundle=knowledge)
-    return AnalysisResult(patient=patient, plan=plan, runs=runs, evidence=evidence, tumour=tumour, pdf=pdf)
+    return runs
 
 
 def reports_wanted(pdf: bool) -> ReportSupport:
