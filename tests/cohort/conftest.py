@@ -28,6 +28,8 @@ CLINVAR = Path("risk") / "clinvar" / "clinvar_20260226_GRCh38_hereditary_cancer_
 #: Genes given synthetic genotypes: each sample carries two of the gene's single-position named alleles (or *1).
 PGX_GENES = ("CYP2C19", "CYP2C9", "TPMT", "NUDT15", "SLCO1B1", "CYP3A5")
 COHORT_SIZE = 24
+#: Every 133rd person of the 1000 Genomes file: the five super-populations are all represented.
+COLUMNS = [133 * i for i in range(COHORT_SIZE)]
 
 
 @pytest.fixture(scope="session")
@@ -59,9 +61,9 @@ def _single_site_alleles(definition: GeneDefinition) -> list[tuple[str, int, str
 
 @pytest.fixture(scope="session")
 def pgx_cohort_vcf(shared_data: Path, cohort_bundle: KnowledgeBundle, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A GRCh38 cohort: 24 people's real 1000 Genomes genotypes at 1,004 PGS001229 sites, synthetic PGx
-    genotypes at every defining position of six genes (two single-SNV named alleles or the reference each, phased),
-    and two real expert-reviewed BRCA1/BRCA2 pathogenic SNVs from ClinVar carried by three of them."""
+    """A GRCh38 cohort: 24 people (every 133rd) with their real 1000 Genomes genotypes at 1,004 PGS001229 sites,
+    synthetic PGx genotypes at every defining position of six genes (two single-SNV named alleles or the reference
+    each, phased), and two real expert-reviewed BRCA1/BRCA2 pathogenic SNVs from ClinVar carried by three of them."""
     from tailormed.pipeline.pgx import load_calling
 
     random = Random(16)
@@ -69,10 +71,10 @@ def pgx_cohort_vcf(shared_data: Path, cohort_bundle: KnowledgeBundle, tmp_path_f
     with gzip.open(shared_data / THOUSAND_GENOMES, "rt") as handle:
         for line in handle:
             if line.startswith("#CHROM"):
-                samples = line.rstrip("\n").split("\t")[9 : 9 + COHORT_SIZE]
+                samples = [line.rstrip("\n").split("\t")[9 + column] for column in COLUMNS]
             elif not line.startswith("#"):
                 fields = line.rstrip("\n").split("\t")
-                genotypes = fields[9 : 9 + COHORT_SIZE]
+                genotypes = [fields[9 + column] for column in COLUMNS]
                 records.append(("chr" + fields[0], int(fields[1]), fields[3], fields[4], fields[2], genotypes))
     definitions, _ = load_calling(cohort_bundle)
     taken = {(chrom, pos) for chrom, pos, *_ in records}

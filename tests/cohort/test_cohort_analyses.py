@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -25,14 +26,19 @@ import pytest
 
 from tailormed.cohort.plan import Analysis, Engine
 from tailormed.cohort.run import plan_run, run_cohort
+from tailormed.cohort.summary import read_populations
 from tailormed.cohort.tables import read_table
+from tailormed.engines.prs.matching import MatchOptions
+from tailormed.engines.prs.scoring import Imputation
 from tailormed.errors import InputError
+from tailormed.evidence import open_vcf
 from tailormed.evidence.read import read_genome
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.genotype import GenomeBuild
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import GuidelineResult
 from tailormed.pipeline.analyze import analyze, genome_request
+from tailormed.pipeline.prs import read_scores, score_vcf
 
 pytestmark = pytest.mark.shared
 
@@ -49,18 +55,22 @@ def _tsv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text), delimiter="\t"))
 
 
-def test_cohort_rows_equal_single_patient_analyze(
-    pgx_cohort_vcf: Path, cohort_bundle: KnowledgeBundle, tmp_path: Path
+def test_cohort_rows_equal_single_patient_analyze_and_the_summary_counts_them(
+    pgx_cohort_vcf: Path, cohort_bundle: KnowledgeBundle, score_file: Path, shared_data: Path, tmp_path: Path
 ) -> None:
+    psam = shared_data / "risk" / "genotypes" / "1000G_3202_samples.superpop.psam"
     plan = plan_run(
         vcf=pgx_cohort_vcf,
         pgen=None,
-        analyses=[*ENGINES, Analysis.RISK],
+        analyses=[*ENGINES, Analysis.PRS, Analysis.RISK],
+        scoring=[score_file],
+        min_overlap=0.01,  # the 1000 Genomes file holds 1,004 of PGS001229's 51,209 sites
         kb=cohort_bundle.root,
         block_size=10,
         on=ON,
     )
-    manifest = run_cohort(plan, tmp_path)
+    populations = read_populations(psam, "SuperPop")
+    manifest = run_cohort(plan, tmp_path, populations=populations)
     assert list(manifest["not_run"]) == ["risk"]
     assert "--records" in manifest["not_run"]["risk"]
     knowledge = manifest["knowledge"]
@@ -70,9 +80,10 @@ def test_cohort_rows_equal_single_patient_analyze(
     recommendations = read_table(tmp_path, "pgx_recommendations.parquet").to_pylist()
     hereditary = read_table(tmp_path, "hereditary.parquet").to_pylist()
     assert {row["sample"] for row in calls} == {sample for p in plan.partitions for sample in p.samples}
-    assert {row["sample"] for row in hereditary if row["reportable"]} == {"HG00096", "HG00102", "HG00100"}
+    everyone = [sample for p in plan.partitions for sample in p.samples]
+    assert {row["sample"] for row in hereditary if row["reportable"]} == {everyone[0], everyone[3], everyone[5]}
     assert any(row["actionable"] for row in recommendations)
-    people = ["HG00096", "HG00100", "HG00102", "HG00105"]
+    people = [everyone[0], everyone[3], everyone[5], everyone[8]]
     for person in people:
         patient = Patient(id=person)
         evidence = read_genome(
@@ -93,15 +104,51 @@ def test_cohort_rows_equal_single_patient_analyze(
         assert sorted(r["recommendation"] or "" for r in recommendations if r["sample"] == person) == sorted(
             [row.text for g in guidance for row in g.rows] + ["" for g in guidance if not g.rows]
         )
+    scores = read_table(tmp_path, "prs_scores.parquet").to_pylist()
+    alone_score = score_vcf(pgx_cohort_vcf, read_scores([score_file]), None, samples=[everyone[0]],
+                            options=MatchOptions(min_overlap=0.01), imputation=Imputation.NONE).scores[0]
+    assert scores[0]["sample"] == everyone[0]
+    assert scores[0]["sum"] == pytest.approx(float(alone_score.sums[0]), abs=1e-12)
+
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    groups = {sample: populations[sample] for sample in everyone}
+    assert summary["groups"] == dict(sorted(Counter(groups.values()).items()))
+    assert set(summary["groups"]) == {"AFR", "AMR", "EAS", "EUR", "SAS"}
+    with_action = {r["sample"] for r in recommendations if r["actionable"]}
+    assert summary["actionable"]["with_actionable"] == len(with_action)
+    assert summary["actionable"]["share"] == pytest.approx(len(with_action) / 24, abs=1e-6)
+    cyp2c19 = [r for r in calls if r["gene"] == "CYP2C19" and r["status"] == "called"]
+    diplotypes = Counter(r["diplotype"] for r in cyp2c19)
+    found = summary["pgx"]["CYP2C19"]["all"]["diplotypes"]
+    assert found == {d: pytest.approx(n / len(cyp2c19), abs=1e-6) for d, n in diplotypes.items()}
+    alleles = Counter(a for r in cyp2c19 for a in r["diplotype"].split("/"))
+    assert sum(summary["pgx"]["CYP2C19"]["all"]["alleles"].values()) == pytest.approx(1.0, abs=1e-4)
+    wild_type = alleles["*1"] / (2 * len(cyp2c19))
+    assert summary["pgx"]["CYP2C19"]["all"]["alleles"]["*1"] == pytest.approx(wild_type, abs=1e-6)
+    assert summary["pgx"]["CYP2D6"]["all"]["called"] == 0  # no CYP2D6 genotypes: not called, never counted as *1
+    eur = [r["sum"] for r in scores if groups[r["sample"]] == "EUR"]
+    assert summary["scores"]["PGS001229"]["EUR"]["people"] == len(eur)
+    assert summary["scores"]["PGS001229"]["EUR"]["mean"] == pytest.approx(sum(eur) / len(eur))
+    brca = {gene: v for gene, v in summary["hereditary"].items() if v["reportable_people"]}
+    assert sum(v["reportable_people"] for v in brca.values()) == 3 and set(brca) <= {"BRCA1", "BRCA2"}
+    for gene, rates in brca.items():
+        carriers = {r["sample"] for r in hereditary if r["gene"] == gene and r["reportable"]}
+        for group, rate in rates["by_group"].items():
+            members = [p for p in everyone if groups[p] == group]
+            assert rate == pytest.approx(sum(1 for p in carriers if groups[p] == group) / len(members), abs=1e-6)
+    page = (tmp_path / "summary.html").read_text()
+    assert page.count("<svg") >= 3 and "<script" not in page and 'src="http' not in page and "href=\"http" not in page
 
 
 def test_risk_runs_on_records_and_bad_records_are_refused(
     pgx_cohort_vcf: Path, cohort_bundle: KnowledgeBundle, cineca_vcf: Path, tmp_path: Path
 ) -> None:
     records = tmp_path / "records.jsonl"
+    with open_vcf(pgx_cohort_vcf) as vcf:
+        first, second = list(vcf.samples)[:2]
     person = {
-        "id": "P-96",
-        "genome": {"vcf": "cohort.vcf", "sample": "HG00096"},
+        "id": "P-1",
+        "genome": {"vcf": "cohort.vcf", "sample": first},
         "demographics": {"birth_date": "1966-05-01", "sex": "female"},
     }
     records.write_text(json.dumps(person) + "\n")
@@ -110,7 +157,7 @@ def test_risk_runs_on_records_and_bad_records_are_refused(
         pgen=None,
         analyses=[Analysis.RISK],
         kb=cohort_bundle.root,
-        samples=["HG00096", "HG00097"],
+        samples=[first, second],
         records=records,
         on=ON,
     )
@@ -118,7 +165,7 @@ def test_risk_runs_on_records_and_bad_records_are_refused(
     assert manifest["not_run"] == {} and manifest["analyses"] == ["risk"]
     assert (tmp_path / "out" / "risk.parquet" / "block=00000" / "part-0.parquet").is_file()
     records.write_text(json.dumps(person) + "\n" + json.dumps({**person, "id": "P-2"}) + "\n")
-    with pytest.raises(InputError, match=r"line 2.*sample HG00096 has two records"):
+    with pytest.raises(InputError, match=rf"line 2.*sample {first} has two records"):
         plan_run(vcf=pgx_cohort_vcf, pgen=None, analyses=[Analysis.RISK], records=records)
     records.write_text('{"id": "bad id!"}\n')
     with pytest.raises(InputError, match="line 1"):

@@ -45,6 +45,13 @@ def run(
         Path | None,
         typer.Option("--records", help="JSON Lines file of patient records; genome.sample (else id) names the sample."),
     ] = None,
+    populations: Annotated[
+        Path | None,
+        typer.Option("--populations", help="TSV with a sample column (sample, IID or #IID) and a population column."),
+    ] = None,
+    population_column: Annotated[
+        str, typer.Option("--population-column", help="The --populations column the summary groups people by.")
+    ] = "SuperPop",
     absent_is_reference: AbsentIsReferenceOption = False,
     on: Annotated[str | None, typer.Option("--on", help="Assessment date (YYYY-MM-DD); default today.")] = None,
     block_size: Annotated[int, typer.Option("--block-size", min=1, help="Samples per partition.")] = 500,
@@ -59,6 +66,9 @@ def run(
 ) -> None:
     """Run the analyses over every sample (or those in --samples); finished partitions of an earlier run are kept.
 
+    The run ends with summary.json and summary.html (frequencies, actionable share, score distributions, hereditary
+    rates), per population group when --populations is given.
+
     pgx, hereditary and risk are the single-patient engines, run per person on evidence read once per partition;
     prs scores the given PGS Catalog files. risk needs --records (age, sex, measurements per person).
     """
@@ -66,6 +76,7 @@ def run(
 
     from tailormed.cohort.plan import Analysis, Engine, read_sample_list
     from tailormed.cohort.run import plan_run, run_cohort
+    from tailormed.cohort.summary import read_populations
     from tailormed.errors import InputError
 
     try:
@@ -92,6 +103,7 @@ def run(
         absent_is_reference=absent_is_reference,
         on=assessed,
     )
+    groups = read_populations(populations, population_column) if populations is not None else None
     with progress() as bar:
         task = bar.add_task(f"{len(plan.partitions)} partitions", total=len(plan.partitions))
         manifest = run_cohort(
@@ -101,6 +113,7 @@ def run(
             engine=Engine(engine),
             spark_master=spark_master,
             on_partition=lambda _: bar.advance(task),
+            populations=groups,
         )
     err.print(
         f"{manifest['samples']} samples in {len(plan.partitions)} partitions: {manifest['computed_now']} computed, "

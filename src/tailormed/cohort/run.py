@@ -8,7 +8,7 @@ run with the same fingerprint is not recomputed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import date
 from multiprocessing import get_context
@@ -122,11 +122,13 @@ def run_cohort(
     engine: Engine = Engine.LOCAL,
     spark_master: str = "local[2]",
     on_partition: Callable[[dict[str, object]], None] | None = None,
+    populations: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run every unfinished partition and write the manifest.
 
     ``local``: ``workers`` processes (1 = in this process); ``spark``: one Spark task per partition on
-    ``spark_master``. Both run the same partition function, so their Parquet files are the same.
+    ``spark_master``. Both run the same partition function, so their Parquet files are the same. The summary
+    (``summary.json``, ``summary.html``) is written last, per group of ``populations`` (sample -> group) if given.
     """
     out.mkdir(parents=True, exist_ok=True)
     todo = [partition for partition in plan.partitions if not finished(plan, partition, out)]
@@ -151,6 +153,9 @@ def run_cohort(
     manifest = manifest_of(plan, out, computed=len(done), skipped=skipped)
     manifest["engine"] = engine.value if engine is Engine.LOCAL else f"spark ({spark_master})"
     write_text_atomic(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    from tailormed.cohort.summary import write_summary
+
+    write_summary(out, manifest, [sample for p in plan.partitions for sample in p.samples], populations)
     return manifest
 
 

@@ -1,0 +1,337 @@
+"""The cohort summary: what a biobank or health system wants to see first about a finished cohort run.
+
+Per gene: allele, diplotype and phenotype frequencies (overall and per population group when a population file is
+given); the share of people with at least one actionable PGx recommendation and the most frequent gene-drug actions;
+polygenic score distributions per group; hereditary finding rates per gene. Written as ``summary.json`` (numbers)
+and ``summary.html`` (the same numbers with plots as inline SVG: no network, works offline). Only called diplotypes
+count towards frequencies; people whose gene was not called are counted separately, never as reference.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from tailormed.cohort.tables import (
+    HEREDITARY_TABLE,
+    PGX_CALLS_TABLE,
+    PGX_RECOMMENDATIONS_TABLE,
+    PRS_TABLE,
+    read_table,
+)
+from tailormed.errors import InputError
+from tailormed.fileio import write_text_atomic
+
+SUMMARY_JSON = "summary.json"
+SUMMARY_HTML = "summary.html"
+#: The group of people without a population in the population file.
+UNKNOWN_GROUP = "unknown"
+#: How many gene-drug actions the summary lists.
+TOP_ACTIONS = 15
+_XML_HEAD = re.compile(r"^.*?(?=<svg)", re.DOTALL)
+
+
+def read_populations(path: Path, column: str) -> dict[str, str]:
+    """Sample -> population from a TSV with a sample column (``sample``, ``IID`` or ``#IID``) and ``column``."""
+    if not path.is_file():
+        raise InputError("population file not found", source=path)
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle, delimiter="\t")
+        fields = reader.fieldnames or []
+        key = next((name for name in ("sample", "IID", "#IID") if name in fields), None)
+        if key is None or column not in fields:
+            raise InputError(
+                f"needs a sample column (sample, IID or #IID) and a {column!r} column; found {', '.join(fields)}",
+                source=path,
+                location="line 1",
+            )
+        found: dict[str, str] = {}
+        for number, row in enumerate(reader, start=2):
+            sample, group = (row.get(key) or "").strip(), (row.get(column) or "").strip()
+            if not sample:
+                raise InputError("empty sample ID", source=path, location=f"line {number}")
+            found[sample] = group or UNKNOWN_GROUP
+    return found
+
+
+def _group_of(populations: Mapping[str, str] | None, sample: str) -> str:
+    if populations is None:
+        return "all"
+    return populations.get(sample) or populations.get(sample.split("_")[0]) or UNKNOWN_GROUP
+
+
+def _share(count: int, total: int) -> float:
+    return round(count / total, 6) if total else 0.0
+
+
+def pgx_frequencies(rows: Sequence[Mapping[str, Any]], groups: Mapping[str, str]) -> dict[str, Any]:
+    """Per gene and group: called people, not called, and allele, diplotype and phenotype frequencies."""
+    result: dict[str, Any] = {}
+    by_gene: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_gene[str(row["gene"])].append(row)
+    for gene, gene_rows in sorted(by_gene.items()):
+        per_group: dict[str, Any] = {}
+        for group in ["all", *sorted(set(groups.values()) - {"all"})]:
+            chosen = [r for r in gene_rows if group == "all" or groups[str(r["sample"])] == group]
+            called = [r for r in chosen if r["status"] == "called" and r["diplotype"]]
+            diplotypes = Counter(str(r["diplotype"]) for r in called)
+            phenotypes = Counter(str(r["phenotype"] or "no phenotype") for r in called)
+            alleles = Counter(a for r in called for a in str(r["diplotype"]).split("/"))
+            n, copies = len(called), sum(alleles.values())
+            per_group[group] = {
+                "people": len(chosen),
+                "called": n,
+                "not_called": len(chosen) - n,
+                "alleles": {a: _share(c, copies) for a, c in alleles.most_common()},
+                "diplotypes": {d: _share(c, n) for d, c in diplotypes.most_common()},
+                "phenotypes": {p: _share(c, n) for p, c in phenotypes.most_common()},
+            }
+        result[gene] = per_group
+    return result
+
+
+def actionable_summary(
+    rows: Sequence[Mapping[str, Any]], people: Sequence[str], groups: Mapping[str, str]
+) -> dict[str, Any]:
+    """Share of people with >= 1 actionable recommendation (overall, per group) and the most frequent actions."""
+    actionable = [r for r in rows if r["actionable"]]
+    with_action = {str(r["sample"]) for r in actionable}
+    per_group = {}
+    for group in sorted(set(groups.values())):
+        members = [p for p in people if groups[p] == group]
+        per_group[group] = {
+            "people": len(members),
+            "with_actionable": sum(1 for p in members if p in with_action),
+            "share": _share(sum(1 for p in members if p in with_action), len(members)),
+        }
+    actions: Counter[tuple[str, str]] = Counter()
+    for key in {(str(r["sample"]), str(r["genes"]), str(r["drug"])) for r in actionable}:
+        actions[(key[1], key[2])] += 1
+    return {
+        "people": len(people),
+        "with_actionable": len(with_action),
+        "share": _share(len(with_action), len(people)),
+        "by_group": per_group,
+        "top_actions": [
+            {"genes": genes, "drug": drug, "people": count, "share": _share(count, len(people))}
+            for (genes, drug), count in sorted(actions.items(), key=lambda item: (-item[1], item[0]))[:TOP_ACTIONS]
+        ],
+    }
+
+
+def score_distributions(rows: Sequence[Mapping[str, Any]], groups: Mapping[str, str]) -> dict[str, Any]:
+    """Per score and group: people, mean, SD and quantiles of the score sum."""
+    found: dict[str, Any] = {}
+    by_score: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        value = row["sum"]
+        if value is not None and value == value:  # NaN: nothing called
+            by_score[str(row["pgs_id"])][groups[str(row["sample"])]].append(float(value))
+            by_score[str(row["pgs_id"])]["all"].append(float(value))
+    for score, per_group in sorted(by_score.items()):
+        found[score] = {}
+        for group, values in sorted(per_group.items()):
+            cuts = statistics.quantiles(values, n=20, method="inclusive") if len(values) > 1 else values * 19
+            found[score][group] = {
+                "people": len(values),
+                "mean": statistics.fmean(values),
+                "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
+                "p5": cuts[0],
+                "p25": cuts[4],
+                "median": cuts[9],
+                "p75": cuts[14],
+                "p95": cuts[18],
+            }
+    return found
+
+
+def hereditary_rates(
+    rows: Sequence[Mapping[str, Any]], people: Sequence[str], groups: Mapping[str, str]
+) -> dict[str, Any]:
+    """Per gene: people with a reportable finding, and the rate among the people assessed."""
+    carriers: dict[str, set[str]] = defaultdict(set)
+    listed: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        listed[str(row["gene"])].add(str(row["sample"]))
+        if row["reportable"]:
+            carriers[str(row["gene"])].add(str(row["sample"]))
+    return {
+        gene: {
+            "reportable_people": len(carriers[gene]),
+            "rate": _share(len(carriers[gene]), len(people)),
+            "listed_people": len(listed[gene]),
+            "by_group": {
+                group: _share(
+                    sum(1 for p in carriers[gene] if groups[p] == group),
+                    sum(1 for p in people if groups[p] == group),
+                )
+                for group in sorted(set(groups.values()))
+            },
+        }
+        for gene in sorted(listed)
+    }
+
+
+def summarize(
+    out: Path, manifest: Mapping[str, Any], people: Sequence[str], populations: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The summary of a finished run in ``out``: its manifest, its tables and everyone it analysed."""
+    loaded = {name: read_table(out, name).to_pylist() for name in manifest.get("tables", {})}
+    groups = {p: _group_of(populations, p) for p in people}
+    summary: dict[str, Any] = {
+        "run": {"fingerprint": manifest["fingerprint"], "samples": manifest["samples"], "build": manifest["build"]},
+        "groups": dict(sorted(Counter(groups.values()).items())),
+        "knowledge": manifest.get("knowledge", {}),
+    }
+    if PGX_CALLS_TABLE in loaded:
+        calls = loaded[PGX_CALLS_TABLE]
+        summary["pgx"] = pgx_frequencies(calls, groups)
+        summary["actionable"] = actionable_summary(loaded[PGX_RECOMMENDATIONS_TABLE], people, groups)
+    if PRS_TABLE in loaded:
+        summary["scores"] = score_distributions(loaded[PRS_TABLE], groups)
+    if HEREDITARY_TABLE in loaded:
+        summary["hereditary"] = hereditary_rates(loaded[HEREDITARY_TABLE], people, groups)
+    return summary
+
+
+def write_summary(
+    out: Path, manifest: Mapping[str, Any], people: Sequence[str], populations: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Write ``summary.json`` and ``summary.html`` beside the tables; returns the summary."""
+    summary = summarize(out, manifest, people, populations)
+    write_text_atomic(out / SUMMARY_JSON, json.dumps(summary, indent=1) + "\n")
+    write_text_atomic(out / SUMMARY_HTML, summary_html(summary))
+    return summary
+
+
+def _svg(figure: Any) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    return _XML_HEAD.sub("", buffer.getvalue(), count=1)
+
+
+def _bars(labels: Sequence[str], values: Sequence[float], xlabel: str) -> str:
+    """Horizontal bars (shares in percent), drawn without pyplot."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.2, 0.6 + 0.28 * len(labels)))
+    axes = figure.add_subplot()
+    positions = list(range(len(labels)))[::-1]
+    axes.barh(positions, [v * 100 for v in values], color="#2f6690", height=0.6)
+    axes.set_yticks(positions, labels, fontsize=8)
+    axes.set_xlabel(xlabel, fontsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+def _boxes(per_group: Mapping[str, Mapping[str, float]], xlabel: str) -> str:
+    """Score distributions per group as box plots from their quantiles (5th-95th whiskers)."""
+    from matplotlib.figure import Figure
+
+    names = list(per_group)
+    figure = Figure(figsize=(6.2, 0.6 + 0.35 * len(names)))
+    axes = figure.add_subplot()
+    stats = [
+        {"label": f"{name} (n={int(q['people'])})", "whislo": q["p5"], "q1": q["p25"], "med": q["median"],
+         "q3": q["p75"], "whishi": q["p95"], "fliers": []}
+        for name, q in per_group.items()
+    ]
+    axes.bxp(stats[::-1], orientation="horizontal", showfliers=False)
+    axes.set_xlabel(xlabel, fontsize=8)
+    axes.tick_params(labelsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    head = "".join(f"<th>{html.escape(str(cell))}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def summary_html(summary: Mapping[str, Any]) -> str:
+    """The summary as one self-contained HTML page (inline SVG plots and CSS; nothing fetched)."""
+    run = summary["run"]
+    parts = [
+        f"<h1>Cohort summary</h1><p>{run['samples']} people; genome build "
+        f"{html.escape(str((run.get('build') or {}).get('build', 'not read')))}; run {run['fingerprint'][:12]}.</p>",
+        "<h2>Groups</h2>" + _table(["group", "people"], list(summary["groups"].items())),
+    ]
+    actionable = summary.get("actionable")
+    if actionable is not None:
+        parts.append(
+            f"<h2>Actionable pharmacogenomic results</h2><p>{actionable['with_actionable']} of "
+            f"{actionable['people']} people ({_percent(actionable['share'])}) have at least one guideline "
+            "recommendation that changes therapy for a non-normal result.</p>"
+        )
+        parts.append(
+            _table(
+                ["group", "people", "with ≥ 1 actionable", "share"],
+                [
+                    (group, v["people"], v["with_actionable"], _percent(v["share"]))
+                    for group, v in actionable["by_group"].items()
+                ],
+            )
+        )
+        top = actionable["top_actions"]
+        if top:
+            parts.append("<h3>Most frequent gene–drug actions</h3>")
+            parts.append(_bars([f"{a['genes']} – {a['drug']}" for a in top], [a["share"] for a in top],
+                               "people with an actionable recommendation (%)"))
+            parts.append(_table(["genes", "drug", "people", "share"],
+                                [(a["genes"], a["drug"], a["people"], _percent(a["share"])) for a in top]))
+    for gene, per_group in (summary.get("pgx") or {}).items():
+        overall = per_group["all"]
+        parts.append(
+            f"<h2>{html.escape(gene)}</h2><p>called in {overall['called']} of {overall['people']} people "
+            f"({overall['not_called']} not called; they are not counted below).</p>"
+        )
+        if overall["phenotypes"]:
+            parts.append(_bars(list(overall["phenotypes"]), list(overall["phenotypes"].values()), "phenotype (%)"))
+        rows = []
+        for group, found in per_group.items():
+            for kind in ("alleles", "diplotypes", "phenotypes"):
+                for name, share in found[kind].items():
+                    rows.append((group, kind[:-1], name, _percent(share)))
+        parts.append(_table(["group", "of", "result", "frequency"], rows))
+    for score, per_group in (summary.get("scores") or {}).items():
+        parts.append(f"<h2>Polygenic score {html.escape(score)}</h2>")
+        parts.append(_boxes(per_group, "score sum (box: quartiles; whiskers: 5th-95th percentile)"))
+        parts.append(
+            _table(
+                ["group", "people", "mean", "SD", "5th", "median", "95th"],
+                [(g, q["people"], f"{q['mean']:.4g}", f"{q['sd']:.4g}", f"{q['p5']:.4g}", f"{q['median']:.4g}",
+                  f"{q['p95']:.4g}") for g, q in per_group.items()],
+            )
+        )
+    hereditary = summary.get("hereditary")
+    if hereditary is not None:
+        parts.append("<h2>Hereditary findings (ACMG secondary findings) per gene</h2>")
+        parts.append(
+            _table(
+                ["gene", "people with a reportable finding", "rate", "people with a listed allele"],
+                [(g, v["reportable_people"], _percent(v["rate"]), v["listed_people"]) for g, v in hereditary.items()],
+            )
+        )
+    style = (
+        "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#1f2933}"
+        "table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #cbd2d9;padding:.2rem .5rem;"
+        "font-size:.85rem;text-align:left}svg{max-width:100%;height:auto}"
+    )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Cohort summary</title>'
+        f"<style>{style}</style></head><body>{''.join(parts)}</body></html>\n"
+    )
