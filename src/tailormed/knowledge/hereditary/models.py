@@ -7,7 +7,7 @@ ClinVar positions are GRCh38 and VCF-style (left-aligned, one anchor base for in
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, PrivateAttr
 
@@ -82,8 +82,10 @@ class RuleKind(StrEnum):
     NAMED_HOMOZYGOUS = "named_homozygous"
 
 
-class NamedVariant(Contract):
-    """A variant a rule names, with its GRCh38 VCF-style position."""
+class NamedVariant(Sourced):
+    """A variant a rule names, with its GRCh38 VCF-style position (quoted from a database record)."""
+
+    claims: ClassVar[tuple[str, ...]] = ("pos",)
 
     name: str
     chrom: str = Field(pattern=r"^chr([1-9]|1[0-9]|2[0-2]|X|Y|M)$")
