@@ -93,6 +93,16 @@ class PgxView:
         return [g for g in self.guidance if not g.on_list]
 
     @property
+    def unsettled_genes(self) -> list[str]:
+        """Genes whose result could still change with a test the VCF cannot stand in for (copy number)."""
+        return [g.data.gene for g in self.genes if g.data.possible and g.data.resolving_test]
+
+    def unsettled_in(self, answers: Sequence[GuidelineResult]) -> list[str]:
+        """The unsettled genes these guideline answers use (every one when an answer names none of them)."""
+        genes = [gene for gene in self.unsettled_genes if any(gene in a.genes for a in answers)]
+        return genes or ([*self.unsettled_genes] if answers else [])
+
+    @property
     def notable_genes(self) -> list[Typed[GenePhenotype]]:
         """Called genes whose result is not the typical one: the ones worth carrying to a future prescription."""
         return [g for g in self.genes if g.finding.priority is not Priority.INFORMATIONAL]
@@ -282,6 +292,27 @@ class ReportView:
         wanted = drug.casefold()
         answers = [g.result for g in self.pgx.guidance_on_list if wanted in (d.casefold() for d in g.finding.drugs)]
         return advice(drug, answers)
+
+    def provisional_genes(self, drug: str) -> list[str]:
+        """The genes whose unmeasured copy number leaves the on-list advice for ``drug`` provisional."""
+        wanted = drug.casefold()
+        answers = [g.result for g in self.pgx.guidance_on_list if wanted in (d.casefold() for d in g.finding.drugs)]
+        return self.pgx.unsettled_in([a for a in answers if a.provisional])
+
+    @property
+    def provisional_only(self) -> list[tuple[str, list[str]]]:
+        """Drugs on the list whose advice is provisional but asks nothing of the called result (so no medication
+        action names them), each with the genes that could still change it: a patient hears it is not settled."""
+        acted = {drug.casefold() for drug, _ in self.medicines}
+        found: dict[str, list[str]] = {}
+        for guidance in self.pgx.guidance_on_list:
+            if not guidance.result.provisional:
+                continue
+            for drug in guidance.finding.drugs:
+                if drug.casefold() not in acted and drug.casefold() in current_drug_names(self.patient):
+                    genes = found.setdefault(drug, [])
+                    genes += [g for g in self.pgx.unsettled_in([guidance.result]) if g not in genes]
+        return list(found.items())
 
     @property
     def warfarin_doses(self) -> list[tuple[float, float]]:
