@@ -318,3 +318,75 @@ def test_copy_number_records_in_the_vcf_are_combined_with_the_snv_call(
         assert any(w.startswith(f"CYP2D6 copy number {copies} (VCF ") for w in call.warnings)
     else:
         assert result.possible and any(warning in w for w in call.warnings)
+
+
+def _without_cyp2d6(source: Path, out: Path, records: list[str]) -> Path:
+    """PharmCAT's example VCF with every CYP2D6 record removed (a gene deleted on both chromosomes has no
+    genotypes) and ``records`` put in their place."""
+    kept = [
+        line
+        for line in _with_copy_number_records(source, out, records).read_text().splitlines()
+        if not (line.startswith("chr22\t") and "PX=CYP2D6" in line)
+    ]
+    out.write_text("\n".join(kept) + "\n")
+    return out
+
+
+#: A record beside CYP2D6 (inside the region read around it, at no definition position): a VCF declared complete
+#: then lets absent positions be assumed reference, which for CYP2D6 would hide a homozygous deletion.
+NEARBY = "chr22\t42140000\t.\tA\tG\t.\tPASS\t.\tGT\t0/1"
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        ["chr22\t42125000\t.\tN\t<CNV>\t.\tPASS\tEND=42132000\tGT:CN\t./.:0"],
+        ["chr22\t42125000\t.\tN\t<DEL>\t.\tPASS\tEND=42132000\tGT\t1/1"],
+        ["chr22\t42125000\t.\tN\t<DEL>\t.\tPASS\tEND=42132000\tGT\t1/1", NEARBY],
+    ],
+)
+@pytest.mark.parametrize("declared_complete", [False, True])
+def test_both_copies_deleted_is_star5_star5_only_with_copy_number_evidence(
+    core: KnowledgeBundle, shared_data: Path, tmp_path: Path, records: list[str], declared_complete: bool
+) -> None:
+    definitions, pgx, _ = load_pgx(core)
+    source = shared_data / "pgx" / "pharmcat" / "examples" / "pharmcat.example.vcf"
+    vcf = _without_cyp2d6(source, tmp_path / "deleted.vcf", records)
+    absent = AbsentPolicy.resolve(True if declared_complete else None, None)
+    evidence = read_genome(vcf, pgx_request(core, definitions), absent=absent)
+    _, calls = evidence_calls(evidence, definitions, None, pgx.copy_number)
+    call = next(c for c in calls if c.gene == "CYP2D6")
+    assert (call.status, [d.name for d in call.diplotypes], call.copy_number) == (CallStatus.CALLED, ["*5/*5"], 0)
+    result = phenotype_calls(calls, pgx.phenotypes, pgx.copy_number)["CYP2D6"]
+    assert (result.phenotype, result.activity_score, result.possible) == ("Poor Metabolizer", "0.0", [])
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        [],
+        [NEARBY],
+        ["chr22\t42125000\t.\tN\t<DEL>\t.\tPASS\tEND=42132000\tGT\t./.", NEARBY],
+        ["chr22\t42125000\t.\tN\t<DEL>\t.\tPASS\tEND=42128000\tGT\t1/1", NEARBY],
+    ],
+    ids=["nothing", "record-nearby", "deletion-without-genotype", "partial-deletion"],
+)
+@pytest.mark.parametrize("declared_complete", [False, True])
+def test_no_cyp2d6_genotype_without_copy_number_evidence_is_not_called(
+    core: KnowledgeBundle, shared_data: Path, tmp_path: Path, records: list[str], declared_complete: bool
+) -> None:
+    """Never reference (a complete VCF with a record nearby would otherwise give *1/*1), never *5/*5 by guess."""
+    definitions, pgx, _ = load_pgx(core)
+    source = shared_data / "pgx" / "pharmcat" / "examples" / "pharmcat.example.vcf"
+    vcf = _without_cyp2d6(source, tmp_path / "silent.vcf", records)
+    absent = AbsentPolicy.resolve(True if declared_complete else None, None)
+    evidence = read_genome(vcf, pgx_request(core, definitions), absent=absent)
+    _, calls = evidence_calls(evidence, definitions, None, pgx.copy_number)
+    call = next(c for c in calls if c.gene == "CYP2D6")
+    assert (call.status, call.diplotypes, call.copy_number) == (CallStatus.NO_CALL, [], None)
+    reasons = " ".join(call.warnings)
+    assert "no CYP2D6 position has a genotype" in reasons or "has no record at all" in reasons, call.warnings
+    result = phenotype_calls(calls, pgx.phenotypes, pgx.copy_number)["CYP2D6"]
+    assert not result.called
+    others = {c.gene: c for c in calls}
+    assert others["CYP2C19"].status is not CallStatus.NO_CALL  # only the silent gene is refused

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from tailormed.engines.pgx.copy_number import combine, outside_conflict
+from tailormed.engines.pgx.copy_number import combine, outside_conflict, without_reads
 from tailormed.engines.pgx.findings import PgxKnowledge, PgxResult, analyze_pgx, findings_from_result
 from tailormed.engines.pgx.matcher import match_all
 from tailormed.errors import KnowledgeError
@@ -57,7 +57,6 @@ _ROLES = (
     ("phenotypes", phenotypes.SOURCE, "pgx-core-phenotypes"),
     ("guidelines", guidelines.SOURCE, "pgx-core-guidelines"),
 )
-
 
 
 class PgxSources(Contract):
@@ -255,19 +254,35 @@ def evidence_calls(
         note = f"GRCh37 input: read at the knowledge's GRCh37 positions; {unmapped} definition positions have none"
         genotypes = genotypes.model_copy(update={"warnings": [*genotypes.warnings, note]})
     calls = call_sample(genotypes, definitions, outside, copy_numbers)
-    if copy_numbers is not None and evidence.copy_number:
-        calls = [_with_measured_copies(call, evidence, copy_numbers) for call in calls]
+    if copy_numbers is not None:
+        if evidence.copy_number:
+            calls = [_with_measured_copies(call, evidence, copy_numbers) for call in calls]
+        calls = [_unless_unread(call, definitions, genotypes, copy_numbers) for call in calls]
     uncovered = {region.name: region for region in evidence.uncovered(CONSUMER)}
     if not evidence.absent.absent_is_reference or not uncovered:
         return genotypes, calls
     marked = []
     for call in calls:
         region = uncovered.get(call.gene)
-        if region is not None and call.origin is CallOrigin.MATCHER:
+        if region is not None and call.origin is CallOrigin.MATCHER and call.copy_number is None:
             reason = not_covered(region)
             call = call.model_copy(update={"status": CallStatus.NO_CALL, "diplotypes": [], "warnings": [reason]})
         marked.append(call)
     return genotypes, marked
+
+
+def _unless_unread(
+    call: GeneCall,
+    definitions: Mapping[str, GeneDefinition],
+    genotypes: SampleGenotypes,
+    copy_numbers: CopyNumberKnowledge,
+) -> GeneCall:
+    """A copy-number gene (CYP2D6) with no genotype read at any position is not called, not taken as reference."""
+    rules = copy_numbers.gene(call.gene)
+    definition = definitions.get(call.gene)
+    if rules is None or definition is None:
+        return call
+    return without_reads(call, [v.key for v in definition.variants], genotypes.calls, rules)
 
 
 def _with_measured_copies(call: GeneCall, evidence: GenomeEvidence, copy_numbers: CopyNumberKnowledge) -> GeneCall:
@@ -287,8 +302,11 @@ def _with_measured_copies(call: GeneCall, evidence: GenomeEvidence, copy_numbers
         for r in records
         if not (r.start <= region.start and r.end >= region.end)
     ]
-    notes += [f"copy-number record {r.kind} at {r.where} states no copy number for this sample" for r in records
-              if r.copies is None and r.start <= region.start and r.end >= region.end]
+    notes += [
+        f"copy-number record {r.kind} at {r.where} states no copy number for this sample"
+        for r in records
+        if r.copies is None and r.start <= region.start and r.end >= region.end
+    ]
     values = sorted({r.copies for r in whole if r.copies is not None})
     if len(values) > 1:
         notes.append(f"copy-number records over {call.gene} disagree ({', '.join(map(str, values))} copies); not used")

@@ -14,13 +14,17 @@ the SNV call into ``*5`` and ``xN`` alleles instead: one copy of a homozygous ca
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from tailormed.engines.pgx.phenotype import diplotype_phenotype, phenotype_all
 from tailormed.knowledge.pgx.copy_number import CopyNumberKnowledge, GeneCopyNumber
 from tailormed.knowledge.pgx.phenotypes import GenePhenotypes, PhenotypeKnowledge
 from tailormed.model.allele_names import ordered_pair
+from tailormed.model.genotype import CallState, GenotypeCall
 from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype, PossibleResult
+
+#: Genotype states that come from a record of the VCF (not assumed, not absent, not a no-call).
+_READ = frozenset({CallState.REFERENCE, CallState.VARIANT, CallState.PARTIAL})
 
 
 def not_assessed_text(gene: str, rules: GeneCopyNumber) -> str:
@@ -92,7 +96,25 @@ def with_copies(diplotype: Diplotype, copies: int, rules: GeneCopyNumber) -> tup
 
 
 def combine(call: GeneCall, copies: int, source: str, rules: GeneCopyNumber) -> GeneCall:
-    """A VCF-based call with the measured copy number folded into its alleles (``*5``, ``xN``)."""
+    """A VCF-based call with the measured copy number folded into its alleles (``*5``, ``xN``).
+
+    No copy at all needs no SNV call: a gene deleted on both chromosomes has no genotype to read, so a matcher call
+    that found none becomes the homozygous deletion.
+    """
+    if copies == 0 and call.origin is CallOrigin.MATCHER and not from_vcf(call):
+        deleted = _pair(rules.deletion_allele, rules.deletion_allele)
+        note = (
+            f"{call.gene} copy number 0 ({source}): both copies deleted ({deleted.name}); no position of the gene "
+            f"has a genotype, as a deleted gene has none"
+        )
+        return call.model_copy(
+            update={
+                "status": CallStatus.CALLED,
+                "diplotypes": [deleted],
+                "warnings": [*call.warnings, note],
+                "copy_number": 0,
+            }
+        )
     if not from_vcf(call):
         return call
     combined: list[Diplotype] = []
@@ -108,6 +130,33 @@ def combine(call: GeneCall, copies: int, source: str, rules: GeneCopyNumber) -> 
         warnings.append("which allele carries the extra copies is not in the data")
     return call.model_copy(
         update={"diplotypes": combined, "status": status, "warnings": warnings, "copy_number": copies}
+    )
+
+
+def unread_reason(gene: str, rules: GeneCopyNumber) -> str:
+    """Why a copy-number gene with no genotype read at any of its positions is not called."""
+    return (
+        f"not called: no {gene} position has a genotype in the VCF; both copies deleted "
+        f"({rules.deletion_allele}/{rules.deletion_allele}) would look the same, so {gene} is neither taken as "
+        f"reference nor as deleted without copy-number evidence ({rules.resolving_test} resolves this)"
+    )
+
+
+def without_reads(
+    call: GeneCall, positions: Iterable[str], genotypes: Mapping[str, GenotypeCall], rules: GeneCopyNumber
+) -> GeneCall:
+    """A matcher call of a copy-number gene none of whose ``positions`` was read from a record: not called.
+
+    A gene deleted on both chromosomes leaves no genotype at all, so absent positions (even ones a complete VCF lets
+    us assume reference) cannot tell a reference gene from ``*5/*5``; only copy-number evidence can.
+    """
+    if call.origin is not CallOrigin.MATCHER or call.copy_number is not None:
+        return call
+    if any((found := genotypes.get(key)) is not None and found.state in _READ for key in positions):
+        return call
+    reason = unread_reason(call.gene, rules)
+    return call.model_copy(
+        update={"status": CallStatus.NO_CALL, "diplotypes": [], "warnings": [*call.warnings, reason]}
     )
 
 
@@ -176,9 +225,7 @@ def seen_by_snvs(name: str, known: Collection[str], rules: GeneCopyNumber) -> tu
     return seen, hidden
 
 
-def outside_conflict(
-    outside: GeneCall, vcf: GeneCall, known: Collection[str], rules: GeneCopyNumber
-) -> str | None:
+def outside_conflict(outside: GeneCall, vcf: GeneCall, known: Collection[str], rules: GeneCopyNumber) -> str | None:
     """Why an outside call cannot be what the VCF's SNVs and indels show, or None when it can.
 
     Copy number and hybrids are what the outside call may add: ``*1/*5`` fits a VCF showing ``*1/*1`` (one copy
