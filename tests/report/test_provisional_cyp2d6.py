@@ -1,10 +1,12 @@
 """Provisional CYP2D6 advice (a VCF-based call whose copy number was not measured) as the reports show it: the
 patient hears, in every report language, that the advice is not final and which test settles it; the clinician sees
-the phenotype range and the resolving test. A measured or outside call shows none of it."""
+the phenotype range and the resolving test; the FHIR Genomics bundle marks the genotype and the implication
+preliminary with a coded note and asks for the resolving test. An outside call shows none of it."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,12 +19,14 @@ from tailormed.model.evidence import AbsentPolicy
 from tailormed.model.patient import Medication, Patient
 from tailormed.pipeline.analyze import analyze, read_patient_genome
 from tailormed.pipeline.pgx import load_pgx, pgx_request
+from tailormed.report.fhir_genomics import ANNOTATION_CODE, PROVISIONAL, careplan_to_fhir
 from tailormed.report.i18n import SOURCE_LANGUAGE, available_languages, read_catalog, translations
 from tailormed.report.render import render_clinician_html, render_patient_html
 from tailormed.report.text import visible_text
 from tailormed.report.view import build_view
 
 from .conftest import ON, pgx_run, plan_for
+from .test_fhir_genomics import r4b
 
 NOT_FINAL = "This advice is not final."
 SETTLED_BY = (
@@ -123,3 +127,62 @@ def test_outside_call_is_not_provisional(core: KnowledgeBundle) -> None:
     text = visible_text(render_patient_html(plan, patient, language="en"))
     assert NOT_FINAL not in text and "copy-number test" not in text
     assert "Phenotype range" not in visible_text(render_clinician_html(plan, patient))
+
+
+def _resources(plan: CarePlan, patient: Patient) -> list[dict[str, Any]]:
+    bundle = careplan_to_fhir(plan, patient)
+    return [e["resource"] for e in bundle["entry"]]
+
+
+def _coded_provisional(resource: dict[str, Any]) -> list[str]:
+    return [
+        n["text"]
+        for n in resource.get("note", [])
+        if any(
+            e["url"] == ANNOTATION_CODE and e["valueCodeableConcept"]["text"] == PROVISIONAL
+            for e in n.get("extension", [])
+        )
+    ]
+
+
+def test_fhir_marks_the_provisional_genotype_implication_and_resolving_test(
+    tamoxifen: tuple[Patient, CarePlan],
+) -> None:
+    patient, plan = tamoxifen
+    resources = _resources(plan, patient)
+    for resource in resources:
+        r4b(resource)
+    observations = [r for r in resources if r["resourceType"] == "Observation"]
+    genotype = next(r for r in observations if r.get("valueCodeableConcept", {}).get("text") == "CYP2D6 *1/*4")
+    assert genotype["status"] == "preliminary"
+    [range_note] = _coded_provisional(genotype)
+    assert "*1x2/*4: Normal Metabolizer (activity score 2.0)" in range_note
+    assert range_note.endswith("CYP2D6 copy-number testing resolves this")
+    others = [r for r in observations if r.get("valueCodeableConcept", {}).get("text", "").startswith("CYP2C19 ")]
+    assert others and all(r["status"] == "final" and not _coded_provisional(r) for r in others)
+    implications = [r for r in observations if r["code"].get("text") == "Therapeutic Implication"]
+    tamoxifen_ = [
+        r for r in implications if any(c["valueCodeableConcept"].get("text") == "tamoxifen" for c in r["component"])
+    ]
+    assert tamoxifen_ and all(r["status"] == "preliminary" and _coded_provisional(r) for r in tamoxifen_)
+    azathioprine = [
+        r for r in implications if any(c["valueCodeableConcept"].get("text") == "azathioprine" for c in r["component"])
+    ]
+    assert azathioprine and all(r["status"] == "final" and not _coded_provisional(r) for r in azathioprine)
+    tasks = [r for r in resources if r["resourceType"] == "Task"]
+    followups = [t for t in tasks if t["code"].get("coding", [{}])[0].get("code") == "LA14022-0"]
+    assert [t["description"] for t in followups] == [
+        "CYP2D6 copy-number testing: makes the provisional CYP2D6 advice firm"
+    ]
+    report = next(r for r in resources if r["resourceType"] == "DiagnosticReport")
+    actions = {e["valueReference"]["reference"] for e in report["extension"]}
+    urls = {e["fullUrl"]: e["resource"] for e in careplan_to_fhir(plan, patient)["entry"]}
+    assert any(urls[a] == followups[0] for a in actions)
+    medication_tasks = [t for t in tasks if t is not followups[0] and "tamoxifen" in t["description"]]
+    assert medication_tasks and all(_coded_provisional(t) for t in medication_tasks)
+
+
+def test_fhir_of_an_outside_call_has_nothing_provisional(core: KnowledgeBundle) -> None:
+    patient, run = pgx_run("demo-03-rodriguez", core)
+    resources = _resources(plan_for(patient, [run]), patient)
+    assert all(r.get("status") != "preliminary" and not _coded_provisional(r) for r in resources)

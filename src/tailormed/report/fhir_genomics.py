@@ -8,6 +8,14 @@ genetic-counselling referrals FollowupRecommendation Tasks, linked from the repo
 clinical-genetics review of candidate diagnoses becomes an "Additional testing recommended" FollowupRecommendation
 whose notes carry the work-up: the features to examine next and the suggested genetic test with its genes.
 
+A result that may still change (a VCF-based CYP2D6 call whose copy number was not measured) is marked where FHIR
+and the IG allow it: the genotype Observation, and a therapeutic implication whose advice differs across the
+results the copy number could give, have ``status`` ``preliminary`` (FHIR R4 ObservationStatus: "This is an
+initial or interim observation: data may be incomplete or unverified."), and carry a note coded with the IG's
+``annotation-code`` extension (the IG's CodedAnnotation on ``Observation.note``, which "gives a coded meaning ... to
+the notes") that names the other possible results and the resolving test. The resolving test itself becomes an
+"Additional testing recommended" FollowupRecommendation Task.
+
 Resource ids are UUID v5 of the patient id and a stable key (finding id, gene, allele), so a rerun on the same
 inputs gives the same ids and ``urn:uuid:`` fullUrls.
 """
@@ -65,6 +73,9 @@ _ZYGOSITY = {
     "homozygous": ("LA6705-3", "Homozygous"),
     "hemizygous": ("LA6707-9", "Hemizygous"),
 }
+ANNOTATION_CODE = f"{IG}/StructureDefinition/annotation-code"
+#: The coded meaning of a note saying a result may still change (the IG's binding for it is an example binding).
+PROVISIONAL = "Provisional result: may change with further testing"
 #: Genes a diagnosis work-up Task names (the care plan's JSON has the whole list).
 GENES_IN_TASK = 20
 _DISEASE_SYSTEMS = {
@@ -106,6 +117,19 @@ def _component(code: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
     return {"code": code, "valueCodeableConcept": value}
 
 
+def _provisional_note(text: str) -> dict[str, Any]:
+    """A note coded as saying the result is provisional (IG CodedAnnotation)."""
+    return {"extension": [{"url": ANNOTATION_CODE, "valueCodeableConcept": _concept(PROVISIONAL)}], "text": text}
+
+
+def _range_text(data: GenePhenotype) -> str:
+    """``CYP2D6 *1/*4 is provisional: copy number not measured; could also be ...; <test> resolves this``."""
+    listed = "; ".join(f"{p.described} if {p.because}" for p in data.possible)
+    test = f"; {data.resolving_test} resolves this" if data.resolving_test else ""
+    called = " or ".join(data.diplotypes)
+    return f"{data.gene} {called} is provisional: copy number not measured; could also be {listed}{test}"
+
+
 def _clean(value: Any) -> Any:
     """FHIR JSON has no nulls and no empty arrays: drop them, recursively."""
     if isinstance(value, dict):
@@ -125,6 +149,8 @@ class _Builder:
         self.tasks: list[str] = []
         self.genotypes: dict[str, str] = {}
         self.implications: dict[str, str] = {}
+        self.unsettled: dict[str, GenePhenotype] = {}
+        self.provisional: dict[str, list[str]] = {}  # gene -> provisional implications resting on it
         self.hereditary = {f.id for f in plan.findings if isinstance(f.data, HereditaryVariantData)}
         self.issued = plan.generated_at.isoformat()
         self.patient_url = self._add("Patient", "patient", self._patient())
@@ -145,6 +171,7 @@ class _Builder:
             elif isinstance(data, DiagnosisCandidateData):
                 self._diagnosis(finding, data)
         self._tasks()
+        self._resolving_tests()
         report = {
             "resourceType": "DiagnosticReport",
             "meta": {"profile": [PROFILE["genomic-report"]]},
@@ -232,18 +259,19 @@ class _Builder:
         ]
         display = " or ".join(diplotypes)
         note = [{"text": finding.summary}]
-        url = self._result(
-            "Observation",
-            f"genotype|{gene}",
-            self._observation(
-                "genotype",
-                _loinc("84413-4", "Genotype display name"),
-                valueCodeableConcept=_concept(f"{gene} {display}"),
-                component=[_component(_loinc("48018-6", "Gene studied [ID]"), _concept(gene))],
-                derivedFrom=[{"reference": h} for h in haplotypes] or None,
-                note=note,
-            ),
+        genotype = self._observation(
+            "genotype",
+            _loinc("84413-4", "Genotype display name"),
+            valueCodeableConcept=_concept(f"{gene} {display}"),
+            component=[_component(_loinc("48018-6", "Gene studied [ID]"), _concept(gene))],
+            derivedFrom=[{"reference": h} for h in haplotypes] or None,
+            note=note,
         )
+        if data.possible:
+            self.unsettled[gene] = data
+            genotype["status"] = "preliminary"
+            note.append(_provisional_note(_range_text(data)))
+        url = self._result("Observation", f"genotype|{gene}", genotype)
         self.genotypes[gene] = url
 
     def _derived(self, genes: Sequence[str]) -> list[dict[str, str]]:
@@ -266,17 +294,25 @@ class _Builder:
         if level:
             source = finding.evidence[0].source
             components.append(_component(_loinc("93044-6", "Level of evidence"), _concept(f"{source} {level}")))
-        self.implications[finding.id] = self._result(
-            "Observation",
-            f"implication|{finding.id}",
-            self._observation(
-                "therapeutic-implication",
-                _concept("Therapeutic Implication", TBD, "therapeutic-implication"),
-                derivedFrom=derived,
-                component=components,
-                note=[{"text": finding.summary}],
-            ),
+        notes: list[dict[str, Any]] = [{"text": finding.summary}]
+        implication = self._observation(
+            "therapeutic-implication",
+            _concept("Therapeutic Implication", TBD, "therapeutic-implication"),
+            derivedFrom=derived,
+            component=components,
+            note=notes,
         )
+        if data.provisional:
+            implication["status"] = "preliminary"
+            notes.append(_provisional_note(data.range_note or "provisional: copy number not measured"))
+        elif data.range_note:
+            notes.append({"text": data.range_note})
+        url = self._result("Observation", f"implication|{finding.id}", implication)
+        self.implications[finding.id] = url
+        if data.provisional:
+            for gene in finding.genes:
+                if gene in self.unsettled:
+                    self.provisional.setdefault(gene, []).append(url)
 
     def _drug(self, name: str) -> dict[str, Any]:
         for medication in self.patient.medications:
@@ -439,6 +475,12 @@ class _Builder:
             else:
                 continue
             notes = [{"text": action.rationale}]
+            provisional = [u for urls in self.provisional.values() for u in urls if u in reasons]
+            if provisional:
+                genes = ", ".join(g for g, urls in self.provisional.items() if set(urls) & set(reasons))
+                notes.append(
+                    _provisional_note(f"Provisional: rests on a {genes} result whose copy number was not measured")
+                )
             workup = self._workup(action.finding_ids)
             if workup is not None:
                 notes += [{"text": s.phrase[:1].upper() + s.phrase[1:]} for s in workup.suggestions]
@@ -460,6 +502,31 @@ class _Builder:
                         "authoredOn": self.issued,
                         "reasonReference": {"reference": reasons[0]},
                         "note": notes,
+                    },
+                )
+            )
+
+    def _resolving_tests(self) -> None:
+        """One "Additional testing recommended" Task per gene whose provisional result changes some advice."""
+        for gene, urls in self.provisional.items():
+            data = self.unsettled[gene]
+            test = data.resolving_test or f"{gene} copy-number testing"
+            self.tasks.append(
+                self._add(
+                    "Task",
+                    f"resolving-test|{gene}",
+                    {
+                        "meta": {"profile": [PROFILE["followup-recommendation"]]},
+                        "status": "requested",
+                        "intent": "proposal",
+                        "code": _concept(
+                            "Additional testing recommended", LOINC, "LA14022-0", "Additional testing recommended"
+                        ),
+                        "description": f"{test}: makes the provisional {gene} advice firm",
+                        "for": {"reference": self.patient_url},
+                        "authoredOn": self.issued,
+                        "reasonReference": {"reference": urls[0]},
+                        "note": [_provisional_note(_range_text(data))],
                     },
                 )
             )
