@@ -36,7 +36,7 @@ def test_info_without_built_bundle_shows_curated_core(tmp_path: Path) -> None:
     lines = tsv.stdout.splitlines()
     assert lines[0] == "name\tversion\tlicence\timporter\tfiles\tcitation"
     rows = {line.split("\t")[0]: line.split("\t") for line in lines[1:]}
-    assert rows["build-markers"][1:5] == ["2026-11-22", "MIT", "curated", "2"]  # markers.json, sources.yaml
+    assert rows["build-markers"][1:5] == ["2026-12-03", "MIT", "curated", "3"]  # grch37-forms, markers, sources
     assert "PyPGx" in rows["build-markers"][5]
 
 

@@ -273,7 +273,8 @@ def test_curated_checksums_are_computed_from_shipped_files() -> None:
     sources = {s.name: s for s in curated_sources()}
     markers = sources["build-markers"]
     assert markers.files == {
-        name: sha256_file(CURATED_DIR / "build-markers" / name) for name in ("markers.json", "sources.yaml")
+        name: sha256_file(CURATED_DIR / "build-markers" / name)
+        for name in ("grch37-forms.json", "markers.json", "sources.yaml")
     }
     assert markers.licence == "MIT"
     assert "PyPGx" in markers.citation

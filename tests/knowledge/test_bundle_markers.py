@@ -11,7 +11,14 @@ import pytest
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.knowledge.importers.pypgx import parse_variants
-from tailormed.knowledge.markers import build_markers, select_build_markers, write_markers
+from tailormed.knowledge.markers import (
+    FORM_GENES,
+    FORMS_FILE,
+    build_markers,
+    select_build_markers,
+    select_grch37_forms,
+    write_markers,
+)
 from tailormed.model.genotype import BuildMarker
 
 
@@ -72,6 +79,22 @@ def test_shipped_markers_are_reproducible(shared_data: Path, tmp_path: Path) -> 
     write_markers(select_build_markers(variants), regenerated)
     shipped = CURATED_DIR / "build-markers" / "markers.json"
     assert regenerated.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+
+
+def test_shipped_grch37_forms_are_reproducible_and_match_the_table(shared_data: Path, tmp_path: Path) -> None:
+    """The core's GRCh37 forms of the CYP2D6 variants are the PyPGx variant table's own rows (and synonyms)."""
+    from tailormed.knowledge.bundle import CURATED_DIR
+
+    variants = parse_variants(shared_data / "pgx" / "pypgx" / "variant-table.csv")
+    regenerated = tmp_path / FORMS_FILE
+    forms = select_grch37_forms(variants)
+    write_markers(forms, regenerated)
+    shipped = CURATED_DIR / "build-markers" / FORMS_FILE
+    assert regenerated.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+    rows = {(v.grch38.pos, v.grch38.ref, v.grch37.pos, v.grch37.ref) for v in variants if v.gene in FORM_GENES}
+    assert len(forms) >= len({r[:2] for r in rows}) > 100
+    assert rows <= {(f.grch38_pos, f.grch38_ref, f.grch37_pos, f.grch37_ref) for f in forms}
+    assert {f.chrom for f in forms} == {"chr22"}
 
 
 def test_selection_respects_limit_and_skips_non_discriminating(shared_data: Path) -> None:

@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 SOURCE = "build-markers"
 MARKERS_FILE = "markers.json"
 SOURCES_FILE = "sources.yaml"
+FORMS_FILE = "grch37-forms.json"
+#: Genes whose every PyPGx-listed definition variant keeps its GRCh37 form in the core (``FORMS_FILE``), not only the
+#: ones that qualify as markers: CYP2D6's indels and the sites where the builds' bases differ are read from GRCh37
+#: VCFs only through these.
+FORM_GENES = ("CYP2D6",)
 
 
 class MarkerSources(Sourced):
@@ -40,6 +45,7 @@ def marker_sources(bundle: KnowledgeBundle) -> MarkerSources:
     return parse_model(
         bundle.read_yaml(SOURCE, SOURCES_FILE), MarkerSources, "build-marker sources", bundle.path(SOURCE, SOURCES_FILE)
     )
+
 
 T = TypeVar("T")
 
@@ -65,6 +71,50 @@ def build_markers(bundle: KnowledgeBundle) -> list[BuildMarker]:
                 location=f"marker {index}",
             ) from exc
     return markers
+
+
+def grch37_forms(bundle: KnowledgeBundle) -> list[BuildMarker]:
+    """The GRCh37 forms (position and REF in both builds, SNVs and indels) of the ``FORM_GENES``' variants."""
+    if FORMS_FILE not in bundle.source(SOURCE).files:
+        return []
+    data = bundle.read_json(SOURCE, FORMS_FILE)
+    if not isinstance(data, list):
+        raise KnowledgeError("expected a JSON list of GRCh37 forms", source=bundle.path(SOURCE, FORMS_FILE))
+    forms = []
+    for index, item in enumerate(data):
+        try:
+            forms.append(BuildMarker.model_validate(item))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            field = ".".join(str(part) for part in problem["loc"])
+            raise KnowledgeError(
+                f"invalid GRCh37 form: {field}: {problem['msg']}",
+                source=bundle.path(SOURCE, FORMS_FILE),
+                location=f"form {index}",
+            ) from exc
+    return forms
+
+
+def select_grch37_forms(variants: Iterable[PypgxVariant], genes: Sequence[str] = FORM_GENES) -> list[BuildMarker]:
+    """Every variant of ``genes`` as its GRCh37 and GRCh38 position and REF, with its synonyms (the same change
+    written another way in a build), in GRCh38 order; each one a PyPGx variant-table row's own values."""
+    wanted = set(genes)
+    forms: dict[tuple[str, int, str, int, str], BuildMarker] = {}
+    for v in variants:
+        if v.gene not in wanted:
+            continue
+        pairs = [(v.grch37, v.grch38), *zip(v.grch37_synonyms, v.grch38_synonyms, strict=False)]
+        for as37, as38 in pairs:
+            form = BuildMarker(
+                chrom=as38.chrom,
+                grch37_pos=as37.pos,
+                grch37_ref=as37.ref,
+                grch38_pos=as38.pos,
+                grch38_ref=as38.ref,
+                id=v.rsid,
+            )
+            forms.setdefault((form.chrom, form.grch38_pos, form.grch38_ref, form.grch37_pos, form.grch37_ref), form)
+    return sorted(forms.values(), key=lambda m: (m.chrom, m.grch38_pos, m.grch38_ref, m.grch37_pos))
 
 
 def select_build_markers(variants: Iterable[PypgxVariant], limit: int | None = None) -> list[BuildMarker]:

@@ -422,7 +422,8 @@ Lift = dict[str, list[tuple[str, int, str]]]
 
 
 def grch37_forms(bundle: KnowledgeBundle) -> Lift:
-    """The GRCh37 forms of GRCh38 sites: from PyPGx when built (SNVs and indels), else the build markers (SNVs)."""
+    """The GRCh37 forms of GRCh38 sites: from PyPGx when built (SNVs and indels), else the build markers (SNVs) and
+    the core's GRCh37 forms of the CYP2D6 variants (SNVs and indels, from the same PyPGx table)."""
     lifted: Lift = {}
     if bundle.has(pypgx.SOURCE):
         for variant in pypgx.pypgx_variants(bundle):
@@ -431,10 +432,10 @@ def grch37_forms(bundle: KnowledgeBundle) -> Lift:
                 if form not in lifted.setdefault(v38.key, []):
                     lifted[v38.key].append(form)
         return lifted
-    for marker in markers.build_markers(bundle):
-        lifted.setdefault(f"{marker.chrom}:{marker.grch38_pos}", []).append(
-            (marker.grch38_ref, marker.grch37_pos, marker.grch37_ref)
-        )
+    for marker in [*markers.build_markers(bundle), *markers.grch37_forms(bundle)]:
+        form = (marker.grch38_ref, marker.grch37_pos, marker.grch37_ref)
+        if form not in lifted.setdefault(f"{marker.chrom}:{marker.grch38_pos}", []):
+            lifted[f"{marker.chrom}:{marker.grch38_pos}"].append(form)
     return lifted
 
 
