@@ -177,9 +177,12 @@ def test_below_the_cut_off_nothing_matches(
 
 
 def test_ihc_is_not_amplification(core_knowledge: OncoKnowledge) -> None:
-    """HER2 IHC 3+ never meets ERBB2-amplification rows, nor amplification the IHC rows."""
+    """HER2 IHC 3+ meets a HER2-positive label through its own IHC biomarker, never through ERBB2 amplification;
+    amplification never meets the IHC-only rows."""
     by_ihc = run(core_knowledge, "IDC", "HER2 IHC 3+")
-    assert not tiers(by_ihc, "trastuzumab")
+    trastuzumab = [m for m in by_ihc.matches if m.row.therapy == "trastuzumab"]
+    assert trastuzumab
+    assert {m.row.biomarker.kind for m in trastuzumab} == {AlterationKind.EXPRESSION}
     by_amp = run(core_knowledge, "GBC", "ERBB2 amplification")
     assert not tiers(by_amp, "zanidatamab")
 

@@ -36,7 +36,13 @@ def test_brca_pik3ca_h1047r_and_copy_number(shared_data: Path, core_knowledge: O
     )  # fmt: skip
     result = match_profile(profile, core_knowledge)
     found = {(m.row.gene, m.row.therapy, m.amp_tier) for m in result.matches}
-    assert ("PIK3CA", "alpelisib + fulvestrant", "I-A") in found
+    # ERBB2 is amplified (9 copies): HER2-positive, so the HER2-negative PI3K-pathway labels are off-label (II-C)
+    # with the reason named, and the HER2-positive breast labels apply.
+    assert ("ERBB2", "trastuzumab", "I-A") in found
+    for therapy in ("alpelisib + fulvestrant", "capivasertib + fulvestrant", "inavolisib + palbociclib + fulvestrant"):
+        (pik3ca,) = [m for m in result.matches if m.row.gene == "PIK3CA" and m.row.therapy == therapy]
+        assert pik3ca.amp_tier == "II-C"
+        assert "ERBB2 amplification" in (pik3ca.relation_note or "")
     assert ("ALK", "alectinib", "II-C") in found  # EML4--ALK from the fusion list, approved in NSCLC only
     assert ("NTRK1", "larotrectinib", "I-A") in found
     amplified = {a.gene for a in profile.alterations if a.kind.value == "amplification"}

@@ -18,9 +18,11 @@ Protein changes are normalized to one-letter HGVS without the ``p.`` prefix or t
 
 Protein expression measured by immunohistochemistry (``kind: expression``) is written as the marker, the scoring
 scale and the result or cut-off: ``HER2 IHC 3+``, ``HER2 IHC 1+ or 2+``, ``PD-L1 TPS >= 50%``, ``PD-L1 CPS >= 1``,
-``PD-L1 TC >= 50%``, ``PD-L1 IC >= 10%``, and for markers scored as the share of tumour cells stained at an
-intensity or stronger ``CLDN18.2 IHC 2+ >= 75%`` (at least 75% of tumour cells at 2+ or 3+). A patient's result is
-one value (``PD-L1 TPS 60%``, ``CLDN18.2 IHC 2+ 80%``) or the range a laboratory reports (``PD-L1 TPS >= 50%``).
+``PD-L1 TC >= 50%``, ``PD-L1 IC >= 10%``, oestrogen and progesterone receptors as the share of tumour cell nuclei
+stained (``ER IHC 80%``, ``PR IHC <1%``, ``ER IHC >= 1%``), and for markers scored as the share of tumour cells
+stained at an intensity or stronger ``CLDN18.2 IHC 2+ >= 75%`` (at least 75% of tumour cells at 2+ or 3+).
+A patient's result is one value (``PD-L1 TPS 60%``, ``CLDN18.2 IHC 2+ 80%``) or the range a laboratory reports
+(``PD-L1 TPS >= 50%``, ``ER IHC <1%``).
 """
 
 from __future__ import annotations
@@ -222,6 +224,7 @@ class ExpressionScale(StrEnum):
     CPS = "CPS"  # combined positive score: stained tumour cells, lymphocytes, macrophages per 100 tumour cells
     TC = "TC"  # % of tumour cells stained (SP142)
     IC = "IC"  # % of tumour area covered by stained tumour-infiltrating immune cells (SP142)
+    NUCLEI = "nuclei"  # % of tumour cell nuclei stained (oestrogen and progesterone receptors)
 
 
 #: Marker names people write -> (HGNC symbol of the protein's gene, the name shown).
@@ -233,6 +236,8 @@ EXPRESSION_MARKERS = {
         (("CLDN18.2", "CLDN18", "CLAUDIN18.2", "CLAUDIN-18.2"), ("CLDN18", "CLDN18.2")),
         (("FRα", "FRALPHA", "FR-ALPHA", "FOLR1"), ("FOLR1", "FRα")),
         (("C-MET", "CMET", "MET"), ("MET", "c-Met")),
+        (("ER", "ESR1", "ER-ALPHA"), ("ESR1", "ER")),
+        (("PR", "PGR"), ("PGR", "PR")),
     )
     for name in names
 }
@@ -243,14 +248,21 @@ MARKER_SCALES = {
     "CLDN18.2": frozenset({"IHC"}),
     "FRα": frozenset({"IHC"}),
     "c-Met": frozenset({"IHC"}),
+    "ER": frozenset({"IHC"}),
+    "PR": frozenset({"IHC"}),
 }
-_PERCENT_SCALES = (ExpressionScale.STAINED_CELLS, ExpressionScale.TPS, ExpressionScale.TC, ExpressionScale.IC)
+#: Markers whose IHC result is the share of tumour cell nuclei stained, not a membrane intensity score.
+NUCLEAR_MARKERS = frozenset({"ER", "PR"})
+_PERCENT_SCALES = (
+    ExpressionScale.STAINED_CELLS, ExpressionScale.TPS, ExpressionScale.TC, ExpressionScale.IC, ExpressionScale.NUCLEI,
+)  # fmt: skip
 
 
 class Expression(Contract):
     """A protein-expression result (the patient's) or criterion (the knowledge's), as a closed range of the scale.
 
-    A patient's single value has ``low == high``; a criterion such as TPS >= 50% has ``high`` None (no upper bound).
+    A patient's single value has ``low == high``; a criterion such as TPS >= 50% has ``high`` None (no upper bound);
+    a result reported as below a value (ER <1%) has ``high`` that value and ``high_exclusive``.
     """
 
     marker: str = Field(description="Name shown, e.g. 'HER2', 'PD-L1', 'CLDN18.2'")
@@ -260,6 +272,7 @@ class Expression(Contract):
     )
     low: Annotated[float, Field(ge=0)]
     high: Annotated[float, Field(ge=0)] | None = None
+    high_exclusive: bool = Field(default=False, description="The range stops short of ``high`` (ER <1%)")
 
     @model_validator(mode="after")
     def _consistent(self) -> Expression:
@@ -273,6 +286,8 @@ class Expression(Contract):
             raise ValueError("an IHC intensity score is 0, 1+, 2+ or 3+")
         if self.high is not None and self.high < self.low:
             raise ValueError("range end is below its start")
+        if self.high_exclusive and (self.high is None or self.high <= self.low):
+            raise ValueError("a value reported as below a bound needs a bound above zero")
         return self
 
     def meets(self, criterion: Expression) -> bool:
@@ -290,7 +305,9 @@ class Expression(Contract):
             return False
         if criterion.high is None:
             return True
-        return self.high is not None and self.high <= criterion.high
+        if self.high is None or self.high > criterion.high:
+            return False
+        return self.high < criterion.high or self.high_exclusive or not criterion.high_exclusive
 
     @property
     def text(self) -> str:
@@ -301,7 +318,9 @@ class Expression(Contract):
             return f"{value:g}+" if self.scale is ExpressionScale.IHC and value > 0 else f"{value:g}"
 
         low, high = shown(self.low), shown(self.high) if self.high is not None else None
-        if self.scale is ExpressionScale.IHC and self.high == 3 and self.low < 3:
+        if self.high_exclusive:
+            value = f"<{high}{unit}" if self.low == 0 else f"{low}-<{high}{unit}"
+        elif self.scale is ExpressionScale.IHC and self.high == 3 and self.low < 3:
             value = f"≥{low}"
         elif high is None:
             value = f"≥{low}{unit}"
@@ -314,6 +333,8 @@ class Expression(Contract):
         if self.scale is ExpressionScale.STAINED_CELLS:
             stronger = "" if self.intensity == 3 else " or stronger"
             return f"IHC {self.intensity}+{stronger} in {value} of tumour cells"
+        if self.scale is ExpressionScale.NUCLEI:
+            return f"IHC {value} of tumour nuclei"
         return f"{self.scale.value} {value}"
 
 
@@ -393,6 +414,7 @@ _SCALE_WORDS = {"IHC": ExpressionScale.IHC, "TPS": ExpressionScale.TPS, "CPS": E
                 "TC": ExpressionScale.TC, "IC": ExpressionScale.IC}  # fmt: skip
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _AT_LEAST = r"(>=|≥|=>)?"
+_BELOW = re.compile(rf"^(?:<|LESS THAN)\s*{_NUMBER}\s*(%?)$")
 _IHC_SCORE = re.compile(rf"^{_AT_LEAST}\s*([0-3])\+?(?:\s*(?:OR|TO|-|/)\s*([0-3])\+?)?$")
 _STAINED = re.compile(rf"^{_AT_LEAST}\s*([1-3])\+\s*(?:IN\s*)?{_AT_LEAST}\s*{_NUMBER}\s*%$")
 _VALUE = re.compile(rf"^{_AT_LEAST}\s*{_NUMBER}(?:\s*-\s*{_NUMBER})?\s*(%?)$")
@@ -500,9 +522,14 @@ def _expression(raw: str, gene: str | None) -> Alteration | None:
         return None
     scale_word, _, result = words[1].strip().partition(" ")
     scale = _SCALE_WORDS.get(scale_word.upper())
-    if scale is None:
-        return None
     symbol, marker = EXPRESSION_MARKERS[words[0].upper()]
+    if scale is None:
+        if marker in NUCLEAR_MARKERS and words[0].upper() in ("ER", "PR"):
+            raise ValueError(
+                f"{marker} status is given as the share of tumour cell nuclei stained, e.g. '{marker} IHC 80%', "
+                f"'{marker} IHC 0%' or '{marker} IHC <1%': {raw!r}"
+            )
+        return None
     if scale.value not in MARKER_SCALES[marker]:
         raise ValueError(
             f"{marker} is scored by {' or '.join(sorted(MARKER_SCALES[marker]))}, not {scale.value}: {raw!r}"
@@ -511,7 +538,17 @@ def _expression(raw: str, gene: str | None) -> Alteration | None:
     intensity: int | None = None
     low: float
     high: float | None
-    if scale is ExpressionScale.IHC and (m := _STAINED.match(result)):
+    below = False
+    if marker in NUCLEAR_MARKERS:
+        if not result.endswith("%"):
+            raise ValueError(f"{marker} IHC is the % of tumour cell nuclei stained, e.g. '{marker} IHC 80%': {raw!r}")
+        scale = ExpressionScale.NUCLEI
+    if scale is not ExpressionScale.IHC and (m := _BELOW.match(result)):
+        if (m.group(2) == "%") != (scale is not ExpressionScale.CPS):
+            unit = "has no %" if scale is ExpressionScale.CPS else "is a percentage"
+            raise ValueError(f"{raw!r}: {scale.value} {unit}")
+        low, high, below = 0.0, float(m.group(1)), True
+    elif scale is ExpressionScale.IHC and (m := _STAINED.match(result)):
         scale, intensity = ExpressionScale.STAINED_CELLS, int(m.group(2))
         low, high = float(m.group(4)), None if m.group(3) else float(m.group(4))
     elif scale is ExpressionScale.IHC and (m := _IHC_SCORE.match(result)):
@@ -532,7 +569,7 @@ def _expression(raw: str, gene: str | None) -> Alteration | None:
     else:
         raise ValueError(f"{scale.value} result not understood: {raw!r} (e.g. 'IHC 3+', 'TPS >= 50%', 'CPS 5')")
     try:
-        measured = Expression(marker=marker, scale=scale, intensity=intensity, low=low, high=high)
+        measured = Expression(marker=marker, scale=scale, intensity=intensity, low=low, high=high, high_exclusive=below)
     except ValidationError as exc:
         reasons = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
         raise ValueError(f"{raw!r}: {reasons}") from None

@@ -89,7 +89,7 @@ class TherapyMatch(Contract):
     relation: Relation
     relation_note: str | None = Field(default=None, description="Why an indication could not be placed on-label")
     condition: str | None = Field(
-        default=None, description="What the label requires absent that the tumour data does not state"
+        default=None, description="What the label requires absent or present that the tumour data do not state"
     )
     amp_tier: str
     source: str
@@ -140,15 +140,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                     skipped += 1
                 continue
             related, note = relation(profile.tumour_type, row, knowledge.tree)
-            condition = None
-            if row.unless:
-                present = _present(row, alterations, knowledge)
-                if present and related is not Relation.OTHER:
-                    related, note = Relation.OTHER, f"the label leaves out tumours with {present}"
-                elif not present:
-                    condition = (
-                        "only without " + ", ".join(u.label for u in row.unless) + " (not stated for this tumour)"
-                    )
+            related, note, condition = _label_conditions(row, alterations, knowledge, related, note)
             matches.append(
                 TherapyMatch(
                     case_id=profile.case_id,
@@ -182,9 +174,55 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
     )
 
 
-def _present(row: BiomarkerEvidence, alterations: Sequence[Alteration], knowledge: OncoKnowledge) -> str | None:
-    """The tumour's alteration that one of the row's ``unless`` biomarkers names, e.g. 'EGFR L858R', or None."""
-    for spec in row.unless:
+def _label_conditions(
+    row: BiomarkerEvidence,
+    alterations: Sequence[Alteration],
+    knowledge: OncoKnowledge,
+    related: Relation,
+    note: str | None,
+) -> tuple[Relation, str | None, str | None]:
+    """Apply the biomarkers a label needs absent (``unless``) or needs one of as well (``requires``).
+
+    A tumour with an ``unless`` biomarker, or whose stated results meet none of ``requires``, is off this label.
+    What the tumour data do not state is returned as the condition under which the label applies.
+    """
+    open_points = []
+    if row.unless:
+        present = _present(row, row.unless, alterations, knowledge)
+        if present and related is not Relation.OTHER:
+            return Relation.OTHER, f"the label leaves out tumours with {present}", None
+        unstated = [spec.label for spec in row.unless if not _stated(spec, alterations)]
+        if not present and unstated:
+            open_points.append("only without " + ", ".join(unstated))
+    if row.requires and not _present(row, row.requires, alterations, knowledge):
+        needed = " or ".join(spec.label for spec in row.requires)
+        if all(_stated(spec, alterations) for spec in row.requires):
+            if related is Relation.OTHER:
+                return related, note, None
+            return Relation.OTHER, f"the label needs {needed}, which this tumour's results do not meet", None
+        open_points.append(f"only with {needed}")
+    condition = "; ".join(open_points) + " (not stated for this tumour)" if open_points else None
+    return related, note, condition
+
+
+def _stated(spec: Alteration, alterations: Sequence[Alteration]) -> bool:
+    """Whether the tumour has a result that answers an expression criterion (a measured ER, PR or HER2 IHC)."""
+    if spec.kind is not AlterationKind.EXPRESSION or spec.expression is None:
+        return False
+    return any(
+        a.kind is AlterationKind.EXPRESSION
+        and a.expression is not None
+        and a.expression.marker == spec.expression.marker
+        and a.expression.scale is spec.expression.scale
+        for a in alterations
+    )
+
+
+def _present(
+    row: BiomarkerEvidence, specs: Sequence[Alteration], alterations: Sequence[Alteration], knowledge: OncoKnowledge
+) -> str | None:
+    """The tumour's alteration that one of ``specs`` names, e.g. 'EGFR L858R', or None."""
+    for spec in specs:
         probe = row.model_copy(update={"biomarker": spec, "alleles": []})
         for alteration in alterations:
             verdict = oncogenicity(alteration, knowledge.genes, knowledge.hotspots, knowledge.known)

@@ -153,6 +153,10 @@ class CuratedRow(Sourced):
         default_factory=list,
         description="Biomarkers whose presence takes a tumour off this label (HER2-low: not ERBB2 amplified)",
     )
+    requires: list[str] = Field(
+        default_factory=list,
+        description="Biomarkers of which the label needs at least one besides the row's own (HR-positive: ER or PR)",
+    )
 
     @model_validator(mode="after")
     def _approval_year(self) -> CuratedRow:
@@ -216,8 +220,9 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
                 raise KnowledgeError(f"tumour {code!r} is not an OncoTree code", source=path, location=where)
         try:
             unless = [parse_alteration(text) for text in row.unless]
+            requires = [parse_alteration(text) for text in row.requires]
         except ValueError as exc:
-            raise KnowledgeError(f"unless: {exc}", source=path, location=where) from exc
+            raise KnowledgeError(f"unless/requires: {exc}", source=path, location=where) from exc
         for text in row.biomarkers:
             try:
                 biomarker = parse_alteration(text)
@@ -235,6 +240,7 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
                     excluded_oncotree=row.exclude,
                     solid_tumours_only=row.solid_tumours_only,
                     unless=unless,
+                    requires=requires,
                     therapies=row.therapy,
                     evidence_type=EvidenceType.PREDICTIVE,
                     direction=Direction.SUPPORTS,

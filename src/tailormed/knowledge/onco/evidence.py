@@ -80,6 +80,10 @@ class BiomarkerEvidence(Contract):
         default_factory=list,
         description="Biomarkers the label requires absent (no EGFR, ALK or ROS1 aberration; HER2-negative)",
     )
+    requires: list[Alteration] = Field(
+        default_factory=list,
+        description="Biomarkers of which the label needs at least one as well (hormone-receptor-positive: ER or PR)",
+    )
     year: int | None = Field(default=None, description="Year of the approval or guideline the row rests on")
     verified: bool = Field(default=True, description="False when the source could not be re-read to the sentence")
     doid: str | None = None
