@@ -7,12 +7,12 @@ from types import ModuleType
 
 import pytest
 
-from tailormed.evidence import build, reader, scores
+from tailormed.evidence import build, columnar, reader, scores
 from tailormed.model import alleles, chrom, evidence
 from tailormed.pipeline import engines
 
 
-@pytest.mark.parametrize("module", [build, reader, scores, alleles, chrom, evidence, engines])
+@pytest.mark.parametrize("module", [build, columnar, reader, scores, alleles, chrom, evidence, engines])
 def test_doctests(module: ModuleType) -> None:
     failures, tried = doctest.testmod(module)
     assert failures == 0 and tried > 0

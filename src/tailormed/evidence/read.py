@@ -24,6 +24,7 @@ from pathlib import Path
 import cyvcf2
 
 from tailormed.errors import InputError
+from tailormed.evidence import columnar
 from tailormed.evidence.build import BuildVotes, VoteIndex, VoteKind, decide_build
 from tailormed.evidence.candidates import CandidateCollector
 from tailormed.evidence.copy_number import CopyNumberCollector
@@ -227,11 +228,44 @@ class _Pass:
             regions = sorted({*regions, *extra})
         if self._every_record:
             self._read_stream(on_progress)
-        elif regions and (self.vcf.prefers_index(len(regions)) or self.vcf.index_temporarily(len(regions))):
+        elif regions and self.vcf.prefers_index(len(regions)):
+            self.mode = ReadMode.INDEX
+            self._read_index(regions, on_progress)
+        elif self._text_readable():
+            self._read_text(on_progress)
+        elif regions and self.vcf.index_temporarily(len(regions)):
             self.mode = ReadMode.INDEX
             self._read_index(regions, on_progress)
         elif regions:
             self._read_stream(on_progress)
+
+    def _text_readable(self) -> bool:
+        """Scores (and build markers) only, from a cohort's text VCF on disk: the columnar text reader's case.
+
+        With many samples, genotype text is most of every line and htslib would parse all of it for each wanted
+        record; a file of one or a few samples is better served by an index (a temporary one when it has none).
+        """
+        return (
+            self.candidates is None
+            and not self.loci
+            and not self.copy_numbers
+            and bool(self.score_positions)
+            and len(self.vcf.samples) >= columnar.MIN_SAMPLES
+            and self.vcf.header.kind in ("vcf", "vcf.gz")
+            and columnar.supports(self.vcf.input.path)
+        )
+
+    def _read_text(self, on_progress: Progress | None) -> None:
+        assert self.vcf.input.path is not None
+        scan = columnar.TextScan(
+            self.vcf.input.path, self.vcf.label, self._exact, self.vcf.all_samples, self.vcf.samples
+        )
+        for site in scan.sites(on_progress):
+            self.vote_index.count(self.votes, site.chrom, site.pos, site.ref)
+            for b, positions in self.score_positions.items():
+                if (site.chrom, site.pos) in positions:
+                    self.scores[b].add_site(site)
+        self.records_read = scan.records_read
 
     def _read_index(self, regions: Sequence[tuple[str, int, int]], on_progress: Progress | None) -> None:
         seen: set[tuple[str, int, str, tuple[str, ...]]] = set()
@@ -475,4 +509,3 @@ def _merge(spans: Iterable[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
-

@@ -51,6 +51,10 @@ class ScoreCollector:
             alleles=allele_indices(vcf.genotypes(record, where).astype(np.int16)),
             location=where,
         )
+        self.add_site(site)
+
+    def add_site(self, site: SiteRecord) -> None:
+        """A record already decoded (the columnar text reader's)."""
         if self._current and (self._current[0].chrom, self._current[0].pos) != (site.chrom, site.pos):
             self._close()
         self._current.append(site)

@@ -21,12 +21,15 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.engines.prs.frequency import variant_moments
-from tailormed.engines.prs.matching import Hit, MatchOptions, ScoreMatch
+from tailormed.engines.prs.matching import Hit, MatchOptions, ScoreMatch, Selected
 from tailormed.knowledge.pgs_scoring import EffectType
+from tailormed.model.dosage import SiteRecord
 from tailormed.model.genotype import BuildDetection
 
 #: pgsc_calc switches plink2 to ``no-mean-imputation`` below this many samples.
 MEAN_IMPUTATION_MIN_SAMPLES = 50
+#: Matched variants summed together (a block is variants x samples float64).
+BLOCK = 512
 
 
 class Imputation(StrEnum):
@@ -78,8 +81,38 @@ def transform(dosage: npt.NDArray[np.float64], effect_type: EffectType) -> npt.N
     return dosage
 
 
+def _dosages(block: list[tuple[Selected, SiteRecord | None]], samples: int) -> npt.NDArray[np.float64]:
+    """Effect-allele copies (variants x samples), NaN where a genotype is missing; an assumed-reference site's
+    known dosage for everyone."""
+    value = np.empty((len(block), samples), dtype=np.float64)
+    read = [i for i, (_, record) in enumerate(block) if record is not None]
+    if read:
+        alleles = np.stack([block[i][1].alleles for i in read])  # type: ignore[union-attr]
+        effect = np.array([block[i][0].allele for i in read], dtype=np.int16)[:, None, None]
+        counts = (alleles[:, :, 0] == effect[:, :, 0]).astype(np.float64)
+        counts += alleles[:, :, 1] == effect[:, :, 0]
+        counts[alleles[:, :, 0] < 0] = np.nan
+        value[read] = counts
+    for i, (chosen, record) in enumerate(block):
+        if record is None:
+            value[i] = float(chosen.allele)
+    return value
+
+
+def _running(total: npt.NDArray[np.float64], rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``total`` plus each row in turn (the order of a loop of ``+=``, in one reduction); ``rows`` is overwritten."""
+    rows[0] += total  # total + first row, then the others in turn
+    result: npt.NDArray[np.float64] = np.add.reduce(rows, axis=0)
+    return result
+
+
 class Scorer:
-    """Accumulates every score's sums as matches arrive, so no genotype matrix is ever held in memory."""
+    """Accumulates every score's sums as matches arrive, a block of variants at a time (variants x samples matrices
+    of at most :data:`BLOCK` rows), so no whole genotype matrix is ever held in memory.
+
+    Each block adds its rows after the running sums in variant order (one reduction over the stacked rows), so the
+    sums are the same, to the last bit, whatever the block size or the number of samples.
+    """
 
     def __init__(self, matches: list[ScoreMatch], samples: list[str], imputation: Imputation | None = None) -> None:
         self.matches = matches
@@ -92,45 +125,67 @@ class Scorer:
         self._mean = [np.zeros(count, dtype=np.float64) for _ in matches]
         self._variance = [np.zeros(count, dtype=np.float64) for _ in matches]
         self._without_frequency = [0 for _ in matches]
+        self._pending: list[Hit] = []
 
     def add(self, hits: list[Hit]) -> None:
-        for score_index, chosen, record in hits:
-            if record is None:  # assumed reference: the same known dosage for everyone
-                dosage = np.full(len(self.samples), float(chosen.allele))
-            else:
-                dosage = record.dosage(chosen.allele)
-            value = transform(dosage, chosen.effect_type)
-            missing = np.isnan(value)
-            self._expect(score_index, chosen.row, chosen.weight, chosen.effect_type, missing)
-            if missing.any():
-                self._missing[score_index] += missing
-                if self.imputation is Imputation.MEAN:
-                    fill = float(np.nanmean(value)) if not missing.all() else 0.0
-                    value = np.where(missing, fill, value)
-                    self._denom[score_index] += 2.0
-                else:
-                    value = np.where(missing, 0.0, value)
-                    self._denom[score_index] += np.where(missing, 0.0, 2.0)
-            else:
-                self._denom[score_index] += 2.0
-            self._sums[score_index] += chosen.weight * value
+        self._pending.extend(hits)
+        if len(self._pending) >= BLOCK:
+            self._flush()
+
+    def _flush(self) -> None:
+        by_score: dict[int, list[tuple[Selected, SiteRecord | None]]] = {}
+        for score_index, chosen, record in self._pending:
+            by_score.setdefault(score_index, []).append((chosen, record))
+        self._pending = []
+        for score_index, block in by_score.items():
+            self._add_block(score_index, block)
+
+    def _add_block(self, score_index: int, block: list[tuple[Selected, SiteRecord | None]]) -> None:
+        value = _dosages(block, len(self.samples))
+        for effect_type in (EffectType.DOMINANT, EffectType.RECESSIVE):
+            rows = [i for i, (chosen, _) in enumerate(block) if chosen.effect_type is effect_type]
+            if rows:
+                value[rows] = transform(value[rows], effect_type)
+        missing = np.isnan(value)
+        weights = np.array([chosen.weight for chosen, _ in block])
+        self._expect(score_index, block, missing)
+        self._missing[score_index] += missing.sum(axis=0)
+        if self.imputation is Imputation.MEAN:
+            gaps = missing.any(axis=1) & ~missing.all(axis=1)
+            if gaps.any():
+                fill = np.nanmean(value[gaps], axis=1)
+                value[gaps] = np.where(missing[gaps], fill[:, None], value[gaps])
+            value[missing.all(axis=1)] = 0.0
+            self._denom[score_index] += 2.0 * len(block)
+        else:
+            value[missing] = 0.0
+            self._denom[score_index] += 2.0 * (len(block) - missing.sum(axis=0))
+        self._sums[score_index] = _running(self._sums[score_index], weights[:, None] * value)
 
     def _expect(
-        self, score_index: int, row: int, weight: float, effect_type: EffectType, missing: npt.NDArray[np.bool_]
+        self, score_index: int, block: list[tuple[Selected, SiteRecord | None]], missing: npt.NDArray[np.bool_]
     ) -> None:
-        frequency = float(self.matches[score_index].score.effect_allele_frequency[row])
-        if np.isnan(frequency):
-            self._without_frequency[score_index] += 1
+        frequencies = self.matches[score_index].score.effect_allele_frequency
+        means = np.zeros(len(block))
+        variances = np.zeros(len(block))
+        known = np.zeros(len(block), dtype=bool)
+        for i, (chosen, _) in enumerate(block):
+            frequency = float(frequencies[chosen.row])
+            if np.isnan(frequency):
+                self._without_frequency[score_index] += 1
+                continue
+            moments = variant_moments(frequency, chosen.weight, chosen.effect_type)
+            means[i], variances[i], known[i] = moments.mean, moments.variance, True
+        if not known.any():
             return
-        moments = variant_moments(frequency, weight, effect_type)
-        if self.imputation is Imputation.NONE and missing.any():
-            self._mean[score_index] += np.where(missing, 0.0, moments.mean)
-            self._variance[score_index] += np.where(missing, 0.0, moments.variance)
-        else:
-            self._mean[score_index] += moments.mean
-            self._variance[score_index] += moments.variance
+        keep = ~missing[known] if self.imputation is Imputation.NONE else np.ones_like(missing[known])
+        self._mean[score_index] = _running(self._mean[score_index], np.where(keep, means[known][:, None], 0.0))
+        self._variance[score_index] = _running(
+            self._variance[score_index], np.where(keep, variances[known][:, None], 0.0)
+        )
 
     def results(self) -> list[ScoreSums]:
+        self._flush()
         return [
             ScoreSums(
                 match=match,

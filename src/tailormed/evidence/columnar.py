@@ -1,0 +1,381 @@
+"""Multi-sample genotypes decoded straight from VCF text into allele matrices, for cohort-scale scoring.
+
+A cohort VCF of thousands of samples is mostly genotype text. htslib parses every field of every record into its
+binary form before anything can be asked of it, so a pass that wants a few thousand sites spends most of its time
+on records and fields it never uses. This reader inflates the BGZF blocks itself (in worker threads: zlib releases
+the interpreter lock), looks at each line's CHROM and POS only, and decodes the GT column of a wanted line for all
+selected samples at once with numpy: the sample columns are found with one vectorised scan for tabs, and the common
+one-character-allele calls (``0/1``, ``1|0``, ``./.``, haploid ``1``) are read by gathering bytes at fixed offsets.
+Calls with multi-digit allele indices or other unusual forms are parsed one by one, so every valid GT is read.
+
+The result follows the evidence stage's conventions (:mod:`tailormed.model.dosage`): allele indices per sample,
+-1 for a missing allele, a half-call missing as a whole, haploid calls doubled. Records are checked as the cyvcf2
+path checks them (sorted positions, POS >= 1, REF made of bases, a readable GT, the header's number of samples) and
+a broken line is an :class:`~tailormed.errors.InputError` naming the line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from tailormed.errors import InputError
+from tailormed.model.chrom import canonical_chrom
+from tailormed.model.dosage import SiteRecord
+
+#: Compressed bytes read per worker job (a few hundred BGZF blocks).
+JOB_BYTES = 4 << 20
+#: Inflating threads (two unless the machine has one core); the caller's thread parses meanwhile.
+THREADS = min(2, os.cpu_count() or 1)
+PROGRESS_EVERY = 10_000
+#: Samples from which a score-only pass reads the text itself rather than through htslib (see ``_Pass``).
+MIN_SAMPLES = 50
+#: Fixed-width lines decoded together (bounds the index matrix to this many x samples).
+BATCH_LINES = 256
+
+_TAB, _COLON, _SLASH, _PIPE, _DOT, _ZERO = 9, 58, 47, 124, 46, 48
+_BAD = -100
+#: Byte -> allele index for one-character alleles: digits 0-9, '.' missing (-1), anything else _BAD.
+_ALLELE = np.full(256, _BAD, dtype=np.int16)
+_ALLELE[_ZERO : _ZERO + 10] = np.arange(10)
+_ALLELE[_DOT] = -1
+_REF = re.compile(rb"^[ACGTNacgtn]+$")
+_CALL = re.compile(rb"^(\.|[0-9]+)(?:([/|])(\.|[0-9]+))*$")
+
+
+def supports(path: Path | None) -> bool:
+    """Whether the text reader can stream ``path``: a plain or BGZF-compressed VCF on disk (not BCF, not a pipe)."""
+    if path is None or not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        start = handle.read(18)
+    if start[:2] == b"\x1f\x8b":
+        return start[:4] == b"\x1f\x8b\x08\x04" and start[12:14] == b"BC"
+    return start.startswith(b"##fileformat=VCF")
+
+
+def _bgzf_jobs(path: Path) -> Iterator[bytes]:
+    """Runs of whole BGZF blocks, about :data:`JOB_BYTES` each, in file order."""
+    with path.open("rb") as handle:
+        pending = b""
+        while True:
+            chunk = handle.read(JOB_BYTES)
+            if not chunk:
+                break
+            pending += chunk
+            end = 0
+            while end + 18 <= len(pending):
+                size = struct.unpack_from("<H", pending, end + 16)[0] + 1
+                if end + size > len(pending):
+                    break
+                end += size
+            if end:
+                yield pending[:end]
+                pending = pending[end:]
+        if pending:
+            raise InputError("truncated or corrupt BGZF data at the end of the file", source=path)
+
+
+def _inflate_job(job: bytes, label: str) -> bytes:
+    """Inflate a run of BGZF blocks, checking each block's header, CRC-32 and length."""
+    out: list[bytes] = []
+    offset = 0
+    while offset < len(job):
+        if job[offset : offset + 4] != b"\x1f\x8b\x08\x04" or job[offset + 12 : offset + 14] != b"BC":
+            raise InputError("corrupt BGZF block (bad header)", source=label)
+        size = struct.unpack_from("<H", job, offset + 16)[0] + 1
+        crc, length = struct.unpack_from("<II", job, offset + size - 8)
+        try:
+            text = zlib.decompress(job[offset + 18 : offset + size - 8], -15)
+        except zlib.error as exc:
+            raise InputError(f"corrupt BGZF block ({exc})", source=label) from exc
+        if len(text) != length or zlib.crc32(text) != crc:
+            raise InputError("corrupt BGZF block (CRC-32 or length mismatch)", source=label)
+        out.append(text)
+        offset += size
+    return b"".join(out)
+
+
+def text_chunks(path: Path, label: str, threads: int = THREADS) -> Iterator[bytes]:
+    """The file's text in order, in pieces of any length; BGZF inflated by ``threads`` worker threads."""
+    with path.open("rb") as handle:
+        compressed = handle.read(2) == b"\x1f\x8b"
+    if not compressed:
+        with path.open("rb") as handle:
+            while chunk := handle.read(JOB_BYTES):
+                yield chunk
+        return
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        queue: deque[Future[bytes]] = deque()
+        for job in _bgzf_jobs(path):
+            queue.append(pool.submit(_inflate_job, job, label))
+            if len(queue) > 2 * threads:
+                yield queue.popleft().result()
+        while queue:
+            yield queue.popleft().result()
+
+
+def decode_fixed(
+    buffer: npt.NDArray[np.uint8], starts: npt.NDArray[np.intp], columns: npt.NDArray[np.intp], samples_in_file: int
+) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.bool_]]:
+    """Allele indices (lines x selected samples x 2) of lines whose sample columns are all ``a/b`` or ``a|b``.
+
+    ``starts`` are where each line's sample columns begin; the caller has checked that they span exactly
+    4 x samples - 1 bytes. A line passes when every column is one-character allele, separator, one-character allele
+    (digits or '.'): then, with that length, every fourth byte is the tab between samples. Lines that do not pass
+    (``ok`` False) are decoded by :func:`decode_calls`.
+
+    >>> text = np.frombuffer(b"0/1\\t.|1\\t1/1", dtype=np.uint8)
+    >>> alleles, ok = decode_fixed(text, np.array([0]), np.array([2, 0]), 3)
+    >>> alleles.tolist(), ok.tolist()
+    ([[[1, 1], [0, 1]]], [True])
+    """
+    at = starts[:, None] + 4 * np.arange(samples_in_file, dtype=np.intp)[None, :]
+    first = _ALLELE[buffer[at]]
+    second = _ALLELE[buffer[at + 2]]
+    marks = buffer[at + 1]
+    ok = ((marks == _SLASH) | (marks == _PIPE)).all(axis=1) & (first > _BAD).all(axis=1) & (second > _BAD).all(axis=1)
+    if len(columns) != samples_in_file:
+        first, second = first[:, columns], second[:, columns]
+    alleles = np.stack([first, second], axis=2)
+    alleles[(alleles < 0).any(axis=2)] = -1
+    return alleles, ok
+
+
+def decode_calls(
+    segment: npt.NDArray[np.uint8], columns: npt.NDArray[np.intp], samples_in_file: int
+) -> npt.NDArray[np.int16] | str:
+    """Allele indices (selected samples x 2) from a line's sample columns, or a message saying what is wrong.
+
+    ``segment`` is the text after the FORMAT column (GT first, as VCF requires), ``columns`` the selected samples'
+    positions among the file's.
+
+    >>> text = np.frombuffer(b"0/1\\t1|1:9\\t./.\\t1\\t12/0\\t./1", dtype=np.uint8)
+    >>> decode_calls(text, np.arange(6), 6).tolist()
+    [[0, 1], [1, 1], [-1, -1], [1, 1], [12, 0], [-1, -1]]
+    """
+    tabs = np.flatnonzero(segment == _TAB)
+    if len(tabs) != samples_in_file - 1:
+        return f"{len(tabs) + 1} sample columns, the header names {samples_in_file}"
+    starts = np.empty(samples_in_file, dtype=np.intp)
+    starts[0] = 0
+    starts[1:] = tabs + 1
+    padded = np.concatenate([segment, np.full(4, _TAB, dtype=np.uint8)])
+    at = starts[columns]
+    first, mark, second, after = padded[at], padded[at + 1], padded[at + 2], padded[at + 3]
+    ended = (after == _TAB) | (after == _COLON)
+    diploid = ((mark == _SLASH) | (mark == _PIPE)) & ended
+    haploid = (mark == _TAB) | (mark == _COLON)
+    one = _digit_or_missing(first)
+    two = _digit_or_missing(second)
+    simple = (diploid & (one != -2) & (two != -2)) | (haploid & (one != -2))
+    alleles = np.empty((len(columns), 2), dtype=np.int16)
+    alleles[:, 0] = one
+    alleles[:, 1] = np.where(haploid, one, two)
+    for row in np.flatnonzero(~simple).tolist():
+        start = int(at[row])
+        stop = start
+        while stop < len(segment) and segment[stop] not in (_TAB, _COLON):
+            stop += 1
+        parsed = _call(segment[start:stop].tobytes())
+        if parsed is None:
+            return f"GT '{segment[start:stop].tobytes().decode(errors='replace')[:20]}' is not a genotype"
+        alleles[row] = parsed
+    alleles[(alleles < 0).any(axis=1)] = -1
+    return alleles
+
+
+def _digit_or_missing(codes: npt.NDArray[np.uint8]) -> npt.NDArray[np.int16]:
+    """0-9 for a digit, -1 for '.', -2 for anything else (parsed one by one)."""
+    values = codes.astype(np.int16) - _ZERO
+    return np.where((values >= 0) & (values <= 9), values, np.where(codes == _DOT, -1, -2)).astype(np.int16)
+
+
+def _call(text: bytes) -> tuple[int, int] | None:
+    """One GT of any form as two allele indices; the first two alleles of a polyploid call; None if malformed."""
+    if not _CALL.match(text):
+        return None
+    parts = re.split(rb"[/|]", text)
+    values = [-1 if part == b"." else int(part) for part in parts]
+    return (values[0], values[0]) if len(values) == 1 else (values[0], values[1])
+
+
+class TextScan:
+    """One streaming pass over a text VCF that hands back only the records at wanted positions, decoded.
+
+    ``wanted`` maps canonical chromosome names to positions; ``samples`` are the selected samples, whose
+    allele rows come in that order.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        label: str,
+        wanted: Mapping[str, set[int]],
+        all_samples: Sequence[str],
+        samples: Sequence[str],
+        threads: int = THREADS,
+    ) -> None:
+        self.path = path
+        self.label = label
+        self.wanted = wanted
+        self.samples_in_file = len(all_samples)
+        where = {name: i for i, name in enumerate(all_samples)}
+        self.columns = np.asarray([where[name] for name in samples], dtype=np.intp)
+        self.threads = threads
+        self.records_read = 0
+
+    def sites(self, on_progress: Callable[[int], None] | None = None) -> Iterator[SiteRecord]:
+        """Wanted records in file order; InputError on the first broken or unsorted line."""
+        carry = b""
+        line_number = 0
+        pending = 0
+        names: dict[bytes, str | None] = {}
+        previous_name = b""
+        previous_pos = 0
+        finished: set[bytes] = set()
+        for chunk in text_chunks(self.path, self.label, self.threads):
+            data = carry + chunk if carry else chunk
+            last = data.rfind(b"\n")
+            if last < 0:
+                carry = data
+                continue
+            carry = data[last + 1 :]
+            buffer = np.frombuffer(data, dtype=np.uint8, count=last + 1)
+            found: list[_Wanted] = []
+            start = 0
+            while start <= last:
+                end = data.find(b"\n", start, last + 1)
+                line_number += 1
+                line_start, start = start, end + 1
+                if data[line_start] == 35 or end == line_start:  # '#': header line; blank line
+                    continue
+                where = f"line {line_number}"
+                self.records_read += 1
+                pending += 1
+                if pending >= PROGRESS_EVERY and on_progress is not None:
+                    on_progress(pending)
+                    pending = 0
+                tab1 = data.find(b"\t", line_start, end)
+                tab2 = data.find(b"\t", tab1 + 1, end) if tab1 >= 0 else -1
+                if tab2 < 0:
+                    raise InputError("too few columns", source=self.label, location=where)
+                name = data[line_start:tab1]
+                try:
+                    pos = int(data[tab1 + 1 : tab2])
+                except ValueError:
+                    raise InputError(
+                        f"POS '{data[tab1 + 1 : tab2].decode(errors='replace')[:20]}' is not a number",
+                        source=self.label,
+                        location=where,
+                    ) from None
+                if pos < 1:
+                    raise InputError(f"position {pos} is less than 1", source=self.label, location=where)
+                if name == previous_name:
+                    if pos < previous_pos:
+                        raise InputError(
+                            f"records are not sorted: {name.decode()}:{pos} comes after {name.decode()}:{previous_pos}",
+                            source=self.label,
+                            location=where,
+                        )
+                else:
+                    if previous_name:
+                        finished.add(previous_name)
+                    if name in finished:
+                        raise InputError(
+                            f"records are not sorted: {name.decode()} appears again after {previous_name.decode()}",
+                            source=self.label,
+                            location=where,
+                        )
+                    previous_name = name
+                previous_pos = pos
+                chrom = names[name] if name in names else names.setdefault(name, canonical_chrom(name.decode()))
+                if chrom is not None and pos in self.wanted.get(chrom, ()):
+                    found.append(self._fields(data, tab2 + 1, end, chrom, pos, where))
+            yield from self._decoded(buffer, found)
+        if carry.strip():
+            raise InputError("the last line has no line end (truncated file?)", source=self.label)
+        if on_progress is not None and pending:
+            on_progress(pending)
+
+    def _fields(self, data: bytes, begin: int, end: int, chrom: str, pos: int, where: str) -> _Wanted:
+        """The fixed fields of a wanted line (from ID on) and where its sample columns lie."""
+        stop = end - 1 if data[end - 1] == 13 else end  # CRLF line ends
+        tabs = [begin - 1]
+        for _ in range(7):  # after ID, REF, ALT, QUAL, FILTER, INFO, FORMAT
+            found = data.find(b"\t", tabs[-1] + 1, stop)
+            if found < 0:
+                raise InputError("too few columns (no FORMAT and samples)", source=self.label, location=where)
+            tabs.append(found)
+        ref = data[tabs[1] + 1 : tabs[2]]
+        if not _REF.match(ref):
+            shown = ref.decode(errors="replace")[:40]
+            raise InputError(
+                f"REF '{shown}' has characters other than A, C, G, T, N", source=self.label, location=where
+            )
+        format_keys = data[tabs[6] + 1 : tabs[7]]
+        if format_keys != b"GT" and not format_keys.startswith(b"GT:"):
+            raise InputError("record has no readable GT for its samples", source=self.label, location=where)
+        alt = data[tabs[2] + 1 : tabs[3]]
+        record_id = data[tabs[0] + 1 : tabs[1]].decode()
+        return _Wanted(
+            chrom=chrom,
+            pos=pos,
+            id=record_id or ".",
+            ref=ref.decode().upper(),
+            alts=() if alt == b"." else tuple(a.upper() for a in alt.decode().split(",")),
+            start=tabs[7] + 1,
+            stop=stop,
+            where=where,
+        )
+
+    def _decoded(self, buffer: npt.NDArray[np.uint8], found: list[_Wanted]) -> Iterator[SiteRecord]:
+        """The wanted lines of one chunk decoded: fixed-width GT-only lines in batches, the others one by one."""
+        count = self.samples_in_file
+        fixed = [i for i, line in enumerate(found) if line.stop - line.start == 4 * count - 1]
+        batch: dict[int, npt.NDArray[np.int16]] = {}
+        for first in range(0, len(fixed), BATCH_LINES):
+            rows = fixed[first : first + BATCH_LINES]
+            starts = np.asarray([found[i].start for i in rows], dtype=np.intp)
+            decoded, ok = decode_fixed(buffer, starts, self.columns, count)
+            for offset, row in enumerate(rows):
+                if ok[offset]:
+                    batch[row] = decoded[offset]
+        for i, line in enumerate(found):
+            alleles = batch.get(i)
+            if alleles is None:
+                general = decode_calls(buffer[line.start : line.stop], self.columns, count)
+                if isinstance(general, str):
+                    raise InputError(general, source=self.label, location=line.where)
+                alleles = general
+            yield SiteRecord(
+                chrom=line.chrom,
+                pos=line.pos,
+                id=line.id,
+                ref=line.ref,
+                alts=line.alts,
+                alleles=alleles,
+                location=line.where,
+            )
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    chrom: str
+    pos: int
+    id: str
+    ref: str
+    alts: tuple[str, ...]
+    start: int  # first byte of the sample columns
+    stop: int  # end of the line (without CR/LF)
+    where: str

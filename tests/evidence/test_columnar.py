@@ -1,0 +1,195 @@
+"""The columnar text reader gives the same score-position records as htslib's path, and refuses broken lines."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tailormed.errors import InputError
+from tailormed.evidence import columnar, read_genomes
+from tailormed.evidence.read import _Pass
+from tailormed.evidence.reader import BGZF_EOF
+from tailormed.model.dosage import SiteGroup
+from tailormed.model.evidence import GenomeRequest, ScorePosition
+from tailormed.model.genotype import GenomeBuild
+
+HEADER = (
+    "##fileformat=VCFv4.2\n##reference=GRCh38\n##contig=<ID=chr1>\n##contig=<ID=chr2>\n"
+    '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+    '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">\n'
+)
+
+
+def bgzf(text: bytes, block: int = 50_000) -> bytes:
+    """BGZF blocks of ``text`` and the end-of-file block (SAM/BAM specification, 4.1)."""
+    out = bytearray()
+    for start in range(0, len(text), block):
+        piece = text[start : start + block]
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        body = packer.compress(piece) + packer.flush()
+        out += b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00"
+        out += struct.pack("<H", len(body) + 25) + body + struct.pack("<II", zlib.crc32(piece), len(piece))
+    return bytes(out + BGZF_EOF)
+
+
+def vcf_text(samples: list[str], rows: list[tuple[str, int, str, str, str, list[str]]]) -> str:
+    lines = [HEADER + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(samples)]
+    for chrom, pos, ref, alt, form, calls in rows:
+        lines.append("\t".join([chrom, str(pos), f"v{pos}", ref, alt, ".", "PASS", ".", form, *calls]))
+    return "\n".join(lines) + "\n"
+
+
+def request(rows: list[tuple[str, int, str, str, str, list[str]]]) -> GenomeRequest:
+    positions = [ScorePosition(chrom=chrom, pos=pos) for chrom, pos, *_ in rows]
+    return GenomeRequest(scores={GenomeBuild.GRCH38: positions})
+
+
+def groups_of(path: Path, wanted: GenomeRequest, samples: list[str] | None, text: bool) -> list[SiteGroup]:
+    """Score-position records read by the text reader (``text``) or by htslib's stream."""
+    readable, stream, threshold = _Pass._text_readable, _Pass._read_stream, columnar.MIN_SAMPLES
+
+    def refuse(self: _Pass, on_progress: object) -> None:
+        raise AssertionError("the text reader was not used")
+
+    try:
+        if text:
+            columnar.MIN_SAMPLES = 1
+            _Pass._read_stream = refuse  # type: ignore[method-assign,assignment]
+        else:
+            _Pass._text_readable = lambda self: False  # type: ignore[method-assign]
+        batch = read_genomes(path, wanted, samples=samples)
+    finally:
+        _Pass._text_readable, _Pass._read_stream, columnar.MIN_SAMPLES = readable, stream, threshold  # type: ignore[method-assign]
+    assert batch.source.read.value == "stream"
+    return batch.score_groups or []
+
+
+def assert_same(ours: list[SiteGroup], htslib: list[SiteGroup]) -> None:
+    assert [(g.chrom, g.pos, len(g.records)) for g in ours] == [(g.chrom, g.pos, len(g.records)) for g in htslib]
+    for mine, theirs in zip(ours, htslib, strict=True):
+        for a, b in zip(mine.records, theirs.records, strict=True):
+            assert (a.id, a.ref, a.alts, a.location) == (b.id, b.ref, b.alts, b.location)
+            assert a.alleles.dtype == b.alleles.dtype
+            np.testing.assert_array_equal(a.alleles, b.alleles)
+
+
+CALLS = st.sampled_from(
+    [
+        "0/0",
+        "0/1",
+        "1/1",
+        "1|0",
+        "0|1",
+        "./.",
+        ".|.",
+        "./1",
+        "0/.",
+        "1",
+        "0",
+        ".",
+        "2/1",
+        "1/2",
+        "10/3",
+        "3|11",
+        "0/0/1",
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    samples=st.integers(min_value=1, max_value=7),
+    data=st.data(),
+    compressed=st.booleans(),
+    subset=st.booleans(),
+)
+def test_same_records_as_htslib(
+    tmp_path: Path, samples: int, data: st.DataObject, compressed: bool, subset: bool
+) -> None:
+    names = [f"S{i}" for i in range(samples)]
+    rows = []
+    pos = 100
+    for _ in range(data.draw(st.integers(min_value=1, max_value=12))):
+        pos += data.draw(st.integers(min_value=0, max_value=3))  # duplicates: split multi-allelic sites
+        simple = data.draw(st.booleans())
+        calls = [
+            data.draw(st.sampled_from(["0/0", "0/1", "1|1", "./."])) if simple else data.draw(CALLS) for _ in names
+        ]
+        alts = ",".join("CGTA"[: data.draw(st.integers(min_value=1, max_value=3))]) if not simple else "G"
+        if not simple and any(c[:2].rstrip("/|") in {"10", "11", "12"} or "3" in c for c in calls):
+            alts = ",".join(["C"] * 12)
+        form = data.draw(st.sampled_from(["GT", "GT:DP"]))
+        if form == "GT:DP":
+            calls = [f"{c}:{i}" for i, c in enumerate(calls)]
+        rows.append((data.draw(st.sampled_from(["chr1", "chr1", "chr2"])), pos, "A", alts, form, calls))
+    rows.sort(key=lambda row: (row[0], row[1]))
+    text = vcf_text(names, rows).encode()
+    path = tmp_path / ("c.vcf.gz" if compressed else "c.vcf")
+    path.write_bytes(bgzf(text, block=97) if compressed else text)
+    chosen = [names[i] for i in range(samples) if i % 2 == 0] if subset else None
+    assert columnar.supports(path)
+    assert_same(groups_of(path, request(rows), chosen, True), groups_of(path, request(rows), chosen, False))
+
+
+def test_fixed_width_lines_decoded_in_blocks(tmp_path: Path) -> None:
+    """Many fixed-width lines (the batch path) with a sample subset: same allele matrices as htslib."""
+    rng = np.random.default_rng(3)
+    names = [f"S{i}" for i in range(300)]
+    calls = np.array(["0/0", "0/1", "1/1", "./.", "1|0"])
+    rows = [("chr1", 1000 + i, "A", "G", "GT", list(calls[rng.integers(0, 5, len(names))])) for i in range(700)]
+    path = tmp_path / "fixed.vcf.gz"
+    path.write_bytes(bgzf(vcf_text(names, rows).encode()))
+    chosen = names[::3]
+    ours = groups_of(path, request(rows), chosen, True)
+    assert len(ours) == 700
+    assert_same(ours, groups_of(path, request(rows), chosen, False))
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("chr1\t90\tv\tA\tG\t.\t.\t.\tGT\t0/1\t0/0", "not sorted"),
+        ("chr1\tx\tv\tA\tG\t.\t.\t.\tGT\t0/1\t0/0", "POS 'x' is not a number"),
+        ("chr1\t200\tv\tAZ\tG\t.\t.\t.\tGT\t0/1\t0/0", "REF 'AZ'"),
+        ("chr1\t200\tv\tA\tG\t.\t.\t.\tDP\t3\t4", "no readable GT"),
+        ("chr1\t200\tv\tA\tG\t.\t.\t.\tGT\t0/1", "1 sample columns, the header names 2"),
+        ("chr1\t200\tv\tA\tG\t.\t.\t.\tGT\t0/x\t0/0", "GT '0/x' is not a genotype"),
+        ("chr1\t200\tv\tA\tG", "too few columns"),
+    ],
+)
+def test_broken_lines_are_refused_with_their_line(tmp_path: Path, line: str, message: str) -> None:
+    rows = [("chr1", 100, "A", "G", "GT", ["0/1", "1/1"])]
+    text = vcf_text(["S0", "S1"], rows) + line + "\n"
+    path = tmp_path / "broken.vcf"
+    path.write_text(text)
+    wanted = GenomeRequest(scores={GenomeBuild.GRCH38: [ScorePosition(chrom="chr1", pos=p) for p in (100, 200, 90)]})
+    scan = columnar.TextScan(path, str(path), {"chr1": {100, 200, 90}}, ["S0", "S1"], ["S0", "S1"])
+    with pytest.raises(InputError) as raised:
+        list(scan.sites())
+    assert message in raised.value.message
+    assert raised.value.location == f"line {text.count(chr(10))}"
+    assert wanted.scores
+
+
+def test_corrupt_block_is_refused(tmp_path: Path) -> None:
+    rows = [("chr1", 100 + i, "A", "G", "GT", ["0/1", "1/1"]) for i in range(50)]
+    data = bytearray(bgzf(vcf_text(["S0", "S1"], rows).encode(), block=400))
+    data[len(data) // 2] ^= 0xFF
+    path = tmp_path / "corrupt.vcf.gz"
+    path.write_bytes(bytes(data))
+    scan = columnar.TextScan(path, str(path), {"chr1": {100}}, ["S0", "S1"], ["S0", "S1"])
+    with pytest.raises(InputError, match="corrupt BGZF block"):
+        list(scan.sites())
+
+
+def test_plain_gzip_is_left_to_htslib(tmp_path: Path) -> None:
+    plain_gzip = tmp_path / "g.vcf.gz"
+    plain_gzip.write_bytes(zlib.compress(b"##fileformat=VCFv4.2\n", wbits=31))
+    assert not columnar.supports(plain_gzip)
+    assert not columnar.supports(None)
