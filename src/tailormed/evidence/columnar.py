@@ -131,19 +131,21 @@ def decode_fixed(
     """Allele indices (lines x selected samples x 2) of lines whose sample columns are all ``a/b`` or ``a|b``.
 
     ``starts`` are where each line's sample columns begin; the caller has checked that they span exactly
-    4 x samples - 1 bytes. A line passes when every column is one-character allele, separator, one-character allele
-    (digits or '.'): then, with that length, every fourth byte is the tab between samples. Lines that do not pass
-    (``ok`` False) are decoded by :func:`decode_calls`.
+    4 x samples - 1 bytes, followed by the line end. A line passes when every column is one-character allele,
+    separator, one-character allele (digits or '.'): then, with that length, every fourth byte is the tab between
+    samples, so each line is read as a samples x 4 byte matrix without searching. Lines that do not pass (``ok``
+    False) are decoded by :func:`decode_calls`.
 
-    >>> text = np.frombuffer(b"0/1\\t.|1\\t1/1", dtype=np.uint8)
+    >>> text = np.frombuffer(b"0/1\\t.|1\\t1/1\\n", dtype=np.uint8)
     >>> alleles, ok = decode_fixed(text, np.array([0]), np.array([2, 0]), 3)
     >>> alleles.tolist(), ok.tolist()
     ([[[1, 1], [0, 1]]], [True])
     """
-    at = starts[:, None] + 4 * np.arange(samples_in_file, dtype=np.intp)[None, :]
-    first = _ALLELE[buffer[at]]
-    second = _ALLELE[buffer[at + 2]]
-    marks = buffer[at + 1]
+    width = 4 * samples_in_file
+    block = np.stack([buffer[start : start + width] for start in starts.tolist()]).reshape(len(starts), -1, 4)
+    first = _ALLELE[block[:, :, 0]]
+    second = _ALLELE[block[:, :, 2]]
+    marks = block[:, :, 1]
     ok = ((marks == _SLASH) | (marks == _PIPE)).all(axis=1) & (first > _BAD).all(axis=1) & (second > _BAD).all(axis=1)
     if len(columns) != samples_in_file:
         first, second = first[:, columns], second[:, columns]

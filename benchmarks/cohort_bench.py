@@ -1,0 +1,263 @@
+"""Cohort speed against plink2 and bcftools on the same synthetic cohort, printed as ratios (one command).
+
+    flock /work/coord/bench.lock python benchmarks/cohort_bench.py --kb KB_DIR --work /tmp/cohort-bench
+
+Polygenic scores, for each size in ``--sizes`` (variants x samples; default 20,000 x 2,500 and 100,000 x 2,500):
+``tailormed prs score`` and ``tailormed cohort run --analyses prs`` (local engine with 1 and 2 workers, Spark
+``local[2]``) against ``plink2 --score --threads 2`` on the same bgzipped VCF, then both on the same data as a PLINK 2
+fileset. Every command runs as its own process under GNU time (wall, CPU, peak memory); sums are compared with
+plink2's. PGx: ``--pgx-samples`` samples (default 10,000) at every PGx definition position of the bundle; reading and
+calling every gene per sample against ``bcftools view -R`` over the same regions.
+
+The synthetic VCFs (unphased biallelic SNVs, 0.5% missing calls, one scoring file over every second site) are
+written once into ``--work`` and reused. Needs plink2, bcftools, bgzip and GNU time on PATH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CALLS = np.frombuffer(b"0/0\t0/1\t1/1\t./.\t", dtype="S4")
+SNVS = [(r, a) for r in "ACGT" for a in "ACGT" if r != a and {r, a} not in ({"A", "T"}, {"C", "G"})]
+
+
+@dataclass
+class Timed:
+    wall: float
+    cpu: float
+    peak_mb: float
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> Timed:
+    """Run under GNU time; wall seconds, user+system seconds, peak resident memory (MB)."""
+    report = Path(os.environ.get("TMPDIR", "/tmp")) / f"cohort-bench-time-{os.getpid()}"
+    full = ["/usr/bin/time", "-o", str(report), "-f", "%e %U %S %M", *command]
+    done = subprocess.run(full, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr[-2000:]}")
+    wall, user, system, peak = report.read_text().split()[-4:]
+    return Timed(float(wall), float(user) + float(system), int(peak) / 1024)
+
+
+def write_vcf(path: Path, variants: int, samples: int, seed: int = 7) -> Path:
+    """A bgzipped GRCh38 VCF of biallelic strand-unambiguous SNVs on chromosome 1, and its scoring file."""
+    scoring = path.with_name(path.name.replace(".vcf.gz", ".scoring.txt"))
+    if path.exists() and scoring.exists():
+        return scoring
+    rng = np.random.default_rng(seed)
+    header = (
+        "##fileformat=VCFv4.2\n##reference=GRCh38\n##contig=<ID=1,length=248956422>\n"
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(f"S{i}" for i in range(samples)) + "\n"
+    )
+    partial = path.with_suffix(".partial")
+    with partial.open("wb") as out:
+        bgzip = subprocess.Popen(["bgzip", "-@", "2", "-c"], stdin=subprocess.PIPE, stdout=out)
+        assert bgzip.stdin is not None
+        bgzip.stdin.write(header.encode())
+        with scoring.open("w") as rows:
+            rows.write("#pgs_id=PGS900000\n#genome_build=GRCh38\n")
+            rows.write("chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\n")
+            for i in range(variants):
+                ref, alt = SNVS[int(rng.integers(len(SNVS)))]
+                genotype = rng.binomial(2, rng.uniform(0.05, 0.5), size=samples)
+                genotype[rng.random(samples) < 0.005] = 3
+                body = bytearray(CALLS[genotype].tobytes())
+                body[-1] = 10
+                pos = 1000 + 10 * i
+                bgzip.stdin.write(f"1\t{pos}\t1:{pos}:{ref}:{alt}\t{ref}\t{alt}\t.\t.\t.\tGT\t".encode() + body)
+                if i % 2 == 0:
+                    rows.write(f"1\t{pos}\t{alt}\t{ref}\t{rng.normal(0, 0.01):.6g}\n")
+        bgzip.stdin.close()
+        if bgzip.wait() != 0:
+            raise SystemExit("bgzip failed")
+    partial.rename(path)
+    return scoring
+
+
+def plink_scores(scoring: Path) -> Path:
+    """The scoring file as plink2 reads it: ID (chrom:pos:ref:alt), effect allele, weight."""
+    out = scoring.with_suffix(".plink.tsv")
+    with scoring.open() as rows, out.open("w") as handle:
+        handle.write("ID\tA1\tW\n")
+        for line in rows:
+            if line.startswith(("#", "chr_name")):
+                continue
+            chrom, pos, effect, other, weight = line.split()
+            handle.write(f"{chrom}:{pos}:{other}:{effect}\t{effect}\t{weight}\n")
+    return out
+
+
+def plink_sums(path: Path) -> dict[str, float]:
+    with path.open() as handle:
+        rows = csv.DictReader(handle, delimiter="\t")
+        return {row["#IID"]: float(row["SCORE1_SUM"]) for row in rows}
+
+
+def our_sums(path: Path) -> dict[str, float]:
+    with path.open() as handle:
+        rows = csv.DictReader((line for line in handle if not line.startswith("##")), delimiter="\t")
+        return {row["IID"]: float(row["SUM"]) for row in rows}
+
+
+def cohort_sums(folder: Path) -> dict[str, float]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(folder / "prs_scores.parquet").to_pydict()
+    return dict(zip(table["sample"], table["sum"], strict=True))
+
+
+def largest_difference(ours: dict[str, float], theirs: dict[str, float]) -> float:
+    if ours.keys() != theirs.keys():
+        return float("inf")
+    return max(abs(ours[name] - theirs[name]) for name in ours)
+
+
+def line(name: str, ours: Timed, theirs: Timed, extra: str = "") -> None:
+    print(
+        f"  {name:42} {ours.wall:7.2f} s wall {ours.cpu:7.2f} s CPU {ours.peak_mb:7.0f} MB | "
+        f"ratio wall {ours.wall / theirs.wall:5.2f}x CPU {ours.cpu / theirs.cpu:5.2f}x {extra}",
+        flush=True,
+    )
+
+
+def prs_case(work: Path, variants: int, samples: int, tailormed: str, spark: bool) -> None:
+    vcf = work / f"cohort_{variants}x{samples}.vcf.gz"
+    scoring = write_vcf(vcf, variants, samples)
+    weights = plink_scores(scoring)
+    out = work / f"run_{variants}x{samples}"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    score = ["--score", str(weights), "1", "2", "3", "header", "cols=+scoresums,+denom", "--threads", "2"]
+    plink = timed(["plink2", "--vcf", str(vcf), *score, "--out", str(out / "plink_vcf")])
+    reference = plink_sums(out / "plink_vcf.sscore")
+    print(f"PRS {variants:,} variants x {samples:,} samples ({variants // 2:,} scored)", flush=True)
+    print(f"  {'plink2 --score (VCF, 2 threads)':42} {plink.wall:7.2f} s wall {plink.cpu:7.2f} s CPU "
+          f"{plink.peak_mb:7.0f} MB")  # fmt: skip
+    common = ["--scoring", str(scoring), "--min-overlap", "0"]
+    mine = timed([tailormed, "prs", "score", str(vcf), *common, "-o", str(out / "ours.tsv")])
+    line(
+        "tailormed prs score (VCF)",
+        mine,
+        plink,
+        f"max |SUM diff| {largest_difference(our_sums(out / 'ours.tsv'), reference):.1e}",
+    )
+    no_mean = timed(
+        ["plink2", "--vcf", str(vcf), *score[:-2], "no-mean-imputation", *score[-2:], "--out", str(out / "plink_nm")]
+    )
+    reference_nm = plink_sums(out / "plink_nm.sscore")
+    runs = [("cohort run, 1 worker", ["--workers", "1", "--block-size", str(samples)])]
+    runs.append(("cohort run, 2 workers", ["--workers", "2", "--block-size", str((samples + 1) // 2)]))
+    if spark:
+        runs.append(("cohort run, Spark local[2]", ["--engine", "spark", "--block-size", str((samples + 1) // 2)]))
+    for name, options in runs:
+        folder = out / name.replace(" ", "_").replace(",", "").replace("[", "").replace("]", "")
+        result = timed([tailormed, "cohort", "run", "--vcf", str(vcf), *common, *options, "--out", str(folder)])
+        difference = largest_difference(cohort_sums(folder), reference_nm)
+        line(name + " (VCF)", result, no_mean, f"vs plink2 no-mean-imputation; max |SUM diff| {difference:.1e}")
+    prefix = out / "pgen"
+    subprocess.run(["plink2", "--vcf", str(vcf), "--make-pgen", "--out", str(prefix)], check=True, capture_output=True)
+    plink_pgen = timed(["plink2", "--pfile", str(prefix), *score, "--out", str(out / "plink_pgen")])
+    print(f"  {'plink2 --score (pgen, 2 threads)':42} {plink_pgen.wall:7.2f} s wall {plink_pgen.cpu:7.2f} s CPU "
+          f"{plink_pgen.peak_mb:7.0f} MB")  # fmt: skip
+    mine_pgen = timed(
+        [tailormed, "prs", "score", "--pgen", str(prefix), "--build", "grch38", *common, "-o", str(out / "pgen.tsv")]
+    )
+    difference = largest_difference(our_sums(out / "pgen.tsv"), plink_sums(out / "plink_pgen.sscore"))
+    line("tailormed prs score (pgen)", mine_pgen, plink_pgen, f"max |SUM diff| {difference:.1e}")
+
+
+PGX_SCRIPT = """
+import sys, time, json
+from pathlib import Path
+from tailormed.engines.pgx.matcher import match_all
+from tailormed.evidence import read_genomes
+from tailormed.knowledge.bundle import load_bundle
+from tailormed.knowledge.pgx.definitions import load_definitions
+from tailormed.model.genotype import GenomeBuild
+from tailormed.pipeline.pgx import genome_request_for
+bundle = load_bundle(Path(sys.argv[1]))
+definitions = load_definitions(bundle)
+request = genome_request_for(bundle)
+start = time.perf_counter()
+batch = read_genomes(Path(sys.argv[2]), request, build=GenomeBuild.GRCH38)
+read = time.perf_counter() - start
+start = time.perf_counter()
+calls = 0
+for name in batch.samples:
+    calls += len(match_all(definitions, batch.evidence(name).sample_genotypes("pgx")))
+print(json.dumps({"samples": len(batch.samples), "read": read, "match": time.perf_counter() - start, "calls": calls}))
+"""
+
+
+def pgx_case(work: Path, kb: Path, samples: int, python: str) -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from make_pgx_cohort import write_cohort
+    from tailormed.evidence.read import query_regions
+    from tailormed.knowledge.bundle import load_bundle
+    from tailormed.model.genotype import GenomeBuild
+    from tailormed.pipeline.pgx import genome_request_for
+
+    vcf = work / f"pgx_{samples}.vcf.gz"
+    if not vcf.exists():
+        text = work / f"pgx_{samples}.vcf"
+        write_cohort(kb, samples, text)
+        subprocess.run(["bgzip", "-@", "2", "-f", str(text)], check=True)
+        subprocess.run(["tabix", "-p", "vcf", str(vcf)], check=True)
+    regions = work / "pgx_regions.tsv"
+    request = genome_request_for(load_bundle(kb))
+    regions.write_text("".join(f"{c}\t{s}\t{e}\n" for c, s, e in query_regions(request, [GenomeBuild.GRCH38])))
+    bcftools = timed(["bcftools", "view", "-R", str(regions), "-Ou", "-o", "/dev/null", str(vcf)])
+    report = work / "pgx_result.json"
+    env = dict(os.environ)
+    ours = timed(["sh", "-c", f'"{python}" -c \'{PGX_SCRIPT}\' "{kb}" "{vcf}" > "{report}"'], env=env)
+    found = json.loads(report.read_text())
+    rate = found["samples"] / ours.wall
+    print(f"PGx {found['samples']:,} samples at every definition position", flush=True)
+    print(f"  {'bcftools view -R (PGx regions)':42} {bcftools.wall:7.2f} s wall {bcftools.cpu:7.2f} s CPU "
+          f"{bcftools.peak_mb:7.0f} MB")  # fmt: skip
+    line(
+        "read + call every gene (1 process)",
+        ours,
+        bcftools,
+        f"{rate:,.0f} samples/s (read {found['read']:.1f} s, match {found['match']:.1f} s, {found['calls']:,} calls)",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kb", type=Path, required=True, help="built knowledge bundle (tailormed kb build)")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/cohort-bench"), help="data and run folder (kept)")
+    parser.add_argument("--sizes", default="20000x2500,100000x2500", help="variants x samples, comma-separated")
+    parser.add_argument("--pgx-samples", type=int, default=10_000)
+    parser.add_argument("--no-spark", action="store_true", help="skip the Spark local[2] runs")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: prs, pgx")
+    args = parser.parse_args()
+    for tool in ("plink2", "bcftools", "bgzip", "tabix"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is needed on PATH")
+    args.work.mkdir(parents=True, exist_ok=True)
+    tailormed = str(Path(sys.executable).with_name("tailormed"))
+    print(f"load average {os.getloadavg()[0]:.1f}; {os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M')}")
+    skip = set(args.skip.split(","))
+    if "prs" not in skip:
+        for size in args.sizes.split(","):
+            variants, samples = (int(x) for x in size.split("x"))
+            prs_case(args.work, variants, samples, tailormed, spark=not args.no_spark)
+    if "pgx" not in skip:
+        pgx_case(args.work, args.kb, args.pgx_samples, sys.executable)
+
+
+if __name__ == "__main__":
+    main()
