@@ -151,11 +151,11 @@ class Scorer:
         self._expect(score_index, block, missing)
         self._missing[score_index] += missing.sum(axis=0)
         if self.imputation is Imputation.MEAN:
-            gaps = missing.any(axis=1) & ~missing.all(axis=1)
-            if gaps.any():
-                fill = np.nanmean(value[gaps], axis=1)
-                value[gaps] = np.where(missing[gaps], fill[:, None], value[gaps])
-            value[missing.all(axis=1)] = 0.0
+            if missing.any():  # a missing genotype counts the mean of the called ones (0 when none is called)
+                called = value.shape[1] - missing.sum(axis=1)
+                total = np.where(missing, 0.0, value).sum(axis=1)
+                fill = np.divide(total, called, out=np.zeros_like(total), where=called > 0)
+                value = np.where(missing, fill[:, None], value)
             self._denom[score_index] += 2.0 * len(block)
         else:
             value[missing] = 0.0
