@@ -33,8 +33,8 @@ from tailormed.errors import InputError
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.dosage import SiteRecord
 
-#: Compressed bytes read per worker job (a few hundred BGZF blocks).
-JOB_BYTES = 4 << 20
+#: Compressed bytes per worker job (some tens of BGZF blocks; bounds the text in flight).
+JOB_BYTES = 1 << 20
 #: Inflating threads (two unless the machine has one core); the caller's thread parses meanwhile.
 THREADS = min(2, os.cpu_count() or 1)
 PROGRESS_EVERY = 10_000
