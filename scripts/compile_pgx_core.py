@@ -49,6 +49,7 @@ from tailormed.knowledge.pgx.guidelines import (
     Guideline,
     GuidelineKnowledge,
     RecommendationRow,
+    RowCondition,
 )
 from tailormed.knowledge.pgx.phenotypes import (
     PHENOTYPES_FILE,
@@ -358,6 +359,10 @@ def _rows(
         sources = tuple(SourceQuote.model_validate(item) for item in raw.get("sources") or ())
     except ValidationError as exc:
         raise KnowledgeError(f"invalid source: {exc.errors()[0]['msg']}", source=path, location=where) from exc
+    try:
+        condition = RowCondition.model_validate(raw["condition"]) if raw.get("condition") else None
+    except ValidationError as exc:
+        raise KnowledgeError(f"invalid condition: {exc.errors()[0]['msg']}", source=path, location=where) from exc
     rows = []
     for offset, criteria in enumerate(itertools.product(*options), start=start + 1):
         rows.append(
@@ -370,6 +375,7 @@ def _rows(
                 implications=implications,
                 text=_row_text(raw, path, where),
                 sources=sources,
+                condition=condition,
                 **{_FLAGS[f]: True for f in flags},
             )
         )

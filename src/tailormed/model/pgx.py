@@ -117,6 +117,7 @@ class GenePhenotype(Contract):
     diplotype_alleles: tuple[str, ...] | None = Field(
         default=None, description="The single resolved diplotype, sorted; None when ambiguous or phenoconverted"
     )
+    phased: bool = Field(default=False, description="The call rests on phased genotypes (which copy is known)")
     phenotype: str | None = None
     activity_score: str | None = None
     allele_statuses: dict[str, bool] = Field(default_factory=dict, description="HLA allele -> carried")

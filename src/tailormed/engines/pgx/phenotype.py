@@ -76,6 +76,7 @@ def phenotype_gene(call: GeneCall, table: GenePhenotypes | None) -> GenePhenotyp
         method=table.method if table else None,
         origin=call.origin,
         diplotypes=[d.name for d in call.diplotypes],
+        phased=call.phased,
         table_version=table.version if table else None,
         missing_positions=list(call.missing_positions),
         notes=[*call.warnings, *([call.conflict] if call.conflict else [])],

@@ -4,7 +4,9 @@ A guideline row applies when each of its criteria holds for that gene's result (
 :mod:`tailormed.knowledge.pgx.guidelines`). Several rows may apply, for different populations. A gene the
 guideline needs but which was not called is never taken as normal: only rows the guideline wrote for "no result"
 can match it, and the result always says which gene could not be assessed. When a DPWG row names the exact
-diplotype, it is preferred over the same guideline's row for the phenotype.
+diplotype, it is preferred over the same guideline's row for the phenotype. A row with a ``condition`` also asks
+how the score arose: DPWG gives DPYD activity score 1.0 a 50 % dose row and a "measure DPD activity" row, and
+the second applies only when two different decreased-function variants of unknown phase give that score.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from tailormed.knowledge.pgx.guidelines import (
     Guideline,
     GuidelineKnowledge,
     RecommendationRow,
+    RowCondition,
+    ScoreOrigin,
 )
 from tailormed.model.finding import NotAssessed
 from tailormed.model.pgx import (
@@ -50,6 +54,24 @@ def criterion_holds(criterion: Criterion, result: GenePhenotype | None) -> bool:
                 return False
         return True
     return result.diplotype_alleles is not None and result.diplotype_alleles == tuple(criterion.values)
+
+
+def condition_holds(condition: RowCondition | None, result: GenePhenotype | None) -> bool:
+    """Whether a row's condition on how the gene's score arose holds (a row without one always passes)."""
+    if condition is None:
+        return True
+    return result is not None and result.called and score_origin(result) == condition.score_from
+
+
+def score_origin(result: GenePhenotype) -> ScoreOrigin:
+    """Two different variant alleles from unphased genotypes, or alleles whose copies are known.
+
+    A score given by an outside call without its alleles counts as known: the laboratory stated it.
+    """
+    variants = {a.name for a in result.alleles if not (a.function or "normal").casefold().startswith("normal")}
+    if not result.phased and len(result.alleles) == 2 and len(variants) == 2:
+        return ScoreOrigin.TWO_UNPHASED_VARIANTS
+    return ScoreOrigin.KNOWN_ALLELES
 
 
 def match_guideline(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> GuidelineResult:
@@ -121,7 +143,9 @@ def _match_guideline(guideline: Guideline, drug: str, results: Mapping[str, Gene
     matched = [
         row
         for row in guideline.recommendations
-        if row.applies_to(drug) and all(criterion_holds(c, results.get(c.gene)) for c in row.criteria)
+        if row.applies_to(drug)
+        and all(criterion_holds(c, results.get(c.gene)) for c in row.criteria)
+        and condition_holds(row.condition, results.get(row.condition.gene) if row.condition else None)
     ]
     if any(_names_diplotype(row) for row in matched):
         matched = [row for row in matched if _names_diplotype(row)]
@@ -194,7 +218,10 @@ def _matched_row(row: RecommendationRow, results: Mapping[str, GenePhenotype]) -
         other_prescribing_guidance=row.other_prescribing_guidance,
         matched_on=matched_on,
         actionable=row.changes_therapy and abnormal,
-        sources=[QuotedSource(cite=q.cite, at=q.at, quote=q.quote) for q in row.sources],
+        sources=[
+            QuotedSource(cite=q.cite, at=q.at, quote=q.quote)
+            for q in (*row.sources, *(row.condition.sources if row.condition else ()))
+        ],
     )
 
 

@@ -121,6 +121,13 @@ class PhenotypeTerms(Sourced):
     terms: dict[str, tuple[str, ...]]
 
 
+class CoreRowCondition(Sourced):
+    """How a gene's score must have arisen for a row to apply (DPWG DPYD at 1.0), with the guideline's words."""
+
+    gene: str
+    score_from: str
+
+
 class CoreGuidelineRow(Sourced):
     """One recommendation row of a curated guideline, as written in its source file."""
 
@@ -128,6 +135,7 @@ class CoreGuidelineRow(Sourced):
     when: dict[str, Any]
     text: str | None = None
     classification: str | None = None
+    condition: CoreRowCondition | None = None
 
 
 def pair_label(first: str, second: str) -> str:
@@ -218,6 +226,7 @@ def core_guideline_rows(bundle: KnowledgeBundle) -> list[CoreGuidelineRow]:
                         sources=tuple(row.get("sources") or ()),
                         unverified=row.get("unverified"),
                         note=row.get("note"),
+                        condition=row.get("condition"),
                     )
                 )
     return rows

@@ -45,6 +45,27 @@ class Criterion(Contract):
     upstream: str | None = None
 
 
+class ScoreOrigin(StrEnum):
+    """How a lowest-function gene's activity score arose, where a guideline advises differently for each.
+
+    DPWG's DPYD score 1.0 is certain for one no-function allele beside a normal one, for the same
+    decreased-function variant on both copies, and for phased data; two different decreased-function variants of
+    unknown phase give 1.0 only if they lie on different copies (1.5 if on the same one), so DPWG asks for the
+    DPD activity to be measured.
+    """
+
+    TWO_UNPHASED_VARIANTS = "two_unphased_variants"
+    KNOWN_ALLELES = "known_alleles"
+
+
+class RowCondition(Contract):
+    """A further condition one gene's result must meet for a row to apply, with the guideline text behind it."""
+
+    gene: str
+    score_from: ScoreOrigin
+    sources: tuple[SourceQuote, ...] = Field(min_length=1)
+
+
 class Citation(Contract):
     pmid: str | None = None
     title: str | None = None
@@ -74,6 +95,9 @@ class RecommendationRow(Contract):
     other_prescribing_guidance: bool = False
     sources: tuple[SourceQuote, ...] = Field(
         default=(), description="The guideline, where the row sits in it, and the recommendation in its own words"
+    )
+    condition: RowCondition | None = Field(
+        default=None, description="How the gene's score must have arisen, when rows share a score (DPWG DPYD 1.0)"
     )
 
     @property
