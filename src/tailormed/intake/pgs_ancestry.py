@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.errors import InputError
+from tailormed.tables import split_lines
 
 
 @dataclass(frozen=True)
@@ -34,17 +35,10 @@ def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         text = gzip.decompress(raw).decode("utf-8") if raw[:2] == b"\x1f\x8b" else raw.decode("utf-8")
     except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
         raise InputError(f"cannot read as text or gzip text ({exc})", source=path) from exc
-    lines = [(n, line.rstrip("\r").split("\t")) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
+    lines = list(split_lines(text.split("\n"), path, width="header", error=InputError))
     if not lines:
         raise InputError("file is empty", source=path)
     header = [name.strip() for name in lines[0][1]]
-    for number, fields in lines[1:]:
-        if len(fields) != len(header):
-            raise InputError(
-                f"expected {len(header)} tab-separated fields like the header, found {len(fields)}",
-                source=path,
-                location=f"line {number}",
-            )
     return header, lines[1:]
 
 
@@ -104,4 +98,4 @@ def read_ids(path: Path) -> set[str]:
     if not path.is_file():
         raise InputError("file not found", source=path)
     lines = path.read_text(encoding="utf-8").splitlines()
-    return {line.split("\t")[-1].strip() for line in lines if line.strip() and not line.startswith("#")}
+    return {fields[-1].strip() for _, fields in split_lines(lines, path, comments="all", error=InputError)}

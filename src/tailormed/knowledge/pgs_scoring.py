@@ -28,6 +28,7 @@ from tailormed.errors import InputError
 from tailormed.model.base import Contract
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.genotype import GenomeBuild
+from tailormed.tables import split_lines
 
 _ALLELE = re.compile(r"^[ACGTN]+$")
 _BUILD_IN_NAME = re.compile(r"hmPOS_(GRCh3[78])", re.IGNORECASE)
@@ -134,26 +135,20 @@ def read_scoring_file(path: Path) -> ScoringFile:
     meta: dict[str, str] = {}
     columns: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
-    for number, line in _lines(path):
+    lines = split_lines(
+        _lines(path),
+        path,
+        width="header",
+        comments="leading",
+        on_comment=lambda line: _header_line(line, meta),
+        error=InputError,
+    )
+    for number, fields in lines:
         if columns is None:
-            if line.startswith("#"):
-                _header_line(line, meta)
-                continue
-            if not line.strip():
-                continue
-            columns = [name.strip() for name in line.split("\t")]
+            columns = [name.strip() for name in fields]
             _check_columns(columns, path, number)
-            continue
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) != len(columns):
-            raise InputError(
-                f"expected {len(columns)} tab-separated fields like the header, found {len(fields)}",
-                source=path,
-                location=f"line {number}",
-            )
-        rows.append((number, fields))
+        else:
+            rows.append((number, fields))
     if columns is None:
         raise InputError("no column header line: not a PGS Catalog scoring file", source=path)
     if not rows:
@@ -161,15 +156,14 @@ def read_scoring_file(path: Path) -> ScoringFile:
     return _build(path, meta, columns, rows)
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def _lines(path: Path) -> Iterator[str]:
     if not path.is_file():
         raise InputError("file not found" if not path.exists() else "not a regular file", source=path)
     try:
         with path.open("rb") as probe:
             compressed = probe.read(2) == b"\x1f\x8b"
         with gzip.open(path, "rt", encoding="utf-8") if compressed else path.open(encoding="utf-8") as handle:
-            for number, raw in enumerate(handle, start=1):
-                yield number, raw.rstrip("\r\n")
+            yield from handle
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text ({exc.reason})", source=path) from exc
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:

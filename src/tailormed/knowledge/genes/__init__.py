@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tailormed.errors import KnowledgeError
+from tailormed.tables import split_lines
 
 TABLE = Path(__file__).with_name("hgnc_symbols.tsv")
 COLUMNS = ("hgnc_id", "symbol", "ncbi_gene_id", "previous_symbols", "alias_symbols")
@@ -64,10 +65,9 @@ def parse_symbols(lines: Iterable[str], source: Path | str) -> GeneSymbols:
     approved: dict[str, str] = {}
     by_id: dict[str, str] = {}
     others: dict[str, dict[str, set[str]]] = {"previous": {}, "alias": {}}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip() or line.startswith("#") or line.startswith("hgnc_id\t"):
-            continue
-        cells = line.split("\t")
+    for number, cells in split_lines(lines, source, comments="all"):
+        if cells[0] == "hgnc_id" and len(cells) > 1:
+            continue  # the header, repeated where tables were joined
         if len(cells) != len(COLUMNS):
             raise KnowledgeError(
                 f"expected {len(COLUMNS)} columns, got {len(cells)}", source=source, location=f"line {number}"

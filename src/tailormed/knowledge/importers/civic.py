@@ -40,7 +40,7 @@ from tailormed.knowledge.onco.evidence import (
 from tailormed.knowledge.registry import Importer
 from tailormed.model.alteration import Alteration, GenomicAllele, parse_alteration
 from tailormed.model.genotype import GenomeBuild
-from tailormed.tables import read_table
+from tailormed.tables import read_table, split_lines
 
 SOURCE = "civic"
 _EVIDENCE = "*ClinicalEvidenceSummaries.tsv"
@@ -124,7 +124,7 @@ def compile_release(folder: Path) -> tuple[EvidenceTable, list[Path], str]:
     if not files:
         raise KnowledgeError("no *ClinicalEvidenceSummaries.tsv here", source=folder)
     evidence = files[0]
-    header = evidence.open(encoding="utf-8").readline().rstrip("\n").split("\t")
+    header = _header(evidence)
     crosswalk = core.crosswalk(KnowledgeBundle(None, None, curated_sources()))
     skipped: Counter[str] = Counter()
     used = [evidence]
@@ -145,6 +145,12 @@ def compile_release(folder: Path) -> tuple[EvidenceTable, list[Path], str]:
         f"skipped: {', '.join(f'{n} {why}' for why, n in skipped.most_common()) or 'none'}"
     )
     return table, used, notes
+
+
+def _header(path: Path) -> list[str]:
+    """The evidence table's column names (its first line), which tell the v1 and v2 layouts apart."""
+    with path.open(encoding="utf-8") as handle:
+        return next((fields for _, fields in split_lines(handle, path)), [])
 
 
 def _v1_rows(path: Path, doids: dict[str, str], skipped: Counter[str]) -> Iterator[BiomarkerEvidence]:
