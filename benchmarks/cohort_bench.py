@@ -206,7 +206,7 @@ print(json.dumps({"samples": len(batch.samples), "read": read, "evidence": evide
 def pgx_case(work: Path, kb: Path, samples: int, python: str) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from make_pgx_cohort import write_cohort
-    from tailormed.evidence.read import query_regions
+    from tailormed.evidence.plan import query_regions
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.model.genotype import GenomeBuild
     from tailormed.pipeline.pgx import genome_request_for

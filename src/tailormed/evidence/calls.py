@@ -161,18 +161,3 @@ def site_calls(
             "the ploidy for some samples; those samples are not called here"
         )
     return [cache[i] for i in inverse.reshape(-1)]
-
-
-def absent_call(site: Site, assume_reference: bool, ploidy: int) -> GenotypeCall:
-    """The call for a site no record covers: ABSENT, or ASSUMED_REFERENCE when the user declared the VCF complete."""
-    locus = site.locus
-    if assume_reference:
-        return GenotypeCall(
-            chrom=locus.chrom,
-            pos=locus.pos,
-            ref=locus.ref,
-            alleles=(locus.ref,) * ploidy,
-            state=CallState.ASSUMED_REFERENCE,
-            source=CallSource.ASSUMED,
-        )
-    return GenotypeCall(chrom=locus.chrom, pos=locus.pos, ref=locus.ref, state=CallState.ABSENT)

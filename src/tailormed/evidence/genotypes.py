@@ -17,11 +17,11 @@ import cyvcf2
 import numpy as np
 
 from tailormed.errors import InputError
-from tailormed.evidence.calls import MISSING, Record, absent_call, site_calls, state_of
+from tailormed.evidence.calls import MISSING, Record, site_calls, state_of
 from tailormed.evidence.reader import VcfFile
 from tailormed.evidence.sites import Site, SiteIndex
 from tailormed.model.alleles import is_sequence
-from tailormed.model.evidence import BuildLoci, GeneRegion, RefMismatch
+from tailormed.model.evidence import AbsentSites, BuildLoci, GeneRegion, RefMismatch
 from tailormed.model.genotype import CallSource, CallState, GenotypeCall, Locus
 
 _REFERENCE_BLOCK_ALTS = frozenset({"<NON_REF>", "<*>"})
@@ -141,31 +141,45 @@ class RegionCounter:
             if region.start <= pos <= region.end:
                 self.counts[index] += 1
 
-    def covered(self, locus: Locus) -> bool | None:
-        """Whether the locus's regions hold a record (None when it lies in no region)."""
+    def covered(self, chrom: str, pos: int) -> bool | None:
+        """Whether the regions around a position hold a record (None when it lies in no region)."""
         found = [
             self.counts[i] > 0
-            for i in self._by_chrom.get(locus.chrom, ())
-            if self.regions[i].start <= locus.pos <= self.regions[i].end
+            for i in self._by_chrom.get(chrom, ())
+            if self.regions[i].start <= pos <= self.regions[i].end
         ]
         return any(found) if found else None
+
+
+@dataclass
+class LociPlan:
+    """One consumer's loci in one build, indexed for a pass; never changed by a pass, so one plan serves many."""
+
+    consumer: str
+    sites: SiteIndex
+    report_as: dict[str, Locus]
+    regions: list[GeneRegion]
+
+    @classmethod
+    def of(cls, consumer: str, wanted: BuildLoci) -> LociPlan:
+        return cls(consumer, SiteIndex(wanted.loci), dict(wanted.report_as), list(wanted.regions))
 
 
 class LociCollector:
     """The records one consumer's loci (in one build) need, gathered during a pass."""
 
-    def __init__(self, consumer: str, wanted: BuildLoci) -> None:
-        self.consumer = consumer
-        self.sites = SiteIndex(wanted.loci)
-        self.report_as = wanted.report_as
-        self.regions = RegionCounter(list(wanted.regions))
+    def __init__(self, plan: LociPlan) -> None:
+        self.consumer = plan.consumer
+        self.sites = plan.sites
+        self.report_as = plan.report_as
+        self.regions = RegionCounter(plan.regions)
         self.records: dict[Site, list[Record]] = {}
         self.blocks: dict[Site, list[Record]] = {}
 
     def positions(self) -> Iterable[tuple[str, int]]:
         """Positions a record must start at (or, for indels, normalize to) to concern a site."""
         for site in self.sites.sites:
-            yield site.locus.chrom, site.locus.pos
+            yield site.chrom, site.pos
         yield from self.sites.normalized_positions()
 
     def add(self, record: cyvcf2.Variant, chrom: str, alts: tuple[str, ...], decoder: Decoder, where: str) -> None:
@@ -186,43 +200,69 @@ class LociCollector:
 
     def calls(
         self, samples: Sequence[str], decoder: Decoder, absent_is_reference: bool
-    ) -> tuple[list[dict[str, GenotypeCall]], list[RefMismatch], list[str]]:
-        """Per sample: knowledge Locus.key -> call; the REF mismatches found; warnings."""
+    ) -> tuple[list[dict[str, GenotypeCall]], list[list[AbsentSites]], list[RefMismatch], list[str]]:
+        """Per sample: knowledge Locus.key -> call for the sites records speak about, and the absent sites; the REF
+        mismatches found; warnings."""
         warnings: list[str] = []
         mismatches: list[RefMismatch] = []
         per_sample: list[dict[str, GenotypeCall]] = [{} for _ in samples]
-        ploidies: dict[str, list[int]] = {}
+        absent: dict[bool, dict[str, str]] = {True: {}, False: {}}
+        read_as: dict[str, str] = {}
+        assumed_chroms: set[str] = set()
+        report_as = self.report_as
+        # Only a region without a single record can deny the assumption: skip the region test on other chromosomes.
+        empty = {region.chrom for region, n in zip(self.regions.regions, self.regions.counts, strict=True) if not n}
         for site in self.sites.sites:
-            locus = site.locus
             records, blocks = self.records.get(site), self.blocks.get(site)
-            calls: Iterable[GenotypeCall]
+            target = report_as.get(site.key) if report_as else None
+            if not records and not blocks:
+                assume = absent_is_reference and (
+                    site.chrom not in empty or self.regions.covered(site.chrom, site.pos) is not False
+                )
+                if target is None:
+                    absent[assume][site.key] = site.ref
+                else:
+                    absent[assume][target.key] = target.ref
+                    if assume and target.ref != site.ref:
+                        read_as[target.key] = site.ref
+                if assume:
+                    assumed_chroms.add(site.chrom)
+                continue
             mismatched: list[Record] = []
             if records:
                 calls = site_calls(site, records, CallSource.RECORD, warnings, mismatched)
-            elif blocks:
-                calls = site_calls(site, blocks[:1], CallSource.GVCF_BLOCK, warnings, mismatched)
             else:
-                assume = absent_is_reference and self.regions.covered(locus) is not False
-                chrom_ploidy = ploidies.get(locus.chrom)
-                if chrom_ploidy is None:
-                    chrom_ploidy = ploidies[locus.chrom] = [decoder.ploidy(locus.chrom, i) for i in range(len(samples))]
-                cache = {p: absent_call(site, assume, p) for p in set(chrom_ploidy)}
-                calls = [cache[p] for p in chrom_ploidy]
-            target = self.report_as.get(locus.key)
+                assert blocks is not None
+                calls = site_calls(site, blocks[:1], CallSource.GVCF_BLOCK, warnings, mismatched)
             for record in mismatched:
                 mismatches.append(
                     RefMismatch(
                         consumer=self.consumer,
-                        key=(target or locus).key,
+                        key=(target or site).key,
                         vcf_ref=record.ref,
-                        knowledge_ref=locus.ref,
+                        knowledge_ref=site.ref,
                         where=record.where,
                     )
                 )
-            key = (target or locus).key
+            key = (target or site).key
             for sample_calls, call in zip(per_sample, calls, strict=True):
                 sample_calls[key] = call if target is None else _refiled(call, target)
-        return per_sample, mismatches, warnings
+        per_sample_absent: list[list[AbsentSites]] = []
+        for index in range(len(samples)):
+            groups = []
+            if absent[True]:
+                haploid = sorted(c for c in assumed_chroms if decoder.ploidy(c, index) == 1)
+                groups.append(
+                    AbsentSites.model_construct(
+                        assumed_reference=True, sites=absent[True], read_as=read_as, haploid=haploid
+                    )
+                )
+            if absent[False]:
+                groups.append(
+                    AbsentSites.model_construct(assumed_reference=False, sites=absent[False], read_as={}, haploid=[])
+                )
+            per_sample_absent.append(groups)
+        return per_sample, per_sample_absent, mismatches, warnings
 
     def uncovered_regions(self) -> list[GeneRegion]:
         return [region for region, count in zip(self.regions.regions, self.regions.counts, strict=True) if not count]
@@ -234,4 +274,3 @@ def _refiled(call: GenotypeCall, target: Locus) -> GenotypeCall:
     if state in (CallState.REFERENCE, CallState.VARIANT, CallState.PARTIAL, CallState.NO_CALL):
         state = state_of(call.alleles, target.ref)
     return call.model_copy(update={"chrom": target.chrom, "pos": target.pos, "ref": target.ref, "state": state})
-

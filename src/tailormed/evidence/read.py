@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,16 +25,18 @@ import cyvcf2
 
 from tailormed.errors import InputError
 from tailormed.evidence import columnar
-from tailormed.evidence.build import BuildVotes, VoteIndex, VoteKind, decide_build
+from tailormed.evidence.build import BuildVotes, decide_build
 from tailormed.evidence.candidates import CandidateCollector
 from tailormed.evidence.copy_number import CopyNumberCollector
 from tailormed.evidence.genotypes import Decoder, LociCollector
+from tailormed.evidence.plan import PlanCache, ReadPlan, compile_plan
 from tailormed.evidence.reader import GenomeInput, VcfFile, open_vcf
 from tailormed.evidence.scores import ScoreCollector
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.dosage import SiteGroup
 from tailormed.model.evidence import (
     AbsentPolicy,
+    AbsentSites,
     CandidateScan,
     GenomeEvidence,
     GenomeRequest,
@@ -48,11 +50,6 @@ from tailormed.model.genotype import BuildDetection, GenomeBuild, GenotypeCall
 
 #: More knowledge sites than this whose REF disagrees with the file's: the file is refused (wrong build or broken).
 MAX_REF_MISMATCHES = 2
-#: Records this far before a knowledge indel's normalized position are checked for it (VCF writers pad indels
-#: with shared bases; a longer padding than this is not seen in practice).
-INDEL_PADDING = 50
-#: Sites closer than this are read with one index query.
-QUERY_GAP = 1000
 
 Source = GenomeInput | Path | str | int
 Progress = Callable[[int], None]
@@ -67,6 +64,7 @@ class GenomeBatch:
     build: BuildDetection
     absent: AbsentPolicy
     genotypes: dict[str, list[dict[str, GenotypeCall]]] = field(default_factory=dict)
+    absent_sites: dict[str, list[list[AbsentSites]]] = field(default_factory=dict)
     score_groups: list[SiteGroup] | None = None
     candidates: CandidateScan | None = None
     coverage: list[RegionCoverage] = field(default_factory=list)
@@ -97,6 +95,7 @@ class GenomeBatch:
             build=self.build,
             absent=self.absent,
             genotypes={consumer: calls[index] for consumer, calls in self.genotypes.items()},
+            absent_sites={consumer: groups[index] for consumer, groups in self.absent_sites.items()},
             score_sites=sites,
             candidates=self.candidates,
             coverage=self.coverage,
@@ -114,6 +113,7 @@ def read_genome(
     build: GenomeBuild | None = None,
     absent: AbsentPolicy | None = None,
     on_progress: Progress | None = None,
+    plans: PlanCache | None = None,
 ) -> GenomeEvidence:
     """One patient's evidence: ``sample``, or the file's only sample (InputError naming them when there are several)."""
     batch = read_genomes(
@@ -124,6 +124,7 @@ def read_genome(
         absent=absent,
         on_progress=on_progress,
         single=True,
+        plans=plans,
     )
     return batch.evidence(batch.samples[0])
 
@@ -137,11 +138,13 @@ def read_genomes(
     absent: AbsentPolicy | None = None,
     on_progress: Progress | None = None,
     single: bool = False,
+    plans: PlanCache | None = None,
 ) -> GenomeBatch:
     """Every selected sample's evidence (all samples when ``samples`` is None) from one pass over ``source``.
 
     ``build`` settles a header that names no build; it never overrules the header or the file's REF bases.
-    ``single`` applies the patient-level policy: exactly one sample must result.
+    ``single`` applies the patient-level policy: exactly one sample must result. ``plans`` keeps the compiled
+    request (:mod:`tailormed.evidence.plan`) for the next pass with the same request.
     """
     policy = absent or AbsentPolicy()
     with open_vcf(GenomeInput.of(source)) as vcf:
@@ -158,7 +161,8 @@ def read_genomes(
         header = vcf.header_build()
         builds = [header.build] if header is not None else ([build] if build is not None else list(GenomeBuild))
         with _collector_paused():
-            reading = _Pass(vcf, request, builds)
+            plan = plans.plan(request, builds) if plans is not None else compile_plan(request, builds)
+            reading = _Pass(vcf, request, plan)
             reading.run(on_progress)
             detection = decide_build(header, build, reading.votes, source=vcf.label)
             return reading.batch(chosen, detection, policy)
@@ -184,19 +188,13 @@ def _collector_paused() -> Iterator[None]:
 class _Pass:
     """The collectors of one pass and the positions that route records to them."""
 
-    def __init__(self, vcf: VcfFile, request: GenomeRequest, builds: Sequence[GenomeBuild]) -> None:
+    def __init__(self, vcf: VcfFile, request: GenomeRequest, plan: ReadPlan) -> None:
         self.vcf = vcf
         self.request = request
         self.decoder = Decoder(vcf)
-        self.loci: dict[tuple[str, GenomeBuild], LociCollector] = {
-            (consumer, b): LociCollector(consumer, wanted)
-            for consumer, per_build in request.loci.items()
-            for b, wanted in per_build.items()
-            if b in builds
-        }
-        self.score_positions = {
-            b: {(p.chrom, p.pos) for p in positions} for b, positions in request.scores.items() if b in builds
-        }
+        builds = plan.builds
+        self.loci = {key: LociCollector(loci) for key, loci in plan.loci.items()}
+        self.score_positions = plan.score_positions
         self.scores = {b: ScoreCollector(positions) for b, positions in self.score_positions.items()}
         self.candidates = CandidateCollector(vcf, request.candidates.known) if request.candidates else None
         # Without a consequence annotation only the known alleles can be candidates: read their positions, not the
@@ -207,14 +205,14 @@ class _Pass:
             for chrom, pos, _, _ in self.candidates.known:
                 self._candidate_sites.setdefault(chrom, set()).add(pos)
         self.votes = BuildVotes()
-        self.vote_index = _vote_index(request, builds)
+        self.vote_index = plan.votes
         self.records_read = 0
         self.mode = ReadMode.STREAM
-        self.routes = _Routes(
-            self.loci.values(), [*self.score_positions.values(), _pairs(self._candidate_sites)], self.vote_index
-        )
-        self._exact = self.routes.exact
-        self._windows = self.routes.windows
+        if self._candidate_sites:
+            self._exact, self._regions = plan.with_positions(_pairs(self._candidate_sites))
+        else:
+            self._exact, self._regions = plan.exact, plan.regions
+        self._windows = plan.windows
         self._spans = "END" in vcf.header.info_types
         self.copy_numbers = {
             b: CopyNumberCollector(regions) for b, regions in request.copy_number.items() if b in builds and regions
@@ -222,7 +220,7 @@ class _Pass:
         self._cn_chroms = {chrom for c in self.copy_numbers.values() for chrom in c.by_chrom}
 
     def run(self, on_progress: Progress | None) -> None:
-        regions = self.routes.regions()
+        regions = self._regions
         if self.copy_numbers:
             extra = {(r.chrom, r.start, r.end) for c in self.copy_numbers.values() for r in c.regions}
             regions = sorted({*regions, *extra})
@@ -350,6 +348,7 @@ class _Pass:
         chosen = detection.build
         warnings: list[str] = []
         genotypes: dict[str, list[dict[str, GenotypeCall]]] = {}
+        absent_sites: dict[str, list[list[AbsentSites]]] = {}
         mismatches: list[RefMismatch] = []
         coverage: list[RegionCoverage] = []
         for consumer, per_build in self.request.loci.items():
@@ -358,8 +357,9 @@ class _Pass:
                 known = ", ".join(sorted(b.value for b in per_build)) or "no build"
                 warnings.append(f"{consumer}: the knowledge has {known} positions only; the VCF is {chosen}")
                 continue
-            calls, found, notes = collector.calls(samples, self.decoder, policy.absent_is_reference)
+            calls, missing, found, notes = collector.calls(samples, self.decoder, policy.absent_is_reference)
             genotypes[consumer] = calls
+            absent_sites[consumer] = missing
             mismatches += found
             warnings += notes
             for region, count in zip(collector.regions.regions, collector.regions.counts, strict=True):
@@ -394,6 +394,7 @@ class _Pass:
             build=detection,
             absent=policy,
             genotypes=genotypes,
+            absent_sites=absent_sites,
             score_groups=scores.finish() if scores is not None else (None if not self.request.scores else []),
             candidates=self.candidates.result() if self.candidates is not None else None,
             coverage=coverage,
@@ -401,66 +402,6 @@ class _Pass:
             warnings=warnings,
             copy_number=self.copy_numbers.get(chosen),
         )
-
-
-class _Routes:
-    """Which records a pass hands to its collectors: those starting at a wanted position, those inside windows before
-    a knowledge indel's normalized position, and (for index queries) everything in the wanted regions."""
-
-    def __init__(
-        self,
-        collectors: Iterable[LociCollector],
-        score_positions: Iterable[set[tuple[str, int]]],
-        votes: VoteIndex,
-    ) -> None:
-        self.collectors = list(collectors)
-        self.exact: dict[str, set[int]] = {}
-        self.windows: dict[str, tuple[list[int], list[int]]] = {}
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for collector in self.collectors:
-            for chrom, pos in collector.positions():
-                self.exact.setdefault(chrom, set()).add(pos)
-            for site in collector.sites.sites:
-                if len(site.locus.ref) > 1 or any(len(alt) != 1 for alt in site.locus.alts):
-                    start = max(1, site.locus.pos - INDEL_PADDING)
-                    spans.setdefault(site.locus.chrom, []).append((start, site.end + INDEL_PADDING))
-        for positions in score_positions:
-            for chrom, pos in positions:
-                self.exact.setdefault(chrom, set()).add(pos)
-        for chrom, pos in votes.positions():
-            self.exact.setdefault(chrom, set()).add(pos)
-        for chrom, found in spans.items():
-            merged = _merge(sorted(found), 0)
-            self.windows[chrom] = ([s for s, _ in merged], [e for _, e in merged])
-
-    def regions(self) -> list[tuple[str, int, int]]:
-        """Index query regions covering every wanted position, window and gene region."""
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for chrom, positions in self.exact.items():
-            spans.setdefault(chrom, []).extend((pos, pos) for pos in positions)
-        for chrom, (starts, ends) in self.windows.items():
-            spans.setdefault(chrom, []).extend(zip(starts, ends, strict=True))
-        for collector in self.collectors:
-            for region in collector.regions.regions:
-                spans.setdefault(region.chrom, []).append((region.start, region.end))
-        return [
-            (chrom, start, end) for chrom in sorted(spans) for start, end in _merge(sorted(spans[chrom]), QUERY_GAP)
-        ]
-
-
-def query_regions(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> list[tuple[str, int, int]]:
-    """The (chromosome, start, end) regions a pass over an indexed file queries for ``request`` in ``builds``.
-
-    Benchmarks give the same regions to ``bcftools view -R``.
-    """
-    collectors = [
-        LociCollector(consumer, wanted)
-        for consumer, per_build in request.loci.items()
-        for b, wanted in per_build.items()
-        if b in builds
-    ]
-    positions = [{(p.chrom, p.pos) for p in found} for b, found in request.scores.items() if b in builds]
-    return _Routes(collectors, positions, _vote_index(request, builds)).regions()
 
 
 def _refuse_mismatches(
@@ -478,34 +419,5 @@ def _refuse_mismatches(
     )
 
 
-def _vote_index(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> VoteIndex:
-    """Markers of both builds; knowledge loci and score positions of the builds still open."""
-    index = VoteIndex()
-    index.add_markers(request.markers)
-    for per_build in request.loci.values():
-        for b, wanted in per_build.items():
-            if b in builds:
-                for locus in wanted.loci:
-                    index.add(VoteKind.LOCI, b, locus.chrom, locus.pos, (locus.ref,))
-    for b, positions in request.scores.items():
-        if b in builds:
-            for position in positions:
-                if position.alleles:
-                    index.add(VoteKind.SCORES, b, position.chrom, position.pos, position.alleles)
-    index.finish()
-    return index
-
-
 def _pairs(positions: dict[str, set[int]]) -> set[tuple[str, int]]:
     return {(chrom, pos) for chrom, found in positions.items() for pos in found}
-
-
-def _merge(spans: Iterable[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
-    """Sorted (start, end) spans joined when they overlap or lie within ``gap`` of each other."""
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start - merged[-1][1] <= gap:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged

@@ -17,36 +17,53 @@ from tailormed.model.genotype import Locus
 _BASES = frozenset("ACGTN")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Site:
-    """One knowledge locus and the last base its REF covers."""
+    """One knowledge locus as plain fields (cheap to keep and to load from a compiled plan) and the last base its REF
+    covers."""
 
-    locus: Locus
+    chrom: str
+    pos: int
+    ref: str
+    alts: tuple[str, ...]
     end: int
+
+    @classmethod
+    def of(cls, locus: Locus) -> Site:
+        return cls(locus.chrom, locus.pos, locus.ref, tuple(locus.alts), locus.pos + len(locus.ref) - 1)
+
+    @property
+    def key(self) -> str:
+        """``chrom:pos``, as :attr:`Locus.key`."""
+        return f"{self.chrom}:{self.pos}"
+
+    @property
+    def locus(self) -> Locus:
+        return Locus(chrom=self.chrom, pos=self.pos, ref=self.ref, alts=self.alts)
 
 
 class SiteIndex:
     """Knowledge loci by start position, by normalized ALT, and sorted per chromosome for block lookups."""
 
     def __init__(self, loci: Sequence[Locus]) -> None:
-        self.sites = [Site(locus, locus.pos + len(locus.ref) - 1) for locus in merge_loci(loci)]
+        self.sites = [Site.of(locus) for locus in merge_loci(loci)]
         self._by_pos: dict[tuple[str, int], list[Site]] = {}
         self._by_variant: dict[tuple[str, tuple[int, str, str]], list[Site]] = {}
-        self._sorted: dict[str, tuple[list[int], list[Site]]] = {}
-        for site in sorted(self.sites, key=lambda s: (s.locus.chrom, s.locus.pos)):
-            locus = site.locus
-            self._by_pos.setdefault((locus.chrom, locus.pos), []).append(site)
-            for alt in locus.alts:
-                if len(locus.ref) == 1 and len(alt) == 1 and alt.upper() in _BASES:
-                    key = (locus.chrom, (locus.pos, locus.ref.upper(), alt.upper()))  # minimal; hashes as its Variant
+        self._sorted: dict[str, tuple[list[int], list[Site]]] | None = None
+        for site in sorted(self.sites, key=lambda s: (s.chrom, s.pos)):
+            self._by_pos.setdefault((site.chrom, site.pos), []).append(site)
+            for alt in site.alts:
+                if len(site.ref) == 1 and len(alt) == 1 and alt.upper() in _BASES:
+                    key = (site.chrom, (site.pos, site.ref.upper(), alt.upper()))  # minimal; hashes as its Variant
                 elif is_sequence(alt):
-                    key = (locus.chrom, normalize_variant(locus.pos, locus.ref, alt))
+                    key = (site.chrom, normalize_variant(site.pos, site.ref, alt))
                 else:
                     continue
                 self._by_variant.setdefault(key, []).append(site)
-            starts, sites = self._sorted.setdefault(locus.chrom, ([], []))
-            starts.append(locus.pos)
-            sites.append(site)
+
+    def __getstate__(self) -> dict[str, object]:
+        """What a compiled plan keeps: the per-chromosome lists for blocks are rebuilt when a block is first seen."""
+        return {**self.__dict__, "_sorted": None}
 
     def __len__(self) -> int:
         return len(self.sites)
@@ -68,20 +85,13 @@ class SiteIndex:
 
     def in_block(self, chrom: str, start: int, end: int) -> list[Site]:
         """Sites lying wholly inside a reference block from ``start`` to ``end``."""
+        if self._sorted is None:
+            by_chrom: dict[str, tuple[list[int], list[Site]]] = {}
+            for site in sorted(self.sites, key=lambda s: (s.chrom, s.pos)):
+                starts, sites = by_chrom.setdefault(site.chrom, ([], []))
+                starts.append(site.pos)
+                sites.append(site)
+            self._sorted = by_chrom  # assigned whole: a plan may serve passes in several threads
         starts, sites = self._sorted.get(chrom, ([], []))
         low, high = bisect_left(starts, start), bisect_right(starts, end)
         return [site for site in sites[low:high] if site.end <= end]
-
-    def regions(self, gap: int = 1000) -> list[tuple[str, int, int]]:
-        """Sites joined into (chrom, start, end) query regions when closer than ``gap`` bases."""
-        regions: list[tuple[str, int, int]] = []
-        for chrom, (_, sites) in sorted(self._sorted.items()):
-            start, end = sites[0].locus.pos, sites[0].end
-            for site in sites[1:]:
-                if site.locus.pos - end > gap:
-                    regions.append((chrom, start, end))
-                    start, end = site.locus.pos, site.end
-                else:
-                    end = max(end, site.end)
-            regions.append((chrom, start, end))
-        return regions

@@ -22,7 +22,16 @@ from pydantic import Field
 from tailormed.model.alteration import GenomicAllele
 from tailormed.model.base import Contract
 from tailormed.model.dosage import SiteGroup, SiteRecord
-from tailormed.model.genotype import BuildDetection, BuildMarker, GenomeBuild, GenotypeCall, Locus, SampleGenotypes
+from tailormed.model.genotype import (
+    BuildDetection,
+    BuildMarker,
+    CallSource,
+    CallState,
+    GenomeBuild,
+    GenotypeCall,
+    Locus,
+    SampleGenotypes,
+)
 
 #: Version of the :class:`GenomeEvidence` JSON layout; a reader refuses layouts it does not know.
 EVIDENCE_SCHEMA_VERSION: Literal[1] = 1
@@ -256,6 +265,42 @@ class CopyNumberRecord(Contract):
     where: str = Field(description="The record's place in the file")
 
 
+class AbsentSites(Contract):
+    """Requested sites no record of the file speaks about, kept as one entry instead of one call per site.
+
+    :meth:`GenomeEvidence.calls` expands them: ``assumed_reference`` calls (the REF on every allele, one allele on a
+    ``haploid`` chromosome) where the VCF was declared complete and the site's region holds a record, else
+    ``absent`` calls.
+    """
+
+    assumed_reference: bool = False
+    sites: dict[str, str] = Field(default_factory=dict, description="Knowledge Locus.key -> the knowledge REF")
+    read_as: dict[str, str] = Field(
+        default_factory=dict, description="Locus.key -> the REF of the build read, where it differs (lifted sites)"
+    )
+    haploid: list[str] = Field(default_factory=list, description="Chromosomes where this sample has one allele")
+
+    def expand(self) -> dict[str, GenotypeCall]:
+        """One call per site, as a reader that kept a call per site would have written it."""
+        calls: dict[str, GenotypeCall] = {}
+        haploid = set(self.haploid)
+        for key, ref in self.sites.items():
+            chrom, _, pos = key.rpartition(":")
+            if self.assumed_reference:
+                read = self.read_as.get(key, ref)
+                calls[key] = GenotypeCall(
+                    chrom=chrom,
+                    pos=int(pos),
+                    ref=ref,
+                    alleles=(read,) if chrom in haploid else (read, read),
+                    state=CallState.ASSUMED_REFERENCE,
+                    source=CallSource.ASSUMED,
+                )
+            else:
+                calls[key] = GenotypeCall(chrom=chrom, pos=int(pos), ref=ref, state=CallState.ABSENT)
+        return calls
+
+
 class GenomeEvidence(Contract):
     """One sample's genome facts from one reading pass, in the knowledge's coordinates."""
 
@@ -265,7 +310,12 @@ class GenomeEvidence(Contract):
     build: BuildDetection
     absent: AbsentPolicy
     genotypes: dict[str, dict[str, GenotypeCall]] = Field(
-        default_factory=dict, description="Consumer -> knowledge Locus.key -> call"
+        default_factory=dict,
+        description="Consumer -> knowledge Locus.key -> call, for the sites a record speaks about (evidence files "
+        "written before absent_sites existed hold every call here)",
+    )
+    absent_sites: dict[str, list[AbsentSites]] = Field(
+        default_factory=dict, description="Consumer -> its requested sites no record speaks about"
     )
     score_sites: list[ScoreSite] | None = Field(default=None, description="None: no score positions were requested")
     candidates: CandidateScan | None = Field(default=None, description="None: candidates were not requested")
@@ -286,9 +336,20 @@ class GenomeEvidence(Contract):
             source=self.source.label,
             build=self.build,
             absent_is_reference=self.absent.absent_is_reference,
-            calls=self.genotypes.get(consumer, {}),
+            calls=self.calls(consumer),
             warnings=[*self.warnings, *(w for w in self._consumer_warnings(consumer))],
         )
+
+    def calls(self, consumer: str) -> dict[str, GenotypeCall]:
+        """Every call of one consumer, knowledge Locus.key -> call: those read, then its absent sites expanded."""
+        found = self.genotypes.get(consumer, {})
+        groups = self.absent_sites.get(consumer)
+        if not groups:
+            return found
+        calls = dict(found)
+        for group in groups:
+            calls.update(group.expand())
+        return calls
 
     def _consumer_warnings(self, consumer: str) -> list[str]:
         return [

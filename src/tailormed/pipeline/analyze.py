@@ -10,13 +10,16 @@ folder out. Bad input (a broken VCF, an unreadable record) raises before anythin
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 
 from pydantic import Field, ValidationError
 
 from tailormed.errors import InputError
+from tailormed.evidence.plan import PlanCache
 from tailormed.evidence.read import read_genome
 from tailormed.evidence.reader import GenomeInput
 from tailormed.evidence.tumour import read_tumour
@@ -111,7 +114,18 @@ def read_patient_genome(
         build=build,
         absent=AbsentPolicy.resolve(absent_is_reference, genome.absent_is_reference if genome else None),
         on_progress=on_progress,
+        plans=plan_cache(),
     )
+
+
+@cache
+def plan_cache() -> PlanCache:
+    """Compiled read plans: the last few of this process in memory, and those of earlier runs in the user's cache
+    folder (``TAILORMED_CACHE_DIR``, else ``$XDG_CACHE_HOME/tailormed``, else ``~/.cache/tailormed``)."""
+    root = os.environ.get("TAILORMED_CACHE_DIR")
+    if root is None:
+        root = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tailormed")
+    return PlanCache(Path(root) / "read-plans")
 
 
 def analyze(
