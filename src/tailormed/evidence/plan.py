@@ -137,7 +137,7 @@ class PlanCache:
             return None
         try:
             plan = pickle.loads((self.folder / f"{key}.pickle").read_bytes())  # a private folder
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        except Exception:  # a damaged or foreign entry never fails a read: the plan is compiled again
             return None
         return plan if isinstance(plan, ReadPlan) else None
 
