@@ -171,10 +171,9 @@ def fingerprint(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> str:
 def _code_version() -> str:
     """The modules whose classes a compiled plan holds (size and modification time), so a changed install never
     reads a plan pickled by another."""
-    from tailormed import __version__
     from tailormed.evidence import build, genotypes, sites
 
-    parts = [__version__]
+    parts: list[str] = []
     for module in (build, genotypes, sites):
         with contextlib.suppress(OSError, TypeError):
             status = Path(str(module.__file__)).stat()
