@@ -14,7 +14,6 @@ from pathlib import Path
 
 from tailormed.engines.hereditary import hereditary_findings
 from tailormed.engines.hereditary.assess import SampleHereditary, assess_sample
-from tailormed.engines.hereditary.observe import gene_of
 from tailormed.errors import InputError
 from tailormed.evidence.read import GenomeBatch, read_genomes
 from tailormed.knowledge import markers
@@ -45,7 +44,7 @@ def hereditary_request(knowledge: HereditaryKnowledge) -> GenomeRequest:
     for variant in knowledge.clinvar:
         locus = knowledge.loci.get(f"{variant.chrom}:{variant.pos}")
         if locus is not None:
-            by_gene.setdefault(gene_of(variant, knowledge.acmg), []).append(locus)
+            by_gene.setdefault(knowledge.acmg.judged_gene(variant), []).append(locus)
     wanted = BuildLoci(loci=list(knowledge.loci.values()), regions=gene_regions(sorted(by_gene.items())))
     return GenomeRequest(loci={CONSUMER: {GenomeBuild.GRCH38: wanted}})
 

@@ -36,13 +36,8 @@ class GeneCoverage(Contract):
 
 def coverage_by_gene(genotypes: SampleGenotypes, knowledge: HereditaryKnowledge) -> list[GeneCoverage]:
     """Sites per gene (ACMG genes first, then others), counted once per position."""
-    from tailormed.engines.hereditary.observe import gene_of
-
-    keys: dict[str, set[str]] = {}
-    for variant in knowledge.clinvar:
-        keys.setdefault(gene_of(variant, knowledge.acmg), set()).add(variant.key)
     rows = []
-    for gene, sites in keys.items():
+    for gene, sites in knowledge.sites_by_gene.items():
         states: Counter[str] = Counter()
         for key in sites:
             call = genotypes.calls.get(key)

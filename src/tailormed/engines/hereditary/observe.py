@@ -43,14 +43,6 @@ class Observation(Contract):
         return v.hgvs or f"{v.chrom}:{v.pos} {v.ref}>{v.alt}"
 
 
-def gene_of(variant: ClinvarVariant, acmg: AcmgList) -> str:
-    """The gene a variant is judged under: an ACMG SF gene among its ClinVar genes, else its first gene."""
-    for gene in variant.genes:
-        if acmg.gene(gene) is not None:
-            return gene
-    return variant.genes[0] if variant.genes else "unknown gene"
-
-
 def genotype_text(call: GenotypeCall, variant: ClinvarVariant | None = None, allele: str | None = None) -> str:
     """The call as text; with a variant, its REF and ALT are written as ClinVar writes them (not merged)."""
     separator = "|" if call.phased else "/"
@@ -96,7 +88,7 @@ def observe(
         found.append(
             Observation(
                 variant=variant,
-                gene=gene_of(variant, acmg),
+                gene=acmg.judged_gene(variant),
                 genotype=genotype_text(call, variant, allele),
                 copies=len(slots),
                 zygosity=_zygosity(call, len(slots), sex),

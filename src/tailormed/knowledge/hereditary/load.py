@@ -40,6 +40,15 @@ class HereditaryKnowledge:
         merged = self.merged if self.merged is not None else clinvar_loci(self.clinvar).values()
         return {locus.key: locus for locus in merged}
 
+    @cached_property
+    def sites_by_gene(self) -> dict[str, frozenset[str]]:
+        """ClinVar site keys per gene the variants are judged under, grouped once per knowledge rather than per
+        sample (a cohort assesses thousands of samples against the same grouping)."""
+        keys: dict[str, set[str]] = {}
+        for variant in self.clinvar:
+            keys.setdefault(self.acmg.judged_gene(variant), set()).add(variant.key)
+        return {gene: frozenset(sites) for gene, sites in keys.items()}
+
 
 def clinvar_loci(variants: Sequence[ClinvarVariant]) -> dict[str, Locus]:
     """One merged locus per ``chrom:pos`` covering every ClinVar allele there."""

@@ -175,3 +175,10 @@ class AcmgList(Contract):
 
     def gene(self, symbol: str) -> AcmgGene | None:
         return self._by_symbol.get(symbol)
+
+    def judged_gene(self, variant: ClinvarVariant) -> str:
+        """The gene a variant is judged under: a gene of this list among its ClinVar genes, else its first gene."""
+        for gene in variant.genes:
+            if gene in self._by_symbol:
+                return gene
+        return variant.genes[0] if variant.genes else "unknown gene"
