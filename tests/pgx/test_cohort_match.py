@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import random
 from pathlib import Path
 from typing import Any
@@ -13,8 +12,7 @@ import pytest
 from tailormed.engines.pgx.cohort_match import match_cohort, pattern_matrix
 from tailormed.engines.pgx.matcher import match_all, match_gene
 from tailormed.evidence import read_genomes
-from tailormed.knowledge.importers import pharmcat_definitions
-from tailormed.knowledge.pgx.definitions import GeneDefinition, read_definitions
+from tailormed.knowledge.pgx.definitions import GeneDefinition
 from tailormed.model.evidence import AbsentPolicy, BuildLoci, DeclaredBy, GenomeRequest
 from tailormed.model.genotype import GenomeBuild, SampleGenotypes
 
@@ -26,20 +24,6 @@ _pharmcat = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_pharmcat)
 N_CASES, read_vcf, synthetic_vcf = _pharmcat.N_CASES, _pharmcat.read_vcf, _pharmcat.synthetic_vcf
 GENES = ("CYP2C19", "CYP2C9", "DPYD", "SLCO1B1", "TPMT", "UGT1A1", "CYP3A5", "NUDT15")
-
-
-@pytest.fixture(scope="module")
-def definitions(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, GeneDefinition]:
-    root = pharmcat_definitions.detect(shared_data)
-    assert root is not None
-    out = tmp_path_factory.mktemp("kb") / "pharmcat-definitions"
-    pharmcat_definitions.build(root, out)
-    return read_definitions(out)
-
-
-@pytest.fixture(scope="module")
-def cases(shared_data: Path) -> list[dict[str, Any]]:
-    return list(json.loads((shared_data / "pgx/pharmcat/tests/named_allele_matcher_cases.json").read_text()))
 
 
 def test_pharmcat_cases_as_one_cohort(

@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 
 from tailormed.engines.pgx.matcher import match_gene
-from tailormed.knowledge.importers import pharmcat_definitions
-from tailormed.knowledge.pgx.definitions import GeneDefinition, read_definitions
+from tailormed.knowledge.pgx.definitions import GeneDefinition
 from tailormed.model.genotype import (
     BuildDetection,
     BuildSource,
@@ -30,20 +29,6 @@ from tailormed.model.pgx import CallStatus, GeneCall
 
 PHARMCAT = Path("pgx/pharmcat")
 N_CASES = 69
-
-
-@pytest.fixture(scope="module")
-def definitions(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, GeneDefinition]:
-    root = pharmcat_definitions.detect(shared_data)
-    assert root is not None
-    out = tmp_path_factory.mktemp("kb") / "pharmcat-definitions"
-    pharmcat_definitions.build(root, out)
-    return read_definitions(out)
-
-
-@pytest.fixture(scope="module")
-def cases(shared_data: Path) -> list[dict[str, Any]]:
-    return list(json.loads((shared_data / PHARMCAT / "tests" / "named_allele_matcher_cases.json").read_text()))
 
 
 def read_vcf(path: Path, definition: GeneDefinition) -> SampleGenotypes:

@@ -53,11 +53,11 @@ _BASES = frozenset("ACGT")
 _CHROM_ORDER = [f"chr{n}" for n in range(1, 23)] + ["chrX"]
 
 
-def build_markers(bundle: KnowledgeBundle) -> list[BuildMarker]:
-    """The build markers of a bundle (from the curated core unless a built source replaces it)."""
-    data = bundle.read_json(SOURCE, MARKERS_FILE)
+def _marker_list(bundle: KnowledgeBundle, file: str, what: str) -> list[BuildMarker]:
+    """One JSON list of markers from the build-markers source; a bad entry is refused naming its index."""
+    data = bundle.read_json(SOURCE, file)
     if not isinstance(data, list):
-        raise KnowledgeError("expected a JSON list of markers", source=bundle.path(SOURCE, MARKERS_FILE))
+        raise KnowledgeError(f"expected a JSON list of {what}s", source=bundle.path(SOURCE, file))
     markers = []
     for index, item in enumerate(data):
         try:
@@ -66,33 +66,23 @@ def build_markers(bundle: KnowledgeBundle) -> list[BuildMarker]:
             problem = exc.errors()[0]
             field = ".".join(str(part) for part in problem["loc"])
             raise KnowledgeError(
-                f"invalid marker: {field}: {problem['msg']}",
-                source=bundle.path(SOURCE, MARKERS_FILE),
-                location=f"marker {index}",
+                f"invalid {what}: {field}: {problem['msg']}",
+                source=bundle.path(SOURCE, file),
+                location=f"{what.split()[-1]} {index}",
             ) from exc
     return markers
+
+
+def build_markers(bundle: KnowledgeBundle) -> list[BuildMarker]:
+    """The build markers of a bundle (from the curated core unless a built source replaces it)."""
+    return _marker_list(bundle, MARKERS_FILE, "marker")
 
 
 def grch37_forms(bundle: KnowledgeBundle) -> list[BuildMarker]:
     """The GRCh37 forms (position and REF in both builds, SNVs and indels) of the ``FORM_GENES``' variants."""
     if FORMS_FILE not in bundle.source(SOURCE).files:
         return []
-    data = bundle.read_json(SOURCE, FORMS_FILE)
-    if not isinstance(data, list):
-        raise KnowledgeError("expected a JSON list of GRCh37 forms", source=bundle.path(SOURCE, FORMS_FILE))
-    forms = []
-    for index, item in enumerate(data):
-        try:
-            forms.append(BuildMarker.model_validate(item))
-        except ValidationError as exc:
-            problem = exc.errors()[0]
-            field = ".".join(str(part) for part in problem["loc"])
-            raise KnowledgeError(
-                f"invalid GRCh37 form: {field}: {problem['msg']}",
-                source=bundle.path(SOURCE, FORMS_FILE),
-                location=f"form {index}",
-            ) from exc
-    return forms
+    return _marker_list(bundle, FORMS_FILE, "GRCh37 form")
 
 
 def select_grch37_forms(variants: Iterable[PypgxVariant], genes: Sequence[str] = FORM_GENES) -> list[BuildMarker]:
