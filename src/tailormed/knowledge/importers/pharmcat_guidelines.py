@@ -14,6 +14,10 @@ normalized, and every mapping applied is listed in ``legacy_key_map`` of the out
 * allele-count keys such as CYP2C9 ``{"*1": 1, "*3": 1}`` or UGT1A1 ``{"*28": 2}`` -> an exact-diplotype criterion.
 * CPIC CYP2D6 ``"xN combinations"`` rows are data-entry help ("xN is not a valid input") and are dropped.
 
+Rows that share a lookup value get the curated core's condition for it (``row-conditions.yaml``: DPWG's DPYD
+``"1.0 (Phenotyping)"`` and ``"1.0 (Intermediate Metabolizer)"``), so a bundle built from PharmCAT's export picks
+one DPYD row at activity score 1.0 the way the curated core does; the count is in the source's notes.
+
 Drug identifiers: the annotations name drugs with ClinPGx ids only. When the release folder has a sibling
 ``pypgx/cpic-table.csv`` (PyPGx's CPIC gene-drug table), RxNorm and ATC codes are added from it by drug name.
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -46,6 +51,7 @@ from tailormed.knowledge.pgx.guidelines import (
     GuidelineKnowledge,
     RecommendationRow,
 )
+from tailormed.knowledge.pgx.row_conditions import RowConditionEntry, curated_row_conditions
 from tailormed.knowledge.pharmcat_release import RELEASE_CANDIDATES
 from tailormed.knowledge.registry import Importer
 from tailormed.tables import read_table
@@ -87,10 +93,12 @@ def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
     legacy: dict[str, str] = {}
     skipped = 0
     guidelines = []
+    conditions = curated_row_conditions()
     for path in files:
-        guideline, dropped = _guideline(path, identifiers, legacy)
+        guideline, dropped = _guideline(path, identifiers, legacy, conditions)
         guidelines.append(guideline)
         skipped += dropped
+    conditioned = sum(row.condition is not None for g in guidelines for row in g.recommendations)
     versions = sorted({g.version for g in guidelines})
     knowledge = GuidelineKnowledge(version=", ".join(versions), guidelines=tuple(guidelines), legacy_key_map=legacy)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -100,7 +108,8 @@ def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
     notes = (
         f"{sum(g.source == 'CPIC' for g in guidelines)} CPIC + {sum(g.source == 'DPWG' for g in guidelines)} DPWG "
         f"guidelines, {rows} rows ({skipped} 'xN combinations' rows dropped); {len(legacy)} legacy DPWG keys "
-        f"normalized; RxNorm/ATC {'from PyPGx cpic-table.csv' if identifiers else 'not available'}; "
+        f"normalized; {conditioned} rows carry a curated row condition; "
+        f"RxNorm/ATC {'from PyPGx cpic-table.csv' if identifiers else 'not available'}; "
         "no FDA label guidance in this data"
     )
     return SourceRecord(
@@ -118,7 +127,10 @@ def build(upstream_root: Path, out_dir: Path) -> SourceRecord:
 
 
 def _guideline(
-    path: Path, identifiers: dict[str, tuple[str | None, tuple[str, ...]]], legacy: dict[str, str]
+    path: Path,
+    identifiers: dict[str, tuple[str | None, tuple[str, ...]]],
+    legacy: dict[str, str],
+    conditions: Mapping[tuple[str, str, str], RowConditionEntry],
 ) -> tuple[Guideline, int]:
     raw = read_json(path)
     if not isinstance(raw, dict):
@@ -137,7 +149,7 @@ def _guideline(
         rows = []
         skipped = 0
         for number, row in enumerate(raw["recommendations"]):
-            parsed = parse_row(row, path, f"recommendations[{number}]", legacy)
+            parsed = parse_row(row, path, f"recommendations[{number}]", legacy, conditions, head["source"])
             if parsed is None:
                 skipped += 1
             else:
@@ -171,8 +183,18 @@ def _guideline(
     return guideline, skipped
 
 
-def parse_row(row: dict[str, Any], path: Path, where: str, legacy: dict[str, str]) -> RecommendationRow | None:
-    """One annotation row as typed criteria and plain text; None for rows that are data-entry help."""
+def parse_row(
+    row: dict[str, Any],
+    path: Path,
+    where: str,
+    legacy: dict[str, str],
+    conditions: Mapping[tuple[str, str, str], RowConditionEntry] | None = None,
+    source: str | None = None,
+) -> RecommendationRow | None:
+    """One annotation row as typed criteria and plain text; None for rows that are data-entry help.
+
+    With ``conditions`` and the guideline's ``source``, a row whose lookup value for a gene has a condition carries it.
+    """
     keys = row.get("lookupKey")
     if not isinstance(keys, dict) or not keys:
         raise KnowledgeError("lookupKey must be a non-empty object", source=path, location=where)
@@ -180,6 +202,11 @@ def parse_row(row: dict[str, Any], path: Path, where: str, legacy: dict[str, str
         return None
     criteria = tuple(_criterion(gene, value, path, f"{where}.lookupKey.{gene}", legacy) for gene, value in keys.items())
     classification = (row.get("classification") or {}).get("term")
+    matched = [
+        conditions[(source, gene, value)]
+        for gene, value in keys.items()
+        if conditions and source and isinstance(value, str) and (source, gene, value) in conditions
+    ]
     return RecommendationRow(
         id=str(row["id"]),
         drugs=tuple(c["name"] for c in row.get("relatedChemicals") or ()),
@@ -191,6 +218,7 @@ def parse_row(row: dict[str, Any], path: Path, where: str, legacy: dict[str, str
         dosing_information=bool(row.get("dosingInformation")),
         alternate_drug_available=bool(row.get("alternateDrugAvailable")),
         other_prescribing_guidance=bool(row.get("otherPrescribingGuidance")),
+        condition=matched[0].condition() if matched else None,
     )
 
 
