@@ -137,15 +137,17 @@ def test_same_records_as_htslib(
     assert_same(groups_of(path, request(rows), chosen, True), groups_of(path, request(rows), chosen, False))
 
 
-def test_fixed_width_lines_decoded_in_blocks(tmp_path: Path) -> None:
-    """Many fixed-width lines (the batch path) with a sample subset: same allele matrices as htslib."""
+@pytest.mark.parametrize("order", ["subset", "reversed"])
+def test_fixed_width_lines_decoded_in_blocks(tmp_path: Path, order: str) -> None:
+    """Many fixed-width lines (the batch path) with a sample subset, or every sample in another order: same allele
+    matrices as htslib."""
     rng = np.random.default_rng(3)
     names = [f"S{i}" for i in range(300)]
     calls = np.array(["0/0", "0/1", "1/1", "./.", "1|0"])
     rows = [("chr1", 1000 + i, "A", "G", "GT", list(calls[rng.integers(0, 5, len(names))])) for i in range(700)]
     path = tmp_path / "fixed.vcf.gz"
     path.write_bytes(bgzf(vcf_text(names, rows).encode()))
-    chosen = names[::3]
+    chosen = names[::3] if order == "subset" else names[::-1]
     ours = groups_of(path, request(rows), chosen, True)
     assert len(ours) == 700
     assert_same(ours, groups_of(path, request(rows), chosen, False))
@@ -177,9 +179,19 @@ def test_broken_lines_are_refused_with_their_line(tmp_path: Path, line: str, mes
     assert wanted.scores
 
 
-def test_corrupt_block_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("inflater", ["installed", "zlib"])
+def test_corrupt_block_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inflater: str) -> None:
+    """With ISA-L's inflater (the cohort extra) or zlib's: the same text, and a damaged block refused."""
+    if inflater == "zlib":
+        monkeypatch.setattr(columnar, "_decompress", zlib.decompress)
+        monkeypatch.setattr(columnar, "_crc32", zlib.crc32)
+        monkeypatch.setattr(columnar, "_INFLATE_ERRORS", (zlib.error,))
     rows = [("chr1", 100 + i, "A", "G", "GT", ["0/1", "1/1"]) for i in range(50)]
-    data = bytearray(bgzf(vcf_text(["S0", "S1"], rows).encode(), block=400))
+    text = vcf_text(["S0", "S1"], rows).encode()
+    whole = tmp_path / "whole.vcf.gz"
+    whole.write_bytes(bgzf(text, block=400))
+    assert b"".join(columnar.text_chunks(whole, str(whole))) == text
+    data = bytearray(bgzf(text, block=400))
     data[len(data) // 2] ^= 0xFF
     path = tmp_path / "corrupt.vcf.gz"
     path.write_bytes(bytes(data))
@@ -193,3 +205,46 @@ def test_plain_gzip_is_left_to_htslib(tmp_path: Path) -> None:
     plain_gzip.write_bytes(zlib.compress(b"##fileformat=VCFv4.2\n", wbits=31))
     assert not columnar.supports(plain_gzip)
     assert not columnar.supports(None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    calls=st.lists(
+        st.one_of(
+            st.sampled_from(["0/0", "0/1", "1|0", "1|1", "./.", ".|1", "2/1", "9|0"]),
+            CALLS,
+            st.text(alphabet="0123./|:", min_size=1, max_size=4),
+        ),
+        min_size=1,
+        max_size=9,
+    ),
+    suffix=st.sampled_from(["", ":7", ":35:.", ":"]),
+    chosen=st.data(),
+    crlf=st.booleans(),
+)
+def test_fixed_width_decoding_equals_the_general_decoder(
+    calls: list[str], suffix: str, chosen: st.DataObject, crlf: bool
+) -> None:
+    """On any line of sample columns that the byte-matrix path accepts, it gives the general decoder's alleles;
+    lines of fixed-width calls are accepted."""
+    fields = [call + suffix for call in calls]
+    segment = "\t".join(fields).encode()
+    text = segment + (b"\r\n" if crlf else b"\n")
+    buffer = np.frombuffer(text, dtype=np.uint8)
+    count = len(fields)
+    columns = np.asarray(
+        chosen.draw(st.lists(st.integers(min_value=0, max_value=count - 1), min_size=1, max_size=count)),
+        dtype=np.intp,
+    )
+    general = columnar.decode_calls(buffer[: len(segment)], columns, count)
+    width = columnar.fixed_width(len(segment), count)
+    simple = all(len(c) == 3 and c[0] in "0123456789." and c[1] in "/|" and c[2] in "0123456789." for c in calls)
+    if not width:
+        assert not simple or len({len(f) for f in fields}) > 1
+        return
+    alleles, ok = columnar.decode_fixed(buffer, np.array([0]), width, columns, count)
+    if simple and len({len(f) for f in fields}) == 1:
+        assert ok[0]
+    if ok[0]:
+        assert not isinstance(general, str)
+        np.testing.assert_array_equal(alleles[0], general)
