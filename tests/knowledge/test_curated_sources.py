@@ -40,6 +40,7 @@ from tailormed.knowledge.pgx.core_sources import (
 from tailormed.knowledge.pgx.dosing import load_warfarin
 from tailormed.knowledge.pgx.interactions import load_phenoconversion
 from tailormed.knowledge.risk.load import load_risk_knowledge
+from tailormed.knowledge.risk.spec import ModelFacts
 from tailormed.knowledge.sdm import load_sdm_options
 from tailormed.knowledge.sourcing import Sourced, SourceQuote, evaluate, numbers_in
 from tailormed.knowledge.warfarin import load_knowledge as load_warfarin_baselines
@@ -288,6 +289,37 @@ def test_every_polygenic_adjustment_has_a_panel_score_with_a_per_sd_effect(core:
     panel = load_panel(core)
     for rule in load_risk_knowledge(core).integration.polygenic_adjustments:
         assert any(rule.matches(score.trait, score.pgs_id) for score in panel.scores), rule.traits
+
+
+def risk_limit_problems(model: ModelFacts) -> list[str]:
+    """Input limits and class bounds of a risk model that no quote of the model states, unless marked unsourced."""
+    quoted = [n for source in model.sources for n in numbers_in(source.quote)]
+    problems = []
+    for part in ("ranges", "ranges_30_year", "categories", "categories_5_year"):
+        value = getattr(model, part, None)
+        if not value or part in model.unsourced:
+            continue
+        bounds = (
+            [(f"{name}.{end}", getattr(band, end)) for name, band in value.items() for end in ("low", "high")]
+            if isinstance(value, dict)
+            else [(f"below {c.category}", c.below) for c in value if c.below < 1]
+        )
+        problems += [f"{model.title}: {part} {where}={n} is in no quote" for where, n in bounds
+                     if n is not None and not _matches(n, quoted)]
+    return problems
+
+
+def test_risk_model_limits_and_classes_are_quoted_unless_marked_unsourced(core: KnowledgeBundle) -> None:
+    facts = load_risk_knowledge(core).facts
+    models = (facts.pce, facts.prevent, facts.findrisc, facts.gail)
+    problems = [problem for model in models for problem in risk_limit_problems(model)]
+    assert not problems, "\n".join(problems)
+    mistyped = facts.gail.model_copy(
+        update={"categories_5_year": [c.model_copy(update={"below": 0.0167}) if c.below < 0.02 else c
+                                      for c in facts.gail.categories_5_year]}
+    )
+    expected = f"{facts.gail.title}: categories_5_year below average=0.0167 is in no quote"
+    assert risk_limit_problems(mistyped) == [expected]
 
 
 def test_management_genes_follow_the_acmg_lists(core: KnowledgeBundle) -> None:
