@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.hereditary.management import load_management
+from tailormed.knowledge.sourcing import Unverified
 from tailormed.model.engine import EngineRun
 from tailormed.model.finding import Domain, Evidence, Finding, Priority
 from tailormed.model.payloads import HereditaryVariantData
@@ -15,9 +16,9 @@ from .conftest import pgx_run, plan_for
 
 def test_unverified_management_is_shown_to_clinicians_only(core: KnowledgeBundle) -> None:
     curated = load_management(core)
-    entry = next(e for e in curated.management if e.unverified is not None)
-    gene, unverified = entry.genes[0], entry.unverified
-    assert unverified is not None
+    unverified = Unverified(reason="The guideline text behind this entry could not be read.")
+    entry = curated.management[0].model_copy(update={"sources": (), "unverified": unverified})
+    gene = entry.genes[0]
     finding = Finding(
         id=f"hereditary:{gene}:chr1:100:C:T",
         domain=Domain.HEREDITARY,
