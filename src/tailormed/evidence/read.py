@@ -14,15 +14,14 @@ costs little more than htslib's own parsing.
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cyvcf2
 
+from tailormed.collector import paused as collector_paused
 from tailormed.errors import InputError
 from tailormed.evidence import columnar
 from tailormed.evidence.build import BuildVotes, decide_build
@@ -160,29 +159,12 @@ def read_genomes(
             raise InputError(f"diagnosis candidates need one sample; the VCF has {len(chosen)}", source=vcf.label)
         header = vcf.header_build()
         builds = [header.build] if header is not None else ([build] if build is not None else list(GenomeBuild))
-        with _collector_paused():
+        with collector_paused():
             plan = plans.plan(request, builds) if plans is not None else compile_plan(request, builds)
             reading = _Pass(vcf, request, plan)
             reading.run(on_progress)
             detection = decide_build(header, build, reading.votes, source=vcf.label)
             return reading.batch(chosen, detection, policy)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a pass builds its indexes and calls.
-
-    A pass allocates tens of thousands of small objects that hold no reference cycles (sites, keys, calls); each
-    few hundred allocations would otherwise start a collection that walks the knowledge already in memory again,
-    which costs more than the pass itself. Reference counting still frees everything as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Pass:

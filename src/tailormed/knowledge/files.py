@@ -6,16 +6,19 @@ data that does not fit the model (with the first invalid field as the location).
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from tailormed.errors import KnowledgeError
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 #: libyaml's safe loader parses the curated core several times faster than the pure-Python one, with the same result.
 _SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -62,24 +65,56 @@ def parse_model(data: object, model_type: type[M], what: str, source: str | Path
         raise KnowledgeError(f"invalid {what}: {first['msg']}", source=source, location=where) from exc
 
 
-def read_model(path: Path, model_type: type[M], what: str) -> M:
-    """A JSON file validated as ``model_type``; ``what`` names its content in error messages.
+def read_model(path: Path, model_type: type[T], what: str) -> T:
+    """A JSON file (gzipped when its name ends in ``.gz``) validated as ``model_type`` (a model class or a typing
+    form such as ``list[Model]``); ``what`` names its content in error messages."""
+    return validate_json(read_bytes(path, what), model_type, what, path)
 
-    The bytes go straight to pydantic-core's JSON validator (no intermediate Python objects), several times faster
-    on the large tables; a file that is not valid JSON is re-read for the decoder's message and line.
-    """
+
+def read_bytes(path: Path, what: str) -> bytes:
+    """The bytes of a JSON file, gunzipped when its name ends in ``.gz``; KnowledgeError when unreadable."""
     try:
         data = path.read_bytes()
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read {what} ({exc.strerror or exc})", source=path) from exc
+        return gzip.decompress(data) if path.name.endswith(".gz") else data
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise KnowledgeError(f"cannot read {what} ({reason})", source=path) from exc
+
+
+def validate_json(data: bytes, model_type: type[T], what: str, path: Path) -> T:
+    """JSON bytes validated as ``model_type``, straight by pydantic-core (no intermediate Python objects); the
+    first invalid field, or the decoder's message and line, is the error."""
     try:
-        return model_type.model_validate_json(data)
+        found: T = _validate(model_type, data)
     except ValidationError as exc:
         if any(error["type"] == "json_invalid" for error in exc.errors()) or not _utf8(data):
-            read_json(path, what)  # raises the decoder's error (syntax, line) or "not UTF-8"
+            _raise_decoder_error(data, path)
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or None
         raise KnowledgeError(f"invalid {what}: {first['msg']}", source=path, location=where) from exc
+    return found
+
+
+#: Validators of typing forms (``list[Model]``) read as files; one per form the code names.
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _validate(model_type: Any, data: bytes) -> Any:
+    if isinstance(model_type, type) and issubclass(model_type, BaseModel):
+        return model_type.model_validate_json(data)
+    adapter = _ADAPTERS.get(model_type)
+    if adapter is None:
+        adapter = _ADAPTERS[model_type] = TypeAdapter(model_type)
+    return adapter.validate_json(data)
+
+
+def _raise_decoder_error(data: bytes, path: Path) -> None:
+    try:
+        json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError(f"not UTF-8 text ({exc.reason})", source=path) from exc
+    except json.JSONDecodeError as exc:
+        raise KnowledgeError(f"invalid JSON: {exc.msg}", source=path, location=f"line {exc.lineno}") from exc
 
 
 def _utf8(data: bytes) -> bool:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
-from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import ConfigDict, Field, TypeAdapter
 
-from tailormed.errors import KnowledgeError
+from tailormed.knowledge.files import read_model
 from tailormed.model.base import Contract
 
 if TYPE_CHECKING:
@@ -212,46 +212,41 @@ CPIC_PAIRS = TypeAdapter(list[CpicGeneDrug], config=_DEFERRED)
 RECOMMENDATIONS = TypeAdapter(list[DrugRecommendation], config=_DEFERRED)
 
 
-def _read(bundle: KnowledgeBundle, file: str, adapter: TypeAdapter[T]) -> T:
-    data = bundle.read_json(SOURCE, file)
-    try:
-        return adapter.validate_python(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        location = ".".join(str(part) for part in first["loc"])
-        raise KnowledgeError(f"invalid: {first['msg']}", source=bundle.path(SOURCE, file), location=location) from exc
+def _read(bundle: KnowledgeBundle, file: str, model_type: type[T]) -> T:
+    """A PyPGx table of the bundle, read once per bundle (never mutate it)."""
+    return bundle.loaded((SOURCE, file), lambda: read_model(bundle.path(SOURCE, file), model_type, "PyPGx table"))
 
 
 def pypgx_genes(bundle: KnowledgeBundle) -> dict[str, PypgxGene]:
     """Gene symbol -> gene with its star alleles (function, activity, core variants per build)."""
-    return _read(bundle, GENES_FILE, GENES)
+    return _read(bundle, GENES_FILE, dict[str, PypgxGene])
 
 
 def pypgx_variants(bundle: KnowledgeBundle) -> list[PypgxVariant]:
     """Every star-allele-defining variant with its GRCh37 and GRCh38 form."""
-    return _read(bundle, VARIANTS_FILE, VARIANTS)
+    return _read(bundle, VARIANTS_FILE, list[PypgxVariant])
 
 
 def pypgx_diplotypes(bundle: KnowledgeBundle) -> dict[str, dict[str, str]]:
     """Gene -> diplotype (``*1/*3``) -> phenotype, for genes phenotyped by diplotype lookup."""
-    return _read(bundle, DIPLOTYPES_FILE, DIPLOTYPES)
+    return _read(bundle, DIPLOTYPES_FILE, dict[str, dict[str, str]])
 
 
 def pypgx_equations(bundle: KnowledgeBundle) -> dict[str, list[ScoreRange]]:
     """Gene -> activity-score ranges and their phenotypes, for genes phenotyped by score."""
-    return _read(bundle, EQUATIONS_FILE, EQUATIONS)
+    return _read(bundle, EQUATIONS_FILE, dict[str, list[ScoreRange]])
 
 
 def pypgx_phenotype_priorities(bundle: KnowledgeBundle) -> dict[str, dict[str, str | None]]:
     """Gene -> phenotype -> result priority (``Abnormal/Priority/High Risk`` ...), None where PyPGx has none."""
-    return _read(bundle, PHENOTYPES_FILE, PHENOTYPE_PRIORITIES)
+    return _read(bundle, PHENOTYPES_FILE, dict[str, dict[str, str | None]])
 
 
 def pypgx_cpic_pairs(bundle: KnowledgeBundle) -> list[CpicGeneDrug]:
     """The CPIC gene–drug catalogue (RxNorm, ATC, CPIC and PharmGKB levels, FDA label status)."""
-    return _read(bundle, CPIC_FILE, CPIC_PAIRS)
+    return _read(bundle, CPIC_FILE, list[CpicGeneDrug])
 
 
 def pypgx_recommendations(bundle: KnowledgeBundle) -> list[DrugRecommendation]:
     """Drug recommendations by gene phenotype(s), as PyPGx tabulates them from CPIC."""
-    return _read(bundle, RECOMMENDATIONS_FILE, RECOMMENDATIONS)
+    return _read(bundle, RECOMMENDATIONS_FILE, list[DrugRecommendation])

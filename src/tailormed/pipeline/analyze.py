@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError
 
+from tailormed.collector import paused as collector_paused
 from tailormed.errors import InputError
 from tailormed.evidence.plan import PlanCache
 from tailormed.evidence.read import read_genome
@@ -243,6 +244,7 @@ def write_outputs(result: AnalysisResult, out_dir: Path) -> AnalysisResult:
     return result.model_copy(update={"folder": folder, "files": written})
 
 
+@collector_paused()
 def analyze_files(
     record: Path,
     *,
@@ -265,7 +267,8 @@ def analyze_files(
 
     ``vcf`` defaults to the record's ``genome.vcf`` (relative to the record); ``evidence`` (a stored
     ``evidence.json``) replaces reading any VCF. ``absent_is_reference`` None leaves the choice to the record.
-    ``bundle`` reuses an open knowledge bundle (else ``kb``, else the installed one) across patients.
+    ``bundle`` reuses an open knowledge bundle (else ``kb``, else the installed one) across patients. The cycle
+    collector is paused meanwhile (:mod:`tailormed.collector`): knowledge, evidence and results hold no cycles.
     """
     from tailormed.pipeline.pgx import load_calling, read_outside
 

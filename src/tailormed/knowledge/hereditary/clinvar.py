@@ -10,15 +10,12 @@ stars (:data:`STARS`).
 from __future__ import annotations
 
 import gzip
-import zlib
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import ConfigDict, TypeAdapter, ValidationError
+from pydantic import ConfigDict, TypeAdapter
 
-from tailormed.errors import KnowledgeError
-from tailormed.knowledge.files import parse_model
+from tailormed.knowledge.files import parse_model, read_model
 from tailormed.knowledge.hereditary.models import ClinvarRelease, ClinvarVariant
 from tailormed.model.genotype import Locus
 
@@ -77,23 +74,11 @@ def load_clinvar(bundle: KnowledgeBundle) -> list[ClinvarVariant]:
     """Every allele of the bundle's ClinVar table, read once per bundle (never mutate it); KnowledgeError naming the
     file when it is not a valid table."""
     return bundle.loaded(
-        (SOURCE, VARIANTS_FILE), lambda: _read(bundle.path(SOURCE, VARIANTS_FILE), _VARIANTS, "ClinVar table")
+        (SOURCE, VARIANTS_FILE),
+        lambda: read_model(bundle.path(SOURCE, VARIANTS_FILE), list[ClinvarVariant], "ClinVar table"),
     )
 
 
 def load_loci(bundle: KnowledgeBundle) -> list[Locus]:
     """The ClinVar alleles merged into one knowledge locus per position, as the importer compiled them."""
-    return _read(bundle.path(SOURCE, LOCI_FILE), _LOCI, "ClinVar loci")
-
-
-def _read(path: Path, adapter: TypeAdapter[list[T]], what: str) -> list[T]:
-    try:
-        data = gzip.decompress(path.read_bytes())
-    except (OSError, EOFError, zlib.error) as exc:
-        raise KnowledgeError(f"cannot read the {what} ({exc})", source=path) from exc
-    try:
-        return adapter.validate_json(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or None
-        raise KnowledgeError(f"invalid {what}: {first['msg']}", source=path, location=where) from exc
+    return read_model(bundle.path(SOURCE, LOCI_FILE), list[Locus], "ClinVar loci")
