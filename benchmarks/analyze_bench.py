@@ -2,7 +2,7 @@
 
 Run: ``python benchmarks/analyze_bench.py --kb KB [--records 5000000] [--work DIR]`` with ``bcftools``, ``bgzip`` and
 ``tabix`` on PATH (``apt-get install bcftools tabix``) and a built bundle (``tailormed kb build --from DATA --out KB``),
-so every genome engine reads the file. Serialise runs on a shared machine: ``flock /work/coord/bench.lock python ...``.
+so every genome engine reads the file. Serialise runs on a shared machine (one benchmark at a time).
 
 The VCF has ``--records`` variant records spread over chr1-22 and chrX in proportion to their length (about one per
 600 bases, like a whole genome listing variant sites), random SNVs away from every knowledge position, plus real

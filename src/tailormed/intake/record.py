@@ -15,7 +15,6 @@ from pydantic import ValidationError
 
 from tailormed.errors import InputError
 from tailormed.intake.documents import describe_error, document_kind, line_of, parse_document, read_text
-from tailormed.intake.fhir import convert_fhir_bundle
 from tailormed.model.patient import Patient
 
 
@@ -38,6 +37,8 @@ def read_record(path: Path) -> RecordIntake:
     text = read_text(path)
     data = parse_document(text, path)
     if isinstance(data, Mapping) and data.get("resourceType") is not None:
+        from tailormed.intake.fhir import convert_fhir_bundle  # fhir.resources loads only for FHIR records
+
         converted = convert_fhir_bundle(data, str(path))
         return RecordIntake(patient=converted.patient, warnings=converted.warnings, kind="fhir-bundle")
     return RecordIntake(patient=patient_from_mapping(data, str(path), text=text))

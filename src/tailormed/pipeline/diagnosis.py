@@ -38,7 +38,8 @@ from tailormed.model.enums import GenomeBuild
 from tailormed.model.evidence import AlleleKey, CandidateAllele, CandidateRequest, GenomeEvidence, GenomeRequest
 from tailormed.model.finding import NotAssessed
 from tailormed.model.patient import Patient, PhenotypeTerm
-from tailormed.pipeline.engine_api import EngineSpec, PatientContext
+from tailormed.pipeline.diagnosis_engine import without_phenotypes
+from tailormed.pipeline.engine_api import PatientContext
 
 #: Pathogenic classifications a phenopacket can give its variants.
 PATHOGENIC_CLASSES = frozenset({"PATHOGENIC", "LIKELY_PATHOGENIC"})
@@ -478,8 +479,9 @@ def genome_request(patient: Patient, bundle: KnowledgeBundle) -> GenomeRequest |
 
 def diagnosis_engine(ctx: PatientContext) -> EngineRun:
     """Candidate diagnoses from the record's HPO phenotypes, with the genome's candidate variants when it has them."""
-    if not ctx.patient.phenotypes:
-        return EngineRun.skip("candidate diagnoses", "the record lists no HPO phenotype terms")
+    skipped = without_phenotypes(ctx.patient)
+    if skipped is not None:
+        return skipped
     index = load_index(ctx.knowledge)
     case = Case(case_id=ctx.patient.id, phenotypes=tuple(ctx.patient.phenotypes), variants=None)
     query = build_query(index, case.phenotypes)
@@ -526,5 +528,3 @@ def _genome_candidates(ctx: PatientContext) -> tuple[list[CandidateVariant] | No
         return None, limits, "phenotype only"
     return variants, limits, f"phenotype and variants ({len(variants)} candidate variants in {scan.sample})"
 
-
-ENGINE = EngineSpec(name="diagnosis", run=diagnosis_engine, genome=genome_request)

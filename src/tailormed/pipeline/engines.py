@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tailormed.errors import InternalError
-from tailormed.pipeline import diagnosis, hereditary, onco, pgx, prs, response, risk
+from tailormed.pipeline import diagnosis_engine, hereditary, onco_engine, pgx, prs, response, risk
 from tailormed.pipeline.engine_api import EngineSpec
 
 ENGINES: tuple[EngineSpec, ...] = (
     pgx.ENGINE,
-    diagnosis.ENGINE,
-    onco.ENGINE,
+    diagnosis_engine.ENGINE,
+    onco_engine.ENGINE,
     prs.ENGINE,
     hereditary.ENGINE,
     risk.ENGINE,

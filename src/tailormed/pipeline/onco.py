@@ -24,7 +24,8 @@ from tailormed.model.engine import EngineRun
 from tailormed.model.evidence import TumourEvidence
 from tailormed.model.finding import NotAssessed
 from tailormed.model.genotype import GenomeBuild
-from tailormed.pipeline.engine_api import EngineSpec, PatientContext
+from tailormed.pipeline.engine_api import PatientContext
+from tailormed.pipeline.onco_engine import without_tumour
 
 
 def load_knowledge(bundle: KnowledgeBundle, *, include_built: bool = True) -> OncoKnowledge:
@@ -119,9 +120,10 @@ def onco_engine(ctx: PatientContext) -> EngineRun:
     """Targeted-therapy matching for the record's tumour (plus the tumour VCF's evidence when given)."""
     from tailormed.report.tables import onco_tsv
 
+    skipped = without_tumour(ctx)
+    if skipped is not None:
+        return skipped
     tumour = ctx.patient.tumour
-    if tumour is None and ctx.tumour is None:
-        return EngineRun.skip("targeted therapy matching", "no tumour data in the record and no tumour VCF")
     knowledge = load_knowledge(ctx.knowledge)
     if tumour is None:
         return EngineRun.skip("targeted therapy matching", "a tumour VCF was given but the record has no tumour type")
@@ -144,5 +146,3 @@ def onco_engine(ctx: PatientContext) -> EngineRun:
         tables={"onco.tsv": onco_tsv([result])},
     )
 
-
-ENGINE = EngineSpec(name="onco", run=onco_engine)
