@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -248,3 +249,33 @@ def test_fixed_width_decoding_equals_the_general_decoder(
     if ok[0]:
         assert not isinstance(general, str)
         np.testing.assert_array_equal(alleles[0], general)
+
+
+@pytest.mark.parametrize("text", [True, False])
+def test_score_groups_handed_to_a_sink_as_read(tmp_path: Path, text: bool) -> None:
+    """With a score sink the pass keeps no score groups and hands over exactly those it would have kept."""
+    rng = np.random.default_rng(5)
+    names = [f"S{i}" for i in range(60)]
+    calls = np.array(["0/0", "0/1", "1/1", "./.", "1|0"])
+    rows = [("chr1", 1000 + i // 2, "A", "GC"[i % 2], "GT", list(calls[rng.integers(0, 5, 60)])) for i in range(80)]
+    path = tmp_path / "sink.vcf.gz"
+    path.write_bytes(bgzf(vcf_text(names, rows).encode(), block=3000))
+    kept = groups_of(path, request(rows), None, text)
+    handed: list[SiteGroup] = []
+    opened: list[tuple[GenomeBuild, list[str]]] = []
+
+    def sink(build: GenomeBuild, samples: Sequence[str]) -> Callable[[SiteGroup], None]:
+        opened.append((build, list(samples)))
+        return handed.append
+
+    readable = _Pass._text_readable
+    if not text:
+        _Pass._text_readable = lambda self: False  # type: ignore[method-assign]
+    try:
+        batch = read_genomes(path, request(rows), score_sink=sink)
+    finally:
+        _Pass._text_readable = readable  # type: ignore[method-assign]
+    assert batch.score_groups == []
+    assert opened == [(GenomeBuild.GRCH38, names)]
+    assert len(handed) == len(kept) == 40
+    assert_same(handed, kept)

@@ -52,6 +52,8 @@ MAX_REF_MISMATCHES = 2
 
 Source = GenomeInput | Path | str | int
 Progress = Callable[[int], None]
+#: Called once per build with the selected samples; returns where that build's score-position groups go as read.
+ScoreSink = Callable[[GenomeBuild, Sequence[str]], Callable[[SiteGroup], None]]
 
 
 @dataclass
@@ -138,12 +140,15 @@ def read_genomes(
     on_progress: Progress | None = None,
     single: bool = False,
     plans: PlanCache | None = None,
+    score_sink: ScoreSink | None = None,
 ) -> GenomeBatch:
     """Every selected sample's evidence (all samples when ``samples`` is None) from one pass over ``source``.
 
     ``build`` settles a header that names no build; it never overrules the header or the file's REF bases.
     ``single`` applies the patient-level policy: exactly one sample must result. ``plans`` keeps the compiled
-    request (:mod:`tailormed.evidence.plan`) for the next pass with the same request.
+    request (:mod:`tailormed.evidence.plan`) for the next pass with the same request. With ``score_sink``, the
+    score-position groups of each candidate build are handed over as they are read instead of kept (so a cohort's
+    genotypes at a million scored sites are never all in memory); the batch's ``score_groups`` is then empty.
     """
     policy = absent or AbsentPolicy()
     with open_vcf(GenomeInput.of(source)) as vcf:
@@ -162,6 +167,9 @@ def read_genomes(
         with collector_paused():
             plan = plans.plan(request, builds) if plans is not None else compile_plan(request, builds)
             reading = _Pass(vcf, request, plan)
+            if score_sink is not None:
+                for b, collector in reading.scores.items():
+                    collector.sink = score_sink(b, chosen)
             reading.run(on_progress)
             detection = decide_build(header, build, reading.votes, source=vcf.label)
             return reading.batch(chosen, detection, policy)

@@ -6,6 +6,8 @@ allele to REF/ALT (flips, multi-allelic sites, duplicates) is the PRS engine's w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cyvcf2
 import numpy as np
 import numpy.typing as npt
@@ -34,10 +36,12 @@ def allele_indices(raw: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]:
 
 
 class ScoreCollector:
-    """Score-position records of one pass, grouped by position in file order."""
+    """Score-position records of one pass, grouped by position in file order; kept, or handed to ``sink`` as each
+    group is complete."""
 
-    def __init__(self, positions: set[tuple[str, int]]) -> None:
+    def __init__(self, positions: set[tuple[str, int]], sink: Callable[[SiteGroup], None] | None = None) -> None:
         self.positions = positions
+        self.sink = sink
         self.groups: list[SiteGroup] = []
         self._current: list[SiteRecord] = []
 
@@ -61,8 +65,12 @@ class ScoreCollector:
 
     def _close(self) -> None:
         first = self._current[0]
-        self.groups.append(SiteGroup(chrom=first.chrom, pos=first.pos, records=tuple(self._current)))
+        group = SiteGroup(chrom=first.chrom, pos=first.pos, records=tuple(self._current))
         self._current = []
+        if self.sink is not None:
+            self.sink(group)
+        else:
+            self.groups.append(group)
 
     def finish(self) -> list[SiteGroup]:
         if self._current:

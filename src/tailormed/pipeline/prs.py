@@ -7,7 +7,7 @@ build a file has positions for; their alleles also vote on a silent header's bui
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +84,22 @@ def score_vcf(
     if bundle is not None:
         request = request.merged(GenomeRequest(markers=markers.build_markers(bundle)))
     absent = AbsentPolicy.resolve(True if options.absent_is_reference else None, None)
+    if genome is None and reference_alleles is None and not options.absent_is_reference:
+        # Nothing to learn from the whole set of records first: each position's records are matched and summed as
+        # they are read.
+        streams: dict[GenomeBuild, ScoreStream] = {}
+
+        def stream(candidate: GenomeBuild, names: Sequence[str]) -> Callable[[SiteGroup], None]:
+            streams[candidate] = ScoreStream(scores, candidate, names, options, imputation)
+            return streams[candidate].add
+
+        batch = read_genomes(
+            vcf, request, samples=samples, build=build, absent=absent, on_progress=on_progress, score_sink=stream
+        )
+        chosen = streams.get(batch.build.build)
+        if chosen is None:  # no position of the scores in the file's build: finish says which file to use
+            chosen = ScoreStream(scores, batch.build.build, batch.samples, options, imputation)
+        return chosen.finish(source=batch.source.label, build=batch.build)
     batch = read_genomes(vcf, request, samples=samples, build=build, absent=absent, on_progress=on_progress)
     groups = batch.score_groups or []
     references = reference_alleles
@@ -184,8 +200,39 @@ def unknown_reference_error(run: PrsRun, *, fasta: bool) -> InputError | None:
     return None
 
 
+class ScoreStream:
+    """Several scores matched and summed in one build as the site groups arrive, a block of variants at a time: the
+    memory held is the scores' match logs and sums, whatever the number of variants read."""
+
+    def __init__(
+        self,
+        scores: Sequence[ScoringFile],
+        build: GenomeBuild,
+        samples: Sequence[str],
+        options: MatchOptions | None = None,
+        imputation: Imputation | None = None,
+        reference_alleles: Mapping[tuple[str, int], str] | None = None,
+    ) -> None:
+        self.scores = scores
+        self.options = options or MatchOptions()
+        usable = [score for score in scores if build in score.by_build]
+        self.matcher = Matcher(usable, build, self.options, reference_alleles)
+        self.scorer = Scorer(self.matcher.results, list(samples), imputation)
+
+    def add(self, group: SiteGroup) -> None:
+        self.scorer.add(self.matcher.add_group(group))
+
+    def finish(self, *, source: str, build: BuildDetection) -> PrsRun:
+        """Every score's result once the last group is in; a score without positions in the build is refused."""
+        missing = [score for score in self.scores if build.build not in score.by_build]
+        if missing:
+            missing[0].positions(build.build)  # the InputError that names the harmonized file to use
+        self.scorer.add(self.matcher.finish())
+        return PrsRun(vcf=source, build=build, options=self.options, scores=self.scorer.results())
+
+
 def score_groups(
-    groups: Sequence[SiteGroup],
+    groups: Iterable[SiteGroup],
     scores: Sequence[ScoringFile],
     *,
     source: str,
@@ -196,17 +243,10 @@ def score_groups(
     reference_alleles: Mapping[tuple[str, int], str] | None = None,
 ) -> PrsRun:
     """Match every score to the records read at its positions and sum dosages per sample (overlap: the caller's)."""
-    options = options or MatchOptions()
-    usable = [score for score in scores if build.build in score.by_build]
-    missing = [score for score in scores if build.build not in score.by_build]
-    if missing:
-        missing[0].positions(build.build)  # the InputError that names the harmonized file to use
-    matcher = Matcher(usable, build.build, options, reference_alleles)
-    scorer = Scorer(matcher.results, list(samples), imputation)
+    stream = ScoreStream(scores, build.build, samples, options, imputation, reference_alleles)
     for group in groups:
-        scorer.add(matcher.add_group(group))
-    scorer.add(matcher.finish())
-    return PrsRun(vcf=source, build=build, options=options, scores=scorer.results())
+        stream.add(group)
+    return stream.finish(source=source, build=build)
 
 
 def overlap_error(run: PrsRun) -> InputError | None:
