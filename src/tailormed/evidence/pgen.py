@@ -1,27 +1,31 @@
 """PLINK 2 binary genotypes (``.pgen``/``.pvar``/``.psam``), the format biobanks ship, read as columnar site groups.
 
-The PLINK 2 reader (pgenlib, an optional extra: ``pip install tailormed[cohort]``) decodes every selected sample's
-two allele codes of a list of variants straight into one integer matrix; no per-genotype Python object is made.
-The result is the same :class:`~tailormed.model.dosage.SiteGroup` list the VCF reader gives the PRS matcher, so a
-pgen fileset scores exactly as the VCF it was converted from. A ``.pgen`` names no genome build: the caller gives it.
+The ``.pvar`` is read column-wise with numpy (chromosome codes and positions of every variant without a Python
+step per line) to find the requested sites; the PLINK 2 reader (pgenlib, an optional extra: ``pip install
+tailormed[cohort]``) then decodes every selected sample's two allele codes of a block of those variants straight
+into one integer matrix (a range read when the block is contiguous); no per-genotype Python object is made. The
+result is the same :class:`~tailormed.model.dosage.SiteGroup` stream the VCF reader gives the PRS matcher, so a pgen
+fileset scores exactly as the VCF it was converted from. A ``.pgen`` names no genome build: the caller gives it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from tailormed.errors import InputError
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.dosage import SiteGroup, SiteRecord
 
-#: pgenlib's code for a missing allele.
-PGEN_MISSING = -9
 #: Variants decoded per pgenlib call (bounds memory to this many x 2 x samples int32 values).
 VARIANT_BLOCK = 4096
+_NEWLINE, _CR, _TAB, _ZERO = 10, 13, 9, 48
+_MAX_CHROM = 64
+_MAX_DIGITS = 10
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,92 @@ def _psam_ids(path: Path) -> list[str]:
     return ids
 
 
+def pvar_sites(path: Path) -> tuple[npt.NDArray[np.intp], list[str | None], npt.NDArray[np.int64]]:
+    """Each variant's chromosome (a code into the canonical names returned with it) and position, read column-wise
+    from the ``.pvar`` text with numpy (no Python per line).
+
+    Columns follow the ``#CHROM`` header line; a file without one is in ``.bim`` order (CHROM, ID, CM, POS, ...).
+    """
+    data = path.read_bytes()
+    offset, header_lines = 0, 0
+    while data.startswith(b"##", offset):
+        offset = data.index(b"\n", offset) + 1
+        header_lines += 1
+    position_column = 3
+    if data.startswith(b"#", offset):
+        end = data.index(b"\n", offset)
+        columns = data[offset + 1 : end].rstrip(b"\r").split(b"\t")
+        if columns[0] != b"CHROM" or b"POS" not in columns:
+            raise InputError("the .pvar header does not start with #CHROM or has no POS column", source=path)
+        position_column = columns.index(b"POS")
+        offset = end + 1
+        header_lines += 1
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    body = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(body == _NEWLINE)
+    ends = ends[ends >= offset]
+    starts = np.empty_like(ends)
+    starts[0:1] = offset
+    starts[1:] = ends[:-1] + 1
+    tabs = np.flatnonzero(body == _TAB)
+    first = np.searchsorted(tabs, starts)
+    fields = np.searchsorted(tabs, ends) - first + 1
+    short = np.flatnonzero(fields <= position_column)
+    if len(short):
+        line = header_lines + int(short[0]) + 1
+        problem = f"{int(fields[short[0]])} columns, the position is column {position_column + 1}"
+        raise InputError(problem, source=path, location=f"line {line}")
+    chrom_end = tabs[first]
+    pos_start = tabs[first + position_column - 1] + 1
+    following = np.minimum(first + position_column, len(tabs) - 1)
+    pos_end = np.where(fields > position_column + 1, tabs[following], ends)
+    pos_end = np.where(body[np.maximum(pos_end - 1, 0)] == _CR, pos_end - 1, pos_end)
+    return (
+        *_chromosomes(body, starts, chrom_end, path, header_lines),
+        _numbers(body, pos_start, pos_end, path, header_lines),
+    )
+
+
+def _chromosomes(
+    body: npt.NDArray[np.uint8], starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp], path: Path, skipped: int
+) -> tuple[npt.NDArray[np.intp], list[str | None]]:
+    """The CHROM fields as codes into their distinct values (canonical names; None for contigs outside the genome)."""
+    lengths = ends - starts
+    if len(lengths) and (lengths.min() < 1 or lengths.max() > _MAX_CHROM):
+        bad = int(np.flatnonzero((lengths < 1) | (lengths > _MAX_CHROM))[0])
+        raise InputError("empty or overlong CHROM", source=path, location=f"line {skipped + bad + 1}")
+    width = int(lengths.max()) if len(lengths) else 1
+    offsets = np.arange(width)
+    index = np.minimum(starts[:, None] + offsets, len(body) - 1)
+    names = np.where(offsets < lengths[:, None], body[index], 0).astype(np.uint8)
+    distinct, codes = np.unique(names.view(f"S{width}").ravel(), return_inverse=True)
+    return codes.astype(np.intp), [canonical_chrom(name.decode()) for name in distinct.tolist()]
+
+
+def _numbers(
+    body: npt.NDArray[np.uint8], starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp], path: Path, skipped: int
+) -> npt.NDArray[np.int64]:
+    """The POS fields as integers (1 to 10 digits each)."""
+    lengths = ends - starts
+    offsets = np.arange(_MAX_DIGITS)
+    used = offsets >= _MAX_DIGITS - lengths[:, None]
+    index = np.clip(ends[:, None] - _MAX_DIGITS + offsets, 0, len(body) - 1)
+    digits = np.where(used, body[index].astype(np.int64) - _ZERO, 0)
+    broken = (lengths < 1) | (lengths > _MAX_DIGITS) | ((digits < 0) | (digits > 9)).any(axis=1)
+    if broken.any():
+        bad = int(np.flatnonzero(broken)[0])
+        shown = body[starts[bad] : ends[bad]].tobytes().decode(errors="replace")[:20]
+        raise InputError(f"POS '{shown}' is not a number", source=path, location=f"line {skipped + bad + 1}")
+    numbers: npt.NDArray[np.int64] = digits @ (10 ** np.arange(_MAX_DIGITS - 1, -1, -1, dtype=np.int64))
+    return numbers
+
+
 def read_pgen_sites(
     fileset: PgenFileset, positions: Iterable[tuple[str, int]], samples: Sequence[str] | None = None
-) -> list[SiteGroup]:
-    """Every variant at the requested (canonical chromosome, position) sites with the selected samples' alleles.
+) -> Iterator[SiteGroup]:
+    """Every variant at the requested (canonical chromosome, position) sites with the selected samples' alleles,
+    grouped by position in file order, as they are decoded (a block of variants at a time).
 
     Allele indices are -1 where a call is missing (both columns, as the VCF reader gives them); samples come in the
     order of ``samples`` (default: the ``.psam`` order).
@@ -75,19 +161,23 @@ def read_pgen_sites(
     import pgenlib
 
     chosen = _sample_indices(fileset, samples)
-    wanted = set(positions)
+    pvar_path = Path(f"{fileset.prefix}.pvar")
+    codes, names, pos = pvar_sites(pvar_path)
+    wanted: dict[str, list[int]] = {}
+    for chrom, at in positions:
+        wanted.setdefault(chrom, []).append(at)
+    keep_mask = np.zeros(len(pos), dtype=np.bool_)
+    for code, name in enumerate(names):
+        if name is not None and name in wanted:
+            rows = np.flatnonzero(codes == code)
+            keep_mask[rows[np.isin(pos[rows], np.asarray(wanted[name], dtype=np.int64))]] = True
+    keep = np.flatnonzero(keep_mask).astype(np.uint32)
     try:
-        pvar = pgenlib.PvarReader(str(fileset.prefix).encode() + b".pvar")
+        pvar = pgenlib.PvarReader(str(pvar_path).encode())
     except RuntimeError as exc:
-        raise InputError(f"cannot read the .pvar: {exc}", source=Path(f"{fileset.prefix}.pvar")) from exc
-    keep: list[int] = []
-    sites: list[tuple[str, int]] = []
-    for index in range(pvar.get_variant_ct()):
-        chrom = canonical_chrom(pvar.get_variant_chrom(index).decode())
-        pos = int(pvar.get_variant_pos(index))
-        if chrom is not None and (chrom, pos) in wanted:
-            keep.append(index)
-            sites.append((chrom, pos))
+        raise InputError(f"cannot read the .pvar: {exc}", source=pvar_path) from exc
+    if pvar.get_variant_ct() != len(pos):
+        raise InputError(f"{len(pos)} variant lines, pgenlib reads {pvar.get_variant_ct()}", source=pvar_path)
     order = np.argsort(chosen, kind="stable")
     subset = np.ascontiguousarray(np.asarray(chosen, dtype=np.uint32)[order])
     try:
@@ -101,31 +191,47 @@ def read_pgen_sites(
         raise InputError(f"cannot read the .pgen: {exc}", source=Path(f"{fileset.prefix}.pgen")) from exc
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
-    records: list[SiteRecord] = []
     count = len(subset)
-    for start in range(0, len(keep), VARIANT_BLOCK):
-        block = np.asarray(keep[start : start + VARIANT_BLOCK], dtype=np.uint32)
-        raw = np.empty((len(block), 2 * count), dtype=np.int32)
-        if count:
-            reader.read_alleles_list(block, raw)
-        for offset, variant in enumerate(block.tolist()):
-            alleles = raw[offset].reshape(count, 2)[back].astype(np.int16)
-            alleles[(alleles < 0).any(axis=1)] = -1
-            chrom, pos = sites[start + offset]
-            codes = [pvar.get_allele_code(variant, a).decode().upper() for a in range(pvar.get_allele_ct(variant))]
-            records.append(
-                SiteRecord(
-                    chrom=chrom,
-                    pos=pos,
-                    id=pvar.get_variant_id(variant).decode() or ".",
-                    ref=codes[0],
-                    alts=tuple(codes[1:]),
-                    alleles=alleles,
-                    location=f"{fileset.prefix}.pvar variant {variant + 1}",
+    reorder = bool((back != np.arange(count)).any())
+    current: list[SiteRecord] = []
+    try:
+        for start in range(0, len(keep), VARIANT_BLOCK):
+            block = keep[start : start + VARIANT_BLOCK]
+            raw = np.empty((len(block), 2 * count), dtype=np.int32)
+            if count and int(block[-1]) - int(block[0]) + 1 == len(block):
+                reader.read_alleles_range(int(block[0]), int(block[-1]) + 1, raw)
+            elif count:
+                reader.read_alleles_list(block, raw)
+            pairs = raw.reshape(len(block), count, 2)
+            if reorder:
+                pairs = np.take(pairs, back, axis=1)
+            alleles = pairs.astype(np.int16)
+            missing = (alleles[:, :, 0] < 0) | (alleles[:, :, 1] < 0)
+            alleles[missing] = -1
+            for offset, variant in enumerate(block.tolist()):
+                chrom, at = names[codes[variant]], int(pos[variant])
+                assert chrom is not None
+                if current and (current[0].chrom, current[0].pos) != (chrom, at):
+                    yield SiteGroup(chrom=current[0].chrom, pos=current[0].pos, records=tuple(current))
+                    current = []
+                alleles_of = [
+                    pvar.get_allele_code(variant, a).decode().upper() for a in range(pvar.get_allele_ct(variant))
+                ]
+                current.append(
+                    SiteRecord(
+                        chrom=chrom,
+                        pos=at,
+                        id=pvar.get_variant_id(variant).decode() or ".",
+                        ref=alleles_of[0],
+                        alts=tuple(alleles_of[1:]),
+                        alleles=alleles[offset],
+                        location=f"{pvar_path} variant {variant + 1}",
+                    )
                 )
-            )
-    reader.close()
-    return _grouped(records)
+        if current:
+            yield SiteGroup(chrom=current[0].chrom, pos=current[0].pos, records=tuple(current))
+    finally:
+        reader.close()
 
 
 def _sample_indices(fileset: PgenFileset, samples: Sequence[str] | None) -> list[int]:
@@ -136,17 +242,3 @@ def _sample_indices(fileset: PgenFileset, samples: Sequence[str] | None) -> list
     if missing:
         raise InputError(f"sample(s) not in the .psam: {', '.join(missing[:5])}", source=Path(f"{fileset.prefix}.psam"))
     return [where[sample] for sample in samples]
-
-
-def _grouped(records: list[SiteRecord]) -> list[SiteGroup]:
-    """Records of one position together, positions in file order."""
-    groups: list[SiteGroup] = []
-    current: list[SiteRecord] = []
-    for record in records:
-        if current and (current[0].chrom, current[0].pos) != (record.chrom, record.pos):
-            groups.append(SiteGroup(chrom=current[0].chrom, pos=current[0].pos, records=tuple(current)))
-            current = []
-        current.append(record)
-    if current:
-        groups.append(SiteGroup(chrom=current[0].chrom, pos=current[0].pos, records=tuple(current)))
-    return groups
