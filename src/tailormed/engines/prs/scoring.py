@@ -84,19 +84,26 @@ def transform(dosage: npt.NDArray[np.float64], effect_type: EffectType) -> npt.N
 def _dosages(block: list[tuple[Selected, SiteRecord | None]], samples: int) -> npt.NDArray[np.float64]:
     """Effect-allele copies (variants x samples), NaN where a genotype is missing; an assumed-reference site's
     known dosage for everyone."""
+    read = [(i, chosen.allele, record) for i, (chosen, record) in enumerate(block) if record is not None]
+    counts = _counts([record for _, _, record in read], [allele for _, allele, _ in read]) if read else None
+    if counts is not None and len(read) == len(block):
+        return counts
     value = np.empty((len(block), samples), dtype=np.float64)
-    read = [i for i, (_, record) in enumerate(block) if record is not None]
-    if read:
-        alleles = np.stack([block[i][1].alleles for i in read])  # type: ignore[union-attr]
-        effect = np.array([block[i][0].allele for i in read], dtype=np.int16)[:, None, None]
-        counts = (alleles[:, :, 0] == effect[:, :, 0]).astype(np.float64)
-        counts += alleles[:, :, 1] == effect[:, :, 0]
-        counts[alleles[:, :, 0] < 0] = np.nan
-        value[read] = counts
+    if counts is not None:
+        value[[i for i, _, _ in read]] = counts
     for i, (chosen, record) in enumerate(block):
         if record is None:
             value[i] = float(chosen.allele)
     return value
+
+
+def _counts(records: list[SiteRecord], effect: list[int]) -> npt.NDArray[np.float64]:
+    """Copies of each record's effect allele per sample (records x samples), NaN where the genotype is missing."""
+    alleles = np.stack([record.alleles for record in records])
+    same = (alleles == np.asarray(effect, dtype=np.int16)[:, None, None]).view(np.int8)
+    counts: npt.NDArray[np.float64] = np.add(same[:, :, 0], same[:, :, 1], dtype=np.float64)
+    np.copyto(counts, np.nan, where=alleles[:, :, 0] < 0)  # a missing call is -1 in both columns
+    return counts
 
 
 def _running(total: npt.NDArray[np.float64], rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -149,18 +156,20 @@ class Scorer:
         missing = np.isnan(value)
         weights = np.array([chosen.weight for chosen, _ in block])
         self._expect(score_index, block, missing)
-        self._missing[score_index] += missing.sum(axis=0)
+        missing_per_sample = np.count_nonzero(missing, axis=0)
+        self._missing[score_index] += missing_per_sample
         if self.imputation is Imputation.MEAN:
             if missing.any():  # a missing genotype counts the mean of the called ones (0 when none is called)
-                called = value.shape[1] - missing.sum(axis=1)
+                called = value.shape[1] - np.count_nonzero(missing, axis=1)
                 total = np.where(missing, 0.0, value).sum(axis=1)
                 fill = np.divide(total, called, out=np.zeros_like(total), where=called > 0)
-                value = np.where(missing, fill[:, None], value)
+                np.copyto(value, fill[:, None], where=missing)
             self._denom[score_index] += 2.0 * len(block)
         else:
             value[missing] = 0.0
-            self._denom[score_index] += 2.0 * (len(block) - missing.sum(axis=0))
-        self._sums[score_index] = _running(self._sums[score_index], weights[:, None] * value)
+            self._denom[score_index] += 2.0 * (len(block) - missing_per_sample)
+        value *= weights[:, None]
+        self._sums[score_index] = _running(self._sums[score_index], value)
 
     def _expect(
         self, score_index: int, block: list[tuple[Selected, SiteRecord | None]], missing: npt.NDArray[np.bool_]
