@@ -279,3 +279,16 @@ def test_score_groups_handed_to_a_sink_as_read(tmp_path: Path, text: bool) -> No
     assert opened == [(GenomeBuild.GRCH38, names)]
     assert len(handed) == len(kept) == 40
     assert_same(handed, kept)
+
+
+def test_a_line_of_fixed_length_but_mixed_forms_is_left_to_the_general_decoder() -> None:
+    """``0/1``, ``1``, ``0/0/1`` span three 4-byte columns, but the third column's bytes are not its call: every
+    column must pass before any is read at a fixed offset, also when only one is selected."""
+    segment = b"0/1\t1\t0/0/1"
+    buffer = np.frombuffer(segment + b"\n", dtype=np.uint8)
+    assert columnar.fixed_width(len(segment), 3) == 4
+    _, ok = columnar.decode_fixed(buffer, np.array([0]), 4, np.array([2]), 3)
+    assert not ok[0]
+    general = columnar.decode_calls(buffer[: len(segment)], np.array([2]), 3)
+    assert not isinstance(general, str)
+    assert general.tolist() == [[0, 0]]

@@ -200,11 +200,11 @@ def decode_fixed(
         calls, closing = np.ascontiguousarray(block[:, :, :4]), _CLOSING_COLON
         ok = (block[:, :, -1] == _TAB).all(axis=1) & (np.count_nonzero(block == _TAB, axis=(1, 2)) == count)
     words = calls.reshape(lines, 4 * count).view("<u2").reshape(lines, count, 2)
-    if len(columns) != count or (columns != np.arange(count)).any():  # a subset, or the samples in another order
-        words = words[:, columns]
     first = np.take(_OPENING, words[:, :, 0])
     second = np.take(closing, words[:, :, 1])
-    ok &= (first > _BAD).all(axis=1) & (second > _BAD).all(axis=1)
+    ok &= (first > _BAD).all(axis=1) & (second > _BAD).all(axis=1)  # every column: then no column is out of place
+    if len(columns) != count or (columns != np.arange(count)).any():  # a subset, or the samples in another order
+        first, second = first[:, columns], second[:, columns]
     missing = (first < 0) | (second < 0)
     alleles = np.empty((*first.shape, 2), dtype=np.int16)
     alleles[:, :, 0] = np.where(missing, -1, first)
