@@ -31,9 +31,26 @@ MARKERS_FILE = "markers.json"
 SOURCES_FILE = "sources.yaml"
 FORMS_FILE = "grch37-forms.json"
 #: Genes whose every PyPGx-listed definition variant keeps its GRCh37 form in the core (``FORMS_FILE``), not only the
-#: ones that qualify as markers: CYP2D6's indels and the sites where the builds' bases differ are read from GRCh37
-#: VCFs only through these.
-FORM_GENES = ("CYP2D6",)
+#: ones that qualify as markers: indels (UGT1A1's TA repeat, CYP2C9*6, CYP3A5*7, NUDT15's GGAGTC insertion, CYP2D6's
+#: many) and the sites where the builds' bases differ are read from GRCh37 VCFs only through these. The list is the
+#: curated core's genes; a test checks it covers them.
+FORM_GENES = (
+    "ABCG2",
+    "CACNA1S",
+    "CYP2B6",
+    "CYP2C19",
+    "CYP2C9",
+    "CYP2D6",
+    "CYP3A5",
+    "CYP4F2",
+    "DPYD",
+    "G6PD",
+    "NUDT15",
+    "SLCO1B1",
+    "TPMT",
+    "UGT1A1",
+    "VKORC1",
+)
 
 
 class MarkerSources(Sourced):
