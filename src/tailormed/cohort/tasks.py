@@ -38,15 +38,17 @@ from tailormed.cohort.tables import (
     rows_table,
     write_parquet_atomic,
 )
+from tailormed.engines.pgx.cohort_match import match_cohort
 from tailormed.engines.prs.matching import MatchOptions
 from tailormed.engines.prs.scoring import Imputation, PrsRun
 from tailormed.errors import InputError
 from tailormed.evidence.read import GenomeBatch, read_genomes
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
-from tailormed.model.evidence import AbsentPolicy, GenomeRequest
+from tailormed.model.evidence import AbsentPolicy, GenomeEvidence, GenomeRequest
 from tailormed.model.patient import Patient
-from tailormed.pipeline import prs
+from tailormed.model.pgx import GeneCall
+from tailormed.pipeline import pgx, prs
 from tailormed.pipeline.analyze import genome_request, run_engines
 
 MARKERS = "_partitions"
@@ -176,6 +178,18 @@ def score_pgen_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
     return run
 
 
+def match_block(evidence: Sequence[GenomeEvidence], bundle: KnowledgeBundle) -> list[list[GeneCall] | None]:
+    """The named-allele matcher's calls for every person of a block at once (each gene's distinct genotype
+    patterns matched once); None for a person whose evidence has no PGx genotypes (the engine then says why)."""
+    definitions, _, _ = pgx.load_pgx(bundle)
+    wanted = [index for index, found in enumerate(evidence) if found.has(pgx.CONSUMER)]
+    cohort = [evidence[index].sample_genotypes(pgx.CONSUMER) for index in wanted]
+    matched: list[list[GeneCall] | None] = [None] * len(evidence)
+    for index, calls in zip(wanted, match_cohort(definitions, cohort), strict=True):
+        matched[index] = calls
+    return matched
+
+
 def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str, object]:
     """Compute one partition and write its tables, then its marker (the marker last: it means "finished")."""
     started = time.perf_counter()
@@ -199,8 +213,10 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
         engines = [a.engine for a in analyses if a.engine is not None]
         if engines:
             on = plan.on or date.today()
-            for sample, patient in zip(partition.samples, patients, strict=True):
-                runs = run_engines(patient, batch.evidence(sample), bundle, on=on, engines=engines)
+            evidence = [batch.evidence(sample) for sample in partition.samples]
+            matched = match_block(evidence, bundle) if Analysis.PGX in analyses else [None] * len(evidence)
+            for sample, patient, own, calls in zip(partition.samples, patients, evidence, matched, strict=True):
+                runs = run_engines(patient, own, bundle, on=on, engines=engines, pgx_calls=calls)
                 for name, engine_run in runs.items():
                     versions.setdefault(name, {}).update(engine_run.versions)
                     if engine_run.skipped is not None and name in engines:

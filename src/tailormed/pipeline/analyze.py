@@ -36,6 +36,7 @@ from tailormed.model.evidence import AbsentPolicy, GenomeEvidence, GenomeRequest
 from tailormed.model.finding import Finding, NotAssessed
 from tailormed.model.genotype import GenomeBuild
 from tailormed.model.patient import Patient
+from tailormed.model.pgx import GeneCall
 from tailormed.pipeline.engine_api import PatientContext, Progress
 from tailormed.pipeline.engines import run_order
 from tailormed.plan.assemble import assemble_plan
@@ -172,10 +173,12 @@ def run_engines(
     outside_calls: OutsideCalls | None = None,
     models: Path | None = None,
     engines: Sequence[str] | None = None,
+    pgx_calls: Sequence[GeneCall] | None = None,
 ) -> dict[str, EngineRun]:
     """Every applicable engine's run (or ``engines`` and what they need), each after the engines it needs.
 
-    This is the engine part of :func:`analyze`; cohort runs call it per person on evidence read for many at once.
+    This is the engine part of :func:`analyze`; cohort runs call it per person on evidence read for many at once,
+    with the PGx matcher's calls made for the whole block (``pgx_calls``).
     """
     runs: dict[str, EngineRun] = {}
     for spec in run_order(engines):
@@ -188,6 +191,7 @@ def run_engines(
             outside_calls=outside_calls,
             models=models,
             earlier={name: runs[name] for name in spec.needs},
+            pgx_calls=pgx_calls,
         )
         runs[spec.name] = spec.run(ctx).named(spec.name)
     return runs

@@ -9,7 +9,7 @@ engine that does not apply says why in ``EngineRun.skipped``; the plan lists it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,6 +19,7 @@ from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.engine import EngineRun
 from tailormed.model.evidence import GenomeEvidence, GenomeRequest, TumourEvidence
 from tailormed.model.patient import Patient
+from tailormed.model.pgx import GeneCall
 
 #: Called with the number of records read so far, for progress bars.
 Progress = Callable[[int], None]
@@ -38,6 +39,9 @@ class PatientContext:
     """Folder of trained response models (each a sub-folder with a model card), if any."""
     earlier: Mapping[str, EngineRun] = field(default_factory=dict)
     """Runs of the engines this one declares in ``needs``, by engine name."""
+    pgx_calls: Sequence[GeneCall] | None = None
+    """The named-allele matcher's calls for this patient when they were made for many people at once (a cohort
+    block, :func:`tailormed.engines.pgx.cohort_match.match_cohort`); None: the PGx engine matches itself."""
 
     def genome_missing(self, item: str) -> EngineRun:
         """The run of a genome engine when no genome was given."""

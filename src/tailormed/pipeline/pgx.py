@@ -214,13 +214,15 @@ def call_sample(
     definitions: Mapping[str, GeneDefinition],
     outside: OutsideCalls | None = None,
     copy_numbers: CopyNumberKnowledge | None = None,
+    matched: Sequence[GeneCall] | None = None,
 ) -> list[GeneCall]:
     """Named-allele calls for every gene, with outside calls replacing (or adding) the genes they name.
 
-    An outside call for a gene with deletions and duplications (CYP2D6) still wins, but when the VCF's SNVs and
-    indels cannot be that call, the call carries the conflict.
+    ``matched`` are the matcher's calls when they were made already (for a cohort block at once). An outside call
+    for a gene with deletions and duplications (CYP2D6) still wins, but when the VCF's SNVs and indels cannot be
+    that call, the call carries the conflict.
     """
-    matched = match_all(definitions, genotypes)
+    matched = list(matched) if matched is not None else match_all(definitions, genotypes)
     if outside is None:
         return matched
     calls = apply_outside_calls(matched, outside.for_sample(genotypes.sample))
@@ -243,8 +245,9 @@ def evidence_calls(
     definitions: Mapping[str, GeneDefinition],
     outside: OutsideCalls | None = None,
     copy_numbers: CopyNumberKnowledge | None = None,
+    matched: Sequence[GeneCall] | None = None,
 ) -> tuple[SampleGenotypes, list[GeneCall]]:
-    """The sample's PGx genotypes and gene calls from its evidence.
+    """The sample's PGx genotypes and gene calls from its evidence (``matched``: the matcher's calls, when made).
 
     A gene whose region holds no record in a VCF declared complete is not called, and its call says why.
     """
@@ -253,7 +256,7 @@ def evidence_calls(
         unmapped = sum(1 for d in definitions.values() for v in d.variants if v.key not in genotypes.calls)
         note = f"GRCh37 input: read at the knowledge's GRCh37 positions; {unmapped} definition positions have none"
         genotypes = genotypes.model_copy(update={"warnings": [*genotypes.warnings, note]})
-    calls = call_sample(genotypes, definitions, outside, copy_numbers)
+    calls = call_sample(genotypes, definitions, outside, copy_numbers, matched)
     if copy_numbers is not None:
         if evidence.copy_number:
             calls = [_with_measured_copies(call, evidence, copy_numbers) for call in calls]
@@ -352,11 +355,15 @@ def patient_pgx(
     *,
     outside: OutsideCalls | None = None,
     on: date,
+    matched: Sequence[GeneCall] | None = None,
 ) -> PatientPgx:
-    """The whole PGx engine for one patient, from the genome evidence to findings."""
+    """The whole PGx engine for one patient, from the genome evidence to findings.
+
+    ``matched`` are the matcher's calls for every gene when they were made for many people at once.
+    """
     definitions, knowledge, versions = load_pgx(bundle)
     sources = pgx_sources(bundle)
-    genotypes, calls = evidence_calls(evidence, definitions, outside, knowledge.copy_number)
+    genotypes, calls = evidence_calls(evidence, definitions, outside, knowledge.copy_number, matched)
     if evidence.build.build is GenomeBuild.GRCH37:
         lifted_by = pypgx.SOURCE if bundle.has(pypgx.SOURCE) else markers.SOURCE
         versions[lifted_by] = bundle.source(lifted_by).version
@@ -468,7 +475,9 @@ def pgx_engine(ctx: PatientContext) -> EngineRun:
         return ctx.genome_missing(item)
     if not evidence.has(CONSUMER):
         return EngineRun.skip(item, next(w for w in evidence.warnings if w.startswith(f"{CONSUMER}:")))
-    run = patient_pgx(ctx.patient, evidence, ctx.knowledge, outside=ctx.outside_calls, on=ctx.on)
+    run = patient_pgx(
+        ctx.patient, evidence, ctx.knowledge, outside=ctx.outside_calls, on=ctx.on, matched=ctx.pgx_calls
+    )
     genotypes = run.genotypes
     inputs = {
         "vcf": evidence.source.label,
