@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from tailormed.engines.pgx.cohort_match import match_cohort, pattern_matrix
+from tailormed.engines.pgx.cohort_match import MatchMemo, match_cohort, match_columns
 from tailormed.engines.pgx.matcher import match_all, match_gene
 from tailormed.evidence import read_genomes
+from tailormed.evidence.columnar_pgx import read_call_columns
 from tailormed.knowledge.pgx.definitions import GeneDefinition
+from tailormed.model.call_columns import CallColumns
 from tailormed.model.evidence import AbsentPolicy, BuildLoci, DeclaredBy, GenomeRequest
 from tailormed.model.genotype import GenomeBuild, SampleGenotypes
 
@@ -115,9 +117,77 @@ def test_synthetic_cohort_equals_per_sample(
     assert found == expected
     statuses = {call.status for calls in found for call in calls}
     assert len(statuses) >= 2  # the cohort exercises more than one kind of outcome
-    keys = [v.key for d in chosen.values() for v in d.variants]
-    patterns = {tuple(row) for row in pattern_matrix(cohort, keys).tolist()}
-    assert 1 < len(patterns) <= len(cohort)
+    columns = read_call_columns(vcf, request, "pgx", absent=absent)
+    assert columns.samples == tuple(batch.samples)
+    for index, one in enumerate(cohort):
+        assert columns.genotypes(index, one.calls).calls == one.calls
+    assert match_columns(chosen, columns) == expected
+
+
+def _unphased_vcf(definitions: dict[str, GeneDefinition], path: Path, samples: int, seed: int, rate: float) -> None:
+    """Every defining position of every gene, unphased: each allele an ALT at ``rate``, some calls missing, a few
+    positions absent (the worst case for pattern sharing: no linkage)."""
+    rng = random.Random(seed)
+    variants = sorted(
+        {v.key: v for d in definitions.values() for v in d.variants}.values(), key=lambda v: (v.chrom, v.pos)
+    )
+    names = [f"S{i:03d}" for i in range(samples)]
+    lines = [
+        "##fileformat=VCFv4.2",
+        "##reference=GRCh38",
+        *(f"##contig=<ID={c}>" for c in sorted({v.chrom for v in variants})),
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *names]),
+    ]
+    for variant in variants:
+        alts = [a for a in variant.alts if a and set(a) <= set("ACGT")]
+        if not alts or set(variant.ref) - set("ACGT") or not variant.ref or rng.random() < 0.02:
+            continue
+        calls = []
+        for _ in names:
+            pair = [1 + rng.randrange(len(alts)) if rng.random() < rate else 0 for _ in range(2)]
+            calls.append("./." if rng.random() < 0.005 else f"{pair[0]}/{pair[1]}")
+        fields = [variant.chrom, str(variant.pos), variant.rsid or ".", variant.ref, ",".join(alts), ".", "PASS", "."]
+        lines.append("\t".join([*fields, "GT", *calls]))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_every_gene_on_unlinked_genotypes_in_blocks_equals_per_sample(
+    definitions: dict[str, GeneDefinition], tmp_path: Path
+) -> None:
+    """Random unphased genotypes at every position of every gene (lowest-function genes, IUPAC cells, multi-allelic
+    sites included), read as columns and matched in two blocks sharing one memo: the per-sample matcher's calls.
+    Most patterns are told apart by the pattern keys alone: far fewer matcher runs than distinct patterns."""
+    vcf = tmp_path / "unlinked.vcf"
+    _unphased_vcf(definitions, vcf, samples=90, seed=5, rate=0.03)
+    loci = [locus for d in definitions.values() for locus in d.loci()]
+    request = GenomeRequest(loci={"pgx": {GenomeBuild.GRCH38: BuildLoci(loci=loci)}})
+    batch = read_genomes(vcf, request)
+    cohort = [batch.evidence(name).sample_genotypes("pgx") for name in batch.samples]
+    expected = [match_all(definitions, one) for one in cohort]
+    memo = MatchMemo()
+    halves = [batch.samples[:45], batch.samples[45:]]
+    found = []
+    for half in halves:
+        found += match_columns(definitions, read_call_columns(vcf, request, "pgx", samples=half), memo=memo)
+    assert found == expected
+    assert {call.status for calls in found for call in calls} >= {"called", "no_call"}
+    again = match_columns(definitions, read_call_columns(vcf, request, "pgx", samples=halves[0]), memo=memo)
+    assert again == expected[:45]
+    keys = [v.key for d in definitions.values() for v in d.variants]
+    columns = CallColumns.of(cohort, keys)
+    patterns = sum(
+        len(
+            {
+                tuple(int(columns.columns[v.key].codes[i]) for v in d.variants if v.key in columns.columns)
+                for i in range(len(cohort))
+            }
+        )
+        for d in definitions.values()
+    )
+    fresh = MatchMemo()
+    assert match_columns(definitions, columns, memo=fresh) == expected
+    assert fresh.held < patterns * 0.8
 
 
 def test_empty_cohort(definitions: dict[str, GeneDefinition]) -> None:

@@ -38,7 +38,7 @@ from tailormed.cohort.tables import (
     rows_table,
     write_parquet_atomic,
 )
-from tailormed.engines.pgx.cohort_match import match_cohort
+from tailormed.engines.pgx.cohort_match import MatchMemo, match_cohort
 from tailormed.engines.prs.matching import MatchOptions
 from tailormed.engines.prs.scoring import Imputation, PrsRun
 from tailormed.errors import InputError
@@ -102,6 +102,12 @@ def finished(plan: CohortPlan, partition: Partition, out: Path) -> bool:
 def _bundle(kb: str | None) -> KnowledgeBundle:
     """The run's knowledge bundle, loaded once per worker process (one run, one bundle)."""
     return load_bundle(Path(kb) if kb is not None else None)
+
+
+@lru_cache(maxsize=1)
+def _memo(kb: object) -> MatchMemo:
+    """The PGx calls of genotype patterns already matched by this worker process (bounded), for the run's bundle."""
+    return MatchMemo()
 
 
 @lru_cache(maxsize=1)
@@ -185,7 +191,7 @@ def match_block(evidence: Sequence[GenomeEvidence], bundle: KnowledgeBundle) -> 
     wanted = [index for index, found in enumerate(evidence) if found.has(pgx.CONSUMER)]
     cohort = [evidence[index].sample_genotypes(pgx.CONSUMER) for index in wanted]
     matched: list[list[GeneCall] | None] = [None] * len(evidence)
-    for index, calls in zip(wanted, match_cohort(definitions, cohort), strict=True):
+    for index, calls in zip(wanted, match_cohort(definitions, cohort, memo=_memo(bundle.location)), strict=True):
         matched[index] = calls
     return matched
 

@@ -27,13 +27,14 @@ from tailormed.model.allele_names import name_key, ordered_pair
 from tailormed.model.genotype import SampleGenotypes
 from tailormed.model.pgx import CallStatus, Diplotype, GeneCall
 
-__all__ = ["match_all", "match_gene", "name_key", "ordered_pair"]
+__all__ = ["match_all", "match_gene", "match_sites", "name_key", "ordered_pair"]
 
 _Result = Callable[[CallStatus, list[Diplotype]], GeneCall]
 
 
 #: Added to every call that relied on positions absent from the VCF being reference (the user's declared choice).
 ABSENT_AS_REFERENCE_NOTE = "positions absent from the VCF were read as reference (declared complete)"
+
 
 def match_gene(
     definition: GeneDefinition,
@@ -47,15 +48,36 @@ def match_gene(
 
     ``allele_activity`` (allele -> activity value) overrides the definition's own values for lowest-function genes.
     """
-    sample = read_sites(definition, genotypes)
+    return match_sites(
+        definition,
+        read_sites(definition, genotypes),
+        sample_name=genotypes.sample,
+        absent_is_reference=genotypes.absent_is_reference,
+        top_candidate_only=top_candidate_only,
+        find_combinations=find_combinations,
+        allele_activity=allele_activity,
+    )
+
+
+def match_sites(
+    definition: GeneDefinition,
+    sample: SampleSites,
+    *,
+    sample_name: str,
+    absent_is_reference: bool,
+    top_candidate_only: bool = True,
+    find_combinations: bool = False,
+    allele_activity: Mapping[str, float] | None = None,
+) -> GeneCall:
+    """Call one gene from the sample's usable sites at its positions (what :func:`match_gene` reads of them)."""
     warnings = list(sample.warnings)
     missing = [v.label for v in sample.missing]
-    if genotypes.absent_is_reference:
+    if absent_is_reference:
         warnings.append(ABSENT_AS_REFERENCE_NOTE)
 
     def result(status: CallStatus, diplotypes: list[Diplotype]) -> GeneCall:
         return GeneCall(
-            sample=genotypes.sample,
+            sample=sample_name,
             gene=definition.gene,
             status=status,
             diplotypes=diplotypes,
@@ -168,4 +190,3 @@ def match_all(
         )
         for gene in wanted
     ]
-

@@ -61,16 +61,24 @@ def read_sites(definition: GeneDefinition, genotypes: SampleGenotypes) -> Sample
     for index, variant in enumerate(definition.variants):
         if variant.key in ignored:
             continue
-        call = genotypes.calls.get(variant.key)
-        alleles = None if call is None else _usable_alleles(call, variant, definition, result.warnings)
-        if call is None or alleles is None:
+        site = read_site(definition, index, genotypes.calls.get(variant.key), result.warnings)
+        if site is None:
             result.missing.append(variant)
-            continue
-        group: tuple[str, int] | None = None
-        if len(alleles) == 2 and alleles[0] != alleles[1]:
-            group = ("ps", call.phase_set or 0) if call.phased else ("unphased", index)
-        result.sites.append(Site(variant=variant, index=index, alleles=alleles, group=group))
+        else:
+            result.sites.append(site)
     return result
+
+
+def read_site(definition: GeneDefinition, index: int, call: GenotypeCall | None, warnings: list[str]) -> Site | None:
+    """The usable site at the definition's position ``index``, or None when it is missing (notes go to ``warnings``)."""
+    variant = definition.variants[index]
+    alleles = None if call is None else _usable_alleles(call, variant, definition, warnings)
+    if call is None or alleles is None:
+        return None
+    group: tuple[str, int] | None = None
+    if len(alleles) == 2 and alleles[0] != alleles[1]:
+        group = ("ps", call.phase_set or 0) if call.phased else ("unphased", index)
+    return Site(variant=variant, index=index, alleles=alleles, group=group)
 
 
 def _usable_alleles(

@@ -25,6 +25,8 @@ class Strand:
 
 
 def _variant_cells(candidate: Candidate, reference: Candidate) -> set[int]:
+    if candidate is reference:
+        return set()
     return {i for i, cell in candidate.cells.items() if cell != reference.cells[i]}
 
 
