@@ -41,10 +41,10 @@ def load_hereditary(bundle: KnowledgeBundle, acmg_version: str = acmg.DEFAULT_VE
 def hereditary_request(knowledge: HereditaryKnowledge) -> GenomeRequest:
     """The ClinVar loci (GRCh38), with one region per gene."""
     by_gene: dict[str, list[Locus]] = {}
-    for variant in knowledge.clinvar:
+    for variant, gene in zip(knowledge.clinvar, knowledge.acmg.judged_genes(knowledge.clinvar), strict=True):
         locus = knowledge.loci.get(f"{variant.chrom}:{variant.pos}")
         if locus is not None:
-            by_gene.setdefault(knowledge.acmg.judged_gene(variant), []).append(locus)
+            by_gene.setdefault(gene, []).append(locus)
     wanted = BuildLoci(loci=list(knowledge.loci.values()), regions=gene_regions(sorted(by_gene.items())))
     return GenomeRequest(loci={CONSUMER: {GenomeBuild.GRCH38: wanted}})
 

@@ -45,8 +45,8 @@ class HereditaryKnowledge:
         """ClinVar site keys per gene the variants are judged under, grouped once per knowledge rather than per
         sample (a cohort assesses thousands of samples against the same grouping)."""
         keys: dict[str, set[str]] = {}
-        for variant in self.clinvar:
-            keys.setdefault(self.acmg.judged_gene(variant), set()).add(variant.key)
+        for variant, gene in zip(self.clinvar, self.acmg.judged_genes(self.clinvar), strict=True):
+            keys.setdefault(gene, set()).add(variant.key)
         return {gene: frozenset(sites) for gene, sites in keys.items()}
 
 
