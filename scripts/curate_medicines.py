@@ -347,6 +347,278 @@ BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         "openFDA drug label, SPL set eeaaaf38-fb86-4d9f-a19d-0f61daac2fd7, spl_product_data_elements",
         "VOTRIENT pazopanib hydrochloride PAZOPANIB HYDROCHLORIDE PAZOPANIB",
     ),
+    # US brands of drugs with guidance (DailyMed label summaries and titles, FDA labeling pages, labels as reproduced)
+    "Zofran": (
+        ("ondansetron",),
+        "https://dailymed.nlm.nih.gov/dailymed/lookup.cfm?setid=b4f26273-fcce-c06a-e053-2a95a90a2583",
+        "DailyMed label summary",
+        "Label: ZOFRAN- ondansetron 4mg tablet, orally disintegrating ... Category: HUMAN PRESCRIPTION DRUG LABEL",
+    ),
+    "Zofran ODT": (
+        ("ondansetron",),
+        "https://dokumen.tips/documents/novartis-pharmaceuticals-corporation-zofran-ondansetron-.html",
+        "FDA prescribing information (Novartis Pharmaceuticals Corporation) as reproduced, highlights",
+        "ZOFRAN (ondansetron hydrochloride) tablets, for oral use ZOFRAN ODT (ondansetron) orally disintegrating "
+        "tablets",
+    ),
+    "Risperdal": (
+        ("risperidone",),
+        "https://dailymed.nlm.nih.gov/dailymed/search.cfm?searchdb=rxcui&query=262222",
+        "DailyMed label summary",
+        "Label: RISPERDAL- risperidone tablet RISPERDAL M-TAB- risperidone tablet, orally disintegrating RISPERDAL- "
+        "risperidone solution ... Packager: Janssen Pharmaceuticals, Inc.",
+    ),
+    "Risperdal M-Tab": (
+        ("risperidone",),
+        "https://dailymed.nlm.nih.gov/dailymed/search.cfm?searchdb=rxcui&query=262222",
+        "DailyMed label summary",
+        "Label: RISPERDAL- risperidone tablet RISPERDAL M-TAB- risperidone tablet, orally disintegrating RISPERDAL- "
+        "risperidone solution ... Packager: Janssen Pharmaceuticals, Inc.",
+    ),
+    "Haldol": (
+        ("haloperidol",),
+        "https://medlibrary.org/lib/rx/meds/haldol/page/5/",
+        "FDA prescribing information as reproduced, How Supplied",
+        "HALDOL brand of haloperidol Injection (For Immediate Release) 5 mg per mL (as the lactate) – NDC 50458-255-01",
+    ),
+    "Pravachol": (
+        ("pravastatin",),
+        "https://www.healthgrades.com/drugs/pravachol",
+        "drug listing (FDA product data), Drug Basics",
+        "Brand Name: PRAVACHOL Generic Name: PRAVASTATIN SODIUM Drug Type: HUMAN PRESCRIPTION DRUG",
+    ),
+    "Tofranil": (
+        ("imipramine",),
+        "https://fda.report/DailyMed/1827a5aa-733a-49d9-89d9-48ea0367b230",
+        "DailyMed label (SPL 1827a5aa-733a-49d9-89d9-48ea0367b230) as reproduced, Description",
+        "Tofranil, imipramine hydrochloride USP, the original tricyclic antidepressant, is a member of the "
+        "dibenzazepine group of compounds.",
+    ),
+    "Tofranil-PM": (
+        ("imipramine",),
+        "http://www.medicinenet.com/imipramine/article.htm",
+        "drug monograph, names",
+        "GENERIC NAME: imipramine BRAND NAME: Tofranil, Tofranil-PM",
+    ),
+    "Detrol": (
+        ("tolterodine",),
+        "https://www.pfizermedicalinformation.com/en-us/detrol",
+        "Pfizer medical information (United States), Indications and Usage",
+        "DETROL®(tolterodine tartrate) ... DETROL Tablets are indicated for the treatment of overactive bladder with "
+        "symptoms of urge urinary incontinence, urgency, and frequency.",
+    ),
+    "Detrol LA": (
+        ("tolterodine",),
+        "https://labeling.pfizer.com/showlabeling.aspx?id=719&section=PPI",
+        "Pfizer labeling, patient information, title",
+        "DETROL LA- tolterodine tartrate capsule, extended release Pharmacia and Upjohn Company LLC",
+    ),
+    "Enablex": (
+        ("darifenacin",),
+        "http://www.fda.gov/Safety/MedWatch/SafetyInformation/ucm233702.htm",
+        "FDA CDER safety labeling changes, product title",
+        "Enablex (darifenacin) extended-release tablets",
+    ),
+    "Razadyne": (
+        ("galantamine",),
+        "http://www.fda.gov/Safety/MedWatch/SafetyInformation/ucm299522.htm",
+        "FDA CDER safety labeling changes, product title",
+        "Razadyne (galantamine hydrobromide) Tablets, Oral Solution, and Razadyne ER (galantamine HBr) "
+        "Extended-Release Capsules",
+    ),
+    "Razadyne ER": (
+        ("galantamine",),
+        "http://www.fda.gov/Safety/MedWatch/SafetyInformation/ucm299522.htm",
+        "FDA CDER safety labeling changes, product title",
+        "Razadyne (galantamine hydrobromide) Tablets, Oral Solution, and Razadyne ER (galantamine HBr) "
+        "Extended-Release Capsules",
+    ),
+    "Antivert": (
+        ("meclizine",),
+        "http://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?id=106141&dictionary=on",
+        "DailyMed label summary",
+        "Label: ANTIVERT- meclizine hydrochloride tablet ... Packager: Roerig ... Category: HUMAN PRESCRIPTION DRUG "
+        "LABEL",
+    ),
+    "Rythmol": (
+        ("propafenone",),
+        "https://drugs-library.com/drugs/rythmol_8dd938c8.html",
+        "FDA prescribing information as reproduced, highlights",
+        "RYTHMOL (propafenone hydrochloride) Tablets for oral use",
+    ),
+    "Rythmol SR": (
+        ("propafenone",),
+        "https://dailymed.nlm.nih.gov/dailymed/lookup.cfm?setid=0e9d1433-a55e-4907-bb38-abac47c7d3c7",
+        "DailyMed label, title",
+        "RYTHMOL SR- propafenone hydrochloride capsule, extended release GlaxoSmithKline LLC",
+    ),
+    "Ancobon": (
+        ("flucytosine",),
+        "https://dailymed.nlm.nih.gov/dailymed/search.cfm?searchdb=rxcui&query=207127",
+        "DailyMed label summary",
+        "Label: ANCOBON- flucytosine capsule ... Packager: Bausch Health US LLC ... Category: HUMAN PRESCRIPTION "
+        "DRUG LABEL",
+    ),
+    "Altoprev": (
+        ("lovastatin",),
+        "http://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?audience=professional&setid=e8b6ccc2-e6e7-45fd-ab66-c312bcbe2b01",
+        "DailyMed label, title",
+        "ALTOPREV- lovastatin tablet, extended release Shionogi Inc.",
+    ),
+    "Lescol": (
+        ("fluvastatin",),
+        "https://vdocuments.net/reference-id-4134939-girls-10-to-16-years-of-age-with-heterozygous-familial-hypercholesterolemia.html",
+        "FDA prescribing information (Reference ID 4134939) as reproduced, highlights",
+        "Lescol ® (fluvastatin sodium) capsules/ Lescol ® XL (fluvastatin sodium) extended-release tablets for oral "
+        "use",
+    ),
+    "Lescol XL": (
+        ("fluvastatin",),
+        "https://dailymed.nlm.nih.gov/dailymed/fda/fdaDrugXsl.cfm?setid=8a1823e7-26fb-4858-bac7-9e152e5ea16a&type=display",
+        "DailyMed label, title",
+        "LESCOL XL- fluvastatin sodium tablet, extended release Novartis Pharmaceuticals Corporation",
+    ),
+    "Tambocor": (
+        ("flecainide",),
+        "https://drugs-library.com/drugs/tambocor_fa83c465.html",
+        "FDA prescribing information (Medicis Pharmaceutical Corp) as reproduced, Description",
+        "TAMBOCOR™ (flecainide acetate) is an antiarrhythmic drug available in tablets of 50, 100, or 150 mg for "
+        "oral administration.",
+    ),
+    "Evekeo": (
+        ("amphetamine",),
+        "https://dailymed.nlm.nih.gov/dailymed/fda/fdaDrugXsl.cfm?setid=f469fb38-0380-4621-9db3-a4f429126156&type=display",
+        "DailyMed label, title",
+        "EVEKEO- amphetamine sulfate tablet AZURITY PHARMACEUTICALS, INC.",
+    ),
+    "Evekeo ODT": (
+        ("amphetamine",),
+        "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=1e25f905-6c0b-4b19-a3b6-b2a386afa1c3&audience=professional",
+        "DailyMed label, title",
+        "EVEKEO ODT- amphetamine sulfate tablet, orally disintegrating Azurity Pharmaceuticals, Inc.",
+    ),
+    "Surmontil": (
+        ("trimipramine",),
+        "http://www.fda.gov/Safety/MedWatch/SafetyInformation/ucm334684.htm",
+        "FDA CDER safety labeling changes, product title",
+        "Surmontil (Trimipramine Maleate) Capsules",
+    ),
+    "Vivactil": (
+        ("protriptyline",),
+        "http://www.rxlist.com/vivactil-drug/indications-dosage.htm",
+        "FDA prescribing information as reproduced, How Supplied",
+        "Vivactil® (protriptyline hydrochloride tablets USP) is supplied as follows:",
+    ),
+    "Hysingla ER": (
+        ("hydrocodone",),
+        "https://dailymed.nlm.nih.gov/dailymed/search.cfm?query=1595754&searchdb=rxcui",
+        "DailyMed label summary",
+        "Label: HYSINGLA ER- hydrocodone bitartrate tablet, extended release ... Packager: Purdue Pharma LP ... "
+        "Category: HUMAN PRESCRIPTION DRUG LABEL",
+    ),
+    "Aczone": (
+        ("dapsone",),
+        "http://www.dailymed.nlm.nih.gov/dailymed/archives/fdaDrugInfo.cfm?archiveid=73823",
+        "DailyMed label (archived version), title",
+        "ACZONE - dapsone gel Allergan, Inc.",
+    ),
+    "Luvox CR": (
+        ("fluvoxamine",),
+        "http://www.rxlist.com/luvox-cr-drug.htm",
+        "FDA prescribing information as reproduced, title",
+        "LUVOX CR® (fluvoxamine maleate) Extended Release Capsules",
+    ),
+    # Brands outside the United States of drugs with DPWG guidance (national product information and leaflets)
+    "Sintrom": (
+        ("acenocoumarol",),
+        "https://oladoctor.com/en/medicines/poland/sintrom-tabletki-4-mg",
+        "Polish package leaflet (English translation) as reproduced",
+        "Sintrom contains the active substance acenocoumarol.",
+    ),
+    "Sinthrome": (
+        ("acenocoumarol",),
+        "http://www.drugs.com/uk/sinthrome-1mg-tablets-leaflet.html",
+        "United Kingdom patient information leaflet as reproduced",
+        "SINTHROME 1MG TABLETS Active substance: ACENOCOUMAROL",
+    ),
+    "Marcumar": (
+        ("phenprocoumon",),
+        "https://fachinfo.de/fi/detail/003056/marcumar",
+        "German summary of product characteristics (Fachinformation), sections 1 and 2",
+        "Marcumar 3 mg Tabletten Jede Tablette enthält 3 mg Phenprocoumon.",
+    ),
+    "Marcoumar": (
+        ("phenprocoumon",),
+        "https://medikamio.com/de-ch/medikamente/marcoumar/pil",
+        "Swiss package leaflet as reproduced, product data",
+        "Marcoumar® Wirkstoff(e)Phenprocoumon ZulassungslandCH",
+    ),
+    "Clopixol": (
+        ("zuclopenthixol",),
+        "https://medicines.ie/print?id=31679&pilId=497&type=xpil",
+        "Irish package leaflet (medicines.ie)",
+        "Clopixol 10 mg film-coated tablets. (zuclopenthixol dihydrochloride) ... Clopixol contains the active "
+        "substance zuclopenthixol.",
+    ),
+    "Floxapen": (
+        ("flucloxacillin",),
+        "https://medine.co.uk/floxapen-capsules-250mg/summary",
+        "United Kingdom summary of product characteristics as reproduced, section 2",
+        "Floxapen Capsules (Flucloxacillin Capsules BP) containing 250 mg flucloxacillin as Flucloxacillin Sodium BP.",
+    ),
+    "Navoban": (
+        ("tropisetron",),
+        "https://www.felleskatalogen.no/medisin/pasienter/pil-navoban-primius-lab-561842",
+        "Norwegian package leaflet (Felleskatalogen), title",
+        "PAKNINGSVEDLEGG: INFORMASJON TIL BRUKEREN Navoban 5 mg kapsler, harde tropisetron",
+    ),
+    "Xefo": (
+        ("lornoxicam",),
+        "http://www.medicines.ie/medicine/15304/SPC/Xefo+8+mg+Film-coated+Tablets/",
+        "Irish summary of product characteristics (medicines.ie), sections 1 and 2",
+        "1. NAME OF THE MEDICINAL PRODUCT Xefo 8 mg film-coated tablets ... 2. QUALITATIVE AND QUANTITATIVE "
+        "COMPOSITION One film-coated tablet contains 8 mg lornoxicam",
+    ),
+    "Xefo Rapid": (
+        ("lornoxicam",),
+        "https://www.myhealthbox.eu/en/medicine/nycomeduklimited/xeforapid8mgfilmcoatedtablets/810971",
+        "Irish Medicines Board summary of product characteristics as reproduced, sections 1 and 2",
+        "1 NAME OF THE MEDICINAL PRODUCT Xefo Rapid 8 mg film-coated tablets 2 QUALITATIVE AND QUANTITATIVE "
+        "COMPOSITION One film-coated tablet contains 8 mg lornoxicam.",
+    ),
+    "Tilcotil": (
+        ("tenoxicam",),
+        "https://docslib.org/doc/6058329/tilcotil-1-product-name",
+        "New Zealand data sheet as reproduced, sections 1 and 2",
+        "NEW ZEALAND DATA SHEET TILCOTIL 1. Product Name Tilcotil 20 mg film-coated tablets. 2. Qualitative and "
+        "Quantitative Composition Each film-coated tablet contains 20 mg of tenoxicam.",
+    ),
+    "Penthrox": (
+        ("methoxyflurane",),
+        "https://imedi.co.uk/penthrox-3-ml-inhalation-vapour-liquid/summary",
+        "United Kingdom summary of product characteristics as reproduced, sections 1 and 2",
+        "PENTHROX 3mL inhalation vapour, liquid 2 QUALITATIVE AND QUANTITATIVE COMPOSITION Each vial contains 3 mL "
+        "of methoxyflurane 99.9%.",
+    ),
+    "Teysuno": (
+        ("tegafur", "gimeracil", "oteracil"),
+        "https://myhealthbox.eu/mt/droga/teysuno/3553954",
+        "EMA EPAR summary for the public (EMEA/H/C/001242) as reproduced",
+        "Teysuno is a medicine that contains the active substances tegafur, gimeracil and oteracil.",
+    ),
+    "UFT": (
+        ("tegafur", "uracil"),
+        "https://www.mims.com/singapore/drug/info/uft?type=full",
+        "MIMS Singapore full prescribing information, Contents and Description",
+        "Contents Tegafur, uracil. Description Each capsule contains tegafur 100 mg and uracil 224 mg.",
+    ),
+    "Uftoral": (
+        ("tegafur", "uracil"),
+        "https://www.canceractive.com/article/tegafur-with-uracil-uftoral",
+        "patient information article",
+        "Tegafur with uracil (Uftoral) which is a chemotherapy drug most often used to treat bowel cancer. It is a "
+        "combination of two drugs - tegafur and uracil",
+    ),
 }
 
 #: Ingredients named differently in the United States (USAN) and by the WHO (INN), for ingredients whose ATC code

@@ -50,6 +50,37 @@ def review(*names: str) -> object:
         ("Orilissa", "elagolix"),
         ("Evoxac 30 mg capsule", "cevimeline"),
         ("Tasigna 200 mg hard capsules", "nilotinib"),
+        ("Zofran ODT 8 mg", "ondansetron"),
+        ("Risperdal 2 mg tablet", "risperidone"),
+        ("Haldol 5 mg/mL injection", "haloperidol"),
+        ("Pravachol 40 mg", "pravastatin"),
+        ("Tofranil-PM 75 mg", "imipramine"),
+        ("Detrol LA 4 mg", "tolterodine"),
+        ("Enablex 7.5 mg", "darifenacin"),
+        ("Razadyne ER 8 mg", "galantamine"),
+        ("Antivert 25 mg", "meclizine"),
+        ("Rythmol SR 225 mg", "propafenone"),
+        ("Ancobon 500 mg capsule", "flucytosine"),
+        ("Altoprev 20 mg", "lovastatin"),
+        ("Lescol XL 80 mg", "fluvastatin"),
+        ("Tambocor 100 mg", "flecainide"),
+        ("Evekeo 10 mg", "amphetamine"),
+        ("Surmontil 25 mg", "trimipramine"),
+        ("Vivactil 10 mg", "protriptyline"),
+        ("Hysingla ER 20 mg", "hydrocodone"),
+        ("Aczone 7.5% gel", "dapsone"),
+        ("Luvox CR 100 mg", "fluvoxamine"),
+        # brands outside the United States (DPWG drugs)
+        ("Sintrom 4 mg", "acenocoumarol"),
+        ("Sinthrome 1mg tablets", "acenocoumarol"),
+        ("Marcumar 3 mg Tabletten", "phenprocoumon"),
+        ("Marcoumar", "phenprocoumon"),
+        ("Clopixol 10 mg film-coated tablets", "zuclopenthixol"),
+        ("Floxapen 500 mg capsules", "flucloxacillin"),
+        ("Navoban 5 mg", "tropisetron"),
+        ("Xefo Rapid 8 mg", "lornoxicam"),
+        ("Tilcotil 20 mg", "tenoxicam"),
+        ("Penthrox 3 mL", "methoxyflurane"),
     ],
 )
 def test_brands_of_drugs_with_guidance_resolve(written: str, ingredient: str) -> None:
@@ -99,6 +130,17 @@ def test_a_combination_brand_resolves_to_every_ingredient(combination: object, d
         assert VOCABULARY.ambiguity(brand + decoration) is not None, brand
         return
     assert set(found.ingredients) == set(combination.ingredients), brand  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("written", "ingredients"),
+    [("Teysuno 20 mg/5.8 mg/15.8 mg", ("gimeracil", "oteracil", "tegafur")), ("UFT", ("tegafur", "uracil"))],
+)
+def test_tegafur_products_resolve_to_all_their_ingredients(written: str, ingredients: tuple[str, ...]) -> None:
+    found = VOCABULARY.resolve(written)
+    assert found is not None and found.ingredients == ingredients
+    drugs = {a.drug for m in review(written).medications for a in m.genotype_recommendations}  # type: ignore[attr-defined]
+    assert "tegafur" in drugs
 
 
 def test_symbyax_is_olanzapine_and_fluoxetine() -> None:
