@@ -17,6 +17,7 @@ Usage: python scripts/curate_medicines.py VALUESET_DIR ATC_CSV [PDDI_DIR]
   ingredients becomes a combination: its brand resolves to all of them;
 * veterinary products (``VETERINARY`` below: a label whose document type is PRESCRIPTION ANIMAL DRUG LABEL, or
   product information for animals) are left out: their brands and RxNorm codes never resolve;
+* brands no source read shows to be human medicines (``WITHHELD`` below, each with why) are left out too;
 * names that differ between the United States (USAN) and the WHO (INN): the WHO ATC index name of the ingredient's
   own ATC code (``ciclosporin`` for cyclosporine, L04AD01), and ``US_NAMES`` below for ingredients the CPIC table
   does not code (acetaminophen = paracetamol), each with its source's words.
@@ -619,6 +620,112 @@ BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         "Tegafur with uracil (Uftoral) which is a chemotherapy drug most often used to treat bowel cancer. It is a "
         "combination of two drugs - tegafur and uracil",
     ),
+    # Brands no longer sold in the United States under that name that patients' lists still carry
+    "Elavil": (
+        ("amitriptyline",),
+        "https://docslib.org/doc/459012/product-monograph-elavil%C2%AE-amitriptyline-hydrochloride-tablets",
+        "Canadian product monograph (AA Pharma, 2018) as reproduced, Indications and Clinical Use",
+        "ELAVIL® (amitriptyline hydrochloride) is indicated in the drug management of depressive illness.",
+    ),
+    "Asendin": (
+        ("amoxapine",),
+        "https://hm-online.eztelemed.com/drugs/1427/view",
+        "drug monograph (Drugs.com) as reproduced",
+        "Asendin (Oral) Generic name:amoxapine (oral route) ... The Asendin brand name has been discontinued in the "
+        "U.S.",
+    ),
+    "Trilafon": (
+        ("perphenazine",),
+        "https://docslib.org/doc/1917723/trilafon-tablets-trilafon-injection-final-printed-labeling",
+        "FDA final printed labeling as reproduced, Description",
+        "TRILAFON products contain perphenazine, USP",
+    ),
+    "Mellaril": (
+        ("thioridazine",),
+        "http://www.rxlist.com/mellaril-drug/indications-dosage.htm",
+        "FDA prescribing information as reproduced, Indications",
+        "Mellaril® (thioridazine HCl) is indicated for the management of schizophrenic patients who fail to respond "
+        "adequately to treatment with other antipsychotic drugs.",
+    ),
+    "Humatin": (
+        ("paromomycin",),
+        "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=a725f022-ec3c-430d-8021-96c861b9893c",
+        "DailyMed label summary",
+        "Label: HUMATIN- paromomycin sulfate capsule ... Packager: Waylis Therapeutics LLC ... Category: HUMAN "
+        "PRESCRIPTION DRUG LABEL",
+    ),
+    "Garamycin": (
+        ("gentamicin",),
+        "https://www.drugs.com/pro/garamycin-eye-drops.html",
+        "prescribing information as reproduced, title and indication",
+        "Garamycin Eye Drops ... Generic name: gentamicin sulfate ... Garamycin® Ophthalmic Solution is indicated in "
+        "the topical treatment of ocular bacterial infections",
+    ),
+    "Tylenol with Codeine": (
+        ("acetaminophen", "codeine"),
+        "http://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=936e481e-f46c-4e03-b8e3-25961cda1909&audience=consumer",
+        "DailyMed label, title",
+        "TYLENOL WITH CODEINE- acetaminophen and codeine phosphate tablet Janssen Pharmaceuticals, Inc.",
+    ),
+    # Common brands of drugs with guidance that the sources read so far lacked
+    "Zyloprim": (
+        ("allopurinol",),
+        "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=baf6d3af-4edc-4207-a770-576c3b6787c8",
+        "DailyMed label, title",
+        "ZYLOPRIM- allopurinol tablet Casper Pharma LLC",
+    ),
+    "Trileptal": (
+        ("oxcarbazepine",),
+        "https://medic.hrt.org/dm/drug/trileptal-oxcarbazepine-tablet-film-coated-trileptal-oxcarbazepine-suspension-novartis-pharmaceuticals-corporation",
+        "DailyMed label as reproduced, highlights",
+        "TRILEPTAL® (oxcarbazepine) film-coated tablets, for oral use TRILEPTAL® (oxcarbazepine) oral suspension",
+    ),
+    "Nolvadex": (
+        ("tamoxifen",),
+        "https://app.medpath.com/drug/09b49f6467aea800",
+        "Singapore HSA registration (AstraZeneca) as reproduced",
+        "NOLVADEX TABLET 10 mg ... Active ingredient: TAMOXIFEN CITRATE 15.2 mg EQV TAMOXIFEN",
+    ),
+    "Nolvadex-D": (
+        ("tamoxifen",),
+        "https://myhealthbox.eu/en/nolvadex-d/2695306",
+        "Maltese package leaflet (Medicines Authority) as reproduced",
+        "The name of your medicine is ‘Nolvadex D 20 mg Film-coated Tablets’ (called Nolvadex D in this leaflet). "
+        "Nolvadex D contains a medicine called tamoxifen.",
+    ),
+    "Jantoven": (
+        ("warfarin",),
+        "http://dailymed.nlm.nih.gov/dailymed/archives/fdaDrugInfo.cfm?archiveid=2835",
+        "DailyMed label (archived version), Description",
+        "Jantoven® (crystalline warfarin sodium) is an anticoagulant which acts by inhibiting vitamin K-dependent "
+        "coagulation factors.",
+    ),
+    "Inderal": (
+        ("propranolol",),
+        "https://docslib.org/doc/2823789/inderal-propranolol-hydrochloride",
+        "FDA prescribing information (Wyeth, Reference ID 2919389) as reproduced, Description",
+        "Inderal® (propranolol hydrochloride) is a synthetic beta- blocking agent",
+    ),
+    "Adderall": (
+        ("amphetamine", "dextroamphetamine"),
+        "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=f22635fe-821d-4cde-aa12-419f8b53db81",
+        "DailyMed label summary",
+        "Label: ADDERALL- dextroamphetamine saccharate, amphetamine aspartate, dextroamphetamine sulfate, and "
+        "amphetamine sulfate tablet",
+    ),
+    "Adderall XR": (
+        ("amphetamine", "dextroamphetamine"),
+        "https://dailymed.nlm.nih.gov/dailymed/archives/fdaDrugInfo.cfm?archiveid=5703",
+        "DailyMed label (archived version), title",
+        "adderall xr (Dextroamphetamine saccharate, amphetamine aspartate monohydrate, dextroamphetamine sulfate and "
+        "amphetamine sulfatecapsule, extended release [Shire US Inc.]",
+    ),
+    "Norco": (
+        ("acetaminophen", "hydrocodone"),
+        "https://vdocuments.site/norco-hydrocodone-bitartrate-and-acetaminophen-tablets-2018-02-11-norco-contains.html",
+        "DailyMed label (Allergan, Inc.) as reproduced, title",
+        "NORCO- hydrocodone bitartrate and acetaminophen tablet Allergan, Inc.",
+    ),
 }
 
 #: Ingredients named differently in the United States (USAN) and by the WHO (INN), for ingredients whose ATC code
@@ -766,8 +873,62 @@ VETERINARY: dict[str, tuple[str, str, str]] = {
         "Gentamicin-betamethasone-clotrimazole ointment is indicated for the treatment ofcanine acute and chronic "
         "otitis externa",
     ),
+    "GentaVed": (
+        "http://www.drugs-library.com/drugs/gentaved-topical.html",
+        "product label (Vedco, Inc.) as reproduced, principal display panel",
+        "GentaVed Topical Spray ... TOPICAL SPRAY VETERINARY ... For topical use In dogs only.",
+    ),
+    "Gentaotic": (
+        "https://entirelypetspharmacy.com/gentaotic-otic-solution-240ml.html",
+        "pet pharmacy product page reproducing the label, Caution",
+        "View Genta-otic Otic Solution Drug Facts Sheet. ... Federal law restricts this drug to use by or on the "
+        "order of a licensed veterinarian.",
+    ),
+    "Disal": (
+        "https://fda.report/DailyMed/88f58baf-4ec5-4d6f-a447-68af4b239318",
+        "DailyMed label (SPL 88f58baf-4ec5-4d6f-a447-68af4b239318) as reproduced",
+        "Disal by is a Animal medication manufactured, distributed, or labeled by Boehringer Ingelheim Animal Health "
+        "USA Inc.",
+    ),
+    "Salix - substance": (
+        "https://usa.msd-animal-health.wpcust.com/species/equine/products/salix-furosemide-injection",
+        "MSD Animal Health (United States), equine product page",
+        "Salix® is a highly effective diuretic-saluretic ... Do not use in horses intended for human consumption.",
+    ),
+    "Surpass Anti-Inflammatory": (
+        "https://thehorse.com/16199/new-topical-anti-inflammatory-equine-pain-treatment-approved-for-use/",
+        "FDA approval announcement reproducing the label's brief summary",
+        "SURPASS™ (1% diclofenac sodium) Topical Anti-Inflammatory Cream for Use in Horses",
+    ),
+    "UlcerGard": (
+        "https://veterinary-help.com/8043-ulcergard_reg_omeprazole_oral_paste_for_horses.htm",
+        "Veterinary Drug Handbook, label listing",
+        "UlcerGard® (omeprazole) Oral Paste for Horses Product Type: OTC ANIMAL DRUG LABEL",
+    ),
 }
-_VETERINARY = {name.casefold() for name in VETERINARY}
+
+_ONLY_HERE = "named only by RxNorm branded drugs of the HL7 PDDI CDS value sets"
+_NOT_FOUND = (
+    "no label, product information or drug reference naming it was found in DailyMed, openFDA or the web pages searched"
+)
+
+#: Brands of the value sets that no source read shows to be human medicines, left out of the human vocabulary:
+#: brand -> why (our words; nothing here is quoted, so it is kept as unverified).
+WITHHELD: dict[str, str] = {
+    "Ostilox": f"{_ONLY_HERE} (meloxicam 1.5 MG/ML Oral Suspension; meloxicam 5 MG/ML Injectable Solution); "
+    f"{_NOT_FOUND}; the same strengths are those of the veterinary Metacam and Loxicom products listed here",
+    "Eloxiject": f"{_ONLY_HERE} (meloxicam 5 MG/ML Injectable Solution); {_NOT_FOUND}; its name follows the "
+    "veterinary EloxiOral listed here",
+    "Vetromax": f"{_ONLY_HERE} (Betamethasone 0.001 MG/MG / Clotrimazole 0.01 MG/MG / Gentamicin 0.003 MG/MG Otic "
+    f"Ointment); {_NOT_FOUND}; the composition is that of the veterinary Otomax listed here",
+    "Remicin": f"{_ONLY_HERE} (Betamethasone 0.001 MG/MG / Clotrimazole 0.01 MG/MG / Gentamicin 0.003 MG/MG Otic "
+    f"Ointment); {_NOT_FOUND}; the composition is that of the veterinary Otomax listed here",
+    "Relifor": f"{_ONLY_HERE} (Betamethasone 0.284 MG/ML / Gentamicin 0.57 MG/ML Topical Spray); {_NOT_FOUND}; the "
+    "composition is that of the veterinary GentaVed and Betagen sprays listed here",
+    "Furoquid": f"{_ONLY_HERE} (Furosemide 10 MG/ML Oral Solution); {_NOT_FOUND}",
+    "Cortalone": f"{_ONLY_HERE} (Triamcinolone Acetonide 1.5 MG Oral Tablet); {_NOT_FOUND}",
+}
+_LEFT_OUT = {name.casefold() for name in [*VETERINARY, *WITHHELD]}
 
 #: Ingredient names the WHO ATC index spells differently (INN vs USAN).
 WHO_NAMES = {
@@ -930,6 +1091,10 @@ def main(argv: list[str]) -> int:
             {"brand": name, "sources": [{"cite": url, "at": where, "quote": quote}]}
             for name, (url, where, quote) in sorted(VETERINARY.items(), key=lambda item: item[0].casefold())
         ],
+        "withheld": [
+            {"brand": name, "sources": [], "unverified": {"reason": reason}}
+            for name, reason in sorted(WITHHELD.items(), key=lambda item: item[0].casefold())
+        ],
     }
     write_text_atomic(OUT, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {len(medicines)} medicines and {len(combinations)} combinations to {OUT.relative_to(REPO)}")
@@ -1086,8 +1251,8 @@ def _value_set(
         if klass is None and not set(ingredients) & wanted:
             continue
         branded = _BRAND.search(display)
-        if branded and _REFORMULATED.sub("", branded.group(1)).casefold() in _VETERINARY:
-            continue  # a veterinary product: neither its brand nor its code is a human medicine
+        if branded and _REFORMULATED.sub("", branded.group(1)).casefold() in _LEFT_OUT:
+            continue  # a veterinary product (or one not known to be human): neither its brand nor its code is used
         single = len(ingredients) == 1
         quote = {"cite": url, "at": f"{where}, RxNorm {code}", "quote": display}
         for name in ingredients:

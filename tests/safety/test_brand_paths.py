@@ -27,7 +27,7 @@ RULES = read_phenoconversion()
 
 #: One brand per batch: openFDA records (Myrbetriq), DailyMed labels (Zofran ODT, Tofranil-PM, Hysingla ER), FDA
 #: labeling pages (Enablex), national product information outside the United States (Sintrom, Floxapen), and a
-#: combination (Teysuno).
+#: combination (Teysuno), and common brands added later (Zyloprim, Elavil, Tylenol with Codeine).
 BRANDS = [
     ("Myrbetriq 25 mg tablet", ("mirabegron",)),
     ("Zofran ODT 8 mg", ("ondansetron",)),
@@ -37,6 +37,9 @@ BRANDS = [
     ("Sintrom 4 mg tablets", ("acenocoumarol",)),
     ("Floxapen 500 mg capsules", ("flucloxacillin",)),
     ("Teysuno 15 mg/4.35 mg/11.8 mg hard capsules", ("gimeracil", "oteracil", "tegafur")),
+    ("Zyloprim 300 mg", ("allopurinol",)),
+    ("Elavil 25 mg", ("amitriptyline",)),
+    ("Tylenol with Codeine 300 mg/30 mg", ("acetaminophen", "codeine")),
 ]
 
 

@@ -81,6 +81,19 @@ def review(*names: str) -> object:
         ("Xefo Rapid 8 mg", "lornoxicam"),
         ("Tilcotil 20 mg", "tenoxicam"),
         ("Penthrox 3 mL", "methoxyflurane"),
+        # brands no longer sold in the United States under that name, and common ones the sources lacked
+        ("Elavil 25 mg", "amitriptyline"),
+        ("Asendin 50 mg", "amoxapine"),
+        ("Trilafon 4 mg", "perphenazine"),
+        ("Mellaril 25 mg", "thioridazine"),
+        ("Humatin 250 mg capsule", "paromomycin"),
+        ("Garamycin", "gentamicin"),
+        ("Zyloprim 300 mg", "allopurinol"),
+        ("Trileptal 300 mg film-coated tablets", "oxcarbazepine"),
+        ("Nolvadex 20 mg", "tamoxifen"),
+        ("Nolvadex-D 20mg tablets", "tamoxifen"),
+        ("Jantoven 5 mg", "warfarin"),
+        ("Inderal 40 mg", "propranolol"),
     ],
 )
 def test_brands_of_drugs_with_guidance_resolve(written: str, ingredient: str) -> None:
@@ -134,13 +147,19 @@ def test_a_combination_brand_resolves_to_every_ingredient(combination: object, d
 
 @pytest.mark.parametrize(
     ("written", "ingredients"),
-    [("Teysuno 20 mg/5.8 mg/15.8 mg", ("gimeracil", "oteracil", "tegafur")), ("UFT", ("tegafur", "uracil"))],
+    [
+        ("Teysuno 20 mg/5.8 mg/15.8 mg", ("gimeracil", "oteracil", "tegafur")),
+        ("UFT", ("tegafur", "uracil")),
+        ("Tylenol with Codeine 300 mg/30 mg", ("acetaminophen", "codeine")),
+        ("Norco 10/325", ("acetaminophen", "hydrocodone")),
+        ("Adderall XR 20 mg", ("amphetamine", "dextroamphetamine")),
+    ],
 )
-def test_tegafur_products_resolve_to_all_their_ingredients(written: str, ingredients: tuple[str, ...]) -> None:
+def test_combination_products_of_drugs_with_guidance_reach_it(written: str, ingredients: tuple[str, ...]) -> None:
     found = VOCABULARY.resolve(written)
     assert found is not None and found.ingredients == ingredients
     drugs = {a.drug for m in review(written).medications for a in m.genotype_recommendations}  # type: ignore[attr-defined]
-    assert "tegafur" in drugs
+    assert drugs and drugs <= set(ingredients)
 
 
 def test_symbyax_is_olanzapine_and_fluoxetine() -> None:
@@ -173,7 +192,7 @@ def test_every_brand_is_filed_once_or_reported_ambiguous() -> None:
 
 def test_veterinary_products_stay_out_of_the_human_vocabulary() -> None:
     veterinary = {product.brand for product in VOCABULARY.veterinary}
-    assert {"Metacam", "Otomax", "Loxicom", "Vetalog"} <= veterinary
+    assert {"Metacam", "Otomax", "Loxicom", "Vetalog", "Disal", "UlcerGard", "Salix - substance"} <= veterinary
     for product in VOCABULARY.veterinary:
         assert product.sources and product.sources[0].quote, product.brand
         # never as a brand; a name that spells out its ingredients ("Betagen brand of Betamethasone and
@@ -197,6 +216,23 @@ def test_veterinary_products_stay_out_of_the_human_vocabulary() -> None:
     assert VOCABULARY.resolve("meloxicam").ingredients == ("meloxicam",)  # type: ignore[union-attr]
 
 
+def test_brands_not_known_to_be_human_medicines_are_left_out_with_the_reason() -> None:
+    withheld = {product.brand for product in VOCABULARY.withheld}
+    assert {"Ostilox", "Eloxiject", "Vetromax", "Remicin", "Relifor", "Furoquid", "Cortalone"} <= withheld
+    for product in VOCABULARY.withheld:
+        assert product.unverified is not None and not product.verified, product.brand
+        for written in (product.brand, f"{product.brand} 10 mg"):
+            assert VOCABULARY.resolve(written) is None, written
+    assert not withheld & {product.brand for product in VOCABULARY.veterinary}
+    # a human product of the same family stays known: Drotic is an otic solution for people
+    assert VOCABULARY.resolve("Drotic").ingredients == ("hydrocortisone", "neomycin", "polymyxin b")  # type: ignore[union-attr]
+
+
 def test_an_order_for_a_veterinary_product_is_reported_not_recognised() -> None:
-    result = review("Metacam 1.5 mg/ml", "Otomax")
-    assert result.unrecognised == ["Metacam 1.5 mg/ml: not a known medicine", "Otomax: not a known medicine"]  # type: ignore[attr-defined]
+    result = review("Metacam 1.5 mg/ml", "Otomax", "UlcerGard 2.28 g oral paste", "Disal 50 mg")
+    assert result.unrecognised == [  # type: ignore[attr-defined]
+        "Metacam 1.5 mg/ml: not a known medicine",
+        "Otomax: not a known medicine",
+        "UlcerGard 2.28 g oral paste: not a known medicine",
+        "Disal 50 mg: not a known medicine",
+    ]

@@ -232,6 +232,12 @@ class VeterinaryProduct(Sourced):
     brand: str
 
 
+class WithheldBrand(Sourced):
+    """A brand the source value sets list that no source read shows to be a human medicine: kept out, with why."""
+
+    brand: str
+
+
 class Resolution(Contract):
     """What a medication entry was recognised as, and by which of its fields."""
 
@@ -250,6 +256,9 @@ class MedicineVocabulary(Contract):
     )
     veterinary: list[VeterinaryProduct] = Field(
         default_factory=list, description="Veterinary brands left out of the vocabulary, with the source saying so"
+    )
+    withheld: list[WithheldBrand] = Field(
+        default_factory=list, description="Brands left out because no source read shows them to be human medicines"
     )
     _names: dict[str, str] = PrivateAttr(default_factory=dict)
     _brands: dict[str, tuple[str, ...]] = PrivateAttr(default_factory=dict)
