@@ -17,6 +17,7 @@ Usage: python scripts/curate_medicines.py VALUESET_DIR ATC_CSV [PDDI_DIR]
   ingredients becomes a combination: its brand resolves to all of them;
 * veterinary products (``VETERINARY`` below: a label whose document type is PRESCRIPTION ANIMAL DRUG LABEL, or
   product information for animals) are left out: their brands and RxNorm codes never resolve;
+* drugs with guidance sold under the ingredient's own name (``UNBRANDED`` below) say so, with the source;
 * brands no source read shows to be human medicines (``WITHHELD`` below, each with why) are left out too;
 * names that differ between the United States (USAN) and the WHO (INN): the WHO ATC index name of the ingredient's
   own ATC code (``ciclosporin`` for cyclosporine, L04AD01), and ``US_NAMES`` below for ingredients the CPIC table
@@ -726,6 +727,41 @@ BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         "DailyMed label (Allergan, Inc.) as reproduced, title",
         "NORCO- hydrocodone bitartrate and acetaminophen tablet Allergan, Inc.",
     ),
+    "Kantrex": (
+        ("kanamycin",),
+        "http://www.rxlist.com/kantrex-drug.htm",
+        "FDA prescribing information as reproduced, title",
+        "Kantrex (kanamycin) Injection, Solution",
+    ),
+}
+
+#: Drugs with guidance that the sources show sold under the ingredient's own name rather than a brand: ingredient ->
+#: (how it is sold, in our words; source, where, the source's words).
+UNBRANDED: dict[str, tuple[str, str, str, str]] = {
+    "primaquine": (
+        "sold in the United States as primaquine phosphate tablets",
+        "https://nctr-crs.fda.gov/fdalabel/services/spl/set-ids/09531382-2e06-4164-a7e1-169a1488788a/spl-doc",
+        "FDA structured product label (Ingenus Pharmaceuticals), title and product name (markup removed)",
+        "PRIMAQUINE PHOSPHATE TABLETS, USP ... <name>PRIMAQUINE PHOSPHATE</name>",
+    ),
+    "streptomycin": (
+        "sold in the United States as streptomycin for injection",
+        "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=abd1f64e-4283-4370-aae8-3666316aa36e&audience=consumer",
+        "DailyMed label summary",
+        "Label: STREPTOMYCIN injection, powder, lyophilized, for solution ... Packager: XGen Pharmaceuticals DJB, Inc.",
+    ),
+    "codeine": (
+        "sold alone in the United States as codeine sulfate tablets and oral solution; brands are combinations",
+        "http://dailymed.nlm.nih.gov/dailymed/archives/fdaDrugInfo.cfm?archiveid=80416",
+        "DailyMed label (archived version), title",
+        "CODEINE SULFATE- codeine sulfate solution TAGI Pharma, Inc.",
+    ),
+    "halothane": (
+        "sold in the United Kingdom under the ingredient name; no United States product in the sources read",
+        "https://imedi.co.uk/halothane-100-inhalation-vapour-liquid",
+        "United Kingdom technical leaflet as reproduced",
+        "TECHNICAL LEAFLET HALOTHANE 100% Inhalation Vapour, Liquid",
+    ),
 }
 
 #: Ingredients named differently in the United States (USAN) and by the WHO (INN), for ingredients whose ATC code
@@ -1066,6 +1102,10 @@ def main(argv: list[str]) -> int:
         if found is not None:
             at = "Drugs@FDA product title, as cited in PharmCAT 3.1 example report (pharmcat.example2.report.json)"
             brand(found[0], found[1], {"cite": url, "at": at, "quote": title})
+    for name, (how, url, where, quote) in UNBRANDED.items():
+        item = entry(name)
+        item["unbranded"] = how
+        item["sources"].append({"cite": url, "at": where, "quote": quote})
     for name, (ingredients, url, where, quote) in BRANDS.items():
         brand(name, ingredients, {"cite": url.replace('"', "%22").replace(" ", "+"), "at": where, "quote": quote})
     for item in medicines.values():

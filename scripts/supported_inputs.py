@@ -44,17 +44,23 @@ def drug_rows(bundle: KnowledgeBundle, vocabulary: MedicineVocabulary) -> list[s
             cells += [
                 medicine.rxnorm or "",
                 ", ".join(medicine.atc),
-                _brand_cell(medicine.brands, [c.brand for c in vocabulary.combinations if drug in c.ingredients]),
+                _brand_cell(
+                    medicine.brands,
+                    [c.brand for c in vocabulary.combinations if drug in c.ingredients],
+                    medicine.unbranded,
+                ),
                 str(len(medicine.products)),
             ]
         rows.append("| " + " | ".join(cells) + " |")
     return rows
 
 
-def _brand_cell(own: list[str], combinations: list[str]) -> str:
-    """``2`` brands of the drug alone, ``2 (+1 combination)`` when combination products name it too."""
+def _brand_cell(own: list[str], combinations: list[str], unbranded: str | None = None) -> str:
+    """``2`` brands of the drug alone, ``2 (+1 combination)`` when combination products name it too, and how a drug
+    without a brand of its own is sold when the sources say (``0 (+2 combinations); sold ... as codeine sulfate``)."""
     cell = str(len(own))
-    return cell + (f" (+{len(combinations)} combination{'s' if len(combinations) > 1 else ''})" if combinations else "")
+    cell += f" (+{len(combinations)} combination{'s' if len(combinations) > 1 else ''})" if combinations else ""
+    return cell + (f"; {unbranded}" if unbranded and not own else "")
 
 
 def gene_lines(bundle: KnowledgeBundle) -> list[str]:
@@ -90,7 +96,8 @@ def drug_section(bundle: KnowledgeBundle, vocabulary: MedicineVocabulary) -> str
         f"{len(vocabulary.combinations)} brand names of combination products (each resolves to all its ingredients) "
         f"and {sum(len(m.synonyms) for m in vocabulary.medicines)} international names (INN) that differ from the "
         f"US name; {len(guided) - sum(1 for d in guided if (m := vocabulary.medicine(d)) and m.brands)} drugs with "
-        "guidance have no brand name in the sources read. "
+        "guidance have no brand name of their own in the sources read (the brands column says how those the sources "
+        "show sold under the ingredient's name are sold). "
         "Columns: the genes each source's guidance rests on; the RxNorm ingredient code and ATC codes that resolve "
         "to the drug; how many brand names (and combination products) and RxNorm products (clinical and branded "
         "drugs) resolve to it.",

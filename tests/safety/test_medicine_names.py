@@ -162,6 +162,15 @@ def test_combination_products_of_drugs_with_guidance_reach_it(written: str, ingr
     assert drugs and drugs <= set(ingredients)
 
 
+def test_drugs_sold_under_their_own_name_say_so_with_the_source() -> None:
+    unbranded = {m.ingredient: m for m in VOCABULARY.medicines if m.unbranded}
+    assert {"primaquine", "streptomycin", "codeine", "halothane"} <= set(unbranded)
+    for medicine in unbranded.values():
+        assert not medicine.brands, medicine.ingredient
+        assert any(medicine.ingredient in s.quote.casefold() for s in medicine.sources), medicine.ingredient
+    assert VOCABULARY.resolve("Kantrex 1 g").ingredients == ("kanamycin",)  # type: ignore[union-attr]
+
+
 def test_symbyax_is_olanzapine_and_fluoxetine() -> None:
     found = VOCABULARY.resolve("Symbyax 6/25 mg")
     assert found is not None and set(found.ingredients) == {"olanzapine", "fluoxetine"}

@@ -217,6 +217,9 @@ class Medicine(Sourced):
     classes: list[str] = Field(default_factory=list)
     products: list[Product] = Field(default_factory=list)
     cpic_pairs: list[CpicPair] = Field(default_factory=list)
+    unbranded: str | None = Field(
+        default=None, description="How the drug is sold when the sources show no brand of its own (our words)"
+    )
 
 
 class Combination(Sourced):
