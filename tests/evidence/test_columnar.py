@@ -292,3 +292,24 @@ def test_a_line_of_fixed_length_but_mixed_forms_is_left_to_the_general_decoder()
     general = columnar.decode_calls(buffer[: len(segment)], np.array([2]), 3)
     assert not isinstance(general, str)
     assert general.tolist() == [[0, 0]]
+
+
+def test_the_first_broken_line_is_named_when_pieces_are_decoded_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bad genotype in one piece of text is reported before an unsorted line in the next piece (one line per piece
+    here), although that piece is scanned while the first is still being decoded."""
+    monkeypatch.setattr(columnar, "JOB_BYTES", 1)
+    rows = [("chr1", 100 + i, "A", "G", "GT", ["0/1", "1/1"]) for i in range(30)]
+    rows[3] = ("chr1", 103, "A", "G", "GT", ["0/x", "1/1"])
+    rows[4] = ("chr1", 10, "A", "G", "GT", ["0/1", "1/1"])
+    text = vcf_text(["S0", "S1"], rows)
+    path = tmp_path / "pieces.vcf"
+    path.write_text(text)
+    positions = {100 + i for i in range(30)} | {10}
+    scan = columnar.TextScan(path, str(path), {"chr1": positions}, ["S0", "S1"], ["S0", "S1"])
+    with pytest.raises(InputError) as raised:
+        list(scan.sites())
+    assert "GT '0/x' is not a genotype" in raised.value.message
+    header_lines = text.count("\n") - len(rows)
+    assert raised.value.location == f"line {header_lines + 4}"

@@ -296,7 +296,28 @@ class TextScan:
         self.records_read = 0
 
     def sites(self, on_progress: Callable[[int], None] | None = None) -> Iterator[SiteRecord]:
-        """Wanted records in file order; InputError on the first broken or unsorted line."""
+        """Wanted records in file order; InputError on the first broken or unsorted line.
+
+        A piece of text's wanted lines are decoded in a worker thread while the next piece is scanned (numpy's
+        array work runs outside the interpreter lock), so decoding and the per-line scan share the cores.
+        """
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            ahead: Future[list[SiteRecord]] | None = None
+            try:
+                for buffer, found in self._scan(on_progress):
+                    decoding = pool.submit(self._decode_all, buffer, found)
+                    if ahead is not None:
+                        yield from ahead.result()
+                    ahead = decoding
+            except InputError:
+                if ahead is not None:
+                    ahead.result()  # a broken line in the earlier piece is the first error
+                raise
+            if ahead is not None:
+                yield from ahead.result()
+
+    def _scan(self, on_progress: Callable[[int], None] | None) -> Iterator[tuple[npt.NDArray[np.uint8], list[_Wanted]]]:
+        """Each piece of whole lines as bytes, with its wanted lines' fixed fields, checking every line's position."""
         carry = b""
         line_number = 0
         pending = 0
@@ -362,7 +383,7 @@ class TextScan:
                 chrom = names[name] if name in names else names.setdefault(name, canonical_chrom(name.decode()))
                 if chrom is not None and pos in self.wanted.get(chrom, ()):
                     found.append(self._fields(data, tab2 + 1, end, chrom, pos, where))
-            yield from self._decoded(buffer, found)
+            yield buffer, found
         if carry.strip():
             raise InputError("the last line has no line end (truncated file?)", source=self.label)
         if on_progress is not None and pending:
@@ -398,6 +419,9 @@ class TextScan:
             stop=stop,
             where=where,
         )
+
+    def _decode_all(self, buffer: npt.NDArray[np.uint8], found: list[_Wanted]) -> list[SiteRecord]:
+        return list(self._decoded(buffer, found))
 
     def _decoded(self, buffer: npt.NDArray[np.uint8], found: list[_Wanted]) -> Iterator[SiteRecord]:
         """The wanted lines of one chunk decoded: fixed-width GT-only lines in batches, the others one by one."""
