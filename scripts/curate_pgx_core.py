@@ -45,6 +45,7 @@ from tailormed.fileio import write_text_atomic
 from tailormed.knowledge.importers.pharmcat_guidelines import parse_row
 from tailormed.knowledge.pgx.core_sources import definition_quotes, hemizygous_label, pair_label, score_label
 from tailormed.knowledge.pgx.guidelines import CriterionKind, RecommendationRow
+from tailormed.knowledge.pgx.row_conditions import RowConditionEntry, read_row_conditions
 
 REPO = Path(__file__).resolve().parents[1]
 CURATED = REPO / "src" / "tailormed" / "knowledge" / "curated"
@@ -108,11 +109,12 @@ def main(argv: list[str]) -> int:
     pharmcat = Path(argv[1]) if len(argv) > 1 else default
     codes = _drug_codes(pharmcat.parent / "pypgx" / "cpic-table.csv")
     folder = next(pharmcat.glob("guidelines_*"))
-    conditions = _conditions(CONDITIONS)
+    conditions = read_row_conditions(CONDITIONS)
+    used: set[tuple[str, str, str]] = set()
     guidelines = [
-        g for path in sorted(folder.glob("*.json")) if (g := _guideline(path, codes, conditions)) is not None
+        g for path in sorted(folder.glob("*.json")) if (g := _guideline(path, codes, conditions, used)) is not None
     ]
-    unused = [key for key, condition in conditions.items() if not condition.get("used")]
+    unused = [key for key in conditions if key not in used]
     if unused:
         raise SystemExit(f"{CONDITIONS}: no annotation row has the lookup key of {unused}")
     header = (
@@ -241,16 +243,11 @@ def _drug_codes(path: Path) -> dict[str, tuple[str | None, list[str]]]:
     return found
 
 
-def _conditions(path: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """The hand-written row conditions, keyed by (source, gene, annotation lookup value)."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {(c["source"], c["gene"], c["lookup"]): dict(c) for c in raw["conditions"]}
-
-
 def _guideline(
     path: Path,
     codes: Mapping[str, tuple[str | None, list[str]]],
-    conditions: Mapping[tuple[str, str, str], dict[str, Any]],
+    conditions: Mapping[tuple[str, str, str], RowConditionEntry],
+    used: set[tuple[str, str, str]],
 ) -> dict[str, Any] | None:
     raw = json.loads(path.read_text(encoding="utf-8"))
     head = raw["guideline"]
@@ -311,11 +308,11 @@ def _guideline(
         for gene, value in entry["lookup"].items():
             condition = conditions.get((head["source"], gene, str(value)))
             if condition is not None:
-                condition["used"] = True
+                used.add(condition.key)
                 out["condition"] = {
                     "gene": gene,
-                    "score_from": condition["score_from"],
-                    "sources": condition["sources"],
+                    "score_from": condition.score_from.value,
+                    "sources": [source.model_dump(mode="json", exclude_defaults=True) for source in condition.sources],
                 }
         out_rows.append(out)
     for gene in genes:
