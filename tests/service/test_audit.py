@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from tailormed.security.audit import Actor, AuditAction, Entry, Purpose, fhir_bundle
 from tailormed.security.policy import Operation, Resource, Role, Subject
 from tailormed.service.core import AuditUnavailableError, Platform
+from tailormed.store.models import AuditEvent
 
 ALICE = Actor(name="alice", role="clinician", user_id="u-1", source="127.0.0.1")
 
@@ -103,12 +104,12 @@ def test_queued_events_are_committed_and_a_failing_trail_stops_answers(
             platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=False)
         platform.flush_audit()
         assert _count(platform) == 5
-        real = platform.audit.append_many
+        real = platform.audit.append_group
 
-        def disk_full(session: object, entries: list[Entry]) -> None:
+        def disk_full(db: object, entries: list[Entry]) -> None:
             raise OSError("disk full")
 
-        monkeypatch.setattr(platform.audit, "append_many", disk_full)  # the one failure a test cannot cause for real
+        monkeypatch.setattr(platform.audit, "append_group", disk_full)  # the one failure a test cannot cause for real
         platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=False)  # answered; its event queued
         writer = platform._writer
         assert writer is not None
@@ -117,7 +118,7 @@ def test_queued_events_are_committed_and_a_failing_trail_stops_answers(
             time.sleep(0.01)
         with pytest.raises(AuditUnavailableError, match="disk full"):
             platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=False)
-        monkeypatch.setattr(platform.audit, "append_many", real)
+        monkeypatch.setattr(platform.audit, "append_group", real)
         while writer.failure is not None and time.monotonic() < deadline:
             time.sleep(0.01)
         platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=True)
@@ -134,9 +135,11 @@ def test_a_group_of_events_extends_the_chain_in_order(platform: Platform) -> Non
     ]
     _append(platform, 2)
     with platform.db.transaction() as session:
-        events = platform.audit.append_many(session, entries)
-    assert [e.seq for e in events] == [3, 4, 5, 6]
-    assert [e.patient_id for e in events] == ["p-1", "p-2", "p-3", "p-4"]
+        assert platform.audit.append_many(session, entries) == [3, 4, 5, 6]
+    with platform.db.read() as session:
+        written = list(session.scalars(select(AuditEvent).where(AuditEvent.seq >= 3).order_by(AuditEvent.seq)))
+    assert [e.patient_id for e in written] == ["p-1", "p-2", "p-3", "p-4"]
+    assert [e.seq for e in written] == [3, 4, 5, 6]
     _append(platform, 1)
     assert _verify(platform) == []
     assert _count(platform) == 7

@@ -396,8 +396,7 @@ class AuditWriter:
                 group, self._queue = self._queue[: self.MAX_GROUP], self._queue[self.MAX_GROUP :]
                 self._current = group[-1].done
             try:
-                with self.platform.db.transaction() as session:
-                    self.platform.audit.append_many(session, [queued.entry for queued in group])
+                self.platform.audit.append_group(self.platform.db, [queued.entry for queued in group])
             except BaseException as exc:
                 self._failed(group, exc)
                 continue

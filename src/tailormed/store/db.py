@@ -73,7 +73,7 @@ class Database:
         self._read_engine = make_engine(url) if url.startswith("sqlite") else self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
-        self._prepared: list[PreparedRead] = []
+        self._prepared: list[PreparedRead | DriverWriter] = []
 
     @classmethod
     def open(cls, config: StoreConfig) -> Database:
@@ -109,6 +109,12 @@ class Database:
         self._prepared.append(prepared)
         return prepared
 
+    def driver_writer(self) -> DriverWriter:
+        """Write transactions on driver connections kept open for them (see :class:`DriverWriter`)."""
+        writer = DriverWriter(self.engine)
+        self._prepared.append(writer)
+        return writer
+
     def is_empty(self) -> bool:
         """Whether the database has no tables at all (a fresh database, ready for migrations)."""
         return not inspect(self.engine).get_table_names()
@@ -121,6 +127,76 @@ class Database:
             self._read_engine.dispose()
 
 
+class DriverStatement:
+    """A statement compiled once for one database: its SQL text and how to bind a dictionary of values to it (the
+    column types' own conversions applied), for running on a driver connection without SQLAlchemy's per-statement
+    work."""
+
+    def __init__(self, engine: Engine, statement: ClauseElement, column_keys: list[str] | None = None) -> None:
+        dialect = engine.dialect
+        compiled = statement.compile(dialect=dialect, column_keys=column_keys)
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = str(compiled)
+        self._binds = [
+            (name, bind.key, bind.required, bind.effective_value, bind.type.bind_processor(dialect))
+            for name, bind in compiled.binds.items()
+        ]
+        self._positions = tuple(compiled.positiontup or ()) if compiled.positional else None
+
+    def bind(self, values: dict[str, Any]) -> Any:
+        """The driver's parameters for ``values`` (a tuple or a dictionary, as the driver's paramstyle wants)."""
+        params: dict[str, Any] = {}
+        for name, key, required, fixed, processor in self._binds:
+            if key in values:
+                value = values[key]
+            elif required:
+                raise KeyError(f"no value for the bound parameter '{key}'")
+            else:
+                value = fixed
+            params[name] = processor(value) if processor is not None else value
+        return tuple(params[name] for name in self._positions) if self._positions is not None else params
+
+
+class _KeptConnections:
+    """Driver connections of an engine, one per thread, kept open outside the pool until :meth:`close`."""
+
+    def __init__(self, engine: Engine, *, autocommit: bool) -> None:
+        self.engine = engine
+        self.autocommit = autocommit
+        self._local = threading.local()
+        self._opened: list[Any] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            pooled = self.engine.raw_connection()  # runs the engine's connect hooks (SQLite pragmas)
+            connection = pooled.driver_connection
+            assert connection is not None
+            pooled.detach()  # ours from now on, never handed back to the pool
+            if self.engine.dialect.name == "postgresql":
+                connection.autocommit = self.autocommit
+            with self._lock:
+                self._opened.append(connection)
+            self._local.connection = connection
+        return connection
+
+    def drop(self, connection: Any) -> None:
+        self._local.connection = None
+        with self._lock:
+            if connection in self._opened:
+                self._opened.remove(connection)
+        with suppress(Exception):
+            connection.close()
+
+    def close(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            with suppress(Exception):
+                connection.close()
+
+
 class PreparedRead:
     """One short read-only statement, compiled once, run on a database connection of the calling thread that is
     kept open for it, outside any transaction (SQLite autocommit, PostgreSQL ``autocommit``): every run sees what is
@@ -131,62 +207,75 @@ class PreparedRead:
 
     def __init__(self, engine: Engine, statement: ClauseElement) -> None:
         self._engine = engine
-        compiled = statement.compile(dialect=engine.dialect)
-        assert isinstance(compiled, SQLCompiler)
-        self._compiled = compiled
-        self._sql = str(compiled)
-        self._positions = tuple(compiled.positiontup or ()) if compiled.positional else None
-        self._local = threading.local()
-        self._opened: list[Any] = []
-        self._lock = threading.Lock()
+        self._statement = DriverStatement(engine, statement)
+        self._connections = _KeptConnections(engine, autocommit=True)
 
     def first(self, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
         """The first row for ``parameters`` (None: no row). A broken connection is replaced and the read retried
         once."""
-        values = self._compiled.construct_params(parameters) or {}
-        bound: Any = tuple(values[name] for name in self._positions) if self._positions is not None else values
+        bound = self._statement.bind(parameters)
         for attempt in (1, 2):
-            connection = self._connection()
+            connection = self._connections.get()
             try:
                 cursor = connection.cursor()
                 try:
-                    cursor.execute(self._sql, bound)
+                    cursor.execute(self._statement.sql, bound)
                     row = cursor.fetchone()
                 finally:
                     cursor.close()
                 return tuple(row) if row is not None else None
             except self._engine.dialect.loaded_dbapi.Error:
-                self._drop(connection)
+                self._connections.drop(connection)
                 if attempt == 2:
                     raise
         return None  # pragma: no cover (the loop returns or raises)
 
-    def _connection(self) -> Any:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            pooled = self._engine.raw_connection()  # runs the engine's connect hooks (SQLite pragmas)
-            connection = pooled.driver_connection
-            assert connection is not None
-            pooled.detach()  # ours from now on, never handed back to the pool
-            if self._engine.dialect.name == "postgresql":
-                connection.autocommit = True
-            with self._lock:
-                self._opened.append(connection)
-            self._local.connection = connection
-        return connection
-
-    def _drop(self, connection: Any) -> None:
-        self._local.connection = None
-        with self._lock:
-            if connection in self._opened:
-                self._opened.remove(connection)
-        with suppress(Exception):
-            connection.close()
-
     def close(self) -> None:
         """Close every connection opened for this statement (the database is being disposed)."""
-        with self._lock:
-            opened, self._opened = self._opened, []
-        for connection in opened:
-            with suppress(Exception):
-                connection.close()
+        self._connections.close()
+
+
+class DriverWriter:
+    """Write transactions on a driver connection the calling thread keeps for them, with statements compiled once
+    (:class:`DriverStatement`): for a thread that writes the same few statements all the time (the audit group
+    commit), where the pool checkout, the ORM session and SQLAlchemy's per-statement work cost more than the writes.
+    SQLite transactions take the write lock at ``BEGIN IMMEDIATE``, as :meth:`Database.transaction` does."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connections = _KeptConnections(engine, autocommit=False)
+
+    def compile(self, statement: ClauseElement, column_keys: list[str] | None = None) -> DriverStatement:
+        return DriverStatement(self._engine, statement, column_keys)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A cursor in one transaction: committed when the block ends, rolled back (and re-raised) on any
+        exception; a connection that failed is closed and replaced on the next transaction."""
+        connection = self._connections.get()
+        sqlite = self._engine.dialect.name == "sqlite"
+        try:
+            cursor = connection.cursor()
+            if sqlite:
+                cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+            if sqlite:
+                connection.execute("COMMIT")
+            else:
+                connection.commit()
+        except BaseException:
+            try:
+                if sqlite:
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                else:
+                    connection.rollback()
+            except Exception:
+                self._connections.drop(connection)
+            raise
+
+    def close(self) -> None:
+        self._connections.close()
