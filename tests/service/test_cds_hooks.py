@@ -15,6 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tailormed.service.cds import Card
+from tailormed.store.db import Database
 
 from .conftest import Service, seed_service
 
@@ -90,6 +91,9 @@ def test_clopidogrel_for_a_cyp2c19_poor_metabolizer(service: Service) -> None:
     assert replacement["resourceType"] == "MedicationRequest"
     assert replacement["medicationCodeableConcept"]["text"] in ("prasugrel", "ticagrelor")
     assert all(r["display"] for r in card["overrideReasons"])
+    named = [card["uuid"], *(s["uuid"] for s in card["suggestions"])]
+    assert len(set(named)) == len(named)
+    assert all(str(uuid.UUID(u)) == u and uuid.UUID(u).version == 4 for u in named)
     # the web app's plan page of the patient (tests/web checks that it opens); no SMART link unless configured
     assert card["links"] == [
         {"label": "Open the tailormed care plan", "url": "http://127.0.0.1:8000/app/patients/demo-01-hale",
@@ -449,6 +453,34 @@ def test_a_consent_withdrawal_stops_the_cards_on_the_next_call(service: Service)
     finally:
         decide("permit")
     assert [c["indicator"] for c in cards()] == ["critical"]
+
+
+def test_a_withdrawal_committed_by_another_worker_stops_the_cards_here(service: Service) -> None:
+    """Worker processes share nothing but the database: a decision another process commits (here: other engines and
+    connections on the same database) is seen by this process's next call, although it holds the plan in memory."""
+    order = medication_request("clopidogrel-10", "demo-01-hale", "clopidogrel", "32968")
+    elsewhere = Database(service.platform.db.url)
+
+    def cards() -> list[dict[str, Any]]:
+        answer = service.client.post(SELECT, json=hook_request("order-select", "demo-01-hale", [order]))
+        assert answer.status_code == 200
+        found: list[dict[str, Any]] = answer.json()["cards"]
+        return found
+
+    def decide(decision: str) -> None:
+        with elsewhere.transaction() as session:
+            service.platform.repo.add_consent(session, "demo-01-hale", "clinical", decision, [], None)
+
+    try:
+        assert [c["indicator"] for c in cards()] == ["critical"]
+        decide("deny")
+        try:
+            assert cards() == []
+        finally:
+            decide("permit")
+        assert [c["indicator"] for c in cards()] == ["critical"]
+    finally:
+        elsewhere.dispose()
 
 
 def test_bad_hook_calls_get_the_routes_problem_details(service: Service) -> None:

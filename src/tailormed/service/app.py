@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from tailormed import __version__
 from tailormed.service import admin, api, auth, cds, genomics_ops, problems
@@ -21,6 +23,22 @@ policy, every access audited. Sign in at `POST /api/auth/token` (OAuth2 password
 as `Authorization: Bearer ...`. Errors are RFC 9457 problem details. CDS Hooks 2.0 at `/cds-services`; FHIR Genomics
 operations at `/fhir/$find-subject-*`.
 """
+
+
+class ServiceApp(FastAPI):
+    """The FastAPI application with the CDS Hooks calls answered ahead of every framework layer
+    (:class:`~tailormed.service.cds.HookCalls`): a hook call is on the EHR's ordering path, and the framework's
+    middleware, routing and dependency layers cost more than the look-up that answers it."""
+
+    hook_calls: cds.HookCalls | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        hooks = self.hook_calls
+        if hooks is not None and hooks.claims(scope):
+            scope["app"] = self
+            await hooks(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app(settings: ServiceSettings, platform: Platform | None = None) -> FastAPI:
@@ -42,10 +60,10 @@ def create_app(settings: ServiceSettings, platform: Platform | None = None) -> F
             if platform is None:
                 opened.close()
 
-    app = FastAPI(title="tailormed", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = ServiceApp(title="tailormed", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.tailormed = state
     problems.install(app)
-    app.add_middleware(cds.HookCalls, state=state)  # hook calls answered before the framework's layers
+    app.hook_calls = cds.HookCalls(partial(FastAPI.__call__, app), state)  # what it does not answer goes on to FastAPI
     app.include_router(cds.router)  # first: routes are matched in order and CDS Hooks is the latency-bound path
     app.include_router(auth.router)
     app.include_router(api.router)

@@ -10,13 +10,14 @@ gets an empty card list, never an error.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
 import random
 import threading
 import time
-import uuid
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -264,9 +265,19 @@ def _unauthorized(detail: str) -> ApiProblemError:
     return ApiProblemError(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+@functools.lru_cache(maxsize=64)
+def _demo_client(host: str | None) -> Subject:
+    return Subject(name=CDS_CLIENT, role=Role.CDS_CLIENT, scopes=("system/*.read",), source=host)
+
+
 def _is_loopback(host: str | None) -> bool:
     if host is None:
         return False
+    return _loopback_address(host)
+
+
+@functools.lru_cache(maxsize=1024)
+def _loopback_address(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -285,7 +296,7 @@ def authenticate(state: ServiceState, authorization: str | None, host: str | Non
     """:func:`cds_client` from the parts of a request; raises a 401 problem and changes nothing when refused."""
     if authorization is None:
         if state.settings.demo and _is_loopback(host):
-            return Subject(name=CDS_CLIENT, role=Role.CDS_CLIENT, scopes=("system/*.read",), source=host)
+            return _demo_client(host)
         raise _unauthorized("CDS clients authenticate with a signed JWT: 'Authorization: Bearer <JWT>'")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -353,24 +364,30 @@ async def respond_as(state: ServiceState, service_id: str, body: CdsRequest, sub
 
 
 class HookCalls:
-    """ASGI middleware that answers the hook calls (``POST /cds-services/{id}`` with a JSON body) itself, with
-    :func:`respond` as the route does, but without the framework's routing, dependency and exception layers: the
-    CDS Hooks answer is on the EHR's ordering path, and these layers cost more than the look-up itself. A body
-    that is not a valid request, or a call refused before anything was recorded (401), is handed to the
-    application unchanged, so every error answer is the one the route gives."""
+    """Answers the hook calls (``POST /cds-services/{id}`` with a JSON body) with :func:`respond_as`, as the route
+    does, but without the framework's middleware, routing, dependency and exception layers (the application calls
+    it first, see :class:`~tailormed.service.app.ServiceApp`): the CDS Hooks answer is on the EHR's ordering path,
+    and these layers cost more than the look-up itself. A body that is not a valid request, or a call refused before
+    anything was recorded (401), is handed to ``app`` unchanged, so every error answer is the one the route gives."""
 
     MAX_BODY = 8 * 1024 * 1024
     """Larger bodies (a huge prefetch) take the ordinary route."""
+    CONTENT_TYPE = (b"content-type", b"application/json")
 
     def __init__(self, app: Any, state: ServiceState) -> None:
         self.app = app
         self.state = state
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        service_id = _HOOK_PATHS.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
-        if service_id is None:
+    @staticmethod
+    def claims(scope: MutableMapping[str, Any]) -> bool:
+        """Whether ``scope`` is a hook call (else the application answers it)."""
+        return scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in _HOOK_PATHS
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if not self.claims(scope):
             await self.app(scope, receive, send)
             return
+        service_id = _HOOK_PATHS[scope["path"]]
         headers = dict(scope["headers"])
         chunks: list[bytes] = []
         size = 0
@@ -394,7 +411,6 @@ class HookCalls:
         authorization = headers.get(b"authorization")
         client = scope.get("client")
         host = client[0] if client else None
-        answered: Response
         try:
             if body is None:
                 raise _DelegateError
@@ -405,15 +421,23 @@ class HookCalls:
                 )
             except ApiProblemError:
                 raise _DelegateError from None
-            answered = Response(await respond_as(self.state, service_id, body, subject), media_type="application/json")
+            answered = await respond_as(self.state, service_id, body, subject)
         except _DelegateError:
             await self.app(scope, _replay(raw, receive, more), send)
             return
         except Exception as exc:
             if not isinstance(exc, ApiProblemError | TailormedError):
                 _log.exception("unhandled error on POST %s", scope["path"])
-            answered = problem_for(exc, scope["path"])
-        await answered(scope, receive, send)
+            await problem_for(exc, scope["path"])(scope, receive, send)
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [self.CONTENT_TYPE, (b"content-length", str(len(answered)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": answered})
 
 
 class _DelegateError(Exception):
@@ -523,9 +547,8 @@ def answer(
     snapshot = state.snapshot(patient_id, grant.hide_domains, version)
     if snapshot is None:
         return []
-    links = card_links(state.settings, patient_id)
     if hook == "patient-view":
-        card = _summary_card(snapshot.plan, links)
+        card = _summary_card(snapshot.plan, card_links(state.settings, patient_id))
         return [_json(card.model_dump(exclude_none=True))] if card is not None else []
     orders = _orders(body, hook)
     if needs_fetch(state.settings.fhir_server, body):
@@ -542,7 +565,7 @@ def answer(
             unknown.append(drug)
         elif check.actionable:
             if "card" not in material:
-                material["card"] = _pgx_material(check, snapshot.plan, links)
+                material["card"] = _pgx_material(check, snapshot.plan, card_links(state.settings, patient_id))
             cards.append(_pgx_card(material["card"], drug, resource))
     cards.extend(_json(card) for card in not_checked_cards(unknown, checker.vocabulary))
     return cards
@@ -793,7 +816,14 @@ def _pgx_card(material: CardMaterial, drug: Medication, order: dict[str, Any]) -
 def _uuid() -> str:
     """A random (version 4) UUID naming a card or suggestion: unique, not secret, so it comes from the process's
     pseudo-random generator (seeded from the OS, and again in every forked worker) without a system call."""
-    return str(uuid.UUID(int=random.getrandbits(128), version=4))
+    value = random.getrandbits(128) & _UUID_CLEAR | _UUID_SET
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID_SET = (0x8000 << 48) | (4 << 76)
+"""The RFC 4122 variant bits and version 4, as :class:`uuid.UUID` sets them."""
 
 
 def _json(value: Any) -> str:

@@ -318,9 +318,11 @@ def decision_of(row: ConsentRow) -> ConsentDecision:
 
 @dataclass
 class _Queued:
-    entry: Entry
+    entry: Entry | None
+    """None: a marker that :meth:`AuditWriter.flush` waits for."""
     waiting: bool
-    done: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event | None = None
+    """Set once the event is committed (or failed); only for those who wait for it."""
     errors: list[BaseException] = field(default_factory=list)
 
 
@@ -344,7 +346,7 @@ class AuditWriter:
         self._cond = threading.Condition()
         self._stopped = False
         self._failure: BaseException | None = None
-        self._current: threading.Event | None = None
+        self._busy = False
         self._thread = threading.Thread(target=self._run, name="tailormed-audit", daemon=True)
 
     def start(self) -> None:
@@ -361,15 +363,16 @@ class AuditWriter:
         return self._failure
 
     def write(self, entry: Entry, *, wait: bool = True) -> None:
-        queued = _Queued(entry, wait)
+        queued = _Queued(entry, wait, threading.Event() if wait else None)
         with self._cond:
             if self._stopped:
                 raise RuntimeError("the audit writer is stopped")
             if self._failure is not None:
                 raise AuditUnavailableError(f"the audit trail cannot be written: {self._failure}")
             self._queue.append(queued)
-            self._cond.notify()
-        if not wait:
+            if len(self._queue) == 1:  # the writer waits only on an empty queue
+                self._cond.notify()
+        if queued.done is None:
             return
         queued.done.wait()
         if queued.errors:
@@ -377,10 +380,14 @@ class AuditWriter:
 
     def flush(self, timeout: float = 30.0) -> None:
         """Return once everything queued so far has been committed (or failed; at most ``timeout`` seconds)."""
+        marker = _Queued(None, waiting=True, done=threading.Event())
         with self._cond:
-            last = self._queue[-1].done if self._queue else self._current
-        if last is not None:
-            last.wait(timeout)
+            if not self._queue and not self._busy:
+                return
+            self._queue.append(marker)
+            self._cond.notify()
+        assert marker.done is not None
+        marker.done.wait(timeout)
 
     def _run(self) -> None:
         while True:
@@ -394,33 +401,35 @@ class AuditWriter:
                 time.sleep(self.LINGER_SECONDS)
             with self._cond:
                 group, self._queue = self._queue[: self.MAX_GROUP], self._queue[self.MAX_GROUP :]
-                self._current = group[-1].done
+                self._busy = True
             try:
-                self.platform.audit.append_group(self.platform.db, [queued.entry for queued in group])
+                self.platform.audit.append_group(self.platform.db, [q.entry for q in group if q.entry is not None])
             except BaseException as exc:
                 self._failed(group, exc)
                 continue
             with self._cond:
                 self._failure = None
-                self._current = None
+                self._busy = False
             for queued in group:
-                queued.done.set()
+                if queued.done is not None:
+                    queued.done.set()
 
     def _failed(self, group: list[_Queued], exc: BaseException) -> None:
         kept = [q for q in group if not q.waiting]
         for queued in group:
-            if queued.waiting:
+            if queued.done is not None:
                 queued.errors.append(exc)
                 queued.done.set()
         with self._cond:
             self._failure = exc
-            self._current = None
+            self._busy = False
             if self._stopped:  # nothing more will be tried: say what is lost
                 kept, self._queue = kept + self._queue, []
                 _log.error("audit trail: %d event(s) could not be written before stopping: %s", len(kept), exc)
                 for queued in kept:
                     queued.errors.append(exc)
-                    queued.done.set()
+                    if queued.done is not None:
+                        queued.done.set()
                 return
             self._queue = kept + self._queue
             self._cond.wait(self.RETRY_SECONDS)
