@@ -6,8 +6,9 @@ Polygenic scores, for each size in ``--sizes`` (variants x samples; default 20,0
 ``tailormed prs score`` and ``tailormed cohort run --analyses prs`` (local engine with 1 and 2 workers, Spark
 ``local[2]``) against ``plink2 --score --threads 2`` on the same bgzipped VCF, then both on the same data as a PLINK 2
 fileset. Every command runs as its own process under GNU time (wall, CPU, peak memory); sums are compared with
-plink2's. PGx: ``--pgx-samples`` samples (default 10,000) at every PGx definition position of the bundle; reading and
-calling every gene per sample against ``bcftools view -R`` over the same regions.
+plink2's. PGx: ``--pgx-samples`` cohorts (default 2,000 and 10,000 samples) at every PGx definition position of
+the bundle, with unlinked (independent ALTs) and linked (named-allele haplotypes) genotypes (``make_pgx_cohort.py``);
+reading every sample's calls as columns and calling every gene, against ``bcftools view -R`` over the same regions.
 
 The synthetic VCFs (unphased biallelic SNVs, 0.5% missing calls, one scoring file over every second site) are
 written once into ``--work`` and reused. Needs plink2, bcftools, bgzip and GNU time on PATH.
@@ -180,30 +181,54 @@ def prs_case(work: Path, variants: int, samples: int, tailormed: str, spark: boo
 
 PGX_SCRIPT = """
 import sys, time, json
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from tailormed.engines.pgx.cohort_match import match_cohort
-from tailormed.evidence import read_genomes
+from tailormed.engines.pgx.cohort_match import MatchMemo, match_columns
+from tailormed.evidence.columnar_pgx import read_call_columns
+from tailormed.evidence.reader import open_vcf
 from tailormed.knowledge.bundle import load_bundle
-from tailormed.knowledge.pgx.definitions import load_definitions
 from tailormed.model.genotype import GenomeBuild
-from tailormed.pipeline.pgx import genome_request_for
-bundle = load_bundle(Path(sys.argv[1]))
-definitions = load_definitions(bundle)
-request = genome_request_for(bundle)
-start = time.perf_counter()
-batch = read_genomes(Path(sys.argv[2]), request, build=GenomeBuild.GRCH38)
-read = time.perf_counter() - start
-start = time.perf_counter()
-cohort = [batch.evidence(name).sample_genotypes("pgx") for name in batch.samples]
-evidence = time.perf_counter() - start
-start = time.perf_counter()
-calls = sum(len(found) for found in match_cohort(definitions, cohort))
-match = time.perf_counter() - start
-print(json.dumps({"samples": len(batch.samples), "read": read, "evidence": evidence, "match": match, "calls": calls}))
+from tailormed.pipeline.pgx import CONSUMER, genome_request_for, load_pgx
+
+def call(samples):
+    clock = [time.perf_counter(), time.process_time()]
+    def lap():
+        now = [time.perf_counter(), time.process_time()]
+        spent = [now[0] - clock[0], now[1] - clock[1]]
+        clock[:] = now
+        return spent
+    bundle = load_bundle(Path(sys.argv[1]))
+    definitions, _, _ = load_pgx(bundle)
+    request = genome_request_for(bundle)
+    lap()
+    columns = read_call_columns(Path(sys.argv[2]), request, CONSUMER, samples=samples, build=GenomeBuild.GRCH38)
+    read = lap()
+    memo = MatchMemo()
+    calls = sum(len(found) for found in match_columns(definitions, columns, memo=memo))
+    match = lap()
+    return {"samples": len(columns.samples), "read": read, "match": match, "calls": calls, "matched": memo.held}
+
+if __name__ == "__main__":
+    workers = int(sys.argv[3])
+    if workers == 1:
+        print(json.dumps(call(None)))
+    else:
+        with open_vcf(Path(sys.argv[2])) as vcf:
+            names = list(vcf.all_samples)
+        step = -(-len(names) // workers)
+        with ProcessPoolExecutor(workers) as pool:
+            parts = list(pool.map(call, [names[i : i + step] for i in range(0, len(names), step)]))
+        print(json.dumps({
+            "samples": sum(p["samples"] for p in parts),
+            "read": [max(p["read"][0] for p in parts), sum(p["read"][1] for p in parts)],
+            "match": [max(p["match"][0] for p in parts), sum(p["match"][1] for p in parts)],
+            "calls": sum(p["calls"] for p in parts),
+            "matched": sum(p["matched"] for p in parts),
+        }))
 """
 
 
-def pgx_case(work: Path, kb: Path, samples: int, python: str) -> None:
+def pgx_case(work: Path, kb: Path, samples: int, python: str, linked: bool) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from make_pgx_cohort import write_cohort
     from tailormed.evidence.plan import query_regions
@@ -211,31 +236,39 @@ def pgx_case(work: Path, kb: Path, samples: int, python: str) -> None:
     from tailormed.model.genotype import GenomeBuild
     from tailormed.pipeline.pgx import genome_request_for
 
-    vcf = work / f"pgx_{samples}.vcf.gz"
+    kind = "linked" if linked else "unlinked"
+    vcf = work / f"pgx_{kind}_{samples}.vcf.gz"
     if not vcf.exists():
-        text = work / f"pgx_{samples}.vcf"
-        write_cohort(kb, samples, text)
+        text = work / f"pgx_{kind}_{samples}.vcf"
+        write_cohort(kb, samples, text, linked=linked)
         subprocess.run(["bgzip", "-@", "2", "-f", str(text)], check=True)
         subprocess.run(["tabix", "-p", "vcf", str(vcf)], check=True)
     regions = work / "pgx_regions.tsv"
     request = genome_request_for(load_bundle(kb))
     regions.write_text("".join(f"{c}\t{s}\t{e}\n" for c, s, e in query_regions(request, [GenomeBuild.GRCH38])))
     bcftools = timed(["bcftools", "view", "-R", str(regions), "-Ou", "-o", "/dev/null", str(vcf)])
-    report = work / "pgx_result.json"
-    env = dict(os.environ)
-    ours = timed(["sh", "-c", f'"{python}" -c \'{PGX_SCRIPT}\' "{kb}" "{vcf}" > "{report}"'], env=env)
-    found = json.loads(report.read_text())
-    rate = found["samples"] / ours.wall
-    print(f"PGx {found['samples']:,} samples at every definition position", flush=True)
+    script = work / "pgx_call.py"
+    script.write_text(PGX_SCRIPT)
+    print(f"PGx {samples:,} samples ({kind} genotypes) at every definition position", flush=True)
     print(f"  {'bcftools view -R (PGx regions)':42} {bcftools.wall:7.2f} s wall {bcftools.cpu:7.2f} s CPU "
           f"{bcftools.peak_mb:7.0f} MB")  # fmt: skip
-    line(
-        "read + call every gene (cohort matcher)",
-        ours,
-        bcftools,
-        f"{rate:,.0f} samples/s (read {found['read']:.1f} s, per-sample evidence {found['evidence']:.1f} s, "
-        f"match {found['match']:.1f} s, {found['calls']:,} calls)",
-    )
+    for workers in (1, 2):
+        report = work / "pgx_result.json"
+        ours = timed(["sh", "-c", f'"{python}" "{script}" "{kb}" "{vcf}" {workers} > "{report}"'], env=dict(os.environ))
+        found = json.loads(report.read_text())
+        (read_wall, read_cpu), (match_wall, match_cpu) = found["read"], found["match"]
+        line(
+            f"read + call every gene, {workers} process{'es' if workers > 1 else ''}",
+            ours,
+            bcftools,
+            f"{found['samples'] / ours.wall:,.0f} samples/s wall, {found['samples'] / ours.cpu:,.0f} per CPU-s",
+        )
+        print(
+            f"  {'':42} read {read_wall:.2f} s wall / {read_cpu:.2f} s CPU, match {match_wall:.2f} / {match_cpu:.2f} "
+            f"({found['matched']:,} matcher runs for {found['calls']:,} calls); without start-up "
+            f"{found['samples'] / (read_wall + match_wall):,.0f} samples/s wall",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -243,7 +276,8 @@ def main() -> None:
     parser.add_argument("--kb", type=Path, required=True, help="built knowledge bundle (tailormed kb build)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/cohort-bench"), help="data and run folder (kept)")
     parser.add_argument("--sizes", default="20000x2500,100000x2500", help="variants x samples, comma-separated")
-    parser.add_argument("--pgx-samples", type=int, default=10_000)
+    parser.add_argument("--pgx-samples", default="2000,10000", help="PGx cohort sizes, comma-separated")
+    parser.add_argument("--pgx-kinds", default="unlinked,linked", help="PGx genotypes: unlinked, linked or both")
     parser.add_argument("--no-spark", action="store_true", help="skip the Spark local[2] runs")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: prs, pgx")
     args = parser.parse_args()
@@ -259,7 +293,9 @@ def main() -> None:
             variants, samples = (int(x) for x in size.split("x"))
             prs_case(args.work, variants, samples, tailormed, spark=not args.no_spark)
     if "pgx" not in skip:
-        pgx_case(args.work, args.kb, args.pgx_samples, sys.executable)
+        for samples in args.pgx_samples.split(","):
+            for kind in args.pgx_kinds.split(","):
+                pgx_case(args.work, args.kb, int(samples), sys.executable, linked=kind == "linked")
 
 
 if __name__ == "__main__":
