@@ -1,6 +1,6 @@
 """Cohort speed against plink2 and bcftools on the same synthetic cohort, printed as ratios (one command).
 
-    flock /work/coord/bench.lock python benchmarks/cohort_bench.py --kb KB_DIR --work /tmp/cohort-bench
+    python benchmarks/cohort_bench.py --kb KB_DIR --work /tmp/cohort-bench
 
 Polygenic scores, for each size in ``--sizes`` (variants x samples; default 20,000 x 2,500 and 100,000 x 2,500):
 ``tailormed prs score`` and ``tailormed cohort run --analyses prs`` (local engine with 1 and 2 workers, Spark
