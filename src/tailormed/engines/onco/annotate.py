@@ -84,6 +84,31 @@ def with_hotspot_protein(alteration: Alteration, hotspots: HotspotIndex) -> Alte
     return alteration.model_copy(update={"protein": change, "label": f"{alteration.gene} {change.text}"})
 
 
+def current_names(genes: dict[str, GeneFacts]) -> dict[str, str]:
+    """Former HGNC symbols -> the current symbol the knowledge uses (``H3F3A`` -> ``H3-3A``)."""
+    return {former: gene for gene, facts in genes.items() for former in facts.former_symbols}
+
+
+def with_current_names(alteration: Alteration, genes: dict[str, GeneFacts], former: dict[str, str]) -> Alteration:
+    """The alteration under the gene's current symbol and in HGVS protein numbering, where the gene table says how.
+
+    Histone changes are reported in histone numbering (``H3F3A K27M``); HGVS and VEP count the initiator methionine
+    (``H3-3A p.K28M``). The label keeps what the report said, so the output can be traced back to it.
+    """
+    gene = former.get(alteration.gene, alteration.gene)
+    facts = genes.get(gene)
+    protein = alteration.protein
+    legacy = facts.legacy_protein_changes.get(protein.text) if facts is not None and protein is not None else None
+    if gene == alteration.gene and legacy is None:
+        return alteration
+    update: dict[str, object] = {"gene": gene}
+    label = f"{gene} {legacy or (protein.text if protein else alteration.label.split(' ', 1)[-1])}"
+    if legacy is not None:
+        update["protein"] = parse_protein_change(legacy)
+    update["label"] = f"{label} ({alteration.label})"
+    return alteration.model_copy(update=update)
+
+
 @dataclass(frozen=True)
 class Oncogenicity:
     oncogenic: bool

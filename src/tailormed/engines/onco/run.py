@@ -10,11 +10,18 @@ from dataclasses import dataclass, field
 
 from pydantic import Field
 
-from tailormed.engines.onco.annotate import HotspotIndex, known_protein_changes, oncogenicity, with_hotspot_protein
+from tailormed.engines.onco.annotate import (
+    HotspotIndex,
+    current_names,
+    known_protein_changes,
+    oncogenicity,
+    with_current_names,
+    with_hotspot_protein,
+)
 from tailormed.engines.onco.match import MatchLevel, match_level
 from tailormed.engines.onco.tiers import TIER_ORDER, Relation, amp_tier, relation
 from tailormed.knowledge.onco.core import GeneFacts, Thresholds
-from tailormed.knowledge.onco.evidence import BiomarkerEvidence, EvidenceTable, EvidenceType, Significance
+from tailormed.knowledge.onco.evidence import BiomarkerEvidence, EvidenceTable, EvidenceType, Significance, Withdrawal
 from tailormed.knowledge.onco.oncotree import OncoTree
 from tailormed.model.alteration import Alteration, AlterationKind
 from tailormed.model.base import Contract
@@ -45,11 +52,15 @@ class OncoKnowledge:
     tree: OncoTree
     thresholds: Thresholds
     hotspots: HotspotIndex = field(init=False)
+    former_symbols: dict[str, str] = field(init=False)
+    withdrawn: tuple[Withdrawal, ...] = field(init=False)
     known: frozenset[tuple[str, str]] = field(init=False)
     by_gene: dict[str, list[tuple[EvidenceTable, BiomarkerEvidence]]] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hotspots", HotspotIndex.build(self.genes))
+        object.__setattr__(self, "former_symbols", current_names(self.genes))
+        object.__setattr__(self, "withdrawn", tuple(w for table in self.tables for w in table.withdrawn))
         object.__setattr__(self, "known", known_protein_changes(r for t in self.tables for r in t.rows))
         index: dict[str, list[tuple[EvidenceTable, BiomarkerEvidence]]] = {}
         for table in self.tables:
@@ -73,6 +84,10 @@ class OncoKnowledge:
                     seen.add(row.id)
                     found.append((table, row))
         return found
+
+    def withdrawal(self, row: BiomarkerEvidence) -> Withdrawal | None:
+        """The withdrawn indication an approval-level row claims, if any."""
+        return next((w for w in self.withdrawn if w.covers(row, self.tree.is_within)), None)
 
     def versions(self) -> dict[str, str]:
         return {**{table.source: table.release for table in self.tables}, "oncotree": self.tree.release}
@@ -127,9 +142,13 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
     Resistance is kept next to sensitivity. Gene-level mutation evidence that an alteration would have met had it
     been oncogenic is listed under ``not_assessed`` instead of silently dropped.
     """
-    alterations = [with_hotspot_protein(a, knowledge.hotspots) for a in profile.alterations]
+    alterations = [
+        with_hotspot_protein(with_current_names(a, knowledge.genes, knowledge.former_symbols), knowledge.hotspots)
+        for a in profile.alterations
+    ]
     matches: list[TherapyMatch] = []
     gated: list[NotAssessed] = []
+    withdrawn: dict[str, NotAssessed] = {}
     for alteration in alterations:
         verdict = oncogenicity(alteration, knowledge.genes, knowledge.hotspots, knowledge.known)
         skipped = 0
@@ -138,6 +157,17 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
             if level is None:
                 if not verdict.oncogenic and match_level(row, alteration, oncogenic=True, genes=knowledge.genes):
                     skipped += 1
+                continue
+            withdrawal = knowledge.withdrawal(row)
+            if withdrawal is not None:
+                withdrawn.setdefault(
+                    f"{alteration.label} {row.therapy} {withdrawal.id}",
+                    NotAssessed(
+                        item=f"{alteration.label}: {row.therapy} ({row.id}, {table.source} {table.release})",
+                        reason=f"not offered: the FDA indication it rests on was withdrawn in {withdrawal.year} "
+                        f"({', '.join(withdrawal.citations)})",
+                    ),
+                )
                 continue
             related, note = relation(profile.tumour_type, row, knowledge.tree)
             related, note, condition = _label_conditions(row, alterations, knowledge, related, note)
@@ -170,7 +200,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
         tumour_type=profile.tumour_type,
         alterations=alterations,
         matches=matches,
-        not_assessed=[*profile.not_assessed, *gated],
+        not_assessed=[*profile.not_assessed, *gated, *withdrawn.values()],
     )
 
 

@@ -25,6 +25,7 @@ from tailormed.knowledge.onco.evidence import (
     EvidenceType,
     Origin,
     Significance,
+    Withdrawal,
 )
 from tailormed.knowledge.onco.oncotree import OncoTree
 from tailormed.knowledge.sourcing import Sourced, SourceQuote
@@ -75,9 +76,26 @@ class GeneFacts(Contract):
         description="Residue range where an in-frame insertion or duplication is an internal tandem duplication",
     )
     hotspots: list[Hotspot] = Field(default_factory=list)
-    sources: list[SourceQuote] = Field(
-        default_factory=list, description="Where the role, ITD region and hotspots come from"
+    former_symbols: list[str] = Field(
+        default_factory=list, description="Earlier HGNC symbols reports still use (H3F3A for H3-3A)"
     )
+    legacy_protein_changes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Protein changes in a field's own numbering -> HGVS numbering (histone K27M -> p.K28M)",
+    )
+    sources: list[SourceQuote] = Field(
+        default_factory=list,
+        description="Where the role, ITD region, hotspots, former symbols and legacy numbering come from",
+    )
+
+    @model_validator(mode="after")
+    def _sourced_names(self) -> GeneFacts:
+        if (self.former_symbols or self.legacy_protein_changes) and not self.sources:
+            raise ValueError("former symbols and legacy protein numbering need a quoted source")
+        for legacy, hgvs in self.legacy_protein_changes.items():
+            if parse_protein_change(legacy).text != legacy or parse_protein_change(hgvs).text != hgvs:
+                raise ValueError(f"legacy numbering {legacy} -> {hgvs}: write both as normalized protein changes")
+        return self
 
     def exon_of(self, residue: int) -> int | None:
         return next((exon for exon, (first, last) in self.exons.items() if first <= residue <= last), None)
@@ -172,8 +190,30 @@ class CuratedRow(Sourced):
         return [self.biomarker] if isinstance(self.biomarker, str) else list(self.biomarker)
 
 
+class WithdrawnIndication(Sourced):
+    """An approved indication since withdrawn (``evidence.yaml`` ``withdrawn``): the year must be in a source."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    biomarker: str | list[str]
+    tumour: str
+    therapy: list[str] = Field(min_length=1)
+    withdrawn: int = Field(ge=1995, le=2100, description="Year the indication was withdrawn")
+
+    @model_validator(mode="after")
+    def _withdrawal_year(self) -> WithdrawnIndication:
+        year = str(self.withdrawn)
+        if not any(year in s.quote or year in s.at for s in self.sources):
+            raise ValueError(f"{self.id}: withdrawal year {year} is in none of its sources")
+        return self
+
+    @property
+    def biomarkers(self) -> list[str]:
+        return [self.biomarker] if isinstance(self.biomarker, str) else list(self.biomarker)
+
+
 class CuratedEvidence(Contract):
     rows: list[CuratedRow]
+    withdrawn: list[WithdrawnIndication] = Field(default_factory=list)
 
 
 def thresholds(bundle: KnowledgeBundle) -> Thresholds:
@@ -253,7 +293,33 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
                     citations=list(dict.fromkeys(source.cite for source in row.sources)),
                 )
             )
-    return EvidenceTable(source=SOURCE, release=record.version, licence=record.licence, redistributable=True, rows=rows)
+    withdrawn = []
+    for number, entry in enumerate(raw.withdrawn):
+        where = f"withdrawn[{number}] ({entry.id})"
+        if entry.tumour not in tree:
+            raise KnowledgeError(f"tumour {entry.tumour!r} is not an OncoTree code", source=path, location=where)
+        try:
+            named = list(dict.fromkeys(parse_alteration(text).gene for text in entry.biomarkers))
+        except ValueError as exc:
+            raise KnowledgeError(f"biomarker: {exc}", source=path, location=where) from exc
+        withdrawn.append(
+            Withdrawal(
+                id=f"{SOURCE}:{entry.id}",
+                genes=named,
+                oncotree=entry.tumour,
+                therapies=entry.therapy,
+                year=entry.withdrawn,
+                citations=entry.cites,
+            )
+        )
+    for evidence in rows:
+        for withdrawal in withdrawn:
+            if withdrawal.covers(evidence, tree.is_within):
+                raise KnowledgeError(f"{evidence.id} is an indication withdrawn in {withdrawal.year}", source=path)
+    return EvidenceTable(
+        source=SOURCE, release=record.version, licence=record.licence, redistributable=True, rows=rows,
+        withdrawn=withdrawn,
+    )  # fmt: skip
 
 
 def _slug(label: str) -> str:

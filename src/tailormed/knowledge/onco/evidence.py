@@ -7,6 +7,7 @@ engine turns that into the patient's tier from how the patient's tumour relates 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from pydantic import Field
@@ -117,6 +118,31 @@ class BiomarkerEvidence(Contract):
         return self.biomarker.kind.value
 
 
+class Withdrawal(Contract):
+    """An indication the FDA approval no longer covers: other sources' approval-level claims for it are not offered."""
+
+    id: str
+    genes: list[str] = Field(min_length=1, description="Genes of the biomarkers the withdrawn indication named")
+    oncotree: str = Field(description="OncoTree code of the withdrawn indication (its descendants included)")
+    therapies: list[str] = Field(min_length=1, description="Drugs given together, as in the withdrawn indication")
+    year: int = Field(description="Year the indication was withdrawn")
+    citations: list[str] = Field(default_factory=list)
+
+    def covers(self, row: BiomarkerEvidence, within: Callable[[str, str], bool]) -> bool:
+        """Whether ``row`` claims approval-level evidence for this withdrawn indication.
+
+        ``within(code, ancestor)`` says whether an OncoTree code lies in the indication's tumour type.
+        """
+        return (
+            row.amp_level is AmpLevel.A
+            and row.significance is Significance.SENSITIVITY
+            and row.gene in self.genes
+            and {t.lower() for t in row.therapies} == {t.lower() for t in self.therapies}
+            and row.oncotree is not None
+            and within(row.oncotree, self.oncotree)
+        )
+
+
 class EvidenceTable(Contract):
     """One source's evidence rows with the release they came from and the licence terms that travel with them."""
 
@@ -126,3 +152,6 @@ class EvidenceTable(Contract):
     redistributable: bool = Field(description="False when the licence is unverified or restricts redistribution")
     licence_note: str | None = None
     rows: list[BiomarkerEvidence]
+    withdrawn: list[Withdrawal] = Field(
+        default_factory=list, description="Indications withdrawn since approval (curated core): never offered"
+    )

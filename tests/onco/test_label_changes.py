@@ -1,0 +1,139 @@
+"""Labels that changed the way a biomarker is written or whether an indication stands: dordaviprone's H3 K27M in
+histone and HGVS numbering, and rucaparib's withdrawn ovarian treatment indication."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tailormed.engines.onco.profile import tumour_type_code
+from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TumourProfile, match_profile
+from tailormed.errors import KnowledgeError
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+from tailormed.knowledge.importers import cgi
+from tailormed.knowledge.onco.core import CuratedEvidence, GeneFacts, curated_evidence, curated_rows
+from tailormed.model.alteration import parse_alteration
+
+
+def run(knowledge: OncoKnowledge, tumour: str, *texts: str) -> OncoResult:
+    code = tumour_type_code(tumour, knowledge.tree)
+    profile = TumourProfile(case_id="t", tumour_type=code, alterations=[parse_alteration(t) for t in texts])
+    return match_profile(profile, knowledge)
+
+
+def tiers(result: OncoResult, therapy: str) -> list[str]:
+    return [m.amp_tier for m in result.matches if m.row.therapy == therapy]
+
+
+# --- dordaviprone: H3 K27M (histone numbering) is p.K28M (HGVS) -------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("H3-3A K28M", "H3-3A K28M"),
+        ("H3-3A p.Lys28Met", "H3-3A K28M"),
+        ("H3-3A K27M", "H3-3A K28M (H3-3A K27M)"),
+        ("H3F3A K27M", "H3-3A K28M (H3F3A K27M)"),
+        ("H3F3A K28M", "H3-3A K28M (H3F3A K28M)"),
+        ("H3C2 K28M", "H3C2 K28M"),
+        ("H3C2 K27M", "H3C2 K28M (H3C2 K27M)"),
+    ],
+)
+def test_dordaviprone_on_label_in_both_numberings(core_knowledge: OncoKnowledge, text: str, label: str) -> None:
+    result = run(core_knowledge, "DMG", text)
+    (match,) = [m for m in result.matches if m.row.therapy == "dordaviprone"]
+    assert (match.amp_tier, match.alteration.label, match.alteration.protein.text) == ("I-A", label, "K28M")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("tumour", "text", "expected"),
+    [
+        ("GB", "H3F3A K27M", ["II-C"]),  # another glioma: approved elsewhere
+        ("DMG", "H3-3A K27I", []),  # the label names K27M only
+        ("DMG", "H3-3A G34R", []),
+        ("DMG", "H3-3B K27M", []),  # no source read for H3-3B's numbering: not matched
+        ("DMG", "H3-3A R27M", []),  # HGVS residue 27 is arginine: not the K27M of histone numbering
+    ],
+)
+def test_dordaviprone_other_tumours_and_changes(
+    core_knowledge: OncoKnowledge, tumour: str, text: str, expected: list[str]
+) -> None:
+    assert tiers(run(core_knowledge, tumour, text), "dordaviprone") == expected
+
+
+def test_dordaviprone_row_quotes_the_label(core_bundle: KnowledgeBundle) -> None:
+    (row,) = [r for r in curated_rows(core_bundle).rows if r.id == "dmg-h3-k27m-dordaviprone"]
+    assert row.year == 2025 and row.tumour == "DMG"
+    assert any("diffuse midline glioma harboring an H3 K27M mutation" in s.quote for s in row.sources)
+
+
+def test_legacy_numbering_needs_a_source() -> None:
+    with pytest.raises(ValueError, match="quoted source"):
+        GeneFacts.model_validate({"role": "oncogene", "legacy_protein_changes": {"K27M": "K28M"}})
+    with pytest.raises(ValueError, match="quoted source"):
+        GeneFacts.model_validate({"role": "oncogene", "former_symbols": ["H3F3A"]})
+    source = {"cite": "PMID:33779999", "at": "abstract", "quote": "omitting this first amino acid"}
+    with pytest.raises(ValueError, match="normalized"):
+        GeneFacts.model_validate(
+            {"role": "oncogene", "legacy_protein_changes": {"Lys27Met": "K28M"}, "sources": [source]}
+        )
+
+
+# --- rucaparib: the 2016 ovarian treatment indication was withdrawn in 2022 ------------------------------------
+def test_no_curated_rucaparib_ovarian_row(core_knowledge: OncoKnowledge) -> None:
+    for tumour in ("OVT", "HGSOC", "OVARY"):
+        found = tiers(run(core_knowledge, tumour, "BRCA1 Q1756fs", "BRCA2 loss-of-function mutation"), "rucaparib")
+        assert set(found) == {"II-C"}  # the prostate label, approved in another tumour type; no ovarian label
+    assert tiers(run(core_knowledge, "PRAD", "BRCA2 loss-of-function mutation"), "rucaparib") == ["I-A"]
+
+
+def test_withdrawn_indication_from_another_source_is_not_offered(
+    shared_data: Path, core_knowledge: OncoKnowledge
+) -> None:
+    folder = cgi.detect(shared_data)
+    assert folder is not None
+    table, _ = cgi.compile_table(folder / cgi.FILE)
+    # CGI still lists rucaparib in BRCA-mutated ovarian cancer at "FDA guidelines"
+    claims = [r for r in table.rows if r.therapies == ["Rucaparib"] and r.oncotree == "OVARY"]
+    assert {r.gene for r in claims} == {"BRCA1", "BRCA2"} and all(r.amp_level.value == "A" for r in claims)
+    knowledge = OncoKnowledge(
+        tables=[*core_knowledge.tables, table],
+        genes=core_knowledge.genes,
+        tree=core_knowledge.tree,
+        thresholds=core_knowledge.thresholds,
+    )
+    result = run(knowledge, "HGSOC", "BRCA1 Q1756fs")
+    without = OncoKnowledge(
+        tables=[core_knowledge.tables[0].model_copy(update={"withdrawn": []}), table],
+        genes=core_knowledge.genes,
+        tree=core_knowledge.tree,
+        thresholds=core_knowledge.thresholds,
+    )
+    assert tiers(run(without, "HGSOC", "BRCA1 Q1756fs"), "Rucaparib") == ["I-A"]  # what the withdrawal stops
+    assert tiers(result, "Rucaparib") == [] and set(tiers(result, "rucaparib")) == {"II-C"}
+    (note,) = [n for n in result.not_assessed if "Rucaparib" in n.item]
+    assert "withdrawn in 2022" in note.reason and "citeline" in note.reason
+    assert tiers(result, "olaparib") and tiers(result, "niraparib")  # the other PARP inhibitors' labels stand
+    # the withdrawal is of an ovarian indication: CGI's other rucaparib claims are untouched
+    prostate = run(knowledge, "PRAD", "BRCA2 R3052fs")
+    assert tiers(prostate, "rucaparib") == ["I-A"]
+
+
+def test_loader_refuses_a_curated_row_for_a_withdrawn_indication(core_bundle: KnowledgeBundle) -> None:
+    raw = curated_rows(core_bundle)
+    (prad,) = [r for r in raw.rows if r.id == "prad-brca-rucaparib"]
+    revived = prad.model_copy(update={"id": "ov-brca-rucaparib", "tumour": "OVT"})
+    bad = CuratedEvidence(rows=[*raw.rows, revived], withdrawn=raw.withdrawn)
+
+    patched = KnowledgeBundle(None, None, curated_sources())
+    patched._parsed[("onco-core", "evidence.yaml")] = bad.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    with pytest.raises(KnowledgeError, match="withdrawn in 2022"):
+        curated_evidence(patched)
+
+
+def test_withdrawal_year_must_be_in_a_source(core_bundle: KnowledgeBundle) -> None:
+    (entry,) = curated_rows(core_bundle).withdrawn
+    data = entry.model_dump(mode="json")
+    data["withdrawn"] = 2021
+    with pytest.raises(ValueError, match="2021 is in none of its sources"):
+        type(entry).model_validate(data)
