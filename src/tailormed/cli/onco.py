@@ -1,7 +1,8 @@
 """``tailormed onco match``: tumour alterations -> targeted therapies with levels of evidence and AMP tiers.
 
 Three input forms: tumour files (``--vcf`` somatic VCF, ``--cna`` copy-number segments, ``--fusions`` fusion list)
-for one case, ``--alteration`` texts (repeatable), or a batch ``--input CASES.tsv``. The work is done by
+for one case, ``--alteration`` texts (repeatable; ``--germline-alteration`` for variants known to be inherited), or a
+batch ``--input CASES.tsv``. The work is done by
 :mod:`tailormed.pipeline.onco`; this module parses options and renders.
 """
 
@@ -52,9 +53,18 @@ def match(
     alteration: Annotated[
         list[str] | None, typer.Option("--alteration", "-a", help="An alteration, e.g. 'BRAF V600E' (repeatable).")
     ] = None,
+    germline: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--germline-alteration",
+            "-g",
+            help="A variant known to be inherited (germline), e.g. 'VHL Q164*' (repeatable); labels for germline "
+            "variants only (belzutifan for VHL disease) need this or a germline origin in the input.",
+        ),
+    ] = None,
     cases: Annotated[
         Path | None,
-        typer.Option("--input", "-i", help="Batch TSV: case_id gene alteration feature_type tumor_type."),
+        typer.Option("--input", "-i", help="Batch TSV: case_id gene alteration feature_type tumor_type [origin]."),
     ] = None,
     case_id: Annotated[str, typer.Option("--case-id", help="case_id for single-case output.")] = "case",
     build: BuildOption = None,
@@ -77,7 +87,7 @@ def match(
     from tailormed.pipeline import onco
     from tailormed.report.tables import onco_tsv
 
-    single = vcf is not None or cna is not None or fusions is not None or bool(alteration)
+    single = vcf is not None or cna is not None or fusions is not None or bool(alteration) or bool(germline)
     if cases is not None and single:
         raise InputError("use either --input CASES.tsv or single-case inputs (--vcf/--cna/--fusions/--alteration)")
     if cases is None and not single:
@@ -98,6 +108,7 @@ def match(
                 cna=cna,
                 fusions=fusions,
                 alterations=alteration or (),
+                germline=germline or (),
                 amp_min_copies=amp_min_copies,
             )
         ]

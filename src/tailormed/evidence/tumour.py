@@ -1,5 +1,7 @@
 """The somatic (tumour) VCF as its own evidence: every PASS record's sequence ALT alleles, with the protein-level
-facts of its VEP ``CSQ`` / SnpEff ``ANN`` annotation and the tumour allele fraction (``TVAF``) when present.
+facts of its VEP ``CSQ`` / SnpEff ``ANN`` annotation and the tumour allele fraction (``TVAF``) when present. A record
+with the VCF's reserved ``SOMATIC`` flag is somatic; otherwise its origin is unknown (a tumour-only caller also
+reports inherited variants).
 
 The build comes from the header or the caller (a somatic VCF has too few sites to infer it from REF bases); an
 override never overrules a header that says otherwise (:func:`tailormed.evidence.build.decide_build`).
@@ -14,7 +16,7 @@ from pathlib import Path
 from tailormed.errors import InputError
 from tailormed.evidence.build import BuildVotes, decide_build
 from tailormed.evidence.reader import GenomeInput, open_vcf
-from tailormed.model.alteration import GenomicAllele
+from tailormed.model.alteration import GenomicAllele, VariantOrigin
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.evidence import GenomeSource, ReadMode, SomaticRecord, TumourEvidence, VariantAnnotation
 from tailormed.model.genotype import GenomeBuild
@@ -54,12 +56,15 @@ def read_tumour(
             opened.check(record, where)
             annotations = _annotations(record.INFO.get(field_name), columns, field_name) if field_name else {}
             vafs = _vafs(record.INFO.get("TVAF"), len(record.ALT))
+            origin = VariantOrigin.SOMATIC if record.INFO.get("SOMATIC") is True else VariantOrigin.UNKNOWN
             for index, alt in enumerate(record.ALT):
                 if not alt or not _BASES.match(alt):
                     continue  # symbolic and breakend alleles are not sequence variants
                 allele = GenomicAllele(build=detection.build, chrom=chrom, pos=record.POS, ref=record.REF, alt=alt)
                 records.append(
-                    SomaticRecord(allele=allele, vaf=vafs[index], annotation=annotations.get(alt), where=where)
+                    SomaticRecord(
+                        allele=allele, vaf=vafs[index], annotation=annotations.get(alt), origin=origin, where=where
+                    )
                 )
         source_facts = GenomeSource(
             label=opened.label,
@@ -124,5 +129,3 @@ def _vafs(value: object, count: int) -> list[float | None]:
     for item in (values + [None] * count)[:count]:
         out.append(float(item) if isinstance(item, (int, float)) and 0.0 <= float(item) <= 1.0 else None)
     return out
-
-

@@ -3,8 +3,8 @@ lists and the batch cases table. Readers only; interpretation happens in the onc
 
 Formats follow PCGR's examples: CNA ``Chromosome Start End nMajor nMinor`` (allele-specific copy number; a
 ``CopyNumber``/``Total`` column is accepted instead of nMajor/nMinor), fusions ``FusionGene`` as ``A--B`` (also
-``A::B``), batch cases ``case_id gene alteration feature_type tumor_type``. Every problem is an InputError naming
-the file and line.
+``A::B``), batch cases ``case_id gene alteration feature_type tumor_type`` with an optional ``origin`` column
+(germline, somatic or unknown; empty = unknown). Every problem is an InputError naming the file and line.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Annotated
 from pydantic import Field
 
 from tailormed.errors import InputError
+from tailormed.model.alteration import VariantOrigin
 from tailormed.model.base import Contract
 from tailormed.model.chrom import canonical_chrom
 from tailormed.tables import read_table
@@ -45,6 +46,7 @@ class CaseRow(Contract):
     alteration: str
     feature_type: str
     tumor_type: str
+    origin: VariantOrigin = VariantOrigin.UNKNOWN
     line: int
 
 
@@ -96,7 +98,12 @@ def read_cases(path: Path) -> list[CaseRow]:
             raise InputError(
                 f"tumor_type {values['tumor_type']!r} is not an OncoTree code", source=path, location=f"line {line}"
             )
-        rows.append(CaseRow(**values, line=line))
+        origin = (row.get("origin") or "").strip().lower() or VariantOrigin.UNKNOWN.value
+        if origin not in {o.value for o in VariantOrigin}:
+            raise InputError(
+                f"origin {origin!r} is not germline, somatic or unknown", source=path, location=f"line {line}"
+            )
+        rows.append(CaseRow(**values, origin=VariantOrigin(origin), line=line))
     return rows
 
 

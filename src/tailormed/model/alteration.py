@@ -190,6 +190,17 @@ class AlterationKind(StrEnum):
     EXPRESSION = "expression"
 
 
+class VariantOrigin(StrEnum):
+    """Whether a variant was inherited (germline), arose in the tumour (somatic), or the input does not say.
+
+    A tumour-only sequencing report cannot tell the two apart; ``unknown`` never counts as germline.
+    """
+
+    GERMLINE = "germline"
+    SOMATIC = "somatic"
+    UNKNOWN = "unknown"
+
+
 class GeneClass(StrEnum):
     """Gene-level mutation classes: any (predicted oncogenic) mutation, or loss of function."""
 
@@ -367,6 +378,9 @@ class Alteration(Contract):
     allele: GenomicAllele | None = None
     consequence: str | None = Field(default=None, description="Sequence Ontology term from a VEP/SnpEff annotation")
     vaf: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    origin: VariantOrigin = Field(
+        default=VariantOrigin.UNKNOWN, description="Germline or somatic, as the input states it; unknown otherwise"
+    )
     label: str = Field(description="How the alteration is shown, e.g. 'BRAF V600E'")
 
     @property

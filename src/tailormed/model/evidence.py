@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from tailormed.model.alteration import GenomicAllele
+from tailormed.model.alteration import GenomicAllele, VariantOrigin
 from tailormed.model.base import Contract
 from tailormed.model.dosage import SiteGroup, SiteRecord
 from tailormed.model.genotype import (
@@ -403,6 +403,7 @@ class SomaticRecord(Contract):
     allele: GenomicAllele
     vaf: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
     annotation: VariantAnnotation | None = None
+    origin: VariantOrigin = Field(default=VariantOrigin.UNKNOWN, description="somatic when the record has INFO/SOMATIC")
     where: str
 
 

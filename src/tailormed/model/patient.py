@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from tailormed.model.alteration import Alteration, parse_alteration
+from tailormed.model.alteration import Alteration, VariantOrigin, parse_alteration
 from tailormed.model.base import Coding, Contract
 from tailormed.model.enums import Sex as Sex
 
@@ -259,6 +259,10 @@ class SomaticVariant(Contract):
     ref: str | None = None
     alt: str | None = None
     vaf: Fraction | None = None
+    origin: VariantOrigin = Field(
+        default=VariantOrigin.UNKNOWN,
+        description="germline (also found in normal tissue or blood), somatic (tumour only), or unknown (not tested)",
+    )
 
 
 class CopyNumberChange(Contract):

@@ -19,11 +19,12 @@ from tailormed.evidence.tumour import read_tumour
 from tailormed.intake.tumour import read_cases, read_cna, read_fusions
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.onco import core, sources
-from tailormed.model.alteration import Alteration, parse_alteration
+from tailormed.model.alteration import Alteration, VariantOrigin, parse_alteration
 from tailormed.model.engine import EngineRun
 from tailormed.model.evidence import TumourEvidence
 from tailormed.model.finding import NotAssessed
 from tailormed.model.genotype import GenomeBuild
+from tailormed.model.payloads import HereditaryVariantData
 from tailormed.pipeline.engine_api import PatientContext
 from tailormed.pipeline.onco_engine import without_tumour
 
@@ -66,9 +67,11 @@ def file_profile(
     cna: Path | None = None,
     fusions: Path | None = None,
     alterations: Sequence[str] = (),
+    germline: Sequence[str] = (),
     amp_min_copies: int | None = None,
 ) -> TumourProfile:
-    """A profile from ``onco match`` inputs: VCF, CNA segments, fusion list and alteration texts."""
+    """A profile from ``onco match`` inputs: VCF, CNA segments, fusion list and alteration texts (``germline``: texts
+    of variants known to be inherited; the origin of ``alterations`` is not stated)."""
     code = tumour_type(tumour_type_text, knowledge, location="--tumor-type")
     found: list[Alteration] = []
     limits: list[NotAssessed] = []
@@ -83,11 +86,15 @@ def file_profile(
         found += domain.cna_alterations(read_cna(cna), used_build, knowledge, amp_min_copies)
     if fusions is not None:
         found += domain.fusion_alterations(read_fusions(fusions))
-    for text in alterations:
-        try:
-            found.append(parse_alteration(text))
-        except ValueError as exc:
-            raise InputError(f"--alteration {text!r}: {exc}") from exc
+    for option, texts, origin in (
+        ("--alteration", alterations, VariantOrigin.UNKNOWN),
+        ("--germline-alteration", germline, VariantOrigin.GERMLINE),
+    ):
+        for text in texts:
+            try:
+                found.append(parse_alteration(text).model_copy(update={"origin": origin}))
+            except ValueError as exc:
+                raise InputError(f"{option} {text!r}: {exc}") from exc
     return TumourProfile(case_id=case_id, tumour_type=code, alterations=found, not_assessed=limits)
 
 
@@ -98,6 +105,7 @@ def batch_profiles(path: Path, knowledge: OncoKnowledge) -> list[TumourProfile]:
         where = f"line {row.line}"
         try:
             parsed = parse_alteration(row.alteration, gene=row.gene or None, feature_type=row.feature_type)
+            parsed = parsed.model_copy(update={"origin": row.origin})
         except ValueError as exc:
             raise InputError(str(exc), source=path, location=where) from exc
         code = tumour_type(row.tumor_type, knowledge, source=path, location=where)
@@ -136,6 +144,14 @@ def onco_engine(ctx: PatientContext) -> EngineRun:
             update={"alterations": [*profile.alterations, *from_vcf], "not_assessed": [*profile.not_assessed, *limits]}
         )
         inputs["tumour VCF"] = f"{Path(ctx.tumour.source.label).name} ({build})"
+    hereditary = ctx.earlier.get("hereditary")
+    if hereditary is not None:
+        variants = [f.data for f in hereditary.findings if isinstance(f.data, HereditaryVariantData)]
+        germline = domain.germline_alterations(variants, knowledge)
+        if germline:
+            merged = domain.with_germline(profile.alterations, germline)
+            profile = profile.model_copy(update={"alterations": merged})
+            inputs["germline variants"] = f"{len(germline)} reportable, from the hereditary findings"
     result = match_profile(profile, knowledge)
     findings = findings_from_result(result, knowledge)
     return EngineRun(
@@ -145,4 +161,3 @@ def onco_engine(ctx: PatientContext) -> EngineRun:
         inputs=inputs,
         tables={"onco.tsv": onco_tsv([result])},
     )
-

@@ -27,4 +27,5 @@ def run(ctx: PatientContext) -> EngineRun:
     return onco.onco_engine(ctx)
 
 
-ENGINE = EngineSpec(name="onco", run=run)
+#: The hereditary run supplies the germline variants that labels for inherited cancer syndromes need.
+ENGINE = EngineSpec(name="onco", run=run, needs=("hereditary",))

@@ -12,21 +12,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tailormed.engines.onco.annotate import allele_key
 from tailormed.engines.onco.run import OncoKnowledge, TumourProfile
 from tailormed.intake.tumour import CnaSegment, FusionCall
+from tailormed.knowledge.onco.core import GeneRole
 from tailormed.knowledge.onco.oncotree import UNKNOWN_TUMOUR, OncoTree
 from tailormed.model.alteration import (
     Alteration,
     AlterationKind,
     ExonEvent,
+    GeneClass,
     GenomicAllele,
     Signature,
+    VariantOrigin,
     parse_protein_change,
 )
+from tailormed.model.chrom import canonical_chrom
 from tailormed.model.evidence import SomaticRecord
 from tailormed.model.finding import NotAssessed
 from tailormed.model.genotype import GenomeBuild
 from tailormed.model.patient import Tumour
+from tailormed.model.payloads import HereditaryVariantData
 
 
 def tumour_type_code(text: str | None, tree: OncoTree) -> str:
@@ -95,6 +101,7 @@ def _record_alteration(record: SomaticRecord, knowledge: OncoKnowledge) -> Alter
             allele=record.allele,
             consequence=note.consequence,
             vaf=record.vaf,
+            origin=record.origin,
             exon=note.exon if splice else None,
             exon_event=ExonEvent.SKIPPING if splice else None,
             label=f"{note.gene} {protein.text}" if protein else f"{note.gene} {record.allele.text}",
@@ -109,6 +116,7 @@ def _record_alteration(record: SomaticRecord, knowledge: OncoKnowledge) -> Alter
         protein=change,
         allele=record.allele,
         vaf=record.vaf,
+        origin=record.origin,
         label=f"{hit[0]} {change.text}",
     )
 
@@ -162,6 +170,46 @@ def fusion_alterations(calls: Sequence[FusionCall]) -> list[Alteration]:
     ]
 
 
+def germline_alterations(variants: Sequence[HereditaryVariantData], knowledge: OncoKnowledge) -> list[Alteration]:
+    """Reportable germline variants (ClinVar pathogenic or likely pathogenic, from the hereditary findings) in genes
+    the oncology evidence names, as alterations of germline origin.
+
+    ClinVar positions are GRCh38. A pathogenic variant in a tumour suppressor is a loss of function; in other genes
+    only allele-level evidence can meet it (it has no protein change here).
+    """
+    found = []
+    for variant in variants:
+        chrom = canonical_chrom(variant.chrom)
+        if not variant.reportable or chrom is None or variant.gene not in knowledge.evidence_genes:
+            continue
+        facts = knowledge.genes.get(variant.gene)
+        suppressor = facts is not None and facts.role is GeneRole.TUMOUR_SUPPRESSOR
+        significance = variant.clinvar_significance.replace("_", " ")
+        allele = GenomicAllele(build=GenomeBuild.GRCH38, chrom=chrom, pos=variant.pos, ref=variant.ref, alt=variant.alt)
+        found.append(
+            Alteration(
+                gene=variant.gene,
+                kind=AlterationKind.MUTATION,
+                gene_class=GeneClass.LOSS_OF_FUNCTION if suppressor else None,
+                allele=allele,
+                origin=VariantOrigin.GERMLINE,
+                label=f"{variant.gene} {allele.text} (germline, ClinVar {significance})",
+            )
+        )
+    return found
+
+
+def with_germline(alterations: Sequence[Alteration], germline: Sequence[Alteration]) -> list[Alteration]:
+    """The tumour's alterations with the germline ones added; a tumour variant that is one of them (same allele)
+    takes germline origin instead of being listed twice."""
+    inherited = {allele_key(a.allele): a for a in germline if a.allele is not None}
+    merged = []
+    for alteration in alterations:
+        twin = inherited.pop(allele_key(alteration.allele), None) if alteration.allele is not None else None
+        merged.append(alteration.model_copy(update={"origin": VariantOrigin.GERMLINE}) if twin else alteration)
+    return [*merged, *(a for a in germline if a.allele is None or allele_key(a.allele) in inherited)]
+
+
 def record_profile(case_id: str, tumour: Tumour, knowledge: OncoKnowledge, build: GenomeBuild | None) -> TumourProfile:
     """A profile from a patient record's ``tumour`` section (the tumour type already checked by the caller).
 
@@ -197,6 +245,7 @@ def record_profile(case_id: str, tumour: Tumour, knowledge: OncoKnowledge, build
                 protein=protein,
                 allele=allele,
                 vaf=variant.vaf,
+                origin=variant.origin,
                 label=label,
             )
         )

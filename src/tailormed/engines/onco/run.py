@@ -21,9 +21,16 @@ from tailormed.engines.onco.annotate import (
 from tailormed.engines.onco.match import MatchLevel, match_level
 from tailormed.engines.onco.tiers import TIER_ORDER, Relation, amp_tier, relation
 from tailormed.knowledge.onco.core import GeneFacts, Thresholds
-from tailormed.knowledge.onco.evidence import BiomarkerEvidence, EvidenceTable, EvidenceType, Significance, Withdrawal
+from tailormed.knowledge.onco.evidence import (
+    BiomarkerEvidence,
+    EvidenceTable,
+    EvidenceType,
+    Origin,
+    Significance,
+    Withdrawal,
+)
 from tailormed.knowledge.onco.oncotree import OncoTree
-from tailormed.model.alteration import Alteration, AlterationKind
+from tailormed.model.alteration import Alteration, AlterationKind, VariantOrigin
 from tailormed.model.base import Contract
 from tailormed.model.finding import NotAssessed
 
@@ -171,6 +178,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                 continue
             related, note = relation(profile.tumour_type, row, knowledge.tree)
             related, note, condition = _label_conditions(row, alterations, knowledge, related, note)
+            related, note, condition = _origin_condition(row, alteration, related, note, condition)
             matches.append(
                 TherapyMatch(
                     case_id=profile.case_id,
@@ -233,6 +241,24 @@ def _label_conditions(
         open_points.append(f"only with {needed}")
     condition = "; ".join(open_points) + " (not stated for this tumour)" if open_points else None
     return related, note, condition
+
+
+def _origin_condition(
+    row: BiomarkerEvidence, alteration: Alteration, related: Relation, note: str | None, condition: str | None
+) -> tuple[Relation, str | None, str | None]:
+    """A label for inherited variants only (VHL disease, germline BRCA) against the alteration's stated origin.
+
+    A somatic alteration is off such a label; one whose origin the input does not state stays on it, with the
+    condition that the variant be confirmed germline (never a silent match).
+    """
+    if row.origin is not Origin.GERMLINE or alteration.origin is VariantOrigin.GERMLINE:
+        return related, note, condition
+    if alteration.origin is VariantOrigin.SOMATIC:
+        if related is Relation.OTHER:
+            return related, note, condition
+        return Relation.OTHER, f"the label needs a germline {row.gene} variant; {alteration.label} is somatic", None
+    point = f"requires germline confirmation (the origin of {alteration.label} is not stated)"
+    return related, note, f"{condition}; {point}" if condition else point
 
 
 def _stated(spec: Alteration, alterations: Sequence[Alteration]) -> bool:
