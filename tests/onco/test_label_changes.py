@@ -137,3 +137,10 @@ def test_withdrawal_year_must_be_in_a_source(core_bundle: KnowledgeBundle) -> No
     data["withdrawn"] = 2021
     with pytest.raises(ValueError, match="2021 is in none of its sources"):
         type(entry).model_validate(data)
+
+
+def test_durvalumab_chemotherapy_for_dmmr_endometrial_cancer(core_knowledge: OncoKnowledge) -> None:
+    therapy = "durvalumab + carboplatin + paclitaxel"
+    assert tiers(run(core_knowledge, "UCEC", "dMMR"), therapy) == ["I-A"]
+    assert tiers(run(core_knowledge, "COAD", "MSI-H"), therapy) == ["II-C"]  # an endometrial label
+    assert tiers(run(core_knowledge, "UCEC", "TMB-H"), therapy) == []

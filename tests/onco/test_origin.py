@@ -94,11 +94,14 @@ def test_germline_brca_breast_labels_and_any_origin_labels(core_knowledge: OncoK
         assert (prad.amp_tier, prad.condition) == ("I-A", None)
 
 
-def test_mirdametinib_for_nf1_plexiform_neurofibroma(core_knowledge: OncoKnowledge) -> None:
-    match = only(run(core_knowledge, "NFIB", alteration("NF1 R1362*", VariantOrigin.GERMLINE)), "mirdametinib")
-    assert (match.amp_tier, match.row.year) == ("I-A", 2025)
-    elsewhere = run(core_knowledge, "MPNST", alteration("NF1 R1362*", VariantOrigin.GERMLINE))
-    assert only(elsewhere, "mirdametinib").amp_tier == "II-C"
+@pytest.mark.parametrize(("therapy", "year"), [("mirdametinib", 2025), ("selumetinib", 2020)])
+def test_mek_inhibitors_for_nf1_plexiform_neurofibroma(core_knowledge: OncoKnowledge, therapy: str, year: int) -> None:
+    match = only(run(core_knowledge, "NFIB", alteration("NF1 R1362*", VariantOrigin.GERMLINE)), therapy)
+    assert (match.amp_tier, match.row.year, match.condition) == ("I-A", year, None)
+    unknown = only(run(core_knowledge, "NFIB", parse_alteration("NF1 R1362*")), therapy)
+    assert GERMLINE_ONLY in (unknown.condition or "")
+    elsewhere = run(core_knowledge, "MPNST", alteration("NF1 R1362*", VariantOrigin.GERMLINE))  # not on the label
+    assert only(elsewhere, therapy).amp_tier == "II-C"
 
 
 # --- where the origin comes from -----------------------------------------------------------------------------
