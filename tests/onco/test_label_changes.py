@@ -61,6 +61,26 @@ def test_dordaviprone_other_tumours_and_changes(
     assert tiers(run(core_knowledge, tumour, text), "dordaviprone") == expected
 
 
+def test_evidence_in_histone_numbering_meets_hgvs_results(core_knowledge: OncoKnowledge) -> None:
+    # CIViC names the variant H3-3A K27M (histone numbering); an annotated VCF says p.Lys28Met
+    civic = (
+        core_knowledge.tables[0]
+        .rows[0]
+        .model_copy(
+            update={"id": "civic:EID7601", "biomarker": parse_alteration("H3-3A K27M"), "therapies": ["ONC201"]}
+        )
+    )
+    table = core_knowledge.tables[0].model_copy(update={"source": "civic", "rows": [civic], "withdrawn": []})
+    knowledge = OncoKnowledge(
+        tables=[table], genes=core_knowledge.genes, tree=core_knowledge.tree, thresholds=core_knowledge.thresholds
+    )
+    for text in ("H3-3A p.Lys28Met", "H3F3A K27M"):
+        (match,) = run(knowledge, "DMG", text).matches
+        assert (match.row.id, match.row.biomarker.protein.text, match.matched_level.value) == (  # type: ignore[union-attr]
+            "civic:EID7601", "K28M", "protein"
+        )  # fmt: skip
+
+
 def test_dordaviprone_row_quotes_the_label(core_bundle: KnowledgeBundle) -> None:
     (row,) = [r for r in curated_rows(core_bundle).rows if r.id == "dmg-h3-k27m-dordaviprone"]
     assert row.year == 2025 and row.tumour == "DMG"

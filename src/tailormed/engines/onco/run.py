@@ -68,13 +68,18 @@ class OncoKnowledge:
         object.__setattr__(self, "hotspots", HotspotIndex.build(self.genes))
         object.__setattr__(self, "former_symbols", current_names(self.genes))
         object.__setattr__(self, "withdrawn", tuple(w for table in self.tables for w in table.withdrawn))
-        object.__setattr__(self, "known", known_protein_changes(r for t in self.tables for r in t.rows))
+        # evidence written in histone numbering or under a former symbol (CIViC's H3-3A K27M) is matched in HGVS terms
+        rows = [(table, self._current(row)) for table in self.tables for row in table.rows]
+        object.__setattr__(self, "known", known_protein_changes(row for _, row in rows))
         index: dict[str, list[tuple[EvidenceTable, BiomarkerEvidence]]] = {}
-        for table in self.tables:
-            for row in table.rows:
-                for gene in {row.biomarker.gene, row.biomarker.partner} - {None}:
-                    index.setdefault(str(gene), []).append((table, row))
+        for table, row in rows:
+            for gene in {row.biomarker.gene, row.biomarker.partner} - {None}:
+                index.setdefault(str(gene), []).append((table, row))
         object.__setattr__(self, "by_gene", index)
+
+    def _current(self, row: BiomarkerEvidence) -> BiomarkerEvidence:
+        named = with_current_names(row.biomarker, self.genes, self.former_symbols)
+        return row if named is row.biomarker else row.model_copy(update={"biomarker": named})
 
     @property
     def evidence_genes(self) -> frozenset[str]:
