@@ -202,3 +202,19 @@ def test_analysis_reads_the_hereditary_run(core_bundle: KnowledgeBundle) -> None
     assert engine_run.inputs["germline variants"] == "1 reportable, from the hereditary findings"
     alone = onco.onco_engine(PatientContext(patient=patient, knowledge=core_bundle, on=date(2026, 12, 3)))
     assert not [f for f in alone.findings if "belzutifan" in f.drugs]
+
+
+def test_tsv_note_says_what_the_label_needs(core_knowledge: OncoKnowledge) -> None:
+    from tailormed.report.tables import onco_tsv
+
+    lines = [
+        line.split("\t")
+        for line in onco_tsv([run(core_knowledge, "CCRCC", parse_alteration("VHL Q164*"))]).splitlines()
+    ]
+    header, rows = lines[0], [dict(zip(lines[0], line, strict=True)) for line in lines[1:]]
+    assert header[-1] == "note"
+    (rcc,) = [r for r in rows if r["source"].startswith("onco-core:vhl-disease-rcc-belzutifan")]
+    assert (rcc["amp_tier"], rcc["note"]) == (
+        "I-A",
+        "requires germline confirmation (the origin of VHL Q164* is not stated)",
+    )

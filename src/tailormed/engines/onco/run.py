@@ -37,7 +37,7 @@ from tailormed.model.finding import NotAssessed
 #: Output columns of ``tailormed onco match`` (TSV), in order.
 COLUMNS = (
     "case_id", "gene", "alteration", "matched_level", "tumor_type", "therapy", "direction", "significance",
-    "evidence_level", "amp_tier", "source",
+    "evidence_level", "amp_tier", "source", "note",
 )  # fmt: skip
 
 
@@ -137,6 +137,7 @@ class TherapyMatch(Contract):
             row.native_level,
             self.amp_tier,
             f"{row.id} ({self.source} {self.release})",
+            "; ".join(text for text in (self.relation_note, self.condition) if text),
         )
 
 
