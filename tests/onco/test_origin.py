@@ -218,3 +218,18 @@ def test_tsv_note_says_what_the_label_needs(core_knowledge: OncoKnowledge) -> No
         "I-A",
         "requires germline confirmation (the origin of VHL Q164* is not stated)",
     )
+
+
+def test_patient_is_told_only_unconditional_approvals(core_knowledge: OncoKnowledge) -> None:
+    from tailormed.model.payloads import TherapyMatchData
+    from tailormed.report.therapies import therapy_lines
+
+    def lines(origin: VariantOrigin) -> dict[str, tuple[bool, bool]]:
+        findings = findings_from_result(run(core_knowledge, "CCRCC", alteration("VHL Q164*", origin)), core_knowledge)
+        pairs = [(f, f.data) for f in findings if isinstance(f.data, TherapyMatchData)]
+        return {line.best.therapy: (line.on_label, line.approved) for line in therapy_lines(pairs)}
+
+    # unknown origin: on-label for the clinician (with the condition), not something to tell the patient
+    assert lines(VariantOrigin.UNKNOWN)[BELZUTIFAN] == (True, False)
+    assert lines(VariantOrigin.GERMLINE)[BELZUTIFAN] == (True, True)
+    assert lines(VariantOrigin.SOMATIC)[BELZUTIFAN] == (False, False)

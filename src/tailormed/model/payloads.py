@@ -116,6 +116,9 @@ class TherapyMatchData(Contract):
     evidence_level: str
     amp_tier: str
     source: str
+    condition: str | None = Field(
+        default=None, description="What the label needs that the tumour data do not state (e.g. germline confirmation)"
+    )
 
 
 class DiagnosisCandidateData(Contract):

@@ -91,9 +91,15 @@ class TherapyLine:
         return number in ("I", "II") and level != "D"
 
     @property
-    def approved(self) -> bool:
+    def on_label(self) -> bool:
         """Tier I-A (FDA approval or professional guideline for this tumour type) on evidence that was re-read."""
         return tier(self.best.amp_tier) == ("I", "A") and "unverified" not in self.best.evidence_level.casefold()
+
+    @property
+    def approved(self) -> bool:
+        """On-label with nothing the label needs left unstated (germline confirmation, a receptor status): what a
+        patient may be told; a conditional line stays with the care team."""
+        return self.on_label and not self.best.condition
 
     @property
     def finding_ids(self) -> list[str]:

@@ -260,14 +260,18 @@ class ReportView:
         therapies of each biomarker on one line, so every biomarker-therapy appears once."""
         lines = []
         for line in self.therapies_now:
-            if line.approved:
+            if line.on_label:
                 claim = "no benefit expected" if line.against else "may benefit"
                 conflict = "; conflicting evidence" if line.conflicting else ""
-                text = f"{line.biomarker} – {line.best.therapy}: {claim} (AMP tier {', '.join(line.tiers)}{conflict})"
+                condition = f"; {line.best.condition}" if line.best.condition else ""
+                text = (
+                    f"{line.biomarker} – {line.best.therapy}: {claim} "
+                    f"(AMP tier {', '.join(line.tiers)}{conflict}{condition})"
+                )
                 lines.append(SummaryLine(Priority.ACTIONABLE, text, ", ".join(line.sources)))
         rest: dict[str, list[TherapyLine]] = {}
         for line in self.therapies_now:
-            if not line.approved:
+            if not line.on_label:
                 rest.setdefault(line.biomarker, []).append(line)
         for biomarker, group in rest.items():
             parts = []

@@ -68,6 +68,7 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
         evidence_level=row.native_level,
         amp_tier=best.amp_tier,
         source=row.id,
+        condition=best.condition,
     )
     used = [alteration.label] + ([alteration.allele.text] if alteration.allele else [])
     gated = [n for n in result.not_assessed if n.item.startswith(alteration.label)]
