@@ -12,7 +12,15 @@ from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TumourProfile,
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.knowledge.importers import cgi
-from tailormed.knowledge.onco.core import CuratedEvidence, GeneFacts, curated_evidence, curated_rows
+from tailormed.knowledge.onco.core import (
+    CuratedEvidence,
+    GeneFacts,
+    Hotspot,
+    check_gene_table,
+    curated_evidence,
+    curated_rows,
+    gene_table,
+)
 from tailormed.model.alteration import parse_alteration
 
 
@@ -164,3 +172,12 @@ def test_durvalumab_chemotherapy_for_dmmr_endometrial_cancer(core_knowledge: Onc
     assert tiers(run(core_knowledge, "UCEC", "dMMR"), therapy) == ["I-A"]
     assert tiers(run(core_knowledge, "COAD", "MSI-H"), therapy) == ["II-C"]  # an endometrial label
     assert tiers(run(core_knowledge, "UCEC", "TMB-H"), therapy) == []
+
+
+def test_shipped_gene_table_is_consistent(core_bundle: KnowledgeBundle) -> None:
+    table = gene_table(core_bundle)
+    assert check_gene_table(table) == []
+    broken = table.model_copy(
+        update={"genes": {"BRAF": table.genes["BRAF"].model_copy(update={"hotspots": [Hotspot(protein="Val600Glu")]})}}
+    )
+    assert check_gene_table(broken) == ["BRAF Val600Glu: not normalized (expected V600E)"]
