@@ -22,9 +22,9 @@ Three load generators:
   counted from the moment its request was due (a request waiting for a free connection waits on the clock), so a
   stall shows in the tail as it would to an EHR sending orders at that rate.
 
-    flock /work/coord/bench.lock .venv/bin/python benchmarks/cds_bench.py --workers 1 2
-    flock /work/coord/bench.lock .venv/bin/python benchmarks/cds_bench.py --client wrk --seconds 10 --workers 1 2
-    flock /work/coord/bench.lock .venv/bin/python benchmarks/cds_bench.py --client open --rates 250 500 1000
+    .venv/bin/python benchmarks/cds_bench.py --workers 1 2
+    .venv/bin/python benchmarks/cds_bench.py --client wrk --seconds 10 --workers 1 2
+    .venv/bin/python benchmarks/cds_bench.py --client open --rates 250 500 1000
 """
 
 from __future__ import annotations
