@@ -733,6 +733,31 @@ BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         "FDA prescribing information as reproduced, title",
         "Kantrex (kanamycin) Injection, Solution",
     ),
+    # Brands of phenoconversion perpetrators (strong CYP2D6 / CYP2C19 inhibitors the knowledge names)
+    "Prozac": (
+        ("fluoxetine",),
+        "https://medic.hrt.org/dm/drug/prozac-fluoxetine-hydrochloride-capsule-dista-products-company",
+        "DailyMed label (Dista Products Company) as reproduced, highlights",
+        "PROZAC (fluoxetine capsules) for oral use Initial U.S. Approval: 1987",
+    ),
+    "Wellbutrin XL": (
+        ("bupropion",),
+        "http://www.rxlist.com/wellbutrin-xl-drug.htm",
+        "FDA prescribing information as reproduced, Description",
+        "WELLBUTRIN XL® (bupropion hydrochloride), an antidepressant of the aminoketone class",
+    ),
+    "Cymbalta": (
+        ("duloxetine",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"0002-3240"',
+        "openFDA NDC directory, product 0002-3240 (SPL set 2f7d4d67-10c1-4bf4-a7f2-c185fbad64ba)",
+        '"generic_name": "Duloxetine hydrochloride", "labeler_name": "Eli Lilly and Company", "brand_name": "Cymbalta"',
+    ),
+    "Diflucan": (
+        ("fluconazole",),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"0049-3450-19"',
+        "openFDA NDC directory, product 0049-3450",
+        '"generic_name": "fluconazole", "labeler_name": "Roerig", "brand_name": "Diflucan"',
+    ),
 }
 
 #: Drugs with guidance that the sources show sold under the ingredient's own name rather than a brand: ingredient ->

@@ -105,3 +105,15 @@ def test_a_cds_hooks_order_by_brand_is_checked_as_its_ingredients(
     # the ingredients' guidance is looked up (no genotype here, so it is not actionable)
     guided = {answer.drug for answer in check.genotype_answers}
     assert guided and guided <= set(ingredients) and not check.actionable
+
+
+@pytest.mark.parametrize(
+    "written", ["Prozac 20 mg", "Wellbutrin XL 300 mg", "Wellbutrin", "Cymbalta 60 mg", "Diflucan 150 mg"]
+)
+def test_a_perpetrator_named_by_its_brand_is_seen_as_a_perpetrator(checker: PgxChecker, written: str) -> None:
+    """A CYP2D6/CYP2C19 inhibitor on the list by brand changes the genes it inhibits, as by its ingredient."""
+    assert checker.may_convert(Medication(name=written))
+
+
+def test_a_brand_of_a_drug_that_inhibits_nothing_is_not_a_perpetrator(checker: PgxChecker) -> None:
+    assert not checker.may_convert(Medication(name="Zofran 4 mg"))
