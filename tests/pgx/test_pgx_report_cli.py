@@ -78,3 +78,23 @@ def test_bad_inputs_exit_2(tmp_path: Path) -> None:
     missing = run("--record", record, "--vcf", str(tmp_path / "none.vcf"), kb_home=tmp_path)
     assert missing.returncode == 2
     assert "none.vcf" in missing.stderr
+
+
+def test_text_report_marks_advice_on_a_vcf_cyp2d6_call_provisional(tmp_path: Path, shared_data: Path) -> None:
+    """CYP2D6 *1/*1 from SNVs could be *1/*1x2 (ultrarapid): the codeine row says so in the table itself."""
+    record = tmp_path / "patient.yaml"
+    vcf = shared_data / "pgx" / "pharmcat" / "examples" / "pharmcat.example2.vcf"
+    record.write_text(
+        "id: cyp2d6-vcf\ndemographics: {sex: female, birth_date: 1970-01-01}\n"
+        f"medications: [{{name: codeine}}, {{name: clopidogrel}}]\ngenome: {{vcf: {vcf}}}\n",
+        encoding="utf-8",
+    )
+    result = run("--record", str(record), kb_home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    review = " ".join(result.stdout.split("Medication review", 1)[1].split())
+    codeine = review.split("codeine", 1)[1].split("clopidogrel", 1)[0]
+    assert "provisional: based on CYP2D6 *1/*1" in codeine
+    assert "*1/*1x2: Ultrarapid Metabolizer" in codeine
+    assert "CYP2D6 copy-number testing resolves this" in codeine
+    clopidogrel = review.split("clopidogrel", 1)[1]
+    assert "provisional" not in clopidogrel.split("guidance that would change", 1)[0]

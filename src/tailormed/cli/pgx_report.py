@@ -138,6 +138,8 @@ def _render(patient: Patient, run: PatientPgx) -> None:
                 f"[{r.population}] {r.text.splitlines()[0]}" if r.population else r.text.splitlines()[0]
                 for r in answer.rows
             ) or "; ".join(n.reason for n in answer.not_assessed)
+            if answer.provisional and answer.range_note:
+                text += f"\n{answer.range_note}"
             meds.add_row(
                 medication.medication,
                 answer.source,
