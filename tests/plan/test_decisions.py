@@ -147,6 +147,26 @@ def test_risk_decision_uses_the_patients_own_risk_and_what_ifs(sdm: SdmOptions) 
     assert rates(programme)["type 2 diabetes"] == pytest.approx(33 * 0.42, abs=0.05)
 
 
+@pytest.mark.parametrize(
+    "statin",
+    [
+        Medication(name="simvastatin"),
+        Medication(name="cholesterol tablet", rxnorm="36567"),  # simvastatin by RxNorm code alone
+        Medication(name="Lipitor 20 mg"),  # a brand
+        Medication(name="lipid pill", atc="C10BA02"),  # simvastatin and ezetimibe, by ATC code
+    ],
+)
+def test_a_statin_is_not_offered_to_someone_already_taking_one(sdm: SdmOptions, statin: Medication) -> None:
+    """Issue: with simvastatin coded only by RxNorm, "A daily statin" was offered to a patient already on one."""
+    taking = Patient(id="p", medications=[statin, Medication(name="lisinopril")])
+    grid = by_id(build_decisions(taking, [risk_finding(0.18)], sdm), "decision:lower-ascvd-risk")
+    assert "statin-moderate" not in {o.id for o in grid.options}
+    assert grid.ranking and "statin-moderate" not in grid.ranking
+    stopped = Patient(id="p", medications=[statin.model_copy(update={"status": "stopped"})])
+    grid = by_id(build_decisions(stopped, [risk_finding(0.18)], sdm), "decision:lower-ascvd-risk")
+    assert "statin-moderate" in {o.id for o in grid.options}  # a stopped statin is not one taken now
+
+
 def test_a_risk_finding_without_a_risk_payload_makes_no_decision(sdm: SdmOptions) -> None:
     text_only = finding("risk:pce", Domain.CLINICAL_RISK, None)
     assert build_decisions(Patient(id="p"), [text_only], sdm) == []

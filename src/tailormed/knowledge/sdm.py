@@ -134,6 +134,11 @@ class OptionSpec(Sourced):
     )
     effects: dict[str, Effect] = Field(default_factory=dict)
     contraindications: list[Contraindication] = Field(default_factory=list)
+    not_when_taking_atc: list[str] = Field(
+        default_factory=list,
+        description="ATC class prefixes: an option that starts a drug of this class is not offered to a patient who "
+        "already takes one (no 'start a statin' for someone on a statin)",
+    )
 
     def states_a_fact(self) -> bool:
         return bool(self.drug or self.effects or self.contraindications)

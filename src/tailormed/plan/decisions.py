@@ -35,6 +35,7 @@ from tailormed.plan.facts import (
     has_condition,
     payload,
     takes_any,
+    taking_class,
     with_payload,
 )
 from tailormed.plan.ranking import rank
@@ -146,7 +147,8 @@ def _decision(
             return None  # the decision needs the patient's own risk, and there is none
         else:
             references[outcome.id] = Rate(_to_horizon(outcome.reference_per_100, outcome, horizon))
-    options = [_option(o, spec, references, patient, findings, phenotypes, knowledge) for o in spec.options]
+    offered = [o for o in spec.options if not taking_class(patient, o.not_when_taking_atc)]
+    options = [_option(o, spec, references, patient, findings, phenotypes, knowledge) for o in offered]
     if spec.scenarios is not None and risk is not None:
         base = references[next(o.id for o in spec.outcomes if o.benefit)]
         options += [
@@ -162,7 +164,7 @@ def _decision(
     )
     used = {
         *gene_finding_ids(findings, spec.trigger.genes),
-        *(f.id for f, _ in _drug_findings(findings, [o.drug for o in spec.options if o.drug])),
+        *(f.id for f, _ in _drug_findings(findings, [o.drug for o in offered if o.drug])),
         *([risk.finding.id] if risk is not None and (use_risk or spec.trigger.risk_models) else []),
     }
     citations = [*spec.baseline.cites, *(c for o in spec.outcomes for c in o.cites)]

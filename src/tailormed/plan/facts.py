@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from tailormed.knowledge.medicines import medication_names
+from tailormed.knowledge.medicines import core_medicines, medication_names
 from tailormed.model.finding import Finding
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import GenePhenotype, Phenoconversion
@@ -84,6 +84,23 @@ def has_condition(patient: Patient, codes: Sequence[str], words: Sequence[str]) 
 def takes_any(patient: Patient, drugs: Sequence[str]) -> bool:
     """A current or planned medication is one of ``drugs`` (resolved by brand, product string, RxNorm or ATC)."""
     return bool({d.casefold() for d in drugs} & current_drug_names(patient))
+
+
+def taking_class(patient: Patient, atc_prefixes: Sequence[str]) -> list[str]:
+    """Current or planned medications (as written) of an ATC class: by the record's ATC code or, for an entry named
+    by brand, product string or RxNorm code alone, by the ATC codes of the ingredients it resolves to."""
+    if not atc_prefixes:
+        return []
+    vocabulary = core_medicines()
+    found = []
+    for medication in patient.current_medications():
+        codes = [medication.atc] if medication.atc else []
+        resolved = vocabulary.resolve(medication.name, medication.rxnorm, medication.atc)
+        if resolved is not None:
+            codes += vocabulary.atc_codes(resolved.ingredients)
+        if any(code.upper().startswith(prefix.upper()) for code in codes for prefix in atc_prefixes):
+            found.append(medication.name)
+    return found
 
 
 def current_drug_names(patient: Patient) -> set[str]:
