@@ -86,8 +86,8 @@ def test_solid_indication_elsewhere_is_tier_two(core_knowledge: OncoKnowledge) -
     [
         ("AML", "KMT2A::MLLT3", "revumenib"),  # menin inhibitor, KMT2A translocation
         ("BLL", "KMT2A::AFF1", "revumenib"),
-        ("AML", "NPM1 mutation", "ziftomenib"),  # menin inhibitor, NPM1-mutated AML (2025)
-        ("AML", "NPM1 mutation", "revumenib"),
+        ("AML", "NPM1 W288Cfs*12", "ziftomenib"),  # menin inhibitor; NPM1-A, the common exon 12 frameshift (2025)
+        ("AML", "NPM1 p.Trp288CysfsTer12", "revumenib"),
         ("AML", "IDH1 R132H", "ivosidenib"),
         ("AML", "IDH1 R132C", "olutasidenib"),
         ("AML", "IDH2 R140Q", "enasidenib"),
