@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from tailormed.web.sessions import COOKIE, SessionStore
 
@@ -113,3 +114,54 @@ def test_pages_need_a_session(server: Server) -> None:
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/app/sign-in")
     assert "next=/app/patients/demo-01-hale" in answer.headers["location"]
+
+
+def test_every_post_route_of_the_web_app_rejects_a_missing_or_wrong_csrf_token(server: Server) -> None:
+    """Every POST the web pages make (forms, uploads and the pages' JSON calls), found from the routers themselves
+    so that a new form cannot be added without the check: otherwise valid requests without the token, or with
+    another session's, are refused with 403 and change nothing."""
+    from fastapi.routing import APIRoute
+
+    from tailormed.web import clinician, intake, portal, signin
+
+    # the fields a route needs before its handler runs (without them the answer would be 422, not the CSRF check)
+    bundle = ("csrf-check.json", b'{"resourceType": "Bundle"}', "application/json")
+    needs: dict[str, dict[str, Any]] = {
+        "/app/patients-new": {"files": {"record": bundle}},
+        "/app/patients/{patient_id}/consent": {"data": {"decision": "deny"}},
+        "/app/me/consent": {"data": {"category": "research", "decision": "deny"}},
+        "/app/api/patients/{patient_id}/whatif": {"json": {"risk": "pce", "values": {"bp_sys_mmhg": 120}}},
+        "/app/api/me/priorities": {"json": {"weights": {"efficacy": 5}}},
+        "/app/api/patients/{patient_id}/genomes": {"content": b"##fileformat=VCFv4.2\n"},
+        "/app/patients/{patient_id}/medication-check": {"data": {"drug": "clopidogrel"}},
+        "/app/me/priorities": {"data": {"efficacy": 5}},
+    }
+    posts = sorted(
+        route.path
+        for module in (signin, intake, clinician, portal)
+        for route in module.router.routes
+        if isinstance(route, APIRoute) and "POST" in route.methods
+    )
+    assert len(posts) >= 11, posts
+    _, other_token = server.sign_in(CLINICIAN)
+    with server.platform.db.read() as db:
+        before = server.platform.consent_state(db, PATIENT)
+    for path in posts:
+        if path == "/app/sign-in":
+            continue  # before any session: checked by test_every_form_rejects_a_missing_csrf_token
+        user = PATIENT if path.startswith(("/app/me", "/app/api/me")) else CLINICIAN
+        url = path.replace("{patient_id}", PATIENT)
+        for token in (None, other_token):
+            client, own = server.sign_in(user)
+            request = {k: dict(v) if isinstance(v, dict) else v for k, v in needs.get(path, {}).items()}
+            if token is not None:
+                if "data" in request or "files" in request:
+                    request.setdefault("data", {})["csrf"] = token
+                else:
+                    request["headers"] = {"X-CSRF-Token": token}
+            assert token != own
+            answer = client.post(url, **request)
+            assert answer.status_code == 403, (path, token, answer.status_code, answer.text[:300])
+            assert client.get("/app/account").status_code == 200, path  # the refusal did not end the session
+    with server.platform.db.read() as db:
+        assert server.platform.consent_state(db, PATIENT) == before
