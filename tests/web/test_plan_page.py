@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import time
+from pathlib import Path
 
 from .conftest import Server
 
@@ -137,3 +140,41 @@ def test_cds_card_links_open_the_patients_plan_page(server: Server) -> None:
     assert page.status_code == 200 and "Act on now" in page.text and "Robert Hale" in page.text
     anonymous = server.client().get(url)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/app/sign-in")
+
+
+def test_a_cyp2d6_call_from_the_vcf_shows_its_range_and_provisional_advice(server: Server, shared_data: Path) -> None:
+    """A patient created, given a VCF and analysed through the web app: CYP2D6 *1/*1 from SNVs alone could be
+    *1/*1x2, so the plan page marks codeine's advice provisional with the resolving test, and shows the gene's
+    phenotype range."""
+    client, csrf = server.sign_in("clinician")
+    record = b"id: web-cyp2d6\ndemographics: {sex: female, birth_date: 1970-01-01}\nmedications: [{name: codeine}]\n"
+    created = client.post(
+        "/app/patients-new", data={"csrf": csrf}, files={"record": ("web-cyp2d6.yaml", record, "application/yaml")}
+    )
+    assert created.status_code == 303, created.text
+    vcf = shared_data / "pgx" / "pharmcat" / "examples" / "pharmcat.example2.vcf"
+    uploaded = client.post(
+        "/app/api/patients/web-cyp2d6/genomes",
+        params={"filename": vcf.name},
+        content=vcf.read_bytes(),
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    consent = client.post("/app/patients/web-cyp2d6/consent", data={"decision": "permit", "csrf": csrf})
+    assert consent.status_code == 303, consent.text
+    started = client.post("/app/patients/web-cyp2d6/analyses", data={"csrf": csrf})
+    assert started.status_code == 303, started.text
+    status_url = "/app/api/" + started.headers["location"].removeprefix("/app/")
+    deadline = time.monotonic() + 240
+    while (job := client.get(status_url).json())["status"] not in ("succeeded", "failed"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.5)
+    assert job["status"] == "succeeded", job
+    page = " ".join(re.sub(r"<[^>]+>", " ", client.get("/app/patients/web-cyp2d6").text).split())
+    medications = page.split("Medications on the list", 1)[1].split("Gene results", 1)[0]
+    assert "codeine" in medications and "Provisional" in medications
+    assert "the advice differs for *1/*1x2: Ultrarapid Metabolizer (activity score 3.0)" in medications
+    assert "Resolving test: CYP2D6 copy-number testing" in medications
+    genes = page.split("Gene results", 1)[1]
+    assert "Phenotype range (copy number not measured): called Normal Metabolizer (2.0); could also be" in genes
+    assert "*1/*5: Intermediate Metabolizer (activity score 1.0) if one copy deleted (*5)" in genes
