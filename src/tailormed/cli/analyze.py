@@ -170,6 +170,8 @@ def _label(finding: Finding) -> str:
 def _print_result(result: AnalysisResult) -> None:
     from rich.table import Table
 
+    from tailormed.report.text import plain_word
+
     plan = result.plan
     actionable = _actionable(plan.findings)
     out.print(f"[bold]care plan[/] for {result.patient_id}", highlight=False)
@@ -184,9 +186,9 @@ def _print_result(result: AnalysisResult) -> None:
             table.add_row(finding.title, ", ".join(finding.genes), evidence)
         out.print(table)
     for action in plan.actions:
-        out.print(f"[bold]{action.kind.value}:[/] {action.title}", highlight=False)
+        out.print(f"[bold]{plain_word(action.kind)}:[/] {action.title}", highlight=False)
     for conflict in plan.conflicts:
-        out.print(f"[bold yellow]{conflict.kind}:[/] {conflict.description}", highlight=False)
+        out.print(f"[bold yellow]{plain_word(conflict.kind)}:[/] {conflict.description}", highlight=False)
     out.print(f"{len(plan.limitations)} item(s) not assessed; see summary.txt", highlight=False)
     err.print(f"wrote {len(result.files)} files to {result.folder}")
     for path in result.files:

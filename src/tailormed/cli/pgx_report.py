@@ -107,6 +107,7 @@ def _render(patient: Patient, run: PatientPgx) -> None:
     from rich.table import Table
 
     from tailormed.engines.pgx.matcher import ABSENT_AS_REFERENCE_NOTE
+    from tailormed.report.text import plain_word
 
     genotypes, result, versions = run.genotypes, run.result, run.versions
     out.print(f"[bold]PGx report[/] for {patient.id} (sample {genotypes.sample}, {genotypes.source})", highlight=False)
@@ -119,7 +120,7 @@ def _render(patient: Patient, run: PatientPgx) -> None:
         genes.add_row(
             gene,
             " or ".join(p.diplotypes) or "-",
-            p.phenotype or p.status.value,
+            p.phenotype or plain_word(p.status),
             p.activity_score or "",
             "; ".join(
                 [

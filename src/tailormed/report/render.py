@@ -26,20 +26,12 @@ from markupsafe import Markup
 
 from tailormed.model.careplan import CarePlan, Decision, Option, Outcome
 from tailormed.model.patient import Patient
-from tailormed.model.pgx import PhenotypeStatus
 from tailormed.report import icons, plots
 from tailormed.report.i18n import resolve_language, translations
+from tailormed.report.text import STATUS_WORDS
 from tailormed.report.view import ReportView, build_view, summarised
 from tailormed.version import __version__
 
-#: A gene result without a phenotype, in words.
-_STATUS_WORDS = {
-    PhenotypeStatus.ASSIGNED: "no phenotype",
-    PhenotypeStatus.AMBIGUOUS: "phenotype ambiguous",
-    PhenotypeStatus.UNRESOLVED: "phenotype not assigned",
-    PhenotypeStatus.NO_TABLE: "no phenotype table",
-    PhenotypeStatus.NOT_CALLED: "not called",
-}
 #: The four SURE items (Légaré et al. 2010), the screen for decisional conflict the decision aids use.
 SURE_QUESTIONS = (
     "Sure of myself: do you feel sure about the best choice for you?",
@@ -60,7 +52,7 @@ def render_clinician_html(plan: CarePlan, patient: Patient) -> str:
         age=patient.demographics.age_on(plan.generated_at.date()),
         ancestry=_ancestry(patient),
         diplotypes={g.data.gene: " or ".join(g.data.diplotypes) or "-" for g in view.pgx.genes},
-        phenotypes={g.data.gene: g.data.phenotype or _STATUS_WORDS[g.data.status] for g in view.pgx.genes},
+        phenotypes={g.data.gene: g.data.phenotype or STATUS_WORDS[g.data.status] for g in view.pgx.genes},
         plots=_clinician_plots(view),
         pct=_pct,
         outcome_names=_outcome_names,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from tailormed.model.careplan import CarePlan
 from tailormed.model.patient import Patient
 from tailormed.plan.assemble import is_actionable
+from tailormed.report.text import plain_word
 
 
 def summary_text(patient: Patient, plan: CarePlan) -> str:
@@ -17,10 +18,18 @@ def summary_text(patient: Patient, plan: CarePlan) -> str:
     if plan.knowledge:
         lines.append("knowledge: " + ", ".join(f"{k} {v}" for k, v in sorted(plan.knowledge.items())))
     lines += _section("Actionable findings", [f.title for f in plan.findings if is_actionable(f)])
-    lines += _section("Actions", [f"[{a.kind.value}] {a.title}" for a in plan.actions])
-    lines += _section("Conflicts", [f"[{c.kind}] {c.description}" for c in plan.conflicts])
+    lines += _section("Actions", [f"[{plain_word(a.kind)}] {a.title}" for a in plan.actions])
+    lines += _section("Conflicts", [f"[{plain_word(c.kind)}] {c.description}" for c in plan.conflicts])
     lines += _section("Problems", [p.title for p in plan.problems])
-    lines += _section("Decisions", [f"{d.question} First for you: {d.ranking[0]}" for d in plan.decisions if d.ranking])
+    titles = {(d.id, o.id): o.title for d in plan.decisions for o in d.options}
+    lines += _section(
+        "Decisions",
+        [
+            f"{d.question} First for you: {titles.get((d.id, d.ranking[0]), d.ranking[0])}"
+            for d in plan.decisions
+            if d.ranking
+        ],
+    )
     lines += _section("Not assessed", [f"{n.item}: {n.reason}" for n in plan.limitations])
     return "\n".join(lines) + "\n"
 

@@ -7,7 +7,30 @@ so that a heading is not merged into the sentence after it.
 
 from __future__ import annotations
 
+from enum import Enum
 from html.parser import HTMLParser
+
+from tailormed.model.pgx import PhenotypeStatus
+
+#: A gene result without a phenotype, in words.
+STATUS_WORDS = {
+    PhenotypeStatus.ASSIGNED: "no phenotype",
+    PhenotypeStatus.AMBIGUOUS: "phenotype ambiguous",
+    PhenotypeStatus.UNRESOLVED: "phenotype not assigned",
+    PhenotypeStatus.NO_TABLE: "no phenotype table",
+    PhenotypeStatus.NOT_CALLED: "not called",
+}
+#: Program codes (enum values) a reader of the plain-text outputs meets, in words; the HTML reports' ``word``
+#: macro says the same through the translation catalogs.
+_CODE_WORDS = {
+    "does_not_support": "evidence against",
+    "supports": "evidence for",
+    "outside_call": "outside call",
+    "matcher": "called from the VCF",
+    "drug_gene": "drug–gene",
+    "drug_drug_gene": "drug–drug–gene",
+    "very_high": "very high",
+}
 
 _SKIP = {"style", "script", "svg", "head"}
 _BLOCKS = {"h1", "h2", "h3", "h4", "p", "li", "td", "th", "dt", "dd", "caption", "figcaption", "div", "header", "tr"}
@@ -55,3 +78,15 @@ def visible_blocks(html: str) -> list[str]:
 
 def visible_text(html: str) -> str:
     return "\n".join(visible_blocks(html))
+
+
+def plain_word(value: str | Enum) -> str:
+    """A program code (``medication_change``, ``not_called``) as the words a plain-text output shows.
+
+    >>> plain_word(PhenotypeStatus.NOT_CALLED), plain_word("medication_change"), plain_word("drug_gene")
+    ('not called', 'medication change', 'drug–gene')
+    """
+    if isinstance(value, PhenotypeStatus):
+        return STATUS_WORDS[value]
+    code = str(value.value if isinstance(value, Enum) else value)
+    return _CODE_WORDS.get(code, code.replace("_", " "))
