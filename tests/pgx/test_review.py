@@ -94,6 +94,16 @@ def test_omeprazole_moves_cyp2c19_one_step_for_clopidogrel(knowledge: PgxKnowled
     assert acs.text.startswith("Avoid standard dose (75 mg) clopidogrel if possible.")
 
 
+def test_amiodarone_is_a_moderate_cyp2c9_inhibitor_on_the_af_guideline() -> None:
+    """Its strength is quoted; only the halving of the CYP2C9 score for moderate inhibitors remains unsourced."""
+    rules = read_phenoconversion()
+    (amiodarone,) = [p for p in rules.perpetrators if p.drug == "amiodarone" and p.gene == "CYP2C9"]
+    assert amiodarone.strength == "moderate" and amiodarone.verified
+    assert amiodarone.cites == ["https://pmc.ncbi.nlm.nih.gov/articles/PMC11104284/table/T23"]
+    (reason,) = rules.unverified(amiodarone)
+    assert reason.startswith("amiodarone (CYP2C9): Halving the activity score for a moderate CYP2C9 inhibitor")
+
+
 def test_rules_are_checked_when_loaded() -> None:
     source = {"cite": "PMID:12412819", "at": "Abstract", "quote": "Terbinafine administration inhibited CYP2D6"}
     perpetrator = {"drug": "d", "gene": "CYP2D6", "role": "inhibitor", "strength": "strong", "sources": [source]}
