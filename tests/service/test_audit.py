@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select, text
@@ -92,40 +92,51 @@ def _count(platform: Platform) -> int:
         return int(session.scalar(text("SELECT count(*) FROM audit_events")) or 0)
 
 
-def test_queued_events_are_committed_and_a_failing_trail_stops_answers(
-    platform: Platform, monkeypatch: pytest.MonkeyPatch
+def _rename(platform: Platform, table: str, to: str) -> None:
+    with platform.db.transaction() as session:
+        session.execute(text(f"ALTER TABLE {table} RENAME TO {to}"))
+
+
+def test_a_read_returns_only_once_its_event_is_committed_and_is_refused_when_it_cannot_be(
+    platform: Platform,
 ) -> None:
-    """Reads hand their events to the group-commit writer without waiting; when the trail cannot be written, the
-    queued events are kept and retried and every new read is refused until they are committed."""
+    """Reads go through the group-commit writer and wait for their event's commit: when a read returns, its event
+    is in the trail (no process death can lose it afterwards); when the trail cannot be written (here: its table
+    is gone), the read is refused, and once it can, reads are answered again."""
     ehr = Subject(name="ehr", role=Role.CDS_CLIENT, scopes=("system/*.read",), source="127.0.0.1")
     platform.start_audit_writer()
     try:
-        for _ in range(5):
-            platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=False)
-        platform.flush_audit()
-        assert _count(platform) == 5
-        real = platform.audit.append_group
-
-        def disk_full(db: object, entries: list[Entry]) -> None:
-            raise OSError("disk full")
-
-        monkeypatch.setattr(platform.audit, "append_group", disk_full)  # the one failure a test cannot cause for real
-        platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=False)  # answered; its event queued
-        writer = platform._writer
-        assert writer is not None
-        deadline = time.monotonic() + 10
-        while writer.failure is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        with pytest.raises(AuditUnavailableError, match="disk full"):
-            platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=False)
-        monkeypatch.setattr(platform.audit, "append_group", real)
-        while writer.failure is not None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", wait=True)
-        assert _count(platform) == 7  # the kept event was committed by the retry, then the new one
+        for count in range(1, 4):
+            platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1")
+            assert _count(platform) == count
+        _rename(platform, "audit_events", "audit_events_away")
+        try:
+            with pytest.raises(AuditUnavailableError, match="the audit trail cannot be written"):
+                platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1")
+        finally:
+            _rename(platform, "audit_events_away", "audit_events")
+        platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1")
+        assert _count(platform) == 4
         assert _verify(platform) == []
     finally:
         platform.stop_audit_writer()
+
+
+def test_concurrent_reads_share_group_commits_and_keep_the_chain(platform: Platform) -> None:
+    ehr = Subject(name="ehr", role=Role.CDS_CLIENT, scopes=("system/*.read",), source="127.0.0.1")
+    platform.start_audit_writer()
+
+    def reads(patient: int) -> None:
+        for _ in range(25):
+            platform.record(ehr, Operation.READ, Resource.CARE_PLAN, f"p-{patient}")
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(reads, range(8)))
+    finally:
+        platform.stop_audit_writer()
+    assert _count(platform) == 200
+    assert _verify(platform) == []
 
 
 def test_a_group_of_events_extends_the_chain_in_order(platform: Platform) -> None:

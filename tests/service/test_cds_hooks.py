@@ -13,6 +13,7 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import text
 
 from tailormed.service.cds import Card
 from tailormed.store.db import Database
@@ -256,6 +257,38 @@ def test_unknown_patients_get_no_card_and_the_call_is_audited(service: Service) 
     response = service.client.post(SELECT, json=hook_request("order-select", "no-such-patient", [order]))
     assert response.status_code == 200 and response.json() == {"cards": []}
     assert service.audit_count() > before
+
+
+def test_a_call_is_answered_only_once_its_audit_event_is_committed(service: Service) -> None:
+    """With the service's group-commit writer running: the call's audit event is in the trail when the answer
+    arrives, and while the trail cannot be written (its table gone) the call gets a 503 problem and no card."""
+    order = medication_request("clopidogrel-audited", "demo-01-hale", "clopidogrel", "32968")
+
+    def call() -> Any:
+        return service.client.post(SELECT, json=hook_request("order-select", "demo-01-hale", [order]))
+
+    def rename(table: str, to: str) -> None:
+        with service.platform.db.transaction() as session:
+            session.execute(text(f"ALTER TABLE {table} RENAME TO {to}"))
+
+    service.platform.start_audit_writer()
+    try:
+        before = service.audit_count()
+        answered = call()
+        assert answered.status_code == 200 and [c["indicator"] for c in answered.json()["cards"]] == ["critical"]
+        assert service.audit_count() == before + 1
+        rename("audit_events", "audit_events_away")
+        try:
+            refused = call()
+        finally:
+            rename("audit_events_away", "audit_events")
+        assert refused.status_code == 503
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert "cards" not in refused.json()
+        assert [c["indicator"] for c in call().json()["cards"]] == ["critical"]
+        assert service.audit_count() == before + 2
+    finally:
+        service.platform.stop_audit_writer()
 
 
 def test_patient_view_summarises_actionable_findings(service: Service) -> None:

@@ -540,7 +540,6 @@ def answer(
             patient_id,
             detail=f"CDS Hooks {hook} ({body.hookInstance[:60]})",
             target=state.plan_target(patient_id, version),
-            wait=False,
         )
     except AccessDeniedError:
         return []  # unknown patient, or no consent to clinical use: no card (the attempt is audited)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -214,15 +213,13 @@ class Platform:
         resource_id: str | None = None,
         detail: str | None = None,
         target: Target | None = None,
-        wait: bool = True,
     ) -> Grant:
         """Authorize a read in a read-only transaction and audit it in a short write of its own, so readers never
-        hold the write lock while they work. ``target``: what the caller already read of the patient (existence
-        and consent, checked against the store in the same request); ``wait=False``: hand the audit event to the
-        group-commit writer without waiting for its commit (see :meth:`record`). A denial is audited and
-        re-raised."""
-        grant = self.check(subject, operation, resource, patient_id, target=target, wait=wait)
-        self.record(subject, operation, resource, patient_id, resource_id=resource_id, detail=detail, wait=wait)
+        hold the write lock while they work; it returns once the event is committed. ``target``: what the caller
+        already read of the patient (existence and consent, checked against the store in the same request). A
+        denial is audited and re-raised."""
+        grant = self.check(subject, operation, resource, patient_id, target=target)
+        self.record(subject, operation, resource, patient_id, resource_id=resource_id, detail=detail)
         return grant
 
     def check(
@@ -233,7 +230,6 @@ class Platform:
         patient_id: str | None = None,
         *,
         target: Target | None = None,
-        wait: bool = True,
     ) -> Grant:
         """Authorize without writing anything yet (before reading a large body, say); a denial is audited.
 
@@ -244,7 +240,7 @@ class Platform:
         try:
             return authorize(subject, operation, target)
         except AccessDeniedError as exc:
-            self.record(subject, operation, resource, patient_id, outcome=Outcome.DENIED, detail=exc.message, wait=wait)
+            self.record(subject, operation, resource, patient_id, outcome=Outcome.DENIED, detail=exc.message)
             raise
 
     def start_audit_writer(self) -> None:
@@ -270,14 +266,11 @@ class Platform:
         resource_id: str | None = None,
         outcome: Outcome = Outcome.SUCCESS,
         detail: str | None = None,
-        wait: bool = True,
     ) -> None:
-        """Append one audit event in a transaction of its own (denials, failures, events with no data write).
-
-        Through the group-commit writer (when started), ``wait=False`` returns as soon as the event is queued: it
-        is committed with the next group, within milliseconds, and the writer drains its queue before it stops. If
-        a group cannot be committed, every later call raises that error until a group commits again, so a service
-        whose audit trail fails stops answering."""
+        """Append one audit event in a transaction of its own (denials, failures, events with no data write);
+        returns once it is committed. Through the group-commit writer (when started) the event shares its commit
+        with the events of concurrent calls; if that commit fails, :class:`AuditUnavailableError` is raised, so
+        nothing is answered whose access is not in the trail."""
         entry = Entry(
             actor=actor_of(subject),
             action=_AUDIT_ACTION[operation],
@@ -289,15 +282,10 @@ class Platform:
             detail=detail,
         )
         if self._writer is not None:
-            self._writer.write(entry, wait=wait)
+            self._writer.write(entry)
             return
         with self.db.transaction() as session:
             self.audit.append(session, entry)
-
-    def flush_audit(self) -> None:
-        """Wait until every queued audit event is committed (or its group failed)."""
-        if self._writer is not None:
-            self._writer.flush()
 
 
 class AuditUnavailableError(TailormedError):
@@ -318,118 +306,64 @@ def decision_of(row: ConsentRow) -> ConsentDecision:
 
 @dataclass
 class _Queued:
-    entry: Entry | None
-    """None: a marker that :meth:`AuditWriter.flush` waits for."""
-    waiting: bool
-    done: threading.Event | None = None
-    """Set once the event is committed (or failed); only for those who wait for it."""
-    errors: list[BaseException] = field(default_factory=list)
+    entry: Entry
+    done: threading.Event = field(default_factory=threading.Event)
+    """Set once the event is committed or its group failed (then ``error`` says why)."""
+    error: BaseException | None = None
 
 
 class AuditWriter:
-    """Group commit for audit events: callers hand in an event (and wait, unless they say not to); one thread
-    commits whatever has queued up in one transaction and wakes them. When nobody waits, it lingers a few
-    milliseconds first, so the events of a stream of calls share one commit.
-
-    If a group cannot be committed, its waiting callers get the error, the events of callers that did not wait are
-    kept and retried (every :attr:`RETRY_SECONDS`), and every new event is refused with
-    :class:`AuditUnavailableError` until a group commits again: no read is answered while its audit event cannot
-    be written, and none that was answered loses its event (short of the process dying meanwhile)."""
+    """Group commit for audit events: each caller hands in its event and waits until it is committed; one thread
+    commits whatever has queued up meanwhile in one transaction (one multi-row INSERT and one move of the chain
+    head) and wakes the callers. Under many concurrent readers one short transaction carries many events, instead
+    of each request queueing for the write lock, and no read is answered before its event is in the trail: a
+    caller whose group cannot be committed gets :class:`AuditUnavailableError` (503) instead of the data."""
 
     MAX_GROUP = 500
-    RETRY_SECONDS = 0.5
-    LINGER_SECONDS = 0.005
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self._queue: list[_Queued] = []
         self._cond = threading.Condition()
         self._stopped = False
-        self._failure: BaseException | None = None
-        self._busy = False
         self._thread = threading.Thread(target=self._run, name="tailormed-audit", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
+        """Commit what is queued, then end the thread."""
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
         self._thread.join(30)
 
-    @property
-    def failure(self) -> BaseException | None:
-        return self._failure
-
-    def write(self, entry: Entry, *, wait: bool = True) -> None:
-        queued = _Queued(entry, wait, threading.Event() if wait else None)
+    def write(self, entry: Entry) -> None:
+        """Return once ``entry`` is committed; :class:`AuditUnavailableError` when it could not be."""
+        queued = _Queued(entry)
         with self._cond:
             if self._stopped:
-                raise RuntimeError("the audit writer is stopped")
-            if self._failure is not None:
-                raise AuditUnavailableError(f"the audit trail cannot be written: {self._failure}")
+                raise AuditUnavailableError("the audit trail cannot be written: the service is stopping")
             self._queue.append(queued)
             if len(self._queue) == 1:  # the writer waits only on an empty queue
                 self._cond.notify()
-        if queued.done is None:
-            return
         queued.done.wait()
-        if queued.errors:
-            raise queued.errors[0]
-
-    def flush(self, timeout: float = 30.0) -> None:
-        """Return once everything queued so far has been committed (or failed; at most ``timeout`` seconds)."""
-        marker = _Queued(None, waiting=True, done=threading.Event())
-        with self._cond:
-            if not self._queue and not self._busy:
-                return
-            self._queue.append(marker)
-            self._cond.notify()
-        assert marker.done is not None
-        marker.done.wait(timeout)
+        if queued.error is not None:
+            raise AuditUnavailableError(f"the audit trail cannot be written: {queued.error}") from queued.error
 
     def _run(self) -> None:
         while True:
             with self._cond:
                 while not self._queue and not self._stopped:
                     self._cond.wait()
-                if not self._queue and self._stopped:
+                if not self._queue:
                     return
-                linger = not self._stopped and not any(q.waiting for q in self._queue)
-            if linger:  # nobody waits for these: let a few more arrive, so one commit carries them all
-                time.sleep(self.LINGER_SECONDS)
-            with self._cond:
                 group, self._queue = self._queue[: self.MAX_GROUP], self._queue[self.MAX_GROUP :]
-                self._busy = True
             try:
-                self.platform.audit.append_group(self.platform.db, [q.entry for q in group if q.entry is not None])
+                self.platform.audit.append_group(self.platform.db, [queued.entry for queued in group])
             except BaseException as exc:
-                self._failed(group, exc)
-                continue
-            with self._cond:
-                self._failure = None
-                self._busy = False
+                _log.error("audit trail: a group of %d event(s) could not be written: %s", len(group), exc)
+                for queued in group:
+                    queued.error = exc
             for queued in group:
-                if queued.done is not None:
-                    queued.done.set()
-
-    def _failed(self, group: list[_Queued], exc: BaseException) -> None:
-        kept = [q for q in group if not q.waiting]
-        for queued in group:
-            if queued.done is not None:
-                queued.errors.append(exc)
                 queued.done.set()
-        with self._cond:
-            self._failure = exc
-            self._busy = False
-            if self._stopped:  # nothing more will be tried: say what is lost
-                kept, self._queue = kept + self._queue, []
-                _log.error("audit trail: %d event(s) could not be written before stopping: %s", len(kept), exc)
-                for queued in kept:
-                    queued.errors.append(exc)
-                    if queued.done is not None:
-                        queued.done.set()
-                return
-            self._queue = kept + self._queue
-            self._cond.wait(self.RETRY_SECONDS)
