@@ -105,3 +105,12 @@ def test_demo_plans_from_every_engine(demo_plans: Plans, patient_id: str) -> Non
     assert html.count("<svg") == sum(1 for r in view.risks if r.data.integrated_risk is not None) + len(
         [s for s in view.scores if s.data.z is not None or s.data.percentile is not None]
     ) + len(view.predictions)
+
+
+def test_diagnosis_workup_says_what_to_examine_and_which_test(demo_plans: Plans) -> None:
+    patient, plan = demo_plans["demo-03-rodriguez"]
+    html = render_clinician_html(plan, patient)
+    diagnosis = html[html.index('<section id="diagnosis">') : html.index('<section id="predictions">')]
+    assert "<strong>What to examine next:</strong>" in diagnosis
+    assert "<li>check for " in diagnosis and "Check for: check for" not in re.sub(r"<[^>]+>", "", diagnosis)
+    assert "<strong>Suggested test:</strong> exome or genome sequencing" in diagnosis

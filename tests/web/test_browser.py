@@ -219,3 +219,11 @@ def test_clinician_creates_a_patient_from_a_fhir_bundle_uploads_a_vcf_and_watche
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Act on now").is_visible()
     assert page.get_by_role("heading", name="Pharmacogenomics").is_visible()
+
+
+def test_plan_page_with_diagnoses_and_their_workup_is_accessible(server: Server, browser: Any, check_axe: Axe) -> None:
+    page = browser.new_page()
+    sign_in_page(page, server.url, "clinician")
+    page.goto(f"{server.url}/app/patients/demo-03-rodriguez")
+    assert page.get_by_role("heading", name="Which test to order").is_visible()
+    check_axe(page, "plan page with diagnosis candidates and their workup")

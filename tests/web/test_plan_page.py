@@ -178,3 +178,14 @@ def test_a_cyp2d6_call_from_the_vcf_shows_its_range_and_provisional_advice(serve
     genes = page.split("Gene results", 1)[1]
     assert "Phenotype range (copy number not measured): called Normal Metabolizer (2.0); could also be" in genes
     assert "*1/*5: Intermediate Metabolizer (activity score 1.0) if one copy deleted (*5)" in genes
+
+
+def test_the_plan_page_says_what_to_examine_next_and_which_test_to_order(server: Server) -> None:
+    client, _ = server.sign_in("clinician")
+    html = client.get("/app/patients/demo-03-rodriguez").text
+    diagnosis = html[html.index('<section id="diagnosis"') : html.index('<section id="predictions"')]
+    assert "<h3>What to examine next</h3>" in diagnosis and "<li>check for abdominal pain: " in diagnosis
+    assert "<h3>Which test to order</h3>" in diagnosis
+    assert "<strong>Exome or genome sequencing</strong>: the probability of the diseases" in diagnosis
+    genes = diagnosis.split("Genes of the suggested test by their share of the probability", 1)[1]
+    assert "<td>CARD8</td><td class=\"num\">10" in genes and "OMIM:619079" in genes
