@@ -1,5 +1,6 @@
 """Risk inputs from medications coded only by RxNorm: the name alone would tell nothing (issue: lisinopril by RxNorm
-was read as untreated blood pressure, simvastatin by RxNorm was not seen as a statin)."""
+was read as untreated blood pressure, simvastatin by RxNorm was not seen as a statin, so a statin was suggested to
+someone already taking one)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from datetime import date
 import pytest
 
 from tailormed.demo import demo_record
+from tailormed.engines.risk.integrate import integrate
 from tailormed.engines.risk.patient import pce_inputs, prevent_inputs
 from tailormed.engines.risk.pce import pce_risk
+from tailormed.engines.risk.results import equation_results
 from tailormed.intake.record import load_record
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.risk.load import RiskKnowledge, load_risk_knowledge
 from tailormed.model.patient import Medication, Patient
+from tailormed.model.payloads import ClinicalRiskData
 
 ON = date(2026, 11, 22)
 #: RxNorm ingredient codes, under names no vocabulary can resolve.
@@ -47,3 +51,25 @@ def test_rxnorm_only_statin_is_a_statin(risk: RiskKnowledge) -> None:
     mapped = prevent_inputs(_hale([SIMVASTATIN]), ON, risk.facts)
     assert "statin currently: yes (cholesterol tablet)" in mapped.used
     assert not any("could not be classified" in note for note in mapped.notes)
+
+
+def _cholesterol_what_if(patient: Patient, risk: RiskKnowledge) -> str:
+    results, _ = equation_results(patient, ON, risk)
+    (pce,) = [r for r in results if r.key == "pce"]
+    (finding,) = integrate([pce], [], [], risk)
+    assert isinstance(finding.data, ClinicalRiskData)
+    (scenario,) = [s for s in finding.data.scenarios if s.id == "cholesterol_minus_20pct"]
+    return scenario.title
+
+
+@pytest.mark.parametrize("statin", [SIMVASTATIN, Medication(name="Lipitor 40 mg"), Medication(name="x", atc="C10BA02")])
+def test_the_cholesterol_what_if_does_not_suggest_a_statin_to_a_statin_taker(
+    risk: RiskKnowledge, statin: Medication
+) -> None:
+    """Issue: a statin was offered to someone already on one (simvastatin coded by RxNorm alone)."""
+    assert _cholesterol_what_if(_hale([LISINOPRIL]), risk) == (
+        "Total cholesterol 20 % lower (diet or a moderate-intensity statin)"
+    )
+    assert _cholesterol_what_if(_hale([LISINOPRIL, statin]), risk) == (
+        "Total cholesterol 20 % lower than now (already on a statin)"
+    )

@@ -244,6 +244,11 @@ class _Reader:
         return found or on_drugs
 
 
+def current_atc_codes(patient: Patient) -> tuple[str, ...]:
+    """The ATC codes of every medication taken now or planned (the record's and those of its ingredients)."""
+    return tuple(dict.fromkeys(code for m in patient.current_medications() for code in _atc_codes(m)))
+
+
 def _atc_codes(medication: Medication) -> list[str]:
     """The record's ATC code and those of the ingredients the entry resolves to (RxNorm code, name or brand)."""
     vocabulary = core_medicines()

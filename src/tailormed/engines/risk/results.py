@@ -5,7 +5,7 @@ polygenic relative risk (what the integration and the what-ifs both need).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -16,6 +16,7 @@ from tailormed.engines.risk.gail import gail_risk
 from tailormed.engines.risk.inputs import FindriscInputs, GailInputs, PceInputs, PreventInputs
 from tailormed.engines.risk.patient import (
     Mapped,
+    current_atc_codes,
     findrisc_inputs,
     gail_inputs,
     hispanic_alternatives,
@@ -56,6 +57,7 @@ class EquationResult:
     used: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
+    current_atc: tuple[str, ...] = ()  # ATC codes of the medications taken now (for the what-ifs' titles)
 
 
 def base_risk(key: str, inputs: BaseModel, knowledge: RiskKnowledge, *, rr: float = 1.0) -> float:
@@ -142,7 +144,8 @@ def equation_results(
 
     if patient.demographics.sex is Sex.FEMALE:
         results += _gail(patient, on, knowledge, limits)
-    return results, limits
+    taken = current_atc_codes(patient)
+    return [replace(result, current_atc=taken) for result in results], limits
 
 
 def _gail(patient: Patient, on: date, knowledge: RiskKnowledge, limits: list[NotAssessed]) -> list[EquationResult]:

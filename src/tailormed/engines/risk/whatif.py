@@ -97,7 +97,7 @@ def _scenario(
     was = ("yes" if current else "no") if isinstance(current, bool) else f"{current:g}"
     return RiskScenario(
         id=rule.id,
-        title=rule.title,
+        title=rule.title_for(result.current_atc),
         changes={rule.input: f"{was} -> {shown}{note}"},
         risk_before=before,
         risk_after=after,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import Field, model_validator
@@ -74,6 +75,13 @@ class Change(Contract):
         return self
 
 
+class TitleWhenTaking(Contract):
+    """Another title for a patient already taking a drug of an ATC class (no "start a statin" for a statin taker)."""
+
+    atc: list[str] = Field(min_length=1, description="ATC code prefixes of the class")
+    title: str
+
+
 class ScenarioRule(Contract):
     id: str
     title: str
@@ -81,6 +89,14 @@ class ScenarioRule(Contract):
     when: Condition
     change: Change
     risks: list[str]
+    when_taking: TitleWhenTaking | None = None
+
+    def title_for(self, current_atc: Sequence[str]) -> str:
+        """The title for a patient taking medications with these ATC codes."""
+        taking = self.when_taking
+        if taking is not None and any(code.upper().startswith(p.upper()) for code in current_atc for p in taking.atc):
+            return taking.title
+        return self.title
 
 
 class IntegrationRules(Contract):
