@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.pool import NullPool
 
 from tailormed.security.audit import Actor, AuditAction, Entry, Purpose, fhir_bundle
 from tailormed.security.policy import Operation, Resource, Role, Subject
 from tailormed.service.core import AuditUnavailableError, Platform
+from tailormed.store.crypto import MasterKey
 from tailormed.store.models import AuditEvent
+
+from .conftest import config_for
 
 ALICE = Actor(name="alice", role="clinician", user_id="u-1", source="127.0.0.1")
 
@@ -137,6 +142,33 @@ def test_concurrent_reads_share_group_commits_and_keep_the_chain(platform: Platf
         platform.stop_audit_writer()
     assert _count(platform) == 200
     assert _verify(platform) == []
+
+
+def test_the_writer_replaces_a_connection_the_server_closed(tmp_path: Path) -> None:
+    """PostgreSQL closes connections (restarts, idle timeouts, failovers): the writer finds its kept connection
+    closed when the next group begins, before anything is written, and writes the group on a new one; no call is
+    refused for it."""
+    platform = Platform.open(config_for("postgresql", tmp_path), master=MasterKey.generate())
+    ehr = Subject(name="ehr", role=Role.CDS_CLIENT, scopes=("system/*.read",), source="127.0.0.1")
+    platform.start_audit_writer()
+    try:
+        platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1")
+        admin = create_engine(platform.db.url, poolclass=NullPool)
+        with admin.connect() as connection:
+            ended = connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+        admin.dispose()
+        assert ended
+        platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1")
+        assert _count(platform) == 2
+        assert _verify(platform) == []
+    finally:
+        platform.stop_audit_writer()
+        platform.close()
 
 
 def test_a_group_of_events_extends_the_chain_in_order(platform: Platform) -> None:

@@ -158,11 +158,11 @@ class DriverStatement:
 
 
 class _KeptConnections:
-    """Driver connections of an engine, one per thread, kept open outside the pool until :meth:`close`."""
+    """Driver connections of an engine, one per thread, kept open outside the pool until :meth:`close`, in
+    autocommit mode (SQLite: the engine's connect hook leaves transactions to explicit ``BEGIN``)."""
 
-    def __init__(self, engine: Engine, *, autocommit: bool) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.autocommit = autocommit
         self._local = threading.local()
         self._opened: list[Any] = []
         self._lock = threading.Lock()
@@ -175,7 +175,7 @@ class _KeptConnections:
             assert connection is not None
             pooled.detach()  # ours from now on, never handed back to the pool
             if self.engine.dialect.name == "postgresql":
-                connection.autocommit = self.autocommit
+                connection.autocommit = True
             with self._lock:
                 self._opened.append(connection)
             self._local.connection = connection
@@ -208,7 +208,7 @@ class PreparedRead:
     def __init__(self, engine: Engine, statement: ClauseElement) -> None:
         self._engine = engine
         self._statement = DriverStatement(engine, statement)
-        self._connections = _KeptConnections(engine, autocommit=True)
+        self._connections = _KeptConnections(engine)
 
     def first(self, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
         """The first row for ``parameters`` (None: no row). A broken connection is replaced and the read retried
@@ -239,11 +239,13 @@ class DriverWriter:
     """Write transactions on a driver connection the calling thread keeps for them, with statements compiled once
     (:class:`DriverStatement`): for a thread that writes the same few statements all the time (the audit group
     commit), where the pool checkout, the ORM session and SQLAlchemy's per-statement work cost more than the writes.
-    SQLite transactions take the write lock at ``BEGIN IMMEDIATE``, as :meth:`Database.transaction` does."""
+    Transactions are explicit (``BEGIN`` ... ``COMMIT``); SQLite's take the write lock at ``BEGIN IMMEDIATE``, as
+    :meth:`Database.transaction` does."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._connections = _KeptConnections(engine, autocommit=False)
+        self._connections = _KeptConnections(engine)
+        self._sqlite = engine.dialect.name == "sqlite"
 
     def compile(self, statement: ClauseElement, column_keys: list[str] | None = None) -> DriverStatement:
         return DriverStatement(self._engine, statement, column_keys)
@@ -251,31 +253,41 @@ class DriverWriter:
     @contextmanager
     def transaction(self) -> Iterator[Any]:
         """A cursor in one transaction: committed when the block ends, rolled back (and re-raised) on any
-        exception; a connection that failed is closed and replaced on the next transaction."""
-        connection = self._connections.get()
-        sqlite = self._engine.dialect.name == "sqlite"
+        exception. A kept connection the server closed meanwhile (a restart, an idle timeout, a failover) is found
+        at ``BEGIN``, before anything is written, and replaced; one that fails later is replaced on the next
+        transaction."""
+        connection, cursor = self._begin()
         try:
-            cursor = connection.cursor()
-            if sqlite:
-                cursor.execute("BEGIN IMMEDIATE")
             try:
                 yield cursor
             finally:
                 cursor.close()
-            if sqlite:
-                connection.execute("COMMIT")
-            else:
-                connection.commit()
+            connection.execute("COMMIT")
         except BaseException:
             try:
-                if sqlite:
-                    if connection.in_transaction:
-                        connection.execute("ROLLBACK")
-                else:
-                    connection.rollback()
+                if not self._sqlite or connection.in_transaction:
+                    connection.execute("ROLLBACK")
             except Exception:
                 self._connections.drop(connection)
             raise
+
+    def _begin(self) -> tuple[Any, Any]:
+        dialect = self._engine.dialect
+        for attempt in (1, 2):
+            connection = self._connections.get()
+            cursor = connection.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE" if self._sqlite else "BEGIN")
+                return connection, cursor
+            except dialect.loaded_dbapi.Error as exc:
+                with suppress(Exception):
+                    cursor.close()
+                if not dialect.is_disconnect(exc, connection, cursor):
+                    raise
+                self._connections.drop(connection)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover (the loop returns or raises)
 
     def close(self) -> None:
         self._connections.close()
