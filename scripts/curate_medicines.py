@@ -733,7 +733,7 @@ BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         "FDA prescribing information as reproduced, title",
         "Kantrex (kanamycin) Injection, Solution",
     ),
-    # Brands of phenoconversion perpetrators (strong CYP2D6 / CYP2C19 inhibitors the knowledge names)
+    # Brands of phenoconversion perpetrators (CYP2D6, CYP2C19 and CYP2C9 inhibitors the knowledge names)
     "Prozac": (
         ("fluoxetine",),
         "https://medic.hrt.org/dm/drug/prozac-fluoxetine-hydrochloride-capsule-dista-products-company",
@@ -757,6 +757,31 @@ BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"0049-3450-19"',
         "openFDA NDC directory, product 0049-3450",
         '"generic_name": "fluconazole", "labeler_name": "Roerig", "brand_name": "Diflucan"',
+    ),
+    "Pacerone": (
+        ("amiodarone",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"0245-0144"',
+        "openFDA NDC directory, product 0245-0144",
+        '"generic_name": "Amiodarone Hydrochloride", "labeler_name": "Upsher-Smith Laboratories, LLC", '
+        '"brand_name": "Pacerone"',
+    ),
+    "Zytiga": (
+        ("abiraterone",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"57894-195"',
+        "openFDA NDC directory, product 57894-195",
+        '"generic_name": "Abiraterone acetate", "labeler_name": "Janssen Biotech, Inc.", "brand_name": "Zytiga"',
+    ),
+    "Sensipar": (
+        ("cinacalcet",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"55513-075"',
+        "openFDA NDC directory, product 55513-075 (SPL set 45028573-13c4-4c8b-ae62-6c75bba97c81)",
+        '"generic_name": "cinacalcet hydrochloride", "labeler_name": "Amgen Inc", "brand_name": "Sensipar"',
+    ),
+    "Multaq": (
+        ("dronedarone",),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"0024-4142-06"',
+        "openFDA NDC directory, product 0024-4142",
+        '"generic_name": "Dronedarone", "labeler_name": "Sanofi-Aventis U.S. LLC", "brand_name": "Multaq"',
     ),
 }
 

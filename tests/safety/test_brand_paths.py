@@ -108,10 +108,21 @@ def test_a_cds_hooks_order_by_brand_is_checked_as_its_ingredients(
 
 
 @pytest.mark.parametrize(
-    "written", ["Prozac 20 mg", "Wellbutrin XL 300 mg", "Wellbutrin", "Cymbalta 60 mg", "Diflucan 150 mg"]
+    "written",
+    [
+        "Prozac 20 mg",
+        "Wellbutrin XL 300 mg",
+        "Wellbutrin",
+        "Cymbalta 60 mg",
+        "Diflucan 150 mg",
+        "Pacerone 200 mg",
+        "Zytiga 250 mg",
+        "Sensipar 30 mg",
+        "Multaq 400 mg",
+    ],
 )
 def test_a_perpetrator_named_by_its_brand_is_seen_as_a_perpetrator(checker: PgxChecker, written: str) -> None:
-    """A CYP2D6/CYP2C19 inhibitor on the list by brand changes the genes it inhibits, as by its ingredient."""
+    """A CYP2D6/CYP2C19/CYP2C9 inhibitor on the list by brand changes the genes it inhibits, as by its ingredient."""
     assert checker.may_convert(Medication(name=written))
 
 
