@@ -59,8 +59,13 @@ def tier(result: OncoResult, therapy: str, significance: str = "sensitivity") ->
         ("LUAD", "EML4::ALK", "brigatinib"),
         ("LUAD", "KIF5B::RET", "pralsetinib"),
         ("LUAD", "EGFR L858R", "dacomitinib"),
+        ("LUAD", "EGFR G719A", "afatinib"),  # uncommon non-resistant EGFR mutations (2018)
+        ("LUAD", "EGFR L861Q", "afatinib"),
+        ("NSCLC", "EGFR S768I", "afatinib"),
         ("LUAD", "EGFR L858R", "datopotamab deruxtecan"),  # "EGFR-mutated": a curated hotspot is oncogenic
         ("LUAD", "MET exon 14 skipping", "tepotinib"),
+        ("STAD", "ERBB2 amplification", "trastuzumab deruxtecan"),  # HER2-positive gastric (2021)
+        ("GEJ", "ERBB2 amplification", "trastuzumab deruxtecan"),
     ],
 )
 def test_solid_tumour_indications_on_label(
@@ -100,6 +105,7 @@ def test_solid_indication_elsewhere_is_tier_two(core_knowledge: OncoKnowledge) -
         ("CML", "ABL1 T315I", "ponatinib"),
         ("CML", "ABL1 T315I", "asciminib"),
         ("BLLBCRABL1", "BCR::ABL1", "ponatinib"),
+        ("BLLBCRABL1", "BCR::ABL1", "imatinib"),  # Ph+ ALL (paediatric, 2013)
         ("MLNER", "ZMYM2::FGFR1", "pemigatinib"),  # myeloid/lymphoid neoplasm with a kinase fusion
         ("MLNER", "FIP1L1::PDGFRA", "imatinib"),
         ("MLNER", "ETV6::PDGFRB", "imatinib"),
@@ -172,6 +178,8 @@ def test_valid_codes_and_unknown_are_accepted(core_knowledge: OncoKnowledge) -> 
     ("tumour", "alteration", "therapy", "expected"),
     [
         ("LUAD", "EGFR T790M", "erlotinib", "I-B"),  # on-target secondary mutation, first-generation TKI
+        ("LUAD", "EGFR T790M", "afatinib", "I-B"),  # and second-generation TKIs
+        ("NSCLC", "EGFR T790M", "dacomitinib", "I-B"),
         ("LUAD", "EGFR C797S", "osimertinib", "I-B"),  # on-target secondary mutation, third-generation TKI
         ("CML", "ABL1 T315I", "imatinib", "I-B"),
         ("CML", "ABL1 T315I", "dasatinib", "I-B"),

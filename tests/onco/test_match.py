@@ -34,7 +34,9 @@ def test_exon_level_matches_from_protein_changes(core_knowledge: OncoKnowledge) 
         m.alteration.label == "EGFR E746_A750del" and "amivantamab + carboplatin" in m.row.therapy
         for m in result.matches
     )
-    assert not any(m.alteration.label == "EGFR L861Q" for m in result.matches)
+    l861q = {(m.row.therapy, m.matched_level.value) for m in result.matches if m.alteration.label == "EGFR L861Q"}
+    assert ("afatinib", "protein") in l861q  # its own label row
+    assert not any(level == "exon" for _, level in l861q)  # exon 21 is not exon 19 or 20
 
 
 def test_erbb2_amplification_in_breast_and_elsewhere(core_knowledge: OncoKnowledge) -> None:
