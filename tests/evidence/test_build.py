@@ -173,3 +173,11 @@ def test_score_positions_identify_a_silent_header(shared_data: Path) -> None:
     found = _detect(tiny, scores=score_request(scores).scores)
     assert (found.build, found.source) == (G38, BuildSource.SCORE_POSITIONS)
     assert found.detail.startswith("records at 999 GRCh38 score positions, REF one of the score's alleles at 996")
+    assert found.described.startswith("GRCh38 (scoring-file positions: records at 999 GRCh38 score positions")
+
+
+@pytest.mark.parametrize("source", list(BuildSource))
+def test_every_build_source_is_described_in_words(source: BuildSource) -> None:
+    """Reports and the hereditary engine print how the build was found, whichever way it was."""
+    found = BuildDetection(build=G38, source=source, detail="why")
+    assert found.described.startswith("GRCh38 (") and found.described.endswith(": why)")

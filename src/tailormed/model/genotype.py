@@ -44,6 +44,7 @@ _BUILD_SOURCE_WORDS = {
     BuildSource.CONTIG_LENGTHS: "contig lengths",
     BuildSource.CONTIG_ASSEMBLY: "contig assembly",
     BuildSource.REF_ALLELES: "REF alleles",
+    BuildSource.SCORE_POSITIONS: "scoring-file positions",
 }
 
 
