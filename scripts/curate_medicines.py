@@ -758,6 +758,25 @@ BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         "openFDA NDC directory, product 0049-3450",
         '"generic_name": "fluconazole", "labeler_name": "Roerig", "brand_name": "Diflucan"',
     ),
+    "Aplenzin": (
+        ("bupropion",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"0187-5810"',
+        "openFDA NDC directory, product 0187-5810",
+        '"generic_name": "bupropion hydrobromide", "labeler_name": "Bausch Health US, LLC", "brand_name": "Aplenzin"',
+    ),
+    "Forfivo XL": (
+        ("bupropion",),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"24979-247-06"',
+        "openFDA NDC directory, product 24979-247 (SPL set 80b01182-dc94-4990-8ebb-55c306d7e536)",
+        '"generic_name": "bupropion hydrochloride", "labeler_name": "Upsher-Smith Laboratories, LLC", '
+        '"brand_name": "Forfivo XL"',
+    ),
+    "Felbatol": (
+        ("felbamate",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"0037-0430"',
+        "openFDA NDC directory, product 0037-0430 (SPL set 2f522701-397a-11de-8a39-0800200c9a66)",
+        '"generic_name": "felbamate", "labeler_name": "Viatris Specialty LLC", "brand_name": "Felbatol"',
+    ),
     "Pacerone": (
         ("amiodarone",),
         'https://api.fda.gov/drug/ndc.json?search=product_ndc:"0245-0144"',

@@ -119,6 +119,9 @@ def test_a_cds_hooks_order_by_brand_is_checked_as_its_ingredients(
         "Zytiga 250 mg",
         "Sensipar 30 mg",
         "Multaq 400 mg",
+        "Aplenzin 348 mg",
+        "Forfivo XL 450 mg",
+        "Felbatol 400 mg",
     ],
 )
 def test_a_perpetrator_named_by_its_brand_is_seen_as_a_perpetrator(checker: PgxChecker, written: str) -> None:
