@@ -308,6 +308,19 @@ def test_genes_a_complete_vcf_does_not_cover_are_not_called(shared_data: Path, t
         assert f"{gene}: not called: the VCF is declared complete but has no record at all in" in done.stderr
 
 
+# -- issue 11 item 11: a REF that disagrees with the knowledge is never a match, and the user is told -------------
+
+
+def test_a_pgx_position_whose_ref_disagrees_is_not_used_and_said_so(tmp_path: Path) -> None:
+    """rs4244285 (CYP2C19*2) is G>A in GRCh38; a record with REF C there is not read, and stderr says why."""
+    vcf = _vcf(tmp_path / "mismatch.vcf", "GRCh38", [("chr10", 94781859, "C", "A", "1/1")])
+    done = _cli("pgx", "call", str(vcf), kb_home=tmp_path / "kb")
+    assert done.returncode == 0, done.stderr
+    assert "warning: S1: chr10:94781859: VCF REF C differs from the knowledge REF G (line 5); not used" in done.stderr
+    (row,) = [line.split("\t") for line in done.stdout.splitlines() if "\tCYP2C19\t" in line]
+    assert "rs4244285" in row[6].split(",")  # listed missing, never read as *2 or as reference
+
+
 # -- issue 11 item 12: no htslib index noise on unindexed files -----------------------------------------------------
 
 

@@ -86,6 +86,10 @@ def call(
             bar.advance(task)
     for warning in batch.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    for genotypes, _, _ in results:  # e.g. a REF that differs from the knowledge's: that position is not used
+        for warning in genotypes.warnings:
+            if warning not in batch.warnings:
+                err.print(f"[yellow]warning:[/] {genotypes.sample}: {warning}", highlight=False)
     if batch.absent.absent_is_reference:
         for region in batch.coverage:
             if region.consumer == pgx.CONSUMER and not region.records:
