@@ -53,6 +53,8 @@ def tier(result: OncoResult, therapy: str, significance: str = "sensitivity") ->
         ("PRAD", "ATR I774fs", "talazoparib + enzalutamide"),  # truncating variant in an HRR gene (CIViC VID)
         ("PRAD", "BRCA2 loss-of-function mutation", "niraparib + abiraterone + prednisone"),
         ("UCEC", "MSI-H", "dostarlimab"),
+        ("UEC", "MSI-H", "dostarlimab + carboplatin + paclitaxel"),  # dMMR/MSI-H endometrial, with chemotherapy (2023)
+        ("PRAD", "ATM R35*", "olaparib"),  # HRR gene-mutated mCRPC: ATM (2020)
         ("COAD", "MSI-H", "nivolumab + ipilimumab"),
         ("READ", "MSI-H", "nivolumab"),
         ("LUAD", "EML4::ALK", "ensartinib"),
