@@ -2,15 +2,19 @@
 
 The backup holds the rows as they are stored, so genomes, records, plans and reports stay encrypted in it (a
 backup is useless without the master key, and an erased patient's data cannot be read back from an old backup
-once their data key is gone). :func:`restore` checks the manifest, each table's checksum and row count, the schema
-revision and the master key before touching the target, which must be empty; it writes everything in one
-transaction, then checks that every data key unwraps and that the audit chain verifies.
+once their data key is gone). The manifest carries an HMAC-SHA256 under a key derived from the master key, and
+each table's checksum is in the manifest: a backup edited anywhere — an account's role, a care team's members,
+a consent — is refused unless whoever edited it holds the master key. :func:`restore` checks the manifest and its
+signature, each table's checksum and row count, the schema revision and the master key before touching the
+target, which must be empty; it writes everything in one transaction, then checks that every data key unwraps
+and that the audit chain verifies.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -30,8 +34,11 @@ from tailormed.store.keys import Keyring
 from tailormed.store.models import Base, DataKey, UTCDateTime
 
 FORMAT = "tailormed-backup"
-VERSION = 1
+VERSION = 2
+"""2: the manifest is signed (version 1 manifests were not, so they are refused: a signature cannot be required of
+some backups only)."""
 MANIFEST = "manifest.json"
+SIGNATURE_PURPOSE = "backup manifest"
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,13 @@ def _decode(table: Table, column: str, value: Any, where: str) -> Any:
     return value
 
 
+def _signature(keyring: Keyring, manifest: dict[str, Any]) -> str:
+    """The manifest's HMAC (over its canonical JSON without the signature itself)."""
+    unsigned = {k: v for k, v in manifest.items() if k != "signature"}
+    canonical = json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    return hmac.new(keyring.master.derive(SIGNATURE_PURPOSE), canonical, hashlib.sha256).hexdigest()
+
+
 def backup(db: Database, keyring: Keyring, path: Path) -> BackupSummary:
     """Write every table to ``path`` (a zip), atomically, from one consistent read."""
     revision = migrate.current_revision(db)
@@ -88,6 +102,7 @@ def backup(db: Database, keyring: Keyring, path: Path) -> BackupSummary:
             "master_key_id": keyring.master.key_id,
             "tables": {name: {"rows": counts[name], "sha256": checksums[name]} for name in counts},
         }
+        manifest["signature"] = _signature(keyring, manifest)
         archive.writestr(MANIFEST, json.dumps(manifest, indent=2))
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -152,6 +167,12 @@ def restore(db: Database, keyring: Keyring, path: Path) -> BackupSummary:
         raise InputError(
             f"the backup's data is wrapped by master key {manifest.get('master_key_id')}, not the key in use "
             f"({keyring.master.key_id}); set TAILORMED_MASTER_KEY or TAILORMED_KEY_FILE to its key",
+            source=str(path),
+        )
+    signature = manifest.get("signature")
+    if not isinstance(signature, str) or not hmac.compare_digest(signature, _signature(keyring, manifest)):
+        raise InputError(
+            "the backup's manifest is not signed by this master key: it was edited after it was written",
             source=str(path),
         )
     revision = str(manifest.get("schema_revision"))

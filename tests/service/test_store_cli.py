@@ -1,0 +1,168 @@
+"""The store's command line as an operator runs it: `db backup` / `db restore` (checked and signed), `db rotate-key`,
+`audit verify` / `audit export`, `export research` — on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from typer.testing import CliRunner
+
+from tailormed.cli.app import app
+from tailormed.errors import TailormedError
+from tailormed.model.patient import Sex
+from tailormed.service.core import Platform
+from tailormed.store.config import DATABASE_URL_ENV, KEY_FILE_ENV, MASTER_KEY_ENV, StoreConfig, sqlite_url
+from tailormed.store.crypto import MasterKey, write_key_file
+
+from .conftest import config_for
+from .test_research_export import _person, _store
+
+runner = CliRunner()
+
+
+@dataclass(frozen=True)
+class Run:
+    exit_code: int
+    output: str
+    """What the command printed, or the error line the entry point prints for a user error."""
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, config: StoreConfig, *args: str) -> Run:
+    """One command with the store configured by the environment, as an operator runs it; a user error leaves with
+    its exit code and message, as :func:`tailormed.cli.app.main` turns it into (tested in tests/cli)."""
+    monkeypatch.setenv(DATABASE_URL_ENV, config.database_url)
+    monkeypatch.setenv(KEY_FILE_ENV, str(config.key_file))
+    monkeypatch.delenv(MASTER_KEY_ENV, raising=False)
+    result = runner.invoke(app, list(args))
+    if isinstance(result.exception, TailormedError):
+        return Run(result.exception.exit_code, str(result.exception))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return Run(result.exit_code, result.output)
+
+
+def _target(backend: str, tmp_path: Path, source: StoreConfig, name: str) -> StoreConfig:
+    """An empty database for a restore, under the source's master key."""
+    if backend == "sqlite":
+        return replace(source, database_url=sqlite_url(tmp_path / f"{name}.db"))
+    return replace(config_for("postgresql", tmp_path, database=f"tailormed_test_{name}"), key_file=source.key_file)
+
+
+def _tables(config: StoreConfig) -> list[str]:
+    engine = create_engine(config.database_url)
+    try:
+        return inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def _edit(backup: Path, edited: Path, table: str, old: bytes, new: bytes, *, fix_checksum: bool) -> None:
+    """A copy of ``backup`` with ``old`` replaced in one table (and, if asked, the manifest's checksum redone)."""
+    with zipfile.ZipFile(backup) as source, zipfile.ZipFile(edited, "w") as target:
+        manifest = json.loads(source.read("manifest.json"))
+        for name in source.namelist():
+            data = source.read(name)
+            if name == f"tables/{table}.jsonl":
+                assert old in data
+                data = data.replace(old, new)
+                if fix_checksum:
+                    manifest["tables"][table]["sha256"] = hashlib.sha256(data).hexdigest()
+            if name != "manifest.json":
+                target.writestr(name, data)
+        target.writestr("manifest.json", json.dumps(manifest))
+
+
+@pytest.fixture
+def seeded(store_config: StoreConfig) -> StoreConfig:
+    platform = Platform.open(store_config)  # creates the key file, as a first start does
+    with platform.db.transaction() as session:
+        platform.repo.add_user(session, username="nurse", password_hash="x", role="clinician")
+    _store(platform, [(_person(i, sex=Sex.FEMALE, born=date(1980, 6, 1), country="GB"), True) for i in range(5)])
+    platform.close()
+    return store_config
+
+
+def test_a_backup_restores_only_intact_signed_and_into_an_empty_database(
+    seeded: StoreConfig, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backup = tmp_path / "store.bak"
+    done = _run(monkeypatch, seeded, "db", "backup", str(backup))
+    assert done.exit_code == 0, done.output
+    assert backup.stat().st_mode & 0o777 == 0o600
+
+    restored = _target(backend, tmp_path, seeded, "restore")
+    done = _run(monkeypatch, restored, "db", "restore", str(backup))
+    assert done.exit_code == 0, done.output
+    assert "audit chain verified" in done.output
+    platform = Platform.open(restored)
+    with platform.db.read() as session:
+        assert sorted(platform.repo.patient_ids(session)) == [f"rx-{i:02d}" for i in range(5)]
+        entry = platform.repo.load_patient(session, "rx-03")
+        assert entry is not None and entry.patient.display_name == "Ada Okonkwo"  # decrypts under the same key
+    platform.close()
+    again = _run(monkeypatch, restored, "db", "restore", str(backup))
+    assert again.exit_code != 0 and "restore needs an empty database" in again.output
+
+    # Edited backups are refused before anything is written: a table that no longer matches its checksum, and one
+    # whose checksum was redone (a clinician made administrator) but whose manifest signature then fails.
+    refusals = {
+        "damaged.bak": (False, "does not match its checksum"),
+        "promoted.bak": (True, "not signed by this master key"),
+    }
+    for name, (fix_checksum, why) in refusals.items():
+        edited = tmp_path / name
+        _edit(backup, edited, "users", b'"role": "clinician"', b'"role": "admin"', fix_checksum=fix_checksum)
+        target = _target(backend, tmp_path, seeded, name.split(".")[0])
+        refused = _run(monkeypatch, target, "db", "restore", str(edited))
+        assert refused.exit_code != 0 and why in refused.output, refused.output
+        assert _tables(target) == []
+
+    other_key = tmp_path / "other.key"
+    write_key_file(other_key, MasterKey.generate())
+    target = replace(_target(backend, tmp_path, seeded, "otherkey"), key_file=other_key)
+    refused = _run(monkeypatch, target, "db", "restore", str(backup))
+    assert refused.exit_code != 0 and "wrapped by master key" in refused.output
+    assert _tables(target) == []
+
+
+def test_rotation_audit_and_research_export_from_the_command_line(
+    seeded: StoreConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old_key = seeded.key_file.read_bytes()
+    done = _run(monkeypatch, seeded, "db", "rotate-key")
+    assert done.exit_code == 0, done.output
+    assert seeded.key_file.read_bytes() != old_key
+    kept = [p for p in seeded.key_file.parent.iterdir() if p.name.endswith(".old")]
+    assert [p.read_bytes() for p in kept] == [old_key] and kept[0].stat().st_mode & 0o777 == 0o600
+
+    exported = tmp_path / "export"
+    done = _run(monkeypatch, seeded, "export", "research", "--duo", "DUO:0000042", "-o", str(exported))
+    assert done.exit_code == 0, done.output
+    assert "5 of 5 consented patients exported" in done.output
+    assert len(list(exported.glob("*.phenopacket.json"))) == 5
+    refused = _run(monkeypatch, seeded, "export", "research", "--duo", "GRU", "-o", str(tmp_path / "bad"))
+    assert refused.exit_code != 0 and "not a DUO code" in refused.output
+    assert not (tmp_path / "bad").exists()
+
+    trail = tmp_path / "audit.json"
+    done = _run(monkeypatch, seeded, "audit", "export", "-o", str(trail))
+    assert done.exit_code == 0, done.output
+    bundle = json.loads(trail.read_text())
+    events = [e["resource"] for e in bundle["entry"]]
+    assert events and {e["resourceType"] for e in events} == {"AuditEvent"}
+    assert any("rotated from" in json.dumps(e) for e in events)  # the rotation itself is in the trail
+
+    verified = _run(monkeypatch, seeded, "audit", "verify")
+    assert verified.exit_code == 0 and "audit chain intact" in verified.output
+    engine = create_engine(seeded.database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2"))
+    engine.dispose()
+    broken = _run(monkeypatch, seeded, "audit", "verify")
+    assert broken.exit_code == 2 and "the audit chain is broken: 1 problem" in broken.output
