@@ -129,6 +129,9 @@ def test_diagnose_prints_probabilities_suggestions_and_genes(hpo_index: DiseaseI
     assert len(rows) == 3 and all(0 < float(r[4]) < 1 for r in rows)
     assert "what to examine next" in stderr and stderr.count("check for ") == 2
     assert "which test: single-gene test" in stderr and "FBN1" in stderr.split("genes (share of the probability)")[1]
+    following = stderr.split("if it is negative, next (share of the probability, best-ranked disease):\n", 1)[1]
+    gene, share, disease = following.splitlines()[0].split()
+    assert gene != "FBN1" and share.endswith("%") and 0 < float(share[:-1]) < 40 and disease.startswith("OMIM:")
     code, stdout, _ = _cli("diagnose", *[f"--hpo={t}" for t in terms], "--top", "3", "-f", "json")
     result = json.loads(stdout)
     assert result["test"]["genes"][0]["gene"] == "FBN1" and len(result["suggestions"]) == 5

@@ -182,6 +182,11 @@ def workup_lines(result: Any) -> list[str]:
         lines += [f"  {g.gene}\t{g.share:.1%}\t{', '.join(g.diseases)}" for g in test.genes[:20]]
         if len(test.genes) > 20:
             lines.append(f"  ... {len(test.genes) - 20} more genes in the JSON output")
+        tested = {g.gene for g in test.genes}
+        following = [g for g in result.genes if g.gene not in tested and g.post_test_probability is not None][:5]
+        if len(test.genes) == 1 and following:
+            lines.append("  if it is negative, next (share of the probability, best-ranked disease):")
+            lines += [f"  {g.gene}\t{g.post_test_probability:.1%}\t{g.disease_id}" for g in following]
     return lines
 
 
