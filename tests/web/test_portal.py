@@ -3,6 +3,7 @@ downloads of the patient's own data."""
 
 from __future__ import annotations
 
+import html
 import json
 
 from .conftest import Server
@@ -71,3 +72,21 @@ def test_downloads_of_my_data(server: Server) -> None:
     pdf = client.get("/app/me/download/report_patient.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get("/app/me/download/report_clinician.pdf").status_code == 404
+
+
+def test_priorities_never_put_an_unsafe_option_first_and_the_page_says_so(server: Server) -> None:
+    """demo-01-hale is a CYP2C19 poor metabolizer after a stent: weighing only cost would put clopidogrel (the
+    cheapest) first, so it comes after the safe options and the page says why."""
+    client, csrf = server.sign_in("demo-01-hale")
+    url = "/app/api/me/priorities"
+    headers = {"X-CSRF-Token": csrf}
+    cost = client.post(url, json={"weights": {"efficacy": 0, "side_effects": 0, "cost": 5, "convenience": 0}},
+                       headers=headers)  # fmt: skip
+    assert cost.status_code == 200, cost.text
+    assert cost.json()["ranking"]["decision:antiplatelet-after-pci"][-1] == "clopidogrel"
+    text = " ".join(html.unescape(cost.json()["html"]).split())
+    assert "Safety first:" in text and "would rank 'Clopidogrel 75 mg once a day' first, but it is not advised" in text
+    page = " ".join(html.unescape(client.get("/app/me/priorities").text).split())
+    assert "Safety first:" in page and "preferences never override a safety reason" in page
+    client.post(url, json={"weights": {"efficacy": 3, "side_effects": 2, "cost": 2, "convenience": 1}},
+                headers=headers)  # fmt: skip
