@@ -160,3 +160,12 @@ def test_findings_carry_payload_evidence_and_limits(hereditary_bundle: Knowledge
     carrier = hereditary_findings(assess_hereditary(genotypes({C282Y: ("G", "A")}), found), found, [])
     assert [f.priority for f in carrier] == [Priority.INFORMATIONAL, Priority.INFORMATIONAL]
     assert carrier[-1].id == "hereditary:none-reportable"
+
+
+def test_scn5a_management_gives_the_brugada_advice_with_its_source(hereditary_bundle: KnowledgeBundle) -> None:
+    """The SCN5A entry says what the ESC guideline recommends in Brugada syndrome, and quotes it."""
+    entries = load_management(hereditary_bundle).management
+    (entry,) = [e for e in entries if "SCN5A" in e.genes and "Brugada" in e.condition]
+    assert "brugadadrugs.org" in entry.management and "fever" in entry.management
+    assert not entry.unsourced
+    assert any("Treatment of fever with antipyretic drugs." in source.quote for source in entry.sources)
