@@ -8,6 +8,7 @@ import pytest
 
 from tailormed.model.careplan import CarePlan
 from tailormed.model.patient import Patient
+from tailormed.model.payloads import TherapyMatchData
 from tailormed.report.i18n import resolve_language
 from tailormed.report.render import render_patient_html
 from tailormed.report.text import visible_text
@@ -104,3 +105,15 @@ def test_adding_a_language_is_adding_a_catalog(
     finally:
         i18n.translations.cache_clear()
         render._environment.cache_clear()
+
+
+def test_therapy_names_read_as_words_and_regimens_keep_their_letters(full_plans: Plans) -> None:
+    patient, plan = full_plans["demo-01-hale"]
+    findings = [
+        f.model_copy(update={"data": f.data.model_copy(update={"therapy": "Encorafenib + Cetuximab + mFOLFOX6"})})
+        if isinstance(f.data, TherapyMatchData) and f.data.therapy == "encorafenib + cetuximab"
+        else f
+        for f in plan.findings
+    ]
+    text = visible_text(render_patient_html(plan.model_copy(update={"findings": findings}), patient, language="en"))
+    assert "may work against this change: encorafenib and cetuximab and mFOLFOX6." in text

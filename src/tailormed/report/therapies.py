@@ -29,11 +29,21 @@ from tailormed.model.payloads import TherapyMatchData
 _TIER = re.compile(r"^(?:tier\s+)?(IV|III|II|I)(?:[-\s]?([A-D]))?\b", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:\+|;|,)\s*")
 _AGAINST = ("resistance", "reduced_sensitivity")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 
 
 def therapy_key(therapy: str) -> tuple[str, ...]:
     """The drugs of a therapy, spelling and order aside."""
     return tuple(sorted({part.casefold() for part in _SPLIT.split(therapy) if part.strip()}))
+
+
+def plain_therapy(therapy: str) -> str:
+    """A therapy as a sentence writes it: capitalised drug names in lower case, regimen acronyms as they are.
+
+    >>> plain_therapy("Encorafenib + Cetuximab + mFOLFOX6"), plain_therapy("FOLFOX-4 Regimen")
+    ('encorafenib + cetuximab + mFOLFOX6', 'FOLFOX-4 regimen')
+    """
+    return _CAPITALISED.sub(lambda word: word.group(0).lower(), therapy)
 
 
 def tier(amp_tier: str) -> tuple[str, str | None]:

@@ -29,7 +29,7 @@ from tailormed.model.payloads import (
 from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion, WarfarinDose
 from tailormed.plan.facts import current_drug_names
 from tailormed.report.advice import MedicineAdvice, advice
-from tailormed.report.therapies import TherapyLine, therapy_lines, tier
+from tailormed.report.therapies import TherapyLine, plain_therapy, therapy_lines, tier
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -228,7 +228,7 @@ class ReportView:
             if not line.approved:
                 continue
             entry = genes.setdefault(line.best.gene, TumourGene(line.best.gene, [], []))
-            (entry.less_effective if line.against else entry.may_work).append(line.best.therapy)
+            (entry.less_effective if line.against else entry.may_work).append(plain_therapy(line.best.therapy))
         return list(genes.values())
 
     @property
