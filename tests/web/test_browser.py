@@ -3,6 +3,7 @@ WCAG 2.1 A/AA rules on every page at 1280 px and 390 px."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -227,3 +228,56 @@ def test_plan_page_with_diagnoses_and_their_workup_is_accessible(server: Server,
     page.goto(f"{server.url}/app/patients/demo-03-rodriguez")
     assert page.get_by_role("heading", name="Which test to order").is_visible()
     check_axe(page, "plan page with diagnosis candidates and their workup")
+
+
+def _report_test_plans() -> Any:
+    """The report tests' findings of every domain (polygenic score, hereditary, tumour, prediction with its model
+    card, a decision with a contraindication), loaded from their conftest so both suites render the same plan."""
+    spec = importlib.util.spec_from_file_location("report_plans", Path(__file__).parents[1] / "report" / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_plan_page_with_a_finding_of_every_domain_shows_each_and_is_accessible(
+    server: Server, browser: Any, check_axe: Axe
+) -> None:
+    from tailormed.service.demo import TEAM
+
+    plans = _report_test_plans()
+    repo = server.platform.repo
+    with server.platform.db.read() as db:
+        entry, stored = repo.load_patient(db, "demo-01-hale"), repo.latest_plan(db, "demo-01-hale")
+    assert entry is not None and stored is not None
+    patient = entry.patient.model_copy(update={"id": "web-every-domain", "display_name": "Every Domain"})
+    plan = stored.plan.model_copy(
+        update={
+            "patient_id": patient.id,
+            "findings": [*stored.plan.findings, *plans.other_domain_findings()],
+            "decisions": [plans.antiplatelet_decision()],
+        }
+    )
+    with server.platform.db.transaction() as db:
+        repo.create_patient(db, patient, kind="record", created_by="test")
+        team = repo.team_by_name(db, TEAM)
+        assert team is not None
+        repo.add_team_patient(db, team.id, patient.id)
+        for category in ("clinical", "secondary_findings"):
+            repo.add_consent(db, patient.id, category, "permit", [], recorded_by="test")
+        repo.save_plan(db, patient.id, plan, {}, analysis_id=None)
+    page = browser.new_page()
+    sign_in_page(page, server.url, "counsellor")  # hereditary (ACMG secondary) findings: genetic counsellors only
+    answer = page.goto(f"{server.url}/app/patients/web-every-domain")
+    assert answer is not None and answer.status == 200
+    section = {name: page.locator(f"section#{name}") for name in ("risk", "hereditary", "oncology", "predictions")}
+    assert section["risk"].locator("figure svg").count() >= 1  # the polygenic percentile plot
+    assert section["hereditary"].get_by_role("columnheader", name="Management").is_visible()
+    assert section["hereditary"].locator("tbody tr").count() >= 1
+    folded = section["oncology"].locator("details")
+    assert folded.count() == 1 and not folded.get_attribute("open")  # lower tiers folded away
+    assert section["predictions"].locator("svg").count() >= 1
+    assert "interval" in section["predictions"].inner_text()
+    assert section["predictions"].get_by_text("Model card", exact=True).count() >= 1
+    assert page.get_by_text("Safety first", exact=False).count() >= 1
+    check_axe(page, "plan page with a finding of every domain")
