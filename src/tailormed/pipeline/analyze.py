@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, ValidationError
 
@@ -42,6 +43,9 @@ from tailormed.pipeline.engines import run_order
 from tailormed.plan.assemble import assemble_plan
 from tailormed.report.outputs import ReportSupport, report_files, report_inputs, report_support
 from tailormed.report.summary import summary_text
+
+if TYPE_CHECKING:
+    from tailormed.pipeline.response import ResponseModels
 
 CAREPLAN_FILE = "careplan.json"
 EVIDENCE_FILE = "evidence.json"
@@ -138,7 +142,7 @@ def analyze(
     tumour: TumourEvidence | None = None,
     on: date | None = None,
     outside_calls: OutsideCalls | None = None,
-    models: Path | None = None,
+    models: ResponseModels | None = None,
     engines: Sequence[str] | None = None,
     inputs: dict[str, str] | None = None,
     pdf: bool = True,
@@ -171,7 +175,7 @@ def run_engines(
     on: date,
     tumour: TumourEvidence | None = None,
     outside_calls: OutsideCalls | None = None,
-    models: Path | None = None,
+    models: ResponseModels | None = None,
     engines: Sequence[str] | None = None,
     pgx_calls: Sequence[GeneCall] | None = None,
 ) -> dict[str, EngineRun]:
@@ -275,6 +279,7 @@ def analyze_files(
     collector is paused meanwhile (:mod:`tailormed.collector`): knowledge, evidence and results hold no cycles.
     """
     from tailormed.pipeline.pgx import load_calling, read_outside
+    from tailormed.pipeline.response import load_response_models
 
     patient = load_record(record)
     knowledge = bundle or load_bundle(kb)
@@ -304,7 +309,7 @@ def analyze_files(
             tumour=tumour,
             on=on,
             outside_calls=outside,
-            models=models,
+            models=load_response_models(models, patient) if engines is None or "response" in engines else None,
             engines=engines,
             inputs={"record": str(record)},
             pdf=pdf,

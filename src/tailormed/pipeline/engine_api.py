@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tailormed.intake.outside_calls import OutsideCalls
 from tailormed.knowledge.bundle import KnowledgeBundle
@@ -20,6 +20,9 @@ from tailormed.model.engine import EngineRun
 from tailormed.model.evidence import GenomeEvidence, GenomeRequest, TumourEvidence
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import GeneCall
+
+if TYPE_CHECKING:
+    from tailormed.pipeline.response import ResponseModels
 
 #: Called with the number of records read so far, for progress bars.
 Progress = Callable[[int], None]
@@ -35,8 +38,8 @@ class PatientContext:
     evidence: GenomeEvidence | None = None
     tumour: TumourEvidence | None = None
     outside_calls: OutsideCalls | None = None
-    models: Path | None = None
-    """Folder of trained response models (each a sub-folder with a model card), if any."""
+    models: ResponseModels | None = None
+    """Trained response models, loaded before the analysis (``pipeline.response.load_response_models``)."""
     earlier: Mapping[str, EngineRun] = field(default_factory=dict)
     """Runs of the engines this one declares in ``needs``, by engine name."""
     pgx_calls: Sequence[GeneCall] | None = None

@@ -2,7 +2,8 @@
 
 It applies when the PGx engine found warfarin on the medication list (its warfarin-dose finding carries the
 formula's inputs from the record and genotypes) and a trained ``warfarin-dose`` model folder is available: the
-context's ``models`` folder or ``$TAILORMED_MODELS``, searched for a sub-folder whose model card has that task.
+``--models`` folder or ``$TAILORMED_MODELS``, searched for a sub-folder whose model card has that task, and loaded
+before the analysis (:func:`load_response_models`): the engine itself reads no file.
 The record's facts are written in the IWPC column layout the model was trained on, so the same code path serves
 ``tailormed response predict`` and the care plan.
 """
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tailormed.model.engine import EngineRun
 from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
@@ -19,6 +22,10 @@ from tailormed.model.patient import Patient, Sex
 from tailormed.model.payloads import DosePredictionData
 from tailormed.model.pgx import WarfarinDose, WarfarinInputs
 from tailormed.pipeline.engine_api import EngineSpec, PatientContext
+from tailormed.plan.facts import takes_any
+
+if TYPE_CHECKING:
+    from tailormed.engines.response.warfarin.dose_model import SavedDoseModel
 
 MODELS_ENV = "TAILORMED_MODELS"
 WARFARIN_TASK = "warfarin-dose"
@@ -32,28 +39,50 @@ _INDUCERS = {
 }
 
 
+@dataclass(frozen=True)
+class ResponseModels:
+    """Trained response models, loaded before the analysis so that the engine reads no file."""
+
+    warfarin: SavedDoseModel | None = None
+    warfarin_folder: Path | None = None
+
+
+def load_response_models(root: Path | None, patient: Patient) -> ResponseModels:
+    """The models this patient's analysis can use, from ``root`` or ``$TAILORMED_MODELS``: the warfarin-dose model
+    only for a patient who takes or will take warfarin (loading a learned model is not free)."""
+    if not takes_any(patient, ["warfarin"]):
+        return ResponseModels()
+    folder = find_model(root or _env_models(), WARFARIN_TASK)
+    if folder is None:
+        return ResponseModels()
+    from tailormed.knowledge.warfarin import load_knowledge
+    from tailormed.training.warfarin import load_model
+
+    return ResponseModels(warfarin=load_model(folder, load_knowledge()), warfarin_folder=folder)
+
+
 def response_engine(ctx: PatientContext) -> EngineRun:
     """The warfarin dose model's prediction for a patient who takes or will take warfarin."""
     doses = [f.data for f in ctx.earlier["pgx"].findings if isinstance(f.data, WarfarinDose)]
     dose = doses[0] if doses else None
     if dose is None:
         return EngineRun.skip(ITEM, "warfarin is not on the medication list, or no genome was analysed")
-    model_dir = find_model(ctx.models or _env_models(), WARFARIN_TASK)
-    if model_dir is None:
+    models = ctx.models or ResponseModels()
+    if models.warfarin is None or models.warfarin_folder is None:
         return EngineRun.skip(
             ITEM,
             f"no trained {WARFARIN_TASK} model: train one with `tailormed response train --task {WARFARIN_TASK}` "
             f"and pass its parent folder with --models or ${MODELS_ENV}",
         )
-    from tailormed.training.warfarin import predict_one
+    from tailormed.training.warfarin import predict_loaded
 
     features = iwpc_features(ctx.patient, dose.inputs)
-    prediction = predict_one(model_dir, features)
+    prediction = predict_loaded(models.warfarin, features)
     return EngineRun(
-        findings=[_finding(prediction, features, model_dir)],
+        findings=[_finding(prediction, features, models.warfarin_folder)],
         limitations=_missing(features),
         versions={f"model:{prediction.model_name}": prediction.model_version},
-        inputs={"warfarin_model": str(model_dir)},
+        inputs={"warfarin_model": str(models.warfarin_folder)},
     )
 
 

@@ -36,8 +36,14 @@ def catalog_path(language: str) -> Path:
 
 def available_languages() -> list[str]:
     """The source language and every language with a catalog."""
-    found = sorted(p.parent.parent.name for p in locales_dir().glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
-    return [SOURCE_LANGUAGE, *(lang for lang in found if lang != SOURCE_LANGUAGE)]
+    return list(_languages_in(locales_dir()))
+
+
+@cache
+def _languages_in(folder: Path) -> tuple[str, ...]:
+    """Catalogs are package data: one look per folder and process, so planning in memory reads no folder."""
+    found = sorted(p.parent.parent.name for p in folder.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return (SOURCE_LANGUAGE, *(lang for lang in found if lang != SOURCE_LANGUAGE))
 
 
 def resolve_language(preference: str) -> str:

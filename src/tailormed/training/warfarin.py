@@ -260,7 +260,13 @@ def predict_one(model_dir: Path, features: Mapping[str, str], *, knowledge: Warf
     """One patient's dose from IWPC-layout values (column name -> cell text), as a care-plan payload."""
     from tailormed.knowledge.warfarin import load_knowledge
 
-    model = load_model(model_dir, knowledge or load_knowledge())
+    return predict_loaded(load_model(model_dir, knowledge or load_knowledge()), features, level=level)
+
+
+def predict_loaded(
+    model: SavedDoseModel, features: Mapping[str, str], *, level: float | None = None
+) -> DosePredictionData:
+    """One patient's dose from a model already loaded (no file is read)."""
     case = prepare(patient_from_values(features), model.knowledge.baselines.vkorc1_imputation)
     return payload(model, model.predict([case], level)[0])
 
