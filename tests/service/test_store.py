@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
@@ -169,3 +170,16 @@ def test_record_round_trips_dates(platform: Platform) -> None:
     assert entry is not None
     assert entry.patient.demographics.birth_date == date(1968, 3, 14)
     assert json.loads(entry.patient.model_dump_json())["id"] == "demo-01-hale"
+
+
+def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    config = StoreConfig.in_folder(tmp_path / "store")
+    platform = Platform.open(config, master=MasterKey.generate())
+    with platform.db.transaction() as session:
+        platform.repo.create_patient(session, load_record(demo_record("demo-01-hale")), kind="record", created_by=None)
+    try:
+        modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "store").iterdir()}
+        assert "tailormed.db-wal" in modes
+        assert modes == dict.fromkeys(modes, 0o600)
+    finally:
+        platform.close()

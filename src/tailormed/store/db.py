@@ -7,6 +7,7 @@ with foreign keys on and a busy timeout, so the web server, the job worker and t
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -32,7 +33,7 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(path))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000})
 
         @event.listens_for(engine, "connect")
@@ -61,6 +62,15 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
         "unsupported database URL: use sqlite:///path or postgresql+psycopg://user@host/db",
         source="TAILORMED_DATABASE_URL",
     )
+
+
+def _create_private(path: Path) -> None:
+    """Create a new SQLite file readable by its owner only (mode 0600; SQLite gives its WAL and shared-memory files
+    the database file's mode): it holds accounts, password hashes, consents and the audit trail in clear, and the
+    encrypted data beside them. An existing file keeps the mode it has."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 class Database:
