@@ -185,6 +185,10 @@ def test_valid_codes_and_unknown_are_accepted(core_knowledge: OncoKnowledge) -> 
         ("LUAD", "EGFR C797S", "osimertinib", "I-B"),  # on-target secondary mutation, third-generation TKI
         ("CML", "ABL1 T315I", "imatinib", "I-B"),
         ("CML", "ABL1 T315I", "dasatinib", "I-B"),
+        ("CML", "ABL1 Y253H", "nilotinib", "I-B"),  # kinase domain mutations that spare one second-generation TKI
+        ("CMLBCRABL1", "ABL1 E255V", "nilotinib", "I-B"),
+        ("CML", "ABL1 V299L", "dasatinib", "I-B"),
+        ("CML", "ABL1 T315A", "dasatinib", "I-B"),
         ("CLLSLL", "BTK C481S", "ibrutinib", "I-B"),
         ("GIST", "PDGFRA D842V", "imatinib", "I-A"),  # guideline statement (Onkopedia 2024)
         ("SM", "KIT D816V", "imatinib", "I-B"),
