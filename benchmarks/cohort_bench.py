@@ -5,10 +5,11 @@
 Polygenic scores, for each size in ``--sizes`` (variants x samples; default 20,000 x 2,500 and 100,000 x 2,500):
 ``tailormed prs score`` and ``tailormed cohort run --analyses prs`` (local engine with 1 and 2 workers, Spark
 ``local[2]``) against ``plink2 --score --threads 2`` on the same bgzipped VCF, then both on the same data as a PLINK 2
-fileset. Every command runs as its own process under GNU time (wall, CPU, peak memory); sums are compared with
-plink2's. PGx: ``--pgx-samples`` cohorts (default 2,000 and 10,000 samples) at every PGx definition position of
-the bundle, with unlinked (independent ALTs) and linked (named-allele haplotypes) genotypes (``make_pgx_cohort.py``);
-reading every sample's calls as columns and calling every gene, against ``bcftools view -R`` over the same regions.
+fileset (the cohort runs against plink2's ``no-mean-imputation``, the cohort's rule). Every command runs as its own
+process under GNU time (wall, CPU, peak memory); sums are compared with plink2's. PGx: ``--pgx-samples`` cohorts
+(default 2,000 and 10,000 samples) at every PGx definition position of the bundle, with unlinked (independent ALTs) and
+linked (named-allele haplotypes) genotypes (``make_pgx_cohort.py``); reading every sample's calls as columns and calling
+every gene, against ``bcftools view -R`` over the same regions.
 
 The synthetic VCFs (unphased biallelic SNVs, 0.5% missing calls, one scoring file over every second site) are
 written once into ``--work`` and reused. Needs plink2, bcftools, bgzip and GNU time on PATH.
@@ -177,6 +178,15 @@ def prs_case(work: Path, variants: int, samples: int, tailormed: str, spark: boo
     )
     difference = largest_difference(our_sums(out / "pgen.tsv"), plink_sums(out / "plink_pgen.sscore"))
     line("tailormed prs score (pgen)", mine_pgen, plink_pgen, f"max |SUM diff| {difference:.1e}")
+    no_mean_score = [*score[:-2], "no-mean-imputation", *score[-2:]]
+    pgen_nm = timed(["plink2", "--pfile", str(prefix), *no_mean_score, "--out", str(out / "plink_pgen_nm")])
+    reference_pgen_nm = plink_sums(out / "plink_pgen_nm.sscore")
+    for name, options in runs:
+        folder = out / ("pgen_" + name.replace(" ", "_").replace(",", "").replace("[", "").replace("]", ""))
+        fileset = ["--pgen", str(prefix), "--build", "grch38"]
+        result = timed([tailormed, "cohort", "run", *fileset, *common, *options, "--out", str(folder)])
+        difference = largest_difference(cohort_sums(folder), reference_pgen_nm)
+        line(name + " (pgen)", result, pgen_nm, f"vs plink2 no-mean-imputation; max |SUM diff| {difference:.1e}")
 
 
 PGX_SCRIPT = """
