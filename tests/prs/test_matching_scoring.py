@@ -177,3 +177,13 @@ def test_overlap_below_minimum_is_an_error_with_numbers(tmp_path: Path) -> None:
     error = overlap_error(result)
     assert isinstance(error, InputError)
     assert "PGS000999: 1 of 2 variants matched (50.0% < 75%; 1 absent)" in str(error)
+
+
+def test_overlap_just_below_the_minimum_reads_below_it(tmp_path: Path) -> None:
+    """1 of 101 is 0.990%: the message must not say "1.0% < 1%"."""
+    rows = ["1 100 G A 1", *(f"1 {200 + i} C T 1" for i in range(100))]
+    result, _ = run(tmp_path, ["1 100 A G 0/1 0/1"], rows)
+    result.options = MatchOptions(min_overlap=0.01)
+    error = overlap_error(result)
+    assert isinstance(error, InputError)
+    assert "PGS000999: 1 of 101 variants matched (0.99% < 1%; 100 absent)" in str(error)
