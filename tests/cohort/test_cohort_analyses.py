@@ -19,6 +19,7 @@ import sys
 import time
 from collections import Counter
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -227,3 +228,37 @@ def test_interrupted_run_of_every_analysis_resumes_and_spark_writes_the_same_tab
             left = pq.read_table(out / table / partition.name / "part-0.parquet")
             right = pq.read_table(tmp_path / "spark" / table / partition.name / "part-0.parquet")
             assert left.equals(right), (table, partition.name)
+
+
+@pytest.mark.skipif(shutil.which("plink2") is None, reason="plink2 is not installed (CI installs it)")
+def test_prs_from_a_fileset_beside_the_vcf_equals_each_input_alone(
+    pgx_cohort_vcf: Path, cohort_bundle: KnowledgeBundle, score_file: Path, tmp_path: Path
+) -> None:
+    """``--vcf`` with ``--pgen``: scores come from the fileset, the engines' rows from the VCF, as if run apart."""
+    prefix = tmp_path / "cohort"
+    make = ["plink2", "--vcf", str(pgx_cohort_vcf), "--make-pgen", "--threads", "1", "--out", str(prefix)]
+    subprocess.run(make, check=True, capture_output=True)
+    plan = partial(plan_run, scoring=[score_file], min_overlap=0.01, kb=cohort_bundle.root, block_size=12, on=ON,
+                   build=GenomeBuild.GRCH38)  # fmt: skip
+    both = plan(vcf=pgx_cohort_vcf, pgen=prefix, analyses=[*ENGINES, Analysis.PRS])
+    manifest = run_cohort(both, tmp_path / "both")
+    assert manifest["input"] == {"kind": "vcf", "path": str(pgx_cohort_vcf), "prs_from_pgen": str(prefix)}
+    assert {file["path"] for file in manifest["files"]} >= {str(pgx_cohort_vcf), f"{prefix}.pgen", f"{prefix}.pvar"}
+    pgen_alone = plan(vcf=None, pgen=prefix, analyses=[Analysis.PRS])
+    vcf_alone = plan(vcf=pgx_cohort_vcf, pgen=None, analyses=ENGINES)
+    run_cohort(pgen_alone, tmp_path / "pgen")
+    run_cohort(vcf_alone, tmp_path / "vcf")
+    scores = read_table(tmp_path / "both", "prs_scores.parquet")
+    assert scores.num_rows == 24 and scores.equals(read_table(tmp_path / "pgen", "prs_scores.parquet"))
+    for table in ("pgx_calls.parquet", "pgx_recommendations.parquet", "hereditary.parquet"):
+        assert read_table(tmp_path / "both", table).equals(read_table(tmp_path / "vcf", table)), table
+
+    with pytest.raises(InputError, match="must name prs and another analysis, not prs"):
+        plan(vcf=pgx_cohort_vcf, pgen=prefix, analyses=[Analysis.PRS])
+    keep = tmp_path / "keep.txt"
+    with open_vcf(pgx_cohort_vcf) as vcf:
+        keep.write_text("".join(f"{sample}\n" for sample in list(vcf.samples)[:20]))
+    fewer = tmp_path / "fewer"
+    subprocess.run([*make[:-1], str(fewer), "--keep", str(keep)], check=True, capture_output=True)
+    with pytest.raises(InputError, match=r"4 sample\(s\) of the VCF not in the PLINK 2 fileset"):
+        plan(vcf=pgx_cohort_vcf, pgen=fewer, analyses=[*ENGINES, Analysis.PRS])

@@ -28,7 +28,11 @@ def run(
     out: Annotated[Path, typer.Option("--out", help="Output folder (Parquet tables and manifest.json).")],
     vcf: Annotated[Path | None, typer.Option("--vcf", help="Multi-sample VCF, bgzipped VCF or BCF.")] = None,
     pgen: Annotated[
-        Path | None, typer.Option("--pgen", help="PLINK 2 fileset prefix (.pgen/.pvar/.psam); needs --build.")
+        Path | None,
+        typer.Option(
+            "--pgen",
+            help="PLINK 2 fileset prefix (.pgen/.pvar/.psam); needs --build. With --vcf: prs is scored from it.",
+        ),
     ] = None,
     samples: Annotated[
         Path | None, typer.Option("--samples", help="File with the sample IDs to analyse, one per line.")

@@ -73,6 +73,9 @@ class CohortPlan(Contract):
 
     input_kind: InputKind
     input: str  # VCF path or PLINK 2 prefix
+    scores_pgen: str | None = Field(
+        default=None, description="PLINK 2 prefix prs reads when the engines read the VCF (--vcf with --pgen)"
+    )
     build: GenomeBuild | None
     analyses: list[Analysis]
     scoring: list[str] = Field(default_factory=list)

@@ -61,18 +61,29 @@ def plan_run(
     absent_is_reference: bool = False,
     on: date | None = None,
 ) -> CohortPlan:
-    """The partitions and fingerprint of a run; checks the inputs before any work starts."""
-    if (vcf is None) == (pgen is None):
-        raise InputError("give either --vcf or --pgen")
+    """The partitions and fingerprint of a run; checks the inputs before any work starts.
+
+    With both ``vcf`` and ``pgen``, ``prs`` is scored from the fileset (as biobanks ship the genome-wide genotypes)
+    and the engines read the VCF; the samples are the VCF's, and each must be in the fileset too.
+    """
+    if vcf is None and pgen is None:
+        raise InputError("give --vcf, --pgen, or both (the fileset for prs, the VCF for the other analyses)")
     if not analyses:
         raise InputError(f"--analyses names no analysis; available: {', '.join(a.value for a in Analysis)}")
     if Analysis.PRS in analyses and not scoring:
         raise InputError("--analyses prs needs at least one --scoring file")
-    kind = InputKind.PGEN if pgen is not None else InputKind.VCF
-    source = pgen if pgen is not None else vcf
+    if pgen is not None and build is None:
+        raise InputError("a PLINK 2 fileset names no genome build: give --build", source=pgen)
+    both = vcf is not None and pgen is not None
+    if both and (Analysis.PRS not in analyses or analyses == [Analysis.PRS]):
+        raise InputError(
+            "--vcf with --pgen scores prs from the fileset and runs the other analyses on the VCF: "
+            f"--analyses must name prs and another analysis, not {','.join(a.value for a in analyses)}",
+            source=pgen,
+        )
+    kind = InputKind.VCF if vcf is not None else InputKind.PGEN
+    source = vcf if vcf is not None else pgen
     assert source is not None
-    if kind is InputKind.PGEN and build is None:
-        raise InputError("a PLINK 2 fileset names no genome build: give --build", source=source)
     everyone = input_samples(kind, source)
     if samples is not None:
         known = set(everyone)
@@ -84,7 +95,17 @@ def plan_run(
         chosen = everyone
     if not chosen:
         raise InputError("the cohort input has no samples", source=source)
-    paths = [Path(f"{source}{suffix}") for suffix in (".pgen", ".pvar", ".psam")] if pgen is not None else [source]
+    if both:
+        assert pgen is not None
+        in_fileset = set(input_samples(InputKind.PGEN, pgen))
+        absent = [sample for sample in chosen if sample not in in_fileset]
+        if absent:
+            raise InputError(
+                f"{len(absent)} sample(s) of the VCF not in the PLINK 2 fileset, e.g. {absent[0]}", source=pgen
+            )
+    paths = [source] if vcf is not None else []
+    if pgen is not None:
+        paths += [Path(f"{pgen}{suffix}") for suffix in (".pgen", ".pvar", ".psam")]
     from tailormed.cohort.plan import read_records
     from tailormed.cohort.tasks import refuse_pgen_engines
     from tailormed.knowledge.bundle import load_bundle
@@ -97,6 +118,7 @@ def plan_run(
     plan = CohortPlan(
         input_kind=kind,
         input=str(source),
+        scores_pgen=str(pgen) if both else None,
         build=build,
         analyses=list(dict.fromkeys(analyses)),
         scoring=[str(path) for path in scoring],
@@ -194,7 +216,8 @@ def manifest_of(plan: CohortPlan, out: Path, *, computed: int, skipped: int) -> 
     return {
         "tailormed": plan.version,
         "fingerprint": plan.fingerprint,
-        "input": {"kind": plan.input_kind.value, "path": plan.input},
+        "input": {"kind": plan.input_kind.value, "path": plan.input}
+        | ({"prs_from_pgen": plan.scores_pgen} if plan.scores_pgen is not None else {}),
         "files": [file.model_dump(mode="json") for file in plan.files],
         "build": markers[0]["build"] if markers else None,
         "analyses": [analysis.value for analysis in run_analyses(plan)],

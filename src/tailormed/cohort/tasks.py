@@ -136,7 +136,7 @@ def partition_request(plan: CohortPlan, bundle: KnowledgeBundle, patients: Seque
             if key not in seen:
                 seen.add(key)
                 request = request.merged(genome_request(patient, bundle, engines))
-    if Analysis.PRS in plan.analyses:
+    if Analysis.PRS in plan.analyses and plan.scores_pgen is None:
         request = request.merged(prs.score_request(prs.read_scores([Path(path) for path in plan.scoring])))
     return request
 
@@ -171,7 +171,7 @@ def score_pgen_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
     assert plan.build is not None  # the plan refuses a fileset without a build
     scores = prs.read_scores([Path(path) for path in plan.scoring])
     run = prs.score_pgen(
-        Path(plan.input),
+        Path(plan.scores_pgen or plan.input),
         scores,
         plan.build,
         samples=partition.samples,
@@ -213,7 +213,8 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
         batch = read_partition(plan, partition, partition_request(plan, bundle, patients))
         build = batch.build
         if Analysis.PRS in analyses:
-            tables[PRS_TABLE] = prs_table(score_batch(plan, batch, bundle))
+            scored = score_pgen_partition(plan, partition) if plan.scores_pgen else score_batch(plan, batch, bundle)
+            tables[PRS_TABLE] = prs_table(scored)
         rows: dict[str, Rows] = {table: [] for analysis in analyses if analysis is not Analysis.PRS
                                  for table in TABLES[analysis]}
         engines = [a.engine for a in analyses if a.engine is not None]
