@@ -183,6 +183,8 @@ def test_valid_codes_and_unknown_are_accepted(core_knowledge: OncoKnowledge) -> 
         ("LUAD", "EGFR T790M", "afatinib", "I-B"),  # and second-generation TKIs
         ("NSCLC", "EGFR T790M", "dacomitinib", "I-B"),
         ("LUAD", "EGFR C797S", "osimertinib", "I-B"),  # on-target secondary mutation, third-generation TKI
+        ("LUAD", "ALK G1202R", "alectinib", "I-B"),  # on-target secondary mutation, second-generation ALK TKIs
+        ("NSCLC", "ALK G1202R", "ceritinib", "I-B"),
         ("CML", "ABL1 T315I", "imatinib", "I-B"),
         ("CML", "ABL1 T315I", "dasatinib", "I-B"),
         ("CML", "ABL1 Y253H", "nilotinib", "I-B"),  # kinase domain mutations that spare one second-generation TKI
