@@ -183,3 +183,20 @@ def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path: Path) -> Non
         assert modes == dict.fromkeys(modes, 0o600)
     finally:
         platform.close()
+
+
+def test_sqlite_commits_are_durable_across_a_power_loss(tmp_path: Path) -> None:
+    """WAL mode rolls back the last commits after a power loss unless the WAL is synced at every commit (FULL);
+    every connection of the store, the kept driver connections included, gets it."""
+    platform = Platform.open(StoreConfig.in_folder(tmp_path), master=MasterKey.generate())
+    try:
+        with platform.db.read() as session:
+            assert session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        with platform.db.transaction() as session:
+            assert session.execute(text("PRAGMA synchronous")).scalar() == 2
+        writer = platform.db.driver_writer()
+        with writer.transaction() as cursor:
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone() == (2,)
+    finally:
+        platform.close()

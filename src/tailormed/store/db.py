@@ -2,7 +2,9 @@
 
 Every write goes through :meth:`Database.transaction`: one transaction that commits when the block ends and rolls
 back on any exception, so an interrupted upload or analysis leaves nothing half-stored. SQLite runs in WAL mode
-with foreign keys on and a busy timeout, so the web server, the job worker and the CLI can share one file.
+with foreign keys on and a busy timeout, so the web server, the job worker and the CLI can share one file, and
+with full synchronous commits: what was committed (the audit event of an answered read) survives an operating
+system crash or a power loss, not only the process's death.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
             cursor = connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA synchronous=FULL")  # a commit (an audit event, say) survives a power loss
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
             cursor.close()
 
