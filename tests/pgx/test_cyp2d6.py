@@ -226,6 +226,25 @@ def test_measured_copy_number_becomes_deletion_and_duplication_alleles(
         assert "possible diplotypes disagree" in result.notes[-1]  # which allele is duplicated is not in the data
 
 
+@pytest.mark.parametrize(
+    ("outside", "phenotype", "score"),
+    [
+        ("*1x3/*1", "Ultrarapid Metabolizer", "4.0"),  # PharmCAT's outside-call test prints it as *1/*1x3
+        ("*1/*1x4", "Ultrarapid Metabolizer", "4.0"),
+        ("*2x3/*4", "Ultrarapid Metabolizer", "3.0"),
+        ("*4x3/*1", "Intermediate Metabolizer", "1.0"),
+    ],
+)
+def test_three_or_more_copies_are_read_as_the_tables_x3_allele(
+    knowledge: PgxKnowledge, outside: str, phenotype: str, score: str
+) -> None:
+    """The CPIC table has one allele for three or more copies (``*1x≥3``, activity ≥3.0): an outside call naming
+    the count gets that allele's function, never "phenotype unknown"."""
+    result = _result(knowledge, _call(outside, origin=CallOrigin.OUTSIDE_CALL))
+    assert (result.phenotype, result.activity_score) == (phenotype, score)
+    assert result.diplotypes == [outside]
+
+
 def test_copy_number_that_contradicts_the_snvs_is_a_conflict(knowledge: PgxKnowledge) -> None:
     rules = knowledge.copy_number.gene("CYP2D6")
     assert rules is not None

@@ -36,6 +36,7 @@ _PHENOTYPE_SYNONYMS = {
 }
 _COMBINATION = re.compile(r"^\[(.+)\]$")
 _SUBALLELE = re.compile(r"^(\*\d+)\.\d+$")
+_COPIES = re.compile(r"^(.+)x(\d+)$")
 _HLA_ALLELE = re.compile(r"^(?:HLA-[A-Z0-9]+)?(\*\d+:\d+)(?::\d+)*[A-Z]?$")
 _HLA_STATUS = re.compile(r"^(\*\d+:\d+) (positive|negative)$", re.IGNORECASE)
 
@@ -255,7 +256,8 @@ def _alleles(diplotype: Diplotype, table: GenePhenotypes) -> tuple[str, ...]:
 
 
 def _known_name(name: str, table: GenePhenotypes) -> str:
-    """The table's spelling of an allele: suballeles truncated (``*4.024`` -> ``*4``), MT-RNR1 ``m.`` prefix."""
+    """The table's spelling of an allele: suballeles truncated (``*4.024`` -> ``*4``), MT-RNR1 ``m.`` prefix,
+    three or more copies as the table's ``x≥3`` allele (``*1x3`` -> ``*1x≥3``)."""
     stripped = name.strip()
     if table.allele(stripped) is not None or _COMBINATION.match(stripped):
         return stripped
@@ -264,6 +266,9 @@ def _known_name(name: str, table: GenePhenotypes) -> str:
         return sub.group(1)
     if table.allele(f"m.{stripped}") is not None:
         return f"m.{stripped}"
+    copies = _COPIES.match(stripped)
+    if copies and int(copies.group(2)) >= 3 and table.allele(f"{copies.group(1)}x≥3") is not None:
+        return f"{copies.group(1)}x≥3"  # the table has one row for three or more copies
     return stripped
 
 
