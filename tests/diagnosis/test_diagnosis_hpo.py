@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tailormed.errors import KnowledgeError
-from tailormed.knowledge.hpo.annotations import frequency_terms, parse_frequency, parse_hpoa
+from tailormed.knowledge.hpo.annotations import frequency_terms, parse_frequency, parse_genes, parse_hpoa
 from tailormed.knowledge.hpo.compiled import (
     ARRAYS_NAME,
     FORMAT,
@@ -113,6 +113,20 @@ def test_bad_frequency_is_a_knowledge_error_with_line() -> None:
         parse_hpoa([HEADER, _row("OMIM:1", "HP:0000003", "5/4")], ontology, "t.hpoa")
     with pytest.raises(ValueError, match="unknown frequency"):
         parse_frequency("often", {})
+
+
+def test_broken_rows_and_headers_are_knowledge_errors_with_their_line() -> None:
+    """Both HPO tables go through the one table reader: a short row or a foreign header names its line."""
+    ontology = parse_obo(OBO.splitlines(keepends=True))
+    with pytest.raises(KnowledgeError, match=r"line 4.*expected 12 tab-separated fields like the header, found 3"):
+        parse_hpoa(["#version: 1\n", HEADER, _row("OMIM:1", "HP:0000003"), "OMIM:2\tName\tNOT\n"], ontology, "t")
+    with pytest.raises(KnowledgeError, match=r"line 2.*expected the HPOA header"):
+        parse_hpoa(["#version: 1\n", "a\tb\n"], ontology, "t")
+    header = "ncbi_gene_id\tgene_symbol\thpo_id\thpo_name\tfrequency\tdisease_id\n"
+    genes = parse_genes(["#c\n", header, "672\tBRCA1\tHP:1\tx\t-\tOMIM:604370\n", "#c\n"], "g2p")
+    assert [g.symbol for g in genes["OMIM:604370"]] == ["BRCA1"]
+    with pytest.raises(KnowledgeError, match=r"line 3.*found 2"):
+        parse_genes([header, "\n", "672\tBRCA1\n"], "g2p")
 
 
 def test_frequency_terms_come_from_the_ontology_definitions() -> None:

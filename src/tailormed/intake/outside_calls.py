@@ -30,6 +30,7 @@ from pathlib import Path
 from tailormed.errors import InputError
 from tailormed.model.allele_names import ordered_pair
 from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall
+from tailormed.tables import split_lines
 
 PHENOTYPE_SYNONYMS: Mapping[str, str] = {
     "PM": "Poor Metabolizer",
@@ -101,15 +102,13 @@ def parse_outside_calls(
     seen: dict[str, int] = {}
     genes = {g.upper(): g for g in known_genes}
     first = True
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+    for number, fields in split_lines(text.splitlines(), source, comments="all", error=InputError):
         try:
-            if _header(line, first):
+            if _header(fields, first):
                 first = False
                 continue
             first = False
-            call = _parse_line(line, genes, allele_names or {}, sample, seen, number)
+            call = _parse_line(fields, genes, allele_names or {}, sample, seen, number)
             _check_known(call, (known_alleles or {}).get(call.gene))
         except ValueError as exc:
             if not lenient:
@@ -121,9 +120,9 @@ def parse_outside_calls(
     return result
 
 
-def _header(line: str, first: bool) -> bool:
-    """Whether ``line`` is the header; a header that is not the first line, or names other columns, is an error."""
-    names = [" ".join(c.replace("_", " ").casefold().split()) for c in line.rstrip("\r\n").split("\t")]
+def _header(fields: Sequence[str], first: bool) -> bool:
+    """Whether the row is the header; a header that is not the first row, or names other columns, is an error."""
+    names = [" ".join(c.replace("_", " ").casefold().split()) for c in fields]
     if names[0] != COLUMNS[0]:
         return False
     while len(names) > 1 and not names[-1]:
@@ -152,14 +151,14 @@ def _check_known(call: GeneCall, known: Collection[str] | None) -> None:
 
 
 def _parse_line(
-    line: str,
+    fields: Sequence[str],
     genes: Mapping[str, str],
     allele_names: Mapping[str, Collection[str]],
     sample: str,
     seen: Mapping[str, int],
     number: int,
 ) -> GeneCall:
-    columns = [c.strip() for c in line.rstrip("\r\n").split("\t")]
+    columns = [c.strip() for c in fields]
     if len(columns) > 4:
         raise ValueError(f"{len(columns)} columns; expected at most 4 (gene, diplotype, phenotype, activity score)")
     columns += [""] * (4 - len(columns))

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.hpo.ontology import FREQUENCY_ROOT, Ontology
 from tailormed.knowledge.hpo.textfiles import open_text
+from tailormed.tables import split_lines
 
 HPOA_COLUMNS = (
     "database_id",
@@ -168,16 +169,14 @@ def parse_hpoa(lines: Iterable[str], ontology: Ontology, source: Path | str) -> 
     diseases: dict[str, Disease] = {}
     pools: dict[tuple[str, str], _Pool] = {}
     header_seen = False
-    for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\n").rstrip("\r")
-        if not line:
-            continue
-        if line.startswith("#"):
-            key, _, value = line[1:].partition(":")
-            if key.strip() == "version":
-                version = value.strip()
-            continue
-        cells = line.split("\t")
+
+    def metadata(line: str) -> None:
+        nonlocal version
+        key, _, value = line[1:].partition(":")
+        if key.strip() == "version":
+            version = value.strip()
+
+    for number, cells in split_lines(lines, source, width="header", comments="leading", on_comment=metadata):
         if not header_seen:
             if tuple(c.strip() for c in cells) != HPOA_COLUMNS:
                 raise KnowledgeError(
@@ -185,12 +184,6 @@ def parse_hpoa(lines: Iterable[str], ontology: Ontology, source: Path | str) -> 
                 )
             header_seen = True
             continue
-        if len(cells) != len(HPOA_COLUMNS):
-            raise KnowledgeError(
-                f"expected {len(HPOA_COLUMNS)} tab-separated columns, got {len(cells)}",
-                source=source,
-                location=f"line {number}",
-            )
         row = dict(zip(HPOA_COLUMNS, cells, strict=True))
         _add_row(row, ontology, frequencies, diseases, pools, source, number)
     if not header_seen:
@@ -266,11 +259,7 @@ def read_genes(path: Path) -> dict[str, tuple[Gene, ...]]:
 def parse_genes(lines: Iterable[str], source: Path | str) -> dict[str, tuple[Gene, ...]]:
     found: dict[str, dict[str, Gene]] = {}
     header_seen = False
-    for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\n").rstrip("\r")
-        if not line or line.startswith("#"):
-            continue
-        cells = line.split("\t")
+    for number, cells in split_lines(lines, source, width="header", comments="all"):
         if not header_seen:
             if tuple(c.strip() for c in cells) != G2P_COLUMNS:
                 raise KnowledgeError(
@@ -278,12 +267,6 @@ def parse_genes(lines: Iterable[str], source: Path | str) -> dict[str, tuple[Gen
                 )
             header_seen = True
             continue
-        if len(cells) != len(G2P_COLUMNS):
-            raise KnowledgeError(
-                f"expected {len(G2P_COLUMNS)} tab-separated columns, got {len(cells)}",
-                source=source,
-                location=f"line {number}",
-            )
         gene = Gene(symbol=cells[1].strip(), ncbi_id=cells[0].strip())
         found.setdefault(cells[5].strip(), {})[gene.symbol] = gene
     if not header_seen:

@@ -30,6 +30,7 @@ from tailormed.knowledge.pgx.phenotypes import (
 from tailormed.knowledge.pharmcat_release import LOWEST_FUNCTION_GENES, find_release_root
 from tailormed.knowledge.registry import Importer
 from tailormed.model.pgx import AlleleFunction, PhenotypeMethod
+from tailormed.tables import split_lines
 
 _PHENOTYPE_DIR = Path("phenotype")
 _FALLBACKS = {"CYP2D6": Path("phenotype_fallback") / "CYP2D6.cpic.json"}
@@ -157,16 +158,14 @@ def _allele_status_genes(path: Path) -> dict[str, list[str]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"cannot read gene summary ({exc})", source=path) from exc
-    header = lines[0].split("\t") if lines else []
+    rows = split_lines(lines, path)
+    number, header = next(rows, (1, []))
     if header[:2] != ["Gene", "Named Alleles"]:
-        raise KnowledgeError("expected columns 'Gene', 'Named Alleles' first", source=path, location="line 1")
+        raise KnowledgeError("expected columns 'Gene', 'Named Alleles' first", source=path, location=f"line {number}")
     found: dict[str, list[str]] = {}
-    for number, line in enumerate(lines[1:], start=2):
-        fields = line.split("\t")
+    for number, fields in rows:
         if len(fields) < 2:
-            if line.strip():
-                raise KnowledgeError("expected at least 2 tab-separated fields", source=path, location=f"line {number}")
-            continue
+            raise KnowledgeError("expected at least 2 tab-separated fields", source=path, location=f"line {number}")
         if fields[0] in _ALLELE_STATUS_GENES:
             found[fields[0]] = [name.strip() for name in fields[1].split(";") if name.strip()]
     return found
