@@ -281,3 +281,16 @@ def test_plan_page_with_a_finding_of_every_domain_shows_each_and_is_accessible(
     assert section["predictions"].get_by_text("Model card", exact=True).count() >= 1
     assert page.get_by_text("Safety first", exact=False).count() >= 1
     check_axe(page, "plan page with a finding of every domain")
+
+
+def test_the_account_page_of_a_role_without_web_pages_is_accessible(
+    server: Server, browser: Any, check_axe: Axe
+) -> None:
+    page = browser.new_page()
+    sign_in_page(page, server.url, "researcher")
+    assert page.url.endswith("/app/account")
+    assert page.get_by_role("heading", name="Your account").is_visible()
+    check_axe(page, "account page")
+    answer = page.goto(f"{server.url}/app/patients/demo-01-hale")
+    assert answer is not None and answer.status in (403, 404)
+    check_axe(page, "refused page")
