@@ -176,3 +176,37 @@ def test_hormone_receptor_not_stated_is_a_condition(core_knowledge: OncoKnowledg
         "only without ERBB2 amplification, ERBB2 (HER2) IHC 3+; only with ESR1 (ER) IHC ≥1% of tumour nuclei"
         " (not stated for this tumour)"
     )
+
+
+# --- CDK4/6 inhibitors: the receptor status is the biomarker ----------------------------------------------------
+CDK46 = [
+    "palbociclib + aromatase inhibitor",
+    "palbociclib + fulvestrant",
+    "ribociclib + aromatase inhibitor",
+    "abemaciclib + aromatase inhibitor",
+    "abemaciclib + fulvestrant",
+    "abemaciclib",
+]
+
+
+@pytest.mark.parametrize("receptor", ["ER IHC 90%", "PR IHC 40%"])
+def test_hormone_receptor_positive_her2_negative_breast_cancer_meets_cdk46_labels(
+    core_knowledge: OncoKnowledge, receptor: str
+) -> None:
+    result = run(core_knowledge, "IDC", receptor, "HER2 IHC 1+")
+    for therapy in CDK46:
+        match = best(result, therapy)
+        # HER2 IHC 1+ rules out IHC 3+; gene amplification is left for the care team to confirm
+        assert (
+            match.amp_tier == "I-A"
+            and match.condition == "only without ERBB2 amplification (not stated for this tumour)"
+        )
+
+
+def test_cdk46_labels_leave_out_her2_positive_and_receptor_negative_tumours(core_knowledge: OncoKnowledge) -> None:
+    her2_positive = run(core_knowledge, "IDC", "ER IHC 90%", "ERBB2 amplification")
+    assert {best(her2_positive, therapy).amp_tier for therapy in CDK46} == {"II-C"}
+    negative = run(core_knowledge, "IDC", "ER IHC <1%", "PR IHC 0%")
+    assert not [m for m in negative.matches if m.row.therapy in CDK46]
+    her2_unstated = best(run(core_knowledge, "IDC", "ER IHC 90%"), "ribociclib + aromatase inhibitor")
+    assert her2_unstated.amp_tier == "I-A" and "ERBB2 amplification" in (her2_unstated.condition or "")
