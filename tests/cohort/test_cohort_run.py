@@ -22,6 +22,7 @@ import pytest
 from tailormed.cohort.plan import Analysis
 from tailormed.cohort.run import plan_run, run_cohort
 from tailormed.cohort.tables import read_table
+from tailormed.engines.prs.scoring import Imputation
 from tailormed.errors import InputError
 from tailormed.evidence import open_vcf
 from tailormed.model.genotype import GenomeBuild
@@ -173,3 +174,33 @@ def test_spark_engine_writes_the_same_parquet_as_the_local_engine(
         right = pq.read_table(tmp_path / "spark" / "prs_scores.parquet" / name / "part-0.parquet")
         assert left.equals(right)
     assert run_cohort(plan, tmp_path / "spark", engine=Engine.SPARK)["reused"] == 3  # resumes too, no Spark job
+
+
+def test_a_partition_sums_scores_as_it_reads_them(cineca_vcf: Path, score_file: Path) -> None:
+    """The pass hands each scored site to the sums and keeps none: memory does not grow with the scored variants."""
+    from tailormed.cohort.tasks import PartitionScoring, partition_request, patients_of, read_partition
+    from tailormed.knowledge.bundle import load_bundle
+
+    people = ["HG00096_HG00096", "HG00097_HG00097", "HG00099_HG00099"]
+    plan = plan_run(vcf=cineca_vcf, pgen=None, analyses=[Analysis.PRS], scoring=[score_file], samples=people)
+    partition = plan.partitions[0]
+    bundle = load_bundle(None)
+    scoring = PartitionScoring(plan, bundle)
+    batch = read_partition(plan, partition, partition_request(plan, bundle, patients_of(plan, partition)), scoring)
+    assert batch.score_groups == []
+    run = scoring.finish(batch).scores[0]
+    alone = score_vcf(cineca_vcf, read_scores([score_file]), None, samples=people, build=GenomeBuild.GRCH37,
+                      imputation=Imputation.NONE).scores[0]  # fmt: skip
+    assert run.match.matched == alone.match.matched == 782
+    np.testing.assert_array_equal(run.sums, alone.sums)
+    np.testing.assert_array_equal(run.denom, alone.denom)
+
+
+def test_absent_is_reference_without_known_reference_alleles_is_refused(
+    cineca_vcf: Path, score_file: Path, tmp_path: Path
+) -> None:
+    plan = plan_run(vcf=cineca_vcf, pgen=None, analyses=[Analysis.PRS], scoring=[score_file],
+                    samples=["HG00096_HG00096"], absent_is_reference=True)  # fmt: skip
+    with pytest.raises(InputError, match=r"--absent-is-reference: PGS001229 variant .* reference allele is unknown"):
+        run_cohort(plan, tmp_path)
+    assert not list(tmp_path.glob("prs_scores.parquet/*/*.parquet"))

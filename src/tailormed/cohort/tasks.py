@@ -15,7 +15,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -45,7 +45,9 @@ from tailormed.errors import InputError
 from tailormed.evidence.read import GenomeBatch, read_genomes
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
+from tailormed.model.dosage import SiteGroup
 from tailormed.model.evidence import AbsentPolicy, GenomeEvidence, GenomeRequest
+from tailormed.model.genotype import GenomeBuild
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import GeneCall
 from tailormed.pipeline import pgx, prs
@@ -141,30 +143,47 @@ def partition_request(plan: CohortPlan, bundle: KnowledgeBundle, patients: Seque
     return request
 
 
-def read_partition(plan: CohortPlan, partition: Partition, request: GenomeRequest) -> GenomeBatch:
+def read_partition(
+    plan: CohortPlan, partition: Partition, request: GenomeRequest, scoring: PartitionScoring | None = None
+) -> GenomeBatch:
     absent = AbsentPolicy.resolve(True if plan.absent_is_reference else None, None)
-    return read_genomes(Path(plan.input), request, samples=partition.samples, build=plan.build, absent=absent)
-
-
-def score_batch(plan: CohortPlan, batch: GenomeBatch, bundle: KnowledgeBundle) -> PrsRun:
-    """The scoring files over the pass's score sites (as ``prs score`` sums them); overlap below the minimum fails."""
-    scores = prs.read_scores([Path(path) for path in plan.scoring])
-    options = MatchOptions(min_overlap=plan.min_overlap, absent_is_reference=plan.absent_is_reference)
-    references = prs.bundle_reference_alleles(bundle, batch.build.build) if plan.absent_is_reference else None
-    run = prs.score_groups(
-        batch.score_groups or [],
-        scores,
-        source=batch.source.label,
-        build=batch.build,
-        samples=batch.samples,
-        options=options,
-        imputation=Imputation.NONE,
-        reference_alleles=references,
+    sink = scoring.stream if scoring is not None else None
+    return read_genomes(
+        Path(plan.input), request, samples=partition.samples, build=plan.build, absent=absent, score_sink=sink
     )
-    for failure in (prs.overlap_error(run), prs.unknown_reference_error(run, fasta=False)):
-        if failure is not None:
-            raise failure
-    return run
+
+
+class PartitionScoring:
+    """The scoring files summed as the pass reads their sites (as ``prs score`` sums them), one stream per candidate
+    build: a partition holds the scores' match logs and sums, never the genotypes of every scored variant."""
+
+    def __init__(self, plan: CohortPlan, bundle: KnowledgeBundle) -> None:
+        self.plan = plan
+        self.bundle = bundle
+        self.scores = prs.read_scores([Path(path) for path in plan.scoring])
+        self.options = MatchOptions(min_overlap=plan.min_overlap, absent_is_reference=plan.absent_is_reference)
+        self.streams: dict[GenomeBuild, prs.ScoreStream] = {}
+
+    def stream(self, build: GenomeBuild, samples: Sequence[str]) -> Callable[[SiteGroup], None]:
+        self.streams[build] = prs.ScoreStream(
+            self.scores, build, samples, self.options, Imputation.NONE, self._references(build)
+        )
+        return self.streams[build].add
+
+    def _references(self, build: GenomeBuild) -> dict[tuple[str, int], str] | None:
+        return prs.bundle_reference_alleles(self.bundle, build) if self.plan.absent_is_reference else None
+
+    def finish(self, batch: GenomeBatch) -> PrsRun:
+        """The scores in the build the pass settled; overlap below the minimum or an unknown reference fails."""
+        build = batch.build.build
+        chosen = self.streams.get(build) or prs.ScoreStream(
+            self.scores, build, batch.samples, self.options, Imputation.NONE, self._references(build)
+        )
+        run = chosen.finish(source=batch.source.label, build=batch.build)
+        for failure in (prs.overlap_error(run), prs.unknown_reference_error(run, fasta=False)):
+            if failure is not None:
+                raise failure
+        return run
 
 
 def score_pgen_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
@@ -210,10 +229,11 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
         tables[PRS_TABLE] = prs_table(run)
     else:
         patients = patients_of(plan, partition)
-        batch = read_partition(plan, partition, partition_request(plan, bundle, patients))
+        scoring = PartitionScoring(plan, bundle) if Analysis.PRS in analyses and not plan.scores_pgen else None
+        batch = read_partition(plan, partition, partition_request(plan, bundle, patients), scoring)
         build = batch.build
         if Analysis.PRS in analyses:
-            scored = score_pgen_partition(plan, partition) if plan.scores_pgen else score_batch(plan, batch, bundle)
+            scored = scoring.finish(batch) if scoring is not None else score_pgen_partition(plan, partition)
             tables[PRS_TABLE] = prs_table(scored)
         rows: dict[str, Rows] = {table: [] for analysis in analyses if analysis is not Analysis.PRS
                                  for table in TABLES[analysis]}
