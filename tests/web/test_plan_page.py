@@ -102,6 +102,10 @@ def test_downloads_are_files_of_the_latest_plan(server: Server) -> None:
     assert json.loads(plan.text)["patient_id"] == PATIENT
     bundle = client.get(f"/app/patients/{PATIENT}/download/fhir_genomics.json")
     assert bundle.status_code == 200 and json.loads(bundle.text)["resourceType"] == "Bundle"
+    for name in ("report_clinician.pdf", "report_patient.pdf"):
+        pdf = client.get(f"/app/patients/{PATIENT}/download/{name}")
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf", name
+        assert pdf.content.startswith(b"%PDF") and "attachment" in pdf.headers["content-disposition"]
     assert client.get(f"/app/patients/{PATIENT}/download/nothing.txt").status_code == 404
 
 
