@@ -1,4 +1,5 @@
-"""``tailormed cohort run --analyses prs``: per-person results equal single-patient scoring, partitions resume.
+"""``tailormed cohort run --analyses prs``: per-person results equal single-patient scoring, partitions resume, and
+Spark (``local[2]`` and a standalone cluster started here) writes the same Parquet as the local engine.
 
 The cohort is the CINECA synthetic genotypes in the shared data (2,504 people, chr22, a few missing calls), as a
 VCF and as the PLINK 2 fileset made from it.
@@ -6,13 +7,17 @@ VCF and as the PLINK 2 fileset made from it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -151,8 +156,6 @@ def test_tables_read_in_place_with_duckdb(cineca_vcf: Path, score_file: Path, tm
 def test_spark_engine_writes_the_same_parquet_as_the_local_engine(
     cineca_vcf: Path, score_file: Path, tmp_path: Path
 ) -> None:
-    import shutil
-
     if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
         message = "PySpark (the 'spark' extra) and Java 17 are needed for the Spark engine"
         if os.environ.get("CI", "").lower() == "true":
@@ -204,3 +207,77 @@ def test_absent_is_reference_without_known_reference_alleles_is_refused(
     with pytest.raises(InputError, match=r"--absent-is-reference: PGS001229 variant .* reference allele is unknown"):
         run_cohort(plan, tmp_path)
     assert not list(tmp_path.glob("prs_scores.parquet/*/*.parquet"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def standalone_cluster(tmp_path: Path) -> Iterator[str]:
+    """A Spark standalone master and one 2-core worker on this machine (PySpark's own launcher); yields its URL."""
+    if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
+        message = "PySpark (the 'spark' extra) and Java 17 are needed for the Spark engine"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    import pyspark
+
+    home = Path(pyspark.__file__).parent
+    launcher = str(home / "bin" / "spark-class")
+    env = {**os.environ, "SPARK_HOME": str(home)}
+    port = _free_port()
+    url = f"spark://127.0.0.1:{port}"
+    logs = tmp_path / "spark-cluster"
+    logs.mkdir()
+    started: list[subprocess.Popen[bytes]] = []
+    commands = [
+        [launcher, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port),
+         "--webui-port", str(_free_port())],
+        [launcher, "org.apache.spark.deploy.worker.Worker", url, "--host", "127.0.0.1", "--cores", "2", "--memory",
+         "1g", "--webui-port", str(_free_port()), "--work-dir", str(logs / "work")],
+    ]  # fmt: skip
+    try:
+        for name, command in zip(("master", "worker"), commands, strict=True):
+            with (logs / f"{name}.log").open("wb") as log:
+                started.append(
+                    subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+                )
+        deadline = time.monotonic() + 180
+        while "Registering worker" not in (logs / "master.log").read_text(errors="replace"):
+            assert all(p.poll() is None for p in started), (logs / "master.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, "the Spark worker did not register with the master"
+            time.sleep(0.5)
+        yield url
+    finally:
+        for process in reversed(started):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def test_spark_standalone_cluster_writes_the_same_parquet_as_the_local_engine(
+    cineca_vcf: Path, score_file: Path, standalone_cluster: str, tmp_path: Path
+) -> None:
+    from tailormed.cohort.plan import Engine
+
+    with open_vcf(cineca_vcf) as vcf:
+        people = list(vcf.samples)[:200]
+    plan = plan_run(
+        vcf=cineca_vcf, pgen=None, analyses=[Analysis.PRS], scoring=[score_file], samples=people, block_size=100
+    )
+    local = run_cohort(plan, tmp_path / "local")
+    cluster = run_cohort(plan, tmp_path / "cluster", engine=Engine.SPARK, spark_master=standalone_cluster)
+    assert cluster["engine"] == f"spark ({standalone_cluster})" and cluster["computed_now"] == 2
+    assert cluster["fingerprint"] == local["fingerprint"]
+    assert list((tmp_path / "spark-cluster" / "work").glob("app-*/*/stderr")), "the worker ran no executor"
+    for name in ("block=00000", "block=00001"):
+        left = pq.read_table(tmp_path / "local" / "prs_scores.parquet" / name / "part-0.parquet")
+        right = pq.read_table(tmp_path / "cluster" / "prs_scores.parquet" / name / "part-0.parquet")
+        assert left.equals(right)
