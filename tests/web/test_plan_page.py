@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -193,3 +194,17 @@ def test_the_plan_page_says_what_to_examine_next_and_which_test_to_order(server:
     assert "<strong>Exome or genome sequencing</strong>: the probability of the diseases" in diagnosis
     genes = diagnosis.split("Genes of the suggested test by their share of the probability", 1)[1]
     assert "<td>CARD8</td><td class=\"num\">10" in genes and "OMIM:619079" in genes
+
+
+def test_a_refused_record_is_shown_with_its_file_line_and_problem(server: Server) -> None:
+    client, csrf = server.sign_in("clinician")
+    record = b"id: web-bad-record\ndemographics: {sex: female}\nmedications:\n  - name: codeine\n    status: ongoing\n"
+    refused = client.post(
+        "/app/patients-new", data={"csrf": csrf}, files={"record": ("bad-record.yaml", record, "application/yaml")}
+    )
+    assert refused.status_code == 422
+    problem = html.unescape(refused.text.split('class="problem"', 1)[1].split("</", 1)[0])
+    assert problem.lstrip(">").strip().startswith(
+        "bad-record.yaml, line 5: medications[0].status: 'ongoing' is not one of active, planned, stopped"
+    ), problem
+    assert client.get("/app/patients/web-bad-record").status_code == 404  # nothing half-created
