@@ -134,6 +134,10 @@ def test_changed_inputs_are_recomputed_and_bad_requests_refused(
         plan_run(vcf=cineca_vcf, pgen=None, analyses=[Analysis.PRS], scoring=[score_file], samples=["NOPE"])
     with pytest.raises(InputError, match="give --build"):
         plan_run(vcf=None, pgen=cineca_vcf.with_suffix(""), analyses=[Analysis.PRS], scoring=[score_file])
+    prefix = cineca_vcf.parent / "cineca_synthetic_subset.GRCh37.chr22"
+    with pytest.raises(InputError, match="--absent-is-reference applies to single-sample VCFs, not to a PLINK 2"):
+        plan_run(vcf=None, pgen=prefix, analyses=[Analysis.PRS], scoring=[score_file], build=GenomeBuild.GRCH37,
+                 absent_is_reference=True)  # fmt: skip
 
 
 def test_tables_read_in_place_with_duckdb(cineca_vcf: Path, score_file: Path, tmp_path: Path) -> None:

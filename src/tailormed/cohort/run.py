@@ -74,6 +74,12 @@ def plan_run(
         raise InputError("--analyses prs needs at least one --scoring file")
     if pgen is not None and build is None:
         raise InputError("a PLINK 2 fileset names no genome build: give --build", source=pgen)
+    if pgen is not None and absent_is_reference:
+        raise InputError(
+            "--absent-is-reference applies to single-sample VCFs, not to a PLINK 2 fileset: prs from --pgen would "
+            "count absent sites as missing; drop the flag, or --pgen to score the VCF",
+            source=pgen,
+        )
     both = vcf is not None and pgen is not None
     if both and (Analysis.PRS not in analyses or analyses == [Analysis.PRS]):
         raise InputError(
