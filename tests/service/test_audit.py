@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -142,6 +143,32 @@ def test_concurrent_reads_share_group_commits_and_keep_the_chain(platform: Platf
         platform.stop_audit_writer()
     assert _count(platform) == 200
     assert _verify(platform) == []
+
+
+def test_a_deferred_read_does_not_wait_for_the_commit_but_hands_it_back(platform: Platform, backend: str) -> None:
+    """An event loop must not block on a commit: the deferred read returns at once with the commit still pending
+    (here the chain head is locked by another transaction), and the commit completes once the lock is gone."""
+    ehr = Subject(name="ehr", role=Role.CDS_CLIENT, scopes=("system/*.read",), source="127.0.0.1")
+    platform.start_audit_writer()
+    blocker = create_engine(platform.db.url, poolclass=NullPool)
+    try:
+        with blocker.connect() as connection:
+            if backend == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                connection.execute(text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))
+            started = time.monotonic()
+            grant, committed = platform.read_access_deferred(ehr, Operation.READ, Resource.CARE_PLAN, "no-such-one")
+            assert time.monotonic() - started < 1
+            assert grant is None  # no such patient: denied, and the denial is what is committed
+            time.sleep(0.3)
+            assert not committed.done()
+            connection.rollback()
+        committed.result(timeout=30)
+        assert _count(platform) == 1
+    finally:
+        blocker.dispose()
+        platform.stop_audit_writer()
 
 
 def test_the_writer_replaces_a_connection_the_server_closed(tmp_path: Path) -> None:

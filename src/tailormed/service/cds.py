@@ -10,6 +10,7 @@ gets an empty card list, never an error.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import ipaddress
 import json
@@ -18,6 +19,7 @@ import random
 import threading
 import time
 from collections.abc import MutableMapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -27,19 +29,19 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from tailormed.errors import AccessDeniedError, TailormedError
+from tailormed.errors import TailormedError
 from tailormed.knowledge.medicines import MedicineVocabulary
 from tailormed.model.careplan import CarePlan, Decision
 from tailormed.model.finding import Domain, Priority
 from tailormed.model.patient import Medication, MedicationStatus, Patient
 from tailormed.model.pgx import GuidelineResult, MatchedRow
 from tailormed.plan.ranking import order
-from tailormed.security.policy import Operation, Resource, Role, Subject
+from tailormed.security.policy import Grant, Operation, Resource, Role, Subject
 from tailormed.service.demo import CDS_CLIENT
 from tailormed.service.pgx_check import DrugCheck, PgxChecker
 from tailormed.service.problems import ApiProblemError, documented, problem_for
 from tailormed.service.settings import PLAN_PAGE, CdsIssuer, ServiceSettings
-from tailormed.service.state import ServiceState, state_of
+from tailormed.service.state import PatientVersion, ServiceState, state_of
 from tailormed.store import models as m
 from tailormed.store.repo import new_id
 
@@ -357,9 +359,10 @@ async def respond_as(state: ServiceState, service_id: str, body: CdsRequest, sub
     if patient_id is None:
         raise ApiProblemError(400, "Bad Request", "context.patientId is required")
     if service.hook != "patient-view" and needs_fetch(state.settings.fhir_server, body):
-        cards = await run_in_threadpool(answer, state, subject, service, body, patient_id)
+        cards, committed = await run_in_threadpool(answer_deferred, state, subject, service, body, patient_id)
     else:
-        cards = answer(state, subject, service, body, patient_id)
+        cards, committed = answer_deferred(state, subject, service, body, patient_id)
+    await asyncio.wrap_future(committed)  # nothing is sent before the call is in the audit trail
     return ('{"cards":[' + ",".join(cards) + "]}").encode()
 
 
@@ -528,21 +531,35 @@ def _patient_id(body: CdsRequest) -> str | None:
 def answer(
     state: ServiceState, subject: Subject, service: CdsService, body: CdsRequest, patient_id: str
 ) -> list[str]:
-    """The cards for one hook call, each as the JSON text of a valid :class:`Card`."""
-    platform = state.platform
-    hook = service.hook
+    """The cards for one hook call, each as the JSON text of a valid :class:`Card`, once the call's audit event is
+    committed (for a caller in a worker thread: the web app's medication check)."""
+    cards, committed = answer_deferred(state, subject, service, body, patient_id)
+    committed.result()
+    return cards
+
+
+def answer_deferred(
+    state: ServiceState, subject: Subject, service: CdsService, body: CdsRequest, patient_id: str
+) -> tuple[list[str], Future[None]]:
+    """:func:`answer` without blocking the event loop: the cards and the commit of the call's audit event, which
+    must be done before the cards are sent (it shares its commit with concurrent calls' events)."""
     version = state.version(patient_id)
-    try:
-        grant = platform.read_access(
-            subject,
-            Operation.READ,
-            Resource.CARE_PLAN,
-            patient_id,
-            detail=f"CDS Hooks {hook} ({body.hookInstance[:60]})",
-            target=state.plan_target(patient_id, version),
-        )
-    except AccessDeniedError:
-        return []  # unknown patient, or no consent to clinical use: no card (the attempt is audited)
+    grant, committed = state.platform.read_access_deferred(
+        subject,
+        Operation.READ,
+        Resource.CARE_PLAN,
+        patient_id,
+        detail=f"CDS Hooks {service.hook} ({body.hookInstance[:60]})",
+        target=state.plan_target(patient_id, version),
+    )
+    if grant is None:
+        return [], committed  # unknown patient, or no consent to clinical use: no card (the attempt is audited)
+    return _cards(state, grant, service.hook, body, patient_id, version), committed
+
+
+def _cards(
+    state: ServiceState, grant: Grant, hook: str, body: CdsRequest, patient_id: str, version: PatientVersion | None
+) -> list[str]:
     snapshot = state.snapshot(patient_id, grant.hide_domains, version)
     if snapshot is None:
         return []

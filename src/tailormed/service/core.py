@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -203,7 +204,7 @@ class Platform:
         )
         return grant
 
-    def read_access(
+    def read_access_deferred(
         self,
         subject: Subject,
         operation: Operation,
@@ -213,14 +214,20 @@ class Platform:
         resource_id: str | None = None,
         detail: str | None = None,
         target: Target | None = None,
-    ) -> Grant:
-        """Authorize a read in a read-only transaction and audit it in a short write of its own, so readers never
-        hold the write lock while they work; it returns once the event is committed. ``target``: what the caller
-        already read of the patient (existence and consent, checked against the store in the same request). A
-        denial is audited and re-raised."""
-        grant = self.check(subject, operation, resource, patient_id, target=target)
-        self.record(subject, operation, resource, patient_id, resource_id=resource_id, detail=detail)
-        return grant
+    ) -> tuple[Grant | None, Future[None]]:
+        """Authorize a read and hand its audit event to the group-commit writer, for a caller that must not block
+        (an event loop): the grant (None: denied) and the commit of the event, allowed or denied, which the
+        caller awaits before it answers. ``target``: what the caller already read of the patient (existence and
+        consent, checked against the store in the same request)."""
+        if target is None:
+            with self.db.read() as session:
+                target = self.target(session, resource, patient_id)
+        try:
+            grant = authorize(subject, operation, target)
+        except AccessDeniedError as exc:
+            denied = self.submit(subject, operation, resource, patient_id, outcome=Outcome.DENIED, detail=exc.message)
+            return None, denied
+        return grant, self.submit(subject, operation, resource, patient_id, resource_id=resource_id, detail=detail)
 
     def check(
         self,
@@ -268,9 +275,27 @@ class Platform:
         detail: str | None = None,
     ) -> None:
         """Append one audit event in a transaction of its own (denials, failures, events with no data write);
-        returns once it is committed. Through the group-commit writer (when started) the event shares its commit
-        with the events of concurrent calls; if that commit fails, :class:`AuditUnavailableError` is raised, so
-        nothing is answered whose access is not in the trail."""
+        returns once it is committed (:class:`AuditUnavailableError` when it could not be, so nothing is answered
+        whose access is not in the trail)."""
+        committed = self.submit(
+            subject, operation, resource, patient_id, resource_id=resource_id, outcome=outcome, detail=detail
+        )
+        committed.result()
+
+    def submit(
+        self,
+        subject: Subject,
+        operation: Operation,
+        resource: Resource,
+        patient_id: str | None,
+        *,
+        resource_id: str | None = None,
+        outcome: Outcome = Outcome.SUCCESS,
+        detail: str | None = None,
+    ) -> Future[None]:
+        """:meth:`record` without waiting: the event's commit, which the caller must see done before it answers.
+        Through the group-commit writer (when started) the event shares its commit with the events of concurrent
+        calls; without it the event is committed before this returns."""
         entry = Entry(
             actor=actor_of(subject),
             action=_AUDIT_ACTION[operation],
@@ -282,10 +307,12 @@ class Platform:
             detail=detail,
         )
         if self._writer is not None:
-            self._writer.write(entry)
-            return
+            return self._writer.submit(entry)
         with self.db.transaction() as session:
             self.audit.append(session, entry)
+        done: Future[None] = Future()
+        done.set_result(None)
+        return done
 
 
 class AuditUnavailableError(TailormedError):
@@ -307,17 +334,16 @@ def decision_of(row: ConsentRow) -> ConsentDecision:
 @dataclass
 class _Queued:
     entry: Entry
-    done: threading.Event = field(default_factory=threading.Event)
-    """Set once the event is committed or its group failed (then ``error`` says why)."""
-    error: BaseException | None = None
+    committed: Future[None] = field(default_factory=Future)
 
 
 class AuditWriter:
-    """Group commit for audit events: each caller hands in its event and waits until it is committed; one thread
-    commits whatever has queued up meanwhile in one transaction (one multi-row INSERT and one move of the chain
-    head) and wakes the callers. Under many concurrent readers one short transaction carries many events, instead
-    of each request queueing for the write lock, and no read is answered before its event is in the trail: a
-    caller whose group cannot be committed gets :class:`AuditUnavailableError` (503) instead of the data."""
+    """Group commit for audit events: callers hand in events (:meth:`submit`) and wait for their commit before they
+    answer; one thread commits whatever has queued up meanwhile in one transaction (one multi-row INSERT and one
+    move of the chain head) and completes their futures. Under many concurrent readers one short transaction
+    carries many events, instead of each request queueing for the write lock, and no read is answered before its
+    event is in the trail: a caller whose group cannot be committed gets :class:`AuditUnavailableError` (503)
+    instead of the data."""
 
     MAX_GROUP = 500
 
@@ -338,8 +364,9 @@ class AuditWriter:
             self._cond.notify_all()
         self._thread.join(30)
 
-    def write(self, entry: Entry) -> None:
-        """Return once ``entry`` is committed; :class:`AuditUnavailableError` when it could not be."""
+    def submit(self, entry: Entry) -> Future[None]:
+        """Queue ``entry``; the future completes once it is committed, or fails with
+        :class:`AuditUnavailableError` (an event loop awaits it with :func:`asyncio.wrap_future`)."""
         queued = _Queued(entry)
         with self._cond:
             if self._stopped:
@@ -347,9 +374,7 @@ class AuditWriter:
             self._queue.append(queued)
             if len(self._queue) == 1:  # the writer waits only on an empty queue
                 self._cond.notify()
-        queued.done.wait()
-        if queued.error is not None:
-            raise AuditUnavailableError(f"the audit trail cannot be written: {queued.error}") from queued.error
+        return queued.committed
 
     def _run(self) -> None:
         while True:
@@ -364,6 +389,9 @@ class AuditWriter:
             except BaseException as exc:
                 _log.error("audit trail: a group of %d event(s) could not be written: %s", len(group), exc)
                 for queued in group:
-                    queued.error = exc
+                    refused = AuditUnavailableError(f"the audit trail cannot be written: {exc}")
+                    refused.__cause__ = exc
+                    queued.committed.set_exception(refused)
+                continue
             for queued in group:
-                queued.done.set()
+                queued.committed.set_result(None)
