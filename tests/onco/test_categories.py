@@ -57,6 +57,7 @@ def tier(result: OncoResult, therapy: str, significance: str = "sensitivity") ->
         ("PRAD", "ATM R35*", "olaparib"),  # HRR gene-mutated mCRPC: ATM (2020)
         ("CESC", "PD-L1 CPS 5", "pembrolizumab"),  # PD-L1 CPS >= 1 cervical cancer (2018)
         ("LUAD", "PD-L1 TPS 30%", "nivolumab + ipilimumab"),  # PD-L1 >= 1% NSCLC (2020)
+        ("IDC", "HER2 IHC 3+", "margetuximab + chemotherapy"),  # HER2-positive breast cancer (2020)
         ("COAD", "MSI-H", "nivolumab + ipilimumab"),
         ("READ", "MSI-H", "nivolumab"),
         ("LUAD", "EML4::ALK", "ensartinib"),
@@ -83,6 +84,15 @@ def test_dmmr_label_for_solid_tumours_covers_cancer_of_unknown_primary_not_leuka
 ) -> None:
     assert "I-A" in tier(run(core_knowledge, "CUP", "MSI-H"), "dostarlimab")
     assert "I-A" not in tier(run(core_knowledge, "AML", "MSI-H"), "dostarlimab")
+
+
+def test_her2_positive_gastric_label_needs_pd_l1_cps_1(core_knowledge: OncoKnowledge) -> None:
+    therapy = "pembrolizumab + trastuzumab + fluoropyrimidine + platinum-based chemotherapy"
+    assert "I-A" in tier(run(core_knowledge, "STAD", "ERBB2 amplification", "PD-L1 CPS 5"), therapy)
+    assert tier(run(core_knowledge, "GEJ", "ERBB2 amplification", "PD-L1 CPS 0"), therapy) == {"II-C"}
+    unstated = [m for m in run(core_knowledge, "STAD", "HER2 IHC 3+").matches if m.row.therapy == therapy]
+    on_label = [m for m in unstated if m.amp_tier == "I-A"]
+    assert on_label and all("PD-L1" in (m.condition or "") for m in on_label)
 
 
 def test_solid_indication_elsewhere_is_tier_two(core_knowledge: OncoKnowledge) -> None:
