@@ -4,8 +4,11 @@ Candidate features are the phenotype annotations of the most probable diseases t
 settle yet (not given, not implied by a more specific observed term, not below an excluded term). For each, the
 chance it is present is the probability-weighted frequency over the diseases (its background frequency for
 diseases not annotated with it), and the ranking is worked out again twice, with the feature observed and with it
-excluded, by the same model. The expected information gain is the entropy of the disease probabilities now minus
-its expectation after the examination (in bits); the features with the largest gain are suggested, phrased as
+excluded, by the same model. The expected information gain is the mutual information of the feature and the
+diagnosis under these two re-rankings: the entropy of their chance-weighted mixture minus their chance-weighted
+entropy (in bits, never negative). It is not measured from the probabilities now, because the fitted model's two
+re-rankings need not average back to them (excluding a feature can raise every disease's entropy), and a gain
+clipped at zero would leave such features in no order. The features with the largest gain are suggested, phrased as
 "check for: ...", with the disease each would support.
 """
 
@@ -61,7 +64,6 @@ def suggest(
         mean = float(weights @ f)
         spread.append(float(weights @ (f - mean) ** 2))
     shortlist = [candidates[i] for i in np.argsort(-np.asarray(spread), kind="stable")[:SHORTLIST]]
-    now = entropy_bits(p)
     found = []
     update = _Updater(scores, model or CombinedModel())
     for term in shortlist:
@@ -70,7 +72,8 @@ def suggest(
         if with_term is None:  # the term replaces a less specific observed one: rank the new query in full
             with_term = _rescore(scores, _with(index, query, term, excluded=False), model, variants, symbols)
         without = update.excluded(term)
-        gain = now - present_p * entropy_bits(with_term) - (1.0 - present_p) * entropy_bits(without)
+        expected = present_p * with_term + (1.0 - present_p) * without
+        gain = entropy_bits(expected) - present_p * entropy_bits(with_term) - (1.0 - present_p) * entropy_bits(without)
         frequency = index.induced.dense(term)
         lift = [(with_term[d] - p[d], d) for d in top if frequency[d] > 0]
         best = max(lift)[1] if lift else top[0]
