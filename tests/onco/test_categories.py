@@ -229,7 +229,11 @@ def test_resistance_is_reported_next_to_sensitivity(core_knowledge: OncoKnowledg
 @pytest.mark.parametrize(
     ("tumour", "alteration", "therapy", "year"),
     [
-        ("AML", "NPM1 mutation", "ziftomenib", 2025),
+        ("AML", "NPM1 W288Cfs*12", "ziftomenib", 2025),
+        ("AML", "NPM1 W288Cfs*12", "revumenib", 2025),
+        ("DMG", "H3-3A K27M", "dordaviprone", 2025),  # histone numbering
+        ("UEC", "MSI-H", "dostarlimab + carboplatin + paclitaxel", 2023),
+        ("UEC", "MSI-H", "durvalumab + carboplatin + paclitaxel", 2024),
         ("AML", "KMT2A::MLLT3", "revumenib", 2024),
         ("MDS", "IDH1 R132H", "ivosidenib", 2023),
         ("LUAD", "CD74::ROS1", "taletrectinib", 2025),
