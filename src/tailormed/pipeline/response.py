@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tailormed.knowledge.medicines import medication_names
 from tailormed.model.engine import EngineRun
 from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
 from tailormed.model.patient import Patient, Sex
@@ -119,9 +120,10 @@ def iwpc_features(patient: Patient, inputs: WarfarinInputs) -> dict[str, str]:
     if vkorc1 is not None:
         features["VKORC1 -1639 consensus"] = vkorc1
     features["Amiodarone (Cordarone)"] = "1" if inputs.amiodarone else "0"
-    taking = {m.name.strip().casefold() for m in patient.current_medications()}
+    # By ingredient, as the IWPC formula reads them: a brand (Tegretol), a product string or an RxNorm code counts.
+    taking = {name for m in patient.current_medications() for name in medication_names(m)}
     for column, names in _INDUCERS.items():
-        features[column] = "1" if any(t.startswith(names) for t in taking) else "0"
+        features[column] = "1" if taking & set(names) else "0"
     return features
 
 
