@@ -183,6 +183,7 @@ CDK46 = [
     "palbociclib + aromatase inhibitor",
     "palbociclib + fulvestrant",
     "ribociclib + aromatase inhibitor",
+    "ribociclib + fulvestrant",
     "abemaciclib + aromatase inhibitor",
     "abemaciclib + fulvestrant",
     "abemaciclib",
