@@ -144,11 +144,12 @@ def lowest_function_call(
             for b in options[i:]
             if not (a.is_reference and b.is_reference) or not found
         ]
-        feasible = [(a, b) for a, b in pairs if _fits_together(a, b, sample, reference)] or [(reference, reference)]
-        best = min(
-            feasible,
-            key=lambda p: (_activity(p[0], activity) + _activity(p[1], activity), -(p[0].score + p[1].score)),
+        # The lowest-activity pair the genotypes allow: pairs in ranking order (a stable sort keeps the listing order
+        # among equals), the first that fits; fitting is the costly test, so most pairs are never tried.
+        ranked = sorted(
+            pairs, key=lambda p: (_activity(p[0], activity) + _activity(p[1], activity), -(p[0].score + p[1].score))
         )
+        best = next((p for p in ranked if _fits_together(p[0], p[1], sample, reference)), (reference, reference))
         chosen = [best[0], best[1]]
         if found:
             listed = ", ".join(c.name for c in found)
