@@ -73,7 +73,7 @@ def _copy_number(result: GenePhenotype | None) -> str:
     if not result.structural:
         return ""
     possible = "; ".join(p.described for p in result.possible)
-    return "not assessed" + (f"; could also be {possible}" if possible else "")
+    return "structural variants not assessed" + (f"; could also be {possible}" if possible else "")
 
 
 def calls_tsv(samples: Sequence[tuple[Sequence[GeneCall], Mapping[str, GenePhenotype]]]) -> str:
