@@ -211,3 +211,8 @@ def test_cdk46_labels_leave_out_her2_positive_and_receptor_negative_tumours(core
     assert not [m for m in negative.matches if m.row.therapy in CDK46]
     her2_unstated = best(run(core_knowledge, "IDC", "ER IHC 90%"), "ribociclib + aromatase inhibitor")
     assert her2_unstated.amp_tier == "I-A" and "ERBB2 amplification" in (her2_unstated.condition or "")
+
+
+def test_fulvestrant_needs_a_hormone_receptor_not_her2_negativity(core_knowledge: OncoKnowledge) -> None:
+    assert best(run(core_knowledge, "IDC", "PR IHC 15%", "ERBB2 amplification"), "fulvestrant").amp_tier == "I-A"
+    assert not [m for m in run(core_knowledge, "IDC", "ER IHC 0%").matches if m.row.therapy == "fulvestrant"]
