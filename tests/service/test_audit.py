@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.pool import NullPool
 
-from tailormed.security.audit import Actor, AuditAction, Entry, Purpose, fhir_bundle
+from tailormed.security.audit import Actor, AuditAction, Entry, Nonce, Purpose, fhir_bundle
 from tailormed.security.policy import Operation, Resource, Role, Subject
-from tailormed.service.core import AuditUnavailableError, Platform
+from tailormed.service.core import AuditUnavailableError, Platform, ReplayedCredentialError
 from tailormed.store.crypto import MasterKey
-from tailormed.store.models import AuditEvent
+from tailormed.store.models import AuditEvent, UsedNonce
 
 from .conftest import config_for
 
@@ -169,6 +170,40 @@ def test_a_deferred_read_does_not_wait_for_the_commit_but_hands_it_back(platform
     finally:
         blocker.dispose()
         platform.stop_audit_writer()
+
+
+def test_a_nonce_is_accepted_once_whichever_way_its_event_is_written(platform: Platform) -> None:
+    """A single-use credential is claimed in the transaction of its audit event, directly or through the
+    group-commit writer; a second use is refused and audited as a denial; expired ones are cleared."""
+    ehr = Subject(name="ehr", role=Role.CDS_CLIENT, scopes=("system/*.read",), source="127.0.0.1")
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+
+    def use(value: str, expires: datetime = soon) -> None:
+        nonce = Nonce(scope="https://ehr.example/", value=value, expires=expires)
+        platform.submit(ehr, Operation.READ, Resource.CARE_PLAN, "p-1", nonce=nonce).result(timeout=30)
+
+    use("jti a")
+    with pytest.raises(ReplayedCredentialError, match="already used"):
+        use("jti a")
+    platform.start_audit_writer()
+    try:
+        use("jti b")
+        for value in ("jti a", "jti b"):
+            with pytest.raises(ReplayedCredentialError):
+                use(value)
+        past = datetime.now(UTC) - timedelta(minutes=1)
+        use("jti c", past)
+        use("jti c", past)  # expired: cleared before the next claim (an expired JWT is refused before this)
+    finally:
+        platform.stop_audit_writer()
+    with pytest.raises(ReplayedCredentialError):
+        use("jti b")
+    with platform.db.read() as session:
+        outcomes = [e.outcome for e in reversed(platform.audit.events(session))]
+        assert outcomes == ["success", "denied", "success", "denied", "denied", "success", "success", "denied"]
+        remaining = session.scalars(select(UsedNonce.value)).all()
+    assert sorted(remaining) == ["jti a", "jti b"]
+    assert _verify(platform) == []
 
 
 def test_the_writer_replaces_a_connection_the_server_closed(tmp_path: Path) -> None:

@@ -405,6 +405,44 @@ def test_signed_cds_clients_are_verified_as_the_specification_says(signed: Any) 
     assert call(hmac_token).status_code == 401  # symmetric algorithms are refused
 
 
+def test_a_jwt_replayed_to_another_server_process_is_refused(signed: Any) -> None:
+    """Worker processes (or one restarted) share only the database: a JWT's jti is claimed there with the call's
+    audit event, so a replay to a process that never saw it is refused too, and the attempt is audited."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from tailormed.service.app import create_app
+    from tailormed.service.core import Platform
+    from tailormed.store.models import AuditEvent
+
+    service, key = signed
+    audience = "http://127.0.0.1:8000" + SELECT
+    order = medication_request("c", "demo-01-hale", "clopidogrel", "32968")
+    body = hook_request("order-select", "demo-01-hale", [order])
+    first = service.client
+    settings = first.app.state.tailormed.settings
+    platform = Platform.open(settings.store, master=service.platform.keyring.master)
+    other = TestClient(create_app(settings, platform), client=("127.0.0.1", 50001))
+    platform.start_audit_writer()  # the other process commits through its group-commit writer
+    try:
+        for answering, replayed in ((first, other), (other, first)):
+            token = {"Authorization": f"Bearer {_token(key, audience)}"}
+            answered = answering.post(SELECT, json=body, headers=token)
+            assert answered.status_code == 200 and len(answered.json()["cards"]) == 1
+            refused = replayed.post(SELECT, json=body, headers=token)
+            assert refused.status_code == 401, refused.text
+            assert "already used" in refused.json()["detail"] and "cards" not in refused.json()
+        with service.platform.db.read() as session:
+            denials = session.scalars(select(AuditEvent).where(AuditEvent.detail.contains("was already used"))).all()
+        assert len(denials) == 2 and {e.outcome for e in denials} == {"denied"}
+        with service.platform.db.read() as session:
+            assert service.platform.audit.verify(session).ok
+    finally:
+        platform.stop_audit_writer()
+        other.close()
+        platform.close()
+
+
 def test_without_prefetch_the_configured_fhir_server_is_asked(tmp_path: Path) -> None:
     """A real FHIR-like server on loopback answers the MedicationRequest search the prefetch template names."""
     import json as jsonlib

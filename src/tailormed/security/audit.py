@@ -13,18 +13,18 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from tailormed.store.crypto import new_data_key
 from tailormed.store.db import Database, DriverStatement, DriverWriter
 from tailormed.store.keys import Keyring
-from tailormed.store.models import AuditEvent, AuditHead, DataKey
+from tailormed.store.models import AuditEvent, AuditHead, DataKey, UsedNonce
 
 GENESIS = "0" * 64
 AUDIT_KEY_ID = "audit-chain"
@@ -70,6 +70,16 @@ SYSTEM = Actor(name="tailormed", role="system")
 
 
 @dataclass(frozen=True)
+class Nonce:
+    """A single-use value an access presented (a CDS client JWT's issuer and ``jti``), claimed in the transaction
+    that records the access: claimed again, by any server process, before it expires, it is a replay."""
+
+    scope: str
+    value: str
+    expires: datetime
+
+
+@dataclass(frozen=True)
 class Entry:
     """One event to append."""
 
@@ -81,6 +91,8 @@ class Entry:
     resource_id: str | None = None
     patient_id: str | None = None
     detail: str | None = None
+    nonce: Nonce | None = None
+    """Claimed with the event (not itself part of it); a replayed one turns the event into a denial."""
 
 
 def _fields(event: AuditEvent) -> dict[str, Any]:
@@ -113,6 +125,7 @@ def chain_hash(key: bytes, event: AuditEvent) -> str:
 
 _EVENTS = cast(Table, AuditEvent.__table__)
 _HEAD = cast(Table, AuditHead.__table__)
+_NONCES = cast(Table, UsedNonce.__table__)
 
 
 def _rows(
@@ -156,6 +169,37 @@ class _GroupStatements:
     head: DriverStatement
     insert: DriverStatement
     move: DriverStatement
+    claim: DriverStatement
+    expire: DriverStatement
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What a group append wrote: the events' sequence numbers, and which entries (by position) presented a nonce
+    already used (written as denials)."""
+
+    seqs: list[int]
+    replayed: frozenset[int]
+
+
+def _claim_statement(dialect: str) -> Any:
+    """INSERT of a nonce that does nothing when it is already there; it returns a row only when it inserted one."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(_NONCES).on_conflict_do_nothing().returning(_NONCES.c.value)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(_NONCES).on_conflict_do_nothing().returning(_NONCES.c.value)
+
+
+def as_replay(entry: Entry) -> Entry:
+    """``entry`` as the denial it becomes when its nonce was used before."""
+    nonce = entry.nonce
+    assert nonce is not None
+    refusal = f"refused: {nonce.value} from {nonce.scope} was already used"
+    detail = f"{entry.detail}; {refusal}" if entry.detail else refusal
+    return replace(entry, outcome=Outcome.DENIED, detail=detail, nonce=None)
 
 
 class AuditLog:
@@ -194,6 +238,7 @@ class AuditLog:
         plain rows in one multi-row INSERT (written once, never changed: no ORM objects are made for them)."""
         if not entries:
             return []
+        entries = [self._claim_in_session(session, entry) for entry in entries]
         key = self.key(session)
         head = session.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID).with_for_update()).one()
         rows = _rows(key, int(head.seq), str(head.hash), entries, at)
@@ -201,19 +246,48 @@ class AuditLog:
         session.execute(_HEAD.update().where(_HEAD.c.id == HEAD_ID).values(seq=rows[-1]["seq"], hash=rows[-1]["hash"]))
         return [row["seq"] for row in rows]
 
-    def append_group(self, db: Database, entries: Sequence[Entry]) -> list[int]:
+    def claim(self, session: Session, nonce: Nonce) -> bool:
+        """Record ``nonce`` as used in the caller's transaction; False: it was used before (a replay)."""
+        dialect = session.get_bind().dialect.name
+        session.execute(delete(_NONCES).where(_NONCES.c.expires_at < datetime.now(UTC)))
+        claimed = session.execute(
+            _claim_statement(dialect).values(scope=nonce.scope, value=nonce.value, expires_at=nonce.expires)
+        )
+        return claimed.first() is not None
+
+    def _claim_in_session(self, session: Session, entry: Entry) -> Entry:
+        if entry.nonce is None or self.claim(session, entry.nonce):
+            return entry
+        return as_replay(entry)
+
+    def append_group(self, db: Database, entries: Sequence[Entry]) -> Appended:
         """:meth:`append_many` in a transaction of its own on a driver connection the calling thread keeps for it
         (:class:`~tailormed.store.db.DriverWriter`): the service's group-commit writer calls this for every group,
-        and the pool, the ORM session and SQLAlchemy's per-statement work cost several times the writes."""
+        and the pool, the ORM session and SQLAlchemy's per-statement work cost several times the writes. Nonces
+        are claimed in the same transaction; an entry whose nonce was used before is written as a denial."""
         if not entries:
-            return []
+            return Appended([], frozenset())
         statements = self._group_statements(db)
         if self._key is None or self._key[0] != self.keys.master.key_id:
             with db.read() as session:
                 self.key(session)
         assert self._key is not None
         key = self._key[1]
+        replayed: set[int] = set()
         with statements.writer.transaction() as cursor:
+            if any(entry.nonce is not None for entry in entries):
+                cursor.execute(statements.expire.sql, statements.expire.bind({"now": datetime.now(UTC)}))
+                checked = []
+                for position, entry in enumerate(entries):
+                    nonce = entry.nonce
+                    if nonce is not None:
+                        values = {"scope": nonce.scope, "value": nonce.value, "expires_at": nonce.expires}
+                        cursor.execute(statements.claim.sql, statements.claim.bind(values))
+                        if cursor.fetchone() is None:
+                            replayed.add(position)
+                            entry = as_replay(entry)
+                    checked.append(entry)
+                entries = checked
             cursor.execute(statements.head.sql, statements.head.bind({}))
             seq, previous = cursor.fetchone()
             rows = _rows(key, int(seq), str(previous), entries, None)
@@ -221,7 +295,7 @@ class AuditLog:
             cursor.execute(
                 statements.move.sql, statements.move.bind({"new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
             )
-        return [row["seq"] for row in rows]
+        return Appended([row["seq"] for row in rows], frozenset(replayed))
 
     def _group_statements(self, db: Database) -> _GroupStatements:
         found = self._statements
@@ -237,6 +311,10 @@ class AuditLog:
                     .where(_HEAD.c.id == HEAD_ID)
                     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
                 ),
+                claim=writer.compile(
+                    _claim_statement(db.engine.dialect.name), column_keys=["scope", "value", "expires_at"]
+                ),
+                expire=writer.compile(delete(_NONCES).where(_NONCES.c.expires_at < bindparam("now"))),
             )
             self._statements = found
         return found

@@ -21,6 +21,7 @@ import time
 from collections.abc import MutableMapping
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -36,6 +37,7 @@ from tailormed.model.finding import Domain, Priority
 from tailormed.model.patient import Medication, MedicationStatus, Patient
 from tailormed.model.pgx import GuidelineResult, MatchedRow
 from tailormed.plan.ranking import order
+from tailormed.security.audit import Nonce
 from tailormed.security.policy import Grant, Operation, Resource, Role, Subject
 from tailormed.service.demo import CDS_CLIENT
 from tailormed.service.pgx_check import DrugCheck, PgxChecker
@@ -203,8 +205,9 @@ class ClientVerifier:
         self._keys: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
-    def verify(self, token: str, audience: str) -> str:
-        """The issuer of a valid token for ``audience``; :class:`ApiProblemError` 401 otherwise."""
+    def verify(self, token: str, audience: str) -> tuple[str, Nonce]:
+        """The issuer of a valid token for ``audience`` and its ``jti`` (to be claimed with the call's audit event,
+        so no other server process accepts it again); :class:`ApiProblemError` 401 otherwise."""
         try:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(token, options={"verify_signature": False})
@@ -234,8 +237,10 @@ class ClientVerifier:
             )
         except jwt.PyJWTError as exc:
             raise _unauthorized(f"JWT not accepted: {exc}") from None
-        self._check_replay(str(verified["jti"]), float(verified["exp"]))
-        return issuer.issuer
+        jti, expires = str(verified["jti"]), float(verified["exp"])
+        self._check_replay(jti, expires)
+        nonce = Nonce(scope=issuer.issuer, value=f"jti {jti}", expires=datetime.fromtimestamp(expires + 60, UTC))
+        return issuer.issuer, nonce
 
     def _key(self, issuer: CdsIssuer, kid: str) -> Any:
         """The public key ``kid`` of the issuer's JWK set, parsed once."""
@@ -296,16 +301,24 @@ def cds_client(request: Request, authorization: str | None, service_path: str) -
 
 def authenticate(state: ServiceState, authorization: str | None, host: str | None, service_path: str) -> Subject:
     """:func:`cds_client` from the parts of a request; raises a 401 problem and changes nothing when refused."""
+    return authenticate_call(state, authorization, host, service_path)[0]
+
+
+def authenticate_call(
+    state: ServiceState, authorization: str | None, host: str | None, service_path: str
+) -> tuple[Subject, Nonce | None]:
+    """:func:`authenticate`, with the JWT's ``jti`` as a nonce for the hook call to claim (None: the unsigned demo
+    client)."""
     if authorization is None:
         if state.settings.demo and _is_loopback(host):
-            return _demo_client(host)
+            return _demo_client(host), None
         raise _unauthorized("CDS clients authenticate with a signed JWT: 'Authorization: Bearer <JWT>'")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("expected 'Authorization: Bearer <JWT>'")
     audience = state.settings.base_url.rstrip("/") + service_path
-    issuer = state.cds_verifier.verify(token.strip(), audience)
-    return Subject(name=issuer, role=Role.CDS_CLIENT, scopes=("system/*.read",), source=host)
+    issuer, nonce = state.cds_verifier.verify(token.strip(), audience)
+    return Subject(name=issuer, role=Role.CDS_CLIENT, scopes=("system/*.read",), source=host), nonce
 
 
 # -- routes ----------------------------------------------------------------------------------------------------
@@ -344,12 +357,15 @@ async def respond(
     only a call that must fetch the medication list from the EHR's FHIR server runs in a worker thread."""
     if service_id not in _BY_ID:
         raise ApiProblemError(404, "Not Found", f"no CDS service '{service_id}'")
-    subject = authenticate(state, authorization, host, f"/cds-services/{service_id}")
-    return await respond_as(state, service_id, body, subject)
+    subject, nonce = authenticate_call(state, authorization, host, f"/cds-services/{service_id}")
+    return await respond_as(state, service_id, body, subject, nonce)
 
 
-async def respond_as(state: ServiceState, service_id: str, body: CdsRequest, subject: Subject) -> bytes:
-    """:func:`respond` for a caller already authenticated."""
+async def respond_as(
+    state: ServiceState, service_id: str, body: CdsRequest, subject: Subject, nonce: Nonce | None = None
+) -> bytes:
+    """:func:`respond` for a caller already authenticated (``nonce``: its JWT's ``jti``, claimed with the call's
+    audit event)."""
     service = _BY_ID[service_id]
     if body.hook != service.hook:
         raise ApiProblemError(
@@ -359,10 +375,10 @@ async def respond_as(state: ServiceState, service_id: str, body: CdsRequest, sub
     if patient_id is None:
         raise ApiProblemError(400, "Bad Request", "context.patientId is required")
     if service.hook != "patient-view" and needs_fetch(state.settings.fhir_server, body):
-        cards, committed = await run_in_threadpool(answer_deferred, state, subject, service, body, patient_id)
+        cards, committed = await run_in_threadpool(answer_deferred, state, subject, service, body, patient_id, nonce)
     else:
-        cards, committed = answer_deferred(state, subject, service, body, patient_id)
-    await asyncio.wrap_future(committed)  # nothing is sent before the call is in the audit trail
+        cards, committed = answer_deferred(state, subject, service, body, patient_id, nonce)
+    await asyncio.wrap_future(committed)  # nothing is sent before the call is in the audit trail (nor to a replay)
     return ('{"cards":[' + ",".join(cards) + "]}").encode()
 
 
@@ -418,13 +434,13 @@ class HookCalls:
             if body is None:
                 raise _DelegateError
             try:
-                subject = authenticate(
+                subject, nonce = authenticate_call(
                     self.state, authorization.decode("latin-1") if authorization is not None else None, host,
                     f"/cds-services/{service_id}",
                 )
             except ApiProblemError:
                 raise _DelegateError from None
-            answered = await respond_as(self.state, service_id, body, subject)
+            answered = await respond_as(self.state, service_id, body, subject, nonce)
         except _DelegateError:
             await self.app(scope, _replay(raw, receive, more), send)
             return
@@ -539,10 +555,16 @@ def answer(
 
 
 def answer_deferred(
-    state: ServiceState, subject: Subject, service: CdsService, body: CdsRequest, patient_id: str
+    state: ServiceState,
+    subject: Subject,
+    service: CdsService,
+    body: CdsRequest,
+    patient_id: str,
+    nonce: Nonce | None = None,
 ) -> tuple[list[str], Future[None]]:
     """:func:`answer` without blocking the event loop: the cards and the commit of the call's audit event, which
-    must be done before the cards are sent (it shares its commit with concurrent calls' events)."""
+    must be done before the cards are sent (it shares its commit with concurrent calls' events; it fails when the
+    client's ``nonce`` was used before, by this or another server process)."""
     version = state.version(patient_id)
     grant, committed = state.platform.read_access_deferred(
         subject,
@@ -551,6 +573,7 @@ def answer_deferred(
         patient_id,
         detail=f"CDS Hooks {service.hook} ({body.hookInstance[:60]})",
         target=state.plan_target(patient_id, version),
+        nonce=nonce,
     )
     if grant is None:
         return [], committed  # unknown patient, or no consent to clinical use: no card (the attempt is audited)

@@ -13,12 +13,12 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
 from tailormed.errors import AccessDeniedError, TailormedError
-from tailormed.security.audit import Actor, AuditAction, AuditLog, Entry, Outcome, Purpose
+from tailormed.security.audit import Actor, AuditAction, AuditLog, Entry, Nonce, Outcome, Purpose, as_replay
 from tailormed.security.consent import Category, ConsentDecision, ConsentState, Decision
 from tailormed.security.policy import Grant, Operation, Resource, Role, Subject, Target, authorize
 from tailormed.store import migrate
@@ -214,20 +214,27 @@ class Platform:
         resource_id: str | None = None,
         detail: str | None = None,
         target: Target | None = None,
+        nonce: Nonce | None = None,
     ) -> tuple[Grant | None, Future[None]]:
         """Authorize a read and hand its audit event to the group-commit writer, for a caller that must not block
         (an event loop): the grant (None: denied) and the commit of the event, allowed or denied, which the
         caller awaits before it answers. ``target``: what the caller already read of the patient (existence and
-        consent, checked against the store in the same request)."""
+        consent, checked against the store in the same request); ``nonce``: the caller's single-use credential,
+        claimed with the event (a replay fails the future with :class:`ReplayedCredentialError`)."""
         if target is None:
             with self.db.read() as session:
                 target = self.target(session, resource, patient_id)
         try:
             grant = authorize(subject, operation, target)
         except AccessDeniedError as exc:
-            denied = self.submit(subject, operation, resource, patient_id, outcome=Outcome.DENIED, detail=exc.message)
+            denied = self.submit(
+                subject, operation, resource, patient_id, outcome=Outcome.DENIED, detail=exc.message, nonce=nonce
+            )
             return None, denied
-        return grant, self.submit(subject, operation, resource, patient_id, resource_id=resource_id, detail=detail)
+        committed = self.submit(
+            subject, operation, resource, patient_id, resource_id=resource_id, detail=detail, nonce=nonce
+        )
+        return grant, committed
 
     def check(
         self,
@@ -292,6 +299,7 @@ class Platform:
         resource_id: str | None = None,
         outcome: Outcome = Outcome.SUCCESS,
         detail: str | None = None,
+        nonce: Nonce | None = None,
     ) -> Future[None]:
         """:meth:`record` without waiting: the event's commit, which the caller must see done before it answers.
         Through the group-commit writer (when started) the event shares its commit with the events of concurrent
@@ -305,18 +313,33 @@ class Platform:
             resource_id=resource_id,
             patient_id=patient_id,
             detail=detail,
+            nonce=nonce,
         )
         if self._writer is not None:
             return self._writer.submit(entry)
-        with self.db.transaction() as session:
-            self.audit.append(session, entry)
         done: Future[None] = Future()
-        done.set_result(None)
+        with self.db.transaction() as session:
+            fresh = nonce is None or self.audit.claim(session, nonce)
+            self.audit.append(session, replace(entry, nonce=None) if fresh else as_replay(entry))
+        if fresh:
+            done.set_result(None)
+        else:
+            done.set_exception(_replay_error(entry))
         return done
 
 
 class AuditUnavailableError(TailormedError):
     """The audit trail cannot be written, so no patient data is served (answered as 503)."""
+
+
+class ReplayedCredentialError(TailormedError):
+    """A single-use credential (a CDS client JWT's ``jti``) was presented again (answered as 401)."""
+
+
+def _replay_error(entry: Entry) -> ReplayedCredentialError:
+    nonce = entry.nonce
+    used = f"{nonce.value} from {nonce.scope}" if nonce is not None else "this credential"
+    return ReplayedCredentialError(f"the JWT was already used ({used}): every call needs a fresh one")
 
 
 def decision_of(row: ConsentRow) -> ConsentDecision:
@@ -385,7 +408,7 @@ class AuditWriter:
                     return
                 group, self._queue = self._queue[: self.MAX_GROUP], self._queue[self.MAX_GROUP :]
             try:
-                self.platform.audit.append_group(self.platform.db, [queued.entry for queued in group])
+                appended = self.platform.audit.append_group(self.platform.db, [queued.entry for queued in group])
             except BaseException as exc:
                 _log.error("audit trail: a group of %d event(s) could not be written: %s", len(group), exc)
                 for queued in group:
@@ -393,5 +416,8 @@ class AuditWriter:
                     refused.__cause__ = exc
                     queued.committed.set_exception(refused)
                 continue
-            for queued in group:
-                queued.committed.set_result(None)
+            for position, queued in enumerate(group):
+                if position in appended.replayed:
+                    queued.committed.set_exception(_replay_error(queued.entry))
+                else:
+                    queued.committed.set_result(None)

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tailormed.errors import AccessDeniedError, InputError, KnowledgeError, TailormedError
 from tailormed.security.policy import NotVisibleError
-from tailormed.service.core import AuditUnavailableError
+from tailormed.service.core import AuditUnavailableError, ReplayedCredentialError
 
 PROBLEM_JSON = "application/problem+json"
 _log = logging.getLogger("tailormed.service")
@@ -72,6 +72,8 @@ def status_of(exc: TailormedError) -> tuple[int, str]:
         return 503, "Knowledge unavailable"
     if isinstance(exc, AuditUnavailableError):
         return 503, "Audit trail unavailable"
+    if isinstance(exc, ReplayedCredentialError):
+        return 401, "Unauthorized"
     return 500, "Internal error"
 
 

@@ -239,6 +239,17 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class UsedNonce(Base):
+    """A single-use value a caller presented (a CDS client JWT's issuer and ``jti``), kept until it expires: a
+    second use of it, through any server process, is a replay."""
+
+    __tablename__ = "used_nonces"
+
+    scope: Mapped[str] = mapped_column(String(500), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class RefreshToken(Base):
     __tablename__ = "refresh_tokens"
 
