@@ -131,6 +131,41 @@ def test_a_backup_restores_only_intact_signed_and_into_an_empty_database(
     assert _tables(target) == []
 
 
+def test_a_backup_of_an_older_schema_restores_and_is_migrated(
+    seeded: StoreConfig, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup written before a migration added a table (here: revision 0001, before ``used_nonces``) restores
+    at its own revision and is then migrated to the current one."""
+    from tailormed.store import backup as backups
+    from tailormed.store import migrate
+
+    platform = Platform.open(seeded)
+    current = tmp_path / "current.bak"
+    backups.backup(platform.db, platform.keyring, current)
+    older = tmp_path / "older.bak"
+    with zipfile.ZipFile(current) as source, zipfile.ZipFile(older, "w") as target:
+        manifest = json.loads(source.read("manifest.json"))
+        del manifest["tables"]["used_nonces"]
+        manifest["schema_revision"] = "0001"
+        manifest["signature"] = backups._signature(platform.keyring, manifest)  # as that release wrote it
+        for name in source.namelist():
+            if name not in ("manifest.json", "tables/used_nonces.jsonl"):
+                target.writestr(name, source.read(name))
+        target.writestr("manifest.json", json.dumps(manifest))
+    platform.close()
+
+    restored = _target(backend, tmp_path, seeded, "older")
+    done = _run(monkeypatch, restored, "db", "restore", str(older))
+    assert done.exit_code == 0, done.output
+    platform = Platform.open(restored)
+    try:
+        assert migrate.current_revision(platform.db) == migrate.head_revision()
+        with platform.db.read() as session:
+            assert len(platform.repo.patient_ids(session)) == 5
+    finally:
+        platform.close()
+
+
 def test_rotation_audit_and_research_export_from_the_command_line(
     seeded: StoreConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -136,7 +136,7 @@ def read_backup(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, An
         tables: dict[str, list[dict[str, Any]]] = {}
         known = {t.name for t in Base.metadata.sorted_tables}
         listed = manifest.get("tables", {})
-        if set(listed) != known:
+        if not isinstance(listed, dict) or not set(listed) <= known or not listed:
             raise InputError(f"the backup's tables ({', '.join(sorted(listed))}) are not this schema's", source=source)
         for name, facts in listed.items():
             member = f"tables/{name}.jsonl"
@@ -191,9 +191,10 @@ def restore(db: Database, keyring: Keyring, path: Path) -> BackupSummary:
     migrate.upgrade(db, revision)
     with db.transaction() as session:
         session.execute(delete(Base.metadata.tables["audit_head"]))
-        for table in Base.metadata.sorted_tables:
+        for table in Base.metadata.sorted_tables:  # a table the backup's older schema did not have stays empty
             batch = [
-                {k: _decode(table, k, v, f"{path}:{table.name}") for k, v in row.items()} for row in rows[table.name]
+                {k: _decode(table, k, v, f"{path}:{table.name}") for k, v in row.items()}
+                for row in rows.get(table.name, [])
             ]
             if batch:
                 session.execute(insert(table), batch)
