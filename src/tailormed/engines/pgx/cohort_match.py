@@ -234,13 +234,15 @@ class _Sites:
     def sample(self, row: Sequence[int]) -> SampleSites:
         """The matcher's view of one pattern: its usable sites, missing positions and notes, in position order."""
         result = SampleSites()
-        for index, code in enumerate(row):
-            site, notes = self.read[index][code]
-            result.warnings.extend(notes)
+        sites, missing, warnings = result.sites, result.missing, result.warnings
+        for per_code, code, (_, variant) in zip(self.read, row, self.used, strict=True):
+            site, notes = per_code[code]
+            if notes:
+                warnings.extend(notes)
             if site is None:
-                result.missing.append(self.used[index][1])
+                missing.append(variant)
             else:
-                result.sites.append(site)
+                sites.append(site)
         return result
 
     def lookup(self, table: IntMatrix, per_code: list[npt.NDArray[np.bool_]]) -> npt.NDArray[np.bool_]:

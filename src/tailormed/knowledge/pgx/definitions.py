@@ -133,6 +133,11 @@ class NamedAlleleDefinition(Contract):
         """``(variant index, cell)`` of every defined cell; most alleles define a few of many positions."""
         return tuple((i, a) for i, a in enumerate(self.alleles) if a is not None)
 
+    @cached_property
+    def wobbles(self) -> frozenset[int]:
+        """Variant indices whose cell is an IUPAC wobble (a few alleles have any)."""
+        return frozenset(i for i, a in self.defined if is_wobble(a))
+
 
 class UnphasedPriority(Contract):
     """When unphased data fit exactly these diplotypes equally well, report ``pick`` (NAT2, by frequency)."""

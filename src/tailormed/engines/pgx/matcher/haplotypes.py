@@ -79,7 +79,7 @@ def layout(definition: GeneDefinition, sample: SampleSites) -> Layout:
 def candidates(definition: GeneDefinition, sample: SampleSites) -> list[Candidate]:
     ignored = set(definition.exemptions.ignored_alleles)
     site_of = {site.index: i for i, site in enumerate(sample.sites)}
-    non_reference = [any(a != s.variant.ref for a in s.alleles) for s in sample.sites]
+    sites = sample.sites
     result: list[Candidate] = []
     for allele in definition.named_alleles:
         if allele.name in ignored:
@@ -87,9 +87,16 @@ def candidates(definition: GeneDefinition, sample: SampleSites) -> list[Candidat
         cells = {site_of[j]: cell for j, cell in allele.defined if j in site_of}
         if not cells:
             continue
-        score = sum(1 for i, cell in cells.items() if not is_wobble(cell) or non_reference[i])
+        # A wobble (IUPAC) cell counts only where the sample has a non-reference allele.
+        score = len(cells) - sum(
+            1 for j in allele.wobbles if j in site_of and not _non_reference(sites[site_of[j]])
+        )
         result.append(Candidate(allele.name, allele.is_reference, score, cells))
     return result
+
+
+def _non_reference(site: Site) -> bool:
+    return any(allele != site.variant.ref for allele in site.alleles)
 
 
 def fit(candidate: Candidate, frame: Layout) -> Fit | None:
