@@ -413,7 +413,7 @@ def test_a_jwt_replayed_to_another_server_process_is_refused(signed: Any) -> Non
 
     from tailormed.service.app import create_app
     from tailormed.service.core import Platform
-    from tailormed.store.models import AuditEvent
+    from tailormed.store.models import AuditEvent, CdsFeedback
 
     service, key = signed
     audience = "http://127.0.0.1:8000" + SELECT
@@ -432,9 +432,17 @@ def test_a_jwt_replayed_to_another_server_process_is_refused(signed: Any) -> Non
             refused = replayed.post(SELECT, json=body, headers=token)
             assert refused.status_code == 401, refused.text
             assert "already used" in refused.json()["detail"] and "cards" not in refused.json()
+        item = {"card": str(uuid.uuid4()), "outcome": "accepted", "outcomeTimestamp": "2026-01-01T10:00:00Z"}
+        feedback = {"feedback": [item]}
+        token = {"Authorization": f"Bearer {_token(key, audience + '/feedback')}"}
+        assert first.post(f"{SELECT}/feedback", json=feedback, headers=token).status_code == 200
+        refused = other.post(f"{SELECT}/feedback", json=feedback, headers=token)
+        assert refused.status_code == 401 and "already used" in refused.json()["detail"]
         with service.platform.db.read() as session:
             denials = session.scalars(select(AuditEvent).where(AuditEvent.detail.contains("was already used"))).all()
-        assert len(denials) == 2 and {e.outcome for e in denials} == {"denied"}
+            recorded = session.scalars(select(CdsFeedback).where(CdsFeedback.card == feedback["feedback"][0]["card"]))
+            assert len(recorded.all()) == 1
+        assert len(denials) == 3 and {e.outcome for e in denials} == {"denied"}
         with service.platform.db.read() as session:
             assert service.platform.audit.verify(session).ok
     finally:

@@ -293,22 +293,12 @@ def _loopback_address(host: str) -> bool:
         return False
 
 
-def cds_client(request: Request, authorization: str | None, service_path: str) -> Subject:
-    """The calling CDS client, authenticated (or the demo client, in demo mode, for unsigned loopback calls)."""
-    host = request.client.host if request.client is not None else None
-    return authenticate(state_of(request), authorization, host, service_path)
-
-
-def authenticate(state: ServiceState, authorization: str | None, host: str | None, service_path: str) -> Subject:
-    """:func:`cds_client` from the parts of a request; raises a 401 problem and changes nothing when refused."""
-    return authenticate_call(state, authorization, host, service_path)[0]
-
-
 def authenticate_call(
     state: ServiceState, authorization: str | None, host: str | None, service_path: str
 ) -> tuple[Subject, Nonce | None]:
-    """:func:`authenticate`, with the JWT's ``jti`` as a nonce for the hook call to claim (None: the unsigned demo
-    client)."""
+    """The calling CDS client, authenticated (or the demo client, in demo mode, for unsigned loopback calls), and
+    its JWT's ``jti`` as a nonce the call claims with its audit event (None: the demo client); raises a 401
+    problem and changes nothing when refused."""
     if authorization is None:
         if state.settings.demo and _is_loopback(host):
             return _demo_client(host), None
@@ -490,35 +480,44 @@ def feedback(
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, str]:
     """Record what the user did with the cards (accepted a suggestion, or overrode the card and why)."""
+    from dataclasses import replace
+
+    from tailormed.security.audit import AuditAction, Entry, Purpose, as_replay
+
     if service_id not in _BY_ID:
         raise ApiProblemError(404, "Not Found", f"no CDS service '{service_id}'")
-    subject = cds_client(request, authorization, f"/cds-services/{service_id}/feedback")
-    platform = state_of(request).platform
+    state = state_of(request)
+    host = request.client.host if request.client is not None else None
+    subject, nonce = authenticate_call(state, authorization, host, f"/cds-services/{service_id}/feedback")
+    platform = state.platform
+    entry = Entry(
+        actor=platform_actor(subject),
+        action=AuditAction.CREATE,
+        resource="cds_feedback",
+        purpose=Purpose.TREATMENT,
+        resource_id=service_id,
+        detail=", ".join(f"{i.card}: {i.outcome}" for i in body.feedback)[:1000],
+        nonce=nonce,
+    )
     with platform.transaction() as session:
-        for item in body.feedback:
-            session.add(
-                m.CdsFeedback(
-                    id=new_id(),
-                    service_id=service_id,
-                    card=item.card[:80],
-                    outcome=item.outcome,
-                    body=item.model_dump(exclude_none=True),
-                    client=subject.name,
+        fresh = nonce is None or platform.audit.claim(session, nonce)
+        if not fresh:  # a replayed JWT: nothing recorded but the refusal
+            platform.audit.append(session, as_replay(entry))
+        else:
+            for item in body.feedback:
+                session.add(
+                    m.CdsFeedback(
+                        id=new_id(),
+                        service_id=service_id,
+                        card=item.card[:80],
+                        outcome=item.outcome,
+                        body=item.model_dump(exclude_none=True),
+                        client=subject.name,
+                    )
                 )
-            )
-        from tailormed.security.audit import AuditAction, Entry, Purpose
-
-        platform.audit.append(
-            session,
-            Entry(
-                actor=platform_actor(subject),
-                action=AuditAction.CREATE,
-                resource="cds_feedback",
-                purpose=Purpose.TREATMENT,
-                resource_id=service_id,
-                detail=", ".join(f"{i.card}: {i.outcome}" for i in body.feedback)[:1000],
-            ),
-        )
+            platform.audit.append(session, replace(entry, nonce=None))
+    if not fresh:
+        raise _unauthorized("this JWT (jti) was already used")
     return {}
 
 
