@@ -58,6 +58,8 @@ def tier(result: OncoResult, therapy: str, significance: str = "sensitivity") ->
         ("CESC", "PD-L1 CPS 5", "pembrolizumab"),  # PD-L1 CPS >= 1 cervical cancer (2018)
         ("LUAD", "PD-L1 TPS 30%", "nivolumab + ipilimumab"),  # PD-L1 >= 1% NSCLC (2020)
         ("IDC", "HER2 IHC 3+", "margetuximab + chemotherapy"),  # HER2-positive breast cancer (2020)
+        ("GIST", "PDGFRA D846Y", "avapritinib"),  # any PDGFRA exon 18 mutation, D842V the most common (2020)
+        ("GIST", "PDGFRA D842_I843delinsIV", "avapritinib"),
         ("COAD", "MSI-H", "nivolumab + ipilimumab"),
         ("READ", "MSI-H", "nivolumab"),
         ("LUAD", "EML4::ALK", "ensartinib"),
