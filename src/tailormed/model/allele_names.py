@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _TOKENS = re.compile(r"(\d+)")
 _TOP = frozenset({"any", "all", "reference"})
@@ -19,8 +20,10 @@ _BOTTOM = frozenset({"other", "unknown"})
 NameKey = tuple[int, tuple[tuple[int, int, str], ...], str]
 
 
+@lru_cache(maxsize=8192)
 def name_key(name: str) -> NameKey:
-    """Sort key: top terms, then natural order of digit and text runs, then the raw name to break ties."""
+    """Sort key: top terms, then natural order of digit and text runs, then the raw name to break ties (kept per name:
+    cohort matching sorts the same few thousand names hundreds of thousands of times)."""
     lowered = name.lower()
     rank = 0 if lowered in _TOP else 2 if lowered in _BOTTOM else 1
     parts = tuple((0, int(token), "") if token.isdigit() else (1, 0, token) for token in _TOKENS.split(name) if token)
