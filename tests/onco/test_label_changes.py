@@ -1,5 +1,6 @@
 """Labels that changed the way a biomarker is written or whether an indication stands: dordaviprone's H3 K27M in
-histone and HGVS numbering, and rucaparib's withdrawn ovarian treatment indication."""
+histone and HGVS numbering, and rucaparib's withdrawn ovarian treatment indication
+beside its maintenance indication, which stands."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tailormed.engines.onco.findings import findings_from_result
 from tailormed.engines.onco.profile import tumour_type_code
 from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TumourProfile, match_profile
 from tailormed.errors import KnowledgeError
@@ -107,12 +109,30 @@ def test_legacy_numbering_needs_a_source() -> None:
         )
 
 
-# --- rucaparib: the 2016 ovarian treatment indication was withdrawn in 2022 ------------------------------------
-def test_no_curated_rucaparib_ovarian_row(core_knowledge: OncoKnowledge) -> None:
-    for tumour in ("OVT", "HGSOC", "OVARY"):
-        found = tiers(run(core_knowledge, tumour, "BRCA1 Q1756fs", "BRCA2 loss-of-function mutation"), "rucaparib")
-        assert set(found) == {"II-C"}  # the prostate label, approved in another tumour type; no ovarian label
-    assert tiers(run(core_knowledge, "PRAD", "BRCA2 loss-of-function mutation"), "rucaparib") == ["I-A"]
+# --- rucaparib: the 2016 ovarian treatment indication was withdrawn in 2022; the 2018 maintenance one stands ----
+@pytest.mark.parametrize("tumour", ["OVT", "HGSOC"])
+def test_rucaparib_maintenance_for_brca_mutated_ovarian_cancer(core_knowledge: OncoKnowledge, tumour: str) -> None:
+    for text in ("BRCA1 Q1756fs", "BRCA2 loss-of-function mutation"):
+        result = run(core_knowledge, tumour, text)
+        (match,) = [m for m in result.matches if m.row.therapy == "rucaparib" and m.amp_tier == "I-A"]
+        assert match.row.id.startswith("onco-core:ov-brca-rucaparib-maintenance")
+        assert match.row.setting is not None and match.row.setting.startswith("maintenance")
+        assert match.row.year == 2018
+    # the prostate label stands; the ovarian one is approved in another tumour type there
+    assert tiers(run(core_knowledge, "PRAD", "BRCA2 loss-of-function mutation"), "rucaparib") == ["I-A", "II-C"]
+
+
+def test_rucaparib_finding_names_the_maintenance_setting(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "HGSOC", "BRCA1 Q1756fs")
+    (finding,) = [f for f in findings_from_result(result, core_knowledge) if f.title == "BRCA1 Q1756fs: rucaparib"]
+    assert "response to platinum-based chemotherapy" in finding.summary
+
+
+def test_withdrawal_names_the_treatment_setting(core_bundle: KnowledgeBundle) -> None:
+    (withdrawal,) = curated_evidence(core_bundle).withdrawn
+    assert withdrawal.setting == "treatment after two or more chemotherapies"
+    (entry,) = curated_rows(core_bundle).withdrawn
+    assert any("two or more chemotherapies" in source.quote for source in entry.sources)
 
 
 def test_withdrawn_indication_from_another_source_is_not_offered(
@@ -138,25 +158,29 @@ def test_withdrawn_indication_from_another_source_is_not_offered(
         thresholds=core_knowledge.thresholds,
     )
     assert tiers(run(without, "HGSOC", "BRCA1 Q1756fs"), "Rucaparib") == ["I-A"]  # what the withdrawal stops
-    assert tiers(result, "Rucaparib") == [] and set(tiers(result, "rucaparib")) == {"II-C"}
+    # CGI names no setting, so its claim may rest on the withdrawn treatment indication: never offered; the
+    # curated maintenance row names its setting and stands
+    assert tiers(result, "Rucaparib") == [] and tiers(result, "rucaparib") == ["I-A", "II-C"]  # II-C: prostate
     (note,) = [n for n in result.not_assessed if "Rucaparib" in n.item]
-    assert "withdrawn in 2022" in note.reason and "citeline" in note.reason
+    assert "(treatment after two or more chemotherapies) was withdrawn in 2022" in note.reason
+    assert "citeline" in note.reason
     assert tiers(result, "olaparib") and tiers(result, "niraparib")  # the other PARP inhibitors' labels stand
     # the withdrawal is of an ovarian indication: CGI's other rucaparib claims are untouched
     prostate = run(knowledge, "PRAD", "BRCA2 R3052fs")
-    assert tiers(prostate, "rucaparib") == ["I-A"]
+    assert tiers(prostate, "rucaparib") == ["I-A", "II-C"]  # the prostate label; the ovarian one elsewhere
 
 
 def test_loader_refuses_a_curated_row_for_a_withdrawn_indication(core_bundle: KnowledgeBundle) -> None:
     raw = curated_rows(core_bundle)
     (prad,) = [r for r in raw.rows if r.id == "prad-brca-rucaparib"]
-    revived = prad.model_copy(update={"id": "ov-brca-rucaparib", "tumour": "OVT"})
-    bad = CuratedEvidence(rows=[*raw.rows, revived], withdrawn=raw.withdrawn)
-
-    patched = KnowledgeBundle(None, None, curated_sources())
-    patched._parsed[("onco-core", "evidence.yaml")] = bad.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    with pytest.raises(KnowledgeError, match="withdrawn in 2022"):
-        curated_evidence(patched)
+    for setting in (None, "treatment after two or more chemotherapies"):
+        revived = prad.model_copy(update={"id": "ov-brca-rucaparib", "tumour": "OVT", "setting": setting})
+        bad = CuratedEvidence(rows=[*raw.rows, revived], withdrawn=raw.withdrawn)
+        patched = KnowledgeBundle(None, None, curated_sources())
+        dumped = bad.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        patched._parsed[("onco-core", "evidence.yaml")] = dumped
+        with pytest.raises(KnowledgeError, match="withdrawn in 2022"):
+            curated_evidence(patched)
 
 
 def test_withdrawal_year_must_be_in_a_source(core_bundle: KnowledgeBundle) -> None:

@@ -38,6 +38,8 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
     resistant = row.significance in _RESISTANT
     negative = row.direction is Direction.DOES_NOT_SUPPORT
     disease = knowledge.tree.name(row.oncotree) if row.oncotree else row.disease
+    if row.setting:
+        disease += f", {row.setting}"
     if resistant and not negative:
         title = f"{alteration.label}: no benefit expected from {row.therapy}"
     elif negative:

@@ -177,8 +177,8 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                     f"{alteration.label} {row.therapy} {withdrawal.id}",
                     NotAssessed(
                         item=f"{alteration.label}: {row.therapy} ({row.id}, {table.source} {table.release})",
-                        reason=f"not offered: the FDA indication it rests on was withdrawn in {withdrawal.year} "
-                        f"({', '.join(withdrawal.citations)})",
+                        reason=f"not offered: the FDA indication it may rest on ({withdrawal.setting}) was withdrawn "
+                        f"in {withdrawal.year} ({', '.join(withdrawal.citations)})",
                     ),
                 )
                 continue

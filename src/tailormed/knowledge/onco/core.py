@@ -175,6 +175,10 @@ class CuratedRow(Sourced):
         default_factory=list,
         description="Biomarkers of which the label needs at least one besides the row's own (HR-positive: ER or PR)",
     )
+    setting: str | None = Field(
+        default=None,
+        description="The line or setting the label names, needed where another setting of the drug was withdrawn",
+    )
 
     @model_validator(mode="after")
     def _approval_year(self) -> CuratedRow:
@@ -197,6 +201,7 @@ class WithdrawnIndication(Sourced):
     biomarker: str | list[str]
     tumour: str
     therapy: list[str] = Field(min_length=1)
+    setting: str = Field(description="The line or setting the withdrawn indication named, as its sources word it")
     withdrawn: int = Field(ge=1995, le=2100, description="Year the indication was withdrawn")
 
     @model_validator(mode="after")
@@ -289,6 +294,7 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
                     amp_level=CURATED_LEVELS[row.level],
                     origin=row.origin,
                     year=row.year,
+                    setting=row.setting,
                     verified=row.unverified is None,
                     citations=list(dict.fromkeys(source.cite for source in row.sources)),
                 )
@@ -308,6 +314,7 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
                 genes=named,
                 oncotree=entry.tumour,
                 therapies=entry.therapy,
+                setting=entry.setting,
                 year=entry.withdrawn,
                 citations=entry.cites,
             )

@@ -86,6 +86,9 @@ class BiomarkerEvidence(Contract):
         description="Biomarkers of which the label needs at least one as well (hormone-receptor-positive: ER or PR)",
     )
     year: int | None = Field(default=None, description="Year of the approval or guideline the row rests on")
+    setting: str | None = Field(
+        default=None, description="The line or setting the indication names (maintenance after response to platinum)"
+    )
     verified: bool = Field(default=True, description="False when the source could not be re-read to the sentence")
     doid: str | None = None
     therapies: list[str] = Field(default_factory=list, description="Drugs given together (one therapy)")
@@ -125,16 +128,20 @@ class Withdrawal(Contract):
     genes: list[str] = Field(min_length=1, description="Genes of the biomarkers the withdrawn indication named")
     oncotree: str = Field(description="OncoTree code of the withdrawn indication (its descendants included)")
     therapies: list[str] = Field(min_length=1, description="Drugs given together, as in the withdrawn indication")
+    setting: str = Field(description="The line or setting the withdrawn indication named")
     year: int = Field(description="Year the indication was withdrawn")
     citations: list[str] = Field(default_factory=list)
 
     def covers(self, row: BiomarkerEvidence, within: Callable[[str, str], bool]) -> bool:
         """Whether ``row`` claims approval-level evidence for this withdrawn indication.
 
-        ``within(code, ancestor)`` says whether an OncoTree code lies in the indication's tumour type.
+        ``within(code, ancestor)`` says whether an OncoTree code lies in the indication's tumour type. A row that
+        names no setting (CIViC, CGI) may rest on the withdrawn one and is covered; a row naming another setting of
+        the same drug in the same tumour type (a maintenance indication still on the label) is not.
         """
         return (
             row.amp_level is AmpLevel.A
+            and row.setting in (None, self.setting)
             and row.significance is Significance.SENSITIVITY
             and row.gene in self.genes
             and {t.lower() for t in row.therapies} == {t.lower() for t in self.therapies}
