@@ -131,6 +131,122 @@ def test_a_backup_restores_only_intact_signed_and_into_an_empty_database(
     assert _tables(target) == []
 
 
+def _dump(config: StoreConfig) -> dict[str, tuple[list[str], list[tuple[object, ...]]]]:
+    """Every table of a database with its columns and all its rows (sorted): what a refused restore must not
+    change."""
+    engine = create_engine(config.database_url)
+    try:
+        dump = {}
+        with engine.connect() as connection:
+            for name in inspect(connection).get_table_names():
+                columns = [c["name"] for c in inspect(connection).get_columns(name)]
+                rows = connection.execute(text(f'SELECT * FROM "{name}"')).all()
+                dump[name] = (columns, sorted((tuple(r) for r in rows), key=repr))
+        return dump
+    finally:
+        engine.dispose()
+
+
+# Every way the chain of a store can be broken before it is backed up (the backup is then signed as it is, so only
+# the restore's own check of the chain can refuse it), with what the refusal says.
+BROKEN_CHAINS = {
+    "edited": ("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2", "event 2: content does not match"),
+    "deleted": ("DELETE FROM audit_events WHERE seq = 2", "event 2 missing (deleted)"),
+    "truncated": (
+        "DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)",
+        "events at the end were deleted",
+    ),
+    "relinked": (
+        "UPDATE audit_events SET prev_hash = (SELECT hash FROM audit_events WHERE seq = 1) WHERE seq = 3",
+        "event 3: previous-hash link broken",
+    ),
+    "headless": ("DELETE FROM audit_head", "the chain head is missing"),
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(BROKEN_CHAINS))
+def test_a_backup_whose_audit_chain_is_broken_is_refused_and_the_target_left_as_it_was(
+    seeded: StoreConfig, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, breakage: str
+) -> None:
+    from tailormed.store import migrate
+    from tailormed.store.db import Database
+
+    tampering, why = BROKEN_CHAINS[breakage]
+    exported = _run(monkeypatch, seeded, "export", "research", "--duo", "DUO:0000042", "-o", str(tmp_path / "out"))
+    assert exported.exit_code == 0, exported.output  # an audit event for each patient read
+    engine = create_engine(seeded.database_url)
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM audit_events")).scalar_one() >= 3
+        connection.execute(text(tampering))
+    engine.dispose()
+    backup = tmp_path / "broken.bak"
+    done = _run(monkeypatch, seeded, "db", "backup", str(backup))
+    assert done.exit_code == 0, done.output
+
+    fresh = _target(backend, tmp_path, seeded, "fresh")  # no schema yet: the migrations are rolled back too
+    migrated = _target(backend, tmp_path, seeded, "migrated")  # the current schema, no data
+    db = Database.open(migrated)
+    migrate.upgrade(db)
+    db.dispose()
+    for target in (fresh, migrated):
+        before = _dump(target)
+        refused = _run(monkeypatch, target, "db", "restore", str(backup))
+        assert refused.exit_code == 2, refused.output
+        assert _dump(target) == before
+        assert "audit chain does not verify" in refused.output and why in refused.output, refused.output
+        assert "nothing was restored" in refused.output and "audit_events" in refused.output
+    assert _dump(fresh) == {}
+
+
+def _resigned(
+    config: StoreConfig, backup: Path, edited: Path, table: str, old: bytes, new: bytes, **manifest: object
+) -> None:
+    """A copy of ``backup`` with ``old`` replaced in one table and ``manifest`` fields set, checksum and signature
+    redone under the master key (as a release holding the key would write it)."""
+    from tailormed.store import backup as backups
+    from tailormed.store.crypto import load_master_key
+    from tailormed.store.keys import Keyring
+
+    keyring = Keyring(load_master_key(config))
+    with zipfile.ZipFile(backup) as source, zipfile.ZipFile(edited, "w") as target:
+        facts = json.loads(source.read("manifest.json")) | manifest
+        for name in source.namelist():
+            data = source.read(name)
+            if name == f"tables/{table}.jsonl":
+                assert old in data
+                data = data.replace(old, new, 1)
+                facts["tables"][table]["sha256"] = hashlib.sha256(data).hexdigest()
+            if name != "manifest.json":
+                target.writestr(name, data)
+        facts["signature"] = backups._signature(keyring, facts)
+        target.writestr("manifest.json", json.dumps(facts))
+
+
+def test_a_signed_backup_that_cannot_be_restored_leaves_the_target_as_it_was(
+    seeded: StoreConfig, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refusals found while reading the rows, while writing them and after migrating them roll everything back,
+    the target's new schema included."""
+    backup = tmp_path / "store.bak"
+    assert _run(monkeypatch, seeded, "db", "backup", str(backup)).exit_code == 0
+    stamp = json.loads(zipfile.ZipFile(backup).read("tables/users.jsonl").splitlines()[0])["created_at"].encode()
+    master_id = json.loads(zipfile.ZipFile(backup).read("manifest.json"))["master_key_id"].encode()
+    cases = {
+        "revision": ("users", b"", b"", {"schema_revision": "9999"}, "schema revision '9999' is not one"),
+        "timestamp": ("users", stamp, b"yesterday", {}, "bad value in column created_at"),
+        "column": ("users", b'"role": ', b'"rank": ', {}, "table users has no column rank"),
+        "datakey": ("data_keys", master_id, b"0" * len(master_id), {}, "is wrapped by master key 0000"),
+    }
+    for name, (table, old, new, manifest, why) in cases.items():
+        edited = tmp_path / f"{name}.bak"
+        _resigned(seeded, backup, edited, table, old, new, **manifest)
+        target = _target(backend, tmp_path, seeded, name)
+        before = _dump(target)
+        refused = _run(monkeypatch, target, "db", "restore", str(edited))
+        assert refused.exit_code == 2 and why in refused.output, refused.output
+        assert _dump(target) == before == {}
+
+
 def test_a_backup_of_an_older_schema_restores_and_is_migrated(
     seeded: StoreConfig, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -122,8 +122,10 @@ def db_backup(path: Annotated[Path, typer.Argument(help="Backup file to write (a
 
 @db_app.command("restore")
 def db_restore(path: Annotated[Path, typer.Argument(help="Backup file written by 'tailormed db backup'.")]) -> None:
-    """Restore a backup into an empty database after checking its integrity; then verify the audit chain."""
-    from tailormed.service.core import Platform
+    """Restore a backup into an empty database; nothing is kept unless it is intact and its audit chain verifies."""
+    from sqlalchemy.orm import Session
+
+    from tailormed.security.audit import AuditLog
     from tailormed.store.backup import restore
     from tailormed.store.config import StoreConfig
     from tailormed.store.crypto import load_master_key
@@ -131,18 +133,25 @@ def db_restore(path: Annotated[Path, typer.Argument(help="Backup file written by
     from tailormed.store.keys import Keyring
 
     config = StoreConfig.from_env()
+    keyring = Keyring(load_master_key(config))
+    verified: list[int] = []
+
+    def audit_chain(session: Session) -> None:
+        result = AuditLog(keyring).verify(session)
+        if not result.ok:
+            raise InputError(
+                f"the backup's audit chain does not verify ({result.total_problems} problem(s) in {result.events} "
+                "events), nothing was restored: " + "; ".join(result.problems),
+                source=f"{path}:tables/audit_events.jsonl",
+            )
+        verified.append(result.events)
+
     db = Database.open(config)
-    summary = restore(db, Keyring(load_master_key(config)), path)
-    db.dispose()
-    platform = Platform.open(config)
-    with platform.db.read() as session:
-        result = platform.audit.verify(session)
-    platform.close()
-    if not result.ok:
-        raise InputError("restored, but the audit chain does not verify: " + "; ".join(result.problems), source=path)
-    out.print(
-        f"restored {sum(summary.tables.values())} rows from {path}; audit chain verified ({result.events} events)"
-    )
+    try:
+        summary = restore(db, keyring, path, check=audit_chain)
+    finally:
+        db.dispose()
+    out.print(f"restored {sum(summary.tables.values())} rows from {path}; audit chain verified ({verified[0]} events)")
 
 
 @audit_app.command("verify")

@@ -6,8 +6,10 @@ once their data key is gone). The manifest carries an HMAC-SHA256 under a key de
 each table's checksum is in the manifest: a backup edited anywhere — an account's role, a care team's members,
 a consent — is refused unless whoever edited it holds the master key. :func:`restore` checks the manifest and its
 signature, each table's checksum and row count, the schema revision and the master key before touching the
-target, which must be empty; it writes everything in one transaction, then checks that every data key unwraps
-and that the audit chain verifies.
+target, which must be empty; then, in one transaction that is rolled back on any failure (schema included), it
+migrates the target to the backup's revision, writes the rows, checks that every data key unwraps, migrates to the
+current revision and runs the caller's check of the restored store (the audit chain): a refused restore leaves the
+target exactly as it was.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import io
 import json
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import LargeBinary, delete, insert, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
 from tailormed.errors import InputError
@@ -57,6 +61,8 @@ def _encode(value: Any) -> Any:
 
 
 def _decode(table: Table, column: str, value: Any, where: str) -> Any:
+    if column not in table.c:
+        raise InputError(f"table {table.name} has no column {column}", source=where)
     if value is None:
         return None
     kind = table.c[column].type
@@ -160,8 +166,15 @@ def read_backup(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, An
     return manifest, tables
 
 
-def restore(db: Database, keyring: Keyring, path: Path) -> BackupSummary:
-    """Restore a checked backup into an empty database, in one transaction."""
+def restore(
+    db: Database, keyring: Keyring, path: Path, check: Callable[[Session], None] | None = None
+) -> BackupSummary:
+    """Restore a checked backup into an empty database, all or nothing.
+
+    The schema migrations, the rows, the data-key check, the migration to the current revision and ``check`` (the
+    caller's verification of the restored store, such as the audit chain) run in one transaction on one connection:
+    if any of them raises, it is rolled back and the target is left exactly as it was (DDL included: PostgreSQL's
+    is transactional, and SQLite's is under the explicit BEGIN every connection here issues)."""
     manifest, rows = read_backup(path)
     if manifest.get("master_key_id") != keyring.master.key_id:
         raise InputError(
@@ -176,6 +189,15 @@ def restore(db: Database, keyring: Keyring, path: Path) -> BackupSummary:
             source=str(path),
         )
     revision = str(manifest.get("schema_revision"))
+    if not migrate.is_known(revision):
+        raise InputError(f"the backup's schema revision {revision!r} is not one this release knows", source=str(path))
+    batches = {
+        table.name: [
+            {k: _decode(table, k, v, f"{path}:tables/{table.name}.jsonl") for k, v in row.items()}
+            for row in rows.get(table.name, [])
+        ]
+        for table in Base.metadata.sorted_tables  # a table the backup's older schema did not have stays empty
+    }
     if not db.is_empty():
         current = migrate.current_revision(db)
         with db.read() as session:
@@ -188,17 +210,18 @@ def restore(db: Database, keyring: Keyring, path: Path) -> BackupSummary:
             raise InputError(
                 "restore needs an empty database (this one has tailormed data)", source=db.url.split("@")[-1]
             )
-    migrate.upgrade(db, revision)
-    with db.transaction() as session:
-        session.execute(delete(Base.metadata.tables["audit_head"]))
-        for table in Base.metadata.sorted_tables:  # a table the backup's older schema did not have stays empty
-            batch = [
-                {k: _decode(table, k, v, f"{path}:{table.name}") for k, v in row.items()}
-                for row in rows.get(table.name, [])
-            ]
-            if batch:
-                session.execute(insert(table), batch)
-        for key in session.scalars(select(DataKey)):
-            keyring.data_key(session, key.id)  # every key must unwrap, or nothing is restored
-    migrate.upgrade(db)
+    with db.engine.begin() as connection:  # rolled back on any exception below
+        migrate.upgrade_on(connection, revision)
+        with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+            session.execute(delete(Base.metadata.tables["audit_head"]))
+            for table in Base.metadata.sorted_tables:
+                if batches[table.name]:
+                    session.execute(insert(table), batches[table.name])
+            for key in session.scalars(select(DataKey)):
+                keyring.data_key(session, key.id)  # every key must unwrap, or nothing is restored
+            session.commit()  # releases the savepoint; the connection's transaction stays open
+        migrate.upgrade_on(connection)
+        if check is not None:
+            with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+                check(session)
     return BackupSummary(path=path, tables={name: len(r) for name, r in rows.items()}, revision=revision)
