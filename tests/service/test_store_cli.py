@@ -196,6 +196,10 @@ def test_a_backup_whose_audit_chain_is_broken_is_refused_and_the_target_left_as_
         assert "audit chain does not verify" in refused.output and why in refused.output, refused.output
         assert "nothing was restored" in refused.output and "audit_events" in refused.output
     assert _dump(fresh) == {}
+    if backend == "sqlite":  # a database file that did not exist is not left behind
+        absent = tmp_path / "absent.db"
+        refused = _run(monkeypatch, replace(seeded, database_url=sqlite_url(absent)), "db", "restore", str(backup))
+        assert refused.exit_code == 2 and not list(tmp_path.glob("absent.db*"))
 
 
 def _resigned(

@@ -146,11 +146,20 @@ def db_restore(path: Annotated[Path, typer.Argument(help="Backup file written by
             )
         verified.append(result.events)
 
+    new_file = None  # a SQLite file that opening the target creates is removed again if the restore is refused
+    if config.is_sqlite:
+        file = Path(config.database_url.split("///", 1)[-1])
+        new_file = None if file.exists() or file.name == ":memory:" else file
     db = Database.open(config)
     try:
         summary = restore(db, keyring, path, check=audit_chain)
-    finally:
+    except BaseException:
         db.dispose()
+        if new_file is not None:
+            for leftover in (new_file, *(new_file.with_name(new_file.name + s) for s in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+        raise
+    db.dispose()
     out.print(f"restored {sum(summary.tables.values())} rows from {path}; audit chain verified ({verified[0]} events)")
 
 
