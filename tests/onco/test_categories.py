@@ -196,6 +196,9 @@ def test_valid_codes_and_unknown_are_accepted(core_knowledge: OncoKnowledge) -> 
         ("LUAD", "EGFR T790M", "erlotinib", "I-B"),  # on-target secondary mutation, first-generation TKI
         ("LUAD", "EGFR T790M", "afatinib", "I-B"),  # and second-generation TKIs
         ("NSCLC", "EGFR T790M", "dacomitinib", "I-B"),
+        ("LUAD", "MET amplification", "gefitinib", "I-B"),  # bypass signalling: MET amplification for EGFR TKIs
+        ("NSCLC", "MET amplification", "erlotinib", "I-B"),
+        ("NSCLC", "MET amplification", "dacomitinib", "I-B"),
         ("LUAD", "EGFR C797S", "osimertinib", "I-B"),  # on-target secondary mutation, third-generation TKI
         ("LUAD", "ALK G1202R", "alectinib", "I-B"),  # on-target secondary mutation, second-generation ALK TKIs
         ("NSCLC", "ALK G1202R", "ceritinib", "I-B"),
