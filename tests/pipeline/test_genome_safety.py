@@ -15,6 +15,7 @@ import sys
 import threading
 import zlib
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -319,6 +320,48 @@ def test_a_pgx_position_whose_ref_disagrees_is_not_used_and_said_so(tmp_path: Pa
     assert "warning: S1: chr10:94781859: VCF REF C differs from the knowledge REF G (line 5); not used" in done.stderr
     (row,) = [line.split("\t") for line in done.stdout.splitlines() if "\tCYP2C19\t" in line]
     assert "rs4244285" in row[6].split(",")  # listed missing, never read as *2 or as reference
+
+
+# -- a call that could not test an allele: the advice resting on it is provisional --------------------------------
+
+
+def test_advice_on_a_call_that_could_not_test_a_no_function_allele_is_provisional(
+    core: KnowledgeBundle, tmp_path: Path
+) -> None:
+    """CYP2C19 from a VCF holding only rs12248560 (0/0): the matcher, like PharmCAT's, calls *1/*1, since *2 and *3
+    cannot be tested (rs4244285, rs4986893 not in the file). Standard-dose clopidogrel must not read as settled."""
+    from tailormed.engines.pgx.findings import analyze_pgx
+    from tailormed.model.patient import Medication, Patient
+
+    only = _vcf(tmp_path / "one.vcf", "GRCh38", [("chr10", 94761900, "C", "T", "0/0")])
+    calls = _calls(only, core, AbsentPolicy())
+    assert [d.name for d in calls["CYP2C19"].diplotypes] == ["*1/*1"]
+    assert calls["CYP2C19"].untested == {"*2": ["rs4244285"], "*3": ["rs4986893"]}
+    _, knowledge, _ = pgx.load_pgx(core)
+    patient = Patient(id="p", medications=[Medication(name="clopidogrel")])
+    result = analyze_pgx(patient, list(calls.values()), knowledge, on=date(2026, 1, 15))
+    cyp2c19 = result.phenotypes["CYP2C19"]
+    assert {p.diplotype: p.phenotype for p in cyp2c19.untested}.items() >= {
+        ("*1/*2", "Intermediate Metabolizer"),
+        ("*2/*2", "Poor Metabolizer"),
+    }
+    (cpic,) = [g for m in result.review.medications for g in m.genotype_recommendations if g.source == "CPIC"]
+    assert cpic.provisional and cpic.resolving_test == "genotyping rs4244285, rs4986893"
+    assert cpic.range_note is not None and "*2/*2: Poor Metabolizer if *2 is present (rs4244285 not called)" in (
+        cpic.range_note
+    )
+    complete = _vcf(tmp_path / "all.vcf", "GRCh38", [("chr10", 94761900, "C", "T", "0/0"),
+                                                     ("chr10", 94781859, "G", "A", "0/0"),
+                                                     ("chr10", 94780653, "G", "A", "0/0")])  # fmt: skip
+    tested = _calls(complete, core, AbsentPolicy())["CYP2C19"]
+    assert tested.untested == {} and [d.name for d in tested.diplotypes] == ["*1/*1"]
+    record = tmp_path / "p.yaml"
+    record.write_text("id: p\ndemographics: {sex: male, birth_date: 1960-01-01}\nmedications: [{name: clopidogrel}]\n")
+    done = analyze_files(record, vcf=only, out_dir=tmp_path / "out", bundle=core, pdf=False)
+    clinician = (done.folder / "report_clinician.html").read_text() if done.folder else ""
+    patient_report = (done.folder / "report_patient.html").read_text() if done.folder else ""
+    assert "Provisional" in clinician and "genotyping rs4244285, rs4986893" in clinician
+    assert "copy-number test" not in patient_report  # the patient's copy-number wording is for CYP2D6 only
 
 
 # -- issue 11 item 12: no htslib index noise on unindexed files -----------------------------------------------------

@@ -57,6 +57,10 @@ class GeneCall(Contract):
     definition_version: str | None = None
     copy_number: int | None = Field(default=None, description="Measured gene copies folded into the diplotypes")
     conflict: str | None = Field(default=None, description="Why an outside call does not fit the VCF's genotypes")
+    untested: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Named alleles the call could not test, every position defining them not called -> positions",
+    )
 
 
 class PhenotypeMethod(StrEnum):
@@ -132,6 +136,13 @@ class GenePhenotype(Contract):
         default_factory=list, description="Other results the gene could have given its unmeasured copy number"
     )
     resolving_test: str | None = Field(default=None, description="The test that settles ``possible``")
+    untested: list[PossibleResult] = Field(
+        default_factory=list,
+        description="Other results the gene would have with an allele its VCF could not test (positions not called)",
+    )
+    untested_positions: list[str] = Field(
+        default_factory=list, description="The positions whose genotyping settles ``untested``"
+    )
     copy_number: int | None = Field(default=None, description="Gene copies measured (copy-number evidence)")
     conflict: str | None = Field(default=None, description="An outside call the VCF's genotypes contradict")
 

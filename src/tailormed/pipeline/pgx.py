@@ -261,6 +261,7 @@ def evidence_calls(
         if evidence.copy_number:
             calls = [_with_measured_copies(call, evidence, copy_numbers) for call in calls]
         calls = [_unless_unread(call, definitions, genotypes, copy_numbers) for call in calls]
+    calls = [_with_untested(call, definitions.get(call.gene)) for call in calls]
     uncovered = {region.name: region for region in evidence.uncovered(CONSUMER)}
     if not evidence.absent.absent_is_reference or not uncovered:
         return genotypes, calls
@@ -272,6 +273,26 @@ def evidence_calls(
             call = call.model_copy(update={"status": CallStatus.NO_CALL, "diplotypes": [], "warnings": [reason]})
         marked.append(call)
     return genotypes, marked
+
+
+def _with_untested(call: GeneCall, definition: GeneDefinition | None) -> GeneCall:
+    """A matcher call with the named alleles it could not test: every position that defines them not called.
+
+    The matcher (like PharmCAT's) drops such alleles, so the call cannot exclude them; the phenotype step works out
+    whether they would change the result.
+    """
+    if definition is None or call.origin is not CallOrigin.MATCHER or not call.diplotypes or not call.missing_positions:
+        return call
+    missing = set(call.missing_positions)
+    ignored = set(definition.exemptions.ignored_alleles)
+    untested = {}
+    for allele in definition.named_alleles:
+        if allele.is_reference or allele.structural or allele.name in ignored or not allele.defined:
+            continue
+        labels = [definition.variants[i].label for i, _ in allele.defined]
+        if all(label in missing for label in labels):
+            untested[allele.name] = labels
+    return call.model_copy(update={"untested": untested}) if untested else call
 
 
 def _unless_unread(

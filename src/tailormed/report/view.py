@@ -98,9 +98,9 @@ class PgxView:
         return [g.data.gene for g in self.genes if g.data.possible and g.data.resolving_test]
 
     def unsettled_in(self, answers: Sequence[GuidelineResult]) -> list[str]:
-        """The unsettled genes these guideline answers use (every one when an answer names none of them)."""
-        genes = [gene for gene in self.unsettled_genes if any(gene in a.genes for a in answers)]
-        return genes or ([*self.unsettled_genes] if answers else [])
+        """The unsettled genes these guideline answers use (an answer provisional for another reason, alleles its
+        VCF could not test, uses none)."""
+        return [gene for gene in self.unsettled_genes if any(gene in a.genes for a in answers)]
 
     @property
     def notable_genes(self) -> list[Typed[GenePhenotype]]:
@@ -312,10 +312,13 @@ class ReportView:
         for guidance in self.pgx.guidance_on_list:
             if not guidance.result.provisional:
                 continue
+            unsettled = self.pgx.unsettled_in([guidance.result])
+            if not unsettled:
+                continue  # provisional for another reason (alleles the VCF could not test): said with the gene
             for drug in guidance.finding.drugs:
                 if drug.casefold() not in acted and drug.casefold() in current_drug_names(self.patient):
                     genes = found.setdefault(drug, [])
-                    genes += [g for g in self.pgx.unsettled_in([guidance.result]) if g not in genes]
+                    genes += [g for g in unsettled if g not in genes]
         return list(found.items())
 
     @property

@@ -17,6 +17,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 
 from tailormed.engines.pgx.phenotype import diplotype_phenotype, phenotype_all
+from tailormed.engines.pgx.untested import with_untested
 from tailormed.knowledge.pgx.copy_number import CopyNumberKnowledge, GeneCopyNumber
 from tailormed.knowledge.pgx.phenotypes import GenePhenotypes, PhenotypeKnowledge
 from tailormed.model.allele_names import ordered_pair
@@ -197,13 +198,16 @@ def with_range(
 def phenotype_calls(
     calls: Iterable[GeneCall], tables: PhenotypeKnowledge, rules: CopyNumberKnowledge
 ) -> dict[str, GenePhenotype]:
-    """Every call phenotyped, the VCF-based calls of copy-number genes with the results they could still be."""
+    """Every call phenotyped, the VCF-based calls of copy-number genes with the results they could still be, and
+    every call with the results the alleles it could not test would give."""
     calls = list(calls)
     results = phenotype_all(calls, tables)
     for call in calls:
         gene_rules = rules.gene(call.gene)
         if gene_rules is not None and call.gene in results:
             results[call.gene] = with_range(results[call.gene], call, tables.gene(call.gene), gene_rules)
+        if call.untested and call.gene in results:
+            results[call.gene] = with_untested(results[call.gene], call, tables.gene(call.gene))
     return results
 
 

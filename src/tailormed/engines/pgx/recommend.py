@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tailormed.engines.pgx.phenotype import normalize_score
+from tailormed.engines.pgx.untested import described, positions_text
 from tailormed.knowledge.pgx.guidelines import (
     Criterion,
     CriterionKind,
@@ -29,6 +30,7 @@ from tailormed.model.pgx import (
     GuidelineResult,
     MatchedRow,
     PhenotypeStatus,
+    PossibleResult,
     QuotedSource,
     RecommendationStatus,
 )
@@ -86,7 +88,66 @@ def match_guideline(guideline: Guideline, drug: str, results: Mapping[str, GeneP
         result = results.get(gene)
         if result is not None and result.called and result.possible:
             answer = _over_range(answer, guideline, drug, results, result)
+        if result is not None and result.called and result.untested:
+            answer = _over_untested(answer, guideline, drug, results, result)
     return answer
+
+
+def _differing(
+    answer: GuidelineResult,
+    guideline: Guideline,
+    drug: str,
+    results: Mapping[str, GenePhenotype],
+    result: GenePhenotype,
+    possibles: list[PossibleResult],
+) -> list[PossibleResult]:
+    """The possible results of ``result`` under which the guideline gives other advice."""
+    advice = _advice(answer)
+    differ = []
+    for possible in possibles:
+        other = result.model_copy(
+            update={
+                "status": PhenotypeStatus.ASSIGNED if possible.phenotype else PhenotypeStatus.UNRESOLVED,
+                "phenotype": possible.phenotype,
+                "activity_score": possible.activity_score,
+                "diplotype_alleles": tuple(possible.diplotype.split("/")),
+                "possible": [],
+                "untested": [],
+            }
+        )
+        if _advice(_match_guideline(guideline, drug, {**results, result.gene: other})) != advice:
+            differ.append(possible)
+    return differ
+
+
+def _over_untested(
+    answer: GuidelineResult,
+    guideline: Guideline,
+    drug: str,
+    results: Mapping[str, GenePhenotype],
+    result: GenePhenotype,
+) -> GuidelineResult:
+    """Provisional when an allele the VCF could not test would change the advice (its positions not called)."""
+    differ = _differing(answer, guideline, drug, results, result, result.untested)
+    if not differ:
+        return answer
+    positions = positions_text(result.untested_positions)
+    test = f"genotyping {positions}"
+    note = (
+        f"provisional: based on {result.summary}, which assumes alleles the VCF could not test are absent "
+        f"({positions} not called); the advice differs for {described(differ)}; {test} resolves this"
+    )
+    return answer.model_copy(
+        update={
+            "provisional": True,
+            "range_note": _join(answer.range_note, note),
+            "resolving_test": _join_tests(answer.resolving_test, test),
+        }
+    )
+
+
+def _join_tests(first: str | None, second: str) -> str:
+    return second if not first else f"{first} and {second}"
 
 
 def _over_range(
@@ -96,20 +157,7 @@ def _over_range(
     results: Mapping[str, GenePhenotype],
     result: GenePhenotype,
 ) -> GuidelineResult:
-    advice = _advice(answer)
-    differ = []
-    for possible in result.possible:
-        other = result.model_copy(
-            update={
-                "status": PhenotypeStatus.ASSIGNED if possible.phenotype else PhenotypeStatus.UNRESOLVED,
-                "phenotype": possible.phenotype,
-                "activity_score": possible.activity_score,
-                "diplotype_alleles": tuple(possible.diplotype.split("/")),
-                "possible": [],
-            }
-        )
-        if _advice(_match_guideline(guideline, drug, {**results, result.gene: other})) != advice:
-            differ.append(possible)
+    differ = _differing(answer, guideline, drug, results, result, result.possible)
     called = result.summary
     if not differ:
         listed = "; ".join(p.described for p in result.possible)
