@@ -1,6 +1,7 @@
 """``tailormed cohort run``: the per-person analyses over a cohort VCF or PLINK 2 fileset, partitioned and resumable.
 
-Outputs go to ``OUT/<table>.parquet/block=NNNNN/part-0.parquet`` (Hive-style, readable with DuckDB or Spark as one
+Outputs go to ``OUT/<table>.parquet/block=NNNNN/part-0.parquet`` (region partitions' partial scores under
+``OUT/_regions/``) (Hive-style, readable with DuckDB or Spark as one
 table) and ``OUT/manifest.json`` (inputs with checksums, scores, build, partitions). The work is done by
 :mod:`tailormed.cohort`; this module parses options and shows progress.
 """
@@ -59,6 +60,15 @@ def run(
     absent_is_reference: AbsentIsReferenceOption = False,
     on: Annotated[str | None, typer.Option("--on", help="Assessment date (YYYY-MM-DD); default today.")] = None,
     block_size: Annotated[int, typer.Option("--block-size", min=1, help="Samples per partition.")] = 500,
+    region_size: Annotated[
+        int | None,
+        typer.Option(
+            "--region-size",
+            min=1,
+            help="Compute prs in ranges of the scores' sites spanning under this many base pairs, each read once "
+            "through the VCF's index for every sample (needs an indexed VCF and --build).",
+        ),
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (local engine).")] = 1,
     engine: Annotated[str, typer.Option("--engine", help="local (process pool) or spark (PySpark extra).")] = "local",
     spark_master: Annotated[
@@ -106,10 +116,11 @@ def run(
         records=records,
         absent_is_reference=absent_is_reference,
         on=assessed,
+        region_size=region_size,
     )
     groups = read_populations(populations, population_column) if populations is not None else None
     with progress() as bar:
-        task = bar.add_task(f"{len(plan.partitions)} partitions", total=len(plan.partitions))
+        task = bar.add_task(f"{len(plan.units)} partitions", total=len(plan.units))
         manifest = run_cohort(
             plan,
             out,
@@ -120,7 +131,7 @@ def run(
             populations=groups,
         )
     err.print(
-        f"{manifest['samples']} samples in {len(plan.partitions)} partitions: {manifest['computed_now']} computed, "
+        f"{manifest['samples']} samples in {len(plan.units)} partitions: {manifest['computed_now']} computed, "
         f"{manifest['reused']} already finished; wrote {out}",
         highlight=False,
     )

@@ -1,4 +1,10 @@
-"""What a cohort run is made of: its inputs with checksums, its options, and its sample-block partitions.
+"""What a cohort run is made of: its inputs with checksums, its options, and its partitions.
+
+Partitions are sample blocks. With region partitions (``--region-size``, an indexed VCF and a known build) the
+polygenic scores are computed instead in genomic ranges of the scores' sites, each read once through the index for
+every sample of the run, so the scored records are parsed once in all (sample blocks would each parse all of them:
+work growing with the square of the cohort). The engines (PGx genes whole, ClinVar sites) still read their loci per
+block.
 
 The run's fingerprint (input checksums, scoring-file checksums, options, tailormed version) is written into the
 manifest and into every partition's marker: a rerun skips a partition only when its marker carries the same
@@ -9,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -57,15 +63,32 @@ class InputFile(Contract):
     sha256: str
 
 
-class Partition(Contract):
-    """One sample block; its name is its folder under each output table."""
+class Region(Contract):
+    """A genomic range of score sites (1-based, inclusive) that one region partition reads through the index."""
 
     index: int
-    samples: list[str]
+    chrom: str
+    start: int
+    end: int
 
     @property
     def name(self) -> str:
-        return f"block={self.index:05d}"
+        return f"region={self.index:05d}"
+
+    def contains(self, chrom: str, pos: int) -> bool:
+        return chrom == self.chrom and self.start <= pos <= self.end
+
+
+class Partition(Contract):
+    """One sample block, or one region of the scores over every sample; its name is its folder under each output."""
+
+    index: int
+    samples: list[str]
+    region: Region | None = None
+
+    @property
+    def name(self) -> str:
+        return f"block={self.index:05d}" if self.region is None else self.region.name
 
 
 class CohortPlan(Contract):
@@ -82,6 +105,8 @@ class CohortPlan(Contract):
     min_overlap: float
     block_size: int
     partitions: list[Partition]
+    region_size: int | None = Field(default=None, description="Base pairs per region partition of the score sites")
+    regions: list[Region] = Field(default_factory=list)
     files: list[InputFile]
     kb: str | None = Field(default=None, description="Knowledge bundle folder (None: the installed one)")
     knowledge: dict[str, str] = Field(default_factory=dict, description="Bundle source name -> version")
@@ -94,6 +119,16 @@ class CohortPlan(Contract):
     def engines(self) -> list[str]:
         """The single-patient engines the run calls per person (their needs are added when they run)."""
         return [name for name in (a.engine for a in self.analyses) if name is not None]
+
+    @property
+    def units(self) -> list[Partition]:
+        """The partitions that run as tasks: the sample blocks, or with regions the blocks for the engines (when
+        any runs), then one partition per score region over every sample."""
+        if not self.regions:
+            return self.partitions
+        everyone = [sample for block in self.partitions for sample in block.samples]
+        regions = [Partition(index=region.index, samples=everyone, region=region) for region in self.regions]
+        return [*(self.partitions if self.engines else []), *regions]
 
     @property
     def fingerprint(self) -> str:
@@ -139,6 +174,29 @@ def blocks(samples: Sequence[str], size: int) -> list[Partition]:
         raise InputError(f"block size must be at least 1, not {size}")
     starts = range(0, len(samples), size)
     return [Partition(index=i, samples=list(samples[start : start + size])) for i, start in enumerate(starts)]
+
+
+def score_regions(sites: Iterable[tuple[str, int]], size: int) -> list[Region]:
+    """Consecutive ranges of the sites, each spanning less than ``size`` base pairs, per chromosome in sorted order.
+
+    >>> [(r.chrom, r.start, r.end) for r in score_regions([("1", 5), ("1", 30), ("2", 7), ("1", 12)], 10)]
+    [('1', 5, 12), ('1', 30, 30), ('2', 7, 7)]
+    """
+    if size < 1:
+        raise InputError(f"region size must be at least 1 base pair, not {size}")
+    found: list[Region] = []
+    for chrom, pos in sorted(set(sites), key=lambda site: (_chrom_key(site[0]), site[1])):
+        last = found[-1] if found else None
+        if last is not None and last.chrom == chrom and pos - last.start < size:
+            found[-1] = last.model_copy(update={"end": pos})
+        else:
+            found.append(Region(index=len(found), chrom=chrom, start=pos, end=pos))
+    return found
+
+
+def _chrom_key(chrom: str) -> tuple[int, str]:
+    name = chrom.removeprefix("chr")
+    return (int(name), "") if name.isdigit() else (1000, name)
 
 
 def read_records(path: Path) -> dict[str, Patient]:

@@ -21,12 +21,15 @@ from tailormed.cohort.plan import (
     CohortPlan,
     Engine,
     InputKind,
+    Region,
     blocks,
     checksum,
+    score_regions,
 )
-from tailormed.cohort.tasks import finished, run_partition
+from tailormed.cohort.tasks import finished, merge_regions, run_partition
 from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
+from tailormed.knowledge.pgs_scoring import ScoringFile
 from tailormed.model.genotype import GenomeBuild
 
 MANIFEST = "manifest.json"
@@ -60,11 +63,14 @@ def plan_run(
     records: Path | None = None,
     absent_is_reference: bool = False,
     on: date | None = None,
+    region_size: int | None = None,
 ) -> CohortPlan:
     """The partitions and fingerprint of a run; checks the inputs before any work starts.
 
     With both ``vcf`` and ``pgen``, ``prs`` is scored from the fileset (as biobanks ship the genome-wide genotypes)
     and the engines read the VCF; the samples are the VCF's, and each must be in the fileset too.
+    With ``region_size``, the scores are computed in ranges of the scores' sites spanning less than that many base
+    pairs (region partitions over every sample, read through the VCF's index), then added per block.
     """
     if vcf is None and pgen is None:
         raise InputError("give --vcf, --pgen, or both (the fileset for prs, the VCF for the other analyses)")
@@ -117,7 +123,8 @@ def plan_run(
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline.prs import read_scores
 
-    read_scores(scoring)  # bad scoring files stop the run before it starts
+    scores = read_scores(scoring)  # bad scoring files stop the run before it starts
+    regions = region_partitions(vcf, pgen, analyses, scores, build, absent_is_reference, region_size)
     if records is not None:
         read_records(records)  # and so do bad records
     bundle = load_bundle(kb)
@@ -131,6 +138,8 @@ def plan_run(
         min_overlap=min_overlap,
         block_size=block_size,
         partitions=blocks(chosen, block_size),
+        region_size=region_size,
+        regions=regions,
         files=[checksum(path) for path in [*paths, *scoring, *([records] if records is not None else [])]],
         kb=str(bundle.root) if bundle.root is not None else None,
         knowledge=bundle.versions(),
@@ -140,6 +149,39 @@ def plan_run(
     )
     refuse_pgen_engines(plan)
     return plan
+
+
+def region_partitions(
+    vcf: Path | None,
+    pgen: Path | None,
+    analyses: Sequence[Analysis],
+    scores: Sequence[ScoringFile],
+    build: GenomeBuild | None,
+    absent_is_reference: bool,
+    size: int | None,
+) -> list[Region]:
+    """The score regions of ``--region-size`` (none without it), once the run can use them."""
+    if size is None:
+        return []
+    if vcf is None or pgen is not None or Analysis.PRS not in analyses:
+        raise InputError("--region-size splits the scores read from a VCF: give --vcf and --analyses prs, no --pgen")
+    if build is None:
+        raise InputError("--region-size needs --build: regions are ranges of the scores' positions in one build")
+    if absent_is_reference:
+        raise InputError("--region-size is for cohorts; --absent-is-reference for single-sample VCFs", source=vcf)
+    if not any(Path(f"{vcf}{suffix}").is_file() for suffix in (".tbi", ".csi")):
+        raise InputError(
+            "--region-size reads each region through the VCF's index: bgzip the VCF and index it (tabix -p vcf)",
+            source=vcf,
+        )
+    sites = [
+        (chrom, pos)
+        for score in scores
+        for found in [score.positions(build)]
+        for chrom, pos in zip(found.chrom, found.pos.tolist(), strict=True)
+        if chrom is not None
+    ]
+    return score_regions(sites, size)
 
 
 def run_cohort(
@@ -159,8 +201,9 @@ def run_cohort(
     (``summary.json``, ``summary.html``) is written last, per group of ``populations`` (sample -> group) if given.
     """
     out.mkdir(parents=True, exist_ok=True)
-    todo = [partition for partition in plan.partitions if not finished(plan, partition, out)]
-    skipped = len(plan.partitions) - len(todo)
+    units = plan.units
+    todo = [partition for partition in units if not finished(plan, partition, out)]
+    skipped = len(units) - len(todo)
     done: list[dict[str, object]] = []
     if engine is Engine.SPARK:
         from tailormed.cohort.spark import run_on_spark
@@ -178,6 +221,8 @@ def run_cohort(
                 done.append(future.result())
                 if on_partition:
                     on_partition(done[-1])
+    if plan.regions:
+        merge_regions(plan, out)
     manifest = manifest_of(plan, out, computed=len(done), skipped=skipped)
     manifest["engine"] = engine.value if engine is Engine.LOCAL else f"spark ({spark_master})"
     write_text_atomic(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
@@ -194,7 +239,7 @@ def manifest_of(plan: CohortPlan, out: Path, *, computed: int, skipped: int) -> 
     from tailormed.cohort.tasks import RISK_NEEDS_RECORDS, marker_path, run_analyses, tables_of
     from tailormed.pipeline.prs import read_scores
 
-    markers = [json.loads(marker_path(out, p).read_text()) for p in plan.partitions]
+    markers = [json.loads(marker_path(out, p).read_text()) for p in plan.units]
     used_by: dict[str, dict[str, str]] = {}
     for marker in markers:
         for engine, used in marker.get("knowledge", {}).items():
@@ -239,8 +284,10 @@ def manifest_of(plan: CohortPlan, out: Path, *, computed: int, skipped: int) -> 
         "samples": sum(len(p.samples) for p in plan.partitions),
         "partitions": [
             {"name": p.name, "samples": len(p.samples), "seconds": m["seconds"]}
-            for p, m in zip(plan.partitions, markers, strict=True)
+            for p, m in zip(plan.units, markers, strict=True)
         ],
+        "regions": [region.model_dump(mode="json") for region in plan.regions],
+        "region_size": plan.region_size,
         "computed_now": computed,
         "reused": skipped,
         "tables": {table: [field.name for field in SCHEMAS[table]] for table in tables_of(plan)},

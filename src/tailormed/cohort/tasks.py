@@ -5,6 +5,10 @@ the PGx and ClinVar loci the engines ask the knowledge for, the scoring files' p
 Each person then goes through the same engines as a single-patient ``analyze``
 (:func:`tailormed.pipeline.analyze.run_engines`) on their own evidence from that pass.
 
+A region partition reads only its range of the scores' sites (through the VCF index) for every sample and writes
+their partial sums; :func:`merge_regions` adds them, region after region, into each block's ``prs_scores`` table and
+checks each score's overlap on the whole.
+
 Missing genotypes are never mean-imputed in a cohort run: a person's score then depends only on their own
 genotypes, so it is the same whichever block (or cohort) they are in, and equals their single-patient score.
 """
@@ -20,13 +24,16 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from tailormed.cohort.plan import Analysis, CohortPlan, InputKind, Partition, default_patient, read_records
 from tailormed.cohort.tables import (
     HEREDITARY_TABLE,
     PGX_CALLS_TABLE,
     PGX_RECOMMENDATIONS_TABLE,
+    PRS_SCHEMA,
     PRS_TABLE,
     RISK_TABLE,
     Rows,
@@ -45,6 +52,7 @@ from tailormed.errors import InputError
 from tailormed.evidence.read import GenomeBatch, read_genomes
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
+from tailormed.knowledge.pgs_scoring import ScoringFile
 from tailormed.model.dosage import SiteGroup
 from tailormed.model.evidence import AbsentPolicy, GenomeEvidence, GenomeRequest
 from tailormed.model.genotype import GenomeBuild
@@ -54,6 +62,8 @@ from tailormed.pipeline import pgx, prs
 from tailormed.pipeline.analyze import genome_request, run_engines
 
 MARKERS = "_partitions"
+#: Where region partitions write their partial score tables (outside the tables a reader globs).
+REGIONS = "_regions"
 #: The tables each analysis writes.
 TABLES: dict[Analysis, tuple[str, ...]] = {
     Analysis.PGX: (PGX_CALLS_TABLE, PGX_RECOMMENDATIONS_TABLE),
@@ -73,12 +83,23 @@ def marker_path(out: Path, partition: Partition) -> Path:
 
 
 def table_path(out: Path, table: str, partition: Partition) -> Path:
-    return out / table / partition.name / "part-0.parquet"
+    base = out if partition.region is None else out / REGIONS
+    return base / table / partition.name / "part-0.parquet"
 
 
 def run_analyses(plan: CohortPlan) -> list[Analysis]:
     """The analyses that run: ``risk`` only with per-sample records (else :data:`RISK_NEEDS_RECORDS`)."""
     return [a for a in plan.analyses if a is not Analysis.RISK or plan.records is not None]
+
+
+def unit_analyses(plan: CohortPlan, partition: Partition) -> list[Analysis]:
+    """What one partition computes: a region partition its scores only, its block partition all but the scores."""
+    analyses = run_analyses(plan)
+    if partition.region is not None:
+        return [Analysis.PRS]
+    if plan.regions:
+        return [a for a in analyses if a is not Analysis.PRS]
+    return analyses
 
 
 def tables_of(plan: CohortPlan) -> list[str]:
@@ -113,6 +134,18 @@ def _memo(kb: object) -> MatchMemo:
 
 
 @lru_cache(maxsize=1)
+def _scores(paths: tuple[str, ...]) -> list[ScoringFile]:
+    """The run's scoring files, read once per worker process (a region partition would otherwise reread them)."""
+    return prs.read_scores([Path(path) for path in paths])
+
+
+@lru_cache(maxsize=1)
+def _score_request(paths: tuple[str, ...]) -> GenomeRequest:
+    """The scoring files' positions, listed once per worker process (a region partition keeps its range of them)."""
+    return prs.score_request(_scores(paths))
+
+
+@lru_cache(maxsize=1)
 def _records(path: str | None) -> dict[str, Patient]:
     return read_records(Path(path)) if path is not None else {}
 
@@ -123,14 +156,22 @@ def patients_of(plan: CohortPlan, partition: Partition) -> list[Patient]:
     return [records.get(sample) or default_patient(sample) for sample in partition.samples]
 
 
-def partition_request(plan: CohortPlan, bundle: KnowledgeBundle, patients: Sequence[Patient]) -> GenomeRequest:
+def partition_request(
+    plan: CohortPlan, bundle: KnowledgeBundle, patients: Sequence[Patient], partition: Partition | None = None
+) -> GenomeRequest:
     """What one pass over the partition must collect: every person's engine needs, the scores, the build markers.
 
     The engines' genome needs depend on a person only through sex (sex-specific panel scores) and consent
     (secondary findings), so they are asked once per such group, not once per person.
     """
-    request = GenomeRequest(markers=markers.build_markers(bundle))
-    engines = [a.engine for a in run_analyses(plan) if a.engine is not None]
+    analyses = unit_analyses(plan, partition) if partition is not None else run_analyses(plan)
+    region = partition.region if partition is not None else None
+    found = markers.build_markers(bundle)
+    if region is not None:  # a region's pass votes on the build with the markers in its range, in one query
+        grch38 = plan.build is GenomeBuild.GRCH38
+        found = [m for m in found if region.contains(m.chrom, m.grch38_pos if grch38 else m.grch37_pos)]
+    request = GenomeRequest(markers=found)
+    engines = [a.engine for a in analyses if a.engine is not None]
     if engines:
         seen: set[str] = set()
         for patient in patients:
@@ -138,8 +179,13 @@ def partition_request(plan: CohortPlan, bundle: KnowledgeBundle, patients: Seque
             if key not in seen:
                 seen.add(key)
                 request = request.merged(genome_request(patient, bundle, engines))
-    if Analysis.PRS in plan.analyses and plan.scores_pgen is None:
-        request = request.merged(prs.score_request(prs.read_scores([Path(path) for path in plan.scoring])))
+    if Analysis.PRS in analyses and plan.scores_pgen is None:
+        scores = _score_request(tuple(plan.scoring))
+        if region is not None:
+            assert plan.build is not None  # the plan refuses regions without a build
+            wanted = [site for site in scores.scores.get(plan.build, []) if region.contains(site.chrom, site.pos)]
+            scores = GenomeRequest(scores={plan.build: wanted})
+        request = request.merged(scores)
     return request
 
 
@@ -148,8 +194,15 @@ def read_partition(
 ) -> GenomeBatch:
     absent = AbsentPolicy.resolve(True if plan.absent_is_reference else None, None)
     sink = scoring.stream if scoring is not None else None
+    region = partition.region
     return read_genomes(
-        Path(plan.input), request, samples=partition.samples, build=plan.build, absent=absent, score_sink=sink
+        Path(plan.input),
+        request,
+        samples=partition.samples,
+        build=plan.build,
+        absent=absent,
+        score_sink=sink,
+        within=(region.chrom, region.start, region.end) if region is not None else None,
     )
 
 
@@ -160,7 +213,7 @@ class PartitionScoring:
     def __init__(self, plan: CohortPlan, bundle: KnowledgeBundle) -> None:
         self.plan = plan
         self.bundle = bundle
-        self.scores = prs.read_scores([Path(path) for path in plan.scoring])
+        self.scores = _scores(tuple(plan.scoring))
         self.options = MatchOptions(min_overlap=plan.min_overlap, absent_is_reference=plan.absent_is_reference)
         self.streams: dict[GenomeBuild, prs.ScoreStream] = {}
 
@@ -173,13 +226,16 @@ class PartitionScoring:
     def _references(self, build: GenomeBuild) -> dict[tuple[str, int], str] | None:
         return prs.bundle_reference_alleles(self.bundle, build) if self.plan.absent_is_reference else None
 
-    def finish(self, batch: GenomeBatch) -> PrsRun:
-        """The scores in the build the pass settled; overlap below the minimum or an unknown reference fails."""
+    def finish(self, batch: GenomeBatch, *, whole: bool = True) -> PrsRun:
+        """The scores in the build the pass settled; overlap below the minimum or an unknown reference fails
+        (a region's part of the scores, ``whole=False``, is checked once the regions are added)."""
         build = batch.build.build
         chosen = self.streams.get(build) or prs.ScoreStream(
             self.scores, build, batch.samples, self.options, Imputation.NONE, self._references(build)
         )
         run = chosen.finish(source=batch.source.label, build=batch.build)
+        if not whole:
+            return run
         for failure in (prs.overlap_error(run), prs.unknown_reference_error(run, fasta=False)):
             if failure is not None:
                 raise failure
@@ -188,7 +244,7 @@ class PartitionScoring:
 
 def score_pgen_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
     assert plan.build is not None  # the plan refuses a fileset without a build
-    scores = prs.read_scores([Path(path) for path in plan.scoring])
+    scores = _scores(tuple(plan.scoring))
     run = prs.score_pgen(
         Path(plan.scores_pgen or plan.input),
         scores,
@@ -218,9 +274,10 @@ def match_block(evidence: Sequence[GenomeEvidence], bundle: KnowledgeBundle) -> 
 def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str, object]:
     """Compute one partition and write its tables, then its marker (the marker last: it means "finished")."""
     started = time.perf_counter()
-    analyses = run_analyses(plan)
+    analyses = unit_analyses(plan, partition)
     tables: dict[str, pa.Table] = {}
     skipped: dict[str, Counter[str]] = {}
+    reading: dict[str, object] = {}
     versions: dict[str, dict[str, str]] = {}
     bundle = _bundle(plan.kb)
     if plan.input_kind is InputKind.PGEN:
@@ -230,10 +287,14 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
     else:
         patients = patients_of(plan, partition)
         scoring = PartitionScoring(plan, bundle) if Analysis.PRS in analyses and not plan.scores_pgen else None
-        batch = read_partition(plan, partition, partition_request(plan, bundle, patients), scoring)
+        batch = read_partition(plan, partition, partition_request(plan, bundle, patients, partition), scoring)
         build = batch.build
+        reading = {"read": batch.source.read.value, "records_read": batch.source.records_read}
         if Analysis.PRS in analyses:
-            scored = scoring.finish(batch) if scoring is not None else score_pgen_partition(plan, partition)
+            whole = partition.region is None
+            scored = (
+                scoring.finish(batch, whole=whole) if scoring is not None else score_pgen_partition(plan, partition)
+            )
             tables[PRS_TABLE] = prs_table(scored)
         rows: dict[str, Rows] = {table: [] for analysis in analyses if analysis is not Analysis.PRS
                                  for table in TABLES[analysis]}
@@ -268,6 +329,7 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
         "knowledge": {name: dict(sorted(used.items())) for name, used in sorted(versions.items())},
         "skipped": {name: dict(sorted(reasons.items())) for name, reasons in sorted(skipped.items())},
         "seconds": round(time.perf_counter() - started, 3),
+        **reading,
         "pid": os.getpid(),
     }
     marker = marker_path(out, partition)
@@ -285,3 +347,51 @@ def refuse_pgen_engines(plan: CohortPlan) -> None:
             f"--pgen runs --analyses prs only; give the cohort as --vcf for {', '.join(plan.engines)}",
             source=plan.input,
         )
+
+
+def merge_regions(plan: CohortPlan, out: Path) -> None:
+    """Each block's ``prs_scores`` table from the region partitions' partial tables: sums, denominators, missing
+    genotypes and matched variants added region after region; each score's overlap is checked on the whole."""
+    parts = [pq.read_table(table_path(out, PRS_TABLE, unit)) for unit in plan.units if unit.region is not None]
+    first = parts[0]
+    sums = np.zeros(first.num_rows)
+    denom = np.zeros(first.num_rows)
+    missing = np.zeros(first.num_rows, dtype=np.int64)
+    matched = np.zeros(first.num_rows, dtype=np.int64)
+    for part in parts:
+        sums = sums + part.column("sum").to_numpy()
+        denom = denom + part.column("denom").to_numpy()
+        missing = missing + part.column("missing_genotypes").to_numpy()
+        matched = matched + part.column("variants_matched").to_numpy()
+    total = first.column("variants_total").to_numpy()
+    rate = np.divide(matched, total, out=np.zeros(len(total)), where=total > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        avg = np.where(denom > 0, sums / np.where(denom > 0, denom, 1.0), np.nan)
+    scores = first.column("pgs_id").to_pylist()
+    failing = sorted({(name, int(m), int(t), float(r)) for name, m, t, r in zip(scores, matched, total, rate,
+                                                                               strict=True) if r < plan.min_overlap})
+    if failing:
+        raise InputError(
+            "; ".join(f"{name}: {m} of {t} variants matched ({prs.share_below(r, plan.min_overlap)} < "
+                      f"{plan.min_overlap * 100:g}%)" for name, m, t, r in failing),
+            source=plan.input,
+        )
+    whole = pa.table(
+        {
+            "sample": first.column("sample"),
+            "pgs_id": first.column("pgs_id"),
+            "sum": sums,
+            "denom": denom,
+            "avg": avg,
+            "missing_genotypes": missing,
+            "variants_matched": matched,
+            "variants_total": total,
+            "match_rate": rate,
+        },
+        schema=PRS_SCHEMA,
+    )
+    samples = first.column("sample").to_pylist()
+    for block in plan.partitions:
+        members = set(block.samples)
+        rows = [row for row, sample in enumerate(samples) if sample in members]
+        write_parquet_atomic(whole.take(rows), table_path(out, PRS_TABLE, block))

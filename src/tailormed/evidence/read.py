@@ -28,7 +28,7 @@ from tailormed.evidence.build import BuildVotes, decide_build
 from tailormed.evidence.candidates import CandidateCollector
 from tailormed.evidence.copy_number import CopyNumberCollector
 from tailormed.evidence.genotypes import Decoder, LociCollector
-from tailormed.evidence.plan import PlanCache, ReadPlan, compile_plan
+from tailormed.evidence.plan import PlanCache, ReadPlan, Region, compile_plan
 from tailormed.evidence.reader import GenomeInput, VcfFile, open_vcf
 from tailormed.evidence.scores import ScoreCollector
 from tailormed.model.chrom import canonical_chrom
@@ -141,6 +141,7 @@ def read_genomes(
     single: bool = False,
     plans: PlanCache | None = None,
     score_sink: ScoreSink | None = None,
+    within: Region | None = None,
 ) -> GenomeBatch:
     """Every selected sample's evidence (all samples when ``samples`` is None) from one pass over ``source``.
 
@@ -149,6 +150,8 @@ def read_genomes(
     request (:mod:`tailormed.evidence.plan`) for the next pass with the same request. With ``score_sink``, the
     score-position groups of each candidate build are handed over as they are read instead of kept (so a cohort's
     genotypes at a million scored sites are never all in memory); the batch's ``score_groups`` is then empty.
+    ``within`` (canonical chrom, start, end) holding most of the requested positions is read as one index query
+    when the file is indexed (a cohort's region partition), the positions outside it as usual.
     """
     policy = absent or AbsentPolicy()
     with open_vcf(GenomeInput.of(source)) as vcf:
@@ -166,7 +169,7 @@ def read_genomes(
         builds = [header.build] if header is not None else ([build] if build is not None else list(GenomeBuild))
         with collector_paused():
             plan = plans.plan(request, builds) if plans is not None else compile_plan(request, builds)
-            reading = _Pass(vcf, request, plan)
+            reading = _Pass(vcf, request, plan, within)
             if score_sink is not None:
                 for b, collector in reading.scores.items():
                     collector.sink = score_sink(b, chosen)
@@ -178,8 +181,9 @@ def read_genomes(
 class _Pass:
     """The collectors of one pass and the positions that route records to them."""
 
-    def __init__(self, vcf: VcfFile, request: GenomeRequest, plan: ReadPlan) -> None:
+    def __init__(self, vcf: VcfFile, request: GenomeRequest, plan: ReadPlan, within: Region | None = None) -> None:
         self.vcf = vcf
+        self.within = within
         self.request = request
         self.decoder = Decoder(vcf)
         builds = plan.builds
@@ -216,6 +220,11 @@ class _Pass:
             regions = sorted({*regions, *extra})
         if self._every_record:
             self._read_stream(on_progress)
+        elif self.within is not None and self.vcf.indexed:
+            chrom, start, end = self.within
+            outside = [r for r in regions if not (r[0] == chrom and start <= r[1] and r[2] <= end)]
+            self.mode = ReadMode.INDEX
+            self._read_index([self.within, *outside], on_progress)
         elif regions and self.vcf.prefers_index(len(regions)):
             self.mode = ReadMode.INDEX
             self._read_index(regions, on_progress)

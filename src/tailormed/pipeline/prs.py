@@ -260,7 +260,7 @@ def overlap_error(run: PrsRun) -> InputError | None:
         why = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in reasons)
         parts.append(
             f"{match.score.name}: {match.matched} of {match.total} variants matched "
-            f"({_share_below(match.match_rate, run.options.min_overlap)} < {run.options.min_overlap * 100:g}%; {why})"
+            f"({share_below(match.match_rate, run.options.min_overlap)} < {run.options.min_overlap * 100:g}%; {why})"
         )
     hint = "check the genome build (--build) and that the VCF covers the score's sites"
     if not run.options.absent_is_reference:
@@ -268,10 +268,10 @@ def overlap_error(run: PrsRun) -> InputError | None:
     return InputError("; ".join(parts) + f" — {hint}; --min-overlap lowers the threshold", source=run.vcf)
 
 
-def _share_below(rate: float, minimum: float) -> str:
+def share_below(rate: float, minimum: float) -> str:
     """``rate`` as a percentage with as many decimals as it takes to read below ``minimum`` (0.99%, not 1.0%).
 
-    >>> _share_below(507 / 51209, 0.01), _share_below(0.5, 0.75)
+    >>> share_below(507 / 51209, 0.01), share_below(0.5, 0.75)
     ('0.99%', '50.0%')
     """
     for digits in range(1, 7):
