@@ -137,17 +137,14 @@ def _over_untested(
         f"provisional: based on {result.summary}, which assumes alleles the VCF could not test are absent "
         f"({positions} not called); the advice differs for {described(differ)}; {test} resolves this"
     )
+    return _provisional(answer, note, _join(answer.resolving_test, test, " and "))
+
+
+def _provisional(answer: GuidelineResult, note: str, resolving_test: str | None) -> GuidelineResult:
+    """``answer`` marked provisional, with ``note`` added to what its range says."""
     return answer.model_copy(
-        update={
-            "provisional": True,
-            "range_note": _join(answer.range_note, note),
-            "resolving_test": _join_tests(answer.resolving_test, test),
-        }
+        update={"provisional": True, "range_note": _join(answer.range_note, note), "resolving_test": resolving_test}
     )
-
-
-def _join_tests(first: str | None, second: str) -> str:
-    return second if not first else f"{first} and {second}"
 
 
 def _over_range(
@@ -168,13 +165,7 @@ def _over_range(
         f"provisional: based on {called}; the advice differs for {listed}; "
         f"{result.resolving_test or 'copy-number testing'} resolves this"
     )
-    return answer.model_copy(
-        update={
-            "provisional": True,
-            "range_note": _join(answer.range_note, note),
-            "resolving_test": result.resolving_test,
-        }
-    )
+    return _provisional(answer, note, result.resolving_test)
 
 
 def _advice(answer: GuidelineResult) -> tuple[str, tuple[tuple[str, str, str], ...]]:
@@ -183,8 +174,8 @@ def _advice(answer: GuidelineResult) -> tuple[str, tuple[tuple[str, str, str], .
     return answer.status.value, tuple(rows)
 
 
-def _join(first: str | None, second: str) -> str:
-    return second if not first else f"{first}; {second}"
+def _join(first: str | None, second: str, separator: str = "; ") -> str:
+    return second if not first else f"{first}{separator}{second}"
 
 
 def _match_guideline(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> GuidelineResult:
