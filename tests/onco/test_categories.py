@@ -209,7 +209,6 @@ def test_valid_codes_and_unknown_are_accepted(core_knowledge: OncoKnowledge) -> 
         ("CML", "ABL1 V299L", "dasatinib", "I-B"),
         ("CML", "ABL1 T315A", "dasatinib", "I-B"),
         ("CLLSLL", "BTK C481S", "ibrutinib", "I-B"),
-        ("CLLSLL", "BTK C481S", "acalabrutinib", "I-B"),  # the same covalent binding site
         ("GIST", "PDGFRA D842V", "imatinib", "I-A"),  # guideline statement (Onkopedia 2024)
         ("SM", "KIT D816V", "imatinib", "I-B"),
         ("COAD", "KRAS G12D", "cetuximab", "I-A"),  # pathway marker: RAS for anti-EGFR antibodies
