@@ -196,10 +196,15 @@ def test_a_backup_whose_audit_chain_is_broken_is_refused_and_the_target_left_as_
         assert "audit chain does not verify" in refused.output and why in refused.output, refused.output
         assert "nothing was restored" in refused.output and "audit_events" in refused.output
     assert _dump(fresh) == {}
-    if backend == "sqlite":  # a database file that did not exist is not left behind
+    if backend == "sqlite":  # a database file that did not exist, nor the folders made for it, is left behind
         absent = tmp_path / "absent.db"
         refused = _run(monkeypatch, replace(seeded, database_url=sqlite_url(absent)), "db", "restore", str(backup))
         assert refused.exit_code == 2 and not list(tmp_path.glob("absent.db*"))
+        (tmp_path / "kept").mkdir()
+        nested = tmp_path / "kept" / "new" / "deeper" / "absent.db"
+        refused = _run(monkeypatch, replace(seeded, database_url=sqlite_url(nested)), "db", "restore", str(backup))
+        assert refused.exit_code == 2 and "audit chain does not verify" in refused.output, refused.output
+        assert (tmp_path / "kept").is_dir() and not list((tmp_path / "kept").iterdir())
 
 
 def _resigned(
@@ -249,6 +254,21 @@ def test_a_signed_backup_that_cannot_be_restored_leaves_the_target_as_it_was(
         refused = _run(monkeypatch, target, "db", "restore", str(edited))
         assert refused.exit_code == 2 and why in refused.output, refused.output
         assert _dump(target) == before == {}
+
+
+def test_a_restore_without_the_master_key_is_refused_and_creates_no_key_file(
+    seeded: StoreConfig, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key made up for the restore could never open the backup (its data keys and signature are under the
+    source's key): the restore says the key is missing and writes neither a key file nor its folder."""
+    backup = tmp_path / "store.bak"
+    assert _run(monkeypatch, seeded, "db", "backup", str(backup)).exit_code == 0
+    target = replace(_target(backend, tmp_path, seeded, "keyless"), key_file=tmp_path / "keys" / "master.key")
+    refused = _run(monkeypatch, target, "db", "restore", str(backup))
+    assert refused.exit_code == 2 and "no master key" in refused.output, refused.output
+    assert "the key the backup was written under" in refused.output
+    assert not (tmp_path / "keys").exists()
+    assert _dump(target) == {}
 
 
 def test_a_backup_of_an_older_schema_restores_and_is_migrated(

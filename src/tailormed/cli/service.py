@@ -133,7 +133,12 @@ def db_restore(path: Annotated[Path, typer.Argument(help="Backup file written by
     from tailormed.store.keys import Keyring
 
     config = StoreConfig.from_env()
-    keyring = Keyring(load_master_key(config))
+    if config.master_key is None and not config.key_file.exists():  # a new key could never open the backup
+        raise InputError(
+            "no master key: set TAILORMED_MASTER_KEY or TAILORMED_KEY_FILE to the key the backup was written under",
+            source=str(config.key_file),
+        )
+    keyring = Keyring(load_master_key(config, create=False))
     verified: list[int] = []
 
     def audit_chain(session: Session) -> None:
@@ -146,21 +151,35 @@ def db_restore(path: Annotated[Path, typer.Argument(help="Backup file written by
             )
         verified.append(result.events)
 
-    new_file = None  # a SQLite file that opening the target creates is removed again if the restore is refused
+    created: list[Path] = []  # a SQLite file and folders that opening the target creates, removed if refused
     if config.is_sqlite:
         file = Path(config.database_url.split("///", 1)[-1])
-        new_file = None if file.exists() or file.name == ":memory:" else file
+        if file.name != ":memory:" and not file.exists():
+            created = [file, *(folder for folder in file.parents if not folder.exists())]
     db = Database.open(config)
     try:
         summary = restore(db, keyring, path, check=audit_chain)
     except BaseException:
         db.dispose()
-        if new_file is not None:
-            for leftover in (new_file, *(new_file.with_name(new_file.name + s) for s in ("-wal", "-shm"))):
-                leftover.unlink(missing_ok=True)
+        _remove_created(created)
         raise
     db.dispose()
     out.print(f"restored {sum(summary.tables.values())} rows from {path}; audit chain verified ({verified[0]} events)")
+
+
+def _remove_created(created: list[Path]) -> None:
+    """Remove a new SQLite file (with its -wal, -shm or -journal) and then the folders made for it, innermost first; a
+    folder something else has meanwhile put a file in stays."""
+    if not created:
+        return
+    file, *folders = created
+    for leftover in (file, *(file.with_name(file.name + suffix) for suffix in ("-wal", "-shm", "-journal"))):
+        leftover.unlink(missing_ok=True)
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 @audit_app.command("verify")
