@@ -771,6 +771,37 @@ BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         '"generic_name": "bupropion hydrochloride", "labeler_name": "Upsher-Smith Laboratories, LLC", '
         '"brand_name": "Forfivo XL"',
     ),
+    "Zyban": (
+        ("bupropion",),
+        "http://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?audience=consumer&setid=a3327c31-d987-40ec-b3b5-097bbf2f4f8c",
+        "DailyMed label (GlaxoSmithKline LLC), title and highlights",
+        "ZYBAN- bupropion hydrochloride tablet, film coated",
+    ),
+    "Pexeva": (
+        ("paroxetine",),
+        "https://dokumen.tips/documents/sebela-pharmaceuticals-inc-pexeva-paroxetine-mesylate-.html",
+        "DailyMed label (Sebela Pharmaceuticals Inc.) as reproduced, title",
+        "PEXEVA- paroxetine mesylate tablet, film coated Sebela Pharmaceuticals Inc.",
+    ),
+    "Brisdelle": (
+        ("paroxetine",),
+        "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=502311b3-b617-4cbd-a3ab-a60f2c62880a",
+        "DailyMed label summary (Legacy Pharma USA, Inc.)",
+        "Label: BRISDELLE- paroxetine capsule",
+    ),
+    "Sarafem": (
+        ("fluoxetine",),
+        "https://dailymed.nlm.nih.gov/dailymed/medguide.cfm?setid=e542de29-b400-4b2e-9d5e-0f7c53091f8c",
+        "DailyMed Medication Guide (Allergan, Inc.)",
+        "Although SARAFEM is not a treatment for depression, it contains fluoxetine hydrochloride, the same active "
+        "ingredient in some antidepressants.",
+    ),
+    "Rifadin": (
+        ("rifampin",),
+        "https://dailymed.nlm.nih.gov/dailymed/lookup.cfm?setid=036ab68e-5085-4edc-bd83-784b43d64eab&version=27",
+        "DailyMed label (Sanofi-Aventis U.S. LLC), title",
+        "RIFADIN- rifampin capsule",
+    ),
     "Felbatol": (
         ("felbamate",),
         'https://api.fda.gov/drug/ndc.json?search=product_ndc:"0037-0430"',

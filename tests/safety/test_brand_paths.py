@@ -122,6 +122,11 @@ def test_a_cds_hooks_order_by_brand_is_checked_as_its_ingredients(
         "Aplenzin 348 mg",
         "Forfivo XL 450 mg",
         "Felbatol 400 mg",
+        "Zyban 150 mg",
+        "Pexeva 20 mg",
+        "Brisdelle 7.5 mg",
+        "Sarafem 20 mg",
+        "Rifadin 300 mg",
     ],
 )
 def test_a_perpetrator_named_by_its_brand_is_seen_as_a_perpetrator(checker: PgxChecker, written: str) -> None:
