@@ -37,7 +37,8 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
     row, alteration = best.row, best.alteration
     resistant = row.significance in _RESISTANT
     negative = row.direction is Direction.DOES_NOT_SUPPORT
-    disease = knowledge.tree.name(row.oncotree) if row.oncotree else row.disease
+    codes = row.indication_codes
+    disease = ", ".join(knowledge.tree.name(code) for code in codes) if codes else row.disease
     if row.setting:
         disease += f", {row.setting}"
     if resistant and not negative:

@@ -2,11 +2,13 @@
 
 The evidence's level is stated for its own indication. For the patient:
 
-* same tumour type, a descendant of it in OncoTree, or a tumour-agnostic indication whose scope and exclusions
-  the tumour is known to meet: level A -> Tier I-A, B -> I-B, C -> II-C, D -> II-D;
+* same tumour type, a descendant of it in OncoTree (of any of the types a label names, as epithelial ovarian,
+  fallopian tube and primary peritoneal cancer), or a tumour-agnostic indication whose scope and exclusions the
+  tumour is known to meet: level A -> Tier I-A, B -> I-B, C -> II-C, D -> II-D;
 * another tumour type, an indication the crosswalk cannot place, or one the tumour type given cannot be placed
-  in (a tissue such as ``BOWEL`` for a colorectal indication, a label's exclusion that the tumour type does not
-  rule out, an unknown tumour type for a label with exclusions): A/B -> Tier II-C, C/D -> Tier III.
+  in (a tissue such as ``BOWEL`` for a colorectal indication or ``OVARY`` for an epithelial ovarian one, which may
+  be a germ cell or sex cord tumour; a label's exclusion that the tumour type does not rule out, an unknown tumour
+  type for a label with exclusions): A/B -> Tier II-C, C/D -> Tier III.
 
 A tumour-agnostic label that excludes a tumour type (dabrafenib + trametinib for BRAF V600E solid tumours, except
 colorectal) is another tumour type for the excluded one and its descendants, and cannot be on-label for a tumour
@@ -49,13 +51,15 @@ def relation(tumour_type: str, row: BiomarkerEvidence, tree: OncoTree) -> tuple[
         return Relation.UNRESOLVED, f"the indication excludes {names}; {given}"
     if row.oncotree == PAN_CANCER:
         return Relation.PAN_CANCER, None
-    if unknown or row.oncotree is None:
+    codes = row.indication_codes
+    if unknown or not codes:
         return Relation.OTHER, None
-    if tree.is_within(tumour_type, row.oncotree):
+    if any(tree.is_within(tumour_type, code) for code in codes):
         return Relation.SAME, None
-    if tree.is_within(row.oncotree, tumour_type):
-        reason = f"the indication is {tree.name(row.oncotree)} ({row.oncotree}); {tumour_type} is broader"
-        return Relation.UNRESOLVED, reason
+    narrower = [code for code in codes if tree.is_within(code, tumour_type)]
+    if narrower:
+        names = ", ".join(f"{tree.name(code)} ({code})" for code in narrower)
+        return Relation.UNRESOLVED, f"the indication is {names}; {tumour_type} is broader"
     return Relation.OTHER, None
 
 

@@ -113,6 +113,11 @@ class Crosswalk(Contract):
     aliases: dict[str, list[str]] = Field(
         default_factory=dict, description="Names people use that are not OncoTree codes -> codes to suggest"
     )
+    indication_terms: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="OncoTree code -> words a label uses for that tumour type ('fallopian tube' for HGSFT); a curated "
+        "row naming several tumour types must name each of them in its quotes with one of these words",
+    )
 
     @field_validator("doid", mode="before")
     @classmethod
@@ -159,7 +164,9 @@ class CuratedRow(Sourced):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     biomarker: str | list[str] = Field(description="One biomarker, or several that the same source names alike")
-    tumour: str
+    tumour: str | list[str] = Field(
+        description="OncoTree code of the indication, or the codes of the several tumour types one label names"
+    )
     therapy: list[str] = Field(min_length=1)
     significance: Significance
     level: str = Field(pattern=r"^(FDA|guideline|clinical)$")
@@ -180,6 +187,18 @@ class CuratedRow(Sourced):
         description="The line or setting the label names, needed where another setting of the drug was withdrawn",
     )
 
+    @field_validator("tumour")
+    @classmethod
+    def _tumour_list(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            if len(value) < 2:
+                raise ValueError("write one tumour type as a code, not a list")
+            if len(set(value)) != len(value):
+                raise ValueError("a tumour type is listed twice")
+            if PAN_CANCER in value:
+                raise ValueError(f"{PAN_CANCER} is tumour-agnostic and cannot be listed with other tumour types")
+        return value
+
     @model_validator(mode="after")
     def _approval_year(self) -> CuratedRow:
         if self.level == "FDA" and self.year is None:
@@ -192,6 +211,10 @@ class CuratedRow(Sourced):
     @property
     def biomarkers(self) -> list[str]:
         return [self.biomarker] if isinstance(self.biomarker, str) else list(self.biomarker)
+
+    @property
+    def tumours(self) -> list[str]:
+        return [self.tumour] if isinstance(self.tumour, str) else list(self.tumour)
 
 
 class WithdrawnIndication(Sourced):
@@ -253,6 +276,10 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
     raw = curated_rows(bundle)
     genes = gene_table(bundle).genes
     tree = oncotree(bundle)
+    terms = crosswalk(bundle).indication_terms
+    unknown = sorted(code for code in terms if code not in tree)
+    if unknown:
+        raise KnowledgeError(f"indication_terms name codes not in OncoTree: {unknown}", source=SOURCE)
     record = bundle.source(SOURCE)
     rows = []
     ids = [row.id for row in raw.rows]
@@ -260,9 +287,12 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
         raise KnowledgeError("an evidence row id is used twice", source=path)
     for number, row in enumerate(raw.rows):
         where = f"rows[{number}] ({row.id})"
-        for code in [row.tumour, *row.exclude]:
+        for code in [*row.tumours, *row.exclude]:
             if code != PAN_CANCER and code not in tree:
                 raise KnowledgeError(f"tumour {code!r} is not an OncoTree code", source=path, location=where)
+        problem = _tumour_list_problem(row, tree, terms)
+        if problem:
+            raise KnowledgeError(problem, source=path, location=where)
         try:
             unless = [parse_alteration(text) for text in row.unless]
             requires = [parse_alteration(text) for text in row.requires]
@@ -280,8 +310,9 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
                     id=f"{SOURCE}:{row.id}{suffix}",
                     biomarker=biomarker,
                     alleles=hotspot_alleles(genes, biomarker.gene, protein),
-                    disease=tree.name(row.tumour),
-                    oncotree=row.tumour,
+                    disease=", ".join(tree.name(code) for code in row.tumours),
+                    oncotree=row.tumours[0],
+                    also_oncotree=row.tumours[1:],
                     excluded_oncotree=row.exclude,
                     solid_tumours_only=row.solid_tumours_only,
                     unless=unless,
@@ -327,6 +358,29 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
         source=SOURCE, release=record.version, licence=record.licence, redistributable=True, rows=rows,
         withdrawn=withdrawn,
     )  # fmt: skip
+
+
+def _tumour_list_problem(row: CuratedRow, tree: OncoTree, terms: dict[str, list[str]]) -> str | None:
+    """Why a row's several tumour types do not hold: one inside another, or one its quotes do not name.
+
+    Each listed code must be named in the row's quotes by one of the crosswalk's words for it, so the codes are
+    read from the label's own wording ("epithelial ovarian, fallopian tube, or primary peritoneal cancer").
+    """
+    codes = row.tumours
+    if len(codes) < 2:
+        return None
+    for code in codes:
+        wider = [other for other in codes if other != code and tree.is_within(code, other)]
+        if wider:
+            return f"tumour {code!r} lies within {wider[0]!r}, also listed"
+    quotes = " ".join(source.quote.lower() for source in row.sources)
+    for code in codes:
+        words = terms.get(code)
+        if not words:
+            return f"tumour {code!r}: the crosswalk's indication_terms give no words a label uses for it"
+        if not any(word.lower() in quotes for word in words):
+            return f"tumour {code!r}: no quote names it ({' / '.join(words)})"
+    return None
 
 
 def _slug(label: str) -> str:

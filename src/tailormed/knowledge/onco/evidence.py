@@ -71,6 +71,11 @@ class BiomarkerEvidence(Contract):
     alleles: list[GenomicAllele] = Field(default_factory=list, description="Genomic alleles of the biomarker")
     disease: str
     oncotree: str | None = Field(description=f"OncoTree code of the indication, {PAN_CANCER!r}, or None if unmapped")
+    also_oncotree: list[str] = Field(
+        default_factory=list,
+        description="Further tumour types the same indication names (fallopian tube and primary peritoneal cancer "
+        "beside epithelial ovarian cancer)",
+    )
     excluded_oncotree: list[str] = Field(
         default_factory=list, description="Tumour types a pan-cancer label leaves out (and their descendants)"
     )
@@ -104,6 +109,11 @@ class BiomarkerEvidence(Contract):
     @property
     def gene(self) -> str:
         return self.biomarker.gene
+
+    @property
+    def indication_codes(self) -> list[str]:
+        """Every OncoTree code the indication names (none when unmapped)."""
+        return [self.oncotree, *self.also_oncotree] if self.oncotree is not None else []
 
     @property
     def therapy(self) -> str:
@@ -145,8 +155,7 @@ class Withdrawal(Contract):
             and row.significance is Significance.SENSITIVITY
             and row.gene in self.genes
             and {t.lower() for t in row.therapies} == {t.lower() for t in self.therapies}
-            and row.oncotree is not None
-            and within(row.oncotree, self.oncotree)
+            and any(within(code, self.oncotree) for code in row.indication_codes)
         )
 
 
