@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
+from tailormed.engines.pgx.untested import positions_text
 from tailormed.model.careplan import Action, ActionKind, CarePlan
 from tailormed.model.finding import Domain, Finding, NotAssessed, Priority
 from tailormed.model.patient import ConditionStatus, Patient
@@ -101,6 +102,18 @@ class PgxView:
         """The unsettled genes these guideline answers use (an answer provisional for another reason, alleles its
         VCF could not test, uses none)."""
         return [gene for gene in self.unsettled_genes if any(gene in a.genes for a in answers)]
+
+    def untested_in(self, answers: Sequence[GuidelineResult]) -> list[str]:
+        """The genes whose untested alleles (every position defining them not called) leave one of these provisional
+        answers open: the answer's resolving test genotypes the gene's untested positions."""
+        return [
+            g.data.gene
+            for g in self.genes
+            if g.data.untested
+            and any(
+                a.provisional and g.data.gene in a.genes and _genotypes(a, g.data.untested_positions) for a in answers
+            )
+        ]
 
     @property
     def notable_genes(self) -> list[Typed[GenePhenotype]]:
@@ -299,22 +312,28 @@ class ReportView:
 
     def provisional_genes(self, drug: str) -> list[str]:
         """The genes whose unmeasured copy number leaves the on-list advice for ``drug`` provisional."""
+        return self.pgx.unsettled_in([a for a in self._answers_for(drug) if a.provisional])
+
+    def untested_genes(self, drug: str) -> list[str]:
+        """The genes with alleles the test could not check that leave the on-list advice for ``drug`` provisional."""
+        return self.pgx.untested_in(self._answers_for(drug))
+
+    def _answers_for(self, drug: str) -> list[GuidelineResult]:
         wanted = drug.casefold()
-        answers = [g.result for g in self.pgx.guidance_on_list if wanted in (d.casefold() for d in g.finding.drugs)]
-        return self.pgx.unsettled_in([a for a in answers if a.provisional])
+        return [g.result for g in self.pgx.guidance_on_list if wanted in (d.casefold() for d in g.finding.drugs)]
 
     @property
     def provisional_only(self) -> list[tuple[str, list[str]]]:
         """Drugs on the list whose advice is provisional but asks nothing of the called result (so no medication
-        action names them), each with the genes that could still change it: a patient hears it is not settled."""
+        action names them), each with the genes that could still change it (unmeasured copy number, alleles not
+        tested): a patient hears it is not settled."""
         acted = {drug.casefold() for drug, _ in self.medicines}
         found: dict[str, list[str]] = {}
         for guidance in self.pgx.guidance_on_list:
             if not guidance.result.provisional:
                 continue
-            unsettled = self.pgx.unsettled_in([guidance.result])
-            if not unsettled:
-                continue  # provisional for another reason (alleles the VCF could not test): said with the gene
+            answer = [guidance.result]
+            unsettled = [*self.pgx.unsettled_in(answer), *self.pgx.untested_in(answer)]
             for drug in guidance.finding.drugs:
                 if drug.casefold() not in acted and drug.casefold() in current_drug_names(self.patient):
                     genes = found.setdefault(drug, [])
@@ -428,6 +447,11 @@ _RISK_TOPICS = (
     ("cardiovascular", "heart_attack_stroke"),
     ("coronary", "heart_attack_stroke"),
 )
+
+
+def _genotypes(answer: GuidelineResult, positions: Sequence[str]) -> bool:
+    """Whether ``answer``'s resolving test is (or includes) genotyping these positions."""
+    return bool(positions) and f"genotyping {positions_text(list(positions))}" in (answer.resolving_test or "")
 
 
 def _source(source: str, level: str | None) -> str:
