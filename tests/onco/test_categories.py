@@ -256,6 +256,8 @@ def test_resistance_is_reported_next_to_sensitivity(core_knowledge: OncoKnowledg
         ("LUAD", "EGFR L858R", "datopotamab deruxtecan", 2025),
         ("LUAD", "EML4::ALK", "ensartinib", 2024),
         ("COAD", "MSI-H", "nivolumab + ipilimumab", 2025),
+        ("IDC", "ER IHC 80%", "sacituzumab govitecan", 2023),  # HR-positive, HER2-negative breast cancer
+        ("ILC", "PR IHC 10%", "datopotamab deruxtecan", 2025),
     ],
 )
 def test_recent_approvals(core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int) -> None:
@@ -401,6 +403,7 @@ def test_abl1_t315i_resists_every_second_generation_inhibitor_and_meets_ponatini
         ("THAP", "BRAF V600E", "dabrafenib + trametinib", 2018),
         ("IHCH", "IDH1 R132C", "ivosidenib", 2021),
         ("BLL", "BCR::ABL1", "dasatinib", 2006),
+        ("IDC", "ER IHC 95%", "everolimus + exemestane", 2012),
     ],
 )
 def test_earlier_biomarker_approvals_on_label(
@@ -409,6 +412,16 @@ def test_earlier_biomarker_approvals_on_label(
     result = run(core_knowledge, tumour, alteration)
     rows = [m.row for m in result.matches if m.row.therapy == therapy and m.amp_tier == "I-A"]
     assert {r.year for r in rows if r.id.startswith("onco-core:") and r.oncotree != "PANCANCER"} == {year}
+
+
+@pytest.mark.parametrize("therapy", ["sacituzumab govitecan", "datopotamab deruxtecan", "everolimus + exemestane"])
+def test_hr_positive_her2_negative_labels_leave_out_her2_positive_and_hr_negative_tumours(
+    core_knowledge: OncoKnowledge, therapy: str
+) -> None:
+    # HER2-low is HER2-negative
+    assert tier(run(core_knowledge, "IDC", "ER IHC 80%", "HER2 IHC 1+"), therapy) == {"I-A"}
+    assert tier(run(core_knowledge, "IDC", "ER IHC 80%", "ERBB2 amplification"), therapy) == {"II-C"}
+    assert tier(run(core_knowledge, "IDC", "ER IHC 0%", "PR IHC <1%"), therapy) == set()
 
 
 def test_dabrafenib_alone_is_for_v600e_and_not_v600k(core_knowledge: OncoKnowledge) -> None:

@@ -63,6 +63,18 @@ def test_somatic_vhl_in_sporadic_renal_cancer_is_off_the_vhl_disease_label(core_
     assert match.relation_note == "the label needs a germline VHL variant; VHL Q164* is somatic"
 
 
+@pytest.mark.parametrize("text", ["TSC2 R611*", "TSC1 loss-of-function mutation"])
+def test_everolimus_for_angiomyolipoma_with_tuberous_sclerosis(core_knowledge: OncoKnowledge, text: str) -> None:
+    germline = only(run(core_knowledge, "RAML", alteration(text, VariantOrigin.GERMLINE)), "everolimus")
+    assert (germline.amp_tier, germline.condition, germline.row.year) == ("I-A", None, 2012)
+    # a sporadic angiomyolipoma with a somatic TSC2 variant is not tuberous sclerosis complex
+    somatic = only(run(core_knowledge, "RAML", alteration(text, VariantOrigin.SOMATIC)), "everolimus")
+    assert (somatic.amp_tier, somatic.relation) == ("II-C", Relation.OTHER)
+    assert only(run(core_knowledge, "PECOMA", alteration(text, VariantOrigin.GERMLINE)), "everolimus").amp_tier == (
+        "II-C"
+    )
+
+
 def test_unknown_origin_is_never_a_silent_match(core_knowledge: OncoKnowledge) -> None:
     match = only(run(core_knowledge, "CCRCC", parse_alteration("VHL Q164*")), BELZUTIFAN)
     assert match.amp_tier == "I-A"
