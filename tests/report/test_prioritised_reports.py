@@ -20,6 +20,7 @@ from tailormed.model.payloads import TherapyMatchData
 from tailormed.report.render import render_clinician_html, render_patient_html
 from tailormed.report.text import visible_blocks, visible_text
 from tailormed.report.therapies import therapy_key
+from tailormed.report.view import build_view
 
 from .conftest import PATIENTS
 from .readability import grades, offline_cmudict
@@ -70,6 +71,21 @@ def test_one_summary_line_per_biomarker_therapy_and_per_drug(built_plans: Plans)
     [action] = [a for a in plan.actions if "capecitabine" in a.title]
     assert action.kind is ActionKind.MEDICATION_CHANGE
     assert action.finding_ids == ["pgx:capecitabine:cpic", "pgx:capecitabine:dpwg"]
+
+
+def test_summary_marks_a_therapy_whose_evidence_points_both_ways(built_plans: Plans) -> None:
+    """BRAF V600E and panitumumab in colorectal cancer: CIViC's tier I-B claim is evidence against resistance, CGI's
+    at the same tier supports resistance; the summary must not list it as a plain "may benefit"."""
+    patient, plan = built_plans["demo-04-park"]
+    lines = summary_lines(render_clinician_html(plan, patient))
+    view = build_view(plan, patient)
+    conflicting = [t for t in view.therapies_now if t.conflicting and not t.on_label]
+    assert therapy_key("panitumumab") in {therapy_key(t.best.therapy) for t in conflicting}
+    for line in conflicting:
+        entry = f"{line.best.therapy} ({line.best.amp_tier}, conflicting evidence)"
+        assert sum(entry in text for text in lines) == 1, entry
+    plain = [t for t in view.therapies_now if not t.conflicting and not t.on_label]
+    assert plain and all(any(f"{t.best.therapy} ({t.best.amp_tier})" in text for text in lines) for t in plain)
 
 
 def test_preclinical_evidence_is_in_the_appendix_only(built_plans: Plans) -> None:

@@ -289,7 +289,11 @@ class ReportView:
         for biomarker, group in rest.items():
             parts = []
             for against, claim in ((False, "may benefit"), (True, "no benefit expected")):
-                names = [f"{t.best.therapy} ({t.best.amp_tier})" for t in group if t.against is against]
+                names = [
+                    f"{t.best.therapy} ({t.best.amp_tier}{', conflicting evidence' if t.conflicting else ''})"
+                    for t in group
+                    if t.against is against
+                ]
                 if names:
                     parts.append(f"{claim}: {'; '.join(names)}")
             tiers = "/".join(sorted({t.best.amp_tier for t in group}))
