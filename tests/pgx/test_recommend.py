@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tailormed.engines.pgx.phenotype import phenotype_all
-from tailormed.engines.pgx.recommend import recommend_drug
+from tailormed.engines.pgx.recommend import recommend_all, recommend_drug
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.importers import pharmcat_guidelines, pharmcat_phenotypes
 from tailormed.knowledge.importers.pharmcat_guidelines import html_to_text
@@ -164,3 +164,22 @@ def test_damaged_guideline_file_names_the_file(tmp_path: Path) -> None:
     assert pharmcat_guidelines.detect(tmp_path) == folder.resolve()
     with pytest.raises(KnowledgeError, match=r"CPIC_x_and_CYP2C9.json, recommendations\[0\].lookupKey.CYP2C9"):
         pharmcat_guidelines.build(folder, tmp_path / "out")
+
+
+def test_people_with_the_same_results_share_each_guideline_answer(
+    knowledge: tuple[PhenotypeKnowledge, GuidelineKnowledge],
+) -> None:
+    """A guideline's answer rests on its genes' results, never on whose they are: a cohort's people with the same
+    results are answered once, with what a guideline that has answered no one gives."""
+    tables, guidelines = knowledge
+    calls = [call("CYP2C19", "*2", "*17"), call("CYP2D6", "*1", "*4", outside=True), call("SLCO1B1", "*5", "*5")]
+    first = results(tables, *calls)
+    second = {gene: result.model_copy(update={"sample": "another"}) for gene, result in first.items()}
+    answers, again = recommend_all(guidelines, first), recommend_all(guidelines, second)
+    assert all(a is b for a, b in zip(answers, again, strict=True))
+    fresh = recommend_all(guidelines.model_copy(deep=True), second)
+    assert [a.model_dump() for a in answers] == [a.model_dump() for a in fresh]
+    other = recommend_all(guidelines, results(tables, call("CYP2C19", "*1", "*1"), *calls[1:]))
+    reading = [i for i, a in enumerate(answers) if "CYP2C19" in a.genes]
+    assert reading and all(other[i].model_dump() != answers[i].model_dump() for i in reading)
+    assert all(other[i] is answers[i] for i, a in enumerate(answers) if "CYP2C19" not in a.genes)

@@ -351,14 +351,36 @@ def not_covered(region: RegionCoverage) -> str:
 
 def variant_facts(definitions: Mapping[str, GeneDefinition], genotypes: SampleGenotypes) -> dict[str, list[str]]:
     """Gene -> the non-reference genotypes at its defining positions, e.g. ``rs4244285 G/A``."""
+    places = _defining_places(definitions)
+    facts: list[tuple[int, str, str]] = []
+    for key, call in genotypes.calls.items():
+        if call.state == CallState.VARIANT and key in places:
+            alleles = "/".join(a if a is not None else "." for a in call.alleles)
+            facts += [(order, gene, f"{name} {alleles}") for order, gene, name in places[key]]
     found: dict[str, list[str]] = {}
+    for _, gene, fact in sorted(facts):
+        found.setdefault(gene, []).append(fact)
+    return found
+
+
+def _defining_places(definitions: Mapping[str, GeneDefinition]) -> dict[str, list[tuple[int, str, str]]]:
+    """Position key -> (order in the definitions, gene, rsid or key) of every definition variant there, kept per
+    definitions object (a person has a call at few of the positions; looking each one up costs more)."""
+    held = _PLACES.get(id(definitions))
+    if held is not None and held[0] is definitions:
+        return held[1]
+    places: dict[str, list[tuple[int, str, str]]] = {}
+    order = 0
     for gene, definition in definitions.items():
         for variant in definition.variants:
-            call = genotypes.calls.get(variant.key)
-            if call is not None and call.state == CallState.VARIANT:
-                alleles = "/".join(a if a is not None else "." for a in call.alleles)
-                found.setdefault(gene, []).append(f"{variant.rsid or variant.key} {alleles}")
-    return found
+            places.setdefault(variant.key, []).append((order, gene, variant.rsid or variant.key))
+            order += 1
+    _PLACES.clear()
+    _PLACES[id(definitions)] = (definitions, places)
+    return places
+
+
+_PLACES: dict[int, tuple[Mapping[str, GeneDefinition], dict[str, list[tuple[int, str, str]]]]] = {}
 
 
 def warfarin_loci(knowledge: PgxKnowledge) -> list[Locus]:

@@ -11,6 +11,7 @@ the second applies only when two different decreased-function variants of unknow
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 
 from tailormed.engines.pgx.phenotype import normalize_score
@@ -76,13 +77,75 @@ def score_origin(result: GenePhenotype) -> ScoreOrigin:
     return ScoreOrigin.KNOWN_ALLELES
 
 
-def match_guideline(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> GuidelineResult:
+#: Answers a guideline keeps (per drug and gene results) before it forgets them all and starts again.
+ANSWERS_KEPT = 20_000
+
+
+def result_keys(results: Mapping[str, GenePhenotype]) -> dict[str, str]:
+    """Gene -> everything its result says except whose it is: equal keys get equal answers from every guideline."""
+    return {gene: result.model_dump_json(exclude={"sample"}) for gene, result in results.items()}
+
+
+def match_guideline(
+    guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype], keys: Mapping[str, str] | None = None
+) -> GuidelineResult:
     """The rows of one guideline that apply to these gene results, and what could not be assessed.
 
     When a gene's result lists other results it could still have (a VCF-based CYP2D6 call, whose copy number was
     not measured), the guideline is matched for each of them too: the answer is firm when all give the same
     advice, else provisional, naming the results that differ and the test that resolves them.
+
+    The answer rests only on the results of the genes the guideline reads, never on whose they are, so it is
+    kept on the guideline by those results (``keys``: :func:`result_keys`, when the caller has them): people
+    with the same results for a guideline's genes (a cohort, a service's requests) are answered once.
     """
+    keys = keys if keys is not None else result_keys(results)
+    kept = _kept(guideline)
+    answers = kept.answers
+    key = (drug, tuple(keys.get(gene, "") for gene in kept.reads))
+    answer = answers.get(key)
+    if answer is None:
+        answer = _answer(guideline, drug, results)
+        if len(answers) >= ANSWERS_KEPT:
+            answers.clear()
+        answers[key] = answer
+    return answer
+
+
+class _Kept:
+    """What is worked out once per guideline: the genes its rows read (its genes, every criterion's and
+    condition's), its rows per drug, and its answers."""
+
+    def __init__(self, guideline: Guideline) -> None:
+        genes = dict.fromkeys(guideline.genes)
+        for row in guideline.recommendations:
+            genes.update(dict.fromkeys(row.genes))
+            if row.condition is not None:
+                genes[row.condition.gene] = None
+        self.reads = tuple(genes)
+        self.rows: dict[str, tuple[RecommendationRow, ...]] = {}
+        self.answers: dict[tuple[str, tuple[str, ...]], GuidelineResult] = {}
+        self.guideline = weakref.ref(guideline, lambda _: _KEPT.pop(id(guideline), None))
+
+    def rows_for(self, guideline: Guideline, drug: str) -> tuple[RecommendationRow, ...]:
+        found = self.rows.get(drug)
+        if found is None:
+            found = self.rows[drug] = tuple(row for row in guideline.recommendations if row.applies_to(drug))
+        return found
+
+
+#: id(guideline) -> what is kept for it, dropped when the guideline is.
+_KEPT: dict[int, _Kept] = {}
+
+
+def _kept(guideline: Guideline) -> _Kept:
+    held = _KEPT.get(id(guideline))
+    if held is None or held.guideline() is not guideline:
+        held = _KEPT[id(guideline)] = _Kept(guideline)
+    return held
+
+
+def _answer(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> GuidelineResult:
     answer = _match_guideline(guideline, drug, results)
     for gene in guideline.genes:
         result = results.get(gene)
@@ -181,9 +244,8 @@ def _join(first: str | None, second: str, separator: str = "; ") -> str:
 def _match_guideline(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> GuidelineResult:
     matched = [
         row
-        for row in guideline.recommendations
-        if row.applies_to(drug)
-        and all(criterion_holds(c, results.get(c.gene)) for c in row.criteria)
+        for row in _kept(guideline).rows_for(guideline, drug)
+        if all(criterion_holds(c, results.get(c.gene)) for c in row.criteria)
         and condition_holds(row.condition, results.get(row.condition.gene) if row.condition else None)
     ]
     if any(_names_diplotype(row) for row in matched):
@@ -222,17 +284,19 @@ def recommend_drug(
 ) -> list[GuidelineResult]:
     """Every guideline's answer for one drug, found by name (case-insensitive), RxNorm or ATC code."""
     answers = []
+    keys = result_keys(results)
     for guideline in knowledge.for_drug(name, rxnorm, atc):
         drug = guideline.covers(name, rxnorm, atc)
         if drug is not None and guideline.recommendations:
-            answers.append(match_guideline(guideline, drug.name, results))
+            answers.append(match_guideline(guideline, drug.name, results, keys))
     return answers
 
 
 def recommend_all(knowledge: GuidelineKnowledge, results: Mapping[str, GenePhenotype]) -> list[GuidelineResult]:
     """Every drug of every guideline that has rows, for a full report."""
+    keys = result_keys(results)
     return [
-        match_guideline(guideline, drug.name, results)
+        match_guideline(guideline, drug.name, results, keys)
         for guideline in knowledge.guidelines
         if guideline.recommendations
         for drug in guideline.drugs
