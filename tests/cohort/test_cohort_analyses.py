@@ -142,7 +142,7 @@ def test_cohort_rows_equal_single_patient_analyze_and_the_summary_counts_them(
 
 
 def test_risk_runs_on_records_and_bad_records_are_refused(
-    pgx_cohort_vcf: Path, cohort_bundle: KnowledgeBundle, cineca_vcf: Path, tmp_path: Path
+    pgx_cohort_vcf: Path, cohort_bundle: KnowledgeBundle, tmp_path: Path
 ) -> None:
     records = tmp_path / "records.jsonl"
     with open_vcf(pgx_cohort_vcf) as vcf:
@@ -171,9 +171,6 @@ def test_risk_runs_on_records_and_bad_records_are_refused(
     records.write_text('{"id": "bad id!"}\n')
     with pytest.raises(InputError, match="line 1"):
         plan_run(vcf=pgx_cohort_vcf, pgen=None, analyses=[Analysis.RISK], records=records)
-    with pytest.raises(InputError, match="prs only"):
-        plan_run(vcf=None, pgen=cineca_vcf.parent / cineca_vcf.name.removesuffix(".vcf.gz"), analyses=[Analysis.PGX],
-                 build=GenomeBuild.GRCH37)
 
 
 def test_interrupted_run_of_every_analysis_resumes_and_spark_writes_the_same_tables(
@@ -262,3 +259,32 @@ def test_prs_from_a_fileset_beside_the_vcf_equals_each_input_alone(
     subprocess.run([*make[:-1], str(fewer), "--keep", str(keep)], check=True, capture_output=True)
     with pytest.raises(InputError, match=r"4 sample\(s\) of the VCF not in the PLINK 2 fileset"):
         plan(vcf=pgx_cohort_vcf, pgen=fewer, analyses=[*ENGINES, Analysis.PRS])
+
+
+@pytest.mark.skipif(shutil.which("plink2") is None, reason="plink2 is not installed (CI installs it)")
+@pytest.mark.parametrize("phased", [True, False], ids=["phased", "unphased"])
+def test_engines_on_a_fileset_write_the_tables_of_the_vcf_it_was_made_from(
+    pgx_cohort_vcf: Path, cohort_bundle: KnowledgeBundle, tmp_path: Path, phased: bool
+) -> None:
+    """``--pgen`` alone runs pgx and hereditary: a fileset made by ``plink2 --make-pgen`` from a VCF, phased or
+    not, gives that VCF's tables (samples taken in another order than the files list them, two blocks)."""
+    vcf = pgx_cohort_vcf
+    if not phased:
+        vcf = tmp_path / "unphased.vcf"
+        text = pgx_cohort_vcf.read_text().splitlines(keepends=True)
+        vcf.write_text("".join(line if line.startswith("#") else line.replace("|", "/") for line in text))
+    prefix = tmp_path / "cohort"
+    subprocess.run(["plink2", "--vcf", str(vcf), "--make-pgen", "--threads", "1", "--out", str(prefix)],
+                   check=True, capture_output=True)  # fmt: skip
+    with open_vcf(vcf) as opened:
+        samples = list(reversed(opened.samples))[:20]
+    plan = partial(plan_run, kb=cohort_bundle.root, block_size=12, on=ON, build=GenomeBuild.GRCH38, samples=samples,
+                   analyses=ENGINES)  # fmt: skip
+    manifest = run_cohort(plan(vcf=None, pgen=prefix), tmp_path / "pgen")
+    assert manifest["input"] == {"kind": "pgen", "path": str(prefix)} and manifest["engines_skipped"] == {}
+    run_cohort(plan(vcf=vcf, pgen=None), tmp_path / "vcf")
+    for table in ("pgx_calls.parquet", "pgx_recommendations.parquet", "hereditary.parquet"):
+        found = read_table(tmp_path / "pgen", table)
+        assert found.num_rows > 0 and found.equals(read_table(tmp_path / "vcf", table)), table
+    carriers = read_table(tmp_path / "pgen", "hereditary.parquet").to_pylist()
+    assert carriers and all(("|" if phased else "/") in row["genotype"] for row in carriers)

@@ -119,7 +119,6 @@ def plan_run(
     if pgen is not None:
         paths += [Path(f"{pgen}{suffix}") for suffix in (".pgen", ".pvar", ".psam")]
     from tailormed.cohort.plan import read_records
-    from tailormed.cohort.tasks import refuse_pgen_engines
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline.prs import read_scores
 
@@ -147,7 +146,6 @@ def plan_run(
         absent_is_reference=absent_is_reference,
         on=on or date.today(),
     )
-    refuse_pgen_engines(plan)
     return plan
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -49,7 +50,10 @@ from tailormed.engines.pgx.cohort_match import MatchMemo, match_cohort
 from tailormed.engines.prs.matching import MatchOptions
 from tailormed.engines.prs.scoring import Imputation, PrsRun
 from tailormed.errors import InputError
+from tailormed.evidence.pgen import PgenFileset, write_pgen_vcf
+from tailormed.evidence.plan import query_regions
 from tailormed.evidence.read import GenomeBatch, read_genomes
+from tailormed.evidence.reader import GenomeInput
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
 from tailormed.knowledge.pgs_scoring import ScoringFile
@@ -179,7 +183,7 @@ def partition_request(
             if key not in seen:
                 seen.add(key)
                 request = request.merged(genome_request(patient, bundle, engines))
-    if Analysis.PRS in analyses and plan.scores_pgen is None:
+    if Analysis.PRS in analyses and plan.input_kind is InputKind.VCF and plan.scores_pgen is None:
         scores = _score_request(tuple(plan.scoring))
         if region is not None:
             assert plan.build is not None  # the plan refuses regions without a build
@@ -193,6 +197,8 @@ def read_partition(
     plan: CohortPlan, partition: Partition, request: GenomeRequest, scoring: PartitionScoring | None = None
 ) -> GenomeBatch:
     absent = AbsentPolicy.resolve(True if plan.absent_is_reference else None, None)
+    if plan.input_kind is InputKind.PGEN:
+        return read_pgen_partition(plan, partition, request, absent)
     sink = scoring.stream if scoring is not None else None
     region = partition.region
     return read_genomes(
@@ -204,6 +210,20 @@ def read_partition(
         score_sink=sink,
         within=(region.chrom, region.start, region.end) if region is not None else None,
     )
+
+
+def read_pgen_partition(
+    plan: CohortPlan, partition: Partition, request: GenomeRequest, absent: AbsentPolicy
+) -> GenomeBatch:
+    """The engines' evidence from a PLINK 2 fileset: its variants in the request's regions, for the block's
+    samples, written as a VCF (:func:`tailormed.evidence.pgen.write_pgen_vcf`) and read as any VCF is read."""
+    assert plan.build is not None  # the plan refuses a fileset without a build
+    fileset = PgenFileset.open(Path(plan.input))
+    with tempfile.TemporaryDirectory(prefix="tailormed-pgen-") as folder:
+        vcf = Path(folder) / "sites.vcf"
+        write_pgen_vcf(fileset, query_regions(request, [plan.build]), partition.samples, vcf)
+        source = GenomeInput(label=f"{fileset.label} (its variants at the requested sites)", path=vcf)
+        return read_genomes(source, request, samples=partition.samples, build=plan.build, absent=absent)
 
 
 class PartitionScoring:
@@ -280,13 +300,14 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
     reading: dict[str, object] = {}
     versions: dict[str, dict[str, str]] = {}
     bundle = _bundle(plan.kb)
-    if plan.input_kind is InputKind.PGEN:
+    if plan.input_kind is InputKind.PGEN and not plan.engines:
         run = score_pgen_partition(plan, partition)
         build = run.build
         tables[PRS_TABLE] = prs_table(run)
     else:
         patients = patients_of(plan, partition)
-        scoring = PartitionScoring(plan, bundle) if Analysis.PRS in analyses and not plan.scores_pgen else None
+        by_vcf = plan.input_kind is InputKind.VCF and not plan.scores_pgen
+        scoring = PartitionScoring(plan, bundle) if Analysis.PRS in analyses and by_vcf else None
         batch = read_partition(plan, partition, partition_request(plan, bundle, patients, partition), scoring)
         build = batch.build
         reading = {"read": batch.source.read.value, "records_read": batch.source.records_read}
@@ -338,15 +359,6 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
     temporary.write_text(json.dumps(summary, indent=1) + "\n")
     temporary.replace(marker)
     return summary
-
-
-def refuse_pgen_engines(plan: CohortPlan) -> None:
-    """A PLINK 2 fileset feeds the polygenic scores only: the engines need the evidence a VCF reader gives."""
-    if plan.input_kind is InputKind.PGEN and plan.engines:
-        raise InputError(
-            f"--pgen runs --analyses prs only; give the cohort as --vcf for {', '.join(plan.engines)}",
-            source=plan.input,
-        )
 
 
 def merge_regions(plan: CohortPlan, out: Path) -> None:

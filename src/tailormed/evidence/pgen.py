@@ -242,3 +242,130 @@ def _sample_indices(fileset: PgenFileset, samples: Sequence[str] | None) -> list
     if missing:
         raise InputError(f"sample(s) not in the .psam: {', '.join(missing[:5])}", source=Path(f"{fileset.prefix}.psam"))
     return [where[sample] for sample in samples]
+
+
+#: The VCF columns a ``.pvar`` line may carry before the genotypes, in VCF order.
+_VCF_COLUMNS = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
+
+
+def write_pgen_vcf(
+    fileset: PgenFileset, regions: Sequence[tuple[str, int, int]], samples: Sequence[str], out: Path
+) -> int:
+    """Write the fileset's variants inside ``regions`` (canonical chromosome, start, end) for ``samples`` as VCF text,
+    so the engines read a fileset through the same reader (and the same genotype rules) as a VCF; the variant count.
+
+    The ``.pvar`` gives each line's fields (its ``##`` header lines are kept, so a build it states is kept too;
+    contigs are named as its variants name them) and pgenlib the genotypes: a heterozygous call is phased (``0|1``)
+    when the fileset stores its phase, else unphased (``0/1``), as the VCF path reads either; homozygous calls are
+    written phased in a fileset that holds phase (phase says nothing there; phased VCFs write them so) and unphased
+    otherwise; a missing call is ``./.``. Only GT is kept: a ``.pgen`` holds no other FORMAT field.
+    """
+    import pgenlib
+
+    pvar_path = Path(f"{fileset.prefix}.pvar")
+    codes, names, pos = pvar_sites(pvar_path)
+    keep_mask = np.zeros(len(pos), dtype=np.bool_)
+    for chrom, start, end in regions:
+        for code in (code for code, name in enumerate(names) if name == chrom):
+            keep_mask |= (codes == code) & (pos >= start) & (pos <= end)
+    keep = np.flatnonzero(keep_mask).astype(np.uint32)
+    header, columns, lines = _pvar_text(pvar_path)
+    missing = [name for name in ("CHROM", "POS", "ID", "REF", "ALT") if name not in columns]
+    if missing:
+        raise InputError(f"the .pvar has no {', '.join(missing)} column", source=pvar_path)
+    chosen = _sample_indices(fileset, samples)
+    order = np.argsort(chosen, kind="stable")
+    subset = np.ascontiguousarray(np.asarray(chosen, dtype=np.uint32)[order])
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    try:
+        pvar = pgenlib.PvarReader(str(pvar_path).encode())
+        reader = pgenlib.PgenReader(
+            str(fileset.prefix).encode() + b".pgen",
+            raw_sample_ct=len(fileset.samples),
+            pvar=pvar,
+            sample_subset=subset if len(subset) < len(fileset.samples) else None,
+        )
+    except RuntimeError as exc:
+        raise InputError(f"cannot read the PLINK 2 fileset: {exc}", source=Path(f"{fileset.prefix}.pgen")) from exc
+    count = len(subset)
+    used = {str(lines[int(row)].split(b"\t", 1)[0], "utf-8") for row in keep.tolist()}
+    with out.open("w", encoding="utf-8") as stream:
+        stream.write("##fileformat=VCFv4.2\n")
+        stream.write("".join(_renamed_contig(line, used) + "\n" for line in header if not _skipped(line)))
+        declared = {_contig_id(line) for line in header if line.startswith("##contig=")}
+        stream.write("".join(f"##contig=<ID={name}>\n" for name in sorted(used - declared)))
+        stream.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
+        stream.write("\t".join(["#CHROM", *_VCF_COLUMNS[1:], "FORMAT", *samples]) + "\n")
+        try:
+            phase = bool(reader.hardcall_phase_present())
+            for start in range(0, len(keep), VARIANT_BLOCK):
+                block = np.ascontiguousarray(keep[start : start + VARIANT_BLOCK])
+                raw = np.empty((len(block), 2 * count), dtype=np.int32)
+                phased = np.zeros((len(block), count), dtype=np.uint8)
+                if count:
+                    reader.read_alleles_and_phasepresent_list(block, raw, phased)
+                pairs = np.take(raw.reshape(len(block), count, 2), back, axis=1)
+                phased = np.take(phased, back, axis=1)
+                for offset, variant in enumerate(block.tolist()):
+                    fields = lines[variant].rstrip(b"\r").split(b"\t")
+                    by_name = dict(zip(columns, fields, strict=False))
+                    site = [str(by_name.get(name, b"."), "utf-8") for name in _VCF_COLUMNS]
+                    stream.write("\t".join([*site, "GT"]) + "\t" + _genotypes(pairs[offset], phased[offset], phase))
+                    stream.write("\n")
+        finally:
+            reader.close()
+    return len(keep)
+
+
+def _genotypes(pairs: npt.NDArray[np.int32], phased: npt.NDArray[np.uint8], phase: bool) -> str:
+    """One variant's GT column per sample: ``a|b`` or ``a/b``, ``./.`` when missing."""
+    first, second = pairs[:, 0], pairs[:, 1]
+    called = (first >= 0) & (second >= 0)
+    separator = np.where((first != second) & (phased == 0) | (first == second) & (not phase), "/", "|")
+    return "\t".join(
+        f"{a}{s}{b}" if ok else "./."
+        for a, s, b, ok in zip(first.tolist(), separator.tolist(), second.tolist(), called.tolist(), strict=True)
+    )
+
+
+def _pvar_text(path: Path) -> tuple[list[str], list[str], list[bytes]]:
+    """A ``.pvar``'s ``##`` lines, its column names (``.bim`` order without a ``#CHROM`` line) and variant lines."""
+    data = path.read_bytes().split(b"\n")
+    if data and not data[-1]:
+        data.pop()
+    header: list[str] = []
+    at = 0
+    while at < len(data) and data[at].startswith(b"##"):
+        header.append(str(data[at].rstrip(b"\r"), "utf-8"))
+        at += 1
+    if at < len(data) and data[at].startswith(b"#"):
+        columns = data[at].rstrip(b"\r")[1:].split(b"\t")
+        at += 1
+    else:
+        columns = [b"CHROM", b"ID", b"CM", b"POS", b"ALT", b"REF"]
+    return header, [str(name, "utf-8") for name in columns], data[at:]
+
+
+def _skipped(line: str) -> bool:
+    """Header lines the written VCF states itself (its format, GT) or that plink2 adds about its own columns."""
+    return line.startswith(("##fileformat=", "##FORMAT=<ID=GT,"))
+
+
+def _contig_id(line: str) -> str:
+    inner = line.removeprefix("##contig=<").rstrip(">")
+    return next((part[3:] for part in inner.split(",") if part.startswith("ID=")), "")
+
+
+def _renamed_contig(line: str, used: set[str]) -> str:
+    """A ``##contig`` line under the name the variants use (plink2 writes ``1`` where the header kept ``chr1``)."""
+    if not line.startswith("##contig="):
+        return line
+    name = _contig_id(line)
+    if name in used:
+        return line
+    canonical = canonical_chrom(name)
+    if canonical is None:
+        return line
+    match = next((other for other in sorted(used) if canonical_chrom(other) == canonical), None)
+    return line.replace(f"ID={name}", f"ID={match}", 1) if match is not None else line
