@@ -258,6 +258,9 @@ def test_resistance_is_reported_next_to_sensitivity(core_knowledge: OncoKnowledg
         ("COAD", "MSI-H", "nivolumab + ipilimumab", 2025),
         ("IDC", "ER IHC 80%", "sacituzumab govitecan", 2023),  # HR-positive, HER2-negative breast cancer
         ("ILC", "PR IHC 10%", "datopotamab deruxtecan", 2025),
+        ("STAD", "PD-L1 TAP 5%", "tislelizumab + fluoropyrimidine + platinum-based chemotherapy", 2024),
+        ("GEJ", "PD-L1 CPS 3", "tislelizumab + fluoropyrimidine + platinum-based chemotherapy", 2024),
+        ("ESCC", "PD-L1 TAP >= 1%", "tislelizumab + platinum-containing chemotherapy", 2025),
     ],
 )
 def test_recent_approvals(core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int) -> None:
@@ -422,6 +425,18 @@ def test_hr_positive_her2_negative_labels_leave_out_her2_positive_and_hr_negativ
     assert tier(run(core_knowledge, "IDC", "ER IHC 80%", "HER2 IHC 1+"), therapy) == {"I-A"}
     assert tier(run(core_knowledge, "IDC", "ER IHC 80%", "ERBB2 amplification"), therapy) == {"II-C"}
     assert tier(run(core_knowledge, "IDC", "ER IHC 0%", "PR IHC <1%"), therapy) == set()
+
+
+def test_tislelizumab_labels_need_pd_l1_of_at_least_1_and_a_her2_negative_gastric_tumour(
+    core_knowledge: OncoKnowledge,
+) -> None:
+    gastric = "tislelizumab + fluoropyrimidine + platinum-based chemotherapy"
+    assert tier(run(core_knowledge, "STAD", "PD-L1 TAP <1%"), gastric) == set()
+    assert tier(run(core_knowledge, "STAD", "PD-L1 TAP 10%", "ERBB2 amplification"), gastric) == {"II-C"}
+    assert tier(run(core_knowledge, "ESCC", "PD-L1 TAP 10%"), gastric) == {"II-C"}  # an adenocarcinoma label
+    assert tier(run(core_knowledge, "STAD", "PD-L1 TAP 10%"), "tislelizumab + platinum-containing chemotherapy") == {
+        "II-C"
+    }
 
 
 def test_dabrafenib_alone_is_for_v600e_and_not_v600k(core_knowledge: OncoKnowledge) -> None:

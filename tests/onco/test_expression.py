@@ -41,6 +41,8 @@ def tiers(result: OncoResult, therapy: str) -> set[str]:
         ("PD-L1 TPS 1-49%", "CD274", ExpressionScale.TPS, None, 1, 49, "CD274 (PD-L1) TPS 1-49%"),
         ("PDL1 CPS ≥ 10", "CD274", ExpressionScale.CPS, None, 10, None, "CD274 (PD-L1) CPS ≥10"),
         ("PD-L1 IC >= 10%", "CD274", ExpressionScale.IC, None, 10, None, "CD274 (PD-L1) IC ≥10%"),
+        ("PD-L1 TAP >= 1%", "CD274", ExpressionScale.TAP, None, 1, None, "CD274 (PD-L1) TAP ≥1%"),
+        ("PD-L1 TAP 5%", "CD274", ExpressionScale.TAP, None, 5, 5, "CD274 (PD-L1) TAP 5%"),
         (
             "CLDN18.2 IHC 2+ >= 75%", "CLDN18", ExpressionScale.STAINED_CELLS, 2, 75, None,
             "CLDN18 (CLDN18.2) IHC 2+ or stronger in ≥75% of tumour cells",

@@ -18,9 +18,10 @@ Protein changes are normalized to one-letter HGVS without the ``p.`` prefix or t
 
 Protein expression measured by immunohistochemistry (``kind: expression``) is written as the marker, the scoring
 scale and the result or cut-off: ``HER2 IHC 3+``, ``HER2 IHC 1+ or 2+``, ``PD-L1 TPS >= 50%``, ``PD-L1 CPS >= 1``,
-``PD-L1 TC >= 50%``, ``PD-L1 IC >= 10%``, oestrogen and progesterone receptors as the share of tumour cell nuclei
-stained (``ER IHC 80%``, ``PR IHC <1%``, ``ER IHC >= 1%``), and for markers scored as the share of tumour cells
-stained at an intensity or stronger ``CLDN18.2 IHC 2+ >= 75%`` (at least 75% of tumour cells at 2+ or 3+).
+``PD-L1 TC >= 50%``, ``PD-L1 IC >= 10%``, ``PD-L1 TAP >= 1%`` (tumour area positivity), oestrogen and progesterone
+receptors as the share of tumour cell nuclei stained (``ER IHC 80%``, ``PR IHC <1%``, ``ER IHC >= 1%``), and for
+markers scored as the share of tumour cells stained at an intensity or stronger ``CLDN18.2 IHC 2+ >= 75%`` (at least
+75% of tumour cells at 2+ or 3+).
 A patient's result is one value (``PD-L1 TPS 60%``, ``CLDN18.2 IHC 2+ 80%``) or the range a laboratory reports
 (``PD-L1 TPS >= 50%``, ``ER IHC <1%``).
 """
@@ -235,6 +236,7 @@ class ExpressionScale(StrEnum):
     CPS = "CPS"  # combined positive score: stained tumour cells, lymphocytes, macrophages per 100 tumour cells
     TC = "TC"  # % of tumour cells stained (SP142)
     IC = "IC"  # % of tumour area covered by stained tumour-infiltrating immune cells (SP142)
+    TAP = "TAP"  # tumour area positivity: % of tumour area covered by stained tumour and immune cells (SP263)
     NUCLEI = "nuclei"  # % of tumour cell nuclei stained (oestrogen and progesterone receptors)
 
 
@@ -255,7 +257,7 @@ EXPRESSION_MARKERS = {
 #: The scales each marker is scored on (PD-L1 by proportion scores; the others by IHC intensity or stained cells).
 MARKER_SCALES = {
     "HER2": frozenset({"IHC"}),
-    "PD-L1": frozenset({"TPS", "CPS", "TC", "IC"}),
+    "PD-L1": frozenset({"TPS", "CPS", "TC", "IC", "TAP"}),
     "CLDN18.2": frozenset({"IHC"}),
     "FRα": frozenset({"IHC"}),
     "c-Met": frozenset({"IHC"}),
@@ -265,7 +267,8 @@ MARKER_SCALES = {
 #: Markers whose IHC result is the share of tumour cell nuclei stained, not a membrane intensity score.
 NUCLEAR_MARKERS = frozenset({"ER", "PR"})
 _PERCENT_SCALES = (
-    ExpressionScale.STAINED_CELLS, ExpressionScale.TPS, ExpressionScale.TC, ExpressionScale.IC, ExpressionScale.NUCLEI,
+    ExpressionScale.STAINED_CELLS, ExpressionScale.TPS, ExpressionScale.TC, ExpressionScale.IC, ExpressionScale.TAP,
+    ExpressionScale.NUCLEI,
 )  # fmt: skip
 
 
@@ -425,7 +428,7 @@ _SIGNATURES = {
 }  # fmt: skip
 _FEATURE_TYPES = ("mutation", "amplification", "deletion", "fusion", "exon", "signature", "expression")
 _SCALE_WORDS = {"IHC": ExpressionScale.IHC, "TPS": ExpressionScale.TPS, "CPS": ExpressionScale.CPS,
-                "TC": ExpressionScale.TC, "IC": ExpressionScale.IC}  # fmt: skip
+                "TC": ExpressionScale.TC, "IC": ExpressionScale.IC, "TAP": ExpressionScale.TAP}  # fmt: skip
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _AT_LEAST = r"(>=|≥|=>)?"
 _BELOW = re.compile(rf"^(?:<|LESS THAN)\s*{_NUMBER}\s*(%?)$")
