@@ -129,12 +129,26 @@ def test_solid_indication_elsewhere_is_tier_two(core_knowledge: OncoKnowledge) -
         ("FL", "EZH2 mutation", "tazemetostat"),
         ("ALCL", "NPM1::ALK", "crizotinib"),
         ("ECD", "BRAF V600E", "vemurafenib"),
+        ("AML", "CD33 positive", "gemtuzumab ozogamicin"),  # cell-surface antigen named by the label (2017)
+        ("BLLNOS", "CD19 positive", "blinatumomab"),
+        ("ALCLALKN", "CD30 positive", "brentuximab vedotin + cyclophosphamide + doxorubicin + prednisone"),
+        ("AITL", "CD30 positive", "brentuximab vedotin + cyclophosphamide + doxorubicin + prednisone"),
+        ("PTCL", "TNFRSF8 positive", "brentuximab vedotin + cyclophosphamide + doxorubicin + prednisone"),
     ],
 )
 def test_haematological_indications_on_label(
     core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str
 ) -> None:
     assert "I-A" in tier(run(core_knowledge, tumour, alteration), therapy)
+
+
+def test_antigen_labels_need_the_antigen_present_and_their_own_tumour_type(core_knowledge: OncoKnowledge) -> None:
+    assert tier(run(core_knowledge, "AML", "CD33 negative"), "gemtuzumab ozogamicin") == set()
+    assert tier(run(core_knowledge, "BLL", "CD33 positive"), "gemtuzumab ozogamicin") == {"II-C"}
+    assert tier(run(core_knowledge, "AML", "CD19 positive"), "blinatumomab") == {"II-C"}
+    brentuximab = "brentuximab vedotin + cyclophosphamide + doxorubicin + prednisone"
+    assert tier(run(core_knowledge, "TLGL", "CD30 positive"), brentuximab) == {"II-C"}  # a T-cell leukaemia
+    assert tier(run(core_knowledge, "ALCL", "CD30 negative"), brentuximab) == set()
 
 
 # --- tumour-agnostic labels, CUP and an unknown tumour type ---------------------------------------------------

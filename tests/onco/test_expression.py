@@ -52,6 +52,8 @@ def tiers(result: OncoResult, therapy: str) -> set[str]:
             "MET (c-Met) IHC 3+ in 60% of tumour cells",
         ),
         ("FRalpha IHC 2+ 80%", "FOLR1", ExpressionScale.STAINED_CELLS, 2, 80, 80, None),
+        ("CD33 positive", "CD33", ExpressionScale.STATUS, None, 1, 1, "CD33 positive"),
+        ("CD30 negative", "TNFRSF8", ExpressionScale.STATUS, None, 0, 0, "TNFRSF8 (CD30) negative"),
     ],
 )  # fmt: skip
 def test_expression_grammar(
@@ -76,6 +78,7 @@ def test_genomic_forms_of_the_same_genes_are_unchanged() -> None:
     assert parse_alteration("MET amplification").kind is AlterationKind.AMPLIFICATION
     assert parse_alteration("MET exon 14 skipping").exon == 14
     assert parse_alteration("ERBB2 S310F").protein is not None
+    assert parse_alteration("CD19 mutation").kind is AlterationKind.MUTATION
 
 
 @pytest.mark.parametrize(
@@ -89,6 +92,8 @@ def test_genomic_forms_of_the_same_genes_are_unchanged() -> None:
         ("IHC 3+", "KRAS", "no protein-expression marker 'KRAS'"),
         ("positive", "CLDN18.2", "not a protein-expression result"),
         ("TPS 3%", "HER2", "HER2 is scored by IHC, not TPS"),
+        ("IHC 3+", "CD33", "CD33 is scored by status, not IHC"),
+        ("weak", "CD33", "not a protein-expression result"),
     ],
 )
 def test_expression_errors_say_what_is_wrong(text: str, gene: str | None, message: str) -> None:
@@ -122,6 +127,9 @@ def test_expression_parser_fails_only_with_value_error(marker: str, scale: str, 
         ("CLDN18.2 IHC 3+ 80%", "CLDN18.2 IHC 2+ >= 75%", True),  # 80% at 3+ is at least 80% at 2+ or stronger
         ("CLDN18.2 IHC 2+ 80%", "c-Met IHC 3+ >= 50%", False),
         ("c-Met IHC 2+ 80%", "c-Met IHC 3+ >= 50%", False),  # weaker staining does not count
+        ("CD33 positive", "CD33 positive", True),
+        ("CD33 negative", "CD33 positive", False),
+        ("CD19 positive", "CD33 positive", False),
     ],
 )
 def test_result_meets_criterion(result: str, criterion: str, meets: bool) -> None:

@@ -22,6 +22,9 @@ scale and the result or cut-off: ``HER2 IHC 3+``, ``HER2 IHC 1+ or 2+``, ``PD-L1
 receptors as the share of tumour cell nuclei stained (``ER IHC 80%``, ``PR IHC <1%``, ``ER IHC >= 1%``), and for
 markers scored as the share of tumour cells stained at an intensity or stronger ``CLDN18.2 IHC 2+ >= 75%`` (at least
 75% of tumour cells at 2+ or 3+).
+Cell-surface antigens that a label names as present (CD33-positive, CD19-positive, CD30-expressing), measured by
+flow cytometry or immunohistochemistry against the laboratory's own cut-off, are written ``CD33 positive`` or
+``CD33 negative``.
 A patient's result is one value (``PD-L1 TPS 60%``, ``CLDN18.2 IHC 2+ 80%``) or the range a laboratory reports
 (``PD-L1 TPS >= 50%``, ``ER IHC <1%``).
 """
@@ -238,6 +241,7 @@ class ExpressionScale(StrEnum):
     IC = "IC"  # % of tumour area covered by stained tumour-infiltrating immune cells (SP142)
     TAP = "TAP"  # tumour area positivity: % of tumour area covered by stained tumour and immune cells (SP263)
     NUCLEI = "nuclei"  # % of tumour cell nuclei stained (oestrogen and progesterone receptors)
+    STATUS = "status"  # positive (1) or negative (0) as the laboratory reports it (cell-surface antigens)
 
 
 #: Marker names people write -> (HGNC symbol of the protein's gene, the name shown).
@@ -251,6 +255,9 @@ EXPRESSION_MARKERS = {
         (("C-MET", "CMET", "MET"), ("MET", "c-Met")),
         (("ER", "ESR1", "ER-ALPHA"), ("ESR1", "ER")),
         (("PR", "PGR"), ("PGR", "PR")),
+        (("CD33",), ("CD33", "CD33")),
+        (("CD19",), ("CD19", "CD19")),
+        (("CD30", "TNFRSF8"), ("TNFRSF8", "CD30")),
     )
     for name in names
 }
@@ -263,6 +270,9 @@ MARKER_SCALES = {
     "c-Met": frozenset({"IHC"}),
     "ER": frozenset({"IHC"}),
     "PR": frozenset({"IHC"}),
+    "CD33": frozenset({"status"}),
+    "CD19": frozenset({"status"}),
+    "CD30": frozenset({"status"}),
 }
 #: Markers whose IHC result is the share of tumour cell nuclei stained, not a membrane intensity score.
 NUCLEAR_MARKERS = frozenset({"ER", "PR"})
@@ -292,12 +302,14 @@ class Expression(Contract):
     def _consistent(self) -> Expression:
         if (self.scale is ExpressionScale.STAINED_CELLS) != (self.intensity is not None):
             raise ValueError("a stained-cell score needs the staining intensity, and only it has one")
-        top = 3 if self.scale is ExpressionScale.IHC else 100
+        top = {ExpressionScale.IHC: 3, ExpressionScale.STATUS: 1}.get(self.scale, 100)
         for value in (self.low, self.high):
             if value is not None and value > top:
                 raise ValueError(f"{self.scale.value} {value:g} is above the scale's maximum {top}")
         if self.scale is ExpressionScale.IHC and (self.low % 1 or (self.high or 0) % 1):
             raise ValueError("an IHC intensity score is 0, 1+, 2+ or 3+")
+        if self.scale is ExpressionScale.STATUS and (self.low % 1 or self.high != self.low):
+            raise ValueError("a status is positive or negative")
         if self.high is not None and self.high < self.low:
             raise ValueError("range end is below its start")
         if self.high_exclusive and (self.high is None or self.high <= self.low):
@@ -326,6 +338,8 @@ class Expression(Contract):
     @property
     def text(self) -> str:
         """``IHC 3+``, ``IHC 1+ or 2+``, ``TPS ≥50%``, ``CPS ≥1``, ``IHC 2+ or stronger in ≥75% of tumour cells``."""
+        if self.scale is ExpressionScale.STATUS:
+            return "positive" if self.low else "negative"
         unit = "%" if self.scale in _PERCENT_SCALES else ""
 
         def shown(value: float) -> str:
@@ -540,6 +554,16 @@ def _expression(raw: str, gene: str | None) -> Alteration | None:
     scale_word, _, result = words[1].strip().partition(" ")
     scale = _SCALE_WORDS.get(scale_word.upper())
     symbol, marker = EXPRESSION_MARKERS[words[0].upper()]
+    if scale is None and MARKER_SCALES[marker] == {ExpressionScale.STATUS.value}:
+        status = words[1].strip().upper()
+        if status not in ("POSITIVE", "NEGATIVE"):
+            return None
+        value = 1.0 if status == "POSITIVE" else 0.0
+        measured = Expression(marker=marker, scale=ExpressionScale.STATUS, low=value, high=value)
+        shown = symbol if marker == symbol else f"{symbol} ({marker})"
+        return Alteration(
+            gene=symbol, kind=AlterationKind.EXPRESSION, expression=measured, label=f"{shown} {measured.text}"
+        )
     if scale is None:
         if marker in NUCLEAR_MARKERS and words[0].upper() in ("ER", "PR"):
             raise ValueError(

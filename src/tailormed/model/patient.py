@@ -279,8 +279,10 @@ class Fusion(Contract):
 class ProteinExpression(Contract):
     """One immunohistochemistry result, e.g. marker ``PD-L1``, result ``TPS 60%`` (grammar in ``model.alteration``)."""
 
-    marker: str = Field(description="HER2, PD-L1, CLDN18.2, FRα, c-Met (or the gene symbol)")
-    result: str = Field(description="e.g. 'IHC 3+', 'TPS 60%', 'CPS 12', 'IHC 2+ 80%' (80% of cells at 2+ or 3+)")
+    marker: str = Field(description="HER2, PD-L1, CLDN18.2, FRα, c-Met, ER, PR, CD33, CD19, CD30 (or the gene symbol)")
+    result: str = Field(
+        description="e.g. 'IHC 3+', 'TPS 60%', 'CPS 12', 'IHC 2+ 80%' (80% of cells at 2+ or 3+), 'positive' (CD33)"
+    )
     assay: str | None = Field(default=None, description="Antibody clone or test, e.g. '22C3', 'VENTANA HER2 (4B5)'")
 
     @model_validator(mode="after")
