@@ -84,6 +84,22 @@ def test_moderate_inhibitor_halves_activity_score(knowledge: PgxKnowledge) -> No
     assert "looked up as activity score 0.5" in change.explanation
 
 
+def test_only_the_deciding_perpetrators_can_leave_a_conversion_unverified(knowledge: PgxKnowledge) -> None:
+    """Paroxetine (strong, quoted from DPWG) decides CYP2D6; duloxetine's unverified moderate factor plays no part."""
+    results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="codeine"), Medication(name="paroxetine"), Medication(name="duloxetine")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    (change,) = review.medications[0].phenoconversions
+    assert change.effective_phenotype == "Poor Metabolizer" and change.perpetrators == ["paroxetine", "duloxetine"]
+    assert change.unverified == []
+    # duloxetine alone decides, through the moderate-inhibitor factor no quoted source backs
+    review = review_medications(
+        [meds[0], meds[2]], results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes
+    )
+    (change,) = review.medications[0].phenoconversions
+    assert [r.split(":")[0] for r in change.unverified] == ["duloxetine (CYP2D6)"]
+
+
 def test_omeprazole_moves_cyp2c19_one_step_for_clopidogrel(knowledge: PgxKnowledge) -> None:
     results = phenotype_all([call("CYP2C19", "*1", "*1")], knowledge.phenotypes)
     meds = [Medication(name="clopidogrel"), Medication(name="omeprazole 20 mg")]

@@ -185,15 +185,26 @@ class ReportView:
         return [a for a in self.plan.actions if a.kind in kinds]
 
     @property
+    def patient_medication_actions(self) -> list[Action]:
+        """Medication actions the patient report may speak of: those resting on at least one finding whose curated
+        facts are all source-backed (an action resting only on unverified facts is for the clinician)."""
+        return [a for a in self.medication_actions if self._rests_on_verified(a.finding_ids)]
+
+    def _rests_on_verified(self, finding_ids: Sequence[str]) -> bool:
+        findings = [f for fid in finding_ids if (f := self.finding(fid)) is not None]
+        return not findings or any(not f.unverified for f in findings)
+
+    @property
     def medication_drugs(self) -> list[str]:
-        """Each drug a medication action is about, once."""
-        return list(dict.fromkeys(d for a in self.medication_actions for d in self.action_drugs(a)))
+        """Each drug a medication action the patient report may speak of is about, once."""
+        return list(dict.fromkeys(d for a in self.patient_medication_actions for d in self.action_drugs(a)))
 
     @property
     def medicines(self) -> list[tuple[str, ActionKind]]:
-        """Each drug a medication action is about, once, with the strongest kind of action asked for it."""
+        """Each drug a medication action is about, once, with the strongest kind of action asked for it (patient
+        report: actions resting only on unverified facts are left out)."""
         kinds: dict[str, ActionKind] = {}
-        for action in self.medication_actions:
+        for action in self.patient_medication_actions:
             for drug in self.action_drugs(action):
                 if kinds.get(drug) is not ActionKind.MEDICATION_CHANGE:
                     kinds[drug] = action.kind
@@ -201,8 +212,16 @@ class ReportView:
 
     @property
     def interacting_drugs(self) -> list[str]:
-        """Drugs on the list that change a gene's result for other drugs (applied phenoconversions), once each."""
-        return list(dict.fromkeys(d for p in self.pgx.phenoconversions if p.data.applied for d in p.data.perpetrators))
+        """Drugs on the list that change a gene's result for other drugs (applied phenoconversions whose rules are
+        source-backed), once each."""
+        return list(
+            dict.fromkeys(
+                d
+                for p in self.pgx.phenoconversions
+                if p.data.applied and not p.finding.unverified
+                for d in p.data.perpetrators
+            )
+        )
 
     @property
     def patient_risks(self) -> list[tuple[str, Typed[ClinicalRiskData]]]:
@@ -309,9 +328,14 @@ class ReportView:
         return [a for a in self.plan.actions if a not in self.medication_actions]
 
     def advice_for(self, drug: str) -> MedicineAdvice | None:
-        """What the guidelines on the list ask for ``drug``, in terms the patient report can say."""
+        """What the guidelines on the list ask for ``drug``, in terms the patient report can say (answers resting on
+        unverified facts left out)."""
         wanted = drug.casefold()
-        answers = [g.result for g in self.pgx.guidance_on_list if wanted in (d.casefold() for d in g.finding.drugs)]
+        answers = [
+            g.result
+            for g in self.pgx.guidance_on_list
+            if wanted in (d.casefold() for d in g.finding.drugs) and not g.finding.unverified
+        ]
         return advice(drug, answers)
 
     def provisional_genes(self, drug: str) -> list[str]:
@@ -346,8 +370,13 @@ class ReportView:
 
     @property
     def warfarin_doses(self) -> list[tuple[float, float]]:
-        """The starting dose ranges to act on (CPIC-adjusted when an adjustment applies)."""
-        return [d.data.headline_weekly_mg for d in self.pgx.doses if d.data.headline_weekly_mg is not None]
+        """The starting dose ranges to act on (CPIC-adjusted when an adjustment applies), for the patient report:
+        a dose resting on an unverified adjustment is left to the clinician."""
+        return [
+            d.data.headline_weekly_mg
+            for d in self.pgx.doses
+            if d.data.headline_weekly_mg is not None and not d.finding.unverified
+        ]
 
     @property
     def patient_gaps(self) -> PatientGaps:

@@ -128,6 +128,10 @@ def phenoconvert(
     strongest = min((p for _, p in acting), key=lambda p: 0 if p.strength == Strength.STRONG else 1)
     effect = conversion.effects[strongest.effect_key]
     drivers = [m.name for m, p in acting if p.strength == strongest.strength]
+    # only the perpetrators that decide the conversion can leave it resting on an unverified rule
+    unverified = list(
+        dict.fromkeys(reason for _, p in acting if p.strength == strongest.strength for reason in rules.unverified(p))
+    )
     label = f"{strongest.strength.value} {result.gene} {strongest.role.value}"
     if effect.activity_factor is not None:
         converted = _convert_score(result, effect.activity_factor, conversion, tables)

@@ -1,0 +1,40 @@
+"""PGx advice that rests on a curated fact no quoted source backs (a phenoconversion rule, a warfarin adjustment) is
+shown to clinicians and left out of the patient's report."""
+
+from __future__ import annotations
+
+from tailormed.demo import demo_record
+from tailormed.intake.record import load_record, resolve_genome_path
+from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.model.patient import Medication
+from tailormed.pipeline.analyze import analyze, read_patient_genome
+from tailormed.report.render import render_clinician_html, render_patient_html
+from tailormed.report.text import visible_text
+
+from .conftest import ON, plan_for
+
+
+def test_a_conversion_by_an_unverified_strength_is_for_the_clinician_only(core: KnowledgeBundle) -> None:
+    # demo 3 is a CYP2C19 normal metabolizer; omeprazole's "moderate" CYP2C19 strength has no quoted source, so the
+    # step to intermediate metabolizer and the clopidogrel advice it brings are flagged
+    record = demo_record("demo-03-rodriguez")
+    patient = load_record(record)
+    added = [Medication(name="clopidogrel 75 mg"), Medication(name="omeprazole 20 mg")]
+    patient = patient.model_copy(update={"medications": [*patient.medications, *added]})
+    vcf = resolve_genome_path(patient, record)
+    assert vcf is not None
+    evidence = read_patient_genome(vcf, patient, core, engines=["pgx"])
+    runs = analyze(patient, evidence, core, on=ON, engines=["pgx"]).runs
+    plan = plan_for(patient, [runs["pgx"]])
+    (conversion,) = [f for f in plan.findings if f.id == "pgx:phenoconversion:CYP2C19"]
+    assert conversion.unverified and "omeprazole" in conversion.title
+    clopidogrel = [f for f in plan.findings if f.id.startswith("pgx:clopidogrel:")]
+    assert clopidogrel and all(f.unverified for f in clopidogrel)
+
+    clinician = visible_text(render_clinician_html(plan, patient))
+    assert "because of omeprazole" in clinician
+    patient_text = visible_text(render_patient_html(plan, patient, language="en"))
+    assert "You take omeprazole" not in patient_text
+    assert "clopidogrel" not in patient_text.casefold()
+    # advice resting on source-backed facts is still there (TPMT and azathioprine, the reason for demo 3)
+    assert "azathioprine" in patient_text.casefold()
