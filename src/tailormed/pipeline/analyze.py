@@ -284,7 +284,10 @@ def analyze_files(
     patient = load_record(record)
     knowledge = bundle or load_bundle(kb)
     outside_path = outside_calls or resolve_outside_calls(patient, record)
-    outside = read_outside(outside_path, load_calling(knowledge)[0]) if outside_path is not None else None
+    outside = None
+    if outside_path is not None:
+        definitions, tables = load_calling(knowledge)
+        outside = read_outside(outside_path, definitions, tables=tables)
     genome_evidence = None
     if evidence is not None:
         genome_evidence = read_evidence(evidence)

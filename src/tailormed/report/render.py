@@ -29,7 +29,7 @@ from tailormed.model.patient import Patient
 from tailormed.report import icons, plots
 from tailormed.report.i18n import resolve_language, translations
 from tailormed.report.text import STATUS_WORDS
-from tailormed.report.view import ReportView, build_view, summarised
+from tailormed.report.view import NO_PHENOTYPE, ReportView, build_view, no_phenotype_reason, summarised
 from tailormed.version import __version__
 
 #: The four SURE items (Légaré et al. 2010), the screen for decisional conflict the decision aids use.
@@ -97,6 +97,8 @@ def _environment(language: str) -> Environment:
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["summarised"] = summarised
+    env.filters["no_phenotype_reason"] = no_phenotype_reason
+    env.globals["NO_PHENOTYPE"] = NO_PHENOTYPE
     return env
 
 

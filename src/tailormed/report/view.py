@@ -27,7 +27,14 @@ from tailormed.model.payloads import (
     PolygenicScoreData,
     TherapyMatchData,
 )
-from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion, WarfarinDose
+from tailormed.model.pgx import (
+    GenePhenotype,
+    GuidelineResult,
+    Phenoconversion,
+    PhenotypeStatus,
+    RecommendationStatus,
+    WarfarinDose,
+)
 from tailormed.plan.facts import current_drug_names
 from tailormed.report.advice import MedicineAdvice, advice
 from tailormed.report.therapies import TherapyLine, plain_therapy, therapy_lines, tier
@@ -55,6 +62,11 @@ _DOMAIN_WORDS: dict[Domain, tuple[str, ...]] = {
     Domain.RESPONSE: ("response", "learned model", "prediction"),
 }
 _ACTIONABLE = (Priority.ACTIONABLE, Priority.URGENT)
+#: A called gene the phenotype step could not give a phenotype: its results disagree, the table has no value for
+#: one of its alleles (a tandem or hybrid such as ``*13+*1``), or there is no table.
+NO_PHENOTYPE = (PhenotypeStatus.AMBIGUOUS, PhenotypeStatus.UNRESOLVED, PhenotypeStatus.NO_TABLE)
+#: How the phenotype step words why it gave no phenotype (its notes).
+_WHY_NO_PHENOTYPE = ("no phenotype in the", "no activity value in the", "possible diplotypes disagree")
 
 
 @dataclass(frozen=True)
@@ -113,6 +125,15 @@ class PgxView:
             and any(
                 a.provisional and g.data.gene in a.genes and _genotypes(a, g.data.untested_positions) for a in answers
             )
+        ]
+
+    def unphenotyped_in(self, answers: Sequence[GuidelineResult]) -> list[GenePhenotype]:
+        """The called genes without a phenotype that left one of these answers not assessed."""
+        return [
+            g.data
+            for g in self.genes
+            if g.data.status in NO_PHENOTYPE
+            and any(a.status is RecommendationStatus.NOT_ASSESSED and g.data.gene in a.genes for a in answers)
         ]
 
     @property
@@ -346,6 +367,23 @@ class ReportView:
         """The genes with alleles the test could not check that leave the on-list advice for ``drug`` provisional."""
         return self.pgx.untested_in(self._answers_for(drug))
 
+    def unphenotyped(self, drug: str) -> list[tuple[str, list[str]]]:
+        """Why the on-list guidance for ``drug`` could not be given, as (phenotype status, genes) pairs: genes that
+        were called but got no phenotype."""
+        found: dict[str, list[str]] = {}
+        for gene in self.pgx.unphenotyped_in(self._answers_for(drug)):
+            found.setdefault(gene.status.value, []).append(gene.gene)
+        return list(found.items())
+
+    @property
+    def unphenotyped_only(self) -> list[str]:
+        """Drugs on the list with no other box in the patient report whose guidance was not given because a gene they
+        need has no phenotype: the patient hears it rather than nothing."""
+        boxed = {d.casefold() for d, _ in self.medicines} | {d.casefold() for d, _ in self.provisional_only}
+        taken = current_drug_names(self.patient)
+        drugs = [d for g in self.pgx.guidance_on_list for d in g.finding.drugs if d.casefold() in taken]
+        return [d for d in dict.fromkeys(drugs) if d.casefold() not in boxed and self.unphenotyped(d)]
+
     def _answers_for(self, drug: str) -> list[GuidelineResult]:
         wanted = drug.casefold()
         return [g.result for g in self.pgx.guidance_on_list if wanted in (d.casefold() for d in g.finding.drugs)]
@@ -480,6 +518,17 @@ _RISK_TOPICS = (
     ("cardiovascular", "heart_attack_stroke"),
     ("coronary", "heart_attack_stroke"),
 )
+
+
+def no_phenotype_reason(gene: GenePhenotype) -> str:
+    """Why a called gene has no phenotype, in the phenotype step's words (``no phenotype in the CYP2D6 table for
+    *13+*1, *36+*10x2``)."""
+    reasons = [note for note in gene.notes if note.startswith(_WHY_NO_PHENOTYPE)]
+    if reasons:
+        return "; ".join(reasons)
+    if gene.status is PhenotypeStatus.NO_TABLE:
+        return f"the knowledge has no {gene.gene} phenotype table"
+    return "phenotype not assigned"
 
 
 def _genotypes(answer: GuidelineResult, positions: Sequence[str]) -> bool:
