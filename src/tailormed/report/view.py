@@ -246,11 +246,15 @@ class ReportView:
 
     @property
     def patient_risks(self) -> list[tuple[str, Typed[ClinicalRiskData]]]:
-        """One risk per topic a patient would recognise, the most urgent (then first) of the models that give it."""
+        """One risk per topic a patient would recognise, the most urgent (then first) of the models that give it;
+        a risk adjusted by a polygenic score whose per-SD effect is unverified is left to the clinician."""
         order = list(Priority)
         chosen: dict[str, Typed[ClinicalRiskData]] = {}
+        unverified_scores = {s.data.pgs_id for s in self.scores if s.finding.unverified}
         for risk in self.risks:
             if risk.data.integrated_risk is None or not risk.data.applicable:
+                continue
+            if risk.data.polygenic_score in unverified_scores:
                 continue
             topic = risk_topic(risk.data)
             held = chosen.get(topic)
