@@ -453,6 +453,20 @@ def test_tislelizumab_labels_need_pd_l1_of_at_least_1_and_a_her2_negative_gastri
     }
 
 
+def test_trastuzumab_deruxtecan_for_her2_ultralow_hormone_receptor_positive_breast_cancer(
+    core_knowledge: OncoKnowledge,
+) -> None:
+    def years(*texts: str) -> set[int | None]:
+        result = run(core_knowledge, "IDC", *texts)
+        return {m.row.year for m in result.matches if m.row.therapy == "trastuzumab deruxtecan" and m.amp_tier == "I-A"}
+
+    assert years("HER2 IHC 0 ultralow", "ER IHC 90%") == {2025}
+    assert years("HER2 IHC 0 null", "ER IHC 90%") == set()
+    assert years("HER2 IHC 0", "ER IHC 90%") == set()  # the score does not say whether the membrane stained
+    assert years("HER2 IHC 0 ultralow", "ER IHC 0%", "PR IHC 0%") == set()  # hormone-receptor-negative
+    assert years("HER2 IHC 2+", "PR IHC 20%") == {2022, 2025}  # HER2-low: the 2022 label and the 2025 one
+
+
 def test_dabrafenib_alone_is_for_v600e_and_not_v600k(core_knowledge: OncoKnowledge) -> None:
     assert "I-A" not in tier(run(core_knowledge, "SKCM", "BRAF V600K"), "dabrafenib")
 

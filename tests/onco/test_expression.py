@@ -53,6 +53,11 @@ def tiers(result: OncoResult, therapy: str) -> set[str]:
         ),
         ("FRalpha IHC 2+ 80%", "FOLR1", ExpressionScale.STAINED_CELLS, 2, 80, 80, None),
         ("CD33 positive", "CD33", ExpressionScale.STATUS, None, 1, 1, "CD33 positive"),
+        (
+            "HER2 IHC 0 ultralow", "ERBB2", ExpressionScale.IHC, None, 0, 0,
+            "ERBB2 (HER2) IHC 0 with membrane staining (ultralow)",
+        ),
+        ("HER2 IHC 0 (null)", "ERBB2", ExpressionScale.IHC, None, 0, 0, "ERBB2 (HER2) IHC 0 null"),
         ("CD30 negative", "TNFRSF8", ExpressionScale.STATUS, None, 0, 0, "TNFRSF8 (CD30) negative"),
     ],
 )  # fmt: skip
@@ -94,6 +99,8 @@ def test_genomic_forms_of_the_same_genes_are_unchanged() -> None:
         ("TPS 3%", "HER2", "HER2 is scored by IHC, not TPS"),
         ("IHC 3+", "CD33", "CD33 is scored by status, not IHC"),
         ("weak", "CD33", "not a protein-expression result"),
+        ("IHC ultralow", "PD-L1", "PD-L1 is scored by"),
+        ("IHC ultralow", "CLDN18.2", "not understood"),
     ],
 )
 def test_expression_errors_say_what_is_wrong(text: str, gene: str | None, message: str) -> None:
@@ -128,6 +135,11 @@ def test_expression_parser_fails_only_with_value_error(marker: str, scale: str, 
         ("CLDN18.2 IHC 2+ 80%", "c-Met IHC 3+ >= 50%", False),
         ("c-Met IHC 2+ 80%", "c-Met IHC 3+ >= 50%", False),  # weaker staining does not count
         ("CD33 positive", "CD33 positive", True),
+        ("HER2 IHC 0 with membrane staining", "HER2 IHC ultralow", True),
+        ("HER2 IHC 0", "HER2 IHC ultralow", False),  # a 0 that does not say whether the membrane stained
+        ("HER2 IHC null", "HER2 IHC ultralow", False),
+        ("HER2 IHC 1+", "HER2 IHC ultralow", False),
+        ("HER2 IHC ultralow", "HER2 IHC 1+ or 2+", False),
         ("CD33 negative", "CD33 positive", False),
         ("CD19 positive", "CD33 positive", False),
     ],

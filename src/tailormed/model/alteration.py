@@ -22,6 +22,8 @@ scale and the result or cut-off: ``HER2 IHC 3+``, ``HER2 IHC 1+ or 2+``, ``PD-L1
 receptors as the share of tumour cell nuclei stained (``ER IHC 80%``, ``PR IHC <1%``, ``ER IHC >= 1%``), and for
 markers scored as the share of tumour cells stained at an intensity or stronger ``CLDN18.2 IHC 2+ >= 75%`` (at least
 75% of tumour cells at 2+ or 3+).
+A HER2 score of 0 may say whether faint, incomplete membrane staining was seen: ``HER2 IHC 0 ultralow`` (IHC 0
+with membrane staining, HER2-ultralow) or ``HER2 IHC 0 null`` (no staining); a plain ``HER2 IHC 0`` does not say.
 Cell-surface antigens that a label names as present (CD33-positive, CD19-positive, CD30-expressing), measured by
 flow cytometry or immunohistochemistry against the laboratory's own cut-off, are written ``CD33 positive`` or
 ``CD33 negative``.
@@ -297,6 +299,11 @@ class Expression(Contract):
     low: Annotated[float, Field(ge=0)]
     high: Annotated[float, Field(ge=0)] | None = None
     high_exclusive: bool = Field(default=False, description="The range stops short of ``high`` (ER <1%)")
+    membrane_staining: bool | None = Field(
+        default=None,
+        description="For an IHC score of 0: faint, incomplete membrane staining seen (HER2-ultralow) or none (null); "
+        "None when not stated",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Expression:
@@ -314,6 +321,8 @@ class Expression(Contract):
             raise ValueError("range end is below its start")
         if self.high_exclusive and (self.high is None or self.high <= self.low):
             raise ValueError("a value reported as below a bound needs a bound above zero")
+        if self.membrane_staining is not None and (self.scale is not ExpressionScale.IHC or self.low or self.high):
+            raise ValueError("membrane staining is said only of an IHC score of 0 (ultralow or null)")
         return self
 
     def meets(self, criterion: Expression) -> bool:
@@ -322,6 +331,8 @@ class Expression(Contract):
         A share of cells stained at a stronger intensity than the criterion counts is at least as large at the
         criterion's intensity, so it meets a lower bound (80% at 3+ meets >= 75% at 2+ or stronger).
         """
+        if criterion.membrane_staining is not None and self.membrane_staining is not criterion.membrane_staining:
+            return False
         if self.marker != criterion.marker or self.scale is not criterion.scale:
             return False
         if self.intensity != criterion.intensity:
@@ -340,6 +351,8 @@ class Expression(Contract):
         """``IHC 3+``, ``IHC 1+ or 2+``, ``TPS ≥50%``, ``CPS ≥1``, ``IHC 2+ or stronger in ≥75% of tumour cells``."""
         if self.scale is ExpressionScale.STATUS:
             return "positive" if self.low else "negative"
+        if self.membrane_staining is not None:
+            return "IHC 0 with membrane staining (ultralow)" if self.membrane_staining else "IHC 0 null"
         unit = "%" if self.scale in _PERCENT_SCALES else ""
 
         def shown(value: float) -> str:
@@ -448,6 +461,7 @@ _AT_LEAST = r"(>=|≥|=>)?"
 _BELOW = re.compile(rf"^(?:<|LESS THAN)\s*{_NUMBER}\s*(%?)$")
 _IHC_SCORE = re.compile(rf"^{_AT_LEAST}\s*([0-3])\+?(?:\s*(?:OR|TO|-|/)\s*([0-3])\+?)?$")
 _STAINED = re.compile(rf"^{_AT_LEAST}\s*([1-3])\+\s*(?:IN\s*)?{_AT_LEAST}\s*{_NUMBER}\s*%$")
+_IHC_ZERO = re.compile(r"^0?\s*\(?(ULTRALOW|NULL|WITH MEMBRANE STAINING|WITHOUT MEMBRANE STAINING)\)?$")
 _VALUE = re.compile(rf"^{_AT_LEAST}\s*{_NUMBER}(?:\s*-\s*{_NUMBER})?\s*(%?)$")
 
 
@@ -580,6 +594,7 @@ def _expression(raw: str, gene: str | None) -> Alteration | None:
     low: float
     high: float | None
     below = False
+    membrane: bool | None = None
     if marker in NUCLEAR_MARKERS:
         if not result.endswith("%"):
             raise ValueError(f"{marker} IHC is the % of tumour cell nuclei stained, e.g. '{marker} IHC 80%': {raw!r}")
@@ -592,6 +607,9 @@ def _expression(raw: str, gene: str | None) -> Alteration | None:
     elif scale is ExpressionScale.IHC and (m := _STAINED.match(result)):
         scale, intensity = ExpressionScale.STAINED_CELLS, int(m.group(2))
         low, high = float(m.group(4)), None if m.group(3) else float(m.group(4))
+    elif scale is ExpressionScale.IHC and marker == "HER2" and (m := _IHC_ZERO.match(result)):
+        low = high = 0.0
+        membrane = m.group(1) in ("ULTRALOW", "WITH MEMBRANE STAINING")
     elif scale is ExpressionScale.IHC and (m := _IHC_SCORE.match(result)):
         low = float(m.group(2))
         high = 3.0 if m.group(1) else float(m.group(3) or m.group(2))
@@ -610,7 +628,10 @@ def _expression(raw: str, gene: str | None) -> Alteration | None:
     else:
         raise ValueError(f"{scale.value} result not understood: {raw!r} (e.g. 'IHC 3+', 'TPS >= 50%', 'CPS 5')")
     try:
-        measured = Expression(marker=marker, scale=scale, intensity=intensity, low=low, high=high, high_exclusive=below)
+        measured = Expression(
+            marker=marker, scale=scale, intensity=intensity, low=low, high=high, high_exclusive=below,
+            membrane_staining=membrane,
+        )  # fmt: skip
     except ValidationError as exc:
         reasons = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
         raise ValueError(f"{raw!r}: {reasons}") from None
