@@ -122,6 +122,11 @@ def test_synthetic_cohort_equals_per_sample(
     for index, one in enumerate(cohort):
         assert columns.genotypes(index, one.calls).calls == one.calls
     assert match_columns(chosen, columns) == expected
+    held = batch.call_columns("pgx")  # the same columns from the pass that gave every sample its evidence
+    assert held is not None and held.samples == columns.samples and batch.call_columns("clinvar") is None
+    for index, one in enumerate(cohort):
+        assert held.genotypes(index, one.calls).calls == one.calls
+    assert match_columns(chosen, held) == expected
 
 
 def _unphased_vcf(definitions: dict[str, GeneDefinition], path: Path, samples: int, seed: int, rate: float) -> None:

@@ -46,7 +46,7 @@ from tailormed.cohort.tables import (
     rows_table,
     write_parquet_atomic,
 )
-from tailormed.engines.pgx.cohort_match import MatchMemo, match_cohort
+from tailormed.engines.pgx.cohort_match import MatchMemo, match_columns
 from tailormed.engines.prs.matching import MatchOptions
 from tailormed.engines.prs.scoring import Imputation, PrsRun
 from tailormed.errors import InputError
@@ -58,7 +58,7 @@ from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
 from tailormed.knowledge.pgs_scoring import ScoringFile
 from tailormed.model.dosage import SiteGroup
-from tailormed.model.evidence import AbsentPolicy, GenomeEvidence, GenomeRequest
+from tailormed.model.evidence import AbsentPolicy, GenomeRequest
 from tailormed.model.genotype import GenomeBuild
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import GeneCall
@@ -279,16 +279,16 @@ def score_pgen_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
     return run
 
 
-def match_block(evidence: Sequence[GenomeEvidence], bundle: KnowledgeBundle) -> list[list[GeneCall] | None]:
-    """The named-allele matcher's calls for every person of a block at once (each gene's distinct genotype
-    patterns matched once); None for a person whose evidence has no PGx genotypes (the engine then says why)."""
+def match_block(batch: GenomeBatch, samples: Sequence[str], bundle: KnowledgeBundle) -> list[list[GeneCall]] | None:
+    """The named-allele matcher's calls for each of ``samples`` (in that order) at once (each gene's distinct
+    genotype patterns matched once), from the pass's PGx calls as columns; None when the pass has no PGx genotypes
+    (each person's engine then says why)."""
+    columns = batch.call_columns(pgx.CONSUMER)
+    if columns is None:
+        return None
     definitions, _, _ = pgx.load_pgx(bundle)
-    wanted = [index for index, found in enumerate(evidence) if found.has(pgx.CONSUMER)]
-    cohort = [evidence[index].sample_genotypes(pgx.CONSUMER) for index in wanted]
-    matched: list[list[GeneCall] | None] = [None] * len(evidence)
-    for index, calls in zip(wanted, match_cohort(definitions, cohort, memo=_memo(bundle.location)), strict=True):
-        matched[index] = calls
-    return matched
+    found = dict(zip(columns.samples, match_columns(definitions, columns, memo=_memo(bundle.location)), strict=True))
+    return [found[sample] for sample in samples]
 
 
 def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str, object]:
@@ -323,7 +323,8 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
         if engines:
             on = plan.on or date.today()
             evidence = [batch.evidence(sample) for sample in partition.samples]
-            matched = match_block(evidence, bundle) if Analysis.PGX in analyses else [None] * len(evidence)
+            block = match_block(batch, partition.samples, bundle) if Analysis.PGX in analyses else None
+            matched: Sequence[list[GeneCall] | None] = block if block is not None else [None] * len(evidence)
             for sample, patient, own, calls in zip(partition.samples, patients, evidence, matched, strict=True):
                 runs = run_engines(patient, own, bundle, on=on, engines=engines, pgx_calls=calls)
                 for name, engine_run in runs.items():

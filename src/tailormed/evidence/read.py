@@ -31,6 +31,8 @@ from tailormed.evidence.genotypes import Decoder, LociCollector
 from tailormed.evidence.plan import PlanCache, ReadPlan, Region, compile_plan
 from tailormed.evidence.reader import GenomeInput, VcfFile, open_vcf
 from tailormed.evidence.scores import ScoreCollector
+from tailormed.evidence.site_columns import site_columns
+from tailormed.model.call_columns import CallColumns
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.dosage import SiteGroup
 from tailormed.model.evidence import (
@@ -72,6 +74,24 @@ class GenomeBatch:
     ref_mismatches: list[RefMismatch] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     copy_number: CopyNumberCollector | None = None
+    #: Consumer -> the pass's collector of its loci in the settled build, and the pass's decoder (for columns).
+    collected: dict[str, LociCollector] = field(default_factory=dict)
+    decoder: Decoder | None = None
+
+    def call_columns(self, consumer: str) -> CallColumns | None:
+        """Every sample's calls at ``consumer``'s loci as columns (None when the pass has none for it): the calls
+        :meth:`evidence` gives each sample, one object per distinct genotype row of a site (a cohort's matching)."""
+        collector = self.collected.get(consumer)
+        if collector is None or self.decoder is None:
+            return None
+        columns, _ = site_columns(collector, self.decoder, len(self.samples), self.absent.absent_is_reference)
+        return CallColumns(
+            samples=tuple(self.samples),
+            source=self.source.label,
+            build=self.build,
+            absent_is_reference=self.absent.absent_is_reference,
+            columns=columns,
+        )
 
     def evidence(self, sample: str) -> GenomeEvidence:
         index = self.samples.index(sample)
@@ -400,6 +420,8 @@ class _Pass:
             ref_mismatches=mismatches,
             warnings=warnings,
             copy_number=self.copy_numbers.get(chosen),
+            collected={consumer: self.loci[(consumer, chosen)] for consumer in genotypes},
+            decoder=self.decoder,
         )
 
 
