@@ -14,8 +14,10 @@ same variants are accumulated alongside (:mod:`tailormed.engines.prs.frequency`)
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -66,44 +68,45 @@ class ScoreSums:
             return np.where(self.denom > 0, self.sums / np.where(self.denom > 0, self.denom, 1.0), np.nan)
 
 
-def transform(dosage: npt.NDArray[np.float64], effect_type: EffectType) -> npt.NDArray[np.float64]:
-    """Dosage as the effect type counts it (NaN stays NaN).
-
-    >>> transform(np.array([0.0, 1.0, 2.0, np.nan]), EffectType.DOMINANT).tolist()[:3]
-    [0.0, 1.0, 1.0]
-    >>> transform(np.array([0.0, 1.0, 2.0]), EffectType.RECESSIVE).tolist()
-    [0.0, 0.0, 1.0]
-    """
-    if effect_type is EffectType.DOMINANT:
-        return np.minimum(dosage, 1.0)
-    if effect_type is EffectType.RECESSIVE:
-        return np.where(np.isnan(dosage), np.nan, np.maximum(dosage - 1.0, 0.0))
-    return dosage
+#: The code of a missing genotype among effect-allele copies (0, 1, 2) in :func:`_codes`.
+MISSING = 3
 
 
-def _dosages(block: list[tuple[Selected, SiteRecord | None]], samples: int) -> npt.NDArray[np.float64]:
-    """Effect-allele copies (variants x samples), NaN where a genotype is missing; an assumed-reference site's
-    known dosage for everyone."""
-    read = [(i, chosen.allele, record) for i, (chosen, record) in enumerate(block) if record is not None]
-    counts = _counts([record for _, _, record in read], [allele for _, allele, _ in read]) if read else None
-    if counts is not None and len(read) == len(block):
-        return counts
-    value = np.empty((len(block), samples), dtype=np.float64)
+def _codes(block: list[tuple[Selected, SiteRecord | None]], samples: int) -> npt.NDArray[np.int8]:
+    """Effect-allele copies (variants x samples, 0-2) as small integers, :data:`MISSING` where a genotype is missing;
+    an assumed-reference site's known dosage for everyone."""
+    read = [i for i, (_, record) in enumerate(block) if record is not None]
+    counts: npt.NDArray[np.int8] | None = None
+    if read:
+        alleles = np.stack([cast(SiteRecord, block[i][1]).alleles for i in read])
+        effect = np.asarray([block[i][0].allele for i in read], dtype=np.int16)
+        same = (alleles == effect[:, None, None]).view(np.int8)
+        counts = np.add(same[:, :, 0], same[:, :, 1])
+        counts[alleles[:, :, 0] < 0] = MISSING  # a missing call is -1 in both columns
+        if len(read) == len(block):
+            return counts
+    codes = np.empty((len(block), samples), dtype=np.int8)
     if counts is not None:
-        value[[i for i, _, _ in read]] = counts
+        codes[read] = counts
     for i, (chosen, record) in enumerate(block):
         if record is None:
-            value[i] = float(chosen.allele)
-    return value
+            codes[i] = chosen.allele
+    return codes
 
 
-def _counts(records: list[SiteRecord], effect: list[int]) -> npt.NDArray[np.float64]:
-    """Copies of each record's effect allele per sample (records x samples), NaN where the genotype is missing."""
-    alleles = np.stack([record.alleles for record in records])
-    same = (alleles == np.asarray(effect, dtype=np.int16)[:, None, None]).view(np.int8)
-    counts: npt.NDArray[np.float64] = np.add(same[:, :, 0], same[:, :, 1], dtype=np.float64)
-    np.copyto(counts, np.nan, where=alleles[:, :, 0] < 0)  # a missing call is -1 in both columns
-    return counts
+def transform(codes: npt.NDArray[np.int8], effect_type: EffectType) -> npt.NDArray[np.int8]:
+    """Effect-allele copies as the effect type counts them (dominant: min(d, 1); recessive: 1 if d = 2 else 0);
+    :data:`MISSING` stays missing.
+
+    >>> codes = np.array([0, 1, 2, MISSING], dtype=np.int8)
+    >>> transform(codes, EffectType.DOMINANT).tolist(), transform(codes, EffectType.RECESSIVE).tolist()
+    ([0, 1, 1, 3], [0, 0, 1, 3])
+    """
+    if effect_type is EffectType.DOMINANT:
+        return np.where(codes == 2, np.int8(1), codes)
+    if effect_type is EffectType.RECESSIVE:
+        return np.where(codes == MISSING, codes, (codes == 2).view(np.int8))
+    return codes
 
 
 def _running(total: npt.NDArray[np.float64], rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -118,7 +121,9 @@ class Scorer:
     of at most :data:`BLOCK` rows), so no whole genotype matrix is ever held in memory.
 
     Each block adds its rows after the running sums in variant order (one reduction over the stacked rows), so the
-    sums are the same, to the last bit, whatever the block size or the number of samples.
+    sums are the same, to the last bit, whatever the block size or the number of samples. Blocks are summed in one
+    worker thread, in order, while the caller reads and matches the next ones (numpy's array work runs outside the
+    interpreter lock); at most one block waits for it.
     """
 
     def __init__(self, matches: list[ScoreMatch], samples: list[str], imputation: Imputation | None = None) -> None:
@@ -133,6 +138,8 @@ class Scorer:
         self._variance = [np.zeros(count, dtype=np.float64) for _ in matches]
         self._without_frequency = [0 for _ in matches]
         self._pending: list[Hit] = []
+        self._worker: ThreadPoolExecutor | None = None
+        self._job: Future[None] | None = None
 
     def add(self, hits: list[Hit]) -> None:
         self._pending.extend(hits)
@@ -144,31 +151,49 @@ class Scorer:
         for score_index, chosen, record in self._pending:
             by_score.setdefault(score_index, []).append((chosen, record))
         self._pending = []
+        self._wait()
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prs-scorer")
+        self._job = self._worker.submit(self._add_blocks, by_score)
+
+    def _wait(self) -> None:
+        if self._job is not None:
+            job, self._job = self._job, None
+            job.result()
+
+    def _add_blocks(self, by_score: dict[int, list[tuple[Selected, SiteRecord | None]]]) -> None:
         for score_index, block in by_score.items():
             self._add_block(score_index, block)
 
     def _add_block(self, score_index: int, block: list[tuple[Selected, SiteRecord | None]]) -> None:
-        value = _dosages(block, len(self.samples))
+        """Add a block's weighted dosages after the running sums, the values a per-variant loop would add.
+
+        Dosages stay small integer codes until the last step: each weighted value is ``float(code) * weight`` (or
+        the row's fill times the weight for a missing genotype), the very products of the float computation, so
+        the sums are unchanged to the last bit while the block is read once per step instead of as NaN-marked floats.
+        """
+        codes = _codes(block, len(self.samples))
         for effect_type in (EffectType.DOMINANT, EffectType.RECESSIVE):
             rows = [i for i, (chosen, _) in enumerate(block) if chosen.effect_type is effect_type]
             if rows:
-                value[rows] = transform(value[rows], effect_type)
-        missing = np.isnan(value)
+                codes[rows] = transform(codes[rows], effect_type)
+        missing = codes == MISSING
         weights = np.array([chosen.weight for chosen, _ in block])
         self._expect(score_index, block, missing)
         missing_per_sample = np.count_nonzero(missing, axis=0)
         self._missing[score_index] += missing_per_sample
+        fill = np.zeros(len(block))  # no-mean-imputation: a missing genotype contributes nothing
         if self.imputation is Imputation.MEAN:
             if missing.any():  # a missing genotype counts the mean of the called ones (0 when none is called)
-                called = value.shape[1] - np.count_nonzero(missing, axis=1)
-                total = np.where(missing, 0.0, value).sum(axis=1)
-                fill = np.divide(total, called, out=np.zeros_like(total), where=called > 0)
-                np.copyto(value, fill[:, None], where=missing)
+                called = codes.shape[1] - np.count_nonzero(missing, axis=1)
+                total = np.where(missing, np.int8(0), codes).sum(axis=1, dtype=np.int64).astype(np.float64)
+                np.divide(total, called, out=fill, where=called > 0)
             self._denom[score_index] += 2.0 * len(block)
         else:
-            value[missing] = 0.0
             self._denom[score_index] += 2.0 * (len(block) - missing_per_sample)
+        value = codes.astype(np.float64)
         value *= weights[:, None]
+        np.copyto(value, (fill * weights)[:, None], where=missing)
         self._sums[score_index] = _running(self._sums[score_index], value)
 
     def _expect(
@@ -195,6 +220,10 @@ class Scorer:
 
     def results(self) -> list[ScoreSums]:
         self._flush()
+        self._wait()
+        if self._worker is not None:
+            self._worker.shutdown()
+            self._worker = None
         return [
             ScoreSums(
                 match=match,

@@ -1,0 +1,104 @@
+"""The block scorer adds exactly what a per-variant loop of plink2's rules adds, to the last bit, in any block size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from tailormed.engines.prs import scoring
+from tailormed.engines.prs.matching import MatchOptions
+from tailormed.engines.prs.scoring import Imputation
+from tailormed.model.genotype import GenomeBuild
+from tailormed.pipeline.prs import read_scores, score_vcf
+
+SAMPLES = 60  # at least 50: the cohort text reader and mean imputation by default
+VARIANTS = 40
+CALLS = ["0/0", "0/1", "1/0", "1/1", "./.", "./1", "0|1", "1", "."]
+SHARES = [0.3, 0.2, 0.1, 0.2, 0.05, 0.05, 0.05, 0.03, 0.02]
+
+
+def cohort(tmp_path: Path) -> tuple[Path, Path, list[list[str]], list[float], list[str]]:
+    rng = np.random.default_rng(16)
+    header = "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT"])
+    lines = ["##fileformat=VCFv4.2", '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">']
+    lines.append(header + "\t" + "\t".join(f"S{i}" for i in range(SAMPLES)))
+    rows = ["chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\tis_dominant\tis_recessive"]
+    genotypes: list[list[str]] = []
+    weights: list[float] = []
+    kinds: list[str] = []
+    for v in range(VARIANTS):
+        calls = [CALLS[int(i)] for i in rng.choice(len(CALLS), size=SAMPLES, p=SHARES)]
+        if v == 7:
+            calls = ["./."] * SAMPLES  # nobody called: the mean is 0
+        genotypes.append(calls)
+        lines.append("\t".join(["1", str(1000 + v), ".", "A", "G", ".", ".", ".", "GT", *calls]))
+        weight = float(rng.normal(0, 0.3))
+        kind = ["additive", "dominant", "recessive"][v % 3]
+        flip = v % 4 == 1  # the effect allele is the REF
+        dominant, recessive = str(kind == "dominant"), str(kind == "recessive")
+        effect, other = ("A", "G") if flip else ("G", "A")
+        rows.append(f"1\t{1000 + v}\t{effect}\t{other}\t{weight!r}\t{dominant}\t{recessive}")
+        weights.append(weight)
+        kinds.append(kind + (":ref" if flip else ""))
+    vcf = tmp_path / "cohort.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    score = tmp_path / "PGS000998.txt"
+    score.write_text("#pgs_id=PGS000998\n#genome_build=GRCh38\n" + "\n".join(rows) + "\n")
+    return vcf, score, genotypes, weights, kinds
+
+
+def per_variant(
+    genotypes: list[list[str]], weights: list[float], kinds: list[str], imputation: Imputation
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """plink2's --score arithmetic, one variant after the other."""
+    sums = np.zeros(SAMPLES)
+    denom = np.zeros(SAMPLES)
+    for calls, weight, kind in zip(genotypes, weights, kinds, strict=True):
+        effect = "0" if kind.endswith(":ref") else "1"
+        dosage = np.full(SAMPLES, np.nan)
+        for i, call in enumerate(calls):
+            alleles = call.replace("|", "/").split("/")
+            alleles = alleles * 2 if len(alleles) == 1 else alleles
+            if "." not in alleles:
+                dosage[i] = float(alleles.count(effect))
+        if kind.startswith("dominant"):
+            dosage = np.minimum(dosage, 1.0)
+        elif kind.startswith("recessive"):
+            dosage = np.where(np.isnan(dosage), np.nan, np.maximum(dosage - 1.0, 0.0))
+        missing = np.isnan(dosage)
+        if imputation is Imputation.MEAN:
+            called = dosage[~missing]
+            fill = float(np.sum(called)) / len(called) if len(called) else 0.0
+            denom += 2.0
+        else:
+            fill = 0.0
+            denom += np.where(missing, 0.0, 2.0)
+        sums = sums + np.where(missing, fill, dosage) * weight
+    return sums, denom
+
+
+@pytest.mark.parametrize("block", [1, 7, 512])
+@pytest.mark.parametrize("imputation", [Imputation.MEAN, Imputation.NONE])
+def test_block_sums_equal_a_per_variant_loop_bit_for_bit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, imputation: Imputation
+) -> None:
+    monkeypatch.setattr(scoring, "BLOCK", block)
+    vcf, score, genotypes, weights, kinds = cohort(tmp_path)
+    run = score_vcf(
+        vcf,
+        read_scores([score]),
+        None,
+        build=GenomeBuild.GRCH38,
+        options=MatchOptions(min_overlap=0.0),
+        imputation=imputation,
+    )
+    result = run.scores[0]
+    assert result.match.matched == VARIANTS
+    sums, denom = per_variant(genotypes, weights, kinds, imputation)
+    np.testing.assert_array_equal(result.sums, sums)
+    np.testing.assert_array_equal(result.denom, denom)
+    expected_missing = [sum("." in calls[i] for calls in genotypes) for i in range(SAMPLES)]
+    assert result.missing.tolist() == expected_missing
