@@ -109,10 +109,19 @@ CALLS = st.sampled_from(
     data=st.data(),
     compressed=st.booleans(),
     subset=st.booleans(),
+    piece=st.sampled_from([1 << 20, 7, 301]),
 )
 def test_same_records_as_htslib(
-    tmp_path: Path, samples: int, data: st.DataObject, compressed: bool, subset: bool
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    samples: int,
+    data: st.DataObject,
+    compressed: bool,
+    subset: bool,
+    piece: int,
 ) -> None:
+    """Any records, read in pieces of any size (lines split between pieces): the same groups as htslib's."""
+    monkeypatch.setattr(columnar, "JOB_BYTES", piece)
     names = [f"S{i}" for i in range(samples)]
     rows = []
     pos = 100

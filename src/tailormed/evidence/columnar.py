@@ -318,76 +318,98 @@ class TextScan:
 
     def _scan(self, on_progress: Callable[[int], None] | None) -> Iterator[tuple[npt.NDArray[np.uint8], list[_Wanted]]]:
         """Each piece of whole lines as bytes, with its wanted lines' fixed fields, checking every line's position."""
-        carry = b""
         line_number = 0
         pending = 0
         names: dict[bytes, str | None] = {}
         previous_name = b""
         previous_pos = 0
         finished: set[bytes] = set()
-        for chunk in text_chunks(self.path, self.label, self.threads):
-            data = carry + chunk if carry else chunk
-            last = data.rfind(b"\n")
-            if last < 0:
-                carry = data
-                continue
-            carry = data[last + 1 :]
+        wanted_here: set[int] | tuple[()] = ()  # the wanted positions on the current chromosome
+        chrom: str | None = None
+        for data, start, last in self._pieces():
             buffer = np.frombuffer(data, dtype=np.uint8, count=last + 1)
             found: list[_Wanted] = []
-            start = 0
+            records = 0
+            find = data.find
             while start <= last:
-                end = data.find(b"\n", start, last + 1)
+                end = find(b"\n", start, last + 1)
                 line_number += 1
                 line_start, start = start, end + 1
                 if data[line_start] == 35 or end == line_start:  # '#': header line; blank line
                     continue
-                where = f"line {line_number}"
-                self.records_read += 1
-                pending += 1
-                if pending >= PROGRESS_EVERY and on_progress is not None:
-                    on_progress(pending)
-                    pending = 0
-                tab1 = data.find(b"\t", line_start, end)
-                tab2 = data.find(b"\t", tab1 + 1, end) if tab1 >= 0 else -1
+                records += 1
+                tab1 = find(b"\t", line_start, end)
+                tab2 = find(b"\t", tab1 + 1, end) if tab1 >= 0 else -1
                 if tab2 < 0:
-                    raise InputError("too few columns", source=self.label, location=where)
-                name = data[line_start:tab1]
+                    raise InputError("too few columns", source=self.label, location=f"line {line_number}")
                 try:
                     pos = int(data[tab1 + 1 : tab2])
                 except ValueError:
                     raise InputError(
                         f"POS '{data[tab1 + 1 : tab2].decode(errors='replace')[:20]}' is not a number",
                         source=self.label,
-                        location=where,
+                        location=f"line {line_number}",
                     ) from None
                 if pos < 1:
-                    raise InputError(f"position {pos} is less than 1", source=self.label, location=where)
-                if name == previous_name:
+                    raise InputError(
+                        f"position {pos} is less than 1", source=self.label, location=f"line {line_number}"
+                    )
+                if tab1 == line_start + len(previous_name) and data.startswith(previous_name, line_start):
                     if pos < previous_pos:
+                        shown = previous_name.decode()
                         raise InputError(
-                            f"records are not sorted: {name.decode()}:{pos} comes after {name.decode()}:{previous_pos}",
+                            f"records are not sorted: {shown}:{pos} comes after {shown}:{previous_pos}",
                             source=self.label,
-                            location=where,
+                            location=f"line {line_number}",
                         )
                 else:
+                    name = data[line_start:tab1]
                     if previous_name:
                         finished.add(previous_name)
                     if name in finished:
                         raise InputError(
                             f"records are not sorted: {name.decode()} appears again after {previous_name.decode()}",
                             source=self.label,
-                            location=where,
+                            location=f"line {line_number}",
                         )
                     previous_name = name
+                    chrom = names[name] if name in names else names.setdefault(name, canonical_chrom(name.decode()))
+                    wanted_here = self.wanted.get(chrom, ()) if chrom is not None else ()
                 previous_pos = pos
-                chrom = names[name] if name in names else names.setdefault(name, canonical_chrom(name.decode()))
-                if chrom is not None and pos in self.wanted.get(chrom, ()):
-                    found.append(self._fields(data, tab2 + 1, end, chrom, pos, where))
+                if pos in wanted_here:
+                    assert chrom is not None
+                    found.append(self._fields(data, tab2 + 1, end, chrom, pos, f"line {line_number}"))
+            self.records_read += records
+            pending += records
+            if pending >= PROGRESS_EVERY and on_progress is not None:
+                on_progress(pending)
+                pending = 0
             yield buffer, found
-        if carry.strip():
-            raise InputError("the last line has no line end (truncated file?)", source=self.label)
         if on_progress is not None and pending:
             on_progress(pending)
+
+    def _pieces(self) -> Iterator[tuple[bytes, int, int]]:
+        """The text as (bytes, first byte, last line end) pieces of whole lines. A line split between two inflated
+        pieces is joined on its own, so the large pieces are scanned where they were inflated, never copied."""
+        carry = b""
+        for chunk in text_chunks(self.path, self.label, self.threads):
+            start = 0
+            if carry:
+                first = chunk.find(b"\n")
+                if first < 0:
+                    carry += chunk
+                    continue
+                head = carry + chunk[: first + 1]
+                yield head, 0, len(head) - 1
+                start = first + 1
+            last = chunk.rfind(b"\n")
+            if last < start:
+                carry = chunk[start:]
+                continue
+            yield chunk, start, last
+            carry = chunk[last + 1 :]
+        if carry.strip():
+            raise InputError("the last line has no line end (truncated file?)", source=self.label)
 
     def _fields(self, data: bytes, begin: int, end: int, chrom: str, pos: int, where: str) -> _Wanted:
         """The fixed fields of a wanted line (from ID on) and where its sample columns lie."""

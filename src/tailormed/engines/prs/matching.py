@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from tailormed.knowledge.pgs_scoring import EffectType, ScoringFile
 from tailormed.model.dosage import SiteGroup, SiteRecord
@@ -169,8 +170,11 @@ class ScoreMatch:
         return sum(1 for row in self.log if row.status == MatchStatus.MATCHED and "flip" in (row.match_type or ""))
 
 
+@lru_cache(maxsize=1 << 16)
 def complement(allele: str) -> str:
     """The allele on the other strand, base by base (non-DNA alleles unchanged, as in pgscatalog-match).
+
+    Cached: a score has tens of thousands of variants but few distinct alleles.
 
     >>> complement("CAAT"), complement("P")
     ('GTTA', 'P')
@@ -178,6 +182,7 @@ def complement(allele: str) -> str:
     return allele.translate(_COMPLEMENT) if _DNA.match(allele) else allele
 
 
+@lru_cache(maxsize=1 << 16)
 def is_ambiguous(ref: str, alt: str) -> bool:
     """Strand-ambiguous: the complement of REF is ALT (A/T, C/G, and e.g. AT/TA).
 
@@ -279,13 +284,14 @@ class Matcher:
             if not found:
                 self._log(score_index, row, MatchStatus.UNMATCHED, reason=Reason.ALLELES_DIFFER)
                 continue
-            top = min(found, key=lambda c: (_PRIORITY[c.match_type], c.record))
+            top = found[0] if len(found) == 1 else min(found, key=lambda c: (_PRIORITY[c.match_type], c.record))
             best[(score_index, row)] = (top, len(found))
         claimed: dict[tuple[int, int], int] = {}
         for (score_index, _row), (top, _count) in best.items():
             claimed[(score_index, top.record)] = claimed.get((score_index, top.record), 0) + 1
         for (score_index, row), (top, count) in best.items():
             record = group.records[top.record]
+            target_id = record.target_id
             target = (score_index, top.record)
             reason: Reason | None = None
             duplicate = claimed[target] > 1
@@ -303,7 +309,7 @@ class Matcher:
                 row,
                 status,
                 match_type=top.match_type,
-                target_id=record.target_id,
+                target_id=target_id,
                 reason=reason,
                 ambiguous=top.ambiguous,
                 multiallelic=top.multiallelic,
@@ -312,7 +318,7 @@ class Matcher:
             )
             if status == MatchStatus.MATCHED:
                 score = self.results[score_index].score
-                chosen = Selected(row, record.target_id, top.allele, float(score.weight[row]), score.effect_type[row])
+                chosen = Selected(row, target_id, top.allele, float(score.weight[row]), score.effect_type[row])
                 self.results[score_index].selected.append(chosen)
                 hits.append((score_index, chosen, record))
         return hits
