@@ -2,9 +2,12 @@
 # Start a throwaway PostgreSQL server on loopback for the store and API tests, and print its URL.
 # Idempotent: reuses a running server. Usage: eval "$(bash scripts/postgres.sh)"  (exports TAILORMED_TEST_POSTGRES_URL)
 # Stop it with: bash scripts/postgres.sh stop
+# Tests run it with fsync off; TAILORMED_PG_FSYNC=on (on a port where none runs yet) starts one that
+# syncs its commits as a production one does (benchmarks/cds_bench.py --database URL).
 set -euo pipefail
 PORT="${TAILORMED_PG_PORT:-55432}"
 DATA="${TAILORMED_PG_DATA:-/tmp/tailormed-pg-$PORT}"
+FSYNC="${TAILORMED_PG_FSYNC:-off}"
 BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 if [ -z "$BIN" ]; then
   echo "PostgreSQL server binaries not found (apt-get install postgresql)" >&2
@@ -32,7 +35,7 @@ if ! as_pg "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
       if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
     done
     as_pg "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
-      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DATA -c fsync=off -c max_connections=200" start >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DATA -c fsync=$FSYNC -c max_connections=200" start >/dev/null
   )
 fi
 if ! as_pg "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='tailormed_test'" | grep -q 1; then

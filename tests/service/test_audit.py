@@ -248,3 +248,47 @@ def test_a_group_of_events_extends_the_chain_in_order(platform: Platform) -> Non
     _append(platform, 1)
     assert _verify(platform) == []
     assert _count(platform) == 7
+
+
+def test_a_group_claims_its_nonces_in_order_and_refuses_the_used_ones(platform: Platform) -> None:
+    """One group (the writer's transaction: on PostgreSQL its claims go as one pipeline) with a nonce used before
+    and one presented twice: the first presentation of each new nonce is claimed, every other one is a replay,
+    and every entry is in the chain at its place."""
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+
+    def entry(patient: str, value: str | None) -> Entry:
+        nonce = Nonce(scope="https://ehr.example/", value=value, expires=soon) if value is not None else None
+        return Entry(
+            actor=ALICE,
+            action=AuditAction.READ,
+            resource="care_plan",
+            purpose=Purpose.TREATMENT,
+            patient_id=patient,
+            nonce=nonce,
+        )
+
+    first = platform.audit.append_group(platform.db, [entry("p-0", "jti old")])
+    assert first.replayed == frozenset()
+    group = [
+        entry("p-1", "jti x"),
+        entry("p-2", "jti old"),
+        entry("p-3", None),
+        entry("p-4", "jti x"),
+        entry("p-5", "jti y"),
+    ]
+    appended = platform.audit.append_group(platform.db, group)
+    assert appended.replayed == {1, 3}
+    assert appended.seqs == [2, 3, 4, 5, 6]
+    with platform.db.read() as session:
+        written = list(reversed(platform.audit.events(session)))
+        claimed = sorted(session.scalars(select(UsedNonce.value)).all())
+    assert [(e.patient_id, e.outcome) for e in written] == [
+        ("p-0", "success"),
+        ("p-1", "success"),
+        ("p-2", "denied"),
+        ("p-3", "success"),
+        ("p-4", "denied"),
+        ("p-5", "success"),
+    ]
+    assert claimed == ["jti old", "jti x", "jti y"]
+    assert _verify(platform) == []

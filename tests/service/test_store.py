@@ -200,3 +200,47 @@ def test_sqlite_commits_are_durable_across_a_power_loss(tmp_path: Path) -> None:
             assert cursor.fetchone() == (2,)
     finally:
         platform.close()
+
+
+def test_sqlite_audit_writers_of_several_processes_take_turns_without_polling(tmp_path: Path) -> None:
+    """A kept-connection writer waits for its turn on the lock file beside the database (held here as another
+    server process's writer would hold it) before it takes SQLite's write lock, and goes ahead as soon as the turn
+    is free, instead of sleeping in SQLite's busy handler."""
+    import fcntl
+    import os
+    import sqlite3
+    import threading
+    import time
+
+    from tailormed.store.db import WriterTurns
+
+    platform = Platform.open(StoreConfig.in_folder(tmp_path), master=MasterKey.generate())
+    lock = os.open(tmp_path / f"tailormed.db{WriterTurns.SUFFIX}", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # the other process's writer has its turn
+    writer = platform.db.driver_writer()
+    done = threading.Event()
+
+    def write() -> None:
+        with writer.transaction() as cursor:
+            cursor.execute("UPDATE audit_head SET seq = seq")
+        done.set()
+
+    thread = threading.Thread(target=write)
+    try:
+        thread.start()
+        assert not done.wait(0.5)  # waiting for its turn ...
+        probe = sqlite3.connect(tmp_path / "tailormed.db", timeout=0)
+        probe.isolation_level = None
+        probe.execute("BEGIN IMMEDIATE")  # ... without holding SQLite's write lock meanwhile
+        probe.execute("ROLLBACK")
+        probe.close()
+        released = time.monotonic()
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        assert done.wait(5)
+        assert time.monotonic() - released < 0.5
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        os.close(lock)
+        thread.join(5)
+        platform.close()
+    assert (tmp_path / f"tailormed.db{WriterTurns.SUFFIX}").stat().st_mode & 0o777 == 0o600
