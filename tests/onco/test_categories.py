@@ -73,6 +73,10 @@ def tier(result: OncoResult, therapy: str, significance: str = "sensitivity") ->
         ("LUAD", "MET exon 14 skipping", "tepotinib"),
         ("STAD", "ERBB2 amplification", "trastuzumab deruxtecan"),  # HER2-positive gastric (2021)
         ("GEJ", "ERBB2 amplification", "trastuzumab deruxtecan"),
+        ("PRAD", "PSMA positive", "lutetium Lu 177 vipivotide tetraxetan"),  # PSMA PET-positive mCRPC (2022)
+        ("PANET", "SSTR positive", "lutetium Lu 177 dotatate"),  # somatostatin-receptor-positive GEP-NET (2018)
+        ("SBWDNET", "SSTR2 positive", "lutetium Lu 177 dotatate"),
+        ("RWDNET", "SSTR positive", "lutetium Lu 177 dotatate"),
     ],
 )
 def test_solid_tumour_indications_on_label(
@@ -465,6 +469,13 @@ def test_trastuzumab_deruxtecan_for_her2_ultralow_hormone_receptor_positive_brea
     assert years("HER2 IHC 0", "ER IHC 90%") == set()  # the score does not say whether the membrane stained
     assert years("HER2 IHC 0 ultralow", "ER IHC 0%", "PR IHC 0%") == set()  # hormone-receptor-negative
     assert years("HER2 IHC 2+", "PR IHC 20%") == {2022, 2025}  # HER2-low: the 2022 label and the 2025 one
+
+
+def test_radioligand_labels_need_the_receptor_and_their_tumour_type(core_knowledge: OncoKnowledge) -> None:
+    assert tier(run(core_knowledge, "PRAD", "PSMA negative"), "lutetium Lu 177 vipivotide tetraxetan") == set()
+    # a high-grade neuroendocrine carcinoma is not a well-differentiated GEP-NET; a lung NET is not GEP
+    for tumour in ("HGNEC", "LNET"):
+        assert tier(run(core_knowledge, tumour, "SSTR positive"), "lutetium Lu 177 dotatate") == {"II-C"}, tumour
 
 
 def test_dabrafenib_alone_is_for_v600e_and_not_v600k(core_knowledge: OncoKnowledge) -> None:

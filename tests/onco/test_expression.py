@@ -142,6 +142,7 @@ def test_expression_parser_fails_only_with_value_error(marker: str, scale: str, 
         ("HER2 IHC ultralow", "HER2 IHC 1+ or 2+", False),
         ("CD33 negative", "CD33 positive", False),
         ("CD19 positive", "CD33 positive", False),
+        ("FOLH1 positive", "PSMA positive", True),
     ],
 )
 def test_result_meets_criterion(result: str, criterion: str, meets: bool) -> None:

@@ -24,9 +24,9 @@ markers scored as the share of tumour cells stained at an intensity or stronger 
 75% of tumour cells at 2+ or 3+).
 A HER2 score of 0 may say whether faint, incomplete membrane staining was seen: ``HER2 IHC 0 ultralow`` (IHC 0
 with membrane staining, HER2-ultralow) or ``HER2 IHC 0 null`` (no staining); a plain ``HER2 IHC 0`` does not say.
-Cell-surface antigens that a label names as present (CD33-positive, CD19-positive, CD30-expressing), measured by
-flow cytometry or immunohistochemistry against the laboratory's own cut-off, are written ``CD33 positive`` or
-``CD33 negative``.
+Cell-surface antigens and receptors that a label names as present (CD33-positive, CD19-positive, CD30-expressing;
+PSMA-positive and somatostatin-receptor-positive by PET), measured by flow cytometry, immunohistochemistry or imaging
+against the test's own criteria, are written ``CD33 positive`` or ``CD33 negative``.
 A patient's result is one value (``PD-L1 TPS 60%``, ``CLDN18.2 IHC 2+ 80%``) or the range a laboratory reports
 (``PD-L1 TPS >= 50%``, ``ER IHC <1%``).
 """
@@ -260,6 +260,8 @@ EXPRESSION_MARKERS = {
         (("CD33",), ("CD33", "CD33")),
         (("CD19",), ("CD19", "CD19")),
         (("CD30", "TNFRSF8"), ("TNFRSF8", "CD30")),
+        (("PSMA", "FOLH1"), ("FOLH1", "PSMA")),
+        (("SSTR", "SSTR2"), ("SSTR2", "SSTR")),
     )
     for name in names
 }
@@ -275,6 +277,8 @@ MARKER_SCALES = {
     "CD33": frozenset({"status"}),
     "CD19": frozenset({"status"}),
     "CD30": frozenset({"status"}),
+    "PSMA": frozenset({"status"}),
+    "SSTR": frozenset({"status"}),
 }
 #: Markers whose IHC result is the share of tumour cell nuclei stained, not a membrane intensity score.
 NUCLEAR_MARKERS = frozenset({"ER", "PR"})
