@@ -17,6 +17,7 @@ import textstat
 from tailormed.model.careplan import ActionKind, CarePlan
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import TherapyMatchData
+from tailormed.report.i18n import available_languages, translations
 from tailormed.report.render import render_clinician_html, render_patient_html
 from tailormed.report.text import visible_blocks, visible_text
 from tailormed.report.therapies import therapy_key
@@ -26,6 +27,8 @@ from .conftest import PATIENTS
 from .readability import grades, offline_cmudict
 
 Plans = dict[str, tuple[Patient, CarePlan]]
+CHANGES = "Your genes change how your body handles this medicine."
+HALF = "Your care team should start you at half the usual dose."
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -103,11 +106,14 @@ def test_preclinical_evidence_is_in_the_appendix_only(built_plans: Plans) -> Non
         assert therapy_key(data.therapy) not in {k for line in summary_lines(html) for k in named(line)}
 
 
+@pytest.mark.parametrize("language", available_languages())
 @pytest.mark.parametrize("source", ["built_plans", "demo_plans", "full_plans"])
-def test_no_preclinical_or_lower_tier_therapy_reaches_a_patient(request: pytest.FixtureRequest, source: str) -> None:
+def test_no_preclinical_or_lower_tier_therapy_reaches_a_patient(
+    request: pytest.FixtureRequest, source: str, language: str
+) -> None:
     plans: Plans = request.getfixturevalue(source)
     for patient, plan in plans.values():
-        text = visible_text(render_patient_html(plan, patient, language="en")).casefold()
+        text = visible_text(render_patient_html(plan, patient, language=language)).casefold()
         matches = [f.data for f in plan.findings if isinstance(f.data, TherapyMatchData)]
         approved = {drug for m in matches if m.amp_tier == "I-A" for drug in therapy_key(m.therapy)}
         taken = {m.name.casefold() for m in patient.medications}  # named as the patient's own medicines
@@ -123,6 +129,10 @@ def test_patient_hears_the_concrete_dpyd_consequence(built_plans: Plans, demo_pl
         assert "capecitabine.\nYour genes change how your body handles this medicine. The usual dose could harm you. " \
             "Your care team should start you at half the usual dose." in text  # fmt: skip
         assert "may suggest a different medicine or a different dose" not in text
+        spanish = visible_text(render_patient_html(plan, patient, language="es"))
+        words = translations("es")
+        said = [words.gettext(m) for m in ("The usual dose could harm you.", HALF)]
+        assert said[1] != HALF and f"capecitabine.\n{words.gettext(CHANGES)} {' '.join(said)}" in spanish
 
 
 def test_items_not_checked_in_words(built_plans: Plans) -> None:
@@ -132,6 +142,22 @@ def test_items_not_checked_in_words(built_plans: Plans) -> None:
     assert "items could not be checked" not in text
     assert "We could not read every part of these genes in your test: DPYD," in text
     assert "Your care team's report lists what could not be checked." in text
+
+
+@pytest.mark.parametrize("language", available_languages())
+def test_medicines_that_could_not_be_checked_are_named(demo_plans: Plans, language: str) -> None:
+    """demo-03 lists ferrous sulfate, a name the medicine vocabulary does not know: the patient reads that it could
+    not be checked against her genes, rather than being counted among "other things"."""
+    patient, plan = demo_plans["demo-03-rodriguez"]
+    assert any(n.item == "ferrous sulfate" and n.reason == "not a known medicine" for n in plan.limitations)
+    gaps = build_view(plan, patient).patient_gaps
+    assert gaps.medicines == ["ferrous sulfate"]
+    text = visible_text(render_patient_html(plan, patient, language=language))
+    sentence = translations(language).gettext("We could not check these medicines against your genes: %(drugs)s.")
+    assert sentence % {"drugs": "ferrous sulfate"} in text
+    for other_id in ("demo-01-hale", "demo-04-park"):
+        other, other_plan = demo_plans[other_id]
+        assert build_view(other_plan, other).patient_gaps.medicines == []
 
 
 @pytest.mark.parametrize("patient_id", PATIENTS)

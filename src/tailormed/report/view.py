@@ -165,10 +165,11 @@ class PatientGaps:
     genes: list[str]
     record: bool
     other: int
+    medicines: list[str] = field(default_factory=list)
 
     @property
     def any(self) -> bool:
-        return bool(self.genes or self.record or self.other)
+        return bool(self.genes or self.record or self.other or self.medicines)
 
 
 @dataclass(frozen=True)
@@ -423,13 +424,19 @@ class ReportView:
     @property
     def patient_gaps(self) -> PatientGaps:
         """The plan's limitations as a patient can read them: genes not fully read, facts missing from the
-        record, and how many other things could not be checked."""
+        record, the patient's medicines that could not be checked (a name the vocabulary does not know, guidance not
+        in the bundle), and how many other things could not be checked."""
         genes: list[str] = []
+        medicines: list[str] = []
+        taken = {m.name.casefold(): m.name for m in self.patient.medications}
         record = False
         other = 0
         for item in self.plan.limitations:
             reason = item.reason.casefold()
-            if reason.startswith(("position not called", "gene not called")):
+            if item.item.casefold() in taken:
+                if taken[item.item.casefold()] not in medicines:
+                    medicines.append(taken[item.item.casefold()])
+            elif reason.startswith(("position not called", "gene not called")):
                 gene = item.item.split()[0]
                 if gene not in genes:
                     genes.append(gene)
@@ -437,7 +444,7 @@ class ReportView:
                 record = True
             else:
                 other += 1
-        return PatientGaps(genes, record, other)
+        return PatientGaps(genes, record, other, medicines)
 
     @property
     def patient_diagnoses(self) -> bool:
