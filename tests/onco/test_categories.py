@@ -77,6 +77,8 @@ def tier(result: OncoResult, therapy: str, significance: str = "sensitivity") ->
         ("PANET", "SSTR positive", "lutetium Lu 177 dotatate"),  # somatostatin-receptor-positive GEP-NET (2018)
         ("SBWDNET", "SSTR2 positive", "lutetium Lu 177 dotatate"),
         ("RWDNET", "SSTR positive", "lutetium Lu 177 dotatate"),
+        ("THME", "RET mutation", "selpercatinib"),  # "RET-mutant medullary thyroid cancer", not only M918T
+        ("THME", "RET M918T", "selpercatinib"),
     ],
 )
 def test_solid_tumour_indications_on_label(
