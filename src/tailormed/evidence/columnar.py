@@ -205,10 +205,12 @@ def decode_fixed(
     ok &= (first > _BAD).all(axis=1) & (second > _BAD).all(axis=1)  # every column: then no column is out of place
     if len(columns) != count or (columns != np.arange(count)).any():  # a subset, or the samples in another order
         first, second = first[:, columns], second[:, columns]
-    missing = (first < 0) | (second < 0)
     alleles = np.empty((*first.shape, 2), dtype=np.int16)
-    alleles[:, :, 0] = np.where(missing, -1, first)
-    alleles[:, :, 1] = np.where(missing, -1, second)
+    alleles[:, :, 0] = first  # '.' is already -1 in both tables
+    alleles[:, :, 1] = second
+    half = (first < 0) != (second < 0)
+    if half.any():  # a half-call ('./1') is missing as a whole
+        alleles[half] = -1
     return alleles, ok
 
 
