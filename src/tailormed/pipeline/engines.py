@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tailormed.errors import InternalError
-from tailormed.pipeline import diagnosis_engine, hereditary, onco_engine, pgx, prs, response, risk
+from tailormed.pipeline import diagnosis_engine, hereditary, onco_engine, pgx, prs_engine, response, risk
 from tailormed.pipeline.engine_api import EngineSpec
 
 ENGINES: tuple[EngineSpec, ...] = (
     pgx.ENGINE,
     diagnosis_engine.ENGINE,
     onco_engine.ENGINE,
-    prs.ENGINE,
+    prs_engine.ENGINE,
     hereditary.ENGINE,
     risk.ENGINE,
     response.ENGINE,

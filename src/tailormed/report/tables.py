@@ -9,19 +9,19 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tailormed.engines.hereditary.assess import SampleHereditary
-from tailormed.engines.onco.run import COLUMNS as ONCO_COLUMNS
-from tailormed.engines.onco.run import OncoResult
-from tailormed.engines.prs.ancestry import Adjusted
-from tailormed.engines.prs.matching import ScoreMatch
-from tailormed.engines.prs.scoring import PrsRun
-from tailormed.knowledge.hereditary.load import HereditaryKnowledge
-from tailormed.model.engine import EngineRun
-from tailormed.model.finding import NotAssessed
-from tailormed.model.pgx import GeneCall, GenePhenotype
+if TYPE_CHECKING:  # each command renders one kind of table: the engines' models are imported where they are used
+    from tailormed.engines.hereditary.assess import SampleHereditary
+    from tailormed.engines.onco.run import OncoResult
+    from tailormed.engines.prs.ancestry import Adjusted
+    from tailormed.engines.prs.matching import ScoreMatch
+    from tailormed.engines.prs.scoring import PrsRun
+    from tailormed.knowledge.hereditary.load import HereditaryKnowledge
+    from tailormed.model.engine import EngineRun
+    from tailormed.model.pgx import GeneCall, GenePhenotype
 
 #: Columns of the gene-call table (``pgx call`` and ``analyze``'s ``pgx.tsv``).
 PGX_COLUMNS = (
@@ -342,7 +342,9 @@ def hereditary_json(samples: Sequence[SampleHereditary], knowledge: HereditaryKn
 
 def onco_tsv(results: Sequence[OncoResult]) -> str:
     """One row per therapy match of each tumour profile."""
-    lines = ["\t".join(ONCO_COLUMNS)]
+    from tailormed.engines.onco.run import COLUMNS
+
+    lines = ["\t".join(COLUMNS)]
     for result in results:
         lines += ["\t".join(cell.replace("\t", " ") for cell in match.cells()) for match in result.matches]
     return "\n".join(lines) + "\n"
@@ -351,6 +353,7 @@ def onco_tsv(results: Sequence[OncoResult]) -> str:
 def risk_json(patient_id: str, on: date, runs: Mapping[str, EngineRun], *, genome: bool) -> str:
     """``risk assess``'s JSON: the risk run's risks and limitations, with what the genetic engines left out."""
     from tailormed.knowledge.risk import SOURCE
+    from tailormed.model.finding import NotAssessed
 
     risk = runs["risk"]
     genetic = [runs[name] for _, name in RISK_GENETIC_ENGINES if genome and name in runs]
