@@ -3,6 +3,7 @@ the same as a pass that compiles its request and writes one call per site."""
 
 from __future__ import annotations
 
+import gc
 import gzip
 import pickle
 from pathlib import Path
@@ -62,6 +63,32 @@ def test_a_plan_from_memory_or_the_cache_folder_gives_the_same_evidence(
     absent = compiled[0].absent_sites["test"]
     assert [group.assumed_reference for group in absent] == [True, False]  # no record in the 'late' region
     assert len(compiled[0].calls("test")) == len({locus.key for locus in request.loci["test"][G37].loci})
+
+
+def test_a_compiled_plan_loads_as_columns_not_an_object_per_site(shared_data: Path) -> None:
+    """Loading a plan from the cache builds a handful of containers and one tuple per query region, however many
+    sites it holds (so it is cheap, and leaves the cycle collector little to walk); lookups give the knowledge loci."""
+    path = shared_data / CINECA
+    with gzip.open(path, "rt") as handle:
+        rows = [line.split("\t")[:5] for line in handle if not line.startswith("#")]
+    loci = [Locus(chrom=f"chr{c}", pos=int(p), ref=r, alts=tuple(a.split(","))) for c, p, _, r, a in rows]
+    request = GenomeRequest(loci={"test": {G37: BuildLoci(loci=loci)}})
+    raw = pickle.dumps(compile_plan(request, [G37]), protocol=pickle.HIGHEST_PROTOCOL)
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        plan = pickle.loads(raw)
+        made = len(gc.get_objects()) - before
+    finally:
+        gc.enable()
+    sites = plan.loci[("test", G37)].sites
+    assert len(sites) > 800 and made - len(plan.regions) < 50
+    indel = next(locus for locus in loci if len(locus.ref) > 1 or any(len(alt) > 1 for alt in locus.alts))
+    for locus in (loci[0], loci[-1], indel):
+        (number,) = sites.for_record(locus.chrom, locus.pos, locus.ref, locus.alts)
+        found = sites.site(number)
+        assert (found.chrom, found.pos, found.ref, found.alts) == (locus.chrom, locus.pos, locus.ref, locus.alts)
 
 
 def test_a_cache_folder_others_can_write_is_not_used(tmp_path: Path) -> None:

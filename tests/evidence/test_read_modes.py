@@ -100,6 +100,51 @@ def test_a_file_htslib_cannot_index_is_streamed_and_refused_with_its_line(
     assert raised.value.location == "line 8"
 
 
+def test_an_indexed_file_is_queried_on_contigs_only_its_index_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """htslib is handed the file where no index sits beside it (so its header reader does not load the index only
+    to drop it); the contigs the header lacks come from the index's first block, and the index is loaded once."""
+    header = "##fileformat=VCFv4.2\n##reference=GRCh38\n##contig=<ID=chr1,length=248956422>\n"
+    header += '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+    header += "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+    rows = [(chrom, pos) for chrom in ("chr1", "chr2") for pos in (100, 200)]
+    body = "".join(f"{chrom}\t{pos}\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\n" for chrom, pos in rows)
+    path = tmp_path / "genome.vcf.gz"
+    path.write_bytes(_bgzf((header + body).encode()))
+    htslib = index_module._htslib()
+    assert htslib is not None
+    assert htslib.tabix(bytes(path), bytes(tmp_path / "genome.vcf.gz.tbi"), 0, htslib.vcf_conf) == 0
+    assert index_module.tabix_names(tmp_path / "genome.vcf.gz.tbi") == ["chr1", "chr2"]
+    opened: list[str] = []
+    real = reader_module.cyvcf2.VCF
+
+    def watched(name: str, **options: object) -> object:
+        opened.append(name)
+        return real(name, **options)
+
+    monkeypatch.setattr(reader_module.cyvcf2, "VCF", watched)
+    monkeypatch.setattr(reader_module, "INDEX_QUERY_RATIO", 1.0)
+    request = GenomeRequest(
+        loci={"test": {GenomeBuild.GRCH38: BuildLoci(loci=[Locus(chrom="chr2", pos=200, ref="A", alts=("G",))])}}
+    )
+    evidence = read_genome(path, request)
+    assert evidence.source.read is ReadMode.INDEX and evidence.source.indexed
+    assert evidence.genotypes["test"]["chr2:200"].alleles == ("A", "G")
+    assert len(opened) == 1 and not Path(opened[0] + ".tbi").exists() and Path(opened[0]).name == path.name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["genome.vcf.gz", "genome.vcf.gz.tbi"]
+
+
+def test_tabix_names_come_from_the_first_block_only(tmp_path: Path) -> None:
+    names = b"chr1\0chr2\0"
+    head = b"TBI\x01" + struct.pack("<8i", 2, 2, 1, 2, 0, ord("#"), 0, len(names)) + names
+    index = tmp_path / "x.tbi"
+    index.write_bytes(_block(head) + b"not a block")  # what follows the names is never read
+    assert index_module.tabix_names(index) == ["chr1", "chr2"]
+    index.write_bytes(_block(b"CSI\x01" + head[4:]))
+    assert index_module.tabix_names(index) is None
+
+
 PLAIN = """##fileformat=VCFv4.2
 ##reference=GRCh38
 ##contig=<ID=chr3,length=198295559>

@@ -167,19 +167,22 @@ class VoteIndex:
     """Knowledge positions of both builds with their expected REF alleles, so a pass tests each record in O(1).
 
     A position identical in both builds (same place, same bases) tells them apart at no site and is left out.
+    Positions are added, then :meth:`finish` settles them into one short string per position (each expectation's
+    kind, build and REFs), which a compiled read plan loads without building an object per expectation.
     """
 
     def __init__(self) -> None:
-        self.sites: dict[tuple[str, int], list[tuple[VoteKind, GenomeBuild, tuple[str, ...]]]] = {}
+        self._adding: dict[tuple[str, int], list[tuple[VoteKind, GenomeBuild, tuple[str, ...]]]] = {}
+        self._sites: dict[str, dict[int, str]] = {}
 
     def __bool__(self) -> bool:
-        return bool(self.sites)
+        return bool(self._sites)
 
     def add(self, kind: VoteKind, build: GenomeBuild, chrom: str, pos: int, refs: tuple[str, ...]) -> None:
         entry = (kind, build, tuple([ref.upper() for ref in refs]))
-        found = self.sites.get((chrom, pos))
+        found = self._adding.get((chrom, pos))
         if found is None:
-            self.sites[(chrom, pos)] = [entry]
+            self._adding[(chrom, pos)] = [entry]
         else:
             found.append(entry)
 
@@ -191,31 +194,36 @@ class VoteIndex:
             self.add(VoteKind.MARKERS, GenomeBuild.GRCH38, marker.chrom, marker.grch38_pos, (marker.grch38_ref,))
 
     def finish(self) -> None:
-        """Drop positions whose expectation is the same in both builds for the same kind."""
-        for key, entries in list(self.sites.items()):
-            if len(entries) == 1:
-                continue  # one expectation: nothing to compare it with
-            kept = []
-            for kind, build, refs in entries:
-                twin = any(k == kind and b != build and r == refs for k, b, r in entries)
-                if not twin:
-                    kept.append((kind, build, refs))
+        """Drop positions whose expectation is the same in both builds for the same kind; ready for :meth:`count`."""
+        for (chrom, pos), entries in self._adding.items():
+            kept = [
+                (kind, build, refs)
+                for kind, build, refs in entries
+                if len(entries) == 1 or not any(k == kind and b != build and r == refs for k, b, r in entries)
+            ]
             if kept:
-                self.sites[key] = kept
-            else:
-                del self.sites[key]
+                self._sites.setdefault(chrom, {})[pos] = ";".join(
+                    f"{_KINDS.index(kind)}{_BUILDS.index(build)}{','.join(refs)}" for kind, build, refs in kept
+                )
+        self._adding = {}
 
     def positions(self) -> list[tuple[str, int]]:
-        return sorted(self.sites)
+        return sorted((chrom, pos) for chrom, found in self._sites.items() for pos in found)
 
     def count(self, votes: BuildVotes, chrom: str, pos: int, ref: str) -> None:
         """Add one record's REF to the votes if it sits on a knowledge position."""
-        entries = self.sites.get((chrom, pos))
+        found = self._sites.get(chrom)
+        entries = found.get(pos) if found is not None else None
         if entries is None:
             return
         upper = ref.upper()
-        for kind, build, expected in entries:
-            votes.add(kind, build, any(_same_start(upper, value) for value in expected))
+        for entry in entries.split(";"):
+            expected = entry[2:].split(",")
+            votes.add(_KINDS[int(entry[0])], _BUILDS[int(entry[1])], any(_same_start(upper, v) for v in expected))
+
+
+_KINDS = list(VoteKind)
+_BUILDS = list(GenomeBuild)
 
 
 def _same_start(ref: str, expected: str) -> bool:

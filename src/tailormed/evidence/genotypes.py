@@ -10,7 +10,8 @@ the site's REF is never a match (``no_call``, and a :class:`RefMismatch`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import cyvcf2
@@ -19,7 +20,7 @@ import numpy as np
 from tailormed.errors import InputError
 from tailormed.evidence.calls import MISSING, Record, site_calls, state_of
 from tailormed.evidence.reader import VcfFile
-from tailormed.evidence.sites import Site, SiteIndex
+from tailormed.evidence.sites import SiteIndex
 from tailormed.model.alleles import is_sequence
 from tailormed.model.evidence import AbsentSites, BuildLoci, GeneRegion, RefMismatch
 from tailormed.model.genotype import CallSource, CallState, GenotypeCall, Locus
@@ -141,6 +142,16 @@ class RegionCounter:
             if region.start <= pos <= region.end:
                 self.counts[index] += 1
 
+    def add_all(self, chrom: str, positions: list[int]) -> None:
+        """:meth:`add` for many records of one chromosome at once."""
+        indices = self._by_chrom.get(chrom)
+        if not indices or not positions:
+            return
+        ordered = sorted(positions)
+        for index in indices:
+            region = self.regions[index]
+            self.counts[index] += bisect_right(ordered, region.end) - bisect_left(ordered, region.start)
+
     def covered(self, chrom: str, pos: int) -> bool | None:
         """Whether the regions around a position hold a record (None when it lies in no region)."""
         found = [
@@ -166,21 +177,16 @@ class LociPlan:
 
 
 class LociCollector:
-    """The records one consumer's loci (in one build) need, gathered during a pass."""
+    """The records one consumer's loci (in one build) need, gathered during a pass; sites by their number in the
+    plan's :class:`SiteIndex`."""
 
     def __init__(self, plan: LociPlan) -> None:
         self.consumer = plan.consumer
         self.sites = plan.sites
         self.report_as = plan.report_as
         self.regions = RegionCounter(plan.regions)
-        self.records: dict[Site, list[Record]] = {}
-        self.blocks: dict[Site, list[Record]] = {}
-
-    def positions(self) -> Iterable[tuple[str, int]]:
-        """Positions a record must start at (or, for indels, normalize to) to concern a site."""
-        for site in self.sites.sites:
-            yield site.chrom, site.pos
-        yield from self.sites.normalized_positions()
+        self.records: dict[int, list[Record]] = {}
+        self.blocks: dict[int, list[Record]] = {}
 
     def add(self, record: cyvcf2.Variant, chrom: str, alts: tuple[str, ...], decoder: Decoder, where: str) -> None:
         block = is_reference_block(record, alts)
@@ -195,8 +201,12 @@ class LociCollector:
         if decoded is None:
             return
         target = self.blocks if block else self.records
-        for site in found:
-            target.setdefault(site, []).append(decoded)
+        for number in found:
+            target.setdefault(number, []).append(decoded)
+
+    def read_sites(self) -> list[int]:
+        """Numbers of the sites some record or reference block speaks about, in knowledge order."""
+        return sorted(self.records.keys() | self.blocks.keys())
 
     def calls(
         self, samples: Sequence[str], decoder: Decoder, absent_is_reference: bool
@@ -206,28 +216,12 @@ class LociCollector:
         warnings: list[str] = []
         mismatches: list[RefMismatch] = []
         per_sample: list[dict[str, GenotypeCall]] = [{} for _ in samples]
-        absent: dict[bool, dict[str, str]] = {True: {}, False: {}}
-        read_as: dict[str, str] = {}
-        assumed_chroms: set[str] = set()
         report_as = self.report_as
-        # Only a region without a single record can deny the assumption: skip the region test on other chromosomes.
-        empty = {region.chrom for region, n in zip(self.regions.regions, self.regions.counts, strict=True) if not n}
-        for site in self.sites.sites:
-            records, blocks = self.records.get(site), self.blocks.get(site)
+        read = self.read_sites()
+        for number in read:
+            site = self.sites.site(number)
+            records, blocks = self.records.get(number), self.blocks.get(number)
             target = report_as.get(site.key) if report_as else None
-            if not records and not blocks:
-                assume = absent_is_reference and (
-                    site.chrom not in empty or self.regions.covered(site.chrom, site.pos) is not False
-                )
-                if target is None:
-                    absent[assume][site.key] = site.ref
-                else:
-                    absent[assume][target.key] = target.ref
-                    if assume and target.ref != site.ref:
-                        read_as[target.key] = site.ref
-                if assume:
-                    assumed_chroms.add(site.chrom)
-                continue
             mismatched: list[Record] = []
             if records:
                 calls = site_calls(site, records, CallSource.RECORD, warnings, mismatched)
@@ -247,6 +241,7 @@ class LociCollector:
             key = (target or site).key
             for sample_calls, call in zip(per_sample, calls, strict=True):
                 sample_calls[key] = call if target is None else _refiled(call, target)
+        absent, read_as, assumed_chroms = self._absent(set(read), absent_is_reference)
         per_sample_absent: list[list[AbsentSites]] = []
         for index in range(len(samples)):
             groups = []
@@ -263,6 +258,39 @@ class LociCollector:
                 )
             per_sample_absent.append(groups)
         return per_sample, per_sample_absent, mismatches, warnings
+
+    def _absent(
+        self, read: set[int], absent_is_reference: bool
+    ) -> tuple[dict[bool, dict[str, str]], dict[str, str], set[str]]:
+        """The sites no record speaks about, key -> REF, split by whether they are assumed reference; the REF read
+        where it differs from the key's (sites filed under another build's locus); the chromosomes assumed on."""
+        chroms, keys, refs = self.sites.chroms, self.sites.keys, self.sites.refs
+        numbers = [number for number in range(len(keys)) if number not in read]
+        # Only a region without a single record can deny the assumption: test sites on those chromosomes only.
+        empty = {region.chrom for region, n in zip(self.regions.regions, self.regions.counts, strict=True) if not n}
+        denied: set[int] = set()
+        if absent_is_reference and empty:
+            covered, positions = self.regions.covered, self.sites.positions
+            denied = {n for n in numbers if chroms[n] in empty and covered(chroms[n], int(positions[n])) is False}
+        assumed = [n for n in numbers if n not in denied] if absent_is_reference else []
+        groups = {True: assumed, False: [n for n in numbers if n in denied] if absent_is_reference else numbers}
+        absent: dict[bool, dict[str, str]] = {}
+        read_as: dict[str, str] = {}
+        report_as = self.report_as
+        for assume, group in groups.items():
+            if not report_as:
+                absent[assume] = {keys[n]: refs[n] for n in group}
+                continue
+            absent[assume] = {}
+            for n in group:
+                target = report_as.get(keys[n])
+                if target is None:
+                    absent[assume][keys[n]] = refs[n]
+                else:
+                    absent[assume][target.key] = target.ref
+                    if assume and target.ref != refs[n]:
+                        read_as[target.key] = refs[n]
+        return absent, read_as, set(map(chroms.__getitem__, assumed))
 
     def uncovered_regions(self) -> list[GeneRegion]:
         return [region for region, count in zip(self.regions.regions, self.regions.counts, strict=True) if not count]

@@ -14,14 +14,15 @@ the caller streams the file, where every record gets its checks and a refusal na
 from __future__ import annotations
 
 import ctypes
-import gzip
 import os
 import struct
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import BinaryIO
 
 import cyvcf2
 
@@ -78,7 +79,7 @@ def load_temporary_index(reader: cyvcf2.VCF, path: Path, kind: str) -> list[str]
             htslib.log_level(level)
         if built != 0 or not index.is_file():
             return None
-        names = tabix_names(index.read_bytes()) if kind == "vcf.gz" else []
+        names = (tabix_names(index) or []) if kind == "vcf.gz" else []
         try:
             reader.set_index(str(index))
         except Exception:  # cyvcf2 raises a bare Exception when htslib cannot load the index
@@ -106,10 +107,32 @@ def _scratch() -> Iterator[Path]:
             yield Path(folder)
 
 
-def tabix_names(data: bytes) -> list[str]:
-    """The sequence names a tabix index lists (tabix format: magic, eight int32 fields, then NUL-ended names)."""
-    raw = gzip.decompress(data)
-    if raw[:4] != b"TBI\x01":
-        return []
-    (length,) = struct.unpack_from("<i", raw, 32)
-    return [name.decode() for name in raw[36 : 36 + length].split(b"\0") if name]
+def tabix_names(path: Path) -> list[str] | None:
+    """The sequence names a tabix index lists (tabix format: magic, eight int32 fields, then NUL-ended names), read
+    from its first compressed blocks only; None when the file cannot be read or is not a tabix index."""
+    raw = b""
+    try:
+        with path.open("rb") as handle:
+            for part in _inflated(handle):
+                raw += part
+                if len(raw) < 36:
+                    continue
+                if raw[:4] != b"TBI\x01":
+                    return None
+                (length,) = struct.unpack_from("<i", raw, 32)
+                if len(raw) >= 36 + length:
+                    return [name.decode() for name in raw[36 : 36 + length].split(b"\0") if name]
+    except (OSError, zlib.error, UnicodeDecodeError):
+        return None
+    return None
+
+
+def _inflated(handle: BinaryIO) -> Iterator[bytes]:
+    """The decompressed bytes of concatenated gzip members (a BGZF file), as they are read."""
+    inflater = zlib.decompressobj(31)
+    while chunk := handle.read(1 << 16):
+        while chunk:
+            yield inflater.decompress(chunk)
+            chunk = inflater.unused_data
+            if inflater.eof:
+                inflater = zlib.decompressobj(31)

@@ -32,7 +32,7 @@ INDEL_PADDING = 50
 #: Sites closer than this are read with one index query.
 QUERY_GAP = 1000
 #: Bumped whenever the compiled form changes, so older cache entries are never read.
-FORMAT = 1
+FORMAT = 2
 #: Plans kept on disk; the oldest beyond this are removed when a new one is written.
 KEPT_ON_DISK = 8
 
@@ -72,7 +72,7 @@ def compile_plan(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> ReadP
     exact: dict[str, set[int]] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
     for plan in loci.values():
-        for site in plan.sites.sites:
+        for site in plan.sites:
             exact.setdefault(site.chrom, set()).add(site.pos)
             if len(site.ref) > 1 or any(len(alt) != 1 for alt in site.alts):
                 spans.setdefault(site.chrom, []).append((max(1, site.pos - INDEL_PADDING), site.end + INDEL_PADDING))

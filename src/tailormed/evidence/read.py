@@ -286,22 +286,29 @@ class _Pass:
 
     def _read_index(self, regions: Sequence[tuple[str, int, int]], on_progress: Progress | None) -> None:
         seen: set[tuple[str, int, str, tuple[str, ...]]] = set()
-        for record in self.vcf.query(regions, on_progress):
-            chrom = canonical_chrom(record.CHROM)
-            if chrom is None:
-                continue
-            identity = (chrom, record.POS, record.REF, tuple(record.ALT))
-            if identity in seen:
-                continue  # a record overlapping two query regions comes back twice
-            seen.add(identity)
-            self.records_read += 1
-            self._count_regions(chrom, record.POS)
-            if chrom in self._cn_chroms:
-                self._copy_number(record, chrom, f"record {record.CHROM}:{record.POS}")
-            if self._wanted(record, chrom, record.POS):
-                self._dispatch(record, chrom, f"record {record.CHROM}:{record.POS}")
-            if record.POS in self._candidate_sites.get(chrom, ()):
-                self._candidate(record, chrom, f"record {record.CHROM}:{record.POS}")
+        counters = [collector.regions for collector in self.loci.values() if collector.regions.regions]
+        for (chrom, _, _), records in self.vcf.query(regions, on_progress):
+            exact = self._exact.get(chrom, ())
+            windows = self._windows.get(chrom)
+            candidates = self._candidate_sites.get(chrom, ())
+            copy_number = chrom in self._cn_chroms
+            positions: list[int] = []
+            for record in records:
+                pos = record.POS
+                identity = (chrom, pos, record.REF, tuple(record.ALT))
+                if identity in seen:
+                    continue  # a record overlapping two query regions comes back twice
+                seen.add(identity)
+                positions.append(pos)
+                if copy_number:
+                    self._copy_number(record, chrom, f"record {record.CHROM}:{pos}")
+                if pos in exact or self._wanted(record, chrom, pos, windows):
+                    self._dispatch(record, chrom, f"record {record.CHROM}:{pos}")
+                if pos in candidates:
+                    self._candidate(record, chrom, f"record {record.CHROM}:{pos}")
+            self.records_read += len(positions)
+            for counter in counters:
+                counter.add_all(chrom, positions)
 
     def _read_stream(self, on_progress: Progress | None) -> None:
         vcf = self.vcf
@@ -321,7 +328,7 @@ class _Pass:
             self._count_regions(chrom, pos)
             if chrom in self._cn_chroms:
                 self._copy_number(record, chrom, vcf.last_location)
-            if self._wanted(record, chrom, pos):
+            if pos in self._exact.get(chrom, ()) or self._wanted(record, chrom, pos, self._windows.get(chrom)):
                 self._dispatch(record, chrom, vcf.last_location)
             if self._every_record or pos in self._candidate_sites.get(chrom, ()):
                 self._candidate(record, chrom, vcf.last_location)
@@ -334,10 +341,11 @@ class _Pass:
         for collector in self.copy_numbers.values():
             collector.add(record, chrom, where)
 
-    def _wanted(self, record: cyvcf2.Variant, chrom: str, pos: int) -> bool:
-        if pos in self._exact.get(chrom, ()):
-            return True
-        windows = self._windows.get(chrom)
+    def _wanted(
+        self, record: cyvcf2.Variant, chrom: str, pos: int, windows: tuple[list[int], list[int]] | None
+    ) -> bool:
+        """Whether a record not at an exact position concerns a site: inside a window before a knowledge indel, or
+        a span (``END``) covering a site."""
         if windows is not None:
             i = bisect_right(windows[0], pos) - 1
             if i >= 0 and pos <= windows[1][i]:

@@ -14,9 +14,11 @@ become one clear error naming the input and the line (text VCF) or record (BCF, 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
+import tempfile
 import warnings
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -282,10 +284,14 @@ def _check_path(path: Path) -> None:
 def open_vcf(source: GenomeInput | Path | str | int) -> VcfFile:
     """Open a VCF (plain or bgzipped) or BCF once; InputError for a missing, truncated, non-VCF or bad-header input."""
     given = GenomeInput.of(source)
+    tabix: Path | None = None
+    listed: list[str] | None = None
     if given.path is not None:
         _check_path(given.path)
+        tabix = given.path.with_name(given.path.name + ".tbi")
+        listed = index.tabix_names(tabix) if tabix.is_file() else None
         try:
-            reader = cyvcf2.VCF(str(given.path), gts012=False, strict_gt=False)
+            reader = _open_path(given.path, without_index=listed is not None)
         except Exception as exc:  # cyvcf2 raises bare Exception/OSError for anything htslib rejects
             raise _diagnose(given.path, exc) from exc
         fd = _descriptor_of(given.path)
@@ -307,19 +313,57 @@ def open_vcf(source: GenomeInput | Path | str | int) -> VcfFile:
         raise
     references, contigs, format_types, info_types = _definitions(reader.raw_header)
     header = Header(kind, lines, references, contigs, format_types, info_types)
-    index = _index_of(given.path, kind)
-    # cyvcf2 looks names up in the index when the header declares no contig (htslib then prints an error for every
-    # unindexed file): ask it only when there is an index.
-    names = list(reader.seqnames) if index is not None else [contig.name for contig in contigs]
+    found = _index_of(given.path, kind)
+    declared = {contig.name for contig in contigs}
+    if found is not None and found == tabix and listed is not None:
+        # The header's contigs, then those only the index lists (as htslib's header reader adds them).
+        names = [*(contig.name for contig in contigs), *(name for name in listed if name not in declared)]
+    elif found is not None:
+        names = list(reader.seqnames)
+    else:
+        # cyvcf2 looks names up in the index when the header declares no contig (htslib then prints an error for
+        # every unindexed file): ask it only when there is an index.
+        names = [contig.name for contig in contigs]
     if kind != "bcf":
         # htslib crashes when a malformed record sits on a contig the header does not declare (it adds the
         # contig on the fly, then fails inside the error path); declaring the primary chromosomes in both
         # spellings up front keeps that path away from real chromosomes. The file itself is not touched.
-        declared = {contig.name for contig in contigs}
-        for name in dict.fromkeys([*_PRIMARY_SPELLINGS, *names]):
+        for name in dict.fromkeys([*names, *_PRIMARY_SPELLINGS]):
             if name not in declared:
                 reader.add_to_header(f"##contig=<ID={name}>")
-    return VcfFile(given, reader, header, names=names, indexed=index is not None, descriptor=fd)
+    return VcfFile(
+        given,
+        reader,
+        header,
+        names=names,
+        indexed=found is not None,
+        descriptor=fd,
+        index=found if found is not None and found == tabix and listed is not None else None,
+    )
+
+
+def _open_path(path: Path, *, without_index: bool) -> cyvcf2.VCF:
+    """htslib's reader of ``path``, which opens the file once.
+
+    ``without_index``: through a link in a private folder with no index beside it. htslib's VCF header reader loads
+    the whole tabix index beside a file only to add the contigs the header lacks, then drops it, and the first index
+    query loads it again; the caller reads those contig names from the index's first block
+    (:func:`tabix_names`) and loads the index once when it is first needed (:meth:`VcfFile.indexed_record_count`,
+    :meth:`VcfFile.query`). Where no link can be made the file is opened by its name.
+    """
+    scratch = None
+    if without_index:
+        with contextlib.suppress(OSError):
+            scratch = tempfile.TemporaryDirectory(prefix="tailormed-vcf-", ignore_cleanup_errors=True)
+    if scratch is None:
+        return cyvcf2.VCF(str(path), gts012=False, strict_gt=False)
+    with scratch as folder:
+        link = Path(folder) / path.name
+        try:
+            link.symlink_to(path.resolve())
+        except OSError:
+            link = path
+        return cyvcf2.VCF(str(link), gts012=False, strict_gt=False)
 
 
 def _index_of(path: Path | None, kind: Kind) -> Path | None:
@@ -341,6 +385,7 @@ class VcfFile:
         names: Sequence[str],
         indexed: bool,
         descriptor: int | None = None,
+        index: Path | None = None,
     ) -> None:
         self.input = given
         self._descriptor = descriptor  # htslib's own descriptor of a path input, when found
@@ -352,6 +397,8 @@ class VcfFile:
         self._all_samples = list(self.samples)
         self.indexed = indexed
         self.temporary_index = False
+        self._index = index  # loaded when first needed (see _open_path)
+        self._index_failed = False
         self._read = 0
 
     def __enter__(self) -> VcfFile:
@@ -485,12 +532,22 @@ class VcfFile:
 
     def indexed_record_count(self) -> int | None:
         """The record count the index states (no pass needed); None without a usable index."""
-        if not (self.indexed or self.temporary_index):
+        if not (self.indexed or self.temporary_index) or not self._load_index():
             return None
         try:
             return int(self._reader.num_records)
         except (ValueError, OSError):
             return None
+
+    def _load_index(self) -> bool:
+        """Load the index beside the file (once); False when htslib cannot."""
+        if self._index is not None:
+            path, self._index = self._index, None
+            try:
+                self._reader.set_index(str(path))
+            except Exception:  # cyvcf2 raises a bare Exception/OSError when htslib cannot load it
+                self._index_failed = True
+        return not self._index_failed
 
     def genotypes(self, record: cyvcf2.Variant, where: str) -> npt.NDArray[np.int64]:
         """Allele indices per selected sample, then the phased flag; InputError when the record has no GT."""
@@ -528,28 +585,28 @@ class VcfFile:
 
     def query(
         self, regions: Sequence[tuple[str, int, int]], on_progress: Callable[[int], None] | None = None
-    ) -> Iterator[cyvcf2.Variant]:
-        """Records overlapping each (canonical chrom, start, end) region, through the index; checked like records()."""
+    ) -> Iterator[tuple[tuple[str, int, int], list[cyvcf2.Variant]]]:
+        """Each (canonical chrom, start, end) region with the records overlapping it, through the index; positions
+        checked like records(). Regions on a chromosome the file does not have are left out."""
         names = file_names(self._file_contigs)
-        for chrom, start, end in regions:
-            name = names.get(chrom)
+        self._load_index()  # when it cannot be loaded, the first query says so
+        for region in regions:
+            name = names.get(region[0])
             if name is None:
                 continue
-            region = f"{name}:{start}-{end}"
+            query = f"{name}:{region[1]}-{region[2]}"
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # cyvcf2 warns when a region holds no records
-                    found = list(self._reader(region))
+                    found = list(self._reader(query))
             except Exception as exc:  # index or block decompression failure
                 raise InputError(
-                    f"cannot read region {region} through the index (stale index or corrupt file); htslib: {exc}",
+                    f"cannot read region {query} through the index (stale index or corrupt file); htslib: {exc}",
                     source=self.label,
                 ) from exc
-            for record in found:
-                if record.POS < 1:
-                    raise InputError(
-                        f"position {record.POS} is less than 1", source=self.label, location=f"record {region}"
-                    )
+            below = next((record.POS for record in found if record.POS < 1), None)
+            if below is not None:
+                raise InputError(f"position {below} is less than 1", source=self.label, location=f"record {query}")
             if on_progress is not None and found:
                 on_progress(len(found))
-            yield from found
+            yield region, found

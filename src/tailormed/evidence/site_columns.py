@@ -35,8 +35,8 @@ def site_columns(
     regions = collector.regions
     empty = {region.chrom for region, n in zip(regions.regions, regions.counts, strict=True) if not n}
     zeros = np.zeros(samples, dtype=np.int32)
-    for site in collector.sites.sites:
-        records, blocks = collector.records.get(site), collector.blocks.get(site)
+    for number, site in enumerate(collector.sites):
+        records, blocks = collector.records.get(number), collector.blocks.get(number)
         target = report_as.get(site.key) if report_as else None
         locus = target or site.locus
         if not records and not blocks:
