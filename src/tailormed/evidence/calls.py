@@ -113,8 +113,8 @@ _PACKED = 1 << 62
 def distinct_rows(table: npt.NDArray[np.integer[Any]]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """The first row of each distinct row of ``table`` and each row's distinct-row number; rows are packed into one
     integer when their value ranges allow (a sort of integers, many times faster than ``np.unique(axis=0)``)."""
-    if not len(table):
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    if len(table) < 2:  # no sample or one: nothing to share
+        return np.zeros(len(table), dtype=np.intp), np.zeros(len(table), dtype=np.intp)
     wide = table.astype(np.int64)
     low = wide.min(axis=0)
     spans = [int(span) for span in wide.max(axis=0) - low + 1]
