@@ -354,7 +354,7 @@ def variant_facts(definitions: Mapping[str, GeneDefinition], genotypes: SampleGe
     places = _defining_places(definitions)
     facts: list[tuple[int, str, str]] = []
     for key, call in genotypes.calls.items():
-        if call.state == CallState.VARIANT and key in places:
+        if call.state is CallState.VARIANT and key in places:
             alleles = "/".join(a if a is not None else "." for a in call.alleles)
             facts += [(order, gene, f"{name} {alleles}") for order, gene, name in places[key]]
     found: dict[str, list[str]] = {}

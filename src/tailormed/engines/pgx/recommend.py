@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
+from functools import lru_cache
 
 from tailormed.engines.pgx.phenotype import normalize_score
 from tailormed.engines.pgx.untested import described, positions_text
@@ -45,11 +46,9 @@ def criterion_holds(criterion: Criterion, result: GenePhenotype | None) -> bool:
     if result is None or not called:
         return False
     if criterion.kind == CriterionKind.ACTIVITY_SCORE:
-        return result.activity_score is not None and normalize_score(result.activity_score) in {
-            normalize_score(value) for value in criterion.values
-        }
+        return result.activity_score is not None and _score(result.activity_score) in _scores(criterion.values)
     if criterion.kind == CriterionKind.PHENOTYPE:
-        return result.phenotype is not None and result.phenotype.casefold() in {v.casefold() for v in criterion.values}
+        return result.phenotype is not None and result.phenotype.casefold() in _folded(criterion.values)
     if criterion.kind == CriterionKind.ALLELE_STATUS:
         for value in criterion.values:
             allele, _, state = value.partition(" ")
@@ -57,6 +56,22 @@ def criterion_holds(criterion: Criterion, result: GenePhenotype | None) -> bool:
                 return False
         return True
     return result.diplotype_alleles is not None and result.diplotype_alleles == tuple(criterion.values)
+
+
+@lru_cache(maxsize=4096)
+def _score(text: str) -> str:
+    return normalize_score(text)
+
+
+@lru_cache(maxsize=4096)
+def _scores(values: tuple[str, ...]) -> frozenset[str]:
+    """A criterion's activity scores as the tables spell them (worked out once, not for every person)."""
+    return frozenset(normalize_score(value) for value in values)
+
+
+@lru_cache(maxsize=4096)
+def _folded(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(value.casefold() for value in values)
 
 
 def condition_holds(condition: RowCondition | None, result: GenePhenotype | None) -> bool:
