@@ -9,7 +9,8 @@ fileset (the cohort runs against plink2's ``no-mean-imputation``, the cohort's r
 process under GNU time (wall, CPU, peak memory); sums are compared with plink2's. PGx: ``--pgx-samples`` cohorts
 (default 2,000 and 10,000 samples) at every PGx definition position of the bundle, with unlinked (independent ALTs) and
 linked (named-allele haplotypes) genotypes (``make_pgx_cohort.py``); reading every sample's calls as columns and calling
-every gene, against ``bcftools view -R`` over the same regions.
+every gene, and the whole ``tailormed cohort run --analyses pgx`` (1 and 2 workers: every person's PGx engine and
+tables too), against ``bcftools view -R`` over the same regions.
 
 The synthetic VCFs (unphased biallelic SNVs, 0.5% missing calls, one scoring file over every second site) are
 written once into ``--work`` and reused. Needs plink2, bcftools, bgzip and GNU time on PATH.
@@ -238,7 +239,7 @@ if __name__ == "__main__":
 """
 
 
-def pgx_case(work: Path, kb: Path, samples: int, python: str, linked: bool) -> None:
+def pgx_case(work: Path, kb: Path, samples: int, python: str, linked: bool, tailormed: str) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from make_pgx_cohort import write_cohort
     from tailormed.evidence.plan import query_regions
@@ -279,6 +280,18 @@ def pgx_case(work: Path, kb: Path, samples: int, python: str, linked: bool) -> N
             f"{found['samples'] / (read_wall + match_wall):,.0f} samples/s wall",
             flush=True,
         )
+    for workers in (1, 2):
+        out = work / f"run_pgx_{kind}_{samples}_{workers}"
+        shutil.rmtree(out, ignore_errors=True)
+        run = [tailormed, "cohort", "run", "--vcf", str(vcf), "--analyses", "pgx", "--build", "grch38", "--kb", str(kb),
+               "--workers", str(workers), "--on", "2026-12-03", "--out", str(out)]  # fmt: skip
+        ours = timed(run, env=dict(os.environ))
+        line(
+            f"cohort run --analyses pgx, {workers} worker{'s' if workers > 1 else ''}",
+            ours,
+            bcftools,
+            f"{samples / ours.wall:,.0f} samples/s wall, {samples / ours.cpu:,.0f} per CPU-s (blocks of 500)",
+        )
 
 
 def main() -> None:
@@ -305,7 +318,7 @@ def main() -> None:
     if "pgx" not in skip:
         for samples in args.pgx_samples.split(","):
             for kind in args.pgx_kinds.split(","):
-                pgx_case(args.work, args.kb, int(samples), sys.executable, linked=kind == "linked")
+                pgx_case(args.work, args.kb, int(samples), sys.executable, linked=kind == "linked", tailormed=tailormed)
 
 
 if __name__ == "__main__":
