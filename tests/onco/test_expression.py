@@ -220,7 +220,7 @@ def test_a_label_that_needs_a_biomarker_absent(core_knowledge: OncoKnowledge) ->
 
     her2_positive = run(core_knowledge, "STAD", "CLDN18.2 IHC 2+ 80%", "HER2 IHC 3+")
     assert tiers(her2_positive, zolbetuximab) == {"II-C"}
-    (off,) = [m for m in her2_positive.matches if m.row.id == "onco-core:stad-cldn18-zolbetuximab"]
+    (off,) = [m for m in her2_positive.matches if m.row.id == "onco-core:egc-cldn18-zolbetuximab"]
     assert off.relation_note == "the label leaves out tumours with ERBB2 (HER2) IHC 3+"
 
     her2_low_but_amplified = run(core_knowledge, "IDC", "HER2 IHC 2+", "ERBB2 amplification")

@@ -117,3 +117,21 @@ def test_loader_refuses_tumour_types_the_label_does_not_name(
     with pytest.raises(KnowledgeError, match=message) as caught:
         curated_evidence(patched)
     assert "ov-brca-niraparib" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("tumour", "text", "therapy"),
+    [
+        ("GEJ", "ERBB2 amplification", "trastuzumab + cisplatin + fluoropyrimidine"),  # gastric or GEJ
+        ("STAD", "CLDN18.2 IHC 2+ 80%", "zolbetuximab + fluoropyrimidine- and platinum-containing chemotherapy"),
+        ("HMBL", "VHL loss-of-function mutation", "belzutifan"),  # VHL disease: RCC, hemangioblastoma, pNET
+        ("ODG2", "IDH1 R132H", "vorasidenib"),  # grade 2 astrocytoma or oligodendroglioma
+        ("ALAL", "KMT2A::MLLT3", "revumenib"),  # acute leukaemia with a KMT2A translocation
+    ],
+)
+def test_one_label_for_several_types_is_one_row(
+    core_knowledge: OncoKnowledge, tumour: str, text: str, therapy: str
+) -> None:
+    # one match on-label, not a second one from the same label "in another tumour type"
+    matches = [m for m in run(core_knowledge, tumour, text).matches if m.row.therapy == therapy]
+    assert [m.amp_tier for m in matches if m.row.id.startswith("onco-core:")] == ["I-A"]

@@ -225,7 +225,7 @@ def test_tsv_note_says_what_the_label_needs(core_knowledge: OncoKnowledge) -> No
     ]
     header, rows = lines[0], [dict(zip(lines[0], line, strict=True)) for line in lines[1:]]
     assert header[-1] == "note"
-    (rcc,) = [r for r in rows if r["source"].startswith("onco-core:vhl-disease-rcc-belzutifan")]
+    (rcc,) = [r for r in rows if r["source"].startswith("onco-core:vhl-disease-belzutifan")]
     assert (rcc["amp_tier"], rcc["note"]) == (
         "I-A",
         "requires germline confirmation (the origin of VHL Q164* is not stated)",
