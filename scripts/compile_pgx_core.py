@@ -213,6 +213,7 @@ def compile_phenotypes(raw: Any, path: Path) -> PhenotypeKnowledge:
                 diplotypes=rows,
                 haploid=bool(hemizygous),
                 lowest_function=bool(spec.get("lowest_function", False)),
+                unverified=(spec.get("unverified") or {}).get("reason"),
             )
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise KnowledgeError(f"malformed gene entry: {exc!r}", source=path, location=where) from exc

@@ -1,17 +1,20 @@
-"""PGx advice that rests on a curated fact no quoted source backs (a phenoconversion rule, a warfarin adjustment) is
-shown to clinicians and left out of the patient's report."""
+"""PGx advice that rests on a curated fact no quoted source backs (a phenoconversion rule, a warfarin adjustment, a
+gene's phenotype rules) is shown to clinicians and left out of the patient's report."""
 
 from __future__ import annotations
 
 from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path
 from tailormed.knowledge.bundle import KnowledgeBundle
-from tailormed.model.patient import Medication
+from tailormed.model.careplan import CarePlan
+from tailormed.model.patient import Medication, Patient
 from tailormed.pipeline.analyze import analyze, read_patient_genome
 from tailormed.report.render import render_clinician_html, render_patient_html
 from tailormed.report.text import visible_text
 
 from .conftest import ON, plan_for
+
+Plans = dict[str, tuple[Patient, CarePlan]]
 
 
 def test_a_conversion_by_an_unverified_strength_is_for_the_clinician_only(core: KnowledgeBundle) -> None:
@@ -38,3 +41,15 @@ def test_a_conversion_by_an_unverified_strength_is_for_the_clinician_only(core: 
     assert "clopidogrel" not in patient_text.casefold()
     # advice resting on source-backed facts is still there (TPMT and azathioprine, the reason for demo 3)
     assert "azathioprine" in patient_text.casefold()
+
+
+def test_a_gene_result_on_unverified_phenotype_rules_is_not_named_to_the_patient(pgx_plans: Plans) -> None:
+    # demo 2 carries CYP4F2 *1/*3; CYP4F2's allele functions and phenotypes have no quoted source
+    patient, plan = pgx_plans["demo-02-mensah"]
+    (cyp4f2,) = [f for f in plan.findings if f.id == "pgx:gene:CYP4F2"]
+    assert cyp4f2.unverified and cyp4f2.unverified[0].startswith("CYP4F2 phenotype: ")
+    (cyp2c9,) = [f for f in plan.findings if f.id == "pgx:gene:CYP2C9"]
+    assert not cyp2c9.unverified
+    patient_text = visible_text(render_patient_html(plan, patient, language="en"))
+    assert "They are in these genes: CYP2C9, VKORC1." in patient_text
+    assert "CYP4F2" in visible_text(render_clinician_html(plan, patient))

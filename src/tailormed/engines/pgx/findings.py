@@ -149,6 +149,9 @@ def _gene(
             reason += f"; {result.resolving_test} resolves this"
         not_assessed.append(NotAssessed(item=f"{result.gene} copy number", reason=reason))
     normal = (result.phenotype or "").casefold().startswith("normal")
+    table = tables.gene(result.gene)
+    flagged = table is not None and table.unverified is not None and result.called
+    unverified = [f"{result.gene} phenotype: {table.unverified}"] if flagged and table is not None else []
     return Finding(
         id=f"pgx:gene:{result.gene}",
         domain=Domain.PGX,
@@ -163,6 +166,7 @@ def _gene(
                 version=result.table_version or "n/a",
                 inputs_used=_inputs(result, variant_calls),
                 not_assessed=not_assessed,
+                unverified=unverified,
             )
         ],
     )

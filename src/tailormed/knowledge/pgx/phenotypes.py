@@ -65,6 +65,9 @@ class GenePhenotypes(Contract):
     phenotype_terms: list[str] = Field(
         default_factory=list, description="Every phenotype term CPIC uses for the gene (what an outside call may state)"
     )
+    unverified: str | None = Field(
+        default=None, description="Why the gene's allele functions and phenotypes have no quoted source (CYP4F2)"
+    )
     _index: dict[tuple[str, ...], DiplotypePhenotype] = PrivateAttr(default_factory=dict)
     _scores: dict[str, str] = PrivateAttr(default_factory=dict)
 
