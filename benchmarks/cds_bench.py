@@ -2,28 +2,35 @@
 
 Seeds a store with the demo patients (plans computed), starts the service on a free loopback port and sends CDS Hooks
 requests in the specification's format: a clopidogrel order for demo-01-hale (CYP2C19 poor metabolizer: one critical
-card with suggestions). Every request is authenticated, authorized, audited (one audit row each) and answered from
-the store. Bounded: a fixed number of requests (or seconds) per level, 10 s timeout each; the server is stopped at
-the end. The load average of the machine is printed with every level, since other work on the same cores inflates
-the numbers. The server runs on ``--server-cpus`` and the load generator on ``--client-cpus`` (default: CPU 0 and
-CPU 1 — on 2 cores the two then do not take turns on one core; other processes of the machine still can).
+card with suggestions). Every request is authenticated, authorized, audited (one audit row each, committed before the
+answer) and answered from the store; an answer that is not 200 with that one card fails the run. Bounded: a fixed
+number of requests per level, 10 s timeout each; the server is stopped at the end. The load average of the machine
+is printed with every level, since other work on the same cores inflates the numbers. The server runs on
+``--server-cpus`` and the load generator on ``--client-cpus`` (default: CPU 0 and CPU 1 — on 2 cores the two then
+do not take turns on one core; other processes of the machine still can).
 
-Three load generators:
+Servers (``--auth``):
 
-- ``--client python`` (default): Python ``httpx`` clients in a closed loop (each sends its next request as soon as
-  its previous answer arrives), ``uvicorn tailormed.service.app:app_from_env`` with one or more worker processes,
-  and every call carrying its own ES384-signed client JWT (signed before the timed loop), as the specification
-  requires of a real EHR.
-- ``--client wrk``: the C load generator ``wrk`` (``apt-get install wrk``), closed loop, against the service in demo
-  mode (one or more processes sharing one listening socket), where unsigned loopback calls are the demo client (wrk
-  cannot sign a fresh JWT per call).
-- ``--client open``: an open loop against the same demo-mode service: requests are started at a fixed rate
-  (``--rates``, per second) over ``--clients`` keep-alive connections whatever the answers do, and each latency is
-  counted from the moment its request was due (a request waiting for a free connection waits on the clock), so a
-  stall shows in the tail as it would to an EHR sending orders at that rate.
+- ``signed``: ``uvicorn tailormed.service.app:app_from_env --factory --workers N`` on the store ``--database`` names
+  (a SQLite file, or a database of its own created on the PostgreSQL server of a URL and dropped at the end), every
+  call carrying its own ES384-signed client JWT (signed before the timed loop; its ``jti`` is claimed in the
+  database with the audit event), as the specification requires of a real EHR.
+- ``demo``: the service in demo mode on SQLite (N processes sharing one listening socket, as uvicorn's workers do),
+  where unsigned loopback calls are the demo client.
 
-    .venv/bin/python benchmarks/cds_bench.py --workers 1 2
-    .venv/bin/python benchmarks/cds_bench.py --client wrk --seconds 10 --workers 1 2
+Load generators (``--client``):
+
+- ``autocannon`` (default): closed loop, each of ``--clients`` keep-alive connections sends its next request as soon
+  as its previous answer arrives; ``benchmarks/cds_load.js`` on Node.js with the npm package autocannon, installed
+  into ``benchmarks/node_modules`` from ``benchmarks/package-lock.json`` (``npm ci``) when missing. p50/p99 come
+  from every answer's own latency.
+- ``open``: an open loop against the demo-mode service: requests are started at a fixed rate (``--rates``, per
+  second) over ``--connections`` keep-alive connections whatever the answers do, and each latency is counted from
+  the moment its request was due (a request waiting for a free connection waits on the clock), so a stall shows in
+  the tail as it would to an EHR sending orders at that rate.
+
+    .venv/bin/python benchmarks/cds_bench.py --auth demo signed --workers 1 2
+    .venv/bin/python benchmarks/cds_bench.py --auth signed --database postgresql+psycopg://postgres@127.0.0.1:5432/x
     .venv/bin/python benchmarks/cds_bench.py --client open --rates 250 500 1000
 """
 
@@ -37,7 +44,6 @@ import os
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,16 +59,59 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 ISSUER = "https://bench-ehr.example/"
 SERVICE = "/cds-services/tailormed-pgx-order-select"
+HERE = Path(__file__).resolve().parent
 
 
-def seed(folder: Path) -> None:
+def store_config(folder: Path, database: str) -> Any:
+    """The benchmark's store: a SQLite file in ``folder``, or a new database on the PostgreSQL server of ``database``
+    (see :func:`postgres_database`); the master key in ``folder``."""
+    from tailormed.store.config import StoreConfig
+
+    config = StoreConfig.in_folder(folder)
+    return config if database == "sqlite" else StoreConfig(database_url=database, key_file=config.key_file)
+
+
+@contextlib.contextmanager
+def postgres_database(url: str) -> Iterator[str]:
+    """A new, empty database on the server of ``url`` (named after this process), dropped at the end."""
+    from sqlalchemy import create_engine, text
+
+    base = url.rsplit("/", 1)[0]
+    name = f"tailormed_cds_bench_{os.getpid()}"
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def describe(database: str) -> dict[str, Any]:
+    """What the timings depend on: the backend and its durability settings."""
+    from sqlalchemy import create_engine, text
+
+    if database == "sqlite":
+        return {"database": "sqlite"}
+    engine = create_engine(database)
+    with engine.connect() as connection:
+        facts = {
+            name: connection.execute(text(f"SHOW {name}")).scalar_one()
+            for name in ("server_version", "fsync", "synchronous_commit")
+        }
+    engine.dispose()
+    return {"database": "postgresql", **facts}
+
+
+def seed(config: Any) -> None:
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.service.analysis import Analyzer
     from tailormed.service.core import Platform
     from tailormed.service.demo import seed as seed_demo
-    from tailormed.store.config import StoreConfig
 
-    platform = Platform.open(StoreConfig.in_folder(folder))
+    platform = Platform.open(config)
     seed_demo(platform, Analyzer(load_bundle()))
     platform.close()
 
@@ -75,43 +124,28 @@ def free_port() -> int:
 
 def request_body() -> dict[str, Any]:
     order = {
-        "resourceType": "MedicationRequest", "id": "bench-1", "status": "draft", "intent": "order",
+        "resourceType": "MedicationRequest",
+        "id": "bench-1",
+        "status": "draft",
+        "intent": "order",
         "subject": {"reference": "Patient/demo-01-hale"},
-        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
-                                                  "code": "32968", "display": "clopidogrel"}], "text": "clopidogrel"},
+        "medicationCodeableConcept": {
+            "coding": [
+                {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "32968", "display": "clopidogrel"}
+            ],
+            "text": "clopidogrel",
+        },
     }
-    return {"hook": "order-select", "hookInstance": str(uuid.uuid4()),
-            "context": {"userId": "Practitioner/bench", "patientId": "demo-01-hale",
-                        "selections": ["MedicationRequest/bench-1"],
-                        "draftOrders": {"resourceType": "Bundle", "entry": [{"resource": order}]}}}
-
-
-def tokens(key: Any, audience: str, count: int) -> list[str]:
-    now = int(time.time())
-    return [jwt.encode({"iss": ISSUER, "aud": audience, "exp": now + 3600, "iat": now, "jti": str(uuid.uuid4())},
-                       key, algorithm="ES384", headers={"kid": "bench", "typ": "JWT"}) for _ in range(count)]
-
-
-async def level(base: str, clients: int, requests: int, signed: list[str]) -> list[float]:
-    body = json.dumps(request_body())
-    latencies: list[float] = []
-    queue = list(signed)
-
-    async def client(http: httpx.AsyncClient, count: int) -> None:
-        for _ in range(count):
-            token = queue.pop()
-            start = time.perf_counter()
-            response = await http.post(SERVICE, content=body, headers={"Authorization": f"Bearer {token}",
-                                                                       "Content-Type": "application/json"})
-            latencies.append(time.perf_counter() - start)
-            if response.status_code != 200 or len(response.json()["cards"]) != 1:
-                raise RuntimeError(f"unexpected answer {response.status_code}: {response.text[:200]}")
-
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=10.0, limits=limits) as http:
-        per_client = max(1, requests // clients)
-        await asyncio.gather(*(client(http, per_client) for _ in range(clients)))
-    return latencies
+    return {
+        "hook": "order-select",
+        "hookInstance": str(uuid.uuid4()),
+        "context": {
+            "userId": "Practitioner/bench",
+            "patientId": "demo-01-hale",
+            "selections": ["MedicationRequest/bench-1"],
+            "draftOrders": {"resourceType": "Bundle", "entry": [{"resource": order}]},
+        },
+    }
 
 
 PINS: dict[str, set[int] | None] = {"server": None, "client": None}
@@ -125,46 +159,79 @@ def pinned(cpus: set[int] | None) -> Any:
     return lambda: os.sched_setaffinity(0, cpus)
 
 
-def run(workers: int, levels: list[int], requests: int, folder: Path) -> list[dict[str, Any]]:
-    key = ec.generate_private_key(ec.SECP384R1())
-    jwk = {**json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key())), "kid": "bench", "alg": "ES384"}
-    issuers = folder / "issuers.json"
-    issuers.write_text(json.dumps({ISSUER: {"keys": [jwk]}}))
+class Signer:
+    """The bench EHR's ES384 key, registered with the service as a CDS client, and fresh JWTs under it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.key = ec.generate_private_key(ec.SECP384R1())
+        jwk = {**json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key())), "kid": "bench", "alg": "ES384"}
+        self.issuers = folder / "issuers.json"
+        self.issuers.write_text(json.dumps({ISSUER: {"keys": [jwk]}}))
+
+    def tokens(self, audience: str, count: int, file: Path) -> Path:
+        now = int(time.time())
+        file.write_text(
+            "".join(
+                jwt.encode(
+                    {"iss": ISSUER, "aud": audience, "exp": now + 3600, "iat": now, "jti": str(uuid.uuid4())},
+                    self.key,
+                    algorithm="ES384",
+                    headers={"kid": "bench", "typ": "JWT"},
+                )
+                + "\n"
+                for _ in range(count)
+            )
+        )
+        return file
+
+
+@contextlib.contextmanager
+def signed_service(config: Any, signer: Signer, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``uvicorn ... app_from_env --factory --workers N`` on ``config``'s store (outside demo mode): URL, process."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "TAILORMED_DATABASE_URL": f"sqlite:///{folder / 'tailormed.db'}",
-           "TAILORMED_KEY_FILE": str(folder / "master.key"), "TAILORMED_CDS_ISSUERS": str(issuers),
-           "TAILORMED_BASE_URL": base, "TAILORMED_RUN_WORKER": "0"}
+    env = {
+        **os.environ,
+        "TAILORMED_DATABASE_URL": config.database_url,
+        "TAILORMED_KEY_FILE": str(config.key_file),
+        "TAILORMED_CDS_ISSUERS": str(signer.issuers),
+        "TAILORMED_BASE_URL": base,
+        "TAILORMED_RUN_WORKER": "0",
+    }
     env.pop("TAILORMED_MASTER_KEY", None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tailormed.service.app:app_from_env", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-        env=env, preexec_fn=pinned(PINS["server"]),
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tailormed.service.app:app_from_env",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        preexec_fn=pinned(PINS["server"]),
     )
     try:
         wait_for(base, server)
-        audience = base + SERVICE
-        asyncio.run(level(base, 4, 40 * workers, tokens(key, audience, 40 * workers)))  # warm every worker up
-        rows = []
-        for clients in levels:
-            count = max(requests, clients * 10)
-            latencies = asyncio.run(level(base, clients, count, tokens(key, audience, count)))
-            ordered = sorted(latencies)
-            rows.append({
-                "client": "python", "workers": workers, "clients": clients, "requests": len(latencies),
-                "p50_ms": round(statistics.median(ordered) * 1000, 1),
-                "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000, 1),
-                "throughput_rps": round(len(latencies) / max(1e-9, sum(latencies) / clients), 1),
-                "load_average": round(os.getloadavg()[0], 2),
-            })
-            print(json.dumps(rows[-1]), flush=True)
-        return rows
+        yield base, server
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 DEMO_SERVER = """
@@ -230,10 +297,6 @@ def cpu_seconds(pid: int, *, children: bool = False) -> float:
     return total
 
 
-def _ms(value: str, unit: str) -> float:
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
 @contextlib.contextmanager
 def demo_service(folder: Path, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """The demo-mode service (``workers`` processes on one socket) on a free loopback port: its URL and process."""
@@ -246,48 +309,92 @@ def demo_service(folder: Path, workers: int) -> Iterator[tuple[str, subprocess.P
         wait_for(base, server)
         yield base, server
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
-def run_wrk(levels: list[int], seconds: int, folder: Path, workers: int) -> list[dict[str, Any]]:
-    """The demo-mode service under wrk (closed loop): p50/p99 from wrk's latency distribution."""
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise SystemExit("wrk is not installed (apt-get install wrk)")
-    script = folder / "post.lua"
-    body = json.dumps(request_body()).replace("\\", "\\\\").replace("'", "\\'")
-    script.write_text(f"wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\nwrk.body = '{body}'\n")
+def autocannon() -> list[str]:
+    """The command that runs ``cds_load.js``, after ``npm ci`` in ``benchmarks/`` when autocannon is not installed
+    there at the version the lock file pins."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        raise SystemExit("the autocannon client needs Node.js and npm (apt-get install nodejs npm)")
+    pinned_version = json.loads((HERE / "package-lock.json").read_text())["packages"]["node_modules/autocannon"]
+    installed = HERE / "node_modules" / "autocannon" / "package.json"
+    if not installed.exists() or json.loads(installed.read_text())["version"] != pinned_version["version"]:
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True, stdout=subprocess.DEVNULL)
+    return [node, str(HERE / "cds_load.js")]
+
+
+def quantile(ordered: list[float], q: float) -> float:
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 1)
+
+
+def closed_loop(
+    command: list[str], base: str, clients: int, requests: int, tokens: Path | None, folder: Path
+) -> dict[str, Any]:
+    """One autocannon run: ``requests`` calls over ``clients`` connections; the latencies (ms) and counts."""
+    config = folder / "load.json"
+    config.write_text(
+        json.dumps(
+            {
+                "url": base,
+                "path": SERVICE,
+                "body": json.dumps(request_body()),
+                "connections": clients,
+                "amount": requests,
+                "tokens": str(tokens) if tokens else None,
+            }
+        )
+    )
+    done = subprocess.run(
+        [*command, str(config)], check=True, capture_output=True, text=True, preexec_fn=pinned(PINS["client"])
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    failed = {k: result[k] for k in ("non2xx", "errors", "timeouts", "mismatches") if result[k]}
+    if failed or len(result["latencies_ms"]) != requests:
+        raise RuntimeError(f"failed calls at {clients} clients: {failed}, {len(result['latencies_ms'])} answers")
+    return result
+
+
+def run_closed(
+    auth: str, database: str, levels: list[int], requests: int, folder: Path, workers: int, signer: Signer, config: Any
+) -> list[dict[str, Any]]:
+    """The service (signed or demo mode) under autocannon at each number of concurrent clients."""
+    command = autocannon()
     rows = []
-    with demo_service(folder, workers) as (base, server):
-        url = base + SERVICE
-        subprocess.run([wrk, "-t1", "-c4", "-d2s", "-s", str(script), url], check=True, capture_output=True,
-                       preexec_fn=pinned(PINS["client"]))  # warm
+    service = demo_service(folder, workers) if auth == "demo" else signed_service(config, signer, workers)
+    with service as (base, server):
+        audience = base + SERVICE
+
+        def tokens(count: int) -> Path | None:
+            return signer.tokens(audience, count + 200, folder / "tokens.txt") if auth == "signed" else None
+
+        closed_loop(command, base, 4, 400 * workers, tokens(400 * workers), folder)  # warm every worker up
         for clients in levels:
+            count = max(requests, clients * 20)
+            ticket = tokens(count)
             load_before = os.getloadavg()[0]
             cpu_before = cpu_seconds(server.pid, children=True)
-            done = subprocess.run(
-                [wrk, f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", "--latency",
-                 "-s", str(script), url],
-                check=True, capture_output=True, text=True, preexec_fn=pinned(PINS["client"]),
-            )
-            text = done.stdout
-            if "Non-2xx" in text or "Socket errors" in text:
-                raise RuntimeError(f"wrk saw failed requests:\n{text}")
-            quantiles = {q: _ms(v, u) for q, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
-            rate = re.search(r"Requests/sec:\s+([\d.]+)", text)
-            served = re.search(r"(\d+) requests in", text)
+            result = closed_loop(command, base, clients, count, ticket, folder)
             cpu = cpu_seconds(server.pid, children=True) - cpu_before
-            rows.append({
-                "client": "wrk", "workers": workers, "clients": clients, "seconds": seconds,
-                "p50_ms": round(quantiles["50"], 1), "p99_ms": round(quantiles["99"], 1),
-                "throughput_rps": float(rate.group(1)) if rate else None,
-                "server_cpu_ms_per_request": round(1000 * cpu / int(served.group(1)), 2) if served else None,
-                "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-            })
+            ordered = sorted(result["latencies_ms"])
+            rows.append(
+                {
+                    "client": "autocannon",
+                    "auth": auth,
+                    **describe(database),
+                    "workers": workers,
+                    "clients": clients,
+                    "requests": len(ordered),
+                    "p50_ms": quantile(ordered, 0.50),
+                    "p99_ms": quantile(ordered, 0.99),
+                    "p999_ms": quantile(ordered, 0.999),
+                    "max_ms": round(ordered[-1], 1),
+                    "throughput_rps": round(len(ordered) / result["seconds"], 1),
+                    "server_cpu_ms_per_request": round(1000 * cpu / len(ordered), 2),
+                    "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -346,17 +453,24 @@ def run_open(rates: list[float], seconds: int, connections: int, folder: Path, w
             cpu = cpu_seconds(server.pid, children=True) - cpu_before
             ordered = sorted(latencies)
 
-            def quantile(q: float, ordered: list[float] = ordered) -> float:
-                return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000, 1)
-
-            rows.append({
-                "client": "open", "workers": workers, "connections": connections, "offered_rps": rate,
-                "seconds": seconds, "requests": len(ordered), "achieved_rps": round(len(ordered) / took, 1),
-                "p50_ms": quantile(0.50), "p99_ms": quantile(0.99), "p999_ms": quantile(0.999),
-                "max_ms": round(ordered[-1] * 1000, 1),
-                "server_cpu_ms_per_request": round(1000 * cpu / len(ordered), 2),
-                "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-            })
+            ordered = [1000 * latency for latency in ordered]
+            rows.append(
+                {
+                    "client": "open",
+                    "workers": workers,
+                    "connections": connections,
+                    "offered_rps": rate,
+                    "seconds": seconds,
+                    "requests": len(ordered),
+                    "achieved_rps": round(len(ordered) / took, 1),
+                    "p50_ms": quantile(ordered, 0.50),
+                    "p99_ms": quantile(ordered, 0.99),
+                    "p999_ms": quantile(ordered, 0.999),
+                    "max_ms": round(ordered[-1], 1),
+                    "server_cpu_ms_per_request": round(1000 * cpu / len(ordered), 2),
+                    "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -368,33 +482,62 @@ def cpus(text: str) -> set[int] | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--client", choices=["python", "wrk", "open"], default="python")
+    parser.add_argument("--client", choices=["autocannon", "open"], default="autocannon")
+    parser.add_argument(
+        "--auth",
+        choices=["signed", "demo"],
+        nargs="+",
+        default=["demo", "signed"],
+        help="signed client JWTs (uvicorn workers) or demo mode's unsigned loopback calls (autocannon)",
+    )
+    parser.add_argument(
+        "--database",
+        default="sqlite",
+        help="sqlite, or a PostgreSQL URL whose server gets a new database for the run (signed)",
+    )
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="server processes")
-    parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50], help="concurrent clients (python, wrk)")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50], help="concurrent clients (autocannon)")
+    parser.add_argument("--requests", type=int, default=5000, help="requests per level (autocannon)")
     parser.add_argument("--connections", type=int, default=50, help="keep-alive connections (open)")
     parser.add_argument("--rates", type=float, nargs="+", default=[250, 500, 1000], help="requests per second (open)")
-    parser.add_argument("--requests", type=int, default=500, help="requests per level (python; at least 10 per client)")
-    parser.add_argument("--seconds", type=int, default=10, help="seconds per level (wrk, open)")
+    parser.add_argument("--seconds", type=int, default=10, help="seconds per level (open)")
     parser.add_argument("--server-cpus", type=cpus, default=cpus("0"), help="CPUs of the server (e.g. 0, 0,1, none)")
     parser.add_argument("--client-cpus", type=cpus, default=cpus("1"), help="CPUs of the load generator")
+    parser.add_argument(
+        "--nice", type=int, default=0, help="priority change of the server and the load generator (negative: root)"
+    )
     args = parser.parse_args()
+    if args.database != "sqlite" and (args.client == "open" or "demo" in args.auth):
+        parser.error("demo mode (and so --client open) runs on SQLite only: use --auth signed with a PostgreSQL URL")
     available = os.sched_getaffinity(0)
     PINS["server"] = args.server_cpus if args.server_cpus is None or args.server_cpus <= available else None
     PINS["client"] = args.client_cpus if args.client_cpus is None or args.client_cpus <= available else None
     if PINS["client"] is not None:
-        os.sched_setaffinity(0, PINS["client"])  # this process is the load generator of --client python/open
-    print(json.dumps({"server_cpus": sorted(PINS["server"] or available),
-                      "client_cpus": sorted(PINS["client"] or available)}), flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
+        os.sched_setaffinity(0, PINS["client"])  # this process is the load generator of --client open
+    if args.nice:
+        os.nice(args.nice)  # inherited by the server and the load generator
+    print(
+        json.dumps(
+            {
+                "server_cpus": sorted(PINS["server"] or available),
+                "client_cpus": sorted(PINS["client"] or available),
+                "nice": args.nice,
+            }
+        ),
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         folder = Path(tmp)
-        seed(folder)
+        database = args.database if args.database == "sqlite" else stack.enter_context(postgres_database(args.database))
+        config = store_config(folder, database)
+        seed(config)
+        signer = Signer(folder)
         for workers in args.workers:
-            if args.client == "wrk":
-                run_wrk(args.clients, args.seconds, folder, workers)
-            elif args.client == "open":
+            if args.client == "open":
                 run_open(args.rates, args.seconds, args.connections, folder, workers)
-            else:
-                run(workers, args.clients, args.requests, folder)
+                continue
+            for auth in args.auth:
+                run_closed(auth, database, args.clients, args.requests, folder, workers, signer, config)
 
 
 if __name__ == "__main__":
