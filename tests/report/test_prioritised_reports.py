@@ -16,7 +16,7 @@ import textstat
 
 from tailormed.model.careplan import ActionKind, CarePlan
 from tailormed.model.patient import Patient
-from tailormed.model.payloads import TherapyMatchData
+from tailormed.model.payloads import HereditaryVariantData, TherapyMatchData
 from tailormed.report.i18n import available_languages, translations
 from tailormed.report.render import render_clinician_html, render_patient_html
 from tailormed.report.text import visible_blocks, visible_text
@@ -158,6 +158,47 @@ def test_medicines_that_could_not_be_checked_are_named(demo_plans: Plans, langua
     for other_id in ("demo-01-hale", "demo-04-park"):
         other, other_plan = demo_plans[other_id]
         assert build_view(other_plan, other).patient_gaps.medicines == []
+
+
+FAMILY = {
+    "declined": "You chose not to learn about these genes. So we did not look for them.",
+    "not_checked": (
+        "We could not check your test for these genes. So we cannot say if you have a change in one of them."
+    ),
+    "done": "This report has no results of this kind.",
+}
+
+
+@pytest.mark.parametrize("language", available_languages())
+def test_family_section_says_whether_the_genes_were_looked_at(
+    demo_plans: Plans, built_plans: Plans, language: str
+) -> None:
+    """No hereditary finding reads differently when the screen did not look: demo-01 without ClinVar in the bundle,
+    demo-01 and demo-04 whose VCFs hold none of the ClinVar positions, demo-02 who opted out. demo-03's VCF was read
+    there: she hears of her BRCA2 variant, and without it would hear that there is nothing to report."""
+    words = translations(language)
+    patient, plan = built_plans["demo-03-rodriguez"]
+    found = [f for f in plan.findings if isinstance(f.data, HereditaryVariantData)]
+    assert [f.data.gene for f in found if f.data.reportable] == ["BRCA2"]
+    without = plan.model_copy(update={"findings": [f for f in plan.findings if f not in found]})
+    expected = [
+        (demo_plans["demo-01-hale"], "not_checked"),
+        (demo_plans["demo-02-mensah"], "declined"),
+        (built_plans["demo-04-park"], "not_checked"),
+        (built_plans["demo-02-mensah"], "declined"),
+        (built_plans["demo-01-hale"], "not_checked"),
+        (built_plans["demo-03-rodriguez"], "done"),
+        ((patient, without), "done"),
+    ]
+    for (patient, plan), screen in expected:
+        patient_id = patient.id
+        view = build_view(plan, patient)
+        assert view.hereditary_screen == screen, patient_id
+        html = render_patient_html(plan, patient, language=language)
+        family = visible_text(section(html, "family"))
+        reportable = [h.data.gene for h in view.hereditary if h.data.reportable]
+        said = [key for key, sentence in FAMILY.items() if words.gettext(sentence) in family]
+        assert said == ([] if reportable else [screen]), (patient_id, said)
 
 
 @pytest.mark.parametrize("patient_id", PATIENTS)

@@ -8,6 +8,7 @@ for it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -65,6 +66,8 @@ _ACTIONABLE = (Priority.ACTIONABLE, Priority.URGENT)
 #: A called gene the phenotype step could not give a phenotype: its results disagree, the table has no value for
 #: one of its alleles (a tandem or hybrid such as ``*13+*1``), or there is no table.
 NO_PHENOTYPE = (PhenotypeStatus.AMBIGUOUS, PhenotypeStatus.UNRESOLVED, PhenotypeStatus.NO_TABLE)
+#: The hereditary screen's limitation when the VCF held none of the ClinVar positions it looks at ("11056 of 11056").
+_NONE_READ = re.compile(r"^(\d+) of \1 ClinVar P/LP or conflicting positions\b")
 #: How the phenotype step words why it gave no phenotype (its notes).
 _WHY_NO_PHENOTYPE = ("no phenotype in the", "no activity value in the", "possible diplotypes disagree")
 
@@ -446,6 +449,20 @@ class ReportView:
             else:
                 other += 1
         return PatientGaps(genes, record, other, medicines)
+
+    @property
+    def hereditary_screen(self) -> str:
+        """Whether the hereditary screen looked at the genome, as a patient hears it: ``declined`` (the patient opted
+        out of secondary findings), ``not_checked`` (the engine did not run, or none of the ClinVar positions it
+        looks at was in the VCF) or ``done``."""
+        if self.hereditary:
+            return "done"
+        for item in self.plan.limitations:
+            if item.item == "ACMG secondary findings" and "opted out" in item.reason:
+                return "declined"
+            if item.item == "hereditary findings" or _NONE_READ.match(item.item):
+                return "not_checked"
+        return "done"
 
     @property
     def patient_diagnoses(self) -> bool:
