@@ -110,6 +110,7 @@ CALLS = st.sampled_from(
     compressed=st.booleans(),
     subset=st.booleans(),
     piece=st.sampled_from([1 << 20, 7, 301]),
+    head=st.sampled_from([512, 3, 25]),
 )
 def test_same_records_as_htslib(
     tmp_path: Path,
@@ -119,9 +120,12 @@ def test_same_records_as_htslib(
     compressed: bool,
     subset: bool,
     piece: int,
+    head: int,
 ) -> None:
-    """Any records, read in pieces of any size (lines split between pieces): the same groups as htslib's."""
+    """Any records, read in pieces of any size (lines split between pieces), their fixed fields split at once or
+    searched tab by tab (``head``): the same groups as htslib's."""
     monkeypatch.setattr(columnar, "JOB_BYTES", piece)
+    monkeypatch.setattr(columnar, "FIXED_FIELDS_BYTES", head)
     names = [f"S{i}" for i in range(samples)]
     rows = []
     pos = 100

@@ -57,6 +57,8 @@ PROGRESS_EVERY = 10_000
 MIN_SAMPLES = 50
 #: Fixed-width lines decoded together (bounds the index matrix to this many x samples).
 BATCH_LINES = 256
+#: Bytes of a wanted line split at once to find its fixed fields (longer ones are searched tab by tab).
+FIXED_FIELDS_BYTES = 512
 
 _TAB, _COLON, _SLASH, _PIPE, _DOT, _ZERO = 9, 58, 47, 124, 46, 48
 _BAD = -100
@@ -416,30 +418,34 @@ class TextScan:
     def _fields(self, data: bytes, begin: int, end: int, chrom: str, pos: int, where: str) -> _Wanted:
         """The fixed fields of a wanted line (from ID on) and where its sample columns lie."""
         stop = end - 1 if data[end - 1] == 13 else end  # CRLF line ends
-        tabs = [begin - 1]
-        for _ in range(7):  # after ID, REF, ALT, QUAL, FILTER, INFO, FORMAT
-            found = data.find(b"\t", tabs[-1] + 1, stop)
-            if found < 0:
-                raise InputError("too few columns (no FORMAT and samples)", source=self.label, location=where)
-            tabs.append(found)
-        ref = data[tabs[1] + 1 : tabs[2]]
+        head = data[begin : min(stop, begin + FIXED_FIELDS_BYTES)]
+        parts = head.split(b"\t", 7)  # ID, REF, ALT, QUAL, FILTER, INFO, FORMAT, then the sample columns
+        if len(parts) == 8:
+            start = begin + len(head) - len(parts[7])
+        else:  # the fixed fields are longer (a long INFO), or missing
+            tabs = [begin - 1]
+            for _ in range(7):
+                found = data.find(b"\t", tabs[-1] + 1, stop)
+                if found < 0:
+                    raise InputError("too few columns (no FORMAT and samples)", source=self.label, location=where)
+                tabs.append(found)
+            parts = [data[tabs[i] + 1 : tabs[i + 1]] for i in range(7)]
+            start = tabs[7] + 1
+        record_id, ref, alt, format_keys = parts[0], parts[1], parts[2], parts[6]
         if not _REF.match(ref):
             shown = ref.decode(errors="replace")[:40]
             raise InputError(
                 f"REF '{shown}' has characters other than A, C, G, T, N", source=self.label, location=where
             )
-        format_keys = data[tabs[6] + 1 : tabs[7]]
         if format_keys != b"GT" and not format_keys.startswith(b"GT:"):
             raise InputError("record has no readable GT for its samples", source=self.label, location=where)
-        alt = data[tabs[2] + 1 : tabs[3]]
-        record_id = data[tabs[0] + 1 : tabs[1]].decode()
         return _Wanted(
             chrom=chrom,
             pos=pos,
-            id=record_id or ".",
+            id=record_id.decode() or ".",
             ref=ref.decode().upper(),
             alts=() if alt == b"." else tuple(a.upper() for a in alt.decode().split(",")),
-            start=tabs[7] + 1,
+            start=start,
             stop=stop,
             where=where,
         )
@@ -482,7 +488,7 @@ class TextScan:
             )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Wanted:
     chrom: str
     pos: int
