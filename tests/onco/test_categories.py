@@ -140,6 +140,8 @@ def test_solid_indication_elsewhere_is_tier_two(core_knowledge: OncoKnowledge) -
         ("ALCLALKN", "CD30 positive", "brentuximab vedotin + cyclophosphamide + doxorubicin + prednisone"),
         ("AITL", "CD30 positive", "brentuximab vedotin + cyclophosphamide + doxorubicin + prednisone"),
         ("PTCL", "TNFRSF8 positive", "brentuximab vedotin + cyclophosphamide + doxorubicin + prednisone"),
+        ("MYCF", "CD30 positive", "brentuximab vedotin"),  # CD30-expressing mycosis fungoides (2017)
+        ("PCALCL", "CD30 positive", "brentuximab vedotin"),
     ],
 )
 def test_haematological_indications_on_label(
@@ -281,6 +283,7 @@ def test_resistance_is_reported_next_to_sensitivity(core_knowledge: OncoKnowledg
         ("STAD", "PD-L1 TAP 5%", "tislelizumab + fluoropyrimidine + platinum-based chemotherapy", 2024),
         ("GEJ", "PD-L1 CPS 3", "tislelizumab + fluoropyrimidine + platinum-based chemotherapy", 2024),
         ("ESCC", "PD-L1 TAP >= 1%", "tislelizumab + platinum-containing chemotherapy", 2025),
+        ("STAD", "PD-L1 CPS 5", "pembrolizumab + fluoropyrimidine + platinum-based chemotherapy", 2025),  # CPS >= 1
     ],
 )
 def test_recent_approvals(core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int) -> None:
@@ -478,6 +481,12 @@ def test_radioligand_labels_need_the_receptor_and_their_tumour_type(core_knowled
     # a high-grade neuroendocrine carcinoma is not a well-differentiated GEP-NET; a lung NET is not GEP
     for tumour in ("HGNEC", "LNET"):
         assert tier(run(core_knowledge, tumour, "SSTR positive"), "lutetium Lu 177 dotatate") == {"II-C"}, tumour
+
+
+def test_pembrolizumab_for_her2_negative_gastric_cancer_needs_pd_l1_cps_1(core_knowledge: OncoKnowledge) -> None:
+    therapy = "pembrolizumab + fluoropyrimidine + platinum-based chemotherapy"
+    assert tier(run(core_knowledge, "GEJ", "PD-L1 CPS <1"), therapy) == set()  # the 2025 label leaves it out
+    assert tier(run(core_knowledge, "GEJ", "PD-L1 CPS 2", "ERBB2 amplification"), therapy) == {"II-C"}
 
 
 def test_dabrafenib_alone_is_for_v600e_and_not_v600k(core_knowledge: OncoKnowledge) -> None:
