@@ -487,6 +487,9 @@ def test_pembrolizumab_for_her2_negative_gastric_cancer_needs_pd_l1_cps_1(core_k
     therapy = "pembrolizumab + fluoropyrimidine + platinum-based chemotherapy"
     assert tier(run(core_knowledge, "GEJ", "PD-L1 CPS <1"), therapy) == set()  # the 2025 label leaves it out
     assert tier(run(core_knowledge, "GEJ", "PD-L1 CPS 2", "ERBB2 amplification"), therapy) == {"II-C"}
+    nivolumab = "nivolumab + fluoropyrimidine + platinum-based chemotherapy"
+    assert tier(run(core_knowledge, "STAD", "PD-L1 CPS <1"), nivolumab) == set()
+    assert tier(run(core_knowledge, "ESCC", "PD-L1 CPS 10"), nivolumab) == {"II-C"}  # an adenocarcinoma label
 
 
 def test_dabrafenib_alone_is_for_v600e_and_not_v600k(core_knowledge: OncoKnowledge) -> None:

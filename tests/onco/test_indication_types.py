@@ -127,6 +127,8 @@ def test_loader_refuses_tumour_types_the_label_does_not_name(
         ("HMBL", "VHL loss-of-function mutation", "belzutifan"),  # VHL disease: RCC, hemangioblastoma, pNET
         ("ODG2", "IDH1 R132H", "vorasidenib"),  # grade 2 astrocytoma or oligodendroglioma
         ("ALAL", "KMT2A::MLLT3", "revumenib"),  # acute leukaemia with a KMT2A translocation
+        ("PDIFLG", "KIAA1549::BRAF", "tovorafenib"),  # paediatric low-grade glioma
+        ("ESCA", "PD-L1 CPS 3", "nivolumab + fluoropyrimidine + platinum-based chemotherapy"),  # 2025, CPS >= 1
     ],
 )
 def test_one_label_for_several_types_is_one_row(
