@@ -76,6 +76,19 @@ def test_one_summary_line_per_biomarker_therapy_and_per_drug(built_plans: Plans)
     assert action.finding_ids == ["pgx:capecitabine:cpic", "pgx:capecitabine:dpwg"]
 
 
+def test_a_summary_line_never_stops_before_the_advice(built_plans: Plans) -> None:
+    """DPWG's metoprolol row for a CYP2D6 poor metabolizer starts with its condition ("If a GRADUAL REDUCTION in
+    HEART RATE is desired, ...:") and puts the advice on the next line: demo-02's summary line carries both."""
+    patient, plan = built_plans["demo-02-mensah"]
+    lines = summary_lines(render_clinician_html(plan, patient))
+    [metoprolol] = [line for line in lines if line.startswith("actionable metoprolol")]
+    assert "SYMPTOMATIC BRADYCARDIA: Use smaller steps in dose titration and/or prescribe no more than 25% of the " \
+        "standard dose." in metoprolol  # fmt: skip
+    for patient, plan in built_plans.values():
+        for line in summary_lines(render_clinician_html(plan, patient)):
+            assert not re.sub(r"\s*\[[^\]]*\]\.?$", "", line).endswith(":"), line
+
+
 def test_summary_marks_a_therapy_whose_evidence_points_both_ways(built_plans: Plans) -> None:
     """BRAF V600E and panitumumab in colorectal cancer: CIViC's tier I-B claim is evidence against resistance, CGI's
     at the same tier supports resistance; the summary must not list it as a plain "may benefit"."""

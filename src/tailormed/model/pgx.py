@@ -203,6 +203,25 @@ class MatchedRow(Contract):
         default_factory=list, description="The guideline and its own words for this recommendation"
     )
 
+    @property
+    def headline(self) -> str:
+        r"""The recommendation's first line, with the lines it leads into when it ends in a colon (a condition whose
+        advice follows), so a title never stops before the advice.
+
+        >>> text = "If bradycardia:\n- Use smaller steps.\nOTHER CASES:\n- No action."
+        >>> MatchedRow(row_id="r", actionable=True, text=text).headline
+        'If bradycardia: Use smaller steps.'
+        """
+        lines = [line.strip().removeprefix("- ").strip() for line in self.text.splitlines() if line.strip()]
+        if not lines:
+            return "see guideline"
+        taken = [lines[0]]
+        for line in lines[1:]:
+            if not taken[-1].endswith(":"):
+                break
+            taken.append(line)
+        return " ".join(taken)
+
 
 class GuidelineResult(Contract):
     """What one guideline says for one drug and this patient's gene results."""

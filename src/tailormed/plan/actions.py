@@ -93,7 +93,7 @@ def _pgx_title(anchor: Finding, members: Sequence[Finding]) -> str:
         return anchor.title
     sources = ", ".join(dict.fromkeys(a.source for a in answers))
     first = anchor.data.rows[0] if anchor.data.rows else None
-    advice = first.text.splitlines()[0] if first is not None and first.text else "see guideline"
+    advice = first.headline if first is not None else "see guideline"
     provisional = "provisional: " if any(a.provisional for a in answers) else ""
     return f"{anchor.data.drug} ({sources}): {provisional}{advice}"
 

@@ -184,7 +184,7 @@ def _recommendation(
         if not on_list:
             priority = Priority.ROUTINE
         first = answer.rows[0]
-        text = first.text.splitlines()[0] if first.text else "see guideline"
+        text = first.headline
         population = f" ({first.population})" if first.population and first.population != "general" else ""
         summary = f"{answer.source}{population}: {first.text}"
         if len(answer.rows) > 1:
