@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tailormed.engines.pgx import recommend
 from tailormed.engines.pgx.phenotype import phenotype_all
 from tailormed.engines.pgx.recommend import recommend_all, recommend_drug
 from tailormed.errors import KnowledgeError
@@ -183,3 +184,15 @@ def test_people_with_the_same_results_share_each_guideline_answer(
     reading = [i for i, a in enumerate(answers) if "CYP2C19" in a.genes]
     assert reading and all(other[i].model_dump() != answers[i].model_dump() for i in reading)
     assert all(other[i] is answers[i] for i, a in enumerate(answers) if "CYP2C19" not in a.genes)
+
+
+def test_kept_answers_stay_within_their_bound_and_give_the_same_advice(
+    knowledge: tuple[PhenotypeKnowledge, GuidelineKnowledge], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tables, guidelines = knowledge
+    monkeypatch.setattr(recommend, "ANSWERS_KEPT", 5)
+    fresh = guidelines.model_copy(deep=True)
+    found = results(tables, call("CYP2C19", "*2", "*17"), call("CYP2C9", "*1", "*3"))
+    answers = recommend_all(fresh, found)
+    assert len(answers) > 5 and sum(len(kept.answers) for kept in recommend._KEPT.values()) <= 5
+    assert [a.model_dump() for a in recommend_all(fresh, found)] == [a.model_dump() for a in answers]

@@ -92,8 +92,9 @@ def score_origin(result: GenePhenotype) -> ScoreOrigin:
     return ScoreOrigin.KNOWN_ALLELES
 
 
-#: Answers a guideline keeps (per drug and gene results) before it forgets them all and starts again.
-ANSWERS_KEPT = 20_000
+#: Answers kept over every guideline (per drug and gene results) before all are forgotten and kept anew: a
+#: cohort's common results come back at once, and memory stays bounded (a rare result's answer is seldom reused).
+ANSWERS_KEPT = 10_000
 
 
 def result_keys(results: Mapping[str, GenePhenotype]) -> dict[str, str]:
@@ -121,8 +122,9 @@ def match_guideline(
     answer = answers.get(key)
     if answer is None:
         answer = _answer(guideline, drug, results)
-        if len(answers) >= ANSWERS_KEPT:
-            answers.clear()
+        if sum(len(other.answers) for other in _KEPT.values()) >= ANSWERS_KEPT:
+            for other in _KEPT.values():
+                other.answers.clear()
         answers[key] = answer
     return answer
 
