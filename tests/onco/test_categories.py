@@ -490,6 +490,9 @@ def test_pembrolizumab_for_her2_negative_gastric_cancer_needs_pd_l1_cps_1(core_k
     nivolumab = "nivolumab + fluoropyrimidine + platinum-based chemotherapy"
     assert tier(run(core_knowledge, "STAD", "PD-L1 CPS <1"), nivolumab) == set()
     assert tier(run(core_knowledge, "ESCC", "PD-L1 CPS 10"), nivolumab) == {"II-C"}  # an adenocarcinoma label
+    # pembrolizumab's oesophageal label covers both histologies, also only with CPS >= 1 since 2025
+    assert "I-A" in tier(run(core_knowledge, "ESCC", "PD-L1 CPS 10"), therapy)
+    assert tier(run(core_knowledge, "ESCA", "PD-L1 CPS <1"), therapy) == set()
 
 
 def test_dabrafenib_alone_is_for_v600e_and_not_v600k(core_knowledge: OncoKnowledge) -> None:
