@@ -9,10 +9,7 @@ off the primary chromosomes, and records without a sequence ALT. The release dat
 
 from __future__ import annotations
 
-import gzip
 import re
-import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import cyvcf2
@@ -30,6 +27,7 @@ from tailormed.knowledge.hereditary.clinvar import (
 )
 from tailormed.knowledge.hereditary.load import clinvar_loci
 from tailormed.knowledge.hereditary.models import ClinvarRelease, ClinvarVariant, Significance
+from tailormed.knowledge.importers.vcf import open_vcf, vcf_records
 from tailormed.knowledge.manifest import SourceRecord
 from tailormed.knowledge.registry import Importer
 from tailormed.model.chrom import canonical_chrom
@@ -75,60 +73,6 @@ def significance(clnsig: str, conflicts: str | None) -> Significance | None:
     if primary in _CONFLICTING and conflicts is not None and _CONFLICT_PLP.search(conflicts):
         return Significance.CONFLICTING
     return None
-
-
-_PRIMARY = tuple(f"{prefix}{name}" for prefix in ("chr", "") for name in (*map(str, range(1, 23)), "X", "Y", "M", "MT"))
-
-
-def _open(path: Path) -> tuple[cyvcf2.VCF, int]:
-    """The ClinVar VCF opened by htslib, and how many header lines precede its first record.
-
-    ClinVar's VCF declares no contigs; declaring the primary chromosomes up front keeps htslib from adding them
-    one by one (with a warning each) and away from its crash on a malformed record of an undeclared contig.
-    """
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            lines = 0
-            for line in handle:
-                if not line.startswith("#"):
-                    raise KnowledgeError(
-                        "no '#CHROM' header line before the first record", source=path, location=f"line {lines + 1}"
-                    )
-                lines += 1
-                if line.startswith("#CHROM"):
-                    break
-            else:
-                raise KnowledgeError("no '#CHROM' header line", source=path)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise KnowledgeError(f"truncated or corrupt gzip data ({exc})", source=path) from exc
-    except UnicodeDecodeError as exc:
-        raise KnowledgeError("not UTF-8 text", source=path) from exc
-    try:
-        reader = cyvcf2.VCF(str(path), lazy=True)
-    except Exception as exc:  # cyvcf2 raises a bare Exception for a header htslib rejects
-        raise KnowledgeError(f"not a VCF htslib can read ({exc})", source=path) from exc
-    declared = set(reader.seqnames) if "##contig" in reader.raw_header else set()
-    for name in _PRIMARY:
-        if name not in declared:
-            reader.add_to_header(f"##contig=<ID={name}>")
-    return reader, lines
-
-
-def _records(reader: cyvcf2.VCF, path: Path, lines: int) -> Iterator[tuple[int, cyvcf2.Variant]]:
-    """Each record with its line number; KnowledgeError naming the line htslib could not parse."""
-    iterator = iter(reader)
-    number = lines
-    while True:
-        try:
-            record = next(iterator)
-        except StopIteration:
-            return
-        except Exception as exc:  # htslib's parse or decompression failure surfaces as a bare Exception
-            raise KnowledgeError(
-                f"malformed VCF record or corrupt data (htslib: {exc})", source=path, location=f"line {number + 1}"
-            ) from exc
-        number += 1
-        yield number, record
 
 
 def _text(value: object) -> str:
@@ -182,7 +126,7 @@ def _header_value(raw_header: str, key: str) -> str | None:
 
 def read_clinvar_vcf(path: Path) -> tuple[list[ClinvarVariant], ClinvarRelease, dict[str, int]]:
     """The kept alleles, the release summary and counts of what was dropped and why."""
-    reader, lines = _open(path)
+    reader, lines = open_vcf(path)
     kept: list[ClinvarVariant] = []
     genes: set[str] = set()
     dropped = {"classification": 0, "no_clnsig": 0, "not_primary_chromosome": 0, "no_sequence_alt": 0}
@@ -190,7 +134,7 @@ def read_clinvar_vcf(path: Path) -> tuple[list[ClinvarVariant], ClinvarRelease, 
     try:
         file_date = _header_value(reader.raw_header, "fileDate")
         reference = _header_value(reader.raw_header, "reference")
-        for number, record in _records(reader, path, lines):
+        for number, record in vcf_records(reader, path, lines):
             records += 1
             info = record.INFO
             genes.update(_genes(_text(info.get("GENEINFO"))))

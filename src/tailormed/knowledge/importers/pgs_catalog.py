@@ -24,6 +24,7 @@ from pathlib import Path
 from tailormed.errors import InputError, KnowledgeError
 from tailormed.fileio import write_text_atomic
 from tailormed.knowledge.checksums import files_checksums, folder_checksums
+from tailormed.knowledge.importers.vcf import header_lines, open_vcf, vcf_records
 from tailormed.knowledge.manifest import SourceRecord
 from tailormed.knowledge.pgs_catalog import (
     INDEX_FILE,
@@ -170,18 +171,16 @@ def _ancestry(text: str | None) -> dict[str, float]:
 
 
 def _vcf_rendering(path: Path, references: dict[str, dict[str, str]]) -> tuple[str, ReferenceDistribution] | None:
-    meta: dict[str, str] = {}
-    sites: dict[str, str] = {}
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("##"):
-                key, _, value = line[2:].rstrip("\n").partition("=")
-                meta[key] = value
-            elif not line.startswith("#") and line.strip():
-                fields = line.split("\t")
-                chrom = canonical_chrom(fields[0])
-                if chrom is not None and len(fields) > 3:
-                    sites[f"{chrom}:{int(fields[1])}"] = fields[3].upper()
+    reader, lines = open_vcf(path)
+    try:
+        meta = header_lines(reader)
+        sites: dict[str, str] = {}
+        for _, record in vcf_records(reader, path, lines):
+            chrom = canonical_chrom(record.CHROM)
+            if chrom is not None:
+                sites[f"{chrom}:{record.POS}"] = record.REF.upper()
+    finally:
+        reader.close()
     build = {"GRCh38": GenomeBuild.GRCH38, "GRCh37": GenomeBuild.GRCH37}.get(meta.get("build", ""))
     if "pgs_id" not in meta or "percentiles" not in meta or build is None:
         return None
