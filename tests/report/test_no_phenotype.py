@@ -73,6 +73,15 @@ def test_clinician_report_says_no_phenotype_and_why(tandem: tuple[Patient, CareP
         assert f"CYP2D6 {CALL} has no phenotype.\nWhy: {WHY}." in row
 
 
+def test_clinician_summary_names_the_drug_left_without_guidance(tandem: tuple[Patient, CarePlan]) -> None:
+    patient, plan = tandem
+    html = render_clinician_html(plan, patient)
+    start = html.index('<section id="summary">')
+    summary = visible_text(html[start : html.index("</section>", start)])
+    line = f"routine tamoxifen: guidance not given: CYP2D6 {CALL} has no phenotype ({WHY}) [CPIC, DPWG, FDA]."
+    assert line in summary
+
+
 @pytest.mark.parametrize("language", available_languages())
 def test_patient_hears_it_in_every_language(tandem: tuple[Patient, CarePlan], language: str) -> None:
     patient, plan = tandem
@@ -107,7 +116,8 @@ def test_a_phenotyped_outside_call_says_none_of_it(core: KnowledgeBundle) -> Non
     patient, run = pgx_run("demo-03-rodriguez", core)
     plan = plan_for(patient, [run])
     assert build_view(plan, patient).unphenotyped_only == []
-    assert "No phenotype assigned" not in visible_text(render_clinician_html(plan, patient))
+    clinician = visible_text(render_clinician_html(plan, patient))
+    assert "No phenotype assigned" not in clinician and "guidance not given" not in clinician
     assert LEAD not in visible_text(render_patient_html(plan, patient, language="en"))
 
 

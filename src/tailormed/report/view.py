@@ -309,12 +309,28 @@ class ReportView:
             sources = "; ".join(dict.fromkeys(_source(e.source, e.level) for f in findings for e in f.evidence))
             lines.append(SummaryLine(action.priority, action.title, sources))
             covered.update(action.finding_ids)
+        lines += self._unphenotyped_lines()
         lines += self._tumour_lines()
         covered.update(t.finding.id for t in self.therapies)  # lower tiers are in the appendix
         for finding in self.actionable:
             if finding.id not in covered:
                 sources = "; ".join(dict.fromkeys(_source(e.source, e.level) for e in finding.evidence))
                 lines.append(SummaryLine(finding.priority, finding.title, sources))
+        return lines
+
+    def _unphenotyped_lines(self) -> list[SummaryLine]:
+        """Drugs on the list whose guidance was not given because a gene it needs has no phenotype: one line each,
+        so the summary is not silent about a drug the patient takes."""
+        lines = []
+        for drug in self.unphenotyped_only:
+            answers = self._answers_for(drug)
+            genes = "; ".join(
+                f"{g.gene} {' or '.join(g.diplotypes)} has no phenotype ({no_phenotype_reason(g)})"
+                for g in self.pgx.unphenotyped_in(answers)
+            )
+            missing = [a for a in answers if a.status is RecommendationStatus.NOT_ASSESSED]
+            sources = ", ".join(dict.fromkeys(a.source for a in missing))
+            lines.append(SummaryLine(Priority.ROUTINE, f"{drug}: guidance not given: {genes}", sources))
         return lines
 
     def _tumour_lines(self) -> list[SummaryLine]:
