@@ -1,4 +1,4 @@
-"""``tailormed cohort run``: the per-person analyses over a cohort VCF or PLINK 2 fileset, partitioned and resumable.
+"""``tailormed cohort run``: the per-person analyses over a cohort VCF, PLINK 2 fileset or BGEN, partitioned, resumable.
 
 Outputs go to ``OUT/<table>.parquet/block=NNNNN/part-0.parquet`` (region partitions' partial scores under
 ``OUT/_regions/``) (Hive-style, readable with DuckDB or Spark as one
@@ -34,6 +34,14 @@ def run(
             "--pgen",
             help="PLINK 2 fileset prefix (.pgen/.pvar/.psam); needs --build. With --vcf: prs is scored from it.",
         ),
+    ] = None,
+    bgen: Annotated[
+        Path | None,
+        typer.Option("--bgen", help="BGEN file (first allele the reference) for every analysis; needs --build."),
+    ] = None,
+    bgen_sample: Annotated[
+        Path | None,
+        typer.Option("--sample", help="Oxford .sample file of --bgen (default: FILE.sample beside it, else its IDs)."),
     ] = None,
     samples: Annotated[
         Path | None, typer.Option("--samples", help="File with the sample IDs to analyse, one per line.")
@@ -117,6 +125,8 @@ def run(
         absent_is_reference=absent_is_reference,
         on=assessed,
         region_size=region_size,
+        bgen=bgen,
+        bgen_sample=bgen_sample,
     )
     groups = read_populations(populations, population_column) if populations is not None else None
     with progress() as bar:

@@ -55,6 +55,7 @@ class Engine(StrEnum):
 class InputKind(StrEnum):
     VCF = "vcf"
     PGEN = "pgen"
+    BGEN = "bgen"
 
 
 class InputFile(Contract):
@@ -95,7 +96,8 @@ class CohortPlan(Contract):
     """Everything a partition needs to run, and the fingerprint that says whether earlier results still hold."""
 
     input_kind: InputKind
-    input: str  # VCF path or PLINK 2 prefix
+    input: str  # VCF path, PLINK 2 prefix or BGEN path
+    sample_file: str | None = Field(default=None, description="The .sample file of a BGEN input (None: its own IDs)")
     scores_pgen: str | None = Field(
         default=None, description="PLINK 2 prefix prs reads when the engines read the VCF (--vcf with --pgen)"
     )

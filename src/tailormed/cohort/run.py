@@ -64,6 +64,8 @@ def plan_run(
     absent_is_reference: bool = False,
     on: date | None = None,
     region_size: int | None = None,
+    bgen: Path | None = None,
+    bgen_sample: Path | None = None,
 ) -> CohortPlan:
     """The partitions and fingerprint of a run; checks the inputs before any work starts.
 
@@ -71,9 +73,17 @@ def plan_run(
     and the engines read the VCF; the samples are the VCF's, and each must be in the fileset too.
     With ``region_size``, the scores are computed in ranges of the scores' sites spanning less than that many base
     pairs (region partitions over every sample, read through the VCF's index), then added per block.
+    A ``bgen`` file (with its ``bgen_sample`` file, default the ``.sample`` beside it) is read alone, for every
+    analysis, as the VCF text of its calls (:mod:`tailormed.evidence.bgen`).
     """
+    if bgen is not None:
+        return plan_bgen_run(bgen, bgen_sample, vcf=vcf, pgen=pgen, analyses=analyses, scoring=scoring, build=build,
+                             samples=samples, block_size=block_size, min_overlap=min_overlap, kb=kb, records=records,
+                             absent_is_reference=absent_is_reference, on=on, region_size=region_size)  # fmt: skip
+    if bgen_sample is not None:
+        raise InputError("--sample names the samples of a --bgen file: give --bgen", source=bgen_sample)
     if vcf is None and pgen is None:
-        raise InputError("give --vcf, --pgen, or both (the fileset for prs, the VCF for the other analyses)")
+        raise InputError("give --vcf, --pgen, both (the fileset for prs, the VCF for the other analyses), or --bgen")
     if not analyses:
         raise InputError(f"--analyses names no analysis; available: {', '.join(a.value for a in Analysis)}")
     if Analysis.PRS in analyses and not scoring:
@@ -147,6 +157,73 @@ def plan_run(
         on=on or date.today(),
     )
     return plan
+
+
+def plan_bgen_run(
+    bgen: Path,
+    sample_file: Path | None,
+    *,
+    vcf: Path | None,
+    pgen: Path | None,
+    analyses: Sequence[Analysis],
+    scoring: Sequence[Path],
+    build: GenomeBuild | None,
+    samples: Sequence[str] | None,
+    block_size: int,
+    min_overlap: float,
+    kb: Path | None,
+    records: Path | None,
+    absent_is_reference: bool,
+    on: date | None,
+    region_size: int | None,
+) -> CohortPlan:
+    """The plan of a BGEN run (see :func:`plan_run`), its file read whole before any work starts."""
+    from tailormed.cohort.plan import read_records
+    from tailormed.evidence.bgen import BgenInput
+    from tailormed.knowledge.bundle import load_bundle
+    from tailormed.pipeline.prs import read_scores
+
+    if vcf is not None or pgen is not None:
+        raise InputError("--bgen is read alone: give --bgen, --vcf or --pgen", source=bgen)
+    if not analyses:
+        raise InputError(f"--analyses names no analysis; available: {', '.join(a.value for a in Analysis)}")
+    if Analysis.PRS in analyses and not scoring:
+        raise InputError("--analyses prs needs at least one --scoring file")
+    if build is None:
+        raise InputError("a BGEN file names no genome build: give --build", source=bgen)
+    if absent_is_reference or region_size is not None:
+        raise InputError("--absent-is-reference and --region-size apply to VCF input, not to --bgen", source=bgen)
+    source = BgenInput.open(bgen, sample_file)
+    chosen = list(source.samples)
+    if samples is not None:
+        known = set(chosen)
+        unknown = [sample for sample in samples if sample not in known]
+        if unknown:
+            raise InputError(f"{len(unknown)} listed sample(s) not in the input, e.g. {unknown[0]}", source=bgen)
+        chosen = list(samples)
+    if not chosen:
+        raise InputError("the cohort input has no samples", source=bgen)
+    read_scores(scoring)
+    if records is not None:
+        read_records(records)
+    bundle = load_bundle(kb)
+    paths = [bgen, *([source.sample_file] if source.sample_file is not None else []), *scoring]
+    return CohortPlan(
+        input_kind=InputKind.BGEN,
+        input=str(bgen),
+        sample_file=str(source.sample_file) if source.sample_file is not None else None,
+        build=build,
+        analyses=list(dict.fromkeys(analyses)),
+        scoring=[str(path) for path in scoring],
+        min_overlap=min_overlap,
+        block_size=block_size,
+        partitions=blocks(chosen, block_size),
+        files=[checksum(path) for path in [*paths, *([records] if records is not None else [])]],
+        kb=str(bundle.root) if bundle.root is not None else None,
+        knowledge=bundle.versions(),
+        records=str(records) if records is not None else None,
+        on=on or date.today(),
+    )
 
 
 def region_partitions(
@@ -266,7 +343,8 @@ def manifest_of(plan: CohortPlan, out: Path, *, computed: int, skipped: int) -> 
         "tailormed": plan.version,
         "fingerprint": plan.fingerprint,
         "input": {"kind": plan.input_kind.value, "path": plan.input}
-        | ({"prs_from_pgen": plan.scores_pgen} if plan.scores_pgen is not None else {}),
+        | ({"prs_from_pgen": plan.scores_pgen} if plan.scores_pgen is not None else {})
+        | ({"sample_file": plan.sample_file} if plan.sample_file is not None else {}),
         "files": [file.model_dump(mode="json") for file in plan.files],
         "build": markers[0]["build"] if markers else None,
         "analyses": [analysis.value for analysis in run_analyses(plan)],

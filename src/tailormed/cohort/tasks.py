@@ -183,7 +183,7 @@ def partition_request(
             if key not in seen:
                 seen.add(key)
                 request = request.merged(genome_request(patient, bundle, engines))
-    if Analysis.PRS in analyses and plan.input_kind is InputKind.VCF and plan.scores_pgen is None:
+    if Analysis.PRS in analyses and plan.input_kind is not InputKind.PGEN and plan.scores_pgen is None:
         scores = _score_request(tuple(plan.scoring))
         if region is not None:
             assert plan.build is not None  # the plan refuses regions without a build
@@ -200,6 +200,8 @@ def read_partition(
     if plan.input_kind is InputKind.PGEN:
         return read_pgen_partition(plan, partition, request, absent)
     sink = scoring.stream if scoring is not None else None
+    if plan.input_kind is InputKind.BGEN:
+        return read_bgen_partition(plan, partition, request, absent, sink)
     region = partition.region
     return read_genomes(
         Path(plan.input),
@@ -224,6 +226,28 @@ def read_pgen_partition(
         write_pgen_vcf(fileset, query_regions(request, [plan.build]), partition.samples, vcf)
         source = GenomeInput(label=f"{fileset.label} (its variants at the requested sites)", path=vcf)
         return read_genomes(source, request, samples=partition.samples, build=plan.build, absent=absent)
+
+
+def read_bgen_partition(
+    plan: CohortPlan,
+    partition: Partition,
+    request: GenomeRequest,
+    absent: AbsentPolicy,
+    sink: Callable[[GenomeBuild, Sequence[str]], Callable[[SiteGroup], None]] | None,
+) -> GenomeBatch:
+    """Every analysis's evidence from a BGEN file: its calls in the request's regions, for the block's samples,
+    written as a VCF (:func:`tailormed.evidence.bgen.write_bgen_vcf`) and read as any VCF is read; prs (``sink``)
+    needs hard calls."""
+    from tailormed.evidence.bgen import BgenInput, write_bgen_vcf
+
+    assert plan.build is not None  # the plan refuses a BGEN without a build
+    source = BgenInput.open(Path(plan.input), Path(plan.sample_file) if plan.sample_file is not None else None)
+    with tempfile.TemporaryDirectory(prefix="tailormed-bgen-") as folder:
+        vcf = Path(folder) / "sites.vcf"
+        regions = query_regions(request, [plan.build])
+        write_bgen_vcf(source, regions, partition.samples, vcf, hard_only=sink is not None)
+        label = GenomeInput(label=f"{source.label} (its calls at the requested sites)", path=vcf)
+        return read_genomes(label, request, samples=partition.samples, build=plan.build, absent=absent, score_sink=sink)
 
 
 class PartitionScoring:
@@ -306,7 +330,7 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
         tables[PRS_TABLE] = prs_table(run)
     else:
         patients = patients_of(plan, partition)
-        by_vcf = plan.input_kind is InputKind.VCF and not plan.scores_pgen
+        by_vcf = plan.input_kind is not InputKind.PGEN and not plan.scores_pgen
         scoring = PartitionScoring(plan, bundle) if Analysis.PRS in analyses and by_vcf else None
         batch = read_partition(plan, partition, partition_request(plan, bundle, patients, partition), scoring)
         build = batch.build

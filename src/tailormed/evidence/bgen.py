@@ -1,0 +1,218 @@
+"""Oxford BGEN genotype probabilities (``.bgen`` with its ``.sample``), the format of imputed biobank releases,
+read as the VCF text the engines read.
+
+A block's variants in the requested regions are decoded with the ``bgen`` reader (an optional extra: ``pip install
+tailormed[cohort]``) and written as GT calls, so pgx, hereditary and prs read a BGEN through the same reader, and the
+same genotype rules, as a VCF. The first allele of each variant is taken as the reference (``plink2 --export
+bgen-1.2 ref-first`` writes it so, and ``plink2 --bgen FILE ref-first`` reads it so). A BGEN names no genome build:
+the caller gives it.
+
+Calls: the most probable genotype is called when its probability is at least :data:`CALL_THRESHOLD`, else the
+genotype is missing (a missing call is reported as untested by the engines, never guessed); a phased variant's
+haplotypes are called one by one, so its phase is kept (``a|b``). Polygenic scores count whole allele copies, so a
+run that scores prs from a BGEN refuses a genotype whose probabilities are not a hard call (dosages from imputation)
+instead of rounding it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations_with_replacement
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tailormed.errors import InputError
+from tailormed.model.chrom import canonical_chrom
+
+#: Probability the most probable genotype (or allele of a phased haplotype) needs to be called; below it the call
+#: is missing. 0.9 keeps a call at most one in ten times wrong by the file's own probabilities, so a PGx or
+#: hereditary result never rests on a genotype the imputation could not tell apart from another.
+CALL_THRESHOLD = 0.9
+#: Distance from 0 or 1 within which a probability counts as a hard call for scoring (8-bit BGEN stores 0 and 1
+#: exactly; an imputed probability is at least 1/255 away).
+HARD = 1e-6
+
+
+@dataclass(frozen=True)
+class BgenInput:
+    """A ``.bgen`` file, the ``.sample`` file naming its samples (None: the IDs stored in the ``.bgen``), and the
+    samples in file order."""
+
+    path: Path
+    sample_file: Path | None
+    samples: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return str(self.path)
+
+    @classmethod
+    def open(cls, path: Path, sample_file: Path | None = None) -> BgenInput:
+        """The file checked whole before any work: readable header, every variant's position, the last variant's
+        genotypes (a truncated file fails there), and as many samples in the ``.sample`` as the ``.bgen`` holds."""
+        if not path.is_file():
+            raise InputError("BGEN file not found", source=path)
+        if sample_file is None and path.with_suffix(".sample").is_file():
+            sample_file = path.with_suffix(".sample")
+        if sample_file is not None and not sample_file.is_file():
+            raise InputError(".sample file not found", source=sample_file)
+        with _reader(path) as reader:
+            try:
+                count = reader.header.nsamples
+                stored = reader.header.has_sample_ids
+                ids = list(reader.samples) if stored else []
+                variants = len(reader.positions())
+                if variants != reader.header.nvariants:
+                    raise InputError(f"{variants} variants, the header says {reader.header.nvariants}", source=path)
+                if variants:
+                    reader[variants - 1].probabilities  # noqa: B018 - decoding the last variant finds a truncation
+            except (ValueError, RuntimeError, IndexError, OSError) as exc:
+                raise InputError(f"not a readable BGEN file ({exc})", source=path) from None
+        if sample_file is not None:
+            ids = read_sample_file(sample_file)
+            if len(ids) != count:
+                raise InputError(f"{len(ids)} samples, the BGEN holds {count}", source=sample_file)
+        elif not stored:
+            raise InputError(
+                "the BGEN stores no sample IDs and no .sample file is beside it: give --sample", source=path
+            )
+        if len(set(ids)) != len(ids):
+            raise InputError("a sample ID is listed twice", source=sample_file or path)
+        return cls(path=path, sample_file=sample_file, samples=tuple(ids))
+
+
+def _reader(path: Path) -> Any:
+    from bgen import BgenReader
+
+    try:
+        return BgenReader(str(path), delay_parsing=True)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise InputError(f"not a readable BGEN file ({exc})", source=path) from None
+
+
+def read_sample_file(path: Path) -> list[str]:
+    """The ``ID_2`` column of an Oxford ``.sample`` file (two header lines: names, then types), in file order."""
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    if len(lines) < 2 or not lines[0].split()[:2] == ["ID_1", "ID_2"]:
+        raise InputError(
+            "not an Oxford .sample file: the first line must name ID_1 ID_2", source=path, location="line 1"
+        )
+    names = lines[0].split()
+    if len(lines[1].split()) != len(names) or lines[1].split()[:2] != ["0", "0"]:
+        raise InputError(
+            "the second line must give a type for each column, starting 0 0", source=path, location="line 2"
+        )
+    ids: list[str] = []
+    for number, line in enumerate(lines[2:], start=3):
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) != len(names):
+            problem = f"{len(fields)} fields, the header names {len(names)}"
+            raise InputError(problem, source=path, location=f"line {number}")
+        ids.append(fields[1])
+    return ids
+
+
+def write_bgen_vcf(
+    source: BgenInput,
+    regions: Sequence[tuple[str, int, int]],
+    samples: Sequence[str],
+    out: Path,
+    *,
+    hard_only: bool = False,
+) -> int:
+    """Write the BGEN's variants inside ``regions`` (canonical chromosome, start, end) for ``samples`` as VCF GT
+    calls (see the module notes for the calls); the variant count. ``hard_only``: refuse a genotype that is not a
+    hard call (scores count whole allele copies)."""
+    where = {sample: i for i, sample in enumerate(source.samples)}
+    unknown = [sample for sample in samples if sample not in where]
+    if unknown:
+        raise InputError(
+            f"sample(s) not in the BGEN: {', '.join(unknown[:5])}", source=source.sample_file or source.path
+        )
+    columns = np.asarray([where[sample] for sample in samples], dtype=np.intp)
+    written = 0
+    with _reader(source.path) as reader, out.open("w", encoding="utf-8") as stream:
+        try:
+            chroms, positions = reader.chroms(), np.asarray(reader.positions(), dtype=np.int64)
+            names = [canonical_chrom(chrom) for chrom in chroms]
+            keep = np.zeros(len(positions), dtype=np.bool_)
+            for chrom, start, end in regions:
+                on = np.fromiter((name == chrom for name in names), dtype=np.bool_, count=len(names))
+                keep |= on & (positions >= start) & (positions <= end)
+            used = sorted({chroms[i] for i in np.flatnonzero(keep).tolist()})
+            stream.write("##fileformat=VCFv4.2\n")
+            stream.write("".join(f"##contig=<ID={name}>\n" for name in used))
+            stream.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
+            stream.write("\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *samples]))
+            stream.write("\n")
+            for index in np.flatnonzero(keep).tolist():
+                variant = reader[index]
+                alleles = [allele.upper() for allele in variant.alleles]
+                probabilities = np.asarray(variant.probabilities, dtype=np.float64)[columns]
+                ploidy = np.asarray(variant.ploidy)[columns]
+                location = f"variant {index + 1} ({variant.chrom}:{variant.pos})"
+                if hard_only:
+                    _check_hard(probabilities, source.path, location)
+                calls = _calls(probabilities, ploidy, len(alleles), bool(variant.is_phased), source.path, location)
+                identifier = variant.rsid or variant.varid or "."
+                site = [variant.chrom, str(variant.pos), identifier, alleles[0], ",".join(alleles[1:]) or "."]
+                stream.write("\t".join([*site, ".", ".", ".", "GT", *calls]) + "\n")
+                written += 1
+        except (ValueError, RuntimeError, IndexError, OSError) as exc:
+            raise InputError(f"not a readable BGEN file ({exc})", source=source.path) from None
+    return written
+
+
+def _check_hard(probabilities: npt.NDArray[np.float64], path: Path, location: str) -> None:
+    finite = probabilities[np.isfinite(probabilities)]
+    if ((finite > HARD) & (finite < 1 - HARD)).any():
+        raise InputError(
+            "genotype probabilities that are not hard calls (imputed dosages): prs from a BGEN counts whole allele "
+            "copies and does not round them; score with plink2 --bgen, or convert the calls you trust to a VCF",
+            source=path,
+            location=location,
+        )
+
+
+def _calls(
+    probabilities: npt.NDArray[np.float64],
+    ploidy: npt.NDArray[Any],
+    alleles: int,
+    phased: bool,
+    path: Path,
+    location: str,
+) -> list[str]:
+    """Each sample's GT: the most probable genotype (or, phased, each haplotype's most probable allele) when its
+    probability reaches :data:`CALL_THRESHOLD`, else missing."""
+    calls = ["./."] * len(ploidy)
+    for copies in np.unique(ploidy).tolist():
+        rows = np.flatnonzero(ploidy == copies)
+        if copies == 0:
+            continue
+        if phased:
+            table = probabilities[rows, : copies * alleles].reshape(len(rows), copies, alleles)
+            best = np.argmax(np.nan_to_num(table, nan=-1.0), axis=2)
+            sure: npt.NDArray[np.bool_] = np.take_along_axis(table, best[:, :, None], axis=2)[:, :, 0] >= CALL_THRESHOLD
+            whole = [bool(ok) for ok in np.all(sure, axis=1)]
+            for row, picks, ok in zip(rows.tolist(), best.tolist(), whole, strict=True):
+                calls[row] = "|".join(map(str, picks)) if ok else "|".join("." * copies)
+            continue
+        genotypes = list(combinations_with_replacement(range(alleles), copies))
+        genotypes.sort(key=lambda genotype: tuple(reversed(genotype)))  # BGEN's colex order
+        if probabilities.shape[1] < len(genotypes):
+            problem = f"{probabilities.shape[1]} probabilities for {len(genotypes)} genotypes of ploidy {copies}"
+            raise InputError(problem, source=path, location=location)
+        table = probabilities[rows, : len(genotypes)]
+        best = np.argmax(np.nan_to_num(table, nan=-1.0), axis=1)
+        sure = table[np.arange(len(rows)), best] >= CALL_THRESHOLD
+        text = ["/".join(map(str, genotype)) for genotype in genotypes]
+        missing = "/".join("." * copies)
+        for row, pick, ok in zip(rows.tolist(), best.tolist(), sure.tolist(), strict=True):
+            calls[row] = text[pick] if ok else missing
+    return calls
