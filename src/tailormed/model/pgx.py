@@ -61,6 +61,10 @@ class GeneCall(Contract):
         default_factory=dict,
         description="Named alleles the call could not test, every position defining them not called -> positions",
     )
+    replaceable: list[str] = Field(
+        default_factory=list,
+        description="Called alleles an untested one could stand in for: every called position they define reads REF",
+    )
 
 
 class PhenotypeMethod(StrEnum):

@@ -276,10 +276,13 @@ def evidence_calls(
 
 
 def _with_untested(call: GeneCall, definition: GeneDefinition | None) -> GeneCall:
-    """A matcher call with the named alleles it could not test: every position that defines them not called.
+    """A matcher call with the named alleles it could not test (every position that defines them not called), and
+    the called alleles such an allele could stand in for.
 
     The matcher (like PharmCAT's) drops such alleles, so the call cannot exclude them; the phenotype step works out
-    whether they would change the result.
+    whether they would change the result. An untested allele reads as the reference at every called position, so it
+    can take the place only of a called allele that does too (the reference allele, typically): an allele seen
+    through an ALT stays, and a heterozygous variant fixes one haplotype.
     """
     if definition is None or call.origin is not CallOrigin.MATCHER or not call.diplotypes or not call.missing_positions:
         return call
@@ -292,7 +295,22 @@ def _with_untested(call: GeneCall, definition: GeneDefinition | None) -> GeneCal
         labels = [definition.variants[i].label for i, _ in allele.defined]
         if all(label in missing for label in labels):
             untested[allele.name] = labels
-    return call.model_copy(update={"untested": untested}) if untested else call
+    if not untested:
+        return call
+    return call.model_copy(update={"untested": untested, "replaceable": _replaceable(call, definition, missing)})
+
+
+def _replaceable(call: GeneCall, definition: GeneDefinition, missing: set[str]) -> list[str]:
+    """The call's alleles that read as the reference at every called position they define."""
+    by_name = {allele.name: allele for allele in definition.named_alleles}
+    reference = definition.reference.alleles
+    names = dict.fromkeys(name for d in call.diplotypes for name in (d.allele1, d.allele2) if name)
+    return [
+        name
+        for name in names
+        if (allele := by_name.get(name)) is not None
+        and all(cell == reference[i] for i, cell in allele.defined if definition.variants[i].label not in missing)
+    ]
 
 
 def _unless_unread(

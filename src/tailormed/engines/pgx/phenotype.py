@@ -320,7 +320,12 @@ def _hla(name: str) -> str:
 
 
 def diplotype_phenotype(diplotype: Diplotype, table: GenePhenotypes) -> tuple[tuple[str, ...], str | None, str | None]:
-    """One diplotype in the table's spelling, with its phenotype and activity score (None when the table has none)."""
+    """One diplotype in the table's spelling, with its phenotype and activity score (None when the table has none),
+    worked out as a call of that diplotype would be (a lowest-function gene's combination allele by its parts)."""
     alleles = _alleles(diplotype, table)
+    if table.lowest_function and _has_combination(alleles):
+        base = GenePhenotype(gene=table.gene, sample="", status=PhenotypeStatus.NOT_CALLED)
+        result = _lowest_function([alleles], table, base)
+        return alleles, result.phenotype, result.activity_score
     phenotype, score = _diplotype_result(alleles, table)
     return alleles, phenotype, score

@@ -1,12 +1,17 @@
 """What a VCF-based call could not test: named alleles every defining position of which was not called.
 
 The matcher, like PharmCAT's, drops an allele whose positions are all missing, so a ``*1/*1`` from a file without
-CYP2C19's rs4244285 says nothing about ``*2``. Here each such allele is put in place of either called allele (and
-of both): the results that differ from the called one are what the gene could still be, and the guideline step marks
-advice provisional when any of them changes it.
+CYP2C19's rs4244285 says nothing about ``*2``. Such an allele reads as the reference at every called position, so it
+can stand only where the call has an allele that does too (``GeneCall.replaceable``, typically the reference
+allele): an allele seen through an ALT stays, so a heterozygous ``*2A`` keeps its haplotype and only the other one
+could be an untested allele. Each way of filling those places is phenotyped as a real call would be; the results
+that differ from the called one are what the gene could still be, and the guideline step marks advice provisional
+when any of them changes it.
 """
 
 from __future__ import annotations
+
+from itertools import combinations
 
 from tailormed.engines.pgx.phenotype import diplotype_phenotype
 from tailormed.knowledge.pgx.phenotypes import GenePhenotypes
@@ -26,22 +31,28 @@ def with_untested(result: GenePhenotype, call: GeneCall, table: GenePhenotypes |
     called = {d.name for d in call.diplotypes}
     found: dict[str, PossibleResult] = {}
     positions: dict[str, None] = {}
+    seen: set[tuple[str | None, str | None]] = set()
     for diplotype in call.diplotypes:
-        for allele, labels in call.untested.items():
-            for other in _with_allele(diplotype, allele):
-                alleles, phenotype, score = diplotype_phenotype(other, table)
-                name = "/".join(alleles) if alleles else other.name
-                if name in called or name in found:
-                    continue
-                if (phenotype, score) == (result.phenotype, result.activity_score) and phenotype is not None:
-                    continue
-                found[name] = PossibleResult(
-                    diplotype=name,
-                    phenotype=phenotype,
-                    activity_score=score,
-                    because=f"{allele} is present ({positions_text(labels)} not called)",
-                )
-                positions.update(dict.fromkeys(labels))
+        for other, put in _with_untested(diplotype, call, table):
+            alleles, phenotype, score = diplotype_phenotype(other, table)
+            name = "/".join(alleles) if alleles else other.name
+            if name in called or name in found:
+                continue
+            if (phenotype, score) == (result.phenotype, result.activity_score) and phenotype is not None:
+                continue
+            if len(put) > 1 and (phenotype, score) in seen:
+                continue  # two untested alleles that give nothing one alone does not
+            seen.add((phenotype, score))
+            present = list(dict.fromkeys(put))
+            labels = [label for allele in present for label in call.untested[allele]]
+            verb = "is" if len(present) == 1 else "are"
+            found[name] = PossibleResult(
+                diplotype=name,
+                phenotype=phenotype,
+                activity_score=score,
+                because=f"{' and '.join(present)} {verb} present ({positions_text(labels)} not called)",
+            )
+            positions.update(dict.fromkeys(labels))
     if not found:
         return result
     listed = described(list(found.values()))
@@ -63,8 +74,41 @@ def described(results: list[PossibleResult]) -> str:
     return shown + (f"; and {len(results) - SHOWN} more" if len(results) > SHOWN else "")
 
 
-def _with_allele(diplotype: Diplotype, allele: str) -> list[Diplotype]:
-    if not diplotype.allele2:  # one haplotype (a hemizygous X-linked call)
-        return [Diplotype(allele1=allele, allele2="")]
-    pairs = {ordered_pair(allele, diplotype.allele2), ordered_pair(diplotype.allele1, allele), (allele, allele)}
-    return [Diplotype(allele1=first, allele2=second) for first, second in sorted(pairs)]
+def _with_untested(diplotype: Diplotype, call: GeneCall, table: GenePhenotypes) -> list[tuple[Diplotype, list[str]]]:
+    """Every diplotype with one or two untested alleles present, and the alleles put in (twice when on both copies).
+
+    An untested allele takes a replaceable place; in a lowest-function gene (DPYD), whose score counts every allele
+    found as if on its own copy, one with no place left is added beside a called allele (``[*2A + *13]``) instead.
+    """
+    haplotypes = [diplotype.allele1, diplotype.allele2] if diplotype.allele2 else [diplotype.allele1]
+    open_places = [i for i, name in enumerate(haplotypes) if name in call.replaceable]
+    out: list[tuple[Diplotype, list[str]]] = []
+    untested = list(call.untested)
+    tried: list[tuple[str, ...]] = [put for allele in untested for put in ((allele,), (allele, allele))]
+    tried += combinations(_one_per_function(untested, table), 2)
+    for alleles in tried:
+        places = open_places[: len(alleles)]
+        if len(places) < len(alleles) and not table.lowest_function:
+            continue
+        filled = list(haplotypes)
+        for place, allele in zip(places, alleles, strict=False):
+            filled[place] = allele
+        beside = list(alleles[len(places) :])
+        kept = [i for i in range(len(filled)) if i not in places]
+        if beside and not kept:
+            continue
+        if beside:
+            filled[kept[0]] = f"[{' + '.join([filled[kept[0]], *beside])}]"
+        first, second = ordered_pair(filled[0], filled[1]) if len(filled) > 1 else (filled[0], "")
+        out.append((Diplotype(allele1=first, allele2=second), list(alleles)))
+    return out
+
+
+def _one_per_function(alleles: list[str], table: GenePhenotypes) -> list[str]:
+    """The first allele of each function (and activity value) in the table: two at once give the same results for
+    any of a function's alleles, so pairs need not be tried for all (DPYD has some eighty)."""
+    first: dict[tuple[str | None, str | None] | str, str] = {}
+    for name in alleles:
+        row = table.allele(name)
+        first.setdefault((row.function, row.activity_value) if row is not None else name, name)
+    return list(first.values())
