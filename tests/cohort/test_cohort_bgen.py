@@ -156,3 +156,25 @@ def test_a_broken_bgen_or_sample_file_stops_the_run_naming_the_file(cineca_vcf: 
         message = " ".join((result.stdout + result.stderr).split())
         assert result.returncode != 0 and named in message and problem in message, message
         assert not out.exists()
+
+
+def test_the_variants_written_are_those_inside_any_region(tmp_path: Path) -> None:
+    """Nested and overlapping regions, chromosomes named either way: each variant inside one is written, once."""
+    from bgen import BgenWriter
+
+    path = tmp_path / "sites.bgen"
+    hom = np.array([[1.0, 0.0, 0.0]])
+    with BgenWriter(str(path), 1, samples=["a"]) as writer:
+        for chrom, pos in [("22", 100), ("22", 200), ("22", 300), ("chr1", 200)]:
+            writer.add_variant(f"v{pos}", f"rs{pos}", chrom, pos, ["G", "A"], hom)
+    source = BgenInput.open(path)
+    out = tmp_path / "calls.vcf"
+
+    def written(regions: list[tuple[str, int, int]]) -> list[str]:
+        write_bgen_vcf(source, regions, ["a"], out)
+        return [":".join(line.split("\t")[:2]) for line in out.read_text().splitlines() if not line.startswith("#")]
+
+    assert written([("chr22", 150, 250), ("chr22", 50, 400), ("chr22", 210, 220)]) == ["22:100", "22:200", "22:300"]
+    assert written([("chr22", 50, 120), ("chr22", 90, 110), ("chr22", 250, 300)]) == ["22:100", "22:300"]
+    assert written([("chr1", 1, 1000), ("chr22", 201, 299)]) == ["chr1:200"]
+    assert written([]) == []
