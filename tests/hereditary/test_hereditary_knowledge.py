@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,9 +12,12 @@ import pytest
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.hereditary import acmg, clinvar
+from tailormed.knowledge.hereditary.load import load_hereditary
 from tailormed.knowledge.hereditary.management import load_curated_file
-from tailormed.knowledge.hereditary.models import RuleKind, Significance
+from tailormed.knowledge.hereditary.models import AcmgList, ClinvarVariant, RuleKind, Significance
 from tailormed.knowledge.importers.acmg_sf import read_acmg_table
+from tailormed.model.genotype import GenomeBuild
+from tailormed.pipeline.hereditary import CONSUMER, hereditary_request
 
 PLP_TABLE = Path("risk") / "clinvar" / "clinvar_20260226_GRCh38_hereditary_cancer_genes_subset.PLP.tsv.gz"
 ACMG = Path("risk") / "acmg_sf"
@@ -97,3 +102,24 @@ def test_unknown_reporting_phrase_fails_at_build_time(shared_data: Path, tmp_pat
 def test_table_newer_than_its_name_is_refused(shared_data: Path) -> None:
     with pytest.raises(KnowledgeError, match=r"entered the list in v3\.3"):
         read_acmg_table(shared_data / ACMG / "acmg_sf_v3.3_varfish_index_snapshot.tsv", "3.2")
+
+
+def test_judged_genes_are_found_once_for_the_request_and_the_coverage(hereditary_bundle: KnowledgeBundle) -> None:
+    """The genome request and the per-gene coverage group the same alleles by the same genes, found in one pass."""
+    passes: list[int] = []
+
+    class CountingList(AcmgList):
+        def judged_genes(self, variants: Iterable[ClinvarVariant]) -> list[str]:
+            found = super().judged_genes(variants)
+            passes.append(len(found))
+            return found
+
+    loaded = load_hereditary(hereditary_bundle)
+    counting = CountingList.model_validate(loaded.acmg.model_dump())
+    knowledge = replace(loaded, acmg=counting)
+    request = hereditary_request(knowledge)
+    by_gene = knowledge.sites_by_gene
+    assert passes == [len(loaded.clinvar)]
+    assert knowledge.judged_genes == loaded.acmg.judged_genes(loaded.clinvar)
+    wanted = request.loci[CONSUMER][GenomeBuild.GRCH38]
+    assert {locus.key for locus in wanted.loci} == set().union(*by_gene.values())

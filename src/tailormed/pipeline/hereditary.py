@@ -41,7 +41,7 @@ def load_hereditary(bundle: KnowledgeBundle, acmg_version: str = acmg.DEFAULT_VE
 def hereditary_request(knowledge: HereditaryKnowledge) -> GenomeRequest:
     """The ClinVar loci (GRCh38), with one region per gene."""
     by_gene: dict[str, list[Locus]] = {}
-    for variant, gene in zip(knowledge.clinvar, knowledge.acmg.judged_genes(knowledge.clinvar), strict=True):
+    for variant, gene in zip(knowledge.clinvar, knowledge.judged_genes, strict=True):
         locus = knowledge.loci.get(f"{variant.chrom}:{variant.pos}")
         if locus is not None:
             by_gene.setdefault(gene, []).append(locus)

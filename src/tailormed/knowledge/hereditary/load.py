@@ -41,11 +41,17 @@ class HereditaryKnowledge:
         return {locus.key: locus for locus in merged}
 
     @cached_property
+    def judged_genes(self) -> list[str]:
+        """The gene each ClinVar allele is judged under (:meth:`AcmgList.judged_genes`), in ``clinvar`` order: found
+        once per knowledge, since the genome request and the coverage per gene both group the alleles by it."""
+        return self.acmg.judged_genes(self.clinvar)
+
+    @cached_property
     def sites_by_gene(self) -> dict[str, frozenset[str]]:
         """ClinVar site keys per gene the variants are judged under, grouped once per knowledge rather than per
         sample (a cohort assesses thousands of samples against the same grouping)."""
         keys: dict[str, set[str]] = {}
-        for variant, gene in zip(self.clinvar, self.acmg.judged_genes(self.clinvar), strict=True):
+        for variant, gene in zip(self.clinvar, self.judged_genes, strict=True):
             keys.setdefault(gene, set()).add(variant.key)
         return {gene: frozenset(sites) for gene, sites in keys.items()}
 
