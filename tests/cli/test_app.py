@@ -31,8 +31,11 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 #: The real entry point with three probe commands added: one leaving through ``typer.Exit``, one with a user error,
-#: one with an unexpected exception.
+#: one with an unexpected exception; at exit it says whether the objects left were frozen out of shutdown's
+#: collections.
 _ENTRY = """
+import atexit
+import gc
 import sys
 import typer
 from tailormed.cli.app import app, main
@@ -50,6 +53,7 @@ def probe_input_error() -> None:
 def probe_crash() -> None:
     raise RuntimeError("boom")
 
+atexit.register(lambda: print(f"frozen at exit: {gc.get_freeze_count() > 0}", file=sys.stderr))
 main()
 """
 
@@ -114,3 +118,4 @@ def test_entry_point_exits_with_the_code_of_what_happened(args: list[str], code:
     done = subprocess.run([sys.executable, "-c", _ENTRY, *args], capture_output=True, text=True, timeout=60)
     assert done.returncode == code, done.stderr
     assert stderr in done.stderr
+    assert "frozen at exit: True" in done.stderr

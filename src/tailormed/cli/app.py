@@ -8,6 +8,7 @@ tree loads no command module.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -357,7 +358,11 @@ def main() -> None:
     """Entry point: run the app; user-facing errors become one line on stderr and their exit code.
 
     Typer runs in standalone mode, so ``typer.Exit(n)``, usage errors and aborts leave with their own exit code
-    (a non-standalone run would return that code instead of exiting with it)."""
+    (a non-standalone run would return that code instead of exiting with it).
+
+    On the way out every object left is frozen (``gc.freeze``): the interpreter's shutdown then skips walking them
+    in its final cycle collections, which cost a whole-genome ``analyze`` about a tenth of its CPU time for nothing
+    (the process ends; outputs are already written and closed, and atexit handlers still run)."""
     try:
         app()
     except TailormedError as exc:
@@ -367,3 +372,5 @@ def main() -> None:
         internal = InternalError(f"unexpected {type(exc).__name__}: {exc}")
         _consoles()[1].print(f"[bold red]internal error:[/] {internal} (please report this)", highlight=False)
         sys.exit(internal.exit_code)
+    finally:
+        gc.freeze()
