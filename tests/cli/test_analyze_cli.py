@@ -67,3 +67,37 @@ def test_missing_record_exit_2(tmp_path: Path) -> None:
     result = run("analyze", "--record", str(tmp_path / "nope.yaml"), "--out", str(tmp_path), kb_home=tmp_path / "kb")
     assert result.returncode == 2
     assert "nope.yaml" in result.stderr
+
+
+#: ``tailormed analyze`` run in-process, noting each cycle collection that started once the pipeline began loading:
+#: whether the objects left so far had been frozen out of it (True) or were walked again (False).
+_COLLECTIONS = """
+import gc
+import sys
+from tailormed.cli import main
+
+walked = []
+def note(phase, info):
+    if phase == "start" and "tailormed.pipeline.analyze" in sys.modules:
+        walked.append(gc.get_freeze_count() > 0)
+gc.callbacks.append(note)
+try:
+    main()
+finally:
+    print("collections after the pipeline loaded:", walked, file=sys.stderr)
+"""
+
+
+def test_analysis_objects_are_never_walked_by_the_collector(tmp_path: Path) -> None:
+    """The pipeline is imported and run with the collector paused, and what it leaves is frozen before it resumes:
+    no collection walks the knowledge, evidence and plan of a command that is about to end."""
+    out = tmp_path / "out"
+    args = ["analyze", "--record", str(demo_record("demo-04-park")), "--out", str(out), "--no-pdf"]
+    env = {**os.environ, "TAILORMED_KB": str(tmp_path / "kb"), "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-c", _COLLECTIONS, *args], capture_output=True, text=True, check=False, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    noted = [line for line in done.stderr.splitlines() if line.startswith("collections after the pipeline loaded:")]
+    assert len(noted) == 1
+    assert "False" not in noted[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -55,12 +56,14 @@ def analyze(
     ] = False,
 ) -> None:
     """Analyze one patient with every engine that applies: care plan, reports and engine tables, written atomically."""
+    from tailormed.collector import paused
     from tailormed.errors import InputError
-    from tailormed.pipeline.analyze import analyze_files
 
     if evidence is not None and vcf is not None:
         raise InputError("--evidence replaces reading the VCF: give --evidence or --vcf, not both")
-    with progress() as bar:
+    with progress() as bar, paused():
+        from tailormed.pipeline.analyze import analyze_files
+
         task = bar.add_task(f"analyzing {record.name}", total=None)
         result = analyze_files(
             record,
@@ -76,6 +79,9 @@ def analyze(
             pdf=not no_pdf,
             on_progress=lambda n: bar.advance(task, n),
         )
+        # The command ends here: what the analysis left (knowledge, evidence, plan) lives until the process exits,
+        # so it is frozen out of the collector rather than walked by the collections resuming would start.
+        gc.freeze()
     _print_result(result)
 
 
