@@ -106,17 +106,7 @@ def plan_run(
     kind = InputKind.VCF if vcf is not None else InputKind.PGEN
     source = vcf if vcf is not None else pgen
     assert source is not None
-    everyone = input_samples(kind, source)
-    if samples is not None:
-        known = set(everyone)
-        unknown = [sample for sample in samples if sample not in known]
-        if unknown:
-            raise InputError(f"{len(unknown)} listed sample(s) not in the input, e.g. {unknown[0]}", source=source)
-        chosen = list(samples)
-    else:
-        chosen = everyone
-    if not chosen:
-        raise InputError("the cohort input has no samples", source=source)
+    chosen = _chosen_samples(input_samples(kind, source), samples, source)
     if both:
         assert pgen is not None
         in_fileset = set(input_samples(InputKind.PGEN, pgen))
@@ -194,15 +184,7 @@ def plan_bgen_run(
     if absent_is_reference or region_size is not None:
         raise InputError("--absent-is-reference and --region-size apply to VCF input, not to --bgen", source=bgen)
     source = BgenInput.open(bgen, sample_file)
-    chosen = list(source.samples)
-    if samples is not None:
-        known = set(chosen)
-        unknown = [sample for sample in samples if sample not in known]
-        if unknown:
-            raise InputError(f"{len(unknown)} listed sample(s) not in the input, e.g. {unknown[0]}", source=bgen)
-        chosen = list(samples)
-    if not chosen:
-        raise InputError("the cohort input has no samples", source=bgen)
+    chosen = _chosen_samples(list(source.samples), samples, bgen)
     read_scores(scoring)
     if records is not None:
         read_records(records)
@@ -368,3 +350,17 @@ def manifest_of(plan: CohortPlan, out: Path, *, computed: int, skipped: int) -> 
         "reused": skipped,
         "tables": {table: [field.name for field in SCHEMAS[table]] for table in tables_of(plan)},
     }
+
+
+def _chosen_samples(everyone: list[str], samples: Sequence[str] | None, source: Path) -> list[str]:
+    """The listed samples (every one must be in the input), else all of the input's; refused when none."""
+    chosen = everyone
+    if samples is not None:
+        known = set(everyone)
+        unknown = [sample for sample in samples if sample not in known]
+        if unknown:
+            raise InputError(f"{len(unknown)} listed sample(s) not in the input, e.g. {unknown[0]}", source=source)
+        chosen = list(samples)
+    if not chosen:
+        raise InputError("the cohort input has no samples", source=source)
+    return chosen

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.errors import InputError
+from tailormed.evidence.plan import inside_regions
 from tailormed.model.chrom import canonical_chrom
 
 #: Probability the most probable genotype (or allele of a phased haplotype) needs to be called; below it the call
@@ -140,7 +141,9 @@ def write_bgen_vcf(
     with _reader(source.path) as reader, out.open("w", encoding="utf-8") as stream:
         try:
             chroms, positions = reader.chroms(), np.asarray(reader.positions(), dtype=np.int64)
-            keep = _inside(chroms, positions, regions)
+            distinct, codes = np.unique(np.asarray(chroms, dtype=object).astype(str), return_inverse=True)
+            names = [canonical_chrom(name) for name in distinct.tolist()]
+            keep = inside_regions(codes, names, positions, regions)
             used = sorted({chroms[i] for i in np.flatnonzero(keep).tolist()})
             stream.write("##fileformat=VCFv4.2\n")
             stream.write("".join(f"##contig=<ID={name}>\n" for name in used))
@@ -163,27 +166,6 @@ def write_bgen_vcf(
         except (ValueError, RuntimeError, IndexError, OSError) as exc:
             raise InputError(f"not a readable BGEN file ({exc})", source=source.path) from None
     return written
-
-
-def _inside(chroms: Sequence[str], positions: npt.NDArray[np.int64], regions: Sequence[tuple[str, int, int]]) -> Any:
-    """Which variants lie in any region: per chromosome, each position against the regions starting at or before it
-    (one binary search), so the cost grows with variants plus regions, not their product."""
-    distinct, codes = np.unique(np.asarray(chroms, dtype=object).astype(str), return_inverse=True)
-    keep = np.zeros(len(positions), dtype=np.bool_)
-    by_chrom: dict[str, list[tuple[int, int]]] = {}
-    for chrom, start, end in regions:
-        by_chrom.setdefault(chrom, []).append((start, end))
-    for code, name in enumerate(distinct.tolist()):
-        spans = by_chrom.get(canonical_chrom(name) or "")
-        if not spans:
-            continue
-        spans.sort()
-        starts = np.asarray([start for start, _ in spans], dtype=np.int64)
-        reach = np.maximum.accumulate(np.asarray([end for _, end in spans], dtype=np.int64))
-        rows = np.flatnonzero(codes == code)
-        at = np.searchsorted(starts, positions[rows], side="right") - 1
-        keep[rows] = (at >= 0) & (positions[rows] <= reach[np.maximum(at, 0)])
-    return keep
 
 
 def _check_hard(probabilities: npt.NDArray[np.float64], path: Path, location: str) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.errors import InputError
+from tailormed.evidence.plan import inside_regions
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.dosage import SiteGroup, SiteRecord
 
@@ -161,8 +162,6 @@ def read_pgen_sites(
     Allele indices are -1 where a call is missing (both columns, as the VCF reader gives them); samples come in the
     order of ``samples`` (default: the ``.psam`` order).
     """
-    import pgenlib
-
     chosen = _sample_indices(fileset, samples)
     pvar_path = Path(f"{fileset.prefix}.pvar")
     codes, names, pos = pvar_sites(pvar_path)
@@ -175,26 +174,8 @@ def read_pgen_sites(
             rows = np.flatnonzero(codes == code)
             keep_mask[rows[np.isin(pos[rows], np.asarray(wanted[name], dtype=np.int64))]] = True
     keep = np.flatnonzero(keep_mask).astype(np.uint32)
-    try:
-        pvar = pgenlib.PvarReader(str(pvar_path).encode())
-    except RuntimeError as exc:
-        raise InputError(f"cannot read the .pvar: {exc}", source=pvar_path) from exc
-    if pvar.get_variant_ct() != len(pos):
-        raise InputError(f"{len(pos)} variant lines, pgenlib reads {pvar.get_variant_ct()}", source=pvar_path)
-    order = np.argsort(chosen, kind="stable")
-    subset = np.ascontiguousarray(np.asarray(chosen, dtype=np.uint32)[order])
-    try:
-        reader = pgenlib.PgenReader(
-            str(fileset.prefix).encode() + b".pgen",
-            raw_sample_ct=len(fileset.samples),
-            pvar=pvar,
-            sample_subset=subset if len(subset) < len(fileset.samples) else None,
-        )
-    except RuntimeError as exc:
-        raise InputError(f"cannot read the .pgen: {exc}", source=Path(f"{fileset.prefix}.pgen")) from exc
-    back = np.empty_like(order)
-    back[order] = np.arange(len(order))
-    count = len(subset)
+    pvar, reader, back = _open(fileset, len(pos), chosen)
+    count = len(chosen)
     reorder = bool((back != np.arange(count)).any())
     current: list[SiteRecord] = []
     try:
@@ -259,6 +240,35 @@ def _alleles(reader: Any, block: npt.NDArray[np.uint32], count: int, contiguous:
     return alleles
 
 
+def _open(fileset: PgenFileset, variants: int, chosen: Sequence[int]) -> tuple[Any, Any, npt.NDArray[np.intp]]:
+    """pgenlib's ``.pvar`` and ``.pgen`` readers over the chosen samples (``.psam`` indices, in the caller's order),
+    and for each chosen sample its column in what the reader returns: pgenlib reads a subset in file order.
+    ``variants``: the ``.pvar`` lines numpy counted, which pgenlib must agree with."""
+    import pgenlib
+
+    pvar_path = Path(f"{fileset.prefix}.pvar")
+    try:
+        pvar = pgenlib.PvarReader(str(pvar_path).encode())
+    except RuntimeError as exc:
+        raise InputError(f"cannot read the .pvar: {exc}", source=pvar_path) from exc
+    if pvar.get_variant_ct() != variants:
+        raise InputError(f"{variants} variant lines, pgenlib reads {pvar.get_variant_ct()}", source=pvar_path)
+    order = np.argsort(chosen, kind="stable")
+    subset = np.ascontiguousarray(np.asarray(chosen, dtype=np.uint32)[order])
+    try:
+        reader = pgenlib.PgenReader(
+            str(fileset.prefix).encode() + b".pgen",
+            raw_sample_ct=len(fileset.samples),
+            pvar=pvar,
+            sample_subset=subset if len(subset) < len(fileset.samples) else None,
+        )
+    except RuntimeError as exc:
+        raise InputError(f"cannot read the .pgen: {exc}", source=Path(f"{fileset.prefix}.pgen")) from exc
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return pvar, reader, back
+
+
 def _sample_indices(fileset: PgenFileset, samples: Sequence[str] | None) -> list[int]:
     if samples is None:
         return list(range(len(fileset.samples)))
@@ -285,35 +295,16 @@ def write_pgen_vcf(
     written phased in a fileset that holds phase (phase says nothing there; phased VCFs write them so) and unphased
     otherwise; a missing call is ``./.``. Only GT is kept: a ``.pgen`` holds no other FORMAT field.
     """
-    import pgenlib
-
     pvar_path = Path(f"{fileset.prefix}.pvar")
     codes, names, pos = pvar_sites(pvar_path)
-    keep_mask = np.zeros(len(pos), dtype=np.bool_)
-    for chrom, start, end in regions:
-        for code in (code for code, name in enumerate(names) if name == chrom):
-            keep_mask |= (codes == code) & (pos >= start) & (pos <= end)
-    keep = np.flatnonzero(keep_mask).astype(np.uint32)
+    keep = np.flatnonzero(inside_regions(codes, names, pos, regions)).astype(np.uint32)
     header, columns, lines = _pvar_text(pvar_path)
     missing = [name for name in ("CHROM", "POS", "ID", "REF", "ALT") if name not in columns]
     if missing:
         raise InputError(f"the .pvar has no {', '.join(missing)} column", source=pvar_path)
     chosen = _sample_indices(fileset, samples)
-    order = np.argsort(chosen, kind="stable")
-    subset = np.ascontiguousarray(np.asarray(chosen, dtype=np.uint32)[order])
-    back = np.empty_like(order)
-    back[order] = np.arange(len(order))
-    try:
-        pvar = pgenlib.PvarReader(str(pvar_path).encode())
-        reader = pgenlib.PgenReader(
-            str(fileset.prefix).encode() + b".pgen",
-            raw_sample_ct=len(fileset.samples),
-            pvar=pvar,
-            sample_subset=subset if len(subset) < len(fileset.samples) else None,
-        )
-    except RuntimeError as exc:
-        raise InputError(f"cannot read the PLINK 2 fileset: {exc}", source=Path(f"{fileset.prefix}.pgen")) from exc
-    count = len(subset)
+    _, reader, back = _open(fileset, len(pos), chosen)
+    count = len(chosen)
     used = {str(lines[int(row)].split(b"\t", 1)[0], "utf-8") for row in keep.tolist()}
     with out.open("w", encoding="utf-8") as stream:
         stream.write("##fileformat=VCFv4.2\n")
