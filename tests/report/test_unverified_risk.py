@@ -1,5 +1,5 @@
-"""A risk adjusted by a polygenic score whose per-SD effect no quoted source backs (PRS77) is shown to clinicians
-and left out of the patient's risks; a risk adjusted by a source-backed score stays."""
+"""A risk adjusted by a polygenic score whose per-SD effect no quoted source backs (PRS77) is shown to clinicians;
+the patient hears the equation's own risk instead. A risk adjusted by a source-backed score stays adjusted."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def _risk(key: str, model: str, outcome: str, pgs_id: str, risk: float, unverifi
     )
 
 
-def test_a_risk_adjusted_by_an_unverified_score_is_for_the_clinician_only(core: KnowledgeBundle) -> None:
+def test_a_patient_hears_the_equations_own_risk_when_the_score_effect_is_unverified(core: KnowledgeBundle) -> None:
     findings = [
         _score("PGS000001", "Breast cancer", [PRS77_REASON]),
         _risk("gail", "gail", "5-year invasive breast cancer", "PGS000001", 0.031, [PRS77_REASON]),
@@ -74,5 +74,8 @@ def test_a_risk_adjusted_by_an_unverified_score_is_for_the_clinician_only(core: 
     patient_text = visible_text(render_patient_html(plan, patient, language="en"))
     clinician_text = visible_text(render_clinician_html(plan, patient))
     assert "Think of 100 people like you. In the next 10 years, about 23 of them" in patient_text
-    assert "In the next 5 years" not in patient_text
+    # Gail's own 2.2 %, not the PRS77-adjusted 3.1 %.
+    assert "In the next 5 years, about 2 of them" in patient_text
+    assert "In the next 5 years, about 3 of them" not in patient_text
     assert "5-year invasive breast cancer" in clinician_text
+    assert "3.1%" in clinician_text

@@ -251,16 +251,16 @@ class ReportView:
 
     @property
     def patient_risks(self) -> list[tuple[str, Typed[ClinicalRiskData]]]:
-        """One risk per topic a patient would recognise, the most urgent (then first) of the models that give it;
-        a risk adjusted by a polygenic score whose per-SD effect is unverified is left to the clinician."""
+        """One risk per topic a patient would recognise, the most urgent (then first) of the models that give it.
+        Where the polygenic score's per-SD effect is unverified, the patient hears the equation's own risk (the
+        adjusted one is left to the clinician)."""
         order = list(Priority)
         chosen: dict[str, Typed[ClinicalRiskData]] = {}
         unverified_scores = {s.data.pgs_id for s in self.scores if s.finding.unverified}
-        for risk in self.risks:
-            if risk.data.integrated_risk is None or not risk.data.applicable:
+        for found in self.risks:
+            if found.data.integrated_risk is None or not found.data.applicable:
                 continue
-            if risk.data.polygenic_score in unverified_scores:
-                continue
+            risk = _without_score(found) if found.data.polygenic_score in unverified_scores else found
             topic = risk_topic(risk.data)
             held = chosen.get(topic)
             if held is None or order.index(risk.finding.priority) > order.index(held.finding.priority):
@@ -620,3 +620,19 @@ def domain_limitations(limitations: Sequence[NotAssessed], domain: Domain) -> li
     """The plan's limitations that name this domain (e.g. an engine that did not run and why)."""
     words = _DOMAIN_WORDS.get(domain, (domain.value,))
     return [n for n in limitations if any(w in f"{n.item} {n.reason}".casefold() for w in words)]
+
+
+def _without_score(risk: Typed[ClinicalRiskData]) -> Typed[ClinicalRiskData]:
+    """The equation's own risk, without the polygenic adjustment (whose what-ifs were computed on the adjusted
+    risk, so they go too)."""
+    data = risk.data.model_copy(
+        update={
+            "integrated_risk": risk.data.equation_risk,
+            "integrated_low": None,
+            "integrated_high": None,
+            "polygenic_relative_risk": None,
+            "polygenic_score": None,
+            "scenarios": [],
+        }
+    )
+    return Typed(risk.finding, data)
