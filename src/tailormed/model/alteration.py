@@ -25,10 +25,19 @@ markers scored as the share of tumour cells stained at an intensity or stronger 
 A HER2 score of 0 may say whether faint, incomplete membrane staining was seen: ``HER2 IHC 0 ultralow`` (IHC 0
 with membrane staining, HER2-ultralow) or ``HER2 IHC 0 null`` (no staining); a plain ``HER2 IHC 0`` does not say.
 Cell-surface antigens and receptors that a label names as present (CD33-positive, CD19-positive, CD30-expressing;
-PSMA-positive and somatostatin-receptor-positive by PET), measured by flow cytometry, immunohistochemistry or imaging
-against the test's own criteria, are written ``CD33 positive`` or ``CD33 negative``.
+PSMA-positive and somatostatin-receptor-positive by PET; the tumour antigen MAGE-A4), measured by flow cytometry,
+immunohistochemistry or imaging against the test's own criteria, are written ``CD33 positive`` or ``CD33 negative``.
 A patient's result is one value (``PD-L1 TPS 60%``, ``CLDN18.2 IHC 2+ 80%``) or the range a laboratory reports
 (``PD-L1 TPS >= 50%``, ``ER IHC <1%``).
+
+An HLA allele (``kind: hla``) is written in WHO nomenclature with its locus: ``HLA-A*02:01`` (two fields: one
+protein), ``HLA-A*02:01P`` (the P group of alleles sharing that protein's antigen-binding domains), and the patient's
+typing at any resolution (``HLA-A*02:01:01:01``). A typing meets an allele or P group when its first two fields are
+the same and it is not a null (``N``) allele; a one-field typing (``HLA-A*02``) cannot show a two-field allele and
+meets none. Other alleles that the WHO P-group table places in a group are not recognised. HLA typing is inherited.
+
+A cytogenetic arm deletion (``kind: cytogenetic``) is written ``del(5q)`` or ``5q deletion``, or in ISCN with its
+breakpoints, ``del(5)(q13q33)``; the biomarker is the loss of part of that chromosome arm.
 """
 
 from __future__ import annotations
@@ -194,6 +203,8 @@ class AlterationKind(StrEnum):
     FUSION = "fusion"
     SIGNATURE = "signature"
     EXPRESSION = "expression"
+    HLA = "hla"
+    CYTOGENETIC = "cytogenetic"
 
 
 class VariantOrigin(StrEnum):
@@ -262,6 +273,7 @@ EXPRESSION_MARKERS = {
         (("CD30", "TNFRSF8"), ("TNFRSF8", "CD30")),
         (("PSMA", "FOLH1"), ("FOLH1", "PSMA")),
         (("SSTR", "SSTR2"), ("SSTR2", "SSTR")),
+        (("MAGE-A4", "MAGEA4"), ("MAGEA4", "MAGE-A4")),
     )
     for name in names
 }
@@ -279,6 +291,7 @@ MARKER_SCALES = {
     "CD30": frozenset({"status"}),
     "PSMA": frozenset({"status"}),
     "SSTR": frozenset({"status"}),
+    "MAGE-A4": frozenset({"status"}),
 }
 #: Markers whose IHC result is the share of tumour cell nuclei stained, not a membrane intensity score.
 NUCLEAR_MARKERS = frozenset({"ER", "PR"})
@@ -383,6 +396,22 @@ class Expression(Contract):
         return f"{self.scale.value} {value}"
 
 
+class HlaAllele(Contract):
+    """An HLA allele after the locus and ``*``: fields ``02``, ``01``, ... and a suffix (``N`` null, ``P`` group)."""
+
+    fields: list[str] = Field(min_length=1, max_length=4)
+    suffix: str = Field(default="", pattern=r"^[NLSCAQPG]?$")
+
+    @property
+    def text(self) -> str:
+        return ":".join(self.fields) + self.suffix
+
+    def meets(self, criterion: HlaAllele) -> bool:
+        """Whether this typing is the criterion's two-field allele (or one of its subtypes), and expressed."""
+        wanted = criterion.fields[:2]
+        return len(self.fields) >= 2 and self.fields[:2] == wanted and self.suffix != "N"
+
+
 class GenomicAllele(Contract):
     """A VCF-style allele on a named build (UCSC chromosome names)."""
 
@@ -409,6 +438,10 @@ class Alteration(Contract):
     partner: str | None = Field(default=None, description="Fusion partner gene; None = any partner")
     signature: Signature | None = None
     expression: Expression | None = Field(default=None, description="For protein expression: result or criterion")
+    hla: HlaAllele | None = Field(default=None, description="For an HLA allele: the allele or typing (gene = locus)")
+    chromosome_arm: str | None = Field(
+        default=None, pattern=r"^([1-9]|1[0-9]|2[0-2]|X|Y)[pq]$", description="For a cytogenetic arm deletion: '5q'"
+    )
     allele: GenomicAllele | None = None
     consequence: str | None = Field(default=None, description="Sequence Ontology term from a VEP/SnpEff annotation")
     vaf: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
@@ -457,7 +490,15 @@ _SIGNATURES = {
     "TMB-H": Signature.TMB_H, "TMB HIGH": Signature.TMB_H, "HIGH TMB": Signature.TMB_H, "HRD": Signature.HRD,
     "HRD POSITIVE": Signature.HRD,
 }  # fmt: skip
-_FEATURE_TYPES = ("mutation", "amplification", "deletion", "fusion", "exon", "signature", "expression")
+_FEATURE_TYPES = (
+    "mutation", "amplification", "deletion", "fusion", "exon", "signature", "expression", "hla", "cytogenetic",
+)  # fmt: skip
+_HLA = re.compile(r"^HLA-([A-Z]+[0-9]*)\*(\d{2,3}(?::\d{2,4}){0,3})([NLSCAQPG]?)$")
+_ARM_DELETION = (
+    re.compile(r"^DEL\(([1-9]|1[0-9]|2[0-2]|X|Y)([PQ])\)$"),
+    re.compile(r"^([1-9]|1[0-9]|2[0-2]|X|Y)([PQ])\s*(?:DELETION|DEL|LOSS|-)$"),
+)
+_ISCN_DELETION = re.compile(r"^DEL\(([1-9]|1[0-9]|2[0-2]|X|Y)\)\(([PQ])\d+(?:\.\d+)*(?:([PQ])\d+(?:\.\d+)*)?\)$")
 _SCALE_WORDS = {"IHC": ExpressionScale.IHC, "TPS": ExpressionScale.TPS, "CPS": ExpressionScale.CPS,
                 "TC": ExpressionScale.TC, "IC": ExpressionScale.IC, "TAP": ExpressionScale.TAP}  # fmt: skip
 _NUMBER = r"(\d+(?:\.\d+)?)"
@@ -491,6 +532,14 @@ def parse_alteration(text: str, *, gene: str | None = None, feature_type: str | 
             known = ", ".join(dict.fromkeys(shown for _, shown in EXPRESSION_MARKERS.values()))
             raise ValueError(f"no protein-expression marker {marker!r} (known: {known})")
         raise ValueError(f"not a protein-expression result: {raw!r} (e.g. 'IHC 3+', 'TPS 60%', 'CPS 12', 'IHC 2+ 80%')")
+    special = _hla(raw, gene) or _arm_deletion(raw, gene)
+    if special is not None:
+        return _expect(special, feature_type)
+    wanted = (feature_type or "").strip().lower()
+    if wanted == "hla":
+        raise ValueError(f"not an HLA allele: {raw!r} (e.g. 'HLA-A*02:01:01:01', 'HLA-A*02:01')")
+    if wanted == "cytogenetic":
+        raise ValueError(f"not a chromosome arm deletion: {raw!r} (e.g. 'del(5q)' or 'del(5)(q13q33)')")
     signature = _SIGNATURES.get(upper) if gene is None or gene.strip().upper() in ("", "MSI", "TMB") else None
     if signature is not None:
         return _expect(
@@ -645,6 +694,53 @@ def _expression(raw: str, gene: str | None) -> Alteration | None:
     )
 
 
+def _hla(raw: str, gene: str | None) -> Alteration | None:
+    """An HLA allele (``HLA-A*02:01``; with ``gene`` ``HLA-A``, the text may be ``*02:01``), or None."""
+    text = raw.strip()
+    if gene is not None and gene.strip():
+        locus = gene.strip().upper()
+        if not locus.startswith("HLA-"):
+            return None
+        text = text if text.upper().startswith("HLA-") else f"{locus}{text if text.startswith('*') else '*' + text}"
+    m = _HLA.match(text.upper())
+    if m is None:
+        if text.upper().startswith("HLA-") and "*" in text:
+            raise ValueError(f"not an HLA allele: {raw!r} (e.g. 'HLA-A*02:01', 'HLA-A*02:01:01:01', 'HLA-A*02:01P')")
+        return None
+    locus, fields, suffix = f"HLA-{m.group(1)}", m.group(2).split(":"), m.group(3)
+    if suffix in ("P", "G") and len(fields) != 2:
+        raise ValueError(f"a {suffix} group is named by two fields, e.g. 'HLA-A*02:01{suffix}': {raw!r}")
+    allele = HlaAllele(fields=fields, suffix=suffix)
+    return Alteration(
+        gene=locus, kind=AlterationKind.HLA, hla=allele, origin=VariantOrigin.GERMLINE,
+        label=f"{locus}*{allele.text}",
+    )  # fmt: skip
+
+
+def _arm_deletion(raw: str, gene: str | None) -> Alteration | None:
+    """A chromosome arm deletion (``del(5q)``, ``5q deletion``, ISCN ``del(5)(q13q33)``), or None."""
+    if gene is not None and gene.strip():
+        return None
+    text = raw.strip().upper().replace(" ", "") if raw.strip().upper().startswith("DEL(") else raw.strip().upper()
+    arm: str | None = None
+    label: str | None = None
+    for pattern in _ARM_DELETION:
+        if m := pattern.match(text):
+            arm = m.group(1) + m.group(2).lower()
+    if arm is None and (m := _ISCN_DELETION.match(text)):
+        if m.group(3) is not None and m.group(3) != m.group(2):
+            raise ValueError(f"a deletion across the centromere is not an arm deletion: {raw!r}")
+        arm = m.group(1) + m.group(2).lower()
+        label = text.lower()
+    if arm is None:
+        if text.startswith("DEL("):
+            raise ValueError(f"not a chromosome arm deletion: {raw!r} (e.g. 'del(5q)' or 'del(5)(q13q33)')")
+        return None
+    return Alteration(
+        gene=f"del({arm})", kind=AlterationKind.CYTOGENETIC, chromosome_arm=arm, label=label or f"del({arm})"
+    )
+
+
 def _expect(alteration: Alteration, feature_type: str | None) -> Alteration:
     if feature_type is None:
         return alteration
@@ -657,6 +753,13 @@ def _expect(alteration: Alteration, feature_type: str | None) -> Alteration:
 
 def _is_gene(symbol: str) -> bool:
     return bool(_GENE.match(symbol.upper())) and len(symbol) <= 20
+
+
+def with_origin(alteration: Alteration, origin: VariantOrigin) -> Alteration:
+    """The alteration with the origin its input states; an HLA allele stays inherited whatever the input says."""
+    if alteration.kind is AlterationKind.HLA:
+        return alteration
+    return alteration.model_copy(update={"origin": origin})
 
 
 def with_label(alteration: Alteration, label: str) -> Alteration:

@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from tailormed.model.alteration import Alteration, VariantOrigin, parse_alteration
 from tailormed.model.base import Coding, Contract
@@ -308,6 +308,32 @@ class Tumour(Contract):
     msi_status: str | None = Field(default=None, pattern=r"^(MSI-H|MSI-L|MSS)$")
     tmb_mut_per_mb: NonNegative | None = None
     protein_expression: list[ProteinExpression] = Field(default_factory=list)
+    hla_typing: list[str] = Field(
+        default_factory=list,
+        description="The patient's HLA alleles, e.g. 'HLA-A*02:01:01:01' (labels such as tebentafusp need one)",
+    )
+    cytogenetics: list[str] = Field(
+        default_factory=list,
+        description="Chromosome arm deletions of the tumour karyotype: 'del(5q)', 'del(5)(q13q33)'",
+    )
+
+    @field_validator("hla_typing", "cytogenetics")
+    @classmethod
+    def _understood(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        kind = "hla" if info.field_name == "hla_typing" else "cytogenetic"
+        for number, text in enumerate(values):
+            try:
+                parse_alteration(text, feature_type=kind)
+            except ValueError as exc:
+                raise ValueError(f"[{number}] {exc}") from None
+        return values
+
+    def typed_alterations(self) -> list[Alteration]:
+        """The HLA typing and cytogenetic abnormalities as alterations (``hla``, ``cytogenetic``)."""
+        return [
+            *(parse_alteration(text, feature_type="hla") for text in self.hla_typing),
+            *(parse_alteration(text, feature_type="cytogenetic") for text in self.cytogenetics),
+        ]
 
 
 class RiskTolerance(StrEnum):

@@ -19,7 +19,7 @@ from tailormed.evidence.tumour import read_tumour
 from tailormed.intake.tumour import read_cases, read_cna, read_fusions
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.onco import core, sources
-from tailormed.model.alteration import Alteration, VariantOrigin, parse_alteration
+from tailormed.model.alteration import Alteration, VariantOrigin, parse_alteration, with_origin
 from tailormed.model.engine import EngineRun
 from tailormed.model.evidence import TumourEvidence
 from tailormed.model.finding import NotAssessed
@@ -92,7 +92,7 @@ def file_profile(
     ):
         for text in texts:
             try:
-                found.append(parse_alteration(text).model_copy(update={"origin": origin}))
+                found.append(with_origin(parse_alteration(text), origin))
             except ValueError as exc:
                 raise InputError(f"{option} {text!r}: {exc}") from exc
     return TumourProfile(case_id=case_id, tumour_type=code, alterations=found, not_assessed=limits)
@@ -105,7 +105,7 @@ def batch_profiles(path: Path, knowledge: OncoKnowledge) -> list[TumourProfile]:
         where = f"line {row.line}"
         try:
             parsed = parse_alteration(row.alteration, gene=row.gene or None, feature_type=row.feature_type)
-            parsed = parsed.model_copy(update={"origin": row.origin})
+            parsed = with_origin(parsed, row.origin)
         except ValueError as exc:
             raise InputError(str(exc), source=path, location=where) from exc
         code = tumour_type(row.tumor_type, knowledge, source=path, location=where)

@@ -6,6 +6,8 @@ loss of function). Gene-level mutation classes apply only to alterations predict
 Protein expression is its own level: a result meets a criterion on the same marker and scale when it lies within
 the criterion's range (TPS 60% meets TPS >= 50%; HER2 IHC 3+ does not meet HER2 IHC 1+ or 2+); an expression
 result never meets a genomic biomarker, nor the other way round (HER2 IHC 3+ is not ERBB2 amplification).
+An HLA typing meets an HLA allele of the same locus at two fields (``HLA-A*02:01:01:01`` meets ``HLA-A*02:01``); a
+chromosome arm deletion meets the same arm's deletion (``del(5)(q13q33)`` meets ``del(5q)``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class MatchLevel(StrEnum):
     EXON = "exon"
     FUSION = "fusion"
     SIGNATURE = "signature"
+    HLA = "hla"
+    CYTOGENETIC = "cytogenetic"
     EXPRESSION = "expression"
     GENE_CLASS = "gene_class"
 
@@ -50,6 +54,12 @@ def match_level(
         return _fusion(spec, alteration)
     if spec.gene != alteration.gene:
         return None
+    if spec.kind is AlterationKind.HLA or alteration.kind is AlterationKind.HLA:
+        met = alteration.hla is not None and spec.hla is not None and alteration.hla.meets(spec.hla)
+        return MatchLevel.HLA if met else None
+    if spec.kind is AlterationKind.CYTOGENETIC or alteration.kind is AlterationKind.CYTOGENETIC:
+        same = alteration.kind is spec.kind and alteration.chromosome_arm == spec.chromosome_arm
+        return MatchLevel.CYTOGENETIC if same else None
     if spec.kind is AlterationKind.EXPRESSION or alteration.kind is AlterationKind.EXPRESSION:
         result, criterion = alteration.expression, spec.expression
         met = result is not None and criterion is not None and result.meets(criterion)

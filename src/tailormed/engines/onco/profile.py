@@ -280,6 +280,7 @@ def record_profile(case_id: str, tumour: Tumour, knowledge: OncoKnowledge, build
     elif tumour.tmb_mut_per_mb is None:
         limits.append(NotAssessed(item="tumour mutational burden", reason="TMB not in the record"))
     found += [result.alteration() for result in tumour.protein_expression]
+    found += tumour.typed_alterations()
     code = tumour_type_code(tumour.oncotree_code, knowledge.tree)
     return TumourProfile(case_id=case_id, tumour_type=code, alterations=found, not_assessed=limits)
 

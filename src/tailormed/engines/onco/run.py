@@ -183,6 +183,8 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                 )
                 continue
             related, note = relation(profile.tumour_type, row, knowledge.tree)
+            if row.biomarker.kind is AlterationKind.HLA and related is Relation.OTHER:
+                continue  # an HLA type is the patient's, not the tumour's: no evidence from other tumour types
             related, note, condition = _label_conditions(row, alterations, knowledge, related, note)
             related, note, condition = _origin_condition(row, alteration, related, note, condition)
             matches.append(
@@ -268,7 +270,13 @@ def _origin_condition(
 
 
 def _stated(spec: Alteration, alterations: Sequence[Alteration]) -> bool:
-    """Whether the tumour has a result that answers an expression criterion (a measured ER, PR or HER2 IHC)."""
+    """Whether the tumour has a result that answers an expression criterion (a measured ER, PR or HER2 IHC), or the
+    patient an HLA typing at two fields or more of the criterion's locus."""
+    if spec.kind is AlterationKind.HLA:
+        return any(
+            a.kind is AlterationKind.HLA and a.gene == spec.gene and a.hla is not None and len(a.hla.fields) >= 2
+            for a in alterations
+        )
     if spec.kind is not AlterationKind.EXPRESSION or spec.expression is None:
         return False
     return any(

@@ -29,7 +29,7 @@ from tailormed.knowledge.onco.evidence import (
 )
 from tailormed.knowledge.onco.oncotree import OncoTree
 from tailormed.knowledge.sourcing import Sourced, SourceQuote
-from tailormed.model.alteration import GenomicAllele, parse_alteration, parse_protein_change
+from tailormed.model.alteration import AlterationKind, GenomicAllele, parse_alteration, parse_protein_change
 from tailormed.model.base import Contract
 from tailormed.model.genotype import GenomeBuild
 
@@ -303,6 +303,11 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
                 biomarker = parse_alteration(text)
             except ValueError as exc:
                 raise KnowledgeError(f"biomarker {text!r}: {exc}", source=path, location=where) from exc
+            if biomarker.kind is AlterationKind.HLA and row.origin is not Origin.GERMLINE:
+                raise KnowledgeError(
+                    f"biomarker {text!r}: an HLA allele is inherited; the row needs origin: germline",
+                    source=path, location=where,
+                )  # fmt: skip
             protein = biomarker.protein.text if biomarker.protein else None
             suffix = "" if len(row.biomarkers) == 1 else ":" + _slug(biomarker.label)
             rows.append(
