@@ -158,6 +158,9 @@ def test_tnbc_label_needs_cps_10(core_knowledge: OncoKnowledge) -> None:
         ("PIK3CA H1047R", "alpelisib + fulvestrant", ["ER IHC 80%", "HER2 IHC 3+"], "II-C"),  # HER2-positive
         ("PIK3CA E545K", "inavolisib + palbociclib + fulvestrant", ["ER IHC 0%", "PR IHC 0%"], "II-C"),
         ("PIK3CA E545K", "inavolisib + palbociclib + fulvestrant", ["PR IHC 10%"], "I-A"),
+        ("ERBB2 amplification", "lapatinib + letrozole", ["ER IHC 90%", "PR IHC 0%"], "I-A"),
+        ("HER2 IHC 3+", "lapatinib + letrozole", ["ER IHC <1%", "PR IHC 5%"], "I-A"),
+        ("ERBB2 amplification", "lapatinib + letrozole", ["ER IHC 0%", "PR IHC <1%"], "II-C"),  # HR-negative
     ],
 )
 def test_hormone_receptor_labels(
