@@ -123,3 +123,16 @@ def test_judged_genes_are_found_once_for_the_request_and_the_coverage(hereditary
     assert knowledge.judged_genes == loaded.acmg.judged_genes(loaded.clinvar)
     wanted = request.loci[CONSUMER][GenomeBuild.GRCH38]
     assert {locus.key for locus in wanted.loci} == set().union(*by_gene.values())
+
+
+def test_management_has_no_unquoted_parts_and_htad_genes_do_not_get_the_marfan_schedule() -> None:
+    """The Marfan imaging schedule is quoted for FBN1 only; the other heritable aortic genes get what the 2022
+    ACC/AHA guideline text read says for them, and are told the gene-specific schedules were not read."""
+    curated = load_curated_file()
+    assert [entry.condition for entry in curated.management if entry.unsourced] == []
+    (marfan,) = curated.for_gene("FBN1")
+    assert "6 months later" in marfan.management
+    for gene in ("TGFBR1", "TGFBR2", "SMAD3", "ACTA2", "MYH11", "COL3A1"):
+        (entry,) = curated.for_gene(gene)
+        assert "6 months" not in entry.management and "beta-blocker" not in entry.management
+        assert "imaging schedules and medicines for these genes were not read" in entry.management
