@@ -81,7 +81,8 @@ class GenomeInput:
 
     @classmethod
     def from_fd(cls, fd: int, label: str) -> GenomeInput:
-        """An open descriptor, read from its current position; the caller keeps ownership and closes it."""
+        """An open descriptor: a file or memory file is read from its start, a pipe from where it stands; the caller
+        keeps ownership and closes it."""
         return cls(label=label, fd=fd)
 
     @classmethod
@@ -298,7 +299,7 @@ def open_vcf(source: GenomeInput | Path | str | int) -> VcfFile:
     else:
         assert given.fd is not None
         try:
-            reader = cyvcf2.VCF(given.fd, gts012=False, strict_gt=False)
+            reader = _open_descriptor(given.fd)
         except Exception as exc:
             raise InputError(f"htslib cannot read this input as VCF/BCF ({exc})", source=given.label) from exc
         fd = given.fd
@@ -364,6 +365,21 @@ def _open_path(path: Path, *, without_index: bool) -> cyvcf2.VCF:
         except OSError:
             link = path
         return cyvcf2.VCF(str(link), gts012=False, strict_gt=False)
+
+
+def _open_descriptor(fd: int) -> cyvcf2.VCF:
+    """htslib's reader of the file or pipe behind ``fd``, opened by its ``/proc/self/fd`` name.
+
+    cyvcf2 never closes a reader it opened from a bare descriptor (so as to leave the caller's descriptor open), and
+    so never frees htslib's file and BGZF buffers either: about 100-150 KB lost per read in a long-running process.
+    Opened by name, htslib reads through a descriptor of its own on the same file or pipe (an anonymous pipe opens
+    without waiting for a writer), closes it and frees its buffers; the caller's descriptor stays open. Without
+    ``/proc`` the bare descriptor is the only way.
+    """
+    name = _DESCRIPTORS / str(fd)
+    if not _DESCRIPTORS.is_dir():
+        return cyvcf2.VCF(fd, gts012=False, strict_gt=False)
+    return cyvcf2.VCF(str(name), gts012=False, strict_gt=False)
 
 
 def _index_of(path: Path | None, kind: Kind) -> Path | None:
