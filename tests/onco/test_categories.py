@@ -142,6 +142,8 @@ def test_solid_indication_elsewhere_is_tier_two(core_knowledge: OncoKnowledge) -
         ("PTCL", "TNFRSF8 positive", "brentuximab vedotin + cyclophosphamide + doxorubicin + prednisone"),
         ("MYCF", "CD30 positive", "brentuximab vedotin"),  # CD30-expressing mycosis fungoides (2017)
         ("PCALCL", "CD30 positive", "brentuximab vedotin"),
+        ("BLLNOS", "CD22 positive", "inotuzumab ozogamicin"),  # CD22-positive B-cell precursor ALL (2017)
+        ("MDS", "del(5q)", "lenalidomide"),  # cytogenetic arm deletion (2005)
     ],
 )
 def test_haematological_indications_on_label(
@@ -157,6 +159,7 @@ def test_antigen_labels_need_the_antigen_present_and_their_own_tumour_type(core_
     brentuximab = "brentuximab vedotin + cyclophosphamide + doxorubicin + prednisone"
     assert tier(run(core_knowledge, "TLGL", "CD30 positive"), brentuximab) == {"II-C"}  # a T-cell leukaemia
     assert tier(run(core_knowledge, "ALCL", "CD30 negative"), brentuximab) == set()
+    assert tier(run(core_knowledge, "BLL", "CD22 negative"), "inotuzumab ozogamicin") == set()
 
 
 # --- tumour-agnostic labels, CUP and an unknown tumour type ---------------------------------------------------
@@ -231,6 +234,8 @@ def test_valid_codes_and_unknown_are_accepted(core_knowledge: OncoKnowledge) -> 
         ("CML", "ABL1 V299L", "dasatinib", "I-B"),
         ("CML", "ABL1 T315A", "dasatinib", "I-B"),
         ("CLLSLL", "BTK C481S", "ibrutinib", "I-B"),
+        ("CLLSLL", "BCL2 G101V", "venetoclax", "I-B"),  # acquired on venetoclax
+        ("LUAD", "ROS1 G2032R", "crizotinib", "I-B"),  # solvent-front mutation, ROS1 fusion-positive lung cancer
         ("GIST", "PDGFRA D842V", "imatinib", "I-A"),  # guideline statement (Onkopedia 2024)
         ("SM", "KIT D816V", "imatinib", "I-B"),
         ("COAD", "KRAS G12D", "cetuximab", "I-A"),  # pathway marker: RAS for anti-EGFR antibodies
@@ -284,6 +289,8 @@ def test_resistance_is_reported_next_to_sensitivity(core_knowledge: OncoKnowledg
         ("GEJ", "PD-L1 CPS 3", "tislelizumab + fluoropyrimidine + platinum-based chemotherapy", 2024),
         ("ESCC", "PD-L1 TAP >= 1%", "tislelizumab + platinum-containing chemotherapy", 2025),
         ("STAD", "PD-L1 CPS 5", "pembrolizumab + fluoropyrimidine + platinum-based chemotherapy", 2025),  # CPS >= 1
+        ("UM", "HLA-A*02:01", "tebentafusp", 2022),  # the patient's HLA type
+        ("SYNS", "MAGE-A4 positive", "afamitresgene autoleucel", 2024),
     ],
 )
 def test_recent_approvals(core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int) -> None:
