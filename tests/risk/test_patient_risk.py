@@ -156,3 +156,32 @@ def test_glucose_thresholds_compare_converted_values(knowledge: RiskKnowledge) -
     mapped = findrisc_inputs(record, ON, knowledge.facts)
     expected = "high blood glucose ever: yes (fasting glucose 108.1 mg/dL)"
     assert any(expected in used for used in mapped.used), mapped.used
+
+
+def test_prevent_classes_are_the_2026_ascvd_classes_and_the_other_outcomes_say_why_not(core: KnowledgeBundle) -> None:
+    """The 2026 ACC/AHA classes (3 %, 5 %, 10 %) apply to 10-year PREVENT-ASCVD; total CVD and heart failure get no
+    class, and each says why, without being flagged as resting on an unsourced class."""
+    ctx = PatientContext(patient=load_record(DEMO / "demo-02-mensah.yaml"), knowledge=core, on=ON)
+    by_id = {f.id: f for f in risk_engine(ctx).findings}
+    ascvd = ClinicalRiskData.model_validate(by_id["risk:prevent_ascvd"].data)
+    assert ascvd.equation_risk is not None
+    classes = ((0.03, "low"), (0.05, "borderline"), (0.10, "intermediate"), (1.01, "high"))
+    expected = next(c for bound, c in classes if ascvd.equation_risk < bound)
+    assert ascvd.category == expected
+    for key in ("risk:prevent_cvd", "risk:prevent_hf"):
+        if key not in by_id:
+            continue
+        finding = by_id[key]
+        assert ClinicalRiskData.model_validate(finding.data).category is None
+        assert any("classes are for 10-year ASCVD only" in n.reason for n in finding.evidence[0].not_assessed)
+        assert not finding.unverified
+
+
+def test_pce_input_limits_rest_on_quotes(knowledge: RiskKnowledge) -> None:
+    """The cholesterol and systolic limits are quoted (Cerner's implementation of the equations), not unsourced."""
+    pce = knowledge.facts.pce
+    assert pce.unsourced == {}
+    quotes = " ".join(s.quote for s in pce.sources)
+    for name in ("chol_total_mgdl", "chol_hdl_mgdl", "bp_sys_mmhg"):
+        band = pce.ranges[name]
+        assert f"{band.low:g}-{band.high:g}" in quotes

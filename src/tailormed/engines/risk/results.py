@@ -37,8 +37,9 @@ from tailormed.model.patient import Patient, Sex
 RISK_KEYS = ("pce", "prevent_cvd", "prevent_ascvd", "prevent_hf", "findrisc", "gail")
 _PREVENT_OUTCOMES = {"cvd": "total cardiovascular disease", "ascvd": "ASCVD", "hf": "heart failure"}
 GAIL_YEARS = 5
-#: PREVENT's risk classes are defined for total CVD only.
-_UNCLASSIFIED = ("prevent_ascvd", "prevent_hf")
+#: PREVENT's risk classes (2026 ACC/AHA dyslipidemia guideline) are defined for 10-year ASCVD only.
+_UNCLASSIFIED = ("prevent_cvd", "prevent_hf")
+_NO_CLASS = "no risk class: the published PREVENT classes are for 10-year ASCVD only"
 
 
 @dataclass(frozen=True)
@@ -124,10 +125,10 @@ def equation_results(
             except RiskInputError as exc:
                 limits.append(NotAssessed(item=item, reason=exc.message))
                 continue
+            key = f"prevent_{outcome}"
+            notes = [*prevent.notes, *([_NO_CLASS] if key in _UNCLASSIFIED else [])]
             results.append(
-                _result(
-                    f"prevent_{outcome}", facts.prevent, prevent, risk, outcome=f"10-year {_PREVENT_OUTCOMES[outcome]}"
-                )
+                _result(key, facts.prevent, prevent, risk, outcome=f"10-year {_PREVENT_OUTCOMES[outcome]}", notes=notes)
             )
 
     findrisc = findrisc_inputs(patient, on, facts)
