@@ -159,3 +159,27 @@ def test_a_phased_heterozygous_call_fixes_the_haplotype_it_was_seen_on(
     calls, results = _results(tmp_path, core, [(RS12248560, gt), (RS4986893, "0|0")])
     assert calls["CYP2C19"].replaceable == ["*1"]
     assert [p.diplotype for p in results["CYP2C19"].untested] == ["*17/*2"]
+
+
+def test_dpyd_phased_on_one_copy_lists_only_what_lowers_the_score(
+    built_bundle: KnowledgeBundle, tmp_path: Path
+) -> None:
+    """*2A and c.2846A>T phased on one copy (score 1.0), every other DPYD position of the full definition not in the
+    file. The other copy could carry an untested allele: a normal-function one changes nothing (that copy still
+    counts 1), so it is never listed; a decreased or no-function one gives Poor, each scored as a phased call."""
+    calls, results = _results(tmp_path, built_bundle, [(RS3918290, "0|1"), (RS67376798, "0|1")])
+    assert [d.name for d in calls["DPYD"].diplotypes] == ["Reference/[c.1905+1G>A (*2A) + c.2846A>T]"]
+    dpyd = results["DPYD"]
+    assert (dpyd.phenotype, dpyd.activity_score) == ("Intermediate Metabolizer", "1.0")
+    _, knowledge, _ = pgx.load_pgx(built_bundle)
+    table = knowledge.phenotypes.gene("DPYD")
+    assert dpyd.untested and table is not None
+    normal = {name for name, row in table.alleles.items() if row.activity_value == "1.0"}
+    for possible in dpyd.untested:
+        first, second = possible.diplotype.split("/")
+        diplotypes = [Diplotype(allele1=first, allele2=second)]
+        call = GeneCall(sample="p", gene="DPYD", status=CallStatus.CALLED, phased=True, diplotypes=diplotypes)
+        real = phenotype_gene(call, table)
+        assert (possible.phenotype, possible.activity_score) == (real.phenotype, real.activity_score), possible
+        assert float(possible.activity_score or "2") < 1.0, possible
+        assert not set(possible.because.split(" is present")[0].split(" and ")) <= normal, possible

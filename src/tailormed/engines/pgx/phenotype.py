@@ -4,8 +4,10 @@ Follows PharmCAT's phenotyper. Activity-score genes (CYP2C9, CYP2D6, DPYD) are l
 genes by phenotype term, HLA-A/HLA-B by allele status. A call with several equally good diplotypes gets a phenotype
 only when every candidate gives the same one; otherwise the result says it is ambiguous and lists the candidates.
 Lowest-function genes (DPYD) are the exception: unphased variants are assumed to lie on different copies, so the
-two lowest-function alleles set the score, as CPIC's DPYD guideline asks. Outside calls may give only a phenotype
-or an activity score; a stated score wins over one derived from a diplotype, and a disagreement is noted.
+two lowest-function alleles set the score, as CPIC's DPYD guideline asks; phased, each copy counts as the
+lowest-function allele it carries (``[c.1905+1G>A (*2A) + c.2846A>T]`` counts as *2A), as PharmCAT and DPWG do.
+Outside calls may give only a phenotype or an activity score; a stated score wins over one derived from a diplotype,
+and a disagreement is noted.
 Nothing here reads files: tables come in as :class:`GenePhenotypes`.
 """
 
@@ -105,7 +107,7 @@ def _from_diplotypes(diplotypes: list[Diplotype], table: GenePhenotypes, base: G
     candidates = [_alleles(d, table) for d in diplotypes]
     results = [_diplotype_result(alleles, table) for alleles in candidates]
     if table.lowest_function and (len(candidates) > 1 or any(_has_combination(c) for c in candidates)):
-        return _lowest_function(candidates, table, base)
+        return _lowest_function(candidates, table, base, phased=base.phased)
     if len(set(results)) == 1:
         phenotype, score = results[0]
         if phenotype is None and score is None:
@@ -142,32 +144,48 @@ def _from_diplotypes(diplotypes: list[Diplotype], table: GenePhenotypes, base: G
     )
 
 
-def _lowest_function(candidates: list[tuple[str, ...]], table: GenePhenotypes, base: GenePhenotype) -> GenePhenotype:
-    scored: list[tuple[float, tuple[str, ...]]] = []
+def _lowest_function(
+    candidates: list[tuple[str, ...]], table: GenePhenotypes, base: GenePhenotype, *, phased: bool
+) -> GenePhenotype:
+    """The lowest score over the candidates: phased, the sum of each copy's lowest-function allele; unphased, of the
+    two lowest-function alleles found wherever they are named (taken as on different copies)."""
+    scored: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = []
     unknown: set[str] = set()
     reference = _reference_activity(table)
     for alleles in candidates:
-        parts = [part for allele in alleles for part in _components(allele)]
-        found = {part: _activity(part, table) for part in parts}
-        missing = {part for part, value in found.items() if value is None}
-        if missing:
-            unknown |= missing
+        named = [_components(allele) for allele in alleles]
+        copies = named if phased else [[part] for allele in named for part in allele]
+        found = {part: _activity(part, table) for parts in copies for part in parts}
+        values = {part: value for part, value in found.items() if value is not None}
+        if len(values) < len(found):
+            unknown |= set(found) - set(values)
             continue
-        values = sorted(found[part] or 0.0 for part in parts)
-        scored.append((sum([*values, reference, reference][:2]), alleles))
+        picks = sorted((min(parts, key=values.__getitem__) for parts in copies), key=values.__getitem__)[:2]
+        scored.append((sum([*(values[p] for p in picks), reference, reference][:2]), alleles, tuple(picks)))
     if not scored:
         note = f"no activity value in the {table.gene} table for {', '.join(sorted(unknown))}"
         return base.model_copy(update={"status": PhenotypeStatus.UNRESOLVED, "notes": [*base.notes, note]})
-    value, alleles = min(scored)
+    value, alleles, deciding = min(scored)
     score = format_score(value)
-    note = (
-        f"{table.gene} phenotype from the two lowest-function alleles found, assuming they lie on different "
-        f"copies (phase unknown): activity score {score}"
-    )
+    if phased:
+        together = [a for a in alleles if _has_combination((a,))]
+        shared = "".join(
+            f"; {' and '.join(_components(a))} are on one copy, which counts as its lowest-function allele"
+            for a in together
+        )
+        note = f"{table.gene} phenotype from the lowest-function allele of each copy (phased){shared}: "
+        note += f"activity score {score}"
+        shown = deciding
+    else:
+        note = (
+            f"{table.gene} phenotype from the two lowest-function alleles found, assuming they lie on different "
+            f"copies (phase unknown): activity score {score}"
+        )
+        shown = alleles
     return base.model_copy(
         update={
             "status": PhenotypeStatus.ASSIGNED,
-            "alleles": _functions(alleles, table),
+            "alleles": _functions(shown, table),
             "phenotype": table.phenotype_for_score(score),
             "activity_score": score,
             "notes": [*base.notes, note],
@@ -319,13 +337,16 @@ def _hla(name: str) -> str:
     return match.group(1) if match else name.strip()
 
 
-def diplotype_phenotype(diplotype: Diplotype, table: GenePhenotypes) -> tuple[tuple[str, ...], str | None, str | None]:
+def diplotype_phenotype(
+    diplotype: Diplotype, table: GenePhenotypes, *, phased: bool = False
+) -> tuple[tuple[str, ...], str | None, str | None]:
     """One diplotype in the table's spelling, with its phenotype and activity score (None when the table has none),
-    worked out as a call of that diplotype would be (a lowest-function gene's combination allele by its parts)."""
+    worked out as a call of that diplotype would be (a lowest-function gene's combination allele by its parts: on
+    one copy when ``phased``, else wherever they are)."""
     alleles = _alleles(diplotype, table)
     if table.lowest_function and _has_combination(alleles):
         base = GenePhenotype(gene=table.gene, sample="", status=PhenotypeStatus.NOT_CALLED)
-        result = _lowest_function([alleles], table, base)
+        result = _lowest_function([alleles], table, base, phased=phased)
         return alleles, result.phenotype, result.activity_score
     phenotype, score = _diplotype_result(alleles, table)
     return alleles, phenotype, score

@@ -34,7 +34,7 @@ def with_untested(result: GenePhenotype, call: GeneCall, table: GenePhenotypes |
     seen: set[tuple[str | None, str | None]] = set()
     for diplotype in call.diplotypes:
         for other, put in _with_untested(diplotype, call, table):
-            alleles, phenotype, score = diplotype_phenotype(other, table)
+            alleles, phenotype, score = diplotype_phenotype(other, table, phased=call.phased)
             name = "/".join(alleles) if alleles else other.name
             if name in called or name in found:
                 continue
@@ -77,8 +77,9 @@ def described(results: list[PossibleResult]) -> str:
 def _with_untested(diplotype: Diplotype, call: GeneCall, table: GenePhenotypes) -> list[tuple[Diplotype, list[str]]]:
     """Every diplotype with one or two untested alleles present, and the alleles put in (twice when on both copies).
 
-    An untested allele takes a replaceable place; in a lowest-function gene (DPYD), whose score counts every allele
-    found as if on its own copy, one with no place left is added beside a called allele (``[*2A + *13]``) instead.
+    An untested allele takes a replaceable place; in a lowest-function gene (DPYD) one with no place left is added
+    beside a called allele (``[*2A + *13]``) instead: unphased, the score counts every allele found as if on its own
+    copy, so one copy will do; phased, a copy counts as its lowest-function allele, so each copy is tried.
     """
     haplotypes = [diplotype.allele1, diplotype.allele2] if diplotype.allele2 else [diplotype.allele1]
     open_places = [i for i, name in enumerate(haplotypes) if name in call.replaceable]
@@ -97,11 +98,20 @@ def _with_untested(diplotype: Diplotype, call: GeneCall, table: GenePhenotypes) 
         kept = [i for i in range(len(filled)) if i not in places]
         if beside and not kept:
             continue
-        if beside:
-            filled[kept[0]] = f"[{' + '.join([filled[kept[0]], *beside])}]"
-        first, second = ordered_pair(filled[0], filled[1]) if len(filled) > 1 else (filled[0], "")
-        out.append((Diplotype(allele1=first, allele2=second), list(alleles)))
+        targets = (range(len(filled)) if call.phased else kept[:1]) if beside else [None]
+        for target in targets:
+            copies = list(filled)
+            if target is not None:
+                copies[target] = _beside(copies[target], beside)
+            first, second = ordered_pair(copies[0], copies[1]) if len(copies) > 1 else (copies[0], "")
+            out.append((Diplotype(allele1=first, allele2=second), list(alleles)))
     return out
+
+
+def _beside(name: str, added: list[str]) -> str:
+    """``[*2A + *13]``: a called allele (or a copy already named as several) with untested alleles on its copy."""
+    inner = name[1:-1].split(" + ") if name.startswith("[") and name.endswith("]") else [name]
+    return f"[{' + '.join([*inner, *added])}]"
 
 
 def _one_per_function(alleles: list[str], table: GenePhenotypes) -> list[str]:

@@ -3,11 +3,14 @@
 When the data are phased (or effectively phased), each strand's alleles are known, so the variant alleles it
 carries can be listed: ``[*6 + *14]`` when several named alleles share a strand, and defining-position variants no
 named allele explains as partials (``g.94781859G>A``). Lowest-function genes (DPYD, RYR1) are called from these
-lists: the lowest-activity allele per strand, or for unphased data the two lowest-activity alleles found.
+lists. Phased, a copy is named by every named allele it carries (``[c.1905+1G>A (*2A) + c.2846A>T]``), as PharmCAT
+lists them, and the phenotyper scores each copy by its lowest-function allele; unphased, the two lowest-activity
+alleles the genotypes allow are called.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -57,15 +60,24 @@ def _hgvs(sample: SampleSites, index: int, base: str) -> str:
     return variant.hgvs or f"g.{variant.pos}{variant.ref}>{base}"
 
 
-def strand_name(strand: Strand, reference: Candidate) -> str:
+_TANDEM = re.compile(r"^\*[^+]+(?:\+\*[^+]+)+$")
+
+
+def _parts(name: str) -> list[str]:
+    """A tandem star allele (``*80+*28``) as its parts; any other name whole (``c.1905+1G>A (*2A)`` is one variant)."""
+    return name.split("+") if _TANDEM.match(name) else [name]
+
+
+def strand_name(strand: Strand, reference: Candidate, *, partials: bool = True) -> str:
     """One allele by its name; several as ``[*6 + *28 + *80]``, where a tandem allele such as ``*80+*28`` is listed
-    as its parts, as PharmCAT prints combinations."""
+    as its parts, as PharmCAT prints combinations. ``partials=False`` names the named alleles only."""
     named = [c.name for c in strand.alleles]
-    if not named and not strand.partials:
+    leftover = list(strand.partials) if partials else []
+    if not named and not leftover:
         return reference.name
-    if len(named) + len(strand.partials) == 1:
-        return (named or list(strand.partials))[0]
-    parts = sorted({part for name in named for part in name.split("+")}, key=name_key) + list(strand.partials)
+    if len(named) + len(leftover) == 1:
+        return (named or leftover)[0]
+    parts = sorted({part for name in named for part in _parts(name)}, key=name_key) + leftover
     return "[" + " + ".join(parts) + "]"
 
 
@@ -123,39 +135,36 @@ def lowest_function_call(
     activity: Mapping[str, float],
     warnings: list[str],
 ) -> Diplotype:
-    """The lowest-activity allele of each strand (phased) or the two lowest found (unphased)."""
+    """Every named allele of each strand (phased; the phenotyper scores a strand by its lowest-function allele) or
+    the two lowest-activity alleles the genotypes allow (unphased)."""
     unknown = sorted({c.name for c in variants if c.name not in activity}, key=name_key)
-
-    def lowest(found: list[Candidate]) -> list[Candidate]:
-        return sorted(found, key=lambda c: (_activity(c, activity), name_key(c.name)))
-
     if sample.phased:
         strands = phased_strands(sample, variants, reference)
-        picks = [lowest(list(s.alleles))[:1] or [reference] for s in strands]
         described = [strand_name(s, reference) for s in strands]
-        chosen = [picks[0][0], picks[1][0]]
-        warnings.append(f"variants per strand: {described[0]} / {described[1]}; lowest function per strand reported")
-    else:
-        found = lowest(unphased_variants(sample, variants))
-        options = [*found, reference]
-        pairs = [
-            (a, b)
-            for i, a in enumerate(options)
-            for b in options[i:]
-            if not (a.is_reference and b.is_reference) or not found
-        ]
-        # The lowest-activity pair the genotypes allow: pairs in ranking order (a stable sort keeps the listing order
-        # among equals), the first that fits; fitting is the costly test, so most pairs are never tried.
-        ranked = sorted(
-            pairs, key=lambda p: (_activity(p[0], activity) + _activity(p[1], activity), -(p[0].score + p[1].score))
+        warnings.append(f"variants per strand: {described[0]} / {described[1]}")
+        carried = [c for s in strands for c in s.alleles]
+        a1, a2 = ordered_pair(*(strand_name(s, reference, partials=False) for s in strands))
+        return Diplotype(allele1=a1, allele2=a2, score=sum(c.score for c in carried))
+    found = sorted(unphased_variants(sample, variants), key=lambda c: (_activity(c, activity), name_key(c.name)))
+    options = [*found, reference]
+    pairs = [
+        (a, b)
+        for i, a in enumerate(options)
+        for b in options[i:]
+        if not (a.is_reference and b.is_reference) or not found
+    ]
+    # The lowest-activity pair the genotypes allow: pairs in ranking order (a stable sort keeps the listing order
+    # among equals), the first that fits; fitting is the costly test, so most pairs are never tried.
+    ranked = sorted(
+        pairs, key=lambda p: (_activity(p[0], activity) + _activity(p[1], activity), -(p[0].score + p[1].score))
+    )
+    best = next((p for p in ranked if _fits_together(p[0], p[1], sample, reference)), (reference, reference))
+    chosen = [best[0], best[1]]
+    if found:
+        listed = ", ".join(c.name for c in found)
+        warnings.append(
+            f"unphased data: variants found {listed}; the lowest-function pair the genotypes allow is reported"
         )
-        best = next((p for p in ranked if _fits_together(p[0], p[1], sample, reference)), (reference, reference))
-        chosen = [best[0], best[1]]
-        if found:
-            listed = ", ".join(c.name for c in found)
-            warnings.append(
-                f"unphased data: variants found {listed}; the lowest-function pair the genotypes allow is reported"
-            )
     used_unknown = [c.name for c in chosen if c.name in unknown and not c.is_reference]
     if used_unknown:
         warnings.append(f"no activity value for {', '.join(used_unknown)}; ranked as normal function")
