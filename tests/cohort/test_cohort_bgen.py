@@ -19,12 +19,11 @@ from tailormed.cohort.plan import Analysis
 from tailormed.cohort.run import plan_run, run_cohort
 from tailormed.cohort.tables import read_table
 from tailormed.engines.prs.scoring import Imputation
-from tailormed.errors import InputError
 from tailormed.evidence import open_vcf
-from tailormed.evidence.bgen import BgenInput, write_bgen_vcf
+from tailormed.evidence.bgen import BgenInput, read_bgen_sites, write_bgen_vcf
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.genotype import GenomeBuild
-from tailormed.pipeline.prs import read_scores, score_vcf
+from tailormed.pipeline.prs import read_scores, score_bgen, score_vcf
 
 PLINK2 = shutil.which("plink2")
 pytestmark = [
@@ -107,21 +106,54 @@ def test_engines_on_a_bgen_write_the_tables_of_the_vcf_it_was_made_from(
     assert carriers and all(("|" if phased else "/") in row["genotype"] for row in carriers)
 
 
-def test_uncertain_genotypes_are_missing_for_the_engines_and_refused_for_scores(tmp_path: Path) -> None:
-    """A genotype whose best probability is under 0.9 is written missing; a dosage is never rounded into a score."""
+def test_uncertain_genotypes_are_missing_for_the_engines_and_dosages_for_scores(tmp_path: Path) -> None:
+    """A genotype whose best probability is under 0.9 is written missing for the engines; scores read each sample's
+    expected ALT copies (a haploid sample's doubled), and a variant of hard calls its calls."""
     from bgen import BgenWriter
 
     path = tmp_path / "imputed.bgen"
     with BgenWriter(str(path), 3, samples=["a", "b", "c"]) as writer:
         probabilities = np.array([[0.05, 0.95, 0.0], [0.5, 0.4, 0.1], [0.0, 0.0, 1.0]])
-        writer.add_variant("v1", "rs1", "22", 100, ["G", "A"], probabilities)
+        writer.add_variant("v1", "rs1", "22", 100, ["G", "A"], probabilities, bit_depth=16)
+        haploid = np.array([[0.25, 0.75, np.nan], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+        writer.add_variant("v2", "rs2", "22", 150, ["G", "A"], haploid, ploidy=np.array([1, 2, 2]), bit_depth=16)
+        writer.add_variant("v3", "rs3", "22", 180, ["C", "T"], np.eye(3)[[2, 1, 0]])
     source = BgenInput.open(path)
     out = tmp_path / "calls.vcf"
-    assert write_bgen_vcf(source, [("chr22", 1, 200)], ["c", "a", "b"], out) == 1
+    assert write_bgen_vcf(source, [("chr22", 1, 120)], ["c", "a", "b"], out) == 1
     assert out.read_text().splitlines()[-1].split("\t")[-3:] == ["1/1", "0/1", "./."]
-    with pytest.raises(InputError, match="not hard calls") as refused:
-        write_bgen_vcf(source, [("chr22", 1, 200)], ["a"], out, hard_only=True)
-    assert str(path) in str(refused.value) and "variant 1" in str(refused.value)
+    groups = list(read_bgen_sites(source, [("chr22", 100), ("chr22", 150), ("chr22", 180)], ["c", "a", "b"]))
+    imputed, haploid_site, called = (group.records[0] for group in groups)
+    np.testing.assert_allclose(imputed.dosage(1), [2.0, 0.95, 0.6], atol=1e-4)
+    np.testing.assert_allclose(haploid_site.dosage(1), [1.0, 1.5, 0.0], atol=1e-4)
+    assert called.dosages is None and called.alleles.tolist() == [[0, 0], [1, 1], [0, 1]]
+
+
+def test_a_cohort_run_scores_imputed_dosages_as_prs_score_bgen_does(tmp_path: Path) -> None:
+    """Imputed probabilities (missing samples included) in three blocks: each person's sum is the one ``prs score
+    --bgen`` gives without imputation, to the last bit."""
+    from bgen import BgenWriter
+
+    rng = np.random.default_rng(3)
+    samples = [f"P{i}" for i in range(60)]
+    path = tmp_path / "imputed.bgen"
+    rows = ["chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight"]
+    with BgenWriter(str(path), len(samples), samples=samples) as writer:
+        for v in range(40):
+            probabilities = rng.dirichlet([0.5, 0.4, 0.3], size=len(samples))
+            probabilities[rng.random(len(samples)) < 0.05] = np.nan
+            writer.add_variant(f"v{v}", f"rs{v}", "22", 20_000_000 + 10 * v, ["A", "G"], probabilities)
+            rows.append(f"22\t{20_000_000 + 10 * v}\tG\tA\t{rng.normal(0, 0.2)!r}")
+    score = tmp_path / "PGS_IMPUTED.txt"
+    score.write_text("#pgs_id=PGS_IMPUTED\n#genome_build=GRCh37\n" + "\n".join(rows) + "\n")
+    plan = plan_run(vcf=None, pgen=None, bgen=path, build=GenomeBuild.GRCH37, analyses=[Analysis.PRS],
+                    scoring=[score], block_size=25)  # fmt: skip
+    run_cohort(plan, tmp_path / "out")
+    table = read_table(tmp_path / "out", "prs_scores.parquet").to_pydict()
+    alone = score_bgen(path, read_scores([score]), GenomeBuild.GRCH37, imputation=Imputation.NONE).scores[0]
+    assert table["sample"] == alone.samples
+    assert table["sum"] == alone.sums.tolist() and table["denom"] == alone.denom.tolist()
+    assert sum(table["missing_genotypes"]) > 0 and len(set(np.round(table["sum"], 6))) > 50
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -1,7 +1,8 @@
 """``tailormed prs``: polygenic scores from a VCF (``score``) and their ancestry normalization (``adjust``).
 
 ``prs score`` matches each scoring file to the VCF with pgsc_calc's default rules, sums dosages per sample like
-``plink2 --score`` and writes one row per sample and score (``IID PGS SUM DENOM AVG`` plus match statistics). With
+``plink2 --score`` (from a VCF, a PLINK 2 fileset, or a BGEN file's calls or imputed dosages) and writes one row per
+sample and score (``IID PGS SUM DENOM AVG`` plus match statistics). With
 ``--absent-is-reference`` a scored site the VCF does not list counts as homozygous reference; its reference allele
 comes from ``--reference FASTA`` (or the knowledge bundle), and the command refuses when it is unknown. A score
 whose matched share is below ``--min-overlap`` stops the command with the numbers. The work is done by
@@ -45,6 +46,16 @@ def score(
         Path | None,
         typer.Option("--pgen", help="PLINK 2 fileset prefix (.pgen/.pvar/.psam) instead of a VCF; needs --build."),
     ] = None,
+    bgen: Annotated[
+        Path | None,
+        typer.Option("--bgen", help="BGEN file (first allele the reference; imputed dosages scored) instead of a VCF; "
+                     "needs --build."),
+    ] = None,
+    bgen_sample: Annotated[
+        Path | None,
+        typer.Option("--bgen-sample", help="Oxford .sample file of --bgen (default: FILE.sample beside it, else the "
+                     "IDs stored in the BGEN)."),
+    ] = None,
     sample: Annotated[list[str] | None, typer.Option("--sample", "-s", help="Sample to score (repeatable).")] = None,
     absent_is_reference: AbsentIsReferenceOption = False,
     reference: Annotated[
@@ -80,17 +91,21 @@ def score(
         Path | None, typer.Option("--match-log", help="Also write the per-variant match log (TSV) here.")
     ] = None,
 ) -> None:
-    """Score every sample of a VCF (or PLINK 2 fileset) with PGS Catalog scoring files; one row per sample and score."""
+    """Score every sample of a VCF, PLINK 2 fileset or BGEN with PGS Catalog scoring files (a row per sample, score)."""
     from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP, MatchOptions
     from tailormed.errors import InputError
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline import prs
     from tailormed.report import tables
 
-    if (vcf is None) == (pgen is None):
-        raise InputError("give either a VCF or --pgen PREFIX")
+    if sum(given is not None for given in (vcf, pgen, bgen)) != 1:
+        raise InputError("give one of a VCF, --pgen PREFIX or --bgen FILE")
+    if bgen_sample is not None and bgen is None:
+        raise InputError("--bgen-sample names the samples of a --bgen file: give --bgen", source=bgen_sample)
     if pgen is not None and build is None:
         raise InputError("a PLINK 2 fileset names no genome build: give --build", source=pgen)
+    if bgen is not None and build is None:
+        raise InputError("a BGEN file names no genome build: give --build", source=bgen)
     scores = prs.read_scores(scoring)
     options = MatchOptions(
         min_overlap=DEFAULT_MIN_OVERLAP if min_overlap is None else min_overlap,
@@ -102,6 +117,9 @@ def score(
         if pgen is not None and build is not None:
             bar.add_task(f"scoring {pgen.name}", total=None)
             run = prs.score_pgen(pgen, scores, build, samples=sample or None, options=options)
+        elif bgen is not None and build is not None:
+            bar.add_task(f"scoring {bgen.name}", total=None)
+            run = prs.score_bgen(bgen, scores, build, sample_file=bgen_sample, samples=sample or None, options=options)
         elif vcf is not None:
             task = bar.add_task(f"scoring {vcf.name}", total=None)
             run = prs.score_vcf(

@@ -235,19 +235,25 @@ def read_bgen_partition(
     absent: AbsentPolicy,
     sink: Callable[[GenomeBuild, Sequence[str]], Callable[[SiteGroup], None]] | None,
 ) -> GenomeBatch:
-    """Every analysis's evidence from a BGEN file: its calls in the request's regions, for the block's samples,
-    written as a VCF (:func:`tailormed.evidence.bgen.write_bgen_vcf`) and read as any VCF is read; prs (``sink``)
-    needs hard calls."""
-    from tailormed.evidence.bgen import BgenInput, write_bgen_vcf
+    """Every analysis's evidence from a BGEN file: the engines' calls in the request's regions, for the block's
+    samples, written as a VCF (:func:`tailormed.evidence.bgen.write_bgen_vcf`) and read as any VCF is read; the
+    scores' sites (``sink``) read straight from the probabilities, calls or dosages
+    (:func:`tailormed.evidence.bgen.read_bgen_sites`)."""
+    from tailormed.evidence.bgen import BgenInput, read_bgen_sites, write_bgen_vcf
 
     assert plan.build is not None  # the plan refuses a BGEN without a build
     source = BgenInput.open(Path(plan.input), Path(plan.sample_file) if plan.sample_file is not None else None)
+    if sink is not None:
+        add = sink(plan.build, partition.samples)
+        positions = {(site.chrom, site.pos) for site in request.scores.get(plan.build, [])}
+        for group in read_bgen_sites(source, positions, partition.samples):
+            add(group)
+    engines = request.model_copy(update={"scores": {}})
     with tempfile.TemporaryDirectory(prefix="tailormed-bgen-") as folder:
         vcf = Path(folder) / "sites.vcf"
-        regions = query_regions(request, [plan.build])
-        write_bgen_vcf(source, regions, partition.samples, vcf, hard_only=sink is not None)
+        write_bgen_vcf(source, query_regions(engines, [plan.build]), partition.samples, vcf)
         label = GenomeInput(label=f"{source.label} (its calls at the requested sites)", path=vcf)
-        return read_genomes(label, request, samples=partition.samples, build=plan.build, absent=absent, score_sink=sink)
+        return read_genomes(label, engines, samples=partition.samples, build=plan.build, absent=absent)
 
 
 class PartitionScoring:

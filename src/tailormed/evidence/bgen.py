@@ -9,14 +9,17 @@ the caller gives it.
 
 Calls: the most probable genotype is called when its probability is at least :data:`CALL_THRESHOLD`, else the
 genotype is missing (a missing call is reported as untested by the engines, never guessed); a phased variant's
-haplotypes are called one by one, so its phase is kept (``a|b``). Polygenic scores count whole allele copies, so a
-run that scores prs from a BGEN refuses a genotype whose probabilities are not a hard call (dosages from imputation)
-instead of rounding it.
+haplotypes are called one by one, so its phase is kept (``a|b``).
+
+Polygenic scores read the probabilities themselves (:func:`read_bgen_sites`), as ``plink2 --bgen`` scores them: a
+variant whose genotypes are all hard calls gives its calls (scored exactly as the same calls in a VCF), any other its
+expected allele copies (dosages: the probability of each genotype times its copies of the allele; a haplotype's
+allele probabilities summed in a phased variant; a haploid sample's doubled, as a haploid call counts twice).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations_with_replacement
 from pathlib import Path
@@ -28,6 +31,7 @@ import numpy.typing as npt
 from tailormed.errors import InputError
 from tailormed.evidence.plan import inside_regions
 from tailormed.model.chrom import canonical_chrom
+from tailormed.model.dosage import SiteGroup, SiteRecord
 
 #: Probability the most probable genotype (or allele of a phased haplotype) needs to be called; below it the call
 #: is missing. 0.9 keeps a call at most one in ten times wrong by the file's own probabilities, so a PGx or
@@ -124,12 +128,9 @@ def write_bgen_vcf(
     regions: Sequence[tuple[str, int, int]],
     samples: Sequence[str],
     out: Path,
-    *,
-    hard_only: bool = False,
 ) -> int:
     """Write the BGEN's variants inside ``regions`` (canonical chromosome, start, end) for ``samples`` as VCF GT
-    calls (see the module notes for the calls); the variant count. ``hard_only``: refuse a genotype that is not a
-    hard call (scores count whole allele copies)."""
+    calls (see the module notes for the calls); the variant count."""
     where = {sample: i for i, sample in enumerate(source.samples)}
     unknown = [sample for sample in samples if sample not in where]
     if unknown:
@@ -140,10 +141,7 @@ def write_bgen_vcf(
     written = 0
     with _reader(source.path) as reader, out.open("w", encoding="utf-8") as stream:
         try:
-            chroms, positions = reader.chroms(), np.asarray(reader.positions(), dtype=np.int64)
-            distinct, codes = np.unique(np.asarray(chroms, dtype=object).astype(str), return_inverse=True)
-            names = [canonical_chrom(name) for name in distinct.tolist()]
-            keep = inside_regions(codes, names, positions, regions)
+            chroms, keep = _inside(reader, regions)
             used = sorted({chroms[i] for i in np.flatnonzero(keep).tolist()})
             stream.write("##fileformat=VCFv4.2\n")
             stream.write("".join(f"##contig=<ID={name}>\n" for name in used))
@@ -156,8 +154,6 @@ def write_bgen_vcf(
                 probabilities = np.asarray(variant.probabilities, dtype=np.float64)[columns]
                 ploidy = np.asarray(variant.ploidy)[columns]
                 location = f"variant {index + 1} ({variant.chrom}:{variant.pos})"
-                if hard_only:
-                    _check_hard(probabilities, source.path, location)
                 calls = _calls(probabilities, ploidy, len(alleles), bool(variant.is_phased), source.path, location)
                 identifier = variant.rsid or variant.varid or "."
                 site = [variant.chrom, str(variant.pos), identifier, alleles[0], ",".join(alleles[1:]) or "."]
@@ -168,15 +164,100 @@ def write_bgen_vcf(
     return written
 
 
-def _check_hard(probabilities: npt.NDArray[np.float64], path: Path, location: str) -> None:
-    finite = probabilities[np.isfinite(probabilities)]
-    if ((finite > HARD) & (finite < 1 - HARD)).any():
+def _inside(reader: Any, regions: Sequence[tuple[str, int, int]]) -> tuple[list[str], npt.NDArray[np.bool_]]:
+    """Each variant's chromosome as the file names it, and which variants lie inside ``regions``."""
+    chroms, positions = reader.chroms(), np.asarray(reader.positions(), dtype=np.int64)
+    distinct, codes = np.unique(np.asarray(chroms, dtype=object).astype(str), return_inverse=True)
+    names = [canonical_chrom(name) for name in distinct.tolist()]
+    return chroms, inside_regions(codes.astype(np.intp), names, positions, regions)
+
+
+def read_bgen_sites(
+    source: BgenInput, positions: Iterable[tuple[str, int]], samples: Sequence[str] | None = None
+) -> Iterator[SiteGroup]:
+    """Every variant at the requested (canonical chromosome, position) sites with the samples' calls or dosages
+    (see the module notes), grouped by position in file order; samples in the order of ``samples`` (default: the
+    file's)."""
+    chosen = list(samples) if samples is not None else list(source.samples)
+    where = {sample: i for i, sample in enumerate(source.samples)}
+    unknown = [sample for sample in chosen if sample not in where]
+    if unknown:
         raise InputError(
-            "genotype probabilities that are not hard calls (imputed dosages): prs from a BGEN counts whole allele "
-            "copies and does not round them; score with plink2 --bgen, or convert the calls you trust to a VCF",
-            source=path,
-            location=location,
+            f"sample(s) not in the BGEN: {', '.join(unknown[:5])}", source=source.sample_file or source.path
         )
+    columns = np.asarray([where[sample] for sample in chosen], dtype=np.intp)
+    regions = sorted({(chrom, pos, pos) for chrom, pos in positions})
+    current: list[SiteRecord] = []
+    with _reader(source.path) as reader:
+        try:
+            chroms, keep = _inside(reader, regions)
+            for index in np.flatnonzero(keep).tolist():
+                variant = reader[index]
+                chrom = canonical_chrom(chroms[index])
+                assert chrom is not None  # inside a requested region
+                record = _site_record(variant, chrom, columns, source.path, f"variant {index + 1}")
+                if current and (current[0].chrom, current[0].pos) != (record.chrom, record.pos):
+                    yield SiteGroup(chrom=current[0].chrom, pos=current[0].pos, records=tuple(current))
+                    current = []
+                current.append(record)
+        except (ValueError, RuntimeError, IndexError, OSError) as exc:
+            raise InputError(f"not a readable BGEN file ({exc})", source=source.path) from None
+    if current:
+        yield SiteGroup(chrom=current[0].chrom, pos=current[0].pos, records=tuple(current))
+
+
+def _site_record(variant: Any, chrom: str, columns: npt.NDArray[np.intp], path: Path, name: str) -> SiteRecord:
+    """One variant for scoring: its calls when every genotype is a hard call, else its expected allele copies."""
+    alleles = [allele.upper() for allele in variant.alleles]
+    location = f"{path} {name} ({variant.chrom}:{variant.pos})"
+    probabilities = np.asarray(variant.probabilities, dtype=np.float64)[columns]
+    ploidy = np.asarray(variant.ploidy)[columns]
+    dosages = _dosages(probabilities, ploidy, len(alleles), bool(variant.is_phased), path, location)
+    finite = probabilities[np.isfinite(probabilities)]
+    hard = not ((finite > HARD) & (finite < 1 - HARD)).any() and len(alleles) == 2 and bool((ploidy <= 2).all())
+    pairs = np.full((len(columns), 2), -1, dtype=np.int16)
+    if hard:  # whole copies of ALT: 0, 1, 2 as allele pairs (a haploid call counts twice, as in a VCF)
+        alt = np.rint(np.nan_to_num(dosages[:, 1], nan=-1.0)).astype(np.int16)
+        pairs[alt >= 0] = np.array([[0, 0], [0, 1], [1, 1]], dtype=np.int16)[alt[alt >= 0]]
+    return SiteRecord(
+        chrom=chrom,
+        pos=int(variant.pos),
+        id=variant.rsid or variant.varid or ".",
+        ref=alleles[0],
+        alts=tuple(alleles[1:]),
+        alleles=pairs,
+        location=location,
+        dosages=None if hard else dosages,
+    )
+
+
+def _dosages(
+    probabilities: npt.NDArray[np.float64],
+    ploidy: npt.NDArray[Any],
+    alleles: int,
+    phased: bool,
+    path: Path,
+    location: str,
+) -> npt.NDArray[np.float64]:
+    """Expected copies of each allele (samples x alleles), NaN where missing; a haploid sample's doubled."""
+    dosages = np.full((len(ploidy), alleles), np.nan)
+    for copies in np.unique(ploidy).tolist():
+        if copies == 0:
+            continue
+        rows = np.flatnonzero(ploidy == copies)
+        if phased:
+            table = probabilities[rows, : copies * alleles].reshape(len(rows), copies, alleles)
+            expected = table.sum(axis=1)
+        else:
+            genotypes = list(combinations_with_replacement(range(alleles), copies))
+            genotypes.sort(key=lambda genotype: tuple(reversed(genotype)))  # BGEN's colex order
+            if probabilities.shape[1] < len(genotypes):
+                problem = f"{probabilities.shape[1]} probabilities for {len(genotypes)} genotypes of ploidy {copies}"
+                raise InputError(problem, source=path, location=location)
+            counts = np.array([[genotype.count(a) for a in range(alleles)] for genotype in genotypes], dtype=np.float64)
+            expected = probabilities[rows, : len(genotypes)] @ counts
+        dosages[rows] = expected * 2.0 if copies == 1 else expected
+    return dosages
 
 
 def _calls(

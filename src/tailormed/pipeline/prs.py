@@ -148,6 +148,39 @@ def score_pgen(
     )
 
 
+def score_bgen(
+    path: Path,
+    scores: Sequence[ScoringFile],
+    build: GenomeBuild,
+    *,
+    sample_file: Path | None = None,
+    samples: Sequence[str] | None = None,
+    options: MatchOptions | None = None,
+    imputation: Imputation | None = None,
+) -> PrsRun:
+    """Every sample of a BGEN file scored (its ``.sample`` file, default the one beside it, names them): the
+    variants at the scores' positions, their calls or expected dosages (:func:`tailormed.evidence.bgen.read_bgen_sites`)
+    matched and summed as :func:`score_vcf` sums calls. A BGEN names no build, so ``build`` is the caller's."""
+    from tailormed.evidence.bgen import BgenInput, read_bgen_sites
+
+    options = options or MatchOptions()
+    if options.absent_is_reference:
+        raise InputError("--absent-is-reference applies to single-sample VCFs, not to a BGEN file", source=path)
+    source = BgenInput.open(path, sample_file)
+    chosen = list(samples) if samples is not None else list(source.samples)
+    positions = {(position.chrom, position.pos) for position in score_request(scores).scores.get(build, [])}
+    detection = BuildDetection(build=build, source=BuildSource.USER, detail="given for the BGEN file")
+    return score_groups(
+        read_bgen_sites(source, positions, chosen),
+        scores,
+        source=source.label,
+        build=detection,
+        samples=chosen,
+        options=options,
+        imputation=imputation,
+    )
+
+
 def fasta_reference_alleles(
     genome: ReferenceGenome, scores: Sequence[ScoringFile], build: GenomeBuild, groups: Sequence[SiteGroup]
 ) -> dict[tuple[str, int], str]:

@@ -10,6 +10,12 @@ genotype contributes nothing and DENOM counts only the alleles called). AVG = SU
 
 When the scoring file gives effect-allele frequencies, the expected mean and variance of each sample's SUM over the
 same variants are accumulated alongside (:mod:`tailormed.engines.prs.frequency`).
+
+Records read from genotype probabilities (imputed BGEN) carry expected allele copies instead of calls; a block
+holding one is summed as float dosages (the calls in it as the same whole numbers), as plink2 sums dosages: a dosage
+d is transformed by min(d, 1) (dominant) or max(d - 1, 0) (recessive), and with mean imputation a missing dosage
+counts the effect allele's frequency among the samples that have one, times two for additive weights (plink2's
+``--score``; its 'dominant' and 'recessive' fill is the frequency itself).
 """
 
 from __future__ import annotations
@@ -109,6 +115,32 @@ def transform(codes: npt.NDArray[np.int8], effect_type: EffectType) -> npt.NDArr
     return codes
 
 
+def _dosages(block: list[tuple[Selected, SiteRecord | None]], samples: int) -> npt.NDArray[np.float64]:
+    """Effect-allele dosages (variants x samples), NaN where a genotype is missing: a record's expected copies when
+    it carries dosages, else its whole allele copies; an assumed-reference site's known dosage for everyone."""
+    values = np.empty((len(block), samples), dtype=np.float64)
+    for i, (chosen, record) in enumerate(block):
+        values[i] = chosen.allele if record is None else record.dosage(chosen.allele)
+    return values
+
+
+def transform_dosages(values: npt.NDArray[np.float64], effect_type: EffectType) -> npt.NDArray[np.float64]:
+    """Dosages as plink2's ``--score`` modifiers count them (dominant: min(d, 1); recessive: max(d - 1, 0)); NaN
+    (missing) stays NaN. On whole copies these are :func:`transform`'s values.
+
+    >>> values = np.array([0.0, 0.5, 1.0, 1.5, 2.0, np.nan])
+    >>> transform_dosages(values, EffectType.DOMINANT).tolist()[:5]
+    [0.0, 0.5, 1.0, 1.0, 1.0]
+    >>> transform_dosages(values, EffectType.RECESSIVE).tolist()[:5]
+    [0.0, 0.0, 0.0, 0.5, 1.0]
+    """
+    if effect_type is EffectType.DOMINANT:
+        return np.minimum(values, 1.0)
+    if effect_type is EffectType.RECESSIVE:
+        return np.maximum(values - 1.0, 0.0)
+    return values
+
+
 def _running(total: npt.NDArray[np.float64], rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """``total`` plus each row in turn (the order of a loop of ``+=``, in one reduction); ``rows`` is overwritten."""
     rows[0] += total  # total + first row, then the others in turn
@@ -171,7 +203,11 @@ class Scorer:
         Dosages stay small integer codes until the last step: each weighted value is ``float(code) * weight`` (or
         the row's fill times the weight for a missing genotype), the very products of the float computation, so
         the sums are unchanged to the last bit while the block is read once per step instead of as NaN-marked floats.
+        A block with a record of dosages is summed as floats (:meth:`_add_dosage_block`).
         """
+        if any(record is not None and record.dosages is not None for _, record in block):
+            self._add_dosage_block(score_index, block)
+            return
         codes = _codes(block, len(self.samples))
         for effect_type in (EffectType.DOMINANT, EffectType.RECESSIVE):
             rows = [i for i, (chosen, _) in enumerate(block) if chosen.effect_type is effect_type]
@@ -195,6 +231,33 @@ class Scorer:
         value *= weights[:, None]
         np.copyto(value, (fill * weights)[:, None], where=missing)
         self._sums[score_index] = _running(self._sums[score_index], value)
+
+    def _add_dosage_block(self, score_index: int, block: list[tuple[Selected, SiteRecord | None]]) -> None:
+        """:meth:`_add_block` for a block holding expected dosages: the same steps on floats (NaN = missing), with
+        plink2's mean fill for dosages: the effect allele's mean dosage (twice its frequency) for additive weights,
+        its frequency for dominant and recessive ones."""
+        values = _dosages(block, len(self.samples))
+        missing = np.isnan(values)
+        fill = np.zeros(len(block))  # no-mean-imputation: a missing genotype contributes nothing
+        if self.imputation is Imputation.MEAN and missing.any():
+            called = values.shape[1] - np.count_nonzero(missing, axis=1)
+            np.divide(np.where(missing, 0.0, values).sum(axis=1), called, out=fill, where=called > 0)
+        for effect_type in (EffectType.DOMINANT, EffectType.RECESSIVE):
+            rows = [i for i, (chosen, _) in enumerate(block) if chosen.effect_type is effect_type]
+            if rows:
+                values[rows] = transform_dosages(values[rows], effect_type)
+                fill[rows] /= 2.0
+        weights = np.array([chosen.weight for chosen, _ in block])
+        self._expect(score_index, block, missing)
+        missing_per_sample = np.count_nonzero(missing, axis=0)
+        self._missing[score_index] += missing_per_sample
+        if self.imputation is Imputation.MEAN:
+            self._denom[score_index] += 2.0 * len(block)
+        else:
+            self._denom[score_index] += 2.0 * (len(block) - missing_per_sample)
+        values *= weights[:, None]
+        np.copyto(values, (fill * weights)[:, None], where=missing)
+        self._sums[score_index] = _running(self._sums[score_index], values)
 
     def _expect(
         self, score_index: int, block: list[tuple[Selected, SiteRecord | None]], missing: npt.NDArray[np.bool_]
