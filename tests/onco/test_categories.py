@@ -291,6 +291,9 @@ def test_resistance_is_reported_next_to_sensitivity(core_knowledge: OncoKnowledg
         ("STAD", "PD-L1 CPS 5", "pembrolizumab + fluoropyrimidine + platinum-based chemotherapy", 2025),  # CPS >= 1
         ("UM", "HLA-A*02:01", "tebentafusp", 2022),  # the patient's HLA type
         ("SYNS", "MAGE-A4 positive", "afamitresgene autoleucel", 2024),
+        ("HGSOC", "PD-L1 CPS 5", "pembrolizumab + paclitaxel", 2026),  # platinum-resistant ovarian cancer
+        ("HGSFT", "PD-L1 CPS >= 1", "pembrolizumab + paclitaxel", 2026),
+        ("IDC", "ERBB2 amplification", "trastuzumab deruxtecan + pertuzumab", 2025),  # first line
     ],
 )
 def test_recent_approvals(core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int) -> None:
