@@ -16,16 +16,12 @@ import ipaddress
 import json
 import logging
 import random
-import threading
-import time
 from collections.abc import MutableMapping
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-import jwt
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,10 +35,11 @@ from tailormed.model.pgx import GuidelineResult, MatchedRow
 from tailormed.plan.ranking import order
 from tailormed.security.audit import Nonce
 from tailormed.security.policy import Grant, Operation, Resource, Role, Subject
+from tailormed.service.client_jwt import unauthorized
 from tailormed.service.demo import CDS_CLIENT
 from tailormed.service.pgx_check import DrugCheck, PgxChecker
 from tailormed.service.problems import ApiProblemError, documented, problem_for
-from tailormed.service.settings import PLAN_PAGE, CdsIssuer, ServiceSettings
+from tailormed.service.settings import PLAN_PAGE, ServiceSettings
 from tailormed.service.state import PatientVersion, ServiceState, state_of
 from tailormed.store import models as m
 from tailormed.store.repo import new_id
@@ -50,7 +47,6 @@ from tailormed.store.repo import new_id
 router = APIRouter(tags=["cds-hooks"])
 _log = logging.getLogger("tailormed.service")
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-ASYMMETRIC = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
 OVERRIDE_SYSTEM = "urn:tailormed:cds-override-reason"
 OVERRIDE_REASONS = [
     ("tolerated-before", "Patient has taken this drug before without problems"),
@@ -194,84 +190,6 @@ _HOOK_PATHS = {f"/cds-services/{s.id}": s.id for s in SERVICES}
 # -- client authentication -------------------------------------------------------------------------------------
 
 
-class ClientVerifier:
-    """Checks CDS client JWTs against the issuer allow-list; remembers ``jti``s until they expire (bounded)."""
-
-    MAX_SEEN = 100_000
-
-    def __init__(self, issuers: tuple[CdsIssuer, ...]) -> None:
-        self.issuers = {i.issuer: i for i in issuers}
-        self._seen: dict[str, float] = {}
-        self._keys: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()
-
-    def verify(self, token: str, audience: str) -> tuple[str, Nonce]:
-        """The issuer of a valid token for ``audience`` and its ``jti`` (to be claimed with the call's audit event,
-        so no other server process accepts it again); :class:`ApiProblemError` 401 otherwise."""
-        try:
-            header = jwt.get_unverified_header(token)
-            claims = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError as exc:
-            raise _unauthorized(f"malformed JWT ({exc})") from None
-        issuer = self.issuers.get(str(claims.get("iss")))
-        if issuer is None:
-            raise _unauthorized("the JWT's issuer is not on this service's allow-list")
-        if header.get("alg") not in ASYMMETRIC:
-            raise _unauthorized("the JWT must be signed with an asymmetric algorithm (e.g. ES384 or RS384)")
-        if header.get("typ", "JWT") != "JWT" or not header.get("kid"):
-            raise _unauthorized("the JWT header needs typ JWT and a kid")
-        jku = header.get("jku")
-        allowed_jku = issuer.jwks.get("jku")
-        if jku is not None and jku != allowed_jku:
-            raise _unauthorized("the JWT's jku is not the one registered for its issuer")
-        try:
-            key = self._key(issuer, str(header["kid"]))
-            verified = jwt.decode(
-                token,
-                key=key,
-                algorithms=[str(header["alg"])],
-                audience=audience,
-                issuer=issuer.issuer,
-                options={"require": ["iss", "aud", "exp", "iat", "jti"]},
-                leeway=30,
-            )
-        except jwt.PyJWTError as exc:
-            raise _unauthorized(f"JWT not accepted: {exc}") from None
-        jti, expires = str(verified["jti"]), float(verified["exp"])
-        self._check_replay(jti, expires)
-        nonce = Nonce(scope=issuer.issuer, value=f"jti {jti}", expires=datetime.fromtimestamp(expires + 60, UTC))
-        return issuer.issuer, nonce
-
-    def _key(self, issuer: CdsIssuer, kid: str) -> Any:
-        """The public key ``kid`` of the issuer's JWK set, parsed once."""
-        cached = self._keys.get((issuer.issuer, kid))
-        if cached is not None:
-            return cached
-        keys = [k for k in issuer.jwks.get("keys", []) if isinstance(k, dict) and k.get("kid") == kid]
-        if not keys:
-            raise _unauthorized("no key with this kid in the issuer's JWK set")
-        key = jwt.PyJWK(keys[0]).key
-        with self._lock:
-            self._keys[(issuer.issuer, kid)] = key
-        return key
-
-    def _check_replay(self, jti: str, expires: float) -> None:
-        now = time.time()
-        with self._lock:
-            if len(self._seen) >= self.MAX_SEEN:
-                for key in [k for k, exp in self._seen.items() if exp < now]:
-                    del self._seen[key]
-                if len(self._seen) >= self.MAX_SEEN:
-                    raise ApiProblemError(503, "Service Unavailable", "too many live CDS tokens; retry shortly")
-            if jti in self._seen:
-                raise _unauthorized("this JWT (jti) was already used")
-            self._seen[jti] = expires + 60
-
-
-def _unauthorized(detail: str) -> ApiProblemError:
-    return ApiProblemError(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
-
-
 @functools.lru_cache(maxsize=64)
 def _demo_client(host: str | None) -> Subject:
     return Subject(name=CDS_CLIENT, role=Role.CDS_CLIENT, scopes=("system/*.read",), source=host)
@@ -302,10 +220,10 @@ def authenticate_call(
     if authorization is None:
         if state.settings.demo and _is_loopback(host):
             return _demo_client(host), None
-        raise _unauthorized("CDS clients authenticate with a signed JWT: 'Authorization: Bearer <JWT>'")
+        raise unauthorized("CDS clients authenticate with a signed JWT: 'Authorization: Bearer <JWT>'")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise _unauthorized("expected 'Authorization: Bearer <JWT>'")
+        raise unauthorized("expected 'Authorization: Bearer <JWT>'")
     audience = state.settings.base_url.rstrip("/") + service_path
     issuer, nonce = state.cds_verifier.verify(token.strip(), audience)
     return Subject(name=issuer, role=Role.CDS_CLIENT, scopes=("system/*.read",), source=host), nonce
@@ -425,7 +343,9 @@ class HookCalls:
                 raise _DelegateError
             try:
                 subject, nonce = authenticate_call(
-                    self.state, authorization.decode("latin-1") if authorization is not None else None, host,
+                    self.state,
+                    authorization.decode("latin-1") if authorization is not None else None,
+                    host,
                     f"/cds-services/{service_id}",
                 )
             except ApiProblemError:
@@ -517,7 +437,7 @@ def feedback(
                 )
             platform.audit.append(session, replace(entry, nonce=None))
     if not fresh:
-        raise _unauthorized("this JWT (jti) was already used")
+        raise unauthorized("this JWT (jti) was already used")
     return {}
 
 
@@ -543,9 +463,7 @@ def _patient_id(body: CdsRequest) -> str | None:
 # -- the answers -----------------------------------------------------------------------------------------------
 
 
-def answer(
-    state: ServiceState, subject: Subject, service: CdsService, body: CdsRequest, patient_id: str
-) -> list[str]:
+def answer(state: ServiceState, subject: Subject, service: CdsService, body: CdsRequest, patient_id: str) -> list[str]:
     """The cards for one hook call, each as the JSON text of a valid :class:`Card`, once the call's audit event is
     committed (for a caller in a worker thread: the web app's medication check)."""
     cards, committed = answer_deferred(state, subject, service, body, patient_id)

@@ -111,7 +111,7 @@ class ServiceState:
         self._version = platform.db.prepare_read(_VERSION)
         self._snapshots: OrderedDict[tuple[str, frozenset[str]], tuple[PatientVersion, Snapshot]] = OrderedDict()
         self._targets: OrderedDict[str, tuple[tuple[object, int], Target]] = OrderedDict()
-        from tailormed.service.cds import ClientVerifier
+        from tailormed.service.client_jwt import ClientVerifier
 
         self.cds_verifier = ClientVerifier(settings.cds_issuers)
 
