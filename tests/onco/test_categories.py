@@ -143,6 +143,8 @@ def test_solid_indication_elsewhere_is_tier_two(core_knowledge: OncoKnowledge) -
         ("MYCF", "CD30 positive", "brentuximab vedotin"),  # CD30-expressing mycosis fungoides (2017)
         ("PCALCL", "CD30 positive", "brentuximab vedotin"),
         ("BLLNOS", "CD22 positive", "inotuzumab ozogamicin"),  # CD22-positive B-cell precursor ALL (2017)
+        ("FL", "CD20 positive", "rituximab"),  # the first antibody approval (1997)
+        ("DFL", "MS4A1 positive", "rituximab"),  # duodenal-type follicular lymphoma lies within FL
         ("MDS", "del(5q)", "lenalidomide"),  # cytogenetic arm deletion (2005)
     ],
 )
@@ -160,6 +162,8 @@ def test_antigen_labels_need_the_antigen_present_and_their_own_tumour_type(core_
     assert tier(run(core_knowledge, "TLGL", "CD30 positive"), brentuximab) == {"II-C"}  # a T-cell leukaemia
     assert tier(run(core_knowledge, "ALCL", "CD30 negative"), brentuximab) == set()
     assert tier(run(core_knowledge, "BLL", "CD22 negative"), "inotuzumab ozogamicin") == set()
+    assert tier(run(core_knowledge, "FL", "CD20 negative"), "rituximab") == set()
+    assert tier(run(core_knowledge, "DLBCLNOS", "CD20 positive"), "rituximab") == {"II-C"}  # label row is follicular
 
 
 # --- tumour-agnostic labels, CUP and an unknown tumour type ---------------------------------------------------

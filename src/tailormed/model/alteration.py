@@ -24,9 +24,10 @@ markers scored as the share of tumour cells stained at an intensity or stronger 
 75% of tumour cells at 2+ or 3+).
 A HER2 score of 0 may say whether faint, incomplete membrane staining was seen: ``HER2 IHC 0 ultralow`` (IHC 0
 with membrane staining, HER2-ultralow) or ``HER2 IHC 0 null`` (no staining); a plain ``HER2 IHC 0`` does not say.
-Cell-surface antigens and receptors that a label names as present (CD33-, CD19- and CD22-positive, CD30-expressing;
-PSMA-positive and somatostatin-receptor-positive by PET; the tumour antigen MAGE-A4), measured by flow cytometry,
-immunohistochemistry or imaging against the test's own criteria, are written ``CD33 positive`` or ``CD33 negative``.
+Cell-surface antigens and receptors that a label names as present (CD33-, CD19-, CD20- and CD22-positive,
+CD30-expressing; PSMA-positive and somatostatin-receptor-positive by PET; the tumour antigen MAGE-A4), measured by
+flow cytometry, immunohistochemistry or imaging against the test's own criteria, are written ``CD33 positive`` or
+``CD33 negative``.
 A patient's result is one value (``PD-L1 TPS 60%``, ``CLDN18.2 IHC 2+ 80%``) or the range a laboratory reports
 (``PD-L1 TPS >= 50%``, ``ER IHC <1%``).
 
@@ -271,6 +272,7 @@ EXPRESSION_MARKERS = {
         (("CD33",), ("CD33", "CD33")),
         (("CD19",), ("CD19", "CD19")),
         (("CD22",), ("CD22", "CD22")),
+        (("CD20", "MS4A1"), ("MS4A1", "CD20")),
         (("CD30", "TNFRSF8"), ("TNFRSF8", "CD30")),
         (("PSMA", "FOLH1"), ("FOLH1", "PSMA")),
         (("SSTR", "SSTR2"), ("SSTR2", "SSTR")),
@@ -290,6 +292,7 @@ MARKER_SCALES = {
     "CD33": frozenset({"status"}),
     "CD19": frozenset({"status"}),
     "CD22": frozenset({"status"}),
+    "CD20": frozenset({"status"}),
     "CD30": frozenset({"status"}),
     "PSMA": frozenset({"status"}),
     "SSTR": frozenset({"status"}),
