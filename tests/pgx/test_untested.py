@@ -13,6 +13,7 @@ import pytest
 from tailormed.demo import demo_record
 from tailormed.engines.pgx.findings import analyze_pgx
 from tailormed.engines.pgx.phenotype import phenotype_gene
+from tailormed.engines.pgx.untested import with_untested
 from tailormed.evidence import read_genome
 from tailormed.intake.record import load_record, resolve_genome_path
 from tailormed.knowledge.bundle import KnowledgeBundle
@@ -183,3 +184,28 @@ def test_dpyd_phased_on_one_copy_lists_only_what_lowers_the_score(
         assert (possible.phenotype, possible.activity_score) == (real.phenotype, real.activity_score), possible
         assert float(possible.activity_score or "2") < 1.0, possible
         assert not set(possible.because.split(" is present")[0].split(" and ")) <= normal, possible
+
+
+def test_dpyd_with_several_candidates_lists_no_result_above_the_call(core: KnowledgeBundle) -> None:
+    """A DPYD call with two candidates is scored by the lower (Reference/*2A, 1.0). With c.2846A>T untested, the
+    Reference/Reference candidate alone would give Reference/c.2846A>T (1.5), above the call; scored as the call is,
+    over every candidate holding c.2846A>T, the result is *2A/c.2846A>T (0.5)."""
+    _, knowledge, _ = pgx.load_pgx(core)
+    table = knowledge.phenotypes.gene("DPYD")
+    assert table is not None
+    call = GeneCall(
+        sample="p",
+        gene="DPYD",
+        status=CallStatus.AMBIGUOUS,
+        diplotypes=[
+            Diplotype(allele1="Reference", allele2="c.1905+1G>A (*2A)"),
+            Diplotype(allele1="Reference", allele2="Reference"),
+        ],
+        untested={"c.2846A>T": ["rs67376798"]},
+        replaceable=["Reference"],
+    )
+    result = with_untested(phenotype_gene(call, table), call, table)
+    assert (result.phenotype, result.activity_score) == ("Intermediate Metabolizer", "1.0")
+    assert result.untested
+    assert all(float(p.activity_score or "2") <= 1.0 for p in result.untested), result.untested
+    assert {(p.diplotype, p.activity_score) for p in result.untested} == {("c.1905+1G>A (*2A)/c.2846A>T", "0.5")}

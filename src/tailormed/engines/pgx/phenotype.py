@@ -149,23 +149,11 @@ def _lowest_function(
 ) -> GenePhenotype:
     """The lowest score over the candidates: phased, the sum of each copy's lowest-function allele; unphased, of the
     two lowest-function alleles found wherever they are named (taken as on different copies)."""
-    scored: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = []
-    unknown: set[str] = set()
-    reference = _reference_activity(table)
-    for alleles in candidates:
-        named = [_components(allele) for allele in alleles]
-        copies = named if phased else [[part] for allele in named for part in allele]
-        found = {part: _activity(part, table) for parts in copies for part in parts}
-        values = {part: value for part, value in found.items() if value is not None}
-        if len(values) < len(found):
-            unknown |= set(found) - set(values)
-            continue
-        picks = sorted((min(parts, key=values.__getitem__) for parts in copies), key=values.__getitem__)[:2]
-        scored.append((sum([*(values[p] for p in picks), reference, reference][:2]), alleles, tuple(picks)))
-    if not scored:
+    lowest, unknown = _lowest_scored(candidates, table, phased=phased)
+    if lowest is None:
         note = f"no activity value in the {table.gene} table for {', '.join(sorted(unknown))}"
         return base.model_copy(update={"status": PhenotypeStatus.UNRESOLVED, "notes": [*base.notes, note]})
-    value, alleles, deciding = min(scored)
+    value, alleles, deciding = lowest
     score = format_score(value)
     if phased:
         together = [a for a in alleles if _has_combination((a,))]
@@ -191,6 +179,27 @@ def _lowest_function(
             "notes": [*base.notes, note],
         }
     )
+
+
+def _lowest_scored(
+    candidates: list[tuple[str, ...]], table: GenePhenotypes, *, phased: bool
+) -> tuple[tuple[float, tuple[str, ...], tuple[str, ...]] | None, set[str]]:
+    """The lowest-scoring candidate (score, its alleles, the alleles that set the score), and the alleles with no
+    activity value (a candidate with one is left out)."""
+    scored: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = []
+    unknown: set[str] = set()
+    reference = _reference_activity(table)
+    for alleles in candidates:
+        named = [_components(allele) for allele in alleles]
+        copies = named if phased else [[part] for allele in named for part in allele]
+        found = {part: _activity(part, table) for parts in copies for part in parts}
+        values = {part: value for part, value in found.items() if value is not None}
+        if len(values) < len(found):
+            unknown |= set(found) - set(values)
+            continue
+        picks = sorted((min(parts, key=values.__getitem__) for parts in copies), key=values.__getitem__)[:2]
+        scored.append((sum([*(values[p] for p in picks), reference, reference][:2]), alleles, tuple(picks)))
+    return (min(scored) if scored else None), unknown
 
 
 def _apply_outside(call: GeneCall, table: GenePhenotypes, result: GenePhenotype) -> GenePhenotype:
@@ -350,3 +359,15 @@ def diplotype_phenotype(
         return alleles, result.phenotype, result.activity_score
     phenotype, score = _diplotype_result(alleles, table)
     return alleles, phenotype, score
+
+
+def lowest_phenotype(
+    diplotypes: list[Diplotype], table: GenePhenotypes, *, phased: bool = False
+) -> tuple[tuple[str, ...], str | None, str | None]:
+    """Several possible diplotypes of a lowest-function gene (DPYD) scored as a call listing them all is: by the
+    lowest of them, which is returned in the table's spelling with its phenotype and activity score."""
+    lowest, _ = _lowest_scored([_alleles(d, table) for d in diplotypes], table, phased=phased)
+    if lowest is None:
+        return (), None, None
+    score = format_score(lowest[0])
+    return lowest[1], table.phenotype_for_score(score), score

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from tailormed.engines.pgx.phenotype import diplotype_phenotype
+from tailormed.engines.pgx.phenotype import diplotype_phenotype, lowest_phenotype
 from tailormed.knowledge.pgx.phenotypes import GenePhenotypes
 from tailormed.model.allele_names import ordered_pair
 from tailormed.model.pgx import Diplotype, GeneCall, GenePhenotype, PossibleResult
@@ -32,27 +32,37 @@ def with_untested(result: GenePhenotype, call: GeneCall, table: GenePhenotypes |
     found: dict[str, PossibleResult] = {}
     positions: dict[str, None] = {}
     seen: set[tuple[str | None, str | None]] = set()
-    for diplotype in call.diplotypes:
-        for other, put in _with_untested(diplotype, call, table):
+    options = [(i, o, put) for i, d in enumerate(call.diplotypes) for o, put in _with_untested(d, call, table)]
+    # A lowest-function gene's call with several candidates takes the lowest of them, so with untested alleles
+    # present it is the lowest of every candidate holding them: an alternative is never above the call.
+    joint = table.lowest_function and len(call.diplotypes) > 1
+    holding: dict[tuple[str, ...], list[tuple[int, Diplotype]]] = {}
+    for i, other, put in options:
+        holding.setdefault(tuple(put), []).append((i, other))
+    for i, other, put in options:
+        if joint:
+            group = [other, *(o for j, o in holding[tuple(put)] if j != i)]
+            alleles, phenotype, score = lowest_phenotype(group, table, phased=call.phased)
+        else:
             alleles, phenotype, score = diplotype_phenotype(other, table, phased=call.phased)
-            name = "/".join(alleles) if alleles else other.name
-            if name in called or name in found:
-                continue
-            if (phenotype, score) == (result.phenotype, result.activity_score) and phenotype is not None:
-                continue
-            if len(put) > 1 and (phenotype, score) in seen:
-                continue  # two untested alleles that give nothing one alone does not
-            seen.add((phenotype, score))
-            present = list(dict.fromkeys(put))
-            labels = [label for allele in present for label in call.untested[allele]]
-            verb = "is" if len(present) == 1 else "are"
-            found[name] = PossibleResult(
-                diplotype=name,
-                phenotype=phenotype,
-                activity_score=score,
-                because=f"{' and '.join(present)} {verb} present ({positions_text(labels)} not called)",
-            )
-            positions.update(dict.fromkeys(labels))
+        name = "/".join(alleles) if alleles else other.name
+        if name in called or name in found:
+            continue
+        if (phenotype, score) == (result.phenotype, result.activity_score) and phenotype is not None:
+            continue
+        if len(put) > 1 and (phenotype, score) in seen:
+            continue  # two untested alleles that give nothing one alone does not
+        seen.add((phenotype, score))
+        present = list(dict.fromkeys(put))
+        labels = [label for allele in present for label in call.untested[allele]]
+        verb = "is" if len(present) == 1 else "are"
+        found[name] = PossibleResult(
+            diplotype=name,
+            phenotype=phenotype,
+            activity_score=score,
+            because=f"{' and '.join(present)} {verb} present ({positions_text(labels)} not called)",
+        )
+        positions.update(dict.fromkeys(labels))
     if not found:
         return result
     listed = described(list(found.values()))
