@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from tailormed.engines.prs.scoring import PrsRun
 from tailormed.model.engine import EngineRun
+from tailormed.model.finding import Priority
 from tailormed.model.payloads import ClinicalRiskData
 from tailormed.model.pgx import GuidelineResult, MatchedRow
 from tailormed.report.tables import HEREDITARY_COLUMNS, PGX_COLUMNS
@@ -145,32 +146,35 @@ def recommendation_rows(sample: str, run: EngineRun) -> Rows:
     """One row per guideline row that applies to the person (or one row saying why none does), per drug."""
     rows: Rows = []
     for finding in run.findings:
-        data = finding.data
-        if not isinstance(data, GuidelineResult):
-            continue
-        common: dict[str, object] = {
-            "sample": sample,
-            "drug": data.drug,
-            "genes": ",".join(data.genes),
-            "guideline_id": data.guideline_id,
-            "source": data.source,
-            "status": data.status.value,
-            "gene_results": "; ".join(f"{gene}={result}" for gene, result in sorted(data.gene_results.items())),
-            "provisional": data.provisional,
-            "priority": finding.priority.value,
-        }
-        matched: list[MatchedRow | None] = list(data.rows) or [None]
-        for row in matched:
-            rows.append(
-                {
-                    **common,
-                    "row_id": row.row_id if row is not None else None,
-                    "classification": row.classification if row is not None else None,
-                    "recommendation": row.text if row is not None else None,
-                    "actionable": row.actionable if row is not None else False,
-                }
-            )
+        if isinstance(finding.data, GuidelineResult):
+            rows += guideline_rows(sample, finding.data, finding.priority)
     return rows
+
+
+def guideline_rows(sample: str, data: GuidelineResult, priority: Priority) -> Rows:
+    """The rows of one drug's guideline answer: one per matched row, or one saying why none matched."""
+    common: dict[str, object] = {
+        "sample": sample,
+        "drug": data.drug,
+        "genes": ",".join(data.genes),
+        "guideline_id": data.guideline_id,
+        "source": data.source,
+        "status": data.status.value,
+        "gene_results": "; ".join(f"{gene}={result}" for gene, result in sorted(data.gene_results.items())),
+        "provisional": data.provisional,
+        "priority": priority.value,
+    }
+    matched: list[MatchedRow | None] = list(data.rows) or [None]
+    return [
+        {
+            **common,
+            "row_id": row.row_id if row is not None else None,
+            "classification": row.classification if row is not None else None,
+            "recommendation": row.text if row is not None else None,
+            "actionable": row.actionable if row is not None else False,
+        }
+        for row in matched
+    ]
 
 
 def risk_rows(sample: str, run: EngineRun) -> Rows:

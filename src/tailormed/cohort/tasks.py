@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tailormed.cohort.pgx_block import pgx_block
 from tailormed.cohort.plan import Analysis, CohortPlan, InputKind, Partition, default_patient, read_records
 from tailormed.cohort.tables import (
     HEREDITARY_TABLE,
@@ -46,7 +47,7 @@ from tailormed.cohort.tables import (
     rows_table,
     write_parquet_atomic,
 )
-from tailormed.engines.pgx.cohort_match import MatchMemo, match_columns
+from tailormed.engines.pgx.cohort_match import MatchMemo
 from tailormed.engines.prs.matching import MatchOptions
 from tailormed.engines.prs.scoring import Imputation, PrsRun
 from tailormed.errors import InputError
@@ -61,8 +62,7 @@ from tailormed.model.dosage import SiteGroup
 from tailormed.model.evidence import AbsentPolicy, GenomeRequest
 from tailormed.model.genotype import GenomeBuild
 from tailormed.model.patient import Patient
-from tailormed.model.pgx import GeneCall
-from tailormed.pipeline import pgx, prs
+from tailormed.pipeline import prs
 from tailormed.pipeline.analyze import genome_request, run_engines
 
 MARKERS = "_partitions"
@@ -309,18 +309,6 @@ def score_pgen_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
     return run
 
 
-def match_block(batch: GenomeBatch, samples: Sequence[str], bundle: KnowledgeBundle) -> list[list[GeneCall]] | None:
-    """The named-allele matcher's calls for each of ``samples`` (in that order) at once (each gene's distinct
-    genotype patterns matched once), from the pass's PGx calls as columns; None when the pass has no PGx genotypes
-    (each person's engine then says why)."""
-    columns = batch.call_columns(pgx.CONSUMER)
-    if columns is None:
-        return None
-    definitions, _, _ = pgx.load_pgx(bundle)
-    found = dict(zip(columns.samples, match_columns(definitions, columns, memo=_memo(bundle.location)), strict=True))
-    return [found[sample] for sample in samples]
-
-
 def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str, object]:
     """Compute one partition and write its tables, then its marker (the marker last: it means "finished")."""
     started = time.perf_counter()
@@ -350,18 +338,23 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
         rows: dict[str, Rows] = {table: [] for analysis in analyses if analysis is not Analysis.PRS
                                  for table in TABLES[analysis]}
         engines = [a.engine for a in analyses if a.engine is not None]
+        on = plan.on or date.today()
+        block = None
+        if Analysis.PGX in analyses:
+            block = pgx_block(batch, partition.samples, patients, bundle, on=on, memo=_memo(bundle.location))
+        if block is not None:
+            engines.remove("pgx")
+            del rows[PGX_CALLS_TABLE], rows[PGX_RECOMMENDATIONS_TABLE]
+            tables[PGX_CALLS_TABLE], tables[PGX_RECOMMENDATIONS_TABLE] = block.calls, block.recommendations
+            versions["pgx"] = dict(block.versions)
         if engines:
-            on = plan.on or date.today()
-            evidence = [batch.evidence(sample) for sample in partition.samples]
-            block = match_block(batch, partition.samples, bundle) if Analysis.PGX in analyses else None
-            matched: Sequence[list[GeneCall] | None] = block if block is not None else [None] * len(evidence)
-            for sample, patient, own, calls in zip(partition.samples, patients, evidence, matched, strict=True):
-                runs = run_engines(patient, own, bundle, on=on, engines=engines, pgx_calls=calls)
+            for sample, patient in zip(partition.samples, patients, strict=True):
+                runs = run_engines(patient, batch.evidence(sample), bundle, on=on, engines=engines)
                 for name, engine_run in runs.items():
                     versions.setdefault(name, {}).update(engine_run.versions)
                     if engine_run.skipped is not None and name in engines:
                         skipped.setdefault(name, Counter())[engine_run.skipped] += 1
-                if Analysis.PGX in analyses:
+                if "pgx" in engines:
                     rows[PGX_CALLS_TABLE] += pgx_call_rows(runs["pgx"])
                     rows[PGX_RECOMMENDATIONS_TABLE] += recommendation_rows(sample, runs["pgx"])
                 if Analysis.HEREDITARY in analyses:

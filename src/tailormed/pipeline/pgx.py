@@ -41,7 +41,7 @@ from tailormed.model.evidence import (
     gene_regions,
 )
 from tailormed.model.finding import Finding, NotAssessed
-from tailormed.model.genotype import CallState, GenomeBuild, Locus, SampleGenotypes
+from tailormed.model.genotype import CallState, GenomeBuild, GenotypeCall, Locus, SampleGenotypes
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import CallOrigin, CallStatus, GeneCall
 from tailormed.pipeline.engine_api import EngineSpec, PatientContext, Progress
@@ -257,14 +257,30 @@ def evidence_calls(
         note = f"GRCh37 input: read at the knowledge's GRCh37 positions; {unmapped} definition positions have none"
         genotypes = genotypes.model_copy(update={"warnings": [*genotypes.warnings, note]})
     calls = call_sample(genotypes, definitions, outside, copy_numbers, matched)
+    return genotypes, finish_calls(calls, definitions, genotypes.calls, evidence, copy_numbers)
+
+
+def finish_calls(
+    calls: Sequence[GeneCall],
+    definitions: Mapping[str, GeneDefinition],
+    reads: Mapping[str, GenotypeCall],
+    evidence: GenomeEvidence,
+    copy_numbers: CopyNumberKnowledge | None,
+) -> list[GeneCall]:
+    """Gene calls with what the rest of the evidence adds: measured copy numbers, copy-number genes without a read
+    position, alleles that could not be tested, genes without a record in a VCF declared complete.
+
+    Each call is finished on its own, from its gene's genotype ``reads`` (position key -> call) and the evidence's
+    copy-number records, coverage and absent-site policy, so a cohort can finish each distinct call once.
+    """
     if copy_numbers is not None:
         if evidence.copy_number:
             calls = [_with_measured_copies(call, evidence, copy_numbers) for call in calls]
-        calls = [_unless_unread(call, definitions, genotypes, copy_numbers) for call in calls]
+        calls = [_unless_unread(call, definitions, reads, copy_numbers) for call in calls]
     calls = [_with_untested(call, definitions.get(call.gene)) for call in calls]
     uncovered = {region.name: region for region in evidence.uncovered(CONSUMER)}
     if not evidence.absent.absent_is_reference or not uncovered:
-        return genotypes, calls
+        return list(calls)
     marked = []
     for call in calls:
         region = uncovered.get(call.gene)
@@ -272,7 +288,7 @@ def evidence_calls(
             reason = not_covered(region)
             call = call.model_copy(update={"status": CallStatus.NO_CALL, "diplotypes": [], "warnings": [reason]})
         marked.append(call)
-    return genotypes, marked
+    return marked
 
 
 def _with_untested(call: GeneCall, definition: GeneDefinition | None) -> GeneCall:
@@ -316,7 +332,7 @@ def _replaceable(call: GeneCall, definition: GeneDefinition, missing: set[str]) 
 def _unless_unread(
     call: GeneCall,
     definitions: Mapping[str, GeneDefinition],
-    genotypes: SampleGenotypes,
+    reads: Mapping[str, GenotypeCall],
     copy_numbers: CopyNumberKnowledge,
 ) -> GeneCall:
     """A copy-number gene (CYP2D6) with no genotype read at any position is not called, not taken as reference."""
@@ -324,7 +340,7 @@ def _unless_unread(
     definition = definitions.get(call.gene)
     if rules is None or definition is None:
         return call
-    return without_reads(call, [v.key for v in definition.variants], genotypes.calls, rules)
+    return without_reads(call, [v.key for v in definition.variants], reads, rules)
 
 
 def _with_measured_copies(call: GeneCall, evidence: GenomeEvidence, copy_numbers: CopyNumberKnowledge) -> GeneCall:
@@ -422,12 +438,10 @@ def patient_pgx(
 
     ``matched`` are the matcher's calls for every gene when they were made for many people at once.
     """
-    definitions, knowledge, versions = load_pgx(bundle)
+    definitions, knowledge, _ = load_pgx(bundle)
     sources = pgx_sources(bundle)
     genotypes, calls = evidence_calls(evidence, definitions, outside, knowledge.copy_number, matched)
-    if evidence.build.build is GenomeBuild.GRCH37:
-        lifted_by = pypgx.SOURCE if bundle.has(pypgx.SOURCE) else markers.SOURCE
-        versions[lifted_by] = bundle.source(lifted_by).version
+    versions = run_versions(bundle, evidence.build.build)
     sites = {locus.key for locus in warfarin_loci(knowledge)}
     rs_call = next((genotypes.calls[key] for key in sorted(sites) if key in genotypes.calls), None)
     rs_alleles = rs_call.alleles if rs_call is not None and rs_call.is_called else None
@@ -442,6 +456,15 @@ def patient_pgx(
         versions=versions,
         warnings=list(outside.warnings) if outside is not None else [],
     )
+
+
+def run_versions(bundle: KnowledgeBundle, build: GenomeBuild | None) -> dict[str, str]:
+    """The versions of the sources a PGx run on a genome of ``build`` uses (GRCh37: also what placed its sites)."""
+    versions = load_pgx(bundle)[2]
+    if build is GenomeBuild.GRCH37:
+        lifted_by = pypgx.SOURCE if bundle.has(pypgx.SOURCE) else markers.SOURCE
+        versions[lifted_by] = bundle.source(lifted_by).version
+    return versions
 
 
 def run_patient_pgx(

@@ -102,22 +102,45 @@ def match_columns(
     memo: MatchMemo | None = None,
 ) -> list[list[GeneCall]]:
     """Every gene (or ``genes``) for every sample of the columns, in gene-name order per sample."""
-    wanted = sorted(definitions if genes is None else genes)
     samples = columns.samples
     results: list[list[GeneCall]] = [[] for _ in samples]
     if not samples:
         return results
-    for gene in wanted:
-        definition = definitions[gene]
-        options = (gene, definition.version, columns.absent_is_reference, top_candidate_only, find_combinations)
-        calls, pattern = _gene_calls(
-            definition, columns, options, memo or MatchMemo(), top_candidate_only, find_combinations
-        )
+    found = gene_patterns(
+        definitions,
+        columns,
+        genes=genes,
+        top_candidate_only=top_candidate_only,
+        find_combinations=find_combinations,
+        memo=memo,
+    )
+    for calls, pattern in found.values():
         for row, index in enumerate(pattern.tolist()):
             call = calls[index]
             name = samples[row]
             results[row].append(call if call.sample == name else call.model_copy(update={"sample": name}))
     return results
+
+
+def gene_patterns(
+    definitions: Mapping[str, GeneDefinition],
+    columns: CallColumns,
+    *,
+    genes: Collection[str] | None = None,
+    top_candidate_only: bool = True,
+    find_combinations: bool = False,
+    memo: MatchMemo | None = None,
+) -> dict[str, tuple[list[GeneCall], npt.NDArray[np.intp]]]:
+    """Per gene (in gene-name order), the calls of its distinct patterns and each sample's pattern: sample ``i``'s
+    call is ``calls[pattern[i]]`` under its own name. Patterns the matcher cannot tell apart share one call object,
+    so callers can work per distinct call rather than per sample."""
+    memo = memo or MatchMemo()
+    found = {}
+    for gene in sorted(definitions if genes is None else genes):
+        definition = definitions[gene]
+        options = (gene, definition.version, columns.absent_is_reference, top_candidate_only, find_combinations)
+        found[gene] = _gene_calls(definition, columns, options, memo, top_candidate_only, find_combinations)
+    return found
 
 
 def _gene_calls(

@@ -25,7 +25,7 @@ from tailormed.model.genotype import CallState, GenotypeCall
 from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype, PossibleResult
 
 #: Genotype states that come from a record of the VCF (not assumed, not absent, not a no-call).
-_READ = frozenset({CallState.REFERENCE, CallState.VARIANT, CallState.PARTIAL})
+READ_STATES = frozenset({CallState.REFERENCE, CallState.VARIANT, CallState.PARTIAL})
 
 
 def not_assessed_text(gene: str, rules: GeneCopyNumber) -> str:
@@ -153,7 +153,7 @@ def without_reads(
     """
     if call.origin is not CallOrigin.MATCHER or call.copy_number is not None:
         return call
-    if any((found := genotypes.get(key)) is not None and found.state in _READ for key in positions):
+    if any((found := genotypes.get(key)) is not None and found.state in READ_STATES for key in positions):
         return call
     reason = unread_reason(call.gene, rules)
     return call.model_copy(

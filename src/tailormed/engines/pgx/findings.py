@@ -179,10 +179,8 @@ def _recommendation(
     changes: list[Phenoconversion],
     on_list: bool,
 ) -> Finding:
+    priority = recommendation_priority(answer, on_list)
     if answer.status == RecommendationStatus.MATCHED:
-        priority = Priority.ACTIONABLE if answer.actionable else Priority.ROUTINE
-        if not on_list:
-            priority = Priority.ROUTINE
         first = answer.rows[0]
         text = first.headline
         population = f" ({first.population})" if first.population and first.population != "general" else ""
@@ -192,7 +190,6 @@ def _recommendation(
                 r.population or "unspecified" for r in answer.rows
             ) + "]"
     else:
-        priority = Priority.INFORMATIONAL
         text = "cannot be assessed" if answer.status == RecommendationStatus.NOT_ASSESSED else "no matching row"
         summary = "; ".join(n.reason for n in answer.not_assessed)
     if answer.provisional:
@@ -229,6 +226,14 @@ def _recommendation(
             )
         ],
     )
+
+
+def recommendation_priority(answer: GuidelineResult, on_list: bool) -> Priority:
+    """Actionable only for a drug the patient takes or plans to take and a row that changes therapy; routine for
+    other matched rows (pre-emptive guidance); informational when nothing matched."""
+    if answer.status != RecommendationStatus.MATCHED:
+        return Priority.INFORMATIONAL
+    return Priority.ACTIONABLE if answer.actionable and on_list else Priority.ROUTINE
 
 
 def _copy_number(answer: GuidelineResult) -> list[NotAssessed]:

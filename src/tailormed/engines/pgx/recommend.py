@@ -12,7 +12,7 @@ the second applies only when two different decreased-function variants of unknow
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from functools import lru_cache
 
 from tailormed.engines.pgx.phenotype import normalize_score
@@ -56,6 +56,27 @@ def criterion_holds(criterion: Criterion, result: GenePhenotype | None) -> bool:
                 return False
         return True
     return result.diplotype_alleles is not None and result.diplotype_alleles == tuple(criterion.values)
+
+
+def rows_key(guideline: Guideline, gene: str, result: GenePhenotype | None) -> Hashable:
+    """What the guideline's rows are matched on in one gene's result: whether it was called, the values its
+    criteria on the gene compare (activity score, phenotype, allele statuses, diplotype), the phenotype where a row
+    asks whether the result is abnormal, and how the score arose where a row's condition asks.
+
+    Results with equal keys match the same rows of the guideline (:func:`criterion_holds`, :func:`condition_holds`,
+    whether a row changes therapy), so its answers to them are actionable alike; the rest of an answer (the results
+    it names, notes on ranges and untested alleles) rests on the whole result.
+    """
+    if result is None or not result.called:
+        return None
+    kinds, condition = _kept(guideline).criteria.get(gene, (frozenset(), False))
+    return (
+        result.activity_score if CriterionKind.ACTIVITY_SCORE in kinds else None,
+        result.phenotype if kinds - {CriterionKind.NO_RESULT, CriterionKind.ALLELE_STATUS} else None,
+        tuple(sorted(result.allele_statuses.items())) if CriterionKind.ALLELE_STATUS in kinds else None,
+        result.diplotype_alleles if CriterionKind.DIPLOTYPE in kinds else None,
+        score_origin(result) if condition else None,
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -140,6 +161,15 @@ class _Kept:
             if row.condition is not None:
                 genes[row.condition.gene] = None
         self.reads = tuple(genes)
+        kinds: dict[str, set[CriterionKind]] = {}
+        conditioned = set()
+        for row in guideline.recommendations:
+            for criterion in row.criteria:
+                kinds.setdefault(criterion.gene, set()).add(criterion.kind)
+            if row.condition is not None:
+                conditioned.add(row.condition.gene)
+        #: gene -> (the kinds of the criteria on it, whether a row's condition reads it)
+        self.criteria = {gene: (frozenset(kinds.get(gene, ())), gene in conditioned) for gene in self.reads}
         self.rows: dict[str, tuple[RecommendationRow, ...]] = {}
         self.answers: dict[tuple[str, tuple[str, ...]], GuidelineResult] = {}
         self.guideline = weakref.ref(guideline, lambda _: _KEPT.pop(id(guideline), None))
@@ -312,12 +342,22 @@ def recommend_drug(
 def recommend_all(knowledge: GuidelineKnowledge, results: Mapping[str, GenePhenotype]) -> list[GuidelineResult]:
     """Every drug of every guideline that has rows, for a full report."""
     keys = result_keys(results)
+    return [match_guideline(guideline, drug, results, keys) for guideline, drug in every_drug(knowledge)]
+
+
+def every_drug(knowledge: GuidelineKnowledge) -> list[tuple[Guideline, str]]:
+    """(guideline, drug name) of every drug of every guideline that has rows, in the order of a full report."""
     return [
-        match_guideline(guideline, drug.name, results, keys)
+        (guideline, drug.name)
         for guideline in knowledge.guidelines
         if guideline.recommendations
         for drug in guideline.drugs
     ]
+
+
+def genes_read(guideline: Guideline) -> tuple[str, ...]:
+    """The genes whose results a guideline's answer rests on: its genes, every criterion's and condition's."""
+    return _kept(guideline).reads
 
 
 def _names_diplotype(row: RecommendationRow) -> bool:
