@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import csv
 import html
-import io
 import json
-import re
+import math
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,6 @@ SUMMARY_HTML = "summary.html"
 UNKNOWN_GROUP = "unknown"
 #: How many gene-drug actions the summary lists.
 TOP_ACTIONS = 15
-_XML_HEAD = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 
 
 def read_populations(path: Path, column: str) -> dict[str, str]:
@@ -213,43 +211,96 @@ def write_summary(
     return summary
 
 
-def _svg(figure: Any) -> str:
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
-    return _XML_HEAD.sub("", buffer.getvalue(), count=1)
+#: A chart's value -> x position, and a row drawn from it and the row's centre.
+Scale = Callable[[float], float]
+Row = Callable[[Scale, float], str]
+#: Plot geometry in SVG user units (px): label column per character, plot width, row height, font size.
+_CHAR, _PLOT, _ROW, _FONT = 6.8, 380, 20, 11
+
+
+def _ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About ``count`` round tick values (1, 2 or 5 times a power of ten apart) covering ``low``..``high``."""
+    span = high - low if high > low else abs(high) or 1.0
+    raw = span / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.floor(low / step) * step
+    last = math.ceil(high / step) * step
+    if last <= first:
+        last = first + step
+    return [first + i * step for i in range(round((last - first) / step) + 1)]
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _chart(labels: Sequence[str], ticks: Sequence[float], xlabel: str, body: Row) -> str:
+    """An SVG chart with one row per label: ``body(x, y)`` draws a row (``x`` maps a value to a position, ``y`` is
+    the row's centre); the x axis carries ``ticks`` and ``xlabel``. Plain SVG: no plotting library, drawn once."""
+    left = 12 + _CHAR * max((len(label) for label in labels), default=0)
+    top, low, high = 6, ticks[0], ticks[-1]
+    bottom = top + _ROW * len(labels)
+    width, height = left + _PLOT + 24, bottom + 38
+
+    def x(value: float) -> float:
+        return round(left + (value - low) / (high - low) * _PLOT, 2)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height}" '
+        f'viewBox="0 0 {width:.0f} {height}" font-family="sans-serif" font-size="{_FONT}" role="img">',
+        f"<title>{html.escape(xlabel)}</title>",
+    ]
+    for row, label in enumerate(labels):
+        y = top + _ROW * row + _ROW / 2
+        parts.append(f'<text x="{left - 6:.1f}" y="{y + 4}" text-anchor="end">{html.escape(label)}</text>')
+        parts.append(body(x, y))
+    parts.append(f'<line x1="{left}" y1="{bottom}" x2="{left + _PLOT}" y2="{bottom}" stroke="#1f2933"/>')
+    for tick in ticks:
+        parts.append(f'<line x1="{x(tick)}" y1="{bottom}" x2="{x(tick)}" y2="{bottom + 4}" stroke="#1f2933"/>')
+        parts.append(f'<text x="{x(tick)}" y="{bottom + 15}" text-anchor="middle">{_number(tick)}</text>')
+    parts.append(f'<text x="{left + _PLOT / 2}" y="{bottom + 32}" text-anchor="middle">{html.escape(xlabel)}</text>')
+    return "".join(parts) + "</svg>"
 
 
 def _bars(labels: Sequence[str], values: Sequence[float], xlabel: str) -> str:
-    """Horizontal bars (shares in percent), drawn without pyplot."""
-    from matplotlib.figure import Figure
+    """Horizontal bars of shares, in percent."""
+    percents = [v * 100 for v in values]
+    ticks = _ticks(0.0, max(percents, default=0.0) or 1.0)
+    row = iter(percents)
 
-    figure = Figure(figsize=(6.2, 0.6 + 0.28 * len(labels)))
-    axes = figure.add_subplot()
-    positions = list(range(len(labels)))[::-1]
-    axes.barh(positions, [v * 100 for v in values], color="#2f6690", height=0.6)
-    axes.set_yticks(positions, labels, fontsize=8)
-    axes.set_xlabel(xlabel, fontsize=8)
-    axes.spines[["top", "right"]].set_visible(False)
-    return _svg(figure)
+    def bar(x: Scale, y: float) -> str:
+        value = next(row)
+        return (
+            f'<rect x="{x(0.0)}" y="{y - _ROW * 0.3}" width="{x(value) - x(0.0):.2f}" height="{_ROW * 0.6}" '
+            f'fill="#2f6690"><title>{_number(value)}%</title></rect>'
+        )
+
+    return _chart(labels, ticks, xlabel, bar)
 
 
 def _boxes(per_group: Mapping[str, Mapping[str, float]], xlabel: str) -> str:
-    """Score distributions per group as box plots from their quantiles (5th-95th whiskers)."""
-    from matplotlib.figure import Figure
-
+    """Score distributions per group as boxes from their quantiles: box the quartiles, a line the median, whiskers
+    the 5th and 95th percentiles."""
     names = list(per_group)
-    figure = Figure(figsize=(6.2, 0.6 + 0.35 * len(names)))
-    axes = figure.add_subplot()
-    stats = [
-        {"label": f"{name} (n={int(q['people'])})", "whislo": q["p5"], "q1": q["p25"], "med": q["median"],
-         "q3": q["p75"], "whishi": q["p95"], "fliers": []}
-        for name, q in per_group.items()
-    ]
-    axes.bxp(stats[::-1], orientation="horizontal", showfliers=False)
-    axes.set_xlabel(xlabel, fontsize=8)
-    axes.tick_params(labelsize=8)
-    axes.spines[["top", "right"]].set_visible(False)
-    return _svg(figure)
+    labels = [f"{name} (n={int(per_group[name]['people'])})" for name in names]
+    ticks = _ticks(min(q["p5"] for q in per_group.values()), max(q["p95"] for q in per_group.values()))
+    row = iter(names)
+
+    def box(x: Scale, y: float) -> str:
+        q = per_group[next(row)]
+        half = _ROW * 0.3
+        return (
+            f'<g stroke="#1f2933" fill="none"><line x1="{x(q["p5"])}" y1="{y}" x2="{x(q["p25"])}" y2="{y}"/>'
+            f'<line x1="{x(q["p75"])}" y1="{y}" x2="{x(q["p95"])}" y2="{y}"/>'
+            f'<line x1="{x(q["p5"])}" y1="{y - half / 2}" x2="{x(q["p5"])}" y2="{y + half / 2}"/>'
+            f'<line x1="{x(q["p95"])}" y1="{y - half / 2}" x2="{x(q["p95"])}" y2="{y + half / 2}"/>'
+            f'<rect x="{x(q["p25"])}" y="{y - half}" width="{x(q["p75"]) - x(q["p25"]):.2f}" height="{2 * half}" '
+            f'fill="#dbe7f0"/><line x1="{x(q["median"])}" y1="{y - half}" x2="{x(q["median"])}" y2="{y + half}" '
+            f'stroke="#c0392b" stroke-width="2"/></g>'
+        )
+
+    return _chart(labels, ticks, xlabel, box)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -289,10 +340,19 @@ def summary_html(summary: Mapping[str, Any]) -> str:
         top = actionable["top_actions"]
         if top:
             parts.append("<h3>Most frequent gene–drug actions</h3>")
-            parts.append(_bars([f"{a['genes']} – {a['drug']}" for a in top], [a["share"] for a in top],
-                               "people with an actionable recommendation (%)"))
-            parts.append(_table(["genes", "drug", "people", "share"],
-                                [(a["genes"], a["drug"], a["people"], _percent(a["share"])) for a in top]))
+            parts.append(
+                _bars(
+                    [f"{a['genes']} – {a['drug']}" for a in top],
+                    [a["share"] for a in top],
+                    "people with an actionable recommendation (%)",
+                )
+            )
+            parts.append(
+                _table(
+                    ["genes", "drug", "people", "share"],
+                    [(a["genes"], a["drug"], a["people"], _percent(a["share"])) for a in top],
+                )
+            )
     for gene, per_group in (summary.get("pgx") or {}).items():
         overall = per_group["all"]
         parts.append(
@@ -313,8 +373,18 @@ def summary_html(summary: Mapping[str, Any]) -> str:
         parts.append(
             _table(
                 ["group", "people", "mean", "SD", "5th", "median", "95th"],
-                [(g, q["people"], f"{q['mean']:.4g}", f"{q['sd']:.4g}", f"{q['p5']:.4g}", f"{q['median']:.4g}",
-                  f"{q['p95']:.4g}") for g, q in per_group.items()],
+                [
+                    (
+                        g,
+                        q["people"],
+                        f"{q['mean']:.4g}",
+                        f"{q['sd']:.4g}",
+                        f"{q['p5']:.4g}",
+                        f"{q['median']:.4g}",
+                        f"{q['p95']:.4g}",
+                    )
+                    for g, q in per_group.items()
+                ],
             )
         )
     hereditary = summary.get("hereditary")
