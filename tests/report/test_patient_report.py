@@ -119,3 +119,48 @@ def test_therapy_names_read_as_words_and_regimens_keep_their_letters(full_plans:
     ]
     text = visible_text(render_patient_html(plan.model_copy(update={"findings": findings}), patient, language="en"))
     assert "may work against this change: encorafenib and cetuximab and mFOLFOX6." in text
+
+
+@pytest.mark.parametrize(
+    ("language", "update", "expected", "absent"),
+    [
+        (
+            "en",
+            {"gene": "HLA-A", "alteration": "HLA-A*02:01:01:01", "matched_level": "hla", "therapy": "tebentafusp"},
+            "Your tissue type is HLA-A*02:01:01:01. You were born with it. It is not a change in the tumor. These "
+            "approved medicines may work for people with this tissue type: tebentafusp.",
+            "change in the HLA-A gene",
+        ),
+        (
+            "es",
+            {"gene": "HLA-A", "alteration": "HLA-A*02:01:01:01", "matched_level": "hla", "therapy": "tebentafusp"},
+            "Su tipo de tejido es HLA-A*02:01:01:01.",
+            "gen HLA-A",
+        ),
+        (
+            "en",
+            {
+                "gene": "del(5q)",
+                "alteration": "del(5)(q13q33)",
+                "matched_level": "cytogenetic",
+                "therapy": "lenalidomide",
+            },
+            "Your tumor cells have lost part of chromosome 5. These approved medicines may work against this change: "
+            "lenalidomide.",
+            "del(5q) gene",
+        ),
+    ],
+)
+def test_hla_type_and_lost_chromosome_arm_are_not_called_gene_changes(
+    full_plans: Plans, language: str, update: dict[str, str], expected: str, absent: str
+) -> None:
+    patient, plan = full_plans["demo-01-hale"]
+    findings = [
+        f.model_copy(update={"data": f.data.model_copy(update=update)})
+        if isinstance(f.data, TherapyMatchData) and f.data.therapy == "encorafenib + cetuximab"
+        else f
+        for f in plan.findings
+    ]
+    text = visible_text(render_patient_html(plan.model_copy(update={"findings": findings}), patient, language=language))
+    assert expected in text
+    assert absent not in text

@@ -148,9 +148,23 @@ class PgxView:
 
 @dataclass(frozen=True)
 class TumourGene:
+    """What the patient report says of one altered tumour gene, or of the patient's own HLA type (``kind`` "hla",
+    ``gene`` the typing) or a lost chromosome arm (``kind`` "chromosome", ``gene`` the chromosome number)."""
+
     gene: str
     may_work: list[str]
     less_effective: list[str]
+    kind: str = "gene"
+
+
+def _tumour_subject(gene: str, alteration: str, matched_level: str) -> tuple[str, str]:
+    """How the patient report names what a therapy matched: the HLA typing itself (it is the patient's, not the
+    tumour's), the chromosome whose arm was lost (``del(5q)`` -> 5), or the gene."""
+    if matched_level == "hla":
+        return "hla", alteration
+    if matched_level == "cytogenetic":
+        return "chromosome", gene.removeprefix("del(").rstrip(")").rstrip("pq")
+    return "gene", gene
 
 
 @dataclass(frozen=True)
@@ -289,7 +303,8 @@ class ReportView:
         for line in self.therapy_lines:
             if not line.approved:
                 continue
-            entry = genes.setdefault(line.best.gene, TumourGene(line.best.gene, [], []))
+            kind, name = _tumour_subject(line.best.gene, line.best.alteration, line.best.matched_level)
+            entry = genes.setdefault(f"{kind}:{name}", TumourGene(name, [], [], kind))
             (entry.less_effective if line.against else entry.may_work).append(plain_therapy(line.best.therapy))
         return list(genes.values())
 
