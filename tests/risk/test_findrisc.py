@@ -88,7 +88,24 @@ def test_totals_fall_in_the_published_bands(
     assert (result.points, result.category) == (points, category)
 
 
-def test_findrisc_refuses_an_implausible_bmi(knowledge: RiskKnowledge) -> None:
+def test_unknown_activity_gives_the_band_both_answers_share(knowledge: RiskKnowledge) -> None:
+    """A record cannot say whether someone is active 30 minutes daily: with both answers in one band the band is
+    given (points as a range), the activity item is not scored, and no minutes-a-week conversion is assumed."""
+    result = findrisc_score(FindriscInputs.model_validate({**LOWEST, "physically_active_30min_daily": None}), knowledge)
+    assert (result.points_if_active, result.points, result.category) == (0, 2, "low")
+    assert "physical_activity_at_least_30min_daily" not in result.item_points
+
+
+def test_unknown_activity_that_decides_the_band_is_not_assessed(knowledge: RiskKnowledge) -> None:
+    unknown = {**LOWEST, "physically_active_30min_daily": None, "family_history_diabetes": "first_degree"}
     with pytest.raises(RiskInputError) as caught:
-        _points(knowledge, bmi=5)
-    assert caught.value.field == "bmi"
+        findrisc_score(FindriscInputs.model_validate(unknown), knowledge)
+    assert caught.value.field == "physically_active_30min_daily"
+    assert "(5 points, low; 7 points, slightly elevated)" in caught.value.message
+
+
+def test_findrisc_has_no_unquoted_limits_or_conversions(knowledge: RiskKnowledge) -> None:
+    """The form's bands are open-ended; tailormed adds no plausibility limits or activity conversion of its own."""
+    assert knowledge.facts.findrisc.ranges == {} and knowledge.facts.findrisc.unsourced == {}
+    assert knowledge.facts.record.unsourced == {}
+    assert _points(knowledge, bmi=45, waist_cm=130, age_years=90) == 3 + 4 + 4

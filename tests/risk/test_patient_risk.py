@@ -185,3 +185,17 @@ def test_pce_input_limits_rest_on_quotes(knowledge: RiskKnowledge) -> None:
     for name in ("chol_total_mgdl", "chol_hdl_mgdl", "bp_sys_mmhg"):
         band = pce.ranges[name]
         assert f"{band.low:g}-{band.high:g}" in quotes
+
+
+def test_findrisc_activity_is_read_as_asked_never_converted_from_minutes(knowledge: RiskKnowledge) -> None:
+    """FINDRISC asks about 30 minutes daily: the record's answer is used when it gives one; a weekly total is not
+    turned into that answer, and the mapping says the item is not assessed."""
+    rodriguez = _patient("demo-03-rodriguez")
+    weekly_only = findrisc_inputs(rodriguez, ON, knowledge.facts)
+    assert any("weekly total (150 min) does not say" in note for note in weekly_only.notes)
+    answered = rodriguez.model_copy(
+        update={"lifestyle": rodriguez.lifestyle.model_copy(update={"active_30min_daily": True})}
+    )
+    mapped = findrisc_inputs(answered, ON, knowledge.facts)
+    assert "at least 30 minutes of physical activity daily: yes" in mapped.used
+    assert not any("physical activity not assessed" in note for note in mapped.notes)

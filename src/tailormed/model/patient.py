@@ -163,6 +163,9 @@ class Lifestyle(Contract):
     smoking: Smoking | None = None
     alcohol_drinks_per_week: NonNegative | None = None
     physical_activity_minutes_per_week: NonNegative | None = None
+    active_30min_daily: bool | None = Field(
+        default=None, description="Usually has at least 30 minutes of physical activity daily (FINDRISC's question)"
+    )
     diet: str | None = Field(default=None, description="Dietary pattern in words, e.g. 'Mediterranean'")
     vegetables_fruit_daily: bool | None = Field(default=None, description="Eats vegetables or fruit every day")
     sleep_hours_per_night: Annotated[float, Field(ge=0, le=24)] | None = None

@@ -60,7 +60,9 @@ class FindriscInputs(Contract):
     age_years: float
     bmi: float
     waist_cm: float
-    physically_active_30min_daily: bool
+    physically_active_30min_daily: bool | None = Field(
+        default=None, description="FINDRISC's 'at least 30 minutes daily'; None when the record does not say"
+    )
     vegetables_fruit_berries_daily: bool
     ever_antihypertensive_medication: bool
     ever_high_blood_glucose: bool

@@ -342,13 +342,16 @@ def findrisc_inputs(patient: Patient, on: date, facts: EquationFacts) -> Mapped[
     rules = facts.record
     reader = _Reader(patient, on, rules)
     mapped: Mapped[FindriscInputs] = Mapped(excluded=exclusion(patient, facts.findrisc.exclusions))
-    minutes = patient.lifestyle.physical_activity_minutes_per_week
-    active = None
-    if minutes is None:
-        reader.missing.append("physical activity (lifestyle.physical_activity_minutes_per_week)")
+    active = patient.lifestyle.active_30min_daily
+    if active is not None:
+        reader.used.append(f"at least 30 minutes of physical activity daily: {'yes' if active else 'no'}")
     else:
-        active = minutes >= rules.active_minutes_per_week
-        reader.used.append(f"physical activity {minutes:g} min/week (daily 30 min: {'yes' if active else 'no'})")
+        minutes = patient.lifestyle.physical_activity_minutes_per_week
+        weekly = f"a weekly total ({minutes:g} min) does not say" if minutes is not None else "the record does not say"
+        mapped.notes.append(
+            f"physical activity not assessed: FINDRISC asks about at least 30 minutes daily and {weekly} whether that "
+            "is daily (lifestyle.active_30min_daily); the score is given only when both answers fall in the same band"
+        )
     vegetables = patient.lifestyle.vegetables_fruit_daily
     if vegetables is None:
         reader.missing.append("vegetables or fruit every day (lifestyle.vegetables_fruit_daily)")

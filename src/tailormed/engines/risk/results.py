@@ -138,7 +138,8 @@ def equation_results(
         except RiskInputError as exc:
             limits.append(NotAssessed(item="10-year type 2 diabetes risk (FINDRISC)", reason=exc.message))
         else:
-            detail = f"FINDRISC {score.points} points ({score.category.replace('_', ' ')}, about {score.risk_text})"
+            points = f"{score.points}" if score.points_if_active is None else f"{score.points_if_active}-{score.points}"
+            detail = f"FINDRISC {points} points ({score.category.replace('_', ' ')}, about {score.risk_text})"
             results.append(
                 _result("findrisc", facts.findrisc, findrisc, score.risk, category=score.category, detail=detail)
             )

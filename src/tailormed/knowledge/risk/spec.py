@@ -83,7 +83,6 @@ class RecordMapping(Sourced):
     glucose_lowering_atc: list[str]
     diabetes: ConditionMatch
     high_glucose_ever: ConditionMatch
-    active_minutes_per_week: float
     family_diabetes_names: list[str]
     family_breast_cancer_names: list[str]
     pce_race_words: dict[str, list[str]]
