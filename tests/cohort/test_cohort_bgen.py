@@ -156,6 +156,48 @@ def test_a_cohort_run_scores_imputed_dosages_as_prs_score_bgen_does(tmp_path: Pa
     assert sum(table["missing_genotypes"]) > 0 and len(set(np.round(table["sum"], 6))) > 50
 
 
+def test_a_run_reads_a_bgen_through_an_index_built_once_or_the_one_beside_it(tmp_path: Path) -> None:
+    """Without a ``.bgi`` the run builds one in its output folder (reused when the run resumes) and every block
+    seeks through it; with one beside the file (here the ``bgen`` package's) that one is used; the tables are those
+    of the walk over every variant header that ``prs score --bgen`` does on a file without an index."""
+    from bgen import BgenWriter
+
+    rng = np.random.default_rng(5)
+    samples = [f"P{i}" for i in range(30)]
+    rows = ["chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight"]
+    beside = tmp_path / "beside" / "imputed.bgen"
+    beside.parent.mkdir()
+    with BgenWriter(str(beside), len(samples), samples=samples) as writer:
+        for chrom in ("21", "22"):
+            for v in range(30):
+                probabilities = rng.dirichlet([0.5, 0.4, 0.3], size=len(samples))
+                writer.add_variant(f"v{v}", f"rs{chrom}_{v}", chrom, 1_000 + 700 * v, ["A", "G"], probabilities)
+                if v % 3:
+                    rows.append(f"{chrom}\t{1_000 + 700 * v}\tG\tA\t{rng.normal(0, 0.2)!r}")
+    assert BgenInput.open(beside).index == Path(f"{beside}.bgi")
+    bare = tmp_path / "bare" / "imputed.bgen"
+    bare.parent.mkdir()
+    shutil.copy(beside, bare)
+    score = tmp_path / "PGS_INDEXED.txt"
+    score.write_text("#pgs_id=PGS_INDEXED\n#genome_build=GRCh37\n" + "\n".join(rows) + "\n")
+    plan = partial(plan_run, vcf=None, pgen=None, build=GenomeBuild.GRCH37, analyses=[Analysis.PRS],
+                   scoring=[score], block_size=10)  # fmt: skip
+    run_cohort(plan(bgen=beside), tmp_path / "with_index")
+    assert not (tmp_path / "with_index" / "_bgen_index").exists()
+    run_cohort(plan(bgen=bare), tmp_path / "built")
+    built = list((tmp_path / "built" / "_bgen_index").glob("*/imputed.bgen.bgi"))
+    assert len(built) == 1 and not Path(f"{bare}.bgi").exists()
+    stamp = built[0].stat().st_mtime_ns
+    shutil.rmtree(tmp_path / "built" / "_partitions")
+    run_cohort(plan(bgen=bare), tmp_path / "built")  # the rerun computes every block again, from the same index
+    assert built[0].stat().st_mtime_ns == stamp
+    walked = score_bgen(bare, read_scores([score]), GenomeBuild.GRCH37, imputation=Imputation.NONE).scores[0]
+    for out in ("with_index", "built"):
+        table = read_table(tmp_path / out, "prs_scores.parquet").to_pydict()
+        assert table["sample"] == walked.samples and table["sum"] == walked.sums.tolist(), out
+        assert table["variants_matched"] == [40] * len(samples)
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-c", "from tailormed.cli import main; main()", "cohort", "run", *args]
     return subprocess.run(command, capture_output=True, text=True, check=False)

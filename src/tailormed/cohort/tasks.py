@@ -51,6 +51,7 @@ from tailormed.engines.pgx.cohort_match import MatchMemo
 from tailormed.engines.prs.matching import MatchOptions
 from tailormed.engines.prs.scoring import Imputation, PrsRun
 from tailormed.errors import InputError
+from tailormed.evidence.bgen import BgenInput, indexed
 from tailormed.evidence.pgen import PgenFileset, write_pgen_vcf
 from tailormed.evidence.plan import query_regions
 from tailormed.evidence.read import GenomeBatch, read_genomes
@@ -68,6 +69,8 @@ from tailormed.pipeline.analyze import genome_request, run_engines
 MARKERS = "_partitions"
 #: Where region partitions write their partial score tables (outside the tables a reader globs).
 REGIONS = "_regions"
+#: Where a run keeps the index it builds for a BGEN file that has none beside it.
+BGEN_INDEX = "_bgen_index"
 #: The tables each analysis writes.
 TABLES: dict[Analysis, tuple[str, ...]] = {
     Analysis.PGX: (PGX_CALLS_TABLE, PGX_RECOMMENDATIONS_TABLE),
@@ -193,15 +196,37 @@ def partition_request(
     return request
 
 
+def prepare_run(plan: CohortPlan, out: Path) -> None:
+    """What the run reads once before its partitions: a BGEN file's index (its own ``.bgi``, else one built here
+    from a single walk over its variant headers), so no block walks every header again."""
+    if plan.input_kind is InputKind.BGEN:
+        bgen_source(plan, out)
+
+
+def bgen_source(plan: CohortPlan, out: Path) -> BgenInput:
+    """The run's BGEN file (checked whole when the run was planned) read through its index, once per process."""
+    return _bgen_source(plan.input, plan.sample_file, out / BGEN_INDEX)
+
+
+@lru_cache(maxsize=1)
+def _bgen_source(path: str, sample_file: str | None, folder: Path) -> BgenInput:
+    return indexed(BgenInput.open(Path(path), Path(sample_file) if sample_file else None, check=False), folder)
+
+
 def read_partition(
-    plan: CohortPlan, partition: Partition, request: GenomeRequest, scoring: PartitionScoring | None = None
+    plan: CohortPlan,
+    partition: Partition,
+    request: GenomeRequest,
+    scoring: PartitionScoring | None = None,
+    out: Path | None = None,
 ) -> GenomeBatch:
     absent = AbsentPolicy.resolve(True if plan.absent_is_reference else None, None)
     if plan.input_kind is InputKind.PGEN:
         return read_pgen_partition(plan, partition, request, absent)
     sink = scoring.stream if scoring is not None else None
     if plan.input_kind is InputKind.BGEN:
-        return read_bgen_partition(plan, partition, request, absent, sink)
+        assert out is not None  # a BGEN run keeps its index in the output folder
+        return read_bgen_partition(plan, partition, request, absent, sink, bgen_source(plan, out))
     region = partition.region
     return read_genomes(
         Path(plan.input),
@@ -234,15 +259,15 @@ def read_bgen_partition(
     request: GenomeRequest,
     absent: AbsentPolicy,
     sink: Callable[[GenomeBuild, Sequence[str]], Callable[[SiteGroup], None]] | None,
+    source: BgenInput,
 ) -> GenomeBatch:
     """Every analysis's evidence from a BGEN file: the engines' calls in the request's regions, for the block's
     samples, written as a VCF (:func:`tailormed.evidence.bgen.write_bgen_vcf`) and read as any VCF is read; the
     scores' sites (``sink``) read straight from the probabilities, calls or dosages
     (:func:`tailormed.evidence.bgen.read_bgen_sites`)."""
-    from tailormed.evidence.bgen import BgenInput, read_bgen_sites, write_bgen_vcf
+    from tailormed.evidence.bgen import read_bgen_sites, write_bgen_vcf
 
     assert plan.build is not None  # the plan refuses a BGEN without a build
-    source = BgenInput.open(Path(plan.input), Path(plan.sample_file) if plan.sample_file is not None else None)
     if sink is not None:
         add = sink(plan.build, partition.samples)
         positions = {(site.chrom, site.pos) for site in request.scores.get(plan.build, [])}
@@ -326,7 +351,7 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
         patients = patients_of(plan, partition)
         by_vcf = plan.input_kind is not InputKind.PGEN and not plan.scores_pgen
         scoring = PartitionScoring(plan, bundle) if Analysis.PRS in analyses and by_vcf else None
-        batch = read_partition(plan, partition, partition_request(plan, bundle, patients, partition), scoring)
+        batch = read_partition(plan, partition, partition_request(plan, bundle, patients, partition), scoring, out)
         build = batch.build
         reading = {"read": batch.source.read.value, "records_read": batch.source.records_read}
         if Analysis.PRS in analyses:

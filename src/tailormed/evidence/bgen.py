@@ -19,9 +19,12 @@ allele probabilities summed in a phased variant; a haploid sample's doubled, as 
 
 from __future__ import annotations
 
+import sqlite3
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from itertools import combinations_with_replacement
+from contextlib import closing
+from dataclasses import dataclass, replace
+from itertools import accumulate, combinations_with_replacement
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +53,25 @@ class BgenInput:
     path: Path
     sample_file: Path | None
     samples: tuple[str, ...]
+    #: The file as read: ``path`` itself, or a link to it beside a bgenix index built for the run (:func:`indexed`).
+    opened: Path | None = None
 
     @property
     def label(self) -> str:
         return str(self.path)
 
+    @property
+    def index(self) -> Path | None:
+        """The bgenix index (SQLite ``.bgi``) the file is read through, if any."""
+        found = index_of(self.opened or self.path)
+        return found if found.is_file() else None
+
     @classmethod
-    def open(cls, path: Path, sample_file: Path | None = None) -> BgenInput:
-        """The file checked whole before any work: readable header, every variant's position, the last variant's
-        genotypes (a truncated file fails there), and as many samples in the ``.sample`` as the ``.bgen`` holds."""
+    def open(cls, path: Path, sample_file: Path | None = None, *, check: bool = True) -> BgenInput:
+        """The file checked whole before any work: readable header, every variant's position (from its ``.bgi``
+        index when one is beside it), the last variant's genotypes (a truncated file fails there), and as many
+        samples in the ``.sample`` as the ``.bgen`` holds. ``check=False`` (a file checked before, in the same
+        run) reads the header and samples only."""
         if not path.is_file():
             raise InputError("BGEN file not found", source=path)
         if sample_file is None and path.with_suffix(".sample").is_file():
@@ -70,10 +83,12 @@ class BgenInput:
                 count = reader.header.nsamples
                 stored = reader.header.has_sample_ids
                 ids = list(reader.samples) if stored else []
-                variants = len(reader.positions())
+                variants = reader.header.nvariants
+                if check:
+                    variants = _count(index_of(path)) if index_of(path).is_file() else len(reader.positions())
                 if variants != reader.header.nvariants:
                     raise InputError(f"{variants} variants, the header says {reader.header.nvariants}", source=path)
-                if variants:
+                if variants and check:
                     reader[variants - 1].probabilities  # noqa: B018 - decoding the last variant finds a truncation
             except (ValueError, RuntimeError, IndexError, OSError) as exc:
                 raise InputError(f"not a readable BGEN file ({exc})", source=path) from None
@@ -88,6 +103,57 @@ class BgenInput:
         if len(set(ids)) != len(ids):
             raise InputError("a sample ID is listed twice", source=sample_file or path)
         return cls(path=path, sample_file=sample_file, samples=tuple(ids))
+
+
+def index_of(path: Path) -> Path:
+    """Where bgenix (and the ``bgen`` package) keep a file's index: ``FILE.bgen.bgi``."""
+    return Path(f"{path}.bgi")
+
+
+def _count(index: Path) -> int:
+    with closing(_connect(index)) as connection:
+        return int(connection.execute("SELECT COUNT(*) FROM Variant").fetchone()[0])
+
+
+def _connect(index: Path) -> sqlite3.Connection:
+    try:
+        return sqlite3.connect(f"{index.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise InputError(f"cannot read the BGEN index ({exc})", source=index) from None
+
+
+def indexed(source: BgenInput, folder: Path) -> BgenInput:
+    """``source`` read through a bgenix index: its own ``.bgi`` when one is beside it, else one built once in
+    ``folder`` (beside a link to the file, where the ``bgen`` reader looks for it) from one walk over the variant
+    headers, so the blocks of a run seek to their variants instead of each walking every header again. An index
+    already built there for the same file (same size and modification time) is reused."""
+    if source.index is not None:
+        return source
+    stat = source.path.stat()
+    home = folder / f"{source.path.name}.{stat.st_size}.{stat.st_mtime_ns}"
+    link = home / source.path.name
+    if not index_of(link).is_file():
+        from bgen.writer import Indexer
+
+        home.mkdir(parents=True, exist_ok=True)
+        draft = home / f".{source.path.name}.part"
+        for stale in (draft, index_of(draft), link):
+            stale.unlink(missing_ok=True)
+        draft.symlink_to(source.path.resolve())
+        indexer = Indexer(draft)
+        try:
+            with _reader(source.path) as reader:
+                for variant in reader:
+                    size = variant.next_variant_offset - variant.fileoffset
+                    indexer.add_variant(variant.chrom, variant.pos, variant.rsid, variant.alleles, variant.fileoffset,
+                                        size)  # fmt: skip
+        except (ValueError, RuntimeError, IndexError, OSError) as exc:
+            raise InputError(f"not a readable BGEN file ({exc})", source=source.path) from None
+        finally:
+            indexer.close()
+        draft.replace(link)
+        index_of(draft).replace(index_of(link))
+    return replace(source, opened=link)
 
 
 def _reader(path: Path) -> Any:
@@ -139,21 +205,19 @@ def write_bgen_vcf(
         )
     columns = np.asarray([where[sample] for sample in samples], dtype=np.intp)
     written = 0
-    with _reader(source.path) as reader, out.open("w", encoding="utf-8") as stream:
+    with _reader(source.opened or source.path) as reader, out.open("w", encoding="utf-8") as stream:
         try:
-            chroms, keep = _inside(reader, regions)
-            used = sorted({chroms[i] for i in np.flatnonzero(keep).tolist()})
+            variants = list(_variants(source, reader, regions))
+            used = sorted({variant.chrom for variant, _ in variants})
             stream.write("##fileformat=VCFv4.2\n")
             stream.write("".join(f"##contig=<ID={name}>\n" for name in used))
             stream.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
             stream.write("\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *samples]))
             stream.write("\n")
-            for index in np.flatnonzero(keep).tolist():
-                variant = reader[index]
+            for variant, location in variants:
                 alleles = [allele.upper() for allele in variant.alleles]
                 probabilities = np.asarray(variant.probabilities, dtype=np.float64)[columns]
                 ploidy = np.asarray(variant.ploidy)[columns]
-                location = f"variant {index + 1} ({variant.chrom}:{variant.pos})"
                 calls = _calls(probabilities, ploidy, len(alleles), bool(variant.is_phased), source.path, location)
                 identifier = variant.rsid or variant.varid or "."
                 site = [variant.chrom, str(variant.pos), identifier, alleles[0], ",".join(alleles[1:]) or "."]
@@ -164,12 +228,68 @@ def write_bgen_vcf(
     return written
 
 
-def _inside(reader: Any, regions: Sequence[tuple[str, int, int]]) -> tuple[list[str], npt.NDArray[np.bool_]]:
-    """Each variant's chromosome as the file names it, and which variants lie inside ``regions``."""
+def _variants(source: BgenInput, reader: Any, regions: Sequence[tuple[str, int, int]]) -> Iterator[tuple[Any, str]]:
+    """The file's variants inside ``regions`` (canonical chromosome, start, end; both ends included), in file order,
+    each with the words that name it in an error: through the index when there is one (one query per region), else
+    from every variant's header."""
+    index = source.index
+    if index is not None:
+        yield from _indexed_variants(reader, index, regions)
+        return
     chroms, positions = reader.chroms(), np.asarray(reader.positions(), dtype=np.int64)
     distinct, codes = np.unique(np.asarray(chroms, dtype=object).astype(str), return_inverse=True)
     names = [canonical_chrom(name) for name in distinct.tolist()]
-    return chroms, inside_regions(codes.astype(np.intp), names, positions, regions)
+    keep = inside_regions(codes.astype(np.intp), names, positions, regions)
+    for index_in_file in np.flatnonzero(keep).tolist():
+        variant = reader[index_in_file]
+        yield variant, f"variant {index_in_file + 1} ({variant.chrom}:{variant.pos})"
+
+
+def _indexed_variants(reader: Any, index: Path, regions: Sequence[tuple[str, int, int]]) -> Iterator[tuple[Any, str]]:
+    """:func:`_variants` through a bgenix index: chromosomes in file order, each region's variants by file offset."""
+    with closing(_connect(index)) as connection:
+        try:
+            spelled: dict[str, list[tuple[int, str]]] = {}
+            name = connection.execute("SELECT MIN(chromosome) FROM Variant").fetchone()[0]
+            while name is not None:  # each distinct chromosome in one index lookup, never a scan of every variant
+                first = connection.execute(
+                    "SELECT MIN(file_start_position) FROM Variant WHERE chromosome = ?", (name,)
+                ).fetchone()[0]
+                canonical = canonical_chrom(str(name))
+                if canonical is not None:
+                    spelled.setdefault(canonical, []).append((int(first), str(name)))
+                name = connection.execute(
+                    "SELECT MIN(chromosome) FROM Variant WHERE chromosome > ?", (name,)
+                ).fetchone()[0]
+        except sqlite3.Error as exc:
+            raise InputError(f"not a bgenix index ({exc})", source=index) from None
+    wanted: dict[str, list[tuple[int, int]]] = {}
+    for chrom, start, end in regions:
+        wanted.setdefault(chrom, []).append((start, end))
+    order = sorted((first, name, chrom) for chrom in wanted for first, name in spelled.get(chrom, []))
+    for _, name, chrom in order:
+        spans = sorted(wanted[chrom])
+        starts = [start for start, _ in spans]
+        reach = list(accumulate((end for _, end in spans), max))
+        seen: set[int] = set()
+        for start, end in _merged(spans):
+            found = sorted(reader.fetch(name, start, end), key=lambda variant: int(variant.fileoffset))
+            for variant in found:
+                at = bisect_right(starts, int(variant.pos)) - 1  # inside a requested region, not just the query's
+                if at >= 0 and int(variant.pos) <= reach[at] and int(variant.fileoffset) not in seen:
+                    seen.add(int(variant.fileoffset))
+                    yield variant, f"variant at byte {variant.fileoffset} ({variant.chrom}:{variant.pos})"
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans joined where they overlap or lie within 1,000 bases (one index query each)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1] + 1000:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def read_bgen_sites(
@@ -188,14 +308,12 @@ def read_bgen_sites(
     columns = np.asarray([where[sample] for sample in chosen], dtype=np.intp)
     regions = sorted({(chrom, pos, pos) for chrom, pos in positions})
     current: list[SiteRecord] = []
-    with _reader(source.path) as reader:
+    with _reader(source.opened or source.path) as reader:
         try:
-            chroms, keep = _inside(reader, regions)
-            for index in np.flatnonzero(keep).tolist():
-                variant = reader[index]
-                chrom = canonical_chrom(chroms[index])
+            for variant, name in _variants(source, reader, regions):
+                chrom = canonical_chrom(variant.chrom)
                 assert chrom is not None  # inside a requested region
-                record = _site_record(variant, chrom, columns, source.path, f"variant {index + 1}")
+                record = _site_record(variant, chrom, columns, source.path, name)
                 if current and (current[0].chrom, current[0].pos) != (record.chrom, record.pos):
                     yield SiteGroup(chrom=current[0].chrom, pos=current[0].pos, records=tuple(current))
                     current = []
@@ -209,7 +327,7 @@ def read_bgen_sites(
 def _site_record(variant: Any, chrom: str, columns: npt.NDArray[np.intp], path: Path, name: str) -> SiteRecord:
     """One variant for scoring: its calls when every genotype is a hard call, else its expected allele copies."""
     alleles = [allele.upper() for allele in variant.alleles]
-    location = f"{path} {name} ({variant.chrom}:{variant.pos})"
+    location = f"{path} {name}"
     probabilities = np.asarray(variant.probabilities, dtype=np.float64)[columns]
     ploidy = np.asarray(variant.ploidy)[columns]
     dosages = _dosages(probabilities, ploidy, len(alleles), bool(variant.is_phased), path, location)
