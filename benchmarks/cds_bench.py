@@ -11,12 +11,13 @@ do not take turns on one core; other processes of the machine still can).
 
 Servers (``--auth``):
 
-- ``signed``: ``uvicorn tailormed.service.app:app_from_env --factory --workers N`` on the store ``--database`` names
-  (a SQLite file, or a database of its own created on the PostgreSQL server of a URL and dropped at the end), every
-  call carrying its own ES384-signed client JWT (signed before the timed loop; its ``jti`` is claimed in the
-  database with the audit event), as the specification requires of a real EHR.
-- ``demo``: the service in demo mode on SQLite (N processes sharing one listening socket, as uvicorn's workers do),
-  where unsigned loopback calls are the demo client.
+- ``signed``: ``python -m tailormed.service.workers --workers N`` (``app_from_env`` in N processes, each with a
+  listening socket of its own) on the store ``--database`` names (a SQLite file, or a database of its own created
+  on the PostgreSQL server of a URL and dropped at the end), every call carrying its own client JWT signed with
+  ``--alg`` ES384 or RS384 (signed before the timed loop; its ``jti`` is claimed in the database with the audit
+  event), as the specification requires of a real EHR.
+- ``demo``: the service in demo mode on SQLite (N processes the same way), where unsigned loopback calls are the
+  demo client.
 
 Load generators (``--client``):
 
@@ -29,7 +30,7 @@ Load generators (``--client``):
   the moment its request was due (a request waiting for a free connection waits on the clock), so a stall shows in
   the tail as it would to an EHR sending orders at that rate.
 
-    .venv/bin/python benchmarks/cds_bench.py --auth demo signed --workers 1 2
+    .venv/bin/python benchmarks/cds_bench.py --auth demo signed --alg ES384 RS384 --workers 1 2
     .venv/bin/python benchmarks/cds_bench.py --auth signed --database postgresql+psycopg://postgres@127.0.0.1:5432/x
     .venv/bin/python benchmarks/cds_bench.py --client open --rates 250 500 1000
 """
@@ -55,7 +56,7 @@ from typing import Any
 
 import httpx
 import jwt
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 ISSUER = "https://bench-ehr.example/"
 SERVICE = "/cds-services/tailormed-pgx-order-select"
@@ -160,12 +161,19 @@ def pinned(cpus: set[int] | None) -> Any:
 
 
 class Signer:
-    """The bench EHR's ES384 key, registered with the service as a CDS client, and fresh JWTs under it."""
+    """The bench EHR's key (ES384 or RS384, the two algorithms CDS Hooks 2.0 names), registered with the service as a
+    CDS client, and fresh JWTs under it."""
 
-    def __init__(self, folder: Path) -> None:
-        self.key = ec.generate_private_key(ec.SECP384R1())
-        jwk = {**json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key())), "kid": "bench", "alg": "ES384"}
-        self.issuers = folder / "issuers.json"
+    def __init__(self, folder: Path, alg: str = "ES384") -> None:
+        self.alg = alg
+        self.key: Any = (
+            ec.generate_private_key(ec.SECP384R1())
+            if alg == "ES384"
+            else rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        )
+        algorithm = jwt.algorithms.get_default_algorithms()[alg]
+        jwk = {**json.loads(algorithm.to_jwk(self.key.public_key())), "kid": "bench", "alg": alg}
+        self.issuers = folder / f"issuers-{alg}.json"
         self.issuers.write_text(json.dumps({ISSUER: {"keys": [jwk]}}))
 
     def tokens(self, audience: str, count: int, file: Path) -> Path:
@@ -175,7 +183,7 @@ class Signer:
                 jwt.encode(
                     {"iss": ISSUER, "aud": audience, "exp": now + 3600, "iat": now, "jti": str(uuid.uuid4())},
                     self.key,
-                    algorithm="ES384",
+                    algorithm=self.alg,
                     headers={"kid": "bench", "typ": "JWT"},
                 )
                 + "\n"
@@ -187,7 +195,8 @@ class Signer:
 
 @contextlib.contextmanager
 def signed_service(config: Any, signer: Signer, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``uvicorn ... app_from_env --factory --workers N`` on ``config``'s store (outside demo mode): URL, process."""
+    """``python -m tailormed.service.workers --workers N`` (``app_from_env`` in N processes, each with a listening
+    socket of its own) on ``config``'s store (outside demo mode): URL, process."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -199,23 +208,9 @@ def signed_service(config: Any, signer: Signer, workers: int) -> Iterator[tuple[
         "TAILORMED_RUN_WORKER": "0",
     }
     env.pop("TAILORMED_MASTER_KEY", None)
+    command = ["-m", "tailormed.service.workers", "--host", "127.0.0.1", "--port", str(port), "--workers"]
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tailormed.service.app:app_from_env",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
+        [sys.executable, *command, str(workers)],
         env=env,
         preexec_fn=pinned(PINS["server"]),
     )
@@ -235,42 +230,18 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 
 
 DEMO_SERVER = """
-import multiprocessing
-import signal
-import socket
 import sys
 from pathlib import Path
 
-import uvicorn
-
 from tailormed.service.app import create_app
 from tailormed.service.settings import ServiceSettings
+from tailormed.service.workers import serve_processes
 from tailormed.store.config import StoreConfig
 
 folder, port, workers = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-
-
-def serve(sock: socket.socket) -> None:
-    settings = ServiceSettings(store=StoreConfig.in_folder(folder), demo=True, run_worker=False,
-                               base_url=f"http://127.0.0.1:{port}")
-    config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
-
-
-sock = socket.socket()
-sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-sock.bind(("127.0.0.1", port))
-sock.listen(2048)
-if workers == 1:
-    serve(sock)
-else:  # one listening socket shared by forked processes, as uvicorn --workers does
-    context = multiprocessing.get_context("fork")
-    children = [context.Process(target=serve, args=(sock,)) for _ in range(workers)]
-    for child in children:
-        child.start()
-    signal.signal(signal.SIGTERM, lambda *_: [child.terminate() for child in children])
-    for child in children:
-        child.join()
+settings = ServiceSettings(store=StoreConfig.in_folder(folder), demo=True, run_worker=False,
+                           base_url=f"http://127.0.0.1:{port}")
+serve_processes(lambda: create_app(settings), host="127.0.0.1", port=port, workers=workers)
 """
 
 
@@ -382,6 +353,7 @@ def run_closed(
                 {
                     "client": "autocannon",
                     "auth": auth,
+                    "alg": signer.alg if auth == "signed" else None,
                     **describe(database),
                     "workers": workers,
                     "clients": clients,
@@ -488,7 +460,14 @@ def main() -> None:
         choices=["signed", "demo"],
         nargs="+",
         default=["demo", "signed"],
-        help="signed client JWTs (uvicorn workers) or demo mode's unsigned loopback calls (autocannon)",
+        help="signed client JWTs or demo mode's unsigned loopback calls (autocannon)",
+    )
+    parser.add_argument(
+        "--alg",
+        choices=["ES384", "RS384"],
+        nargs="+",
+        default=["ES384"],
+        help="signature algorithm of the signed client JWTs (CDS Hooks 2.0 names both; RSA keys of 2048 bits)",
     )
     parser.add_argument(
         "--database",
@@ -531,13 +510,14 @@ def main() -> None:
         database = args.database if args.database == "sqlite" else stack.enter_context(postgres_database(args.database))
         config = store_config(folder, database)
         seed(config)
-        signer = Signer(folder)
+        signers = [Signer(folder, alg) for alg in args.alg]
         for workers in args.workers:
             if args.client == "open":
                 run_open(args.rates, args.seconds, args.connections, folder, workers)
                 continue
             for auth in args.auth:
-                run_closed(auth, database, args.clients, args.requests, folder, workers, signer, config)
+                for signer in signers if auth == "signed" else signers[:1]:
+                    run_closed(auth, database, args.clients, args.requests, folder, workers, signer, config)
 
 
 if __name__ == "__main__":
