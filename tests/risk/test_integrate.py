@@ -120,6 +120,17 @@ def test_brca_makes_gail_not_applicable(knowledge: RiskKnowledge) -> None:
     assert finding.genes == ["BRCA2"]
 
 
+def test_other_breast_genes_leave_gail_not_assessed_without_claiming_a_rule(knowledge: RiskKnowledge) -> None:
+    """No source read says BCRAT must not be used for PALB2 carriers (the NCI text names BRCA1/2): the risk is not
+    given, the reason says it was not assessed rather than that the model is not to be used, and it is flagged."""
+    (finding,) = integrate([_result("gail", GAIL, knowledge)], [], [_variant("PALB2")], knowledge)
+    data = _data(finding)
+    assert (data.applicable, data.equation_risk) == (False, None)
+    assert data.override_reason is not None and data.override_reason.startswith("Not assessed")
+    assert "not to be used" not in data.override_reason
+    assert finding.unverified
+
+
 def test_carrier_status_does_not_override(knowledge: RiskKnowledge) -> None:
     result = _result("gail", GAIL, knowledge)
     (finding,) = integrate([result], [], [_variant("BRCA2", reportable=False)], knowledge)
