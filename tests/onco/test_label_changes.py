@@ -129,9 +129,11 @@ def test_rucaparib_finding_names_the_maintenance_setting(core_knowledge: OncoKno
 
 
 def test_withdrawal_names_the_treatment_setting(core_bundle: KnowledgeBundle) -> None:
-    (withdrawal,) = curated_evidence(core_bundle).withdrawn
+    (withdrawal,) = [
+        w for w in curated_evidence(core_bundle).withdrawn if w.id == "onco-core:ov-brca-rucaparib-treatment"
+    ]
     assert withdrawal.setting == "treatment after two or more chemotherapies"
-    (entry,) = curated_rows(core_bundle).withdrawn
+    (entry,) = [w for w in curated_rows(core_bundle).withdrawn if w.id == "ov-brca-rucaparib-treatment"]
     assert any("two or more chemotherapies" in source.quote for source in entry.sources)
 
 
@@ -183,12 +185,74 @@ def test_loader_refuses_a_curated_row_for_a_withdrawn_indication(core_bundle: Kn
             curated_evidence(patched)
 
 
-def test_withdrawal_year_must_be_in_a_source(core_bundle: KnowledgeBundle) -> None:
-    (entry,) = curated_rows(core_bundle).withdrawn
+@pytest.mark.parametrize("index", [0, 1, 2, 3, 4])
+def test_withdrawal_year_must_be_in_a_source(core_bundle: KnowledgeBundle, index: int) -> None:
+    entry = curated_rows(core_bundle).withdrawn[index]
     data = entry.model_dump(mode="json")
-    data["withdrawn"] = 2021
-    with pytest.raises(ValueError, match="2021 is in none of its sources"):
+    data["withdrawn"] = 2019
+    with pytest.raises(ValueError, match="2019 is in none of its sources"):
         type(entry).model_validate(data)
+
+
+# --- other withdrawn indications: olaparib's later-line ovarian treatment (2022), mobocertinib (2023), atezolizumab
+# for PD-L1-positive triple-negative breast cancer (2021), pralsetinib for RET-mutant medullary thyroid cancer (2023)
+def test_cgi_olaparib_ovarian_claim_rests_on_the_withdrawn_treatment_indication(
+    shared_data: Path, core_knowledge: OncoKnowledge
+) -> None:
+    folder = cgi.detect(shared_data)
+    assert folder is not None
+    table, _ = cgi.compile_table(folder / cgi.FILE)
+    claims = [
+        r for r in table.rows if r.therapies == ["Olaparib"] and r.oncotree == "OVARY" and r.amp_level.value == "A"
+    ]
+    assert {r.gene for r in claims} == {"BRCA1", "BRCA2"}
+    knowledge = OncoKnowledge(
+        tables=[*core_knowledge.tables, table],
+        genes=core_knowledge.genes,
+        tree=core_knowledge.tree,
+        thresholds=core_knowledge.thresholds,
+    )
+    result = run(knowledge, "HGSOC", "BRCA2 R3052fs")
+    assert "I-A" not in tiers(result, "Olaparib")  # CGI names no setting: its approval claim is never offered
+    assert "I-A" in tiers(result, "olaparib")  # the curated maintenance row names its setting and stands
+    (note,) = [n for n in result.not_assessed if "Olaparib" in n.item]
+    assert "(treatment after three or more prior lines of chemotherapy) was withdrawn in 2022" in note.reason
+
+
+@pytest.mark.parametrize(
+    ("biomarker", "tumour", "therapies", "setting", "withdrawn"),
+    [
+        ("EGFR A767_V769dup", "LUAD", ["Mobocertinib"], None, True),
+        ("EGFR exon 20 insertion", "NSCLC", ["mobocertinib"], None, True),
+        ("EGFR exon 20 insertion", "NSCLC", ["amivantamab"], None, False),  # another drug's label stands
+        ("PD-L1 IC >= 1%", "IDC", ["Atezolizumab", "Nab-paclitaxel"], None, True),
+        ("PD-L1 TC >= 50%", "LUAD", ["atezolizumab"], None, False),  # the lung label stands
+        ("RET M918T", "THME", ["pralsetinib"], None, True),
+        ("CCDC6::RET", "THPA", ["pralsetinib"], None, False),  # RET fusion-positive thyroid cancer stands
+        ("RET M918T", "THME", ["pralsetinib"], "first line", False),  # a row naming another setting
+    ],
+)
+def test_withdrawn_indications_block_approval_claims_of_other_sources(
+    core_knowledge: OncoKnowledge,
+    biomarker: str,
+    tumour: str,
+    therapies: list[str],
+    setting: str | None,
+    withdrawn: bool,
+) -> None:
+    template = core_knowledge.tables[0].rows[0]
+    claim = template.model_copy(
+        update={
+            "id": "civic:test",
+            "biomarker": parse_alteration(biomarker),
+            "alleles": [],
+            "oncotree": tumour,
+            "also_oncotree": [],
+            "therapies": therapies,
+            "setting": setting,
+        }
+    )
+    assert (core_knowledge.withdrawal(claim) is not None) is withdrawn
 
 
 def test_durvalumab_chemotherapy_for_dmmr_endometrial_cancer(core_knowledge: OncoKnowledge) -> None:
