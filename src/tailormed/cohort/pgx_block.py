@@ -14,9 +14,10 @@ phenoconversions, warfarin dose) or whose VCF states copy numbers go through the
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +36,15 @@ from tailormed.cohort.tables import (
 from tailormed.engines.pgx.cohort_match import MatchMemo, gene_patterns
 from tailormed.engines.pgx.copy_number import READ_STATES, phenotype_calls
 from tailormed.engines.pgx.findings import recommendation_priority
-from tailormed.engines.pgx.recommend import every_drug, genes_read, match_guideline, result_keys, rows_key
+from tailormed.engines.pgx.recommend import (
+    every_drug,
+    genes_read,
+    match_guideline,
+    named_key,
+    ranged,
+    result_keys,
+    rows_key,
+)
 from tailormed.evidence.read import GenomeBatch
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.pgx.definitions import DefinitionVariant
@@ -77,11 +86,16 @@ class _Gene:
         by_key = np.array([seen.setdefault(key, len(seen)) for key in keys], dtype=np.int64)
         return cls(codes, rows, results, keys, by_key[codes])
 
-    def actions(self, guideline: Guideline, gene: str) -> Index:
-        """Each person's distinct :func:`rows_key` for ``guideline`` (what its answer being actionable rests on)."""
+    def numbered(self, key: Callable[[GenePhenotype | None], Hashable]) -> Index:
+        """Each person's distinct ``key`` of their result, as a number."""
         seen: dict[Hashable, int] = {}
-        keys = [seen.setdefault(rows_key(guideline, gene, result), len(seen)) for result in self.results]
-        return np.array(keys, dtype=np.int64)[self.codes]
+        return np.array([seen.setdefault(key(result), len(seen)) for result in self.results], dtype=np.int64)[
+            self.codes
+        ]
+
+    def ranged(self) -> npt.NDArray[np.bool_]:
+        """Whether each person's result is :func:`ranged`."""
+        return np.array([ranged(result) for result in self.results], dtype=bool)[self.codes]
 
 
 def pgx_block(
@@ -181,8 +195,9 @@ def _recommendations_table(
     """Per person, every drug's actionable answer (in the order of a full report), one row per matched row.
 
     Whether an answer is actionable is worked out once per distinct combination of the guideline's :func:`rows_key`
-    of the genes it reads; only the people whose answer is have their whole answers worked out, once per distinct
-    combination of those genes' results.
+    of the genes it reads; only the people whose answer is have their whole answers worked out: once per distinct
+    combination of the guideline's :func:`named_key`, or of the genes' whole results for people with a
+    :func:`ranged` result of the guideline's genes.
     """
     distinct: Rows = []
     starts: list[Index] = []
@@ -192,11 +207,21 @@ def _recommendations_table(
         read = tuple(gene for gene in genes_read(guideline) if gene in genes)
         if read not in combos:
             combos[read] = _combinations([genes[gene].answers for gene in read], len(samples))
-        combo, first = combos[read]
-        kinds, kind_first = _combinations([genes[gene].actions(guideline, gene) for gene in read], len(samples))
+        whole, _ = combos[read]
+        kinds, kind_first = _combinations(
+            [genes[gene].numbered(partial(rows_key, guideline, gene)) for gene in read], len(samples)
+        )
         acting = np.array(
             [_answer(genes, read, guideline, drug, person).actionable for person in kind_first.tolist()], dtype=bool
         )
+        named, _ = _combinations(
+            [genes[gene].numbered(partial(named_key, guideline, gene)) for gene in read], len(samples)
+        )
+        wide = np.zeros(len(samples), dtype=bool)
+        for gene in guideline.genes:
+            if gene in genes:
+                wide |= genes[gene].ranged()
+        combo, first = _combinations([np.where(wide, whole, whole.max(initial=0) + 1 + named)], len(samples))
         start = np.zeros(len(first), dtype=np.intp)
         count = np.zeros(len(first), dtype=np.intp)
         for number in np.unique(combo[acting[kinds]]).tolist():

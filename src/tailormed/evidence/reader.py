@@ -432,7 +432,8 @@ class VcfFile:
         """Restrict decoding to these samples (file order); InputError naming any the file lacks."""
         if wanted is None:
             return self.samples
-        missing = [name for name in wanted if name not in set(self._all_samples)]
+        everyone = set(self._all_samples)
+        missing = [name for name in wanted if name not in everyone]
         if missing:
             shown = ", ".join(self._all_samples[:10]) + (" ..." if len(self._all_samples) > 10 else "")
             raise InputError(

@@ -79,6 +79,23 @@ def rows_key(guideline: Guideline, gene: str, result: GenePhenotype | None) -> H
     )
 
 
+def named_key(guideline: Guideline, gene: str, result: GenePhenotype | None) -> Hashable:
+    """What a matched answer of the guideline rests on in one gene's result, when no result of its genes is
+    :func:`ranged`: the :func:`rows_key`, and for the guideline's own genes the result as the answer names it.
+
+    Matched answers (those with rows) to results with equal keys are equal: their rows, what they name and what they
+    say could not be assessed (only genes not called, for a matched answer) are the same.
+    """
+    key = rows_key(guideline, gene, result)
+    return (key, _summary(result)) if gene in guideline.genes else key
+
+
+def ranged(result: GenePhenotype | None) -> bool:
+    """A called result that lists other results it could still be (copy number, alleles the VCF could not test):
+    a guideline's answer is then also matched for those, and may be provisional."""
+    return result is not None and result.called and bool(result.possible or result.untested)
+
+
 @lru_cache(maxsize=4096)
 def _score(text: str) -> str:
     return normalize_score(text)
