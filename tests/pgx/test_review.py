@@ -18,7 +18,7 @@ from tailormed.knowledge.pgx.interactions import parse_phenoconversion, read_phe
 from tailormed.knowledge.pgx.phenotypes import read_phenotypes
 from tailormed.model.finding import Priority
 from tailormed.model.patient import Demographics, Medication, Observation, Patient
-from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall
+from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, RecommendationStatus
 
 
 @pytest.fixture(scope="module")
@@ -100,14 +100,52 @@ def test_only_the_deciding_perpetrators_can_leave_a_conversion_unverified(knowle
     assert [r.split(":")[0] for r in change.unverified] == ["duloxetine (CYP2D6)"]
 
 
-def test_omeprazole_moves_cyp2c19_one_step_for_clopidogrel(knowledge: PgxKnowledge) -> None:
+def test_omeprazole_leaves_cyp2c19_unassessed_for_clopidogrel(knowledge: PgxKnowledge) -> None:
+    """Omeprazole inhibits CYP2C19 (quoted) by an amount no source read states: clopidogrel's guidance for the
+    patient as they are now cannot be assessed, and says why; it is never the unchanged normal-metabolizer row."""
     results = phenotype_all([call("CYP2C19", "*1", "*1")], knowledge.phenotypes)
     meds = [Medication(name="clopidogrel"), Medication(name="omeprazole 20 mg")]
     review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
     clopidogrel = review.medications[0]
-    assert clopidogrel.phenoconversions[0].effective_phenotype == "Intermediate Metabolizer"
-    acs = next(r for r in _cpic(clopidogrel.effective_recommendations).rows if r.population == "CVI ACS PCI")
-    assert acs.text.startswith("Avoid standard dose (75 mg) clopidogrel if possible.")
+    (change,) = clopidogrel.phenoconversions
+    assert change.applied and change.effective_phenotype is None and not change.unverified
+    assert change.explanation.startswith("CYP2C19 Normal Metabolizer -> cannot be assessed, because of omeprazole")
+    assert _cpic(clopidogrel.genotype_recommendations).rows
+    now = _cpic(clopidogrel.effective_recommendations)
+    assert now.status == RecommendationStatus.NOT_ASSESSED and not now.rows
+    assert [n.reason for n in now.not_assessed if n.item == "CYP2C19"] == [change.explanation]
+
+
+def test_abiraterone_leaves_cyp2d6_unassessed(knowledge: PgxKnowledge) -> None:
+    """Abiraterone's CYP2D6 strength is left out (its measured 2.9-fold rise is read against thresholds no source
+    here states): a CYP2D6 drug's current guidance cannot be assessed."""
+    results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="codeine"), Medication(name="abiraterone")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    codeine = review.medications[0]
+    assert [c.effect for c in codeine.phenoconversions] == ["CYP2D6 inhibitor of unknown strength"]
+    assert _cpic(codeine.effective_recommendations).status == RecommendationStatus.NOT_ASSESSED
+
+
+def test_a_strong_inhibitor_beside_one_of_unknown_strength_still_sets_the_lowest_result(
+    knowledge: PgxKnowledge,
+) -> None:
+    """Fluconazole (a strong CYP2C19 inhibitor) makes a poor metabolizer whatever omeprazole adds."""
+    results = phenotype_all([call("CYP2C19", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="clopidogrel"), Medication(name="omeprazole"), Medication(name="fluconazole")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    (change,) = [c for c in review.medications[0].phenoconversions if c.gene == "CYP2C19"]
+    assert change.effective_phenotype == "Poor Metabolizer" and change.perpetrators == ["fluconazole"]
+
+
+def test_an_inducer_beside_an_inhibitor_of_unknown_strength_leaves_the_gene_unassessed(
+    knowledge: PgxKnowledge,
+) -> None:
+    results = phenotype_all([call("CYP2C19", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="clopidogrel"), Medication(name="omeprazole"), Medication(name="rifampin")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    (change,) = review.medications[0].phenoconversions
+    assert change.effective_phenotype is None and change.perpetrators == ["omeprazole"]
 
 
 def test_amiodarone_is_a_moderate_cyp2c9_inhibitor_on_the_af_guideline() -> None:

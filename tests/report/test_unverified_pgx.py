@@ -18,11 +18,12 @@ Plans = dict[str, tuple[Patient, CarePlan]]
 
 
 def test_a_conversion_by_an_unverified_strength_is_for_the_clinician_only(core: KnowledgeBundle) -> None:
-    # demo 3 is a CYP2C19 normal metabolizer; omeprazole's "moderate" CYP2C19 strength has no quoted source, so the
-    # step to intermediate metabolizer and the clopidogrel advice it brings are flagged
+    # demo 3 is a CYP2C19 normal metabolizer; fluconazole's strong CYP2C19 inhibition is quoted, but that a strong
+    # inhibitor makes a poor metabolizer has no quoted source, so the conversion and the clopidogrel advice it
+    # brings are flagged (fluconazole's CYP2C9 effect rests on an unquoted factor too)
     record = demo_record("demo-03-rodriguez")
     patient = load_record(record)
-    added = [Medication(name="clopidogrel 75 mg"), Medication(name="omeprazole 20 mg")]
+    added = [Medication(name="clopidogrel 75 mg"), Medication(name="fluconazole 150 mg")]
     patient = patient.model_copy(update={"medications": [*patient.medications, *added]})
     vcf = resolve_genome_path(patient, record)
     assert vcf is not None
@@ -30,14 +31,14 @@ def test_a_conversion_by_an_unverified_strength_is_for_the_clinician_only(core: 
     runs = analyze(patient, evidence, core, on=ON, engines=["pgx"]).runs
     plan = plan_for(patient, [runs["pgx"]])
     (conversion,) = [f for f in plan.findings if f.id == "pgx:phenoconversion:CYP2C19"]
-    assert conversion.unverified and "omeprazole" in conversion.title
+    assert conversion.unverified and "fluconazole" in conversion.title
     clopidogrel = [f for f in plan.findings if f.id.startswith("pgx:clopidogrel:")]
     assert clopidogrel and all(f.unverified for f in clopidogrel)
 
     clinician = visible_text(render_clinician_html(plan, patient))
-    assert "because of omeprazole" in clinician
+    assert "because of fluconazole" in clinician
     patient_text = visible_text(render_patient_html(plan, patient, language="en"))
-    assert "You take omeprazole" not in patient_text
+    assert "You take fluconazole" not in patient_text
     assert "clopidogrel" not in patient_text.casefold()
     # advice resting on source-backed facts is still there (TPMT and azathioprine, the reason for demo 3)
     assert "azathioprine" in patient_text.casefold()

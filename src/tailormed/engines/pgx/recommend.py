@@ -443,6 +443,8 @@ def _not_assessed(
             items.append(NotAssessed(item=gene, reason=reason))
         elif not matched and result.status == PhenotypeStatus.AMBIGUOUS:
             items.append(NotAssessed(item=gene, reason=f"{gene} phenotype is ambiguous: {'; '.join(result.notes)}"))
+        elif not matched and result.status == PhenotypeStatus.UNRESOLVED and result.phenoconversion:
+            items.append(NotAssessed(item=gene, reason=result.phenoconversion))
         elif not matched and result.status in (PhenotypeStatus.UNRESOLVED, PhenotypeStatus.NO_TABLE):
             items.append(NotAssessed(item=gene, reason=f"{gene} {' or '.join(result.diplotypes)} has no phenotype"))
         elif not matched and _value(result) == "unknown":

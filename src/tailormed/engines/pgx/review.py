@@ -3,7 +3,9 @@
 A strong or moderate inhibitor (or inducer) on the medication list changes how the patient actually metabolizes
 drugs: a CYP2D6 normal metabolizer taking paroxetine behaves as a poor metabolizer. Following Cicali et al.
 (Clin Pharmacol Ther 2021) for activity-score genes, the genotype's activity score is multiplied by the
-perpetrator's factor and renamed with the gene's score bands; for CYP2C19 the phenotype moves along its order.
+perpetrator's factor and renamed with the gene's score bands; for CYP2C19 the phenotype moves along its order. A
+drug known to act on the enzyme by an amount no source states leaves the effective result unassessed (the
+guidance for the other drugs says so), unless a strong inhibitor on the list already sets the lowest result.
 Every drug is looked up twice, with the genotype result and with the effective one, and both are kept so a
 report can show "genotype phenotype -> effective phenotype, because of DRUG". Rules come in as data
 (:class:`PhenoconversionRules`); nothing here reads files.
@@ -23,12 +25,13 @@ from tailormed.knowledge.pgx.interactions import (
     GeneConversion,
     Perpetrator,
     PhenoconversionRules,
+    Role,
     Strength,
 )
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
 from tailormed.model.base import Contract
 from tailormed.model.patient import Medication
-from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion
+from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion, PhenotypeStatus
 
 
 class ReviewedMedication(Contract):
@@ -104,6 +107,13 @@ def phenoconvert(
     conversion = rules.genes.get(result.gene)
     if conversion is None or not acting or not result.called or result.phenotype is None:
         return result, None
+    unknown = [(m, p) for m, p in acting if p.strength is None]
+    known = [(m, p) for m, p in acting if p.strength is not None]
+    inhibitors_only = all(p.role == Role.INHIBITOR for _, p in acting)
+    if unknown and not (inhibitors_only and any(p.strength == Strength.STRONG for _, p in known)):
+        cited = list(dict.fromkeys(rules.citation(c) for _, p in unknown for c in p.cites))
+        return _unassessed(result, unknown, cited)
+    acting = known  # a strong inhibitor already sets the lowest result
     names = list(dict.fromkeys(m.name for m, _ in acting))
     citations = list(dict.fromkeys(rules.citation(c) for _, p in acting for c in [*p.cites, *conversion.cites]))
     roles = {p.role for _, p in acting}
@@ -126,13 +136,13 @@ def phenoconvert(
             unverified=unverified,
         )
     strongest = min((p for _, p in acting), key=lambda p: 0 if p.strength == Strength.STRONG else 1)
-    effect = conversion.effects[strongest.effect_key]
+    effect = conversion.effects[strongest.effect_key or ""]
     drivers = [m.name for m, p in acting if p.strength == strongest.strength]
     # only the perpetrators that decide the conversion can leave it resting on an unverified rule
     unverified = list(
         dict.fromkeys(reason for _, p in acting if p.strength == strongest.strength for reason in rules.unverified(p))
     )
-    label = f"{strongest.strength.value} {result.gene} {strongest.role.value}"
+    label = f"{strongest.strength.value if strongest.strength else ''} {result.gene} {strongest.role.value}"
     if effect.activity_factor is not None:
         converted = _convert_score(result, effect.activity_factor, conversion, tables)
         if converted is None:
@@ -187,6 +197,42 @@ def phenoconvert(
             "diplotype_alleles": None,
             "phenoconversion": explanation,
             "possible": possible,
+        }
+    )
+    return effective, change
+
+
+def _unassessed(
+    result: GenePhenotype, unknown: list[tuple[Medication, Perpetrator]], citations: list[str]
+) -> tuple[GenePhenotype, Phenoconversion]:
+    """The gene's effective result is not known: a drug on the list acts on its enzyme by an unstated amount."""
+    names = list(dict.fromkeys(m.name for m, _ in unknown))
+    roles = " or ".join(dict.fromkeys(p.role.value for _, p in unknown))
+    before = f"{result.phenotype}" + (f" (activity score {result.activity_score})" if result.activity_score else "")
+    explanation = (
+        f"{result.gene} {before} -> cannot be assessed, because of {' and '.join(names)} ({result.gene} {roles} "
+        "of unknown strength: no source read states how much it changes the enzyme)"
+    )
+    change = Phenoconversion(
+        gene=result.gene,
+        genotype_phenotype=result.phenotype,
+        genotype_activity_score=result.activity_score,
+        effective_phenotype=None,
+        perpetrators=names,
+        effect=f"{result.gene} {roles} of unknown strength",
+        applied=True,
+        explanation=explanation,
+        citations=citations,
+    )
+    effective = result.model_copy(
+        update={
+            "status": PhenotypeStatus.UNRESOLVED,
+            "phenotype": None,
+            "activity_score": None,
+            "diplotype_alleles": None,
+            "phenoconversion": explanation,
+            "possible": [],
+            "untested": [],
         }
     )
     return effective, change

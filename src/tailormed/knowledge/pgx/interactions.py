@@ -1,7 +1,8 @@
 """Phenoconversion knowledge: which co-medications inhibit or induce a pharmacogene's enzyme, and by how much.
 
 The curated source ``pgx-phenoconversion`` (``phenoconversion.yaml``) lists perpetrator drugs with their enzyme,
-role and strength, and per gene how a strength changes the result: a factor on the activity score with the
+role and strength (none where no source read states it: such a drug leaves the gene's result for others
+unassessed, never unchanged), and per gene how a strength changes the result: a factor on the activity score with the
 score bands that name the phenotype (CYP2D6, CYP2C9), or a move along the phenotype order (CYP2C19).
 """
 
@@ -43,15 +44,17 @@ class Perpetrator(Sourced):
     atc: str | None = None
     gene: str
     role: Role
-    strength: Strength
+    strength: Strength | None = Field(
+        description="None: it acts on the enzyme, but no source read states by how much (its effect is not assessed)"
+    )
     auc_fold: float | None = Field(
         default=None, gt=0, description="Measured fold change of a sensitive substrate's AUC, when a source gives one"
     )
 
     @property
-    def effect_key(self) -> str:
-        """``strong_inhibitor``, ``moderate_inducer`` ...: the key of the gene's ``effects``."""
-        return f"{self.strength.value}_{self.role.value}"
+    def effect_key(self) -> str | None:
+        """``strong_inhibitor``, ``moderate_inducer`` ...: the key of the gene's ``effects`` (None: no strength)."""
+        return f"{self.strength.value}_{self.role.value}" if self.strength is not None else None
 
     def names(self) -> list[str]:
         return [self.drug, *self.synonyms]
@@ -111,7 +114,7 @@ class PhenoconversionRules(Contract):
             gene = self.genes.get(perpetrator.gene)
             if gene is None:
                 raise ValueError(f"perpetrators[{index}] ({perpetrator.drug}): no rules for gene {perpetrator.gene}")
-            if perpetrator.effect_key not in gene.effects:
+            if perpetrator.effect_key is not None and perpetrator.effect_key not in gene.effects:
                 where = f"perpetrators[{index}] ({perpetrator.drug})"
                 raise ValueError(f"{where}: {perpetrator.gene} has no {perpetrator.effect_key} effect")
         return self
@@ -122,7 +125,8 @@ class PhenoconversionRules(Contract):
     def unverified(self, perpetrator: Perpetrator) -> list[str]:
         """Why the strength of ``perpetrator``, or its effect on the gene, could not be tied to a quoted source."""
         gene = self.genes[perpetrator.gene]
-        parts: list[Sourced] = [perpetrator, gene.effects[perpetrator.effect_key]]
+        key = perpetrator.effect_key
+        parts: list[Sourced] = [perpetrator, *([gene.effects[key]] if key is not None else [])]
         return [f"{perpetrator.drug} ({perpetrator.gene}): {p.unverified.reason}" for p in parts if p.unverified]
 
 
