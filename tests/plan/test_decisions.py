@@ -170,3 +170,24 @@ def test_a_statin_is_not_offered_to_someone_already_taking_one(sdm: SdmOptions, 
 def test_a_risk_finding_without_a_risk_payload_makes_no_decision(sdm: SdmOptions) -> None:
     text_only = finding("risk:pce", Domain.CLINICAL_RISK, None)
     assert build_decisions(Patient(id="p"), [text_only], sdm) == []
+
+
+def test_heart_attack_or_stroke_decision_takes_prevent_ascvd_not_total_cvd_or_heart_failure(sdm: SdmOptions) -> None:
+    """PREVENT gives total CVD (which includes heart failure), ASCVD and heart failure; only ASCVD is 'heart attack or
+    stroke', so the grid's baseline is 10.9 in 100, not the higher total-CVD 19.1."""
+
+    def prevent(key: str, outcome: str, risk: float) -> Finding:
+        data = ClinicalRiskData(
+            model="prevent", outcome=outcome, horizon_years=10, equation_risk=risk, integrated_risk=risk
+        )
+        return finding(f"risk:{key}", Domain.CLINICAL_RISK, data)
+
+    findings = [
+        prevent("prevent_cvd", "10-year total cardiovascular disease", 0.191),
+        prevent("prevent_ascvd", "10-year ASCVD", 0.109),
+        prevent("prevent_hf", "10-year heart failure", 0.11),
+    ]
+    grid = by_id(build_decisions(Patient(id="p"), findings, sdm), "decision:lower-ascvd-risk")
+    no_change = {o.id: rates(o) for o in grid.options}["no-change"]
+    assert no_change["heart attack or stroke"] == pytest.approx(10.9)
+    assert grid.finding_ids == ["risk:prevent_ascvd"]

@@ -124,8 +124,12 @@ def _risk_findings(findings: Sequence[Finding]) -> list[RiskFinding]:
 
 
 def _risk_for(models: Sequence[str], risks: Sequence[RiskFinding]) -> RiskFinding | None:
+    """The highest risk among the named models or risk keys (``prevent_ascvd`` names one PREVENT outcome, so a
+    heart-attack-or-stroke decision never takes PREVENT's total-CVD or heart-failure risk as its baseline)."""
     wanted = {m.casefold() for m in models}
-    matching = [r for r in risks if r.data.model.casefold() in wanted]
+    matching = [
+        r for r in risks if r.data.model.casefold() in wanted or r.finding.id.removeprefix("risk:").casefold() in wanted
+    ]
     return max(matching, key=lambda r: r.risk) if matching else None
 
 
