@@ -243,14 +243,20 @@ def read_pgen_partition(
     plan: CohortPlan, partition: Partition, request: GenomeRequest, absent: AbsentPolicy
 ) -> GenomeBatch:
     """The engines' evidence from a PLINK 2 fileset: its variants in the request's regions, for the block's
-    samples, written as a VCF (:func:`tailormed.evidence.pgen.write_pgen_vcf`) and read as any VCF is read."""
+    samples, written as a VCF (:func:`tailormed.evidence.pgen.write_pgen_vcf`) and read as any VCF is read; an
+    error in what was written names the fileset and the ``.pvar`` line of the variant, not the temporary VCF."""
     assert plan.build is not None  # the plan refuses a fileset without a build
     fileset = PgenFileset.open(Path(plan.input))
     with tempfile.TemporaryDirectory(prefix="tailormed-pgen-") as folder:
         vcf = Path(folder) / "sites.vcf"
-        write_pgen_vcf(fileset, query_regions(request, [plan.build]), partition.samples, vcf)
+        written = write_pgen_vcf(fileset, query_regions(request, [plan.build]), partition.samples, vcf)
         source = GenomeInput(label=f"{fileset.label} (its variants at the requested sites)", path=vcf)
-        return read_genomes(source, request, samples=partition.samples, build=plan.build, absent=absent)
+        try:
+            return read_genomes(source, request, samples=partition.samples, build=plan.build, absent=absent)
+        except InputError as error:
+            if error.source != source.label:
+                raise
+            raise written.renamed(error, fileset.label) from None
 
 
 def read_bgen_partition(
@@ -276,9 +282,14 @@ def read_bgen_partition(
     engines = request.model_copy(update={"scores": {}})
     with tempfile.TemporaryDirectory(prefix="tailormed-bgen-") as folder:
         vcf = Path(folder) / "sites.vcf"
-        write_bgen_vcf(source, query_regions(engines, [plan.build]), partition.samples, vcf)
+        written = write_bgen_vcf(source, query_regions(engines, [plan.build]), partition.samples, vcf)
         label = GenomeInput(label=f"{source.label} (its calls at the requested sites)", path=vcf)
-        return read_genomes(label, engines, samples=partition.samples, build=plan.build, absent=absent)
+        try:
+            return read_genomes(label, engines, samples=partition.samples, build=plan.build, absent=absent)
+        except InputError as error:
+            if error.source != label.label:
+                raise
+            raise written.renamed(error, source.label) from None
 
 
 class PartitionScoring:

@@ -33,6 +33,7 @@ import numpy.typing as npt
 
 from tailormed.errors import InputError
 from tailormed.evidence.plan import inside_regions
+from tailormed.evidence.written import WrittenVcf
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.dosage import SiteGroup, SiteRecord
 
@@ -194,9 +195,9 @@ def write_bgen_vcf(
     regions: Sequence[tuple[str, int, int]],
     samples: Sequence[str],
     out: Path,
-) -> int:
+) -> WrittenVcf:
     """Write the BGEN's variants inside ``regions`` (canonical chromosome, start, end) for ``samples`` as VCF GT
-    calls (see the module notes for the calls); the variant count."""
+    calls (see the module notes for the calls); which variant each record is."""
     where = {sample: i for i, sample in enumerate(source.samples)}
     unknown = [sample for sample in samples if sample not in where]
     if unknown:
@@ -204,16 +205,16 @@ def write_bgen_vcf(
             f"sample(s) not in the BGEN: {', '.join(unknown[:5])}", source=source.sample_file or source.path
         )
     columns = np.asarray([where[sample] for sample in samples], dtype=np.intp)
-    written = 0
+    written = WrittenVcf()
     with _reader(source.opened or source.path) as reader, out.open("w", encoding="utf-8") as stream:
         try:
             variants = list(_variants(source, reader, regions))
             used = sorted({variant.chrom for variant, _ in variants})
-            stream.write("##fileformat=VCFv4.2\n")
-            stream.write("".join(f"##contig=<ID={name}>\n" for name in used))
-            stream.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
-            stream.write("\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *samples]))
-            stream.write("\n")
+            head = ["##fileformat=VCFv4.2", *(f"##contig=<ID={name}>" for name in used)]
+            head.append('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">')
+            head.append("\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *samples]))
+            stream.write("\n".join(head) + "\n")
+            written.header_lines = len(head)
             for variant, location in variants:
                 alleles = [allele.upper() for allele in variant.alleles]
                 probabilities = np.asarray(variant.probabilities, dtype=np.float64)[columns]
@@ -222,7 +223,7 @@ def write_bgen_vcf(
                 identifier = variant.rsid or variant.varid or "."
                 site = [variant.chrom, str(variant.pos), identifier, alleles[0], ",".join(alleles[1:]) or "."]
                 stream.write("\t".join([*site, ".", ".", ".", "GT", *calls]) + "\n")
-                written += 1
+                written.variants.append(f"{location} {identifier}")
         except (ValueError, RuntimeError, IndexError, OSError) as exc:
             raise InputError(f"not a readable BGEN file ({exc})", source=source.path) from None
     return written

@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from tailormed.errors import InputError
 from tailormed.evidence.plan import inside_regions
+from tailormed.evidence.written import WrittenVcf
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.dosage import SiteGroup, SiteRecord
 
@@ -279,15 +280,18 @@ def _sample_indices(fileset: PgenFileset, samples: Sequence[str] | None) -> list
     return [where[sample] for sample in samples]
 
 
+#: The columns of a ``.pvar`` without a ``#CHROM`` line (``.bim`` order).
+_BIM_COLUMNS = ("CHROM", "ID", "CM", "POS", "ALT", "REF")
 #: The VCF columns a ``.pvar`` line may carry before the genotypes, in VCF order.
 _VCF_COLUMNS = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
 
 
 def write_pgen_vcf(
     fileset: PgenFileset, regions: Sequence[tuple[str, int, int]], samples: Sequence[str], out: Path
-) -> int:
+) -> WrittenVcf:
     """Write the fileset's variants inside ``regions`` (canonical chromosome, start, end) for ``samples`` as VCF text,
-    so the engines read a fileset through the same reader (and the same genotype rules) as a VCF; the variant count.
+    so the engines read a fileset through the same reader (and the same genotype rules) as a VCF; which ``.pvar``
+    line each record comes from.
 
     The ``.pvar`` gives each line's fields (its ``##`` header lines are kept, so a build it states is kept too;
     contigs are named as its variants name them) and pgenlib the genotypes: a heterozygous call is phased (``0|1``)
@@ -298,7 +302,7 @@ def write_pgen_vcf(
     pvar_path = Path(f"{fileset.prefix}.pvar")
     codes, names, pos = pvar_sites(pvar_path)
     keep = np.flatnonzero(inside_regions(codes, names, pos, regions)).astype(np.uint32)
-    header, columns, lines = _pvar_text(pvar_path)
+    header, columns, lines, first_line = _pvar_text(pvar_path)
     missing = [name for name in ("CHROM", "POS", "ID", "REF", "ALT") if name not in columns]
     if missing:
         raise InputError(f"the .pvar has no {', '.join(missing)} column", source=pvar_path)
@@ -306,13 +310,15 @@ def write_pgen_vcf(
     _, reader, back = _open(fileset, len(pos), chosen)
     count = len(chosen)
     used = {str(lines[int(row)].split(b"\t", 1)[0], "utf-8") for row in keep.tolist()}
+    written = WrittenVcf()
     with out.open("w", encoding="utf-8") as stream:
-        stream.write("##fileformat=VCFv4.2\n")
-        stream.write("".join(_renamed_contig(line, used) + "\n" for line in header if not _skipped(line)))
+        kept = [_renamed_contig(line, used) for line in header if not _skipped(line)]
         declared = {_contig_id(line) for line in header if line.startswith("##contig=")}
-        stream.write("".join(f"##contig=<ID={name}>\n" for name in sorted(used - declared)))
-        stream.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
-        stream.write("\t".join(["#CHROM", *_VCF_COLUMNS[1:], "FORMAT", *samples]) + "\n")
+        added = [f"##contig=<ID={name}>" for name in sorted(used - declared)]
+        head = ["##fileformat=VCFv4.2", *kept, *added, '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">']
+        head.append("\t".join(["#CHROM", *_VCF_COLUMNS[1:], "FORMAT", *samples]))
+        stream.write("\n".join(head) + "\n")
+        written.header_lines = len(head)
         try:
             phase = bool(reader.hardcall_phase_present())
             for start in range(0, len(keep), VARIANT_BLOCK):
@@ -327,11 +333,12 @@ def write_pgen_vcf(
                     fields = lines[variant].rstrip(b"\r").split(b"\t")
                     by_name = dict(zip(columns, fields, strict=False))
                     site = [str(by_name.get(name, b"."), "utf-8") for name in _VCF_COLUMNS]
+                    written.variants.append(f"{pvar_path} line {first_line + variant} ({site[0]}:{site[1]} {site[2]})")
                     stream.write("\t".join([*site, "GT"]) + "\t" + _genotypes(pairs[offset], phased[offset], phase))
                     stream.write("\n")
         finally:
             reader.close()
-    return len(keep)
+    return written
 
 
 def _genotypes(pairs: npt.NDArray[np.int32], phased: npt.NDArray[np.uint8], phase: bool) -> str:
@@ -345,8 +352,9 @@ def _genotypes(pairs: npt.NDArray[np.int32], phased: npt.NDArray[np.uint8], phas
     )
 
 
-def _pvar_text(path: Path) -> tuple[list[str], list[str], list[bytes]]:
-    """A ``.pvar``'s ``##`` lines, its column names (``.bim`` order without a ``#CHROM`` line) and variant lines."""
+def _pvar_text(path: Path) -> tuple[list[str], list[str], list[bytes], int]:
+    """A ``.pvar``'s ``##`` lines, its column names (``.bim`` order without a ``#CHROM`` line), variant lines, and
+    the line number of the first variant."""
     data = path.read_bytes().split(b"\n")
     if data and not data[-1]:
         data.pop()
@@ -359,8 +367,8 @@ def _pvar_text(path: Path) -> tuple[list[str], list[str], list[bytes]]:
         columns = data[at].rstrip(b"\r")[1:].split(b"\t")
         at += 1
     else:
-        columns = [b"CHROM", b"ID", b"CM", b"POS", b"ALT", b"REF"]
-    return header, [str(name, "utf-8") for name in columns], data[at:]
+        return header, list(_BIM_COLUMNS), data[at:], at + 1
+    return header, [str(name, "utf-8") for name in columns], data[at:], at + 1
 
 
 def _skipped(line: str) -> bool:
