@@ -151,6 +151,15 @@ def test_lenalidomide_for_mds_with_del5q(
     assert tiers(run(core_knowledge, tumour, *karyotype), LENALIDOMIDE) == expected
 
 
+@pytest.mark.parametrize(("therapy", "year"), [("venetoclax", 2016), ("ibrutinib", 2014)])
+def test_cll_with_17p_deletion(core_knowledge: OncoKnowledge, therapy: str, year: int) -> None:
+    result = run(core_knowledge, "CLLSLL", "del(17)(p11.2p13)")
+    (match,) = [m for m in result.matches if m.row.therapy == therapy]
+    assert match.amp_tier == "I-A" and match.row.year == year
+    assert tiers(run(core_knowledge, "CLLSLL", "del(17q)"), therapy) == []  # the long arm
+    assert tiers(run(core_knowledge, "CLLSLL", "del(13q)"), therapy) == []
+
+
 # --- inputs -------------------------------------------------------------------------------------------------
 def test_record_reads_hla_typing_and_cytogenetics(core_knowledge: OncoKnowledge) -> None:
     tumour = Tumour.model_validate(
