@@ -272,3 +272,23 @@ def test_snv_and_indel_at_one_position_share_one_site(tmp_path: Path, extract: E
     assert result["S1"].calls[snv.key].alleles == ("CAT", "TAT")
     assert result["S2"].calls[snv.key].alleles == ("CAT", "C")
     assert result["S3"].calls[snv.key].state is CallState.REFERENCE
+
+
+def test_calls_filed_under_another_builds_locus_are_made_once_per_distinct_call(shared_data: Path) -> None:
+    """A GRCh37 read filed under the GRCh38 definition positions: each distinct call of a site is refiled once and
+    shared by the samples that have it, and a sample's mapping is built only when asked for (2,504 samples here)."""
+    from tailormed.evidence import read_genomes
+    from tailormed.model.evidence import BuildLoci, GenomeRequest
+
+    read37 = Locus(chrom="chr22", pos=44759519, ref="G", alts=("A",), id="rs9614823")
+    filed38 = Locus(chrom="chr22", pos=44363639, ref="G", alts=("A",), id="rs9614823")
+    request = GenomeRequest(loci={"pgx": {G37: BuildLoci(loci=[read37], report_as={read37.key: filed38})}})
+    batch = read_genomes(shared_data / CINECA, request, build=G37)
+    calls = batch.genotypes["pgx"]
+    assert len(calls) == len(batch.samples) == 2504
+    mine = [calls[i][filed38.key] for i in range(len(calls))]
+    assert {call.pos for call in mine} == {filed38.pos} and read37.key not in calls[0]
+    assert len({id(call) for call in mine}) == len({(c.state, c.alleles, c.phased) for c in mine}) < 10
+    assert batch.evidence(batch.samples[7]).genotypes["pgx"] == calls[7] == calls[7 - len(calls)]
+    with pytest.raises(IndexError):
+        calls[len(calls)]

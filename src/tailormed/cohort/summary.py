@@ -179,11 +179,24 @@ def hereditary_rates(
     }
 
 
+#: The columns the summary reads of each table (turning only those into Python objects).
+_READ = {
+    PGX_CALLS_TABLE: ("sample", "gene", "diplotype", "phenotype", "status"),
+    PGX_RECOMMENDATIONS_TABLE: ("sample", "genes", "drug", "actionable"),
+    PRS_TABLE: ("sample", "pgs_id", "sum"),
+    HEREDITARY_TABLE: ("sample", "gene", "reportable"),
+}
+
+
 def summarize(
     out: Path, manifest: Mapping[str, Any], people: Sequence[str], populations: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """The summary of a finished run in ``out``: its manifest, its tables and everyone it analysed."""
-    loaded = {name: read_table(out, name).to_pylist() for name in manifest.get("tables", {})}
+    loaded = {
+        name: read_table(out, name).select(list(_READ.get(name, ()))).to_pylist()
+        for name in manifest.get("tables", {})
+        if name in _READ
+    }
     groups = {p: _group_of(populations, p) for p in people}
     summary: dict[str, Any] = {
         "run": {"fingerprint": manifest["fingerprint"], "samples": manifest["samples"], "build": manifest["build"]},

@@ -210,12 +210,12 @@ class LociCollector:
 
     def calls(
         self, samples: Sequence[str], decoder: Decoder, absent_is_reference: bool
-    ) -> tuple[list[dict[str, GenotypeCall]], list[list[AbsentSites]], list[RefMismatch], list[str]]:
+    ) -> tuple[SampleCalls, list[list[AbsentSites]], list[RefMismatch], list[str]]:
         """Per sample: knowledge Locus.key -> call for the sites records speak about, and the absent sites; the REF
         mismatches found; warnings."""
         warnings: list[str] = []
         mismatches: list[RefMismatch] = []
-        per_sample: list[dict[str, GenotypeCall]] = [{} for _ in samples]
+        per_site: list[tuple[str, list[GenotypeCall]]] = []
         report_as = self.report_as
         read = self.read_sites()
         for number in read:
@@ -238,9 +238,12 @@ class LociCollector:
                         where=record.where,
                     )
                 )
-            key = (target or site).key
-            for sample_calls, call in zip(per_sample, calls, strict=True):
-                sample_calls[key] = call if target is None else _refiled(call, target)
+            if target is not None:
+                refiled: dict[int, GenotypeCall] = {}
+                calls = [
+                    refiled.get(id(call)) or refiled.setdefault(id(call), _refiled(call, target)) for call in calls
+                ]
+            per_site.append(((target or site).key, calls))
         absent, read_as, assumed_chroms = self._absent(set(read), absent_is_reference)
         per_sample_absent: list[list[AbsentSites]] = []
         for index in range(len(samples)):
@@ -257,7 +260,7 @@ class LociCollector:
                     AbsentSites.model_construct(assumed_reference=False, sites=absent[False], read_as={}, haploid=[])
                 )
             per_sample_absent.append(groups)
-        return per_sample, per_sample_absent, mismatches, warnings
+        return SampleCalls(len(samples), per_site), per_sample_absent, mismatches, warnings
 
     def _absent(
         self, read: set[int], absent_is_reference: bool
@@ -294,6 +297,24 @@ class LociCollector:
 
     def uncovered_regions(self) -> list[GeneRegion]:
         return [region for region, count in zip(self.regions.regions, self.regions.counts, strict=True) if not count]
+
+
+class SampleCalls:
+    """Every sample's calls, kept per site (the site's key and one call per sample, equal calls shared) and made into
+    one sample's mapping (Locus.key -> call, in site order) only when that sample's evidence is asked for: a cohort
+    block that reads its calls as columns never builds a mapping per person."""
+
+    def __init__(self, samples: int, sites: list[tuple[str, list[GenotypeCall]]]) -> None:
+        self._samples = samples
+        self._sites = sites
+
+    def __len__(self) -> int:
+        return self._samples
+
+    def __getitem__(self, index: int) -> dict[str, GenotypeCall]:
+        if not -self._samples <= index < self._samples:
+            raise IndexError(index)
+        return {key: calls[index] for key, calls in self._sites}
 
 
 def _refiled(call: GenotypeCall, target: Locus) -> GenotypeCall:

@@ -27,7 +27,7 @@ from tailormed.evidence import columnar
 from tailormed.evidence.build import BuildVotes, decide_build
 from tailormed.evidence.candidates import CandidateCollector
 from tailormed.evidence.copy_number import CopyNumberCollector
-from tailormed.evidence.genotypes import Decoder, LociCollector
+from tailormed.evidence.genotypes import Decoder, LociCollector, SampleCalls
 from tailormed.evidence.plan import PlanCache, ReadPlan, Region, compile_plan
 from tailormed.evidence.reader import GenomeInput, VcfFile, open_vcf
 from tailormed.evidence.scores import ScoreCollector
@@ -47,7 +47,7 @@ from tailormed.model.evidence import (
     RegionCoverage,
     ScoreSite,
 )
-from tailormed.model.genotype import BuildDetection, GenomeBuild, GenotypeCall
+from tailormed.model.genotype import BuildDetection, GenomeBuild
 
 #: More knowledge sites than this whose REF disagrees with the file's: the file is refused (wrong build or broken).
 MAX_REF_MISMATCHES = 2
@@ -66,7 +66,7 @@ class GenomeBatch:
     samples: list[str]
     build: BuildDetection
     absent: AbsentPolicy
-    genotypes: dict[str, list[dict[str, GenotypeCall]]] = field(default_factory=dict)
+    genotypes: dict[str, SampleCalls] = field(default_factory=dict)
     absent_sites: dict[str, list[list[AbsentSites]]] = field(default_factory=dict)
     score_groups: list[SiteGroup] | None = None
     candidates: CandidateScan | None = None
@@ -374,7 +374,7 @@ class _Pass:
     def batch(self, samples: list[str], detection: BuildDetection, policy: AbsentPolicy) -> GenomeBatch:
         chosen = detection.build
         warnings: list[str] = []
-        genotypes: dict[str, list[dict[str, GenotypeCall]]] = {}
+        genotypes: dict[str, SampleCalls] = {}
         absent_sites: dict[str, list[list[AbsentSites]]] = {}
         mismatches: list[RefMismatch] = []
         coverage: list[RegionCoverage] = []
