@@ -160,6 +160,18 @@ def test_cll_with_17p_deletion(core_knowledge: OncoKnowledge, therapy: str, year
     assert tiers(run(core_knowledge, "CLLSLL", "del(13q)"), therapy) == []
 
 
+PCV_RT = "procarbazine + lomustine + vincristine + radiotherapy"
+
+
+def test_1p19q_codeletion_needs_both_arms(core_knowledge: OncoKnowledge) -> None:
+    codeleted = run(core_knowledge, "ODG3", "del(1p)", "del(19q)")
+    (match,) = [m for m in codeleted.matches if m.row.therapy == PCV_RT]
+    assert match.amp_tier == "I-B" and match.condition is None  # a phase III trial, clinical evidence
+    (only_1p,) = [m for m in run(core_knowledge, "ODG3", "del(1p)").matches if m.row.therapy == PCV_RT]
+    assert only_1p.condition is not None and "only with del(19q)" in only_1p.condition
+    assert tiers(run(core_knowledge, "ODG3", "del(19q)"), PCV_RT) == []
+
+
 # --- inputs -------------------------------------------------------------------------------------------------
 def test_record_reads_hla_typing_and_cytogenetics(core_knowledge: OncoKnowledge) -> None:
     tumour = Tumour.model_validate(
