@@ -146,6 +146,7 @@ def test_solid_indication_elsewhere_is_tier_two(core_knowledge: OncoKnowledge) -
         ("FL", "CD20 positive", "rituximab"),  # the first antibody approval (1997)
         ("DFL", "MS4A1 positive", "rituximab"),  # duodenal-type follicular lymphoma lies within FL
         ("CLLSLL", "CD20 positive", "rituximab + fludarabine + cyclophosphamide"),  # CD20-positive CLL (2010)
+        ("DLBCLNOS", "CD20 positive", "rituximab + CHOP"),  # first line (2006)
         ("MDS", "del(5q)", "lenalidomide"),  # cytogenetic arm deletion (2005)
     ],
 )
