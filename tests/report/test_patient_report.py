@@ -65,10 +65,9 @@ def test_medicines_from_the_pgx_engine(pgx_plans: Plans) -> None:
     text = visible_text(render_patient_html(plan, patient, language="en"))
     assert text.count("warfarin.\n") == 1  # one box per medicine, however many actions name it
     assert text.count("You take fluoxetine.") == 1  # one note per interacting drug
-    # the CPIC-adjusted range for CYP2C9 *8 in African ancestry rests on unverified percentages: no weekly dose
-    # (neither it nor the unadjusted IWPC 28.7 mg/week); the source-backed DPWG dose advice is said instead
-    assert "mg a week" not in text and "29 mg" not in text
-    assert "Your care team should start you at 65% of the usual dose." in text
+    # the CPIC-adjusted range for CYP2C9 *8 in African ancestry (its 15-30 % quoted) is the weekly dose the patient
+    # hears; the unadjusted IWPC 28.7 mg/week is not
+    assert "A dose of about 20 to 24 mg a week may suit you at the start." in text and "29 mg" not in text
     assert "Ask your care team if warfarin is still right for you." in text
 
 

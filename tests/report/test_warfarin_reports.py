@@ -1,5 +1,5 @@
 """The warfarin dose in plans and reports: a pharmacogenetic dose only from called genes, and the CPIC-adjusted
-range as the dose to act on (for the clinician while its percentages are unverified)."""
+range as the dose to act on, for clinician and patient alike once its percentages are quoted."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_headline_dose_is_the_cpic_adjusted_range(pgx_plans: Plans) -> None:
     summary = clinician[: clinician.index("Pharmacogenomics.")]
     assert "20.1-24.4 mg/week" in summary and "28.7" not in summary
     assert "28.7 mg/week" in clinician  # the unadjusted IWPC dose stays in the worked detail
-    # the adjustment's percentages are unverified (CPIC Figure 2 is an image): the range is for the clinician only
-    assert dose.unverified
+    # the African-ancestry CYP2C9 percentages are quoted: the range is not flagged and the patient hears it
+    assert not dose.unverified
     patient_text = visible_text(render_patient_html(plan, patient))
-    assert "mg a week" not in patient_text and "20 to 24" not in patient_text
+    assert "about 20 to 24 mg a week" in patient_text and "28.7" not in patient_text
