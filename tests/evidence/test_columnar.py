@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import struct
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from tailormed.errors import InputError
 from tailormed.evidence import columnar, read_genomes
 from tailormed.evidence.read import _Pass
 from tailormed.evidence.reader import BGZF_EOF
-from tailormed.model.dosage import SiteGroup
+from tailormed.model.dosage import SiteBlock, SiteGroup
 from tailormed.model.evidence import GenomeRequest, ScorePosition
 from tailormed.model.genotype import GenomeBuild
 
@@ -187,7 +188,7 @@ def test_broken_lines_are_refused_with_their_line(tmp_path: Path, line: str, mes
     wanted = GenomeRequest(scores={GenomeBuild.GRCH38: [ScorePosition(chrom="chr1", pos=p) for p in (100, 200, 90)]})
     scan = columnar.TextScan(path, str(path), {"chr1": {100, 200, 90}}, ["S0", "S1"], ["S0", "S1"])
     with pytest.raises(InputError) as raised:
-        list(scan.sites())
+        list(scan.blocks())
     assert message in raised.value.message
     assert raised.value.location == f"line {text.count(chr(10))}"
     assert wanted.scores
@@ -211,7 +212,7 @@ def test_corrupt_block_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     path.write_bytes(bytes(data))
     scan = columnar.TextScan(path, str(path), {"chr1": {100}}, ["S0", "S1"], ["S0", "S1"])
     with pytest.raises(InputError, match="corrupt BGZF block"):
-        list(scan.sites())
+        list(scan.blocks())
 
 
 def test_plain_gzip_is_left_to_htslib(tmp_path: Path) -> None:
@@ -274,12 +275,12 @@ def test_score_groups_handed_to_a_sink_as_read(tmp_path: Path, text: bool) -> No
     path = tmp_path / "sink.vcf.gz"
     path.write_bytes(bgzf(vcf_text(names, rows).encode(), block=3000))
     kept = groups_of(path, request(rows), None, text)
-    handed: list[SiteGroup] = []
+    handed = Handed()
     opened: list[tuple[GenomeBuild, list[str]]] = []
 
-    def sink(build: GenomeBuild, samples: Sequence[str]) -> Callable[[SiteGroup], None]:
+    def sink(build: GenomeBuild, samples: Sequence[str]) -> Handed:
         opened.append((build, list(samples)))
-        return handed.append
+        return handed
 
     readable = _Pass._text_readable
     if not text:
@@ -290,8 +291,26 @@ def test_score_groups_handed_to_a_sink_as_read(tmp_path: Path, text: bool) -> No
         _Pass._text_readable = readable  # type: ignore[method-assign]
     assert batch.score_groups == []
     assert opened == [(GenomeBuild.GRCH38, names)]
-    assert len(handed) == len(kept) == 40
-    assert_same(handed, kept)
+    assert len(handed.groups) == len(kept) == 40
+    assert_same(handed.groups, kept)
+    assert handed.blocks == (1 if text else 0)  # the text reader's one piece, but for its last position
+
+
+class Handed:
+    """A score sink keeping what it is handed as position groups (a block's records grouped by position)."""
+
+    def __init__(self) -> None:
+        self.groups: list[SiteGroup] = []
+        self.blocks = 0
+
+    def add(self, group: SiteGroup) -> None:
+        self.groups.append(group)
+
+    def add_block(self, block: SiteBlock) -> None:
+        self.blocks += 1
+        records = [block.record(i) for i in range(len(block))]
+        for (chrom, pos), run in itertools.groupby(records, key=lambda record: (record.chrom, record.pos)):
+            self.groups.append(SiteGroup(chrom=chrom, pos=pos, records=tuple(run)))
 
 
 def test_a_line_of_fixed_length_but_mixed_forms_is_left_to_the_general_decoder() -> None:
@@ -322,7 +341,7 @@ def test_the_first_broken_line_is_named_when_pieces_are_decoded_ahead(
     positions = {100 + i for i in range(30)} | {10}
     scan = columnar.TextScan(path, str(path), {"chr1": positions}, ["S0", "S1"], ["S0", "S1"])
     with pytest.raises(InputError) as raised:
-        list(scan.sites())
+        list(scan.blocks())
     assert "GT '0/x' is not a genotype" in raised.value.message
     header_lines = text.count("\n") - len(rows)
     assert raised.value.location == f"line {header_lines + 4}"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tailormed.evidence import pgen
-from tailormed.evidence.pgen import PgenFileset, read_pgen_sites
+from tailormed.evidence.pgen import PgenFileset, read_pgen_blocks
 
 SAMPLES = 60
 
@@ -53,11 +53,13 @@ def test_biallelic_and_mixed_blocks_read_every_call(
     files = PgenFileset.open(prefix)
     chosen = [f"S{i}" for i in range(SAMPLES)] if order == "all" else [f"S{i}" for i in range(SAMPLES - 1, 0, -3)]
     wanted = [v for v in range(7) if not (skip and v in (1, 3))]  # a list read where blocks are not contiguous
-    groups = list(read_pgen_sites(files, [("chr1", 100 + 10 * v) for v in wanted], chosen))
-    assert [group.pos for group in groups] == [100 + 10 * v for v in wanted]
+    blocks = list(read_pgen_blocks(files, [("chr1", 100 + 10 * v) for v in wanted], chosen))
+    records = [block.record(i) for block in blocks for i in range(len(block))]
+    assert [record.pos for record in records] == [100 + 10 * v for v in wanted]
+    assert [record.location.rsplit(" ", 1)[1] for record in records] == [str(v + 1) for v in wanted]
     columns = [int(name[1:]) for name in chosen]
-    for v, group in zip(wanted, groups, strict=True):
-        (record,) = group.records
+    for v, record in zip(wanted, records, strict=True):
+        assert record.id == f"v{v}" and record.ref == "A"
         assert record.alts == (("G", "T") if v == 4 else ("G",))
         got = np.sort(record.alleles, axis=1)
         assert got.tolist() == [unphased(calls[v][i]) for i in columns]

@@ -59,7 +59,7 @@ from tailormed.evidence.reader import GenomeInput
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
 from tailormed.knowledge.pgs_scoring import ScoringFile
-from tailormed.model.dosage import SiteGroup
+from tailormed.model.dosage import SiteSink
 from tailormed.model.evidence import AbsentPolicy, GenomeRequest
 from tailormed.model.genotype import GenomeBuild
 from tailormed.model.patient import Patient
@@ -264,7 +264,7 @@ def read_bgen_partition(
     partition: Partition,
     request: GenomeRequest,
     absent: AbsentPolicy,
-    sink: Callable[[GenomeBuild, Sequence[str]], Callable[[SiteGroup], None]] | None,
+    sink: Callable[[GenomeBuild, Sequence[str]], SiteSink] | None,
     source: BgenInput,
 ) -> GenomeBatch:
     """Every analysis's evidence from a BGEN file: the engines' calls in the request's regions, for the block's
@@ -275,10 +275,10 @@ def read_bgen_partition(
 
     assert plan.build is not None  # the plan refuses a BGEN without a build
     if sink is not None:
-        add = sink(plan.build, partition.samples)
+        stream = sink(plan.build, partition.samples)
         positions = {(site.chrom, site.pos) for site in request.scores.get(plan.build, [])}
         for group in read_bgen_sites(source, positions, partition.samples):
-            add(group)
+            stream.add(group)
     engines = request.model_copy(update={"scores": {}})
     with tempfile.TemporaryDirectory(prefix="tailormed-bgen-") as folder:
         vcf = Path(folder) / "sites.vcf"
@@ -303,11 +303,11 @@ class PartitionScoring:
         self.options = MatchOptions(min_overlap=plan.min_overlap, absent_is_reference=plan.absent_is_reference)
         self.streams: dict[GenomeBuild, prs.ScoreStream] = {}
 
-    def stream(self, build: GenomeBuild, samples: Sequence[str]) -> Callable[[SiteGroup], None]:
+    def stream(self, build: GenomeBuild, samples: Sequence[str]) -> SiteSink:
         self.streams[build] = prs.ScoreStream(
             self.scores, build, samples, self.options, Imputation.NONE, self._references(build)
         )
-        return self.streams[build].add
+        return self.streams[build]
 
     def _references(self, build: GenomeBuild) -> dict[tuple[str, int], str] | None:
         return prs.bundle_reference_alleles(self.bundle, build) if self.plan.absent_is_reference else None

@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from tailormed.errors import InputError
 from tailormed.model.chrom import canonical_chrom
-from tailormed.model.dosage import SiteRecord
+from tailormed.model.dosage import SiteBlock
 
 _decompress: Callable[[bytes, int], bytes] = zlib.decompress
 _crc32: Callable[[bytes], int] = zlib.crc32
@@ -299,26 +299,29 @@ class TextScan:
         self.threads = threads
         self.records_read = 0
 
-    def sites(self, on_progress: Callable[[int], None] | None = None) -> Iterator[SiteRecord]:
-        """Wanted records in file order; InputError on the first broken or unsorted line.
+    def blocks(self, on_progress: Callable[[int], None] | None = None) -> Iterator[SiteBlock]:
+        """Wanted records in file order, a piece of text's at a time; InputError on the first broken or unsorted
+        line.
 
         A piece of text's wanted lines are decoded in a worker thread while the next piece is scanned (numpy's
         array work runs outside the interpreter lock), so decoding and the per-line scan share the cores.
         """
         with ThreadPoolExecutor(max_workers=1) as pool:
-            ahead: Future[list[SiteRecord]] | None = None
+            ahead: Future[SiteBlock] | None = None
             try:
                 for buffer, found in self._scan(on_progress):
-                    decoding = pool.submit(self._decode_all, buffer, found)
+                    if not found:
+                        continue
+                    decoding = pool.submit(self._decoded, buffer, found)
                     if ahead is not None:
-                        yield from ahead.result()
+                        yield ahead.result()
                     ahead = decoding
             except InputError:
                 if ahead is not None:
                     ahead.result()  # a broken line in the earlier piece is the first error
                 raise
             if ahead is not None:
-                yield from ahead.result()
+                yield ahead.result()
 
     def _scan(self, on_progress: Callable[[int], None] | None) -> Iterator[tuple[npt.NDArray[np.uint8], list[_Wanted]]]:
         """Each piece of whole lines as bytes, with its wanted lines' fixed fields, checking every line's position."""
@@ -450,42 +453,41 @@ class TextScan:
             where=where,
         )
 
-    def _decode_all(self, buffer: npt.NDArray[np.uint8], found: list[_Wanted]) -> list[SiteRecord]:
-        return list(self._decoded(buffer, found))
-
-    def _decoded(self, buffer: npt.NDArray[np.uint8], found: list[_Wanted]) -> Iterator[SiteRecord]:
-        """The wanted lines of one chunk decoded: fixed-width GT-only lines in batches, the others one by one."""
+    def _decoded(self, buffer: npt.NDArray[np.uint8], found: list[_Wanted]) -> SiteBlock:
+        """The wanted lines of one piece decoded: fixed-width GT-only lines in batches, the others one by one."""
         count = self.samples_in_file
+        alleles = np.empty((len(found), len(self.columns), 2), dtype=np.int16)
         by_width: dict[int, list[int]] = {}
         for i, line in enumerate(found):
             width = fixed_width(line.stop - line.start, count)
             if width:
                 by_width.setdefault(width, []).append(i)
-        batch: dict[int, npt.NDArray[np.int16]] = {}
+        done = np.zeros(len(found), dtype=np.bool_)
         for width, fixed in by_width.items():
             for first in range(0, len(fixed), BATCH_LINES):
-                rows = fixed[first : first + BATCH_LINES]
-                starts = np.asarray([found[i].start for i in rows], dtype=np.intp)
+                rows = np.asarray(fixed[first : first + BATCH_LINES], dtype=np.intp)
+                starts = np.asarray([found[i].start for i in rows.tolist()], dtype=np.intp)
                 decoded, ok = decode_fixed(buffer, starts, width, self.columns, count)
-                for offset, row in enumerate(rows):
-                    if ok[offset]:
-                        batch[row] = decoded[offset]
-        for i, line in enumerate(found):
-            alleles = batch.get(i)
-            if alleles is None:
-                general = decode_calls(buffer[line.start : line.stop], self.columns, count)
-                if isinstance(general, str):
-                    raise InputError(general, source=self.label, location=line.where)
-                alleles = general
-            yield SiteRecord(
-                chrom=line.chrom,
-                pos=line.pos,
-                id=line.id,
-                ref=line.ref,
-                alts=line.alts,
-                alleles=alleles,
-                location=line.where,
-            )
+                if ok.all():
+                    alleles[rows] = decoded
+                else:
+                    alleles[rows[ok]] = decoded[ok]
+                done[rows[ok]] = True
+        for i in np.flatnonzero(~done).tolist():
+            line = found[i]
+            general = decode_calls(buffer[line.start : line.stop], self.columns, count)
+            if isinstance(general, str):
+                raise InputError(general, source=self.label, location=line.where)
+            alleles[i] = general
+        return SiteBlock(
+            chrom=[line.chrom for line in found],
+            pos=[line.pos for line in found],
+            ids=[line.id for line in found],
+            refs=[line.ref for line in found],
+            alts=[line.alts for line in found],
+            locations=[line.where for line in found],
+            alleles=alleles,
+        )
 
 
 @dataclass(slots=True)

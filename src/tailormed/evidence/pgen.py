@@ -4,8 +4,8 @@ The ``.pvar`` is read column-wise with numpy (chromosome codes and positions of 
 step per line) to find the requested sites; the PLINK 2 reader (pgenlib, an optional extra: ``pip install
 tailormed[cohort]``) then decodes every selected sample's two allele codes of a block of those variants straight
 into one integer matrix (a range read when the block is contiguous); no per-genotype Python object is made. The
-result is the same :class:`~tailormed.model.dosage.SiteGroup` stream the VCF reader gives the PRS matcher, so a pgen
-fileset scores exactly as the VCF it was converted from. A ``.pgen`` names no genome build: the caller gives it.
+result is the same :class:`~tailormed.model.dosage.SiteBlock` stream the VCF text reader gives the PRS matcher, so
+a pgen fileset scores exactly as the VCF it was converted from. A ``.pgen`` names no genome build: the caller gives it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -22,15 +22,13 @@ from tailormed.errors import InputError
 from tailormed.evidence.plan import inside_regions
 from tailormed.evidence.written import WrittenVcf
 from tailormed.model.chrom import canonical_chrom
-from tailormed.model.dosage import SiteGroup, SiteRecord
+from tailormed.model.dosage import SiteBlock
 
 #: Variants decoded per pgenlib call (bounds memory to this many x 2 x samples int32 values).
 VARIANT_BLOCK = 4096
 _NEWLINE, _CR, _TAB, _ZERO = 10, 13, 9, 48
 _MAX_CHROM = 64
 _MAX_DIGITS = 10
-#: pgenlib's ALT counts (0, 1, 2; -9 for missing, 3 once masked with 3) as allele-index pairs.
-_PAIRS = np.array([[0, 0], [0, 1], [1, 1], [-1, -1]], dtype=np.int16)
 
 
 @dataclass(frozen=True)
@@ -154,11 +152,11 @@ def _numbers(
     return numbers
 
 
-def read_pgen_sites(
+def read_pgen_blocks(
     fileset: PgenFileset, positions: Iterable[tuple[str, int]], samples: Sequence[str] | None = None
-) -> Iterator[SiteGroup]:
+) -> Iterator[SiteBlock]:
     """Every variant at the requested (canonical chromosome, position) sites with the selected samples' alleles,
-    grouped by position in file order, as they are decoded (a block of variants at a time).
+    in file order, a block of variants at a time as they are decoded.
 
     Allele indices are -1 where a call is missing (both columns, as the VCF reader gives them); samples come in the
     order of ``samples`` (default: the ``.psam`` order).
@@ -178,55 +176,54 @@ def read_pgen_sites(
     pvar, reader, back = _open(fileset, len(pos), chosen)
     count = len(chosen)
     reorder = bool((back != np.arange(count)).any())
-    current: list[SiteRecord] = []
+    location = f"{pvar_path} variant "
     try:
         for start in range(0, len(keep), VARIANT_BLOCK):
             block = keep[start : start + VARIANT_BLOCK]
             variants = block.tolist()
             contiguous = bool(count) and variants[-1] - variants[0] + 1 == len(variants)
-            if all(pvar.get_allele_ct(variant) <= 2 for variant in variants):
-                alleles = _biallelic(reader, block, count, contiguous)
+            allele_counts = [pvar.get_allele_ct(variant) for variant in variants]
+            alleles: npt.NDArray[np.int16] | None = None
+            alt_counts: npt.NDArray[np.int8] | None = None
+            if max(allele_counts) <= 2:
+                alt_counts = _alt_counts(reader, block, count, contiguous)
+                if reorder:
+                    alt_counts = np.take(alt_counts, back, axis=1)
             else:
                 alleles = _alleles(reader, block, count, contiguous)
-            if reorder:
-                alleles = np.take(alleles, back, axis=1)
-            for offset, variant in enumerate(variants):
-                chrom, at = names[codes[variant]], int(pos[variant])
-                assert chrom is not None
-                if current and (current[0].chrom, current[0].pos) != (chrom, at):
-                    yield SiteGroup(chrom=current[0].chrom, pos=current[0].pos, records=tuple(current))
-                    current = []
-                alleles_of = [
-                    pvar.get_allele_code(variant, a).decode().upper() for a in range(pvar.get_allele_ct(variant))
-                ]
-                current.append(
-                    SiteRecord(
-                        chrom=chrom,
-                        pos=at,
-                        id=pvar.get_variant_id(variant).decode() or ".",
-                        ref=alleles_of[0],
-                        alts=tuple(alleles_of[1:]),
-                        alleles=alleles[offset],
-                        location=f"{pvar_path} variant {variant + 1}",
-                    )
-                )
-        if current:
-            yield SiteGroup(chrom=current[0].chrom, pos=current[0].pos, records=tuple(current))
+                if reorder:
+                    alleles = np.take(alleles, back, axis=1)
+            chroms = [names[code] for code in codes[block].tolist()]
+            code_of = pvar.get_allele_code
+            refs: list[str] = []
+            alts: list[tuple[str, ...]] = []
+            for variant, number in zip(variants, allele_counts, strict=True):
+                refs.append(code_of(variant, 0).decode().upper())
+                alts.append(tuple(code_of(variant, a).decode().upper() for a in range(1, number)))
+            yield SiteBlock(
+                chrom=cast(list[str], chroms),
+                pos=pos[block].tolist(),
+                ids=[pvar.get_variant_id(variant).decode() or "." for variant in variants],
+                refs=refs,
+                alts=alts,
+                locations=[f"{location}{variant + 1}" for variant in variants],
+                alleles=alleles,
+                alt_counts=alt_counts,
+            )
     finally:
         reader.close()
 
 
-def _biallelic(reader: Any, block: npt.NDArray[np.uint32], count: int, contiguous: bool) -> npt.NDArray[np.int16]:
-    """Allele pairs (variants x samples x 2) of biallelic variants from pgenlib's one-byte ALT counts, several
-    times cheaper to read and convert than its allele pairs; unphased (a heterozygote is REF first), which scoring
-    does not see."""
+def _alt_counts(reader: Any, block: npt.NDArray[np.uint32], count: int, contiguous: bool) -> npt.NDArray[np.int8]:
+    """ALT copies (variants x samples: 0, 1, 2, 3 when missing) of biallelic variants from pgenlib's one-byte ALT
+    counts, several times cheaper to read than its allele pairs and all a sum needs."""
     genotypes = np.empty((len(block), count), dtype=np.int8)
     if contiguous:
         reader.read_range(int(block[0]), int(block[-1]) + 1, genotypes)
     elif count:
         reader.read_list(block, genotypes)
-    pairs: npt.NDArray[np.int16] = _PAIRS[genotypes & 3]  # -9 (missing) & 3 is 3
-    return pairs
+    genotypes &= 3  # -9 (missing) & 3 is 3
+    return genotypes
 
 
 def _alleles(reader: Any, block: npt.NDArray[np.uint32], count: int, contiguous: bool) -> npt.NDArray[np.int16]:

@@ -34,7 +34,7 @@ from tailormed.evidence.scores import ScoreCollector
 from tailormed.evidence.site_columns import site_columns
 from tailormed.model.call_columns import CallColumns
 from tailormed.model.chrom import canonical_chrom
-from tailormed.model.dosage import SiteGroup
+from tailormed.model.dosage import SiteGroup, SiteSink
 from tailormed.model.evidence import (
     AbsentPolicy,
     AbsentSites,
@@ -55,7 +55,7 @@ MAX_REF_MISMATCHES = 2
 Source = GenomeInput | Path | str | int
 Progress = Callable[[int], None]
 #: Called once per build with the selected samples; returns where that build's score-position groups go as read.
-ScoreSink = Callable[[GenomeBuild, Sequence[str]], Callable[[SiteGroup], None]]
+ScoreSink = Callable[[GenomeBuild, Sequence[str]], SiteSink]
 
 
 @dataclass
@@ -277,11 +277,11 @@ class _Pass:
         scan = columnar.TextScan(
             self.vcf.input.path, self.vcf.label, self._exact, self.vcf.all_samples, self.vcf.samples
         )
-        for site in scan.sites(on_progress):
-            self.vote_index.count(self.votes, site.chrom, site.pos, site.ref)
-            for b, positions in self.score_positions.items():
-                if (site.chrom, site.pos) in positions:
-                    self.scores[b].add_site(site)
+        for block in scan.blocks(on_progress):
+            for chrom, pos, ref in zip(block.chrom, block.pos, block.refs, strict=True):
+                self.vote_index.count(self.votes, chrom, pos, ref)
+            for collector in self.scores.values():
+                collector.add_block(block)
         self.records_read = scan.records_read
 
     def _read_index(self, regions: Sequence[tuple[str, int, int]], on_progress: Progress | None) -> None:

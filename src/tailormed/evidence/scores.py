@@ -6,14 +6,12 @@ allele to REF/ALT (flips, multi-allelic sites, duplicates) is the PRS engine's w
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import cyvcf2
 import numpy as np
 import numpy.typing as npt
 
 from tailormed.evidence.reader import VcfFile
-from tailormed.model.dosage import SiteGroup, SiteRecord
+from tailormed.model.dosage import SiteBlock, SiteGroup, SiteRecord, SiteSink
 
 HAPLOID_PAD = -2  # cyvcf2's marker for "no second allele" in a haploid call
 
@@ -39,7 +37,7 @@ class ScoreCollector:
     """Score-position records of one pass, grouped by position in file order; kept, or handed to ``sink`` as each
     group is complete."""
 
-    def __init__(self, positions: set[tuple[str, int]], sink: Callable[[SiteGroup], None] | None = None) -> None:
+    def __init__(self, positions: set[tuple[str, int]], sink: SiteSink | None = None) -> None:
         self.positions = positions
         self.sink = sink
         self.groups: list[SiteGroup] = []
@@ -63,12 +61,46 @@ class ScoreCollector:
             self._close()
         self._current.append(site)
 
+    def add_block(self, block: SiteBlock) -> None:
+        """Records already decoded as a block (the columnar readers'), those at this collector's positions kept.
+
+        With a sink, the block goes on whole but for its last position, held back (as :meth:`add_site` holds a
+        position) in case the next block starts with more of its records.
+        """
+        positions = self.positions
+        keep = [i for i, key in enumerate(zip(block.chrom, block.pos, strict=True)) if key in positions]
+        if not keep:
+            return
+        if len(keep) < len(block):
+            block = block.take(keep)
+        if self.sink is None:
+            for i in range(len(block)):
+                self.add_site(block.record(i))
+            return
+        chrom, pos = block.chrom, block.pos
+        count = len(block)
+        first = 0
+        if self._current:
+            held = self._current[0]
+            while first < count and pos[first] == held.pos and chrom[first] == held.chrom:
+                self._current.append(block.record(first))
+                first += 1
+            if first == count:
+                return
+            self._close()
+        last = count - 1
+        while last > first and pos[last - 1] == pos[count - 1] and chrom[last - 1] == chrom[count - 1]:
+            last -= 1
+        if last > first:
+            self.sink.add_block(block.part(first, last))
+        self._current = [block.record(i) for i in range(last, count)]
+
     def _close(self) -> None:
         first = self._current[0]
         group = SiteGroup(chrom=first.chrom, pos=first.pos, records=tuple(self._current))
         self._current = []
         if self.sink is not None:
-            self.sink(group)
+            self.sink.add(group)
         else:
             self.groups.append(group)
 

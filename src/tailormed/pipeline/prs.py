@@ -7,7 +7,7 @@ build a file has positions for; their alleles also vote on a silent header's bui
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,10 +19,11 @@ from tailormed.engines.prs.scoring import Imputation, PrsRun, Scorer
 from tailormed.errors import InputError
 from tailormed.evidence.read import Progress, read_genomes
 from tailormed.evidence.reference import ReferenceGenome, reference_alleles
+from tailormed.evidence.scores import ScoreCollector
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.pgs_scoring import ScoringFile, read_scoring_file
-from tailormed.model.dosage import SiteGroup
+from tailormed.model.dosage import SiteBlock, SiteGroup
 from tailormed.model.evidence import AbsentPolicy, GenomeRequest, ScorePosition
 from tailormed.model.genotype import BuildDetection, BuildSource, GenomeBuild
 
@@ -84,9 +85,9 @@ def score_vcf(
         # they are read.
         streams: dict[GenomeBuild, ScoreStream] = {}
 
-        def stream(candidate: GenomeBuild, names: Sequence[str]) -> Callable[[SiteGroup], None]:
+        def stream(candidate: GenomeBuild, names: Sequence[str]) -> ScoreStream:
             streams[candidate] = ScoreStream(scores, candidate, names, options, imputation)
-            return streams[candidate].add
+            return streams[candidate]
 
         batch = read_genomes(
             vcf, request, samples=samples, build=build, absent=absent, on_progress=on_progress, score_sink=stream
@@ -133,19 +134,21 @@ def score_pgen(
 
     A ``.pgen`` names no build, so ``build`` is the caller's; the match and the sums are those of :func:`score_vcf`.
     """
-    from tailormed.evidence.pgen import PgenFileset, read_pgen_sites
+    from tailormed.evidence.pgen import PgenFileset, read_pgen_blocks
 
     options = options or MatchOptions()
     if options.absent_is_reference:
         raise InputError("--absent-is-reference applies to single-sample VCFs, not to a PLINK 2 fileset", source=prefix)
     fileset = PgenFileset.open(prefix)
     positions = {(position.chrom, position.pos) for position in score_request(scores).scores.get(build, [])}
-    groups = read_pgen_sites(fileset, positions, samples)
     detection = BuildDetection(build=build, source=BuildSource.USER, detail="given for the PLINK 2 fileset")
     chosen = list(samples) if samples is not None else list(fileset.samples)
-    return score_groups(
-        groups, scores, source=fileset.label, build=detection, samples=chosen, options=options, imputation=imputation
-    )
+    stream = ScoreStream(scores, build, chosen, options, imputation)
+    collector = ScoreCollector(positions, stream)
+    for block in read_pgen_blocks(fileset, positions, samples):
+        collector.add_block(block)
+    collector.finish()
+    return stream.finish(source=fileset.label, build=detection)
 
 
 def score_bgen(
@@ -249,6 +252,9 @@ class ScoreStream:
 
     def add(self, group: SiteGroup) -> None:
         self.scorer.add(self.matcher.add_group(group))
+
+    def add_block(self, block: SiteBlock) -> None:
+        self.scorer.add_block(self.matcher.add_block(block))
 
     def finish(self, *, source: str, build: BuildDetection) -> PrsRun:
         """Every score's result once the last group is in; a score without positions in the build is refused."""

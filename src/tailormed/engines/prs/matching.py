@@ -31,7 +31,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from tailormed.knowledge.pgs_scoring import EffectType, ScoringFile
-from tailormed.model.dosage import SiteGroup, SiteRecord
+from tailormed.model.dosage import SiteBlock, SiteGroup, SiteRecord
 from tailormed.model.genotype import GenomeBuild
 
 DEFAULT_MIN_OVERLAP = 0.75
@@ -131,6 +131,20 @@ Hit = tuple[int, Selected, SiteRecord | None]
 
 
 @dataclass
+class BlockHits:
+    """One score's kept matches among a block's records, in file order: which records, and the matches."""
+
+    score: int
+    block: SiteBlock
+    records: list[int] = field(default_factory=list)
+    selected: list[Selected] = field(default_factory=list)
+
+    def add(self, record: int, chosen: Selected) -> None:
+        self.records.append(record)
+        self.selected.append(chosen)
+
+
+@dataclass
 class ScoreMatch:
     """All rows of one score and their outcome."""
 
@@ -214,32 +228,47 @@ def reference_dosage(ref: str, effect: str, other: str | None, *, flips: bool = 
 def candidates(effect: str, other: str | None, group: SiteGroup) -> list[Candidate]:
     """Every (record, ALT, match type) under which the variant's alleles fit a record at its position."""
     found: list[Candidate] = []
-    effect_flip, other_flip = complement(effect), complement(other) if other is not None else None
     for number, record in enumerate(group.records):
-        multiallelic = len(record.alts) > 1
-        for alt_index, alt in enumerate(record.alts, start=1):
-            ambiguous = is_ambiguous(record.ref, alt)
-            tried: list[tuple[MatchType, int]] = []
-            if other is not None:
-                if effect == record.ref and other == alt:
-                    tried.append((MatchType.REFALT, 0))
-                if effect == alt and other == record.ref:
-                    tried.append((MatchType.ALTREF, alt_index))
-                if effect_flip == record.ref and other_flip == alt:
-                    tried.append((MatchType.REFALT_FLIP, 0))
-                if effect_flip == alt and other_flip == record.ref:
-                    tried.append((MatchType.ALTREF_FLIP, alt_index))
-            else:
-                if effect == record.ref:
-                    tried.append((MatchType.NO_OA_REF, 0))
-                if effect == alt:
-                    tried.append((MatchType.NO_OA_ALT, alt_index))
-                if effect_flip == record.ref:
-                    tried.append((MatchType.NO_OA_REF_FLIP, 0))
-                if effect_flip == alt:
-                    tried.append((MatchType.NO_OA_ALT_FLIP, alt_index))
-            found.extend(Candidate(number, allele, kind, ambiguous, multiallelic) for kind, allele in tried)
+        found.extend(record_candidates(effect, other, number, record.ref, record.alts))
     return found
+
+
+def record_candidates(effect: str, other: str | None, number: int, ref: str, alts: tuple[str, ...]) -> list[Candidate]:
+    """The candidates of one record (number ``number`` at its position) with these REF and ALTs."""
+    found: list[Candidate] = []
+    effect_flip, other_flip = complement(effect), complement(other) if other is not None else None
+    multiallelic = len(alts) > 1
+    for alt_index, alt in enumerate(alts, start=1):
+        ambiguous = is_ambiguous(ref, alt)
+        tried: list[tuple[MatchType, int]] = []
+        if other is not None:
+            if effect == ref and other == alt:
+                tried.append((MatchType.REFALT, 0))
+            if effect == alt and other == ref:
+                tried.append((MatchType.ALTREF, alt_index))
+            if effect_flip == ref and other_flip == alt:
+                tried.append((MatchType.REFALT_FLIP, 0))
+            if effect_flip == alt and other_flip == ref:
+                tried.append((MatchType.ALTREF_FLIP, alt_index))
+        else:
+            if effect == ref:
+                tried.append((MatchType.NO_OA_REF, 0))
+            if effect == alt:
+                tried.append((MatchType.NO_OA_ALT, alt_index))
+            if effect_flip == ref:
+                tried.append((MatchType.NO_OA_REF_FLIP, 0))
+            if effect_flip == alt:
+                tried.append((MatchType.NO_OA_ALT_FLIP, alt_index))
+        found.extend(Candidate(number, allele, kind, ambiguous, multiallelic) for kind, allele in tried)
+    return found
+
+
+def best_candidate(found: list[Candidate]) -> Candidate:
+    """The candidate of the best match type, the first record among equals."""
+    return found[0] if len(found) == 1 else min(found, key=lambda c: (_PRIORITY[c.match_type], c.record))
+
+
+_Outcome = tuple[Candidate | None, Reason | None, int]
 
 
 class Matcher:
@@ -258,6 +287,7 @@ class Matcher:
         self.results = [ScoreMatch(score=score) for score in scores]
         self._at: dict[tuple[str, int], list[tuple[int, int]]] = {}
         self._done: set[tuple[str, int]] = set()
+        self._outcomes: dict[tuple[str, str | None, str, str], _Outcome] = {}
         self._positions = [score.positions(build) for score in scores]
         self._pos_lists: list[list[int]] = [positions.pos.tolist() for positions in self._positions]
         for score_index, positions in enumerate(self._positions):
@@ -277,6 +307,10 @@ class Matcher:
         if not rows or key in self._done:
             return hits
         self._done.add(key)
+        return self._match_group(rows, group)
+
+    def _match_group(self, rows: list[tuple[int, int]], group: SiteGroup) -> list[Hit]:
+        hits: list[Hit] = []
         best: dict[tuple[int, int], tuple[Candidate, int]] = {}
         for score_index, row in rows:
             score = self.results[score_index].score
@@ -284,8 +318,7 @@ class Matcher:
             if not found:
                 self._log(score_index, row, MatchStatus.UNMATCHED, reason=Reason.ALLELES_DIFFER)
                 continue
-            top = found[0] if len(found) == 1 else min(found, key=lambda c: (_PRIORITY[c.match_type], c.record))
-            best[(score_index, row)] = (top, len(found))
+            best[(score_index, row)] = (best_candidate(found), len(found))
         claimed: dict[tuple[int, int], int] = {}
         for (score_index, _row), (top, _count) in best.items():
             claimed[(score_index, top.record)] = claimed.get((score_index, top.record), 0) + 1
@@ -293,16 +326,8 @@ class Matcher:
             record = group.records[top.record]
             target_id = record.target_id
             target = (score_index, top.record)
-            reason: Reason | None = None
             duplicate = claimed[target] > 1
-            if duplicate:
-                reason = Reason.DUPLICATE
-            elif top.ambiguous and not self.options.keep_ambiguous:
-                reason = Reason.AMBIGUOUS
-            elif top.multiallelic and not self.options.keep_multiallelic:
-                reason = Reason.MULTIALLELIC
-            elif "flip" in top.match_type and self.options.skip_flip:
-                reason = Reason.FLIP_SKIPPED
+            reason = Reason.DUPLICATE if duplicate else self._excluded(top)
             status = MatchStatus.EXCLUDED if reason else MatchStatus.MATCHED
             self._log(
                 score_index,
@@ -322,6 +347,84 @@ class Matcher:
                 self.results[score_index].selected.append(chosen)
                 hits.append((score_index, chosen, record))
         return hits
+
+    def _excluded(self, top: Candidate) -> Reason | None:
+        """Why the options exclude a variant's best match (a duplicate aside); None when it is kept."""
+        if top.ambiguous and not self.options.keep_ambiguous:
+            return Reason.AMBIGUOUS
+        if top.multiallelic and not self.options.keep_multiallelic:
+            return Reason.MULTIALLELIC
+        if "flip" in top.match_type and self.options.skip_flip:
+            return Reason.FLIP_SKIPPED
+        return None
+
+    def add_block(self, block: SiteBlock) -> list[BlockHits]:
+        """:meth:`add_group` for every position of a block of records in file order (a position's records
+        together, none of them in an earlier block); returns the kept matches of each score, in file order.
+
+        A position with one record of one ALT and one scoring row (most of a score) is matched from the outcome
+        of its four alleles, worked out once per combination; any other position as a group.
+        """
+        found: dict[int, BlockHits] = {}
+        chroms, positions, refs, alts = block.chrom, block.pos, block.refs, block.alts
+        at, done, outcomes, results = self._at, self._done, self._outcomes, self.results
+        count = len(positions)
+        i = 0
+        while i < count:
+            chrom, pos = chroms[i], positions[i]
+            end = i + 1
+            while end < count and positions[end] == pos and chroms[end] == chrom:
+                end += 1
+            start, i = i, end
+            key = (chrom, pos)
+            rows = at.get(key)
+            if rows is None or key in done:
+                continue
+            done.add(key)
+            if end - start > 1 or len(rows) > 1 or len(alts[start]) != 1:
+                group = SiteGroup(chrom=chrom, pos=pos, records=tuple(block.record(k) for k in range(start, end)))
+                for score_index, chosen, record in self._match_group(rows, group):
+                    number = next(k for k, seen in enumerate(group.records) if seen is record)
+                    hits = found.get(score_index) or found.setdefault(score_index, BlockHits(score_index, block))
+                    hits.add(start + number, chosen)
+                continue
+            score_index, row = rows[0]
+            score = results[score_index].score
+            effect, other = score.effect_allele[row], score.other_allele[row]
+            outcome_key = (effect, other, refs[start], alts[start][0])
+            outcome = outcomes.get(outcome_key)
+            if outcome is None:
+                outcome = outcomes[outcome_key] = self._outcome(*outcome_key)
+            top, reason, number = outcome
+            if top is None:
+                self._log(score_index, row, MatchStatus.UNMATCHED, reason=Reason.ALLELES_DIFFER)
+                continue
+            target_id = block.target_id(start)
+            self._log(
+                score_index,
+                row,
+                MatchStatus.EXCLUDED if reason else MatchStatus.MATCHED,
+                match_type=top.match_type,
+                target_id=target_id,
+                reason=reason,
+                ambiguous=top.ambiguous,
+                candidates=number,
+            )
+            if reason is None:
+                chosen = Selected(row, target_id, top.allele, float(score.weight[row]), score.effect_type[row])
+                results[score_index].selected.append(chosen)
+                hits = found.get(score_index) or found.setdefault(score_index, BlockHits(score_index, block))
+                hits.add(start, chosen)
+        return list(found.values())
+
+    def _outcome(self, effect: str, other: str | None, ref: str, alt: str) -> _Outcome:
+        """The best candidate of one scoring row against one record with one ALT, why it is excluded and the number
+        of candidates."""
+        found = record_candidates(effect, other, 0, ref, (alt,))
+        if not found:
+            return None, None, 0
+        top = best_candidate(found)
+        return top, self._excluded(top), len(found)
 
     def finish(self) -> list[Hit]:
         """Log the rows whose position had no record; returns the assumed-reference matches among them.

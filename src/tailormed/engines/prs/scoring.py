@@ -29,9 +29,9 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.engines.prs.frequency import variant_moments
-from tailormed.engines.prs.matching import Hit, MatchOptions, ScoreMatch, Selected
+from tailormed.engines.prs.matching import BlockHits, Hit, MatchOptions, ScoreMatch, Selected
 from tailormed.knowledge.pgs_scoring import EffectType
-from tailormed.model.dosage import SiteRecord
+from tailormed.model.dosage import MISSING_COPIES, SiteRecord
 from tailormed.model.genotype import BuildDetection
 
 #: pgsc_calc switches plink2 to ``no-mean-imputation`` below this many samples.
@@ -75,18 +75,50 @@ class ScoreSums:
 
 
 #: The code of a missing genotype among effect-allele copies (0, 1, 2) in :func:`_codes`.
-MISSING = 3
+MISSING = MISSING_COPIES
 
 
-def _codes(block: list[tuple[Selected, SiteRecord | None]], samples: int) -> npt.NDArray[np.int8]:
-    """Effect-allele copies (variants x samples, 0-2) as small integers, :data:`MISSING` where a genotype is missing;
-    an assumed-reference site's known dosage for everyone."""
+def _codes(parts: list[BlockHits | Hit], samples: int) -> tuple[npt.NDArray[np.int8], list[Selected]]:
+    """Effect-allele copies (variants x samples, 0-2) of one score's matches as small integers, :data:`MISSING` where
+    a genotype is missing; an assumed-reference site's known dosage for everyone. Returns the matches in the same
+    order."""
+    pieces: list[npt.NDArray[np.int8]] = []
+    chosen: list[Selected] = []
+    singles: list[tuple[Selected, SiteRecord | None]] = []
+    for part in parts:
+        if isinstance(part, BlockHits):
+            if singles:
+                pieces.append(_single_codes(singles, samples))
+                chosen += [selected for selected, _ in singles]
+                singles = []
+            pieces.append(part.block.copies(part.records, [chosen.allele for chosen in part.selected]))
+            chosen += part.selected
+        else:
+            singles.append((part[1], part[2]))
+    if singles:
+        pieces.append(_single_codes(singles, samples))
+        chosen += [selected for selected, _ in singles]
+    return (pieces[0] if len(pieces) == 1 else np.concatenate(pieces)), chosen
+
+
+def _one_by_one(parts: list[BlockHits | Hit]) -> list[tuple[Selected, SiteRecord | None]]:
+    """Each match with its record (a block's records taken out one by one)."""
+    found: list[tuple[Selected, SiteRecord | None]] = []
+    for part in parts:
+        if isinstance(part, BlockHits):
+            found += [(chosen, part.block.record(i)) for i, chosen in zip(part.records, part.selected, strict=True)]
+        else:
+            found.append((part[1], part[2]))
+    return found
+
+
+def _single_codes(block: list[tuple[Selected, SiteRecord | None]], samples: int) -> npt.NDArray[np.int8]:
+    """The codes of matches one record at a time; an assumed-reference site's dosage for everyone."""
     read = [i for i, (_, record) in enumerate(block) if record is not None]
     counts: npt.NDArray[np.int8] | None = None
     if read:
         alleles = np.stack([cast(SiteRecord, block[i][1]).alleles for i in read])
-        effect = np.asarray([block[i][0].allele for i in read], dtype=np.int16)
-        same = (alleles == effect[:, None, None]).view(np.int8)
+        same = (alleles == np.asarray([block[i][0].allele for i in read], dtype=np.int16)[:, None, None]).view(np.int8)
         counts = np.add(same[:, :, 0], same[:, :, 1])
         counts[alleles[:, :, 0] < 0] = MISSING  # a missing call is -1 in both columns
         if len(read) == len(block):
@@ -169,20 +201,30 @@ class Scorer:
         self._mean = [np.zeros(count, dtype=np.float64) for _ in matches]
         self._variance = [np.zeros(count, dtype=np.float64) for _ in matches]
         self._without_frequency = [0 for _ in matches]
-        self._pending: list[Hit] = []
+        self._pending: list[BlockHits | Hit] = []
+        self._pending_count = 0
         self._worker: ThreadPoolExecutor | None = None
         self._job: Future[None] | None = None
 
     def add(self, hits: list[Hit]) -> None:
         self._pending.extend(hits)
-        if len(self._pending) >= BLOCK:
+        self._pending_count += len(hits)
+        if self._pending_count >= BLOCK:
+            self._flush()
+
+    def add_block(self, hits: list[BlockHits]) -> None:
+        """The kept matches of a block of records (:meth:`Matcher.add_block`)."""
+        self._pending.extend(hits)
+        self._pending_count += sum(len(part.records) for part in hits)
+        if self._pending_count >= BLOCK:
             self._flush()
 
     def _flush(self) -> None:
-        by_score: dict[int, list[tuple[Selected, SiteRecord | None]]] = {}
-        for score_index, chosen, record in self._pending:
-            by_score.setdefault(score_index, []).append((chosen, record))
+        by_score: dict[int, list[BlockHits | Hit]] = {}
+        for part in self._pending:
+            by_score.setdefault(part.score if isinstance(part, BlockHits) else part[0], []).append(part)
         self._pending = []
+        self._pending_count = 0
         self._wait()
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prs-scorer")
@@ -193,11 +235,18 @@ class Scorer:
             job, self._job = self._job, None
             job.result()
 
-    def _add_blocks(self, by_score: dict[int, list[tuple[Selected, SiteRecord | None]]]) -> None:
-        for score_index, block in by_score.items():
-            self._add_block(score_index, block)
+    def _add_blocks(self, by_score: dict[int, list[BlockHits | Hit]]) -> None:
+        for score_index, parts in by_score.items():
+            if any(
+                not isinstance(part, BlockHits) and part[2] is not None and part[2].dosages is not None
+                for part in parts
+            ):
+                self._add_dosage_block(score_index, _one_by_one(parts))
+                continue
+            codes, block = _codes(parts, len(self.samples))
+            self._add_block(score_index, codes, block)
 
-    def _add_block(self, score_index: int, block: list[tuple[Selected, SiteRecord | None]]) -> None:
+    def _add_block(self, score_index: int, codes: npt.NDArray[np.int8], block: list[Selected]) -> None:
         """Add a block's weighted dosages after the running sums, the values a per-variant loop would add.
 
         Dosages stay small integer codes until the last step: each weighted value is ``float(code) * weight`` (or
@@ -205,16 +254,12 @@ class Scorer:
         the sums are unchanged to the last bit while the block is read once per step instead of as NaN-marked floats.
         A block with a record of dosages is summed as floats (:meth:`_add_dosage_block`).
         """
-        if any(record is not None and record.dosages is not None for _, record in block):
-            self._add_dosage_block(score_index, block)
-            return
-        codes = _codes(block, len(self.samples))
         for effect_type in (EffectType.DOMINANT, EffectType.RECESSIVE):
-            rows = [i for i, (chosen, _) in enumerate(block) if chosen.effect_type is effect_type]
+            rows = [i for i, chosen in enumerate(block) if chosen.effect_type is effect_type]
             if rows:
                 codes[rows] = transform(codes[rows], effect_type)
         missing = codes == MISSING
-        weights = np.array([chosen.weight for chosen, _ in block])
+        weights = np.array([chosen.weight for chosen in block])
         self._expect(score_index, block, missing)
         missing_per_sample = np.count_nonzero(missing, axis=0)
         self._missing[score_index] += missing_per_sample
@@ -248,7 +293,7 @@ class Scorer:
                 values[rows] = transform_dosages(values[rows], effect_type)
                 fill[rows] /= 2.0
         weights = np.array([chosen.weight for chosen, _ in block])
-        self._expect(score_index, block, missing)
+        self._expect(score_index, [chosen for chosen, _ in block], missing)
         missing_per_sample = np.count_nonzero(missing, axis=0)
         self._missing[score_index] += missing_per_sample
         if self.imputation is Imputation.MEAN:
@@ -259,14 +304,12 @@ class Scorer:
         np.copyto(values, (fill * weights)[:, None], where=missing)
         self._sums[score_index] = _running(self._sums[score_index], values)
 
-    def _expect(
-        self, score_index: int, block: list[tuple[Selected, SiteRecord | None]], missing: npt.NDArray[np.bool_]
-    ) -> None:
+    def _expect(self, score_index: int, block: list[Selected], missing: npt.NDArray[np.bool_]) -> None:
         frequencies = self.matches[score_index].score.effect_allele_frequency
         means = np.zeros(len(block))
         variances = np.zeros(len(block))
         known = np.zeros(len(block), dtype=bool)
-        for i, (chosen, _) in enumerate(block):
+        for i, chosen in enumerate(block):
             frequency = float(frequencies[chosen.row])
             if np.isnan(frequency):
                 self._without_frequency[score_index] += 1

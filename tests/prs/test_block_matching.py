@@ -1,0 +1,181 @@
+"""Blocks of records are matched and summed exactly as the same records one position at a time: the same match log,
+kept matches and sums to the last bit, however the records are cut into blocks and whether a block holds allele
+pairs or ALT copies."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tailormed.engines.prs.matching import Matcher, MatchOptions
+from tailormed.engines.prs.scoring import Imputation, Scorer, ScoreSums
+from tailormed.evidence.scores import ScoreCollector
+from tailormed.knowledge.pgs_scoring import ScoringFile, read_scoring_file
+from tailormed.model.dosage import MISSING_COPIES, SiteBlock, SiteGroup, SiteRecord
+from tailormed.model.genotype import GenomeBuild
+
+SAMPLES = 12
+BASES = "ACGT"
+#: Allele pairs of biallelic records (half-calls are missing as a whole, as the readers give them).
+PAIRS = np.array([[0, 0], [0, 1], [1, 0], [1, 1], [-1, -1]], dtype=np.int16)
+
+
+def records(rng: np.random.Generator, positions: int) -> list[SiteRecord]:
+    """Records at ``positions`` sites: mostly one biallelic SNV, some split duplicates, multi-allelic records,
+    strand-ambiguous pairs and alleles that match nothing."""
+    found: list[SiteRecord] = []
+    for site in range(positions):
+        for _ in range(int(rng.choice([1, 1, 1, 1, 2, 3]))):
+            ref = BASES[int(rng.integers(4))]
+            alts = tuple(BASES[int(i)] for i in rng.choice(4, size=int(rng.choice([1, 1, 1, 2])), replace=False))
+            alts = tuple(alt if alt != ref else ref + "T" for alt in alts)
+            if len(alts) == 1:
+                alleles = PAIRS[rng.integers(len(PAIRS), size=SAMPLES)]
+            else:
+                alleles = rng.integers(-1, len(alts) + 1, size=(SAMPLES, 2)).astype(np.int16)
+                alleles[(alleles < 0).any(axis=1)] = -1
+            location = f"line {len(found) + 1}"
+            found.append(SiteRecord("chr1", 100 + site, f"v{site}", ref, alts, alleles, location))
+    return found
+
+
+def scoring_file(tmp_path: Path, rng: np.random.Generator, positions: int, name: str) -> ScoringFile:
+    """Rows at most positions, some positions twice, some without an other allele; every effect type."""
+    rows = ["chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\tis_dominant\tis_recessive"]
+    for site in range(positions):
+        for _ in range(int(rng.choice([0, 1, 1, 1, 1, 2]))):
+            effect, other = (BASES[int(i)] for i in rng.choice(4, size=2, replace=False))
+            shown_other = "" if rng.random() < 0.1 else other
+            kind = int(rng.integers(3))
+            weight = float(rng.normal(0, 0.2))
+            rows.append(f"1\t{100 + site}\t{effect}\t{shown_other}\t{weight!r}\t{kind == 1}\t{kind == 2}")
+    path = tmp_path / f"{name}.txt"
+    path.write_text(f"#pgs_id={name}\n#genome_build=GRCh38\n" + "\n".join(rows) + "\n")
+    return read_scoring_file(path)
+
+
+def by_groups(
+    scores: list[ScoringFile], found: list[SiteRecord], options: MatchOptions, imputation: Imputation
+) -> tuple[Matcher, list[ScoreSums]]:
+    matcher = Matcher(scores, GenomeBuild.GRCH38, options)
+    scorer = Scorer(matcher.results, [f"S{i}" for i in range(SAMPLES)], imputation)
+    for (chrom, pos), run in itertools.groupby(found, key=lambda record: (record.chrom, record.pos)):
+        scorer.add(matcher.add_group(SiteGroup(chrom=chrom, pos=pos, records=tuple(run))))
+    scorer.add(matcher.finish())
+    return matcher, scorer.results()
+
+
+class Stream:
+    """A score sink over a matcher and a scorer, as the pipeline's score stream."""
+
+    def __init__(self, scores: list[ScoringFile], options: MatchOptions, imputation: Imputation) -> None:
+        self.matcher = Matcher(scores, GenomeBuild.GRCH38, options)
+        self.scorer = Scorer(self.matcher.results, [f"S{i}" for i in range(SAMPLES)], imputation)
+
+    def add(self, group: SiteGroup) -> None:
+        self.scorer.add(self.matcher.add_group(group))
+
+    def add_block(self, block: SiteBlock) -> None:
+        self.scorer.add_block(self.matcher.add_block(block))
+
+
+def alt_counts(alleles: npt.NDArray[np.int16]) -> npt.NDArray[np.int8]:
+    counts = (alleles == 1).sum(axis=2).astype(np.int8)
+    counts[alleles[:, :, 0] < 0] = MISSING_COPIES
+    return counts
+
+
+def by_blocks(
+    scores: list[ScoringFile],
+    found: list[SiteRecord],
+    cuts: list[int],
+    options: MatchOptions,
+    imputation: Imputation,
+    counted: bool,
+) -> tuple[Matcher, list[ScoreSums]]:
+    stream = Stream(scores, options, imputation)
+    positions = {(record.chrom, record.pos) for record in found}
+    collector = ScoreCollector(positions, stream)
+    bounds = [0, *sorted(set(cuts)), len(found)]
+    for start, stop in itertools.pairwise(bounds):
+        if start >= stop:
+            continue
+        part = found[start:stop]
+        alleles = np.stack([record.alleles for record in part])
+        biallelic = counted and all(len(record.alts) == 1 for record in part)
+        collector.add_block(
+            SiteBlock(
+                chrom=[record.chrom for record in part],
+                pos=[record.pos for record in part],
+                ids=[record.id for record in part],
+                refs=[record.ref for record in part],
+                alts=[record.alts for record in part],
+                locations=[record.location for record in part],
+                alleles=None if biallelic else alleles,
+                alt_counts=alt_counts(alleles) if biallelic else None,
+            )
+        )
+    collector.finish()
+    stream.scorer.add(stream.matcher.finish())
+    return stream.matcher, stream.scorer.results()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    cuts=st.lists(st.integers(0, 120), max_size=12),
+    keep_ambiguous=st.booleans(),
+    keep_multiallelic=st.booleans(),
+    skip_flip=st.booleans(),
+    mean=st.booleans(),
+    counted=st.booleans(),
+)
+def test_blocks_match_and_sum_as_position_groups(
+    tmp_path: Path,
+    seed: int,
+    cuts: list[int],
+    keep_ambiguous: bool,
+    keep_multiallelic: bool,
+    skip_flip: bool,
+    mean: bool,
+    counted: bool,
+) -> None:
+    rng = np.random.default_rng(seed)
+    positions = 40
+    found = records(rng, positions)
+    scores = [scoring_file(tmp_path, rng, positions, "PGS000001"), scoring_file(tmp_path, rng, positions, "PGS000002")]
+    options = MatchOptions(keep_ambiguous=keep_ambiguous, keep_multiallelic=keep_multiallelic, skip_flip=skip_flip)
+    imputation = Imputation.MEAN if mean else Imputation.NONE
+    cut = [c for c in cuts if c <= len(found)]
+    expected_matcher, expected = by_groups(scores, found, options, imputation)
+    matcher, got = by_blocks(scores, found, cut, options, imputation, counted)
+    for mine, theirs in zip(matcher.results, expected_matcher.results, strict=True):
+        assert mine.log == theirs.log
+        assert mine.selected == theirs.selected
+    for mine_sums, their_sums in zip(got, expected, strict=True):
+        for field in ("sums", "denom", "missing", "expected_mean", "expected_variance"):
+            np.testing.assert_array_equal(getattr(mine_sums, field), getattr(their_sums, field))
+
+
+@pytest.mark.parametrize("effect", [0, 1])
+def test_copies_of_alt_counts_equal_those_of_allele_pairs(effect: int) -> None:
+    rng = np.random.default_rng(effect)
+    alleles = PAIRS[rng.integers(len(PAIRS), size=(6, SAMPLES))]
+    common = {"chrom": ["chr1"] * 6, "pos": list(range(6)), "ids": ["."] * 6, "refs": ["A"] * 6}
+    pairs = SiteBlock(**common, alts=[("G",)] * 6, locations=[""] * 6, alleles=alleles)
+    counts = SiteBlock(**common, alts=[("G",)] * 6, locations=[""] * 6, alt_counts=alt_counts(alleles))
+    rows, chosen = [0, 2, 3, 5], [effect, 1 - effect, effect, effect]
+    np.testing.assert_array_equal(counts.copies(rows, chosen), pairs.copies(rows, chosen))
+    every = list(range(6))
+    np.testing.assert_array_equal(counts.copies(every, [effect] * 6), pairs.copies(every, [effect] * 6))
+    np.testing.assert_array_equal(counts.record(4).alleles, np.sort(alleles[4], axis=1))
+    for block in (pairs, counts):  # the copies are the caller's: changing them leaves the block as it was
+        before = block.copies(every, [1] * 6)
+        block.copies(every, [1] * 6)[:] = 0
+        np.testing.assert_array_equal(block.copies(every, [1] * 6), before)
