@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from tailormed.errors import InputError
 from tailormed.model.chrom import canonical_chrom
-from tailormed.model.dosage import SiteBlock
+from tailormed.model.dosage import MISSING_COPIES, SiteBlock
 
 _decompress: Callable[[bytes, int], bytes] = zlib.decompress
 _crc32: Callable[[bytes], int] = zlib.crc32
@@ -154,6 +154,21 @@ _CLOSING_TAB = _pair_table((_TAB,))
 _CLOSING_COLON = _pair_table((_COLON,))
 
 
+def _count_table(after: tuple[int, ...]) -> npt.NDArray[np.int8]:
+    """ALT copies of a biallelic call's allele byte followed by one of ``after``: 0, 1, 4 for '.' (missing), else a
+    negative number (two of them still fit an int8)."""
+    table = np.full(1 << 16, -50, dtype=np.int8)
+    for code, value in ((_ZERO, 0), (_ZERO + 1, 1), (_DOT, 4)):
+        for byte in after:
+            table[code | (byte << 8)] = value
+    return table
+
+
+_OPENING_COUNT = _count_table((_SLASH, _PIPE))
+_CLOSING_TAB_COUNT = _count_table((_TAB,))
+_CLOSING_COLON_COUNT = _count_table((_COLON,))
+
+
 def fixed_width(length: int, samples_in_file: int) -> int:
     """Bytes per sample column (with its tab) when ``length`` bytes of sample columns can be fixed-width diploid
     calls, else 0.
@@ -163,6 +178,54 @@ def fixed_width(length: int, samples_in_file: int) -> int:
     """
     width, rest = divmod(length + 1, samples_in_file)
     return width if rest == 0 and width >= 4 else 0
+
+
+def _call_words(
+    buffer: npt.NDArray[np.uint8], starts: npt.NDArray[np.intp], width: int, samples_in_file: int
+) -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.bool_]]:
+    """Each column's first four bytes as two two-byte words (lines x samples x 2) of fixed-width lines, and whether
+    a line's columns are where the width puts them (a wider column's line must have exactly one tab per column)."""
+    lines, count = len(starts), samples_in_file
+    size = width * count
+    block = np.stack([buffer[start : start + size] for start in starts.tolist()]).reshape(lines, count, width)
+    block[:, -1, -1] = _TAB  # the line end after the last column (a copy: the text is untouched)
+    if width == 4:
+        calls = block
+        ok = np.ones(lines, dtype=np.bool_)
+    else:
+        calls = np.ascontiguousarray(block[:, :, :4])
+        ok = (block[:, :, -1] == _TAB).all(axis=1) & (np.count_nonzero(block == _TAB, axis=(1, 2)) == count)
+    words: npt.NDArray[np.uint16] = calls.reshape(lines, 4 * count).view("<u2").reshape(lines, count, 2)
+    return words, ok
+
+
+def decode_fixed_alt_counts(
+    buffer: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.intp],
+    width: int,
+    columns: npt.NDArray[np.intp],
+    samples_in_file: int,
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
+    """ALT copies (lines x selected samples: 0, 1, 2, or 3 when missing) of biallelic lines whose sample columns
+    all have ``width`` bytes, read as :func:`decode_fixed` reads them but straight to what a sum needs: each allele
+    byte is 0, 1 or '.' (4, so that any missing allele, a half-call too, makes the sum 4 or more), anything else
+    fails the line (``ok`` False) and leaves it to :func:`decode_calls`.
+
+    >>> text = np.frombuffer(b"0/1\\t.|1\\t1/1\\t./.\\t0/0\\n", dtype=np.uint8)
+    >>> counts, ok = decode_fixed_alt_counts(text, np.array([0]), 4, np.arange(5), 5)
+    >>> counts.tolist(), ok.tolist()
+    ([[1, 3, 2, 3, 0]], [True])
+    >>> decode_fixed_alt_counts(np.frombuffer(b"0/2\\t0/0\\n", dtype=np.uint8), np.array([0]), 4, np.arange(2), 2)[1]
+    array([False])
+    """
+    words, ok = _call_words(buffer, starts, width, samples_in_file)
+    first = np.take(_OPENING_COUNT, words[:, :, 0])
+    first += np.take(_CLOSING_TAB_COUNT if width == 4 else _CLOSING_COLON_COUNT, words[:, :, 1])
+    ok &= (first >= 0).all(axis=1)
+    if len(columns) != samples_in_file or (columns != np.arange(samples_in_file)).any():
+        first = first[:, columns]
+    np.minimum(first, MISSING_COPIES, out=first)
+    return first, ok
 
 
 def decode_fixed(
@@ -191,19 +254,10 @@ def decode_fixed(
     >>> alleles.tolist(), ok.tolist()
     ([[[1, 0], [0, 0]]], [True])
     """
-    lines, count = len(starts), samples_in_file
-    size = width * count
-    block = np.stack([buffer[start : start + size] for start in starts.tolist()]).reshape(lines, count, width)
-    block[:, -1, -1] = _TAB  # the line end after the last column (a copy: the text is untouched)
-    if width == 4:
-        calls, closing = block, _CLOSING_TAB
-        ok = np.ones(lines, dtype=np.bool_)
-    else:
-        calls, closing = np.ascontiguousarray(block[:, :, :4]), _CLOSING_COLON
-        ok = (block[:, :, -1] == _TAB).all(axis=1) & (np.count_nonzero(block == _TAB, axis=(1, 2)) == count)
-    words = calls.reshape(lines, 4 * count).view("<u2").reshape(lines, count, 2)
+    words, ok = _call_words(buffer, starts, width, samples_in_file)
+    count = words.shape[1]
     first = np.take(_OPENING, words[:, :, 0])
-    second = np.take(closing, words[:, :, 1])
+    second = np.take(_CLOSING_TAB if width == 4 else _CLOSING_COLON, words[:, :, 1])
     ok &= (first > _BAD).all(axis=1) & (second > _BAD).all(axis=1)  # every column: then no column is out of place
     if len(columns) != count or (columns != np.arange(count)).any():  # a subset, or the samples in another order
         first, second = first[:, columns], second[:, columns]
@@ -278,7 +332,8 @@ class TextScan:
     """One streaming pass over a text VCF that hands back only the records at wanted positions, decoded.
 
     ``wanted`` maps canonical chromosome names to positions; ``samples`` are the selected samples, whose
-    allele rows come in that order.
+    allele rows come in that order. With ``alt_counts`` a piece of biallelic lines comes as ALT copies (all a sum
+    needs) rather than allele pairs.
     """
 
     def __init__(
@@ -289,6 +344,7 @@ class TextScan:
         all_samples: Sequence[str],
         samples: Sequence[str],
         threads: int = THREADS,
+        alt_counts: bool = False,
     ) -> None:
         self.path = path
         self.label = label
@@ -297,6 +353,7 @@ class TextScan:
         where = {name: i for i, name in enumerate(all_samples)}
         self.columns = np.asarray([where[name] for name in samples], dtype=np.intp)
         self.threads = threads
+        self.alt_counts = alt_counts
         self.records_read = 0
 
     def blocks(self, on_progress: Callable[[int], None] | None = None) -> Iterator[SiteBlock]:
@@ -454,31 +511,10 @@ class TextScan:
         )
 
     def _decoded(self, buffer: npt.NDArray[np.uint8], found: list[_Wanted]) -> SiteBlock:
-        """The wanted lines of one piece decoded: fixed-width GT-only lines in batches, the others one by one."""
-        count = self.samples_in_file
-        alleles = np.empty((len(found), len(self.columns), 2), dtype=np.int16)
-        by_width: dict[int, list[int]] = {}
-        for i, line in enumerate(found):
-            width = fixed_width(line.stop - line.start, count)
-            if width:
-                by_width.setdefault(width, []).append(i)
-        done = np.zeros(len(found), dtype=np.bool_)
-        for width, fixed in by_width.items():
-            for first in range(0, len(fixed), BATCH_LINES):
-                rows = np.asarray(fixed[first : first + BATCH_LINES], dtype=np.intp)
-                starts = np.asarray([found[i].start for i in rows.tolist()], dtype=np.intp)
-                decoded, ok = decode_fixed(buffer, starts, width, self.columns, count)
-                if ok.all():
-                    alleles[rows] = decoded
-                else:
-                    alleles[rows[ok]] = decoded[ok]
-                done[rows[ok]] = True
-        for i in np.flatnonzero(~done).tolist():
-            line = found[i]
-            general = decode_calls(buffer[line.start : line.stop], self.columns, count)
-            if isinstance(general, str):
-                raise InputError(general, source=self.label, location=line.where)
-            alleles[i] = general
+        """The wanted lines of one piece decoded: fixed-width lines in batches, the others one by one; as ALT copies
+        when asked for, every line is biallelic and every call's alleles are 0, 1 or missing, else as allele pairs."""
+        biallelic = self.alt_counts and all(len(line.alts) == 1 for line in found)
+        counts = self._alt_counts(buffer, found) if biallelic else None
         return SiteBlock(
             chrom=[line.chrom for line in found],
             pos=[line.pos for line in found],
@@ -486,8 +522,62 @@ class TextScan:
             refs=[line.ref for line in found],
             alts=[line.alts for line in found],
             locations=[line.where for line in found],
-            alleles=alleles,
+            alleles=self._alleles(buffer, found) if counts is None else None,
+            alt_counts=counts,
         )
+
+    def _by_width(self, found: list[_Wanted]) -> Iterator[tuple[int, npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
+        """Batches of fixed-width lines: width, their rows among ``found`` and where their sample columns start."""
+        by_width: dict[int, list[int]] = {}
+        for i, line in enumerate(found):
+            width = fixed_width(line.stop - line.start, self.samples_in_file)
+            if width:
+                by_width.setdefault(width, []).append(i)
+        for width, fixed in by_width.items():
+            for first in range(0, len(fixed), BATCH_LINES):
+                rows = fixed[first : first + BATCH_LINES]
+                starts = np.asarray([found[i].start for i in rows], dtype=np.intp)
+                yield width, np.asarray(rows, dtype=np.intp), starts
+
+    def _general(self, buffer: npt.NDArray[np.uint8], line: _Wanted) -> npt.NDArray[np.int16]:
+        general = decode_calls(buffer[line.start : line.stop], self.columns, self.samples_in_file)
+        if isinstance(general, str):
+            raise InputError(general, source=self.label, location=line.where)
+        return general
+
+    def _alt_counts(self, buffer: npt.NDArray[np.uint8], found: list[_Wanted]) -> npt.NDArray[np.int8] | None:
+        """ALT copies of biallelic lines (:func:`decode_fixed_alt_counts`); None when a call has another allele."""
+        counts = np.empty((len(found), len(self.columns)), dtype=np.int8)
+        done = np.zeros(len(found), dtype=np.bool_)
+        for width, rows, starts in self._by_width(found):
+            decoded, ok = decode_fixed_alt_counts(buffer, starts, width, self.columns, self.samples_in_file)
+            if ok.all():
+                counts[rows] = decoded
+            else:
+                counts[rows[ok]] = decoded[ok]
+            done[rows[ok]] = True
+        for i in np.flatnonzero(~done).tolist():
+            alleles = self._general(buffer, found[i])
+            if (alleles > 1).any():
+                return None
+            counts[i] = np.count_nonzero(alleles == 1, axis=1)
+            counts[i, alleles[:, 0] < 0] = MISSING_COPIES
+        return counts
+
+    def _alleles(self, buffer: npt.NDArray[np.uint8], found: list[_Wanted]) -> npt.NDArray[np.int16]:
+        """Allele pairs of the lines (:func:`decode_fixed`, else :func:`decode_calls`)."""
+        alleles = np.empty((len(found), len(self.columns), 2), dtype=np.int16)
+        done = np.zeros(len(found), dtype=np.bool_)
+        for width, rows, starts in self._by_width(found):
+            decoded, ok = decode_fixed(buffer, starts, width, self.columns, self.samples_in_file)
+            if ok.all():
+                alleles[rows] = decoded
+            else:
+                alleles[rows[ok]] = decoded[ok]
+            done[rows[ok]] = True
+        for i in np.flatnonzero(~done).tolist():
+            alleles[i] = self._general(buffer, found[i])
+        return alleles
 
 
 @dataclass(slots=True)

@@ -275,7 +275,12 @@ class _Pass:
     def _read_text(self, on_progress: Progress | None) -> None:
         assert self.vcf.input.path is not None
         scan = columnar.TextScan(
-            self.vcf.input.path, self.vcf.label, self._exact, self.vcf.all_samples, self.vcf.samples
+            self.vcf.input.path,
+            self.vcf.label,
+            self._exact,
+            self.vcf.all_samples,
+            self.vcf.samples,
+            alt_counts=all(collector.sink is not None for collector in self.scores.values()),
         )
         for block in scan.blocks(on_progress):
             for chrom, pos, ref in zip(block.chrom, block.pos, block.refs, strict=True):
