@@ -108,7 +108,9 @@ class TherapyMatchData(Contract):
 
     gene: str
     alteration: str
-    matched_level: str = Field(description="genomic, protein, codon, exon, gene_class")
+    matched_level: str = Field(
+        description="genomic, protein, codon, exon, fusion, signature, hla, cytogenetic, expression or gene_class"
+    )
     tumor_type: str
     therapy: str
     direction: str
