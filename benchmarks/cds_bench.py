@@ -43,6 +43,7 @@ import contextlib
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -115,6 +116,23 @@ def seed(config: Any) -> None:
     platform = Platform.open(config)
     seed_demo(platform, Analyzer(load_bundle()))
     platform.close()
+
+
+def fsync_probe(folder: Path, count: int = 200) -> dict[str, float]:
+    """How long the disk under ``folder`` takes to sync an 8 KB append (p50/p90/p99 ms of ``count``): every call
+    waits for one synced commit of its audit event, so these delays show in its latency."""
+    probe = folder / "fsync-probe"
+    took = []
+    with probe.open("wb") as handle:
+        for _ in range(count):
+            handle.write(b"x" * 8192)
+            handle.flush()
+            start = time.perf_counter()
+            os.fsync(handle.fileno())
+            took.append(1000 * (time.perf_counter() - start))
+    probe.unlink()
+    took.sort()
+    return {f"fsync_p{q}_ms": quantile(took, q / 100) for q in (50, 90, 99)}
 
 
 def free_port() -> int:
@@ -317,10 +335,13 @@ def closed_loop(
             }
         )
     )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [*command, str(config)], check=True, capture_output=True, text=True, preexec_fn=pinned(PINS["client"])
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result: dict[str, Any] = json.loads(done.stdout)
+    result["client_cpu_seconds"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     failed = {k: result[k] for k in ("non2xx", "errors", "timeouts", "mismatches") if result[k]}
     if failed or len(result["latencies_ms"]) != requests:
         raise RuntimeError(f"failed calls at {clients} clients: {failed}, {len(result['latencies_ms'])} answers")
@@ -364,6 +385,7 @@ def run_closed(
                     "max_ms": round(ordered[-1], 1),
                     "throughput_rps": round(len(ordered) / result["seconds"], 1),
                     "server_cpu_ms_per_request": round(1000 * cpu / len(ordered), 2),
+                    "client_cpu_ms_per_request": round(1000 * result["client_cpu_seconds"] / len(ordered), 2),
                     "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                 }
             )
@@ -510,6 +532,7 @@ def main() -> None:
         database = args.database if args.database == "sqlite" else stack.enter_context(postgres_database(args.database))
         config = store_config(folder, database)
         seed(config)
+        print(json.dumps({**fsync_probe(folder), "load_average": round(os.getloadavg()[0], 2)}), flush=True)
         signers = [Signer(folder, alg) for alg in args.alg]
         for workers in args.workers:
             if args.client == "open":
