@@ -3,6 +3,7 @@ together on SIGTERM, and a process that dies takes the command down (so a superv
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -68,10 +69,14 @@ def served(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int]:
             pass
         assert server.poll() is None and time.time() < deadline, "the server did not start"
         time.sleep(0.3)
+    workers = _children(server.pid)
     yield server, port
     if server.poll() is None:
-        server.kill()
-        server.wait(30)
+        server.send_signal(signal.SIGTERM)
+        server.wait(60)
+    for pid in workers:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_each_process_accepts_its_share_and_all_stop_on_sigterm(served: tuple[subprocess.Popen[bytes], int]) -> None:
@@ -110,3 +115,19 @@ def test_a_process_that_dies_stops_the_others_and_the_command(served: tuple[subp
     while _state(second) != "Z" and Path(f"/proc/{second}").exists() and time.time() < deadline:
         time.sleep(0.1)
     assert _state(second) == "Z" or not Path(f"/proc/{second}").exists()
+
+
+def test_processes_stop_when_their_parent_is_killed(served: tuple[subprocess.Popen[bytes], int]) -> None:
+    """A parent killed outright cannot forward a stop: its processes notice it is gone and stop on their own."""
+    server, _ = served
+    workers = _children(server.pid)
+    server.kill()
+    server.wait(30)
+    deadline = time.time() + 60
+    while any(_running(pid) for pid in workers) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in workers)
+
+
+def _running(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists() and _state(pid) != "Z"

@@ -24,6 +24,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
@@ -52,9 +53,17 @@ def _serve_one(make_app: Callable[[], Any], host: str, port: int, log_level: str
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # uvicorn installs its own handlers for a graceful stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # a parent killed outright (SIGKILL) cannot stop us: stop when it is gone
+        threading.Thread(target=_stop_with, args=(parent.sentinel,), name="tailormed-parent", daemon=True).start()
     sock = listening_socket(host, port)
     config = uvicorn.Config(make_app(), log_level=log_level, access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _stop_with(parent_sentinel: int) -> None:
+    wait([parent_sentinel])
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def serve_processes(
