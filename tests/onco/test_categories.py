@@ -556,3 +556,14 @@ def test_more_resistance_markers(
     result = run(core_knowledge, tumour, *alterations)
     assert tier(result, therapy, "resistance") == {"I-B"}
     assert "I-A" in tier(result, therapy)  # the sensitising biomarker's label is still reported beside it
+
+
+def test_met_amplification_after_an_egfr_tki_meets_savolitinib_with_osimertinib(core_knowledge: OncoKnowledge) -> None:
+    therapy = "savolitinib + osimertinib"
+    (match,) = [
+        m for m in run(core_knowledge, "LUAD", "EGFR L858R", "MET amplification").matches if m.row.therapy == therapy
+    ]
+    assert match.amp_tier == "I-B" and match.condition is None  # phase 3 SACHI; approved in China, not by the FDA
+    (alone,) = [m for m in run(core_knowledge, "LUAD", "MET amplification").matches if m.row.therapy == therapy]
+    assert alone.condition == "only with EGFR mutation (not stated for this tumour)"
+    assert tier(run(core_knowledge, "LUAD", "EGFR L858R"), therapy) == set()
