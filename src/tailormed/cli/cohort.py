@@ -46,6 +46,10 @@ def run(
     samples: Annotated[
         Path | None, typer.Option("--samples", help="File with the sample IDs to analyse, one per line.")
     ] = None,
+    regions: Annotated[
+        Path | None,
+        typer.Option("--regions", help="BED file (0-based, half-open): every analysis reads only these regions."),
+    ] = None,
     analyses: Annotated[
         str, typer.Option("--analyses", help="Comma-separated analyses: pgx, prs, hereditary, risk.")
     ] = "prs",
@@ -127,6 +131,7 @@ def run(
         region_size=region_size,
         bgen=bgen,
         bgen_sample=bgen_sample,
+        restrict_to=regions,
     )
     groups = read_populations(populations, population_column) if populations is not None else None
     with progress() as bar:

@@ -113,6 +113,9 @@ class CohortPlan(Contract):
     kb: str | None = Field(default=None, description="Knowledge bundle folder (None: the installed one)")
     knowledge: dict[str, str] = Field(default_factory=dict, description="Bundle source name -> version")
     records: str | None = Field(default=None, description="JSON Lines file of per-sample patient records")
+    restrict_to: str | None = Field(
+        default=None, description="BED file of the regions every analysis is restricted to (--regions)"
+    )
     absent_is_reference: bool = False
     on: date | None = Field(default=None, description="The date the engines assess (ages, intervals)")
     version: str = __version__

@@ -66,6 +66,7 @@ def plan_run(
     region_size: int | None = None,
     bgen: Path | None = None,
     bgen_sample: Path | None = None,
+    restrict_to: Path | None = None,
 ) -> CohortPlan:
     """The partitions and fingerprint of a run; checks the inputs before any work starts.
 
@@ -75,7 +76,18 @@ def plan_run(
     pairs (region partitions over every sample, read through the VCF's index), then added per block.
     A ``bgen`` file (with its ``bgen_sample`` file, default the ``.sample`` beside it) is read alone, for every
     analysis, as the VCF text of its calls (:mod:`tailormed.evidence.bgen`).
+    With ``restrict_to`` (a BED file), every analysis reads only the records inside its regions.
     """
+    if restrict_to is not None:
+        from tailormed.evidence.bed import read_bed
+
+        read_bed(restrict_to)  # a bad regions file stops the run before it starts
+        plan = plan_run(vcf=vcf, pgen=pgen, analyses=analyses, scoring=scoring, build=build, samples=samples,
+                        block_size=block_size, min_overlap=min_overlap, kb=kb, records=records,
+                        absent_is_reference=absent_is_reference, on=on, region_size=region_size, bgen=bgen,
+                        bgen_sample=bgen_sample)  # fmt: skip
+        files = [*plan.files, checksum(restrict_to)]
+        return plan.model_copy(update={"restrict_to": str(restrict_to), "files": files})
     if bgen is not None:
         return plan_bgen_run(bgen, bgen_sample, vcf=vcf, pgen=pgen, analyses=analyses, scoring=scoring, build=build,
                              samples=samples, block_size=block_size, min_overlap=min_overlap, kb=kb, records=records,
@@ -327,7 +339,8 @@ def manifest_of(plan: CohortPlan, out: Path, *, computed: int, skipped: int) -> 
         "fingerprint": plan.fingerprint,
         "input": {"kind": plan.input_kind.value, "path": plan.input}
         | ({"prs_from_pgen": plan.scores_pgen} if plan.scores_pgen is not None else {})
-        | ({"sample_file": plan.sample_file} if plan.sample_file is not None else {}),
+        | ({"sample_file": plan.sample_file} if plan.sample_file is not None else {})
+        | ({"regions": plan.restrict_to} if plan.restrict_to is not None else {}),
         "files": [file.model_dump(mode="json") for file in plan.files],
         "build": markers[0]["build"] if markers else None,
         "analyses": [analysis.value for analysis in run_analyses(plan)],

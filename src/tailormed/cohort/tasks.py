@@ -51,6 +51,7 @@ from tailormed.engines.pgx.cohort_match import MatchMemo
 from tailormed.engines.prs.matching import MatchOptions
 from tailormed.engines.prs.scoring import Imputation, PrsRun
 from tailormed.errors import InputError
+from tailormed.evidence.bed import RegionSet, read_bed
 from tailormed.evidence.bgen import BgenInput, indexed
 from tailormed.evidence.pgen import PgenFileset, write_pgen_vcf
 from tailormed.evidence.plan import query_regions
@@ -153,6 +154,12 @@ def _score_request(paths: tuple[str, ...]) -> GenomeRequest:
 
 
 @lru_cache(maxsize=1)
+def restriction(path: str | None) -> RegionSet | None:
+    """The regions of ``--regions`` every analysis is restricted to, read once per worker process."""
+    return read_bed(Path(path)) if path is not None else None
+
+
+@lru_cache(maxsize=1)
 def _records(path: str | None) -> dict[str, Patient]:
     return read_records(Path(path)) if path is not None else {}
 
@@ -236,6 +243,7 @@ def read_partition(
         absent=absent,
         score_sink=sink,
         within=(region.chrom, region.start, region.end) if region is not None else None,
+        restrict=restriction(plan.restrict_to),
     )
 
 
@@ -252,7 +260,8 @@ def read_pgen_partition(
         written = write_pgen_vcf(fileset, query_regions(request, [plan.build]), partition.samples, vcf)
         source = GenomeInput(label=f"{fileset.label} (its variants at the requested sites)", path=vcf)
         try:
-            return read_genomes(source, request, samples=partition.samples, build=plan.build, absent=absent)
+            return read_genomes(source, request, samples=partition.samples, build=plan.build, absent=absent,
+                                restrict=restriction(plan.restrict_to))  # fmt: skip
         except InputError as error:
             if error.source != source.label:
                 raise
@@ -276,7 +285,12 @@ def read_bgen_partition(
     assert plan.build is not None  # the plan refuses a BGEN without a build
     if sink is not None:
         stream = sink(plan.build, partition.samples)
-        positions = {(site.chrom, site.pos) for site in request.scores.get(plan.build, [])}
+        inside = restriction(plan.restrict_to)
+        positions = {
+            (site.chrom, site.pos)
+            for site in request.scores.get(plan.build, [])
+            if inside is None or inside.contains(site.chrom, site.pos)
+        }
         for group in read_bgen_sites(source, positions, partition.samples):
             stream.add(group)
     engines = request.model_copy(update={"scores": {}})
@@ -285,7 +299,8 @@ def read_bgen_partition(
         written = write_bgen_vcf(source, query_regions(engines, [plan.build]), partition.samples, vcf)
         label = GenomeInput(label=f"{source.label} (its calls at the requested sites)", path=vcf)
         try:
-            return read_genomes(label, engines, samples=partition.samples, build=plan.build, absent=absent)
+            return read_genomes(label, engines, samples=partition.samples, build=plan.build, absent=absent,
+                                restrict=restriction(plan.restrict_to))  # fmt: skip
         except InputError as error:
             if error.source != label.label:
                 raise
@@ -338,6 +353,7 @@ def score_pgen_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
         samples=partition.samples,
         options=MatchOptions(min_overlap=plan.min_overlap),
         imputation=Imputation.NONE,
+        restrict=restriction(plan.restrict_to),
     )
     failure = prs.overlap_error(run)
     if failure is not None:

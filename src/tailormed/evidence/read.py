@@ -24,6 +24,7 @@ import cyvcf2
 from tailormed.collector import paused as collector_paused
 from tailormed.errors import InputError
 from tailormed.evidence import columnar
+from tailormed.evidence.bed import RegionSet
 from tailormed.evidence.build import BuildVotes, decide_build
 from tailormed.evidence.candidates import CandidateCollector
 from tailormed.evidence.copy_number import CopyNumberCollector
@@ -162,6 +163,7 @@ def read_genomes(
     plans: PlanCache | None = None,
     score_sink: ScoreSink | None = None,
     within: Region | None = None,
+    restrict: RegionSet | None = None,
 ) -> GenomeBatch:
     """Every selected sample's evidence (all samples when ``samples`` is None) from one pass over ``source``.
 
@@ -171,7 +173,8 @@ def read_genomes(
     score-position groups of each candidate build are handed over as they are read instead of kept (so a cohort's
     genotypes at a million scored sites are never all in memory); the batch's ``score_groups`` is then empty.
     ``within`` (canonical chrom, start, end) holding most of the requested positions is read as one index query
-    when the file is indexed (a cohort's region partition), the positions outside it as usual.
+    when the file is indexed (a cohort's region partition), the positions outside it as usual. With ``restrict``,
+    a record outside its regions is treated as absent (it still votes on the build).
     """
     policy = absent or AbsentPolicy()
     with open_vcf(GenomeInput.of(source)) as vcf:
@@ -189,7 +192,7 @@ def read_genomes(
         builds = [header.build] if header is not None else ([build] if build is not None else list(GenomeBuild))
         with collector_paused():
             plan = plans.plan(request, builds) if plans is not None else compile_plan(request, builds)
-            reading = _Pass(vcf, request, plan, within)
+            reading = _Pass(vcf, request, plan, within, restrict)
             if score_sink is not None:
                 for b, collector in reading.scores.items():
                     collector.sink = score_sink(b, chosen)
@@ -201,14 +204,27 @@ def read_genomes(
 class _Pass:
     """The collectors of one pass and the positions that route records to them."""
 
-    def __init__(self, vcf: VcfFile, request: GenomeRequest, plan: ReadPlan, within: Region | None = None) -> None:
+    def __init__(
+        self,
+        vcf: VcfFile,
+        request: GenomeRequest,
+        plan: ReadPlan,
+        within: Region | None = None,
+        restrict: RegionSet | None = None,
+    ) -> None:
         self.vcf = vcf
         self.within = within
+        self.restrict = restrict
         self.request = request
         self.decoder = Decoder(vcf)
         builds = plan.builds
         self.loci = {key: LociCollector(loci) for key, loci in plan.loci.items()}
         self.score_positions = plan.score_positions
+        if restrict is not None:  # a score site outside the regions is absent: no collector takes it
+            self.score_positions = {
+                b: {site for site in positions if restrict.contains(*site)}
+                for b, positions in plan.score_positions.items()
+            }
         self.scores = {b: ScoreCollector(positions) for b, positions in self.score_positions.items()}
         self.candidates = CandidateCollector(vcf, request.candidates.known) if request.candidates else None
         # Without a consequence annotation only the known alleles can be candidates: read their positions, not the
@@ -312,6 +328,8 @@ class _Pass:
                 if pos in candidates:
                     self._candidate(record, chrom, f"record {record.CHROM}:{pos}")
             self.records_read += len(positions)
+            if self.restrict is not None:
+                positions = [pos for pos in positions if self.restrict.contains(chrom, pos)]
             for counter in counters:
                 counter.add_all(chrom, positions)
 
@@ -340,9 +358,13 @@ class _Pass:
 
     def _candidate(self, record: cyvcf2.Variant, chrom: str, where: str) -> None:
         assert self.candidates is not None
+        if self.restrict is not None and not self.restrict.contains(chrom, record.POS):
+            return
         self.candidates.add(record, chrom, where)
 
     def _copy_number(self, record: cyvcf2.Variant, chrom: str, where: str) -> None:
+        if self.restrict is not None and not self.restrict.contains(chrom, record.POS):
+            return
         for collector in self.copy_numbers.values():
             collector.add(record, chrom, where)
 
@@ -361,6 +383,8 @@ class _Pass:
         return any(collector.sites.in_block(chrom, start, end) for collector in self.loci.values())
 
     def _count_regions(self, chrom: str, pos: int) -> None:
+        if self.restrict is not None and not self.restrict.contains(chrom, pos):
+            return
         for collector in self.loci.values():
             if collector.regions.regions:
                 collector.regions.add(chrom, pos)
@@ -369,6 +393,8 @@ class _Pass:
         self.vcf.check(record, where)
         pos = record.POS
         self.vote_index.count(self.votes, chrom, pos, record.REF)
+        if self.restrict is not None and not self.restrict.contains(chrom, pos):
+            return
         alts = tuple(record.ALT)
         for collector in self.loci.values():
             collector.add(record, chrom, alts, self.decoder, where)

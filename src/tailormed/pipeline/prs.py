@@ -17,6 +17,7 @@ from tailormed.engines.prs.ancestry import Adjusted
 from tailormed.engines.prs.matching import Matcher, MatchOptions, Reason
 from tailormed.engines.prs.scoring import Imputation, PrsRun, Scorer
 from tailormed.errors import InputError
+from tailormed.evidence.bed import RegionSet
 from tailormed.evidence.read import Progress, read_genomes
 from tailormed.evidence.reference import ReferenceGenome, reference_alleles
 from tailormed.evidence.scores import ScoreCollector
@@ -129,10 +130,12 @@ def score_pgen(
     samples: Sequence[str] | None = None,
     options: MatchOptions | None = None,
     imputation: Imputation | None = None,
+    restrict: RegionSet | None = None,
 ) -> PrsRun:
     """Every sample of a PLINK 2 fileset scored: the variants at the scores' positions, matched and summed.
 
     A ``.pgen`` names no build, so ``build`` is the caller's; the match and the sums are those of :func:`score_vcf`.
+    With ``restrict``, the variants outside its regions are not read (as if absent from the fileset).
     """
     from tailormed.evidence.pgen import PgenFileset, read_pgen_blocks
 
@@ -140,7 +143,11 @@ def score_pgen(
     if options.absent_is_reference:
         raise InputError("--absent-is-reference applies to single-sample VCFs, not to a PLINK 2 fileset", source=prefix)
     fileset = PgenFileset.open(prefix)
-    positions = {(position.chrom, position.pos) for position in score_request(scores).scores.get(build, [])}
+    positions = {
+        (position.chrom, position.pos)
+        for position in score_request(scores).scores.get(build, [])
+        if restrict is None or restrict.contains(position.chrom, position.pos)
+    }
     detection = BuildDetection(build=build, source=BuildSource.USER, detail="given for the PLINK 2 fileset")
     chosen = list(samples) if samples is not None else list(fileset.samples)
     stream = ScoreStream(scores, build, chosen, options, imputation)
