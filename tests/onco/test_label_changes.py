@@ -185,7 +185,7 @@ def test_loader_refuses_a_curated_row_for_a_withdrawn_indication(core_bundle: Kn
             curated_evidence(patched)
 
 
-@pytest.mark.parametrize("index", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("index", range(7))
 def test_withdrawal_year_must_be_in_a_source(core_bundle: KnowledgeBundle, index: int) -> None:
     entry = curated_rows(core_bundle).withdrawn[index]
     data = entry.model_dump(mode="json")
@@ -230,6 +230,10 @@ def test_cgi_olaparib_ovarian_claim_rests_on_the_withdrawn_treatment_indication(
         ("RET M918T", "THME", ["pralsetinib"], None, True),
         ("CCDC6::RET", "THPA", ["pralsetinib"], None, False),  # RET fusion-positive thyroid cancer stands
         ("RET M918T", "THME", ["pralsetinib"], "first line", False),  # a row naming another setting
+        ("PD-L1 CPS >= 1", "STAD", ["Pembrolizumab"], None, True),  # third-line monotherapy, withdrawn 2021
+        ("PD-L1 CPS >= 1", "GEJ", ["pembrolizumab", "fluoropyrimidine", "platinum-based chemotherapy"], None, False),
+        ("PD-L1 IC >= 5%", "BLCA", ["Atezolizumab"], None, True),  # cisplatin-ineligible urothelial, withdrawn 2022
+        ("PD-L1 IC >= 5%", "UTUC", ["atezolizumab"], None, True),
     ],
 )
 def test_withdrawn_indications_block_approval_claims_of_other_sources(
