@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tailormed.errors import InputError
 from tailormed.evidence import read_genomes
-from tailormed.evidence.build import BuildVotes, Contig, VoteIndex, build_from_header, build_from_votes
+from tailormed.evidence.build import BuildVotes, Contig, VoteIndex, VoteKind, build_from_header, build_from_votes
 from tailormed.model.evidence import GenomeRequest
 from tailormed.model.genotype import BuildDetection, BuildMarker, BuildSource, GenomeBuild
 
@@ -181,3 +182,24 @@ def test_every_build_source_is_described_in_words(source: BuildSource) -> None:
     """Reports and the hereditary engine print how the build was found, whichever way it was."""
     found = BuildDetection(build=G38, source=source, detail="why")
     assert found.described.startswith("GRCh38 (") and found.described.endswith(": why)")
+
+
+def test_votes_of_a_block_are_those_of_its_records_one_by_one() -> None:
+    """A reader's block weighs each distinct expectation and REF once, times its records: the same votes."""
+    rng = np.random.default_rng(4)
+    index = VoteIndex()
+    for pos in range(1, 60):
+        index.add(VoteKind.SCORES, GenomeBuild.GRCH38, "chr1", pos, ("ACGT"[pos % 4], "G"))
+        if pos % 3 == 0:
+            index.add(VoteKind.MARKERS, GenomeBuild.GRCH37, "chr1", pos, ("AC"[pos % 2] + "T",))
+        index.add(VoteKind.SCORES, GenomeBuild.GRCH37, "chr2", pos, ("ACGT"[pos % 4],))
+    index.finish()
+    chroms = [["chr1", "chr2", "chrX"][int(i)] for i in rng.integers(0, 3, size=300)]
+    positions = [int(p) for p in rng.integers(1, 80, size=300)]
+    refs = ["ACGTN"[int(i)] + ("" if rng.random() < 0.7 else "t") for i in rng.integers(0, 5, size=300)]
+    one_by_one, together = BuildVotes(), BuildVotes()
+    for chrom, pos, ref in zip(chroms, positions, refs, strict=True):
+        index.count(one_by_one, chrom, pos, ref)
+    index.count_all(together, chroms, positions, refs)
+    assert together == one_by_one
+    assert sum(together.seen.values()) > 300 // 3

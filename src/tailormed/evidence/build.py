@@ -141,11 +141,11 @@ class BuildVotes:
     agree: dict[tuple[VoteKind, GenomeBuild], int] = field(default_factory=dict)
     seen: dict[tuple[VoteKind, GenomeBuild], int] = field(default_factory=dict)
 
-    def add(self, kind: VoteKind, build: GenomeBuild, agrees: bool) -> None:
+    def add(self, kind: VoteKind, build: GenomeBuild, agrees: bool, times: int = 1) -> None:
         key = (kind, build)
-        self.seen[key] = self.seen.get(key, 0) + 1
+        self.seen[key] = self.seen.get(key, 0) + times
         if agrees:
-            self.agree[key] = self.agree.get(key, 0) + 1
+            self.agree[key] = self.agree.get(key, 0) + times
 
     def counts(self, kinds: Sequence[VoteKind], build: GenomeBuild) -> tuple[int, int]:
         agree = sum(self.agree.get((kind, build), 0) for kind in kinds)
@@ -214,12 +214,34 @@ class VoteIndex:
         """Add one record's REF to the votes if it sits on a knowledge position."""
         found = self._sites.get(chrom)
         entries = found.get(pos) if found is not None else None
-        if entries is None:
-            return
+        if entries is not None:
+            self._vote(votes, entries, ref, 1)
+
+    def count_all(
+        self, votes: BuildVotes, chroms: Sequence[str], positions: Sequence[int], refs: Sequence[str]
+    ) -> None:
+        """:meth:`count` for many records (a reader's block): each distinct expectation and REF weighed once."""
+        tally: dict[tuple[str, str], int] = {}
+        sites = self._sites
+        last: str | None = None
+        found: dict[int, str] | None = None
+        for chrom, pos, ref in zip(chroms, positions, refs, strict=True):
+            if chrom != last:
+                last, found = chrom, sites.get(chrom)
+            entries = found.get(pos) if found is not None else None
+            if entries is not None:
+                key = (entries, ref)
+                tally[key] = tally.get(key, 0) + 1
+        for (entries, ref), times in tally.items():
+            self._vote(votes, entries, ref, times)
+
+    @staticmethod
+    def _vote(votes: BuildVotes, entries: str, ref: str, times: int) -> None:
         upper = ref.upper()
         for entry in entries.split(";"):
             expected = entry[2:].split(",")
-            votes.add(_KINDS[int(entry[0])], _BUILDS[int(entry[1])], any(_same_start(upper, v) for v in expected))
+            agrees = any(_same_start(upper, v) for v in expected)
+            votes.add(_KINDS[int(entry[0])], _BUILDS[int(entry[1])], agrees, times)
 
 
 _KINDS = list(VoteKind)

@@ -299,8 +299,7 @@ class _Pass:
             alt_counts=all(collector.sink is not None for collector in self.scores.values()),
         )
         for block in scan.blocks(on_progress):
-            for chrom, pos, ref in zip(block.chrom, block.pos, block.refs, strict=True):
-                self.vote_index.count(self.votes, chrom, pos, ref)
+            self.vote_index.count_all(self.votes, block.chrom, block.pos, block.refs)
             for collector in self.scores.values():
                 collector.add_block(block)
         self.records_read = scan.records_read
