@@ -266,14 +266,14 @@ class Scorer:
         fill = np.zeros(len(block))  # no-mean-imputation: a missing genotype contributes nothing
         if self.imputation is Imputation.MEAN:
             if missing.any():  # a missing genotype counts the mean of the called ones (0 when none is called)
-                called = codes.shape[1] - np.count_nonzero(missing, axis=1)
-                total = np.where(missing, np.int8(0), codes).sum(axis=1, dtype=np.int64).astype(np.float64)
-                np.divide(total, called, out=fill, where=called > 0)
+                missing_per_variant = np.count_nonzero(missing, axis=1)
+                called = codes.shape[1] - missing_per_variant
+                total = codes.sum(axis=1, dtype=np.int64) - MISSING * missing_per_variant  # the called ones' sum
+                np.divide(total.astype(np.float64), called, out=fill, where=called > 0)
             self._denom[score_index] += 2.0 * len(block)
         else:
             self._denom[score_index] += 2.0 * (len(block) - missing_per_sample)
-        value = codes.astype(np.float64)
-        value *= weights[:, None]
+        value = np.multiply(codes, weights[:, None])  # float(code) * weight, in one pass
         np.copyto(value, (fill * weights)[:, None], where=missing)
         self._sums[score_index] = _running(self._sums[score_index], value)
 
