@@ -5,7 +5,9 @@
 Polygenic scores, for each size in ``--sizes`` (variants x samples; default 20,000 x 2,500 and 100,000 x 2,500):
 ``tailormed prs score`` and ``tailormed cohort run --analyses prs`` (local engine with 1 and 2 workers, Spark
 ``local[2]``) against ``plink2 --score --threads 2`` on the same bgzipped VCF, then both on the same data as a PLINK 2
-fileset (the cohort runs against plink2's ``no-mean-imputation``, the cohort's rule). Every command runs as its own
+fileset, then on the same calls as a BGEN file (``plink2 --export bgen-1.2 bits=8 ref-first``) and on an imputed BGEN of
+the same sites (8-bit probabilities, every genotype uncertain) against ``plink2 --bgen FILE ref-first --score`` (the
+cohort runs against plink2's ``no-mean-imputation``, the cohort's rule). Every command runs as its own
 process under GNU time (wall, CPU, peak memory); sums are compared with plink2's. PGx: ``--pgx-samples`` cohorts
 (default 2,000 and 10,000 samples) at every PGx definition position of the bundle, with unlinked (independent ALTs) and
 linked (named-allele haplotypes) genotypes (``make_pgx_cohort.py``); reading every sample's calls as columns and calling
@@ -105,7 +107,7 @@ def plink_scores(scoring: Path) -> Path:
 def plink_sums(path: Path) -> dict[str, float]:
     with path.open() as handle:
         rows = csv.DictReader(handle, delimiter="\t")
-        return {row["#IID"]: float(row["SCORE1_SUM"]) for row in rows}
+        return {row.get("#IID") or row["IID"]: float(row["SCORE1_SUM"]) for row in rows}
 
 
 def our_sums(path: Path) -> dict[str, float]:
@@ -135,7 +137,7 @@ def line(name: str, ours: Timed, theirs: Timed, extra: str = "") -> None:
     )
 
 
-def prs_case(work: Path, variants: int, samples: int, tailormed: str, spark: bool) -> None:
+def prs_case(work: Path, variants: int, samples: int, tailormed: str, spark: bool, inputs: set[str]) -> None:
     vcf = work / f"cohort_{variants}x{samples}.vcf.gz"
     scoring = write_vcf(vcf, variants, samples)
     weights = plink_scores(scoring)
@@ -143,51 +145,104 @@ def prs_case(work: Path, variants: int, samples: int, tailormed: str, spark: boo
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
     score = ["--score", str(weights), "1", "2", "3", "header", "cols=+scoresums,+denom", "--threads", "2"]
-    plink = timed(["plink2", "--vcf", str(vcf), *score, "--out", str(out / "plink_vcf")])
-    reference = plink_sums(out / "plink_vcf.sscore")
     print(f"PRS {variants:,} variants x {samples:,} samples ({variants // 2:,} scored)", flush=True)
-    print(f"  {'plink2 --score (VCF, 2 threads)':42} {plink.wall:7.2f} s wall {plink.cpu:7.2f} s CPU "
-          f"{plink.peak_mb:7.0f} MB")  # fmt: skip
     common = ["--scoring", str(scoring), "--min-overlap", "0"]
-    mine = timed([tailormed, "prs", "score", str(vcf), *common, "-o", str(out / "ours.tsv")])
-    line(
-        "tailormed prs score (VCF)",
-        mine,
-        plink,
-        f"max |SUM diff| {largest_difference(our_sums(out / 'ours.tsv'), reference):.1e}",
-    )
-    no_mean = timed(
-        ["plink2", "--vcf", str(vcf), *score[:-2], "no-mean-imputation", *score[-2:], "--out", str(out / "plink_nm")]
-    )
-    reference_nm = plink_sums(out / "plink_nm.sscore")
     runs = [("cohort run, 1 worker", ["--workers", "1", "--block-size", str(samples)])]
     runs.append(("cohort run, 2 workers", ["--workers", "2", "--block-size", str((samples + 1) // 2)]))
     if spark:
         runs.append(("cohort run, Spark local[2]", ["--engine", "spark", "--block-size", str((samples + 1) // 2)]))
-    for name, options in runs:
-        folder = out / name.replace(" ", "_").replace(",", "").replace("[", "").replace("]", "")
-        result = timed([tailormed, "cohort", "run", "--vcf", str(vcf), *common, *options, "--out", str(folder)])
-        difference = largest_difference(cohort_sums(folder), reference_nm)
-        line(name + " (VCF)", result, no_mean, f"vs plink2 no-mean-imputation; max |SUM diff| {difference:.1e}")
+    if "vcf" in inputs:
+        plink = timed(["plink2", "--vcf", str(vcf), *score, "--out", str(out / "plink_vcf")])
+        reference = plink_sums(out / "plink_vcf.sscore")
+        print(f"  {'plink2 --score (VCF, 2 threads)':42} {plink.wall:7.2f} s wall {plink.cpu:7.2f} s CPU "
+              f"{plink.peak_mb:7.0f} MB")  # fmt: skip
+        mine = timed([tailormed, "prs", "score", str(vcf), *common, "-o", str(out / "ours.tsv")])
+        line(
+            "tailormed prs score (VCF)",
+            mine,
+            plink,
+            f"max |SUM diff| {largest_difference(our_sums(out / 'ours.tsv'), reference):.1e}",
+        )
+        no_mean_vcf = [*score[:-2], "no-mean-imputation", *score[-2:], "--out", str(out / "plink_nm")]
+        no_mean = timed(["plink2", "--vcf", str(vcf), *no_mean_vcf])
+        reference_nm = plink_sums(out / "plink_nm.sscore")
+        for name, options in runs:
+            folder = out / name.replace(" ", "_").replace(",", "").replace("[", "").replace("]", "")
+            result = timed([tailormed, "cohort", "run", "--vcf", str(vcf), *common, *options, "--out", str(folder)])
+            difference = largest_difference(cohort_sums(folder), reference_nm)
+            line(name + " (VCF)", result, no_mean, f"vs plink2 no-mean-imputation; max |SUM diff| {difference:.1e}")
     prefix = out / "pgen"
     subprocess.run(["plink2", "--vcf", str(vcf), "--make-pgen", "--out", str(prefix)], check=True, capture_output=True)
-    plink_pgen = timed(["plink2", "--pfile", str(prefix), *score, "--out", str(out / "plink_pgen")])
-    print(f"  {'plink2 --score (pgen, 2 threads)':42} {plink_pgen.wall:7.2f} s wall {plink_pgen.cpu:7.2f} s CPU "
-          f"{plink_pgen.peak_mb:7.0f} MB")  # fmt: skip
-    mine_pgen = timed(
-        [tailormed, "prs", "score", "--pgen", str(prefix), "--build", "grch38", *common, "-o", str(out / "pgen.tsv")]
-    )
-    difference = largest_difference(our_sums(out / "pgen.tsv"), plink_sums(out / "plink_pgen.sscore"))
-    line("tailormed prs score (pgen)", mine_pgen, plink_pgen, f"max |SUM diff| {difference:.1e}")
-    no_mean_score = [*score[:-2], "no-mean-imputation", *score[-2:]]
-    pgen_nm = timed(["plink2", "--pfile", str(prefix), *no_mean_score, "--out", str(out / "plink_pgen_nm")])
-    reference_pgen_nm = plink_sums(out / "plink_pgen_nm.sscore")
-    for name, options in runs:
-        folder = out / ("pgen_" + name.replace(" ", "_").replace(",", "").replace("[", "").replace("]", ""))
+    if "pgen" in inputs:
+        plink_pgen = timed(["plink2", "--pfile", str(prefix), *score, "--out", str(out / "plink_pgen")])
+        print(f"  {'plink2 --score (pgen, 2 threads)':42} {plink_pgen.wall:7.2f} s wall {plink_pgen.cpu:7.2f} s CPU "
+              f"{plink_pgen.peak_mb:7.0f} MB")  # fmt: skip
         fileset = ["--pgen", str(prefix), "--build", "grch38"]
-        result = timed([tailormed, "cohort", "run", *fileset, *common, *options, "--out", str(folder)])
-        difference = largest_difference(cohort_sums(folder), reference_pgen_nm)
-        line(name + " (pgen)", result, pgen_nm, f"vs plink2 no-mean-imputation; max |SUM diff| {difference:.1e}")
+        mine_pgen = timed([tailormed, "prs", "score", *fileset, *common, "-o", str(out / "pgen.tsv")])
+        difference = largest_difference(our_sums(out / "pgen.tsv"), plink_sums(out / "plink_pgen.sscore"))
+        line("tailormed prs score (pgen)", mine_pgen, plink_pgen, f"max |SUM diff| {difference:.1e}")
+        no_mean_score = [*score[:-2], "no-mean-imputation", *score[-2:]]
+        pgen_nm = timed(["plink2", "--pfile", str(prefix), *no_mean_score, "--out", str(out / "plink_pgen_nm")])
+        reference_pgen_nm = plink_sums(out / "plink_pgen_nm.sscore")
+        for name, options in runs:
+            folder = out / ("pgen_" + name.replace(" ", "_").replace(",", "").replace("[", "").replace("]", ""))
+            result = timed([tailormed, "cohort", "run", *fileset, *common, *options, "--out", str(folder)])
+            difference = largest_difference(cohort_sums(folder), reference_pgen_nm)
+            line(name + " (pgen)", result, pgen_nm, f"vs plink2 no-mean-imputation; max |SUM diff| {difference:.1e}")
+    if "bgen" in inputs:
+        bgen_case(out, prefix, weights, common, runs, tailormed, samples)
+
+
+def write_imputed_bgen(pvar: Path, path: Path, samples: int, seed: int = 11) -> Path:
+    """An imputed-looking BGEN (8-bit, zlib) of the fileset's sites: each sample's genotype probabilities drawn around
+    a random dosage, none of them a hard call; its ``.sample`` file beside it."""
+    from bgen import BgenWriter
+
+    if path.exists():
+        return path
+    rng = np.random.default_rng(seed)
+    names = [f"S{i}" for i in range(samples)]
+    path.with_suffix(".sample").write_text("ID_1 ID_2 missing\n0 0 0\n" + "".join(f"{n} {n} 0\n" for n in names))
+    partial = path.with_name(path.name + ".partial")
+    with BgenWriter(str(partial), samples, samples=names, compression="zlib") as writer:
+        for row in pvar.read_text().splitlines():
+            if row.startswith("#"):
+                continue
+            chrom, pos, name, ref, alt = row.split("\t")[:5]
+            frequency = rng.uniform(0.05, 0.5)
+            probabilities = rng.dirichlet([(1 - frequency) * 4, 1.0, frequency * 4], size=samples)
+            writer.add_variant(name, name, chrom, int(pos), [ref, alt], probabilities, bit_depth=8)
+    partial.replace(path)
+    Path(f"{partial}.bgi").replace(Path(f"{path}.bgi"))
+    return path
+
+
+def bgen_case(out: Path, prefix: Path, weights: Path, common: list[str], runs: list[tuple[str, list[str]]],
+              tailormed: str, samples: int) -> None:  # fmt: skip
+    """The same calls as a BGEN, then an imputed BGEN of the same sites: ours against ``plink2 --bgen``."""
+    subprocess.run(["plink2", "--pfile", str(prefix), "--export", "bgen-1.2", "bits=8", "ref-first", "--out",
+                    str(out / "calls")], check=True, capture_output=True)  # fmt: skip
+    imputed = write_imputed_bgen(Path(f"{prefix}.pvar"), out / "imputed.bgen", samples)
+    score = ["--score", str(weights), "1", "2", "3", "header", "cols=+scoresums,+denom"]
+    for label, bgen in (("BGEN calls", out / "calls.bgen"), ("imputed BGEN", imputed)):
+        tag = label.replace(" ", "_")
+        source = ["--bgen", str(bgen), "ref-first", "--sample", str(bgen.with_suffix(".sample")),
+                  "--set-all-var-ids", "@:#:$r:$a"]  # fmt: skip
+        plink = timed(["plink2", *source, *score, "--threads", "2", "--out", str(out / f"plink_{tag}")])
+        print(f"  {f'plink2 --score ({label}, 2 threads)':42} {plink.wall:7.2f} s wall {plink.cpu:7.2f} s CPU "
+              f"{plink.peak_mb:7.0f} MB")  # fmt: skip
+        ours = ["--bgen", str(bgen), "--build", "grch38"]
+        mine = timed([tailormed, "prs", "score", *ours, *common, "-o", str(out / f"{tag}.tsv")])
+        difference = largest_difference(our_sums(out / f"{tag}.tsv"), plink_sums(out / f"plink_{tag}.sscore"))
+        line(f"tailormed prs score ({label})", mine, plink, f"max |SUM diff| {difference:.1e}")
+        no_mean = timed(["plink2", *source, *score, "no-mean-imputation", "--threads", "2", "--out",
+                         str(out / f"plink_{tag}_nm")])  # fmt: skip
+        reference = plink_sums(out / f"plink_{tag}_nm.sscore")
+        for name, options in runs:
+            folder = out / (tag + "_" + name.replace(" ", "_").replace(",", "").replace("[", "").replace("]", ""))
+            result = timed([tailormed, "cohort", "run", *ours, *common, *options, "--out", str(folder)])
+            difference = largest_difference(cohort_sums(folder), reference)
+            line(f"{name} ({label})", result, no_mean, f"vs plink2 no-mean-imputation; max |SUM diff| {difference:.1e}")
 
 
 PGX_SCRIPT = """
@@ -305,6 +360,7 @@ def main() -> None:
     parser.add_argument("--pgx-kinds", default="unlinked,linked", help="PGx genotypes: unlinked, linked or both")
     parser.add_argument("--no-spark", action="store_true", help="skip the Spark local[2] runs")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: prs, pgx")
+    parser.add_argument("--prs-inputs", default="vcf,pgen,bgen", help="PRS inputs to time: vcf, pgen, bgen")
     args = parser.parse_args()
     for tool in ("plink2", "bcftools", "bgzip", "tabix"):
         if shutil.which(tool) is None:
@@ -316,7 +372,8 @@ def main() -> None:
     if "prs" not in skip:
         for size in args.sizes.split(","):
             variants, samples = (int(x) for x in size.split("x"))
-            prs_case(args.work, variants, samples, tailormed, spark=not args.no_spark)
+            prs_case(args.work, variants, samples, tailormed, spark=not args.no_spark,
+                     inputs=set(args.prs_inputs.split(",")))  # fmt: skip
     if "pgx" not in skip:
         for samples in args.pgx_samples.split(","):
             for kind in args.pgx_kinds.split(","):
