@@ -189,6 +189,7 @@ class _Kept:
         self.criteria = {gene: (frozenset(kinds.get(gene, ())), gene in conditioned) for gene in self.reads}
         self.rows: dict[str, tuple[RecommendationRow, ...]] = {}
         self.answers: dict[tuple[str, tuple[str, ...]], GuidelineResult] = {}
+        self.advice: dict[tuple[str, tuple[Hashable, ...]], tuple[str, tuple[tuple[str, str, str], ...]]] = {}
         self.guideline = weakref.ref(guideline, lambda _: _KEPT.pop(id(guideline), None))
 
     def rows_for(self, guideline: Guideline, drug: str) -> tuple[RecommendationRow, ...]:
@@ -242,9 +243,32 @@ def _differing(
                 "untested": [],
             }
         )
-        if _advice(_match_guideline(guideline, drug, {**results, result.gene: other})) != advice:
+        if _advice_for(guideline, drug, {**results, result.gene: other}) != advice:
             differ.append(possible)
     return differ
+
+
+def _advice_for(
+    guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]
+) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+    """The guideline's advice for these results, kept on the guideline by what it rests on in each gene's result:
+    the rows matched (:func:`rows_key`) and the status, which also asks whether a result is ambiguous, has no
+    phenotype or lacks the value looked up (a copy-number range is answered over many results that share these)."""
+    kept = _kept(guideline)
+    key = (drug, tuple(_advice_key(guideline, gene, results.get(gene)) for gene in kept.reads))
+    found = kept.advice.get(key)
+    if found is None:
+        if sum(len(other.advice) for other in _KEPT.values()) >= ANSWERS_KEPT:
+            for other in _KEPT.values():
+                other.advice.clear()
+        found = kept.advice[key] = _advice(_match_guideline(guideline, drug, results))
+    return found
+
+
+def _advice_key(guideline: Guideline, gene: str, result: GenePhenotype | None) -> Hashable:
+    if result is None:
+        return None
+    return rows_key(guideline, gene, result), result.status, _value(result) == "unknown"
 
 
 def _over_untested(
