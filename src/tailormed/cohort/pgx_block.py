@@ -272,7 +272,7 @@ def _combinations(codes: list[Index], people: int) -> tuple[Index, Index]:
 def _taken(name: str, distinct: Rows, index: Index, person: Index, samples: Sequence[str]) -> pa.Table:
     """The distinct rows taken at ``index``, each row's sample that of its ``person``."""
     table = rows_table(name, distinct).take(pa.array(index, type=pa.int64()))
-    names = pa.array(np.asarray(samples, dtype=object)[person] if len(person) else [], type=pa.string())
+    names = pa.array(list(samples), type=pa.string()).take(pa.array(person, type=pa.int64()))
     return table.set_column(table.schema.get_field_index("sample"), "sample", names).combine_chunks()
 
 
