@@ -117,9 +117,9 @@ def test_tebentafusp_needs_hla_a0201_in_uveal_melanoma(
     [
         (("MAGE-A4 positive", "HLA-A*02:01:01:01", "HLA-A*03:01"), ["I-A"], None),
         (("MAGE-A4 positive", "HLA-A*02:06"), ["I-A"], None),
-        (("MAGE-A4 positive",), ["I-A"], "only with HLA-A*02:01P or"),  # typing not given: shown with the condition
+        (("MAGE-A4 positive",), ["I-A"], "HLA-A*02:06P (not stated for this patient)"),  # typing not given
         (("MAGE-A4 positive", "HLA-A*02"), ["I-A"], "only with HLA-A*02:01P or"),  # one field settles nothing
-        (("MAGE-A4 positive", "HLA-A*03:01", "HLA-A*11:01"), ["II-C"], "the label needs HLA-A*02:01P"),
+        (("MAGE-A4 positive", "HLA-A*03:01", "HLA-A*11:01"), ["II-C"], "which this patient's results do not meet"),
         (("MAGE-A4 negative", "HLA-A*02:01"), [], None),
         (("HLA-A*02:01",), [], None),
     ],

@@ -68,7 +68,7 @@ def test_finding_names_every_tumour_type_of_the_label(core_knowledge: OncoKnowle
 
 def test_withdrawal_covers_a_row_through_any_of_its_types(core_bundle: KnowledgeBundle) -> None:
     table = curated_evidence(core_bundle)
-    (withdrawal,) = table.withdrawn
+    (withdrawal,) = [w for w in table.withdrawn if w.id == "onco-core:ov-brca-rucaparib-treatment"]
     (row,) = [r for r in table.rows if r.id.endswith("ov-brca-rucaparib-maintenance:brca1-loss-of-function-mutation")]
     untied = row.model_copy(update={"setting": None})
     assert withdrawal.covers(untied, lambda code, ancestor: code == "PSEC" and ancestor == "OVARY")

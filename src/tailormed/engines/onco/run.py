@@ -240,14 +240,17 @@ def _label_conditions(
         unstated = [spec.label for spec in row.unless if not _stated(spec, alterations)]
         if not present and unstated:
             open_points.append("only without " + ", ".join(unstated))
+    # an HLA type is the patient's own, not a result of the tumour
+    whose = "patient" if row.requires and all(s.kind is AlterationKind.HLA for s in row.requires) else "tumour"
     if row.requires and not _present(row, row.requires, alterations, knowledge):
         needed = " or ".join(spec.label for spec in row.requires)
         if all(_stated(spec, alterations) for spec in row.requires):
             if related is Relation.OTHER:
                 return related, note, None
-            return Relation.OTHER, f"the label needs {needed}, which this tumour's results do not meet", None
+            return Relation.OTHER, f"the label needs {needed}, which this {whose}'s results do not meet", None
         open_points.append(f"only with {needed}")
-    condition = "; ".join(open_points) + " (not stated for this tumour)" if open_points else None
+    stated_for = "this patient" if whose == "patient" and not row.unless else "this tumour"
+    condition = "; ".join(open_points) + f" (not stated for {stated_for})" if open_points else None
     return related, note, condition
 
 
