@@ -34,7 +34,7 @@ def test_hand_calculation_white_vkorc1_ag_cyp2c9_13() -> None:
     assert dose.weekly_mg == pytest.approx(22.42590736, abs=1e-6)
     assert dose.daily_mg == pytest.approx(22.42590736 / 7, abs=1e-6)
     assert [t.name for t in dose.terms][:4] == ["intercept", "age decades", "height cm", "weight kg"]
-    assert [n.item for n in dose.not_assessed] == ["cyp4f2-star3"]  # CYP4F2 not given: adjustment undecided
+    assert dose.not_assessed == [] and dose.adjustments == []  # no CPIC adjustment outside African ancestry
 
 
 def test_hand_calculation_asian_amiodarone_vkorc1_aa_cyp2c9_23() -> None:
@@ -56,7 +56,7 @@ def test_missing_race_uses_the_missing_or_mixed_term_and_says_so() -> None:
                             enzyme_inducer=True)
     dose = iwpc_dose(inputs, MODEL)
     assert dose.weekly_mg == pytest.approx(67.59799524, abs=1e-6)
-    assert {n.item for n in dose.not_assessed} == {"race", "cyp4f2-star3"}
+    assert {n.item for n in dose.not_assessed} == {"race"}
 
 
 @pytest.mark.parametrize(("vkorc1", "cyp2c9"), [(None, None), ("AG", None), (None, "*1/*3"), ("unknown", "unknown")])
@@ -76,22 +76,19 @@ def test_missing_weight_means_no_dose() -> None:
 
 def test_cpic_adjustments_for_african_ancestry() -> None:
     inputs = WarfarinInputs(age_years=65, height_cm=170, weight_kg=80, vkorc1="GG", cyp2c9="*1/*1", race="black",
-                            african_ancestry=True, cyp2c9_alleles=["*1", "*8"], rs12777823_a_carrier=True,
-                            cyp4f2_alleles=["*3", "*3"])
+                            african_ancestry=True, cyp2c9_alleles=["*1", "*8"], rs12777823_a_carrier=True)
     dose = iwpc_dose(inputs, MODEL)
     # 5.6044 - 1.5684 + 1.4790 + 1.0240 - 0.2760 (Black) = 6.2630 ; ^2 = 39.22516900
     assert dose.weekly_mg == pytest.approx(39.225169, abs=1e-6)
-    # *8 carrier -15..-30 % and rs12777823 A carrier -10..-25 %; CYP4F2 is not used in African ancestry
+    # *8 carrier -15..-30 % and rs12777823 A carrier -10..-25 %
     assert dose.adjusted_weekly_mg == (round(39.225169 * 0.70 * 0.75, 2), round(39.225169 * 0.85 * 0.90, 2))
     assert {a.id for a in dose.adjustments} == {"cyp2c9-african-alleles", "rs12777823-a"}
     assert dose.headline_weekly_mg == dose.adjusted_weekly_mg
 
 
-def test_cyp4f2_star3_raises_dose_outside_african_ancestry() -> None:
-    inputs = WarfarinInputs(age_years=65, height_cm=170, weight_kg=80, vkorc1="AG", cyp2c9="*1/*3", race="white",
-                            cyp4f2_alleles=["*1", "*3"])
-    dose = iwpc_dose(inputs, MODEL)
-    assert dose.adjusted_weekly_mg == (round(22.42590736 * 1.05, 2), round(22.42590736 * 1.10, 2))
+def test_cyp4f2_star3_is_not_an_adjustment() -> None:
+    """CPIC's CYP4F2 *3 percentage is in an image no source restates: the model has no CYP4F2 rule."""
+    assert all(rule.gene != "CYP4F2" for rule in MODEL.cpic_2017.adjustments)
 
 
 def _result(gene: str, a: str, b: str, phenotype: str | None = None) -> GenePhenotype:
@@ -121,4 +118,4 @@ def test_inputs_from_the_record() -> None:
     assert (inputs.age_years, inputs.height_cm, inputs.weight_kg) == (65.0, 170.0, 80.0)
     assert (inputs.vkorc1, inputs.cyp2c9, inputs.race) == ("AG", "*1/*3", "white")
     assert inputs.amiodarone and not inputs.enzyme_inducer  # rifampin was stopped
-    assert inputs.rs12777823_a_carrier is False and inputs.cyp4f2_alleles is None
+    assert inputs.rs12777823_a_carrier is False

@@ -44,11 +44,11 @@ def test_a_conversion_by_an_unverified_strength_is_for_the_clinician_only(core: 
     assert "azathioprine" in patient_text.casefold()
 
 
-def test_a_gene_result_on_unverified_phenotype_rules_is_not_named_to_the_patient(pgx_plans: Plans) -> None:
-    # demo 2 carries CYP4F2 *1/*3; CYP4F2's allele functions and phenotypes have no quoted source
+def test_a_gene_without_sourced_phenotype_rules_is_not_named_to_the_patient(pgx_plans: Plans) -> None:
+    # demo 2 carries CYP4F2 *1/*3; no source read gives CYP4F2 allele functions or phenotypes, so it has no table
     patient, plan = pgx_plans["demo-02-mensah"]
     (cyp4f2,) = [f for f in plan.findings if f.id == "pgx:gene:CYP4F2"]
-    assert cyp4f2.unverified and cyp4f2.unverified[0].startswith("CYP4F2 phenotype: ")
+    assert cyp4f2.title == "CYP4F2 *1/*3: no phenotype table"
     (cyp2c9,) = [f for f in plan.findings if f.id == "pgx:gene:CYP2C9"]
     assert not cyp2c9.unverified
     patient_text = visible_text(render_patient_html(plan, patient, language="en"))

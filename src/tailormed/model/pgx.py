@@ -290,7 +290,6 @@ class WarfarinInputs(Contract):
     enzyme_inducer: bool = False
     amiodarone: bool = False
     african_ancestry: bool = False
-    cyp4f2_alleles: list[str] | None = None
     cyp2c9_alleles: list[str] | None = Field(default=None, description="The CYP2C9 alleles as called")
     rs12777823_a_carrier: bool | None = None
     notes: list[str] = Field(default_factory=list)

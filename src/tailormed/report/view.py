@@ -142,8 +142,14 @@ class PgxView:
     @property
     def notable_genes(self) -> list[Typed[GenePhenotype]]:
         """Called genes whose result is not the typical one: the ones worth carrying to a future prescription (a
-        result resting on unverified phenotype rules is left to the clinician)."""
-        return [g for g in self.genes if g.finding.priority is not Priority.INFORMATIONAL and not g.finding.unverified]
+        result resting on unverified phenotype rules, or on none, is left to the clinician)."""
+        return [
+            g
+            for g in self.genes
+            if g.finding.priority is not Priority.INFORMATIONAL
+            and not g.finding.unverified
+            and g.data.status is not PhenotypeStatus.NO_TABLE
+        ]
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 sqrt(weekly dose in mg) = intercept + coefficients x (age in decades, height, weight, VKORC1 -1639 genotype,
 CYP2C9 *1/*2/*3 diplotype, race group, enzyme inducer, amiodarone). Every term is returned with its input and
-contribution so the dose can be checked by hand. CPIC 2017 then widens the dose into a range for CYP4F2 *3
-carriers (non-African ancestry) and, in African ancestry, for CYP2C9 *5/*6/*8/*11 and rs12777823 A carriers.
+contribution so the dose can be checked by hand. CPIC 2017 then widens the dose into a range, in African ancestry,
+for CYP2C9 *5/*6/*8/*11 and rs12777823 A carriers (its CYP4F2 *3 increase has no readable source, so it is not
+applied).
 Inputs the formula needs but the record lacks are listed, never guessed.
 """
 
@@ -121,7 +122,6 @@ def warfarin_inputs(
     cyp2c9, cyp2c9_alleles, cyp2c9_note = _cyp2c9(results.get("CYP2C9"), iwpc.cyp2c9)
     if cyp2c9_note:
         notes.append(cyp2c9_note)
-    cyp4f2 = results.get("CYP4F2")
     carrier = None
     if rs12777823 is not None and all(a is not None for a in rs12777823):
         carrier = any(a == _rs12777823_alt(model) for a in rs12777823)
@@ -135,7 +135,6 @@ def warfarin_inputs(
         enzyme_inducer=bool(names & {d.casefold() for d in iwpc.enzyme_inducer_drugs}),
         amiodarone=bool(names & {d.casefold() for d in iwpc.amiodarone_drugs}),
         african_ancestry=african,
-        cyp4f2_alleles=_single_diplotype(cyp4f2),
         cyp2c9_alleles=cyp2c9_alleles,
         rs12777823_a_carrier=carrier,
         notes=notes,
@@ -158,8 +157,6 @@ def _adjustment(rule: DoseAdjustmentRule, inputs: WarfarinInputs) -> DoseAdjustm
     applies: bool | None
     if rule.variant is not None:
         applies = inputs.rs12777823_a_carrier if rule.variant.rsid == "rs12777823" else None
-    elif rule.gene == "CYP4F2":
-        applies = None if inputs.cyp4f2_alleles is None else any(a in rule.alleles for a in inputs.cyp4f2_alleles)
     elif rule.gene == "CYP2C9":
         applies = None if inputs.cyp2c9_alleles is None else any(a in rule.alleles for a in inputs.cyp2c9_alleles)
     else:

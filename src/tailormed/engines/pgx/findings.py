@@ -287,15 +287,15 @@ def _warfarin(
         title = f"warfarin: IWPC pharmacogenetic dose {dose.weekly_mg:.1f} mg/week ({dose.daily_mg:.2f} mg/day)"
         summary = dose.worked
     inputs = [*(t.name + " " + t.value for t in dose.terms[1:]), *dose.inputs.notes]
-    inputs += [v for gene in ("CYP2C9", "VKORC1", "CYP4F2") for v in variant_calls.get(gene, [])]
-    inputs += [phenotypes[g].summary for g in ("CYP2C9", "VKORC1", "CYP4F2") if g in phenotypes]
+    inputs += [v for gene in ("CYP2C9", "VKORC1") for v in variant_calls.get(gene, [])]
+    inputs += [phenotypes[g].summary for g in ("CYP2C9", "VKORC1") if g in phenotypes]
     return Finding(
         id="pgx:warfarin:dose",
         domain=Domain.PGX,
         title=title,
         summary=summary,
         priority=Priority.ACTIONABLE if dose.weekly_mg is not None else Priority.INFORMATIONAL,
-        genes=["CYP2C9", "VKORC1", "CYP4F2"],
+        genes=["CYP2C9", "VKORC1"],
         drugs=["warfarin"],
         data=dose,
         evidence=[

@@ -66,7 +66,7 @@ class GenePhenotypes(Contract):
         default_factory=list, description="Every phenotype term CPIC uses for the gene (what an outside call may state)"
     )
     unverified: str | None = Field(
-        default=None, description="Why the gene's allele functions and phenotypes have no quoted source (CYP4F2)"
+        default=None, description="Why the gene's allele functions and phenotypes have no quoted source"
     )
     _index: dict[tuple[str, ...], DiplotypePhenotype] = PrivateAttr(default_factory=dict)
     _scores: dict[str, str] = PrivateAttr(default_factory=dict)
