@@ -359,6 +359,9 @@ def _dosages(
     location: str,
 ) -> npt.NDArray[np.float64]:
     """Expected copies of each allele (samples x alleles), NaN where missing; a haploid sample's doubled."""
+    if not phased and alleles == 2 and probabilities.shape[1] == 3 and bool((ploidy == 2).all()):
+        hom_ref, het, hom_alt = probabilities[:, 0], probabilities[:, 1], probabilities[:, 2]
+        return np.stack([2.0 * hom_ref + het, het + 2.0 * hom_alt], axis=1)  # the usual case, without the loop
     dosages = np.full((len(ploidy), alleles), np.nan)
     for copies in np.unique(ploidy).tolist():
         if copies == 0:
