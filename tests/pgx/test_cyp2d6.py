@@ -496,3 +496,19 @@ def _defined_at(definition: GeneDefinition, allele: str) -> set[str]:
     """The positions where ``allele`` differs from the reference sequence."""
     cells = next(a for a in definition.named_alleles if a.name == allele).alleles
     return {v.key for v, cell in zip(definition.variants, cells, strict=True) if cell is not None and cell != v.ref}
+
+
+def test_possible_results_that_share_what_the_rows_rest_on_are_advised_once(knowledge: PgxKnowledge) -> None:
+    """*1/*1 and *1/*2 could each still be an intermediate (one copy deleted) or ultrarapid (one extra copy)
+    metabolizer: the codeine advice over those results is worked out once, and each answer names its own range."""
+    from tailormed.engines.pgx.recommend import _kept
+
+    first = _advice(knowledge, _call("*1/*1"), "codeine")
+    guideline = next(g for g in knowledge.guidelines.guidelines if g.id == first.guideline_id)
+    held = len(_kept(guideline).advice)
+    assert held > 0
+    second = _advice(knowledge, _call("*1/*2"), "codeine")
+    assert len(_kept(guideline).advice) == held
+    assert first.provisional and second.provisional
+    assert second.range_note is not None and "*1/*2" in second.range_note and "*1/*1:" not in second.range_note
+    assert [r.text for r in second.rows] == [r.text for r in first.rows]
