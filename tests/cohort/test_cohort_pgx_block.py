@@ -115,3 +115,37 @@ def test_people_on_medications_get_their_engine_rows_in_their_place(
     assert on_list.num_rows > 0  # the medication review ran for someone
     plain = _per_person(batch, samples, [Patient(id=s) for s in samples], cohort_bundle)[1]
     assert not plain.equals(recommendations)
+
+
+def test_people_whose_vcf_states_copy_numbers_get_their_engine_rows(
+    cohort_bundle: KnowledgeBundle, shared_data: Path, tmp_path: Path
+) -> None:
+    """A CYP2D6 deletion record for one of three people (PharmCAT's example genotypes for each): their call is
+    combined with it by the engine, and the block's tables still equal every person's engine rows."""
+    source = shared_data / "pgx" / "pharmcat" / "examples" / "pharmcat.example.vcf"
+    header = [
+        '##INFO=<ID=END,Number=1,Type=Integer,Description="End position">',
+        '##ALT=<ID=DEL,Description="Deletion">',
+    ]
+    lines: list[str] = []
+    placed = False
+    for line in source.read_text().splitlines():
+        fields = line.split("\t")
+        if line.startswith("#CHROM"):
+            lines += [*header, "\t".join([*fields[:9], "A", "B", "C"])]
+            continue
+        if not placed and line.startswith("chr22\t"):
+            lines.append("chr22\t42125000\t.\tN\t<DEL>\t.\tPASS\tEND=42132000\tGT\t0/0\t0/1\t0/0")
+            placed = True
+        lines.append(line if line.startswith("#") else "\t".join([*fields, fields[9], fields[9]]))
+    vcf = tmp_path / "three.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    batch = read_genomes(vcf, pgx.genome_request_for(cohort_bundle))
+    assert batch.copy_number is not None and batch.copy_number.records(1)
+    patients = [Patient(id=sample) for sample in batch.samples]
+    block = pgx_block(batch, batch.samples, patients, cohort_bundle, on=ON, memo=MatchMemo())
+    assert block is not None
+    calls, recommendations = _per_person(batch, batch.samples, patients, cohort_bundle)
+    assert block.calls.equals(calls) and block.recommendations.equals(recommendations)
+    cyp2d6 = calls.filter(pa.compute.equal(calls.column("gene"), "CYP2D6")).column("copy_number").to_pylist()
+    assert cyp2d6[1] == "measured: 1" and cyp2d6[0] != cyp2d6[1]
