@@ -2,10 +2,11 @@
 read as the VCF text the engines read.
 
 A block's variants in the requested regions are decoded with the ``bgen`` reader (an optional extra: ``pip install
-tailormed[cohort]``) and written as GT calls, so pgx, hereditary and prs read a BGEN through the same reader, and the
-same genotype rules, as a VCF. The first allele of each variant is taken as the reference (``plink2 --export
-bgen-1.2 ref-first`` writes it so, and ``plink2 --bgen FILE ref-first`` reads it so). A BGEN names no genome build:
-the caller gives it.
+tailormed[cohort]``) and written as GT calls, so pgx and hereditary read a BGEN through the same reader, and the
+same genotype rules, as a VCF. The variants are found through a bgenix ``.bgi`` index when there is one (or one a
+cohort run builds once, :func:`indexed`), else from every variant's header. The first allele of each variant is
+taken as the reference (``plink2 --export bgen-1.2 ref-first`` writes it so, and ``plink2 --bgen FILE ref-first``
+reads it so). A BGEN names no genome build: the caller gives it.
 
 Calls: the most probable genotype is called when its probability is at least :data:`CALL_THRESHOLD`, else the
 genotype is missing (a missing call is reported as untested by the engines, never guessed); a phased variant's
