@@ -19,6 +19,7 @@ from tailormed.evidence.scores import ScoreCollector
 from tailormed.knowledge.pgs_scoring import ScoringFile, read_scoring_file
 from tailormed.model.dosage import MISSING_COPIES, SiteBlock, SiteGroup, SiteRecord
 from tailormed.model.genotype import GenomeBuild
+from tailormed.pipeline.prs import score_request, score_sites
 
 SAMPLES = 12
 BASES = "ACGT"
@@ -179,3 +180,13 @@ def test_copies_of_alt_counts_equal_those_of_allele_pairs(effect: int) -> None:
         before = block.copies(every, [1] * 6)
         block.copies(every, [1] * 6)[:] = 0
         np.testing.assert_array_equal(block.copies(every, [1] * 6), before)
+
+
+def test_score_sites_are_the_requests_positions(tmp_path: Path) -> None:
+    rng = np.random.default_rng(8)
+    scores = [scoring_file(tmp_path, rng, 30, "PGS000001"), scoring_file(tmp_path, rng, 50, "PGS000002")]
+    request = score_request(scores)
+    for build in GenomeBuild:
+        expected = {(position.chrom, position.pos) for position in request.scores.get(build, [])}
+        assert score_sites(scores, build) == expected
+    assert len(score_sites(scores, GenomeBuild.GRCH38)) > 30

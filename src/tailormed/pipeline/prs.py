@@ -54,6 +54,18 @@ def score_request(scores: Sequence[ScoringFile]) -> GenomeRequest:
     return GenomeRequest(scores=positions)
 
 
+def score_sites(scores: Sequence[ScoringFile], build: GenomeBuild) -> set[tuple[str, int]]:
+    """The (chromosome, position) sites of :func:`score_request` in ``build``, read off the scoring files' columns
+    (no request object per variant, for a reader that needs only the sites)."""
+    sites: set[tuple[str, int]] = set()
+    for score in scores:
+        found = score.by_build.get(build)
+        if found is not None:
+            pairs = zip(found.chrom, found.pos.tolist(), strict=True)
+            sites.update((chrom, pos) for chrom, pos in pairs if chrom is not None)
+    return sites
+
+
 def score_vcf(
     vcf: Path,
     scores: Sequence[ScoringFile],
@@ -144,9 +156,7 @@ def score_pgen(
         raise InputError("--absent-is-reference applies to single-sample VCFs, not to a PLINK 2 fileset", source=prefix)
     fileset = PgenFileset.open(prefix)
     positions = {
-        (position.chrom, position.pos)
-        for position in score_request(scores).scores.get(build, [])
-        if restrict is None or restrict.contains(position.chrom, position.pos)
+        (chrom, pos) for chrom, pos in score_sites(scores, build) if restrict is None or restrict.contains(chrom, pos)
     }
     detection = BuildDetection(build=build, source=BuildSource.USER, detail="given for the PLINK 2 fileset")
     chosen = list(samples) if samples is not None else list(fileset.samples)
