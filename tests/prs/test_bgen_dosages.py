@@ -108,6 +108,9 @@ def test_prs_score_bgen_writes_the_dosage_sums_and_refuses_what_it_cannot_read(t
 
     bad = tmp_path / "bad.sample"
     bad.write_text("ID_1 ID_2 missing\n0 0 0\nP0 P0\n")
+    truncated = tmp_path / "truncated.bgen"  # no index beside it: its headers are walked, and end too soon
+    truncated.write_bytes(bgen.read_bytes()[: bgen.stat().st_size // 2])
+    shutil.copy(bgen.with_suffix(".sample"), truncated.with_suffix(".sample"))
     cases = [
         (["--bgen", str(bgen), "--scoring", str(score)], bgen.name, "names no genome build"),
         (["--bgen", str(bgen), "--bgen-sample", str(bad), "--build", "GRCh37", "--scoring", str(score)], "bad.sample",
@@ -117,6 +120,8 @@ def test_prs_score_bgen_writes_the_dosage_sums_and_refuses_what_it_cannot_read(t
         ([str(tmp_path / "x.vcf"), "--bgen-sample", str(sample), "--scoring", str(score)], "renamed.sample",
          "give --bgen"),
         ([str(tmp_path / "x.vcf"), "--bgen", str(bgen), "--scoring", str(score)], "", "give one of"),
+        (["--bgen", str(truncated), "--build", "GRCh37", "--scoring", str(score)], "truncated.bgen",
+         "not a readable BGEN file"),
     ]  # fmt: skip
     for args, named, problem in cases:
         failed = _prs_score(*args, "-o", str(tmp_path / "never.tsv"))
