@@ -197,3 +197,25 @@ def test_findings_put_medications_first_with_evidence(knowledge: PgxKnowledge) -
     assert {n.item for n in uncalled.not_assessed} == {"CYP2C19 rs4244285", "CYP2C19"}
     assert any(f.id == "pgx:phenoconversion:CYP2D6" for f in findings)
     assert all(f.evidence for f in findings)
+
+
+def test_an_inhibitor_of_unknown_strength_cannot_lower_a_poor_metabolizer(knowledge: PgxKnowledge) -> None:
+    """A CYP2C19 poor metabolizer has no function an inhibitor could take away: omeprazole leaves clopidogrel's
+    poor-metabolizer guidance standing instead of making it unassessable."""
+    results = phenotype_all([call("CYP2C19", "*2", "*2")], knowledge.phenotypes)
+    meds = [Medication(name="clopidogrel"), Medication(name="omeprazole 20 mg")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    clopidogrel = review.medications[0]
+    assert not [c for c in clopidogrel.phenoconversions if c.applied]
+    assert _cpic(clopidogrel.recommendations).rows
+    assert _cpic(clopidogrel.recommendations).rows == _cpic(clopidogrel.genotype_recommendations).rows
+
+
+def test_an_inhibitor_of_unknown_strength_cannot_lower_an_activity_score_of_zero(knowledge: PgxKnowledge) -> None:
+    """CYP2D6 *4/*4 (activity score 0) on abiraterone keeps its codeine guidance."""
+    results = phenotype_all([call("CYP2D6", "*4", "*4")], knowledge.phenotypes)
+    meds = [Medication(name="codeine"), Medication(name="abiraterone")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    codeine = review.medications[0]
+    assert not [c for c in codeine.phenoconversions if c.applied]
+    assert _cpic(codeine.recommendations).rows

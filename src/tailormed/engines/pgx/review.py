@@ -5,7 +5,8 @@ drugs: a CYP2D6 normal metabolizer taking paroxetine behaves as a poor metaboliz
 (Clin Pharmacol Ther 2021) for activity-score genes, the genotype's activity score is multiplied by the
 perpetrator's factor and renamed with the gene's score bands; for CYP2C19 the phenotype moves along its order. A
 drug known to act on the enzyme by an amount no source states leaves the effective result unassessed (the
-guidance for the other drugs says so), unless a strong inhibitor on the list already sets the lowest result.
+guidance for the other drugs says so), unless a strong inhibitor on the list already sets the lowest result or
+the genotype leaves no function to inhibit (a poor metabolizer stays one).
 Every drug is looked up twice, with the genotype result and with the effective one, and both are kept so a
 report can show "genotype phenotype -> effective phenotype, because of DRUG". Rules come in as data
 (:class:`PhenoconversionRules`); nothing here reads files.
@@ -110,6 +111,8 @@ def phenoconvert(
     unknown = [(m, p) for m, p in acting if p.strength is None]
     known = [(m, p) for m, p in acting if p.strength is not None]
     inhibitors_only = all(p.role == Role.INHIBITOR for _, p in acting)
+    if inhibitors_only and _without_function(result):
+        return result, None  # no function left to inhibit, whatever the inhibitors' strength
     if unknown and not (inhibitors_only and any(p.strength == Strength.STRONG for _, p in known)):
         cited = list(dict.fromkeys(rules.citation(c) for _, p in unknown for c in p.cites))
         return _unassessed(result, unknown, cited)
@@ -200,6 +203,13 @@ def phenoconvert(
         }
     )
     return effective, change
+
+
+def _without_function(result: GenePhenotype) -> bool:
+    """The genotype already gives the lowest result: a poor metabolizer, or an activity score of zero."""
+    if result.phenotype == "Poor Metabolizer":
+        return True
+    return result.activity_score is not None and float(result.activity_score) == 0.0
 
 
 def _unassessed(
