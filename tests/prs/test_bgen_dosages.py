@@ -26,9 +26,10 @@ VARIANTS = 90
 PLINK2_DOSAGE_STEP = 1 / 16384
 
 
-def _imputed(tmp_path: Path, kind: str) -> tuple[Path, Path, Path]:
-    """A BGEN of imputed-looking probabilities (a few missing samples and one hard-call variant), its scoring file in
-    the PGS Catalog format (``kind`` weights, every fourth effect allele the REF) and the same weights for plink2."""
+def _imputed(tmp_path: Path, kind: str, hard: bool = False) -> tuple[Path, Path, Path]:
+    """A BGEN of imputed-looking probabilities (a few missing samples and one hard-call variant; only hard calls when
+    ``hard``), its scoring file in the PGS Catalog format (``kind`` weights, every fourth effect allele the REF) and
+    the same weights for plink2."""
     from bgen import BgenWriter
 
     rng = np.random.default_rng(7)
@@ -39,7 +40,7 @@ def _imputed(tmp_path: Path, kind: str) -> tuple[Path, Path, Path]:
     with BgenWriter(str(path), SAMPLES, samples=samples, compression="zlib") as writer:
         for v in range(VARIANTS):
             probabilities = rng.dirichlet([0.6, 0.4, 0.3], size=SAMPLES)
-            if v == 5:  # hard calls only
+            if v == 5 or hard:  # hard calls only
                 probabilities = np.eye(3)[rng.integers(0, 3, size=SAMPLES)]
             probabilities[rng.random(SAMPLES) < 0.03] = np.nan  # missing
             pos = 16_050_000 + 100 * v
@@ -86,6 +87,20 @@ def test_imputed_dosages_score_as_plink2_scores_the_bgen(tmp_path: Path, kind: s
     assert np.all(np.abs(result.sums - expected) <= np.abs(expected) * 5e-6 + step + 1e-6)
     assert result.denom.tolist() == [plink[sample][1] for sample in result.samples]
     assert result.missing.sum() > 0
+
+
+@pytest.mark.skipif(PLINK2 is None, reason="plink2 is not installed (CI installs it)")
+@pytest.mark.parametrize("kind", ["additive", "dominant", "recessive"])
+def test_hard_calls_with_missing_genotypes_score_as_plink2_fills_them(tmp_path: Path, kind: str) -> None:
+    """Mean imputation of hard calls: a missing genotype counts twice the effect allele's frequency for additive
+    weights and the frequency itself for dominant and recessive ones, as plink2 fills it."""
+    bgen, score, weights = _imputed(tmp_path, kind, hard=True)
+    run = score_bgen(bgen, read_scores([score]), GenomeBuild.GRCH37, options=MatchOptions(), imputation=Imputation.MEAN)
+    result = run.scores[0]
+    plink = _plink2(bgen, weights, kind, Imputation.MEAN, tmp_path / "plink")
+    expected = np.array([plink[sample][0] for sample in result.samples])
+    assert result.missing.sum() > 0
+    assert np.all(np.abs(result.sums - expected) <= np.abs(expected) * 5e-6 + 1e-6)
 
 
 def _prs_score(*args: str) -> subprocess.CompletedProcess[str]:

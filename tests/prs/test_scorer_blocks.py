@@ -64,14 +64,17 @@ def per_variant(
             alleles = alleles * 2 if len(alleles) == 1 else alleles
             if "." not in alleles:
                 dosage[i] = float(alleles.count(effect))
-        if kind.startswith("dominant"):
-            dosage = np.minimum(dosage, 1.0)
-        elif kind.startswith("recessive"):
-            dosage = np.where(np.isnan(dosage), np.nan, np.maximum(dosage - 1.0, 0.0))
         missing = np.isnan(dosage)
+        called = dosage[~missing]
+        # the mean fill is the called effect-allele copies' mean: twice the frequency, the frequency itself for
+        # dominant and recessive weights
+        mean = float(np.sum(called)) / len(called) if len(called) else 0.0
+        if kind.startswith("dominant"):
+            dosage, mean = np.minimum(dosage, 1.0), mean / 2.0
+        elif kind.startswith("recessive"):
+            dosage, mean = np.where(missing, np.nan, np.maximum(dosage - 1.0, 0.0)), mean / 2.0
         if imputation is Imputation.MEAN:
-            called = dosage[~missing]
-            fill = float(np.sum(called)) / len(called) if len(called) else 0.0
+            fill = mean
             denom += 2.0
         else:
             fill = 0.0

@@ -4,9 +4,10 @@ For each kept match the effect-allele dosage d (0, 1, 2; a haploid call counts d
 by the effect type (dominant: min(d, 1); recessive: 1 if d = 2 else 0) and multiplied by the weight.
 
 Missing genotypes follow pgsc_calc: with 50 or more samples, plink2's default **mean imputation** (a missing
-genotype contributes the mean transformed dosage of the samples that have one, i.e. 2 × effect-allele frequency for
-additive weights, and DENOM counts all alleles); with fewer samples (one patient), ``no-mean-imputation`` (a missing
-genotype contributes nothing and DENOM counts only the alleles called). AVG = SUM / DENOM.
+genotype contributes the mean dosage of the samples that have one, i.e. 2 × effect-allele frequency, for additive
+weights and the frequency itself for dominant and recessive ones, as plink2 fills them; DENOM counts all alleles);
+with fewer samples (one patient), ``no-mean-imputation`` (a missing genotype contributes nothing and DENOM counts
+only the alleles called). AVG = SUM / DENOM.
 
 When the scoring file gives effect-allele frequencies, the expected mean and variance of each sample's SUM over the
 same variants are accumulated alongside (:mod:`tailormed.engines.prs.frequency`).
@@ -254,22 +255,24 @@ class Scorer:
         the sums are unchanged to the last bit while the block is read once per step instead of as NaN-marked floats.
         A block with a record of dosages is summed as floats (:meth:`_add_dosage_block`).
         """
+        missing = codes == MISSING
+        fill = np.zeros(len(block))  # no-mean-imputation: a missing genotype contributes nothing
+        if self.imputation is Imputation.MEAN and missing.any():
+            # a missing genotype counts the called ones' mean effect-allele copies (0 when none is called)
+            missing_per_variant = np.count_nonzero(missing, axis=1)
+            called = codes.shape[1] - missing_per_variant
+            total = codes.sum(axis=1, dtype=np.int64) - MISSING * missing_per_variant  # the called ones' sum
+            np.divide(total.astype(np.float64), called, out=fill, where=called > 0)
         for effect_type in (EffectType.DOMINANT, EffectType.RECESSIVE):
             rows = [i for i, chosen in enumerate(block) if chosen.effect_type is effect_type]
             if rows:
                 codes[rows] = transform(codes[rows], effect_type)
-        missing = codes == MISSING
+                fill[rows] /= 2.0  # plink2 fills dominant and recessive weights with the allele's frequency
         weights = np.array([chosen.weight for chosen in block])
         self._expect(score_index, block, missing)
         missing_per_sample = np.count_nonzero(missing, axis=0)
         self._missing[score_index] += missing_per_sample
-        fill = np.zeros(len(block))  # no-mean-imputation: a missing genotype contributes nothing
         if self.imputation is Imputation.MEAN:
-            if missing.any():  # a missing genotype counts the mean of the called ones (0 when none is called)
-                missing_per_variant = np.count_nonzero(missing, axis=1)
-                called = codes.shape[1] - missing_per_variant
-                total = codes.sum(axis=1, dtype=np.int64) - MISSING * missing_per_variant  # the called ones' sum
-                np.divide(total.astype(np.float64), called, out=fill, where=called > 0)
             self._denom[score_index] += 2.0 * len(block)
         else:
             self._denom[score_index] += 2.0 * (len(block) - missing_per_sample)
