@@ -52,7 +52,7 @@ def test_a_bad_fileset_variant_is_named_by_its_pvar_line(
     with pytest.raises(InputError, match="REF 'R'") as raised:
         run_cohort(plan, tmp_path / "out")
     error = raised.value
-    assert error.source == f"{prefix}.pgen" and "tailormed-pgen-" not in str(error)
+    assert error.source == f"{prefix}.pgen" and "tailormed-sites-" not in str(error)
     found = re.fullmatch(rf"{re.escape(str(pvar))} line (\d+) \((\S+):(\d+) (\S+)\)", error.location or "")
     assert found is not None, error.location
     line = pvar.read_text().splitlines()[int(found.group(1)) - 1].split("\t")
@@ -72,5 +72,5 @@ def test_a_bad_bgen_variant_is_named_by_its_position(
     with pytest.raises(InputError, match="REF 'R'") as raised:
         run_cohort(plan, tmp_path / "out")
     error = raised.value
-    assert error.source == str(bgen) and "tailormed-bgen-" not in str(error) and "line" not in str(error)
+    assert error.source == str(bgen) and "tailormed-sites-" not in str(error) and "line" not in str(error)
     assert re.fullmatch(r"variant at byte \d+ \(\S+:\d+\) \S+", error.location or ""), error.location

@@ -57,6 +57,7 @@ from tailormed.evidence.pgen import PgenFileset, write_pgen_vcf
 from tailormed.evidence.plan import query_regions
 from tailormed.evidence.read import GenomeBatch, read_genomes
 from tailormed.evidence.reader import GenomeInput
+from tailormed.evidence.written import WrittenVcf
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
 from tailormed.knowledge.pgs_scoring import ScoringFile
@@ -255,17 +256,16 @@ def read_pgen_partition(
     error in what was written names the fileset and the ``.pvar`` line of the variant, not the temporary VCF."""
     assert plan.build is not None  # the plan refuses a fileset without a build
     fileset = PgenFileset.open(Path(plan.input))
-    with tempfile.TemporaryDirectory(prefix="tailormed-pgen-") as folder:
-        vcf = Path(folder) / "sites.vcf"
-        written = write_pgen_vcf(fileset, query_regions(request, [plan.build]), partition.samples, vcf)
-        source = GenomeInput(label=f"{fileset.label} (its variants at the requested sites)", path=vcf)
-        try:
-            return read_genomes(source, request, samples=partition.samples, build=plan.build, absent=absent,
-                                restrict=restriction(plan.restrict_to))  # fmt: skip
-        except InputError as error:
-            if error.source != source.label:
-                raise
-            raise written.renamed(error, fileset.label) from None
+    regions = query_regions(request, [plan.build])
+    return _read_written(
+        lambda vcf: write_pgen_vcf(fileset, regions, partition.samples, vcf),
+        f"{fileset.label} (its variants at the requested sites)",
+        fileset.label,
+        plan,
+        partition,
+        request,
+        absent,
+    )
 
 
 def read_bgen_partition(
@@ -294,17 +294,40 @@ def read_bgen_partition(
         for group in read_bgen_sites(source, positions, partition.samples):
             stream.add(group)
     engines = request.model_copy(update={"scores": {}})
-    with tempfile.TemporaryDirectory(prefix="tailormed-bgen-") as folder:
+    regions = query_regions(engines, [plan.build])
+    return _read_written(
+        lambda vcf: write_bgen_vcf(source, regions, partition.samples, vcf),
+        f"{source.label} (its calls at the requested sites)",
+        source.label,
+        plan,
+        partition,
+        engines,
+        absent,
+    )
+
+
+def _read_written(
+    write: Callable[[Path], WrittenVcf],
+    label: str,
+    original: str,
+    plan: CohortPlan,
+    partition: Partition,
+    request: GenomeRequest,
+    absent: AbsentPolicy,
+) -> GenomeBatch:
+    """Read what ``write`` puts in a temporary VCF as any VCF is read (named ``label``); an error in it is told as
+    the same error about ``original``, naming the variant instead of the temporary file's line."""
+    with tempfile.TemporaryDirectory(prefix="tailormed-sites-") as folder:
         vcf = Path(folder) / "sites.vcf"
-        written = write_bgen_vcf(source, query_regions(engines, [plan.build]), partition.samples, vcf)
-        label = GenomeInput(label=f"{source.label} (its calls at the requested sites)", path=vcf)
+        written = write(vcf)
+        source = GenomeInput(label=label, path=vcf)
         try:
-            return read_genomes(label, engines, samples=partition.samples, build=plan.build, absent=absent,
+            return read_genomes(source, request, samples=partition.samples, build=plan.build, absent=absent,
                                 restrict=restriction(plan.restrict_to))  # fmt: skip
         except InputError as error:
-            if error.source != label.label:
+            if error.source != source.label:
                 raise
-            raise written.renamed(error, source.label) from None
+            raise written.renamed(error, original) from None
 
 
 class PartitionScoring:
