@@ -113,7 +113,11 @@ def test_omeprazole_leaves_cyp2c19_unassessed_for_clopidogrel(knowledge: PgxKnow
     assert _cpic(clopidogrel.genotype_recommendations).rows
     now = _cpic(clopidogrel.effective_recommendations)
     assert now.status == RecommendationStatus.NOT_ASSESSED and not now.rows
-    assert [n.reason for n in now.not_assessed if n.item == "CYP2C19"] == [change.explanation]
+    (reason,) = [n.reason for n in now.not_assessed if n.item == "CYP2C19"]
+    assert reason.startswith(change.explanation.split("; the DPWG")[0])
+    differs = reason.split("; the CPIC advice for clopidogrel differs: ")[1]
+    assert differs.startswith("Normal Metabolizer: If considering clopidogrel, use at standard dose (75 mg/day)")
+    assert "; Poor Metabolizer: Avoid clopidogrel if possible." in differs
 
 
 def test_abiraterone_leaves_cyp2d6_unassessed(knowledge: PgxKnowledge) -> None:
@@ -219,3 +223,58 @@ def test_an_inhibitor_of_unknown_strength_cannot_lower_an_activity_score_of_zero
     codeine = review.medications[0]
     assert not [c for c in codeine.phenoconversions if c.applied]
     assert _cpic(codeine.recommendations).rows
+
+
+def test_an_inhibitor_of_unknown_strength_that_cannot_change_the_advice_keeps_it(knowledge: PgxKnowledge) -> None:
+    """CYP2C9 *1/*3 (activity score 1.0) on miconazole: the score can only fall to 0 (0.5 and 0 are poor
+    metabolizer scores), and CPIC advises another drug than piroxicam at each, so that advice stands and says
+    miconazole cannot change it."""
+    results = phenotype_all([call("CYP2C9", "*1", "*3")], knowledge.phenotypes)
+    meds = [Medication(name="piroxicam"), Medication(name="miconazole")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    piroxicam = review.medications[0]
+    now = _cpic(piroxicam.recommendations)
+    assert now.status == RecommendationStatus.MATCHED and now.actionable
+    assert now.rows == _cpic(piroxicam.genotype_recommendations).rows and not piroxicam.guidance_changed
+    assert now.range_note == (
+        "miconazole (CYP2C9 inhibitor of unknown strength) cannot change this advice for piroxicam: it is the same "
+        "for Intermediate Metabolizer (activity score 1.0), Poor Metabolizer (activity score 0.5), "
+        "Poor Metabolizer (activity score 0.0)"
+    )
+    (change,) = piroxicam.phenoconversions
+    assert change.explanation.endswith("; it cannot change the CPIC advice for piroxicam")
+
+
+def test_an_intermediate_metabolizer_on_omeprazole_is_not_assessed_for_clopidogrel(knowledge: PgxKnowledge) -> None:
+    """CYP2C19 *1/*2 on omeprazole could be an intermediate or a poor metabolizer, and the guidelines word
+    clopidogrel's advice differently for the two (CPIC: avoid standard dose vs avoid clopidogrel): not assessed,
+    naming both."""
+    results = phenotype_all([call("CYP2C19", "*1", "*2")], knowledge.phenotypes)
+    meds = [Medication(name="clopidogrel"), Medication(name="omeprazole")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    now = _cpic(review.medications[0].recommendations)
+    assert now.status == RecommendationStatus.NOT_ASSESSED and not now.rows
+    (reason,) = [n.reason for n in now.not_assessed if n.item == "CYP2C19"]
+    differs = reason.split("; the CPIC advice for clopidogrel differs: ")[1]
+    assert differs.startswith("Intermediate Metabolizer: ") and "; Poor Metabolizer: Avoid clopidogrel" in differs
+    assert "Avoid standard dose (75 mg) clopidogrel if possible. Use prasugrel or ticagrelor at standard dose if no " \
+        "contraindication. (CVI ACS PCI)" in differs.split("; Poor")[0]
+
+
+def test_cyp2d6_intermediate_metabolizer_on_abiraterone_is_not_assessed_for_codeine(knowledge: PgxKnowledge) -> None:
+    """CYP2D6 *1/*4 (activity score 1.0) on abiraterone: down to 0.25 codeine keeps label dosing, at 0 it is
+    avoided, so codeine's guidance cannot be assessed and names both advices."""
+    results = phenotype_all([call("CYP2D6", "*1", "*4")], knowledge.phenotypes)
+    meds = [Medication(name="codeine"), Medication(name="abiraterone")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    now = _cpic(review.medications[0].recommendations)
+    assert now.status == RecommendationStatus.NOT_ASSESSED
+    (reason,) = [n.reason for n in now.not_assessed if n.item == "CYP2D6"]
+    assert reason.endswith(
+        "the CPIC advice for codeine differs: Intermediate Metabolizer (activity score 1.0), Intermediate Metabolizer "
+        "(activity score 0.75), Intermediate Metabolizer (activity score 0.5), Intermediate Metabolizer (activity "
+        "score 0.25): Use codeine label recommended age- or weight-specific dosing. If no response and opioid use is "
+        "warranted, consider a non-tramadol opioid. (general); Poor Metabolizer (activity score 0.0): Avoid codeine "
+        "use because of possibility of diminished analgesia. If opioid use is warranted, consider a non-tramadol "
+        "opioid. (general)"
+    )

@@ -9,11 +9,12 @@ from datetime import date
 import pytest
 
 from tailormed.demo import demo_record
+from tailormed.engines.pgx.phenotype import phenotype_all
 from tailormed.intake.record import load_record, resolve_genome_path, resolve_outside_calls
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.careplan import CarePlan
 from tailormed.model.patient import Medication, Patient
-from tailormed.model.pgx import GenePhenotype
+from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype
 from tailormed.pipeline.analyze import analyze, plan_from_runs, read_patient_genome
 from tailormed.pipeline.pgx import load_calling, read_outside
 from tailormed.service.cds import Link, _pgx_material
@@ -63,3 +64,25 @@ def test_outside_cyp2d6_call_card_is_not_provisional(core: KnowledgeBundle, drug
     _, plan = _plan(core, outside=True)
     card = _card(core, plan, drug)
     assert "Provisional" not in card["summary"] and "Provisional" not in card["detail"]
+
+
+def test_card_says_an_inhibitor_of_unknown_strength_cannot_change_the_advice(core: KnowledgeBundle) -> None:
+    """CYP2C9 *1/*3 (activity score 1.0) with miconazole (a CYP2C9 inhibitor of unknown strength) ordering
+    piroxicam: every score down to 0 advises an alternative, so the card gives it and says miconazole cannot
+    change it, instead of "CYP2C9 no result (miconazole)"."""
+    _, plan = _plan(core, outside=True)
+    checker = PgxChecker(core)
+    results = phenotype_all([_called("CYP2C9", "*1", "*3")], checker.knowledge.phenotypes)
+    check = checker.check(Medication(name="piroxicam"), results, [Medication(name="miconazole")])
+    assert check.actionable
+    card = json.loads("{" + _pgx_material(check, plan, [LINK]).card + "}")
+    assert "CYP2C9 Intermediate Metabolizer (advice unchanged by miconazole)" in card["summary"]
+    assert "no result" not in card["summary"]
+    assert "miconazole (CYP2C9 inhibitor of unknown strength) cannot change this advice" in card["detail"]
+    (change,) = check.phenoconversions
+    assert change.effective_phenotype is None and "it cannot change the CPIC advice for piroxicam" in change.explanation
+
+
+def _called(gene: str, a: str, b: str) -> GeneCall:
+    return GeneCall(sample="s", gene=gene, status=CallStatus.CALLED, diplotypes=[Diplotype(allele1=a, allele2=b)],
+                    origin=CallOrigin.MATCHER)

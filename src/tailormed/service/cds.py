@@ -836,14 +836,23 @@ def _info_card(summary: str, detail: str) -> dict[str, Any]:
 
 
 def _phenotypes(check: DrugCheck, answer: GuidelineResult) -> str:
-    """``CYP2D6 Poor Metabolizer (fluoxetine)``: each gene's phenotype as it applies now, and what changed it."""
+    """``CYP2D6 Poor Metabolizer (fluoxetine)``: each gene's phenotype as it applies now, and what changed it; a
+    gene a drug of unknown strength leaves unassessed says so, or, when the answer holds over every result the
+    drug could leave, that it cannot change the advice."""
     parts = []
     for gene in answer.genes:
         result = check.effective.get(gene)
-        phenotype = result.phenotype if result is not None and result.phenotype else "no result"
         changed = [c for c in check.phenoconversions if c.gene == gene and c.applied]
-        because = f" ({', '.join(p for c in changed for p in c.perpetrators)})" if changed else ""
-        parts.append(f"{gene} {phenotype}{because}")
+        names = " and ".join(dict.fromkeys(p for c in changed for p in c.perpetrators))
+        if changed and result is not None and result.called and result.phenotype is None:
+            genotype = changed[0].genotype_phenotype or "result"
+            if answer.rows:
+                parts.append(f"{gene} {genotype} (advice unchanged by {names})")
+            else:
+                parts.append(f"{gene} cannot be assessed because of {names}")
+            continue
+        phenotype = result.phenotype if result is not None and result.phenotype else "no result"
+        parts.append(f"{gene} {phenotype}{f' ({names})' if changed else ''}")
     return ", ".join(parts)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from tailormed.engines.pgx.findings import PgxKnowledge
 from tailormed.engines.pgx.recommend import recommend_drug
-from tailormed.engines.pgx.review import effective_results
+from tailormed.engines.pgx.review import effective_guidance, effective_results, matching_perpetrators
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.medicines import MedicineVocabulary, Resolution, core_medicines
 from tailormed.model.careplan import CarePlan
@@ -129,8 +129,19 @@ class PgxChecker:
         relevant = [c for c in changes if c.gene in genes]
         answers = genotype
         if any(c.applied for c in relevant):
-            drugs = dict.fromkeys(answer.drug for answer in genotype)
-            answers = [a for name in drugs for a in recommend_drug(guidelines, effective, name=name)]
+            perpetrators = matching_perpetrators(
+                [*acting, drug], self.knowledge.phenoconversion, exclude=drug, medicines=self.vocabulary
+            )
+            answers, relevant = effective_guidance(
+                guidelines,
+                [answer.drug for answer in genotype],
+                results,
+                effective,
+                relevant,
+                perpetrators,
+                self.knowledge.phenoconversion,
+                self.knowledge.phenotypes,
+            )
         return DrugCheck(
             drug=drug,
             ingredients=ingredients,

@@ -230,7 +230,7 @@ def _differing(
     possibles: list[PossibleResult],
 ) -> list[PossibleResult]:
     """The possible results of ``result`` under which the guideline gives other advice."""
-    advice = _advice(answer)
+    given = advice(answer)
     differ = []
     for possible in possibles:
         other = result.model_copy(
@@ -243,7 +243,7 @@ def _differing(
                 "untested": [],
             }
         )
-        if _advice_for(guideline, drug, {**results, result.gene: other}) != advice:
+        if _advice_for(guideline, drug, {**results, result.gene: other}) != given:
             differ.append(possible)
     return differ
 
@@ -261,7 +261,7 @@ def _advice_for(
         if sum(len(other.advice) for other in _KEPT.values()) >= ANSWERS_KEPT:
             for other in _KEPT.values():
                 other.advice.clear()
-        found = kept.advice[key] = _advice(_match_guideline(guideline, drug, results))
+        found = kept.advice[key] = advice(_match_guideline(guideline, drug, results))
     return found
 
 
@@ -319,7 +319,7 @@ def _over_range(
     return _provisional(answer, note, result.resolving_test)
 
 
-def _advice(answer: GuidelineResult) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+def advice(answer: GuidelineResult) -> tuple[str, tuple[tuple[str, str, str], ...]]:
     """What a guideline tells the prescriber, whatever the lookup value that led there."""
     rows = sorted((row.text, row.classification or "", row.population or "") for row in answer.rows)
     return answer.status.value, tuple(rows)

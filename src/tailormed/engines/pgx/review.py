@@ -6,7 +6,10 @@ drugs: a CYP2D6 normal metabolizer taking paroxetine behaves as a poor metaboliz
 perpetrator's factor and renamed with the gene's score bands; for CYP2C19 the phenotype moves along its order. A
 drug known to act on the enzyme by an amount no source states leaves the effective result unassessed (the
 guidance for the other drugs says so), unless a strong inhibitor on the list already sets the lowest result or
-the genotype leaves no function to inhibit (a poor metabolizer stays one).
+the genotype leaves no function to inhibit (a poor metabolizer stays one). When only inhibitors act, the result
+can only lie between the genotype result and the gene's lowest one: a drug whose guideline gives the same rows for
+every result in that reach keeps them (the inhibitor cannot change its advice); otherwise its guidance cannot be
+assessed and names the advice that differs.
 Every drug is looked up twice, with the genotype result and with the effective one, and both are kept so a
 report can show "genotype phenotype -> effective phenotype, because of DRUG". Rules come in as data
 (:class:`PhenoconversionRules`); nothing here reads files.
@@ -15,11 +18,12 @@ report can show "genotype phenotype -> effective phenotype, because of DRUG". Ru
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import product
 
 from pydantic import Field
 
 from tailormed.engines.pgx.phenotype import format_score
-from tailormed.engines.pgx.recommend import recommend_drug
+from tailormed.engines.pgx.recommend import advice, recommend_drug
 from tailormed.knowledge.medicines import MedicineVocabulary, Resolution, core_medicines, medication_names
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
 from tailormed.knowledge.pgx.interactions import (
@@ -31,8 +35,15 @@ from tailormed.knowledge.pgx.interactions import (
 )
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
 from tailormed.model.base import Contract
+from tailormed.model.finding import NotAssessed
 from tailormed.model.patient import Medication
-from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion, PhenotypeStatus
+from tailormed.model.pgx import (
+    GenePhenotype,
+    GuidelineResult,
+    Phenoconversion,
+    PhenotypeStatus,
+    RecommendationStatus,
+)
 
 
 class ReviewedMedication(Contract):
@@ -304,8 +315,11 @@ def review_medications(
         relevant = [c for c in changes if c.gene in genes]
         recomputed = None
         if any(c.applied for c in relevant):
-            drugs = dict.fromkeys(answer.drug for answer in genotype)
-            recomputed = [a for drug in drugs for a in recommend_drug(guidelines, effective, name=drug)]
+            acting = matching_perpetrators(medications, rules, medication, vocabulary)
+            drugs = [answer.drug for answer in genotype]
+            recomputed, relevant = effective_guidance(
+                guidelines, drugs, results, effective, relevant, acting, rules, tables
+            )
         review.medications.append(
             ReviewedMedication(
                 medication=medication.name,
@@ -316,6 +330,157 @@ def review_medications(
             )
         )
     return review
+
+
+def effective_guidance(
+    guidelines: GuidelineKnowledge,
+    drugs: Iterable[str],
+    results: Mapping[str, GenePhenotype],
+    effective: Mapping[str, GenePhenotype],
+    changes: list[Phenoconversion],
+    acting: Mapping[str, list[tuple[Medication, Perpetrator]]],
+    rules: PhenoconversionRules,
+    tables: PhenotypeKnowledge,
+) -> tuple[list[GuidelineResult], list[Phenoconversion]]:
+    """Each drug's guidance with the ``effective`` results, and ``changes`` with what they mean for those drugs.
+
+    A gene left unassessed by inhibitors alone (one of unknown strength among them) can only have a result
+    between its genotype result and its lowest one (:func:`_reach`). A guideline that gives the same advice for
+    every result in that reach is answered with it, saying the inhibitor cannot change it; otherwise the answer
+    stays "cannot be assessed" and names the advice each result would get.
+    """
+    reaches: dict[str, list[tuple[str, GenePhenotype]]] = {}
+    for change in changes:
+        pairs = acting.get(change.gene, [])
+        result = results.get(change.gene)
+        conversion = rules.genes.get(change.gene)
+        if not (change.applied and change.effective_phenotype is None and pairs and result and conversion):
+            continue
+        if all(p.role == Role.INHIBITOR for _, p in pairs):
+            found = _reach(result, conversion, tables)
+            if found is not None:
+                reaches[change.gene] = found
+    answers = []
+    said: dict[str, list[str]] = {}
+    for drug in dict.fromkeys(drugs):
+        for answer in recommend_drug(guidelines, effective, name=drug):
+            genes = [g for g in answer.genes if g in reaches]
+            if genes and answer.status == RecommendationStatus.NOT_ASSESSED:
+                answer = _over_reach(guidelines, answer, effective, {g: reaches[g] for g in genes}, changes, said)
+            answers.append(answer)
+    if said:
+        changes = [
+            c.model_copy(update={"explanation": "; ".join([c.explanation, *said[c.gene]])}) if c.gene in said else c
+            for c in changes
+        ]
+    return answers, changes
+
+
+def _reach(
+    result: GenePhenotype, conversion: GeneConversion, tables: PhenotypeKnowledge
+) -> list[tuple[str, GenePhenotype]] | None:
+    """The results an inhibitor of unknown strength could leave: the genotype result itself, then every lower
+    phenotype of the gene's order or every lower activity score of its table, named by the gene's score bands
+    (None when the result has no place in them). The highest of the results the genotype could still have
+    (copy number not measured) bounds it."""
+    lower = result.model_copy(
+        update={
+            "status": PhenotypeStatus.ASSIGNED,
+            "diplotype_alleles": None,
+            "phenoconversion": None,
+            "possible": [],
+            "untested": [],
+        }
+    )
+    found: list[tuple[str, GenePhenotype]] = [(_named(result.phenotype, result.activity_score), result)]
+    if conversion.phenotype_order:
+        order = conversion.phenotype_order
+        places = [
+            order.index(name)
+            for phenotype in [result.phenotype, *(p.phenotype for p in result.possible)]
+            if phenotype is not None and (name := conversion.phenotype_aliases.get(phenotype, phenotype)) in order
+        ]
+        own = conversion.phenotype_aliases.get(result.phenotype or "", result.phenotype)
+        if not places or own not in order:
+            return None
+        below = [p for p in reversed(order[: max(places) + 1]) if p != own]
+        return found + [(p, lower.model_copy(update={"phenotype": p})) for p in below]
+    own_score = _score(result.activity_score)
+    table = tables.gene(result.gene)
+    if not conversion.activity_bands or own_score is None or table is None:
+        return None
+    top = max([own_score, *(s for p in result.possible if (s := _score(p.activity_score)) is not None)])
+    grid = {
+        number for score in table.activity_scores if not score.startswith("≥") and (number := _score(score)) is not None
+    }
+    for number in sorted((n for n in grid if n <= top and n != own_score), reverse=True):
+        phenotype = conversion.phenotype_for(number)
+        if phenotype is None:
+            return None
+        score = format_score(number)
+        found.append(
+            (_named(phenotype, score), lower.model_copy(update={"phenotype": phenotype, "activity_score": score}))
+        )
+    return found
+
+
+def _over_reach(
+    guidelines: GuidelineKnowledge,
+    answer: GuidelineResult,
+    effective: Mapping[str, GenePhenotype],
+    reaches: Mapping[str, list[tuple[str, GenePhenotype]]],
+    changes: list[Phenoconversion],
+    said: dict[str, list[str]],
+) -> GuidelineResult:
+    """``answer`` (not assessed) matched again for every combination of results in the genes' reaches."""
+    genes = list(reaches)
+    groups: dict[tuple[object, str], list[str]] = {}
+    first: GuidelineResult | None = None
+    for combination in product(*(reaches[g] for g in genes)):
+        trial = {**effective, **{g: result for g, (_, result) in zip(genes, combination, strict=True)}}
+        found = next(
+            (a for a in recommend_drug(guidelines, trial, name=answer.drug) if a.guideline_id == answer.guideline_id),
+            None,
+        )
+        if found is None:
+            return answer
+        first = first or found
+        label = " and ".join(
+            name if len(genes) == 1 else f"{g} {name}" for g, (name, _) in zip(genes, combination, strict=True)
+        )
+        groups.setdefault((advice(found), _advice_text(found)), []).append(label)
+    assert first is not None
+    perpetrators = {g: " and ".join(p for c in changes if c.gene == g for p in c.perpetrators) for g in genes}
+    because = "; ".join(f"{perpetrators[g]} ({g} inhibitor of unknown strength)" for g in genes)
+    if len(groups) == 1:
+        (labels,) = groups.values()
+        text = f"{because} cannot change this advice for {answer.drug}: it is the same for {', '.join(labels)}"
+        for gene in genes:
+            said.setdefault(gene, []).append(f"it cannot change the {answer.source} advice for {answer.drug}")
+        named = {g: f"{summary} [{text}]" if g in reaches else summary for g, summary in first.gene_results.items()}
+        note = text if first.range_note is None else f"{first.range_note}; {text}"
+        return first.model_copy(update={"range_note": note, "gene_results": named})
+    differs = "; ".join(f"{', '.join(labels)}: {text}" for (_, text), labels in groups.items())
+    added = f"the {answer.source} advice for {answer.drug} differs: {differs}"
+    for gene in genes:
+        said.setdefault(gene, []).append(added)
+    not_assessed = [
+        NotAssessed(item=n.item, reason=f"{n.reason}; {added}") if n.item in reaches else n for n in answer.not_assessed
+    ]
+    return answer.model_copy(update={"not_assessed": not_assessed})
+
+
+def _advice_text(answer: GuidelineResult) -> str:
+    if not answer.rows:
+        return "; ".join(n.reason for n in answer.not_assessed) or answer.status.value.replace("_", " ")
+    lines = (
+        row.text.strip().splitlines()[0] + (f" ({row.population})" if row.population else "") for row in answer.rows
+    )
+    return " / ".join(dict.fromkeys(lines))
+
+
+def _named(phenotype: str | None, score: str | None) -> str:
+    return (phenotype or "no phenotype") + (f" (activity score {score})" if score else "")
 
 
 def _file_without(
