@@ -17,7 +17,7 @@ from tailormed.model.patient import Medication, Patient
 from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype
 from tailormed.pipeline.analyze import analyze, plan_from_runs, read_patient_genome
 from tailormed.pipeline.pgx import load_calling, read_outside
-from tailormed.service.cds import Link, _pgx_material
+from tailormed.service.cds import Link, _pgx_material, _phenotypes
 from tailormed.service.pgx_check import PgxChecker
 
 ON = date(2026, 3, 10)
@@ -81,6 +81,17 @@ def test_card_says_an_inhibitor_of_unknown_strength_cannot_change_the_advice(cor
     assert "miconazole (CYP2C9 inhibitor of unknown strength) cannot change this advice" in card["detail"]
     (change,) = check.phenoconversions
     assert change.effective_phenotype is None and "it cannot change the CPIC advice for piroxicam" in change.explanation
+
+
+def test_a_gene_an_inhibitor_of_unknown_strength_leaves_unassessed_is_named_so(core: KnowledgeBundle) -> None:
+    """CYP2C9 *1/*1 with miconazole ordering piroxicam: normal and poor metabolizers get different advice, so the
+    gene is named as not assessable because of miconazole, never as "no result"."""
+    checker = PgxChecker(core)
+    results = phenotype_all([_called("CYP2C9", "*1", "*1")], checker.knowledge.phenotypes)
+    check = checker.check(Medication(name="piroxicam"), results, [Medication(name="miconazole")])
+    answer = next(a for a in check.answers if a.source == "CPIC")
+    assert not check.actionable and not answer.rows
+    assert _phenotypes(check, answer) == "CYP2C9 cannot be assessed because of miconazole"
 
 
 def _called(gene: str, a: str, b: str) -> GeneCall:

@@ -846,7 +846,7 @@ def _phenotypes(check: DrugCheck, answer: GuidelineResult) -> str:
         names = " and ".join(dict.fromkeys(p for c in changed for p in c.perpetrators))
         if changed and result is not None and result.called and result.phenotype is None:
             genotype = changed[0].genotype_phenotype or "result"
-            if answer.rows:
+            if any(gene in row.matched_on for row in answer.rows):  # rows read over every result it could leave
                 parts.append(f"{gene} {genotype} (advice unchanged by {names})")
             else:
                 parts.append(f"{gene} cannot be assessed because of {names}")
