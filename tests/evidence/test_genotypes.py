@@ -292,3 +292,24 @@ def test_calls_filed_under_another_builds_locus_are_made_once_per_distinct_call(
     assert batch.evidence(batch.samples[7]).genotypes["pgx"] == calls[7] == calls[7 - len(calls)]
     with pytest.raises(IndexError):
         calls[len(calls)]
+
+
+def test_each_sample_gets_its_own_calls_whatever_its_name_resembles_or_the_order_asked(
+    tmp_path: Path, batch: Batch
+) -> None:
+    names = ("NA1", "NA10", "na1", "NA1.1", "1")
+    genotypes = ("0/0", "0/1", "1/1", "./.", "1|0")
+    header = HEADER.replace("\tS1\tS2\tS3\n", "\t" + "\t".join(names) + "\n")
+    path = tmp_path / "names.vcf"
+    path.write_text(header + _row("chr1", 10, ".", "A", "C", ".", ".", ".", "GT", *genotypes))
+    site = Locus(chrom="chr1", pos=10, ref="A", alts=("C",))
+    truth = {"0/0": ("A", "A"), "0/1": ("A", "C"), "1/1": ("C", "C"), "./.": (None, None), "1|0": ("C", "A")}
+    wanted = ["1", "na1", "NA10"]  # a subset, asked in reverse file order
+    found = batch(path, [site], samples=wanted)
+    assert found.samples == ["NA10", "na1", "1"]  # file order
+    for name in reversed(found.samples):
+        calls = found.evidence(name).sample_genotypes("test")
+        assert calls.sample == name
+        assert calls.calls[site.key].alleles == truth[genotypes[names.index(name)]]
+    with pytest.raises(ValueError, match="'NA1' is not among this pass's 3 samples"):
+        found.evidence("NA1")

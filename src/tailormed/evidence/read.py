@@ -78,6 +78,13 @@ class GenomeBatch:
     #: Consumer -> the pass's collector of its loci in the settled build, and the pass's decoder (for columns).
     collected: dict[str, LociCollector] = field(default_factory=dict)
     decoder: Decoder | None = None
+    #: Sample -> its row in the per-sample arrays, so a block's people are looked up in constant time each.
+    _rows: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._rows = {}
+        for row, name in enumerate(self.samples):
+            self._rows.setdefault(name, row)
 
     def call_columns(self, consumer: str) -> CallColumns | None:
         """Every sample's calls at ``consumer``'s loci as columns (None when the pass has none for it): the calls
@@ -95,7 +102,9 @@ class GenomeBatch:
         )
 
     def evidence(self, sample: str) -> GenomeEvidence:
-        index = self.samples.index(sample)
+        index = self._rows.get(sample)
+        if index is None:
+            raise ValueError(f"sample {sample!r} is not among this pass's {len(self.samples)} samples")
         sites = None
         if self.score_groups is not None:
             sites = [
