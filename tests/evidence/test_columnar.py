@@ -230,7 +230,10 @@ def test_corrupt_block_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     text = vcf_text(["S0", "S1"], rows).encode()
     whole = tmp_path / "whole.vcf.gz"
     whole.write_bytes(bgzf(text, block=400))
-    assert b"".join(columnar.text_chunks(whole, str(whole))) == text
+    chunks = list(columnar.text_chunks(whole, str(whole)))
+    assert b"".join(chunk for chunk, _ in chunks) == text
+    for chunk, ends in chunks:  # each piece's line ends, found block by block as it was inflated
+        assert ends.tolist() == [i for i, byte in enumerate(chunk) if byte == 10]
     data = bytearray(bgzf(text, block=400))
     data[len(data) // 2] ^= 0xFF
     path = tmp_path / "corrupt.vcf.gz"
@@ -375,3 +378,68 @@ def test_the_first_broken_line_is_named_when_pieces_are_decoded_ahead(
     assert "GT '0/x' is not a genotype" in raised.value.message
     header_lines = text.count("\n") - len(rows)
     assert raised.value.location == f"line {header_lines + 4}"
+
+
+def _found(scan: columnar.TextScan) -> list[tuple[str, int, str, int, int, str]]:
+    return [(w.chrom, w.pos, w.id, w.start, w.stop, w.where) for _, found in scan._scan(None) for w in found]
+
+
+@pytest.mark.parametrize("piece", [1, 120, 400, 1 << 20])
+def test_positions_read_a_piece_at_a_time_equal_the_line_by_line_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece: int
+) -> None:
+    """A piece's CHROM and POS are read together when its lines continue one chromosome at plain sorted positions;
+    the wanted lines, their places and line numbers are those the line-by-line scan finds, whatever the pieces."""
+    monkeypatch.setattr(columnar, "JOB_BYTES", piece)
+    chroms = ["chr1"] * 12 + ["chr2"] * 6 + ["chrUn_KI270742v1_with_a_name_longer_than_the_head"] * 3 + ["chr2x"] * 3
+    rows = [(chrom, 100 + 7 * i, "A", "G", "GT", ["0/1", "1/1"]) for i, chrom in enumerate(chroms)]
+    text = vcf_text(["S0", "S1"], rows).replace("\tv156\t", "\tv156\t").replace("chr1\t170\t", "chr1\t0000170\t")
+    text = text.replace("chr1\t177\t", "chr1\t+177\t")  # int() reads a sign: left to the line-by-line scan
+    path = tmp_path / "scan.vcf"
+    path.write_text(text)
+    wanted = {"chr1": {100, 121, 170, 177, 176}, "chr2": {184, 212, 999}, "chr2x": {268}}
+    fast = columnar.TextScan(path, str(path), wanted, ["S0", "S1"], ["S0"])
+    found = _found(fast)
+    monkeypatch.setattr(columnar.TextScan, "_same_chromosome", staticmethod(lambda *_: None))
+    slow = columnar.TextScan(path, str(path), wanted, ["S0", "S1"], ["S0"])
+    assert found == _found(slow)
+    assert [(chrom, pos) for chrom, pos, *_ in found] == [
+        ("chr1", 100),
+        ("chr1", 121),
+        ("chr1", 170),
+        ("chr1", 177),
+        ("chr2", 184),
+        ("chr2", 212),
+    ]
+    assert fast.records_read == slow.records_read == len(rows)
+
+
+def test_a_piece_of_one_chromosome_is_read_together() -> None:
+    lines = b"chr1\t5\tx\nchr1\t0012\ty\nchr1\t12\tz\n"
+    buffer = np.frombuffer(lines, dtype=np.uint8)
+    ends = np.flatnonzero(buffer == 10)
+    read = columnar.TextScan._same_chromosome(buffer, 0, ends, b"chr1", 5)
+    assert read is not None
+    assert read[1].tolist() == [5, 12, 12]
+    assert [lines[i : i + 1] for i in read[0].tolist()] == [b"\t"] * 3
+    assert columnar.TextScan._same_chromosome(buffer, 0, ends, b"chr1", 6) is None  # unsorted after the last piece
+    assert columnar.TextScan._same_chromosome(buffer, 0, ends, b"chr", 1) is None
+    for other in (b"chr1\t5\tx\nchr10\t6\ty\n", b"chr1\t5\tx\nchr1\t4\ty\n", b"chr1\t5\tx\n\n", b"chr1\t-5\tx\n"):
+        buffer = np.frombuffer(other, dtype=np.uint8)
+        assert columnar.TextScan._same_chromosome(buffer, 0, np.flatnonzero(buffer == 10), b"chr1", 1) is None
+
+
+@pytest.mark.parametrize(("line", "message"), [("chr1\t150\t", "not sorted"), ("chr1\tx50\t", "is not a number")])
+def test_a_broken_position_in_a_later_piece_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, message: str
+) -> None:
+    monkeypatch.setattr(columnar, "JOB_BYTES", 200)
+    rows = [("chr1", 100 + 10 * i, "A", "G", "GT", ["0/1", "1/1"]) for i in range(40)]
+    text = vcf_text(["S0", "S1"], rows).replace("chr1\t350\t", line)
+    path = tmp_path / "late.vcf"
+    path.write_text(text)
+    scan = columnar.TextScan(path, str(path), {"chr1": {100, 400}}, ["S0", "S1"], ["S0", "S1"])
+    with pytest.raises(InputError) as raised:
+        list(scan.blocks())
+    assert message in raised.value.message
+    assert raised.value.location == f"line {text.count(chr(10)) - len(rows) + 26}"  # the 26th record

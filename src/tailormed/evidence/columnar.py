@@ -59,6 +59,12 @@ MIN_SAMPLES = 50
 BATCH_LINES = 256
 #: Bytes of a wanted line split at once to find its fixed fields (longer ones are searched tab by tab).
 FIXED_FIELDS_BYTES = 512
+#: Digits of a POS read with the other lines of its piece (longer ones, up to int64's, are read line by line).
+_POS_DIGITS = 18
+#: Bytes from a line's start in which CHROM and POS are read together.
+_HEAD_BYTES = 48
+_HEAD_COLUMNS = np.arange(_HEAD_BYTES, dtype=np.intp)
+_POWERS_OF_TEN = 10 ** np.arange(_POS_DIGITS, dtype=np.int64)
 
 _TAB, _COLON, _SLASH, _PIPE, _DOT, _ZERO = 9, 58, 47, 124, 46, 48
 _BAD = -100
@@ -99,10 +105,29 @@ def _bgzf_jobs(path: Path) -> Iterator[bytes]:
             raise InputError("truncated or corrupt BGZF data at the end of the file", source=path)
 
 
-def _inflate_job(job: bytes, label: str) -> bytes:
-    """Inflate a run of BGZF blocks, checking each block's header, CRC-32 and length."""
+def _line_ends(text: bytes, offset: int, into: list[int]) -> None:
+    """Append where ``text``'s line ends are, plus ``offset`` (a find per line: lines of a cohort are long, and a
+    block just inflated is in the cache, so this is cheaper than comparing every byte with numpy)."""
+    find = text.find
+    end = find(b"\n")
+    while end >= 0:
+        into.append(end + offset)
+        end = find(b"\n", end + 1)
+
+
+def _newlines(text: bytes) -> npt.NDArray[np.intp]:
+    ends: list[int] = []
+    _line_ends(text, 0, ends)
+    return np.array(ends, dtype=np.intp)
+
+
+def _inflate_job(job: bytes, label: str) -> tuple[bytes, npt.NDArray[np.intp]]:
+    """Inflate a run of BGZF blocks, checking each block's header, CRC-32 and length; with where its line ends are
+    (found block by block while the text is in the cache)."""
     out: list[bytes] = []
+    lines: list[int] = []
     offset = 0
+    inflated = 0
     while offset < len(job):
         if job[offset : offset + 4] != b"\x1f\x8b\x08\x04" or job[offset + 12 : offset + 14] != b"BC":
             raise InputError("corrupt BGZF block (bad header)", source=label)
@@ -115,21 +140,24 @@ def _inflate_job(job: bytes, label: str) -> bytes:
         if len(text) != length or _crc32(text) != crc:
             raise InputError("corrupt BGZF block (CRC-32 or length mismatch)", source=label)
         out.append(text)
+        _line_ends(text, inflated, lines)
+        inflated += len(text)
         offset += size
-    return b"".join(out)
+    return b"".join(out), np.array(lines, dtype=np.intp)
 
 
-def text_chunks(path: Path, label: str, threads: int = THREADS) -> Iterator[bytes]:
-    """The file's text in order, in pieces of any length; BGZF inflated by ``threads`` worker threads."""
+def text_chunks(path: Path, label: str, threads: int = THREADS) -> Iterator[tuple[bytes, npt.NDArray[np.intp]]]:
+    """The file's text in order, in pieces of any length, each with the offsets of its line ends; BGZF inflated by
+    ``threads`` worker threads."""
     with path.open("rb") as handle:
         compressed = handle.read(2) == b"\x1f\x8b"
     if not compressed:
         with path.open("rb") as handle:
             while chunk := handle.read(JOB_BYTES):
-                yield chunk
+                yield chunk, _newlines(chunk)
         return
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        queue: deque[Future[bytes]] = deque()
+        queue: deque[Future[tuple[bytes, npt.NDArray[np.intp]]]] = deque()
         for job in _bgzf_jobs(path):
             queue.append(pool.submit(_inflate_job, job, label))
             if len(queue) > 2 * threads:
@@ -390,11 +418,30 @@ class TextScan:
         finished: set[bytes] = set()
         wanted_here: set[int] | tuple[()] = ()  # the wanted positions on the current chromosome
         chrom: str | None = None
-        for data, start, last in self._pieces():
+        wanted_sorted: dict[str | None, npt.NDArray[np.int64]] = {}
+        for data, start, last, ends in self._pieces():
             buffer = np.frombuffer(data, dtype=np.uint8, count=last + 1)
             found: list[_Wanted] = []
             records = 0
             find = data.find
+            regular = self._same_chromosome(buffer, start, ends, previous_name, previous_pos)
+            if regular is not None:
+                pos_ends, positions = regular
+                if chrom not in wanted_sorted:
+                    wanted_sorted[chrom] = np.asarray(sorted(wanted_here), dtype=np.int64)
+                here = wanted_sorted[chrom]
+                if len(here):
+                    at = np.minimum(np.searchsorted(here, positions), len(here) - 1)
+                    assert chrom is not None
+                    for i in np.flatnonzero(here[at] == positions).tolist():
+                        where = f"line {line_number + i + 1}"
+                        found.append(
+                            self._fields(data, int(pos_ends[i]) + 1, int(ends[i]), chrom, int(positions[i]), where)
+                        )
+                records = len(ends)
+                line_number += records
+                previous_pos = int(positions[-1])
+                start = last + 1  # every line read
             while start <= last:
                 end = find(b"\n", start, last + 1)
                 line_number += 1
@@ -452,28 +499,61 @@ class TextScan:
         if on_progress is not None and pending:
             on_progress(pending)
 
-    def _pieces(self) -> Iterator[tuple[bytes, int, int]]:
-        """The text as (bytes, first byte, last line end) pieces of whole lines. A line split between two inflated
-        pieces is joined on its own, so the large pieces are scanned where they were inflated, never copied."""
+    def _pieces(self) -> Iterator[tuple[bytes, int, int, npt.NDArray[np.intp]]]:
+        """The text as (bytes, first byte, last line end, line ends) pieces of whole lines. A line split between two
+        inflated pieces is joined on its own, so the large pieces are scanned where they were inflated, never
+        copied."""
         carry = b""
-        for chunk in text_chunks(self.path, self.label, self.threads):
+        for chunk, lines in text_chunks(self.path, self.label, self.threads):
             start = 0
             if carry:
-                first = chunk.find(b"\n")
-                if first < 0:
+                if not len(lines):
                     carry += chunk
                     continue
+                first = int(lines[0])
                 head = carry + chunk[: first + 1]
-                yield head, 0, len(head) - 1
+                yield head, 0, len(head) - 1, np.array([len(head) - 1], dtype=np.intp)  # its only line end
                 start = first + 1
-            last = chunk.rfind(b"\n")
-            if last < start:
+                lines = lines[1:]
+            if not len(lines):
                 carry = chunk[start:]
                 continue
-            yield chunk, start, last
+            last = int(lines[-1])
+            yield chunk, start, last, lines
             carry = chunk[last + 1 :]
         if carry.strip():
             raise InputError("the last line has no line end (truncated file?)", source=self.label)
+
+    @staticmethod
+    def _same_chromosome(
+        buffer: npt.NDArray[np.uint8], start: int, ends: npt.NDArray[np.intp], name: bytes, after: int
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]] | None:
+        """Where POS ends and what it is on every line of a piece, read together, when all of them are records of
+        chromosome ``name`` at plain sorted positions from ``after`` on; None otherwise (a header or blank line, a
+        new chromosome, an unusual or unsorted POS), for the line-by-line scan, which names any error."""
+        width = len(name) + 1 + _POS_DIGITS + 1
+        if not name or width > _HEAD_BYTES:
+            return None
+        starts = np.empty_like(ends)
+        starts[0] = start
+        starts[1:] = ends[:-1] + 1
+        head = buffer[np.minimum(starts[:, None] + _HEAD_COLUMNS[:width], ends[:, None])]  # a short line reads '\n'
+        if (
+            not (head[:, : len(name)] == np.frombuffer(name, dtype=np.uint8)).all()
+            or (head[:, len(name)] != _TAB).any()
+        ):
+            return None
+        digits = head[:, len(name) + 1 :].astype(np.int64) - _ZERO
+        is_digit = (digits >= 0) & (digits <= 9)
+        length = np.argmin(is_digit, axis=1)  # the first byte that is not a digit
+        rows = np.arange(len(ends))
+        if (length == 0).any() or (head[rows, len(name) + 1 + length] != _TAB).any():
+            return None
+        power = length[:, None] - 1 - _HEAD_COLUMNS[: _POS_DIGITS + 1]
+        pos = np.where(power >= 0, digits * _POWERS_OF_TEN[np.maximum(power, 0)], 0).sum(axis=1)
+        if pos[0] < max(after, 1) or (len(pos) > 1 and (np.diff(pos) < 0).any()):
+            return None
+        return starts + len(name) + 1 + length, pos
 
     def _fields(self, data: bytes, begin: int, end: int, chrom: str, pos: int, where: str) -> _Wanted:
         """The fixed fields of a wanted line (from ID on) and where its sample columns lie."""
