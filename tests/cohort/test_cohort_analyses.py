@@ -288,3 +288,29 @@ def test_engines_on_a_fileset_write_the_tables_of_the_vcf_it_was_made_from(
         assert found.num_rows > 0 and found.equals(read_table(tmp_path / "vcf", table)), table
     carriers = read_table(tmp_path / "pgen", "hereditary.parquet").to_pylist()
     assert carriers and all(("|" if phased else "/") in row["genotype"] for row in carriers)
+
+
+_PANDAS_PROBE = """
+import sys
+from pathlib import Path
+import pyarrow.parquet as pq
+from tailormed.cli import main
+try:
+    main()
+except SystemExit as exit:
+    assert not exit.code, exit.code
+loaded = "pandas" in sys.modules
+calls = pq.ParquetFile(next(Path(sys.argv[-1]).glob("pgx_calls.parquet/*/part-0.parquet"))).read()
+print(loaded, type(calls.to_pandas()).__name__, calls.num_rows > 0)
+"""
+
+
+def test_a_cohort_run_never_loads_pandas_and_its_tables_still_convert_to_pandas(
+    pgx_cohort_vcf: Path, cohort_bundle: KnowledgeBundle, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-c", _PANDAS_PROBE, "cohort", "run", "--vcf", str(pgx_cohort_vcf), "--kb",
+               str(cohort_bundle.root), "--analyses", "pgx,hereditary", "--block-size", "12", "--on", ON.isoformat(),
+               "--out", str(tmp_path / "out")]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "DataFrame", "True"]

@@ -26,6 +26,7 @@ from tailormed.cohort.plan import (
     checksum,
     score_regions,
 )
+from tailormed.cohort.tables import arrow_without_pandas
 from tailormed.cohort.tasks import finished, merge_regions, prepare_run, run_partition
 from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
@@ -270,6 +271,7 @@ def run_cohort(
     (``summary.json``, ``summary.html``) is written last, per group of ``populations`` (sample -> group) if given.
     """
     out.mkdir(parents=True, exist_ok=True)
+    arrow_without_pandas()
     prepare_run(plan, out)
     units = plan.units
     todo = [partition for partition in units if not finished(plan, partition, out)]

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from importlib.machinery import ModuleSpec
 from pathlib import Path
+from types import ModuleType
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -217,9 +220,41 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
     return path
 
 
+def read_parquet(path: Path) -> pa.Table:
+    """One Parquet file, read without ``pyarrow.dataset`` (whose import loads pandas)."""
+    with pq.ParquetFile(path) as handle:
+        return handle.read()
+
+
 def read_table(out: Path, table: str) -> pa.Table:
     """Every partition of a table, in partition order."""
     files = sorted((out / table).glob("block=*/part-0.parquet"))
     if not files:
         return SCHEMAS[table].empty_table()
-    return pa.concat_tables([pq.read_table(file) for file in files])
+    return pa.concat_tables([read_parquet(file) for file in files])
+
+
+class _NoPandas:
+    """An import finder that refuses pandas (used only while pyarrow looks for it)."""
+
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if name == "pandas":
+            raise ModuleNotFoundError("pandas is not used by cohort tables", name=name)
+        return None
+
+
+def arrow_without_pandas() -> None:
+    """Settle, before pyarrow's first conversion, that this process has no pandas: pyarrow otherwise imports it
+    (~0.45 s per process) to ask whether each list or array is a pandas object, which cohort values never are.
+    A later ``to_pandas`` still imports pandas; nothing changes once pandas is loaded."""
+    shim = getattr(pa.lib, "_pandas_api", None)
+    if shim is None or "pandas" in sys.modules:
+        return
+    finder = _NoPandas()
+    sys.meta_path.insert(0, finder)
+    try:
+        _ = shim.have_pandas  # asking makes pyarrow try the import once, now refused
+    finally:
+        sys.meta_path.remove(finder)

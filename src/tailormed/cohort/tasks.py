@@ -27,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from tailormed.cohort.pgx_block import pgx_block
 from tailormed.cohort.plan import Analysis, CohortPlan, InputKind, Partition, default_patient, read_records
@@ -39,9 +38,11 @@ from tailormed.cohort.tables import (
     PRS_TABLE,
     RISK_TABLE,
     Rows,
+    arrow_without_pandas,
     hereditary_rows,
     pgx_call_rows,
     prs_table,
+    read_parquet,
     recommendation_rows,
     risk_rows,
     rows_table,
@@ -387,6 +388,7 @@ def score_pgen_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
 def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str, object]:
     """Compute one partition and write its tables, then its marker (the marker last: it means "finished")."""
     started = time.perf_counter()
+    arrow_without_pandas()
     analyses = unit_analyses(plan, partition)
     tables: dict[str, pa.Table] = {}
     skipped: dict[str, Counter[str]] = {}
@@ -463,7 +465,7 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
 def merge_regions(plan: CohortPlan, out: Path) -> None:
     """Each block's ``prs_scores`` table from the region partitions' partial tables: sums, denominators, missing
     genotypes and matched variants added region after region; each score's overlap is checked on the whole."""
-    parts = [pq.read_table(table_path(out, PRS_TABLE, unit)) for unit in plan.units if unit.region is not None]
+    parts = [read_parquet(table_path(out, PRS_TABLE, unit)) for unit in plan.units if unit.region is not None]
     first = parts[0]
     sums = np.zeros(first.num_rows)
     denom = np.zeros(first.num_rows)
