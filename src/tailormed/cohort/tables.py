@@ -220,18 +220,19 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
     return path
 
 
-def read_parquet(path: Path) -> pa.Table:
-    """One Parquet file, read without ``pyarrow.dataset`` (whose import loads pandas)."""
+def read_parquet(path: Path, columns: Sequence[str] | None = None) -> pa.Table:
+    """One Parquet file (only ``columns`` when given), read without ``pyarrow.dataset`` (whose import loads pandas)."""
     with pq.ParquetFile(path) as handle:
-        return handle.read()
+        return handle.read(columns=list(columns) if columns is not None else None)
 
 
-def read_table(out: Path, table: str) -> pa.Table:
-    """Every partition of a table, in partition order."""
+def read_table(out: Path, table: str, columns: Sequence[str] | None = None) -> pa.Table:
+    """Every partition of a table (only ``columns`` when given, in that order), in partition order."""
     files = sorted((out / table).glob("block=*/part-0.parquet"))
     if not files:
-        return SCHEMAS[table].empty_table()
-    return pa.concat_tables([read_parquet(file) for file in files])
+        empty = SCHEMAS[table].empty_table()
+        return empty.select(list(columns)) if columns is not None else empty
+    return pa.concat_tables([read_parquet(file, columns) for file in files])
 
 
 class _NoPandas:
