@@ -191,6 +191,18 @@ def read_sample_file(path: Path) -> list[str]:
     return ids
 
 
+
+def _columns(source: BgenInput, samples: Sequence[str] | None) -> npt.NDArray[np.intp]:
+    """The file's sample columns of ``samples`` in their order (default: every sample); unknown names refused."""
+    chosen = list(samples) if samples is not None else list(source.samples)
+    where = {sample: i for i, sample in enumerate(source.samples)}
+    unknown = [sample for sample in chosen if sample not in where]
+    if unknown:
+        raise InputError(
+            f"sample(s) not in the BGEN: {', '.join(unknown[:5])}", source=source.sample_file or source.path
+        )
+    return np.asarray([where[sample] for sample in chosen], dtype=np.intp)
+
 def write_bgen_vcf(
     source: BgenInput,
     regions: Sequence[tuple[str, int, int]],
@@ -199,13 +211,7 @@ def write_bgen_vcf(
 ) -> WrittenVcf:
     """Write the BGEN's variants inside ``regions`` (canonical chromosome, start, end) for ``samples`` as VCF GT
     calls (see the module notes for the calls); which variant each record is."""
-    where = {sample: i for i, sample in enumerate(source.samples)}
-    unknown = [sample for sample in samples if sample not in where]
-    if unknown:
-        raise InputError(
-            f"sample(s) not in the BGEN: {', '.join(unknown[:5])}", source=source.sample_file or source.path
-        )
-    columns = np.asarray([where[sample] for sample in samples], dtype=np.intp)
+    columns = _columns(source, samples)
     written = WrittenVcf()
     with _reader(source.opened or source.path) as reader, out.open("w", encoding="utf-8") as stream:
         try:
@@ -300,14 +306,7 @@ def read_bgen_sites(
     """Every variant at the requested (canonical chromosome, position) sites with the samples' calls or dosages
     (see the module notes), grouped by position in file order; samples in the order of ``samples`` (default: the
     file's)."""
-    chosen = list(samples) if samples is not None else list(source.samples)
-    where = {sample: i for i, sample in enumerate(source.samples)}
-    unknown = [sample for sample in chosen if sample not in where]
-    if unknown:
-        raise InputError(
-            f"sample(s) not in the BGEN: {', '.join(unknown[:5])}", source=source.sample_file or source.path
-        )
-    columns = np.asarray([where[sample] for sample in chosen], dtype=np.intp)
+    columns = _columns(source, samples)
     regions = sorted({(chrom, pos, pos) for chrom, pos in positions})
     current: list[SiteRecord] = []
     with _reader(source.opened or source.path) as reader:
