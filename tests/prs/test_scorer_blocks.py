@@ -9,8 +9,10 @@ import numpy.typing as npt
 import pytest
 
 from tailormed.engines.prs import scoring
+from tailormed.engines.prs.frequency import variant_moments
 from tailormed.engines.prs.matching import MatchOptions
 from tailormed.engines.prs.scoring import Imputation
+from tailormed.knowledge.pgs_scoring import EffectType
 from tailormed.model.genotype import GenomeBuild
 from tailormed.pipeline.prs import read_scores, score_vcf
 
@@ -105,3 +107,41 @@ def test_block_sums_equal_a_per_variant_loop_bit_for_bit(
     np.testing.assert_array_equal(result.denom, denom)
     expected_missing = [sum("." in calls[i] for calls in genotypes) for i in range(SAMPLES)]
     assert result.missing.tolist() == expected_missing
+
+
+@pytest.mark.parametrize("block", [1, 7, 512])
+@pytest.mark.parametrize("imputation", [Imputation.MEAN, Imputation.NONE])
+def test_expected_moments_equal_a_per_variant_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, imputation: Imputation
+) -> None:
+    """The scoring file's effect-allele frequencies (given for some rows only) give the expected mean and variance
+    of each sample's SUM as a per-variant loop adds them (without imputation, only over the sample's called ones)."""
+    monkeypatch.setattr(scoring, "BLOCK", block)
+    vcf, score, genotypes, weights, kinds = cohort(tmp_path)
+    lines = score.read_text().splitlines()
+    frequencies = [0.1 + 0.02 * v if v % 3 else None for v in range(VARIANTS)]
+    head = lines[:3]
+    head[2] += "\tallelefrequency_effect"
+    body = [f"{line}\t{'' if f is None else f}" for line, f in zip(lines[3:], frequencies, strict=True)]
+    score.write_text("\n".join(head + body) + "\n")
+    run = score_vcf(
+        vcf,
+        read_scores([score]),
+        None,
+        build=GenomeBuild.GRCH38,
+        options=MatchOptions(min_overlap=0.0),
+        imputation=imputation,
+    )
+    result = run.scores[0]
+    mean, variance = np.zeros(SAMPLES), np.zeros(SAMPLES)
+    for calls, weight, kind, frequency in zip(genotypes, weights, kinds, frequencies, strict=True):
+        if frequency is None:
+            continue
+        moments = variant_moments(frequency, weight, EffectType(kind.removesuffix(":ref")))
+        called = np.array(["." not in call for call in calls])
+        keep = called if imputation is Imputation.NONE else np.ones(SAMPLES, dtype=bool)
+        mean = mean + np.where(keep, moments.mean, 0.0)
+        variance = variance + np.where(keep, moments.variance, 0.0)
+    np.testing.assert_array_equal(result.expected_mean, mean)
+    np.testing.assert_array_equal(result.expected_variance, variance)
+    assert result.without_frequency == sum(f is None for f in frequencies)

@@ -206,6 +206,8 @@ class Scorer:
         self._pending_count = 0
         self._worker: ThreadPoolExecutor | None = None
         self._job: Future[None] | None = None
+        self._values: npt.NDArray[np.float64] | None = None
+        self._missing_buffer: npt.NDArray[np.bool_] | None = None
 
     def add(self, hits: list[Hit]) -> None:
         self._pending.extend(hits)
@@ -245,7 +247,8 @@ class Scorer:
                 self._add_dosage_block(score_index, _one_by_one(parts))
                 continue
             codes, block = _codes(parts, len(self.samples))
-            self._add_block(score_index, codes, block)
+            for start in range(0, len(block), BLOCK):  # a reader's block may be thousands of variants
+                self._add_block(score_index, codes[start : start + BLOCK], block[start : start + BLOCK])
 
     def _add_block(self, score_index: int, codes: npt.NDArray[np.int8], block: list[Selected]) -> None:
         """Add a block's weighted dosages after the running sums, the values a per-variant loop would add.
@@ -255,13 +258,19 @@ class Scorer:
         the sums are unchanged to the last bit while the block is read once per step instead of as NaN-marked floats.
         A block with a record of dosages is summed as floats (:meth:`_add_dosage_block`).
         """
-        missing = codes == MISSING
-        fill = np.zeros(len(block))  # no-mean-imputation: a missing genotype contributes nothing
-        if self.imputation is Imputation.MEAN and missing.any():
+        count = len(block)
+        if self._values is None or self._missing_buffer is None:
+            self._values = np.empty((BLOCK, len(self.samples)), dtype=np.float64)
+            self._missing_buffer = np.empty((BLOCK, len(self.samples)), dtype=np.bool_)
+        # both reused: a fresh matrix's pages cost as much as the work on it
+        missing = np.equal(codes, MISSING, out=self._missing_buffer[:count])
+        any_missing = bool(missing.any())
+        fill = np.zeros(count)  # no-mean-imputation: a missing genotype contributes nothing
+        if self.imputation is Imputation.MEAN and any_missing:
             # a missing genotype counts the called ones' mean effect-allele copies (0 when none is called)
-            missing_per_variant = np.count_nonzero(missing, axis=1)
+            missing_per_variant = missing.view(np.int8).sum(axis=1, dtype=np.int32)
             called = codes.shape[1] - missing_per_variant
-            total = codes.sum(axis=1, dtype=np.int64) - MISSING * missing_per_variant  # the called ones' sum
+            total = codes.sum(axis=1, dtype=np.int32) - MISSING * missing_per_variant  # the called ones' sum
             np.divide(total.astype(np.float64), called, out=fill, where=called > 0)
         for effect_type in (EffectType.DOMINANT, EffectType.RECESSIVE):
             rows = [i for i, chosen in enumerate(block) if chosen.effect_type is effect_type]
@@ -270,14 +279,16 @@ class Scorer:
                 fill[rows] /= 2.0  # plink2 fills dominant and recessive weights with the allele's frequency
         weights = np.array([chosen.weight for chosen in block])
         self._expect(score_index, block, missing)
-        missing_per_sample = np.count_nonzero(missing, axis=0)
-        self._missing[score_index] += missing_per_sample
-        if self.imputation is Imputation.MEAN:
-            self._denom[score_index] += 2.0 * len(block)
+        if any_missing:
+            missing_per_sample = missing.view(np.int8).sum(axis=0, dtype=np.int32)
+            self._missing[score_index] += missing_per_sample
+        if self.imputation is Imputation.MEAN or not any_missing:
+            self._denom[score_index] += 2.0 * count
         else:
-            self._denom[score_index] += 2.0 * (len(block) - missing_per_sample)
-        value = np.multiply(codes, weights[:, None])  # float(code) * weight, in one pass
-        np.copyto(value, (fill * weights)[:, None], where=missing)
+            self._denom[score_index] += 2.0 * (count - missing_per_sample)
+        value = np.multiply(codes, weights[:, None], out=self._values[:count])  # float(code) * weight, in one pass
+        if any_missing:
+            np.copyto(value, (fill * weights)[:, None], where=missing)
         self._sums[score_index] = _running(self._sums[score_index], value)
 
     def _add_dosage_block(self, score_index: int, block: list[tuple[Selected, SiteRecord | None]]) -> None:
@@ -309,18 +320,17 @@ class Scorer:
 
     def _expect(self, score_index: int, block: list[Selected], missing: npt.NDArray[np.bool_]) -> None:
         frequencies = self.matches[score_index].score.effect_allele_frequency
-        means = np.zeros(len(block))
-        variances = np.zeros(len(block))
-        known = np.zeros(len(block), dtype=bool)
-        for i, chosen in enumerate(block):
-            frequency = float(frequencies[chosen.row])
-            if np.isnan(frequency):
-                self._without_frequency[score_index] += 1
-                continue
-            moments = variant_moments(frequency, chosen.weight, chosen.effect_type)
-            means[i], variances[i], known[i] = moments.mean, moments.variance, True
+        rows = np.fromiter((chosen.row for chosen in block), dtype=np.intp, count=len(block))
+        known = ~np.isnan(frequencies[rows])
+        self._without_frequency[score_index] += len(block) - int(np.count_nonzero(known))
         if not known.any():
             return
+        means = np.zeros(len(block))
+        variances = np.zeros(len(block))
+        for i in np.flatnonzero(known).tolist():
+            chosen = block[i]
+            moments = variant_moments(float(frequencies[chosen.row]), chosen.weight, chosen.effect_type)
+            means[i], variances[i] = moments.mean, moments.variance
         keep = ~missing[known] if self.imputation is Imputation.NONE else np.ones_like(missing[known])
         self._mean[score_index] = _running(self._mean[score_index], np.where(keep, means[known][:, None], 0.0))
         self._variance[score_index] = _running(
