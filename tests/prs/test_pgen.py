@@ -56,3 +56,40 @@ def test_prs_score_cli_reads_pgen_and_needs_a_build(cineca_pgen: Path, pgs_dir: 
     rows = done.stdout.splitlines()
     assert rows[0].startswith("IID\tPGS\tSUM") and len(rows) == 1 + 2504
     assert "782/835 variants matched" in done.stderr
+
+
+#: ``prs score`` run in-process, counting the cycle collections that start from reading the scoring files to the
+#: end of scoring.
+_COLLECTIONS = """
+import gc
+import sys
+from tailormed.cli import main
+from tailormed.pipeline import prs
+
+scoring, started = [False], []
+read_scores, score_pgen = prs.read_scores, prs.score_pgen
+def read(*args, **kwargs):
+    scoring[0] = True
+    return read_scores(*args, **kwargs)
+def score(*args, **kwargs):
+    try:
+        return score_pgen(*args, **kwargs)
+    finally:
+        scoring[0] = False
+prs.read_scores, prs.score_pgen = read, score
+gc.callbacks.append(lambda phase, info: started.append(phase) if phase == "start" and scoring[0] else None)
+try:
+    main()
+finally:
+    print("collections while scoring:", len(started), file=sys.stderr)
+"""
+
+
+def test_prs_score_runs_with_the_collector_paused(cineca_pgen: Path, pgs_dir: Path) -> None:
+    """Reading the scoring file and matching make objects by the variant, none in a reference cycle: no cycle
+    collection walks them while the command scores."""
+    args = ["prs", "score", "--pgen", str(cineca_pgen), "--build", "GRCh37"]
+    args += ["--scoring", str(pgs_dir / "PGS001229_22.GRCh37.txt")]
+    done = subprocess.run([sys.executable, "-c", _COLLECTIONS, *args], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "collections while scoring: 0" in done.stderr

@@ -11,6 +11,7 @@ whose matched share is below ``--min-overlap`` stops the command with the number
 
 from __future__ import annotations
 
+import gc
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -92,6 +93,7 @@ def score(
     ] = None,
 ) -> None:
     """Score every sample of a VCF, PLINK 2 fileset or BGEN with PGS Catalog scoring files (a row per sample, score)."""
+    from tailormed.collector import paused
     from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP, MatchOptions
     from tailormed.errors import InputError
     from tailormed.knowledge.bundle import load_bundle
@@ -106,14 +108,16 @@ def score(
         raise InputError("a PLINK 2 fileset names no genome build: give --build", source=pgen)
     if bgen is not None and build is None:
         raise InputError("a BGEN file names no genome build: give --build", source=bgen)
-    scores = prs.read_scores(scoring)
     options = MatchOptions(
         min_overlap=DEFAULT_MIN_OVERLAP if min_overlap is None else min_overlap,
         keep_ambiguous=keep_ambiguous,
         keep_multiallelic=keep_multiallelic,
         absent_is_reference=absent_is_reference,
     )
-    with progress() as bar:
+    # the scoring files' columns, the matcher's index and match log are ~10 objects per variant, none in a cycle: a
+    # running collector would walk them all again every few hundred allocations
+    with progress() as bar, paused():
+        scores = prs.read_scores(scoring)
         if pgen is not None and build is not None:
             bar.add_task(f"scoring {pgen.name}", total=None)
             run = prs.score_pgen(pgen, scores, build, samples=sample or None, options=options)
@@ -132,6 +136,7 @@ def score(
                 reference=reference,
                 on_progress=lambda n: bar.advance(task, n),
             )
+        gc.freeze()  # the run lives until the command ends: frozen rather than walked once collections resume
     detection = run.build
     if match_log is not None:
         write_text_atomic(match_log, tables.match_log_tsv(run))
