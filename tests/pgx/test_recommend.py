@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,46 @@ def test_kept_answers_stay_within_their_bound_and_give_the_same_advice(
     answers = recommend_all(fresh, found)
     assert len(answers) > 5 and sum(len(kept.answers) for kept in recommend._KEPT.values()) <= 5
     assert [a.model_dump() for a in recommend_all(fresh, found)] == [a.model_dump() for a in answers]
+
+
+def test_rows_looked_up_per_gene_result_are_the_rows_a_full_scan_matches(
+    knowledge: tuple[PhenotypeKnowledge, GuidelineKnowledge], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each drug's rows are found gene by gene from the rows kept for a result's rows key; for every guideline and
+    drug, over results from every diplotype of the tables (and genes not called, unphased DPYD pairs), they are the
+    rows that hold when every criterion is tested, and ``actionable`` says what the whole answer says."""
+    tables, guidelines = knowledge
+    monkeypatch.setattr(recommend, "ANSWERS_KEPT", 50)
+    fresh = guidelines.model_copy(deep=True)
+    per_gene: dict[str, list[GenePhenotype | None]] = {}
+    for gene, table in tables.genes.items():
+        options: list[GenePhenotype | None] = [None]
+        for row in table.diplotypes:
+            pair = (*row.alleles, *row.alleles)[:2]
+            options.append(phenotype_all([call(gene, pair[0], pair[1])], tables)[gene])
+        per_gene[gene] = options
+    dpyd = tables.genes["DPYD"]
+    named = [name for name in dpyd.alleles if name != "Reference"][:12]
+    per_gene["DPYD"] += [phenotype_all([call("DPYD", a, b)], tables)["DPYD"] for a in named for b in named if a < b]
+    rng = random.Random(16)
+    checked = actionable = 0
+    for guideline, drug in recommend.every_drug(fresh):
+        rows = [row for row in guideline.recommendations if row.applies_to(drug)]
+        reads = recommend.genes_read(guideline)
+        for _ in range(40):
+            results = {gene: r for gene in reads if (r := rng.choice(per_gene.get(gene, [None]))) is not None}
+            scanned = [
+                row
+                for row in rows
+                if all(recommend.criterion_holds(c, results.get(c.gene)) for c in row.criteria)
+                and recommend.condition_holds(row.condition, results.get(row.condition.gene) if row.condition else None)
+            ]
+            if any(c.kind == CriterionKind.DIPLOTYPE for row in scanned for c in row.criteria):
+                scanned = [row for row in scanned if any(c.kind == CriterionKind.DIPLOTYPE for c in row.criteria)]
+            assert recommend._matched(guideline, drug, results) == scanned, (guideline.id, drug, results)
+            whole = recommend.match_guideline(guideline, drug, results)
+            assert [row.row_id for row in whole.rows] == [row.id for row in scanned]
+            assert recommend.actionable(guideline, drug, results) is whole.actionable
+            checked += 1
+            actionable += whole.actionable
+    assert checked > 5000 and 100 < actionable < checked

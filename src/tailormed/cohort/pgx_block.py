@@ -37,6 +37,7 @@ from tailormed.engines.pgx.cohort_match import MatchMemo, gene_patterns
 from tailormed.engines.pgx.copy_number import READ_STATES, phenotype_calls
 from tailormed.engines.pgx.findings import recommendation_priority
 from tailormed.engines.pgx.recommend import (
+    actionable,
     every_drug,
     genes_read,
     match_guideline,
@@ -203,25 +204,15 @@ def _recommendations_table(
     starts: list[Index] = []
     counts: list[Index] = []
     combos: dict[tuple[str, ...], tuple[Index, Index]] = {}
+    groups: dict[int, tuple[tuple[str, ...], Index, Index, Index, Index]] = {}
     for guideline, drug in every_drug(guidelines):
-        read = tuple(gene for gene in genes_read(guideline) if gene in genes)
-        if read not in combos:
-            combos[read] = _combinations([genes[gene].answers for gene in read], len(samples))
-        whole, _ = combos[read]
-        kinds, kind_first = _combinations(
-            [genes[gene].numbered(partial(rows_key, guideline, gene)) for gene in read], len(samples)
-        )
+        found = groups.get(id(guideline))
+        if found is None:
+            found = groups[id(guideline)] = _groups(genes, guideline, combos, len(samples))
+        read, kinds, kind_first, combo, first = found
         acting = np.array(
-            [_answer(genes, read, guideline, drug, person).actionable for person in kind_first.tolist()], dtype=bool
+            [actionable(guideline, drug, _results(genes, read, person)) for person in kind_first.tolist()], dtype=bool
         )
-        named, _ = _combinations(
-            [genes[gene].numbered(partial(named_key, guideline, gene)) for gene in read], len(samples)
-        )
-        wide = np.zeros(len(samples), dtype=bool)
-        for gene in guideline.genes:
-            if gene in genes:
-                wide |= genes[gene].ranged()
-        combo, first = _combinations([np.where(wide, whole, whole.max(initial=0) + 1 + named)], len(samples))
         start = np.zeros(len(first), dtype=np.intp)
         count = np.zeros(len(first), dtype=np.intp)
         for number in np.unique(combo[acting[kinds]]).tolist():
@@ -239,6 +230,38 @@ def _recommendations_table(
     per_person = count_at.reshape(len(samples), -1).sum(axis=1) if len(samples) else np.zeros(0, dtype=np.intp)
     person = np.repeat(np.arange(len(samples), dtype=np.intp), per_person)
     return _taken(PGX_RECOMMENDATIONS_TABLE, distinct, index, person, samples), person
+
+
+def _groups(
+    genes: dict[str, _Gene], guideline: Guideline, combos: dict[tuple[str, ...], tuple[Index, Index]], people: int
+) -> tuple[tuple[str, ...], Index, Index, Index, Index]:
+    """What the answers of every drug of a guideline are worked out per (the same for each of its drugs): the genes
+    it reads of the block's, each person's :func:`rows_key` combination and its first person, and each person's
+    answer combination (:func:`named_key`, or whole results where one is :func:`ranged`) and its first person."""
+    read = tuple(gene for gene in genes_read(guideline) if gene in genes)
+    if read not in combos:
+        combos[read] = _combinations([genes[gene].answers for gene in read], people)
+    whole, _ = combos[read]
+    kinds, kind_first = _combinations(
+        [genes[gene].numbered(partial(rows_key, guideline, gene)) for gene in read], people
+    )
+    named, _ = _combinations([genes[gene].numbered(partial(named_key, guideline, gene)) for gene in read], people)
+    wide = np.zeros(people, dtype=bool)
+    for gene in guideline.genes:
+        if gene in genes:
+            wide |= genes[gene].ranged()
+    combo, first = _combinations([np.where(wide, whole, whole.max(initial=0) + 1 + named)], people)
+    return read, kinds, kind_first, combo, first
+
+
+def _results(genes: dict[str, _Gene], read: tuple[str, ...], person: int) -> dict[str, GenePhenotype]:
+    """One person's results of the genes a guideline reads (genes not called by the matcher left out)."""
+    results: dict[str, GenePhenotype] = {}
+    for gene in read:
+        result = genes[gene].results[int(genes[gene].codes[person])]
+        if result is not None:
+            results[gene] = result
+    return results
 
 
 def _answer(genes: dict[str, _Gene], read: tuple[str, ...], guideline: Guideline, drug: str, person: int) -> (

@@ -188,6 +188,8 @@ class _Kept:
         #: gene -> (the kinds of the criteria on it, whether a row's condition reads it)
         self.criteria = {gene: (frozenset(kinds.get(gene, ())), gene in conditioned) for gene in self.reads}
         self.rows: dict[str, tuple[RecommendationRow, ...]] = {}
+        #: (drug, gene, rows key of its result) -> the numbers of the drug's rows whose criteria on it hold
+        self.fitting: dict[tuple[str, str, Hashable], frozenset[int]] = {}
         self.answers: dict[tuple[str, tuple[str, ...]], GuidelineResult] = {}
         self.advice: dict[tuple[str, tuple[Hashable, ...]], tuple[str, tuple[tuple[str, str, str], ...]]] = {}
         self.guideline = weakref.ref(guideline, lambda _: _KEPT.pop(id(guideline), None))
@@ -329,15 +331,45 @@ def _join(first: str | None, second: str, separator: str = "; ") -> str:
     return second if not first else f"{first}{separator}{second}"
 
 
-def _match_guideline(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> GuidelineResult:
-    matched = [
-        row
-        for row in _kept(guideline).rows_for(guideline, drug)
-        if all(criterion_holds(c, results.get(c.gene)) for c in row.criteria)
-        and condition_holds(row.condition, results.get(row.condition.gene) if row.condition else None)
-    ]
+def actionable(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> bool:
+    """Whether :func:`match_guideline`'s answer is actionable (a matched row changes therapy for an abnormal
+    result), decided from the rows it matches without working out the answer."""
+    return any(
+        row.changes_therapy and any(_is_abnormal(c, results.get(c.gene)) for c in row.criteria)
+        for row in _matched(guideline, drug, results)
+    )
+
+
+def _matched(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> list[RecommendationRow]:
+    """The drug's rows whose criteria and condition hold for the results (only those naming a diplotype, if any
+    does). A row holds when it holds gene by gene, so per gene read the rows that hold for its result are kept by
+    the result's :func:`rows_key` (equal keys hold alike): a cohort's answers look rows up, not test them."""
+    kept = _kept(guideline)
+    rows = kept.rows_for(guideline, drug)
+    chosen: frozenset[int] | None = None
+    for gene in kept.reads:
+        result = results.get(gene)
+        key = (drug, gene, rows_key(guideline, gene, result))
+        fits = kept.fitting.get(key)
+        if fits is None:
+            if sum(len(other.fitting) for other in _KEPT.values()) >= ANSWERS_KEPT:
+                for other in _KEPT.values():
+                    other.fitting.clear()
+            fits = kept.fitting[key] = frozenset(
+                number
+                for number, row in enumerate(rows)
+                if all(criterion_holds(c, result) for c in row.criteria if c.gene == gene)
+                and (row.condition is None or row.condition.gene != gene or condition_holds(row.condition, result))
+            )
+        chosen = fits if chosen is None else chosen & fits
+    matched = [row for number, row in enumerate(rows) if chosen is None or number in chosen]
     if any(_names_diplotype(row) for row in matched):
         matched = [row for row in matched if _names_diplotype(row)]
+    return matched
+
+
+def _match_guideline(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> GuidelineResult:
+    matched = _matched(guideline, drug, results)
     not_assessed = _not_assessed(guideline, results, matched)
     if matched:
         status = RecommendationStatus.MATCHED
