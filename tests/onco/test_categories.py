@@ -79,6 +79,8 @@ def tier(result: OncoResult, therapy: str, significance: str = "sensitivity") ->
         ("RWDNET", "SSTR positive", "lutetium Lu 177 dotatate"),
         ("THME", "RET mutation", "selpercatinib"),  # "RET-mutant medullary thyroid cancer", not only M918T
         ("THME", "RET M918T", "selpercatinib"),
+        ("GIST", "CD117 positive", "imatinib"),  # Kit (CD117)-positive GIST (2002)
+        ("GIST", "KIT positive", "imatinib"),
     ],
 )
 def test_solid_tumour_indications_on_label(
@@ -158,6 +160,8 @@ def test_haematological_indications_on_label(
 
 def test_antigen_labels_need_the_antigen_present_and_their_own_tumour_type(core_knowledge: OncoKnowledge) -> None:
     assert tier(run(core_knowledge, "AML", "CD33 negative"), "gemtuzumab ozogamicin") == set()
+    assert tier(run(core_knowledge, "GIST", "CD117 negative"), "imatinib") == set()
+    assert tier(run(core_knowledge, "SM", "CD117 positive"), "imatinib") == {"II-C"}
     assert tier(run(core_knowledge, "BLL", "CD33 positive"), "gemtuzumab ozogamicin") == {"II-C"}
     assert tier(run(core_knowledge, "AML", "CD19 positive"), "blinatumomab") == {"II-C"}
     brentuximab = "brentuximab vedotin + cyclophosphamide + doxorubicin + prednisone"
@@ -300,6 +304,9 @@ def test_resistance_is_reported_next_to_sensitivity(core_knowledge: OncoKnowledg
         ("HGSOC", "PD-L1 CPS 5", "pembrolizumab + paclitaxel", 2026),  # platinum-resistant ovarian cancer
         ("HGSFT", "PD-L1 CPS >= 1", "pembrolizumab + paclitaxel", 2026),
         ("IDC", "ERBB2 amplification", "trastuzumab deruxtecan + pertuzumab", 2025),  # first line
+        ("ESCC", "PD-L1 CPS 3", "nivolumab + fluoropyrimidine + platinum-based chemotherapy", 2025),  # CPS >= 1
+        ("LUAD", "EGFR L858R", "amivantamab + carboplatin + pemetrexed", 2024),  # after an EGFR TKI (MARIPOSA-2)
+        ("NSCLC", "EGFR E746_A750del", "amivantamab + carboplatin + pemetrexed", 2024),
     ],
 )
 def test_recent_approvals(core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int) -> None:
@@ -505,7 +512,9 @@ def test_pembrolizumab_for_her2_negative_gastric_cancer_needs_pd_l1_cps_1(core_k
     assert tier(run(core_knowledge, "GEJ", "PD-L1 CPS 2", "ERBB2 amplification"), therapy) == {"II-C"}
     nivolumab = "nivolumab + fluoropyrimidine + platinum-based chemotherapy"
     assert tier(run(core_knowledge, "STAD", "PD-L1 CPS <1"), nivolumab) == set()
-    assert tier(run(core_knowledge, "ESCC", "PD-L1 CPS 10"), nivolumab) == {"II-C"}  # an adenocarcinoma label
+    # the gastric/GEJ/oesophageal adenocarcinoma label is another type for ESCC; its own ESCC label needs CPS >= 1
+    assert tier(run(core_knowledge, "ESCC", "PD-L1 CPS 10"), nivolumab) == {"I-A", "II-C"}
+    assert tier(run(core_knowledge, "ESCC", "PD-L1 CPS <1"), nivolumab) == set()
     # pembrolizumab's oesophageal label covers both histologies, also only with CPS >= 1 since 2025
     assert "I-A" in tier(run(core_knowledge, "ESCC", "PD-L1 CPS 10"), therapy)
     assert tier(run(core_knowledge, "ESCA", "PD-L1 CPS <1"), therapy) == set()

@@ -128,7 +128,6 @@ def test_loader_refuses_tumour_types_the_label_does_not_name(
         ("ODG2", "IDH1 R132H", "vorasidenib"),  # grade 2 astrocytoma or oligodendroglioma
         ("ALAL", "KMT2A::MLLT3", "revumenib"),  # acute leukaemia with a KMT2A translocation
         ("PDIFLG", "KIAA1549::BRAF", "tovorafenib"),  # paediatric low-grade glioma
-        ("ESCA", "PD-L1 CPS 3", "nivolumab + fluoropyrimidine + platinum-based chemotherapy"),  # 2025, CPS >= 1
     ],
 )
 def test_one_label_for_several_types_is_one_row(
@@ -137,3 +136,12 @@ def test_one_label_for_several_types_is_one_row(
     # one match on-label, not a second one from the same label "in another tumour type"
     matches = [m for m in run(core_knowledge, tumour, text).matches if m.row.therapy == therapy]
     assert [m.amp_tier for m in matches if m.row.id.startswith("onco-core:")] == ["I-A"]
+
+
+def test_nivolumab_oesophageal_labels_are_one_per_histology(core_knowledge: OncoKnowledge) -> None:
+    # gastric, GEJ and oesophageal adenocarcinoma are one label; squamous cell carcinoma is another (both CPS >= 1)
+    therapy = "nivolumab + fluoropyrimidine + platinum-based chemotherapy"
+    for tumour, on_label, other in (("ESCA", "egc-", "escc-"), ("ESCC", "escc-", "egc-")):
+        matches = [m for m in run(core_knowledge, tumour, "PD-L1 CPS 3").matches if m.row.therapy == therapy]
+        tiers = sorted((m.row.id.split(":")[1].split("pdl1")[0], m.amp_tier) for m in matches)
+        assert tiers == sorted([(on_label, "I-A"), (other, "II-C")]), tumour

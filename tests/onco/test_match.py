@@ -30,10 +30,12 @@ def test_exon_level_matches_from_protein_changes(core_knowledge: OncoKnowledge) 
     levels = {(m.alteration.label, m.row.therapy): m.matched_level.value for m in result.matches}
     assert levels[("EGFR E746_A750del", "osimertinib")] == "exon"
     assert levels[("EGFR D770_N771insG", "amivantamab + carboplatin + pemetrexed")] == "exon"
-    assert not any(
-        m.alteration.label == "EGFR E746_A750del" and "amivantamab + carboplatin" in m.row.therapy
+    # exon 19 deletions meet amivantamab with chemotherapy on its own label (after an EGFR TKI), not the exon 20 one
+    assert {
+        m.row.id.split(":")[1]
         for m in result.matches
-    )
+        if m.alteration.label == "EGFR E746_A750del" and "amivantamab + carboplatin" in m.row.therapy
+    } == {"nsclc-egfr-amivantamab-chemotherapy-after-tki"}
     l861q = {(m.row.therapy, m.matched_level.value) for m in result.matches if m.alteration.label == "EGFR L861Q"}
     assert ("afatinib", "protein") in l861q  # its own label row
     assert not any(level == "exon" for _, level in l861q)  # exon 21 is not exon 19 or 20

@@ -75,6 +75,22 @@ def test_everolimus_for_angiomyolipoma_with_tuberous_sclerosis(core_knowledge: O
     )
 
 
+@pytest.mark.parametrize("text", ["TSC2 Q1503*", "TSC1 R509*"])
+def test_everolimus_for_sega_with_tuberous_sclerosis_stands_on_low_grade_glioma_nos(
+    core_knowledge: OncoKnowledge, text: str
+) -> None:
+    # OncoTree has no SEGA code: the row is on LGGNOS; a broader code cannot be placed on it, another glioma is not it
+    germline = only(run(core_knowledge, "LGGNOS", alteration(text, VariantOrigin.GERMLINE)), "everolimus")
+    assert (germline.amp_tier, germline.row.year) == ("I-A", 2010) and ":tsc-sega-everolimus:" in germline.row.id
+    assert germline.row.setting and germline.row.setting.startswith("subependymal giant cell astrocytoma")
+    broader = [m for m in run(core_knowledge, "ENCG", alteration(text, VariantOrigin.GERMLINE)).matches
+               if ":tsc-sega-everolimus:" in m.row.id]  # fmt: skip
+    assert [(m.amp_tier, m.relation) for m in broader] == [("II-C", Relation.UNRESOLVED)]
+    assert only(run(core_knowledge, "PAST", alteration(text, VariantOrigin.GERMLINE)), "everolimus").amp_tier == "II-C"
+    somatic = only(run(core_knowledge, "LGGNOS", alteration(text, VariantOrigin.SOMATIC)), "everolimus")
+    assert somatic.amp_tier == "II-C"
+
+
 def test_unknown_origin_is_never_a_silent_match(core_knowledge: OncoKnowledge) -> None:
     match = only(run(core_knowledge, "CCRCC", parse_alteration("VHL Q164*")), BELZUTIFAN)
     assert match.amp_tier == "I-A"

@@ -25,9 +25,9 @@ markers scored as the share of tumour cells stained at an intensity or stronger 
 A HER2 score of 0 may say whether faint, incomplete membrane staining was seen: ``HER2 IHC 0 ultralow`` (IHC 0
 with membrane staining, HER2-ultralow) or ``HER2 IHC 0 null`` (no staining); a plain ``HER2 IHC 0`` does not say.
 Cell-surface antigens and receptors that a label names as present (CD33-, CD19-, CD20- and CD22-positive,
-CD30-expressing; PSMA-positive and somatostatin-receptor-positive by PET; the tumour antigen MAGE-A4), measured by
-flow cytometry, immunohistochemistry or imaging against the test's own criteria, are written ``CD33 positive`` or
-``CD33 negative``.
+CD30-expressing, Kit (CD117)-positive; PSMA-positive and somatostatin-receptor-positive by PET; the tumour antigen
+MAGE-A4), measured by flow cytometry, immunohistochemistry or imaging against the test's own criteria, are written
+``CD33 positive`` or ``CD33 negative``.
 A patient's result is one value (``PD-L1 TPS 60%``, ``CLDN18.2 IHC 2+ 80%``) or the range a laboratory reports
 (``PD-L1 TPS >= 50%``, ``ER IHC <1%``).
 
@@ -277,6 +277,7 @@ EXPRESSION_MARKERS = {
         (("PSMA", "FOLH1"), ("FOLH1", "PSMA")),
         (("SSTR", "SSTR2"), ("SSTR2", "SSTR")),
         (("MAGE-A4", "MAGEA4"), ("MAGEA4", "MAGE-A4")),
+        (("CD117", "KIT"), ("KIT", "CD117")),
     )
     for name in names
 }
@@ -297,6 +298,7 @@ MARKER_SCALES = {
     "PSMA": frozenset({"status"}),
     "SSTR": frozenset({"status"}),
     "MAGE-A4": frozenset({"status"}),
+    "CD117": frozenset({"status"}),
 }
 #: Markers whose IHC result is the share of tumour cell nuclei stained, not a membrane intensity score.
 NUCLEAR_MARKERS = frozenset({"ER", "PR"})
