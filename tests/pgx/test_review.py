@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tailormed.engines.pgx.findings import PgxKnowledge, pgx_findings
 from tailormed.engines.pgx.phenotype import phenotype_all
@@ -14,7 +15,12 @@ from tailormed.errors import KnowledgeError
 from tailormed.knowledge.importers import pharmcat_guidelines, pharmcat_phenotypes
 from tailormed.knowledge.pgx.dosing import read_warfarin
 from tailormed.knowledge.pgx.guidelines import read_guidelines
-from tailormed.knowledge.pgx.interactions import parse_phenoconversion, read_phenoconversion
+from tailormed.knowledge.pgx.interactions import (
+    CURATED_FOLDER,
+    PHENOCONVERSION_FILE,
+    parse_phenoconversion,
+    read_phenoconversion,
+)
 from tailormed.knowledge.pgx.phenotypes import read_phenotypes
 from tailormed.model.finding import Priority
 from tailormed.model.patient import Demographics, Medication, Observation, Patient
@@ -35,6 +41,9 @@ def knowledge(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pg
         phenoconversion=read_phenoconversion(),
         warfarin=read_warfarin(),
     )
+
+
+PHENOCONVERSION = CURATED_FOLDER / PHENOCONVERSION_FILE
 
 
 def call(gene: str, a: str, b: str) -> GeneCall:
@@ -84,20 +93,36 @@ def test_moderate_inhibitor_halves_activity_score(knowledge: PgxKnowledge) -> No
     assert "looked up as activity score 0.5" in change.explanation
 
 
+def test_the_cyp2d6_factors_rest_on_the_cpic_opioid_guideline(knowledge: PgxKnowledge) -> None:
+    """Strong x0 and moderate x0.5 are quoted from CPIC (Crews 2021): neither conversion is flagged."""
+    results = phenotype_all([call("CYP2D6", "*1", "*17")], knowledge.phenotypes)
+    for inhibitor, phenotype in (("paroxetine", "Poor Metabolizer"), ("duloxetine", "Intermediate Metabolizer")):
+        meds = [Medication(name="codeine"), Medication(name=inhibitor)]
+        review = review_medications(
+            meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes
+        )
+        (change,) = review.medications[0].phenoconversions
+        assert change.effective_phenotype == phenotype and change.unverified == []
+        assert "PMID:33387367" in change.citations
+
+
 def test_only_the_deciding_perpetrators_can_leave_a_conversion_unverified(knowledge: PgxKnowledge) -> None:
-    """Paroxetine (strong, quoted from DPWG) decides CYP2D6; duloxetine's unverified moderate factor plays no part."""
+    """With the moderate factor marked unverified, paroxetine (strong) still decides CYP2D6 unflagged; duloxetine
+    alone decides through the flagged factor."""
+    data = yaml.safe_load(PHENOCONVERSION.read_text(encoding="utf-8"))
+    data["genes"]["CYP2D6"]["effects"]["moderate_inhibitor"] = {
+        "activity_factor": 0.5, "sources": [], "unverified": {"reason": "not read to the sentence"},
+    }
+    rules = parse_phenoconversion(data, "rules.yaml")
     results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
     meds = [Medication(name="codeine"), Medication(name="paroxetine"), Medication(name="duloxetine")]
-    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    review = review_medications(meds, results, knowledge.guidelines, rules, knowledge.phenotypes)
     (change,) = review.medications[0].phenoconversions
     assert change.effective_phenotype == "Poor Metabolizer" and change.perpetrators == ["paroxetine", "duloxetine"]
     assert change.unverified == []
-    # duloxetine alone decides, through the moderate-inhibitor factor no quoted source backs
-    review = review_medications(
-        [meds[0], meds[2]], results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes
-    )
+    review = review_medications([meds[0], meds[2]], results, knowledge.guidelines, rules, knowledge.phenotypes)
     (change,) = review.medications[0].phenoconversions
-    assert [r.split(":")[0] for r in change.unverified] == ["duloxetine (CYP2D6)"]
+    assert change.unverified == ["duloxetine (CYP2D6): not read to the sentence"]
 
 
 def test_omeprazole_leaves_cyp2c19_unassessed_for_clopidogrel(knowledge: PgxKnowledge) -> None:
@@ -134,32 +159,64 @@ def test_abiraterone_leaves_cyp2d6_unassessed(knowledge: PgxKnowledge) -> None:
 def test_a_strong_inhibitor_beside_one_of_unknown_strength_still_sets_the_lowest_result(
     knowledge: PgxKnowledge,
 ) -> None:
-    """Fluconazole (a strong CYP2C19 inhibitor) makes a poor metabolizer whatever omeprazole adds."""
-    results = phenotype_all([call("CYP2C19", "*1", "*1")], knowledge.phenotypes)
-    meds = [Medication(name="clopidogrel"), Medication(name="omeprazole"), Medication(name="fluconazole")]
+    """Paroxetine (a strong CYP2D6 inhibitor, x0) makes a poor metabolizer whatever abiraterone adds."""
+    results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="codeine"), Medication(name="abiraterone"), Medication(name="paroxetine")]
     review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
-    (change,) = [c for c in review.medications[0].phenoconversions if c.gene == "CYP2C19"]
-    assert change.effective_phenotype == "Poor Metabolizer" and change.perpetrators == ["fluconazole"]
+    (change,) = review.medications[0].phenoconversions
+    assert change.effective_phenotype == "Poor Metabolizer" and change.perpetrators == ["paroxetine"]
 
 
-def test_an_inducer_beside_an_inhibitor_of_unknown_strength_leaves_the_gene_unassessed(
+def test_a_strong_cyp2c19_inhibitor_leaves_the_gene_unassessed(knowledge: PgxKnowledge) -> None:
+    """Fluconazole's strength is quoted (PKIS), but no source read states what a strong inhibitor does to the
+    CYP2C19 phenotype: clopidogrel's current guidance cannot be assessed (never a poor-metabolizer row)."""
+    assert knowledge.phenoconversion.genes["CYP2C19"].effects == {}
+    results = phenotype_all([call("CYP2C19", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="clopidogrel"), Medication(name="fluconazole")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    clopidogrel = review.medications[0]
+    (change,) = [c for c in clopidogrel.phenoconversions if c.gene == "CYP2C19"]
+    assert change.effective_phenotype is None and change.effect == "strong CYP2C19 inhibitor of unsourced effect"
+    assert change.explanation.startswith(
+        "CYP2C19 Normal Metabolizer -> cannot be assessed, because of fluconazole (strong CYP2C19 inhibitor of "
+        "unsourced effect: no source read states what a strong inhibitor does to the CYP2C19 result)"
+    )
+    now = _cpic(clopidogrel.effective_recommendations)
+    assert now.status == RecommendationStatus.NOT_ASSESSED and not now.rows
+
+
+def test_an_inducer_without_a_rule_and_an_inhibitor_of_unknown_strength_leave_the_gene_unassessed(
     knowledge: PgxKnowledge,
 ) -> None:
     results = phenotype_all([call("CYP2C19", "*1", "*1")], knowledge.phenotypes)
     meds = [Medication(name="clopidogrel"), Medication(name="omeprazole"), Medication(name="rifampin")]
     review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
     (change,) = review.medications[0].phenoconversions
-    assert change.effective_phenotype is None and change.perpetrators == ["omeprazole"]
+    assert change.effective_phenotype is None and change.perpetrators == ["omeprazole", "rifampin"]
+    assert change.effect == "CYP2C19 inhibitor of unknown strength and strong CYP2C19 inducer of unsourced effect"
+    # an inducer alone: no reach either (a result above the genotype's has no bound), so clopidogrel is unassessed
+    review = review_medications(
+        [meds[0], meds[2]], results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes
+    )
+    assert _cpic(review.medications[0].effective_recommendations).status == RecommendationStatus.NOT_ASSESSED
 
 
-def test_amiodarone_is_a_moderate_cyp2c9_inhibitor_on_the_af_guideline() -> None:
-    """Its strength is quoted; only the halving of the CYP2C9 score for moderate inhibitors remains unsourced."""
-    rules = read_phenoconversion()
+def test_amiodarone_is_a_moderate_cyp2c9_inhibitor_of_unsourced_effect(knowledge: PgxKnowledge) -> None:
+    """Its strength is quoted (2023 AF guideline); what a moderate inhibitor does to the CYP2C9 score is not, so a
+    CYP2C9 drug whose advice differs between the genotype result and a poor metabolizer is not assessed."""
+    rules = knowledge.phenoconversion
     (amiodarone,) = [p for p in rules.perpetrators if p.drug == "amiodarone" and p.gene == "CYP2C9"]
-    assert amiodarone.strength == "moderate" and amiodarone.verified
-    assert amiodarone.cites == ["https://pmc.ncbi.nlm.nih.gov/articles/PMC11104284/table/T23"]
-    (reason,) = rules.unverified(amiodarone)
-    assert reason.startswith("amiodarone (CYP2C9): Halving the activity score for a moderate CYP2C9 inhibitor")
+    assert amiodarone.strength == "moderate" and amiodarone.verified and rules.effect(amiodarone) is None
+    results = phenotype_all([call("CYP2C9", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="celecoxib"), Medication(name="amiodarone")]
+    review = review_medications(meds, results, knowledge.guidelines, rules, knowledge.phenotypes)
+    celecoxib = review.medications[0]
+    (change,) = [c for c in celecoxib.phenoconversions if c.gene == "CYP2C9"]
+    assert change.effect == "moderate CYP2C9 inhibitor of unsourced effect" and not change.unverified
+    now = _cpic(celecoxib.effective_recommendations)
+    assert now.status == RecommendationStatus.NOT_ASSESSED
+    (reason,) = [n.reason for n in now.not_assessed if n.item == "CYP2C9"]
+    assert "the CPIC advice for celecoxib differs: " in reason
 
 
 def test_rules_are_checked_when_loaded() -> None:

@@ -17,10 +17,10 @@ from .conftest import ON, plan_for
 Plans = dict[str, tuple[Patient, CarePlan]]
 
 
-def test_a_conversion_by_an_unverified_strength_is_for_the_clinician_only(core: KnowledgeBundle) -> None:
-    # demo 3 is a CYP2C19 normal metabolizer; fluconazole's strong CYP2C19 inhibition is quoted, but that a strong
-    # inhibitor makes a poor metabolizer has no quoted source, so the conversion and the clopidogrel advice it
-    # brings are flagged (fluconazole's CYP2C9 effect rests on an unquoted factor too)
+def test_a_conversion_no_source_states_is_not_assessed_and_gives_the_patient_no_advice(core: KnowledgeBundle) -> None:
+    # demo 3 is a CYP2C19 normal metabolizer; fluconazole's strong CYP2C19 inhibition is quoted, but no source read
+    # states what a strong inhibitor does to the CYP2C19 phenotype, so clopidogrel's current advice is not assessed:
+    # the clinician reads why, the patient hears no clopidogrel advice (never the normal-metabolizer row)
     record = demo_record("demo-03-rodriguez")
     patient = load_record(record)
     added = [Medication(name="clopidogrel 75 mg"), Medication(name="fluconazole 150 mg")]
@@ -31,14 +31,14 @@ def test_a_conversion_by_an_unverified_strength_is_for_the_clinician_only(core: 
     runs = analyze(patient, evidence, core, on=ON, engines=["pgx"]).runs
     plan = plan_for(patient, [runs["pgx"]])
     (conversion,) = [f for f in plan.findings if f.id == "pgx:phenoconversion:CYP2C19"]
-    assert conversion.unverified and "fluconazole" in conversion.title
-    clopidogrel = [f for f in plan.findings if f.id.startswith("pgx:clopidogrel:")]
-    assert clopidogrel and all(f.unverified for f in clopidogrel)
+    assert conversion.title.startswith("CYP2C19 Normal Metabolizer -> cannot be assessed, because of fluconazole")
+    assert not conversion.unverified
 
     clinician = visible_text(render_clinician_html(plan, patient))
-    assert "because of fluconazole" in clinician
+    assert "strong CYP2C19 inhibitor of unsourced effect" in clinician
+    assert "the CPIC advice for clopidogrel differs: Normal Metabolizer: If considering clopidogrel" in clinician
     patient_text = visible_text(render_patient_html(plan, patient, language="en"))
-    assert "You take fluconazole" not in patient_text
+    assert "You take fluconazole 150 mg. It changes how your body handles some other medicines." in patient_text
     assert "clopidogrel" not in patient_text.casefold()
     # advice resting on source-backed facts is still there (TPMT and azathioprine, the reason for demo 3)
     assert "azathioprine" in patient_text.casefold()

@@ -1,15 +1,15 @@
 """Medication review: genotype-guided recommendations for the drugs a patient takes, with phenoconversion.
 
 A strong or moderate inhibitor (or inducer) on the medication list changes how the patient actually metabolizes
-drugs: a CYP2D6 normal metabolizer taking paroxetine behaves as a poor metabolizer. Following Cicali et al.
-(Clin Pharmacol Ther 2021) for activity-score genes, the genotype's activity score is multiplied by the
-perpetrator's factor and renamed with the gene's score bands; for CYP2C19 the phenotype moves along its order. A
-drug known to act on the enzyme by an amount no source states leaves the effective result unassessed (the
-guidance for the other drugs says so), unless a strong inhibitor on the list already sets the lowest result or
-the genotype leaves no function to inhibit (a poor metabolizer stays one). When only inhibitors act, the result
-can only lie between the genotype result and the gene's lowest one: a drug whose guideline gives the same rows for
-every result in that reach keeps them (the inhibitor cannot change its advice); otherwise its guidance cannot be
-assessed and names the advice that differs.
+drugs: a CYP2D6 normal metabolizer taking paroxetine behaves as a poor metabolizer. Following the CPIC opioid
+guideline (Crews 2021) for CYP2D6, the genotype's activity score is multiplied by the perpetrator's factor (0 for a
+strong, 0.5 for a moderate inhibitor) and renamed with the gene's score bands. A drug that acts on the enzyme by an
+amount no source states, or whose strength has no sourced rule for the gene (every CYP2C9 and CYP2C19
+perpetrator), leaves the effective result unassessed (the guidance for the other drugs says so), unless a strong
+inhibitor with a rule already sets the lowest result or the genotype leaves no function to inhibit (a poor
+metabolizer stays one). When only inhibitors act, the result can only lie between the genotype result and the
+gene's lowest one: a drug whose guideline gives the same rows for every result in that reach keeps them (the
+inhibitor cannot change its advice); otherwise its guidance cannot be assessed and names the advice that differs.
 Every drug is looked up twice, with the genotype result and with the effective one, and both are kept so a
 report can show "genotype phenotype -> effective phenotype, because of DRUG". Rules come in as data
 (:class:`PhenoconversionRules`); nothing here reads files.
@@ -119,8 +119,8 @@ def phenoconvert(
     conversion = rules.genes.get(result.gene)
     if conversion is None or not acting or not result.called or result.phenotype is None:
         return result, None
-    unknown = [(m, p) for m, p in acting if p.strength is None]
-    known = [(m, p) for m, p in acting if p.strength is not None]
+    unknown = [(m, p) for m, p in acting if rules.effect(p) is None]
+    known = [(m, p) for m, p in acting if rules.effect(p) is not None]
     inhibitors_only = all(p.role == Role.INHIBITOR for _, p in acting)
     if inhibitors_only and _without_function(result):
         return result, None  # no function left to inhibit, whatever the inhibitors' strength
@@ -129,7 +129,8 @@ def phenoconvert(
         return _unassessed(result, unknown, cited)
     acting = known  # a strong inhibitor already sets the lowest result
     names = list(dict.fromkeys(m.name for m, _ in acting))
-    citations = list(dict.fromkeys(rules.citation(c) for _, p in acting for c in [*p.cites, *conversion.cites]))
+    cites = [c for _, p in acting for part in (p, rules.effect(p), conversion) if part for c in part.cites]
+    citations = list(dict.fromkeys(rules.citation(c) for c in cites))
     roles = {p.role for _, p in acting}
     unverified = list(dict.fromkeys(reason for _, p in acting for reason in rules.unverified(p)))
     if len(roles) > 1:
@@ -150,23 +151,18 @@ def phenoconvert(
             unverified=unverified,
         )
     strongest = min((p for _, p in acting), key=lambda p: 0 if p.strength == Strength.STRONG else 1)
-    effect = conversion.effects[strongest.effect_key or ""]
+    effect = rules.effect(strongest)
+    assert effect is not None  # only perpetrators with a sourced effect are left
     drivers = [m.name for m, p in acting if p.strength == strongest.strength]
     # only the perpetrators that decide the conversion can leave it resting on an unverified rule
     unverified = list(
         dict.fromkeys(reason for _, p in acting if p.strength == strongest.strength for reason in rules.unverified(p))
     )
     label = f"{strongest.strength.value if strongest.strength else ''} {result.gene} {strongest.role.value}"
-    if effect.activity_factor is not None:
-        converted = _convert_score(result, effect.activity_factor, conversion, tables)
-        if converted is None:
-            return result, None
-        phenotype, score, lookup = converted
-    else:
-        stepped = effect.phenotype or _step(result.phenotype, effect.steps or 0, conversion)
-        if stepped is None:
-            return result, None
-        phenotype, score, lookup = stepped, None, None
+    converted = _convert_score(result, effect.activity_factor, conversion, tables)
+    if converted is None:
+        return result, None
+    phenotype, score, lookup = converted
     if phenotype == result.phenotype and (lookup or score or result.activity_score) == result.activity_score:
         return result, None
     before = result.phenotype + (f" (activity score {result.activity_score})" if result.activity_score else "")
@@ -191,23 +187,20 @@ def phenoconvert(
     possible = []
     for other in result.possible:
         value: tuple[str | None, str | None] = (None, None)
-        if effect.activity_factor is not None:
-            scored = _convert_score(
-                result.model_copy(update={"activity_score": other.activity_score}),
-                effect.activity_factor,
-                conversion,
-                tables,
-            )
-            if scored is not None:
-                value = (scored[0], scored[2] or scored[1])
-        elif other.phenotype is not None:
-            value = (effect.phenotype or _step(other.phenotype, effect.steps or 0, conversion), other.activity_score)
+        scored = _convert_score(
+            result.model_copy(update={"activity_score": other.activity_score}),
+            effect.activity_factor,
+            conversion,
+            tables,
+        )
+        if scored is not None:
+            value = (scored[0], scored[2] or scored[1])
         update = {"phenotype": value[0], "activity_score": value[1], "because": f"{other.because}, with {label}"}
         possible.append(other.model_copy(update=update))
     effective = result.model_copy(
         update={
             "phenotype": phenotype,
-            "activity_score": lookup if effect.activity_factor is not None else result.activity_score,
+            "activity_score": lookup,
             "diplotype_alleles": None,
             "phenoconversion": explanation,
             "possible": possible,
@@ -226,21 +219,24 @@ def _without_function(result: GenePhenotype) -> bool:
 def _unassessed(
     result: GenePhenotype, unknown: list[tuple[Medication, Perpetrator]], citations: list[str]
 ) -> tuple[GenePhenotype, Phenoconversion]:
-    """The gene's effective result is not known: a drug on the list acts on its enzyme by an unstated amount."""
+    """The gene's effective result is not known: a drug on the list acts on its enzyme by an unstated amount (its
+    strength is unknown, or no source read states what that strength does to the gene's result)."""
     names = list(dict.fromkeys(m.name for m, _ in unknown))
-    roles = " or ".join(dict.fromkeys(p.role.value for _, p in unknown))
+    kinds: dict[tuple[str, str], list[str]] = {}
+    for medication, perpetrator in unknown:
+        kinds.setdefault(_unknown_kind(result.gene, perpetrator), []).append(medication.name)
     before = f"{result.phenotype}" + (f" (activity score {result.activity_score})" if result.activity_score else "")
-    explanation = (
-        f"{result.gene} {before} -> cannot be assessed, because of {' and '.join(names)} ({result.gene} {roles} "
-        "of unknown strength: no source read states how much it changes the enzyme)"
+    reasons = " and ".join(
+        f"{' and '.join(dict.fromkeys(drugs))} ({kind}: {why})" for (kind, why), drugs in kinds.items()
     )
+    explanation = f"{result.gene} {before} -> cannot be assessed, because of {reasons}"
     change = Phenoconversion(
         gene=result.gene,
         genotype_phenotype=result.phenotype,
         genotype_activity_score=result.activity_score,
         effective_phenotype=None,
         perpetrators=names,
-        effect=f"{result.gene} {roles} of unknown strength",
+        effect=" and ".join(kind for kind, _ in kinds),
         applied=True,
         explanation=explanation,
         citations=citations,
@@ -257,6 +253,19 @@ def _unassessed(
         }
     )
     return effective, change
+
+
+def _unknown_kind(gene: str, perpetrator: Perpetrator) -> tuple[str, str]:
+    """What kind of perpetrator leaves the gene unassessed, and why."""
+    if perpetrator.strength is None:
+        return (
+            f"{gene} {perpetrator.role.value} of unknown strength",
+            "no source read states how much it changes the enzyme",
+        )
+    return (
+        f"{perpetrator.strength.value} {gene} {perpetrator.role.value} of unsourced effect",
+        f"no source read states what a {perpetrator.strength.value} {perpetrator.role.value} does to the {gene} result",
+    )
 
 
 def effective_results(
@@ -451,7 +460,8 @@ def _over_reach(
         groups.setdefault((advice(found), _advice_text(found)), []).append(label)
     assert first is not None
     perpetrators = {g: " and ".join(p for c in changes if c.gene == g for p in c.perpetrators) for g in genes}
-    because = "; ".join(f"{perpetrators[g]} ({g} inhibitor of unknown strength)" for g in genes)
+    kinds = {g: " and ".join(c.effect for c in changes if c.gene == g) for g in genes}
+    because = "; ".join(f"{perpetrators[g]} ({kinds[g]})" for g in genes)
     if len(groups) == 1:
         (labels,) = groups.values()
         text = f"{because} cannot change this advice for {answer.drug}: it is the same for {', '.join(labels)}"
@@ -531,14 +541,6 @@ def _convert_score(
         chosen = below[-1] if below else (grid[0] if grid else None)
         lookup = format_score(chosen) if chosen is not None else None
     return phenotype, format_score(value), lookup
-
-
-def _step(phenotype: str, steps: int, conversion: GeneConversion) -> str | None:
-    name = conversion.phenotype_aliases.get(phenotype, phenotype)
-    if name not in conversion.phenotype_order:
-        return None
-    index = conversion.phenotype_order.index(name) + steps
-    return conversion.phenotype_order[max(0, min(index, len(conversion.phenotype_order) - 1))]
 
 
 def _score(text: str | None) -> float | None:

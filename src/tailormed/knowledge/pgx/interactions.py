@@ -1,9 +1,9 @@
 """Phenoconversion knowledge: which co-medications inhibit or induce a pharmacogene's enzyme, and by how much.
 
 The curated source ``pgx-phenoconversion`` (``phenoconversion.yaml``) lists perpetrator drugs with their enzyme,
-role and strength (none where no source read states it: such a drug leaves the gene's result for others
-unassessed, never unchanged), and per gene how a strength changes the result: a factor on the activity score with the
-score bands that name the phenotype (CYP2D6, CYP2C9), or a move along the phenotype order (CYP2C19).
+role and strength, and per gene how a strength changes the result (a factor on the activity score, with the score
+bands that name the phenotype). A drug whose strength no source read states, or whose strength has no sourced rule
+for its gene, leaves the gene's result for other drugs unassessed, never unchanged.
 """
 
 from __future__ import annotations
@@ -60,18 +60,13 @@ class Perpetrator(Sourced):
         return [self.drug, *self.synonyms]
 
 
+EFFECT_KEYS = frozenset(f"{strength.value}_{role.value}" for strength in Strength for role in Role)
+
+
 class Effect(Sourced):
-    """What one strength of perpetrator does to the gene's result; exactly one field is set."""
+    """What one strength of perpetrator does to the gene's result: a factor on its activity score."""
 
-    activity_factor: float | None = Field(default=None, ge=0.0, le=1.0)
-    phenotype: str | None = None
-    steps: int | None = None
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Effect:
-        if sum(v is not None for v in (self.activity_factor, self.phenotype, self.steps)) != 1:
-            raise ValueError("set exactly one of activity_factor, phenotype, steps")
-        return self
+    activity_factor: float = Field(ge=0.0, le=1.0)
 
 
 class ActivityBand(Contract):
@@ -90,7 +85,8 @@ class ActivityBand(Contract):
 
 
 class GeneConversion(Sourced):
-    """How a gene's result changes: the effect per perpetrator strength, and the score bands or phenotype order."""
+    """How a gene's result changes: the effect per perpetrator strength (only those a source states), the score
+    bands that name a converted score, and the phenotype order that bounds what an inhibitor can leave."""
 
     effects: dict[str, Effect]
     activity_bands: list[ActivityBand] = Field(default_factory=list)
@@ -114,19 +110,25 @@ class PhenoconversionRules(Contract):
             gene = self.genes.get(perpetrator.gene)
             if gene is None:
                 raise ValueError(f"perpetrators[{index}] ({perpetrator.drug}): no rules for gene {perpetrator.gene}")
-            if perpetrator.effect_key is not None and perpetrator.effect_key not in gene.effects:
-                where = f"perpetrators[{index}] ({perpetrator.drug})"
-                raise ValueError(f"{where}: {perpetrator.gene} has no {perpetrator.effect_key} effect")
+        for name, gene in self.genes.items():
+            unknown = sorted(set(gene.effects) - EFFECT_KEYS)
+            if unknown:
+                raise ValueError(f"genes.{name}.effects: unknown {', '.join(unknown)} (one of {sorted(EFFECT_KEYS)})")
         return self
+
+    def effect(self, perpetrator: Perpetrator) -> Effect | None:
+        """What ``perpetrator`` does to its gene's result; None when no source read states it (its strength is
+        unknown, or the gene has no sourced rule for that strength)."""
+        key = perpetrator.effect_key
+        return self.genes[perpetrator.gene].effects.get(key) if key is not None else None
 
     def citation(self, key: str) -> str:
         return self.citations.get(key, key)
 
     def unverified(self, perpetrator: Perpetrator) -> list[str]:
         """Why the strength of ``perpetrator``, or its effect on the gene, could not be tied to a quoted source."""
-        gene = self.genes[perpetrator.gene]
-        key = perpetrator.effect_key
-        parts: list[Sourced] = [perpetrator, *([gene.effects[key]] if key is not None else [])]
+        effect = self.effect(perpetrator)
+        parts: list[Sourced] = [perpetrator, *([effect] if effect is not None else [])]
         return [f"{perpetrator.drug} ({perpetrator.gene}): {p.unverified.reason}" for p in parts if p.unverified]
 
 
