@@ -179,7 +179,7 @@ class VoteIndex:
         return bool(self._sites)
 
     def add(self, kind: VoteKind, build: GenomeBuild, chrom: str, pos: int, refs: tuple[str, ...]) -> None:
-        entry = (kind, build, tuple([ref.upper() for ref in refs]))
+        entry = (kind, build, tuple(map(str.upper, refs)))
         found = self._adding.get((chrom, pos))
         if found is None:
             self._adding[(chrom, pos)] = [entry]
@@ -195,16 +195,24 @@ class VoteIndex:
 
     def finish(self) -> None:
         """Drop positions whose expectation is the same in both builds for the same kind; ready for :meth:`count`."""
+        sites = self._sites
+        found: dict[int, str] = {}
+        last: str | None = None
         for (chrom, pos), entries in self._adding.items():
-            kept = [
-                (kind, build, refs)
-                for kind, build, refs in entries
-                if len(entries) == 1 or not any(k == kind and b != build and r == refs for k, b, r in entries)
-            ]
-            if kept:
-                self._sites.setdefault(chrom, {})[pos] = ";".join(
-                    f"{_KINDS.index(kind)}{_BUILDS.index(build)}{','.join(refs)}" for kind, build, refs in kept
+            if len(entries) == 1:  # most positions: one expectation, kept as it is
+                kind, build, refs = entries[0]
+                settled = _PREFIX[kind, build] + ",".join(refs)
+            else:
+                settled = ";".join(
+                    _PREFIX[kind, build] + ",".join(refs)
+                    for kind, build, refs in entries
+                    if not any(k == kind and b != build and r == refs for k, b, r in entries)
                 )
+                if not settled:
+                    continue
+            if chrom != last:
+                last, found = chrom, sites.setdefault(chrom, {})
+            found[pos] = settled
         self._adding = {}
 
     def positions(self) -> list[tuple[str, int]]:
@@ -246,6 +254,8 @@ class VoteIndex:
 
 _KINDS = list(VoteKind)
 _BUILDS = list(GenomeBuild)
+#: Each expectation's kind and build as the two digits that start it in a settled position's string.
+_PREFIX = {(kind, build): f"{_KINDS.index(kind)}{_BUILDS.index(build)}" for kind in _KINDS for build in _BUILDS}
 
 
 def _same_start(ref: str, expected: str) -> bool:
