@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tailormed.errors import InputError
@@ -89,6 +89,7 @@ def test_dominant_recessive_and_inferred_other_allele(tmp_path: Path) -> None:
         ("1\t100\tA\tG\n", r"line 5: expected 5 tab-separated fields"),
         ("1\tx\tA\tG\t0.1\n", r"line 5: chr position is not a whole number"),
         ("1\t0\tA\tG\t0.1\n", r"line 5: chr position 0 is less than 1"),
+        ("1\t99999999999999999999\tA\tG\t0.1\n", r"line 5: chr position 99999999999999999999 is too large"),
         ("1\t100\t\tG\t0.1\n", r"line 5: effect_allele is empty"),
         ("1\t100\tA\tG\tinf\n", r"line 5: effect_weight is not a finite number"),
         ("", "has no variants"),
@@ -144,3 +145,97 @@ def test_fuzz_bad_files_raise_input_error_only(
     except InputError:
         return
     assert len(score) > 0 and score.builds
+
+
+def _both(path: Path) -> tuple[object, object]:
+    """The file read column-wise (as read_scoring_file does) and with every cell checked row by row."""
+    from tailormed.knowledge import pgs_scoring
+
+    try:
+        fast: object = read_scoring_file(path)
+    except InputError as exc:
+        fast = str(exc)
+    columns, rows, positions = pgs_scoring._columns, pgs_scoring._rows, pgs_scoring._positions
+    try:
+        pgs_scoring._columns = lambda path, index, other, found: rows(path, index, other, found)  # type: ignore[assignment]
+        pgs_scoring._positions = pgs_scoring._positions_by_row
+        try:
+            slow: object = read_scoring_file(path)
+        except InputError as exc:
+            slow = str(exc)
+    finally:
+        pgs_scoring._columns, pgs_scoring._positions = columns, positions
+    return fast, slow
+
+
+def _same(fast: object, slow: object) -> None:
+    if isinstance(fast, str) or isinstance(slow, str):
+        assert fast == slow
+        return
+    for name in ("rsid", "effect_allele", "other_allele", "effect_type", "header"):
+        assert getattr(fast, name) == getattr(slow, name)
+    for name in ("lines", "weight", "effect_allele_frequency"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name))
+    assert fast.by_build.keys() == slow.by_build.keys()  # type: ignore[attr-defined]
+    for build, found in fast.by_build.items():  # type: ignore[attr-defined]
+        assert found.chrom == slow.by_build[build].chrom  # type: ignore[attr-defined]
+        np.testing.assert_array_equal(found.pos, slow.by_build[build].pos)  # type: ignore[attr-defined]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PGS000001_hmPOS_GRCh38.txt.gz",
+        "PGS000004.txt",
+        "PGS000004_hmPOS_GRCh38.txt",
+        "PGS001229_22.GRCh37.txt",
+        "PGS001229_hmPOS_GRCh38.normalised.txt.gz",
+    ],
+)
+def test_column_wise_reading_equals_row_by_row_on_real_files(pgs_dir: Path, name: str) -> None:
+    _same(*_both(pgs_dir / name))
+
+
+_value_cell = st.sampled_from(
+    ["", " ", "NA", "nan", "NaN", ".", "A", " g ", "AT", "1", "0", "-3", "22", "X", "chr7", "1e-3", "-0.5", "0.5 ",
+     "1.5", "inf", "x", "True", "false", "rs12", "1_0", "+5", "99999999999999999999999"]
+)  # fmt: skip
+
+
+#: Column sets with a plain row of each (every cell valid), which the test then changes a cell or two at a time.
+_LAYOUTS = [
+    ("chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\tallelefrequency_effect\trsID",
+     ["1", "100", "A", "G", "0.25", "0.5", "rs1"]),
+    ("chr_name\tchr_position\teffect_allele\treference_allele\teffect_weight\tis_dominant\tis_recessive",
+     ["1", "100", "A", "G", "0.25", "False", "False"]),
+    ("hm_chr\thm_pos\teffect_allele\thm_inferOtherAllele\teffect_weight\thm_rsID\trsID",
+     ["1", "100", "A", "G", "0.25", "rs1", "."]),
+    ("chr_name\tchr_position\teffect_allele\teffect_weight\teffect_type\taccession\tallelefrequency_effect",
+     ["1", "100", "A", "0.25", "additive", "PGS999999", "0.1"]),
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    layout=st.sampled_from(_LAYOUTS),
+    changes=st.lists(st.lists(st.tuples(st.integers(0, 6), _value_cell), max_size=2), min_size=1, max_size=4),
+)
+@example(layout=_LAYOUTS[0], changes=[[], [(5, "NaN")]])  # a stated NaN frequency is an error, not a missing one
+@example(layout=_LAYOUTS[2], changes=[[(3, "")]])  # the other allele inferred where none is given
+def test_column_wise_reading_equals_row_by_row(
+    tmp_path: Path, layout: tuple[str, list[str]], changes: list[list[tuple[int, str]]]
+) -> None:
+    """Whatever the cells (missing, padded, not numbers, out of range), reading a column at a time gives the values
+    of the row-by-row reading, or its error naming the same line."""
+    columns, plain = layout
+    body = []
+    for number, changed in enumerate(changes):
+        row = [*plain[:1], str(100 + number), *plain[2:]]
+        for column, text in changed:
+            row[column] = text
+        body.append("\t".join(row))
+    header = "#pgs_id=PGS999999\n#genome_build=GRCh38\n#HmPOS_build=GRCh38\n"
+    path = tmp_path / "score.txt"
+    path.write_text(header + columns + "\n" + "\n".join(body) + "\n")
+    _same(*_both(path))

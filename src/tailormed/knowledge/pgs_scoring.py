@@ -45,6 +45,7 @@ _V1_KEYS = {
 _MISSING = frozenset({"", "NA", "NR", "None", "nan", "."})
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"}) | {value.lower() for value in _MISSING}
+_MAX_POSITION = 2**62  # far beyond any chromosome, within numpy's int64
 _COMPLEX_COLUMNS = ("is_haplotype", "is_diplotype", "is_interaction")
 _DOSAGE_COLUMNS = ("dosage_0_weight", "dosage_1_weight", "dosage_2_weight")
 
@@ -222,13 +223,112 @@ def _flag(text: str, column: str, path: Path, number: int) -> bool:
 def _build(path: Path, meta: dict[str, str], columns: list[str], rows: list[tuple[int, list[str]]]) -> ScoringFile:
     index = {name: i for i, name in enumerate(columns)}
     other_column = next((name for name in ("other_allele", "reference_allele") if name in index), None)
+    _reject_complex(path, index, rows)
+    lines = np.fromiter((number for number, _ in rows), dtype=np.int64, count=len(rows))
+    parsed = _columns(path, index, other_column, rows)
+    if parsed is None:  # some cell needs a closer look (or an error naming its line): row by row
+        parsed = _rows(path, index, other_column, rows)
+    effect, other, weights, frequencies, types, rsids, accessions = parsed
+    header = _header(path, meta, accessions)
+    by_build: dict[GenomeBuild, Positions] = {}
+    if header.hm_build is not None and "hm_chr" in index and "hm_pos" in index:
+        by_build[header.hm_build] = _positions(path, rows, index["hm_chr"], index["hm_pos"], "hm")
+    has_chr = "chr_name" in index and "chr_position" in index
+    if header.genome_build is not None and header.genome_build not in by_build and has_chr:
+        by_build[header.genome_build] = _positions(path, rows, index["chr_name"], index["chr_position"], "chr")
+    if not by_build:
+        raise InputError(_no_positions_message(header, index), source=path)
+    return ScoringFile(
+        path=path,
+        header=header,
+        lines=lines,
+        rsid=tuple(rsids),
+        effect_allele=tuple(effect),
+        other_allele=tuple(other),
+        weight=weights,
+        effect_type=tuple(types),
+        effect_allele_frequency=frequencies,
+        by_build=by_build,
+    )
+
+
+_Columns = tuple[
+    list[str],
+    list[str | None],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    list[EffectType],
+    list[str | None],
+    set[str],
+]
+
+
+def _columns(
+    path: Path, index: dict[str, int], other_column: str | None, rows: list[tuple[int, list[str]]]
+) -> _Columns | None:
+    """The variants' columns a column at a time, when every cell is plainly valid; None when a cell is missing or
+    not a number where one must be, or an other allele must be inferred: :func:`_rows` then says which."""
+    table = list(zip(*(fields for _, fields in rows), strict=True))
+    count = len(rows)
+
+    def column(name: str) -> list[str] | None:
+        position = index.get(name)
+        return [text.strip() for text in table[position]] if position is not None else None
+
+    alleles = column("effect_allele")
+    if alleles is None or _MISSING.intersection(alleles):
+        return None
+    effect = [allele.upper() for allele in alleles]
+    other: list[str | None]
+    if other_column is not None:
+        others = column(other_column)
+        if others is None or _MISSING.intersection(others):
+            return None
+        other = [allele.upper() for allele in others]
+    elif "hm_inferOtherAllele" in index:
+        return None
+    else:
+        other = [None] * count
+    texts = column("effect_weight")
+    try:
+        weights = np.array([float(text) for text in texts or ()], dtype=np.float64)
+    except ValueError:
+        return None
+    if len(weights) != count or not np.isfinite(weights).all():
+        return None
+    frequencies = np.full(count, np.nan, dtype=np.float64)
+    stated = column("allelefrequency_effect")
+    if stated is not None:
+        given = np.array([text not in _MISSING for text in stated], dtype=np.bool_)
+        try:
+            frequencies = np.array([float(text) if text not in _MISSING else np.nan for text in stated])
+        except ValueError:
+            return None
+        known = frequencies[given]
+        if not ((known >= 0.0) & (known <= 1.0)).all():  # NaN (a stated 'NaN') fails too
+            return None
+    types = (
+        [_effect_type(fields, index, path, number) for number, fields in rows]
+        if any(name in index for name in ("is_dominant", "is_recessive", "effect_type"))
+        else [EffectType.ADDITIVE] * count
+    )
+    rsids: list[str | None] = [None if text in _MISSING else text for text in column("rsID") or [""] * count]
+    harmonized = column("hm_rsID")
+    if harmonized is not None:
+        rsids = [rsid or (None if text in _MISSING else text) for rsid, text in zip(rsids, harmonized, strict=True)]
+    accessions = set(column("accession") or ()) - _MISSING
+    return effect, other, weights, frequencies, types, rsids, accessions
+
+
+def _rows(
+    path: Path, index: dict[str, int], other_column: str | None, rows: list[tuple[int, list[str]]]
+) -> _Columns:
+    """The variants' columns row by row, each cell checked; InputError naming the line of the first bad one."""
 
     def get(fields: list[str], column: str) -> str | None:
         position = index.get(column)
         return _value(fields[position]) if position is not None else None
 
-    _reject_complex(path, index, rows)
-    lines = np.fromiter((number for number, _ in rows), dtype=np.int64, count=len(rows))
     effect: list[str] = []
     other: list[str | None] = []
     weights = np.empty(len(rows), dtype=np.float64)
@@ -256,27 +356,7 @@ def _build(path: Path, meta: dict[str, str], columns: list[str], rows: list[tupl
         accession = get(fields, "accession")
         if accession is not None:
             accessions.add(accession)
-    header = _header(path, meta, accessions)
-    by_build: dict[GenomeBuild, Positions] = {}
-    if header.hm_build is not None and "hm_chr" in index and "hm_pos" in index:
-        by_build[header.hm_build] = _positions(path, rows, index["hm_chr"], index["hm_pos"], "hm")
-    has_chr = "chr_name" in index and "chr_position" in index
-    if header.genome_build is not None and header.genome_build not in by_build and has_chr:
-        by_build[header.genome_build] = _positions(path, rows, index["chr_name"], index["chr_position"], "chr")
-    if not by_build:
-        raise InputError(_no_positions_message(header, index), source=path)
-    return ScoringFile(
-        path=path,
-        header=header,
-        lines=lines,
-        rsid=tuple(rsids),
-        effect_allele=tuple(effect),
-        other_allele=tuple(other),
-        weight=weights,
-        effect_type=tuple(types),
-        effect_allele_frequency=frequencies,
-        by_build=by_build,
-    )
+    return effect, other, weights, frequencies, types, rsids, accessions
 
 
 def _reject_complex(path: Path, index: dict[str, int], rows: list[tuple[int, list[str]]]) -> None:
@@ -337,6 +417,23 @@ def _effect_type(fields: list[str], index: dict[str, int], path: Path, number: i
 
 
 def _positions(path: Path, rows: list[tuple[int, list[str]]], chrom_at: int, pos_at: int, kind: str) -> Positions:
+    names = [fields[chrom_at].strip() for _, fields in rows]
+    texts = [fields[pos_at].strip() for _, fields in rows]
+    if not _MISSING.intersection(names) and not _MISSING.intersection(texts):  # every variant placed
+        try:
+            positions = np.array([int(text) for text in texts], dtype=np.int64)
+        except (ValueError, OverflowError):
+            positions = np.zeros(0, dtype=np.int64)
+        if len(positions) == len(rows) and ((positions >= 1) & (positions <= _MAX_POSITION)).all():
+            canonical = {name: canonical_chrom(name) for name in set(names)}
+            return Positions(chrom=tuple([canonical[name] for name in names]), pos=positions)
+    return _positions_by_row(path, rows, chrom_at, pos_at, kind)
+
+
+def _positions_by_row(
+    path: Path, rows: list[tuple[int, list[str]]], chrom_at: int, pos_at: int, kind: str
+) -> Positions:
+    """:func:`_positions` a row at a time, each cell checked; InputError naming the line of the first bad one."""
     chroms: list[str | None] = []
     positions = np.zeros(len(rows), dtype=np.int64)
     for i, (number, fields) in enumerate(rows):
@@ -352,6 +449,8 @@ def _positions(path: Path, rows: list[tuple[int, list[str]]], chrom_at: int, pos
             ) from None
         if position < 1:
             raise InputError(f"{kind} position {position} is less than 1", source=path, location=f"line {number}")
+        if position > _MAX_POSITION:
+            raise InputError(f"{kind} position {pos_text[:40]} is too large", source=path, location=f"line {number}")
         chroms.append(canonical_chrom(chrom_text))
         positions[i] = position
     return Positions(chrom=tuple(chroms), pos=positions)
