@@ -137,7 +137,12 @@ def hereditary_rows(run: EngineRun) -> Rows:
     """One row per listed allele, exactly the ``hereditary.tsv`` of the person's analysis (typed)."""
     from tailormed.pipeline.hereditary import HEREDITARY_FILE
 
-    rows = tsv_rows(run.tables[HEREDITARY_FILE]) if HEREDITARY_FILE in run.tables else []
+    return hereditary_tsv_rows(run.tables[HEREDITARY_FILE]) if HEREDITARY_FILE in run.tables else []
+
+
+def hereditary_tsv_rows(text: str) -> Rows:
+    """The rows of a ``hereditary.tsv`` text, typed as the table holds them."""
+    rows = tsv_rows(text)
     for row in rows:
         row["pos"] = int(str(row["pos"]))
         row["review_stars"] = int(str(row["review_stars"]))

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from tailormed.cohort.hereditary_block import hereditary_block
 from tailormed.cohort.pgx_block import pgx_block
 from tailormed.cohort.plan import Analysis, CohortPlan, InputKind, Partition, default_patient, read_records
 from tailormed.cohort.tables import (
@@ -68,6 +69,7 @@ from tailormed.model.genotype import GenomeBuild
 from tailormed.model.patient import Patient
 from tailormed.pipeline import prs
 from tailormed.pipeline.analyze import genome_request, run_engines
+from tailormed.pipeline.engines import run_order
 
 MARKERS = "_partitions"
 #: Where region partitions write their partial score tables (outside the tables a reader globs).
@@ -424,6 +426,16 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
             del rows[PGX_CALLS_TABLE], rows[PGX_RECOMMENDATIONS_TABLE]
             tables[PGX_CALLS_TABLE], tables[PGX_RECOMMENDATIONS_TABLE] = block.calls, block.recommendations
             versions["pgx"] = dict(block.versions)
+        others = [name for name in engines if name != "hereditary"]
+        if Analysis.HEREDITARY in analyses and "hereditary" not in {spec.name for spec in run_order(others)}:
+            carriers = hereditary_block(batch, partition.samples, patients, bundle)
+            engines = others
+            del rows[HEREDITARY_TABLE]
+            tables[HEREDITARY_TABLE] = carriers.table
+            if partition.samples:
+                versions.setdefault("hereditary", {}).update(carriers.versions)
+            if carriers.skipped:
+                skipped["hereditary"] = carriers.skipped
         if engines:
             for sample, patient in zip(partition.samples, patients, strict=True):
                 runs = run_engines(patient, batch.evidence(sample), bundle, on=on, engines=engines)

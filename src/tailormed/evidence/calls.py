@@ -135,6 +135,14 @@ def site_calls(
 
     A record whose REF disagrees with the site's is added to ``mismatched`` and contributes no allele.
     """
+    calls, codes = site_call_codes(site, records, source, warnings, mismatched)
+    return [calls[i] for i in codes.tolist()]
+
+
+def site_call_codes(
+    site: Site, records: list[Record], source: CallSource, warnings: list[str], mismatched: list[Record]
+) -> tuple[list[GenotypeCall], npt.NDArray[np.intp]]:
+    """:func:`site_calls` as columns: one call per distinct genotype row, and each sample's row number."""
     locus = site.locus
     frames = [_frame(record, site, mismatched) for record in records]
     filters = sorted({part for record in records if record.filter for part in record.filter.split(";")})
@@ -184,4 +192,4 @@ def site_calls(
             f"{locus.key}: records {'; '.join(record.label for record in records)} call more ALT alleles than "
             "the ploidy for some samples; those samples are not called here"
         )
-    return [cache[i] for i in inverse.reshape(-1)]
+    return cache, inverse.reshape(-1)

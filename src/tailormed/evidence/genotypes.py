@@ -13,12 +13,14 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import cyvcf2
 import numpy as np
+import numpy.typing as npt
 
 from tailormed.errors import InputError
-from tailormed.evidence.calls import MISSING, Record, site_calls, state_of
+from tailormed.evidence.calls import MISSING, Record, site_call_codes, state_of
 from tailormed.evidence.reader import VcfFile
 from tailormed.evidence.sites import SiteIndex
 from tailormed.model.alleles import is_sequence
@@ -215,7 +217,7 @@ class LociCollector:
         mismatches found; warnings."""
         warnings: list[str] = []
         mismatches: list[RefMismatch] = []
-        per_site: list[tuple[str, list[GenotypeCall]]] = []
+        per_site: list[tuple[str, list[GenotypeCall], npt.NDArray[np.intp]]] = []
         report_as = self.report_as
         read = self.read_sites()
         for number in read:
@@ -224,10 +226,10 @@ class LociCollector:
             target = report_as.get(site.key) if report_as else None
             mismatched: list[Record] = []
             if records:
-                calls = site_calls(site, records, CallSource.RECORD, warnings, mismatched)
+                calls, codes = site_call_codes(site, records, CallSource.RECORD, warnings, mismatched)
             else:
                 assert blocks is not None
-                calls = site_calls(site, blocks[:1], CallSource.GVCF_BLOCK, warnings, mismatched)
+                calls, codes = site_call_codes(site, blocks[:1], CallSource.GVCF_BLOCK, warnings, mismatched)
             for record in mismatched:
                 mismatches.append(
                     RefMismatch(
@@ -239,11 +241,8 @@ class LociCollector:
                     )
                 )
             if target is not None:
-                refiled: dict[int, GenotypeCall] = {}
-                calls = [
-                    refiled.get(id(call)) or refiled.setdefault(id(call), _refiled(call, target)) for call in calls
-                ]
-            per_site.append(((target or site).key, calls))
+                calls = [_refiled(call, target) for call in calls]
+            per_site.append(((target or site).key, calls, codes))
         absent, read_as, assumed_chroms = self._absent(set(read), absent_is_reference)
         per_sample_absent: list[list[AbsentSites]] = []
         for index in range(len(samples)):
@@ -300,13 +299,14 @@ class LociCollector:
 
 
 class SampleCalls:
-    """Every sample's calls, kept per site (the site's key and one call per sample, equal calls shared) and made into
-    one sample's mapping (Locus.key -> call, in site order) only when that sample's evidence is asked for: a cohort
-    block that reads its calls as columns never builds a mapping per person."""
+    """Every sample's calls, kept per site as columns (the site's key, one call per distinct genotype row, each
+    sample's row number) and made into one sample's mapping (Locus.key -> call, in site order) only when that
+    sample's evidence is asked for: a cohort block that reads its calls as columns never builds a mapping per person.
+    """
 
-    def __init__(self, samples: int, sites: list[tuple[str, list[GenotypeCall]]]) -> None:
+    def __init__(self, samples: int, sites: list[tuple[str, list[GenotypeCall], npt.NDArray[np.intp]]]) -> None:
         self._samples = samples
-        self._sites = sites
+        self._sites = [(key, calls, _small(codes, len(calls))) for key, calls, codes in sites]
 
     def __len__(self) -> int:
         return self._samples
@@ -314,7 +314,17 @@ class SampleCalls:
     def __getitem__(self, index: int) -> dict[str, GenotypeCall]:
         if not -self._samples <= index < self._samples:
             raise IndexError(index)
-        return {key: calls[index] for key, calls in self._sites}
+        return {key: calls[codes[index]] for key, calls, codes in self._sites}
+
+    def by_site(self) -> dict[str, tuple[list[GenotypeCall], npt.NDArray[np.integer[Any]]]]:
+        """Site key -> its distinct calls and each sample's number among them; of a key filed twice, the last, as a
+        sample's mapping keeps it. A cohort finds the few samples with a call of interest site by site."""
+        return {key: (calls, codes) for key, calls, codes in self._sites}
+
+
+def _small(codes: npt.NDArray[np.intp], distinct: int) -> npt.NDArray[np.integer[Any]]:
+    """Row numbers in the narrowest integer type that holds them (a site's calls for every sample of a block)."""
+    return codes.astype(np.uint8 if distinct <= 256 else np.int32, copy=False)
 
 
 def _refiled(call: GenotypeCall, target: Locus) -> GenotypeCall:

@@ -101,10 +101,15 @@ class GenomeBatch:
             columns=columns,
         )
 
-    def evidence(self, sample: str) -> GenomeEvidence:
+    def row(self, sample: str) -> int:
+        """The sample's row in the per-sample arrays (its first, if named twice); ValueError naming an unknown one."""
         index = self._rows.get(sample)
         if index is None:
             raise ValueError(f"sample {sample!r} is not among this pass's {len(self.samples)} samples")
+        return index
+
+    def evidence(self, sample: str) -> GenomeEvidence:
+        index = self.row(sample)
         sites = None
         if self.score_groups is not None:
             sites = [

@@ -24,7 +24,7 @@ from tailormed.knowledge.hereditary.load import NO_CLINVAR, HereditaryKnowledge
 from tailormed.model.engine import EngineRun
 from tailormed.model.evidence import AbsentPolicy, BuildLoci, GenomeEvidence, GenomeRequest, gene_regions
 from tailormed.model.finding import Finding, NotAssessed
-from tailormed.model.genotype import GenomeBuild, Locus
+from tailormed.model.genotype import BuildDetection, GenomeBuild, Locus
 from tailormed.model.patient import Patient, Sex
 from tailormed.pipeline.engine_api import EngineSpec, PatientContext, Progress
 
@@ -89,6 +89,20 @@ def findings_for(sample: SampleHereditary, knowledge: HereditaryKnowledge) -> li
     return hereditary_findings(sample.result, knowledge, sample.limits)
 
 
+def not_assessed_run(
+    patient: Patient, bundle: KnowledgeBundle, build: BuildDetection, *, read: bool
+) -> EngineRun | None:
+    """The engine's run for a patient it does not assess, in the order it checks: opted out of secondary findings,
+    no ClinVar in the bundle, a genome whose pass read no ClinVar loci (``read``: not GRCh38); else None."""
+    if not patient.consent.secondary_findings:
+        return EngineRun.skip("ACMG secondary findings", "the patient opted out of secondary findings (consent)")
+    if not clinvar.has_clinvar(bundle):
+        return EngineRun.skip("hereditary findings", NO_CLINVAR)
+    if not read:
+        return EngineRun.skip("hereditary findings", f"the VCF is {build.build} but the ClinVar positions are GRCh38")
+    return None
+
+
 def hereditary_engine(ctx: PatientContext) -> EngineRun:
     """The hereditary engine as an analysis runs it: findings for the patient's sample and ``hereditary.tsv``."""
     from tailormed.report.tables import hereditary_tsv
@@ -96,14 +110,9 @@ def hereditary_engine(ctx: PatientContext) -> EngineRun:
     evidence = ctx.evidence
     if evidence is None:
         return ctx.genome_missing("hereditary findings")
-    if not ctx.patient.consent.secondary_findings:
-        return EngineRun.skip("ACMG secondary findings", "the patient opted out of secondary findings (consent)")
-    if not clinvar.has_clinvar(ctx.knowledge):
-        return EngineRun.skip("hereditary findings", NO_CLINVAR)
-    if not evidence.has(CONSUMER):
-        return EngineRun.skip(
-            "hereditary findings", f"the VCF is {evidence.build.build} but the ClinVar positions are GRCh38"
-        )
+    skipped = not_assessed_run(ctx.patient, ctx.knowledge, evidence.build, read=evidence.has(CONSUMER))
+    if skipped is not None:
+        return skipped
     knowledge = load_hereditary(ctx.knowledge)
     sex = ctx.patient.demographics.sex
     sample = assess_evidence(evidence, knowledge, sex=None if sex is Sex.UNKNOWN else sex)

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -15,6 +15,7 @@ import numpy as np
 
 if TYPE_CHECKING:  # each command renders one kind of table: the engines' models are imported where they are used
     from tailormed.engines.hereditary.assess import SampleHereditary
+    from tailormed.engines.hereditary.rules import HereditaryRow
     from tailormed.engines.onco.run import OncoResult
     from tailormed.engines.prs.ancestry import Adjusted
     from tailormed.engines.prs.matching import ScoreMatch
@@ -286,11 +287,16 @@ HEREDITARY_COLUMNS = (
 
 def hereditary_tsv(samples: Sequence[SampleHereditary]) -> str:
     """One row per listed allele of every sample, with :data:`HEREDITARY_COLUMNS`."""
+    return hereditary_rows_tsv((sample.result.sample, sample.result.rows) for sample in samples)
+
+
+def hereditary_rows_tsv(listed: Iterable[tuple[str, Sequence[HereditaryRow]]]) -> str:
+    """:func:`hereditary_tsv` from each sample's name and rows (a cohort block lists only its carriers)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
     writer.writerow(HEREDITARY_COLUMNS)
-    for sample in samples:
-        for row in sample.result.rows:
+    for name, rows in listed:
+        for row in rows:
             variant = row.observation.variant
             writer.writerow(
                 (
@@ -306,7 +312,7 @@ def hereditary_tsv(samples: Sequence[SampleHereditary]) -> str:
                     row.reason,
                     row.condition,
                     row.inheritance,
-                    sample.result.sample,
+                    name,
                     row.zygosity.value,
                     variant.variation_id,
                     variant.hgvs or "",

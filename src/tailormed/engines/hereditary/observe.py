@@ -12,7 +12,7 @@ from enum import StrEnum
 from tailormed.engines.hereditary.sites import allele_in_locus
 from tailormed.knowledge.hereditary.models import AcmgList, ClinvarVariant
 from tailormed.model.base import Contract
-from tailormed.model.genotype import CallState, GenotypeCall, Locus, SampleGenotypes
+from tailormed.model.genotype import CallState, GenotypeCall, Locus
 from tailormed.model.patient import Sex
 
 
@@ -68,16 +68,17 @@ def _zygosity(call: GenotypeCall, copies: int, sex: Sex | None) -> Zygosity:
 
 
 def observe(
-    genotypes: SampleGenotypes,
+    calls: Mapping[str, GenotypeCall],
     variants: Sequence[ClinvarVariant],
     loci: Mapping[str, Locus],
     acmg: AcmgList,
     sex: Sex | None = None,
 ) -> list[Observation]:
-    """Every ClinVar allele the sample carries, in genome order."""
+    """Every ClinVar allele of ``variants`` the sample's calls (Locus.key -> call) carry, in the order of
+    ``variants`` (genome order)."""
     found = []
     for variant in variants:
-        call = genotypes.calls.get(variant.key)
+        call = calls.get(variant.key)
         locus = loci.get(variant.key)
         if call is None or locus is None or call.state not in (CallState.VARIANT, CallState.PARTIAL):
             continue

@@ -140,9 +140,22 @@ def assess_hereditary(
     min_stars: int = 0,
 ) -> HereditaryResult:
     """The verdict on every P/LP or conflicting ClinVar allele the sample carries, and per-gene coverage."""
-    loci = knowledge.loci
+    observations = observe(genotypes.calls, knowledge.clinvar, knowledge.loci, knowledge.acmg, sex)
+    return HereditaryResult(
+        sample=genotypes.sample,
+        acmg_version=knowledge.acmg.version,
+        min_stars=min_stars,
+        rows=judge(observations, knowledge, min_stars=min_stars),
+        coverage=coverage_by_gene(genotypes, knowledge),
+    )
+
+
+def judge(
+    observations: Sequence[Observation], knowledge: HereditaryKnowledge, *, min_stars: int = 0
+) -> list[HereditaryRow]:
+    """The verdict on each of one sample's carried alleles (the sample's other alleles of a gene decide
+    two-allele rules), in the order of ``observations``."""
     acmg = knowledge.acmg
-    observations = observe(genotypes, knowledge.clinvar, loci, acmg, sex)
     qualifying = [
         o for o in observations if o.variant.significance is Significance.PLP and o.variant.stars >= min_stars
     ]
@@ -185,10 +198,4 @@ def assess_hereditary(
                 acmg_gene=gene is not None,
             )
         )
-    return HereditaryResult(
-        sample=genotypes.sample,
-        acmg_version=acmg.version,
-        min_stars=min_stars,
-        rows=rows,
-        coverage=coverage_by_gene(genotypes, knowledge),
-    )
+    return rows

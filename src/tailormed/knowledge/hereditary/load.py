@@ -47,6 +47,14 @@ class HereditaryKnowledge:
         return self.acmg.judged_genes(self.clinvar)
 
     @cached_property
+    def variants_at(self) -> dict[str, tuple[int, ...]]:
+        """Site key -> the indices in ``clinvar`` of the alleles there, ascending (genome order)."""
+        found: dict[str, list[int]] = {}
+        for index, variant in enumerate(self.clinvar):
+            found.setdefault(variant.key, []).append(index)
+        return {key: tuple(indices) for key, indices in found.items()}
+
+    @cached_property
     def sites_by_gene(self) -> dict[str, frozenset[str]]:
         """ClinVar site keys per gene the variants are judged under, grouped once per knowledge rather than per
         sample (a cohort assesses thousands of samples against the same grouping)."""
