@@ -12,7 +12,9 @@ process under GNU time (wall, CPU, peak memory); sums are compared with plink2's
 (default 2,000 and 10,000 samples) at every PGx definition position of the bundle, with unlinked (independent ALTs) and
 linked (named-allele haplotypes) genotypes (``make_pgx_cohort.py``); reading every sample's calls as columns and calling
 every gene, and the whole ``tailormed cohort run --analyses pgx`` (1 and 2 workers, one block each: the PGx tables
-and the summary too), against ``bcftools view -R`` over the same regions.
+and the summary too), against ``bcftools view -R`` over the same regions. Hereditary: ``--hereditary-samples``
+cohorts called at every ClinVar position of the bundle (``make_hereditary_cohort.py``, 3% carriers), the whole
+``tailormed cohort run --analyses hereditary`` (1 and 2 workers, one block each), against ``bcftools view -R``.
 
 The synthetic VCFs (unphased biallelic SNVs, 0.5% missing calls, one scoring file over every second site) are
 written once into ``--work`` and reused. Needs plink2, bcftools, bgzip and GNU time on PATH.
@@ -351,6 +353,51 @@ def pgx_case(work: Path, kb: Path, samples: int, python: str, linked: bool, tail
         )
 
 
+def hereditary_case(work: Path, kb: Path, samples: int, tailormed: str) -> None:
+    """``cohort run --analyses hereditary`` on a cohort called at every ClinVar position of the bundle
+    (``make_hereditary_cohort.py``: 3% of people carry a ClinVar allele), against ``bcftools view -R`` over the same
+    regions."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import pyarrow.parquet as pq
+
+    from make_hereditary_cohort import write_cohort
+    from tailormed.evidence.plan import query_regions
+    from tailormed.knowledge.bundle import load_bundle
+    from tailormed.model.genotype import GenomeBuild
+    from tailormed.pipeline.hereditary import hereditary_request, load_hereditary
+
+    vcf = work / f"hereditary_{samples}.vcf.gz"
+    if not vcf.exists():
+        text = work / f"hereditary_{samples}.vcf"
+        write_cohort(kb, samples, text)
+        subprocess.run(["bgzip", "-@", "2", "-f", str(text)], check=True)
+        subprocess.run(["tabix", "-p", "vcf", str(vcf)], check=True)
+    regions = work / "hereditary_regions.tsv"
+    request = hereditary_request(load_hereditary(load_bundle(kb)))
+    regions.write_text("".join(f"{c}\t{s}\t{e}\n" for c, s, e in query_regions(request, [GenomeBuild.GRCH38])))
+    bcftools = timed(["bcftools", "view", "-R", str(regions), "-Ou", "-o", "/dev/null", str(vcf)])
+    print(f"hereditary {samples:,} samples at every ClinVar position of the bundle", flush=True)
+    print(f"  {'bcftools view -R (ClinVar regions)':42} {bcftools.wall:7.2f} s wall {bcftools.cpu:7.2f} s CPU "
+          f"{bcftools.peak_mb:7.0f} MB")  # fmt: skip
+    for workers in (1, 2):
+        out = work / f"run_hereditary_{samples}_{workers}"
+        shutil.rmtree(out, ignore_errors=True)
+        block = -(-samples // workers)  # one block per worker: each block reads the ClinVar records of every sample
+        run = [tailormed, "cohort", "run", "--vcf", str(vcf), "--analyses", "hereditary", "--build", "grch38",
+               "--kb", str(kb), "--workers", str(workers), "--block-size", str(block), "--on", "2026-12-03",
+               "--out", str(out)]  # fmt: skip
+        ours = timed(run, env=dict(os.environ))
+        table = pq.read_table(out / "hereditary.parquet", columns=["sample", "reportable"]).to_pydict()
+        listed, reportable = len(set(table["sample"])), sum(table["reportable"])
+        line(
+            f"cohort run --analyses hereditary, {workers} worker{'s' if workers > 1 else ''}",
+            ours,
+            bcftools,
+            f"{samples / ours.wall:,.0f} people/s wall, {samples / ours.cpu:,.0f} per CPU-s "
+            f"({listed} people listed, {reportable} reportable rows)",
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", type=Path, required=True, help="built knowledge bundle (tailormed kb build)")
@@ -358,8 +405,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="20000x2500,100000x2500", help="variants x samples, comma-separated")
     parser.add_argument("--pgx-samples", default="2000,10000", help="PGx cohort sizes, comma-separated")
     parser.add_argument("--pgx-kinds", default="unlinked,linked", help="PGx genotypes: unlinked, linked or both")
+    parser.add_argument("--hereditary-samples", default="2000,10000", help="hereditary cohort sizes, comma-separated")
     parser.add_argument("--no-spark", action="store_true", help="skip the Spark local[2] runs")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: prs, pgx")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: prs, pgx, hereditary")
     parser.add_argument("--prs-inputs", default="vcf,pgen,bgen", help="PRS inputs to time: vcf, pgen, bgen")
     args = parser.parse_args()
     for tool in ("plink2", "bcftools", "bgzip", "tabix"):
@@ -378,6 +426,9 @@ def main() -> None:
         for samples in args.pgx_samples.split(","):
             for kind in args.pgx_kinds.split(","):
                 pgx_case(args.work, args.kb, int(samples), sys.executable, linked=kind == "linked", tailormed=tailormed)
+    if "hereditary" not in skip:
+        for samples in args.hereditary_samples.split(","):
+            hereditary_case(args.work, args.kb, int(samples), tailormed)
 
 
 if __name__ == "__main__":
