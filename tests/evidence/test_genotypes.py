@@ -313,3 +313,38 @@ def test_each_sample_gets_its_own_calls_whatever_its_name_resembles_or_the_order
         assert calls.calls[site.key].alleles == truth[genotypes[names.index(name)]]
     with pytest.raises(ValueError, match="'NA1' is not among this pass's 3 samples"):
         found.evidence("NA1")
+
+
+def test_a_blocks_columns_are_the_calls_its_evidence_gives_worked_out_once_per_site(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per-sample evidence and a block's columns take each read site's calls from one working-out per pass: the
+    columns hold the very call objects each sample's evidence gives, filed under the knowledge locus, and no site's
+    records are turned into calls twice (2,504 samples, one site refiled from GRCh37)."""
+    from tailormed.evidence import genotypes, read_genomes
+    from tailormed.model.evidence import BuildLoci, GenomeRequest
+
+    sites = [
+        Locus(chrom="chr22", pos=17080378, ref="G", alts=("A",)),
+        Locus(chrom="chr22", pos=21075537, ref="A", alts=("C",)),
+        Locus(chrom="chr22", pos=44759519, ref="G", alts=("A",)),
+        Locus(chrom="chr22", pos=1000, ref="A", alts=("C",)),  # no record
+    ]
+    filed = Locus(chrom="chr22", pos=44363639, ref="G", alts=("A",))
+    worked: list[int] = []
+    original = genotypes.site_call_codes
+    monkeypatch.setattr(genotypes, "site_call_codes", lambda *a: worked.append(1) or original(*a))
+    loci = BuildLoci(loci=sites, report_as={sites[2].key: filed})
+    batch = read_genomes(shared_data / CINECA, GenomeRequest(loci={"pgx": {G37: loci}}), build=G37)
+    columns = batch.call_columns("pgx")
+    assert columns is not None and len(columns.samples) == 2504
+    assert set(columns.columns) == {sites[0].key, sites[1].key, filed.key, sites[3].key}
+    for index in (0, 7, 2503):
+        mine = batch.evidence(batch.samples[index]).genotypes["pgx"]
+        assert set(mine) == {sites[0].key, sites[1].key, filed.key}
+        for key, call in mine.items():
+            column = columns.columns[key]
+            assert column.calls[int(column.codes[index])] is call
+    assert mine[filed.key].pos == filed.pos
+    assert len(worked) == 3
+    assert batch.call_columns("pgx") is not None and len(worked) == 3

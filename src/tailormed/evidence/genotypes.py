@@ -189,6 +189,7 @@ class LociCollector:
         self.regions = RegionCounter(plan.regions)
         self.records: dict[int, list[Record]] = {}
         self.blocks: dict[int, list[Record]] = {}
+        self._rows: dict[int, SiteRows] = {}
 
     def add(self, record: cyvcf2.Variant, chrom: str, alts: tuple[str, ...], decoder: Decoder, where: str) -> None:
         block = is_reference_block(record, alts)
@@ -210,6 +211,32 @@ class LociCollector:
         """Numbers of the sites some record or reference block speaks about, in knowledge order."""
         return sorted(self.records.keys() | self.blocks.keys())
 
+    def site_rows(self, number: int) -> SiteRows:
+        """A read site's calls (:func:`~tailormed.evidence.calls.site_call_codes`, filed under the knowledge locus),
+        worked out once per pass: each sample's evidence and a block's columns take the same calls."""
+        found = self._rows.get(number)
+        if found is not None:
+            return found
+        site = self.sites.site(number)
+        records, blocks = self.records.get(number), self.blocks.get(number)
+        target = self.report_as.get(site.key) if self.report_as else None
+        warnings: list[str] = []
+        mismatched: list[Record] = []
+        if records:
+            calls, codes = site_call_codes(site, records, CallSource.RECORD, warnings, mismatched)
+        else:
+            assert blocks is not None
+            calls, codes = site_call_codes(site, blocks[:1], CallSource.GVCF_BLOCK, warnings, mismatched)
+        key = (target or site).key
+        mismatches = [
+            RefMismatch(consumer=self.consumer, key=key, vcf_ref=r.ref, knowledge_ref=site.ref, where=r.where)
+            for r in mismatched
+        ]
+        if target is not None:
+            calls = [_refiled(call, target) for call in calls]
+        found = self._rows[number] = SiteRows(key, calls, codes.astype(np.int32), mismatches, warnings)
+        return found
+
     def calls(
         self, samples: Sequence[str], decoder: Decoder, absent_is_reference: bool
     ) -> tuple[SampleCalls, list[list[AbsentSites]], list[RefMismatch], list[str]]:
@@ -217,32 +244,13 @@ class LociCollector:
         mismatches found; warnings."""
         warnings: list[str] = []
         mismatches: list[RefMismatch] = []
-        per_site: list[tuple[str, list[GenotypeCall], npt.NDArray[np.intp]]] = []
-        report_as = self.report_as
+        per_site: list[tuple[str, list[GenotypeCall], npt.NDArray[np.int32]]] = []
         read = self.read_sites()
         for number in read:
-            site = self.sites.site(number)
-            records, blocks = self.records.get(number), self.blocks.get(number)
-            target = report_as.get(site.key) if report_as else None
-            mismatched: list[Record] = []
-            if records:
-                calls, codes = site_call_codes(site, records, CallSource.RECORD, warnings, mismatched)
-            else:
-                assert blocks is not None
-                calls, codes = site_call_codes(site, blocks[:1], CallSource.GVCF_BLOCK, warnings, mismatched)
-            for record in mismatched:
-                mismatches.append(
-                    RefMismatch(
-                        consumer=self.consumer,
-                        key=(target or site).key,
-                        vcf_ref=record.ref,
-                        knowledge_ref=site.ref,
-                        where=record.where,
-                    )
-                )
-            if target is not None:
-                calls = [_refiled(call, target) for call in calls]
-            per_site.append(((target or site).key, calls, codes))
+            rows = self.site_rows(number)
+            warnings += rows.warnings
+            mismatches += rows.mismatches
+            per_site.append((rows.key, rows.calls, rows.codes))
         absent, read_as, assumed_chroms = self._absent(set(read), absent_is_reference)
         per_sample_absent: list[list[AbsentSites]] = []
         for index in range(len(samples)):
@@ -298,13 +306,25 @@ class LociCollector:
         return [region for region, count in zip(self.regions.regions, self.regions.counts, strict=True) if not count]
 
 
+@dataclass(frozen=True)
+class SiteRows:
+    """One read site's calls: one per distinct genotype row (``calls``), each sample's row (``codes``), the
+    records whose REF disagrees with the site's, and warnings; ``key`` is the knowledge locus it is filed under."""
+
+    key: str
+    calls: list[GenotypeCall]
+    codes: npt.NDArray[np.int32]
+    mismatches: list[RefMismatch]
+    warnings: list[str]
+
+
 class SampleCalls:
     """Every sample's calls, kept per site as columns (the site's key, one call per distinct genotype row, each
     sample's row number) and made into one sample's mapping (Locus.key -> call, in site order) only when that
     sample's evidence is asked for: a cohort block that reads its calls as columns never builds a mapping per person.
     """
 
-    def __init__(self, samples: int, sites: list[tuple[str, list[GenotypeCall], npt.NDArray[np.intp]]]) -> None:
+    def __init__(self, samples: int, sites: list[tuple[str, list[GenotypeCall], npt.NDArray[np.int32]]]) -> None:
         self._samples = samples
         self._sites = [(key, calls, _small(codes, len(calls))) for key, calls, codes in sites]
 
@@ -322,7 +342,7 @@ class SampleCalls:
         return {key: (calls, codes) for key, calls, codes in self._sites}
 
 
-def _small(codes: npt.NDArray[np.intp], distinct: int) -> npt.NDArray[np.integer[Any]]:
+def _small(codes: npt.NDArray[np.int32], distinct: int) -> npt.NDArray[np.integer[Any]]:
     """Row numbers in the narrowest integer type that holds them (a site's calls for every sample of a block)."""
     return codes.astype(np.uint8 if distinct <= 256 else np.int32, copy=False)
 
