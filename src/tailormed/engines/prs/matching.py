@@ -290,6 +290,7 @@ class Matcher:
         self._outcomes: dict[tuple[str, str | None, str, str], _Outcome] = {}
         self._positions = [score.positions(build) for score in scores]
         self._pos_lists: list[list[int]] = [positions.pos.tolist() for positions in self._positions]
+        self._weights: list[list[float]] = [score.weight.tolist() for score in scores]  # as float(weight[row])
         for score_index, positions in enumerate(self._positions):
             for row, (chrom, pos) in enumerate(zip(positions.chrom, self._pos_lists[score_index], strict=True)):
                 if chrom is not None:
@@ -389,7 +390,8 @@ class Matcher:
                     hits.add(start + number, chosen)
                 continue
             score_index, row = rows[0]
-            score = results[score_index].score
+            result = results[score_index]
+            score = result.score
             effect, other = score.effect_allele[row], score.other_allele[row]
             outcome_key = (effect, other, refs[start], alts[start][0])
             outcome = outcomes.get(outcome_key)
@@ -400,21 +402,33 @@ class Matcher:
                 self._log(score_index, row, MatchStatus.UNMATCHED, reason=Reason.ALLELES_DIFFER)
                 continue
             target_id = block.target_id(start)
-            self._log(
-                score_index,
-                row,
-                MatchStatus.EXCLUDED if reason else MatchStatus.MATCHED,
-                match_type=top.match_type,
-                target_id=target_id,
-                reason=reason,
-                ambiguous=top.ambiguous,
-                candidates=number,
+            weight = self._weights[score_index][row]
+            result.log.append(  # _log's row, built here: most of a score passes this way
+                LogRow(
+                    row,
+                    chrom,
+                    pos,
+                    effect,
+                    other,
+                    weight,
+                    MatchStatus.EXCLUDED if reason else MatchStatus.MATCHED,
+                    top.match_type,
+                    target_id,
+                    reason,
+                    top.ambiguous,
+                    False,
+                    False,
+                    number,
+                )
             )
             if reason is None:
-                chosen = Selected(row, target_id, top.allele, float(score.weight[row]), score.effect_type[row])
-                results[score_index].selected.append(chosen)
-                hits = found.get(score_index) or found.setdefault(score_index, BlockHits(score_index, block))
-                hits.add(start, chosen)
+                chosen = Selected(row, target_id, top.allele, weight, score.effect_type[row])
+                result.selected.append(chosen)
+                kept = found.get(score_index)
+                if kept is None:
+                    kept = found[score_index] = BlockHits(score_index, block)
+                kept.records.append(start)
+                kept.selected.append(chosen)
         return list(found.values())
 
     def _outcome(self, effect: str, other: str | None, ref: str, alt: str) -> _Outcome:
