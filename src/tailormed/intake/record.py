@@ -1,7 +1,8 @@
 """Patient record intake: a YAML or JSON document validated against :class:`tailormed.model.Patient`.
 
 Records are written by hand, so every failure names the file, the field path a clinician can find
-(``medications[2].status``) and, where the text allows it, the line. A document that is really a FHIR
+(``medications[2].status``) and, where the text allows it, the line; a measurement no living person has (a BMI of
+250) is refused the same way (:mod:`tailormed.intake.plausible`). A document that is really a FHIR
 Bundle is handed to :mod:`tailormed.intake.fhir`, so users need not care which of the two they have.
 """
 
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 
 from tailormed.errors import InputError
 from tailormed.intake.documents import describe_error, document_kind, line_of, parse_document, read_text
+from tailormed.intake.plausible import check_plausible
 from tailormed.model.patient import Patient
 
 
@@ -40,6 +42,7 @@ def read_record(path: Path) -> RecordIntake:
         from tailormed.intake.fhir import convert_fhir_bundle  # fhir.resources loads only for FHIR records
 
         converted = convert_fhir_bundle(data, str(path))
+        check_plausible(converted.patient, str(path))
         return RecordIntake(patient=converted.patient, warnings=converted.warnings, kind="fhir-bundle")
     return RecordIntake(patient=patient_from_mapping(data, str(path), text=text))
 
@@ -51,7 +54,7 @@ def patient_from_mapping(data: object, source: str, *, text: str | None = None) 
             f"a patient record must be a mapping of fields, got {document_kind(data)}", source=source, location="line 1"
         )
     try:
-        return Patient.model_validate(data)
+        patient = Patient.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = tuple(first["loc"])
@@ -59,6 +62,8 @@ def patient_from_mapping(data: object, source: str, *, text: str | None = None) 
         location = f"line {line}" if line is not None else None
         extra = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
         raise InputError(describe_error(first) + extra, source=source, location=location) from None
+    check_plausible(patient, source, text=text)
+    return patient
 
 
 def resolve_genome_path(patient: Patient, record_path: Path) -> Path | None:

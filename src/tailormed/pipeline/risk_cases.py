@@ -30,6 +30,7 @@ from tailormed.engines.risk.pce import pce_risk
 from tailormed.engines.risk.prevent import BASE_OUTCOMES, prevent_risk
 from tailormed.engines.risk.validity import RiskInputError
 from tailormed.errors import InputError
+from tailormed.intake.plausible import BY_LOINC, implausible
 from tailormed.knowledge.risk.load import RiskKnowledge
 
 _TRUE = {"yes", "true", "1", "y"}
@@ -115,6 +116,15 @@ class CalcModel:
 
 
 _NUMBER = _float
+#: Columns that are measurements: the LOINC code of their plausibility rule and the unit the column is in.
+_MEASURES = {
+    "bmi": ("39156-5", "kg/m2"),
+    "waist_cm": ("8280-0", "cm"),
+    "bp_sys_mmhg": ("8480-6", "mmHg"),
+    "chol_total_mgdl": ("2093-3", "mg/dL"),
+    "chol_hdl_mgdl": ("2085-9", "mg/dL"),
+    "egfr_mlminm2": ("98979-8", "mL/min/1.73m2"),
+}
 MODELS: dict[str, CalcModel] = {
     "pce": CalcModel(
         {"sex": _sex, "race": _race, "age_years": _NUMBER, "chol_total_mgdl": _NUMBER, "chol_hdl_mgdl": _NUMBER,
@@ -188,8 +198,19 @@ def _calc_row(
         )
     row = dict(zip(header, fields, strict=True))
     values = {column: _cell(row, column, parse, source, line) for column, parse in spec.columns.items()}
+    _check_plausible(values, source, line)
     writer.writerow([*fields, *_compute(spec, values, knowledge, source, line)])
     return 1
+
+
+def _check_plausible(values: Mapping[str, Any], source: str | Path, line: int) -> None:
+    """A measurement no living person has stops the run (:mod:`tailormed.intake.plausible`)."""
+    age = values.get("age_years")
+    for column, (loinc, unit) in _MEASURES.items():
+        if column in values:
+            problem = implausible(BY_LOINC[loinc], values[column], unit, age)
+            if problem is not None:
+                raise InputError(f"{column} {problem}", source=source, location=f"line {line}, column {column}")
 
 
 def _header(fields: list[str] | None, spec: CalcModel, source: str | Path) -> list[str]:

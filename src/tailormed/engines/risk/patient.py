@@ -23,6 +23,7 @@ from tailormed.engines.risk.inputs import (
     PceInputs,
     PreventInputs,
 )
+from tailormed.intake.units import LENGTH_TO_CM, MASS_TO_KG, PRESSURE_TO_MMHG, unit_key
 from tailormed.knowledge.medicines import core_medicines
 from tailormed.knowledge.risk.spec import ConditionMatch, EquationFacts, Exclusion, RecordMapping
 from tailormed.model.patient import ConditionStatus, Medication, Observation, Patient, Relative, Sex, SmokingStatus
@@ -34,42 +35,21 @@ _UNKNOWN = 99
 _NULLIPAROUS = 98
 
 
-#: Units each record input is accepted in (spelled as :func:`_unit_key` normalises them) and the factor to the
+#: Units each record input is accepted in (spelled as :func:`unit_key` normalises them) and the factor to the
 #: equations' unit. ``None`` marks the molar units, whose factor is the knowledge's molar-mass conversion.
 _UNITS: dict[str, dict[str, float | None]] = {
     "chol_total_mgdl": {"mg/dl": 1.0, "mmol/l": None, "g/l": 100.0},
     "chol_hdl_mgdl": {"mg/dl": 1.0, "mmol/l": None, "g/l": 100.0},
     "fasting_glucose_mgdl": {"mg/dl": 1.0, "mmol/l": None, "g/l": 100.0},
-    "bp_sys_mmhg": {"mmhg": 1.0, "kpa": 7.500615758},
+    "bp_sys_mmhg": dict(PRESSURE_TO_MMHG),
     "bmi": {"kg/m2": 1.0},
-    "weight_kg": {"kg": 1.0, "g": 0.001, "lb": 0.45359237},
-    "height_cm": {"cm": 1.0, "m": 100.0, "mm": 0.1, "in": 2.54},
-    "waist_cm": {"cm": 1.0, "m": 100.0, "mm": 0.1, "in": 2.54},
+    "weight_kg": dict(MASS_TO_KG),
+    "height_cm": dict(LENGTH_TO_CM),
+    "waist_cm": dict(LENGTH_TO_CM),
     "egfr_mlminm2": {"ml/min/1.73m2": 1.0},
     "hba1c_pct": {"%": 1.0},
 }
-_UNIT_SPELLINGS = {
-    "mm[hg]": "mmhg",
-    "[lb_av]": "lb",
-    "lbs": "lb",
-    "[in_i]": "in",
-    "kg/m^2": "kg/m2",
-    "kg/m²": "kg/m2",
-    "ml/min/{1.73_m2}": "ml/min/1.73m2",
-    "ml/min/1.73m^2": "ml/min/1.73m2",
-    "ml/min/1.73m²": "ml/min/1.73m2",
-}
 _EXPECTED = {name: next(iter(units)) for name, units in _UNITS.items()}
-
-
-def _unit_key(unit: str) -> str:
-    """A unit as written (UCUM or everyday spelling) reduced to one spelling.
-
-    >>> _unit_key("mmol/L"), _unit_key("mm[Hg]"), _unit_key("mL/min/{1.73_m2}"), _unit_key("g/liter")
-    ('mmol/l', 'mmhg', 'ml/min/1.73m2', 'g/l')
-    """
-    key = unit.strip().lower().replace(" ", "").replace("liter", "l").replace("litre", "l")
-    return _UNIT_SPELLINGS.get(key, key)
 
 
 def _unit_factor(name: str, unit: str, rules: RecordMapping) -> float | None:
@@ -77,7 +57,7 @@ def _unit_factor(name: str, unit: str, rules: RecordMapping) -> float | None:
     units = _UNITS.get(name)
     if units is None:
         return 1.0
-    key = _unit_key(unit) or _EXPECTED[name]
+    key = unit_key(unit) or _EXPECTED[name]
     if key not in units:
         return None
     factor = units[key]
@@ -161,7 +141,7 @@ class _Reader:
         factor = _unit_factor(name, obs.unit or "", self.rules)
         if factor is None:
             return None
-        molar = _unit_key(obs.unit or "") == "mmol/l"
+        molar = unit_key(obs.unit or "") == "mmol/l"
         return round(float(obs.value) * factor, 1 if molar else 4)
 
     def bmi(self, *, required: bool = True) -> float | None:

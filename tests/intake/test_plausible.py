@@ -1,0 +1,114 @@
+"""Measurements no living person has are refused at intake (NCD-RisC data-cleaning ranges), naming file, field,
+line and value; ``risk calc`` refuses them per row and column; real extremes inside the ranges still load."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tailormed.errors import InputError
+from tailormed.intake.plausible import PLAUSIBLE, PURPOSE, SOURCE
+from tailormed.intake.record import load_record
+from tailormed.knowledge.bundle import load_bundle
+from tailormed.knowledge.risk.load import load_risk_knowledge
+from tailormed.pipeline.risk_cases import calc_cases
+
+RECORD = """\
+id: p1
+demographics:
+  sex: male
+  birth_date: {born}
+observations:
+  - {{loinc: 8480-6, name: Systolic blood pressure, value: 132, unit: "mm[Hg]", effective_date: 2026-02-10}}
+  - {{loinc: {loinc}, name: measured, value: {value}, {unit}effective_date: 2026-02-10}}
+"""
+
+
+def record(tmp_path: Path, loinc: str, value: float, unit: str | None, born: str = "1970-05-01") -> Path:
+    path = tmp_path / "p1.yaml"
+    written = "" if unit is None else f"unit: '{unit}', "
+    path.write_text(RECORD.format(born=born, loinc=loinc, value=value, unit=written), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("loinc", "value", "unit", "words"),
+    [
+        ("39156-5", 250, "kg/m2", "BMI (LOINC 39156-5) 250 kg/m2 is outside the plausible range 10-80 kg/m2"),
+        ("8302-2", 1.78, None, "height (LOINC 8302-2) 1.78 (no unit given, read as cm) is outside"),
+        ("29463-7", 800, "[lb_av]", "800 [lb_av] (362.9 kg) is outside the plausible range 12-300 kg"),
+        ("8480-6", 13, "kPa", None),  # 97.5 mmHg: plausible
+        ("8480-6", 300, "mmHg", "systolic blood pressure (LOINC 8480-6) 300 mmHg is outside"),
+        ("2093-3", 1200, "mg/dL", "total cholesterol (LOINC 2093-3) 1200 mg/dL (31.04 mmol/L) is outside"),
+        ("2085-9", 0.1, "mmol/L", "HDL cholesterol (LOINC 2085-9) 0.1 mmol/L is outside the plausible range 0.4-5"),
+        ("4548-4", 25, "%", "HbA1c (LOINC 4548-4) 25 % is outside the plausible range 3-18 %"),
+        ("8280-0", 25, "cm", "waist circumference (LOINC 8280-0) 25 cm is outside the plausible range 30-300 cm"),
+    ],
+)
+def test_an_impossible_measurement_is_refused_naming_file_line_field_and_value(
+    tmp_path: Path, loinc: str, value: float, unit: str | None, words: str | None
+) -> None:
+    path = record(tmp_path, loinc, value, unit)
+    if words is None:
+        assert load_record(path).observations[1].value == value
+        return
+    with pytest.raises(InputError) as caught:
+        load_record(path)
+    assert str(caught.value).startswith(f"{path}, line 7, observations[1].value: ")
+    assert words in str(caught.value)
+    assert "for ages 15 and over" in str(caught.value) or loinc in ("8480-6", "2093-3", "2085-9", "4548-4")
+
+
+def test_real_extremes_inside_the_ranges_load(tmp_path: Path) -> None:
+    # severe obesity, familial hypercholesterolaemia, a hypertensive crisis: rare, but people have them
+    for loinc, value, unit in (("39156-5", 72, "kg/m2"), ("2093-3", 650, "mg/dL"), ("8480-6", 240, "mmHg")):
+        assert load_record(record(tmp_path, loinc, value, unit)).observations[1].value == value
+
+
+def test_anthropometric_ranges_follow_the_age_at_the_measurement(tmp_path: Path) -> None:
+    # a 12-year-old (10-14 band: height 80-200 cm), a 3-year-old (no published range), no age (widest range)
+    with pytest.raises(InputError, match=r"60 cm is outside the plausible range 80-200 cm for ages 10-14"):
+        load_record(record(tmp_path, "8302-2", 60, "cm", born="2013-06-01"))
+    assert load_record(record(tmp_path, "8302-2", 60, "cm", born="2023-01-01")).observations[1].value == 60
+    path = tmp_path / "noage.yaml"
+    path.write_text(RECORD.format(born="null", loinc="8302-2", value=60, unit="unit: cm, "), encoding="utf-8")
+    assert load_record(path).observations[1].value == 60  # 60 cm is plausible for a child of 5
+
+
+def test_record_check_exits_with_the_input_error_code(tmp_path: Path) -> None:
+    path = record(tmp_path, "39156-5", 250, "kg/m2")
+    done = subprocess.run(
+        [sys.executable, "-m", "tailormed", "record", "check", str(path)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    assert "observations[1].value: BMI (LOINC 39156-5) 250 kg/m2" in done.stderr
+
+
+FINDRISC = (
+    "sex\tage_years\tbmi\twaist_cm\tphysically_active_30min_daily\tvegetables_fruit_berries_daily\t"
+    "ever_antihypertensive_medication\tever_high_blood_glucose\tfamily_history_diabetes\n"
+    "female\t50\t31\t95\tno\tno\tno\tno\tnone\n"
+    "male\t50\t{bmi}\t95\tno\tno\tno\tno\tnone\n"
+)
+
+
+def test_findrisc_no_longer_scores_an_impossible_bmi() -> None:
+    knowledge = load_risk_knowledge(load_bundle(None))
+    _, rows = calc_cases("findrisc", FINDRISC.format(bmi=45), knowledge, source="cases.tsv")
+    assert rows == 2
+    with pytest.raises(InputError) as caught:
+        calc_cases("findrisc", FINDRISC.format(bmi=250), knowledge, source="cases.tsv")
+    assert str(caught.value).startswith("cases.tsv, line 3, column bmi: bmi 250 kg/m2 is outside the plausible range")
+
+
+def test_every_range_is_its_table_cells_and_every_code_is_one_the_equations_read() -> None:
+    for rule in PLAUSIBLE:
+        for band in rule.bands:
+            assert f"{band.low:g}-{band.high:g}" in rule.cells, rule.name
+        assert rule.at and rule.loinc
+    assert SOURCE.startswith("https://github.com/NCD-RisC/Data-cleaning-protocol/blob/") and PURPOSE
+    read = {code for codes in load_risk_knowledge(load_bundle(None)).facts.record.loinc.values() for code in codes}
+    assert {code for rule in PLAUSIBLE for code in rule.loinc} == read
