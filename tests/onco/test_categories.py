@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from tailormed.engines.onco.findings import findings_from_result
 from tailormed.engines.onco.profile import tumour_type_code
 from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TumourProfile, match_profile
 from tailormed.knowledge.onco.core import CuratedRow
@@ -360,6 +361,26 @@ def test_unannotated_flt3_d835y_allele_is_named_by_the_hotspot_table(core_knowle
     assert "I-A" in tier(result, "gilteritinib")
 
 
+@pytest.mark.parametrize(
+    ("tumour", "alteration", "therapy", "year", "setting"),
+    [
+        ("LUAD", "EGFR L858R", "osimertinib", 2024, "unresectable stage III"),  # after chemoradiation (LAURA)
+        ("NSCLC", "EML4::ALK", "alectinib", 2024, "adjuvant"),  # after resection (ALINA)
+        ("HNSC", "PD-L1 CPS 5", "pembrolizumab", 2025, "resectable locally advanced"),  # perioperative, CPS >= 1
+    ],
+)
+def test_recent_approvals_for_a_setting_stand_beside_the_drugs_first_label(
+    core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int, setting: str
+) -> None:
+    result = run(core_knowledge, tumour, alteration)
+    rows = [m.row for m in result.matches if m.row.therapy == therapy and m.amp_tier == "I-A"]
+    assert any(r.year == year and (r.setting or "").startswith(setting) and r.citations for r in rows)
+    assert any(r.setting is None and r.year is not None and r.year < year for r in rows)
+    # the finding speaks for the drug's general label, not for the one setting
+    (finding,) = [f for f in findings_from_result(result, core_knowledge) if f.drugs == [therapy]]
+    assert setting not in finding.summary and "evidence in" in finding.summary
+
+
 def test_a_curated_row_without_quoted_sources_is_refused() -> None:
     row = {
         "id": "x",
@@ -425,7 +446,7 @@ def test_approval_years_from_the_notices(
     result = run(core_knowledge, tumour, alteration)
     rows = [m.row for m in result.matches if m.row.therapy == therapy and m.amp_tier == "I-A"]
     own = [r for r in rows if r.id.startswith("onco-core:") and r.native_level == "FDA" and r.oncotree != "PANCANCER"]
-    assert {r.year for r in own} == {year}
+    assert {r.year for r in own if r.setting is None} == {year}  # the drug's label; a later one names its setting
 
 
 def test_abl1_t315i_resists_every_second_generation_inhibitor_and_meets_ponatinib_and_asciminib(

@@ -27,7 +27,8 @@ def findings_from_result(result: OncoResult, knowledge: OncoKnowledge) -> list[F
             groups[key].append(match)
     ordered = []
     for matches in groups.values():
-        matches.sort(key=lambda m: (TIER_ORDER[m.amp_tier], m.row.amp_level.value))
+        # at one tier and level, a label with no setting (the broadest) speaks for the group, not one for a setting
+        matches.sort(key=lambda m: (TIER_ORDER[m.amp_tier], m.row.amp_level.value, m.row.setting is not None))
         ordered.append((TIER_ORDER[matches[0].amp_tier], _finding(matches, result, knowledge)))
     return [finding for _, finding in sorted(ordered, key=lambda pair: (pair[0], pair[1].id))]
 
