@@ -108,6 +108,10 @@ def _optional(value: np.int64 | int) -> int | None:
 
 #: Largest product of column value ranges packed into one int64 row key.
 _PACKED = 1 << 62
+#: Largest product of column value ranges whose row keys are counted (one slot each) rather than sorted.
+_COUNTED = 1 << 16
+#: Most distinct rows whose first rows are found one pass each rather than by a sort.
+_FEW = 8
 
 
 def distinct_rows(table: npt.NDArray[np.integer[Any]]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
@@ -116,15 +120,27 @@ def distinct_rows(table: npt.NDArray[np.integer[Any]]) -> tuple[npt.NDArray[np.i
     if len(table) < 2:  # no sample or one: nothing to share
         return np.zeros(len(table), dtype=np.intp), np.zeros(len(table), dtype=np.intp)
     wide = table.astype(np.int64)
-    low = wide.min(axis=0)
-    spans = [int(span) for span in wide.max(axis=0) - low + 1]
-    if int(np.prod(np.array(spans, dtype=object))) < _PACKED:
-        packed = np.zeros(len(wide), dtype=np.int64)
-        for index, span in enumerate(spans):
-            packed = packed * span + (wide[:, index] - low[index])
-        _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
-    else:
+    columns = [wide[:, index] for index in range(wide.shape[1])]  # a column at a time: reducing axis 0 is slow
+    lows = [int(column.min()) for column in columns]
+    spans = [int(column.max()) - low + 1 for column, low in zip(columns, lows, strict=True)]
+    size = 1
+    for span in spans:
+        size *= span
+    if size >= _PACKED:
         _, first, inverse = np.unique(wide, axis=0, return_index=True, return_inverse=True)
+        return first, inverse.reshape(-1)
+    packed = np.zeros(len(wide), dtype=np.int64)
+    for column, low, span in zip(columns, lows, spans, strict=True):
+        packed = packed * span + (column - low)
+    if size <= _COUNTED:
+        values = np.flatnonzero(np.bincount(packed, minlength=size))
+        if len(values) <= _FEW:  # a site's rows: a few genotypes, each found by a pass, no sort
+            rank = np.zeros(size, dtype=np.intp)
+            rank[values] = np.arange(len(values))
+            inverse = rank[packed]
+            first = np.array([int(np.argmax(inverse == number)) for number in range(len(values))], dtype=np.intp)
+            return first, inverse
+    _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
     return first, inverse.reshape(-1)
 
 

@@ -84,7 +84,7 @@ class Decoder:
                     source=self.vcf.label,
                     location=where,
                 )
-        if gt.size and int(gt[:, :-1].max()) > len(alts):
+        if gt.size and int(gt.max()) > len(alts) and int(gt[:, :-1].max()) > len(alts):  # whole array: contiguous
             sample = self.vcf.samples[int(np.argwhere(gt[:, :-1] > len(alts))[0][0])]
             raise InputError(
                 f"genotype of sample {sample} refers to allele {int(gt[:, :-1].max())} but the record has "
