@@ -10,9 +10,10 @@ import pytest
 
 from tailormed.engines.prs import scoring
 from tailormed.engines.prs.frequency import variant_moments
-from tailormed.engines.prs.matching import MatchOptions
-from tailormed.engines.prs.scoring import Imputation
-from tailormed.knowledge.pgs_scoring import EffectType
+from tailormed.engines.prs.matching import Matcher, MatchOptions
+from tailormed.engines.prs.scoring import Imputation, Scorer
+from tailormed.knowledge.pgs_scoring import EffectType, read_scoring_file
+from tailormed.model.dosage import MISSING_COPIES, SiteBlock
 from tailormed.model.genotype import GenomeBuild
 from tailormed.pipeline.prs import read_scores, score_vcf
 
@@ -87,10 +88,13 @@ def per_variant(
 
 @pytest.mark.parametrize("block", [1, 7, 512])
 @pytest.mark.parametrize("imputation", [Imputation.MEAN, Imputation.NONE])
+@pytest.mark.parametrize("short_sums", [True, False])  # per-variant counts in 16-bit or (more samples) 32-bit sums
 def test_block_sums_equal_a_per_variant_loop_bit_for_bit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, imputation: Imputation
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, imputation: Imputation, short_sums: bool
 ) -> None:
     monkeypatch.setattr(scoring, "BLOCK", block)
+    if not short_sums:
+        monkeypatch.setattr(scoring, "SHORT_SUMS_SAMPLES", SAMPLES - 1)
     vcf, score, genotypes, weights, kinds = cohort(tmp_path)
     run = score_vcf(
         vcf,
@@ -145,3 +149,36 @@ def test_expected_moments_equal_a_per_variant_loop(
     np.testing.assert_array_equal(result.expected_mean, mean)
     np.testing.assert_array_equal(result.expected_variance, variance)
     assert result.without_frequency == sum(f is None for f in frequencies)
+
+
+def test_mean_fill_of_a_large_cohort_counts_in_wide_integers(tmp_path: Path) -> None:
+    """11,000 samples, all but one missing at a variant: its code sum (3 per missing call) is beyond 16-bit integers,
+    and the mean fill is still the one called sample's dosage."""
+    samples = 11_000
+    assert samples > scoring.SHORT_SUMS_SAMPLES
+    path = tmp_path / "PGS000997.txt"
+    path.write_text(
+        "#pgs_id=PGS000997\n#genome_build=GRCh38\nchr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\n"
+        "1\t100\tG\tA\t0.3\n1\t200\tG\tA\t-0.7\n"
+    )
+    score = read_scoring_file(path)
+    codes = np.full((2, samples), MISSING_COPIES, dtype=np.int8)
+    codes[0, 0] = 2  # the one called sample of the first variant: ALT/ALT
+    codes[1] = np.arange(samples) % 3  # the second: everyone called
+    block = SiteBlock(
+        chrom=["chr1", "chr1"],
+        pos=[100, 200],
+        ids=[".", "."],
+        refs=["A", "A"],
+        alts=[("G",), ("G",)],
+        locations=["line 1", "line 2"],
+        alt_counts=codes,
+    )
+    matcher = Matcher([score], GenomeBuild.GRCH38, MatchOptions(min_overlap=0.0))
+    scorer = Scorer(matcher.results, [f"S{i}" for i in range(samples)], Imputation.MEAN)
+    scorer.add_block(matcher.add_block(block))
+    scorer.add(matcher.finish())
+    result = scorer.results()[0]
+    first = np.where(codes[0] == MISSING_COPIES, 2.0, codes[0].astype(np.float64)) * 0.3
+    expected = (np.zeros(samples) + first) + codes[1].astype(np.float64) * -0.7
+    np.testing.assert_array_equal(result.sums, expected)
