@@ -135,6 +135,7 @@ def test_solid_indication_elsewhere_is_tier_two(core_knowledge: OncoKnowledge) -
         ("MLNER", "FIP1L1::PDGFRA", "imatinib"),
         ("MLNER", "ETV6::PDGFRB", "imatinib"),
         ("APLPMLRARA", "PML::RARA", "tretinoin + arsenic trioxide"),
+        ("APLPMLRARA", "PML::RARA", "arsenic trioxide"),  # relapsed or refractory APL (2000)
         ("FL", "EZH2 mutation", "tazemetostat"),
         ("ALCL", "NPM1::ALK", "crizotinib"),
         ("ECD", "BRAF V600E", "vemurafenib"),
