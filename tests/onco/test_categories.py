@@ -309,6 +309,8 @@ def test_resistance_is_reported_next_to_sensitivity(core_knowledge: OncoKnowledg
         ("ESCC", "PD-L1 CPS 3", "nivolumab + fluoropyrimidine + platinum-based chemotherapy", 2025),  # CPS >= 1
         ("LUAD", "EGFR L858R", "amivantamab + carboplatin + pemetrexed", 2024),  # after an EGFR TKI (MARIPOSA-2)
         ("NSCLC", "EGFR E746_A750del", "amivantamab + carboplatin + pemetrexed", 2024),
+        ("IDC", "ESR1 Y537S", "vepdegestrant", 2026),  # ER-positive, HER2-negative, after endocrine therapy
+        ("IDC", "PD-L1 CPS 15", "sacituzumab govitecan + pembrolizumab", 2026),  # triple-negative, first line
     ],
 )
 def test_recent_approvals(core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int) -> None:
