@@ -11,13 +11,13 @@ do not take turns on one core; other processes of the machine still can).
 
 Servers (``--auth``):
 
-- ``signed``: ``python -m tailormed.service.workers --workers N`` (``app_from_env`` in N processes, each with a
-  listening socket of its own) on the store ``--database`` names (a SQLite file, or a database of its own created
+- ``signed``: ``tailormed serve --no-demo --workers N`` (N processes, each with a listening socket of its own) on
+  the store ``--database`` names (a SQLite file, or a database of its own created
   on the PostgreSQL server of a URL and dropped at the end), every call carrying its own client JWT signed with
   ``--alg`` ES384 or RS384 (signed before the timed loop; its ``jti`` is claimed in the database with the audit
   event), as the specification requires of a real EHR.
-- ``demo``: the service in demo mode on SQLite (N processes the same way), where unsigned loopback calls are the
-  demo client.
+- ``demo``: ``tailormed serve --demo --workers N``, the demo on SQLite, where unsigned loopback calls are the demo
+  client.
 
 Load generators (``--client``):
 
@@ -213,23 +213,29 @@ class Signer:
 
 @contextlib.contextmanager
 def signed_service(config: Any, signer: Signer, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``python -m tailormed.service.workers --workers N`` (``app_from_env`` in N processes, each with a listening
-    socket of its own) on ``config``'s store (outside demo mode): URL, process."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    """``tailormed serve --no-demo --workers N`` on ``config``'s store: URL, process."""
     env = {
-        **os.environ,
         "TAILORMED_DATABASE_URL": config.database_url,
         "TAILORMED_KEY_FILE": str(config.key_file),
         "TAILORMED_CDS_ISSUERS": str(signer.issuers),
-        "TAILORMED_BASE_URL": base,
-        "TAILORMED_RUN_WORKER": "0",
     }
-    env.pop("TAILORMED_MASTER_KEY", None)
-    command = ["-m", "tailormed.service.workers", "--host", "127.0.0.1", "--port", str(port), "--workers"]
+    with served(["--no-demo"], env, workers) as service:
+        yield service
+
+
+@contextlib.contextmanager
+def served(options: list[str], env: dict[str, str], workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``tailormed serve --workers N`` (N processes, each with a listening socket of its own) on a free loopback
+    port, logging only problems: URL, process."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    environment = {**os.environ, **env, "TAILORMED_BASE_URL": base}
+    environment.pop("TAILORMED_MASTER_KEY", None)
+    command = ["-m", "tailormed", "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     server = subprocess.Popen(
-        [sys.executable, *command, str(workers)],
-        env=env,
+        [sys.executable, *command, *options],
+        env=environment,
+        stdout=subprocess.DEVNULL,
         preexec_fn=pinned(PINS["server"]),
     )
     try:
@@ -247,24 +253,8 @@ def stop(server: subprocess.Popen[bytes]) -> None:
         server.kill()
 
 
-DEMO_SERVER = """
-import sys
-from pathlib import Path
-
-from tailormed.service.app import create_app
-from tailormed.service.settings import ServiceSettings
-from tailormed.service.workers import serve_processes
-from tailormed.store.config import StoreConfig
-
-folder, port, workers = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-settings = ServiceSettings(store=StoreConfig.in_folder(folder), demo=True, run_worker=False,
-                           base_url=f"http://127.0.0.1:{port}")
-serve_processes(lambda: create_app(settings), host="127.0.0.1", port=port, workers=workers)
-"""
-
-
 def wait_for(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.time() + 60
+    deadline = time.time() + 240  # demo mode seeds (analyses) first
     while True:
         try:
             if httpx.get(f"{base}/cds-services", timeout=1).status_code == 200:
@@ -288,17 +278,10 @@ def cpu_seconds(pid: int, *, children: bool = False) -> float:
 
 @contextlib.contextmanager
 def demo_service(folder: Path, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The demo-mode service (``workers`` processes on one socket) on a free loopback port: its URL and process."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-c", DEMO_SERVER, str(folder), str(port), str(workers)], preexec_fn=pinned(PINS["server"])
-    )
-    try:
-        wait_for(base, server)
-        yield base, server
-    finally:
-        stop(server)
+    """``tailormed serve --demo --workers N`` (seeding its demo store below ``folder``): URL, process."""
+    env = {"TAILORMED_HOME": str(folder / "home")}
+    with served(["--demo"], {**env, "TAILORMED_DATABASE_URL": ""}, workers) as service:
+        yield service
 
 
 def autocannon() -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -62,15 +63,37 @@ def test_sign_out_ends_the_session_at_once(server: Server) -> None:
     assert server.audit_rows(actor=CLINICIAN, detail="sign-out")
 
 
-def test_an_idle_session_ends() -> None:
-    store = SessionStore(idle=0.2)
-    session = store.open(user_id="u", username="someone", role="clinician")
-    assert store.get(session.id) is session
-    time.sleep(0.1)
-    assert store.get(session.id) is session  # activity restarts the idle clock
-    time.sleep(0.3)
+def test_an_idle_session_ends(server: Server) -> None:
+    from sqlalchemy import select
+
+    from tailormed.store.models import User, WebSessionRow
+
+    store = SessionStore(server.platform.db, b"k" * 32, idle=0.4)
+    with server.platform.db.read() as db:
+        user = db.scalars(select(User).where(User.username == CLINICIAN)).one()
+    session = store.open(user_id=user.id, username=user.username, role=user.role)
+    assert store.get(session.id) == session
+    time.sleep(0.25)
+    assert store.get(session.id) == session  # activity restarts the idle clock
+    time.sleep(0.25)
+    assert store.get(session.id) == session
+    time.sleep(0.5)
     assert store.get(session.id) is None
     assert store.get(session.id) is None
+    with server.platform.db.read() as db:  # and it is gone from the store
+        assert db.get(WebSessionRow, hashlib.sha256(session.id.encode()).hexdigest()) is None
+
+
+def test_the_store_keeps_no_session_id_or_csrf_token(server: Server) -> None:
+    """A reader of the sessions table cannot take over a browser: it holds the id's hash, no token."""
+    from sqlalchemy import text
+
+    client, csrf = server.sign_in(CLINICIAN)
+    session_id = client.cookies[COOKIE]
+    with server.platform.db.read() as db:
+        rows = [" ".join(map(str, row)) for row in db.execute(text("SELECT * FROM web_sessions")).all()]
+    assert rows and not any(session_id in row or csrf in row for row in rows)
+    assert any(hashlib.sha256(session_id.encode()).hexdigest() in row for row in rows)
 
 
 def test_a_patient_opening_another_patients_page_gets_404_and_it_is_audited(server: Server) -> None:

@@ -247,9 +247,19 @@ def serve(
         typer.Option("--demo/--no-demo", help="Demo mode (default when no database or master key is configured)."),
     ] = None,
     kb: Annotated[Path | None, typer.Option(help="Knowledge bundle folder (default: the installed one).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes, each accepting on a socket of its own (Linux); the analysis worker runs in one.",
+        ),
+    ] = 1,
+    log_level: Annotated[
+        str, typer.Option(help="uvicorn's log level (info logs every request; warning only problems).")
+    ] = "info",
 ) -> None:
     """Serve the web app, REST API, CDS Hooks and FHIR Genomics operations (uvicorn); demo mode seeds demo data."""
-    run_server(host=host, port=port, demo=demo, kb=kb)
+    run_server(host=host, port=port, demo=demo, kb=kb, workers=workers, log_level=log_level)
 
 
 def run_server(
@@ -259,8 +269,12 @@ def run_server(
     demo: bool | None = None,
     kb: Path | None = None,
     notes: list[str] | None = None,
+    workers: int = 1,
+    log_level: str = "info",
 ) -> None:
-    """Serve until Ctrl-C; ``notes`` are printed after the URL and logins (``tailormed demo --serve``: the reports)."""
+    """Serve until Ctrl-C; ``notes`` are printed after the URL and logins (``tailormed demo --serve``: the reports).
+    With ``workers`` > 1 the store is prepared here and each forked process opens its own (see
+    :mod:`tailormed.service.workers`); the analysis jobs are run by the first process only."""
     import uvicorn
 
     from tailormed.knowledge.bundle import load_bundle
@@ -303,7 +317,13 @@ def run_server(
     if os.environ.get(BASE_URL_ENV):  # the public URL, when a proxy stands in front
         base_url = settings.base_url
     settings = replace(settings, base_url=base_url, kb=kb)
-    app = create_app(settings, platform)
+    if workers > 1:
+        from tailormed.service.workers import listening_socket
+
+        listening_socket(host, port).close()  # a port in use or a system without SO_REUSEPORT: say so before printing
+        platform.close()
+    else:
+        app = create_app(settings, platform)
     out.print(
         f"tailormed on {base_url}  (web app {base_url}/app, API docs {base_url}/docs, "
         f"CDS Hooks {base_url}/cds-services)"
@@ -315,6 +335,18 @@ def run_server(
         out.print("demo mode: unsigned CDS Hooks calls from this machine are accepted as the demo client")
     for note in notes or []:
         out.print(note, highlight=False, soft_wrap=True)
+    if workers > 1:
+        from tailormed.service.workers import serve_processes
+
+        out.print(f"{workers} server processes; press Ctrl-C to stop")
+        serve_processes(
+            lambda index: create_app(replace(settings, run_worker=settings.run_worker and index == 0)),
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+        )
+        return
     out.print("press Ctrl-C to stop")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
     platform.close()

@@ -80,16 +80,3 @@ def create_app(settings: ServiceSettings, platform: Platform | None = None) -> F
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
-
-
-def app_from_env() -> FastAPI:
-    """The application as the environment configures it (``uvicorn tailormed.service.app:app_from_env --factory``,
-    e.g. with several worker processes): the store from ``TAILORMED_DATABASE_URL`` / ``TAILORMED_MASTER_KEY`` /
-    ``TAILORMED_KEY_FILE``, CDS issuers from ``TAILORMED_CDS_ISSUERS``, the public URL from ``TAILORMED_BASE_URL``."""
-    import os
-    from dataclasses import replace
-
-    settings = ServiceSettings.from_env()
-    if os.environ.get("TAILORMED_RUN_WORKER", "1") == "0":
-        settings = replace(settings, run_worker=False)
-    return create_app(settings)

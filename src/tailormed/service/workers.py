@@ -1,4 +1,5 @@
-"""Several server processes on one port, each accepting connections on a listening socket of its own.
+"""Several server processes on one port, each accepting connections on a listening socket of its own
+(``tailormed serve --workers N``).
 
 uvicorn's ``--workers N`` shares one listening socket between its processes, and whichever process is awake takes
 every connection waiting: an EHR's keep-alive connections, opened together, end up mostly on one process (from 1.4
@@ -6,24 +7,20 @@ to several hundred times as many as the other, measured under the CDS Hooks benc
 of every call while the other idles. Here every process binds the port with ``SO_REUSEPORT`` (Linux), and the kernel
 spreads new connections over the sockets by their addresses, so each process gets its share.
 
-    python -m tailormed.service.workers --workers 2 --host 0.0.0.0 --port 8000
-
-serves the application :func:`~tailormed.service.app.app_from_env` builds (the environment configures the store,
-the CDS issuers and the public URL), as ``uvicorn tailormed.service.app:app_from_env --factory`` does. The store is
-opened (and migrated) once before the processes start. If a process ends on its own, the others are stopped and
-the command fails, so that a supervisor restarts the service whole.
+Each process builds its own application (``make_app(index)``, after the fork: its own store connections, audit
+writer and caches); whatever is shared between them lives in the store. If a process ends on its own, the others
+are stopped and the command fails, so that a supervisor restarts the service whole; if the parent is killed
+outright, the processes notice and stop.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import logging
 import multiprocessing
 import os
 import signal
 import socket
-import sys
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import wait
@@ -48,7 +45,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _serve_one(make_app: Callable[[], Any], host: str, port: int, log_level: str) -> None:
+def _serve_one(make_app: Callable[[int], Any], index: int, host: str, port: int, log_level: str) -> None:
     import uvicorn
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # uvicorn installs its own handlers for a graceful stop
@@ -57,7 +54,7 @@ def _serve_one(make_app: Callable[[], Any], host: str, port: int, log_level: str
     if parent is not None:  # a parent killed outright (SIGKILL) cannot stop us: stop when it is gone
         threading.Thread(target=_stop_with, args=(parent.sentinel,), name="tailormed-parent", daemon=True).start()
     sock = listening_socket(host, port)
-    config = uvicorn.Config(make_app(), log_level=log_level, access_log=False)
+    config = uvicorn.Config(make_app(index), log_level=log_level)
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -67,9 +64,10 @@ def _stop_with(parent_sentinel: int) -> None:
 
 
 def serve_processes(
-    make_app: Callable[[], Any], *, host: str, port: int, workers: int, log_level: str = "warning"
+    make_app: Callable[[int], Any], *, host: str, port: int, workers: int, log_level: str = "info"
 ) -> None:
-    """Serve ``make_app()`` (called in each process) from ``workers`` forked processes until SIGINT or SIGTERM;
+    """Serve ``make_app(index)`` (called in process ``index``, 0 to ``workers - 1``) from ``workers`` forked processes
+    until SIGINT or SIGTERM;
     :class:`TailormedError` when a process ended on its own (the others are stopped first)."""
     if port == 0:
         raise TailormedError("several server processes share a port: give one (--port)")
@@ -91,8 +89,8 @@ def serve_processes(
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        for _ in range(workers):
-            started = context.Process(target=_serve_one, args=(make_app, host, port, log_level), daemon=False)
+        for index in range(workers):
+            started = context.Process(target=_serve_one, args=(make_app, index, host, port, log_level), daemon=False)
             started.start()
             children.append(started)
         running = {child.sentinel: child for child in children}
@@ -109,27 +107,3 @@ def serve_processes(
             signal.signal(sig, handler)
     if crashed:
         raise TailormedError(crashed)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tailormed.service.workers", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--workers", type=int, default=2, help="server processes (at least 1)")
-    parser.add_argument("--log-level", default="warning")
-    args = parser.parse_args(argv)
-    from tailormed.service.app import app_from_env
-    from tailormed.service.core import Platform
-    from tailormed.service.settings import ServiceSettings
-
-    Platform.open(ServiceSettings.from_env().store).close()  # key file and migrations once, before the processes
-    try:
-        serve_processes(
-            app_from_env, host=args.host, port=args.port, workers=max(1, args.workers), log_level=args.log_level
-        )
-    except TailormedError as exc:
-        sys.exit(f"error: {exc}")
-
-
-if __name__ == "__main__":
-    main()

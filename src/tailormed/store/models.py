@@ -250,6 +250,20 @@ class UsedNonce(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class WebSessionRow(Base):
+    """A signed-in browser of the web app, kept in the store so that every server process knows it. The key is the
+    SHA-256 of the random id the session cookie carries (a reader of the table cannot sign in with it)."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column()
+    last_seen: Mapped[datetime] = mapped_column(index=True)
+
+
 class RefreshToken(Base):
     __tablename__ = "refresh_tokens"
 

@@ -30,7 +30,7 @@ from tailormed.web.pages import (
     error_page,
     redirect,
 )
-from tailormed.web.sessions import SessionStore
+from tailormed.web.sessions import KEY_PURPOSE, SessionStore
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
@@ -40,11 +40,15 @@ def create_app(
 ) -> FastAPI:
     """The service's application with the web app mounted on it (same policy, same audit, same store)."""
     app = service_app.create_app(settings, platform)
-    install(app, sessions or SessionStore())
+    install(app, sessions)
     return app
 
 
-def install(app: FastAPI, sessions: SessionStore) -> None:
+def install(app: FastAPI, sessions: SessionStore | None = None) -> None:
+    """Mount the web app; its sign-ins are kept in the service's store (``sessions``: the default store's)."""
+    if sessions is None:
+        platform: Platform = app.state.tailormed.platform
+        sessions = SessionStore(platform.db, platform.keyring.master.derive(KEY_PURPOSE))
     app.state.web_sessions = sessions
     static = resources.files("tailormed.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
@@ -112,11 +116,3 @@ def _html_or(original: Handler) -> Handler:
         return error_page(request, 500, "Error", exc.message)
 
     return handle
-
-
-def app_from_env() -> FastAPI:
-    """``uvicorn tailormed.web.app:app_from_env --factory``: the service as the environment configures it, with
-    the web app (run one worker process: web sessions live in the process)."""
-    app = service_app.app_from_env()
-    install(app, SessionStore())
-    return app
