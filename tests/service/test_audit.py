@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -14,6 +16,7 @@ from sqlalchemy.pool import NullPool
 from tailormed.security.audit import Actor, AuditAction, Entry, Nonce, Purpose, fhir_bundle
 from tailormed.security.policy import Operation, Resource, Role, Subject
 from tailormed.service.core import AuditUnavailableError, Platform, ReplayedCredentialError
+from tailormed.store.config import StoreConfig
 from tailormed.store.crypto import MasterKey
 from tailormed.store.models import AuditEvent, UsedNonce
 
@@ -143,6 +146,113 @@ def test_concurrent_reads_share_group_commits_and_keep_the_chain(platform: Platf
     finally:
         platform.stop_audit_writer()
     assert _count(platform) == 200
+    assert _verify(platform) == []
+
+
+def test_calls_of_one_event_loop_round_share_the_first_commit(platform: Platform) -> None:
+    """The first event of a burst does not go alone: calls that an event loop runs in one round (each reading the
+    store before it hands in its event, as a CDS call does) all join the first group, committed once, in order."""
+    ehr = Subject(name="ehr", role=Role.CDS_CLIENT, scopes=("system/*.read",), source="127.0.0.1")
+    platform.start_audit_writer()
+    writer = platform._writer
+    assert writer is not None
+
+    async def burst(size: int) -> None:
+        commits = [
+            platform.read_access_deferred(ehr, Operation.READ, Resource.CARE_PLAN, f"p-{i}")[1] for i in range(size)
+        ]
+        await asyncio.gather(*(asyncio.wrap_future(commit) for commit in commits))
+
+    try:
+        for size in (1, 20, 60):
+            time.sleep(0.2)  # the writer idle, waiting for events
+            before = writer.commits
+            asyncio.run(burst(size))
+            assert writer.commits - before == 1, size
+    finally:
+        platform.stop_audit_writer()
+    with platform.db.read() as session:
+        patients = list(session.scalars(select(AuditEvent.patient_id).order_by(AuditEvent.seq)))
+    assert patients == [f"p-{i}" for size in (1, 20, 60) for i in range(size)]
+    assert _verify(platform) == []
+
+
+def test_a_caller_that_blocks_its_event_loop_on_the_commit_still_gets_it(platform: Platform) -> None:
+    """The writer waits for the end of an event loop's round only while events keep coming: a coroutine that blocks
+    the loop on its commit (instead of awaiting it) gets it, and so does a synchronous record on the loop."""
+    ehr = Subject(name="ehr", role=Role.CDS_CLIENT, scopes=("system/*.read",), source="127.0.0.1")
+    platform.start_audit_writer()
+
+    async def blocking() -> None:
+        platform.read_access_deferred(ehr, Operation.READ, Resource.CARE_PLAN, "p-1")[1].result(timeout=10)
+        platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-2")
+
+    try:
+        started = time.monotonic()
+        asyncio.run(blocking())
+        assert time.monotonic() - started < 5
+    finally:
+        platform.stop_audit_writer()
+    assert _count(platform) == 2 and _verify(platform) == []
+
+
+def test_a_burst_of_concurrent_audited_requests_takes_fewer_commits_than_calls(
+    platform: Platform, store_config: StoreConfig
+) -> None:
+    """N CDS Hooks calls sent at once over N connections to a real server: every one answered and audited (N new
+    events, numbered without a gap), in fewer than N commits, and the chain verifies."""
+    import threading
+    import uuid
+
+    import httpx
+    import uvicorn
+
+    from tailormed.service.app import create_app
+    from tailormed.service.settings import ServiceSettings
+
+    calls = 40
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    base = f"http://127.0.0.1:{port}"
+    settings = ServiceSettings(store=store_config, demo=True, run_worker=False, base_url=base)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, platform), host="127.0.0.1", port=port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+
+    def body() -> dict[str, object]:
+        context = {"userId": "Practitioner/p-1", "patientId": "not-a-patient-here"}
+        return {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "context": context}
+
+    async def burst() -> tuple[list[int], int]:
+        url = f"{base}/cds-services/tailormed-patient-summary"
+        clients = [httpx.AsyncClient(timeout=60) for _ in range(calls)]
+        try:
+            for client in clients:  # connections opened (and the server warm) before the burst
+                assert (await client.post(url, json=body())).status_code == 200
+            writer = platform._writer
+            assert writer is not None
+            before = writer.commits
+            answers = await asyncio.gather(*(client.post(url, json=body()) for client in clients))
+            return [answer.status_code for answer in answers], writer.commits - before
+        finally:
+            for client in clients:
+                await client.aclose()
+
+    try:
+        answered, commits = asyncio.run(burst())
+    finally:
+        server.should_exit = True
+        thread.join(30)
+    assert answered == [200] * calls
+    with platform.db.read() as session:
+        sequence = list(session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq)))
+    assert sequence == list(range(1, 2 * calls + 1))
+    assert commits < calls, commits
     assert _verify(platform) == []
 
 
