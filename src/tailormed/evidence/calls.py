@@ -34,7 +34,7 @@ class Record:
     ref: str
     alts: tuple[str, ...]
     end: int
-    gt: IntArray
+    gt: npt.NDArray[np.int16]
     filter: str | None
     quality: float | None
     depth: IntArray | None
@@ -163,7 +163,7 @@ def site_call_codes(
     frames = [_frame(record, site, mismatched) for record in records]
     filters = sorted({part for record in records if record.filter for part in record.filter.split(";")})
     qualities = [record.quality for record in records if record.quality is not None]
-    columns = [record.gt for record in records]
+    columns: list[npt.NDArray[np.integer[Any]]] = [record.gt for record in records]
     columns += [record.depth.reshape(-1, 1) for record in records if record.depth is not None]
     columns += [record.phase_set.reshape(-1, 1) for record in records if record.phase_set is not None]
     table = np.hstack(columns) if len(columns) > 1 else columns[0]

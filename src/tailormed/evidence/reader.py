@@ -566,12 +566,13 @@ class VcfFile:
                 self._index_failed = True
         return not self._index_failed
 
-    def genotypes(self, record: cyvcf2.Variant, where: str) -> npt.NDArray[np.int64]:
-        """Allele indices per selected sample, then the phased flag; InputError when the record has no GT."""
+    def genotypes(self, record: cyvcf2.Variant, where: str) -> npt.NDArray[np.int16]:
+        """Allele indices per selected sample, then the phased flag (htslib's 16-bit integers, as a block keeps
+        every record its consumers want until the pass ends); InputError when the record has no GT."""
         if not self.samples:
-            return np.zeros((0, 2), dtype=np.int64)
+            return np.zeros((0, 2), dtype=np.int16)
         try:
-            return np.asarray(record.genotype.array(), dtype=np.int64)
+            return np.asarray(record.genotype.array(), dtype=np.int16)
         except Exception as exc:  # cyvcf2 raises a bare Exception when GT is absent or unreadable
             raise InputError("record has no readable GT for its samples", source=self.label, location=where) from exc
 
