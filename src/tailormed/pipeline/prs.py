@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from pydantic import TypeAdapter
 
 from tailormed.engines.prs.ancestry import Adjusted
 from tailormed.engines.prs.matching import Matcher, MatchOptions, Reason
@@ -41,17 +42,23 @@ def read_scores(paths: Sequence[Path]) -> list[ScoringFile]:
 
 
 def score_request(scores: Sequence[ScoringFile]) -> GenomeRequest:
-    """The scoring files' positions in every build they have, with effect and other allele (for build votes)."""
-    positions: dict[GenomeBuild, list[ScorePosition]] = {}
+    """The scoring files' positions in every build they have, with effect and other allele (for build votes).
+
+    The positions are validated together from plain dicts (pydantic-core builds 50,000 of them in about half the
+    time of one ``model_construct`` call each)."""
+    positions: dict[GenomeBuild, list[dict[str, object]]] = {}
     for score in scores:
         for build, found in score.by_build.items():
             target = positions.setdefault(build, [])
+            effect, other = score.effect_allele, score.other_allele
             for row, (chrom, pos) in enumerate(zip(found.chrom, found.pos.tolist(), strict=True)):
                 if chrom is not None:
-                    other = score.other_allele[row]
-                    alleles = (score.effect_allele[row], other) if other else (score.effect_allele[row],)
-                    target.append(ScorePosition.model_construct(chrom=chrom, pos=pos, alleles=alleles))
-    return GenomeRequest(scores=positions)
+                    alleles = (effect[row], other[row]) if other[row] else (effect[row],)
+                    target.append({"chrom": chrom, "pos": pos, "alleles": alleles})
+    return GenomeRequest(scores={build: _POSITIONS.validate_python(found) for build, found in positions.items()})
+
+
+_POSITIONS = TypeAdapter(list[ScorePosition])
 
 
 def score_sites(scores: Sequence[ScoringFile], build: GenomeBuild) -> set[tuple[str, int]]:
