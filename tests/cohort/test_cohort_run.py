@@ -285,3 +285,25 @@ def test_spark_standalone_cluster_writes_the_same_parquet_as_the_local_engine(
         left = pq.read_table(tmp_path / "local" / "prs_scores.parquet" / name / "part-0.parquet")
         right = pq.read_table(tmp_path / "cluster" / "prs_scores.parquet" / name / "part-0.parquet")
         assert left.equals(right)
+
+
+def test_a_partition_is_computed_with_the_collector_paused_and_resumes_it(
+    cineca_vcf: Path, score_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block's calls, results and rows are made with the cycle collector off (none hold cycles; collections
+    walking them cost more than making them), and it runs again after the partition, as before it."""
+    import gc
+
+    from tailormed.cohort import tasks
+
+    seen: list[bool] = []
+    reading = tasks.read_partition
+    monkeypatch.setattr(tasks, "read_partition", lambda *a: seen.append(gc.isenabled()) or reading(*a))
+    with open_vcf(cineca_vcf) as vcf:
+        people = list(vcf.samples)[:6]
+    plan = plan_run(
+        vcf=cineca_vcf, pgen=None, analyses=[Analysis.PRS], scoring=[score_file], samples=people, block_size=3
+    )
+    assert gc.isenabled()
+    run_cohort(plan, tmp_path / "out")
+    assert seen == [False, False] and gc.isenabled()

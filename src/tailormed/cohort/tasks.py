@@ -49,6 +49,7 @@ from tailormed.cohort.tables import (
     rows_table,
     write_parquet_atomic,
 )
+from tailormed.collector import paused as collector_paused
 from tailormed.engines.pgx.cohort_match import MatchMemo
 from tailormed.engines.prs.matching import MatchOptions
 from tailormed.engines.prs.scoring import Imputation, PrsRun
@@ -387,8 +388,12 @@ def score_pgen_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
     return run
 
 
+@collector_paused()
 def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str, object]:
-    """Compute one partition and write its tables, then its marker (the marker last: it means "finished")."""
+    """Compute one partition and write its tables, then its marker (the marker last: it means "finished").
+
+    With the cycle collector paused: a block's calls, results and rows hold no reference cycles, and collections
+    walking them cost more than making them (1-2 CPU-s of a 10,000-person PGx block)."""
     started = time.perf_counter()
     arrow_without_pandas()
     analyses = unit_analyses(plan, partition)
