@@ -9,7 +9,8 @@ Sources (written for tailormed, see the comments in each file):
 * ``curated/pgx-core-phenotypes/functions.yaml`` -> ``phenotypes.json``
   (:class:`~tailormed.knowledge.pgx.phenotypes.PhenotypeKnowledge`), one row per diplotype the core alleles
   can form, phenotyped by the gene's CPIC rule (function pair or activity-score band);
-* ``curated/pgx-core-guidelines/guidelines.yaml`` -> ``guidelines.json``
+* ``curated/pgx-core-guidelines/guidelines.yaml`` -> ``guidelines.json`` (a guideline written there replaces the
+  generated one of the same id: a newer annotation of it)
   (:class:`~tailormed.knowledge.pgx.guidelines.GuidelineKnowledge`); a row written for several results of a
   gene (a list, or ``{scores_of: PHENOTYPE}`` for every activity score with that phenotype) becomes one row
   per combination.
@@ -99,10 +100,13 @@ def compile_core(curated: Path = CURATED) -> dict[Path, str]:
         read_yaml(curated / GENERATED_GUIDELINES), phenotypes, curated / GENERATED_GUIDELINES
     )
     fda = compile_guidelines(read_yaml(curated / FDA_GUIDELINES), phenotypes, curated / FDA_GUIDELINES)
+    # a guideline written by hand from a newer annotation replaces the generated one of the same id
+    written = {guideline.id for guideline in guidelines.guidelines}
+    kept = tuple(guideline for guideline in generated.guidelines if guideline.id not in written)
     guidelines = guidelines.model_copy(
         update={
             "version": f"{guidelines.version}; CPIC/DPWG annotations {generated.version}; {fda.version}",
-            "guidelines": guidelines.guidelines + generated.guidelines + fda.guidelines,
+            "guidelines": guidelines.guidelines + kept + fda.guidelines,
         }
     )
     files = {

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tailormed.knowledge.importers import pharmcat_guidelines
 from tailormed.knowledge.pgx.definitions import IUPAC, GeneDefinition, is_wobble
@@ -150,8 +151,14 @@ def test_core_holds_every_pharmcat_row_for_its_genes(
     guidelines: GuidelineKnowledge, upstream_guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
 ) -> None:
     """Every CPIC and DPWG row whose genes the core can phenotype is in the core, with the same strength and words,
-    and quotes the guideline; nothing in the core says "no guidance" where the annotations hold a recommendation."""
+    and quotes the guideline; nothing in the core says "no guidance" where the annotations hold a recommendation.
+    A guideline written by hand from a newer annotation (same id as a generated one) replaces the export's rows."""
     core_genes = set(phenotypes.genes)
+    folder = Path(pharmcat_guidelines.__file__).resolve().parents[1] / "curated" / "pgx-core-guidelines"
+    written = yaml.safe_load((folder / "guidelines.yaml").read_text(encoding="utf-8"))["guidelines"]
+    generated = {g["id"] for g in yaml.safe_load((folder / "cpic-dpwg.yaml").read_text(encoding="utf-8"))["guidelines"]}
+    replaced = {g["url"].rsplit("/", 1)[1] for g in written if g["id"] in generated}
+    assert replaced == {"PA166182843"}  # DPWG atorvastatin, updated by the 2024 DPWG statin guideline
 
     def keys(row: RecommendationRow) -> list[frozenset[tuple[str, str, tuple[str, ...]]]]:
         options = [
@@ -170,6 +177,8 @@ def test_core_holds_every_pharmcat_row_for_its_genes(
                     index.setdefault((guideline.source, drug, row.population, key), []).append(row)
     compared, missing, different = 0, [], []
     for guideline in upstream_guidelines.guidelines:
+        if guideline.id in replaced:
+            continue
         for row in guideline.recommendations:
             if not set(row.genes) <= core_genes or len(row.text) < 8:
                 continue

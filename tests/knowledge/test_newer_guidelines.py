@@ -1,0 +1,135 @@
+"""Guidelines ClinPGx annotated after the 2024-03-25 export, written by hand with each row quoting the annotation:
+real genotypes reach the row the guideline gives them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tailormed.engines.pgx.phenotype import phenotype_gene
+from tailormed.engines.pgx.recommend import recommend_drug
+from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
+from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
+from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype, RecommendationStatus
+
+
+def called(gene: str, phenotypes: PhenotypeKnowledge, diplotype: str) -> GenePhenotype:
+    first, _, second = diplotype.partition("/")
+    call = GeneCall(
+        sample="s1",
+        gene=gene,
+        status=CallStatus.CALLED,
+        diplotypes=[Diplotype(allele1=first, allele2=second)],
+        origin=CallOrigin.OUTSIDE_CALL,
+    )
+    return phenotype_gene(call, phenotypes.gene(gene))
+
+
+@pytest.mark.parametrize(
+    ("diplotype", "score", "classification", "text"),
+    [
+        ("*1/*1", "2.0", "Strong", "Initiate standard dosing"),
+        ("*1/*4", "1.0", "Moderate", "Initiate standard dosing"),
+        ("*4/*41", "0.25", "Moderate", "Initiate standard dosing"),
+        (
+            "*4/*4",
+            "0.0",
+            "Moderate",
+            "Initiate therapy with lowest recommended starting dose. Carefully titrate dose upward to clinical effect "
+            "or guideline-recommended dose; monitor more closely for bradycardia. Alternatively, consider selecting "
+            "another beta-blocker.",
+        ),
+        (
+            "*1/*1x2",
+            "3.0",
+            "No recommendation",
+            "No recommendation for metoprolol therapy due to insufficient evidence regarding diminished metoprolol "
+            "effectiveness clinically",
+        ),
+    ],
+)
+def test_cpic_2024_metoprolol_rows_by_cyp2d6_activity_score(
+    guidelines: GuidelineKnowledge,
+    phenotypes: PhenotypeKnowledge,
+    diplotype: str,
+    score: str,
+    classification: str,
+    text: str,
+) -> None:
+    result = called("CYP2D6", phenotypes, diplotype)
+    assert result.activity_score == score
+    answers = {a.source: a for a in recommend_drug(guidelines, {"CYP2D6": result}, name="metoprolol")}
+    cpic = answers["CPIC"]
+    assert cpic.status == RecommendationStatus.MATCHED and cpic.citations[0] == "PMID:38951961"
+    (row,) = cpic.rows
+    assert (row.classification, row.text) == (classification, text)
+    assert row.sources[0].cite == "CPIC: CPIC Guideline for metoprolol and CYP2D6 (PMID:38951961)"
+    assert row.actionable == (score == "0.0")
+    # the DPWG metoprolol guideline of the 2024 export is still given beside it
+    assert answers["DPWG"].status == RecommendationStatus.MATCHED
+
+
+@pytest.mark.parametrize(
+    ("diplotype", "phenotype", "text"),
+    [
+        ("*28/*28", "Poor Metabolizer", "- avoid atazanavir if there is a suitable alternative"),
+        ("*80+*28/*80+*28", "Poor Metabolizer", "- avoid atazanavir if there is a suitable alternative"),
+        ("*6/*6", "Poor Metabolizer", "NO action is needed for this gene-drug interaction."),
+        ("*1/*28", "Intermediate Metabolizer", "NO action is needed for this gene-drug interaction."),
+        ("*1/*1", "Normal Metabolizer", "The guideline does not provide a recommendation for atazanavir in normal"),
+    ],
+)
+def test_dpwg_atazanavir_names_the_28_diplotypes_apart_from_other_poor_metabolizers(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str, phenotype: str, text: str
+) -> None:
+    result = called("UGT1A1", phenotypes, diplotype)
+    assert result.phenotype == phenotype
+    answers = {a.source: a for a in recommend_drug(guidelines, {"UGT1A1": result}, name="atazanavir")}
+    dpwg = answers["DPWG"]
+    assert dpwg.status == RecommendationStatus.MATCHED
+    (row,) = dpwg.rows
+    assert row.text.startswith(text)
+    assert row.sources[0].at.startswith("PA166411701 (annotation version 3)")
+    assert row.actionable == text.startswith("- avoid")
+    assert answers["CPIC"].status == RecommendationStatus.MATCHED  # the CPIC guideline stays beside it
+
+
+@pytest.mark.parametrize(
+    ("call", "phenotype", "start", "actionable"),
+    [
+        ("*5/*5", "Poor Function", "Rosuvastatin and pravastatin are influenced to a similar extent", True),
+        ("*1/*5", "Decreased Function", "Rosuvastatin and pravastatin are influenced to a lesser extent", True),
+        ("Possible Decreased Function", "Possible Decreased Function", "influenced to a lesser extent", True),
+        ("*1/*1", "Normal Function", "The guideline does not provide a recommendation for atorvastatin", False),
+        ("Increased Function", "Increased Function", "does not provide a recommendation for atorvastatin", False),
+    ],
+)
+def test_dpwg_2024_atorvastatin_replaces_the_2024_export_rows(
+    guidelines: GuidelineKnowledge,
+    phenotypes: PhenotypeKnowledge,
+    call: str,
+    phenotype: str,
+    start: str,
+    actionable: bool,
+) -> None:
+    """The 2024 DPWG statin guideline (PMID 39676086) added possible decreased and increased function; one DPWG
+    atorvastatin guideline is left, the newer one."""
+    (dpwg,) = [g for g in guidelines.for_drug("atorvastatin") if g.source == "DPWG"]
+    assert dpwg.citations[0].pmid == "39676086"
+    result = (
+        called("SLCO1B1", phenotypes, call)
+        if call.startswith("*")
+        else phenotype_gene(
+            GeneCall(
+                sample="s1",
+                gene="SLCO1B1",
+                status=CallStatus.CALLED,
+                origin=CallOrigin.OUTSIDE_CALL,
+                outside_phenotype=call,
+            ),
+            phenotypes.gene("SLCO1B1"),
+        )
+    )
+    assert result.phenotype == phenotype
+    answers = {a.source: a for a in recommend_drug(guidelines, {"SLCO1B1": result}, name="atorvastatin")}
+    (row,) = answers["DPWG"].rows
+    assert start in row.text and row.actionable == actionable
