@@ -133,3 +133,41 @@ def test_dpwg_2024_atorvastatin_replaces_the_2024_export_rows(
     answers = {a.source: a for a in recommend_drug(guidelines, {"SLCO1B1": result}, name="atorvastatin")}
     (row,) = answers["DPWG"].rows
     assert start in row.text and row.actionable == actionable
+
+
+@pytest.mark.parametrize(
+    ("diplotype", "phenotype", "start"),
+    [
+        ("*2/*2", "Poor Metabolizer", "- NO CYP3A4 inhibitor as comedication:\n- start with 2.5 mg/day"),
+        ("*1/*2", "Intermediate Metabolizer", "NO action is required for this gene-drug interaction."),
+        ("*1/*1", "Normal Metabolizer", "The guideline does not provide a recommendation for mavacamten"),
+        ("*17/*17", "Ultrarapid Metabolizer", "NO action is required for this gene-drug interaction."),
+    ],
+)
+def test_dpwg_mavacamten_halves_the_start_for_cyp2c19_poor_metabolizers(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str, phenotype: str, start: str
+) -> None:
+    result = called("CYP2C19", phenotypes, diplotype)
+    assert result.phenotype == phenotype
+    (answer,) = recommend_drug(guidelines, {"CYP2C19": result}, name="mavacamten")
+    assert answer.source == "DPWG" and answer.status == RecommendationStatus.MATCHED
+    (row,) = answer.rows
+    assert row.text.startswith(start)
+    assert row.actionable == (phenotype == "Poor Metabolizer")
+
+
+@pytest.mark.parametrize(
+    ("diplotype", "actionable"), [("*5/*5", True), ("*1/*5", True), ("*1/*1", False)]
+)
+def test_dpwg_rosuvastatin_sits_beside_cpic(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str, actionable: bool
+) -> None:
+    slco1b1 = called("SLCO1B1", phenotypes, diplotype)
+    abcg2 = called("ABCG2", phenotypes, "rs2231142 reference (G)/rs2231142 reference (G)")
+    results = {"SLCO1B1": slco1b1, "ABCG2": abcg2}
+    answers = {a.source: a for a in recommend_drug(guidelines, results, name="rosuvastatin")}
+    (row,) = answers["DPWG"].rows
+    assert row.sources[0].cite == "DPWG: DPWG Guideline for rosuvastatin and SLCO1B1 (PMID:39676086)"
+    assert row.actionable == actionable
+    assert ("keep the rosuvastatin dose as low as possible" in row.text) == actionable
+    assert answers["CPIC"].status == RecommendationStatus.MATCHED
