@@ -156,9 +156,7 @@ def test_dpwg_mavacamten_halves_the_start_for_cyp2c19_poor_metabolizers(
     assert row.actionable == (phenotype == "Poor Metabolizer")
 
 
-@pytest.mark.parametrize(
-    ("diplotype", "actionable"), [("*5/*5", True), ("*1/*5", True), ("*1/*1", False)]
-)
+@pytest.mark.parametrize(("diplotype", "actionable"), [("*5/*5", True), ("*1/*5", True), ("*1/*1", False)])
 def test_dpwg_rosuvastatin_sits_beside_cpic(
     guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str, actionable: bool
 ) -> None:
@@ -171,3 +169,28 @@ def test_dpwg_rosuvastatin_sits_beside_cpic(
     assert row.actionable == actionable
     assert ("keep the rosuvastatin dose as low as possible" in row.text) == actionable
     assert answers["CPIC"].status == RecommendationStatus.MATCHED
+
+
+def test_dpwg_2024_simvastatin_covers_possible_decreased_function(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    """The export had no row for SLCO1B1 possible decreased function; the 2024 annotation gives it the
+    decreased-function advice."""
+    call = GeneCall(
+        sample="s1",
+        gene="SLCO1B1",
+        status=CallStatus.CALLED,
+        origin=CallOrigin.OUTSIDE_CALL,
+        outside_phenotype="Possible Decreased Function",
+    )
+    result = phenotype_gene(call, phenotypes.gene("SLCO1B1"))
+    answers = {a.source: a for a in recommend_drug(guidelines, {"SLCO1B1": result}, name="simvastatin")}
+    (row,) = answers["DPWG"].rows
+    assert "- Avoid simvastatin doses exceeding 40 mg/day (e.g. by adding ezetimibe)." in row.text
+    assert row.actionable and row.sources[0].cite.endswith("(PMID:39676086)")
+    poor = {
+        a.source: a
+        for a in recommend_drug(guidelines, {"SLCO1B1": called("SLCO1B1", phenotypes, "*5/*5")}, name="simvastatin")
+    }
+    (row,) = poor["DPWG"].rows
+    assert "exceeding 40 mg/day" not in row.text and row.alternate_drug_available
