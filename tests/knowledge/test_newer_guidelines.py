@@ -194,3 +194,28 @@ def test_dpwg_2024_simvastatin_covers_possible_decreased_function(
     }
     (row,) = poor["DPWG"].rows
     assert "exceeding 40 mg/day" not in row.text and row.alternate_drug_available
+
+
+@pytest.mark.parametrize("drug", ["dibekacin", "neomycin", "netilmicin", "ribostamycin"])
+def test_aminoglycosides_added_to_the_mt_rnr1_guideline(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str
+) -> None:
+    carrier = phenotype_gene(
+        GeneCall(
+            sample="s1",
+            gene="MT-RNR1",
+            status=CallStatus.CALLED,
+            diplotypes=[Diplotype(allele1="1555A>G", allele2="")],
+            origin=CallOrigin.OUTSIDE_CALL,
+        ),
+        phenotypes.gene("MT-RNR1"),
+    )
+    assert carrier.phenotype == "increased risk of aminoglycoside-induced hearing loss"
+    (answer,) = recommend_drug(guidelines, {"MT-RNR1": carrier}, name=drug)
+    (row,) = answer.rows
+    assert row.classification == "Strong" and row.text.startswith("Avoid aminoglycoside anitbiotics unless")
+    assert row.actionable and answer.citations[0] == "PMID:34032273"
+    uncertain = carrier.model_copy(update={"phenotype": "uncertain risk of aminoglycoside-induced hearing loss"})
+    (answer,) = recommend_drug(guidelines, {"MT-RNR1": uncertain}, name=drug)
+    (row,) = answer.rows
+    assert row.classification == "Optional" and not row.text.startswith("Learn more")
