@@ -3,6 +3,7 @@ line and value; ``risk calc`` refuses them per row and column; real extremes ins
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,15 @@ def test_every_range_is_its_table_cells_and_every_code_is_one_the_equations_read
     assert SOURCE.startswith("https://github.com/NCD-RisC/Data-cleaning-protocol/blob/") and PURPOSE
     read = {code for codes in load_risk_knowledge(load_bundle(None)).facts.record.loinc.values() for code in codes}
     assert {code for rule in PLAUSIBLE for code in rule.loinc} == read
+
+
+def test_a_fhir_bundle_with_an_impossible_weight_is_refused(tmp_path: Path) -> None:
+    bundle = json.loads((Path(__file__).parent / "fhir_fixtures" / "synthea_like.json").read_text(encoding="utf-8"))
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "Observation" and resource["code"]["coding"][0]["code"] == "29463-7":
+            resource["valueQuantity"]["value"] = 714.0  # a slipped decimal point
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    with pytest.raises(InputError, match=r"weight \(LOINC 29463-7\) 714 kg is outside the plausible range 12-300 kg"):
+        load_record(path)
