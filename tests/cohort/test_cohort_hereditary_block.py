@@ -9,6 +9,7 @@ findings.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from tailormed.cohort.hereditary_block import hereditary_block
-from tailormed.cohort.tables import HEREDITARY_TABLE, hereditary_rows, rows_table
+from tailormed.cohort.plan import Analysis
+from tailormed.cohort.run import plan_run, run_cohort
+from tailormed.cohort.tables import HEREDITARY_TABLE, hereditary_rows, read_table, rows_table
 from tailormed.evidence.read import GenomeBatch, read_genomes
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.hereditary.load import HereditaryKnowledge
@@ -169,3 +172,34 @@ def test_nobody_is_assessed_on_a_genome_in_another_build(
     assert block.table.num_rows == 0 == len(rows)
     assert block.versions == versions == {}
     assert block.skipped == skipped and sum(skipped.values()) == PEOPLE
+
+
+def test_a_cohort_run_writes_the_tables_and_markers_of_the_per_person_engine(
+    carriers: tuple[Path, list[str]], cohort_bundle: KnowledgeBundle, tmp_path: Path
+) -> None:
+    """The same blocks through the carriers (hereditary alone) and through the engine person by person (with risk,
+    which needs each person's hereditary run): the same Parquet bytes, knowledge versions and skipped people; a
+    carrier's opt-out given in ``--records``."""
+    vcf, names = carriers
+    records = tmp_path / "records.jsonl"
+    opted_out = {"id": names[11], "consent": {"secondary_findings": False}}
+    male = {"id": names[15], "demographics": {"sex": "male", "birth_date": "1960-01-01"}}
+    records.write_text(json.dumps(opted_out) + "\n" + json.dumps(male) + "\n")
+    runs = {}
+    for name, analyses in (("carriers", [Analysis.HEREDITARY]), ("engine", [Analysis.HEREDITARY, Analysis.RISK])):
+        plan = plan_run(vcf=vcf, pgen=None, analyses=analyses, kb=cohort_bundle.root, records=records, block_size=10,
+                        on=ON)  # fmt: skip
+        runs[name] = tmp_path / name
+        run_cohort(plan, runs[name])
+    blocks = sorted(path.parent.name for path in (runs["engine"] / "hereditary.parquet").glob("*/part-0.parquet"))
+    assert blocks == ["block=00000", "block=00001", "block=00002"]
+    for block in blocks:
+        part = Path("hereditary.parquet") / block / "part-0.parquet"
+        assert (runs["carriers"] / part).read_bytes() == (runs["engine"] / part).read_bytes()
+        markers = [json.loads((runs[name] / "_partitions" / f"{block}.json").read_text()) for name in runs]
+        assert markers[0]["knowledge"]["hereditary"] == markers[1]["knowledge"]["hereditary"] != {}
+        assert markers[0]["skipped"].get("hereditary") == markers[1]["skipped"].get("hereditary")
+    skipped = json.loads((runs["carriers"] / "_partitions" / "block=00001.json").read_text())["skipped"]
+    assert skipped == {"hereditary": {"the patient opted out of secondary findings (consent)": 1}}
+    listed = {row["sample"] for row in read_table(runs["carriers"], HEREDITARY_TABLE).to_pylist()}
+    assert names[11] not in listed and names[15] in listed
