@@ -125,3 +125,20 @@ def test_a_fhir_bundle_with_an_impossible_weight_is_refused(tmp_path: Path) -> N
     path.write_text(json.dumps(bundle), encoding="utf-8")
     with pytest.raises(InputError, match=r"weight \(LOINC 29463-7\) 714 kg is outside the plausible range 12-300 kg"):
         load_record(path)
+
+
+def test_a_bmi_computed_from_plausible_weight_and_height_is_checked_too(tmp_path: Path) -> None:
+    # 290 kg and 105 cm are each inside their ranges; the BMI the equations would compute (263) is not
+    path = tmp_path / "p2.yaml"
+    path.write_text(
+        RECORD.format(born="1970-05-01", loinc="29463-7", value=290, unit="unit: kg, ")
+        + "  - {loinc: 8302-2, name: height, value: 105, unit: cm, effective_date: 2026-02-10}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_record(path)
+    where = f"{path}, line 7, observations[1].value: "
+    assert str(caught.value).startswith(where + "BMI from weight 290 kg and height 105 cm")
+    assert "263 kg/m2 is outside the plausible range 10-80 kg/m2" in str(caught.value)
+    path.write_text(path.read_text(encoding="utf-8").replace("value: 105,", "value: 200,"), encoding="utf-8")
+    assert load_record(path).observations[2].value == 200  # 290 kg at 200 cm: BMI 72.5, rare but real

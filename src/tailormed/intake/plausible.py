@@ -122,15 +122,47 @@ BY_LOINC = {code: p for p in PLAUSIBLE for code in p.loinc}
 
 
 def check_plausible(patient: Patient, source: str, *, text: str | None = None, on: date | None = None) -> None:
-    """Refuse the first observation outside its plausible range (age at the observation, else on ``on``/today)."""
+    """Refuse the first observation outside its plausible range (age at the observation, else on ``on``/today),
+    then a BMI outside its range as the risk equations would compute it from the latest weight and height."""
+    today = on or date.today()
     for index, obs in enumerate(patient.observations):
-        problem = _problem(obs, patient, on or date.today())
-        if problem is None:
-            continue
-        field = f"observations[{index}].value"
-        line = line_of(text, ("observations", index, "value")) if text is not None else None
-        location = f"line {line}, {field}" if line is not None else field
-        raise InputError(problem, source=source, location=location)
+        problem = _problem(obs, patient, today)
+        if problem is not None:
+            raise InputError(problem, source=source, location=_where(index, text))
+    derived = _derived_bmi(patient, today)
+    if derived is not None:
+        index, problem = derived
+        raise InputError(problem, source=source, location=_where(index, text))
+
+
+def _where(index: int, text: str | None) -> str:
+    field = f"observations[{index}].value"
+    line = line_of(text, ("observations", index, "value")) if text is not None else None
+    return f"line {line}, {field}" if line is not None else field
+
+
+def _derived_bmi(patient: Patient, today: date) -> tuple[int, str] | None:
+    """The BMI of the latest weight and height (what the risk equations use without a BMI observation), when it
+    lies outside the BMI range though each measurement is plausible: the weight's index and why."""
+    weight, height = patient.latest("29463-7"), patient.latest("8302-2")
+    if weight is None or height is None or isinstance(weight.value, str) or isinstance(height.value, str):
+        return None
+    kg = _in_base(BY_LOINC["29463-7"], float(weight.value), weight.unit or "")
+    cm = _in_base(BY_LOINC["8302-2"], float(height.value), height.unit or "")
+    if kg is None or not cm:
+        return None
+    bmi = kg / (cm / 100) ** 2
+    age = patient.demographics.age_on(weight.effective_date or today)
+    problem = implausible(BY_LOINC["39156-5"], round(bmi, 1), "kg/m2", age)
+    if problem is None:
+        return None
+    return patient.observations.index(weight), f"BMI from weight {kg:g} kg and height {cm:g} cm: {problem}"
+
+
+def _in_base(rule: Plausible, value: float, unit: str) -> float | None:
+    written = unit.strip()
+    factor = rule.units.get(unit_key(written) if written else unit_key(rule.unit))
+    return None if factor is None else value * factor
 
 
 def _problem(obs: Observation, patient: Patient, today: date) -> str | None:
