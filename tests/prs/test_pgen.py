@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +95,24 @@ def test_prs_score_runs_with_the_collector_paused(cineca_pgen: Path, pgs_dir: Pa
     done = subprocess.run([sys.executable, "-c", _COLLECTIONS, *args], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "collections while scoring: 0" in done.stderr
+
+
+_MODULES = """
+import atexit, json, sys
+from tailormed.cli import main
+atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
+main()
+"""
+
+
+def test_prs_score_on_a_fileset_loads_no_knowledge_bundle(cineca_pgen: Path, pgs_dir: Path) -> None:
+    """A fileset names its build through --build: the bundle (whose markers vote on a VCF's build), its YAML reader
+    and the ancestry engine stay unloaded."""
+    args = ["prs", "score", "--pgen", str(cineca_pgen), "--build", "GRCh37"]
+    args += ["--scoring", str(pgs_dir / "PGS001229_22.GRCh37.txt"), "-o", os.devnull]
+    done = subprocess.run([sys.executable, "-c", _MODULES, *args], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    loaded = set(json.loads(done.stderr.splitlines()[-1]))
+    assert "tailormed.pipeline.prs" in loaded
+    assert not loaded & {"tailormed.knowledge.bundle", "tailormed.knowledge.markers", "tailormed.engines.prs.ancestry"}
+    assert "yaml" not in loaded

@@ -96,7 +96,6 @@ def score(
     from tailormed.collector import paused
     from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP, MatchOptions
     from tailormed.errors import InputError
-    from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline import prs
     from tailormed.report import tables
 
@@ -125,6 +124,8 @@ def score(
             bar.add_task(f"scoring {bgen.name}", total=None)
             run = prs.score_bgen(bgen, scores, build, sample_file=bgen_sample, samples=sample or None, options=options)
         elif vcf is not None:
+            from tailormed.knowledge.bundle import load_bundle  # its markers vote on a VCF's build
+
             task = bar.add_task(f"scoring {vcf.name}", total=None)
             run = prs.score_vcf(
                 vcf,

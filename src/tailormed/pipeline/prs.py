@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import TypeAdapter
 
-from tailormed.engines.prs.ancestry import Adjusted
 from tailormed.engines.prs.matching import Matcher, MatchOptions, Reason
 from tailormed.engines.prs.scoring import Imputation, PrsRun, Scorer
 from tailormed.errors import InputError
@@ -22,12 +22,14 @@ from tailormed.evidence.bed import RegionSet
 from tailormed.evidence.read import Progress, read_genomes
 from tailormed.evidence.reference import ReferenceGenome, reference_alleles
 from tailormed.evidence.scores import ScoreCollector
-from tailormed.knowledge import markers
-from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.pgs_scoring import ScoringFile, read_scoring_file
 from tailormed.model.dosage import SiteBlock, SiteGroup
 from tailormed.model.evidence import AbsentPolicy, GenomeRequest, ScorePosition
 from tailormed.model.genotype import BuildDetection, BuildSource, GenomeBuild
+
+if TYPE_CHECKING:  # the PLINK 2 and BGEN paths need neither the knowledge bundle nor the ancestry engine
+    from tailormed.engines.prs.ancestry import Adjusted
+    from tailormed.knowledge.bundle import KnowledgeBundle
 
 
 def read_scores(paths: Sequence[Path]) -> list[ScoringFile]:
@@ -98,6 +100,8 @@ def score_vcf(
     genome = ReferenceGenome.open(reference) if reference is not None else None
     request = score_request(scores)
     if bundle is not None:
+        from tailormed.knowledge import markers
+
         request = request.merged(GenomeRequest(markers=markers.build_markers(bundle)))
     absent = AbsentPolicy.resolve(True if options.absent_is_reference else None, None)
     if genome is None and reference_alleles is None and not options.absent_is_reference:
