@@ -164,14 +164,16 @@ def read_pgen_blocks(
     chosen = _sample_indices(fileset, samples)
     pvar_path = Path(f"{fileset.prefix}.pvar")
     codes, names, pos = pvar_sites(pvar_path)
-    wanted: dict[str, list[int]] = {}
+    wanted: dict[str, set[int]] = {}
     for chrom, at in positions:
-        wanted.setdefault(chrom, []).append(at)
+        wanted.setdefault(chrom, set()).add(at)
     keep_mask = np.zeros(len(pos), dtype=np.bool_)
     for code, name in enumerate(names):
         if name is not None and name in wanted:
             rows = np.flatnonzero(codes == code)
-            keep_mask[rows[np.isin(pos[rows], np.asarray(wanted[name], dtype=np.int64))]] = True
+            sites = np.sort(np.fromiter(wanted[name], dtype=np.int64, count=len(wanted[name])))
+            found = np.minimum(np.searchsorted(sites, pos[rows]), len(sites) - 1)  # (np.isin loads numpy.ma)
+            keep_mask[rows[sites[found] == pos[rows]]] = True
     keep = np.flatnonzero(keep_mask).astype(np.uint32)
     pvar, reader, back = _open(fileset, len(pos), chosen)
     count = len(chosen)
