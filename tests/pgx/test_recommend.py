@@ -208,16 +208,7 @@ def test_rows_looked_up_per_gene_result_are_the_rows_a_full_scan_matches(
     tables, guidelines = knowledge
     monkeypatch.setattr(recommend, "ANSWERS_KEPT", 50)
     fresh = guidelines.model_copy(deep=True)
-    per_gene: dict[str, list[GenePhenotype | None]] = {}
-    for gene, table in tables.genes.items():
-        options: list[GenePhenotype | None] = [None]
-        for row in table.diplotypes:
-            pair = (*row.alleles, *row.alleles)[:2]
-            options.append(phenotype_all([call(gene, pair[0], pair[1])], tables)[gene])
-        per_gene[gene] = options
-    dpyd = tables.genes["DPYD"]
-    named = [name for name in dpyd.alleles if name != "Reference"][:12]
-    per_gene["DPYD"] += [phenotype_all([call("DPYD", a, b)], tables)["DPYD"] for a in named for b in named if a < b]
+    per_gene = _results_per_gene(tables)
     rng = random.Random(16)
     checked = actionable = 0
     for guideline, drug in recommend.every_drug(fresh):
@@ -240,3 +231,36 @@ def test_rows_looked_up_per_gene_result_are_the_rows_a_full_scan_matches(
             checked += 1
             actionable += whole.actionable
     assert checked > 5000 and 100 < actionable < checked
+
+
+def _results_per_gene(tables: PhenotypeKnowledge) -> dict[str, list[GenePhenotype | None]]:
+    """Per gene: not called, and the result of every diplotype its table lists (and unphased DPYD pairs)."""
+    per_gene: dict[str, list[GenePhenotype | None]] = {}
+    for gene, table in tables.genes.items():
+        options: list[GenePhenotype | None] = [None]
+        for row in table.diplotypes:
+            pair = (*row.alleles, *row.alleles)[:2]
+            options.append(phenotype_all([call(gene, pair[0], pair[1])], tables)[gene])
+        per_gene[gene] = options
+    dpyd = tables.genes["DPYD"]
+    named = [name for name in dpyd.alleles if name != "Reference"][:12]
+    per_gene["DPYD"] += [phenotype_all([call("DPYD", a, b)], tables)["DPYD"] for a in named for b in named if a < b]
+    return per_gene
+
+
+def test_guidelines_of_one_key_shape_key_every_result_of_the_gene_alike(
+    knowledge: tuple[PhenotypeKnowledge, GuidelineKnowledge],
+) -> None:
+    """A cohort numbers a gene's results once per key shape, not per guideline: guidelines with equal shapes give
+    every result equal rows and named keys."""
+    tables, guidelines = knowledge
+    per_gene = _results_per_gene(tables)
+    shapes: dict[tuple[str, object], list[tuple[object, object]]] = {}
+    for guideline in guidelines.guidelines:
+        for gene in recommend.genes_read(guideline):
+            results = per_gene.get(gene, [None])
+            keys = [(recommend.rows_key(guideline, gene, r), recommend.named_key(guideline, gene, r)) for r in results]
+            shapes.setdefault((gene, recommend.key_shape(guideline, gene)), []).append(tuple(keys))  # type: ignore[arg-type]
+    assert len(shapes) > 20
+    assert all(len(set(keyed)) == 1 for keyed in shapes.values())
+    assert sum(len(keyed) for keyed in shapes.values()) > 2 * len(shapes)  # most shapes are shared

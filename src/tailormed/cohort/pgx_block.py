@@ -15,9 +15,8 @@ phenoconversions, warfarin dose) or whose VCF states copy numbers go through the
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +39,7 @@ from tailormed.engines.pgx.recommend import (
     actionable,
     every_drug,
     genes_read,
+    key_shape,
     match_guideline,
     named_key,
     ranged,
@@ -75,24 +75,30 @@ class _Gene:
     (without the sample), its phenotype and that phenotype's key (:func:`result_keys`); ``answers`` numbers each
     person's distinct key (what a guideline's answer rests on)."""
 
+    gene: str
     codes: Index
     rows: Rows
     results: list[GenePhenotype | None]
     keys: list[str]
     answers: Index
+    #: (key's name, :func:`key_shape`) -> each person's number, shared by the guidelines that ask the same
+    numbers: dict[Hashable, Index] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, codes: Index, rows: Rows, results: list[GenePhenotype | None], keys: list[str]) -> _Gene:
+    def of(cls, gene: str, codes: Index, rows: Rows, results: list[GenePhenotype | None], keys: list[str]) -> _Gene:
         seen: dict[str, int] = {}
         by_key = np.array([seen.setdefault(key, len(seen)) for key in keys], dtype=np.int64)
-        return cls(codes, rows, results, keys, by_key[codes])
+        return cls(gene, codes, rows, results, keys, by_key[codes])
 
-    def numbered(self, key: Callable[[GenePhenotype | None], Hashable]) -> Index:
-        """Each person's distinct ``key`` of their result, as a number."""
-        seen: dict[Hashable, int] = {}
-        return np.array([seen.setdefault(key(result), len(seen)) for result in self.results], dtype=np.int64)[
-            self.codes
-        ]
+    def numbered(self, key: Callable[[Guideline, str, GenePhenotype | None], Hashable], guideline: Guideline) -> Index:
+        """Each person's distinct ``key`` (:func:`rows_key` or :func:`named_key`) of their result, as a number."""
+        shape = (key.__name__, key_shape(guideline, self.gene))
+        found = self.numbers.get(shape)
+        if found is None:
+            seen: dict[Hashable, int] = {}
+            distinct = [seen.setdefault(key(guideline, self.gene, result), len(seen)) for result in self.results]
+            found = self.numbers[shape] = np.array(distinct, dtype=np.int64)[self.codes]
+        return found
 
     def ranged(self) -> npt.NDArray[np.bool_]:
         """Whether each person's result is :func:`ranged`."""
@@ -129,7 +135,7 @@ def pgx_block(
             result = phenotypes.get(gene)
             results.append(result)
             keys.append(result_keys({gene: result})[gene] if result is not None else "")
-        genes[gene] = _Gene.of(codes[order], rows, results, keys)
+        genes[gene] = _Gene.of(gene, codes[order], rows, results, keys)
     one_by_one = [
         person for person, (sample, patient) in enumerate(zip(samples, patients, strict=True))
         if patient.current_medications() or (batch.copy_number is not None and batch.copy_number.records(at[sample]))
@@ -242,10 +248,8 @@ def _groups(
     if read not in combos:
         combos[read] = _combinations([genes[gene].answers for gene in read], people)
     whole, _ = combos[read]
-    kinds, kind_first = _combinations(
-        [genes[gene].numbered(partial(rows_key, guideline, gene)) for gene in read], people
-    )
-    named, _ = _combinations([genes[gene].numbered(partial(named_key, guideline, gene)) for gene in read], people)
+    kinds, kind_first = _combinations([genes[gene].numbered(rows_key, guideline) for gene in read], people)
+    named, _ = _combinations([genes[gene].numbered(named_key, guideline) for gene in read], people)
     wide = np.zeros(people, dtype=bool)
     for gene in guideline.genes:
         if gene in genes:

@@ -90,6 +90,12 @@ def named_key(guideline: Guideline, gene: str, result: GenePhenotype | None) -> 
     return (key, _summary(result)) if gene in guideline.genes else key
 
 
+def key_shape(guideline: Guideline, gene: str) -> Hashable:
+    """All that :func:`rows_key` and :func:`named_key` read of the guideline for one gene: guidelines with equal
+    shapes give every result of the gene equal keys (many guidelines ask the same of a gene)."""
+    return _kept(guideline).criteria.get(gene, (frozenset(), False)), gene in guideline.genes
+
+
 def ranged(result: GenePhenotype | None) -> bool:
     """A called result that lists other results it could still be (copy number, alleles the VCF could not test):
     a guideline's answer is then also matched for those, and may be provisional."""
