@@ -209,7 +209,8 @@ def test_unknown_tumour_type_gets_only_tumour_agnostic_labels_on_label(core_know
 
 
 @pytest.mark.parametrize(
-    ("text", "suggested"), [("COLON", "COAD"), ("CRC", "COADREAD"), ("colorectal", "COADREAD"), ("GBM", "GB")]
+    ("text", "suggested"),
+    [("COLON", "COAD"), ("CRC", "COADREAD"), ("colorectal", "COADREAD"), ("GBM", "GB"), ("SEGA", "LGGNOS")],
 )
 def test_tumour_types_that_are_not_oncotree_codes_are_refused_with_suggestions(
     core_knowledge: OncoKnowledge, text: str, suggested: str
@@ -370,6 +371,7 @@ def test_unannotated_flt3_d835y_allele_is_named_by_the_hotspot_table(core_knowle
         ("LUAD", "EGFR L858R", "osimertinib", 2024, "unresectable stage III"),  # after chemoradiation (LAURA)
         ("NSCLC", "EML4::ALK", "alectinib", 2024, "adjuvant"),  # after resection (ALINA)
         ("HNSC", "PD-L1 CPS 5", "pembrolizumab", 2025, "resectable locally advanced"),  # perioperative, CPS >= 1
+        ("IDC", "BRCA2 loss-of-function mutation", "olaparib", 2022, "adjuvant"),  # high-risk early breast cancer
     ],
 )
 def test_recent_approvals_for_a_setting_stand_beside_the_drugs_first_label(

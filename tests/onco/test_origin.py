@@ -43,10 +43,11 @@ def run(knowledge: OncoKnowledge, tumour: str, *alterations: Alteration) -> Onco
 
 
 def only(result: OncoResult, therapy: str) -> TherapyMatch:
-    """The therapy's best-tiered match (belzutifan has one row per VHL disease tumour)."""
+    """The therapy's best-tiered match (belzutifan has one row per VHL disease tumour), the drug's general label
+    before one for a setting (adjuvant olaparib), as the finding chooses."""
     found = [m for m in result.matches if m.row.therapy == therapy]
     assert found, f"no match for {therapy}"
-    return min(found, key=lambda m: TIER_ORDER[m.amp_tier])
+    return min(found, key=lambda m: (TIER_ORDER[m.amp_tier], m.row.setting is not None))
 
 
 @pytest.mark.parametrize("tumour", ["CCRCC", "RCC", "HMBL", "PANET"])
