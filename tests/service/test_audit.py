@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -156,18 +157,30 @@ def test_calls_of_one_event_loop_round_share_the_first_commit(platform: Platform
     platform.start_audit_writer()
     writer = platform._writer
     assert writer is not None
+    writer.ROUND_WAIT = 10.0  # the round's end, not the bound for a held-up loop, ends the wait (a loaded machine)
 
-    async def burst(size: int) -> None:
+    async def burst(size: int) -> int:
+        loop = asyncio.get_running_loop()
+        wakes = 0
+        threadsafe = loop.call_soon_threadsafe
+
+        def counted(*args: Any, **kwargs: Any) -> Any:  # the writer's hand-overs to this loop
+            nonlocal wakes
+            wakes += 1
+            return threadsafe(*args, **kwargs)
+
+        loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
         commits = [
             platform.read_access_deferred(ehr, Operation.READ, Resource.CARE_PLAN, f"p-{i}")[1] for i in range(size)
         ]
         await asyncio.gather(*(asyncio.wrap_future(commit) for commit in commits))
+        return wakes
 
     try:
         for size in (1, 20, 60):
             time.sleep(0.2)  # the writer idle, waiting for events
             before = writer.commits
-            asyncio.run(burst(size))
+            assert asyncio.run(burst(size)) == 1, size  # the whole group completed in one callback on the loop
             assert writer.commits - before == 1, size
     finally:
         platform.stop_audit_writer()
@@ -177,21 +190,52 @@ def test_calls_of_one_event_loop_round_share_the_first_commit(platform: Platform
     assert _verify(platform) == []
 
 
-def test_a_caller_that_blocks_its_event_loop_on_the_commit_still_gets_it(platform: Platform) -> None:
-    """The writer waits for the end of an event loop's round only while events keep coming: a coroutine that blocks
-    the loop on its commit (instead of awaiting it) gets it, and so does a synchronous record on the loop."""
+def test_a_record_that_blocks_its_event_loop_still_gets_its_commit(platform: Platform) -> None:
+    """A synchronous record made on an event loop (an async route's denial) blocks the loop until its commit: the
+    writer must not wait for that loop's round to end, and the record returns."""
     ehr = Subject(name="ehr", role=Role.CDS_CLIENT, scopes=("system/*.read",), source="127.0.0.1")
     platform.start_audit_writer()
 
     async def blocking() -> None:
-        platform.read_access_deferred(ehr, Operation.READ, Resource.CARE_PLAN, "p-1")[1].result(timeout=10)
-        platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-2")
+        platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-1")
+        commit = platform.read_access_deferred(ehr, Operation.READ, Resource.CARE_PLAN, "p-2")[1]
+        platform.record(ehr, Operation.READ, Resource.CARE_PLAN, "p-3")  # the loop held up by a round still open
+        await asyncio.wrap_future(commit)
 
     try:
         started = time.monotonic()
         asyncio.run(blocking())
         assert time.monotonic() - started < 5
     finally:
+        platform.stop_audit_writer()
+    assert _count(platform) == 3 and _verify(platform) == []
+
+
+def test_a_call_given_up_before_its_commit_does_not_stop_the_writer(platform: Platform, backend: str) -> None:
+    """A call whose awaiting task is cancelled (its client gone) while its group waits for the write lock: the event
+    is still committed, and the writer goes on committing the events that come after."""
+    ehr = Subject(name="ehr", role=Role.CDS_CLIENT, scopes=("system/*.read",), source="127.0.0.1")
+    platform.start_audit_writer()
+    blocker = create_engine(platform.db.url, poolclass=NullPool)
+
+    async def given_up(connection: Any) -> None:
+        commit = platform.read_access_deferred(ehr, Operation.READ, Resource.CARE_PLAN, "p-1")[1]
+        waiting = asyncio.ensure_future(asyncio.wrap_future(commit))
+        await asyncio.sleep(0.3)
+        waiting.cancel()
+        await asyncio.sleep(0)
+        connection.rollback()
+
+    try:
+        with blocker.connect() as connection:
+            if backend == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                connection.execute(text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))
+            asyncio.run(given_up(connection))
+        platform.submit(ehr, Operation.READ, Resource.CARE_PLAN, "p-2").result(timeout=30)
+    finally:
+        blocker.dispose()
         platform.stop_audit_writer()
     assert _count(platform) == 2 and _verify(platform) == []
 

@@ -17,7 +17,6 @@ import json
 import logging
 import random
 from collections.abc import MutableMapping
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -36,6 +35,7 @@ from tailormed.plan.ranking import order
 from tailormed.security.audit import Nonce
 from tailormed.security.policy import Grant, Operation, Resource, Role, Subject
 from tailormed.service.client_jwt import unauthorized
+from tailormed.service.core import Commit
 from tailormed.service.demo import CDS_CLIENT
 from tailormed.service.pgx_check import DrugCheck, PgxChecker
 from tailormed.service.problems import ApiProblemError, documented, problem_for
@@ -478,7 +478,7 @@ def answer_deferred(
     body: CdsRequest,
     patient_id: str,
     nonce: Nonce | None = None,
-) -> tuple[list[str], Future[None]]:
+) -> tuple[list[str], Commit]:
     """:func:`answer` without blocking the event loop: the cards and the commit of the call's audit event, which
     must be done before the cards are sent (it shares its commit with concurrent calls' events; it fails when the
     client's ``nonce`` was used before, by this or another server process)."""

@@ -9,6 +9,7 @@ the attempt is recorded even though the request fails).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -217,7 +218,7 @@ class Platform:
         detail: str | None = None,
         target: Target | None = None,
         nonce: Nonce | None = None,
-    ) -> tuple[Grant | None, Future[None]]:
+    ) -> tuple[Grant | None, Commit]:
         """Authorize a read and hand its audit event to the group-commit writer, for a caller that must not block
         (an event loop): the grant (None: denied) and the commit of the event, allowed or denied, which the
         caller awaits before it answers. ``target``: what the caller already read of the patient (existence and
@@ -310,7 +311,7 @@ class Platform:
         detail: str | None = None,
         nonce: Nonce | None = None,
         awaited: bool = False,
-    ) -> Future[None]:
+    ) -> Commit:
         """:meth:`record` without waiting: the event's commit, which the caller must see done before it answers.
         Through the group-commit writer (when started) the event shares its commit with the events of concurrent
         calls; without it the event is committed before this returns. ``awaited``: see :meth:`AuditWriter.submit`."""
@@ -364,10 +365,16 @@ def decision_of(row: ConsentRow) -> ConsentDecision:
     )
 
 
+Commit = Future[None] | asyncio.Future[None]
+"""An audit event's commit: a thread's :class:`concurrent.futures.Future`, or a future of the event loop that awaits
+it (completed on that loop, for all the group's calls at once)."""
+
+
 @dataclass
 class _Queued:
     entry: Entry
-    committed: Future[None] = field(default_factory=Future)
+    committed: Commit
+    loop: asyncio.AbstractEventLoop | None = None
 
 
 class AuditWriter:
@@ -409,17 +416,17 @@ class AuditWriter:
             self._cond.notify_all()
         self._thread.join(30)
 
-    def submit(self, entry: Entry, *, awaited: bool = False) -> Future[None]:
+    def submit(self, entry: Entry, *, awaited: bool = False) -> Commit:
         """Queue ``entry``; the future completes once it is committed, or fails with
-        :class:`AuditUnavailableError`. ``awaited``: the caller awaits it on the running event loop (with
-        :func:`asyncio.wrap_future`), never blocks that loop on it."""
-        queued = _Queued(entry)
+        :class:`AuditUnavailableError`. ``awaited``: the caller awaits it on the running event loop (the future is
+        then that loop's), never blocks that loop on it."""
         loop: asyncio.AbstractEventLoop | None = None
         if awaited:
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
                 loop = None
+        queued = _Queued(entry, Future() if loop is None else loop.create_future(), loop)
         with self._cond:
             if self._stopped:
                 raise AuditUnavailableError("the audit trail cannot be written: the service is stopping")
@@ -454,14 +461,42 @@ class AuditWriter:
                 appended = self.platform.audit.append_group(self.platform.db, [queued.entry for queued in group])
             except BaseException as exc:
                 _log.error("audit trail: a group of %d event(s) could not be written: %s", len(group), exc)
-                for queued in group:
-                    refused = AuditUnavailableError(f"the audit trail cannot be written: {exc}")
-                    refused.__cause__ = exc
-                    queued.committed.set_exception(refused)
+                _complete(group, [_unavailable(exc) for _ in group])
                 continue
             self.commits += 1
-            for position, queued in enumerate(group):
-                if position in appended.replayed:
-                    queued.committed.set_exception(_replay_error(queued.entry))
-                else:
-                    queued.committed.set_result(None)
+            _complete(group, [_replay_error(q.entry) if p in appended.replayed else None for p, q in enumerate(group)])
+
+
+def _unavailable(cause: BaseException) -> AuditUnavailableError:
+    refused = AuditUnavailableError(f"the audit trail cannot be written: {cause}")
+    refused.__cause__ = cause
+    return refused
+
+
+def _complete(group: list[_Queued], problems: list[BaseException | None]) -> None:
+    """Complete the group's futures (``problems``: each one's exception, None for done): a thread's at once, an
+    event loop's in one callback on that loop for all of its calls (not one wake-up of the loop per call)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[None], BaseException | None]]] = {}
+    for queued, problem in zip(group, problems, strict=True):
+        if queued.loop is None:
+            _settle(queued.committed, problem)
+        else:
+            assert isinstance(queued.committed, asyncio.Future)
+            by_loop.setdefault(queued.loop, []).append((queued.committed, problem))
+    for loop, calls in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # a loop closed meanwhile: nobody awaits its calls any more
+            loop.call_soon_threadsafe(_settle_all, calls)
+
+
+def _settle_all(calls: list[tuple[asyncio.Future[None], BaseException | None]]) -> None:
+    for future, problem in calls:
+        _settle(future, problem)
+
+
+def _settle(future: Commit, problem: BaseException | None) -> None:
+    if future.done():  # cancelled: its caller is gone
+        return
+    if problem is None:
+        future.set_result(None)
+    else:
+        future.set_exception(problem)
