@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from tailormed.knowledge.pgs_scoring import EffectType, ScoringFile
 from tailormed.model.dosage import SiteBlock, SiteGroup, SiteRecord
@@ -114,9 +115,10 @@ class LogRow:
     candidates: int = 0
 
 
-@dataclass(frozen=True)
-class Selected:
-    """A kept match: the target variant, which of its alleles carries the effect, the weight and its effect type."""
+class Selected(NamedTuple):
+    """A kept match: the target variant, which of its alleles carries the effect, the weight and its effect type.
+
+    A named tuple, immutable like a frozen dataclass but built several times faster (one per scored variant)."""
 
     row: int
     target_id: str
