@@ -372,6 +372,7 @@ def test_unannotated_flt3_d835y_allele_is_named_by_the_hotspot_table(core_knowle
         ("NSCLC", "EML4::ALK", "alectinib", 2024, "adjuvant"),  # after resection (ALINA)
         ("HNSC", "PD-L1 CPS 5", "pembrolizumab", 2025, "resectable locally advanced"),  # perioperative, CPS >= 1
         ("IDC", "BRCA2 loss-of-function mutation", "olaparib", 2022, "adjuvant"),  # high-risk early breast cancer
+        ("IDC", "ER IHC 90%", "ribociclib + aromatase inhibitor", 2024, "adjuvant"),  # HR+, HER2- early (NATALEE)
     ],
 )
 def test_recent_approvals_for_a_setting_stand_beside_the_drugs_first_label(
@@ -382,7 +383,7 @@ def test_recent_approvals_for_a_setting_stand_beside_the_drugs_first_label(
     assert any(r.year == year and (r.setting or "").startswith(setting) and r.citations for r in rows)
     assert any(r.setting is None and r.year is not None and r.year < year for r in rows)
     # the finding speaks for the drug's general label, not for the one setting
-    (finding,) = [f for f in findings_from_result(result, core_knowledge) if f.drugs == [therapy]]
+    (finding,) = [f for f in findings_from_result(result, core_knowledge) if f.title.endswith(f": {therapy}")]
     assert setting not in finding.summary and "evidence in" in finding.summary
 
 
