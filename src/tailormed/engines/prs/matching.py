@@ -95,9 +95,9 @@ class Candidate:
     multiallelic: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class LogRow:
-    """One scoring variant's outcome, as in pgsc_calc's match log."""
+    """One scoring variant's outcome, as in pgsc_calc's match log (one per scoring-file row: slots keep it small)."""
 
     row: int
     chrom: str | None
