@@ -107,9 +107,9 @@ class SiteBlock:
             copies = self.alt_counts.copy() if whole else self.alt_counts[records]  # the caller's to change
             ref = np.flatnonzero(np.asarray(alleles) == 0)
             if len(ref):
-                alt = copies[ref]
-                flipped = 2 - alt
-                flipped[alt == MISSING_COPIES] = MISSING_COPIES
+                flipped = copies[ref]
+                np.subtract(2, flipped, out=flipped)
+                flipped &= 3  # 2, 1, 0 stay; a missing call's 2 - 3 = -1 is MISSING_COPIES (3) again
                 copies[ref] = flipped
             return copies
         assert self.alleles is not None
