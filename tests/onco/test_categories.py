@@ -58,6 +58,7 @@ def tier(result: OncoResult, therapy: str, significance: str = "sensitivity") ->
         ("PRAD", "ATM R35*", "olaparib"),  # HRR gene-mutated mCRPC: ATM (2020)
         ("CESC", "PD-L1 CPS 5", "pembrolizumab"),  # PD-L1 CPS >= 1 cervical cancer (2018)
         ("LUAD", "PD-L1 TPS 30%", "nivolumab + ipilimumab"),  # PD-L1 >= 1% NSCLC (2020)
+        ("LUSC", "PD-L1 TPS 5%", "atezolizumab"),  # adjuvant, PD-L1 >= 1% of tumour cells (2021)
         ("IDC", "HER2 IHC 3+", "margetuximab + chemotherapy"),  # HER2-positive breast cancer (2020)
         ("GIST", "PDGFRA D846Y", "avapritinib"),  # any PDGFRA exon 18 mutation, D842V the most common (2020)
         ("GIST", "PDGFRA D842_I843delinsIV", "avapritinib"),
@@ -373,6 +374,7 @@ def test_unannotated_flt3_d835y_allele_is_named_by_the_hotspot_table(core_knowle
         ("HNSC", "PD-L1 CPS 5", "pembrolizumab", 2025, "resectable locally advanced"),  # perioperative, CPS >= 1
         ("IDC", "BRCA2 loss-of-function mutation", "olaparib", 2022, "adjuvant"),  # high-risk early breast cancer
         ("IDC", "ER IHC 90%", "ribociclib + aromatase inhibitor", 2024, "adjuvant"),  # HR+, HER2- early (NATALEE)
+        ("LUAD", "PD-L1 TC 60%", "atezolizumab", 2021, "adjuvant"),  # PD-L1 >= 1% of tumour cells, stage II-IIIA
     ],
 )
 def test_recent_approvals_for_a_setting_stand_beside_the_drugs_first_label(

@@ -281,7 +281,7 @@ def test_batch_table_takes_expression_rows(tmp_path: Path, core_knowledge: OncoK
         ("LUAD", ("PD-L1 TPS 80%", "EGFR L858R"), "cemiplimab", "II-C"),  # no EGFR, ALK or ROS1 aberration
         ("LUAD", ("PD-L1 TPS 80%", "CD74::ROS1"), "cemiplimab", "II-C"),
         ("LUAD", ("PD-L1 TPS 80%", "CD74::ROS1"), "pembrolizumab", "I-A"),  # its label names EGFR and ALK only
-        ("LUAD", ("PD-L1 TC 60%", "EML4::ALK"), "atezolizumab", "II-C"),
+        ("LUAD", ("PD-L1 TC 60%", "EML4::ALK"), "atezolizumab", "I-A"),  # adjuvant label (2021): no exclusion
     ],
 )
 def test_pd_l1_labels(
@@ -289,3 +289,9 @@ def test_pd_l1_labels(
 ) -> None:
     found = tiers(run(core_knowledge, tumour, *results), therapy)
     assert (min(found) if found else None) == expected  # the best tier (labels elsewhere add tier II-C lines)
+
+
+def test_first_line_atezolizumab_leaves_out_alk_positive_nsclc(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "LUAD", "PD-L1 TC 60%", "EML4::ALK")
+    by_row = {m.row.id.split(":")[1]: m.amp_tier for m in result.matches if m.row.therapy == "atezolizumab"}
+    assert by_row == {"nsclc-pdl1-high-atezolizumab": "II-C", "nsclc-pdl1-tc1-atezolizumab-adjuvant": "I-A"}
