@@ -277,6 +277,8 @@ def test_batch_table_takes_expression_rows(tmp_path: Path, core_knowledge: OncoK
         ("LUAD", ("PD-L1 IC 15%",), "atezolizumab", "I-A"),
         ("LUAD", ("PD-L1 TC 60%",), "atezolizumab", "I-A"),
         ("HNSC", ("PD-L1 CPS 3",), "pembrolizumab", "I-A"),
+        ("ESCC", ("PD-L1 CPS 12",), "pembrolizumab", "I-A"),  # later-line oesophageal squamous, CPS >= 10 (2019)
+        ("ESCC", ("PD-L1 CPS 5",), "pembrolizumab", "II-C"),  # below its cut-off; other labels add II-C lines
         ("HNSC", ("PD-L1 TPS 60%",), "pembrolizumab", "II-C"),  # the head and neck label reads CPS; TPS is NSCLC's
         ("LUAD", ("PD-L1 TPS 80%", "EGFR L858R"), "cemiplimab", "II-C"),  # no EGFR, ALK or ROS1 aberration
         ("LUAD", ("PD-L1 TPS 80%", "CD74::ROS1"), "cemiplimab", "II-C"),
