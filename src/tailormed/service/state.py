@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import threading
-import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from tailormed.knowledge.bundle import load_bundle
 from tailormed.model.careplan import CarePlan
@@ -22,7 +23,8 @@ from tailormed.service.jobs import Worker
 from tailormed.service.pgx_check import CheckCache, PgxChecker, gene_results
 from tailormed.service.settings import ServiceSettings
 from tailormed.service.views import view
-from tailormed.store.models import CarePlanRow, ConsentRow
+from tailormed.store.db import Database
+from tailormed.store.models import CarePlanRow, ConsentRow, SignInAttempt
 from tailormed.store.models import Patient as PatientRow
 
 TOKEN_KEY_PURPOSE = "access tokens"
@@ -67,35 +69,30 @@ _VERSION = select(
 
 
 class RateLimiter:
-    """At most ``limit`` events per key in a sliding ``window`` of seconds (kept in memory, bounded)."""
+    """At most ``limit`` events per key in a sliding ``window`` of seconds, counted in the store's
+    ``sign_in_attempts`` table, so that the server processes of ``tailormed serve --workers N`` count together
+    (attempts made at the same moment through different processes may each see the other's not yet committed, so
+    the limit can be passed by as many as arrive together)."""
 
-    MAX_KEYS = 10_000
-
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(self, db: Database, limit: int, window: float) -> None:
+        self.db = db
         self.limit = limit
         self.window = window
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
     def hit(self, key: str) -> float | None:
         """Record an event; None when allowed, else the seconds until the next one would be."""
-        now = time.monotonic()
-        with self._lock:
-            if len(self._events) >= self.MAX_KEYS and key not in self._events:
-                self._evict(now)
-            events = self._events.setdefault(key, deque())
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return max(0.0, events[0] + self.window - now)
-            events.append(now)
-            return None
-
-    def _evict(self, now: float) -> None:
-        for key in [k for k, v in self._events.items() if not v or v[-1] <= now - self.window]:
-            del self._events[key]
-        while len(self._events) >= self.MAX_KEYS:
-            self._events.pop(next(iter(self._events)))
+        now = datetime.now(UTC)
+        start = now - timedelta(seconds=self.window)
+        key_hash = hashlib.sha256(key.encode()).hexdigest()
+        with self.db.transaction() as session:
+            session.execute(delete(SignInAttempt).where(SignInAttempt.at <= start))
+            times = session.scalars(
+                select(SignInAttempt.at).where(SignInAttempt.key_hash == key_hash).order_by(SignInAttempt.at)
+            ).all()
+            if len(times) >= self.limit:
+                return max(0.0, (times[0] - start).total_seconds())
+            session.add(SignInAttempt(key_hash=key_hash, at=now))
+        return None
 
 
 class ServiceState:
@@ -103,7 +100,7 @@ class ServiceState:
         self.settings = settings
         self.platform = platform
         self.token_key = platform.keyring.master.derive(TOKEN_KEY_PURPOSE)
-        self.token_limiter = RateLimiter(settings.token_attempts, settings.token_window)
+        self.token_limiter = RateLimiter(platform.db, settings.token_attempts, settings.token_window)
         self._analyzer: Analyzer | None = None
         self._lock = threading.Lock()
         self.worker = Worker(platform, self.analyzer, on_plan=self.prepare)

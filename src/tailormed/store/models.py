@@ -264,6 +264,17 @@ class WebSessionRow(Base):
     last_seen: Mapped[datetime] = mapped_column(index=True)
 
 
+class SignInAttempt(Base):
+    """A sign-in attempt, kept for the rate limit's window so that every server process counts them together. The
+    key is the SHA-256 of the client address and user name the limit is counted by."""
+
+    __tablename__ = "sign_in_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
 class RefreshToken(Base):
     __tablename__ = "refresh_tokens"
 
