@@ -57,6 +57,7 @@ def tier(result: OncoResult, therapy: str, significance: str = "sensitivity") ->
         ("UEC", "MSI-H", "dostarlimab + carboplatin + paclitaxel"),  # dMMR/MSI-H endometrial, with chemotherapy (2023)
         ("PRAD", "ATM R35*", "olaparib"),  # HRR gene-mutated mCRPC: ATM (2020)
         ("CESC", "PD-L1 CPS 5", "pembrolizumab"),  # PD-L1 CPS >= 1 cervical cancer (2018)
+        ("CESC", "PD-L1 CPS 2", "pembrolizumab + paclitaxel + platinum-based chemotherapy"),  # ± bevacizumab (2021)
         ("LUAD", "PD-L1 TPS 30%", "nivolumab + ipilimumab"),  # PD-L1 >= 1% NSCLC (2020)
         ("LUSC", "PD-L1 TPS 5%", "atezolizumab"),  # adjuvant, PD-L1 >= 1% of tumour cells (2021)
         ("IDC", "HER2 IHC 3+", "margetuximab + chemotherapy"),  # HER2-positive breast cancer (2020)
