@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from tailormed.cohort import pgx_block as pgx_block_module
 from tailormed.cohort.pgx_block import pgx_block
 from tailormed.cohort.tables import (
     PGX_CALLS_TABLE,
@@ -24,6 +25,7 @@ from tailormed.model.evidence import AbsentPolicy, DeclaredBy
 from tailormed.model.patient import Medication, Patient
 from tailormed.pipeline import pgx
 from tailormed.pipeline.analyze import run_engines
+from tailormed.report.tables import calls_tsv
 
 pytestmark = pytest.mark.shared
 
@@ -74,7 +76,7 @@ def _unphased_vcf(bundle: KnowledgeBundle, path: Path, samples: int, seed: int) 
 
 @pytest.mark.parametrize("absent_is_reference", [False, True])
 def test_block_tables_equal_each_persons_engine_on_unphased_genotypes_at_every_gene(
-    cohort_bundle: KnowledgeBundle, tmp_path: Path, absent_is_reference: bool
+    cohort_bundle: KnowledgeBundle, tmp_path: Path, absent_is_reference: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     vcf = _unphased_vcf(cohort_bundle, tmp_path / "unphased.vcf", samples=70, seed=3)
     absent = AbsentPolicy(absent_is_reference=absent_is_reference, declared_by=DeclaredBy.COMMAND_LINE)
@@ -82,8 +84,11 @@ def test_block_tables_equal_each_persons_engine_on_unphased_genotypes_at_every_g
     samples = list(reversed(batch.samples))  # the block's order, not the file's
     patients = [Patient(id=sample) for sample in samples]
     memo = MatchMemo()
+    rendered: list[int] = []  # each gene's distinct calls are rendered as one table
+    monkeypatch.setattr(pgx_block_module, "calls_tsv", lambda pairs: rendered.append(len(pairs)) or calls_tsv(pairs))
     block = pgx_block(batch, samples, patients, cohort_bundle, on=ON, memo=memo)
     assert block is not None
+    assert len(rendered) == len(pgx.load_pgx(cohort_bundle)[0]) and sum(rendered) > 2 * len(rendered)
     calls, recommendations = _per_person(batch, samples, patients, cohort_bundle)
     assert block.calls.equals(calls)
     assert block.recommendations.equals(recommendations)

@@ -123,7 +123,7 @@ def pgx_block(
     for gene, (calls, pattern) in found.items():
         copies = knowledge.copy_number.gene(gene) is not None
         codes, firsts = _distinct_calls(calls, pattern, columns, copies, definitions[gene].variants)
-        rows: Rows = []
+        finished: list[tuple[list[GeneCall], dict[str, GenePhenotype]]] = []
         results: list[GenePhenotype | None] = []
         keys: list[str] = []
         positions = [v.key for v in definitions[gene].variants] if copies else []  # only their calls read these
@@ -131,10 +131,11 @@ def pgx_block(
             reads = columns.genotypes(first, positions).calls
             call = pgx.finish_calls([calls[pattern[first]]], definitions, reads, context, knowledge.copy_number)
             phenotypes = phenotype_calls(call, knowledge.phenotypes, knowledge.copy_number)
-            rows += tsv_rows(calls_tsv([(call, phenotypes)]))
+            finished.append((call, phenotypes))
             result = phenotypes.get(gene)
             results.append(result)
             keys.append(result_keys({gene: result})[gene] if result is not None else "")
+        rows = tsv_rows(calls_tsv(finished))  # one row per distinct call, rendered together
         genes[gene] = _Gene.of(gene, codes[order], rows, results, keys)
     one_by_one = [
         person for person, (sample, patient) in enumerate(zip(samples, patients, strict=True))
