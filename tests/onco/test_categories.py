@@ -376,6 +376,7 @@ def test_unannotated_flt3_d835y_allele_is_named_by_the_hotspot_table(core_knowle
         ("IDC", "BRCA2 loss-of-function mutation", "olaparib", 2022, "adjuvant"),  # high-risk early breast cancer
         ("IDC", "ER IHC 90%", "ribociclib + aromatase inhibitor", 2024, "adjuvant"),  # HR+, HER2- early (NATALEE)
         ("LUAD", "PD-L1 TC 60%", "atezolizumab", 2021, "adjuvant"),  # PD-L1 >= 1% of tumour cells, stage II-IIIA
+        ("NSCLC", "EGFR E746_A750del", "osimertinib", 2020, "adjuvant"),  # after resection (ADAURA)
     ],
 )
 def test_recent_approvals_for_a_setting_stand_beside_the_drugs_first_label(
