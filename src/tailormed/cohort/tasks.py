@@ -2,8 +2,10 @@
 
 The partition's samples are read in one pass (:func:`tailormed.evidence.read_genomes`) for all requested analyses:
 the PGx and ClinVar loci the engines ask the knowledge for, the scoring files' positions and the build markers.
-Each person then goes through the same engines as a single-patient ``analyze``
-(:func:`tailormed.pipeline.analyze.run_engines`) on their own evidence from that pass.
+Each person then gets the rows of the same engines as a single-patient ``analyze``
+(:func:`tailormed.pipeline.analyze.run_engines`) on their own evidence from that pass: PGx worked out once per
+distinct result (:mod:`tailormed.cohort.pgx_block`), hereditary findings only for the people carrying a ClinVar allele
+(:mod:`tailormed.cohort.hereditary_block`), the other engines person by person.
 
 A region partition reads only its range of the scores' sites (through the VCF index) for every sample and writes
 their partial sums; :func:`merge_regions` adds them, region after region, into each block's ``prs_scores`` table and
