@@ -300,6 +300,7 @@ def test_resistance_is_reported_next_to_sensitivity(core_knowledge: OncoKnowledg
         ("COAD", "MSI-H", "nivolumab + ipilimumab", 2025),
         ("IDC", "ER IHC 80%", "sacituzumab govitecan", 2023),  # HR-positive, HER2-negative breast cancer
         ("ILC", "PR IHC 10%", "datopotamab deruxtecan", 2025),
+        ("IDC", "ER IHC 90%", "abemaciclib + endocrine therapy", 2023),  # adjuvant, high-risk node-positive
         ("STAD", "PD-L1 TAP 5%", "tislelizumab + fluoropyrimidine + platinum-based chemotherapy", 2024),
         ("GEJ", "PD-L1 CPS 3", "tislelizumab + fluoropyrimidine + platinum-based chemotherapy", 2024),
         ("ESCC", "PD-L1 TAP >= 1%", "tislelizumab + platinum-containing chemotherapy", 2025),
