@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tailormed.errors import InputError
-from tailormed.intake.plausible import PLAUSIBLE, PURPOSE, SOURCE
+from tailormed.errors import InputError, KnowledgeError
+from tailormed.intake.plausible import BY_LOINC, PLAUSIBLE, RANGES_FILE, implausible, read_ranges
 from tailormed.intake.record import load_record
 from tailormed.knowledge.bundle import load_bundle
+from tailormed.knowledge.plausible import load_plausible_ranges
 from tailormed.knowledge.risk.load import load_risk_knowledge
 from tailormed.pipeline.risk_cases import calc_cases
 
@@ -106,13 +107,39 @@ def test_findrisc_no_longer_scores_an_impossible_bmi() -> None:
 
 
 def test_every_range_is_its_table_cells_and_every_code_is_one_the_equations_read() -> None:
-    for rule in PLAUSIBLE:
-        for band in rule.bands:
-            assert f"{band.low:g}-{band.high:g}" in rule.cells, rule.name
-        assert rule.at and rule.loinc
-    assert SOURCE.startswith("https://github.com/NCD-RisC/Data-cleaning-protocol/blob/") and PURPOSE
+    curated = load_plausible_ranges(load_bundle(None))
+    assert [(r.name, r.loinc, r.unit) for r in curated.ranges] == [(r.name, r.loinc, r.unit) for r in PLAUSIBLE]
+    protocol = "https://github.com/NCD-RisC/Data-cleaning-protocol/blob/"
+    assert curated.purpose.sources[0].cite.startswith(protocol)
+    for entry, rule in zip(curated.ranges, PLAUSIBLE, strict=True):
+        for fact, band in zip(entry.bands, rule.bands, strict=True):
+            (source,) = fact.sources
+            assert source.cite.startswith(protocol) and "row " in source.at and "column " in source.at, rule.name
+            assert source.quote.endswith(f" | {band.low:g}-{band.high:g}"), rule.name  # row label | cell
+            assert band.quotes == (source.quote,)
     read = {code for codes in load_risk_knowledge(load_bundle(None)).facts.record.loinc.values() for code in codes}
     assert {code for rule in PLAUSIBLE for code in rule.loinc} == read
+
+
+def test_the_ranges_are_read_from_the_curated_file(tmp_path: Path) -> None:
+    assert read_ranges(RANGES_FILE) == PLAUSIBLE
+    # an adult's height of 251 cm is refused with the published 100-250; with 100-260 in the data it is not
+    assert implausible(BY_LOINC["8302-2"], 251, "cm", 40) is not None
+    text = RANGES_FILE.read_text(encoding="utf-8")
+    changed = tmp_path / "ranges.yaml"
+    text = text.replace("high: 250\n", "high: 260\n", 1).replace("| 100-250", "| 100-260")
+    changed.write_text(text, encoding="utf-8")
+    height = {code: rule for rule in read_ranges(changed) for code in rule.loinc}["8302-2"]
+    assert implausible(height, 251, "cm", 40) is None
+    assert "plausible range 100-260 cm" in (implausible(height, 261, "cm", 40) or "")
+
+
+def test_a_range_without_its_quoted_cell_is_refused(tmp_path: Path) -> None:
+    text = RANGES_FILE.read_text(encoding="utf-8")
+    changed = tmp_path / "ranges.yaml"
+    changed.write_text(text.replace("high: 250\n", "high: 260\n", 1), encoding="utf-8")  # quote still says 100-250
+    with pytest.raises(KnowledgeError, match=r"ranges\[0\].*the band 100-260 quotes no table cell holding it"):
+        read_ranges(changed)
 
 
 def test_a_fhir_bundle_with_an_impossible_weight_is_refused(tmp_path: Path) -> None:

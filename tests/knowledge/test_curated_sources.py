@@ -39,6 +39,7 @@ from tailormed.knowledge.pgx.core_sources import (
 )
 from tailormed.knowledge.pgx.dosing import load_warfarin
 from tailormed.knowledge.pgx.interactions import load_phenoconversion
+from tailormed.knowledge.plausible import load_plausible_ranges
 from tailormed.knowledge.risk.load import load_risk_knowledge
 from tailormed.knowledge.risk.spec import ModelFacts
 from tailormed.knowledge.sdm import load_sdm_options
@@ -58,6 +59,7 @@ ENFORCED: dict[str, Loader] = {
     "sdm-options": lambda b: [load_sdm_options(b)],
     "hereditary-management": lambda b: [load_management(b)],
     "medicines": lambda b: [read_medicines()],
+    "plausible-ranges": lambda b: [load_plausible_ranges(b)],
     # evidence rows and cut-offs are facts; genes.yaml entries are walked for the sources some carry, and
     # crosswalk.yaml is an identifier mapping (docs/data-sources.md, "onco-core: clinical facts and reference mappings")
     "onco-core": lambda b: [curated_rows(b), thresholds(b), gene_table(b)],

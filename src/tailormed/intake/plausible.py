@@ -3,7 +3,8 @@ glucose, HbA1c or eGFR lies outside the published plausibility range is refused 
 field and the value, so that no risk equation ever scores it.
 
 The ranges are those the NCD Risk Factor Collaboration removes as data-entry errors before pooling population
-studies (univariate cleaning criteria; anthropometric ranges by age band, the others for all ages). A value is
+studies (univariate cleaning criteria; anthropometric ranges by age band, the others for all ages), read from the
+curated core (``plausible-ranges/ranges.yaml``, each band with its quoted table cell). A value is
 checked in the unit it is written in, converted exactly (lengths, masses, pressures) or by the substance's molar
 mass; a unit not listed here, and anthropometrics of a child under 5 (no published range), are not checked. A
 value with no unit is checked in the unit it will be read in, so a height of 1.75 with no unit (read as 1.75 cm)
@@ -14,43 +15,54 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import Any
 
-from tailormed.errors import InputError
+import yaml
+
+from tailormed.errors import InputError, KnowledgeError
 from tailormed.intake.documents import line_of
 from tailormed.intake.units import LENGTH_TO_CM, MASS_TO_KG, PRESSURE_TO_MMHG, unit_key
 from tailormed.model.patient import Observation, Patient
 
-#: The protocol the ranges are quoted from.
-SOURCE = "https://github.com/NCD-RisC/Data-cleaning-protocol/blob/b2a8af6141a300590160dadf9a2c3d3bc3a846d0/README.md"
-#: Its words on what the ranges are for (section 1, Applying univariate cleaning criteria).
-PURPOSE = "Data outside the following ranges are removed to minimise the possibility of entry error."
+#: The curated ranges with their quoted table cells (package data of the curated core; its sourced model is
+#: ``tailormed.knowledge.plausible``, which this layer may not import).
+RANGES_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "curated" / "plausible-ranges" / "ranges.yaml"
 
 #: mg/dL per mmol/L from the molar masses of cholesterol (386.65 g/mol) and glucose (180.16 g/mol).
 _MGDL_PER_MMOL = {"cholesterol": 38.665, "glucose": 18.016}
+#: The units a value may be written in, per base unit of the ranges, as factors to that base unit.
+_UNITS: dict[str, dict[str, float]] = {
+    "cm": LENGTH_TO_CM,
+    "kg": MASS_TO_KG,
+    "mmHg": PRESSURE_TO_MMHG,
+    "kg/m2": {"kg/m2": 1.0},
+    "%": {"%": 1.0},
+    "mL/min/1.73m2": {"ml/min/1.73m2": 1.0},
+}
 
 
 @dataclass(frozen=True)
 class Band:
-    """A plausible range for ages ``from_age`` up to (not including) ``to_age``; None: no upper age."""
+    """A plausible range for ages ``from_age`` up to (not including) ``to_age``; None: no upper age. ``quotes``:
+    the table row and cell it is read from."""
 
     from_age: float
     to_age: float | None
     low: float
     high: float
+    quotes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Plausible:
-    """One measurement's plausible range in its base unit, with the protocol table cells it is read from (``at``:
-    table, rows and column; ``cells``: each row's label and cell as the table writes them)."""
+    """One measurement's plausible range in its base unit, and the units it may be written in."""
 
     name: str
     loinc: tuple[str, ...]
     unit: str
     units: dict[str, float]
     bands: tuple[Band, ...]
-    at: str
-    cells: str
 
     def band(self, age: float | None) -> Band | None:
         """The band for ``age``; with no age, the widest range of all bands (any age could hold the value)."""
@@ -64,59 +76,45 @@ def _molar(substance: str) -> dict[str, float]:
     return {"mmol/l": 1.0, "mg/dl": 1 / per_mmol, "g/l": 100 / per_mmol}
 
 
-def _by_age(child: tuple[float, float], teen: tuple[float, float], adult: tuple[float, float]) -> tuple[Band, ...]:
-    """The protocol's anthropometric rows: 5-9 years, 10-14 years, 15+ years."""
-    return (Band(5, 10, *child), Band(10, 15, *teen), Band(15, None, *adult))
+def read_ranges(path: Path = RANGES_FILE) -> tuple[Plausible, ...]:
+    """The ranges of a ranges file; an entry without a known unit, or a band whose quote does not hold its range,
+    is a :class:`KnowledgeError` naming the file and the entry."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = data["ranges"]
+    except (OSError, yaml.YAMLError, TypeError, KeyError) as exc:
+        raise KnowledgeError(f"cannot read the plausibility ranges: {exc}", source=path) from exc
+    rules = []
+    for index, entry in enumerate(entries):
+        try:
+            rules.append(_rule(entry))
+        except (KeyError, TypeError, ValueError) as exc:
+            where = f"ranges[{index}]"
+            raise KnowledgeError(f"invalid plausibility range: {exc}", source=path, location=where) from exc
+    return tuple(rules)
 
 
-def _all_ages(low: float, high: float) -> tuple[Band, ...]:
-    return (Band(0, None, low, high),)
+def _rule(entry: dict[str, Any]) -> Plausible:
+    unit = str(entry["unit"])
+    substance = entry.get("substance")
+    units = _molar(substance) if unit == "mmol/L" and substance in _MGDL_PER_MMOL else _UNITS.get(unit)
+    if units is None:
+        raise ValueError(f"no conversions for unit {unit!r} (substance {substance!r})")
+    bands = tuple(_band(band) for band in entry["bands"])
+    if not bands:
+        raise ValueError("no bands")
+    return Plausible(str(entry["name"]), tuple(str(code) for code in entry["loinc"]), unit, units, bands)
 
 
-_ANTHROPOMETRICS = "Anthropometrics table, rows 5-9 years, 10-14 years and 15+ years"
-#: Each measurement's LOINC codes are those the risk equations read (risk-equations/equations.yaml, record.loinc).
-PLAUSIBLE: tuple[Plausible, ...] = (
-    Plausible(
-        "height", ("8302-2",), "cm", LENGTH_TO_CM, _by_age((60, 180), (80, 200), (100, 250)),
-        f"{_ANTHROPOMETRICS}, column Height (cm)", "5-9 years: 60-180; 10-14 years: 80-200; 15+ years: 100-250",
-    ),
-    Plausible(
-        "weight", ("29463-7",), "kg", MASS_TO_KG, _by_age((5, 90), (8, 150), (12, 300)),
-        f"{_ANTHROPOMETRICS}, column Weight (kg)", "5-9 years: 5-90; 10-14 years: 8-150; 15+ years: 12-300",
-    ),
-    Plausible(
-        "BMI", ("39156-5",), "kg/m2", {"kg/m2": 1.0}, _by_age((6, 40), (8, 60), (10, 80)),
-        f"{_ANTHROPOMETRICS}, column BMI (kg/m2)", "5-9 years: 6-40; 10-14 years: 8-60; 15+ years: 10-80",
-    ),
-    Plausible(
-        "waist circumference", ("8280-0",), "cm", LENGTH_TO_CM, _by_age((20, 150), (20, 200), (30, 300)),
-        f"{_ANTHROPOMETRICS}, column Waist (cm)", "5-9 years: 20-150; 10-14 years: 20-200; 15+ years: 30-300",
-    ),
-    Plausible(
-        "systolic blood pressure", ("8480-6",), "mmHg", PRESSURE_TO_MMHG, _all_ages(70, 270),
-        "Blood Pressure table, row All ages, column SBP (mmHg)", "All ages: 70-270",
-    ),
-    Plausible(
-        "total cholesterol", ("2093-3",), "mmol/L", _molar("cholesterol"), _all_ages(1.75, 20),
-        "Lipids table, row All ages, column TC (mmol/L)", "All ages: 1.75-20",
-    ),
-    Plausible(
-        "HDL cholesterol", ("2085-9",), "mmol/L", _molar("cholesterol"), _all_ages(0.4, 5),
-        "Lipids table, row All ages, column HDL (mmol/L)", "All ages: 0.4-5",
-    ),
-    Plausible(
-        "fasting glucose", ("1558-6",), "mmol/L", _molar("glucose"), _all_ages(2, 30),
-        "Glucose table, row All ages, column FPG (mmol/L)", "All ages: 2-30",
-    ),
-    Plausible(
-        "HbA1c", ("4548-4",), "%", {"%": 1.0}, _all_ages(3, 18),
-        "Glucose table, row All ages, column HbA1c (%)", "All ages: 3-18",
-    ),
-    Plausible(
-        "eGFR", ("98979-8", "62238-1", "33914-3"), "mL/min/1.73m2", {"ml/min/1.73m2": 1.0}, _all_ages(5, 250),
-        "Kidney function related variable table, row All ages, column eGFR (mL/min/1.73m2)", "All ages: 5-250",
-    ),
-)  # fmt: skip
+def _band(band: dict[str, Any]) -> Band:
+    low, high, to_age = float(band["low"]), float(band["high"]), band.get("to_age")
+    quotes = tuple(str(source["quote"]) for source in band.get("sources") or ())
+    if not any(f"{low:g}-{high:g}" in quote for quote in quotes):
+        raise ValueError(f"the band {low:g}-{high:g} quotes no table cell holding it")
+    return Band(float(band["from_age"]), None if to_age is None else float(to_age), low, high, quotes)
+
+
+PLAUSIBLE: tuple[Plausible, ...] = read_ranges()
 #: The rule for each LOINC code.
 BY_LOINC = {code: p for p in PLAUSIBLE for code in p.loinc}
 
