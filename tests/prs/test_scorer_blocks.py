@@ -11,7 +11,7 @@ import pytest
 from tailormed.engines.prs import scoring
 from tailormed.engines.prs.frequency import variant_moments
 from tailormed.engines.prs.matching import Matcher, MatchOptions
-from tailormed.engines.prs.scoring import Imputation, Scorer
+from tailormed.engines.prs.scoring import Imputation, Scorer, ScoreSums
 from tailormed.knowledge.pgs_scoring import EffectType, read_scoring_file
 from tailormed.model.dosage import MISSING_COPIES, SiteBlock
 from tailormed.model.genotype import GenomeBuild
@@ -86,6 +86,19 @@ def per_variant(
     return sums, denom
 
 
+def _score(vcf: Path, score: Path, imputation: Imputation) -> ScoreSums:
+    """``prs score``'s result for the one score of ``score`` over ``vcf``, every variant kept."""
+    run = score_vcf(
+        vcf,
+        read_scores([score]),
+        None,
+        build=GenomeBuild.GRCH38,
+        options=MatchOptions(min_overlap=0.0),
+        imputation=imputation,
+    )
+    return run.scores[0]
+
+
 @pytest.mark.parametrize("block", [1, 7, 512])
 @pytest.mark.parametrize("imputation", [Imputation.MEAN, Imputation.NONE])
 @pytest.mark.parametrize("short_sums", [True, False])  # per-variant counts in 16-bit or (more samples) 32-bit sums
@@ -96,15 +109,7 @@ def test_block_sums_equal_a_per_variant_loop_bit_for_bit(
     if not short_sums:
         monkeypatch.setattr(scoring, "SHORT_SUMS_SAMPLES", SAMPLES - 1)
     vcf, score, genotypes, weights, kinds = cohort(tmp_path)
-    run = score_vcf(
-        vcf,
-        read_scores([score]),
-        None,
-        build=GenomeBuild.GRCH38,
-        options=MatchOptions(min_overlap=0.0),
-        imputation=imputation,
-    )
-    result = run.scores[0]
+    result = _score(vcf, score, imputation)
     assert result.match.matched == VARIANTS
     sums, denom = per_variant(genotypes, weights, kinds, imputation)
     np.testing.assert_array_equal(result.sums, sums)
@@ -128,15 +133,7 @@ def test_expected_moments_equal_a_per_variant_loop(
     head[2] += "\tallelefrequency_effect"
     body = [f"{line}\t{'' if f is None else f}" for line, f in zip(lines[3:], frequencies, strict=True)]
     score.write_text("\n".join(head + body) + "\n")
-    run = score_vcf(
-        vcf,
-        read_scores([score]),
-        None,
-        build=GenomeBuild.GRCH38,
-        options=MatchOptions(min_overlap=0.0),
-        imputation=imputation,
-    )
-    result = run.scores[0]
+    result = _score(vcf, score, imputation)
     mean, variance = np.zeros(SAMPLES), np.zeros(SAMPLES)
     for calls, weight, kind, frequency in zip(genotypes, weights, kinds, frequencies, strict=True):
         if frequency is None:

@@ -211,6 +211,15 @@ def test_a_record_that_blocks_its_event_loop_still_gets_its_commit(platform: Pla
     assert _count(platform) == 3 and _verify(platform) == []
 
 
+def _hold_chain_head(connection: Any, backend: str) -> None:
+    """Take the write lock the audit writer needs (SQLite's database lock, PostgreSQL's chain-head row) in
+    ``connection``'s open transaction, so that the writer's next group waits until it is rolled back."""
+    if backend == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.execute(text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))
+
+
 def test_a_call_given_up_before_its_commit_does_not_stop_the_writer(platform: Platform, backend: str) -> None:
     """A call whose awaiting task is cancelled (its client gone) while its group waits for the write lock: the event
     is still committed, and the writer goes on committing the events that come after."""
@@ -228,10 +237,7 @@ def test_a_call_given_up_before_its_commit_does_not_stop_the_writer(platform: Pl
 
     try:
         with blocker.connect() as connection:
-            if backend == "sqlite":
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                connection.execute(text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))
+            _hold_chain_head(connection, backend)
             asyncio.run(given_up(connection))
         platform.submit(ehr, Operation.READ, Resource.CARE_PLAN, "p-2").result(timeout=30)
     finally:
@@ -308,10 +314,7 @@ def test_a_deferred_read_does_not_wait_for_the_commit_but_hands_it_back(platform
     blocker = create_engine(platform.db.url, poolclass=NullPool)
     try:
         with blocker.connect() as connection:
-            if backend == "sqlite":
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                connection.execute(text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))
+            _hold_chain_head(connection, backend)
             started = time.monotonic()
             grant, committed = platform.read_access_deferred(ehr, Operation.READ, Resource.CARE_PLAN, "no-such-one")
             assert time.monotonic() - started < 1
