@@ -25,7 +25,7 @@ from tailormed.knowledge.files import read_json
 from tailormed.knowledge.hereditary.management import load_management
 from tailormed.knowledge.markers import marker_sources
 from tailormed.knowledge.medicines import read_medicines
-from tailormed.knowledge.onco.core import curated_rows, gene_table, thresholds
+from tailormed.knowledge.onco.core import curated_rows, defined_type_entries, gene_table, thresholds
 from tailormed.knowledge.pgs_catalog import load_panel
 from tailormed.knowledge.pgx.copy_number import load_copy_number
 from tailormed.knowledge.pgx.core_sources import (
@@ -62,7 +62,7 @@ ENFORCED: dict[str, Loader] = {
     "plausible-ranges": lambda b: [load_plausible_ranges(b)],
     # evidence rows and cut-offs are facts; genes.yaml entries are walked for the sources some carry, and
     # crosswalk.yaml is an identifier mapping (docs/data-sources.md, "onco-core: clinical facts and reference mappings")
-    "onco-core": lambda b: [curated_rows(b), thresholds(b), gene_table(b)],
+    "onco-core": lambda b: [curated_rows(b), thresholds(b), gene_table(b), defined_type_entries(b)],
     # the YAML sources of the compiled core (definitions.yaml + generated.yaml, functions.yaml + generated.yaml,
     # guidelines.yaml + cpic-dpwg.yaml + fda.yaml); scripts/compile_pgx_core.py --check keeps the compiled files equal
     "pgx-core-definitions": lambda b: [core_definitions(b)],

@@ -162,6 +162,62 @@ def test_haematological_indications_on_label(
     assert "I-A" in tier(run(core_knowledge, tumour, alteration), therapy)
 
 
+@pytest.mark.parametrize("tumour", ["AML", "AMLRGA"])
+@pytest.mark.parametrize("fusion", ["PML::RARA", "RARA::PML"])
+def test_pml_rara_makes_a_tumour_coded_aml_apl_and_its_labels_on_label(
+    core_knowledge: OncoKnowledge, tumour: str, fusion: str
+) -> None:
+    """APL is AML with PML::RARA (WHO 2022): the APL labels are on-label for an AML-coded tumour with the fusion."""
+    result = run(core_knowledge, tumour, fusion)
+    assert tier(result, "tretinoin + arsenic trioxide") == {"I-A"}
+    assert tier(result, "arsenic trioxide") == {"I-A"}
+    on_label = [m for m in result.matches if m.row.therapy == "arsenic trioxide"]
+    assert on_label[0].relation_note == f"{tumour} with {fusion} fusion is APL with PML-RARA (APLPMLRARA)"
+    (finding,) = [f for f in findings_from_result(result, core_knowledge) if f.title.endswith(": arsenic trioxide")]
+    assert "On-label: " in finding.summary and "Not on-label" not in finding.summary
+
+
+def test_an_aml_without_pml_rara_or_outside_aml_stays_off_the_apl_labels(core_knowledge: OncoKnowledge) -> None:
+    # another RARA partner (variant RARA translocation) is not PML::RARA; no fusion at all leaves AML broader than APL
+    assert tier(run(core_knowledge, "AML", "ZBTB16::RARA"), "arsenic trioxide") == set()
+    assert tier(run(core_knowledge, "AML", "RARA fusion"), "arsenic trioxide") == set()
+    # a myeloid neoplasm coded only by its tissue, or an AML coded as another subtype, is not defined by the fusion
+    assert tier(run(core_knowledge, "MYELOID", "PML::RARA"), "arsenic trioxide") == {"II-C"}
+    assert tier(run(core_knowledge, "AMLNOS", "PML::RARA"), "arsenic trioxide") == {"II-C"}
+    assert tier(run(core_knowledge, UNKNOWN_TUMOUR, "PML::RARA"), "arsenic trioxide") == {"II-C"}
+    # the AML labels stay on-label for an APL found by its fusion
+    assert tier(run(core_knowledge, "AML", "PML::RARA", "FLT3 D835Y"), "gilteritinib") == {"I-A"}
+
+
+@pytest.mark.parametrize(
+    ("alteration", "subtype"),
+    [
+        ("RUNX1::RUNX1T1", "AMLRUNX1RUNX1T1"),
+        ("CBFB::MYH11", "AMLCBFBMYH11"),
+        ("DEK::NUP214", "AMLDEKNUP214"),
+        ("KMT2A::MLLT3", "AMLMLLT3KMT2A"),
+        ("NPM1 W288Cfs*12", "AMLNPM1"),
+    ],
+)
+def test_each_defining_alteration_places_an_aml_in_its_who_type(
+    core_knowledge: OncoKnowledge, alteration: str, subtype: str
+) -> None:
+    """Evidence coded at an AML type the WHO defines by one alteration is on-label for an AML with it, not without."""
+    row = next(r for r in core_knowledge.tables[0].rows if r.id == "onco-core:apl-pml-rara-ato-relapsed")
+    table = core_knowledge.tables[0].model_copy(
+        update={"rows": [row.model_copy(update={"biomarker": parse_alteration(alteration), "oncotree": subtype})]}
+    )
+    knowledge = OncoKnowledge(
+        tables=[table], genes=core_knowledge.genes, tree=core_knowledge.tree, thresholds=core_knowledge.thresholds,
+        defined_types=core_knowledge.defined_types,
+    )  # fmt: skip
+    assert tier(run(knowledge, "AML", alteration), "arsenic trioxide") == {"I-A"}
+    assert tier(run(knowledge, "AMLNOS", alteration), "arsenic trioxide") == {"II-C"}
+    with_other = run(knowledge, "AML", alteration, "PML::RARA")
+    assert tier(with_other, "arsenic trioxide") == {"I-A"}
+    assert tier(run(knowledge, "MDS", alteration), "arsenic trioxide") == {"II-C"}
+
+
 def test_antigen_labels_need_the_antigen_present_and_their_own_tumour_type(core_knowledge: OncoKnowledge) -> None:
     assert tier(run(core_knowledge, "AML", "CD33 negative"), "gemtuzumab ozogamicin") == set()
     assert tier(run(core_knowledge, "GIST", "CD117 negative"), "imatinib") == set()

@@ -35,6 +35,7 @@ def load_knowledge(bundle: KnowledgeBundle, *, include_built: bool = True) -> On
         genes=core.gene_table(bundle).genes,
         tree=core.oncotree(bundle),
         thresholds=core.thresholds(bundle),
+        defined_types=core.defined_types(bundle),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TherapyMatch
-from tailormed.engines.onco.tiers import TIER_ORDER
+from tailormed.engines.onco.tiers import TIER_ORDER, Relation
 from tailormed.knowledge.onco.evidence import Direction, EvidenceType, Significance
 from tailormed.model.finding import Domain, Evidence, Finding, Priority
 from tailormed.model.payloads import TherapyMatchData
@@ -54,7 +54,8 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
         f"{len(matches)} supporting row(s) from {', '.join(sorted({m.source for m in matches}))}."
     )
     if best.relation_note:
-        summary += f" Not on-label here: {best.relation_note}."
+        on_label = best.relation in (Relation.SAME, Relation.PAN_CANCER)
+        summary += f" {'On-label' if on_label else 'Not on-label here'}: {best.relation_note}."
     if best.condition:
         summary += f" On-label {best.condition}."
     if not row.verified:

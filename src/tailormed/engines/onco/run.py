@@ -22,14 +22,17 @@ from tailormed.engines.onco.match import MatchLevel, match_level
 from tailormed.engines.onco.tiers import TIER_ORDER, Relation, amp_tier, relation
 from tailormed.knowledge.onco.core import GeneFacts, Thresholds
 from tailormed.knowledge.onco.evidence import (
+    AmpLevel,
     BiomarkerEvidence,
+    DefinedType,
+    Direction,
     EvidenceTable,
     EvidenceType,
     Origin,
     Significance,
     Withdrawal,
 )
-from tailormed.knowledge.onco.oncotree import OncoTree
+from tailormed.knowledge.onco.oncotree import UNKNOWN_TUMOUR, OncoTree
 from tailormed.model.alteration import Alteration, AlterationKind, VariantOrigin
 from tailormed.model.base import Contract
 from tailormed.model.finding import NotAssessed
@@ -58,6 +61,7 @@ class OncoKnowledge:
     genes: dict[str, GeneFacts]
     tree: OncoTree
     thresholds: Thresholds
+    defined_types: Sequence[DefinedType] = ()
     hotspots: HotspotIndex = field(init=False)
     former_symbols: dict[str, str] = field(init=False)
     withdrawn: tuple[Withdrawal, ...] = field(init=False)
@@ -114,7 +118,10 @@ class TherapyMatch(Contract):
     matched_level: MatchLevel
     tumour_type: str
     relation: Relation
-    relation_note: str | None = Field(default=None, description="Why an indication could not be placed on-label")
+    relation_note: str | None = Field(
+        default=None,
+        description="Why an indication could not be placed on-label, or the alteration that places it on-label",
+    )
     condition: str | None = Field(
         default=None, description="What the label requires absent or present that the tumour data do not state"
     )
@@ -159,6 +166,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
         with_hotspot_protein(with_current_names(a, knowledge.genes, knowledge.former_symbols), knowledge.hotspots)
         for a in profile.alterations
     ]
+    defined = _defined_types(profile.tumour_type, alterations, knowledge)
     matches: list[TherapyMatch] = []
     gated: list[NotAssessed] = []
     withdrawn: dict[str, NotAssessed] = {}
@@ -182,7 +190,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                     ),
                 )
                 continue
-            related, note = relation(profile.tumour_type, row, knowledge.tree)
+            related, note = relation(profile.tumour_type, row, knowledge.tree, defined)
             if row.biomarker.kind is AlterationKind.HLA and related is Relation.OTHER:
                 continue  # an HLA type is the patient's, not the tumour's: no evidence from other tumour types
             related, note, condition = _label_conditions(row, alterations, knowledge, related, note)
@@ -220,6 +228,20 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
     )
 
 
+def _defined_types(tumour_type: str, alterations: Sequence[Alteration], knowledge: OncoKnowledge) -> dict[str, str]:
+    """The narrower OncoTree types the tumour's alterations define (APL for an AML with PML::RARA), each with the
+    label of the alteration that defines it."""
+    tree, found = knowledge.tree, {}
+    if tumour_type == UNKNOWN_TUMOUR:
+        return {}
+    for kind in knowledge.defined_types:
+        if tree.is_within(tumour_type, kind.within) and tree.is_within(kind.oncotree, tumour_type):
+            present = _meeting(kind.biomarker, alterations, knowledge)
+            if present is not None:
+                found[kind.oncotree] = present
+    return found
+
+
 def _label_conditions(
     row: BiomarkerEvidence,
     alterations: Sequence[Alteration],
@@ -234,7 +256,7 @@ def _label_conditions(
     """
     open_points = []
     if row.unless:
-        present = _present(row, row.unless, alterations, knowledge)
+        present = _present(row.unless, alterations, knowledge)
         if present and related is not Relation.OTHER:
             return Relation.OTHER, f"the label leaves out tumours with {present}", None
         unstated = [spec.label for spec in row.unless if not _stated(spec, alterations)]
@@ -242,7 +264,7 @@ def _label_conditions(
             open_points.append("only without " + ", ".join(unstated))
     # an HLA type is the patient's own, not a result of the tumour
     whose = "patient" if row.requires and all(s.kind is AlterationKind.HLA for s in row.requires) else "tumour"
-    if row.requires and not _present(row, row.requires, alterations, knowledge):
+    if row.requires and not _present(row.requires, alterations, knowledge):
         needed = " or ".join(spec.label for spec in row.requires)
         if all(_stated(spec, alterations) for spec in row.requires):
             if related is Relation.OTHER:
@@ -291,16 +313,21 @@ def _stated(spec: Alteration, alterations: Sequence[Alteration]) -> bool:
     )
 
 
-def _present(
-    row: BiomarkerEvidence, specs: Sequence[Alteration], alterations: Sequence[Alteration], knowledge: OncoKnowledge
-) -> str | None:
+def _present(specs: Sequence[Alteration], alterations: Sequence[Alteration], knowledge: OncoKnowledge) -> str | None:
     """The tumour's alteration that one of ``specs`` names, e.g. 'EGFR L858R', or None."""
-    for spec in specs:
-        probe = row.model_copy(update={"biomarker": spec, "alleles": []})
-        for alteration in alterations:
-            verdict = oncogenicity(alteration, knowledge.genes, knowledge.hotspots, knowledge.known)
-            if match_level(probe, alteration, oncogenic=verdict.oncogenic, genes=knowledge.genes) is not None:
-                return alteration.label
+    return next((found for spec in specs if (found := _meeting(spec, alterations, knowledge)) is not None), None)
+
+
+def _meeting(spec: Alteration, alterations: Sequence[Alteration], knowledge: OncoKnowledge) -> str | None:
+    """The label of the first alteration that meets ``spec`` (gene-level classes only when oncogenic), or None."""
+    probe = BiomarkerEvidence(
+        id="probe", biomarker=spec, disease="", oncotree=None, evidence_type=EvidenceType.PREDICTIVE,
+        direction=Direction.SUPPORTS, significance=Significance.SENSITIVITY, native_level="", amp_level=AmpLevel.A,
+    )  # fmt: skip
+    for alteration in alterations:
+        verdict = oncogenicity(alteration, knowledge.genes, knowledge.hotspots, knowledge.known)
+        if match_level(probe, alteration, oncogenic=verdict.oncogenic, genes=knowledge.genes) is not None:
+            return alteration.label
     return None
 
 

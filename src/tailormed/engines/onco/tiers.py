@@ -14,10 +14,14 @@ A tumour-agnostic label that excludes a tumour type (dabrafenib + trametinib for
 colorectal) is another tumour type for the excluded one and its descendants, and cannot be on-label for a tumour
 coded only as far as a tissue that holds the excluded type. Labels for solid tumours leave out the myeloid and
 lymphoid tissues. A cancer of unknown primary (``CUP``) meets every tumour-agnostic solid-tumour label.
+
+A tumour whose alterations define a narrower type (``defined``: an AML with PML::RARA is APL with PML::RARA, by the
+WHO classification) is of that type too: the narrower type's evidence is on-label, and its exclusions apply.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 from tailormed.knowledge.onco.evidence import PAN_CANCER, AmpLevel, BiomarkerEvidence
@@ -34,15 +38,22 @@ class Relation(StrEnum):
     UNRESOLVED = "not_resolved"
 
 
-def relation(tumour_type: str, row: BiomarkerEvidence, tree: OncoTree) -> tuple[Relation, str | None]:
+def relation(
+    tumour_type: str, row: BiomarkerEvidence, tree: OncoTree, defined: Mapping[str, str] | None = None
+) -> tuple[Relation, str | None]:
     """How the patient's tumour (OncoTree code or ``UNKNOWN``) relates to the evidence's indication, and why not
-    on-label when the tumour type given cannot settle it."""
+    on-label when the tumour type given cannot settle it (or why on-label when the tumour's alteration does).
+
+    ``defined`` maps the narrower types the tumour's alterations define to the alteration that defines each.
+    """
     unknown = tumour_type == UNKNOWN_TUMOUR
+    defined = {} if unknown or defined is None else defined
+    known = [tumour_type, *defined]
     excluded = list(row.excluded_oncotree)
     if row.solid_tumours_only and not unknown:
         excluded += HAEMATOLOGICAL_TISSUES
     for code in excluded:
-        if not unknown and tree.is_within(tumour_type, code):
+        if not unknown and any(tree.is_within(kind, code) for kind in known):
             return Relation.OTHER, None
     pending = [c for c in row.excluded_oncotree if unknown or tree.is_within(c, tumour_type)]
     if pending:
@@ -56,6 +67,9 @@ def relation(tumour_type: str, row: BiomarkerEvidence, tree: OncoTree) -> tuple[
         return Relation.OTHER, None
     if any(tree.is_within(tumour_type, code) for code in codes):
         return Relation.SAME, None
+    for subtype, alteration in defined.items():
+        if any(tree.is_within(subtype, code) for code in codes):
+            return Relation.SAME, f"{tumour_type} with {alteration} is {tree.name(subtype)} ({subtype})"
     narrower = [code for code in codes if tree.is_within(code, tumour_type)]
     if narrower:
         names = ", ".join(f"{tree.name(code)} ({code})" for code in narrower)

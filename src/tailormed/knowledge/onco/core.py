@@ -20,6 +20,7 @@ from tailormed.knowledge.onco.evidence import (
     PAN_CANCER,
     AmpLevel,
     BiomarkerEvidence,
+    DefinedType,
     Direction,
     EvidenceTable,
     EvidenceType,
@@ -38,6 +39,7 @@ GENES_FILE = "genes.yaml"
 CROSSWALK_FILE = "crosswalk.yaml"
 EVIDENCE_YAML = "evidence.yaml"
 THRESHOLDS_FILE = "thresholds.yaml"
+DEFINED_TYPES_FILE = "defined-types.yaml"
 
 
 class GeneRole(StrEnum):
@@ -239,6 +241,24 @@ class WithdrawnIndication(Sourced):
         return [self.biomarker] if isinstance(self.biomarker, str) else list(self.biomarker)
 
 
+class DefinedTypeEntry(Sourced):
+    """One entry of ``defined-types.yaml``: the classification that defines an OncoTree type by one alteration."""
+
+    oncotree: str
+    within: str = Field(description="The broader OncoTree type within which the alteration defines ``oncotree``")
+    biomarker: str
+
+    @field_validator("biomarker")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        parse_alteration(value)
+        return value
+
+
+class DefinedTypeEntries(Contract):
+    types: list[DefinedTypeEntry]
+
+
 class CuratedEvidence(Contract):
     rows: list[CuratedRow]
     withdrawn: list[WithdrawnIndication] = Field(default_factory=list)
@@ -262,6 +282,30 @@ def oncotree(bundle: KnowledgeBundle) -> OncoTree:
 
 def crosswalk(bundle: KnowledgeBundle) -> Crosswalk:
     return parse_model(bundle.read_yaml(SOURCE, CROSSWALK_FILE), Crosswalk, "disease crosswalk", SOURCE)
+
+
+def defined_type_entries(bundle: KnowledgeBundle) -> DefinedTypeEntries:
+    """``defined-types.yaml`` as curated (each entry a :class:`Sourced` fact)."""
+    path = bundle.path(SOURCE, DEFINED_TYPES_FILE)
+    return parse_model(bundle.read_yaml(SOURCE, DEFINED_TYPES_FILE), DefinedTypeEntries, "defined tumour types", path)
+
+
+def defined_types(bundle: KnowledgeBundle) -> list[DefinedType]:
+    """The OncoTree types one alteration defines, each checked to lie within its broader type in the shipped tree."""
+    path = bundle.path(SOURCE, DEFINED_TYPES_FILE)
+    tree = oncotree(bundle)
+    found = []
+    for number, entry in enumerate(defined_type_entries(bundle).types):
+        where = f"types[{number}] ({entry.oncotree})"
+        for code in (entry.oncotree, entry.within):
+            if code not in tree:
+                raise KnowledgeError(f"{code!r} is not an OncoTree code", source=path, location=where)
+        if entry.oncotree == entry.within or not tree.is_within(entry.oncotree, entry.within):
+            raise KnowledgeError(f"{entry.oncotree} does not lie within {entry.within}", source=path, location=where)
+        found.append(
+            DefinedType(oncotree=entry.oncotree, within=entry.within, biomarker=parse_alteration(entry.biomarker))
+        )
+    return found
 
 
 def curated_rows(bundle: KnowledgeBundle) -> CuratedEvidence:

@@ -131,6 +131,18 @@ class BiomarkerEvidence(Contract):
         return self.biomarker.kind.value
 
 
+class DefinedType(Contract):
+    """An OncoTree type that one alteration defines within a broader type: an AML with PML::RARA is APL.
+
+    A tumour coded ``within`` (or a type between it and ``oncotree``) that carries ``biomarker`` is of type
+    ``oncotree``, so the evidence for that type is on-label for it.
+    """
+
+    oncotree: str
+    within: str
+    biomarker: Alteration
+
+
 class Withdrawal(Contract):
     """An indication the FDA approval no longer covers: other sources' approval-level claims for it are not offered."""
 
