@@ -664,3 +664,32 @@ def test_met_amplification_after_an_egfr_tki_meets_savolitinib_with_osimertinib(
     (alone,) = [m for m in run(core_knowledge, "LUAD", "MET amplification").matches if m.row.therapy == therapy]
     assert alone.condition == "only with EGFR mutation (not stated for this tumour)"
     assert tier(run(core_knowledge, "LUAD", "EGFR L858R"), therapy) == set()
+
+
+@pytest.mark.parametrize("secondary", ["KIT D816H", "KIT N822K", "KIT exon 18 mutation"])
+def test_kit_activation_loop_mutation_after_imatinib_favours_ripretinib_over_sunitinib(
+    core_knowledge: OncoKnowledge, secondary: str
+) -> None:
+    """INTRIGUE ctDNA analysis (exploratory, AMP level C): exon 11 GIST with an exon 17/18 secondary mutation."""
+    result = run(core_knowledge, "GIST", "KIT V560D", secondary)
+    assert tier(result, "ripretinib") == {"II-C"}
+    assert tier(result, "sunitinib", "resistance") == {"II-C"}
+    assert tier(result, "sunitinib") == set()
+    (match,) = [m for m in result.matches if m.row.therapy == "ripretinib"]
+    assert match.alteration.label == secondary and match.condition is None and match.row.native_level == "exploratory"
+
+
+def test_kit_atp_pocket_mutation_after_imatinib_favours_sunitinib(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "GIST", "KIT W557_K558del", "KIT V654A")
+    assert tier(result, "sunitinib") == {"II-C"} and tier(result, "ripretinib") == set()
+    assert tier(result, "sunitinib", "resistance") == set()
+
+
+def test_kit_secondary_mutation_rows_need_a_primary_exon_11_mutation_and_stay_in_gist(
+    core_knowledge: OncoKnowledge,
+) -> None:
+    alone = run(core_knowledge, "GIST", "KIT D816H")  # a primary exon 17 GIST: the exon 11 condition is left open
+    (match,) = [m for m in alone.matches if m.row.therapy == "ripretinib"]
+    assert match.condition == "only with KIT exon 11 mutation (not stated for this tumour)"
+    elsewhere = run(core_knowledge, "SKCM", "KIT V560D", "KIT D816H")  # exploratory evidence in another type: tier III
+    assert tier(elsewhere, "ripretinib") == {"III"}

@@ -152,14 +152,16 @@ class Thresholds(Contract):
 
 
 #: Curated levels and the AMP/ASCO/CAP level each stands for in its own indication.
-CURATED_LEVELS = {"FDA": AmpLevel.A, "guideline": AmpLevel.A, "clinical": AmpLevel.B}
+CURATED_LEVELS = {"FDA": AmpLevel.A, "guideline": AmpLevel.A, "clinical": AmpLevel.B, "exploratory": AmpLevel.C}
 
 
 class CuratedRow(Sourced):
     """One row of ``evidence.yaml``: one indication and therapy for one or more biomarkers, with its sources.
 
     ``level``: ``FDA`` (approved for this biomarker and indication), ``guideline`` (NCCN/ESMO/ELN standard of care)
-    -> AMP level A; ``clinical`` (well-powered clinical studies, e.g. a resistance mechanism) -> AMP level B.
+    -> AMP level A; ``clinical`` (well-powered clinical studies, e.g. a resistance mechanism) -> AMP level B;
+    ``exploratory`` (an exploratory biomarker analysis of a trial) -> AMP level C: Tier II-C in its own tumour type,
+    never Tier I.
     An FDA row states the year of its approval; the year must appear in one of its quotes or in the date of the
     notice quoted (``at``), so it is read from the source and not written from memory.
     """
@@ -171,7 +173,7 @@ class CuratedRow(Sourced):
     )
     therapy: list[str] = Field(min_length=1)
     significance: Significance
-    level: str = Field(pattern=r"^(FDA|guideline|clinical)$")
+    level: str = Field(pattern=r"^(FDA|guideline|clinical|exploratory)$")
     year: int | None = Field(default=None, ge=1995, le=2100, description="Year of the approval or guideline")
     origin: Origin = Origin.SOMATIC
     exclude: list[str] = Field(default_factory=list)
