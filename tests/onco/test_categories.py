@@ -305,6 +305,8 @@ def test_valid_codes_and_unknown_are_accepted(core_knowledge: OncoKnowledge) -> 
         ("CML", "ABL1 V299L", "dasatinib", "I-B"),
         ("CML", "ABL1 T315A", "dasatinib", "I-B"),
         ("CLLSLL", "BTK C481S", "ibrutinib", "I-B"),
+        ("CLLSLL", "BTK C481S", "acalabrutinib", "II-C"),  # every covalent BTK inhibitor binds C481 (reviews: level C)
+        ("CLLSLL", "BTK C481R", "zanubrutinib", "II-C"),
         ("CLLSLL", "BCL2 G101V", "venetoclax", "I-B"),  # acquired on venetoclax
         ("LUAD", "ROS1 G2032R", "crizotinib", "I-B"),  # solvent-front mutation, ROS1 fusion-positive lung cancer
         ("GIST", "PDGFRA D842V", "imatinib", "I-A"),  # guideline statement (Onkopedia 2024)
@@ -670,13 +672,13 @@ def test_met_amplification_after_an_egfr_tki_meets_savolitinib_with_osimertinib(
 def test_kit_activation_loop_mutation_after_imatinib_favours_ripretinib_over_sunitinib(
     core_knowledge: OncoKnowledge, secondary: str
 ) -> None:
-    """INTRIGUE ctDNA analysis (exploratory, AMP level C): exon 11 GIST with an exon 17/18 secondary mutation."""
+    """INTRIGUE ctDNA analysis (exploratory: level "limited", AMP C): exon 11 GIST with an exon 17/18 mutation."""
     result = run(core_knowledge, "GIST", "KIT V560D", secondary)
     assert tier(result, "ripretinib") == {"II-C"}
     assert tier(result, "sunitinib", "resistance") == {"II-C"}
     assert tier(result, "sunitinib") == set()
     (match,) = [m for m in result.matches if m.row.therapy == "ripretinib"]
-    assert match.alteration.label == secondary and match.condition is None and match.row.native_level == "exploratory"
+    assert match.alteration.label == secondary and match.condition is None and match.row.native_level == "limited"
 
 
 def test_kit_atp_pocket_mutation_after_imatinib_favours_sunitinib(core_knowledge: OncoKnowledge) -> None:
@@ -693,3 +695,13 @@ def test_kit_secondary_mutation_rows_need_a_primary_exon_11_mutation_and_stay_in
     assert match.condition == "only with KIT exon 11 mutation (not stated for this tumour)"
     elsewhere = run(core_knowledge, "SKCM", "KIT V560D", "KIT D816H")  # exploratory evidence in another type: tier III
     assert tier(elsewhere, "ripretinib") == {"III"}
+
+
+def test_btk_c481_mutation_points_from_covalent_btk_inhibitors_to_pirtobrutinib(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "CLLSLL", "BTK C481S")
+    assert tier(result, "pirtobrutinib") == {"II-C"}  # non-covalent: the cysteine is not needed (level C)
+    assert tier(result, "pirtobrutinib", "resistance") == set()
+    for covalent in ("ibrutinib", "acalabrutinib", "zanubrutinib"):
+        assert tier(result, covalent) == set(), covalent
+    assert tier(run(core_knowledge, "CLLSLL", "BTK L528W"), "acalabrutinib", "resistance") == set()  # not C481
+    assert tier(run(core_knowledge, "MCL", "BTK C481S"), "zanubrutinib", "resistance") == {"III"}  # CLL evidence only

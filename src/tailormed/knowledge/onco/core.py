@@ -152,7 +152,7 @@ class Thresholds(Contract):
 
 
 #: Curated levels and the AMP/ASCO/CAP level each stands for in its own indication.
-CURATED_LEVELS = {"FDA": AmpLevel.A, "guideline": AmpLevel.A, "clinical": AmpLevel.B, "exploratory": AmpLevel.C}
+CURATED_LEVELS = {"FDA": AmpLevel.A, "guideline": AmpLevel.A, "clinical": AmpLevel.B, "limited": AmpLevel.C}
 
 
 class CuratedRow(Sourced):
@@ -160,8 +160,8 @@ class CuratedRow(Sourced):
 
     ``level``: ``FDA`` (approved for this biomarker and indication), ``guideline`` (NCCN/ESMO/ELN standard of care)
     -> AMP level A; ``clinical`` (well-powered clinical studies, e.g. a resistance mechanism) -> AMP level B;
-    ``exploratory`` (an exploratory biomarker analysis of a trial) -> AMP level C: Tier II-C in its own tumour type,
-    never Tier I.
+    ``limited`` (an exploratory biomarker analysis of a trial, or small series and the reviews that agree on them)
+    -> AMP level C: Tier II-C in its own tumour type, never Tier I.
     An FDA row states the year of its approval; the year must appear in one of its quotes or in the date of the
     notice quoted (``at``), so it is read from the source and not written from memory.
     """
@@ -173,7 +173,7 @@ class CuratedRow(Sourced):
     )
     therapy: list[str] = Field(min_length=1)
     significance: Significance
-    level: str = Field(pattern=r"^(FDA|guideline|clinical|exploratory)$")
+    level: str = Field(pattern=r"^(FDA|guideline|clinical|limited)$")
     year: int | None = Field(default=None, ge=1995, le=2100, description="Year of the approval or guideline")
     origin: Origin = Origin.SOMATIC
     exclude: list[str] = Field(default_factory=list)
