@@ -240,6 +240,24 @@ def test_ntrk_fusion_is_on_label_for_any_solid_or_unknown_tumour(core_knowledge:
         assert "I-A" in tier(result, therapy), (tumour, therapy)
 
 
+@pytest.mark.parametrize("tumour", ["CUP", "CUPNOS", UNKNOWN_TUMOUR])
+def test_every_tumour_agnostic_label_is_on_label_for_an_unknown_primary(
+    core_knowledge: OncoKnowledge, tumour: str
+) -> None:
+    """Each curated pan-cancer row, fed its own biomarker: I-A for a cancer of unknown primary and for an unknown
+    tumour type, except that an unknown type cannot be placed on a label with exclusions (II-C, with the reason)."""
+    rows = [r for r in core_knowledge.tables[0].rows if r.oncotree == "PANCANCER"]
+    assert len(rows) >= 15
+    for row in rows:
+        profile = TumourProfile(case_id="t", tumour_type=tumour, alterations=[row.biomarker])
+        (match,) = [m for m in match_profile(profile, core_knowledge).matches if m.row.id == row.id]
+        if tumour == UNKNOWN_TUMOUR and row.excluded_oncotree:
+            assert match.amp_tier == "II-C" and match.relation_note, row.id
+            assert "the tumour type is not known" in match.relation_note
+        else:
+            assert match.amp_tier == "I-A", (row.id, tumour)
+
+
 def test_solid_tumour_labels_leave_out_haematological_neoplasms(core_knowledge: OncoKnowledge) -> None:
     assert tier(run(core_knowledge, "AML", "ETV6::NTRK3"), "larotrectinib") == {"II-C"}
     assert tier(run(core_knowledge, "BLL", "MSI-H"), "pembrolizumab") == {"II-C"}
@@ -373,6 +391,8 @@ def test_resistance_is_reported_next_to_sensitivity(core_knowledge: OncoKnowledg
         ("NSCLC", "EGFR E746_A750del", "amivantamab + carboplatin + pemetrexed", 2024),
         ("IDC", "ESR1 Y537S", "vepdegestrant", 2026),  # ER-positive, HER2-negative, after endocrine therapy
         ("IDC", "PD-L1 CPS 15", "sacituzumab govitecan + pembrolizumab", 2026),  # triple-negative, first line
+        ("IHCH", "CD74::NRG1", "zenocutuzumab", 2026),  # cholangiocarcinoma, the label's third tumour type
+        ("EHCH", "NRG1 fusion", "zenocutuzumab", 2026),
     ],
 )
 def test_recent_approvals(core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int) -> None:
@@ -705,3 +725,20 @@ def test_btk_c481_mutation_points_from_covalent_btk_inhibitors_to_pirtobrutinib(
         assert tier(result, covalent) == set(), covalent
     assert tier(run(core_knowledge, "CLLSLL", "BTK L528W"), "acalabrutinib", "resistance") == set()  # not C481
     assert tier(run(core_knowledge, "MCL", "BTK C481S"), "zanubrutinib", "resistance") == {"III"}  # CLL evidence only
+
+
+def test_nrg1_fusion_zenocutuzumab_labels_name_three_tumour_types_only(core_knowledge: OncoKnowledge) -> None:
+    for tumour in ("LUAD", "PAAD", "CHOL"):
+        assert "I-A" in tier(run(core_knowledge, tumour, "CD74::NRG1"), "zenocutuzumab"), tumour
+    assert tier(run(core_knowledge, "GBC", "CD74::NRG1"), "zenocutuzumab") == {"II-C"}  # gallbladder: not on label
+
+
+def test_camizestrant_switch_for_an_emergent_esr1_mutation_is_investigational(core_knowledge: OncoKnowledge) -> None:
+    """SERENA-6 was positive but the drug is not approved in the US and the advisory committee voted against: the
+    row is AMP level C (Tier II-C in breast cancer), while the approved ESR1 degraders stay Tier I-A."""
+    result = run(core_knowledge, "IDC", "ESR1 D538G", "ER IHC 90%", "HER2 IHC 1+")
+    assert tier(result, "camizestrant + CDK4/6 inhibitor") == {"II-C"}
+    assert tier(result, "elacestrant") == {"I-A"}
+    assert tier(run(core_knowledge, "IDC", "ESR1 D538G", "ERBB2 amplification"), "camizestrant + CDK4/6 inhibitor") == {
+        "III"
+    }
