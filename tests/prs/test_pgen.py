@@ -117,3 +117,27 @@ def test_prs_score_on_a_fileset_loads_no_knowledge_bundle(cineca_pgen: Path, pgs
     assert not loaded & {"tailormed.knowledge.bundle", "tailormed.knowledge.markers", "tailormed.engines.prs.ancestry"}
     assert "yaml" not in loaded
     assert "numpy.ma" not in loaded  # np.isin and np.unique load it; the wanted variants are found without them
+
+
+_BLAS_THREADS = """
+import atexit, sys
+from threadpoolctl import threadpool_info
+from tailormed.cli import main
+atexit.register(lambda: print("blas threads:", [i["num_threads"] for i in threadpool_info()], file=sys.stderr))
+main()
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: OpenBLAS starts no thread of its own anyway")
+def test_prs_score_starts_no_blas_threads(cineca_pgen: Path, pgs_dir: Path) -> None:
+    """Scoring does no linear algebra: numpy's OpenBLAS is loaded with one thread, so no idle BLAS thread spins on
+    the core the readers need (a user's own OPENBLAS_NUM_THREADS still wins)."""
+    pytest.importorskip("threadpoolctl")
+    args = ["prs", "score", "--pgen", str(cineca_pgen), "--build", "GRCh37"]
+    args += ["--scoring", str(pgs_dir / "PGS001229_22.GRCh37.txt"), "-o", os.devnull]
+    env = {name: value for name, value in os.environ.items() if name != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run(
+        [sys.executable, "-c", _BLAS_THREADS, *args], capture_output=True, text=True, check=False, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == "blas threads: [1]"

@@ -12,6 +12,7 @@ whose matched share is below ``--min-overlap`` stops the command with the number
 from __future__ import annotations
 
 import gc
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -93,6 +94,9 @@ def score(
     ] = None,
 ) -> None:
     """Score every sample of a VCF, PLINK 2 fileset or BGEN with PGS Catalog scoring files (a row per sample, score)."""
+    # Scoring does no linear algebra. OpenBLAS starts a thread per core when numpy is first imported (below), and
+    # each spins about 0.1 s CPU waiting for work that never comes, on the core the readers' threads need.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from tailormed.collector import paused
     from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP, MatchOptions
     from tailormed.errors import InputError
