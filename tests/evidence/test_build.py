@@ -12,7 +12,7 @@ import pytest
 from tailormed.errors import InputError
 from tailormed.evidence import read_genomes
 from tailormed.evidence.build import BuildVotes, Contig, VoteIndex, VoteKind, build_from_header, build_from_votes
-from tailormed.model.evidence import GenomeRequest
+from tailormed.model.evidence import GenomeRequest, ScorePosition
 from tailormed.model.genotype import BuildDetection, BuildMarker, BuildSource, GenomeBuild
 
 G37, G38 = GenomeBuild.GRCH37, GenomeBuild.GRCH38
@@ -203,3 +203,36 @@ def test_votes_of_a_block_are_those_of_its_records_one_by_one() -> None:
     index.count_all(together, chroms, positions, refs)
     assert together == one_by_one
     assert sum(together.seen.values()) > 300 // 3
+
+
+def test_score_positions_vote_only_when_the_header_names_no_build(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a header that names the build, the plan holds that build's score positions only, whose votes could
+    agree with the header or be inconclusive, never contradict it: they are not counted (marker votes still are, and
+    still refuse a wrong header). A silent header's pass counts them: they may settle or describe the build."""
+    from tailormed.evidence import read as read_module
+    from tailormed.evidence.plan import compile_plan, score_votes_needed
+
+    markers = _pypgx_markers(shared_data)
+    sites = [(m.chrom, m.grch37_pos, m.grch37_ref) for m in markers]
+    position = ScorePosition(chrom=markers[0].chrom, pos=1, alleles=("A", "G"))
+    request = GenomeRequest(markers=markers, scores={G37: [position]})
+    assert (position.chrom, 1) in compile_plan(request, [G37]).votes.positions()
+    plan = compile_plan(request, [G37], score_votes=False)
+    assert (position.chrom, 1) not in plan.votes.positions() and 1 in plan.exact[position.chrom]
+    assert not score_votes_needed(G37, request) and score_votes_needed(None, request)
+    compiled: list[bool] = []
+
+    def spy(wanted: GenomeRequest, builds: list[GenomeBuild], score_votes: bool = True) -> object:
+        compiled.append(score_votes)
+        return compile_plan(wanted, builds, score_votes)
+
+    monkeypatch.setattr(read_module, "compile_plan", spy)
+    stated = _with_header(_vcf_at(tmp_path / "b37.vcf", sites), "##reference=GRCh37")
+    assert read_genomes(stated, request).build.source is BuildSource.HEADER_REFERENCE
+    assert read_genomes(_vcf_at(tmp_path / "silent.vcf", sites), request, build=G37).build.source is BuildSource.USER
+    assert compiled == [False, True]
+    wrong = _with_header(_vcf_at(tmp_path / "wrong.vcf", sites), "##reference=GRCh38")
+    with pytest.raises(InputError, match=r"the header says GRCh38 \(##reference=GRCh38\) but REF matches GRCh37"):
+        read_genomes(wrong, request)

@@ -62,8 +62,9 @@ class ReadPlan:
         return exact, _regions(exact, self.windows, self.loci.values())
 
 
-def compile_plan(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> ReadPlan:
-    """Index ``request`` for a pass that may settle on any of ``builds``."""
+def compile_plan(request: GenomeRequest, builds: Sequence[GenomeBuild], score_votes: bool = True) -> ReadPlan:
+    """Index ``request`` for a pass that may settle on any of ``builds``; without ``score_votes`` the score positions
+    do not vote on the build (see :func:`score_votes_needed`)."""
     loci = {
         (consumer, b): LociPlan.of(consumer, wanted)
         for consumer, per_build in request.loci.items()
@@ -71,7 +72,7 @@ def compile_plan(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> ReadP
         if b in builds
     }
     scores = {b: {(p.chrom, p.pos) for p in positions} for b, positions in request.scores.items() if b in builds}
-    votes = _vote_index(request, builds)
+    votes = _vote_index(request, builds, score_votes)
     exact: dict[str, set[int]] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
     for plan in loci.values():
@@ -101,6 +102,16 @@ def compile_plan(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> ReadP
     )
 
 
+def score_votes_needed(header: GenomeBuild | None, request: GenomeRequest) -> bool:
+    """Whether a pass counts the REF votes of the score positions: not when the header names the build ``header``.
+
+    The plan then holds that build's score positions only, whose votes can agree with the header or be inconclusive
+    but never contradict it (marker and knowledge-locus votes can, and are still counted); the one message quoting
+    them, the refusal of REF mismatches at knowledge loci, needs loci in the request, so they are kept then.
+    """
+    return header is None or bool(request.loci)
+
+
 def query_regions(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> list[Region]:
     """The (chromosome, start, end) regions a pass over an indexed file queries for ``request`` in ``builds``.
 
@@ -121,13 +132,13 @@ class PlanCache:
         self.size = size
         self._plans: OrderedDict[str, ReadPlan] = OrderedDict()
 
-    def plan(self, request: GenomeRequest, builds: Sequence[GenomeBuild]) -> ReadPlan:
-        key = fingerprint(request, builds)
+    def plan(self, request: GenomeRequest, builds: Sequence[GenomeBuild], score_votes: bool = True) -> ReadPlan:
+        key = fingerprint(request, builds, score_votes)
         found = self._plans.get(key)
         if found is None:
             found = self._load(key)
         if found is None:
-            found = compile_plan(request, builds)
+            found = compile_plan(request, builds, score_votes)
             self._store(key, found)
         self._plans[key] = found
         self._plans.move_to_end(key)
@@ -187,12 +198,14 @@ def inside_regions(
     return keep
 
 
-def fingerprint(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> str:
-    """The identity of a plan: the request's loci, scores, markers and copy-number regions, the builds, the format.
+def fingerprint(request: GenomeRequest, builds: Sequence[GenomeBuild], score_votes: bool = True) -> str:
+    """The identity of a plan: the request's loci, scores, markers and copy-number regions, the builds, whether
+    score positions vote, the format.
 
     Candidates are not part of a plan (whether they route by position depends on the file's annotation).
     """
-    digest = hashlib.sha256(f"plan {FORMAT} {_CODE} {','.join(b.value for b in builds)}\n".encode())
+    votes = "" if score_votes else " no score votes"
+    digest = hashlib.sha256(f"plan {FORMAT} {_CODE} {','.join(b.value for b in builds)}{votes}\n".encode())
     digest.update(request.model_dump_json(exclude={"candidates"}).encode())
     return digest.hexdigest()[:32]
 
@@ -237,8 +250,8 @@ def _regions(
     return [(chrom, start, end) for chrom in sorted(spans) for start, end in _merge(sorted(spans[chrom]), QUERY_GAP)]
 
 
-def _vote_index(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> VoteIndex:
-    """Markers of both builds; knowledge loci and score positions of the builds still open."""
+def _vote_index(request: GenomeRequest, builds: Sequence[GenomeBuild], score_votes: bool) -> VoteIndex:
+    """Markers of both builds; knowledge loci and (with ``score_votes``) score positions of the builds still open."""
     index = VoteIndex()
     index.add_markers(request.markers)
     for per_build in request.loci.values():
@@ -246,7 +259,7 @@ def _vote_index(request: GenomeRequest, builds: Sequence[GenomeBuild]) -> VoteIn
             if b in builds:
                 for locus in wanted.loci:
                     index.add(VoteKind.LOCI, b, locus.chrom, locus.pos, (locus.ref,))
-    for b, positions in request.scores.items():
+    for b, positions in request.scores.items() if score_votes else ():
         if b in builds:
             for position in positions:
                 if position.alleles:

@@ -29,7 +29,7 @@ from tailormed.evidence.build import BuildVotes, decide_build
 from tailormed.evidence.candidates import CandidateCollector
 from tailormed.evidence.copy_number import CopyNumberCollector
 from tailormed.evidence.genotypes import Decoder, LociCollector, SampleCalls
-from tailormed.evidence.plan import PlanCache, ReadPlan, Region, compile_plan
+from tailormed.evidence.plan import PlanCache, ReadPlan, Region, compile_plan, score_votes_needed
 from tailormed.evidence.reader import GenomeInput, VcfFile, open_vcf
 from tailormed.evidence.scores import ScoreCollector
 from tailormed.evidence.site_columns import site_columns
@@ -205,7 +205,8 @@ def read_genomes(
         header = vcf.header_build()
         builds = [header.build] if header is not None else ([build] if build is not None else list(GenomeBuild))
         with collector_paused():
-            plan = plans.plan(request, builds) if plans is not None else compile_plan(request, builds)
+            votes = score_votes_needed(header.build if header is not None else None, request)
+            plan = plans.plan(request, builds, votes) if plans is not None else compile_plan(request, builds, votes)
             reading = _Pass(vcf, request, plan, within, restrict)
             if score_sink is not None:
                 for b, collector in reading.scores.items():
