@@ -742,3 +742,18 @@ def test_camizestrant_switch_for_an_emergent_esr1_mutation_is_investigational(co
     assert tier(run(core_knowledge, "IDC", "ESR1 D538G", "ERBB2 amplification"), "camizestrant + CDK4/6 inhibitor") == {
         "III"
     }
+
+
+def test_kit_secondary_mutation_beside_a_primary_driver_resists_imatinib(core_knowledge: OncoKnowledge) -> None:
+    pairs = (("KIT V560D", "KIT V654A"), ("KIT V560D", "KIT D816H"), ("KIT A502_Y503dup", "KIT N822K"))
+    for primary, secondary in pairs:
+        result = run(core_knowledge, "GIST", primary, secondary)
+        assert tier(result, "imatinib", "resistance") == {"I-B"}, secondary
+        if primary == "KIT V560D":  # the exon 11 driver's label is still reported beside it
+            assert "I-A" in tier(result, "imatinib")
+    (alone,) = [
+        m
+        for m in run(core_knowledge, "GIST", "KIT D816H").matches
+        if m.row.id.startswith("onco-core:gist-kit-secondary-imatinib-resistance")
+    ]
+    assert alone.condition == "only with KIT exon 11 mutation or KIT exon 9 mutation (not stated for this tumour)"
