@@ -757,3 +757,14 @@ def test_kit_secondary_mutation_beside_a_primary_driver_resists_imatinib(core_kn
         if m.row.id.startswith("onco-core:gist-kit-secondary-imatinib-resistance")
     ]
     assert alone.condition == "only with KIT exon 11 mutation or KIT exon 9 mutation (not stated for this tumour)"
+
+
+@pytest.mark.parametrize("tumour", ["MNM", "MLNER"])
+def test_a_myeloid_neoplasm_with_a_pdgfra_or_pdgfrb_fusion_meets_the_imatinib_labels(
+    core_knowledge: OncoKnowledge, tumour: str
+) -> None:
+    """WHO 2016: a myeloid neoplasm with a PDGFRA or PDGFRB rearrangement is a myeloid/lymphoid neoplasm with
+    eosinophilia and that rearrangement, whatever else it was coded as within the myeloid neoplasms."""
+    assert tier(run(core_knowledge, tumour, "FIP1L1::PDGFRA"), "imatinib") == {"I-A"}
+    assert tier(run(core_knowledge, tumour, "ETV6::PDGFRB"), "imatinib") == {"I-A"}
+    assert tier(run(core_knowledge, "MYELOID", "FIP1L1::PDGFRA"), "imatinib") == {"II-C"}  # may not be a neoplasm
