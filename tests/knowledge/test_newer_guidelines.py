@@ -219,3 +219,83 @@ def test_aminoglycosides_added_to_the_mt_rnr1_guideline(
     (answer,) = recommend_drug(guidelines, {"MT-RNR1": uncertain}, name=drug)
     (row,) = answer.rows
     assert row.classification == "Optional" and not row.text.startswith("Learn more")
+
+
+@pytest.mark.parametrize(
+    ("diplotype", "score", "start", "actionable"),
+    [
+        ("*1x2/*17", "2.5", "Eliglustat is contraindicated. Avoid eliglustat", True),
+        ("*1/*1x2", "3.0", "Eliglustat is contraindicated. Avoid eliglustat", True),
+        ("*1/*1", "2.0", "The guideline does not provide a recommendation for eliglustat", False),
+        ("*1/*4", "1.0", "- MILD, MODERATE OR SEVERE RENAL IMPAIRMENT and/or MILD HEPATIC IMPAIRMENT:", True),
+        ("*4/*4", "0.0", "- Co-medication with a STRONG CYP3A INHIBITOR", True),
+    ],
+)
+def test_dpwg_eliglustat_follows_the_newer_annotation(
+    guidelines: GuidelineKnowledge,
+    phenotypes: PhenotypeKnowledge,
+    diplotype: str,
+    score: str,
+    start: str,
+    actionable: bool,
+) -> None:
+    """Annotation version 16 counts activity score 2.5 as ultrarapid (contraindicated; the export gave no
+    recommendation), ties the intermediate advice to renal and hepatic impairment instead of CYP2D6 and CYP3A
+    inhibitors, and gives poor metabolizers 84 mg once daily."""
+    result = called("CYP2D6", phenotypes, diplotype)
+    assert result.activity_score == score
+    answers = {a.source: a for a in recommend_drug(guidelines, {"CYP2D6": result}, name="eliglustat")}
+    answer = answers["DPWG"]
+    assert answer.status == RecommendationStatus.MATCHED
+    (row,) = answer.rows
+    assert row.text.startswith(start) and row.actionable == actionable
+    assert row.sources[0].at.startswith("PA166182823 (annotation version 16)")
+    assert "CYP2D6 INHIBITOR" not in row.text
+    if score == "0.0":
+        assert "- use a dose of 84 mg once daily." in row.text
+
+
+def hla(gene: str, phenotypes: PhenotypeKnowledge, first: str, second: str) -> GenePhenotype:
+    call = GeneCall(
+        sample="s1",
+        gene=gene,
+        status=CallStatus.CALLED,
+        diplotypes=[Diplotype(allele1=first, allele2=second)],
+        origin=CallOrigin.OUTSIDE_CALL,
+    )
+    return phenotype_gene(call, phenotypes.gene(gene))
+
+
+def test_dpwg_2024_anti_epileptic_guideline_says_avoid_carbamazepine_for_hla_b_15_02(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    """The export said "Choose an alternative if possible" with a 1.8-3.4% SJS/TEN risk; the 2024 DPWG guideline
+    (PMID 38570725) says "Avoid carbamazepine" with 1.8-7.7%."""
+    results = {
+        "HLA-B": hla("HLA-B", phenotypes, "*15:02", "*07:02"),
+        "HLA-A": hla("HLA-A", phenotypes, "*02:01", "*03:01"),
+    }
+    answers = [a for a in recommend_drug(guidelines, results, name="carbamazepine") if a.source == "DPWG"]
+    rows = {row.sources[0].at.split(" ")[0]: row for answer in answers for row in answer.rows}
+    hla_b = rows["PA166265162"]
+    assert hla_b.text.startswith("- Avoid carbamazepine.") and hla_b.actionable
+    assert "5-10-fold lower" in hla_b.text and "1.8-7.7%" in " ".join(hla_b.implications)
+    assert hla_b.sources[0].cite == "DPWG: DPWG Guideline for carbamazepine and HLA-B (PMID:38570725)"
+    assert "PA166265161" not in rows  # HLA-A*31:01 negative: the DPWG HLA-A guideline has no row for it
+
+
+def test_dpwg_2024_hla_a_31_01_and_lamotrigine_rows(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    carrier = {"HLA-A": hla("HLA-A", phenotypes, "*31:01", "*02:01")}
+    answers = [a for a in recommend_drug(guidelines, carrier, name="carbamazepine") if a.source == "DPWG"]
+    (row,) = [row for answer in answers for row in answer.rows if row.sources[0].at.startswith("PA166265161")]
+    assert row.text.endswith(
+        "If it is not possible to avoid carbamazepine, advise the patient to report any skin rash immediately."
+    )
+    assert "within the first three months" in " ".join(row.implications)
+    positive = {"HLA-B": hla("HLA-B", phenotypes, "*15:02", "*07:02")}
+    (answer,) = [a for a in recommend_drug(guidelines, positive, name="lamotrigine") if a.source == "DPWG"]
+    (row,) = answer.rows
+    assert "0.24-0.79%" in " ".join(row.implications) and row.actionable
+    assert row.sources[0].at.startswith("PA166265341 (annotation version 13)")
