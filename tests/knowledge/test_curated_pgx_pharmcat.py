@@ -158,9 +158,18 @@ def test_core_holds_every_pharmcat_row_for_its_genes(
     written = yaml.safe_load((folder / "guidelines.yaml").read_text(encoding="utf-8"))["guidelines"]
     generated = {g["id"] for g in yaml.safe_load((folder / "cpic-dpwg.yaml").read_text(encoding="utf-8"))["guidelines"]}
     replaced = {g["url"].rsplit("/", 1)[1] for g in written if g["id"] in generated}
-    # DPWG atorvastatin and simvastatin (the 2024 statin guideline); DPWG eliglustat, and carbamazepine and
-    # lamotrigine as updated by the 2024 DPWG anti-epileptic guideline (PMID 38570725)
-    assert replaced == {"PA166182843", "PA166182844", "PA166182823", "PA166265161", "PA166265162", "PA166265341"}
+    # DPWG atorvastatin and simvastatin (the 2024 statin guideline); DPWG eliglustat; DPWG carbamazepine (HLA-A,
+    # HLA-B), lamotrigine, oxcarbazepine and phenytoin (HLA-B) as updated by the 2024 anti-epileptic guideline
+    assert replaced == {
+        "PA166182843",
+        "PA166182844",
+        "PA166182823",
+        "PA166265161",
+        "PA166265162",
+        "PA166265341",
+        "PA166265201",
+        "PA166264881",
+    }
 
     def keys(row: RecommendationRow) -> list[frozenset[tuple[str, str, tuple[str, ...]]]]:
         options = [

@@ -299,3 +299,27 @@ def test_dpwg_2024_hla_a_31_01_and_lamotrigine_rows(
     (row,) = answer.rows
     assert "0.24-0.79%" in " ".join(row.implications) and row.actionable
     assert row.sources[0].at.startswith("PA166265341 (annotation version 13)")
+
+
+@pytest.mark.parametrize(
+    ("drug", "annotation", "ending"),
+    [
+        ("oxcarbazepine", "PA166265201 (annotation version 12)", "advise the patient to report any rash immediately"),
+        (
+            "phenytoin",
+            "PA166264881 (annotation version 13)",
+            "advise the patient to report any skin rash\nimmediately.",
+        ),
+    ],
+)
+def test_dpwg_2024_hla_b_15_02_rows_of_oxcarbazepine_and_phenytoin(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str, annotation: str, ending: str
+) -> None:
+    """The newer annotation sets the risk within the first three months and ends with what to do when the drug
+    cannot be avoided."""
+    results = {"HLA-B": hla("HLA-B", phenotypes, "*15:02", "*07:02")}
+    answers = [a for a in recommend_drug(guidelines, results, name=drug) if a.source == "DPWG"]
+    (row,) = [row for answer in answers for row in answer.rows if row.sources[0].at.startswith(annotation)]
+    assert row.text.endswith(ending) and row.actionable
+    assert "in the first three months" in " ".join(row.implications)
+    assert row.sources[0].cite.endswith("(PMID:38570725)")
