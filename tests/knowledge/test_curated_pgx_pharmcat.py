@@ -169,6 +169,9 @@ def test_core_holds_every_pharmcat_row_for_its_genes(
         "PA166265341",
         "PA166265201",
         "PA166264881",
+        "PA166104970",  # DPWG codeine, doxepin, flecainide: CYP2D6 activity score 2.5 ultrarapid
+        "PA166104994",
+        "PA166104969",
     }
 
     def keys(row: RecommendationRow) -> list[frozenset[tuple[str, str, tuple[str, ...]]]]:

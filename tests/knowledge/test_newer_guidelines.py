@@ -323,3 +323,38 @@ def test_dpwg_2024_hla_b_15_02_rows_of_oxcarbazepine_and_phenytoin(
     assert row.text.endswith(ending) and row.actionable
     assert "in the first three months" in " ".join(row.implications)
     assert row.sources[0].cite.endswith("(PMID:38570725)")
+
+
+@pytest.mark.parametrize(
+    ("drug", "annotation", "start"),
+    [
+        ("codeine", "PA166104970 (annotation version 39)", "DOSES HIGHER THAN 20 mg every 6 hours for adults"),
+        ("doxepin", "PA166104994 (annotation version 34)", "- double the standard dose and monitor the effect"),
+        ("flecainide", "PA166104969 (annotation version 35)", "There are no data about the pharmacokinetics"),
+    ],
+)
+def test_dpwg_counts_cyp2d6_activity_score_2_5_as_ultrarapid(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str, annotation: str, start: str
+) -> None:
+    """The newer DPWG annotations give activity score 2.5 the ultrarapid row; the export gave it none."""
+    result = called("CYP2D6", phenotypes, "*1x2/*17")
+    assert result.activity_score == "2.5"
+    answers = {a.source: a for a in recommend_drug(guidelines, {"CYP2D6": result}, name=drug)}
+    (row,) = answers["DPWG"].rows
+    assert row.text.startswith(start) and row.actionable
+    assert row.sources[0].at.startswith(annotation)
+    normal = called("CYP2D6", phenotypes, "*1/*1")
+    answers = {a.source: a for a in recommend_drug(guidelines, {"CYP2D6": normal}, name=drug)}
+    (row,) = answers["DPWG"].rows
+    assert row.classification == "No recommendation" and not row.actionable
+
+
+def test_dpwg_doxepin_drops_the_therapeutic_range_from_its_dose_rows(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    for diplotype, start in (("*1/*4", "Use 80% of the standard dose"), ("*4/*4", "Use 40% of the standard dose")):
+        result = called("CYP2D6", phenotypes, diplotype)
+        answers = {a.source: a for a in recommend_drug(guidelines, {"CYP2D6": result}, name="doxepin")}
+        (row,) = answers["DPWG"].rows
+        assert row.text.startswith(start) and "therapeutic range" not in row.text
+        assert row.text.endswith("in order to set the maintenance dose.")
