@@ -133,3 +133,17 @@ def test_unknown_layout_is_a_knowledge_error(tmp_path: Path) -> None:
     (tmp_path / "X-ClinicalEvidenceSummaries.tsv").write_text("a\tb\n1\t2\n", encoding="utf-8")
     with pytest.raises(KnowledgeError, match="layout"):
         civic.compile_release(tmp_path)
+
+
+def test_v1_apl_evidence_is_placed_on_apl_and_meets_an_aml_with_pml_rara(
+    civic_v1: EvidenceTable, core_knowledge: OncoKnowledge
+) -> None:
+    row = next(r for r in civic_v1.rows if r.id == "civic:EID1091")  # PML-RARA, tretinoin + arsenic trioxide, level A
+    assert row.oncotree == "APLPMLRARA"
+    knowledge = OncoKnowledge(
+        tables=[civic_v1], genes=core_knowledge.genes, tree=core_knowledge.tree, thresholds=core_knowledge.thresholds,
+        defined_types=core_knowledge.defined_types,
+    )  # fmt: skip
+    claim = ("Tretinoin + Arsenic Trioxide", "sensitivity", "CIViC A")
+    assert (*claim, "I-A") in _claims(knowledge, "AML", "PML::RARA")
+    assert (*claim, "II-C") in _claims(knowledge, "AMLNOS", "PML::RARA")
