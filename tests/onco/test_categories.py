@@ -326,6 +326,8 @@ def test_valid_codes_and_unknown_are_accepted(core_knowledge: OncoKnowledge) -> 
         ("CLLSLL", "BTK C481S", "acalabrutinib", "II-C"),  # every covalent BTK inhibitor binds C481 (reviews: level C)
         ("CLLSLL", "BTK C481R", "zanubrutinib", "II-C"),
         ("CLLSLL", "BCL2 G101V", "venetoclax", "I-B"),  # acquired on venetoclax
+        ("LUAD", "MET amplification", "osimertinib", "I-B"),  # commonest off-target route after first-line osimertinib
+        ("AML", "FLT3 F691L", "gilteritinib", "II-C"),  # gatekeeper, a minority of relapses (level C)
         ("LUAD", "ROS1 G2032R", "crizotinib", "I-B"),  # solvent-front mutation, ROS1 fusion-positive lung cancer
         ("GIST", "PDGFRA D842V", "imatinib", "I-A"),  # guideline statement (Onkopedia 2024)
         ("SM", "KIT D816V", "imatinib", "I-B"),
