@@ -770,3 +770,14 @@ def test_a_myeloid_neoplasm_with_a_pdgfra_or_pdgfrb_fusion_meets_the_imatinib_la
     assert tier(run(core_knowledge, tumour, "FIP1L1::PDGFRA"), "imatinib") == {"I-A"}
     assert tier(run(core_knowledge, tumour, "ETV6::PDGFRB"), "imatinib") == {"I-A"}
     assert tier(run(core_knowledge, "MYELOID", "FIP1L1::PDGFRA"), "imatinib") == {"II-C"}  # may not be a neoplasm
+
+
+@pytest.mark.parametrize("tumour", ["STAD", "GEJ", "ESCA"])
+def test_zanidatamab_first_line_her2_positive_gastroesophageal_adenocarcinoma_is_phase_3_evidence(
+    core_knowledge: OncoKnowledge, tumour: str
+) -> None:
+    """HERIZON-GEA-01 (phase 3, not yet an approval in the sources read): level B, Tier I-B in the three types."""
+    result = run(core_knowledge, tumour, "HER2 IHC 3+")
+    assert tier(result, "zanidatamab + tislelizumab + chemotherapy") == {"I-B"}
+    assert tier(result, "zanidatamab + chemotherapy") == {"I-B"}
+    assert tier(run(core_knowledge, "ESCC", "HER2 IHC 3+"), "zanidatamab + chemotherapy") == {"II-C"}  # squamous
