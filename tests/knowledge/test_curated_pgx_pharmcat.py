@@ -172,6 +172,16 @@ def test_core_holds_every_pharmcat_row_for_its_genes(
         "PA166104970",  # DPWG codeine, doxepin, flecainide: CYP2D6 activity score 2.5 ultrarapid
         "PA166104994",
         "PA166104969",
+        "PA166104961",  # DPWG nortriptyline, metoprolol, tamoxifen, tramadol, venlafaxine (CYP2D6)
+        "PA166104995",
+        "PA166104966",
+        "PA166104959",
+        "PA166104968",
+        "PA166104975",  # DPWG escitalopram, citalopram, omeprazole, pantoprazole: likely and rapid CYP2C19 rows
+        "PA166104977",
+        "PA166104957",
+        "PA166104958",
+        "PA166104960",  # DPWG thioguanine: TPMT possible intermediate metabolizer
     }
 
     def keys(row: RecommendationRow) -> list[frozenset[tuple[str, str, tuple[str, ...]]]]:

@@ -331,6 +331,9 @@ def test_dpwg_2024_hla_b_15_02_rows_of_oxcarbazepine_and_phenytoin(
         ("codeine", "PA166104970 (annotation version 39)", "DOSES HIGHER THAN 20 mg every 6 hours for adults"),
         ("doxepin", "PA166104994 (annotation version 34)", "- double the standard dose and monitor the effect"),
         ("flecainide", "PA166104969 (annotation version 35)", "There are no data about the pharmacokinetics"),
+        ("nortriptyline", "PA166104961 (annotation version 38)", "Use 1.7 times the standard dose"),
+        ("metoprolol", "PA166104995 (annotation version 37)", "Use the maximum dose for the relevant indication"),
+        ("tramadol", "PA166104959 (annotation version 38)", "As the total analgesic effect changes"),
     ],
 )
 def test_dpwg_counts_cyp2d6_activity_score_2_5_as_ultrarapid(
@@ -358,3 +361,88 @@ def test_dpwg_doxepin_drops_the_therapeutic_range_from_its_dose_rows(
         (row,) = answers["DPWG"].rows
         assert row.text.startswith(start) and "therapeutic range" not in row.text
         assert row.text.endswith("in order to set the maintenance dose.")
+
+
+def outside(gene: str, phenotypes: PhenotypeKnowledge, phenotype: str) -> GenePhenotype:
+    call = GeneCall(
+        sample="s1", gene=gene, status=CallStatus.CALLED, origin=CallOrigin.OUTSIDE_CALL, outside_phenotype=phenotype
+    )
+    return phenotype_gene(call, phenotypes.gene(gene))
+
+
+def test_dpwg_2024_venlafaxine_needs_no_action_for_ultrarapid_metabolizers(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    """The export advised up to 150% of the dose for CYP2D6 ultrarapid metabolizers; the 2024 DPWG guideline
+    (PMID 38956296) needs no action."""
+    for diplotype in ("*1/*1x2", "*1x2/*17"):
+        result = called("CYP2D6", phenotypes, diplotype)
+        answers = {a.source: a for a in recommend_drug(guidelines, {"CYP2D6": result}, name="venlafaxine")}
+        (row,) = answers["DPWG"].rows
+        assert row.text.startswith("NO action is required for this gene-drug interaction") and not row.actionable
+        assert "150%" not in row.text and row.sources[0].cite.endswith("(PMID:38956296)")
+    poor = called("CYP2D6", phenotypes, "*4/*4")
+    answers = {a.source: a for a in recommend_drug(guidelines, {"CYP2D6": poor}, name="venlafaxine")}
+    (row,) = answers["DPWG"].rows
+    assert row.text.startswith("It is not possible to offer adequately substantiated advice") and row.actionable
+
+
+def test_dpwg_tamoxifen_gives_activity_score_2_5_the_ultrarapid_row(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    result = called("CYP2D6", phenotypes, "*1x2/*17")
+    answers = {a.source: a for a in recommend_drug(guidelines, {"CYP2D6": result}, name="tamoxifen")}
+    (row,) = answers["DPWG"].rows
+    assert row.text == "NO action is needed for this gene-drug interaction." and not row.actionable
+    assert "endoxifen can increase" in " ".join(row.implications)
+
+
+@pytest.mark.parametrize(
+    ("drug", "phenotype", "start", "actionable"),
+    [
+        ("escitalopram", "Likely Poor Metabolizer", "Do not exceed the following doses (50% of the standard", True),
+        (
+            "escitalopram",
+            "Rapid Metabolizer",
+            "The guideline does not provide a recommendation for escitalopram",
+            False,
+        ),
+        ("citalopram", "Likely Poor Metabolizer", "Do not exceed the following daily doses (50% of the standard", True),
+        ("citalopram", "Likely Intermediate Metabolizer", "Do not exceed the following daily doses:", True),
+        ("omeprazole", "Likely Poor Metabolizer", "NO action is required for this gene-drug interaction.", False),
+        (
+            "pantoprazole",
+            "Rapid Metabolizer",
+            "The guideline does not provide a recommendation for pantoprazole",
+            False,
+        ),
+    ],
+)
+def test_dpwg_cyp2c19_rows_for_likely_and_rapid_metabolizers(
+    guidelines: GuidelineKnowledge,
+    phenotypes: PhenotypeKnowledge,
+    drug: str,
+    phenotype: str,
+    start: str,
+    actionable: bool,
+) -> None:
+    """The export had no DPWG row for these CYP2C19 results; the newer annotations give them one."""
+    result = outside("CYP2C19", phenotypes, phenotype)
+    answers = {a.source: a for a in recommend_drug(guidelines, {"CYP2C19": result}, name=drug)}
+    assert answers["DPWG"].status == RecommendationStatus.MATCHED
+    (row,) = answers["DPWG"].rows
+    assert row.text.startswith(start) and row.actionable == actionable
+
+
+def test_dpwg_thioguanine_covers_tpmt_possible_intermediate_metabolizers(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    result = outside("TPMT", phenotypes, "Possible Intermediate Metabolizer")
+    answers = [a for a in recommend_drug(guidelines, {"TPMT": result}, name="thioguanine") if a.source == "DPWG"]
+    (row,) = [
+        row
+        for answer in answers
+        for row in answer.rows
+        if row.sources[0].at.startswith("PA166104960 (annotation version 35)")
+    ]
+    assert row.text.startswith("IMMUNOSUPPRESSION: Start with 75% of the standard dose.") and row.actionable
