@@ -9,8 +9,8 @@ Sources (written for tailormed, see the comments in each file):
 * ``curated/pgx-core-phenotypes/functions.yaml`` -> ``phenotypes.json``
   (:class:`~tailormed.knowledge.pgx.phenotypes.PhenotypeKnowledge`), one row per diplotype the core alleles
   can form, phenotyped by the gene's CPIC rule (function pair or activity-score band);
-* ``curated/pgx-core-guidelines/guidelines.yaml`` -> ``guidelines.json`` (a guideline written there replaces the
-  generated one of the same id: a newer annotation of it)
+* ``curated/pgx-core-guidelines/guidelines.yaml`` -> ``guidelines.json`` (a guideline written there takes the
+  place of the generated one of the same id: a newer annotation of it)
   (:class:`~tailormed.knowledge.pgx.guidelines.GuidelineKnowledge`); a row written for several results of a
   gene (a list, or ``{scores_of: PHENOTYPE}`` for every activity score with that phenotype) becomes one row
   per combination.
@@ -100,13 +100,16 @@ def compile_core(curated: Path = CURATED) -> dict[Path, str]:
         read_yaml(curated / GENERATED_GUIDELINES), phenotypes, curated / GENERATED_GUIDELINES
     )
     fda = compile_guidelines(read_yaml(curated / FDA_GUIDELINES), phenotypes, curated / FDA_GUIDELINES)
-    # a guideline written by hand from a newer annotation replaces the generated one of the same id
-    written = {guideline.id for guideline in guidelines.guidelines}
-    kept = tuple(guideline for guideline in generated.guidelines if guideline.id not in written)
+    # a guideline written by hand from a newer annotation takes the place of the generated one of the same id, so
+    # guidelines keep the order the reports list their sources in (CPIC before DPWG)
+    newer = {guideline.id: guideline for guideline in guidelines.guidelines}
+    replaced = tuple(newer.get(guideline.id, guideline) for guideline in generated.guidelines)
+    generated_ids = {guideline.id for guideline in generated.guidelines}
+    added = tuple(guideline for guideline in guidelines.guidelines if guideline.id not in generated_ids)
     guidelines = guidelines.model_copy(
         update={
             "version": f"{guidelines.version}; CPIC/DPWG annotations {generated.version}; {fda.version}",
-            "guidelines": guidelines.guidelines + kept + fda.guidelines,
+            "guidelines": added + replaced + fda.guidelines,
         }
     )
     files = {
