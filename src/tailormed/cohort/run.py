@@ -27,7 +27,7 @@ from tailormed.cohort.plan import (
     score_regions,
 )
 from tailormed.cohort.tables import arrow_without_pandas
-from tailormed.cohort.tasks import finished, merge_regions, prepare_run, run_partition
+from tailormed.cohort.tasks import finished, merge_regions, prepare_run, read_groups, run_group
 from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
 from tailormed.knowledge.pgs_scoring import ScoringFile
@@ -266,8 +266,9 @@ def run_cohort(
 ) -> dict[str, Any]:
     """Run every unfinished partition and write the manifest.
 
-    ``local``: ``workers`` processes (1 = in this process); ``spark``: one Spark task per partition on
-    ``spark_master``. Both run the same partition function, so their Parquet files are the same. The summary
+    ``local``: ``workers`` processes (1 = in this process); ``spark``: one Spark task per group of partitions on
+    ``spark_master``. Both run the same group function (:func:`tailormed.cohort.tasks.run_group`: sample blocks of a
+    VCF share one pass over it), so their Parquet files are the same. The summary
     (``summary.json``, ``summary.html``) is written last, per group of ``populations`` (sample -> group) if given.
     """
     out.mkdir(parents=True, exist_ok=True)
@@ -282,17 +283,19 @@ def run_cohort(
 
         done = run_on_spark(plan, todo, out, master=spark_master, on_partition=on_partition)
     elif workers <= 1 or len(todo) <= 1:
-        for partition in todo:
-            done.append(run_partition(plan, partition, out))
-            if on_partition:
-                on_partition(done[-1])
+        for group in read_groups(plan, todo):
+            for summary in run_group(plan, group, out):
+                done.append(summary)
+                if on_partition:
+                    on_partition(summary)
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(run_partition, plan, partition, out) for partition in todo]
+            futures = [pool.submit(run_group, plan, group, out) for group in read_groups(plan, todo, workers)]
             for future in as_completed(futures):
-                done.append(future.result())
-                if on_partition:
-                    on_partition(done[-1])
+                for summary in future.result():
+                    done.append(summary)
+                    if on_partition:
+                        on_partition(summary)
     if plan.regions:
         merge_regions(plan, out)
     manifest = manifest_of(plan, out, computed=len(done), skipped=skipped)

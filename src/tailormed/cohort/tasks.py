@@ -60,7 +60,7 @@ from tailormed.evidence.bed import RegionSet, read_bed
 from tailormed.evidence.bgen import BgenInput, indexed
 from tailormed.evidence.pgen import PgenFileset, write_pgen_vcf
 from tailormed.evidence.plan import query_regions
-from tailormed.evidence.read import GenomeBatch, read_genomes
+from tailormed.evidence.read import GenomeBatch, read_genomes, read_shared
 from tailormed.evidence.reader import GenomeInput
 from tailormed.evidence.written import WrittenVcf
 from tailormed.knowledge import markers
@@ -86,6 +86,9 @@ TABLES: dict[Analysis, tuple[str, ...]] = {
     Analysis.HEREDITARY: (HEREDITARY_TABLE,),
     Analysis.RISK: (RISK_TABLE,),
 }
+#: Samples one shared pass reads at most (:func:`read_groups`): its genotype arrays (about 6 bytes per sample and
+#: record read) stay in memory while its blocks are computed, about 330 MB at the 11,000 ClinVar sites of a bundle.
+SHARED_READ_SAMPLES = 5000
 #: Why ``risk`` is left out of a run without per-sample records.
 RISK_NEEDS_RECORDS = (
     "not run: the risk equations need each person's age, sex, blood pressure, cholesterol and history, "
@@ -196,7 +199,7 @@ def partition_request(
     if engines:
         seen: set[str] = set()
         for patient in patients:
-            key = patient.model_dump_json(include={"demographics": {"sex"}, "consent": True})
+            key = _request_key(patient)
             if key not in seen:
                 seen.add(key)
                 request = request.merged(genome_request(patient, bundle, engines))
@@ -390,12 +393,85 @@ def score_pgen_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
     return run
 
 
+def shareable(plan: CohortPlan, partition: Partition) -> bool:
+    """Whether the block can be cut out of a pass shared with other blocks (:func:`run_group`): a VCF's sample block
+    of several samples whose pass collects knowledge loci only (scores are summed as they are read)."""
+    return (
+        plan.input_kind is InputKind.VCF
+        and partition.region is None
+        and len(partition.samples) > 1
+        and bool(plan.engines)
+        and Analysis.PRS not in unit_analyses(plan, partition)
+    )
+
+
+def request_key(plan: CohortPlan, partition: Partition) -> frozenset[str]:
+    """What a block's pass is asked for depends on its people only through this (see :func:`partition_request`)."""
+    return frozenset(_request_key(patient) for patient in patients_of(plan, partition))
+
+
+def _request_key(patient: Patient) -> str:
+    return patient.model_dump_json(include={"demographics": {"sex"}, "consent": True})
+
+
+def read_groups(plan: CohortPlan, todo: Sequence[Partition], parallel: int = 1) -> list[list[Partition]]:
+    """The partitions in groups that share one pass: consecutive shareable blocks whose passes would be asked the
+    same, up to :data:`SHARED_READ_SAMPLES` samples a group, and split further while fewer groups than ``parallel``
+    (the workers) would leave some idle; every other partition alone."""
+    groups: list[list[Partition]] = []
+    keys: list[frozenset[str] | None] = []
+    for partition in todo:
+        key = request_key(plan, partition) if shareable(plan, partition) else None
+        if (
+            groups
+            and key is not None
+            and keys[-1] == key
+            and sum(len(p.samples) for p in groups[-1]) + len(partition.samples) <= SHARED_READ_SAMPLES
+        ):
+            groups[-1].append(partition)
+        else:
+            groups.append([partition])
+            keys.append(key)
+    while len(groups) < parallel:
+        largest = max(range(len(groups)), key=lambda i: len(groups[i]), default=None)
+        if largest is None or len(groups[largest]) < 2:
+            break
+        group = groups[largest]
+        groups[largest : largest + 1] = [group[: len(group) // 2], group[len(group) // 2 :]]
+    return groups
+
+
 @collector_paused()
-def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str, object]:
+def run_group(plan: CohortPlan, group: Sequence[Partition], out: Path) -> list[dict[str, object]]:
+    """Compute a group of partitions from :func:`read_groups`: several blocks from one pass over all their samples
+    (each block then as :func:`run_partition` computes it alone, writing its own tables and marker), any other
+    partition alone."""
+    if len(group) < 2:
+        return [run_partition(plan, partition, out) for partition in group]
+    arrow_without_pandas()
+    request = partition_request(plan, _bundle(plan.kb), patients_of(plan, group[0]), group[0])
+    absent = AbsentPolicy.resolve(True if plan.absent_is_reference else None, None)
+    shared = read_shared(Path(plan.input), request, [sample for p in group for sample in p.samples],
+                         build=plan.build, absent=absent, restrict=restriction(plan.restrict_to))  # fmt: skip
+    names = [partition.name for partition in group]
+    return [run_partition(plan, p, out, batch=shared.batch(p.samples), read_with=names) for p in group]
+
+
+@collector_paused()
+def run_partition(
+    plan: CohortPlan,
+    partition: Partition,
+    out: Path,
+    *,
+    batch: GenomeBatch | None = None,
+    read_with: Sequence[str] = (),
+) -> dict[str, object]:
     """Compute one partition and write its tables, then its marker (the marker last: it means "finished").
 
-    With the cycle collector paused: a block's calls, results and rows hold no reference cycles, and collections
-    walking them cost more than making them (1-2 CPU-s of a 10,000-person PGx block)."""
+    ``batch``: the block's evidence cut out of a pass shared with the blocks ``read_with`` (:func:`run_group`),
+    instead of a pass of its own. With the cycle collector paused: a block's calls, results and rows hold no
+    reference cycles, and collections walking them cost more than making them (1-2 CPU-s of a 10,000-person PGx
+    block)."""
     started = time.perf_counter()
     arrow_without_pandas()
     analyses = unit_analyses(plan, partition)
@@ -412,9 +488,13 @@ def run_partition(plan: CohortPlan, partition: Partition, out: Path) -> dict[str
         patients = patients_of(plan, partition)
         by_vcf = plan.input_kind is not InputKind.PGEN and not plan.scores_pgen
         scoring = PartitionScoring(plan, bundle) if Analysis.PRS in analyses and by_vcf else None
-        batch = read_partition(plan, partition, partition_request(plan, bundle, patients, partition), scoring, out)
+        if batch is None:
+            request = partition_request(plan, bundle, patients, partition)
+            batch = read_partition(plan, partition, request, scoring, out)
         build = batch.build
         reading = {"read": batch.source.read.value, "records_read": batch.source.records_read}
+        if read_with:
+            reading["read_with"] = list(read_with)
         if Analysis.PRS in analyses:
             whole = partition.region is None
             scored = (

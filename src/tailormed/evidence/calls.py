@@ -156,9 +156,18 @@ def site_calls(
 
 
 def site_call_codes(
-    site: Site, records: list[Record], source: CallSource, warnings: list[str], mismatched: list[Record]
+    site: Site,
+    records: list[Record],
+    source: CallSource,
+    warnings: list[str],
+    mismatched: list[Record],
+    conflicts: list[int] | None = None,
 ) -> tuple[list[GenotypeCall], npt.NDArray[np.intp]]:
-    """:func:`site_calls` as columns: one call per distinct genotype row, and each sample's row number."""
+    """:func:`site_calls` as columns: one call per distinct genotype row, and each sample's row number.
+
+    The distinct rows come in the order of their values, so any samples' rows are in the same order among
+    themselves whichever others were read with them. ``conflicts`` gets the numbers of the calls whose records call
+    more ALT alleles than the ploidy (the warning's cause)."""
     locus = site.locus
     frames = [_frame(record, site, mismatched) for record in records]
     filters = sorted({part for record in records if record.filter for part in record.filter.split(";")})
@@ -183,6 +192,8 @@ def site_call_codes(
             offset += width
         alleles, phased, conflict = _merge(locus.ref, parts)
         conflicted = conflicted or conflict
+        if conflict and conflicts is not None:
+            conflicts.append(len(cache))
         depths = [_optional(row[offset + i]) for i, r in enumerate(r for r in records if r.depth is not None)]
         offset += len(depths)
         phase_sets = [_optional(row[offset + i]) for i, r in enumerate(r for r in records if r.phase_set is not None)]

@@ -10,7 +10,7 @@ copy-number records. The consumer (the PGx engine) decides what several records 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cyvcf2
 import numpy as np
@@ -64,6 +64,12 @@ class CopyNumberCollector:
         copies = _copies(record, alts, has_cn)
         for region in hits:
             self.found.append(_Seen(region, chrom, start, end, kind, copies, where))
+
+    def subset(self, rows: Sequence[int]) -> CopyNumberCollector:
+        """The records as a pass over only the samples at ``rows`` found them."""
+        view = CopyNumberCollector(self.regions)
+        view.found = [replace(seen, copies=tuple(seen.copies[row] for row in rows)) for seen in self.found]
+        return view
 
     def records(self, index: int) -> list[CopyNumberRecord]:
         """One sample's copy-number records (``index`` into the selected samples)."""

@@ -10,8 +10,9 @@ the site's REF is never a match (``no_call``, and a :class:`RefMismatch`).
 
 from __future__ import annotations
 
+import copy
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,6 +117,13 @@ class Decoder:
             self.haploid[chrom] = self.haploid.get(chrom, np.zeros(len(gt), dtype=bool)) | haploid
         return decoded
 
+    def subset(self, take: Callable[[npt.NDArray[Any]], npt.NDArray[Any]]) -> Decoder:
+        """The decoder of a pass that read only some samples (``take`` cuts a per-sample array), after the pass."""
+        view = copy.copy(self)
+        view._decoded = {}
+        view.haploid = {chrom: take(seen) for chrom, seen in self.haploid.items()}
+        return view
+
     def ploidy(self, chrom: str, sample: int) -> int:
         if chrom == "chrM":
             return 1
@@ -207,6 +215,12 @@ class LociCollector:
         for number in found:
             target.setdefault(number, []).append(decoded)
 
+    def subset(self, take: Callable[[npt.NDArray[Any]], npt.NDArray[Any]]) -> LociCollector:
+        """This collector as a pass over only some samples would have filled it (``take`` cuts a per-sample array
+        to them): the same records and region counts; each read site's calls those of this pass the samples have
+        (:class:`_SubsetCollector`)."""
+        return _SubsetCollector(self, take)
+
     def read_sites(self) -> list[int]:
         """Numbers of the sites some record or reference block speaks about, in knowledge order."""
         return sorted(self.records.keys() | self.blocks.keys())
@@ -222,11 +236,12 @@ class LociCollector:
         target = self.report_as.get(site.key) if self.report_as else None
         warnings: list[str] = []
         mismatched: list[Record] = []
+        conflicts: list[int] = []
         if records:
-            calls, codes = site_call_codes(site, records, CallSource.RECORD, warnings, mismatched)
+            calls, codes = site_call_codes(site, records, CallSource.RECORD, warnings, mismatched, conflicts)
         else:
             assert blocks is not None
-            calls, codes = site_call_codes(site, blocks[:1], CallSource.GVCF_BLOCK, warnings, mismatched)
+            calls, codes = site_call_codes(site, blocks[:1], CallSource.GVCF_BLOCK, warnings, mismatched, conflicts)
         key = (target or site).key
         mismatches = [
             RefMismatch(consumer=self.consumer, key=key, vcf_ref=r.ref, knowledge_ref=site.ref, where=r.where)
@@ -234,7 +249,8 @@ class LociCollector:
         ]
         if target is not None:
             calls = [_refiled(call, target) for call in calls]
-        found = self._rows[number] = SiteRows(key, calls, codes.astype(np.int32), mismatches, warnings)
+        found = SiteRows(key, calls, codes.astype(np.int32), mismatches, warnings, frozenset(conflicts))
+        self._rows[number] = found
         return found
 
     def calls(
@@ -309,13 +325,51 @@ class LociCollector:
 @dataclass(frozen=True)
 class SiteRows:
     """One read site's calls: one per distinct genotype row (``calls``), each sample's row (``codes``), the
-    records whose REF disagrees with the site's, and warnings; ``key`` is the knowledge locus it is filed under."""
+    records whose REF disagrees with the site's, and warnings (only about the calls numbered in ``conflicts``);
+    ``key`` is the knowledge locus it is filed under."""
 
     key: str
     calls: list[GenotypeCall]
     codes: npt.NDArray[np.int32]
     mismatches: list[RefMismatch]
     warnings: list[str]
+    conflicts: frozenset[int] = frozenset()
+
+    def subset(self, take: Callable[[npt.NDArray[Any]], npt.NDArray[Any]]) -> SiteRows:
+        """The rows of some samples (``take`` cuts a per-sample array to them) as their own pass would give them:
+        the distinct calls they have, in the same order (:func:`~tailormed.evidence.calls.site_call_codes` orders
+        them by value), numbered anew; the warnings only when one of those calls caused them."""
+        codes = take(self.codes)
+        if len(self.calls) == 1 or (counts := np.bincount(codes, minlength=len(self.calls))).all():
+            return SiteRows(self.key, self.calls, codes, self.mismatches, self.warnings, self.conflicts)
+        present = counts > 0
+        used = np.flatnonzero(present).tolist()
+        renumbered = (np.cumsum(present, dtype=np.int32) - 1)[codes]
+        conflicts = frozenset(new for new, old in enumerate(used) if old in self.conflicts)
+        warnings = self.warnings if conflicts else []
+        return SiteRows(self.key, [self.calls[i] for i in used], renumbered, self.mismatches, warnings, conflicts)
+
+
+class _SubsetCollector(LociCollector):
+    """A collector of a pass over many samples seen as if the pass had read only some of them: each site's rows cut
+    out of the whole pass's, which are worked out once for every subset (:meth:`SiteRows.subset`)."""
+
+    def __init__(self, whole: LociCollector, take: Callable[[npt.NDArray[Any]], npt.NDArray[Any]]) -> None:
+        self.consumer = whole.consumer
+        self.sites = whole.sites
+        self.report_as = whole.report_as
+        self.regions = whole.regions
+        self.records = whole.records
+        self.blocks = whole.blocks
+        self._rows = {}
+        self._whole = whole
+        self._take = take
+
+    def site_rows(self, number: int) -> SiteRows:
+        found = self._rows.get(number)
+        if found is None:
+            found = self._rows[number] = self._whole.site_rows(number).subset(self._take)
+        return found
 
 
 class SampleCalls:

@@ -14,12 +14,16 @@ costs little more than htslib's own parsing.
 
 from __future__ import annotations
 
+import copy
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cyvcf2
+import numpy as np
+import numpy.typing as npt
 
 from tailormed.collector import paused as collector_paused
 from tailormed.errors import InputError
@@ -214,6 +218,56 @@ def read_genomes(
             reading.run(on_progress)
             detection = decide_build(header, build, reading.votes, source=vcf.label)
             return reading.batch(chosen, detection, policy)
+
+
+class SharedRead:
+    """One pass over several sample blocks' samples at once, each block's batch then cut out of it.
+
+    A VCF line holds every sample, so a block read on its own costs the parse of every wanted line whatever its size:
+    blocks that share one pass parse the file once. :meth:`batch` gives exactly what :func:`read_genomes` gives for a
+    block (its samples in file order, its records' columns, its ploidy and copy numbers); the pass's arrays stay in
+    memory until the last block is cut, so a pass is bounded by the caller to as many samples as memory allows.
+    """
+
+    def __init__(self, reading: _Pass, chosen: list[str], detection: BuildDetection, policy: AbsentPolicy) -> None:
+        self._reading = reading
+        self.samples = chosen
+        self._detection = detection
+        self._policy = policy
+
+    def batch(self, samples: Sequence[str]) -> GenomeBatch:
+        """The batch of ``samples`` (a subset of the pass's) as their own pass would give it."""
+        keep = set(samples)
+        rows = [row for row, name in enumerate(self.samples) if name in keep]
+        missing = keep - {self.samples[row] for row in rows}
+        if missing:
+            raise ValueError(f"sample(s) not in this pass: {', '.join(sorted(missing))}")
+        return self._reading.subset(rows).batch([self.samples[row] for row in rows], self._detection, self._policy)
+
+
+def read_shared(
+    source: Source,
+    request: GenomeRequest,
+    samples: Sequence[str],
+    *,
+    build: GenomeBuild | None = None,
+    absent: AbsentPolicy | None = None,
+    restrict: RegionSet | None = None,
+) -> SharedRead:
+    """One pass over ``samples`` for the knowledge loci of ``request`` (no scores, no candidates: those are summed or
+    scanned as read), from which each block's :class:`GenomeBatch` is cut (:meth:`SharedRead.batch`)."""
+    if request.scores or request.candidates is not None:
+        raise ValueError("a shared pass serves knowledge loci only, not scores or diagnosis candidates")
+    policy = absent or AbsentPolicy()
+    with open_vcf(GenomeInput.of(source)) as vcf:
+        chosen = vcf.select_samples(samples)
+        header = vcf.header_build()
+        builds = [header.build] if header is not None else ([build] if build is not None else list(GenomeBuild))
+        with collector_paused():
+            reading = _Pass(vcf, request, compile_plan(request, builds), restrict=restrict)
+            reading.run(None)
+            detection = decide_build(header, build, reading.votes, source=vcf.label)
+    return SharedRead(reading, chosen, detection, policy)
 
 
 class _Pass:
@@ -416,6 +470,15 @@ class _Pass:
             if (chrom, pos) in positions:
                 self.scores[b].add(self.vcf, record, chrom, where)
 
+    def subset(self, rows: Sequence[int]) -> _Pass:
+        """This pass as if it had read only the samples at ``rows`` (file order): every per-sample array cut."""
+        view = copy.copy(self)
+        cut = _Rows(rows)
+        view.decoder = self.decoder.subset(cut.take)
+        view.loci = {key: collector.subset(cut.take) for key, collector in self.loci.items()}
+        view.copy_numbers = {b: collector.subset(rows) for b, collector in self.copy_numbers.items()}
+        return view
+
     def batch(self, samples: list[str], detection: BuildDetection, policy: AbsentPolicy) -> GenomeBatch:
         chosen = detection.build
         warnings: list[str] = []
@@ -495,3 +558,16 @@ def _refuse_mismatches(
 
 def _pairs(positions: dict[str, set[int]]) -> set[tuple[str, int]]:
     return {(chrom, pos) for chrom, found in positions.items() for pos in found}
+
+
+class _Rows:
+    """Some samples' rows of a pass's per-sample arrays (a plain slice when they are consecutive)."""
+
+    def __init__(self, rows: Sequence[int]) -> None:
+        consecutive = bool(rows) and rows[-1] - rows[0] == len(rows) - 1
+        self._index: slice | npt.NDArray[np.intp] = (
+            slice(rows[0], rows[-1] + 1) if consecutive else np.asarray(rows, dtype=np.intp)
+        )
+
+    def take(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return values[self._index]

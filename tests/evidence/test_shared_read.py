@@ -1,0 +1,89 @@
+"""Blocks cut out of one pass over all their samples are the blocks their own passes read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tailormed.evidence import read_genomes
+from tailormed.evidence.read import GenomeBatch, read_shared
+from tailormed.model.evidence import AbsentPolicy, BuildLoci, DeclaredBy, GenomeRequest
+from tailormed.model.genotype import GenomeBuild, Locus
+
+SAMPLES = [f"S{i}" for i in range(1, 9)]
+HEADER = (
+    "##fileformat=VCFv4.2\n##reference=GRCh38\n##contig=<ID=chr1,length=248956422>\n"
+    "##contig=<ID=chrX,length=156040895>\n"
+    '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+    '##FORMAT=<ID=PS,Number=1,Type=Integer,Description="Phase set">\n'
+    '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">\n'
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(SAMPLES) + "\n"
+)
+ROWS = [
+    # phased calls with phase sets and depths: each sample's row differs, so blocks have different distinct calls
+    ("chr1", 100, "A", "C", "GT:DP:PS", "0|1:10:5", "1|0:12:5", "0/0:9:.", "1|1:30:7", "0/1:.:.", "0|0:8:5",
+     "./.:.:.", "0/1:10:5"),
+    # one position split in two records: S7 calls more ALT alleles than its ploidy (its block alone warns)
+    ("chr1", 200, "A", "G", "GT", "0/1", "0/0", "0/0", "0/0", "0/0", "0/1", "1/1", "0/0"),
+    ("chr1", 200, "A", "T", "GT", "0/0", "0/0", "0/1", "0/0", "0/0", "0/0", "0/1", "0/0"),
+    # a REF that disagrees with the site's
+    ("chr1", 300, "G", "C", "GT", "0/1", "0/0", "0/0", "0/0", "0/0", "0/0", "0/0", "0/0"),
+    # chrX: the first four haploid, the last four diploid (htslib pads a mixed block's haploid calls)
+    ("chrX", 500, "C", "T", "GT", "0", "1", ".", "0", "0/1", "1/1", "0/0", "./."),
+]
+SITES = [
+    Locus(chrom="chr1", pos=100, ref="A", alts=("C",)),
+    Locus(chrom="chr1", pos=200, ref="A", alts=("G", "T")),
+    Locus(chrom="chr1", pos=300, ref="A", alts=("C",)),
+    Locus(chrom="chrX", pos=500, ref="C", alts=("T",)),
+    Locus(chrom="chrX", pos=700, ref="G", alts=("A",)),  # no record: assumed reference, haploid where the file shows
+]
+BLOCKS = [SAMPLES[:4], SAMPLES[4:], ["S2", "S3", "S6"], ["S7", "S8"], SAMPLES]
+
+
+@pytest.fixture
+def cohort(tmp_path: Path) -> Path:
+    path = tmp_path / "cohort.vcf"
+    lines = ["\t".join([chrom, str(pos), ".", ref, alt, ".", "PASS", ".", *rest]) for chrom, pos, ref, alt, *rest
+             in ROWS]  # fmt: skip
+    path.write_text(HEADER + "\n".join(lines) + "\n")
+    return path
+
+
+def _same(cut: GenomeBatch, alone: GenomeBatch) -> None:
+    assert cut.samples == alone.samples
+    assert cut.build == alone.build and cut.source == alone.source
+    assert cut.warnings == alone.warnings and cut.ref_mismatches == alone.ref_mismatches
+    for sample in alone.samples:
+        assert cut.evidence(sample) == alone.evidence(sample)
+    mine, theirs = cut.call_columns("test"), alone.call_columns("test")
+    assert mine is not None and theirs is not None
+    assert list(mine.columns) == list(theirs.columns)
+    for key, column in theirs.columns.items():
+        assert mine.columns[key].calls == column.calls, key
+        assert mine.columns[key].codes.tolist() == column.codes.tolist(), key
+
+
+@pytest.mark.parametrize("assume", [False, True])
+def test_each_block_cut_out_of_a_shared_pass_is_the_block_its_own_pass_reads(cohort: Path, assume: bool) -> None:
+    request = GenomeRequest(loci={"test": {GenomeBuild.GRCH38: BuildLoci(loci=SITES)}})
+    absent = AbsentPolicy(absent_is_reference=assume, declared_by=DeclaredBy.COMMAND_LINE) if assume else None
+    shared = read_shared(cohort, request, SAMPLES, absent=absent)
+    for block in BLOCKS:
+        cut = shared.batch(block)
+        _same(cut, read_genomes(cohort, request, samples=block, absent=absent))
+    warned = [BLOCKS.index(block) for block in BLOCKS if shared.batch(block).warnings]
+    assert warned == [1, 3, 4]  # the blocks holding S7's conflicting calls
+    calls, codes = shared.batch(SAMPLES[:4]).genotypes["test"].by_site()[SITES[0].key]
+    everyone, _ = shared.batch(SAMPLES).genotypes["test"].by_site()[SITES[0].key]
+    assert len(everyone) == 8 and len(calls) == 4 and sorted(np.asarray(codes).tolist()) == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="not in this pass: S9"):
+        shared.batch(["S1", "S9"])
+
+
+def test_a_shared_pass_reads_loci_only(cohort: Path) -> None:
+    request = GenomeRequest(loci={"test": {GenomeBuild.GRCH38: BuildLoci(loci=SITES)}})
+    with pytest.raises(ValueError, match="knowledge loci only"):
+        read_shared(cohort, request.model_copy(update={"scores": {GenomeBuild.GRCH38: []}}), SAMPLES)
