@@ -182,6 +182,10 @@ def test_core_holds_every_pharmcat_row_for_its_genes(
         "PA166104957",
         "PA166104958",
         "PA166104960",  # DPWG thioguanine: TPMT possible intermediate metabolizer
+        "PA166104982",  # DPWG amitriptyline, clomipramine, imipramine (CYP2D6): new doses, 2.5 ultrarapid
+        "PA166104964",
+        "PA166104972",
+        "PA166104956",  # DPWG clopidogrel: likely and rapid CYP2C19 rows
     }
 
     def keys(row: RecommendationRow) -> list[frozenset[tuple[str, str, tuple[str, ...]]]]:

@@ -446,3 +446,49 @@ def test_dpwg_thioguanine_covers_tpmt_possible_intermediate_metabolizers(
         if row.sources[0].at.startswith("PA166104960 (annotation version 35)")
     ]
     assert row.text.startswith("IMMUNOSUPPRESSION: Start with 75% of the standard dose.") and row.actionable
+
+
+@pytest.mark.parametrize(
+    ("drug", "diplotype", "start"),
+    [
+        ("amitriptyline", "*4/*4", "Use 60% of the standard dose"),
+        ("amitriptyline", "*1/*1x2", "- increase the dose to 1.6 times the normal dose"),
+        ("amitriptyline", "*1x2/*17", "- increase the dose to 1.6 times the normal dose"),
+        ("clomipramine", "*1/*1x2", "- use 1.5 times the normal dose"),
+        ("clomipramine", "*1/*4", "Use 70% of the standard dose"),
+        ("imipramine", "*4/*4", "Use 30% of the standard dose"),
+        ("imipramine", "*1x2/*17", "Use 1.7 times the standard dose"),
+    ],
+)
+def test_dpwg_tricyclic_doses_follow_the_newer_annotations(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str, diplotype: str, start: str
+) -> None:
+    """Amitriptyline: 60% for poor metabolizers (the export: 70%) and 1.6 times for ultrarapid metabolizers (the
+    export: 1.4 times); clomipramine 1.5 times for ultrarapid; the therapeutic ranges left the dose rows."""
+    result = called("CYP2D6", phenotypes, diplotype)
+    answers = [a for a in recommend_drug(guidelines, {"CYP2D6": result}, name=drug) if a.source == "DPWG"]
+    (row,) = [row for answer in answers for row in answer.rows if "and CYP2D6" in row.sources[0].cite]
+    assert row.text.startswith(start) and row.actionable
+    assert "therapeutic range" not in row.text and "1.4 times" not in row.text
+
+
+@pytest.mark.parametrize(
+    ("phenotype", "start", "actionable"),
+    [
+        ("Likely Poor Metabolizer", "PERCUTANEOUS CORONARY INTERVENTION, STROKE or TIA: avoid clopidogrel.", True),
+        (
+            "Likely Intermediate Metabolizer",
+            "PERCUTANEOUS CORONARY INTERVENTION, STROKE or TIA: choose an alternative",
+            True,
+        ),
+        ("Rapid Metabolizer", "The guideline does not provide a recommendation for clopidogrel in rapid", False),
+    ],
+)
+def test_dpwg_clopidogrel_rows_for_likely_and_rapid_metabolizers(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, phenotype: str, start: str, actionable: bool
+) -> None:
+    result = outside("CYP2C19", phenotypes, phenotype)
+    answers = {a.source: a for a in recommend_drug(guidelines, {"CYP2C19": result}, name="clopidogrel")}
+    (row,) = answers["DPWG"].rows
+    assert row.text.startswith(start) and row.actionable == actionable
+    assert row.sources[0].at.startswith("PA166104956 (annotation version 36)")
