@@ -46,6 +46,7 @@ from tailormed.knowledge.markers import build_markers
 from tailormed.model.evidence import GenomeRequest
 from tailormed.model.genotype import GenomeBuild
 from tailormed.pipeline.analyze import genome_request
+from tailormed.pipeline.plausible import plausibility
 
 # GRCh38 primary assembly lengths (GRC, GCF_000001405.40), the chromosomes the synthetic genome spreads over.
 LENGTHS = {
@@ -161,7 +162,9 @@ from tailormed.intake.record import load_record
 from tailormed.knowledge.bundle import load_bundle
 from tailormed.model.evidence import AbsentPolicy
 from tailormed.pipeline.analyze import genome_request, plan_cache
-patient, bundle = load_record(Path(sys.argv[1])), load_bundle(Path(sys.argv[3]))
+from tailormed.pipeline.plausible import plausibility
+bundle = load_bundle(Path(sys.argv[3]))
+patient = load_record(Path(sys.argv[1]), plausibility(bundle))
 start = time.perf_counter()
 request = genome_request(patient, bundle)
 asked, cpu = time.perf_counter(), time.process_time()
@@ -187,7 +190,7 @@ def main() -> None:
     record = args.work / "record.yaml"
     record.write_text(RECORD.format(vcf=indexed.name, sample=SAMPLE))
     bundle = load_bundle(args.kb)
-    patient = load_record(record)
+    patient = load_record(record, plausibility(bundle))
     request = genome_request(patient, bundle).merged(GenomeRequest(markers=build_markers(bundle)))
     if not (indexed.exists() and indexed.with_name(indexed.name + ".tbi").exists()):
         print(f"writing {indexed} ({args.records:,} records) ...", flush=True)

@@ -17,8 +17,11 @@ from tailormed.errors import InputError
 from tailormed.fileio import OUTPUTS_LIST, safe_folder_name, write_folder_atomic, write_text_atomic
 from tailormed.intake.fhir import convert_fhir_bundle
 from tailormed.intake.record import load_record
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.pipeline.analyze import analyze_files
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 _RUN = "import sys; from tailormed.cli import main; sys.argv[0] = 'tailormed'; main()"
 
@@ -44,7 +47,7 @@ def test_record_and_fhir_ids_that_are_not_folder_names_are_refused(tmp_path: Pat
     record = tmp_path / "r.yaml"
     record.write_text(f"id: '{patient_id}'\n", encoding="utf-8")
     with pytest.raises(InputError, match="id: "):
-        load_record(record)
+        load_record(record, RANGES)
     entry = {"resource": {"resourceType": "Patient", "id": patient_id, "gender": "female"}}
     with pytest.raises(InputError, match="id"):
         convert_fhir_bundle({"resourceType": "Bundle", "type": "collection", "entry": [entry]}, "b.json")

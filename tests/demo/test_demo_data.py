@@ -12,7 +12,11 @@ from cyvcf2 import VCF
 from tailormed.demo import demo_dir, demo_record, demo_records
 from tailormed.errors import InputError
 from tailormed.intake.record import load_record, resolve_genome_path
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.patient import GenomeAssay, MedicationStatus, Sex
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 IDS = ["demo-01-hale", "demo-02-mensah", "demo-03-rodriguez", "demo-04-park"]
 
@@ -42,7 +46,7 @@ def test_demo_records_are_listed_in_order() -> None:
 @pytest.mark.parametrize("patient_id", IDS)
 def test_record_loads_and_vcf_has_declared_sample(patient_id: str) -> None:
     record = demo_record(patient_id)
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     assert patient.id == patient_id
     assert patient.genome is not None
     vcf_path = resolve_genome_path(patient, record)
@@ -59,7 +63,7 @@ def test_record_loads_and_vcf_has_declared_sample(patient_id: str) -> None:
 
 
 def test_demo_cohort_is_diverse() -> None:
-    patients = [load_record(path) for path in demo_records()]
+    patients = [load_record(path, RANGES) for path in demo_records()]
     ages = [p.demographics.age_on(date(2026, 11, 1)) for p in patients]
     assert ages == [58.0, 67.0, 45.0, 34.0]
     assert [p.demographics.sex for p in patients] == [Sex.MALE, Sex.FEMALE, Sex.FEMALE, Sex.MALE]
@@ -77,7 +81,7 @@ def test_demo_cohort_is_diverse() -> None:
 
 
 def test_one_panel_vcf_lists_reference_calls_the_others_are_wgs() -> None:
-    patients = [load_record(path) for path in demo_records()]
+    patients = [load_record(path, RANGES) for path in demo_records()]
     declared = [(p.genome.assay, p.genome.absent_is_reference) for p in patients if p.genome is not None]
     assert declared == [(GenomeAssay.WGS, True)] * 3 + [(GenomeAssay.PANEL, False)]
     park = demo_record("demo-04-park")
@@ -118,7 +122,7 @@ EXPECTED = {
 
 @pytest.mark.parametrize("patient_id", sorted(EXPECTED))
 def test_key_genotypes(patient_id: str) -> None:
-    patient = load_record(demo_record(patient_id))
+    patient = load_record(demo_record(patient_id), RANGES)
     assert patient.genome is not None
     assert patient.genome.sample is not None
     calls = genotypes(demo_dir() / f"{patient_id}.vcf", patient.genome.sample)

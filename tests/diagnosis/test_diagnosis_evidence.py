@@ -7,14 +7,17 @@ from pathlib import Path
 import pytest
 
 from tailormed.intake.record import load_record
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.knowledge.hpo.index import DiseaseIndex
 from tailormed.model.evidence import AlleleKey
 from tailormed.model.patient import GenomeRef, Patient, PhenotypeTerm
 from tailormed.model.payloads import DiagnosisCandidateData
 from tailormed.pipeline import diagnosis
 from tailormed.pipeline.analyze import AnalysisResult, analyze, genome_request, read_patient_genome
+from tailormed.pipeline.plausible import plausibility
 from tailormed.report.fhir_genomics import careplan_to_fhir
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "tailormed" / "demo" / "patients"
 HEADER38 = """##fileformat=VCFv4.2
@@ -45,8 +48,8 @@ def _run(vcf: Path, core: KnowledgeBundle) -> tuple[Patient, AnalysisResult]:
 
 
 def test_a_record_with_phenotypes_asks_for_candidates_and_one_without_does_not(core: KnowledgeBundle) -> None:
-    with_terms = genome_request(load_record(DEMO / "demo-03-rodriguez.yaml"), core)
-    without = genome_request(load_record(DEMO / "demo-01-hale.yaml"), core)
+    with_terms = genome_request(load_record(DEMO / "demo-03-rodriguez.yaml", RANGES), core)
+    without = genome_request(load_record(DEMO / "demo-01-hale.yaml", RANGES), core)
     assert with_terms.candidates is not None
     assert without.candidates is None
 
@@ -99,7 +102,7 @@ def test_clinvar_classifications_are_used_only_in_clinvar_s_build(
 
 
 def test_the_fhir_bundle_carries_the_work_up(core: KnowledgeBundle, hpo_index: DiseaseIndex) -> None:
-    patient = load_record(DEMO / "demo-03-rodriguez.yaml")
+    patient = load_record(DEMO / "demo-03-rodriguez.yaml", RANGES)
     result = analyze(patient, None, core, engines=["diagnosis"])
     bundle = careplan_to_fhir(result.plan, patient)
     tasks = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Task"]

@@ -18,6 +18,9 @@ from tailormed.model.finding import Domain
 from tailormed.model.payloads import DiagnosisCandidateData, DiagnosisWorkupData
 from tailormed.pipeline.diagnosis import diagnosis_engine, vcf_candidates
 from tailormed.pipeline.engine_api import PatientContext
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "tailormed" / "demo" / "patients"
 GLYCINE = "PMID_8005589_patient_B.json"  # glycine encephalopathy 2, AMT compound heterozygous
@@ -25,7 +28,7 @@ GLYCINE = "PMID_8005589_patient_B.json"  # glycine encephalopathy 2, AMT compoun
 
 def _context(name: str) -> PatientContext:
     path = DEMO / name
-    return PatientContext(patient=load_record(path), knowledge=load_bundle(None), on=date(2026, 1, 1))
+    return PatientContext(patient=load_record(path, RANGES), knowledge=load_bundle(None), on=date(2026, 1, 1))
 
 
 def test_engine_lists_candidates_from_the_record_phenotypes(hpo_index: DiseaseIndex) -> None:

@@ -19,7 +19,10 @@ from tailormed.model.payloads import HereditaryVariantData
 from tailormed.pipeline.analyze import read_patient_genome
 from tailormed.pipeline.engine_api import PatientContext
 from tailormed.pipeline.hereditary import hereditary_engine
+from tailormed.pipeline.plausible import plausibility
 from tailormed.report.tables import HEREDITARY_COLUMNS as TSV_COLUMNS
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 SPEC = "gene chrom pos ref alt genotype clinvar_significance review_stars reportable reason condition inheritance"
 
@@ -67,7 +70,7 @@ def test_errors_exit_codes(hereditary_bundle: KnowledgeBundle, tmp_path: Path) -
 
 def test_engine_on_the_demo_patient(hereditary_bundle: KnowledgeBundle) -> None:
     record = demo_record("demo-03-rodriguez")
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     vcf = resolve_genome_path(patient, record)
     assert vcf is not None
     evidence = read_patient_genome(vcf, patient, hereditary_bundle, engines=["hereditary"])

@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tailormed.errors import InputError, KnowledgeError
-from tailormed.intake.plausible import BY_LOINC, PLAUSIBLE, RANGES_FILE, implausible, read_ranges
+from tailormed.errors import InputError
 from tailormed.intake.record import load_record
-from tailormed.knowledge.bundle import load_bundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.knowledge.plausible import load_plausible_ranges
 from tailormed.knowledge.risk.load import load_risk_knowledge
+from tailormed.pipeline.plausible import plausibility
 from tailormed.pipeline.risk_cases import calc_cases
+
+CORE = KnowledgeBundle(None, None, curated_sources())
+RANGES = plausibility(CORE)
 
 RECORD = """\
 id: p1
@@ -55,10 +58,10 @@ def test_an_impossible_measurement_is_refused_naming_file_line_field_and_value(
 ) -> None:
     path = record(tmp_path, loinc, value, unit)
     if words is None:
-        assert load_record(path).observations[1].value == value
+        assert load_record(path, RANGES).observations[1].value == value
         return
     with pytest.raises(InputError) as caught:
-        load_record(path)
+        load_record(path, RANGES)
     assert str(caught.value).startswith(f"{path}, line 7, observations[1].value: ")
     assert words in str(caught.value)
     assert "for ages 15 and over" in str(caught.value) or loinc in ("8480-6", "2093-3", "2085-9", "4548-4")
@@ -67,17 +70,17 @@ def test_an_impossible_measurement_is_refused_naming_file_line_field_and_value(
 def test_real_extremes_inside_the_ranges_load(tmp_path: Path) -> None:
     # severe obesity, familial hypercholesterolaemia, a hypertensive crisis: rare, but people have them
     for loinc, value, unit in (("39156-5", 72, "kg/m2"), ("2093-3", 650, "mg/dL"), ("8480-6", 240, "mmHg")):
-        assert load_record(record(tmp_path, loinc, value, unit)).observations[1].value == value
+        assert load_record(record(tmp_path, loinc, value, unit), RANGES).observations[1].value == value
 
 
 def test_anthropometric_ranges_follow_the_age_at_the_measurement(tmp_path: Path) -> None:
     # a 12-year-old (10-14 band: height 80-200 cm), a 3-year-old (no published range), no age (widest range)
     with pytest.raises(InputError, match=r"60 cm is outside the plausible range 80-200 cm for ages 10-14"):
-        load_record(record(tmp_path, "8302-2", 60, "cm", born="2013-06-01"))
-    assert load_record(record(tmp_path, "8302-2", 60, "cm", born="2023-01-01")).observations[1].value == 60
+        load_record(record(tmp_path, "8302-2", 60, "cm", born="2013-06-01"), RANGES)
+    assert load_record(record(tmp_path, "8302-2", 60, "cm", born="2023-01-01"), RANGES).observations[1].value == 60
     path = tmp_path / "noage.yaml"
     path.write_text(RECORD.format(born="null", loinc="8302-2", value=60, unit="unit: cm, "), encoding="utf-8")
-    assert load_record(path).observations[1].value == 60  # 60 cm is plausible for a child of 5
+    assert load_record(path, RANGES).observations[1].value == 60  # 60 cm is plausible for a child of 5
 
 
 def test_record_check_exits_with_the_input_error_code(tmp_path: Path) -> None:
@@ -98,48 +101,35 @@ FINDRISC = (
 
 
 def test_findrisc_no_longer_scores_an_impossible_bmi() -> None:
-    knowledge = load_risk_knowledge(load_bundle(None))
-    _, rows = calc_cases("findrisc", FINDRISC.format(bmi=45), knowledge, source="cases.tsv")
+    knowledge = load_risk_knowledge(CORE)
+    _, rows = calc_cases("findrisc", FINDRISC.format(bmi=45), knowledge, source="cases.tsv", plausible=RANGES)
     assert rows == 2
     with pytest.raises(InputError) as caught:
-        calc_cases("findrisc", FINDRISC.format(bmi=250), knowledge, source="cases.tsv")
+        calc_cases("findrisc", FINDRISC.format(bmi=250), knowledge, source="cases.tsv", plausible=RANGES)
     assert str(caught.value).startswith("cases.tsv, line 3, column bmi: bmi 250 kg/m2 is outside the plausible range")
 
 
 def test_every_range_is_its_table_cells_and_every_code_is_one_the_equations_read() -> None:
-    curated = load_plausible_ranges(load_bundle(None))
-    assert [(r.name, r.loinc, r.unit) for r in curated.ranges] == [(r.name, r.loinc, r.unit) for r in PLAUSIBLE]
+    curated = load_plausible_ranges(CORE)
+    applied = [(r.name, r.loinc, r.unit) for r in RANGES.rules]
+    assert [(r.name, tuple(r.loinc), r.unit) for r in curated.ranges] == applied
     protocol = "https://github.com/NCD-RisC/Data-cleaning-protocol/blob/"
     assert curated.purpose.sources[0].cite.startswith(protocol)
-    for entry, rule in zip(curated.ranges, PLAUSIBLE, strict=True):
+    for entry, rule in zip(curated.ranges, RANGES.rules, strict=True):
         for fact, band in zip(entry.bands, rule.bands, strict=True):
             (source,) = fact.sources
             assert source.cite.startswith(protocol) and "row " in source.at and "column " in source.at, rule.name
             assert source.quote.endswith(f" | {band.low:g}-{band.high:g}"), rule.name  # row label | cell
-            assert band.quotes == (source.quote,)
-    read = {code for codes in load_risk_knowledge(load_bundle(None)).facts.record.loinc.values() for code in codes}
-    assert {code for rule in PLAUSIBLE for code in rule.loinc} == read
+    read = {code for codes in load_risk_knowledge(CORE).facts.record.loinc.values() for code in codes}
+    assert set(RANGES.by_loinc) == read
 
 
-def test_the_ranges_are_read_from_the_curated_file(tmp_path: Path) -> None:
-    assert read_ranges(RANGES_FILE) == PLAUSIBLE
-    # an adult's height of 251 cm is refused with the published 100-250; with 100-260 in the data it is not
-    assert implausible(BY_LOINC["8302-2"], 251, "cm", 40) is not None
-    text = RANGES_FILE.read_text(encoding="utf-8")
-    changed = tmp_path / "ranges.yaml"
-    text = text.replace("high: 250\n", "high: 260\n", 1).replace("| 100-250", "| 100-260")
-    changed.write_text(text, encoding="utf-8")
-    height = {code: rule for rule in read_ranges(changed) for code in rule.loinc}["8302-2"]
-    assert implausible(height, 251, "cm", 40) is None
-    assert "plausible range 100-260 cm" in (implausible(height, 261, "cm", 40) or "")
-
-
-def test_a_range_without_its_quoted_cell_is_refused(tmp_path: Path) -> None:
-    text = RANGES_FILE.read_text(encoding="utf-8")
-    changed = tmp_path / "ranges.yaml"
-    changed.write_text(text.replace("high: 250\n", "high: 260\n", 1), encoding="utf-8")  # quote still says 100-250
-    with pytest.raises(KnowledgeError, match=r"ranges\[0\].*the band 100-260 quotes no table cell holding it"):
-        read_ranges(changed)
+def test_errors_name_the_ranges_they_apply(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        load_record(record(tmp_path, "8480-6", 300, "mmHg"), RANGES)
+    version = CORE.source("plausible-ranges").version
+    assert f"outside the plausible range 70-270 mmHg (plausible-ranges: {version}): correct" in str(caught.value)
+    assert version.startswith("NCD-RisC data-cleaning protocol")
 
 
 def test_a_fhir_bundle_with_an_impossible_weight_is_refused(tmp_path: Path) -> None:
@@ -151,7 +141,7 @@ def test_a_fhir_bundle_with_an_impossible_weight_is_refused(tmp_path: Path) -> N
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(bundle), encoding="utf-8")
     with pytest.raises(InputError, match=r"weight \(LOINC 29463-7\) 714 kg is outside the plausible range 12-300 kg"):
-        load_record(path)
+        load_record(path, RANGES)
 
 
 def test_a_bmi_computed_from_plausible_weight_and_height_is_checked_too(tmp_path: Path) -> None:
@@ -163,9 +153,22 @@ def test_a_bmi_computed_from_plausible_weight_and_height_is_checked_too(tmp_path
         encoding="utf-8",
     )
     with pytest.raises(InputError) as caught:
-        load_record(path)
+        load_record(path, RANGES)
     where = f"{path}, line 7, observations[1].value: "
     assert str(caught.value).startswith(where + "BMI from weight 290 kg and height 105 cm")
     assert "263 kg/m2 is outside the plausible range 10-80 kg/m2" in str(caught.value)
     path.write_text(path.read_text(encoding="utf-8").replace("value: 105,", "value: 200,"), encoding="utf-8")
-    assert load_record(path).observations[2].value == 200  # 290 kg at 200 cm: BMI 72.5, rare but real
+    assert load_record(path, RANGES).observations[2].value == 200  # 290 kg at 200 cm: BMI 72.5, rare but real
+
+
+def test_ranges_intake_cannot_apply_are_a_knowledge_error_naming_the_file() -> None:
+    from tailormed.errors import KnowledgeError
+    from tailormed.intake.plausible import Plausibility
+
+    entries = list(load_plausible_ranges(CORE).ranges)
+    odd = [entries[0].model_copy(update={"unit": "furlong"}), *entries[1:]]
+    with pytest.raises(KnowledgeError, match=r"^site\.yaml, ranges\.0\.unit: no unit conversions for 'furlong'"):
+        Plausibility.of(odd, source="site.yaml", named="site")
+    without_bmi = [entry for entry in entries if "39156-5" not in entry.loinc]
+    with pytest.raises(KnowledgeError, match=r"^site\.yaml: no plausibility range for LOINC 39156-5"):
+        Plausibility.of(without_bmi, source="site.yaml", named="site")

@@ -13,7 +13,11 @@ import pytest
 from tailormed.errors import InputError
 from tailormed.intake.fhir import convert_fhir_bundle
 from tailormed.intake.record import load_record, read_record, resolve_genome_path
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.patient import MedicationStatus, Sex
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 FIXTURES = Path(__file__).parent / "fhir_fixtures"
 
@@ -42,7 +46,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_yaml_record_loads_into_patient(tmp_path: Path) -> None:
-    patient = load_record(write(tmp_path, "p.yaml", RECORD.format(status="planned", vcf="genome/p.vcf")))
+    patient = load_record(write(tmp_path, "p.yaml", RECORD.format(status="planned", vcf="genome/p.vcf")), RANGES)
     assert patient.id == "rec-01"
     assert patient.demographics.sex is Sex.FEMALE
     assert patient.demographics.birth_date is not None
@@ -56,15 +60,15 @@ def test_yaml_record_loads_into_patient(tmp_path: Path) -> None:
 
 
 def test_json_record_loads_the_same_patient(tmp_path: Path) -> None:
-    from_yaml = load_record(write(tmp_path, "p.yaml", RECORD.format(status="planned", vcf="p.vcf")))
-    from_json = load_record(write(tmp_path, "p.json", from_yaml.model_dump_json()))
+    from_yaml = load_record(write(tmp_path, "p.yaml", RECORD.format(status="planned", vcf="p.vcf")), RANGES)
+    from_json = load_record(write(tmp_path, "p.json", from_yaml.model_dump_json()), RANGES)
     assert from_json == from_yaml
 
 
 def test_enum_error_names_field_path_values_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, "p.yaml", RECORD.format(status="ongoing", vcf="p.vcf"))
     with pytest.raises(InputError) as caught:
-        load_record(path)
+        load_record(path, RANGES)
     assert caught.value.message == "medications[2].status: 'ongoing' is not one of active, planned, stopped"
     assert caught.value.location == "line 11"
     assert caught.value.source == str(path)
@@ -75,25 +79,25 @@ def test_enum_error_in_json_also_names_the_line(tmp_path: Path) -> None:
     document = {"id": "x", "medications": [{"name": "a"}, {"name": "b", "status": "ongoing"}]}
     path = write(tmp_path, "p.json", json.dumps(document, indent=2))
     with pytest.raises(InputError) as caught:
-        load_record(path)
+        load_record(path, RANGES)
     assert caught.value.message == "medications[1].status: 'ongoing' is not one of active, planned, stopped"
     assert caught.value.location == "line 9"
 
 
 def test_misspelled_section_is_an_error_not_silently_dropped(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"line 2: medicatons: unknown field"):
-        load_record(write(tmp_path, "p.yaml", "id: x\nmedicatons:\n  - name: a\n"))
+        load_record(write(tmp_path, "p.yaml", "id: x\nmedicatons:\n  - name: a\n"), RANGES)
 
 
 def test_missing_required_field(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"medications\[0\]\.name: required field is missing"):
-        load_record(write(tmp_path, "p.yaml", "id: x\nmedications:\n  - rxnorm: '1'\n"))
+        load_record(write(tmp_path, "p.yaml", "id: x\nmedications:\n  - rxnorm: '1'\n"), RANGES)
 
 
 def test_value_error_counts_further_problems(tmp_path: Path) -> None:
     text = "id: x\nobservations:\n  - {loinc: LDL, name: LDL, value: 1}\n  - {loinc: 2093-3, value: 2}\n"
     with pytest.raises(InputError) as caught:
-        load_record(write(tmp_path, "p.yaml", text))
+        load_record(write(tmp_path, "p.yaml", text), RANGES)
     assert caught.value.message.startswith("observations[0].loinc: String should match pattern")
     assert caught.value.message.endswith("(and 1 more problems)")
     assert caught.value.location == "line 3"
@@ -101,7 +105,7 @@ def test_value_error_counts_further_problems(tmp_path: Path) -> None:
 
 def test_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
-        load_record(write(tmp_path, "p.yaml", "id: x\nmedications: [\n  {name: a\n"))
+        load_record(write(tmp_path, "p.yaml", "id: x\nmedications: [\n  {name: a\n"), RANGES)
     assert caught.value.location is not None
     assert caught.value.location.startswith("line 4")
     assert caught.value.message.startswith("invalid YAML:")
@@ -109,7 +113,7 @@ def test_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
 
 def test_json_syntax_error_names_line_and_column(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
-        load_record(write(tmp_path, "p.json", '{\n  "id": "x",\n  "medications": [\n}\n'))
+        load_record(write(tmp_path, "p.json", '{\n  "id": "x",\n  "medications": [\n}\n'), RANGES)
     assert caught.value.location == "line 4, column 1"
     assert caught.value.message.startswith("invalid JSON:")
 
@@ -125,33 +129,33 @@ def test_json_syntax_error_names_line_and_column(tmp_path: Path) -> None:
 )
 def test_documents_that_are_not_records(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(InputError) as caught:
-        load_record(write(tmp_path, "p.yaml", text))
+        load_record(write(tmp_path, "p.yaml", text), RANGES)
     assert caught.value.message == message
 
 
 def test_unreadable_inputs(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="file not found"):
-        load_record(tmp_path / "absent.yaml")
+        load_record(tmp_path / "absent.yaml", RANGES)
     with pytest.raises(InputError, match="is a directory"):
-        load_record(tmp_path)
+        load_record(tmp_path, RANGES)
     binary = tmp_path / "p.yaml"
     binary.write_bytes(b"id: x\n\xff\xfe\n")
     with pytest.raises(InputError, match="line 2: not UTF-8 text"):
-        load_record(binary)
+        load_record(binary, RANGES)
 
 
 def test_resolve_genome_path_is_relative_to_the_record(tmp_path: Path) -> None:
     record = write(tmp_path, "p.yaml", RECORD.format(status="active", vcf="genome/p.vcf.gz"))
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     assert resolve_genome_path(patient, record) == tmp_path / "genome" / "p.vcf.gz"
-    absolute = load_record(write(tmp_path, "q.yaml", RECORD.format(status="active", vcf="/data/q.vcf")))
+    absolute = load_record(write(tmp_path, "q.yaml", RECORD.format(status="active", vcf="/data/q.vcf")), RANGES)
     assert resolve_genome_path(absolute, record) == Path("/data/q.vcf")
-    bare = load_record(write(tmp_path, "r.yaml", "id: r\n"))
+    bare = load_record(write(tmp_path, "r.yaml", "id: r\n"), RANGES)
     assert resolve_genome_path(bare, record) is None
 
 
 def test_fhir_bundle_is_routed_to_the_fhir_reader() -> None:
-    intake = read_record(FIXTURES / "synthea_like.json")
+    intake = read_record(FIXTURES / "synthea_like.json", RANGES)
     assert intake.kind == "fhir-bundle"
     assert intake.patient.id == "7c9e6679-7425-40de-944b-e07fc1f90ae7"
     assert any("Encounter" in warning for warning in intake.warnings)
@@ -199,11 +203,11 @@ def _years_ago(years: int) -> str:
 def test_implausible_birth_dates_are_refused_like_implausible_ages(tmp_path: Path, born: str, problem: str) -> None:
     path = write(tmp_path, "r.yaml", RECORD.format(status="active", vcf="g.vcf").replace("1970-05-01", born))
     with pytest.raises(InputError, match=problem) as caught:
-        load_record(path)
+        load_record(path, RANGES)
     assert "demographics.birth_date" in str(caught.value) and caught.value.location == "line 4"
     aged = write(tmp_path, "a.yaml", "id: a\ndemographics: {age_years: 150}\n")
     with pytest.raises(InputError, match=r"demographics\.age_years"):
-        load_record(aged)
+        load_record(aged, RANGES)
 
 
 @pytest.mark.parametrize("years", [150, -4])

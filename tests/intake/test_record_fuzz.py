@@ -12,6 +12,10 @@ from hypothesis import strategies as st
 from tailormed.demo import demo_record
 from tailormed.errors import InputError
 from tailormed.intake.record import load_record
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 SEED = demo_record("demo-03-rodriguez").read_text(encoding="utf-8")
@@ -32,7 +36,7 @@ documents = st.recursive(
 def check(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
     try:
-        load_record(path)
+        load_record(path, RANGES)
     except InputError as exc:
         assert str(exc).startswith(str(path))
         assert exc.exit_code == 2

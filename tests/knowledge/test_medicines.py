@@ -22,8 +22,11 @@ from tailormed.knowledge.pgx.phenotypes import load_phenotypes
 from tailormed.knowledge.risk.load import RiskKnowledge, load_risk_knowledge
 from tailormed.model.patient import Medication, Patient
 from tailormed.pipeline.pgx import run_patient_pgx
+from tailormed.pipeline.plausible import plausibility
 from tailormed.plan import assemble_plan
 from tailormed.report.fhir_genomics import careplan_to_fhir
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 VOCABULARY = core_medicines()
 CORE = KnowledgeBundle(None, None, curated_sources())
@@ -144,7 +147,7 @@ def test_review_tells_unknown_from_uncovered_and_from_no_pair() -> None:
 
 def test_a_product_string_keeps_the_action_the_conflict_and_the_fhir_task() -> None:
     record = demo_record("demo-01-hale")
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     vcf = resolve_genome_path(patient, record)
     assert vcf is not None
     renamed = [
@@ -171,7 +174,7 @@ def risk() -> RiskKnowledge:
 
 
 def _primary_hale(medications: list[Medication]) -> Patient:
-    hale = load_record(demo_record("demo-01-hale"))
+    hale = load_record(demo_record("demo-01-hale"), RANGES)
     conditions = [c for c in hale.conditions if c.name == "Essential hypertension"]
     return hale.model_copy(update={"conditions": conditions, "medications": medications})
 

@@ -9,11 +9,14 @@ import pytest
 
 from tailormed.errors import InputError
 from tailormed.intake.record import load_record
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.finding import Domain
 from tailormed.model.payloads import TherapyMatchData
 from tailormed.pipeline.engine_api import PatientContext
 from tailormed.pipeline.onco import onco_engine
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "tailormed" / "demo" / "patients"
 
@@ -21,7 +24,7 @@ DEMO = Path(__file__).resolve().parents[2] / "src" / "tailormed" / "demo" / "pat
 def test_demo_park_gets_encorafenib_cetuximab_and_anti_egfr_resistance(core_bundle: KnowledgeBundle) -> None:
     path = DEMO / "demo-04-park.yaml"
     run = onco_engine(
-        PatientContext(patient=load_record(path), knowledge=core_bundle, on=date(2026, 7, 1))
+        PatientContext(patient=load_record(path, RANGES), knowledge=core_bundle, on=date(2026, 7, 1))
     )
     assert run.skipped is None
     data = [TherapyMatchData.model_validate(f.data) for f in run.findings]
@@ -39,7 +42,7 @@ def test_demo_park_gets_encorafenib_cetuximab_and_anti_egfr_resistance(core_bund
 def test_no_tumour_data_skips_with_reason(core_bundle: KnowledgeBundle) -> None:
     path = DEMO / "demo-01-hale.yaml"
     run = onco_engine(
-        PatientContext(patient=load_record(path), knowledge=core_bundle, on=date(2026, 7, 1))
+        PatientContext(patient=load_record(path, RANGES), knowledge=core_bundle, on=date(2026, 7, 1))
     )
     assert run.skipped is not None and "no tumour data" in run.skipped
 
@@ -48,7 +51,7 @@ def test_record_with_a_tumour_type_that_is_not_an_oncotree_code_is_an_input_erro
     core_bundle: KnowledgeBundle, tmp_path: Path
 ) -> None:
     path = DEMO / "demo-04-park.yaml"
-    patient = load_record(path)
+    patient = load_record(path, RANGES)
     assert patient.tumour is not None
     colon = patient.model_copy(update={"tumour": patient.tumour.model_copy(update={"oncotree_code": "COLON"})})
     with pytest.raises(InputError) as caught:

@@ -7,9 +7,12 @@ from datetime import date
 
 from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.pgx import Diplotype
 from tailormed.pipeline.analyze import analyze, output_files, read_patient_genome
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 ON = date(2026, 1, 15)
 
@@ -22,7 +25,7 @@ def test_a_hemizygous_diplotype_is_named_by_its_one_haplotype() -> None:
 def test_male_g6pd_is_one_allele_in_every_report_and_fhir(core: KnowledgeBundle) -> None:
     """Demo patient 1 is male; his VCF calls G6PD positions haploid (GT 0)."""
     record = demo_record("demo-01-hale")
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     vcf = resolve_genome_path(patient, record)
     assert vcf is not None
     evidence = read_patient_genome(vcf, patient, core)

@@ -16,11 +16,14 @@ from tailormed.engines.pgx.phenotype import phenotype_gene
 from tailormed.engines.pgx.untested import with_untested
 from tailormed.evidence import read_genome
 from tailormed.intake.record import load_record, resolve_genome_path
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.evidence import AbsentPolicy
 from tailormed.model.patient import Medication, Patient
 from tailormed.model.pgx import CallStatus, Diplotype, GeneCall, GenePhenotype
 from tailormed.pipeline import pgx
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 HEADER = (
     '##fileformat=VCFv4.2\n##reference=GRCh38\n##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n'
@@ -137,7 +140,7 @@ def test_demo_patient_4_dpyd_alternatives_are_only_those_with_star_2a(
     """Demo patient 4: DPYD *2A heterozygous, most other DPYD positions of the full definition not in the VCF. The
     *2A copy is fixed, so no result without it (Reference/c.46C>G, Normal Metabolizer) can be listed."""
     record = demo_record("demo-04-park")
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     vcf = resolve_genome_path(patient, record)
     assert vcf is not None
     run = pgx_of(patient, vcf, built_bundle, on=date(2026, 1, 15))  # type: ignore[operator]

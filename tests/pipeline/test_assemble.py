@@ -15,7 +15,10 @@ from tailormed.model.careplan import ActionKind, CarePlan
 from tailormed.model.finding import NotAssessed
 from tailormed.model.patient import Patient
 from tailormed.pipeline.pgx import PatientPgx
+from tailormed.pipeline.plausible import plausibility
 from tailormed.plan import assemble_plan
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 WHEN = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 
@@ -29,7 +32,7 @@ def core() -> KnowledgeBundle:
 def pgx(pgx_of: Any) -> Any:
     def run(patient_id: str, bundle: KnowledgeBundle, outside: Path | None = None) -> tuple[Patient, PatientPgx]:
         record = demo_record(patient_id)
-        patient = load_record(record)
+        patient = load_record(record, RANGES)
         vcf = resolve_genome_path(patient, record)
         assert vcf is not None
         return patient, pgx_of(patient, vcf, bundle, outside_calls=outside, on=date(2026, 1, 15))

@@ -23,12 +23,15 @@ from tailormed.demo import demo_record
 from tailormed.errors import InputError
 from tailormed.evidence import GenomeInput, bgzf_complete, read_genome
 from tailormed.intake.record import load_record, resolve_genome_path
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.evidence import AbsentPolicy, DeclaredBy
 from tailormed.model.genotype import GenomeBuild, Locus
 from tailormed.model.pgx import GeneCall
 from tailormed.pipeline import pgx
 from tailormed.pipeline.analyze import analyze_files
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 G37, G38 = GenomeBuild.GRCH37, GenomeBuild.GRCH38
 COMPLETE = AbsentPolicy(absent_is_reference=True, declared_by=DeclaredBy.COMMAND_LINE)
@@ -189,7 +192,7 @@ def _hale37(tmp_path: Path, bundle: KnowledgeBundle) -> Path:
     """demo-01's VCF in GRCh37 coordinates (sites whose GRCh37 base is the same), with a GRCh37 header."""
     lifted = {key: (read.pos, read.ref) for key, read in _lifted_loci(bundle).items()}
     record = demo_record("demo-01-hale")
-    source = resolve_genome_path(load_record(record), record)
+    source = resolve_genome_path(load_record(record, RANGES), record)
     assert source is not None
     lines = []
     for line in source.read_text().splitlines():

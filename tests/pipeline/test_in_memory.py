@@ -17,10 +17,11 @@ from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.pipeline.analyze import read_patient_genome
+from tailormed.pipeline.plausible import plausibility
 
 record = demo_record("demo-02-mensah")  # warfarin: the response engine looks for a model
-patient = load_record(record)
 knowledge = KnowledgeBundle(None, None, curated_sources())
+patient = load_record(record, plausibility(knowledge))
 evidence = read_patient_genome(resolve_genome_path(patient, record), patient, knowledge)
 first = tailormed.analyze(patient, evidence, knowledge, on=date(2026, 1, 15), pdf=False)  # loads the knowledge
 touched = []

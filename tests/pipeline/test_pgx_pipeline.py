@@ -18,7 +18,10 @@ from tailormed.model.genotype import BuildSource, GenomeBuild
 from tailormed.model.pgx import Phenoconversion, WarfarinDose
 from tailormed.pipeline.analyze import read_patient_genome
 from tailormed.pipeline.pgx import PatientPgx, pgx_sources
+from tailormed.pipeline.plausible import plausibility
 from tailormed.report.tables import PGX_COLUMNS, calls_tsv
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 ON = date(2026, 1, 15)
 PgxOf = Callable[..., PatientPgx]
@@ -28,7 +31,7 @@ PgxOf = Callable[..., PatientPgx]
 def run(pgx_of: PgxOf) -> Callable[..., PatientPgx]:
     def call(patient_id: str, bundle: KnowledgeBundle, outside: Path | None = None) -> PatientPgx:
         record = demo_record(patient_id)
-        patient = load_record(record)
+        patient = load_record(record, RANGES)
         vcf = resolve_genome_path(patient, record)
         assert vcf is not None
         return pgx_of(patient, vcf, bundle, outside_calls=outside, on=ON)
@@ -108,7 +111,7 @@ def test_park_dpyd_2a_capecitabine(core: KnowledgeBundle, run: Callable[..., Pat
 
 def test_absent_is_reference_override_is_recorded(core: KnowledgeBundle, pgx_of: PgxOf) -> None:
     record = demo_record("demo-04-park")
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     vcf = resolve_genome_path(patient, record)
     assert vcf is not None
     result = pgx_of(patient, vcf, core, absent_is_reference=True, on=ON)
@@ -132,7 +135,7 @@ def test_call_table_has_the_pgx_call_columns(core: KnowledgeBundle, run: Callabl
 
 def test_build_detection_override_and_unknown(core: KnowledgeBundle, tmp_path: Path) -> None:
     record = demo_record("demo-02-mensah")
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     vcf = resolve_genome_path(patient, record)
     assert vcf is not None
     forced = read_patient_genome(vcf, patient, core, engines=["pgx"], build=GenomeBuild.GRCH38).build
@@ -145,7 +148,7 @@ def test_build_detection_override_and_unknown(core: KnowledgeBundle, tmp_path: P
 
 def test_multi_sample_vcf_needs_a_named_sample(core: KnowledgeBundle, tmp_path: Path, pgx_of: PgxOf) -> None:
     record = demo_record("demo-01-hale")
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     source = resolve_genome_path(patient, record)
     assert source is not None
     lines = source.read_text().splitlines()
@@ -188,7 +191,7 @@ def test_grch37_vcf_is_read_at_grch37_positions(
         for v38 in (variant.grch38, *variant.grch38_synonyms):
             to37.setdefault(v38.key, (variant.grch37.pos, variant.grch37.ref))
     record = demo_record("demo-01-hale")
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     source = resolve_genome_path(patient, record)
     assert source is not None
     lines = []

@@ -9,11 +9,14 @@ import pytest
 
 from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.knowledge.sdm import SdmOptions, load_sdm_options
 from tailormed.model.finding import Domain, Evidence, Finding, FindingData, Priority
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import GenePhenotype, PhenotypeStatus
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +30,7 @@ def demo_pgx(core: KnowledgeBundle, pgx_of: Any) -> dict[str, tuple[Patient, lis
     out = {}
     for patient_id in ("demo-01-hale", "demo-02-mensah", "demo-04-park"):
         record = demo_record(patient_id)
-        patient = load_record(record)
+        patient = load_record(record, RANGES)
         vcf = resolve_genome_path(patient, record)
         assert vcf is not None
         run = pgx_of(patient, vcf, core, on=date(2026, 1, 15))

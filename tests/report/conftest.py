@@ -13,7 +13,7 @@ import pytest
 
 from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path, resolve_outside_calls
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.careplan import CarePlan, Decision, Option, Outcome
 from tailormed.model.engine import EngineRun
 from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
@@ -30,6 +30,9 @@ from tailormed.model.payloads import (
 )
 from tailormed.pipeline.analyze import analyze, plan_from_runs, read_patient_genome
 from tailormed.pipeline.pgx import load_calling, read_outside
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 PATIENTS = ["demo-01-hale", "demo-02-mensah", "demo-03-rodriguez", "demo-04-park"]
 ON = date(2026, 3, 10)
@@ -42,7 +45,7 @@ def demo_runs(patient_id: str, bundle: KnowledgeBundle, engines: list[str] | Non
 ]:
     """A demo patient's engine runs as ``analyze`` makes them (all engines, or ``engines`` and what they need)."""
     record = demo_record(patient_id)
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     vcf = resolve_genome_path(patient, record)
     evidence = read_patient_genome(vcf, patient, bundle, engines=engines) if vcf is not None else None
     outside_path = resolve_outside_calls(patient, record)

@@ -17,8 +17,11 @@ from tailormed.model.careplan import CarePlan
 from tailormed.model.finding import Domain, Evidence, Finding, FindingData, Priority
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import DiagnosisCandidateData, HereditaryVariantData, TherapyMatchData
+from tailormed.pipeline.plausible import plausibility
 from tailormed.plan import assemble_plan
 from tailormed.report.fhir_genomics import IG, careplan_to_fhir, careplan_to_fhir_json
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 WHEN = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 
@@ -47,7 +50,7 @@ def made(finding_id: str, domain: Domain, data: FindingData, genes: list[str]) -
 def hale(pgx_of: Any) -> tuple[Patient, CarePlan]:
     core = KnowledgeBundle(None, None, curated_sources())
     record = demo_record("demo-01-hale")
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     vcf = resolve_genome_path(patient, record)
     assert vcf is not None
     run = pgx_of(patient, vcf, core, on=date(2026, 1, 15))
@@ -92,7 +95,7 @@ def hale(pgx_of: Any) -> tuple[Patient, CarePlan]:
         made("diagnosis:1", Domain.DIAGNOSIS, diagnosis, ["COL3A1"]),
         made("oncology:BRAF:V600E", Domain.ONCOLOGY, therapy, ["BRAF"]),
     ]
-    demo_park = load_record(demo_record("demo-04-park"))
+    demo_park = load_record(demo_record("demo-04-park"), RANGES)
     patient = patient.model_copy(update={"tumour": demo_park.tumour})
     plan = assemble_plan(patient, [*run.findings, *others], inputs={}, knowledge={}, generated_at=WHEN)
     return patient, plan

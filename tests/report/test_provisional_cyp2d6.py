@@ -13,12 +13,13 @@ import pytest
 from tailormed.demo import demo_record
 from tailormed.evidence import read_genome
 from tailormed.intake.record import load_record, resolve_genome_path
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.careplan import CarePlan
 from tailormed.model.evidence import AbsentPolicy
 from tailormed.model.patient import Medication, Patient
 from tailormed.pipeline.analyze import analyze, read_patient_genome
 from tailormed.pipeline.pgx import load_pgx, pgx_request
+from tailormed.pipeline.plausible import plausibility
 from tailormed.report.fhir_genomics import ANNOTATION_CODE, PROVISIONAL, careplan_to_fhir
 from tailormed.report.i18n import SOURCE_LANGUAGE, available_languages, read_catalog, translations
 from tailormed.report.render import render_clinician_html, render_patient_html
@@ -27,6 +28,8 @@ from tailormed.report.view import build_view
 
 from .conftest import ON, pgx_run, plan_for
 from .test_fhir_genomics import r4b
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 NOT_FINAL = "This advice is not final."
 SETTLED_BY = (
@@ -57,7 +60,7 @@ def _plan(patient: Patient, core: KnowledgeBundle, evidence_source: Path | None 
 def tamoxifen(core: KnowledgeBundle) -> tuple[Patient, CarePlan]:
     """demo-03 plans tamoxifen; its VCF shows CYP2D6 *1/*4, which a second *1 copy would make a normal
     metabolizer with different CPIC advice."""
-    patient = load_record(demo_record("demo-03-rodriguez"))
+    patient = load_record(demo_record("demo-03-rodriguez"), RANGES)
     return patient, _plan(patient, core)
 
 
@@ -107,7 +110,7 @@ def test_provisional_advice_without_a_change_is_still_not_shown_as_settled(
 ) -> None:
     """An all-reference CYP2D6 (*1/*1, normal metabolizer) and codeine: no change for the called result, but a
     second *1 copy (ultrarapid) would change the advice, so the patient is told the result is not final."""
-    record = load_record(demo_record("demo-03-rodriguez"))
+    record = load_record(demo_record("demo-03-rodriguez"), RANGES)
     patient = record.model_copy(update={"medications": [Medication(name="codeine", rxnorm="2670")]})
     vcf = shared_data / "pgx" / "pharmcat" / "examples" / "pharmcat.example.vcf"
     plan = _plan(patient, core, vcf)

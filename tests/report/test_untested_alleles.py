@@ -11,10 +11,11 @@ import textstat
 
 from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.careplan import CarePlan
 from tailormed.model.patient import Patient
 from tailormed.pipeline.analyze import analyze, read_patient_genome
+from tailormed.pipeline.plausible import plausibility
 from tailormed.report.i18n import SOURCE_LANGUAGE, available_languages, read_catalog, translations
 from tailormed.report.render import render_patient_html
 from tailormed.report.text import visible_text
@@ -22,6 +23,8 @@ from tailormed.report.view import build_view
 
 from .conftest import ON, plan_for
 from .readability import grades, offline_cmudict
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 NOT_CHECKED = (
     "Your test did not check some places in the %(genes)s gene that can change it. "
@@ -42,7 +45,7 @@ def _plan(patient: Patient, vcf: Path, core: KnowledgeBundle) -> CarePlan:
 
 @pytest.fixture(scope="module")
 def hale() -> Patient:
-    return load_record(demo_record("demo-01-hale"))
+    return load_record(demo_record("demo-01-hale"), RANGES)
 
 
 @pytest.fixture(scope="module")

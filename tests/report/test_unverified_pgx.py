@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.careplan import CarePlan
 from tailormed.model.patient import Medication, Patient
 from tailormed.pipeline.analyze import analyze, read_patient_genome
+from tailormed.pipeline.plausible import plausibility
 from tailormed.report.render import render_clinician_html, render_patient_html
 from tailormed.report.text import visible_text
 
 from .conftest import ON, plan_for
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 Plans = dict[str, tuple[Patient, CarePlan]]
 
@@ -22,7 +25,7 @@ def test_a_conversion_no_source_states_is_not_assessed_and_gives_the_patient_no_
     # states what a strong inhibitor does to the CYP2C19 phenotype, so clopidogrel's current advice is not assessed:
     # the clinician reads why, the patient hears no clopidogrel advice (never the normal-metabolizer row)
     record = demo_record("demo-03-rodriguez")
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     added = [Medication(name="clopidogrel 75 mg"), Medication(name="fluconazole 150 mg")]
     patient = patient.model_copy(update={"medications": [*patient.medications, *added]})
     vcf = resolve_genome_path(patient, record)

@@ -10,23 +10,26 @@ import pytest
 from tailormed.demo import demo_record
 from tailormed.engines.pgx.findings import pgx_findings
 from tailormed.intake.record import load_record
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.careplan import ActionKind, CarePlan
 from tailormed.model.engine import EngineRun
 from tailormed.model.finding import Priority
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import CallStatus, GeneCall, WarfarinDose
 from tailormed.pipeline.pgx import load_pgx
+from tailormed.pipeline.plausible import plausibility
 from tailormed.report.render import render_clinician_html, render_patient_html
 from tailormed.report.text import visible_text
 
 from .conftest import plan_for
 
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
+
 Plans = dict[str, tuple[Patient, CarePlan]]
 
 
 def test_no_dose_from_the_formula_when_its_genes_are_not_called(core: KnowledgeBundle) -> None:
-    patient = load_record(demo_record("demo-02-mensah"))  # takes warfarin; age, height and weight recorded
+    patient = load_record(demo_record("demo-02-mensah"), RANGES)  # takes warfarin; age, height and weight recorded
     _, knowledge, _ = load_pgx(core)
     calls = [
         GeneCall(sample="s", gene=gene, status=CallStatus.NO_CALL, missing_positions=[position])

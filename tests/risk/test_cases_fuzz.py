@@ -8,7 +8,10 @@ from hypothesis import strategies as st
 from tailormed.errors import InputError
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.knowledge.risk.load import load_risk_knowledge
+from tailormed.pipeline.plausible import plausibility
 from tailormed.pipeline.risk_cases import MODELS, calc_cases
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 KNOWLEDGE = load_risk_knowledge(KnowledgeBundle(None, None, curated_sources()))
 CELLS = st.one_of(
@@ -34,7 +37,7 @@ def tables(draw: st.DrawFn) -> tuple[str, str]:
 def test_structured_tables_never_crash(case: tuple[str, str]) -> None:
     model, text = case
     try:
-        calc_cases(model, text, KNOWLEDGE, source="cases.tsv")
+        calc_cases(model, text, KNOWLEDGE, source="cases.tsv", plausible=RANGES)
     except InputError as exc:
         assert str(exc).startswith("cases.tsv")
 
@@ -43,6 +46,6 @@ def test_structured_tables_never_crash(case: tuple[str, str]) -> None:
 @given(st.sampled_from(sorted(MODELS)), st.text(max_size=200))
 def test_arbitrary_text_never_crashes(model: str, text: str) -> None:
     try:
-        calc_cases(model, text, KNOWLEDGE, source="cases.tsv")
+        calc_cases(model, text, KNOWLEDGE, source="cases.tsv", plausible=RANGES)
     except InputError as exc:
         assert str(exc).startswith("cases.tsv")

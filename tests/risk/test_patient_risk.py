@@ -10,21 +10,24 @@ import pytest
 from tailormed.engines.risk.patient import findrisc_inputs, gail_inputs, pce_inputs, prevent_inputs
 from tailormed.engines.risk.pce import pce_risk
 from tailormed.intake.record import load_record
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.knowledge.risk.load import RiskKnowledge
 from tailormed.model.finding import Domain
 from tailormed.model.patient import Observation, Patient
 from tailormed.model.payloads import ClinicalRiskData
 from tailormed.pipeline.engine_api import PatientContext
+from tailormed.pipeline.plausible import plausibility
 from tailormed.pipeline.risk import risk_engine
 from tailormed.report.tables import risk_json
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "tailormed" / "demo" / "patients"
 ON = date(2026, 11, 22)
 
 
 def _patient(name: str) -> Patient:
-    return load_record(DEMO / f"{name}.yaml")
+    return load_record(DEMO / f"{name}.yaml", RANGES)
 
 
 def test_established_ascvd_makes_pce_and_prevent_not_applicable(knowledge: RiskKnowledge) -> None:
@@ -78,7 +81,7 @@ def test_gail_record_mapping_uses_bcra_codes(knowledge: RiskKnowledge) -> None:
 
 def test_risk_engine_on_a_record_without_vcf(core: KnowledgeBundle) -> None:
     path = DEMO / "demo-02-mensah.yaml"
-    ctx = PatientContext(patient=load_record(path), knowledge=core, on=ON)
+    ctx = PatientContext(patient=load_record(path, RANGES), knowledge=core, on=ON)
     run = risk_engine(ctx)
     assert run.skipped is None
     keys = [f.id for f in run.findings]
@@ -96,7 +99,7 @@ def test_risk_engine_on_a_record_without_vcf(core: KnowledgeBundle) -> None:
 @pytest.mark.parametrize("name", ["demo-01-hale", "demo-03-rodriguez", "demo-04-park"])
 def test_risk_engine_reports_why_models_were_not_assessed(core: KnowledgeBundle, name: str) -> None:
     path = DEMO / f"{name}.yaml"
-    run = risk_engine(PatientContext(patient=load_record(path), knowledge=core, on=ON))
+    run = risk_engine(PatientContext(patient=load_record(path, RANGES), knowledge=core, on=ON))
     items = " ".join(n.item for n in run.limitations)
     assert "FINDRISC" in items
 
@@ -161,7 +164,7 @@ def test_glucose_thresholds_compare_converted_values(knowledge: RiskKnowledge) -
 def test_prevent_classes_are_the_2026_ascvd_classes_and_the_other_outcomes_say_why_not(core: KnowledgeBundle) -> None:
     """The 2026 ACC/AHA classes (3 %, 5 %, 10 %) apply to 10-year PREVENT-ASCVD; total CVD and heart failure get no
     class, and each says why, without being flagged as resting on an unsourced class."""
-    ctx = PatientContext(patient=load_record(DEMO / "demo-02-mensah.yaml"), knowledge=core, on=ON)
+    ctx = PatientContext(patient=load_record(DEMO / "demo-02-mensah.yaml", RANGES), knowledge=core, on=ON)
     by_id = {f.id: f for f in risk_engine(ctx).findings}
     ascvd = ClinicalRiskData.model_validate(by_id["risk:prevent_ascvd"].data)
     assert ascvd.equation_risk is not None

@@ -10,6 +10,10 @@ import pytest
 from tailormed.errors import InputError
 from tailormed.intake.fhir import convert_fhir_bundle
 from tailormed.intake.record import load_record
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 
 def _years_ago(years: int) -> str:
@@ -28,7 +32,7 @@ def test_a_record_birth_date_is_quoted_as_written(tmp_path: Path, born: str, pro
     path = tmp_path / "r.yaml"
     path.write_text(f"id: r1\ndemographics:\n  birth_date: {born}\n", encoding="utf-8")
     with pytest.raises(InputError) as caught:
-        load_record(path)
+        load_record(path, RANGES)
     message = str(caught.value)
     assert message.endswith(f"demographics.birth_date: {born} {problem}"), message
     assert "datetime" not in message and "(got" not in message
@@ -58,4 +62,4 @@ def test_other_rejected_values_still_show_what_was_given(tmp_path: Path) -> None
     path = tmp_path / "r.yaml"
     path.write_text("id: r1\ndemographics:\n  age_years: 131\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"demographics\.age_years: .*\(got 131\)"):
-        load_record(path)
+        load_record(path, RANGES)

@@ -16,8 +16,11 @@ from tailormed.knowledge.pgx.guidelines import load_guidelines
 from tailormed.knowledge.pgx.interactions import read_phenoconversion
 from tailormed.knowledge.pgx.phenotypes import load_phenotypes
 from tailormed.model.patient import Medication
+from tailormed.pipeline.plausible import plausibility
 from tailormed.service.cds import medication_of
 from tailormed.service.pgx_check import PgxChecker
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 VOCABULARY = core_medicines()
 CORE = KnowledgeBundle(None, None, curated_sources())
@@ -59,7 +62,7 @@ def test_brands_on_a_patient_record_reach_their_ingredients(tmp_path: Path) -> N
     path = tmp_path / "brands.yaml"
     lines = ["id: brands-01", "medications:", *(f"  - {{name: {written}}}" for written, _ in BRANDS)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    patient = load_record(path)
+    patient = load_record(path, RANGES)
     assert_reviewed_as_ingredients(patient.medications)
 
 

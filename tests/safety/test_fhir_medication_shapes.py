@@ -17,6 +17,9 @@ from tailormed.knowledge.pgx.guidelines import load_guidelines
 from tailormed.knowledge.pgx.interactions import read_phenoconversion
 from tailormed.knowledge.pgx.phenotypes import load_phenotypes
 from tailormed.model.patient import Medication
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 VOCABULARY = core_medicines()
 CORE = KnowledgeBundle(None, None, curated_sources())
@@ -168,7 +171,7 @@ medications:
 def test_every_entry_of_a_record_medication_list_is_accounted_for(tmp_path: Path) -> None:
     path = tmp_path / "list.yaml"
     path.write_text(RECORD, encoding="utf-8")
-    patient = load_record(path)
+    patient = load_record(path, RANGES)
     review = review_medications(patient.medications, {}, GUIDELINES, RULES, PHENOTYPES, VOCABULARY)
     outcomes = [outcome(m, review) for m in patient.medications]
     assert outcomes == [

@@ -14,10 +14,13 @@ from tailormed.engines.risk.patient import pce_inputs, prevent_inputs
 from tailormed.engines.risk.pce import pce_risk
 from tailormed.engines.risk.results import equation_results
 from tailormed.intake.record import load_record
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.knowledge.risk.load import RiskKnowledge, load_risk_knowledge
 from tailormed.model.patient import Medication, Patient
 from tailormed.model.payloads import ClinicalRiskData
+from tailormed.pipeline.plausible import plausibility
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 ON = date(2026, 11, 22)
 #: RxNorm ingredient codes, under names no vocabulary can resolve.
@@ -31,7 +34,7 @@ def risk(core: KnowledgeBundle) -> RiskKnowledge:
 
 
 def _hale(medications: list[Medication]) -> Patient:
-    hale = load_record(demo_record("demo-01-hale"))
+    hale = load_record(demo_record("demo-01-hale"), RANGES)
     conditions = [c for c in hale.conditions if c.name == "Essential hypertension"]
     return hale.model_copy(update={"conditions": conditions, "medications": medications})
 

@@ -10,10 +10,13 @@ import pytest
 
 from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.pipeline.analyze import analyze, read_patient_genome
+from tailormed.pipeline.plausible import plausibility
 from tailormed.report.outputs import report_support
 from tailormed.report.render import render_clinician_html
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 #: Pages a clinician can be expected to read for one patient; the built bundle's 1,000+ uncalled positions of the
 #: demo WGS sample must not push the report past it.
@@ -29,7 +32,7 @@ def test_clinician_pdf_of_a_wgs_sample_is_short(built_bundle: KnowledgeBundle) -
     import weasyprint
 
     record = demo_record("demo-04-park")
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     vcf = resolve_genome_path(patient, record)
     assert vcf is not None
     evidence = read_patient_genome(vcf, patient, built_bundle)

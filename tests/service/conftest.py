@@ -143,7 +143,7 @@ def seed_service(
     from tailormed.security.consent import from_record
     from tailormed.security.passwords import hash_password
     from tailormed.service import jobs
-    from tailormed.service.analysis import Analyzer, Upload, read_record_upload
+    from tailormed.service.analysis import Analyzer, Upload
     from tailormed.service.app import create_app
     from tailormed.service.demo import seed
     from tailormed.service.settings import ServiceSettings
@@ -153,7 +153,7 @@ def seed_service(
     analyzer = Analyzer(load_bundle())
     seed(platform, analyzer)
     record = demo_record("demo-04-park")
-    parsed = read_record_upload(Upload(record.name, record.read_bytes()))
+    parsed = analyzer.read_record(Upload(record.name, record.read_bytes()))
     patient = parsed.patient.model_copy(update={"id": OUTSIDER, "display_name": "Jordan Lee"})
     vcf = record.with_name("demo-04-park.vcf").read_bytes()
     with platform.db.transaction() as session:

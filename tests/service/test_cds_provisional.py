@@ -11,14 +11,17 @@ import pytest
 from tailormed.demo import demo_record
 from tailormed.engines.pgx.phenotype import phenotype_all
 from tailormed.intake.record import load_record, resolve_genome_path, resolve_outside_calls
-from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.careplan import CarePlan
 from tailormed.model.patient import Medication, Patient
 from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype
 from tailormed.pipeline.analyze import analyze, plan_from_runs, read_patient_genome
 from tailormed.pipeline.pgx import load_calling, read_outside
+from tailormed.pipeline.plausible import plausibility
 from tailormed.service.cds import Link, _pgx_material, _phenotypes
 from tailormed.service.pgx_check import PgxChecker
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 ON = date(2026, 3, 10)
 LINK = Link(label="Open the care plan", type="absolute", url="https://example.org/plan")
@@ -27,7 +30,7 @@ LINK = Link(label="Open the care plan", type="absolute", url="https://example.or
 def _plan(core: KnowledgeBundle, *, outside: bool) -> tuple[Patient, CarePlan]:
     """demo-03 (CYP2D6 *1/*4 in its VCF and in its outside call), analysed with or without the outside call."""
     record = demo_record("demo-03-rodriguez")
-    patient = load_record(record)
+    patient = load_record(record, RANGES)
     vcf = resolve_genome_path(patient, record)
     assert vcf is not None
     evidence = read_patient_genome(vcf, patient, core, engines=["pgx"])

@@ -12,12 +12,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from tailormed.demo import demo_record
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.patient import Patient, Sex
+from tailormed.pipeline.plausible import plausibility
 from tailormed.security.policy import Role, Subject
 from tailormed.security.research import Deidentified, deidentify, k_anonymize
 from tailormed.service.analysis import Upload, read_record_upload
 from tailormed.service.core import Platform
 from tailormed.service.research import run_export
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 ON = date(2026, 12, 3)
 GRU = "DUO:0000042"
@@ -27,7 +31,7 @@ SURNAMES = ["Marsh", "Quill", "Tarrant", "Okonkwo", "Lindqvist", "Ferreira", "Ab
 
 def _hale() -> Patient:
     record = demo_record("demo-01-hale")
-    return read_record_upload(Upload(record.name, record.read_bytes())).patient
+    return read_record_upload(Upload(record.name, record.read_bytes()), RANGES).patient
 
 
 def _person(number: int, *, sex: Sex, born: date, country: str) -> Patient:

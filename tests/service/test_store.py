@@ -11,12 +11,16 @@ from sqlalchemy import inspect, text
 
 from tailormed.demo import demo_record
 from tailormed.intake.record import load_record
+from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.careplan import CarePlan
+from tailormed.pipeline.plausible import plausibility
 from tailormed.service.core import Platform
 from tailormed.store import migrate
 from tailormed.store.config import StoreConfig
 from tailormed.store.crypto import DecryptionError, MasterKey
 from tailormed.store.models import Base
+
+RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 
 def test_migrations_build_the_models_schema_from_an_empty_database(platform: Platform) -> None:
@@ -39,7 +43,7 @@ def test_migrations_go_down_to_empty_and_up_again(platform: Platform) -> None:
 
 
 def _patient():  # type: ignore[no-untyped-def]
-    return load_record(demo_record("demo-01-hale"))
+    return load_record(demo_record("demo-01-hale"), RANGES)
 
 
 def test_raw_tables_hold_no_clear_text_record_genome_or_plan(platform: Platform) -> None:
@@ -176,7 +180,8 @@ def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path: Path) -> Non
     config = StoreConfig.in_folder(tmp_path / "store")
     platform = Platform.open(config, master=MasterKey.generate())
     with platform.db.transaction() as session:
-        platform.repo.create_patient(session, load_record(demo_record("demo-01-hale")), kind="record", created_by=None)
+        hale = load_record(demo_record("demo-01-hale"), RANGES)
+        platform.repo.create_patient(session, hale, kind="record", created_by=None)
     try:
         modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "store").iterdir()}
         assert "tailormed.db-wal" in modes

@@ -90,11 +90,12 @@ def report(
     record: Annotated[Path, typer.Option("--record", help="The patient's record (YAML/JSON) the plan was made for.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder; reports go to OUT/<patient id>/.")],
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Write the HTML reports only.")] = False,
+    kb: KbOption = None,
 ) -> None:
     """Render a stored care plan's reports again (summary, HTML/PDF, FHIR) without reading the genome."""
     from tailormed.pipeline.analyze import render_plan
 
-    written = render_plan(plan, record, out_dir, pdf=not no_pdf)
+    written = render_plan(plan, record, out_dir, pdf=not no_pdf, kb=kb)
     err.print(f"wrote {len(written)} files to {written[0].parent if written else out_dir}")
     for path in written:
         out.print(f"  {path}", highlight=False)

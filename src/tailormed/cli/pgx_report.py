@@ -50,13 +50,14 @@ def report_command(
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline.analyze import read_patient_genome
     from tailormed.pipeline.pgx import CONSUMER, load_calling, not_covered, patient_pgx, read_outside
+    from tailormed.pipeline.plausible import plausibility
 
-    patient = load_record(record)
+    bundle = load_bundle(kb)
+    patient = load_record(record, plausibility(bundle))
     vcf_path = vcf or resolve_genome_path(patient, record)
     outside_calls = outside_calls or resolve_outside_calls(patient, record)
     if vcf_path is None:
         raise InputError("no VCF given and the record has no genome.vcf", source=record, location="genome")
-    bundle = load_bundle(kb)
     definitions, tables = load_calling(bundle)
     outside = read_outside(outside_calls, definitions, tables=tables) if outside_calls is not None else None
     with progress() as bar:

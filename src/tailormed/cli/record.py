@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tailormed.cli.console import err, out
+from tailormed.cli.options import KbOption
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -32,11 +33,15 @@ def check(
     output_format: Annotated[
         CheckFormat, typer.Option("--format", "-f", help="json: the normalized patient; text: a short summary.")
     ] = CheckFormat.JSON,
+    kb: KbOption = None,
 ) -> None:
-    """Validate a record or FHIR Bundle and print the patient as tailormed reads it (exit 2 if invalid)."""
+    """Validate a record or FHIR Bundle and print the patient as tailormed reads it (exit 2 if invalid); its
+    measurements are held to the plausibility ranges of the knowledge bundle (--kb), as an analysis holds them."""
     from tailormed.intake.record import read_record, resolve_genome_path
+    from tailormed.knowledge.bundle import load_bundle
+    from tailormed.pipeline.plausible import plausibility
 
-    intake = read_record(file)
+    intake = read_record(file, plausibility(load_bundle(kb)))
     notes = list(intake.warnings)
     genome = resolve_genome_path(intake.patient, file)
     if genome is not None and not genome.is_file():

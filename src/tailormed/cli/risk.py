@@ -61,10 +61,14 @@ def calc(
     """Compute one model for every row of a TSV: input columns kept, results appended (risks as fractions)."""
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.knowledge.risk.load import load_risk_knowledge
+    from tailormed.pipeline.plausible import plausibility
     from tailormed.pipeline.risk_cases import calc_cases
 
-    knowledge = load_risk_knowledge(load_bundle(kb))
-    text, rows = calc_cases(model.value, _read_text(input_path), knowledge, source=input_path)
+    bundle = load_bundle(kb)
+    knowledge = load_risk_knowledge(bundle)
+    text, rows = calc_cases(
+        model.value, _read_text(input_path), knowledge, source=input_path, plausible=plausibility(bundle)
+    )
     if output is None:
         out.file.write(text)
         out.file.flush()
@@ -91,11 +95,12 @@ def assess(
     from tailormed.intake.record import load_record, resolve_genome_path
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline.analyze import analyze, read_patient_genome
+    from tailormed.pipeline.plausible import plausibility
     from tailormed.report.tables import risk_json
 
     when = _date(on)
-    patient = load_record(record)
     bundle = load_bundle(kb)
+    patient = load_record(record, plausibility(bundle))
     genome = vcf or resolve_genome_path(patient, record)
     evidence = None
     if genome is not None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError
 
 from tailormed.errors import InputError
+from tailormed.intake.plausible import Plausibility
 from tailormed.intake.record import patient_from_mapping
 from tailormed.model.base import Contract
 from tailormed.model.genotype import GenomeBuild
@@ -204,8 +205,9 @@ def _chrom_key(chrom: str) -> tuple[int, str]:
     return (int(name), "") if name.isdigit() else (1000, name)
 
 
-def read_records(path: Path) -> dict[str, Patient]:
-    """Per-sample patient records, one JSON record per line (as ``analyze --record`` reads them), by sample.
+def read_records(path: Path, plausible: Plausibility) -> dict[str, Patient]:
+    """Per-sample patient records, one JSON record per line (as ``analyze --record`` reads them), by sample, their
+    measurements held to ``plausible`` (the run's bundle's ranges).
 
     A record names its sample in ``genome.sample``, else its ``id`` is the sample; a sample named twice is an error.
     """
@@ -221,7 +223,7 @@ def read_records(path: Path) -> dict[str, Patient]:
         except json.JSONDecodeError as exc:
             raise InputError(f"not a JSON record: {exc.msg}", source=path, location=where) from None
         try:
-            patient = patient_from_mapping(data, str(path))
+            patient = patient_from_mapping(data, str(path), plausible)
         except InputError as exc:
             raise InputError(exc.message, source=path, location=where) from None
         sample = patient.genome.sample if patient.genome is not None and patient.genome.sample else patient.id

@@ -133,13 +133,14 @@ def plan_run(
         paths += [Path(f"{pgen}{suffix}") for suffix in (".pgen", ".pvar", ".psam")]
     from tailormed.cohort.plan import read_records
     from tailormed.knowledge.bundle import load_bundle
+    from tailormed.pipeline.plausible import plausibility
     from tailormed.pipeline.prs import read_scores
 
     scores = read_scores(scoring)  # bad scoring files stop the run before it starts
     regions = region_partitions(vcf, pgen, analyses, scores, build, absent_is_reference, region_size)
-    if records is not None:
-        read_records(records)  # and so do bad records
     bundle = load_bundle(kb)
+    if records is not None:
+        read_records(records, plausibility(bundle))  # and so do bad records
     plan = CohortPlan(
         input_kind=kind,
         input=str(source),
@@ -184,6 +185,7 @@ def plan_bgen_run(
     from tailormed.cohort.plan import read_records
     from tailormed.evidence.bgen import BgenInput
     from tailormed.knowledge.bundle import load_bundle
+    from tailormed.pipeline.plausible import plausibility
     from tailormed.pipeline.prs import read_scores
 
     if vcf is not None or pgen is not None:
@@ -199,9 +201,9 @@ def plan_bgen_run(
     source = BgenInput.open(bgen, sample_file)
     chosen = _chosen_samples(list(source.samples), samples, bgen)
     read_scores(scoring)
-    if records is not None:
-        read_records(records)
     bundle = load_bundle(kb)
+    if records is not None:
+        read_records(records, plausibility(bundle))
     paths = [bgen, *([source.sample_file] if source.sample_file is not None else []), *scoring]
     return CohortPlan(
         input_kind=InputKind.BGEN,

@@ -73,6 +73,7 @@ from tailormed.model.patient import Patient
 from tailormed.pipeline import prs
 from tailormed.pipeline.analyze import genome_request, run_engines
 from tailormed.pipeline.engines import run_order
+from tailormed.pipeline.plausible import plausibility
 
 MARKERS = "_partitions"
 #: Where region partitions write their partial score tables (outside the tables a reader globs).
@@ -170,13 +171,13 @@ def restriction(path: str | None) -> RegionSet | None:
 
 
 @lru_cache(maxsize=1)
-def _records(path: str | None) -> dict[str, Patient]:
-    return read_records(Path(path)) if path is not None else {}
+def _records(path: str | None, kb: str | None) -> dict[str, Patient]:
+    return read_records(Path(path), plausibility(_bundle(kb))) if path is not None else {}
 
 
 def patients_of(plan: CohortPlan, partition: Partition) -> list[Patient]:
     """Each sample's record, else a record that knows only the sample ID."""
-    records = _records(plan.records)
+    records = _records(plan.records, plan.kb)
     return [records.get(sample) or default_patient(sample) for sample in partition.samples]
 
 

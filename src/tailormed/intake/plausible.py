@@ -2,32 +2,26 @@
 glucose, HbA1c or eGFR lies outside the published plausibility range is refused at intake, naming the file, the
 field and the value, so that no risk equation ever scores it.
 
-The ranges are those the NCD Risk Factor Collaboration removes as data-entry errors before pooling population
-studies (univariate cleaning criteria; anthropometric ranges by age band, the others for all ages), read from the
-curated core (``plausible-ranges/ranges.yaml``, each band with its quoted table cell). A value is
-checked in the unit it is written in, converted exactly (lengths, masses, pressures) or by the substance's molar
-mass; a unit not listed here, and anthropometrics of a child under 5 (no published range), are not checked. A
-value with no unit is checked in the unit it will be read in, so a height of 1.75 with no unit (read as 1.75 cm)
-is refused rather than scored.
+The ranges are knowledge (the NCD Risk Factor Collaboration's data-cleaning criteria, curated source
+``plausible-ranges``, read and held to their quoted table cells by :mod:`tailormed.knowledge.plausible`); intake sits
+below knowledge, so the caller hands them in as data (:meth:`Plausibility.of`), from the knowledge bundle of the run.
+A value is checked in the unit it is written in, converted exactly (lengths, masses, pressures) or by the
+substance's molar mass; a unit not listed here, and anthropometrics of a child under 5 (no published range), are not
+checked. A value with no unit is checked in the unit it will be read in, so a height of 1.75 with no unit (read as
+1.75 cm) is refused rather than scored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Protocol
 
 from tailormed.errors import InputError, KnowledgeError
 from tailormed.intake.documents import line_of
 from tailormed.intake.units import LENGTH_TO_CM, MASS_TO_KG, PRESSURE_TO_MMHG, unit_key
 from tailormed.model.patient import Observation, Patient
-
-#: The curated ranges with their quoted table cells (package data of the curated core; its sourced model is
-#: ``tailormed.knowledge.plausible``, which this layer may not import).
-RANGES_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "curated" / "plausible-ranges" / "ranges.yaml"
 
 #: mg/dL per mmol/L from the molar masses of cholesterol (386.65 g/mol) and glucose (180.16 g/mol).
 _MGDL_PER_MMOL = {"cholesterol": 38.665, "glucose": 18.016}
@@ -40,29 +34,59 @@ _UNITS: dict[str, dict[str, float]] = {
     "%": {"%": 1.0},
     "mL/min/1.73m2": {"ml/min/1.73m2": 1.0},
 }
+#: The measurements intake derives or reads by code: weight, height and BMI (the BMI the equations would compute).
+_WEIGHT, _HEIGHT, _BMI = "29463-7", "8302-2", "39156-5"
+
+
+class RangeBand(Protocol):
+    """What intake reads of one curated band (``tailormed.knowledge.plausible.PlausibleBand``)."""
+
+    @property
+    def from_age(self) -> float: ...
+    @property
+    def to_age(self) -> float | None: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+
+
+class RangeEntry(Protocol):
+    """What intake reads of one curated measurement (``tailormed.knowledge.plausible.PlausibleRange``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def loinc(self) -> Sequence[str]: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def substance(self) -> str | None: ...
+    @property
+    def bands(self) -> Sequence[RangeBand]: ...
 
 
 @dataclass(frozen=True)
 class Band:
-    """A plausible range for ages ``from_age`` up to (not including) ``to_age``; None: no upper age. ``quotes``:
-    the table row and cell it is read from."""
+    """A plausible range for ages ``from_age`` up to (not including) ``to_age``; None: no upper age."""
 
     from_age: float
     to_age: float | None
     low: float
     high: float
-    quotes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Plausible:
-    """One measurement's plausible range in its base unit, and the units it may be written in."""
+    """One measurement's plausible range in its base unit, the units it may be written in, and ``named``: the
+    ranges it comes from, as errors cite them."""
 
     name: str
     loinc: tuple[str, ...]
     unit: str
     units: dict[str, float]
     bands: tuple[Band, ...]
+    named: str
 
     def band(self, age: float | None) -> Band | None:
         """The band for ``age``; with no age, the widest range of all bands (any age could hold the value)."""
@@ -71,63 +95,54 @@ class Plausible:
         return next((b for b in self.bands if b.from_age <= age and (b.to_age is None or age < b.to_age)), None)
 
 
-def _molar(substance: str) -> dict[str, float]:
-    per_mmol = _MGDL_PER_MMOL[substance]
+@dataclass(frozen=True)
+class Plausibility:
+    """The ranges a run holds measurements to, by LOINC code (weight, height and BMI are required)."""
+
+    rules: tuple[Plausible, ...]
+    by_loinc: Mapping[str, Plausible]
+
+    @classmethod
+    def of(cls, entries: Iterable[RangeEntry], *, source: str, named: str) -> Plausibility:
+        """The ranges of curated ``entries`` read from ``source`` (errors cite them as ``named``); a unit intake
+        cannot convert, or no range for weight, height or BMI, is a :class:`KnowledgeError` naming ``source``."""
+        rules = tuple(_rule(entry, index, source, named) for index, entry in enumerate(entries))
+        by_loinc = {code: rule for rule in rules for code in rule.loinc}
+        missing = [code for code in (_WEIGHT, _HEIGHT, _BMI) if code not in by_loinc]
+        if missing:
+            raise KnowledgeError(f"no plausibility range for LOINC {', '.join(missing)}", source=source)
+        return cls(rules, by_loinc)
+
+
+def _rule(entry: RangeEntry, index: int, source: str, named: str) -> Plausible:
+    substance = entry.substance
+    units = _molar(substance) if entry.unit == "mmol/L" and substance in _MGDL_PER_MMOL else _UNITS.get(entry.unit)
+    if units is None:
+        raise KnowledgeError(
+            f"no unit conversions for {entry.unit!r} (substance {substance!r})",
+            source=source,
+            location=f"ranges.{index}.unit",
+        )
+    bands = tuple(Band(b.from_age, b.to_age, b.low, b.high) for b in entry.bands)
+    return Plausible(entry.name, tuple(entry.loinc), entry.unit, units, bands, named)
+
+
+def _molar(substance: str | None) -> dict[str, float]:
+    per_mmol = _MGDL_PER_MMOL[substance or ""]
     return {"mmol/l": 1.0, "mg/dl": 1 / per_mmol, "g/l": 100 / per_mmol}
 
 
-def read_ranges(path: Path = RANGES_FILE) -> tuple[Plausible, ...]:
-    """The ranges of a ranges file; an entry without a known unit, or a band whose quote does not hold its range,
-    is a :class:`KnowledgeError` naming the file and the entry."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        entries = data["ranges"]
-    except (OSError, yaml.YAMLError, TypeError, KeyError) as exc:
-        raise KnowledgeError(f"cannot read the plausibility ranges: {exc}", source=path) from exc
-    rules = []
-    for index, entry in enumerate(entries):
-        try:
-            rules.append(_rule(entry))
-        except (KeyError, TypeError, ValueError) as exc:
-            where = f"ranges[{index}]"
-            raise KnowledgeError(f"invalid plausibility range: {exc}", source=path, location=where) from exc
-    return tuple(rules)
-
-
-def _rule(entry: dict[str, Any]) -> Plausible:
-    unit = str(entry["unit"])
-    substance = entry.get("substance")
-    units = _molar(substance) if unit == "mmol/L" and substance in _MGDL_PER_MMOL else _UNITS.get(unit)
-    if units is None:
-        raise ValueError(f"no conversions for unit {unit!r} (substance {substance!r})")
-    bands = tuple(_band(band) for band in entry["bands"])
-    if not bands:
-        raise ValueError("no bands")
-    return Plausible(str(entry["name"]), tuple(str(code) for code in entry["loinc"]), unit, units, bands)
-
-
-def _band(band: dict[str, Any]) -> Band:
-    low, high, to_age = float(band["low"]), float(band["high"]), band.get("to_age")
-    quotes = tuple(str(source["quote"]) for source in band.get("sources") or ())
-    if not any(f"{low:g}-{high:g}" in quote for quote in quotes):
-        raise ValueError(f"the band {low:g}-{high:g} quotes no table cell holding it")
-    return Band(float(band["from_age"]), None if to_age is None else float(to_age), low, high, quotes)
-
-
-PLAUSIBLE: tuple[Plausible, ...] = read_ranges()
-#: The rule for each LOINC code.
-BY_LOINC = {code: p for p in PLAUSIBLE for code in p.loinc}
-
-
-def check_plausible(patient: Patient, source: str, *, text: str | None = None, on: date | None = None) -> None:
+def check_plausible(
+    patient: Patient, source: str, plausible: Plausibility, *, text: str | None = None, on: date | None = None
+) -> None:
     """Refuse the first observation outside its plausible range (age at the observation, else on ``on``/today),
     then a BMI outside its range as the risk equations would compute it from the latest weight and height."""
     today = on or date.today()
     for index, obs in enumerate(patient.observations):
-        problem = _problem(obs, patient, today)
+        problem = _problem(obs, patient, plausible, today)
         if problem is not None:
             raise InputError(problem, source=source, location=_where(index, text))
-    derived = _derived_bmi(patient, today)
+    derived = _derived_bmi(patient, plausible, today)
     if derived is not None:
         index, problem = derived
         raise InputError(problem, source=source, location=_where(index, text))
@@ -139,19 +154,19 @@ def _where(index: int, text: str | None) -> str:
     return f"line {line}, {field}" if line is not None else field
 
 
-def _derived_bmi(patient: Patient, today: date) -> tuple[int, str] | None:
+def _derived_bmi(patient: Patient, plausible: Plausibility, today: date) -> tuple[int, str] | None:
     """The BMI of the latest weight and height (what the risk equations use without a BMI observation), when it
     lies outside the BMI range though each measurement is plausible: the weight's index and why."""
-    weight, height = patient.latest("29463-7"), patient.latest("8302-2")
+    weight, height = patient.latest(_WEIGHT), patient.latest(_HEIGHT)
     if weight is None or height is None or isinstance(weight.value, str) or isinstance(height.value, str):
         return None
-    kg = _in_base(BY_LOINC["29463-7"], float(weight.value), weight.unit or "")
-    cm = _in_base(BY_LOINC["8302-2"], float(height.value), height.unit or "")
+    kg = _in_base(plausible.by_loinc[_WEIGHT], float(weight.value), weight.unit or "")
+    cm = _in_base(plausible.by_loinc[_HEIGHT], float(height.value), height.unit or "")
     if kg is None or not cm:
         return None
     bmi = kg / (cm / 100) ** 2
     age = patient.demographics.age_on(weight.effective_date or today)
-    problem = implausible(BY_LOINC["39156-5"], round(bmi, 1), "kg/m2", age)
+    problem = implausible(plausible.by_loinc[_BMI], round(bmi, 1), "kg/m2", age)
     if problem is None:
         return None
     return patient.observations.index(weight), f"BMI from weight {kg:g} kg and height {cm:g} cm: {problem}"
@@ -163,8 +178,8 @@ def _in_base(rule: Plausible, value: float, unit: str) -> float | None:
     return None if factor is None else value * factor
 
 
-def _problem(obs: Observation, patient: Patient, today: date) -> str | None:
-    rule = BY_LOINC.get(obs.loinc)
+def _problem(obs: Observation, patient: Patient, plausible: Plausibility, today: date) -> str | None:
+    rule = plausible.by_loinc.get(obs.loinc)
     if rule is None or isinstance(obs.value, str):
         return None
     age = patient.demographics.age_on(obs.effective_date or today)
@@ -187,7 +202,7 @@ def implausible(rule: Plausible, value: float, unit: str, age: float | None) -> 
     ages = "" if age is None else _ages(band)
     return (
         f"{shown}{also} is outside the plausible range {band.low:g}-{band.high:g} {rule.unit}{ages} "
-        "(NCD-RisC data-cleaning protocol): correct the value or its unit"
+        f"({rule.named}): correct the value or its unit"
     )
 
 

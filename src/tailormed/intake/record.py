@@ -2,7 +2,8 @@
 
 Records are written by hand, so every failure names the file, the field path a clinician can find
 (``medications[2].status``) and, where the text allows it, the line; a measurement no living person has (a BMI of
-250) is refused the same way (:mod:`tailormed.intake.plausible`). A document that is really a FHIR
+250) is refused the same way, against the plausibility ranges the caller hands in from its knowledge bundle
+(:mod:`tailormed.intake.plausible`). A document that is really a FHIR
 Bundle is handed to :mod:`tailormed.intake.fhir`, so users need not care which of the two they have.
 """
 
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 
 from tailormed.errors import InputError
 from tailormed.intake.documents import describe_error, document_kind, line_of, parse_document, read_text
-from tailormed.intake.plausible import check_plausible
+from tailormed.intake.plausible import Plausibility, check_plausible
 from tailormed.model.patient import Patient
 
 
@@ -29,12 +30,13 @@ class RecordIntake:
     kind: str = "record"
 
 
-def load_record(path: Path) -> Patient:
-    """Read a YAML/JSON patient record (or a FHIR Bundle) into a validated :class:`Patient`."""
-    return read_record(path).patient
+def load_record(path: Path, plausible: Plausibility) -> Patient:
+    """Read a YAML/JSON patient record (or a FHIR Bundle) into a validated :class:`Patient`, its measurements held
+    to ``plausible`` (the run's ranges, ``tailormed.pipeline.plausible.plausibility(bundle)``)."""
+    return read_record(path, plausible).patient
 
 
-def read_record(path: Path) -> RecordIntake:
+def read_record(path: Path, plausible: Plausibility) -> RecordIntake:
     """Like :func:`load_record`, but also return the reader's warnings and which format the file was."""
     text = read_text(path)
     data = parse_document(text, path)
@@ -42,12 +44,12 @@ def read_record(path: Path) -> RecordIntake:
         from tailormed.intake.fhir import convert_fhir_bundle  # fhir.resources loads only for FHIR records
 
         converted = convert_fhir_bundle(data, str(path))
-        check_plausible(converted.patient, str(path))
+        check_plausible(converted.patient, str(path), plausible)
         return RecordIntake(patient=converted.patient, warnings=converted.warnings, kind="fhir-bundle")
-    return RecordIntake(patient=patient_from_mapping(data, str(path), text=text))
+    return RecordIntake(patient=patient_from_mapping(data, str(path), plausible, text=text))
 
 
-def patient_from_mapping(data: object, source: str, *, text: str | None = None) -> Patient:
+def patient_from_mapping(data: object, source: str, plausible: Plausibility, *, text: str | None = None) -> Patient:
     """Validate an already-parsed record; ``text`` (the original document) lets errors name a line."""
     if not isinstance(data, Mapping):
         raise InputError(
@@ -62,7 +64,7 @@ def patient_from_mapping(data: object, source: str, *, text: str | None = None) 
         location = f"line {line}" if line is not None else None
         extra = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
         raise InputError(describe_error(first) + extra, source=source, location=location) from None
-    check_plausible(patient, source, text=text)
+    check_plausible(patient, source, plausible, text=text)
     return patient
 
 

@@ -4,7 +4,8 @@ A built bundle is a folder ``OUT/`` with ``manifest.json`` (a :class:`Manifest`)
 source, written by that source's importer. The curated core lives in ``knowledge/curated/`` with its own
 ``manifest.yaml``; its checksums are computed when it is loaded, since the package itself is its release.
 Built files are checked against their manifest checksum the first time they are read (all at once with
-:meth:`KnowledgeBundle.verify`), so a corrupted or hand-edited bundle is an error, never silently used.
+:meth:`KnowledgeBundle.verify`), so a corrupted or hand-edited bundle is an error, never silently used. A built
+source never shadows a curated one, except the few a site may replace with its own file (:data:`REPLACEABLE`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ class _CuratedIndex(Contract):
     created: datetime
     sources: list[SourceRecord] = Field(default_factory=list)
 
+#: Curated sources a built bundle may carry its own file of (its importer has the source's name): a site's own
+#: plausibility limits. The built one is then used, and the manifest, hence every run's provenance, records it.
+REPLACEABLE = frozenset({"plausible-ranges"})
+
 T = TypeVar("T")
 
 
@@ -52,6 +57,8 @@ class KnowledgeBundle:
     def __init__(self, root: Path | None, built: Manifest | None, curated: Sequence[SourceRecord]) -> None:
         self.root = root
         built_sources = list(built.sources) if built else []
+        replaced = {s.name for s in built_sources if s.name in REPLACEABLE and s.importer == s.name}
+        curated = [s for s in curated if s.name not in replaced]
         clash = sorted({s.name for s in built_sources} & {s.name for s in curated})
         if clash:
             raise KnowledgeError(

@@ -37,6 +37,7 @@ def importers() -> list[Importer]:
         pharmcat_definitions,
         pharmcat_guidelines,
         pharmcat_phenotypes,
+        plausible_ranges,
         pypgx,
     )
 
@@ -51,6 +52,7 @@ def importers() -> list[Importer]:
             pharmcat_definitions.IMPORTER,
             pharmcat_guidelines.IMPORTER,
             pharmcat_phenotypes.IMPORTER,
+            plausible_ranges.IMPORTER,
             pypgx.PYPGX,
         ],
         key=lambda i: i.name,

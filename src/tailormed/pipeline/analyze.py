@@ -27,9 +27,11 @@ from tailormed.evidence.reader import GenomeInput
 from tailormed.evidence.tumour import read_tumour
 from tailormed.fileio import safe_folder_name, write_folder_atomic
 from tailormed.intake.outside_calls import OutsideCalls
+from tailormed.intake.plausible import check_plausible
 from tailormed.intake.record import load_record, resolve_genome_path, resolve_outside_calls
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
+from tailormed.knowledge.plausible import SOURCE as RANGES_SOURCE
 from tailormed.model.base import Contract
 from tailormed.model.careplan import CarePlan
 from tailormed.model.engine import EngineRun
@@ -40,6 +42,7 @@ from tailormed.model.patient import Patient
 from tailormed.model.pgx import GeneCall
 from tailormed.pipeline.engine_api import PatientContext, Progress
 from tailormed.pipeline.engines import run_order
+from tailormed.pipeline.plausible import plausibility
 from tailormed.plan.assemble import assemble_plan
 from tailormed.report.outputs import ReportSupport, report_files, report_inputs, report_support
 from tailormed.report.summary import summary_text
@@ -149,8 +152,12 @@ def analyze(
 ) -> AnalysisResult:
     """Run every applicable engine (or ``engines`` and what they need) and join their findings into a care plan.
 
-    ``pdf`` False leaves PDF reports out (the plan says so); the HTML reports are still rendered.
+    The patient's measurements are first held to the bundle's plausibility ranges (an InputError naming the patient
+    and the field, as intake does for files), so no engine scores an impossible value however the patient was made;
+    the plan records the ranges' version. ``pdf`` False leaves PDF reports out (the plan says so); the HTML reports
+    are still rendered.
     """
+    check_plausible(patient, patient.id, plausibility(knowledge), on=on)
     runs = run_engines(
         patient,
         evidence,
@@ -209,10 +216,11 @@ def reports_wanted(pdf: bool) -> ReportSupport:
 def plan_from_runs(
     patient: Patient, runs: Iterable[EngineRun], *, inputs: dict[str, str], bundle: KnowledgeBundle | None = None
 ) -> CarePlan:
-    """Join engine runs into one care plan: their findings, input facts, knowledge versions and limitations."""
+    """Join engine runs into one care plan: their findings, input facts, knowledge versions (with the plausibility
+    ranges of ``bundle`` the record was held to) and limitations."""
     findings: list[Finding] = []
     limitations: list[NotAssessed] = []
-    knowledge: dict[str, str] = {}
+    knowledge: dict[str, str] = {RANGES_SOURCE: bundle.source(RANGES_SOURCE).version} if bundle is not None else {}
     merged_inputs = dict(inputs)
     for run in runs:
         findings.extend(run.findings)
@@ -281,8 +289,8 @@ def analyze_files(
     from tailormed.pipeline.pgx import load_calling, read_outside
     from tailormed.pipeline.response import load_response_models
 
-    patient = load_record(record)
     knowledge = bundle or load_bundle(kb)
+    patient = load_record(record, plausibility(knowledge))
     outside_path = outside_calls or resolve_outside_calls(patient, record)
     outside = None
     if outside_path is not None:
@@ -357,13 +365,16 @@ def plan_files(plan: CarePlan, patient: Patient, *, pdf: bool = True) -> dict[st
     return {SUMMARY_FILE: summary_text(patient, plan), **report_files(plan, patient, reports_wanted(pdf))}
 
 
-def render_plan(plan_path: Path, record: Path, out_dir: Path, *, pdf: bool = True) -> list[Path]:
+def render_plan(
+    plan_path: Path, record: Path, out_dir: Path, *, pdf: bool = True, kb: Path | None = None
+) -> list[Path]:
     """Re-render a stored care plan's reports into ``out_dir/<patient id>/`` without running any engine.
 
     The record gives what reports show besides the plan (the patient's name, language); its id must be the plan's.
+    It is read as ``analyze`` reads it, against the plausibility ranges of ``kb`` (else the installed bundle).
     """
     plan = read_plan(plan_path)
-    patient = load_record(record)
+    patient = load_record(record, plausibility(load_bundle(kb)))
     if patient.id != plan.patient_id:
         raise InputError(f"the record is patient {patient.id!r} but the plan is for {plan.patient_id!r}", source=record)
     return write_folder_atomic(out_dir / safe_folder_name(patient.id), plan_files(plan, patient, pdf=pdf))

@@ -30,7 +30,7 @@ from tailormed.engines.risk.pce import pce_risk
 from tailormed.engines.risk.prevent import BASE_OUTCOMES, prevent_risk
 from tailormed.engines.risk.validity import RiskInputError
 from tailormed.errors import InputError
-from tailormed.intake.plausible import BY_LOINC, implausible
+from tailormed.intake.plausible import Plausibility, implausible
 from tailormed.knowledge.risk.load import RiskKnowledge
 
 _TRUE = {"yes", "true", "1", "y"}
@@ -156,8 +156,11 @@ MODELS: dict[str, CalcModel] = {
 }  # fmt: skip
 
 
-def calc_cases(model: str, text: str, knowledge: RiskKnowledge, *, source: str | Path) -> tuple[str, int]:
-    """The output TSV (input columns, then the model's result columns) and the number of rows computed."""
+def calc_cases(
+    model: str, text: str, knowledge: RiskKnowledge, *, source: str | Path, plausible: Plausibility
+) -> tuple[str, int]:
+    """The output TSV (input columns, then the model's result columns) and the number of rows computed; a row with a
+    measurement outside ``plausible`` (the bundle's ranges) stops the run naming its line and column."""
     spec = MODELS.get(model)
     if spec is None:
         raise InputError(f"unknown model {model!r} (choose from {', '.join(MODELS)})")
@@ -173,7 +176,7 @@ def calc_cases(model: str, text: str, knowledge: RiskKnowledge, *, source: str |
     rows = 0
     try:
         for fields in reader:
-            rows += _calc_row(fields, reader.line_num, header, spec, writer, knowledge, source)
+            rows += _calc_row(fields, reader.line_num, header, spec, writer, knowledge, source, plausible)
     except csv.Error as exc:
         raise InputError(f"malformed TSV ({exc})", source=source, location=f"line {reader.line_num}") from None
     return buffer.getvalue(), rows
@@ -187,6 +190,7 @@ def _calc_row(
     writer: Any,
     knowledge: RiskKnowledge,
     source: str | Path,
+    plausible: Plausibility,
 ) -> int:
     if not fields or all(not f.strip() for f in fields):
         return 0
@@ -198,17 +202,19 @@ def _calc_row(
         )
     row = dict(zip(header, fields, strict=True))
     values = {column: _cell(row, column, parse, source, line) for column, parse in spec.columns.items()}
-    _check_plausible(values, source, line)
+    _check_plausible(values, plausible, source, line)
     writer.writerow([*fields, *_compute(spec, values, knowledge, source, line)])
     return 1
 
 
-def _check_plausible(values: Mapping[str, Any], source: str | Path, line: int) -> None:
-    """A measurement no living person has stops the run (:mod:`tailormed.intake.plausible`)."""
+def _check_plausible(values: Mapping[str, Any], plausible: Plausibility, source: str | Path, line: int) -> None:
+    """A measurement no living person has stops the run (:mod:`tailormed.intake.plausible`); a measurement the
+    ranges do not cover is not checked, as at intake."""
     age = values.get("age_years")
     for column, (loinc, unit) in _MEASURES.items():
-        if column in values:
-            problem = implausible(BY_LOINC[loinc], values[column], unit, age)
+        rule = plausible.by_loinc.get(loinc)
+        if column in values and rule is not None:
+            problem = implausible(rule, values[column], unit, age)
             if problem is not None:
                 raise InputError(f"{column} {problem}", source=source, location=f"line {line}, column {column}")
 

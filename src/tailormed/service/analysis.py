@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tailormed.errors import InputError, TailormedError
+from tailormed.intake.plausible import Plausibility
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.careplan import CarePlan
 from tailormed.model.patient import Patient
@@ -117,6 +118,12 @@ class Analyzer:
 
     def __init__(self, bundle: KnowledgeBundle) -> None:
         self.bundle = bundle
+
+    def read_record(self, upload: Upload) -> RecordUpload:
+        """An uploaded record or FHIR Bundle read as the CLI reads it, against this bundle's plausibility ranges."""
+        from tailormed.pipeline.plausible import plausibility
+
+        return read_record_upload(upload, plausibility(self.bundle))
 
     def check_outside_calls(self, upload: Upload) -> dict[str, Any]:
         """Parse an outside-call TSV against the bundle's genes and allele names, as the CLI does."""
@@ -266,11 +273,13 @@ class RecordUpload:
     states_consent: bool
 
 
-def read_record_upload(upload: Upload) -> RecordUpload:
-    """Parse a YAML/JSON record or a FHIR Bundle from memory, with the CLI's errors (naming the upload)."""
+def read_record_upload(upload: Upload, plausible: Plausibility) -> RecordUpload:
+    """Parse a YAML/JSON record or a FHIR Bundle from memory, with the CLI's errors (naming the upload); its
+    measurements are held to ``plausible`` (the service's bundle's ranges) as the CLI holds a file's."""
     from collections.abc import Mapping
 
     from tailormed.intake.documents import parse_document
+    from tailormed.intake.plausible import check_plausible
     from tailormed.intake.record import patient_from_mapping
 
     try:
@@ -283,6 +292,7 @@ def read_record_upload(upload: Upload) -> RecordUpload:
         from tailormed.intake.fhir import convert_fhir_bundle
 
         converted = convert_fhir_bundle(data, upload.name)
+        check_plausible(converted.patient, upload.name, plausible)
         return RecordUpload(converted.patient, "fhir-bundle", list(converted.warnings), False)
-    patient = patient_from_mapping(data, upload.name, text=text)
+    patient = patient_from_mapping(data, upload.name, plausible, text=text)
     return RecordUpload(patient, "record", [], isinstance(data, Mapping) and "consent" in data)

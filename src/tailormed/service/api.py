@@ -18,7 +18,7 @@ from tailormed.model.patient import Preferences
 from tailormed.security.consent import Category, Decision, fhir_bundle
 from tailormed.security.policy import Operation, Resource, Role, Subject
 from tailormed.service import jobs
-from tailormed.service.analysis import REPORT_NAMES, Upload, read_record_upload, render_report
+from tailormed.service.analysis import REPORT_NAMES, Analyzer, Upload, render_report
 from tailormed.service.auth import SubjectDep
 from tailormed.service.core import Platform
 from tailormed.service.problems import ApiProblemError, documented
@@ -135,14 +135,17 @@ async def create_patient(
     name = _file_name(filename, f"record{suffix}")
     if not name.lower().endswith((".json", ".yaml", ".yml")):
         name += suffix
-    return create_from_record(state.platform, subject, Upload(name, body), team)
+    return create_from_record(state.platform, state.analyzer(), subject, Upload(name, body), team)
 
 
-def create_from_record(platform: Platform, subject: Subject, upload: Upload, team: str | None) -> PatientOut:
+def create_from_record(
+    platform: Platform, analyzer: Analyzer, subject: Subject, upload: Upload, team: str | None
+) -> PatientOut:
     """Create a patient from a record file or FHIR Bundle (read as ``tailormed analyze`` reads it; a bad file is an
-    InputError naming the file and line), in the subject's care team, with consent from an explicit consent block.
+    InputError naming the file and line; measurements held to the plausibility ranges of the analyzer's bundle), in
+    the subject's care team, with consent from an explicit consent block.
     The REST API and the web app's new-patient page both create patients here."""
-    parsed = read_record_upload(upload)
+    parsed = analyzer.read_record(upload)
     patient = parsed.patient
     with platform.transaction() as session:
         platform.access(session, subject, Operation.CREATE, Resource.PATIENT, resource_id=patient.id)

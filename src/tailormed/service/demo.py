@@ -16,7 +16,7 @@ from tailormed.security.audit import SYSTEM, AuditAction, Entry, Purpose
 from tailormed.security.consent import from_record
 from tailormed.security.passwords import hash_password
 from tailormed.service import jobs
-from tailormed.service.analysis import Analyzer, Upload, read_record_upload
+from tailormed.service.analysis import Analyzer, Upload
 from tailormed.service.core import Platform
 
 DEMO_SETTING = "demo"
@@ -74,7 +74,7 @@ def seed(
             ),
         )
     for record in records if records is not None else demo_records():
-        parsed = read_record_upload(Upload(record.name, record.read_bytes()))
+        parsed = analyzer.read_record(Upload(record.name, record.read_bytes()))
         patient = parsed.patient
         vcf_path = resolve_genome_path(patient, record)
         calls_path = resolve_outside_calls(patient, record)

@@ -53,7 +53,9 @@ async def new_patient(
     if not content:
         return page(who, "new_patient.html", title="New patient", status=422, error=f"{name}: the file is empty")
     try:
-        created = api.create_from_record(who.state.platform, who.subject, Upload(name, content), None)
+        created = api.create_from_record(
+            who.state.platform, who.state.analyzer(), who.subject, Upload(name, content), None
+        )
     except InputError as exc:
         return page(who, "new_patient.html", title="New patient", status=422, error=str(exc))
     except ApiProblemError as exc:
