@@ -3,8 +3,8 @@
 Partitions are sample blocks. With region partitions (``--region-size``, an indexed VCF and a known build) the
 polygenic scores are computed instead in genomic ranges of the scores' sites, each read once through the index for
 every sample of the run, so the scored records are parsed once in all (sample blocks would each parse all of them:
-work growing with the square of the cohort). The engines (PGx genes whole, ClinVar sites) still read their loci per
-block.
+work growing with the square of the cohort). The engines (PGx genes whole, ClinVar sites) read their loci per block,
+or once for a group of consecutive blocks cut out of one pass (:func:`tailormed.cohort.tasks.read_groups`).
 
 The run's fingerprint (input checksums, scoring-file checksums, options, tailormed version) is written into the
 manifest and into every partition's marker: a rerun skips a partition only when its marker carries the same
