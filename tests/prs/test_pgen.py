@@ -141,3 +141,19 @@ def test_prs_score_starts_no_blas_threads(cineca_pgen: Path, pgs_dir: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[-1] == "blas threads: [1]"
+
+
+def test_prs_score_leaves_the_environment_alone_once_numpy_is_loaded(
+    cineca_pgen: Path, pgs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run in a process that has numpy already (this one), the setting could only reach child processes."""
+    from typer.testing import CliRunner
+
+    from tailormed.cli.app import app
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    args = ["prs", "score", "--pgen", str(cineca_pgen), "--build", "GRCh37"]
+    args += ["--scoring", str(pgs_dir / "PGS001229_22.GRCh37.txt"), "-o", os.devnull]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "OPENBLAS_NUM_THREADS" not in os.environ

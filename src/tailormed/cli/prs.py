@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -95,8 +96,10 @@ def score(
 ) -> None:
     """Score every sample of a VCF, PLINK 2 fileset or BGEN with PGS Catalog scoring files (a row per sample, score)."""
     # Scoring does no linear algebra. OpenBLAS starts a thread per core when numpy is first imported (below), and
-    # each spins about 0.1 s CPU waiting for work that never comes, on the core the readers' threads need.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # each spins about 0.1 s CPU waiting for work that never comes, on the core the readers' threads need. Once
+    # numpy is loaded the setting would only reach child processes, so it is left alone then.
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from tailormed.collector import paused
     from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP, MatchOptions
     from tailormed.errors import InputError
