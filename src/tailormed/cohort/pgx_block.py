@@ -62,11 +62,26 @@ Index = npt.NDArray[np.intp]
 
 @dataclass
 class BlockPgx:
-    """The block's two PGx tables and the versions of the sources they rest on."""
+    """The block's two PGx tables and the versions of the sources they rest on; each row's person (their number
+    among the block's samples), whose rows come together in person order."""
 
     calls: pa.Table
     recommendations: pa.Table
     versions: dict[str, str]
+    call_persons: Index
+    recommendation_persons: Index
+
+    def part(self, first: int, stop: int) -> BlockPgx:
+        """The tables of the people numbered ``first`` to ``stop`` (excluded), numbered from 0: a person's rows do not
+        depend on who else is in the block, so these are the tables of a block of those people."""
+
+        def cut(table: pa.Table, persons: Index) -> tuple[pa.Table, Index]:
+            start, end = (int(i) for i in np.searchsorted(persons, [first, stop]))
+            return table.slice(start, end - start), persons[start:end] - first
+
+        calls, call_persons = cut(self.calls, self.call_persons)
+        recommendations, recommendation_persons = cut(self.recommendations, self.recommendation_persons)
+        return BlockPgx(calls, recommendations, self.versions, call_persons, recommendation_persons)
 
 
 @dataclass
@@ -160,6 +175,8 @@ def pgx_block(
         calls=tables[PGX_CALLS_TABLE][0],
         recommendations=tables[PGX_RECOMMENDATIONS_TABLE][0],
         versions=pgx.run_versions(bundle, batch.build.build),
+        call_persons=tables[PGX_CALLS_TABLE][1],
+        recommendation_persons=tables[PGX_RECOMMENDATIONS_TABLE][1],
     )
 
 

@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 
 from tailormed.cohort.hereditary_block import hereditary_block
-from tailormed.cohort.pgx_block import pgx_block
+from tailormed.cohort.pgx_block import BlockPgx, pgx_block
 from tailormed.cohort.plan import Analysis, CohortPlan, InputKind, Partition, default_patient, read_records
 from tailormed.cohort.tables import (
     HEREDITARY_TABLE,
@@ -60,7 +60,7 @@ from tailormed.evidence.bed import RegionSet, read_bed
 from tailormed.evidence.bgen import BgenInput, indexed
 from tailormed.evidence.pgen import PgenFileset, write_pgen_vcf
 from tailormed.evidence.plan import query_regions
-from tailormed.evidence.read import GenomeBatch, read_genomes, read_shared
+from tailormed.evidence.read import GenomeBatch, SharedRead, read_genomes, read_shared
 from tailormed.evidence.reader import GenomeInput
 from tailormed.evidence.written import WrittenVcf
 from tailormed.knowledge import markers
@@ -455,7 +455,28 @@ def run_group(plan: CohortPlan, group: Sequence[Partition], out: Path) -> list[d
     shared = read_shared(Path(plan.input), request, [sample for p in group for sample in p.samples],
                          build=plan.build, absent=absent, restrict=restriction(plan.restrict_to))  # fmt: skip
     names = [partition.name for partition in group]
-    return [run_partition(plan, p, out, batch=shared.batch(p.samples), read_with=names) for p in group]
+    pgx_tables = _group_pgx(plan, group, shared)
+    done: list[dict[str, object]] = []
+    first = 0
+    for partition in group:
+        stop = first + len(partition.samples)
+        own = pgx_tables.part(first, stop) if pgx_tables is not None else None
+        done.append(run_partition(plan, partition, out, batch=shared.batch(partition.samples), read_with=names,
+                                  pgx=own))  # fmt: skip
+        first = stop
+    return done
+
+
+def _group_pgx(plan: CohortPlan, group: Sequence[Partition], shared: SharedRead) -> BlockPgx | None:
+    """The PGx tables of the whole group at once (each block then takes its people's rows, :meth:`BlockPgx.part`):
+    the distinct results of a smaller block are mostly those of the group again, worked out once here."""
+    if Analysis.PGX not in unit_analyses(plan, group[0]):
+        return None
+    samples = [sample for partition in group for sample in partition.samples]
+    patients = [patient for partition in group for patient in patients_of(plan, partition)]
+    bundle = _bundle(plan.kb)
+    return pgx_block(shared.batch(samples), samples, patients, bundle, on=plan.on or date.today(),
+                     memo=_memo(bundle.location))  # fmt: skip
 
 
 @collector_paused()
@@ -466,13 +487,14 @@ def run_partition(
     *,
     batch: GenomeBatch | None = None,
     read_with: Sequence[str] = (),
+    pgx: BlockPgx | None = None,
 ) -> dict[str, object]:
     """Compute one partition and write its tables, then its marker (the marker last: it means "finished").
 
     ``batch``: the block's evidence cut out of a pass shared with the blocks ``read_with`` (:func:`run_group`),
-    instead of a pass of its own. With the cycle collector paused: a block's calls, results and rows hold no
-    reference cycles, and collections walking them cost more than making them (1-2 CPU-s of a 10,000-person PGx
-    block)."""
+    instead of a pass of its own; ``pgx``: its PGx tables cut out of those of the blocks sharing the pass. With the
+    cycle collector paused: a block's calls, results and rows hold no reference cycles, and collections walking them
+    cost more than making them (1-2 CPU-s of a 10,000-person PGx block)."""
     started = time.perf_counter()
     arrow_without_pandas()
     analyses = unit_analyses(plan, partition)
@@ -508,7 +530,7 @@ def run_partition(
         on = plan.on or date.today()
         block = None
         if Analysis.PGX in analyses:
-            block = pgx_block(batch, partition.samples, patients, bundle, on=on, memo=_memo(bundle.location))
+            block = pgx or pgx_block(batch, partition.samples, patients, bundle, on=on, memo=_memo(bundle.location))
         if block is not None:
             engines.remove("pgx")
             del rows[PGX_CALLS_TABLE], rows[PGX_RECOMMENDATIONS_TABLE]
