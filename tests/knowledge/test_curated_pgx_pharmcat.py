@@ -186,8 +186,9 @@ def test_core_holds_every_pharmcat_row_for_its_genes(
         "PA166104964",
         "PA166104972",
         "PA166104956",  # DPWG clopidogrel: likely and rapid CYP2C19 rows
-        "PA166104976",  # DPWG paroxetine, risperidone: CYP2D6 2.5 ultrarapid
+        "PA166104976",  # DPWG paroxetine, risperidone, haloperidol: CYP2D6 2.5 ultrarapid
         "PA166104943",
+        "PA166104988",
     }
 
     def keys(row: RecommendationRow) -> list[frozenset[tuple[str, str, tuple[str, ...]]]]:

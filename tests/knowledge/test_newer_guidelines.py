@@ -336,6 +336,7 @@ def test_dpwg_2024_hla_b_15_02_rows_of_oxcarbazepine_and_phenytoin(
         ("tramadol", "PA166104959 (annotation version 38)", "As the total analgesic effect changes"),
         ("paroxetine", "PA166104976 (annotation version 37)", "It is not possible to offer substantiated advice"),
         ("risperidone", "PA166104943 (annotation version 41)", "Choose an alternative or titrate the dose"),
+        ("haloperidol", "PA166104988 (annotation version 36)", "Use 1.5 times the normal dose or choose"),
     ],
 )
 def test_dpwg_counts_cyp2d6_activity_score_2_5_as_ultrarapid(
