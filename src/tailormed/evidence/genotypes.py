@@ -198,6 +198,7 @@ class LociCollector:
         self.records: dict[int, list[Record]] = {}
         self.blocks: dict[int, list[Record]] = {}
         self._rows: dict[int, SiteRows] = {}
+        self._codes: _CodeTable | None = None
 
     def add(self, record: cyvcf2.Variant, chrom: str, alts: tuple[str, ...], decoder: Decoder, where: str) -> None:
         block = is_reference_block(record, alts)
@@ -220,6 +221,19 @@ class LociCollector:
         to them): the same records and region counts; each read site's calls those of this pass the samples have
         (:class:`_SubsetCollector`)."""
         return _SubsetCollector(self, take)
+
+    def code_table(self) -> _CodeTable:
+        """Every read site's sample codes as one :class:`_CodeTable` (made once; each site's rows worked out)."""
+        if self._codes is None:
+            numbers = self.read_sites()
+            rows = [self.site_rows(number) for number in numbers]
+            counts = np.array([len(row.calls) for row in rows], dtype=np.intp)
+            narrow = np.uint8 if not len(counts) or int(counts.max()) <= 256 else np.int32
+            codes = np.empty((len(rows), len(rows[0].codes) if rows else 0), dtype=narrow)
+            for site, row in enumerate(rows):
+                codes[site] = row.codes
+            self._codes = _CodeTable(numbers, codes, counts)
+        return self._codes
 
     def read_sites(self) -> list[int]:
         """Numbers of the sites some record or reference block speaks about, in knowledge order."""
@@ -352,7 +366,8 @@ class SiteRows:
 
 class _SubsetCollector(LociCollector):
     """A collector of a pass over many samples seen as if the pass had read only some of them: each site's rows cut
-    out of the whole pass's, which are worked out once for every subset (:meth:`SiteRows.subset`)."""
+    out of the whole pass's, which are worked out once for every subset (:meth:`SiteRows.subset`, done for every
+    read site at once on the pass's :meth:`LociCollector.code_table`)."""
 
     def __init__(self, whole: LociCollector, take: Callable[[npt.NDArray[Any]], npt.NDArray[Any]]) -> None:
         self.consumer = whole.consumer
@@ -362,14 +377,52 @@ class _SubsetCollector(LociCollector):
         self.records = whole.records
         self.blocks = whole.blocks
         self._rows = {}
+        self._codes = None
         self._whole = whole
         self._take = take
 
     def site_rows(self, number: int) -> SiteRows:
+        if not self._rows:
+            self._cut_every_site()
         found = self._rows.get(number)
         if found is None:
             found = self._rows[number] = self._whole.site_rows(number).subset(self._take)
         return found
+
+    def _cut_every_site(self) -> None:
+        """:meth:`SiteRows.subset` of every read site, with a few array operations over all of them."""
+        table = self._whole.code_table()
+        if not table.numbers:
+            return
+        cut = self._take(table.codes.T).T  # sites x these samples
+        if cut.shape == table.codes.shape:  # every sample of the pass
+            self._rows = {number: self._whole.site_rows(number) for number in table.numbers}
+            return
+        sites = np.arange(len(table.numbers))[:, None]
+        present = np.zeros((len(table.numbers), int(table.counts.max())), dtype=np.bool_)
+        present[sites, cut] = True
+        renumbered = (np.cumsum(present, axis=1, dtype=np.int32) - 1)[sites, cut]
+        complete = present.sum(axis=1) == table.counts
+        for column, number in enumerate(table.numbers):
+            whole = self._whole.site_rows(number)
+            if complete[column]:
+                found = SiteRows(whole.key, whole.calls, renumbered[column], whole.mismatches, whole.warnings,
+                                 whole.conflicts)  # fmt: skip
+            else:
+                used = np.flatnonzero(present[column]).tolist()
+                conflicts = frozenset(new for new, old in enumerate(used) if old in whole.conflicts)
+                found = SiteRows(whole.key, [whole.calls[i] for i in used], renumbered[column], whole.mismatches,
+                                 whole.warnings if conflicts else [], conflicts)  # fmt: skip
+            self._rows[number] = found
+
+
+@dataclass(frozen=True)
+class _CodeTable:
+    """Every read site's sample codes of a pass as one sites x samples matrix, and each site's number of calls."""
+
+    numbers: list[int]
+    codes: npt.NDArray[np.integer[Any]]
+    counts: npt.NDArray[np.intp]
 
 
 class SampleCalls:

@@ -568,13 +568,21 @@ class VcfFile:
 
     def genotypes(self, record: cyvcf2.Variant, where: str) -> npt.NDArray[np.int16]:
         """Allele indices per selected sample, then the phased flag (htslib's 16-bit integers, as a block keeps
-        every record its consumers want until the pass ends); InputError when the record has no GT."""
+        every record its consumers want until the pass ends); InputError when the record has no GT.
+
+        A call of one allele is never phased: cyvcf2 gives its flag from memory past the call when every selected
+        sample's call has one allele (it varies from read to read), and from the padding otherwise."""
         if not self.samples:
             return np.zeros((0, 2), dtype=np.int16)
         try:
-            return np.asarray(record.genotype.array(), dtype=np.int16)
+            gt = np.asarray(record.genotype.array(), dtype=np.int16)
         except Exception as exc:  # cyvcf2 raises a bare Exception when GT is absent or unreadable
             raise InputError("record has no readable GT for its samples", source=self.label, location=where) from exc
+        if gt.shape[1] == 2:
+            gt[:, 1] = 0
+        elif gt.shape[1] > 2 and (single := gt[:, 1] == -2).any():
+            gt[single, -1] = 0
+        return gt
 
     def prefers_index(self, regions: int) -> bool:
         """Whether index queries for this many regions should beat one streaming pass."""
