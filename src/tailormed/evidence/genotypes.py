@@ -349,25 +349,13 @@ class SiteRows:
     warnings: list[str]
     conflicts: frozenset[int] = frozenset()
 
-    def subset(self, take: Callable[[npt.NDArray[Any]], npt.NDArray[Any]]) -> SiteRows:
-        """The rows of some samples (``take`` cuts a per-sample array to them) as their own pass would give them:
-        the distinct calls they have, in the same order (:func:`~tailormed.evidence.calls.site_call_codes` orders
-        them by value), numbered anew; the warnings only when one of those calls caused them."""
-        codes = take(self.codes)
-        if len(self.calls) == 1 or (counts := np.bincount(codes, minlength=len(self.calls))).all():
-            return SiteRows(self.key, self.calls, codes, self.mismatches, self.warnings, self.conflicts)
-        present = counts > 0
-        used = np.flatnonzero(present).tolist()
-        renumbered = (np.cumsum(present, dtype=np.int32) - 1)[codes]
-        conflicts = frozenset(new for new, old in enumerate(used) if old in self.conflicts)
-        warnings = self.warnings if conflicts else []
-        return SiteRows(self.key, [self.calls[i] for i in used], renumbered, self.mismatches, warnings, conflicts)
-
 
 class _SubsetCollector(LociCollector):
-    """A collector of a pass over many samples seen as if the pass had read only some of them: each site's rows cut
-    out of the whole pass's, which are worked out once for every subset (:meth:`SiteRows.subset`, done for every
-    read site at once on the pass's :meth:`LociCollector.code_table`)."""
+    """A collector of a pass over many samples seen as if the pass had read only some of them: each read site's rows
+    cut out of the whole pass's, which are worked out once for every subset. A site's rows for some samples are those
+    their own pass gives: the distinct calls they have, in the same order (distinct rows are ordered by value, see
+    :func:`~tailormed.evidence.calls.site_call_codes`), numbered anew; the warnings only when one of those calls
+    caused them."""
 
     def __init__(self, whole: LociCollector, take: Callable[[npt.NDArray[Any]], npt.NDArray[Any]]) -> None:
         self.consumer = whole.consumer
@@ -384,13 +372,10 @@ class _SubsetCollector(LociCollector):
     def site_rows(self, number: int) -> SiteRows:
         if not self._rows:
             self._cut_every_site()
-        found = self._rows.get(number)
-        if found is None:
-            found = self._rows[number] = self._whole.site_rows(number).subset(self._take)
-        return found
+        return self._rows[number]
 
     def _cut_every_site(self) -> None:
-        """:meth:`SiteRows.subset` of every read site, with a few array operations over all of them."""
+        """Every read site's rows, with a few array operations over the pass's :meth:`LociCollector.code_table`."""
         table = self._whole.code_table()
         if not table.numbers:
             return
