@@ -301,6 +301,13 @@ def build_from_votes(votes: BuildVotes) -> BuildDetection | None:
     return None
 
 
+def candidate_builds(header: BuildDetection | None, override: GenomeBuild | None) -> list[GenomeBuild]:
+    """The builds a pass must read positions for: the header's when it names one, else the override, else all."""
+    if header is not None:
+        return [header.build]
+    return [override] if override is not None else list(GenomeBuild)
+
+
 def decide_build(
     header: BuildDetection | None, override: GenomeBuild | None, votes: BuildVotes, *, source: str
 ) -> BuildDetection:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from tailormed.collector import paused as collector_paused
 from tailormed.errors import InputError
-from tailormed.evidence.build import decide_build
+from tailormed.evidence.build import candidate_builds, decide_build
 from tailormed.evidence.plan import compile_plan
 from tailormed.evidence.read import Progress, Source, _Pass, _refuse_mismatches
 from tailormed.evidence.reader import GenomeInput, open_vcf
@@ -39,7 +39,7 @@ def read_call_columns(
     with open_vcf(GenomeInput.of(source)) as vcf:
         chosen = vcf.select_samples(samples)
         header = vcf.header_build()
-        builds = [header.build] if header is not None else ([build] if build is not None else list(GenomeBuild))
+        builds = candidate_builds(header, build)
         with collector_paused():
             reading = _Pass(vcf, request, compile_plan(request, builds))
             reading.run(on_progress)

@@ -29,7 +29,7 @@ from tailormed.collector import paused as collector_paused
 from tailormed.errors import InputError
 from tailormed.evidence import columnar
 from tailormed.evidence.bed import RegionSet
-from tailormed.evidence.build import BuildVotes, decide_build
+from tailormed.evidence.build import BuildVotes, candidate_builds, decide_build
 from tailormed.evidence.candidates import CandidateCollector
 from tailormed.evidence.copy_number import CopyNumberCollector
 from tailormed.evidence.genotypes import Decoder, LociCollector, SampleCalls
@@ -207,7 +207,7 @@ def read_genomes(
         if request.candidates is not None and len(chosen) != 1:
             raise InputError(f"diagnosis candidates need one sample; the VCF has {len(chosen)}", source=vcf.label)
         header = vcf.header_build()
-        builds = [header.build] if header is not None else ([build] if build is not None else list(GenomeBuild))
+        builds = candidate_builds(header, build)
         with collector_paused():
             votes = score_votes_needed(header.build if header is not None else None, request)
             plan = plans.plan(request, builds, votes) if plans is not None else compile_plan(request, builds, votes)
@@ -262,7 +262,7 @@ def read_shared(
     with open_vcf(GenomeInput.of(source)) as vcf:
         chosen = vcf.select_samples(samples)
         header = vcf.header_build()
-        builds = [header.build] if header is not None else ([build] if build is not None else list(GenomeBuild))
+        builds = candidate_builds(header, build)
         with collector_paused():
             reading = _Pass(vcf, request, compile_plan(request, builds), restrict=restrict)
             reading.run(None)
