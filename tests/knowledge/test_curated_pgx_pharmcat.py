@@ -189,6 +189,11 @@ def test_core_holds_every_pharmcat_row_for_its_genes(
         "PA166104976",  # DPWG paroxetine, risperidone, haloperidol: CYP2D6 2.5 ultrarapid
         "PA166104943",
         "PA166104988",
+        "PA166182846",  # DPWG efavirenz: CYP2B6 rapid and ultrarapid rows
+        "PA166184528",  # DPWG clomipramine, imipramine (CYP2C19), lansoprazole, voriconazole: likely and rapid rows
+        "PA166104954",
+        "PA166104987",
+        "PA166104990",
     }
 
     def keys(row: RecommendationRow) -> list[frozenset[tuple[str, str, tuple[str, ...]]]]:

@@ -495,3 +495,94 @@ def test_dpwg_clopidogrel_rows_for_likely_and_rapid_metabolizers(
     (row,) = answers["DPWG"].rows
     assert row.text.startswith(start) and row.actionable == actionable
     assert row.sources[0].at.startswith("PA166104956 (annotation version 36)")
+
+
+@pytest.mark.parametrize(
+    ("diplotype", "text"),
+    [
+        ("*1/*4", "The guideline does not provide a recommendation for efavirenz in rapid metabolizers."),
+        ("*4/*4", "The guideline does not provide a recommendation for efavirenz in ultrarapid metabolizers."),
+        ("*6/*6", "Efavirenz in MONOpreparation, adults and children FROM 40 KG:"),
+    ],
+)
+def test_dpwg_efavirenz_answers_cyp2b6_rapid_and_ultrarapid_metabolizers(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str, text: str
+) -> None:
+    """The export had DPWG efavirenz rows for poor, intermediate and normal metabolizers only."""
+    result = called("CYP2B6", phenotypes, diplotype)
+    answers = {a.source: a for a in recommend_drug(guidelines, {"CYP2B6": result}, name="efavirenz")}
+    (row,) = answers["DPWG"].rows
+    assert row.text.startswith(text) and row.actionable == (diplotype == "*6/*6")
+    assert row.sources[0].at.startswith("PA166182846 (annotation version 19)")
+
+
+@pytest.mark.parametrize("drug", ["clomipramine", "imipramine", "lansoprazole", "voriconazole"])
+def test_dpwg_cyp2c19_rapid_metabolizers_get_the_newer_no_recommendation_row(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str
+) -> None:
+    result = called("CYP2C19", phenotypes, "*1/*17")
+    assert result.phenotype == "Rapid Metabolizer"
+    answers = [a for a in recommend_drug(guidelines, {"CYP2C19": result}, name=drug) if a.source == "DPWG"]
+    (row,) = [row for answer in answers for row in answer.rows if "CYP2C19" in row.sources[0].cite]
+    assert row.text == f"The guideline does not provide a recommendation for {drug} in rapid metabolizers."
+    assert row.classification == "No recommendation" and not row.actionable
+
+
+@pytest.mark.parametrize(
+    ("drug", "phenotype", "text", "actionable"),
+    [
+        (
+            "clomipramine",
+            "Likely Intermediate Metabolizer",
+            "NO action is required for this gene-drug interaction.",
+            False,
+        ),
+        ("clomipramine", "Likely Poor Metabolizer", "NO action is required for this gene-drug interaction.", False),
+        (
+            "imipramine",
+            "Likely Intermediate Metabolizer",
+            "NO action is required for this gene-drug interaction.",
+            False,
+        ),
+        ("imipramine", "Likely Poor Metabolizer", "Use 70% of the standard dose and monitor the effect", True),
+        ("lansoprazole", "Likely Poor Metabolizer", "NO action is needed for this gene-drug interaction.", False),
+        ("voriconazole", "Likely Intermediate Metabolizer", "Monitor the plasma concentration.", True),
+        ("voriconazole", "Likely Poor Metabolizer", "Use 50% of the standard dose and monitor the plasma", True),
+        ("voriconazole", "Indeterminate", "No recommendation", False),
+    ],
+)
+def test_dpwg_cyp2c19_likely_results_of_tricyclics_lansoprazole_and_voriconazole(
+    guidelines: GuidelineKnowledge,
+    phenotypes: PhenotypeKnowledge,
+    drug: str,
+    phenotype: str,
+    text: str,
+    actionable: bool,
+) -> None:
+    result = outside("CYP2C19", phenotypes, phenotype)
+    answers = [a for a in recommend_drug(guidelines, {"CYP2C19": result}, name=drug) if a.source == "DPWG"]
+    (row,) = [row for answer in answers for row in answer.rows if "CYP2C19" in row.sources[0].cite]
+    assert row.text.startswith(text) and row.actionable == actionable
+    # the file's implication for two of these rows ends with web-page footer links, which no row carries
+    assert not any("About ClinPGx" in line for line in row.implications)
+
+
+def test_dpwg_clomipramine_cyp2c19_ultrarapid_row_drops_the_therapeutic_ranges(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    result = called("CYP2C19", phenotypes, "*17/*17")
+    answers = [a for a in recommend_drug(guidelines, {"CYP2C19": result}, name="clomipramine") if a.source == "DPWG"]
+    (row,) = [row for answer in answers for row in answer.rows if "CYP2C19" in row.sources[0].cite]
+    assert row.text.startswith("- Indication OBSESSIVE COMPULSIVE DISORDER or ANXIETY DISORDERS:\n- avoid clomipramine")
+    assert "ng/mL" not in row.text and row.alternate_drug_available and row.actionable
+
+
+def test_dpwg_imipramine_cyp2c19_poor_metabolizer_row_flags_the_alternative(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    """The export flagged this row as a dose change only; the newer annotation also flags the alternative drug and
+    the monitoring it names."""
+    result = called("CYP2C19", phenotypes, "*2/*2")
+    answers = [a for a in recommend_drug(guidelines, {"CYP2C19": result}, name="imipramine") if a.source == "DPWG"]
+    (row,) = [row for answer in answers for row in answer.rows if "CYP2C19" in row.sources[0].cite]
+    assert row.dosing_information and row.alternate_drug_available and row.other_prescribing_guidance
