@@ -17,8 +17,11 @@ states no share gives "a lower dose" or "a different dose".
 ('lower', None)
 >>> dose_share("Increase starting dose 1.5 to 2 times recommended starting dose.")
 ('higher', None)
->>> dose_share("Prescribe <=40mg as a starting dose") is None
-True
+>>> dose_share("Prescribe <=40mg as a starting dose. Beware increased risk for myopathy especially for 40mg dose")
+>>> dose_share("Use smaller steps in dose titration and/or prescribe no more than 25% of the standard dose.")
+('lower', None)
+>>> dose_share("Initiate therapy with lowest recommended starting dose.")
+('lower', None)
 """
 
 from __future__ import annotations
@@ -35,8 +38,14 @@ _SHARE_OF = re.compile(
 )
 _HALF = re.compile(r"\bhalf (?:of )?the (?:standard|normal|usual|recommended) (?:\w+ )?dose", re.I)
 _RANGE_OF = re.compile(r"\d{1,3}\s*%\s*(?:-|–|to)\s*\d{1,3}\s*%\s+of\s+(?:the\s+)?(?:standard|normal|usual)", re.I)
-_LOWER = re.compile(r"\b(?:reduce|reduced|decrease|lower)\w*\b[^.]{0,40}\bdose", re.I)
-_HIGHER = re.compile(r"\bincrease\w*\b[^.]{0,40}\bdose", re.I)
+# The verb must govern the dose ("reduce the starting dose", "lowest recommended starting dose"): "increased risk for
+# myopathy especially for 40mg dose" caps a statin dose and "the dose is increased every 3 days" is a tolerance
+# protocol, neither a higher starting dose.
+_LOWER = re.compile(r"\b(?:reduce[ds]?|decrease[ds]?|lower|lowest)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}doses?\b", re.I)
+_HIGHER = re.compile(r"\bincrease[ds]?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}doses?\b", re.I)
+# "prescribe no more than 25% of the standard dose" caps the dose; it does not say where to start.
+_CAP = re.compile(r"\b(?:no|not) more than\s+$|\bat most\s+$|\bup to\s+$|\bmaximum(?: of)?\s+$", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.;])\s")
 
 
 class Change(StrEnum):
@@ -66,6 +75,8 @@ def dose_share(text: str) -> tuple[str, int | None] | None:
         return "lower", 50
     if (match := _SHARE_OF.search(text)) and not _RANGE_OF.search(text):
         share = int(match.group(1))
+        if _CAP.search(text, 0, match.start()):
+            return ("lower", None) if share < 100 else None
         return ("lower", share) if share < 100 else ("higher", share)
     if _RANGE_OF.search(text) or _LOWER.search(text):
         return "lower", None
@@ -79,14 +90,20 @@ def advice(drug: str, answers: list[GuidelineResult]) -> MedicineAdvice | None:
     rows = [row for answer in answers for row in answer.rows if row.actionable]
     if not rows:
         return None
-    if any(row.alternate_drug_available and not row.dosing_information for row in rows):
+    dosing = [row for row in rows if row.dosing_information or _leads_with_a_dose(row)]
+    if any(row.alternate_drug_available and row not in dosing for row in rows):
         return MedicineAdvice(drug, Change.OTHER_DRUG)
-    dosing = [row for row in rows if row.dosing_information]
     if dosing:
         return _dose_advice(drug, dosing)
     if any(row.other_prescribing_guidance for row in rows):
         return MedicineAdvice(drug, Change.MONITOR)
     return None
+
+
+def _leads_with_a_dose(row: MatchedRow) -> bool:
+    """The row's first instruction changes the dose, whatever else it offers ("Initiate therapy with lowest recommended
+    starting dose. ... Alternatively, consider selecting another beta-blocker.")."""
+    return dose_share(_SENTENCE_END.split(row.text.strip(), maxsplit=1)[0]) is not None
 
 
 def _dose_advice(drug: str, rows: list[MatchedRow]) -> MedicineAdvice:

@@ -1,0 +1,84 @@
+"""The patient report's sentence for a medicine says what the guideline asks, never the opposite.
+
+A statin row for SLCO1B1 decreased function caps the starting dose ("Prescribe <=40mg as a starting dose ... possible
+increased risk for myopathy especially for 40mg dose"): the words "increased" and "dose" in one sentence are not a
+higher dose. CPIC's metoprolol row for a CYP2D6 poor metabolizer first asks for the lowest starting dose and only
+then offers another beta-blocker, so the patient hears "a lower dose", not "a different medicine".
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tailormed.model.careplan import CarePlan
+from tailormed.model.patient import Patient
+from tailormed.report.advice import Change, dose_share
+from tailormed.report.render import render_patient_html
+from tailormed.report.text import visible_text
+from tailormed.report.view import build_view
+
+Plans = dict[str, tuple[Patient, CarePlan]]
+HIGHER = "start you at a higher dose"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Prescribe ≤40mg as a starting dose and adjust doses of atorvastatin based on disease-specific guidelines. "
+        "Prescriber should be aware of possible increased risk for myopathy especially for 40mg dose.",
+        "Prescribe ≤ 2mg as a starting dose and adjust doses of pitavastatin based on disease-specific guidelines. "
+        "Prescriber should be aware of possible increased risk for myopathy especially for doses >1mg.",
+        "To induce allopurinol tolerance, the allopurinol dose is increased every 3 days until a dose of 100 mg/day",
+    ],
+)
+def test_increased_risk_at_a_dose_is_not_a_higher_dose(text: str) -> None:
+    assert dose_share(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "share"),
+    [
+        ("Increase starting dose 1.5 to 2 times recommended starting dose.", ("higher", None)),
+        ("Increase the dose by 50%", ("higher", None)),
+        ("Initiate therapy with lowest recommended starting dose.", ("lower", None)),
+        ("Reduce starting dose by 50% followed by titration", ("lower", 50)),
+        ("Consider a reduced dose", ("lower", None)),
+    ],
+)
+def test_dose_changes_are_still_read(text: str, share: tuple[str, int | None]) -> None:
+    assert dose_share(text) == share
+
+
+def test_statin_with_decreased_slco1b1_is_never_a_higher_dose(demo_plans: Plans) -> None:
+    patient, plan = demo_plans["demo-01-hale"]
+    view = build_view(plan, patient)
+    given = view.advice_for("atorvastatin")
+    assert given is not None and given.change is not Change.HIGHER_DOSE
+    text = visible_text(render_patient_html(plan, patient))
+    assert "atorvastatin" in text and HIGHER not in text
+
+
+def test_metoprolol_poor_metabolizer_hears_a_lower_dose(demo_plans: Plans) -> None:
+    patient, plan = demo_plans["demo-02-mensah"]
+    given = build_view(plan, patient).advice_for("metoprolol")
+    assert given is not None and given.change is Change.LOWER_DOSE
+    text = visible_text(render_patient_html(plan, patient))
+    block = text[text.index("metoprolol.\n") :]
+    assert block.startswith(
+        "metoprolol.\nYour genes change how your body handles this medicine. The usual dose could harm you. "
+        "Your care team should start you at a lower dose."
+    ), block[:300]
+
+
+def test_an_alternative_offered_first_is_still_a_different_medicine(demo_plans: Plans) -> None:
+    patient, plan = demo_plans["demo-01-hale"]
+    given = build_view(plan, patient).advice_for("clopidogrel")
+    assert given is not None and given.change is Change.OTHER_DRUG
+
+
+def test_sentences_of_the_tumour_section_are_apart(demo_plans: Plans) -> None:
+    patient, plan = demo_plans["demo-04-park"]
+    html = render_patient_html(plan, patient)
+    text = visible_text(html)
+    assert "Your tumor has a change in the BRAF gene. These approved medicines may work" in text
+    assert "gene.These" not in html
