@@ -194,6 +194,12 @@ def test_core_holds_every_pharmcat_row_for_its_genes(
         "PA166104954",
         "PA166104987",
         "PA166104990",
+        "PA166104937",  # DPWG aripiprazole, atomoxetine, brexpiprazole, pimozide, propafenone, zuclopenthixol:
+        "PA166104989",  # CYP2D6 activity score 2.5 ultrarapid, rows for 1.75, 2.75, >=3.75 and n/a
+        "PA166184527",
+        "PA166182819",
+        "PA166104962",
+        "PA166104992",
     }
 
     def keys(row: RecommendationRow) -> list[frozenset[tuple[str, str, tuple[str, ...]]]]:

@@ -337,6 +337,17 @@ def test_dpwg_2024_hla_b_15_02_rows_of_oxcarbazepine_and_phenytoin(
         ("paroxetine", "PA166104976 (annotation version 37)", "It is not possible to offer substantiated advice"),
         ("risperidone", "PA166104943 (annotation version 41)", "Choose an alternative or titrate the dose"),
         ("haloperidol", "PA166104988 (annotation version 36)", "Use 1.5 times the normal dose or choose"),
+        (
+            "atomoxetine",
+            "PA166104989 (annotation version 36)",
+            "- Be extra alert to reduced efficacy of the treatment.",
+        ),
+        ("propafenone", "PA166104962 (annotation version 36)", "It is not possible to offer adequately substantiated"),
+        (
+            "zuclopenthixol",
+            "PA166104992 (annotation version 38)",
+            "There is insufficient information available to make",
+        ),
     ],
 )
 def test_dpwg_counts_cyp2d6_activity_score_2_5_as_ultrarapid(
@@ -586,3 +597,33 @@ def test_dpwg_imipramine_cyp2c19_poor_metabolizer_row_flags_the_alternative(
     answers = [a for a in recommend_drug(guidelines, {"CYP2C19": result}, name="imipramine") if a.source == "DPWG"]
     (row,) = [row for answer in answers for row in answer.rows if "CYP2C19" in row.sources[0].cite]
     assert row.dosing_information and row.alternate_drug_available and row.other_prescribing_guidance
+
+
+@pytest.mark.parametrize(
+    ("drug", "annotation", "implication"),
+    [
+        (
+            "aripiprazole",
+            "PA166104937 (annotation version 45)",
+            "The genetic variation decreases the plasma concentration",
+        ),
+        (
+            "brexpiprazole",
+            "PA166184527 (annotation version 15)",
+            "The gene variation results in a reduction of the exposure",
+        ),
+        ("pimozide", "PA166182819 (annotation version 21)", "This gene variation can result in lower pimozide"),
+    ],
+)
+def test_dpwg_antipsychotics_give_activity_score_2_5_the_ultrarapid_no_action_row(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str, annotation: str, implication: str
+) -> None:
+    """The export answered activity score 2.5 with the normal-metabolizer "no recommendation" row; the newer
+    annotations give it the ultrarapid row, which needs no action."""
+    for diplotype in ("*1x2/*17", "*1/*1x2"):
+        result = called("CYP2D6", phenotypes, diplotype)
+        answers = {a.source: a for a in recommend_drug(guidelines, {"CYP2D6": result}, name=drug)}
+        (row,) = answers["DPWG"].rows
+        assert row.text.startswith("NO action is") and row.classification == "N/A" and not row.actionable
+        assert row.implications[0].startswith(implication)
+        assert row.sources[0].at.startswith(annotation)
