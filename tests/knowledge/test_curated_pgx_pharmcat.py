@@ -161,6 +161,9 @@ def test_core_holds_every_pharmcat_row_for_its_genes(
     # DPWG atorvastatin and simvastatin (the 2024 statin guideline); DPWG eliglustat; DPWG carbamazepine (HLA-A,
     # HLA-B), lamotrigine, oxcarbazepine and phenytoin (HLA-B) as updated by the 2024 anti-epileptic guideline
     assert replaced == {
+        "PA166104933",  # CPIC azathioprine, mercaptopurine, thioguanine: intermediate for both TPMT and NUDT15
+        "PA166104945",
+        "PA166104965",
         "PA166182843",
         "PA166182844",
         "PA166182823",
@@ -237,7 +240,7 @@ def test_core_holds_every_pharmcat_row_for_its_genes(
                         compared += 1
     assert missing == []
     assert different == []
-    assert compared > 2000
+    assert compared > 1900  # the rows of the replaced guidelines are checked in test_newer_guidelines.py
 
 
 def test_drug_codes_agree_with_pypgx(shared_data: Path, guidelines: GuidelineKnowledge) -> None:

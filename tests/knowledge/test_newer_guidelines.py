@@ -627,3 +627,47 @@ def test_dpwg_antipsychotics_give_activity_score_2_5_the_ultrarapid_no_action_ro
         assert row.text.startswith("NO action is") and row.classification == "N/A" and not row.actionable
         assert row.implications[0].startswith(implication)
         assert row.sources[0].at.startswith(annotation)
+
+
+@pytest.mark.parametrize(
+    ("drug", "version", "start"),
+    [
+        ("azathioprine", 55, "Start with reduced starting doses (20%-50% of normal dose) if normal starting dose is 2"),
+        ("mercaptopurine", 49, "Start with reduced starting doses (20%-50% of normal dose) if normal starting dose"),
+        ("thioguanine", 48, "Start with reduced doses (20% to 50% of normal dose) if normal starting dose is ≥ 40"),
+    ],
+)
+@pytest.mark.parametrize(("tpmt", "nudt15"), [("*1/*3A", "*1/*3"), ("*1/*3C", "*1/*2")])
+def test_cpic_thiopurines_start_lower_for_intermediate_metabolizers_of_both_genes(
+    guidelines: GuidelineKnowledge,
+    phenotypes: PhenotypeKnowledge,
+    drug: str,
+    version: int,
+    start: str,
+    tpmt: str,
+    nudt15: str,
+) -> None:
+    """CPIC's March 2024 update (PMID 38230823): TPMT and NUDT15 intermediate metabolizers start at 20-50% of the
+    normal dose; the 2024-03-25 export still gave them the one-gene 30-80% (thioguanine 50-80%) row."""
+    results = {"TPMT": called("TPMT", phenotypes, tpmt), "NUDT15": called("NUDT15", phenotypes, nudt15)}
+    assert {gene: r.phenotype for gene, r in results.items()} == {
+        "TPMT": "Intermediate Metabolizer",
+        "NUDT15": "Intermediate Metabolizer",
+    }
+    answers = {a.source: a for a in recommend_drug(guidelines, results, name=drug)}
+    (row,) = answers["CPIC"].rows
+    assert row.text.startswith(start) and row.actionable
+    assert row.sources[0].at.startswith("PA1661049")
+    assert f"(annotation version {version})" in row.sources[0].at
+    assert "30%-80%" not in row.text and "50% to 80%" not in row.text
+
+
+def test_cpic_thiopurines_keep_the_one_gene_rows(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    """Only the rows for intermediate metabolizers of both genes changed: TPMT intermediate with NUDT15 normal
+    still starts at 30-80% of the azathioprine dose."""
+    results = {"TPMT": called("TPMT", phenotypes, "*1/*3A"), "NUDT15": called("NUDT15", phenotypes, "*1/*1")}
+    (row,) = {a.source: a for a in recommend_drug(guidelines, results, name="azathioprine")}["CPIC"].rows
+    assert row.text.startswith("Start with reduced starting doses (30%-80% of normal dose)")
+    assert "(annotation version 55) recommendation PA166297271" in row.sources[0].at
