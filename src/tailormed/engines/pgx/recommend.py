@@ -75,7 +75,7 @@ def rows_key(guideline: Guideline, gene: str, result: GenePhenotype | None) -> H
         result.phenotype if kinds - {CriterionKind.NO_RESULT, CriterionKind.ALLELE_STATUS} else None,
         tuple(sorted(result.allele_statuses.items())) if CriterionKind.ALLELE_STATUS in kinds else None,
         result.diplotype_alleles if CriterionKind.DIPLOTYPE in kinds else None,
-        score_origin(result) if condition else None,
+        score_origins(result) if condition else None,
     )
 
 
@@ -122,18 +122,27 @@ def condition_holds(condition: RowCondition | None, result: GenePhenotype | None
     """Whether a row's condition on how the gene's score arose holds (a row without one always passes)."""
     if condition is None:
         return True
-    return result is not None and result.called and score_origin(result) == condition.score_from
+    return result is not None and result.called and condition.score_from in score_origins(result)
 
 
-def score_origin(result: GenePhenotype) -> ScoreOrigin:
-    """Two different variant alleles from unphased genotypes, or alleles whose copies are known.
+def score_origins(result: GenePhenotype) -> frozenset[ScoreOrigin]:
+    """How the result's score arose, in both ways guidelines part it (see :class:`ScoreOrigin`).
 
-    A score given by an outside call without its alleles counts as known: the laboratory stated it.
+    By phase: two different variant alleles from unphased genotypes, or alleles whose copies are known (a score
+    given by an outside call without its alleles counts as known: the laboratory stated it). By function: one
+    no-function allele beside normal ones, or two or more reduced-function alleles; a score given without its
+    alleles is either, so rows for both apply (the guideline's whole advice is shown).
     """
-    variants = {a.name for a in result.alleles if not (a.function or "normal").casefold().startswith("normal")}
-    if not result.phased and len(result.alleles) == 2 and len(variants) == 2:
-        return ScoreOrigin.TWO_UNPHASED_VARIANTS
-    return ScoreOrigin.KNOWN_ALLELES
+    variants = [a for a in result.alleles if not (a.function or "normal").casefold().startswith("normal")]
+    unphased = not result.phased and len(result.alleles) == 2 and len({a.name for a in variants}) == 2
+    origins = {ScoreOrigin.TWO_UNPHASED_VARIANTS if unphased else ScoreOrigin.KNOWN_ALLELES}
+    if not result.alleles:
+        origins |= {ScoreOrigin.ONE_NO_FUNCTION_ALLELE, ScoreOrigin.REDUCED_FUNCTION_VARIANTS}
+    elif len(variants) == 1 and (variants[0].function or "").casefold().startswith("no function"):
+        origins.add(ScoreOrigin.ONE_NO_FUNCTION_ALLELE)
+    elif len(variants) >= 2:
+        origins.add(ScoreOrigin.REDUCED_FUNCTION_VARIANTS)
+    return frozenset(origins)
 
 
 #: Answers kept over every guideline (per drug and gene results) before all are forgotten and kept anew: a

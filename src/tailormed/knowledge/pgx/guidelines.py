@@ -48,14 +48,20 @@ class Criterion(Contract):
 class ScoreOrigin(StrEnum):
     """How a lowest-function gene's activity score arose, where a guideline advises differently for each.
 
-    DPWG's DPYD score 1.0 is certain for one no-function allele beside a normal one, for the same
-    decreased-function variant on both copies, and for phased data; two different decreased-function variants of
-    unknown phase give 1.0 only if they lie on different copies (1.5 if on the same one), so DPWG asks for the
-    DPD activity to be measured.
+    DPWG's DPYD score 1.0 as the 2024-03-25 export gives it (two rows): certain for one no-function allele beside a
+    normal one, for the same decreased-function variant on both copies, and for phased data (``known_alleles``);
+    two different decreased-function variants of unknown phase give 1.0 only if they lie on different copies (1.5
+    if on the same one), so DPWG asks for the DPD activity to be measured (``two_unphased_variants``).
+
+    The newer annotation (one row whose two paragraphs say which applies) parts the cases by the alleles' function
+    instead: a single no-function variant beside a normal allele (``one_no_function_allele``), or more than one
+    reduced-function variant, phased or not, one per copy or the same one on both (``reduced_function_variants``).
     """
 
     TWO_UNPHASED_VARIANTS = "two_unphased_variants"
     KNOWN_ALLELES = "known_alleles"
+    ONE_NO_FUNCTION_ALLELE = "one_no_function_allele"
+    REDUCED_FUNCTION_VARIANTS = "reduced_function_variants"
 
 
 class RowCondition(Contract):
