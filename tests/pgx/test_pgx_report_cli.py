@@ -98,3 +98,31 @@ def test_text_report_marks_advice_on_a_vcf_cyp2d6_call_provisional(tmp_path: Pat
     assert "CYP2D6 copy-number testing resolves this" in codeine
     clopidogrel = review.split("clopidogrel", 1)[1]
     assert "provisional" not in clopidogrel.split("guidance that would change", 1)[0]
+
+
+def review_rows(text: str) -> list[list[str]]:
+    """The medication review table's rows, each cell's wrapped lines joined."""
+    rows: list[list[str]] = []
+    table = text[text.index("Medication review") :]
+    for line in table.splitlines():
+        if not line.startswith("│"):
+            continue
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if cells[0] or cells[1]:
+            rows.append(cells)
+        elif rows:
+            rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
+    return rows
+
+
+def test_a_recommendation_is_shown_whole(tmp_path: Path) -> None:
+    """DPWG's atorvastatin row for SLCO1B1 decreased function opens with a condition and a colon; the table must show
+    the advice that follows it (and the advice for patients without that condition), not the condition alone."""
+    target = tmp_path / "report.txt"
+    result = run("--record", str(demo_record("demo-01-hale")), "-o", str(target), kb_home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [row] = [r for r in review_rows(target.read_text()) if r[:2] == ["atorvastatin", "DPWG"]]
+    advice = row[3]
+    assert "Patient has ADDITIONAL SIGNIFICANT RISK FACTORS for statin-induced myopathy:" in advice
+    assert "Choose an alternative." in advice
+    assert "Patient has NO additional significant risk factors" in advice

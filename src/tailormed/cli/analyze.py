@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tailormed.cli.console import err, out, progress
+from tailormed.cli.console import err, out, plain, progress
 from tailormed.cli.options import (
     AbsentIsReferenceOption,
     BuildOption,
@@ -96,9 +96,9 @@ def report(
     from tailormed.pipeline.analyze import render_plan
 
     written = render_plan(plan, record, out_dir, pdf=not no_pdf, kb=kb)
-    err.print(f"wrote {len(written)} files to {written[0].parent if written else out_dir}")
+    err.print(f"wrote {len(written)} files to {written[0].parent if written else out_dir}", markup=False)
     for path in written:
-        out.print(f"  {path}", highlight=False)
+        out.print(f"  {path}", highlight=False, markup=False)
 
 
 def demo(
@@ -118,6 +118,7 @@ def demo(
 
     With --serve, then serve the web app and API on the same demo patients until Ctrl-C."""
     from rich.table import Table
+    from rich.text import Text
 
     from tailormed.demo import demo_records
     from tailormed.knowledge.bundle import load_bundle
@@ -129,34 +130,36 @@ def demo(
     with progress() as bar:
         task = bar.add_task("demo patients", total=len(records))
         for record in records:
-            bar.update(task, description=f"analyzing {record.stem}")
+            bar.update(task, description=f"analyzing {plain(record.stem)}")
             results.append(analyze_files(record, out_dir=out_dir, bundle=bundle))
             bar.advance(task)
-    table = Table(title=f"Demo patients ({bundle.location})")
+    table = Table(title=Text(f"Demo patients ({bundle.location})"))
     for column in ("patient", "actionable", "actions", "conflicts", "decisions", "key findings"):
         table.add_column(column)
     for result in results:
         actionable = _actionable(result.plan.findings)
         table.add_row(
-            result.patient_id,
+            Text(result.patient_id),
             str(len(actionable)),
             str(len(result.plan.actions)),
             str(len(result.plan.conflicts)),
             str(len(result.plan.decisions)),
-            "\n".join(dict.fromkeys(_label(f) for f in actionable)) or "-",
+            Text("\n".join(dict.fromkeys(_label(f) for f in actionable)) or "-"),
         )
     out.print(table)
     out.print("[bold]files written:[/]", highlight=False)
     for result in results:
         names = ", ".join(path.name for path in result.files)
-        out.print(f"  {result.folder}/: {names}", highlight=False, soft_wrap=True)
+        out.print(f"  {result.folder}/: {names}", highlight=False, soft_wrap=True, markup=False)
     reports = [path for result in results for path in result.files if path.name.startswith(REPORT_PREFIX)]
     if not reports:
-        out.print(f"no reports: {results[0].plan.inputs.get('reports', '')}" if results else "", highlight=False)
+        out.print(
+            f"no reports: {results[0].plan.inputs.get('reports', '')}" if results else "", highlight=False, markup=False
+        )
     else:
         out.print("[bold]reports:[/]", highlight=False)
         for path in reports:
-            out.print(f"  {path}", highlight=False, soft_wrap=True)
+            out.print(f"  {path}", highlight=False, soft_wrap=True, markup=False)
     if serve:
         from tailormed.cli.service import run_server
 
@@ -176,12 +179,13 @@ def _label(finding: Finding) -> str:
 
 def _print_result(result: AnalysisResult) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from tailormed.report.text import plain_word
 
     plan = result.plan
     actionable = _actionable(plan.findings)
-    out.print(f"[bold]care plan[/] for {result.patient_id}", highlight=False)
+    out.print(f"[bold]care plan[/] for {plain(result.patient_id)}", highlight=False)
     if not actionable:
         out.print("no actionable findings", highlight=False)
     else:
@@ -190,13 +194,13 @@ def _print_result(result: AnalysisResult) -> None:
             table.add_column(column)
         for finding in actionable:
             evidence = ", ".join(f"{e.source} {e.level or ''}".strip() for e in finding.evidence)
-            table.add_row(finding.title, ", ".join(finding.genes), evidence)
+            table.add_row(Text(finding.title), Text(", ".join(finding.genes)), Text(evidence))
         out.print(table)
     for action in plan.actions:
-        out.print(f"[bold]{plain_word(action.kind)}:[/] {action.title}", highlight=False)
+        out.print(f"[bold]{plain_word(action.kind)}:[/] {plain(action.title)}", highlight=False)
     for conflict in plan.conflicts:
-        out.print(f"[bold yellow]{plain_word(conflict.kind)}:[/] {conflict.description}", highlight=False)
+        out.print(f"[bold yellow]{plain_word(conflict.kind)}:[/] {plain(conflict.description)}", highlight=False)
     out.print(f"{len(plan.limitations)} item(s) not assessed; see summary.txt", highlight=False)
-    err.print(f"wrote {len(result.files)} files to {result.folder}")
+    err.print(f"wrote {len(result.files)} files to {result.folder}", markup=False)
     for path in result.files:
-        out.print(f"  {path}", highlight=False)
+        out.print(f"  {path}", highlight=False, markup=False)

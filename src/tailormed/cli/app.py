@@ -354,6 +354,12 @@ def version() -> None:
     _consoles()[0].print(__version__)
 
 
+def _plain(message: object) -> str:
+    from tailormed.cli.console import plain
+
+    return plain(message)
+
+
 def main() -> None:
     """Entry point: run the app; user-facing errors become one line on stderr and their exit code.
 
@@ -366,11 +372,11 @@ def main() -> None:
     try:
         app()
     except TailormedError as exc:
-        _consoles()[1].print(f"[bold red]error:[/] {exc}", highlight=False)
+        _consoles()[1].print(f"[bold red]error:[/] {_plain(exc)}", highlight=False)
         sys.exit(exc.exit_code)
     except Exception as exc:
         internal = InternalError(f"unexpected {type(exc).__name__}: {exc}")
-        _consoles()[1].print(f"[bold red]internal error:[/] {internal} (please report this)", highlight=False)
+        _consoles()[1].print(f"[bold red]internal error:[/] {_plain(internal)} (please report this)", highlight=False)
         sys.exit(internal.exit_code)
     finally:
         gc.freeze()

@@ -151,4 +151,4 @@ def run(
         highlight=False,
     )
     for analysis, reason in manifest["not_run"].items():
-        err.print(f"{analysis}: {reason}", highlight=False)
+        err.print(f"{analysis}: {reason}", highlight=False, markup=False)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -14,6 +15,12 @@ T = TypeVar("T")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+
+def plain(value: object) -> str:
+    """``value`` as console markup that prints it as it is: input and knowledge text (a medication name, a file name,
+    a guideline's ``[general]`` population) may hold square brackets, which markup would drop or fail on."""
+    return escape(str(value))
 
 
 def progress() -> Progress:

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from tailormed.cli.console import err, out, track
+from tailormed.cli.console import err, out, plain, track
 from tailormed.cli.options import KbOption
 from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
@@ -159,9 +159,9 @@ def rank(
             not_used=notes,
         )
     for item in result.not_used:
-        err.print(f"[yellow]not used:[/] {item.item}: {item.reason}", highlight=False)
+        err.print(f"[yellow]not used:[/] {plain(f'{item.item}: {item.reason}')}", highlight=False)
     for note in result.notes:
-        err.print(f"note: {note}", highlight=False)
+        err.print(f"note: {note}", highlight=False, markup=False)
     text = _tsv([(None, result)]) if output_format is OutputFormat.TSV else _json_one(result)
     _emit(text, output, f"ranked {result.diseases_ranked} diseases")
     if output_format is OutputFormat.TSV:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from tailormed.cli.console import err, out, progress
+from tailormed.cli.console import err, out, plain, progress
 from tailormed.cli.options import AbsentIsReferenceOption, BuildOption, KbOption
 from tailormed.fileio import write_text_atomic
 from tailormed.model.enums import Sex
@@ -76,12 +76,12 @@ def hereditary(
         text = tables.hereditary_tsv(results)
         limits = dict.fromkeys(f"{item.item}: {item.reason}" for result in results for item in result.limits)
         for line in limits:
-            err.print(f"[dim]not assessed:[/] {line}", highlight=False)
+            err.print(f"[dim]not assessed:[/] {plain(line)}", highlight=False)
     else:
         text = tables.hereditary_json(results, knowledge)
     for result in results:
         for warning in result.warnings:
-            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            err.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
     if output is None:
         out.file.write(text)  # raw: a Rich print would expand the TSV's tabs
         out.file.flush()

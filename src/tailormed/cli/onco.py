@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from tailormed.cli.console import err, out
+from tailormed.cli.console import err, out, plain
 from tailormed.cli.options import BuildOption, KbOption
 from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
@@ -120,7 +120,9 @@ def match(
         text = json.dumps(payload, indent=1, ensure_ascii=False) + "\n"
     for result in results:
         for item in result.not_assessed:
-            err.print(f"[yellow]not assessed[/] {result.case_id}: {item.item} — {item.reason}", highlight=False)
+            err.print(
+                f"[yellow]not assessed[/] {plain(f'{result.case_id}: {item.item} — {item.reason}')}", highlight=False
+            )
     if output is None:
         out.file.write(text)
         out.file.flush()

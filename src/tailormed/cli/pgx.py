@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tailormed.cli.console import err, out, progress
+from tailormed.cli.console import err, out, plain, progress
 from tailormed.cli.options import AbsentIsReferenceOption, BuildOption, KbOption, OutsideCallsOption
 from tailormed.cli.pgx_report import report_command
 from tailormed.fileio import write_text_atomic
@@ -85,18 +85,18 @@ def call(
             results.append((genotypes, calls, phenotype_calls(calls, tables, copy_numbers)))
             bar.advance(task)
     for warning in batch.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        err.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
     for genotypes, _, _ in results:  # e.g. a REF that differs from the knowledge's: that position is not used
         for warning in genotypes.warnings:
             if warning not in batch.warnings:
-                err.print(f"[yellow]warning:[/] {genotypes.sample}: {warning}", highlight=False)
+                err.print(f"[yellow]warning:[/] {plain(f'{genotypes.sample}: {warning}')}", highlight=False)
     if batch.absent.absent_is_reference:
         for region in batch.coverage:
             if region.consumer == pgx.CONSUMER and not region.records:
-                err.print(f"[bold yellow]{region.name}:[/] {pgx.not_covered(region)}", highlight=False)
+                err.print(f"[bold yellow]{region.name}:[/] {plain(pgx.not_covered(region))}", highlight=False)
     if outside is not None:
         for warning in outside.warnings:
-            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            err.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
     versions = {
         sources.definitions: next(iter(definitions.values())).version,
         **pgx.source_versions(bundle, [sources.phenotypes]),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tailormed.cli.console import err, out, progress
+from tailormed.cli.console import err, out, plain, progress
 from tailormed.cli.options import (
     AbsentIsReferenceOption,
     BuildOption,
@@ -61,7 +61,7 @@ def report_command(
     definitions, tables = load_calling(bundle)
     outside = read_outside(outside_calls, definitions, tables=tables) if outside_calls is not None else None
     with progress() as bar:
-        task = bar.add_task(f"reading {vcf_path.name}", total=None)
+        task = bar.add_task(f"reading {plain(vcf_path.name)}", total=None)
         evidence = read_patient_genome(
             vcf_path,
             patient,
@@ -73,10 +73,10 @@ def report_command(
         )
     run = patient_pgx(patient, evidence, bundle, outside=outside, on=date.today())
     for warning in [*evidence.warnings, *run.warnings]:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        err.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
     if evidence.absent.absent_is_reference:
         for region in evidence.uncovered(CONSUMER):
-            err.print(f"[bold yellow]{region.name}:[/] {not_covered(region)}", highlight=False)
+            err.print(f"[bold yellow]{region.name}:[/] {plain(not_covered(region))}", highlight=False)
     if output_format is ReportFormat.JSON:
         _emit(json.dumps(_payload(patient, run), indent=2, ensure_ascii=False) + "\n", output)
     elif output is None:
@@ -106,28 +106,38 @@ def _payload(patient: Patient, run: PatientPgx) -> dict[str, Any]:
 
 def _render(patient: Patient, run: PatientPgx) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from tailormed.engines.pgx.matcher import ABSENT_AS_REFERENCE_NOTE
     from tailormed.report.text import plain_word
 
     genotypes, result, versions = run.genotypes, run.result, run.versions
-    out.print(f"[bold]PGx report[/] for {patient.id} (sample {genotypes.sample}, {genotypes.source})", highlight=False)
+    out.print(
+        f"[bold]PGx report[/] for {plain(f'{patient.id} (sample {genotypes.sample}, {genotypes.source})')}",
+        highlight=False,
+    )
     absent = "absent positions assumed reference" if genotypes.absent_is_reference else "absent positions not called"
-    out.print(f"{absent}; knowledge: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())), highlight=False)
-    genes = Table(title="Gene results")
+    out.print(
+        f"{absent}; knowledge: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())),
+        highlight=False,
+        markup=False,
+    )
+    genes = Table(title="Gene results")  # cells are Text: knowledge and input text is shown as it is
     for column in ("gene", "diplotype", "phenotype", "activity score", "notes"):
         genes.add_column(column)
     for gene, p in sorted(result.phenotypes.items()):
         genes.add_row(
-            gene,
-            " or ".join(p.diplotypes) or "-",
-            p.phenotype or plain_word(p.status),
-            p.activity_score or "",
-            "; ".join(
-                [
-                    *(note for note in p.notes if note != ABSENT_AS_REFERENCE_NOTE),  # stated once, above the table
-                    *(f"missing {m}" for m in p.missing_positions[:3]),
-                ]
+            Text(gene),
+            Text(" or ".join(p.diplotypes) or "-"),
+            Text(p.phenotype or plain_word(p.status)),
+            Text(p.activity_score or ""),
+            Text(
+                "; ".join(
+                    [
+                        *(note for note in p.notes if note != ABSENT_AS_REFERENCE_NOTE),  # stated once, above the table
+                        *(f"missing {m}" for m in p.missing_positions[:3]),
+                    ]
+                )
             ),
         )
     out.print(genes)
@@ -136,39 +146,47 @@ def _render(patient: Patient, run: PatientPgx) -> None:
         meds.add_column(column)
     for medication in result.review.medications:
         for answer in medication.recommendations:
+            # the whole text: a row that opens with its condition ("Patient has ... risk factors:") gives its advice
+            # on the lines that follow
             text = "\n".join(
-                f"[{r.population}] {r.text.splitlines()[0]}" if r.population else r.text.splitlines()[0]
+                f"[{r.population}] {r.text.strip()}" if r.population not in (None, "general") else r.text.strip()
                 for r in answer.rows
             ) or "; ".join(n.reason for n in answer.not_assessed)
             if answer.provisional and answer.range_note:
                 text += f"\n{answer.range_note}"
             meds.add_row(
-                medication.medication,
-                answer.source,
-                "\n".join(answer.gene_results.values()),
-                text,
-                ", ".join(sorted({r.classification or "" for r in answer.rows})),
+                Text(medication.medication),
+                Text(answer.source),
+                Text("\n".join(answer.gene_results.values())),
+                Text(text),
+                Text(", ".join(sorted({r.classification or "" for r in answer.rows}))),
                 "change" if answer.actionable else "",
             )
     out.print(meds)
     for change in result.review.phenoconversions:
-        out.print(f"[bold yellow]phenoconversion:[/] {change.explanation}", highlight=False)
+        out.print(f"[bold yellow]phenoconversion:[/] {plain(change.explanation)}", highlight=False)
     for line in result.review.unrecognised:
-        out.print(f"[bold red]{line}[/]", highlight=False)
+        out.print(f"[bold red]{plain(line)}[/]", highlight=False)
     for line in result.review.not_in_bundle:
-        out.print(f"[bold yellow]{line}[/]", highlight=False)
+        out.print(f"[bold yellow]{plain(line)}[/]", highlight=False)
     if result.review.without_guidance:
-        out.print("no CPIC/DPWG guidance for: " + ", ".join(result.review.without_guidance), highlight=False)
+        out.print(
+            "no CPIC/DPWG guidance for: " + ", ".join(result.review.without_guidance), highlight=False, markup=False
+        )
     if result.warfarin is not None:
-        out.print(f"[bold]warfarin (IWPC):[/] {result.warfarin.worked}", highlight=False)
+        out.print(f"[bold]warfarin (IWPC):[/] {plain(result.warfarin.worked)}", highlight=False)
         if result.warfarin.adjusted_weekly_mg is not None:
             low, high = result.warfarin.adjusted_weekly_mg
             out.print(f"  CPIC 2017 adjusted: {low:.1f}-{high:.1f} mg/week", highlight=False)
         for item in result.warfarin.not_assessed:
-            out.print(f"  not assessed: {item.item}: {item.reason}", highlight=False)
+            out.print(f"  not assessed: {item.item}: {item.reason}", highlight=False, markup=False)
     if result.other_recommendations:
         drugs = sorted({f"{r.drug} ({r.source})" for r in result.other_recommendations})
-        out.print("guidance that would change therapy for drugs not on the list: " + ", ".join(drugs), highlight=False)
+        out.print(
+            "guidance that would change therapy for drugs not on the list: " + ", ".join(drugs),
+            highlight=False,
+            markup=False,
+        )
 
 
 def _emit(text: str, output: Path | None) -> None:

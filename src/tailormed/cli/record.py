@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tailormed.cli.console import err, out
+from tailormed.cli.console import err, out, plain
 from tailormed.cli.options import KbOption
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def check(
     if genome is not None and not genome.is_file():
         notes.append(f"genome.vcf '{intake.patient.genome.vcf if intake.patient.genome else ''}' not found at {genome}")
     for note in notes:
-        err.print(f"[yellow]warning:[/] {note}", highlight=False, markup=True)
+        err.print(f"[yellow]warning:[/] {plain(note)}", highlight=False, markup=True)
     if output_format is CheckFormat.JSON:
         out.print_json(json.dumps(intake.patient.model_dump(mode="json")))
     else:
@@ -56,10 +56,13 @@ def check(
 
 def _summary(intake: RecordIntake, file: Path) -> Table:
     from rich.table import Table
+    from rich.text import Text
 
     patient = intake.patient
     demographics = patient.demographics
-    table = Table(title=f"{patient.id} ({intake.kind}: {file.name})", show_header=False, title_justify="left")
+    table = Table(
+        title=Text(f"{patient.id} ({intake.kind}: {file.name})"), show_header=False, title_justify="left"
+    )  # titles and cells are Text: the record's own words are shown as they are
     table.add_column("section", style="bold")
     table.add_column("content")
     who = [demographics.sex.value]
@@ -69,26 +72,31 @@ def _summary(intake: RecordIntake, file: Path) -> Table:
         who.append(f"{demographics.age_years:g} years")
     if demographics.race or demographics.ethnicity:
         who.append(", ".join([*demographics.race, *([demographics.ethnicity] if demographics.ethnicity else [])]))
-    table.add_row("patient", ", ".join(filter(None, [patient.display_name, *who])))
-    table.add_row("conditions", _names([c.name for c in patient.conditions]))
-    table.add_row("medications", _names([f"{m.name} ({m.status.value})" for m in patient.medications]))
-    table.add_row("allergies", _names([a.substance for a in patient.allergies]))
+    table.add_row("patient", Text(", ".join(filter(None, [patient.display_name, *who]))))
+    table.add_row("conditions", Text(_names([c.name for c in patient.conditions])))
+    table.add_row("medications", Text(_names([f"{m.name} ({m.status.value})" for m in patient.medications])))
+    table.add_row("allergies", Text(_names([a.substance for a in patient.allergies])))
     table.add_row(
-        "observations", f"{len(patient.observations)} ({len({o.loinc for o in patient.observations})} LOINC codes)"
+        "observations",
+        Text(f"{len(patient.observations)} ({len({o.loinc for o in patient.observations})} LOINC codes)"),
     )
-    table.add_row("family history", _names([f"{f.relative.value}: {f.condition}" for f in patient.family_history]))
+    table.add_row(
+        "family history", Text(_names([f"{f.relative.value}: {f.condition}" for f in patient.family_history]))
+    )
     if patient.lifestyle.smoking is not None:
-        table.add_row("smoking", patient.lifestyle.smoking.status.value)
+        table.add_row("smoking", Text(patient.lifestyle.smoking.status.value))
     if patient.tumour is not None:
-        table.add_row("tumour", patient.tumour.oncotree_code)
-    table.add_row("language", patient.preferences.language)
+        table.add_row("tumour", Text(patient.tumour.oncotree_code))
+    table.add_row("language", Text(patient.preferences.language))
     if patient.genome is not None:
         table.add_row(
             "genome",
-            f"{patient.genome.vcf} (sample {patient.genome.sample or '-'}, "
-            f"absent sites are {'reference' if patient.genome.absent_is_reference else 'not called'})",
+            Text(
+                f"{patient.genome.vcf} (sample {patient.genome.sample or '-'}, "
+                f"absent sites are {'reference' if patient.genome.absent_is_reference else 'not called'})"
+            ),
         )
-    table.add_row("warnings", str(len(intake.warnings)))
+    table.add_row("warnings", Text(str(len(intake.warnings))))
     return table
 
 

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from tailormed.cli.console import err, out
+from tailormed.cli.console import err, out, plain
 from tailormed.cli.options import AbsentIsReferenceOption, BuildOption, KbOption
 from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
@@ -137,8 +137,8 @@ def _table(payload: dict[str, object]) -> None:
 
     risks = payload.get("risks")
     if not risks:
-        out.print(f"No risk could be computed for {payload.get('patient')} on {payload.get('on')}.")
-    table = Table(title=f"Risks for {payload.get('patient')} on {payload.get('on')}", show_lines=True)
+        out.print(f"No risk could be computed for {payload.get('patient')} on {payload.get('on')}.", markup=False)
+    table = Table(title=plain(f"Risks for {payload.get('patient')} on {payload.get('on')}"), show_lines=True)
     for column in ("risk", "equation", "with genetics", "what if (same people)"):
         table.add_column(column)
     for risk in risks if isinstance(risks, list) else []:
@@ -158,9 +158,9 @@ def _table(payload: dict[str, object]) -> None:
         label = str(risk.get("title"))
         if risk.get("category"):
             label += f"\n({str(risk['category']).replace('_', ' ')})"
-        table.add_row(label, shown, genetic, what_if or "-")
+        table.add_row(plain(label), plain(shown), plain(genetic), plain(what_if or "-"))
     if risks:
         out.print(table)
     missing = payload.get("not_assessed")
     for item in missing if isinstance(missing, list) else []:
-        out.print(f"[yellow]not assessed:[/] {item['item']}: {item['reason']}", highlight=False)
+        out.print(f"[yellow]not assessed:[/] {plain(item['item'])}: {plain(item['reason'])}", highlight=False)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tailormed.cli.console import out, progress
+from tailormed.cli.console import out, plain, progress
 from tailormed.cli.options import BuildOption
 
 if TYPE_CHECKING:
@@ -32,22 +32,24 @@ def _print_text(summary: VcfSummary) -> None:
 
     shown = ", ".join(summary.samples[:10]) + (" ..." if len(summary.samples) > 10 else "")
     table = Table(show_header=False, box=None)
-    table.add_row("file", summary.path)
+    table.add_row("file", plain(summary.path))
     table.add_row("format", summary.format + (" (indexed)" if summary.indexed else ""))
-    table.add_row("samples", f"{len(summary.samples)}" + (f": {shown}" if shown else ""))
+    table.add_row("samples", f"{len(summary.samples)}" + (f": {plain(shown)}" if shown else ""))
     table.add_row("records", str(summary.records))
     table.add_row("multi-allelic", str(summary.multiallelic_records))
     table.add_row(
         "contigs",
-        ", ".join(f"{c.name} ({c.records})" for c in summary.contigs) or "none",
+        plain(", ".join(f"{c.name} ({c.records})" for c in summary.contigs) or "none"),
     )
     table.add_row("phased", "yes" if summary.phased else "no")
     table.add_row("haploid calls", "yes" if summary.haploid_calls else "no")
     table.add_row("gVCF blocks", "yes" if summary.gvcf else "no")
     if summary.build is not None:
-        table.add_row("build", f"{summary.build.build} (from {summary.build.source.value}: {summary.build.detail})")
+        table.add_row(
+            "build", plain(f"{summary.build.build} (from {summary.build.source.value}: {summary.build.detail})")
+        )
     else:
-        table.add_row("build", f"undetermined: {summary.build_problem}")
+        table.add_row("build", plain(f"undetermined: {summary.build_problem}"))
     out.print(table)
 
 

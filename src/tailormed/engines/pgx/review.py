@@ -484,7 +484,7 @@ def _advice_text(answer: GuidelineResult) -> str:
     if not answer.rows:
         return "; ".join(n.reason for n in answer.not_assessed) or answer.status.value.replace("_", " ")
     lines = (
-        row.text.strip().splitlines()[0] + (f" ({row.population})" if row.population else "") for row in answer.rows
+        row.headline + (f" ({row.population})" if row.population else "") for row in answer.rows
     )
     return " / ".join(dict.fromkeys(lines))
 
