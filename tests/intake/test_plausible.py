@@ -172,3 +172,25 @@ def test_ranges_intake_cannot_apply_are_a_knowledge_error_naming_the_file() -> N
     without_bmi = [entry for entry in entries if "39156-5" not in entry.loinc]
     with pytest.raises(KnowledgeError, match=r"^site\.yaml: no plausibility range for LOINC 39156-5"):
         Plausibility.of(without_bmi, source="site.yaml", named="site")
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("'5,2'", "total cholesterol (LOINC 2093-3) '5,2' is not a number"),
+        ("high", "total cholesterol (LOINC 2093-3) 'high' is not a number"),
+        (".nan", "total cholesterol (LOINC 2093-3) nan is not a number"),
+    ],
+)
+def test_a_measurement_that_is_not_a_number_is_refused(tmp_path: Path, value: str, words: str) -> None:
+    """A decimal comma ("5,2") or a word where a measurement the risk equations read belongs is not silently a
+    missing input: the record is refused naming the line and the value."""
+    with pytest.raises(InputError) as caught:
+        load_record(record(tmp_path, "2093-3", value, "mmol/L"), RANGES)  # type: ignore[arg-type]
+    assert str(caught.value).startswith(f"{tmp_path / 'p1.yaml'}, line 7, observations[1].value: ")
+    assert words in str(caught.value)
+
+
+def test_a_text_result_of_a_code_without_a_range_still_loads(tmp_path: Path) -> None:
+    loaded = load_record(record(tmp_path, "94500-6", "Not detected", None), RANGES)  # type: ignore[arg-type]
+    assert loaded.observations[1].value == "Not detected"

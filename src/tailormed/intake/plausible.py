@@ -13,6 +13,7 @@ checked. A value with no unit is checked in the unit it will be read in, so a he
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -180,8 +181,12 @@ def _in_base(rule: Plausible, value: float, unit: str) -> float | None:
 
 def _problem(obs: Observation, patient: Patient, plausible: Plausibility, today: date) -> str | None:
     rule = plausible.by_loinc.get(obs.loinc)
-    if rule is None or isinstance(obs.value, str):
+    if rule is None:
         return None
+    if isinstance(obs.value, str) or not math.isfinite(obs.value):
+        # a decimal comma ("5,2") or a word would otherwise reach the risk equations as a missing input
+        shown = repr(obs.value) if isinstance(obs.value, str) else f"{obs.value:g}"
+        return f"{rule.name} (LOINC {obs.loinc}) {shown} is not a number: give it as a number (e.g. in {rule.unit})"
     age = patient.demographics.age_on(obs.effective_date or today)
     problem = implausible(rule, float(obs.value), obs.unit or "", age)
     return None if problem is None else f"{rule.name} (LOINC {obs.loinc}) {problem}"
