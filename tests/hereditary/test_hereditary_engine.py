@@ -304,3 +304,17 @@ def test_many_ref_mismatches_refuse_the_file(
     with pytest.raises(InputError, match="REF bases disagree with the knowledge at 3 sites") as caught:
         assess(hereditary_bundle, vcf_writer(rows))
     assert "another build than GRCh38" in caught.value.message
+
+
+def test_declared_complete_but_no_record_near_a_gene_is_not_told_to_declare_it(
+    hereditary_bundle: KnowledgeBundle, pick: Callable[..., object], vcf_writer: Writer
+) -> None:
+    """With --absent-is-reference, sites of a gene whose region holds no record stay absent; the limit says why, and
+    does not tell the user to declare what they declared."""
+    brca1 = pick(lambda r: r.gene == "BRCA1" and r.clnsig == "Pathogenic" and is_snv(r))
+    declared = assess(hereditary_bundle, vcf_writer([row(brca1, ["0/0"])]), absent_is_reference=True)["PATIENT"]
+    tp53 = next(c for c in declared.result.coverage if c.gene == "TP53")
+    assert tp53.absent == tp53.sites
+    [absent] = [item for item in declared.limits if "TP53" in item.item and "positions" in item.item]
+    assert "declare --absent-is-reference" not in absent.reason
+    assert "no record at all in their gene's region" in absent.reason

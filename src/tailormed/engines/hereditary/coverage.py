@@ -100,8 +100,13 @@ def not_assessed(
         items.append(
             NotAssessed(
                 item=f"{total} of {sites} ClinVar P/LP or conflicting positions ({_listing(absent)})",
-                reason="absent from the VCF and not assumed reference; declare --absent-is-reference for a "
-                "complete WGS or panel VCF",
+                reason=(
+                    "absent from the VCF and not assumed reference: the VCF is declared complete but has no record at "
+                    "all in their gene's region"
+                    if absent_is_reference
+                    else "absent from the VCF and not assumed reference; declare --absent-is-reference for a "
+                    "complete WGS or panel VCF"
+                ),
             )
         )
     no_call = [(row.gene, row.no_call) for row in coverage if row.no_call]
