@@ -77,6 +77,8 @@ GENERATED_DEFINITIONS = Path(DEFINITIONS) / "generated.yaml"
 GENERATED_PHENOTYPES = Path(PHENOTYPES) / "generated.yaml"
 GENERATED_GUIDELINES = Path(GUIDELINES) / "cpic-dpwg.yaml"
 FDA_GUIDELINES = Path(GUIDELINES) / "fda.yaml"
+#: How the ids of the FDA table's entries begin (``fda-<drug>-<genes>``, scripts/curate_pgx_core.py).
+FDA_TABLE_ID = "fda-"
 
 _NO_RESULT = "No Result"
 _SCORE = re.compile(r"^≥?\d+(\.\d+)?$")
@@ -101,15 +103,19 @@ def compile_core(curated: Path = CURATED) -> dict[Path, str]:
     )
     fda = compile_guidelines(read_yaml(curated / FDA_GUIDELINES), phenotypes, curated / FDA_GUIDELINES)
     # a guideline written by hand from a newer annotation takes the place of the generated one of the same id, so
-    # guidelines keep the order the reports list their sources in (CPIC before DPWG)
+    # guidelines keep the order the reports list their sources in (CPIC before DPWG, the FDA table last); an FDA
+    # table entry written by hand (id ``fda-``, as curate_pgx_core names them) that the 2021 capture lacks joins the
+    # table's entries
     newer = {guideline.id: guideline for guideline in guidelines.guidelines}
     replaced = tuple(newer.get(guideline.id, guideline) for guideline in generated.guidelines)
-    generated_ids = {guideline.id for guideline in generated.guidelines}
-    added = tuple(guideline for guideline in guidelines.guidelines if guideline.id not in generated_ids)
+    table = tuple(newer.get(guideline.id, guideline) for guideline in fda.guidelines)
+    known = {guideline.id for guideline in generated.guidelines + fda.guidelines}
+    table += tuple(g for g in guidelines.guidelines if g.id not in known and g.id.startswith(FDA_TABLE_ID))
+    added = tuple(g for g in guidelines.guidelines if g.id not in known and not g.id.startswith(FDA_TABLE_ID))
     guidelines = guidelines.model_copy(
         update={
             "version": f"{guidelines.version}; CPIC/DPWG annotations {generated.version}; {fda.version}",
-            "guidelines": added + replaced + fda.guidelines,
+            "guidelines": added + replaced + table,
         }
     )
     files = {

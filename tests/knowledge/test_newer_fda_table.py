@@ -1,0 +1,112 @@
+"""FDA Table of Pharmacogenetic Associations entries that changed or were added after the 2021 capture in fda.yaml,
+written by hand from ClinPGx's FDA PGx Association rows in PharmCAT 3.1.1: real genotypes reach the table's newer
+words, and an entry written by hand takes the place of the capture's, never stands beside it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tailormed.engines.pgx.phenotype import phenotype_gene
+from tailormed.engines.pgx.recommend import recommend_drug
+from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
+from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
+from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype
+
+
+def called(gene: str, phenotypes: PhenotypeKnowledge, diplotype: str) -> GenePhenotype:
+    first, _, second = diplotype.partition("/")
+    call = GeneCall(
+        sample="s1",
+        gene=gene,
+        status=CallStatus.CALLED,
+        diplotypes=[Diplotype(allele1=first, allele2=second)],
+        origin=CallOrigin.OUTSIDE_CALL,
+    )
+    return phenotype_gene(call, phenotypes.gene(gene))
+
+
+def fda_rows(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str, calls: dict[str, str]
+) -> dict[str, str]:
+    """The FDA table's words per ClinPGx association id, for one patient."""
+    results = {gene: called(gene, phenotypes, diplotype) for gene, diplotype in calls.items()}
+    answers = [a for a in recommend_drug(guidelines, results, name=drug) if a.source == "FDA"]
+    rows = [row for answer in answers for row in answer.rows]
+    found = {row.sources[0].at.split("; ClinPGx FDA PGx Association ")[-1].split(" ")[0]: row.text for row in rows}
+    assert len(found) == len(rows), "an FDA entry is given twice"
+    assert all(not row.actionable for row in rows)  # the label's words are shown; CPIC and DPWG carry the action
+    return found
+
+
+@pytest.mark.parametrize("diplotype", ["*1/*2", "*2/*2"])
+def test_pantoprazole_row_now_covers_intermediate_metabolizers(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str
+) -> None:
+    """The 2021 table named poor metabolizers only; it now says adults who are intermediate or poor metabolizers
+    need no dose change."""
+    rows = fda_rows(guidelines, phenotypes, "pantoprazole", {"CYP2C19": diplotype})
+    assert rows == {
+        "PA166329582": "Results in higher systemic concentrations. Consider dosage reduction in children who are poor "
+        "metabolizers. No dosage adjustment is needed for adult patients who are intermediate or poor metabolizers."
+    }
+
+
+@pytest.mark.parametrize("diplotype", ["*1/*28", "*28/*28"])
+def test_irinotecan_row_names_intermediate_metabolizers_and_neutropenia_monitoring(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str
+) -> None:
+    (text,) = fda_rows(guidelines, phenotypes, "irinotecan", {"UGT1A1": diplotype}).values()
+    assert text.startswith("Results in higher systemic active metabolite concentrations and higher adverse reaction")
+    assert "Closely monitor for neutropenia during and after treatment." in text
+    assert "by at least one level in poor metabolizers" in text
+
+
+@pytest.mark.parametrize("diplotype", ["*1/*3", "*3/*3"])
+def test_celecoxib_row_reaches_cyp2c9_3_carriers(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str
+) -> None:
+    (text,) = fda_rows(guidelines, phenotypes, "celecoxib", {"CYP2C9": diplotype}).values()
+    assert text.endswith("Consider alternative therapy in poor metabolizers with juvenile rheumatoid arthritis.")
+
+
+@pytest.mark.parametrize("drug", ["phenytoin", "fosphenytoin"])
+def test_phenytoin_entries_added_to_the_table(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str
+) -> None:
+    rows = fda_rows(guidelines, phenotypes, drug, {"CYP2C9": "*1/*3", "HLA-B": "*15:02/*07:02"})
+    cyp2c9, hla_b = (rows[k] for k in sorted(rows))  # ids: CYP2C9 before HLA-B for both drugs
+    assert f"Consider avoiding {drug} as an alternative to carbamazepine in patients who are CYP2C9*3" in cyp2c9
+    assert (
+        f"Consider avoiding {drug} as an alternative to carbamazepine in patients who are positive for HLA-B*15:02"
+        in (hla_b)
+    )
+    assert fda_rows(guidelines, phenotypes, drug, {"CYP2C9": "*1/*1", "HLA-B": "*07:02/*08:01"}) == {}
+
+
+@pytest.mark.parametrize(
+    ("drug", "gene", "diplotype", "section", "start"),
+    [
+        ("abrocitinib", "CYP2C19", "*2/*2", 1, "Results in higher systemic concentrations and may result in higher"),
+        ("nateglinide", "CYP2C9", "*3/*3", 1, "Results in higher systemic concentrations and may result in higher"),
+        ("oliceridine", "CYP2D6", "*4/*4", 1, "Results in higher systemic concentrations and higher adverse reaction"),
+        ("mavacamten", "CYP2C19", "*1/*2", 2, "Results in higher systemic concentrations and may have higher adverse"),
+        ("lansoprazole", "CYP2C19", "*2/*2", 3, "Results in higher systemic concentrations."),
+        ("ibuprofen", "CYP2C9", "*3/*3", 3, "May result in higher systemic concentrations."),
+    ],
+)
+def test_entries_the_table_added_since_2021(
+    guidelines: GuidelineKnowledge,
+    phenotypes: PhenotypeKnowledge,
+    drug: str,
+    gene: str,
+    diplotype: str,
+    section: int,
+    start: str,
+) -> None:
+    results = {gene: called(gene, phenotypes, diplotype)}
+    answers = [a for a in recommend_drug(guidelines, results, name=drug) if a.source == "FDA"]
+    (row,) = [row for answer in answers for row in answer.rows]
+    assert row.text.startswith(start)
+    assert row.sources[0].cite.endswith("/table-pharmacogenetic-associations")
+    assert "as PharmCAT 3.1.1's prescribing_guidance.json carries it" in row.sources[0].at
+    assert row.classification.startswith(f"FDA section {section}:")
