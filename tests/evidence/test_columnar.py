@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tailormed import bgzf as tailormed_bgzf
 from tailormed.errors import InputError
 from tailormed.evidence import columnar, read_genomes
 from tailormed.evidence.read import _Pass
@@ -112,6 +113,7 @@ CALLS = st.sampled_from(
     subset=st.booleans(),
     piece=st.sampled_from([1 << 20, 7, 301]),
     head=st.sampled_from([512, 3, 25]),
+    ring=st.sampled_from([None, (97, 2), (300, 3)]),
 )
 def test_same_records_as_htslib(
     tmp_path: Path,
@@ -122,10 +124,13 @@ def test_same_records_as_htslib(
     subset: bool,
     piece: int,
     head: int,
+    ring: tuple[int, int] | None,
 ) -> None:
     """Any records, read in pieces of any size (lines split between pieces), their fixed fields split at once or
-    searched tab by tab (``head``): the same groups as htslib's."""
+    searched tab by tab (``head``), a BGZF file inflated by threads or ahead in a child process (``ring``: its slots'
+    size and number; two slots of one block each are reused as soon as released): the same groups as htslib's."""
     monkeypatch.setattr(columnar, "JOB_BYTES", piece)
+    monkeypatch.setattr(tailormed_bgzf, "JOB_BYTES", piece)
     monkeypatch.setattr(columnar, "FIXED_FIELDS_BYTES", head)
     names = [f"S{i}" for i in range(samples)]
     rows = []
@@ -150,8 +155,13 @@ def test_same_records_as_htslib(
     chosen = [names[i] for i in range(samples) if i % 2 == 0] if subset else None
     assert columnar.supports(path)
     htslib = groups_of(path, request(rows), chosen, False)
-    assert_same(groups_of(path, request(rows), chosen, True), htslib)
-    assert_same_copies(path, rows, chosen or names, names, htslib)
+    monkeypatch.setattr(tailormed_bgzf, "MIN_AHEAD_BYTES", 0 if ring else 1 << 40)
+    slot_bytes, slots = ring or (0, 0)
+    with tailormed_bgzf.inflating(path, slot_bytes=slot_bytes, slots=slots):
+        assert_same(groups_of(path, request(rows), chosen, True), htslib)
+        assert not tailormed_bgzf._started  # the reader took the child's text when there was one
+    with tailormed_bgzf.inflating(path, slot_bytes=slot_bytes, slots=slots):
+        assert_same_copies(path, rows, chosen or names, names, htslib)
 
 
 def assert_same_copies(
@@ -223,17 +233,17 @@ def test_broken_lines_are_refused_with_their_line(tmp_path: Path, line: str, mes
 def test_corrupt_block_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inflater: str) -> None:
     """With ISA-L's inflater (the cohort extra) or zlib's: the same text, and a damaged block refused."""
     if inflater == "zlib":
-        monkeypatch.setattr(columnar, "_decompress", zlib.decompress)
-        monkeypatch.setattr(columnar, "_crc32", zlib.crc32)
-        monkeypatch.setattr(columnar, "_INFLATE_ERRORS", (zlib.error,))
+        monkeypatch.setattr(tailormed_bgzf, "_decompress", zlib.decompress)
+        monkeypatch.setattr(tailormed_bgzf, "_crc32", zlib.crc32)
+        monkeypatch.setattr(tailormed_bgzf, "_INFLATE_ERRORS", (zlib.error,))
     rows = [("chr1", 100 + i, "A", "G", "GT", ["0/1", "1/1"]) for i in range(50)]
     text = vcf_text(["S0", "S1"], rows).encode()
     whole = tmp_path / "whole.vcf.gz"
     whole.write_bytes(bgzf(text, block=400))
     chunks = list(columnar.text_chunks(whole, str(whole)))
-    assert b"".join(chunk for chunk, _ in chunks) == text
-    for chunk, ends in chunks:  # each piece's line ends, found block by block as it was inflated
-        assert ends.tolist() == [i for i, byte in enumerate(chunk) if byte == 10]
+    assert b"".join(bytes(data[begin:stop]) for data, begin, stop, _, _ in chunks) == text
+    for data, begin, stop, ends, _ in chunks:  # each piece's line ends, found block by block as it was inflated
+        assert ends.tolist() == [i for i in range(begin, stop) if data[i] == 10]
     data = bytearray(bgzf(text, block=400))
     data[len(data) // 2] ^= 0xFF
     path = tmp_path / "corrupt.vcf.gz"
@@ -381,7 +391,7 @@ def test_the_first_broken_line_is_named_when_pieces_are_decoded_ahead(
 
 
 def _found(scan: columnar.TextScan) -> list[tuple[str, int, str, int, int, str]]:
-    return [(w.chrom, w.pos, w.id, w.start, w.stop, w.where) for _, found in scan._scan(None) for w in found]
+    return [(w.chrom, w.pos, w.id, w.start, w.stop, w.where) for _, found, _ in scan._scan(None) for w in found]
 
 
 @pytest.mark.parametrize("piece", [1, 120, 400, 1 << 20])

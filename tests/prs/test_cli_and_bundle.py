@@ -72,6 +72,40 @@ def test_prs_score_on_a_cohort_vcf_loads_only_what_scoring_needs(cineca_vcf: Pat
     assert [name for name in loaded if name.startswith(prefixes)] == ["tailormed.report.tables"]
 
 
+_AHEAD = """
+import sys
+from tailormed import bgzf
+bgzf.MIN_AHEAD_BYTES = int(sys.argv.pop(1))
+take = bgzf.take
+def taken(path):
+    ahead = take(path)
+    print("taken", ahead is not None, file=sys.stderr)
+    return ahead
+bgzf.take = taken
+from tailormed.cli import main
+main()
+"""
+
+
+@pytest.mark.shared
+def test_prs_score_reads_a_cohort_vcf_inflated_ahead_in_a_child_process(
+    cineca_vcf: Path, pgs_dir: Path, tmp_path: Path
+) -> None:
+    """The VCF's text inflated by a child process from the start of the command gives the very same table as the
+    reader's own threads."""
+    args = ["prs", "score", str(cineca_vcf), "--scoring", str(pgs_dir / "PGS001229_22.GRCh37.txt"), "--build"]
+    tables = []
+    for min_bytes in (0, 1 << 40):
+        out = tmp_path / f"{min_bytes}.tsv"
+        command = [sys.executable, "-c", _AHEAD, str(min_bytes), *args, "GRCh37", "-o", str(out)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        assert f"taken {min_bytes == 0}" in done.stderr
+        tables.append(out.read_text())
+    assert tables[0] == tables[1]
+    assert len(tables[0].splitlines()) == 1 + 2504
+
+
 @pytest.mark.shared
 def test_prs_score_fails_below_min_overlap_and_writes_nothing(kg_vcf: Path, pgs_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "scores.tsv"

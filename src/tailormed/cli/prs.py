@@ -95,76 +95,83 @@ def score(
     ] = None,
 ) -> None:
     """Score every sample of a VCF, PLINK 2 fileset or BGEN with PGS Catalog scoring files (a row per sample, score)."""
-    # Scoring does no linear algebra. OpenBLAS starts a thread per core when numpy is first imported (below), and
-    # each spins about 0.1 s CPU waiting for work that never comes, on the core the readers' threads need. Once
-    # numpy is loaded the setting would only reach child processes, so it is left alone then.
-    if "numpy" not in sys.modules:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from tailormed.collector import paused
-    from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP, MatchOptions
-    from tailormed.errors import InputError
-    from tailormed.pipeline import prs
-    from tailormed.report import tables
+    # The VCF's text is inflated by a child process from here on, while the modules below load and the scoring
+    # files are read (a cohort VCF's first hundred megabytes are ready when the reader starts).
+    from tailormed import bgzf
 
-    if sum(given is not None for given in (vcf, pgen, bgen)) != 1:
-        raise InputError("give one of a VCF, --pgen PREFIX or --bgen FILE")
-    if bgen_sample is not None and bgen is None:
-        raise InputError("--bgen-sample names the samples of a --bgen file: give --bgen", source=bgen_sample)
-    if pgen is not None and build is None:
-        raise InputError("a PLINK 2 fileset names no genome build: give --build", source=pgen)
-    if bgen is not None and build is None:
-        raise InputError("a BGEN file names no genome build: give --build", source=bgen)
-    options = MatchOptions(
-        min_overlap=DEFAULT_MIN_OVERLAP if min_overlap is None else min_overlap,
-        keep_ambiguous=keep_ambiguous,
-        keep_multiallelic=keep_multiallelic,
-        absent_is_reference=absent_is_reference,
-    )
-    # the scoring files' columns, the matcher's index and match log are ~10 objects per variant, none in a cycle: a
-    # running collector would walk them all again every few hundred allocations
-    with progress() as bar, paused():
-        scores = prs.read_scores(scoring)
-        if pgen is not None and build is not None:
-            bar.add_task(f"scoring {pgen.name}", total=None)
-            run = prs.score_pgen(pgen, scores, build, samples=sample or None, options=options)
-        elif bgen is not None and build is not None:
-            bar.add_task(f"scoring {bgen.name}", total=None)
-            run = prs.score_bgen(bgen, scores, build, sample_file=bgen_sample, samples=sample or None, options=options)
-        elif vcf is not None:
-            from tailormed.knowledge.bundle import load_bundle  # its markers vote on a VCF's build
+    with bgzf.inflating(vcf if pgen is None and bgen is None else None):
+        # Scoring does no linear algebra. OpenBLAS starts a thread per core when numpy is first imported (below), and
+        # each spins about 0.1 s CPU waiting for work that never comes, on the core the readers' threads need. Once
+        # numpy is loaded the setting would only reach child processes, so it is left alone then.
+        if "numpy" not in sys.modules:
+            os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        from tailormed.collector import paused
+        from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP, MatchOptions
+        from tailormed.errors import InputError
+        from tailormed.pipeline import prs
+        from tailormed.report import tables
 
-            task = bar.add_task(f"scoring {vcf.name}", total=None)
-            run = prs.score_vcf(
-                vcf,
-                scores,
-                load_bundle(kb),
-                samples=sample or None,
-                build=build,
-                options=options,
-                reference=reference,
-                on_progress=lambda n: bar.advance(task, n),
-            )
-        gc.freeze()  # the run lives until the command ends: frozen rather than walked once collections resume
-    detection = run.build
-    if match_log is not None:
-        write_text_atomic(match_log, tables.match_log_tsv(run))
-    for result in run.scores:
-        match = result.match
-        err.print(
-            f"{match.score.name}: {match.matched}/{match.total} variants matched ({match.match_rate:.1%}), "
-            f"build {detection.build} ({detection.source}), missing genotypes: {run.imputation} imputation",
-            highlight=False,
+        if sum(given is not None for given in (vcf, pgen, bgen)) != 1:
+            raise InputError("give one of a VCF, --pgen PREFIX or --bgen FILE")
+        if bgen_sample is not None and bgen is None:
+            raise InputError("--bgen-sample names the samples of a --bgen file: give --bgen", source=bgen_sample)
+        if pgen is not None and build is None:
+            raise InputError("a PLINK 2 fileset names no genome build: give --build", source=pgen)
+        if bgen is not None and build is None:
+            raise InputError("a BGEN file names no genome build: give --build", source=bgen)
+        options = MatchOptions(
+            min_overlap=DEFAULT_MIN_OVERLAP if min_overlap is None else min_overlap,
+            keep_ambiguous=keep_ambiguous,
+            keep_multiallelic=keep_multiallelic,
+            absent_is_reference=absent_is_reference,
         )
-    failure = prs.overlap_error(run)
-    if failure is not None:
-        raise failure
-    text = tables.scores_tsv(run) if output_format is ScoreFormat.TSV else tables.scores_json(run)
-    if output is None:
-        out.file.write(text)
-        out.file.flush()
-    else:
-        write_text_atomic(output, text)
-        err.print(f"wrote {sum(len(r.samples) for r in run.scores)} scores to {output}")
+        # the scoring files' columns, the matcher's index and match log are ~10 objects per variant, none in a cycle: a
+        # running collector would walk them all again every few hundred allocations
+        with progress() as bar, paused():
+            scores = prs.read_scores(scoring)
+            if pgen is not None and build is not None:
+                bar.add_task(f"scoring {pgen.name}", total=None)
+                run = prs.score_pgen(pgen, scores, build, samples=sample or None, options=options)
+            elif bgen is not None and build is not None:
+                bar.add_task(f"scoring {bgen.name}", total=None)
+                run = prs.score_bgen(
+                    bgen, scores, build, sample_file=bgen_sample, samples=sample or None, options=options
+                )
+            elif vcf is not None:
+                from tailormed.knowledge.bundle import load_bundle  # its markers vote on a VCF's build
+
+                task = bar.add_task(f"scoring {vcf.name}", total=None)
+                run = prs.score_vcf(
+                    vcf,
+                    scores,
+                    load_bundle(kb),
+                    samples=sample or None,
+                    build=build,
+                    options=options,
+                    reference=reference,
+                    on_progress=lambda n: bar.advance(task, n),
+                )
+            gc.freeze()  # the run lives until the command ends: frozen rather than walked once collections resume
+        detection = run.build
+        if match_log is not None:
+            write_text_atomic(match_log, tables.match_log_tsv(run))
+        for result in run.scores:
+            match = result.match
+            err.print(
+                f"{match.score.name}: {match.matched}/{match.total} variants matched ({match.match_rate:.1%}), "
+                f"build {detection.build} ({detection.source}), missing genotypes: {run.imputation} imputation",
+                highlight=False,
+            )
+        failure = prs.overlap_error(run)
+        if failure is not None:
+            raise failure
+        text = tables.scores_tsv(run) if output_format is ScoreFormat.TSV else tables.scores_json(run)
+        if output is None:
+            out.file.write(text)
+            out.file.flush()
+        else:
+            write_text_atomic(output, text)
+            err.print(f"wrote {sum(len(r.samples) for r in run.scores)} scores to {output}")
 
 
 @prs_app.command("adjust")

@@ -19,36 +19,24 @@ a broken line is an :class:`~tailormed.errors.InputError` naming the line.
 
 from __future__ import annotations
 
+import mmap
 import os
 import re
-import struct
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
+from tailormed import bgzf
 from tailormed.errors import InputError
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.dosage import MISSING_COPIES, SiteBlock
 
-_decompress: Callable[[bytes, int], bytes] = zlib.decompress
-_crc32: Callable[[bytes], int] = zlib.crc32
-_INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error,)
-try:  # ISA-L's inflater (the ``cohort`` extra): the same inflated bytes as zlib, several times faster
-    from isal import isal_zlib
-except ImportError:  # pragma: no cover - depends on the installed extras
-    pass
-else:
-    _decompress, _crc32 = isal_zlib.decompress, isal_zlib.crc32
-    _INFLATE_ERRORS = (zlib.error, cast(type[Exception], isal_zlib.error))
-
-#: Compressed bytes per worker job (some tens of BGZF blocks; bounds the text in flight).
+#: Bytes of a plain (uncompressed) VCF read at once.
 JOB_BYTES = 1 << 20
 #: Inflating threads (two unless the machine has one core); the caller's thread parses meanwhile.
 THREADS = min(2, os.cpu_count() or 1)
@@ -83,87 +71,61 @@ def supports(path: Path | None) -> bool:
     return start.startswith(b"##fileformat=VCF")
 
 
-def _bgzf_jobs(path: Path) -> Iterator[bytes]:
-    """Runs of whole BGZF blocks, about :data:`JOB_BYTES` each, in file order."""
-    with path.open("rb") as handle:
-        pending = b""
-        while True:
-            chunk = handle.read(JOB_BYTES)
-            if not chunk:
-                break
-            pending += chunk
-            end = 0
-            while end + 18 <= len(pending):
-                size = struct.unpack_from("<H", pending, end + 16)[0] + 1
-                if end + size > len(pending):
-                    break
-                end += size
-            if end:
-                yield pending[:end]
-                pending = pending[end:]
-        if pending:
-            raise InputError("truncated or corrupt BGZF data at the end of the file", source=path)
-
-
-def _line_ends(text: bytes, offset: int, into: list[int]) -> None:
-    """Append where ``text``'s line ends are, plus ``offset`` (a find per line: lines of a cohort are long, and a
-    block just inflated is in the cache, so this is cheaper than comparing every byte with numpy)."""
-    find = text.find
-    end = find(b"\n")
-    while end >= 0:
-        into.append(end + offset)
-        end = find(b"\n", end + 1)
-
-
 def _newlines(text: bytes) -> npt.NDArray[np.intp]:
     ends: list[int] = []
-    _line_ends(text, 0, ends)
+    bgzf.line_ends(text, 0, ends)
     return np.array(ends, dtype=np.intp)
 
 
 def _inflate_job(job: bytes, label: str) -> tuple[bytes, npt.NDArray[np.intp]]:
-    """Inflate a run of BGZF blocks, checking each block's header, CRC-32 and length; with where its line ends are
-    (found block by block while the text is in the cache)."""
+    """Inflate a run of BGZF blocks, with where its line ends are (found block by block while the text is in the
+    cache)."""
     out: list[bytes] = []
     lines: list[int] = []
     offset = 0
     inflated = 0
     while offset < len(job):
-        if job[offset : offset + 4] != b"\x1f\x8b\x08\x04" or job[offset + 12 : offset + 14] != b"BC":
-            raise InputError("corrupt BGZF block (bad header)", source=label)
-        size = struct.unpack_from("<H", job, offset + 16)[0] + 1
-        crc, length = struct.unpack_from("<II", job, offset + size - 8)
-        try:
-            text = _decompress(job[offset + 18 : offset + size - 8], -15)
-        except _INFLATE_ERRORS as exc:
-            raise InputError(f"corrupt BGZF block ({exc})", source=label) from exc
-        if len(text) != length or _crc32(text) != crc:
-            raise InputError("corrupt BGZF block (CRC-32 or length mismatch)", source=label)
+        text, offset = bgzf.inflate_block(job, offset, label)
         out.append(text)
-        _line_ends(text, inflated, lines)
+        bgzf.line_ends(text, inflated, lines)
         inflated += len(text)
-        offset += size
     return b"".join(out), np.array(lines, dtype=np.intp)
 
 
-def text_chunks(path: Path, label: str, threads: int = THREADS) -> Iterator[tuple[bytes, npt.NDArray[np.intp]]]:
+def _kept() -> None:
+    """A piece's release when nothing is shared: its bytes are the caller's."""
+
+
+#: A piece of text: the buffer, its first byte and end in it, the offsets (in the buffer) of its line ends, and what
+#: to call once nothing reads the buffer's bytes of the piece any more.
+Chunk = tuple[bytes | mmap.mmap, int, int, npt.NDArray[np.intp], Callable[[], None]]
+
+
+def text_chunks(path: Path, label: str, threads: int = THREADS) -> Iterator[Chunk]:
     """The file's text in order, in pieces of any length, each with the offsets of its line ends; BGZF inflated by
-    ``threads`` worker threads."""
+    the child process :func:`tailormed.bgzf.inflating` started for ``path``, else by ``threads`` worker threads."""
     with path.open("rb") as handle:
         compressed = handle.read(2) == b"\x1f\x8b"
     if not compressed:
         with path.open("rb") as handle:
             while chunk := handle.read(JOB_BYTES):
-                yield chunk, _newlines(chunk)
+                yield chunk, 0, len(chunk), _newlines(chunk), _kept
+        return
+    ahead = bgzf.take(path)
+    if ahead is not None:
+        for ring, begin, stop, ends, release in ahead.pieces(label):
+            yield ring, begin, stop, np.frombuffer(ends, dtype=np.int64).astype(np.intp, copy=False), release
         return
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         queue: deque[Future[tuple[bytes, npt.NDArray[np.intp]]]] = deque()
-        for job in _bgzf_jobs(path):
+        for job in bgzf.jobs(path):
             queue.append(pool.submit(_inflate_job, job, label))
             if len(queue) > 2 * threads:
-                yield queue.popleft().result()
+                text, lines = queue.popleft().result()
+                yield text, 0, len(text), lines, _kept
         while queue:
-            yield queue.popleft().result()
+            text, lines = queue.popleft().result()
+            yield text, 0, len(text), lines, _kept
 
 
 def _pair_table(after: tuple[int, ...]) -> npt.NDArray[np.int8]:
@@ -392,24 +354,28 @@ class TextScan:
         array work runs outside the interpreter lock), so decoding and the per-line scan share the cores.
         """
         with ThreadPoolExecutor(max_workers=1) as pool:
-            ahead: Future[SiteBlock] | None = None
+            ahead: tuple[Future[SiteBlock], Callable[[], None]] | None = None
             try:
-                for buffer, found in self._scan(on_progress):
+                for buffer, found, release in self._scan(on_progress):
                     if not found:
+                        release()
                         continue
                     decoding = pool.submit(self._decoded, buffer, found)
                     if ahead is not None:
-                        yield ahead.result()
-                    ahead = decoding
+                        yield _released(*ahead)
+                    ahead = decoding, release
             except InputError:
                 if ahead is not None:
-                    ahead.result()  # a broken line in the earlier piece is the first error
+                    _released(*ahead)  # a broken line in the earlier piece is the first error
                 raise
             if ahead is not None:
-                yield ahead.result()
+                yield _released(*ahead)
 
-    def _scan(self, on_progress: Callable[[int], None] | None) -> Iterator[tuple[npt.NDArray[np.uint8], list[_Wanted]]]:
-        """Each piece of whole lines as bytes, with its wanted lines' fixed fields, checking every line's position."""
+    def _scan(
+        self, on_progress: Callable[[int], None] | None
+    ) -> Iterator[tuple[npt.NDArray[np.uint8], list[_Wanted], Callable[[], None]]]:
+        """Each piece of whole lines as bytes, with its wanted lines' fixed fields and its release, checking every
+        line's position."""
         line_number = 0
         pending = 0
         names: dict[bytes, str | None] = {}
@@ -419,7 +385,7 @@ class TextScan:
         wanted_here: set[int] | tuple[()] = ()  # the wanted positions on the current chromosome
         chrom: str | None = None
         wanted_sorted: dict[str | None, npt.NDArray[np.int64]] = {}
-        for data, start, last, ends in self._pieces():
+        for data, start, last, ends, release in self._pieces():
             buffer = np.frombuffer(data, dtype=np.uint8, count=last + 1)
             found: list[_Wanted] = []
             records = 0
@@ -465,7 +431,7 @@ class TextScan:
                     raise InputError(
                         f"position {pos} is less than 1", source=self.label, location=f"line {line_number}"
                     )
-                if tab1 == line_start + len(previous_name) and data.startswith(previous_name, line_start):
+                if tab1 == line_start + len(previous_name) and data[line_start:tab1] == previous_name:
                     if pos < previous_pos:
                         shown = previous_name.decode()
                         raise InputError(
@@ -495,32 +461,34 @@ class TextScan:
             if pending >= PROGRESS_EVERY and on_progress is not None:
                 on_progress(pending)
                 pending = 0
-            yield buffer, found
+            yield buffer, found, release
         if on_progress is not None and pending:
             on_progress(pending)
 
-    def _pieces(self) -> Iterator[tuple[bytes, int, int, npt.NDArray[np.intp]]]:
-        """The text as (bytes, first byte, last line end, line ends) pieces of whole lines. A line split between two
-        inflated pieces is joined on its own, so the large pieces are scanned where they were inflated, never
-        copied."""
+    def _pieces(self) -> Iterator[Chunk]:
+        """The text as (buffer, first byte, last line end, line ends, release) pieces of whole lines. A line split
+        between two inflated pieces is joined on its own, so the large pieces are scanned where they were inflated,
+        never copied; a piece's ``release`` is called once nothing reads its bytes any more."""
         carry = b""
-        for chunk, lines in text_chunks(self.path, self.label, self.threads):
-            start = 0
+        for data, begin, stop, lines, release in text_chunks(self.path, self.label, self.threads):
+            start = begin
             if carry:
                 if not len(lines):
-                    carry += chunk
+                    carry += data[begin:stop]
+                    release()
                     continue
                 first = int(lines[0])
-                head = carry + chunk[: first + 1]
-                yield head, 0, len(head) - 1, np.array([len(head) - 1], dtype=np.intp)  # its only line end
+                head = carry + data[begin : first + 1]
+                yield head, 0, len(head) - 1, np.array([len(head) - 1], dtype=np.intp), _kept  # its only line end
                 start = first + 1
                 lines = lines[1:]
             if not len(lines):
-                carry = chunk[start:]
+                carry = data[start:stop]
+                release()
                 continue
             last = int(lines[-1])
-            yield chunk, start, last, lines
-            carry = chunk[last + 1 :]
+            carry = data[last + 1 : stop]  # before the piece is handed on: its release may come before the next
+            yield data, start, last, lines, release
         if carry.strip():
             raise InputError("the last line has no line end (truncated file?)", source=self.label)
 
@@ -555,7 +523,7 @@ class TextScan:
             return None
         return starts + len(name) + 1 + length, pos
 
-    def _fields(self, data: bytes, begin: int, end: int, chrom: str, pos: int, where: str) -> _Wanted:
+    def _fields(self, data: bytes | mmap.mmap, begin: int, end: int, chrom: str, pos: int, where: str) -> _Wanted:
         """The fixed fields of a wanted line (from ID on) and where its sample columns lie."""
         stop = end - 1 if data[end - 1] == 13 else end  # CRLF line ends
         head = data[begin : min(stop, begin + FIXED_FIELDS_BYTES)]
@@ -658,6 +626,13 @@ class TextScan:
         for i in np.flatnonzero(~done).tolist():
             alleles[i] = self._general(buffer, found[i])
         return alleles
+
+
+def _released(decoding: Future[SiteBlock], release: Callable[[], None]) -> SiteBlock:
+    """A piece's decoded block, its text released (the block holds copies)."""
+    block = decoding.result()
+    release()
+    return block
 
 
 @dataclass(slots=True)

@@ -1,0 +1,142 @@
+"""BGZF text inflated ahead in a child process: the file's text and line ends in order, slots reused only once
+released, the child's errors raised in their place, and the child gone once closed."""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from tailormed import bgzf
+from tailormed.errors import InputError
+
+EOF_BLOCK = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+
+
+def blocks(text: bytes, size: int) -> bytes:
+    """BGZF blocks of ``size`` bytes of text each, then the end-of-file block."""
+    out = bytearray()
+    for start in range(0, len(text), size):
+        piece = text[start : start + size]
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        body = packer.compress(piece) + packer.flush()
+        out += b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00"
+        out += struct.pack("<H", len(body) + 25) + body + struct.pack("<II", zlib.crc32(piece), len(piece))
+    return bytes(out + EOF_BLOCK)
+
+
+TEXT = b"".join(b"chr1\t%d\t" % i + b"0/1\t" * (i % 7) + b"\n" for i in range(200))
+
+
+def test_slots_hold_the_text_in_order_with_its_line_ends(tmp_path: Path) -> None:
+    path = tmp_path / "a.vcf.gz"
+    path.write_bytes(blocks(TEXT, 100))
+    ahead = bgzf.Ahead(path, slot_bytes=250, slots=2)  # two blocks a slot, two slots for the whole file
+    text = b""
+    try:
+        for ring, begin, stop, ends, release in ahead.pieces("a"):
+            piece = ring[begin:stop]
+            found = [int(end) for end in memoryview(ends).cast("q")]
+            assert found == [begin + i for i, byte in enumerate(piece) if byte == 10]
+            text += piece
+            release()
+    finally:
+        ahead.close()
+    assert text == TEXT
+
+
+def test_a_slot_is_not_written_again_before_it_is_released(tmp_path: Path) -> None:
+    path = tmp_path / "a.vcf.gz"
+    path.write_bytes(blocks(TEXT, 100))
+    ahead = bgzf.Ahead(path, slot_bytes=100, slots=2)
+    try:
+        pieces = ahead.pieces("a")
+        ring, begin, stop, _, release_first = next(pieces)
+        first = ring[begin:stop]
+        _, begin_2, stop_2, _, release_second = next(pieces)
+        second = ring[begin_2:stop_2]
+        os.sched_yield()
+        assert (ring[begin:stop], ring[begin_2:stop_2]) == (first, second)  # the child waits for a free slot
+        release_first()
+        ring, begin_3, stop_3, _, _ = next(pieces)
+        assert begin_3 == begin  # the released slot, refilled with the next block
+        assert first + second + ring[begin_3:stop_3] == TEXT[:300]
+        assert ring[begin_2:stop_2] == second
+        release_second()
+    finally:
+        ahead.close()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [("crc", "CRC-32 or length mismatch"), ("header", "bad header"), ("truncated", "truncated or corrupt BGZF")],
+)
+def test_the_childs_error_comes_after_the_good_text(tmp_path: Path, damage: str, message: str) -> None:
+    data = bytearray(blocks(TEXT, 100))
+    block_size = struct.unpack_from("<H", data, 16)[0] + 1
+    later = 10 * block_size  # about the eleventh block (blocks differ slightly in size)
+    while data[later : later + 4] != b"\x1f\x8b\x08\x04":
+        later += 1
+    if damage == "crc":
+        size = struct.unpack_from("<H", data, later + 16)[0] + 1
+        data[later + size - 8] ^= 0xFF
+    elif damage == "header":
+        data[later + 12] = ord("X")
+    else:
+        data = data[: later + 30]
+    path = tmp_path / "broken.vcf.gz"
+    path.write_bytes(bytes(data))
+    ahead = bgzf.Ahead(path, slot_bytes=100, slots=3)
+    text = b""
+    try:
+        with pytest.raises(InputError, match=message) as raised:
+            for ring, begin, stop, _, release in ahead.pieces("broken.vcf.gz"):
+                text += ring[begin:stop]
+                release()
+    finally:
+        ahead.close()
+    assert raised.value.source == "broken.vcf.gz"
+    assert TEXT.startswith(text)
+    assert len(text) >= 900  # every block before the damaged one
+
+
+def test_closing_early_ends_the_child(tmp_path: Path) -> None:
+    path = tmp_path / "a.vcf.gz"
+    path.write_bytes(blocks(TEXT, 100))
+    ahead = bgzf.Ahead(path, slot_bytes=100, slots=2)
+    pid = ahead.pid
+    assert pid is not None
+    next(ahead.pieces("a"))  # the child now waits for a slot
+    ahead.close()
+    assert ahead.pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped
+    ahead.close()  # twice is fine
+
+
+def test_inflating_starts_a_child_only_for_a_bgzf_file_and_take_hands_it_over_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.vcf.gz"
+    path.write_bytes(blocks(TEXT, 100))
+    plain = tmp_path / "a.vcf"
+    plain.write_bytes(TEXT)
+    monkeypatch.setattr(bgzf, "MIN_AHEAD_BYTES", 0)
+    with bgzf.inflating(plain):
+        assert bgzf.take(plain) is None
+    with bgzf.inflating(None):
+        assert not bgzf._started
+    with bgzf.inflating(path):
+        ahead = bgzf.take(tmp_path / "." / "a.vcf.gz")  # the same file, however named
+        assert ahead is not None
+        assert bgzf.take(path) is None
+        ahead.close()
+    monkeypatch.setattr(bgzf, "MIN_AHEAD_BYTES", len(path.read_bytes()) + 1)
+    with bgzf.inflating(path):
+        assert bgzf.take(path) is None  # small files are inflated by the reader's threads
+    with bgzf.inflating(path):
+        pass
+    assert not bgzf._started
