@@ -117,23 +117,49 @@ def test_closing_early_ends_the_child(tmp_path: Path) -> None:
     ahead.close()  # twice is fine
 
 
-def test_inflating_starts_a_child_only_for_a_bgzf_file_and_take_hands_it_over_once(
+COHORT = b"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + b"\t".join(
+    b"S%d" % i for i in range(60)
+) + b"\n" + b"".join(b"chr1\t%d\t.\tA\tG\t.\t.\t.\tGT" % i + b"\t0/1" * 60 + b"\n" for i in range(1, 40))
+
+
+def test_the_header_says_how_many_samples_a_bgzf_vcf_has(tmp_path: Path) -> None:
+    path = tmp_path / "c.vcf.gz"
+    path.write_bytes(blocks(COHORT, 30))  # the #CHROM line spread over many blocks
+    assert bgzf.cohort_samples(path) == 60
+    path.write_bytes(blocks(COHORT.replace(b"##fileformat=VCF", b"##fileformat=XXX"), 30))
+    assert bgzf.cohort_samples(path) == 0  # not a VCF's text (a BCF, say)
+    path.write_bytes(blocks(COHORT[:200], 30))
+    assert bgzf.cohort_samples(path) == 0  # no #CHROM line
+
+
+def test_inflating_starts_a_child_only_for_a_cohort_vcf_and_take_hands_it_over_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "a.vcf.gz"
-    path.write_bytes(blocks(TEXT, 100))
+    path.write_bytes(blocks(COHORT, 100))
     plain = tmp_path / "a.vcf"
-    plain.write_bytes(TEXT)
+    plain.write_bytes(COHORT)
+    few = tmp_path / "few.vcf.gz"
+    few.write_bytes(blocks(COHORT.replace(b"\tS5\t", b"\t"), 100))
+    gzipped = tmp_path / "g.vcf.gz"
+    gzipped.write_bytes(zlib.compress(COHORT, wbits=31))
+    monkeypatch.setattr(bgzf, "COHORT_SAMPLES", 60)
     monkeypatch.setattr(bgzf, "MIN_AHEAD_BYTES", 0)
-    with bgzf.inflating(plain):
-        assert bgzf.take(plain) is None
-    with bgzf.inflating(None):
+    for other in (plain, few, gzipped, None):
+        with bgzf.inflating(other):
+            assert not bgzf._started
+    with bgzf.inflating(path, selected=59):  # --sample: too few for the text reader
         assert not bgzf._started
-    with bgzf.inflating(path):
+    with bgzf.inflating(path, selected=60):
         ahead = bgzf.take(tmp_path / "." / "a.vcf.gz")  # the same file, however named
         assert ahead is not None
         assert bgzf.take(path) is None
-        ahead.close()
+        text = b""
+        for ring, begin, stop, _, release in ahead.pieces("a"):
+            text += ring[begin:stop]
+            release()
+        assert text == COHORT
+    assert ahead.pid is None  # reaped when the block ends
     monkeypatch.setattr(bgzf, "MIN_AHEAD_BYTES", len(path.read_bytes()) + 1)
     with bgzf.inflating(path):
         assert bgzf.take(path) is None  # small files are inflated by the reader's threads

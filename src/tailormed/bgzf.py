@@ -46,6 +46,10 @@ SLOT_BYTES = 8 << 20
 SLOTS = 16
 #: Compressed size from which :func:`inflating` starts a child (below it, the threads are as quick).
 MIN_AHEAD_BYTES = 1 << 20
+#: Selected samples from which a score-only pass reads a VCF's text itself (fewer: through htslib and an index).
+COHORT_SAMPLES = 50
+#: Header text searched for the ``#CHROM`` line before a child is started.
+_HEADER_BYTES = 4 << 20
 
 _HEADER = struct.Struct("<qqq")  # slot (or _END, _FAILED), bytes of text (or failure kind), line ends (or length)
 _END, _FAILED = -2, -1
@@ -100,11 +104,24 @@ def line_ends(text: bytes, offset: int, into: list[int] | array[int]) -> None:
         end = find(b"\n", end + 1)
 
 
-def is_bgzf(path: Path) -> bool:
-    """Whether ``path`` starts with a BGZF block header."""
-    with path.open("rb") as handle:
-        start = handle.read(18)
-    return start[:4] == b"\x1f\x8b\x08\x04" and start[12:14] == b"BC"
+def cohort_samples(path: Path) -> int:
+    """How many samples the ``#CHROM`` line of a BGZF-compressed text VCF names; 0 for anything else (plain text,
+    BCF, plain gzip, a header longer than :data:`_HEADER_BYTES` or one that does not end)."""
+    text = b""
+    for job in jobs(path):
+        offset = 0
+        while offset < len(job):
+            block, offset = inflate_block(job, offset, str(path))
+            text += block
+            if not text.startswith(b"##fileformat=VCF"[: len(text)]):
+                return 0
+            start = text.find(b"\n#CHROM\t")
+            end = text.find(b"\n", start + 1) if start >= 0 else -1
+            if end >= 0:
+                return max(0, text.count(b"\t", start, end) - 8)
+            if len(text) > _HEADER_BYTES:
+                return 0
+    return 0
 
 
 class _ClosedError(Exception):
@@ -239,18 +256,23 @@ _started: dict[tuple[int, int, int, int], Ahead] = {}
 
 
 @contextmanager
-def inflating(path: Path | None, slot_bytes: int = SLOT_BYTES, slots: int = SLOTS) -> Iterator[None]:
+def inflating(
+    path: Path | None, selected: int | None = None, slot_bytes: int = SLOT_BYTES, slots: int = SLOTS
+) -> Iterator[None]:
     """``path`` inflated ahead in a child process while the block runs, for the first text pass over it
-    (:func:`take`); nothing when it is not a BGZF file of at least :data:`MIN_AHEAD_BYTES`, or the machine has
-    one core or no ``fork``."""
+    (:func:`take`), when that pass will read its text: a BGZF-compressed VCF of at least :data:`MIN_AHEAD_BYTES`
+    whose header names :data:`COHORT_SAMPLES` or more samples, of which the command selects as many (``selected``;
+    None: all). Nothing otherwise, nor on a machine of one core or without ``fork``. A damaged header is left to
+    the reader to report."""
     ahead = None
     if (
         path is not None
         and hasattr(os, "fork")
         and (os.cpu_count() or 1) >= 2
+        and (selected is None or selected >= COHORT_SAMPLES)
         and path.is_file()
         and path.stat().st_size >= MIN_AHEAD_BYTES
-        and is_bgzf(path)
+        and _readable_cohort(path)
     ):
         ahead = Ahead(path, slot_bytes, slots)
         _started[ahead.identity] = ahead
@@ -260,6 +282,13 @@ def inflating(path: Path | None, slot_bytes: int = SLOT_BYTES, slots: int = SLOT
         if ahead is not None:
             _started.pop(ahead.identity, None)
             ahead.close()
+
+
+def _readable_cohort(path: Path) -> bool:
+    try:
+        return cohort_samples(path) >= COHORT_SAMPLES
+    except (InputError, OSError):
+        return False
 
 
 def take(path: Path) -> Ahead | None:

@@ -99,7 +99,7 @@ def score(
     # files are read (a cohort VCF's first hundred megabytes are ready when the reader starts).
     from tailormed import bgzf
 
-    with bgzf.inflating(vcf if pgen is None and bgen is None else None):
+    with bgzf.inflating(vcf if pgen is None and bgen is None else None, len(sample) if sample else None):
         # Scoring does no linear algebra. OpenBLAS starts a thread per core when numpy is first imported (below), and
         # each spins about 0.1 s CPU waiting for work that never comes, on the core the readers' threads need. Once
         # numpy is loaded the setting would only reach child processes, so it is left alone then.

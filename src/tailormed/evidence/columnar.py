@@ -42,7 +42,7 @@ JOB_BYTES = 1 << 20
 THREADS = min(2, os.cpu_count() or 1)
 PROGRESS_EVERY = 10_000
 #: Samples from which a score-only pass reads the text itself rather than through htslib (see ``_Pass``).
-MIN_SAMPLES = 50
+MIN_SAMPLES = bgzf.COHORT_SAMPLES
 #: Fixed-width lines decoded together (bounds the index matrix to this many x samples).
 BATCH_LINES = 256
 #: Bytes of a wanted line split at once to find its fixed fields (longer ones are searched tab by tab).
