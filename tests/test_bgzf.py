@@ -103,6 +103,17 @@ def test_the_childs_error_comes_after_the_good_text(tmp_path: Path, damage: str,
     assert len(text) >= 900  # every block before the damaged one
 
 
+def test_a_block_larger_than_a_slot_is_an_error_not_an_overflow(tmp_path: Path) -> None:
+    path = tmp_path / "a.vcf.gz"
+    path.write_bytes(blocks(TEXT, 100))
+    ahead = bgzf.Ahead(path, slot_bytes=99, slots=2)
+    try:
+        with pytest.raises(OSError, match="does not fit a slot of 99"):
+            next(ahead.pieces("a"))
+    finally:
+        ahead.close()
+
+
 def test_closing_early_ends_the_child(tmp_path: Path) -> None:
     path = tmp_path / "a.vcf.gz"
     path.write_bytes(blocks(TEXT, 100))

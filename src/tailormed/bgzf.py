@@ -154,6 +154,8 @@ def _fill(path: Path, ring: mmap.mmap, slot_bytes: int, slots: int, out: int, fr
         offset = 0
         while offset < len(job):
             text, offset = inflate_block(job, offset, str(path))
+            if len(text) > slot_bytes:
+                raise ValueError(f"a BGZF block of {len(text)} bytes does not fit a slot of {slot_bytes}")
             if fill + len(text) > slot_bytes:
                 _write(out, _HEADER.pack(slot, fill, len(ends)) + ends.tobytes())
                 while not free:

@@ -2,8 +2,9 @@
 
 A cohort VCF of thousands of samples is mostly genotype text. htslib parses every field of every record into its
 binary form before anything can be asked of it, so a pass that wants a few thousand sites spends most of its time
-on records and fields it never uses. This reader inflates the BGZF blocks itself (in worker threads: the inflater
-releases the interpreter lock; ISA-L's when the ``isal`` package is installed, about four times zlib's speed), looks
+on records and fields it never uses. This reader inflates the BGZF blocks itself (:mod:`tailormed.bgzf`: in a child
+process started by the command, or in worker threads, the inflater releasing the interpreter lock; ISA-L's when the
+``isal`` package is installed, about four times zlib's speed), scans the text where it was inflated, looks
 at each line's CHROM and POS only, and decodes the GT column of a wanted line for all selected samples at once with
 numpy. Lines whose sample columns all have one width and start with a one-character-allele diploid call (``0/1``,
 ``1|0``, ``./.``, or ``0|1:...`` with the other FORMAT fields of constant width) are read together as byte matrices
