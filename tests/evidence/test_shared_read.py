@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tailormed.errors import InputError
 from tailormed.evidence import read_genomes
 from tailormed.evidence.read import GenomeBatch, read_shared
-from tailormed.model.evidence import AbsentPolicy, BuildLoci, DeclaredBy, GenomeRequest
+from tailormed.model.dosage import SiteBlock, SiteGroup
+from tailormed.model.evidence import AbsentPolicy, BuildLoci, DeclaredBy, GenomeRequest, ScorePosition
 from tailormed.model.genotype import GenomeBuild, Locus
 
 SAMPLES = [f"S{i}" for i in range(1, 9)]
@@ -83,10 +86,60 @@ def test_each_block_cut_out_of_a_shared_pass_is_the_block_its_own_pass_reads(coh
         shared.batch(["S1", "S9"])
 
 
-def test_a_shared_pass_reads_loci_only(cohort: Path) -> None:
+class _Kept:
+    """A score sink that keeps what it is handed: each record's position and every sample's allele pair."""
+
+    def __init__(self, build: GenomeBuild, samples: Sequence[str]) -> None:
+        self.samples = list(samples)
+        self.records: list[tuple[str, int, str, list[list[int]]]] = []
+
+    def add(self, group: SiteGroup) -> None:
+        self.records += [(r.chrom, r.pos, r.ref, r.alleles.tolist()) for r in group.records]
+
+    def add_block(self, block: SiteBlock) -> None:
+        for index in range(len(block)):
+            self.add(SiteGroup(chrom=block.chrom[index], pos=int(block.pos[index]), records=(block.record(index),)))
+
+
+def test_a_shared_pass_hands_every_samples_score_sites_to_its_sink_once(cohort: Path) -> None:
+    """Scores are summed as read: the pass hands each score position's records, for all its samples, to the sink
+    once (the last position too), and each block's rows of them are what the block's own pass hands over."""
+    positions = [ScorePosition(chrom="chr1", pos=pos) for pos in (100, 200)]
+    request = GenomeRequest(loci={"test": {GenomeBuild.GRCH38: BuildLoci(loci=SITES)}},
+                            scores={GenomeBuild.GRCH38: positions})  # fmt: skip
+    sinks: list[_Kept] = []
+
+    def keep(build: GenomeBuild, samples: Sequence[str]) -> _Kept:
+        sinks.append(_Kept(build, samples))
+        return sinks[-1]
+
+    shared = read_shared(cohort, request, SAMPLES, score_sink=keep)
+    assert len(sinks) == 1 and sinks[0].samples == SAMPLES
+    assert [(chrom, pos, ref) for chrom, pos, ref, _ in sinks[0].records] == [
+        ("chr1", 100, "A"), ("chr1", 200, "A"), ("chr1", 200, "A")]  # fmt: skip
+    everyone = sinks[0].records
+    for block in BLOCKS:
+        sinks.clear()
+        alone = read_genomes(cohort, request, samples=block, score_sink=keep)
+        rows = [SAMPLES.index(sample) for sample in alone.samples]
+        assert sinks[0].records == [(c, p, r, [alleles[row] for row in rows]) for c, p, r, alleles in everyone]
+        _same(shared.batch(block), alone)
+    with pytest.raises(ValueError, match="score positions only through a score sink"):
+        read_shared(cohort, request, SAMPLES)
+
+
+def test_a_shared_pass_refuses_reference_mismatches_as_each_blocks_pass_does(tmp_path: Path) -> None:
+    """Three knowledge sites whose REF is not the file's: the shared pass stops as a block's own pass does."""
+    path = tmp_path / "wrong.vcf"
+    rows = [f"chr1\t{pos}\t.\tG\tC\t.\tPASS\t.\tGT:DP:PS" + "\t0/1:5:." * len(SAMPLES) for pos in (100, 200, 300)]
+    path.write_text(HEADER + "\n".join(rows) + "\n")
     request = GenomeRequest(loci={"test": {GenomeBuild.GRCH38: BuildLoci(loci=SITES)}})
-    with pytest.raises(ValueError, match="knowledge loci only"):
-        read_shared(cohort, request.model_copy(update={"scores": {GenomeBuild.GRCH38: []}}), SAMPLES)
+    with pytest.raises(InputError) as alone:
+        read_genomes(path, request, samples=SAMPLES[:4])
+    with pytest.raises(InputError) as shared:
+        read_shared(path, request, SAMPLES)
+    assert "REF bases disagree with the knowledge at 3 sites" in str(alone.value)
+    assert str(shared.value) == str(alone.value)
 
 
 def test_a_call_of_one_allele_reads_alike_every_time(cohort: Path) -> None:

@@ -5,7 +5,9 @@ the PGx and ClinVar loci the engines ask the knowledge for, the scoring files' p
 Each person then gets the rows of the same engines as a single-patient ``analyze``
 (:func:`tailormed.pipeline.analyze.run_engines`) on their own evidence from that pass: PGx worked out once per
 distinct result (:mod:`tailormed.cohort.pgx_block`), hereditary findings only for the people carrying a ClinVar allele
-(:mod:`tailormed.cohort.hereditary_block`), the other engines person by person.
+(:mod:`tailormed.cohort.hereditary_block`), the other engines person by person. Consecutive blocks share one such
+pass (:func:`read_groups`, :func:`run_group`): every analysis's reads, whatever the input, are done once for the
+group's samples, each block's evidence and scores then cut out, and each block written and resumed on its own.
 
 A region partition reads only its range of the scores' sites (through the VCF index) for every sample and writes
 their partial sums; :func:`merge_regions` adds them, region after region, into each block's ``prs_scores`` table and
@@ -26,6 +28,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -60,21 +63,22 @@ from tailormed.evidence.bed import RegionSet, read_bed
 from tailormed.evidence.bgen import BgenInput, indexed
 from tailormed.evidence.pgen import PgenFileset, write_pgen_vcf
 from tailormed.evidence.plan import query_regions
-from tailormed.evidence.read import GenomeBatch, SharedRead, read_genomes, read_shared
+from tailormed.evidence.read import GenomeBatch, ScoreSink, SharedRead, Source, read_genomes, read_shared
 from tailormed.evidence.reader import GenomeInput
 from tailormed.evidence.written import WrittenVcf
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
 from tailormed.knowledge.pgs_scoring import ScoringFile
-from tailormed.model.dosage import SiteSink
 from tailormed.model.evidence import AbsentPolicy, GenomeRequest
-from tailormed.model.genotype import GenomeBuild
+from tailormed.model.genotype import BuildDetection, GenomeBuild
 from tailormed.model.patient import Patient
 from tailormed.pipeline import prs
 from tailormed.pipeline.analyze import genome_request, run_engines
 from tailormed.pipeline.engines import run_order
 from tailormed.pipeline.plausible import plausibility
 
+#: What a read gives: one partition's batch, or a pass shared by several blocks.
+Read = TypeVar("Read", GenomeBatch, SharedRead)
 MARKERS = "_partitions"
 #: Where region partitions write their partial score tables (outside the tables a reader globs).
 REGIONS = "_regions"
@@ -238,81 +242,108 @@ def read_partition(
     scoring: PartitionScoring | None = None,
     out: Path | None = None,
 ) -> GenomeBatch:
+    """The partition's own pass over the run's input (a region partition's through the VCF index)."""
     absent = AbsentPolicy.resolve(True if plan.absent_is_reference else None, None)
-    if plan.input_kind is InputKind.PGEN:
-        return read_pgen_partition(plan, partition, request, absent)
+    region = partition.region
+
+    def read(source: Source, asked: GenomeRequest, sink: ScoreSink | None) -> GenomeBatch:
+        return read_genomes(source, asked, samples=partition.samples, build=plan.build, absent=absent,
+                            score_sink=sink, within=(region.chrom, region.start, region.end) if region else None,
+                            restrict=restriction(plan.restrict_to))  # fmt: skip
+
+    return read_input(plan, partition.samples, request, scoring, out, read)
+
+
+def read_group_pass(
+    plan: CohortPlan,
+    samples: Sequence[str],
+    request: GenomeRequest,
+    scoring: PartitionScoring | None = None,
+    out: Path | None = None,
+) -> SharedRead:
+    """One pass over the run's input for the samples of several blocks, each block's batch then cut out of it."""
+    absent = AbsentPolicy.resolve(True if plan.absent_is_reference else None, None)
+
+    def read(source: Source, asked: GenomeRequest, sink: ScoreSink | None) -> SharedRead:
+        return read_shared(source, asked, samples, build=plan.build, absent=absent,
+                           restrict=restriction(plan.restrict_to), score_sink=sink)  # fmt: skip
+
+    return read_input(plan, samples, request, scoring, out, read)
+
+
+def read_input(
+    plan: CohortPlan,
+    samples: Sequence[str],
+    request: GenomeRequest,
+    scoring: PartitionScoring | None,
+    out: Path | None,
+    read: Callable[[Source, GenomeRequest, ScoreSink | None], Read],
+) -> Read:
+    """``read`` over the run's input: a VCF itself; a PLINK 2 fileset's or a BGEN's variants at the request's sites
+    for ``samples``, written as a VCF; the scores (``scoring``) summed as their sites are read."""
     sink = scoring.stream if scoring is not None else None
+    if plan.input_kind is InputKind.PGEN:
+        return read_pgen_samples(plan, samples, request, read)
     if plan.input_kind is InputKind.BGEN:
         assert out is not None  # a BGEN run keeps its index in the output folder
-        return read_bgen_partition(plan, partition, request, absent, sink, bgen_source(plan, out))
-    region = partition.region
-    return read_genomes(
-        Path(plan.input),
-        request,
-        samples=partition.samples,
-        build=plan.build,
-        absent=absent,
-        score_sink=sink,
-        within=(region.chrom, region.start, region.end) if region is not None else None,
-        restrict=restriction(plan.restrict_to),
-    )
+        return read_bgen_samples(plan, samples, request, sink, bgen_source(plan, out), read)
+    return read(Path(plan.input), request, sink)
 
 
-def read_pgen_partition(
-    plan: CohortPlan, partition: Partition, request: GenomeRequest, absent: AbsentPolicy
-) -> GenomeBatch:
-    """The engines' evidence from a PLINK 2 fileset: its variants in the request's regions, for the block's
-    samples, written as a VCF (:func:`tailormed.evidence.pgen.write_pgen_vcf`) and read as any VCF is read; an
-    error in what was written names the fileset and the ``.pvar`` line of the variant, not the temporary VCF."""
+def read_pgen_samples(
+    plan: CohortPlan,
+    samples: Sequence[str],
+    request: GenomeRequest,
+    read: Callable[[Source, GenomeRequest, ScoreSink | None], Read],
+) -> Read:
+    """The engines' evidence from a PLINK 2 fileset: its variants in the request's regions, for ``samples``, written
+    as a VCF (:func:`tailormed.evidence.pgen.write_pgen_vcf`) and read as any VCF is read; an error in what was
+    written names the fileset and the ``.pvar`` line of the variant, not the temporary VCF."""
     assert plan.build is not None  # the plan refuses a fileset without a build
     fileset = PgenFileset.open(Path(plan.input))
     regions = query_regions(request, [plan.build])
     return _read_written(
-        lambda vcf: write_pgen_vcf(fileset, regions, partition.samples, vcf),
+        lambda vcf: write_pgen_vcf(fileset, regions, samples, vcf),
         f"{fileset.label} (its variants at the requested sites)",
         fileset.label,
-        plan,
-        partition,
         request,
-        absent,
+        read,
     )
 
 
-def read_bgen_partition(
+def read_bgen_samples(
     plan: CohortPlan,
-    partition: Partition,
+    samples: Sequence[str],
     request: GenomeRequest,
-    absent: AbsentPolicy,
-    sink: Callable[[GenomeBuild, Sequence[str]], SiteSink] | None,
+    sink: ScoreSink | None,
     source: BgenInput,
-) -> GenomeBatch:
-    """Every analysis's evidence from a BGEN file: the engines' calls in the request's regions, for the block's
-    samples, written as a VCF (:func:`tailormed.evidence.bgen.write_bgen_vcf`) and read as any VCF is read; the
-    scores' sites (``sink``) read straight from the probabilities, calls or dosages
+    read: Callable[[Source, GenomeRequest, ScoreSink | None], Read],
+) -> Read:
+    """Every analysis's evidence from a BGEN file: the engines' calls in the request's regions, for ``samples``,
+    written as a VCF (:func:`tailormed.evidence.bgen.write_bgen_vcf`) and read as any VCF is read; the scores'
+    sites (``sink``) read straight from the probabilities, calls or dosages
     (:func:`tailormed.evidence.bgen.read_bgen_sites`)."""
     from tailormed.evidence.bgen import read_bgen_sites, write_bgen_vcf
 
     assert plan.build is not None  # the plan refuses a BGEN without a build
     if sink is not None:
-        stream = sink(plan.build, partition.samples)
+        stream = sink(plan.build, samples)
         inside = restriction(plan.restrict_to)
         positions = {
             (site.chrom, site.pos)
             for site in request.scores.get(plan.build, [])
             if inside is None or inside.contains(site.chrom, site.pos)
         }
-        for group in read_bgen_sites(source, positions, partition.samples):
+        for group in read_bgen_sites(source, positions, samples):
             stream.add(group)
     engines = request.model_copy(update={"scores": {}})
     regions = query_regions(engines, [plan.build])
     return _read_written(
-        lambda vcf: write_bgen_vcf(source, regions, partition.samples, vcf),
+        lambda vcf: write_bgen_vcf(source, regions, samples, vcf),
         f"{source.label} (its calls at the requested sites)",
         source.label,
-        plan,
-        partition,
         engines,
-        absent,
+        read,
     )
 
 
@@ -320,20 +351,17 @@ def _read_written(
     write: Callable[[Path], WrittenVcf],
     label: str,
     original: str,
-    plan: CohortPlan,
-    partition: Partition,
     request: GenomeRequest,
-    absent: AbsentPolicy,
-) -> GenomeBatch:
-    """Read what ``write`` puts in a temporary VCF as any VCF is read (named ``label``); an error in it is told as
-    the same error about ``original``, naming the variant instead of the temporary file's line."""
+    read: Callable[[Source, GenomeRequest, ScoreSink | None], Read],
+) -> Read:
+    """``read`` what ``write`` puts in a temporary VCF as any VCF is read (named ``label``); an error in it is told
+    as the same error about ``original``, naming the variant instead of the temporary file's line."""
     with tempfile.TemporaryDirectory(prefix="tailormed-sites-") as folder:
         vcf = Path(folder) / "sites.vcf"
         written = write(vcf)
         source = GenomeInput(label=label, path=vcf)
         try:
-            return read_genomes(source, request, samples=partition.samples, build=plan.build, absent=absent,
-                                restrict=restriction(plan.restrict_to))  # fmt: skip
+            return read(source, request, None)
         except InputError as error:
             if error.source != source.label:
                 raise
@@ -351,7 +379,7 @@ class PartitionScoring:
         self.options = MatchOptions(min_overlap=plan.min_overlap, absent_is_reference=plan.absent_is_reference)
         self.streams: dict[GenomeBuild, prs.ScoreStream] = {}
 
-    def stream(self, build: GenomeBuild, samples: Sequence[str]) -> SiteSink:
+    def stream(self, build: GenomeBuild, samples: Sequence[str]) -> prs.ScoreStream:
         self.streams[build] = prs.ScoreStream(
             self.scores, build, samples, self.options, Imputation.NONE, self._references(build)
         )
@@ -360,14 +388,14 @@ class PartitionScoring:
     def _references(self, build: GenomeBuild) -> dict[tuple[str, int], str] | None:
         return prs.bundle_reference_alleles(self.bundle, build) if self.plan.absent_is_reference else None
 
-    def finish(self, batch: GenomeBatch, *, whole: bool = True) -> PrsRun:
-        """The scores in the build the pass settled; overlap below the minimum or an unknown reference fails
-        (a region's part of the scores, ``whole=False``, is checked once the regions are added)."""
-        build = batch.build.build
+    def finish(self, source: str, detection: BuildDetection, samples: Sequence[str], *, whole: bool = True) -> PrsRun:
+        """The scores of the pass over ``samples`` in the build it settled; overlap below the minimum or an unknown
+        reference fails (a region's part of the scores, ``whole=False``, is checked once the regions are added)."""
+        build = detection.build
         chosen = self.streams.get(build) or prs.ScoreStream(
-            self.scores, build, batch.samples, self.options, Imputation.NONE, self._references(build)
+            self.scores, build, samples, self.options, Imputation.NONE, self._references(build)
         )
-        run = chosen.finish(source=batch.source.label, build=batch.build)
+        run = chosen.finish(source=source, build=detection)
         if not whole:
             return run
         for failure in (prs.overlap_error(run), prs.unknown_reference_error(run, fasta=False)):
@@ -376,14 +404,15 @@ class PartitionScoring:
         return run
 
 
-def score_pgen_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
+def score_pgen_samples(plan: CohortPlan, samples: Sequence[str]) -> PrsRun:
+    """The scores of ``samples`` from the run's PLINK 2 fileset; overlap below the minimum fails."""
     assert plan.build is not None  # the plan refuses a fileset without a build
     scores = _scores(tuple(plan.scoring))
     run = prs.score_pgen(
         Path(plan.scores_pgen or plan.input),
         scores,
         plan.build,
-        samples=partition.samples,
+        samples=samples,
         options=MatchOptions(min_overlap=plan.min_overlap),
         imputation=Imputation.NONE,
         restrict=restriction(plan.restrict_to),
@@ -395,19 +424,17 @@ def score_pgen_partition(plan: CohortPlan, partition: Partition) -> PrsRun:
 
 
 def shareable(plan: CohortPlan, partition: Partition) -> bool:
-    """Whether the block can be cut out of a pass shared with other blocks (:func:`run_group`): a VCF's sample block
-    of several samples whose pass collects knowledge loci only (scores are summed as they are read)."""
-    return (
-        plan.input_kind is InputKind.VCF
-        and partition.region is None
-        and len(partition.samples) > 1
-        and bool(plan.engines)
-        and Analysis.PRS not in unit_analyses(plan, partition)
-    )
+    """Whether the block can be cut out of a pass shared with other blocks (:func:`run_group`): a sample block of
+    several samples (a one-sample pass reads a file's INFO depth as the sample's; a region partition reads every
+    sample already), whatever the input and analyses."""
+    return partition.region is None and len(partition.samples) > 1
 
 
 def request_key(plan: CohortPlan, partition: Partition) -> frozenset[str]:
-    """What a block's pass is asked for depends on its people only through this (see :func:`partition_request`)."""
+    """What a block's pass is asked for depends on its people only through this (see :func:`partition_request`):
+    nothing when it runs no engine."""
+    if not any(analysis.engine is not None for analysis in unit_analyses(plan, partition)):
+        return frozenset()
     return frozenset(_request_key(patient) for patient in patients_of(plan, partition))
 
 
@@ -450,21 +477,45 @@ def run_group(plan: CohortPlan, group: Sequence[Partition], out: Path) -> list[d
     if len(group) < 2:
         return [run_partition(plan, partition, out) for partition in group]
     arrow_without_pandas()
-    request = partition_request(plan, _bundle(plan.kb), patients_of(plan, group[0]), group[0])
-    absent = AbsentPolicy.resolve(True if plan.absent_is_reference else None, None)
-    shared = read_shared(Path(plan.input), request, [sample for p in group for sample in p.samples],
-                         build=plan.build, absent=absent, restrict=restriction(plan.restrict_to))  # fmt: skip
+    shared, scores = read_group(plan, group, out)
     names = [partition.name for partition in group]
-    pgx_tables = _group_pgx(plan, group, shared)
+    pgx_tables = _group_pgx(plan, group, shared) if shared is not None else None
     done: list[dict[str, object]] = []
     first = 0
     for partition in group:
         stop = first + len(partition.samples)
-        own = pgx_tables.part(first, stop) if pgx_tables is not None else None
-        done.append(run_partition(plan, partition, out, batch=shared.batch(partition.samples), read_with=names,
-                                  pgx=own))  # fmt: skip
+        done.append(
+            run_partition(
+                plan,
+                partition,
+                out,
+                batch=shared.batch(partition.samples) if shared is not None else None,
+                scored=scores.part(partition.samples) if scores is not None else None,
+                read_with=names,
+                pgx=pgx_tables.part(first, stop) if pgx_tables is not None else None,
+            )
+        )
         first = stop
     return done
+
+
+def read_group(plan: CohortPlan, group: Sequence[Partition], out: Path) -> tuple[SharedRead | None, PrsRun | None]:
+    """The one pass of a group's blocks (None when only scores are read from a PLINK 2 fileset) and the scores of all
+    their samples (None without ``prs``), summed as the pass reads their sites or from the fileset."""
+    samples = [sample for partition in group for sample in partition.samples]
+    if plan.input_kind is InputKind.PGEN and not plan.engines:
+        return None, score_pgen_samples(plan, samples)
+    bundle = _bundle(plan.kb)
+    analyses = unit_analyses(plan, group[0])
+    by_vcf = plan.input_kind is not InputKind.PGEN and not plan.scores_pgen
+    scoring = PartitionScoring(plan, bundle) if Analysis.PRS in analyses and by_vcf else None
+    request = partition_request(plan, bundle, patients_of(plan, group[0]), group[0])
+    shared = read_group_pass(plan, samples, request, scoring, out)
+    if Analysis.PRS not in analyses:
+        return shared, None
+    if scoring is None:
+        return shared, score_pgen_samples(plan, samples)
+    return shared, scoring.finish(shared.label, shared.detection, shared.samples)
 
 
 def _group_pgx(plan: CohortPlan, group: Sequence[Partition], shared: SharedRead) -> BlockPgx | None:
@@ -486,13 +537,15 @@ def run_partition(
     out: Path,
     *,
     batch: GenomeBatch | None = None,
+    scored: PrsRun | None = None,
     read_with: Sequence[str] = (),
     pgx: BlockPgx | None = None,
 ) -> dict[str, object]:
     """Compute one partition and write its tables, then its marker (the marker last: it means "finished").
 
     ``batch``: the block's evidence cut out of a pass shared with the blocks ``read_with`` (:func:`run_group`),
-    instead of a pass of its own; ``pgx``: its PGx tables cut out of those of the blocks sharing the pass. With the
+    instead of a pass of its own; ``scored``, ``pgx``: its scores and PGx tables cut out of those of the blocks
+    sharing the pass. With the
     cycle collector paused: a block's calls, results and rows hold no reference cycles, and collections walking them
     cost more than making them (1-2 CPU-s of a 10,000-person PGx block)."""
     started = time.perf_counter()
@@ -504,25 +557,25 @@ def run_partition(
     versions: dict[str, dict[str, str]] = {}
     bundle = _bundle(plan.kb)
     if plan.input_kind is InputKind.PGEN and not plan.engines:
-        run = score_pgen_partition(plan, partition)
+        run = scored or score_pgen_samples(plan, partition.samples)
         build = run.build
         tables[PRS_TABLE] = prs_table(run)
     else:
         patients = patients_of(plan, partition)
         by_vcf = plan.input_kind is not InputKind.PGEN and not plan.scores_pgen
-        scoring = PartitionScoring(plan, bundle) if Analysis.PRS in analyses and by_vcf else None
+        scoring = PartitionScoring(plan, bundle) if Analysis.PRS in analyses and by_vcf and scored is None else None
         if batch is None:
             request = partition_request(plan, bundle, patients, partition)
             batch = read_partition(plan, partition, request, scoring, out)
         build = batch.build
         reading = {"read": batch.source.read.value, "records_read": batch.source.records_read}
-        if read_with:
-            reading["read_with"] = list(read_with)
         if Analysis.PRS in analyses:
-            whole = partition.region is None
-            scored = (
-                scoring.finish(batch, whole=whole) if scoring is not None else score_pgen_partition(plan, partition)
-            )
+            if scored is None:
+                scored = (
+                    scoring.finish(batch.source.label, batch.build, batch.samples, whole=partition.region is None)
+                    if scoring is not None
+                    else score_pgen_samples(plan, partition.samples)
+                )
             tables[PRS_TABLE] = prs_table(scored)
         rows: dict[str, Rows] = {table: [] for analysis in analyses if analysis is not Analysis.PRS
                                  for table in TABLES[analysis]}
@@ -562,6 +615,8 @@ def run_partition(
                     rows[RISK_TABLE] += risk_rows(sample, runs["risk"])
         for table, found in rows.items():
             tables[table] = rows_table(table, found)
+    if read_with:
+        reading["read_with"] = list(read_with)
     for table, content in tables.items():
         write_parquet_atomic(content, table_path(out, table, partition))
     summary: dict[str, object] = {

@@ -232,8 +232,13 @@ class SharedRead:
     def __init__(self, reading: _Pass, chosen: list[str], detection: BuildDetection, policy: AbsentPolicy) -> None:
         self._reading = reading
         self.samples = chosen
-        self._detection = detection
+        self.detection = detection
         self._policy = policy
+
+    @property
+    def label(self) -> str:
+        """The input's name, as its batches' ``source.label`` gives it."""
+        return self._reading.vcf.label
 
     def batch(self, samples: Sequence[str]) -> GenomeBatch:
         """The batch of ``samples`` (a subset of the pass's) as their own pass would give it."""
@@ -242,7 +247,7 @@ class SharedRead:
         missing = keep - {self.samples[row] for row in rows}
         if missing:
             raise ValueError(f"sample(s) not in this pass: {', '.join(sorted(missing))}")
-        return self._reading.subset(rows).batch([self.samples[row] for row in rows], self._detection, self._policy)
+        return self._reading.subset(rows).batch([self.samples[row] for row in rows], self.detection, self._policy)
 
 
 def read_shared(
@@ -253,20 +258,28 @@ def read_shared(
     build: GenomeBuild | None = None,
     absent: AbsentPolicy | None = None,
     restrict: RegionSet | None = None,
+    score_sink: ScoreSink | None = None,
 ) -> SharedRead:
-    """One pass over ``samples`` for the knowledge loci of ``request`` (no scores, no candidates: those are summed or
-    scanned as read), from which each block's :class:`GenomeBatch` is cut (:meth:`SharedRead.batch`)."""
-    if request.scores or request.candidates is not None:
-        raise ValueError("a shared pass serves knowledge loci only, not scores or diagnosis candidates")
+    """One pass over ``samples`` for ``request``, from which each block's :class:`GenomeBatch` is cut
+    (:meth:`SharedRead.batch`). Score positions need ``score_sink`` (they are summed for every sample as read, each
+    sample's sums its own); diagnosis candidates are scanned as read and cannot be shared. The knowledge sites' REF
+    mismatches are refused here, as each block's own pass would refuse them (they depend on records, not samples)."""
+    if request.candidates is not None or (request.scores and score_sink is None):
+        raise ValueError("a shared pass serves knowledge loci, and score positions only through a score sink")
     policy = absent or AbsentPolicy()
     with open_vcf(GenomeInput.of(source)) as vcf:
         chosen = vcf.select_samples(samples)
         header = vcf.header_build()
         builds = candidate_builds(header, build)
         with collector_paused():
-            reading = _Pass(vcf, request, compile_plan(request, builds), restrict=restrict)
+            votes = score_votes_needed(header.build if header is not None else None, request)
+            reading = _Pass(vcf, request, compile_plan(request, builds, votes), restrict=restrict)
+            if score_sink is not None:
+                for b, collector in reading.scores.items():
+                    collector.sink = score_sink(b, chosen)
             reading.run(None)
             detection = decide_build(header, build, reading.votes, source=vcf.label)
+            reading.settle(detection)
     return SharedRead(reading, chosen, detection, policy)
 
 
@@ -469,6 +482,18 @@ class _Pass:
         for b, positions in self.score_positions.items():
             if (chrom, pos) in positions:
                 self.scores[b].add(self.vcf, record, chrom, where)
+
+    def settle(self, detection: BuildDetection) -> None:
+        """After a shared pass: the last score positions handed to their sinks, and the REF mismatches at the settled
+        build's knowledge sites refused as :meth:`batch` refuses them."""
+        for scores in self.scores.values():
+            scores.finish()
+        mismatches: list[RefMismatch] = []
+        for consumer in self.request.loci:
+            collector = self.loci.get((consumer, detection.build))
+            if collector is not None:
+                mismatches += [m for number in collector.read_sites() for m in collector.site_rows(number).mismatches]
+        _refuse_mismatches(mismatches, self.votes, self.vcf.label, detection)
 
     def subset(self, rows: Sequence[int]) -> _Pass:
         """This pass as if it had read only the samples at ``rows`` (file order): every per-sample array cut."""

@@ -21,8 +21,9 @@ counts the effect allele's frequency among the samples that have one, times two 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import cast
 
@@ -379,3 +380,30 @@ class PrsRun:
     def failing(self) -> list[ScoreMatch]:
         """Scores whose matched share is below the minimum overlap."""
         return [s.match for s in self.scores if s.match.match_rate < self.options.min_overlap]
+
+    def part(self, samples: Sequence[str]) -> PrsRun:
+        """The run of ``samples`` (some of its samples, kept in its order) as if they had been scored alone: without
+        imputation a sample's sums are its own genotypes' (summed in variant order whatever the others, see
+        :class:`Scorer`) and the match depends on records only, so they are cut out, not recomputed."""
+        if self.imputation is not Imputation.NONE:
+            raise ValueError("a run with mean imputation cannot be cut: each sum depends on the others' genotypes")
+        keep = set(samples)
+        every = self.scores[0].samples if self.scores else []
+        rows = np.fromiter((row for row, name in enumerate(every) if name in keep), dtype=np.intp)
+        missing = keep - {every[row] for row in rows.tolist()}
+        if missing:
+            raise ValueError(f"sample(s) not in this run: {', '.join(sorted(missing))}")
+        names = [every[row] for row in rows.tolist()]
+        cut = [
+            replace(
+                sums,
+                samples=names,
+                sums=sums.sums[rows],
+                denom=sums.denom[rows],
+                missing=sums.missing[rows],
+                expected_mean=sums.expected_mean[rows],
+                expected_variance=sums.expected_variance[rows],
+            )
+            for sums in self.scores
+        ]
+        return replace(self, scores=cut)
