@@ -178,7 +178,9 @@ def test_interrupted_run_of_every_analysis_resumes_and_spark_writes_the_same_tab
 ) -> None:
     # the 1000 Genomes file holds 1,004 of PGS001229's 51,209 sites: the overlap minimum is lowered to score it
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "tailormed", "cohort", "run", "--vcf", str(pgx_cohort_vcf), "--kb",
+    # each block its own pass (blocks sharing one pass finish together), so the run can be stopped between blocks
+    alone = "from tailormed.cohort import tasks; tasks.SHARED_READ_SAMPLES = 1; from tailormed.cli import main; main()"
+    command = [sys.executable, "-c", alone, "cohort", "run", "--vcf", str(pgx_cohort_vcf), "--kb",
                str(cohort_bundle.root), "--analyses", "pgx,prs,hereditary", "--scoring", str(score_file),
                "--min-overlap", "0.01", "--on", ON.isoformat(), "--block-size", "4", "--out", str(out)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
