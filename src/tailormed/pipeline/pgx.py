@@ -25,7 +25,7 @@ from tailormed.evidence.read import GenomeBatch, read_genomes
 from tailormed.intake.outside_calls import OutsideCalls, apply_outside_calls, read_outside_calls
 from tailormed.knowledge import markers, pypgx
 from tailormed.knowledge.bundle import KnowledgeBundle
-from tailormed.knowledge.pgx import copy_number, dosing, guidelines, interactions, phenotypes
+from tailormed.knowledge.pgx import copy_number, core_sources, dosing, guidelines, interactions, phenotypes
 from tailormed.knowledge.pgx.copy_number import CopyNumberKnowledge
 from tailormed.knowledge.pgx.definitions import GeneDefinition, load_definitions
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
@@ -54,7 +54,7 @@ PGX_FILE = "pgx.tsv"
 #: (role, built PharmCAT source, curated core fallback)
 _ROLES = (
     ("definitions", "pharmcat-definitions", "pgx-core-definitions"),
-    ("phenotypes", phenotypes.SOURCE, "pgx-core-phenotypes"),
+    ("phenotypes", phenotypes.SOURCE, core_sources.PHENOTYPES),
     ("guidelines", guidelines.SOURCE, "pgx-core-guidelines"),
 )
 
@@ -67,10 +67,14 @@ class PgxSources(Contract):
     guidelines: str
     phenoconversion: str = interactions.SOURCE
     warfarin: str | None = Field(default=None, description="None when the bundle has no warfarin model")
+    phenotype_fallback: str | None = Field(
+        default=None,
+        description="The curated core's phenotype tables, for genes the built phenotype source has no table for",
+    )
 
     def names(self) -> list[str]:
         used = [self.definitions, self.phenotypes, self.guidelines, self.phenoconversion]
-        return used + ([self.warfarin] if self.warfarin else [])
+        return used + [name for name in (self.warfarin, self.phenotype_fallback) if name]
 
 
 class PatientPgx(Contract):
@@ -97,7 +101,11 @@ def pgx_sources(bundle: KnowledgeBundle) -> PgxSources:
             raise KnowledgeError(
                 f"no PGx {role} in the knowledge bundle (neither {built!r} nor {core!r})", source=bundle.location
             )
-    return PgxSources(**chosen, warfarin=dosing.SOURCE if bundle.has(dosing.SOURCE) else None)
+    core_tables = core_sources.PHENOTYPES
+    fallback = core_tables if chosen["phenotypes"] != core_tables and bundle.has(core_tables) else None
+    return PgxSources(
+        **chosen, warfarin=dosing.SOURCE if bundle.has(dosing.SOURCE) else None, phenotype_fallback=fallback
+    )
 
 
 def source_versions(bundle: KnowledgeBundle, names: Sequence[str]) -> dict[str, str]:
@@ -108,9 +116,14 @@ def source_versions(bundle: KnowledgeBundle, names: Sequence[str]) -> dict[str, 
 def load_calling(
     bundle: KnowledgeBundle, sources: PgxSources | None = None
 ) -> tuple[dict[str, GeneDefinition], PhenotypeKnowledge]:
-    """What calling needs: allele definitions and phenotype tables."""
+    """What calling needs: allele definitions and phenotype tables (a gene the built tables lack, such as G6PD in
+    PharmCAT's phenotype files, from the curated core's)."""
     sources = sources or pgx_sources(bundle)
-    return load_definitions(bundle, sources.definitions), phenotypes.load_phenotypes(bundle, sources.phenotypes)
+    tables = phenotypes.load_phenotypes(bundle, sources.phenotypes)
+    if sources.phenotype_fallback is not None:
+        core = phenotypes.load_phenotypes(bundle, sources.phenotype_fallback)
+        tables = tables.model_copy(update={"genes": core.genes | tables.genes})
+    return load_definitions(bundle, sources.definitions), tables
 
 
 def load_pgx(bundle: KnowledgeBundle) -> tuple[dict[str, GeneDefinition], PgxKnowledge, dict[str, str]]:
