@@ -207,6 +207,13 @@ def test_core_holds_every_pharmcat_row_for_its_genes(
         "PA166104939",
         "PA166104944",
         "PA166222801",
+        "PA166104934",  # DPWG azathioprine, mercaptopurine (TPMT, NUDT15), thioguanine (NUDT15), irinotecan,
+        "PA166184614",  # tacrolimus: rows for possible intermediate metabolizers and indeterminate
+        "PA166104952",
+        "PA166184613",
+        "PA166184612",
+        "PA166104951",
+        "PA166104983",
     }
 
     def keys(row: RecommendationRow) -> list[frozenset[tuple[str, str, tuple[str, ...]]]]:

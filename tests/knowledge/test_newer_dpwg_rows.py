@@ -1,0 +1,119 @@
+"""DPWG rows the newer annotations add for thiopurines (TPMT, NUDT15), irinotecan (UGT1A1) and tacrolimus (CYP3A5):
+real genotypes (and outside phenotypes the core's genotype tables cannot give) reach the quoted row of the newer
+annotation, which the 2024-03-25 export does not have."""
+
+from __future__ import annotations
+
+import pytest
+
+from tailormed.engines.pgx.phenotype import phenotype_gene
+from tailormed.engines.pgx.recommend import recommend_drug
+from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
+from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
+from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype, MatchedRow
+
+
+def called(gene: str, phenotypes: PhenotypeKnowledge, diplotype: str) -> GenePhenotype:
+    first, _, second = diplotype.partition("/")
+    call = GeneCall(
+        sample="s1",
+        gene=gene,
+        status=CallStatus.CALLED,
+        diplotypes=[Diplotype(allele1=first, allele2=second)],
+        origin=CallOrigin.OUTSIDE_CALL,
+    )
+    return phenotype_gene(call, phenotypes.gene(gene))
+
+
+def outside(gene: str, phenotypes: PhenotypeKnowledge, phenotype: str) -> GenePhenotype:
+    call = GeneCall(
+        sample="s1", gene=gene, status=CallStatus.CALLED, origin=CallOrigin.OUTSIDE_CALL, outside_phenotype=phenotype
+    )
+    return phenotype_gene(call, phenotypes.gene(gene))
+
+
+def dpwg_row(
+    guidelines: GuidelineKnowledge, gene: str, result: GenePhenotype, drug: str, annotation: str
+) -> MatchedRow:
+    """The one DPWG row of the named annotation (id and version) that applies to the result."""
+    answers = [a for a in recommend_drug(guidelines, {gene: result}, name=drug) if a.source == "DPWG"]
+    (row,) = [row for answer in answers for row in answer.rows if row.sources[0].at.startswith(annotation)]
+    return row
+
+
+NUDT15 = {
+    "azathioprine": ("PA166184614 (annotation version 13)", "IMMUNOSUPPRESSION: Start with 50% of the standard dose."),
+    "mercaptopurine": (
+        "PA166184613 (annotation version 14)",
+        "- IMMUNOSUPPRESSION:start with 50% of the standard dose.",
+    ),
+    "thioguanine": ("PA166184612 (annotation version 12)", "- IMMUNOSUPPRESSION:"),
+}
+
+
+@pytest.mark.parametrize("drug", sorted(NUDT15))
+def test_nudt15_no_function_with_uncertain_function_gets_the_possible_intermediate_row(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str
+) -> None:
+    result = called("NUDT15", phenotypes, "*2/*6")
+    assert result.phenotype == "Possible Intermediate Metabolizer"
+    annotation, start = NUDT15[drug]
+    row = dpwg_row(guidelines, "NUDT15", result, drug, annotation)
+    assert row.text.startswith(start) and "50%" in row.text and row.actionable
+
+
+@pytest.mark.parametrize("drug", sorted(NUDT15))
+def test_nudt15_normal_with_uncertain_function_gets_the_indeterminate_row(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str
+) -> None:
+    result = called("NUDT15", phenotypes, "*1/*6")
+    assert result.phenotype == "Indeterminate"
+    row = dpwg_row(guidelines, "NUDT15", result, drug, NUDT15[drug][0])
+    assert (row.classification, row.text, row.actionable) == ("No recommendation", "No recommendation", False)
+
+
+@pytest.mark.parametrize(
+    ("drug", "annotation"),
+    [
+        ("azathioprine", "PA166104934 (annotation version 37)"),
+        ("mercaptopurine", "PA166104952 (annotation version 36)"),
+    ],
+)
+def test_tpmt_possible_intermediate_metabolizers_start_at_half_the_dose(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str, annotation: str
+) -> None:
+    result = outside("TPMT", phenotypes, "Possible Intermediate Metabolizer")
+    row = dpwg_row(guidelines, "TPMT", result, drug, annotation)
+    assert "Start with 50% of the normal dose" in row.text and row.actionable
+    assert row.text.endswith(
+        "more stringent dose reductions are necessary if the patient is also NUDT15 IM or NUDT15 PM."
+    )
+
+
+def test_irinotecan_indeterminate_ugt1a1_and_the_80_28_diplotype(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    annotation = "PA166104951 (annotation version 40)"
+    unknown = called("UGT1A1", phenotypes, "*1/*80")
+    assert unknown.phenotype == "Indeterminate"
+    row = dpwg_row(guidelines, "UGT1A1", unknown, "irinotecan", annotation)
+    assert (row.classification, row.text) == ("No recommendation", "No recommendation")
+    poor = called("UGT1A1", phenotypes, "*80+*28/*80+*28")
+    row = dpwg_row(guidelines, "UGT1A1", poor, "irinotecan", annotation)
+    assert row.text.startswith("Start with 70% of the normal dose") and "PA166313041" in row.sources[0].at
+    one = called("UGT1A1", phenotypes, "*1/*80+*28")
+    row = dpwg_row(guidelines, "UGT1A1", one, "irinotecan", annotation)
+    assert row.text == "NO action is needed for this gene-drug interaction." and "PA166313042" in row.sources[0].at
+
+
+def test_tacrolimus_possible_intermediate_cyp3a5_gets_the_heterozygous_expresser_dose(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    result = outside("CYP3A5", phenotypes, "Possible Intermediate Metabolizer")
+    row = dpwg_row(
+        guidelines, "CYP3A5", result, "tacrolimus", "PA166104983 (annotation version 36) recommendation PA166423801"
+    )
+    assert "Use 1.5 times the initial dose that would yield the desired result in non-expressers." in row.text
+    indeterminate = outside("CYP3A5", phenotypes, "Indeterminate")
+    row = dpwg_row(guidelines, "CYP3A5", indeterminate, "tacrolimus", "PA166104983 (annotation version 36)")
+    assert row.classification == "No recommendation"
