@@ -117,3 +117,66 @@ def test_tacrolimus_possible_intermediate_cyp3a5_gets_the_heterozygous_expresser
     indeterminate = outside("CYP3A5", phenotypes, "Indeterminate")
     row = dpwg_row(guidelines, "CYP3A5", indeterminate, "tacrolimus", "PA166104983 (annotation version 36)")
     assert row.classification == "No recommendation"
+
+
+@pytest.mark.parametrize(
+    ("diplotype", "score", "dose", "recommendation"),
+    [
+        ("*1/*11", "1.5", "use 70-75% of the standard dose", "PA166423883"),
+        ("*11/*11", "1.0", "use 70-75% of the standard dose", "PA166423882"),
+        ("*3/*11", "0.5", "use 40-50% of the standard dose", "PA166423901"),
+        ("*1/*3", "1.0", "use 70% of the standard dose", "PA166299252"),
+        ("*3/*3", "0.0", "use 40% of the standard dose", "PA166299256"),
+    ],
+)
+def test_dpwg_2024_phenytoin_rows_by_cyp2c9_activity_score_and_diplotype(
+    guidelines: GuidelineKnowledge,
+    phenotypes: PhenotypeKnowledge,
+    diplotype: str,
+    score: str,
+    dose: str,
+    recommendation: str,
+) -> None:
+    """Diplotypes the guideline names get their own row; the others the row of their activity score, given once
+    although the annotation also keys the same words by phenotype."""
+    result = called("CYP2C9", phenotypes, diplotype)
+    assert result.activity_score == score
+    answers = [a for a in recommend_drug(guidelines, {"CYP2C9": result}, name="phenytoin") if a.source == "DPWG"]
+    (row,) = [row for answer in answers for row in answer.rows]
+    assert (
+        row.sources[0].at.startswith("PA166104984 (annotation version 38)")
+        or "(annotation version 38)" in row.sources[0].at
+    )
+    assert recommendation in row.sources[0].at and f"For the other doses, {dose}" in row.text
+
+
+def test_dpwg_phenytoin_answers_a_cyp2c9_normal_metabolizer_once(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    result = called("CYP2C9", phenotypes, "*1/*1")
+    answers = [a for a in recommend_drug(guidelines, {"CYP2C9": result}, name="phenytoin") if a.source == "DPWG"]
+    (row,) = [row for answer in answers for row in answer.rows]
+    assert row.classification == "No recommendation" and "PA166423884" in row.sources[0].at
+
+
+@pytest.mark.parametrize(
+    ("diplotype", "start", "recommendation"),
+    [
+        ("*1/*11", "Use 50% of the normal maintenance dose.", "PA166424024"),
+        ("*3/*11", "Avoid siponimod.", "PA166424022"),
+        ("*1/*2", "NO action is required for this gene-drug interaction.", "PA166299154"),
+        (
+            "*1/*1",
+            "The guideline does not provide a recommendation for siponimod in normal metabolizers.",
+            "PA166424025",
+        ),
+    ],
+)
+def test_dpwg_siponimod_rows_by_cyp2c9_activity_score_and_diplotype(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str, start: str, recommendation: str
+) -> None:
+    result = called("CYP2C9", phenotypes, diplotype)
+    (answer,) = [a for a in recommend_drug(guidelines, {"CYP2C9": result}, name="siponimod") if a.source == "DPWG"]
+    (row,) = answer.rows
+    assert row.text.startswith(start) and "PA166211021 (annotation version 16)" in row.sources[0].at
+    assert recommendation in row.sources[0].at

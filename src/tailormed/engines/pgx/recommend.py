@@ -380,7 +380,12 @@ def _matched(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotyp
     matched = [row for number, row in enumerate(rows) if chosen is None or number in chosen]
     if any(_names_diplotype(row) for row in matched):
         matched = [row for row in matched if _names_diplotype(row)]
-    return matched
+    # One written row keyed both by activity score and by phenotype (DPWG phenytoin: "1.0", "1.5" and
+    # "Intermediate Metabolizer" give the same advice) is two compiled rows; a result with both is given it once.
+    unique: dict[RecommendationRow, RecommendationRow] = {}
+    for row in matched:
+        unique.setdefault(row.model_copy(update={"id": "", "criteria": ()}), row)
+    return list(unique.values())
 
 
 def _match_guideline(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> GuidelineResult:
