@@ -61,12 +61,22 @@ def test_irinotecan_row_names_intermediate_metabolizers_and_neutropenia_monitori
     assert "by at least one level in poor metabolizers" in text
 
 
+@pytest.mark.parametrize(
+    ("drug", "end"),
+    [
+        ("celecoxib", "Consider alternative therapy in poor metabolizers with juvenile rheumatoid arthritis."),
+        ("flurbiprofen", "Use a reduced dosage in poor metabolizers."),
+        ("meloxicam", "Consider dose reductions in poor metabolizers. Monitor patients for adverse reactions."),
+    ],
+)
 @pytest.mark.parametrize("diplotype", ["*1/*3", "*3/*3"])
-def test_celecoxib_row_reaches_cyp2c9_3_carriers(
-    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str
+def test_nsaid_rows_reach_cyp2c9_3_carriers(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str, end: str, diplotype: str
 ) -> None:
-    (text,) = fda_rows(guidelines, phenotypes, "celecoxib", {"CYP2C9": diplotype}).values()
-    assert text.endswith("Consider alternative therapy in poor metabolizers with juvenile rheumatoid arthritis.")
+    """The 2021 table named poor metabolizers only; it now names *3 carriers too, with newer words."""
+    (text,) = fda_rows(guidelines, phenotypes, drug, {"CYP2C9": diplotype}).values()
+    assert text.endswith(end)
+    assert fda_rows(guidelines, phenotypes, drug, {"CYP2C9": "*1/*2"}) == {}
 
 
 @pytest.mark.parametrize("drug", ["phenytoin", "fosphenytoin"])
@@ -92,6 +102,7 @@ def test_phenytoin_entries_added_to_the_table(
         ("mavacamten", "CYP2C19", "*1/*2", 2, "Results in higher systemic concentrations and may have higher adverse"),
         ("lansoprazole", "CYP2C19", "*2/*2", 3, "Results in higher systemic concentrations."),
         ("ibuprofen", "CYP2C9", "*3/*3", 3, "May result in higher systemic concentrations."),
+        ("belzutifan", "CYP2C19", "*2/*2", 1, "Results in higher systemic concentrations and may result in higher"),
     ],
 )
 def test_entries_the_table_added_since_2021(
