@@ -43,7 +43,7 @@ JOB_BYTES = 1 << 20
 #: Text per slot of the shared ring (a BGZF block inflates to at most 64 KiB, so a slot always holds one).
 SLOT_BYTES = 8 << 20
 #: Slots of the ring: the child runs ahead of the reader by up to this many less two.
-SLOTS = 16
+SLOTS = 8
 #: Compressed size from which :func:`inflating` starts a child (below it, the threads are as quick).
 MIN_AHEAD_BYTES = 1 << 20
 #: Selected samples from which a score-only pass reads a VCF's text itself (fewer: through htslib and an index).
