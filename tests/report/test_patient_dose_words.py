@@ -12,7 +12,8 @@ import pytest
 
 from tailormed.model.careplan import CarePlan
 from tailormed.model.patient import Patient
-from tailormed.report.advice import Change, dose_share
+from tailormed.model.pgx import GuidelineResult, MatchedRow, RecommendationStatus
+from tailormed.report.advice import Change, advice, dose_share
 from tailormed.report.render import render_patient_html
 from tailormed.report.text import visible_text
 from tailormed.report.view import build_view
@@ -24,9 +25,7 @@ HIGHER = "start you at a higher dose"
 @pytest.mark.parametrize(
     "text",
     [
-        "Prescribe ≤40mg as a starting dose and adjust doses of atorvastatin based on disease-specific guidelines. "
         "Prescriber should be aware of possible increased risk for myopathy especially for 40mg dose.",
-        "Prescribe ≤ 2mg as a starting dose and adjust doses of pitavastatin based on disease-specific guidelines. "
         "Prescriber should be aware of possible increased risk for myopathy especially for doses >1mg.",
         "To induce allopurinol tolerance, the allopurinol dose is increased every 3 days until a dose of 100 mg/day",
     ],
@@ -43,6 +42,9 @@ def test_increased_risk_at_a_dose_is_not_a_higher_dose(text: str) -> None:
         ("Initiate therapy with lowest recommended starting dose.", ("lower", None)),
         ("Reduce starting dose by 50% followed by titration", ("lower", 50)),
         ("Consider a reduced dose", ("lower", None)),
+        ("Prescribe ≤ 2mg as a starting dose and adjust doses of pitavastatin. Prescriber should be aware of possible "
+         "increased risk for myopathy especially for doses >1mg.", ("lower", None)),
+        ("Use 1.7 times the standard dose and monitor the effect", ("higher", None)),
     ],
 )
 def test_dose_changes_are_still_read(text: str, share: tuple[str, int | None]) -> None:
@@ -82,3 +84,54 @@ def test_sentences_of_the_tumour_section_are_apart(demo_plans: Plans) -> None:
     text = visible_text(html)
     assert "Your tumor has a change in the BRAF gene. These approved medicines may work" in text
     assert "gene.These" not in html
+
+
+def _answer(source: str, text: str, *, alternative: bool = False, dosing: bool = False) -> GuidelineResult:
+    row = MatchedRow(
+        row_id="r", actionable=True, text=text, alternate_drug_available=alternative, dosing_information=dosing
+    )
+    return GuidelineResult(
+        drug="d", guideline_id="g", guideline_name="g", source=source, version="1", genes=["X"],
+        status=RecommendationStatus.MATCHED, rows=[row],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("texts", "change"),
+    [
+        # CPIC capecitabine, DPYD poor metabolizer: avoid first, a strongly reduced dose only without an alternative
+        ([("Avoid use of 5-fluorouracil or 5-fluorouracil prodrug-based regimens. In the event, based on clinical "
+           "advice, alternative agents are not considered a suitable therapeutic option, 5-fluorouracil should be "
+           "administered at a strongly reduced dose with early therapeutic drug monitoring.", True, True)],
+         Change.OTHER_DRUG),
+        # CPIC tricyclics: avoid first
+        ([("Avoid amitriptyline use. If amitripyline is warranted, consider a 50% reduction of recommended starting "
+           "dose.", True, True)], Change.OTHER_DRUG),
+        # DPWG: a higher dose first, an alternative second
+        ([("Use 1.7 times the standard dose and monitor the effect.", True, True)], Change.HIGHER_DOSE),
+        ([("Use 1.5 times the normal dose or choose an alternative.", True, True)], Change.HIGHER_DOSE),
+        ([("PERCUTANEOUS CORONARY INTERVENTION, STROKE or TIA: choose an alternative or double the dose to 150 mg/day",
+           True, True)], Change.OTHER_DRUG),
+        # CPIC citalopram ultrarapid: the usual start, another drug only if it does not work
+        ([("Initiate therapy with recommended starting dose. If patient does not adequately respond to recommended "
+           "maintenance dosing, consider titrating to a higher maintenance dose or switching to a clinically "
+           "appropriate alternative antidepressant.", True, True)], Change.DOSE),
+        # CPIC and DPWG atorvastatin, SLCO1B1 decreased function: a capped start; DPWG's switch is conditional
+        ([("Prescribe ≤40mg as a starting dose and adjust doses of atorvastatin based on disease-specific "
+           "guidelines.", False, True),
+          ("- Patient has ADDITIONAL SIGNIFICANT RISK FACTORS for statin-induced myopathy:\n- Choose an alternative.",
+           True, True)], Change.LOWER_DOSE),
+    ],
+)  # fmt: skip
+def test_the_first_instruction_decides(texts: list[tuple[str, bool, bool]], change: Change) -> None:
+    answers = [_answer("CPIC", text, alternative=alt, dosing=dosing) for text, alt, dosing in texts]
+    given = advice("d", answers)
+    assert given is not None and given.change is change
+
+
+def test_tamoxifen_with_cyp2d6_intermediate_metabolism_is_another_medicine(demo_plans: Plans) -> None:
+    """CPIC: "Consider hormonal therapy such as an aromatase inhibitor ... If aromatase inhibitor use is
+    contraindicated, consideration should be given to use a higher but FDA approved tamoxifen dose"."""
+    patient, plan = demo_plans["demo-03-rodriguez"]
+    given = build_view(plan, patient).advice_for("tamoxifen")
+    assert given is not None and given.change is Change.OTHER_DRUG

@@ -17,7 +17,11 @@ states no share gives "a lower dose" or "a different dose".
 ('lower', None)
 >>> dose_share("Increase starting dose 1.5 to 2 times recommended starting dose.")
 ('higher', None)
->>> dose_share("Prescribe <=40mg as a starting dose. Beware increased risk for myopathy especially for 40mg dose")
+>>> dose_share("Be aware of possible increased risk for myopathy especially for 40mg dose")
+>>> dose_share("Prescribe <=40mg as a starting dose and adjust doses of atorvastatin")
+('lower', None)
+>>> dose_share("Use 1.7 times the standard dose and monitor the effect"), dose_share("double the standard dose")
+(('higher', None), ('higher', None))
 >>> dose_share("Use smaller steps in dose titration and/or prescribe no more than 25% of the standard dose.")
 ('lower', None)
 >>> dose_share("Initiate therapy with lowest recommended starting dose.")
@@ -34,7 +38,8 @@ from tailormed.model.pgx import GuidelineResult, MatchedRow
 
 _REDUCE_BY = re.compile(r"\b(?:reduce|decrease|lower)\w*\s+(?:the\s+)?(?:\w+\s+){0,2}doses?\s+by\s+(\d{1,2})\s*%", re.I)
 _SHARE_OF = re.compile(
-    r"(?<![\d%-])(\d{1,2})\s*%\s+of\s+(?:the\s+)?(?:standard|normal|usual|recommended)\s+(?:\w+\s+)?dose", re.I
+    r"(?<![\d%-])(\d{1,2})\s*%\s+of\s+(?:the\s+)?(?:standard|normal|usual|recommended|starting)\s+(?:\w+\s+)?dose",
+    re.I,
 )
 _HALF = re.compile(r"\bhalf (?:of )?the (?:standard|normal|usual|recommended) (?:\w+ )?dose", re.I)
 _RANGE_OF = re.compile(r"\d{1,3}\s*%\s*(?:-|–|to)\s*\d{1,3}\s*%\s+of\s+(?:the\s+)?(?:standard|normal|usual)", re.I)
@@ -42,10 +47,23 @@ _RANGE_OF = re.compile(r"\d{1,3}\s*%\s*(?:-|–|to)\s*\d{1,3}\s*%\s+of\s+(?:the\
 # myopathy especially for 40mg dose" caps a statin dose and "the dose is increased every 3 days" is a tolerance
 # protocol, neither a higher starting dose.
 _LOWER = re.compile(r"\b(?:reduce[ds]?|decrease[ds]?|lower|lowest)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}doses?\b", re.I)
-_HIGHER = re.compile(r"\bincrease[ds]?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}doses?\b", re.I)
+_HIGHER = re.compile(
+    r"\bincrease[ds]?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}doses?\b|\bdouble the (?:\w+ )?dose\b|\buse the maximum dose\b"
+    r"|\b\d+(?:\.\d+)?\s+times the (?:standard|normal|usual|recommended)\b",
+    re.I,
+)
+# "Prescribe <=40mg as a starting dose": a statin row's cap on where to start.
+_CAPPED_START = re.compile(r"(?:≤|<=?)\s*\d+(?:\.\d+)?\s*mg\b[^.]{0,20}\bas a starting dose", re.I)
 # "prescribe no more than 25% of the standard dose" caps the dose; it does not say where to start.
 _CAP = re.compile(r"\b(?:no|not) more than\s+$|\bat most\s+$|\bup to\s+$|\bmaximum(?: of)?\s+$", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.;])\s")
+_USUAL_START = re.compile(
+    r"^\W*(?:initiate|start)\w*\s+(?:therapy\s+)?(?:with|at)\s+(?:the\s+)?(?:standard|normal|usual|recommended)\s+"
+    r"(?:\w+\s+)?(?:daily\s+)?dose",
+    re.I,
+)
+_ALTERNATIVE = re.compile(r"\balternative|\bavoid", re.I)
+_DOSE_PATTERNS = (_REDUCE_BY, _HALF, _SHARE_OF, _RANGE_OF, _LOWER, _HIGHER, _CAPPED_START)
 
 
 class Change(StrEnum):
@@ -78,7 +96,7 @@ def dose_share(text: str) -> tuple[str, int | None] | None:
         if _CAP.search(text, 0, match.start()):
             return ("lower", None) if share < 100 else None
         return ("lower", share) if share < 100 else ("higher", share)
-    if _RANGE_OF.search(text) or _LOWER.search(text):
+    if _RANGE_OF.search(text) or _LOWER.search(text) or _CAPPED_START.search(text):
         return "lower", None
     if _HIGHER.search(text):
         return "higher", None
@@ -90,8 +108,18 @@ def advice(drug: str, answers: list[GuidelineResult]) -> MedicineAdvice | None:
     rows = [row for answer in answers for row in answer.rows if row.actionable]
     if not rows:
         return None
-    dosing = [row for row in rows if row.dosing_information or _leads_with_a_dose(row)]
-    if any(row.alternate_drug_available and row not in dosing for row in rows):
+    # A row that offers another drug asks for it first unless its first instruction is a dose change: CPIC's
+    # "Avoid use of 5-fluorouracil ... In the event ... alternative agents are not considered ..., administer at a
+    # strongly reduced dose" is another medicine, not a lower dose.
+    # One that starts at the usual dose and offers another drug only if it does not work is not a switch, nor is one
+    # that opens with a condition the patient may not meet ("Patient has ADDITIONAL SIGNIFICANT RISK FACTORS ...:").
+    switch = [
+        row
+        for row in rows
+        if row.alternate_drug_available and not _USUAL_START.search(_first(row)) and not _conditional(row)
+    ]
+    dosing = [row for row in rows if _leads_with_a_dose(row) or (row.dosing_information and row not in switch)]
+    if any(row not in dosing for row in switch):
         return MedicineAdvice(drug, Change.OTHER_DRUG)
     if dosing:
         return _dose_advice(drug, dosing)
@@ -102,8 +130,23 @@ def advice(drug: str, answers: list[GuidelineResult]) -> MedicineAdvice | None:
 
 def _leads_with_a_dose(row: MatchedRow) -> bool:
     """The row's first instruction changes the dose, whatever else it offers ("Initiate therapy with lowest recommended
-    starting dose. ... Alternatively, consider selecting another beta-blocker.")."""
-    return dose_share(_SENTENCE_END.split(row.text.strip(), maxsplit=1)[0]) is not None
+    starting dose. ... Alternatively, consider selecting another beta-blocker."; "Use 1.5 times the normal dose or
+    choose an alternative"), not "choose an alternative or double the dose"."""
+    first = _first(row)
+    if dose_share(first) is None:
+        return False
+    at = min(m.start() for pattern in _DOSE_PATTERNS if (m := pattern.search(first)) is not None)
+    other = _ALTERNATIVE.search(first)
+    return other is None or at < other.start()
+
+
+def _conditional(row: MatchedRow) -> bool:
+    lines = [line.strip() for line in row.text.splitlines() if line.strip()]
+    return bool(lines) and lines[0].endswith(":")
+
+
+def _first(row: MatchedRow) -> str:
+    return _SENTENCE_END.split(row.text.strip(), maxsplit=1)[0]
 
 
 def _dose_advice(drug: str, rows: list[MatchedRow]) -> MedicineAdvice:
