@@ -180,3 +180,29 @@ def test_dpwg_siponimod_rows_by_cyp2c9_activity_score_and_diplotype(
     (row,) = answer.rows
     assert row.text.startswith(start) and "PA166211021 (annotation version 16)" in row.sources[0].at
     assert recommendation in row.sources[0].at
+
+
+@pytest.mark.parametrize(
+    ("diplotype", "start", "recommendation"),
+    [
+        ("*1/*11", "- use 65% of the standard initial dose.", "PA166423981"),
+        ("*3/*11", "- use 20% of the standard initial dose.", "PA166423941"),
+        ("*2/*3", "- use 45% of the standard initial dose.", "PA166299072"),
+        ("*1/*2", "NO action is required for this gene-drug interaction.", "PA166299068"),
+    ],
+)
+def test_dpwg_warfarin_rows_by_cyp2c9_activity_score_and_diplotype(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str, start: str, recommendation: str
+) -> None:
+    result = called("CYP2C9", phenotypes, diplotype)
+    row = dpwg_row(guidelines, "CYP2C9", result, "warfarin", "PA166182842 (annotation version 15)")
+    assert row.text.startswith(start) and recommendation in row.sources[0].at
+    assert "knmp.nl" not in row.text
+
+
+def test_dpwg_warfarin_vkorc1_aa_starts_at_60_percent(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    result = outside("VKORC1", phenotypes, "-1639 AA")
+    row = dpwg_row(guidelines, "VKORC1", result, "warfarin", "PA166182841 (annotation version 14)")
+    assert row.text.startswith("Use 60% of the standard initial dose.") and "knmp.nl" not in row.text
