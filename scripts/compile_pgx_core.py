@@ -39,7 +39,9 @@ from tailormed.knowledge.pgx.definitions import (
     IUPAC,
     DefinitionVariant,
     GeneDefinition,
+    GeneExemptions,
     NamedAlleleDefinition,
+    UnphasedPriority,
 )
 from tailormed.knowledge.pgx.guidelines import (
     GUIDELINES_FILE,
@@ -94,8 +96,13 @@ def compile_core(curated: Path = CURATED) -> dict[Path, str]:
     """Every compiled file (path relative to ``curated``) and its text."""
     functions = _merged(curated, PHENOTYPES_SOURCE, GENERATED_PHENOTYPES)
     phenotypes = compile_phenotypes(functions, curated / PHENOTYPES_SOURCE)
+    generated_path = curated / GENERATED_DEFINITIONS
+    generated_genes = (read_yaml(generated_path).get("genes") or {}) if generated_path.is_file() else {}
     definitions = compile_definitions(
-        _merged(curated, DEFINITIONS_SOURCE, GENERATED_DEFINITIONS), functions, curated / DEFINITIONS_SOURCE
+        _merged(curated, DEFINITIONS_SOURCE, GENERATED_DEFINITIONS),
+        functions,
+        curated / DEFINITIONS_SOURCE,
+        dict.fromkeys(generated_genes, generated_path),
     )
     guidelines = compile_guidelines(read_yaml(curated / GUIDELINES_SOURCE), phenotypes, curated / GUIDELINES_SOURCE)
     generated = compile_guidelines(
@@ -139,13 +146,19 @@ def _merged(curated: Path, written: Path, generated: Path) -> Any:
     return raw
 
 
-def compile_definitions(raw: Any, functions: Any, path: Path) -> dict[str, GeneDefinition]:
-    """Per-gene allele definitions: the reference allele carries every REF base, the others their listed bases."""
-    version = _text(raw, "version", path, "version")
-    genes = _mapping(raw, "genes", path, "genes")
+def compile_definitions(
+    raw: Any, functions: Any, written: Path, origins: Mapping[str, Path] | None = None
+) -> dict[str, GeneDefinition]:
+    """Per-gene allele definitions: the reference allele carries every REF base, the others their listed bases.
+
+    ``origins`` names the file a gene comes from when it is not ``written`` (the generated genes), for errors.
+    """
+    version = _text(raw, "version", written, "version")
+    genes = _mapping(raw, "genes", written, "genes")
     activities = _activities(functions)
     result = {}
     for gene, spec in genes.items():
+        path = (origins or {}).get(gene, written)
         where = f"genes.{gene}"
         try:
             variants = [_variant(v, _text(spec, "chromosome", path, where)) for v in spec["variants"]]
@@ -168,6 +181,7 @@ def compile_definitions(raw: Any, functions: Any, path: Path) -> dict[str, GeneD
                     raise KnowledgeError(f"allele {name!r} defines no base", source=path, location=where)
                 named.append(NamedAlleleDefinition(name=str(name), alleles=tuple(cells)))
             lowest = bool(spec.get("lowest_function", False))
+            exemptions = _exemptions(spec, variants, named, path, where)
             result[gene] = GeneDefinition(
                 gene=gene,
                 chromosome=spec["chromosome"],
@@ -176,6 +190,7 @@ def compile_definitions(raw: Any, functions: Any, path: Path) -> dict[str, GeneD
                 source=DEFINITIONS,
                 variants=tuple(variants),
                 named_alleles=tuple(named),
+                exemptions=exemptions,
                 undocumented_as_reference=bool(spec.get("undocumented_as_reference", False)),
                 lowest_function=lowest,
                 allele_activity=activities.get(gene, {}) if lowest else {},
@@ -185,6 +200,42 @@ def compile_definitions(raw: Any, functions: Any, path: Path) -> dict[str, GeneD
         except ValidationError as exc:
             raise KnowledgeError(f"invalid definition: {exc.errors()[0]['msg']}", source=path, location=where) from exc
     return result
+
+
+def _exemptions(
+    spec: Mapping[str, Any],
+    variants: Sequence[DefinitionVariant],
+    named: Sequence[NamedAlleleDefinition],
+    path: Path,
+    where: str,
+) -> GeneExemptions:
+    """The positions a gene is not called without, and the pick among diplotypes unphased data fit alike."""
+    required = tuple(int(pos) for pos in spec.get("required_positions") or ())
+    unknown = [pos for pos in required if pos not in {v.pos for v in variants}]
+    if unknown:
+        raise KnowledgeError(
+            f"required position(s) {unknown} are not variants of the gene", source=path, location=where
+        )
+    names = {allele.name for allele in named}
+    priorities = []
+    for number, raw in enumerate(spec.get("unphased_priorities") or ()):
+        candidates = tuple(str(c) for c in raw["candidates"])
+        pick = str(raw["pick"])
+        strange = sorted({a for c in candidates for a in c.split("/")} - names)
+        problem = (
+            f"names unknown allele(s) {strange}"
+            if strange
+            else "lists fewer than two diplotypes"
+            if len(candidates) < 2
+            else f"pick {pick!r} is not one of {list(candidates)}"
+            if pick not in candidates
+            else None
+        )
+        if problem:
+            location = f"{where}.unphased_priorities[{number}]"
+            raise KnowledgeError(f"unphased priority {problem}", source=path, location=location)
+        priorities.append(UnphasedPriority(candidates=candidates, pick=pick))
+    return GeneExemptions(required_positions=required, unphased_priorities=tuple(priorities))
 
 
 def compile_phenotypes(raw: Any, path: Path) -> PhenotypeKnowledge:

@@ -12,10 +12,11 @@ Reads PharmCAT's export of the CPIC and DPWG guideline annotations (``guidelines
   ``sources``: the guideline citation, where the recommendation sits in the annotation (its ids and lookup
   key) and the recommendation text verbatim;
 * ``curated/pgx-core-phenotypes/generated.yaml``: CYP2D6 (every CPIC allele and its activity value, for outside
-  calls), MT-RNR1 (outside calls), CACNA1S and ABCG2 (called from a VCF), RYR1 (outside phenotype only), each allele
-  with the table cell it comes from;
-* ``curated/pgx-core-definitions/generated.yaml``: the allele definitions of CACNA1S and ABCG2, which are small
-  enough to carry whole.
+  calls), MT-RNR1 (outside calls), CACNA1S, ABCG2 and NAT2 (called from a VCF), RYR1 (outside phenotype only), each
+  allele with the table cell it comes from;
+* ``curated/pgx-core-definitions/generated.yaml``: the allele definitions of CACNA1S, ABCG2, CYP2D6 and NAT2, taken
+  whole, with the gene's exemptions (``exemptions.json``): NAT2's required positions and the diplotype PharmCAT
+  reports when unphased genotypes fit several.
 
 Rows whose annotation lookup key is named in ``curated/pgx-core-guidelines/row-conditions.yaml`` (hand-written) carry
 that file's ``condition`` with its quotes (DPWG's two DPYD rows at activity score 1.0).
@@ -43,7 +44,13 @@ import yaml
 
 from tailormed.fileio import write_text_atomic
 from tailormed.knowledge.importers.pharmcat_guidelines import parse_row
-from tailormed.knowledge.pgx.core_sources import definition_quotes, hemizygous_label, pair_label, score_label
+from tailormed.knowledge.pgx.core_sources import (
+    definition_quotes,
+    exemption_quotes,
+    hemizygous_label,
+    pair_label,
+    score_label,
+)
 from tailormed.knowledge.pgx.guidelines import CriterionKind, RecommendationRow
 from tailormed.knowledge.pgx.row_conditions import RowConditionEntry, read_row_conditions
 
@@ -71,6 +78,7 @@ CORE_GENES = frozenset(
         "HLA-A",
         "HLA-B",
         "MT-RNR1",
+        "NAT2",
         "NUDT15",
         "RYR1",
         "SLCO1B1",
@@ -79,8 +87,11 @@ CORE_GENES = frozenset(
         "VKORC1",
     }
 )
-#: Genes whose definitions are taken whole from PharmCAT.
-WHOLE_DEFINITIONS = ("ABCG2", "CACNA1S", "CYP2D6")
+#: Genes whose definitions are taken whole from PharmCAT (with their exemptions: NAT2's required positions and
+#: unphased priorities).
+WHOLE_DEFINITIONS = ("ABCG2", "CACNA1S", "CYP2D6", "NAT2")
+#: Genes phenotyped from PharmCAT's table by the functions of their two alleles.
+PAIR_PHENOTYPES = (("MT-RNR1", "MT_RNR1"), ("CACNA1S", "CACNA1S"), ("ABCG2", "ABCG2"), ("NAT2", "NAT2"))
 _FLAG_NAMES = (
     ("dosing_information", "dose"),
     ("alternate_drug_available", "alternative"),
@@ -423,7 +434,7 @@ def _phenotypes(pharmcat: Path) -> dict[str, Any]:
             for score, phenotype in sorted(scores.items(), key=number)
         ],
     }
-    for gene, file in (("MT-RNR1", "MT_RNR1"), ("CACNA1S", "CACNA1S"), ("ABCG2", "ABCG2")):
+    for gene, file in PAIR_PHENOTYPES:
         table = json.loads((pharmcat / "phenotype" / f"{file}.json").read_text(encoding="utf-8"))
         cite = f"PharmCAT: phenotype/{file}.json, {_PHARMCAT}, version {table['version']}"
         alleles = {a["name"]: _allele(a, cite, "namedAlleles") for a in table["namedAlleles"]}
@@ -498,13 +509,25 @@ def _definition(pharmcat: Path, gene: str) -> dict[str, Any]:
         bases = {names[i]: base for i, base in enumerate(allele["alleles"]) if base is not None}
         alleles[allele["name"]] = bases
     quotes = [{"cite": cite, "at": at, "quote": quote} for at, quote in definition_quotes(raw).items()]
-    return {
+    definition: dict[str, Any] = {
         "chromosome": raw["chromosome"],
         "reference": reference["name"],
         "variants": variants,
         "alleles": alleles,
-        "sources": quotes,
     }
+    exemptions = json.loads((pharmcat / "definition" / "alleles" / "exemptions.json").read_text(encoding="utf-8"))
+    exemption = exemptions.get(gene) or {}
+    if exemption.get("requiredPositions"):
+        definition["required_positions"] = list(exemption["requiredPositions"])
+    if exemption.get("unphasedDiplotypePriorities"):
+        definition["unphased_priorities"] = [
+            {"candidates": list(p["list"]), "pick": p["pick"]} for p in exemption["unphasedDiplotypePriorities"]
+        ]
+    cite = f"PharmCAT: definition/alleles/exemptions.json, {_PHARMCAT}"
+    if exemption:
+        quotes += [{"cite": cite, "at": at, "quote": quote} for at, quote in exemption_quotes(exemption).items()]
+    definition["sources"] = quotes
+    return definition
 
 
 if __name__ == "__main__":

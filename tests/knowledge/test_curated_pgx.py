@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -107,6 +108,42 @@ def test_compiler_names_the_file_and_place_of_an_error(compiler: ModuleType, tmp
     assert str(source) in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "error"),
+    [
+        ("    - 18400194\n", "    - 18400195\n", "required position(s) [18400195] are not variants of the gene"),
+        ("      pick: '*1/*6'\n", "      pick: '*5/*6'\n", "unphased priority pick '*5/*6' is not one of"),
+        ("      - '*4/*34'\n", "      - '*4/*99'\n", "unphased priority names unknown allele(s) ['*99']"),
+    ],
+    ids=["required", "pick", "allele"],
+)
+def test_compiler_refuses_exemptions_that_do_not_fit_the_gene(
+    compiler: ModuleType, tmp_path: Path, old: str, new: str, error: str
+) -> None:
+    """A required position that is not a variant, a pick outside its set, an unknown allele: refused, naming it."""
+    curated = compiler.CURATED
+    for relative in (
+        compiler.DEFINITIONS_SOURCE,
+        compiler.GENERATED_DEFINITIONS,
+        compiler.PHENOTYPES_SOURCE,
+        compiler.GENERATED_PHENOTYPES,
+        compiler.GUIDELINES_SOURCE,
+        compiler.GENERATED_GUIDELINES,
+        compiler.FDA_GUIDELINES,
+    ):
+        target = tmp_path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text((curated / relative).read_text(encoding="utf-8"), encoding="utf-8")
+    generated = tmp_path / compiler.GENERATED_DEFINITIONS
+    text = generated.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    generated.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=re.escape(error)) as caught:
+        compiler.compile_core(tmp_path)
+    assert caught.value.location is not None and caught.value.location.startswith("genes.NAT2")
+    assert caught.value.source == str(generated)
+
+
 def test_manifest_lists_the_three_sources(core: KnowledgeBundle) -> None:
     for name in ("pgx-core-definitions", "pgx-core-phenotypes", "pgx-core-guidelines"):
         record = core.source(name)
@@ -127,6 +164,7 @@ def test_definitions_cover_the_core_genes(definitions: dict[str, GeneDefinition]
         "CYP4F2",
         "DPYD",
         "G6PD",
+        "NAT2",
         "NUDT15",
         "SLCO1B1",
         "TPMT",
@@ -134,6 +172,11 @@ def test_definitions_cover_the_core_genes(definitions: dict[str, GeneDefinition]
         "VKORC1",
     }
     assert definitions["CYP2C19"].reference.name == "*1"
+    nat2 = definitions["NAT2"]
+    assert (len(nat2.variants), len(nat2.named_alleles)) == (47, 59)
+    assert nat2.exemptions.required_positions == (18400194, 18400344, 18400593, 18400806, 18400860)
+    priorities = nat2.exemptions.unphased_priorities
+    assert len(priorities) == 29 and (priorities[0].candidates, priorities[0].pick) == (("*1/*6", "*4/*34"), "*1/*6")
     assert {a.name for a in definitions["CYP2C9"].named_alleles} >= {"*1", "*2", "*3", "*5", "*6", "*8", "*11"}
     ugt = definitions["UGT1A1"]
     repeat = next(v for v in ugt.variants if v.rsid == "rs3064744")
@@ -176,6 +219,10 @@ def test_every_alt_at_a_core_position_is_named(definitions: dict[str, GeneDefini
         ("VKORC1", ("rs9923231 reference (C)", "rs9923231 variant (T)"), "-1639 AG", None),
         ("G6PD", ("A- 202A_376G", "B (reference)"), "Variable", None),
         ("G6PD", ("A- 202A_376G",), "Deficient", None),
+        ("NAT2", ("*4", "*4"), "Rapid Metabolizer", None),
+        ("NAT2", ("*4", "*5"), "Intermediate Metabolizer", None),
+        ("NAT2", ("*5", "*6"), "Poor Metabolizer", None),
+        ("NAT2", ("*4", "*10"), "Indeterminate", None),
         ("CYP2D6", ("*1", "*4"), "Intermediate Metabolizer", "1.0"),
         ("CYP2D6", ("*1", "*1x2"), "Ultrarapid Metabolizer", "3.0"),
         ("CYP2D6", ("*1", "*41x3"), "Normal Metabolizer", "1.75"),

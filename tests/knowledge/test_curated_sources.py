@@ -29,12 +29,14 @@ from tailormed.knowledge.onco.core import curated_rows, defined_type_entries, ge
 from tailormed.knowledge.pgs_catalog import load_panel
 from tailormed.knowledge.pgx.copy_number import load_copy_number
 from tailormed.knowledge.pgx.core_sources import (
+    REQUIRED_POSITIONS,
     CoreGeneDefinition,
     CoreGenePhenotypes,
     core_definitions,
     core_guideline_rows,
     core_phenotypes,
     definition_quotes,
+    exemption_quotes,
     phenotype_quotes,
 )
 from tailormed.knowledge.pgx.dosing import load_warfarin
@@ -360,8 +362,20 @@ def test_pgx_core_definitions_quote_pharmcat_and_agree_with_it(core: KnowledgeBu
     for gene in core_definitions(core):
         for source in gene.sources:
             file = _pharmcat_file(source.cite, "definition/alleles")
-            if file is not None and definition_quotes(read_json(pharmcat / file)).get(source.at) != source.quote:
+            if file is None:
+                continue
+            table = read_json(pharmcat / file)
+            exemption = file.endswith("exemptions.json")
+            quoted = exemption_quotes(table[gene.gene]) if exemption else definition_quotes(table)
+            if quoted.get(source.at) != source.quote:
                 problems.append(f"{gene.gene} {source.at}: {source.quote!r} is not the cell of {file}")
+        if gene.required_positions:
+            listed = _quote_for(gene, REQUIRED_POSITIONS).split(": ", 1)[1]
+            if listed != ", ".join(str(p) for p in gene.required_positions):
+                problems.append(f"{gene.gene} required positions {gene.required_positions} vs quote {listed!r}")
+        for priority in gene.unphased_priorities:
+            if _quote_for(gene, priority.id) != f"{priority.id}: pick {priority.pick}":
+                problems.append(f"{gene.gene} {priority.id}: pick {priority.pick} is not the quoted one")
         for name, bases in gene.alleles.items():
             cells = dict(cell.split(" ") for cell in _quote_for(gene, name).split(": ", 1)[1].split(", "))
             problems += [f"{gene.gene} {name}: {r} {b} unquoted" for r, b in bases.items() if cells.get(r) != b]

@@ -45,6 +45,7 @@ FORM_GENES = (
     "CYP4F2",
     "DPYD",
     "G6PD",
+    "NAT2",
     "NUDT15",
     "SLCO1B1",
     "TPMT",

@@ -28,6 +28,8 @@ GUIDELINES = "pgx-core-guidelines"
 DEFINITION_FILES = ("definitions.yaml", "generated.yaml")
 PHENOTYPE_FILES = ("functions.yaml", "generated.yaml")
 GUIDELINE_FILES = ("guidelines.yaml", "cpic-dpwg.yaml", "fda.yaml")
+#: How PharmCAT's exemptions name the positions a gene is not called without.
+REQUIRED_POSITIONS = "requiredPositions"
 
 
 def _named(sources: Iterable[SourceQuote], name: str) -> bool:
@@ -54,8 +56,22 @@ class CoreVariant(Contract):
         return self.rsid or f"{chromosome}:{self.pos}"
 
 
+class CorePriority(Contract):
+    """Which diplotype to report when unphased genotypes fit every one of ``candidates`` (PharmCAT's NAT2 list)."""
+
+    candidates: tuple[str, ...] = Field(min_length=2)
+    pick: str
+
+    @property
+    def id(self) -> str:
+        """How PharmCAT's exemptions name the entry: the candidates joined by ``|``."""
+        return "|".join(self.candidates)
+
+
 class CoreGeneDefinition(Sourced):
-    """One gene's allele definitions: positions, the reference allele, and the bases of every other allele."""
+    """One gene's allele definitions: positions, the reference allele, the bases of every other allele, and the
+    positions without which the gene is not called and the pick among unphased ties (both from PharmCAT's
+    exemptions)."""
 
     gene: str
     chromosome: str
@@ -64,6 +80,8 @@ class CoreGeneDefinition(Sourced):
     alleles: dict[str, dict[str, str]]
     undocumented_as_reference: bool = False
     lowest_function: bool = False
+    required_positions: tuple[int, ...] = ()
+    unphased_priorities: tuple[CorePriority, ...] = ()
 
     @model_validator(mode="after")
     def _every_allele_quoted(self) -> CoreGeneDefinition:
@@ -71,6 +89,9 @@ class CoreGeneDefinition(Sourced):
             missing = [name for name in self.alleles if not _named(self.sources, name)]
             positions = [v.name(self.chromosome) for v in self.variants]
             missing += [name for name in positions if not _named(self.sources, name)]
+            if self.required_positions and not _named(self.sources, REQUIRED_POSITIONS):
+                missing.append(REQUIRED_POSITIONS)
+            missing += [p.id for p in self.unphased_priorities if not _named(self.sources, p.id)]
             if missing:
                 raise ValueError(f"{self.gene}: no quoted definition for {missing}")
         return self
@@ -164,6 +185,19 @@ def definition_quotes(table: Mapping[str, Any]) -> dict[str, str]:
     for allele in table["namedAlleles"]:
         cells = ", ".join(f"{names[i]} {b}" for i, b in enumerate(allele["alleles"]) if b is not None)
         quotes[f"namedAlleles, {allele['name']}"] = f"{allele['name']}: {cells}"
+    return quotes
+
+
+def exemption_quotes(exemption: Mapping[str, Any]) -> dict[str, str]:
+    """One gene's entry of PharmCAT's ``exemptions.json`` as quoted: ``GENE, requiredPositions`` ->
+    ``requiredPositions: 18400194, 18400344`` and ``GENE, unphasedDiplotypePriorities, ID`` -> ``ID: pick PICK``."""
+    gene = exemption["gene"]
+    quotes = {}
+    if exemption.get("requiredPositions"):
+        positions = ", ".join(str(p) for p in exemption["requiredPositions"])
+        quotes[f"{gene}, {REQUIRED_POSITIONS}"] = f"{REQUIRED_POSITIONS}: {positions}"
+    for priority in exemption.get("unphasedDiplotypePriorities") or ():
+        quotes[f"{gene}, unphasedDiplotypePriorities, {priority['id']}"] = f"{priority['id']}: pick {priority['pick']}"
     return quotes
 
 

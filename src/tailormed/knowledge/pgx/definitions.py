@@ -140,7 +140,7 @@ class NamedAlleleDefinition(Contract):
 
 
 class UnphasedPriority(Contract):
-    """When unphased data fit exactly these diplotypes equally well, report ``pick`` (NAT2, by frequency)."""
+    """When the diplotypes unphased data fit include all of ``candidates``, report ``pick`` (NAT2, by frequency)."""
 
     candidates: tuple[str, ...]
     pick: str

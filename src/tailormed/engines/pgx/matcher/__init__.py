@@ -4,7 +4,9 @@ Semantics follow PharmCAT's matcher: named alleles are matched on the positions 
 are dropped, never assumed reference unless intake marked them ``assumed_reference`` by the user's choice), a
 named allele scores one per defined position, unphased data are paired over every strand assignment the genotypes
 allow, and only the top-scoring diplotypes are kept unless ``top_candidate_only=False`` (or the gene's exemption
-asks for all hits). Genes flagged ``lowest_function`` (DPYD, RYR1) are called from the lowest-activity variant
+asks for all hits). A gene with required positions (NAT2) is not called when one of them is missing; a gene with
+unphased priorities (NAT2) keeps every diplotype unphased data fit, and where they include all of a listed set,
+reports that set's pick. Genes flagged ``lowest_function`` (DPYD, RYR1) are called from the lowest-activity variant
 per strand. ``find_combinations`` (research use) names combinations and partial alleles on phased data when no
 defined diplotype fits. The engine is pure: it reads only its arguments.
 """
@@ -108,9 +110,12 @@ def match_sites(
     else:
         diplotypes = pair_fits(found)
     all_hits = definition.exemptions.all_hits
-    if (top_candidate_only if all_hits is None else not all_hits) and diplotypes:
+    # A gene with unphased priorities keeps every fitting diplotype of unphased data, whatever its score, so that
+    # the priority list sees all of them (PharmCAT's unphased-priority mode).
+    priority_mode = not sample.phased and bool(definition.exemptions.unphased_priorities)
+    if (top_candidate_only if all_hits is None else not all_hits) and diplotypes and not priority_mode:
         diplotypes = top_only(diplotypes)
-    if not sample.phased and len(diplotypes) > 1:
+    if priority_mode and len(diplotypes) > 1:
         diplotypes = apply_unphased_priorities(definition, diplotypes, warnings)
 
     if not diplotypes and find_combinations:

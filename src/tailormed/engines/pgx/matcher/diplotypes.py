@@ -40,12 +40,19 @@ def top_only(diplotypes: list[Diplotype]) -> list[Diplotype]:
 def apply_unphased_priorities(
     definition: GeneDefinition, diplotypes: list[Diplotype], warnings: list[str]
 ) -> list[Diplotype]:
-    """Where unphased data fit exactly a listed set of diplotypes, keep the one the definition prefers."""
+    """Where the diplotypes unphased data fit include every one of a listed set, keep that set's pick.
+
+    As PharmCAT's ResultBuilder does: the first listed set wholly among the fits wins (the list is in PharmCAT's
+    order, by pick), and fits outside the set go too (the pick is the most frequent of the set, by PharmCAT's
+    frequency data).
+    """
     names = {d.name for d in diplotypes}
     for priority in definition.exemptions.unphased_priorities:
-        if names == set(priority.candidates):
+        if names.issuperset(priority.candidates):
+            others = [d.name for d in diplotypes if d.name != priority.pick]
             warnings.append(
-                f"unphased data fit {' or '.join(priority.candidates)}; {priority.pick} reported as the more likely"
+                f"unphased data fit {' or '.join(others)} as well; {priority.pick} reported as the more frequent"
+                " (PharmCAT's unphased priority)"
             )
             return [d for d in diplotypes if d.name == priority.pick]
     return diplotypes
