@@ -117,9 +117,10 @@ def test_reference_of_each_build_is_read_as_that_build_says(
     assert [d.name for d in _calls(alt37, bundle)["CYP3A5"].diplotypes] == ["*1/*1"]
 
 
-def test_every_core_position_outside_cyp2d6_is_read_in_grch37(core: KnowledgeBundle) -> None:
+def test_every_core_position_outside_cyp2d6_and_nat2_is_read_in_grch37(core: KnowledgeBundle) -> None:
     """Indels too (UGT1A1's TA repeat, CYP2C9*6, CYP3A5*7, NUDT15's insertion): a GRCh37 file never loses a position
-    the GRCh38 one would read. CYP2D6 has positions the PyPGx table gives no GRCh37 form for (docs/validation.md)."""
+    the GRCh38 one would read. CYP2D6 and NAT2 have positions the PyPGx table gives no GRCh37 form for
+    (docs/validation.md); NAT2's five required positions have one, so a GRCh37 file can still be called."""
     definitions, _ = pgx.load_calling(core)
     lifted = pgx.grch37_forms(core)
     unread = {
@@ -127,7 +128,11 @@ def test_every_core_position_outside_cyp2d6_is_read_in_grch37(core: KnowledgeBun
         for gene, definition in definitions.items()
         if gene != "CYP2D6"
     }
+    nat2 = unread.pop("NAT2")
     assert {gene: sites for gene, sites in unread.items() if sites} == {}
+    assert len(nat2) == 35 and len(definitions["NAT2"].variants) == 47
+    required = definitions["NAT2"].exemptions.required_positions
+    assert not {v.pos for v in definitions["NAT2"].variants if v.rsid in nat2} & set(required)
 
 
 def test_indel_alleles_are_called_alike_in_both_builds(core: KnowledgeBundle, tmp_path: Path) -> None:
