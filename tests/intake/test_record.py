@@ -118,6 +118,24 @@ def test_json_syntax_error_names_line_and_column(tmp_path: Path) -> None:
     assert caught.value.message.startswith("invalid JSON:")
 
 
+def test_a_field_written_twice_is_refused_not_overwritten(tmp_path: Path) -> None:
+    """A second ``medications:`` block would silently replace the first list (YAML and JSON parsers keep the last
+    value): the record is refused at the second key's line."""
+    text = RECORD.format(status="active", vcf="g.vcf") + "medications:\n  - name: aspirin\n"
+    with pytest.raises(InputError) as caught:
+        load_record(write(tmp_path, "p.yaml", text), RANGES)
+    assert caught.value.location is not None and caught.value.location.startswith("line 15")
+    assert caught.value.message == "invalid YAML: duplicate field 'medications' (first on line 5)"
+    nested = "id: x\ndemographics:\n  sex: female\n  sex: male\n"
+    with pytest.raises(InputError, match=r"line 4, column 3: invalid YAML: duplicate field 'sex' \(first on line 3\)"):
+        load_record(write(tmp_path, "q.yaml", nested), RANGES)
+    as_json = '{\n  "id": "x",\n  "demographics": {"sex": "female"},\n  "id": "y"\n}\n'
+    with pytest.raises(InputError) as caught:
+        load_record(write(tmp_path, "p.json", as_json), RANGES)
+    assert caught.value.location is not None and caught.value.location.startswith("line 4")
+    assert caught.value.message == "invalid JSON: duplicate field 'id' (first on line 2)"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -37,13 +37,55 @@ def read_text(path: Path) -> str:
         raise InputError("not UTF-8 text", source=path, location=f"line {line}") from None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader refusing a mapping key written twice: the parser would keep the last value, so a second
+    ``medications:`` block would silently drop the first list."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[object, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                first = seen[key].start_mark.line + 1
+                raise yaml.constructor.ConstructorError(
+                    problem=f"duplicate field {key!r} (first on line {first})", problem_mark=key_node.start_mark
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKeyError(key)
+        found[key] = value
+    return found
+
+
 def parse_document(text: str, path: Path) -> object:
-    """Parse JSON (``.json``) or YAML (anything else, YAML being a superset of JSON)."""
+    """Parse JSON (``.json``) or YAML (anything else, YAML being a superset of JSON); a field written twice in one
+    mapping is an error at its second line."""
     if not text.strip():
         raise InputError("file is empty", source=path)
     if path.suffix.lower() in JSON_SUFFIXES:
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_unique_pairs)
+        except _DuplicateKeyError:
+            # where it is: JSON is read as YAML here only to find the second key's line
+            try:
+                yaml.load(text, Loader=_UniqueKeyLoader)
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark
+                where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
+                raise InputError(f"invalid JSON: {exc.problem}", source=path, location=where) from None
+            except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+                pass
+            raise InputError("invalid JSON: a field is written twice in one object", source=path) from None
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"invalid JSON: {exc.msg}", source=path, location=f"line {exc.lineno}, column {exc.colno}"
@@ -51,7 +93,7 @@ def parse_document(text: str, path: Path) -> object:
         except RecursionError:
             raise InputError("invalid JSON: nested too deeply", source=path) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         location = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
