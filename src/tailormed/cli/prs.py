@@ -37,6 +37,26 @@ class ScoreFormat(StrEnum):
     JSON = "json"
 
 
+def keep_freed_memory() -> None:
+    """Have the C library keep memory freed by this process for its next allocations (glibc only; else nothing).
+
+    Decoding and summing make and drop arrays of a few megabytes per block of records, in several threads. By
+    default glibc gives many of them their own fresh mapping and returns it when freed, so each one's pages are
+    faulted in again: about 40,000 page faults of 110,000 on the 100k-variant file, 3-4% of the wall time. Blocks up
+    to 64 MB now come from the heap, whose freed top is kept up to 256 MB (peak memory unchanged in those runs).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # pragma: no cover - a C library without mallopt
+        return
+    mallopt(-3, 64 << 20)  # M_MMAP_THRESHOLD
+    mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD
+
+
 @prs_app.command("score")
 def score(
     scoring: Annotated[
@@ -105,6 +125,7 @@ def score(
         # numpy is loaded the setting would only reach child processes, so it is left alone then.
         if "numpy" not in sys.modules:
             os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+            keep_freed_memory()
         from tailormed.collector import paused
         from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP, MatchOptions
         from tailormed.errors import InputError
