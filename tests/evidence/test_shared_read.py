@@ -156,3 +156,47 @@ def test_a_call_of_one_allele_reads_alike_every_time(cohort: Path) -> None:
                     gt = vcf.genotypes(record, "here")
                     seen.add((gt.shape[1], tuple(gt[:4, -1].tolist())))
     assert seen == {(2, (0, 0, 0, 0)), (3, (0, 0, 0, 0))}
+
+
+def test_a_shared_pass_keeps_each_sites_codes_once_and_lets_the_records_genotypes_go(cohort: Path) -> None:
+    """Once the pass is over, each read site's codes are its row of the pass's code table (one byte per sample, held
+    once) and its records' genotype arrays are let go; every block is still cut as its own pass reads it."""
+    request = GenomeRequest(loci={"test": {GenomeBuild.GRCH38: BuildLoci(loci=SITES)}})
+    shared = read_shared(cohort, request, SAMPLES)
+    collector = shared._reading.loci["test", GenomeBuild.GRCH38]
+    table = collector.code_table()
+    assert table.codes.dtype == np.uint8 and table.codes.shape == (len(table.numbers), len(SAMPLES))
+    for row, number in enumerate(table.numbers):
+        codes = collector.site_rows(number).codes
+        assert np.shares_memory(codes, table.codes) and codes.tolist() == table.codes[row].tolist()
+    records = [record for found in (*collector.records.values(), *collector.blocks.values()) for record in found]
+    assert records and all(record.gt.size == 0 and record.depth is None for record in records)
+    unread = next(number for number in range(len(SITES)) if number not in table.numbers)
+    with pytest.raises(RuntimeError, match="released"):
+        collector.site_rows(unread)
+    for block in BLOCKS:
+        _same(shared.batch(block), read_genomes(cohort, request, samples=block))
+
+
+def test_genotypes_are_kept_as_bytes_unless_an_allele_index_needs_more(tmp_path: Path) -> None:
+    """A record's genotypes take one byte per allele while its ALT count fits in one, two bytes past that, and the
+    calls are the same either way (here allele 130 of 130)."""
+    from tailormed.evidence import open_vcf
+    from tailormed.evidence.genotypes import Decoder
+
+    alts = ["A" * (i + 2) for i in range(130)]
+    path = tmp_path / "many.vcf"
+    path.write_text(HEADER + "\n".join([
+        "\t".join(["chr1", "100", ".", "A", "C", ".", "PASS", ".", "GT", *(["0/1"] * len(SAMPLES))]),
+        "\t".join(["chr1", "200", ".", "A", ",".join(alts), ".", "PASS", ".", "GT", *(["0/130"] * len(SAMPLES))]),
+    ]) + "\n")  # fmt: skip
+    with open_vcf(path) as vcf:
+        decoder = Decoder(vcf)
+        found = [decoder.decode(record, "chr1", tuple(record.ALT), f"line {line}")
+                 for line, record in enumerate(vcf.records())]  # fmt: skip
+    assert [(r.gt.dtype, r.gt[0, :2].tolist()) for r in found if r is not None] == [
+        (np.int8, [0, 1]), (np.int16, [0, 130])]  # fmt: skip
+    site = Locus(chrom="chr1", pos=200, ref="A", alts=(alts[-1],))
+    request = GenomeRequest(loci={"test": {GenomeBuild.GRCH38: BuildLoci(loci=[site])}})
+    call = read_genomes(path, request, samples=["S1"]).evidence("S1").genotypes["test"][site.key]
+    assert call.alleles == ("A", alts[-1])

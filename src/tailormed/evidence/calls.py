@@ -34,7 +34,7 @@ class Record:
     ref: str
     alts: tuple[str, ...]
     end: int
-    gt: npt.NDArray[np.int16]
+    gt: npt.NDArray[np.integer[Any]]  # int8 when every allele index fits, else htslib's int16
     filter: str | None
     quality: float | None
     depth: IntArray | None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import cyvcf2
@@ -29,6 +29,8 @@ from tailormed.model.evidence import AbsentSites, BuildLoci, GeneRegion, RefMism
 from tailormed.model.genotype import CallSource, CallState, GenotypeCall, Locus
 
 _REFERENCE_BLOCK_ALTS = frozenset({"<NON_REF>", "<*>"})
+#: What a record's genotypes are once its collector let them go (:meth:`LociCollector.release`).
+_RELEASED = np.empty((0, 0), dtype=np.int16)
 
 
 def is_reference_block(record: cyvcf2.Variant, alts: Sequence[str]) -> bool:
@@ -93,6 +95,8 @@ class Decoder:
                 source=self.vcf.label,
                 location=where,
             )
+        if len(alts) < np.iinfo(np.int8).max:  # every index fits (checked above): half the memory a pass holds
+            gt = gt.astype(np.int8)
         depth = self._format(record, "DP")
         if depth is None and self._info_depth:
             info = record.INFO.get("DP")
@@ -116,6 +120,10 @@ class Decoder:
             haploid = gt[:, 1] == -2 if gt.shape[1] > 2 else np.ones(len(gt), dtype=bool)
             self.haploid[chrom] = self.haploid.get(chrom, np.zeros(len(gt), dtype=bool)) | haploid
         return decoded
+
+    def release(self) -> None:
+        """Forget the records decoded (kept to tell a repeated record during the pass), once the pass is over."""
+        self._decoded = {}
 
     def subset(self, take: Callable[[npt.NDArray[Any]], npt.NDArray[Any]]) -> Decoder:
         """The decoder of a pass that read only some samples (``take`` cuts a per-sample array), after the pass."""
@@ -199,6 +207,7 @@ class LociCollector:
         self.blocks: dict[int, list[Record]] = {}
         self._rows: dict[int, SiteRows] = {}
         self._codes: _CodeTable | None = None
+        self._released = False
 
     def add(self, record: cyvcf2.Variant, chrom: str, alts: tuple[str, ...], decoder: Decoder, where: str) -> None:
         block = is_reference_block(record, alts)
@@ -223,17 +232,34 @@ class LociCollector:
         return _SubsetCollector(self, take)
 
     def code_table(self) -> _CodeTable:
-        """Every read site's sample codes as one :class:`_CodeTable` (made once; each site's rows worked out)."""
+        """Every read site's sample codes as one :class:`_CodeTable` (made once; each site's rows worked out, then
+        holding their row of the table as their codes, so a pass holds each sample's code at a site once)."""
         if self._codes is None:
             numbers = self.read_sites()
-            rows = [self.site_rows(number) for number in numbers]
-            counts = np.array([len(row.calls) for row in rows], dtype=np.intp)
-            narrow = np.uint8 if not len(counts) or int(counts.max()) <= 256 else np.int32
-            codes = np.empty((len(rows), len(rows[0].codes) if rows else 0), dtype=narrow)
-            for site, row in enumerate(rows):
-                codes[site] = row.codes
+            counts = np.zeros(len(numbers), dtype=np.intp)
+            codes: npt.NDArray[np.integer[Any]] = np.empty((len(numbers), 0), dtype=np.uint8)
+            for site, number in enumerate(numbers):
+                rows = self.site_rows(number)
+                counts[site] = len(rows.calls)
+                if site == 0:
+                    codes = np.empty((len(numbers), len(rows.codes)), dtype=rows.codes.dtype)
+                elif rows.codes.dtype.itemsize > codes.dtype.itemsize:  # more than 256 calls at a site: wider codes
+                    codes = codes.astype(rows.codes.dtype)
+                    for earlier in range(site):
+                        self._rows[numbers[earlier]] = replace(self._rows[numbers[earlier]], codes=codes[earlier])
+                codes[site] = rows.codes
+                self._rows[number] = replace(rows, codes=codes[site])
             self._codes = _CodeTable(numbers, codes, counts)
         return self._codes
+
+    def release(self) -> None:
+        """Every read site's rows worked out (:meth:`code_table`), then its records' per-sample arrays let go: a pass
+        cut into many blocks holds each site's codes, not its records' genotypes as well."""
+        self.code_table()
+        for found in (*self.records.values(), *self.blocks.values()):
+            for record in found:
+                record.gt, record.depth, record.phase_set = _RELEASED, None, None
+        self._released = True
 
     def read_sites(self) -> list[int]:
         """Numbers of the sites some record or reference block speaks about, in knowledge order."""
@@ -245,6 +271,8 @@ class LociCollector:
         found = self._rows.get(number)
         if found is not None:
             return found
+        if self._released:
+            raise RuntimeError(f"site {number} was not read before its records were released")
         site = self.sites.site(number)
         records, blocks = self.records.get(number), self.blocks.get(number)
         target = self.report_as.get(site.key) if self.report_as else None
@@ -263,7 +291,7 @@ class LociCollector:
         ]
         if target is not None:
             calls = [_refiled(call, target) for call in calls]
-        found = SiteRows(key, calls, codes.astype(np.int32), mismatches, warnings, frozenset(conflicts))
+        found = SiteRows(key, calls, _small(codes, len(calls)), mismatches, warnings, frozenset(conflicts))
         self._rows[number] = found
         return found
 
@@ -274,7 +302,7 @@ class LociCollector:
         mismatches found; warnings."""
         warnings: list[str] = []
         mismatches: list[RefMismatch] = []
-        per_site: list[tuple[str, list[GenotypeCall], npt.NDArray[np.int32]]] = []
+        per_site: list[tuple[str, list[GenotypeCall], npt.NDArray[np.integer[Any]]]] = []
         read = self.read_sites()
         for number in read:
             rows = self.site_rows(number)
@@ -344,7 +372,7 @@ class SiteRows:
 
     key: str
     calls: list[GenotypeCall]
-    codes: npt.NDArray[np.int32]
+    codes: npt.NDArray[np.integer[Any]]
     mismatches: list[RefMismatch]
     warnings: list[str]
     conflicts: frozenset[int] = frozenset()
@@ -366,6 +394,7 @@ class _SubsetCollector(LociCollector):
         self.blocks = whole.blocks
         self._rows = {}
         self._codes = None
+        self._released = False
         self._whole = whole
         self._take = take
 
@@ -386,7 +415,7 @@ class _SubsetCollector(LociCollector):
         sites = np.arange(len(table.numbers))[:, None]
         present = np.zeros((len(table.numbers), int(table.counts.max())), dtype=np.bool_)
         present[sites, cut] = True
-        renumbered = (np.cumsum(present, axis=1, dtype=np.int32) - 1)[sites, cut]
+        renumbered = (np.cumsum(present, axis=1, dtype=np.int32) - 1)[sites, cut].astype(table.codes.dtype)
         complete = present.sum(axis=1) == table.counts
         for column, number in enumerate(table.numbers):
             whole = self._whole.site_rows(number)
@@ -416,7 +445,7 @@ class SampleCalls:
     sample's evidence is asked for: a cohort block that reads its calls as columns never builds a mapping per person.
     """
 
-    def __init__(self, samples: int, sites: list[tuple[str, list[GenotypeCall], npt.NDArray[np.int32]]]) -> None:
+    def __init__(self, samples: int, sites: list[tuple[str, list[GenotypeCall], npt.NDArray[np.integer[Any]]]]) -> None:
         self._samples = samples
         self._sites = [(key, calls, _small(codes, len(calls))) for key, calls, codes in sites]
 
@@ -434,7 +463,7 @@ class SampleCalls:
         return {key: (calls, codes) for key, calls, codes in self._sites}
 
 
-def _small(codes: npt.NDArray[np.int32], distinct: int) -> npt.NDArray[np.integer[Any]]:
+def _small(codes: npt.NDArray[np.integer[Any]], distinct: int) -> npt.NDArray[np.integer[Any]]:
     """Row numbers in the narrowest integer type that holds them (a site's calls for every sample of a block)."""
     return codes.astype(np.uint8 if distinct <= 256 else np.int32, copy=False)
 

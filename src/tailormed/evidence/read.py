@@ -484,16 +484,24 @@ class _Pass:
                 self.scores[b].add(self.vcf, record, chrom, where)
 
     def settle(self, detection: BuildDetection) -> None:
-        """After a shared pass: the last score positions handed to their sinks, and the REF mismatches at the settled
-        build's knowledge sites refused as :meth:`batch` refuses them."""
+        """After a shared pass: the last score positions handed to their sinks; the REF mismatches at the settled
+        build's knowledge sites refused as :meth:`batch` refuses them; the other build's collectors dropped and the
+        records' genotypes let go once each site's codes are worked out (memory then grows with sites x samples at
+        one byte each, not with the records' genotype arrays)."""
         for scores in self.scores.values():
             scores.finish()
+        self.loci = {key: collector for key, collector in self.loci.items() if key[1] is detection.build}
+        for collector in self.loci.values():
+            collector.code_table()  # each site's rows, its codes kept once in the table
         mismatches: list[RefMismatch] = []
         for consumer in self.request.loci:
-            collector = self.loci.get((consumer, detection.build))
-            if collector is not None:
-                mismatches += [m for number in collector.read_sites() for m in collector.site_rows(number).mismatches]
+            chosen = self.loci.get((consumer, detection.build))
+            if chosen is not None:
+                mismatches += [m for number in chosen.read_sites() for m in chosen.site_rows(number).mismatches]
         _refuse_mismatches(mismatches, self.votes, self.vcf.label, detection)
+        for collector in self.loci.values():
+            collector.release()
+        self.decoder.release()
 
     def subset(self, rows: Sequence[int]) -> _Pass:
         """This pass as if it had read only the samples at ``rows`` (file order): every per-sample array cut."""

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from tailormed.model.genotype import BuildDetection, GenotypeCall, SampleGenotypes
 
-Codes = npt.NDArray[np.int32]
+Codes = npt.NDArray[np.integer[Any]]
 
 
 @dataclass(frozen=True)
