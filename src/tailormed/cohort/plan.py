@@ -4,7 +4,8 @@ Partitions are sample blocks. With region partitions (``--region-size``, an inde
 polygenic scores are computed instead in genomic ranges of the scores' sites, each read once through the index for
 every sample of the run, so the scored records are parsed once in all (sample blocks would each parse all of them:
 work growing with the square of the cohort). The engines (PGx genes whole, ClinVar sites) read their loci per block,
-or once for a group of consecutive blocks cut out of one pass (:func:`tailormed.cohort.tasks.read_groups`).
+or once for a group of consecutive blocks cut out of one pass (:func:`tailormed.cohort.tasks.read_groups`), which
+sums the scores of a sample-block run once for the whole group too.
 
 The run's fingerprint (input checksums, scoring-file checksums, options, tailormed version) is written into the
 manifest and into every partition's marker: a rerun skips a partition only when its marker carries the same
