@@ -4,7 +4,8 @@
 
 Polygenic scores, for each size in ``--sizes`` (variants x samples; default 20,000 x 2,500 and 100,000 x 2,500):
 ``tailormed prs score`` and ``tailormed cohort run --analyses prs`` (local engine with 1 and 2 workers, Spark
-``local[2]``) against ``plink2 --score --threads 2`` on the same bgzipped VCF, then both on the same data as a PLINK 2
+``local[2]``; one block per worker, and 1 worker at the default blocks of 500, which share one pass) against
+``plink2 --score --threads 2`` on the same bgzipped VCF, then both on the same data as a PLINK 2
 fileset, then on the same calls as a BGEN file (``plink2 --export bgen-1.2 bits=8 ref-first``) and on an imputed BGEN of
 the same sites (8-bit probabilities, every genotype uncertain) against ``plink2 --bgen FILE ref-first --score`` (the
 cohort runs against plink2's ``no-mean-imputation``, the cohort's rule). Every command runs as its own
@@ -14,7 +15,8 @@ linked (named-allele haplotypes) genotypes (``make_pgx_cohort.py``); reading eve
 every gene, and the whole ``tailormed cohort run --analyses pgx`` (1 and 2 workers, one block each: the PGx tables
 and the summary too), against ``bcftools view -R`` over the same regions. Hereditary: ``--hereditary-samples``
 cohorts called at every ClinVar position of the bundle (``make_hereditary_cohort.py``, 3% carriers), the whole
-``tailormed cohort run --analyses hereditary`` (1 and 2 workers, one block each), against ``bcftools view -R``.
+``tailormed cohort run --analyses hereditary`` (1 and 2 workers, one block each, and 1 worker at the default blocks
+of 500), against ``bcftools view -R``.
 
 The synthetic VCFs (unphased biallelic SNVs, 0.5% missing calls, one scoring file over every second site) are
 written once into ``--work`` and reused. Needs plink2, bcftools, bgzip and GNU time on PATH.
@@ -35,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+#: ``cohort run``'s default ``--block-size``: consecutive blocks share one pass over the input.
+DEFAULT_BLOCK = 500
 CALLS = np.frombuffer(b"0/0\t0/1\t1/1\t./.\t", dtype="S4")
 SNVS = [(r, a) for r in "ACGT" for a in "ACGT" if r != a and {r, a} not in ({"A", "T"}, {"C", "G"})]
 
@@ -151,6 +155,8 @@ def prs_case(work: Path, variants: int, samples: int, tailormed: str, spark: boo
     common = ["--scoring", str(scoring), "--min-overlap", "0"]
     runs = [("cohort run, 1 worker", ["--workers", "1", "--block-size", str(samples)])]
     runs.append(("cohort run, 2 workers", ["--workers", "2", "--block-size", str((samples + 1) // 2)]))
+    if samples > DEFAULT_BLOCK:  # the default blocks share one pass: the file is read once, not once per block
+        runs.append((f"cohort run, 1 worker, blocks of {DEFAULT_BLOCK}", ["--workers", "1"]))
     if spark:
         runs.append(("cohort run, Spark local[2]", ["--engine", "spark", "--block-size", str((samples + 1) // 2)]))
     if "vcf" in inputs:
@@ -379,10 +385,9 @@ def hereditary_case(work: Path, kb: Path, samples: int, tailormed: str) -> None:
     print(f"hereditary {samples:,} samples at every ClinVar position of the bundle", flush=True)
     print(f"  {'bcftools view -R (ClinVar regions)':42} {bcftools.wall:7.2f} s wall {bcftools.cpu:7.2f} s CPU "
           f"{bcftools.peak_mb:7.0f} MB")  # fmt: skip
-    for workers in (1, 2):
-        out = work / f"run_hereditary_{samples}_{workers}"
+    for workers, block in ((1, samples), (2, -(-samples // 2)), (1, DEFAULT_BLOCK)):
+        out = work / f"run_hereditary_{samples}_{workers}_{block}"
         shutil.rmtree(out, ignore_errors=True)
-        block = -(-samples // workers)  # one block per worker: each block reads the ClinVar records of every sample
         run = [tailormed, "cohort", "run", "--vcf", str(vcf), "--analyses", "hereditary", "--build", "grch38",
                "--kb", str(kb), "--workers", str(workers), "--block-size", str(block), "--on", "2026-12-03",
                "--out", str(out)]  # fmt: skip
@@ -394,7 +399,7 @@ def hereditary_case(work: Path, kb: Path, samples: int, tailormed: str) -> None:
             ours,
             bcftools,
             f"{samples / ours.wall:,.0f} people/s wall, {samples / ours.cpu:,.0f} per CPU-s "
-            f"({listed} people listed, {reportable} reportable rows)",
+            f"({listed} people listed, {reportable} reportable rows; blocks of {block:,})",
         )
 
 
