@@ -115,7 +115,12 @@ def _answer(source: str, text: str, *, alternative: bool = False, dosing: bool =
         # CPIC citalopram ultrarapid: the usual start, another drug only if it does not work
         ([("Initiate therapy with recommended starting dose. If patient does not adequately respond to recommended "
            "maintenance dosing, consider titrating to a higher maintenance dose or switching to a clinically "
-           "appropriate alternative antidepressant.", True, True)], Change.DOSE),
+           "appropriate alternative antidepressant.", True, True)], Change.LATER),
+        # CPIC pantoprazole, CYP2C19 poor metabolizer; CPIC sertraline, CYP2B6 poor metabolizer: the usual start
+        ([("Initiate standard starting daily dose. For chronic therapy (>12 weeks) and efficacy achieved, consider 50% "
+           "reduction in daily dose and monitor for continued efficacy.", False, True)], Change.LATER),
+        ([("Initiate therapy with recommended starting dose. Consider a slower titration schedule and lower "
+           "maintenance dose than normal metabolizers.", False, True)], Change.LATER),
         # CPIC and DPWG atorvastatin, SLCO1B1 decreased function: a capped start; DPWG's switch is conditional
         ([("Prescribe ≤40mg as a starting dose and adjust doses of atorvastatin based on disease-specific "
            "guidelines.", False, True),
@@ -135,3 +140,13 @@ def test_tamoxifen_with_cyp2d6_intermediate_metabolism_is_another_medicine(demo_
     patient, plan = demo_plans["demo-03-rodriguez"]
     given = build_view(plan, patient).advice_for("tamoxifen")
     assert given is not None and given.change is Change.OTHER_DRUG
+
+
+def test_pantoprazole_starts_at_the_usual_dose(demo_plans: Plans) -> None:
+    patient, plan = demo_plans["demo-01-hale"]
+    text = visible_text(render_patient_html(plan, patient))
+    block = text[text.index("pantoprazole.\n") :]
+    assert block.startswith(
+        "pantoprazole.\nYour genes change how your body handles this medicine. You can start at the usual dose. "
+        "Your care team may change the dose later."
+    ), block[:300]

@@ -1,5 +1,6 @@
 """What a guideline asks of a medicine, in terms a patient report can say: another drug, a lower or higher
-starting dose (with the fraction of the usual dose when the guideline states one), or closer checks.
+starting dose (with the fraction of the usual dose when the guideline states one), the usual start with later doses
+changed, or closer checks.
 
 The kind of change comes from the guideline row's own flags (``alternate_drug_available``, ``dosing_information``,
 ``other_prescribing_guidance``); the fraction is read from the row's own words only when they state a starting dose
@@ -58,7 +59,7 @@ _CAPPED_START = re.compile(r"(?:≤|<=?)\s*\d+(?:\.\d+)?\s*mg\b[^.]{0,20}\bas a 
 _CAP = re.compile(r"\b(?:no|not) more than\s+$|\bat most\s+$|\bup to\s+$|\bmaximum(?: of)?\s+$", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.;])\s")
 _USUAL_START = re.compile(
-    r"^\W*(?:initiate|start)\w*\s+(?:therapy\s+)?(?:with|at)\s+(?:the\s+)?(?:standard|normal|usual|recommended)\s+"
+    r"^\W*(?:initiate|start)\w*\s+(?:therapy\s+)?(?:(?:with|at)\s+)?(?:the\s+)?(?:standard|normal|usual|recommended)\s+"
     r"(?:\w+\s+)?(?:daily\s+)?dose",
     re.I,
 )
@@ -73,6 +74,7 @@ class Change(StrEnum):
     LOWER_DOSE = "lower_dose"
     HIGHER_DOSE = "higher_dose"
     DOSE = "dose"
+    LATER = "later"
     MONITOR = "monitor"
 
 
@@ -121,8 +123,13 @@ def advice(drug: str, answers: list[GuidelineResult]) -> MedicineAdvice | None:
     dosing = [row for row in rows if _leads_with_a_dose(row) or (row.dosing_information and row not in switch)]
     if any(row not in dosing for row in switch):
         return MedicineAdvice(drug, Change.OTHER_DRUG)
+    # "Initiate standard starting daily dose. For chronic therapy (>12 weeks) ... consider 50% reduction": the start
+    # is the usual one; only later doses change
+    changing = [row for row in dosing if not _USUAL_START.search(_first(row))]
+    if changing:
+        return _dose_advice(drug, changing)
     if dosing:
-        return _dose_advice(drug, dosing)
+        return MedicineAdvice(drug, Change.LATER)
     if any(row.other_prescribing_guidance for row in rows):
         return MedicineAdvice(drug, Change.MONITOR)
     return None
