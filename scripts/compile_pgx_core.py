@@ -25,6 +25,7 @@ import itertools
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -119,12 +120,8 @@ def compile_core(curated: Path = CURATED) -> dict[Path, str]:
     known = {guideline.id for guideline in generated.guidelines + fda.guidelines}
     table += tuple(g for g in guidelines.guidelines if g.id not in known and g.id.startswith(FDA_TABLE_ID))
     added = tuple(g for g in guidelines.guidelines if g.id not in known and not g.id.startswith(FDA_TABLE_ID))
-    guidelines = guidelines.model_copy(
-        update={
-            "version": f"{guidelines.version}; CPIC/DPWG annotations {generated.version}; {fda.version}",
-            "guidelines": added + replaced + table,
-        }
-    )
+    merged = added + replaced + table
+    guidelines = guidelines.model_copy(update={"version": captures(merged), "guidelines": merged})
     files = {
         Path(DEFINITIONS) / f"{gene}.json": definition.model_dump_json(indent=1, exclude_defaults=True) + "\n"
         for gene, definition in definitions.items()
@@ -134,6 +131,20 @@ def compile_core(curated: Path = CURATED) -> dict[Path, str]:
     files[Path(PHENOTYPES) / PHENOTYPES_FILE] = phenotypes.model_dump_json(indent=1, exclude_defaults=True) + "\n"
     files[Path(GUIDELINES) / GUIDELINES_FILE] = guidelines.model_dump_json(indent=1, exclude_defaults=True) + "\n"
     return files
+
+
+def captures(guidelines: Sequence[Guideline]) -> str:
+    """Which capture the guidelines follow, per source: every guideline version once with how many follow it
+    (``CPIC: 2024-03-25 (48 guidelines), ClinPGx 2025-11-05 (PharmCAT 3.1.1) (6 guidelines); ...``), so the version
+    a report names says which rows are of which capture."""
+    counts: dict[str, Counter[str]] = {}
+    for guideline in guidelines:
+        counts.setdefault(guideline.source, Counter())[guideline.version] += 1
+    named = {
+        source: ", ".join(f"{version} ({n} guideline{'s' if n > 1 else ''})" for version, n in sorted(c.items()))
+        for source, c in counts.items()
+    }
+    return "; ".join(f"{source}: {versions}" for source, versions in sorted(named.items()))
 
 
 def _merged(curated: Path, written: Path, generated: Path) -> Any:
@@ -300,7 +311,7 @@ def compile_guidelines(raw: Any, phenotypes: PhenotypeKnowledge, path: Path) -> 
                     source=spec["source"],
                     name=spec["name"],
                     url=spec.get("url"),
-                    version=version,
+                    version=_text(spec, "version", path, where) if "version" in spec else version,
                     drugs=tuple(
                         DrugRef(name=d["name"], rxnorm=_optional(d.get("rxnorm")), atc=tuple(d.get("atc") or ()))
                         for d in spec["drugs"]

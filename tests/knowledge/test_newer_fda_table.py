@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tailormed.engines.pgx.phenotype import phenotype_gene
-from tailormed.engines.pgx.recommend import recommend_drug
+from tailormed.engines.pgx.recommend import recommend_all, recommend_drug
+from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
 from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype
@@ -121,3 +122,49 @@ def test_entries_the_table_added_since_2021(
     assert row.sources[0].cite.endswith("/table-pharmacogenetic-associations")
     assert "as PharmCAT 3.1.1's prescribing_guidance.json carries it" in row.sources[0].at
     assert row.classification.startswith(f"FDA section {section}:")
+
+
+NEWER_FDA = "FDA table as ClinPGx carried it 2025-11-05 (PharmCAT 3.1.1)"
+
+
+@pytest.mark.parametrize(
+    ("guideline", "calls", "version"),
+    [
+        # an FDA entry written anew from PharmCAT 3.1.1, and one the 2021 capture still gives
+        ("fda-pantoprazole-cyp2c19", {"CYP2C19": "*2/*2"}, NEWER_FDA),
+        ("fda-donepezil-cyp2d6", {"CYP2D6": "*4/*4"}, "FDA table as captured 2021-03-22"),
+        # a DPWG guideline replaced by its newer annotation, and one the 2024-03-25 export still gives
+        ("dpwg-pantoprazole-and-cyp2c19", {"CYP2C19": "*2/*2"}, "ClinPGx 2025-11-05 (PharmCAT 3.1.1)"),
+        ("dpwg-sertraline-and-cyp2c19", {"CYP2C19": "*2/*2"}, "2024-03-25"),
+        (
+            "core-fda-warfarin",
+            {"CYP2C9": "*1/*3", "VKORC1": "rs9923231 reference (C)/rs9923231 variant (T)"},
+            "Coumadin label, 2010 genotype dose table",
+        ),
+    ],
+)
+def test_each_answer_names_the_capture_its_rows_follow(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, guideline: str, calls: dict[str, str], version: str
+) -> None:
+    """Reports print the source and version beside the words: the version says which capture the words are from."""
+    results = {gene: called(gene, phenotypes, diplotype) for gene, diplotype in calls.items()}
+    (answer,) = [a for a in recommend_all(guidelines, results) if a.guideline_id == guideline]
+    assert answer.rows
+    assert answer.version == version
+
+
+def test_the_core_version_counts_the_guidelines_of_each_capture(
+    guidelines: GuidelineKnowledge, core: KnowledgeBundle
+) -> None:
+    by_source = dict(part.split(": ", 1) for part in guidelines.version.split("; "))
+    assert set(by_source) == {"CPIC", "DPWG", "FDA"}
+    fda = [g for g in guidelines.guidelines if g.source == "FDA"]
+    newer = sum(g.version == NEWER_FDA for g in fda)
+    older = sum(g.version == "FDA table as captured 2021-03-22" for g in fda)
+    assert newer >= 16 and older >= 90
+    assert f"{NEWER_FDA} ({newer} guidelines)" in by_source["FDA"]
+    assert f"FDA table as captured 2021-03-22 ({older} guidelines)" in by_source["FDA"]
+    assert "ClinPGx 2025-11-05 (PharmCAT 3.1.1)" in by_source["DPWG"] and "2024-03-25" in by_source["DPWG"]
+    # the knowledge version every report lists names both captures of both kinds of source
+    record = core.source("pgx-core-guidelines").version
+    assert "2024-03-25" in record and "2021-03-22" in record and record.count("2025-11-05 (PharmCAT 3.1.1)") == 2
