@@ -57,7 +57,7 @@ _POWERS_OF_TEN = 10 ** np.arange(_POS_DIGITS, dtype=np.int64)
 
 _TAB, _COLON, _SLASH, _PIPE, _DOT, _ZERO = 9, 58, 47, 124, 46, 48
 _BAD = -100
-_REF = re.compile(rb"^[ACGTNacgtn]+$")
+_BASES = b"ACGTNacgtn"  # of a REF
 _CALL = re.compile(rb"^(\.|[0-9]+)(?:([/|])(\.|[0-9]+))*$")
 
 
@@ -541,7 +541,7 @@ class TextScan:
             parts = [data[tabs[i] + 1 : tabs[i + 1]] for i in range(7)]
             start = tabs[7] + 1
         record_id, ref, alt, format_keys = parts[0], parts[1], parts[2], parts[6]
-        if not _REF.match(ref):
+        if not ref or ref.translate(None, _BASES):  # empty, or a character that is not a base
             shown = ref.decode(errors="replace")[:40]
             raise InputError(
                 f"REF '{shown}' has characters other than A, C, G, T, N", source=self.label, location=where
@@ -553,7 +553,7 @@ class TextScan:
             pos=pos,
             id=record_id.decode() or ".",
             ref=ref.decode().upper(),
-            alts=() if alt == b"." else tuple(a.upper() for a in alt.decode().split(",")),
+            alts=() if alt == b"." else tuple(alt.decode().upper().split(",")),
             start=start,
             stop=stop,
             where=where,
