@@ -131,6 +131,7 @@ def test_review_tells_unknown_from_uncovered_and_from_no_pair() -> None:
             Medication(name="Plavix 75 mg"),
             Medication(name="lisinopril 10 mg"),
             Medication(name="hydralazine 25 mg tablet"),
+            Medication(name="ivacaftor 150 mg tablet"),
         ],
         {},
         GUIDELINES,
@@ -139,10 +140,11 @@ def test_review_tells_unknown_from_uncovered_and_from_no_pair() -> None:
         VOCABULARY,
     )
     assert result.unrecognised == ["flibbertigibbet: not a known medicine"]
-    assert [m.medication for m in result.medications] == ["Plavix 75 mg"]
+    assert [m.medication for m in result.medications] == ["Plavix 75 mg", "hydralazine 25 mg tablet"]
     assert result.medications[0].genotype_recommendations[0].drug == "clopidogrel"
+    assert result.medications[1].genotype_recommendations[0].drug == "hydralazine"  # CPIC NAT2, in the core
     assert result.without_guidance == ["lisinopril 10 mg"]
-    assert result.not_in_bundle == ["hydralazine 25 mg tablet: NAT2 (CPIC level A/B) not in this knowledge bundle"]
+    assert result.not_in_bundle == ["ivacaftor 150 mg tablet: CFTR (CPIC level A) not in this knowledge bundle"]
 
 
 def test_a_product_string_keeps_the_action_the_conflict_and_the_fhir_task() -> None:

@@ -9,14 +9,19 @@ The same class's ``requiredPosition`` case (all reference, rs1801279 absent) mus
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tailormed.engines.pgx.matcher import match_gene
+from tailormed.engines.pgx.phenotype import phenotype_gene
+from tailormed.engines.pgx.recommend import recommend_drug
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.pgx.definitions import GeneDefinition, load_definitions
+from tailormed.knowledge.pgx.guidelines import load_guidelines
+from tailormed.knowledge.pgx.phenotypes import load_phenotypes
 from tailormed.model.genotype import (
     BuildDetection,
     BuildSource,
@@ -25,7 +30,7 @@ from tailormed.model.genotype import (
     GenotypeCall,
     SampleGenotypes,
 )
-from tailormed.model.pgx import CallStatus
+from tailormed.model.pgx import CallStatus, RecommendationStatus
 
 SHEET = Path(__file__).with_name("pharmcat_nat2_tests.tsv")
 REQUIRED = ("rs1801279", "rs1801280", "rs1799930", "rs1208", "rs1799931")
@@ -134,3 +139,104 @@ def test_phased_data_need_no_priority(core_nat2: GeneDefinition) -> None:
     edits = [{"id": "rs1799930", "cpicAlleles": ["G", "A"]}, {"id": "rs1208", "cpicAlleles": ["A", "G"]}]
     call = match_gene(core_nat2, genotypes(core_nat2, {"edits": edits, "missing": [], "phased": True}))
     assert [d.name for d in call.diplotypes] == ["*4/*34"] and call.status is CallStatus.CALLED
+
+
+RAPID_OR_INTERMEDIATE = (
+    "Consider a starting total daily dose of at least 75 mg. Titrate up to 300 mg total daily hydralazine dose as "
+    "tolerated. NAT2 {} metabolizers typically require a 50-100% higher maintenance dose compared to poor metabolizers."
+)
+POOR = (
+    "Initiate therapy at a total daily dose of 40 to 75 mg. Carefully titrate dose upward to clinical effect or "
+    "guideline-recommended dose; use caution with total daily hydralazine doses of 200 mg or more."
+)
+
+
+def _sheet_case(call: str) -> dict[str, Any]:
+    """The sheet's genotype set whose call (or pick) is ``call``, with no position absent."""
+    return next(c for _, c, fits, pick in ROWS if not c["missing"] and (pick or (fits[0] if fits else None)) == call)
+
+
+@pytest.mark.parametrize(
+    ("call", "phenotype", "text"),
+    [
+        ("*1/*1", "Rapid Metabolizer", RAPID_OR_INTERMEDIATE.format("rapid")),
+        ("*1/*5", "Intermediate Metabolizer", RAPID_OR_INTERMEDIATE.format("intermediate")),
+        ("*1/*6", "Intermediate Metabolizer", RAPID_OR_INTERMEDIATE.format("intermediate")),  # unphased pick
+        ("*5/*6", "Poor Metabolizer", POOR),  # unphased pick among *5/*6, *1/*30, *16/*34
+        ("*6/*7", "Poor Metabolizer", POOR),
+    ],
+)
+def test_cpic_hydralazine_rows_from_nat2_genotypes(
+    core: KnowledgeBundle, core_nat2: GeneDefinition, call: str, phenotype: str, text: str
+) -> None:
+    """PharmCAT's sheet genotypes, called by the core, reach CPIC's hydralazine row for their phenotype (CPIC 2025,
+    PMID 40974042, as ClinPGx annotation PA166416341 version 4 gives it)."""
+    case = _sheet_case(call)
+    gene_call = match_gene(core_nat2, genotypes(core_nat2, case))
+    assert [d.name for d in gene_call.diplotypes] == [call]
+    result = phenotype_gene(gene_call, load_phenotypes(core, "pgx-core-phenotypes").gene("NAT2"))
+    assert result.phenotype == phenotype
+    (answer,) = recommend_drug(load_guidelines(core, "pgx-core-guidelines"), {"NAT2": result}, name="hydralazine")
+    assert (answer.source, answer.status, answer.citations[0]) == (
+        "CPIC",
+        RecommendationStatus.MATCHED,
+        "PMID:40974042",
+    )
+    (row,) = answer.rows
+    assert (row.classification, row.text, row.dosing_information) == ("Moderate", text, True)
+    assert row.sources[0].at.startswith("PA166416341 (annotation version 4) recommendation")
+
+
+def test_an_indeterminate_or_missing_nat2_result_gets_no_dose_advice(
+    core: KnowledgeBundle, core_nat2: GeneDefinition
+) -> None:
+    """An uncertain-function allele (*10, by its own defining bases) gives the 'No recommendation.' row; a required
+    position missing gives no call and no hydralazine row to act on."""
+    ten = next(a for a in core_nat2.named_alleles if a.name == "*10")
+    edits = [
+        {"id": core_nat2.variants[i].rsid, "cpicAlleles": [core_nat2.variants[i].ref, cell]} for i, cell in ten.defined
+    ]
+    gene_call = match_gene(core_nat2, genotypes(core_nat2, {"edits": edits, "missing": [], "phased": False}))
+    assert [d.name for d in gene_call.diplotypes] == ["*1/*10"]
+    tables = load_phenotypes(core, "pgx-core-phenotypes").gene("NAT2")
+    guidelines = load_guidelines(core, "pgx-core-guidelines")
+    result = phenotype_gene(gene_call, tables)
+    assert result.phenotype == "Indeterminate"
+    (answer,) = recommend_drug(guidelines, {"NAT2": result}, name="hydralazine")
+    assert [(r.classification, r.text, r.actionable) for r in answer.rows] == [
+        ("No recommendation", "No recommendation.", False)
+    ]
+    missing = match_gene(core_nat2, genotypes(core_nat2, {"edits": [], "missing": ["rs1208"], "phased": False}))
+    (answer,) = recommend_drug(guidelines, {"NAT2": phenotype_gene(missing, tables)}, name="hydralazine")
+    assert answer.status is not RecommendationStatus.MATCHED and not answer.rows
+
+
+def test_pharmcat_example2_nat2_call_reaches_the_row_pharmcat_reports(
+    core: KnowledgeBundle, core_nat2: GeneDefinition, shared_data: Path
+) -> None:
+    """PharmCAT's example 2 VCF: NAT2 *1/*1 (match score 94), rapid; its report's CPIC hydralazine recommendation
+    is the row the core gives."""
+    folder = shared_data / "pgx/pharmcat/examples"
+    calls: dict[str, GenotypeCall] = {}
+    wanted = {v.key: v for v in core_nat2.variants}
+    for line in (folder / "pharmcat.example2.vcf").read_text(encoding="utf-8").splitlines():
+        fields = line.split("\t")
+        if line.startswith("#") or f"{fields[0]}:{fields[1]}" not in wanted:
+            continue
+        sequences = [fields[3], *fields[4].split(",")]
+        gt = fields[9].split(":")[0].replace("|", "/").split("/")
+        alleles = tuple(sequences[int(i)] for i in gt)
+        state = CallState.REFERENCE if set(alleles) == {fields[3]} else CallState.VARIANT
+        calls[f"{fields[0]}:{fields[1]}"] = GenotypeCall(
+            chrom=fields[0], pos=int(fields[1]), ref=fields[3], alleles=alleles, state=state
+        )
+    build = BuildDetection(build=GenomeBuild.GRCH38, source=BuildSource.USER, detail="test")
+    sample = SampleGenotypes(sample="example2", source="example2", build=build, calls=calls)
+    gene_call = match_gene(core_nat2, sample)
+    assert [(d.name, d.score) for d in gene_call.diplotypes] == [("*1/*1", 94)]
+    result = phenotype_gene(gene_call, load_phenotypes(core, "pgx-core-phenotypes").gene("NAT2"))
+    (answer,) = recommend_drug(load_guidelines(core, "pgx-core-guidelines"), {"NAT2": result}, name="hydralazine")
+    report = json.loads((folder / "pharmcat.example2.report.json").read_text(encoding="utf-8"))
+    (theirs,) = report["drugs"]["CPIC Guideline Annotation"]["hydralazine"]["guidelines"][0]["annotations"]
+    assert [row.text for row in answer.rows] == [theirs["drugRecommendation"]]
+    assert answer.rows[0].classification == theirs["classification"]
