@@ -210,8 +210,9 @@ def decode_fixed_alt_counts(
     array([False])
     """
     words, ok = _call_words(buffer, starts, width, samples_in_file)
-    first = np.take(_OPENING_COUNT, words[:, :, 0])
-    first += np.take(_CLOSING_TAB_COUNT if width == 4 else _CLOSING_COLON_COUNT, words[:, :, 1])
+    # every two-byte word is an index of the 65,536-entry tables: "wrap" skips the bounds check ("raise" makes)
+    first = np.take(_OPENING_COUNT, words[:, :, 0], mode="wrap")
+    first += np.take(_CLOSING_TAB_COUNT if width == 4 else _CLOSING_COLON_COUNT, words[:, :, 1], mode="wrap")
     ok &= (first >= 0).all(axis=1)
     if len(columns) != samples_in_file or (columns != np.arange(samples_in_file)).any():
         first = first[:, columns]
@@ -247,8 +248,8 @@ def decode_fixed(
     """
     words, ok = _call_words(buffer, starts, width, samples_in_file)
     count = words.shape[1]
-    first = np.take(_OPENING, words[:, :, 0])
-    second = np.take(_CLOSING_TAB if width == 4 else _CLOSING_COLON, words[:, :, 1])
+    first = np.take(_OPENING, words[:, :, 0], mode="wrap")  # in range: see decode_fixed_alt_counts
+    second = np.take(_CLOSING_TAB if width == 4 else _CLOSING_COLON, words[:, :, 1], mode="wrap")
     ok &= (first > _BAD).all(axis=1) & (second > _BAD).all(axis=1)  # every column: then no column is out of place
     if len(columns) != count or (columns != np.arange(count)).any():  # a subset, or the samples in another order
         first, second = first[:, columns], second[:, columns]
