@@ -9,6 +9,7 @@ import pytest
 from tailormed.engines.pgx.phenotype import phenotype_gene
 from tailormed.engines.pgx.recommend import recommend_all, recommend_drug
 from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.medicines import core_medicines
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
 from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype
@@ -104,6 +105,7 @@ def test_phenytoin_entries_added_to_the_table(
         ("lansoprazole", "CYP2C19", "*2/*2", 3, "Results in higher systemic concentrations."),
         ("ibuprofen", "CYP2C9", "*3/*3", 3, "May result in higher systemic concentrations."),
         ("belzutifan", "CYP2C19", "*2/*2", 1, "Results in higher systemic concentrations and may result in higher"),
+        ("viloxazine", "CYP2D6", "*4/*4", 3, "May result in higher systemic concentrations."),
     ],
 )
 def test_entries_the_table_added_since_2021(
@@ -168,3 +170,20 @@ def test_the_core_version_counts_the_guidelines_of_each_capture(
     # the knowledge version every report lists names both captures of both kinds of source
     record = core.source("pgx-core-guidelines").version
     assert "2024-03-25" in record and "2021-03-22" in record and record.count("2025-11-05 (PharmCAT 3.1.1)") == 2
+
+
+@pytest.mark.parametrize(
+    ("drug", "atc"),
+    [("viloxazine", "N06AX09"), ("abrocitinib", "D11AH08"), ("belzutifan", "L01XX74"), ("mavacamten", "C01EB24")],
+)
+def test_a_drug_the_table_added_is_known_by_its_name_and_atc_code(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str, atc: str
+) -> None:
+    """A medication list naming the drug, or coding it by ATC, reaches the table's entry (the WHO ATC index gives
+    the code; no source read gives these drugs an RxNorm ingredient code)."""
+    vocabulary = core_medicines()
+    medicine = vocabulary.medicine(drug)
+    assert medicine is not None and atc in medicine.atc
+    found = vocabulary.resolve(None, atc=atc)
+    assert found is not None and found.ingredients == (drug,)
+    assert any(g.id.startswith(f"fda-{drug}-") for g in guidelines.for_drug(drug, None, atc))
