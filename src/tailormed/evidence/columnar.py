@@ -401,11 +401,11 @@ class TextScan:
                 if len(here):
                     at = np.minimum(np.searchsorted(here, positions), len(here) - 1)
                     assert chrom is not None
-                    for i in np.flatnonzero(here[at] == positions).tolist():
-                        where = f"line {line_number + i + 1}"
-                        found.append(
-                            self._fields(data, int(pos_ends[i]) + 1, int(ends[i]), chrom, int(positions[i]), where)
-                        )
+                    hits = np.flatnonzero(here[at] == positions)
+                    fields = self._fields
+                    columns = (pos_ends[hits].tolist(), ends[hits].tolist(), positions[hits].tolist())
+                    for i, pos_end, end, pos in zip(hits.tolist(), *columns, strict=True):
+                        found.append(fields(data, pos_end + 1, end, chrom, pos, f"line {line_number + i + 1}"))
                 records = len(ends)
                 line_number += records
                 previous_pos = int(positions[-1])
