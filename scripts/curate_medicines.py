@@ -833,6 +833,20 @@ BRANDS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         "openFDA NDC directory, product 0024-4142",
         '"generic_name": "Dronedarone", "labeler_name": "Sanofi-Aventis U.S. LLC", "brand_name": "Multaq"',
     ),
+    # Drugs the FDA table's newer entries name (ClinPGx FDA PGx Associations in PharmCAT 3.1.1)
+    "Camzyos": (
+        ("mavacamten",),
+        'https://api.fda.gov/drug/ndc.json?search=product_ndc:"73625-112"',
+        "openFDA NDC directory, product 73625-112 (SPL set 669c936b-3ee6-4e36-8a22-79dd11b1255b)",
+        '"generic_name": "mavacamten", "labeler_name": "Myokardia, Inc.", "brand_name": "CAMZYOS"',
+    ),
+    "Qelbree": (
+        ("viloxazine",),
+        'https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"17772-131-01"',
+        "openFDA NDC directory, product 17772-131",
+        '"generic_name": "viloxazine hydrochloride", "labeler_name": "Supernus Pharmaceuticals, Inc", '
+        '"brand_name": "QELBREE"',
+    ),
 }
 
 #: Drugs with guidance that the sources show sold under the ingredient's own name rather than a brand: ingredient ->

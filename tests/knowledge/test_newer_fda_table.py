@@ -187,3 +187,10 @@ def test_a_drug_the_table_added_is_known_by_its_name_and_atc_code(
     found = vocabulary.resolve(None, atc=atc)
     assert found is not None and found.ingredients == (drug,)
     assert any(g.id.startswith(f"fda-{drug}-") for g in guidelines.for_drug(drug, None, atc))
+
+
+@pytest.mark.parametrize(("written", "drug"), [("Camzyos 5 mg", "mavacamten"), ("QELBREE 100 mg", "viloxazine")])
+def test_the_brand_of_a_drug_the_table_added_resolves_to_it(written: str, drug: str) -> None:
+    """The brand (openFDA NDC directory) reaches the ingredient, so a medication list naming it gets its words."""
+    found = core_medicines().resolve(written)
+    assert found is not None and found.ingredients == (drug,)
