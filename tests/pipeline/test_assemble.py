@@ -119,11 +119,15 @@ def test_no_findings_and_extra_limitations() -> None:
 def test_phenoconversion_is_its_own_problem(core: KnowledgeBundle, pgx: Any) -> None:
     patient, run = pgx("demo-02-mensah", core)
     problems = {p.id: p for p in plan_for(patient, run).problems}
-    change = problems["finding:pgx-phenoconversion-cyp2c19"]
-    assert change.finding_ids == ["pgx:phenoconversion:CYP2C19"]
-    # fluoxetine is a moderate CYP2C19 inhibitor (PKIS); no source read states what that does to the phenotype
-    assert change.title.startswith("CYP2C19 Normal Metabolizer -> cannot be assessed, because of fluoxetine")
+    change = problems["finding:pgx-phenoconversion-cyp2d6"]
+    assert change.finding_ids == ["pgx:phenoconversion:CYP2D6"]
+    assert change.title.startswith("CYP2D6 Normal Metabolizer (activity score 1.5) -> Poor Metabolizer")
     assert not any(p.title.endswith("affects fluoxetine") for p in problems.values())
+    # fluoxetine is a moderate CYP2C19 inhibitor (PKIS); no source read states what that does to the phenotype, and
+    # no medicine on her list rests on CYP2C19: a finding for later prescriptions, not a problem now
+    assert "finding:pgx-phenoconversion-cyp2c19" not in problems
+    [unassessed] = [f for f in run.findings if f.id == "pgx:phenoconversion:CYP2C19"]
+    assert unassessed.title.startswith("CYP2C19 Normal Metabolizer -> cannot be assessed, because of fluoxetine")
 
 
 def test_outside_cyp2d6_call_contradicting_the_vcf_is_a_plan_conflict(

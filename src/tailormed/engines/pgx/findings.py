@@ -120,8 +120,11 @@ def findings_from_result(
         for answer in medication.recommendations:
             changes = medication.phenoconversions
             findings.append(_recommendation(answer, result.phenotypes, variant_calls, changes, True))
+    # genes the guidance of a drug on the list rests on: a co-medication's effect on any other gene matters for
+    # later prescriptions, not for what to do now
+    listed = {gene for m in result.review.medications for answer in m.recommendations for gene in answer.genes}
     for change in result.review.phenoconversions:
-        findings.append(_phenoconversion(change, knowledge.phenoconversion))
+        findings.append(_phenoconversion(change, knowledge.phenoconversion, now=change.gene in listed))
     if result.warfarin is not None and knowledge.warfarin is not None:
         findings.append(_warfarin(result.warfarin, knowledge.warfarin, result.phenotypes, variant_calls))
     for gene in sorted(result.phenotypes):
@@ -242,13 +245,13 @@ def _copy_number(answer: GuidelineResult) -> list[NotAssessed]:
     return [NotAssessed(item="gene copy number", reason=answer.range_note)]
 
 
-def _phenoconversion(change: Phenoconversion, rules: PhenoconversionRules) -> Finding:
+def _phenoconversion(change: Phenoconversion, rules: PhenoconversionRules, *, now: bool) -> Finding:
     return Finding(
         id=f"pgx:phenoconversion:{change.gene}",
         domain=Domain.PGX,
         title=change.explanation if change.applied else f"{change.gene}: opposing inhibitor and inducer",
         summary=change.explanation,
-        priority=Priority.ACTIONABLE if change.applied else Priority.ROUTINE,
+        priority=Priority.ACTIONABLE if change.applied and now else Priority.ROUTINE,
         genes=[change.gene],
         drugs=list(change.perpetrators),
         data=change,
