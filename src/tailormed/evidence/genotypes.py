@@ -253,9 +253,10 @@ class LociCollector:
         return self._codes
 
     def release(self) -> None:
-        """Every read site's rows worked out (:meth:`code_table`), then its records' per-sample arrays let go: a pass
-        cut into many blocks holds each site's codes, not its records' genotypes as well."""
-        self.code_table()
+        """Every read site's rows worked out, then its records' per-sample arrays let go: a batch or a pass cut into
+        many blocks holds each site's codes, not its records' genotypes as well."""
+        for number in self.read_sites():
+            self.site_rows(number)
         for found in (*self.records.values(), *self.blocks.values()):
             for record in found:
                 record.gt, record.depth, record.phase_set = _RELEASED, None, None

@@ -217,7 +217,9 @@ def read_genomes(
                     collector.sink = score_sink(b, chosen)
             reading.run(on_progress)
             detection = decide_build(header, build, reading.votes, source=vcf.label)
-            return reading.batch(chosen, detection, policy)
+            batch = reading.batch(chosen, detection, policy)
+            reading.release(batch)
+            return batch
 
 
 class SharedRead:
@@ -500,6 +502,13 @@ class _Pass:
                 mismatches += [m for number in chosen.read_sites() for m in chosen.site_rows(number).mismatches]
         _refuse_mismatches(mismatches, self.votes, self.vcf.label, detection)
         for collector in self.loci.values():
+            collector.release()
+        self.decoder.release()
+
+    def release(self, batch: GenomeBatch) -> None:
+        """Once ``batch`` holds every sample's calls: the records' genotype arrays let go (the batch's sites keep
+        their codes), so a block's pass holds its records' genotypes only while it reads."""
+        for collector in batch.collected.values():
             collector.release()
         self.decoder.release()
 
