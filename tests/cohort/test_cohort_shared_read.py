@@ -123,16 +123,20 @@ def test_blocks_sharing_a_pass_parse_the_file_once_and_write_the_bytes_of_their_
 
 
 def test_a_resumed_run_reads_only_its_unfinished_blocks_in_one_pass_and_spark_writes_the_same(
-    pgx_cohort_vcf: Path, cohort_bundle: KnowledgeBundle, tmp_path: Path, parsed: list[int]
+    pgx_cohort_vcf: Path, cohort_bundle: KnowledgeBundle, pgs_dir: Path, tmp_path: Path, parsed: list[int]
 ) -> None:
+    """With the scores too: the two unfinished blocks' people are read and summed in one pass, each block written
+    with the bytes of the first run."""
     records = _records(tmp_path, pgx_cohort_vcf)
-    plan = _plan(pgx_cohort_vcf, cohort_bundle, records, [Analysis.PGX, Analysis.HEREDITARY])
+    plan = plan_run(vcf=pgx_cohort_vcf, pgen=None, analyses=[*ENGINES, Analysis.PRS], kb=cohort_bundle.root,
+                    records=records, block_size=3, on=ON, scoring=[pgs_dir / PGS001229], min_overlap=0.01)  # fmt: skip
     out = tmp_path / "out"
     run_cohort(plan, out)
-    first = _files(out)
+    first = _scored_files(out)
+    assert len(first) == 4 * 8
     for block in (1, 3):  # as if the run had stopped before these two
         (out / "_partitions" / f"block={block:05d}.json").unlink()
-        for table in TABLES:
+        for table in SCORED:
             shutil.rmtree(out / table / f"block={block:05d}")
     kept = {path.name: path.stat().st_mtime_ns for path in (out / "_partitions").glob("*.json")}
     parsed.clear()
@@ -141,7 +145,7 @@ def test_a_resumed_run_reads_only_its_unfinished_blocks_in_one_pass_and_spark_wr
     assert sum(parsed) == _marker(out, 0)["records_read"]  # blocks 1 and 3 in one pass
     assert _marker(out, 1)["read_with"] == _marker(out, 3)["read_with"] == ["block=00001", "block=00003"]
     assert {name: (out / "_partitions" / name).stat().st_mtime_ns for name in kept} == kept
-    assert _files(out) == first
+    assert _scored_files(out) == first
     if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
         message = "PySpark (the 'spark' extra) and Java 17 are needed for the Spark engine"
         if os.environ.get("CI", "").lower() == "true":
@@ -149,7 +153,7 @@ def test_a_resumed_run_reads_only_its_unfinished_blocks_in_one_pass_and_spark_wr
         pytest.skip(message)
     spark = run_cohort(plan, tmp_path / "spark", engine=Engine.SPARK, spark_master="local[2]")
     assert spark["computed_now"] == 8
-    assert _files(tmp_path / "spark") == first
+    assert _scored_files(tmp_path / "spark") == first
     assert _marker(tmp_path / "spark", 4)["read_with"] == [f"block={block:05d}" for block in range(5)]
 
 
