@@ -240,3 +240,36 @@ def test_pharmcat_example2_nat2_call_reaches_the_row_pharmcat_reports(
     (theirs,) = report["drugs"]["CPIC Guideline Annotation"]["hydralazine"]["guidelines"][0]["annotations"]
     assert [row.text for row in answer.rows] == [theirs["drugRecommendation"]]
     assert answer.rows[0].classification == theirs["classification"]
+
+
+@pytest.mark.parametrize(
+    ("drug", "association", "text"),
+    [
+        (
+            "amifampridine",
+            "PA166329543",
+            "Results in higher systemic concentrations and higher adverse reaction risk. Use lowest recommended "
+            "starting dosage and monitor for adverse reactions. Refer to FDA labeling for specific dosing "
+            "recommendations.",
+        ),
+        (
+            "amifampridine phosphate",
+            "PA166329544",
+            "Results in higher systemic concentrations. Use lowest recommended starting dosage (15 mg/day) and monitor "
+            "for adverse reactions.",
+        ),
+    ],
+)
+def test_fda_table_amifampridine_rows_reach_nat2_poor_metabolizers_only(
+    core: KnowledgeBundle, core_nat2: GeneDefinition, drug: str, association: str, text: str
+) -> None:
+    """The FDA table's NAT2 rows (as ClinPGx carried them 2025-11-05): a poor metabolizer called by the core gets the
+    table's words, shown beside guidance rather than acted on; a rapid metabolizer gets no row."""
+    tables = load_phenotypes(core, "pgx-core-phenotypes").gene("NAT2")
+    guidelines = load_guidelines(core, "pgx-core-guidelines")
+    for call, rows in (("*5/*6", [text]), ("*1/*1", [])):
+        gene_call = match_gene(core_nat2, genotypes(core_nat2, _sheet_case(call)))
+        (answer,) = recommend_drug(guidelines, {"NAT2": phenotype_gene(gene_call, tables)}, name=drug)
+        assert answer.source == "FDA" and [row.text for row in answer.rows] == rows
+        assert not any(row.actionable for row in answer.rows)
+        assert all(f"ClinPGx FDA PGx Association {association} " in row.sources[0].at for row in answer.rows)
