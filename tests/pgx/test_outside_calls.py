@@ -104,3 +104,20 @@ def test_outside_call_overrides_matcher() -> None:
 def test_fuzz_only_input_errors(text: str) -> None:
     with contextlib.suppress(InputError):
         parse(text)
+
+
+@pytest.mark.parametrize(
+    "typing",
+    ["*57:01 positive", "HLA-B*57:01 positive", "positive", "*57:01 negative", "B57", "*57", "*5701", "*57:01/pos"],
+)
+def test_an_hla_diplotype_that_is_not_allele_names_is_refused(typing: str) -> None:
+    """A lab's wording in the diplotype column ("*57:01 positive") was read as an allele no guideline row names, so
+    CPIC's abacavir guidance fell to its non-carrier row ("Use abacavir per standard dosing guidelines") for a
+    carrier. Only HLA allele names (two fields or more) are a typing; a test result goes in the phenotype column."""
+    with pytest.raises(InputError) as caught:
+        parse(f"HLA-B\t{typing}\n")
+    assert caught.value.location == "line 1"
+    assert "is not an HLA allele name" in caught.value.message
+    assert "phenotype column" in caught.value.message
+    (call,) = parse("HLA-B\t\t*57:01 positive\n")
+    assert call.outside_phenotype == "*57:01 positive"

@@ -218,7 +218,14 @@ def normalize_allele(gene: str, text: str, known: Collection[str] = ()) -> str:
         base = normalize_allele(gene, copies["allele"], known)
         return f"{base}x{copies['n']}" if copies["n"] else f"{base}≥{copies['min']}"
     hla = _HLA_FIELDS.fullmatch(allele)
-    if hla and gene.upper().startswith("HLA-"):
+    if gene.upper().startswith("HLA-"):
+        if hla is None:
+            # a lab's "*57:01 positive" read as an allele would match no guideline row, and guidance would fall to
+            # the non-carrier row: only allele names are a typing
+            raise ValueError(
+                f"{gene}: {text!r} is not an HLA allele name (*57:01, *57:01:01, two fields or more); put a "
+                f"positive or negative test result in the phenotype column instead ({gene}<tab><tab>*57:01 positive)"
+            )
         return f"*{hla[1]}:{hla[2]}"
     sub = _SUBALLELE.fullmatch(allele)
     if sub and allele not in known:
