@@ -273,3 +273,21 @@ def test_fda_table_amifampridine_rows_reach_nat2_poor_metabolizers_only(
         assert answer.source == "FDA" and [row.text for row in answer.rows] == rows
         assert not any(row.actionable for row in answer.rows)
         assert all(f"ClinPGx FDA PGx Association {association} " in row.sources[0].at for row in answer.rows)
+
+
+def test_an_allele_without_a_function_in_pharmcats_table_gives_no_phenotype(
+    core: KnowledgeBundle, core_nat2: GeneDefinition
+) -> None:
+    """*70-*75 are defined but have no function in PharmCAT's NAT2 table: a call with one of them is kept, its
+    phenotype is not guessed, and hydralazine gets no row."""
+    seventy = next(a for a in core_nat2.named_alleles if a.name == "*70")
+    edits = [
+        {"id": core_nat2.variants[i].rsid, "cpicAlleles": [core_nat2.variants[i].ref, cell]}
+        for i, cell in seventy.defined
+    ]
+    gene_call = match_gene(core_nat2, genotypes(core_nat2, {"edits": edits, "missing": [], "phased": False}))
+    assert [d.name for d in gene_call.diplotypes] == ["*1/*70"]
+    result = phenotype_gene(gene_call, load_phenotypes(core, "pgx-core-phenotypes").gene("NAT2"))
+    assert result.phenotype is None and "no phenotype in the NAT2 table for *70" in result.notes
+    (answer,) = recommend_drug(load_guidelines(core, "pgx-core-guidelines"), {"NAT2": result}, name="hydralazine")
+    assert not answer.rows
