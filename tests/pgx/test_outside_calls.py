@@ -51,6 +51,7 @@ def test_copy_number_and_tandem() -> None:
     ("text", "message"),
     [
         ("CYP9Z9\t*1/*1\n", "unknown gene 'CYP9Z9'"),
+        ("CYP2D6 *1/*4\n", "the columns must be separated by tabs, not spaces"),
         ("CYP2D6\t*1/*2\nCYP2D6\t*1/*1\n", "already called on line 2"),
         ("CYP2D6\n", "no diplotype, phenotype or activity score"),
         ("CYP2D6\t*1/*2/*3\n", "more than two alleles"),

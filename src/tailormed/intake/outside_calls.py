@@ -164,6 +164,8 @@ def _parse_line(
     columns += [""] * (4 - len(columns))
     raw_gene, raw_diplotype, raw_phenotype, raw_score = columns
     gene = genes.get(raw_gene.upper())
+    if gene is None and len(raw_gene.split()) > 1 and raw_gene.split()[0].upper() in genes:
+        raise ValueError(f"{raw_gene!r}: the columns must be separated by tabs, not spaces")
     if gene is None:
         raise ValueError(f"unknown gene {raw_gene!r}")
     if gene in seen:
