@@ -194,3 +194,22 @@ def test_the_brand_of_a_drug_the_table_added_resolves_to_it(written: str, drug: 
     """The brand (openFDA NDC directory) reaches the ingredient, so a medication list naming it gets its words."""
     found = core_medicines().resolve(written)
     assert found is not None and found.ingredients == (drug,)
+
+
+@pytest.mark.parametrize(
+    ("drug", "association", "start"),
+    [
+        ("amifampridine", "PA166329543", "Results in higher systemic concentrations and higher adverse reaction risk."),
+        ("isoniazid", "PA166329609", "May result in higher systemic concentrations and adverse reaction risk."),
+        ("procainamide", "PA166329620", "Alters systemic parent drug and metabolite concentrations."),
+        ("sulfasalazine", "PA166329623", "Results in higher systemic metabolite concentrations"),
+    ],
+)
+def test_nat2_poor_metabolizers_get_the_tables_nat_entries(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str, association: str, start: str
+) -> None:
+    """The table's NAT entries ("Nonspecific (NAT)", which ClinPGx reads as NAT2, and amifampridine's NAT2) reach
+    NAT2 poor metabolizers called from genotypes (PharmCAT's NAT2 table: *5/*6 poor, *1/*5 intermediate)."""
+    rows = fda_rows(guidelines, phenotypes, drug, {"NAT2": "*5/*6"})
+    assert list(rows) == [association] and rows[association].startswith(start)
+    assert fda_rows(guidelines, phenotypes, drug, {"NAT2": "*1/*5"}) == {}
