@@ -370,7 +370,7 @@ class MedicineVocabulary(Contract):
             if not words:
                 continue
             phrase = " ".join(words)
-            hit = self._names.get(phrase) or self._names.get(base_name(phrase))
+            hit = self._names.get(phrase) or self._without_salts(phrase)
             if hit is None:
                 brand = self._brands.get(phrase) or self._brands.get(base_name(phrase)) or self._brands.get(words[0])
                 if brand is not None:
@@ -385,6 +385,22 @@ class MedicineVocabulary(Contract):
                 found.append(hit)
         ingredients = tuple(dict.fromkeys(found))
         return Resolution(ingredients=ingredients, via=via) if ingredients else None
+
+    def _without_salts(self, phrase: str) -> str | None:
+        """The known name left as trailing salt words are dropped one at a time, the longest first: an ingredient
+        named with its salt keeps it ("amifampridine phosphate hydrochloride" is amifampridine phosphate, which the
+        FDA table names apart from amifampridine).
+
+        >>> core_medicines().resolve("amifampridine phosphate hydrochloride 10 MG Oral Tablet").ingredients
+        ('amifampridine phosphate',)
+        """
+        words = [w for w in re.split(r"[\s,]+", phrase) if w]
+        while len(words) > 1 and (words[-1] in SALTS or words[-1] in {"porcine", "bovine"}):
+            words.pop()
+            hit = self._names.get(" ".join(words))
+            if hit is not None:
+                return hit
+        return None
 
     def _resolve_pack(self, body: str, brand: str | None) -> Resolution | None:
         """An RxNorm pack (``{28 (clopidogrel 75 MG Oral Tablet) } Pack``): the ingredients of its drugs.
