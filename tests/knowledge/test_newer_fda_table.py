@@ -203,6 +203,7 @@ def test_the_brand_of_a_drug_the_table_added_resolves_to_it(written: str, drug: 
         ("isoniazid", "PA166329609", "May result in higher systemic concentrations and adverse reaction risk."),
         ("procainamide", "PA166329620", "Alters systemic parent drug and metabolite concentrations."),
         ("sulfasalazine", "PA166329623", "Results in higher systemic metabolite concentrations"),
+        ("hydralazine", "PA166329647", "Results in higher systemic concentrations."),
     ],
 )
 def test_nat2_poor_metabolizers_get_the_tables_nat_entries(
