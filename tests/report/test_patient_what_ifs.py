@@ -35,3 +35,17 @@ def test_a_change_that_leaves_the_number_is_not_offered_as_lowering_it(
     block = text[text.index("about 11 of them will have heart failure") :]
     assert "Clearly lower: about 8 in 100" in block
     assert "Same rounded number" not in text
+
+
+def test_changes_are_named_in_the_patient_words_and_language(
+    demo_plans: dict[str, tuple[Patient, CarePlan]],
+) -> None:
+    """The equations' what-if titles are clinician English ("Lower systolic blood pressure by 10 mmHg"); the patient
+    report names each change in its own words, in Spanish for a Spanish-speaking patient."""
+    patient, plan = demo_plans["demo-02-mensah"]
+    english = visible_text(render_patient_html(plan, patient))
+    assert "Lower your blood pressure by 10 mmHg: about" in english
+    assert "systolic" not in english.split("Your chances of health problems")[1].split("Choices to make")[0]
+    spanish = visible_text(render_patient_html(plan, patient, language="es"))
+    assert "Bajar su presión arterial 10 mmHg:" in spanish
+    assert "Lower systolic blood pressure" not in spanish.split("Decisiones para tomar con su equipo de salud")[0]
