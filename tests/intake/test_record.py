@@ -233,3 +233,12 @@ def test_fhir_birth_dates_are_checked_the_same_way(years: int) -> None:
     patient = {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": _years_ago(years)}
     with pytest.raises(InputError, match="birthDate"):
         convert_fhir_bundle({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": patient}]}, "b")
+
+
+@pytest.mark.parametrize("name", ['""', '"  "'])
+def test_a_medication_without_a_name_is_refused(tmp_path: Path, name: str) -> None:
+    text = RECORD.format(status="active", vcf="g.vcf").replace("  - name: atorvastatin", f"  - name: {name}")
+    with pytest.raises(InputError) as caught:
+        load_record(write(tmp_path, "p.yaml", text), RANGES)
+    assert caught.value.location is not None and caught.value.location.startswith("line 8")
+    assert caught.value.message.startswith("medications[1].name: ")

@@ -112,7 +112,7 @@ class Dose(Contract):
 class Medication(Contract):
     """A drug on the medication list; ``rxnorm``/``atc`` let engines match it without name guessing."""
 
-    name: str
+    name: str = Field(min_length=1, pattern=r"\S", description="As written; a blank name names no medicine")
     rxnorm: str | None = None
     atc: str | None = None
     dose: Dose | None = None

@@ -599,7 +599,7 @@ def medication_of(resource: dict[str, Any]) -> Medication | None:
         )
         if contained is not None:
             return _contained_medication(contained)
-        if reference.get("display"):
+        if str(reference.get("display") or "").strip():
             return Medication(name=str(reference["display"]), status=MedicationStatus.PLANNED)
         return None
     name, rxnorm = _concept_drug(concept)
@@ -630,8 +630,8 @@ def _concept_drug(concept: dict[str, Any]) -> tuple[str | None, str | None]:
                 rxnorm = str(coding["code"])
             if coding.get("display"):
                 names.append(str(coding["display"]))
-    name = concept.get("text") or (names[0] if names else None) or rxnorm
-    return (str(name) if name else None), rxnorm
+    name = next((str(n) for n in (concept.get("text"), *names, rxnorm) if n and str(n).strip()), None)
+    return name, rxnorm
 
 
 def _bundle_resources(bundle: Any) -> list[dict[str, Any]]:

@@ -127,7 +127,8 @@ def _named(concept: Any) -> tuple[str | None, str | None, str | None]:
         return None, None, None
     rxnorm = coding_in(concept, *codes.RXNORM_SYSTEMS)
     atc = coding_in(concept, *codes.ATC_SYSTEMS)
-    name = str(concept.text) if concept.text else next((str(c.display) for c in codings(concept) if c.display), None)
+    written = (str(concept.text) if concept.text else "", *(str(c.display) for c in codings(concept) if c.display))
+    name = next((text for text in written if text.strip()), None)
     if name is None:
         coded = next((c for c in codings(concept) if c.code), None)
         if coded is not None:
