@@ -6,30 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tailormed.engines.pgx.phenotype import phenotype_gene
 from tailormed.engines.pgx.recommend import recommend_drug
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
-from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype, MatchedRow
+from tailormed.model.pgx import GenePhenotype, MatchedRow
 
-
-def called(gene: str, phenotypes: PhenotypeKnowledge, diplotype: str) -> GenePhenotype:
-    first, _, second = diplotype.partition("/")
-    call = GeneCall(
-        sample="s1",
-        gene=gene,
-        status=CallStatus.CALLED,
-        diplotypes=[Diplotype(allele1=first, allele2=second)],
-        origin=CallOrigin.OUTSIDE_CALL,
-    )
-    return phenotype_gene(call, phenotypes.gene(gene))
-
-
-def outside(gene: str, phenotypes: PhenotypeKnowledge, phenotype: str) -> GenePhenotype:
-    call = GeneCall(
-        sample="s1", gene=gene, status=CallStatus.CALLED, origin=CallOrigin.OUTSIDE_CALL, outside_phenotype=phenotype
-    )
-    return phenotype_gene(call, phenotypes.gene(gene))
+from .conftest import called, outside
 
 
 def dpwg_row(

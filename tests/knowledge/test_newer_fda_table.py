@@ -6,25 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from tailormed.engines.pgx.phenotype import phenotype_gene
 from tailormed.engines.pgx.recommend import recommend_all, recommend_drug
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.medicines import core_medicines
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
-from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype
 
-
-def called(gene: str, phenotypes: PhenotypeKnowledge, diplotype: str) -> GenePhenotype:
-    first, _, second = diplotype.partition("/")
-    call = GeneCall(
-        sample="s1",
-        gene=gene,
-        status=CallStatus.CALLED,
-        diplotypes=[Diplotype(allele1=first, allele2=second)],
-        origin=CallOrigin.OUTSIDE_CALL,
-    )
-    return phenotype_gene(call, phenotypes.gene(gene))
+from .conftest import called
 
 
 def fda_rows(

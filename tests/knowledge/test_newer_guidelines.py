@@ -9,19 +9,9 @@ from tailormed.engines.pgx.phenotype import phenotype_gene
 from tailormed.engines.pgx.recommend import recommend_drug
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
-from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, GenePhenotype, RecommendationStatus
+from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, RecommendationStatus
 
-
-def called(gene: str, phenotypes: PhenotypeKnowledge, diplotype: str) -> GenePhenotype:
-    first, _, second = diplotype.partition("/")
-    call = GeneCall(
-        sample="s1",
-        gene=gene,
-        status=CallStatus.CALLED,
-        diplotypes=[Diplotype(allele1=first, allele2=second)],
-        origin=CallOrigin.OUTSIDE_CALL,
-    )
-    return phenotype_gene(call, phenotypes.gene(gene))
+from .conftest import called, outside
 
 
 @pytest.mark.parametrize(
@@ -256,25 +246,14 @@ def test_dpwg_eliglustat_follows_the_newer_annotation(
         assert "- use a dose of 84 mg once daily." in row.text
 
 
-def hla(gene: str, phenotypes: PhenotypeKnowledge, first: str, second: str) -> GenePhenotype:
-    call = GeneCall(
-        sample="s1",
-        gene=gene,
-        status=CallStatus.CALLED,
-        diplotypes=[Diplotype(allele1=first, allele2=second)],
-        origin=CallOrigin.OUTSIDE_CALL,
-    )
-    return phenotype_gene(call, phenotypes.gene(gene))
-
-
 def test_dpwg_2024_anti_epileptic_guideline_says_avoid_carbamazepine_for_hla_b_15_02(
     guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
 ) -> None:
     """The export said "Choose an alternative if possible" with a 1.8-3.4% SJS/TEN risk; the 2024 DPWG guideline
     (PMID 38570725) says "Avoid carbamazepine" with 1.8-7.7%."""
     results = {
-        "HLA-B": hla("HLA-B", phenotypes, "*15:02", "*07:02"),
-        "HLA-A": hla("HLA-A", phenotypes, "*02:01", "*03:01"),
+        "HLA-B": called("HLA-B", phenotypes, "*15:02/*07:02"),
+        "HLA-A": called("HLA-A", phenotypes, "*02:01/*03:01"),
     }
     answers = [a for a in recommend_drug(guidelines, results, name="carbamazepine") if a.source == "DPWG"]
     rows = {row.sources[0].at.split(" ")[0]: row for answer in answers for row in answer.rows}
@@ -288,14 +267,14 @@ def test_dpwg_2024_anti_epileptic_guideline_says_avoid_carbamazepine_for_hla_b_1
 def test_dpwg_2024_hla_a_31_01_and_lamotrigine_rows(
     guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
 ) -> None:
-    carrier = {"HLA-A": hla("HLA-A", phenotypes, "*31:01", "*02:01")}
+    carrier = {"HLA-A": called("HLA-A", phenotypes, "*31:01/*02:01")}
     answers = [a for a in recommend_drug(guidelines, carrier, name="carbamazepine") if a.source == "DPWG"]
     (row,) = [row for answer in answers for row in answer.rows if row.sources[0].at.startswith("PA166265161")]
     assert row.text.endswith(
         "If it is not possible to avoid carbamazepine, advise the patient to report any skin rash immediately."
     )
     assert "within the first three months" in " ".join(row.implications)
-    positive = {"HLA-B": hla("HLA-B", phenotypes, "*15:02", "*07:02")}
+    positive = {"HLA-B": called("HLA-B", phenotypes, "*15:02/*07:02")}
     (answer,) = [a for a in recommend_drug(guidelines, positive, name="lamotrigine") if a.source == "DPWG"]
     (row,) = answer.rows
     assert "0.24-0.79%" in " ".join(row.implications) and row.actionable
@@ -318,7 +297,7 @@ def test_dpwg_2024_hla_b_15_02_rows_of_oxcarbazepine_and_phenytoin(
 ) -> None:
     """The newer annotation sets the risk within the first three months and ends with what to do when the drug
     cannot be avoided."""
-    results = {"HLA-B": hla("HLA-B", phenotypes, "*15:02", "*07:02")}
+    results = {"HLA-B": called("HLA-B", phenotypes, "*15:02/*07:02")}
     answers = [a for a in recommend_drug(guidelines, results, name=drug) if a.source == "DPWG"]
     (row,) = [row for answer in answers for row in answer.rows if row.sources[0].at.startswith(annotation)]
     assert row.text.endswith(ending) and row.actionable
@@ -376,13 +355,6 @@ def test_dpwg_doxepin_drops_the_therapeutic_range_from_its_dose_rows(
         (row,) = answers["DPWG"].rows
         assert row.text.startswith(start) and "therapeutic range" not in row.text
         assert row.text.endswith("in order to set the maintenance dose.")
-
-
-def outside(gene: str, phenotypes: PhenotypeKnowledge, phenotype: str) -> GenePhenotype:
-    call = GeneCall(
-        sample="s1", gene=gene, status=CallStatus.CALLED, origin=CallOrigin.OUTSIDE_CALL, outside_phenotype=phenotype
-    )
-    return phenotype_gene(call, phenotypes.gene(gene))
 
 
 def test_dpwg_2024_venlafaxine_needs_no_action_for_ultrarapid_metabolizers(
