@@ -1,4 +1,4 @@
-"""Regenerate the curated build markers (and the GRCh37 forms of the CYP2D6 variants) from PyPGx's variant table.
+"""Regenerate the curated build markers (and the GRCh37 forms of the core genes' variants) from PyPGx's variant table.
 
 Usage: python scripts/generate_build_markers.py [PYPGX_DIR]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -139,3 +141,20 @@ def test_invalid_markers_are_knowledge_errors(data: object, message: str, locati
         build_markers(_StubBundle(data))  # type: ignore[arg-type]
     assert caught.value.location == location
     assert caught.value.source == str(Path("curated/build-markers/markers.json"))
+
+
+def test_sources_file_describes_the_forms_it_ships() -> None:
+    """The build-markers sources file names every gene whose GRCh37 forms the core holds and how many rows there are."""
+    from tailormed.knowledge.bundle import CURATED_DIR
+
+    folder = CURATED_DIR / "build-markers"
+    header = " ".join(
+        line.lstrip("# ").strip()
+        for line in (folder / "sources.yaml").read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+    )
+    forms = json.loads((folder / FORMS_FILE).read_text(encoding="utf-8"))
+    assert f"{len(forms)} rows" in header
+    named = set(re.findall(r"\b[A-Z][A-Z0-9]{2,}\b", header.split(FORMS_FILE, 1)[1]))
+    assert set(FORM_GENES) <= named, sorted(set(FORM_GENES) - named)
+    assert "every CYP2D6 row" not in header

@@ -527,7 +527,7 @@ Lift = dict[str, list[tuple[str, int, str]]]
 
 def grch37_forms(bundle: KnowledgeBundle) -> Lift:
     """The GRCh37 forms of GRCh38 sites: from PyPGx when built (SNVs and indels), else the build markers (SNVs) and
-    the core's GRCh37 forms of the CYP2D6 variants (SNVs and indels, from the same PyPGx table)."""
+    the core's GRCh37 forms of its genes' variants (SNVs and indels, from the same PyPGx table)."""
     lifted: Lift = {}
     if bundle.has(pypgx.SOURCE):
         for variant in pypgx.pypgx_variants(bundle):
