@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from tailormed.cli.app import COMMANDS, app
@@ -119,3 +121,38 @@ def test_entry_point_exits_with_the_code_of_what_happened(args: list[str], code:
     assert done.returncode == code, done.stderr
     assert stderr in done.stderr
     assert "frozen at exit: True" in done.stderr
+
+
+def _commands(command: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any]]:
+    """Every leaf command under ``command`` with its path (a group's ``commands`` are its subcommands)."""
+    subcommands = getattr(command, "commands", None)
+    if subcommands:
+        return [found for name, sub in subcommands.items() for found in _commands(sub, (*path, name))]
+    return [(path, command)]
+
+
+def test_every_build_option_takes_the_common_names_of_both_builds() -> None:
+    """``--build`` reads hg19, b37, GRCh37.p13 (and the GRCh38 names) the same in every command, and refuses any
+    other name listing the accepted ones."""
+    names = [("hg19", "GRCh37"), ("b37", "GRCh37"), ("GRCh37.p13", "GRCh37"), ("grch37", "GRCh37"),
+             ("hs37d5", "GRCh37"), ("hg38", "GRCh38"), ("b38", "GRCh38"), ("GRCh38.p14", "GRCh38"),
+             ("GRCH38", "GRCh38")]  # fmt: skip
+    taking = []
+    for lazy in COMMANDS:
+        for path, command in _commands(lazy.command(), (lazy.name,)):
+            for param in command.params:
+                if "--build" in getattr(param, "opts", ()):
+                    taking.append(" ".join(path))
+                    ctx = typer.Context(command)
+                    for name, build in names:
+                        assert param.process_value(ctx, name) == build, (path, name)
+                    with pytest.raises(typer.BadParameter, match=r"'hg18'.*accepted: GRCh37, hg19, b37"):
+                        param.process_value(ctx, "hg18")
+    assert {"analyze", "pgx call", "onco match", "prs score", "cohort run"} <= set(taking), taking
+
+
+def test_an_unknown_build_is_a_usage_error_naming_the_accepted_names() -> None:
+    shown = runner.invoke(app, ["onco", "match", "-a", "BRAF V600E", "-t", "COAD", "--build", "hg18"])
+    assert shown.exit_code == 2
+    message = " ".join(shown.stderr.split())
+    assert "unknown genome build 'hg18'" in message and "hg19" in message and "hg38" in message

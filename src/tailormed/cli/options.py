@@ -26,9 +26,26 @@ AbsentIsReferenceOption = Annotated[
         help="The VCF is complete (WGS/panel): positions it does not list are reference. Recorded in the output.",
     ),
 ]
+
+
+def genome_build(name: str | GenomeBuild) -> GenomeBuild:
+    """``--build``'s value: any name :meth:`GenomeBuild.named` knows; a usage error listing the accepted ones."""
+    if isinstance(name, GenomeBuild):
+        return name
+    try:
+        return GenomeBuild.named(name)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
 BuildOption = Annotated[
     GenomeBuild | None,
-    typer.Option("--build", case_sensitive=False, help="The VCF's genome build, overriding detection."),
+    typer.Option(
+        "--build",
+        parser=genome_build,
+        metavar="<build>",
+        help="The VCF's genome build, overriding detection: GRCh37 (hg19, b37, GRCh37.p13) or GRCh38 (hg38, b38).",
+    ),
 ]
 RecordVcfOption = Annotated[
     Path | None, typer.Option("--vcf", help="VCF/BCF of the patient (default: the record's genome.vcf).")

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from tailormed.errors import InputError
 from tailormed.model.chrom import canonical_chrom
+from tailormed.model.enums import BUILD_ALIASES
 from tailormed.model.genotype import BuildDetection, BuildMarker, BuildSource, GenomeBuild
 
 # Primary-assembly sequence lengths from the GRC assembly reports (GRCh37.p13, GCF_000001405.25;
@@ -39,9 +40,15 @@ ASSEMBLY_LENGTHS: Mapping[GenomeBuild, Mapping[str, int]] = {
     },
 }  # fmt: skip
 
+# A header names its build in a file name or free text: the names ``--build`` accepts, plus fragments only file
+# names use (Homo_sapiens_assembly38.fasta, human_g1k_v37.fasta).
+_FILE_NAME_FRAGMENTS: Mapping[GenomeBuild, tuple[str, ...]] = {
+    GenomeBuild.GRCH37: ("hs37", "g1k_v37", "assembly19"),
+    GenomeBuild.GRCH38: ("hs38", "assembly38"),
+}
 _BUILD_NAMES: Mapping[GenomeBuild, re.Pattern[str]] = {
-    GenomeBuild.GRCH37: re.compile(r"(?<![a-z0-9])(grch37|hg19|b37|hs37d5|hs37|g1k_v37|assembly19)(?![0-9])", re.I),
-    GenomeBuild.GRCH38: re.compile(r"(?<![a-z0-9])(grch38|hg38|b38|hs38dh|hs38|assembly38)(?![0-9])", re.I),
+    build: re.compile(rf"(?<![a-z0-9])({'|'.join(map(re.escape, (*BUILD_ALIASES[build], *fragments)))})(?![0-9])", re.I)
+    for build, fragments in _FILE_NAME_FRAGMENTS.items()
 }
 
 # REF evidence is accepted when at least this many marker sites agree with one build, at least this share of

@@ -3,6 +3,7 @@ without loading the models (``tailormed --help`` stays fast)."""
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -11,6 +12,36 @@ class GenomeBuild(StrEnum):
 
     GRCH37 = "GRCh37"
     GRCH38 = "GRCh38"
+
+    @classmethod
+    def named(cls, name: str) -> GenomeBuild:
+        """The build a user's name for it means: ``GRCh37``, ``hg19``, ``b37``, ``GRCh37.p13``, ... (any case).
+
+        >>> GenomeBuild.named("hg19"), GenomeBuild.named("GRCh38.p14")
+        (<GenomeBuild.GRCH37: 'GRCh37'>, <GenomeBuild.GRCH38: 'GRCh38'>)
+        """
+        text = _PATCH.sub(r"\1", name.strip()).lower()
+        for build, aliases in BUILD_ALIASES.items():
+            if text in (alias.lower() for alias in aliases):
+                return build
+        raise ValueError(f"unknown genome build {name!r}; accepted: {accepted_build_names()}")
+
+
+#: The names each build goes by: GRC, UCSC (hg19/hg38: the same coordinates with ``chr`` names), and the GATK /
+#: 1000 Genomes reference names (b37, hs37d5, b38, hs38DH); matched in any case. A GRC name may carry its patch
+#: (``GRCh37.p13``): patches add alternate sequences and never move the primary assembly's coordinates.
+BUILD_ALIASES: dict[GenomeBuild, tuple[str, ...]] = {
+    GenomeBuild.GRCH37: ("GRCh37", "hg19", "b37", "hs37d5"),
+    GenomeBuild.GRCH38: ("GRCh38", "hg38", "b38", "hs38DH"),
+}
+_PATCH = re.compile(r"^(GRCh3[78])\.p[0-9]{1,2}$", re.IGNORECASE)
+
+
+def accepted_build_names() -> str:
+    """The accepted names, as an error message lists them."""
+    return "; ".join(
+        f"{', '.join(aliases)} or {build}.pN (patch) for {build}" for build, aliases in BUILD_ALIASES.items()
+    )
 
 
 class Sex(StrEnum):
