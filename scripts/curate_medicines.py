@@ -1291,6 +1291,14 @@ def _known_name(name: str, known: set[str]) -> str:
     return name
 
 
+def _title_ingredient(part: str, known: set[str]) -> str:
+    """The vocabulary's name for an ingredient of a title: the salt itself when the vocabulary (and so the guidance)
+    keeps it apart (Firdapse is ``amifampridine phosphate``, which the FDA table lists beside ``amifampridine``),
+    otherwise the name without its salt words."""
+    written = " ".join(part.casefold().split())
+    return written if written in known else _known_name(base_name(part), known)
+
+
 def _title_brand(title: str, known: set[str]) -> tuple[str, tuple[str, ...]] | None:
     """The brand of a Drugs@FDA title and its ingredients; None for a generic product or an unknown ingredient."""
     match = _TITLE.match(title)
@@ -1298,7 +1306,7 @@ def _title_brand(title: str, known: set[str]) -> tuple[str, tuple[str, ...]] | N
         return None
     name = match["brand"].split(" - ")[0].strip()
     parts = [p for p in re.split(r",\s*|\s+and\s+", match["ingredients"]) if p.strip()]
-    ingredients = tuple(dict.fromkeys(_known_name(base_name(p), known) for p in parts))
+    ingredients = tuple(dict.fromkeys(_title_ingredient(p, known) for p in parts))
     words = {w for p in parts for w in p.casefold().split()}
     if not ingredients or not set(ingredients) <= known or words & set(name.casefold().split()):
         return None

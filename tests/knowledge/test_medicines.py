@@ -26,6 +26,8 @@ from tailormed.pipeline.plausible import plausibility
 from tailormed.plan import assemble_plan
 from tailormed.report.fhir_genomics import careplan_to_fhir
 
+from .conftest import outside
+
 RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
 VOCABULARY = core_medicines()
@@ -196,3 +198,33 @@ def test_an_unclassifiable_medication_is_named_as_assumed(risk: RiskKnowledge) -
     assert mapped.inputs is not None and mapped.inputs.bp_meds is False
     assert "antihypertensive drugs currently: no (assumed: flibbertigibbet could not be classified)" in mapped.used
     assert any("flibbertigibbet" in n and "could not be classified" in n for n in mapped.notes)
+
+
+def test_a_brand_of_a_salt_reaches_the_guidance_keyed_on_that_salt() -> None:
+    """Firdapse is amifampridine phosphate (Drugs@FDA), and the FDA table's Firdapse row is keyed on the phosphate:
+    the brand resolves to it, so a NAT2 poor metabolizer on Firdapse gets the 15 mg/day starting dose."""
+    found = VOCABULARY.resolve("Firdapse 10 mg tablet")
+    assert found is not None and found.ingredients == ("amifampridine phosphate",)
+    ruzurgi = VOCABULARY.resolve("Ruzurgi")
+    assert ruzurgi is not None and ruzurgi.ingredients == ("amifampridine",)
+    poor = outside("NAT2", PHENOTYPES, "Poor Metabolizer")
+    result = review_medications([Medication(name="Firdapse")], {"NAT2": poor}, GUIDELINES, RULES, PHENOTYPES)
+    [entry] = result.medications
+    texts = [row.text for answer in entry.recommendations for row in answer.rows]
+    assert any("(15 mg/day)" in text for text in texts), texts
+
+
+def test_the_curation_keeps_a_salt_the_vocabulary_knows_in_a_drugs_at_fda_title() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "curate_medicines.py"
+    spec = importlib.util.spec_from_file_location("curate_medicines", path)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    known = {"amifampridine", "amifampridine phosphate", "carbamazepine"}
+    title = "Drugs@FDA: Drug Product Firdapse (amifampridine phosphate), NDA208078, Catalyst Pharmaceuticals, Inc."
+    assert script._title_brand(title, known) == ("Firdapse", ("amifampridine phosphate",))
+    tegretol = "Drugs@FDA: Drug Product Tegretol (carbamazepine), NDA016608, Novartis"
+    assert script._title_brand(tegretol, known) == ("Tegretol", ("carbamazepine",))
