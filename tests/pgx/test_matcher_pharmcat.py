@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from tailormed.engines.pgx.matcher import match_gene
-from tailormed.knowledge.pgx.definitions import GeneDefinition
+from tailormed.knowledge.bundle import KnowledgeBundle
+from tailormed.knowledge.pgx.definitions import GeneDefinition, load_definitions
 from tailormed.model.genotype import (
     BuildDetection,
     BuildSource,
@@ -286,6 +287,34 @@ def test_static_vcf(name: str, definitions: dict[str, GeneDefinition], shared_da
         assert names(call) == [expected]
     else:
         assert expected in names(call)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("UGT1A1/s28s80phased.vcf", "*1/*80+*28"),
+        ("UGT1A1/s28s80unphased.vcf", "*1/*80+*28"),
+        ("UGT1A1/s1s28s60s80unphased.vcf", "*1/*80+*28"),
+        ("UGT1A1/s28s80s6s60phased.vcf", "*6/*80+*28"),
+        ("UGT1A1/s28s80s6s60unphased.vcf", "*6/*80+*28"),
+    ],
+)
+@pytest.mark.parametrize("source", ["pharmcat", "core"])
+def test_ugt1a1_star80_plus_star28_stays_one_named_allele_in_combination_mode(
+    name: str,
+    expected: str,
+    source: str,
+    definitions: dict[str, GeneDefinition],
+    core: KnowledgeBundle,
+    shared_data: Path,
+) -> None:
+    """*80+*28 is a named UGT1A1 allele in PharmCAT's and the core's definitions: the research combination mode
+    names it as the default mode does, never as a combination ``[*28 + *80]`` of its parts."""
+    core_definitions = load_definitions(core, "pgx-core-definitions")
+    definition = (definitions if source == "pharmcat" else core_definitions)["UGT1A1"]
+    genotypes = read_vcf(shared_data / PHARMCAT / "tests" / "vcf" / name, definition)
+    for combinations in (False, True):
+        assert names(match_gene(definition, genotypes, find_combinations=combinations)) == [expected], combinations
 
 
 def _report_rows(path: Path) -> list[dict[str, str]]:
