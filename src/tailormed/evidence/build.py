@@ -353,3 +353,28 @@ def decide_build(
             source=source,
         )
     return evidence
+
+
+def check_hotspot_alleles(
+    detection: BuildDetection, found: Mapping[GenomeBuild, Sequence[str]], *, source: str
+) -> None:
+    """Refuse a tumour VCF whose records are known hotspot alleles of the other build and of none of this one.
+
+    A somatic VCF lists too few sites for REF votes (:func:`build_from_votes`), but a record that is exactly, in
+    position, REF and ALT, one build's allele of a recurrent cancer mutation (BRAF V600E is chr7:140453136 A>T in
+    GRCh37, chr7:140753336 A>T in GRCh38) places its coordinates; read in the other build it would be silently
+    missed. ``found``: the labelled alleles the records matched, per build.
+    """
+    other = GenomeBuild.GRCH38 if detection.build is GenomeBuild.GRCH37 else GenomeBuild.GRCH37
+    if found.get(other) and not found.get(detection.build):
+        named = ", ".join(found[other][:3]) + (f" and {len(found[other]) - 3} more" if len(found[other]) > 3 else "")
+        if detection.source is BuildSource.USER:
+            said, advice = "given by --build", f"if the file is {other}, pass --build {other}"
+        else:
+            said, advice = f"the header says so: {detection.detail}", "the header or the file is wrong"
+        raise InputError(
+            f"expected {detection.build} coordinates ({said}), but the records hold {other} alleles of known cancer "
+            f"hotspots ({named}) and no {detection.build} one; read as {detection.build} they would be missed: "
+            f"{advice}",
+            source=source,
+        )

@@ -31,6 +31,7 @@ from tailormed.intake.plausible import check_plausible
 from tailormed.intake.record import load_record, resolve_genome_path, resolve_outside_calls
 from tailormed.knowledge import markers
 from tailormed.knowledge.bundle import KnowledgeBundle, load_bundle
+from tailormed.knowledge.onco import core as onco_core
 from tailormed.knowledge.plausible import SOURCE as RANGES_SOURCE
 from tailormed.model.base import Contract
 from tailormed.model.careplan import CarePlan
@@ -311,7 +312,10 @@ def analyze_files(
                 absent_is_reference=absent_is_reference,
                 on_progress=on_progress,
             )
-    tumour = read_tumour(tumour_vcf, build=build, on_progress=on_progress) if tumour_vcf is not None else None
+    tumour = None
+    if tumour_vcf is not None:
+        hotspots = onco_core.build_hotspots(onco_core.gene_table(knowledge).genes)
+        tumour = read_tumour(tumour_vcf, build=build, hotspots=hotspots, on_progress=on_progress)
     try:
         result = analyze(
             patient,

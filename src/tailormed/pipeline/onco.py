@@ -78,7 +78,8 @@ def file_profile(
     limits: list[NotAssessed] = []
     used_build = build
     if vcf is not None:
-        from_vcf, vcf_limits, used_build = vcf_alterations(read_tumour(vcf, build=build), knowledge)
+        evidence = read_tumour(vcf, build=build, hotspots=core.build_hotspots(knowledge.genes))
+        from_vcf, vcf_limits, used_build = vcf_alterations(evidence, knowledge)
         found += from_vcf
         limits += vcf_limits
     if cna is not None:

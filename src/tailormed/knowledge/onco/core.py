@@ -445,6 +445,17 @@ def hotspot_alleles(genes: dict[str, GeneFacts], gene: str, protein: str | None)
     return [a for spot in facts.hotspots if spot.protein == protein for a in spot.alleles()]
 
 
+def build_hotspots(genes: dict[str, GeneFacts]) -> list[tuple[str, GenomicAllele]]:
+    """Every hotspot allele of both builds with its label (``BRAF V600E``): a tumour VCF's records that are exactly
+    one build's alleles tell its coordinates apart where its header is silent."""
+    return [
+        (f"{gene} {spot.protein}", allele)
+        for gene, facts in genes.items()
+        for spot in facts.hotspots
+        for allele in spot.alleles()
+    ]
+
+
 def check_gene_table(table: GeneTable) -> list[str]:
     """Problems in the gene table that the model cannot catch: unparsable hotspot proteins, bad spans."""
     problems = []
