@@ -194,3 +194,62 @@ def test_a_measurement_that_is_not_a_number_is_refused(tmp_path: Path, value: st
 def test_a_text_result_of_a_code_without_a_range_still_loads(tmp_path: Path) -> None:
     loaded = load_record(record(tmp_path, "94500-6", "Not detected", None), RANGES)  # type: ignore[arg-type]
     assert loaded.observations[1].value == "Not detected"
+
+
+WEIGHED = """\
+id: p1
+demographics:
+  sex: female
+  birth_date: 1959-06-02
+observations:
+  - {{loinc: 8302-2, name: Body height, value: {height}, unit: "{height_unit}", effective_date: 2026-01-20}}
+  - {{loinc: 29463-7, name: Body weight, value: {weight}, unit: "{weight_unit}", effective_date: 2026-01-20}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("weight", "unit", "kg"),
+    [(13, "st", 82.5538), (13, "stone", 82.5538), (13, "[stone_av]", 82.5538), (182, "lbs", 82.5539),
+     (182, "pounds", 82.5539), (82, "kg", 82.0)],
+)
+def test_a_weight_in_stone_or_pounds_is_read_in_kilograms_everywhere(
+    tmp_path: Path, weight: float, unit: str, kg: float
+) -> None:
+    """Every reader of the record (intake's ranges, the risk equations, the warfarin dose) converts the same units."""
+    from datetime import date
+
+    from tailormed.engines.pgx.dosing import warfarin_inputs
+    from tailormed.engines.risk.patient import findrisc_inputs
+    from tailormed.knowledge.pgx.dosing import read_warfarin
+
+    path = tmp_path / "p1.yaml"
+    path.write_text(
+        WEIGHED.format(height=163, height_unit="cm", weight=weight, weight_unit=unit), encoding="utf-8"
+    )
+    patient = load_record(path, RANGES)
+    dosing = warfarin_inputs(patient, {}, read_warfarin(), on=date(2026, 2, 1))
+    assert dosing.weight_kg == pytest.approx(kg, abs=1e-3)
+    facts = load_risk_knowledge(CORE).facts
+    mapped = findrisc_inputs(patient, date(2026, 2, 1), facts)
+    assert any(f"BMI {round(kg / 1.63**2, 1):g} kg/m2" in used for used in mapped.used), mapped.used
+
+
+@pytest.mark.parametrize(
+    ("loinc", "value", "unit", "accepted"),
+    [
+        ("29463-7", 2900, "oz", "kg, g, lb, st"),
+        ("8302-2", 5.10, "ft", "cm, m, mm, in"),
+        ("8302-2", 5.10, "ft/in", "cm, m, mm, in"),
+        ("8480-6", 132, "psi", "mmHg, kPa"),
+        ("2093-3", 5.2, "mmol", "mmol/L, mg/dL, g/L"),
+    ],
+)
+def test_a_unit_intake_cannot_read_is_refused_naming_line_and_the_accepted_units(
+    tmp_path: Path, loinc: str, value: float, unit: str, accepted: str
+) -> None:
+    path = record(tmp_path, loinc, value, unit)
+    with pytest.raises(InputError) as caught:
+        load_record(path, RANGES)
+    message = str(caught.value)
+    assert message.startswith(f"{path}, line 7, observations[1].unit: "), message
+    assert f"'{unit}'" in message and f"accepted: {accepted}" in message

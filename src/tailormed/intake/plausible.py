@@ -6,9 +6,9 @@ The ranges are knowledge (the NCD Risk Factor Collaboration's data-cleaning crit
 ``plausible-ranges``, read and held to their quoted table cells by :mod:`tailormed.knowledge.plausible`); intake sits
 below knowledge, so the caller hands them in as data (:meth:`Plausibility.of`), from the knowledge bundle of the run.
 A value is checked in the unit it is written in, converted exactly (lengths, masses, pressures) or by the
-substance's molar mass; a unit not listed here, and anthropometrics of a child under 5 (no published range), are not
-checked. A value with no unit is checked in the unit it will be read in, so a height of 1.75 with no unit (read as
-1.75 cm) is refused rather than scored.
+substance's molar mass; a unit no reader converts is refused, naming the units accepted, rather than dropped later;
+anthropometrics of a child under 5 (no published range) are not checked. A value with no unit is checked in the unit
+it will be read in, so a height of 1.75 with no unit (read as 1.75 cm) is refused rather than scored.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Protocol
 
 from tailormed.errors import InputError, KnowledgeError
 from tailormed.intake.documents import line_of
-from tailormed.intake.units import LENGTH_TO_CM, MASS_TO_KG, PRESSURE_TO_MMHG, unit_key
+from tailormed.intake.units import LENGTH_TO_CM, MASS_TO_KG, PRESSURE_TO_MMHG, unit_key, unit_names
 from tailormed.model.patient import Observation, Patient
 
 #: mg/dL per mmol/L from the molar masses of cholesterol (386.65 g/mol) and glucose (180.16 g/mol).
@@ -140,6 +140,9 @@ def check_plausible(
     then a BMI outside its range as the risk equations would compute it from the latest weight and height."""
     today = on or date.today()
     for index, obs in enumerate(patient.observations):
+        unreadable = _unreadable_unit(obs, plausible)
+        if unreadable is not None:
+            raise InputError(unreadable, source=source, location=_where(index, text, "unit"))
         problem = _problem(obs, patient, plausible, today)
         if problem is not None:
             raise InputError(problem, source=source, location=_where(index, text))
@@ -149,10 +152,26 @@ def check_plausible(
         raise InputError(problem, source=source, location=_where(index, text))
 
 
-def _where(index: int, text: str | None) -> str:
-    field = f"observations[{index}].value"
-    line = line_of(text, ("observations", index, "value")) if text is not None else None
+def _where(index: int, text: str | None, part: str = "value") -> str:
+    field = f"observations[{index}].{part}"
+    line = line_of(text, ("observations", index, part)) if text is not None else None
     return f"line {line}, {field}" if line is not None else field
+
+
+def _unreadable_unit(obs: Observation, plausible: Plausibility) -> str | None:
+    """Why a measurement the equations read is written in a unit no reader converts (so it would be dropped), or
+    None: every reader of the record converts the same units, so a unit accepted here is read the same everywhere."""
+    rule = plausible.by_loinc.get(obs.loinc)
+    written = (obs.unit or "").strip()
+    if rule is None or not written or unit_key(written) in rule.units:
+        return None
+    hint = ""
+    if any(word in unit_key(written) for word in ("ft", "feet", "foot", "'")):
+        hint = "; give a height in feet and inches as inches (5 ft 10 in = 70 in) or in cm"
+    return (
+        f"{rule.name} (LOINC {obs.loinc}) unit {written!r} cannot be read "
+        f"(accepted: {unit_names(rule.units)}){hint}"
+    )
 
 
 def _derived_bmi(patient: Patient, plausible: Plausibility, today: date) -> tuple[int, str] | None:

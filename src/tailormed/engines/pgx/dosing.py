@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 from datetime import date
 
+from tailormed.intake.units import LENGTH_TO_CM, MASS_TO_KG, unit_key
 from tailormed.knowledge.medicines import medication_names
 from tailormed.knowledge.pgx.dosing import DoseAdjustmentRule, WarfarinModel
 from tailormed.model.finding import NotAssessed
@@ -22,8 +23,6 @@ from tailormed.model.pgx import DoseAdjustment, DoseTerm, GenePhenotype, Warfari
 
 HEIGHT_LOINC = "8302-2"
 WEIGHT_LOINC = "29463-7"
-_HEIGHT_UNITS = {"cm": 1.0, "m": 100.0, "in": 2.54, "[in_i]": 2.54}
-_WEIGHT_UNITS = {"kg": 1.0, "g": 0.001, "lb": 0.45359237, "[lb_av]": 0.45359237}
 
 
 def iwpc_dose(inputs: WarfarinInputs, model: WarfarinModel) -> WarfarinDose:
@@ -127,8 +126,8 @@ def warfarin_inputs(
         carrier = any(a == _rs12777823_alt(model) for a in rs12777823)
     return WarfarinInputs(
         age_years=patient.demographics.age_on(on),
-        height_cm=_measure(patient, HEIGHT_LOINC, _HEIGHT_UNITS),
-        weight_kg=_measure(patient, WEIGHT_LOINC, _WEIGHT_UNITS),
+        height_cm=_measure(patient, HEIGHT_LOINC, LENGTH_TO_CM),
+        weight_kg=_measure(patient, WEIGHT_LOINC, MASS_TO_KG),
         vkorc1=_vkorc1(results.get("VKORC1")),
         cyp2c9=cyp2c9,
         race=race,
@@ -175,7 +174,7 @@ def _measure(patient: Patient, loinc: str, units: Mapping[str, float]) -> float 
     observation = patient.latest(loinc)
     if observation is None or isinstance(observation.value, str):
         return None
-    factor = units.get((observation.unit or next(iter(units))).strip().casefold())
+    factor = units.get(unit_key(observation.unit or "") or next(iter(units)))
     return observation.value * factor if factor is not None else None
 
 
