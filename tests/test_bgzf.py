@@ -177,3 +177,32 @@ def test_inflating_starts_a_child_only_for_a_cohort_vcf_and_take_hands_it_over_o
     with bgzf.inflating(path):
         pass
     assert not bgzf._started
+
+
+def test_a_file_already_inflating_ahead_gets_no_second_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``prs score`` starts the child before it loads anything; the command's own ``inflating`` then starts none."""
+    path = tmp_path / "a.vcf.gz"
+    path.write_bytes(blocks(COHORT, 100))
+    monkeypatch.setattr(bgzf, "COHORT_SAMPLES", 60)
+    monkeypatch.setattr(bgzf, "MIN_AHEAD_BYTES", 0)
+    started: list[Path] = []
+    start = bgzf.Ahead.__init__
+
+    def counted(self: bgzf.Ahead, path: Path, *args: int) -> None:
+        started.append(path)
+        start(self, path, *args)
+
+    monkeypatch.setattr(bgzf.Ahead, "__init__", counted)
+    with bgzf.inflating(path):
+        first = bgzf._started[bgzf._identity(path)]
+        with bgzf.inflating(tmp_path / "." / "a.vcf.gz"):
+            assert bgzf._started == {bgzf._identity(path): first}
+        assert first.pid is not None  # the inner block leaves the outer one's child running
+        ahead = bgzf.take(path)
+        assert ahead is first
+        text = b""
+        for ring, begin, stop, _, release in ahead.pieces("a"):
+            text += ring[begin:stop]
+            release()
+        assert text == COHORT
+    assert started == [path] and first.pid is None

@@ -265,10 +265,12 @@ def inflating(
     (:func:`take`), when that pass will read its text: a BGZF-compressed VCF of at least :data:`MIN_AHEAD_BYTES`
     whose header names :data:`COHORT_SAMPLES` or more samples, of which the command selects as many (``selected``;
     None: all). Nothing otherwise, nor on a machine of one core or without ``fork``. A damaged header is left to
-    the reader to report."""
+    the reader to report. A file already inflating ahead (a command that started it before loading anything else)
+    is left to the block that started it."""
     ahead = None
     if (
         path is not None
+        and not _inflating(path)
         and hasattr(os, "fork")
         and (os.cpu_count() or 1) >= 2
         and (selected is None or selected >= COHORT_SAMPLES)
@@ -284,6 +286,13 @@ def inflating(
         if ahead is not None:
             _started.pop(ahead.identity, None)
             ahead.close()
+
+
+def _inflating(path: Path) -> bool:
+    try:
+        return _identity(path) in _started
+    except OSError:
+        return False
 
 
 def _readable_cohort(path: Path) -> bool:

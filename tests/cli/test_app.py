@@ -40,7 +40,8 @@ import atexit
 import gc
 import sys
 import typer
-from tailormed.cli.app import app, main
+from tailormed.cli import main
+from tailormed.cli.app import app
 from tailormed.errors import InputError
 
 @app.command("probe-exit")

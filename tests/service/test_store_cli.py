@@ -36,7 +36,7 @@ class Run:
 
 def _run(monkeypatch: pytest.MonkeyPatch, config: StoreConfig, *args: str) -> Run:
     """One command with the store configured by the environment, as an operator runs it; a user error leaves with
-    its exit code and message, as :func:`tailormed.cli.app.main` turns it into (tested in tests/cli)."""
+    its exit code and message, as :func:`tailormed.cli.main` turns it into (tested in tests/cli)."""
     monkeypatch.setenv(DATABASE_URL_ENV, config.database_url)
     monkeypatch.setenv(KEY_FILE_ENV, str(config.key_file))
     monkeypatch.delenv(MASTER_KEY_ENV, raising=False)

@@ -8,8 +8,6 @@ tree loads no command module.
 
 from __future__ import annotations
 
-import gc
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from tailormed.errors import InternalError, TailormedError
 from tailormed.version import __version__
 
 if TYPE_CHECKING:
@@ -352,31 +349,3 @@ def schema(name: Annotated[SchemaName, typer.Argument(help="Which contract to pr
 def version() -> None:
     """Print the tailormed version."""
     _consoles()[0].print(__version__)
-
-
-def _plain(message: object) -> str:
-    from tailormed.cli.console import plain
-
-    return plain(message)
-
-
-def main() -> None:
-    """Entry point: run the app; user-facing errors become one line on stderr and their exit code.
-
-    Typer runs in standalone mode, so ``typer.Exit(n)``, usage errors and aborts leave with their own exit code
-    (a non-standalone run would return that code instead of exiting with it).
-
-    On the way out every object left is frozen (``gc.freeze``): the interpreter's shutdown then skips walking them
-    in its final cycle collections, which cost a whole-genome ``analyze`` about a tenth of its CPU time for nothing
-    (the process ends; outputs are already written and closed, and atexit handlers still run)."""
-    try:
-        app()
-    except TailormedError as exc:
-        _consoles()[1].print(f"[bold red]error:[/] {_plain(exc)}", highlight=False)
-        sys.exit(exc.exit_code)
-    except Exception as exc:
-        internal = InternalError(f"unexpected {type(exc).__name__}: {exc}")
-        _consoles()[1].print(f"[bold red]internal error:[/] {_plain(internal)} (please report this)", highlight=False)
-        sys.exit(internal.exit_code)
-    finally:
-        gc.freeze()
