@@ -26,6 +26,8 @@ from typing import BinaryIO
 
 import cyvcf2
 
+from tailormed import htslib
+
 #: Smallest compressed file worth indexing: below this one stream costs well under a second and checks every record.
 MIN_BYTES = 4 << 20
 #: CSI bin size (2^14 bases), htslib's default for BCF.
@@ -41,18 +43,17 @@ class _Htslib:
         self.csi.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
         self.csi.restype = ctypes.c_int
         self.vcf_conf = ctypes.addressof(ctypes.c_char.in_dll(library, "tbx_conf_vcf"))
-        self.log_level = library.hts_set_log_level
-        self.log_level.argtypes = [ctypes.c_int]
-        self.get_log_level = library.hts_get_log_level
-        self.get_log_level.restype = ctypes.c_int
 
 
 @cache
 def _htslib() -> _Htslib | None:
-    """cyvcf2's htslib (statically linked into its extension, or a shared library it loads), None if not reachable."""
+    """The index builders of cyvcf2's htslib, None if not reachable."""
+    library = htslib.library()
+    if library is None:
+        return None
     try:
-        return _Htslib(ctypes.CDLL(cyvcf2.cyvcf2.__file__))
-    except (OSError, AttributeError, ValueError):
+        return _Htslib(library)
+    except (AttributeError, ValueError):
         return None
 
 
@@ -63,20 +64,16 @@ def load_temporary_index(reader: cyvcf2.VCF, path: Path, kind: str) -> list[str]
     header's, so none are listed). None, with nothing loaded, when htslib is not reachable or refuses the file;
     htslib's own messages are silenced (the stream that follows reports the problem with the line it sits on).
     """
-    htslib = _htslib()
-    if htslib is None or kind not in ("vcf.gz", "bcf"):
+    builders = _htslib()
+    if builders is None or kind not in ("vcf.gz", "bcf"):
         return None
     with _scratch() as folder:
         index = folder / ("index.tbi" if kind == "vcf.gz" else "index.csi")
-        level = htslib.get_log_level()
-        htslib.log_level(0)
-        try:
-            if kind == "vcf.gz":
-                built = htslib.tabix(bytes(path), bytes(index), 0, htslib.vcf_conf)
-            else:
-                built = htslib.csi(bytes(path), bytes(index), _CSI_MIN_SHIFT)
-        finally:
-            htslib.log_level(level)
+        htslib.silence()
+        if kind == "vcf.gz":
+            built = builders.tabix(bytes(path), bytes(index), 0, builders.vcf_conf)
+        else:
+            built = builders.csi(bytes(path), bytes(index), _CSI_MIN_SHIFT)
         if built != 0 or not index.is_file():
             return None
         names = (tabix_names(index) or []) if kind == "vcf.gz" else []

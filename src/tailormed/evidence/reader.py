@@ -23,7 +23,7 @@ import warnings
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
@@ -32,6 +32,7 @@ import cyvcf2
 import numpy as np
 import numpy.typing as npt
 
+from tailormed import htslib
 from tailormed.errors import InputError
 from tailormed.evidence import index
 from tailormed.evidence.build import Contig, build_from_header
@@ -214,6 +215,18 @@ def _layout(fd: int, label: str) -> tuple[Kind, int | None]:
         raise InputError("not a VCF: the header is not text (binary data)", source=label) from exc
 
 
+def _line_problem(line: str, samples: int) -> str | None:
+    """What is wrong with a record line that htslib refused, when its columns or position say it."""
+    columns = line.split("\t")
+    if len(columns) < 8:
+        return f"{len(columns)} tab-separated column(s); a record has at least 8 (CHROM to INFO)"
+    if not columns[1].isdigit():
+        return f"POS {columns[1][:40]!r} is not a whole number"
+    if samples and len(columns) != 9 + samples:
+        return f"{len(columns)} columns; the #CHROM line names {9 + samples} (FORMAT and {samples} sample(s))"
+    return None
+
+
 def _diagnose(path: Path, exc: Exception) -> InputError:
     """Why htslib refused a file, as precisely as a second look can say (only on this error path)."""
     try:
@@ -284,6 +297,7 @@ def _check_path(path: Path) -> None:
 
 def open_vcf(source: GenomeInput | Path | str | int) -> VcfFile:
     """Open a VCF (plain or bgzipped) or BCF once; InputError for a missing, truncated, non-VCF or bad-header input."""
+    htslib.silence()  # every problem htslib would print is reported below, naming the file and line
     given = GenomeInput.of(source)
     tabix: Path | None = None
     listed: list[str] | None = None
@@ -513,12 +527,7 @@ class VcfFile:
             except StopIteration:
                 break
             except Exception as exc:  # htslib's parse/decompression failure surfaces as a bare Exception
-                raise InputError(
-                    "cannot parse this record (malformed field, wrong number of columns, or truncated file); "
-                    f"htslib: {exc}",
-                    source=self.label,
-                    location=self.location(self._read + 1),
-                ) from exc
+                raise self._unparsable(self._read + 1, exc) from exc
             self._read += 1
             chrom, pos = record.CHROM, record.POS
             if chrom == previous_chrom:
@@ -546,6 +555,25 @@ class VcfFile:
             yield record
         if on_progress is not None and pending:
             on_progress(pending)
+
+    def _unparsable(self, ordinal: int, exc: Exception) -> InputError:
+        """Why htslib could not parse the ordinal-th record: the line's own problem where its text can be read again
+        (only on this error path; htslib's log, which names it, is silenced), else the possible reasons."""
+        problem = None
+        if self.header.kind in ("vcf", "vcf.gz") and self.header.lines is not None and self._descriptor is not None:
+            with contextlib.suppress(OSError, EOFError, zlib.error, UnicodeDecodeError):
+                raw = _pread_bytes(self._descriptor)
+                lines = _text_lines(_inflate(raw) if self.header.kind == "vcf.gz" else raw)
+                line = next(islice(lines, self.header.lines + ordinal - 1, None), None)
+                problem = _line_problem(line.rstrip("\r"), len(self._all_samples)) if line is not None else None
+        where = self.location(ordinal)
+        if problem is not None:
+            return InputError(f"cannot parse this record: {problem}", source=self.label, location=where)
+        return InputError(
+            f"cannot parse this record (malformed field, wrong number of columns, or truncated file); htslib: {exc}",
+            source=self.label,
+            location=where,
+        )
 
     def indexed_record_count(self) -> int | None:
         """The record count the index states (no pass needed); None without a usable index."""

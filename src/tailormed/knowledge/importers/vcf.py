@@ -13,6 +13,7 @@ from pathlib import Path
 
 import cyvcf2
 
+from tailormed import htslib
 from tailormed.errors import KnowledgeError
 
 _PRIMARY = tuple(f"{prefix}{name}" for prefix in ("chr", "") for name in (*map(str, range(1, 23)), "X", "Y", "M", "MT"))
@@ -43,6 +44,7 @@ def open_vcf(path: Path) -> tuple[cyvcf2.VCF, int]:
         raise KnowledgeError(f"truncated or corrupt gzip data ({exc})", source=path) from exc
     except UnicodeDecodeError as exc:
         raise KnowledgeError("not UTF-8 text", source=path) from exc
+    htslib.silence()  # a record htslib cannot parse is reported below, naming its line
     try:
         reader = cyvcf2.VCF(str(path), lazy=True)
     except Exception as exc:  # cyvcf2 raises a bare Exception for a header htslib rejects
