@@ -6,6 +6,7 @@ import re
 from importlib import resources
 
 import pytest
+import textstat
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 
@@ -68,3 +69,84 @@ def test_spanish_report_has_no_template_english(
                     leftovers.append(fragment)
     assert not leftovers, leftovers
     assert catalog.get("Your health report").string in text
+
+
+#: Words of English that Spanish never uses: any of them on a Spanish page is English left untranslated.
+ENGLISH_WORDS = {
+    "the",
+    "your",
+    "you",
+    "with",
+    "and",
+    "of",
+    "to",
+    "for",
+    "is",
+    "are",
+    "this",
+    "that",
+    "will",
+    "from",
+    "by",
+    "or",
+    "once",
+    "twice",
+    "caused",
+    "which",
+    "how",
+    "what",
+    "keep",
+    "things",
+    "blood",
+    "heart",
+    "stroke",
+    "bleeding",
+    "medicine",
+    "risk",
+    "daily",
+    "plus",
+    "lower",
+    "take",
+    "given",
+    "result",
+    "results",
+    "out",
+}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_decision_text_shown_to_patients_is_in_every_catalog_language(language: str) -> None:
+    from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
+    from tailormed.knowledge.sdm import load_sdm_options
+
+    options = load_sdm_options(KnowledgeBundle(None, None, curated_sources()))
+    missing = []
+    for decision in options.decisions:
+        texts = [(decision.id, decision.translations)]
+        texts += [(f"{decision.id}/{o.id}", o.translations) for o in decision.outcomes]
+        texts += [(f"{decision.id}/{o.id}", o.translations) for o in decision.options]
+        missing += [where for where, given in texts if not given.get(language, "").strip()]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("patient_id", ["demo-01-hale", "demo-02-mensah"])
+def test_spanish_decisions_and_the_whole_page_have_no_english(
+    demo_plans: dict[str, tuple[Patient, CarePlan]], patient_id: str
+) -> None:
+    """The options ranked by the patient's preferences speak Spanish too: questions, option titles, outcome names
+    (table headers) and the what-if options; and no English word is left anywhere on the page."""
+    patient, plan = demo_plans[patient_id]
+    assert plan.decisions
+    text = visible_text(render_patient_html(plan, patient, language="es"))
+    english = [d.question for d in plan.decisions]
+    english += [
+        o.title for d in plan.decisions for o in d.options if not o.unverified and o.title != o.translations.get("es")
+    ]
+    english += [o.name for d in plan.decisions for opt in d.options for o in opt.outcomes]
+    assert not [words for words in english if words in text]
+    assert not sorted(ENGLISH_WORDS & set(re.findall(r"[a-z]+", text.lower())))
+    textstat.set_lang("es")
+    try:
+        assert textstat.fernandez_huerta(text) >= 60
+    finally:
+        textstat.set_lang("en")

@@ -87,6 +87,9 @@ class OutcomeSpec(Sourced):
 
     id: str
     name: str
+    translations: dict[str, str] = Field(
+        default_factory=dict, description="Language code -> the name in that language, for patient reports"
+    )
     benefit: bool = Field(description="True: the event the options aim to prevent; False: a harm of an option")
     reference_per_100: Per100 | None = Field(description="Rate on the reference option; None: the patient's risk")
     years: Positive
@@ -124,6 +127,9 @@ class OptionSpec(Sourced):
 
     id: str
     title: str
+    translations: dict[str, str] = Field(
+        default_factory=dict, description="Language code -> the title in that language, for patient reports"
+    )
     description: str
     drug: str | None = None
     reference: bool = False
@@ -157,6 +163,9 @@ class LevelPair(Contract):
 class DecisionSpec(Contract):
     id: str
     question: str
+    translations: dict[str, str] = Field(
+        default_factory=dict, description="Language code -> the question in that language, for patient reports"
+    )
     horizon_years: Positive
     trigger: Trigger
     baseline: Baseline

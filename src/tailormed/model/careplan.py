@@ -52,6 +52,7 @@ class Outcome(Contract):
     """An event rate on a common denominator, e.g. 8 in 100 over 10 years, with its uncertainty."""
 
     name: str
+    translations: dict[str, str] = Field(default_factory=dict, description="Language code -> the name in it")
     per_100: float
     low: float | None = None
     high: float | None = None
@@ -65,6 +66,7 @@ class Outcome(Contract):
 class Option(Contract):
     id: str
     title: str
+    translations: dict[str, str] = Field(default_factory=dict, description="Language code -> the title in it")
     description: str
     outcomes: list[Outcome] = Field(default_factory=list)
     attributes: dict[str, float] = Field(
@@ -91,6 +93,7 @@ class SureQuestion(Contract):
 class Decision(Contract):
     id: str
     question: str
+    translations: dict[str, str] = Field(default_factory=dict, description="Language code -> the question in it")
     options: list[Option]
     weights: dict[str, float] = Field(default_factory=dict)
     ranking: list[str] = Field(default_factory=list, description="Option ids, best first")

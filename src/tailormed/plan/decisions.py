@@ -176,6 +176,7 @@ def _decision(
     return Decision(
         id=f"decision:{spec.id}",
         question=spec.question,
+        translations=spec.translations,
         options=options,
         horizon_years=horizon,
         baseline=baseline,
@@ -217,6 +218,7 @@ def _option(
     return Option(
         id=spec.id,
         title=spec.title,
+        translations=spec.translations,
         description=spec.description,
         outcomes=outcomes,
         attributes={
@@ -260,6 +262,7 @@ def _outcome(spec: OutcomeSpec, rate: Rate, horizon: float, citations: list[str]
         low, high = high, low
     return Outcome(
         name=spec.name,
+        translations=spec.translations,
         per_100=round(rate.per_100, 1),
         low=round(low, 1) if low is not None else None,
         high=round(high, 1) if high is not None else None,

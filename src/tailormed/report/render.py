@@ -76,6 +76,9 @@ def render_patient_html(plan: CarePlan, patient: Patient, language: str | None =
         icon_array=_icon_array,
         outcome_names=_outcome_names,
         outcome=_outcome,
+        question=lambda decision: decision.translations.get(lang) or decision.question,
+        title=lambda option: option.translations.get(lang) or option.title,
+        outcome_name=lambda decision, name: _outcome_name(decision, name, lang),
     )
 
 
@@ -159,6 +162,12 @@ def _per_100(fraction: float) -> int:
 
 def _outcome_names(decision: Decision) -> list[str]:
     return list(dict.fromkeys(o.name for option in decision.options for o in option.outcomes))
+
+
+def _outcome_name(decision: Decision, name: str, language: str) -> str:
+    """An outcome's name in ``language`` where the knowledge gives it, else as the knowledge words it."""
+    found = next((o for option in decision.options for o in option.outcomes if o.name == name), None)
+    return (found.translations.get(language) if found is not None else None) or name
 
 
 def _outcome(option: Option, name: str) -> Outcome | None:
