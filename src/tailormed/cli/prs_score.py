@@ -106,8 +106,11 @@ def _convert(kind: str, value: str) -> Any:
     if kind == "share":
         share = float(value) if _SHARE.fullmatch(value) else -1.0
         return share if 0.0 <= share <= 1.0 else None
-    if kind == "build":
-        return next((build for build in GenomeBuild if build.value.casefold() == value.casefold()), None)
+    if kind == "build":  # the names every --build takes (an unknown one is Typer's usage error)
+        try:
+            return GenomeBuild.named(value)
+        except ValueError:
+            return None
     return next((form for form in ScoreFormat if form.value == value), None)  # kind == "format"
 
 
