@@ -51,9 +51,9 @@ def test_writes_every_file(core: KnowledgeBundle, tmp_path: Path) -> None:
     assert evidence.genotypes["pgx"]["chr10:94781859"].alleles == ("A", "A")
     assert evidence.absent.declared_by is DeclaredBy.RECORD
     summary = (folder / "summary.txt").read_text()
-    assert "Actionable findings (5)" in summary  # clopidogrel, atorvastatin (CPIC, DPWG) and pantoprazole (CPIC)
-    assert "pantoprazole (CPIC)" in summary
-    assert "clopidogrel (CPIC)" in summary
+    assert "Act on now (3)" in summary  # one line per drug: clopidogrel, atorvastatin (CPIC, DPWG), pantoprazole (CPIC)
+    assert "- [actionable] pantoprazole (CPIC): " in summary
+    assert "- [actionable] clopidogrel (CPIC, DPWG): " in summary
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary leftovers
 
 

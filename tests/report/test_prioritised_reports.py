@@ -19,6 +19,7 @@ from tailormed.model.patient import Patient
 from tailormed.model.payloads import HereditaryVariantData, TherapyMatchData
 from tailormed.report.i18n import available_languages, translations
 from tailormed.report.render import render_clinician_html, render_patient_html
+from tailormed.report.summary import summary_text
 from tailormed.report.text import visible_blocks, visible_text
 from tailormed.report.therapies import therapy_key
 from tailormed.report.view import build_view
@@ -74,6 +75,25 @@ def test_one_summary_line_per_biomarker_therapy_and_per_drug(built_plans: Plans)
     [action] = [a for a in plan.actions if "capecitabine" in a.title]
     assert action.kind is ActionKind.MEDICATION_CHANGE
     assert action.finding_ids == ["pgx:capecitabine:cpic", "pgx:capecitabine:dpwg"]
+
+
+def test_summary_txt_lists_what_to_act_on_as_the_clinician_summary_does(built_plans: Plans) -> None:
+    """summary.txt, which analyze and demo write beside the reports, gives the clinician summary's lines: one per drug
+    and per biomarker-therapy, lower-tier evidence counted for the appendix, not one line per evidence row."""
+    patient, plan = built_plans["demo-04-park"]
+    text = summary_text(patient, plan)
+    section = text.split("\nAct on now (", 1)[1].split("\n\n", 1)[0]
+    lines = [line.removeprefix("- ") for line in section.splitlines() if line.startswith("- ")]
+    html_lines = summary_lines(render_clinician_html(plan, patient))
+    assert len(lines) == len(html_lines)
+    for line, html_line in zip(lines, html_lines, strict=True):
+        word, _, rest = html_line.partition(" ")
+        assert line == f"[{word}] {rest.removesuffix('.')}"
+    assert len(lines) <= 6 and "Actionable findings" not in text
+    for key in {therapy_key(f.data.therapy) for f in plan.findings if isinstance(f.data, TherapyMatchData)}:
+        assert len([line for line in lines if key in named(line)]) <= 1, key
+    assert "no benefit expected from FOLFOX-4 Regimen + Cetuximab" not in text
+    assert "preclinical or lower-tier tumour evidence line(s) are in the clinician report's appendix" in text
 
 
 def test_a_summary_line_never_stops_before_the_advice(built_plans: Plans) -> None:
