@@ -18,6 +18,7 @@ import copy
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from tailormed.evidence.bed import RegionSet
 from tailormed.evidence.build import BuildVotes, candidate_builds, decide_build
 from tailormed.evidence.candidates import CandidateCollector
 from tailormed.evidence.copy_number import CopyNumberCollector
-from tailormed.evidence.genotypes import Decoder, LociCollector, SampleCalls
+from tailormed.evidence.genotypes import Decoder, LociCollector, RegionCounter, SampleCalls
 from tailormed.evidence.plan import PlanCache, ReadPlan, Region, compile_plan, score_votes_needed
 from tailormed.evidence.reader import GenomeInput, VcfFile, open_vcf
 from tailormed.evidence.scores import ScoreCollector
@@ -54,6 +55,8 @@ from tailormed.model.evidence import (
 )
 from tailormed.model.genotype import BuildDetection, GenomeBuild
 
+#: Records whose positions are counted into the loci's regions at once (the rest of a region's are kept till then).
+_COUNTED_AT_ONCE = 4096
 #: More knowledge sites than this whose REF disagrees with the file's: the file is refused (wrong build or broken).
 MAX_REF_MISMATCHES = 2
 
@@ -389,20 +392,33 @@ class _Pass:
         self.records_read = scan.records_read
 
     def _read_index(self, regions: Sequence[tuple[str, int, int]], on_progress: Progress | None) -> None:
+        """The records of ``regions`` through the index, one at a time: what is kept of each record is what its
+        collectors keep, so the pass's memory does not grow with the records of a region (a cohort's whole
+        chromosome). A record (an identical line) is handled once: the records that could come back in a later
+        region (sticking out of theirs, or in a region a later one overlaps) are remembered, and those at the
+        position being read, not every record."""
         seen: set[tuple[str, int, str, tuple[str, ...]]] = set()
         counters = [collector.regions for collector in self.loci.values() if collector.regions.regions]
-        for (chrom, _, _), records in self.vcf.query(regions, on_progress):
+        revisited = _revisited(regions)
+        for (chrom, start, end), records in self.vcf.query(regions, on_progress):
             exact = self._exact.get(chrom, ())
             windows = self._windows.get(chrom)
             candidates = self._candidate_sites.get(chrom, ())
             copy_number = chrom in self._cn_chroms
+            again = (chrom, start, end) in revisited
             positions: list[int] = []
+            last = 0
+            here: set[tuple[str, int, str, tuple[str, ...]]] = set()  # the records at the last position
             for record in records:
                 pos = record.POS
+                if pos != last:
+                    last, here = pos, set()
                 identity = (chrom, pos, record.REF, tuple(record.ALT))
-                if identity in seen:
-                    continue  # a record overlapping two query regions comes back twice
-                seen.add(identity)
+                if identity in here or identity in seen:
+                    continue  # a record overlapping two query regions comes back twice, and a repeated line once
+                here.add(identity)
+                if again or pos < start or record.end > end:
+                    seen.add(identity)
                 positions.append(pos)
                 if copy_number:
                     self._copy_number(record, chrom, f"record {record.CHROM}:{pos}")
@@ -410,11 +426,17 @@ class _Pass:
                     self._dispatch(record, chrom, f"record {record.CHROM}:{pos}")
                 if pos in candidates:
                     self._candidate(record, chrom, f"record {record.CHROM}:{pos}")
-            self.records_read += len(positions)
-            if self.restrict is not None:
-                positions = [pos for pos in positions if self.restrict.contains(chrom, pos)]
-            for counter in counters:
-                counter.add_all(chrom, positions)
+                if len(positions) >= _COUNTED_AT_ONCE:
+                    self._counted(counters, chrom, positions)
+                    positions = []
+            self._counted(counters, chrom, positions)
+
+    def _counted(self, counters: Sequence[RegionCounter], chrom: str, positions: list[int]) -> None:
+        self.records_read += len(positions)
+        if self.restrict is not None:
+            positions = [pos for pos in positions if self.restrict.contains(chrom, pos)]
+        for counter in counters:
+            counter.add_all(chrom, positions)
 
     def _read_stream(self, on_progress: Progress | None) -> None:
         vcf = self.vcf
@@ -596,6 +618,20 @@ def _refuse_mismatches(
         f"(REF votes: {votes.summary()})",
         source=label,
     )
+
+
+def _revisited(regions: Sequence[Region]) -> set[Region]:
+    """The regions whose records a later region may return again: every region of a chromosome whose regions are
+    not in order and apart (a pass's own regions are; a region partition's range with the markers around it may not
+    be)."""
+    by_chrom: dict[str, list[Region]] = {}
+    for region in regions:
+        by_chrom.setdefault(region[0], []).append(region)
+    found: set[Region] = set()
+    for listed in by_chrom.values():
+        if any(later[1] <= earlier[2] for earlier, later in pairwise(listed)):
+            found.update(listed)
+    return found
 
 
 def _pairs(positions: dict[str, set[int]]) -> set[tuple[str, int]]:

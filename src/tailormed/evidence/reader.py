@@ -639,28 +639,46 @@ class VcfFile:
 
     def query(
         self, regions: Sequence[tuple[str, int, int]], on_progress: Callable[[int], None] | None = None
-    ) -> Iterator[tuple[tuple[str, int, int], list[cyvcf2.Variant]]]:
+    ) -> Iterator[tuple[tuple[str, int, int], Iterator[cyvcf2.Variant]]]:
         """Each (canonical chrom, start, end) region with the records overlapping it, through the index; positions
-        checked like records(). Regions on a chromosome the file does not have are left out."""
+        checked like records(). Regions on a chromosome the file does not have are left out.
+
+        A region's records come one at a time, as htslib reads them (read them before asking for the next region):
+        a region spanning a whole chromosome of a cohort never holds its records' genotypes at once."""
         names = file_names(self._file_contigs)
         self._load_index()  # when it cannot be loaded, the first query says so
         for region in regions:
             name = names.get(region[0])
             if name is None:
                 continue
-            query = f"{name}:{region[1]}-{region[2]}"
+            yield region, self._region_records(f"{name}:{region[1]}-{region[2]}", on_progress)
+
+    def _region_records(self, query: str, on_progress: Callable[[int], None] | None) -> Iterator[cyvcf2.Variant]:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # cyvcf2 warns when a region holds no records
+                found = iter(self._reader(query))
+        except Exception as exc:  # index failure
+            raise _query_error(query, exc, self.label) from exc
+        read = 0
+        while True:
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # cyvcf2 warns when a region holds no records
-                    found = list(self._reader(query))
-            except Exception as exc:  # index or block decompression failure
-                raise InputError(
-                    f"cannot read region {query} through the index (stale index or corrupt file); htslib: {exc}",
-                    source=self.label,
-                ) from exc
-            below = next((record.POS for record in found if record.POS < 1), None)
-            if below is not None:
-                raise InputError(f"position {below} is less than 1", source=self.label, location=f"record {query}")
-            if on_progress is not None and found:
-                on_progress(len(found))
-            yield region, found
+                record = next(found)
+            except StopIteration:
+                break
+            except Exception as exc:  # block decompression or parse failure
+                raise _query_error(query, exc, self.label) from exc
+            if record.POS < 1:
+                raise InputError(f"position {record.POS} is less than 1", source=self.label, location=f"record {query}")
+            read += 1
+            if on_progress is not None and read % PROGRESS_EVERY == 0:
+                on_progress(PROGRESS_EVERY)
+            yield record
+        if on_progress is not None and read % PROGRESS_EVERY:
+            on_progress(read % PROGRESS_EVERY)
+
+
+def _query_error(query: str, exc: Exception, label: str) -> InputError:
+    return InputError(
+        f"cannot read region {query} through the index (stale index or corrupt file); htslib: {exc}", source=label
+    )
