@@ -3,6 +3,7 @@ start that loads neither Typer nor the scoring modules before the VCF's inflatin
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 from tailormed.cli import prs_score
 from tailormed.cli.app import app
-from tailormed.cli.prs_score import DEFAULTS, quick_arguments
+from tailormed.cli.prs_score import DEFAULTS, quick_arguments, tell
 
 #: Command lines after ``prs score`` that the quick reader takes: each must give Typer's very values.
 PLAIN = [
@@ -130,7 +131,7 @@ def test_the_vcf_inflates_before_anything_else_loads_and_typer_never_does(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stderr.splitlines()[-1])
     assert report["forks"] == [[]]
-    assert not {"typer", "click", "rich.markdown"} & set(report["modules"])
+    assert not {"typer", "click", "rich"} & set(report["modules"])  # stderr is a pipe: no bar, plain messages
     assert "782/835 variants matched" in done.stderr
     through_typer = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "typer.tsv")])
     assert through_typer.exit_code == 0, through_typer.output
@@ -161,3 +162,57 @@ def test_a_closed_output_pipe_ends_quietly_with_code_1(cineca_vcf: Path, pgs_dir
     os.close(write)
     assert done.returncode == 1, done.stderr
     assert "error" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PGS001229: 782/835 variants matched (93.6%), build GRCh37 (user), missing genotypes: mean imputation",
+        "wrote 2504 scores to /tmp/a b/scores.tsv",
+        "wrote 1 scores to ünïcödé ✓.tsv",
+        "wrote 1 scores to out [1].tsv",
+        "wrote 1 scores to :smile:.tsv",
+        "wrote 1 scores to a\tb.tsv",
+        "wrote 1 scores to a\x07b.tsv",
+    ],
+)
+def test_a_message_to_a_file_is_the_line_rich_prints(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from tailormed.cli import console
+
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    expected = io.StringIO()
+    Console(file=expected, soft_wrap=True).print(text, highlight=False)
+    written = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", written)
+    monkeypatch.setattr(console, "err", Console(file=written, soft_wrap=True))
+    tell(text)
+    assert written.getvalue() == expected.getvalue()
+
+
+_BAR = """
+import atexit, sys
+atexit.register(lambda: print("rich.progress" in sys.modules, file=sys.__stdout__))
+from tailormed.cli import main
+main()
+"""
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pseudo-terminal for stderr")
+def test_a_terminal_still_gets_richs_progress_bar(cineca_vcf: Path, pgs_dir: Path) -> None:
+    import pty
+
+    primary, secondary = pty.openpty()
+    args = ["prs", "score", str(cineca_vcf), "--build", "GRCh37", "-o", os.devnull]
+    args += ["--scoring", str(pgs_dir / "PGS001229_22.GRCh37.txt")]
+    env = {name: value for name, value in os.environ.items() if name not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    done = subprocess.run(
+        [sys.executable, "-c", _BAR, *args], stdout=subprocess.PIPE, stderr=secondary, text=True, env=env, check=False
+    )
+    os.close(secondary)
+    os.close(primary)
+    assert done.returncode == 0
+    assert done.stdout.strip() == "True"

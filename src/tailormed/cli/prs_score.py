@@ -168,7 +168,6 @@ def score(
         if "numpy" not in sys.modules:
             os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
             keep_freed_memory()
-        from tailormed.cli.console import err, out, progress
         from tailormed.collector import paused
         from tailormed.engines.prs.matching import DEFAULT_MIN_OVERLAP, MatchOptions
         from tailormed.errors import InputError
@@ -192,7 +191,7 @@ def score(
         )
         # the scoring files' columns, the matcher's index and match log are ~10 objects per variant, none in a cycle: a
         # running collector would walk them all again every few hundred allocations
-        with progress() as bar, paused():
+        with _progress() as bar, paused():
             scores = prs.read_scores(scoring)
             if pgen is not None and build is not None:
                 bar.add_task(f"scoring {pgen.name}", total=None)
@@ -222,18 +221,64 @@ def score(
             write_text_atomic(match_log, tables.match_log_tsv(run))
         for result in run.scores:
             match = result.match
-            err.print(
+            tell(
                 f"{match.score.name}: {match.matched}/{match.total} variants matched ({match.match_rate:.1%}), "
-                f"build {detection.build} ({detection.source}), missing genotypes: {run.imputation} imputation",
-                highlight=False,
+                f"build {detection.build} ({detection.source}), missing genotypes: {run.imputation} imputation"
             )
         failure = prs.overlap_error(run)
         if failure is not None:
             raise failure
         text = tables.scores_tsv(run) if output_format is ScoreFormat.TSV else tables.scores_json(run)
         if output is None:
-            out.file.write(text)
-            out.file.flush()
+            sys.stdout.write(text)
+            sys.stdout.flush()
         else:
             write_text_atomic(output, text)
-            err.print(f"wrote {sum(len(r.samples) for r in run.scores)} scores to {output}")
+            tell(f"wrote {sum(len(r.samples) for r in run.scores)} scores to {output}")
+
+
+#: Text Rich would change when printing it: markup, emoji codes (``:name:``), tabs and control characters.
+_RICH_TEXT = re.compile(r"\[|:\S*:|[^\S ]")
+
+
+def _terminal() -> bool:
+    """Whether stderr is shown to a person (or Rich is told to treat it as such): then messages and the progress bar
+    go through Rich, with its colours and live display."""
+    return sys.stderr.isatty() or any(name in os.environ for name in ("FORCE_COLOR", "TTY_COMPATIBLE"))
+
+
+def tell(text: str) -> None:
+    """A message line on stderr. Rich (about 0.05 s to load, a tenth of a cohort VCF's scoring) only when stderr is a
+    terminal or the text is one Rich would print differently; otherwise the very line Rich prints to a file."""
+    if _terminal() or _RICH_TEXT.search(text) or not text.isprintable():
+        from tailormed.cli.console import err
+
+        err.print(text, highlight=False)
+    else:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+
+class _Unseen:
+    """The progress bar where nobody sees it: Rich's bar shows nothing on a stderr that is not a terminal (it is
+    transient), but starts a refresh thread and asks whether stderr is a terminal at every update."""
+
+    def __enter__(self) -> _Unseen:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: float | None = None) -> int:
+        return 0
+
+    def advance(self, task: int, advance: float = 1) -> None:
+        return None
+
+
+def _progress() -> Any:  # Rich's Progress or _Unseen
+    if not _terminal():
+        return _Unseen()
+    from tailormed.cli.console import progress
+
+    return progress()
