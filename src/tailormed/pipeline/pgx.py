@@ -29,6 +29,7 @@ from tailormed.knowledge.pgx import copy_number, core_sources, dosing, guideline
 from tailormed.knowledge.pgx.copy_number import CopyNumberKnowledge
 from tailormed.knowledge.pgx.definitions import GeneDefinition, load_definitions
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
+from tailormed.knowledge.pgx.pypgx_tables import can_phenotype, pypgx_table
 from tailormed.model.base import Contract
 from tailormed.model.engine import EngineRun
 from tailormed.model.evidence import (
@@ -71,10 +72,14 @@ class PgxSources(Contract):
         default=None,
         description="The curated core's phenotype tables, for genes the built phenotype source has no table for",
     )
+    phenotype_pypgx: str | None = Field(
+        default=None,
+        description="PyPGx's diplotype table, for defined genes no other table can phenotype (RYR1, IFNL3)",
+    )
 
     def names(self) -> list[str]:
         used = [self.definitions, self.phenotypes, self.guidelines, self.phenoconversion]
-        return used + [name for name in (self.warfarin, self.phenotype_fallback) if name]
+        return used + [name for name in (self.warfarin, self.phenotype_fallback, self.phenotype_pypgx) if name]
 
 
 class PatientPgx(Contract):
@@ -104,7 +109,10 @@ def pgx_sources(bundle: KnowledgeBundle) -> PgxSources:
     core_tables = core_sources.PHENOTYPES
     fallback = core_tables if chosen["phenotypes"] != core_tables and bundle.has(core_tables) else None
     return PgxSources(
-        **chosen, warfarin=dosing.SOURCE if bundle.has(dosing.SOURCE) else None, phenotype_fallback=fallback
+        **chosen,
+        warfarin=dosing.SOURCE if bundle.has(dosing.SOURCE) else None,
+        phenotype_fallback=fallback,
+        phenotype_pypgx=pypgx.SOURCE if bundle.has(pypgx.SOURCE) else None,
     )
 
 
@@ -116,14 +124,26 @@ def source_versions(bundle: KnowledgeBundle, names: Sequence[str]) -> dict[str, 
 def load_calling(
     bundle: KnowledgeBundle, sources: PgxSources | None = None
 ) -> tuple[dict[str, GeneDefinition], PhenotypeKnowledge]:
-    """What calling needs: allele definitions and phenotype tables (a gene the built tables lack, such as G6PD in
-    PharmCAT's phenotype files, from the curated core's)."""
+    """What calling needs: allele definitions and phenotype tables. A gene the built tables cannot phenotype takes
+    the curated core's table (G6PD, absent from PharmCAT's phenotype files here), else PyPGx's diplotype rows (RYR1,
+    which the core knows only as an outside phenotype; IFNL3, whose PharmCAT file has no diplotype table)."""
     sources = sources or pgx_sources(bundle)
-    tables = phenotypes.load_phenotypes(bundle, sources.phenotypes)
+    definitions = load_definitions(bundle, sources.definitions)
+    genes = dict(phenotypes.load_phenotypes(bundle, sources.phenotypes).genes)
     if sources.phenotype_fallback is not None:
         core = phenotypes.load_phenotypes(bundle, sources.phenotype_fallback)
-        tables = tables.model_copy(update={"genes": core.genes | tables.genes})
-    return load_definitions(bundle, sources.definitions), tables
+        for gene, table in core.genes.items():
+            if gene not in genes or (can_phenotype(table) and not can_phenotype(genes[gene])):
+                genes[gene] = table
+    if sources.phenotype_pypgx is not None:
+        rows = pypgx.pypgx_diplotypes(bundle)
+        version = bundle.source(sources.phenotype_pypgx).version
+        for gene, definition in definitions.items():
+            if gene in rows and not can_phenotype(genes.get(gene)):
+                from_pypgx = pypgx_table(definition, rows[gene], genes.get(gene), version)
+                if from_pypgx is not None:
+                    genes[gene] = from_pypgx
+    return definitions, PhenotypeKnowledge(source=sources.phenotypes, genes=genes)
 
 
 def load_pgx(bundle: KnowledgeBundle) -> tuple[dict[str, GeneDefinition], PgxKnowledge, dict[str, str]]:
