@@ -9,11 +9,11 @@ Sources (written for tailormed, see the comments in each file):
 * ``curated/pgx-core-phenotypes/functions.yaml`` -> ``phenotypes.json``
   (:class:`~tailormed.knowledge.pgx.phenotypes.PhenotypeKnowledge`), one row per diplotype the core alleles
   can form, phenotyped by the gene's CPIC rule (function pair or activity-score band);
-* ``curated/pgx-core-guidelines/guidelines.yaml`` -> ``guidelines.json`` (a guideline written there takes the
-  place of the generated one of the same id: a newer annotation of it)
-  (:class:`~tailormed.knowledge.pgx.guidelines.GuidelineKnowledge`); a row written for several results of a
-  gene (a list, or ``{scores_of: PHENOTYPE}`` for every activity score with that phenotype) becomes one row
-  per combination.
+* ``curated/pgx-core-guidelines/guidelines.yaml`` with ``cpic-dpwg.yaml``, ``fda-labels.yaml`` and ``fda.yaml``
+  -> ``guidelines.json`` (a guideline written in guidelines.yaml takes the place of the generated one of the same
+  id: a newer annotation of it) (:class:`~tailormed.knowledge.pgx.guidelines.GuidelineKnowledge`); a row written
+  for several results of a gene (a list, or ``{scores_of: PHENOTYPE}`` for every activity score with that
+  phenotype) becomes one row per combination.
 
 The compiled files are committed next to their sources; ``--check`` exits 1 when they differ from a fresh
 compile (tests run the same comparison).
@@ -80,6 +80,8 @@ GENERATED_DEFINITIONS = Path(DEFINITIONS) / "generated.yaml"
 GENERATED_PHENOTYPES = Path(PHENOTYPES) / "generated.yaml"
 GENERATED_GUIDELINES = Path(GUIDELINES) / "cpic-dpwg.yaml"
 FDA_GUIDELINES = Path(GUIDELINES) / "fda.yaml"
+#: FDA drug-label guidance as ClinPGx annotates the labels (written by hand from PharmCAT 3.1.1's data).
+FDA_LABELS = Path(GUIDELINES) / "fda-labels.yaml"
 #: How the ids of the FDA table's entries begin (``fda-<drug>-<genes>``, scripts/curate_pgx_core.py).
 FDA_TABLE_ID = "fda-"
 
@@ -110,17 +112,18 @@ def compile_core(curated: Path = CURATED) -> dict[Path, str]:
         read_yaml(curated / GENERATED_GUIDELINES), phenotypes, curated / GENERATED_GUIDELINES
     )
     fda = compile_guidelines(read_yaml(curated / FDA_GUIDELINES), phenotypes, curated / FDA_GUIDELINES)
+    labels = compile_guidelines(read_yaml(curated / FDA_LABELS), phenotypes, curated / FDA_LABELS)
     # a guideline written by hand from a newer annotation takes the place of the generated one of the same id, so
-    # guidelines keep the order the reports list their sources in (CPIC before DPWG, the FDA table last); an FDA
-    # table entry written by hand (id ``fda-``, as curate_pgx_core names them) that the 2021 capture lacks joins the
-    # table's entries
+    # guidelines keep the order the reports list their sources in (CPIC before DPWG, then the FDA labels, the FDA
+    # table last); an FDA table entry written by hand (id ``fda-``, as curate_pgx_core names them) that the 2021
+    # capture lacks joins the table's entries
     newer = {guideline.id: guideline for guideline in guidelines.guidelines}
     replaced = tuple(newer.get(guideline.id, guideline) for guideline in generated.guidelines)
     table = tuple(newer.get(guideline.id, guideline) for guideline in fda.guidelines)
     known = {guideline.id for guideline in generated.guidelines + fda.guidelines}
     table += tuple(g for g in guidelines.guidelines if g.id not in known and g.id.startswith(FDA_TABLE_ID))
     added = tuple(g for g in guidelines.guidelines if g.id not in known and not g.id.startswith(FDA_TABLE_ID))
-    merged = added + replaced + table
+    merged = added + replaced + labels.guidelines + table
     guidelines = guidelines.model_copy(update={"version": captures(merged), "guidelines": merged})
     files = {
         Path(DEFINITIONS) / f"{gene}.json": definition.model_dump_json(indent=1, exclude_defaults=True) + "\n"

@@ -32,10 +32,10 @@ def test_analyze_writes_plan_and_prints_summary(tmp_path: Path) -> None:
     assert str(folder / "careplan.json") in result.stdout
     plan = CarePlan.model_validate_json((folder / "careplan.json").read_text())
     assert plan.inputs["absent_is_reference"] == "false"
-    # one action for capecitabine, citing the CPIC and the DPWG guideline
+    # one action for capecitabine, citing the CPIC and the DPWG guideline and the Xeloda label
     [change] = [a for a in plan.actions if a.kind.value == "medication_change"]
     assert change.id == "action:medication_change:pgx:capecitabine:cpic"
-    assert change.finding_ids == ["pgx:capecitabine:cpic", "pgx:capecitabine:dpwg"]
+    assert change.finding_ids == ["pgx:capecitabine:cpic", "pgx:capecitabine:dpwg", "pgx:capecitabine:fda label"]
     assert any(a.kind.value == "referral" and "tumour board" in a.title for a in plan.actions)
 
 

@@ -130,6 +130,7 @@ def test_compiler_refuses_exemptions_that_do_not_fit_the_gene(
         compiler.GUIDELINES_SOURCE,
         compiler.GENERATED_GUIDELINES,
         compiler.FDA_GUIDELINES,
+        compiler.FDA_LABELS,
     ):
         target = tmp_path / relative
         target.parent.mkdir(parents=True, exist_ok=True)

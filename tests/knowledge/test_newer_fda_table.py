@@ -147,7 +147,7 @@ def test_the_core_version_counts_the_guidelines_of_each_capture(
     guidelines: GuidelineKnowledge, core: KnowledgeBundle
 ) -> None:
     by_source = dict(part.split(": ", 1) for part in guidelines.version.split("; "))
-    assert set(by_source) == {"CPIC", "DPWG", "FDA"}
+    assert set(by_source) == {"CPIC", "DPWG", "FDA", "FDA label"}
     fda = [g for g in guidelines.guidelines if g.source == "FDA"]
     newer = sum(g.version == NEWER_FDA for g in fda)
     older = sum(g.version == "FDA table as captured 2021-03-22" for g in fda)
@@ -155,9 +155,11 @@ def test_the_core_version_counts_the_guidelines_of_each_capture(
     assert f"{NEWER_FDA} ({newer} guidelines)" in by_source["FDA"]
     assert f"FDA table as captured 2021-03-22 ({older} guidelines)" in by_source["FDA"]
     assert "ClinPGx 2025-11-05 (PharmCAT 3.1.1)" in by_source["DPWG"] and "2024-03-25" in by_source["DPWG"]
-    # the knowledge version every report lists names both captures of both kinds of source
+    labels = sum(g.source == "FDA label" for g in guidelines.guidelines)
+    assert by_source["FDA label"] == f"ClinPGx label annotations 2025-11-05 (PharmCAT 3.1.1) ({labels} guidelines)"
+    # the knowledge version every report lists names both captures of both kinds of source, and the labels' one
     record = core.source("pgx-core-guidelines").version
-    assert "2024-03-25" in record and "2021-03-22" in record and record.count("2025-11-05 (PharmCAT 3.1.1)") == 2
+    assert "2024-03-25" in record and "2021-03-22" in record and record.count("2025-11-05 (PharmCAT 3.1.1)") == 3
 
 
 @pytest.mark.parametrize(

@@ -51,9 +51,10 @@ def test_writes_every_file(core: KnowledgeBundle, tmp_path: Path) -> None:
     assert evidence.genotypes["pgx"]["chr10:94781859"].alleles == ("A", "A")
     assert evidence.absent.declared_by is DeclaredBy.RECORD
     summary = (folder / "summary.txt").read_text()
-    assert "Act on now (3)" in summary  # one line per drug: clopidogrel, atorvastatin (CPIC, DPWG), pantoprazole (CPIC)
+    # one line per drug: clopidogrel (CPIC, DPWG, FDA label), atorvastatin (CPIC, DPWG), pantoprazole (CPIC)
+    assert "Act on now (3)" in summary
     assert "- [actionable] pantoprazole (CPIC): " in summary
-    assert "- [actionable] clopidogrel (CPIC, DPWG): " in summary
+    assert "- [actionable] clopidogrel (CPIC, DPWG, FDA label): Avoid clopidogrel" in summary
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary leftovers
 
 

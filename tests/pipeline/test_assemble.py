@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tailormed.demo import demo_record
 from tailormed.intake.record import load_record, resolve_genome_path
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.careplan import ActionKind, CarePlan
-from tailormed.model.finding import NotAssessed
+from tailormed.model.finding import NotAssessed, Priority
 from tailormed.model.patient import Patient
 from tailormed.pipeline.pgx import PatientPgx
 from tailormed.pipeline.plausible import plausibility
@@ -53,8 +54,10 @@ def test_hale_plan(core: KnowledgeBundle, pgx: Any) -> None:
     clopidogrel = actions["action:medication_change:pgx:clopidogrel:cpic"]
     assert clopidogrel.kind is ActionKind.MEDICATION_CHANGE
     assert "CYP2C19 *2/*2: Poor Metabolizer" in clopidogrel.rationale
-    assert clopidogrel.finding_ids == ["pgx:clopidogrel:cpic", "pgx:clopidogrel:dpwg"]  # one action, both cited
-    assert clopidogrel.title.startswith("clopidogrel (CPIC, DPWG): Avoid clopidogrel if possible.")
+    # one action, CPIC, DPWG and the Plavix label all cited
+    assert clopidogrel.finding_ids == ["pgx:clopidogrel:cpic", "pgx:clopidogrel:dpwg", "pgx:clopidogrel:fda label"]
+    assert clopidogrel.title.startswith("clopidogrel (CPIC, DPWG, FDA label): Avoid clopidogrel if possible.")
+    assert "Consider use of another platelet P2Y12 inhibitor" in clopidogrel.rationale
     assert set(actions) == {
         "action:medication_change:pgx:clopidogrel:cpic",
         "action:medication_change:pgx:atorvastatin:cpic",
@@ -68,6 +71,7 @@ def test_hale_plan(core: KnowledgeBundle, pgx: Any) -> None:
     assert problems["finding:cyp2c19"].finding_ids == [
         "pgx:clopidogrel:cpic",
         "pgx:clopidogrel:dpwg",
+        "pgx:clopidogrel:fda label",
         "pgx:pantoprazole:cpic",
     ]
     assert problems["finding:cyp2c19"].title == "CYP2C19 *2/*2: Poor Metabolizer: affects clopidogrel, pantoprazole"
@@ -99,9 +103,13 @@ def test_ids_are_stable_and_limitations_unique(core: KnowledgeBundle, pgx: Any) 
     assert (
         [a.id for a in first.actions]
         == [a.id for a in again.actions]
-        == ["action:medication_change:pgx:capecitabine:cpic"]  # CPIC and DPWG in one action
+        == ["action:medication_change:pgx:capecitabine:cpic"]  # CPIC, DPWG and the Xeloda label in one action
     )
-    assert first.actions[0].finding_ids == ["pgx:capecitabine:cpic", "pgx:capecitabine:dpwg"]
+    assert first.actions[0].finding_ids == [
+        "pgx:capecitabine:cpic",
+        "pgx:capecitabine:dpwg",
+        "pgx:capecitabine:fda label",
+    ]
     assert [p.id for p in first.problems] == [p.id for p in again.problems]
     pairs = [(n.item, n.reason) for n in first.limitations]
     assert len(pairs) == len(set(pairs))
@@ -146,3 +154,28 @@ def test_outside_cyp2d6_call_contradicting_the_vcf_is_a_plan_conflict(
     consistent.write_text("CYP2D6\t*1/*17\n")
     patient, run = pgx("demo-02-mensah", core, consistent)
     assert not [c for c in plan_for(patient, run).conflicts if c.kind == "call_source"]
+
+
+def test_a_drug_only_its_label_guides_gets_one_action_from_the_label(
+    core: KnowledgeBundle, tmp_path: Path, pgx_of: Any
+) -> None:
+    """Demo patient 1 (CYP2C19 poor metabolizer) also taking clobazam, which no CPIC or DPWG guideline covers: the
+    Onfi label's starting dose for poor metabolizers is the action, citing the label; the FDA table's words for
+    clobazam are shown but ask for nothing."""
+    record = demo_record("demo-01-hale")
+    raw = yaml.safe_load(record.read_text(encoding="utf-8"))
+    raw["medications"].append({"name": "clobazam", "dose": {"amount": 10, "unit": "mg", "frequency": "once daily"}})
+    raw["genome"]["vcf"] = str(record.parent / raw["genome"]["vcf"])
+    changed = tmp_path / "demo-01-hale.yaml"
+    changed.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    patient = load_record(changed, RANGES)
+    vcf = resolve_genome_path(patient, changed)
+    assert vcf is not None
+    plan = plan_for(patient, pgx_of(patient, vcf, core, on=date(2026, 1, 15)))
+    (clobazam,) = [a for a in plan.actions if "clobazam" in a.id]
+    assert clobazam.id == "action:medication_change:pgx:clobazam:fda label"
+    assert clobazam.finding_ids == ["pgx:clobazam:fda label"]
+    assert clobazam.title.startswith('clobazam (FDA label): "In CYP2C19 poor metabolizers ... the starting dose should')
+    assert clobazam.rationale.endswith("[FDA label ClinPGx label annotations 2025-11-05 (PharmCAT 3.1.1)]")
+    table = [f for f in plan.findings if f.id == "pgx:clobazam:fda"]
+    assert table and table[0].priority is not Priority.ACTIONABLE  # the FDA table's row

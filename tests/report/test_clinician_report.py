@@ -55,8 +55,9 @@ def test_pgx_table_from_the_engine(pgx_plans: Plans) -> None:
     patient, plan = pgx_plans["demo-01-hale"]
     html = render_clinician_html(plan, patient)
     summary = html[html.index('<section id="summary">') : html.index('<section id="pgx">')]
-    # one line for clopidogrel citing both guidelines, and one drug-gene conflict for it
-    assert summary.count("clopidogrel (CPIC, DPWG)") == 1
+    # one line for clopidogrel citing both guidelines and the label, and one drug-gene conflict for it
+    assert summary.count("clopidogrel (CPIC, DPWG, FDA label)") == 1
+    assert summary.count("clopidogrel (") == 1
     assert summary.count("<strong>drug–gene</strong>: clopidogrel is on the medication list") == 1
     pgx = html[html.index('<section id="pgx">') : html.index('<section id="risk">')]
     row = pgx[pgx.index("<strong>clopidogrel</strong>") :]

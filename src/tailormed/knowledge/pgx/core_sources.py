@@ -27,7 +27,7 @@ PHENOTYPES = "pgx-core-phenotypes"
 GUIDELINES = "pgx-core-guidelines"
 DEFINITION_FILES = ("definitions.yaml", "generated.yaml")
 PHENOTYPE_FILES = ("functions.yaml", "generated.yaml")
-GUIDELINE_FILES = ("guidelines.yaml", "cpic-dpwg.yaml", "fda.yaml")
+GUIDELINE_FILES = ("guidelines.yaml", "cpic-dpwg.yaml", "fda-labels.yaml", "fda.yaml")
 #: How PharmCAT's exemptions name the positions a gene is not called without.
 REQUIRED_POSITIONS = "requiredPositions"
 
@@ -246,7 +246,8 @@ def core_phenotypes(bundle: KnowledgeBundle) -> list[Sourced]:
 
 
 def core_guideline_rows(bundle: KnowledgeBundle) -> list[CoreGuidelineRow]:
-    """Every recommendation row of the guideline sources (hand-written, CPIC/DPWG annotations, FDA table)."""
+    """Every recommendation row of the guideline sources (hand-written, CPIC/DPWG annotations, FDA labels, FDA
+    table)."""
     rows = []
     for file in GUIDELINE_FILES:
         for guideline in bundle.read_yaml(GUIDELINES, file).get("guidelines") or []:

@@ -123,7 +123,7 @@ class Guideline(Contract):
     """One CPIC or DPWG guideline annotation: its drugs, genes, citations and rows."""
 
     id: str
-    source: str = Field(description="'CPIC' or 'DPWG'")
+    source: str = Field(description="'CPIC', 'DPWG', 'FDA label' (a label's own words) or 'FDA' (the FDA table)")
     name: str
     url: str | None = None
     version: str

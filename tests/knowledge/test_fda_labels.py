@@ -1,0 +1,124 @@
+"""FDA drug-label guidance (ClinPGx label annotations, as PharmCAT 3.1.1 carries them) as a source beside CPIC and
+DPWG: real genotypes reach the label's own words, flagged as the annotation flags them, and only for the results the
+annotation names."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tailormed.engines.pgx.recommend import recommend_drug
+from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
+from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
+from tailormed.model.pgx import GenePhenotype, GuidelineResult, MatchedRow
+
+from .conftest import called, outside
+
+LABEL = "FDA label"
+
+
+def answers(guidelines: GuidelineKnowledge, drug: str, results: dict[str, GenePhenotype]) -> list[GuidelineResult]:
+    return recommend_drug(guidelines, results, name=drug)
+
+
+def label_rows(guidelines: GuidelineKnowledge, drug: str, results: dict[str, GenePhenotype]) -> list[MatchedRow]:
+    return [row for a in answers(guidelines, drug, results) if a.source == LABEL for row in a.rows]
+
+
+@pytest.mark.parametrize(
+    ("drug", "gene", "diplotype", "annotation", "start"),
+    [
+        ("clozapine", "CYP2D6", "*4/*4", "PA166104815", '"Dose reduction may be necessary in patients who are CYP2D6'),
+        ("clobazam", "CYP2C19", "*2/*2", "PA166104884", '"In CYP2C19 poor metabolizers ... the starting dose should'),
+        ("dabrafenib", "G6PD", "A- 202A_376G/B (reference)", "PA166114913", "The TAFINLAR (dabrafenib) label states"),
+        ("chlorpropamide", "G6PD", "A- 202A_376G/A- 202A_376G", "PA166114910", '"Because DIABINESE [chlorpropamide]'),
+        ("amifampridine", "NAT2", "*5/*6", "PA166185151", '"The recommended starting dosage of RUZURGI in pediatric'),
+    ],
+)
+def test_a_drug_only_the_label_guides_gets_the_labels_words(
+    guidelines: GuidelineKnowledge,
+    phenotypes: PhenotypeKnowledge,
+    drug: str,
+    gene: str,
+    diplotype: str,
+    annotation: str,
+    start: str,
+) -> None:
+    """Neither CPIC nor DPWG has a guideline for these drugs; the FDA table's row (if any) is shown but never acted
+    on, so the label's words are the only advice that asks for a change."""
+    results = {gene: called(gene, phenotypes, diplotype)}
+    found = answers(guidelines, drug, results)
+    assert {a.source for a in found} <= {LABEL, "FDA"}
+    assert not any(row.actionable for a in found if a.source == "FDA" for row in a.rows)
+    (row,) = label_rows(guidelines, drug, results)
+    assert row.text.startswith(start)
+    assert row.actionable and (row.dosing_information or row.alternate_drug_available or row.other_prescribing_guidance)
+    (source,) = row.sources
+    assert source.cite == f"https://www.clinpgx.org/labelAnnotation/{annotation}"
+    assert f"ClinPGx label annotation {annotation} version " in source.at and "Drugs@FDA" in source.at
+    (answer,) = [a for a in found if a.source == LABEL]
+    assert answer.actionable and answer.version == "ClinPGx label annotations 2025-11-05 (PharmCAT 3.1.1)"
+
+
+@pytest.mark.parametrize(
+    ("drug", "gene", "affected", "unaffected"),
+    [
+        ("clozapine", "CYP2D6", "*4/*4", "*1/*4"),  # poor, not intermediate
+        ("citalopram", "CYP2C19", "*2/*3", "*1/*2"),
+        ("clopidogrel", "CYP2C19", "*2/*2", "*1/*17"),
+        ("dapsone", "G6PD", "A- 202A_376G/A- 202A_376G", "B (reference)/B (reference)"),
+        ("allopurinol", "HLA-B", "*58:01/*07:02", "*07:02/*08:01"),
+    ],
+)
+def test_label_rows_reach_only_the_results_they_name(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str, gene: str, affected: str, unaffected: str
+) -> None:
+    assert len(label_rows(guidelines, drug, {gene: called(gene, phenotypes, affected)})) == 1
+    assert label_rows(guidelines, drug, {gene: called(gene, phenotypes, unaffected)}) == []
+
+
+@pytest.mark.parametrize("diplotype", ["*1/*1x2", "*1/*2x2"])
+def test_codeine_ultrarapid_metabolizer_gets_every_source(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str
+) -> None:
+    """CPIC, DPWG and the codeine label all advise on an ultrarapid metabolizer; each answer keeps its own words."""
+    results = {"CYP2D6": called("CYP2D6", phenotypes, diplotype)}
+    found = {a.source: a for a in answers(guidelines, "codeine", results)}
+    assert set(found) == {"CPIC", "DPWG", LABEL, "FDA"}
+    assert all(found[source].actionable for source in ("CPIC", "DPWG", LABEL))
+    (row,) = found[LABEL].rows
+    assert row.text == (
+        '"... individuals who are ultra-rapid metabolizers should not use Codeine Sulfate Tablets." '
+        "See label for more information."
+    )
+    assert row.alternate_drug_available and not row.dosing_information
+    assert label_rows(guidelines, "codeine", {"CYP2D6": called("CYP2D6", phenotypes, "*1/*1")}) == []
+
+
+def test_amikacin_label_reaches_an_mt_rnr1_risk_variant(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    risk = outside("MT-RNR1", phenotypes, "increased risk of aminoglycoside-induced hearing loss")
+    (row,) = label_rows(guidelines, "amikacin", {"MT-RNR1": risk})
+    assert "particularly the m.1555A>G variant" in row.text and row.alternate_drug_available
+    normal = outside("MT-RNR1", phenotypes, "normal risk of aminoglycoside-induced hearing loss")
+    assert label_rows(guidelines, "amikacin", {"MT-RNR1": normal}) == []
+
+
+def test_every_label_row_quotes_its_annotation(guidelines: GuidelineKnowledge) -> None:
+    """Each label guideline names its ClinPGx annotation page; each row shows the words it quotes, citing that page,
+    the annotation's id and version, and the label (Drugs@FDA) the annotation reads."""
+    labels = [g for g in guidelines.guidelines if g.source == LABEL]
+    assert len(labels) >= 30
+    for guideline in labels:
+        match = re.fullmatch(r"https://www\.clinpgx\.org/labelAnnotation/(PA\d+)", guideline.url or "")
+        assert match is not None, guideline.id
+        assert guideline.recommendations
+        for row in guideline.recommendations:
+            (source,) = row.sources
+            assert source.cite == guideline.url
+            assert re.search(rf"ClinPGx label annotation {match.group(1)} version \d+ ", source.at)
+            assert "Drugs@FDA: Drug Product" in source.at
+            assert source.quote.split() == row.text.split()
+            assert row.changes_therapy
