@@ -81,7 +81,8 @@ def match(
         Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
     ] = None,
 ) -> None:
-    """Match tumour alterations to therapies; one row per alteration and evidence item, best tier first."""
+    """Match tumour alterations to therapies; one row per alteration, therapy and claim, best tier first, citing every
+    label and source row that says it (JSON keeps each evidence row)."""
     from tailormed.engines.onco.run import match_profile
     from tailormed.knowledge.bundle import load_bundle
     from tailormed.pipeline import onco

@@ -347,12 +347,15 @@ def hereditary_json(samples: Sequence[SampleHereditary], knowledge: HereditaryKn
 
 
 def onco_tsv(results: Sequence[OncoResult]) -> str:
-    """One row per therapy match of each tumour profile."""
-    from tailormed.engines.onco.run import COLUMNS
+    """One row per action of each tumour profile (alteration, therapy and claim), at its best tier, citing every
+    label and source row that says it (:func:`tailormed.engines.onco.run.actions`)."""
+    from tailormed.engines.onco.run import COLUMNS, action_cells, actions
 
     lines = ["\t".join(COLUMNS)]
     for result in results:
-        lines += ["\t".join(cell.replace("\t", " ") for cell in match.cells()) for match in result.matches]
+        lines += [
+            "\t".join(cell.replace("\t", " ") for cell in action_cells(group)) for group in actions(result.matches)
+        ]
     return "\n".join(lines) + "\n"
 
 

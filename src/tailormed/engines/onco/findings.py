@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TherapyMatch
+from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TherapyMatch, actions
 from tailormed.engines.onco.tiers import TIER_ORDER, Relation
 from tailormed.knowledge.onco.evidence import Direction, EvidenceType, Significance
 from tailormed.model.finding import Domain, Evidence, Finding, Priority
@@ -19,17 +19,16 @@ _RESISTANT = (Significance.RESISTANCE, Significance.REDUCED_SENSITIVITY)
 
 
 def findings_from_result(result: OncoResult, knowledge: OncoKnowledge) -> list[Finding]:
-    groups: dict[tuple[str, str, str, str], list[TherapyMatch]] = defaultdict(list)
-    for match in result.matches:
-        row = match.row
-        if match.amp_tier in _REPORTED_TIERS and row.evidence_type is EvidenceType.PREDICTIVE and row.therapies:
-            key = (match.alteration.label, row.therapy.lower(), row.significance.value, row.direction.value)
-            groups[key].append(match)
-    ordered = []
-    for matches in groups.values():
-        # at one tier and level, a label with no setting (the broadest) speaks for the group, not one for a setting
-        matches.sort(key=lambda m: (TIER_ORDER[m.amp_tier], m.row.amp_level.value, m.row.setting is not None))
-        ordered.append((TIER_ORDER[matches[0].amp_tier], _finding(matches, result, knowledge)))
+    """One finding per action (:func:`tailormed.engines.onco.run.actions`: the same therapy from several labels or
+    sources is one finding citing each), its best match speaking for it."""
+    reported = [
+        match
+        for match in result.matches
+        if match.amp_tier in _REPORTED_TIERS
+        and match.row.evidence_type is EvidenceType.PREDICTIVE
+        and match.row.therapies
+    ]
+    ordered = [(TIER_ORDER[group[0].amp_tier], _finding(group, result, knowledge)) for group in actions(reported)]
     return [finding for _, finding in sorted(ordered, key=lambda pair: (pair[0], pair[1].id))]
 
 

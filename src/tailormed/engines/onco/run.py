@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from tailormed.engines.onco.annotate import (
 )
 from tailormed.engines.onco.match import MatchLevel, match_level
 from tailormed.engines.onco.tiers import TIER_ORDER, Relation, amp_tier, relation
+from tailormed.knowledge.onco.core import SOURCE as CORE_SOURCE
 from tailormed.knowledge.onco.core import GeneFacts, Thresholds
 from tailormed.knowledge.onco.evidence import (
     AmpLevel,
@@ -146,6 +148,47 @@ class TherapyMatch(Contract):
             f"{row.id} ({self.source} {self.release})",
             "; ".join(text for text in (self.relation_note, self.condition) if text),
         )
+
+
+def therapy_key(therapies: Sequence[str]) -> tuple[str, ...]:
+    """A therapy's drugs as one key, whatever their order, case or separator: the core's ``dabrafenib + trametinib``,
+    CIViC's ``Trametinib + Dabrafenib`` and CGI's ``Dabrafenib;Trametinib`` are one therapy.
+
+    >>> therapy_key(["Dabrafenib;Trametinib"]) == therapy_key(["trametinib", "dabrafenib"])
+    True
+    """
+    return tuple(sorted({part.strip().lower() for t in therapies for part in re.split(r"[;+]", t) if part.strip()}))
+
+
+def actions(matches: Sequence[TherapyMatch]) -> list[list[TherapyMatch]]:
+    """The matches as one action per case, alteration, therapy (:func:`therapy_key`) and claim (significance and
+    direction): every label or source row that says the same thing is one group, its best match first (tier, then
+    AMP level, then a label with no setting, the broadest, then the curated core's wording), groups in the order of
+    their best matches."""
+    groups: dict[tuple[str, str, tuple[str, ...], str, str], list[TherapyMatch]] = {}
+    for match in matches:
+        row = match.row
+        key = (match.case_id, match.alteration.label, therapy_key(row.therapies), row.significance, row.direction)
+        groups.setdefault(key, []).append(match)
+    ordered = [sorted(group, key=_best_first) for group in groups.values()]
+    return sorted(ordered, key=lambda group: _order(group[0]))
+
+
+def action_cells(group: Sequence[TherapyMatch]) -> tuple[str, ...]:
+    """One TSV row for an action: its best match's cells, with every source row it rests on cited in ``source``."""
+    by_source: dict[tuple[str, str], list[str]] = {}
+    for match in group:
+        ids = by_source.setdefault((match.source, match.release), [])
+        if match.row.id not in ids:
+            ids.append(match.row.id)
+    cited = "; ".join(f"{', '.join(ids)} ({source} {release})" for (source, release), ids in by_source.items())
+    cells = group[0].cells()
+    return (*cells[:-2], cited, cells[-1])
+
+
+def _best_first(match: TherapyMatch) -> tuple[int, str, bool, bool]:
+    row = match.row
+    return TIER_ORDER[match.amp_tier], row.amp_level.value, row.setting is not None, match.source != CORE_SOURCE
 
 
 class OncoResult(Contract):
@@ -339,7 +382,7 @@ def _order(match: TherapyMatch) -> tuple[int, int, str, str, int, str]:
         TIER_ORDER[match.amp_tier],
         predictive,
         match.alteration.label,
-        match.row.therapy,
+        match.row.therapy.lower(),
         resistance * 10 + levels.index(match.matched_level),
         match.row.id,
     )
