@@ -96,12 +96,18 @@ def test_the_knowledge_importers_vcf_reader_is_quiet_too(tmp_path: Path, capfd: 
 
 
 @pytest.mark.slow
-def test_onco_match_prints_only_its_own_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [["onco", "match", "-t", "COAD", "--build", "GRCh38", "--vcf"], ["pgx", "call"], ["vcf", "info"]],
+    ids=" ".join,
+)
+def test_a_command_prints_only_its_own_error(tmp_path: Path, command: list[str]) -> None:
+    """Nothing of htslib's, and no blank line of a progress bar that never showed (stderr is not a terminal)."""
     path = tmp_path / "bad.vcf"
     path.write_text(BAD_POSITION)
     env = {**os.environ, "TAILORMED_KB": str(tmp_path), "COLUMNS": "300", "NO_COLOR": "1"}
     done = subprocess.run(
-        [sys.executable, "-c", _RUN, "onco", "match", "-t", "COAD", "--vcf", str(path), "--build", "GRCh38"],
+        [sys.executable, "-c", _RUN, *command, str(path)],
         capture_output=True, text=True, env=env, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 2

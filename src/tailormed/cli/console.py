@@ -24,7 +24,8 @@ def plain(value: object) -> str:
 
 
 def progress() -> Progress:
-    """A progress bar on stderr, so stdout stays clean for ``--format json|tsv`` output."""
+    """A progress bar on stderr, so stdout stays clean for ``--format json|tsv`` output; off when stderr is not a
+    terminal (a log or a pipe), where it would only leave a blank line before the result or the error."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(
@@ -34,6 +35,7 @@ def progress() -> Progress:
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        disable=not err.is_terminal,
     )
 
 
