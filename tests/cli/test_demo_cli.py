@@ -47,6 +47,8 @@ def test_demo_fresh_install_default_folder(tmp_path: Path) -> None:
         for report in (name for name in REPORTS if name.startswith("report_")):
             assert f"tailormed-output/{patient}/{report}" in result.stdout
     assert "curated knowledge core" in result.stdout
+    # the table counts and names what to act on now, as the clinician summaries do, not every evidence row
+    assert "act on now" in result.stdout and "BRAF-" not in result.stdout
     assert "action:medication_change:pgx:clopidogrel:cpic" in actions(out / "demo-01-hale")
     assert "action:medication_change:pgx:azathioprine:cpic" in actions(out / "demo-03-rodriguez")
     assert "action:medication_change:pgx:capecitabine:cpic" in actions(out / "demo-04-park")

@@ -18,8 +18,8 @@ from tailormed.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from tailormed.model.finding import Finding
     from tailormed.pipeline.analyze import AnalysisResult
+    from tailormed.report.view import SummaryLine
 
 DEFAULT_DEMO_OUT = Path("tailormed-output")
 REPORT_PREFIX = "report_"
@@ -134,17 +134,17 @@ def demo(
             results.append(analyze_files(record, out_dir=out_dir, bundle=bundle))
             bar.advance(task)
     table = Table(title=Text(f"Demo patients ({bundle.location})"))
-    for column in ("patient", "actionable", "actions", "conflicts", "decisions", "key findings"):
+    for column in ("patient", "act on now", "actions", "conflicts", "decisions", "key findings"):
         table.add_column(column)
     for result in results:
-        actionable = _actionable(result.plan.findings)
+        act_now = _act_now(result)
         table.add_row(
             Text(result.patient_id),
-            str(len(actionable)),
+            str(len(act_now)),
             str(len(result.plan.actions)),
             str(len(result.plan.conflicts)),
             str(len(result.plan.decisions)),
-            Text("\n".join(dict.fromkeys(_label(f) for f in actionable)) or "-"),
+            Text("\n".join(dict.fromkeys(line.text.split(": ", 1)[0] for line in act_now)) or "-"),
         )
     out.print(table)
     out.print("[bold]files written:[/]", highlight=False)
@@ -166,15 +166,11 @@ def demo(
         run_server(demo=True, kb=kb, notes=["demo reports written:", *(f"  {path}" for path in reports)])
 
 
-def _actionable(findings: list[Finding]) -> list[Finding]:
-    from tailormed.model.finding import Priority
+def _act_now(result: AnalysisResult) -> list[SummaryLine]:
+    """What to act on now, as the clinician summary lists it: one line per drug and per biomarker-therapy."""
+    from tailormed.report.view import build_view
 
-    return [f for f in findings if f.priority in (Priority.ACTIONABLE, Priority.URGENT)]
-
-
-def _label(finding: Finding) -> str:
-    """A compact name for a finding: its genes and drugs, e.g. ``CYP2C19-clopidogrel``."""
-    return "-".join(part for part in ("/".join(finding.genes), "/".join(finding.drugs)) if part) or finding.id
+    return build_view(result.plan, result.patient).act_now
 
 
 def _print_result(result: AnalysisResult) -> None:
@@ -184,17 +180,16 @@ def _print_result(result: AnalysisResult) -> None:
     from tailormed.report.text import plain_word
 
     plan = result.plan
-    actionable = _actionable(plan.findings)
+    act_now = _act_now(result)
     out.print(f"[bold]care plan[/] for {plain(result.patient_id)}", highlight=False)
-    if not actionable:
-        out.print("no actionable findings", highlight=False)
+    if not act_now:
+        out.print("nothing to act on now", highlight=False)
     else:
-        table = Table(title=f"Actionable findings ({len(actionable)})")
-        for column in ("finding", "genes", "evidence"):
+        table = Table(title=f"Act on now ({len(act_now)})")
+        for column in ("priority", "what", "evidence"):
             table.add_column(column)
-        for finding in actionable:
-            evidence = ", ".join(f"{e.source} {e.level or ''}".strip() for e in finding.evidence)
-            table.add_row(Text(finding.title), Text(", ".join(finding.genes)), Text(evidence))
+        for line in act_now:
+            table.add_row(Text(plain_word(line.priority)), Text(line.text), Text(line.sources))
         out.print(table)
     for action in plan.actions:
         out.print(f"[bold]{plain_word(action.kind)}:[/] {plain(action.title)}", highlight=False)
