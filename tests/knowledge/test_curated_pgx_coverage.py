@@ -204,9 +204,10 @@ def test_fda_table_of_pharmacogenetic_associations_sits_beside_cpic_and_dpwg(
     assert row.text.startswith("Results in higher adverse reaction risk (hypersensitivity reactions).")
     assert row.classification == "FDA section 1: data support therapeutic management recommendations"
     assert row.sources[0].cite.endswith("/table-pharmacogenetic-associations")
-    assert not row.actionable  # the label's words are shown; CPIC and DPWG carry the action
+    assert not row.actionable  # the table's words are shown; CPIC, DPWG and the label carry the action
     cyp2c19 = outside("CYP2C19", phenotypes, "*2/*2")
     (fda,) = [a for a in recommend_drug(guidelines, {"CYP2C19": cyp2c19}, name="clopidogrel") if a.source == "FDA"]
     assert "Consider use of another platelet P2Y12 inhibitor" in fda.rows[0].text
     sources = {g.source for g in guidelines.guidelines}
-    assert sources == {"CPIC", "DPWG", "FDA"} and sum(g.source == "FDA" for g in guidelines.guidelines) > 80
+    assert sources == {"CPIC", "DPWG", "FDA", "FDA label"}
+    assert sum(g.source == "FDA" for g in guidelines.guidelines) > 80
