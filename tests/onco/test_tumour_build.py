@@ -1,6 +1,7 @@
 """A tumour VCF on another build than the one given or stated is refused, naming what was expected and what was found:
-its records that are exactly one build's alleles of known hotspots (BRAF V600E: GRCh37 chr7:140453136 A>T, GRCh38
-chr7:140753336 A>T, from the curated gene table) place its coordinates, so it never silently matches nothing."""
+its records on one build's positions of known hotspots, with that build's reference base (BRAF V600: GRCh37
+chr7:140453136 A, GRCh38 chr7:140753336 A, from the curated gene table), place its coordinates, so it never silently
+matches nothing."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def test_a_grch37_vcf_read_as_grch38_is_refused_naming_both_builds(
     message = str(caught.value)
     assert str(vcf) in message
     assert "expected GRCh38 coordinates (given by --build)" in message
-    assert "GRCh37 alleles of known cancer hotspots (BRAF V600E at 7:140453136 (line 3), KRAS G12D" in message
+    assert "the records sit on GRCh37 positions of known cancer hotspots, with GRCh37's reference base" in message
+    assert "(BRAF V600E at 7:140453136 (line 3), KRAS G12D/G12V/G12A at 12:25398284 (line 4))" in message
     assert "pass --build GRCh37" in message
 
 
@@ -55,8 +57,17 @@ def test_the_same_vcf_read_as_grch37_finds_braf_v600e_by_coordinate(
 def test_a_header_that_says_grch38_over_grch37_records_is_refused(
     tmp_path: Path, core_knowledge: OncoKnowledge
 ) -> None:
-    with pytest.raises(InputError, match=r"header says so: 7 length 159345973.*GRCh37 alleles.*BRAF V600E"):
+    with pytest.raises(InputError, match=r"header says so: 7 length 159345973.*GRCh37 positions.*BRAF V600E"):
         file_profile("case", "COAD", core_knowledge, vcf=_vcf(tmp_path, GRCH38_LENGTHS))
+
+
+def test_another_change_at_a_hotspot_position_places_the_build_too(
+    tmp_path: Path, core_knowledge: OncoKnowledge
+) -> None:
+    # NRAS G12V (GRCh37 chr1:115258747 C>A): the core lists only G12D at this position, but its REF is GRCh37's
+    vcf = _vcf(tmp_path, records="1\t115258747\t.\tC\tA\t.\tPASS\t.\n")
+    with pytest.raises(InputError, match=r"GRCh37 positions .*\(NRAS G12D at 1:115258747 \(line 3\)\)"):
+        file_profile("case", "COAD", core_knowledge, vcf=vcf, build=GenomeBuild.GRCH38)
 
 
 def test_alleles_of_both_builds_or_of_none_are_not_evidence(tmp_path: Path, core_knowledge: OncoKnowledge) -> None:

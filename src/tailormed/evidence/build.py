@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from tailormed.errors import InputError
+from tailormed.model.alteration import GenomicAllele
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.enums import BUILD_ALIASES
 from tailormed.model.genotype import BuildDetection, BuildMarker, BuildSource, GenomeBuild
@@ -355,26 +356,48 @@ def decide_build(
     return evidence
 
 
-def check_hotspot_alleles(
-    detection: BuildDetection, found: Mapping[GenomeBuild, Sequence[str]], *, source: str
-) -> None:
-    """Refuse a tumour VCF whose records are known hotspot alleles of the other build and of none of this one.
+class HotspotSites:
+    """Known cancer hotspot positions of both builds with their reference bases, and the records seen on them.
 
-    A somatic VCF lists too few sites for REF votes (:func:`build_from_votes`), but a record that is exactly, in
-    position, REF and ALT, one build's allele of a recurrent cancer mutation (BRAF V600E is chr7:140453136 A>T in
-    GRCh37, chr7:140753336 A>T in GRCh38) places its coordinates; read in the other build it would be silently
-    missed. ``found``: the labelled alleles the records matched, per build.
+    A somatic VCF lists too few sites for REF votes (:func:`build_from_votes`), but a record on a recurrent cancer
+    mutation's position with that build's reference base (BRAF V600 is chr7:140453136 A in GRCh37, chr7:140753336 A in
+    GRCh38) places its coordinates: read in the other build, the mutation would be silently missed.
     """
-    other = GenomeBuild.GRCH38 if detection.build is GenomeBuild.GRCH37 else GenomeBuild.GRCH37
-    if found.get(other) and not found.get(detection.build):
-        named = ", ".join(found[other][:3]) + (f" and {len(found[other]) - 3} more" if len(found[other]) > 3 else "")
+
+    def __init__(self, hotspots: Iterable[tuple[str, GenomicAllele]]) -> None:
+        proteins: dict[tuple[str, int, GenomeBuild, str], list[str]] = {}
+        for label, allele in hotspots:
+            named = proteins.setdefault((allele.chrom, allele.pos, allele.build, allele.ref.upper()), [])
+            gene, _, protein = label.partition(" ")
+            if not named:
+                named.append(gene)
+            if protein not in named[1:]:
+                named.append(protein)
+        self._sites: dict[tuple[str, int], list[tuple[GenomeBuild, str, str]]] = {}
+        for (chrom, pos, build, ref), (gene, *changes) in proteins.items():
+            self._sites.setdefault((chrom, pos), []).append((build, ref, f"{gene} {'/'.join(changes)}"))
+        self.found: dict[GenomeBuild, list[str]] = {}
+
+    def see(self, chrom: str, pos: int, ref: str, shown: str) -> None:
+        """Note a record at ``chrom:pos`` (canonical name) with this REF; ``shown``: where it is, for a message."""
+        for build, expected, label in self._sites.get((chrom, pos), ()):
+            if _same_start(ref.upper(), expected):
+                self.found.setdefault(build, []).append(f"{label} at {shown}")
+
+    def check(self, detection: BuildDetection, *, source: str) -> None:
+        """Refuse the file when its records sit on the other build's hotspot positions only."""
+        other = GenomeBuild.GRCH38 if detection.build is GenomeBuild.GRCH37 else GenomeBuild.GRCH37
+        seen = self.found.get(other)
+        if not seen or self.found.get(detection.build):
+            return
+        named = ", ".join(seen[:3]) + (f" and {len(seen) - 3} more" if len(seen) > 3 else "")
         if detection.source is BuildSource.USER:
             said, advice = "given by --build", f"if the file is {other}, pass --build {other}"
         else:
             said, advice = f"the header says so: {detection.detail}", "the header or the file is wrong"
         raise InputError(
-            f"expected {detection.build} coordinates ({said}), but the records hold {other} alleles of known cancer "
-            f"hotspots ({named}) and no {detection.build} one; read as {detection.build} they would be missed: "
-            f"{advice}",
+            f"expected {detection.build} coordinates ({said}), but the records sit on {other} positions of known "
+            f"cancer hotspots, with {other}'s reference base ({named}), and on no {detection.build} one; read as "
+            f"{detection.build} they would be missed: {advice}",
             source=source,
         )

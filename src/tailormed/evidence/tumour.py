@@ -5,8 +5,8 @@ reports inherited variants).
 
 The build comes from the header or the caller (a somatic VCF has too few sites to infer it from REF bases); an
 override never overrules a header that says otherwise (:func:`tailormed.evidence.build.decide_build`). Records that
-are known hotspot alleles of the other build only refuse the file rather than let it match nothing
-(:func:`tailormed.evidence.build.check_hotspot_alleles`).
+sit on known hotspot positions of the other build only, with its reference bases, refuse the file rather than let it
+match nothing (:class:`tailormed.evidence.build.HotspotSites`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tailormed.errors import InputError
-from tailormed.evidence.build import BuildVotes, check_hotspot_alleles, decide_build
+from tailormed.evidence.build import BuildVotes, HotspotSites, decide_build
 from tailormed.evidence.reader import GenomeInput, open_vcf
 from tailormed.model.alteration import GenomicAllele, VariantOrigin
 from tailormed.model.chrom import canonical_chrom
@@ -35,9 +35,8 @@ def read_tumour(
     on_progress: Callable[[int], None] | None = None,
 ) -> TumourEvidence:
     """Every PASS record's ALT alleles, in one stream; InputError when the build is neither stated nor given, or when
-    the records are ``hotspots`` (labelled alleles of both builds) of the other build only."""
-    known = {(a.chrom, a.pos, a.ref, a.alt): (a.build, label) for label, a in hotspots}
-    found: dict[GenomeBuild, list[str]] = {}
+    the records sit on the other build's positions of ``hotspots`` (labelled alleles of both builds) only."""
+    sites = HotspotSites(hotspots)
     with open_vcf(source) as opened:
         header = opened.header_build()
         if header is None and build is None:
@@ -60,6 +59,7 @@ def read_tumour(
             if chrom is None:
                 continue
             opened.check(record, where)
+            sites.see(chrom, record.POS, record.REF, f"{record.CHROM}:{record.POS} ({where})")
             annotations = _annotations(record.INFO.get(field_name), columns, field_name) if field_name else {}
             vafs = _vafs(record.INFO.get("TVAF"), len(record.ALT))
             origin = VariantOrigin.SOMATIC if record.INFO.get("SOMATIC") is True else VariantOrigin.UNKNOWN
@@ -67,15 +67,12 @@ def read_tumour(
                 if not alt or not _BASES.match(alt):
                     continue  # symbolic and breakend alleles are not sequence variants
                 allele = GenomicAllele(build=detection.build, chrom=chrom, pos=record.POS, ref=record.REF, alt=alt)
-                hotspot = known.get((chrom, record.POS, record.REF, alt))
-                if hotspot is not None:
-                    found.setdefault(hotspot[0], []).append(f"{hotspot[1]} at {record.CHROM}:{record.POS} ({where})")
                 records.append(
                     SomaticRecord(
                         allele=allele, vaf=vafs[index], annotation=annotations.get(alt), origin=origin, where=where
                     )
                 )
-        check_hotspot_alleles(detection, found, source=opened.label)
+        sites.check(detection, source=opened.label)
         source_facts = GenomeSource(
             label=opened.label,
             format=opened.header.kind,
