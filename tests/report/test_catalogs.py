@@ -150,3 +150,18 @@ def test_spanish_decisions_and_the_whole_page_have_no_english(
         assert textstat.fernandez_huerta(text) >= 60
     finally:
         textstat.set_lang("en")
+
+
+def test_spanish_report_names_each_medicine_as_the_record_writes_it(
+    demo_plans: dict[str, tuple[Patient, CarePlan]],
+) -> None:
+    """demo-03's list is written in Spanish (tamoxifeno, azatioprina, sulfato ferroso): the patient reads those names,
+    not the knowledge's English ingredient names, in the medicine boxes, what to do and what was not checked."""
+    patient, plan = demo_plans["demo-03-rodriguez"]
+    text = visible_text(render_patient_html(plan, patient, language="es"))
+    for spanish in ("tamoxifeno", "azatioprina", "sulfato ferroso"):
+        assert spanish in text
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    assert not words & {"tamoxifen", "azathioprine", "ferrous", "sulfate"}
+    assert not sorted(ENGLISH_WORDS & words)
+

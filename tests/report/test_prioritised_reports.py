@@ -179,15 +179,15 @@ def test_items_not_checked_in_words(built_plans: Plans) -> None:
 
 @pytest.mark.parametrize("language", available_languages())
 def test_medicines_that_could_not_be_checked_are_named(demo_plans: Plans, language: str) -> None:
-    """demo-03 lists ferrous sulfate, a name the medicine vocabulary does not know: the patient reads that it could
-    not be checked against her genes, rather than being counted among "other things"."""
+    """demo-03 lists sulfato ferroso (ferrous sulfate), a name the medicine vocabulary does not know: the patient reads
+    that it could not be checked against her genes, rather than being counted among "other things"."""
     patient, plan = demo_plans["demo-03-rodriguez"]
-    assert any(n.item == "ferrous sulfate" and n.reason == "not a known medicine" for n in plan.limitations)
+    assert any(n.item == "sulfato ferroso" and n.reason == "not a known medicine" for n in plan.limitations)
     gaps = build_view(plan, patient).patient_gaps
-    assert gaps.medicines == ["ferrous sulfate"]
+    assert gaps.medicines == ["sulfato ferroso"]
     text = visible_text(render_patient_html(plan, patient, language=language))
     sentence = translations(language).gettext("We could not check these medicines against your genes: %(drugs)s.")
-    assert sentence % {"drugs": "ferrous sulfate"} in text
+    assert sentence % {"drugs": "sulfato ferroso"} in text
     for other_id in ("demo-01-hale", "demo-04-park"):
         other, other_plan = demo_plans[other_id]
         assert build_view(other_plan, other).patient_gaps.medicines == []

@@ -16,6 +16,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from tailormed.engines.pgx.untested import positions_text
+from tailormed.knowledge.medicines import medication_names
 from tailormed.model.careplan import Action, ActionKind, CarePlan
 from tailormed.model.finding import Domain, Finding, NotAssessed, Priority
 from tailormed.model.patient import ConditionStatus, Patient
@@ -515,6 +516,15 @@ class ReportView:
 
     def finding(self, finding_id: str) -> Finding | None:
         return next((f for f in self.plan.findings if f.id == finding_id), None)
+
+    def written_name(self, drug: str) -> str:
+        """A drug as the patient's medication list writes it ("tamoxifeno", "metoprolol tartrate"), so a patient reads
+        the name they know, in their language; the knowledge's name when no single-ingredient entry on the list is it.
+        """
+        for medication in self.patient.current_medications():
+            if medication_names(medication) == (drug.casefold(),):
+                return medication.name
+        return drug
 
     def action_drugs(self, action: Action) -> list[str]:
         """The drugs an action is about: its findings' drugs that are on the medication list."""
