@@ -423,6 +423,15 @@ def test_core_drugs_have_cited_guidelines(guidelines: GuidelineKnowledge) -> Non
     assert warfarin.source == "FDA" and all(row.sources for row in warfarin.recommendations)
 
 
+def test_dpwg_rows_carry_no_cpic_grade(guidelines: GuidelineKnowledge) -> None:
+    """CPIC grades its advice Strong, Moderate or Optional; DPWG has no such grade, so no DPWG row may carry one
+    (issue 13 found DPWG irinotecan labelled 'Strong')."""
+    dpwg = [g for g in guidelines.guidelines if g.source == "DPWG"]
+    assert any("irinotecan" in g.name for g in dpwg)
+    graded = {(g.id, r.classification) for g in dpwg for r in g.recommendations}
+    assert not {item for item in graded if item[1] in {"Strong", "Moderate", "Optional"}}, graded
+
+
 def test_clopidogrel_poor_metabolizer_is_told_to_avoid(
     guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
 ) -> None:
