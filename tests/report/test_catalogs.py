@@ -165,3 +165,11 @@ def test_spanish_report_names_each_medicine_as_the_record_writes_it(
     assert not words & {"tamoxifen", "azathioprine", "ferrous", "sulfate"}
     assert not sorted(ENGLISH_WORDS & words)
 
+
+def test_one_person_in_100_is_said_in_the_singular(demo_plans: dict[str, tuple[Patient, CarePlan]]) -> None:
+    """demo-02's 5-year breast cancer risk is about 1 in 100: Spanish says 'cerca de 1 de ellas tendrá', not the
+    plural 'unas 1 de ellas tendrán'."""
+    patient, plan = demo_plans["demo-02-mensah"]
+    text = visible_text(render_patient_html(plan, patient, language="es"))
+    assert "cerca de 1 de ellas tendrá cáncer de mama" in text
+    assert "unas 1 " not in text
