@@ -133,19 +133,24 @@ def score_rows(run: PrsRun) -> list[dict[str, str]]:
     """One row per sample and score, in pgsc_calc's column names plus match statistics."""
     rows = []
     for result in run.scores:
-        avg = result.avg
+        # as Python numbers: indexing an array makes a numpy scalar per value, which formats the same but slower
+        sums, denom, avg, missing = (
+            values.tolist() for values in (result.sums, result.denom, result.avg, result.missing)
+        )
+        name, matched, total = result.match.score.name, str(result.match.matched), str(result.match.total)
+        rate = f"{result.match.match_rate:.4f}"
         for i, sample in enumerate(result.samples):
             rows.append(
                 {
                     "IID": sample,
-                    "PGS": result.match.score.name,
-                    "SUM": _number(result.sums[i]),
-                    "DENOM": _number(result.denom[i]),
+                    "PGS": name,
+                    "SUM": _number(sums[i]),
+                    "DENOM": _number(denom[i]),
                     "AVG": _number(avg[i]),
-                    "MISSING_GENOTYPES": str(int(result.missing[i])),
-                    "VARIANTS_MATCHED": str(result.match.matched),
-                    "VARIANTS_TOTAL": str(result.match.total),
-                    "MATCH_RATE": f"{result.match.match_rate:.4f}",
+                    "MISSING_GENOTYPES": str(int(missing[i])),
+                    "VARIANTS_MATCHED": matched,
+                    "VARIANTS_TOTAL": total,
+                    "MATCH_RATE": rate,
                 }
             )
     return rows
