@@ -15,6 +15,7 @@ payloads live in :mod:`tailormed.model.pgx` with the other PGx contracts.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -99,6 +100,20 @@ class HereditaryVariantData(Contract):
     condition: str
     inheritance: str
     management: str | None = None
+
+
+_THERAPY_PARTS = re.compile(r"\s*(?:\+|;|,)\s*")
+
+
+def therapy_key(*therapies: str) -> tuple[str, ...]:
+    """The drugs of a therapy as one key, spelling and order aside: the core's ``dabrafenib + trametinib``, CIViC's
+    ``Trametinib + Dabrafenib`` and CGI's ``Dabrafenib;Trametinib`` are one therapy.
+
+    >>> therapy_key("Dabrafenib;Trametinib") == therapy_key("trametinib", "dabrafenib") == ("dabrafenib", "trametinib")
+    True
+    """
+    parts = (part.strip().casefold() for therapy in therapies for part in _THERAPY_PARTS.split(therapy))
+    return tuple(sorted({part for part in parts if part}))
 
 
 class TherapyMatchData(Contract):

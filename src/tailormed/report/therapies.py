@@ -24,17 +24,11 @@ import re
 from dataclasses import dataclass
 
 from tailormed.model.finding import Finding
-from tailormed.model.payloads import TherapyMatchData
+from tailormed.model.payloads import TherapyMatchData, therapy_key
 
 _TIER = re.compile(r"^(?:tier\s+)?(IV|III|II|I)(?:[-\s]?([A-D]))?\b", re.IGNORECASE)
-_SPLIT = re.compile(r"\s*(?:\+|;|,)\s*")
 _AGAINST = ("resistance", "reduced_sensitivity")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
-
-
-def therapy_key(therapy: str) -> tuple[str, ...]:
-    """The drugs of a therapy, spelling and order aside."""
-    return tuple(sorted({part.casefold() for part in _SPLIT.split(therapy) if part.strip()}))
 
 
 def plain_therapy(therapy: str) -> str:

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -38,6 +37,7 @@ from tailormed.knowledge.onco.oncotree import UNKNOWN_TUMOUR, OncoTree
 from tailormed.model.alteration import Alteration, AlterationKind, VariantOrigin
 from tailormed.model.base import Contract
 from tailormed.model.finding import NotAssessed
+from tailormed.model.payloads import therapy_key
 
 #: Output columns of ``tailormed onco match`` (TSV), in order.
 COLUMNS = (
@@ -150,25 +150,15 @@ class TherapyMatch(Contract):
         )
 
 
-def therapy_key(therapies: Sequence[str]) -> tuple[str, ...]:
-    """A therapy's drugs as one key, whatever their order, case or separator: the core's ``dabrafenib + trametinib``,
-    CIViC's ``Trametinib + Dabrafenib`` and CGI's ``Dabrafenib;Trametinib`` are one therapy.
-
-    >>> therapy_key(["Dabrafenib;Trametinib"]) == therapy_key(["trametinib", "dabrafenib"])
-    True
-    """
-    return tuple(sorted({part.strip().lower() for t in therapies for part in re.split(r"[;+]", t) if part.strip()}))
-
-
 def actions(matches: Sequence[TherapyMatch]) -> list[list[TherapyMatch]]:
-    """The matches as one action per case, alteration, therapy (:func:`therapy_key`) and claim (significance and
-    direction): every label or source row that says the same thing is one group, its best match first (tier, then
-    AMP level, then a label with no setting, the broadest, then the curated core's wording), groups in the order of
-    their best matches."""
+    """The matches as one action per case, alteration, therapy (its drugs in any order or spelling:
+    :func:`tailormed.model.payloads.therapy_key`) and claim (significance and direction): every label or source row
+    that says the same thing is one group, its best match first (tier, then AMP level, then a label with no setting,
+    the broadest, then the curated core's wording), groups in the order of their best matches."""
     groups: dict[tuple[str, str, tuple[str, ...], str, str], list[TherapyMatch]] = {}
     for match in matches:
         row = match.row
-        key = (match.case_id, match.alteration.label, therapy_key(row.therapies), row.significance, row.direction)
+        key = (match.case_id, match.alteration.label, therapy_key(*row.therapies), row.significance, row.direction)
         groups.setdefault(key, []).append(match)
     ordered = [sorted(group, key=_best_first) for group in groups.values()]
     return sorted(ordered, key=lambda group: _order(group[0]))
