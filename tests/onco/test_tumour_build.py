@@ -61,6 +61,17 @@ def test_a_header_that_says_grch38_over_grch37_records_is_refused(
         file_profile("case", "COAD", core_knowledge, vcf=_vcf(tmp_path, GRCH38_LENGTHS))
 
 
+def test_with_no_build_stated_or_given_the_refusal_names_the_hotspot_positions_seen(
+    tmp_path: Path, core_knowledge: OncoKnowledge
+) -> None:
+    """Never guessed: the build must still be given, but the refusal says what the records suggest."""
+    with pytest.raises(InputError) as caught:
+        file_profile("case", "COAD", core_knowledge, vcf=_vcf(tmp_path))
+    message = str(caught.value)
+    assert "cannot tell the genome build" in message and "pass --build GRCh37|GRCh38" in message
+    assert "(the records sit on GRCh37 positions of known cancer hotspots: BRAF V600E at 7:140453136" in message
+
+
 def test_another_change_at_a_hotspot_position_places_the_build_too(
     tmp_path: Path, core_knowledge: OncoKnowledge
 ) -> None:

@@ -384,20 +384,30 @@ class HotspotSites:
             if _same_start(ref.upper(), expected):
                 self.found.setdefault(build, []).append(f"{label} at {shown}")
 
+    def hint(self) -> str:
+        """What the hotspot positions seen suggest, for a refusal asking for the build (empty for none or both)."""
+        if len(self.found) != 1:
+            return ""
+        ((build, seen),) = self.found.items()
+        return f" (the records sit on {build} positions of known cancer hotspots: {_listed(seen)})"
+
     def check(self, detection: BuildDetection, *, source: str) -> None:
         """Refuse the file when its records sit on the other build's hotspot positions only."""
         other = GenomeBuild.GRCH38 if detection.build is GenomeBuild.GRCH37 else GenomeBuild.GRCH37
         seen = self.found.get(other)
         if not seen or self.found.get(detection.build):
             return
-        named = ", ".join(seen[:3]) + (f" and {len(seen) - 3} more" if len(seen) > 3 else "")
         if detection.source is BuildSource.USER:
             said, advice = "given by --build", f"if the file is {other}, pass --build {other}"
         else:
             said, advice = f"the header says so: {detection.detail}", "the header or the file is wrong"
         raise InputError(
             f"expected {detection.build} coordinates ({said}), but the records sit on {other} positions of known "
-            f"cancer hotspots, with {other}'s reference base ({named}), and on no {detection.build} one; read as "
-            f"{detection.build} they would be missed: {advice}",
+            f"cancer hotspots, with {other}'s reference base ({_listed(seen)}), and on no {detection.build} one; "
+            f"read as {detection.build} they would be missed: {advice}",
             source=source,
         )
+
+
+def _listed(seen: Sequence[str]) -> str:
+    return ", ".join(seen[:3]) + (f" and {len(seen) - 3} more" if len(seen) > 3 else "")

@@ -39,13 +39,9 @@ def read_tumour(
     sites = HotspotSites(hotspots)
     with open_vcf(source) as opened:
         header = opened.header_build()
-        if header is None and build is None:
-            raise InputError(
-                "cannot tell the genome build: the header has no ##reference, known contig lengths or assembly, "
-                "and a somatic VCF has too few sites to infer it from REF bases; pass --build GRCh37|GRCh38",
-                source=opened.label,
-            )
-        detection = decide_build(header, build, BuildVotes(), source=opened.label)
+        # with neither, the records are still read (for the hotspot positions they sit on, named in the refusal)
+        stated = header is not None or build is not None
+        detection = decide_build(header, build, BuildVotes(), source=opened.label) if stated else None
         field_name, columns = _annotation_format(opened.header.info_types, opened.raw_header)
         records: list[SomaticRecord] = []
         filtered = read = 0
@@ -60,6 +56,8 @@ def read_tumour(
                 continue
             opened.check(record, where)
             sites.see(chrom, record.POS, record.REF, f"{record.CHROM}:{record.POS} ({where})")
+            if detection is None:
+                continue
             annotations = _annotations(record.INFO.get(field_name), columns, field_name) if field_name else {}
             vafs = _vafs(record.INFO.get("TVAF"), len(record.ALT))
             origin = VariantOrigin.SOMATIC if record.INFO.get("SOMATIC") is True else VariantOrigin.UNKNOWN
@@ -72,6 +70,13 @@ def read_tumour(
                         allele=allele, vaf=vafs[index], annotation=annotations.get(alt), origin=origin, where=where
                     )
                 )
+        if detection is None:
+            raise InputError(
+                "cannot tell the genome build: the header has no ##reference, known contig lengths or assembly, "
+                "and a somatic VCF has too few sites to infer it from REF bases; pass --build GRCh37|GRCh38"
+                + sites.hint(),
+                source=opened.label,
+            )
         sites.check(detection, source=opened.label)
         source_facts = GenomeSource(
             label=opened.label,
