@@ -126,7 +126,8 @@ def test_mt_rnr1_carrier_is_told_to_avoid_gentamicin(
 ) -> None:
     mt = outside("MT-RNR1", phenotypes, "1555A>G")
     assert mt.phenotype == "increased risk of aminoglycoside-induced hearing loss"
-    (answer,) = recommend_drug(guidelines, {"MT-RNR1": mt}, name="gentamicin")
+    answers = recommend_drug(guidelines, {"MT-RNR1": mt}, name="gentamicin")
+    (answer,) = [a for a in answers if a.source == "CPIC"]  # the gentamicin label answers too
     (row,) = answer.rows
     assert row.classification == "Strong"
     assert row.text.startswith("Avoid aminoglycoside")

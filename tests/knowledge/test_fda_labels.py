@@ -34,6 +34,9 @@ def label_rows(guidelines: GuidelineKnowledge, drug: str, results: dict[str, Gen
         ("dabrafenib", "G6PD", "A- 202A_376G/B (reference)", "PA166114913", "The TAFINLAR (dabrafenib) label states"),
         ("chlorpropamide", "G6PD", "A- 202A_376G/A- 202A_376G", "PA166114910", '"Because DIABINESE [chlorpropamide]'),
         ("amifampridine", "NAT2", "*5/*6", "PA166185151", '"The recommended starting dosage of RUZURGI in pediatric'),
+        ("glipizide", "G6PD", "A- 202A_376G/B (reference)", "PA166105148", '"Because GLUCOTROL [glipizide] belongs'),
+        ("iloperidone", "CYP2D6", "*4/*4", "PA166104887", '"Reduce the dose of FANAPT [iloperidone] by one-half'),
+        ("gefitinib", "CYP2D6", "*4/*4", "PA166170929", '"No dose adjustment is recommended in patients with a known'),
     ],
 )
 def test_a_drug_only_the_label_guides_gets_the_labels_words(
@@ -69,6 +72,8 @@ def test_a_drug_only_the_label_guides_gets_the_labels_words(
         ("clopidogrel", "CYP2C19", "*2/*2", "*1/*17"),
         ("dapsone", "G6PD", "A- 202A_376G/A- 202A_376G", "B (reference)/B (reference)"),
         ("allopurinol", "HLA-B", "*58:01/*07:02", "*07:02/*08:01"),
+        ("hydralazine", "NAT2", "*5/*6", "*1/*5"),  # poor, not intermediate: the label's "slow acetylators"
+        ("hydroxychloroquine", "G6PD", "A- 202A_376G/A- 202A_376G", "B (reference)/B (reference)"),
     ],
 )
 def test_label_rows_reach_only_the_results_they_name(
@@ -96,21 +101,23 @@ def test_codeine_ultrarapid_metabolizer_gets_every_source(
     assert label_rows(guidelines, "codeine", {"CYP2D6": called("CYP2D6", phenotypes, "*1/*1")}) == []
 
 
-def test_amikacin_label_reaches_an_mt_rnr1_risk_variant(
-    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+@pytest.mark.parametrize("drug", ["amikacin", "gentamicin"])
+def test_aminoglycoside_labels_reach_an_mt_rnr1_risk_variant(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str
 ) -> None:
     risk = outside("MT-RNR1", phenotypes, "increased risk of aminoglycoside-induced hearing loss")
-    (row,) = label_rows(guidelines, "amikacin", {"MT-RNR1": risk})
+    (row,) = label_rows(guidelines, drug, {"MT-RNR1": risk})
+    assert row.text.startswith(f'The {drug} label states: "Cases of ototoxicity with aminoglycosides')
     assert "particularly the m.1555A>G variant" in row.text and row.alternate_drug_available
     normal = outside("MT-RNR1", phenotypes, "normal risk of aminoglycoside-induced hearing loss")
-    assert label_rows(guidelines, "amikacin", {"MT-RNR1": normal}) == []
+    assert label_rows(guidelines, drug, {"MT-RNR1": normal}) == []
 
 
 def test_every_label_row_quotes_its_annotation(guidelines: GuidelineKnowledge) -> None:
     """Each label guideline names its ClinPGx annotation page; each row shows the words it quotes, citing that page,
     the annotation's id and version, and the label (Drugs@FDA) the annotation reads."""
     labels = [g for g in guidelines.guidelines if g.source == LABEL]
-    assert len(labels) >= 30
+    assert len(labels) >= 38
     for guideline in labels:
         match = re.fullmatch(r"https://www\.clinpgx\.org/labelAnnotation/(PA\d+)", guideline.url or "")
         assert match is not None, guideline.id
