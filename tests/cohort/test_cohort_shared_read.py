@@ -43,12 +43,17 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     def counted_query(self: VcfFile, *args: Any, **kwargs: Any) -> Iterator[Any]:
         for region, found in query(self, *args, **kwargs):
-            counts.append(len(found))
-            yield region, found
+            yield region, _each_record(found, counts)
 
     monkeypatch.setattr(VcfFile, "records", counted_records)
     monkeypatch.setattr(VcfFile, "query", counted_query)
     return counts
+
+
+def _each_record(found: Iterator[Any], counts: list[int]) -> Iterator[Any]:
+    for record in found:
+        counts.append(1)
+        yield record
 
 
 def _plan(vcf: Path, bundle: KnowledgeBundle, records: Path, analyses: list[Analysis]) -> CohortPlan:

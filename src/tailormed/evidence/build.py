@@ -223,8 +223,17 @@ class VoteIndex:
             found[pos] = settled
         self._adding = {}
 
-    def positions(self) -> list[tuple[str, int]]:
-        return sorted((chrom, pos) for chrom, found in self._sites.items() for pos in found)
+    def positions(self, *kinds: VoteKind) -> list[tuple[str, int]]:
+        """The positions that vote (with ``kinds``: those with an expectation of one of them)."""
+        if not kinds:
+            return sorted((chrom, pos) for chrom, found in self._sites.items() for pos in found)
+        digits = {str(_KINDS.index(kind)) for kind in kinds}
+        return sorted(
+            (chrom, pos)
+            for chrom, found in self._sites.items()
+            for pos, entries in found.items()
+            if any(entry[0] in digits for entry in entries.split(";"))
+        )
 
     def count(self, votes: BuildVotes, chrom: str, pos: int, ref: str) -> None:
         """Add one record's REF to the votes if it sits on a knowledge position."""

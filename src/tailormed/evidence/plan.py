@@ -61,6 +61,19 @@ class ReadPlan:
             exact.setdefault(chrom, set()).add(pos)
         return exact, _regions(exact, self.windows, self.loci.values())
 
+    def without_scores(self) -> tuple[dict[str, set[int]], list[Region]]:
+        """The wanted positions and query regions of the knowledge loci and build markers alone, as the plan of the
+        request without its scores has them (a cohort's pass reads the scores' sites from the text instead)."""
+        exact: dict[str, set[int]] = {}
+        for plan in self.loci.values():
+            for site in plan.sites:
+                exact.setdefault(site.chrom, set()).add(site.pos)
+            for chrom, pos in plan.sites.normalized_positions():
+                exact.setdefault(chrom, set()).add(pos)
+        for chrom, pos in self.votes.positions(VoteKind.MARKERS, VoteKind.LOCI):
+            exact.setdefault(chrom, set()).add(pos)
+        return exact, _regions(exact, self.windows, self.loci.values())
+
 
 def compile_plan(request: GenomeRequest, builds: Sequence[GenomeBuild], score_votes: bool = True) -> ReadPlan:
     """Index ``request`` for a pass that may settle on any of ``builds``; without ``score_votes`` the score positions

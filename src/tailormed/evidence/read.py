@@ -26,6 +26,7 @@ import cyvcf2
 import numpy as np
 import numpy.typing as npt
 
+from tailormed import bgzf
 from tailormed.collector import paused as collector_paused
 from tailormed.errors import InputError
 from tailormed.evidence import columnar
@@ -57,6 +58,11 @@ from tailormed.model.genotype import BuildDetection, GenomeBuild
 
 #: Records whose positions are counted into the loci's regions at once (the rest of a region's are kept till then).
 _COUNTED_AT_ONCE = 4096
+#: Score positions from this share of an indexed cohort VCF's records on are read from its text, not its index.
+TEXT_SHARE = 0.02
+#: The loci of a pass whose scores are read from the text go through the index while their queries are at most this
+#: share of the records (each query costs a seek and one BGZF block; the alternative parses every record's samples).
+SPLIT_QUERY_RATIO = 0.25
 #: More knowledge sites than this whose REF disagrees with the file's: the file is refused (wrong build or broken).
 MAX_REF_MISMATCHES = 2
 
@@ -323,6 +329,9 @@ class _Pass:
                 self._candidate_sites.setdefault(chrom, set()).add(pos)
         self.votes = BuildVotes()
         self.vote_index = plan.votes
+        self._plan = plan
+        #: While the loci are read through the index and the scores from the text: the positions dispatched.
+        self._dispatched: set[tuple[str, int]] | None = None
         self.records_read = 0
         self.mode = ReadMode.STREAM
         if self._candidate_sites:
@@ -348,6 +357,10 @@ class _Pass:
             outside = [r for r in regions if not (r[0] == chrom and start <= r[1] and r[2] <= end)]
             self.mode = ReadMode.INDEX
             self._read_index([self.within, *outside], on_progress)
+        elif (split := self._split()) is not None:
+            self._read_split(*split, on_progress)
+        elif self._text_readable() and self._many_scores():
+            self._read_text(on_progress)
         elif regions and self.vcf.prefers_index(len(regions)):
             self.mode = ReadMode.INDEX
             self._read_index(regions, on_progress)
@@ -360,15 +373,63 @@ class _Pass:
             self._read_stream(on_progress)
 
     def _text_readable(self) -> bool:
-        """Scores (and build markers) only, from a cohort's text VCF on disk: the columnar text reader's case.
+        """Scores (and build markers) only, from a cohort's text VCF on disk: the columnar text reader's case."""
+        return not self.loci and not self.copy_numbers and self._scores_by_text()
+
+    def _many_scores(self) -> bool:
+        """Whether the scores' positions are too many for index queries to beat the text reader: at least
+        :data:`TEXT_SHARE` of the records the index counts (always, without an index). htslib parses every sample
+        of each record it reads, about ten times the text reader's cost per line at 2,500 samples, so one region
+        spanning the scores' sites of a chromosome is read faster as text."""
+        total = self.vcf.indexed_record_count()
+        wanted = len(set().union(*self.score_positions.values()))
+        return total is None or wanted >= TEXT_SHARE * total
+
+    def _split(self) -> tuple[dict[str, set[int]], list[Region]] | None:
+        """The loci's (and build markers') wanted positions and index queries when a cohort's pass reads them
+        through the index and the scores' many sites from the text (:meth:`_read_split`): loci or copy numbers
+        with scores the text reader serves, and an index (a temporary one for a large file without) for which the
+        loci's queries are at most :data:`SPLIT_QUERY_RATIO` of its records. None otherwise."""
+        if not (self.loci or self.copy_numbers) or not self._scores_by_text():
+            return None
+        exact, regions = self._plan.without_scores()
+        if self.copy_numbers:
+            extra = {(r.chrom, r.start, r.end) for c in self.copy_numbers.values() for r in c.regions}
+            regions = sorted({*regions, *extra})
+        if not (self.vcf.indexed or self.vcf.temporary_index):
+            self.vcf.index_temporarily(len(regions))
+        total = self.vcf.indexed_record_count()
+        if total is None or len(regions) > SPLIT_QUERY_RATIO * total or not self._many_scores():
+            return None
+        return exact, regions
+
+    def _read_split(
+        self, exact: dict[str, set[int]], regions: Sequence[Region], on_progress: Progress | None
+    ) -> None:
+        """The loci (and copy numbers, build markers) through the index, then the scores' sites from the text: the
+        records the first part handed to the collectors vote on the build there, the text's other wanted lines in
+        the text (so each record votes once, as in one pass), and only the text feeds the scores."""
+        whole = self._exact
+        self._exact, self._dispatched = exact, set()
+        try:
+            self._read_index(regions, on_progress)
+            self._exact = {}
+            for positions in self._plan.score_positions.values():
+                for chrom, pos in positions:
+                    self._exact.setdefault(chrom, set()).add(pos)
+            self._read_text(on_progress)
+        finally:
+            self._exact, self._dispatched = whole, None
+        self.mode = ReadMode.STREAM
+
+    def _scores_by_text(self) -> bool:
+        """Score positions from a cohort's text VCF on disk, which the columnar text reader serves.
 
         With many samples, genotype text is most of every line and htslib would parse all of it for each wanted
         record; a file of one or a few samples is better served by an index (a temporary one when it has none).
         """
         return (
             self.candidates is None
-            and not self.loci
-            and not self.copy_numbers
             and bool(self.score_positions)
             and len(self.vcf.samples) >= columnar.MIN_SAMPLES
             and self.vcf.header.kind in ("vcf", "vcf.gz")
@@ -376,17 +437,31 @@ class _Pass:
         )
 
     def _read_text(self, on_progress: Progress | None) -> None:
-        assert self.vcf.input.path is not None
+        """The scores' (and markers') lines from the text, its BGZF blocks inflated by a child process into memory
+        shared with this one (:func:`tailormed.bgzf.inflating`; the child a command started early, else one
+        started here)."""
+        path = self.vcf.input.path
+        assert path is not None
+        with bgzf.inflating(path, len(self.vcf.samples)):
+            self._scan_text(path, on_progress)
+
+    def _scan_text(self, path: Path, on_progress: Progress | None) -> None:
         scan = columnar.TextScan(
-            self.vcf.input.path,
+            path,
             self.vcf.label,
             self._exact,
             self.vcf.all_samples,
             self.vcf.samples,
             alt_counts=all(collector.sink is not None for collector in self.scores.values()),
         )
+        voted = self._dispatched
         for block in scan.blocks(on_progress):
-            self.vote_index.count_all(self.votes, block.chrom, block.pos, block.refs)
+            if voted:  # the records the index part handed on have voted there
+                rows = [i for i, site in enumerate(zip(block.chrom, block.pos, strict=True)) if site not in voted]
+                chroms, positions, refs = [block.chrom[i] for i in rows], [block.pos[i] for i in rows], rows
+                self.vote_index.count_all(self.votes, chroms, positions, [block.refs[i] for i in refs])
+            else:
+                self.vote_index.count_all(self.votes, block.chrom, block.pos, block.refs)
             for collector in self.scores.values():
                 collector.add_block(block)
         self.records_read = scan.records_read
@@ -498,11 +573,15 @@ class _Pass:
         self.vcf.check(record, where)
         pos = record.POS
         self.vote_index.count(self.votes, chrom, pos, record.REF)
+        if self._dispatched is not None:
+            self._dispatched.add((chrom, pos))
         if self.restrict is not None and not self.restrict.contains(chrom, pos):
             return
         alts = tuple(record.ALT)
         for collector in self.loci.values():
             collector.add(record, chrom, alts, self.decoder, where)
+        if self._dispatched is not None:
+            return  # the scores are read from the text
         for b, positions in self.score_positions.items():
             if (chrom, pos) in positions:
                 self.scores[b].add(self.vcf, record, chrom, where)
