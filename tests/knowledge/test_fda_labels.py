@@ -77,6 +77,8 @@ def test_a_drug_only_the_label_guides_gets_the_labels_words(
         ("hydroxychloroquine", "G6PD", "A- 202A_376G/A- 202A_376G", "B (reference)/B (reference)"),
         ("oxcarbazepine", "HLA-B", "*15:02/*07:02", "*07:02/*08:01"),
         ("pegloticase", "G6PD", "A- 202A_376G/B (reference)", "B (reference)/B (reference)"),
+        ("rasburicase", "G6PD", "A- 202A_376G/A- 202A_376G", "B (reference)/B (reference)"),
+        ("primaquine", "G6PD", "A- 202A_376G/B (reference)", "B (reference)/B (reference)"),
         ("lesinurad", "CYP2C9", "*3/*3", "*1/*2"),  # activity score 0, not 1.5
     ],
 )
@@ -105,7 +107,7 @@ def test_codeine_ultrarapid_metabolizer_gets_every_source(
     assert label_rows(guidelines, "codeine", {"CYP2D6": called("CYP2D6", phenotypes, "*1/*1")}) == []
 
 
-@pytest.mark.parametrize("drug", ["amikacin", "gentamicin"])
+@pytest.mark.parametrize("drug", ["amikacin", "gentamicin", "streptomycin"])
 def test_aminoglycoside_labels_reach_an_mt_rnr1_risk_variant(
     guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str
 ) -> None:
@@ -121,7 +123,7 @@ def test_every_label_row_quotes_its_annotation(guidelines: GuidelineKnowledge) -
     """Each label guideline names its ClinPGx annotation page; each row shows the words it quotes, citing that page,
     the annotation's id and version, and the label (Drugs@FDA) the annotation reads."""
     labels = [g for g in guidelines.guidelines if g.source == LABEL]
-    assert len(labels) >= 43
+    assert len(labels) >= 46
     for guideline in labels:
         match = re.fullmatch(r"https://www\.clinpgx\.org/labelAnnotation/(PA\d+)", guideline.url or "")
         assert match is not None, guideline.id
