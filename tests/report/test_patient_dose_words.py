@@ -65,9 +65,9 @@ def test_metoprolol_poor_metabolizer_hears_a_lower_dose(demo_plans: Plans) -> No
     given = build_view(plan, patient).advice_for("metoprolol")
     assert given is not None and given.change is Change.LOWER_DOSE
     text = visible_text(render_patient_html(plan, patient))
-    block = text[text.index("metoprolol.\n") :]
+    block = text[text.index("metoprolol tartrate.\n") :]  # named as the record writes it
     assert block.startswith(
-        "metoprolol.\nYour genes change how your body handles this medicine. The usual dose could harm you. "
+        "metoprolol tartrate.\nYour genes change how your body handles this medicine. The usual dose could harm you. "
         "Your care team should start you at a lower dose."
     ), block[:300]
 
