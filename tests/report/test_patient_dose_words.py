@@ -150,3 +150,43 @@ def test_pantoprazole_starts_at_the_usual_dose(demo_plans: Plans) -> None:
         "pantoprazole.\nYour genes change how your body handles this medicine. You can start at the usual dose. "
         "Your care team may change the dose later."
     ), block[:300]
+
+
+SHOULD, MAY = "Your care team should choose a different medicine.", "Your care team may suggest a different medicine."
+
+
+def test_an_optional_or_offered_switch_is_not_told_as_a_must(demo_plans: Plans) -> None:
+    """Tamoxifen for a CYP2D6 intermediate metabolizer: CPIC's row is Optional ("Consider hormonal therapy such as an
+    aromatase inhibitor ...") and DPWG offers an alternative or a higher dose guided by endoxifen levels, so the patient
+    hears that the team may suggest another medicine; clopidogrel for a CYP2C19 poor metabolizer (CPIC Strong: "Avoid
+    clopidogrel if possible") still says the team should choose one."""
+    tamoxifen_patient, tamoxifen_plan = demo_plans["demo-03-rodriguez"]
+    given = build_view(tamoxifen_plan, tamoxifen_patient).advice_for("tamoxifen")
+    assert given is not None and given.change is Change.OTHER_DRUG and given.tentative
+    text = visible_text(render_patient_html(tamoxifen_plan, tamoxifen_patient, language="en"))
+    box = text[text.index("tamoxifeno.\n") :].split("\n")[1]
+    assert MAY in box and SHOULD not in box
+    patient, plan = demo_plans["demo-01-hale"]
+    given = build_view(plan, patient).advice_for("clopidogrel")
+    assert given is not None and given.change is Change.OTHER_DRUG and not given.tentative
+    text = visible_text(render_patient_html(plan, patient, language="en"))
+    assert SHOULD in text[text.index("clopidogrel.\n") :].split("\n")[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "classification", "tentative"),
+    [
+        ("Consider hormonal therapy such as an aromatase inhibitor for postmenopausal women.", "Optional", True),
+        ("- Select an alternative or measure the endoxifen concentration and increase the dose.", None, True),
+        ("Avoid clopidogrel if possible. Use prasugrel or ticagrelor at standard dose.", "Strong", False),
+        ("Choose an alternative.", None, False),
+        ("Consider an alternative drug.", "Moderate", True),
+    ],
+)
+def test_a_switch_is_tentative_only_when_the_row_says_so(
+    text: str, classification: str | None, tentative: bool
+) -> None:
+    answer = _answer("CPIC", text, alternative=True)
+    answer.rows[0] = answer.rows[0].model_copy(update={"classification": classification})
+    given = advice("d", [answer])
+    assert given is not None and given.change is Change.OTHER_DRUG and given.tentative is tentative

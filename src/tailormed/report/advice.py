@@ -64,6 +64,8 @@ _USUAL_START = re.compile(
     re.I,
 )
 _ALTERNATIVE = re.compile(r"\balternative|\bavoid", re.I)
+_CONSIDER = re.compile(r"^\W*consider\b", re.I)
+_OFFERED = re.compile(r"\balternative\s+or\b", re.I)
 _DOSE_PATTERNS = (_REDUCE_BY, _HALF, _SHARE_OF, _RANGE_OF, _LOWER, _HIGHER, _CAPPED_START)
 
 
@@ -85,6 +87,7 @@ class MedicineAdvice:
     drug: str
     change: Change
     percent: int | None = None
+    tentative: bool = False  # another drug is offered rather than asked for (see _tentative)
 
 
 def dose_share(text: str) -> tuple[str, int | None] | None:
@@ -121,8 +124,9 @@ def advice(drug: str, answers: list[GuidelineResult]) -> MedicineAdvice | None:
         if row.alternate_drug_available and not _USUAL_START.search(_first(row)) and not _conditional(row)
     ]
     dosing = [row for row in rows if _leads_with_a_dose(row) or (row.dosing_information and row not in switch)]
-    if any(row not in dosing for row in switch):
-        return MedicineAdvice(drug, Change.OTHER_DRUG)
+    switching = [row for row in switch if row not in dosing]
+    if switching:
+        return MedicineAdvice(drug, Change.OTHER_DRUG, tentative=all(_tentative(row) for row in switching))
     # "Initiate standard starting daily dose. For chronic therapy (>12 weeks) ... consider 50% reduction": the start
     # is the usual one; only later doses change
     changing = [row for row in dosing if not _USUAL_START.search(_first(row))]
@@ -145,6 +149,17 @@ def _leads_with_a_dose(row: MatchedRow) -> bool:
     at = min(m.start() for pattern in _DOSE_PATTERNS if (m := pattern.search(first)) is not None)
     other = _ALTERNATIVE.search(first)
     return other is None or at < other.start()
+
+
+def _tentative(row: MatchedRow) -> bool:
+    """The row offers another drug rather than asking for one: graded Optional (CPIC), opening with "Consider", or
+    giving the alternative as one of two courses ("Select an alternative or measure the endoxifen concentration")."""
+    first = _first(row)
+    return (
+        (row.classification or "").casefold() == "optional"
+        or _CONSIDER.match(first) is not None
+        or _OFFERED.search(first) is not None
+    )
 
 
 def _conditional(row: MatchedRow) -> bool:
