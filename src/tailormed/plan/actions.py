@@ -49,7 +49,8 @@ def rationale(finding: Finding) -> str:
 
 
 def _pgx(findings: Sequence[Finding], on_list: set[str]) -> list[Action]:
-    """One action per drug on the list, whichever sources (CPIC, DPWG, the dosing formula) ask for a change.
+    """One action per drug on the list, whichever sources (CPIC, DPWG, an FDA label, the dosing formula) ask for a
+    change.
 
     The action's id is built from its anchor finding (the computed dose when there is one, else the guideline
     finding whose id sorts first, e.g. CPIC before DPWG), so ids are stable; its finding ids and rationale cite
