@@ -4,7 +4,8 @@
 
 Polygenic scores, for each size in ``--sizes`` (variants x samples; default 20,000 x 2,500 and 100,000 x 2,500):
 ``tailormed prs score`` and ``tailormed cohort run --analyses prs`` (local engine with 1 and 2 workers, Spark
-``local[2]``; one block per worker, and 1 worker at the default blocks of 500, which share one pass) against
+``local[2]``; one block per worker, and 1 worker at the default blocks of 500, which share one pass; and
+``--analyses pgx,prs,hereditary`` with 1 and 2 workers at the default blocks) against
 ``plink2 --score --threads 2`` on the same bgzipped VCF, then both on the same data as a PLINK 2
 fileset, then on the same calls as a BGEN file (``plink2 --export bgen-1.2 bits=8 ref-first``) and on an imputed BGEN of
 the same sites (8-bit probabilities, every genotype uncertain) against ``plink2 --bgen FILE ref-first --score`` (the
@@ -143,7 +144,9 @@ def line(name: str, ours: Timed, theirs: Timed, extra: str = "") -> None:
     )
 
 
-def prs_case(work: Path, variants: int, samples: int, tailormed: str, spark: bool, inputs: set[str]) -> None:
+def prs_case(
+    work: Path, variants: int, samples: int, tailormed: str, spark: bool, inputs: set[str], kb: Path
+) -> None:
     vcf = work / f"cohort_{variants}x{samples}.vcf.gz"
     scoring = write_vcf(vcf, variants, samples)
     weights = plink_scores(scoring)
@@ -179,6 +182,14 @@ def prs_case(work: Path, variants: int, samples: int, tailormed: str, spark: boo
             result = timed([tailormed, "cohort", "run", "--vcf", str(vcf), *common, *options, "--out", str(folder)])
             difference = largest_difference(cohort_sums(folder), reference_nm)
             line(name + " (VCF)", result, no_mean, f"vs plink2 no-mean-imputation; max |SUM diff| {difference:.1e}")
+        engines = ["--analyses", "pgx,prs,hereditary", "--build", "grch38", "--kb", str(kb), "--on", "2026-12-04"]
+        for workers in (1, 2):  # the engines' loci through the index, the scored lines from the text, in one pass
+            folder = out / f"cohort_run_every_analysis_{workers}"
+            result = timed([tailormed, "cohort", "run", "--vcf", str(vcf), *common, *engines, "--workers",
+                            str(workers), "--out", str(folder)])  # fmt: skip
+            difference = largest_difference(cohort_sums(folder), reference_nm)
+            line(f"cohort run, 3 analyses, {workers} worker{'s' if workers > 1 else ''} (VCF)", result, no_mean,
+                 f"vs plink2 no-mean-imputation; max |SUM diff| {difference:.1e}")  # fmt: skip
     prefix = out / "pgen"
     subprocess.run(["plink2", "--vcf", str(vcf), "--make-pgen", "--out", str(prefix)], check=True, capture_output=True)
     if "pgen" in inputs:
@@ -426,7 +437,7 @@ def main() -> None:
         for size in args.sizes.split(","):
             variants, samples = (int(x) for x in size.split("x"))
             prs_case(args.work, variants, samples, tailormed, spark=not args.no_spark,
-                     inputs=set(args.prs_inputs.split(",")))  # fmt: skip
+                     inputs=set(args.prs_inputs.split(",")), kb=args.kb)  # fmt: skip
     if "pgx" not in skip:
         for samples in args.pgx_samples.split(","):
             for kind in args.pgx_kinds.split(","):
