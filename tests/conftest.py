@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import tempfile
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,20 @@ REPO = Path(__file__).resolve().parents[1]
 #: The variables tests keep from the outer environment (where the shared data is, the test PostgreSQL server).
 KEPT = frozenset({"TAILORMED_SHARED_DATA", "TAILORMED_TEST_POSTGRES_URL"})
 _XDG = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+
+
+def bgzf_block(data: bytes) -> bytes:
+    """One BGZF block holding ``data`` (SAM/BAM specification 4.1): a gzip member whose extra field gives its size.
+    ``bgzf_block(b"")`` is the end-of-file block."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    body = packer.compress(data) + packer.flush()
+    head = b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00" + struct.pack("<H", len(body) + 25)
+    return head + body + struct.pack("<II", zlib.crc32(data), len(data))
+
+
+def bgzf_blocks(text: bytes, size: int = 60_000) -> bytes:
+    """``text`` as BGZF blocks of ``size`` bytes each, then the end-of-file block."""
+    return b"".join(bgzf_block(text[start : start + size]) for start in range(0, len(text), size)) + bgzf_block(b"")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -13,27 +13,14 @@ import pytest
 from tailormed import bgzf
 from tailormed.errors import InputError
 
-EOF_BLOCK = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
-
-
-def blocks(text: bytes, size: int) -> bytes:
-    """BGZF blocks of ``size`` bytes of text each, then the end-of-file block."""
-    out = bytearray()
-    for start in range(0, len(text), size):
-        piece = text[start : start + size]
-        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-        body = packer.compress(piece) + packer.flush()
-        out += b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00"
-        out += struct.pack("<H", len(body) + 25) + body + struct.pack("<II", zlib.crc32(piece), len(piece))
-    return bytes(out + EOF_BLOCK)
-
+from .conftest import bgzf_blocks
 
 TEXT = b"".join(b"chr1\t%d\t" % i + b"0/1\t" * (i % 7) + b"\n" for i in range(200))
 
 
 def test_slots_hold_the_text_in_order_with_its_line_ends(tmp_path: Path) -> None:
     path = tmp_path / "a.vcf.gz"
-    path.write_bytes(blocks(TEXT, 100))
+    path.write_bytes(bgzf_blocks(TEXT, 100))
     ahead = bgzf.Ahead(path, slot_bytes=250, slots=2)  # two blocks a slot, two slots for the whole file
     text = b""
     try:
@@ -50,7 +37,7 @@ def test_slots_hold_the_text_in_order_with_its_line_ends(tmp_path: Path) -> None
 
 def test_a_slot_is_not_written_again_before_it_is_released(tmp_path: Path) -> None:
     path = tmp_path / "a.vcf.gz"
-    path.write_bytes(blocks(TEXT, 100))
+    path.write_bytes(bgzf_blocks(TEXT, 100))
     ahead = bgzf.Ahead(path, slot_bytes=100, slots=2)
     try:
         pieces = ahead.pieces("a")
@@ -75,7 +62,7 @@ def test_a_slot_is_not_written_again_before_it_is_released(tmp_path: Path) -> No
     [("crc", "CRC-32 or length mismatch"), ("header", "bad header"), ("truncated", "truncated or corrupt BGZF")],
 )
 def test_the_childs_error_comes_after_the_good_text(tmp_path: Path, damage: str, message: str) -> None:
-    data = bytearray(blocks(TEXT, 100))
+    data = bytearray(bgzf_blocks(TEXT, 100))
     block_size = struct.unpack_from("<H", data, 16)[0] + 1
     later = 10 * block_size  # about the eleventh block (blocks differ slightly in size)
     while data[later : later + 4] != b"\x1f\x8b\x08\x04":
@@ -105,7 +92,7 @@ def test_the_childs_error_comes_after_the_good_text(tmp_path: Path, damage: str,
 
 def test_a_block_larger_than_a_slot_is_an_error_not_an_overflow(tmp_path: Path) -> None:
     path = tmp_path / "a.vcf.gz"
-    path.write_bytes(blocks(TEXT, 100))
+    path.write_bytes(bgzf_blocks(TEXT, 100))
     ahead = bgzf.Ahead(path, slot_bytes=99, slots=2)
     try:
         with pytest.raises(OSError, match="does not fit a slot of 99"):
@@ -116,7 +103,7 @@ def test_a_block_larger_than_a_slot_is_an_error_not_an_overflow(tmp_path: Path) 
 
 def test_closing_early_ends_the_child(tmp_path: Path) -> None:
     path = tmp_path / "a.vcf.gz"
-    path.write_bytes(blocks(TEXT, 100))
+    path.write_bytes(bgzf_blocks(TEXT, 100))
     ahead = bgzf.Ahead(path, slot_bytes=100, slots=2)
     pid = ahead.pid
     assert pid is not None
@@ -128,18 +115,21 @@ def test_closing_early_ends_the_child(tmp_path: Path) -> None:
     ahead.close()  # twice is fine
 
 
-COHORT = b"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + b"\t".join(
-    b"S%d" % i for i in range(60)
-) + b"\n" + b"".join(b"chr1\t%d\t.\tA\tG\t.\t.\t.\tGT" % i + b"\t0/1" * 60 + b"\n" for i in range(1, 40))
+COHORT = (
+    b"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t"
+    + b"\t".join(b"S%d" % i for i in range(60))
+    + b"\n"
+    + b"".join(b"chr1\t%d\t.\tA\tG\t.\t.\t.\tGT" % i + b"\t0/1" * 60 + b"\n" for i in range(1, 40))
+)
 
 
 def test_the_header_says_how_many_samples_a_bgzf_vcf_has(tmp_path: Path) -> None:
     path = tmp_path / "c.vcf.gz"
-    path.write_bytes(blocks(COHORT, 30))  # the #CHROM line spread over many blocks
+    path.write_bytes(bgzf_blocks(COHORT, 30))  # the #CHROM line spread over many blocks
     assert bgzf.cohort_samples(path) == 60
-    path.write_bytes(blocks(COHORT.replace(b"##fileformat=VCF", b"##fileformat=XXX"), 30))
+    path.write_bytes(bgzf_blocks(COHORT.replace(b"##fileformat=VCF", b"##fileformat=XXX"), 30))
     assert bgzf.cohort_samples(path) == 0  # not a VCF's text (a BCF, say)
-    path.write_bytes(blocks(COHORT[:200], 30))
+    path.write_bytes(bgzf_blocks(COHORT[:200], 30))
     assert bgzf.cohort_samples(path) == 0  # no #CHROM line
 
 
@@ -147,11 +137,11 @@ def test_inflating_starts_a_child_only_for_a_cohort_vcf_and_take_hands_it_over_o
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "a.vcf.gz"
-    path.write_bytes(blocks(COHORT, 100))
+    path.write_bytes(bgzf_blocks(COHORT, 100))
     plain = tmp_path / "a.vcf"
     plain.write_bytes(COHORT)
     few = tmp_path / "few.vcf.gz"
-    few.write_bytes(blocks(COHORT.replace(b"\tS5\t", b"\t"), 100))
+    few.write_bytes(bgzf_blocks(COHORT.replace(b"\tS5\t", b"\t"), 100))
     gzipped = tmp_path / "g.vcf.gz"
     gzipped.write_bytes(zlib.compress(COHORT, wbits=31))
     monkeypatch.setattr(bgzf, "COHORT_SAMPLES", 60)
@@ -182,7 +172,7 @@ def test_inflating_starts_a_child_only_for_a_cohort_vcf_and_take_hands_it_over_o
 def test_a_file_already_inflating_ahead_gets_no_second_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``prs score`` starts the child before it loads anything; the command's own ``inflating`` then starts none."""
     path = tmp_path / "a.vcf.gz"
-    path.write_bytes(blocks(COHORT, 100))
+    path.write_bytes(bgzf_blocks(COHORT, 100))
     monkeypatch.setattr(bgzf, "COHORT_SAMPLES", 60)
     monkeypatch.setattr(bgzf, "MIN_AHEAD_BYTES", 0)
     started: list[Path] = []

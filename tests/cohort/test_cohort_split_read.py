@@ -5,8 +5,6 @@ one htslib pass over every record, and each record votes on the build once."""
 from __future__ import annotations
 
 import copy
-import struct
-import zlib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,26 +19,13 @@ from tailormed.evidence import index as index_module
 from tailormed.evidence import read as read_module
 from tailormed.knowledge.bundle import KnowledgeBundle
 
+from ..conftest import bgzf_blocks
+
 pytestmark = pytest.mark.shared
 
 ON = date(2026, 12, 4)
 PGS001229 = "PGS001229_hmPOS_GRCh38.normalised.txt.gz"
 TABLES = ("pgx_calls.parquet", "pgx_recommendations.parquet", "hereditary.parquet", "prs_scores.parquet")
-
-
-def _bgzf(data: bytes) -> bytes:
-    """``data`` as BGZF blocks with the end-of-file block (SAM/BAM specification, 4.1)."""
-    out = b""
-    for start in range(0, len(data), 60_000):
-        out += _block(data[start : start + 60_000])
-    return out + _block(b"")
-
-
-def _block(data: bytes) -> bytes:
-    deflater = zlib.compressobj(6, zlib.DEFLATED, -15)
-    body = deflater.compress(data) + deflater.flush()
-    head = b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00" + struct.pack("<H", 18 + len(body) + 7)
-    return head + body + struct.pack("<II", zlib.crc32(data), len(data))
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -57,7 +42,7 @@ def test_loci_through_the_index_and_scores_from_the_text_write_the_bytes_of_one_
     inflater: str,
 ) -> None:
     vcf = tmp_path / "cohort.vcf.gz"
-    vcf.write_bytes(_bgzf(pgx_cohort_vcf.read_bytes()))
+    vcf.write_bytes(bgzf_blocks(pgx_cohort_vcf.read_bytes()))
     plan = plan_run(vcf=vcf, pgen=None, analyses=[Analysis.PGX, Analysis.HEREDITARY, Analysis.PRS],
                     kb=cohort_bundle.root, scoring=[pgs_dir / PGS001229], min_overlap=0.01, block_size=8,
                     on=ON)  # fmt: skip

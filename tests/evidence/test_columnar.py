@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import struct
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,28 +16,17 @@ from tailormed import bgzf as tailormed_bgzf
 from tailormed.errors import InputError
 from tailormed.evidence import columnar, read_genomes
 from tailormed.evidence.read import _Pass
-from tailormed.evidence.reader import BGZF_EOF
 from tailormed.model.dosage import MISSING_COPIES, SiteBlock, SiteGroup
 from tailormed.model.evidence import GenomeRequest, ScorePosition
 from tailormed.model.genotype import GenomeBuild
+
+from ..conftest import bgzf_blocks
 
 HEADER = (
     "##fileformat=VCFv4.2\n##reference=GRCh38\n##contig=<ID=chr1>\n##contig=<ID=chr2>\n"
     '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
     '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">\n'
 )
-
-
-def bgzf(text: bytes, block: int = 50_000) -> bytes:
-    """BGZF blocks of ``text`` and the end-of-file block (SAM/BAM specification, 4.1)."""
-    out = bytearray()
-    for start in range(0, len(text), block):
-        piece = text[start : start + block]
-        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-        body = packer.compress(piece) + packer.flush()
-        out += b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00"
-        out += struct.pack("<H", len(body) + 25) + body + struct.pack("<II", zlib.crc32(piece), len(piece))
-    return bytes(out + BGZF_EOF)
 
 
 def vcf_text(samples: list[str], rows: list[tuple[str, int, str, str, str, list[str]]]) -> str:
@@ -151,7 +139,7 @@ def test_same_records_as_htslib(
     rows.sort(key=lambda row: (row[0], row[1]))
     text = vcf_text(names, rows).encode()
     path = tmp_path / ("c.vcf.gz" if compressed else "c.vcf")
-    path.write_bytes(bgzf(text, block=97) if compressed else text)
+    path.write_bytes(bgzf_blocks(text, size=97) if compressed else text)
     chosen = [names[i] for i in range(samples) if i % 2 == 0] if subset else None
     assert columnar.supports(path)
     htslib = groups_of(path, request(rows), chosen, False)
@@ -197,7 +185,7 @@ def test_fixed_width_lines_decoded_in_blocks(tmp_path: Path, order: str) -> None
     calls = np.array(["0/0", "0/1", "1/1", "./.", "1|0"])
     rows = [("chr1", 1000 + i, "A", "G", "GT", list(calls[rng.integers(0, 5, len(names))])) for i in range(700)]
     path = tmp_path / "fixed.vcf.gz"
-    path.write_bytes(bgzf(vcf_text(names, rows).encode()))
+    path.write_bytes(bgzf_blocks(vcf_text(names, rows).encode()))
     chosen = names[::3] if order == "subset" else names[::-1]
     ours = groups_of(path, request(rows), chosen, True)
     assert len(ours) == 700
@@ -240,12 +228,12 @@ def test_corrupt_block_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     rows = [("chr1", 100 + i, "A", "G", "GT", ["0/1", "1/1"]) for i in range(50)]
     text = vcf_text(["S0", "S1"], rows).encode()
     whole = tmp_path / "whole.vcf.gz"
-    whole.write_bytes(bgzf(text, block=400))
+    whole.write_bytes(bgzf_blocks(text, size=400))
     chunks = list(columnar.text_chunks(whole, str(whole)))
     assert b"".join(bytes(data[begin:stop]) for data, begin, stop, _, _ in chunks) == text
     for data, begin, stop, ends, _ in chunks:  # each piece's line ends, found block by block as it was inflated
         assert ends.tolist() == [i for i in range(begin, stop) if data[i] == 10]
-    data = bytearray(bgzf(text, block=400))
+    data = bytearray(bgzf_blocks(text, size=400))
     data[len(data) // 2] ^= 0xFF
     path = tmp_path / "corrupt.vcf.gz"
     path.write_bytes(bytes(data))
@@ -312,7 +300,7 @@ def test_score_groups_handed_to_a_sink_as_read(tmp_path: Path, text: bool) -> No
     calls = np.array(["0/0", "0/1", "1/1", "./.", "1|0"])
     rows = [("chr1", 1000 + i // 2, "A", "GC"[i % 2], "GT", list(calls[rng.integers(0, 5, 60)])) for i in range(80)]
     path = tmp_path / "sink.vcf.gz"
-    path.write_bytes(bgzf(vcf_text(names, rows).encode(), block=3000))
+    path.write_bytes(bgzf_blocks(vcf_text(names, rows).encode(), size=3000))
     kept = groups_of(path, request(rows), None, text)
     handed = Handed()
     opened: list[tuple[GenomeBuild, list[str]]] = []

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import shutil
 import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -26,24 +25,10 @@ from tailormed.model.evidence import (
 )
 from tailormed.model.genotype import GenomeBuild, Locus
 
+from ..conftest import bgzf_block, bgzf_blocks
+
 CINECA = "risk/genotypes/cineca_synthetic_subset.GRCh37.chr22.vcf.gz"
 G37 = GenomeBuild.GRCH37
-
-
-def _bgzf(data: bytes) -> bytes:
-    """``data`` as BGZF blocks with the end-of-file block (SAM/BAM specification, 4.1)."""
-    out = b""
-    for start in range(0, len(data), 60_000):
-        out += _block(data[start : start + 60_000])
-    return out + _block(b"")
-
-
-def _block(data: bytes) -> bytes:
-    deflater = zlib.compressobj(6, zlib.DEFLATED, -15)
-    body = deflater.compress(data) + deflater.flush()
-    size = 18 + len(body) + 8 - 1
-    head = b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00" + struct.pack("<H", size)
-    return head + body + struct.pack("<II", zlib.crc32(data), len(data))
 
 
 def _request(path: Path) -> GenomeRequest:
@@ -90,7 +75,7 @@ def test_a_file_htslib_cannot_index_is_streamed_and_refused_with_its_line(
     header += "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
     body = "".join(f"chr1\t{pos}\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\n" for pos in (100, 300, 200, 400))
     path = tmp_path / "unsorted.vcf.gz"
-    path.write_bytes(_bgzf((header + body).encode()))
+    path.write_bytes(bgzf_blocks((header + body).encode()))
     monkeypatch.setattr(index_module, "MIN_BYTES", 0)
     request = GenomeRequest(
         loci={"test": {GenomeBuild.GRCH38: BuildLoci(loci=[Locus(chrom="chr1", pos=400, ref="A", alts=("G",))])}}
@@ -111,7 +96,7 @@ def test_an_indexed_file_is_queried_on_contigs_only_its_index_lists(
     rows = [(chrom, pos) for chrom in ("chr1", "chr2") for pos in (100, 200)]
     body = "".join(f"{chrom}\t{pos}\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\n" for chrom, pos in rows)
     path = tmp_path / "genome.vcf.gz"
-    path.write_bytes(_bgzf((header + body).encode()))
+    path.write_bytes(bgzf_blocks((header + body).encode()))
     htslib = index_module._htslib()
     assert htslib is not None
     assert htslib.tabix(bytes(path), bytes(tmp_path / "genome.vcf.gz.tbi"), 0, htslib.vcf_conf) == 0
@@ -139,9 +124,9 @@ def test_tabix_names_come_from_the_first_block_only(tmp_path: Path) -> None:
     names = b"chr1\0chr2\0"
     head = b"TBI\x01" + struct.pack("<8i", 2, 2, 1, 2, 0, ord("#"), 0, len(names)) + names
     index = tmp_path / "x.tbi"
-    index.write_bytes(_block(head) + b"not a block")  # what follows the names is never read
+    index.write_bytes(bgzf_block(head) + b"not a block")  # what follows the names is never read
     assert index_module.tabix_names(index) == ["chr1", "chr2"]
-    index.write_bytes(_block(b"CSI\x01" + head[4:]))
+    index.write_bytes(bgzf_block(b"CSI\x01" + head[4:]))
     assert index_module.tabix_names(index) is None
 
 

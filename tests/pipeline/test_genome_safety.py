@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import gzip
 import os
-import struct
 import subprocess
 import sys
-import zlib
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -30,6 +28,8 @@ from tailormed.model.pgx import GeneCall
 from tailormed.pipeline import pgx
 from tailormed.pipeline.analyze import analyze_files
 from tailormed.pipeline.plausible import plausibility
+
+from ..conftest import bgzf_block
 
 RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
 
@@ -241,22 +241,14 @@ def test_analyze_reads_a_grch37_genome(core: KnowledgeBundle, tmp_path: Path) ->
 # -- issue 11 item 3: a bgzip file cut at a block boundary is not complete ------------------------------------------
 
 
-def _bgzf_block(data: bytes) -> bytes:
-    """One BGZF block (SAM/BAM specification 4.1): a gzip member whose extra field gives its size."""
-    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
-    body = deflate.compress(data) + deflate.flush()
-    header = b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00" + struct.pack("<H", len(body) + 25)
-    return header + body + struct.pack("<II", zlib.crc32(data), len(data))
-
-
 def test_bgzf_cut_at_a_block_boundary_is_refused(shared_data: Path, core: KnowledgeBundle, tmp_path: Path) -> None:
     text = (shared_data / "pgx/pharmcat/examples/pharmcat.example2.vcf").read_bytes()
     cut = text.index(b"\nchr10\t") + 1
-    assert _bgzf_block(b"") == bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+    assert bgzf_block(b"") == bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
     complete = tmp_path / "complete.vcf.gz"
-    complete.write_bytes(_bgzf_block(text[:cut]) + _bgzf_block(text[cut:]) + _bgzf_block(b""))
+    complete.write_bytes(bgzf_block(text[:cut]) + bgzf_block(text[cut:]) + bgzf_block(b""))
     truncated = tmp_path / "truncated.vcf.gz"
-    truncated.write_bytes(_bgzf_block(text[:cut]))  # an interrupted copy: whole blocks, no end-of-file block
+    truncated.write_bytes(bgzf_block(text[:cut]))  # an interrupted copy: whole blocks, no end-of-file block
     assert gzip.decompress(truncated.read_bytes()) == text[:cut]  # gzip itself sees nothing wrong
     assert [d.name for d in _calls(complete, core)["CYP2C19"].diplotypes] == ["*2/*2"]
     with pytest.raises(InputError, match="without the BGZF end-of-file block: it is truncated") as caught:
@@ -270,7 +262,7 @@ def test_a_stream_is_read_once_without_touching_disk(shared_data: Path, core: Kn
     stands; the evidence equals the file's. The writer is a separate process, as a real pipe's is: htslib's read
     does not let another thread of this process run while it waits."""
     text = (shared_data / "pgx/pharmcat/examples/pharmcat.example2.vcf").read_bytes()
-    data = _bgzf_block(text) + _bgzf_block(b"")
+    data = bgzf_block(text) + bgzf_block(b"")
     path = tmp_path / "example2.vcf.gz"
     path.write_bytes(data)
     with subprocess.Popen(["cat", str(path)], stdout=subprocess.PIPE) as feeder:
