@@ -1,0 +1,74 @@
+"""Indications found missing when every FDA oncology approval naming a biomarker was compared with the curated core
+(drug, biomarker, tumour type), each with a real alteration: the tumour gets the therapy at the tier its source
+gives, and a withdrawn indication is offered no more."""
+
+from __future__ import annotations
+
+import pytest
+
+from tailormed.engines.onco.profile import tumour_type_code
+from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TumourProfile, match_profile
+from tailormed.model.alteration import parse_alteration
+
+
+def run(knowledge: OncoKnowledge, tumour: str, *texts: str) -> OncoResult:
+    code = tumour_type_code(tumour, knowledge.tree)
+    profile = TumourProfile(case_id="t", tumour_type=code, alterations=[parse_alteration(t) for t in texts])
+    return match_profile(profile, knowledge)
+
+
+def tiers(result: OncoResult, therapy: str, significance: str = "sensitivity") -> set[str]:
+    return {m.amp_tier for m in result.matches if m.row.therapy == therapy and m.row.significance.value == significance}
+
+
+def years(result: OncoResult, therapy: str) -> set[int | None]:
+    return {m.row.year for m in result.matches if m.row.therapy == therapy and m.amp_tier == "I-A"}
+
+
+@pytest.mark.parametrize(
+    ("tumour", "alteration", "therapy", "year"),
+    [
+        ("SKCM", "BRAF V600E", "atezolizumab + cobimetinib + vemurafenib", 2020),
+        ("ACRM", "BRAF V600K", "atezolizumab + cobimetinib + vemurafenib", 2020),
+        ("LUAD", "EGFR L858R", "ramucirumab + erlotinib", 2020),
+        ("NSCLC", "EGFR E746_A750del", "ramucirumab + erlotinib", 2020),
+        ("IDC", "ERBB2 amplification", "neratinib + capecitabine", 2020),
+        ("LUAD", "EGFR A767_V769dup", "amivantamab", 2021),  # exon 20 insertion, after platinum chemotherapy
+        ("THPA", "CCDC6::RET", "pralsetinib", 2020),  # RET fusion-positive thyroid cancer
+        ("CML", "BCR::ABL1", "ponatinib", 2012),  # no other TKI indicated
+    ],
+)
+def test_missing_fda_indications_are_on_label(
+    core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str, year: int
+) -> None:
+    result = run(core_knowledge, tumour, alteration)
+    assert "I-A" in tiers(result, therapy)
+    assert year in years(result, therapy)
+
+
+def test_pralsetinib_for_ret_mutant_medullary_thyroid_cancer_was_withdrawn(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "THME", "RET M918T")
+    assert "I-A" not in tiers(result, "pralsetinib")
+    assert "I-A" in tiers(result, "selpercatinib")  # still on its own label
+    assert "I-A" in tiers(run(core_knowledge, "THME", "NCOA4::RET"), "pralsetinib")  # a fusion stays on-label
+
+
+@pytest.mark.parametrize(
+    ("tumour", "alterations", "therapy", "expected"),
+    [
+        ("CML", ("BCR::ABL1", "ABL1 T315I"), "bosutinib", "I-B"),
+        ("LUAD", ("EML4::ALK", "ALK G1202R"), "brigatinib", "I-B"),
+    ],
+)
+def test_on_target_secondary_mutations_resist_the_drug_beside_its_label(
+    core_knowledge: OncoKnowledge, tumour: str, alterations: tuple[str, ...], therapy: str, expected: str
+) -> None:
+    result = run(core_knowledge, tumour, *alterations)
+    assert tiers(result, therapy, "resistance") == {expected}
+    assert "I-A" in tiers(result, therapy)  # the fusion's own label is still shown beside it
+
+
+def test_alk_g1202r_points_to_lorlatinib_as_investigational_evidence(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "LUAD", "ALK G1202R")
+    assert tiers(result, "lorlatinib") == {"II-C"}
+    assert tiers(run(core_knowledge, "LUAD", "EML4::ALK", "ALK G1202R"), "lorlatinib") == {"I-A", "II-C"}
