@@ -38,6 +38,17 @@ def label_rows(guidelines: GuidelineKnowledge, drug: str, results: dict[str, Gen
         ("iloperidone", "CYP2D6", "*4/*4", "PA166104887", '"Reduce the dose of FANAPT [iloperidone] by one-half'),
         ("gefitinib", "CYP2D6", "*4/*4", "PA166170929", '"No dose adjustment is recommended in patients with a known'),
         ("lofexidine", "CYP2D6", "*4/*4", "PA166179848", '"Monitor adverse events such as orthostatic hypotension'),
+        ("meclizine", "CYP2D6", "*4/*4", "PA166180000", "The meclizine (ANTIVERT) label states"),
+        ("metoclopramide", "CYP2D6", "*4/*4", "PA166178750", '"Reduce the Reglan [metoclopramide] dosage in patients'),
+        ("nalidixic acid", "G6PD", "A- 202A_376G/A- 202A_376G", "PA166104891", '"Caution should be observed in'),
+        ("pitolisant", "CYP2D6", "*4/*4", "PA166185168", '"Dosage Recommendations in Patients Who Are Known CYP2D6'),
+        ("sodium nitrite", "G6PD", "A- 202A_376G/B (reference)", "PA166115362", '"Because patients with G6PD'),
+        ("sulfasalazine", "G6PD", "A- 202A_376G/A- 202A_376G", "PA166104892", '"Patients with glucose-6 phosphate'),
+        ("tamsulosin", "CYP2D6", "*4/*4", "PA166160672", '"FLOMAX [tamsulosin] capsules should be used with caution'),
+        ("thioridazine", "CYP2D6", "*1/*4", "PA166104805", '"...thioridazine is contraindicated...in patients'),
+        ("tolazamide", "G6PD", "A- 202A_376G/B (reference)", "PA166182786", '"Because tolazamide belongs to the class'),
+        ("tolbutamide", "G6PD", "A- 202A_376G/A- 202A_376G", "PA166182787", '"Because tolbutamide belongs to the'),
+        ("valbenazine", "CYP2D6", "*4/*4", "PA166170052", '"The recommended dosage for known CYP2D6 poor metabolizers'),
     ],
 )
 def test_a_drug_only_the_label_guides_gets_the_labels_words(
@@ -80,6 +91,13 @@ def test_a_drug_only_the_label_guides_gets_the_labels_words(
         ("rasburicase", "G6PD", "A- 202A_376G/A- 202A_376G", "B (reference)/B (reference)"),
         ("primaquine", "G6PD", "A- 202A_376G/B (reference)", "B (reference)/B (reference)"),
         ("lesinurad", "CYP2C9", "*3/*3", "*1/*2"),  # activity score 0, not 1.5
+        ("methylene blue", "G6PD", "A- 202A_376G/B (reference)", "B (reference)/B (reference)"),
+        ("nitrofurantoin", "G6PD", "A- 202A_376G/A- 202A_376G", "B (reference)/B (reference)"),
+        ("piroxicam", "CYP2C9", "*2/*3", "*1/*3"),  # activity score 0.5, not 1
+        ("tafenoquine", "G6PD", "A- 202A_376G/B (reference)", "B (reference)/B (reference)"),
+        ("thioridazine", "CYP2D6", "*1/*4", "*1/*1"),  # the label's "reduced levels of activity": scores 0 to 1
+        ("tramadol", "CYP2D6", "*1/*1x2", "*1/*1"),  # ultrarapid only
+        ("vortioxetine", "CYP2D6", "*4/*4", "*1/*4"),
     ],
 )
 def test_label_rows_reach_only_the_results_they_name(
@@ -107,7 +125,7 @@ def test_codeine_ultrarapid_metabolizer_gets_every_source(
     assert label_rows(guidelines, "codeine", {"CYP2D6": called("CYP2D6", phenotypes, "*1/*1")}) == []
 
 
-@pytest.mark.parametrize("drug", ["amikacin", "gentamicin", "streptomycin"])
+@pytest.mark.parametrize("drug", ["amikacin", "gentamicin", "plazomicin", "streptomycin", "tobramycin"])
 def test_aminoglycoside_labels_reach_an_mt_rnr1_risk_variant(
     guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str
 ) -> None:
@@ -119,11 +137,49 @@ def test_aminoglycoside_labels_reach_an_mt_rnr1_risk_variant(
     assert label_rows(guidelines, drug, {"MT-RNR1": normal}) == []
 
 
+def test_pimozide_label_limits_the_dose_of_adult_and_paediatric_poor_metabolizers(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    rows = label_rows(guidelines, "pimozide", {"CYP2D6": called("CYP2D6", phenotypes, "*4/*4")})
+    by_population = {row.population: row for row in rows}
+    assert set(by_population) == {"adults", "pediatrics"} and all(row.actionable for row in rows)
+    assert "should not exceed 4 mg/day" in by_population["adults"].text
+    assert "should not exceed 0.05 mg/kg/day" in by_population["pediatrics"].text
+    assert label_rows(guidelines, "pimozide", {"CYP2D6": called("CYP2D6", phenotypes, "*1/*4")}) == []
+
+
+@pytest.mark.parametrize(
+    ("diplotype", "acts"),
+    [("*4/*4", True), ("*1/*4", True), ("*1/*1", False), ("*1/*1x2", True)],
+)
+def test_meclizine_label_asks_for_monitoring_of_every_result_but_normal(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str, acts: bool
+) -> None:
+    """The annotation gives the label's words for every CYP2D6 score; a normal metabolizer sees them without being
+    asked to act, a poor, intermediate or ultrarapid one is asked to monitor."""
+    (row,) = label_rows(guidelines, "meclizine", {"CYP2D6": called("CYP2D6", phenotypes, diplotype)})
+    assert "monitor for adverse reactions and clinical effect accordingly" in row.text
+    assert row.other_prescribing_guidance and row.actionable is acts
+
+
+def test_tetrabenazine_label_caps_poor_metabolizers_and_titrates_the_others(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    (poor,) = label_rows(guidelines, "tetrabenazine", {"CYP2D6": called("CYP2D6", phenotypes, "*4/*4")})
+    assert "the recommended daily dose should not exceed a maximum of 50 mg" in poor.text and poor.actionable
+    (intermediate,) = label_rows(guidelines, "tetrabenazine", {"CYP2D6": called("CYP2D6", phenotypes, "*1/*4")})
+    assert "should be titrated up slowly at weekly intervals by 12.5 mg daily" in intermediate.text
+    assert intermediate.actionable
+    (normal,) = label_rows(guidelines, "tetrabenazine", {"CYP2D6": called("CYP2D6", phenotypes, "*1/*1")})
+    assert normal.text == intermediate.text and not normal.actionable
+    assert label_rows(guidelines, "tetrabenazine", {"CYP2D6": called("CYP2D6", phenotypes, "*1/*1x2")}) == []
+
+
 def test_every_label_row_quotes_its_annotation(guidelines: GuidelineKnowledge) -> None:
     """Each label guideline names its ClinPGx annotation page; each row shows the words it quotes, citing that page,
     the annotation's id and version, and the label (Drugs@FDA) the annotation reads."""
     labels = [g for g in guidelines.guidelines if g.source == LABEL]
-    assert len(labels) >= 46
+    assert len(labels) >= 67
     for guideline in labels:
         match = re.fullmatch(r"https://www\.clinpgx\.org/labelAnnotation/(PA\d+)", guideline.url or "")
         assert match is not None, guideline.id
