@@ -72,3 +72,29 @@ def test_alk_g1202r_points_to_lorlatinib_as_investigational_evidence(core_knowle
     result = run(core_knowledge, "LUAD", "ALK G1202R")
     assert tiers(result, "lorlatinib") == {"II-C"}
     assert tiers(run(core_knowledge, "LUAD", "EML4::ALK", "ALK G1202R"), "lorlatinib") == {"I-A", "II-C"}
+
+
+@pytest.mark.parametrize(
+    ("tumour", "alterations", "therapy", "sensitising"),
+    [
+        ("LUAD", ("MET exon 14 skipping", "MET Y1230C"), "capmatinib", True),
+        ("NSCLC", ("MET exon 14 skipping", "MET D1228N"), "tepotinib", True),
+        ("LUAD", ("KIF5B::RET", "RET G810R"), "selpercatinib", True),
+        ("LUAD", ("KRAS G12C", "KRAS Y96D"), "sotorasib", True),
+        ("NSCLC", ("KRAS G12C", "KRAS Y96C"), "adagrasib", True),
+        ("CLLSLL", ("PLCG2 R665W",), "ibrutinib", False),  # the ibrutinib labels name no alteration
+    ],
+)
+def test_acquired_resistance_reported_in_case_series_is_tier_two(
+    core_knowledge: OncoKnowledge, tumour: str, alterations: tuple[str, ...], therapy: str, sensitising: bool
+) -> None:
+    result = run(core_knowledge, tumour, *alterations)
+    assert tiers(result, therapy, "resistance") == {"II-C"}
+    assert ("I-A" in tiers(result, therapy)) is sensitising
+
+
+def test_case_series_resistance_outside_its_tumour_type_is_tier_three(core_knowledge: OncoKnowledge) -> None:
+    assert tiers(run(core_knowledge, "LUAD", "KRAS Y96D"), "osimertinib", "resistance") == set()
+    result = run(core_knowledge, "COAD", "KRAS G12C", "KRAS Y96D")
+    assert tiers(result, "sotorasib", "resistance") == {"III"}
+    assert "I-A" in tiers(result, "sotorasib + panitumumab")
