@@ -98,3 +98,26 @@ def test_case_series_resistance_outside_its_tumour_type_is_tier_three(core_knowl
     result = run(core_knowledge, "COAD", "KRAS G12C", "KRAS Y96D")
     assert tiers(result, "sotorasib", "resistance") == {"III"}
     assert "I-A" in tiers(result, "sotorasib + panitumumab")
+
+
+@pytest.mark.parametrize(
+    ("alterations", "therapy", "level"),
+    [
+        (("ER IHC 90%",), "anastrozole", "FDA"),
+        (("PR IHC 20%",), "letrozole", "FDA"),
+        (("ER IHC 60%",), "exemestane", "FDA"),
+        (("ER IHC 95%", "PR IHC 40%"), "tamoxifen", "guideline"),
+    ],
+)
+def test_endocrine_therapy_for_hormone_receptor_positive_breast_cancer(
+    core_knowledge: OncoKnowledge, alterations: tuple[str, ...], therapy: str, level: str
+) -> None:
+    result = run(core_knowledge, "IDC", *alterations)
+    assert {m.row.native_level for m in result.matches if m.row.therapy == therapy and m.amp_tier == "I-A"} == {level}
+
+
+def test_endocrine_therapy_needs_a_receptor_at_one_percent_of_nuclei(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "IDC", "ER IHC 0%", "PR IHC 0%")
+    for therapy in ("anastrozole", "letrozole", "exemestane", "tamoxifen"):
+        assert "I-A" not in tiers(result, therapy), therapy
+    assert "I-A" not in tiers(run(core_knowledge, "IDC", "PR IHC 50%"), "exemestane")  # its label names ER alone
