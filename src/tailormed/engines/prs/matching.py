@@ -24,14 +24,19 @@ whose absent sites have an unknown reference rather than score them as missing.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Mapping
+from array import array
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
-from tailormed.knowledge.pgs_scoring import EffectType, ScoringFile
+import numpy as np
+import numpy.typing as npt
+
+from tailormed.knowledge.pgs_scoring import EffectType, Positions, ScoringFile
 from tailormed.model.dosage import SiteBlock, SiteGroup, SiteRecord
 from tailormed.model.genotype import GenomeBuild
 
@@ -146,13 +151,62 @@ class BlockHits:
         self.selected.append(chosen)
 
 
-@dataclass
-class ScoreMatch:
-    """All rows of one score and their outcome."""
+#: A log column's code for "none" (no match type, no reason).
+_NONE = -1
+_STATUSES = tuple(MatchStatus)
+_TYPES = tuple(MatchType)
+_REASONS = tuple(Reason)
+_STATUS_CODE = {status: code for code, status in enumerate(_STATUSES)}
+_TYPE_CODE = {kind: code for code, kind in enumerate(_TYPES)}
+_REASON_CODE = {reason: code for code, reason in enumerate(_REASONS)}
+_FLIPPED = [_TYPE_CODE[kind] for kind in _TYPES if "flip" in kind]
+#: Bits of a row's flags.
+_AMBIGUOUS, _MULTIALLELIC, _DUPLICATE = 1, 2, 4
 
-    score: ScoringFile
-    log: list[LogRow] = field(default_factory=list)
-    selected: list[Selected] = field(default_factory=list)
+
+class ScoreMatch:
+    """All rows of one score and their outcome, kept as columns of a few bytes a row (status, match type, reason,
+    flags, candidates, the effect allele's index and the target's alleles), so a cohort's scores of millions of
+    variants hold no object per variant; :attr:`log` and :attr:`selected` give the rows as objects when asked."""
+
+    def __init__(self, score: ScoringFile, positions: Positions, targets: list[str]) -> None:
+        count = len(score)
+        self.score = score
+        self.positions = positions
+        self._targets = targets  # the matcher's distinct ``ref:alts`` of target variants, shared by its scores
+        self._status = array("b", bytes(count))
+        self._type = array("b", [_NONE]) * count
+        self._reason = array("b", [_NONE]) * count
+        self._flags = array("B", bytes(count))
+        self._candidates = array("i", bytes(4 * count))
+        self._allele = array("h", bytes(2 * count))
+        self._target = array("i", [_NONE]) * count
+
+    def set(
+        self,
+        row: int,
+        status: MatchStatus,
+        match_type: MatchType | None = None,
+        reason: Reason | None = None,
+        *,
+        target: int = _NONE,
+        flags: int = 0,
+        candidates: int = 0,
+        allele: int = 0,
+    ) -> None:
+        """Row ``row``'s outcome (``target``: the number of its target's ``ref:alts`` in the matcher's list)."""
+        self._status[row] = _STATUS_CODE[status]
+        self._type[row] = _TYPE_CODE[match_type] if match_type is not None else _NONE
+        self._reason[row] = _REASON_CODE[reason] if reason is not None else _NONE
+        self._target[row] = target
+        self._flags[row] = flags
+        self._candidates[row] = candidates
+        self._allele[row] = allele
+
+    def set_many(self, rows: npt.NDArray[np.intp], status: MatchStatus, reason: Reason) -> None:
+        """The same outcome without a match for every row of ``rows``."""
+        _column(self._status)[rows] = _STATUS_CODE[status]
+        _column(self._reason)[rows] = _REASON_CODE[reason]
 
     @property
     def total(self) -> int:
@@ -160,30 +214,93 @@ class ScoreMatch:
 
     @property
     def matched(self) -> int:
-        return len(self.selected)
+        return int(np.count_nonzero(_column(self._status) == _STATUS_CODE[MatchStatus.MATCHED]))
 
     @property
     def match_rate(self) -> float:
         return self.matched / self.total if self.total else 0.0
 
     def count(self, reason: Reason) -> int:
-        return sum(1 for row in self.log if row.reason == reason)
+        return int(np.count_nonzero(_column(self._reason) == _REASON_CODE[reason]))
 
     def counts_by_reason(self) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for row in self.log:
-            if row.reason is not None:
-                found[row.reason.name.lower()] = found.get(row.reason.name.lower(), 0) + 1
-        return found
+        """Rows per reason, the reasons in the order of their first row."""
+        reasons = _column(self._reason)
+        codes, first, counts = np.unique(reasons, return_index=True, return_counts=True)
+        order = np.argsort(first, kind="stable")
+        return {_REASONS[code].name.lower(): int(counts[i]) for i in order.tolist() if (code := int(codes[i])) != _NONE}
 
     @property
     def assumed_reference(self) -> int:
-        kept = (row for row in self.log if row.status == MatchStatus.MATCHED)
-        return sum(1 for row in kept if row.match_type == MatchType.ASSUMED_REFERENCE)
+        kept = _column(self._status) == _STATUS_CODE[MatchStatus.MATCHED]
+        return int(np.count_nonzero(kept & (_column(self._type) == _TYPE_CODE[MatchType.ASSUMED_REFERENCE])))
 
     @property
     def flipped(self) -> int:
-        return sum(1 for row in self.log if row.status == MatchStatus.MATCHED and "flip" in (row.match_type or ""))
+        kept = _column(self._status) == _STATUS_CODE[MatchStatus.MATCHED]
+        return int(np.count_nonzero(kept & np.isin(_column(self._type), _FLIPPED)))
+
+    def target_id(self, row: int) -> str | None:
+        """Row ``row``'s target variant as ``chrom:pos:ref:alts`` (:attr:`SiteRecord.target_id`), if it has one."""
+        target = self._target[row]
+        if target == _NONE:
+            return None
+        chrom = self.positions.chrom[row]
+        assert chrom is not None  # a row with a target has a position
+        return f"{chrom.removeprefix('chr')}:{int(self.positions.pos[row])}:{self._targets[target]}"
+
+    @property
+    def log(self) -> list[LogRow]:
+        """Every row's outcome in row order, as in pgsc_calc's match log."""
+        score, positions = self.score, self.positions
+        pos, weights = positions.pos.tolist(), score.weight.tolist()
+        found: list[LogRow] = []
+        for row in range(len(score)):
+            match_type, reason, flags = self._type[row], self._reason[row], self._flags[row]
+            found.append(
+                LogRow(
+                    row=row,
+                    chrom=positions.chrom[row],
+                    pos=pos[row],
+                    effect_allele=score.effect_allele[row],
+                    other_allele=score.other_allele[row],
+                    weight=weights[row],
+                    status=_STATUSES[self._status[row]],
+                    match_type=_TYPES[match_type] if match_type != _NONE else None,
+                    target_id=self.target_id(row),
+                    reason=_REASONS[reason] if reason != _NONE else None,
+                    ambiguous=bool(flags & _AMBIGUOUS),
+                    multiallelic=bool(flags & _MULTIALLELIC),
+                    duplicate=bool(flags & _DUPLICATE),
+                    candidates=self._candidates[row],
+                )
+            )
+        return found
+
+    @property
+    def selected(self) -> list[Selected]:
+        """The kept matches in row order."""
+        score = self.score
+        weights = score.weight.tolist()
+        kept = np.flatnonzero(_column(self._status) == _STATUS_CODE[MatchStatus.MATCHED]).tolist()
+        assumed = _TYPE_CODE[MatchType.ASSUMED_REFERENCE]
+        return [
+            Selected(
+                row,
+                cast(str, self.target_id(row)),
+                self._allele[row],
+                weights[row],
+                score.effect_type[row],
+                self._type[row] == assumed,
+            )
+            for row in kept
+        ]
+
+
+def _column(values: array[int]) -> npt.NDArray[np.generic]:
+    """A log column as a numpy array (a view: writing to it writes the column)."""
+    kinds = {"b": np.int8, "B": np.uint8, "h": np.int16, "i": np.int32}
+    return np.frombuffer(values, dtype=kinds[values.typecode])
 
 
 @lru_cache(maxsize=1 << 16)
@@ -273,8 +390,88 @@ def best_candidate(found: list[Candidate]) -> Candidate:
 _Outcome = tuple[Candidate | None, Reason | None, int]
 
 
+class _Sites:
+    """Every scored (chromosome, position) of several scores, sorted, and the (score, row) entries at each, as
+    arrays: site ``k``'s entries are ``starts[k]`` to ``starts[k + 1]``, in score then row order."""
+
+    def __init__(self, positions: Sequence[Positions]) -> None:
+        names: dict[str, int] = {}
+        codes, pos, scores, rows = [], [], [], []
+        for score_index, found in enumerate(positions):
+            code = np.fromiter(
+                (names.setdefault(chrom, len(names)) if chrom is not None else -1 for chrom in found.chrom),
+                dtype=np.int32,
+                count=len(found.chrom),
+            )
+            placed = np.flatnonzero(code >= 0)
+            codes.append(code[placed])
+            pos.append(found.pos[placed])
+            scores.append(np.full(len(placed), score_index, dtype=np.int32))
+            rows.append(placed.astype(np.int32))
+        code = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
+        where = np.concatenate(pos) if pos else np.zeros(0, dtype=np.int64)
+        order = np.lexsort((where, code))  # stable: entries of a site stay in score then row order
+        code, where = code[order], where[order]
+        self.scores: npt.NDArray[np.int32] = np.concatenate(scores)[order] if scores else np.zeros(0, np.int32)
+        self.rows: npt.NDArray[np.int32] = np.concatenate(rows)[order] if rows else np.zeros(0, np.int32)
+        first = np.flatnonzero(np.diff(code, prepend=-1) | np.diff(where, prepend=-1))
+        self.starts: npt.NDArray[np.intp] = np.append(first, len(order)).astype(np.intp)
+        #: The order a site was first named in (by the first score, row after row, then the next score's new sites).
+        self.named: npt.NDArray[np.intp] = order[first].astype(np.intp)
+        site_codes = code[first]
+        self._chrom: dict[str, tuple[int, npt.NDArray[np.int64]]] = {}
+        for name, number in names.items():
+            low, high = np.searchsorted(site_codes, [number, number + 1]).tolist()
+            self._chrom[name] = (low, where[first[low:high]])
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def find(self, chroms: Sequence[str], positions: Sequence[int]) -> list[int]:
+        """The site number of each (chromosome, position), -1 where no score has it."""
+        count = len(positions)
+        found = np.full(count, -1, dtype=np.intp)
+        if not count:
+            return []
+        wanted = np.asarray(positions, dtype=np.int64)
+        runs = [(chroms[0], 0, count)] if chroms.count(chroms[0]) == count else _runs(chroms)
+        for chrom, start, stop in runs:
+            placed = self._chrom.get(chrom)
+            if placed is None:
+                continue
+            first, sorted_positions = placed
+            if not len(sorted_positions):
+                continue
+            here = wanted[start:stop]
+            at = np.minimum(np.searchsorted(sorted_positions, here), len(sorted_positions) - 1)
+            hit = sorted_positions[at] == here
+            found[start:stop][hit] = first + at[hit]
+        result: list[int] = found.tolist()
+        return result
+
+    def entries(self, site: int) -> list[tuple[int, int]]:
+        """Site ``site``'s (score, row) entries."""
+        start, stop = int(self.starts[site]), int(self.starts[site + 1])
+        return list(zip(self.scores[start:stop].tolist(), self.rows[start:stop].tolist(), strict=True))
+
+
+def _runs(chroms: Sequence[str]) -> list[tuple[str, int, int]]:
+    """The runs of one chromosome in ``chroms``: (chromosome, start, stop)."""
+    found: list[tuple[str, int, int]] = []
+    start = 0
+    for chrom, run in itertools.groupby(chroms):
+        stop = start + sum(1 for _ in run)
+        found.append((chrom, start, stop))
+        start = stop
+    return found
+
+
 class Matcher:
-    """Matches several scores against a VCF read position by position (see :meth:`add_group`)."""
+    """Matches several scores against a VCF read position by position (see :meth:`add_group`).
+
+    What it holds grows with the scores' rows by a few bytes each: their sites and outcomes as arrays
+    (:class:`_Sites`, :class:`ScoreMatch`), the distinct alleles of the target variants, no object per variant.
+    """
 
     def __init__(
         self,
@@ -286,31 +483,31 @@ class Matcher:
         self.options = options or MatchOptions()
         self.build = build
         self.reference_alleles = reference_alleles or {}
-        self.results = [ScoreMatch(score=score) for score in scores]
-        self._at: dict[tuple[str, int], list[tuple[int, int]]] = {}
-        self._done: set[tuple[str, int]] = set()
-        self._outcomes: dict[tuple[str, str | None, str, str], _Outcome] = {}
         self._positions = [score.positions(build) for score in scores]
-        self._pos_lists: list[list[int]] = [positions.pos.tolist() for positions in self._positions]
-        self._weights: list[list[float]] = [score.weight.tolist() for score in scores]  # as float(weight[row])
-        for score_index, positions in enumerate(self._positions):
-            for row, (chrom, pos) in enumerate(zip(positions.chrom, self._pos_lists[score_index], strict=True)):
-                if chrom is not None:
-                    self._at.setdefault((chrom, pos), []).append((score_index, row))
+        self._targets: list[str] = []
+        self._target_codes: dict[tuple[str, tuple[str, ...]], int] = {}
+        pairs = zip(scores, self._positions, strict=True)
+        self.results = [ScoreMatch(score, positions, self._targets) for score, positions in pairs]
+        self._sites = _Sites(self._positions)
+        self._done = bytearray(len(self._sites))
+        self._outcomes: dict[tuple[str, str | None, str, str], _Outcome] = {}
 
-    def positions(self) -> set[tuple[str, int]]:
-        """The (canonical chromosome, position) sites the VCF must be read at."""
-        return set(self._at)
+    def _target(self, ref: str, alts: tuple[str, ...]) -> int:
+        """The number of a target's ``ref:alts`` in :attr:`_targets` (each distinct one listed once)."""
+        key = (ref, alts)
+        code = self._target_codes.get(key)
+        if code is None:
+            code = self._target_codes[key] = len(self._targets)
+            self._targets.append(f"{ref}:{','.join(alts)}")
+        return code
 
     def add_group(self, group: SiteGroup) -> list[Hit]:
         """Match every scoring row at this position against the group's records; returns the kept matches."""
-        hits: list[Hit] = []
-        key = (group.chrom, group.pos)
-        rows = self._at.get(key)
-        if not rows or key in self._done:
-            return hits
-        self._done.add(key)
-        return self._match_group(rows, group)
+        site = self._sites.find([group.chrom], [group.pos])[0]
+        if site < 0 or self._done[site]:
+            return []
+        self._done[site] = 1
+        return self._match_group(self._sites.entries(site), group)
 
     def _match_group(self, rows: list[tuple[int, int]], group: SiteGroup) -> list[Hit]:
         hits: list[Hit] = []
@@ -319,7 +516,7 @@ class Matcher:
             score = self.results[score_index].score
             found = candidates(score.effect_allele[row], score.other_allele[row], group)
             if not found:
-                self._log(score_index, row, MatchStatus.UNMATCHED, reason=Reason.ALLELES_DIFFER)
+                self.results[score_index].set(row, MatchStatus.UNMATCHED, reason=Reason.ALLELES_DIFFER)
                 continue
             best[(score_index, row)] = (best_candidate(found), len(found))
         claimed: dict[tuple[int, int], int] = {}
@@ -327,27 +524,28 @@ class Matcher:
             claimed[(score_index, top.record)] = claimed.get((score_index, top.record), 0) + 1
         for (score_index, row), (top, count) in best.items():
             record = group.records[top.record]
-            target_id = record.target_id
-            target = (score_index, top.record)
-            duplicate = claimed[target] > 1
+            duplicate = claimed[(score_index, top.record)] > 1
             reason = Reason.DUPLICATE if duplicate else self._excluded(top)
             status = MatchStatus.EXCLUDED if reason else MatchStatus.MATCHED
-            self._log(
-                score_index,
+            result = self.results[score_index]
+            flags = (
+                (_AMBIGUOUS if top.ambiguous else 0)
+                | (_MULTIALLELIC if top.multiallelic else 0)
+                | (_DUPLICATE if duplicate else 0)
+            )
+            result.set(
                 row,
                 status,
-                match_type=top.match_type,
-                target_id=target_id,
-                reason=reason,
-                ambiguous=top.ambiguous,
-                multiallelic=top.multiallelic,
-                duplicate=duplicate,
+                top.match_type,
+                reason,
+                target=self._target(record.ref, record.alts),
+                flags=flags,
                 candidates=count,
+                allele=top.allele,
             )
             if status == MatchStatus.MATCHED:
-                score = self.results[score_index].score
-                chosen = Selected(row, target_id, top.allele, float(score.weight[row]), score.effect_type[row])
-                self.results[score_index].selected.append(chosen)
+                score = result.score
+                chosen = Selected(row, record.target_id, top.allele, float(score.weight[row]), score.effect_type[row])
                 hits.append((score_index, chosen, record))
         return hits
 
@@ -370,7 +568,9 @@ class Matcher:
         """
         found: dict[int, BlockHits] = {}
         chroms, positions, refs, alts = block.chrom, block.pos, block.refs, block.alts
-        at, done, outcomes, results = self._at, self._done, self._outcomes, self.results
+        sites, done, outcomes, results = self._sites, self._done, self._outcomes, self.results
+        numbers = sites.find(chroms, positions)
+        starts = sites.starts
         count = len(positions)
         i = 0
         while i < count:
@@ -379,19 +579,19 @@ class Matcher:
             while end < count and positions[end] == pos and chroms[end] == chrom:
                 end += 1
             start, i = i, end
-            key = (chrom, pos)
-            rows = at.get(key)
-            if rows is None or key in done:
+            site = numbers[start]
+            if site < 0 or done[site]:
                 continue
-            done.add(key)
-            if end - start > 1 or len(rows) > 1 or len(alts[start]) != 1:
+            done[site] = 1
+            first = int(starts[site])
+            if end - start > 1 or int(starts[site + 1]) - first > 1 or len(alts[start]) != 1:
                 group = SiteGroup(chrom=chrom, pos=pos, records=tuple(block.record(k) for k in range(start, end)))
-                for score_index, chosen, record in self._match_group(rows, group):
+                for score_index, chosen, record in self._match_group(sites.entries(site), group):
                     number = next(k for k, seen in enumerate(group.records) if seen is record)
                     hits = found.get(score_index) or found.setdefault(score_index, BlockHits(score_index, block))
                     hits.add(start + number, chosen)
                 continue
-            score_index, row = rows[0]
+            score_index, row = int(sites.scores[first]), int(sites.rows[first])
             result = results[score_index]
             score = result.score
             effect, other = score.effect_allele[row], score.other_allele[row]
@@ -401,31 +601,21 @@ class Matcher:
                 outcome = outcomes[outcome_key] = self._outcome(*outcome_key)
             top, reason, number = outcome
             if top is None:
-                self._log(score_index, row, MatchStatus.UNMATCHED, reason=Reason.ALLELES_DIFFER)
+                result.set(row, MatchStatus.UNMATCHED, reason=Reason.ALLELES_DIFFER)
                 continue
-            target_id = block.target_id(start)
-            weight = self._weights[score_index][row]
-            result.log.append(  # _log's row, built here: most of a score passes this way
-                LogRow(
-                    row,
-                    chrom,
-                    pos,
-                    effect,
-                    other,
-                    weight,
-                    MatchStatus.EXCLUDED if reason else MatchStatus.MATCHED,
-                    top.match_type,
-                    target_id,
-                    reason,
-                    top.ambiguous,
-                    False,
-                    False,
-                    number,
-                )
+            result.set(
+                row,
+                MatchStatus.EXCLUDED if reason else MatchStatus.MATCHED,
+                top.match_type,
+                reason,
+                target=self._target(refs[start], alts[start]),
+                flags=_AMBIGUOUS if top.ambiguous else 0,
+                candidates=number,
+                allele=top.allele,
             )
             if reason is None:
-                chosen = Selected(row, target_id, top.allele, weight, score.effect_type[row])
-                result.selected.append(chosen)
+                weight = float(score.weight[row])
+                chosen = Selected(row, block.target_id(start), top.allele, weight, score.effect_type[row])
                 kept = found.get(score_index)
                 if kept is None:
                     kept = found[score_index] = BlockHits(score_index, block)
@@ -448,84 +638,55 @@ class Matcher:
         Call once, after the last :meth:`add_group`; :attr:`results` is then complete.
         """
         hits: list[Hit] = []
-        for key, rows in self._at.items():
-            if key in self._done:
-                continue
-            for score_index, row in rows:
-                hit = self._absent(score_index, row, key)
-                if hit is not None:
-                    hits.append(hit)
+        sites = self._sites
+        if not self.options.absent_is_reference:
+            every = np.flatnonzero(np.repeat(np.frombuffer(self._done, dtype=np.uint8) == 0, np.diff(sites.starts)))
+            for score_index, result in enumerate(self.results):
+                mine = every[sites.scores[every] == score_index]
+                result.set_many(sites.rows[mine].astype(np.intp), MatchStatus.UNMATCHED, Reason.ABSENT)
+        else:  # in the order the sites were named, as their matches are summed
+            absent = np.flatnonzero(np.frombuffer(self._done, dtype=np.uint8) == 0)
+            for site in absent[np.argsort(sites.named[absent], kind="stable")].tolist():
+                for score_index, row in sites.entries(site):
+                    hit = self._absent(score_index, row)
+                    if hit is not None:
+                        hits.append(hit)
         for score_index, result in enumerate(self.results):
-            for row, chrom in enumerate(self._positions[score_index].chrom):
-                if chrom is None:
-                    self._log(score_index, row, MatchStatus.UNMATCHED, reason=Reason.NO_POSITION)
-            result.log.sort(key=lambda entry: entry.row)
-            result.selected.sort(key=lambda entry: entry.row)
+            chroms = self._positions[score_index].chrom
+            unplaced = [row for row, chrom in enumerate(chroms) if chrom is None]
+            result.set_many(np.asarray(unplaced, dtype=np.intp), MatchStatus.UNMATCHED, Reason.NO_POSITION)
         return hits
 
-    def _absent(self, score_index: int, row: int, key: tuple[str, int]) -> Hit | None:
-        if not self.options.absent_is_reference:
-            self._log(score_index, row, MatchStatus.UNMATCHED, reason=Reason.ABSENT)
-            return None
+    def _absent(self, score_index: int, row: int) -> Hit | None:
+        """An absent row's outcome with absent-is-reference: its reference allele's dosage when known."""
+        result = self.results[score_index]
+        chrom = result.positions.chrom[row]
+        assert chrom is not None  # an absent row has a position
+        key = (chrom, int(result.positions.pos[row]))
         ref = self.reference_alleles.get(key)
-        score = self.results[score_index].score
+        score = result.score
         effect, other = score.effect_allele[row], score.other_allele[row]
         if ref is None:
-            self._log(score_index, row, MatchStatus.UNMATCHED, reason=Reason.ABSENT_REF_UNKNOWN)
+            result.set(row, MatchStatus.UNMATCHED, reason=Reason.ABSENT_REF_UNKNOWN)
             return None
         dosage = reference_dosage(ref, effect, other, flips=not self.options.skip_flip)
         if dosage is None:
-            self._log(score_index, row, MatchStatus.UNMATCHED, reason=Reason.ABSENT_REF_OTHER)
+            result.set(row, MatchStatus.UNMATCHED, reason=Reason.ABSENT_REF_OTHER)
             return None
         ambiguous = other is not None and is_ambiguous(effect, other)
         reason = Reason.AMBIGUOUS if ambiguous and not self.options.keep_ambiguous else None
-        target_id = f"{key[0].removeprefix('chr')}:{key[1]}:{ref}:."
-        self._log(
-            score_index,
+        target = self._target(ref, (".",))
+        result.set(
             row,
             MatchStatus.EXCLUDED if reason else MatchStatus.MATCHED,
-            match_type=MatchType.ASSUMED_REFERENCE,
-            target_id=target_id,
-            reason=reason,
-            ambiguous=ambiguous,
+            MatchType.ASSUMED_REFERENCE,
+            reason,
+            target=target,
+            flags=_AMBIGUOUS if ambiguous else 0,
+            allele=dosage,
         )
         if reason is not None:
             return None
+        target_id = f"{key[0].removeprefix('chr')}:{key[1]}:{self._targets[target]}"
         chosen = Selected(row, target_id, dosage, float(score.weight[row]), score.effect_type[row], True)
-        self.results[score_index].selected.append(chosen)
         return (score_index, chosen, None)
-
-    def _log(
-        self,
-        score_index: int,
-        row: int,
-        status: MatchStatus,
-        *,
-        match_type: MatchType | None = None,
-        target_id: str | None = None,
-        reason: Reason | None = None,
-        ambiguous: bool = False,
-        multiallelic: bool = False,
-        duplicate: bool = False,
-        candidates: int = 0,
-    ) -> None:
-        result = self.results[score_index]
-        score = result.score
-        result.log.append(
-            LogRow(
-                row=row,
-                chrom=self._positions[score_index].chrom[row],
-                pos=self._pos_lists[score_index][row],
-                effect_allele=score.effect_allele[row],
-                other_allele=score.other_allele[row],
-                weight=float(score.weight[row]),
-                status=status,
-                match_type=match_type,
-                target_id=target_id,
-                reason=reason,
-                ambiguous=ambiguous,
-                multiallelic=multiallelic,
-                duplicate=duplicate,
-                candidates=candidates,
-            )
-        )
