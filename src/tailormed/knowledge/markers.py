@@ -19,12 +19,12 @@ from pydantic import ValidationError
 
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.files import parse_model
-from tailormed.knowledge.pypgx import PypgxVariant
 from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.genotype import BuildMarker
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the markers are read without PyPGx's tables (a VCF's polygenic scoring reads only them)
     from tailormed.knowledge.bundle import KnowledgeBundle
+    from tailormed.knowledge.pypgx import PypgxVariant
 
 SOURCE = "build-markers"
 MARKERS_FILE = "markers.json"
