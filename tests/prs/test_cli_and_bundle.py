@@ -58,7 +58,8 @@ main()
 def test_prs_score_on_a_cohort_vcf_loads_only_what_scoring_needs(cineca_vcf: Path, pgs_dir: Path) -> None:
     """Start-up is a large share of a cohort VCF's scoring (about 0.3 s of 0.7 s on 20,000 variants x 2,500
     samples): no other engine, report, data-frame, plotting or service module is loaded, nor the FASTA reader
-    without --reference."""
+    without --reference, nor PyPGx's tables (the bundle's build markers are read without them) or the tumour and
+    summary readers."""
     args = ["prs", "score", str(cineca_vcf), "--scoring", str(pgs_dir / "PGS001229_22.GRCh37.txt"), "--build"]
     args += ["GRCh37", "-o", os.devnull]
     done = subprocess.run([sys.executable, "-c", _LOADED, *args], capture_output=True, text=True, check=False)
@@ -70,6 +71,7 @@ def test_prs_score_on_a_cohort_vcf_loads_only_what_scoring_needs(cineca_vcf: Pat
     ours = ("engines.pgx", "engines.risk", "engines.prs.ancestry", "report.", "service", "store", "cohort", "intake")
     prefixes = tuple(f"tailormed.{name}" for name in (*ours, "pipeline.analyze"))
     assert [name for name in loaded if name.startswith(prefixes)] == ["tailormed.report.tables"]
+    assert not loaded & {"tailormed.knowledge.pypgx", "tailormed.evidence.tumour", "tailormed.evidence.summary"}
 
 
 _AHEAD = """

@@ -107,7 +107,8 @@ main()
 
 def test_prs_score_on_a_fileset_loads_no_knowledge_bundle(cineca_pgen: Path, pgs_dir: Path) -> None:
     """A fileset names its build through --build: the bundle (whose markers vote on a VCF's build), its YAML reader
-    and the ancestry engine stay unloaded, as does numpy's masked arrays module."""
+    and the ancestry engine stay unloaded, as do htslib's VCF reader and the evidence stage's VCF pass, and numpy's
+    masked arrays module."""
     args = ["prs", "score", "--pgen", str(cineca_pgen), "--build", "GRCh37"]
     args += ["--scoring", str(pgs_dir / "PGS001229_22.GRCh37.txt"), "-o", os.devnull]
     done = subprocess.run([sys.executable, "-c", _MODULES, *args], capture_output=True, text=True, check=False)
@@ -116,6 +117,7 @@ def test_prs_score_on_a_fileset_loads_no_knowledge_bundle(cineca_pgen: Path, pgs
     assert "tailormed.pipeline.prs" in loaded
     assert not loaded & {"tailormed.knowledge.bundle", "tailormed.knowledge.markers", "tailormed.engines.prs.ancestry"}
     assert "yaml" not in loaded
+    assert not loaded & {"cyvcf2", "tailormed.evidence.read", "tailormed.evidence.reader", "tailormed.evidence.plan"}
     assert "numpy.ma" not in loaded  # np.isin and np.unique load it; the wanted variants are found without them
 
 

@@ -11,10 +11,13 @@ A BED line ``chr22 99 200`` covers positions 100 to 200 (1-based, as VCF positio
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from tailormed.errors import InputError
 from tailormed.model.chrom import canonical_chrom
@@ -79,3 +82,30 @@ def read_bed(path: Path) -> RegionSet:
     if not spans:
         raise InputError("no region in the regions file", source=path)
     return RegionSet.of(spans)
+
+
+def inside_regions(
+    codes: npt.NDArray[np.intp],
+    names: Sequence[str | None],
+    positions: npt.NDArray[np.int64],
+    regions: Sequence[tuple[str, int, int]],
+) -> npt.NDArray[np.bool_]:
+    """Which variants lie in any of ``regions`` (canonical chromosome, start, end; both ends included); variant ``i``
+    is on ``names[codes[i]]``, a canonical chromosome or None. Per chromosome, each position is tested against the
+    regions starting at or before it (one binary search), so the cost grows with variants plus regions, not their
+    product."""
+    keep = np.zeros(len(positions), dtype=np.bool_)
+    by_chrom: dict[str, list[tuple[int, int]]] = {}
+    for chrom, start, end in regions:
+        by_chrom.setdefault(chrom, []).append((start, end))
+    for code, name in enumerate(names):
+        spans = by_chrom.get(name or "")
+        if not spans:
+            continue
+        spans.sort()
+        starts = np.asarray([start for start, _ in spans], dtype=np.int64)
+        reach = np.maximum.accumulate(np.asarray([end for _, end in spans], dtype=np.int64))
+        rows = np.flatnonzero(codes == code)
+        at = np.searchsorted(starts, positions[rows], side="right") - 1
+        keep[rows] = (at >= 0) & (positions[rows] <= reach[np.maximum(at, 0)])
+    return keep

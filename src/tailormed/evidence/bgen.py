@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.errors import InputError
-from tailormed.evidence.plan import inside_regions
+from tailormed.evidence.bed import inside_regions
 from tailormed.evidence.written import WrittenVcf
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.dosage import SiteGroup, SiteRecord

@@ -21,9 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
-
 from tailormed.evidence.build import VoteIndex, VoteKind
 from tailormed.evidence.genotypes import LociPlan
 from tailormed.model.evidence import GenomeRequest
@@ -183,32 +180,6 @@ class PlanCache:
             kept = sorted(self.folder.glob("*.pickle"), key=lambda path: path.stat().st_mtime_ns, reverse=True)
             for old in kept[KEPT_ON_DISK:]:
                 old.unlink(missing_ok=True)
-
-
-def inside_regions(
-    codes: npt.NDArray[np.intp],
-    names: Sequence[str | None],
-    positions: npt.NDArray[np.int64],
-    regions: Sequence[Region],
-) -> npt.NDArray[np.bool_]:
-    """Which variants lie in any region (both ends included); variant ``i`` is on ``names[codes[i]]``, a canonical
-    chromosome or None. Per chromosome, each position is tested against the regions starting at or before it (one
-    binary search), so the cost grows with variants plus regions, not their product."""
-    keep = np.zeros(len(positions), dtype=np.bool_)
-    by_chrom: dict[str, list[tuple[int, int]]] = {}
-    for chrom, start, end in regions:
-        by_chrom.setdefault(chrom, []).append((start, end))
-    for code, name in enumerate(names):
-        spans = by_chrom.get(name or "")
-        if not spans:
-            continue
-        spans.sort()
-        starts = np.asarray([start for start, _ in spans], dtype=np.int64)
-        reach = np.maximum.accumulate(np.asarray([end for _, end in spans], dtype=np.int64))
-        rows = np.flatnonzero(codes == code)
-        at = np.searchsorted(starts, positions[rows], side="right") - 1
-        keep[rows] = (at >= 0) & (positions[rows] <= reach[np.maximum(at, 0)])
-    return keep
 
 
 def fingerprint(request: GenomeRequest, builds: Sequence[GenomeBuild], score_votes: bool = True) -> str:

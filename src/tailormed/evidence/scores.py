@@ -6,12 +6,17 @@ allele to REF/ALT (flips, multi-allelic sites, duplicates) is the PRS engine's w
 
 from __future__ import annotations
 
-import cyvcf2
+from typing import TYPE_CHECKING
+
 import numpy as np
 import numpy.typing as npt
 
-from tailormed.evidence.reader import VcfFile
 from tailormed.model.dosage import SiteBlock, SiteGroup, SiteRecord, SiteSink
+
+if TYPE_CHECKING:  # a PLINK 2 fileset's or BGEN's records come without htslib's VCF reader
+    import cyvcf2
+
+    from tailormed.evidence.reader import VcfFile
 
 HAPLOID_PAD = -2  # cyvcf2's marker for "no second allele" in a haploid call
 

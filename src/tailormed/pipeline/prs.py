@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,16 +20,16 @@ from tailormed.engines.prs.matching import Matcher, MatchOptions, Reason
 from tailormed.engines.prs.scoring import Imputation, PrsRun, Scorer
 from tailormed.errors import InputError
 from tailormed.evidence.bed import RegionSet
-from tailormed.evidence.read import Progress, read_genomes
-from tailormed.evidence.reference import ReferenceGenome, reference_alleles
 from tailormed.evidence.scores import ScoreCollector
 from tailormed.knowledge.pgs_scoring import ScoringFile, read_scoring_file
 from tailormed.model.dosage import SiteBlock, SiteGroup
 from tailormed.model.evidence import AbsentPolicy, GenomeRequest, ScorePosition
 from tailormed.model.genotype import BuildDetection, BuildSource, GenomeBuild
 
-if TYPE_CHECKING:  # the PLINK 2 and BGEN paths need neither the knowledge bundle nor the ancestry engine
+if TYPE_CHECKING:  # the PLINK 2 and BGEN paths need neither the knowledge bundle, the ancestry engine nor htslib
     from tailormed.engines.prs.ancestry import Adjusted
+    from tailormed.evidence.read import Progress
+    from tailormed.evidence.reference import ReferenceGenome
     from tailormed.knowledge.bundle import KnowledgeBundle
 
 
@@ -57,10 +58,14 @@ def score_request(scores: Sequence[ScoringFile]) -> GenomeRequest:
                 if chrom is not None:
                     alleles = (effect[row], other[row]) if other[row] else (effect[row],)
                     target.append({"chrom": chrom, "pos": pos, "alleles": alleles})
-    return GenomeRequest(scores={build: _POSITIONS.validate_python(found) for build, found in positions.items()})
+    validator = _positions()
+    return GenomeRequest(scores={build: validator.validate_python(found) for build, found in positions.items()})
 
 
-_POSITIONS = TypeAdapter(list[ScorePosition])
+@cache
+def _positions() -> TypeAdapter[list[ScorePosition]]:
+    """The validator of :func:`score_request`'s positions, built on first use: a PLINK 2 fileset's scoring has none."""
+    return TypeAdapter(list[ScorePosition])
 
 
 def score_sites(scores: Sequence[ScoringFile], build: GenomeBuild) -> set[tuple[str, int]]:
@@ -96,6 +101,9 @@ def score_vcf(
     bundle's. A variant whose reference allele stays unknown is refused (:func:`unknown_reference_error`), never
     scored as missing.
     """
+    from tailormed.evidence.read import read_genomes
+    from tailormed.evidence.reference import ReferenceGenome
+
     options = options or MatchOptions()
     genome = ReferenceGenome.open(reference) if reference is not None else None
     request = score_request(scores)
@@ -216,6 +224,8 @@ def fasta_reference_alleles(
     genome: ReferenceGenome, scores: Sequence[ScoringFile], build: GenomeBuild, groups: Sequence[SiteGroup]
 ) -> dict[tuple[str, int], str]:
     """Reference alleles from the FASTA at the scored positions the VCF has no record for."""
+    from tailormed.evidence.reference import reference_alleles
+
     present = {(group.chrom, group.pos) for group in groups}
     alleles: dict[tuple[str, int], set[str]] = {}
     for score in scores:
