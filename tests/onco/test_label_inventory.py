@@ -4,10 +4,13 @@ gives, and a withdrawn indication is offered no more."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tailormed.engines.onco.profile import tumour_type_code
 from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TumourProfile, match_profile
+from tailormed.knowledge.bundle import CURATED_DIR
 from tailormed.model.alteration import parse_alteration
 
 
@@ -121,3 +124,46 @@ def test_endocrine_therapy_needs_a_receptor_at_one_percent_of_nuclei(core_knowle
     for therapy in ("anastrozole", "letrozole", "exemestane", "tamoxifen"):
         assert "I-A" not in tiers(result, therapy), therapy
     assert "I-A" not in tiers(run(core_knowledge, "IDC", "PR IHC 50%"), "exemestane")  # its label names ER alone
+
+
+@pytest.mark.parametrize(
+    ("tumour", "alterations", "therapy"),
+    [
+        (
+            "LUAD",
+            ("EGFR D770_N771insG",),
+            "afatinib",
+        ),  # exon 20 insertion: poor response to first/second-generation TKIs
+        ("NSCLC", ("EGFR A767_V769dup",), "erlotinib"),
+        ("LUAD", ("EGFR D770_N771insG",), "gefitinib"),
+        ("LUAD", ("KRAS G12D",), "erlotinib"),  # KRAS-mutant NSCLC and EGFR TKIs
+        ("LUAD", ("KRAS G12V",), "gefitinib"),
+        ("COAD", ("ERBB2 amplification",), "cetuximab"),  # HER2 bypass for EGFR antibodies
+        ("READ", ("ERBB2 amplification",), "panitumumab"),
+        ("COAD", ("PIK3CA H1047R",), "cetuximab"),  # PI3K pathway marker for EGFR antibodies
+        ("COADREAD", ("PIK3CA E545K",), "panitumumab"),
+        ("AML", ("FLT3 ITD", "FLT3 D835Y"), "quizartinib"),  # on the label's FLT3-ITD
+    ],
+)
+def test_pathway_and_intrinsic_resistance_markers(
+    core_knowledge: OncoKnowledge, tumour: str, alterations: tuple[str, ...], therapy: str
+) -> None:
+    result = run(core_knowledge, tumour, *alterations)
+    drug = therapy.split(" + ")[0]
+    resisted = {
+        m.amp_tier for m in result.matches if m.row.therapy == drug and m.row.significance.value == "resistance"
+    }
+    assert resisted == {"I-B"}
+
+
+def test_egfr_exon_20_insertion_keeps_its_own_labels(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "LUAD", "EGFR D770_N771insG")
+    assert "I-A" in tiers(result, "amivantamab") and "I-A" in tiers(result, "sunvozertinib")
+    assert tiers(run(core_knowledge, "LUAD", "EGFR L858R"), "erlotinib", "resistance") == set()
+    assert tiers(run(core_knowledge, "LUAD", "EGFR S768I"), "afatinib", "resistance") == set()  # exon 20, no insertion
+
+
+def test_every_curated_row_writes_its_sources_out_in_full() -> None:
+    """A YAML anchor or alias would make one row's quote silently stand for another's; each row spells its own."""
+    text = (CURATED_DIR / "onco-core" / "evidence.yaml").read_text(encoding="utf-8")
+    assert not re.search(r"(^|\s)[&*]id\d+", text, flags=re.MULTILINE)
