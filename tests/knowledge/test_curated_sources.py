@@ -10,6 +10,7 @@ PharmCAT's definition and phenotype tables are found cell for cell in those tabl
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import os
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from tailormed.errors import KnowledgeError
 from tailormed.knowledge.bundle import CURATED_DIR, KnowledgeBundle, curated_sources
 from tailormed.knowledge.files import read_json
 from tailormed.knowledge.hereditary.management import load_management
@@ -40,7 +42,7 @@ from tailormed.knowledge.pgx.core_sources import (
     phenotype_quotes,
 )
 from tailormed.knowledge.pgx.dosing import load_warfarin
-from tailormed.knowledge.pgx.interactions import load_phenoconversion
+from tailormed.knowledge.pgx.interactions import PHENOCONVERSION_FILE, load_phenoconversion, parse_phenoconversion
 from tailormed.knowledge.plausible import load_plausible_ranges
 from tailormed.knowledge.risk.load import load_risk_knowledge
 from tailormed.knowledge.risk.spec import ModelFacts
@@ -286,6 +288,29 @@ def test_phenoconversion_bands_match_the_pharmcat_tables(core: KnowledgeBundle) 
             key = str(row.get("lookupkey") or "").replace("≥", "")
             if re.fullmatch(r"\d+(\.\d+)?", key):
                 assert rules.genes[gene].phenotype_for(float(key)) == row["generesult"], (gene, key)
+
+
+def test_phenoconversion_strengths_rest_on_quoted_fold_changes(core: KnowledgeBundle) -> None:
+    """Abiraterone (moderate) and terbinafine (strong) take their CYP2D6 class from a quoted AUC fold change of an
+    FDA sensitive index substrate, read against the quoted FDA classes (issue 13). Without the quotes that state the
+    fold change the number check fails; without the classes' quote the loader refuses the file."""
+    rules = load_phenoconversion(core)
+    definitions = rules.strength_definitions
+    assert definitions is not None and number_problems(definitions) == []
+    for drug, strength, substrate in (("abiraterone", "moderate", "dextromethorphan"),
+                                      ("terbinafine", "strong", "desipramine")):
+        (entry,) = [p for p in rules.perpetrators if p.drug == drug and p.gene == "CYP2D6"]
+        assert entry.auc_fold is not None and entry.auc_substrate == substrate
+        assert entry.strength == strength == definitions.inhibitor_strength(entry.auc_fold)
+        assert number_problems(entry) == [] and entry.note
+        fold = [source for source in entry.sources if entry.auc_fold in numbers_in(source.quote)]
+        assert fold, drug
+        without = entry.model_copy(update={"sources": tuple(s for s in entry.sources if s not in fold)})
+        assert number_problems(without) == [f"auc_fold={entry.auc_fold} is in no quote and not derived"]
+    data = copy.deepcopy(core.read_yaml("pgx-phenoconversion", PHENOCONVERSION_FILE))
+    data["strength_definitions"]["sources"] = data["strength_definitions"]["sources"][1:]
+    with pytest.raises(KnowledgeError, match=r"\(terbinafine, CYP2D6\): quote the fold-change classes"):
+        parse_phenoconversion(data, PHENOCONVERSION_FILE)
 
 
 def test_every_polygenic_adjustment_has_a_panel_score_with_a_per_sd_effect(core: KnowledgeBundle) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -18,6 +19,7 @@ from tailormed.knowledge.pgx.guidelines import read_guidelines
 from tailormed.knowledge.pgx.interactions import (
     CURATED_FOLDER,
     PHENOCONVERSION_FILE,
+    PhenoconversionRules,
     parse_phenoconversion,
     read_phenoconversion,
 )
@@ -53,6 +55,27 @@ def call(gene: str, a: str, b: str) -> GeneCall:
 
 def _cpic(reviewed: object) -> object:
     return next(g for g in reviewed if g.source == "CPIC")  # type: ignore[attr-defined]
+
+
+def _curated_data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(PHENOCONVERSION.read_text(encoding="utf-8"))
+    return data
+
+
+def _entry(data: dict[str, Any], drug: str, gene: str = "CYP2D6") -> dict[str, Any]:
+    entry: dict[str, Any] = next(p for p in data["perpetrators"] if p["drug"] == drug and p["gene"] == gene)
+    return entry
+
+
+@pytest.fixture(scope="module")
+def unknown_strength() -> PhenoconversionRules:
+    """The curated rules with abiraterone's CYP2D6 strength and fold change left out: a CYP2D6 inhibitor of unknown
+    strength, as an entry no source gives a class or a measurement for."""
+    data = _curated_data()
+    entry = _entry(data, "abiraterone")
+    entry["strength"] = None
+    del entry["auc_fold"], entry["auc_substrate"]
+    return parse_phenoconversion(data, "rules.yaml")
 
 
 def test_paroxetine_makes_cyp2d6_normal_metabolizer_poor_and_changes_codeine(knowledge: PgxKnowledge) -> None:
@@ -145,24 +168,62 @@ def test_omeprazole_leaves_cyp2c19_unassessed_for_clopidogrel(knowledge: PgxKnow
     assert "; Poor Metabolizer: Avoid clopidogrel if possible." in differs
 
 
-def test_abiraterone_leaves_cyp2d6_unassessed(knowledge: PgxKnowledge) -> None:
-    """Abiraterone's CYP2D6 strength is left out (its measured 2.9-fold rise is read against thresholds no source
-    here states): a CYP2D6 drug's current guidance cannot be assessed."""
+def test_abiraterone_halves_the_cyp2d6_activity_score_as_its_measured_fold_change_implies(
+    knowledge: PgxKnowledge,
+) -> None:
+    """Abiraterone raises dextromethorphan's AUC about 2.9-fold: a moderate inhibitor by the FDA's classes (2- to
+    under 5-fold), so a CYP2D6 normal metabolizer (2.0) is looked up as an intermediate one (1.0)."""
     results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
     meds = [Medication(name="codeine"), Medication(name="abiraterone")]
     review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    codeine = review.medications[0]
+    (change,) = codeine.phenoconversions
+    assert change.explanation == (
+        "CYP2D6 Normal Metabolizer (activity score 2.0) -> Intermediate Metabolizer (activity score 1.0), "
+        "because of abiraterone (moderate CYP2D6 inhibitor)"
+    )
+    assert change.unverified == [] and {"PMID:23064959", "PMID:33387367"} <= set(change.citations)
+    assert any("drug-development-and-drug-interactions-table" in c for c in change.citations)
+    now = _cpic(codeine.effective_recommendations)
+    assert now.status == RecommendationStatus.MATCHED
+    assert now.rows[0].text.startswith("Use codeine label recommended age- or weight-specific dosing.")
+
+
+def test_terbinafine_makes_a_cyp2d6_normal_metabolizer_poor(knowledge: PgxKnowledge) -> None:
+    """Terbinafine raises desipramine's AUC 5-fold (US label): a strong inhibitor by the FDA's classes, so codeine
+    is avoided for a CYP2D6 normal metabolizer who takes it."""
+    results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="codeine"), Medication(name="terbinafine")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    codeine = review.medications[0]
+    (change,) = codeine.phenoconversions
+    assert change.explanation == (
+        "CYP2D6 Normal Metabolizer (activity score 2.0) -> Poor Metabolizer (activity score 0.0), "
+        "because of terbinafine (strong CYP2D6 inhibitor)"
+    )
+    now = _cpic(codeine.effective_recommendations)
+    assert now.rows[0].text.startswith("Avoid codeine use because of possibility of diminished analgesia.")
+
+
+def test_a_cyp2d6_inhibitor_of_unknown_strength_leaves_the_gene_unassessed(
+    knowledge: PgxKnowledge, unknown_strength: PhenoconversionRules
+) -> None:
+    results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="codeine"), Medication(name="abiraterone")]
+    review = review_medications(meds, results, knowledge.guidelines, unknown_strength, knowledge.phenotypes)
     codeine = review.medications[0]
     assert [c.effect for c in codeine.phenoconversions] == ["CYP2D6 inhibitor of unknown strength"]
     assert _cpic(codeine.effective_recommendations).status == RecommendationStatus.NOT_ASSESSED
 
 
 def test_a_strong_inhibitor_beside_one_of_unknown_strength_still_sets_the_lowest_result(
-    knowledge: PgxKnowledge,
+    knowledge: PgxKnowledge, unknown_strength: PhenoconversionRules
 ) -> None:
-    """Paroxetine (a strong CYP2D6 inhibitor, x0) makes a poor metabolizer whatever abiraterone adds."""
+    """Paroxetine (a strong CYP2D6 inhibitor, x0) makes a poor metabolizer whatever an inhibitor of unknown strength
+    adds."""
     results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
     meds = [Medication(name="codeine"), Medication(name="abiraterone"), Medication(name="paroxetine")]
-    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    review = review_medications(meds, results, knowledge.guidelines, unknown_strength, knowledge.phenotypes)
     (change,) = review.medications[0].phenoconversions
     assert change.effective_phenotype == "Poor Metabolizer" and change.perpetrators == ["paroxetine"]
 
@@ -219,6 +280,39 @@ def test_amiodarone_is_a_moderate_cyp2c9_inhibitor_of_unsourced_effect(knowledge
     assert "the CPIC advice for celecoxib differs: " in reason
 
 
+def test_an_inhibitor_strength_must_agree_with_its_measured_fold_change() -> None:
+    """The loader refuses a class the entry's own measurement contradicts (terbinafine's former DPWG 'moderate'
+    beside its 5-fold rise), a fold change on a substrate the FDA does not list as a sensitive index substrate, and
+    an entry that leaves out the quote of the classes it is read against."""
+    data = _curated_data()
+    _entry(data, "terbinafine")["strength"] = "moderate"
+    with pytest.raises(KnowledgeError, match=r"terbinafine, CYP2D6\): strength moderate, but an AUC fold change of 5 "
+                       r"on desipramine makes it a strong inhibitor"):
+        parse_phenoconversion(data, "rules.yaml")
+    data = _curated_data()
+    _entry(data, "abiraterone")["auc_fold"] = 1.5
+    with pytest.raises(KnowledgeError, match=r"makes it below the moderate class"):
+        parse_phenoconversion(data, "rules.yaml")
+    data = _curated_data()
+    _entry(data, "mirabegron")["auc_substrate"] = "metoprolol"
+    with pytest.raises(KnowledgeError, match=r"'metoprolol' is not a sensitive index substrate of CYP2D6"):
+        parse_phenoconversion(data, "rules.yaml")
+    data = _curated_data()
+    classes = data["strength_definitions"]["sources"][0]
+    entry = _entry(data, "abiraterone")
+    entry["sources"] = [s for s in entry["sources"] if s != classes]
+    with pytest.raises(KnowledgeError, match=r"abiraterone, CYP2D6\): quote the fold-change classes"):
+        parse_phenoconversion(data, "rules.yaml")
+    data = _curated_data()
+    data["strength_definitions"]["sources"] = data["strength_definitions"]["sources"][:1]
+    with pytest.raises(KnowledgeError, match=r"index_substrates\.CYP2D6: desipramine, dextromethorphan, nebivolol in "
+                       r"no quote"):
+        parse_phenoconversion(data, "rules.yaml")
+    del data["strength_definitions"]
+    with pytest.raises(KnowledgeError, match=r"auc_fold needs strength_definitions"):
+        parse_phenoconversion(data, "rules.yaml")
+
+
 def test_rules_are_checked_when_loaded() -> None:
     source = {"cite": "PMID:12412819", "at": "Abstract", "quote": "Terbinafine administration inhibited CYP2D6"}
     perpetrator = {"drug": "d", "gene": "CYP2D6", "role": "inhibitor", "strength": "strong", "sources": [source]}
@@ -272,11 +366,13 @@ def test_an_inhibitor_of_unknown_strength_cannot_lower_a_poor_metabolizer(knowle
     assert _cpic(clopidogrel.recommendations).rows == _cpic(clopidogrel.genotype_recommendations).rows
 
 
-def test_an_inhibitor_of_unknown_strength_cannot_lower_an_activity_score_of_zero(knowledge: PgxKnowledge) -> None:
-    """CYP2D6 *4/*4 (activity score 0) on abiraterone keeps its codeine guidance."""
+def test_an_inhibitor_of_unknown_strength_cannot_lower_an_activity_score_of_zero(
+    knowledge: PgxKnowledge, unknown_strength: PhenoconversionRules
+) -> None:
+    """CYP2D6 *4/*4 (activity score 0) on a CYP2D6 inhibitor of unknown strength keeps its codeine guidance."""
     results = phenotype_all([call("CYP2D6", "*4", "*4")], knowledge.phenotypes)
     meds = [Medication(name="codeine"), Medication(name="abiraterone")]
-    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    review = review_medications(meds, results, knowledge.guidelines, unknown_strength, knowledge.phenotypes)
     codeine = review.medications[0]
     assert not [c for c in codeine.phenoconversions if c.applied]
     assert _cpic(codeine.recommendations).rows
@@ -318,12 +414,14 @@ def test_an_intermediate_metabolizer_on_omeprazole_is_not_assessed_for_clopidogr
         "contraindication. (CVI ACS PCI)" in differs.split("; Poor")[0]
 
 
-def test_cyp2d6_intermediate_metabolizer_on_abiraterone_is_not_assessed_for_codeine(knowledge: PgxKnowledge) -> None:
-    """CYP2D6 *1/*4 (activity score 1.0) on abiraterone: down to 0.25 codeine keeps label dosing, at 0 it is
-    avoided, so codeine's guidance cannot be assessed and names both advices."""
+def test_cyp2d6_intermediate_metabolizer_on_an_inhibitor_of_unknown_strength_is_not_assessed_for_codeine(
+    knowledge: PgxKnowledge, unknown_strength: PhenoconversionRules
+) -> None:
+    """CYP2D6 *1/*4 (activity score 1.0) on an inhibitor of unknown strength: down to 0.25 codeine keeps label
+    dosing, at 0 it is avoided, so codeine's guidance cannot be assessed and names both advices."""
     results = phenotype_all([call("CYP2D6", "*1", "*4")], knowledge.phenotypes)
     meds = [Medication(name="codeine"), Medication(name="abiraterone")]
-    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    review = review_medications(meds, results, knowledge.guidelines, unknown_strength, knowledge.phenotypes)
     now = _cpic(review.medications[0].recommendations)
     assert now.status == RecommendationStatus.NOT_ASSESSED
     (reason,) = [n.reason for n in now.not_assessed if n.item == "CYP2D6"]

@@ -131,8 +131,8 @@ def test_phenoconversion_is_its_own_problem(core: KnowledgeBundle, pgx: Any) -> 
     assert change.finding_ids == ["pgx:phenoconversion:CYP2D6"]
     assert change.title.startswith("CYP2D6 Normal Metabolizer (activity score 1.5) -> Poor Metabolizer")
     assert not any(p.title.endswith("affects fluoxetine") for p in problems.values())
-    # fluoxetine is a moderate CYP2C19 inhibitor (PKIS); no source read states what that does to the phenotype, and
-    # no medicine on her list rests on CYP2C19: a finding for later prescriptions, not a problem now
+    # fluoxetine is a strong CYP2C19 inhibitor (FDA index table); no source read states what that does to the
+    # phenotype, and no medicine on her list rests on CYP2C19: a finding for later prescriptions, not a problem now
     assert "finding:pgx-phenoconversion-cyp2c19" not in problems
     [unassessed] = [f for f in run.findings if f.id == "pgx:phenoconversion:CYP2C19"]
     assert unassessed.title.startswith("CYP2C19 Normal Metabolizer -> cannot be assessed, because of fluoxetine")

@@ -3,7 +3,9 @@
 The curated source ``pgx-phenoconversion`` (``phenoconversion.yaml``) lists perpetrator drugs with their enzyme,
 role and strength, and per gene how a strength changes the result (a factor on the activity score, with the score
 bands that name the phenotype). A drug whose strength no source read states, or whose strength has no sourced rule
-for its gene, leaves the gene's result for other drugs unassessed, never unchanged.
+for its gene, leaves the gene's result for other drugs unassessed, never unchanged. An inhibitor whose AUC fold
+change on a sensitive index substrate is quoted takes its strength from the FDA's fold-change classes
+(``strength_definitions``): the loader refuses an entry whose class disagrees with its own measurement.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ class Perpetrator(Sourced):
     auc_fold: float | None = Field(
         default=None, gt=0, description="Measured fold change of a sensitive substrate's AUC, when a source gives one"
     )
+    auc_substrate: str | None = Field(
+        default=None, description="The sensitive index substrate whose AUC ``auc_fold`` measures"
+    )
 
     @property
     def effect_key(self) -> str | None:
@@ -61,6 +66,39 @@ class Perpetrator(Sourced):
 
 
 EFFECT_KEYS = frozenset(f"{strength.value}_{role.value}" for strength in Strength for role in Role)
+
+
+class StrengthDefinitions(Sourced):
+    """The FDA's inhibitor classes by the AUC fold change of a sensitive index substrate, and those substrates per
+    gene: a measured fold change on one of them decides an inhibitor's strength, whatever a list elsewhere says."""
+
+    claims = ("inhibitor_auc_fold",)
+
+    inhibitor_auc_fold: dict[Strength, float] = Field(
+        description="Strength -> the lowest AUC fold change of that class (the next stronger class's lowest is its "
+        "upper bound, exclusive)"
+    )
+    index_substrates: dict[str, list[str]] = Field(description="Gene -> the FDA's sensitive index substrates")
+
+    @model_validator(mode="after")
+    def _ordered_and_quoted(self) -> StrengthDefinitions:
+        lowest = self.inhibitor_auc_fold
+        if set(lowest) != set(Strength) or not lowest[Strength.STRONG] > lowest[Strength.MODERATE] > 1:
+            raise ValueError("inhibitor_auc_fold needs a strong and a moderate class, strong > moderate > 1")
+        quoted = " ".join(source.quote for source in self.sources).casefold()
+        for gene, substrates in self.index_substrates.items():
+            missing = [name for name in substrates if name.casefold() not in quoted]
+            if missing:
+                raise ValueError(f"index_substrates.{gene}: {', '.join(missing)} in no quote of these sources")
+        return self
+
+    def inhibitor_strength(self, auc_fold: float) -> Strength | None:
+        """The class of an inhibitor that raises a sensitive index substrate's AUC ``auc_fold``-fold; None below
+        the moderate class (a weak inhibitor or none, for which no source read states an effect)."""
+        for strength, lowest in sorted(self.inhibitor_auc_fold.items(), key=lambda item: -item[1]):
+            if auc_fold >= lowest:
+                return strength
+        return None
 
 
 class Effect(Sourced):
@@ -101,6 +139,7 @@ class PhenoconversionRules(Contract):
     source: str = SOURCE
     version: str
     citations: dict[str, str] = Field(default_factory=dict, description="Optional long form of citation keys")
+    strength_definitions: StrengthDefinitions | None = None
     genes: dict[str, GeneConversion]
     perpetrators: list[Perpetrator]
 
@@ -110,11 +149,38 @@ class PhenoconversionRules(Contract):
             gene = self.genes.get(perpetrator.gene)
             if gene is None:
                 raise ValueError(f"perpetrators[{index}] ({perpetrator.drug}): no rules for gene {perpetrator.gene}")
+            problem = self._fold_change_problem(perpetrator)
+            if problem:
+                raise ValueError(f"perpetrators[{index}] ({perpetrator.drug}, {perpetrator.gene}): {problem}")
         for name, gene in self.genes.items():
             unknown = sorted(set(gene.effects) - EFFECT_KEYS)
             if unknown:
                 raise ValueError(f"genes.{name}.effects: unknown {', '.join(unknown)} (one of {sorted(EFFECT_KEYS)})")
         return self
+
+    def _fold_change_problem(self, perpetrator: Perpetrator) -> str | None:
+        """Why an inhibitor's measured fold change does not back its strength (None when it does, or none is given)."""
+        if perpetrator.auc_fold is None or perpetrator.role is not Role.INHIBITOR or perpetrator.unverified:
+            return None
+        definitions = self.strength_definitions
+        if definitions is None:
+            return "auc_fold needs strength_definitions (the fold-change classes it is read against)"
+        substrates = definitions.index_substrates.get(perpetrator.gene, [])
+        if perpetrator.auc_substrate not in substrates:
+            return (
+                f"auc_substrate {perpetrator.auc_substrate!r} is not a sensitive index substrate of {perpetrator.gene} "
+                f"(strength_definitions: {', '.join(substrates) or 'none'})"
+            )
+        implied = definitions.inhibitor_strength(perpetrator.auc_fold)
+        if perpetrator.strength != implied:
+            named = f"a {implied.value} inhibitor" if implied else "below the moderate class"
+            return (
+                f"strength {perpetrator.strength.value if perpetrator.strength else None}, but an AUC fold change of "
+                f"{perpetrator.auc_fold:g} on {perpetrator.auc_substrate} makes it {named} (strength_definitions)"
+            )
+        if not set(definitions.sources) & set(perpetrator.sources):
+            return "quote the fold-change classes it is read against (a source of strength_definitions)"
+        return None
 
     def effect(self, perpetrator: Perpetrator) -> Effect | None:
         """What ``perpetrator`` does to its gene's result; None when no source read states it (its strength is
