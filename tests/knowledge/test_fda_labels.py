@@ -175,11 +175,117 @@ def test_tetrabenazine_label_caps_poor_metabolizers_and_titrates_the_others(
     assert label_rows(guidelines, "tetrabenazine", {"CYP2D6": called("CYP2D6", phenotypes, "*1/*1x2")}) == []
 
 
+HOMOZYGOUS = {
+    "mercaptopurine": "typically require 10% or less of the recommended dosage",
+    "thioguanine": ("typically require 10% or less of the standard thioguanine dosage"),
+}
+HETEROZYGOUS = {
+    "mercaptopurine": "Reduce the PURIXAN dosage based on tolerability",
+    "thioguanine": ("tolerate recommended thioguanine doses, but some require dose reduction based on toxicities"),
+}
+
+
+@pytest.mark.parametrize("drug", ["mercaptopurine", "thioguanine"])
+@pytest.mark.parametrize(
+    ("tpmt", "nudt15", "words"),
+    [
+        ("*3A/*3A", "*1/*1", HOMOZYGOUS),
+        ("*1/*1", "*3/*3", HOMOZYGOUS),
+        ("*3A/*3A", None, HOMOZYGOUS),  # NUDT15 not tested
+        ("*1/*3A", "*1/*1", HETEROZYGOUS),
+        ("*1/*1", "*1/*3", HETEROZYGOUS),
+        ("*1/*3A", None, HETEROZYGOUS),
+        ("*1/*1", "*1/*1", None),
+    ],
+)
+def test_thiopurine_labels_read_tpmt_and_nudt15_together(
+    guidelines: GuidelineKnowledge,
+    phenotypes: PhenotypeKnowledge,
+    drug: str,
+    tpmt: str,
+    nudt15: str | None,
+    words: dict[str, str] | None,
+) -> None:
+    results = {"TPMT": called("TPMT", phenotypes, tpmt)}
+    if nudt15 is not None:
+        results["NUDT15"] = called("NUDT15", phenotypes, nudt15)
+    rows = label_rows(guidelines, drug, results)
+    if words is None:
+        assert rows == []
+        return
+    (row,) = rows
+    assert words[drug] in row.text and row.dosing_information and row.actionable
+
+
+def test_thioguanine_label_warns_of_deeper_cuts_when_both_genes_are_heterozygous(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    both = {"TPMT": called("TPMT", phenotypes, "*1/*3A"), "NUDT15": called("NUDT15", phenotypes, "*1/*3")}
+    (row,) = label_rows(guidelines, "thioguanine", both)
+    assert "heterozygous for both TPMT and NUDT15 may require more substantial dosage reductions" in row.text
+    one = {"TPMT": called("TPMT", phenotypes, "*1/*3A"), "NUDT15": called("NUDT15", phenotypes, "*1/*1")}
+    (row,) = label_rows(guidelines, "thioguanine", one)
+    assert "heterozygous for both" not in row.text
+
+
+@pytest.mark.parametrize(
+    ("cyp2c9", "hla_b", "dose", "avoid"),
+    [
+        ("*1/*3", "*07:02/*08:01", True, True),  # intermediate (activity score 1), *15:02 negative
+        ("*1/*3", None, True, True),  # HLA-B not typed
+        ("*1/*2", "*07:02/*08:01", True, False),  # activity score 1.5: lower doses only
+        ("*1/*1", "*15:02/*07:02", False, True),  # *15:02 positive: avoid, whatever CYP2C9 gives
+        ("*1/*1", "*07:02/*08:01", False, False),
+    ],
+)
+def test_phenytoin_label_reads_cyp2c9_and_hla_b_together(
+    guidelines: GuidelineKnowledge,
+    phenotypes: PhenotypeKnowledge,
+    cyp2c9: str,
+    hla_b: str | None,
+    dose: bool,
+    avoid: bool,
+) -> None:
+    results = {"CYP2C9": called("CYP2C9", phenotypes, cyp2c9)}
+    if hla_b is not None:
+        results["HLA-B"] = called("HLA-B", phenotypes, hla_b)
+    rows = label_rows(guidelines, "phenytoin", results)
+    if not (dose or avoid):
+        assert rows == []
+        return
+    (row,) = rows
+    assert ("may ultimately require lower doses of phenytoin" in row.text) is dose
+    assert ("Consider avoiding DILANTIN [phenytoin] as an alternative to carbamazepine" in row.text) is avoid
+    assert row.dosing_information is dose and row.alternate_drug_available is avoid and row.actionable
+
+
+@pytest.mark.parametrize("drug", ["sevoflurane", "succinylcholine"])
+def test_anaesthetic_labels_reach_malignant_hyperthermia_susceptibility_only(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, drug: str
+) -> None:
+    """A CACNA1S or RYR1 variant associated with malignant hyperthermia meets the label's contraindication; a result
+    of uncertain susceptibility (no such variant found) does not."""
+    susceptible = outside("RYR1", phenotypes, "Malignant Hyperthermia Susceptibility")
+    uncertain = called("CACNA1S", phenotypes, "Reference/Reference")
+    (row,) = label_rows(guidelines, drug, {"RYR1": susceptible, "CACNA1S": uncertain})
+    assert "can induce malignant hyperthermia in patients with known or suspected susceptibility" in row.text
+    assert row.alternate_drug_available and row.actionable
+    (row,) = label_rows(guidelines, drug, {"CACNA1S": called("CACNA1S", phenotypes, "Reference/c.520C>T")})
+    assert row.actionable
+    assert label_rows(guidelines, drug, {"CACNA1S": uncertain}) == []
+    assert (
+        label_rows(
+            guidelines, drug, {"CACNA1S": uncertain, "RYR1": outside("RYR1", phenotypes, "Uncertain Susceptibility")}
+        )
+        == []
+    )
+
+
 def test_every_label_row_quotes_its_annotation(guidelines: GuidelineKnowledge) -> None:
     """Each label guideline names its ClinPGx annotation page; each row shows the words it quotes, citing that page,
     the annotation's id and version, and the label (Drugs@FDA) the annotation reads."""
     labels = [g for g in guidelines.guidelines if g.source == LABEL]
-    assert len(labels) >= 67
+    assert len(labels) >= 72
     for guideline in labels:
         match = re.fullmatch(r"https://www\.clinpgx\.org/labelAnnotation/(PA\d+)", guideline.url or "")
         assert match is not None, guideline.id
