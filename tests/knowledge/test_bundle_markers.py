@@ -134,6 +134,15 @@ class _StubBundle:
             "marker 0",
         ),
         ([{"chrom": "1", "grch37_pos": 5, "grch37_ref": "A", "grch38_pos": 6, "grch38_ref": "A"}], "chrom", "marker 0"),
+        (
+            [
+                {"chrom": "chr1", "grch37_pos": 5, "grch37_ref": "A", "grch38_pos": 6, "grch38_ref": "A"},
+                {"chrom": "chr1", "grch37_pos": 7, "grch37_ref": "A", "grch38_pos": 8},
+                {"chrom": "chr2"},
+            ],
+            "invalid marker: grch38_ref: Field required",
+            "marker 1",
+        ),
     ],
 )
 def test_invalid_markers_are_knowledge_errors(data: object, message: str, location: str | None) -> None:
