@@ -167,3 +167,37 @@ def test_every_curated_row_writes_its_sources_out_in_full() -> None:
     """A YAML anchor or alias would make one row's quote silently stand for another's; each row spells its own."""
     text = (CURATED_DIR / "onco-core" / "evidence.yaml").read_text(encoding="utf-8")
     assert not re.search(r"(^|\s)[&*]id\d+", text, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    ("tumour", "alterations", "therapy", "significance"),
+    [
+        ("LUAD", ("EML4::ALK", "ALK G1269A"), "crizotinib", "resistance"),  # acquired on crizotinib
+        ("LUAD", ("EML4::ALK", "ALK I1171T"), "alectinib", "resistance"),
+        ("LUAD", ("EML4::ALK", "ALK I1171T"), "ceritinib", "sensitivity"),  # ceritinib after alectinib
+        ("BCC", ("SMO D473G",), "vismodegib", "resistance"),  # drug-binding pocket of Smoothened
+        ("BCC", ("SMO W535L",), "sonidegib", "resistance"),
+        ("APLPMLRARA", ("PML::RARA", "PML A216V"), "arsenic trioxide", "resistance"),  # PML B2 domain
+        ("IDC", ("ERBB2 amplification", "PIK3CA H1047R"), "trastuzumab", "resistance"),
+        ("IDC", ("HER2 IHC 3+", "PIK3CA E545K"), "lapatinib + capecitabine", "resistance"),
+    ],
+)
+def test_case_series_and_subgroup_findings_are_tier_two(
+    core_knowledge: OncoKnowledge, tumour: str, alterations: tuple[str, ...], therapy: str, significance: str
+) -> None:
+    assert "II-C" in tiers(run(core_knowledge, tumour, *alterations), therapy, significance)
+
+
+def test_pik3ca_resistance_to_her2_therapy_is_shown_on_condition_of_a_her2_positive_tumour(
+    core_knowledge: OncoKnowledge,
+) -> None:
+    unstated = [
+        m
+        for m in run(core_knowledge, "IDC", "PIK3CA H1047R").matches
+        if m.row.therapy == "trastuzumab" and m.row.significance.value == "resistance"
+    ]
+    assert unstated and all("ERBB2 amplification" in (m.condition or "") for m in unstated)
+    stated = run(core_knowledge, "IDC", "PIK3CA H1047R", "ERBB2 amplification").matches
+    assert any(
+        m.row.therapy == "trastuzumab" and m.row.significance.value == "resistance" and not m.condition for m in stated
+    )
