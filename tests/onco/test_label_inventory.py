@@ -138,10 +138,6 @@ def test_endocrine_therapy_needs_a_receptor_at_one_percent_of_nuclei(core_knowle
         ("LUAD", ("EGFR D770_N771insG",), "gefitinib"),
         ("LUAD", ("KRAS G12D",), "erlotinib"),  # KRAS-mutant NSCLC and EGFR TKIs
         ("LUAD", ("KRAS G12V",), "gefitinib"),
-        ("COAD", ("ERBB2 amplification",), "cetuximab"),  # HER2 bypass for EGFR antibodies
-        ("READ", ("ERBB2 amplification",), "panitumumab"),
-        ("COAD", ("PIK3CA H1047R",), "cetuximab"),  # PI3K pathway marker for EGFR antibodies
-        ("COADREAD", ("PIK3CA E545K",), "panitumumab"),
         ("AML", ("FLT3 ITD", "FLT3 D835Y"), "quizartinib"),  # on the label's FLT3-ITD
     ],
 )
@@ -154,6 +150,22 @@ def test_pathway_and_intrinsic_resistance_markers(
         m.amp_tier for m in result.matches if m.row.therapy == drug and m.row.significance.value == "resistance"
     }
     assert resisted == {"I-B"}
+
+
+@pytest.mark.parametrize(
+    ("tumour", "alteration", "therapy"),
+    [
+        ("COAD", "ERBB2 amplification", "cetuximab"),  # HER2 bypass for EGFR antibodies
+        ("READ", "ERBB2 amplification", "panitumumab"),
+        ("COAD", "PIK3CA H1047R", "cetuximab"),  # PI3K pathway marker for EGFR antibodies
+        ("COADREAD", "PIK3CA E545K", "panitumumab"),
+    ],
+)
+def test_colorectal_markers_against_egfr_antibodies_are_level_c_and_stay_out_of_other_tumours(
+    core_knowledge: OncoKnowledge, tumour: str, alteration: str, therapy: str
+) -> None:
+    assert tiers(run(core_knowledge, tumour, alteration), therapy, "resistance") == {"II-C"}
+    assert tiers(run(core_knowledge, "HNSC", alteration), therapy, "resistance") <= {"III"}
 
 
 def test_egfr_exon_20_insertion_keeps_its_own_labels(core_knowledge: OncoKnowledge) -> None:
