@@ -27,7 +27,13 @@ from tailormed.knowledge.files import read_json
 from tailormed.knowledge.hereditary.management import load_management
 from tailormed.knowledge.markers import marker_sources
 from tailormed.knowledge.medicines import read_medicines
-from tailormed.knowledge.onco.core import curated_rows, defined_type_entries, gene_table, thresholds
+from tailormed.knowledge.onco.core import (
+    curated_rows,
+    defined_type_entries,
+    gene_table,
+    thresholds,
+    unquoted_extent,
+)
 from tailormed.knowledge.pgs_catalog import load_panel
 from tailormed.knowledge.pgx.copy_number import load_copy_number
 from tailormed.knowledge.pgx.core_sources import (
@@ -49,6 +55,7 @@ from tailormed.knowledge.risk.spec import ModelFacts
 from tailormed.knowledge.sdm import load_sdm_options
 from tailormed.knowledge.sourcing import Sourced, SourceQuote, evaluate, numbers_in
 from tailormed.knowledge.warfarin import load_knowledge as load_warfarin_baselines
+from tailormed.model.enums import DiseaseExtent
 
 Loader = Callable[[KnowledgeBundle], list[BaseModel]]
 
@@ -235,6 +242,22 @@ def test_quotes_from_shared_files_and_annotations_are_verbatim(core: KnowledgeBu
         if (problem := quote_problems(quote, data_root, annotations)) is not None
     ]
     assert not problems, "\n".join(problems)
+
+
+def test_every_oncology_extent_is_named_in_its_quotes(core: KnowledgeBundle) -> None:
+    """An indication's extent of disease (metastatic; locally advanced or metastatic; early for adjuvant use) is read
+    from the label's words, and a row whose quotes lose the word is refused by its model."""
+    rows = [row for row in curated_rows(core).rows if row.extent]
+    assert len(rows) >= 100
+    problems = [f"{row.id}: {p}" for row in rows if (p := unquoted_extent(row.extent, [s.quote for s in row.sources]))]
+    assert not problems, "\n".join(problems)
+    [row] = [row for row in rows if row.id == "crc-braf-v600e-encorafenib-cetuximab"]
+    assert row.extent == [DiseaseExtent.METASTATIC]
+    reworded = row.model_dump(mode="json", exclude_none=True)
+    for source in reworded["sources"]:
+        source["quote"] = source["quote"].replace("metastatic", "advanced")
+    with pytest.raises(ValidationError, match="extent 'metastatic' is named in none of its quotes"):
+        type(row).model_validate(reworded)
 
 
 def test_malformed_citations_are_refused() -> None:

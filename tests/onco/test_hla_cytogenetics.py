@@ -17,6 +17,7 @@ from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.knowledge.onco.core import CuratedEvidence, curated_evidence, curated_rows
 from tailormed.knowledge.onco.evidence import Origin
 from tailormed.model.alteration import AlterationKind, VariantOrigin, parse_alteration
+from tailormed.model.enums import DiseaseExtent
 from tailormed.model.patient import Tumour
 from tailormed.pipeline.onco import batch_profiles, file_profile
 
@@ -27,7 +28,9 @@ LENALIDOMIDE = "lenalidomide"
 
 def run(knowledge: OncoKnowledge, tumour: str, *texts: str) -> OncoResult:
     code = tumour_type_code(tumour, knowledge.tree)
-    profile = TumourProfile(case_id="t", tumour_type=code, alterations=[parse_alteration(t) for t in texts])
+    # the labels here are for metastatic (or unresectable) disease: state it, so only their own conditions show
+    alterations = [parse_alteration(t) for t in texts]
+    profile = TumourProfile(case_id="t", tumour_type=code, extent=DiseaseExtent.METASTATIC, alterations=alterations)
     return match_profile(profile, knowledge)
 
 

@@ -44,6 +44,22 @@ def test_alterations_tsv(tmp_path: Path) -> None:
     assert [*expected, "sensitivity", "FDA", "I-A"] in [line[:10] for line in lines]
 
 
+def test_extent_of_disease_option(tmp_path: Path) -> None:
+    def encorafenib(*extent: str) -> list[str]:
+        code, out, err = invoke("-a", "BRAF V600E", "-t", "COAD", "--core-only", *extent, kb=tmp_path)
+        assert code == 0, err
+        [line] = [row.split("\t") for row in out.splitlines() if "\tencorafenib + cetuximab\t" in row]
+        return [line[COLUMNS.index("amp_tier")], line[COLUMNS.index("note")]]
+
+    assert encorafenib("--extent", "metastatic") == ["I-A", ""]
+    assert encorafenib("--extent", "early") == [
+        "II-C", "approved for metastatic disease; this tumour is early (resectable or resected)"
+    ]  # fmt: skip
+    assert encorafenib() == ["I-A", "only for metastatic disease (the extent of disease is not stated for this tumour)"]
+    code, _, err = invoke("-a", "BRAF V600E", "-t", "COAD", "--extent", "adjuvant", kb=tmp_path)
+    assert code == 2 and "adjuvant" in err
+
+
 def test_batch_input_json_and_output_file(tmp_path: Path) -> None:
     cases = tmp_path / "cases.tsv"
     cases.write_text(

@@ -22,6 +22,7 @@ from tailormed.errors import InputError
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.alteration import Alteration, VariantOrigin, parse_alteration
 from tailormed.model.engine import EngineRun
+from tailormed.model.enums import DiseaseExtent
 from tailormed.model.finding import Domain, Evidence, Finding
 from tailormed.model.patient import Patient, SomaticVariant, Tumour
 from tailormed.model.payloads import HereditaryVariantData
@@ -39,7 +40,11 @@ def alteration(text: str, origin: VariantOrigin) -> Alteration:
 
 def run(knowledge: OncoKnowledge, tumour: str, *alterations: Alteration) -> OncoResult:
     code = tumour_type_code(tumour, knowledge.tree)
-    return match_profile(TumourProfile(case_id="t", tumour_type=code, alterations=list(alterations)), knowledge)
+    # the labels here are for metastatic disease: state it, so only their own conditions show
+    profile = TumourProfile(
+        case_id="t", tumour_type=code, extent=DiseaseExtent.METASTATIC, alterations=list(alterations)
+    )
+    return match_profile(profile, knowledge)
 
 
 def only(result: OncoResult, therapy: str) -> TherapyMatch:

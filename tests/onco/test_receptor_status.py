@@ -10,13 +10,19 @@ from tailormed.engines.onco.profile import tumour_type_code
 from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TherapyMatch, TumourProfile, match_profile
 from tailormed.engines.onco.tiers import Relation
 from tailormed.model.alteration import AlterationKind, ExpressionScale, parse_alteration
+from tailormed.model.enums import DiseaseExtent
 
 TNBC = "pembrolizumab + chemotherapy"
 
 
-def run(knowledge: OncoKnowledge, tumour: str, *texts: str) -> OncoResult:
+def run(
+    knowledge: OncoKnowledge, tumour: str, *texts: str, extent: DiseaseExtent = DiseaseExtent.METASTATIC
+) -> OncoResult:
+    """Most labels here are for metastatic (or unresectable) disease: the extent is stated, so only their own
+    conditions show."""
     code = tumour_type_code(tumour, knowledge.tree)
-    profile = TumourProfile(case_id="t", tumour_type=code, alterations=[parse_alteration(t) for t in texts])
+    alterations = [parse_alteration(t) for t in texts]
+    profile = TumourProfile(case_id="t", tumour_type=code, extent=extent, alterations=alterations)
     return match_profile(profile, knowledge)
 
 
@@ -90,19 +96,21 @@ def test_receptor_ranges(result: str, criterion: str, meets: bool) -> None:
 
 # --- HER2-positive labels ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("tumour", "therapy"),
+    ("tumour", "therapy", "extent"),
     [
-        ("IDC", "trastuzumab"),
-        ("IDC", "pertuzumab + trastuzumab + docetaxel"),
-        ("IDC", "neratinib"),
-        ("IDC", "lapatinib + capecitabine"),
-        ("IDC", "trastuzumab emtansine"),
-        ("STAD", "trastuzumab + cisplatin + fluoropyrimidine"),
-        ("GEJ", "trastuzumab + cisplatin + fluoropyrimidine"),
+        ("IDC", "trastuzumab", DiseaseExtent.METASTATIC),
+        ("IDC", "pertuzumab + trastuzumab + docetaxel", DiseaseExtent.METASTATIC),
+        ("IDC", "neratinib", DiseaseExtent.EARLY),  # extended adjuvant treatment of early-stage breast cancer
+        ("IDC", "lapatinib + capecitabine", DiseaseExtent.METASTATIC),
+        ("IDC", "trastuzumab emtansine", DiseaseExtent.METASTATIC),
+        ("STAD", "trastuzumab + cisplatin + fluoropyrimidine", DiseaseExtent.METASTATIC),
+        ("GEJ", "trastuzumab + cisplatin + fluoropyrimidine", DiseaseExtent.METASTATIC),
     ],
 )
-def test_her2_ihc3_meets_her2_positive_labels(core_knowledge: OncoKnowledge, tumour: str, therapy: str) -> None:
-    match = best(run(core_knowledge, tumour, "HER2 IHC 3+"), therapy)
+def test_her2_ihc3_meets_her2_positive_labels(
+    core_knowledge: OncoKnowledge, tumour: str, therapy: str, extent: DiseaseExtent
+) -> None:
+    match = best(run(core_knowledge, tumour, "HER2 IHC 3+", extent=extent), therapy)
     assert match.amp_tier == "I-A"
     assert match.matched_level.value == "expression"
     assert not [m for m in run(core_knowledge, tumour, "HER2 IHC 2+").matches if m.row.therapy == therapy]

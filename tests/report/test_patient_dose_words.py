@@ -78,8 +78,10 @@ def test_an_alternative_offered_first_is_still_a_different_medicine(demo_plans: 
     assert given is not None and given.change is Change.OTHER_DRUG
 
 
-def test_sentences_of_the_tumour_section_are_apart(demo_plans: Plans) -> None:
-    patient, plan = demo_plans["demo-04-park"]
+def test_sentences_of_the_tumour_section_are_apart(full_plans: Plans) -> None:
+    # demo-01 with a metastatic BRAF V600E tumour's approved therapy among its findings (demo-04's resected colon
+    # cancer is offered none: encorafenib + cetuximab is for metastatic disease)
+    patient, plan = full_plans["demo-01-hale"]
     html = render_patient_html(plan, patient)
     text = visible_text(html)
     assert "Your tumor has a change in the BRAF gene. These approved medicines may work" in text

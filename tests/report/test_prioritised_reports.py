@@ -286,3 +286,28 @@ def test_options_resting_on_unverified_facts_stay_out_of_patient_reports(
             assert option.title in clinician and option.title not in text, (patient.id, option.title)
             assert "their numbers could not be checked against a source" in text
     assert hidden  # rivaroxaban's major-bleeding effect for demo patient 2 could not be sourced
+
+
+def test_resected_colon_cancer_is_not_offered_the_metastatic_braf_therapy(
+    built_plans: Plans, demo_plans: Plans
+) -> None:
+    """demo-04 has resected stage III colon cancer on adjuvant capecitabine; encorafenib + cetuximab (+ mFOLFOX6) is
+    approved for metastatic colorectal cancer only: never offered to the patient, shown to the clinician off-label
+    with the reason."""
+    for plans in (built_plans, demo_plans):
+        patient, plan = plans["demo-04-park"]
+        assert patient.tumour is not None and patient.tumour.extent == "early"
+        for language in available_languages():
+            text = visible_text(render_patient_html(plan, patient, language=language)).casefold()
+            assert "encorafenib" not in text and "mfolfox6" not in text, language
+        matches = [
+            f for f in plan.findings if isinstance(f.data, TherapyMatchData) and "encorafenib" in f.data.therapy.lower()
+        ]
+        enco = [f for f in matches if therapy_key(f.data.therapy) == therapy_key("encorafenib + cetuximab")]
+        assert enco and all(f.data.amp_tier == "II-C" for f in enco)  # type: ignore[union-attr]
+        assert all(
+            "approved for metastatic disease; this tumour is stage III, early (resectable or resected)" in f.summary
+            for f in enco
+        )
+        html = render_clinician_html(plan, patient)
+        assert "approved for metastatic disease; this tumour is stage III" in html

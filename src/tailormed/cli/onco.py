@@ -19,6 +19,7 @@ from tailormed.cli.console import err, out, plain
 from tailormed.cli.options import BuildOption, KbOption
 from tailormed.errors import InputError
 from tailormed.fileio import write_text_atomic
+from tailormed.model.enums import DiseaseExtent
 
 onco_app = typer.Typer(
     rich_markup_mode=None,
@@ -62,6 +63,14 @@ def match(
             "variants only (belzutifan for VHL disease) need this or a germline origin in the input.",
         ),
     ] = None,
+    extent: Annotated[
+        DiseaseExtent | None,
+        typer.Option(
+            "--extent",
+            help="Extent of disease: early (resectable or resected), locally_advanced (unresectable) or metastatic; "
+            "a label for other extents is not on-label (not given: shown as the label's condition).",
+        ),
+    ] = None,
     cases: Annotated[
         Path | None,
         typer.Option("--input", "-i", help="Batch TSV: case_id gene alteration feature_type tumor_type [origin]."),
@@ -93,6 +102,8 @@ def match(
         raise InputError("use either --input CASES.tsv or single-case inputs (--vcf/--cna/--fusions/--alteration)")
     if cases is None and not single:
         raise InputError("nothing to match: give --vcf, --cna, --fusions, --alteration or --input CASES.tsv")
+    if cases is not None and extent is not None:
+        raise InputError("--extent is for single-case inputs; a batch TSV states no extent")
     if cases is None and tumor_type is None:
         raise InputError("--tumor-type is required for single-case inputs: an OncoTree code such as COAD, or UNKNOWN")
     knowledge = onco.load_knowledge(load_bundle(kb), include_built=not core_only)
@@ -111,6 +122,7 @@ def match(
                 alterations=alteration or (),
                 germline=germline or (),
                 amp_min_copies=amp_min_copies,
+                extent=extent,
             )
         ]
     results = [match_profile(profile, knowledge) for profile in profiles]

@@ -51,3 +51,40 @@ class Sex(StrEnum):
     MALE = "male"
     OTHER = "other"
     UNKNOWN = "unknown"
+
+
+class DiseaseExtent(StrEnum):
+    """How far a solid tumour has spread, in the three settings oncology labels and guidelines name (ESMO's early,
+    locally advanced and metastatic disease).
+
+    ``early``: no distant spread and resectable or resected (treated with curative intent: neoadjuvant or adjuvant
+    therapy); ``locally_advanced``: no distant spread but unresectable; ``metastatic``: distant metastases (stage
+    IV in most AJCC staging schemes, M1).
+    """
+
+    EARLY = "early"
+    LOCALLY_ADVANCED = "locally_advanced"
+    METASTATIC = "metastatic"
+
+    @property
+    def words(self) -> str:
+        """The extent as a sentence writes it.
+
+        >>> DiseaseExtent.EARLY.words, DiseaseExtent.LOCALLY_ADVANCED.words
+        ('early (resectable or resected)', 'locally advanced (unresectable)')
+        """
+        return {
+            DiseaseExtent.EARLY: "early (resectable or resected)",
+            DiseaseExtent.LOCALLY_ADVANCED: "locally advanced (unresectable)",
+            DiseaseExtent.METASTATIC: "metastatic",
+        }[self]
+
+
+def extents_words(extents: list[DiseaseExtent] | tuple[DiseaseExtent, ...]) -> str:
+    """Several extents as one phrase, in the enum's order.
+
+    >>> extents_words([DiseaseExtent.METASTATIC, DiseaseExtent.LOCALLY_ADVANCED])
+    'locally advanced (unresectable) or metastatic'
+    """
+    ordered = [extent.words for extent in DiseaseExtent if extent in extents]
+    return " or ".join(ordered)

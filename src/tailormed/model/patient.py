@@ -7,6 +7,7 @@ rather than refuse a partial record.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -15,6 +16,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from tailormed.model.alteration import Alteration, VariantOrigin, parse_alteration
 from tailormed.model.base import Coding, Contract
+from tailormed.model.enums import DiseaseExtent
 from tailormed.model.enums import Sex as Sex
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -301,11 +303,26 @@ class ProteinExpression(Contract):
         return parse_alteration(self.result, gene=self.marker, feature_type="expression")
 
 
+#: An AJCC stage group: 0 (0a, 0is), I to IV, an optional letter and number (IA2, IIIB, IVC); IS for some germ cell
+#: tumours.
+_STAGE_GROUP = re.compile(r"0(?:a|is)?|IS|(?:IV|III|II|I)(?:[A-D][1-3]?)?")
+
+
 class Tumour(Contract):
     """The tumour profile: type as an OncoTree code, and its somatic alterations, signatures and IHC results."""
 
     oncotree_code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9_/-]*$")
     name: str | None = None
+    stage: str | None = Field(
+        default=None,
+        description="AJCC/TNM stage group as the pathology or clinical report gives it (mCODE's cancer stage group), "
+        "e.g. 'III', 'IIIB', 'IV'",
+    )
+    extent: DiseaseExtent | None = Field(
+        default=None,
+        description="early (resectable or resected, no distant spread), locally_advanced (unresectable, no distant "
+        "spread) or metastatic; labels approved for one extent are matched against it (none: not stated)",
+    )
     somatic_variants: list[SomaticVariant] = Field(default_factory=list)
     copy_number: list[CopyNumberChange] = Field(default_factory=list)
     fusions: list[Fusion] = Field(default_factory=list)
@@ -320,6 +337,16 @@ class Tumour(Contract):
         default_factory=list,
         description="Chromosome arm deletions of the tumour karyotype: 'del(5q)', 'del(5)(q13q33)'",
     )
+
+    @field_validator("stage")
+    @classmethod
+    def _stage_group(cls, value: str | None) -> str | None:
+        if value is not None and not _STAGE_GROUP.fullmatch(value):
+            raise ValueError(
+                f"stage {value!r} is not an AJCC stage group: write 0, I, II, III or IV with its letter and number "
+                "if any ('IIIB', 'IA2', '0is'), without the word 'stage'"
+            )
+        return value
 
     @field_validator("hla_typing", "cytogenetics")
     @classmethod

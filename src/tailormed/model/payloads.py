@@ -136,6 +136,11 @@ class TherapyMatchData(Contract):
     condition: str | None = Field(
         default=None, description="What the label needs that the tumour data do not state (e.g. germline confirmation)"
     )
+    relation_note: str | None = Field(
+        default=None,
+        description="Why the indication is or is not on-label for this tumour (approved for another extent of "
+        "disease, a tumour type the label excludes, an alteration that defines the tumour's type)",
+    )
 
 
 class DiagnosisCandidateData(Contract):

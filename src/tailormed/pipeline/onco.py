@@ -21,6 +21,7 @@ from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.onco import core, sources
 from tailormed.model.alteration import Alteration, VariantOrigin, parse_alteration, with_origin
 from tailormed.model.engine import EngineRun
+from tailormed.model.enums import DiseaseExtent
 from tailormed.model.evidence import TumourEvidence
 from tailormed.model.finding import NotAssessed
 from tailormed.model.genotype import GenomeBuild
@@ -70,6 +71,7 @@ def file_profile(
     alterations: Sequence[str] = (),
     germline: Sequence[str] = (),
     amp_min_copies: int | None = None,
+    extent: DiseaseExtent | None = None,
 ) -> TumourProfile:
     """A profile from ``onco match`` inputs: VCF, CNA segments, fusion list and alteration texts (``germline``: texts
     of variants known to be inherited; the origin of ``alterations`` is not stated)."""
@@ -97,7 +99,7 @@ def file_profile(
                 found.append(with_origin(parse_alteration(text), origin))
             except ValueError as exc:
                 raise InputError(f"{option} {text!r}: {exc}") from exc
-    return TumourProfile(case_id=case_id, tumour_type=code, alterations=found, not_assessed=limits)
+    return TumourProfile(case_id=case_id, tumour_type=code, extent=extent, alterations=found, not_assessed=limits)
 
 
 def batch_profiles(path: Path, knowledge: OncoKnowledge) -> list[TumourProfile]:
@@ -140,6 +142,9 @@ def onco_engine(ctx: PatientContext) -> EngineRun:
     tumour_type(tumour.oncotree_code, knowledge, source=ctx.patient.id, location="tumour.oncotree_code")
     profile = domain.record_profile(ctx.patient.id, tumour, knowledge, None)
     inputs = {"tumour type": profile.tumour_type, "OncoTree release": knowledge.tree.release}
+    if profile.extent is not None:
+        stage = f"stage {profile.stage}, " if profile.stage else ""
+        inputs["extent of disease"] = stage + profile.extent.words
     if ctx.tumour is not None:
         from_vcf, limits, build = vcf_alterations(ctx.tumour, knowledge)
         profile = profile.model_copy(

@@ -73,6 +73,7 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
         amp_tier=best.amp_tier,
         source=row.id,
         condition=best.condition,
+        relation_note=best.relation_note,
     )
     used = [alteration.label] + ([alteration.allele.text] if alteration.allele else [])
     gated = [n for n in result.not_assessed if n.item.startswith(alteration.label)]

@@ -282,7 +282,10 @@ def record_profile(case_id: str, tumour: Tumour, knowledge: OncoKnowledge, build
     found += [result.alteration() for result in tumour.protein_expression]
     found += tumour.typed_alterations()
     code = tumour_type_code(tumour.oncotree_code, knowledge.tree)
-    return TumourProfile(case_id=case_id, tumour_type=code, alterations=found, not_assessed=limits)
+    return TumourProfile(
+        case_id=case_id, tumour_type=code, extent=tumour.extent, stage=tumour.stage, alterations=found,
+        not_assessed=limits,
+    )  # fmt: skip
 
 
 def _record_allele(

@@ -36,6 +36,7 @@ from tailormed.knowledge.onco.evidence import (
 from tailormed.knowledge.onco.oncotree import UNKNOWN_TUMOUR, OncoTree
 from tailormed.model.alteration import Alteration, AlterationKind, VariantOrigin
 from tailormed.model.base import Contract
+from tailormed.model.enums import DiseaseExtent, extents_words
 from tailormed.model.finding import NotAssessed
 from tailormed.model.payloads import therapy_key
 
@@ -51,6 +52,8 @@ class TumourProfile(Contract):
 
     case_id: str
     tumour_type: str = Field(pattern=r"^[A-Z0-9][A-Z0-9_/-]*$")
+    extent: DiseaseExtent | None = Field(default=None, description="Extent of disease; None when not stated")
+    stage: str | None = Field(default=None, description="AJCC stage group as given ('III'), shown with the extent")
     alterations: list[Alteration] = Field(default_factory=list)
     not_assessed: list[NotAssessed] = Field(default_factory=list)
 
@@ -203,6 +206,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
     matches: list[TherapyMatch] = []
     gated: list[NotAssessed] = []
     withdrawn: dict[str, NotAssessed] = {}
+    core_claims: dict[tuple[str, tuple[str, ...]], list[str | None]] = {}
     for alteration in alterations:
         verdict = oncogenicity(alteration, knowledge.genes, knowledge.hotspots, knowledge.known)
         skipped = 0
@@ -228,6 +232,11 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                 continue  # an HLA type is the patient's, not the tumour's: no evidence from other tumour types
             related, note, condition = _label_conditions(row, alterations, knowledge, related, note)
             related, note, condition = _origin_condition(row, alteration, related, note, condition)
+            before = related
+            related, note, condition = _extent_condition(row, profile, related, note, condition)
+            if table.source == CORE_SOURCE and before is not Relation.OTHER:
+                off = f"{note} ({row.id})" if related is Relation.OTHER else None
+                core_claims.setdefault((alteration.label, therapy_key(*row.therapies)), []).append(off)
             matches.append(
                 TherapyMatch(
                     case_id=profile.case_id,
@@ -251,6 +260,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                     reason=f"not applied: variant not predicted oncogenic ({verdict.reason})",
                 )
             )
+    matches = [_same_extent(match, core_claims) for match in matches]
     matches.sort(key=_order)
     return OncoResult(
         case_id=profile.case_id,
@@ -325,6 +335,46 @@ def _origin_condition(
         return Relation.OTHER, f"the label needs a germline {row.gene} variant; {alteration.label} is somatic", None
     point = f"requires germline confirmation (the origin of {alteration.label} is not stated)"
     return related, note, f"{condition}; {point}" if condition else point
+
+
+def _extent_condition(
+    row: BiomarkerEvidence, profile: TumourProfile, related: Relation, note: str | None, condition: str | None
+) -> tuple[Relation, str | None, str | None]:
+    """An indication for some extents of disease only (metastatic colorectal cancer) against the tumour's extent.
+
+    A tumour of another extent is off the label, with the reason; one whose extent is not stated stays on it, with
+    the extents the label names as its condition (never a silent match). A row naming no extent is left as it is.
+    """
+    if not row.extents or (profile.extent is not None and profile.extent in row.extents):
+        return related, note, condition
+    approved = extents_words(row.extents)
+    if profile.extent is None:
+        stage = f"; stage {profile.stage}" if profile.stage else ""
+        point = f"only for {approved} disease (the extent of disease is not stated for this tumour{stage})"
+        return related, note, f"{condition}; {point}" if condition else point
+    if related is Relation.OTHER:
+        return related, note, condition
+    stage = f"stage {profile.stage}, " if profile.stage else ""
+    return Relation.OTHER, f"approved for {approved} disease; this tumour is {stage}{profile.extent.words}", None
+
+
+def _same_extent(match: TherapyMatch, core_claims: dict[tuple[str, tuple[str, ...]], list[str | None]]) -> TherapyMatch:
+    """Another source's claim that the therapy works, where every curated indication of that therapy for this
+    tumour is for another extent of disease: off-label too, for the same reason (CIViC's BEACON statement for
+    encorafenib + cetuximab rests on the trial behind the metastatic colorectal label)."""
+    row = match.row
+    offs = core_claims.get((match.alteration.label, therapy_key(*row.therapies)))
+    if (
+        match.source == CORE_SOURCE
+        or not offs
+        or not all(offs)
+        or match.relation is Relation.OTHER
+        or row.significance is not Significance.SENSITIVITY
+        or row.direction is not Direction.SUPPORTS
+    ):
+        return match
+    tier = amp_tier(Relation.OTHER, row.amp_level)
+    return match.model_copy(update={"relation": Relation.OTHER, "relation_note": offs[0], "amp_tier": tier})
 
 
 def _stated(spec: Alteration, alterations: Sequence[Alteration]) -> bool:

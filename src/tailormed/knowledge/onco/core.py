@@ -32,6 +32,7 @@ from tailormed.knowledge.onco.oncotree import OncoTree
 from tailormed.knowledge.sourcing import Sourced, SourceQuote
 from tailormed.model.alteration import AlterationKind, GenomicAllele, parse_alteration, parse_protein_change
 from tailormed.model.base import Contract
+from tailormed.model.enums import DiseaseExtent
 from tailormed.model.genotype import GenomeBuild
 
 SOURCE = "onco-core"
@@ -155,6 +156,31 @@ class Thresholds(Contract):
 CURATED_LEVELS = {"FDA": AmpLevel.A, "guideline": AmpLevel.A, "clinical": AmpLevel.B, "limited": AmpLevel.C}
 
 
+#: Words by which a label names each extent of disease ("unresectable or metastatic", "adjuvant treatment following
+#: tumor resection", "early breast cancer"); a curated extent must be named so in one of the row's quotes.
+EXTENT_WORDS: dict[DiseaseExtent, re.Pattern[str]] = {
+    DiseaseExtent.EARLY: re.compile(
+        r"\b(?:neo-?)?adjuvant\b|\bearly(?:-stage| stage)?\b|\bresect(?:ed|able)\b", re.IGNORECASE
+    ),
+    DiseaseExtent.LOCALLY_ADVANCED: re.compile(r"\blocally advanced\b|\bunresectable\b|\badvanced\b", re.IGNORECASE),
+    DiseaseExtent.METASTATIC: re.compile(r"\bmetastatic\b|\bmetastases\b|\bstage IV\b", re.IGNORECASE),
+}
+
+
+def unquoted_extent(extents: list[DiseaseExtent], quotes: list[str]) -> str | None:
+    """The first extent no quote names in :data:`EXTENT_WORDS`' words, as a problem to report, or None.
+
+    >>> unquoted_extent([DiseaseExtent.METASTATIC], ["for metastatic colorectal cancer (CRC)"]) is None
+    True
+    >>> unquoted_extent([DiseaseExtent.EARLY], ["for unresectable or metastatic melanoma"])
+    "extent 'early' is named in none of its quotes"
+    """
+    for extent in extents:
+        if not any(EXTENT_WORDS[extent].search(quote) for quote in quotes):
+            return f"extent {extent.value!r} is named in none of its quotes"
+    return None
+
+
 class CuratedRow(Sourced):
     """One row of ``evidence.yaml``: one indication and therapy for one or more biomarkers, with its sources.
 
@@ -190,6 +216,11 @@ class CuratedRow(Sourced):
         default=None,
         description="The line or setting the label names, needed where another setting of the drug was withdrawn",
     )
+    extent: list[DiseaseExtent] = Field(
+        default_factory=list,
+        description="Extents of disease the indication is for, each named in a quote (EXTENT_WORDS); none when the "
+        "source does not say or names a setting no extent fits",
+    )
 
     @field_validator("tumour")
     @classmethod
@@ -210,6 +241,22 @@ class CuratedRow(Sourced):
         year = str(self.year)
         if self.year is not None and not any(year in s.quote or year in s.at for s in self.sources):
             raise ValueError(f"{self.id}: year {year} is in none of its sources")
+        return self
+
+    @model_validator(mode="after")
+    def _extent_quoted(self) -> CuratedRow:
+        if not self.extent:
+            return self
+        if self.significance is not Significance.SENSITIVITY:
+            raise ValueError(
+                f"{self.id}: extent is for indications (significance sensitivity); a {self.significance.value} "
+                "marker holds whatever the extent"
+            )
+        if len(set(self.extent)) != len(self.extent):
+            raise ValueError(f"{self.id}: an extent is listed twice")
+        problem = unquoted_extent(self.extent, [source.quote for source in self.sources])
+        if problem:
+            raise ValueError(f"{self.id}: {problem}")
         return self
 
     @property
@@ -377,6 +424,7 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
                     origin=row.origin,
                     year=row.year,
                     setting=row.setting,
+                    extents=row.extent,
                     verified=row.unverified is None,
                     citations=list(dict.fromkeys(source.cite for source in row.sources)),
                 )

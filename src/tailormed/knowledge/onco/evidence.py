@@ -14,6 +14,7 @@ from pydantic import Field
 
 from tailormed.model.alteration import Alteration, AlterationKind, GenomicAllele
 from tailormed.model.base import Contract
+from tailormed.model.enums import DiseaseExtent
 
 EVIDENCE_FILE = "evidence.json"
 #: OncoTree-style code the tables use for pan-cancer (tumour-agnostic) indications.
@@ -93,6 +94,11 @@ class BiomarkerEvidence(Contract):
     year: int | None = Field(default=None, description="Year of the approval or guideline the row rests on")
     setting: str | None = Field(
         default=None, description="The line or setting the indication names (maintenance after response to platinum)"
+    )
+    extents: list[DiseaseExtent] = Field(
+        default_factory=list,
+        description="The extents of disease the indication names (metastatic; locally advanced or metastatic; early "
+        "for adjuvant use); none when the source does not say",
     )
     verified: bool = Field(default=True, description="False when the source could not be re-read to the sentence")
     doid: str | None = None

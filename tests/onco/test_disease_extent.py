@@ -1,0 +1,200 @@
+"""Extent of disease (early, locally advanced, metastatic) on the tumour and on the curated indications.
+
+Encorafenib + cetuximab is approved for *metastatic* BRAF V600E colorectal cancer: a resected stage III colon cancer
+is off that label (shown to clinicians with the reason, never to the patient), a metastatic one on it, and one whose
+extent is not stated stays on it with the extent as the label's condition.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from tailormed.engines.onco.profile import record_profile, tumour_type_code
+from tailormed.engines.onco.run import (
+    OncoKnowledge,
+    OncoResult,
+    TherapyMatch,
+    TumourProfile,
+    actions,
+    match_profile,
+)
+from tailormed.engines.onco.tiers import Relation
+from tailormed.knowledge.onco.core import CuratedRow
+from tailormed.knowledge.onco.evidence import (
+    AmpLevel,
+    BiomarkerEvidence,
+    Direction,
+    EvidenceTable,
+    EvidenceType,
+    Significance,
+)
+from tailormed.model.alteration import parse_alteration
+from tailormed.model.enums import DiseaseExtent
+from tailormed.model.patient import Tumour
+
+ENCO = "encorafenib + cetuximab"
+
+
+def run(
+    knowledge: OncoKnowledge, tumour: str, text: str, extent: DiseaseExtent | None = None, stage: str | None = None
+) -> OncoResult:
+    code = tumour_type_code(tumour, knowledge.tree)
+    profile = TumourProfile(
+        case_id="t", tumour_type=code, extent=extent, stage=stage, alterations=[parse_alteration(text)]
+    )
+    return match_profile(profile, knowledge)
+
+
+def best(result: OncoResult, therapy: str) -> TherapyMatch:
+    found = [m for m in result.matches if m.row.therapy.casefold() == therapy.casefold()]
+    assert found, f"no match for {therapy}"
+    return min(found, key=lambda m: (m.amp_tier, m.source != "onco-core"))
+
+
+def test_metastatic_crc_keeps_encorafenib_cetuximab_at_tier_one(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "COAD", "BRAF V600E", DiseaseExtent.METASTATIC, "IV")
+    for therapy in (ENCO, "encorafenib + cetuximab + mFOLFOX6"):
+        match = best(result, therapy)
+        assert (match.amp_tier, match.relation, match.condition) == ("I-A", Relation.SAME, None)
+
+
+def test_resected_stage_three_colon_cancer_is_off_the_metastatic_label(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "COAD", "BRAF V600E", DiseaseExtent.EARLY, "III")
+    for therapy in (ENCO, "encorafenib + cetuximab + mFOLFOX6"):
+        match = best(result, therapy)
+        assert match.amp_tier == "II-C" and match.relation is Relation.OTHER
+        assert match.relation_note == (
+            "approved for metastatic disease; this tumour is stage III, early (resectable or resected)"
+        )
+        assert match.condition is None
+    # resistance holds whatever the extent
+    assert best(result, "cetuximab").amp_tier == "I-B"
+
+
+def test_unknown_extent_keeps_the_tier_and_shows_the_condition(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "COAD", "BRAF V600E")
+    match = best(result, ENCO)
+    assert (match.amp_tier, match.relation) == ("I-A", Relation.SAME)
+    assert match.condition == "only for metastatic disease (the extent of disease is not stated for this tumour)"
+    staged = best(run(core_knowledge, "COAD", "BRAF V600E", stage="III"), ENCO)
+    assert staged.amp_tier == "I-A" and staged.condition is not None and "stage III" in staged.condition
+
+
+def test_a_row_without_extent_is_unchanged(core_knowledge: OncoKnowledge) -> None:
+    """Imatinib for KIT (CD117)-positive GIST is also approved as adjuvant treatment; the row names no extent."""
+    for extent in (None, *DiseaseExtent):
+        match = best(run(core_knowledge, "GIST", "KIT exon 11 deletion", extent), "imatinib")
+        assert match.amp_tier == "I-A" and match.condition is None
+
+
+def test_early_and_metastatic_indications_of_one_drug(core_knowledge: OncoKnowledge) -> None:
+    """Osimertinib: adjuvant after resection of EGFR-mutant NSCLC, and first line for metastatic disease."""
+    early = run(core_knowledge, "LUAD", "EGFR L858R", DiseaseExtent.EARLY)
+    rows = {m.row.id.split(":")[1]: m for m in early.matches if m.row.therapy == "osimertinib"}
+    assert rows["nsclc-egfr-osimertinib-adjuvant"].amp_tier == "I-A"
+    assert rows["nsclc-egfr-osimertinib"].amp_tier == "II-C"
+    [group] = [g for g in actions(early.matches) if g[0].row.therapy == "osimertinib"]
+    assert group[0].row.id.startswith("onco-core:nsclc-egfr-osimertinib-adjuvant")
+    metastatic = run(core_knowledge, "LUAD", "EGFR L858R", DiseaseExtent.METASTATIC)
+    rows = {m.row.id.split(":")[1]: m for m in metastatic.matches if m.row.therapy == "osimertinib"}
+    assert rows["nsclc-egfr-osimertinib"].amp_tier == "I-A"
+    assert rows["nsclc-egfr-osimertinib-adjuvant"].amp_tier == "II-C"
+
+
+def test_tumour_agnostic_label_names_unresectable_or_metastatic(core_knowledge: OncoKnowledge) -> None:
+    """Pembrolizumab for MSI-H solid tumours: unresectable or metastatic; not for a resected early tumour."""
+    def label(extent: DiseaseExtent) -> TherapyMatch:
+        result = run(core_knowledge, "PAAD", "MSI-H", extent)
+        [match] = [m for m in result.matches if m.row.id == "onco-core:pan-msi-h-pembrolizumab"]
+        return match
+
+    assert label(DiseaseExtent.LOCALLY_ADVANCED).amp_tier == "I-A"
+    early = label(DiseaseExtent.EARLY)
+    assert early.amp_tier == "II-C"
+    assert early.relation_note == (
+        "approved for locally advanced (unresectable) or metastatic disease; this tumour is early (resectable or "
+        "resected)"
+    )
+
+
+def test_other_sources_follow_the_curated_extent(core_knowledge: OncoKnowledge) -> None:
+    """A CIViC-style claim for the same therapy (the trial behind the metastatic label) is off-label too when every
+    curated indication of the therapy for this tumour is for another extent; it is untouched when one is not."""
+    row = BiomarkerEvidence(
+        id="civic:EID1", biomarker=parse_alteration("BRAF V600E"), disease="Colorectal Cancer", oncotree="COADREAD",
+        therapies=["Encorafenib", "Cetuximab"], evidence_type=EvidenceType.PREDICTIVE, direction=Direction.SUPPORTS,
+        significance=Significance.SENSITIVITY, native_level="B", amp_level=AmpLevel.B,
+    )  # fmt: skip
+    other = EvidenceTable(source="civic", release="test", licence="CC0", redistributable=True, rows=[row])
+    knowledge = OncoKnowledge(
+        tables=[*core_knowledge.tables, other], genes=core_knowledge.genes, tree=core_knowledge.tree,
+        thresholds=core_knowledge.thresholds, defined_types=core_knowledge.defined_types,
+    )  # fmt: skip
+
+    def civic(extent: DiseaseExtent | None) -> TherapyMatch:
+        [match] = [m for m in run(knowledge, "COAD", "BRAF V600E", extent, "III").matches if m.row.id == "civic:EID1"]
+        return match
+
+    off = civic(DiseaseExtent.EARLY)
+    assert off.amp_tier == "II-C" and off.relation is Relation.OTHER
+    assert off.relation_note is not None and "approved for metastatic disease" in off.relation_note
+    assert "crc-braf-v600e-encorafenib-cetuximab" in off.relation_note
+    assert civic(DiseaseExtent.METASTATIC).amp_tier == "I-B"
+    assert civic(None).amp_tier == "I-B"
+
+
+def test_record_extent_and_stage_reach_the_profile(core_knowledge: OncoKnowledge) -> None:
+    tumour = Tumour.model_validate(
+        {"oncotree_code": "COAD", "stage": "IIIB", "extent": "early",
+         "somatic_variants": [{"gene": "BRAF", "protein_change": "V600E"}]}
+    )  # fmt: skip
+    profile = record_profile("p", tumour, core_knowledge, None)
+    assert (profile.extent, profile.stage) == (DiseaseExtent.EARLY, "IIIB")
+    note = best(match_profile(profile, core_knowledge), ENCO).relation_note
+    assert note == "approved for metastatic disease; this tumour is stage IIIB, early (resectable or resected)"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("stage", "stage III", "is not an AJCC stage group"),
+        ("stage", "3", "is not an AJCC stage group"),
+        ("stage", "IIIE", "is not an AJCC stage group"),
+        ("extent", "advanced", "'early', 'locally_advanced' or 'metastatic'"),
+        ("extent", "adjuvant", "'early', 'locally_advanced' or 'metastatic'"),
+    ],
+)
+def test_record_refuses_unclear_stage_or_extent(field: str, value: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Tumour.model_validate({"oncotree_code": "COAD", field: value})
+
+
+@pytest.mark.parametrize("stage", ["0", "0is", "I", "IA2", "IIB", "IIIC1", "IV", "IVB", "IS"])
+def test_record_accepts_stage_groups(stage: str) -> None:
+    assert Tumour.model_validate({"oncotree_code": "COAD", "stage": stage}).stage == stage
+
+
+def _row(**update: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "id": "x", "biomarker": "BRAF V600E", "tumour": "COADREAD", "therapy": ["encorafenib", "cetuximab"],
+        "significance": "sensitivity", "level": "FDA", "year": 2020, "extent": ["metastatic"],
+        "sources": [{"cite": "https://example.org/notice", "at": "FDA notice",
+                     "quote": "In 2020 the FDA approved it for metastatic colorectal cancer with BRAF V600E."}],
+    }  # fmt: skip
+    return {**row, **update}
+
+
+def test_curated_extent_must_be_named_in_a_quote() -> None:
+    assert CuratedRow.model_validate(_row()).extent == [DiseaseExtent.METASTATIC]
+    with pytest.raises(ValidationError, match="extent 'early' is named in none of its quotes"):
+        CuratedRow.model_validate(_row(extent=["metastatic", "early"]))
+    with pytest.raises(ValidationError, match="extent 'locally_advanced' is named in none of its quotes"):
+        CuratedRow.model_validate(_row(extent=["locally_advanced"]))
+
+
+def test_curated_extent_is_for_indications_only() -> None:
+    with pytest.raises(ValidationError, match="a resistance marker holds whatever the extent"):
+        CuratedRow.model_validate(_row(significance="resistance"))
+    with pytest.raises(ValidationError, match="listed twice"):
+        CuratedRow.model_validate(_row(extent=["metastatic", "metastatic"]))
