@@ -12,7 +12,7 @@ import pytest
 from tailormed.errors import InputError
 from tailormed.evidence import read_genomes
 from tailormed.evidence.build import BuildVotes, Contig, VoteIndex, VoteKind, build_from_header, build_from_votes
-from tailormed.model.evidence import GenomeRequest, ScorePosition
+from tailormed.model.evidence import GenomeRequest, ScoreSites
 from tailormed.model.genotype import BuildDetection, BuildMarker, BuildSource, GenomeBuild
 
 G37, G38 = GenomeBuild.GRCH37, GenomeBuild.GRCH38
@@ -216,11 +216,12 @@ def test_score_positions_vote_only_when_the_header_names_no_build(
 
     markers = _pypgx_markers(shared_data)
     sites = [(m.chrom, m.grch37_pos, m.grch37_ref) for m in markers]
-    position = ScorePosition(chrom=markers[0].chrom, pos=1, alleles=("A", "G"))
-    request = GenomeRequest(markers=markers, scores={G37: [position]})
-    assert (position.chrom, 1) in compile_plan(request, [G37]).votes.positions()
+    position = ScoreSites(chrom=(markers[0].chrom,), pos=(1,), effect=("A",), other=("G",))
+    request = GenomeRequest(markers=markers, scores={G37: position})
+    assert (markers[0].chrom, 1) in compile_plan(request, [G37]).votes.positions()
     plan = compile_plan(request, [G37], score_votes=False)
-    assert (position.chrom, 1) not in plan.votes.positions() and 1 in plan.exact[position.chrom]
+    chrom = markers[0].chrom
+    assert (chrom, 1) not in plan.votes.positions() and 1 in plan.exact[chrom]
     assert not score_votes_needed(G37, request) and score_votes_needed(None, request)
     compiled: list[bool] = []
 

@@ -17,7 +17,7 @@ from tailormed.errors import InputError
 from tailormed.evidence import columnar, read_genomes
 from tailormed.evidence.read import _Pass
 from tailormed.model.dosage import MISSING_COPIES, SiteBlock, SiteGroup
-from tailormed.model.evidence import GenomeRequest, ScorePosition
+from tailormed.model.evidence import GenomeRequest, ScoreSites
 from tailormed.model.genotype import GenomeBuild
 
 from ..conftest import bgzf_blocks
@@ -37,7 +37,7 @@ def vcf_text(samples: list[str], rows: list[tuple[str, int, str, str, str, list[
 
 
 def request(rows: list[tuple[str, int, str, str, str, list[str]]]) -> GenomeRequest:
-    positions = [ScorePosition(chrom=chrom, pos=pos) for chrom, pos, *_ in rows]
+    positions = ScoreSites.at([(chrom, pos) for chrom, pos, *_ in rows])
     return GenomeRequest(scores={GenomeBuild.GRCH38: positions})
 
 
@@ -209,7 +209,7 @@ def test_broken_lines_are_refused_with_their_line(tmp_path: Path, line: str, mes
     text = vcf_text(["S0", "S1"], rows) + line + "\n"
     path = tmp_path / "broken.vcf"
     path.write_text(text)
-    wanted = GenomeRequest(scores={GenomeBuild.GRCH38: [ScorePosition(chrom="chr1", pos=p) for p in (100, 200, 90)]})
+    wanted = GenomeRequest(scores={GenomeBuild.GRCH38: ScoreSites.at([("chr1", p) for p in (100, 200, 90)])})
     scan = columnar.TextScan(path, str(path), {"chr1": {100, 200, 90}}, ["S0", "S1"], ["S0", "S1"])
     with pytest.raises(InputError) as raised:
         list(scan.blocks())

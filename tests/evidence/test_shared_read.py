@@ -12,7 +12,7 @@ from tailormed.errors import InputError
 from tailormed.evidence import read_genomes
 from tailormed.evidence.read import GenomeBatch, read_shared
 from tailormed.model.dosage import SiteBlock, SiteGroup
-from tailormed.model.evidence import AbsentPolicy, BuildLoci, DeclaredBy, GenomeRequest, ScorePosition
+from tailormed.model.evidence import AbsentPolicy, BuildLoci, DeclaredBy, GenomeRequest, ScoreSites
 from tailormed.model.genotype import GenomeBuild, Locus
 
 SAMPLES = [f"S{i}" for i in range(1, 9)]
@@ -104,7 +104,7 @@ class _Kept:
 def test_a_shared_pass_hands_every_samples_score_sites_to_its_sink_once(cohort: Path) -> None:
     """Scores are summed as read: the pass hands each score position's records, for all its samples, to the sink
     once (the last position too), and each block's rows of them are what the block's own pass hands over."""
-    positions = [ScorePosition(chrom="chr1", pos=pos) for pos in (100, 200)]
+    positions = ScoreSites.at([("chr1", 100), ("chr1", 200)])
     request = GenomeRequest(loci={"test": {GenomeBuild.GRCH38: BuildLoci(loci=SITES)}},
                             scores={GenomeBuild.GRCH38: positions})  # fmt: skip
     sinks: list[_Kept] = []

@@ -9,7 +9,7 @@ import pytest
 
 from tailormed.evidence import read_genomes
 from tailormed.model.dosage import SiteGroup
-from tailormed.model.evidence import GenomeRequest, ScorePosition
+from tailormed.model.evidence import GenomeRequest, ScoreSites
 from tailormed.model.genotype import GenomeBuild
 
 
@@ -39,7 +39,7 @@ def records_at(
     vcf: Path, positions: set[tuple[str, int]], build: GenomeBuild, samples: list[str] | None = None
 ) -> list[SiteGroup]:
     """The records of ``vcf`` at ``positions`` (canonical chromosome, position), read as the PRS engine reads them."""
-    wanted = [ScorePosition(chrom=chrom, pos=pos) for chrom, pos in sorted(positions)]
+    wanted = ScoreSites.at(sorted(positions))
     batch = read_genomes(vcf, GenomeRequest(scores={build: wanted}), samples=samples, build=build)
     return batch.score_groups or []
 

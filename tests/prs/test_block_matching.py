@@ -187,6 +187,7 @@ def test_score_sites_are_the_requests_positions(tmp_path: Path) -> None:
     scores = [scoring_file(tmp_path, rng, 30, "PGS000001"), scoring_file(tmp_path, rng, 50, "PGS000002")]
     request = score_request(scores)
     for build in GenomeBuild:
-        expected = {(position.chrom, position.pos) for position in request.scores.get(build, [])}
+        found = request.scores.get(build)
+        expected = set(found.sites()) if found is not None else set()
         assert score_sites(scores, build) == expected
     assert len(score_sites(scores, GenomeBuild.GRCH38)) > 30

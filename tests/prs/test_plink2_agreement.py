@@ -17,7 +17,7 @@ import pytest
 from tailormed.engines.prs.matching import MatchOptions
 from tailormed.engines.prs.scoring import Imputation, ScoreSums
 from tailormed.evidence import open_vcf, read_genomes
-from tailormed.model.evidence import GenomeRequest, ScorePosition
+from tailormed.model.evidence import GenomeRequest, ScoreSites
 from tailormed.model.genotype import BuildDetection, BuildSource, GenomeBuild
 from tailormed.pipeline.prs import read_scores, score_vcf
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(PLINK2 is None, reason="plink2 is not installed 
 
 
 def _alleles_by_id(vcf: Path, build: GenomeBuild) -> dict[str, tuple[str, ...]]:
-    wanted = [ScorePosition(chrom=chrom, pos=pos) for chrom, pos in sorted(_all_positions(vcf))]
+    wanted = ScoreSites.at(sorted(_all_positions(vcf)))
     batch = read_genomes(vcf, GenomeRequest(scores={build: wanted}), samples=[], build=build)
     return {
         record.target_id: (record.ref, *record.alts) for group in batch.score_groups or [] for record in group.records

@@ -212,8 +212,10 @@ def partition_request(
         scores = _score_request(tuple(plan.scoring))
         if region is not None:
             assert plan.build is not None  # the plan refuses regions without a build
-            wanted = [site for site in scores.scores.get(plan.build, []) if region.contains(site.chrom, site.pos)]
-            scores = GenomeRequest(scores={plan.build: wanted})
+            every = scores.scores.get(plan.build)
+            sites = every.sites() if every is not None else []
+            rows = [row for row, (chrom, pos) in enumerate(sites) if region.contains(chrom, pos)]
+            scores = GenomeRequest(scores={plan.build: every.take(rows)} if every is not None and rows else {})
         request = request.merged(scores)
     return request
 
@@ -329,10 +331,11 @@ def read_bgen_samples(
     if sink is not None:
         stream = sink(plan.build, samples)
         inside = restriction(plan.restrict_to)
+        wanted = request.scores.get(plan.build)
         positions = {
-            (site.chrom, site.pos)
-            for site in request.scores.get(plan.build, [])
-            if inside is None or inside.contains(site.chrom, site.pos)
+            (chrom, pos)
+            for chrom, pos in (wanted.sites() if wanted is not None else [])
+            if inside is None or inside.contains(chrom, pos)
         }
         for group in read_bgen_sites(source, positions, samples):
             stream.add(group)

@@ -81,7 +81,7 @@ def compile_plan(request: GenomeRequest, builds: Sequence[GenomeBuild], score_vo
         for b, wanted in per_build.items()
         if b in builds
     }
-    scores = {b: {(p.chrom, p.pos) for p in positions} for b, positions in request.scores.items() if b in builds}
+    scores = {b: set(zip(sites.chrom, sites.pos, strict=True)) for b, sites in request.scores.items() if b in builds}
     votes = _vote_index(request, builds, score_votes)
     exact: dict[str, set[int]] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
@@ -243,11 +243,10 @@ def _vote_index(request: GenomeRequest, builds: Sequence[GenomeBuild], score_vot
             if b in builds:
                 for locus in wanted.loci:
                     index.add(VoteKind.LOCI, b, locus.chrom, locus.pos, (locus.ref,))
-    for b, positions in request.scores.items() if score_votes else ():
+    for b, sites in request.scores.items() if score_votes else ():
         if b in builds:
-            for position in positions:
-                if position.alleles:
-                    index.add(VoteKind.SCORES, b, position.chrom, position.pos, position.alleles)
+            for chrom, pos, alleles in sites.alleles():
+                index.add(VoteKind.SCORES, b, chrom, pos, alleles)
     index.finish()
     return index
 

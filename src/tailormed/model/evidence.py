@@ -13,11 +13,11 @@ A somatic VCF is a separate input with its own evidence (:class:`TumourEvidence`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tailormed.model.alteration import GenomicAllele, VariantOrigin
 from tailormed.model.base import Contract
@@ -84,12 +84,78 @@ class BuildLoci(Contract):
     regions: list[GeneRegion] = Field(default_factory=list)
 
 
-class ScorePosition(Contract):
-    """A scoring-file position: every record there is kept with the sample's allele indices."""
+Chromosome = Annotated[str, Field(pattern=r"^chr([1-9]|1[0-9]|2[0-2]|X|Y|M)$")]
 
-    chrom: str = Field(pattern=r"^chr([1-9]|1[0-9]|2[0-2]|X|Y|M)$")
-    pos: Annotated[int, Field(ge=1)]
-    alleles: tuple[str, ...] = Field(default=(), description="Effect and other allele, to vote on the build")
+
+class ScoreSites(Contract):
+    """Scoring-file positions in one build, as columns (row ``i`` of each is one variant): every record at a position
+    is kept with the samples' allele indices. Columns, not an object per variant, since a cohort's scores may list
+    millions of variants; ``effect`` and ``other`` (empty, or one per row) are the alleles that vote on the build."""
+
+    chrom: tuple[Chromosome, ...] = ()
+    pos: tuple[Annotated[int, Field(ge=1)], ...] = ()
+    effect: tuple[str | None, ...] = Field(
+        default=(), description="Effect allele per row, to vote on the build (none, or None: the row does not vote)"
+    )
+    other: tuple[str | None, ...] = Field(default=(), description="Other allele per row (None: not given)")
+
+    @model_validator(mode="after")
+    def _rows(self) -> ScoreSites:
+        rows = len(self.chrom)
+        if len(self.pos) != rows or len(self.effect) not in (0, rows) or len(self.other) != len(self.effect):
+            raise ValueError("chrom and pos need one value per row, effect and other none or one per row")
+        return self
+
+    @classmethod
+    def at(cls, sites: Iterable[tuple[str, int]]) -> ScoreSites:
+        """Sites without alleles (no build votes).
+
+        >>> ScoreSites.at([("chr1", 100), ("chr2", 5)]).sites()
+        [('chr1', 100), ('chr2', 5)]
+        """
+        pairs = list(sites)
+        return cls(chrom=tuple(chrom for chrom, _ in pairs), pos=tuple(pos for _, pos in pairs))
+
+    def __len__(self) -> int:
+        return len(self.chrom)
+
+    def sites(self) -> list[tuple[str, int]]:
+        """The (chromosome, position) of each row."""
+        return list(zip(self.chrom, self.pos, strict=True))
+
+    def alleles(self) -> Iterator[tuple[str, int, tuple[str, ...]]]:
+        """Each row that votes: (chromosome, position, (effect, other) or (effect,))."""
+        if not self.effect:
+            return
+        for chrom, pos, effect, other in zip(self.chrom, self.pos, self.effect, self.other, strict=True):
+            if effect is not None:
+                yield chrom, pos, (effect, other) if other else (effect,)
+
+    def take(self, rows: Sequence[int]) -> ScoreSites:
+        """The rows ``rows`` (in that order)."""
+        voting = bool(self.effect)
+        return ScoreSites.model_construct(  # rows of validated columns
+            chrom=tuple(self.chrom[row] for row in rows),
+            pos=tuple(self.pos[row] for row in rows),
+            effect=tuple(self.effect[row] for row in rows) if voting else (),
+            other=tuple(self.other[row] for row in rows) if voting else (),
+        )
+
+    def joined(self, other: ScoreSites) -> ScoreSites:
+        """These rows, then ``other``'s."""
+        voting = bool(self.effect or other.effect)
+        return ScoreSites.model_construct(  # validated columns
+            chrom=self.chrom + other.chrom,
+            pos=self.pos + other.pos,
+            effect=self._effect(voting) + other._effect(voting),
+            other=self._other(voting) + other._other(voting),
+        )
+
+    def _effect(self, voting: bool) -> tuple[str | None, ...]:
+        return (self.effect or (None,) * len(self)) if voting else ()
+
+    def _other(self, voting: bool) -> tuple[str | None, ...]:
+        return (self.other or (None,) * len(self)) if voting else ()
 
 
 class CandidateRequest(Contract):
@@ -106,7 +172,7 @@ class GenomeRequest(Contract):
     loci: dict[str, dict[GenomeBuild, BuildLoci]] = Field(
         default_factory=dict, description="Consumer name ('pgx', 'hereditary') -> build -> sites"
     )
-    scores: dict[GenomeBuild, list[ScorePosition]] = Field(default_factory=dict)
+    scores: dict[GenomeBuild, ScoreSites] = Field(default_factory=dict)
     candidates: CandidateRequest | None = None
     markers: list[BuildMarker] = Field(default_factory=list)
     copy_number: dict[GenomeBuild, list[GeneRegion]] = Field(
@@ -115,7 +181,13 @@ class GenomeRequest(Contract):
 
     def merged(self, other: GenomeRequest) -> GenomeRequest:
         """Both requests in one (a consumer named in both keeps ``other``'s loci)."""
-        scores = {build: [*self.scores.get(build, []), *other.scores.get(build, [])] for build in GenomeBuild}
+        scores: dict[GenomeBuild, ScoreSites] = {}
+        for build in GenomeBuild:
+            mine, theirs = self.scores.get(build), other.scores.get(build)
+            if mine is not None and theirs is not None:
+                scores[build] = mine.joined(theirs)
+            elif mine is not None or theirs is not None:
+                scores[build] = mine if mine is not None else cast(ScoreSites, theirs)
         markers = {(m.chrom, m.grch38_pos): m for m in [*self.markers, *other.markers]}
         known = (self.candidates.known if self.candidates else frozenset()) | (
             other.candidates.known if other.candidates else frozenset()
@@ -123,7 +195,7 @@ class GenomeRequest(Contract):
         wants_candidates = self.candidates is not None or other.candidates is not None
         return GenomeRequest(
             loci={**self.loci, **other.loci},
-            scores={build: positions for build, positions in scores.items() if positions},
+            scores={build: sites for build, sites in scores.items() if len(sites)},
             candidates=CandidateRequest(known=known) if wants_candidates else None,
             markers=list(markers.values()),
             copy_number={

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-from pydantic import TypeAdapter
 
 from tailormed.engines.prs.matching import Matcher, MatchOptions, Reason
 from tailormed.engines.prs.scoring import Imputation, PrsRun, Scorer
@@ -23,7 +21,7 @@ from tailormed.evidence.bed import RegionSet
 from tailormed.evidence.scores import ScoreCollector
 from tailormed.knowledge.pgs_scoring import ScoringFile, read_scoring_file
 from tailormed.model.dosage import SiteBlock, SiteGroup
-from tailormed.model.evidence import AbsentPolicy, GenomeRequest, ScorePosition
+from tailormed.model.evidence import AbsentPolicy, GenomeRequest, ScoreSites
 from tailormed.model.genotype import BuildDetection, BuildSource, GenomeBuild
 
 if TYPE_CHECKING:  # the PLINK 2 and BGEN paths need neither the knowledge bundle, the ancestry engine nor htslib
@@ -45,27 +43,24 @@ def read_scores(paths: Sequence[Path]) -> list[ScoringFile]:
 
 
 def score_request(scores: Sequence[ScoringFile]) -> GenomeRequest:
-    """The scoring files' positions in every build they have, with effect and other allele (for build votes).
-
-    The positions are validated together from plain dicts (pydantic-core builds 50,000 of them in about half the
-    time of one ``model_construct`` call each)."""
-    positions: dict[GenomeBuild, list[dict[str, object]]] = {}
+    """The scoring files' positions in every build they have, with effect and other allele (for build votes): a few
+    columns per build (:class:`ScoreSites`), whatever the number of variants."""
+    columns: dict[GenomeBuild, tuple[list[str], list[int], list[str | None], list[str | None]]] = {}
     for score in scores:
         for build, found in score.by_build.items():
-            target = positions.setdefault(build, [])
-            effect, other = score.effect_allele, score.other_allele
-            for row, (chrom, pos) in enumerate(zip(found.chrom, found.pos.tolist(), strict=True)):
-                if chrom is not None:
-                    alleles = (effect[row], other[row]) if other[row] else (effect[row],)
-                    target.append({"chrom": chrom, "pos": pos, "alleles": alleles})
-    validator = _positions()
-    return GenomeRequest(scores={build: validator.validate_python(found) for build, found in positions.items()})
-
-
-@cache
-def _positions() -> TypeAdapter[list[ScorePosition]]:
-    """The validator of :func:`score_request`'s positions, built on first use: a PLINK 2 fileset's scoring has none."""
-    return TypeAdapter(list[ScorePosition])
+            chroms, positions, effects, others = columns.setdefault(build, ([], [], [], []))
+            rows = [row for row, chrom in enumerate(found.chrom) if chrom is not None]
+            whole = len(rows) == len(found.chrom)
+            chroms += cast(tuple[str, ...], found.chrom) if whole else [cast(str, found.chrom[row]) for row in rows]
+            positions += found.pos.tolist() if whole else found.pos[rows].tolist()
+            effects += score.effect_allele if whole else [score.effect_allele[row] for row in rows]
+            others += score.other_allele if whole else [score.other_allele[row] for row in rows]
+    return GenomeRequest(
+        scores={
+            build: ScoreSites(chrom=tuple(chrom), pos=tuple(pos), effect=tuple(effect), other=tuple(other))
+            for build, (chrom, pos, effect, other) in columns.items()
+        }
+    )
 
 
 def score_sites(scores: Sequence[ScoringFile], build: GenomeBuild) -> set[tuple[str, int]]:
@@ -207,7 +202,7 @@ def score_bgen(
         raise InputError("--absent-is-reference applies to single-sample VCFs, not to a BGEN file", source=path)
     source = BgenInput.open(path, sample_file)
     chosen = list(samples) if samples is not None else list(source.samples)
-    positions = {(position.chrom, position.pos) for position in score_request(scores).scores.get(build, [])}
+    positions = score_sites(scores, build)
     detection = BuildDetection(build=build, source=BuildSource.USER, detail="given for the BGEN file")
     return score_groups(
         read_bgen_sites(source, positions, chosen),

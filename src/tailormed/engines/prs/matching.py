@@ -174,7 +174,7 @@ class ScoreMatch:
         self.score = score
         self.positions = positions
         self._targets = targets  # the matcher's distinct ``ref:alts`` of target variants, shared by its scores
-        self._status = array("b", bytes(count))
+        self._status = array("b", [_NONE]) * count  # every row is set by the time the matcher finishes
         self._type = array("b", [_NONE]) * count
         self._reason = array("b", [_NONE]) * count
         self._flags = array("B", bytes(count))
@@ -226,9 +226,9 @@ class ScoreMatch:
     def counts_by_reason(self) -> dict[str, int]:
         """Rows per reason, the reasons in the order of their first row."""
         reasons = _column(self._reason)
-        codes, first, counts = np.unique(reasons, return_index=True, return_counts=True)
-        order = np.argsort(first, kind="stable")
-        return {_REASONS[code].name.lower(): int(counts[i]) for i in order.tolist() if (code := int(codes[i])) != _NONE}
+        counts = np.bincount(reasons + 1, minlength=len(_REASONS) + 1)[1:].tolist()  # (no reason is -1)
+        found = [(int(np.argmax(reasons == code)), code) for code, count in enumerate(counts) if count]
+        return {_REASONS[code].name.lower(): counts[code] for _, code in sorted(found)}
 
     @property
     def assumed_reference(self) -> int:
@@ -238,7 +238,8 @@ class ScoreMatch:
     @property
     def flipped(self) -> int:
         kept = _column(self._status) == _STATUS_CODE[MatchStatus.MATCHED]
-        return int(np.count_nonzero(kept & np.isin(_column(self._type), _FLIPPED)))
+        types = _column(self._type)
+        return sum(int(np.count_nonzero(kept & (types == code))) for code in _FLIPPED)
 
     def target_id(self, row: int) -> str | None:
         """Row ``row``'s target variant as ``chrom:pos:ref:alts`` (:attr:`SiteRecord.target_id`), if it has one."""

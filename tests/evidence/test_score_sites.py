@@ -1,0 +1,37 @@
+"""A request's score positions are columns: merging requests keeps each row with its own alleles (a row without
+alleles still casts no build vote), and columns of different lengths are refused."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from tailormed.model.evidence import GenomeRequest, ScoreSites
+from tailormed.model.genotype import GenomeBuild
+
+G38 = GenomeBuild.GRCH38
+
+
+def test_merged_requests_keep_each_rows_alleles() -> None:
+    voting = ScoreSites(chrom=("chr1", "chr2"), pos=(10, 20), effect=("A", "C"), other=("G", None))
+    silent = ScoreSites.at([("chr3", 30)])
+    merged = GenomeRequest(scores={G38: silent}).merged(GenomeRequest(scores={G38: voting}))
+    sites = merged.scores[G38]
+    assert sites.sites() == [("chr3", 30), ("chr1", 10), ("chr2", 20)]
+    assert list(sites.alleles()) == [("chr1", 10, ("A", "G")), ("chr2", 20, ("C",))]
+    assert list(sites.take([2, 0]).alleles()) == [("chr2", 20, ("C",))]
+    assert list(silent.joined(silent).alleles()) == []
+
+
+def test_a_build_without_sites_is_left_out() -> None:
+    merged = GenomeRequest(scores={G38: ScoreSites()}).merged(GenomeRequest())
+    assert merged.scores == {}
+
+
+def test_columns_of_different_lengths_are_refused() -> None:
+    with pytest.raises(ValidationError, match="one value per row"):
+        ScoreSites(chrom=("chr1", "chr2"), pos=(10,))
+    with pytest.raises(ValidationError, match="one value per row"):
+        ScoreSites(chrom=("chr1",), pos=(10,), effect=("A",), other=())
+    with pytest.raises(ValidationError):
+        ScoreSites(chrom=("1",), pos=(10,))  # not a canonical chromosome
