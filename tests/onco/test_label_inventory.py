@@ -213,3 +213,29 @@ def test_pik3ca_resistance_to_her2_therapy_is_shown_on_condition_of_a_her2_posit
     assert any(
         m.row.therapy == "trastuzumab" and m.row.significance.value == "resistance" and not m.condition for m in stated
     )
+
+
+@pytest.mark.parametrize(
+    ("tumour", "alterations", "therapy"),
+    [
+        ("ASM", ("KIT D816V",), "avapritinib"),  # aggressive systemic mastocytosis lies within SM
+        ("SMAHN", ("KIT D816V",), "midostaurin"),
+        ("USC", ("HER2 IHC 3+",), "trastuzumab + carboplatin + paclitaxel"),  # HER2-positive uterine serous carcinoma
+        ("LUAD", ("MET amplification",), "capmatinib"),  # high-level MET amplification
+        ("COAD", ("ERBB2 amplification",), "trastuzumab + lapatinib"),  # HERACLES
+        ("READ", ("ERBB2 amplification",), "trastuzumab + pertuzumab"),  # MyPathway
+        ("ACRM", ("KIT L576P",), "imatinib"),  # KIT-mutant (acral) melanoma
+        ("DDLS", ("CDK4 amplification",), "palbociclib"),  # dedifferentiated liposarcoma
+        ("HCL", ("BRAF V600E",), "vemurafenib"),
+    ],
+)
+def test_trial_evidence_without_a_biomarker_label_is_tier_one_b(
+    core_knowledge: OncoKnowledge, tumour: str, alterations: tuple[str, ...], therapy: str
+) -> None:
+    assert "I-B" in tiers(run(core_knowledge, tumour, *alterations), therapy)
+
+
+def test_kit_d816v_keeps_imatinib_resistance_beside_the_d816v_inhibitors(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "SM", "KIT D816V")
+    assert "I-B" in tiers(result, "imatinib", "resistance")
+    assert "I-B" in tiers(result, "avapritinib") and "I-B" in tiers(result, "midostaurin")
