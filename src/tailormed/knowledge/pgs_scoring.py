@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -243,13 +244,23 @@ def _build(path: Path, meta: dict[str, str], columns: list[str], rows: list[tupl
         header=header,
         lines=lines,
         rsid=tuple(rsids),
-        effect_allele=tuple(effect),
-        other_allele=tuple(other),
+        effect_allele=tuple(_shared(effect)),
+        other_allele=tuple(_shared(other)),
         weight=weights,
         effect_type=tuple(types),
         effect_allele_frequency=frequencies,
         by_build=by_build,
     )
+
+
+_Allele = TypeVar("_Allele", str, str | None)
+
+
+def _shared(alleles: list[_Allele]) -> list[_Allele]:
+    """The alleles with one string object per distinct allele: a score of millions of variants has few distinct
+    alleles, and a string each would take about 50 bytes a variant."""
+    seen: dict[_Allele, _Allele] = {}
+    return [seen.setdefault(allele, allele) for allele in alleles]
 
 
 _Columns = tuple[
