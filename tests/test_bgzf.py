@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import struct
+import time
 import zlib
 from pathlib import Path
 
@@ -113,6 +114,42 @@ def test_closing_early_ends_the_child(tmp_path: Path) -> None:
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped
     ahead.close()  # twice is fine
+
+
+def _exited(pid: int) -> bool:
+    """Whether the process has ended (a zombie waiting to be reaped); Linux's /proc."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].startswith("Z")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from Linux's /proc")
+def test_the_ring_is_let_go_once_the_whole_text_is_read_and_released(tmp_path: Path) -> None:
+    """The command unmaps the ring and lets the child end as soon as it has released the last slot, so the child,
+    the ring's last holder, frees the shared pages while the command finishes; until then the child waits."""
+    path = tmp_path / "a.vcf.gz"
+    path.write_bytes(bgzf_blocks(TEXT, 100))
+    ahead = bgzf.Ahead(path, slot_bytes=250, slots=2)
+    pid = ahead.pid
+    assert pid is not None
+    try:
+        last = None
+        for _, _, _, _, release in ahead.pieces("a"):
+            if last is not None:
+                last()
+            last = release
+        assert last is not None
+        assert not ahead.ring.closed  # the end is read, but the reader still holds the last slot
+        assert not _exited(pid)
+        last()
+        assert ahead.ring.closed
+        for _ in range(500):
+            if _exited(pid):
+                break
+            time.sleep(0.01)
+        assert _exited(pid)  # ended by itself, before close() reaps it
+    finally:
+        ahead.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 COHORT = (

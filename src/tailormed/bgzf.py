@@ -192,6 +192,7 @@ class Ahead:
                 os.close(out_read)
                 os.close(freed_write)
                 _fill(path, self.ring, slot_bytes, slots, out_write, freed_read)
+                _drain(freed_read)  # until the parent has let the ring go: the last to unmap it frees its pages
             except (_ClosedError, BrokenPipeError):
                 pass
             except InputError as exc:
@@ -205,6 +206,9 @@ class Ahead:
         self.pid: int | None = pid
         self._out = out_read
         self._freed = freed_write
+        self._held = 0  # slots handed to the reader and not released yet
+        self._ended = False  # the child has sent the end of the text
+        self._pipes_open = True
 
     def pieces(self, label: str) -> Iterator[tuple[mmap.mmap, int, int, bytes, Callable[[], None]]]:
         """The text in order as (ring, first byte, end, line ends, release) slots: the line ends are the ring offsets
@@ -213,6 +217,9 @@ class Ahead:
         while True:
             slot, size, count = _HEADER.unpack(self._receive(_HEADER.size))
             if slot == _END:
+                self._ended = True
+                if not self._held:
+                    self._let_go()
                 return
             if slot == _FAILED:
                 message = self._receive(count).decode()
@@ -220,12 +227,32 @@ class Ahead:
                     raise InputError(message, source=label)
                 raise OSError(f"{label}: {message}")
             start = slot * self.slot_bytes
-            yield self.ring, start, start + size, self._receive(8 * count), partial(self._release, slot)
+            ends = self._receive(8 * count)
+            self._held += 1
+            yield self.ring, start, start + size, ends, partial(self._release, slot)
 
     def _release(self, slot: int) -> None:
-        if self.pid is not None:
-            with suppress(BrokenPipeError):  # the child has finished: it needs no slot any more
+        self._held -= 1
+        if self._ended:
+            if not self._held:
+                self._let_go()
+        elif self._pipes_open:
+            with suppress(BrokenPipeError):  # the child has stopped: it needs no slot any more
                 _write(self._freed, struct.pack("<q", slot))
+
+    def _let_go(self) -> None:
+        """Once the whole text is read and released: unmap the ring, then close the pipes, so the child, the ring's
+        last holder, frees its shared pages on its own core (tens of milliseconds for a ring of 64 MB) while this
+        process finishes its work. A view still exporting the ring leaves it to be unmapped when collected."""
+        with suppress(BufferError):
+            self.ring.close()
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        if self._pipes_open:
+            self._pipes_open = False
+            os.close(self._out)
+            os.close(self._freed)
 
     def _receive(self, size: int) -> bytes:
         try:
@@ -237,10 +264,15 @@ class Ahead:
         """Stop the child (closing its pipes ends it at its next slot) and reap it."""
         if self.pid is None:
             return
-        os.close(self._out)
-        os.close(self._freed)
+        self._close_pipes()
         os.waitpid(self.pid, 0)
         self.pid = None
+
+
+def _drain(freed: int) -> None:  # pragma: no cover - runs in the child
+    """Read released slots, now unneeded, until the parent closes its end."""
+    while os.read(freed, 1 << 16):
+        pass
 
 
 def _fail(out: int, kind: int, message: str) -> None:  # pragma: no cover - runs in the child

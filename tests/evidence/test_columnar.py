@@ -380,7 +380,7 @@ def test_the_first_broken_line_is_named_when_pieces_are_decoded_ahead(
 
 
 def _found(scan: columnar.TextScan) -> list[tuple[str, int, str, int, int, str]]:
-    return [(w.chrom, w.pos, w.id, w.start, w.stop, w.where) for _, found, _ in scan._scan(None) for w in found]
+    return [(w.chrom, w.pos, w.id, w.start, w.stop, w.where) for _, _, found, _ in scan._scan(None) for w in found]
 
 
 @pytest.mark.parametrize("piece", [1, 120, 400, 1 << 20])

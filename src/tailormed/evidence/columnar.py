@@ -359,11 +359,11 @@ class TextScan:
         with ThreadPoolExecutor(max_workers=1) as pool:
             ahead: tuple[Future[SiteBlock], Callable[[], None]] | None = None
             try:
-                for buffer, found, release in self._scan(on_progress):
+                for data, last, found, release in self._scan(on_progress):
                     if not found:
                         release()
                         continue
-                    decoding = pool.submit(self._decoded, buffer, found)
+                    decoding = pool.submit(self._decoded, data, last, found)
                     if ahead is not None:
                         yield _released(*ahead)
                     ahead = decoding, release
@@ -376,9 +376,10 @@ class TextScan:
 
     def _scan(
         self, on_progress: Callable[[int], None] | None
-    ) -> Iterator[tuple[npt.NDArray[np.uint8], list[_Wanted], Callable[[], None]]]:
-        """Each piece of whole lines as bytes, with its wanted lines' fixed fields and its release, checking every
-        line's position."""
+    ) -> Iterator[tuple[bytes | mmap.mmap, int, list[_Wanted], Callable[[], None]]]:
+        """Each piece of whole lines (its buffer and last line end), with its wanted lines' fixed fields and its
+        release, checking every line's position. No view of a buffer outlives its piece's scan and decoding: the
+        shared ring of :mod:`tailormed.bgzf` is unmapped as soon as the last piece is released."""
         line_number = 0
         pending = 0
         names: dict[bytes, str | None] = {}
@@ -464,7 +465,8 @@ class TextScan:
             if pending >= PROGRESS_EVERY and on_progress is not None:
                 on_progress(pending)
                 pending = 0
-            yield buffer, found, release
+            del buffer
+            yield data, last, found, release
         if on_progress is not None and pending:
             on_progress(pending)
 
@@ -561,9 +563,10 @@ class TextScan:
             where=where,
         )
 
-    def _decoded(self, buffer: npt.NDArray[np.uint8], found: list[_Wanted]) -> SiteBlock:
+    def _decoded(self, data: bytes | mmap.mmap, last: int, found: list[_Wanted]) -> SiteBlock:
         """The wanted lines of one piece decoded: fixed-width lines in batches, the others one by one; as ALT copies
         when asked for, every line is biallelic and every call's alleles are 0, 1 or missing, else as allele pairs."""
+        buffer = np.frombuffer(data, dtype=np.uint8, count=last + 1)
         biallelic = self.alt_counts and all(len(line.alts) == 1 for line in found)
         counts = self._alt_counts(buffer, found) if biallelic else None
         return SiteBlock(
