@@ -239,3 +239,22 @@ def test_kit_d816v_keeps_imatinib_resistance_beside_the_d816v_inhibitors(core_kn
     result = run(core_knowledge, "SM", "KIT D816V")
     assert "I-B" in tiers(result, "imatinib", "resistance")
     assert "I-B" in tiers(result, "avapritinib") and "I-B" in tiers(result, "midostaurin")
+
+
+@pytest.mark.parametrize(
+    ("tumour", "alterations", "therapy", "expected"),
+    [
+        ("IDC", ("ERBB2 amplification",), "trastuzumab + lapatinib", "I-B"),  # NeoALTTO
+        ("SKCM", ("NRAS Q61R",), "binimetinib", "I-B"),  # NEMO
+        ("COAD", ("BRAF V600E",), "dabrafenib + trametinib + panitumumab", "I-B"),
+        ("THME", ("RET M918T",), "cabozantinib", "I-B"),  # EXAM subgroup
+        ("PAAD", ("BRCA2 loss-of-function mutation",), "platinum-based chemotherapy", "II-C"),  # retrospective
+        ("LUAD", ("BRAF V600E",), "vemurafenib", "II-C"),  # basket cohort
+        ("COAD", ("BRAF V600E",), "vemurafenib + cetuximab + irinotecan", "II-C"),
+        ("AML", ("FLT3 ITD",), "sorafenib", "II-C"),
+    ],
+)
+def test_guideline_era_regimens_from_trials_carry_their_level(
+    core_knowledge: OncoKnowledge, tumour: str, alterations: tuple[str, ...], therapy: str, expected: str
+) -> None:
+    assert expected in tiers(run(core_knowledge, tumour, *alterations), therapy)
