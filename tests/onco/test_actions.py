@@ -6,6 +6,7 @@ from __future__ import annotations
 from tailormed.engines.onco.findings import findings_from_result
 from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TherapyMatch, TumourProfile, match_profile
 from tailormed.model.alteration import parse_alteration
+from tailormed.model.payloads import therapy_key
 from tailormed.report.tables import onco_tsv
 
 # The five FDA labels naming dabrafenib + trametinib for BRAF V600E (curated onco-core evidence.yaml): melanoma,
@@ -48,12 +49,13 @@ def test_the_same_therapy_spelt_differently_by_other_sources_is_one_action(core_
     civic = _copy(core, "civic:EID1", ["Trametinib", "Dabrafenib"], "civic", "III")
     cgi = _copy(core, "cgi-biomarkers:line1", ["Dabrafenib;Trametinib"], "cgi-biomarkers", "II-C")
     merged = result.model_copy(update={"matches": [civic, cgi, *result.matches]})
-    rows = [r for r in _rows(onco_tsv([merged])) if "rametinib" in r["therapy"] and "abrafenib" in r["therapy"]]
+    pair = therapy_key("dabrafenib", "trametinib")  # not the triplet with panitumumab, another action
+    rows = [r for r in _rows(onco_tsv([merged])) if therapy_key(r["therapy"]) == pair]
     assert len(rows) == 1
     assert rows[0]["therapy"] == "dabrafenib + trametinib" and rows[0]["amp_tier"] == "II-C"  # the core speaks
     assert "civic:EID1 (civic" in rows[0]["source"] and "cgi-biomarkers:line1 (cgi-biomarkers" in rows[0]["source"]
     findings = [f for f in findings_from_result(merged, core_knowledge) if set(f.drugs) >= {"dabrafenib"}]
-    (finding,) = [f for f in findings if "trametinib" in f.title]
+    (finding,) = [f for f in findings if {d.lower() for d in f.drugs} == {"dabrafenib", "trametinib"}]
     assert {e.source for e in finding.evidence} == {"onco-core", "cgi-biomarkers"}  # tier III is not reported
 
 
