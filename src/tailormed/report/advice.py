@@ -69,6 +69,26 @@ _OFFERED = re.compile(r"\balternative\s+or\b", re.I)
 _DOSE_PATTERNS = (_REDUCE_BY, _HALF, _SHARE_OF, _RANGE_OF, _LOWER, _HIGHER, _CAPPED_START)
 
 
+# What the guideline row says is at stake (its "implications"): the drug working less well, or harm from it.
+_LESS_EFFECT = re.compile(
+    r"recurrence|therapeutic failure|treatment failure|lack of (?:efficacy|response)|reduced (?:efficacy|response)"
+    r"|likelihood of response|insufficient|reduced (?:\w+ )?active metabolite formation|less effective",
+    re.I,
+)
+_HARM = re.compile(
+    r"toxicit|side effect|adverse (?:drug )?(?:reaction|effect)|hypersensitivity|\bSJS\b|\bDRESS\b|myopathy"
+    r"|hemoly|haemoly|myelosuppression|neutropenia|leukopenia|bleeding|\bfatal\b|QT",
+    re.I,
+)
+
+
+class Concern(StrEnum):
+    """What a guideline's switch is about, as its rows' implications state it."""
+
+    LESS_EFFECT = "less_effect"
+    HARM = "harm"
+
+
 class Change(StrEnum):
     """The change a guideline asks for, strongest first."""
 
@@ -88,6 +108,7 @@ class MedicineAdvice:
     change: Change
     percent: int | None = None
     tentative: bool = False  # another drug is offered rather than asked for (see _tentative)
+    concern: Concern | None = None  # what the switch is about, when every row's implications agree (see concern)
 
 
 def dose_share(text: str) -> tuple[str, int | None] | None:
@@ -126,7 +147,8 @@ def advice(drug: str, answers: list[GuidelineResult]) -> MedicineAdvice | None:
     dosing = [row for row in rows if _leads_with_a_dose(row) or (row.dosing_information and row not in switch)]
     switching = [row for row in switch if row not in dosing]
     if switching:
-        return MedicineAdvice(drug, Change.OTHER_DRUG, tentative=all(_tentative(row) for row in switching))
+        tentative = all(_tentative(row) for row in switching)
+        return MedicineAdvice(drug, Change.OTHER_DRUG, tentative=tentative, concern=concern(switching))
     # "Initiate standard starting daily dose. For chronic therapy (>12 weeks) ... consider 50% reduction": the start
     # is the usual one; only later doses change
     changing = [row for row in dosing if not _USUAL_START.search(_first(row))]
@@ -137,6 +159,26 @@ def advice(drug: str, answers: list[GuidelineResult]) -> MedicineAdvice | None:
     if any(row.other_prescribing_guidance for row in rows):
         return MedicineAdvice(drug, Change.MONITOR)
     return None
+
+
+def concern(rows: list[MatchedRow]) -> Concern | None:
+    """Whether the rows' implications speak only of the drug working less well or only of harm; None when they
+    speak of both, of neither, or state none (then the patient hears both).
+
+    >>> tamoxifen = "Lower endoxifen concentrations; higher risk of breast cancer recurrence"
+    >>> concern([MatchedRow(row_id="r", actionable=True, text="t", implications=[tamoxifen])])
+    <Concern.LESS_EFFECT: 'less_effect'>
+    >>> dpyd = "Complete DPD deficiency and increased risk for severe or even fatal drug toxicity"
+    >>> concern([MatchedRow(row_id="r", actionable=True, text="t", implications=[dpyd])])
+    <Concern.HARM: 'harm'>
+    >>> concern([MatchedRow(row_id="r", actionable=True, text="t", implications=[tamoxifen, dpyd])]) is None
+    True
+    """
+    stated = " ".join(text for row in rows for text in row.implications)
+    less, harm = _LESS_EFFECT.search(stated) is not None, _HARM.search(stated) is not None
+    if less == harm:
+        return None
+    return Concern.LESS_EFFECT if less else Concern.HARM
 
 
 def _leads_with_a_dose(row: MatchedRow) -> bool:
