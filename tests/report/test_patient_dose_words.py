@@ -13,7 +13,7 @@ import pytest
 from tailormed.model.careplan import CarePlan
 from tailormed.model.patient import Patient
 from tailormed.model.pgx import GuidelineResult, MatchedRow, RecommendationStatus
-from tailormed.report.advice import Change, advice, dose_share
+from tailormed.report.advice import Change, Concern, advice, dose_share
 from tailormed.report.render import render_patient_html
 from tailormed.report.text import visible_text
 from tailormed.report.view import build_view
@@ -192,3 +192,45 @@ def test_a_switch_is_tentative_only_when_the_row_says_so(
     answer.rows[0] = answer.rows[0].model_copy(update={"classification": classification})
     given = advice("d", [answer])
     assert given is not None and given.change is Change.OTHER_DRUG and given.tentative is tentative
+
+
+def test_a_switch_says_what_is_at_stake_as_the_guideline_row_does(demo_plans: Plans) -> None:
+    """Tamoxifen for a CYP2D6 intermediate metabolizer: CPIC's implications are lower endoxifen and a higher risk of
+    recurrence, so the patient hears the medicine may not work as well, not that it may harm them; clopidogrel for a
+    CYP2C19 poor metabolizer (reduced active metabolite formation) likewise; a row naming toxicity says harm."""
+    tamoxifen_patient, tamoxifen_plan = demo_plans["demo-03-rodriguez"]
+    for language, expected, absent in (
+        ("en", "It may not work as well for you. " + MAY, "may harm you"),
+        ("es", "Puede que no le funcione tan bien. Su equipo de salud puede sugerirle otro medicamento.", "daño"),
+    ):
+        text = visible_text(render_patient_html(tamoxifen_plan, tamoxifen_patient, language=language))
+        box = text[text.index("tamoxifeno.\n") :].split("\n")[1]
+        assert expected in box and absent not in box, box
+    patient, plan = demo_plans["demo-01-hale"]
+    text = visible_text(render_patient_html(plan, patient, language="en"))
+    box = text[text.index("clopidogrel.\n") :].split("\n")[1]
+    assert "It may not work as well for you. " + SHOULD in box and "harm" not in box
+    toxic = _answer("CPIC", "Avoid use of abacavir.", alternative=True)
+    toxic.rows[0] = toxic.rows[0].model_copy(update={"implications": ["Significantly increased risk of abacavir "
+                                                                     "hypersensitivity"]})  # fmt: skip
+    given = advice("abacavir", [toxic])
+    assert given is not None and given.concern is Concern.HARM
+    both = toxic.rows[0].model_copy(update={"implications": ["higher risk of recurrence", "fatal toxicity possible"]})
+    given = advice("d", [toxic.model_copy(update={"rows": [both]})])
+    assert given is not None and given.concern is None
+
+
+def test_a_usual_gene_result_is_not_listed_for_later_medicines(pgx_plans: Plans) -> None:
+    """VKORC1 -1639 GG (the reference allele on both copies) is the usual result; demo-01 and demo-03 carry it and
+    are not told it "may matter for medicines you get later"; demo-02's -1639 AG still is."""
+    for patient_id in ("demo-01-hale", "demo-03-rodriguez"):
+        patient, plan = pgx_plans[patient_id]
+        [vkorc1] = [f for f in plan.findings if f.id == "pgx:gene:VKORC1"]
+        assert vkorc1.data.phenotype == "-1639 GG"  # type: ignore[union-attr]
+        for language in ("en", "es"):
+            text = visible_text(render_patient_html(plan, patient, language=language))
+            assert "VKORC1" not in text, (patient_id, language)
+    patient, plan = pgx_plans["demo-02-mensah"]
+    text = visible_text(render_patient_html(plan, patient, language="en"))
+    genes = text.split("They are in these genes: ", 1)[1].split(".", 1)[0]
+    assert "VKORC1" in genes.split(", ")

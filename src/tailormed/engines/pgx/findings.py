@@ -9,6 +9,7 @@ facts used, and what could not be assessed (positions not called, genes not call
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -134,6 +135,23 @@ def findings_from_result(
     return findings
 
 
+def _reference_only(result: GenePhenotype) -> bool:
+    """The one resolved diplotype is the reference allele twice (VKORC1 -1639 GG: ``rs9923231 reference (C)`` on both
+    copies): the usual result of a gene whose phenotypes are genotypes, not function classes, so not one to carry to a
+    later prescription.
+
+    >>> call = GenePhenotype(gene="VKORC1", sample="s", status="assigned", phenotype="-1639 GG",
+    ...                      diplotype_alleles=("rs9923231 reference (C)", "rs9923231 reference (C)"))
+    >>> _reference_only(call), _reference_only(call.model_copy(update={"diplotype_alleles": None}))
+    (True, False)
+    """
+    alleles = result.diplotype_alleles
+    return bool(alleles) and all(_REFERENCE.search(allele) for allele in alleles or ())
+
+
+_REFERENCE = re.compile(r"\breference\b", re.IGNORECASE)
+
+
 def _gene(
     result: GenePhenotype, tables: PhenotypeKnowledge, variant_calls: Mapping[str, list[str]]
 ) -> Finding:
@@ -151,7 +169,7 @@ def _gene(
         if result.resolving_test and listed:
             reason += f"; {result.resolving_test} resolves this"
         not_assessed.append(NotAssessed(item=f"{result.gene} copy number", reason=reason))
-    normal = (result.phenotype or "").casefold().startswith("normal")
+    normal = (result.phenotype or "").casefold().startswith("normal") or _reference_only(result)
     table = tables.gene(result.gene)
     flagged = table is not None and table.unverified is not None and result.called
     unverified = [f"{result.gene} phenotype: {table.unverified}"] if flagged and table is not None else []
