@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tailormed.errors import InputError
+from tailormed.knowledge import pgs_scoring
 from tailormed.knowledge.pgs_scoring import EffectType, read_scoring_file
 from tailormed.model.genotype import GenomeBuild
 
@@ -149,8 +151,6 @@ def test_fuzz_bad_files_raise_input_error_only(
 
 def _both(path: Path) -> tuple[object, object]:
     """The file read column-wise (as read_scoring_file does) and with every cell checked row by row."""
-    from tailormed.knowledge import pgs_scoring
-
     try:
         fast: object = read_scoring_file(path)
     except InputError as exc:
@@ -239,3 +239,58 @@ def test_column_wise_reading_equals_row_by_row(
     path = tmp_path / "score.txt"
     path.write_text(header + columns + "\n" + "\n".join(body) + "\n")
     _same(*_both(path))
+
+
+def _read(path: Path, reader: Callable[[Path], object]) -> object:
+    try:
+        return reader(path)
+    except InputError as exc:
+        return str(exc)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PGS000001_hmPOS_GRCh38.txt.gz",
+        "PGS000004.txt",
+        "PGS000004_hmPOS_GRCh38.txt",
+        "PGS001229_hmPOS_GRCh38.normalised.txt.gz",
+        "complex_variants_PGS000021.txt",
+        "PGS000002.txt.gz",
+    ],
+)
+def test_reading_in_chunks_equals_reading_whole_on_real_files(
+    pgs_dir: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pgs_scoring, "CHUNK", 7)
+    _same(_read(pgs_dir / name, read_scoring_file), _read(pgs_dir / name, pgs_scoring._read_whole))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    layout=st.sampled_from(_LAYOUTS),
+    changes=st.lists(st.lists(st.tuples(st.integers(0, 6), _value_cell), max_size=2), min_size=1, max_size=6),
+    chunk=st.integers(1, 3),
+)
+def test_reading_in_chunks_equals_reading_whole(
+    tmp_path: Path, layout: tuple[str, list[str]], changes: list[list[tuple[int, str]]], chunk: int
+) -> None:
+    """Chunks of a few lines give the whole reading's values, or its error: the first bad line of the file, even
+    when a later chunk holds an error found at an earlier step (a complex row, several scores)."""
+    columns, plain = layout
+    body = []
+    for number, changed in enumerate(changes):
+        row = [*plain[:1], str(100 + number), *plain[2:]]
+        for column, text in changed:
+            row[column] = text
+        body.append("\t".join(row))
+    path = tmp_path / "score.txt"
+    path.write_text("#pgs_id=PGS999999\n#genome_build=GRCh38\n" + columns + "\n" + "\n".join(body) + "\n")
+    kept = pgs_scoring.CHUNK
+    try:
+        pgs_scoring.CHUNK = chunk
+        chunked = _read(path, read_scoring_file)
+    finally:
+        pgs_scoring.CHUNK = kept
+    _same(chunked, _read(path, pgs_scoring._read_whole))

@@ -16,7 +16,7 @@ import math
 import re
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
@@ -132,12 +132,25 @@ class ScoringFile:
 
 
 def read_scoring_file(path: Path) -> ScoringFile:
-    """Parse a scoring file; InputError naming the file and line for anything malformed or unsupported."""
+    """Parse a scoring file; InputError naming the file and line for anything malformed or unsupported.
+
+    The variants are parsed :data:`CHUNK` lines at a time into the columns, so parsing a score of millions of
+    variants holds their columns, not every line split into fields. A file that raises any doubt is read again
+    whole (:func:`_read_whole`), which gives the error (or the reading) it always gave.
+    """
     path = Path(path)
-    meta: dict[str, str] = {}
-    columns: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    lines = split_lines(
+    try:
+        return _read_in_chunks(path)
+    except InputError:
+        return _read_whole(path)
+
+
+#: Variant lines parsed together by :func:`_read_in_chunks`.
+CHUNK = 1 << 16
+
+
+def _variant_lines(path: Path, meta: dict[str, str]) -> Iterator[tuple[int, list[str]]]:
+    return split_lines(
         _lines(path),
         path,
         width="header",
@@ -145,7 +158,14 @@ def read_scoring_file(path: Path) -> ScoringFile:
         on_comment=lambda line: _header_line(line, meta),
         error=InputError,
     )
-    for number, fields in lines:
+
+
+def _read_whole(path: Path) -> ScoringFile:
+    """The file's lines all split, then checked and turned into columns (:func:`_build`)."""
+    meta: dict[str, str] = {}
+    columns: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    for number, fields in _variant_lines(path, meta):
         if columns is None:
             columns = [name.strip() for name in fields]
             _check_columns(columns, path, number)
@@ -156,6 +176,103 @@ def read_scoring_file(path: Path) -> ScoringFile:
     if not rows:
         raise InputError("the scoring file has no variants", source=path)
     return _build(path, meta, columns, rows)
+
+
+@dataclass
+class _Chunks:
+    """The columns of the chunks parsed so far (:func:`_read_in_chunks`)."""
+
+    lines: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    effect: list[str] = field(default_factory=list)
+    other: list[str | None] = field(default_factory=list)
+    weights: list[npt.NDArray[np.float64]] = field(default_factory=list)
+    frequencies: list[npt.NDArray[np.float64]] = field(default_factory=list)
+    types: list[EffectType] = field(default_factory=list)
+    rsids: list[str | None] = field(default_factory=list)
+    accessions: set[str] = field(default_factory=set)
+    chrom: dict[str, list[str | None]] = field(default_factory=dict)  # by kind of position: "hm", "chr"
+    pos: dict[str, list[npt.NDArray[np.int64]]] = field(default_factory=dict)
+    alleles: dict[str, str] = field(default_factory=dict)  # one string per distinct allele
+
+    def add(self, path: Path, index: dict[str, int], other_column: str | None, placed: dict[str, tuple[int, int]],
+            rows: list[tuple[int, list[str]]]) -> None:  # fmt: skip
+        """One chunk's columns, as :func:`_build` makes them; InputError for anything it would refuse."""
+        _reject_complex(path, index, rows)
+        self.lines.append(np.fromiter((number for number, _ in rows), dtype=np.int64, count=len(rows)))
+        parsed = _columns(path, index, other_column, rows)
+        if parsed is None:
+            parsed = _rows(path, index, other_column, rows)
+        effect, other, weights, frequencies, types, rsids, accessions = parsed
+        self.effect += _shared(effect, self.alleles)
+        self.other += _shared(other, self.alleles)
+        self.weights.append(weights)
+        self.frequencies.append(frequencies)
+        self.types += types
+        self.rsids += rsids
+        self.accessions |= accessions
+        for kind, (chrom_at, pos_at) in placed.items():
+            found = _positions(path, rows, chrom_at, pos_at, kind)
+            self.chrom.setdefault(kind, []).extend(found.chrom)
+            self.pos.setdefault(kind, []).append(found.pos)
+
+    def positions(self, kind: str) -> Positions:
+        return Positions(chrom=tuple(self.chrom[kind]), pos=np.concatenate(self.pos[kind]))
+
+
+def _read_in_chunks(path: Path) -> ScoringFile:
+    """:func:`_read_whole`'s scoring file from chunks of :data:`CHUNK` lines; InputError where :func:`_build` might
+    refuse the file or read it otherwise (the caller then reads it whole)."""
+    meta: dict[str, str] = {}
+    columns: list[str] | None = None
+    index: dict[str, int] = {}
+    other_column: str | None = None
+    placed: dict[str, tuple[int, int]] = {}  # the position columns that may be used, by kind
+    chunks = _Chunks()
+    rows: list[tuple[int, list[str]]] = []
+    for number, fields in _variant_lines(path, meta):
+        if columns is not None:
+            rows.append((number, fields))
+            if len(rows) == CHUNK:
+                chunks.add(path, index, other_column, placed, rows)
+                rows = []
+            continue
+        columns = [name.strip() for name in fields]
+        _check_columns(columns, path, number)
+        index = {name: i for i, name in enumerate(columns)}
+        other_column = next((name for name in ("other_allele", "reference_allele") if name in index), None)
+        named = _BUILD_IN_NAME.search(path.name)
+        stated = _build_of(meta.get("genome_build")) if meta else _build_of(named.group(1)) if named else None
+        if _build_of(meta.get("HmPOS_build")) is not None and "hm_chr" in index and "hm_pos" in index:
+            placed["hm"] = (index["hm_chr"], index["hm_pos"])
+        if stated is not None and "chr_name" in index and "chr_position" in index:
+            placed["chr"] = (index["chr_name"], index["chr_position"])
+    if columns is None or (not rows and not chunks.lines):
+        raise InputError("no column header line or no variants", source=path)  # read whole: its own error
+    if rows:
+        chunks.add(path, index, other_column, placed, rows)
+    header = _header(path, meta, chunks.accessions)
+    by_build: dict[GenomeBuild, Positions] = {}
+    if header.hm_build is not None and "hm" in placed:
+        by_build[header.hm_build] = chunks.positions("hm")
+    has_chr = "chr_name" in index and "chr_position" in index
+    if header.genome_build is not None and header.genome_build not in by_build and has_chr:
+        if "chr" not in placed:
+            raise InputError("positions in a build guessed otherwise", source=path)  # read whole
+        by_build[header.genome_build] = chunks.positions("chr")
+    if not by_build:
+        raise InputError(_no_positions_message(header, index), source=path)
+    return ScoringFile(
+        path=path,
+        header=header,
+        lines=np.concatenate(chunks.lines),
+        rsid=tuple(chunks.rsids),
+        effect_allele=tuple(chunks.effect),
+        other_allele=tuple(chunks.other),
+        weight=np.concatenate(chunks.weights),
+        effect_type=tuple(chunks.types),
+        effect_allele_frequency=np.concatenate(chunks.frequencies),
+        by_build=by_build,
+    )
 
 
 def _lines(path: Path) -> Iterator[str]:
@@ -244,8 +361,8 @@ def _build(path: Path, meta: dict[str, str], columns: list[str], rows: list[tupl
         header=header,
         lines=lines,
         rsid=tuple(rsids),
-        effect_allele=tuple(_shared(effect)),
-        other_allele=tuple(_shared(other)),
+        effect_allele=tuple(_shared(effect, {})),
+        other_allele=tuple(_shared(other, {})),
         weight=weights,
         effect_type=tuple(types),
         effect_allele_frequency=frequencies,
@@ -256,11 +373,10 @@ def _build(path: Path, meta: dict[str, str], columns: list[str], rows: list[tupl
 _Allele = TypeVar("_Allele", str, str | None)
 
 
-def _shared(alleles: list[_Allele]) -> list[_Allele]:
-    """The alleles with one string object per distinct allele: a score of millions of variants has few distinct
-    alleles, and a string each would take about 50 bytes a variant."""
-    seen: dict[_Allele, _Allele] = {}
-    return [seen.setdefault(allele, allele) for allele in alleles]
+def _shared(alleles: list[_Allele], seen: dict[str, str]) -> list[_Allele]:
+    """The alleles with one string object per distinct allele (``seen``: those met so far): a score of millions of
+    variants has few distinct alleles, and a string each would take about 50 bytes a variant."""
+    return [seen.setdefault(allele, allele) if allele is not None else None for allele in alleles]
 
 
 _Columns = tuple[
