@@ -258,3 +258,25 @@ def test_guideline_era_regimens_from_trials_carry_their_level(
     core_knowledge: OncoKnowledge, tumour: str, alterations: tuple[str, ...], therapy: str, expected: str
 ) -> None:
     assert expected in tiers(run(core_knowledge, tumour, *alterations), therapy)
+
+
+@pytest.mark.parametrize(
+    ("alteration", "therapy", "expected"),
+    [
+        ("KIT A502_Y503dup", "imatinib", "I-A"),  # exon 9 duplication, the usual one (guideline)
+        ("KIT A502_Y503dup", "sunitinib", "I-B"),  # after imatinib failure
+        ("PDGFRA V561D", "imatinib", "I-A"),  # exon 12, imatinib-sensitive
+    ],
+)
+def test_gist_primary_mutations_meet_their_guideline_drugs(
+    core_knowledge: OncoKnowledge, alteration: str, therapy: str, expected: str
+) -> None:
+    assert expected in tiers(run(core_knowledge, "GIST", alteration), therapy)
+
+
+def test_pdgfra_d842v_is_not_made_imatinib_sensitive_by_the_exon_12_row(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "GIST", "PDGFRA D842V")
+    assert "I-A" in tiers(result, "imatinib", "resistance")
+    assert {m.row.id for m in result.matches if m.row.therapy == "imatinib" and m.amp_tier == "I-A"} == {
+        "onco-core:gist-pdgfra-d842v-imatinib"
+    }
