@@ -31,6 +31,7 @@ from tailormed.knowledge.onco.core import (
     curated_rows,
     defined_type_entries,
     gene_table,
+    regimen_entries,
     thresholds,
     unquoted_extent,
 )
@@ -73,7 +74,7 @@ ENFORCED: dict[str, Loader] = {
     "plausible-ranges": lambda b: [load_plausible_ranges(b)],
     # evidence rows and cut-offs are facts; genes.yaml entries are walked for the sources some carry, and
     # crosswalk.yaml is an identifier mapping (docs/data-sources.md, "onco-core: clinical facts and reference mappings")
-    "onco-core": lambda b: [curated_rows(b), thresholds(b), gene_table(b), defined_type_entries(b)],
+    "onco-core": lambda b: [curated_rows(b), thresholds(b), gene_table(b), defined_type_entries(b), regimen_entries(b)],
     # the YAML sources of the compiled core (definitions.yaml + generated.yaml, functions.yaml + generated.yaml,
     # guidelines.yaml + cpic-dpwg.yaml + fda.yaml); scripts/compile_pgx_core.py --check keeps the compiled files equal
     "pgx-core-definitions": lambda b: [core_definitions(b)],
@@ -258,6 +259,15 @@ def test_every_oncology_extent_is_named_in_its_quotes(core: KnowledgeBundle) -> 
         source["quote"] = source["quote"].replace("metastatic", "advanced")
     with pytest.raises(ValidationError, match="extent 'metastatic' is named in none of its quotes"):
         type(row).model_validate(reworded)
+
+
+def test_a_regimen_names_each_medicine_in_its_quotes(core: KnowledgeBundle) -> None:
+    [mfolfox6] = [r for r in regimen_entries(core).regimens if r.name == "mFOLFOX6"]
+    assert mfolfox6.drugs == ["oxaliplatin", "leucovorin", "fluorouracil"]
+    wrong = mfolfox6.model_dump(mode="json", exclude_none=True)
+    wrong["drugs"] = [*wrong["drugs"], "irinotecan"]
+    with pytest.raises(ValidationError, match="'irinotecan' is named in none of its quotes"):
+        type(mfolfox6).model_validate(wrong)
 
 
 def test_malformed_citations_are_refused() -> None:

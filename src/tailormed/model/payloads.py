@@ -141,6 +141,11 @@ class TherapyMatchData(Contract):
         description="Why the indication is or is not on-label for this tumour (approved for another extent of "
         "disease, a tumour type the label excludes, an alteration that defines the tumour's type)",
     )
+    regimens: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Regimens the therapy names by acronym, with their medicines (mFOLFOX6: oxaliplatin, leucovorin, "
+        "fluorouracil)",
+    )
 
 
 class DiagnosisCandidateData(Contract):

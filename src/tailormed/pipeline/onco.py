@@ -37,6 +37,7 @@ def load_knowledge(bundle: KnowledgeBundle, *, include_built: bool = True) -> On
         tree=core.oncotree(bundle),
         thresholds=core.thresholds(bundle),
         defined_types=core.defined_types(bundle),
+        regimens=core.regimens(bundle),
     )
 
 

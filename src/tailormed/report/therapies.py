@@ -40,6 +40,21 @@ def plain_therapy(therapy: str) -> str:
     return _CAPITALISED.sub(lambda word: word.group(0).lower(), therapy)
 
 
+def patient_therapy(data: TherapyMatchData) -> str:
+    """A therapy as a patient reads it: its regimens named by their medicines (curated ``regimens.yaml``), drug
+    names in lower case; a regimen the knowledge does not spell out keeps its letters.
+
+    >>> data = TherapyMatchData(gene="BRAF", alteration="BRAF V600E", matched_level="protein", tumor_type="COAD",
+    ...     therapy="Encorafenib + Cetuximab + mFOLFOX6", direction="supports", significance="sensitivity",
+    ...     evidence_level="FDA", amp_tier="I-A", source="s",
+    ...     regimens={"mFOLFOX6": ["oxaliplatin", "leucovorin", "fluorouracil"]})
+    >>> patient_therapy(data)
+    'encorafenib + cetuximab + oxaliplatin + leucovorin + fluorouracil'
+    """
+    parts = [" + ".join(data.regimens.get(part.strip(), [part.strip()])) for part in data.therapy.split(" + ")]
+    return plain_therapy(" + ".join(parts))
+
+
 def tier(amp_tier: str) -> tuple[str, str | None]:
     """An AMP/ASCO/CAP tier as (tier, evidence level): ``'I-A'`` -> ``('I', 'A')``, ``'Tier II'`` -> ``('II', None)``.
     """

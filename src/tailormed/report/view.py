@@ -39,7 +39,7 @@ from tailormed.model.pgx import (
 )
 from tailormed.plan.facts import current_drug_names
 from tailormed.report.advice import MedicineAdvice, advice
-from tailormed.report.therapies import TherapyLine, plain_therapy, therapy_lines, tier
+from tailormed.report.therapies import TherapyLine, patient_therapy, therapy_lines, tier
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -312,7 +312,7 @@ class ReportView:
                 continue
             kind, name = _tumour_subject(line.best.gene, line.best.alteration, line.best.matched_level)
             entry = genes.setdefault(f"{kind}:{name}", TumourGene(name, [], [], kind))
-            (entry.less_effective if line.against else entry.may_work).append(plain_therapy(line.best.therapy))
+            (entry.less_effective if line.against else entry.may_work).append(patient_therapy(line.best))
         return list(genes.values())
 
     @property

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import Field
@@ -67,6 +67,7 @@ class OncoKnowledge:
     tree: OncoTree
     thresholds: Thresholds
     defined_types: Sequence[DefinedType] = ()
+    regimens: Mapping[str, list[str]] = field(default_factory=dict)  # acronym (case-folded) -> its medicines
     hotspots: HotspotIndex = field(init=False)
     former_symbols: dict[str, str] = field(init=False)
     withdrawn: tuple[Withdrawal, ...] = field(init=False)

@@ -41,6 +41,7 @@ CROSSWALK_FILE = "crosswalk.yaml"
 EVIDENCE_YAML = "evidence.yaml"
 THRESHOLDS_FILE = "thresholds.yaml"
 DEFINED_TYPES_FILE = "defined-types.yaml"
+REGIMENS_FILE = "regimens.yaml"
 
 
 class GeneRole(StrEnum):
@@ -308,6 +309,33 @@ class DefinedTypeEntries(Contract):
     types: list[DefinedTypeEntry]
 
 
+class Regimen(Sourced):
+    """A chemotherapy regimen an indication names by its acronym (``mFOLFOX6``), with the medicines it is made of,
+    each named in a quote, so a patient can be told the medicines rather than the acronym."""
+
+    name: str = Field(min_length=2)
+    drugs: list[str] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _drugs_quoted(self) -> Regimen:
+        quotes = " ".join(source.quote.casefold() for source in self.sources)
+        for word in [self.name, *self.drugs]:
+            if word.casefold() not in quotes:
+                raise ValueError(f"{self.name}: {word!r} is named in none of its quotes")
+        return self
+
+
+class Regimens(Contract):
+    regimens: list[Regimen]
+
+    @model_validator(mode="after")
+    def _once(self) -> Regimens:
+        names = [regimen.name.casefold() for regimen in self.regimens]
+        if len(set(names)) != len(names):
+            raise ValueError("a regimen is listed twice")
+        return self
+
+
 class CuratedEvidence(Contract):
     rows: list[CuratedRow]
     withdrawn: list[WithdrawnIndication] = Field(default_factory=list)
@@ -337,6 +365,17 @@ def defined_type_entries(bundle: KnowledgeBundle) -> DefinedTypeEntries:
     """``defined-types.yaml`` as curated (each entry a :class:`Sourced` fact)."""
     path = bundle.path(SOURCE, DEFINED_TYPES_FILE)
     return parse_model(bundle.read_yaml(SOURCE, DEFINED_TYPES_FILE), DefinedTypeEntries, "defined tumour types", path)
+
+
+def regimen_entries(bundle: KnowledgeBundle) -> Regimens:
+    """``regimens.yaml`` as curated (each regimen a :class:`Sourced` fact)."""
+    path = bundle.path(SOURCE, REGIMENS_FILE)
+    return parse_model(bundle.read_yaml(SOURCE, REGIMENS_FILE), Regimens, "chemotherapy regimens", path)
+
+
+def regimens(bundle: KnowledgeBundle) -> dict[str, list[str]]:
+    """Regimen acronym (case-folded) -> the medicines it is made of."""
+    return {regimen.name.casefold(): list(regimen.drugs) for regimen in regimen_entries(bundle).regimens}
 
 
 def defined_types(bundle: KnowledgeBundle) -> list[DefinedType]:
