@@ -280,3 +280,9 @@ def test_pdgfra_d842v_is_not_made_imatinib_sensitive_by_the_exon_12_row(core_kno
     assert {m.row.id for m in result.matches if m.row.therapy == "imatinib" and m.amp_tier == "I-A"} == {
         "onco-core:gist-pdgfra-d842v-imatinib"
     }
+
+
+def test_crizotinib_for_met_altered_nsclc_is_trial_and_case_evidence(core_knowledge: OncoKnowledge) -> None:
+    assert "I-B" in tiers(run(core_knowledge, "LUAD", "MET exon 14 skipping"), "crizotinib")
+    assert tiers(run(core_knowledge, "LUAD", "MET amplification"), "crizotinib") == {"II-C"}
+    assert "I-A" in tiers(run(core_knowledge, "LUAD", "MET exon 14 skipping"), "capmatinib")  # its label
