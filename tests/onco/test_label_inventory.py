@@ -286,3 +286,8 @@ def test_crizotinib_for_met_altered_nsclc_is_trial_and_case_evidence(core_knowle
     assert "I-B" in tiers(run(core_knowledge, "LUAD", "MET exon 14 skipping"), "crizotinib")
     assert tiers(run(core_knowledge, "LUAD", "MET amplification"), "crizotinib") == {"II-C"}
     assert "I-A" in tiers(run(core_knowledge, "LUAD", "MET exon 14 skipping"), "capmatinib")  # its label
+
+
+def test_myd88_l265p_waldenstrom_meets_ibrutinib_trial_evidence(core_knowledge: OncoKnowledge) -> None:
+    assert "I-B" in tiers(run(core_knowledge, "WM", "MYD88 L265P"), "ibrutinib")
+    assert tiers(run(core_knowledge, "WM", "MYD88 S219C"), "ibrutinib") == set()  # another MYD88 change is not L265P
