@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from tailormed.evidence.site_set import SiteSet
 from tailormed.model.evidence import GenomeRequest, ScoreSites
 from tailormed.model.genotype import GenomeBuild
 
@@ -35,3 +36,16 @@ def test_columns_of_different_lengths_are_refused() -> None:
         ScoreSites(chrom=("chr1",), pos=(10,), effect=("A",), other=())
     with pytest.raises(ValidationError):
         ScoreSites(chrom=("1",), pos=(10,))  # not a canonical chromosome
+
+
+def test_a_site_set_answers_for_a_block_of_records_as_one_at_a_time() -> None:
+    sites = SiteSet.of_pairs([("chr1", 100), ("chr1", 300), ("chr2", 100), ("chr1", 100)])
+    chroms = ["chr1", "chr1", "chr1", "chr2", "chr2", "chr3", "chr1"]
+    positions = [50, 100, 400, 100, 300, 100, 300]
+    assert sites.contains(chroms, positions).tolist() == [site in sites for site in zip(chroms, positions, strict=True)]
+    assert sites.contains(chroms, positions).tolist() == [False, True, False, True, False, False, True]
+    assert len(sites) == 3 and sorted(sites) == [("chr1", 100), ("chr1", 300), ("chr2", 100)]
+    assert sorted(sites.where(lambda chrom, pos: pos > 100)) == [("chr1", 300)]
+    both = SiteSet.union([sites, SiteSet.of_pairs([("chr2", 100), ("chr3", 7)])])
+    assert sorted(both) == [("chr1", 100), ("chr1", 300), ("chr2", 100), ("chr3", 7)]
+    assert not SiteSet.of_pairs([]) and not SiteSet.of_pairs([]).contains([], []).size

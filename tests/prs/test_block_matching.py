@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from tailormed.engines.prs.matching import Matcher, MatchOptions
 from tailormed.engines.prs.scoring import Imputation, Scorer, ScoreSums
 from tailormed.evidence.scores import ScoreCollector
+from tailormed.evidence.site_set import SiteSet
 from tailormed.knowledge.pgs_scoring import ScoringFile, read_scoring_file
 from tailormed.model.dosage import MISSING_COPIES, SiteBlock, SiteGroup, SiteRecord
 from tailormed.model.genotype import GenomeBuild
@@ -101,7 +102,7 @@ def by_blocks(
     counted: bool,
 ) -> tuple[Matcher, list[ScoreSums]]:
     stream = Stream(scores, options, imputation)
-    positions = {(record.chrom, record.pos) for record in found}
+    positions = SiteSet.of_pairs((record.chrom, record.pos) for record in found)
     collector = ScoreCollector(positions, stream)
     bounds = [0, *sorted(set(cuts)), len(found)]
     for start, stop in itertools.pairwise(bounds):

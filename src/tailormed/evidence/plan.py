@@ -23,6 +23,7 @@ from pathlib import Path
 
 from tailormed.evidence.build import VoteIndex, VoteKind
 from tailormed.evidence.genotypes import LociPlan
+from tailormed.evidence.site_set import SiteSet
 from tailormed.model.evidence import GenomeRequest
 from tailormed.model.genotype import GenomeBuild
 
@@ -32,7 +33,7 @@ INDEL_PADDING = 50
 #: Sites closer than this are read with one index query.
 QUERY_GAP = 1000
 #: Bumped whenever the compiled form changes, so older cache entries are never read.
-FORMAT = 2
+FORMAT = 3
 #: Plans kept on disk; the oldest beyond this are removed when a new one is written.
 KEPT_ON_DISK = 8
 
@@ -45,7 +46,7 @@ class ReadPlan:
 
     builds: tuple[GenomeBuild, ...]
     loci: dict[tuple[str, GenomeBuild], LociPlan]
-    score_positions: dict[GenomeBuild, set[tuple[str, int]]]
+    score_positions: dict[GenomeBuild, SiteSet]
     votes: VoteIndex
     exact: dict[str, set[int]]  # positions a record must start at to be wanted
     windows: dict[str, tuple[list[int], list[int]]]  # merged (starts, ends) before knowledge indels
@@ -81,7 +82,7 @@ def compile_plan(request: GenomeRequest, builds: Sequence[GenomeBuild], score_vo
         for b, wanted in per_build.items()
         if b in builds
     }
-    scores = {b: set(zip(sites.chrom, sites.pos, strict=True)) for b, sites in request.scores.items() if b in builds}
+    scores = {b: SiteSet.of(sites.chrom, sites.pos) for b, sites in request.scores.items() if b in builds}
     votes = _vote_index(request, builds, score_votes)
     exact: dict[str, set[int]] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
@@ -93,8 +94,8 @@ def compile_plan(request: GenomeRequest, builds: Sequence[GenomeBuild], score_vo
         for chrom, pos in plan.sites.normalized_positions():
             exact.setdefault(chrom, set()).add(pos)
     for positions in scores.values():
-        for chrom, pos in positions:
-            exact.setdefault(chrom, set()).add(pos)
+        for chrom, placed in positions.chroms().items():
+            exact.setdefault(chrom, set()).update(placed.tolist())
     for chrom, pos in votes.positions():
         exact.setdefault(chrom, set()).add(pos)
     windows: dict[str, tuple[list[int], list[int]]] = {}
@@ -197,10 +198,10 @@ def fingerprint(request: GenomeRequest, builds: Sequence[GenomeBuild], score_vot
 def _code_version() -> str:
     """The modules whose classes a compiled plan holds (size and modification time), so a changed install never
     reads a plan pickled by another."""
-    from tailormed.evidence import build, genotypes, sites
+    from tailormed.evidence import build, genotypes, site_set, sites
 
     parts: list[str] = []
-    for module in (build, genotypes, sites):
+    for module in (build, genotypes, site_set, sites):
         with contextlib.suppress(OSError, TypeError):
             status = Path(str(module.__file__)).stat()
             parts.append(f"{status.st_size}.{status.st_mtime_ns}")

@@ -39,6 +39,7 @@ from tailormed.evidence.plan import PlanCache, ReadPlan, Region, compile_plan, s
 from tailormed.evidence.reader import GenomeInput, VcfFile, open_vcf
 from tailormed.evidence.scores import ScoreCollector
 from tailormed.evidence.site_columns import site_columns
+from tailormed.evidence.site_set import SiteSet
 from tailormed.model.call_columns import CallColumns
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.dosage import SiteGroup, SiteSink
@@ -314,10 +315,7 @@ class _Pass:
         self.loci = {key: LociCollector(loci) for key, loci in plan.loci.items()}
         self.score_positions = plan.score_positions
         if restrict is not None:  # a score site outside the regions is absent: no collector takes it
-            self.score_positions = {
-                b: {site for site in positions if restrict.contains(*site)}
-                for b, positions in plan.score_positions.items()
-            }
+            self.score_positions = {b: sites.where(restrict.contains) for b, sites in plan.score_positions.items()}
         self.scores = {b: ScoreCollector(positions) for b, positions in self.score_positions.items()}
         self.candidates = CandidateCollector(vcf, request.candidates.known) if request.candidates else None
         # Without a consequence annotation only the known alleles can be candidates: read their positions, not the
@@ -382,7 +380,7 @@ class _Pass:
         of each record it reads, about ten times the text reader's cost per line at 2,500 samples, so one region
         spanning the scores' sites of a chromosome is read faster as text."""
         total = self.vcf.indexed_record_count()
-        wanted = len(set().union(*self.score_positions.values()))
+        wanted = len(SiteSet.union(self.score_positions.values()))
         return total is None or wanted >= TEXT_SHARE * total
 
     def _split(self) -> tuple[dict[str, set[int]], list[Region]] | None:
@@ -415,8 +413,8 @@ class _Pass:
             self._read_index(regions, on_progress)
             self._exact = {}
             for positions in self._plan.score_positions.values():
-                for chrom, pos in positions:
-                    self._exact.setdefault(chrom, set()).add(pos)
+                for chrom, found in positions.chroms().items():
+                    self._exact.setdefault(chrom, set()).update(found.tolist())
             self._read_text(on_progress)
         finally:
             self._exact, self._dispatched = whole, None

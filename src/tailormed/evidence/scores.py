@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from tailormed.evidence.site_set import SiteSet
 from tailormed.model.dosage import SiteBlock, SiteGroup, SiteRecord, SiteSink
 
 if TYPE_CHECKING:  # a PLINK 2 fileset's or BGEN's records come without htslib's VCF reader
@@ -42,7 +43,7 @@ class ScoreCollector:
     """Score-position records of one pass, grouped by position in file order; kept, or handed to ``sink`` as each
     group is complete."""
 
-    def __init__(self, positions: set[tuple[str, int]], sink: SiteSink | None = None) -> None:
+    def __init__(self, positions: SiteSet, sink: SiteSink | None = None) -> None:
         self.positions = positions
         self.sink = sink
         self.groups: list[SiteGroup] = []
@@ -72,8 +73,7 @@ class ScoreCollector:
         With a sink, the block goes on whole but for its last position, held back (as :meth:`add_site` holds a
         position) in case the next block starts with more of its records.
         """
-        positions = self.positions
-        keep = [i for i, key in enumerate(zip(block.chrom, block.pos, strict=True)) if key in positions]
+        keep = np.flatnonzero(self.positions.contains(block.chrom, block.pos)).tolist()
         if not keep:
             return
         if len(keep) < len(block):

@@ -19,6 +19,7 @@ from tailormed.engines.prs.scoring import Imputation, PrsRun, Scorer
 from tailormed.errors import InputError
 from tailormed.evidence.bed import RegionSet
 from tailormed.evidence.scores import ScoreCollector
+from tailormed.evidence.site_set import SiteSet
 from tailormed.knowledge.pgs_scoring import ScoringFile, read_scoring_file
 from tailormed.model.dosage import SiteBlock, SiteGroup
 from tailormed.model.evidence import AbsentPolicy, GenomeRequest, ScoreSites
@@ -169,9 +170,8 @@ def score_pgen(
     if options.absent_is_reference:
         raise InputError("--absent-is-reference applies to single-sample VCFs, not to a PLINK 2 fileset", source=prefix)
     fileset = PgenFileset.open(prefix)
-    positions = {
-        (chrom, pos) for chrom, pos in score_sites(scores, build) if restrict is None or restrict.contains(chrom, pos)
-    }
+    sites = score_sites(scores, build)
+    positions = SiteSet.of_pairs(sites if restrict is None else (site for site in sites if restrict.contains(*site)))
     detection = BuildDetection(build=build, source=BuildSource.USER, detail="given for the PLINK 2 fileset")
     chosen = list(samples) if samples is not None else list(fileset.samples)
     stream = ScoreStream(scores, build, chosen, options, imputation)
