@@ -291,3 +291,51 @@ def test_crizotinib_for_met_altered_nsclc_is_trial_and_case_evidence(core_knowle
 def test_myd88_l265p_waldenstrom_meets_ibrutinib_trial_evidence(core_knowledge: OncoKnowledge) -> None:
     assert "I-B" in tiers(run(core_knowledge, "WM", "MYD88 L265P"), "ibrutinib")
     assert tiers(run(core_knowledge, "WM", "MYD88 S219C"), "ibrutinib") == set()  # another MYD88 change is not L265P
+
+
+#: The inventory of FDA approvals whose indication names a biomarker (CGI "FDA guidelines" rows, published extracts of
+#: the FDA Table of Pharmacogenomic Biomarkers in Drug Labeling, FDA notices), one real alteration each: every one is
+#: Tier I-A in its tumour type, so a row lost from the core shows here.
+INVENTORY = [
+    ("CML", ("BCR::ABL1",), ("imatinib", "dasatinib", "nilotinib", "bosutinib", "ponatinib", "asciminib")),
+    ("BLLBCRABL1", ("BCR::ABL1",), ("imatinib", "dasatinib", "ponatinib")),
+    ("CML", ("ABL1 T315I",), ("ponatinib", "asciminib")),
+    ("LUAD", ("EML4::ALK",), ("alectinib", "ceritinib", "crizotinib", "brigatinib", "lorlatinib", "ensartinib")),
+    ("LUAD", ("CD74::ROS1",), ("crizotinib", "entrectinib", "repotrectinib", "taletrectinib")),
+    ("SKCM", ("BRAF V600E",), ("dabrafenib", "trametinib", "vemurafenib", "dabrafenib + trametinib")),
+    ("SKCM", ("BRAF V600K",), ("vemurafenib + cobimetinib", "encorafenib + binimetinib")),
+    ("SKCM", ("BRAF V600E",), ("atezolizumab + cobimetinib + vemurafenib",)),
+    ("LUAD", ("BRAF V600E",), ("dabrafenib + trametinib", "encorafenib + binimetinib")),
+    ("HGSOC", ("BRCA1 loss-of-function mutation",), ("olaparib", "niraparib", "rucaparib")),
+    ("LUAD", ("EGFR L858R",), ("afatinib", "erlotinib", "gefitinib", "osimertinib", "dacomitinib")),
+    ("LUAD", ("EGFR E746_A750del",), ("ramucirumab + erlotinib", "amivantamab + lazertinib")),
+    ("LUAD", ("EGFR T790M",), ("osimertinib",)),
+    ("LUAD", ("EGFR D770_N771insG",), ("amivantamab", "sunvozertinib")),
+    ("GIST", ("CD117 positive",), ("imatinib",)),
+    ("RAML", ("TSC2 loss-of-function mutation",), ("everolimus",)),
+    ("IDC", ("ERBB2 amplification",), ("trastuzumab", "trastuzumab emtansine", "lapatinib + capecitabine")),
+    ("IDC", ("ERBB2 amplification",), ("pertuzumab + trastuzumab + docetaxel", "neratinib + capecitabine")),
+    ("STAD", ("ERBB2 amplification",), ("trastuzumab + cisplatin + fluoropyrimidine",)),
+    ("MLNER", ("FIP1L1::PDGFRA",), ("imatinib",)),
+    ("APLPMLRARA", ("PML::RARA",), ("tretinoin + arsenic trioxide",)),
+    ("IDC", ("ER IHC 90%",), ("everolimus + exemestane", "palbociclib + aromatase inhibitor", "fulvestrant")),
+    ("IDC", ("ER IHC 90%",), ("anastrozole", "letrozole", "exemestane")),
+    ("CLLSLL", ("del(17p)",), ("ibrutinib", "venetoclax")),
+    ("FL", ("CD20 positive",), ("rituximab",)),
+    ("THPA", ("CCDC6::RET",), ("selpercatinib", "pralsetinib")),
+    ("BLCA", ("FGFR3 S249C",), ("erdafitinib",)),
+    ("IDC", ("PIK3CA H1047R",), ("alpelisib + fulvestrant",)),
+    ("AML", ("FLT3 D835Y",), ("gilteritinib", "midostaurin")),
+    ("NFIB", ("NF1 loss-of-function mutation",), ("selumetinib", "mirdametinib")),
+    ("AML", ("NPM1 W288Cfs*12",), ("ziftomenib", "revumenib")),
+    ("LUAD", ("ERBB2 mutation",), ("sevabertinib", "zongertinib", "trastuzumab deruxtecan")),
+]
+
+
+@pytest.mark.parametrize(("tumour", "alterations", "therapies"), INVENTORY)
+def test_every_inventoried_fda_approval_is_on_label(
+    core_knowledge: OncoKnowledge, tumour: str, alterations: tuple[str, ...], therapies: tuple[str, ...]
+) -> None:
+    result = run(core_knowledge, tumour, *alterations)
+    missing = [therapy for therapy in therapies if "I-A" not in tiers(result, therapy)]
+    assert not missing, missing
