@@ -9,8 +9,11 @@ import re
 import pytest
 
 from tailormed.engines.pgx.recommend import recommend_drug
+from tailormed.engines.pgx.review import review_medications
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
+from tailormed.knowledge.pgx.interactions import read_phenoconversion
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
+from tailormed.model.patient import Medication
 from tailormed.model.pgx import GenePhenotype, GuidelineResult, MatchedRow
 
 from .conftest import called, outside
@@ -297,11 +300,38 @@ def test_anaesthetic_labels_reach_malignant_hyperthermia_susceptibility_only(
     )
 
 
+def _label_now(answers: list[GuidelineResult]) -> list[MatchedRow]:
+    return [row for a in answers if a.source == LABEL for row in a.rows if row.actionable]
+
+
+def test_fluoxetine_label_reads_the_genotype_not_fluoxetines_own_cyp2d6_inhibition(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge
+) -> None:
+    """Fluoxetine is a strong CYP2D6 inhibitor: its label's caution for CYP2D6 poor metabolizers rests on the genotype
+    (as demo patient 2's fluoxetine is reviewed), not on the poor metabolism fluoxetine itself brings about; another
+    inhibitor on the list (paroxetine) is a condition that raises fluoxetine exposure and does bring the caution."""
+    rules = read_phenoconversion()
+    normal = {"CYP2D6": called("CYP2D6", phenotypes, "*1/*1")}
+    review = review_medications([Medication(name="fluoxetine")], normal, guidelines, rules, phenotypes)
+    (fluoxetine,) = review.medications
+    assert fluoxetine.phenoconversions == [] and _label_now(fluoxetine.recommendations) == []
+    poor = {"CYP2D6": called("CYP2D6", phenotypes, "*4/*4")}
+    review = review_medications([Medication(name="fluoxetine")], poor, guidelines, rules, phenotypes)
+    (row,) = _label_now(review.medications[0].recommendations)
+    assert "(... CYP2D6 poor metabolizer status...)" in row.text and row.other_prescribing_guidance
+    meds = [Medication(name="fluoxetine"), Medication(name="paroxetine")]
+    fluoxetine = review_medications(meds, normal, guidelines, rules, phenotypes).medications[0]
+    assert [c.perpetrators for c in fluoxetine.phenoconversions if c.gene == "CYP2D6"] == [["paroxetine"]]
+    assert _label_now(fluoxetine.genotype_recommendations) == []
+    (row,) = _label_now(fluoxetine.recommendations)
+    assert "CYP2D6 poor metabolizer status" in row.text
+
+
 def test_every_label_row_quotes_its_annotation(guidelines: GuidelineKnowledge) -> None:
     """Each label guideline names its ClinPGx annotation page; each row shows the words it quotes, citing that page,
     the annotation's id and version, and the label (Drugs@FDA) the annotation reads."""
     labels = [g for g in guidelines.guidelines if g.source == LABEL]
-    assert len(labels) >= 75
+    assert len(labels) >= 76
     for guideline in labels:
         match = re.fullmatch(r"https://www\.clinpgx\.org/labelAnnotation/(PA\d+)", guideline.url or "")
         assert match is not None, guideline.id
