@@ -339,3 +339,9 @@ def test_every_inventoried_fda_approval_is_on_label(
     result = run(core_knowledge, tumour, *alterations)
     missing = [therapy for therapy in therapies if "I-A" not in tiers(result, therapy)]
     assert not missing, missing
+
+
+def test_ros1_fusion_meets_lorlatinib_trial_evidence_beside_its_labels(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "LUAD", "CD74::ROS1")
+    assert "I-B" in tiers(result, "lorlatinib")
+    assert "I-A" in tiers(result, "crizotinib")
