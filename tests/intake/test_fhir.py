@@ -13,7 +13,15 @@ import pytest
 
 from tailormed.errors import InputError
 from tailormed.intake.fhir import convert_fhir_bundle, load_fhir_bundle, patient_from_fhir_bundle, read_fhir_bundle
-from tailormed.model.patient import ConditionStatus, MedicationStatus, ObservationCategory, Relative, Sex, SmokingStatus
+from tailormed.model.patient import (
+    ConditionStatus,
+    MedicationStatus,
+    ObservationCategory,
+    Relative,
+    Route,
+    Sex,
+    SmokingStatus,
+)
 
 BUNDLE = Path(__file__).parent / "fhir_fixtures" / "synthea_like.json"
 
@@ -71,6 +79,41 @@ def test_medications_status_dose_codes_and_merged_renewals() -> None:
     assert paroxetine.dose.frequency == "every morning"
     assert paroxetine.start_date == date(2022, 7, 1)
     assert any("merged into entry[7] (active); also entry[6]" in w for w in intake.warnings)
+
+
+def test_dosage_route_is_read_from_its_snomed_code(bundle: dict[str, Any]) -> None:
+    """dosage.route by SNOMED CT (FHIR route-codes value set): topical 6064005, oral 26643006; a route this reader
+    cannot map is read as 'other' (still applied as systemic use) and said in a warning; no route stays unknown."""
+    snomed = "http://snomed.info/sct"
+    bundle["entry"][10]["resource"]["dosage"][0]["route"] = {
+        "coding": [{"system": snomed, "code": "6064005", "display": "Topical route"}]
+    }
+    bundle["entry"][7]["resource"]["dosageInstruction"][0]["route"] = {
+        "coding": [{"system": snomed, "code": "26643006", "display": "Oral route"}]
+    }
+    converted = convert_fhir_bundle(bundle, "b.json")
+    by_name = {m.name.split()[0].lower(): m for m in converted.patient.medications}
+    assert (by_name["paroxetine"].route, by_name["24"].route, by_name["lisinopril"].route) == (
+        Route.TOPICAL,
+        Route.ORAL,
+        None,
+    )
+    # renewals of one drug merge only within a route: a cream beside the tablets stays its own line
+    bundle["entry"][6]["resource"]["dosageInstruction"][0]["route"] = {
+        "coding": [{"system": snomed, "code": "6064005"}]
+    }
+    routes = sorted(
+        str(m.route) for m in convert_fhir_bundle(bundle, "b.json").patient.medications if m.rxnorm == "860975"
+    )
+    assert routes == ["oral", "topical"]
+    bundle["entry"][10]["resource"]["dosage"][0]["route"] = {"text": "via PEG tube"}
+    converted = convert_fhir_bundle(bundle, "b.json")
+    paroxetine = next(m for m in converted.patient.medications if m.name.lower().startswith("paroxetine"))
+    assert paroxetine.route is Route.OTHER
+    assert any(
+        w.startswith("entry[10]") and "dosage.route 'via PEG tube' is not a SNOMED CT route" in w
+        for w in converted.warnings
+    )
 
 
 def test_observations_labs_vitals_and_blood_pressure_components() -> None:

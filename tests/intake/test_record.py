@@ -14,7 +14,7 @@ from tailormed.errors import InputError
 from tailormed.intake.fhir import convert_fhir_bundle
 from tailormed.intake.record import load_record, read_record, resolve_genome_path
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
-from tailormed.model.patient import MedicationStatus, Sex
+from tailormed.model.patient import MedicationStatus, Route, Sex
 from tailormed.pipeline.plausible import plausibility
 
 RANGES = plausibility(KnowledgeBundle(None, None, curated_sources()))
@@ -73,6 +73,20 @@ def test_enum_error_names_field_path_values_and_line(tmp_path: Path) -> None:
     assert caught.value.location == "line 11"
     assert caught.value.source == str(path)
     assert caught.value.exit_code == 2
+
+
+def test_medication_route_is_read_and_a_bad_route_is_refused_with_its_line(tmp_path: Path) -> None:
+    text = RECORD.format(status="planned", vcf="p.vcf").replace(
+        '    rxnorm: "32968"\n', '    rxnorm: "32968"\n    route: oral\n'
+    )
+    patient = load_record(write(tmp_path, "p.yaml", text), RANGES)
+    assert [m.route for m in patient.medications] == [Route.ORAL, None, None]
+    path = write(tmp_path, "bad.yaml", text.replace("route: oral", "route: cream"))
+    with pytest.raises(InputError) as caught:
+        load_record(path, RANGES)
+    assert caught.value.message.startswith("medications[0].route: 'cream' is not one of oral, intravenous, ")
+    assert "topical, ophthalmic, otic, nasal" in caught.value.message
+    assert (caught.value.location, caught.value.source) == ("line 8", str(path))
 
 
 def test_enum_error_in_json_also_names_the_line(tmp_path: Path) -> None:

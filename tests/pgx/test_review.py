@@ -25,7 +25,7 @@ from tailormed.knowledge.pgx.interactions import (
 )
 from tailormed.knowledge.pgx.phenotypes import read_phenotypes
 from tailormed.model.finding import Priority
-from tailormed.model.patient import Demographics, Medication, Observation, Patient
+from tailormed.model.patient import Demographics, Medication, Observation, Patient, Route
 from tailormed.model.pgx import CallOrigin, CallStatus, Diplotype, GeneCall, RecommendationStatus
 
 
@@ -85,9 +85,11 @@ def test_paroxetine_makes_cyp2d6_normal_metabolizer_poor_and_changes_codeine(kno
     codeine = review.medications[0]
     assert codeine.medication == "codeine" and codeine.guidance_changed
     (change,) = codeine.phenoconversions
+    # the record does not say how paroxetine is taken: it is applied, and the change says the route was not stated
     assert change.explanation == (
         "CYP2D6 Normal Metabolizer (activity score 2.0) -> Poor Metabolizer (activity score 0.0), "
-        "because of Paroxetine (strong CYP2D6 inhibitor)"
+        "because of Paroxetine (strong CYP2D6 inhibitor); Paroxetine: route not stated, applied as for systemic use "
+        "(not applied when the record says skin, eye, ear or nose)"
     )
     genotype = _cpic(codeine.genotype_recommendations)
     effective = _cpic(codeine.effective_recommendations)
@@ -174,7 +176,7 @@ def test_abiraterone_halves_the_cyp2d6_activity_score_as_its_measured_fold_chang
     """Abiraterone raises dextromethorphan's AUC about 2.9-fold: a moderate inhibitor by the FDA's classes (2- to
     under 5-fold), so a CYP2D6 normal metabolizer (2.0) is looked up as an intermediate one (1.0)."""
     results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
-    meds = [Medication(name="codeine"), Medication(name="abiraterone")]
+    meds = [Medication(name="codeine"), Medication(name="abiraterone", route=Route.ORAL)]
     review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
     codeine = review.medications[0]
     (change,) = codeine.phenoconversions
@@ -193,7 +195,7 @@ def test_terbinafine_makes_a_cyp2d6_normal_metabolizer_poor(knowledge: PgxKnowle
     """Terbinafine raises desipramine's AUC 5-fold (US label): a strong inhibitor by the FDA's classes, so codeine
     is avoided for a CYP2D6 normal metabolizer who takes it."""
     results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
-    meds = [Medication(name="codeine"), Medication(name="terbinafine")]
+    meds = [Medication(name="codeine"), Medication(name="terbinafine", route=Route.ORAL)]
     review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
     codeine = review.medications[0]
     (change,) = codeine.phenoconversions
@@ -203,6 +205,109 @@ def test_terbinafine_makes_a_cyp2d6_normal_metabolizer_poor(knowledge: PgxKnowle
     )
     now = _cpic(codeine.effective_recommendations)
     assert now.rows[0].text.startswith("Avoid codeine use because of possibility of diminished analgesia.")
+
+
+TOPICAL_NOTE = (
+    "terbinafine applied to the skin: its CYP2D6 inhibition is known from systemic (oral) use; not applied"
+)
+
+
+def test_terbinafine_cream_leaves_cyp2d6_and_codeine_advice_as_the_genotype_gives_them(knowledge: PgxKnowledge) -> None:
+    """Terbinafine's CYP2D6 inhibition was measured with tablets (250 mg by mouth); a cream on the skin does not
+    carry it, so a normal metabolizer keeps normal codeine advice, and the review says why terbinafine was left out."""
+    results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="codeine"), Medication(name="terbinafine", route=Route.TOPICAL)]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    codeine = review.medications[0]
+    assert codeine.effective_recommendations is None and not codeine.guidance_changed
+    usual = "Use codeine label recommended age- or weight-specific dosing."
+    assert _cpic(codeine.recommendations).rows[0].text == usual
+    (change,) = codeine.phenoconversions
+    assert not change.applied and change.effective_phenotype == "Normal Metabolizer"
+    assert change.explanation == f"CYP2D6 Normal Metabolizer (activity score 2.0) kept: {TOPICAL_NOTE}"
+    assert review.phenoconversions == [change]
+    # the clinician sees it: the codeine finding names it, the phenoconversion finding is routine, not actionable
+    patient = Patient(id="p", medications=meds)
+    findings = pgx_findings(patient, [call("CYP2D6", "*1", "*1")], knowledge, on=date(2026, 1, 1))
+    codeine_finding = next(f for f in findings if "codeine" in f.drugs and f.id.startswith("pgx:codeine:"))
+    assert any(TOPICAL_NOTE in i for i in codeine_finding.evidence[0].inputs_used)
+    conversion = next(f for f in findings if f.id == "pgx:phenoconversion:CYP2D6")
+    assert conversion.priority == Priority.ROUTINE and TOPICAL_NOTE in conversion.title
+
+
+def test_an_oral_inhibitor_applies_beside_a_cream_which_the_change_names(knowledge: PgxKnowledge) -> None:
+    results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
+    meds = [
+        Medication(name="codeine"),
+        Medication(name="terbinafine", route=Route.TOPICAL),
+        Medication(name="duloxetine", route=Route.ORAL),
+    ]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    (change,) = review.medications[0].phenoconversions
+    assert change.applied and change.perpetrators == ["duloxetine"]
+    assert change.explanation == (
+        "CYP2D6 Normal Metabolizer (activity score 2.0) -> Intermediate Metabolizer (activity score 1.0), "
+        f"because of duloxetine (moderate CYP2D6 inhibitor); {TOPICAL_NOTE}"
+    )
+
+
+def test_terbinafine_without_a_route_is_applied_and_the_change_says_the_route_is_not_stated(
+    knowledge: PgxKnowledge,
+) -> None:
+    results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="codeine"), Medication(name="terbinafine")]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    codeine = review.medications[0]
+    (change,) = codeine.phenoconversions
+    assert change.applied and change.effective_phenotype == "Poor Metabolizer"
+    assert change.explanation.endswith(
+        "because of terbinafine (strong CYP2D6 inhibitor); terbinafine: route not stated, applied as for systemic "
+        "use (not applied when the record says skin, eye, ear or nose)"
+    )
+    assert _cpic(codeine.effective_recommendations).rows[0].text.startswith("Avoid codeine use")
+
+
+@pytest.mark.parametrize("route", [Route.OPHTHALMIC, Route.OTIC, Route.NASAL])
+def test_eye_ear_and_nose_preparations_are_not_applied(knowledge: PgxKnowledge, route: Route) -> None:
+    results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="codeine"), Medication(name="paroxetine", route=route)]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    (change,) = review.medications[0].phenoconversions
+    assert not change.applied and "paroxetine used in the" in change.explanation
+    assert review.medications[0].effective_recommendations is None
+
+
+def test_miconazole_cream_still_acts_on_cyp2c9_as_its_entry_quotes(knowledge: PgxKnowledge) -> None:
+    """Miconazole's entry quotes reports of warfarin interactions with the cream (``local_routes: [topical]``): on
+    the skin it still leaves CYP2C9 unassessed for piroxicam, and the change says why it was applied."""
+    results = phenotype_all([call("CYP2C9", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="piroxicam"), Medication(name="miconazole", route=Route.TOPICAL)]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    (change,) = review.medications[0].phenoconversions
+    assert change.applied and change.effective_phenotype is None
+    assert "miconazole applied to the skin: applied, a source reports the interaction for this use too" in (
+        change.explanation
+    )
+
+
+def test_an_unquoted_local_route_is_refused_by_the_loader() -> None:
+    data = _curated_data()
+    _entry(data, "terbinafine")["local_routes"] = ["topical"]
+    with pytest.raises(KnowledgeError, match="local_routes: topical is named by no quote of terbinafine"):
+        parse_phenoconversion(data, "rules.yaml")
+    _entry(data, "terbinafine")["local_routes"] = ["oral"]
+    with pytest.raises(KnowledgeError, match="oral is not a local route"):
+        parse_phenoconversion(data, "rules.yaml")
+
+
+@pytest.mark.parametrize("route", [Route.INTRAVENOUS, Route.TRANSDERMAL, Route.RECTAL, Route.VAGINAL, Route.OTHER])
+def test_systemic_and_other_routes_are_applied(knowledge: PgxKnowledge, route: Route) -> None:
+    results = phenotype_all([call("CYP2D6", "*1", "*1")], knowledge.phenotypes)
+    meds = [Medication(name="codeine"), Medication(name="paroxetine", route=route)]
+    review = review_medications(meds, results, knowledge.guidelines, knowledge.phenoconversion, knowledge.phenotypes)
+    (change,) = review.medications[0].phenoconversions
+    assert change.applied and change.effective_phenotype == "Poor Metabolizer"
+    assert ("route 'other'" in change.explanation) == (route == Route.OTHER)
 
 
 def test_a_cyp2d6_inhibitor_of_unknown_strength_leaves_the_gene_unassessed(

@@ -147,6 +147,15 @@ def test_the_same_order_without_the_inhibitor_gives_no_critical_card(tmp_path: P
         cards = fresh.client.post(SELECT, json=body).json()["cards"]
         assert [c["indicator"] for c in cards] == ["critical"], cards
         assert "CYP2D6 Poor Metabolizer" in cards[0]["summary"]
+        # terbinafine on the EHR's list: as a cream (dosage route SNOMED 6064005) it does not phenoconvert
+        # CYP2D6; as tablets (26643006) it does
+        for route, expected in (("6064005", []), ("26643006", ["critical"])):
+            listed = medication_request("t1", "demo-02-mensah", "terbinafine", "37801", status="active")
+            listed["dosageInstruction"] = [{"route": {"coding": [{"system": "http://snomed.info/sct", "code": route}]}}]
+            prefetch = {"medications": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": listed}]}}
+            body = hook_request("order-select", "demo-02-mensah", [order], prefetch=prefetch)
+            cards = fresh.client.post(SELECT, json=body).json()["cards"]
+            assert [c["indicator"] for c in cards] == expected, (route, cards)
     finally:
         fresh.client.close()
         fresh.platform.close()

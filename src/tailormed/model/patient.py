@@ -111,6 +111,29 @@ class Dose(Contract):
     frequency: str | None = Field(default=None, description="e.g. 'once daily', 'BID', 'weekly'")
 
 
+class Route(StrEnum):
+    """How the medicine enters the body: an interaction measured with tablets need not follow a cream.
+
+    Leave the route out when the record does not say it; ``other`` is a stated route outside this list.
+    """
+
+    ORAL = "oral"
+    INTRAVENOUS = "intravenous"
+    INTRAMUSCULAR = "intramuscular"
+    SUBCUTANEOUS = "subcutaneous"
+    TRANSDERMAL = "transdermal"
+    TOPICAL = "topical"  # on the skin
+    OPHTHALMIC = "ophthalmic"
+    OTIC = "otic"
+    NASAL = "nasal"
+    INHALED = "inhaled"
+    RECTAL = "rectal"
+    VAGINAL = "vaginal"
+    SUBLINGUAL = "sublingual"
+    BUCCAL = "buccal"
+    OTHER = "other"
+
+
 class Medication(Contract):
     """A drug on the medication list; ``rxnorm``/``atc`` let engines match it without name guessing."""
 
@@ -119,6 +142,7 @@ class Medication(Contract):
     atc: str | None = None
     dose: Dose | None = None
     status: MedicationStatus = MedicationStatus.ACTIVE
+    route: Route | None = Field(default=None, description="None: the record does not say")
     start_date: date | None = None
     indication: str | None = None
 

@@ -270,7 +270,10 @@ class Phenoconversion(Contract):
     lookup_activity_score: str | None = Field(default=None, description="Table score used to find guidance")
     perpetrators: list[str] = Field(description="Drugs on the list that act on the enzyme")
     effect: str = Field(description="e.g. 'strong inhibitor'")
-    applied: bool = Field(description="False when opposing inhibitors and inducers cancel out")
+    applied: bool = Field(
+        description="False when opposing inhibitors and inducers cancel out, or every perpetrator is used locally "
+        "(skin, eye, ear, nose) and so does not carry its systemic effect"
+    )
     explanation: str
     citations: list[str] = Field(default_factory=list)
     unverified: list[str] = Field(

@@ -26,10 +26,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from tailormed.errors import TailormedError
+from tailormed.intake.fhir.codes import ROUTE_SNOMED, SNOMED
 from tailormed.knowledge.medicines import MedicineVocabulary
 from tailormed.model.careplan import CarePlan, Decision
 from tailormed.model.finding import Domain, Priority
-from tailormed.model.patient import Medication, MedicationStatus, Patient
+from tailormed.model.patient import Medication, MedicationStatus, Patient, Route
 from tailormed.model.pgx import GuidelineResult, MatchedRow
 from tailormed.plan.ranking import order
 from tailormed.security.audit import Nonce
@@ -578,11 +579,30 @@ def fetch_medications(configured: str | None, body: CdsRequest, patient_id: str)
 
 
 def medication_of(resource: dict[str, Any]) -> Medication | None:
-    """The drug of a FHIR MedicationRequest/MedicationStatement (RxNorm code and name), or None.
+    """The drug of a FHIR MedicationRequest/MedicationStatement (RxNorm code, name and route), or None.
 
     The drug is its ``medicationCodeableConcept``, or the contained Medication its ``medicationReference`` names
-    (that Medication's code, else its ingredient list), or the reference's display.
+    (that Medication's code, else its ingredient list), or the reference's display. The route is read as the
+    bundle reader reads it (SNOMED CT; a route stated otherwise is ``other``).
     """
+    drug = _drug_of(resource)
+    route = _route_of(resource)
+    return drug.model_copy(update={"route": route}) if drug is not None and route is not None else drug
+
+
+def _route_of(resource: dict[str, Any]) -> Route | None:
+    dosages = resource.get("dosageInstruction") or resource.get("dosage") or []
+    dosage = dosages[0] if isinstance(dosages, list) and dosages and isinstance(dosages[0], dict) else {}
+    concept = dosage.get("route")
+    if not isinstance(concept, dict):
+        return None
+    for coding in concept.get("coding", []) or []:
+        if isinstance(coding, dict) and coding.get("system") == SNOMED and str(coding.get("code")) in ROUTE_SNOMED:
+            return ROUTE_SNOMED[str(coding.get("code"))]
+    return Route.OTHER
+
+
+def _drug_of(resource: dict[str, Any]) -> Medication | None:
     concept = resource.get("medicationCodeableConcept")
     if not isinstance(concept, dict):
         reference = resource.get("medicationReference")
@@ -668,7 +688,10 @@ def _other_medications(
     others = list(patient.current_medications())
 
     def add(drug: Medication) -> None:
-        if not any(_same(checker, drug, known) for known in [*others, *ordered]):
+        # the same drug by another stated route is kept: tablets beside a cream on the record still act
+        if not any(
+            _same(checker, drug, known) and drug.route in (None, known.route) for known in [*others, *ordered]
+        ):
             others.append(drug)
 
     for resource in _bundle_resources((body.prefetch or {}).get("medications")):

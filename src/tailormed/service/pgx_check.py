@@ -179,7 +179,8 @@ class CheckCache:
     def _key(self, drug: Medication, acting: Sequence[Medication]) -> tuple[object, ...]:
         resolved = self.checker.resolve(drug)
         head: object = resolved.ingredients if resolved is not None else key_of(drug)
-        return (head, tuple(sorted((key_of(o) for o in acting), key=str)))
+        # the route decides whether a perpetrator applies (a cream does not carry a tablet's interaction)
+        return (head, tuple(sorted(((*key_of(o), o.route) for o in acting), key=str)))
 
     def check(self, drug: Medication, others: Sequence[Medication]) -> tuple[DrugCheck, dict[str, Any]]:
         """The check of ``drug`` beside ``others``, and a per-check dict where callers keep what they derive from

@@ -267,7 +267,11 @@ def _phenoconversion(change: Phenoconversion, rules: PhenoconversionRules, *, no
     return Finding(
         id=f"pgx:phenoconversion:{change.gene}",
         domain=Domain.PGX,
-        title=change.explanation if change.applied else f"{change.gene}: opposing inhibitor and inducer",
+        title=(
+            f"{change.gene}: opposing inhibitor and inducer"
+            if not change.applied and change.effect == "opposing inhibitor and inducer"
+            else change.explanation
+        ),
         summary=change.explanation,
         priority=Priority.ACTIONABLE if change.applied and now else Priority.ROUTINE,
         genes=[change.gene],

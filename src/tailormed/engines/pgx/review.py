@@ -13,6 +13,12 @@ inhibitor cannot change its advice); otherwise its guidance cannot be assessed a
 Every drug is looked up twice, with the genotype result and with the effective one, and both are kept so a
 report can show "genotype phenotype -> effective phenotype, because of DRUG". Rules come in as data
 (:class:`PhenoconversionRules`); nothing here reads files.
+
+Route: a perpetrator's strength is known from systemic doses (the studies and labels behind it give tablets or
+injections), so a medicine whose record says it is used on the skin, in the eye, the ear or the nose
+(:data:`LOCAL_ROUTES`) does not carry it: it is left out, and the change says so, unless its entry quotes a source
+for that route (``local_routes``: miconazole cream and warfarin). A medicine without a stated route
+(or with ``other``) is still applied, the safe reading of an unknown, and the change says the route was not stated.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from tailormed.engines.pgx.recommend import advice, recommend_drug
 from tailormed.knowledge.medicines import MedicineVocabulary, Resolution, core_medicines, medication_names
 from tailormed.knowledge.pgx.guidelines import GuidelineKnowledge
 from tailormed.knowledge.pgx.interactions import (
+    LOCAL_ROUTES,
     GeneConversion,
     Perpetrator,
     PhenoconversionRules,
@@ -36,7 +43,7 @@ from tailormed.knowledge.pgx.interactions import (
 from tailormed.knowledge.pgx.phenotypes import PhenotypeKnowledge
 from tailormed.model.base import Contract
 from tailormed.model.finding import NotAssessed
-from tailormed.model.patient import Medication
+from tailormed.model.patient import Medication, Route
 from tailormed.model.pgx import (
     GenePhenotype,
     GuidelineResult,
@@ -89,6 +96,54 @@ class MedicationReview(Contract):
     unrecognised: list[str] = Field(default_factory=list, description="Names the medicine vocabulary does not know")
 
 
+#: How a clinician would say each local route (:data:`LOCAL_ROUTES`).
+LOCAL_ROUTE_WORDS: dict[Route, str] = {
+    Route.TOPICAL: "applied to the skin",
+    Route.OPHTHALMIC: "used in the eye",
+    Route.OTIC: "used in the ear",
+    Route.NASAL: "used in the nose",
+}
+#: Said of an applied perpetrator whose route is not stated, or stated as ``other``.
+UNSTATED_ROUTE = "applied as for systemic use (not applied when the record says skin, eye, ear or nose)"
+
+
+def is_local(medication: Medication, perpetrator: Perpetrator) -> bool:
+    """The record says the medicine is used where its systemic interaction does not follow it (a local route its
+    entry quotes no source for)."""
+    route = medication.route
+    return route is not None and route in LOCAL_ROUTES and route not in perpetrator.local_routes
+
+
+def _route_notes(gene: str, local: list[tuple[Medication, Perpetrator]], applied: list[Medication]) -> list[str]:
+    """What the routes of the perpetrators did: left out by a local route, or applied without a stated one."""
+    notes = [
+        f"{m.name} {LOCAL_ROUTE_WORDS[m.route]}: its {gene} {_ACTION[p.role]} is known from systemic (oral) "
+        "use; not applied"
+        for m, p in local
+        if m.route is not None
+    ]
+    covered = list(dict.fromkeys(m for m in applied if m.route is not None and m.route in LOCAL_ROUTES))
+    notes += [
+        f"{m.name} {LOCAL_ROUTE_WORDS[m.route]}: applied, a source reports the interaction for this use too"
+        for m in covered
+        if m.route is not None
+    ]
+    for route, said in ((None, "route not stated"), (Route.OTHER, "route 'other'")):
+        names = list(dict.fromkeys(m.name for m in applied if m.route == route))
+        if names:
+            notes.append(f"{' and '.join(names)}: {said}, {UNSTATED_ROUTE}")
+    return list(dict.fromkeys(notes))
+
+
+_ACTION = {Role.INHIBITOR: "inhibition", Role.INDUCER: "induction"}
+
+
+def _with_notes(change: Phenoconversion | None, notes: list[str]) -> Phenoconversion | None:
+    if change is None or not notes:
+        return change
+    return change.model_copy(update={"explanation": "; ".join([change.explanation, *notes])})
+
+
 def matching_perpetrators(
     medications: Iterable[Medication],
     rules: PhenoconversionRules,
@@ -115,10 +170,56 @@ def phenoconvert(
     rules: PhenoconversionRules,
     tables: PhenotypeKnowledge,
 ) -> tuple[GenePhenotype, Phenoconversion | None]:
-    """The effective result of one gene given the perpetrators acting on it (unchanged if none applies)."""
+    """The effective result of one gene given the perpetrators acting on it (unchanged if none applies).
+
+    Perpetrators used locally (:func:`is_local`) are left out; the change names them, and names the applied ones
+    whose route the record does not state."""
     conversion = rules.genes.get(result.gene)
     if conversion is None or not acting or not result.called or result.phenotype is None:
         return result, None
+    local = [(m, p) for m, p in acting if is_local(m, p)]
+    systemic = [(m, p) for m, p in acting if not is_local(m, p)]
+    if not systemic:
+        return result, _left_out(result, local)
+    effective, change = _phenoconvert(result, systemic, rules, conversion, tables)
+    notes = _route_notes(result.gene, local, [m for m, _ in systemic])
+    if change is None:
+        return result, _left_out(result, local) if local else None
+    change = _with_notes(change, notes)
+    if effective is not result and change is not None:
+        effective = effective.model_copy(update={"phenoconversion": change.explanation})
+    return effective, change
+
+
+def _left_out(result: GenePhenotype, local: list[tuple[Medication, Perpetrator]]) -> Phenoconversion:
+    """The gene's genotype result stands: every perpetrator on the list is used locally."""
+    names = list(dict.fromkeys(m.name for m, _ in local))
+    before = f"{result.phenotype}" + (f" (activity score {result.activity_score})" if result.activity_score else "")
+    notes = _route_notes(result.gene, local, [])
+    return Phenoconversion(
+        gene=result.gene,
+        genotype_phenotype=result.phenotype,
+        genotype_activity_score=result.activity_score,
+        effective_phenotype=result.phenotype,
+        effective_activity_score=result.activity_score,
+        perpetrators=names,
+        effect=NOT_APPLIED_ROUTE,
+        applied=False,
+        explanation=f"{result.gene} {before} kept: {'; '.join(notes)}",
+    )
+
+
+#: ``Phenoconversion.effect`` of a change left out because every perpetrator is used locally.
+NOT_APPLIED_ROUTE = "not applied: used locally"
+
+
+def _phenoconvert(
+    result: GenePhenotype,
+    acting: list[tuple[Medication, Perpetrator]],
+    rules: PhenoconversionRules,
+    conversion: GeneConversion,
+    tables: PhenotypeKnowledge,
+) -> tuple[GenePhenotype, Phenoconversion | None]:
     unknown = [(m, p) for m, p in acting if rules.effect(p) is None]
     known = [(m, p) for m, p in acting if rules.effect(p) is not None]
     inhibitors_only = all(p.role == Role.INHIBITOR for _, p in acting)
@@ -165,7 +266,7 @@ def phenoconvert(
     phenotype, score, lookup = converted
     if phenotype == result.phenotype and (lookup or score or result.activity_score) == result.activity_score:
         return result, None
-    before = result.phenotype + (f" (activity score {result.activity_score})" if result.activity_score else "")
+    before = f"{result.phenotype}" + (f" (activity score {result.activity_score})" if result.activity_score else "")
     after = phenotype + (f" (activity score {score})" if score else "")
     if lookup is not None and lookup != score:
         after += f", looked up as activity score {lookup}"
@@ -360,7 +461,7 @@ def effective_guidance(
     """
     reaches: dict[str, list[tuple[str, GenePhenotype]]] = {}
     for change in changes:
-        pairs = acting.get(change.gene, [])
+        pairs = [(m, p) for m, p in acting.get(change.gene, []) if not is_local(m, p)]
         result = results.get(change.gene)
         conversion = rules.genes.get(change.gene)
         if not (change.applied and change.effective_phenotype is None and pairs and result and conversion):

@@ -242,10 +242,11 @@ class _Translator:
         return target.resource
 
     def _merged_medications(self) -> list[Medication]:
-        """One line per drug: repeated orders (renewals) collapse onto the current or latest one."""
-        groups: dict[str, list[tuple[int, Medication]]] = defaultdict(list)
+        """One line per drug and route: repeated orders (renewals) collapse onto the current or latest one; a cream
+        and tablets of one drug stay two lines (only the tablets carry its interactions)."""
+        groups: dict[tuple[str, str | None], list[tuple[int, Medication]]] = defaultdict(list)
         for index, medication in self.medications:
-            key = medication.rxnorm or medication.atc or medication.name.casefold()
+            key = (medication.rxnorm or medication.atc or medication.name.casefold(), medication.route)
             groups[key].append((index, medication))
         merged: list[Medication] = []
         for group in groups.values():

@@ -11,6 +11,7 @@ from tailormed.model.patient import (
     MedicationStatus,
     ObservationCategory,
     Relative,
+    Route,
     Sex,
     SmokingStatus,
 )
@@ -82,6 +83,28 @@ MEDICATION_REQUEST_STATUS: dict[str, MedicationStatus | None] = {
 }
 # MedicationRequest.intent values that describe a drug not yet started even when the request is active.
 MEDICATION_REQUEST_PLANNING_INTENTS = frozenset({"proposal", "plan"})
+
+# dosage.route: SNOMED CT route of administration codes (FHIR R4 value set "SNOMED CT Route Codes",
+# http://hl7.org/fhir/ValueSet/route-codes) onto the record's routes. A code not listed is read as ``other``.
+ROUTE_SNOMED: dict[str, Route] = {
+    "26643006": Route.ORAL,
+    "47625008": Route.INTRAVENOUS,
+    "418114005": Route.INTRAVENOUS,  # intravenous central route
+    "419993007": Route.INTRAVENOUS,  # intravenous peripheral route
+    "78421000": Route.INTRAMUSCULAR,
+    "34206005": Route.SUBCUTANEOUS,
+    "45890007": Route.TRANSDERMAL,
+    "6064005": Route.TOPICAL,
+    "448598008": Route.TOPICAL,  # cutaneous route
+    "54485002": Route.OPHTHALMIC,
+    "10547007": Route.OTIC,
+    "46713006": Route.NASAL,
+    "447694001": Route.INHALED,  # respiratory tract route
+    "37161004": Route.RECTAL,
+    "16857009": Route.VAGINAL,
+    "37839007": Route.SUBLINGUAL,
+    "54471007": Route.BUCCAL,
+}
 
 OBSERVATION_STATUS_SKIPPED = frozenset({"cancelled", "entered-in-error"})
 OBSERVATION_STATUSES = frozenset(

@@ -1,6 +1,7 @@
 """MedicationStatement and MedicationRequest: the drug (RxNorm/ATC), its dose and whether it is taken now.
 
-The drug is read as EHRs send it: a ``medicationCodeableConcept`` (RxNorm ingredient, clinical or branded drug or
+The route (``dosage.route``, SNOMED CT) is kept, because an interaction measured with tablets need not follow a
+cream. The drug is read as EHRs send it: a ``medicationCodeableConcept`` (RxNorm ingredient, clinical or branded drug or
 pack codes, ATC, or free text), or a ``medicationReference`` to a Medication in the bundle or contained in the
 resource, whose ``code`` names the drug or, without one, whose ``ingredient`` list does. A reference that carries
 only a ``display`` is read as that text. Whatever is read is handed on by name and codes, so the medication review
@@ -15,7 +16,7 @@ from typing import Any
 
 from tailormed.intake.fhir import codes
 from tailormed.intake.fhir.common import Entry, coding_in, codings, concept_text, to_date
-from tailormed.model.patient import Dose, Medication, MedicationStatus
+from tailormed.model.patient import Dose, Medication, MedicationStatus, Route
 
 # Resolves a Reference(Medication) to the Medication resource (contained or in the bundle), or None.
 MedicationLookup = Callable[[Entry, str], Any | None]
@@ -80,6 +81,7 @@ def _medication(
         atc=atc,
         dose=_dose(entry, dosage),
         status=status,
+        route=_route(entry, dosage),
         start_date=start,
         indication=indication,
     )
@@ -135,6 +137,20 @@ def _named(concept: Any) -> tuple[str | None, str | None, str | None]:
             label = codes.DRUG_CODE_LABELS.get(str(coded.system or ""), str(coded.system or "code"))
             name = f"{label} {coded.code}"
     return name, str(rxnorm.code) if rxnorm is not None else None, str(atc.code) if atc is not None else None
+
+
+def _route(entry: Entry, dosage: Any) -> Route | None:
+    """``dosage.route`` by its SNOMED CT code; a route stated otherwise is ``other`` (said in a warning), so the
+    review treats it as systemic use rather than as unstated."""
+    concept = dosage.route if dosage is not None else None
+    if concept is None:
+        return None
+    coded = coding_in(concept, codes.SNOMED)
+    if coded is not None and str(coded.code) in codes.ROUTE_SNOMED:
+        return codes.ROUTE_SNOMED[str(coded.code)]
+    written = concept_text(concept) or "without code or text"
+    entry.warn(f"dosage.route '{written}' is not a SNOMED CT route this reader knows; read as 'other'")
+    return Route.OTHER
 
 
 def _dose(entry: Entry, dosage: Any) -> Dose | None:

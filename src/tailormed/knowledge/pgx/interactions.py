@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 from tailormed.knowledge.files import parse_model, read_yaml
 from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.base import Contract
+from tailormed.model.patient import Route
 
 SOURCE = "pgx-phenoconversion"
 PHENOCONVERSION_FILE = "phenoconversion.yaml"
@@ -33,6 +34,11 @@ class Role(StrEnum):
 class Strength(StrEnum):
     STRONG = "strong"
     MODERATE = "moderate"
+
+
+#: Routes whose exposure is not the systemic one a perpetrator's strength rests on (its studies and labels give
+#: tablets or injections): a medicine used so is left out, unless its entry quotes a source for that route.
+LOCAL_ROUTES = frozenset({Route.TOPICAL, Route.OPHTHALMIC, Route.OTIC, Route.NASAL})
 
 
 class Perpetrator(Sourced):
@@ -61,8 +67,27 @@ class Perpetrator(Sourced):
         """``strong_inhibitor``, ``moderate_inducer`` ...: the key of the gene's ``effects`` (None: no strength)."""
         return f"{self.strength.value}_{self.role.value}" if self.strength is not None else None
 
+    local_routes: list[Route] = Field(
+        default_factory=list,
+        description="Local routes through which a quoted source reports the interaction too (a quote names the "
+        "route); any other local route leaves the drug out",
+    )
+
+    @model_validator(mode="after")
+    def _local_routes_quoted(self) -> Perpetrator:
+        for route in self.local_routes:
+            if route not in LOCAL_ROUTES:
+                raise ValueError(f"local_routes: {route.value} is not a local route ({_routes(LOCAL_ROUTES)})")
+            if not any(route.value in source.quote.casefold() for source in self.sources):
+                raise ValueError(f"local_routes: {route.value} is named by no quote of {self.drug}'s sources")
+        return self
+
     def names(self) -> list[str]:
         return [self.drug, *self.synonyms]
+
+
+def _routes(routes: frozenset[Route]) -> str:
+    return ", ".join(sorted(r.value for r in routes))
 
 
 EFFECT_KEYS = frozenset(f"{strength.value}_{role.value}" for strength in Strength for role in Role)
