@@ -52,6 +52,10 @@ def label_rows(guidelines: GuidelineKnowledge, drug: str, results: dict[str, Gen
         ("tolazamide", "G6PD", "A- 202A_376G/B (reference)", "PA166182786", '"Because tolazamide belongs to the class'),
         ("tolbutamide", "G6PD", "A- 202A_376G/A- 202A_376G", "PA166182787", '"Because tolbutamide belongs to the'),
         ("valbenazine", "CYP2D6", "*4/*4", "PA166170052", '"The recommended dosage for known CYP2D6 poor metabolizers'),
+        ("deuruxolitinib", "CYP2C9", "*3/*3", "PA166400362", "The deuruxolitinib (LEQSELVI) label states"),
+        ("mepivacaine", "G6PD", "A- 202A_376G/B (reference)", "PA166182751", '"Although all patients are at risk'),
+        ("ropivacaine", "G6PD", "A- 202A_376G/A- 202A_376G", "PA166182728", "The NAROPIN (ropivacaine) label states"),
+        ("seladelpar", "CYP2C9", "*2/*3", "PA166400441", '"Monitor CYP2C9 poor metabolizers who receive a concomitant'),
     ],
 )
 def test_a_drug_only_the_label_guides_gets_the_labels_words(
@@ -101,6 +105,7 @@ def test_a_drug_only_the_label_guides_gets_the_labels_words(
         ("thioridazine", "CYP2D6", "*1/*4", "*1/*1"),  # the label's "reduced levels of activity": scores 0 to 1
         ("tramadol", "CYP2D6", "*1/*1x2", "*1/*1"),  # ultrarapid only
         ("vortioxetine", "CYP2D6", "*4/*4", "*1/*4"),
+        ("deuruxolitinib", "CYP2C9", "*2/*3", "*1/*3"),  # activity score 0.5, not 1
     ],
 )
 def test_label_rows_reach_only_the_results_they_name(
@@ -327,11 +332,27 @@ def test_fluoxetine_label_reads_the_genotype_not_fluoxetines_own_cyp2d6_inhibiti
     assert "CYP2D6 poor metabolizer status" in row.text
 
 
+@pytest.mark.parametrize(
+    ("written", "gene", "diplotype"),
+    [("Leqselvi 8 mg", "CYP2C9", "*3/*3"), ("Naropin", "G6PD", "A- 202A_376G/B (reference)")],
+)
+def test_a_label_drug_without_an_rxnorm_code_is_found_by_its_brand(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, written: str, gene: str, diplotype: str
+) -> None:
+    """Deuruxolitinib and ropivacaine have no RxNorm code in the sources read; the medicine list's brand still
+    reaches the label's words."""
+    results = {gene: called(gene, phenotypes, diplotype)}
+    review = review_medications([Medication(name=written)], results, guidelines, read_phenoconversion(), phenotypes)
+    (medication,) = review.medications
+    (row,) = _label_now(medication.recommendations)
+    assert "label states" in row.text
+
+
 def test_every_label_row_quotes_its_annotation(guidelines: GuidelineKnowledge) -> None:
     """Each label guideline names its ClinPGx annotation page; each row shows the words it quotes, citing that page,
     the annotation's id and version, and the label (Drugs@FDA) the annotation reads."""
     labels = [g for g in guidelines.guidelines if g.source == LABEL]
-    assert len(labels) >= 76
+    assert len(labels) >= 80
     for guideline in labels:
         match = re.fullmatch(r"https://www\.clinpgx\.org/labelAnnotation/(PA\d+)", guideline.url or "")
         assert match is not None, guideline.id
