@@ -11,7 +11,7 @@ import pytest
 from tailormed.engines.onco.profile import tumour_type_code
 from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TumourProfile, match_profile
 from tailormed.knowledge.bundle import CURATED_DIR
-from tailormed.model.alteration import parse_alteration
+from tailormed.model.alteration import AlterationKind, parse_alteration
 
 
 def run(knowledge: OncoKnowledge, tumour: str, *texts: str) -> OncoResult:
@@ -345,3 +345,18 @@ def test_ros1_fusion_meets_lorlatinib_trial_evidence_beside_its_labels(core_know
     result = run(core_knowledge, "LUAD", "CD74::ROS1")
     assert "I-B" in tiers(result, "lorlatinib")
     assert "I-A" in tiers(result, "crizotinib")
+
+
+def test_egfr_expression_is_a_marker_and_egfr_mutations_still_parse_as_mutations() -> None:
+    assert parse_alteration("EGFR positive").kind is AlterationKind.EXPRESSION
+    for text in ("EGFR L858R", "EGFR exon 19 deletion", "EGFR amplification", "EGFR T790M"):
+        assert parse_alteration(text).kind is not AlterationKind.EXPRESSION, text
+
+
+def test_cetuximab_for_egfr_expressing_colorectal_cancer_needs_no_kras_mutation(core_knowledge: OncoKnowledge) -> None:
+    unstated = [m for m in run(core_knowledge, "COAD", "EGFR positive").matches if m.row.therapy == "cetuximab"]
+    assert {m.amp_tier for m in unstated} == {"I-A"} and all("KRAS" in (m.condition or "") for m in unstated)
+    result = run(core_knowledge, "COAD", "EGFR positive", "KRAS G12D")
+    assert "I-A" not in tiers(result, "cetuximab")
+    assert "I-A" in tiers(result, "cetuximab", "resistance")
+    assert "I-A" not in tiers(run(core_knowledge, "LUAD", "EGFR positive"), "cetuximab")

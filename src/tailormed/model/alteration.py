@@ -278,6 +278,7 @@ EXPRESSION_MARKERS = {
         (("SSTR", "SSTR2"), ("SSTR2", "SSTR")),
         (("MAGE-A4", "MAGEA4"), ("MAGEA4", "MAGE-A4")),
         (("CD117", "KIT"), ("KIT", "CD117")),
+        (("EGFR",), ("EGFR", "EGFR")),
     )
     for name in names
 }
@@ -299,6 +300,7 @@ MARKER_SCALES = {
     "SSTR": frozenset({"status"}),
     "MAGE-A4": frozenset({"status"}),
     "CD117": frozenset({"status"}),
+    "EGFR": frozenset({"status"}),
 }
 #: Markers whose IHC result is the share of tumour cell nuclei stained, not a membrane intensity score.
 NUCLEAR_MARKERS = frozenset({"ER", "PR"})
