@@ -360,3 +360,9 @@ def test_cetuximab_for_egfr_expressing_colorectal_cancer_needs_no_kras_mutation(
     assert "I-A" not in tiers(result, "cetuximab")
     assert "I-A" in tiers(result, "cetuximab", "resistance")
     assert "I-A" not in tiers(run(core_knowledge, "LUAD", "EGFR positive"), "cetuximab")
+
+
+def test_breast_cancer_with_palb2_or_her2_mutations_meets_its_trial_evidence(core_knowledge: OncoKnowledge) -> None:
+    assert "I-B" in tiers(run(core_knowledge, "IDC", "PALB2 Q775*"), "olaparib")  # truncating, germline per TBCRC 048
+    result = run(core_knowledge, "ILC", "ERBB2 mutation", "ER IHC 90%")  # an activating HER2 mutation as reported
+    assert "II-C" in tiers(result, "neratinib + fulvestrant + trastuzumab")
