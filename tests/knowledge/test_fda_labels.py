@@ -348,11 +348,42 @@ def test_a_label_drug_without_an_rxnorm_code_is_found_by_its_brand(
     assert "label states" in row.text
 
 
+@pytest.mark.parametrize(
+    ("diplotype", "words"),
+    [
+        ("*1/*3", "the recommended maintenance dosage of MAYZENT is 1 mg"),
+        ("*2/*3", "the recommended maintenance dosage of MAYZENT is 1 mg"),
+        ("*3/*3", "MAYZENT is contraindicated in patients who have [a] CYP2C9*3/*3 genotype"),
+        ("*1/*1", None),
+        ("*2/*2", None),  # activity score 1, but the label names the genotypes, and this one keeps the usual dose
+        ("*3/*9", None),  # a genotype the label does not name
+    ],
+)
+def test_siponimod_label_reads_the_named_cyp2c9_genotypes(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str, words: str | None
+) -> None:
+    rows = label_rows(guidelines, "siponimod", {"CYP2C9": called("CYP2C9", phenotypes, diplotype)})
+    if words is None:
+        assert rows == []
+        return
+    (row,) = rows
+    assert words in row.text and row.actionable
+    assert row.alternate_drug_available is (diplotype == "*3/*3") and row.dosing_information is (diplotype != "*3/*3")
+
+
+@pytest.mark.parametrize(("diplotype", "reduced"), [("*28/*28", True), ("*80+*28/*80+*28", True), ("*1/*28", False)])
+def test_belinostat_label_reduces_the_starting_dose_of_two_ugt1a1_28_copies(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str, reduced: bool
+) -> None:
+    rows = label_rows(guidelines, "belinostat", {"UGT1A1": called("UGT1A1", phenotypes, diplotype)})
+    assert [("750 mg/m2" in row.text, row.actionable) for row in rows] == ([(True, True)] if reduced else [])
+
+
 def test_every_label_row_quotes_its_annotation(guidelines: GuidelineKnowledge) -> None:
     """Each label guideline names its ClinPGx annotation page; each row shows the words it quotes, citing that page,
     the annotation's id and version, and the label (Drugs@FDA) the annotation reads."""
     labels = [g for g in guidelines.guidelines if g.source == LABEL]
-    assert len(labels) >= 80
+    assert len(labels) >= 82
     for guideline in labels:
         match = re.fullmatch(r"https://www\.clinpgx\.org/labelAnnotation/(PA\d+)", guideline.url or "")
         assert match is not None, guideline.id
