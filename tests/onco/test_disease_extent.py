@@ -7,6 +7,8 @@ extent is not stated stays on it with the extent as the label's condition.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -20,6 +22,7 @@ from tailormed.engines.onco.run import (
     match_profile,
 )
 from tailormed.engines.onco.tiers import Relation
+from tailormed.errors import InputError
 from tailormed.knowledge.onco.core import CuratedRow
 from tailormed.knowledge.onco.evidence import (
     AmpLevel,
@@ -32,6 +35,7 @@ from tailormed.knowledge.onco.evidence import (
 from tailormed.model.alteration import parse_alteration
 from tailormed.model.enums import DiseaseExtent
 from tailormed.model.patient import Tumour
+from tailormed.pipeline import onco
 
 ENCO = "encorafenib + cetuximab"
 
@@ -198,3 +202,28 @@ def test_curated_extent_is_for_indications_only() -> None:
         CuratedRow.model_validate(_row(significance="resistance"))
     with pytest.raises(ValidationError, match="listed twice"):
         CuratedRow.model_validate(_row(extent=["metastatic", "metastatic"]))
+
+
+def test_batch_extent_column(tmp_path: Path, core_knowledge: OncoKnowledge) -> None:
+    """The batch table's optional ``extent`` column: stated once per case (or on every row alike), empty = not
+    stated; another word, or two extents for one case, is refused naming the line."""
+    path = tmp_path / "cases.tsv"
+    header = "case_id\tgene\talteration\tfeature_type\ttumor_type\textent\n"
+    path.write_text(
+        header + "a\tBRAF\tV600E\tmutation\tCOAD\tearly\n"
+        "a\tKRAS\tG12C\tmutation\tCOAD\t\n"
+        "b\tBRAF\tV600E\tmutation\tCOAD\tmetastatic\n"
+        "c\tBRAF\tV600E\tmutation\tCOAD\t\n"
+    )
+    profiles = {p.case_id: p for p in onco.batch_profiles(path, core_knowledge)}
+    assert [profiles[c].extent for c in "abc"] == [DiseaseExtent.EARLY, DiseaseExtent.METASTATIC, None]
+    tiers = {c: best(match_profile(profiles[c], core_knowledge), ENCO).amp_tier for c in "abc"}
+    assert tiers == {"a": "II-C", "b": "I-A", "c": "I-A"}
+    path.write_text(header + "a\tBRAF\tV600E\tmutation\tCOAD\tadjuvant\n")
+    with pytest.raises(InputError, match="extent 'adjuvant' is not early, locally_advanced or metastatic") as error:
+        onco.batch_profiles(path, core_knowledge)
+    assert "line 2" in str(error.value)
+    path.write_text(header + "a\tBRAF\tV600E\tmutation\tCOAD\tearly\na\tKRAS\tG12C\tmutation\tCOAD\tmetastatic\n")
+    with pytest.raises(InputError, match="has extent metastatic here but early earlier") as error:
+        onco.batch_profiles(path, core_knowledge)
+    assert "line 3" in str(error.value)

@@ -73,7 +73,9 @@ def match(
     ] = None,
     cases: Annotated[
         Path | None,
-        typer.Option("--input", "-i", help="Batch TSV: case_id gene alteration feature_type tumor_type [origin]."),
+        typer.Option(
+            "--input", "-i", help="Batch TSV: case_id gene alteration feature_type tumor_type [origin] [extent]."
+        ),
     ] = None,
     case_id: Annotated[str, typer.Option("--case-id", help="case_id for single-case output.")] = "case",
     build: BuildOption = None,
@@ -103,7 +105,7 @@ def match(
     if cases is None and not single:
         raise InputError("nothing to match: give --vcf, --cna, --fusions, --alteration or --input CASES.tsv")
     if cases is not None and extent is not None:
-        raise InputError("--extent is for single-case inputs; a batch TSV states no extent")
+        raise InputError("--extent is for single-case inputs; a batch TSV states each case's in its extent column")
     if cases is None and tumor_type is None:
         raise InputError("--tumor-type is required for single-case inputs: an OncoTree code such as COAD, or UNKNOWN")
     knowledge = onco.load_knowledge(load_bundle(kb), include_built=not core_only)

@@ -3,8 +3,9 @@ lists and the batch cases table. Readers only; interpretation happens in the onc
 
 Formats follow PCGR's examples: CNA ``Chromosome Start End nMajor nMinor`` (allele-specific copy number; a
 ``CopyNumber``/``Total`` column is accepted instead of nMajor/nMinor), fusions ``FusionGene`` as ``A--B`` (also
-``A::B``), batch cases ``case_id gene alteration feature_type tumor_type`` with an optional ``origin`` column
-(germline, somatic or unknown; empty = unknown). Every problem is an InputError naming the file and line.
+``A::B``), batch cases ``case_id gene alteration feature_type tumor_type`` with optional ``origin`` (germline,
+somatic or unknown; empty = unknown) and ``extent`` (early, locally_advanced or metastatic; empty = not stated)
+columns. Every problem is an InputError naming the file and line.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tailormed.errors import InputError
 from tailormed.model.alteration import VariantOrigin
 from tailormed.model.base import Contract
 from tailormed.model.chrom import canonical_chrom
+from tailormed.model.enums import DiseaseExtent
 from tailormed.tables import read_table
 
 _GENE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,19}$")
@@ -47,6 +49,7 @@ class CaseRow(Contract):
     feature_type: str
     tumor_type: str
     origin: VariantOrigin = VariantOrigin.UNKNOWN
+    extent: DiseaseExtent | None = None
     line: int
 
 
@@ -103,7 +106,16 @@ def read_cases(path: Path) -> list[CaseRow]:
             raise InputError(
                 f"origin {origin!r} is not germline, somatic or unknown", source=path, location=f"line {line}"
             )
-        rows.append(CaseRow(**values, origin=VariantOrigin(origin), line=line))
+        extent = (row.get("extent") or "").strip().lower() or None
+        if extent is not None and extent not in {e.value for e in DiseaseExtent}:
+            raise InputError(
+                f"extent {extent!r} is not early, locally_advanced or metastatic", source=path, location=f"line {line}"
+            )
+        rows.append(
+            CaseRow(
+                **values, origin=VariantOrigin(origin), extent=DiseaseExtent(extent) if extent else None, line=line
+            )
+        )
     return rows
 
 

@@ -116,13 +116,21 @@ def batch_profiles(path: Path, knowledge: OncoKnowledge) -> list[TumourProfile]:
         code = tumour_type(row.tumor_type, knowledge, source=path, location=where)
         current = profiles.get(row.case_id)
         if current is None:
-            current = TumourProfile(case_id=row.case_id, tumour_type=code)
+            current = TumourProfile(case_id=row.case_id, tumour_type=code, extent=row.extent)
         elif current.tumour_type != code:
             raise InputError(
                 f"case {row.case_id!r} has tumor_type {code} here but {current.tumour_type} earlier",
                 source=path,
                 location=where,
             )
+        elif row.extent is not None and row.extent != current.extent:
+            if current.extent is not None:
+                raise InputError(
+                    f"case {row.case_id!r} has extent {row.extent} here but {current.extent} earlier",
+                    source=path,
+                    location=where,
+                )
+            current = current.model_copy(update={"extent": row.extent})
         profiles[row.case_id] = current.model_copy(update={"alterations": [*current.alterations, parsed]})
     if not profiles:
         raise InputError("no cases in the file", source=path)
