@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import date
@@ -256,3 +257,28 @@ def test_a_medication_without_a_name_is_refused(tmp_path: Path, name: str) -> No
         load_record(write(tmp_path, "p.yaml", text), RANGES)
     assert caught.value.location is not None and caught.value.location.startswith("line 8")
     assert caught.value.message.startswith("medications[1].name: ")
+
+
+def test_tumour_stage_and_extent_are_checked_and_summarised(tmp_path: Path) -> None:
+    """A record's tumour stage group and extent of disease: shown by ``record check``; a stage that is not an AJCC
+    stage group or an extent word outside the three is refused naming the line and field."""
+    tumour = "id: t-01\ntumour:\n  oncotree_code: COAD\n  stage: {stage}\n  extent: {extent}\n"
+    code = "import sys; from tailormed.cli import main; sys.argv = ['tailormed', *sys.argv[1:]]; main()"
+
+    def run_here(*args: str) -> subprocess.CompletedProcess[str]:  # this checkout's package (PYTHONPATH kept)
+        env = {**os.environ, "COLUMNS": "200"}
+        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env=env)
+
+    good = write(tmp_path, "good.yaml", tumour.format(stage="IIIB", extent="early"))
+    result = run_here("record", "check", str(good), "--format", "text")
+    assert result.returncode == 0, result.stderr
+    assert "COAD, stage IIIB, early (resectable or resected)" in result.stdout
+    for stage, extent, message in (
+        ("stage III", "early", "line 4: tumour.stage: stage 'stage III' is not an AJCC stage group"),
+        ("III", "adjuvant", "line 5: tumour.extent:"),
+    ):
+        bad = write(tmp_path, "bad.yaml", tumour.format(stage=stage, extent=extent))
+        result = run_here("record", "check", str(bad))
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        if extent == "adjuvant":
+            assert "early, locally_advanced, metastatic" in result.stderr

@@ -86,7 +86,10 @@ def _summary(intake: RecordIntake, file: Path) -> Table:
     if patient.lifestyle.smoking is not None:
         table.add_row("smoking", Text(patient.lifestyle.smoking.status.value))
     if patient.tumour is not None:
-        table.add_row("tumour", Text(patient.tumour.oncotree_code))
+        tumour = patient.tumour
+        staged = [f"stage {tumour.stage}"] if tumour.stage else []
+        extent = [tumour.extent.words] if tumour.extent else ["extent of disease not stated"]
+        table.add_row("tumour", Text(", ".join([tumour.oncotree_code, *staged, *extent])))
     table.add_row("language", Text(patient.preferences.language))
     if patient.genome is not None:
         table.add_row(
