@@ -235,7 +235,8 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
             related, note, condition = _origin_condition(row, alteration, related, note, condition)
             before = related
             related, note, condition = _extent_condition(row, profile, related, note, condition)
-            if table.source == CORE_SOURCE and before is not Relation.OTHER:
+            indication = row.significance is Significance.SENSITIVITY and before is not Relation.OTHER
+            if table.source == CORE_SOURCE and indication:  # a curated indication for this tumour: on or off by extent
                 off = f"{note} ({row.id})" if related is Relation.OTHER else None
                 core_claims.setdefault((alteration.label, therapy_key(*row.therapies)), []).append(off)
             matches.append(
