@@ -227,3 +227,30 @@ def test_batch_extent_column(tmp_path: Path, core_knowledge: OncoKnowledge) -> N
     with pytest.raises(InputError, match="has extent metastatic here but early earlier") as error:
         onco.batch_profiles(path, core_knowledge)
     assert "line 3" in str(error.value)
+
+
+def test_a_curated_resistance_row_does_not_keep_other_sources_on_label(core_knowledge: OncoKnowledge) -> None:
+    """Only curated indications decide: a curated resistance claim for the same drugs (here a made-up one) is not an
+    indication, so the CIViC-style sensitivity claim still follows the metastatic label off for an early tumour."""
+    [core_table, *rest] = core_knowledge.tables
+    resistance = BiomarkerEvidence(
+        id="onco-core:made-up-resistance", biomarker=parse_alteration("BRAF V600E"), disease="Colorectal",
+        oncotree="COADREAD", therapies=["encorafenib", "cetuximab"], evidence_type=EvidenceType.PREDICTIVE,
+        direction=Direction.SUPPORTS, significance=Significance.RESISTANCE, native_level="clinical",
+        amp_level=AmpLevel.B,
+    )  # fmt: skip
+    civic = resistance.model_copy(
+        update={"id": "civic:EID1", "significance": Significance.SENSITIVITY, "native_level": "B"}
+    )
+    tables = [
+        core_table.model_copy(update={"rows": [*core_table.rows, resistance]}),
+        *rest,
+        EvidenceTable(source="civic", release="test", licence="CC0", redistributable=True, rows=[civic]),
+    ]
+    knowledge = OncoKnowledge(
+        tables=tables, genes=core_knowledge.genes, tree=core_knowledge.tree, thresholds=core_knowledge.thresholds,
+        defined_types=core_knowledge.defined_types,
+    )  # fmt: skip
+    result = run(knowledge, "COAD", "BRAF V600E", DiseaseExtent.EARLY)
+    [match] = [m for m in result.matches if m.row.id == "civic:EID1"]
+    assert match.amp_tier == "II-C" and "approved for metastatic disease" in (match.relation_note or "")
