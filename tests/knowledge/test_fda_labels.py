@@ -380,11 +380,35 @@ def test_belinostat_label_reduces_the_starting_dose_of_two_ugt1a1_28_copies(
     assert [("750 mg/m2" in row.text, row.actionable) for row in rows] == ([(True, True)] if reduced else [])
 
 
+@pytest.mark.parametrize(
+    ("diplotype", "words", "dose"),
+    [
+        ("*28/*28", "The recommended starting dose of ONIVYDE in patients known to be homozygous", True),
+        ("*80+*28/*80+*28", "The recommended starting dose of ONIVYDE in patients known to be homozygous", True),
+        ("*6/*6", "or compound heterozygous for the UGT1A1*28 and *6 alleles (*6/*28)", True),
+        ("*28/*6", "or compound heterozygous for the UGT1A1*28 and *6 alleles (*6/*28)", True),
+        ("*1/*28", "Closely monitor patients with UGT1A1*28 or *6 alleles for neutropenia", False),
+        ("*1/*6", "Closely monitor patients with UGT1A1*28 or *6 alleles for neutropenia", False),
+        ("*1/*1", None, False),
+    ],
+)
+def test_irinotecan_label_reads_the_ugt1a1_genotypes_it_names(
+    guidelines: GuidelineKnowledge, phenotypes: PhenotypeKnowledge, diplotype: str, words: str | None, dose: bool
+) -> None:
+    rows = label_rows(guidelines, "irinotecan", {"UGT1A1": called("UGT1A1", phenotypes, diplotype)})
+    if words is None:
+        assert rows == []
+        return
+    (row,) = rows
+    assert words in row.text and row.actionable
+    assert row.dosing_information is dose and row.other_prescribing_guidance is not dose
+
+
 def test_every_label_row_quotes_its_annotation(guidelines: GuidelineKnowledge) -> None:
     """Each label guideline names its ClinPGx annotation page; each row shows the words it quotes, citing that page,
     the annotation's id and version, and the label (Drugs@FDA) the annotation reads."""
     labels = [g for g in guidelines.guidelines if g.source == LABEL]
-    assert len(labels) >= 84
+    assert len(labels) >= 85
     for guideline in labels:
         match = re.fullmatch(r"https://www\.clinpgx\.org/labelAnnotation/(PA\d+)", guideline.url or "")
         assert match is not None, guideline.id
