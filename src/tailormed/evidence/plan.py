@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import pickle
 import tempfile
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from tailormed.evidence.build import VoteIndex, VoteKind
@@ -93,9 +95,10 @@ def compile_plan(request: GenomeRequest, builds: Sequence[GenomeBuild], score_vo
                 spans.setdefault(site.chrom, []).append((max(1, site.pos - INDEL_PADDING), site.end + INDEL_PADDING))
         for chrom, pos in plan.sites.normalized_positions():
             exact.setdefault(chrom, set()).add(pos)
-    for positions in scores.values():
-        for chrom, placed in positions.chroms().items():
-            exact.setdefault(chrom, set()).update(placed.tolist())
+    for b, sites in request.scores.items():
+        if b in builds:  # the request's own integers: a million scored sites are not held twice
+            for chrom, run in itertools.groupby(zip(sites.chrom, sites.pos, strict=True), key=itemgetter(0)):
+                exact.setdefault(chrom, set()).update(pos for _, pos in run)
     for chrom, pos in votes.positions():
         exact.setdefault(chrom, set()).add(pos)
     windows: dict[str, tuple[list[int], list[int]]] = {}

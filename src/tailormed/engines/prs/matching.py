@@ -416,9 +416,9 @@ class _Sites:
         self.scores: npt.NDArray[np.int32] = np.concatenate(scores)[order] if scores else np.zeros(0, np.int32)
         self.rows: npt.NDArray[np.int32] = np.concatenate(rows)[order] if rows else np.zeros(0, np.int32)
         first = np.flatnonzero(np.diff(code, prepend=-1) | np.diff(where, prepend=-1))
-        self.starts: npt.NDArray[np.intp] = np.append(first, len(order)).astype(np.intp)
+        self.starts: npt.NDArray[np.int32] = np.append(first, len(order)).astype(np.int32)  # 4 bytes a site
         #: The order a site was first named in (by the first score, row after row, then the next score's new sites).
-        self.named: npt.NDArray[np.intp] = order[first].astype(np.intp)
+        self.named: npt.NDArray[np.int32] = order[first].astype(np.int32)
         site_codes = code[first]
         self._chrom: dict[str, tuple[int, npt.NDArray[np.int64]]] = {}
         for name, number in names.items():
