@@ -405,8 +405,9 @@ class _Sites:
                 count=len(found.chrom),
             )
             placed = np.flatnonzero(code >= 0)
-            codes.append(code[placed])
-            pos.append(found.pos[placed])
+            whole = len(placed) == len(code)  # most scores: every row placed, its columns taken as they are
+            codes.append(code if whole else code[placed])
+            pos.append(found.pos if whole else found.pos[placed])
             scores.append(np.full(len(placed), score_index, dtype=np.int32))
             rows.append(placed.astype(np.int32))
         code = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
@@ -415,7 +416,10 @@ class _Sites:
         code, where = code[order], where[order]
         self.scores: npt.NDArray[np.int32] = np.concatenate(scores)[order] if scores else np.zeros(0, np.int32)
         self.rows: npt.NDArray[np.int32] = np.concatenate(rows)[order] if rows else np.zeros(0, np.int32)
-        first = np.flatnonzero(np.diff(code, prepend=-1) | np.diff(where, prepend=-1))
+        new = np.ones(len(code), dtype=np.bool_)  # where a site starts
+        np.not_equal(code[1:], code[:-1], out=new[1:])
+        new[1:] |= where[1:] != where[:-1]
+        first = np.flatnonzero(new)
         self.starts: npt.NDArray[np.int32] = np.append(first, len(order)).astype(np.int32)  # 4 bytes a site
         #: The order a site was first named in (by the first score, row after row, then the next score's new sites).
         self.named: npt.NDArray[np.int32] = order[first].astype(np.int32)
