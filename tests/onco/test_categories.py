@@ -684,9 +684,14 @@ def test_met_amplification_after_an_egfr_tki_meets_savolitinib_with_osimertinib(
     (match,) = [
         m for m in run(core_knowledge, "LUAD", "EGFR L858R", "MET amplification").matches if m.row.therapy == therapy
     ]
-    assert match.amp_tier == "I-B" and match.condition is None  # phase 3 SACHI; approved in China, not by the FDA
+    # phase 3 SACHI; approved in China, not by the FDA, for locally advanced or metastatic disease
+    extent = (
+        "only for locally advanced (unresectable) or metastatic disease (the extent of disease is not stated for this "
+        "tumour)"
+    )
+    assert match.amp_tier == "I-B" and match.condition == extent
     (alone,) = [m for m in run(core_knowledge, "LUAD", "MET amplification").matches if m.row.therapy == therapy]
-    assert alone.condition == "only with EGFR mutation (not stated for this tumour)"
+    assert alone.condition == f"only with EGFR mutation (not stated for this tumour); {extent}"
     assert tier(run(core_knowledge, "LUAD", "EGFR L858R"), therapy) == set()
 
 

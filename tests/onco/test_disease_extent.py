@@ -254,3 +254,30 @@ def test_a_curated_resistance_row_does_not_keep_other_sources_on_label(core_know
     result = run(knowledge, "COAD", "BRAF V600E", DiseaseExtent.EARLY)
     [match] = [m for m in result.matches if m.row.id == "civic:EID1"]
     assert match.amp_tier == "II-C" and "approved for metastatic disease" in (match.relation_note or "")
+
+
+DTP = "dabrafenib + trametinib + panitumumab"
+
+
+def test_a_trial_row_follows_the_extent_its_quote_names(core_knowledge: OncoKnowledge) -> None:
+    """Dabrafenib + trametinib + panitumumab (clinical: a trial in metastatic BRAF V600E colorectal cancer) is tier
+    I-B for a metastatic tumour, and off for a resected stage III one, with the reason and the extent kept apart."""
+    metastatic = best(run(core_knowledge, "COAD", "BRAF V600E", DiseaseExtent.METASTATIC, "IV"), DTP)
+    assert (metastatic.amp_tier, metastatic.relation, metastatic.off_extent) == ("I-B", Relation.SAME, [])
+    early = best(run(core_knowledge, "COAD", "BRAF V600E", DiseaseExtent.EARLY, "III"), DTP)
+    assert (early.amp_tier, early.relation) == ("II-C", Relation.OTHER)
+    assert early.relation_note == (
+        "studied in metastatic disease; this tumour is stage III, early (resectable or resected)"
+    )
+    assert early.off_extent == [DiseaseExtent.METASTATIC]
+    unknown = best(run(core_knowledge, "COAD", "BRAF V600E"), DTP)
+    assert unknown.amp_tier == "I-B" and unknown.condition is not None and "metastatic" in unknown.condition
+
+
+def test_off_extent_only_when_the_extent_alone_takes_it_off(core_knowledge: OncoKnowledge) -> None:
+    """Encorafenib + cetuximab for a resected colon cancer is off by extent alone; a melanoma label matched in colon
+    cancer is off by tumour type, whatever the extent, and says nothing about the extent."""
+    result = run(core_knowledge, "COAD", "BRAF V600E", DiseaseExtent.EARLY, "III")
+    assert best(result, ENCO).off_extent == [DiseaseExtent.METASTATIC]
+    assert best(result, "dabrafenib").relation is Relation.OTHER and best(result, "dabrafenib").off_extent == []
+    assert best(result, "cetuximab").off_extent == []  # resistance holds whatever the extent

@@ -14,9 +14,14 @@ from pathlib import Path
 import pytest
 import textstat
 
+from tailormed.demo import demo_record
+from tailormed.intake.record import load_record
+from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.careplan import ActionKind, CarePlan
+from tailormed.model.enums import DiseaseExtent
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import HereditaryVariantData, TherapyMatchData
+from tailormed.pipeline.analyze import analyze
 from tailormed.report.i18n import available_languages, translations
 from tailormed.report.render import render_clinician_html, render_patient_html
 from tailormed.report.summary import summary_text
@@ -24,7 +29,7 @@ from tailormed.report.text import visible_blocks, visible_text
 from tailormed.report.therapies import therapy_key
 from tailormed.report.view import build_view
 
-from .conftest import PATIENTS
+from .conftest import ON, PATIENTS, RANGES, plan_for
 from .readability import grades, offline_cmudict
 
 Plans = dict[str, tuple[Patient, CarePlan]]
@@ -120,7 +125,7 @@ def test_summary_marks_a_therapy_whose_evidence_points_both_ways(built_plans: Pl
     for line in conflicting:
         entry = f"{line.best.therapy} ({line.best.amp_tier}, conflicting evidence)"
         assert sum(entry in text for text in lines) == 1, entry
-    plain = [t for t in view.therapies_now if not t.conflicting and not t.on_label]
+    plain = [t for t in view.therapies_now if not t.conflicting and not t.on_label and not t.best.off_extent]
     assert plain and all(any(f"{t.best.therapy} ({t.best.amp_tier})" in text for text in lines) for t in plain)
 
 
@@ -311,3 +316,61 @@ def test_resected_colon_cancer_is_not_offered_the_metastatic_braf_therapy(
         )
         html = render_clinician_html(plan, patient)
         assert "approved for metastatic disease; this tumour is stage III" in html
+
+
+def _braf_line(patient: Patient, plan: CarePlan) -> str:
+    lines = summary_text(patient, plan).split("\nAct on now (", 1)[1].split("\n\n", 1)[0].splitlines()
+    [line] = [line for line in lines if "BRAF V600E, other therapies" in line]
+    return line
+
+
+def _listed(line: str, head: str) -> set[tuple[str, ...]]:
+    """The therapies one part of a summary line lists after ``head`` (up to the next ' | ')."""
+    if head not in line:
+        return set()
+    part = re.sub(r" \[[^\]]*\]$", "", line.split(head, 1)[1].split(" | ", 1)[0])
+    return {therapy_key(re.sub(r"\s*\([^()]*\)$", "", name)) for name in part.split("; ")}
+
+
+METASTATIC_ONLY = [
+    therapy_key(t)
+    for t in ("encorafenib + cetuximab", "encorafenib + cetuximab + mFOLFOX6", "dabrafenib + trametinib + panitumumab")
+]
+
+
+def test_therapies_for_another_extent_are_listed_apart_not_as_a_benefit(
+    demo_plans: Plans, built_plans: Plans
+) -> None:
+    """demo-04's resected stage III colon cancer: encorafenib + cetuximab (+ mFOLFOX6, FDA) and dabrafenib +
+    trametinib + panitumumab (a trial in metastatic disease) are not "may benefit" in the summary; they are named
+    apart as for metastatic disease only, with the tumour's stage and extent, in summary.txt and the clinician
+    summary alike."""
+    head = "for metastatic disease only (this tumour: stage III, early): "
+    for plans in (demo_plans, built_plans):
+        patient, plan = plans["demo-04-park"]
+        line = _braf_line(patient, plan)
+        benefit = _listed(line, "may benefit: ")
+        assert benefit and not benefit & set(METASTATIC_ONLY), line
+        assert set(METASTATIC_ONLY) <= _listed(line, head), line
+        assert therapy_key("cetuximab") in _listed(line, "no benefit expected: ")  # resistance, whatever the extent
+        assert any(head in html_line for html_line in summary_lines(render_clinician_html(plan, patient)))
+
+
+def test_a_metastatic_tumour_keeps_its_braf_therapies_as_before(core: KnowledgeBundle) -> None:
+    """The same tumour stated metastatic: encorafenib + cetuximab (+ mFOLFOX6) on-label at tier I-A, each on its own
+    line, dabrafenib + trametinib + panitumumab a benefit at I-B, and nothing listed for another extent."""
+    patient = load_record(demo_record("demo-04-park"), RANGES)
+    assert patient.tumour is not None
+    metastatic = patient.model_copy(
+        update={"tumour": patient.tumour.model_copy(update={"extent": DiseaseExtent.METASTATIC, "stage": "IV"})}
+    )
+    runs = analyze(metastatic, None, core, on=ON, engines=["onco"]).runs
+    plan = plan_for(metastatic, list(runs.values()))
+    text = summary_text(metastatic, plan)
+    assert "disease only" not in text
+    for therapy in ("encorafenib + cetuximab", "encorafenib + cetuximab + mFOLFOX6"):
+        assert f"- [actionable] BRAF V600E – {therapy}: may benefit (AMP tier I-A)" in text
+    line = _braf_line(metastatic, plan)
+    assert "dabrafenib + trametinib + panitumumab (I-B)" in line
+    assert therapy_key("dabrafenib + trametinib + panitumumab") in _listed(line, "may benefit: ")
+    assert line.startswith("- [actionable]")

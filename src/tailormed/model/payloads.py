@@ -22,6 +22,7 @@ from pydantic import Field
 
 from tailormed.model.base import Contract
 from tailormed.model.diagnosis import GeneTestAdvice, Suggestion
+from tailormed.model.enums import DiseaseExtent
 from tailormed.model.pgx import GenePhenotype, GuidelineResult, Phenoconversion, WarfarinDose
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -140,6 +141,11 @@ class TherapyMatchData(Contract):
         default=None,
         description="Why the indication is or is not on-label for this tumour (approved for another extent of "
         "disease, a tumour type the label excludes, an alteration that defines the tumour's type)",
+    )
+    off_extent: list[DiseaseExtent] = Field(
+        default_factory=list,
+        description="The extents of disease the indication is for, when the tumour's stated extent alone takes it "
+        "off-label; the summary lists such therapies apart ('for metastatic disease only'), never as a benefit now",
     )
     regimens: dict[str, list[str]] = Field(
         default_factory=dict,

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from tailormed.engines.pgx.untested import positions_text
 from tailormed.knowledge.medicines import medication_names
 from tailormed.model.careplan import Action, ActionKind, CarePlan
+from tailormed.model.enums import extents_words
 from tailormed.model.finding import Domain, Finding, NotAssessed, Priority
 from tailormed.model.patient import ConditionStatus, Patient
 from tailormed.model.payloads import (
@@ -374,21 +375,37 @@ class ReportView:
             if not line.on_label:
                 rest.setdefault(line.biomarker, []).append(line)
         for biomarker, group in rest.items():
+            now = [t for t in group if not t.best.off_extent]
             parts = []
             for against, claim in ((False, "may benefit"), (True, "no benefit expected")):
                 names = [
                     f"{t.best.therapy} ({t.best.amp_tier}{', conflicting evidence' if t.conflicting else ''})"
-                    for t in group
+                    for t in now
                     if t.against is against
                 ]
                 if names:
                     parts.append(f"{claim}: {'; '.join(names)}")
+            parts += self._other_extent_parts([t for t in group if t.best.off_extent])
             tiers = "/".join(sorted({t.best.amp_tier for t in group}))
             text = f"{biomarker}, other therapies at AMP tier {tiers} (see Tumour therapies) – {' | '.join(parts)}"
             sources = ", ".join(dict.fromkeys(s for t in group for s in t.sources))
-            priority = Priority.ACTIONABLE if any(tier(t.best.amp_tier)[0] == "I" for t in group) else Priority.ROUTINE
+            priority = Priority.ACTIONABLE if any(tier(t.best.amp_tier)[0] == "I" for t in now) else Priority.ROUTINE
             lines.append(SummaryLine(priority, text, sources))
         return lines
+
+    def _other_extent_parts(self, lines: list[TherapyLine]) -> list[str]:
+        """Therapies off-label only because the tumour's extent of disease is not the one their label or trial is
+        for: named apart, with that extent and the tumour's, so none reads as a benefit for this tumour now (they
+        matter at a change of extent, such as a metastatic recurrence)."""
+        tumour = self.patient.tumour
+        stated = [f"stage {tumour.stage}"] if tumour is not None and tumour.stage else []
+        if tumour is not None and tumour.extent is not None:
+            stated.append(tumour.extent.value.replace("_", " "))
+        this = f" (this tumour: {', '.join(stated)})" if stated else ""
+        groups: dict[str, list[str]] = {}
+        for line in lines:
+            groups.setdefault(extents_words(line.best.off_extent), []).append(line.best.therapy)
+        return [f"for {extents} disease only{this}: {'; '.join(names)}" for extents, names in groups.items()]
 
     @property
     def other_actions(self) -> list[Action]:

@@ -131,6 +131,11 @@ class TherapyMatch(Contract):
     condition: str | None = Field(
         default=None, description="What the label requires absent or present that the tumour data do not state"
     )
+    off_extent: list[DiseaseExtent] = Field(
+        default_factory=list,
+        description="The extents of disease the indication is for, when the tumour's stated extent alone takes it "
+        "off-label (a metastatic label for a resected tumour); empty otherwise",
+    )
     amp_tier: str
     source: str
     release: str
@@ -207,7 +212,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
     matches: list[TherapyMatch] = []
     gated: list[NotAssessed] = []
     withdrawn: dict[str, NotAssessed] = {}
-    core_claims: dict[tuple[str, tuple[str, ...]], list[str | None]] = {}
+    core_claims: dict[tuple[str, tuple[str, ...]], list[TherapyMatch | None]] = {}
     for alteration in alterations:
         verdict = oncogenicity(alteration, knowledge.genes, knowledge.hotspots, knowledge.known)
         skipped = 0
@@ -235,26 +240,26 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
             related, note, condition = _origin_condition(row, alteration, related, note, condition)
             before = related
             related, note, condition = _extent_condition(row, profile, related, note, condition)
+            match = TherapyMatch(
+                case_id=profile.case_id,
+                alteration=alteration,
+                row=row,
+                matched_level=level,
+                tumour_type=profile.tumour_type,
+                relation=related,
+                relation_note=note,
+                condition=condition,
+                off_extent=row.extents if before is not Relation.OTHER and related is Relation.OTHER else [],
+                amp_tier=amp_tier(related, row.amp_level),
+                source=table.source,
+                release=table.release,
+                licence_note=None if table.redistributable else table.licence_note,
+            )
             indication = row.significance is Significance.SENSITIVITY and before is not Relation.OTHER
             if table.source == CORE_SOURCE and indication:  # a curated indication for this tumour: on or off by extent
-                off = f"{note} ({row.id})" if related is Relation.OTHER else None
+                off = match if related is Relation.OTHER else None
                 core_claims.setdefault((alteration.label, therapy_key(*row.therapies)), []).append(off)
-            matches.append(
-                TherapyMatch(
-                    case_id=profile.case_id,
-                    alteration=alteration,
-                    row=row,
-                    matched_level=level,
-                    tumour_type=profile.tumour_type,
-                    relation=related,
-                    relation_note=note,
-                    condition=condition,
-                    amp_tier=amp_tier(related, row.amp_level),
-                    source=table.source,
-                    release=table.release,
-                    licence_note=None if table.redistributable else table.licence_note,
-                )
-            )
+            matches.append(match)
         if skipped:
             gated.append(
                 NotAssessed(
@@ -357,10 +362,13 @@ def _extent_condition(
     if related is Relation.OTHER:
         return related, note, condition
     stage = f"stage {profile.stage}, " if profile.stage else ""
-    return Relation.OTHER, f"approved for {approved} disease; this tumour is {stage}{profile.extent.words}", None
+    studied = "approved for" if row.amp_level is AmpLevel.A else "studied in"  # a trial's population, not a label
+    return Relation.OTHER, f"{studied} {approved} disease; this tumour is {stage}{profile.extent.words}", None
 
 
-def _same_extent(match: TherapyMatch, core_claims: dict[tuple[str, tuple[str, ...]], list[str | None]]) -> TherapyMatch:
+def _same_extent(
+    match: TherapyMatch, core_claims: dict[tuple[str, tuple[str, ...]], list[TherapyMatch | None]]
+) -> TherapyMatch:
     """Another source's claim that the therapy works, where every curated indication of that therapy for this
     tumour is for another extent of disease: off-label too, for the same reason (CIViC's BEACON statement for
     encorafenib + cetuximab rests on the trial behind the metastatic colorectal label)."""
@@ -369,14 +377,18 @@ def _same_extent(match: TherapyMatch, core_claims: dict[tuple[str, tuple[str, ..
     if (
         match.source == CORE_SOURCE
         or not offs
-        or not all(offs)
         or match.relation is Relation.OTHER
         or row.significance is not Significance.SENSITIVITY
         or row.direction is not Direction.SUPPORTS
     ):
         return match
+    first = offs[0]
+    if first is None or not all(offs):
+        return match
     tier = amp_tier(Relation.OTHER, row.amp_level)
-    return match.model_copy(update={"relation": Relation.OTHER, "relation_note": offs[0], "amp_tier": tier})
+    note = f"{first.relation_note} ({first.row.id})"
+    update = {"relation": Relation.OTHER, "relation_note": note, "amp_tier": tier, "off_extent": first.off_extent}
+    return match.model_copy(update=update)
 
 
 def _stated(spec: Alteration, alterations: Sequence[Alteration]) -> bool:
