@@ -282,3 +282,21 @@ def test_tumour_stage_and_extent_are_checked_and_summarised(tmp_path: Path) -> N
         assert result.returncode == 2 and message in result.stderr, result.stderr
         if extent == "adjuvant":
             assert "early, locally_advanced, metastatic" in result.stderr
+
+
+def test_tumour_wild_type_genes_are_checked(tmp_path: Path) -> None:
+    """``tumour.wild_type`` lists the genes found without an alteration; a non-symbol, or a gene the same record also
+    lists a somatic variant of, is refused naming the line and field."""
+    tumour = "id: t-01\ntumour:\n  oncotree_code: COAD\n  wild_type: [{genes}]\n  somatic_variants:\n{variants}"
+    braf = "  - gene: BRAF\n    protein_change: V600E\n"
+    kras = "  - gene: KRAS\n    protein_change: G12D\n"
+    record = load_record(write(tmp_path, "good.yaml", tumour.format(genes="KRAS, NRAS", variants=braf)), RANGES)
+    assert record.tumour is not None and record.tumour.wild_type == ["KRAS", "NRAS"]
+    for genes, variants, message in (
+        ("KRAS, NRAS", braf + kras, "wild_type[0]: KRAS is stated wild-type but somatic_variants lists a KRAS variant"),
+        ("KRAS wild-type", braf, "'KRAS wild-type' is not an HGNC gene symbol"),
+    ):
+        with pytest.raises(InputError) as caught:
+            load_record(write(tmp_path, "bad.yaml", tumour.format(genes=genes, variants=variants)), RANGES)
+        assert caught.value.location is not None and caught.value.location.startswith("line "), caught.value
+        assert message in caught.value.message, caught.value.message

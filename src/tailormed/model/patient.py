@@ -329,6 +329,8 @@ class ProteinExpression(Contract):
 
 #: An AJCC stage group: 0 (0a, 0is), I to IV, an optional letter and number (IA2, IIIB, IVC); IS for some germ cell
 #: tumours.
+#: An HGNC-style gene symbol (upper-case letters and digits, an optional hyphen part: KRAS, NRAS, HLA-A).
+_GENE_SYMBOL = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)?")
 _STAGE_GROUP = re.compile(r"0(?:a|is)?|IS|(?:IV|III|II|I)(?:[A-D][1-3]?)?")
 
 
@@ -361,6 +363,11 @@ class Tumour(Contract):
         default_factory=list,
         description="Chromosome arm deletions of the tumour karyotype: 'del(5q)', 'del(5)(q13q33)'",
     )
+    wild_type: list[str] = Field(
+        default_factory=list,
+        description="HGNC symbols of the genes the tumour was tested for and found without an alteration, e.g. "
+        "['KRAS', 'NRAS'] (a wild-type result is only ever read from here, never from a gene's absence in a VCF)",
+    )
 
     @field_validator("stage")
     @classmethod
@@ -382,6 +389,29 @@ class Tumour(Contract):
             except ValueError as exc:
                 raise ValueError(f"[{number}] {exc}") from None
         return values
+
+    @field_validator("wild_type")
+    @classmethod
+    def _gene_symbols(cls, values: list[str]) -> list[str]:
+        for number, gene in enumerate(values):
+            if not _GENE_SYMBOL.fullmatch(gene):
+                raise ValueError(
+                    f"[{number}] {gene!r} is not an HGNC gene symbol: write the gene tested and found wild-type "
+                    "('KRAS', 'NRAS'), one per item, without the result"
+                )
+        return values
+
+    @model_validator(mode="after")
+    def _wild_type_without_variant(self) -> Tumour:
+        """A gene stated wild-type cannot also carry a listed somatic variant: the record contradicts itself."""
+        mutated = {variant.gene for variant in self.somatic_variants}
+        for number, gene in enumerate(self.wild_type):
+            if gene in mutated:
+                raise ValueError(
+                    f"wild_type[{number}]: {gene} is stated wild-type but somatic_variants lists a {gene} variant; "
+                    "keep the one the report gives"
+                )
+        return self
 
     def typed_alterations(self) -> list[Alteration]:
         """The HLA typing and cytogenetic abnormalities as alterations (``hla``, ``cytogenetic``)."""

@@ -55,6 +55,9 @@ class TumourProfile(Contract):
     extent: DiseaseExtent | None = Field(default=None, description="Extent of disease; None when not stated")
     stage: str | None = Field(default=None, description="AJCC stage group as given ('III'), shown with the extent")
     alterations: list[Alteration] = Field(default_factory=list)
+    wild_type: frozenset[str] = Field(
+        default=frozenset(), description="Genes the tumour was tested for and found without a sequence variant"
+    )
     not_assessed: list[NotAssessed] = Field(default_factory=list)
 
 
@@ -236,7 +239,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
             related, note = relation(profile.tumour_type, row, knowledge.tree, defined)
             if row.biomarker.kind is AlterationKind.HLA and related is Relation.OTHER:
                 continue  # an HLA type is the patient's, not the tumour's: no evidence from other tumour types
-            related, note, condition = _label_conditions(row, alterations, knowledge, related, note)
+            related, note, condition = _label_conditions(row, alterations, profile.wild_type, knowledge, related, note)
             related, note, condition = _origin_condition(row, alteration, related, note, condition)
             before = related
             related, note, condition = _extent_condition(row, profile, related, note, condition)
@@ -295,6 +298,7 @@ def _defined_types(tumour_type: str, alterations: Sequence[Alteration], knowledg
 def _label_conditions(
     row: BiomarkerEvidence,
     alterations: Sequence[Alteration],
+    wild_type: frozenset[str],
     knowledge: OncoKnowledge,
     related: Relation,
     note: str | None,
@@ -309,14 +313,14 @@ def _label_conditions(
         present = _present(row.unless, alterations, knowledge)
         if present and related is not Relation.OTHER:
             return Relation.OTHER, f"the label leaves out tumours with {present}", None
-        unstated = [spec.label for spec in row.unless if not _stated(spec, alterations)]
+        unstated = [spec.label for spec in row.unless if not _stated(spec, alterations, wild_type)]
         if not present and unstated:
             open_points.append("only without " + ", ".join(unstated))
     # an HLA type is the patient's own, not a result of the tumour
     whose = "patient" if row.requires and all(s.kind is AlterationKind.HLA for s in row.requires) else "tumour"
     if row.requires and not _present(row.requires, alterations, knowledge):
         needed = " or ".join(spec.label for spec in row.requires)
-        if all(_stated(spec, alterations) for spec in row.requires):
+        if all(_stated(spec, alterations, wild_type) for spec in row.requires):
             if related is Relation.OTHER:
                 return related, note, None
             return Relation.OTHER, f"the label needs {needed}, which this {whose}'s results do not meet", None
@@ -391,9 +395,12 @@ def _same_extent(
     return match.model_copy(update=update)
 
 
-def _stated(spec: Alteration, alterations: Sequence[Alteration]) -> bool:
-    """Whether the tumour has a result that answers an expression criterion (a measured ER, PR or HER2 IHC), or the
-    patient an HLA typing at two fields or more of the criterion's locus."""
+def _stated(spec: Alteration, alterations: Sequence[Alteration], wild_type: frozenset[str]) -> bool:
+    """Whether the tumour has a result that answers a criterion: a gene found wild-type for a mutation of it (KRAS
+    mutation), a measured ER, PR or HER2 IHC for an expression criterion, or the patient an HLA typing at two fields
+    or more of the criterion's locus. A gene merely absent from the variants is never read as wild-type."""
+    if spec.kind is AlterationKind.MUTATION:
+        return spec.gene in wild_type
     if spec.kind is AlterationKind.HLA:
         return any(
             a.kind is AlterationKind.HLA and a.gene == spec.gene and a.hla is not None and len(a.hla.fields) >= 2
