@@ -16,6 +16,7 @@ from tailormed.intake.record import load_record, resolve_genome_path, resolve_ou
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.model.careplan import CarePlan, Decision, Option, Outcome
 from tailormed.model.engine import EngineRun
+from tailormed.model.enums import DiseaseExtent
 from tailormed.model.finding import Domain, Evidence, Finding, NotAssessed, Priority
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import (
@@ -57,6 +58,14 @@ def demo_runs(patient_id: str, bundle: KnowledgeBundle, engines: list[str] | Non
 def pgx_run(patient_id: str, bundle: KnowledgeBundle) -> tuple[Patient, EngineRun]:
     patient, runs = demo_runs(patient_id, bundle, ["pgx"])
     return patient, runs["pgx"]
+
+
+def demo04_metastatic() -> Patient:
+    """demo-04 (BRAF V600E colon cancer, resected stage III) with its tumour stated metastatic, stage IV."""
+    patient = load_record(demo_record("demo-04-park"), RANGES)
+    assert patient.tumour is not None
+    tumour = patient.tumour.model_copy(update={"extent": DiseaseExtent.METASTATIC, "stage": "IV"})
+    return patient.model_copy(update={"tumour": tumour})
 
 
 def plan_for(patient: Patient, runs: list[EngineRun]) -> CarePlan:

@@ -6,11 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tailormed.demo import demo_record
-from tailormed.intake.record import load_record
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.careplan import CarePlan
-from tailormed.model.enums import DiseaseExtent
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import TherapyMatchData
 from tailormed.pipeline.analyze import analyze
@@ -18,7 +15,7 @@ from tailormed.report.i18n import resolve_language
 from tailormed.report.render import render_patient_html
 from tailormed.report.text import visible_text
 
-from .conftest import ON, PATIENTS, RANGES, plan_for
+from .conftest import ON, PATIENTS, demo04_metastatic, plan_for
 from .readability import grades, offline_cmudict
 
 Plans = dict[str, tuple[Patient, CarePlan]]
@@ -173,11 +170,7 @@ def test_hla_type_and_lost_chromosome_arm_are_not_called_gene_changes(
 def test_a_regimen_is_named_by_its_medicines_for_the_patient(core: KnowledgeBundle) -> None:
     """demo-04's tumour stated metastatic gets encorafenib + cetuximab + mFOLFOX6 (tier I-A); the patient reads the
     medicines mFOLFOX6 is made of (curated regimens.yaml), never the acronym, in English and in Spanish."""
-    patient = load_record(demo_record("demo-04-park"), RANGES)
-    assert patient.tumour is not None
-    metastatic = patient.model_copy(
-        update={"tumour": patient.tumour.model_copy(update={"extent": DiseaseExtent.METASTATIC, "stage": "IV"})}
-    )
+    metastatic = demo04_metastatic()
     runs = analyze(metastatic, None, core, on=ON, engines=["onco"]).runs
     plan = plan_for(metastatic, list(runs.values()))
     [data] = [

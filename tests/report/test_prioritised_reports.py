@@ -14,11 +14,8 @@ from pathlib import Path
 import pytest
 import textstat
 
-from tailormed.demo import demo_record
-from tailormed.intake.record import load_record
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.careplan import ActionKind, CarePlan
-from tailormed.model.enums import DiseaseExtent
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import HereditaryVariantData, TherapyMatchData
 from tailormed.pipeline.analyze import analyze
@@ -29,7 +26,7 @@ from tailormed.report.text import visible_blocks, visible_text
 from tailormed.report.therapies import therapy_key
 from tailormed.report.view import build_view
 
-from .conftest import ON, PATIENTS, RANGES, plan_for
+from .conftest import ON, PATIENTS, demo04_metastatic, plan_for
 from .readability import grades, offline_cmudict
 
 Plans = dict[str, tuple[Patient, CarePlan]]
@@ -359,11 +356,7 @@ def test_therapies_for_another_extent_are_listed_apart_not_as_a_benefit(
 def test_a_metastatic_tumour_keeps_its_braf_therapies_as_before(core: KnowledgeBundle) -> None:
     """The same tumour stated metastatic: encorafenib + cetuximab (+ mFOLFOX6) on-label at tier I-A, each on its own
     line, dabrafenib + trametinib + panitumumab a benefit at I-B, and nothing listed for another extent."""
-    patient = load_record(demo_record("demo-04-park"), RANGES)
-    assert patient.tumour is not None
-    metastatic = patient.model_copy(
-        update={"tumour": patient.tumour.model_copy(update={"extent": DiseaseExtent.METASTATIC, "stage": "IV"})}
-    )
+    metastatic = demo04_metastatic()
     runs = analyze(metastatic, None, core, on=ON, engines=["onco"]).runs
     plan = plan_for(metastatic, list(runs.values()))
     text = summary_text(metastatic, plan)
