@@ -317,7 +317,7 @@ INVENTORY = [
     ("IDC", ("ERBB2 amplification",), ("pertuzumab + trastuzumab + docetaxel", "neratinib + capecitabine")),
     ("STAD", ("ERBB2 amplification",), ("trastuzumab + cisplatin + fluoropyrimidine",)),
     ("MLNER", ("FIP1L1::PDGFRA",), ("imatinib",)),
-    ("APLPMLRARA", ("PML::RARA",), ("tretinoin + arsenic trioxide",)),
+    ("APLPMLRARA", ("PML::RARA",), ("tretinoin + arsenic trioxide", "tretinoin")),
     ("IDC", ("ER IHC 90%",), ("everolimus + exemestane", "palbociclib + aromatase inhibitor", "fulvestrant")),
     ("IDC", ("ER IHC 90%",), ("anastrozole", "letrozole", "exemestane")),
     ("CLLSLL", ("del(17p)",), ("ibrutinib", "venetoclax")),
@@ -366,3 +366,36 @@ def test_breast_cancer_with_palb2_or_her2_mutations_meets_its_trial_evidence(cor
     assert "I-B" in tiers(run(core_knowledge, "IDC", "PALB2 Q775*"), "olaparib")  # truncating, germline per TBCRC 048
     result = run(core_knowledge, "ILC", "ERBB2 mutation", "ER IHC 90%")  # an activating HER2 mutation as reported
     assert "II-C" in tiers(result, "neratinib + fulvestrant + trastuzumab")
+
+
+def test_tretinoin_alone_is_on_label_for_apl_after_anthracyclines(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "APLPMLRARA", "PML::RARA")
+    assert years(result, "tretinoin") == {1995}
+    settings = {m.row.setting or "" for m in result.matches if m.row.therapy == "tretinoin"}
+    assert len(settings) == 1 and "refractory to or relapsed from anthracycline chemotherapy" in settings.pop()
+    assert "I-A" not in tiers(run(core_knowledge, "CML", "BCR::ABL1"), "tretinoin")
+
+
+@pytest.mark.parametrize(
+    ("tumour", "fusion", "mutation", "therapy"),
+    [
+        ("LUAD", "EML4::ALK", "ALK L1196M", "crizotinib"),  # gatekeeper, acquired on crizotinib
+        ("COAD", "LMNA::NTRK1", "NTRK1 G595R", "entrectinib"),  # TRKA solvent front
+        ("READ", "LMNA::NTRK1", "NTRK1 G667C", "entrectinib"),  # TRKA xDFG
+        ("HNMASC", "ETV6::NTRK3", "NTRK3 G623R", "entrectinib"),  # TRKC solvent front, salivary secretory carcinoma
+    ],
+)
+def test_kinase_domain_mutations_acquired_on_the_fusion_drug_are_tier_two_beside_its_label(
+    core_knowledge: OncoKnowledge, tumour: str, fusion: str, mutation: str, therapy: str
+) -> None:
+    result = run(core_knowledge, tumour, fusion, mutation)
+    assert tiers(result, therapy, "resistance") == {"II-C"}
+    assert "I-A" in tiers(result, therapy)  # the fusion's own label is still shown beside it
+    assert tiers(run(core_knowledge, "SKCM", fusion, mutation), therapy, "resistance") <= {"III"}
+
+
+def test_rucaparib_for_brca_mutated_prostate_cancer_cites_its_regular_approval(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "PRAD", "BRCA2 loss-of-function mutation")
+    rows = [m.row for m in result.matches if m.row.therapy == "rucaparib" and m.amp_tier == "I-A"]
+    citations = {citation for row in rows for citation in row.citations}
+    assert any("regular-approval-to-rubraca" in c for c in citations)  # TRITON3, after androgen receptor therapy alone
