@@ -213,6 +213,8 @@ _LAYOUTS = [
      ["1", "100", "A", "G", "0.25", "rs1", "."]),
     ("chr_name\tchr_position\teffect_allele\teffect_weight\teffect_type\taccession\tallelefrequency_effect",
      ["1", "100", "A", "0.25", "additive", "PGS999999", "0.1"]),
+    ("chr_name\tchr_position\teffect_allele\teffect_weight\tis_haplotype\tis_diplotype\taccession",
+     ["1", "100", "A", "0.25", "False", "False", "PGS999999"]),
 ]  # fmt: skip
 
 
@@ -260,11 +262,12 @@ def _read(path: Path, reader: Callable[[Path], object]) -> object:
         "PGS000002.txt.gz",
     ],
 )
-def test_reading_in_chunks_equals_reading_whole_on_real_files(
+def test_reading_in_chunks_equals_reading_in_one_on_real_files(
     pgs_dir: Path, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    whole = _read(pgs_dir / name, read_scoring_file)
     monkeypatch.setattr(pgs_scoring, "CHUNK", 7)
-    _same(_read(pgs_dir / name, read_scoring_file), _read(pgs_dir / name, pgs_scoring._read_whole))
+    _same(_read(pgs_dir / name, read_scoring_file), whole)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -273,11 +276,11 @@ def test_reading_in_chunks_equals_reading_whole_on_real_files(
     changes=st.lists(st.lists(st.tuples(st.integers(0, 6), _value_cell), max_size=2), min_size=1, max_size=6),
     chunk=st.integers(1, 3),
 )
-def test_reading_in_chunks_equals_reading_whole(
+def test_reading_in_chunks_equals_reading_in_one(
     tmp_path: Path, layout: tuple[str, list[str]], changes: list[list[tuple[int, str]]], chunk: int
 ) -> None:
-    """Chunks of a few lines give the whole reading's values, or its error: the first bad line of the file, even
-    when a later chunk holds an error found at an earlier step (a complex row, several scores)."""
+    """Chunks of a few lines give the values of reading the file as one chunk, or its error: the first bad line of
+    the file, even when a later chunk holds an error found at an earlier step (a complex row, several scores)."""
     columns, plain = layout
     body = []
     for number, changed in enumerate(changes):
@@ -293,4 +296,16 @@ def test_reading_in_chunks_equals_reading_whole(
         chunked = _read(path, read_scoring_file)
     finally:
         pgs_scoring.CHUNK = kept
-    _same(chunked, _read(path, pgs_scoring._read_whole))
+    _same(chunked, _read(path, read_scoring_file))
+
+
+def test_an_unreadable_line_after_a_bad_chunk_is_the_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad cell in an early chunk waits: a later line of the wrong width, or a complex row, is the error."""
+    monkeypatch.setattr(pgs_scoring, "CHUNK", 1)
+    bad_weight = "1\t100\tA\tG\tx\n"
+    with pytest.raises(InputError, match=r"line 7: expected 5 tab-separated fields like the header, found 4"):
+        read_scoring_file(_write(tmp_path, HEADER + COLUMNS + bad_weight + "1\t101\tA\tG\t0.1\n1\t102\tA\tG\n"))
+    columns = "chr_name\tchr_position\teffect_allele\teffect_weight\tis_haplotype\n"
+    rows = "1\t100\tA\tx\tFalse\n1\t101\tA\t0.1\tFalse\n1\t102\tA\t0.1\tTrue\n"
+    with pytest.raises(InputError, match=r"line 7: 1 of 3 rows are haplotype, diplotype or interaction terms"):
+        read_scoring_file(_write(tmp_path, HEADER + columns + rows))

@@ -16,7 +16,7 @@ import math
 import re
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
@@ -134,18 +134,33 @@ class ScoringFile:
 def read_scoring_file(path: Path) -> ScoringFile:
     """Parse a scoring file; InputError naming the file and line for anything malformed or unsupported.
 
-    The variants are parsed :data:`CHUNK` lines at a time into the columns, so parsing a score of millions of
-    variants holds their columns, not every line split into fields. A file that raises any doubt is read again
-    whole (:func:`_read_whole`), which gives the error (or the reading) it always gave.
+    The variants are parsed :data:`CHUNK` lines at a time into the columns (:class:`_Reader`), so parsing a score of
+    millions of variants holds their columns, not every line split into fields. A chunk's error waits for the end
+    of the file, where an error found at an earlier step wins (text that cannot be read, a complex row): the error
+    is the one of checking the whole file step by step, whatever the chunk size.
     """
     path = Path(path)
-    try:
-        return _read_in_chunks(path)
-    except InputError:
-        return _read_whole(path)
+    meta: dict[str, str] = {}
+    reader: _Reader | None = None
+    rows: list[tuple[int, list[str]]] = []
+    for number, fields in _variant_lines(path, meta):
+        if reader is None:
+            columns = [name.strip() for name in fields]
+            _check_columns(columns, path, number)
+            reader = _Reader(path, meta, columns)
+            continue
+        rows.append((number, fields))
+        if len(rows) == CHUNK:
+            reader.add(rows)
+            rows = []
+    if reader is None:
+        raise InputError("no column header line: not a PGS Catalog scoring file", source=path)
+    if rows:
+        reader.add(rows)
+    return reader.finish()
 
 
-#: Variant lines parsed together by :func:`_read_in_chunks`.
+#: Variant lines parsed together by :class:`_Reader`.
 CHUNK = 1 << 16
 
 
@@ -160,49 +175,68 @@ def _variant_lines(path: Path, meta: dict[str, str]) -> Iterator[tuple[int, list
     )
 
 
-def _read_whole(path: Path) -> ScoringFile:
-    """The file's lines all split, then checked and turned into columns (:func:`_build`)."""
-    meta: dict[str, str] = {}
-    columns: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    for number, fields in _variant_lines(path, meta):
-        if columns is None:
-            columns = [name.strip() for name in fields]
-            _check_columns(columns, path, number)
-        else:
-            rows.append((number, fields))
-    if columns is None:
-        raise InputError("no column header line: not a PGS Catalog scoring file", source=path)
-    if not rows:
-        raise InputError("the scoring file has no variants", source=path)
-    return _build(path, meta, columns, rows)
+class _Reader:
+    """A scoring file's columns from its chunks of variant lines, and the first error of each checking step.
 
+    The steps, in the order their errors win: complex rows (a True/False cell that is neither, else how many rows
+    are complex), each variant's cells, the header (one score), the positions of the build used. A step's first
+    error ends the reading of the steps after it, the chunks still count and are checked for complex rows.
+    """
 
-@dataclass
-class _Chunks:
-    """The columns of the chunks parsed so far (:func:`_read_in_chunks`)."""
+    def __init__(self, path: Path, meta: dict[str, str], columns: list[str]) -> None:
+        self.path = path
+        self.meta = meta
+        self.index = {name: i for i, name in enumerate(columns)}
+        self.other_column = next((name for name in ("other_allele", "reference_allele") if name in self.index), None)
+        self.placed: dict[str, tuple[int, int]] = {}  # the position columns that may be used, by kind
+        hm_build = _build_of(meta.get("HmPOS_build"))
+        if hm_build is not None and "hm_chr" in self.index and "hm_pos" in self.index:
+            self.placed["hm"] = (self.index["hm_chr"], self.index["hm_pos"])
+        named = _BUILD_IN_NAME.search(path.name)
+        stated = _build_of(meta.get("genome_build")) if meta else _build_of(named.group(1)) if named else None
+        hm_used = hm_build if "hm" in self.placed else None
+        if stated not in (None, hm_used) and "chr_name" in self.index and "chr_position" in self.index:
+            self.placed["chr"] = (self.index["chr_name"], self.index["chr_position"])
+        self.count = 0
+        self.complex_error: InputError | None = None
+        self.complex_count = 0
+        self.first_complex: tuple[int, str] | None = None
+        self.cell_error: InputError | None = None
+        self.position_errors: dict[str, InputError] = {}
+        self.lines: list[npt.NDArray[np.int64]] = []
+        self.effect: list[str] = []
+        self.other: list[str | None] = []
+        self.weights: list[npt.NDArray[np.float64]] = []
+        self.frequencies: list[npt.NDArray[np.float64]] = []
+        self.types: list[EffectType] = []
+        self.rsids: list[str | None] = []
+        self.accessions: set[str] = set()
+        self.chrom: dict[str, list[str | None]] = {kind: [] for kind in self.placed}
+        self.pos: dict[str, list[npt.NDArray[np.int64]]] = {kind: [] for kind in self.placed}
+        self.alleles: dict[str, str] = {}  # one string per distinct allele
 
-    lines: list[npt.NDArray[np.int64]] = field(default_factory=list)
-    effect: list[str] = field(default_factory=list)
-    other: list[str | None] = field(default_factory=list)
-    weights: list[npt.NDArray[np.float64]] = field(default_factory=list)
-    frequencies: list[npt.NDArray[np.float64]] = field(default_factory=list)
-    types: list[EffectType] = field(default_factory=list)
-    rsids: list[str | None] = field(default_factory=list)
-    accessions: set[str] = field(default_factory=set)
-    chrom: dict[str, list[str | None]] = field(default_factory=dict)  # by kind of position: "hm", "chr"
-    pos: dict[str, list[npt.NDArray[np.int64]]] = field(default_factory=dict)
-    alleles: dict[str, str] = field(default_factory=dict)  # one string per distinct allele
-
-    def add(self, path: Path, index: dict[str, int], other_column: str | None, placed: dict[str, tuple[int, int]],
-            rows: list[tuple[int, list[str]]]) -> None:  # fmt: skip
-        """One chunk's columns, as :func:`_build` makes them; InputError for anything it would refuse."""
-        _reject_complex(path, index, rows)
-        self.lines.append(np.fromiter((number for number, _ in rows), dtype=np.int64, count=len(rows)))
-        parsed = _columns(path, index, other_column, rows)
-        if parsed is None:
-            parsed = _rows(path, index, other_column, rows)
+    def add(self, rows: list[tuple[int, list[str]]]) -> None:
+        """One chunk of variant lines, in file order."""
+        self.count += len(rows)
+        if self.complex_error is None:
+            try:
+                flagged = _complex_rows(self.path, self.index, rows)
+            except InputError as exc:
+                self.complex_error = exc
+            else:
+                self.complex_count += len(flagged)
+                self.first_complex = self.first_complex or (flagged[0] if flagged else None)
+        if self.complex_error is not None or self.complex_count or self.cell_error is not None:
+            return
+        try:
+            parsed = _columns(self.path, self.index, self.other_column, rows)
+            if parsed is None:  # some cell needs a closer look (or an error naming its line): row by row
+                parsed = _rows(self.path, self.index, self.other_column, rows)
+        except InputError as exc:
+            self.cell_error = exc
+            return
         effect, other, weights, frequencies, types, rsids, accessions = parsed
+        self.lines.append(np.fromiter((number for number, _ in rows), dtype=np.int64, count=len(rows)))
         self.effect += _shared(effect, self.alleles)
         self.other += _shared(other, self.alleles)
         self.weights.append(weights)
@@ -210,69 +244,60 @@ class _Chunks:
         self.types += types
         self.rsids += rsids
         self.accessions |= accessions
-        for kind, (chrom_at, pos_at) in placed.items():
-            found = _positions(path, rows, chrom_at, pos_at, kind)
-            self.chrom.setdefault(kind, []).extend(found.chrom)
-            self.pos.setdefault(kind, []).append(found.pos)
+        for kind, (chrom_at, pos_at) in self.placed.items():
+            if kind in self.position_errors:
+                continue
+            try:
+                found = _positions(self.path, rows, chrom_at, pos_at, kind)
+            except InputError as exc:
+                self.position_errors[kind] = exc
+                continue
+            self.chrom[kind].extend(found.chrom)
+            self.pos[kind].append(found.pos)
+
+    def finish(self) -> ScoringFile:
+        """The scoring file, or the error that wins (see the class)."""
+        if not self.count:
+            raise InputError("the scoring file has no variants", source=self.path)
+        if self.complex_error is not None:
+            raise self.complex_error
+        if self.first_complex is not None:
+            first_line, first_kind = self.first_complex
+            raise InputError(
+                f"{self.complex_count} of {self.count} rows are haplotype, diplotype or interaction terms "
+                f"(first: {first_kind}); complex variants are not supported: they cannot be scored as a per-allele "
+                "dosage sum",
+                source=self.path,
+                location=f"line {first_line}",
+            )
+        if self.cell_error is not None:
+            raise self.cell_error
+        header = _header(self.path, self.meta, self.accessions)
+        by_build: dict[GenomeBuild, Positions] = {}
+        if header.hm_build is not None and "hm" in self.placed:
+            by_build[header.hm_build] = self.positions("hm")
+        has_chr = "chr_name" in self.index and "chr_position" in self.index
+        if header.genome_build is not None and header.genome_build not in by_build and has_chr:
+            by_build[header.genome_build] = self.positions("chr")
+        if not by_build:
+            raise InputError(_no_positions_message(header, self.index), source=self.path)
+        return ScoringFile(
+            path=self.path,
+            header=header,
+            lines=np.concatenate(self.lines),
+            rsid=tuple(self.rsids),
+            effect_allele=tuple(self.effect),
+            other_allele=tuple(self.other),
+            weight=np.concatenate(self.weights),
+            effect_type=tuple(self.types),
+            effect_allele_frequency=np.concatenate(self.frequencies),
+            by_build=by_build,
+        )
 
     def positions(self, kind: str) -> Positions:
+        if kind in self.position_errors:
+            raise self.position_errors[kind]
         return Positions(chrom=tuple(self.chrom[kind]), pos=np.concatenate(self.pos[kind]))
-
-
-def _read_in_chunks(path: Path) -> ScoringFile:
-    """:func:`_read_whole`'s scoring file from chunks of :data:`CHUNK` lines; InputError where :func:`_build` might
-    refuse the file or read it otherwise (the caller then reads it whole)."""
-    meta: dict[str, str] = {}
-    columns: list[str] | None = None
-    index: dict[str, int] = {}
-    other_column: str | None = None
-    placed: dict[str, tuple[int, int]] = {}  # the position columns that may be used, by kind
-    chunks = _Chunks()
-    rows: list[tuple[int, list[str]]] = []
-    for number, fields in _variant_lines(path, meta):
-        if columns is not None:
-            rows.append((number, fields))
-            if len(rows) == CHUNK:
-                chunks.add(path, index, other_column, placed, rows)
-                rows = []
-            continue
-        columns = [name.strip() for name in fields]
-        _check_columns(columns, path, number)
-        index = {name: i for i, name in enumerate(columns)}
-        other_column = next((name for name in ("other_allele", "reference_allele") if name in index), None)
-        named = _BUILD_IN_NAME.search(path.name)
-        stated = _build_of(meta.get("genome_build")) if meta else _build_of(named.group(1)) if named else None
-        if _build_of(meta.get("HmPOS_build")) is not None and "hm_chr" in index and "hm_pos" in index:
-            placed["hm"] = (index["hm_chr"], index["hm_pos"])
-        if stated is not None and "chr_name" in index and "chr_position" in index:
-            placed["chr"] = (index["chr_name"], index["chr_position"])
-    if columns is None or (not rows and not chunks.lines):
-        raise InputError("no column header line or no variants", source=path)  # read whole: its own error
-    if rows:
-        chunks.add(path, index, other_column, placed, rows)
-    header = _header(path, meta, chunks.accessions)
-    by_build: dict[GenomeBuild, Positions] = {}
-    if header.hm_build is not None and "hm" in placed:
-        by_build[header.hm_build] = chunks.positions("hm")
-    has_chr = "chr_name" in index and "chr_position" in index
-    if header.genome_build is not None and header.genome_build not in by_build and has_chr:
-        if "chr" not in placed:
-            raise InputError("positions in a build guessed otherwise", source=path)  # read whole
-        by_build[header.genome_build] = chunks.positions("chr")
-    if not by_build:
-        raise InputError(_no_positions_message(header, index), source=path)
-    return ScoringFile(
-        path=path,
-        header=header,
-        lines=np.concatenate(chunks.lines),
-        rsid=tuple(chunks.rsids),
-        effect_allele=tuple(chunks.effect),
-        other_allele=tuple(chunks.other),
-        weight=np.concatenate(chunks.weights),
-        effect_type=tuple(chunks.types),
-        effect_allele_frequency=np.concatenate(chunks.frequencies),
-        by_build=by_build,
-    )
 
 
 def _lines(path: Path) -> Iterator[str]:
@@ -336,38 +361,6 @@ def _flag(text: str, column: str, path: Path, number: int) -> bool:
     if lowered in _FALSE:
         return False
     raise InputError(f"{column} must be True or False, not {text.strip()!r}", source=path, location=f"line {number}")
-
-
-def _build(path: Path, meta: dict[str, str], columns: list[str], rows: list[tuple[int, list[str]]]) -> ScoringFile:
-    index = {name: i for i, name in enumerate(columns)}
-    other_column = next((name for name in ("other_allele", "reference_allele") if name in index), None)
-    _reject_complex(path, index, rows)
-    lines = np.fromiter((number for number, _ in rows), dtype=np.int64, count=len(rows))
-    parsed = _columns(path, index, other_column, rows)
-    if parsed is None:  # some cell needs a closer look (or an error naming its line): row by row
-        parsed = _rows(path, index, other_column, rows)
-    effect, other, weights, frequencies, types, rsids, accessions = parsed
-    header = _header(path, meta, accessions)
-    by_build: dict[GenomeBuild, Positions] = {}
-    if header.hm_build is not None and "hm_chr" in index and "hm_pos" in index:
-        by_build[header.hm_build] = _positions(path, rows, index["hm_chr"], index["hm_pos"], "hm")
-    has_chr = "chr_name" in index and "chr_position" in index
-    if header.genome_build is not None and header.genome_build not in by_build and has_chr:
-        by_build[header.genome_build] = _positions(path, rows, index["chr_name"], index["chr_position"], "chr")
-    if not by_build:
-        raise InputError(_no_positions_message(header, index), source=path)
-    return ScoringFile(
-        path=path,
-        header=header,
-        lines=lines,
-        rsid=tuple(rsids),
-        effect_allele=tuple(_shared(effect, {})),
-        other_allele=tuple(_shared(other, {})),
-        weight=weights,
-        effect_type=tuple(types),
-        effect_allele_frequency=frequencies,
-        by_build=by_build,
-    )
 
 
 _Allele = TypeVar("_Allele", str, str | None)
@@ -486,24 +479,16 @@ def _rows(
     return effect, other, weights, frequencies, types, rsids, accessions
 
 
-def _reject_complex(path: Path, index: dict[str, int], rows: list[tuple[int, list[str]]]) -> None:
+def _complex_rows(path: Path, index: dict[str, int], rows: list[tuple[int, list[str]]]) -> list[tuple[int, str]]:
+    """The line and kind of each haplotype, diplotype or interaction row; InputError for a flag that is not one."""
     present = [(name, index[name]) for name in _COMPLEX_COLUMNS if name in index]
-    if not present:
-        return
     flagged: list[tuple[int, str]] = []
-    for number, fields in rows:
+    for number, fields in rows if present else ():
         for name, position in present:
             if _flag(fields[position], name, path, number):
                 flagged.append((number, name))
                 break
-    if flagged:
-        first_line, first_kind = flagged[0]
-        raise InputError(
-            f"{len(flagged)} of {len(rows)} rows are haplotype, diplotype or interaction terms (first: {first_kind}); "
-            "complex variants are not supported: they cannot be scored as a per-allele dosage sum",
-            source=path,
-            location=f"line {first_line}",
-        )
+    return flagged
 
 
 def _number(text: str | None, column: str, path: Path, where: str) -> float:
