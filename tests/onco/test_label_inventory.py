@@ -329,6 +329,7 @@ INVENTORY = [
     ("NFIB", ("NF1 loss-of-function mutation",), ("selumetinib", "mirdametinib")),
     ("AML", ("NPM1 W288Cfs*12",), ("ziftomenib", "revumenib")),
     ("LUAD", ("ERBB2 mutation",), ("sevabertinib", "zongertinib", "trastuzumab deruxtecan")),
+    ("COAD", ("RAS wild-type",), ("panitumumab", "panitumumab + FOLFOX")),
 ]
 
 

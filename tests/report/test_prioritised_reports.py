@@ -8,6 +8,7 @@ or more on the Fernández-Huerta scale (Spanish).
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from tailormed.model.careplan import ActionKind, CarePlan
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import HereditaryVariantData, TherapyMatchData
 from tailormed.pipeline.analyze import analyze
+from tailormed.report.fhir_genomics import careplan_to_fhir
 from tailormed.report.i18n import available_languages, translations
 from tailormed.report.render import render_clinician_html, render_patient_html
 from tailormed.report.summary import summary_text
@@ -59,6 +61,11 @@ def named(line: str) -> set[tuple[str, ...]]:
     return out
 
 
+def subject(line: str) -> str:
+    """What a summary line is about: its biomarker (``BRAF V600E``, ``RAS wild-type``) or its drug."""
+    return re.split(r" – |, other therapies|: ", line, maxsplit=1)[0]
+
+
 def test_one_summary_line_per_biomarker_therapy_and_per_drug(built_plans: Plans) -> None:
     patient, plan = built_plans["demo-04-park"]
     html = render_clinician_html(plan, patient)
@@ -67,8 +74,8 @@ def test_one_summary_line_per_biomarker_therapy_and_per_drug(built_plans: Plans)
     keys = {therapy_key(m.therapy) for m in matches}
     assert len(keys) > 20  # CIViC and CGI rows are there
     for key in keys:
-        naming = [line for line in lines if key in named(line)]
-        assert len(naming) <= 1, (key, naming)
+        naming = [subject(line) for line in lines if key in named(line)]
+        assert len(naming) == len(set(naming)), (key, naming)  # once per biomarker (or drug) and therapy
     shown = {k for line in lines for k in named(line)}
     assert {therapy_key("encorafenib + cetuximab"), therapy_key("cetuximab")} <= shown
     assert len(lines) <= 6, lines
@@ -93,7 +100,8 @@ def test_summary_txt_lists_what_to_act_on_as_the_clinician_summary_does(built_pl
         assert line == f"[{word}] {rest.removesuffix('.')}"
     assert len(lines) <= 6 and "Actionable findings" not in text
     for key in {therapy_key(f.data.therapy) for f in plan.findings if isinstance(f.data, TherapyMatchData)}:
-        assert len([line for line in lines if key in named(line)]) <= 1, key
+        naming = [subject(line) for line in lines if key in named(line)]
+        assert len(naming) == len(set(naming)), (key, naming)
     assert "no benefit expected from FOLFOX-4 Regimen + Cetuximab" not in text
     assert "preclinical or lower-tier tumour evidence line(s) are in the clinician report's appendix" in text
 
@@ -367,3 +375,39 @@ def test_a_metastatic_tumour_keeps_its_braf_therapies_as_before(core: KnowledgeB
     assert "dabrafenib + trametinib + panitumumab (I-B)" in line
     assert therapy_key("dabrafenib + trametinib + panitumumab") in _listed(line, "may benefit: ")
     assert line.startswith("- [actionable]")
+
+
+def _with_ras(patient: Patient, wild_type: list[str]) -> Patient:
+    assert patient.tumour is not None
+    return patient.model_copy(update={"tumour": patient.tumour.model_copy(update={"wild_type": wild_type})})
+
+
+def test_panitumumab_for_ras_wild_type_waits_for_the_ras_result(core: KnowledgeBundle) -> None:
+    """Metastatic demo-04 without a RAS result: panitumumab is on-label only with RAS wild-type, so the clinician
+    summary shows it with that condition and the patient report does not offer it; with KRAS and NRAS stated
+    wild-type both reports name it, the patient's as a tumour tested and found without a change."""
+    unstated = demo04_metastatic()
+    plan = plan_for(unstated, list(analyze(unstated, None, core, on=ON, engines=["onco"]).runs.values()))
+    text = summary_text(unstated, plan)
+    condition = "only with RAS wild-type (RAS status not stated for this tumour)"
+    assert f"- [actionable] RAS wild-type – panitumumab: may benefit (AMP tier I-A; {condition})" in text
+    for language in ("en", "es"):
+        patient_text = visible_text(render_patient_html(plan, unstated, language=language))
+        assert "panitumumab" not in patient_text and "NRAS" not in patient_text
+    stated = _with_ras(demo04_metastatic(), ["KRAS", "NRAS"])
+    plan = plan_for(stated, list(analyze(stated, None, core, on=ON, engines=["onco"]).runs.values()))
+    line = "- [actionable] RAS wild-type – panitumumab + FOLFOX: may benefit (AMP tier I-A)"
+    assert line in summary_text(stated, plan)
+    english = visible_text(render_patient_html(plan, stated, language="en"))
+    assert (
+        "Your tumor was tested for changes in KRAS and NRAS. None were found. These approved medicines may work for a "
+        "tumor like yours: panitumumab; panitumumab and folinic acid and fluorouracil and oxaliplatin."
+    ) in english
+    assert "change in the RAS gene" not in english
+    spanish = visible_text(render_patient_html(plan, stated, language="es"))
+    assert "En su tumor se buscaron cambios en KRAS y NRAS. No se encontró ninguno." in spanish
+    [finding] = [f for f in plan.findings if f.title == "RAS wild-type: panitumumab + FOLFOX"]
+    assert finding.genes == ["KRAS", "NRAS"]
+    assert finding.summary.startswith("RAS wild-type (no variant in KRAS or NRAS)")
+    notes = json.dumps(careplan_to_fhir(plan, stated))
+    assert "RAS wild-type: RAS wild-type (no variant in KRAS or NRAS) is what the indication needs" in notes

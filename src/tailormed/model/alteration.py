@@ -39,6 +39,13 @@ meets none. Other alleles that the WHO P-group table places in a group are not r
 
 A cytogenetic arm deletion (``kind: cytogenetic``) is written ``del(5q)`` or ``5q deletion``, or in ISCN with its
 breakpoints, ``del(5)(q13q33)``; the biomarker is the loss of part of that chromosome arm.
+
+A label that needs genes without any variant (``kind: wild_type``) is written ``KRAS wild-type`` (one gene) or
+``RAS wild-type``, which the panitumumab label defines as wild-type in both KRAS and NRAS. It is met only by genes a
+report states wild-type, never by a gene's absence from the variants.
+
+>>> parse_alteration("RAS wild-type").wild_type
+['KRAS', 'NRAS']
 """
 
 from __future__ import annotations
@@ -206,6 +213,7 @@ class AlterationKind(StrEnum):
     EXPRESSION = "expression"
     HLA = "hla"
     CYTOGENETIC = "cytogenetic"
+    WILD_TYPE = "wild_type"
 
 
 class VariantOrigin(StrEnum):
@@ -451,6 +459,9 @@ class Alteration(Contract):
     chromosome_arm: str | None = Field(
         default=None, pattern=r"^([1-9]|1[0-9]|2[0-2]|X|Y)[pq]$", description="For a cytogenetic arm deletion: '5q'"
     )
+    wild_type: list[str] = Field(
+        default_factory=list, description="For a wild-type biomarker: the genes that must all be without a variant"
+    )
     allele: GenomicAllele | None = None
     consequence: str | None = Field(default=None, description="Sequence Ontology term from a VEP/SnpEff annotation")
     vaf: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
@@ -501,7 +512,12 @@ _SIGNATURES = {
 }  # fmt: skip
 _FEATURE_TYPES = (
     "mutation", "amplification", "deletion", "fusion", "exon", "signature", "expression", "hla", "cytogenetic",
+    "wild_type",
 )  # fmt: skip
+#: Gene families a label names as wild-type, with the genes its definition names ("wild-type RAS (defined as
+#: wild-type in both KRAS and NRAS ...)", panitumumab).
+WILD_TYPE_FAMILIES = {"RAS": ("KRAS", "NRAS")}
+_WILD_TYPE_WORDS = frozenset({"WILD-TYPE", "WILD TYPE", "WILDTYPE"})
 _HLA = re.compile(r"^HLA-([A-Z]+[0-9]*)\*(\d{2,3}(?::\d{2,4}){0,3})([NLSCAQPG]?)$")
 _ARM_DELETION = (
     re.compile(r"^DEL\(([1-9]|1[0-9]|2[0-2]|X|Y)([PQ])\)$"),
@@ -549,6 +565,11 @@ def parse_alteration(text: str, *, gene: str | None = None, feature_type: str | 
         raise ValueError(f"not an HLA allele: {raw!r} (e.g. 'HLA-A*02:01:01:01', 'HLA-A*02:01')")
     if wanted == "cytogenetic":
         raise ValueError(f"not a chromosome arm deletion: {raw!r} (e.g. 'del(5q)' or 'del(5)(q13q33)')")
+    wild = _wild_type(raw, gene)
+    if wild is not None:
+        return _expect(wild, feature_type)
+    if wanted == "wild_type":
+        raise ValueError(f"not a wild-type result: {raw!r} (e.g. 'KRAS wild-type' or 'RAS wild-type')")
     signature = _SIGNATURES.get(upper) if gene is None or gene.strip().upper() in ("", "MSI", "TMB") else None
     if signature is not None:
         return _expect(
@@ -701,6 +722,20 @@ def _expression(raw: str, gene: str | None) -> Alteration | None:
     return Alteration(
         gene=symbol, kind=AlterationKind.EXPRESSION, expression=measured, label=f"{shown} {measured.text}"
     )
+
+
+def _wild_type(raw: str, gene: str | None) -> Alteration | None:
+    """A wild-type biomarker (``KRAS wild-type``; ``RAS wild-type`` is KRAS and NRAS), or None."""
+    if gene is not None and gene.strip():
+        symbol, rest = gene.strip().upper(), raw.strip().upper()
+    else:
+        symbol, _, rest = raw.strip().upper().partition(" ")
+    if rest not in _WILD_TYPE_WORDS:
+        return None
+    if not _is_gene(symbol):
+        raise ValueError(f"not a gene symbol: {symbol!r} in {raw!r}")
+    genes = list(WILD_TYPE_FAMILIES.get(symbol, (symbol,)))
+    return Alteration(gene=symbol, kind=AlterationKind.WILD_TYPE, wild_type=genes, label=f"{symbol} wild-type")
 
 
 def _hla(raw: str, gene: str | None) -> Alteration | None:

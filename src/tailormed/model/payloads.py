@@ -125,7 +125,8 @@ class TherapyMatchData(Contract):
     gene: str
     alteration: str
     matched_level: str = Field(
-        description="genomic, protein, codon, exon, fusion, signature, hla, cytogenetic, expression or gene_class"
+        description="genomic, protein, codon, exon, fusion, signature, hla, cytogenetic, expression, wild_type (a "
+        "label that needs genes without variants: RAS wild-type) or gene_class"
     )
     tumor_type: str
     therapy: str

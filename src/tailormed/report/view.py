@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from tailormed.engines.pgx.untested import positions_text
 from tailormed.knowledge.medicines import medication_names
+from tailormed.model.alteration import WILD_TYPE_FAMILIES
 from tailormed.model.careplan import Action, ActionKind, CarePlan
 from tailormed.model.enums import extents_words
 from tailormed.model.finding import Domain, Finding, NotAssessed, Priority
@@ -157,7 +158,8 @@ class PgxView:
 @dataclass(frozen=True)
 class TumourGene:
     """What the patient report says of one altered tumour gene, or of the patient's own HLA type (``kind`` "hla",
-    ``gene`` the typing) or a lost chromosome arm (``kind`` "chromosome", ``gene`` the chromosome number)."""
+    ``gene`` the typing), a lost chromosome arm (``kind`` "chromosome", ``gene`` the chromosome number) or genes
+    tested and found without a change (``kind`` "wild_type", ``gene`` the genes, space-separated)."""
 
     gene: str
     may_work: list[str]
@@ -167,11 +169,14 @@ class TumourGene:
 
 def _tumour_subject(gene: str, alteration: str, matched_level: str) -> tuple[str, str]:
     """How the patient report names what a therapy matched: the HLA typing itself (it is the patient's, not the
-    tumour's), the chromosome whose arm was lost (``del(5q)`` -> 5), or the gene."""
+    tumour's), the chromosome whose arm was lost (``del(5q)`` -> 5), the genes found without a change (RAS wild-type
+    -> ``KRAS NRAS``), or the gene."""
     if matched_level == "hla":
         return "hla", alteration
     if matched_level == "cytogenetic":
         return "chromosome", gene.removeprefix("del(").rstrip(")").rstrip("pq")
+    if matched_level == "wild_type":
+        return "wild_type", " ".join(WILD_TYPE_FAMILIES.get(gene, (gene,)))
     return "gene", gene
 
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TherapyMatch, actions
 from tailormed.engines.onco.tiers import TIER_ORDER, Relation
 from tailormed.knowledge.onco.evidence import Direction, EvidenceType, Significance
+from tailormed.model.alteration import Alteration, AlterationKind
 from tailormed.model.finding import Domain, Evidence, Finding, Priority
 from tailormed.model.payloads import TherapyMatchData
 
@@ -47,8 +48,12 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
         title = f"{alteration.label}: evidence against {row.significance.value.replace('_', ' ')} to {row.therapy}"
     else:
         title = f"{alteration.label}: {row.therapy}"
+    if alteration.kind is AlterationKind.WILD_TYPE:
+        matched = f"{alteration.label} (no variant in {' or '.join(alteration.wild_type)}) is what the indication needs"
+    else:
+        matched = f"{alteration.label} matched at the {best.matched_level.value} level"
     summary = (
-        f"{alteration.label} matched at the {best.matched_level.value} level; AMP/ASCO/CAP tier {best.amp_tier} for "
+        f"{matched}; AMP/ASCO/CAP tier {best.amp_tier} for "
         f"{result.tumour_type} ({best.relation.value.replace('_', ' ')}; evidence in {disease}). "
         f"{len(matches)} supporting row(s) from {', '.join(sorted({m.source for m in matches}))}."
     )
@@ -100,9 +105,16 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
         title=title,
         summary=summary,
         priority=Priority.ACTIONABLE if tier_one else Priority.ROUTINE,
-        genes=sorted({alteration.gene} | ({alteration.partner} if alteration.partner else set())),
+        genes=sorted(_genes(alteration)),
         drugs=list(row.therapies),
         conditions=[result.tumour_type],
         data=payload,
         evidence=evidence,
     )
+
+
+def _genes(alteration: Alteration) -> set[str]:
+    """The genes a finding is about: a fusion's two partners, the genes a wild-type result names (RAS: KRAS, NRAS)."""
+    if alteration.kind is AlterationKind.WILD_TYPE:
+        return set(alteration.wild_type)
+    return {alteration.gene} | ({alteration.partner} if alteration.partner else set())

@@ -8,6 +8,8 @@ the criterion's range (TPS 60% meets TPS >= 50%; HER2 IHC 3+ does not meet HER2 
 result never meets a genomic biomarker, nor the other way round (HER2 IHC 3+ is not ERBB2 amplification).
 An HLA typing meets an HLA allele of the same locus at two fields (``HLA-A*02:01:01:01`` meets ``HLA-A*02:01``); a
 chromosome arm deletion meets the same arm's deletion (``del(5)(q13q33)`` meets ``del(5q)``).
+A wild-type biomarker (RAS wild-type) is met by no alteration: it is a result about the whole tumour, matched from
+the genes a report states wild-type (:func:`tailormed.engines.onco.run.match_profile`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class MatchLevel(StrEnum):
     HLA = "hla"
     CYTOGENETIC = "cytogenetic"
     EXPRESSION = "expression"
+    WILD_TYPE = "wild_type"
     GENE_CLASS = "gene_class"
 
 
@@ -47,6 +50,8 @@ def match_level(
 ) -> MatchLevel | None:
     """The level at which ``alteration`` meets ``row``'s biomarker, or None when it does not."""
     spec = row.biomarker
+    if AlterationKind.WILD_TYPE in (spec.kind, alteration.kind):
+        return None
     if spec.kind is AlterationKind.SIGNATURE:
         same = alteration.kind is AlterationKind.SIGNATURE and alteration.signature is spec.signature
         return MatchLevel.SIGNATURE if same else None

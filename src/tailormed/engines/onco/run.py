@@ -34,7 +34,7 @@ from tailormed.knowledge.onco.evidence import (
     Withdrawal,
 )
 from tailormed.knowledge.onco.oncotree import UNKNOWN_TUMOUR, OncoTree
-from tailormed.model.alteration import Alteration, AlterationKind, VariantOrigin
+from tailormed.model.alteration import Alteration, AlterationKind, GeneClass, VariantOrigin
 from tailormed.model.base import Contract
 from tailormed.model.enums import DiseaseExtent, extents_words
 from tailormed.model.finding import NotAssessed
@@ -76,6 +76,7 @@ class OncoKnowledge:
     withdrawn: tuple[Withdrawal, ...] = field(init=False)
     known: frozenset[tuple[str, str]] = field(init=False)
     by_gene: dict[str, list[tuple[EvidenceTable, BiomarkerEvidence]]] = field(init=False)
+    wild_type_rows: tuple[tuple[EvidenceTable, BiomarkerEvidence], ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hotspots", HotspotIndex.build(self.genes))
@@ -85,7 +86,11 @@ class OncoKnowledge:
         rows = [(table, self._current(row)) for table in self.tables for row in table.rows]
         object.__setattr__(self, "known", known_protein_changes(row for _, row in rows))
         index: dict[str, list[tuple[EvidenceTable, BiomarkerEvidence]]] = {}
+        wild = tuple((table, row) for table, row in rows if row.biomarker.kind is AlterationKind.WILD_TYPE)
+        object.__setattr__(self, "wild_type_rows", wild)
         for table, row in rows:
+            if row.biomarker.kind is AlterationKind.WILD_TYPE:
+                continue  # met by the tumour's stated results, never through one of its alterations
             for gene in {row.biomarker.gene, row.biomarker.partner} - {None}:
                 index.setdefault(str(gene), []).append((table, row))
         object.__setattr__(self, "by_gene", index)
@@ -205,11 +210,16 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
     """Every evidence row each alteration matches, at its most specific level, tiered for the tumour type.
 
     Resistance is kept next to sensitivity. Gene-level mutation evidence that an alteration would have met had it
-    been oncogenic is listed under ``not_assessed`` instead of silently dropped.
+    been oncogenic is listed under ``not_assessed`` instead of silently dropped. Wild-type biomarkers (RAS
+    wild-type) are matched for the tumour as a whole (:func:`_wild_type_matches`); a wild-type result given as an
+    alteration (``--alteration 'RAS wild-type'``) states its genes wild-type.
     """
+    stated = [a for a in profile.alterations if a.kind is AlterationKind.WILD_TYPE]
+    wild_type = profile.wild_type | {gene for a in stated for gene in a.wild_type}
     alterations = [
         with_hotspot_protein(with_current_names(a, knowledge.genes, knowledge.former_symbols), knowledge.hotspots)
         for a in profile.alterations
+        if a.kind is not AlterationKind.WILD_TYPE
     ]
     defined = _defined_types(profile.tumour_type, alterations, knowledge)
     matches: list[TherapyMatch] = []
@@ -239,7 +249,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
             related, note = relation(profile.tumour_type, row, knowledge.tree, defined)
             if row.biomarker.kind is AlterationKind.HLA and related is Relation.OTHER:
                 continue  # an HLA type is the patient's, not the tumour's: no evidence from other tumour types
-            related, note, condition = _label_conditions(row, alterations, profile.wild_type, knowledge, related, note)
+            related, note, condition = _label_conditions(row, alterations, wild_type, knowledge, related, note)
             related, note, condition = _origin_condition(row, alteration, related, note, condition)
             before = related
             related, note, condition = _extent_condition(row, profile, related, note, condition)
@@ -270,6 +280,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                     reason=f"not applied: variant not predicted oncogenic ({verdict.reason})",
                 )
             )
+    matches += _wild_type_matches(profile, alterations, wild_type, defined, knowledge)
     matches = [_same_extent(match, core_claims) for match in matches]
     matches.sort(key=_order)
     return OncoResult(
@@ -279,6 +290,58 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
         matches=matches,
         not_assessed=[*profile.not_assessed, *gated, *withdrawn.values()],
     )
+
+
+def _wild_type_matches(
+    profile: TumourProfile,
+    alterations: Sequence[Alteration],
+    wild_type: frozenset[str],
+    defined: Mapping[str, str],
+    knowledge: OncoKnowledge,
+) -> list[TherapyMatch]:
+    """Indications that need genes wild-type (panitumumab: RAS wild-type colorectal cancer), for a tumour of their
+    own type only: no alteration carries them, so evidence from other tumour types would reach every tumour.
+
+    A tumour with a listed variant that meets the gene's mutation (as the RAS resistance rows read it: predicted
+    oncogenic) is not offered the therapy. A tumour whose report states every gene wild-type is on-label; otherwise
+    the row is on-label with the condition that the genes be wild-type, naming the genes not stated (a gene absent
+    from the variants is never read as wild-type).
+    """
+    found = []
+    for table, row in knowledge.wild_type_rows:
+        related, note = relation(profile.tumour_type, row, knowledge.tree, defined)
+        if related is Relation.OTHER or knowledge.withdrawal(row) is not None:
+            continue
+        genes = row.biomarker.wild_type
+        mutations = [Alteration(gene=g, kind=AlterationKind.MUTATION, gene_class=GeneClass.ANY, label=g) for g in genes]
+        if _present(mutations, alterations, knowledge) is not None:
+            continue  # the resistance rows of the variant say why
+        related, note, condition = _label_conditions(row, alterations, wild_type, knowledge, related, note)
+        unstated = [gene for gene in genes if gene not in wild_type]
+        if unstated:
+            subject = row.biomarker.gene if len(unstated) == len(genes) else " and ".join(unstated)
+            point = f"only with {row.biomarker.label} ({subject} status not stated for this tumour)"
+            condition = f"{point}; {condition}" if condition else point
+        before = related
+        related, note, condition = _extent_condition(row, profile, related, note, condition)
+        found.append(
+            TherapyMatch(
+                case_id=profile.case_id,
+                alteration=row.biomarker,
+                row=row,
+                matched_level=MatchLevel.WILD_TYPE,
+                tumour_type=profile.tumour_type,
+                relation=related,
+                relation_note=note,
+                condition=condition,
+                off_extent=row.extents if before is not Relation.OTHER and related is Relation.OTHER else [],
+                amp_tier=amp_tier(related, row.amp_level),
+                source=table.source,
+                release=table.release,
+                licence_note=None if table.redistributable else table.licence_note,
+            )
+        )
+    return found
 
 
 def _defined_types(tumour_type: str, alterations: Sequence[Alteration], knowledge: OncoKnowledge) -> dict[str, str]:

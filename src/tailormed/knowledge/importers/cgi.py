@@ -150,7 +150,11 @@ def _biomarker(row: dict[str, str], skipped: Counter[str]) -> Alteration | None:
             exon = re.match(r"^exon (\d+) (deletion|insertion)s?$", rest)
             if exon:
                 return parse_alteration(f"exon {exon.group(1)} {exon.group(2)}", gene=gene)
-            return parse_alteration(rest.strip("()"), gene=gene)
+            parsed = parse_alteration(rest.strip("()"), gene=gene)
+            if parsed.kind is AlterationKind.WILD_TYPE:  # the curated core holds the wild-type labels
+                skipped["wild-type biomarkers"] += 1
+                return None
+            return parsed
         if kind == "CNA" and alteration.endswith((":amp", ":del")):
             return parse_alteration("amplification" if alteration.endswith("amp") else "deletion", gene=gene)
         if kind == "FUS" and "__" in alteration:

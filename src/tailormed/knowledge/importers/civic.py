@@ -38,7 +38,7 @@ from tailormed.knowledge.onco.evidence import (
     Significance,
 )
 from tailormed.knowledge.registry import Importer
-from tailormed.model.alteration import Alteration, GenomicAllele, parse_alteration
+from tailormed.model.alteration import Alteration, AlterationKind, GenomicAllele, parse_alteration
 from tailormed.model.genotype import GenomeBuild
 from tailormed.tables import read_table, split_lines
 
@@ -214,10 +214,14 @@ def _biomarkers(gene: str, variant: str, skipped: Counter[str]) -> list[Alterati
     found = []
     for option in options:
         try:
-            found.append(parse_alteration(option, gene=gene.strip() if gene.strip() != "ABL" else "ABL1"))
+            parsed = parse_alteration(option, gene=gene.strip() if gene.strip() != "ABL" else "ABL1")
         except ValueError:
             skipped["variant names outside the alteration grammar"] += 1
             return []
+        if parsed.kind is AlterationKind.WILD_TYPE:  # the curated core holds the wild-type labels
+            skipped["wild-type variants"] += 1
+            return []
+        found.append(parsed)
     return found
 
 
