@@ -23,7 +23,7 @@ from tailormed.engines.onco.run import (
 )
 from tailormed.engines.onco.tiers import Relation
 from tailormed.errors import InputError
-from tailormed.knowledge.onco.core import CuratedRow
+from tailormed.knowledge.onco.core import CuratedRow, unquoted_extent
 from tailormed.knowledge.onco.evidence import (
     AmpLevel,
     BiomarkerEvidence,
@@ -276,8 +276,91 @@ def test_a_trial_row_follows_the_extent_its_quote_names(core_knowledge: OncoKnow
 
 def test_off_extent_only_when_the_extent_alone_takes_it_off(core_knowledge: OncoKnowledge) -> None:
     """Encorafenib + cetuximab for a resected colon cancer is off by extent alone; a melanoma label matched in colon
-    cancer is off by tumour type, whatever the extent, and says nothing about the extent."""
+    cancer is off by tumour type whatever the extent, so its extent is kept apart (``other_type_extent``)."""
     result = run(core_knowledge, "COAD", "BRAF V600E", DiseaseExtent.EARLY, "III")
-    assert best(result, ENCO).off_extent == [DiseaseExtent.METASTATIC]
+    assert best(result, ENCO).off_extent == [DiseaseExtent.METASTATIC] and best(result, ENCO).other_type_extent == []
     assert best(result, "dabrafenib").relation is Relation.OTHER and best(result, "dabrafenib").off_extent == []
     assert best(result, "cetuximab").off_extent == []  # resistance holds whatever the extent
+
+
+MELANOMA_ONLY = ("dabrafenib", "encorafenib + binimetinib", "trametinib", "vemurafenib + cobimetinib")
+
+
+def action_best(result: OncoResult, therapy: str) -> TherapyMatch:
+    """The match that speaks for the therapy's sensitivity claim (its action's best)."""
+    [group] = [
+        g for g in actions(result.matches)
+        if g[0].row.therapy.casefold() == therapy.casefold() and g[0].row.significance is Significance.SENSITIVITY
+    ]  # fmt: skip
+    return group[0]
+
+
+def test_another_types_label_for_another_extent_says_both(core_knowledge: OncoKnowledge) -> None:
+    """Dabrafenib, encorafenib + binimetinib, trametinib ... are approved for unresectable or metastatic melanoma:
+    for a resected stage III colon cancer they are from another tumour type and for another extent, and the match
+    says both (tier II-C, as AMP/ASCO/CAP places another type's approval); dabrafenib + trametinib, whose melanoma
+    label includes adjuvant treatment (its row names no extent), and any other-type label for a metastatic colon
+    cancer say nothing of the extent. Vemurafenib's hairy cell leukaemia and Erdheim-Chester labels name no extent,
+    so one of them speaks for vemurafenib, not its melanoma label."""
+    early = run(core_knowledge, "COAD", "BRAF V600E", DiseaseExtent.EARLY, "III")
+    metastatic = run(core_knowledge, "COAD", "BRAF V600E", DiseaseExtent.METASTATIC, "IV")
+    unknown = run(core_knowledge, "COAD", "BRAF V600E")
+    for therapy in MELANOMA_ONLY:
+        match = action_best(early, therapy)
+        assert (match.amp_tier, match.relation, match.off_extent) == ("II-C", Relation.OTHER, []), therapy
+        assert match.other_type_extent == [DiseaseExtent.LOCALLY_ADVANCED, DiseaseExtent.METASTATIC], therapy
+        assert match.relation_note == (
+            "approved for locally advanced (unresectable) or metastatic disease of another tumour type; this tumour "
+            "is stage III, early (resectable or resected)"
+        ), therapy
+        for other in (action_best(metastatic, therapy), action_best(unknown, therapy)):
+            assert (other.amp_tier, other.other_type_extent, other.off_extent) == ("II-C", [], []), therapy
+            assert other.relation_note is None, therapy
+    for therapy in ("dabrafenib + trametinib", "vemurafenib"):
+        match = action_best(early, therapy)
+        assert (match.amp_tier, match.other_type_extent, match.relation_note) == ("II-C", [], None), therapy
+    melanoma = [m for m in early.matches if m.row.id == "onco-core:mel-braf-v600e-vemurafenib"]
+    assert [m.other_type_extent for m in melanoma] == [[DiseaseExtent.LOCALLY_ADVANCED, DiseaseExtent.METASTATIC]]
+
+
+@pytest.mark.parametrize(
+    ("quote", "named"),
+    [
+        ("patients with advanced, unresectable, AJCC IIIC/IV NRAS-mutant melanoma", True),
+        ("unresectable stage IIIC or IV melanoma", True),
+        ("unresectable stage IIIC or stage IV melanoma", True),
+        ("NSCLC patients with stage IIIB/IV chemotherapy-resistant tumors", True),
+        ("benefit seen for the treatment of stage III-IV disease", True),
+        ("stage IV colorectal cancer", True),
+        ("AJCC stage IV melanoma", True),
+        ("stage IVA head and neck cancer", False),
+        ("stage II to IIIA non-small-cell lung cancer", False),
+        ("AJCC IIIC melanoma", False),
+        ("stage III or IVA disease", False),
+        ("IV infusion in stage III disease", False),
+    ],
+)
+def test_the_extent_words_read_a_range_of_stage_groups_up_to_four(quote: str, named: bool) -> None:
+    """Trial populations are written as stage groups ("AJCC IIIC/IV", "stage IIIC or IV"): a list or range of groups
+    that reaches stage IV names metastatic disease as "stage IV" does; IVA (head and neck: no distant spread) and
+    groups below IV do not."""
+    assert (unquoted_extent([DiseaseExtent.METASTATIC], [quote]) is None) is named
+
+
+def test_nras_melanoma_binimetinib_follows_its_trials_extent(core_knowledge: OncoKnowledge) -> None:
+    """NEMO enrolled "advanced, unresectable, AJCC IIIC/IV NRAS-mutant melanoma": binimetinib is tier I-B for an
+    unresectable or metastatic NRAS Q61R melanoma and off, with the reason, for a resected stage III one."""
+    def binimetinib(extent: DiseaseExtent | None) -> TherapyMatch:
+        result = run(core_knowledge, "SKCM", "NRAS Q61R", extent, "IIIB")
+        [match] = [m for m in result.matches if m.row.id == "onco-core:mel-nras-binimetinib"]
+        return match
+
+    for extent in (DiseaseExtent.LOCALLY_ADVANCED, DiseaseExtent.METASTATIC):
+        assert (binimetinib(extent).amp_tier, binimetinib(extent).off_extent) == ("I-B", [])
+    early = binimetinib(DiseaseExtent.EARLY)
+    assert (early.amp_tier, early.off_extent) == ("II-C", [DiseaseExtent.LOCALLY_ADVANCED, DiseaseExtent.METASTATIC])
+    assert early.relation_note == (
+        "studied in locally advanced (unresectable) or metastatic disease; this tumour is stage IIIB, early "
+        "(resectable or resected)"
+    )
+    assert binimetinib(None).condition is not None and "metastatic" in binimetinib(None).condition

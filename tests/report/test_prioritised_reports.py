@@ -17,6 +17,9 @@ import textstat
 
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.model.careplan import ActionKind, CarePlan
+from tailormed.model.engine import EngineRun
+from tailormed.model.enums import DiseaseExtent
+from tailormed.model.finding import Domain, Evidence, Finding, Priority
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import HereditaryVariantData, TherapyMatchData
 from tailormed.pipeline.analyze import analyze
@@ -130,7 +133,11 @@ def test_summary_marks_a_therapy_whose_evidence_points_both_ways(built_plans: Pl
     for line in conflicting:
         entry = f"{line.best.therapy} ({line.best.amp_tier}, conflicting evidence)"
         assert sum(entry in text for text in lines) == 1, entry
-    plain = [t for t in view.therapies_now if not t.conflicting and not t.on_label and not t.best.off_extent]
+    plain = [
+        t
+        for t in view.therapies_now
+        if not t.conflicting and not t.on_label and not t.best.off_extent and not t.best.other_type_extent
+    ]
     assert plain and all(any(f"{t.best.therapy} ({t.best.amp_tier})" in text for text in lines) for t in plain)
 
 
@@ -411,3 +418,78 @@ def test_panitumumab_for_ras_wild_type_waits_for_the_ras_result(core: KnowledgeB
     assert finding.summary.startswith("RAS wild-type (no variant in KRAS or NRAS)")
     notes = json.dumps(careplan_to_fhir(plan, stated))
     assert "RAS wild-type: RAS wild-type (no variant in KRAS or NRAS) is what the indication needs" in notes
+
+
+OTHER_TYPES = "other tumour types, for locally advanced (unresectable) or metastatic disease only"
+MELANOMA_LABELS = [
+    therapy_key(t)
+    for t in (
+        "dabrafenib", "trametinib", "encorafenib + binimetinib", "vemurafenib + cobimetinib",
+        "atezolizumab + cobimetinib + vemurafenib",
+    )
+]  # fmt: skip
+
+
+def test_other_types_labels_for_another_extent_are_listed_apart(demo_plans: Plans, built_plans: Plans) -> None:
+    """demo-04's resected stage III colon cancer: the melanoma labels (unresectable or metastatic melanoma) are from
+    another tumour type and for another extent; the summary says both and lists none of them as "may benefit".
+    Dabrafenib + trametinib, whose melanoma label includes adjuvant treatment, and vemurafenib, with labels for
+    hairy cell leukaemia and Erdheim-Chester disease that name no extent, stay II-C benefits. With the built bundle a
+    therapy whose best claim is a colorectal one (CIViC's tier I-B dabrafenib) keeps that claim."""
+    patient, plan = demo_plans["demo-04-park"]
+    line = _braf_line(patient, plan)
+    head = f"{OTHER_TYPES}: "
+    assert set(MELANOMA_LABELS) == _listed(line, head), line
+    assert not _listed(line, "may benefit: ") & set(MELANOMA_LABELS), line
+    assert {therapy_key("dabrafenib + trametinib"), therapy_key("vemurafenib")} <= _listed(line, "may benefit: ")
+    assert line.count("(this tumour: stage III, early)") == 1, line
+    for plans in (demo_plans, built_plans):
+        patient, plan = plans["demo-04-park"]
+        line = _braf_line(patient, plan)
+        apart = [t for t in build_view(plan, patient).therapies_now if t.best.other_type_extent]
+        assert apart and {therapy_key(t.best.therapy) for t in apart} == _listed(line, head), line
+        assert therapy_key("encorafenib + binimetinib") in _listed(line, head), line  # CGI's melanoma claim too
+        assert not _listed(line, "may benefit: ") & _listed(line, head), line
+        html = render_clinician_html(plan, patient)
+        assert any(head in html_line for html_line in summary_lines(html))
+
+
+def _therapy(therapy: str, significance: str, tier: str, **extra: object) -> TherapyMatchData:
+    return TherapyMatchData.model_validate(
+        {"gene": "BRAF", "alteration": "V600E", "matched_level": "protein", "tumor_type": "COAD", "therapy": therapy,
+         "direction": "supports", "significance": significance, "evidence_level": "B", "amp_tier": tier,
+         "source": "onco-core:x", **extra}
+    )  # fmt: skip
+
+
+def _onco_finding(p: TherapyMatchData) -> Finding:
+    return Finding(
+        id=f"onco:BRAF:{p.therapy}:{p.significance}", domain=Domain.ONCOLOGY, title=f"BRAF V600E: {p.therapy}",
+        summary=p.amp_tier, priority=Priority.ACTIONABLE if p.amp_tier.startswith("I-") else Priority.ROUTINE,
+        genes=["BRAF"], drugs=[p.therapy], data=p,
+        evidence=[Evidence(source="onco-core", version="test", level=f"{p.evidence_level} (AMP {p.amp_tier})")],
+    )  # fmt: skip
+
+
+def _onco_plan(patient: Patient, payloads: list[TherapyMatchData]) -> CarePlan:
+    findings = [_onco_finding(p) for p in payloads]
+    return plan_for(patient, [EngineRun(findings=findings, versions={"onco-core": "test"})])
+
+
+def test_the_header_names_the_tiers_of_the_therapies_it_lists_with_a_tier(demo_plans: Plans) -> None:
+    """Therapies listed apart for another extent carry no tier in the line, so the header's "at AMP tier ..." names
+    only the tiers the line shows: cetuximab's I-B, not the II-C of encorafenib + cetuximab listed for metastatic
+    disease; with nothing tiered the header names no tier."""
+    patient = demo_plans["demo-04-park"][0]
+    metastatic = [DiseaseExtent.METASTATIC]
+    enco = _therapy("encorafenib + cetuximab", "sensitivity", "II-C", evidence_level="FDA", off_extent=metastatic)
+    melanoma = _therapy("vemurafenib", "sensitivity", "II-C", evidence_level="FDA", other_type_extent=metastatic)
+    cetuximab = _therapy("cetuximab", "resistance", "I-B")
+    line = _braf_line(patient, _onco_plan(patient, [cetuximab, enco, melanoma]))
+    assert line == (
+        "- [actionable] BRAF V600E, other therapies at AMP tier I-B (see Tumour therapies) – no benefit expected: "
+        "cetuximab (I-B) | for metastatic disease only (this tumour: stage III, early): encorafenib + cetuximab | "
+        "other tumour types, for metastatic disease only: vemurafenib [onco-core]"
+    )
+    alone = _braf_line(patient, _onco_plan(patient, [enco, melanoma]))
+    assert alone.startswith("- [routine] BRAF V600E, other therapies (see Tumour therapies) – for metastatic"), alone

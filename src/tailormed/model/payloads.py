@@ -148,6 +148,12 @@ class TherapyMatchData(Contract):
         description="The extents of disease the indication is for, when the tumour's stated extent alone takes it "
         "off-label; the summary lists such therapies apart ('for metastatic disease only'), never as a benefit now",
     )
+    other_type_extent: list[DiseaseExtent] = Field(
+        default_factory=list,
+        description="The extents of disease an indication for another tumour type is for, when the tumour's stated "
+        "extent is none of them; the summary lists such therapies apart ('other tumour types, for metastatic disease "
+        "only'), never as a benefit now",
+    )
     regimens: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Regimens the therapy names by acronym, with their medicines (mFOLFOX6: oxaliplatin, leucovorin, "

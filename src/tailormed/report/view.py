@@ -380,7 +380,7 @@ class ReportView:
             if not line.on_label:
                 rest.setdefault(line.biomarker, []).append(line)
         for biomarker, group in rest.items():
-            now = [t for t in group if not t.best.off_extent]
+            now = [t for t in group if not t.best.off_extent and not t.best.other_type_extent]
             parts = []
             for against, claim in ((False, "may benefit"), (True, "no benefit expected")):
                 names = [
@@ -390,27 +390,33 @@ class ReportView:
                 ]
                 if names:
                     parts.append(f"{claim}: {'; '.join(names)}")
-            parts += self._other_extent_parts([t for t in group if t.best.off_extent])
-            tiers = "/".join(sorted({t.best.amp_tier for t in group}))
-            text = f"{biomarker}, other therapies at AMP tier {tiers} (see Tumour therapies) – {' | '.join(parts)}"
+            parts += self._other_extent_parts([t for t in group if t.best.off_extent or t.best.other_type_extent])
+            tiers = "/".join(sorted({t.best.amp_tier for t in now}))  # the lines listed apart show no tier
+            at = f" at AMP tier {tiers}" if tiers else ""
+            text = f"{biomarker}, other therapies{at} (see Tumour therapies) – {' | '.join(parts)}"
             sources = ", ".join(dict.fromkeys(s for t in group for s in t.sources))
             priority = Priority.ACTIONABLE if any(tier(t.best.amp_tier)[0] == "I" for t in now) else Priority.ROUTINE
             lines.append(SummaryLine(priority, text, sources))
         return lines
 
     def _other_extent_parts(self, lines: list[TherapyLine]) -> list[str]:
-        """Therapies off-label only because the tumour's extent of disease is not the one their label or trial is
-        for: named apart, with that extent and the tumour's, so none reads as a benefit for this tumour now (they
-        matter at a change of extent, such as a metastatic recurrence)."""
+        """Therapies whose label or trial is for an extent of disease the tumour's is not: named apart, with that
+        extent and, once, the tumour's, so none reads as a benefit for this tumour now (they matter at a change of
+        extent, such as a metastatic recurrence). Those from another tumour type's label say so as well: such a
+        therapy is off-label twice over."""
         tumour = self.patient.tumour
         stated = [f"stage {tumour.stage}"] if tumour is not None and tumour.stage else []
         if tumour is not None and tumour.extent is not None:
             stated.append(tumour.extent.value.replace("_", " "))
         this = f" (this tumour: {', '.join(stated)})" if stated else ""
         groups: dict[str, list[str]] = {}
-        for line in lines:
-            groups.setdefault(extents_words(line.best.off_extent), []).append(line.best.therapy)
-        return [f"for {extents} disease only{this}: {'; '.join(names)}" for extents, names in groups.items()]
+        for line in sorted(lines, key=lambda t: not t.best.off_extent):
+            if line.best.off_extent:
+                head = f"for {extents_words(line.best.off_extent)} disease only"
+            else:
+                head = f"other tumour types, for {extents_words(line.best.other_type_extent)} disease only"
+            groups.setdefault(head, []).append(line.best.therapy)
+        return [f"{head}{this if i == 0 else ''}: {'; '.join(names)}" for i, (head, names) in enumerate(groups.items())]
 
     @property
     def other_actions(self) -> list[Action]:

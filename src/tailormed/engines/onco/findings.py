@@ -80,6 +80,7 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
         condition=best.condition,
         relation_note=best.relation_note,
         off_extent=best.off_extent,
+        other_type_extent=best.other_type_extent,
         regimens={t: knowledge.regimens[t.casefold()] for t in row.therapies if t.casefold() in knowledge.regimens},
     )
     used = [alteration.label] + ([alteration.allele.text] if alteration.allele else [])

@@ -144,6 +144,12 @@ class TherapyMatch(Contract):
         description="The extents of disease the indication is for, when the tumour's stated extent alone takes it "
         "off-label (a metastatic label for a resected tumour); empty otherwise",
     )
+    other_type_extent: list[DiseaseExtent] = Field(
+        default_factory=list,
+        description="The extents of disease an indication for another tumour type is for, when the tumour's stated "
+        "extent is none of them (a label for unresectable or metastatic melanoma, met by a resected colon cancer); "
+        "empty otherwise",
+    )
     amp_tier: str
     source: str
     release: str
@@ -171,7 +177,8 @@ def actions(matches: Sequence[TherapyMatch]) -> list[list[TherapyMatch]]:
     """The matches as one action per case, alteration, therapy (its drugs in any order or spelling:
     :func:`tailormed.model.payloads.therapy_key`) and claim (significance and direction): every label or source row
     that says the same thing is one group, its best match first (tier, then AMP level, then a label with no setting,
-    the broadest, then the curated core's wording), groups in the order of their best matches."""
+    the broadest, then the curated core's wording, then a label for the tumour's extent of disease), groups in the
+    order of their best matches."""
     groups: dict[tuple[str, str, tuple[str, ...], str, str], list[TherapyMatch]] = {}
     for match in matches:
         row = match.row
@@ -193,9 +200,11 @@ def action_cells(group: Sequence[TherapyMatch]) -> tuple[str, ...]:
     return (*cells[:-2], cited, cells[-1])
 
 
-def _best_first(match: TherapyMatch) -> tuple[int, str, bool, bool]:
+def _best_first(match: TherapyMatch) -> tuple[int, str, bool, bool, bool]:
     row = match.row
-    return TIER_ORDER[match.amp_tier], row.amp_level.value, row.setting is not None, match.source != CORE_SOURCE
+    outside = bool(match.off_extent or match.other_type_extent)  # vemurafenib: hairy cell leukaemia before melanoma
+    core = match.source == CORE_SOURCE
+    return TIER_ORDER[match.amp_tier], row.amp_level.value, row.setting is not None, not core, outside
 
 
 class OncoResult(Contract):
@@ -253,6 +262,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
             related, note, condition = _origin_condition(row, alteration, related, note, condition)
             before = related
             related, note, condition = _extent_condition(row, profile, related, note, condition)
+            other_extent = before is Relation.OTHER and _outside_extent(row, profile)
             match = TherapyMatch(
                 case_id=profile.case_id,
                 alteration=alteration,
@@ -263,6 +273,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                 relation_note=note,
                 condition=condition,
                 off_extent=row.extents if before is not Relation.OTHER and related is Relation.OTHER else [],
+                other_type_extent=row.extents if other_extent else [],
                 amp_tier=amp_tier(related, row.amp_level),
                 source=table.source,
                 release=table.release,
@@ -418,6 +429,8 @@ def _extent_condition(
 
     A tumour of another extent is off the label, with the reason; one whose extent is not stated stays on it, with
     the extents the label names as its condition (never a silent match). A row naming no extent is left as it is.
+    A row already off-label by tumour type stays so; where nothing else was said of it, its note adds that it is for
+    another extent too (a melanoma label for unresectable or metastatic disease, met by a resected colon cancer).
     """
     if not row.extents or (profile.extent is not None and profile.extent in row.extents):
         return related, note, condition
@@ -426,11 +439,18 @@ def _extent_condition(
         stage = f"; stage {profile.stage}" if profile.stage else ""
         point = f"only for {approved} disease (the extent of disease is not stated for this tumour{stage})"
         return related, note, f"{condition}; {point}" if condition else point
-    if related is Relation.OTHER:
-        return related, note, condition
     stage = f"stage {profile.stage}, " if profile.stage else ""
     studied = "approved for" if row.amp_level is AmpLevel.A else "studied in"  # a trial's population, not a label
-    return Relation.OTHER, f"{studied} {approved} disease; this tumour is {stage}{profile.extent.words}", None
+    this = f"this tumour is {stage}{profile.extent.words}"
+    if related is Relation.OTHER:
+        other = f"{studied} {approved} disease of another tumour type; {this}"
+        return related, note if note is not None else other, condition
+    return Relation.OTHER, f"{studied} {approved} disease; {this}", None
+
+
+def _outside_extent(row: BiomarkerEvidence, profile: TumourProfile) -> bool:
+    """Whether the tumour's stated extent is not one the row's indication is for (a row naming none: never)."""
+    return bool(row.extents) and profile.extent is not None and profile.extent not in row.extents
 
 
 def _same_extent(

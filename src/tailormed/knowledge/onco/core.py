@@ -157,6 +157,11 @@ class Thresholds(Contract):
 CURATED_LEVELS = {"FDA": AmpLevel.A, "guideline": AmpLevel.A, "clinical": AmpLevel.B, "limited": AmpLevel.C}
 
 
+#: An AJCC stage group as trial populations write it in a list or range ("IIIC" of "AJCC IIIC/IV").
+_STAGE_GROUP = r"(?:0|I{1,3}|IV)[A-D]?\d?"
+#: Stage groups that reach stage IV: "stage IV", "AJCC IIIC/IV", "stage IIIC or stage IV", "stage III-IV" (not IVA:
+#: a head and neck cancer without distant spread).
+_STAGE_FOUR = rf"\b(?:stage|AJCC)\s+(?:(?:stage\s+)?{_STAGE_GROUP}\s*(?:/|-|–|,|\bor\b|\bto\b)\s*)*(?:stage\s+)?IV\b"
 #: Words by which a label names each extent of disease ("unresectable or metastatic", "adjuvant treatment following
 #: tumor resection", "early breast cancer"); a curated extent must be named so in one of the row's quotes.
 EXTENT_WORDS: dict[DiseaseExtent, re.Pattern[str]] = {
@@ -164,7 +169,7 @@ EXTENT_WORDS: dict[DiseaseExtent, re.Pattern[str]] = {
         r"\b(?:neo-?)?adjuvant\b|\bearly(?:-stage| stage)?\b|\bresect(?:ed|able)\b", re.IGNORECASE
     ),
     DiseaseExtent.LOCALLY_ADVANCED: re.compile(r"\blocally advanced\b|\bunresectable\b|\badvanced\b", re.IGNORECASE),
-    DiseaseExtent.METASTATIC: re.compile(r"\bmetastatic\b|\bmetastases\b|\bstage IV\b", re.IGNORECASE),
+    DiseaseExtent.METASTATIC: re.compile(rf"\bmetastatic\b|\bmetastases\b|{_STAGE_FOUR}", re.IGNORECASE),
 }
 
 
