@@ -292,8 +292,11 @@ def test_tumour_wild_type_genes_are_checked(tmp_path: Path) -> None:
     kras = "  - gene: KRAS\n    protein_change: G12D\n"
     record = load_record(write(tmp_path, "good.yaml", tumour.format(genes="KRAS, NRAS", variants=braf)), RANGES)
     assert record.tumour is not None and record.tumour.wild_type == ["KRAS", "NRAS"]
+    ras = load_record(write(tmp_path, "ras.yaml", tumour.format(genes="RAS", variants=braf)), RANGES).tumour
+    assert ras is not None and ras.wild_type_genes == {"KRAS", "NRAS"}  # RAS as the panitumumab label defines it
     for genes, variants, message in (
         ("KRAS, NRAS", braf + kras, "wild_type[0]: KRAS is stated wild-type but somatic_variants lists a KRAS variant"),
+        ("RAS", kras, "wild_type[0]: RAS (with KRAS) is stated wild-type but somatic_variants lists a KRAS variant"),
         ("KRAS wild-type", braf, "'KRAS wild-type' is not an HGNC gene symbol"),
     ):
         with pytest.raises(InputError) as caught:

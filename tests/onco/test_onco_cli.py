@@ -153,3 +153,27 @@ def test_bowel_and_unknown_keep_the_colorectal_exclusion(tmp_path: Path) -> None
         rows = [line.split("\t") for line in out.splitlines()[1:]]
         pan = [r for r in rows if "pan-braf-v600e-dabrafenib-trametinib" in r[10]]
         assert [r[9] for r in pan] == ["II-C"], tumour
+
+
+def test_wild_type_results_in_a_batch_and_their_contradictions(tmp_path: Path) -> None:
+    """A batch case states RAS wild-type as a row (``feature_type`` ``wild_type``): panitumumab is on-label without
+    condition; a case that also lists a KRAS variant is refused, naming the line."""
+    cases = tmp_path / "cases.tsv"
+    cases.write_text(
+        f"{HEADER}\textent\ncrc1\tBRAF\tV600E\tmutation\tCOAD\tmetastatic\ncrc1\t\tRAS wild-type\twild_type\tCOAD\t\n"
+        "crc2\tKRAS\twild-type\twild_type\tREAD\t\n",
+        encoding="utf-8",
+    )
+    code, out, err = invoke("--input", cases, "--core-only", kb=tmp_path)
+    assert code == 0, err
+    rows = [line.split("\t") for line in out.splitlines() if "\tpanitumumab\t" in line and "wild_type" in line]
+    by_case = {row[0]: (row[COLUMNS.index("amp_tier")], row[COLUMNS.index("note")]) for row in rows}
+    assert by_case["crc1"] == ("I-A", "")
+    assert by_case["crc2"][0] == "I-A" and by_case["crc2"][1].startswith(
+        "only with RAS wild-type (NRAS status not stated for this tumour)"
+    )
+    cases.write_text(f"{HEADER}\nc1\t\tRAS wild-type\twild_type\tCOAD\nc1\tKRAS\tG12D\tmutation\tCOAD\n")
+    code, _, err = invoke("--input", cases, "--core-only", kb=tmp_path)
+    assert code == 2 and "cases.tsv, line 3" in err and "RAS wild-type states KRAS without a variant" in err
+    code, _, err = invoke("-a", "KRAS wild-type", "-a", "KRAS G12C", "-t", "COAD", "--core-only", kb=tmp_path)
+    assert code == 2 and "KRAS G12C is listed" in err

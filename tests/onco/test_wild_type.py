@@ -154,3 +154,8 @@ def test_civic_and_cgi_wild_type_variants_stay_out() -> None:
            "Biomarker": "KIT wildtype"}  # fmt: skip
     assert cgi._biomarker(row, skipped) is None
     assert skipped == Counter({"wild-type variants": 1, "wild-type biomarkers": 1})
+
+
+def test_a_record_stating_ras_wild_type_states_kras_and_nras(core_knowledge: OncoKnowledge) -> None:
+    found = panitumumab(core_knowledge, tumour(wild_type=["RAS"]))
+    assert {(m.amp_tier, m.condition) for m in found} == {("I-A", None)}

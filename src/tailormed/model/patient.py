@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from tailormed.model.alteration import Alteration, VariantOrigin, parse_alteration
+from tailormed.model.alteration import WILD_TYPE_FAMILIES, Alteration, VariantOrigin, parse_alteration
 from tailormed.model.base import Coding, Contract
 from tailormed.model.enums import DiseaseExtent
 from tailormed.model.enums import Sex as Sex
@@ -366,7 +366,8 @@ class Tumour(Contract):
     wild_type: list[str] = Field(
         default_factory=list,
         description="HGNC symbols of the genes the tumour was tested for and found without an alteration, e.g. "
-        "['KRAS', 'NRAS'] (a wild-type result is only ever read from here, never from a gene's absence in a VCF)",
+        "['KRAS', 'NRAS'], or 'RAS' for both as the panitumumab label defines it (a wild-type result is only ever "
+        "read from here, never from a gene's absence in a VCF)",
     )
 
     @field_validator("stage")
@@ -405,13 +406,20 @@ class Tumour(Contract):
     def _wild_type_without_variant(self) -> Tumour:
         """A gene stated wild-type cannot also carry a listed somatic variant: the record contradicts itself."""
         mutated = {variant.gene for variant in self.somatic_variants}
-        for number, gene in enumerate(self.wild_type):
-            if gene in mutated:
-                raise ValueError(
-                    f"wild_type[{number}]: {gene} is stated wild-type but somatic_variants lists a {gene} variant; "
-                    "keep the one the report gives"
-                )
+        for number, name in enumerate(self.wild_type):
+            for gene in WILD_TYPE_FAMILIES.get(name, (name,)):
+                if gene in mutated:
+                    stated = name if gene == name else f"{name} (with {gene})"
+                    raise ValueError(
+                        f"wild_type[{number}]: {stated} is stated wild-type but somatic_variants lists a {gene} "
+                        "variant; keep the one the report gives"
+                    )
         return self
+
+    @property
+    def wild_type_genes(self) -> frozenset[str]:
+        """The genes stated wild-type, a family a label defines read as its genes (RAS: KRAS and NRAS)."""
+        return frozenset(gene for name in self.wild_type for gene in WILD_TYPE_FAMILIES.get(name, (name,)))
 
     def typed_alterations(self) -> list[Alteration]:
         """The HLA typing and cytogenetic abnormalities as alterations (``hla``, ``cytogenetic``)."""

@@ -19,7 +19,7 @@ from tailormed.evidence.tumour import read_tumour
 from tailormed.intake.tumour import read_cases, read_cna, read_fusions
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.onco import core, sources
-from tailormed.model.alteration import Alteration, VariantOrigin, parse_alteration, with_origin
+from tailormed.model.alteration import Alteration, AlterationKind, VariantOrigin, parse_alteration, with_origin
 from tailormed.model.engine import EngineRun
 from tailormed.model.enums import DiseaseExtent
 from tailormed.model.evidence import TumourEvidence
@@ -100,7 +100,22 @@ def file_profile(
                 found.append(with_origin(parse_alteration(text), origin))
             except ValueError as exc:
                 raise InputError(f"{option} {text!r}: {exc}") from exc
+    problem = wild_type_contradiction(found)
+    if problem is not None:
+        raise InputError(f"--alteration: {problem}")
     return TumourProfile(case_id=case_id, tumour_type=code, extent=extent, alterations=found, not_assessed=limits)
+
+
+def wild_type_contradiction(alterations: Sequence[Alteration]) -> str | None:
+    """Why a case contradicts itself: a gene stated wild-type (``KRAS wild-type``, ``RAS wild-type``) that the same
+    case lists a sequence variant of, or None."""
+    mutated = {a.gene: a.label for a in alterations if a.kind is AlterationKind.MUTATION}
+    for stated in alterations:
+        for gene in stated.wild_type if stated.kind is AlterationKind.WILD_TYPE else ():
+            if gene in mutated:
+                return f"{stated.label} states {gene} without a variant, but {mutated[gene]} is listed; keep the one "\
+                    "the report gives"
+    return None
 
 
 def batch_profiles(path: Path, knowledge: OncoKnowledge) -> list[TumourProfile]:
@@ -131,6 +146,9 @@ def batch_profiles(path: Path, knowledge: OncoKnowledge) -> list[TumourProfile]:
                     location=where,
                 )
             current = current.model_copy(update={"extent": row.extent})
+        problem = wild_type_contradiction([*current.alterations, parsed])
+        if problem is not None:
+            raise InputError(f"case {row.case_id!r}: {problem}", source=path, location=where)
         profiles[row.case_id] = current.model_copy(update={"alterations": [*current.alterations, parsed]})
     if not profiles:
         raise InputError("no cases in the file", source=path)

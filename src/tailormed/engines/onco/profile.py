@@ -284,7 +284,7 @@ def record_profile(case_id: str, tumour: Tumour, knowledge: OncoKnowledge, build
     code = tumour_type_code(tumour.oncotree_code, knowledge.tree)
     return TumourProfile(
         case_id=case_id, tumour_type=code, extent=tumour.extent, stage=tumour.stage, alterations=found,
-        wild_type=frozenset(tumour.wild_type), not_assessed=limits,
+        wild_type=tumour.wild_type_genes, not_assessed=limits,
     )  # fmt: skip
 
 
