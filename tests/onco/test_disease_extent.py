@@ -106,6 +106,26 @@ def test_early_and_metastatic_indications_of_one_drug(core_knowledge: OncoKnowle
     assert rows["nsclc-egfr-osimertinib-adjuvant"].amp_tier == "II-C"
 
 
+def test_unknown_extent_names_every_extent_the_labels_of_one_drug_cover_together(
+    core_knowledge: OncoKnowledge,
+) -> None:
+    """Osimertinib is approved after resection, after chemoradiation and for metastatic EGFR-mutant NSCLC; alectinib
+    after resection and for metastatic ALK-positive NSCLC; an unstated extent is no condition, or names both."""
+    result = run(core_knowledge, "LUAD", "EGFR L858R")
+    osimertinib = [m for m in result.matches if m.row.therapy == "osimertinib" and m.amp_tier == "I-A"]
+    assert len(osimertinib) == 3 and all(m.condition is None for m in osimertinib)
+    [group] = [g for g in actions(result.matches) if g[0].row.therapy == "osimertinib"]
+    assert group[0].condition is None
+    alectinib = best(run(core_knowledge, "LUAD", "EML4::ALK", stage="II"), "alectinib")
+    assert alectinib.condition == (
+        "only for early (resectable or resected) or metastatic disease (the extent of disease is not stated for this "
+        "tumour; stage II)"
+    )
+    assert best(run(core_knowledge, "COAD", "BRAF V600E"), ENCO).condition == (
+        "only for metastatic disease (the extent of disease is not stated for this tumour)"
+    )
+
+
 def test_tumour_agnostic_label_names_unresectable_or_metastatic(core_knowledge: OncoKnowledge) -> None:
     """Pembrolizumab for MSI-H solid tumours: unresectable or metastatic; not for a resected early tumour."""
     def label(extent: DiseaseExtent) -> TherapyMatch:

@@ -12,6 +12,7 @@ from tailormed.engines.onco.profile import tumour_type_code
 from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TumourProfile, match_profile
 from tailormed.knowledge.bundle import CURATED_DIR
 from tailormed.model.alteration import AlterationKind, parse_alteration
+from tailormed.model.enums import DiseaseExtent
 
 
 def run(knowledge: OncoKnowledge, tumour: str, *texts: str) -> OncoResult:
@@ -400,3 +401,32 @@ def test_rucaparib_for_brca_mutated_prostate_cancer_cites_its_regular_approval(c
     rows = [m.row for m in result.matches if m.row.therapy == "rucaparib" and m.amp_tier == "I-A"]
     citations = {citation for row in rows for citation in row.citations}
     assert any("regular-approval-to-rubraca" in c for c in citations)  # TRITON3, after androgen receptor therapy alone
+
+
+@pytest.mark.parametrize("alteration", ["ERBB2 amplification", "HER2 IHC 3+"])
+def test_trastuzumab_deruxtecan_is_on_label_for_early_her2_positive_breast_cancer(
+    core_knowledge: OncoKnowledge, alteration: str
+) -> None:
+    profile = TumourProfile(
+        case_id="t",
+        tumour_type=tumour_type_code("IDC", core_knowledge.tree),
+        extent=DiseaseExtent.EARLY,
+        alterations=[parse_alteration(alteration)],
+    )
+    early = match_profile(profile, core_knowledge)
+    assert years(early, "trastuzumab deruxtecan") == {2026}  # neoadjuvant (DESTINY-Breast11), residual disease (-05)
+    metastatic = match_profile(profile.model_copy(update={"extent": DiseaseExtent.METASTATIC}), core_knowledge)
+    assert 2026 not in years(metastatic, "trastuzumab deruxtecan") and years(metastatic, "trastuzumab deruxtecan")
+
+
+def test_capivasertib_with_abiraterone_is_on_label_for_pten_deficient_prostate_cancer(
+    core_knowledge: OncoKnowledge,
+) -> None:
+    assert parse_alteration("PTEN negative").kind is AlterationKind.EXPRESSION  # PTEN-deficient by IHC
+    for text in ("PTEN R130*", "PTEN loss-of-function mutation", "PTEN deletion"):
+        assert parse_alteration(text).kind is not AlterationKind.EXPRESSION, text
+    therapy = "capivasertib + abiraterone + prednisone"
+    assert years(run(core_knowledge, "PRAD", "PTEN negative"), therapy) == {2026}
+    assert "I-A" not in tiers(run(core_knowledge, "PRAD", "PTEN positive"), therapy)
+    assert "I-A" not in tiers(run(core_knowledge, "PRAD", "PTEN R130*"), therapy)  # the label's test is IHC
+    assert "I-A" not in tiers(run(core_knowledge, "IDC", "PTEN negative"), therapy)

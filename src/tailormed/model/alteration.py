@@ -27,7 +27,8 @@ with membrane staining, HER2-ultralow) or ``HER2 IHC 0 null`` (no staining); a p
 Cell-surface antigens and receptors that a label names as present (CD33-, CD19-, CD20- and CD22-positive,
 CD30-expressing, Kit (CD117)-positive; PSMA-positive and somatostatin-receptor-positive by PET; the tumour antigen
 MAGE-A4), measured by flow cytometry, immunohistochemistry or imaging against the test's own criteria, are written
-``CD33 positive`` or ``CD33 negative``.
+``CD33 positive`` or ``CD33 negative``; so is PTEN protein by immunohistochemistry, whose loss a label names
+(``PTEN negative``: PTEN-deficient by the test's criteria, not a genomic finding).
 A patient's result is one value (``PD-L1 TPS 60%``, ``CLDN18.2 IHC 2+ 80%``) or the range a laboratory reports
 (``PD-L1 TPS >= 50%``, ``ER IHC <1%``).
 
@@ -287,6 +288,7 @@ EXPRESSION_MARKERS = {
         (("MAGE-A4", "MAGEA4"), ("MAGEA4", "MAGE-A4")),
         (("CD117", "KIT"), ("KIT", "CD117")),
         (("EGFR",), ("EGFR", "EGFR")),
+        (("PTEN",), ("PTEN", "PTEN")),
     )
     for name in names
 }
@@ -309,6 +311,7 @@ MARKER_SCALES = {
     "MAGE-A4": frozenset({"status"}),
     "CD117": frozenset({"status"}),
     "EGFR": frozenset({"status"}),
+    "PTEN": frozenset({"status"}),
 }
 #: Markers whose IHC result is the share of tumour cell nuclei stained, not a membrane intensity score.
 NUCLEAR_MARKERS = frozenset({"ER", "PR"})

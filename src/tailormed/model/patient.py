@@ -310,7 +310,7 @@ class ProteinExpression(Contract):
 
     marker: str = Field(
         description="HER2, PD-L1, CLDN18.2, FRα, c-Met, ER, PR, CD33, CD19, CD20, CD22, CD30, CD117, PSMA, SSTR, "
-        "MAGE-A4, EGFR (or the gene symbol)"
+        "MAGE-A4, EGFR, PTEN (or the gene symbol)"
     )
     result: str = Field(
         description="e.g. 'IHC 3+', 'TPS 60%', 'CPS 12', 'IHC 2+ 80%' (80% of cells at 2+ or 3+), 'positive' (CD33)"

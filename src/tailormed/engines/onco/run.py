@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import Field
@@ -235,6 +235,8 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
     gated: list[NotAssessed] = []
     withdrawn: dict[str, NotAssessed] = {}
     core_claims: dict[tuple[str, tuple[str, ...]], list[TherapyMatch | None]] = {}
+    spans: dict[tuple[str, tuple[str, ...], AmpLevel], set[DiseaseExtent]] = {}
+    staged: list[tuple[TherapyMatch, str | None]] = []
     for alteration in alterations:
         verdict = oncogenicity(alteration, knowledge.genes, knowledge.hotspots, knowledge.known)
         skipped = 0
@@ -260,7 +262,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                 continue  # an HLA type is the patient's, not the tumour's: no evidence from other tumour types
             related, note, condition = _label_conditions(row, alterations, wild_type, knowledge, related, note)
             related, note, condition = _origin_condition(row, alteration, related, note, condition)
-            before = related
+            before, unextended = related, condition
             related, note, condition = _extent_condition(row, profile, related, note, condition)
             other_extent = before is Relation.OTHER and _outside_extent(row, profile)
             match = TherapyMatch(
@@ -283,7 +285,11 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
             if table.source == CORE_SOURCE and indication:  # a curated indication for this tumour: on or off by extent
                 off = match if related is Relation.OTHER else None
                 core_claims.setdefault((alteration.label, therapy_key(*row.therapies)), []).append(off)
+                if row.direction is Direction.SUPPORTS:
+                    span = spans.setdefault((alteration.label, therapy_key(*row.therapies), row.amp_level), set())
+                    span.update(row.extents or DiseaseExtent)  # a label naming no extent holds for any
             matches.append(match)
+            staged.append((match, unextended))
         if skipped:
             gated.append(
                 NotAssessed(
@@ -291,6 +297,8 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                     reason=f"not applied: variant not predicted oncogenic ({verdict.reason})",
                 )
             )
+    if profile.extent is None:
+        matches = [_widened_extent(match, unextended, spans, profile) for match, unextended in staged]
     matches += _wild_type_matches(profile, alterations, wild_type, defined, knowledge)
     matches = [_same_extent(match, core_claims) for match in matches]
     matches.sort(key=_order)
@@ -436,9 +444,7 @@ def _extent_condition(
         return related, note, condition
     approved = extents_words(row.extents)
     if profile.extent is None:
-        stage = f"; stage {profile.stage}" if profile.stage else ""
-        point = f"only for {approved} disease (the extent of disease is not stated for this tumour{stage})"
-        return related, note, f"{condition}; {point}" if condition else point
+        return related, note, _unstated_extent(row.extents, profile, condition)
     stage = f"stage {profile.stage}, " if profile.stage else ""
     studied = "approved for" if row.amp_level is AmpLevel.A else "studied in"  # a trial's population, not a label
     this = f"this tumour is {stage}{profile.extent.words}"
@@ -451,6 +457,33 @@ def _extent_condition(
 def _outside_extent(row: BiomarkerEvidence, profile: TumourProfile) -> bool:
     """Whether the tumour's stated extent is not one the row's indication is for (a row naming none: never)."""
     return bool(row.extents) and profile.extent is not None and profile.extent not in row.extents
+
+
+def _unstated_extent(extents: Collection[DiseaseExtent], profile: TumourProfile, condition: str | None) -> str | None:
+    """The condition with the extents an indication is for, the tumour's extent not being stated; none when they
+    are every extent."""
+    if set(DiseaseExtent) <= set(extents):
+        return condition
+    stage = f"; stage {profile.stage}" if profile.stage else ""
+    approved = extents_words(list(extents))
+    point = f"only for {approved} disease (the extent of disease is not stated for this tumour{stage})"
+    return f"{condition}; {point}" if condition else point
+
+
+def _widened_extent(
+    match: TherapyMatch,
+    unextended: str | None,
+    spans: dict[tuple[str, tuple[str, ...], AmpLevel], set[DiseaseExtent]],
+    profile: TumourProfile,
+) -> TherapyMatch:
+    """A match whose extent condition names only its own row's extents, where other curated labels of the same
+    therapy and level for this alteration and tumour cover more (osimertinib: metastatic, after chemoradiation and
+    adjuvant): the condition names every extent they cover together, and none when that is every extent."""
+    row = match.row
+    span = spans.get((match.alteration.label, therapy_key(*row.therapies), row.amp_level))
+    if not row.extents or match.relation is Relation.OTHER or span is None or span <= set(row.extents):
+        return match
+    return match.model_copy(update={"condition": _unstated_extent(span | set(row.extents), profile, unextended)})
 
 
 def _same_extent(
