@@ -13,10 +13,12 @@ import pytest
 from tailormed.errors import KnowledgeError
 from tailormed.knowledge.bundle import KnowledgeBundle, curated_sources
 from tailormed.knowledge.importers.pypgx import parse_variants
+from tailormed.knowledge.manifest import Manifest
 from tailormed.knowledge.markers import (
     FORM_GENES,
     FORMS_FILE,
     build_markers,
+    core_build_markers,
     select_build_markers,
     select_grch37_forms,
     write_markers,
@@ -28,6 +30,22 @@ from tailormed.model.genotype import BuildMarker
 def markers() -> list[BuildMarker]:
     """The shipped markers, read through a curated-only bundle (whatever bundle the user has built)."""
     return build_markers(KnowledgeBundle(None, None, curated_sources()))
+
+
+def test_core_markers_are_every_bundles_markers(markers: list[BuildMarker], tmp_path: Path) -> None:
+    """Read without a bundle, the markers are those of a curated-only bundle and of a built one beside the core (a
+    built source cannot take the curated source's name)."""
+    assert core_build_markers() == markers
+    root = tmp_path / "kb"
+    (root / "build-markers").mkdir(parents=True)
+    (root / "build-markers" / "markers.json").write_text("[]", encoding="utf-8")
+    record = {"name": "build-markers", "title": "t", "version": "x", "licence": "CC0-1.0", "citation": "c"}
+    record |= {"importer": "build-markers", "files": {"markers.json": "0"}}
+    manifest = Manifest.model_validate(
+        {"format_version": 1, "created": "2026-01-01T00:00:00Z", "tailormed_version": "0", "sources": [record]}
+    )
+    with pytest.raises(KnowledgeError, match="name of a curated source"):
+        KnowledgeBundle(root, manifest, curated_sources())
 
 
 def test_markers_are_many_and_spread_over_chromosomes(markers: list[BuildMarker]) -> None:

@@ -58,8 +58,9 @@ main()
 def test_prs_score_on_a_cohort_vcf_loads_only_what_scoring_needs(cineca_vcf: Path, pgs_dir: Path) -> None:
     """Start-up is a large share of a cohort VCF's scoring (about 0.3 s of 0.7 s on 20,000 variants x 2,500
     samples): no other engine, report, data-frame, plotting or service module is loaded, nor the FASTA reader
-    without --reference, nor PyPGx's tables (the bundle's build markers are read without them) or the tumour and
-    summary readers."""
+    without --reference, nor PyPGx's tables (the build markers are read without them) or the tumour and summary
+    readers; nor the knowledge bundle or PyYAML without --kb or --absent-is-reference (the curated core's build
+    markers are read alone)."""
     args = ["prs", "score", str(cineca_vcf), "--scoring", str(pgs_dir / "PGS001229_22.GRCh37.txt"), "--build"]
     args += ["GRCh37", "-o", os.devnull]
     done = subprocess.run([sys.executable, "-c", _LOADED, *args], capture_output=True, text=True, check=False)
@@ -72,6 +73,15 @@ def test_prs_score_on_a_cohort_vcf_loads_only_what_scoring_needs(cineca_vcf: Pat
     prefixes = tuple(f"tailormed.{name}" for name in (*ours, "pipeline.analyze"))
     assert [name for name in loaded if name.startswith(prefixes)] == ["tailormed.report.tables"]
     assert not loaded & {"tailormed.knowledge.pypgx", "tailormed.evidence.tumour", "tailormed.evidence.summary"}
+    assert not loaded & {"tailormed.knowledge.bundle", "yaml"}
+
+
+@pytest.mark.shared
+def test_prs_score_opens_the_knowledge_bundle_it_is_given(cineca_vcf: Path, pgs_dir: Path, tmp_path: Path) -> None:
+    """A --kb folder is checked as every command checks it, though a VCF's scoring reads only the core's markers."""
+    args = ["prs", "score", str(cineca_vcf), "--scoring", str(pgs_dir / "PGS001229_22.GRCh37.txt"), "--build"]
+    result = cli(*args, "GRCh37", "-o", os.devnull, "--kb", str(tmp_path))
+    assert result.returncode != 0 and "not a knowledge bundle" in result.stderr
 
 
 _AHEAD = """

@@ -18,9 +18,12 @@ import re
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tailormed.model.enums import GenomeBuild
+
+if TYPE_CHECKING:
+    from tailormed.knowledge.bundle import KnowledgeBundle
 
 
 class ScoreFormat(StrEnum):
@@ -202,18 +205,19 @@ def score(
                     bgen, scores, build, sample_file=bgen_sample, samples=sample or None, options=options
                 )
             elif vcf is not None:
-                from tailormed.knowledge.bundle import load_bundle  # its markers vote on a VCF's build
+                from tailormed.knowledge.markers import core_build_markers  # they vote on a VCF's build
 
                 task = bar.add_task(f"scoring {vcf.name}", total=None)
                 run = prs.score_vcf(
                     vcf,
                     scores,
-                    load_bundle(kb),
+                    _bundle(kb, absent_is_reference),
                     samples=sample or None,
                     build=build,
                     options=options,
                     reference=reference,
                     on_progress=lambda n: bar.advance(task, n),
+                    markers=core_build_markers(),
                 )
             gc.freeze()  # the run lives until the command ends: frozen rather than walked once collections resume
         detection = run.build
@@ -235,6 +239,16 @@ def score(
         else:
             write_text_atomic(output, text)
             tell(f"wrote {sum(len(r.samples) for r in run.scores)} scores to {output}")
+
+
+def _bundle(kb: Path | None, absent_is_reference: bool) -> KnowledgeBundle | None:
+    """The knowledge bundle a VCF's scoring opens: for the reference alleles of absent sites, or the ``--kb`` named
+    (checked as every command checks it); else none, since its build markers are the curated core's, read alone."""
+    if kb is None and not absent_is_reference:
+        return None
+    from tailormed.knowledge.bundle import load_bundle
+
+    return load_bundle(kb)
 
 
 #: Text Rich would change when printing it: markup, emoji codes (``:name:``), tabs and control characters.

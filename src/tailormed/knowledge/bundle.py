@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from pydantic import Field, ValidationError
 
 from tailormed.errors import InputError, InternalError, KnowledgeError
+from tailormed.knowledge import CURATED_DIR as CURATED_DIR
 from tailormed.knowledge.checksums import folder_checksums, sha256_file
 from tailormed.knowledge.files import read_json, read_yaml
 from tailormed.knowledge.manifest import Manifest, SourceRecord
@@ -32,7 +33,6 @@ from tailormed.model.base import Contract
 from tailormed.version import __version__
 
 MANIFEST_FILE = "manifest.json"
-CURATED_DIR = Path(__file__).resolve().parent / "curated"
 CURATED_MANIFEST = "manifest.yaml"
 CURATED_IMPORTER = "curated"
 BUNDLE_FORMAT_VERSION = 1

@@ -12,15 +12,12 @@ import zlib
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from tailormed.errors import KnowledgeError
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
-#: libyaml's safe loader parses the curated core several times faster than the pure-Python one, with the same result.
-_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -43,10 +40,16 @@ def read_json(path: Path, what: str = "file") -> Any:
 
 def read_yaml(path: Path, what: str = "file") -> Any:
     """Parsed YAML (safe loader, libyaml's when built in) of a UTF-8 file; ``what`` names the file's content in the
-    "cannot read" message."""
+    "cannot read" message.
+
+    PyYAML loads with the first YAML file read (about a hundredth of a second), not with this module: a cohort VCF's
+    polygenic scoring reads only JSON knowledge (its build markers)."""
+    import yaml
+
     text = _read_text(path, what)
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: same result, faster
     try:
-        return yaml.load(text, Loader=_SAFE_LOADER)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         location = f"line {mark.line + 1}" if mark is not None else None

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from tailormed.errors import KnowledgeError
-from tailormed.knowledge.files import parse_model
+from tailormed.knowledge import CURATED_DIR
+from tailormed.knowledge.files import parse_model, read_json
 from tailormed.knowledge.sourcing import Sourced
 from tailormed.model.genotype import BuildMarker
 
@@ -72,10 +73,14 @@ _CHROM_ORDER = [f"chr{n}" for n in range(1, 23)] + ["chrX"]
 
 
 def _marker_list(bundle: KnowledgeBundle, file: str, what: str) -> list[BuildMarker]:
-    """One JSON list of markers from the build-markers source; a bad entry is refused naming its index."""
-    data = bundle.read_json(SOURCE, file)
+    """One JSON list of markers from the build-markers source."""
+    return _validated(bundle.read_json(SOURCE, file), what, bundle.path(SOURCE, file))
+
+
+def _validated(data: object, what: str, path: Path) -> list[BuildMarker]:
+    """``data`` (a file's JSON) as a list of markers; a bad entry is refused naming its index."""
     if not isinstance(data, list):
-        raise KnowledgeError(f"expected a JSON list of {what}s", source=bundle.path(SOURCE, file))
+        raise KnowledgeError(f"expected a JSON list of {what}s", source=path)
     try:  # validated as one list (a third of the time of one model_validate per marker); the first error is reported
         return _MARKERS.validate_python(data)
     except ValidationError as exc:
@@ -83,7 +88,7 @@ def _marker_list(bundle: KnowledgeBundle, file: str, what: str) -> list[BuildMar
         index, *where = problem["loc"]
         raise KnowledgeError(
             f"invalid {what}: {'.'.join(str(part) for part in where)}: {problem['msg']}",
-            source=bundle.path(SOURCE, file),
+            source=path,
             location=f"{what.split()[-1]} {index}",
         ) from exc
 
@@ -92,8 +97,17 @@ _MARKERS = TypeAdapter(list[BuildMarker])
 
 
 def build_markers(bundle: KnowledgeBundle) -> list[BuildMarker]:
-    """The build markers of a bundle (from the curated core unless a built source replaces it)."""
+    """The build markers of a bundle: the curated core's (:func:`core_build_markers`)."""
     return _marker_list(bundle, MARKERS_FILE, "marker")
+
+
+def core_build_markers() -> list[BuildMarker]:
+    """The curated core's build markers, read without opening a knowledge bundle. They are every bundle's: a built
+    source never takes a curated source's name (only :data:`~tailormed.knowledge.bundle.REPLACEABLE` ones may), so
+    a caller that needs nothing else from the knowledge skips the bundle's opening (the curated index, a checksum
+    of every curated file and a built bundle's manifest: about five times as long as reading the markers)."""
+    path = CURATED_DIR / SOURCE / MARKERS_FILE
+    return _validated(read_json(path), "marker", path)
 
 
 def grch37_forms(bundle: KnowledgeBundle) -> list[BuildMarker]:

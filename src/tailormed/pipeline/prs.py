@@ -23,7 +23,7 @@ from tailormed.evidence.site_set import SiteSet
 from tailormed.knowledge.pgs_scoring import ScoringFile, read_scoring_file
 from tailormed.model.dosage import SiteBlock, SiteGroup
 from tailormed.model.evidence import AbsentPolicy, GenomeRequest, ScoreSites
-from tailormed.model.genotype import BuildDetection, BuildSource, GenomeBuild
+from tailormed.model.genotype import BuildDetection, BuildMarker, BuildSource, GenomeBuild
 
 if TYPE_CHECKING:  # the PLINK 2 and BGEN paths need neither the knowledge bundle, the ancestry engine nor htslib
     from tailormed.engines.prs.ancestry import Adjusted
@@ -88,14 +88,15 @@ def score_vcf(
     reference_alleles: Mapping[tuple[str, int], str] | None = None,
     reference: Path | None = None,
     on_progress: Progress | None = None,
+    markers: Sequence[BuildMarker] | None = None,
 ) -> PrsRun:
     """Every sample of a VCF scored (``prs score``): one pass at the scores' positions, matched and summed.
 
-    The build comes from the header, else from REF bases at the bundle's markers and the scores' own positions and
-    alleles; ``build`` settles a silent header. With ``absent_is_reference`` the reference alleles fill positions the
-    VCF lacks: given, else read from the ``reference`` FASTA (which must agree with the VCF's REF bases), else the
-    bundle's. A variant whose reference allele stays unknown is refused (:func:`unknown_reference_error`), never
-    scored as missing.
+    The build comes from the header, else from REF bases at the build markers (``markers``, else the bundle's, else
+    none) and the scores' own positions and alleles; ``build`` settles a silent header. With ``absent_is_reference``
+    the reference alleles fill positions the VCF lacks: given, else read from the ``reference`` FASTA (which must
+    agree with the VCF's REF bases), else the bundle's. A variant whose reference allele stays unknown is refused
+    (:func:`unknown_reference_error`), never scored as missing.
     """
     from tailormed.evidence.read import read_genomes
     from tailormed.evidence.reference import ReferenceGenome
@@ -103,10 +104,12 @@ def score_vcf(
     options = options or MatchOptions()
     genome = ReferenceGenome.open(reference) if reference is not None else None
     request = score_request(scores)
-    if bundle is not None:
-        from tailormed.knowledge import markers
+    if markers is None and bundle is not None:
+        from tailormed.knowledge.markers import build_markers
 
-        request = request.merged(GenomeRequest(markers=markers.build_markers(bundle)))
+        markers = build_markers(bundle)
+    if markers is not None:
+        request = request.merged(GenomeRequest(markers=list(markers)))
     absent = AbsentPolicy.resolve(True if options.absent_is_reference else None, None)
     if genome is None and reference_alleles is None and not options.absent_is_reference:
         # Nothing to learn from the whole set of records first: each position's records are matched and summed as
