@@ -112,10 +112,14 @@ def test_a_variant_not_predicted_oncogenic_is_not_read_as_wild_type(core_knowled
 
 
 def test_wild_type_rows_stay_in_their_own_tumour_type(core_knowledge: OncoKnowledge) -> None:
-    for code in ("LUAD", "PAAD", "SKCM", "CUP", "UNKNOWN"):
+    for code in ("LUAD", "PAAD", "SKCM", "CUP", "UNKNOWN", "TISSUE"):
         stated = Tumour.model_validate({"oncotree_code": code, "wild_type": ["KRAS", "NRAS"]})
         assert panitumumab(core_knowledge, stated) == [], code
     assert {m.amp_tier for m in panitumumab(core_knowledge, tumour("READ", wild_type=["KRAS", "NRAS"]))} == {"I-A"}
+    bowel = panitumumab(core_knowledge, tumour("BOWEL", wild_type=["KRAS", "NRAS"]))
+    assert {(m.amp_tier, m.relation_note) for m in bowel} == {
+        ("II-C", "the indication is Colorectal Adenocarcinoma (COADREAD); BOWEL is broader")
+    }
 
 
 def test_wild_type_rows_follow_the_extent_of_disease(core_knowledge: OncoKnowledge) -> None:

@@ -319,13 +319,18 @@ def _wild_type_matches(
     knowledge: OncoKnowledge,
 ) -> list[TherapyMatch]:
     """Indications that need genes wild-type (panitumumab: RAS wild-type colorectal cancer), for a tumour of their
-    own type only: no alteration carries them, so evidence from other tumour types would reach every tumour.
+    own type only: no alteration carries them, so evidence from other tumour types would reach every tumour. A tissue
+    that may hold the type (``BOWEL`` for colorectal cancer) is shown at Tier II-C with the reason; OncoTree's root
+    (``TISSUE``), like an unknown type, gets none.
 
     A tumour with a listed variant that meets the gene's mutation (as the RAS resistance rows read it: predicted
     oncogenic) is not offered the therapy. A tumour whose report states every gene wild-type is on-label; otherwise
     the row is on-label with the condition that the genes be wild-type, naming the genes not stated (a gene absent
     from the variants is never read as wild-type).
     """
+    node = knowledge.tree.node(profile.tumour_type)
+    if node is not None and node.parent is None:
+        return []  # a tumour coded only as OncoTree's root (TISSUE) is of no known type
     found = []
     for table, row in knowledge.wild_type_rows:
         related, note = relation(profile.tumour_type, row, knowledge.tree, defined)
