@@ -16,11 +16,16 @@ from tailormed import bgzf as tailormed_bgzf
 from tailormed.errors import InputError
 from tailormed.evidence import columnar, read_genomes
 from tailormed.evidence.read import _Pass
+from tailormed.evidence.site_set import SiteSet
 from tailormed.model.dosage import MISSING_COPIES, SiteBlock, SiteGroup
 from tailormed.model.evidence import GenomeRequest, ScoreSites
 from tailormed.model.genotype import GenomeBuild
 
 from ..conftest import bgzf_blocks
+
+
+def _sites(positions: dict[str, set[int]]) -> SiteSet:
+    return SiteSet.of_pairs((chrom, pos) for chrom, found in positions.items() for pos in found)
 
 HEADER = (
     "##fileformat=VCFv4.2\n##reference=GRCh38\n##contig=<ID=chr1>\n##contig=<ID=chr2>\n"
@@ -162,9 +167,7 @@ def assert_same_copies(
 ) -> None:
     """Read for a sum (ALT copies where a piece allows): each allele's copies per sample as htslib's calls have
     them."""
-    wanted: dict[str, set[int]] = {}
-    for chrom, pos, *_ in rows:
-        wanted.setdefault(chrom, set()).add(pos)
+    wanted = SiteSet.of_pairs((chrom, pos) for chrom, pos, *_ in rows)
     scan = columnar.TextScan(path, str(path), wanted, names, chosen, alt_counts=True)
     ours = [(block, i) for block in scan.blocks() for i in range(len(block))]
     theirs = [record for group in htslib for record in group.records]
@@ -210,7 +213,7 @@ def test_broken_lines_are_refused_with_their_line(tmp_path: Path, line: str, mes
     path = tmp_path / "broken.vcf"
     path.write_text(text)
     wanted = GenomeRequest(scores={GenomeBuild.GRCH38: ScoreSites.at([("chr1", p) for p in (100, 200, 90)])})
-    scan = columnar.TextScan(path, str(path), {"chr1": {100, 200, 90}}, ["S0", "S1"], ["S0", "S1"])
+    scan = columnar.TextScan(path, str(path), _sites({"chr1": {100, 200, 90}}), ["S0", "S1"], ["S0", "S1"])
     with pytest.raises(InputError) as raised:
         list(scan.blocks())
     assert message in raised.value.message
@@ -237,7 +240,7 @@ def test_corrupt_block_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     data[len(data) // 2] ^= 0xFF
     path = tmp_path / "corrupt.vcf.gz"
     path.write_bytes(bytes(data))
-    scan = columnar.TextScan(path, str(path), {"chr1": {100}}, ["S0", "S1"], ["S0", "S1"])
+    scan = columnar.TextScan(path, str(path), _sites({"chr1": {100}}), ["S0", "S1"], ["S0", "S1"])
     with pytest.raises(InputError, match="corrupt BGZF block"):
         list(scan.blocks())
 
@@ -371,7 +374,7 @@ def test_the_first_broken_line_is_named_when_pieces_are_decoded_ahead(
     path = tmp_path / "pieces.vcf"
     path.write_text(text)
     positions = {100 + i for i in range(30)} | {10}
-    scan = columnar.TextScan(path, str(path), {"chr1": positions}, ["S0", "S1"], ["S0", "S1"])
+    scan = columnar.TextScan(path, str(path), _sites({"chr1": positions}), ["S0", "S1"], ["S0", "S1"])
     with pytest.raises(InputError) as raised:
         list(scan.blocks())
     assert "GT '0/x' is not a genotype" in raised.value.message
@@ -396,7 +399,7 @@ def test_positions_read_a_piece_at_a_time_equal_the_line_by_line_scan(
     text = text.replace("chr1\t177\t", "chr1\t+177\t")  # int() reads a sign: left to the line-by-line scan
     path = tmp_path / "scan.vcf"
     path.write_text(text)
-    wanted = {"chr1": {100, 121, 170, 177, 176}, "chr2": {184, 212, 999}, "chr2x": {268}}
+    wanted = _sites({"chr1": {100, 121, 170, 177, 176}, "chr2": {184, 212, 999}, "chr2x": {268}})
     fast = columnar.TextScan(path, str(path), wanted, ["S0", "S1"], ["S0"])
     found = _found(fast)
     monkeypatch.setattr(columnar.TextScan, "_same_chromosome", staticmethod(lambda *_: None))
@@ -437,7 +440,7 @@ def test_a_broken_position_in_a_later_piece_is_named(
     text = vcf_text(["S0", "S1"], rows).replace("chr1\t350\t", line)
     path = tmp_path / "late.vcf"
     path.write_text(text)
-    scan = columnar.TextScan(path, str(path), {"chr1": {100, 400}}, ["S0", "S1"], ["S0", "S1"])
+    scan = columnar.TextScan(path, str(path), _sites({"chr1": {100, 400}}), ["S0", "S1"], ["S0", "S1"])
     with pytest.raises(InputError) as raised:
         list(scan.blocks())
     assert message in raised.value.message

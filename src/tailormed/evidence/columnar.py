@@ -24,7 +24,7 @@ import mmap
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +34,7 @@ import numpy.typing as npt
 
 from tailormed import bgzf
 from tailormed.errors import InputError
+from tailormed.evidence.site_set import SiteSet
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.dosage import MISSING_COPIES, SiteBlock
 
@@ -321,10 +322,19 @@ def _call(text: bytes) -> tuple[int, int] | None:
     return (values[0], values[0]) if len(values) == 1 else (values[0], values[1])
 
 
+_NO_POSITIONS: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+
+
+def _holds(positions: npt.NDArray[np.int64], pos: int) -> bool:
+    """Whether the sorted ``positions`` hold ``pos`` (a line read on its own)."""
+    at = int(np.searchsorted(positions, pos))
+    return at < len(positions) and int(positions[at]) == pos
+
+
 class TextScan:
     """One streaming pass over a text VCF that hands back only the records at wanted positions, decoded.
 
-    ``wanted`` maps canonical chromosome names to positions; ``samples`` are the selected samples, whose
+    ``wanted`` holds the positions by canonical chromosome name, sorted; ``samples`` are the selected samples, whose
     allele rows come in that order. With ``alt_counts`` a piece of biallelic lines comes as ALT copies (all a sum
     needs) rather than allele pairs.
     """
@@ -333,7 +343,7 @@ class TextScan:
         self,
         path: Path,
         label: str,
-        wanted: Mapping[str, set[int]],
+        wanted: SiteSet,
         all_samples: Sequence[str],
         samples: Sequence[str],
         threads: int = THREADS,
@@ -386,9 +396,8 @@ class TextScan:
         previous_name = b""
         previous_pos = 0
         finished: set[bytes] = set()
-        wanted_here: set[int] | tuple[()] = ()  # the wanted positions on the current chromosome
+        wanted_here = _NO_POSITIONS  # the wanted positions on the current chromosome, sorted
         chrom: str | None = None
-        wanted_sorted: dict[str | None, npt.NDArray[np.int64]] = {}
         for data, start, last, ends, release in self._pieces():
             buffer = np.frombuffer(data, dtype=np.uint8, count=last + 1)
             found: list[_Wanted] = []
@@ -397,9 +406,7 @@ class TextScan:
             regular = self._same_chromosome(buffer, start, ends, previous_name, previous_pos)
             if regular is not None:
                 pos_ends, positions = regular
-                if chrom not in wanted_sorted:
-                    wanted_sorted[chrom] = np.asarray(sorted(wanted_here), dtype=np.int64)
-                here = wanted_sorted[chrom]
+                here = wanted_here
                 if len(here):
                     at = np.minimum(np.searchsorted(here, positions), len(here) - 1)
                     assert chrom is not None
@@ -455,9 +462,9 @@ class TextScan:
                         )
                     previous_name = name
                     chrom = names[name] if name in names else names.setdefault(name, canonical_chrom(name.decode()))
-                    wanted_here = self.wanted.get(chrom, ()) if chrom is not None else ()
+                    wanted_here = self.wanted.on(chrom) if chrom is not None else _NO_POSITIONS
                 previous_pos = pos
-                if pos in wanted_here:
+                if _holds(wanted_here, pos):
                     assert chrom is not None
                     found.append(self._fields(data, tab2 + 1, end, chrom, pos, f"line {line_number}"))
             self.records_read += records

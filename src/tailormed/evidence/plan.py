@@ -18,10 +18,12 @@ import os
 import pickle
 import tempfile
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from tailormed.evidence.build import VoteIndex, VoteKind
 from tailormed.evidence.genotypes import LociPlan
@@ -35,7 +37,7 @@ INDEL_PADDING = 50
 #: Sites closer than this are read with one index query.
 QUERY_GAP = 1000
 #: Bumped whenever the compiled form changes, so older cache entries are never read.
-FORMAT = 3
+FORMAT = 4
 #: Plans kept on disk; the oldest beyond this are removed when a new one is written.
 KEPT_ON_DISK = 8
 
@@ -50,28 +52,21 @@ class ReadPlan:
     loci: dict[tuple[str, GenomeBuild], LociPlan]
     score_positions: dict[GenomeBuild, SiteSet]
     votes: VoteIndex
-    exact: dict[str, set[int]]  # positions a record must start at to be wanted
+    exact: SiteSet  # positions a record must start at to be wanted
     windows: dict[str, tuple[list[int], list[int]]]  # merged (starts, ends) before knowledge indels
     regions: list[Region]  # index queries covering the positions, windows and gene regions
 
-    def with_positions(self, extra: Iterable[tuple[str, int]]) -> tuple[dict[str, set[int]], list[Region]]:
+    def with_positions(self, extra: Iterable[tuple[str, int]]) -> tuple[SiteSet, list[Region]]:
         """The wanted positions and query regions once ``extra`` positions (known candidate alleles) are added."""
-        exact = {chrom: set(positions) for chrom, positions in self.exact.items()}
-        for chrom, pos in extra:
-            exact.setdefault(chrom, set()).add(pos)
+        exact = SiteSet.union([self.exact, SiteSet.of_pairs(extra)])
         return exact, _regions(exact, self.windows, self.loci.values())
 
-    def without_scores(self) -> tuple[dict[str, set[int]], list[Region]]:
+    def without_scores(self) -> tuple[SiteSet, list[Region]]:
         """The wanted positions and query regions of the knowledge loci and build markers alone, as the plan of the
         request without its scores has them (a cohort's pass reads the scores' sites from the text instead)."""
-        exact: dict[str, set[int]] = {}
-        for plan in self.loci.values():
-            for site in plan.sites:
-                exact.setdefault(site.chrom, set()).add(site.pos)
-            for chrom, pos in plan.sites.normalized_positions():
-                exact.setdefault(chrom, set()).add(pos)
-        for chrom, pos in self.votes.positions(VoteKind.MARKERS, VoteKind.LOCI):
-            exact.setdefault(chrom, set()).add(pos)
+        exact = SiteSet.of_pairs(
+            itertools.chain(_loci_positions(self.loci.values()), self.votes.positions(VoteKind.MARKERS, VoteKind.LOCI))
+        )
         return exact, _regions(exact, self.windows, self.loci.values())
 
 
@@ -86,21 +81,14 @@ def compile_plan(request: GenomeRequest, builds: Sequence[GenomeBuild], score_vo
     }
     scores = {b: SiteSet.of(sites.chrom, sites.pos) for b, sites in request.scores.items() if b in builds}
     votes = _vote_index(request, builds, score_votes)
-    exact: dict[str, set[int]] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
     for plan in loci.values():
         for site in plan.sites:
-            exact.setdefault(site.chrom, set()).add(site.pos)
             if len(site.ref) > 1 or any(len(alt) != 1 for alt in site.alts):
                 spans.setdefault(site.chrom, []).append((max(1, site.pos - INDEL_PADDING), site.end + INDEL_PADDING))
-        for chrom, pos in plan.sites.normalized_positions():
-            exact.setdefault(chrom, set()).add(pos)
-    for b, sites in request.scores.items():
-        if b in builds:  # the request's own integers: a million scored sites are not held twice
-            for chrom, run in itertools.groupby(zip(sites.chrom, sites.pos, strict=True), key=itemgetter(0)):
-                exact.setdefault(chrom, set()).update(pos for _, pos in run)
-    for chrom, pos in votes.positions():
-        exact.setdefault(chrom, set()).add(pos)
+    # the scores' sites as their sorted arrays; their votes add no position of their own
+    others = itertools.chain(_loci_positions(loci.values()), votes.positions(VoteKind.MARKERS, VoteKind.LOCI))
+    exact = SiteSet.union([SiteSet.of_pairs(others), *scores.values()])
     windows: dict[str, tuple[list[int], list[int]]] = {}
     for chrom, found in spans.items():
         merged = _merge(sorted(found), 0)
@@ -224,12 +212,22 @@ def _private(folder: Path) -> Path | None:
     return folder if status.st_uid == os.getuid() and not status.st_mode & 0o077 else None
 
 
-def _regions(
-    exact: dict[str, set[int]], windows: dict[str, tuple[list[int], list[int]]], loci: Iterable[LociPlan]
-) -> list[Region]:
+def _loci_positions(loci: Iterable[LociPlan]) -> Iterator[tuple[str, int]]:
+    """Each knowledge site's position as written and normalized."""
+    for plan in loci:
+        for site in plan.sites:
+            yield site.chrom, site.pos
+        yield from plan.sites.normalized_positions()
+
+
+def _regions(exact: SiteSet, windows: dict[str, tuple[list[int], list[int]]], loci: Iterable[LociPlan]) -> list[Region]:
+    """The index queries: the wanted positions, the windows and the gene regions, joined within :data:`QUERY_GAP`.
+
+    The positions are joined first, a chromosome's sorted array at once: joining spans is the same whichever of
+    them are joined first (a run of positions within the gap lies in one query either way)."""
     spans: dict[str, list[tuple[int, int]]] = {}
-    for chrom, positions in exact.items():
-        spans.setdefault(chrom, []).extend((pos, pos) for pos in positions)
+    for chrom, positions in exact.chroms().items():
+        spans.setdefault(chrom, []).extend(_point_spans(positions))
     for chrom, (starts, ends) in windows.items():
         spans.setdefault(chrom, []).extend(zip(starts, ends, strict=True))
     for plan in loci:
@@ -253,6 +251,18 @@ def _vote_index(request: GenomeRequest, builds: Sequence[GenomeBuild], score_vot
                 index.add(VoteKind.SCORES, b, chrom, pos, alleles)
     index.finish()
     return index
+
+
+def _point_spans(positions: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
+    """Sorted distinct positions as :func:`_merge` joins them with :data:`QUERY_GAP`.
+
+    >>> _point_spans(np.array([5, 900, 2000, 5000], dtype=np.int64))
+    [(5, 900), (2000, 2000), (5000, 5000)]
+    """
+    breaks = np.flatnonzero(np.diff(positions) > QUERY_GAP)
+    starts = positions[np.concatenate(([0], breaks + 1))]
+    ends = positions[np.concatenate((breaks, [len(positions) - 1]))]
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
 def _merge(spans: Iterable[tuple[int, int]], gap: int) -> list[tuple[int, int]]:

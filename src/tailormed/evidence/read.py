@@ -332,6 +332,8 @@ class _Pass:
         self._dispatched: set[tuple[str, int]] | None = None
         self.records_read = 0
         self.mode = ReadMode.STREAM
+        self._exact_chrom: str | None = None
+        self._exact_here: set[int] | tuple[()] = ()
         if self._candidate_sites:
             self._exact, self._regions = plan.with_positions(_pairs(self._candidate_sites))
         else:
@@ -383,7 +385,7 @@ class _Pass:
         wanted = len(SiteSet.union(self.score_positions.values()))
         return total is None or wanted >= TEXT_SHARE * total
 
-    def _split(self) -> tuple[dict[str, set[int]], list[Region]] | None:
+    def _split(self) -> tuple[SiteSet, list[Region]] | None:
         """The loci's (and build markers') wanted positions and index queries when a cohort's pass reads them
         through the index and the scores' many sites from the text (:meth:`_read_split`): loci or copy numbers
         with scores the text reader serves, and an index (a temporary one for a large file without) for which the
@@ -401,23 +403,20 @@ class _Pass:
             return None
         return exact, regions
 
-    def _read_split(
-        self, exact: dict[str, set[int]], regions: Sequence[Region], on_progress: Progress | None
-    ) -> None:
+    def _read_split(self, exact: SiteSet, regions: Sequence[Region], on_progress: Progress | None) -> None:
         """The loci (and copy numbers, build markers) through the index, then the scores' sites from the text: the
         records the first part handed to the collectors vote on the build there, the text's other wanted lines in
         the text (so each record votes once, as in one pass), and only the text feeds the scores."""
         whole = self._exact
-        self._exact, self._dispatched = exact, set()
+        self._want(exact)
+        self._dispatched = set()
         try:
             self._read_index(regions, on_progress)
-            self._exact = {}
-            for positions in self._plan.score_positions.values():
-                for chrom, found in positions.chroms().items():
-                    self._exact.setdefault(chrom, set()).update(found.tolist())
+            self._want(SiteSet.union(self._plan.score_positions.values()))
             self._read_text(on_progress)
         finally:
-            self._exact, self._dispatched = whole, None
+            self._want(whole)
+            self._dispatched = None
         self.mode = ReadMode.STREAM
 
     def _scores_by_text(self) -> bool:
@@ -474,7 +473,7 @@ class _Pass:
         counters = [collector.regions for collector in self.loci.values() if collector.regions.regions]
         revisited = _revisited(regions)
         for (chrom, start, end), records in self.vcf.query(regions, on_progress):
-            exact = self._exact.get(chrom, ())
+            exact = self._exact_on(chrom)
             windows = self._windows.get(chrom)
             candidates = self._candidate_sites.get(chrom, ())
             copy_number = chrom in self._cn_chroms
@@ -529,7 +528,7 @@ class _Pass:
             self._count_regions(chrom, pos)
             if chrom in self._cn_chroms:
                 self._copy_number(record, chrom, vcf.last_location)
-            if pos in self._exact.get(chrom, ()) or self._wanted(record, chrom, pos, self._windows.get(chrom)):
+            if pos in self._exact_on(chrom) or self._wanted(record, chrom, pos, self._windows.get(chrom)):
                 self._dispatch(record, chrom, vcf.last_location)
             if self._every_record or pos in self._candidate_sites.get(chrom, ()):
                 self._candidate(record, chrom, vcf.last_location)
@@ -545,6 +544,17 @@ class _Pass:
             return
         for collector in self.copy_numbers.values():
             collector.add(record, chrom, where)
+
+    def _want(self, exact: SiteSet) -> None:
+        self._exact, self._exact_chrom, self._exact_here = exact, None, ()
+
+    def _exact_on(self, chrom: str) -> set[int] | tuple[()]:
+        """The wanted positions on ``chrom`` as a set, for records checked one at a time; only the last
+        chromosome's set is kept (records come a chromosome at a time), not a set of every wanted position."""
+        if chrom != self._exact_chrom:
+            found = self._exact.on(chrom)
+            self._exact_chrom, self._exact_here = chrom, set(found.tolist()) if len(found) else ()
+        return self._exact_here
 
     def _wanted(
         self, record: cyvcf2.Variant, chrom: str, pos: int, windows: tuple[list[int], list[int]] | None

@@ -57,6 +57,10 @@ class SiteSet:
             for pos in found.tolist():
                 yield chrom, pos
 
+    def on(self, chrom: str) -> npt.NDArray[np.int64]:
+        """One chromosome's sorted positions (none for a chromosome without sites)."""
+        return self._by_chrom.get(chrom, _NONE)
+
     def chroms(self) -> dict[str, npt.NDArray[np.int64]]:
         """Each chromosome's sorted positions."""
         return dict(self._by_chrom)
@@ -97,6 +101,9 @@ class SiteSet:
             for chrom, found in sites._by_chrom.items():
                 by_chrom.setdefault(chrom, []).append(found)
         return SiteSet({chrom: _distinct(np.concatenate(parts)) for chrom, parts in by_chrom.items()})
+
+
+_NONE: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
 
 
 def _distinct(positions: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
