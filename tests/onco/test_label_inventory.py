@@ -308,6 +308,22 @@ INVENTORY = [
     ("SKCM", ("BRAF V600E",), ("atezolizumab + cobimetinib + vemurafenib",)),
     ("LUAD", ("BRAF V600E",), ("dabrafenib + trametinib", "encorafenib + binimetinib")),
     ("HGSOC", ("BRCA1 loss-of-function mutation",), ("olaparib", "niraparib", "rucaparib")),
+    (
+        "PRAD",
+        ("BRCA2 E1308*",),
+        (
+            "olaparib",
+            "rucaparib",
+            "talazoparib + enzalutamide",
+            "niraparib + abiraterone + prednisone",
+            "olaparib + abiraterone + prednisone",
+        ),
+    ),
+    ("PRAD", ("BRCA1 Q1756Pfs*74",), ("olaparib", "rucaparib", "talazoparib + enzalutamide")),
+    ("PRAD", ("ATM R35*",), ("olaparib", "talazoparib + enzalutamide")),
+    ("PRAD", ("CDK12 Q146*",), ("talazoparib + enzalutamide",)),  # TALAPRO-2's HRR genes
+    ("PRAD", ("MRE11 R576*",), ("talazoparib + enzalutamide",)),
+    ("PRAD", ("PTEN negative",), ("capivasertib + abiraterone + prednisone",)),  # PTEN-deficient by IHC
     ("LUAD", ("EGFR L858R",), ("afatinib", "erlotinib", "gefitinib", "osimertinib", "dacomitinib")),
     ("LUAD", ("EGFR E746_A750del",), ("ramucirumab + erlotinib", "amivantamab + lazertinib")),
     ("LUAD", ("EGFR T790M",), ("osimertinib",)),
@@ -430,3 +446,11 @@ def test_capivasertib_with_abiraterone_is_on_label_for_pten_deficient_prostate_c
     assert "I-A" not in tiers(run(core_knowledge, "PRAD", "PTEN positive"), therapy)
     assert "I-A" not in tiers(run(core_knowledge, "PRAD", "PTEN R130*"), therapy)  # the label's test is IHC
     assert "I-A" not in tiers(run(core_knowledge, "IDC", "PTEN negative"), therapy)
+
+
+def test_prostate_parp_labels_need_a_loss_of_function_change(core_knowledge: OncoKnowledge) -> None:
+    """A common benign missense change in an HRR gene is not the deleterious mutation the labels name."""
+    for alteration in ("BRCA2 N372H", "ATM D1853N"):
+        result = run(core_knowledge, "PRAD", alteration)
+        assert "I-A" not in tiers(result, "olaparib"), alteration
+        assert "I-A" not in tiers(result, "talazoparib + enzalutamide"), alteration
