@@ -384,3 +384,30 @@ def test_nras_melanoma_binimetinib_follows_its_trials_extent(core_knowledge: Onc
         "(resectable or resected)"
     )
     assert binimetinib(None).condition is not None and "metastatic" in binimetinib(None).condition
+
+
+def test_batch_stage_column(tmp_path: Path, core_knowledge: OncoKnowledge) -> None:
+    """The batch table's optional ``stage`` column (AJCC stage group, as the record's ``tumour.stage``): stated once
+    per case, shown with the extent in the reason a label is off; a stage that is not a stage group, or two stages
+    for one case, is refused naming the line."""
+    path = tmp_path / "cases.tsv"
+    header = "case_id\tgene\talteration\tfeature_type\ttumor_type\textent\tstage\n"
+    path.write_text(
+        header + "a\tBRAF\tV600E\tmutation\tCOAD\tearly\t\n"
+        "a\tKRAS\tG12C\tmutation\tCOAD\t\tIIIB\n"
+        "b\tBRAF\tV600E\tmutation\tCOAD\tmetastatic\tIV\n"
+        "c\tBRAF\tV600E\tmutation\tCOAD\t\t\n"
+    )
+    profiles = {p.case_id: p for p in onco.batch_profiles(path, core_knowledge)}
+    assert [profiles[c].stage for c in "abc"] == ["IIIB", "IV", None]
+    note = best(match_profile(profiles["a"], core_knowledge), ENCO).relation_note
+    assert note == "approved for metastatic disease; this tumour is stage IIIB, early (resectable or resected)"
+    path.write_text(header + "a\tBRAF\tV600E\tmutation\tCOAD\tearly\tstage III\n")
+    with pytest.raises(InputError, match="stage 'stage III' is not an AJCC stage group") as error:
+        onco.batch_profiles(path, core_knowledge)
+    assert "line 2" in str(error.value)
+    path.write_text(header + "a\tBRAF\tV600E\tmutation\tCOAD\t\tIIIB\na\tKRAS\tG12C\tmutation\tCOAD\t\tIV\n")
+    with pytest.raises(InputError, match="has stage IV here but IIIB earlier") as error:
+        onco.batch_profiles(path, core_knowledge)
+    assert "line 3" in str(error.value)
+

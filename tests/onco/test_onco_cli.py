@@ -177,3 +177,23 @@ def test_wild_type_results_in_a_batch_and_their_contradictions(tmp_path: Path) -
     assert code == 2 and "cases.tsv, line 3" in err and "RAS wild-type states KRAS without a variant" in err
     code, _, err = invoke("-a", "KRAS wild-type", "-a", "KRAS G12C", "-t", "COAD", "--core-only", kb=tmp_path)
     assert code == 2 and "KRAS G12C is listed" in err
+
+
+def test_stage_option(tmp_path: Path) -> None:
+    """``--stage`` (an AJCC stage group) is shown with ``--extent`` in the reason a label is off; a stage that is not a
+    stage group, or ``--stage`` with a batch table (whose ``stage`` column states each case's), exits 2."""
+    code, out, err = invoke(
+        "-a", "BRAF V600E", "-t", "COAD", "--core-only", "--extent", "early", "--stage", "IIIB", kb=tmp_path
+    )
+    assert code == 0, err
+    [line] = [row.split("\t") for row in out.splitlines() if "\tencorafenib + cetuximab\t" in row]
+    assert line[COLUMNS.index("note")] == (
+        "approved for metastatic disease; this tumour is stage IIIB, early (resectable or resected)"
+    )
+    code, _, err = invoke("-a", "BRAF V600E", "-t", "COAD", "--stage", "stage III", kb=tmp_path)
+    assert code == 2 and "--stage" in err and "is not an AJCC stage group" in err
+    cases = tmp_path / "cases.tsv"
+    cases.write_text(f"{HEADER}\nc1\tBRAF\tV600E\tmutation\tCOAD\n", encoding="utf-8")
+    code, _, err = invoke("--input", cases, "--stage", "III", kb=tmp_path)
+    assert code == 2 and "stage column" in err
+

@@ -345,3 +345,32 @@ def test_raw_tables_of_a_used_service_hold_no_clear_text(service: Service) -> No
         b"resourceType",
     ):
         assert needle not in dump, needle
+
+
+def test_a_record_tumour_keeps_its_stage_extent_and_wild_type_genes_through_the_service(service: Service) -> None:
+    """The service reads a record as ``analyze`` does: demo-04's resected stage III colon cancer, here with KRAS and
+    NRAS stated wild-type, keeps stage, extent and wild-type genes, and its analysis places the metastatic labels off
+    by extent with the tumour's stage, panitumumab's RAS condition answered; a stage that is not an AJCC group is
+    refused naming its line."""
+    text = demo_record("demo-04-park").read_text()
+    text = text.replace("id: demo-04-park", "id: flow-tumour", 1).replace(
+        "  extent: early\n", "  extent: early\n  wild_type: [KRAS, NRAS]\n", 1
+    )
+    headers = {**service.headers("clinician"), "Content-Type": "application/yaml"}
+    response = service.client.post("/api/patients?filename=tumour.yaml", content=text.encode(), headers=headers)
+    assert response.status_code == 201, response.text
+    tumour = response.json()["record"]["tumour"]
+    assert (tumour["stage"], tumour["extent"], tumour["wild_type"]) == ("III", "early", ["KRAS", "NRAS"])
+    clinician = service.headers("clinician")
+    service.client.post("/api/patients/flow-tumour/analyses", json={"genome": False}, headers=clinician)
+    service.run_jobs()
+    plan = service.client.get("/api/patients/flow-tumour/careplan", headers=clinician).json()
+    onco = {f["title"]: f["data"] for f in plan["findings"] if f["domain"] == "oncology"}
+    off = "approved for metastatic disease; this tumour is stage III, early (resectable or resected)"
+    assert onco["BRAF V600E: encorafenib + cetuximab"]["relation_note"] == off
+    assert onco["RAS wild-type: panitumumab"]["relation_note"] == off
+    assert onco["RAS wild-type: panitumumab"]["condition"] is None
+    bad = text.replace("id: flow-tumour", "id: flow-tumour-2", 1).replace("  stage: III\n", "  stage: stage III\n")
+    refused = service.client.post("/api/patients?filename=bad.yaml", content=bad.encode(), headers=headers)
+    assert refused.status_code == 422 and "is not an AJCC stage group" in refused.text, refused.text
+    assert refused.json()["location"].startswith("line "), refused.json()

@@ -71,10 +71,18 @@ def match(
             "a label for other extents is not on-label (not given: shown as the label's condition).",
         ),
     ] = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            "--stage", help="AJCC stage group as the report gives it (III, IIIB, IV), shown with the extent of disease."
+        ),
+    ] = None,
     cases: Annotated[
         Path | None,
         typer.Option(
-            "--input", "-i", help="Batch TSV: case_id gene alteration feature_type tumor_type [origin] [extent]."
+            "--input",
+            "-i",
+            help="Batch TSV: case_id gene alteration feature_type tumor_type [origin] [extent] [stage].",
         ),
     ] = None,
     case_id: Annotated[str, typer.Option("--case-id", help="case_id for single-case output.")] = "case",
@@ -104,8 +112,10 @@ def match(
         raise InputError("use either --input CASES.tsv or single-case inputs (--vcf/--cna/--fusions/--alteration)")
     if cases is None and not single:
         raise InputError("nothing to match: give --vcf, --cna, --fusions, --alteration or --input CASES.tsv")
-    if cases is not None and extent is not None:
-        raise InputError("--extent is for single-case inputs; a batch TSV states each case's in its extent column")
+    for option, given in (("--extent", extent), ("--stage", stage)):
+        if cases is not None and given is not None:
+            name = option.removeprefix("--")
+            raise InputError(f"{option} is for single-case inputs; a batch TSV states each case's in its {name} column")
     if cases is None and tumor_type is None:
         raise InputError("--tumor-type is required for single-case inputs: an OncoTree code such as COAD, or UNKNOWN")
     knowledge = onco.load_knowledge(load_bundle(kb), include_built=not core_only)
@@ -125,6 +135,7 @@ def match(
                 germline=germline or (),
                 amp_min_copies=amp_min_copies,
                 extent=extent,
+                stage=stage,
             )
         ]
     results = [match_profile(profile, knowledge) for profile in profiles]

@@ -4,8 +4,9 @@ lists and the batch cases table. Readers only; interpretation happens in the onc
 Formats follow PCGR's examples: CNA ``Chromosome Start End nMajor nMinor`` (allele-specific copy number; a
 ``CopyNumber``/``Total`` column is accepted instead of nMajor/nMinor), fusions ``FusionGene`` as ``A--B`` (also
 ``A::B``), batch cases ``case_id gene alteration feature_type tumor_type`` with optional ``origin`` (germline,
-somatic or unknown; empty = unknown) and ``extent`` (early, locally_advanced or metastatic; empty = not stated)
-columns. Every problem is an InputError naming the file and line.
+somatic or unknown; empty = unknown), ``extent`` (early, locally_advanced or metastatic; empty = not stated) and
+``stage`` (AJCC stage group, as the record's ``tumour.stage``; empty = not stated) columns. Every problem is an
+InputError naming the file and line.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tailormed.model.alteration import VariantOrigin
 from tailormed.model.base import Contract
 from tailormed.model.chrom import canonical_chrom
 from tailormed.model.enums import DiseaseExtent
+from tailormed.model.patient import stage_group_problem
 from tailormed.tables import read_table
 
 _GENE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,19}$")
@@ -50,6 +52,7 @@ class CaseRow(Contract):
     tumor_type: str
     origin: VariantOrigin = VariantOrigin.UNKNOWN
     extent: DiseaseExtent | None = None
+    stage: str | None = None
     line: int
 
 
@@ -111,9 +114,17 @@ def read_cases(path: Path) -> list[CaseRow]:
             raise InputError(
                 f"extent {extent!r} is not early, locally_advanced or metastatic", source=path, location=f"line {line}"
             )
+        stage = (row.get("stage") or "").strip() or None
+        problem = stage_group_problem(stage) if stage is not None else None
+        if problem is not None:
+            raise InputError(problem, source=path, location=f"line {line}")
         rows.append(
             CaseRow(
-                **values, origin=VariantOrigin(origin), extent=DiseaseExtent(extent) if extent else None, line=line
+                **values,
+                origin=VariantOrigin(origin),
+                extent=DiseaseExtent(extent) if extent else None,
+                stage=stage,
+                line=line,
             )
         )
     return rows

@@ -334,6 +334,21 @@ _GENE_SYMBOL = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)?")
 _STAGE_GROUP = re.compile(r"0(?:a|is)?|IS|(?:IV|III|II|I)(?:[A-D][1-3]?)?")
 
 
+def stage_group_problem(value: str) -> str | None:
+    """Why ``value`` is not an AJCC stage group as a report writes it, or None (every tumour input checks its stage
+    here: the record, the batch table, ``onco match --stage``).
+
+    >>> stage_group_problem("IIIB") is None, stage_group_problem("stage III")[:38]
+    (True, "stage 'stage III' is not an AJCC stage")
+    """
+    if _STAGE_GROUP.fullmatch(value):
+        return None
+    return (
+        f"stage {value!r} is not an AJCC stage group: write 0, I, II, III or IV with its letter and number if any "
+        "('IIIB', 'IA2', '0is'), without the word 'stage'"
+    )
+
+
 class Tumour(Contract):
     """The tumour profile: type as an OncoTree code, and its somatic alterations, signatures and IHC results."""
 
@@ -373,11 +388,9 @@ class Tumour(Contract):
     @field_validator("stage")
     @classmethod
     def _stage_group(cls, value: str | None) -> str | None:
-        if value is not None and not _STAGE_GROUP.fullmatch(value):
-            raise ValueError(
-                f"stage {value!r} is not an AJCC stage group: write 0, I, II, III or IV with its letter and number "
-                "if any ('IIIB', 'IA2', '0is'), without the word 'stage'"
-            )
+        problem = stage_group_problem(value) if value is not None else None
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("hla_typing", "cytogenetics")

@@ -25,6 +25,7 @@ from tailormed.model.enums import DiseaseExtent
 from tailormed.model.evidence import TumourEvidence
 from tailormed.model.finding import NotAssessed
 from tailormed.model.genotype import GenomeBuild
+from tailormed.model.patient import stage_group_problem
 from tailormed.model.payloads import HereditaryVariantData
 from tailormed.pipeline.engine_api import PatientContext
 from tailormed.pipeline.onco_engine import without_tumour
@@ -73,10 +74,14 @@ def file_profile(
     germline: Sequence[str] = (),
     amp_min_copies: int | None = None,
     extent: DiseaseExtent | None = None,
+    stage: str | None = None,
 ) -> TumourProfile:
     """A profile from ``onco match`` inputs: VCF, CNA segments, fusion list and alteration texts (``germline``: texts
     of variants known to be inherited; the origin of ``alterations`` is not stated)."""
     code = tumour_type(tumour_type_text, knowledge, location="--tumor-type")
+    problem = stage_group_problem(stage) if stage is not None else None
+    if problem is not None:
+        raise InputError(problem, location="--stage")
     found: list[Alteration] = []
     limits: list[NotAssessed] = []
     used_build = build
@@ -103,7 +108,9 @@ def file_profile(
     problem = wild_type_contradiction(found)
     if problem is not None:
         raise InputError(f"--alteration: {problem}")
-    return TumourProfile(case_id=case_id, tumour_type=code, extent=extent, alterations=found, not_assessed=limits)
+    return TumourProfile(
+        case_id=case_id, tumour_type=code, extent=extent, stage=stage, alterations=found, not_assessed=limits
+    )
 
 
 def wild_type_contradiction(alterations: Sequence[Alteration]) -> str | None:
@@ -131,21 +138,21 @@ def batch_profiles(path: Path, knowledge: OncoKnowledge) -> list[TumourProfile]:
         code = tumour_type(row.tumor_type, knowledge, source=path, location=where)
         current = profiles.get(row.case_id)
         if current is None:
-            current = TumourProfile(case_id=row.case_id, tumour_type=code, extent=row.extent)
+            current = TumourProfile(case_id=row.case_id, tumour_type=code)
         elif current.tumour_type != code:
             raise InputError(
                 f"case {row.case_id!r} has tumor_type {code} here but {current.tumour_type} earlier",
                 source=path,
                 location=where,
             )
-        elif row.extent is not None and row.extent != current.extent:
-            if current.extent is not None:
+        for name, value in (("extent", row.extent), ("stage", row.stage)):  # stated once per case, or alike
+            earlier = getattr(current, name)
+            if value is not None and earlier is not None and value != earlier:
                 raise InputError(
-                    f"case {row.case_id!r} has extent {row.extent} here but {current.extent} earlier",
-                    source=path,
-                    location=where,
+                    f"case {row.case_id!r} has {name} {value} here but {earlier} earlier", source=path, location=where
                 )
-            current = current.model_copy(update={"extent": row.extent})
+            if value is not None:
+                current = current.model_copy(update={name: value})
         problem = wild_type_contradiction([*current.alterations, parsed])
         if problem is not None:
             raise InputError(f"case {row.case_id!r}: {problem}", source=path, location=where)
