@@ -40,6 +40,18 @@ def test_info_text_detects_build_from_header(shared_data: Path) -> None:
     assert "1202" in done.stdout and "multi-allelic  54" in done.stdout
 
 
+def test_info_reads_the_build_markers_without_opening_a_bundle(shared_data: Path) -> None:
+    """The markers that vote on a silent header's build are the curated core's, whatever bundle is installed."""
+    loaded = "import atexit, sys; from tailormed.cli import main; "
+    loaded += "atexit.register(lambda: print('tailormed.knowledge.bundle' in sys.modules, file=sys.stderr)); main()"
+    path = shared_data / "risk/genotypes/cineca_synthetic_subset.GRCh37.chr22.vcf.gz"
+    command = [sys.executable, "-c", loaded, "vcf", "info", str(path), "-f", "json"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == "False"
+    assert json.loads(done.stdout)["records"] == 829
+
+
 def test_info_reports_an_undetermined_build(shared_data: Path) -> None:
     done = _run(str(shared_data / "risk/genotypes/cineca_synthetic_subset.GRCh37.chr22.vcf.gz"), "-f", "json")
     assert done.returncode == 0, done.stderr

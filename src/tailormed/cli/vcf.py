@@ -61,10 +61,9 @@ def info(
 ) -> None:
     """Samples, record count, contigs, phasing, gVCF blocks and the detected genome build, from one checked pass."""
     from tailormed.evidence.summary import summarize_vcf
-    from tailormed.knowledge.bundle import load_bundle
-    from tailormed.knowledge.markers import build_markers
+    from tailormed.knowledge.markers import core_build_markers
 
-    markers = build_markers(load_bundle()) if build is None else []
+    markers = core_build_markers() if build is None else []  # every bundle's markers: no bundle is opened
     with progress() as bar:
         task = bar.add_task(f"reading {vcf.name}", total=None)
         summary = summarize_vcf(
