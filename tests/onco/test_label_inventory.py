@@ -363,6 +363,7 @@ def test_ros1_fusion_meets_lorlatinib_trial_evidence_beside_its_labels(core_know
     result = run(core_knowledge, "LUAD", "CD74::ROS1")
     assert "I-B" in tiers(result, "lorlatinib")
     assert "I-A" in tiers(result, "crizotinib")
+    assert tiers(result, "ceritinib") == {"II-C"}  # one patient's response; no label names ceritinib for ROS1
 
 
 def test_egfr_expression_is_a_marker_and_egfr_mutations_still_parse_as_mutations() -> None:
