@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -139,3 +140,20 @@ def test_a_folder_or_an_unwritable_place_is_an_input_error(tmp_path: Path) -> No
         done = _tailormed("risk", "calc", "gail", "--input", str(cases), "-o", target)
         assert done.returncode == 2, done.stderr
         assert target in done.stderr and "internal error" not in done.stderr
+
+
+def test_pieces_are_written_in_turn_and_a_failing_piece_leaves_the_previous_file(tmp_path: Path) -> None:
+    """A table written a line at a time is the same file as one string; an error while the lines are made leaves
+    the previous file and no temporary one."""
+    path = tmp_path / "log.tsv"
+    write_text_atomic(path, (f"{i}\tx\n" for i in range(3)))
+    assert path.read_text() == "0\tx\n1\tx\n2\tx\n"
+
+    def failing() -> Iterator[str]:
+        yield "first\n"
+        raise InputError("a bad row", source=path)
+
+    with pytest.raises(InputError, match="a bad row"):
+        write_text_atomic(path, failing())
+    assert path.read_text() == "0\tx\n1\tx\n2\tx\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.tsv"]

@@ -16,7 +16,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from tailormed.errors import InputError
@@ -56,14 +56,16 @@ and hold only letters, digits, '.', '_' and '-' (at most 128)
     return name
 
 
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path``: through a temporary file and a rename for a regular file (new or existing),
-    directly for standard output (``-``) and for an existing device or named pipe (which stay what they are).
+def write_text_atomic(path: Path, text: str | Iterable[str]) -> Path:
+    """Write ``text`` (UTF-8; or its pieces in turn, so a long table is never one string) to ``path``: through a
+    temporary file and a rename for a regular file (new or existing), directly for standard output (``-``) and for an
+    existing device or named pipe (which stay what they are).
 
     A folder, or a place that cannot be written, is an :class:`InputError` naming the path.
     """
+    parts: Iterable[str] = (text,) if isinstance(text, str) else text
     if str(path) == STDOUT:
-        sys.stdout.write(text)
+        sys.stdout.writelines(parts)
         sys.stdout.flush()
         return path
     try:
@@ -75,7 +77,7 @@ def write_text_atomic(path: Path, text: str) -> Path:
     if mode is not None and stat.S_ISDIR(mode):
         raise InputError("output is a folder; give a file name (or '-' for standard output)", source=path)
     if mode is not None and not stat.S_ISREG(mode):
-        return _write_in_place(path, text)
+        return _write_in_place(path, parts)
     folder = path.parent
     if not folder.is_dir():
         raise InputError("output folder does not exist", source=folder)
@@ -85,7 +87,7 @@ def write_text_atomic(path: Path, text: str) -> Path:
         raise InputError(f"cannot write output ({exc.strerror or exc})", source=path) from exc
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            stream.writelines(parts)
         Path(tmp).chmod(_FILE_MODE)
         Path(tmp).replace(path)
     except OSError as exc:
@@ -97,11 +99,11 @@ def write_text_atomic(path: Path, text: str) -> Path:
     return path
 
 
-def _write_in_place(path: Path, text: str) -> Path:
+def _write_in_place(path: Path, parts: Iterable[str]) -> Path:
     """A device, named pipe or socket: written as it is, never replaced by a regular file."""
     try:
         with path.open("w", encoding="utf-8") as stream:
-            stream.write(text)
+            stream.writelines(parts)
     except OSError as exc:
         raise InputError(f"cannot write output ({exc.strerror or exc})", source=path) from exc
     return path

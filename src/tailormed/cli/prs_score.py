@@ -222,7 +222,7 @@ def score(
             gc.freeze()  # the run lives until the command ends: frozen rather than walked once collections resume
         detection = run.build
         if match_log is not None:
-            write_text_atomic(match_log, tables.match_log_tsv(run))
+            write_text_atomic(match_log, tables.match_log_lines(run))
         for result in run.scores:
             match = result.match
             tell(

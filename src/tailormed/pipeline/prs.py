@@ -246,10 +246,10 @@ def unknown_reference_error(run: PrsRun, *, fasta: bool) -> InputError | None:
     if not run.options.absent_is_reference:
         return None
     for result in run.scores:
-        unknown = [row for row in result.match.log if row.reason is Reason.ABSENT_REF_UNKNOWN]
+        unknown = result.match.count(Reason.ABSENT_REF_UNKNOWN)
         if not unknown:
             continue
-        first = unknown[0]
+        first = next(row for row in result.match.log_rows() if row.reason is Reason.ABSENT_REF_UNKNOWN)
         line = int(result.match.score.lines[first.row])
         alleles = f"effect {first.effect_allele}, other {first.other_allele or 'not given'}"
         why = (
@@ -260,7 +260,7 @@ def unknown_reference_error(run: PrsRun, *, fasta: bool) -> InputError | None:
         return InputError(
             f"--absent-is-reference: {result.match.score.name} variant {first.chrom}:{first.pos} ({alleles}; "
             f"line {line}) is absent from the VCF and its reference allele is unknown: {why}; "
-            f"{len(unknown)} of {result.match.total} variants are affected. Give the reference genome with "
+            f"{unknown} of {result.match.total} variants are affected. Give the reference genome with "
             "--reference FASTA, or drop --absent-is-reference to count absent sites as missing",
             source=run.vcf,
         )

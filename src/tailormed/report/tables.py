@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -195,10 +195,15 @@ def scores_json(run: PrsRun) -> str:
 
 def match_log_tsv(run: PrsRun) -> str:
     """Every scoring variant's outcome (pgsc_calc's match log), one row per score and variant."""
-    lines = ["\t".join(LOG_COLUMNS)]
+    return "".join(match_log_lines(run))
+
+
+def match_log_lines(run: PrsRun) -> Iterator[str]:
+    """:func:`match_log_tsv` a line at a time, for a writer that never holds the log of a score of millions."""
+    yield "\t".join(LOG_COLUMNS) + "\n"
     for result in run.scores:
         name = result.match.score.name
-        for row in result.match.log:
+        for row in result.match.log_rows():
             fields = (
                 name,
                 str(row.row + 1),
@@ -215,8 +220,7 @@ def match_log_tsv(run: PrsRun) -> str:
                 str(row.multiallelic).lower(),
                 str(row.duplicate).lower(),
             )
-            lines.append("\t".join(fields))
-    return "\n".join(lines) + "\n"
+            yield "\t".join(fields) + "\n"
 
 
 def _number(value: float) -> str:

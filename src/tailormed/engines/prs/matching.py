@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import re
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -41,6 +41,8 @@ from tailormed.model.dosage import SiteBlock, SiteGroup, SiteRecord
 from tailormed.model.genotype import GenomeBuild
 
 DEFAULT_MIN_OVERLAP = 0.75
+#: Rows of a match log whose positions and weights are turned into Python values together.
+_LOG_BLOCK = 1 << 16
 _DNA = re.compile(r"^[ACGT]+$")
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
@@ -253,19 +255,23 @@ class ScoreMatch:
     @property
     def log(self) -> list[LogRow]:
         """Every row's outcome in row order, as in pgsc_calc's match log."""
+        return list(self.log_rows())
+
+    def log_rows(self) -> Iterator[LogRow]:
+        """:attr:`log` a row at a time, so a writer holds one block of a score of millions, not all of its rows."""
         score, positions = self.score, self.positions
-        pos, weights = positions.pos.tolist(), score.weight.tolist()
-        found: list[LogRow] = []
-        for row in range(len(score)):
-            match_type, reason, flags = self._type[row], self._reason[row], self._flags[row]
-            found.append(
-                LogRow(
+        for start in range(0, len(score), _LOG_BLOCK):
+            stop = min(start + _LOG_BLOCK, len(score))
+            pos, weights = positions.pos[start:stop].tolist(), score.weight[start:stop].tolist()
+            for row in range(start, stop):
+                match_type, reason, flags = self._type[row], self._reason[row], self._flags[row]
+                yield LogRow(
                     row=row,
                     chrom=positions.chrom[row],
-                    pos=pos[row],
+                    pos=pos[row - start],
                     effect_allele=score.effect_allele[row],
                     other_allele=score.other_allele[row],
-                    weight=weights[row],
+                    weight=weights[row - start],
                     status=_STATUSES[self._status[row]],
                     match_type=_TYPES[match_type] if match_type != _NONE else None,
                     target_id=self.target_id(row),
@@ -275,8 +281,6 @@ class ScoreMatch:
                     duplicate=bool(flags & _DUPLICATE),
                     candidates=self._candidates[row],
                 )
-            )
-        return found
 
     @property
     def selected(self) -> list[Selected]:
