@@ -303,3 +303,18 @@ def test_tumour_wild_type_genes_are_checked(tmp_path: Path) -> None:
             load_record(write(tmp_path, "bad.yaml", tumour.format(genes=genes, variants=variants)), RANGES)
         assert caught.value.location is not None and caught.value.location.startswith("line "), caught.value
         assert message in caught.value.message, caught.value.message
+
+
+def test_record_check_shows_the_genes_found_wild_type(tmp_path: Path) -> None:
+    """``record check --format text`` names the genes the tumour was found wild-type in beside its stage and extent,
+    so a user sees what a wild-type label will be matched against before analysing."""
+    record = write(tmp_path, "t.yaml", "id: t-02\ntumour:\n  oncotree_code: COAD\n  stage: IV\n  extent: metastatic\n"
+                   "  wild_type: [KRAS, NRAS]\n")  # fmt: skip
+    code = "import sys; from tailormed.cli import main; sys.argv = ['tailormed', *sys.argv[1:]]; main()"
+    env = {**os.environ, "COLUMNS": "200"}
+    result = subprocess.run(
+        [sys.executable, "-c", code, "record", "check", str(record), "--format", "text"],
+        capture_output=True, text=True, check=False, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "COAD, stage IV, metastatic, wild-type: KRAS, NRAS" in result.stdout, result.stdout

@@ -89,7 +89,8 @@ def _summary(intake: RecordIntake, file: Path) -> Table:
         tumour = patient.tumour
         staged = [f"stage {tumour.stage}"] if tumour.stage else []
         extent = [tumour.extent.words] if tumour.extent else ["extent of disease not stated"]
-        table.add_row("tumour", Text(", ".join([tumour.oncotree_code, *staged, *extent])))
+        wild = [f"wild-type: {', '.join(tumour.wild_type)}"] if tumour.wild_type else []
+        table.add_row("tumour", Text(", ".join([tumour.oncotree_code, *staged, *extent, *wild])))
     table.add_row("language", Text(patient.preferences.language))
     if patient.genome is not None:
         table.add_row(
