@@ -320,8 +320,8 @@ def test_another_types_label_for_another_extent_says_both(core_knowledge: OncoKn
     for a resected stage III colon cancer they are from another tumour type and for another extent, and the match
     says both (tier II-C, as AMP/ASCO/CAP places another type's approval); dabrafenib + trametinib, whose melanoma
     label includes adjuvant treatment (its row names no extent), and any other-type label for a metastatic colon
-    cancer say nothing of the extent. Vemurafenib's hairy cell leukaemia and Erdheim-Chester labels name no extent,
-    so one of them speaks for vemurafenib, not its melanoma label."""
+    cancer say nothing of the extent. Vemurafenib's Erdheim-Chester disease label names no extent, so it speaks for
+    vemurafenib, not the melanoma label."""
     early = run(core_knowledge, "COAD", "BRAF V600E", DiseaseExtent.EARLY, "III")
     metastatic = run(core_knowledge, "COAD", "BRAF V600E", DiseaseExtent.METASTATIC, "IV")
     unknown = run(core_knowledge, "COAD", "BRAF V600E")
@@ -339,6 +339,7 @@ def test_another_types_label_for_another_extent_says_both(core_knowledge: OncoKn
     for therapy in ("dabrafenib + trametinib", "vemurafenib"):
         match = action_best(early, therapy)
         assert (match.amp_tier, match.other_type_extent, match.relation_note) == ("II-C", [], None), therapy
+    assert action_best(early, "vemurafenib").row.id == "onco-core:ecd-braf-v600-vemurafenib"
     melanoma = [m for m in early.matches if m.row.id == "onco-core:mel-braf-v600e-vemurafenib"]
     assert [m.other_type_extent for m in melanoma] == [[DiseaseExtent.LOCALLY_ADVANCED, DiseaseExtent.METASTATIC]]
 

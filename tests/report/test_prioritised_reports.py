@@ -433,8 +433,8 @@ MELANOMA_LABELS = [
 def test_other_types_labels_for_another_extent_are_listed_apart(demo_plans: Plans, built_plans: Plans) -> None:
     """demo-04's resected stage III colon cancer: the melanoma labels (unresectable or metastatic melanoma) are from
     another tumour type and for another extent; the summary says both and lists none of them as "may benefit".
-    Dabrafenib + trametinib, whose melanoma label includes adjuvant treatment, and vemurafenib, with labels for
-    hairy cell leukaemia and Erdheim-Chester disease that name no extent, stay II-C benefits. With the built bundle a
+    Dabrafenib + trametinib, whose melanoma label includes adjuvant treatment, and vemurafenib, whose Erdheim-Chester
+    disease label names no extent, stay II-C benefits. With the built bundle a
     therapy whose best claim is a colorectal one (CIViC's tier I-B dabrafenib) keeps that claim."""
     patient, plan = demo_plans["demo-04-park"]
     line = _braf_line(patient, plan)

@@ -202,7 +202,7 @@ def action_cells(group: Sequence[TherapyMatch]) -> tuple[str, ...]:
 
 def _best_first(match: TherapyMatch) -> tuple[int, str, bool, bool, bool]:
     row = match.row
-    outside = bool(match.off_extent or match.other_type_extent)  # vemurafenib: hairy cell leukaemia before melanoma
+    outside = bool(match.off_extent or match.other_type_extent)  # vemurafenib: Erdheim-Chester disease before melanoma
     core = match.source == CORE_SOURCE
     return TIER_ORDER[match.amp_tier], row.amp_level.value, row.setting is not None, not core, outside
 
