@@ -267,3 +267,15 @@ def test_patient_is_told_only_unconditional_approvals(core_knowledge: OncoKnowle
     assert lines(VariantOrigin.UNKNOWN)[BELZUTIFAN] == (True, False)
     assert lines(VariantOrigin.GERMLINE)[BELZUTIFAN] == (True, True)
     assert lines(VariantOrigin.SOMATIC)[BELZUTIFAN] == (False, False)
+
+
+def test_niraparib_for_recurrent_ovarian_cancer_needs_a_germline_brca_variant(core_knowledge: OncoKnowledge) -> None:
+    """Niraparib's recurrent-disease maintenance label was restricted to germline BRCA mutations (2022); olaparib's
+    ovarian labels take germline or somatic BRCA mutations."""
+    germline = only(run(core_knowledge, "HGSOC", alteration("BRCA1 E1250*", VariantOrigin.GERMLINE)), "niraparib")
+    assert (germline.amp_tier, germline.condition) == ("I-A", None)
+    somatic = run(core_knowledge, "HGSOC", alteration("BRCA1 E1250*", VariantOrigin.SOMATIC))
+    assert (only(somatic, "niraparib").amp_tier, only(somatic, "niraparib").relation) == ("II-C", Relation.OTHER)
+    assert only(somatic, "olaparib").amp_tier == "I-A"
+    unstated = only(run(core_knowledge, "HGSOC", parse_alteration("BRCA1 E1250*")), "niraparib")
+    assert unstated.amp_tier == "I-A" and GERMLINE_ONLY in (unstated.condition or "")
