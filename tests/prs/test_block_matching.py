@@ -19,6 +19,7 @@ from tailormed.evidence.scores import ScoreCollector
 from tailormed.evidence.site_set import SiteSet
 from tailormed.knowledge.pgs_scoring import ScoringFile, read_scoring_file
 from tailormed.model.dosage import MISSING_COPIES, SiteBlock, SiteGroup, SiteRecord
+from tailormed.model.evidence import ScoreSites
 from tailormed.model.genotype import GenomeBuild
 from tailormed.pipeline.prs import score_request, score_sites
 
@@ -191,4 +192,17 @@ def test_score_sites_are_the_requests_positions(tmp_path: Path) -> None:
         found = request.scores.get(build)
         expected = set(found.sites()) if found is not None else set()
         assert score_sites(scores, build) == expected
+        if found is not None:  # built from the parsed columns without validation: what validation would give
+            assert ScoreSites.model_validate(found.model_dump()) == found
     assert len(score_sites(scores, GenomeBuild.GRCH38)) > 30
+
+
+def test_a_request_leaves_out_the_rows_without_a_primary_position(tmp_path: Path) -> None:
+    path = tmp_path / "placed.txt"
+    rows = ["chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight", "1\t100\tA\tG\t0.1"]
+    rows += ["\t\tC\tT\t0.2", "GL000192.1\t5\tC\tT\t0.3", "x\t7\tG\t\t0.4", "chr22\t2\tT\tC\t0.5"]
+    path.write_text("#pgs_id=PGS000003\n#genome_build=GRCh37\n" + "\n".join(rows) + "\n")
+    found = score_request([read_scoring_file(path)]).scores[GenomeBuild.GRCH37]
+    assert found.sites() == [("chr1", 100), ("chrX", 7), ("chr22", 2)]
+    assert (found.effect, found.other) == (("A", "G", "T"), ("G", None, "C"))
+    assert ScoreSites.model_validate(found.model_dump()) == found
