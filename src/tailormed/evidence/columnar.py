@@ -23,6 +23,7 @@ from __future__ import annotations
 import mmap
 import os
 import re
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -325,10 +326,11 @@ def _call(text: bytes) -> tuple[int, int] | None:
 _NO_POSITIONS: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
 
 
-def _holds(positions: npt.NDArray[np.int64], pos: int) -> bool:
-    """Whether the sorted ``positions`` hold ``pos`` (a line read on its own)."""
-    at = int(np.searchsorted(positions, pos))
-    return at < len(positions) and int(positions[at]) == pos
+def _holds(positions: memoryview, pos: int) -> bool:
+    """Whether the sorted ``positions`` hold ``pos`` (a line read on its own: bisecting a view of the array costs a
+    fifth of a numpy search for one value)."""
+    at = bisect_left(positions, pos)
+    return at < len(positions) and positions[at] == pos
 
 
 class TextScan:
@@ -397,6 +399,7 @@ class TextScan:
         previous_pos = 0
         finished: set[bytes] = set()
         wanted_here = _NO_POSITIONS  # the wanted positions on the current chromosome, sorted
+        wanted_view = wanted_here.data
         chrom: str | None = None
         for data, start, last, ends, release in self._pieces():
             buffer = np.frombuffer(data, dtype=np.uint8, count=last + 1)
@@ -463,8 +466,9 @@ class TextScan:
                     previous_name = name
                     chrom = names[name] if name in names else names.setdefault(name, canonical_chrom(name.decode()))
                     wanted_here = self.wanted.on(chrom) if chrom is not None else _NO_POSITIONS
+                    wanted_view = wanted_here.data
                 previous_pos = pos
-                if _holds(wanted_here, pos):
+                if _holds(wanted_view, pos):
                     assert chrom is not None
                     found.append(self._fields(data, tab2 + 1, end, chrom, pos, f"line {line_number}"))
             self.records_read += records
