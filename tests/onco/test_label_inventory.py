@@ -4,9 +4,12 @@ gives, and a withdrawn indication is offered no more."""
 
 from __future__ import annotations
 
+import csv
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 
 from tailormed.engines.onco.profile import tumour_type_code
 from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TumourProfile, match_profile
@@ -455,3 +458,26 @@ def test_prostate_parp_labels_need_a_loss_of_function_change(core_knowledge: Onc
         result = run(core_knowledge, "PRAD", alteration)
         assert "I-A" not in tiers(result, "olaparib"), alteration
         assert "I-A" not in tiers(result, "talazoparib + enzalutamide"), alteration
+
+
+def test_every_civic_statement_the_core_quotes_is_that_evidence_items_statement(shared_data: Path) -> None:
+    """A quote cited to a CIViC evidence item is in that item's statement in the 01-Aug-2021 release (whitespace
+    aside), and the place it names is that item."""
+    table = shared_data / "onco" / "civic" / "01-Aug-2021" / "01-Aug-2021-ClinicalEvidenceSummaries.tsv"
+    with table.open(encoding="utf-8", newline="") as handle:
+        statements = {row["evidence_id"]: row["evidence_statement"] for row in csv.DictReader(handle, delimiter="\t")}
+    text = yaml.safe_load((CURATED_DIR / "onco-core" / "evidence.yaml").read_text(encoding="utf-8"))
+    words = " ".join
+    cited = 0
+    for row in text["rows"]:
+        for source in row["sources"]:
+            found = re.fullmatch(r"https://civic\.genome\.wustl\.edu/links/evidence_items/(\d+)", source["cite"])
+            if found is None:
+                continue
+            item = found.group(1)
+            cited += 1
+            assert f"EID{item} " in source["at"], (row["id"], item)
+            statement = statements.get(item)
+            assert statement is not None, (row["id"], item)
+            assert words(source["quote"].split()) in words(statement.split()), (row["id"], item)
+    assert cited >= 100
