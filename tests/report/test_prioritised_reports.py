@@ -392,32 +392,37 @@ def _with_ras(patient: Patient, wild_type: list[str]) -> Patient:
 def test_panitumumab_for_ras_wild_type_waits_for_the_ras_result(core: KnowledgeBundle) -> None:
     """Metastatic demo-04 without a RAS result: panitumumab is on-label only with RAS wild-type, so the clinician
     summary shows it with that condition and the patient report does not offer it; with KRAS and NRAS stated
-    wild-type both reports name it, the patient's as a tumour tested and found without a change."""
+    wild-type (and without BRAF V600E, which predicts no benefit from it: test_evidence_both_ways.py) both reports
+    name it, the patient's as a tumour tested and found without a change."""
     unstated = demo04_metastatic()
     plan = plan_for(unstated, list(analyze(unstated, None, core, on=ON, engines=["onco"]).runs.values()))
     text = summary_text(unstated, plan)
     condition = "only with RAS wild-type (RAS status not stated for this tumour)"
-    assert f"- [actionable] RAS wild-type – panitumumab: may benefit (AMP tier I-A; {condition})" in text
+    braf = "conflicting evidence: no benefit expected with BRAF V600E (I-B)"
+    assert f"- [actionable] RAS wild-type – panitumumab: may benefit (AMP tier I-A; {braf}; {condition})" in text
     for language in ("en", "es"):
         patient_text = visible_text(render_patient_html(plan, unstated, language=language))
         assert "panitumumab" not in patient_text and "NRAS" not in patient_text
     stated = _with_ras(demo04_metastatic(), ["KRAS", "NRAS"])
+    assert stated.tumour is not None
+    without_braf = [v for v in stated.tumour.somatic_variants if v.gene != "BRAF"]
+    stated = stated.model_copy(update={"tumour": stated.tumour.model_copy(update={"somatic_variants": without_braf})})
     plan = plan_for(stated, list(analyze(stated, None, core, on=ON, engines=["onco"]).runs.values()))
     line = "- [actionable] RAS wild-type – panitumumab + FOLFOX: may benefit (AMP tier I-A)"
-    assert line in summary_text(stated, plan)
+    assert line in summary_text(stated, plan) and "conflicting evidence" not in summary_text(stated, plan)
     english = visible_text(render_patient_html(plan, stated, language="en"))
     assert (
         "Your tumor was tested for changes in KRAS and NRAS. None were found. These approved medicines may work for a "
         "tumor like yours: panitumumab; panitumumab and folinic acid and fluorouracil and oxaliplatin."
     ) in english
-    assert "change in the RAS gene" not in english
+    assert "change in the RAS gene" not in english and "We cannot tell" not in english
     spanish = visible_text(render_patient_html(plan, stated, language="es"))
     assert "En su tumor se buscaron cambios en KRAS y NRAS. No se encontró ninguno." in spanish
     [finding] = [f for f in plan.findings if f.title == "RAS wild-type: panitumumab + FOLFOX"]
     assert finding.genes == ["KRAS", "NRAS"]
     assert finding.summary.startswith("RAS wild-type (no variant in KRAS or NRAS)")
     notes = json.dumps(careplan_to_fhir(plan, stated))
-    assert "RAS wild-type: RAS wild-type (no variant in KRAS or NRAS) is what the indication needs" in notes
+    assert '"RAS wild-type (no variant in KRAS or NRAS) is what the indication needs' in notes
 
 
 OTHER_TYPES = "other tumour types, for locally advanced (unresectable) or metastatic disease only"

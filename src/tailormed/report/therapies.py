@@ -8,6 +8,13 @@ points the other way. Lines at AMP/ASCO/CAP tiers I-A, I-B and II-C are what a c
 FDA approval or a professional guideline for this tumour type, AMP level A) reach a patient, and never evidence
 whose source could not be re-read (an evidence level marked "unverified").
 
+One tumour can meet a therapy's label through one result and carry a resistance marker for it in another (RAS
+wild-type meets panitumumab's label; BRAF V600E predicts no benefit from panitumumab). A line keeps the claims of the
+tumour's other alterations that point the other way for its therapy at a tier to act on now
+(:attr:`TherapyLine.opposed`): a resistance claim counts against every therapy holding all its drugs (a combination
+made for the marker itself, encorafenib + cetuximab for BRAF V600E, is the same alteration's claim and is not
+opposed by it). Such a line, like one whose own claims disagree at those tiers, is not offered to a patient.
+
 >>> therapy_key("Trametinib;Dabrafenib") == therapy_key("dabrafenib + trametinib")
 True
 >>> claims_against("resistance", "supports"), claims_against("sensitivity", "does_not_support")
@@ -21,7 +28,7 @@ True
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tailormed.model.finding import Finding
 from tailormed.model.payloads import TherapyMatchData, therapy_key
@@ -70,11 +77,20 @@ def claims_against(significance: str, direction: str) -> bool:
     return resistant != (direction.casefold() == "does_not_support")
 
 
+def clinical(amp_tier: str) -> bool:
+    """Tier I or II on clinical evidence (not level D: preclinical data or a few case reports)."""
+    number, level = tier(amp_tier)
+    return number in ("I", "II") and level != "D"
+
+
 @dataclass(frozen=True)
 class TherapyLine:
     """Every match of one alteration with one therapy; the first match is the best-tier claim."""
 
     matches: list[tuple[Finding, TherapyMatchData]]
+    #: Claims for the tumour's other alterations, at a tier to act on now, that point the other way for this therapy
+    #: (set by :func:`therapy_lines`).
+    opposed: tuple[TherapyMatchData, ...] = ()
 
     @property
     def best(self) -> TherapyMatchData:
@@ -83,8 +99,7 @@ class TherapyLine:
     @property
     def biomarker(self) -> str:
         """``BRAF V600E`` (the alteration label names its gene already, or the gene is put before it)."""
-        alteration = self.best.alteration
-        return alteration if alteration.split()[0] == self.best.gene else f"{self.best.gene} {alteration}"
+        return biomarker(self.best)
 
     @property
     def against(self) -> bool:
@@ -92,8 +107,31 @@ class TherapyLine:
 
     @property
     def conflicting(self) -> bool:
-        """Another claim about the same therapy points the other way."""
-        return any(claims_against(d.significance, d.direction) != self.against for _, d in self.matches[1:])
+        """Another claim about the same therapy points the other way, for this alteration or another."""
+        return bool(self.opposed) or any(
+            claims_against(d.significance, d.direction) != self.against for _, d in self.matches[1:]
+        )
+
+    @property
+    def contested(self) -> bool:
+        """Evidence to act on now points both ways: this line's claim and one against it (its own or another
+        alteration's) are both at tier I or II on clinical evidence. Such a therapy is not offered to a patient."""
+        own = any(
+            claims_against(d.significance, d.direction) != self.against and clinical(d.amp_tier)
+            for _, d in self.matches[1:]
+        )
+        return clinical(self.best.amp_tier) and (own or bool(self.opposed))
+
+    @property
+    def opposed_words(self) -> str:
+        """The other alterations' claims against this line, for the clinician summary: ``no benefit expected with
+        BRAF V600E (I-B)``."""
+        claim = "may benefit with" if self.against else "no benefit expected with"
+        found: dict[str, list[str]] = {}
+        for data in self.opposed:
+            tiers = found.setdefault(biomarker(data), [])
+            tiers += [data.amp_tier] if data.amp_tier not in tiers else []
+        return "; ".join(f"{claim} {name} ({', '.join(sorted(tiers))})" for name, tiers in found.items())
 
     @property
     def tiers(self) -> list[str]:
@@ -106,8 +144,7 @@ class TherapyLine:
     @property
     def act_now(self) -> bool:
         """Tier I or II on clinical evidence (not level D: preclinical data or a few case reports)."""
-        number, level = tier(self.best.amp_tier)
-        return number in ("I", "II") and level != "D"
+        return clinical(self.best.amp_tier)
 
     @property
     def on_label(self) -> bool:
@@ -125,10 +162,42 @@ class TherapyLine:
         return [f.id for f, _ in self.matches]
 
 
+def biomarker(data: TherapyMatchData) -> str:
+    """The alteration a claim was matched through, with its gene: ``BRAF V600E``, ``RAS wild-type``."""
+    alteration = data.alteration
+    return alteration if alteration.split()[0] == data.gene else f"{data.gene} {alteration}"
+
+
 def therapy_lines(matches: list[tuple[Finding, TherapyMatchData]]) -> list[TherapyLine]:
-    """One line per alteration and therapy, best tier first (then sensitivity before resistance, then name)."""
+    """One line per alteration and therapy, best tier first (then sensitivity before resistance, then name), each
+    with the other alterations' claims that oppose it."""
     groups: dict[tuple[str, str, tuple[str, ...]], list[tuple[Finding, TherapyMatchData]]] = {}
     for finding, data in matches:
         groups.setdefault((data.gene, data.alteration, therapy_key(data.therapy)), []).append((finding, data))
     lines = [TherapyLine(sorted(group, key=lambda pair: pair[1].amp_tier)) for group in groups.values()]
+    lines = [replace(line, opposed=_opposed(line, lines)) for line in lines]
     return sorted(lines, key=lambda line: (line.best.amp_tier, line.against, line.best.therapy.casefold()))
+
+
+def _opposed(line: TherapyLine, lines: list[TherapyLine]) -> tuple[TherapyMatchData, ...]:
+    """Claims for another alteration at a tier to act on now that point the other way: against a therapy said to
+    work, a resistance claim for it or for some of its drugs; for a therapy said not to work, a claim that a therapy
+    holding all its drugs works. Claims named apart for another extent or tumour type are not for this tumour now,
+    and neither oppose nor are opposed."""
+    if line.best.off_extent or line.best.other_type_extent:
+        return ()
+    drugs = set(therapy_key(line.best.therapy))
+    own = (line.best.gene, line.best.alteration)
+    found = []
+    for other in lines:
+        if (other.best.gene, other.best.alteration) == own:
+            continue
+        for _, data in other.matches:
+            if not clinical(data.amp_tier) or data.off_extent or data.other_type_extent:
+                continue
+            if claims_against(data.significance, data.direction) == line.against:
+                continue
+            theirs = set(therapy_key(data.therapy))
+            if (drugs <= theirs) if line.against else (theirs <= drugs):
+                found.append(data)
+    return tuple(found)

@@ -165,6 +165,7 @@ class TumourGene:
     may_work: list[str]
     less_effective: list[str]
     kind: str = "gene"
+    unsure: list[str] = field(default_factory=list)  # approved, but evidence to act on now says it may not work
 
 
 def _tumour_subject(gene: str, alteration: str, matched_level: str) -> tuple[str, str]:
@@ -311,14 +312,19 @@ class ReportView:
 
     @property
     def tumour_genes(self) -> list[TumourGene]:
-        """Per altered tumour gene, the approved or guideline therapies (tier I-A) that may or may not work."""
+        """Per altered tumour gene, the approved or guideline therapies (tier I-A) that may or may not work; one whose
+        evidence to act on now points both ways (:attr:`TherapyLine.contested`) is never said to work: the patient
+        hears that the results disagree."""
         genes: dict[str, TumourGene] = {}
         for line in self.therapy_lines:
             if not line.approved:
                 continue
             kind, name = _tumour_subject(line.best.gene, line.best.alteration, line.best.matched_level)
             entry = genes.setdefault(f"{kind}:{name}", TumourGene(name, [], [], kind))
-            (entry.less_effective if line.against else entry.may_work).append(patient_therapy(line.best))
+            if line.against:
+                entry.less_effective.append(patient_therapy(line.best))
+            else:
+                (entry.unsure if line.contested else entry.may_work).append(patient_therapy(line.best))
         return list(genes.values())
 
     @property
@@ -369,6 +375,7 @@ class ReportView:
             if line.on_label:
                 claim = "no benefit expected" if line.against else "may benefit"
                 conflict = "; conflicting evidence" if line.conflicting else ""
+                conflict += f": {line.opposed_words}" if line.opposed else ""
                 condition = f"; {line.best.condition}" if line.best.condition else ""
                 text = (
                     f"{line.biomarker} – {line.best.therapy}: {claim} "
