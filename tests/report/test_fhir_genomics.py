@@ -4,6 +4,7 @@ each result, profiles and LOINC codes are the IG's, and ids are the same on a re
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from importlib import import_module
 from typing import Any
@@ -17,6 +18,7 @@ from tailormed.model.careplan import CarePlan
 from tailormed.model.finding import Domain, Evidence, Finding, FindingData, Priority
 from tailormed.model.patient import Patient
 from tailormed.model.payloads import DiagnosisCandidateData, HereditaryVariantData, TherapyMatchData
+from tailormed.pipeline.analyze import analyze
 from tailormed.pipeline.plausible import plausibility
 from tailormed.plan import assemble_plan
 from tailormed.report.fhir_genomics import IG, careplan_to_fhir, careplan_to_fhir_json
@@ -179,6 +181,31 @@ def test_tasks_variants_and_diagnostic_implications(hale: tuple[Patient, CarePla
         if any(c["valueCodeableConcept"]["text"] == "encorafenib + cetuximab" for c in i["component"])
     )
     assert len(braf["derivedFrom"]) == 1
+
+
+def test_engine_therapy_implications_name_the_biomarker_once_and_link_its_variant() -> None:
+    """The onco engine labels an alteration with its gene ("BRAF V600E", "RAS wild-type"): an implication's note names
+    it once ("BRAF V600E matched ...", not "BRAF BRAF V600E: BRAF V600E matched ..."), and a BRAF V600E implication is
+    derived from the tumour's BRAF V600E variant as one written without its gene is."""
+    core = KnowledgeBundle(None, None, curated_sources())
+    patient = load_record(demo_record("demo-04-park"), RANGES)
+    assert patient.tumour is not None
+    tumour = patient.tumour.model_copy(update={"extent": "metastatic", "wild_type": ["KRAS", "NRAS"]})
+    patient = patient.model_copy(update={"tumour": tumour})
+    run = analyze(patient, None, core, on=date(2026, 1, 15), engines=["onco"]).runs["onco"]
+    bundle = careplan_to_fhir(assemble_plan(patient, run.findings, inputs={}, knowledge={}, generated_at=WHEN), patient)
+    variants = by_profile(bundle, "variant")
+    [variant] = [e["fullUrl"] for e in bundle["entry"] if e["resource"] in variants]  # BRAF V600E (APC: no allele)
+    implications = by_profile(bundle, "therapeutic-implication")
+    notes = [i["note"][0]["text"] for i in implications]
+    assert any(n.startswith("RAS wild-type (no variant in KRAS or NRAS)") for n in notes), notes
+    for implication, note in zip(implications, notes, strict=True):
+        first = note.split(":")[0].split(" matched")[0]
+        assert not re.search(r"\b(\w+) \1\b", first) and note.count(first.split(" (")[0]) == 1, note
+        if note.startswith("BRAF V600E"):
+            assert implication["derivedFrom"] == [{"reference": variant}], note
+        else:
+            assert "derivedFrom" not in implication, note
 
 
 def test_ids_are_stable_across_runs(hale: tuple[Patient, CarePlan]) -> None:

@@ -38,6 +38,7 @@ from tailormed.model.payloads import (
     TherapyMatchData,
 )
 from tailormed.model.pgx import GenePhenotype, GuidelineResult, MatchedRow
+from tailormed.report.therapies import biomarker
 
 IG = "http://hl7.org/fhir/uv/genomics-reporting"
 IG_VERSION = "3.0.0"
@@ -399,17 +400,20 @@ class _Builder:
                 _concept("Therapeutic Implication", TBD, "therapeutic-implication"),
                 derivedFrom=derived or None,
                 component=components,
-                note=[{"text": f"{data.gene} {data.alteration}: {finding.summary}"}],
+                note=[{"text": _therapy_note(finding, data)}],
             ),
         )
 
     def _tumour_variants(self, gene: str, alteration: str) -> list[str]:
+        """The tumour's variants an alteration names, written with its gene (the engine's ``BRAF V600E``) or
+        without (``V600E``)."""
         tumour = self.patient.tumour
         if tumour is None:
             return []
+        change = alteration.removeprefix(f"{gene} ")
         urls = []
         for variant in tumour.somatic_variants:
-            if variant.gene != gene or alteration not in (variant.protein_change, variant.cdna_change):
+            if variant.gene != gene or change not in (variant.protein_change, variant.cdna_change):
                 continue
             url = self._somatic(variant)
             if url is not None:
@@ -553,3 +557,10 @@ class _Builder:
         if not actionable:
             return "No actionable genomic findings."
         return "Actionable: " + "; ".join(actionable)
+
+
+def _therapy_note(finding: Finding, data: TherapyMatchData) -> str:
+    """The finding's summary, led by the biomarker unless it names it first already (the engine's summaries do:
+    "BRAF V600E matched at the genomic level; ...")."""
+    named = biomarker(data)
+    return finding.summary if finding.summary.startswith(named) else f"{named}: {finding.summary}"
