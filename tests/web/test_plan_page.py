@@ -208,3 +208,15 @@ def test_a_refused_record_is_shown_with_its_file_line_and_problem(server: Server
         "bad-record.yaml, line 5: medications[0].status: 'ongoing' is not one of active, planned, stopped"
     ), problem
     assert client.get("/app/patients/web-bad-record").status_code == 404  # nothing half-created
+
+
+def test_the_tumour_therapy_table_says_why_a_label_is_off(server: Server) -> None:
+    """demo-04's resected stage III colon cancer: the web page's tumour therapy table, like the clinician report's,
+    gives under the tumour type why a label is not on-label here (encorafenib + cetuximab: for metastatic disease;
+    the melanoma labels: another tumour type and another extent), so no tier stands without its reason."""
+    client, _ = server.sign_in("clinician")
+    page = html.unescape(client.get("/app/patients/demo-04-park").text)
+    oncology = page[page.index('<section id="oncology"') :]
+    oncology = oncology[: oncology.index("</section>")]
+    assert "approved for metastatic disease; this tumour is stage III, early (resectable or resected)" in oncology
+    assert "of another tumour type; this tumour is stage III" in oncology
