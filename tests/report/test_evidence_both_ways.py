@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import textstat
 
 from tailormed.engines.onco.findings import findings_from_result
 from tailormed.engines.onco.run import OncoKnowledge, TumourProfile, match_profile
@@ -77,6 +78,13 @@ def test_braf_v600e_keeps_panitumumab_for_ras_wild_type_from_the_patient(core: K
     assert scores["flesch_kincaid"] <= 8.0 and scores["coleman_liau"] <= 8.0, scores
     sentence = grades(UNSURE % {"drugs": "panitumumab"})
     assert sentence["flesch_kincaid"] <= 8.0 and sentence["coleman_liau"] <= 8.0, sentence
+    textstat.set_lang("es")
+    try:
+        spanish = visible_text(render_patient_html(plan, patient, language="es"))
+        assert textstat.fernandez_huerta(spanish) >= 60
+        assert textstat.fernandez_huerta(translations("es").gettext(UNSURE) % {"drugs": "panitumumab"}) >= 60
+    finally:
+        textstat.set_lang("en")
     clinician = visible_text(render_clinician_html(plan, patient))
     assert "conflicting evidence: no benefit expected with BRAF V600E (I-B)" in clinician
 
