@@ -85,8 +85,11 @@ def test_braf_v600e_keeps_panitumumab_for_ras_wild_type_from_the_patient(core: K
         assert textstat.fernandez_huerta(translations("es").gettext(UNSURE) % {"drugs": "panitumumab"}) >= 60
     finally:
         textstat.set_lang("en")
-    clinician = visible_text(render_clinician_html(plan, patient))
-    assert "conflicting evidence: no benefit expected with BRAF V600E (I-B)" in clinician
+    html = render_clinician_html(plan, patient)
+    start = html.index('<section id="oncology">')
+    table = html[start : html.index("</section>", start)]
+    assert table.count("conflicting evidence: no benefit expected with BRAF V600E (I-B)") == 2, table  # both labels
+    assert "conflicting evidence: may benefit with RAS wild-type (I-A)" in table  # BRAF V600E's panitumumab row
 
 
 def _codes(row: BiomarkerEvidence) -> set[str]:
