@@ -28,11 +28,13 @@ def test_analyze_writes_plan_and_prints_summary(tmp_path: Path) -> None:
     files = ["careplan.json", "evidence.json", "runs.json", "pgx.tsv", "onco.tsv", "summary.txt"]
     written = sorted(p.name for p in folder.iterdir() if p.name != OUTPUTS_LIST)
     assert written == sorted([*files, *report_file_names(report_support())])
-    # what to act on now as the clinician summary lists it: capecitabine once with both guidelines, and the BRAF
-    # V600E therapies on one line (the resected stage III tumour has no tier I-A therapy: encorafenib + cetuximab is
-    # for metastatic disease), not one row per guideline or evidence item
-    assert "Act on now (2)" in result.stdout and "Actionable findings" not in result.stdout
+    # what to act on now as the clinician summary lists it: capecitabine once with both guidelines, the BRAF V600E
+    # therapies on one line (the resected stage III tumour has no tier I-A therapy: encorafenib + cetuximab is for
+    # metastatic disease), and panitumumab's RAS wild-type labels named for metastatic disease only, not one row per
+    # guideline or evidence item
+    assert "Act on now (3)" in result.stdout and "Actionable findings" not in result.stdout
     assert "BRAF V600E, other therapies at AMP tier" in result.stdout
+    assert "RAS wild-type, other therapies (see Tumour therapies) – for metastatic disease only" in result.stdout
     assert "actionable │ capecitabine (CPIC, DPWG" in result.stdout and "capecitabine (CPIC)" not in result.stdout
     assert "no benefit expected from cetuximab" not in result.stdout
     assert str(folder / "careplan.json") in result.stdout

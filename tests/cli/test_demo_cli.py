@@ -71,3 +71,17 @@ def test_demo_bad_kb_exit_3(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert "not a knowledge bundle" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_key_findings_keep_a_parenthesised_qualifier_whole() -> None:
+    """The table names each summary line by what it is about: up to its first ": " outside parentheses."""
+    from tailormed.cli.analyze import _headline
+
+    assert _headline("warfarin: CPIC-adjusted starting dose 20.1-24.4 mg/week") == "warfarin"
+    assert _headline("metoprolol (CPIC, DPWG): Initiate therapy") == "metoprolol (CPIC, DPWG)"
+    line = (
+        "RAS wild-type, other therapies (see Tumour therapies) – for metastatic disease only (this tumour: stage III,"
+        " early): panitumumab; panitumumab + FOLFOX"
+    )
+    assert _headline(line) == line.split(": panitumumab", 1)[0]
+    assert _headline("CYP2D6 Poor Metabolizer (activity score 0.0)") == "CYP2D6 Poor Metabolizer (activity score 0.0)"

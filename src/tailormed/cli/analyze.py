@@ -144,7 +144,7 @@ def demo(
             str(len(result.plan.actions)),
             str(len(result.plan.conflicts)),
             str(len(result.plan.decisions)),
-            Text("\n".join(dict.fromkeys(line.text.split(": ", 1)[0] for line in act_now)) or "-"),
+            Text("\n".join(dict.fromkeys(_headline(line.text) for line in act_now)) or "-"),
         )
     out.print(table)
     out.print("[bold]files written:[/]", highlight=False)
@@ -164,6 +164,17 @@ def demo(
         from tailormed.cli.service import run_server
 
         run_server(demo=True, kb=kb, notes=["demo reports written:", *(f"  {path}" for path in reports)])
+
+
+def _headline(text: str) -> str:
+    """A summary line up to its first ": " outside parentheses: the drug, gene or biomarker it is about, with a
+    parenthesised qualifier kept whole ("for metastatic disease only (this tumour: stage III, early)")."""
+    depth = 0
+    for i, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and text.startswith(": ", i):
+            return text[:i]
+    return text
 
 
 def _act_now(result: AnalysisResult) -> list[SummaryLine]:
