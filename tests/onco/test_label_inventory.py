@@ -350,6 +350,11 @@ INVENTORY = [
     ("AML", ("NPM1 W288Cfs*12",), ("ziftomenib", "revumenib")),
     ("LUAD", ("ERBB2 mutation",), ("sevabertinib", "zongertinib", "trastuzumab deruxtecan")),
     ("COAD", ("RAS wild-type",), ("panitumumab", "panitumumab + FOLFOX")),
+    (
+        "IDC",
+        ("ER IHC 0%", "PR IHC <1%", "HER2 IHC 1+"),  # triple-negative
+        ("sacituzumab govitecan", "datopotamab deruxtecan", "pembrolizumab + chemotherapy"),
+    ),
 ]
 
 

@@ -150,7 +150,8 @@ def test_tnbc_label_with_receptors_not_stated(core_knowledge: OncoKnowledge) -> 
 
 
 def test_tnbc_label_needs_cps_10(core_knowledge: OncoKnowledge) -> None:
-    assert not [m for m in run(core_knowledge, "IDC", "PD-L1 CPS 5", "ER IHC 0%").matches if m.row.therapy == TNBC]
+    result = run(core_knowledge, "IDC", "PD-L1 CPS 5", "ER IHC 0%")
+    assert not [m for m in result.matches if m.row.therapy == TNBC and m.alteration.kind is AlterationKind.EXPRESSION]
 
 
 # --- labels that need a hormone receptor ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ from tailormed.model.careplan import ActionKind, CarePlan
 from tailormed.model.engine import EngineRun
 from tailormed.model.enums import DiseaseExtent
 from tailormed.model.finding import Domain, Evidence, Finding, Priority
-from tailormed.model.patient import Patient
+from tailormed.model.patient import Patient, ProteinExpression, Tumour
 from tailormed.model.payloads import HereditaryVariantData, TherapyMatchData
 from tailormed.pipeline.analyze import analyze
 from tailormed.report.fhir_genomics import careplan_to_fhir
@@ -423,6 +423,49 @@ def test_panitumumab_for_ras_wild_type_waits_for_the_ras_result(core: KnowledgeB
     assert finding.summary.startswith("RAS wild-type (no variant in KRAS or NRAS)")
     notes = json.dumps(careplan_to_fhir(plan, stated))
     assert '"RAS wild-type (no variant in KRAS or NRAS) is what the indication needs' in notes
+
+
+def _breast(*results: tuple[str, str]) -> Patient:
+    """demo-04's person with a metastatic breast cancer (IDC) instead of the colon cancer, with these receptor
+    results."""
+    patient = demo04_metastatic()
+    expression = [ProteinExpression(marker=marker, result=result) for marker, result in results]
+    tumour = Tumour.model_validate(
+        {"oncotree_code": "IDC", "extent": DiseaseExtent.METASTATIC, "stage": "IV", "protein_expression": expression}
+    )
+    return patient.model_copy(update={"tumour": tumour})
+
+
+def test_triple_negative_breast_cancer_is_named_once_all_three_receptors_are_negative(core: KnowledgeBundle) -> None:
+    """ER, PR and HER2 stated negative: sacituzumab govitecan and datopotamab deruxtecan are tier I-A without a
+    condition in the clinician summary, and the patient report says in plain words what triple-negative means and
+    reads at grade 8 or below. With PR not stated the label stays a condition for the care team and the patient report
+    names neither."""
+    stated = _breast(("ER", "IHC 0%"), ("PR", "IHC <1%"), ("HER2", "IHC 1+"))
+    plan = plan_for(stated, list(analyze(stated, None, core, on=ON, engines=["onco"]).runs.values()))
+    text = summary_text(stated, plan)
+    for therapy in ("sacituzumab govitecan", "datopotamab deruxtecan"):
+        assert f"- [actionable] triple-negative – {therapy}: may benefit (AMP tier I-A)" in text, text
+    english = visible_text(render_patient_html(plan, stated, language="en"))
+    assert (
+        "Your tumor was tested for three markers: ER, PR and HER2. All three were negative. This is called "
+        "triple-negative breast cancer. These approved medicines may work for a tumor like yours:"
+    ) in english
+    assert "sacituzumab govitecan" in english and "change in the" not in english
+    scores = grades(english)
+    assert scores["flesch_kincaid"] <= 8.0 and scores["coleman_liau"] <= 8.0, scores
+    spanish = visible_text(render_patient_html(plan, stated, language="es"))
+    assert "Esto se llama cáncer de mama triple negativo." in spanish
+    [finding] = [f for f in plan.findings if f.title == "triple-negative: sacituzumab govitecan"]
+    assert finding.genes == ["ERBB2", "ESR1", "PGR"]
+    unstated = _breast(("ER", "IHC 0%"), ("HER2", "IHC 0"))
+    plan = plan_for(unstated, list(analyze(unstated, None, core, on=ON, engines=["onco"]).runs.values()))
+    condition = "only for triple-negative breast cancer (PR status not stated for this tumour)"
+    assert f"triple-negative – sacituzumab govitecan: may benefit (AMP tier I-A; {condition})" in summary_text(
+        unstated, plan
+    )
+    patient_text = visible_text(render_patient_html(plan, unstated, language="en"))
+    assert "triple-negative" not in patient_text and "sacituzumab" not in patient_text
 
 
 OTHER_TYPES = "other tumour types, for locally advanced (unresectable) or metastatic disease only"

@@ -47,6 +47,11 @@ report states wild-type, never by a gene's absence from the variants.
 
 >>> parse_alteration("RAS wild-type").wild_type
 ['KRAS', 'NRAS']
+
+A label for triple-negative breast cancer (``kind: triple_negative``) is written ``triple-negative`` (or ``TNBC``):
+oestrogen and progesterone receptors in under 1% of tumour nuclei and HER2-negative (IHC 0 or 1+, or 2+ without
+ERBB2 amplification). Like a wild-type result it is about the tumour as a whole, met from its ER, PR and HER2
+results, never by a receptor's absence from them.
 """
 
 from __future__ import annotations
@@ -215,6 +220,11 @@ class AlterationKind(StrEnum):
     HLA = "hla"
     CYTOGENETIC = "cytogenetic"
     WILD_TYPE = "wild_type"
+    TRIPLE_NEGATIVE = "triple_negative"
+
+
+#: Biomarkers about the tumour as a whole, met from its stated results rather than by any one alteration.
+TUMOUR_LEVEL_KINDS = frozenset({AlterationKind.WILD_TYPE, AlterationKind.TRIPLE_NEGATIVE})
 
 
 class VariantOrigin(StrEnum):
@@ -515,12 +525,13 @@ _SIGNATURES = {
 }  # fmt: skip
 _FEATURE_TYPES = (
     "mutation", "amplification", "deletion", "fusion", "exon", "signature", "expression", "hla", "cytogenetic",
-    "wild_type",
+    "wild_type", "triple_negative",
 )  # fmt: skip
 #: Gene families a label names as wild-type, with the genes its definition names ("wild-type RAS (defined as
 #: wild-type in both KRAS and NRAS ...)", panitumumab).
 WILD_TYPE_FAMILIES = {"RAS": ("KRAS", "NRAS")}
 _WILD_TYPE_WORDS = frozenset({"WILD-TYPE", "WILD TYPE", "WILDTYPE"})
+_TRIPLE_NEGATIVE_WORDS = frozenset({"TRIPLE-NEGATIVE", "TRIPLE NEGATIVE", "TNBC"})
 _HLA = re.compile(r"^HLA-([A-Z]+[0-9]*)\*(\d{2,3}(?::\d{2,4}){0,3})([NLSCAQPG]?)$")
 _ARM_DELETION = (
     re.compile(r"^DEL\(([1-9]|1[0-9]|2[0-2]|X|Y)([PQ])\)$"),
@@ -568,6 +579,9 @@ def parse_alteration(text: str, *, gene: str | None = None, feature_type: str | 
         raise ValueError(f"not an HLA allele: {raw!r} (e.g. 'HLA-A*02:01:01:01', 'HLA-A*02:01')")
     if wanted == "cytogenetic":
         raise ValueError(f"not a chromosome arm deletion: {raw!r} (e.g. 'del(5q)' or 'del(5)(q13q33)')")
+    if gene is None and upper in _TRIPLE_NEGATIVE_WORDS:
+        triple = Alteration(gene="triple-negative", kind=AlterationKind.TRIPLE_NEGATIVE, label="triple-negative")
+        return _expect(triple, feature_type)
     wild = _wild_type(raw, gene)
     if wild is not None:
         return _expect(wild, feature_type)

@@ -126,7 +126,8 @@ class TherapyMatchData(Contract):
     alteration: str
     matched_level: str = Field(
         description="genomic, protein, codon, exon, fusion, signature, hla, cytogenetic, expression, wild_type (a "
-        "label that needs genes without variants: RAS wild-type) or gene_class"
+        "label that needs genes without variants: RAS wild-type), triple_negative (ER, PR and HER2 negative breast "
+        "cancer) or gene_class"
     )
     tumor_type: str
     therapy: str

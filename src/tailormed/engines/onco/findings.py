@@ -50,6 +50,8 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
         title = f"{alteration.label}: {row.therapy}"
     if alteration.kind is AlterationKind.WILD_TYPE:
         matched = f"{alteration.label} (no variant in {' or '.join(alteration.wild_type)}) is what the indication needs"
+    elif alteration.kind is AlterationKind.TRIPLE_NEGATIVE:
+        matched = f"{alteration.label} (ER, PR and HER2 negative) is what the indication needs"
     else:
         matched = f"{alteration.label} matched at the {best.matched_level.value} level"
     summary = (
@@ -115,7 +117,10 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
 
 
 def _genes(alteration: Alteration) -> set[str]:
-    """The genes a finding is about: a fusion's two partners, the genes a wild-type result names (RAS: KRAS, NRAS)."""
+    """The genes a finding is about: a fusion's two partners, the genes a wild-type result names (RAS: KRAS, NRAS),
+    the receptors' genes for triple-negative."""
     if alteration.kind is AlterationKind.WILD_TYPE:
         return set(alteration.wild_type)
+    if alteration.kind is AlterationKind.TRIPLE_NEGATIVE:
+        return {"ESR1", "PGR", "ERBB2"}
     return {alteration.gene} | ({alteration.partner} if alteration.partner else set())

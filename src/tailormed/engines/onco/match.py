@@ -8,8 +8,9 @@ the criterion's range (TPS 60% meets TPS >= 50%; HER2 IHC 3+ does not meet HER2 
 result never meets a genomic biomarker, nor the other way round (HER2 IHC 3+ is not ERBB2 amplification).
 An HLA typing meets an HLA allele of the same locus at two fields (``HLA-A*02:01:01:01`` meets ``HLA-A*02:01``); a
 chromosome arm deletion meets the same arm's deletion (``del(5)(q13q33)`` meets ``del(5q)``).
-A wild-type biomarker (RAS wild-type) is met by no alteration: it is a result about the whole tumour, matched from
-the genes a report states wild-type (:func:`tailormed.engines.onco.run.match_profile`).
+A wild-type biomarker (RAS wild-type) or triple-negative breast cancer is met by no alteration: it is a result about
+the whole tumour, matched from the genes a report states wild-type or its ER, PR and HER2 results
+(:func:`tailormed.engines.onco.run.match_profile`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tailormed.engines.onco.annotate import allele_key, internal_tandem_duplicat
 from tailormed.knowledge.onco.core import GeneFacts, GeneRole
 from tailormed.knowledge.onco.evidence import BiomarkerEvidence
 from tailormed.model.alteration import (
+    TUMOUR_LEVEL_KINDS,
     Alteration,
     AlterationKind,
     ExonEvent,
@@ -42,6 +44,7 @@ class MatchLevel(StrEnum):
     CYTOGENETIC = "cytogenetic"
     EXPRESSION = "expression"
     WILD_TYPE = "wild_type"
+    TRIPLE_NEGATIVE = "triple_negative"
     GENE_CLASS = "gene_class"
 
 
@@ -50,7 +53,7 @@ def match_level(
 ) -> MatchLevel | None:
     """The level at which ``alteration`` meets ``row``'s biomarker, or None when it does not."""
     spec = row.biomarker
-    if AlterationKind.WILD_TYPE in (spec.kind, alteration.kind):
+    if spec.kind in TUMOUR_LEVEL_KINDS or alteration.kind in TUMOUR_LEVEL_KINDS:
         return None
     if spec.kind is AlterationKind.SIGNATURE:
         same = alteration.kind is AlterationKind.SIGNATURE and alteration.signature is spec.signature

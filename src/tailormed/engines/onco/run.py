@@ -34,7 +34,14 @@ from tailormed.knowledge.onco.evidence import (
     Withdrawal,
 )
 from tailormed.knowledge.onco.oncotree import UNKNOWN_TUMOUR, OncoTree
-from tailormed.model.alteration import Alteration, AlterationKind, GeneClass, VariantOrigin
+from tailormed.model.alteration import (
+    TUMOUR_LEVEL_KINDS,
+    Alteration,
+    AlterationKind,
+    GeneClass,
+    VariantOrigin,
+    parse_alteration,
+)
 from tailormed.model.base import Contract
 from tailormed.model.enums import DiseaseExtent, extents_words
 from tailormed.model.finding import NotAssessed
@@ -76,7 +83,7 @@ class OncoKnowledge:
     withdrawn: tuple[Withdrawal, ...] = field(init=False)
     known: frozenset[tuple[str, str]] = field(init=False)
     by_gene: dict[str, list[tuple[EvidenceTable, BiomarkerEvidence]]] = field(init=False)
-    wild_type_rows: tuple[tuple[EvidenceTable, BiomarkerEvidence], ...] = field(init=False)
+    tumour_level_rows: tuple[tuple[EvidenceTable, BiomarkerEvidence], ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hotspots", HotspotIndex.build(self.genes))
@@ -86,10 +93,10 @@ class OncoKnowledge:
         rows = [(table, self._current(row)) for table in self.tables for row in table.rows]
         object.__setattr__(self, "known", known_protein_changes(row for _, row in rows))
         index: dict[str, list[tuple[EvidenceTable, BiomarkerEvidence]]] = {}
-        wild = tuple((table, row) for table, row in rows if row.biomarker.kind is AlterationKind.WILD_TYPE)
-        object.__setattr__(self, "wild_type_rows", wild)
+        whole = tuple((table, row) for table, row in rows if row.biomarker.kind in TUMOUR_LEVEL_KINDS)
+        object.__setattr__(self, "tumour_level_rows", whole)
         for table, row in rows:
-            if row.biomarker.kind is AlterationKind.WILD_TYPE:
+            if row.biomarker.kind in TUMOUR_LEVEL_KINDS:
                 continue  # met by the tumour's stated results, never through one of its alterations
             for gene in {row.biomarker.gene, row.biomarker.partner} - {None}:
                 index.setdefault(str(gene), []).append((table, row))
@@ -220,15 +227,17 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
 
     Resistance is kept next to sensitivity. Gene-level mutation evidence that an alteration would have met had it
     been oncogenic is listed under ``not_assessed`` instead of silently dropped. Wild-type biomarkers (RAS
-    wild-type) are matched for the tumour as a whole (:func:`_wild_type_matches`); a wild-type result given as an
-    alteration (``--alteration 'RAS wild-type'``) states its genes wild-type.
+    wild-type) and triple-negative breast cancer are matched for the tumour as a whole
+    (:func:`_tumour_level_matches`); such a result given as an alteration (``--alteration 'RAS wild-type'``,
+    ``--alteration triple-negative``) states its genes wild-type or its receptors negative.
     """
-    stated = [a for a in profile.alterations if a.kind is AlterationKind.WILD_TYPE]
+    stated = [a for a in profile.alterations if a.kind in TUMOUR_LEVEL_KINDS]
     wild_type = profile.wild_type | {gene for a in stated for gene in a.wild_type}
+    negative = wild_type | {part.name for a in stated for part in _parts(a)}
     alterations = [
         with_hotspot_protein(with_current_names(a, knowledge.genes, knowledge.former_symbols), knowledge.hotspots)
         for a in profile.alterations
-        if a.kind is not AlterationKind.WILD_TYPE
+        if a.kind not in TUMOUR_LEVEL_KINDS
     ]
     defined = _defined_types(profile.tumour_type, alterations, knowledge)
     matches: list[TherapyMatch] = []
@@ -299,7 +308,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
             )
     if profile.extent is None:
         matches = [_widened_extent(match, unextended, spans, profile) for match, unextended in staged]
-    matches += _wild_type_matches(profile, alterations, wild_type, defined, knowledge)
+    matches += _tumour_level_matches(profile, alterations, wild_type, negative, defined, knowledge)
     matches = [_same_extent(match, core_claims) for match in matches]
     matches.sort(key=_order)
     return OncoResult(
@@ -311,40 +320,96 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
     )
 
 
-def _wild_type_matches(
+@dataclass(frozen=True)
+class _Part:
+    """One result a tumour-level biomarker is made of: KRAS for RAS wild-type, ER, PR or HER2 for triple-negative."""
+
+    name: str
+    positive: tuple[Alteration, ...]  # any of these present: the tumour is off the label
+    negative: tuple[
+        Alteration, ...
+    ] = ()  # a result meeting one states the part negative; none: a gene stated wild-type
+    equivocal: Alteration | None = None  # a result meeting this leaves ``then`` to be stated (HER2 IHC 2+: ISH)
+    then: str = ""
+
+
+def _receptor(name: str) -> _Part:
+    """ER or PR by the ASCO/CAP rule the core cites: positive in at least 1% of tumour nuclei."""
+    return _Part(name, (parse_alteration(f"{name} IHC >= 1%"),), (parse_alteration(f"{name} IHC <1%"),))
+
+
+#: Triple-negative as the labels define it: ER and PR negative, HER2-negative (IHC 0, IHC 1+ or IHC 2+/ISH-).
+_TRIPLE_NEGATIVE = (
+    _receptor("ER"),
+    _receptor("PR"),
+    _Part(
+        "HER2",
+        (parse_alteration("ERBB2 amplification"), parse_alteration("HER2 IHC 3+")),
+        (parse_alteration("HER2 IHC 0-1+"),),
+        equivocal=parse_alteration("HER2 IHC 2+"),
+        then="ERBB2 amplification",
+    ),
+)
+
+
+def _parts(biomarker: Alteration) -> tuple[_Part, ...]:
+    """The results a tumour-level biomarker needs negative: each gene of a wild-type label, without a (predicted
+    oncogenic) mutation, as the RAS resistance rows read it; or ER, PR and HER2."""
+    if biomarker.kind is AlterationKind.TRIPLE_NEGATIVE:
+        return _TRIPLE_NEGATIVE
+    return tuple(
+        _Part(gene, (Alteration(gene=gene, kind=AlterationKind.MUTATION, gene_class=GeneClass.ANY, label=gene),))
+        for gene in biomarker.wild_type
+    )
+
+
+def _unstated(
+    parts: Sequence[_Part], alterations: Sequence[Alteration], negative: frozenset[str], knowledge: OncoKnowledge
+) -> list[str]:
+    """What the tumour's results leave open, part by part (a part merely absent from them is never negative)."""
+    unstated = []
+    for part in parts:
+        if part.name in negative or (part.negative and _present(part.negative, alterations, knowledge)):
+            continue
+        equivocal = part.equivocal is not None and _present([part.equivocal], alterations, knowledge)
+        unstated.append(part.then if equivocal else part.name)
+    return unstated
+
+
+def _tumour_level_matches(
     profile: TumourProfile,
     alterations: Sequence[Alteration],
     wild_type: frozenset[str],
+    negative: frozenset[str],
     defined: Mapping[str, str],
     knowledge: OncoKnowledge,
 ) -> list[TherapyMatch]:
-    """Indications that need genes wild-type (panitumumab: RAS wild-type colorectal cancer), for a tumour of their
-    own type only: no alteration carries them, so evidence from other tumour types would reach every tumour. A tissue
-    that may hold the type (``BOWEL`` for colorectal cancer) is shown at Tier II-C with the reason; OncoTree's root
-    (``TISSUE``), like an unknown type, gets none.
+    """Indications that need results about the whole tumour (panitumumab: RAS wild-type colorectal cancer;
+    sacituzumab govitecan: triple-negative breast cancer), for a tumour of their own type only: no alteration carries
+    them, so evidence from other tumour types would reach every tumour. A tissue that may hold the type (``BOWEL``
+    for colorectal cancer) is shown at Tier II-C with the reason; OncoTree's root (``TISSUE``), like an unknown
+    type, gets none.
 
-    A tumour with a listed variant that meets the gene's mutation (as the RAS resistance rows read it: predicted
-    oncogenic) is not offered the therapy. A tumour whose report states every gene wild-type is on-label; otherwise
-    the row is on-label with the condition that the genes be wild-type, naming the genes not stated (a gene absent
-    from the variants is never read as wild-type).
+    A tumour with a result that rules the biomarker out (a KRAS mutation; ER in 1% of nuclei or more, HER2 IHC 3+,
+    ERBB2 amplification) is not offered the therapy. A tumour whose results state every part negative is on-label;
+    otherwise the row is on-label with the condition naming what is not stated.
     """
     node = knowledge.tree.node(profile.tumour_type)
     if node is not None and node.parent is None:
         return []  # a tumour coded only as OncoTree's root (TISSUE) is of no known type
     found = []
-    for table, row in knowledge.wild_type_rows:
+    for table, row in knowledge.tumour_level_rows:
         related, note = relation(profile.tumour_type, row, knowledge.tree, defined)
         if related is Relation.OTHER or knowledge.withdrawal(row) is not None:
             continue
-        genes = row.biomarker.wild_type
-        mutations = [Alteration(gene=g, kind=AlterationKind.MUTATION, gene_class=GeneClass.ANY, label=g) for g in genes]
-        if _present(mutations, alterations, knowledge) is not None:
-            continue  # the resistance rows of the variant say why
+        parts = _parts(row.biomarker)
+        if _present([spec for part in parts for spec in part.positive], alterations, knowledge) is not None:
+            continue  # the resistance rows of a variant, or the tumour's own receptor results, say why
         related, note, condition = _label_conditions(row, alterations, wild_type, knowledge, related, note)
-        unstated = [gene for gene in genes if gene not in wild_type]
+        unstated = _unstated(parts, alterations, negative, knowledge)
         if unstated:
-            subject = row.biomarker.gene if len(unstated) == len(genes) else " and ".join(unstated)
-            point = f"only with {row.biomarker.label} ({subject} status not stated for this tumour)"
+            subject = _subject(row.biomarker, unstated, parts)
+            point = f"{_needs(row.biomarker)} ({subject} status not stated for this tumour)"
             condition = f"{point}; {condition}" if condition else point
         before = related
         related, note, condition = _extent_condition(row, profile, related, note, condition)
@@ -353,7 +418,7 @@ def _wild_type_matches(
                 case_id=profile.case_id,
                 alteration=row.biomarker,
                 row=row,
-                matched_level=MatchLevel.WILD_TYPE,
+                matched_level=MatchLevel(row.biomarker.kind.value),
                 tumour_type=profile.tumour_type,
                 relation=related,
                 relation_note=note,
@@ -366,6 +431,21 @@ def _wild_type_matches(
             )
         )
     return found
+
+
+def _needs(biomarker: Alteration) -> str:
+    if biomarker.kind is AlterationKind.TRIPLE_NEGATIVE:
+        return "only for triple-negative breast cancer"
+    return f"only with {biomarker.label}"
+
+
+def _subject(biomarker: Alteration, unstated: Sequence[str], parts: Sequence[_Part]) -> str:
+    """``RAS`` when no part of a wild-type family is stated, else the parts: ``NRAS``, ``ER, PR and HER2``."""
+    if biomarker.kind is AlterationKind.WILD_TYPE and len(unstated) == len(parts):
+        return biomarker.gene
+    if biomarker.kind is AlterationKind.WILD_TYPE:
+        return " and ".join(unstated)
+    return unstated[0] if len(unstated) == 1 else f"{', '.join(unstated[:-1])} and {unstated[-1]}"
 
 
 def _defined_types(tumour_type: str, alterations: Sequence[Alteration], knowledge: OncoKnowledge) -> dict[str, str]:
