@@ -1,5 +1,6 @@
 """The counts the README and docs give for the curated oncology core are the data's, counted here from
-``evidence.yaml``, so a row added or removed without the docs following fails."""
+``evidence.yaml`` (and the label inventory's groups from that test's own table), so a row or group added or removed
+without the docs following fails."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.onco.core import CuratedRow, curated_rows, oncotree
 from tailormed.knowledge.onco.oncotree import OncoTree
+
+from .test_label_inventory import INVENTORY
 
 ROOT = Path(__file__).resolve().parents[2]
 BLOOD = ("MYELOID", "LYMPH")  # OncoTree's haematological tissues
@@ -70,6 +73,12 @@ def test_validation_counts_the_core_as_the_data_does(core: KnowledgeBundle) -> N
         f"guideline, {n['clinical']} clinical (AMP level B) and {n['limited']} limited (level C"
     )
     assert said in text("docs/validation.md")
+
+
+def test_validation_counts_the_label_inventory_s_groups_as_its_test_does() -> None:
+    groups = len(INVENTORY)
+    said = f"`tests/onco/test_label_inventory.py`: the inventory of approvals (below) as a test — {groups} groups of"
+    assert f"{said} biomarker-naming FDA approvals" in text("docs/validation.md")
 
 
 def test_data_sources_counts_the_core_as_the_data_does(core: KnowledgeBundle) -> None:
