@@ -179,6 +179,25 @@ def test_wild_type_results_in_a_batch_and_their_contradictions(tmp_path: Path) -
     assert code == 2 and "KRAS G12C is listed" in err
 
 
+def test_triple_negative_in_a_batch_and_its_contradictions(tmp_path: Path) -> None:
+    """A batch case states triple-negative as a row without a gene: sacituzumab govitecan is on-label without
+    condition; a case that also lists a positive receptor result is refused, naming the line, as is ``--alteration``."""
+    cases = tmp_path / "cases.tsv"
+    cases.write_text(f"{HEADER}\textent\nbc1\t\ttriple-negative\ttriple_negative\tIDC\tmetastatic\n", encoding="utf-8")
+    code, out, err = invoke("--input", cases, "--core-only", kb=tmp_path)
+    assert code == 0, err
+    rows = [line.split("\t") for line in out.splitlines() if "\tsacituzumab govitecan\t" in line]
+    assert [(r[COLUMNS.index("amp_tier")], r[COLUMNS.index("note")]) for r in rows if "tnbc-" in r[10]] == [("I-A", "")]
+    for positive in ("ER\tIHC 5%\texpression", "ERBB2\tamplification\tamplification", "HER2\tIHC 3+\texpression"):
+        cases.write_text(f"{HEADER}\nb1\t\ttriple-negative\ttriple_negative\tIDC\nb1\t{positive}\tIDC\n")
+        code, _, err = invoke("--input", cases, "--core-only", kb=tmp_path)
+        assert code == 2 and "cases.tsv, line 3" in err and "triple-negative states ER, PR and HER2 negative" in err
+    code, _, err = invoke("-a", "TNBC", "-a", "PR IHC 40%", "-t", "IDC", "--core-only", kb=tmp_path)
+    assert code == 2 and "PGR (PR) IHC 40% of tumour nuclei is listed" in err
+    code, _, err = invoke("-a", "TNBC", "-a", "HER2 IHC 2+", "-t", "IDC", "--core-only", kb=tmp_path)
+    assert code == 0, err
+
+
 def test_stage_option(tmp_path: Path) -> None:
     """``--stage`` (an AJCC stage group) is shown with ``--extent`` in the reason a label is off; a stage that is not a
     stage group, or ``--stage`` with a batch table (whose ``stage`` column states each case's), exits 2."""

@@ -113,15 +113,27 @@ def file_profile(
     )
 
 
+#: Results that make a breast tumour not triple-negative: ER or PR in 1% of tumour nuclei or more, HER2 IHC 3+.
+_RECEPTOR_POSITIVE = tuple(parse_alteration(t).expression for t in ("ER IHC >= 1%", "PR IHC >= 1%", "HER2 IHC 3+"))
+
+
 def wild_type_contradiction(alterations: Sequence[Alteration]) -> str | None:
     """Why a case contradicts itself: a gene stated wild-type (``KRAS wild-type``, ``RAS wild-type``) that the same
-    case lists a sequence variant of, or None."""
+    case lists a sequence variant of, or ``triple-negative`` beside a positive ER, PR or HER2 result or ERBB2
+    amplification, or None."""
     mutated = {a.gene: a.label for a in alterations if a.kind is AlterationKind.MUTATION}
     for stated in alterations:
         for gene in stated.wild_type if stated.kind is AlterationKind.WILD_TYPE else ():
             if gene in mutated:
                 return f"{stated.label} states {gene} without a variant, but {mutated[gene]} is listed; keep the one "\
                     "the report gives"
+    if any(a.kind is AlterationKind.TRIPLE_NEGATIVE for a in alterations):
+        for a in alterations:
+            amplified = a.kind is AlterationKind.AMPLIFICATION and a.gene == "ERBB2"
+            measured = a.expression
+            if amplified or (measured and any(c and measured.meets(c) for c in _RECEPTOR_POSITIVE)):
+                return f"triple-negative states ER, PR and HER2 negative, but {a.label} is listed; keep the one the "\
+                    "report gives"
     return None
 
 
