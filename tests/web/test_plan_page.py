@@ -220,3 +220,35 @@ def test_the_tumour_therapy_table_says_why_a_label_is_off(server: Server) -> Non
     oncology = oncology[: oncology.index("</section>")]
     assert "approved for metastatic disease; this tumour is stage III, early (resectable or resected)" in oncology
     assert "of another tumour type; this tumour is stage III" in oncology
+
+
+def test_the_tumour_therapy_table_names_the_marker_behind_conflicting_evidence(server: Server) -> None:
+    """A metastatic BRAF V600E colon cancer stated KRAS and NRAS wild-type, created and analysed through the web app:
+    panitumumab's RAS wild-type label (I-A) meets BRAF V600E's no-benefit claim (I-B). The page's tumour therapy
+    table, like the clinician report's, names that claim beside 'conflicting evidence' on both panitumumab labels and
+    names the label behind BRAF V600E's own panitumumab row."""
+    client, csrf = server.sign_in("clinician")
+    record = (
+        b"id: web-braf-ras\ndemographics: {sex: male, birth_date: 1970-01-01}\n"
+        b"tumour:\n  oncotree_code: COAD\n  stage: IV\n  extent: metastatic\n"
+        b"  somatic_variants: [{gene: BRAF, protein_change: V600E}]\n  wild_type: [KRAS, NRAS]\n"
+    )
+    created = client.post(
+        "/app/patients-new", data={"csrf": csrf}, files={"record": ("web-braf-ras.yaml", record, "application/yaml")}
+    )
+    assert created.status_code == 303, created.text
+    consent = client.post("/app/patients/web-braf-ras/consent", data={"decision": "permit", "csrf": csrf})
+    assert consent.status_code == 303, consent.text
+    started = client.post("/app/patients/web-braf-ras/analyses", data={"csrf": csrf})
+    assert started.status_code == 303, started.text
+    status_url = "/app/api/" + started.headers["location"].removeprefix("/app/")
+    deadline = time.monotonic() + 240
+    while (job := client.get(status_url).json())["status"] not in ("succeeded", "failed"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.5)
+    assert job["status"] == "succeeded", job
+    page = html.unescape(client.get("/app/patients/web-braf-ras").text)
+    oncology = page[page.index('<section id="oncology"') :]
+    oncology = " ".join(re.sub(r"<[^>]+>", " ", oncology[: oncology.index("</section>")]).split())
+    assert oncology.count("conflicting evidence: no benefit expected with BRAF V600E (I-B)") == 2, oncology
+    assert "conflicting evidence: may benefit with RAS wild-type (I-A)" in oncology, oncology

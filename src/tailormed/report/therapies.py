@@ -123,6 +123,14 @@ class TherapyLine:
         return clinical(self.best.amp_tier) and (own or bool(self.opposed))
 
     @property
+    def conflict_words(self) -> str:
+        """What the clinician report, its summary and the web page say of a conflicting line: ``conflicting evidence``,
+        naming the other alterations' claims when they are the conflict (empty when there is none)."""
+        if not self.conflicting:
+            return ""
+        return f"conflicting evidence: {self.opposed_words}" if self.opposed else "conflicting evidence"
+
+    @property
     def opposed_words(self) -> str:
         """The other alterations' claims against this line, for the clinician summary: ``no benefit expected with
         BRAF V600E (I-B)``."""

@@ -377,8 +377,7 @@ class ReportView:
         for line in self.therapies_now:
             if line.on_label:
                 claim = "no benefit expected" if line.against else "may benefit"
-                conflict = "; conflicting evidence" if line.conflicting else ""
-                conflict += f": {line.opposed_words}" if line.opposed else ""
+                conflict = f"; {line.conflict_words}" if line.conflicting else ""
                 condition = f"; {line.best.condition}" if line.best.condition else ""
                 text = (
                     f"{line.biomarker} – {line.best.therapy}: {claim} "
