@@ -1,6 +1,6 @@
 """Labels that changed the way a biomarker is written or whether an indication stands: dordaviprone's H3 K27M in
-histone and HGVS numbering, and rucaparib's withdrawn ovarian treatment indication
-beside its maintenance indication, which stands."""
+histone and HGVS numbering, rucaparib's withdrawn ovarian treatment indication beside its maintenance indication,
+which stands, and niraparib's first-line maintenance indication, limited to HRD-positive cancer in 2026."""
 
 from __future__ import annotations
 
@@ -192,6 +192,36 @@ def test_withdrawal_year_must_be_in_a_source(core_bundle: KnowledgeBundle, index
     data["withdrawn"] = 2019
     with pytest.raises(ValueError, match="2019 is in none of its sources"):
         type(entry).model_validate(data)
+
+
+# --- niraparib: first-line maintenance, for all comers since 2020, limited to HRD-positive cancer in March 2026 -----
+FIRST_LINE = "first-line maintenance in complete or partial response to platinum-based chemotherapy"
+
+
+@pytest.mark.parametrize("tumour", ["HGSOC", "HGSFT", "PSEC"])
+@pytest.mark.parametrize("text", ["HRD", "BRCA2 R3052fs"])
+def test_niraparib_first_line_maintenance_for_hrd_positive_ovarian_cancer(
+    core_knowledge: OncoKnowledge, tumour: str, text: str
+) -> None:
+    result = run(core_knowledge, tumour, text)
+    (match,) = [m for m in result.matches if m.row.id.startswith("onco-core:ov-hrd-niraparib:")]
+    assert (match.amp_tier, match.condition, match.row.year, match.row.setting) == ("I-A", None, 2026, FIRST_LINE)
+    if text == "HRD":  # genomic instability alone: only the first-line label, whose finding names its setting
+        (finding,) = [f for f in findings_from_result(result, core_knowledge) if f.title == "HRD: niraparib"]
+        assert FIRST_LINE in finding.summary
+
+
+def test_niraparib_first_line_label_is_not_offered_off_its_tumour_types(core_knowledge: OncoKnowledge) -> None:
+    result = run(core_knowledge, "PRAD", "HRD")
+    assert tiers(result, "niraparib") == ["II-C"]  # an ovarian label, other tumour type
+    assert not tiers(run(core_knowledge, "HGSOC", "KRAS G12D"), "niraparib")
+
+
+def test_niraparib_rows_quote_the_2026_label(core_bundle: KnowledgeBundle) -> None:
+    rows = {r.id: r for r in curated_rows(core_bundle).rows}
+    label = " ".join(s.quote for s in rows["ov-hrd-niraparib"].sources)
+    assert "homologous recombination deficiency (HRD)-positive status" in label and "3/2026" in label
+    assert "limited to HRD-positive cancer since March 2026" in (rows["ov-brca-niraparib"].note or "")
 
 
 # --- other withdrawn indications: olaparib's later-line ovarian treatment (2022), mobocertinib (2023), atezolizumab

@@ -270,12 +270,17 @@ def test_patient_is_told_only_unconditional_approvals(core_knowledge: OncoKnowle
 
 
 def test_niraparib_for_recurrent_ovarian_cancer_needs_a_germline_brca_variant(core_knowledge: OncoKnowledge) -> None:
-    """Niraparib's recurrent-disease maintenance label was restricted to germline BRCA mutations (2022); olaparib's
-    ovarian labels take germline or somatic BRCA mutations."""
+    """Niraparib's recurrent-disease maintenance label was restricted to germline BRCA mutations (2022); its
+    first-line maintenance label (HRD-positive since 2026) and olaparib's ovarian labels take a BRCA mutation of
+    either origin."""
     germline = only(run(core_knowledge, "HGSOC", alteration("BRCA1 E1250*", VariantOrigin.GERMLINE)), "niraparib")
     assert (germline.amp_tier, germline.condition) == ("I-A", None)
     somatic = run(core_knowledge, "HGSOC", alteration("BRCA1 E1250*", VariantOrigin.SOMATIC))
-    assert (only(somatic, "niraparib").amp_tier, only(somatic, "niraparib").relation) == ("II-C", Relation.OTHER)
+    by_row = {m.row.id.split(":")[1]: m for m in somatic.matches if m.row.therapy == "niraparib"}
+    recurrent, first_line = by_row["ov-brca-niraparib"], by_row["ov-hrd-niraparib"]
+    assert (recurrent.amp_tier, recurrent.relation) == ("II-C", Relation.OTHER)
+    assert (first_line.amp_tier, first_line.relation, first_line.condition) == ("I-A", Relation.SAME, None)
+    assert first_line.row.setting and first_line.row.setting.startswith("first-line maintenance")
     assert only(somatic, "olaparib").amp_tier == "I-A"
     unstated = only(run(core_knowledge, "HGSOC", parse_alteration("BRCA1 E1250*")), "niraparib")
     assert unstated.amp_tier == "I-A" and GERMLINE_ONLY in (unstated.condition or "")
