@@ -16,6 +16,7 @@ from .test_label_inventory import INVENTORY
 
 ROOT = Path(__file__).resolve().parents[2]
 BLOOD = ("MYELOID", "LYMPH")  # OncoTree's haematological tissues
+CIVIC = re.compile(r"https://civic\.genome\.wustl\.edu/links/evidence_items/\d+")  # as the inventory test reads it
 
 
 def text(name: str) -> str:
@@ -54,6 +55,7 @@ def coverage(core: KnowledgeBundle) -> dict[str, int]:
         "recent": sum(year >= 2023 for year in years),
         "withdrawn": len(evidence.withdrawn),
         "extent": sum(bool(row.extent) for row in rows),
+        "civic": sum(bool(CIVIC.fullmatch(source.cite)) for row in rows for source in row.sources),
     }
 
 
@@ -75,10 +77,15 @@ def test_validation_counts_the_core_as_the_data_does(core: KnowledgeBundle) -> N
     assert said in text("docs/validation.md")
 
 
-def test_validation_counts_the_label_inventory_s_groups_as_its_test_does() -> None:
+def test_validation_counts_the_label_inventory_s_groups_and_civic_quotes_as_the_test_and_data_do(
+    core: KnowledgeBundle,
+) -> None:
     groups = len(INVENTORY)
     said = f"`tests/onco/test_label_inventory.py`: the inventory of approvals (below) as a test — {groups} groups of"
-    assert f"{said} biomarker-naming FDA approvals" in text("docs/validation.md")
+    page = text("docs/validation.md")
+    assert f"{said} biomarker-naming FDA approvals" in page
+    civic = coverage(core)["civic"]
+    assert f"a check that each of the {civic} quotes cited to a CIViC evidence item is in that" in page
 
 
 def test_data_sources_counts_the_core_as_the_data_does(core: KnowledgeBundle) -> None:
