@@ -23,7 +23,7 @@ from tailormed.knowledge.onco.core import (
     curated_rows,
     gene_table,
 )
-from tailormed.model.alteration import parse_alteration
+from tailormed.model.alteration import VariantOrigin, parse_alteration, with_origin
 
 
 def run(knowledge: OncoKnowledge, tumour: str, *texts: str) -> OncoResult:
@@ -185,12 +185,12 @@ def test_loader_refuses_a_curated_row_for_a_withdrawn_indication(core_bundle: Kn
             curated_evidence(patched)
 
 
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(8))
 def test_withdrawal_year_must_be_in_a_source(core_bundle: KnowledgeBundle, index: int) -> None:
     entry = curated_rows(core_bundle).withdrawn[index]
     data = entry.model_dump(mode="json")
-    data["withdrawn"] = 2019
-    with pytest.raises(ValueError, match="2019 is in none of its sources"):
+    data["withdrawn"] = 1999
+    with pytest.raises(ValueError, match="1999 is in none of its sources"):
         type(entry).model_validate(data)
 
 
@@ -264,6 +264,11 @@ def test_cgi_olaparib_ovarian_claim_rests_on_the_withdrawn_treatment_indication(
         ("PD-L1 CPS >= 1", "GEJ", ["pembrolizumab", "fluoropyrimidine", "platinum-based chemotherapy"], None, False),
         ("PD-L1 IC >= 5%", "BLCA", ["Atezolizumab"], None, True),  # cisplatin-ineligible urothelial, withdrawn 2022
         ("PD-L1 IC >= 5%", "UTUC", ["atezolizumab"], None, True),
+        ("HRD", "HGSOC", ["Niraparib"], None, True),  # later-line HRD-positive treatment, withdrawn 2022
+        ("BRCA1 loss-of-function mutation", "OVT", ["niraparib"], None, True),
+        ("BRCA2 R3052fs", "HGSFT", ["niraparib"], None, True),
+        ("HRD", "HGSOC", ["niraparib"], "first-line maintenance", False),  # a setting still on the label
+        ("BRCA1 loss-of-function mutation", "PRAD", ["niraparib"], None, False),  # an ovarian indication only
     ],
 )
 def test_withdrawn_indications_block_approval_claims_of_other_sources(
@@ -287,6 +292,38 @@ def test_withdrawn_indications_block_approval_claims_of_other_sources(
         }
     )
     assert (core_knowledge.withdrawal(claim) is not None) is withdrawn
+
+
+# niraparib's 2019 treatment indication after three or more chemotherapy regimens (HRD-positive) left the label in 2022;
+# its maintenance indications, first-line (HRD-positive) and recurrent (germline BRCA), stand
+@pytest.mark.parametrize(
+    ("tumour", "text", "origin", "row"),
+    [
+        ("HGSOC", "HRD", None, "ov-hrd-niraparib"),
+        ("HGSFT", "BRCA2 R3052fs", None, "ov-hrd-niraparib"),
+        ("HGSOC", "BRCA1 Q1756fs", "germline", "ov-brca-niraparib"),
+        ("PSEC", "BRCA2 loss-of-function mutation", "germline", "ov-brca-niraparib"),
+    ],
+)
+def test_niraparib_maintenance_labels_stand_beside_the_withdrawn_treatment_indication(
+    core_knowledge: OncoKnowledge, tumour: str, text: str, origin: str | None, row: str
+) -> None:
+    (withdrawal,) = [w for w in core_knowledge.withdrawn if w.id == "onco-core:ov-hrd-niraparib-treatment"]
+    assert (withdrawal.setting, withdrawal.year) == ("treatment after three or more prior chemotherapy regimens", 2022)
+    alteration = parse_alteration(text)
+    if origin is not None:
+        alteration = with_origin(alteration, VariantOrigin(origin))
+    profile = TumourProfile(case_id="t", tumour_type=tumour, alterations=[alteration])
+    result = match_profile(profile, core_knowledge)
+    assert [m.amp_tier for m in result.matches if m.row.id.startswith(f"onco-core:{row}:")] == ["I-A"]
+    assert not [n for n in result.not_assessed if "niraparib" in n.item.lower()]
+
+
+def test_niraparib_treatment_withdrawal_quotes_its_sources(core_bundle: KnowledgeBundle) -> None:
+    (entry,) = [w for w in curated_rows(core_bundle).withdrawn if w.id == "ov-hrd-niraparib-treatment"]
+    quotes = " ".join(source.quote for source in entry.sources)
+    assert "three or more prior chemotherapy regimens" in quotes and "(HRD+)" in quotes
+    assert "ZEJULA (Niraparib) Capsules" in quotes and "- Removed" in quotes
 
 
 def test_durvalumab_chemotherapy_for_dmmr_endometrial_cancer(core_knowledge: OncoKnowledge) -> None:
