@@ -355,6 +355,7 @@ INVENTORY = [
         ("ER IHC 0%", "PR IHC <1%", "HER2 IHC 1+"),  # triple-negative
         ("sacituzumab govitecan", "datopotamab deruxtecan", "pembrolizumab + chemotherapy"),
     ),
+    ("BLCA", ("ctDNA positive",), ("atezolizumab",)),
 ]
 
 

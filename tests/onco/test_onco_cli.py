@@ -198,6 +198,24 @@ def test_triple_negative_in_a_batch_and_its_contradictions(tmp_path: Path) -> No
     assert code == 0, err
 
 
+def test_ctdna_in_a_batch_and_its_contradiction(tmp_path: Path) -> None:
+    """A batch case states ctDNA positive as a row without a gene: adjuvant atezolizumab is on-label without
+    condition; a case stating both ctDNA positive and negative is refused, naming the line, as is ``--alteration``."""
+    cases = tmp_path / "cases.tsv"
+    cases.write_text(f"{HEADER}\textent\nb1\t\tctDNA positive\tctdna_positive\tBLCA\tearly\n", encoding="utf-8")
+    code, out, err = invoke("--input", cases, "--core-only", kb=tmp_path)
+    assert code == 0, err
+    rows = [line.split("\t") for line in out.splitlines() if "blca-ctdna-positive" in line]
+    assert [(r[COLUMNS.index("amp_tier")], r[COLUMNS.index("note")]) for r in rows] == [("I-A", "")]
+    cases.write_text(
+        f"{HEADER}\nb1\t\tctDNA positive\tctdna_positive\tBLCA\nb1\t\tctDNA not detected\tctdna_negative\tBLCA\n"
+    )
+    code, _, err = invoke("--input", cases, "--core-only", kb=tmp_path)
+    assert code == 2 and "cases.tsv, line 3" in err and "ctDNA positive and ctDNA negative are both listed" in err
+    code, _, err = invoke("-a", "ctDNA detected", "-a", "ctDNA negative", "-t", "BLCA", "--core-only", kb=tmp_path)
+    assert code == 2 and "both listed" in err
+
+
 def test_stage_option(tmp_path: Path) -> None:
     """``--stage`` (an AJCC stage group) is shown with ``--extent`` in the reason a label is off; a stage that is not a
     stage group, or ``--stage`` with a batch table (whose ``stage`` column states each case's), exits 2."""

@@ -468,6 +468,44 @@ def test_triple_negative_breast_cancer_is_named_once_all_three_receptors_are_neg
     assert "triple-negative" not in patient_text and "sacituzumab" not in patient_text
 
 
+def _bladder(ctdna: str | None) -> Patient:
+    """demo-04's person with a resected muscle-invasive bladder cancer (BLCA) instead of the colon cancer."""
+    tumour = Tumour.model_validate(
+        {"oncotree_code": "BLCA", "extent": DiseaseExtent.EARLY, "stage": "III", "ctdna": ctdna}
+    )
+    return demo04_metastatic().model_copy(update={"tumour": tumour})
+
+
+def test_adjuvant_atezolizumab_is_named_once_ctdna_is_found_after_surgery(core: KnowledgeBundle) -> None:
+    """ctDNA stated positive after cystectomy: adjuvant atezolizumab is tier I-A without a condition, and the patient
+    report says in plain words what was found (grade 8 or below). Not stated: a condition for the care team, nothing
+    in the patient report. Stated negative: not offered."""
+    stated = _bladder("positive")
+    plan = plan_for(stated, list(analyze(stated, None, core, on=ON, engines=["onco"]).runs.values()))
+    assert "- [actionable] ctDNA positive – atezolizumab: may benefit (AMP tier I-A)" in summary_text(stated, plan)
+    english = visible_text(render_patient_html(plan, stated, language="en"))
+    assert (
+        "After your surgery, a blood test found DNA from your tumor. These approved medicines may work for a tumor "
+        "like yours: atezolizumab."
+    ) in english
+    assert "change in the" not in english
+    scores = grades(english)
+    assert scores["flesch_kincaid"] <= 8.0 and scores["coleman_liau"] <= 8.0, scores
+    spanish = visible_text(render_patient_html(plan, stated, language="es"))
+    assert "Después de su cirugía, un análisis de sangre encontró ADN de su tumor." in spanish
+    [finding] = [f for f in plan.findings if f.title == "ctDNA positive: atezolizumab"]
+    assert finding.genes == [] and finding.summary.startswith("ctDNA positive (circulating tumour DNA found)")
+    unstated = _bladder(None)
+    plan = plan_for(unstated, list(analyze(unstated, None, core, on=ON, engines=["onco"]).runs.values()))
+    condition = "only with ctDNA detected (ctDNA status not stated for this tumour)"
+    assert f"ctDNA positive – atezolizumab: may benefit (AMP tier I-A; {condition})" in summary_text(unstated, plan)
+    patient_text = visible_text(render_patient_html(plan, unstated, language="en"))
+    assert "atezolizumab" not in patient_text and "blood test found" not in patient_text
+    negative = _bladder("negative")
+    plan = plan_for(negative, list(analyze(negative, None, core, on=ON, engines=["onco"]).runs.values()))
+    assert "ctDNA positive" not in summary_text(negative, plan)
+
+
 OTHER_TYPES = "other tumour types, for locally advanced (unresectable) or metastatic disease only"
 MELANOMA_LABELS = [
     therapy_key(t)

@@ -52,6 +52,10 @@ A label for triple-negative breast cancer (``kind: triple_negative``) is written
 oestrogen and progesterone receptors in under 1% of tumour nuclei and HER2-negative (IHC 0 or 1+, or 2+ without
 ERBB2 amplification). Like a wild-type result it is about the tumour as a whole, met from its ER, PR and HER2
 results, never by a receptor's absence from them.
+
+A label for circulating tumour DNA found after surgery (``kind: ctdna_positive``) is written ``ctDNA positive`` (or
+``ctDNA-positive``, ``ctDNA detected``); a test that found none is ``ctDNA negative`` (``ctDNA not detected``,
+``kind: ctdna_negative``). Both are about the tumour as a whole, and a tumour without either has not stated it.
 """
 
 from __future__ import annotations
@@ -221,10 +225,17 @@ class AlterationKind(StrEnum):
     CYTOGENETIC = "cytogenetic"
     WILD_TYPE = "wild_type"
     TRIPLE_NEGATIVE = "triple_negative"
+    CTDNA_POSITIVE = "ctdna_positive"
+    CTDNA_NEGATIVE = "ctdna_negative"
 
 
 #: Biomarkers about the tumour as a whole, met from its stated results rather than by any one alteration.
-TUMOUR_LEVEL_KINDS = frozenset({AlterationKind.WILD_TYPE, AlterationKind.TRIPLE_NEGATIVE})
+TUMOUR_LEVEL_KINDS = frozenset(
+    {
+        AlterationKind.WILD_TYPE, AlterationKind.TRIPLE_NEGATIVE, AlterationKind.CTDNA_POSITIVE,
+        AlterationKind.CTDNA_NEGATIVE,
+    }
+)  # fmt: skip
 
 
 class VariantOrigin(StrEnum):
@@ -525,13 +536,18 @@ _SIGNATURES = {
 }  # fmt: skip
 _FEATURE_TYPES = (
     "mutation", "amplification", "deletion", "fusion", "exon", "signature", "expression", "hla", "cytogenetic",
-    "wild_type", "triple_negative",
+    "wild_type", "triple_negative", "ctdna_positive", "ctdna_negative",
 )  # fmt: skip
 #: Gene families a label names as wild-type, with the genes its definition names ("wild-type RAS (defined as
 #: wild-type in both KRAS and NRAS ...)", panitumumab).
 WILD_TYPE_FAMILIES = {"RAS": ("KRAS", "NRAS")}
 _WILD_TYPE_WORDS = frozenset({"WILD-TYPE", "WILD TYPE", "WILDTYPE"})
 _TRIPLE_NEGATIVE_WORDS = frozenset({"TRIPLE-NEGATIVE", "TRIPLE NEGATIVE", "TNBC"})
+_CTDNA_WORDS = {
+    "CTDNA POSITIVE": AlterationKind.CTDNA_POSITIVE, "CTDNA-POSITIVE": AlterationKind.CTDNA_POSITIVE,
+    "CTDNA DETECTED": AlterationKind.CTDNA_POSITIVE, "CTDNA NEGATIVE": AlterationKind.CTDNA_NEGATIVE,
+    "CTDNA-NEGATIVE": AlterationKind.CTDNA_NEGATIVE, "CTDNA NOT DETECTED": AlterationKind.CTDNA_NEGATIVE,
+}  # fmt: skip
 _HLA = re.compile(r"^HLA-([A-Z]+[0-9]*)\*(\d{2,3}(?::\d{2,4}){0,3})([NLSCAQPG]?)$")
 _ARM_DELETION = (
     re.compile(r"^DEL\(([1-9]|1[0-9]|2[0-2]|X|Y)([PQ])\)$"),
@@ -582,6 +598,10 @@ def parse_alteration(text: str, *, gene: str | None = None, feature_type: str | 
     if gene is None and upper in _TRIPLE_NEGATIVE_WORDS:
         triple = Alteration(gene="triple-negative", kind=AlterationKind.TRIPLE_NEGATIVE, label="triple-negative")
         return _expect(triple, feature_type)
+    ctdna = _CTDNA_WORDS.get(" ".join(upper.split())) if gene is None else None
+    if ctdna is not None:
+        found = "positive" if ctdna is AlterationKind.CTDNA_POSITIVE else "negative"
+        return _expect(Alteration(gene="ctDNA", kind=ctdna, label=f"ctDNA {found}"), feature_type)
     wild = _wild_type(raw, gene)
     if wild is not None:
         return _expect(wild, feature_type)

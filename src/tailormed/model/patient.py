@@ -384,6 +384,12 @@ class Tumour(Contract):
         "['KRAS', 'NRAS'], or 'RAS' for both as the panitumumab label defines it (a wild-type result is only ever "
         "read from here, never from a gene's absence in a VCF)",
     )
+    ctdna: str | None = Field(
+        default=None,
+        pattern=r"^(positive|negative)$",
+        description="Circulating tumour DNA in the blood after surgery (a molecular residual disease test): "
+        "'positive' (found) or 'negative' (not found); none: not stated",
+    )
 
     @field_validator("stage")
     @classmethod

@@ -127,7 +127,7 @@ class TherapyMatchData(Contract):
     matched_level: str = Field(
         description="genomic, protein, codon, exon, fusion, signature, hla, cytogenetic, expression, wild_type (a "
         "label that needs genes without variants: RAS wild-type), triple_negative (ER, PR and HER2 negative breast "
-        "cancer) or gene_class"
+        "cancer), ctdna_positive (circulating tumour DNA found after surgery) or gene_class"
     )
     tumor_type: str
     therapy: str

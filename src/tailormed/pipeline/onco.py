@@ -120,7 +120,7 @@ _RECEPTOR_POSITIVE = tuple(parse_alteration(t).expression for t in ("ER IHC >= 1
 def wild_type_contradiction(alterations: Sequence[Alteration]) -> str | None:
     """Why a case contradicts itself: a gene stated wild-type (``KRAS wild-type``, ``RAS wild-type``) that the same
     case lists a sequence variant of, or ``triple-negative`` beside a positive ER, PR or HER2 result or ERBB2
-    amplification, or None."""
+    amplification, or ``ctDNA positive`` beside ``ctDNA negative``, or None."""
     mutated = {a.gene: a.label for a in alterations if a.kind is AlterationKind.MUTATION}
     for stated in alterations:
         for gene in stated.wild_type if stated.kind is AlterationKind.WILD_TYPE else ():
@@ -134,6 +134,9 @@ def wild_type_contradiction(alterations: Sequence[Alteration]) -> str | None:
             if amplified or (measured and any(c and measured.meets(c) for c in _RECEPTOR_POSITIVE)):
                 return f"triple-negative states ER, PR and HER2 negative, but {a.label} is listed; keep the one the "\
                     "report gives"
+    kinds = {a.kind for a in alterations}
+    if {AlterationKind.CTDNA_POSITIVE, AlterationKind.CTDNA_NEGATIVE} <= kinds:
+        return "ctDNA positive and ctDNA negative are both listed; keep the one the latest test gives"
     return None
 
 

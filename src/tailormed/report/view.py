@@ -160,7 +160,8 @@ class TumourGene:
     """What the patient report says of one altered tumour gene, or of the patient's own HLA type (``kind`` "hla",
     ``gene`` the typing), a lost chromosome arm (``kind`` "chromosome", ``gene`` the chromosome number), genes
     tested and found without a change (``kind`` "wild_type", ``gene`` the genes, space-separated) or a breast tumour
-    negative for ER, PR and HER2 (``kind`` "triple_negative")."""
+    negative for ER, PR and HER2 (``kind`` "triple_negative") or circulating tumour DNA found in the blood
+    (``kind`` "ctdna_positive")."""
 
     gene: str
     may_work: list[str]
@@ -172,7 +173,7 @@ class TumourGene:
 def _tumour_subject(gene: str, alteration: str, matched_level: str) -> tuple[str, str]:
     """How the patient report names what a therapy matched: the HLA typing itself (it is the patient's, not the
     tumour's), the chromosome whose arm was lost (``del(5q)`` -> 5), the genes found without a change (RAS wild-type
-    -> ``KRAS NRAS``), the receptors a triple-negative tumour lacks, or the gene."""
+    -> ``KRAS NRAS``), the receptors a triple-negative tumour lacks, ctDNA found in the blood, or the gene."""
     if matched_level == "hla":
         return "hla", alteration
     if matched_level == "cytogenetic":
@@ -181,6 +182,8 @@ def _tumour_subject(gene: str, alteration: str, matched_level: str) -> tuple[str
         return "wild_type", " ".join(WILD_TYPE_FAMILIES.get(gene, (gene,)))
     if matched_level == "triple_negative":
         return "triple_negative", "ER PR HER2"
+    if matched_level == "ctdna_positive":
+        return "ctdna_positive", "ctDNA"
     return "gene", gene
 
 

@@ -52,6 +52,8 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
         matched = f"{alteration.label} (no variant in {' or '.join(alteration.wild_type)}) is what the indication needs"
     elif alteration.kind is AlterationKind.TRIPLE_NEGATIVE:
         matched = f"{alteration.label} (ER, PR and HER2 negative) is what the indication needs"
+    elif alteration.kind is AlterationKind.CTDNA_POSITIVE:
+        matched = f"{alteration.label} (circulating tumour DNA found) is what the indication needs"
     else:
         matched = f"{alteration.label} matched at the {best.matched_level.value} level"
     summary = (
@@ -118,9 +120,11 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
 
 def _genes(alteration: Alteration) -> set[str]:
     """The genes a finding is about: a fusion's two partners, the genes a wild-type result names (RAS: KRAS, NRAS),
-    the receptors' genes for triple-negative."""
+    the receptors' genes for triple-negative, none for circulating tumour DNA."""
     if alteration.kind is AlterationKind.WILD_TYPE:
         return set(alteration.wild_type)
     if alteration.kind is AlterationKind.TRIPLE_NEGATIVE:
         return {"ESR1", "PGR", "ERBB2"}
+    if alteration.kind is AlterationKind.CTDNA_POSITIVE:
+        return set()  # circulating tumour DNA is about no one gene
     return {alteration.gene} | ({alteration.partner} if alteration.partner else set())

@@ -8,8 +8,9 @@ the criterion's range (TPS 60% meets TPS >= 50%; HER2 IHC 3+ does not meet HER2 
 result never meets a genomic biomarker, nor the other way round (HER2 IHC 3+ is not ERBB2 amplification).
 An HLA typing meets an HLA allele of the same locus at two fields (``HLA-A*02:01:01:01`` meets ``HLA-A*02:01``); a
 chromosome arm deletion meets the same arm's deletion (``del(5)(q13q33)`` meets ``del(5q)``).
-A wild-type biomarker (RAS wild-type) or triple-negative breast cancer is met by no alteration: it is a result about
-the whole tumour, matched from the genes a report states wild-type or its ER, PR and HER2 results
+A wild-type biomarker (RAS wild-type), triple-negative breast cancer or circulating tumour DNA found after surgery is
+met by no alteration: it is a result about the whole tumour, matched from the genes a report states wild-type, its
+ER, PR and HER2 results or its stated ctDNA result
 (:func:`tailormed.engines.onco.run.match_profile`).
 """
 
@@ -45,6 +46,7 @@ class MatchLevel(StrEnum):
     EXPRESSION = "expression"
     WILD_TYPE = "wild_type"
     TRIPLE_NEGATIVE = "triple_negative"
+    CTDNA_POSITIVE = "ctdna_positive"
     GENE_CLASS = "gene_class"
 
 

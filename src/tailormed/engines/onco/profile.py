@@ -25,6 +25,7 @@ from tailormed.model.alteration import (
     GenomicAllele,
     Signature,
     VariantOrigin,
+    parse_alteration,
     parse_protein_change,
 )
 from tailormed.model.chrom import canonical_chrom
@@ -281,6 +282,8 @@ def record_profile(case_id: str, tumour: Tumour, knowledge: OncoKnowledge, build
         limits.append(NotAssessed(item="tumour mutational burden", reason="TMB not in the record"))
     found += [result.alteration() for result in tumour.protein_expression]
     found += tumour.typed_alterations()
+    if tumour.ctdna is not None:
+        found.append(parse_alteration(f"ctDNA {tumour.ctdna}"))
     code = tumour_type_code(tumour.oncotree_code, knowledge.tree)
     return TumourProfile(
         case_id=case_id, tumour_type=code, extent=tumour.extent, stage=tumour.stage, alterations=found,

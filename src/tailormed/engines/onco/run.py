@@ -357,6 +357,10 @@ def _parts(biomarker: Alteration) -> tuple[_Part, ...]:
     oncogenic) mutation, as the RAS resistance rows read it; or ER, PR and HER2."""
     if biomarker.kind is AlterationKind.TRIPLE_NEGATIVE:
         return _TRIPLE_NEGATIVE
+    if biomarker.kind is AlterationKind.CTDNA_POSITIVE:
+        return (_Part("ctDNA", ()),)  # met only by a stated ctDNA positive; ctDNA negative is checked by kind
+    if biomarker.kind is AlterationKind.CTDNA_NEGATIVE:
+        return ()
     return tuple(
         _Part(gene, (Alteration(gene=gene, kind=AlterationKind.MUTATION, gene_class=GeneClass.ANY, label=gene),))
         for gene in biomarker.wild_type
@@ -385,14 +389,15 @@ def _tumour_level_matches(
     knowledge: OncoKnowledge,
 ) -> list[TherapyMatch]:
     """Indications that need results about the whole tumour (panitumumab: RAS wild-type colorectal cancer;
-    sacituzumab govitecan: triple-negative breast cancer), for a tumour of their own type only: no alteration carries
-    them, so evidence from other tumour types would reach every tumour. A tissue that may hold the type (``BOWEL``
-    for colorectal cancer) is shown at Tier II-C with the reason; OncoTree's root (``TISSUE``), like an unknown
-    type, gets none.
+    sacituzumab govitecan: triple-negative breast cancer; adjuvant atezolizumab: ctDNA detected after cystectomy),
+    for a tumour of their own type only: no alteration carries them, so evidence from other tumour types would reach
+    every tumour. A tissue that may hold the type (``BOWEL`` for colorectal cancer) is shown at Tier II-C with the
+    reason; OncoTree's root (``TISSUE``), like an unknown type, gets none.
 
     A tumour with a result that rules the biomarker out (a KRAS mutation; ER in 1% of nuclei or more, HER2 IHC 3+,
-    ERBB2 amplification) is not offered the therapy. A tumour whose results state every part negative is on-label;
-    otherwise the row is on-label with the condition naming what is not stated.
+    ERBB2 amplification; ctDNA negative) is not offered the therapy. A tumour whose results state every part
+    (negative, or ctDNA positive) is on-label; otherwise the row is on-label with the condition naming what is not
+    stated.
     """
     node = knowledge.tree.node(profile.tumour_type)
     if node is not None and node.parent is None:
@@ -402,6 +407,10 @@ def _tumour_level_matches(
         related, note = relation(profile.tumour_type, row, knowledge.tree, defined)
         if related is Relation.OTHER or knowledge.withdrawal(row) is not None:
             continue
+        if row.biomarker.kind is AlterationKind.CTDNA_POSITIVE and any(
+            a.kind is AlterationKind.CTDNA_NEGATIVE for a in profile.alterations
+        ):
+            continue  # a test after surgery found no circulating tumour DNA
         parts = _parts(row.biomarker)
         if _present([spec for part in parts for spec in part.positive], alterations, knowledge) is not None:
             continue  # the resistance rows of a variant, or the tumour's own receptor results, say why
@@ -436,6 +445,8 @@ def _tumour_level_matches(
 def _needs(biomarker: Alteration) -> str:
     if biomarker.kind is AlterationKind.TRIPLE_NEGATIVE:
         return "only for triple-negative breast cancer"
+    if biomarker.kind is AlterationKind.CTDNA_POSITIVE:
+        return "only with ctDNA detected"
     return f"only with {biomarker.label}"
 
 
