@@ -8,6 +8,8 @@ import re
 import time
 from pathlib import Path
 
+import httpx
+
 from .conftest import Server
 
 PATIENT = "demo-01-hale"
@@ -131,8 +133,11 @@ def test_cds_card_links_open_the_patients_plan_page(server: Server) -> None:
             "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": order}]},
         },
     }
-    view = {"hook": "patient-view", "hookInstance": "b4cbd1c3-5a6e-4c0b-9b1f-4b1c8f0c2a77",
-            "context": {"userId": "Practitioner/example", "patientId": PATIENT}}
+    view = {
+        "hook": "patient-view",
+        "hookInstance": "b4cbd1c3-5a6e-4c0b-9b1f-4b1c8f0c2a77",
+        "context": {"userId": "Practitioner/example", "patientId": PATIENT},
+    }
     with server.client() as ehr:
         cards = ehr.post("/cds-services/tailormed-pgx-order-select", json=select).json()["cards"]
         cards += ehr.post("/cds-services/tailormed-patient-summary", json=view).json()["cards"]
@@ -165,16 +170,7 @@ def test_a_cyp2d6_call_from_the_vcf_shows_its_range_and_provisional_advice(serve
         headers={"X-CSRF-Token": csrf},
     )
     assert uploaded.status_code == 201, uploaded.text
-    consent = client.post("/app/patients/web-cyp2d6/consent", data={"decision": "permit", "csrf": csrf})
-    assert consent.status_code == 303, consent.text
-    started = client.post("/app/patients/web-cyp2d6/analyses", data={"csrf": csrf})
-    assert started.status_code == 303, started.text
-    status_url = "/app/api/" + started.headers["location"].removeprefix("/app/")
-    deadline = time.monotonic() + 240
-    while (job := client.get(status_url).json())["status"] not in ("succeeded", "failed"):
-        assert time.monotonic() < deadline, job
-        time.sleep(0.5)
-    assert job["status"] == "succeeded", job
+    _consent_and_analyse(client, csrf, "web-cyp2d6")
     page = " ".join(re.sub(r"<[^>]+>", " ", client.get("/app/patients/web-cyp2d6").text).split())
     medications = page.split("Medications on the list", 1)[1].split("Gene results", 1)[0]
     assert "codeine" in medications and "Provisional" in medications
@@ -193,7 +189,7 @@ def test_the_plan_page_says_what_to_examine_next_and_which_test_to_order(server:
     assert "<h3>Which test to order</h3>" in diagnosis
     assert "<strong>Exome or genome sequencing</strong>: the probability of the diseases" in diagnosis
     genes = diagnosis.split("Genes of the suggested test by their share of the probability", 1)[1]
-    assert "<td>CARD8</td><td class=\"num\">10" in genes and "OMIM:619079" in genes
+    assert '<td>CARD8</td><td class="num">10' in genes and "OMIM:619079" in genes
 
 
 def test_a_refused_record_is_shown_with_its_file_line_and_problem(server: Server) -> None:
@@ -204,8 +200,10 @@ def test_a_refused_record_is_shown_with_its_file_line_and_problem(server: Server
     )
     assert refused.status_code == 422
     problem = html.unescape(refused.text.split('class="problem"', 1)[1].split("</", 1)[0])
-    assert problem.lstrip(">").strip().startswith(
-        "bad-record.yaml, line 5: medications[0].status: 'ongoing' is not one of active, planned, stopped"
+    assert (
+        problem.lstrip(">")
+        .strip()
+        .startswith("bad-record.yaml, line 5: medications[0].status: 'ongoing' is not one of active, planned, stopped")
     ), problem
     assert client.get("/app/patients/web-bad-record").status_code == 404  # nothing half-created
 
@@ -237,9 +235,19 @@ def test_the_tumour_therapy_table_names_the_marker_behind_conflicting_evidence(s
         "/app/patients-new", data={"csrf": csrf}, files={"record": ("web-braf-ras.yaml", record, "application/yaml")}
     )
     assert created.status_code == 303, created.text
-    consent = client.post("/app/patients/web-braf-ras/consent", data={"decision": "permit", "csrf": csrf})
+    _consent_and_analyse(client, csrf, "web-braf-ras")
+    page = html.unescape(client.get("/app/patients/web-braf-ras").text)
+    oncology = page[page.index('<section id="oncology"') :]
+    oncology = " ".join(re.sub(r"<[^>]+>", " ", oncology[: oncology.index("</section>")]).split())
+    assert oncology.count("conflicting evidence: no benefit expected with BRAF V600E (I-B)") == 2, oncology
+    assert "conflicting evidence: may benefit with RAS wild-type (I-A)" in oncology, oncology
+
+
+def _consent_and_analyse(client: httpx.Client, csrf: str, patient: str) -> None:
+    """Record the patient's consent, start an analysis from the web app and wait for it to succeed."""
+    consent = client.post(f"/app/patients/{patient}/consent", data={"decision": "permit", "csrf": csrf})
     assert consent.status_code == 303, consent.text
-    started = client.post("/app/patients/web-braf-ras/analyses", data={"csrf": csrf})
+    started = client.post(f"/app/patients/{patient}/analyses", data={"csrf": csrf})
     assert started.status_code == 303, started.text
     status_url = "/app/api/" + started.headers["location"].removeprefix("/app/")
     deadline = time.monotonic() + 240
@@ -247,8 +255,3 @@ def test_the_tumour_therapy_table_names_the_marker_behind_conflicting_evidence(s
         assert time.monotonic() < deadline, job
         time.sleep(0.5)
     assert job["status"] == "succeeded", job
-    page = html.unescape(client.get("/app/patients/web-braf-ras").text)
-    oncology = page[page.index('<section id="oncology"') :]
-    oncology = " ".join(re.sub(r"<[^>]+>", " ", oncology[: oncology.index("</section>")]).split())
-    assert oncology.count("conflicting evidence: no benefit expected with BRAF V600E (I-B)") == 2, oncology
-    assert "conflicting evidence: may benefit with RAS wild-type (I-A)" in oncology, oncology
