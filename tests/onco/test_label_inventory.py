@@ -350,6 +350,7 @@ INVENTORY = [
     ("AML", ("NPM1 W288Cfs*12",), ("ziftomenib", "revumenib")),
     ("LUAD", ("ERBB2 mutation",), ("sevabertinib", "zongertinib", "trastuzumab deruxtecan")),
     ("COAD", ("RAS wild-type",), ("panitumumab", "panitumumab + FOLFOX")),
+    ("READ", ("RAS wild-type", "EGFR positive"), ("cetuximab", "cetuximab + FOLFIRI", "cetuximab + irinotecan")),
     (
         "IDC",
         ("ER IHC 0%", "PR IHC <1%", "HER2 IHC 1+"),  # triple-negative
@@ -381,13 +382,23 @@ def test_egfr_expression_is_a_marker_and_egfr_mutations_still_parse_as_mutations
         assert parse_alteration(text).kind is not AlterationKind.EXPRESSION, text
 
 
-def test_cetuximab_for_egfr_expressing_colorectal_cancer_needs_no_kras_mutation(core_knowledge: OncoKnowledge) -> None:
+def test_cetuximab_for_egfr_expressing_colorectal_cancer_needs_ras_wild_type(core_knowledge: OncoKnowledge) -> None:
+    """The label's limitation of use leaves out Ras-mutant colorectal cancer: a KRAS or an NRAS mutation takes all
+    three cetuximab regimens off, and the RAS resistance rows say why."""
     unstated = [m for m in run(core_knowledge, "COAD", "EGFR positive").matches if m.row.therapy == "cetuximab"]
-    assert {m.amp_tier for m in unstated} == {"I-A"} and all("KRAS" in (m.condition or "") for m in unstated)
-    result = run(core_knowledge, "COAD", "EGFR positive", "KRAS G12D")
-    assert "I-A" not in tiers(result, "cetuximab")
-    assert "I-A" in tiers(result, "cetuximab", "resistance")
-    assert "I-A" not in tiers(run(core_knowledge, "LUAD", "EGFR positive"), "cetuximab")
+    assert {(m.amp_tier, m.condition) for m in unstated} == {
+        (
+            "I-A",
+            "only with RAS wild-type (RAS status not stated for this tumour); only for metastatic disease (the "
+            "extent of disease is not stated for this tumour)",
+        )
+    }
+    for mutation in ("KRAS G12D", "NRAS Q61K"):
+        result = run(core_knowledge, "COAD", "EGFR positive", mutation)
+        for therapy in ("cetuximab", "cetuximab + FOLFIRI", "cetuximab + irinotecan"):
+            assert tiers(result, therapy) == set(), (mutation, therapy)
+        assert "I-A" in tiers(result, "cetuximab", "resistance"), mutation
+    assert tiers(run(core_knowledge, "LUAD", "EGFR positive", "RAS wild-type"), "cetuximab") == set()
 
 
 def test_breast_cancer_with_palb2_or_her2_mutations_meets_its_trial_evidence(core_knowledge: OncoKnowledge) -> None:

@@ -15,43 +15,66 @@ from tailormed.model.alteration import AlterationKind, parse_alteration
 from tailormed.model.enums import DiseaseExtent
 from tailormed.model.patient import ProteinExpression, SomaticVariant, Tumour
 
-ROW = "crc-egfr-expressing-kras-wild-type-cetuximab"
+CETUXIMAB = {
+    "onco-core:crc-ras-wild-type-cetuximab": 2004,
+    "onco-core:crc-ras-wild-type-cetuximab-irinotecan": 2004,
+    "onco-core:crc-ras-wild-type-cetuximab-folfiri": 2012,
+}
 
 
-def cetuximab(knowledge: OncoKnowledge, tumour: Tumour) -> TherapyMatch | None:
+def cetuximab(knowledge: OncoKnowledge, tumour: Tumour) -> list[TherapyMatch]:
     result = match_profile(record_profile("t", tumour, knowledge, None), knowledge)
-    return next((m for m in result.matches if m.row.id.endswith(ROW)), None)
+    return [m for m in result.matches if m.row.id in CETUXIMAB]
 
 
-def crc(**fields: object) -> Tumour:
-    egfr = [ProteinExpression(marker="EGFR", result="positive")]
+def crc(egfr: str | None = "positive", **fields: object) -> Tumour:
+    expression = [ProteinExpression(marker="EGFR", result=egfr)] if egfr else []
     return Tumour.model_validate(
-        {"oncotree_code": "COAD", "extent": DiseaseExtent.METASTATIC, "protein_expression": egfr, **fields}
+        {"oncotree_code": "COAD", "extent": DiseaseExtent.METASTATIC, "protein_expression": expression, **fields}
     )
 
 
-def test_kras_stated_wild_type_meets_the_label_without_condition(core_knowledge: OncoKnowledge) -> None:
-    match = cetuximab(core_knowledge, crc(wild_type=["KRAS", "NRAS"]))
-    assert match is not None and match.amp_tier == "I-A"
-    assert match.condition is None
+def test_ras_wild_type_egfr_expressing_crc_meets_cetuximab_without_condition(core_knowledge: OncoKnowledge) -> None:
+    found = cetuximab(core_knowledge, crc(wild_type=["KRAS", "NRAS"]))
+    assert {m.row.id: m.row.year for m in found} == CETUXIMAB
+    assert {(m.amp_tier, m.condition) for m in found} == {("I-A", None)}
+    assert {m.row.therapy for m in found} == {"cetuximab", "cetuximab + FOLFIRI", "cetuximab + irinotecan"}
 
 
-def test_kras_not_stated_keeps_the_condition(core_knowledge: OncoKnowledge) -> None:
-    braf = [SomaticVariant(gene="BRAF", protein_change="V600E")]
-    for tumour in (crc(), crc(wild_type=["NRAS"]), crc(somatic_variants=braf)):
-        match = cetuximab(core_knowledge, tumour)
-        assert match is not None and match.amp_tier == "I-A"
-        assert match.condition is not None and "only without KRAS" in match.condition, match.condition
+def test_cetuximab_needs_nras_as_well_as_kras_wild_type(core_knowledge: OncoKnowledge) -> None:
+    """The label's indication says K-Ras wild-type; its limitation of use leaves out Ras-mutant cancer and unknown Ras
+    results, so KRAS wild-type alone leaves NRAS as the condition and an NRAS mutation takes the label off."""
+    kras_only = cetuximab(core_knowledge, crc(wild_type=["KRAS"]))
+    assert {(m.amp_tier, m.condition) for m in kras_only} == {
+        ("I-A", "only with RAS wild-type (NRAS status not stated for this tumour)")
+    }
+    nras = [SomaticVariant(gene="NRAS", protein_change="Q61K")]
+    tumour = crc(somatic_variants=nras, wild_type=["KRAS"])
+    assert cetuximab(core_knowledge, tumour) == []
+    result = match_profile(record_profile("t", tumour, core_knowledge, None), core_knowledge)
+    resistance = {m.row.id for m in result.matches if m.row.significance == "resistance" and m.amp_tier == "I-A"}
+    assert "onco-core:crc-nras-cetuximab" in resistance
 
 
-def test_kras_mutation_is_off_the_label(core_knowledge: OncoKnowledge) -> None:
+def test_kras_mutation_is_off_the_cetuximab_label(core_knowledge: OncoKnowledge) -> None:
     kras = [SomaticVariant(gene="KRAS", protein_change="G12D")]
     tumour = crc(somatic_variants=kras, wild_type=["NRAS"])
-    match = cetuximab(core_knowledge, tumour)
-    assert match is None or match.amp_tier != "I-A"
+    assert cetuximab(core_knowledge, tumour) == []
     result = match_profile(record_profile("t", tumour, core_knowledge, None), core_knowledge)
     resistance = [m for m in result.matches if m.row.therapy == "cetuximab" and m.row.significance == "resistance"]
     assert "I-A" in {m.amp_tier for m in resistance}
+
+
+def test_egfr_expression_not_stated_or_negative(core_knowledge: OncoKnowledge) -> None:
+    unstated = cetuximab(core_knowledge, crc(egfr=None, wild_type=["KRAS", "NRAS"]))
+    assert {(m.amp_tier, m.condition) for m in unstated} == {
+        ("I-A", "only with EGFR positive (not stated for this tumour)")
+    }
+    negative = cetuximab(core_knowledge, crc(egfr="negative", wild_type=["KRAS", "NRAS"]))
+    assert {m.amp_tier for m in negative} == {"II-C"} and len(negative) == 3
+    assert {m.relation_note for m in negative} == {
+        "the label needs EGFR positive, which this tumour's results do not meet"
+    }
 
 
 PANITUMUMAB = ("onco-core:crc-ras-wild-type-panitumumab", "onco-core:crc-ras-wild-type-panitumumab-folfox")
