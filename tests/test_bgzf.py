@@ -3,10 +3,13 @@ released, the child's errors raised in their place, and the child gone once clos
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
+import threading
 import time
 import zlib
+from array import array
 from pathlib import Path
 
 import pytest
@@ -25,7 +28,7 @@ def test_slots_hold_the_text_in_order_with_its_line_ends(tmp_path: Path) -> None
     ahead = bgzf.Ahead(path, slot_bytes=250, slots=2)  # two blocks a slot, two slots for the whole file
     text = b""
     try:
-        for ring, begin, stop, ends, release in ahead.pieces("a"):
+        for ring, begin, stop, ends, release, _ in ahead.pieces("a"):
             piece = ring[begin:stop]
             found = [int(end) for end in memoryview(ends).cast("q")]
             assert found == [begin + i for i, byte in enumerate(piece) if byte == 10]
@@ -42,14 +45,14 @@ def test_a_slot_is_not_written_again_before_it_is_released(tmp_path: Path) -> No
     ahead = bgzf.Ahead(path, slot_bytes=100, slots=2)
     try:
         pieces = ahead.pieces("a")
-        ring, begin, stop, _, release_first = next(pieces)
+        ring, begin, stop, _, release_first, _ = next(pieces)
         first = ring[begin:stop]
-        _, begin_2, stop_2, _, release_second = next(pieces)
+        _, begin_2, stop_2, _, release_second, _ = next(pieces)
         second = ring[begin_2:stop_2]
         os.sched_yield()
         assert (ring[begin:stop], ring[begin_2:stop_2]) == (first, second)  # the child waits for a free slot
         release_first()
-        ring, begin_3, stop_3, _, _ = next(pieces)
+        ring, begin_3, stop_3, _, _, _ = next(pieces)
         assert begin_3 == begin  # the released slot, refilled with the next block
         assert first + second + ring[begin_3:stop_3] == TEXT[:300]
         assert ring[begin_2:stop_2] == second
@@ -81,7 +84,7 @@ def test_the_childs_error_comes_after_the_good_text(tmp_path: Path, damage: str,
     text = b""
     try:
         with pytest.raises(InputError, match=message) as raised:
-            for ring, begin, stop, _, release in ahead.pieces("broken.vcf.gz"):
+            for ring, begin, stop, _, release, _ in ahead.pieces("broken.vcf.gz"):
                 text += ring[begin:stop]
                 release()
     finally:
@@ -132,7 +135,7 @@ def test_the_ring_is_let_go_once_the_whole_text_is_read_and_released(tmp_path: P
     assert pid is not None
     try:
         last = None
-        for _, _, _, _, release in ahead.pieces("a"):
+        for _, _, _, _, release, _ in ahead.pieces("a"):
             if last is not None:
                 last()
             last = release
@@ -193,7 +196,7 @@ def test_inflating_starts_a_child_only_for_a_cohort_vcf_and_take_hands_it_over_o
         assert ahead is not None
         assert bgzf.take(path) is None
         text = b""
-        for ring, begin, stop, _, release in ahead.pieces("a"):
+        for ring, begin, stop, _, release, _ in ahead.pieces("a"):
             text += ring[begin:stop]
             release()
         assert text == COHORT
@@ -228,8 +231,92 @@ def test_a_file_already_inflating_ahead_gets_no_second_child(tmp_path: Path, mon
         ahead = bgzf.take(path)
         assert ahead is first
         text = b""
-        for ring, begin, stop, _, release in ahead.pieces("a"):
+        for ring, begin, stop, _, release, _ in ahead.pieces("a"):
             text += ring[begin:stop]
             release()
         assert text == COHORT
     assert started == [path] and first.pid is None
+
+
+class _Spans:
+    """A decoder writing each line's first byte and end into its region: what the reader then finds there."""
+
+    def __init__(self, samples: int) -> None:
+        assert samples == 60
+
+    def lines(self, region_bytes: int) -> int:
+        return region_bytes // 16
+
+    def decode(self, ring: mmap.mmap, ends: array[int], first: int, stop: int, region: int, region_bytes: int) -> None:
+        for i in range(first, stop):
+            struct.pack_into("<qq", ring, region + 16 * i, ends[i - 1] + 1, ends[i])
+
+
+def _stuck(samples: int) -> _Spans:
+    threading.Event().wait()  # a decoder that never loads
+    raise AssertionError
+
+
+def test_the_child_decodes_the_slots_the_reader_holds_and_says_so(tmp_path: Path) -> None:
+    """While it waits for a slot, the child decodes every line of the slots the reader holds (not a slot's first,
+    which may have begun in the slot before) into the slot's region, and the reader learns how many from the pipe:
+    each piece's own lines, also in a slot used again."""
+    path = tmp_path / "c.vcf.gz"
+    path.write_bytes(bgzf_blocks(COHORT, 200))
+    ahead = bgzf.Ahead(path, slot_bytes=800, slots=2, decoder=_Spans)
+    assert len(ahead.ring) == 2 * (800 + 200)
+    pieces = 0
+    try:
+        for ring, begin, _, data, release, decoded in ahead.pieces("c"):
+            ends = memoryview(data).cast("q").tolist()
+            whole = min(len(ends), 200 // 16)
+            found = decoded()
+            for _ in range(3000):  # the child decodes the held slots as soon as it waits: within seconds
+                if whole <= 1 or (found is not None and found[2] == whole):
+                    break
+                time.sleep(0.01)
+                found = decoded()
+            if whole > 1:
+                assert found is not None
+                region, size, lines = found
+                assert (region, size, lines) == (2 * 800 + (begin // 800) * 200, 200, whole)
+                spans = [struct.unpack_from("<qq", ring, region + 16 * i) for i in range(1, lines)]
+                assert spans == [(ends[i - 1] + 1, ends[i]) for i in range(1, lines)]
+                pieces += 1
+            release()
+    finally:
+        ahead.close()
+    assert pieces > 2  # slots used again
+
+
+def test_a_decoder_loading_never_holds_up_inflating(tmp_path: Path) -> None:
+    """The decoder loads in a thread of the child: one that never loads leaves the text to come as without one."""
+    path = tmp_path / "c.vcf.gz"
+    path.write_bytes(bgzf_blocks(COHORT, 200))
+    ahead = bgzf.Ahead(path, slot_bytes=400, slots=2, decoder=_stuck)
+    text: list[bytes] = []
+
+    def read() -> None:
+        for ring, begin, stop, _, release, decoded in ahead.pieces("c"):
+            assert decoded() is None
+            text.append(ring[begin:stop])
+            release()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(60)
+    ahead.close()
+    assert b"".join(text) == COHORT
+
+
+def test_without_a_decoder_the_ring_holds_text_only(tmp_path: Path) -> None:
+    path = tmp_path / "c.vcf.gz"
+    path.write_bytes(bgzf_blocks(COHORT, 200))
+    ahead = bgzf.Ahead(path, slot_bytes=400, slots=2)
+    assert len(ahead.ring) == 800
+    try:
+        for *_, release, decoded in ahead.pieces("c"):
+            assert decoded() is None
+            release()
+    finally:
+        ahead.close()

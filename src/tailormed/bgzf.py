@@ -7,6 +7,13 @@ inflates on the other core without it. Started by a command before it has loaded
 of memory shared with the parent: fixed slots of text, each handed over with where its lines end, each reused only
 once the reader has released it. The ring bounds memory whatever the file's length.
 
+While it waits for the reader to release a slot (during the command's start-up, and whenever inflating runs ahead
+of the reading), the child can decode lines of the slots it has filled, newest first, into a region of the ring
+beside each slot (a :class:`SlotDecoder` the command gives, loaded in the child only once it first waits). Each run
+of decoded lines is announced on the pipe the slots are: the reader uses a slot's decoded lines only once it has
+read that message, so the pipe orders the child's writes before the reader's reads on any processor. Decoding never
+delays inflating: the child looks for a released slot between runs of :data:`DECODE_LINES` lines.
+
 Only the standard library (and ISA-L's inflater when installed) is imported here, so starting the child costs the
 command no import time.
 """
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import select
 import struct
 import zlib
 from array import array
@@ -23,9 +31,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from tailormed.errors import InputError
+
+if TYPE_CHECKING:
+    from threading import Thread
 
 _decompress: Callable[[bytes, int], bytes] = zlib.decompress
 _crc32: Callable[[bytes], int] = zlib.crc32
@@ -44,6 +55,8 @@ JOB_BYTES = 1 << 20
 SLOT_BYTES = 8 << 20
 #: Slots of the ring: the child runs ahead of the reader by up to this many less two.
 SLOTS = 8
+#: Lines the child decodes between two looks for a released slot.
+DECODE_LINES = 256
 #: Compressed size from which :func:`inflating` starts a child (below it, the threads are as quick).
 MIN_AHEAD_BYTES = 1 << 20
 #: Selected samples from which a score-only pass reads a VCF's text itself (fewer: through htslib and an index).
@@ -51,8 +64,9 @@ COHORT_SAMPLES = 50
 #: Header text searched for the ``#CHROM`` line before a child is started.
 _HEADER_BYTES = 4 << 20
 
-_HEADER = struct.Struct("<qqq")  # slot (or _END, _FAILED), bytes of text (or failure kind), line ends (or length)
-_END, _FAILED = -2, -1
+# slot (or _END, _FAILED, _DECODED), bytes of text (or failure kind, or piece), line ends (or length, or lines)
+_HEADER = struct.Struct("<qqq")
+_END, _FAILED, _DECODED = -2, -1, -3
 _INPUT, _OTHER = 1, 2
 
 
@@ -128,62 +142,179 @@ class _ClosedError(Exception):
     """The parent closed its end: the child stops."""
 
 
+class SlotDecoder(Protocol):
+    """Decodes lines of a filled slot in the child, into a region of the ring the reader knows how to read."""
+
+    def lines(self, region_bytes: int) -> int:
+        """How many lines of a slot a region of ``region_bytes`` holds."""
+        ...
+
+    def decode(self, ring: mmap.mmap, ends: array[int], first: int, stop: int, region: int, region_bytes: int) -> None:
+        """Lines ``first`` to ``stop`` of a slot decoded into the region at ``region``: line i runs from
+        ``ends[i - 1] + 1`` to ``ends[i]`` (``first`` is 1 or more: the slot's first bytes may end a line that began
+        in another slot)."""
+        ...
+
+
+#: Makes the child's decoder for a file naming so many samples; called in the child, which loads its modules then.
+DecoderFactory = Callable[[int], SlotDecoder]
+
+
 def _write(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
 
 
-def _read(fd: int, size: int) -> bytes:
-    parts: list[bytes] = []
-    while size:
-        part = os.read(fd, size)
-        if not part:
-            raise _ClosedError
-        parts.append(part)
-        size -= len(part)
-    return b"".join(parts)
+def _readable(fd: int) -> bool:
+    return bool(select.select([fd], [], [], 0)[0])
 
 
-def _fill(path: Path, ring: mmap.mmap, slot_bytes: int, slots: int, out: int, freed: int) -> None:
-    """The child's work: every block inflated into the ring, a message per filled slot, then the end."""
-    free: deque[int] = deque(range(slots))
-    slot, fill, ends = free.popleft(), 0, array("q")
-    pending = b""
-    for job in jobs(path):
-        offset = 0
-        while offset < len(job):
-            text, offset = inflate_block(job, offset, str(path))
-            if len(text) > slot_bytes:
-                raise ValueError(f"a BGZF block of {len(text)} bytes does not fit a slot of {slot_bytes}")
-            if fill + len(text) > slot_bytes:
-                _write(out, _HEADER.pack(slot, fill, len(ends)) + ends.tobytes())
-                while not free:
-                    data = os.read(freed, 8 * slots)
-                    if not data:
-                        raise _ClosedError
-                    pending += data
-                    whole = len(pending) - len(pending) % 8
-                    free.extend(struct.unpack(f"<{whole // 8}q", pending[:whole]))
-                    pending = pending[whole:]
-                slot, fill, ends = free.popleft(), 0, array("q")
-            start = slot * slot_bytes + fill
-            ring[start : start + len(text)] = text
-            line_ends(text, start, ends)
-            fill += len(text)
-    if fill:
-        _write(out, _HEADER.pack(slot, fill, len(ends)) + ends.tobytes())
-    _write(out, _HEADER.pack(_END, 0, 0))
+class _Held:
+    """A slot the child has handed to the reader: its piece's number, line ends and next line to decode."""
+
+    __slots__ = ("ends", "next", "piece")
+
+    def __init__(self, piece: int, ends: array[int]) -> None:
+        self.piece = piece
+        self.ends = ends
+        self.next = 1
+
+
+class _Child:
+    """The child's side: inflating into free slots, and decoding lines of the held ones while none is free."""
+
+    def __init__(
+        self,
+        path: Path,
+        ring: mmap.mmap,
+        sizes: tuple[int, int, int],
+        pipes: tuple[int, int],
+        decoder: DecoderFactory | None,
+    ) -> None:
+        self.path = path
+        self.ring = ring
+        self.slot_bytes, self.slots, self.decoded_bytes = sizes
+        self.out, self.freed = pipes
+        self.free: deque[int] = deque(range(self.slots))
+        self.held: dict[int, _Held] = {}
+        self.pending = b""
+        self.pieces = 0
+        self.factory = decoder
+        self.loader: Thread | None = None
+        self.decoder: SlotDecoder | None = None
+        self.failure: BaseException | None = None
+        self.capacity = 0  # lines a slot's region holds
+
+    def fill(self) -> None:
+        """Every block inflated into the ring, a message per filled slot, then the end; then, until the reader lets
+        the ring go, the held slots' lines decoded."""
+        slot, fill, ends = self.free.popleft(), 0, array("q")
+        for job in jobs(self.path):
+            offset = 0
+            while offset < len(job):
+                text, offset = inflate_block(job, offset, str(self.path))
+                if len(text) > self.slot_bytes:
+                    raise ValueError(f"a BGZF block of {len(text)} bytes does not fit a slot of {self.slot_bytes}")
+                if fill + len(text) > self.slot_bytes:
+                    self._send(slot, fill, ends)
+                    while not self.free:
+                        self._wait()
+                    slot, fill, ends = self.free.popleft(), 0, array("q")
+                start = slot * self.slot_bytes + fill
+                self.ring[start : start + len(text)] = text
+                line_ends(text, start, ends)
+                fill += len(text)
+        if fill:
+            self._send(slot, fill, ends)
+        _write(self.out, _HEADER.pack(_END, 0, 0))
+        while True:  # until the parent has let the ring go: the last to unmap it frees its pages
+            self._wait()
+
+    def _send(self, slot: int, fill: int, ends: array[int]) -> None:
+        _write(self.out, _HEADER.pack(slot, fill, len(ends)) + ends.tobytes())
+        self.held[slot] = _Held(self.pieces, ends)
+        self.pieces += 1
+
+    def _wait(self) -> None:
+        """Until the reader releases a slot: decode lines of held slots, newest first (the reader comes to them
+        last), looking for a release between runs."""
+        while True:
+            slot = self._undecoded()
+            if slot is None and self.loader is not None and self.loader.is_alive():
+                select.select([self.freed], [], [], 0.005)  # a release, or the decoder loaded, ends the wait
+                if not _readable(self.freed):
+                    continue
+            if slot is None or _readable(self.freed):
+                data = os.read(self.freed, 8 * self.slots)
+                if not data:
+                    raise _ClosedError
+                self.pending += data
+                whole = len(self.pending) - len(self.pending) % 8
+                for released in struct.unpack(f"<{whole // 8}q", self.pending[:whole]):
+                    self.free.append(released)
+                    self.held.pop(released, None)
+                self.pending = self.pending[whole:]
+                return
+            held = self.held[slot]
+            stop = min(held.next + DECODE_LINES, len(held.ends), self.capacity)
+            region = self.slots * self.slot_bytes + slot * self.decoded_bytes
+            assert self.decoder is not None
+            self.decoder.decode(self.ring, held.ends, held.next, stop, region, self.decoded_bytes)
+            held.next = stop
+            _write(self.out, _HEADER.pack(_DECODED, held.piece, stop))
+
+    def _undecoded(self) -> int | None:
+        """The newest held slot with lines left to decode, if any, once the decoder is loaded: in a thread started
+        the first time the child waits, so a slot released meanwhile is inflated into at once (loading numpy takes
+        about a tenth of a second)."""
+        if self.factory is None:
+            return None
+        if self.loader is None:
+            from threading import Thread
+
+            self.loader = Thread(target=self._load, args=(self.factory,), daemon=True)
+            self.loader.start()
+        if self.loader.is_alive():
+            return None
+        if self.failure is not None:
+            raise self.failure
+        if self.decoder is None:
+            return None
+        limit = self.capacity
+        left = [(held.piece, slot) for slot, held in self.held.items() if held.next < min(len(held.ends), limit)]
+        return max(left)[1] if left else None
+
+    def _load(self, factory: DecoderFactory) -> None:
+        try:
+            samples = cohort_samples(self.path)
+        except (InputError, OSError):  # a header the reader reports in its place: nothing decoded here
+            return
+        try:
+            if samples > 0:
+                self.decoder = factory(samples)
+                self.capacity = self.decoder.lines(self.decoded_bytes)
+        except BaseException as exc:  # raised in the child's main thread, which reports it
+            self.failure = exc
 
 
 class Ahead:
     """A child process inflating a BGZF file into a ring shared with this process (see the module's notes)."""
 
-    def __init__(self, path: Path, slot_bytes: int = SLOT_BYTES, slots: int = SLOTS) -> None:
+    def __init__(
+        self,
+        path: Path,
+        slot_bytes: int = SLOT_BYTES,
+        slots: int = SLOTS,
+        decoder: DecoderFactory | None = None,
+    ) -> None:
         self.path = path
         self.identity = _identity(path)
         self.slot_bytes = slot_bytes
-        self.ring = mmap.mmap(-1, slot_bytes * slots)  # shared with the child, anonymous
+        self.slots = slots
+        # beside each slot, for its decoded lines: a sample's call takes at least four bytes of text, one decoded
+        self.decoded_bytes = slot_bytes // 4 if decoder is not None else 0
+        self.ring = mmap.mmap(-1, (slot_bytes + self.decoded_bytes) * slots)  # shared with the child, anonymous
         out_read, out_write = os.pipe()
         freed_read, freed_write = os.pipe()
         pid = os.fork()
@@ -191,8 +322,8 @@ class Ahead:
             try:
                 os.close(out_read)
                 os.close(freed_write)
-                _fill(path, self.ring, slot_bytes, slots, out_write, freed_read)
-                _drain(freed_read)  # until the parent has let the ring go: the last to unmap it frees its pages
+                sizes = (slot_bytes, slots, self.decoded_bytes)
+                _Child(path, self.ring, sizes, (out_write, freed_read), decoder).fill()
             except (_ClosedError, BrokenPipeError):
                 pass
             except InputError as exc:
@@ -206,39 +337,92 @@ class Ahead:
         self.pid: int | None = pid
         self._out = out_read
         self._freed = freed_write
-        self._held = 0  # slots handed to the reader and not released yet
+        self._inbox = bytearray()  # bytes from the child not yet read as messages
+        self._messages: deque[tuple[int, int, int, bytes]] = deque()  # slots, the end or a failure, in order
+        self._decoded: dict[int, int] = {}  # lines the child has decoded, by piece not yet released
+        self._given = 0  # pieces handed to the reader
+        self._held: set[int] = set()  # pieces handed to the reader and not released yet
         self._ended = False  # the child has sent the end of the text
         self._pipes_open = True
 
-    def pieces(self, label: str) -> Iterator[tuple[mmap.mmap, int, int, bytes, Callable[[], None]]]:
-        """The text in order as (ring, first byte, end, line ends, release) slots: the line ends are the ring offsets
-        of the slot's newlines as native int64, and the slot's bytes stay as they are until ``release`` is called.
-        An error the child met is raised here, in its place in the file."""
+    def pieces(
+        self, label: str
+    ) -> Iterator[tuple[mmap.mmap, int, int, bytes, Callable[[], None], Callable[[], tuple[int, int, int] | None]]]:
+        """The text in order as (ring, first byte, end, line ends, release, decoded) slots: the line ends are the
+        ring offsets of the slot's newlines as native int64, and the slot's bytes stay as they are until ``release``
+        is called; ``decoded`` gives where the slot's decoded region is, its size and how many of its lines the
+        child has decoded so far (None: none). An error the child met is raised here, in its place in the file."""
         while True:
-            slot, size, count = _HEADER.unpack(self._receive(_HEADER.size))
+            while not self._messages:
+                if not self._receive():
+                    raise OSError(f"{self.path}: the inflating process stopped")
+            slot, size, _, body = self._messages.popleft()
             if slot == _END:
                 self._ended = True
                 if not self._held:
                     self._let_go()
                 return
             if slot == _FAILED:
-                message = self._receive(count).decode()
                 if size == _INPUT:
-                    raise InputError(message, source=label)
-                raise OSError(f"{label}: {message}")
+                    raise InputError(body.decode(), source=label)
+                raise OSError(f"{label}: {body.decode()}")
             start = slot * self.slot_bytes
-            ends = self._receive(8 * count)
-            self._held += 1
-            yield self.ring, start, start + size, ends, partial(self._release, slot)
+            piece = self._given
+            self._given += 1
+            self._held.add(piece)
+            yield (
+                self.ring,
+                start,
+                start + size,
+                body,
+                partial(self._release, slot, piece),
+                partial(self._lines_decoded, slot, piece),
+            )
 
-    def _release(self, slot: int) -> None:
-        self._held -= 1
+    def _release(self, slot: int, piece: int) -> None:
+        self._held.discard(piece)
+        self._decoded.pop(piece, None)
         if self._ended:
             if not self._held:
                 self._let_go()
         elif self._pipes_open:
             with suppress(BrokenPipeError):  # the child has stopped: it needs no slot any more
                 _write(self._freed, struct.pack("<q", slot))
+
+    def _lines_decoded(self, slot: int, piece: int) -> tuple[int, int, int] | None:
+        """The slot's decoded region (offset in the ring, bytes) and the lines the child has decoded in it, after
+        reading every message the child has sent so far (the pipe orders its writes before this process's reads)."""
+        if not self.decoded_bytes or not self._pipes_open:
+            return None
+        while _readable(self._out) and self._receive():
+            pass
+        lines = self._decoded.get(piece, 0)
+        if not lines:
+            return None
+        return self.slots * self.slot_bytes + slot * self.decoded_bytes, self.decoded_bytes, lines
+
+    def _receive(self) -> bool:
+        """Read what the child has sent (waiting for it), queueing slots and noting decoded lines; False at the
+        pipe's end."""
+        data = os.read(self._out, 1 << 16)
+        if not data:
+            return False
+        inbox = self._inbox
+        inbox += data
+        at = 0
+        while len(inbox) - at >= _HEADER.size:
+            slot, size, count = _HEADER.unpack_from(inbox, at)
+            body = 8 * count if slot >= 0 else count if slot == _FAILED else 0
+            if len(inbox) - at - _HEADER.size < body:
+                break
+            if slot == _DECODED:
+                if size in self._held or size >= self._given:
+                    self._decoded[size] = count
+            else:
+                self._messages.append((slot, size, count, bytes(inbox[at + _HEADER.size : at + _HEADER.size + body])))
+            at += _HEADER.size + body
+        del inbox[:at]
+        return True
 
     def _let_go(self) -> None:
         """Once the whole text is read and released: unmap the ring, then close the pipes, so the child, the ring's
@@ -254,12 +438,6 @@ class Ahead:
             os.close(self._out)
             os.close(self._freed)
 
-    def _receive(self, size: int) -> bytes:
-        try:
-            return _read(self._out, size)
-        except _ClosedError:
-            raise OSError(f"{self.path}: the inflating process stopped") from None
-
     def close(self) -> None:
         """Stop the child (closing its pipes ends it at its next slot) and reap it."""
         if self.pid is None:
@@ -267,12 +445,6 @@ class Ahead:
         self._close_pipes()
         os.waitpid(self.pid, 0)
         self.pid = None
-
-
-def _drain(freed: int) -> None:  # pragma: no cover - runs in the child
-    """Read released slots, now unneeded, until the parent closes its end."""
-    while os.read(freed, 1 << 16):
-        pass
 
 
 def _fail(out: int, kind: int, message: str) -> None:  # pragma: no cover - runs in the child
@@ -291,14 +463,19 @@ _started: dict[tuple[int, int, int, int], Ahead] = {}
 
 @contextmanager
 def inflating(
-    path: Path | None, selected: int | None = None, slot_bytes: int = SLOT_BYTES, slots: int = SLOTS
+    path: Path | None,
+    selected: int | None = None,
+    slot_bytes: int = SLOT_BYTES,
+    slots: int = SLOTS,
+    decoder: DecoderFactory | None = None,
 ) -> Iterator[None]:
     """``path`` inflated ahead in a child process while the block runs, for the first text pass over it
     (:func:`take`), when that pass will read its text: a BGZF-compressed VCF of at least :data:`MIN_AHEAD_BYTES`
     whose header names :data:`COHORT_SAMPLES` or more samples, of which the command selects as many (``selected``;
     None: all). Nothing otherwise, nor on a machine of one core or without ``fork``. A damaged header is left to
     the reader to report. A file already inflating ahead (a command that started it before loading anything else)
-    is left to the block that started it."""
+    is left to the block that started it. With a ``decoder`` the child decodes lines while it waits (see the
+    module's notes)."""
     ahead = None
     if (
         path is not None
@@ -310,7 +487,7 @@ def inflating(
         and path.stat().st_size >= MIN_AHEAD_BYTES
         and _readable_cohort(path)
     ):
-        ahead = Ahead(path, slot_bytes, slots)
+        ahead = Ahead(path, slot_bytes, slots, decoder)
         _started[ahead.identity] = ahead
     try:
         yield

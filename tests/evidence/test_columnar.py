@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import mmap
+import time
 import zlib
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +29,7 @@ from ..conftest import bgzf_blocks
 
 def _sites(positions: dict[str, set[int]]) -> SiteSet:
     return SiteSet.of_pairs((chrom, pos) for chrom, found in positions.items() for pos in found)
+
 
 HEADER = (
     "##fileformat=VCFv4.2\n##reference=GRCh38\n##contig=<ID=chr1>\n##contig=<ID=chr2>\n"
@@ -154,7 +158,7 @@ def test_same_records_as_htslib(
     with tailormed_bgzf.inflating(path, slot_bytes=slot_bytes, slots=slots):
         assert_same(groups_of(path, request(rows), chosen, True), htslib)
         assert not tailormed_bgzf._started  # the reader took the child's text when there was one
-    with tailormed_bgzf.inflating(path, slot_bytes=slot_bytes, slots=slots):
+    with tailormed_bgzf.inflating(path, slot_bytes=slot_bytes, slots=slots, decoder=columnar.ChildDecoder):
         assert_same_copies(path, rows, chosen or names, names, htslib)
 
 
@@ -233,8 +237,8 @@ def test_corrupt_block_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     whole = tmp_path / "whole.vcf.gz"
     whole.write_bytes(bgzf_blocks(text, size=400))
     chunks = list(columnar.text_chunks(whole, str(whole)))
-    assert b"".join(bytes(data[begin:stop]) for data, begin, stop, _, _ in chunks) == text
-    for data, begin, stop, ends, _ in chunks:  # each piece's line ends, found block by block as it was inflated
+    assert b"".join(bytes(data[begin:stop]) for data, begin, stop, *_ in chunks) == text
+    for data, begin, stop, ends, *_ in chunks:  # each piece's line ends, found block by block as it was inflated
         assert ends.tolist() == [i for i in range(begin, stop) if data[i] == 10]
     data = bytearray(bgzf_blocks(text, size=400))
     data[len(data) // 2] ^= 0xFF
@@ -383,7 +387,7 @@ def test_the_first_broken_line_is_named_when_pieces_are_decoded_ahead(
 
 
 def _found(scan: columnar.TextScan) -> list[tuple[str, int, str, int, int, str]]:
-    return [(w.chrom, w.pos, w.id, w.start, w.stop, w.where) for _, _, found, _ in scan._scan(None) for w in found]
+    return [(w.chrom, w.pos, w.id, w.start, w.stop, w.where) for _, _, found, *_ in scan._scan(None) for w in found]
 
 
 @pytest.mark.parametrize("piece", [1, 120, 400, 1 << 20])
@@ -445,3 +449,98 @@ def test_a_broken_position_in_a_later_piece_is_named(
         list(scan.blocks())
     assert message in raised.value.message
     assert raised.value.location == f"line {text.count(chr(10)) - len(rows) + 26}"  # the 26th record
+
+
+def _copies(blocks: list[SiteBlock]) -> list[tuple[str, int, list[int]]]:
+    return [(b.chrom[i], b.pos[i], b.copies([i], [1])[0].tolist()) for b in blocks for i in range(len(b))]
+
+
+@pytest.mark.parametrize(("order", "line_end"), [("all", "\n"), ("subset", "\n"), ("reversed", "\r\n")])
+def test_lines_the_inflating_child_decoded_are_its_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: str, line_end: str
+) -> None:
+    """Every piece waits until the inflating child has decoded all its lines it can (the child decodes while it
+    waits for a slot), so the reader takes the child's rows wherever it can: the same ALT copies as the reader's own
+    decoding, for fixed-width lines of two widths, missing and half calls, lines the child leaves (an allele 2, a
+    multi-allelic line, a FORMAT without GT first, a wider column) and a line split between two slots."""
+    rng = np.random.default_rng(5)
+    names = [f"S{i}" for i in range(40)]
+    calls = np.array(["0/0", "0/1", "1/1", "./.", "1|0", "./1", "0|."])
+    rows: list[tuple[str, int, str, str, str, list[str]]] = []
+    for i in range(120):
+        line_calls = [str(c) for c in calls[rng.integers(0, len(calls), len(names))]]
+        alt, form = "G", "GT"
+        if i % 4 == 1:
+            form, line_calls = "GT:DP", [f"{c}:{i % 10}" for c in line_calls]
+        elif i % 17 == 3:
+            line_calls[7] = "1/2"  # not biallelic after all: the piece is read as allele pairs
+        elif i % 19 == 5:
+            alt = "G,T"
+        elif i % 23 == 7:
+            line_calls[3] = "0/1:9"  # a wider column: not fixed-width
+        rows.append(("chr1", 1000 + 2 * i, "A", alt, form, line_calls))
+    text = vcf_text(names, rows).replace("\n", line_end).encode()
+    path = tmp_path / "c.vcf.gz"
+    path.write_bytes(bgzf_blocks(text, size=700))
+    chosen = {"all": names, "subset": names[::3], "reversed": names[::-1]}[order]
+    wanted = SiteSet.of_pairs(("chr1", pos) for _, pos, *_ in rows[::2] + rows[1::7])
+    expected = _copies(list(columnar.TextScan(path, "c", wanted, names, chosen, threads=1, alt_counts=True).blocks()))
+
+    chunks, taken = columnar.text_chunks, []
+    region_lines = columnar.ChildDecoder(len(names)).lines(2000 // 4)
+
+    def decoded_first(path: Path, label: str, threads: int = 1) -> Iterator[columnar.Chunk]:
+        for chunk in chunks(path, label, threads):
+            data, _, _, ends, _, decoded = chunk
+            if isinstance(data, mmap.mmap):
+                for _ in range(3000):  # the child decodes a held slot's lines as soon as it waits: within seconds
+                    found = decoded()
+                    if min(len(ends), region_lines) <= 1 or (
+                        found is not None and found[2] == min(len(ends), region_lines)
+                    ):
+                        break
+                    time.sleep(0.01)
+            yield chunk
+
+    from_child = columnar.TextScan._from_child
+
+    def counted(self: columnar.TextScan, data: object, child: object, found: list) -> object:
+        result = from_child(self, data, child, found)  # type: ignore[arg-type]
+        if result is not None:
+            taken.append(len(result[0]))
+        return result
+
+    monkeypatch.setattr(columnar, "text_chunks", decoded_first)
+    monkeypatch.setattr(columnar.TextScan, "_from_child", counted)
+    monkeypatch.setattr(tailormed_bgzf, "MIN_AHEAD_BYTES", 0)
+    monkeypatch.setattr(tailormed_bgzf, "COHORT_SAMPLES", 1)
+    with tailormed_bgzf.inflating(path, slot_bytes=2000, slots=3, decoder=columnar.ChildDecoder):
+        scan = columnar.TextScan(path, "c", wanted, names, chosen, alt_counts=True)
+        ours = _copies(list(scan.blocks()))
+    assert ours == expected
+    assert sum(taken) > len(expected) // 3  # most pieces' wanted lines came from the child
+
+
+def test_the_childs_decoding_equals_the_readers() -> None:
+    """A slot's lines decoded by :class:`ChildDecoder` into its region: rows equal to
+    :func:`decode_fixed_alt_counts` for every sample, keys the lines' sample columns (or, left undecoded, their
+    ends)."""
+    lines = [b"##x\n", b"chr1\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t./.\t1|1\n", b"chr1\t6\t.\tA\tG\t.\t.\t.\tDP\t1\t2\t3\n"]
+    lines += [
+        b"chr1\t7\t.\tA\tG\t.\t.\t.\tGT:DP\t0/1:3\t1/1:4\t./1:5\r\n",
+        b"chr1\t8\t.\tA\tG\t.\t.\t.\tGT\t0/2\t0/0\t0/0\n",
+    ]
+    text = b"".join(lines)
+    ring = mmap.mmap(-1, 4096)
+    ring[: len(text)] = text
+    ends = array("q", [i for i, byte in enumerate(text) if byte == 10])
+    decoder = columnar.ChildDecoder(3)
+    region = 2048
+    decoder.decode(ring, ends, 1, len(ends), region, 1024)
+    keys = np.frombuffer(ring, dtype=np.int64, count=1 + len(ends), offset=region).tolist()
+    starts = [text.index(b"0/1\t./."), text.index(b"0/1:3")]
+    assert keys == [3, ends[0], starts[0], ends[2], starts[1], ends[4]]
+    rows = columnar.ChildDecoder.rows(ring, region, 1024, 3, len(ends))
+    assert rows[1].tolist() == [1, 3, 2] and rows[3].tolist() == [1, 2, 3]
+    del rows
+    ring.close()

@@ -68,11 +68,12 @@ def _quick_score(arguments: dict[str, Any]) -> None:
     """``prs score`` with arguments read without Typer: the VCF's inflating child starts first, before anything
     else is loaded, so it works on the other core while this process loads the scoring modules."""
     from tailormed import bgzf
-    from tailormed.cli.prs_score import score
+    from tailormed.cli.prs_score import child_decoder, score
 
     vcf = arguments["vcf"] if arguments["pgen"] is None and arguments["bgen"] is None else None
+    selected = len(arguments["sample"]) if arguments["sample"] else None
     try:
-        with bgzf.inflating(vcf, len(arguments["sample"]) if arguments["sample"] else None):
+        with bgzf.inflating(vcf, selected, decoder=child_decoder):
             score(**arguments)
     except OSError as exc:
         if exc.errno != errno.EPIPE:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from tailormed.model.enums import GenomeBuild
 
 if TYPE_CHECKING:
+    from tailormed.bgzf import SlotDecoder
     from tailormed.knowledge.bundle import KnowledgeBundle
 
 
@@ -49,6 +50,17 @@ def keep_freed_memory() -> None:
         return
     mallopt(-3, 64 << 20)  # M_MMAP_THRESHOLD
     mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD
+
+
+def child_decoder(samples_in_file: int) -> SlotDecoder:
+    """The decoder of a VCF's inflating child (:class:`tailormed.evidence.columnar.ChildDecoder`), loaded in the child
+    the first time it waits for the reader, set up as this command sets itself up (one OpenBLAS thread, freed memory
+    kept)."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    keep_freed_memory()
+    from tailormed.evidence.columnar import ChildDecoder
+
+    return ChildDecoder(samples_in_file)
 
 
 #: Options taking a value: their parameter, whether they repeat, and how the value is converted.
@@ -164,7 +176,9 @@ def score(
     # load and the scoring files are read (a cohort VCF's first hundred megabytes are ready when the reader starts).
     from tailormed import bgzf
 
-    with bgzf.inflating(vcf if pgen is None and bgen is None else None, len(sample) if sample else None):
+    with bgzf.inflating(
+        vcf if pgen is None and bgen is None else None, len(sample) if sample else None, decoder=child_decoder
+    ):
         # Scoring does no linear algebra. OpenBLAS starts a thread per core when numpy is first imported (below), and
         # each spins about 0.1 s CPU waiting for work that never comes, on the core the readers' threads need. Once
         # numpy is loaded the setting would only reach child processes, so it is left alone then.

@@ -23,9 +23,10 @@ from __future__ import annotations
 import mmap
 import os
 import re
+from array import array
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,9 +100,17 @@ def _kept() -> None:
     """A piece's release when nothing is shared: its bytes are the caller's."""
 
 
-#: A piece of text: the buffer, its first byte and end in it, the offsets (in the buffer) of its line ends, and what
-#: to call once nothing reads the buffer's bytes of the piece any more.
-Chunk = tuple[bytes | mmap.mmap, int, int, npt.NDArray[np.intp], Callable[[], None]]
+def _undecoded() -> tuple[int, int, int] | None:
+    """A piece's decoded lines when no inflating child decodes: none."""
+    return None
+
+
+#: A piece of text: the buffer, its first byte and end in it, the offsets (in the buffer) of its line ends, what to
+#: call once nothing reads the buffer's bytes of the piece any more, and what gives the lines the inflating child
+#: has decoded (:class:`ChildDecoder`'s region in the buffer, its size and lines; None: none).
+Chunk = tuple[
+    bytes | mmap.mmap, int, int, npt.NDArray[np.intp], Callable[[], None], Callable[[], tuple[int, int, int] | None]
+]
 
 
 def text_chunks(path: Path, label: str, threads: int = THREADS) -> Iterator[Chunk]:
@@ -112,12 +121,13 @@ def text_chunks(path: Path, label: str, threads: int = THREADS) -> Iterator[Chun
     if not compressed:
         with path.open("rb") as handle:
             while chunk := handle.read(JOB_BYTES):
-                yield chunk, 0, len(chunk), _newlines(chunk), _kept
+                yield chunk, 0, len(chunk), _newlines(chunk), _kept, _undecoded
         return
     ahead = bgzf.take(path)
     if ahead is not None:
-        for ring, begin, stop, ends, release in ahead.pieces(label):
-            yield ring, begin, stop, np.frombuffer(ends, dtype=np.int64).astype(np.intp, copy=False), release
+        for ring, begin, stop, ends, release, decoded in ahead.pieces(label):
+            lines = np.frombuffer(ends, dtype=np.int64).astype(np.intp, copy=False)
+            yield ring, begin, stop, lines, release, decoded
         return
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         queue: deque[Future[tuple[bytes, npt.NDArray[np.intp]]]] = deque()
@@ -125,10 +135,10 @@ def text_chunks(path: Path, label: str, threads: int = THREADS) -> Iterator[Chun
             queue.append(pool.submit(_inflate_job, job, label))
             if len(queue) > 2 * threads:
                 text, lines = queue.popleft().result()
-                yield text, 0, len(text), lines, _kept
+                yield text, 0, len(text), lines, _kept, _undecoded
         while queue:
             text, lines = queue.popleft().result()
-            yield text, 0, len(text), lines, _kept
+            yield text, 0, len(text), lines, _kept, _undecoded
 
 
 def _pair_table(after: tuple[int, ...]) -> npt.NDArray[np.int8]:
@@ -371,11 +381,11 @@ class TextScan:
         with ThreadPoolExecutor(max_workers=1) as pool:
             ahead: tuple[Future[SiteBlock], Callable[[], None]] | None = None
             try:
-                for data, last, found, release in self._scan(on_progress):
+                for data, last, found, release, decoded in self._scan(on_progress):
                     if not found:
                         release()
                         continue
-                    decoding = pool.submit(self._decoded, data, last, found)
+                    decoding = pool.submit(self._decoded, data, last, found, decoded())
                     if ahead is not None:
                         yield _released(*ahead)
                     ahead = decoding, release
@@ -388,10 +398,13 @@ class TextScan:
 
     def _scan(
         self, on_progress: Callable[[int], None] | None
-    ) -> Iterator[tuple[bytes | mmap.mmap, int, list[_Wanted], Callable[[], None]]]:
-        """Each piece of whole lines (its buffer and last line end), with its wanted lines' fixed fields and its
-        release, checking every line's position. No view of a buffer outlives its piece's scan and decoding: the
-        shared ring of :mod:`tailormed.bgzf` is unmapped as soon as the last piece is released."""
+    ) -> Iterator[
+        tuple[bytes | mmap.mmap, int, list[_Wanted], Callable[[], None], Callable[[], tuple[int, int, int] | None]]
+    ]:
+        """Each piece of whole lines (its buffer and last line end), with its wanted lines' fixed fields, its
+        release and its lines the inflating child decoded, checking every line's position. No view of a buffer
+        outlives its piece's scan and decoding: the shared ring of :mod:`tailormed.bgzf` is unmapped as soon as the
+        last piece is released."""
         line_number = 0
         pending = 0
         names: dict[bytes, str | None] = {}
@@ -401,7 +414,7 @@ class TextScan:
         wanted_here = _NO_POSITIONS  # the wanted positions on the current chromosome, sorted
         wanted_view = wanted_here.data
         chrom: str | None = None
-        for data, start, last, ends, release in self._pieces():
+        for data, start, last, ends, release, decoded in self._pieces():
             buffer = np.frombuffer(data, dtype=np.uint8, count=last + 1)
             found: list[_Wanted] = []
             records = 0
@@ -477,7 +490,7 @@ class TextScan:
                 on_progress(pending)
                 pending = 0
             del buffer
-            yield data, last, found, release
+            yield data, last, found, release, decoded
         if on_progress is not None and pending:
             on_progress(pending)
 
@@ -486,7 +499,7 @@ class TextScan:
         between two inflated pieces is joined on its own, so the large pieces are scanned where they were inflated,
         never copied; a piece's ``release`` is called once nothing reads its bytes any more."""
         carry = b""
-        for data, begin, stop, lines, release in text_chunks(self.path, self.label, self.threads):
+        for data, begin, stop, lines, release, decoded in text_chunks(self.path, self.label, self.threads):
             start = begin
             if carry:
                 if not len(lines):
@@ -495,7 +508,8 @@ class TextScan:
                     continue
                 first = int(lines[0])
                 head = carry + data[begin : first + 1]
-                yield head, 0, len(head) - 1, np.array([len(head) - 1], dtype=np.intp), _kept  # its only line end
+                line_end = np.array([len(head) - 1], dtype=np.intp)  # its only line end
+                yield head, 0, len(head) - 1, line_end, _kept, _undecoded
                 start = first + 1
                 lines = lines[1:]
             if not len(lines):
@@ -504,7 +518,7 @@ class TextScan:
                 continue
             last = int(lines[-1])
             carry = data[last + 1 : stop]  # before the piece is handed on: its release may come before the next
-            yield data, start, last, lines, release
+            yield data, start, last, lines, release, decoded
         if carry.strip():
             raise InputError("the last line has no line end (truncated file?)", source=self.label)
 
@@ -574,12 +588,15 @@ class TextScan:
             where=where,
         )
 
-    def _decoded(self, data: bytes | mmap.mmap, last: int, found: list[_Wanted]) -> SiteBlock:
+    def _decoded(
+        self, data: bytes | mmap.mmap, last: int, found: list[_Wanted], child: tuple[int, int, int] | None
+    ) -> SiteBlock:
         """The wanted lines of one piece decoded: fixed-width lines in batches, the others one by one; as ALT copies
-        when asked for, every line is biallelic and every call's alleles are 0, 1 or missing, else as allele pairs."""
+        when asked for, every line is biallelic and every call's alleles are 0, 1 or missing, else as allele pairs.
+        ALT copies the inflating child decoded (``child``, see :class:`ChildDecoder`) are taken as they are."""
         buffer = np.frombuffer(data, dtype=np.uint8, count=last + 1)
         biallelic = self.alt_counts and all(len(line.alts) == 1 for line in found)
-        counts = self._alt_counts(buffer, found) if biallelic else None
+        counts = self._alt_counts(buffer, found, self._from_child(data, child, found)) if biallelic else None
         return SiteBlock(
             chrom=[line.chrom for line in found],
             pos=[line.pos for line in found],
@@ -591,10 +608,14 @@ class TextScan:
             alt_counts=counts,
         )
 
-    def _by_width(self, found: list[_Wanted]) -> Iterator[tuple[int, npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
-        """Batches of fixed-width lines: width, their rows among ``found`` and where their sample columns start."""
+    def _by_width(
+        self, found: list[_Wanted], among: Iterable[int]
+    ) -> Iterator[tuple[int, npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
+        """Batches of fixed-width lines (of rows ``among``): width, their rows among ``found`` and where their sample
+        columns start."""
         by_width: dict[int, list[int]] = {}
-        for i, line in enumerate(found):
+        for i in among:
+            line = found[i]
             width = fixed_width(line.stop - line.start, self.samples_in_file)
             if width:
                 by_width.setdefault(width, []).append(i)
@@ -610,11 +631,43 @@ class TextScan:
             raise InputError(general, source=self.label, location=line.where)
         return general
 
-    def _alt_counts(self, buffer: npt.NDArray[np.uint8], found: list[_Wanted]) -> npt.NDArray[np.int8] | None:
-        """ALT copies of biallelic lines (:func:`decode_fixed_alt_counts`); None when a call has another allele."""
+    def _from_child(
+        self, data: bytes | mmap.mmap, child: tuple[int, int, int] | None, found: list[_Wanted]
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int8]] | None:
+        """The rows of ``found`` the inflating child decoded (where its decoded line's sample columns start where
+        this reader's do, in a file of as many samples) and their ALT copies for the selected samples."""
+        if child is None:
+            return None
+        region, size, lines = child
+        samples = int(np.frombuffer(data, dtype=np.int64, count=1, offset=region)[0])
+        if samples != self.samples_in_file:
+            return None
+        keys = np.frombuffer(data, dtype=np.int64, count=lines, offset=region + 8)
+        starts = np.fromiter((line.start for line in found), dtype=np.int64, count=len(found))
+        at = np.minimum(np.searchsorted(keys, starts), lines - 1)
+        hits = np.flatnonzero(keys[at] == starts)
+        rows = ChildDecoder.rows(data, region, size, samples, lines)
+        taken = rows[at[hits]]
+        del rows, keys
+        if len(self.columns) != samples or (self.columns != np.arange(samples)).any():
+            taken = taken[:, self.columns]
+        return hits, taken
+
+    def _alt_counts(
+        self,
+        buffer: npt.NDArray[np.uint8],
+        found: list[_Wanted],
+        child: tuple[npt.NDArray[np.intp], npt.NDArray[np.int8]] | None,
+    ) -> npt.NDArray[np.int8] | None:
+        """ALT copies of biallelic lines (the child's rows, else :func:`decode_fixed_alt_counts`); None when a call
+        has another allele."""
         counts = np.empty((len(found), len(self.columns)), dtype=np.int8)
         done = np.zeros(len(found), dtype=np.bool_)
-        for width, rows, starts in self._by_width(found):
+        if child is not None:
+            hits, taken = child
+            counts[hits] = taken
+            done[hits] = True
+        for width, rows, starts in self._by_width(found, np.flatnonzero(~done).tolist()):
             decoded, ok = decode_fixed_alt_counts(buffer, starts, width, self.columns, self.samples_in_file)
             if ok.all():
                 counts[rows] = decoded
@@ -633,7 +686,7 @@ class TextScan:
         """Allele pairs of the lines (:func:`decode_fixed`, else :func:`decode_calls`)."""
         alleles = np.empty((len(found), len(self.columns), 2), dtype=np.int16)
         done = np.zeros(len(found), dtype=np.bool_)
-        for width, rows, starts in self._by_width(found):
+        for width, rows, starts in self._by_width(found, range(len(found))):
             decoded, ok = decode_fixed(buffer, starts, width, self.columns, self.samples_in_file)
             if ok.all():
                 alleles[rows] = decoded
@@ -650,6 +703,68 @@ def _released(decoding: Future[SiteBlock], release: Callable[[], None]) -> SiteB
     block = decoding.result()
     release()
     return block
+
+
+class ChildDecoder:
+    """ALT copies of every sample decoded in the inflating child while it waits (:class:`tailormed.bgzf.SlotDecoder`),
+    for :meth:`TextScan.blocks` to take instead of decoding the lines again.
+
+    A line is decoded as :func:`decode_fixed_alt_counts` decodes a biallelic fixed-width line with a GT first, for
+    every sample of the file; any other line is left to the reader. A slot's region holds the file's number of
+    samples, a key per line (where its sample columns start when decoded, else where it ends: the keys increase),
+    then a row per line. The reader takes a row only for a line whose sample columns start where the key says, in a
+    file of as many samples, so both read the same bytes the same way.
+    """
+
+    def __init__(self, samples_in_file: int) -> None:
+        self.samples = samples_in_file
+        self.columns = np.arange(samples_in_file, dtype=np.intp)
+
+    def lines(self, region_bytes: int) -> int:
+        return (region_bytes - 8) // (8 + self.samples)
+
+    @staticmethod
+    def rows(data: bytes | mmap.mmap, region: int, size: int, samples: int, lines: int) -> npt.NDArray[np.int8]:
+        """The first ``lines`` rows of a region of ``size`` bytes."""
+        capacity = (size - 8) // (8 + samples)
+        offset = region + 8 * (1 + capacity)
+        return np.frombuffer(data, dtype=np.int8, count=lines * samples, offset=offset).reshape(lines, samples)
+
+    def decode(self, ring: mmap.mmap, ends: array[int], first: int, stop: int, region: int, region_bytes: int) -> None:
+        samples = self.samples
+        keys = np.frombuffer(ring, dtype=np.int64, count=1 + stop, offset=region)
+        keys[0] = samples
+        if first == 1:
+            keys[1] = ends[0]  # the slot's first line may have begun in another slot: never decoded here
+        by_width: dict[int, tuple[list[int], list[int]]] = {}
+        find = ring.find
+        for i in range(first, stop):
+            begin, end = ends[i - 1] + 1, ends[i]
+            keys[1 + i] = end
+            tabs = [begin - 1]
+            while len(tabs) < 10 and tabs[-1] >= 0:
+                tabs.append(find(b"\t", tabs[-1] + 1, end))
+            if ring[begin] == 35 or tabs[-1] < 0:  # a header line, or too few columns
+                continue
+            format_keys = ring[tabs[8] + 1 : tabs[9]]
+            if format_keys != b"GT" and not format_keys.startswith(b"GT:"):
+                continue
+            start = tabs[9] + 1
+            width = fixed_width((end - 1 if ring[end - 1] == 13 else end) - start, samples)
+            if width:
+                rows, starts = by_width.setdefault(width, ([], []))
+                rows.append(i)
+                starts.append(start)
+        if not by_width:
+            return
+        buffer = np.frombuffer(ring, dtype=np.uint8)
+        decoded_rows = self.rows(ring, region, region_bytes, samples, stop)
+        for width, (rows, starts) in by_width.items():
+            at = np.asarray(starts, dtype=np.intp)
+            counts, ok = decode_fixed_alt_counts(buffer, at, width, self.columns, samples)
+            good = np.asarray(rows, dtype=np.intp)[ok]
+            decoded_rows[good] = counts[ok]
+            keys[1 + good] = at[ok]
 
 
 @dataclass(slots=True)

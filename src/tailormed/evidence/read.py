@@ -439,17 +439,14 @@ class _Pass:
         started here)."""
         path = self.vcf.input.path
         assert path is not None
-        with bgzf.inflating(path, len(self.vcf.samples)):
-            self._scan_text(path, on_progress)
+        alt_counts = all(collector.sink is not None for collector in self.scores.values())
+        decoder = columnar.ChildDecoder if alt_counts else None
+        with bgzf.inflating(path, len(self.vcf.samples), decoder=decoder):
+            self._scan_text(path, on_progress, alt_counts)
 
-    def _scan_text(self, path: Path, on_progress: Progress | None) -> None:
+    def _scan_text(self, path: Path, on_progress: Progress | None, alt_counts: bool) -> None:
         scan = columnar.TextScan(
-            path,
-            self.vcf.label,
-            self._exact,
-            self.vcf.all_samples,
-            self.vcf.samples,
-            alt_counts=all(collector.sink is not None for collector in self.scores.values()),
+            path, self.vcf.label, self._exact, self.vcf.all_samples, self.vcf.samples, alt_counts=alt_counts
         )
         voted = self._dispatched
         for block in scan.blocks(on_progress):
