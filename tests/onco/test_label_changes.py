@@ -23,6 +23,7 @@ from tailormed.knowledge.onco.core import (
     curated_rows,
     gene_table,
 )
+from tailormed.knowledge.onco.evidence import BiomarkerEvidence
 from tailormed.model.alteration import VariantOrigin, parse_alteration, with_origin
 
 
@@ -292,6 +293,101 @@ def test_withdrawn_indications_block_approval_claims_of_other_sources(
         }
     )
     assert (core_knowledge.withdrawal(claim) is not None) is withdrawn
+
+
+def _claim(knowledge: OncoKnowledge, biomarker: str, tumour: str, therapy: str) -> BiomarkerEvidence:
+    """An approval-level claim of another source that names no setting (as CIViC and CGI do)."""
+    return knowledge.tables[0].rows[0].model_copy(
+        update={
+            "id": "civic:test",
+            "biomarker": parse_alteration(biomarker),
+            "alleles": [],
+            "oncotree": tumour,
+            "also_oncotree": [],
+            "therapies": [therapy],
+            "setting": None,
+        }
+    )
+
+
+# A withdrawn indication covers every tumour type its sources name. Niraparib's 2019 treatment indication was for
+# "advanced ovarian, fallopian tube, or primary peritoneal cancer": OVARY (OncoTree's Ovary/Fallopian Tube) and PSEC.
+# The rucaparib and olaparib treatment indications are worded "advanced ovarian cancer" by their sources (the FDA's
+# Federal Register notice of 2024 among them): OVARY, which holds fallopian tube cancer, and not primary peritoneal.
+@pytest.mark.parametrize(
+    ("therapy", "biomarker", "tumour", "blocked"),
+    [
+        ("niraparib", "BRCA1 loss-of-function mutation", "PSEC", True),
+        ("niraparib", "BRCA2 R3052fs", "PSEC", True),
+        ("niraparib", "HRD", "PSEC", True),
+        ("niraparib", "BRCA1 loss-of-function mutation", "HGSFT", True),
+        ("niraparib", "HRD", "HGSFT", True),
+        ("niraparib", "BRCA1 loss-of-function mutation", "PEMESO", False),  # peritoneal, but a mesothelioma
+        ("rucaparib", "BRCA1 loss-of-function mutation", "HGSFT", True),
+        ("rucaparib", "BRCA2 R3052fs", "HGSFT", True),
+        ("rucaparib", "BRCA1 loss-of-function mutation", "PSEC", False),
+        ("rucaparib", "BRCA2 R3052fs", "PSEC", False),
+        ("olaparib", "BRCA1 loss-of-function mutation", "HGSFT", True),
+        ("olaparib", "BRCA2 R3052fs", "HGSFT", True),
+        ("olaparib", "BRCA1 loss-of-function mutation", "PSEC", False),
+        ("olaparib", "BRCA2 R3052fs", "PSEC", False),
+    ],
+)
+def test_ovarian_withdrawals_cover_the_tumour_types_their_sources_name(
+    core_knowledge: OncoKnowledge, therapy: str, biomarker: str, tumour: str, blocked: bool
+) -> None:
+    withdrawal = core_knowledge.withdrawal(_claim(core_knowledge, biomarker, tumour, therapy))
+    assert (withdrawal is not None) is blocked
+    if withdrawal is not None:
+        assert therapy in withdrawal.therapies and withdrawal.year == 2022
+
+
+def test_niraparib_primary_peritoneal_claim_is_not_offered(core_knowledge: OncoKnowledge) -> None:
+    claim = _claim(core_knowledge, "BRCA1 loss-of-function mutation", "PSEC", "Niraparib")
+    table = core_knowledge.tables[0].model_copy(update={"source": "civic", "rows": [claim], "withdrawn": []})
+    knowledge = OncoKnowledge(
+        tables=[*core_knowledge.tables, table],
+        genes=core_knowledge.genes,
+        tree=core_knowledge.tree,
+        thresholds=core_knowledge.thresholds,
+    )
+    result = run(knowledge, "PSEC", "BRCA1 Q1756fs")
+    assert tiers(result, "Niraparib") == []  # the claim names no setting: it may rest on the withdrawn indication
+    assert tiers(result, "niraparib") == ["I-A", "I-A"]  # both maintenance labels name primary peritoneal cancer
+    (note,) = [n for n in result.not_assessed if "Niraparib" in n.item]
+    assert "(treatment after three or more prior chemotherapy regimens) was withdrawn in 2022" in note.reason
+
+
+@pytest.mark.parametrize(
+    ("tumour", "quote", "message"),
+    [
+        (["OVARY", "OVARY"], None, "listed twice"),
+        (["OVARY"], None, "not a list"),
+        (["OVARY", "HGSFT"], None, "'HGSFT' lies within 'OVARY'"),
+        (["OVARY", "NOTACODE"], None, "'NOTACODE' is not an OncoTree code"),
+        (["OVARY", "PSEC"], "patients with advanced ovarian cancer treated in 2022", "'PSEC': no quote names it"),
+    ],
+)
+def test_loader_refuses_withdrawal_tumour_types_its_sources_do_not_name(
+    tumour: list[str], quote: str | None, message: str
+) -> None:
+    raw = curated_rows(KnowledgeBundle(None, None, curated_sources()))
+    (entry,) = [w for w in raw.withdrawn if w.id == "ov-hrd-niraparib-treatment"]
+    data = {**entry.model_dump(mode="json", by_alias=True, exclude_defaults=True), "tumour": tumour}
+    if quote is not None:
+        data["sources"] = [{**source, "quote": quote} for source in data["sources"]]
+    if message in ("listed twice", "not a list"):
+        with pytest.raises(ValueError, match=message):
+            type(entry).model_validate(data)
+        return
+    changed = type(entry).model_validate(data)
+    withdrawn = [changed if w.id == entry.id else w for w in raw.withdrawn]
+    patched = KnowledgeBundle(None, None, curated_sources())
+    bad = CuratedEvidence(rows=raw.rows, withdrawn=withdrawn)
+    patched._parsed[("onco-core", "evidence.yaml")] = bad.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    with pytest.raises(KnowledgeError, match=message) as caught:
+        curated_evidence(patched)
+    assert "ov-hrd-niraparib-treatment" in str(caught.value)
 
 
 # niraparib's 2019 treatment indication after three or more chemotherapy regimens (HRD-positive) left the label in 2022;

@@ -187,6 +187,18 @@ def unquoted_extent(extents: list[DiseaseExtent], quotes: list[str]) -> str | No
     return None
 
 
+def tumour_list(value: str | list[str]) -> str | list[str]:
+    """A row's or withdrawal's ``tumour``: one code, or a list of two or more distinct codes, none tumour-agnostic."""
+    if isinstance(value, list):
+        if len(value) < 2:
+            raise ValueError("write one tumour type as a code, not a list")
+        if len(set(value)) != len(value):
+            raise ValueError("a tumour type is listed twice")
+        if PAN_CANCER in value:
+            raise ValueError(f"{PAN_CANCER} is tumour-agnostic and cannot be listed with other tumour types")
+    return value
+
+
 class CuratedRow(Sourced):
     """One row of ``evidence.yaml``: one indication and therapy for one or more biomarkers, with its sources.
 
@@ -231,14 +243,7 @@ class CuratedRow(Sourced):
     @field_validator("tumour")
     @classmethod
     def _tumour_list(cls, value: str | list[str]) -> str | list[str]:
-        if isinstance(value, list):
-            if len(value) < 2:
-                raise ValueError("write one tumour type as a code, not a list")
-            if len(set(value)) != len(value):
-                raise ValueError("a tumour type is listed twice")
-            if PAN_CANCER in value:
-                raise ValueError(f"{PAN_CANCER} is tumour-agnostic and cannot be listed with other tumour types")
-        return value
+        return tumour_list(value)
 
     @model_validator(mode="after")
     def _approval_year(self) -> CuratedRow:
@@ -279,10 +284,18 @@ class WithdrawnIndication(Sourced):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     biomarker: str | list[str]
-    tumour: str
+    tumour: str | list[str] = Field(
+        description="OncoTree code of the withdrawn indication, or the codes of the several tumour types its sources "
+        "name (ovarian, fallopian tube, or primary peritoneal cancer)"
+    )
     therapy: list[str] = Field(min_length=1)
     setting: str = Field(description="The line or setting the withdrawn indication named, as its sources word it")
     withdrawn: int = Field(ge=1995, le=2100, description="Year the indication was withdrawn")
+
+    @field_validator("tumour")
+    @classmethod
+    def _tumour_list(cls, value: str | list[str]) -> str | list[str]:
+        return tumour_list(value)
 
     @model_validator(mode="after")
     def _withdrawal_year(self) -> WithdrawnIndication:
@@ -294,6 +307,10 @@ class WithdrawnIndication(Sourced):
     @property
     def biomarkers(self) -> list[str]:
         return [self.biomarker] if isinstance(self.biomarker, str) else list(self.biomarker)
+
+    @property
+    def tumours(self) -> list[str]:
+        return [self.tumour] if isinstance(self.tumour, str) else list(self.tumour)
 
 
 class DefinedTypeEntry(Sourced):
@@ -427,7 +444,7 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
         for code in [*row.tumours, *row.exclude]:
             if code != PAN_CANCER and code not in tree:
                 raise KnowledgeError(f"tumour {code!r} is not an OncoTree code", source=path, location=where)
-        problem = _tumour_list_problem(row, tree, terms)
+        problem = _tumour_list_problem(row.tumours, [source.quote for source in row.sources], tree, terms)
         if problem:
             raise KnowledgeError(problem, source=path, location=where)
         try:
@@ -476,8 +493,12 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
     withdrawn = []
     for number, entry in enumerate(raw.withdrawn):
         where = f"withdrawn[{number}] ({entry.id})"
-        if entry.tumour not in tree:
-            raise KnowledgeError(f"tumour {entry.tumour!r} is not an OncoTree code", source=path, location=where)
+        for code in entry.tumours:
+            if code not in tree:
+                raise KnowledgeError(f"tumour {code!r} is not an OncoTree code", source=path, location=where)
+        problem = _tumour_list_problem(entry.tumours, [source.quote for source in entry.sources], tree, terms)
+        if problem:
+            raise KnowledgeError(problem, source=path, location=where)
         try:
             named = list(dict.fromkeys(parse_alteration(text).gene for text in entry.biomarkers))
         except ValueError as exc:
@@ -486,7 +507,8 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
             Withdrawal(
                 id=f"{SOURCE}:{entry.id}",
                 genes=named,
-                oncotree=entry.tumour,
+                oncotree=entry.tumours[0],
+                also_oncotree=entry.tumours[1:],
                 therapies=entry.therapy,
                 setting=entry.setting,
                 year=entry.withdrawn,
@@ -503,25 +525,27 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
     )  # fmt: skip
 
 
-def _tumour_list_problem(row: CuratedRow, tree: OncoTree, terms: dict[str, list[str]]) -> str | None:
-    """Why a row's several tumour types do not hold: one inside another, or one its quotes do not name.
+def _tumour_list_problem(
+    codes: list[str], quotes: list[str], tree: OncoTree, terms: dict[str, list[str]]
+) -> str | None:
+    """Why the several tumour types of a row or a withdrawn indication do not hold: one inside another, or one its
+    quotes do not name.
 
-    Each listed code must be named in the row's quotes by one of the crosswalk's words for it, so the codes are
-    read from the label's own wording ("epithelial ovarian, fallopian tube, or primary peritoneal cancer").
+    Each listed code must be named in the quotes by one of the crosswalk's words for it, so the codes are read from
+    the label's own wording ("epithelial ovarian, fallopian tube, or primary peritoneal cancer").
     """
-    codes = row.tumours
     if len(codes) < 2:
         return None
     for code in codes:
         wider = [other for other in codes if other != code and tree.is_within(code, other)]
         if wider:
             return f"tumour {code!r} lies within {wider[0]!r}, also listed"
-    quotes = " ".join(source.quote.lower() for source in row.sources)
+    text = " ".join(quote.lower() for quote in quotes)
     for code in codes:
         words = terms.get(code)
         if not words:
             return f"tumour {code!r}: the crosswalk's indication_terms give no words a label uses for it"
-        if not any(word.lower() in quotes for word in words):
+        if not any(word.lower() in text for word in words):
             return f"tumour {code!r}: no quote names it ({' / '.join(words)})"
     return None
 

@@ -155,6 +155,10 @@ class Withdrawal(Contract):
     id: str
     genes: list[str] = Field(min_length=1, description="Genes of the biomarkers the withdrawn indication named")
     oncotree: str = Field(description="OncoTree code of the withdrawn indication (its descendants included)")
+    also_oncotree: list[str] = Field(
+        default_factory=list,
+        description="Further tumour types the withdrawn indication named (primary peritoneal cancer beside ovarian)",
+    )
     therapies: list[str] = Field(min_length=1, description="Drugs given together, as in the withdrawn indication")
     setting: str = Field(description="The line or setting the withdrawn indication named")
     year: int = Field(description="Year the indication was withdrawn")
@@ -163,9 +167,9 @@ class Withdrawal(Contract):
     def covers(self, row: BiomarkerEvidence, within: Callable[[str, str], bool]) -> bool:
         """Whether ``row`` claims approval-level evidence for this withdrawn indication.
 
-        ``within(code, ancestor)`` says whether an OncoTree code lies in the indication's tumour type. A row that
-        names no setting (CIViC, CGI) may rest on the withdrawn one and is covered; a row naming another setting of
-        the same drug in the same tumour type (a maintenance indication still on the label) is not.
+        ``within(code, ancestor)`` says whether an OncoTree code lies in one of the indication's tumour types. A
+        row that names no setting (CIViC, CGI) may rest on the withdrawn one and is covered; a row naming another
+        setting of the same drug in the same tumour type (a maintenance indication still on the label) is not.
         """
         return (
             row.amp_level is AmpLevel.A
@@ -173,8 +177,13 @@ class Withdrawal(Contract):
             and row.significance is Significance.SENSITIVITY
             and row.gene in self.genes
             and {t.lower() for t in row.therapies} == {t.lower() for t in self.therapies}
-            and any(within(code, self.oncotree) for code in row.indication_codes)
+            and any(within(code, named) for code in row.indication_codes for named in self.indication_codes)
         )
+
+    @property
+    def indication_codes(self) -> list[str]:
+        """Every OncoTree code the withdrawn indication named."""
+        return [self.oncotree, *self.also_oncotree]
 
 
 class EvidenceTable(Contract):
