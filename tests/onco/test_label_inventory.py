@@ -87,6 +87,9 @@ def test_alk_g1202r_points_to_lorlatinib_as_investigational_evidence(core_knowle
         ("LUAD", ("MET exon 14 skipping", "MET Y1230C"), "capmatinib", True),
         ("NSCLC", ("MET exon 14 skipping", "MET D1228N"), "tepotinib", True),
         ("LUAD", ("KIF5B::RET", "RET G810R"), "selpercatinib", True),
+        ("LUAD", ("KIF5B::RET", "RET G810S"), "pralsetinib", True),  # G810X named for both selective RET inhibitors
+        ("CHOL", ("FGFR2::BICC1", "FGFR2 V565F"), "futibatinib", True),  # gatekeeper, numbered as UNLOCK does
+        ("CHOL", ("FGFR2::BICC1", "FGFR2 N550K"), "futibatinib", True),  # molecular brake
         ("LUAD", ("KRAS G12C", "KRAS Y96D"), "sotorasib", True),
         ("NSCLC", ("KRAS G12C", "KRAS Y96C"), "adagrasib", True),
         ("CLLSLL", ("PLCG2 R665W",), "ibrutinib", False),  # the ibrutinib labels name no alteration
@@ -237,6 +240,19 @@ def test_trial_evidence_without_a_biomarker_label_is_tier_one_b(
     core_knowledge: OncoKnowledge, tumour: str, alterations: tuple[str, ...], therapy: str
 ) -> None:
     assert "I-B" in tiers(run(core_knowledge, tumour, *alterations), therapy)
+
+
+@pytest.mark.parametrize("therapy", ["trastuzumab + pertuzumab", "trastuzumab + lapatinib"])
+def test_nccn_her2_therapy_for_her2_amplified_colorectal_cancer_is_guideline_level(
+    core_knowledge: OncoKnowledge, therapy: str
+) -> None:
+    """NCCN names trastuzumab with pertuzumab or lapatinib for HER2-amplified metastatic colorectal cancer: AMP level A
+    (guideline) in colorectal cancer, beside the trial rows at level B; never on-label for another tumour type."""
+    result = run(core_knowledge, "COAD", "ERBB2 amplification")
+    levels = {m.row.native_level for m in result.matches if m.row.therapy == therapy and m.amp_tier == "I-A"}
+    assert levels == {"guideline"}
+    assert "I-B" in tiers(result, therapy)
+    assert "I-A" not in tiers(run(core_knowledge, "STAD", "ERBB2 amplification"), therapy)
 
 
 def test_kit_d816v_keeps_imatinib_resistance_beside_the_d816v_inhibitors(core_knowledge: OncoKnowledge) -> None:
