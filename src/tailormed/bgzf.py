@@ -166,8 +166,12 @@ def _write(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _readable(fd: int) -> bool:
-    return bool(select.select([fd], [], [], 0)[0])
+def _readable(fd: int, wait_ms: int = 0) -> bool:
+    """Whether ``fd`` has something to read (or its writer has gone), waiting up to ``wait_ms``; ``poll`` takes
+    descriptors of any number, which ``select`` does not."""
+    ready = select.poll()
+    ready.register(fd, select.POLLIN)
+    return bool(ready.poll(wait_ms))
 
 
 class _Held:
@@ -241,10 +245,9 @@ class _Child:
         last), looking for a release between runs."""
         while True:
             slot = self._undecoded()
-            if slot is None and self.loader is not None and self.loader.is_alive():
-                select.select([self.freed], [], [], 0.005)  # a release, or the decoder loaded, ends the wait
-                if not _readable(self.freed):
-                    continue
+            loading = slot is None and self.loader is not None and self.loader.is_alive()
+            if loading and not _readable(self.freed, 5):  # a release, or the decoder loaded, ends the wait
+                continue
             if slot is None or _readable(self.freed):
                 data = os.read(self.freed, 8 * self.slots)
                 if not data:
