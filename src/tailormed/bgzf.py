@@ -57,6 +57,8 @@ SLOT_BYTES = 8 << 20
 SLOTS = 8
 #: Lines the child decodes between two looks for a released slot.
 DECODE_LINES = 256
+#: Bytes of the ring for what the reader tells the child's decoder to look for (see :meth:`Ahead.focus`).
+FOCUS_BYTES = 8 << 20
 #: Compressed size from which :func:`inflating` starts a child (below it, the threads are as quick).
 MIN_AHEAD_BYTES = 1 << 20
 #: Selected samples from which a score-only pass reads a VCF's text itself (fewer: through htslib and an index).
@@ -67,6 +69,7 @@ _HEADER_BYTES = 4 << 20
 # slot (or _END, _FAILED, _DECODED), bytes of text (or failure kind, or piece), line ends (or length, or lines)
 _HEADER = struct.Struct("<qqq")
 _END, _FAILED, _DECODED = -2, -1, -3
+_FOCUS = -1  # on the pipe of released slots: the focus is in the ring, this many bytes
 _INPUT, _OTHER = 1, 2
 
 
@@ -149,6 +152,10 @@ class SlotDecoder(Protocol):
         """How many lines of a slot a region of ``region_bytes`` holds."""
         ...
 
+    def focus(self, data: bytes) -> None:
+        """What the reader said it looks for (:meth:`Ahead.focus`): lines it does not want need no decoding."""
+        ...
+
     def decode(self, ring: mmap.mmap, ends: array[int], first: int, stop: int, region: int, region_bytes: int) -> None:
         """Lines ``first`` to ``stop`` of a slot decoded into the region at ``region``: line i runs from
         ``ends[i - 1] + 1`` to ``ends[i]`` (``first`` is 1 or more: the slot's first bytes may end a line that began
@@ -209,6 +216,7 @@ class _Child:
         self.decoder: SlotDecoder | None = None
         self.failure: BaseException | None = None
         self.capacity = 0  # lines a slot's region holds
+        self.focus: bytes | None = None  # what the reader looks for, until the decoder has it
 
     def fill(self) -> None:
         """Every block inflated into the ring, a message per filled slot, then the end; then, until the reader lets
@@ -253,12 +261,23 @@ class _Child:
                 if not data:
                     raise _ClosedError
                 self.pending += data
-                whole = len(self.pending) - len(self.pending) % 8
-                for released in struct.unpack(f"<{whole // 8}q", self.pending[:whole]):
-                    self.free.append(released)
-                    self.held.pop(released, None)
-                self.pending = self.pending[whole:]
-                return
+                words = struct.unpack(f"<{len(self.pending) // 8}q", self.pending[: len(self.pending) // 8 * 8])
+                used = 0
+                while used < len(words):
+                    if words[used] == _FOCUS:
+                        if used + 1 == len(words):
+                            break  # its length comes with the next read
+                        start = self.slots * (self.slot_bytes + self.decoded_bytes)
+                        self.focus = self.ring[start : start + words[used + 1]]
+                        used += 2
+                    else:
+                        self.free.append(words[used])
+                        self.held.pop(words[used], None)
+                        used += 1
+                self.pending = self.pending[8 * used :]
+                if self.free:
+                    return
+                continue
             held = self.held[slot]
             stop = min(held.next + DECODE_LINES, len(held.ends), self.capacity)
             region = self.slots * self.slot_bytes + slot * self.decoded_bytes
@@ -284,6 +303,9 @@ class _Child:
             raise self.failure
         if self.decoder is None:
             return None
+        if self.focus is not None:
+            self.decoder.focus(self.focus)
+            self.focus = None
         limit = self.capacity
         left = [(held.piece, slot) for slot, held in self.held.items() if held.next < min(len(held.ends), limit)]
         return max(left)[1] if left else None
@@ -317,7 +339,8 @@ class Ahead:
         self.slots = slots
         # beside each slot, for its decoded lines: a sample's call takes at least four bytes of text, one decoded
         self.decoded_bytes = slot_bytes // 4 if decoder is not None else 0
-        self.ring = mmap.mmap(-1, (slot_bytes + self.decoded_bytes) * slots)  # shared with the child, anonymous
+        focus = FOCUS_BYTES if decoder is not None else 0  # untouched pages of an anonymous map cost nothing
+        self.ring = mmap.mmap(-1, (slot_bytes + self.decoded_bytes) * slots + focus)  # shared with the child
         out_read, out_write = os.pipe()
         freed_read, freed_write = os.pipe()
         pid = os.fork()
@@ -347,6 +370,7 @@ class Ahead:
         self._held: set[int] = set()  # pieces handed to the reader and not released yet
         self._ended = False  # the child has sent the end of the text
         self._pipes_open = True
+        self._focused = False  # the child has been told what the reader looks for
 
     def pieces(
         self, label: str
@@ -381,6 +405,18 @@ class Ahead:
                 partial(self._release, slot, piece),
                 partial(self._lines_decoded, slot, piece),
             )
+
+    def focus(self, data: bytes) -> None:
+        """Tell the child's decoder what this reader looks for (for a VCF, the wanted positions), once and if it
+        fits the ring's :data:`FOCUS_BYTES`, so the child decodes no line the reader will not take. The bytes are
+        written into the ring before the pipe says so."""
+        if not self.decoded_bytes or self._focused or not self._pipes_open or len(data) > FOCUS_BYTES:
+            return
+        self._focused = True
+        start = self.slots * (self.slot_bytes + self.decoded_bytes)
+        self.ring[start : start + len(data)] = data
+        with suppress(BrokenPipeError):
+            _write(self._freed, struct.pack("<qq", _FOCUS, len(data)))
 
     def _release(self, slot: int, piece: int) -> None:
         self._held.discard(piece)

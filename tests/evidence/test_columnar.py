@@ -489,8 +489,8 @@ def test_lines_the_inflating_child_decoded_are_its_reading(
     chunks, taken = columnar.text_chunks, []
     region_lines = columnar.ChildDecoder(len(names)).lines(2000 // 4)
 
-    def decoded_first(path: Path, label: str, threads: int = 1) -> Iterator[columnar.Chunk]:
-        for chunk in chunks(path, label, threads):
+    def decoded_first(path: Path, label: str, threads: int = 1, focus: bytes | None = None) -> Iterator[columnar.Chunk]:
+        for chunk in chunks(path, label, threads, focus):
             data, _, _, ends, _, decoded = chunk
             if isinstance(data, mmap.mmap):
                 for _ in range(3000):  # the child decodes a held slot's lines as soon as it waits: within seconds
@@ -524,7 +524,7 @@ def test_lines_the_inflating_child_decoded_are_its_reading(
 def test_the_childs_decoding_equals_the_readers() -> None:
     """A slot's lines decoded by :class:`ChildDecoder` into its region: rows equal to
     :func:`decode_fixed_alt_counts` for every sample, keys the lines' sample columns (or, left undecoded, their
-    ends)."""
+    ends); once the reader has said which positions it wants, only lines at those."""
     lines = [b"##x\n", b"chr1\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t./.\t1|1\n", b"chr1\t6\t.\tA\tG\t.\t.\t.\tDP\t1\t2\t3\n"]
     lines += [
         b"chr1\t7\t.\tA\tG\t.\t.\t.\tGT:DP\t0/1:3\t1/1:4\t./1:5\r\n",
@@ -543,4 +543,8 @@ def test_the_childs_decoding_equals_the_readers() -> None:
     rows = columnar.ChildDecoder.rows(ring, region, 1024, 3, len(ends))
     assert rows[1].tolist() == [1, 3, 2] and rows[3].tolist() == [1, 2, 3]
     del rows
+    decoder.focus(np.array([2, 7, 9], dtype="<i8").tobytes())  # the positions the reader wants: not 5
+    decoder.decode(ring, ends, 1, len(ends), region, 1024)
+    keys = np.frombuffer(ring, dtype=np.int64, count=1 + len(ends), offset=region).tolist()
+    assert keys == [3, ends[0], ends[1], ends[2], starts[1], ends[4]]
     ring.close()

@@ -113,9 +113,10 @@ Chunk = tuple[
 ]
 
 
-def text_chunks(path: Path, label: str, threads: int = THREADS) -> Iterator[Chunk]:
+def text_chunks(path: Path, label: str, threads: int = THREADS, focus: bytes | None = None) -> Iterator[Chunk]:
     """The file's text in order, in pieces of any length, each with the offsets of its line ends; BGZF inflated by
-    the child process :func:`tailormed.bgzf.inflating` started for ``path``, else by ``threads`` worker threads."""
+    the child process :func:`tailormed.bgzf.inflating` started for ``path`` (``focus`` told to its decoder), else by
+    ``threads`` worker threads."""
     with path.open("rb") as handle:
         compressed = handle.read(2) == b"\x1f\x8b"
     if not compressed:
@@ -125,6 +126,8 @@ def text_chunks(path: Path, label: str, threads: int = THREADS) -> Iterator[Chun
         return
     ahead = bgzf.take(path)
     if ahead is not None:
+        if focus is not None:
+            ahead.focus(focus)
         for ring, begin, stop, ends, release, decoded in ahead.pieces(label):
             lines = np.frombuffer(ends, dtype=np.int64).astype(np.intp, copy=False)
             yield ring, begin, stop, lines, release, decoded
@@ -499,7 +502,11 @@ class TextScan:
         between two inflated pieces is joined on its own, so the large pieces are scanned where they were inflated,
         never copied; a piece's ``release`` is called once nothing reads its bytes any more."""
         carry = b""
-        for data, begin, stop, lines, release, decoded in text_chunks(self.path, self.label, self.threads):
+        focus = None
+        if self.alt_counts:  # the child's rows are ALT copies: the positions whose lines this pass takes
+            every = list(self.wanted.chroms().values())
+            focus = np.unique(np.concatenate(every)).astype("<i8").tobytes() if every else b""
+        for data, begin, stop, lines, release, decoded in text_chunks(self.path, self.label, self.threads, focus):
             start = begin
             if carry:
                 if not len(lines):
@@ -710,7 +717,9 @@ class ChildDecoder:
     for :meth:`TextScan.blocks` to take instead of decoding the lines again.
 
     A line is decoded as :func:`decode_fixed_alt_counts` decodes a biallelic fixed-width line with a GT first, for
-    every sample of the file; any other line is left to the reader. A slot's region holds the file's number of
+    every sample of the file, once the reader has said which positions it wants (:meth:`focus`) only at one of them
+    (on any chromosome: a few lines too many cost less than reading the chromosome's name); any other line is left
+    to the reader. A slot's region holds the file's number of
     samples, a key per line (where its sample columns start when decoded, else where it ends: the keys increase),
     then a row per line. The reader takes a row only for a line whose sample columns start where the key says, in a
     file of as many samples, so both read the same bytes the same way.
@@ -719,6 +728,10 @@ class ChildDecoder:
     def __init__(self, samples_in_file: int) -> None:
         self.samples = samples_in_file
         self.columns = np.arange(samples_in_file, dtype=np.intp)
+        self.positions: npt.NDArray[np.int64] | None = None  # the reader's wanted positions, sorted, once it says
+
+    def focus(self, data: bytes) -> None:
+        self.positions = np.frombuffer(data, dtype="<i8")
 
     def lines(self, region_bytes: int) -> int:
         return (region_bytes - 8) // (8 + self.samples)
@@ -736,7 +749,7 @@ class ChildDecoder:
         keys[0] = samples
         if first == 1:
             keys[1] = ends[0]  # the slot's first line may have begun in another slot: never decoded here
-        by_width: dict[int, tuple[list[int], list[int]]] = {}
+        found: list[tuple[int, int, int, bytes]] = []  # line, width, sample columns' start, POS
         find = ring.find
         for i in range(first, stop):
             begin, end = ends[i - 1] + 1, ends[i]
@@ -752,9 +765,20 @@ class ChildDecoder:
             start = tabs[9] + 1
             width = fixed_width((end - 1 if ring[end - 1] == 13 else end) - start, samples)
             if width:
-                rows, starts = by_width.setdefault(width, ([], []))
-                rows.append(i)
-                starts.append(start)
+                found.append((i, width, start, ring[tabs[1] + 1 : tabs[2]]))
+        if self.positions is not None and found:
+            try:
+                positions = np.array([int(pos) for *_, pos in found], dtype=np.int64)
+            except ValueError:  # a POS the reader reports
+                return
+            at = np.minimum(np.searchsorted(self.positions, positions), max(len(self.positions) - 1, 0))
+            wanted = self.positions[at] == positions if len(self.positions) else np.zeros(len(found), np.bool_)
+            found = [line for line, keep in zip(found, wanted.tolist(), strict=True) if keep]
+        by_width: dict[int, tuple[list[int], list[int]]] = {}
+        for i, width, start, _ in found:
+            rows, starts = by_width.setdefault(width, ([], []))
+            rows.append(i)
+            starts.append(start)
         if not by_width:
             return
         buffer = np.frombuffer(ring, dtype=np.uint8)
