@@ -244,9 +244,12 @@ def test_ntrk_fusion_is_on_label_for_any_solid_or_unknown_tumour(core_knowledge:
 def test_every_tumour_agnostic_label_is_on_label_for_an_unknown_primary(
     core_knowledge: OncoKnowledge, tumour: str
 ) -> None:
-    """Each curated pan-cancer row, fed its own biomarker: I-A for a cancer of unknown primary and for an unknown
-    tumour type, except that an unknown type cannot be placed on a label with exclusions (II-C, with the reason)."""
-    rows = [r for r in core_knowledge.tables[0].rows if r.oncotree == "PANCANCER"]
+    """Each curated pan-cancer label (sensitivity) row, fed its own biomarker: I-A for a cancer of unknown primary and
+    for an unknown tumour type, except that an unknown type cannot be placed on a label with exclusions (II-C, with the
+    reason). Pan-cancer resistance rows (TRK xDFG against repotrectinib) are not labels."""
+    rows = [
+        r for r in core_knowledge.tables[0].rows if r.oncotree == "PANCANCER" and r.significance.value == "sensitivity"
+    ]
     assert len(rows) >= 15
     for row in rows:
         profile = TumourProfile(case_id="t", tumour_type=tumour, alterations=[row.biomarker])

@@ -65,6 +65,10 @@ def test_pralsetinib_for_ret_mutant_medullary_thyroid_cancer_was_withdrawn(core_
     [
         ("CML", ("BCR::ABL1", "ABL1 T315I"), "bosutinib", "I-B"),
         ("LUAD", ("EML4::ALK", "ALK G1202R"), "brigatinib", "I-B"),
+        ("CML", ("BCR::ABL1", "ABL1 G250E"), "imatinib", "I-B"),  # P-loop, imatinib-resistant CML
+        ("CML", ("BCR::ABL1", "ABL1 Y253H"), "imatinib", "I-B"),
+        ("CML", ("BCR::ABL1", "ABL1 V299L"), "imatinib", "I-B"),
+        ("SKCM", ("BRAF V600E", "BRAF amplification"), "dabrafenib + trametinib", "I-B"),  # acquired on D+T
     ],
 )
 def test_on_target_secondary_mutations_resist_the_drug_beside_its_label(
@@ -90,6 +94,8 @@ def test_alk_g1202r_points_to_lorlatinib_as_investigational_evidence(core_knowle
         ("LUAD", ("KIF5B::RET", "RET G810S"), "pralsetinib", True),  # G810X named for both selective RET inhibitors
         ("CHOL", ("FGFR2::BICC1", "FGFR2 V565F"), "futibatinib", True),  # gatekeeper, numbered as UNLOCK does
         ("CHOL", ("FGFR2::BICC1", "FGFR2 N550K"), "futibatinib", True),  # molecular brake
+        ("SARCNOS", ("TPM3::NTRK1", "NTRK1 G667C"), "repotrectinib", True),  # xDFG, tumour-agnostic label
+        ("MASC", ("ETV6::NTRK3", "NTRK3 G696A"), "repotrectinib", True),
         ("LUAD", ("KRAS G12C", "KRAS Y96D"), "sotorasib", True),
         ("NSCLC", ("KRAS G12C", "KRAS Y96C"), "adagrasib", True),
         ("CLLSLL", ("PLCG2 R665W",), "ibrutinib", False),  # the ibrutinib labels name no alteration
