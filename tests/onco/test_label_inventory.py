@@ -96,6 +96,17 @@ def test_alk_g1202r_points_to_lorlatinib_as_investigational_evidence(core_knowle
         ("CHOL", ("FGFR2::BICC1", "FGFR2 N550K"), "futibatinib", True),  # molecular brake
         ("SARCNOS", ("TPM3::NTRK1", "NTRK1 G667C"), "repotrectinib", True),  # xDFG, tumour-agnostic label
         ("MASC", ("ETV6::NTRK3", "NTRK3 G696A"), "repotrectinib", True),
+        ("MLNER", ("FIP1L1::PDGFRA", "PDGFRA T674I"), "imatinib", True),  # the fusion's T315I-like gatekeeper
+        ("LUAD", ("EML4::ALK", "ALK C1156Y"), "crizotinib", True),
+        ("LUAD", ("EML4::ALK", "ALK L1152R"), "crizotinib", True),
+        ("LUAD", ("EML4::ALK", "ALK I1171N"), "alectinib", True),
+        ("NSCLC", ("EML4::ALK", "ALK I1171S"), "alectinib", True),
+        ("LUAD", ("MET exon 14 skipping", "MET D1228N"), "crizotinib", False),  # crizotinib's MET row is trial evidence
+        ("COAD", ("EGFR S492R",), "cetuximab", True),  # cetuximab's RAS wild-type label stays, with its conditions
+        ("SKCM", ("BRAF V600E", "MAP2K1 C121S"), "vemurafenib", True),
+        ("CML", ("BCR::ABL1", "ABL1 E255K"), "imatinib", True),
+        ("CML", ("BCR::ABL1", "ABL1 E255V"), "imatinib", True),
+        ("CLLSLL", ("BTK T316A",), "ibrutinib", False),
         ("LUAD", ("KRAS G12C", "KRAS Y96D"), "sotorasib", True),
         ("NSCLC", ("KRAS G12C", "KRAS Y96C"), "adagrasib", True),
         ("CLLSLL", ("PLCG2 R665W",), "ibrutinib", False),  # the ibrutinib labels name no alteration
