@@ -470,9 +470,11 @@ def test_recent_approvals_for_a_setting_stand_beside_the_drugs_first_label(
     rows = [m.row for m in result.matches if m.row.therapy == therapy and m.amp_tier == "I-A"]
     assert any(r.year == year and (r.setting or "").startswith(setting) and r.citations for r in rows)
     assert any(r.setting is None and r.year is not None and r.year < year for r in rows)
-    # the finding speaks for the drug's general label, not for the one setting
+    # the finding speaks for the drug's general label, and names the setting's own label beside it
     (finding,) = [f for f in findings_from_result(result, core_knowledge) if f.title.endswith(f": {therapy}")]
-    assert setting not in finding.summary and "evidence in" in finding.summary
+    head, _, rest = finding.summary.partition(" supporting row(s)")
+    assert setting not in head and "evidence in" in head
+    assert f"Also on-label for {setting}" in rest
 
 
 def test_a_curated_row_without_quoted_sources_is_refused() -> None:

@@ -160,6 +160,15 @@ class TherapyMatchData(Contract):
         description="Regimens the therapy names by acronym, with their medicines (mFOLFOX6: oxaliplatin, leucovorin, "
         "fluorouracil)",
     )
+    setting: str | None = Field(
+        default=None, description="The line or setting the label names (first-line maintenance after platinum)"
+    )
+    other_settings: list[str] = Field(
+        default_factory=list,
+        description="The therapy's other labels for this tumour type that name another setting, each with what it "
+        "needs ('Also on-label for maintenance of recurrent cancer ...: requires germline confirmation ...'); the "
+        "tumour's line of treatment is never stated, so they are named beside the label that speaks for the finding",
+    )
 
 
 class DiagnosisCandidateData(Contract):

@@ -183,9 +183,8 @@ class TherapyMatch(Contract):
 def actions(matches: Sequence[TherapyMatch]) -> list[list[TherapyMatch]]:
     """The matches as one action per case, alteration, therapy (its drugs in any order or spelling:
     :func:`tailormed.model.payloads.therapy_key`) and claim (significance and direction): every label or source row
-    that says the same thing is one group, its best match first (tier, then AMP level, then a label with no setting,
-    the broadest, then the curated core's wording, then a label for the tumour's extent of disease), groups in the
-    order of their best matches."""
+    that says the same thing is one group, its best match first (:func:`_best_first`), groups in the order of their
+    best matches."""
     groups: dict[tuple[str, str, tuple[str, ...], str, str], list[TherapyMatch]] = {}
     for match in matches:
         row = match.row
@@ -207,11 +206,21 @@ def action_cells(group: Sequence[TherapyMatch]) -> tuple[str, ...]:
     return (*cells[:-2], cited, cells[-1])
 
 
-def _best_first(match: TherapyMatch) -> tuple[int, str, bool, bool, bool]:
+def _best_first(match: TherapyMatch) -> tuple[int, str, bool, bool, bool, bool]:
+    """Which match speaks for its action: the best tier, then AMP level, then the curated core's label (another
+    source names no setting, origin or extent because it does not record them, not because its claim is broader),
+    then a label whose conditions the tumour data meet before one that leaves a condition open (niraparib for a BRCA
+    variant of unstated origin: the first-line label, which takes either origin, before the recurrent-disease
+    label, which needs it germline), then a label with no setting, the broadest, then one for the tumour's extent.
+
+    Setting is never stated for a tumour, so a label for one setting is not conditional on it: the finding names the
+    setting, and the action's other labels with theirs (:mod:`tailormed.engines.onco.findings`).
+    """
     row = match.row
     outside = bool(match.off_extent or match.other_type_extent)  # vemurafenib: Erdheim-Chester disease before melanoma
     core = match.source == CORE_SOURCE
-    return TIER_ORDER[match.amp_tier], row.amp_level.value, row.setting is not None, not core, outside
+    conditional = match.condition is not None
+    return TIER_ORDER[match.amp_tier], row.amp_level.value, not core, conditional, row.setting is not None, outside
 
 
 class OncoResult(Contract):
