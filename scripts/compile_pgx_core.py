@@ -46,6 +46,7 @@ from tailormed.knowledge.pgx.definitions import (
 )
 from tailormed.knowledge.pgx.guidelines import (
     GUIDELINES_FILE,
+    AgeRange,
     Citation,
     Criterion,
     CriterionKind,
@@ -442,6 +443,10 @@ def _rows(
         condition = RowCondition.model_validate(raw["condition"]) if raw.get("condition") else None
     except ValidationError as exc:
         raise KnowledgeError(f"invalid condition: {exc.errors()[0]['msg']}", source=path, location=where) from exc
+    try:
+        age = AgeRange.model_validate(raw["age"]) if raw.get("age") else None
+    except ValidationError as exc:
+        raise KnowledgeError(f"invalid age: {exc.errors()[0]['msg']}", source=path, location=where) from exc
     rows = []
     for offset, criteria in enumerate(itertools.product(*options), start=start + 1):
         rows.append(
@@ -455,6 +460,7 @@ def _rows(
                 text=_row_text(raw, path, where),
                 sources=sources,
                 condition=condition,
+                age=age,
                 **{_FLAGS[f]: True for f in flags},
             )
         )

@@ -305,6 +305,7 @@ def find_subject_tx_implications(
     results = gene_results(plan)
     effective = stored.created_at.isoformat()
     checker = state.pgx_checker()
+    age = patient.demographics.age_on(stored.plan.generated_at.date())  # as the plan was made
     answers: list[tuple[GuidelineResult, str | None, str | None, dict[str, GenePhenotype]]] = []
     drug_tokens = _tokens(treatments)
     if drug_tokens:
@@ -312,7 +313,7 @@ def find_subject_tx_implications(
             system, code = _code(token)
             rxnorm = code if system == RXNORM or (system is None and code.isdigit()) else None
             drug = Medication(name=code if rxnorm is None else f"rxnorm:{code}", rxnorm=rxnorm)
-            check = checker.check(drug, results, patient.current_medications())
+            check = checker.check(drug, results, patient.current_medications(), age)
             if not check.answers:
                 continue
             note = "; ".join(c.explanation for c in check.phenoconversions if c.applied) or None
@@ -328,7 +329,7 @@ def find_subject_tx_implications(
 
         answers += [
             (a, None, None, results)
-            for a in recommend_all(checker.knowledge.guidelines, results)
+            for a in recommend_all(checker.knowledge.guidelines, results, age)
             if a.rows and set(a.genes) & genes and a.actionable
         ]
     parameters: list[dict[str, Any]] = []

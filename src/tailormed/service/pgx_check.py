@@ -103,17 +103,26 @@ class PgxChecker:
         names = resolved.ingredients if resolved is not None else (" ".join(medication.name.casefold().split()),)
         return any(name in self._perpetrator_names for name in names)
 
-    def check(self, drug: Medication, results: dict[str, GenePhenotype], others: Sequence[Medication]) -> DrugCheck:
-        """Guidance for ``drug`` given the gene ``results`` and the ``others`` on the list (``answers`` empty when
-        no guideline covers it, ``ingredients`` empty when the vocabulary does not know it)."""
+    def check(
+        self,
+        drug: Medication,
+        results: dict[str, GenePhenotype],
+        others: Sequence[Medication],
+        age_years: float | None = None,
+    ) -> DrugCheck:
+        """Guidance for ``drug`` given the gene ``results``, the ``others`` on the list and the patient's age (None:
+        not known) (``answers`` empty when no guideline covers it, ``ingredients`` empty when the vocabulary does not
+        know it)."""
         guidelines = self.knowledge.guidelines
         resolved = self.resolve(drug)
         if resolved is None:  # as the medication review does: a guideline may still name it or its code
-            genotype = recommend_drug(guidelines, results, drug.name, drug.rxnorm, drug.atc)
+            genotype = recommend_drug(guidelines, results, drug.name, drug.rxnorm, drug.atc, age_years=age_years)
             ingredients = tuple(dict.fromkeys(answer.drug for answer in genotype))
         else:
             ingredients = resolved.ingredients
-            genotype = [a for name in ingredients for a in recommend_drug(guidelines, results, name=name)]
+            genotype = [
+                a for name in ingredients for a in recommend_drug(guidelines, results, name=name, age_years=age_years)
+            ]
         if not genotype:
             return DrugCheck(drug=drug, ingredients=ingredients, answers=[], genotype_answers=[])
         acting = [o for o in others if self.may_convert(o)]
@@ -141,6 +150,7 @@ class PgxChecker:
                 perpetrators,
                 self.knowledge.phenoconversion,
                 self.knowledge.phenotypes,
+                age_years=age_years,
             )
         return DrugCheck(
             drug=drug,
@@ -170,9 +180,12 @@ class CheckCache:
 
     SIZE = 1024
 
-    def __init__(self, checker: PgxChecker, results: dict[str, GenePhenotype]) -> None:
+    def __init__(
+        self, checker: PgxChecker, results: dict[str, GenePhenotype], age_years: float | None = None
+    ) -> None:
         self.checker = checker
         self.results = results
+        self.age_years = age_years
         self._checks: OrderedDict[tuple[object, ...], tuple[DrugCheck, dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -192,7 +205,7 @@ class CheckCache:
             if found is not None:
                 self._checks.move_to_end(key)
                 return found
-        checked = self.checker.check(drug, self.results, acting)
+        checked = self.checker.check(drug, self.results, acting, self.age_years)
         if not checked.actionable:  # nothing to show: keep only that (a full answer set is large)
             checked = DrugCheck(drug=drug, ingredients=checked.ingredients, answers=[], genotype_answers=[])
         found = (checked, {})

@@ -159,7 +159,9 @@ class ServiceState:
             return None
         plan = view(stored.plan, entry.patient, hide)
         results = gene_results(plan)
-        snapshot = Snapshot(plan, entry.patient, results, CheckCache(self.pgx_checker(), results))
+        # the age the plan was made at: the checks give the advice the plan gives (rows a label writes by age)
+        age = entry.patient.demographics.age_on(stored.plan.generated_at.date())
+        snapshot = Snapshot(plan, entry.patient, results, CheckCache(self.pgx_checker(), results, age))
         with self._lock:
             self._snapshots[key] = (version, snapshot)
             self._snapshots.move_to_end(key)

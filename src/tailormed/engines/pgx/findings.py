@@ -74,6 +74,7 @@ def analyze_pgx(
     """Phenotypes, medication review with phenoconversion, pre-emptive guidance and the warfarin dose."""
     phenotypes = phenotype_calls(gene_calls, knowledge.phenotypes, knowledge.copy_number)
     medications = patient.current_medications()
+    age = patient.demographics.age_on(on)
     review = review_medications(
         medications,
         phenotypes,
@@ -81,11 +82,12 @@ def analyze_pgx(
         knowledge.phenoconversion,
         knowledge.phenotypes,
         knowledge.medicines,
+        age_years=age,
     )
     reviewed = {(g.drug.casefold(), g.source) for m in review.medications for g in m.genotype_recommendations}
     others = [
         answer
-        for answer in recommend_all(knowledge.guidelines, phenotypes)
+        for answer in recommend_all(knowledge.guidelines, phenotypes, age)
         if (answer.drug.casefold(), answer.source) not in reviewed and answer.actionable
     ]
     dose = None

@@ -6,7 +6,9 @@ guideline needs but which was not called is never taken as normal: only rows the
 can match it, and the result always says which gene could not be assessed. When a DPWG row names the exact
 diplotype, it is preferred over the same guideline's row for the phenotype. A row with a ``condition`` also asks
 how the score arose: DPWG gives DPYD activity score 1.0 a 50 % dose row and a "measure DPD activity" row, and
-the second applies only when two different decreased-function variants of unknown phase give that score.
+the second applies only when two different decreased-function variants of unknown phase give that score. A row with
+an ``age`` range (a label's adult and paediatric sentences) applies only to a patient of those ages: with no age
+known, such rows are left out and the answer says the advice could not be assessed without the patient's age.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from functools import lru_cache
 from tailormed.engines.pgx.phenotype import normalize_score
 from tailormed.engines.pgx.untested import described, positions_text
 from tailormed.knowledge.pgx.guidelines import (
+    AgeRange,
     Criterion,
     CriterionKind,
     Guideline,
@@ -156,7 +159,11 @@ def result_keys(results: Mapping[str, GenePhenotype]) -> dict[str, str]:
 
 
 def match_guideline(
-    guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype], keys: Mapping[str, str] | None = None
+    guideline: Guideline,
+    drug: str,
+    results: Mapping[str, GenePhenotype],
+    keys: Mapping[str, str] | None = None,
+    age_years: float | None = None,
 ) -> GuidelineResult:
     """The rows of one guideline that apply to these gene results, and what could not be assessed.
 
@@ -166,15 +173,17 @@ def match_guideline(
 
     The answer rests only on the results of the genes the guideline reads, never on whose they are, so it is
     kept on the guideline by those results (``keys``: :func:`result_keys`, when the caller has them): people
-    with the same results for a guideline's genes (a cohort, a service's requests) are answered once.
+    with the same results for a guideline's genes (a cohort, a service's requests) are answered once. A guideline
+    with rows for some ages only reads ``age_years`` too (unknown: those rows cannot be assessed), by the age ranges
+    it holds.
     """
     keys = keys if keys is not None else result_keys(results)
     kept = _kept(guideline)
     answers = kept.answers
-    key = (drug, tuple(keys.get(gene, "") for gene in kept.reads))
+    key = (drug, tuple(keys.get(gene, "") for gene in kept.reads), kept.age_key(age_years))
     answer = answers.get(key)
     if answer is None:
-        answer = _answer(guideline, drug, results)
+        answer = _answer(guideline, drug, results, age_years)
         if sum(len(other.answers) for other in _KEPT.values()) >= ANSWERS_KEPT:
             for other in _KEPT.values():
                 other.answers.clear()
@@ -205,9 +214,19 @@ class _Kept:
         self.rows: dict[str, tuple[RecommendationRow, ...]] = {}
         #: (drug, gene, rows key of its result) -> the numbers of the drug's rows whose criteria on it hold
         self.fitting: dict[tuple[str, str, Hashable], frozenset[int]] = {}
-        self.answers: dict[tuple[str, tuple[str, ...]], GuidelineResult] = {}
-        self.advice: dict[tuple[str, tuple[Hashable, ...]], tuple[str, tuple[tuple[str, str, str], ...]]] = {}
+        #: the distinct age ranges of its rows (none for most guidelines: their answers do not read the age)
+        self.ages: tuple[AgeRange, ...] = tuple(
+            dict.fromkeys(row.age for row in guideline.recommendations if row.age is not None)
+        )
+        self.answers: dict[tuple[str, tuple[str, ...], Hashable], GuidelineResult] = {}
+        self.advice: dict[tuple[str, tuple[Hashable, ...], Hashable], tuple[str, tuple[tuple[str, str, str], ...]]] = {}
         self.guideline = weakref.ref(guideline, lambda _: _KEPT.pop(id(guideline), None))
+
+    def age_key(self, age_years: float | None) -> Hashable:
+        """What an answer reads of the patient's age: which of the rows' age ranges hold (None when no row has one)."""
+        if not self.ages:
+            return None
+        return "unknown" if age_years is None else tuple(age.holds(age_years) for age in self.ages)
 
     def rows_for(self, guideline: Guideline, drug: str) -> tuple[RecommendationRow, ...]:
         found = self.rows.get(drug)
@@ -227,14 +246,16 @@ def _kept(guideline: Guideline) -> _Kept:
     return held
 
 
-def _answer(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> GuidelineResult:
-    answer = _match_guideline(guideline, drug, results)
+def _answer(
+    guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype], age_years: float | None
+) -> GuidelineResult:
+    answer = _match_guideline(guideline, drug, results, age_years)
     for gene in guideline.genes:
         result = results.get(gene)
         if result is not None and result.called and result.possible:
-            answer = _over_range(answer, guideline, drug, results, result)
+            answer = _over_range(answer, guideline, drug, results, result, age_years)
         if result is not None and result.called and result.untested:
-            answer = _over_untested(answer, guideline, drug, results, result)
+            answer = _over_untested(answer, guideline, drug, results, result, age_years)
     return answer
 
 
@@ -245,6 +266,7 @@ def _differing(
     results: Mapping[str, GenePhenotype],
     result: GenePhenotype,
     possibles: list[PossibleResult],
+    age_years: float | None,
 ) -> list[PossibleResult]:
     """The possible results of ``result`` under which the guideline gives other advice."""
     given = advice(answer)
@@ -260,25 +282,25 @@ def _differing(
                 "untested": [],
             }
         )
-        if _advice_for(guideline, drug, {**results, result.gene: other}) != given:
+        if _advice_for(guideline, drug, {**results, result.gene: other}, age_years) != given:
             differ.append(possible)
     return differ
 
 
 def _advice_for(
-    guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]
+    guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype], age_years: float | None
 ) -> tuple[str, tuple[tuple[str, str, str], ...]]:
     """The guideline's advice for these results, kept on the guideline by what it rests on in each gene's result:
     the rows matched (:func:`rows_key`) and the status, which also asks whether a result is ambiguous, has no
     phenotype or lacks the value looked up (a copy-number range is answered over many results that share these)."""
     kept = _kept(guideline)
-    key = (drug, tuple(_advice_key(guideline, gene, results.get(gene)) for gene in kept.reads))
+    key = (drug, tuple(_advice_key(guideline, gene, results.get(gene)) for gene in kept.reads), kept.age_key(age_years))
     found = kept.advice.get(key)
     if found is None:
         if sum(len(other.advice) for other in _KEPT.values()) >= ANSWERS_KEPT:
             for other in _KEPT.values():
                 other.advice.clear()
-        found = kept.advice[key] = advice(_match_guideline(guideline, drug, results))
+        found = kept.advice[key] = advice(_match_guideline(guideline, drug, results, age_years))
     return found
 
 
@@ -294,9 +316,10 @@ def _over_untested(
     drug: str,
     results: Mapping[str, GenePhenotype],
     result: GenePhenotype,
+    age_years: float | None,
 ) -> GuidelineResult:
     """Provisional when an allele the VCF could not test would change the advice (its positions not called)."""
-    differ = _differing(answer, guideline, drug, results, result, result.untested)
+    differ = _differing(answer, guideline, drug, results, result, result.untested, age_years)
     if not differ:
         return answer
     positions = positions_text(result.untested_positions)
@@ -321,8 +344,9 @@ def _over_range(
     drug: str,
     results: Mapping[str, GenePhenotype],
     result: GenePhenotype,
+    age_years: float | None,
 ) -> GuidelineResult:
-    differ = _differing(answer, guideline, drug, results, result, result.possible)
+    differ = _differing(answer, guideline, drug, results, result, result.possible, age_years)
     called = result.summary
     if not differ:
         listed = "; ".join(p.described for p in result.possible)
@@ -346,13 +370,21 @@ def _join(first: str | None, second: str, separator: str = "; ") -> str:
     return second if not first else f"{first}{separator}{second}"
 
 
-def actionable(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> bool:
+def actionable(
+    guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype], age_years: float | None = None
+) -> bool:
     """Whether :func:`match_guideline`'s answer is actionable (a matched row changes therapy for an abnormal
     result), decided from the rows it matches without working out the answer."""
     return any(
         row.changes_therapy and any(_is_abnormal(c, results.get(c.gene)) for c in row.criteria)
-        for row in _matched(guideline, drug, results)
+        for row in _for_age(_matched(guideline, drug, results), age_years)
     )
+
+
+def _for_age(rows: list[RecommendationRow], age_years: float | None) -> list[RecommendationRow]:
+    """The rows for a patient of ``age_years``: rows without an age range, and those whose range holds (none of
+    those with a range when the age is unknown)."""
+    return [row for row in rows if row.age is None or (age_years is not None and row.age.holds(age_years))]
 
 
 def _matched(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> list[RecommendationRow]:
@@ -388,9 +420,21 @@ def _matched(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotyp
     return list(unique.values())
 
 
-def _match_guideline(guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype]) -> GuidelineResult:
-    matched = _matched(guideline, drug, results)
+def _match_guideline(
+    guideline: Guideline, drug: str, results: Mapping[str, GenePhenotype], age_years: float | None
+) -> GuidelineResult:
+    by_genes = _matched(guideline, drug, results)
+    matched = _for_age(by_genes, age_years)
     not_assessed = _not_assessed(guideline, results, matched)
+    if age_years is None and (aged := [row for row in by_genes if row.age is not None]):
+        ranges = "; ".join(dict.fromkeys(f"{_row_population(row)}: {row.text}" for row in aged))
+        not_assessed.append(
+            NotAssessed(
+                item="age",
+                reason=f"cannot be assessed: the {guideline.source} advice for this result depends on the patient's "
+                f"age, which is not recorded ({ranges})",
+            )
+        )
     if matched:
         status = RecommendationStatus.MATCHED
     elif not_assessed:
@@ -421,21 +465,25 @@ def recommend_drug(
     name: str | None = None,
     rxnorm: str | None = None,
     atc: str | None = None,
+    age_years: float | None = None,
 ) -> list[GuidelineResult]:
-    """Every guideline's answer for one drug, found by name (case-insensitive), RxNorm or ATC code."""
+    """Every guideline's answer for one drug, found by name (case-insensitive), RxNorm or ATC code, for a patient
+    of ``age_years`` (None: not known)."""
     answers = []
     keys = result_keys(results)
     for guideline in knowledge.for_drug(name, rxnorm, atc):
         drug = guideline.covers(name, rxnorm, atc)
         if drug is not None and guideline.recommendations:
-            answers.append(match_guideline(guideline, drug.name, results, keys))
+            answers.append(match_guideline(guideline, drug.name, results, keys, age_years))
     return answers
 
 
-def recommend_all(knowledge: GuidelineKnowledge, results: Mapping[str, GenePhenotype]) -> list[GuidelineResult]:
-    """Every drug of every guideline that has rows, for a full report."""
+def recommend_all(
+    knowledge: GuidelineKnowledge, results: Mapping[str, GenePhenotype], age_years: float | None = None
+) -> list[GuidelineResult]:
+    """Every drug of every guideline that has rows, for a full report (``age_years``: None when not known)."""
     keys = result_keys(results)
-    return [match_guideline(guideline, drug, results, keys) for guideline, drug in every_drug(knowledge)]
+    return [match_guideline(guideline, drug, results, keys, age_years) for guideline, drug in every_drug(knowledge)]
 
 
 def every_drug(knowledge: GuidelineKnowledge) -> list[tuple[Guideline, str]]:
@@ -457,12 +505,19 @@ def _names_diplotype(row: RecommendationRow) -> bool:
     return any(c.kind == CriterionKind.DIPLOTYPE for c in row.criteria)
 
 
+def _row_population(row: RecommendationRow) -> str:
+    """Whom the row is for: its population and, for a row chosen by age, the ages."""
+    if row.age is None:
+        return row.population or "general"
+    return f"{row.population} ({row.age.described})" if row.population else row.age.described
+
+
 def _matched_row(row: RecommendationRow, results: Mapping[str, GenePhenotype]) -> MatchedRow:
     matched_on = {c.gene: _criterion_text(c, results.get(c.gene)) for c in row.criteria}
     abnormal = any(_is_abnormal(c, results.get(c.gene)) for c in row.criteria)
     return MatchedRow(
         row_id=row.id,
-        population=row.population,
+        population=_row_population(row) if row.age is not None else row.population,
         classification=row.classification,
         implications=list(row.implications),
         text=row.text,
@@ -473,7 +528,11 @@ def _matched_row(row: RecommendationRow, results: Mapping[str, GenePhenotype]) -
         actionable=row.changes_therapy and abnormal,
         sources=[
             QuotedSource(cite=q.cite, at=q.at, quote=q.quote)
-            for q in (*row.sources, *(row.condition.sources if row.condition else ()))
+            for q in (
+                *row.sources,
+                *(row.condition.sources if row.condition else ()),
+                *(row.age.sources if row.age else ()),
+            )
         ],
     )
 

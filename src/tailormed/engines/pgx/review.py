@@ -399,8 +399,10 @@ def review_medications(
     rules: PhenoconversionRules,
     tables: PhenotypeKnowledge,
     medicines: MedicineVocabulary | None = None,
+    age_years: float | None = None,
 ) -> MedicationReview:
-    """Genotype and effective (phenoconverted) guidance for each medication on the list.
+    """Genotype and effective (phenoconverted) guidance for each medication on the list, for a patient of
+    ``age_years`` (None: not known, so rows a source writes for some ages only cannot be assessed).
 
     Each entry is resolved to its ingredients first (brand, product string, RxNorm or ATC code). A name nobody
     knows is reported as unrecognised; a known medicine with a CPIC level A/B pair whose guideline the bundle lacks
@@ -412,9 +414,15 @@ def review_medications(
     for medication in medications:
         resolved = vocabulary.resolve(medication.name, medication.rxnorm, medication.atc)
         if resolved is None:
-            genotype = recommend_drug(guidelines, results, medication.name, medication.rxnorm, medication.atc)
+            genotype = recommend_drug(
+                guidelines, results, medication.name, medication.rxnorm, medication.atc, age_years=age_years
+            )
         else:
-            genotype = [a for name in resolved.ingredients for a in recommend_drug(guidelines, results, name=name)]
+            genotype = [
+                a
+                for name in resolved.ingredients
+                for a in recommend_drug(guidelines, results, name=name, age_years=age_years)
+            ]
         if not genotype:
             _file_without(medication, resolved, vocabulary, review)
             continue
@@ -428,7 +436,7 @@ def review_medications(
             acting = matching_perpetrators(medications, rules, medication, vocabulary)
             drugs = [answer.drug for answer in genotype]
             recomputed, relevant = effective_guidance(
-                guidelines, drugs, results, effective, relevant, acting, rules, tables
+                guidelines, drugs, results, effective, relevant, acting, rules, tables, age_years=age_years
             )
         review.medications.append(
             ReviewedMedication(
@@ -451,6 +459,7 @@ def effective_guidance(
     acting: Mapping[str, list[tuple[Medication, Perpetrator]]],
     rules: PhenoconversionRules,
     tables: PhenotypeKnowledge,
+    age_years: float | None = None,
 ) -> tuple[list[GuidelineResult], list[Phenoconversion]]:
     """Each drug's guidance with the ``effective`` results, and ``changes`` with what they mean for those drugs.
 
@@ -473,10 +482,12 @@ def effective_guidance(
     answers = []
     said: dict[str, list[str]] = {}
     for drug in dict.fromkeys(drugs):
-        for answer in recommend_drug(guidelines, effective, name=drug):
+        for answer in recommend_drug(guidelines, effective, name=drug, age_years=age_years):
             genes = [g for g in answer.genes if g in reaches]
             if genes and answer.status == RecommendationStatus.NOT_ASSESSED:
-                answer = _over_reach(guidelines, answer, effective, {g: reaches[g] for g in genes}, changes, said)
+                answer = _over_reach(
+                    guidelines, answer, effective, {g: reaches[g] for g in genes}, changes, said, age_years
+                )
             answers.append(answer)
     if said:
         changes = [
@@ -541,6 +552,7 @@ def _over_reach(
     reaches: Mapping[str, list[tuple[str, GenePhenotype]]],
     changes: list[Phenoconversion],
     said: dict[str, list[str]],
+    age_years: float | None,
 ) -> GuidelineResult:
     """``answer`` (not assessed) matched again for every combination of results in the genes' reaches."""
     genes = list(reaches)
@@ -549,7 +561,11 @@ def _over_reach(
     for combination in product(*(reaches[g] for g in genes)):
         trial = {**effective, **{g: result for g, (_, result) in zip(genes, combination, strict=True)}}
         found = next(
-            (a for a in recommend_drug(guidelines, trial, name=answer.drug) if a.guideline_id == answer.guideline_id),
+            (
+                a
+                for a in recommend_drug(guidelines, trial, name=answer.drug, age_years=age_years)
+                if a.guideline_id == answer.guideline_id
+            ),
             None,
         )
         if found is None:

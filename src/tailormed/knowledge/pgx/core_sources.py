@@ -14,7 +14,7 @@ release and find every quote there.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, model_validator
 
@@ -149,6 +149,15 @@ class CoreRowCondition(Sourced):
     score_from: str
 
 
+class CoreAgeRange(Sourced):
+    """The ages a row is for (a label's adult and paediatric sentences), with the words that draw the line."""
+
+    claims: ClassVar[tuple[str, ...]] = ("from_years", "below_years")
+
+    from_years: float | None = None
+    below_years: float | None = None
+
+
 class CoreGuidelineRow(Sourced):
     """One recommendation row of a curated guideline, as written in its source file."""
 
@@ -157,6 +166,7 @@ class CoreGuidelineRow(Sourced):
     text: str | None = None
     classification: str | None = None
     condition: CoreRowCondition | None = None
+    age: CoreAgeRange | None = None
 
 
 def pair_label(first: str, second: str) -> str:
@@ -262,6 +272,7 @@ def core_guideline_rows(bundle: KnowledgeBundle) -> list[CoreGuidelineRow]:
                         unverified=row.get("unverified"),
                         note=row.get("note"),
                         condition=row.get("condition"),
+                        age=row.get("age"),
                     )
                 )
     return rows

@@ -4,7 +4,8 @@ A recommendation row applies to a patient when every one of its :class:`Criterio
 result. Criteria are typed so that matching never compares strings of different kinds: an activity score
 (``'1.0'``, ``'≥3.0'``, ``'n/a'``), a phenotype term, allele statuses (``*57:01 positive``), an exact diplotype
 (DPWG's older allele-count keys, e.g. CYP2C9 ``*1/*3``), or ``no_result`` for rows written for a gene that was not
-tested. The ``pharmcat-guidelines`` importer writes ``guidelines.json`` in this shape.
+tested. A row may also be limited to some ages (:class:`AgeRange`), where a source advises adults and children
+differently. The ``pharmcat-guidelines`` importer writes ``guidelines.json`` in this shape.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tailormed.knowledge.files import read_model
 from tailormed.knowledge.sourcing import SourceQuote
@@ -72,6 +73,38 @@ class RowCondition(Contract):
     sources: tuple[SourceQuote, ...] = Field(min_length=1)
 
 
+class AgeRange(Contract):
+    """The ages a row is for, where a source gives one result different advice by age (a label's adult and
+    paediatric sentences), with the words that draw the line: ``from_years`` inclusive, ``below_years`` exclusive."""
+
+    from_years: float | None = Field(default=None, ge=0)
+    below_years: float | None = Field(default=None, gt=0)
+    sources: tuple[SourceQuote, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> AgeRange:
+        if self.from_years is None and self.below_years is None:
+            raise ValueError("an age range needs from_years, below_years or both")
+        if self.from_years is not None and self.below_years is not None and self.from_years >= self.below_years:
+            raise ValueError(f"from_years {self.from_years} is not below below_years {self.below_years}")
+        return self
+
+    def holds(self, age_years: float) -> bool:
+        """Whether a patient of ``age_years`` falls in the range."""
+        return (self.from_years is None or age_years >= self.from_years) and (
+            self.below_years is None or age_years < self.below_years
+        )
+
+    @property
+    def described(self) -> str:
+        """The range in words (``'17 years and older'``, ``'under 17 years'``)."""
+        low = f"{self.from_years:g}" if self.from_years is not None else None
+        high = f"{self.below_years:g}" if self.below_years is not None else None
+        if low is not None and high is not None:
+            return f"{low} to under {high} years"
+        return f"{low} years and older" if low is not None else f"under {high} years"
+
+
 class Citation(Contract):
     pmid: str | None = None
     title: str | None = None
@@ -104,6 +137,9 @@ class RecommendationRow(Contract):
     )
     condition: RowCondition | None = Field(
         default=None, description="How the gene's score must have arisen, when rows share a score (DPWG DPYD 1.0)"
+    )
+    age: AgeRange | None = Field(
+        default=None, description="The patient ages the row is for, when the source advises by age (adult, child)"
     )
 
     @property
