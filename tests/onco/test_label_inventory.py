@@ -272,6 +272,22 @@ def test_nccn_her2_therapy_for_her2_amplified_colorectal_cancer_is_guideline_lev
     assert "I-A" not in tiers(run(core_knowledge, "STAD", "ERBB2 amplification"), therapy)
 
 
+def test_dmmr_early_rectal_cancer_meets_neoadjuvant_dostarlimab_trial_evidence(core_knowledge: OncoKnowledge) -> None:
+    """Stage II-III mismatch repair-deficient rectal cancer: dostarlimab alone (phase 2) at tier I-B, for early
+    disease only; the pan-tumour dostarlimab label stays beside it."""
+    early = TumourProfile(
+        case_id="t", tumour_type="READ", extent=DiseaseExtent.EARLY, alterations=[parse_alteration("MSI-H")]
+    )
+    found = [
+        m for m in match_profile(early, core_knowledge).matches if m.row.id.endswith("read-msi-h-dostarlimab-early")
+    ]
+    assert [(m.amp_tier, m.condition) for m in found] == [("I-B", None)]
+    metastatic = early.model_copy(update={"extent": DiseaseExtent.METASTATIC})
+    late = [m for m in match_profile(metastatic, core_knowledge).matches if m.row.therapy == "dostarlimab"]
+    assert {m.amp_tier for m in late if m.row.id.endswith("read-msi-h-dostarlimab-early")} == {"II-C"}
+    assert "I-A" in {m.amp_tier for m in late}
+
+
 def test_kit_d816v_keeps_imatinib_resistance_beside_the_d816v_inhibitors(core_knowledge: OncoKnowledge) -> None:
     result = run(core_knowledge, "SM", "KIT D816V")
     assert "I-B" in tiers(result, "imatinib", "resistance")
