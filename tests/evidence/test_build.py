@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tailormed.errors import InputError
 from tailormed.evidence import read_genomes
@@ -203,6 +205,85 @@ def test_votes_of_a_block_are_those_of_its_records_one_by_one() -> None:
     index.count_all(together, chroms, positions, refs)
     assert together == one_by_one
     assert sum(together.seen.values()) > 300 // 3
+
+
+_ALLELES = st.text("ACGTNacgt", min_size=1, max_size=3)
+_EXPECTATIONS = st.lists(
+    st.tuples(
+        st.sampled_from([VoteKind.MARKERS, VoteKind.LOCI]),
+        st.sampled_from([G37, G38]),
+        st.sampled_from(["chr1", "chr2"]),
+        st.integers(1, 8),
+        st.lists(_ALLELES, min_size=1, max_size=2).map(tuple),
+    ),
+    max_size=12,
+)
+_SCORE_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["chr1", "chr2"]),
+        st.integers(1, 8),
+        st.none() | _ALLELES,
+        st.sampled_from([None, ""]) | _ALLELES,
+    ),
+    max_size=40,
+)
+_RECORDS = st.lists(st.tuples(st.sampled_from(["chr1", "chr2", "chrX"]), st.integers(0, 9), _ALLELES), max_size=60)
+
+
+def _votes_by_definition(
+    expected: list[tuple[VoteKind, GenomeBuild, str, int, tuple[str, ...]]], records: list[tuple[str, int, str]]
+) -> tuple[BuildVotes, dict[tuple[str, int], list[tuple[VoteKind, GenomeBuild, tuple[str, ...]]]]]:
+    """The votes of ``records`` read straight from the rule, and each position's expectations that vote: each
+    expectation at a record's position counts, agreeing when the REF and an expected REF start alike, except one
+    whose kind and REFs another build's expectation there shares."""
+    at: dict[tuple[str, int], list[tuple[VoteKind, GenomeBuild, tuple[str, ...]]]] = {}
+    for kind, build, chrom, pos, refs in expected:
+        at.setdefault((chrom, pos), []).append((kind, build, tuple(ref.upper() for ref in refs)))
+    kept = {
+        site: [(k, b, r) for k, b, r in here if not any(k == k2 and b != b2 and r == r2 for k2, b2, r2 in here)]
+        for site, here in at.items()
+    }
+    votes = BuildVotes()
+    for chrom, pos, ref in records:
+        upper = ref.upper()
+        for kind, build, refs in kept.get((chrom, pos), []):
+            votes.add(kind, build, any(upper.startswith(r) or r.startswith(upper) for r in refs))
+    return votes, kept
+
+
+@settings(max_examples=300, deadline=None)
+@given(_EXPECTATIONS, st.lists(st.tuples(st.sampled_from([G37, G38]), _SCORE_ROWS), max_size=3), _RECORDS)
+def test_votes_follow_their_definition(
+    expected: list[tuple[VoteKind, GenomeBuild, str, int, tuple[str, ...]]],
+    scores: list[tuple[GenomeBuild, list[tuple[str, int, str | None, str | None]]]],
+    records: list[tuple[str, int, str]],
+) -> None:
+    """Positions added one at a time and scoring-file columns (rows without an effect allele do not vote; an
+    empty other allele is not given) vote as the rule says, a record at a time and a block at once."""
+    index = VoteIndex()
+    for kind, build, chrom, pos, refs in expected:
+        index.add(kind, build, chrom, pos, refs)
+    everything = list(expected)
+    for build, rows in scores:
+        chroms, positions, effect, other = (list(column) for column in zip(*rows, strict=True)) if rows else ([],) * 4
+        index.add_alleles(VoteKind.SCORES, build, chroms, positions, effect, other)
+        everything += [
+            (VoteKind.SCORES, build, chrom, pos, (e, o) if o else (e,)) for chrom, pos, e, o in rows if e is not None
+        ]
+    index.finish()
+    wanted, kept = _votes_by_definition(everything, records)
+    one_by_one, together = BuildVotes(), BuildVotes()
+    for chrom, pos, ref in records:
+        index.count(one_by_one, chrom, pos, ref)
+    index.count_all(together, [c for c, _, _ in records], [p for _, p, _ in records], [r for _, _, r in records])
+    assert one_by_one == wanted and together == wanted
+    assert index.positions() == sorted(site for site, here in kept.items() if here) and bool(index) == any(
+        kept.values()
+    )
+    for kinds in [(kind,) for kind in VoteKind] + [(VoteKind.MARKERS, VoteKind.LOCI)]:
+        assert index.positions(*kinds) == sorted(
+            site for site, here in kept.items() if any(e[0] in kinds for e in here)
+        )
 
 
 def test_score_positions_vote_only_when_the_header_names_no_build(

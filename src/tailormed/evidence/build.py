@@ -10,10 +10,14 @@ say otherwise (:func:`decide_build`).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
 
 from tailormed.errors import InputError
 from tailormed.model.alteration import GenomicAllele
@@ -171,28 +175,64 @@ class BuildVotes:
         return "; ".join(parts) or "no record at any knowledge position of either build"
 
 
+#: One expectation of a position: the kind and build of the knowledge naming it and the REFs it accepts.
+_Expectation = tuple[VoteKind, GenomeBuild, tuple[str, ...]]
+
+
 class VoteIndex:
-    """Knowledge positions of both builds with their expected REF alleles, so a pass tests each record in O(1).
+    """Knowledge positions of both builds with their expected REF alleles, so a pass tests a block of records at once.
 
     A position identical in both builds (same place, same bases) tells them apart at no site and is left out.
-    Positions are added, then :meth:`finish` settles them into one short string per position (each expectation's
-    kind, build and REFs), which a compiled read plan loads without building an object per expectation.
+    Positions are added, then :meth:`finish` settles them into one sorted array of positions per chromosome beside
+    the number of each position's set of expectations, about 12 bytes per position (a cohort's scoring files may add
+    millions); each distinct set is one short string (each expectation's kind, build and REFs), and they are few, so a
+    compiled read plan loads the index as a handful of objects.
     """
 
     def __init__(self) -> None:
-        self._adding: dict[tuple[str, int], list[tuple[VoteKind, GenomeBuild, tuple[str, ...]]]] = {}
-        self._sites: dict[str, dict[int, str]] = {}
+        # while adding: each distinct expectation's number, and by number the expectation and its text
+        self._codes: dict[_Expectation, int] = {}
+        self._keys: list[_Expectation] = []
+        self._texts: list[str] = []
+        self._one: list[tuple[str, int, int]] = []  # (chromosome, position, expectation) added one at a time
+        self._adding: dict[str, list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]]] = {}
+        self._sets: dict[tuple[int, ...], int] = {}  # each set of expectations met, by its numbers
+        # once finished: each settled set of expectations as text, and each chromosome's positions with their set's
+        self._patterns: list[str] = []
+        self._sites: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]] = {}
 
     def __bool__(self) -> bool:
         return bool(self._sites)
 
     def add(self, kind: VoteKind, build: GenomeBuild, chrom: str, pos: int, refs: tuple[str, ...]) -> None:
-        entry = (kind, build, tuple(map(str.upper, refs)))
-        found = self._adding.get((chrom, pos))
-        if found is None:
-            self._adding[(chrom, pos)] = [entry]
-        else:
-            found.append(entry)
+        self._one.append((chrom, pos, self._code(kind, build, refs)))
+
+    def add_alleles(
+        self,
+        kind: VoteKind,
+        build: GenomeBuild,
+        chroms: Sequence[str],
+        positions: Sequence[int],
+        effect: Sequence[str | None],
+        other: Sequence[str | None],
+    ) -> None:
+        """:meth:`add` for columns of rows (a scoring file's): row ``i`` expects ``(effect[i], other[i])``, or
+        ``effect[i]`` alone when ``other[i]`` is empty; a row whose ``effect`` is None does not vote."""
+        count = len(chroms)
+        pairs: dict[tuple[str | None, str | None], int] = {}
+        rows = np.fromiter(
+            (pairs.setdefault(pair, len(pairs)) for pair in zip(effect, other, strict=True)), np.int32, count
+        )
+        codes = np.array(
+            [-1 if e is None else self._code(kind, build, (e, o) if o else (e,)) for e, o in pairs], dtype=np.int32
+        )[rows]
+        names: dict[str, int] = {}
+        named = np.fromiter((names.setdefault(chrom, len(names)) for chrom in chroms), np.int32, count)
+        where = np.fromiter(positions, np.int64, count)
+        voting = codes >= 0
+        for chrom, number in names.items():
+            keep = voting & (named == number)
+            self._adding.setdefault(chrom, []).append((where[keep], codes[keep]))
 
     def add_markers(self, markers: Iterable[BuildMarker]) -> None:
         for marker in markers:
@@ -202,68 +242,116 @@ class VoteIndex:
             self.add(VoteKind.MARKERS, GenomeBuild.GRCH38, marker.chrom, marker.grch38_pos, (marker.grch38_ref,))
 
     def finish(self) -> None:
-        """Drop positions whose expectation is the same in both builds for the same kind; ready for :meth:`count`."""
-        sites = self._sites
-        found: dict[int, str] = {}
-        last: str | None = None
-        for (chrom, pos), entries in self._adding.items():
-            if len(entries) == 1:  # most positions: one expectation, kept as it is
-                kind, build, refs = entries[0]
-                settled = _PREFIX[kind, build] + ",".join(refs)
-            else:
-                settled = ";".join(
-                    _PREFIX[kind, build] + ",".join(refs)
-                    for kind, build, refs in entries
-                    if not any(k == kind and b != build and r == refs for k, b, r in entries)
-                )
-                if not settled:
-                    continue
-            if chrom != last:
-                last, found = chrom, sites.setdefault(chrom, {})
-            found[pos] = settled
-        self._adding = {}
+        """Settle the positions added (once); drop the expectations another build has the same for the same kind,
+        and the positions left with none; ready for :meth:`count`."""
+        ones: dict[str, tuple[list[int], list[int]]] = {}
+        for chrom, pos, code in self._one:
+            listed, numbers = ones.setdefault(chrom, ([], []))
+            listed.append(pos)
+            numbers.append(code)
+        for chrom, (listed, numbers) in ones.items():
+            found = (np.array(listed, dtype=np.int64), np.array(numbers, dtype=np.int32))
+            self._adding.setdefault(chrom, []).append(found)
+        for chrom, parts in self._adding.items():
+            where = np.concatenate([positions for positions, _ in parts])
+            codes = np.concatenate([numbers for _, numbers in parts])
+            if not len(where):
+                continue
+            order = np.lexsort((codes, where))  # a position's expectations together, in order of their numbers
+            where, codes = where[order], codes[order]
+            starts = np.flatnonzero(np.concatenate(([True], where[1:] != where[:-1])))
+            sizes = np.diff(np.append(starts, len(where)))
+            patterns = np.empty(len(starts), dtype=np.int32)
+            for size in set(sizes.tolist()):
+                sized = np.flatnonzero(sizes == size)
+                patterns[sized] = self._settled(codes[starts[sized][:, None] + np.arange(size)])
+            kept = patterns >= 0
+            if kept.any():
+                self._sites[chrom] = (where[starts[kept]], patterns[kept])
+        self._codes, self._keys, self._texts, self._one, self._adding, self._sets = {}, [], [], [], {}, {}
 
     def positions(self, *kinds: VoteKind) -> list[tuple[str, int]]:
         """The positions that vote (with ``kinds``: those with an expectation of one of them)."""
-        if not kinds:
-            return sorted((chrom, pos) for chrom, found in self._sites.items() for pos in found)
-        digits = {str(_KINDS.index(kind)) for kind in kinds}
-        return sorted(
-            (chrom, pos)
-            for chrom, found in self._sites.items()
-            for pos, entries in found.items()
-            if any(entry[0] in digits for entry in entries.split(";"))
+        digits = {str(_KINDS.index(kind)) for kind in kinds or _KINDS}
+        chosen = np.array(
+            [any(entry[0] in digits for entry in pattern.split(";")) for pattern in self._patterns], dtype=np.bool_
         )
+        return [
+            (chrom, pos)
+            for chrom in sorted(self._sites)
+            for pos in self._sites[chrom][0][chosen[self._sites[chrom][1]]].tolist()
+        ]
 
     def count(self, votes: BuildVotes, chrom: str, pos: int, ref: str) -> None:
         """Add one record's REF to the votes if it sits on a knowledge position."""
         found = self._sites.get(chrom)
-        entries = found.get(pos) if found is not None else None
-        if entries is not None:
-            self._vote(votes, entries, ref, 1)
+        if found is not None:
+            sites, patterns = found
+            at = int(np.searchsorted(sites, pos))
+            if at < len(sites) and int(sites[at]) == pos:
+                self._vote(votes, self._patterns[int(patterns[at])], ref, 1)
 
     def count_all(
         self, votes: BuildVotes, chroms: Sequence[str], positions: Sequence[int], refs: Sequence[str]
     ) -> None:
-        """:meth:`count` for many records (a reader's block): each distinct expectation and REF weighed once."""
-        tally: dict[tuple[str, str], int] = {}
-        sites = self._sites
-        last: str | None = None
-        found: dict[int, str] | None = None
-        for chrom, pos, ref in zip(chroms, positions, refs, strict=True):
-            if chrom != last:
-                last, found = chrom, sites.get(chrom)
-            entries = found.get(pos) if found is not None else None
-            if entries is not None:
-                key = (entries, ref)
-                tally[key] = tally.get(key, 0) + 1
-        for (entries, ref), times in tally.items():
-            self._vote(votes, entries, ref, times)
+        """:meth:`count` for many records (a reader's block): each distinct set of expectations and REF weighed
+        once."""
+        tally: dict[tuple[int, str], int] = {}
+        wanted = np.asarray(positions, dtype=np.int64)
+        start = 0
+        for chrom, run in itertools.groupby(chroms):
+            stop = start + sum(1 for _ in run)
+            found = self._sites.get(chrom)
+            if found is not None:
+                sites, patterns = found
+                here = wanted[start:stop]
+                at = np.minimum(np.searchsorted(sites, here), len(sites) - 1)
+                hits = np.flatnonzero(sites[at] == here)
+                for row, pattern in zip((hits + start).tolist(), patterns[at[hits]].tolist(), strict=True):
+                    key = (pattern, refs[row])
+                    tally[key] = tally.get(key, 0) + 1
+            start = stop
+        for (pattern, ref), times in tally.items():
+            self._vote(votes, self._patterns[pattern], ref, times)
+
+    def _code(self, kind: VoteKind, build: GenomeBuild, refs: tuple[str, ...]) -> int:
+        key = (kind, build, tuple(map(str.upper, refs)))
+        code = self._codes.get(key)
+        if code is None:
+            code = self._codes[key] = len(self._keys)
+            self._keys.append(key)
+            self._texts.append(_PREFIX[kind, build] + ",".join(key[2]))
+        return code
+
+    def _settled(self, rows: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+        """The number of each row's set of expectations (a position's, sorted), -1 for a set that drops them all;
+        each distinct row is settled once."""
+        order = np.lexsort(rows.T[::-1])
+        ordered = rows[order]
+        new = np.concatenate(([True], (ordered[1:] != ordered[:-1]).any(axis=1)))
+        numbers = np.array([self._pattern(tuple(row)) for row in ordered[new].tolist()], dtype=np.int32)
+        settled = np.empty(len(rows), dtype=np.int32)
+        settled[order] = numbers[np.cumsum(new) - 1]
+        return settled
+
+    def _pattern(self, codes: tuple[int, ...]) -> int:
+        number = self._sets.get(codes)
+        if number is None:
+            entries = [self._keys[code] for code in codes]
+            kept = tuple(
+                code
+                for code, (kind, build, refs) in zip(codes, entries, strict=True)
+                if not any(k == kind and b != build and r == refs for k, b, r in entries)
+            )
+            number = self._sets[codes] = len(self._patterns) if kept else -1
+            if kept:
+                self._patterns.append(";".join(self._texts[code] for code in kept))
+        return number
 
     @staticmethod
-    def _vote(votes: BuildVotes, entries: str, ref: str, times: int) -> None:
+    def _vote(votes: BuildVotes, pattern: str, ref: str, times: int) -> None:
         upper = ref.upper()
-        for entry in entries.split(";"):
+        for entry in pattern.split(";"):
             expected = entry[2:].split(",")
             agrees = any(_same_start(upper, v) for v in expected)
             votes.add(_KINDS[int(entry[0])], _BUILDS[int(entry[1])], agrees, times)
@@ -271,7 +359,7 @@ class VoteIndex:
 
 _KINDS = list(VoteKind)
 _BUILDS = list(GenomeBuild)
-#: Each expectation's kind and build as the two digits that start it in a settled position's string.
+#: Each expectation's kind and build as the two digits that start its text.
 _PREFIX = {(kind, build): f"{_KINDS.index(kind)}{_BUILDS.index(build)}" for kind in _KINDS for build in _BUILDS}
 
 

@@ -37,7 +37,7 @@ INDEL_PADDING = 50
 #: Sites closer than this are read with one index query.
 QUERY_GAP = 1000
 #: Bumped whenever the compiled form changes, so older cache entries are never read.
-FORMAT = 4
+FORMAT = 5
 #: Plans kept on disk; the oldest beyond this are removed when a new one is written.
 KEPT_ON_DISK = 8
 
@@ -246,9 +246,8 @@ def _vote_index(request: GenomeRequest, builds: Sequence[GenomeBuild], score_vot
                 for locus in wanted.loci:
                     index.add(VoteKind.LOCI, b, locus.chrom, locus.pos, (locus.ref,))
     for b, sites in request.scores.items() if score_votes else ():
-        if b in builds:
-            for chrom, pos, alleles in sites.alleles():
-                index.add(VoteKind.SCORES, b, chrom, pos, alleles)
+        if b in builds and sites.effect:  # without alleles the rows do not vote
+            index.add_alleles(VoteKind.SCORES, b, sites.chrom, sites.pos, sites.effect, sites.other)
     index.finish()
     return index
 

@@ -13,7 +13,7 @@ A somatic VCF is a separate input with its own evidence (:class:`TumourEvidence`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Annotated, Literal, cast
 
@@ -122,14 +122,6 @@ class ScoreSites(Contract):
     def sites(self) -> list[tuple[str, int]]:
         """The (chromosome, position) of each row."""
         return list(zip(self.chrom, self.pos, strict=True))
-
-    def alleles(self) -> Iterator[tuple[str, int, tuple[str, ...]]]:
-        """Each row that votes: (chromosome, position, (effect, other) or (effect,))."""
-        if not self.effect:
-            return
-        for chrom, pos, effect, other in zip(self.chrom, self.pos, self.effect, self.other, strict=True):
-            if effect is not None:
-                yield chrom, pos, (effect, other) if other else (effect,)
 
     def take(self, rows: Sequence[int]) -> ScoreSites:
         """The rows ``rows`` (in that order)."""
