@@ -156,3 +156,17 @@ def test_another_sources_unconditioned_claim_does_not_head_a_conditional_label(c
     assert found.data.source.startswith("onco-core:brca-brca-olaparib")
     assert found.data.condition is not None and "requires germline confirmation" in found.data.condition
     assert not told_to_patient(found)
+
+
+def test_another_settings_label_names_only_what_the_best_label_does_not_say(core_knowledge: OncoKnowledge) -> None:
+    """Breast cancer, BRCA2 variant of unstated origin, extent not stated: olaparib's metastatic label heads the
+    action with its conditions; its adjuvant label is named with only what it needs beyond them."""
+    result = run(core_knowledge, "unstated", tumour="IDC", text="BRCA2 R3052fs")
+    (found,) = [f for f in findings_from_result(result, core_knowledge) if f.title == "BRCA2 R3052fs: olaparib"]
+    assert isinstance(found.data, TherapyMatchData) and found.data.condition is not None
+    assert "requires germline confirmation" in found.data.condition
+    assert found.summary.count("requires germline confirmation") == 1
+    assert found.summary.count("the extent of disease is not stated") == 1
+    (other,) = found.data.other_settings
+    assert other.startswith("Also on-label for adjuvant, high-risk early breast cancer")
+    assert not told_to_patient(found)

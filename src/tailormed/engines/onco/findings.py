@@ -141,10 +141,10 @@ def _other_settings(matches: list[TherapyMatch], result: OncoResult, knowledge: 
         if match.relation is Relation.OTHER:
             if match.relation_note:
                 named[row.setting] = f"Not on-label for {row.setting}: {match.relation_note}"
-        elif match.condition and match.condition != best.condition:
-            named[row.setting] = f"Also on-label for {row.setting}: {match.condition}"
         else:
-            named[row.setting] = f"Also on-label for {row.setting}"
+            said = (best.condition or "").split("; ")  # what the best label's condition says already is not repeated
+            more = "; ".join(part for part in (match.condition or "").split("; ") if part and part not in said)
+            named[row.setting] = f"Also on-label for {row.setting}" + (f": {more}" if more else "")
     return list(named.values())
 
 
