@@ -70,7 +70,8 @@ def test_scoring_file_metadata_preamble_and_rows(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(text.encode()))
     score = read_scoring_file(path)
     assert (score.name, score.header.format_version, len(score)) == ("PGS999999", "2.0", 2)
-    assert list(score.weight) == [0.5, -0.25] and list(score.lines) == [6, 8]
+    table = score.table()
+    assert list(table.weight) == [0.5, -0.25] and list(table.lines) == [6, 8]
     bad = tmp_path / "bad.txt"
     bad.write_text(text.replace("2\t200\tC\tT\t-0.25", "#2\t200\tC\tT"))
     with pytest.raises(InputError, match=r"line 8: expected 5 tab-separated fields like the header, found 4"):

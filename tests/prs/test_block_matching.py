@@ -4,7 +4,9 @@ pairs or ALT copies."""
 
 from __future__ import annotations
 
+import gc
 import itertools
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +17,10 @@ from hypothesis import strategies as st
 
 from tailormed.engines.prs.matching import Matcher, MatchOptions
 from tailormed.engines.prs.scoring import Imputation, Scorer, ScoreSums
+from tailormed.errors import InputError
 from tailormed.evidence.scores import ScoreCollector
 from tailormed.evidence.site_set import SiteSet
+from tailormed.knowledge import pgs_scoring
 from tailormed.knowledge.pgs_scoring import ScoringFile, read_scoring_file
 from tailormed.model.dosage import MISSING_COPIES, SiteBlock, SiteGroup, SiteRecord
 from tailormed.model.evidence import ScoreSites
@@ -164,6 +168,74 @@ def test_blocks_match_and_sum_as_position_groups(
     for mine_sums, their_sums in zip(got, expected, strict=True):
         for field in ("sums", "denom", "missing", "expected_mean", "expected_variance"):
             np.testing.assert_array_equal(getattr(mine_sums, field), getattr(their_sums, field))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    chunk=st.integers(1, 9),
+    cuts=st.lists(st.integers(0, 120), max_size=6),
+    mean=st.booleans(),
+)
+def test_a_score_spilled_in_small_shuffled_chunks_matches_and_sums_as_one_chunk(
+    tmp_path: Path, seed: int, chunk: int, cuts: list[int], mean: bool
+) -> None:
+    """The matcher holds a window of the spill's pieces: with chunks of a few rows in shuffled order (pieces that
+    overlap, so windows hold several, and records cut into blocks across them) the log, the kept matches and the
+    sums are those of the same file read as one chunk."""
+    rng = np.random.default_rng(seed)
+    found = records(rng, 40)
+    whole: list[ScoringFile] = []
+    shuffled: list[ScoringFile] = []
+    for score in (scoring_file(tmp_path, rng, 40, "PGS000001"), scoring_file(tmp_path, rng, 40, "PGS000002")):
+        head, *rows = score.path.read_text().splitlines()[2:]
+        order = rng.permutation(len(rows)).tolist()
+        path = tmp_path / f"shuffled_{score.path.name}"
+        path.write_text(f"#pgs_id={score.name}\n#genome_build=GRCh38\n{head}\n" + "\n".join(rows[i] for i in order))
+        kept = pgs_scoring.CHUNK
+        try:
+            pgs_scoring.CHUNK = chunk
+            shuffled.append(read_scoring_file(path))
+        finally:
+            pgs_scoring.CHUNK = kept
+        assert len(shuffled[-1].pieces(GenomeBuild.GRCH38, "chr1")) == -(-len(rows) // chunk)
+        whole.append(read_scoring_file(path))
+    options = MatchOptions(keep_multiallelic=bool(seed % 2))
+    imputation = Imputation.MEAN if mean else Imputation.NONE
+    expected_matcher, expected = by_groups(whole, found, options, imputation)
+    matcher, got = by_blocks(shuffled, found, [c for c in cuts if c <= len(found)], options, imputation, False)
+    for mine, theirs in zip(matcher.results, expected_matcher.results, strict=True):
+        assert mine.log == theirs.log
+        assert mine.selected == theirs.selected
+    for mine_sums, their_sums in zip(got, expected, strict=True):
+        for field in ("sums", "denom", "missing", "expected_mean", "expected_variance"):
+            np.testing.assert_array_equal(getattr(mine_sums, field), getattr(their_sums, field))
+
+
+def _open_files() -> int:
+    return sum(1 for _ in Path("/proc/self/fd").iterdir())
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc")
+def test_a_scoring_files_spill_goes_with_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows are spilled to an unnamed temporary file, closed (and so freed) once the scoring file is no longer
+    used, or at once when the file is refused; nothing is left in the temporary folder either way."""
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    before = _open_files()
+    score = scoring_file(tmp_path, np.random.default_rng(1), 10, "PGS000001")
+    assert _open_files() == before + 1
+    del score
+    gc.collect()
+    assert _open_files() == before
+    bad = tmp_path / "bad.txt"
+    bad.write_text("#genome_build=GRCh38\nchr_name\tchr_position\teffect_allele\teffect_weight\n1\t5\tA\tx\n")
+    with pytest.raises(InputError, match="effect_weight is not a number"):
+        read_scoring_file(bad)
+    gc.collect()
+    assert _open_files() == before
+    assert not any(private.iterdir())
 
 
 @pytest.mark.parametrize("effect", [0, 1])

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tailormed.errors import InputError
 from tailormed.knowledge import pgs_scoring
-from tailormed.knowledge.pgs_scoring import EffectType, read_scoring_file
+from tailormed.knowledge.pgs_scoring import EffectType, ScoreRows, ScoringFile, read_scoring_file
 from tailormed.model.genotype import GenomeBuild
 
 HEADER = "#format_version=2.0\n#pgs_id=PGS999999\n#genome_build=GRCh38\n"
@@ -31,9 +31,10 @@ def test_format_1_0_with_frequencies(pgs_dir: Path) -> None:
     score = read_scoring_file(pgs_dir / "PGS000004.txt")
     assert (score.name, score.header.format_version, len(score)) == ("PGS000004", "1.0", 313)
     assert score.builds == (GenomeBuild.GRCH37,)
-    assert score.effect_allele[0] == "T" and score.other_allele[0] == "A"  # 1.0 calls it reference_allele
-    assert score.effect_allele_frequency[0] == pytest.approx(0.4097)
-    assert not np.isnan(score.effect_allele_frequency).any()
+    table = score.table()
+    assert table.effect_allele[0] == "T" and table.other_allele[0] == "A"  # 1.0 calls it reference_allele
+    assert table.effect_allele_frequency[0] == pytest.approx(0.4097)
+    assert not np.isnan(table.effect_allele_frequency).any()
 
 
 @pytest.mark.shared
@@ -76,8 +77,9 @@ def test_dominant_recessive_and_inferred_other_allele(tmp_path: Path) -> None:
         "G\t\t0.3\tFalse\tFalse\t\t\tA/C\n"
     )
     score = read_scoring_file(_write(tmp_path, text))
-    assert score.effect_type == (EffectType.DOMINANT, EffectType.RECESSIVE, EffectType.ADDITIVE)
-    assert score.other_allele == ("G", "T", None)  # an ambiguous inferred allele (A/C) is not used
+    table = score.table()
+    assert table.effect_type == (EffectType.DOMINANT, EffectType.RECESSIVE, EffectType.ADDITIVE)
+    assert table.other_allele == ("G", "T", None)  # an ambiguous inferred allele (A/C) is not used
     positions = score.positions(GenomeBuild.GRCH38)
     assert positions.chrom == ("chr1", "chr2", None)
     with pytest.raises(InputError, match="no positions in GRCh37"):
@@ -172,14 +174,42 @@ def _same(fast: object, slow: object) -> None:
     if isinstance(fast, str) or isinstance(slow, str):
         assert fast == slow
         return
-    for name in ("rsid", "effect_allele", "other_allele", "effect_type", "header"):
-        assert getattr(fast, name) == getattr(slow, name)
-    for name in ("lines", "weight", "effect_allele_frequency"):
-        np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name))
-    assert fast.by_build.keys() == slow.by_build.keys()  # type: ignore[attr-defined]
-    for build, found in fast.by_build.items():  # type: ignore[attr-defined]
-        assert found.chrom == slow.by_build[build].chrom  # type: ignore[attr-defined]
-        np.testing.assert_array_equal(found.pos, slow.by_build[build].pos)  # type: ignore[attr-defined]
+    assert isinstance(fast, ScoringFile) and isinstance(slow, ScoringFile)
+    assert (fast.header, fast.builds, len(fast)) == (slow.header, slow.builds, len(slow))
+    for build in fast.builds:
+        mine, theirs = fast.table(build), slow.table(build)
+        for name in ("chrom", "effect_allele", "other_allele", "effect_type"):
+            assert getattr(mine, name) == getattr(theirs, name)
+        for name in ("rows", "lines", "pos", "weight", "effect_allele_frequency"):
+            np.testing.assert_array_equal(getattr(mine, name), getattr(theirs, name))
+        assert fast.chromosomes(build) == slow.chromosomes(build)
+        for chrom in (*fast.chromosomes(build), None):
+            _same_rows(fast.rows(build, chrom), slow.rows(build, chrom))
+            _same_rows(fast.rows(build, chrom), _by_position(mine, chrom))
+
+
+def _same_rows(mine: ScoreRows, theirs: ScoreRows) -> None:
+    for name in ("chrom", "effect_allele", "other_allele", "effect_type"):
+        assert getattr(mine, name) == getattr(theirs, name)
+    for name in ("rows", "lines", "pos", "weight", "effect_allele_frequency"):
+        np.testing.assert_array_equal(getattr(mine, name), getattr(theirs, name))
+
+
+def _by_position(table: ScoreRows, chrom: str | None) -> ScoreRows:
+    """The rows of ``table`` on ``chrom``, sorted by position (a position's rows in file order)."""
+    rows = [row for row, name in enumerate(table.chrom) if name == chrom]
+    rows.sort(key=lambda row: int(table.pos[row]))
+    return ScoreRows(
+        rows=table.rows[rows],
+        lines=table.lines[rows],
+        chrom=tuple(table.chrom[row] for row in rows),
+        pos=table.pos[rows],
+        effect_allele=tuple(table.effect_allele[row] for row in rows),
+        other_allele=tuple(table.other_allele[row] for row in rows),
+        weight=table.weight[rows],
+        effect_type=tuple(table.effect_type[row] for row in rows),
+        effect_allele_frequency=table.effect_allele_frequency[rows],
+    )
 
 
 @pytest.mark.shared

@@ -7,19 +7,24 @@ positions for the build a VCF is in. Weights apply additively unless ``is_domina
 normalised ``effect_type`` column) say otherwise. Haplotype, diplotype and interaction rows (e.g. the HLA terms of
 PGS000021) and dosage-specific weights cannot be scored as a dosage sum: such a file is rejected with the line of
 the first such row, never scored partially.
+
+A parsed file keeps no column in memory: its rows are checked a chunk of lines at a time and spilled, per build, into
+an unnamed temporary file (:class:`ScoringFile` reads them back a few pieces or a chunk at a time), so what a score
+of millions of variants holds is its header, its distinct alleles and where each chunk's rows of a chromosome lie.
 """
 
 from __future__ import annotations
 
 import gzip
 import math
+import os
 import re
+import tempfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -91,20 +96,103 @@ class Positions:
     pos: npt.NDArray[np.int64]
 
 
-@dataclass(frozen=True)
-class ScoringFile:
-    """One score's variants as columns; row ``i`` of every column is the file's ``i``-th variant."""
+_EFFECT_TYPES = tuple(EffectType)
+_EFFECT_CODES = {kind: code for code, kind in enumerate(_EFFECT_TYPES)}
+_EFFECT_ARRAY = np.array(_EFFECT_TYPES, dtype=object)
+#: One spilled row: its number among the file's variants, line, position in the spill's build, weight, effect-allele
+#: frequency (NaN when not given), effect and other allele (numbers in the file's list of distinct alleles; -1: none)
+#: and effect type (its number in :class:`EffectType`): 49 bytes.
+_RECORD = np.dtype(
+    [
+        ("row", "<i8"),
+        ("line", "<i8"),
+        ("pos", "<i8"),
+        ("weight", "<f8"),
+        ("frequency", "<f8"),
+        ("effect", "<i4"),
+        ("other", "<i4"),
+        ("type", "i1"),
+    ]
+)
 
-    path: Path
-    header: ScoringHeader
+
+@dataclass(frozen=True)
+class ScoreRows:
+    """Some rows of a scoring file as columns: a chromosome's rows in one build by position (:meth:`ScoringFile.rows`)
+    or a chunk of consecutive rows in file order (:meth:`ScoringFile.blocks`)."""
+
+    rows: npt.NDArray[np.int64]  # each row's number among the file's variants (0 = the first)
     lines: npt.NDArray[np.int64]
-    rsid: tuple[str | None, ...]
+    chrom: tuple[str | None, ...]
+    pos: npt.NDArray[np.int64]
     effect_allele: tuple[str, ...]
     other_allele: tuple[str | None, ...]
     weight: npt.NDArray[np.float64]
     effect_type: tuple[EffectType, ...]
     effect_allele_frequency: npt.NDArray[np.float64]  # NaN where the file gives none
-    by_build: Mapping[GenomeBuild, Positions]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Where one chunk's rows on one chromosome lie in a spill, and the range of their positions."""
+
+    chunk: int
+    chrom: str | None
+    first: int  # the first record's number in the spill
+    count: int
+    low: int  # the lowest and highest position (0 for rows without a position)
+    high: int
+
+
+class _Spill:
+    """One build's rows in an unnamed temporary file of :data:`_RECORD` records (the system frees it once closed,
+    however the process ends), written a chunk at a time with each chunk's rows sorted by chromosome and position (a
+    position's rows in file order); :attr:`pieces` lists each chunk's chromosomes in the order written."""
+
+    def __init__(self) -> None:
+        self.handle = tempfile.TemporaryFile(prefix="tailormed-score-")  # noqa: SIM115 (open as long as the score)
+        self.pieces: list[Piece] = []
+        self.records = 0
+
+    def write(self, chunk: int, records: npt.NDArray[np.void], chroms: Sequence[str | None]) -> None:
+        codes: dict[str | None, int] = {}
+        numbers = np.fromiter((codes.setdefault(chrom, len(codes)) for chrom in chroms), np.int32, len(chroms))
+        order = np.lexsort((records["pos"], numbers))  # stable: a position's rows stay in file order
+        ordered = records[order]
+        starts = np.searchsorted(numbers[order], np.arange(len(codes) + 1)).tolist()
+        self.handle.write(ordered.tobytes())
+        positions = ordered["pos"]
+        for code, name in enumerate(codes):
+            low, high = starts[code], starts[code + 1]
+            self.pieces.append(
+                Piece(chunk, name, self.records + low, high - low, int(positions[low]), int(positions[high - 1]))
+            )
+        self.records += len(records)
+
+    def read(self, pieces: Sequence[Piece]) -> npt.NDArray[np.void]:
+        """The records of ``pieces``, one after the other (read at their offsets: a forked process shares the file)."""
+        self.handle.flush()
+        size, descriptor = _RECORD.itemsize, self.handle.fileno()
+        found = [
+            np.frombuffer(os.pread(descriptor, piece.count * size, piece.first * size), dtype=_RECORD)
+            for piece in pieces
+        ]
+        return np.concatenate(found) if found else np.zeros(0, dtype=_RECORD)
+
+
+@dataclass(frozen=True, eq=False)
+class ScoringFile:
+    """One score's variants, spilled per build and chromosome (see the module); row ``i`` is the file's ``i``-th
+    variant. :meth:`rows` gives a chromosome's rows, :meth:`blocks` every row a chunk at a time in file order."""
+
+    path: Path
+    header: ScoringHeader
+    count: int
+    alleles: npt.NDArray[np.object_]  # the distinct alleles as the spills number them, then None (a missing one: -1)
+    spills: Mapping[GenomeBuild, _Spill]
 
     @property
     def name(self) -> str:
@@ -112,15 +200,15 @@ class ScoringFile:
         return self.header.pgs_id or self.path.name.split(".")[0]
 
     def __len__(self) -> int:
-        return len(self.effect_allele)
+        return self.count
 
     @property
     def builds(self) -> tuple[GenomeBuild, ...]:
-        return tuple(self.by_build)
+        return tuple(self.spills)
 
-    def positions(self, build: GenomeBuild) -> Positions:
-        """Positions in ``build``; InputError when the file has none in that build."""
-        found = self.by_build.get(build)
+    def _spill(self, build: GenomeBuild) -> _Spill:
+        """The rows in ``build``; InputError when the file has no positions in that build."""
+        found = self.spills.get(build)
         if found is None:
             have = ", ".join(self.builds) or "none (no chromosome positions)"
             raise InputError(
@@ -130,14 +218,88 @@ class ScoringFile:
             )
         return found
 
+    def chromosomes(self, build: GenomeBuild) -> tuple[str, ...]:
+        """The chromosomes with rows in ``build``, in the order of their first row."""
+        return tuple(dict.fromkeys(piece.chrom for piece in self._spill(build).pieces if piece.chrom is not None))
+
+    def pieces(self, build: GenomeBuild, chrom: str | None) -> list[Piece]:
+        """Where the rows on ``chrom`` in ``build`` lie (None: the rows without a position there), chunk by chunk."""
+        return [piece for piece in self._spill(build).pieces if piece.chrom == chrom]
+
+    def read(self, build: GenomeBuild, pieces: Sequence[Piece]) -> ScoreRows:
+        """The rows of some of :meth:`pieces`' pieces of one chromosome, sorted by position (a position's rows in file
+        order when the pieces are in chunk order)."""
+        records = self._spill(build).read(pieces)
+        records = records[np.argsort(records["pos"], kind="stable")] if len(pieces) > 1 else records
+        return self._columns(records, (pieces[0].chrom,) * len(records) if pieces else ())
+
+    def rows(self, build: GenomeBuild, chrom: str | None) -> ScoreRows:
+        """Every row on ``chrom`` in ``build`` (None: the rows without a position there), sorted by position."""
+        return self.read(build, self.pieces(build, chrom))
+
+    def blocks(self, build: GenomeBuild) -> Iterator[ScoreRows]:
+        """Every row in file order with its position in ``build``, one chunk of :data:`CHUNK` lines at a time."""
+        spill = self._spill(build)
+        start = 0
+        while start < len(spill.pieces):
+            stop = start
+            while stop < len(spill.pieces) and spill.pieces[stop].chunk == spill.pieces[start].chunk:
+                stop += 1
+            pieces = spill.pieces[start:stop]
+            records = spill.read(pieces)
+            order = np.argsort(records["row"], kind="stable")
+            names = np.array([piece.chrom for piece in pieces], dtype=object)
+            chroms = names[np.repeat(np.arange(len(pieces)), [piece.count for piece in pieces])[order]]
+            yield self._columns(records[order], tuple(chroms.tolist()))
+            start = stop
+
+    def table(self, build: GenomeBuild | None = None) -> ScoreRows:
+        """Every row in file order (positions in ``build``, else in the file's first build), read back whole."""
+        parts = list(self.blocks(build or self.builds[0]))
+        return ScoreRows(
+            rows=np.concatenate([part.rows for part in parts]),
+            lines=np.concatenate([part.lines for part in parts]),
+            chrom=tuple(chrom for part in parts for chrom in part.chrom),
+            pos=np.concatenate([part.pos for part in parts]),
+            effect_allele=tuple(allele for part in parts for allele in part.effect_allele),
+            other_allele=tuple(allele for part in parts for allele in part.other_allele),
+            weight=np.concatenate([part.weight for part in parts]),
+            effect_type=tuple(kind for part in parts for kind in part.effect_type),
+            effect_allele_frequency=np.concatenate([part.effect_allele_frequency for part in parts]),
+        )
+
+    def positions(self, build: GenomeBuild) -> Positions:
+        """Positions in ``build`` (0 where unmapped); InputError when the file has none in that build."""
+        self._spill(build)
+        chroms: list[str | None] = []
+        pos: list[npt.NDArray[np.int64]] = []
+        for part in self.blocks(build):
+            chroms += part.chrom
+            pos.append(part.pos)
+        return Positions(chrom=tuple(chroms), pos=np.concatenate(pos))
+
+    def _columns(self, records: npt.NDArray[np.void], chroms: tuple[str | None, ...]) -> ScoreRows:
+        alleles = self.alleles
+        return ScoreRows(
+            rows=records["row"].copy(),
+            lines=records["line"].copy(),
+            chrom=chroms,
+            pos=records["pos"].copy(),
+            effect_allele=tuple(alleles[records["effect"]].tolist()),
+            other_allele=tuple(alleles[records["other"]].tolist()),
+            weight=records["weight"].copy(),
+            effect_type=tuple(_EFFECT_ARRAY[records["type"]].tolist()),
+            effect_allele_frequency=records["frequency"].copy(),
+        )
+
 
 def read_scoring_file(path: Path) -> ScoringFile:
     """Parse a scoring file; InputError naming the file and line for anything malformed or unsupported.
 
-    The variants are parsed :data:`CHUNK` lines at a time into the columns (:class:`_Reader`), so parsing a score of
-    millions of variants holds their columns, not every line split into fields. A chunk's error waits for the end
-    of the file, where an error found at an earlier step wins (text that cannot be read, a complex row): the error
-    is the one of checking the whole file step by step, whatever the chunk size.
+    The variants are parsed :data:`CHUNK` lines at a time (:class:`_Reader`) and each chunk's rows spilled (see the
+    module), so parsing a score of millions of variants holds one chunk, never every line or column. A chunk's
+    error waits for the end of the file, where an error found at an earlier step wins (text that cannot be read, a
+    complex row): the error is the one of checking the whole file step by step, whatever the chunk size.
     """
     path = Path(path)
     meta: dict[str, str] = {}
@@ -176,7 +338,8 @@ def _variant_lines(path: Path, meta: dict[str, str]) -> Iterator[tuple[int, list
 
 
 class _Reader:
-    """A scoring file's columns from its chunks of variant lines, and the first error of each checking step.
+    """A scoring file's rows from its chunks of variant lines, spilled per build, and the first error of each checking
+    step.
 
     The steps, in the order their errors win: complex rows (a True/False cell that is neither, else how many rows
     are complex), each variant's cells, the header (one score), the positions of the build used. A step's first
@@ -198,25 +361,19 @@ class _Reader:
         if stated not in (None, hm_used) and "chr_name" in self.index and "chr_position" in self.index:
             self.placed["chr"] = (self.index["chr_name"], self.index["chr_position"])
         self.count = 0
+        self.chunks = 0
         self.complex_error: InputError | None = None
         self.complex_count = 0
         self.first_complex: tuple[int, str] | None = None
         self.cell_error: InputError | None = None
         self.position_errors: dict[str, InputError] = {}
-        self.lines: list[npt.NDArray[np.int64]] = []
-        self.effect: list[str] = []
-        self.other: list[str | None] = []
-        self.weights: list[npt.NDArray[np.float64]] = []
-        self.frequencies: list[npt.NDArray[np.float64]] = []
-        self.types: list[EffectType] = []
-        self.rsids: list[str | None] = []
         self.accessions: set[str] = set()
-        self.chrom: dict[str, list[str | None]] = {kind: [] for kind in self.placed}
-        self.pos: dict[str, list[npt.NDArray[np.int64]]] = {kind: [] for kind in self.placed}
-        self.alleles: dict[str, str] = {}  # one string per distinct allele
+        self.spills = {kind: _Spill() for kind in self.placed}
+        self.alleles: dict[str, int] = {}  # each distinct allele's number
 
     def add(self, rows: list[tuple[int, list[str]]]) -> None:
         """One chunk of variant lines, in file order."""
+        first = self.count
         self.count += len(rows)
         if self.complex_error is None:
             try:
@@ -235,15 +392,19 @@ class _Reader:
         except InputError as exc:
             self.cell_error = exc
             return
-        effect, other, weights, frequencies, types, rsids, accessions = parsed
-        self.lines.append(np.fromiter((number for number, _ in rows), dtype=np.int64, count=len(rows)))
-        self.effect += _shared(effect, self.alleles)
-        self.other += _shared(other, self.alleles)
-        self.weights.append(weights)
-        self.frequencies.append(frequencies)
-        self.types += types
-        self.rsids += rsids
+        effect, other, weights, frequencies, types, accessions = parsed
         self.accessions |= accessions
+        records = np.zeros(len(rows), dtype=_RECORD)
+        records["row"] = np.arange(first, self.count)
+        records["line"] = np.fromiter((number for number, _ in rows), dtype=np.int64, count=len(rows))
+        records["weight"] = weights
+        records["frequency"] = frequencies
+        codes = self.alleles
+        records["effect"] = np.fromiter((codes.setdefault(a, len(codes)) for a in effect), np.int32, len(rows))
+        records["other"] = np.fromiter(
+            (codes.setdefault(a, len(codes)) if a is not None else -1 for a in other), np.int32, len(rows)
+        )
+        records["type"] = np.fromiter((_EFFECT_CODES[kind] for kind in types), np.int8, len(rows))
         for kind, (chrom_at, pos_at) in self.placed.items():
             if kind in self.position_errors:
                 continue
@@ -252,8 +413,9 @@ class _Reader:
             except InputError as exc:
                 self.position_errors[kind] = exc
                 continue
-            self.chrom[kind].extend(found.chrom)
-            self.pos[kind].append(found.pos)
+            records["pos"] = found.pos
+            self.spills[kind].write(self.chunks, records, found.chrom)
+        self.chunks += 1
 
     def finish(self) -> ScoringFile:
         """The scoring file, or the error that wins (see the class)."""
@@ -273,31 +435,24 @@ class _Reader:
         if self.cell_error is not None:
             raise self.cell_error
         header = _header(self.path, self.meta, self.accessions)
-        by_build: dict[GenomeBuild, Positions] = {}
+        spills: dict[GenomeBuild, _Spill] = {}
         if header.hm_build is not None and "hm" in self.placed:
-            by_build[header.hm_build] = self.positions("hm")
+            spills[header.hm_build] = self.spill("hm")
         has_chr = "chr_name" in self.index and "chr_position" in self.index
-        if header.genome_build is not None and header.genome_build not in by_build and has_chr:
-            by_build[header.genome_build] = self.positions("chr")
-        if not by_build:
+        if header.genome_build is not None and header.genome_build not in spills and has_chr:
+            spills[header.genome_build] = self.spill("chr")
+        if not spills:
             raise InputError(_no_positions_message(header, self.index), source=self.path)
-        return ScoringFile(
-            path=self.path,
-            header=header,
-            lines=np.concatenate(self.lines),
-            rsid=tuple(self.rsids),
-            effect_allele=tuple(self.effect),
-            other_allele=tuple(self.other),
-            weight=np.concatenate(self.weights),
-            effect_type=tuple(self.types),
-            effect_allele_frequency=np.concatenate(self.frequencies),
-            by_build=by_build,
-        )
+        for spill in self.spills.values():
+            if all(spill is not used for used in spills.values()):
+                spill.handle.close()
+        alleles = np.array([*self.alleles, None], dtype=object)
+        return ScoringFile(path=self.path, header=header, count=self.count, alleles=alleles, spills=spills)
 
-    def positions(self, kind: str) -> Positions:
+    def spill(self, kind: str) -> _Spill:
         if kind in self.position_errors:
             raise self.position_errors[kind]
-        return Positions(chrom=tuple(self.chrom[kind]), pos=np.concatenate(self.pos[kind]))
+        return self.spills[kind]
 
 
 def _lines(path: Path) -> Iterator[str]:
@@ -363,22 +518,12 @@ def _flag(text: str, column: str, path: Path, number: int) -> bool:
     raise InputError(f"{column} must be True or False, not {text.strip()!r}", source=path, location=f"line {number}")
 
 
-_Allele = TypeVar("_Allele", str, str | None)
-
-
-def _shared(alleles: list[_Allele], seen: dict[str, str]) -> list[_Allele]:
-    """The alleles with one string object per distinct allele (``seen``: those met so far): a score of millions of
-    variants has few distinct alleles, and a string each would take about 50 bytes a variant."""
-    return [seen.setdefault(allele, allele) if allele is not None else None for allele in alleles]
-
-
 _Columns = tuple[
     list[str],
     list[str | None],
     npt.NDArray[np.float64],
     npt.NDArray[np.float64],
     list[EffectType],
-    list[str | None],
     set[str],
 ]
 
@@ -432,12 +577,8 @@ def _columns(
         if any(name in index for name in ("is_dominant", "is_recessive", "effect_type"))
         else [EffectType.ADDITIVE] * count
     )
-    rsids: list[str | None] = [None if text in _MISSING else text for text in column("rsID") or [""] * count]
-    harmonized = column("hm_rsID")
-    if harmonized is not None:
-        rsids = [rsid or (None if text in _MISSING else text) for rsid, text in zip(rsids, harmonized, strict=True)]
     accessions = set(column("accession") or ()) - _MISSING
-    return effect, other, weights, frequencies, types, rsids, accessions
+    return effect, other, weights, frequencies, types, accessions
 
 
 def _rows(
@@ -454,7 +595,6 @@ def _rows(
     weights = np.empty(len(rows), dtype=np.float64)
     frequencies = np.full(len(rows), np.nan, dtype=np.float64)
     types: list[EffectType] = []
-    rsids: list[str | None] = []
     accessions: set[str] = set()
     for i, (number, fields) in enumerate(rows):
         where = f"line {number}"
@@ -472,11 +612,10 @@ def _rows(
         if frequency is not None:
             frequencies[i] = _frequency(frequency, path, where)
         types.append(_effect_type(fields, index, path, number))
-        rsids.append(get(fields, "rsID") or get(fields, "hm_rsID"))
         accession = get(fields, "accession")
         if accession is not None:
             accessions.add(accession)
-    return effect, other, weights, frequencies, types, rsids, accessions
+    return effect, other, weights, frequencies, types, accessions
 
 
 def _complex_rows(path: Path, index: dict[str, int], rows: list[tuple[int, list[str]]]) -> list[tuple[int, str]]:

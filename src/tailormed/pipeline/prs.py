@@ -45,19 +45,20 @@ def read_scores(paths: Sequence[Path]) -> list[ScoringFile]:
 
 def score_request(scores: Sequence[ScoringFile]) -> GenomeRequest:
     """The scoring files' positions in every build they have, with effect and other allele (for build votes): a few
-    columns per build (:class:`ScoreSites`), whatever the number of variants. The columns are a parsed scoring file's
-    (canonical chromosomes, positions from 1, the rows without a position left out), so they are not validated
-    again: that took 0.2 s per million variants."""
+    columns per build (:class:`ScoreSites`), read back from the files' spills a chunk at a time. The columns are a
+    parsed scoring file's (canonical chromosomes, positions from 1, the rows without a position left out), so they
+    are not validated again: that took 0.2 s per million variants."""
     columns: dict[GenomeBuild, tuple[list[str], list[int], list[str | None], list[str | None]]] = {}
     for score in scores:
-        for build, found in score.by_build.items():
+        for build in score.builds:
             chroms, positions, effects, others = columns.setdefault(build, ([], [], [], []))
-            rows = [row for row, chrom in enumerate(found.chrom) if chrom is not None]
-            whole = len(rows) == len(found.chrom)
-            chroms += cast(tuple[str, ...], found.chrom) if whole else [cast(str, found.chrom[row]) for row in rows]
-            positions += found.pos.tolist() if whole else found.pos[rows].tolist()
-            effects += score.effect_allele if whole else [score.effect_allele[row] for row in rows]
-            others += score.other_allele if whole else [score.other_allele[row] for row in rows]
+            for part in score.blocks(build):
+                rows = [row for row, chrom in enumerate(part.chrom) if chrom is not None]
+                whole = len(rows) == len(part.chrom)
+                chroms += cast(tuple[str, ...], part.chrom) if whole else [cast(str, part.chrom[row]) for row in rows]
+                positions += part.pos.tolist() if whole else part.pos[rows].tolist()
+                effects += part.effect_allele if whole else [part.effect_allele[row] for row in rows]
+                others += part.other_allele if whole else [part.other_allele[row] for row in rows]
     return GenomeRequest(
         scores={
             build: ScoreSites.model_construct(
@@ -69,14 +70,13 @@ def score_request(scores: Sequence[ScoringFile]) -> GenomeRequest:
 
 
 def score_sites(scores: Sequence[ScoringFile], build: GenomeBuild) -> set[tuple[str, int]]:
-    """The (chromosome, position) sites of :func:`score_request` in ``build``, read off the scoring files' columns
+    """The (chromosome, position) sites of :func:`score_request` in ``build``, read off the scoring files' spills
     (no request object per variant, for a reader that needs only the sites)."""
     sites: set[tuple[str, int]] = set()
     for score in scores:
-        found = score.by_build.get(build)
-        if found is not None:
-            pairs = zip(found.chrom, found.pos.tolist(), strict=True)
-            sites.update((chrom, pos) for chrom, pos in pairs if chrom is not None)
+        if build in score.builds:
+            for chrom in score.chromosomes(build):
+                sites.update((chrom, pos) for pos in score.rows(build, chrom).pos.tolist())
     return sites
 
 
@@ -231,17 +231,17 @@ def fasta_reference_alleles(
     present = {(group.chrom, group.pos) for group in groups}
     alleles: dict[tuple[str, int], set[str]] = {}
     for score in scores:
-        if build not in score.by_build:
+        if build not in score.builds:
             continue
-        positions = score.positions(build)
-        for row, (chrom, pos) in enumerate(zip(positions.chrom, positions.pos.tolist(), strict=True)):
-            if chrom is None or (chrom, pos) in present:
-                continue
-            found = alleles.setdefault((chrom, pos), set())
-            found.add(score.effect_allele[row])
-            other = score.other_allele[row]
-            if other is not None:
-                found.add(other)
+        for part in score.blocks(build):
+            for row, (chrom, pos) in enumerate(zip(part.chrom, part.pos.tolist(), strict=True)):
+                if chrom is None or (chrom, pos) in present:
+                    continue
+                found = alleles.setdefault((chrom, pos), set())
+                found.add(part.effect_allele[row])
+                other = part.other_allele[row]
+                if other is not None:
+                    found.add(other)
     return reference_alleles(genome, sorted(alleles.items()))
 
 
@@ -254,7 +254,7 @@ def unknown_reference_error(run: PrsRun, *, fasta: bool) -> InputError | None:
         if not unknown:
             continue
         first = next(row for row in result.match.log_rows() if row.reason is Reason.ABSENT_REF_UNKNOWN)
-        line = int(result.match.score.lines[first.row])
+        line = int(result.match.score.table(result.match.build).lines[first.row])
         alleles = f"effect {first.effect_allele}, other {first.other_allele or 'not given'}"
         why = (
             "the FASTA fits both alleles (an insertion and a deletion look alike)"
@@ -286,7 +286,7 @@ class ScoreStream:
     ) -> None:
         self.scores = scores
         self.options = options or MatchOptions()
-        usable = [score for score in scores if build in score.by_build]
+        usable = [score for score in scores if build in score.builds]
         self.matcher = Matcher(usable, build, self.options, reference_alleles)
         self.scorer = Scorer(self.matcher.results, list(samples), imputation)
 
@@ -298,7 +298,7 @@ class ScoreStream:
 
     def finish(self, *, source: str, build: BuildDetection) -> PrsRun:
         """Every score's result once the last group is in; a score without positions in the build is refused."""
-        missing = [score for score in self.scores if build.build not in score.by_build]
+        missing = [score for score in self.scores if build.build not in score.builds]
         if missing:
             missing[0].positions(build.build)  # the InputError that names the harmonized file to use
         self.scorer.add(self.matcher.finish())

@@ -36,13 +36,11 @@ from typing import NamedTuple, cast
 import numpy as np
 import numpy.typing as npt
 
-from tailormed.knowledge.pgs_scoring import EffectType, Positions, ScoringFile
+from tailormed.knowledge.pgs_scoring import EffectType, Piece, ScoreRows, ScoringFile
 from tailormed.model.dosage import SiteBlock, SiteGroup, SiteRecord
 from tailormed.model.genotype import GenomeBuild
 
 DEFAULT_MIN_OVERLAP = 0.75
-#: Rows of a match log whose positions and weights are turned into Python values together.
-_LOG_BLOCK = 1 << 16
 _DNA = re.compile(r"^[ACGT]+$")
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
@@ -123,7 +121,8 @@ class LogRow:
 
 
 class Selected(NamedTuple):
-    """A kept match: the target variant, which of its alleles carries the effect, the weight and its effect type.
+    """A kept match: the target variant, which of its alleles carries the effect, the weight, its effect type and
+    the effect allele's frequency the file gives (None when it gives none).
 
     A named tuple, immutable like a frozen dataclass but built several times faster (one per scored variant)."""
 
@@ -133,6 +132,11 @@ class Selected(NamedTuple):
     weight: float
     effect_type: EffectType
     assumed_reference: bool = False
+    frequency: float | None = None
+
+
+def _frequency(value: float) -> float | None:
+    return None if value != value else value  # NaN: not given
 
 
 #: A kept match with the record it points to (None for an assumed-reference site), for the scorer.
@@ -169,12 +173,13 @@ _AMBIGUOUS, _MULTIALLELIC, _DUPLICATE = 1, 2, 4
 class ScoreMatch:
     """All rows of one score and their outcome, kept as columns of a few bytes a row (status, match type, reason,
     flags, candidates, the effect allele's index and the target's alleles), so a cohort's scores of millions of
-    variants hold no object per variant; :attr:`log` and :attr:`selected` give the rows as objects when asked."""
+    variants hold no object per variant; :attr:`log` and :attr:`selected` give the rows as objects when asked,
+    reading the score's rows back a chunk at a time."""
 
-    def __init__(self, score: ScoringFile, positions: Positions, targets: list[str]) -> None:
+    def __init__(self, score: ScoringFile, build: GenomeBuild, targets: list[str]) -> None:
         count = len(score)
         self.score = score
-        self.positions = positions
+        self.build = build
         self._targets = targets  # the matcher's distinct ``ref:alts`` of target variants, shared by its scores
         self._status = array("b", [_NONE]) * count  # every row is set by the time the matcher finishes
         self._type = array("b", [_NONE]) * count
@@ -210,6 +215,15 @@ class ScoreMatch:
         _column(self._status)[rows] = _STATUS_CODE[status]
         _column(self._reason)[rows] = _REASON_CODE[reason]
 
+    def unset(self) -> npt.NDArray[np.intp]:
+        """The rows without an outcome yet."""
+        return np.flatnonzero(_column(self._status) == _NONE)
+
+    def is_set(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Whether each of ``rows`` has its outcome."""
+        result: npt.NDArray[np.bool_] = _column(self._status)[rows] != _NONE
+        return result
+
     @property
     def total(self) -> int:
         return len(self.score)
@@ -243,14 +257,13 @@ class ScoreMatch:
         types = _column(self._type)
         return sum(int(np.count_nonzero(kept & (types == code))) for code in _FLIPPED)
 
-    def target_id(self, row: int) -> str | None:
+    def _target_id(self, row: int, chrom: str | None, pos: int) -> str | None:
         """Row ``row``'s target variant as ``chrom:pos:ref:alts`` (:attr:`SiteRecord.target_id`), if it has one."""
         target = self._target[row]
         if target == _NONE:
             return None
-        chrom = self.positions.chrom[row]
         assert chrom is not None  # a row with a target has a position
-        return f"{chrom.removeprefix('chr')}:{int(self.positions.pos[row])}:{self._targets[target]}"
+        return f"{chrom.removeprefix('chr')}:{pos}:{self._targets[target]}"
 
     @property
     def log(self) -> list[LogRow]:
@@ -258,23 +271,21 @@ class ScoreMatch:
         return list(self.log_rows())
 
     def log_rows(self) -> Iterator[LogRow]:
-        """:attr:`log` a row at a time, so a writer holds one block of a score of millions, not all of its rows."""
-        score, positions = self.score, self.positions
-        for start in range(0, len(score), _LOG_BLOCK):
-            stop = min(start + _LOG_BLOCK, len(score))
-            pos, weights = positions.pos[start:stop].tolist(), score.weight[start:stop].tolist()
-            for row in range(start, stop):
+        """:attr:`log` a row at a time, so a writer holds one chunk of a score of millions, not all of its rows."""
+        for part in self.score.blocks(self.build):
+            positions, weights = part.pos.tolist(), part.weight.tolist()
+            for i, row in enumerate(part.rows.tolist()):
                 match_type, reason, flags = self._type[row], self._reason[row], self._flags[row]
                 yield LogRow(
                     row=row,
-                    chrom=positions.chrom[row],
-                    pos=pos[row - start],
-                    effect_allele=score.effect_allele[row],
-                    other_allele=score.other_allele[row],
-                    weight=weights[row - start],
+                    chrom=part.chrom[i],
+                    pos=positions[i],
+                    effect_allele=part.effect_allele[i],
+                    other_allele=part.other_allele[i],
+                    weight=weights[i],
                     status=_STATUSES[self._status[row]],
                     match_type=_TYPES[match_type] if match_type != _NONE else None,
-                    target_id=self.target_id(row),
+                    target_id=self._target_id(row, part.chrom[i], positions[i]),
                     reason=_REASONS[reason] if reason != _NONE else None,
                     ambiguous=bool(flags & _AMBIGUOUS),
                     multiallelic=bool(flags & _MULTIALLELIC),
@@ -285,21 +296,27 @@ class ScoreMatch:
     @property
     def selected(self) -> list[Selected]:
         """The kept matches in row order."""
-        score = self.score
-        weights = score.weight.tolist()
-        kept = np.flatnonzero(_column(self._status) == _STATUS_CODE[MatchStatus.MATCHED]).tolist()
         assumed = _TYPE_CODE[MatchType.ASSUMED_REFERENCE]
-        return [
-            Selected(
-                row,
-                cast(str, self.target_id(row)),
-                self._allele[row],
-                weights[row],
-                score.effect_type[row],
-                self._type[row] == assumed,
-            )
-            for row in kept
-        ]
+        found: list[Selected] = []
+        status = _column(self._status)
+        for part in self.score.blocks(self.build):
+            kept = np.flatnonzero(status[part.rows] == _STATUS_CODE[MatchStatus.MATCHED]).tolist()
+            positions, weights = part.pos.tolist(), part.weight.tolist()
+            frequencies = part.effect_allele_frequency.tolist()
+            for i in kept:
+                row = int(part.rows[i])
+                found.append(
+                    Selected(
+                        row,
+                        cast(str, self._target_id(row, part.chrom[i], positions[i])),
+                        self._allele[row],
+                        weights[i],
+                        part.effect_type[i],
+                        self._type[row] == assumed,
+                        _frequency(frequencies[i]),
+                    )
+                )
+        return found
 
 
 def _column(values: array[int]) -> npt.NDArray[np.generic]:
@@ -396,67 +413,35 @@ _Outcome = tuple[Candidate | None, Reason | None, int]
 
 
 class _Sites:
-    """Every scored (chromosome, position) of several scores, sorted, and the (score, row) entries at each, as
-    arrays: site ``k``'s entries are ``starts[k]`` to ``starts[k + 1]``, in score then row order."""
+    """The scored positions of a window of one chromosome (the loaded rows of several scores), sorted, and the
+    (score, row) entries at each, as arrays: site ``k``'s entries are ``starts[k]`` to ``starts[k + 1]``, in score
+    then row order; ``rows`` are numbers in each score's loaded :class:`ScoreRows`."""
 
-    def __init__(self, positions: Sequence[Positions]) -> None:
-        names: dict[str, int] = {}
-        codes, pos, scores, rows = [], [], [], []
-        for score_index, found in enumerate(positions):
-            code = np.fromiter(
-                (names.setdefault(chrom, len(names)) if chrom is not None else -1 for chrom in found.chrom),
-                dtype=np.int32,
-                count=len(found.chrom),
-            )
-            placed = np.flatnonzero(code >= 0)
-            whole = len(placed) == len(code)  # most scores: every row placed, its columns taken as they are
-            codes.append(code if whole else code[placed])
-            pos.append(found.pos if whole else found.pos[placed])
-            scores.append(np.full(len(placed), score_index, dtype=np.int32))
-            rows.append(placed.astype(np.int32))
-        code = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
-        where = np.concatenate(pos) if pos else np.zeros(0, dtype=np.int64)
-        order = np.lexsort((where, code))  # stable: entries of a site stay in score then row order
-        code, where = code[order], where[order]
-        self.scores: npt.NDArray[np.int32] = np.concatenate(scores)[order] if scores else np.zeros(0, np.int32)
-        self.rows: npt.NDArray[np.int32] = np.concatenate(rows)[order] if rows else np.zeros(0, np.int32)
-        new = np.ones(len(code), dtype=np.bool_)  # where a site starts
-        np.not_equal(code[1:], code[:-1], out=new[1:])
-        new[1:] |= where[1:] != where[:-1]
+    def __init__(self, loaded: Sequence[ScoreRows]) -> None:
+        empty = np.zeros(0, dtype=np.int32)
+        where = np.concatenate([part.pos for part in loaded]) if loaded else np.zeros(0, dtype=np.int64)
+        scores = np.concatenate([empty] + [np.full(len(part), i, dtype=np.int32) for i, part in enumerate(loaded)])
+        rows = np.concatenate([empty] + [np.arange(len(part), dtype=np.int32) for part in loaded])
+        order = np.argsort(where, kind="stable")  # a score's rows are by position, then in file order
+        where = where[order]
+        self.scores: npt.NDArray[np.int32] = scores[order]
+        self.rows: npt.NDArray[np.int32] = rows[order]
+        new = np.ones(len(where), dtype=np.bool_)  # where a site starts
+        np.not_equal(where[1:], where[:-1], out=new[1:])
         first = np.flatnonzero(new)
-        self.starts: npt.NDArray[np.int32] = np.append(first, len(order)).astype(np.int32)  # 4 bytes a site
-        #: The order a site was first named in (by the first score, row after row, then the next score's new sites).
-        self.named: npt.NDArray[np.int32] = order[first].astype(np.int32)
-        site_codes = code[first]
-        self._chrom: dict[str, tuple[int, npt.NDArray[np.int64]]] = {}
-        for name, number in names.items():
-            low, high = np.searchsorted(site_codes, [number, number + 1]).tolist()
-            self._chrom[name] = (low, where[first[low:high]])
+        self.starts: npt.NDArray[np.int32] = np.append(first, len(where)).astype(np.int32)
+        self.positions: npt.NDArray[np.int64] = where[first]
 
     def __len__(self) -> int:
         return len(self.starts) - 1
 
-    def find(self, chroms: Sequence[str], positions: Sequence[int]) -> list[int]:
-        """The site number of each (chromosome, position), -1 where no score has it."""
-        count = len(positions)
-        found = np.full(count, -1, dtype=np.intp)
-        if not count:
-            return []
-        wanted = np.asarray(positions, dtype=np.int64)
-        runs = [(chroms[0], 0, count)] if chroms.count(chroms[0]) == count else _runs(chroms)
-        for chrom, start, stop in runs:
-            placed = self._chrom.get(chrom)
-            if placed is None:
-                continue
-            first, sorted_positions = placed
-            if not len(sorted_positions):
-                continue
-            here = wanted[start:stop]
-            at = np.minimum(np.searchsorted(sorted_positions, here), len(sorted_positions) - 1)
-            hit = sorted_positions[at] == here
-            found[start:stop][hit] = first + at[hit]
-        result: list[int] = found.tolist()
-        return result
+    def find(self, positions: npt.NDArray[np.int64]) -> list[int]:
+        """The site number of each position, -1 where no loaded row has it."""
+        if not len(self.positions):
+            return [-1] * len(positions)
+        at = np.minimum(np.searchsorted(self.positions, positions), len(self.positions) - 1)
+        found: list[int] = np.where(self.positions[at] == positions, at, -1).tolist()
+        return found
 
     def entries(self, site: int) -> list[tuple[int, int]]:
         """Site ``site``'s (score, row) entries."""
@@ -466,6 +451,8 @@ class _Sites:
 
 def _runs(chroms: Sequence[str]) -> list[tuple[str, int, int]]:
     """The runs of one chromosome in ``chroms``: (chromosome, start, stop)."""
+    if chroms.count(chroms[0]) == len(chroms):
+        return [(chroms[0], 0, len(chroms))]
     found: list[tuple[str, int, int]] = []
     start = 0
     for chrom, run in itertools.groupby(chroms):
@@ -475,11 +462,26 @@ def _runs(chroms: Sequence[str]) -> list[tuple[str, int, int]]:
     return found
 
 
+class _Window:
+    """The scoring rows loaded for a range of one chromosome: every piece (of every score) whose positions meet
+    the range, and the range over which no other piece is needed (``low`` to ``high``)."""
+
+    def __init__(self, chrom: str, pieces: list[list[Piece]], position: int) -> None:
+        self.chrom = chrom
+        self.pieces = [[piece for piece in mine if piece.low <= position <= piece.high] for mine in pieces]
+        every = [piece for mine in pieces for piece in mine]
+        self.low = max([piece.high + 1 for piece in every if piece.high < position], default=0)
+        self.high = min([piece.low - 1 for piece in every if piece.low > position], default=1 << 62)
+
+    def holds(self, chrom: str, position: int) -> bool:
+        return chrom == self.chrom and self.low <= position <= self.high
+
+
 class Matcher:
     """Matches several scores against a VCF read position by position (see :meth:`add_group`).
 
-    What it holds grows with the scores' rows by a few bytes each: their sites and outcomes as arrays
-    (:class:`_Sites`, :class:`ScoreMatch`), the distinct alleles of the target variants, no object per variant.
+    What it holds grows with the scores' rows by a few bytes each (their outcomes, :class:`ScoreMatch`), plus the
+    rows of the window of positions being read (see the module) and the distinct alleles of the target variants.
     """
 
     def __init__(
@@ -492,13 +494,15 @@ class Matcher:
         self.options = options or MatchOptions()
         self.build = build
         self.reference_alleles = reference_alleles or {}
-        self._positions = [score.positions(build) for score in scores]
+        self.scores = scores
         self._targets: list[str] = []
         self._target_codes: dict[tuple[str, tuple[str, ...]], int] = {}
-        pairs = zip(scores, self._positions, strict=True)
-        self.results = [ScoreMatch(score, positions, self._targets) for score, positions in pairs]
-        self._sites = _Sites(self._positions)
-        self._done = bytearray(len(self._sites))
+        self.results = [ScoreMatch(score, build, self._targets) for score in scores]
+        self._pieces: dict[str, list[list[Piece]]] = {}  # each chromosome's pieces, per score
+        self._window: _Window | None = None
+        self._loaded: list[ScoreRows] = []
+        self._sites = _Sites([])
+        self._done = bytearray()
         self._outcomes: dict[tuple[str, str | None, str, str], _Outcome] = {}
 
     def _target(self, ref: str, alts: tuple[str, ...]) -> int:
@@ -510,9 +514,33 @@ class Matcher:
             self._targets.append(f"{ref}:{','.join(alts)}")
         return code
 
+    def _at(self, chrom: str, position: int) -> _Window:
+        """The window holding ``position`` on ``chrom``, its rows loaded (a site whose rows all have an outcome is
+        done)."""
+        window = self._window
+        if window is not None and window.holds(chrom, position):
+            return window
+        pieces = self._pieces.get(chrom)
+        if pieces is None:
+            pieces = self._pieces[chrom] = [score.pieces(self.build, chrom) for score in self.scores]
+        window = self._window = _Window(chrom, pieces, position)
+        self._load([score.read(self.build, mine) for score, mine in zip(self.scores, window.pieces, strict=True)])
+        return window
+
+    def _load(self, loaded: list[ScoreRows]) -> None:
+        self._loaded = loaded
+        sites = self._sites = _Sites(loaded)
+        done = np.zeros(len(sites), dtype=np.bool_)
+        first = sites.starts[:-1]
+        for score_index, part in enumerate(loaded):
+            mine = np.flatnonzero(sites.scores[first] == score_index)
+            done[mine] = self.results[score_index].is_set(part.rows[sites.rows[first[mine]]])
+        self._done = bytearray(done.tobytes())
+
     def add_group(self, group: SiteGroup) -> list[Hit]:
         """Match every scoring row at this position against the group's records; returns the kept matches."""
-        site = self._sites.find([group.chrom], [group.pos])[0]
+        self._at(group.chrom, group.pos)
+        site = self._sites.find(np.array([group.pos], dtype=np.int64))[0]
         if site < 0 or self._done[site]:
             return []
         self._done[site] = 1
@@ -521,11 +549,12 @@ class Matcher:
     def _match_group(self, rows: list[tuple[int, int]], group: SiteGroup) -> list[Hit]:
         hits: list[Hit] = []
         best: dict[tuple[int, int], tuple[Candidate, int]] = {}
+        loaded = self._loaded
         for score_index, row in rows:
-            score = self.results[score_index].score
-            found = candidates(score.effect_allele[row], score.other_allele[row], group)
+            part = loaded[score_index]
+            found = candidates(part.effect_allele[row], part.other_allele[row], group)
             if not found:
-                self.results[score_index].set(row, MatchStatus.UNMATCHED, reason=Reason.ALLELES_DIFFER)
+                self.results[score_index].set(int(part.rows[row]), MatchStatus.UNMATCHED, reason=Reason.ALLELES_DIFFER)
                 continue
             best[(score_index, row)] = (best_candidate(found), len(found))
         claimed: dict[tuple[int, int], int] = {}
@@ -542,8 +571,10 @@ class Matcher:
                 | (_MULTIALLELIC if top.multiallelic else 0)
                 | (_DUPLICATE if duplicate else 0)
             )
+            part = loaded[score_index]
+            number = int(part.rows[row])
             result.set(
-                row,
+                number,
                 status,
                 top.match_type,
                 reason,
@@ -553,8 +584,15 @@ class Matcher:
                 allele=top.allele,
             )
             if status == MatchStatus.MATCHED:
-                score = result.score
-                chosen = Selected(row, record.target_id, top.allele, float(score.weight[row]), score.effect_type[row])
+                chosen = Selected(
+                    number,
+                    record.target_id,
+                    top.allele,
+                    float(part.weight[row]),
+                    part.effect_type[row],
+                    False,
+                    _frequency(float(part.effect_allele_frequency[row])),
+                )
                 hits.append((score_index, chosen, record))
         return hits
 
@@ -576,19 +614,34 @@ class Matcher:
         of its four alleles, worked out once per combination; any other position as a group.
         """
         found: dict[int, BlockHits] = {}
-        chroms, positions, refs, alts = block.chrom, block.pos, block.refs, block.alts
-        sites, done, outcomes, results = self._sites, self._done, self._outcomes, self.results
-        numbers = sites.find(chroms, positions)
+        if not len(block.pos):
+            return []
+        wanted = np.asarray(block.pos, dtype=np.int64)
+        for chrom, start, stop in _runs(block.chrom):
+            while start < stop:
+                window = self._at(chrom, int(wanted[start]))
+                outside = np.flatnonzero((wanted[start:stop] < window.low) | (wanted[start:stop] > window.high))
+                end = start + int(outside[0]) if len(outside) else stop
+                self._add_run(block, chrom, start, end, self._sites.find(wanted[start:end]), found)
+                start = end
+        return list(found.values())
+
+    def _add_run(
+        self, block: SiteBlock, chrom: str, begin: int, finish: int, numbers: list[int], found: dict[int, BlockHits]
+    ) -> None:
+        """:meth:`add_block` for records ``begin`` to ``finish`` of the block, all on ``chrom`` and in the window
+        loaded (``numbers``: their site numbers)."""
+        positions, refs, alts = block.pos, block.refs, block.alts
+        sites, done, outcomes, results, loaded = self._sites, self._done, self._outcomes, self.results, self._loaded
         starts = sites.starts
-        count = len(positions)
-        i = 0
-        while i < count:
-            chrom, pos = chroms[i], positions[i]
+        i = begin
+        while i < finish:
+            pos = positions[i]
             end = i + 1
-            while end < count and positions[end] == pos and chroms[end] == chrom:
+            while end < finish and positions[end] == pos:
                 end += 1
             start, i = i, end
-            site = numbers[start]
+            site = numbers[start - begin]
             if site < 0 or done[site]:
                 continue
             done[site] = 1
@@ -600,15 +653,15 @@ class Matcher:
                     hits = found.get(score_index) or found.setdefault(score_index, BlockHits(score_index, block))
                     hits.add(start + number, chosen)
                 continue
-            score_index, row = int(sites.scores[first]), int(sites.rows[first])
-            result = results[score_index]
-            score = result.score
-            effect, other = score.effect_allele[row], score.other_allele[row]
+            score_index, local = int(sites.scores[first]), int(sites.rows[first])
+            result, part = results[score_index], loaded[score_index]
+            row = int(part.rows[local])
+            effect, other = part.effect_allele[local], part.other_allele[local]
             outcome_key = (effect, other, refs[start], alts[start][0])
             outcome = outcomes.get(outcome_key)
             if outcome is None:
                 outcome = outcomes[outcome_key] = self._outcome(*outcome_key)
-            top, reason, number = outcome
+            top, reason, count = outcome
             if top is None:
                 result.set(row, MatchStatus.UNMATCHED, reason=Reason.ALLELES_DIFFER)
                 continue
@@ -619,18 +672,20 @@ class Matcher:
                 reason,
                 target=self._target(refs[start], alts[start]),
                 flags=_AMBIGUOUS if top.ambiguous else 0,
-                candidates=number,
+                candidates=count,
                 allele=top.allele,
             )
             if reason is None:
-                weight = float(score.weight[row])
-                chosen = Selected(row, block.target_id(start), top.allele, weight, score.effect_type[row])
+                weight = float(part.weight[local])
+                frequency = _frequency(float(part.effect_allele_frequency[local]))
+                chosen = Selected(
+                    row, block.target_id(start), top.allele, weight, part.effect_type[local], False, frequency
+                )
                 kept = found.get(score_index)
                 if kept is None:
                     kept = found[score_index] = BlockHits(score_index, block)
                 kept.records.append(start)
                 kept.selected.append(chosen)
-        return list(found.values())
 
     def _outcome(self, effect: str, other: str | None, ref: str, alt: str) -> _Outcome:
         """The best candidate of one scoring row against one record with one ALT, why it is excluded and the number
@@ -647,34 +702,46 @@ class Matcher:
         Call once, after the last :meth:`add_group`; :attr:`results` is then complete.
         """
         hits: list[Hit] = []
-        sites = self._sites
         if not self.options.absent_is_reference:
-            every = np.flatnonzero(np.repeat(np.frombuffer(self._done, dtype=np.uint8) == 0, np.diff(sites.starts)))
-            for score_index, result in enumerate(self.results):
-                mine = every[sites.scores[every] == score_index]
-                result.set_many(sites.rows[mine].astype(np.intp), MatchStatus.UNMATCHED, Reason.ABSENT)
-        else:  # in the order the sites were named, as their matches are summed
-            absent = np.flatnonzero(np.frombuffer(self._done, dtype=np.uint8) == 0)
-            for site in absent[np.argsort(sites.named[absent], kind="stable")].tolist():
-                for score_index, row in sites.entries(site):
-                    hit = self._absent(score_index, row)
-                    if hit is not None:
-                        hits.append(hit)
-        for score_index, result in enumerate(self.results):
-            chroms = self._positions[score_index].chrom
-            unplaced = [row for row, chrom in enumerate(chroms) if chrom is None]
-            result.set_many(np.asarray(unplaced, dtype=np.intp), MatchStatus.UNMATCHED, Reason.NO_POSITION)
+            for result in self.results:
+                result.set_many(result.unset(), MatchStatus.UNMATCHED, Reason.ABSENT)
+        else:  # in the order the sites were first named (by score, then row), as their matches are summed
+            named: list[tuple[tuple[int, int], list[Hit]]] = []
+            chroms = dict.fromkeys(chrom for score in self.scores for chrom in score.chromosomes(self.build))
+            for chrom in chroms:
+                self._window = None
+                self._load([score.rows(self.build, chrom) for score in self.scores])
+                named += self._absent_sites(chrom)
+            named.sort(key=lambda item: item[0])
+            hits = [hit for _, found in named for hit in found]
+        for score, result in zip(self.scores, self.results, strict=True):
+            unplaced = score.rows(self.build, None).rows
+            result.set_many(unplaced.astype(np.intp), MatchStatus.UNMATCHED, Reason.NO_POSITION)
         return hits
 
-    def _absent(self, score_index: int, row: int) -> Hit | None:
+    def _absent_sites(self, chrom: str) -> list[tuple[tuple[int, int], list[Hit]]]:
+        """The loaded sites of ``chrom`` no record was read for, each with its first (score, row) and its
+        assumed-reference matches."""
+        found: list[tuple[tuple[int, int], list[Hit]]] = []
+        sites, loaded = self._sites, self._loaded
+        for site in np.flatnonzero(np.frombuffer(self._done, dtype=np.uint8) == 0).tolist():
+            entries = sites.entries(site)
+            score_index, local = entries[0]
+            hits: list[Hit] = []
+            for score_index_here, row in entries:
+                hit = self._absent(chrom, score_index_here, row)
+                if hit is not None:
+                    hits.append(hit)
+            found.append(((score_index, int(loaded[score_index].rows[local])), hits))
+        return found
+
+    def _absent(self, chrom: str, score_index: int, local: int) -> Hit | None:
         """An absent row's outcome with absent-is-reference: its reference allele's dosage when known."""
-        result = self.results[score_index]
-        chrom = result.positions.chrom[row]
-        assert chrom is not None  # an absent row has a position
-        key = (chrom, int(result.positions.pos[row]))
+        result, part = self.results[score_index], self._loaded[score_index]
+        row = int(part.rows[local])
+        key = (chrom, int(part.pos[local]))
         ref = self.reference_alleles.get(key)
-        score = result.score
-        effect, other = score.effect_allele[row], score.other_allele[row]
+        effect, other = part.effect_allele[local], part.other_allele[local]
         if ref is None:
             result.set(row, MatchStatus.UNMATCHED, reason=Reason.ABSENT_REF_UNKNOWN)
             return None
@@ -697,5 +764,6 @@ class Matcher:
         if reason is not None:
             return None
         target_id = f"{key[0].removeprefix('chr')}:{key[1]}:{self._targets[target]}"
-        chosen = Selected(row, target_id, dosage, float(score.weight[row]), score.effect_type[row], True)
+        frequency = _frequency(float(part.effect_allele_frequency[local]))
+        chosen = Selected(row, target_id, dosage, float(part.weight[local]), part.effect_type[local], True, frequency)
         return (score_index, chosen, None)

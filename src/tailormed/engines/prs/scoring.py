@@ -324,9 +324,7 @@ class Scorer:
         self._sums[score_index] = _running(self._sums[score_index], values)
 
     def _expect(self, score_index: int, block: list[Selected], missing: npt.NDArray[np.bool_]) -> None:
-        frequencies = self.matches[score_index].score.effect_allele_frequency
-        rows = np.fromiter((chosen.row for chosen in block), dtype=np.intp, count=len(block))
-        known = ~np.isnan(frequencies[rows])
+        known = np.fromiter((chosen.frequency is not None for chosen in block), dtype=np.bool_, count=len(block))
         self._without_frequency[score_index] += len(block) - int(np.count_nonzero(known))
         if not known.any():
             return
@@ -334,7 +332,7 @@ class Scorer:
         variances = np.zeros(len(block))
         for i in np.flatnonzero(known).tolist():
             chosen = block[i]
-            moments = variant_moments(float(frequencies[chosen.row]), chosen.weight, chosen.effect_type)
+            moments = variant_moments(cast(float, chosen.frequency), chosen.weight, chosen.effect_type)
             means[i], variances[i] = moments.mean, moments.variance
         keep = ~missing[known] if self.imputation is Imputation.NONE else np.ones_like(missing[known])
         self._mean[score_index] = _running(self._mean[score_index], np.where(keep, means[known][:, None], 0.0))
