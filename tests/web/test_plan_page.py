@@ -222,9 +222,9 @@ def test_the_tumour_therapy_table_says_why_a_label_is_off(server: Server) -> Non
 
 def test_the_tumour_therapy_table_names_the_marker_behind_conflicting_evidence(server: Server) -> None:
     """A metastatic BRAF V600E colon cancer stated KRAS and NRAS wild-type, created and analysed through the web app:
-    panitumumab's RAS wild-type label (I-A) meets BRAF V600E's no-benefit claim (I-B). The page's tumour therapy
-    table, like the clinician report's, names that claim beside 'conflicting evidence' on both panitumumab labels and
-    names the label behind BRAF V600E's own panitumumab row."""
+    the RAS wild-type labels (I-A) meet BRAF V600E's no-benefit claims (I-B). The page's tumour therapy table, like the
+    clinician report's, names that claim beside 'conflicting evidence' on both panitumumab labels and the three
+    cetuximab labels, and names the label behind BRAF V600E's own panitumumab row."""
     client, csrf = server.sign_in("clinician")
     record = (
         b"id: web-braf-ras\ndemographics: {sex: male, birth_date: 1970-01-01}\n"
@@ -239,7 +239,7 @@ def test_the_tumour_therapy_table_names_the_marker_behind_conflicting_evidence(s
     page = html.unescape(client.get("/app/patients/web-braf-ras").text)
     oncology = page[page.index('<section id="oncology"') :]
     oncology = " ".join(re.sub(r"<[^>]+>", " ", oncology[: oncology.index("</section>")]).split())
-    assert oncology.count("conflicting evidence: no benefit expected with BRAF V600E (I-B)") == 2, oncology
+    assert oncology.count("conflicting evidence: no benefit expected with BRAF V600E (I-B)") == 5, oncology
     assert "conflicting evidence: may benefit with RAS wild-type (I-A)" in oncology, oncology
 
 
