@@ -170,3 +170,30 @@ def test_another_settings_label_names_only_what_the_best_label_does_not_say(core
     (other,) = found.data.other_settings
     assert other.startswith("Also on-label for adjuvant, high-risk early breast cancer")
     assert not told_to_patient(found)
+
+
+@pytest.mark.parametrize(
+    ("origin", "other"), [("germline", None), ("somatic", SOMATIC_OFF), ("unstated", GERMLINE_ONLY)]
+)
+def test_onco_match_note_names_the_other_setting(core_knowledge: OncoKnowledge, origin: str, other: str | None) -> None:
+    from tailormed.report.tables import onco_tsv
+
+    lines = onco_tsv([run(core_knowledge, origin)]).splitlines()
+    rows = [dict(zip(lines[0].split("\t"), line.split("\t"), strict=True)) for line in lines[1:]]
+    (row,) = [r for r in rows if r["therapy"] == "niraparib"]
+    assert row["amp_tier"] == "I-A" and "ov-brca-niraparib" in row["source"] and "ov-hrd-niraparib" in row["source"]
+    if other is None:  # germline: both labels on-label, the other named without a condition
+        assert row["note"] == f"Also on-label for {FIRST_LINE}"
+    elif origin == "somatic":
+        assert row["note"] == f"Not on-label for {RECURRENT}: {other}"
+    else:
+        assert row["note"] == f"Also on-label for {RECURRENT}: {other}"
+
+
+def test_a_tissue_broader_than_the_labels_names_no_other_setting(core_knowledge: OncoKnowledge) -> None:
+    """An ovary/fallopian-tube tumour of unstated type is not placed on either label, so neither is named as
+    'also on-label' beside the other."""
+    result = run(core_knowledge, "unstated", tumour="OVARY")
+    found = finding(result, core_knowledge, "niraparib")
+    assert isinstance(found.data, TherapyMatchData)
+    assert found.data.amp_tier == "II-C" and found.data.other_settings == []

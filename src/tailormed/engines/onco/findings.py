@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TherapyMatch, actions
+from tailormed.engines.onco.run import OncoKnowledge, OncoResult, TherapyMatch, actions, other_settings
 from tailormed.engines.onco.tiers import TIER_ORDER, Relation
-from tailormed.knowledge.onco.core import SOURCE as CORE_SOURCE
 from tailormed.knowledge.onco.evidence import Direction, EvidenceType, Significance
 from tailormed.model.alteration import Alteration, AlterationKind
 from tailormed.model.finding import Domain, Evidence, Finding, Priority
@@ -67,7 +66,7 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
         summary += f" {'On-label' if on_label else 'Not on-label here'}: {best.relation_note}."
     if best.condition:
         summary += f" On-label {best.condition}."
-    others = _other_settings(matches, result, knowledge)
+    others = other_settings(matches)
     summary += "".join(f" {text}." for text in others)
     if not row.verified:
         summary += " The source of this evidence row could not be re-read; confirm before acting."
@@ -121,31 +120,6 @@ def _finding(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKno
         data=payload,
         evidence=evidence,
     )
-
-
-def _other_settings(matches: list[TherapyMatch], result: OncoResult, knowledge: OncoKnowledge) -> list[str]:
-    """The action's other curated labels for this tumour type that name another setting, each with what it needs.
-
-    The tumour's line of treatment is not stated, so the best label speaks for the action and these are named
-    beside it: niraparib's first-line maintenance label takes a BRCA variant of either origin, its recurrent-disease
-    label "requires germline confirmation" where the origin is not stated, and is "not on-label" for a somatic one.
-    """
-    best = matches[0]
-    named: dict[str, str] = {}
-    for match in matches[1:]:
-        row = match.row
-        if match.source != CORE_SOURCE or not row.setting or row.setting in (best.row.setting, *named):
-            continue
-        if not any(knowledge.tree.is_within(result.tumour_type, code) for code in row.indication_codes):
-            continue  # a label for another tumour type says nothing about this one's settings
-        if match.relation is Relation.OTHER:
-            if match.relation_note:
-                named[row.setting] = f"Not on-label for {row.setting}: {match.relation_note}"
-        else:
-            said = (best.condition or "").split("; ")  # what the best label's condition says already is not repeated
-            more = "; ".join(part for part in (match.condition or "").split("; ") if part and part not in said)
-            named[row.setting] = f"Also on-label for {row.setting}" + (f": {more}" if more else "")
-    return list(named.values())
 
 
 def _genes(alteration: Alteration) -> set[str]:

@@ -146,6 +146,11 @@ class TherapyMatch(Contract):
     condition: str | None = Field(
         default=None, description="What the label requires absent or present that the tumour data do not state"
     )
+    for_type: bool = Field(
+        default=True,
+        description="Whether the tumour is of the indication's type (or the label is tumour-agnostic), before the "
+        "label's own conditions (origin, extent, biomarkers it needs absent or present) are applied",
+    )
     off_extent: list[DiseaseExtent] = Field(
         default_factory=list,
         description="The extents of disease the indication is for, when the tumour's stated extent alone takes it "
@@ -203,7 +208,35 @@ def action_cells(group: Sequence[TherapyMatch]) -> tuple[str, ...]:
             ids.append(match.row.id)
     cited = "; ".join(f"{', '.join(ids)} ({source} {release})" for (source, release), ids in by_source.items())
     cells = group[0].cells()
-    return (*cells[:-2], cited, cells[-1])
+    note = "; ".join(text for text in (cells[-1], *other_settings(group)) if text)
+    return (*cells[:-2], cited, note)
+
+
+def other_settings(group: Sequence[TherapyMatch]) -> list[str]:
+    """The action's other curated labels for this tumour type that name another setting than its best match's, each
+    with what it needs beyond the best match's condition.
+
+    The tumour's line of treatment is never stated, so the best label speaks for the action and these are named
+    beside it: niraparib's first-line maintenance label takes a BRCA variant of either origin; its recurrent-disease
+    label is "Also on-label for maintenance of recurrent cancer ...: requires germline confirmation" where the origin
+    is not stated, and "Not on-label for" that setting, with the reason, for a somatic variant.
+    """
+    best = group[0]
+    said = (best.condition or "").split("; ")  # what the best label's condition says already is not repeated
+    named: dict[str, str] = {}
+    for match in group[1:]:
+        row = match.row
+        if match.source != CORE_SOURCE or not match.for_type or not row.setting:
+            continue
+        if row.setting in (best.row.setting, *named):
+            continue
+        if match.relation is Relation.OTHER:
+            if match.relation_note:
+                named[row.setting] = f"Not on-label for {row.setting}: {match.relation_note}"
+            continue
+        more = "; ".join(part for part in (match.condition or "").split("; ") if part and part not in said)
+        named[row.setting] = f"Also on-label for {row.setting}" + (f": {more}" if more else "")
+    return list(named.values())
 
 
 def _best_first(match: TherapyMatch) -> tuple[int, str, bool, bool, bool, bool]:
@@ -276,6 +309,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                 )
                 continue
             related, note = relation(profile.tumour_type, row, knowledge.tree, defined)
+            for_type = related in (Relation.SAME, Relation.PAN_CANCER)
             if row.biomarker.kind is AlterationKind.HLA and related is Relation.OTHER:
                 continue  # an HLA type is the patient's, not the tumour's: no evidence from other tumour types
             related, note, condition = _label_conditions(row, alterations, wild_type, knowledge, related, note)
@@ -292,6 +326,7 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
                 relation=related,
                 relation_note=note,
                 condition=condition,
+                for_type=for_type,
                 off_extent=row.extents if before is not Relation.OTHER and related is Relation.OTHER else [],
                 other_type_extent=row.extents if other_extent else [],
                 amp_tier=amp_tier(related, row.amp_level),
