@@ -504,8 +504,7 @@ class TextScan:
         carry = b""
         focus = None
         if self.alt_counts:  # the child's rows are ALT copies: the positions whose lines this pass takes
-            every = list(self.wanted.chroms().values())
-            focus = np.unique(np.concatenate(every)).astype("<i8").tobytes() if every else b""
+            focus = self.wanted.positions().astype("<i8").tobytes()
         for data, begin, stop, lines, release, decoded in text_chunks(self.path, self.label, self.threads, focus):
             start = begin
             if carry:

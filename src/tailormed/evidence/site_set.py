@@ -65,6 +65,14 @@ class SiteSet:
         """Each chromosome's sorted positions."""
         return dict(self._by_chrom)
 
+    def positions(self) -> npt.NDArray[np.int64]:
+        """Every site's position once, whichever its chromosome, sorted.
+
+        >>> SiteSet.of(["chr2", "chr1", "chr1"], [5, 200, 5]).positions().tolist()
+        [5, 200]
+        """
+        return _distinct(np.concatenate(list(self._by_chrom.values()))) if self._by_chrom else _NONE
+
     def contains(self, chroms: Sequence[str], positions: Sequence[int]) -> npt.NDArray[np.bool_]:
         """Whether each (``chroms[i]``, ``positions[i]``) is a site, for a block of records at once."""
         count = len(positions)
