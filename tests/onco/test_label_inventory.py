@@ -107,6 +107,9 @@ def test_alk_g1202r_points_to_lorlatinib_as_investigational_evidence(core_knowle
         ("CML", ("BCR::ABL1", "ABL1 E255K"), "imatinib", True),
         ("CML", ("BCR::ABL1", "ABL1 E255V"), "imatinib", True),
         ("CLLSLL", ("BTK T316A",), "ibrutinib", False),
+        ("LUAD", ("EGFR L858R", "EGFR D761Y"), "gefitinib", True),
+        ("LUAD", ("EGFR L858R", "EGFR D761Y"), "erlotinib", True),
+        ("HCL", ("BRAF V600E", "KRAS G12D"), "vemurafenib", False),  # vemurafenib's HCL row is trial evidence
         ("LUAD", ("KRAS G12C", "KRAS Y96D"), "sotorasib", True),
         ("NSCLC", ("KRAS G12C", "KRAS Y96C"), "adagrasib", True),
         ("CLLSLL", ("PLCG2 R665W",), "ibrutinib", False),  # the ibrutinib labels name no alteration
