@@ -96,7 +96,7 @@ def test_genomic_forms_of_the_same_genes_are_unchanged() -> None:
         ("PD-L1 TPS >= 1-49%", None, "cut-off or a range"),
         ("IHC 3+", "KRAS", "no protein-expression marker 'KRAS'"),
         ("positive", "CLDN18.2", "not a protein-expression result"),
-        ("TPS 3%", "HER2", "HER2 is scored by IHC, not TPS"),
+        ("TPS 3%", "HER2", "HER2 is scored by IHC or ISH, not TPS"),
         ("IHC 3+", "CD33", "CD33 is scored by status, not IHC"),
         ("weak", "CD33", "not a protein-expression result"),
         ("IHC ultralow", "PD-L1", "PD-L1 is scored by"),

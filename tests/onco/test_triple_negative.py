@@ -108,11 +108,11 @@ def test_a_record_states_the_receptors_as_protein_expression(core_knowledge: Onc
     assert (match.amp_tier, match.condition) == ("I-A", None)
 
 
-def test_existing_pd_l1_rows_keep_their_receptor_conditions(core_knowledge: OncoKnowledge) -> None:
+def test_pd_l1_rows_read_triple_negative_as_these_rows_do(core_knowledge: OncoKnowledge) -> None:
     profile = TumourProfile(
         case_id="t", tumour_type="IDC", extent=DiseaseExtent.METASTATIC,
         alterations=[parse_alteration(t) for t in ("PD-L1 CPS 15", *NEGATIVE)],
     )  # fmt: skip
     matches = match_profile(profile, core_knowledge).matches
     [match] = [m for m in matches if m.row.id == "onco-core:tnbc-pdl1-cps10-sacituzumab-pembrolizumab"]
-    assert match.condition == "only without ERBB2 amplification (not stated for this tumour)"
+    assert (match.amp_tier, match.condition) == ("I-A", None)

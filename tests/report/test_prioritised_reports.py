@@ -495,6 +495,45 @@ def test_triple_negative_breast_cancer_is_named_once_all_three_receptors_are_neg
     assert "triple-negative" not in patient_text and "sacituzumab" not in patient_text
 
 
+def test_pd_l1_triple_negative_labels_read_her2_as_the_triple_negative_labels_do(core: KnowledgeBundle) -> None:
+    """PD-L1 CPS 10 in a breast cancer with ER and PR under 1% and HER2 IHC 2+ that ISH found not amplified: the
+    pembrolizumab labels for triple-negative disease are tier I-A without a condition, as the triple-negative labels
+    are, and the patient report names the PD-L1 test as a protein result, not a gene change, at grade 8 or below (and
+    60 or more in Spanish). Without the ISH result both keep the same condition, which FHIR states and the patient
+    report leaves out."""
+    results = (("PD-L1", "CPS 10"), ("ER", "IHC 0%"), ("PR", "IHC 0%"), ("HER2", "IHC 2+"))
+    stated = _breast(*results, ("HER2", "ISH negative"))
+    plan = plan_for(stated, list(analyze(stated, None, core, on=ON, engines=["onco"]).runs.values()))
+    text = summary_text(stated, plan)
+    for therapy in ("pembrolizumab + chemotherapy", "sacituzumab govitecan + pembrolizumab"):
+        assert f"- [actionable] CD274 (PD-L1) CPS 10 – {therapy}: may benefit (AMP tier I-A) [onco-core]" in text, text
+    english = visible_text(render_patient_html(plan, stated, language="en"))
+    assert (
+        "A test of your tumor looked at the PD-L1 protein. These approved medicines may work for a tumor with this "
+        "result: pembrolizumab and chemotherapy; sacituzumab govitecan and pembrolizumab."
+    ) in english
+    assert "change in the" not in english and "CD274" not in english
+    scores = grades(english)
+    assert scores["flesch_kincaid"] <= 8.0 and scores["coleman_liau"] <= 8.0, scores
+    textstat.set_lang("es")
+    try:
+        spanish = visible_text(render_patient_html(plan, stated, language="es"))
+        assert "Una prueba de su tumor estudió la proteína PD-L1." in spanish
+        assert textstat.fernandez_huerta(spanish) >= 60
+    finally:
+        textstat.set_lang("en")
+    unstated = _breast(*results)
+    plan = plan_for(unstated, list(analyze(unstated, None, core, on=ON, engines=["onco"]).runs.values()))
+    condition = "only for triple-negative breast cancer (ERBB2 amplification status not stated for this tumour)"
+    text = summary_text(unstated, plan)
+    assert f"CD274 (PD-L1) CPS 10 – pembrolizumab + chemotherapy: may benefit (AMP tier I-A; {condition})" in text
+    assert f"triple-negative – sacituzumab govitecan: may benefit (AMP tier I-A; {condition})" in text
+    notes = json.dumps(careplan_to_fhir(plan, unstated))
+    assert f"On-label {condition}." in notes
+    patient_text = visible_text(render_patient_html(plan, unstated, language="en"))
+    assert "pembrolizumab" not in patient_text and "PD-L1" not in patient_text
+
+
 def _bladder(ctdna: str | None) -> Patient:
     """demo-04's person with a resected muscle-invasive bladder cancer (BLCA) instead of the colon cancer."""
     tumour = Tumour.model_validate(

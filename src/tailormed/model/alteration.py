@@ -24,6 +24,8 @@ markers scored as the share of tumour cells stained at an intensity or stronger 
 75% of tumour cells at 2+ or 3+).
 A HER2 score of 0 may say whether faint, incomplete membrane staining was seen: ``HER2 IHC 0 ultralow`` (IHC 0
 with membrane staining, HER2-ultralow) or ``HER2 IHC 0 null`` (no staining); a plain ``HER2 IHC 0`` does not say.
+An in situ hybridisation test that found no ERBB2 amplification is ``HER2 ISH negative``; a positive one is written
+``ERBB2 amplification``, the biomarker the HER2-positive labels name.
 Cell-surface antigens and receptors that a label names as present (CD33-, CD19-, CD20- and CD22-positive,
 CD30-expressing, Kit (CD117)-positive; PSMA-positive and somatostatin-receptor-positive by PET; the tumour antigen
 MAGE-A4), measured by flow cytometry, immunohistochemistry or imaging against the test's own criteria, are written
@@ -286,6 +288,7 @@ class ExpressionScale(StrEnum):
     TAP = "TAP"  # tumour area positivity: % of tumour area covered by stained tumour and immune cells (SP263)
     NUCLEI = "nuclei"  # % of tumour cell nuclei stained (oestrogen and progesterone receptors)
     STATUS = "status"  # positive (1) or negative (0) as the laboratory reports it (cell-surface antigens)
+    ISH = "ISH"  # in situ hybridisation of the gene: stated negative (0) only; a positive one is its amplification
 
 
 #: Marker names people write -> (HGNC symbol of the protein's gene, the name shown).
@@ -315,7 +318,7 @@ EXPRESSION_MARKERS = {
 }
 #: The scales each marker is scored on (PD-L1 by proportion scores; the others by IHC intensity or stained cells).
 MARKER_SCALES = {
-    "HER2": frozenset({"IHC"}),
+    "HER2": frozenset({"IHC", "ISH"}),
     "PD-L1": frozenset({"TPS", "CPS", "TC", "IC", "TAP"}),
     "CLDN18.2": frozenset({"IHC"}),
     "FRα": frozenset({"IHC"}),
@@ -367,13 +370,13 @@ class Expression(Contract):
     def _consistent(self) -> Expression:
         if (self.scale is ExpressionScale.STAINED_CELLS) != (self.intensity is not None):
             raise ValueError("a stained-cell score needs the staining intensity, and only it has one")
-        top = {ExpressionScale.IHC: 3, ExpressionScale.STATUS: 1}.get(self.scale, 100)
+        top = {ExpressionScale.IHC: 3, ExpressionScale.STATUS: 1, ExpressionScale.ISH: 0}.get(self.scale, 100)
         for value in (self.low, self.high):
             if value is not None and value > top:
                 raise ValueError(f"{self.scale.value} {value:g} is above the scale's maximum {top}")
         if self.scale is ExpressionScale.IHC and (self.low % 1 or (self.high or 0) % 1):
             raise ValueError("an IHC intensity score is 0, 1+, 2+ or 3+")
-        if self.scale is ExpressionScale.STATUS and (self.low % 1 or self.high != self.low):
+        if self.scale in (ExpressionScale.STATUS, ExpressionScale.ISH) and (self.low % 1 or self.high != self.low):
             raise ValueError("a status is positive or negative")
         if self.high is not None and self.high < self.low:
             raise ValueError("range end is below its start")
@@ -409,6 +412,8 @@ class Expression(Contract):
         """``IHC 3+``, ``IHC 1+ or 2+``, ``TPS ≥50%``, ``CPS ≥1``, ``IHC 2+ or stronger in ≥75% of tumour cells``."""
         if self.scale is ExpressionScale.STATUS:
             return "positive" if self.low else "negative"
+        if self.scale is ExpressionScale.ISH:
+            return "ISH negative"
         if self.membrane_staining is not None:
             return "IHC 0 with membrane staining (ultralow)" if self.membrane_staining else "IHC 0 null"
         unit = "%" if self.scale in _PERCENT_SCALES else ""
@@ -562,6 +567,7 @@ _BELOW = re.compile(rf"^(?:<|LESS THAN)\s*{_NUMBER}\s*(%?)$")
 _IHC_SCORE = re.compile(rf"^{_AT_LEAST}\s*([0-3])\+?(?:\s*(?:OR|TO|-|/)\s*([0-3])\+?)?$")
 _STAINED = re.compile(rf"^{_AT_LEAST}\s*([1-3])\+\s*(?:IN\s*)?{_AT_LEAST}\s*{_NUMBER}\s*%$")
 _IHC_ZERO = re.compile(r"^0?\s*\(?(ULTRALOW|NULL|WITH MEMBRANE STAINING|WITHOUT MEMBRANE STAINING)\)?$")
+_ISH = re.compile(r"^ISH(?:[\s-]*(\S.*))?$")
 _VALUE = re.compile(rf"^{_AT_LEAST}\s*{_NUMBER}(?:\s*-\s*{_NUMBER})?\s*(%?)$")
 
 
@@ -680,6 +686,21 @@ def _gene_alteration(symbol: str, raw: str) -> Alteration:
     return Alteration(gene=symbol, kind=AlterationKind.MUTATION, protein=change, label=f"{symbol} {change.text}")
 
 
+def _ish(result: str | None, symbol: str, marker: str, shown: str, raw: str) -> Alteration:
+    """An in situ hybridisation result that found no amplification (``HER2 ISH negative``); a positive one is the
+    gene's amplification and is written so, which the amplification labels match."""
+    if ExpressionScale.ISH.value not in MARKER_SCALES[marker]:
+        raise ValueError(f"{marker} is scored by {' or '.join(sorted(MARKER_SCALES[marker]))}, not ISH: {raw!r}")
+    if result == "POSITIVE":
+        raise ValueError(f"an ISH-positive {marker} result is written '{symbol} amplification': {raw!r}")
+    if result != "NEGATIVE":
+        raise ValueError(f"an ISH result is written '{marker} ISH negative' (or '{symbol} amplification'): {raw!r}")
+    measured = Expression(marker=marker, scale=ExpressionScale.ISH, low=0.0, high=0.0)
+    return Alteration(
+        gene=symbol, kind=AlterationKind.EXPRESSION, expression=measured, label=f"{shown} {measured.text}"
+    )
+
+
 def _expression(raw: str, gene: str | None) -> Alteration | None:
     """A protein-expression result or criterion (see the module text), or None when ``raw`` is not one."""
     words = raw.split(" ", 1) if gene is None else [gene.strip(), raw]
@@ -688,13 +709,16 @@ def _expression(raw: str, gene: str | None) -> Alteration | None:
     scale_word, _, result = words[1].strip().partition(" ")
     scale = _SCALE_WORDS.get(scale_word.upper())
     symbol, marker = EXPRESSION_MARKERS[words[0].upper()]
+    shown = symbol if marker == symbol else f"{symbol} ({marker})"
+    ish = _ISH.match(words[1].strip().upper())
+    if ish is not None:
+        return _ish(ish.group(1), symbol, marker, shown, raw)
     if scale is None and MARKER_SCALES[marker] == {ExpressionScale.STATUS.value}:
         status = words[1].strip().upper()
         if status not in ("POSITIVE", "NEGATIVE"):
             return None
         value = 1.0 if status == "POSITIVE" else 0.0
         measured = Expression(marker=marker, scale=ExpressionScale.STATUS, low=value, high=value)
-        shown = symbol if marker == symbol else f"{symbol} ({marker})"
         return Alteration(
             gene=symbol, kind=AlterationKind.EXPRESSION, expression=measured, label=f"{shown} {measured.text}"
         )
@@ -755,7 +779,6 @@ def _expression(raw: str, gene: str | None) -> Alteration | None:
     except ValidationError as exc:
         reasons = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
         raise ValueError(f"{raw!r}: {reasons}") from None
-    shown = symbol if marker == symbol else f"{symbol} ({marker})"
     return Alteration(
         gene=symbol, kind=AlterationKind.EXPRESSION, expression=measured, label=f"{shown} {measured.text}"
     )

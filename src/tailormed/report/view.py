@@ -161,7 +161,8 @@ class TumourGene:
     ``gene`` the typing), a lost chromosome arm (``kind`` "chromosome", ``gene`` the chromosome number), genes
     tested and found without a change (``kind`` "wild_type", ``gene`` the genes, space-separated) or a breast tumour
     negative for ER, PR and HER2 (``kind`` "triple_negative") or circulating tumour DNA found in the blood
-    (``kind`` "ctdna_positive")."""
+    (``kind`` "ctdna_positive") or a protein measured in the tumour (``kind`` "protein", ``gene`` the marker:
+    PD-L1, HER2), which is no change in a gene."""
 
     gene: str
     may_work: list[str]
@@ -184,7 +185,19 @@ def _tumour_subject(gene: str, alteration: str, matched_level: str) -> tuple[str
         return "triple_negative", "ER PR HER2"
     if matched_level == "ctdna_positive":
         return "ctdna_positive", "ctDNA"
+    if matched_level == "expression":
+        return "protein", _marker(alteration, gene)
     return "gene", gene
+
+
+def _marker(alteration: str, gene: str) -> str:
+    """The protein a measured result's label names after its gene (``CD274 (PD-L1) CPS 10`` -> PD-L1), or the gene
+    where the two are one name (``CD33 positive``)."""
+    named = _MARKER.match(alteration)
+    return named.group(1) if named else gene
+
+
+_MARKER = re.compile(r"^\S+ \(([^)]+)\) ")
 
 
 @dataclass(frozen=True)

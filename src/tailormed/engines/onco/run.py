@@ -312,7 +312,9 @@ def match_profile(profile: TumourProfile, knowledge: OncoKnowledge) -> OncoResul
             for_type = related in (Relation.SAME, Relation.PAN_CANCER)
             if row.biomarker.kind is AlterationKind.HLA and related is Relation.OTHER:
                 continue  # an HLA type is the patient's, not the tumour's: no evidence from other tumour types
-            related, note, condition = _label_conditions(row, alterations, wild_type, knowledge, related, note)
+            related, note, condition = _label_conditions(
+                row, alterations, wild_type, negative, knowledge, related, note
+            )
             related, note, condition = _origin_condition(row, alteration, related, note, condition)
             before, unextended = related, condition
             related, note, condition = _extent_condition(row, profile, related, note, condition)
@@ -382,18 +384,17 @@ def _receptor(name: str) -> _Part:
     return _Part(name, (parse_alteration(f"{name} IHC >= 1%"),), (parse_alteration(f"{name} IHC <1%"),))
 
 
-#: Triple-negative as the labels define it: ER and PR negative, HER2-negative (IHC 0, IHC 1+ or IHC 2+/ISH-).
-_TRIPLE_NEGATIVE = (
-    _receptor("ER"),
-    _receptor("PR"),
-    _Part(
-        "HER2",
-        (parse_alteration("ERBB2 amplification"), parse_alteration("HER2 IHC 3+")),
-        (parse_alteration("HER2 IHC 0-1+"),),
-        equivocal=parse_alteration("HER2 IHC 2+"),
-        then="ERBB2 amplification",
-    ),
+#: HER2 as ASCO/CAP and the labels read it: positive at IHC 3+ or with ERBB2 amplification (ISH-positive); negative at
+#: IHC 0 or 1+ (no ISH needed) or when ISH found no amplification; IHC 2+ leaves ERBB2 amplification to ISH.
+_HER2 = _Part(
+    "HER2",
+    (parse_alteration("ERBB2 amplification"), parse_alteration("HER2 IHC 3+")),
+    (parse_alteration("HER2 IHC 0-1+"), parse_alteration("HER2 ISH negative")),
+    equivocal=parse_alteration("HER2 IHC 2+"),
+    then="ERBB2 amplification",
 )
+#: Triple-negative as the labels define it: ER and PR negative, HER2-negative (IHC 0, IHC 1+ or IHC 2+/ISH-).
+_TRIPLE_NEGATIVE = (_receptor("ER"), _receptor("PR"), _HER2)
 
 
 def _parts(biomarker: Alteration) -> tuple[_Part, ...]:
@@ -458,7 +459,7 @@ def _tumour_level_matches(
         parts = _parts(row.biomarker)
         if _present([spec for part in parts for spec in part.positive], alterations, knowledge) is not None:
             continue  # the resistance rows of a variant, or the tumour's own receptor results, say why
-        related, note, condition = _label_conditions(row, alterations, wild_type, knowledge, related, note)
+        related, note, condition = _label_conditions(row, alterations, wild_type, negative, knowledge, related, note)
         unstated = _unstated(parts, alterations, negative, knowledge)
         if unstated:
             subject = _subject(row.biomarker, unstated, parts)
@@ -486,9 +487,15 @@ def _tumour_level_matches(
     return found
 
 
+def _state(biomarker: Alteration) -> str:
+    if biomarker.kind is AlterationKind.TRIPLE_NEGATIVE:
+        return "triple-negative breast cancer"
+    return biomarker.label
+
+
 def _needs(biomarker: Alteration) -> str:
     if biomarker.kind is AlterationKind.TRIPLE_NEGATIVE:
-        return "only for triple-negative breast cancer"
+        return f"only for {_state(biomarker)}"
     if biomarker.kind is AlterationKind.CTDNA_POSITIVE:
         return "only with ctDNA detected"
     return f"only with {biomarker.label}"
@@ -521,6 +528,7 @@ def _label_conditions(
     row: BiomarkerEvidence,
     alterations: Sequence[Alteration],
     wild_type: frozenset[str],
+    negative: frozenset[str],
     knowledge: OncoKnowledge,
     related: Relation,
     note: str | None,
@@ -528,21 +536,25 @@ def _label_conditions(
     """Apply the biomarkers a label needs absent (``unless``) or needs one of as well (``requires``).
 
     A tumour with an ``unless`` biomarker, or whose stated results meet none of ``requires``, is off this label.
-    What the tumour data do not state is returned as the condition under which the label applies.
+    What the tumour data do not state is returned as the condition under which the label applies. A required
+    state of the whole tumour (triple-negative) is read from its results as the labels for that state read it.
     """
+    whole = next((spec for spec in row.requires if spec.kind in TUMOUR_LEVEL_KINDS), None)
+    if whole is not None:
+        return _whole_tumour_condition(whole, row, alterations, wild_type, negative, knowledge, related, note)
     open_points = []
     if row.unless:
         present = _present(row.unless, alterations, knowledge)
         if present and related is not Relation.OTHER:
             return Relation.OTHER, f"the label leaves out tumours with {present}", None
-        unstated = [spec.label for spec in row.unless if not _stated(spec, alterations, wild_type)]
+        unstated = [spec.label for spec in row.unless if not _stated(spec, alterations, wild_type, negative, knowledge)]
         if not present and unstated:
             open_points.append("only without " + ", ".join(unstated))
     # an HLA type is the patient's own, not a result of the tumour
     whose = "patient" if row.requires and all(s.kind is AlterationKind.HLA for s in row.requires) else "tumour"
     if row.requires and not _present(row.requires, alterations, knowledge):
         needed = " or ".join(spec.label for spec in row.requires)
-        if all(_stated(spec, alterations, wild_type) for spec in row.requires):
+        if all(_stated(spec, alterations, wild_type, negative, knowledge) for spec in row.requires):
             if related is Relation.OTHER:
                 return related, note, None
             return Relation.OTHER, f"the label needs {needed}, which this {whose}'s results do not meet", None
@@ -550,6 +562,34 @@ def _label_conditions(
     stated_for = "this patient" if whose == "patient" and not row.unless else "this tumour"
     condition = "; ".join(open_points) + f" (not stated for {stated_for})" if open_points else None
     return related, note, condition
+
+
+def _whole_tumour_condition(
+    whole: Alteration,
+    row: BiomarkerEvidence,
+    alterations: Sequence[Alteration],
+    wild_type: frozenset[str],
+    negative: frozenset[str],
+    knowledge: OncoKnowledge,
+    related: Relation,
+    note: str | None,
+) -> tuple[Relation, str | None, str | None]:
+    """A label that needs its own biomarker and a state of the whole tumour (PD-L1 CPS >= 10 in triple-negative
+    breast cancer): off it beside a result that rules the state out, else on it with what is not stated as the
+    condition, worded as for the labels of that state alone."""
+    parts = _parts(whole)
+    present = _present([spec for part in parts for spec in part.positive], alterations, knowledge)
+    if present is not None:
+        if related is Relation.OTHER:
+            return related, note, None
+        return Relation.OTHER, f"the label is for {_state(whole)}; this tumour has {present}", None
+    unstated = _unstated(parts, alterations, negative, knowledge)
+    others = row.model_copy(update={"requires": [s for s in row.requires if s is not whole]})
+    related, note, rest = _label_conditions(others, alterations, wild_type, negative, knowledge, related, note)
+    if related is Relation.OTHER or not unstated:
+        return related, note, rest
+    condition = f"{_needs(whole)} ({_subject(whole, unstated, parts)} status not stated for this tumour)"
+    return related, note, f"{condition}; {rest}" if rest else condition
 
 
 def _origin_condition(
@@ -651,12 +691,25 @@ def _same_extent(
     return match.model_copy(update=update)
 
 
-def _stated(spec: Alteration, alterations: Sequence[Alteration], wild_type: frozenset[str]) -> bool:
+def _stated(
+    spec: Alteration,
+    alterations: Sequence[Alteration],
+    wild_type: frozenset[str],
+    negative: frozenset[str],
+    knowledge: OncoKnowledge,
+) -> bool:
     """Whether the tumour has a result that answers a criterion: a gene found wild-type for a mutation of it (KRAS
-    mutation), a measured ER, PR or HER2 IHC for an expression criterion, or the patient an HLA typing at two fields
-    or more of the criterion's locus. A gene merely absent from the variants is never read as wild-type."""
+    mutation), a HER2 result that is negative without ISH (IHC 0 or 1+) or an ISH that found none for ERBB2
+    amplification, a measured ER, PR or HER2 IHC for an expression criterion, or the patient an HLA typing at two
+    fields or more of the criterion's locus; or a receptor the tumour was stated negative for (triple-negative). A
+    gene merely absent from the variants is never read as wild-type."""
     if spec.kind is AlterationKind.MUTATION:
         return spec.gene in wild_type
+    her2 = spec.label in {positive.label for positive in _HER2.positive}  # ERBB2 amplification, HER2 IHC 3+
+    if her2 and (_HER2.name in negative or _present(_HER2.negative, alterations, knowledge) is not None):
+        return True
+    if spec.kind is AlterationKind.EXPRESSION and spec.expression is not None and spec.expression.marker in negative:
+        return True
     if spec.kind is AlterationKind.HLA:
         return any(
             a.kind is AlterationKind.HLA and a.gene == spec.gene and a.hla is not None and len(a.hla.fields) >= 2

@@ -30,7 +30,14 @@ from tailormed.knowledge.onco.evidence import (
 )
 from tailormed.knowledge.onco.oncotree import OncoTree
 from tailormed.knowledge.sourcing import Sourced, SourceQuote
-from tailormed.model.alteration import AlterationKind, GenomicAllele, parse_alteration, parse_protein_change
+from tailormed.model.alteration import (
+    TUMOUR_LEVEL_KINDS,
+    Alteration,
+    AlterationKind,
+    GenomicAllele,
+    parse_alteration,
+    parse_protein_change,
+)
 from tailormed.model.base import Contract
 from tailormed.model.enums import DiseaseExtent
 from tailormed.model.genotype import GenomeBuild
@@ -418,6 +425,19 @@ def defined_types(bundle: KnowledgeBundle) -> list[DefinedType]:
     return found
 
 
+def _whole_tumour_problem(unless: list[Alteration], requires: list[Alteration]) -> str | None:
+    """Why a row's ``unless``/``requires`` cannot hold a state of the whole tumour as written, or None: such a state
+    (triple-negative, RAS wild-type) is required alone, as the label's second biomarker, and never listed absent."""
+    if any(spec.kind in TUMOUR_LEVEL_KINDS for spec in unless):
+        return "unless: a state of the whole tumour is written as required (requires), not as absent"
+    whole = [spec for spec in requires if spec.kind in TUMOUR_LEVEL_KINDS]
+    if whole and len(requires) > 1:
+        return f"requires: {whole[0].label} is a state of the whole tumour and is required alone"
+    if any(spec.kind not in (AlterationKind.TRIPLE_NEGATIVE, AlterationKind.WILD_TYPE) for spec in whole):
+        return f"requires: {whole[0].label} is not read as a label's second biomarker (triple-negative, RAS wild-type)"
+    return None
+
+
 def curated_rows(bundle: KnowledgeBundle) -> CuratedEvidence:
     """The rows of ``evidence.yaml`` as curated (each a :class:`Sourced` fact with its quotes)."""
     path = bundle.path(SOURCE, EVIDENCE_YAML)
@@ -452,6 +472,9 @@ def curated_evidence(bundle: KnowledgeBundle) -> EvidenceTable:
             requires = [parse_alteration(text) for text in row.requires]
         except ValueError as exc:
             raise KnowledgeError(f"unless/requires: {exc}", source=path, location=where) from exc
+        problem = _whole_tumour_problem(unless, requires)
+        if problem:
+            raise KnowledgeError(problem, source=path, location=where)
         for text in row.biomarkers:
             try:
                 biomarker = parse_alteration(text)
