@@ -219,6 +219,23 @@ def test_ctdna_in_a_batch_and_its_contradiction(tmp_path: Path) -> None:
     assert code == 2 and "both listed" in err
 
 
+def test_her2_ish_negative_beside_erbb2_amplification_is_refused(tmp_path: Path) -> None:
+    """An ISH that found no ERBB2 amplification and ERBB2 amplification in one case contradict each other: refused,
+    naming the line, as on ``--alteration``; IHC 2+ with ISH negative is accepted."""
+    cases = tmp_path / "cases.tsv"
+    cases.write_text(
+        f"{HEADER}\nb1\tHER2\tISH negative\texpression\tIDC\nb1\tERBB2\tamplification\tamplification\tIDC\n"
+    )
+    code, _, err = invoke("--input", cases, "--core-only", kb=tmp_path)
+    assert code == 2 and "cases.tsv, line 3" in err and "HER2 ISH negative states ERBB2 not amplified" in err
+    code, _, err = invoke(
+        "-a", "ERBB2 amplification", "-a", "HER2 ISH negative", "-t", "IDC", "--core-only", kb=tmp_path
+    )
+    assert code == 2 and "ERBB2 amplification is listed" in err
+    code, _, err = invoke("-a", "HER2 IHC 2+", "-a", "HER2 ISH negative", "-t", "IDC", "--core-only", kb=tmp_path)
+    assert code == 0, err
+
+
 def test_stage_option(tmp_path: Path) -> None:
     """``--stage`` (an AJCC stage group) is shown with ``--extent`` in the reason a label is off; a stage that is not a
     stage group, or ``--stage`` with a batch table (whose ``stage`` column states each case's), exits 2."""
@@ -236,4 +253,3 @@ def test_stage_option(tmp_path: Path) -> None:
     cases.write_text(f"{HEADER}\nc1\tBRAF\tV600E\tmutation\tCOAD\n", encoding="utf-8")
     code, _, err = invoke("--input", cases, "--stage", "III", kb=tmp_path)
     assert code == 2 and "stage column" in err
-

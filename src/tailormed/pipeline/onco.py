@@ -19,7 +19,14 @@ from tailormed.evidence.tumour import read_tumour
 from tailormed.intake.tumour import read_cases, read_cna, read_fusions
 from tailormed.knowledge.bundle import KnowledgeBundle
 from tailormed.knowledge.onco import core, sources
-from tailormed.model.alteration import Alteration, AlterationKind, VariantOrigin, parse_alteration, with_origin
+from tailormed.model.alteration import (
+    Alteration,
+    AlterationKind,
+    ExpressionScale,
+    VariantOrigin,
+    parse_alteration,
+    with_origin,
+)
 from tailormed.model.engine import EngineRun
 from tailormed.model.enums import DiseaseExtent
 from tailormed.model.evidence import TumourEvidence
@@ -120,7 +127,8 @@ _RECEPTOR_POSITIVE = tuple(parse_alteration(t).expression for t in ("ER IHC >= 1
 def wild_type_contradiction(alterations: Sequence[Alteration]) -> str | None:
     """Why a case contradicts itself: a gene stated wild-type (``KRAS wild-type``, ``RAS wild-type``) that the same
     case lists a sequence variant of, or ``triple-negative`` beside a positive ER, PR or HER2 result or ERBB2
-    amplification, or ``ctDNA positive`` beside ``ctDNA negative``, or None."""
+    amplification, or ``HER2 ISH negative`` beside ERBB2 amplification, or ``ctDNA positive`` beside ``ctDNA
+    negative``, or None."""
     mutated = {a.gene: a.label for a in alterations if a.kind is AlterationKind.MUTATION}
     for stated in alterations:
         for gene in stated.wild_type if stated.kind is AlterationKind.WILD_TYPE else ():
@@ -134,6 +142,13 @@ def wild_type_contradiction(alterations: Sequence[Alteration]) -> str | None:
             if amplified or (measured and any(c and measured.meets(c) for c in _RECEPTOR_POSITIVE)):
                 return f"triple-negative states ER, PR and HER2 negative, but {a.label} is listed; keep the one the "\
                     "report gives"
+    ish = next((a.expression for a in alterations if a.expression and a.expression.scale is ExpressionScale.ISH), None)
+    amplification = next((a for a in alterations if a.kind is AlterationKind.AMPLIFICATION and a.gene == "ERBB2"), None)
+    if ish is not None and amplification is not None:
+        return (
+            f"{ish.marker} {ish.text} states ERBB2 not amplified, but {amplification.label} is listed; keep the one "
+            "the report gives"
+        )
     kinds = {a.kind for a in alterations}
     if {AlterationKind.CTDNA_POSITIVE, AlterationKind.CTDNA_NEGATIVE} <= kinds:
         return "ctDNA positive and ctDNA negative are both listed; keep the one the latest test gives"
