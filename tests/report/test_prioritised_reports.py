@@ -500,7 +500,7 @@ def test_pd_l1_triple_negative_labels_read_her2_as_the_triple_negative_labels_do
     pembrolizumab labels for triple-negative disease are tier I-A without a condition, as the triple-negative labels
     are, and the patient report names the PD-L1 test as a protein result, not a gene change, at grade 8 or below (and
     60 or more in Spanish). Without the ISH result both keep the same condition, which FHIR states and the patient
-    report leaves out."""
+    report leaves out. Spanish names the chemotherapy in Spanish and the drugs as they are."""
     results = (("PD-L1", "CPS 10"), ("ER", "IHC 0%"), ("PR", "IHC 0%"), ("HER2", "IHC 2+"))
     stated = _breast(*results, ("HER2", "ISH negative"))
     plan = plan_for(stated, list(analyze(stated, None, core, on=ON, engines=["onco"]).runs.values()))
@@ -519,6 +519,8 @@ def test_pd_l1_triple_negative_labels_read_her2_as_the_triple_negative_labels_do
     try:
         spanish = visible_text(render_patient_html(plan, stated, language="es"))
         assert "Una prueba de su tumor estudió la proteína PD-L1." in spanish
+        assert "pembrolizumab y quimioterapia; sacituzumab govitecan y pembrolizumab." in spanish, spanish
+        assert "chemotherapy" not in spanish
         assert textstat.fernandez_huerta(spanish) >= 60
     finally:
         textstat.set_lang("en")
