@@ -10,7 +10,6 @@ say otherwise (:func:`decide_build`).
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import numpy.typing as npt
 
 from tailormed.errors import InputError
 from tailormed.model.alteration import GenomicAllele
-from tailormed.model.chrom import canonical_chrom
+from tailormed.model.chrom import canonical_chrom, runs
 from tailormed.model.enums import BUILD_ALIASES
 from tailormed.model.genotype import BuildDetection, BuildMarker, BuildSource, GenomeBuild
 
@@ -298,9 +297,7 @@ class VoteIndex:
         once."""
         tally: dict[tuple[int, str], int] = {}
         wanted = np.asarray(positions, dtype=np.int64)
-        start = 0
-        for chrom, run in itertools.groupby(chroms):
-            stop = start + sum(1 for _ in run)
+        for chrom, start, stop in runs(chroms):
             found = self._sites.get(chrom)
             if found is not None:
                 sites, patterns = found
@@ -310,7 +307,6 @@ class VoteIndex:
                 for row, pattern in zip((hits + start).tolist(), patterns[at[hits]].tolist(), strict=True):
                     key = (pattern, refs[row])
                     tally[key] = tally.get(key, 0) + 1
-            start = stop
         for (pattern, ref), times in tally.items():
             self._vote(votes, self._patterns[pattern], ref, times)
 

@@ -6,11 +6,12 @@ Python set of tuples holds in about 100 bytes each and these arrays in 8.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
+
+from tailormed.model.chrom import runs
 
 
 class SiteSet:
@@ -80,15 +81,12 @@ class SiteSet:
         if not count:
             return inside
         wanted = np.asarray(positions, dtype=np.int64)
-        start = 0
-        for chrom, run in itertools.groupby(chroms):
-            stop = start + sum(1 for _ in run)
+        for chrom, start, stop in runs(chroms):
             found = self._by_chrom.get(chrom)
             if found is not None:
                 here = wanted[start:stop]
                 at = np.minimum(np.searchsorted(found, here), len(found) - 1)
                 inside[start:stop] = found[at] == here
-            start = stop
         return inside
 
     def where(self, keep: Callable[[str, int], bool]) -> SiteSet:

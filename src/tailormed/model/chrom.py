@@ -9,7 +9,8 @@ VCFs name the same chromosome ``1``, ``chr1`` or ``CHR1``, and the mitochondrion
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 CANONICAL: tuple[str, ...] = (*(f"chr{n}" for n in range(1, 23)), "chrX", "chrY", "chrM")
@@ -41,3 +42,23 @@ def file_names(names: Iterable[str]) -> dict[str, str]:
         if canonical is not None and canonical not in mapping:
             mapping[canonical] = name
     return mapping
+
+
+def runs(chroms: Sequence[str]) -> list[tuple[str, int, int]]:
+    """The runs of one chromosome in a block of records' chromosomes, as (chromosome, start, stop): blocks of a
+    sorted file are mostly one run, which is found without walking the block.
+
+    >>> runs(["chr1", "chr1", "chr2", "chr1"]), runs([])
+    ([('chr1', 0, 2), ('chr2', 2, 3), ('chr1', 3, 4)], [])
+    """
+    if not chroms:
+        return []
+    if chroms.count(chroms[0]) == len(chroms):
+        return [(chroms[0], 0, len(chroms))]
+    found: list[tuple[str, int, int]] = []
+    start = 0
+    for chrom, run in itertools.groupby(chroms):
+        stop = start + sum(1 for _ in run)
+        found.append((chrom, start, stop))
+        start = stop
+    return found

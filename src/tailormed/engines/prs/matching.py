@@ -24,7 +24,6 @@ whose absent sites have an unknown reference rather than score them as missing.
 
 from __future__ import annotations
 
-import itertools
 import re
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
@@ -37,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tailormed.knowledge.pgs_scoring import EffectType, Piece, ScoreRows, ScoringFile
+from tailormed.model.chrom import runs
 from tailormed.model.dosage import SiteBlock, SiteGroup, SiteRecord
 from tailormed.model.genotype import GenomeBuild
 
@@ -449,19 +449,6 @@ class _Sites:
         return list(zip(self.scores[start:stop].tolist(), self.rows[start:stop].tolist(), strict=True))
 
 
-def _runs(chroms: Sequence[str]) -> list[tuple[str, int, int]]:
-    """The runs of one chromosome in ``chroms``: (chromosome, start, stop)."""
-    if chroms.count(chroms[0]) == len(chroms):
-        return [(chroms[0], 0, len(chroms))]
-    found: list[tuple[str, int, int]] = []
-    start = 0
-    for chrom, run in itertools.groupby(chroms):
-        stop = start + sum(1 for _ in run)
-        found.append((chrom, start, stop))
-        start = stop
-    return found
-
-
 class _Window:
     """The scoring rows loaded for a range of one chromosome: every piece (of every score) whose positions meet
     the range, and the range over which no other piece is needed (``low`` to ``high``)."""
@@ -617,7 +604,7 @@ class Matcher:
         if not len(block.pos):
             return []
         wanted = np.asarray(block.pos, dtype=np.int64)
-        for chrom, start, stop in _runs(block.chrom):
+        for chrom, start, stop in runs(block.chrom):
             while start < stop:
                 window = self._at(chrom, int(wanted[start]))
                 outside = np.flatnonzero((wanted[start:stop] < window.low) | (wanted[start:stop] > window.high))
