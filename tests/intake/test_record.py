@@ -305,6 +305,24 @@ def test_tumour_wild_type_genes_are_checked(tmp_path: Path) -> None:
         assert message in caught.value.message, caught.value.message
 
 
+def test_her2_ish_negative_beside_erbb2_amplification_is_refused(tmp_path: Path) -> None:
+    """A record whose HER2 ISH test found no amplification while its copy-number list gives ERBB2 amplified
+    contradicts itself about the HER2-negative labels: refused naming the line and both fields. Either one alone is
+    taken."""
+    tumour = "id: t-03\ntumour:\n  oncotree_code: IDC\n{expression}{copy_number}"
+    ish = "  protein_expression:\n  - marker: HER2\n    result: IHC 2+\n  - marker: HER2\n    result: ISH negative\n"
+    amplified = "  copy_number:\n  - gene: ERBB2\n    kind: amplification\n"
+    for expression, copy_number in ((ish, ""), ("", amplified)):
+        load_record(write(tmp_path, "good.yaml", tumour.format(expression=expression, copy_number=copy_number)), RANGES)
+    with pytest.raises(InputError) as caught:
+        load_record(write(tmp_path, "bad.yaml", tumour.format(expression=ish, copy_number=amplified)), RANGES)
+    assert caught.value.location is not None and caught.value.location.startswith("line "), caught.value
+    assert (
+        "protein_expression[1]: HER2 ISH negative states ERBB2 not amplified but copy_number[0] lists an ERBB2 "
+        "amplification; keep the one the report gives"
+    ) in caught.value.message, caught.value.message
+
+
 def test_record_check_shows_the_genes_found_wild_type(tmp_path: Path) -> None:
     """``record check --format text`` names the genes the tumour was found wild-type in beside its stage and extent,
     so a user sees what a wild-type label will be matched against before analysing."""

@@ -14,7 +14,13 @@ from typing import Annotated
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from tailormed.model.alteration import WILD_TYPE_FAMILIES, Alteration, VariantOrigin, parse_alteration
+from tailormed.model.alteration import (
+    WILD_TYPE_FAMILIES,
+    Alteration,
+    ExpressionScale,
+    VariantOrigin,
+    parse_alteration,
+)
 from tailormed.model.base import Coding, Contract
 from tailormed.model.enums import DiseaseExtent
 from tailormed.model.enums import Sex as Sex
@@ -433,6 +439,24 @@ class Tumour(Contract):
                         f"wild_type[{number}]: {stated} is stated wild-type but somatic_variants lists a {gene} "
                         "variant; keep the one the report gives"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _ish_without_amplification(self) -> Tumour:
+        """An ISH test that found ERBB2 not amplified cannot stand beside a listed ERBB2 amplification: one of the two
+        decides the HER2-negative labels, so the record must say which."""
+        amplified = next(
+            (j for j, c in enumerate(self.copy_number) if c.kind == "amplification" and c.gene == "ERBB2"), None
+        )
+        if amplified is None:
+            return self
+        for number, result in enumerate(self.protein_expression):
+            measured = result.alteration().expression
+            if measured is not None and measured.scale is ExpressionScale.ISH:
+                raise ValueError(
+                    f"protein_expression[{number}]: {result.marker} {result.result} states ERBB2 not amplified but "
+                    f"copy_number[{amplified}] lists an ERBB2 amplification; keep the one the report gives"
+                )
         return self
 
     @property
